@@ -1,0 +1,13 @@
+"""hessbook: reproduction library for Yao et al. 2018, Kamath et al. and Sagun et al. 2017.
+
+The library computes; the chapters in ``book/`` only call it, plot and glue numbers.
+Modules:
+
+- :mod:`hessbook.params` -- typed, validated chapter parameters
+- :mod:`hessbook.store` -- content-addressed result store (atomic, resumable)
+- :mod:`hessbook.catalog` -- every figure and table of the papers, mapped to chapters
+- :mod:`hessbook.report` -- paper-vs-ours tables, verdicts, glue helpers
+- :mod:`hessbook.build` -- executes chapters with papermill and renders the book
+"""
+
+__version__ = "0.1.0"

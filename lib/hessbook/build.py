@@ -1,0 +1,276 @@
+"""Build the book: execute every chapter with papermill, then render HTML with jupyter-book.
+
+    python -m hessbook.build --scale cpu                # what `make book` runs
+    python -m hessbook.build --scale smoke --chapters s2 tour --no-render
+
+Steps:
+
+1. copy the book's pages (``_config.yml``, ``_toc.yml``, Markdown, images) into a stage
+   directory ``_build/book-<scale>/``;
+2. for every notebook in ``_toc.yml``: read ``params/<scale>/<chapter>.yaml``, validate it
+   against the chapter's schema (so a bad value fails before a kernel starts), and execute
+   the notebook with papermill into the stage;
+3. write the status page from the verdicts the executed notebooks carry;
+4. ``jupyter-book build`` the stage into ``_build/html`` (``execute_notebooks: off``:
+   papermill executes, the book renders).
+
+Results come from the result store, so a rebuild with unchanged parameters only re-renders.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from hessbook.catalog import CHAPTERS, ITEMS
+from hessbook.params import SCALES, ParameterError, as_dict, params_file, schema_for, validate
+from hessbook.paths import project_root
+from hessbook.report import verdicts_from_outputs
+
+STATUS_PAGE = Path("book/status.md")
+
+
+@dataclass(frozen=True)
+class ChapterRun:
+    chapter: str
+    notebook: Path
+    """Executed copy."""
+    seconds: float
+    error: str | None
+
+
+def _root(root: str | Path | None) -> Path:
+    if root is not None:
+        return Path(root).resolve()
+    found = project_root()
+    if found is None:
+        raise SystemExit("hessbook.build: run inside the project checkout (no _toc.yml found)")
+    return found
+
+
+def toc_files(root: Path) -> list[Path]:
+    """Every file named in ``_toc.yml``, in order, with its real extension."""
+    toc = yaml.safe_load((root / "_toc.yml").read_text())
+    names: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key in ("root", "file"):
+                if key in node:
+                    names.append(str(node[key]))
+            for value in node.values():
+                if isinstance(value, (list, dict)):
+                    walk(value)
+        elif isinstance(node, list):
+            for child in node:
+                walk(child)
+
+    walk(toc)
+    files = []
+    for name in names:
+        candidates = [root / f"{name}{ext}" for ext in ("", ".ipynb", ".md")]
+        found = next((c for c in candidates if c.is_file()), None)
+        if found is None:
+            raise FileNotFoundError(f"_toc.yml names {name!r} but no {name}.ipynb or {name}.md exists")
+        files.append(found)
+    return files
+
+
+def toc_notebooks(root: Path) -> list[Path]:
+    return [f for f in toc_files(root) if f.suffix == ".ipynb"]
+
+
+def chapter_id(notebook: Path) -> str:
+    """``book/sagun/s2_gaussian_clusters.ipynb`` -> ``s2``."""
+    return notebook.stem.split("_")[0]
+
+
+def chapter_parameters(chapter: str, scale: str, root: Path, overrides: Mapping[str, Any] | None = None) -> dict:
+    """The validated parameters of a chapter at a scale, with optional overrides."""
+    path = params_file(chapter, scale, root)
+    if not path.exists():
+        raise ParameterError(f"no parameters for chapter {chapter!r} at scale {scale!r}: {path} is missing")
+    values = yaml.safe_load(path.read_text()) or {}
+    values.update(overrides or {})
+    return as_dict(validate(schema_for(chapter), values, where=str(path.relative_to(root))))
+
+
+def execute_chapter(
+    notebook: Path,
+    output: Path,
+    scale: str,
+    root: Path,
+    overrides: Mapping[str, Any] | None = None,
+) -> ChapterRun:
+    """Validate the chapter's parameters, then execute it with papermill into ``output``."""
+    import papermill
+
+    chapter = chapter_id(notebook)
+    parameters = chapter_parameters(chapter, scale, root, overrides)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("HESSBOOK_PROGRESS", "text")
+    start = time.perf_counter()
+    error = None
+    try:
+        papermill.execute_notebook(
+            str(notebook),
+            str(output),
+            parameters=parameters,
+            cwd=str(notebook.parent),
+            kernel_name="python3",
+            progress_bar=False,
+            log_output=False,
+        )
+    except papermill.PapermillExecutionError as exc:
+        error = f"{exc.ename}: {exc.evalue}"
+    return ChapterRun(chapter, output, time.perf_counter() - start, error)
+
+
+def stage_pages(root: Path, stage: Path) -> None:
+    """Copy everything the book renders except the notebooks (those are executed)."""
+    if stage.exists():
+        shutil.rmtree(stage)
+    stage.mkdir(parents=True)
+    for name in ("_config.yml", "_toc.yml", "references.bib"):
+        if (root / name).exists():
+            shutil.copy2(root / name, stage / name)
+    for path in (root / "book").rglob("*"):
+        if path.is_file() and path.suffix != ".ipynb" and ".ipynb_checkpoints" not in path.parts:
+            target = stage / path.relative_to(root)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, target)
+
+
+def read_verdicts(notebook: Path) -> list[dict]:
+    """Verdict payloads carried by an executed notebook's outputs."""
+    nb = json.loads(notebook.read_text())
+    outputs = (o for cell in nb.get("cells", []) for o in cell.get("outputs", []))
+    return verdicts_from_outputs(outputs)
+
+
+def status_markdown(runs: Sequence[ChapterRun], root: Path) -> str:
+    """The status page: one row per figure/table, with scale and verdict."""
+    by_item: dict[str, tuple[str, dict]] = {}
+    for run in runs:
+        if run.notebook.exists():
+            for payload in read_verdicts(run.notebook):
+                for v in payload["verdicts"]:
+                    by_item[v["item"]] = (payload["scale"], v)
+    ran = {r.chapter: r for r in runs}
+    existing = {c.id for c in CHAPTERS if (root / c.path).exists()}
+    lines = [
+        "# Reproduction status",
+        "",
+        "Generated by `make book` from the executed chapters: one row per figure or table of "
+        "the papers, the chapter that reproduces it, the scale our numbers were computed at, "
+        "and the verdict. *Not yet computed* means the chapter does not exist yet, failed, or "
+        "reported no verdict for the item.",
+        "",
+        "| item | what it shows | chapter | scale | verdict |",
+        "|---|---|---|---|---|",
+    ]
+    chapters = {c.id: c for c in CHAPTERS}
+    for it in ITEMS:
+        c = chapters[it.chapter]
+        link = f"[{c.id.upper()}](../{c.path})" if c.id in existing else f"{c.id.upper()} (not written yet)"
+        scale, verdict = by_item.get(it.key, ("—", {"verdict": "not yet computed"}))
+        failed = ran.get(c.id) is not None and ran[c.id].error is not None
+        text = "failed (see chapter)" if failed else verdict["verdict"]
+        lines.append(f"| {it.key} | {it.shows} | {link} | {scale} | {text} |")
+    lines += ["", "## Chapters in this build", "", "| chapter | seconds | result |", "|---|---|---|"]
+    for run in runs:
+        result = "ok" if run.error is None else f"error: {run.error}".replace("|", "\\|")[:200]
+        lines.append(f"| {run.chapter} | {run.seconds:.1f} | {result} |")
+    return "\n".join(lines) + "\n"
+
+
+def render(stage: Path, root: Path) -> Path:
+    """``jupyter-book build`` the stage; HTML lands in ``<root>/_build/html``."""
+    exe = Path(sys.executable).with_name("jupyter-book")
+    command = [str(exe) if exe.exists() else "jupyter-book", "build", str(stage), "--path-output", str(root)]
+    subprocess.run(command, check=True)
+    return root / "_build" / "html" / "index.html"
+
+
+def build(
+    scale: str,
+    chapters: Iterable[str] | None = None,
+    root: str | Path | None = None,
+    render_html: bool = True,
+) -> list[ChapterRun]:
+    if scale not in SCALES:
+        raise ParameterError(f"scale = {scale!r}: accepted scales are {', '.join(SCALES)}")
+    root = _root(root)
+    notebooks = toc_notebooks(root)
+    wanted = set(chapters) if chapters else None
+    if wanted:
+        unknown = wanted - {chapter_id(n) for n in notebooks}
+        if unknown:
+            raise ParameterError(
+                f"chapters {sorted(unknown)} are not in _toc.yml; accepted: "
+                f"{', '.join(chapter_id(n) for n in notebooks)}"
+            )
+    # Fail fast on bad parameters before any kernel starts.
+    for nb in notebooks:
+        if wanted is None or chapter_id(nb) in wanted:
+            chapter_parameters(chapter_id(nb), scale, root)
+    stage = root / "_build" / f"book-{scale}"
+    previous = {p.relative_to(stage): p.read_bytes() for p in stage.rglob("*.ipynb")} if stage.exists() else {}
+    stage_pages(root, stage)
+    runs = []
+    for nb in notebooks:
+        rel = nb.relative_to(root)
+        out = stage / rel
+        if wanted is not None and chapter_id(nb) not in wanted:
+            if rel in previous:  # keep an earlier executed copy so the book stays whole
+                out.parent.mkdir(parents=True, exist_ok=True)
+                out.write_bytes(previous[rel])
+            else:
+                out.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(nb, out)
+            continue
+        print(f"[hessbook] executing {rel} at scale {scale} ...", flush=True)
+        run = execute_chapter(nb, out, scale, root)
+        print(f"[hessbook]   {run.seconds:.1f} s" + (f"  FAILED: {run.error}" if run.error else ""), flush=True)
+        runs.append(run)
+    status_runs = runs + [
+        ChapterRun(chapter_id(nb), stage / nb.relative_to(root), 0.0, None)
+        for nb in notebooks
+        if wanted is not None and chapter_id(nb) not in wanted
+    ]
+    (stage / STATUS_PAGE).write_text(status_markdown(status_runs, root))
+    if render_html:
+        index = render(stage, root)
+        print(f"[hessbook] book: {index}")
+    failed = [r for r in runs if r.error]
+    if failed:
+        raise SystemExit(f"hessbook.build: {len(failed)} chapter(s) failed: " + "; ".join(f"{r.chapter}: {r.error}" for r in failed))
+    return runs
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m hessbook.build", description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", default="cpu", help=f"one of {', '.join(SCALES)} (default cpu)")
+    parser.add_argument("--chapters", nargs="*", help="chapter ids to execute (default: all)")
+    parser.add_argument("--root", help="project root (default: the checkout)")
+    parser.add_argument("--no-render", action="store_true", help="execute only, skip jupyter-book")
+    args = parser.parse_args(argv)
+    try:
+        build(args.scale, args.chapters, args.root, render_html=not args.no_render)
+    except ParameterError as exc:
+        raise SystemExit(f"hessbook.build: {exc}") from None
+
+
+if __name__ == "__main__":
+    main()

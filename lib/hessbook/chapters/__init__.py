@@ -1,0 +1,6 @@
+"""Parameter schemas of the chapters, one module per chapter, registered by id.
+
+Importing this package registers every schema with :mod:`hessbook.params`.
+"""
+
+from hessbook.chapters import tour  # noqa: F401

@@ -1,0 +1,296 @@
+"""Typed, validated chapter parameters.
+
+Each chapter declares its parameters as a frozen dataclass (a *schema*) registered under the
+chapter's id. A field's type annotation says what it accepts (``int``, ``float``, ``str``,
+``bool``, ``list[int]``, ``Literal[...]``, ...) and :func:`spec` metadata adds value rules
+(bounds, choices, non-empty). A schema may add cross-field rules in ``check(self)``.
+
+:func:`validate` turns a plain dict (a params file, papermill's injected values, the names
+defined by a notebook's parameters cell) into the schema instance, or raises
+:class:`ParameterError` naming the key, the bad value and what is accepted.
+
+    @register("tour")
+    @dataclass(frozen=True)
+    class TourParams(ChapterParams):
+        n_samples: int = field(metadata=spec(gt=0, doc="samples drawn"))
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, TypeVar, get_args, get_origin
+
+import yaml
+
+SCALES = ("smoke", "cpu", "gpu", "paper")
+
+
+class ParameterError(ValueError):
+    """A parameter is unknown, missing, of the wrong type or has an impossible value."""
+
+
+def spec(
+    *,
+    gt: float | None = None,
+    ge: float | None = None,
+    lt: float | None = None,
+    le: float | None = None,
+    choices: tuple | None = None,
+    nonempty: bool = False,
+    doc: str = "",
+) -> dict[str, Any]:
+    """Field metadata: value rules checked by :func:`validate` (applied to list items too)."""
+    return {
+        "gt": gt,
+        "ge": ge,
+        "lt": lt,
+        "le": le,
+        "choices": choices,
+        "nonempty": nonempty,
+        "doc": doc,
+    }
+
+
+@dataclass(frozen=True)
+class ChapterParams:
+    """Fields every chapter has."""
+
+    scale: str = field(metadata=spec(choices=SCALES, doc="which params/<scale>/ set this is"))
+    seed: int = field(metadata=spec(ge=0, doc="seed of every random choice in the chapter"))
+
+    def check(self) -> None:
+        """Cross-field rules; schemas override and raise ParameterError."""
+
+
+S = TypeVar("S", bound=ChapterParams)
+SCHEMAS: dict[str, type[ChapterParams]] = {}
+
+
+def register(chapter: str):
+    """Class decorator: register a schema under a chapter id (``s2``, ``y1``, ``tour``)."""
+
+    def wrap(cls: type[S]) -> type[S]:
+        if chapter in SCHEMAS and SCHEMAS[chapter] is not cls:
+            raise ValueError(f"chapter {chapter!r} already has a schema ({SCHEMAS[chapter]})")
+        SCHEMAS[chapter] = cls
+        return cls
+
+    return wrap
+
+
+def schema_for(chapter: str) -> type[ChapterParams]:
+    """The registered schema of a chapter (importing the chapter schemas first)."""
+    import hessbook.chapters  # noqa: F401 - registers every schema
+
+    if chapter not in SCHEMAS:
+        raise ParameterError(
+            f"unknown chapter {chapter!r}; accepted: {', '.join(sorted(SCHEMAS))}"
+        )
+    return SCHEMAS[chapter]
+
+
+# ----------------------------------------------------------------------------- types
+
+
+def _type_name(tp: Any) -> str:
+    origin = get_origin(tp)
+    if origin is Literal:
+        return " | ".join(repr(a) for a in get_args(tp))
+    if origin in (list, tuple):
+        return f"{origin.__name__}[{', '.join(_type_name(a) for a in get_args(tp) if a is not Ellipsis)}]"
+    if origin in (typing.Union, types.UnionType):
+        return " | ".join(_type_name(a) for a in get_args(tp))
+    if tp is type(None):
+        return "None"
+    return getattr(tp, "__name__", str(tp))
+
+
+def _coerce(value: Any, tp: Any, where: str) -> Any:
+    """Check ``value`` against the annotation ``tp``; return it converted (int -> float, list -> tuple)."""
+    origin = get_origin(tp)
+    if tp is Any:
+        return value
+    if origin is Literal:
+        if value in get_args(tp) and type(value) in {type(a) for a in get_args(tp)}:
+            return value
+        raise ParameterError(f"{where} = {value!r}: accepted values are {_type_name(tp)}")
+    if origin in (typing.Union, types.UnionType):
+        errors = []
+        for option in get_args(tp):
+            try:
+                return _coerce(value, option, where)
+            except ParameterError as exc:
+                errors.append(str(exc))
+        raise ParameterError(f"{where} = {value!r}: expected {_type_name(tp)}")
+    if origin in (list, tuple):
+        if not isinstance(value, (list, tuple)):
+            raise ParameterError(
+                f"{where} = {value!r}: expected a list ({_type_name(tp)}), got {type(value).__name__}"
+            )
+        (item_tp, *_rest) = get_args(tp) or (Any,)
+        items = [_coerce(v, item_tp, f"{where}[{i}]") for i, v in enumerate(value)]
+        return tuple(items)
+    if tp is type(None):
+        if value is None:
+            return None
+        raise ParameterError(f"{where} = {value!r}: expected None")
+    if tp is bool:
+        if isinstance(value, bool):
+            return value
+        raise ParameterError(f"{where} = {value!r}: expected true or false (bool)")
+    if tp is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        raise ParameterError(f"{where} = {value!r}: expected an integer (int)")
+    if tp is float:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+        raise ParameterError(f"{where} = {value!r}: expected a number (float)")
+    if tp is str:
+        if isinstance(value, str):
+            return value
+        raise ParameterError(f"{where} = {value!r}: expected a string (str)")
+    raise TypeError(f"{where}: schema annotation {tp!r} is not supported by hessbook.params")
+
+
+def _check_rules(value: Any, rules: Mapping[str, Any], where: str) -> None:
+    if isinstance(value, tuple):
+        if rules.get("nonempty") and not value:
+            raise ParameterError(f"{where} = []: must not be empty")
+        for i, item in enumerate(value):
+            _check_rules(item, {**rules, "nonempty": False}, f"{where}[{i}]")
+        return
+    choices = rules.get("choices")
+    if choices is not None and value not in choices:
+        hint = difflib.get_close_matches(str(value), [str(c) for c in choices], n=1)
+        near = f" (did you mean {hint[0]!r}?)" if hint else ""
+        raise ParameterError(
+            f"{where} = {value!r}: unknown value{near}; accepted: {', '.join(map(repr, choices))}"
+        )
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        bounds = (("gt", "> "), ("ge", ">= "), ("lt", "< "), ("le", "<= "))
+        for name, text in bounds:
+            limit = rules.get(name)
+            if limit is None:
+                continue
+            ok = {
+                "gt": value > limit,
+                "ge": value >= limit,
+                "lt": value < limit,
+                "le": value <= limit,
+            }[name]
+            if not ok:
+                raise ParameterError(f"{where} = {value!r}: must be {text}{limit}")
+    if isinstance(value, str) and rules.get("nonempty") and not value:
+        raise ParameterError(f"{where} = '': must not be empty")
+
+
+# ----------------------------------------------------------------------------- validate
+
+
+def field_docs(schema: type[ChapterParams]) -> dict[str, str]:
+    """``name -> 'type: doc'`` for every field, for error messages and the book."""
+    hints = typing.get_type_hints(schema)
+    return {
+        f.name: f"{_type_name(hints[f.name])}" + (f" -- {f.metadata['doc']}" if f.metadata.get("doc") else "")
+        for f in dataclasses.fields(schema)
+    }
+
+
+def validate(schema: type[S], values: Mapping[str, Any], *, where: str = "parameters") -> S:
+    """Build a schema instance from ``values``; raise ParameterError on anything wrong."""
+    names = [f.name for f in dataclasses.fields(schema)]
+    unknown = [k for k in values if k not in names]
+    if unknown:
+        key = unknown[0]
+        hint = difflib.get_close_matches(key, names, n=1)
+        near = f" (did you mean {hint[0]!r}?)" if hint else ""
+        accepted = "\n  ".join(f"{k}: {d}" for k, d in field_docs(schema).items())
+        raise ParameterError(
+            f"{where}: unknown parameter {key!r} = {values[key]!r}{near}. "
+            f"Accepted parameters:\n  {accepted}"
+        )
+    missing = [n for n in names if n not in values]
+    if missing:
+        docs = field_docs(schema)
+        raise ParameterError(
+            f"{where}: missing parameter(s) {', '.join(repr(m) for m in missing)} "
+            f"({'; '.join(f'{m}: {docs[m]}' for m in missing)})"
+        )
+    hints = typing.get_type_hints(schema)
+    clean = {}
+    for f in dataclasses.fields(schema):
+        label = f"{where}: {f.name}"
+        value = _coerce(values[f.name], hints[f.name], label)
+        _check_rules(value, f.metadata, label)
+        clean[f.name] = value
+    instance = schema(**clean)
+    instance.check()
+    return instance
+
+
+def load_file(chapter: str, path: str | Path) -> ChapterParams:
+    """Validate one params YAML file against its chapter's schema."""
+    path = Path(path)
+    try:
+        values = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as exc:
+        raise ParameterError(f"{path}: not valid YAML ({exc})") from exc
+    if not isinstance(values, dict):
+        raise ParameterError(f"{path}: expected a mapping of parameter names to values")
+    return validate(schema_for(chapter), values, where=str(path))
+
+
+def params_file(chapter: str, scale: str, root: str | Path | None = None) -> Path:
+    """``params/<scale>/<chapter>.yaml`` of the project (or of ``root``)."""
+    if scale not in SCALES:
+        raise ParameterError(f"scale = {scale!r}: accepted scales are {', '.join(SCALES)}")
+    from hessbook.paths import project_root
+
+    base = Path(root) if root is not None else (project_root() or Path.cwd())
+    return base / "params" / scale / f"{chapter}.yaml"
+
+
+_NOT_PARAMS = {"In", "Out", "get_ipython", "exit", "quit", "open"}
+
+
+def from_namespace(chapter: str, namespace: Mapping[str, Any]) -> ChapterParams:
+    """Validate the parameters a notebook defined (its parameters cell plus papermill's).
+
+    Call it as the first statement after the parameters cell, before any other name is
+    bound: every public, non-module, non-callable name in the namespace at that point is a
+    parameter, so a mistyped name injected by papermill is caught as unknown.
+    """
+    values = {
+        name: value
+        for name, value in namespace.items()
+        if not name.startswith("_")
+        and name not in _NOT_PARAMS
+        and not isinstance(value, types.ModuleType)
+        and not callable(value)
+    }
+    return validate(schema_for(chapter), values, where=f"chapter {chapter}")
+
+
+def as_dict(params: ChapterParams) -> dict[str, Any]:
+    """Plain dict of a schema instance (tuples as lists), for YAML and the result store."""
+    def plain(v: Any) -> Any:
+        return [plain(x) for x in v] if isinstance(v, tuple) else v
+
+    return {k: plain(v) for k, v in dataclasses.asdict(params).items()}
+
+
+def result_params(params: ChapterParams) -> dict[str, Any]:
+    """The parameters that determine a chapter's results: everything but ``scale``.
+
+    The scale is a label: a cpu run and a gpu run with equal parameters share results.
+    """
+    values = as_dict(params)
+    values.pop("scale")
+    return values

@@ -1,0 +1,119 @@
+"""What a chapter shows a reader: the scale banner, paper-vs-ours tables, verdicts, glue.
+
+Verdicts are displayed as a Markdown table for the reader and, in the same output, as JSON
+under :data:`VERDICT_MIME`, which the book builder reads back from the executed notebook to
+make the status page. Numbers reach the prose only through :func:`glue` (myst-nb).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from hessbook.catalog import VERDICTS, item
+
+VERDICT_MIME = "application/vnd.hessbook.verdicts+json"
+
+SCALE_NOTES = {
+    "smoke": "smoke scale: proves the code path runs; the numbers are not science.",
+    "cpu": "cpu scale: reduced data, widths or epochs so that the whole book runs on a laptop; "
+    "trends, not the paper's exact values.",
+    "gpu": "gpu scale: as close to the paper as one modern GPU allows in a few hours.",
+    "paper": "paper scale: the paper's settings where it gives them.",
+}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Whether one claim of a paper held in our run."""
+
+    item: str
+    """Catalog key (``hessbook.catalog.ITEMS``), e.g. ``"S-Fig2"``."""
+    claim: str
+    """The paper's claim in one sentence."""
+    verdict: str
+    """One of ``hessbook.catalog.VERDICTS``."""
+    paper: str
+    """The paper's number, or its qualitative statement."""
+    ours: str
+    """Our number or observation, at the scale the chapter ran."""
+    evidence: str = ""
+    """Why we say so, including why we think a claim did not reproduce."""
+
+    def __post_init__(self) -> None:
+        item(self.item)  # raises KeyError on an unknown key
+        if self.verdict not in VERDICTS:
+            raise ValueError(f"verdict {self.verdict!r}: accepted {', '.join(VERDICTS)}")
+
+
+def _display(bundle: dict[str, Any]) -> None:
+    from IPython.display import display
+
+    display(bundle, raw=True)
+
+
+def _md_escape(text: str) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def verdict_markdown(verdicts: Sequence[Verdict], scale: str) -> str:
+    rows = [
+        "| item | the paper | ours | verdict | why |",
+        "|---|---|---|---|---|",
+    ]
+    for v in verdicts:
+        rows.append(
+            "| "
+            + " | ".join(
+                _md_escape(x)
+                for x in (v.item, f"{v.claim} {v.paper}".strip(), v.ours, f"**{v.verdict}**", v.evidence)
+            )
+            + " |"
+        )
+    return f"Verdicts at **{scale}** scale.\n\n" + "\n".join(rows)
+
+
+def show_verdicts(verdicts: Sequence[Verdict], scale: str, chapter: str) -> None:
+    """Display the verdict table and leave the machine-readable copy for the status page."""
+    payload = {"chapter": chapter, "scale": scale, "verdicts": [asdict(v) for v in verdicts]}
+    _display({"text/markdown": verdict_markdown(verdicts, scale), VERDICT_MIME: payload})
+
+
+def scale_banner(scale: str) -> None:
+    """A note at the top of a chapter saying at which scale its numbers were computed."""
+    note = SCALE_NOTES.get(scale, scale)
+    _display({"text/markdown": f":::{{note}}\nThis copy was computed at **{note}**\n:::\n", "text/plain": note})
+
+
+def glue(name: str, value: Any, *, display: bool = False) -> None:
+    """myst-nb glue that refuses non-finite numbers (they would be silent errors in prose)."""
+    from myst_nb import glue as _glue
+
+    if isinstance(value, (np.floating, np.integer)):
+        value = value.item()  # myst-nb formats Python numbers, not numpy scalars
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"glue {name!r}: value {value!r} is not finite")
+    _glue(name, value, display=display)
+
+
+def comparison_frame(rows: Iterable[dict[str, Any]]):
+    """A pandas DataFrame of paper-vs-ours rows (keys become columns, in order)."""
+    import pandas as pd
+
+    return pd.DataFrame(list(rows))
+
+
+def verdicts_from_outputs(outputs: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Verdict payloads found in a notebook's outputs (used by the book builder)."""
+    found = []
+    for out in outputs:
+        data = out.get("data", {}) if isinstance(out, dict) else {}
+        if VERDICT_MIME in data:
+            payload = data[VERDICT_MIME]
+            found.append(json.loads(payload) if isinstance(payload, str) else payload)
+    return found
