@@ -168,7 +168,7 @@ def _check_rules(value: Any, rules: Mapping[str, Any], where: str) -> None:
         return
     choices = rules.get("choices")
     if choices is not None and value not in choices:
-        hint = difflib.get_close_matches(str(value), [str(c) for c in choices], n=1)
+        hint = difflib.get_close_matches(str(value), [str(c) for c in choices], n=1, cutoff=0.5)
         near = f" (did you mean {hint[0]!r}?)" if hint else ""
         raise ParameterError(
             f"{where} = {value!r}: unknown value{near}; accepted: {', '.join(map(repr, choices))}"

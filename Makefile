@@ -1,0 +1,45 @@
+# The two commands of the README:
+#   make book [SCALE=cpu|smoke|gpu|paper] [CHAPTERS="s1 s2"]   execute chapters, render HTML
+#   make test                                                    unit tests + smoke chapters
+# Both create the virtual environment (.venv) and install the package on first use.
+
+SCALE ?= cpu
+CHAPTERS ?=
+PYTHON ?= python3
+VENV ?= .venv
+SHARED_DATA ?= ../shared/data
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.hessbook-installed
+
+.PHONY: book test env data bench clean lab
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@echo "[make] installing hessbook and its dependencies into $(VENV) (log: $(VENV)/install.log)"
+	@$(PY) -m pip install -e . > $(VENV)/install.log 2>&1 || { tail -n 40 $(VENV)/install.log; exit 1; }
+	@touch $(STAMP)
+
+env: $(STAMP)
+
+# Link the datasets shipped beside the checkout into a writable ./data (torchvision extracts
+# MNIST's .gz files next to them). Without them, torchvision downloads when there is network.
+data:
+	@if [ -d "$(SHARED_DATA)" ] && [ ! -e data/.linked ]; then \
+		mkdir -p data && cp -rsn "$$(cd $(SHARED_DATA) && pwd)"/. data/ && touch data/.linked && \
+		echo "[make] linked $(SHARED_DATA) into ./data"; fi
+
+book: env data
+	$(PY) -m hessbook.build --scale $(SCALE) $(if $(CHAPTERS),--chapters $(CHAPTERS))
+
+test: env data
+	$(PY) -m pytest
+
+bench: env data
+	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf _build
+
+lab: env data
+	@$(PY) -c "import jupyterlab" 2>/dev/null || $(PY) -m pip install -q jupyterlab
+	$(VENV)/bin/jupyter lab book/

@@ -1,0 +1,103 @@
+"""The book's structure: toc, clean source notebooks, parameters cells and params files."""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from hessbook.build import chapter_id, toc_files, toc_notebooks
+from hessbook.catalog import CHAPTERS, ITEMS, PAPERS
+from hessbook.params import SCALES, as_dict, load_file, schema_for, validate
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "book").rglob("*.ipynb"))
+NOTEBOOKS = [n for n in NOTEBOOKS if ".ipynb_checkpoints" not in n.parts]
+
+
+def _cells(nb_path: Path) -> list[dict]:
+    return json.loads(nb_path.read_text())["cells"]
+
+
+def parameters_cell(nb_path: Path) -> tuple[int, dict]:
+    tagged = [(i, c) for i, c in enumerate(_cells(nb_path)) if "parameters" in c.get("metadata", {}).get("tags", [])]
+    assert len(tagged) == 1, f"{nb_path}: expected exactly one cell tagged 'parameters', found {len(tagged)}"
+    return tagged[0]
+
+
+def notebook_defaults(nb_path: Path) -> dict:
+    _, cell = parameters_cell(nb_path)
+    tree = ast.parse("".join(cell["source"]))
+    values = {}
+    for node in tree.body:
+        assert isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name), (
+            f"{nb_path}: the parameters cell may hold only `name = literal` lines, found: {ast.unparse(node)}"
+        )
+        try:
+            values[node.targets[0].id] = ast.literal_eval(node.value)
+        except ValueError:
+            pytest.fail(f"{nb_path}: {ast.unparse(node)} is not a literal; derive values in the next cell")
+    return values
+
+
+def test_toc_lists_existing_files_and_every_notebook():
+    files = toc_files(ROOT)  # raises if a toc entry does not exist
+    assert set(toc_notebooks(ROOT)) == set(NOTEBOOKS), "every notebook in book/ is in _toc.yml and vice versa"
+    assert ROOT / "book" / "status.md" in files
+
+
+@pytest.mark.parametrize("nb_path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_source_notebook_is_clean(nb_path):
+    for cell in _cells(nb_path):
+        if cell["cell_type"] == "code":
+            assert cell.get("outputs") == [], f"{nb_path} is committed with outputs"
+            assert cell.get("execution_count") is None
+
+
+@pytest.mark.parametrize("nb_path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_parameters_cell_is_literal_and_validated_next(nb_path):
+    defaults = notebook_defaults(nb_path)
+    assert {"scale", "seed"} <= set(defaults)
+    index, _ = parameters_cell(nb_path)
+    nxt = "".join(_cells(nb_path)[index + 1]["source"])
+    assert f'from_namespace("{chapter_id(nb_path)}", globals())' in nxt, (
+        f"{nb_path}: the cell after the parameters validates them with hp.from_namespace"
+    )
+    # the notebook's own defaults are the cpu scale's parameters, so the two never drift
+    cpu = yaml.safe_load((ROOT / "params" / "cpu" / f"{chapter_id(nb_path)}.yaml").read_text())
+    assert as_dict(validate(schema_for(chapter_id(nb_path)), defaults)) == as_dict(
+        validate(schema_for(chapter_id(nb_path)), cpu)
+    ), f"{nb_path}: parameters cell differs from params/cpu/{chapter_id(nb_path)}.yaml"
+
+
+PARAM_FILES = sorted((ROOT / "params").glob("*/*.yaml"))
+
+
+@pytest.mark.parametrize("path", PARAM_FILES, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_every_params_file_validates(path):
+    assert path.parent.name in SCALES, f"{path}: directory must be one of {SCALES}"
+    params = load_file(path.stem, path)
+    assert params.scale == path.parent.name, f"{path}: scale field says {params.scale!r}"
+    assert path.stem in {chapter_id(n) for n in NOTEBOOKS}, f"{path}: no chapter notebook for it"
+
+
+@pytest.mark.parametrize("nb_path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_chapter_has_all_four_scales(nb_path):
+    for scale in SCALES:
+        assert (ROOT / "params" / scale / f"{chapter_id(nb_path)}.yaml").exists(), f"params/{scale} missing"
+
+
+def test_catalog_is_consistent():
+    ids = {c.id for c in CHAPTERS}
+    assert all(i.chapter in ids for i in ITEMS)
+    assert all(c.paper in PAPERS for c in CHAPTERS)
+    assert len({i.key for i in ITEMS}) == len(ITEMS)
+    written = {c.id for c in CHAPTERS if (ROOT / c.path).exists()}
+    in_toc = {chapter_id(n) for n in toc_notebooks(ROOT)}
+    assert written <= in_toc, "every written chapter is in the toc"
+    for nb in NOTEBOOKS:
+        if nb.parent.name != "guide":
+            assert chapter_id(nb) in ids and (ROOT / next(c.path for c in CHAPTERS if c.id == chapter_id(nb))) == nb

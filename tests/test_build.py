@@ -1,0 +1,64 @@
+"""The book builder: status page from executed notebooks, chapter selection, verdict objects."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from hessbook.build import ChapterRun, build, read_verdicts, status_markdown
+from hessbook.catalog import ITEMS
+from hessbook.params import ParameterError
+from hessbook.report import VERDICT_MIME, Verdict, verdict_markdown
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def executed_notebook(path: Path, verdicts: list[Verdict], scale: str) -> Path:
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("show_verdicts(...)")
+    payload = {"chapter": "s2", "scale": scale, "verdicts": [v.__dict__ for v in verdicts]}
+    cell.outputs = [nbformat.v4.new_output("display_data", data={
+        "text/markdown": verdict_markdown(verdicts, scale), VERDICT_MIME: payload})]
+    nb.cells = [cell]
+    nbformat.write(nb, path)
+    return path
+
+
+def test_status_page_has_one_row_per_item_with_verdict_and_scale(tmp_path):
+    v = Verdict("S-Fig2", "outliers = k", "held", "k outliers", "k outliers for k=2..50", "gap count")
+    w = Verdict("S-Table1", "counts", "did not hold", "table", "off by one", "ReLU rows differ")
+    nb = executed_notebook(tmp_path / "s2.ipynb", [v, w], "cpu")
+    assert [p["scale"] for p in read_verdicts(nb)] == ["cpu"]
+    page = status_markdown([ChapterRun("s2", nb, 12.5, None)], ROOT)
+    rows = [line for line in page.splitlines() if line.startswith("| ") and "|---" not in line]
+    item_rows = [r for r in rows if r.split("|")[1].strip() in {i.key for i in ITEMS}]
+    assert len(item_rows) == len(ITEMS)
+    row = next(r for r in item_rows if r.startswith("| S-Fig2 "))
+    assert "| cpu | held |" in row
+    assert "| cpu | did not hold |" in next(r for r in item_rows if r.startswith("| S-Table1 "))
+    assert "| — | not yet computed |" in next(r for r in item_rows if r.startswith("| Y-Table1 "))
+    assert "| s2 | 12.5 | ok |" in page
+
+
+def test_failed_chapter_is_marked(tmp_path):
+    nb = executed_notebook(tmp_path / "s2.ipynb", [], "smoke")
+    page = status_markdown([ChapterRun("s2", nb, 1.0, "ValueError: boom")], ROOT)
+    assert "failed (see chapter)" in next(r for r in page.splitlines() if r.startswith("| S-Fig2 "))
+    assert "error: ValueError: boom" in page
+
+
+def test_verdict_rejects_unknown_item_and_verdict():
+    with pytest.raises(KeyError, match="unknown item 'S-Fig99'"):
+        Verdict("S-Fig99", "c", "held", "p", "o")
+    with pytest.raises(ValueError, match="verdict 'maybe'"):
+        Verdict("S-Fig2", "c", "maybe", "p", "o")
+
+
+def test_build_rejects_unknown_scale_and_chapter():
+    with pytest.raises(ParameterError, match="scale = 'huge'"):
+        build("huge", root=ROOT, render_html=False)
+    with pytest.raises(ParameterError, match=r"chapters \['zz'\] are not in _toc.yml"):
+        build("smoke", chapters=["zz"], root=ROOT, render_html=False)

@@ -1,0 +1,110 @@
+"""Parameter validation: every kind of bad input names the key, the value and what is accepted."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pytest
+
+from hessbook.params import (
+    ChapterParams,
+    ParameterError,
+    from_namespace,
+    register,
+    result_params,
+    spec,
+    validate,
+)
+
+
+@register("_example")
+@dataclass(frozen=True)
+class Example(ChapterParams):
+    model: str = field(metadata=spec(choices=("m1", "c1", "resnet18")))
+    dataset: Literal["mnist", "cifar10"]
+    batch_sizes: list[int] = field(metadata=spec(gt=0, nonempty=True))
+    epsilon: float = field(metadata=spec(ge=0.0))
+    train_size: int = field(metadata=spec(gt=0))
+    full_batch: bool
+
+    def check(self) -> None:
+        too_big = [b for b in self.batch_sizes if b > self.train_size]
+        if too_big:
+            raise ParameterError(
+                f"batch_sizes = {list(self.batch_sizes)}: {too_big[0]} is larger than "
+                f"train_size = {self.train_size}; accepted: 1..{self.train_size}"
+            )
+
+
+GOOD = dict(
+    scale="smoke", seed=0, model="m1", dataset="mnist", batch_sizes=[16, 32],
+    epsilon=0.1, train_size=100, full_batch=False,
+)
+
+
+def bad(**changes):
+    values = {**GOOD, **changes}
+    with pytest.raises(ParameterError) as info:
+        validate(Example, values, where="chapter x")
+    return str(info.value)
+
+
+def test_good_values_become_a_frozen_instance():
+    p = validate(Example, GOOD)
+    assert p.batch_sizes == (16, 32) and isinstance(p.epsilon, float)
+    with pytest.raises(Exception):
+        p.seed = 3  # frozen
+    assert "scale" not in result_params(p) and result_params(p)["batch_sizes"] == [16, 32]
+
+
+def test_unknown_key_suggests_the_right_one():
+    msg = bad(batch_size=8)
+    assert "unknown parameter 'batch_size'" in msg and "did you mean 'batch_sizes'" in msg
+    assert "epsilon" in msg, "the message lists what is accepted"
+
+
+def test_missing_key():
+    values = dict(GOOD)
+    del values["epsilon"]
+    with pytest.raises(ParameterError, match="missing parameter.*'epsilon'"):
+        validate(Example, values)
+
+
+@pytest.mark.parametrize(
+    "changes, fragments",
+    [
+        (dict(epsilon=-0.1), ["epsilon = -0.1", "must be >= 0.0"]),
+        (dict(epsilon="big"), ["epsilon = 'big'", "expected a number"]),
+        (dict(batch_sizes=[]), ["batch_sizes = []", "must not be empty"]),
+        (dict(batch_sizes=[16, 0]), ["batch_sizes[1] = 0", "must be > 0"]),
+        (dict(batch_sizes=16), ["batch_sizes = 16", "expected a list"]),
+        (dict(batch_sizes=[16.5]), ["batch_sizes[0] = 16.5", "expected an integer"]),
+        (dict(model="m2"), ["model = 'm2'", "did you mean 'm1'", "accepted: 'm1', 'c1', 'resnet18'"]),
+        (dict(dataset="cifar100"), ["dataset = 'cifar100'", "'mnist' | 'cifar10'"]),
+        (dict(full_batch="yes"), ["full_batch = 'yes'", "bool"]),
+        (dict(train_size=True), ["train_size = True", "expected an integer"]),
+        (dict(scale="laptop"), ["scale = 'laptop'", "'smoke', 'cpu', 'gpu', 'paper'"]),
+        (dict(seed=-1), ["seed = -1", "must be >= 0"]),
+        (dict(batch_sizes=[16, 200]), ["200 is larger than train_size = 100"]),
+    ],
+)
+def test_bad_values_are_named(changes, fragments):
+    msg = bad(**changes)
+    for fragment in fragments:
+        assert fragment in msg, msg
+
+
+def test_from_namespace_sees_injected_unknown_names():
+    import math
+
+    namespace = {**GOOD, "math": math, "In": [], "_private": 1, "helper": len, "batch_sise": 8}
+    with pytest.raises(ParameterError, match="unknown parameter 'batch_sise'.*did you mean 'batch_sizes'"):
+        from_namespace("_example", namespace)
+    del namespace["batch_sise"]
+    assert from_namespace("_example", namespace).model == "m1"
+
+
+def test_unknown_chapter():
+    with pytest.raises(ParameterError, match="unknown chapter 'zz'"):
+        from_namespace("zz", {})

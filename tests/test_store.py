@@ -1,0 +1,179 @@
+"""The result store: keys, atomic writes, corruption, concurrency, resumption."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing as mp
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+import hessbook.store as store_mod
+from hessbook.store import Record, ResultStore, StoreError, canonical_json, result_key
+
+
+def test_key_ignores_dict_order_and_tuple_vs_list():
+    a = result_key("k", {"b": [1, 2], "a": 1.5})
+    b = result_key("k", {"a": 1.5, "b": (1, 2)})
+    assert a == b
+
+
+def test_key_changes_with_params_kind_and_versions(monkeypatch):
+    base = result_key("k", {"a": 1})
+    assert result_key("k", {"a": 2}) != base
+    assert result_key("other", {"a": 1}) != base
+    monkeypatch.setattr(store_mod, "CACHE_VERSION", store_mod.CACHE_VERSION + 1)
+    assert result_key("k", {"a": 1}) != base
+    monkeypatch.setattr(store_mod, "CACHE_VERSION", store_mod.CACHE_VERSION - 1)
+    monkeypatch.setattr(store_mod, "__version__", "999.0")
+    assert result_key("k", {"a": 1}) != base
+
+
+def test_dataclass_params_and_bad_values():
+    @dataclass(frozen=True)
+    class P:
+        lr: float
+        sizes: tuple
+
+    assert canonical_json(P(0.1, (1, 2))) == '{"lr":0.1,"sizes":[1,2]}'
+    with pytest.raises(StoreError, match="non-finite"):
+        canonical_json({"x": float("nan")})
+    with pytest.raises(StoreError, match="not a JSON parameter"):
+        canonical_json({"x": object()})
+    with pytest.raises(StoreError, match="not a valid name"):
+        ResultStore("/tmp").entry_dir("Bad Kind", {})
+
+
+def test_compute_once_then_load(tmp_path):
+    store = ResultStore(tmp_path)
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return {"acc": 0.5, "spectrum": np.arange(4.0), "model": {"w": torch.ones(2, 2)}}
+
+    first = store.get_or_compute("demo", {"a": 1}, compute)
+    second = store.get_or_compute("demo", {"a": 1}, compute)
+    assert len(calls) == 1
+    assert first.meta["cached"] is False and second.meta["cached"] is True
+    assert second.metrics == {"acc": 0.5}
+    np.testing.assert_array_equal(second.arrays["spectrum"], np.arange(4.0))
+    assert torch.equal(second.states["model"]["w"], torch.ones(2, 2))
+    assert json.loads((store.entry_dir("demo", {"a": 1}) / "params.json").read_text()) == {"a": 1}
+
+
+def test_failed_compute_leaves_nothing(tmp_path):
+    store = ResultStore(tmp_path)
+
+    def boom():
+        raise RuntimeError("interrupted")
+
+    with pytest.raises(RuntimeError):
+        store.get_or_compute("demo", {"a": 1}, boom)
+    assert not store.contains("demo", {"a": 1})
+    assert list((tmp_path / "demo").glob("*.tmp")) == []
+
+
+@pytest.mark.parametrize("damage", ["truncate", "delete_marker", "flip_byte"])
+def test_damaged_entry_is_recomputed_not_loaded(tmp_path, damage):
+    store = ResultStore(tmp_path)
+    store.get_or_compute("demo", {"a": 1}, lambda: {"x": np.ones(1000)})
+    entry = store.entry_dir("demo", {"a": 1})
+    npz = entry / "arrays.npz"
+    if damage == "truncate":
+        npz.write_bytes(npz.read_bytes()[:100])
+    elif damage == "delete_marker":
+        (entry / "COMPLETE.json").unlink()
+    else:
+        data = bytearray(npz.read_bytes())
+        data[-10] ^= 0xFF
+        npz.write_bytes(bytes(data))
+    assert store.load("demo", {"a": 1}) is None
+    assert list(tmp_path.glob("demo/*.corrupt-*")), "the damaged entry is kept aside for inspection"
+    again = store.get_or_compute("demo", {"a": 1}, lambda: {"x": np.full(1000, 2.0)})
+    assert again.meta["cached"] is False
+    np.testing.assert_array_equal(again.arrays["x"], np.full(1000, 2.0))
+
+
+def test_state_dicts_load_with_weights_only(tmp_path, monkeypatch):
+    store = ResultStore(tmp_path)
+    store.get_or_compute("demo", {"a": 1}, lambda: Record(states={"net": torch.nn.Linear(3, 2).state_dict()}))
+    seen = []
+    real_load = torch.load
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs.get("weights_only"))
+        return real_load(*args, **kwargs)
+
+    monkeypatch.setattr(torch, "load", spy)
+    rec = store.load("demo", {"a": 1})
+    assert set(rec.states["net"]) == {"weight", "bias"}
+    assert seen and all(w is True for w in seen)
+
+
+def _slow_compute(root: str, out: str) -> None:
+    store = ResultStore(root)
+
+    def compute():
+        with open(out, "a") as fh:
+            fh.write("computed\n")
+        time.sleep(1.0)
+        return {"x": np.arange(10.0)}
+
+    rec = store.get_or_compute("race", {"a": 1}, compute)
+    assert rec.arrays["x"].sum() == 45.0
+
+
+def test_two_processes_compute_once(tmp_path):
+    log = tmp_path / "log.txt"
+    ctx = mp.get_context("spawn")
+    procs = [ctx.Process(target=_slow_compute, args=(str(tmp_path / "r"), str(log))) for _ in range(2)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+        assert p.exitcode == 0
+    assert log.read_text().count("computed") == 1
+    assert ResultStore(tmp_path / "r").contains("race", {"a": 1})
+
+
+def test_interrupted_computation_resumes_from_checkpoint(tmp_path):
+    store = ResultStore(tmp_path)
+    steps_run = []
+
+    def make(fail_at):
+        def compute(ckpt):
+            start, state = ckpt.load() or (0, {"total": torch.tensor(0.0)})
+            total = state["total"]
+            for step in range(start, 10):
+                if step == fail_at:
+                    raise KeyboardInterrupt
+                total = total + step
+                steps_run.append(step)
+                ckpt.save(step + 1, {"total": total})
+            return {"total": float(total)}
+
+        return compute
+
+    with pytest.raises(KeyboardInterrupt):
+        store.get_or_compute("sum", {"n": 10}, make(6), resumable=True)
+    rec = store.get_or_compute("sum", {"n": 10}, make(None), resumable=True)
+    assert rec.metrics["total"] == sum(range(10))
+    assert steps_run == list(range(10)), "steps 0-5 ran once, the rerun started at 6"
+    assert not store.checkpoint("sum", {"n": 10}).path.exists()
+
+
+def test_gpu_tensors_are_stored_on_cpu(tmp_path):
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    store = ResultStore(tmp_path)
+    rec = store.get_or_compute("dev", {}, lambda: {"net": {"w": torch.ones(2, device=device)}})
+    assert rec.states["net"]["w"].device.type == "cpu"
+    assert "device" in rec.meta
+
+
+def test_default_root_follows_environment(tmp_results):
+    assert store_mod.default_store().root == Path(tmp_results)
