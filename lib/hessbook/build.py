@@ -134,7 +134,25 @@ def execute_chapter(
         )
     except papermill.PapermillExecutionError as exc:
         error = f"{exc.ename}: {exc.evalue}"
-    return ChapterRun(chapter, output, time.perf_counter() - start, error)
+    seconds = time.perf_counter() - start
+    hide_default_parameters(output)
+    return ChapterRun(chapter, output, seconds, error)
+
+
+def hide_default_parameters(notebook: Path) -> None:
+    """In the rendered copy show only the values the chapter ran with.
+
+    papermill adds a cell tagged ``injected-parameters`` after the ``parameters`` cell; the
+    defaults above it would only confuse a reader, so they get the ``remove-cell`` tag.
+    """
+    nb = json.loads(notebook.read_text())
+    tags = [c.get("metadata", {}).get("tags", []) for c in nb["cells"]]
+    if not any("injected-parameters" in t for t in tags):
+        return
+    for cell, cell_tags in zip(nb["cells"], tags):
+        if "parameters" in cell_tags and "remove-cell" not in cell_tags:
+            cell.setdefault("metadata", {})["tags"] = [*cell_tags, "remove-cell"]
+    notebook.write_text(json.dumps(nb, indent=1, ensure_ascii=False))
 
 
 def stage_pages(root: Path, stage: Path) -> None:
