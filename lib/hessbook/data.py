@@ -43,11 +43,15 @@ NORMALIZATION: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] = {
 }
 """Per-channel (mean, std) of each training set in [0, 1] scale; used by the models' first layer."""
 
+_MNIST_FILES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
+                "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
 _TORCHVISION = {
-    "mnist": ("MNIST", "MNIST/raw/{train,t10k}-{images-idx3,labels-idx1}-ubyte(.gz)"),
-    "fashion_mnist": ("FashionMNIST", "FashionMNIST/raw/{train,t10k}-{images-idx3,labels-idx1}-ubyte(.gz)"),
-    "cifar10": ("CIFAR10", "cifar-10-batches-py/{data_batch_1..5,test_batch,batches.meta}"),
-    "cifar100": ("CIFAR100", "cifar-100-python/{train,test,meta}"),
+    "mnist": ("MNIST", [f"MNIST/raw/{f}" for f in _MNIST_FILES]),
+    "fashion_mnist": ("FashionMNIST", [f"FashionMNIST/raw/{f}" for f in _MNIST_FILES]),
+    "cifar10": ("CIFAR10", [f"cifar-10-batches-py/{f}" for f in
+                            ("data_batch_1", "data_batch_2", "data_batch_3", "data_batch_4",
+                             "data_batch_5", "test_batch", "batches.meta")]),
+    "cifar100": ("CIFAR100", [f"cifar-100-python/{f}" for f in ("train", "test", "meta")]),
 }
 
 
@@ -137,7 +141,8 @@ def _torchvision_set(name: str, train: bool, root: Path):
     except Exception as exc:  # noqa: BLE001 - offline, read-only root, bad checksum ...
         raise DataMissingError(
             f"dataset {name!r} not found in the data root {root} and it could not be "
-            f"downloaded ({type(exc).__name__}: {exc}). Expected files: {root}/{expected} "
+            f"downloaded ({type(exc).__name__}: {exc}). Expected files under {root}: "
+            f"{', '.join(expected)} "
             "(torchvision layout). Put them there or point the HESSBOOK_DATA environment "
             "variable at a directory that holds them (it must be writable: torchvision "
             "extracts MNIST archives next to them)."
