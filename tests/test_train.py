@@ -222,3 +222,13 @@ def test_init_from_continues_a_trained_model(store):
     assert second.history[0]["train_loss_running"] < 2.0
     manual = first.model()
     assert not torch.equal(manual[0].weight, second.state["0.weight"])
+
+
+def test_channels_last_and_mixed_precision_run(store, data_env):
+    cfg = T.TrainConfig(model="c1", data=T.DataSpec("cifar10", "test", n=64, augment=True), batch_size=32,
+                        lr=0.01, momentum=0.9, max_epochs=1, channels_last=True, mixed_precision=True,
+                        epoch_metrics=("train_loss",))
+    result = T.train(cfg, store, "cpu")
+    assert result.stop_reason == "max_epochs" and result.iterations == 2
+    assert result.state["1.weight"].dtype == torch.float32  # weights stay float32
+    assert 0 < result.history[0]["train_loss"] < 10
