@@ -1,17 +1,53 @@
-"""Shared fixtures: the project root and an isolated result store."""
+"""Shared fixtures: a writable data root linking the real datasets, an isolated result store."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+import torch
 
-ROOT = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+
+torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
+
+
+def _link_tree(src: Path, dst: Path) -> None:
+    """Mirror ``src`` into ``dst`` with real directories and symlinked files (writable dirs:
+    torchvision extracts the MNIST archives next to them)."""
+    for path in src.rglob("*"):
+        target = dst / path.relative_to(src)
+        if path.is_dir():
+            target.mkdir(parents=True, exist_ok=True)
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if not target.exists():
+                target.symlink_to(path.resolve())
+
+
+@pytest.fixture(scope="session")
+def data_root(tmp_path_factory) -> Path:
+    """A writable data root linking ``<repo>/../shared/data`` (or ``$HESSBOOK_DATA``)."""
+    source = Path(os.environ["HESSBOOK_DATA"]) if os.environ.get("HESSBOOK_DATA") else SHARED_DATA
+    if not source.is_dir() or not any(source.iterdir()):
+        pytest.skip(f"real datasets not found at {source} (set HESSBOOK_DATA or provide ../shared/data)")
+    root = tmp_path_factory.mktemp("data")
+    _link_tree(source, root)
+    return root
+
+
+@pytest.fixture
+def data_env(data_root, monkeypatch) -> Path:
+    """``data_root`` exported as ``HESSBOOK_DATA`` for code that reads the default root."""
+    monkeypatch.setenv("HESSBOOK_DATA", str(data_root))
+    return data_root
 
 
 @pytest.fixture
 def project_root() -> Path:
-    return ROOT
+    return REPO
 
 
 @pytest.fixture

@@ -5,6 +5,9 @@ Modules:
 
 - :mod:`hessbook.params` -- typed, validated chapter parameters
 - :mod:`hessbook.store` -- content-addressed result store (atomic, resumable)
+- :mod:`hessbook.data` -- datasets on the device (inputs in [0, 1]), K's splits, S's synthetic sets
+- :mod:`hessbook.models` -- every network of the papers, built by name
+- :mod:`hessbook.train` / :mod:`hessbook.lr` -- store-backed, resumable SGD engine and lr rules
 - :mod:`hessbook.catalog` -- every figure and table of the papers, mapped to chapters
 - :mod:`hessbook.report` -- paper-vs-ours tables, verdicts, glue helpers
 - :mod:`hessbook.build` -- executes chapters with papermill and renders the book

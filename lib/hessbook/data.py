@@ -1,0 +1,300 @@
+"""Datasets: MNIST, Fashion-MNIST, CIFAR-10/100 held on the device, and S's synthetic sets.
+
+Design:
+
+- A dataset is loaded once (through ``torchvision.datasets``, from :func:`hessbook.paths.data_root`)
+  into a uint8 tensor ``(N, C, H, W)`` and int64 labels, optionally resident on the training
+  device; float inputs are produced on the fly by :meth:`ImageData.inputs`, **in [0, 1]**.
+  Nothing is normalized here: every image model normalizes internally with a fixed first layer
+  (see :data:`NORMALIZATION` and :mod:`hessbook.models`), so input gradients, input Hessians
+  and adversarial perturbations all live in [0, 1] pixel space, where the papers' eps are given.
+- Splits: ``train``/``test`` are the official ones; ``k_train``/``k_val`` are Kamath et al.'s
+  55k/5k (MNIST, Fashion-MNIST) and 40k/10k (CIFAR-10; CIFAR-100 split the same way) taken by a
+  fixed seeded permutation (:data:`K_SPLIT_SEED`) of the official training set, so they are
+  disjoint and identical on every machine.
+- CIFAR augmentation (:func:`augment_cifar`) is done on tensors on the device with a seeded
+  generator: no DataLoader, no PIL on the hot path.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from hessbook.paths import data_root
+
+DATASETS = ("mnist", "fashion_mnist", "cifar10", "cifar100")
+SPLITS = ("train", "test", "k_train", "k_val")
+K_SPLIT_SEED = 20180101
+"""Seed of the permutation that makes Kamath et al.'s train/validation split (fixed forever)."""
+
+K_VAL_SIZE = {"mnist": 5000, "fashion_mnist": 5000, "cifar10": 10000, "cifar100": 10000}
+
+NORMALIZATION: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] = {
+    "mnist": ((0.1307,), (0.3081,)),
+    "fashion_mnist": ((0.2860,), (0.3530,)),
+    "cifar10": ((0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616)),
+    "cifar100": ((0.5071, 0.4865, 0.4409), (0.2673, 0.2564, 0.2762)),
+}
+"""Per-channel (mean, std) of each training set in [0, 1] scale; used by the models' first layer."""
+
+_MNIST_FILES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
+                "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
+_TORCHVISION = {
+    "mnist": ("MNIST", [f"MNIST/raw/{f}" for f in _MNIST_FILES]),
+    "fashion_mnist": ("FashionMNIST", [f"FashionMNIST/raw/{f}" for f in _MNIST_FILES]),
+    "cifar10": ("CIFAR10", [f"cifar-10-batches-py/{f}" for f in
+                            ("data_batch_1", "data_batch_2", "data_batch_3", "data_batch_4",
+                             "data_batch_5", "test_batch", "batches.meta")]),
+    "cifar100": ("CIFAR100", [f"cifar-100-python/{f}" for f in ("train", "test", "meta")]),
+}
+
+
+@dataclass(frozen=True, eq=False)
+class ImageData:
+    """An in-memory dataset: ``images`` (uint8 (N,C,H,W) or float features (N,...)) and labels.
+
+    uint8 images are converted to float in [0, 1] on the fly by :meth:`inputs`; float
+    features (the synthetic sets) are returned as they are.
+    """
+
+    images: torch.Tensor
+    labels: torch.Tensor
+    num_classes: int
+    name: str
+
+    def __post_init__(self) -> None:
+        if self.images.shape[0] != self.labels.shape[0]:
+            raise ValueError(
+                f"{self.name}: {self.images.shape[0]} inputs but {self.labels.shape[0]} labels"
+            )
+
+    def __len__(self) -> int:
+        return int(self.labels.shape[0])
+
+    @property
+    def device(self) -> torch.device:
+        return self.images.device
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        return tuple(self.images.shape[1:])
+
+    def to(self, device: str | torch.device) -> ImageData:
+        """The same data on ``device`` (no copy when already there)."""
+        device = torch.device(device)
+        if self.images.device == device:
+            return self
+        return dataclasses.replace(self, images=self.images.to(device), labels=self.labels.to(device))
+
+    def inputs(self, index: torch.Tensor | slice | None = None,
+               device: str | torch.device | None = None) -> torch.Tensor:
+        """Float32 inputs (in [0, 1] for images) of ``index`` (all when None), on ``device``."""
+        raw = self.images if index is None else self.images[index]
+        if device is not None:
+            raw = raw.to(device, non_blocking=True)
+        if raw.dtype == torch.uint8:
+            return raw.to(torch.float32).div_(255.0)
+        return raw.to(torch.float32)
+
+    def targets(self, index: torch.Tensor | slice | None = None,
+                device: str | torch.device | None = None) -> torch.Tensor:
+        """int64 labels of ``index`` (all when None), on ``device``."""
+        labels = self.labels if index is None else self.labels[index]
+        return labels if device is None else labels.to(device, non_blocking=True)
+
+    def batches(self, batch_size: int, device: str | torch.device | None = None):
+        """Yield ``(x, y)`` over the whole set in order (for evaluation)."""
+        for start in range(0, len(self), batch_size):
+            sl = slice(start, min(start + batch_size, len(self)))
+            yield self.inputs(sl, device), self.targets(sl, device)
+
+
+# ----------------------------------------------------------------------------- loading
+
+
+class DataMissingError(FileNotFoundError):
+    """A dataset's files are not in the data root and could not be downloaded."""
+
+
+def _check_name(name: str) -> None:
+    if name not in DATASETS:
+        raise ValueError(f"unknown dataset {name!r}; accepted: {', '.join(DATASETS)}")
+
+
+def _torchvision_set(name: str, train: bool, root: Path):
+    import torchvision.datasets as tvd
+
+    cls_name, expected = _TORCHVISION[name]
+    cls = getattr(tvd, cls_name)
+    try:
+        return cls(str(root), train=train, download=False)
+    except (RuntimeError, FileNotFoundError, OSError):
+        pass
+    try:
+        return cls(str(root), train=train, download=True)
+    except Exception as exc:  # noqa: BLE001 - offline, read-only root, bad checksum ...
+        raise DataMissingError(
+            f"dataset {name!r} not found in the data root {root} and it could not be "
+            f"downloaded ({type(exc).__name__}: {exc}). Expected files under {root}: "
+            f"{', '.join(expected)} "
+            "(torchvision layout). Put them there or point the HESSBOOK_DATA environment "
+            "variable at a directory that holds them (it must be writable: torchvision "
+            "extracts MNIST archives next to them)."
+        ) from exc
+
+
+def _as_tensors(name: str, ds) -> tuple[torch.Tensor, torch.Tensor]:
+    data = ds.data
+    images = torch.as_tensor(data) if not isinstance(data, torch.Tensor) else data
+    if images.ndim == 3:  # MNIST-like (N, H, W)
+        images = images.unsqueeze(1)
+    else:  # CIFAR (N, H, W, C) numpy
+        images = images.permute(0, 3, 1, 2)
+    labels = torch.as_tensor(list(ds.targets) if not isinstance(ds.targets, torch.Tensor) else ds.targets,
+                             dtype=torch.int64)
+    return images.to(torch.uint8).contiguous(), labels
+
+
+_CACHE: dict[tuple[str, bool, str], tuple[torch.Tensor, torch.Tensor]] = {}
+
+
+def _official(name: str, train: bool, root: Path) -> tuple[torch.Tensor, torch.Tensor]:
+    key = (name, train, str(root))
+    if key not in _CACHE:
+        _CACHE[key] = _as_tensors(name, _torchvision_set(name, train, root))
+    return _CACHE[key]
+
+
+def k_split_indices(n_train: int, name: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """Indices ``(k_train, k_val)`` into the official training set (disjoint, fixed seed)."""
+    _check_name(name)
+    perm = torch.randperm(n_train, generator=torch.Generator().manual_seed(K_SPLIT_SEED))
+    n_val = K_VAL_SIZE[name]
+    return perm[n_val:].sort().values, perm[:n_val].sort().values
+
+
+def load(name: str, split: str, root: str | Path | None = None,
+         device: str | torch.device = "cpu") -> ImageData:
+    """Load ``name`` (one of :data:`DATASETS`) split ``split`` (one of :data:`SPLITS`).
+
+    ``root`` defaults to :func:`hessbook.paths.data_root` (``$HESSBOOK_DATA``). The result
+    holds uint8 images on ``device``; the decoded files are cached per process.
+    """
+    _check_name(name)
+    if split not in SPLITS:
+        raise ValueError(f"unknown split {split!r}; accepted: {', '.join(SPLITS)}")
+    root = Path(root) if root is not None else data_root()
+    images, labels = _official(name, split != "test", root)
+    if split in ("k_train", "k_val"):
+        train_idx, val_idx = k_split_indices(len(labels), name)
+        idx = train_idx if split == "k_train" else val_idx
+        images, labels = images[idx], labels[idx]
+    num_classes = 100 if name == "cifar100" else 10
+    data = ImageData(images=images, labels=labels, num_classes=num_classes, name=f"{name}/{split}")
+    return data.to(device)
+
+
+def subset(data: ImageData, n: int | None, seed: int) -> ImageData:
+    """``n`` examples drawn without replacement by ``seed`` (order kept); all when n is None."""
+    if n is None or n == len(data):
+        return data
+    if not 0 < n <= len(data):
+        raise ValueError(f"subset size n = {n} must be in 1..{len(data)} (size of {data.name})")
+    perm = torch.randperm(len(data), generator=torch.Generator().manual_seed(seed))
+    idx = perm[:n].sort().values.to(data.device)
+    return dataclasses.replace(data, images=data.images[idx], labels=data.labels[idx],
+                               name=f"{data.name}[{n}@{seed}]")
+
+
+# ----------------------------------------------------------------------------- augmentation
+
+
+def augment_cifar(x: torch.Tensor, generator: torch.Generator, padding: int = 4) -> torch.Tensor:
+    """Random crop with ``padding`` zero pixels each side, then random horizontal flip.
+
+    ``x`` is a batch ``(B, C, H, W)`` on any device (float or uint8); the random offsets and
+    flips are drawn from ``generator`` (a CPU generator, so the draws are the same on every
+    device) and the crop is one gather on ``x``'s device. Shapes and dtype are kept.
+    """
+    b, _, h, w = x.shape
+    offsets = torch.randint(0, 2 * padding + 1, (2, b), generator=generator)
+    flips = torch.rand(b, generator=generator) < 0.5
+    padded = torch.nn.functional.pad(x, (padding,) * 4)
+    dev = x.device
+    rows = offsets[0].to(dev)[:, None] + torch.arange(h, device=dev)  # (B, H)
+    cols = offsets[1].to(dev)[:, None] + torch.arange(w, device=dev)  # (B, W)
+    cols = torch.where(flips.to(dev)[:, None], cols.flip(1), cols)
+    batch = torch.arange(b, device=dev)[:, None, None]
+    out = padded[batch, :, rows[:, :, None], cols[:, None, :]]  # (B, H, W, C)
+    return out.permute(0, 3, 1, 2).contiguous()
+
+
+# ----------------------------------------------------------------------------- synthetic (S)
+
+
+def gaussian_clusters(k: int, d: int, n: int, cov_scale: float = 1.0,
+                      seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """S Sec. 3.1 / App. A: ``n`` points from ``k`` Gaussian clusters in ``d`` dimensions.
+
+    Interpretation (S gives no formulas): cluster centres are drawn from N(0, I_d); the points
+    of cluster c are ``centre_c + sqrt(cov_scale) * N(0, I_d)`` (``cov_scale`` is S's
+    "multiplier for the covariance of the input distribution", 1 or 10), labels are the
+    cluster index, balanced (``n // k`` per cluster, the remainder to the first clusters),
+    shuffled. "Normalized globally": every coordinate is centred and scaled by the
+    mean and standard deviation over the whole sample (not per cluster).
+    Returns float32 ``x`` (n, d) and int64 ``y`` (n,).
+    """
+    if k < 2 or d < 1 or n < k or cov_scale <= 0:
+        raise ValueError(
+            f"gaussian_clusters(k={k}, d={d}, n={n}, cov_scale={cov_scale}): need k >= 2, d >= 1, "
+            "n >= k and cov_scale > 0"
+        )
+    g = torch.Generator().manual_seed(seed)
+    centres = torch.randn(k, d, generator=g, dtype=torch.float64)
+    y = torch.arange(n) % k
+    y = y[torch.randperm(n, generator=g)]
+    x = centres[y] + math.sqrt(cov_scale) * torch.randn(n, d, generator=g, dtype=torch.float64)
+    x = (x - x.mean(0)) / x.std(0)
+    return x.to(torch.float32), y.to(torch.int64)
+
+
+def logistic_blobs(n: int, d: int, blobs: int = 1, separation: float = 4.0,
+                   seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """S App. B, Fig. 10: data for the logistic-regression spectrum, ``alpha = d / n``.
+
+    ``blobs=1``: x ~ N(0, I_d) (entries independent, mean 0, variance 1, as the
+    Marchenko-Pastur setting assumes) with balanced random labels in {0, 1}.
+    ``blobs=2``: two Gaussian blobs N(+-m, I_d), ``|m| = separation / 2`` along a random unit
+    direction, label = blob (balanced). Interpretation: S does not give the blob means; a
+    separation of a few standard deviations makes the classes learnable.
+    Returns float32 ``x`` (n, d) and int64 ``y`` (n,).
+    """
+    if blobs not in (1, 2) or n < 2 or d < 1:
+        raise ValueError(f"logistic_blobs(n={n}, d={d}, blobs={blobs}): need blobs in (1, 2), n >= 2, d >= 1")
+    g = torch.Generator().manual_seed(seed)
+    y = (torch.arange(n) % 2)[torch.randperm(n, generator=g)]
+    x = torch.randn(n, d, generator=g, dtype=torch.float64)
+    if blobs == 2:
+        direction = torch.randn(d, generator=g, dtype=torch.float64)
+        direction /= direction.norm()
+        x += (2.0 * y[:, None].to(torch.float64) - 1.0) * (separation / 2.0) * direction
+    return x.to(torch.float32), y.to(torch.int64)
+
+
+def tensor_data(x: torch.Tensor, y: torch.Tensor, name: str,
+                num_classes: int | None = None) -> ImageData:
+    """Wrap float features and labels (e.g. the synthetic sets) as an :class:`ImageData`."""
+    k = int(num_classes if num_classes is not None else int(y.max()) + 1)
+    return ImageData(images=x, labels=y.to(torch.int64), num_classes=k, name=name)
+
+
+def check_indices_disjoint(parts: Sequence[torch.Tensor]) -> bool:
+    """True when no index occurs in two of ``parts`` (used by the tests and the book)."""
+    seen = torch.cat([p.flatten() for p in parts])
+    return seen.unique().numel() == seen.numel()

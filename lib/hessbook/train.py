@@ -1,0 +1,509 @@
+"""The training engine: minibatch SGD on device-resident data, through the result store.
+
+``train(config)`` trains the model a :class:`TrainConfig` describes, or loads it when the same
+configuration was trained before (the device is not part of the key). Features:
+
+- SGD with momentum and weight decay, PyTorch semantics (``torch.optim.SGD``); gradient
+  descent is ``batch_size == len(training set)``; the last, smaller batch of an epoch is
+  kept (PyTorch's DataLoader default, ``drop_last=False``).
+- Learning-rate rules from :mod:`hessbook.lr`, set before every step.
+- Stopping: an epoch budget, an iteration budget (S counts iterations; the budget may end an
+  epoch early) and/or a training-loss target (Y: 1e-3), checked on the full training set in
+  eval mode at the end of each epoch. At least one budget is required.
+- Divergence: when an epoch's mean minibatch loss is NaN/inf, training stops and the result
+  records ``stop_reason="diverged"`` and ``diverged_epoch`` (checked once per epoch so the
+  hot loop never synchronizes with the GPU).
+- Determinism: the initialization uses ``seed``; permutations and augmentation draw from a
+  CPU ``torch.Generator`` seeded by ``seed``; dropout uses the global RNG, seeded and
+  checkpointed. The caller's global RNG state is restored afterwards. On the CPU a resumed
+  run gives bit-identical parameters to an uninterrupted one.
+- Checkpoints: at the end of every epoch (at most one per ``checkpoint_interval`` seconds)
+  the model, optimizer, RNG states and history are saved; an interrupted run resumes there.
+- Plug-ins: :func:`register_epoch_metric` (e.g. curvature registers ``"lambda1"``) and
+  :func:`register_adversary` (the attacks library registers FGSM, PGD, ...).
+- Speed: no DataLoader; index permutations into uint8 tensors on the device, float
+  conversion and CIFAR augmentation on the device, large evaluation batches; optional
+  ``channels_last`` and bfloat16 autocast (``mixed_precision``) for training only, never for
+  evaluation or curvature.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from hessbook import data as hdata
+from hessbook import lr as hlr
+from hessbook.device import pick_device
+from hessbook.models import build_model
+from hessbook.params import ParameterError
+from hessbook.progress import progress
+from hessbook.store import ResultStore
+
+EVAL_BATCH = 2048
+SYNTHETIC = {"gaussian_clusters": hdata.gaussian_clusters, "logistic_blobs": hdata.logistic_blobs}
+BUILTIN_METRICS = ("train_loss", "train_acc", "test_loss", "test_acc", "grad_norm")
+STORE_KIND = "train"
+
+
+# ----------------------------------------------------------------------------- configuration
+
+
+@dataclass(frozen=True)
+class DataSpec:
+    """Which data to train or evaluate on.
+
+    ``name`` is a dataset of :data:`hessbook.data.DATASETS` (with ``split``, an optional
+    subset of ``n`` examples drawn by ``subset_seed``, and ``augment`` for CIFAR's random crop
+    and flip) or a synthetic set ``"gaussian_clusters"`` / ``"logistic_blobs"`` whose
+    generator arguments are ``options`` (``split``, ``n`` and ``augment`` unused).
+    """
+
+    name: str
+    split: str = "train"
+    n: int | None = None
+    subset_seed: int = 0
+    augment: bool = False
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.name not in (*hdata.DATASETS, *SYNTHETIC):
+            raise ParameterError(
+                f"data name {self.name!r}: accepted {', '.join((*hdata.DATASETS, *SYNTHETIC))}"
+            )
+        if self.split not in hdata.SPLITS:
+            raise ParameterError(f"data split {self.split!r}: accepted {', '.join(hdata.SPLITS)}")
+        if self.augment and not self.name.startswith("cifar"):
+            raise ParameterError(f"augment=True is for CIFAR images only, not {self.name!r}")
+
+
+def load_data(spec: DataSpec, device: str | torch.device = "cpu") -> hdata.ImageData:
+    """The :class:`~hessbook.data.ImageData` a :class:`DataSpec` describes, on ``device``."""
+    if spec.name in SYNTHETIC:
+        x, y = SYNTHETIC[spec.name](**dict(spec.options))
+        k = int(spec.options.get("k", 2)) if spec.name == "gaussian_clusters" else 2
+        return hdata.tensor_data(x, y, spec.name, num_classes=k).to(device)
+    return hdata.subset(hdata.load(spec.name, spec.split, device=device), spec.n, spec.subset_seed)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that determines a trained model (the result store key). See the module doc.
+
+    ``lr`` is the base learning rate the rule ``lr_rule`` (with ``lr_params``) works from.
+    ``eval_data`` is the "test" set of the ``test_loss``/``test_acc`` metrics.
+    ``adversary`` names a function registered with :func:`register_adversary`; each training
+    step then trains on ``(1 - adversary_mix) * loss(x) + adversary_mix * loss(x_adv)``.
+    ``init_from`` starts from the final weights of another configuration (trained first if
+    needed), e.g. Y's adversarial fine-tuning of M_ORI and S's Part II; the optimizer starts
+    fresh.
+    """
+
+    model: str
+    data: DataSpec
+    batch_size: int
+    lr: float
+    model_kwargs: Mapping[str, Any] = field(default_factory=dict)
+    momentum: float = 0.0
+    weight_decay: float = 0.0
+    lr_rule: str = "constant"
+    lr_params: Mapping[str, Any] = field(default_factory=dict)
+    max_epochs: int | None = None
+    max_iterations: int | None = None
+    loss_target: float | None = None
+    seed: int = 0
+    eval_data: DataSpec | None = None
+    epoch_metrics: tuple[str, ...] = ()
+    adversary: str | None = None
+    adversary_params: Mapping[str, Any] = field(default_factory=dict)
+    adversary_mix: float = 1.0
+    init_from: TrainConfig | None = None
+    mixed_precision: bool = False
+    channels_last: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "epoch_metrics", tuple(self.epoch_metrics))
+        if self.max_epochs is None and self.max_iterations is None:
+            raise ParameterError("TrainConfig: give max_epochs or max_iterations (or both) as a budget")
+        for name in ("max_epochs", "max_iterations"):
+            value = getattr(self, name)
+            if value is not None and value < 1:
+                raise ParameterError(f"TrainConfig: {name} = {value} must be >= 1")
+        if self.batch_size < 1 or self.lr < 0 or not 0 <= self.momentum < 1:
+            raise ParameterError(
+                f"TrainConfig: batch_size = {self.batch_size} (>= 1), lr = {self.lr} (>= 0), "
+                f"momentum = {self.momentum} (in [0, 1)) out of range"
+            )
+        if not 0 <= self.adversary_mix <= 1:
+            raise ParameterError(f"TrainConfig: adversary_mix = {self.adversary_mix} must be in [0, 1]")
+        try:
+            hlr.check_rule(self.lr_rule, self.lr_params)
+        except ValueError as exc:
+            raise ParameterError(f"TrainConfig: {exc}") from exc
+
+
+# ----------------------------------------------------------------------------- plug-ins
+
+
+@dataclass
+class EpochContext:
+    """What an epoch metric sees. ``evaluate("train"|"test")`` is computed once per epoch."""
+
+    model: nn.Module
+    train_data: hdata.ImageData
+    eval_data: hdata.ImageData | None
+    device: torch.device
+    epoch: int
+    iteration: int
+    config: TrainConfig
+    history: list[dict[str, Any]]
+    _cache: dict[str, tuple[float, float]] = field(default_factory=dict)
+
+    def evaluate(self, which: str) -> tuple[float, float]:
+        """(mean loss, accuracy) on the training or evaluation set, eval mode, no grad."""
+        if which not in self._cache:
+            data_ = self.train_data if which == "train" else self.eval_data
+            if data_ is None:
+                raise ValueError("a test_* metric needs TrainConfig.eval_data")
+            self._cache[which] = evaluate(self.model, data_, self.device)
+        return self._cache[which]
+
+
+EpochMetric = Callable[[nn.Module, EpochContext], float]
+Adversary = Callable[..., torch.Tensor]
+_METRICS: dict[str, EpochMetric] = {}
+_ADVERSARIES: dict[str, Adversary] = {}
+
+
+def register_epoch_metric(name: str, fn: EpochMetric) -> None:
+    """Make ``fn(model, context) -> float`` available as ``TrainConfig.epoch_metrics`` entry ``name``.
+
+    The model is in eval mode when ``fn`` is called and is put back in train mode after.
+    """
+    _METRICS[name] = fn
+
+
+def register_adversary(name: str, fn: Adversary) -> None:
+    """Make ``fn(model, x, y, **adversary_params) -> x_adv`` available as ``TrainConfig.adversary``.
+
+    ``x`` is in [0, 1]; the model is in eval mode during the call (BN statistics untouched).
+    """
+    _ADVERSARIES[name] = fn
+
+
+def _metric(name: str) -> EpochMetric:
+    if name in _METRICS:
+        return _METRICS[name]
+    raise ParameterError(
+        f"unknown epoch metric {name!r}; accepted: {', '.join(sorted(_METRICS))} "
+        "(others are registered by their libraries, e.g. importing hessbook.curvature)"
+    )
+
+
+register_epoch_metric("train_loss", lambda m, c: c.evaluate("train")[0])
+register_epoch_metric("train_acc", lambda m, c: c.evaluate("train")[1])
+register_epoch_metric("test_loss", lambda m, c: c.evaluate("test")[0])
+register_epoch_metric("test_acc", lambda m, c: c.evaluate("test")[1])
+register_epoch_metric("grad_norm", lambda m, c: full_gradient_norm(m, c.train_data, c.device))
+
+
+# ----------------------------------------------------------------------------- evaluation
+
+
+def evaluate(model: nn.Module, data_: hdata.ImageData, device: torch.device | str,
+             batch_size: int = EVAL_BATCH) -> tuple[float, float]:
+    """(mean cross-entropy, accuracy) of ``model`` on ``data_`` in eval mode, float32."""
+    was_training = model.training
+    model.eval()
+    loss_sum = torch.zeros((), dtype=torch.float64, device=device)
+    correct = torch.zeros((), dtype=torch.int64, device=device)
+    with torch.no_grad():
+        for x, y in data_.batches(batch_size, device):
+            out = model(x)
+            loss_sum += F.cross_entropy(out, y, reduction="sum").double()
+            correct += (out.argmax(1) == y).sum()
+    model.train(was_training)
+    n = len(data_)
+    return float(loss_sum) / n, float(correct) / n
+
+
+def full_gradient_norm(model: nn.Module, data_: hdata.ImageData, device: torch.device | str,
+                       batch_size: int = EVAL_BATCH) -> float:
+    """Norm of the gradient of the mean training loss (eval mode: BN uses running statistics)."""
+    was_training = model.training
+    model.eval()
+    params = [p for p in model.parameters() if p.requires_grad]
+    total = [torch.zeros_like(p) for p in params]
+    for x, y in data_.batches(batch_size, device):
+        loss = F.cross_entropy(model(x), y, reduction="sum") / len(data_)
+        for acc, g in zip(total, torch.autograd.grad(loss, params)):
+            acc += g
+    model.train(was_training)
+    return float(torch.sqrt(sum((g.double() ** 2).sum() for g in total)))
+
+
+# ----------------------------------------------------------------------------- the hot loop
+
+
+def batch_inputs(data_: hdata.ImageData, index: torch.Tensor, augment: bool,
+                 generator: torch.Generator, channels_last: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+    """Float inputs and labels of ``index``; CIFAR augmentation applied to the uint8 batch."""
+    raw = data_.images[index]
+    if augment:
+        raw = hdata.augment_cifar(raw, generator)
+    x = raw.to(torch.float32).div_(255.0) if raw.dtype == torch.uint8 else raw.to(torch.float32)
+    if channels_last and x.ndim == 4:
+        x = x.contiguous(memory_format=torch.channels_last)
+    return x, data_.labels[index]
+
+
+def train_step(model: nn.Module, optimizer: torch.optim.Optimizer, x: torch.Tensor, y: torch.Tensor,
+               *, mixed_precision: bool = False, adversary: Adversary | None = None,
+               adversary_params: Mapping[str, Any] | None = None,
+               adversary_mix: float = 1.0) -> torch.Tensor:
+    """One SGD step on ``(x, y)``; returns the (detached) training loss of the batch."""
+    if adversary is not None:
+        model.eval()
+        x_adv = adversary(model, x, y, **dict(adversary_params or {})).detach()
+        model.train()
+    with torch.autocast(x.device.type, dtype=torch.bfloat16, enabled=mixed_precision):
+        if adversary is None or adversary_mix == 0.0:
+            loss = F.cross_entropy(model(x), y)
+        elif adversary_mix == 1.0:
+            loss = F.cross_entropy(model(x_adv), y)
+        else:
+            loss = ((1 - adversary_mix) * F.cross_entropy(model(x), y)
+                    + adversary_mix * F.cross_entropy(model(x_adv), y))
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    optimizer.step()
+    return loss.detach().float()
+
+
+def _epoch_batches(n: int, batch_size: int, generator: torch.Generator,
+                   device: torch.device) -> Iterator[torch.Tensor]:
+    perm = torch.randperm(n, generator=generator).to(device)
+    for start in range(0, n, batch_size):
+        yield perm[start:start + batch_size]
+
+
+# ----------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """A trained model: final weights (CPU), per-epoch history and how training ended.
+
+    ``stop_reason`` is one of ``"max_epochs"``, ``"max_iterations"``, ``"loss_target"``,
+    ``"diverged"``; ``diverged_epoch`` is the 1-based epoch whose loss was NaN/inf, else None.
+    """
+
+    config: TrainConfig
+    state: Mapping[str, torch.Tensor]
+    history: tuple[Mapping[str, Any], ...]
+    stop_reason: str
+    diverged_epoch: int | None
+    epochs: int
+    iterations: int
+    seconds: float
+    cached: bool
+
+    @property
+    def diverged(self) -> bool:
+        return self.diverged_epoch is not None
+
+    def model(self, device: str | torch.device = "cpu") -> nn.Module:
+        """The trained network on ``device``, in eval mode."""
+        net = build_model(self.config.model, **dict(self.config.model_kwargs))
+        net.load_state_dict(self.state)
+        return net.to(device).eval()
+
+    def metric(self, name: str) -> list[Any]:
+        """The per-epoch values of ``name`` (None where not recorded)."""
+        return [h.get(name) for h in self.history]
+
+
+# ----------------------------------------------------------------------------- training
+
+
+@dataclass
+class _State:
+    epoch: int = 0
+    iteration: int = 0
+    history: list[dict[str, Any]] = field(default_factory=list)
+    stop_reason: str | None = None
+    diverged_epoch: int | None = None
+
+
+def _rng_state(device: torch.device) -> dict[str, torch.Tensor]:
+    state = {"cpu": torch.get_rng_state()}
+    if device.type == "cuda":
+        state["cuda"] = torch.cuda.get_rng_state(device)
+    return state
+
+
+def _set_rng_state(state: Mapping[str, torch.Tensor], device: torch.device) -> None:
+    torch.set_rng_state(state["cpu"])
+    if device.type == "cuda" and "cuda" in state:
+        torch.cuda.set_rng_state(state["cuda"], device)
+
+
+def _initial_model(config: TrainConfig, store: ResultStore, device: torch.device) -> nn.Module:
+    torch.manual_seed(config.seed)
+    model = build_model(config.model, **dict(config.model_kwargs))
+    if config.init_from is not None:
+        parent = train(config.init_from, store=store, device=str(device))
+        model.load_state_dict(parent.state)
+    model = model.to(device)
+    if config.channels_last:
+        model = model.to(memory_format=torch.channels_last)
+    return model
+
+
+def _stop_before_epoch(config: TrainConfig, st: _State) -> str | None:
+    if config.max_iterations is not None and st.iteration >= config.max_iterations:
+        return "max_iterations"
+    if config.max_epochs is not None and st.epoch >= config.max_epochs:
+        return "max_epochs"
+    return None
+
+
+def _run(config: TrainConfig, store: ResultStore, device: torch.device, checkpoint,
+         checkpoint_interval: float, on_epoch: Callable[[int, nn.Module, list], None] | None) -> dict:
+    train_data = load_data(config.data, device)
+    eval_data = load_data(config.eval_data, device) if config.eval_data is not None else None
+    n = len(train_data)
+    if config.batch_size > n:
+        raise ParameterError(
+            f"TrainConfig: batch_size = {config.batch_size} exceeds the training set ({n}); "
+            f"use batch_size = {n} for gradient descent"
+        )
+    metric_names = list(config.epoch_metrics)
+    if config.loss_target is not None and "train_loss" not in metric_names:
+        metric_names.insert(0, "train_loss")
+    metrics = {name: _metric(name) for name in metric_names}
+    adversary = None
+    if config.adversary is not None:
+        if config.adversary not in _ADVERSARIES:
+            raise ParameterError(
+                f"unknown adversary {config.adversary!r}; registered: {', '.join(sorted(_ADVERSARIES)) or 'none'}"
+                " (import hessbook.attacks to register the attacks)"
+            )
+        adversary = _ADVERSARIES[config.adversary]
+
+    model = _initial_model(config, store, device)
+    optimizer = torch.optim.SGD(model.parameters(), lr=config.lr, momentum=config.momentum,
+                                weight_decay=config.weight_decay)
+    generator = torch.Generator().manual_seed(config.seed)
+    torch.manual_seed(config.seed + 1)  # dropout and randomized adversaries
+    st = _State()
+    saved = checkpoint.load() if checkpoint is not None else None
+    if saved is not None:
+        _, blob = saved
+        model.load_state_dict(blob["model"])
+        optimizer.load_state_dict(blob["optimizer"])
+        generator.set_state(blob["generator"])
+        _set_rng_state(blob["rng"], device)
+        st = _State(**blob["progress"])
+    iters_per_epoch = math.ceil(n / config.batch_size)
+    last_save = time.monotonic()
+    total = config.max_epochs
+    if total is None and config.max_iterations is not None:
+        total = math.ceil(config.max_iterations / iters_per_epoch)
+    bar = progress(range(st.epoch, total or st.epoch + 1), desc=f"train {config.model}", total=total,
+                   initial=st.epoch) if total else None
+    bar_iter = iter(bar) if bar is not None else None
+    while st.stop_reason is None:
+        reason = _stop_before_epoch(config, st)
+        if reason is not None:
+            st.stop_reason = reason
+            break
+        start = time.perf_counter()
+        model.train()
+        loss_sum = torch.zeros((), dtype=torch.float64, device=device)
+        steps = 0
+        lr_now = config.lr
+        for index in _epoch_batches(n, config.batch_size, generator, device):
+            lr_now = hlr.lr_at(config.lr_rule, st.epoch, st.iteration, lr=config.lr,
+                               batch_size=config.batch_size, iters_per_epoch=iters_per_epoch,
+                               params=config.lr_params)
+            for group in optimizer.param_groups:
+                group["lr"] = lr_now
+            x, y = batch_inputs(train_data, index, config.data.augment, generator, config.channels_last)
+            loss_sum += train_step(model, optimizer, x, y, mixed_precision=config.mixed_precision,
+                                   adversary=adversary, adversary_params=config.adversary_params,
+                                   adversary_mix=config.adversary_mix)
+            steps += 1
+            st.iteration += 1
+            if config.max_iterations is not None and st.iteration >= config.max_iterations:
+                break
+        st.epoch += 1
+        running = float(loss_sum) / steps
+        entry: dict[str, Any] = {"epoch": st.epoch, "iteration": st.iteration, "lr": lr_now,
+                                 "train_loss_running": running}
+        if not math.isfinite(running):
+            st.diverged_epoch, st.stop_reason = st.epoch, "diverged"
+        else:
+            model.eval()
+            ctx = EpochContext(model, train_data, eval_data, device, st.epoch, st.iteration,
+                               config, st.history)
+            for name, fn in metrics.items():
+                entry[name] = float(fn(model, ctx))
+            model.train()
+            if config.loss_target is not None and entry["train_loss"] <= config.loss_target:
+                st.stop_reason = "loss_target"
+        entry["seconds"] = time.perf_counter() - start
+        st.history.append(entry)
+        if bar_iter is not None:
+            next(bar_iter, None)
+        if checkpoint is not None and time.monotonic() - last_save >= checkpoint_interval:
+            checkpoint.save(st.epoch, {
+                "model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                "generator": generator.get_state(), "rng": _rng_state(device),
+                "progress": dataclasses.asdict(st),
+            })
+            last_save = time.monotonic()
+        if on_epoch is not None:
+            on_epoch(st.epoch, model, st.history)
+    if bar is not None and hasattr(bar, "close"):
+        bar.close()
+    return {
+        "history": st.history, "stop_reason": st.stop_reason, "diverged_epoch": st.diverged_epoch,
+        "epochs": st.epoch, "iterations": st.iteration,
+        "model": {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()},
+    }
+
+
+def train(config: TrainConfig, store: ResultStore | None = None, device: str = "auto", *,
+          checkpoint_interval: float = 2.0,
+          on_epoch: Callable[[int, nn.Module, list], None] | None = None) -> TrainResult:
+    """Train ``config`` (or load it from ``store``, default :class:`ResultStore`).
+
+    ``checkpoint_interval``: minimum seconds between end-of-epoch checkpoints (0: every
+    epoch). ``on_epoch(epoch, model, history)`` is called after each epoch's checkpoint (for
+    live plots; it is not part of the key and is not called for a cached result).
+    The global RNG state of the caller is left as it was.
+    """
+    store = store if store is not None else ResultStore()
+    dev = pick_device(device)
+
+    def compute(checkpoint) -> dict:
+        with torch.random.fork_rng(devices=[dev] if dev.type == "cuda" else []):
+            return _run(config, store, dev, checkpoint, checkpoint_interval, on_epoch)
+
+    record = store.get_or_compute(STORE_KIND, config, compute, resumable=True)
+    m = record.metrics
+    return TrainResult(
+        config=config, state=record.states["model"], history=tuple(m["history"]),
+        stop_reason=m["stop_reason"], diverged_epoch=m["diverged_epoch"], epochs=m["epochs"],
+        iterations=m["iterations"], seconds=float(record.meta.get("seconds", 0.0)),
+        cached=bool(record.meta.get("cached", False)),
+    )

@@ -1,0 +1,128 @@
+"""hessbook.models: parameter counts (by hand formula), output shapes, normalization, errors."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from hessbook.models import INPUT_SHAPES, MODEL_NAMES, Normalize, build_model, num_parameters
+
+
+def conv(cin, cout, k, bias=True):
+    return cin * cout * k * k + (cout if bias else 0)
+
+
+def fc(nin, nout):
+    return nin * nout + nout
+
+
+def bn(c):
+    return 2 * c
+
+
+def resnet18_count(classes, w=64):
+    total = conv(3, w, 3, False) + bn(w)
+    cin = w
+    for stage in range(4):
+        cout = w * 2**stage
+        for block in range(2):
+            total += conv(cin, cout, 3, False) + bn(cout) + conv(cout, cout, 3, False) + bn(cout)
+            if cin != cout:
+                total += conv(cin, cout, 1, False) + bn(cout)
+            cin = cout
+    return total + fc(8 * w, classes)
+
+
+C2_CONVS = conv(3, 64, 3) + conv(64, 64, 3) + conv(64, 128, 3) + conv(128, 128, 3)
+EXPECTED = {
+    # Y: 5x5 convs stride 2 with SAME padding; MP(3,3) stride 2 pad 1: 32->16->8->4->2
+    "c1": conv(3, 64, 5) + bn(64) + conv(64, 64, 5) + bn(64) + fc(64 * 2 * 2, 384) + fc(384, 192) + fc(192, 10),
+    # pooled after conv 2 and 4: FC input 128*8*8
+    "c2": C2_CONVS + bn(64) * 2 + bn(128) * 2 + fc(128 * 8 * 8, 256) + fc(256, 256) + fc(256, 10),
+    "c3": C2_CONVS + fc(128 * 8 * 8, 256) + fc(256, 256) + fc(256, 10),
+    "m1": conv(1, 20, 5) + conv(20, 50, 5) + fc(50 * 7 * 7, 500) + fc(500, 10),
+    "m1k": conv(1, 20, 5) + conv(20, 20, 5) + fc(20 * 7 * 7, 500) + fc(500, 10),
+    "stdcnn": conv(1, 10, 3) + conv(10, 10, 3) + conv(10, 20, 3) + conv(20, 20, 3) + fc(320, 50) + fc(50, 10),
+    "resnet18": resnet18_count(10),
+    "s_mlp": fc(100, 30) + fc(30, 30) + fc(30, 2),
+    "s_fc_mnist": fc(784, 10) + fc(10, 10),
+    "s_cnn": conv(1, 10, 5) + conv(10, 20, 5) + fc(320, 50) + fc(50, 10),
+    "alexnet_bare": conv(3, 64, 11) + conv(64, 192, 5) + conv(192, 384, 3) + conv(384, 256, 3)
+    + conv(256, 256, 3) + fc(256, 10),
+}
+PINNED = {"c1": 282122, "c2": 2426698, "c3": 2425930, "m1": 1256080, "m1k": 506050, "stdcnn": 23010,
+          "resnet18": 11173962, "s_mlp": 4022, "s_fc_mnist": 7960, "s_cnn": 21840, "alexnet_bare": 2472266}
+
+
+def test_every_model_covered():
+    assert set(MODEL_NAMES) == set(EXPECTED) == set(PINNED)
+
+
+@pytest.mark.parametrize("name", MODEL_NAMES)
+def test_parameter_count_and_output_shape(name):
+    torch.manual_seed(0)
+    model = build_model(name).eval()
+    assert num_parameters(model) == EXPECTED[name] == PINNED[name]
+    x = torch.rand(3, *INPUT_SHAPES.get(name, (100,)))
+    with torch.no_grad():
+        out = model(x)
+    classes = 2 if name == "s_mlp" else 10
+    assert out.shape == (3, classes) and out.dtype == torch.float32 and torch.isfinite(out).all()
+
+
+@pytest.mark.parametrize("k, count", [(2, 4022), (5, 4115), (10, 4270), (20, 4580), (50, 5510)])
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+def test_s_mlp_counts_match_sagun_table1(k, count, activation):
+    model = build_model("s_mlp", d=100, k=k, activation=activation)
+    assert num_parameters(model) == count
+    assert model(torch.randn(4, 100)).shape == (4, k)
+
+
+@pytest.mark.parametrize("hidden", [10, 30, 50, 70])
+def test_s_fc_mnist_widths(hidden):
+    assert num_parameters(build_model("s_fc_mnist", hidden=hidden)) == fc(784, hidden) + fc(hidden, 10)
+
+
+def test_resnet18_cifar100_and_width():
+    model = build_model("resnet18", num_classes=100).eval()
+    assert num_parameters(model) == resnet18_count(100) == 11220132
+    narrow = build_model("resnet18", num_classes=100, width=8).eval()
+    assert num_parameters(narrow) == resnet18_count(100, 8)
+    assert narrow(torch.rand(2, 3, 32, 32)).shape == (2, 100)
+    assert model.normalize.mean.flatten()[0].item() == pytest.approx(0.5071)
+
+
+def test_c1_conv_stride_option():
+    model = build_model("c1", conv_stride=1)
+    assert num_parameters(model) == EXPECTED["c1"] - fc(256, 384) + fc(64 * 8 * 8, 384)
+
+
+def test_internal_normalization_is_buffers_not_parameters():
+    model = build_model("m1")
+    norm = model[0]
+    assert isinstance(norm, Normalize)
+    assert {n for n, _ in model.named_buffers()} >= {"0.mean", "0.std"}
+    assert not any(n.startswith("0.") for n, _ in model.named_parameters())
+    x = torch.full((1, 1, 28, 28), 0.1307)
+    assert torch.allclose(norm(x), torch.zeros_like(x), atol=1e-6)
+
+
+def test_unknown_model_and_arguments_rejected():
+    with pytest.raises(ValueError, match="accepted: c1"):
+        build_model("lenet")
+    with pytest.raises(ValueError, match="unknown argument.*'widht'.*accepted: num_classes"):
+        build_model("resnet18", widht=32)
+    with pytest.raises(ValueError, match="activation 'sigmoid'"):
+        build_model("s_mlp", activation="sigmoid")
+    with pytest.raises(ValueError, match="normalization"):
+        build_model("m1", normalization="imagenet")
+
+
+def test_stdcnn_dropout_only_in_training():
+    torch.manual_seed(0)
+    model = build_model("stdcnn")
+    x = torch.rand(8, 1, 28, 28)
+    model.eval()
+    assert torch.equal(model(x), model(x))
+    model.train()
+    assert not torch.equal(model(x), model(x))

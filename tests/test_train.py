@@ -1,0 +1,234 @@
+"""hessbook.train and hessbook.lr: rules, stopping, divergence, store, resume, plug-ins."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+import torch
+
+from hessbook import lr as hlr
+from hessbook import train as T
+from hessbook.params import ParameterError
+from hessbook.store import ResultStore
+
+CLUSTERS = T.DataSpec("gaussian_clusters", options={"k": 5, "d": 20, "n": 200, "cov_scale": 1.0, "seed": 0})
+
+
+def mlp_config(**changes) -> T.TrainConfig:
+    base = T.TrainConfig(model="s_mlp", model_kwargs={"d": 20, "k": 5}, data=CLUSTERS, batch_size=32,
+                         lr=0.05, momentum=0.9, max_epochs=6, seed=1)
+    return dataclasses.replace(base, **changes)
+
+
+@pytest.fixture
+def store(tmp_path) -> ResultStore:
+    return ResultStore(tmp_path / "results")
+
+
+# ----------------------------------------------------------------------------- lr rules
+
+
+def lr_of(rule, epoch, iteration=0, lr=0.01, batch_size=128, iters_per_epoch=100, **params):
+    return hlr.lr_at(rule, epoch, iteration, lr=lr, batch_size=batch_size,
+                     iters_per_epoch=iters_per_epoch, params=params)
+
+
+def test_lr_constant():
+    assert lr_of("constant", 0) == lr_of("constant", 99) == 0.01
+
+
+def test_lr_halve_every_5_epochs_y_schedule():
+    assert [lr_of("halve", e) for e in (0, 4, 5, 9, 10, 99)] == pytest.approx(
+        [0.01, 0.01, 0.005, 0.005, 0.0025, 0.01 * 0.5**19])
+    assert lr_of("halve", 6, every=3, factor=0.1) == pytest.approx(0.0001)
+
+
+def test_lr_bs_ratio_k():
+    assert lr_of("lr_bs", 0, batch_size=64) == pytest.approx(0.01)
+    assert lr_of("lr_bs", 50, batch_size=1024) == pytest.approx(0.16)
+    assert lr_of("lr_bs", 0, batch_size=100, ratio=0.001) == pytest.approx(0.1)
+
+
+def test_lr_goyal_linear_scaling_with_warmup():
+    kw = dict(lr=0.1, batch_size=1024, iters_per_epoch=10, base_batch_size=256, warmup_epochs=5)
+    rule = lambda e, it, **extra: hlr.lr_at("goyal", e, it, lr=kw["lr"], batch_size=kw["batch_size"],  # noqa: E731
+                                            iters_per_epoch=10, params={"base_batch_size": 256,
+                                                                        "warmup_epochs": 5, **extra})
+    assert rule(0, 0) == pytest.approx(0.1)
+    assert rule(2, 25) == pytest.approx(0.1 + 0.3 * 25 / 50)
+    assert rule(5, 50) == pytest.approx(0.4) and rule(40, 400) == pytest.approx(0.4)
+    assert rule(10, 100, halve_every=10) == pytest.approx(0.2)
+
+
+def test_lr_unknown_rule_or_parameter():
+    with pytest.raises(ValueError, match="accepted: constant, halve, lr_bs, goyal"):
+        lr_of("cosine", 0)
+    with pytest.raises(ValueError, match="'evry'.*accepted: every=5"):
+        lr_of("halve", 0, evry=3)
+
+
+# ----------------------------------------------------------------------------- config
+
+
+def test_config_validation():
+    with pytest.raises(ParameterError, match="max_epochs or max_iterations"):
+        mlp_config(max_epochs=None)
+    with pytest.raises(ParameterError, match="momentum"):
+        mlp_config(momentum=1.5)
+    with pytest.raises(ParameterError, match="unknown learning-rate rule"):
+        mlp_config(lr_rule="cosine")
+    with pytest.raises(ParameterError, match="accepted"):
+        T.DataSpec("svhn")
+    with pytest.raises(ParameterError, match="CIFAR"):
+        T.DataSpec("mnist", augment=True)
+
+
+def test_batch_larger_than_data_and_unknown_plugins(store):
+    with pytest.raises(ParameterError, match="gradient descent"):
+        T.train(mlp_config(batch_size=201), store, "cpu")
+    with pytest.raises(ParameterError, match="unknown epoch metric 'lambda9'"):
+        T.train(mlp_config(epoch_metrics=("lambda9",)), store, "cpu")
+    with pytest.raises(ParameterError, match="unknown adversary 'fgsm_x'"):
+        T.train(mlp_config(adversary="fgsm_x"), store, "cpu")
+
+
+# ----------------------------------------------------------------------------- training
+
+
+def test_tiny_model_reaches_loss_target(store):
+    cfg = mlp_config(max_epochs=50, loss_target=1e-3, epoch_metrics=("train_acc", "grad_norm"))
+    result = T.train(cfg, store, "cpu")
+    assert result.stop_reason == "loss_target" and result.epochs < 50
+    assert result.history[-1]["train_loss"] <= 1e-3 and result.history[-1]["train_acc"] == 1.0
+    assert result.history[0]["train_loss"] > 1e-3
+    assert result.iterations == result.epochs * 7  # ceil(200 / 32): last partial batch kept
+    assert all(h["grad_norm"] >= 0 for h in result.history)
+    net = result.model()
+    assert not net.training
+
+
+def test_gradient_descent_and_iteration_budget(store):
+    gd = T.train(mlp_config(batch_size=200, max_epochs=None, max_iterations=13), store, "cpu")
+    assert gd.stop_reason == "max_iterations" and gd.iterations == 13 and gd.epochs == 13
+    sgd = T.train(mlp_config(max_epochs=None, max_iterations=10), store, "cpu")
+    assert sgd.iterations == 10 and sgd.epochs == 2 and sgd.history[-1]["iteration"] == 10
+
+
+def test_same_parameters_never_retrain(store):
+    calls = []
+    cfg = mlp_config(max_epochs=2)
+    first = T.train(cfg, store, "cpu", on_epoch=lambda e, m, h: calls.append(e))
+    again = T.train(cfg, store, "cpu", on_epoch=lambda e, m, h: calls.append(e))
+    assert calls == [1, 2] and not first.cached and again.cached
+    assert all(torch.equal(first.state[k], again.state[k]) for k in first.state)
+    other = T.train(dataclasses.replace(cfg, seed=2), store, "cpu")
+    assert not torch.equal(other.state["0.weight"], first.state["0.weight"])
+
+
+def test_deterministic_and_leaves_global_rng_alone(store, tmp_path):
+    torch.manual_seed(123)
+    before = torch.get_rng_state()
+    a = T.train(mlp_config(), store, "cpu")
+    assert torch.equal(torch.get_rng_state(), before)
+    b = T.train(mlp_config(), ResultStore(tmp_path / "other"), "cpu")
+    assert all(torch.equal(a.state[k], b.state[k]) for k in a.state)
+
+
+def test_divergence_is_recorded_not_raised(store):
+    result = T.train(mlp_config(lr=1e5, max_epochs=5), store, "cpu")
+    assert result.stop_reason == "diverged" and result.diverged and result.diverged_epoch == 1
+    assert result.epochs == 1 and len(result.history) == 1
+    assert result.history[0]["train_loss_running"] != result.history[0]["train_loss_running"]  # NaN
+    assert T.train(mlp_config(lr=1e5, max_epochs=5), store, "cpu").cached
+
+
+class Interrupt(RuntimeError):
+    pass
+
+
+def _interrupt_at(epoch):
+    def on_epoch(e, model, history):
+        if e == epoch:
+            raise Interrupt(f"stop at {e}")
+    return on_epoch
+
+
+def _assert_resume_identical(cfg, store, tmp_path, stop_at):
+    with pytest.raises(Interrupt):
+        T.train(cfg, store, "cpu", checkpoint_interval=0, on_epoch=_interrupt_at(stop_at))
+    assert store.checkpoint(T.STORE_KIND, cfg).load()[0] == stop_at
+    seen = []
+    resumed = T.train(cfg, store, "cpu", checkpoint_interval=0, on_epoch=lambda e, m, h: seen.append(e))
+    assert seen[0] == stop_at + 1  # it did resume, not restart
+    fresh = T.train(cfg, ResultStore(tmp_path / "fresh"), "cpu")
+    assert resumed.iterations == fresh.iterations and len(resumed.history) == len(fresh.history)
+    for key in fresh.state:
+        assert torch.equal(resumed.state[key], fresh.state[key]), key
+    assert [h["train_loss_running"] for h in resumed.history] == [h["train_loss_running"] for h in fresh.history]
+
+
+def test_resume_equals_uninterrupted_synthetic(store, tmp_path):
+    cfg = mlp_config(max_epochs=5, lr_rule="halve", lr_params={"every": 2})
+    _assert_resume_identical(cfg, store, tmp_path, stop_at=2)
+
+
+def test_resume_equals_uninterrupted_dropout_mnist(store, tmp_path, data_env):
+    cfg = T.TrainConfig(model="stdcnn", data=T.DataSpec("mnist", "k_train", n=256, subset_seed=0),
+                        batch_size=64, lr=0.05, momentum=0.9, max_epochs=4, seed=3,
+                        eval_data=T.DataSpec("mnist", "test", n=256), epoch_metrics=("test_acc",))
+    _assert_resume_identical(cfg, store, tmp_path, stop_at=2)
+
+
+def test_resume_equals_uninterrupted_cifar_augmented(store, tmp_path, data_env):
+    cfg = T.TrainConfig(model="c1", data=T.DataSpec("cifar10", "k_train", n=96, augment=True),
+                        batch_size=32, lr=0.01, momentum=0.9, max_epochs=3, seed=0)
+    _assert_resume_identical(cfg, store, tmp_path, stop_at=1)
+
+
+def test_mnist_training_learns(store, data_env):
+    cfg = T.TrainConfig(model="m1k", data=T.DataSpec("mnist", "k_train", n=1024), batch_size=64, lr=0.05,
+                        momentum=0.9, max_epochs=3, eval_data=T.DataSpec("mnist", "k_val", n=500),
+                        epoch_metrics=("train_acc", "test_acc"))
+    result = T.train(cfg, store, "cpu")
+    assert result.history[-1]["test_acc"] > 0.8 and result.history[-1]["lr"] == 0.05
+
+
+def test_custom_epoch_metric_and_adversary_hook(store):
+    calls = {"adv": 0}
+
+    def shift(model, x, y, eps):
+        calls["adv"] += 1
+        assert not model.training
+        return x + eps
+
+    T.register_adversary("test_shift", shift)
+    T.register_epoch_metric("test_weight_norm",
+                            lambda m, c: float(sum(p.detach().norm() ** 2 for p in m.parameters())) ** 0.5)
+    cfg = mlp_config(max_epochs=2, adversary="test_shift", adversary_params={"eps": 0.1},
+                     adversary_mix=0.5, epoch_metrics=("test_weight_norm",))
+    result = T.train(cfg, store, "cpu")
+    assert calls["adv"] == result.iterations == 14
+    assert all(h["test_weight_norm"] > 0 for h in result.history)
+    plain = T.train(mlp_config(max_epochs=2), store, "cpu")
+    assert not torch.equal(plain.state["0.weight"], result.state["0.weight"])
+
+
+def test_init_from_continues_a_trained_model(store):
+    part1 = mlp_config(batch_size=200, max_epochs=None, max_iterations=5, momentum=0.0)
+    part2 = dataclasses.replace(part1, batch_size=10, init_from=part1)
+    first = T.train(part1, store, "cpu")
+    second = T.train(part2, store, "cpu")
+    assert second.history[0]["train_loss_running"] < 2.0
+    manual = first.model()
+    assert not torch.equal(manual[0].weight, second.state["0.weight"])
+
+
+def test_channels_last_and_mixed_precision_run(store, data_env):
+    cfg = T.TrainConfig(model="c1", data=T.DataSpec("cifar10", "test", n=64, augment=True), batch_size=32,
+                        lr=0.01, momentum=0.9, max_epochs=1, channels_last=True, mixed_precision=True,
+                        epoch_metrics=("train_loss",))
+    result = T.train(cfg, store, "cpu")
+    assert result.stop_reason == "max_epochs" and result.iterations == 2
+    assert result.state["1.weight"].dtype == torch.float32  # weights stay float32
+    assert 0 < result.history[0]["train_loss"] < 10
