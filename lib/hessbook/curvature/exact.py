@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import torch
 from torch import Tensor, nn
-from torch.func import functional_call, hessian, jacrev, vmap
+from torch.func import functional_call, jacrev, vmap
 
 from hessbook.curvature.operators import (Batches, Data, HessianOperator, LossFn, cross_entropy,
                                           eval_mode, model_in, precision, trainable)
@@ -33,7 +33,7 @@ def hessian_matrix(model: nn.Module, data: Data, *, loss_fn: LossFn | None = Non
                    batch_size: int | None = None, dtype: torch.dtype = torch.float64,
                    chunk: int = 256) -> Tensor:
     """The P x P Hessian of the mean loss (trainable parameters in ``named_parameters`` order)."""
-    op = HessianOperator(model, data, loss_fn=loss_fn, batch_size=batch_size, dtype=dtype, method="fwdrev")
+    op = HessianOperator(model, data, loss_fn=loss_fn, batch_size=batch_size, dtype=dtype)
     H = op.to_dense(chunk)
     return H
 
@@ -54,9 +54,6 @@ def gauss_newton_matrix(model: nn.Module, data: Data, *, loss_fn: LossFn | None 
     def f1(p: dict[str, Tensor], xi: Tensor) -> Tensor:
         return functional_call(model, p, (xi[None],))[0]
 
-    def l1(o: Tensor, yi: Tensor) -> Tensor:
-        return loss_fn(o[None], yi[None])
-
     with eval_mode(model), precision(dtype), torch.no_grad():
         for x, y in batches:
             B = len(x)
@@ -64,10 +61,29 @@ def gauss_newton_matrix(model: nn.Module, data: Data, *, loss_fn: LossFn | None 
             J = torch.cat([jac[name].reshape(B, -1, p0[name].numel()) for name in p0], 2).to(torch.float64)
             c = J.shape[1]
             out = functional_call(model, p0, (x,))
-            Hl = vmap(hessian(l1))(out, y).reshape(B, c, c).to(torch.float64)
+            Hl = _output_hessians(loss_fn, out, y).to(torch.float64)
             M = torch.bmm(Hl, J)
             G += J.reshape(B * c, P).T @ M.reshape(B * c, P)
     return G / n
+
+
+def _output_hessians(loss_fn: LossFn, out: Tensor, y: Tensor) -> Tensor:
+    """(B, c, c) per-sample Hessians d^2 l_i / d f_i^2 of a batch-mean loss (1/B) sum_i l_i:
+    B times the diagonal blocks of the batch loss's output Hessian, by c double-backward passes
+    (samples do not couple, so one pass per output coordinate gives every sample's row)."""
+    B = out.shape[0]
+    c = out[0].numel()
+    with torch.enable_grad():
+        o = out.detach().requires_grad_(True)
+        (gl,) = torch.autograd.grad(loss_fn(o, y), o, create_graph=True)
+        gl = gl.reshape(B, c)
+        rows = []
+        for j in range(c):
+            r = None
+            if gl.requires_grad:
+                (r,) = torch.autograd.grad(gl[:, j].sum(), o, retain_graph=j < c - 1, allow_unused=True)
+            rows.append(torch.zeros(B, c, dtype=o.dtype, device=o.device) if r is None else r.reshape(B, c))
+    return B * torch.stack(rows, 1)
 
 
 @dataclass(frozen=True)

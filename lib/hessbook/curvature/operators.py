@@ -279,13 +279,24 @@ class HessianOperator(_ModelOperator):
         if method not in METHODS:
             raise ValueError(f"method = {method!r}: accepted {', '.join(METHODS)}")
         super().__init__(model, data, loss_fn=loss_fn, batch_size=batch_size, dtype=dtype, device=device)
+        self.method_given = method
         self.method = "fwdrev" if method == "auto" else method
+        self.fallback_reason: str | None = None
 
     def matmat(self, V: Tensor) -> Tensor:
         V = self._check(V)
         m = V.shape[1]
         batch = self._batch_double_backward if self.method == "double_backward" else self._batch_fwdrev
-        out = self._accumulate(lambda x, y: batch(x, y, V), (m, self.num_params)).T
+        try:
+            out = self._accumulate(lambda x, y: batch(x, y, V), (m, self.num_params)).T
+        except RuntimeError as exc:
+            # torch.func's forward-over-reverse lacks rules for a few ops (e.g. it fails with
+            # "ZeroTensors are immutable" on mse_loss of a linear model): use double backward.
+            if self.method != "fwdrev" or self.method_given == "fwdrev":
+                raise
+            self.method = "double_backward"
+            self.fallback_reason = str(exc).splitlines()[0]
+            out = self._accumulate(lambda x, y: self._batch_double_backward(x, y, V), (m, self.num_params)).T
         self.n_products += m
         return out
 
@@ -334,13 +345,19 @@ class GaussNewtonOperator(_ModelOperator):
             return functional_call(self.model, p, (x,))
 
         out, pullback = vjp(f, p0)
-        out = out.detach()
-        gl = grad(lambda o: self.loss_fn(o, y))
-
-        def ggn(t: dict[str, Tensor]) -> Tensor:
-            jv = jvp(f, (p0,), (t,))[1]
-            hjv = jvp(gl, (out,), (jv,))[1]
-            return flatten(pullback(hjv)[0].values())
-
         T = unflatten(V.T.contiguous(), self.params)
-        return vmap(ggn)(T)
+        JV = vmap(lambda t: jvp(f, (p0,), (t,))[1])(T)  # (m, *out.shape)
+        # the loss Hessian in output space by double backward (torch.func's jvp-of-grad fails
+        # on some losses, e.g. mse_loss: "ZeroTensors are immutable")
+        with torch.enable_grad():
+            o = out.detach().requires_grad_(True)
+            (gl,) = torch.autograd.grad(self.loss_fn(o, y), o, create_graph=True)
+            HJV = torch.stack([_grad_or_zero(gl, o, JV[j], j < len(JV) - 1) for j in range(len(JV))])
+        return vmap(lambda u: flatten(pullback(u)[0].values()))(HJV)
+
+
+def _grad_or_zero(out: Tensor, inp: Tensor, v: Tensor, retain: bool) -> Tensor:
+    if not out.requires_grad:  # a loss linear in the outputs: zero curvature
+        return torch.zeros_like(inp)
+    (g,) = torch.autograd.grad(out, inp, v, retain_graph=retain, allow_unused=True)
+    return torch.zeros_like(inp) if g is None else g
