@@ -5,10 +5,11 @@ the top min(n, 200) for the elbow).
 - gap: i* = argmax_i (lambda_i - lambda_{i+1}); the count is i* (the eigenvalues above the
   largest consecutive gap). An absolute gap: when the outliers themselves are spread out, the
   largest gap can fall between two outliers and undercount (as in several rows of S Table 1).
-- ratio: i* = argmax_i lambda_i / lambda_{i+1} over the pairs whose smaller member is above a
-  floor; the count is i*. The floor keeps near-zero (and negative) bulk eigenvalues, whose
-  ratios are noise, out: floor = max(ratio_rtol * lambda_1, max_j |lambda_j| over negative
-  lambda_j), i.e. the size of the negative part of the spectrum is taken as its noise level.
+- ratio: i* = argmax_i lambda_i / max(lambda_{i+1}, floor) over the eigenvalues lambda_i above
+  the floor; the count is i*. The floor keeps ratios of near-zero (and negative) bulk
+  eigenvalues, which are noise, out, and keeps the denominator away from zero:
+  floor = max(ratio_rtol * lambda_1, max_j |lambda_j| over negative lambda_j), i.e. the size
+  of the negative part of the spectrum is taken as the noise level of the bulk.
 - elbow (a Kneedle-style heuristic): on the top m eigenvalues put x_i = (i-1)/(m-1) and
   y_i = (lambda_i - lambda_m)/(lambda_1 - lambda_m); the scree curve falls from (0, 1) to
   (1, 0), and the elbow is the point farthest below the chord, e = argmax (1 - x_i - y_i).
@@ -52,7 +53,7 @@ def count_outliers(eigenvalues: Tensor, *, top_m: int | None = None, elbow_m: in
     g = int(gaps.argmax())
     neg = lam[lam < 0]
     floor = max(ratio_rtol * float(lam[0]), float(neg.abs().max()) if len(neg) else 0.0, 1e-300)
-    ok = top[1:] > floor
+    ok = top[:-1] > floor
     if bool(ok.any()):
         ratios = torch.where(ok, top[:-1] / top[1:].clamp_min(floor), torch.tensor(0.0, dtype=torch.float64))
         r, rv = int(ratios.argmax()) + 1, float(ratios.max())
