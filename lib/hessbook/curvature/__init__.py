@@ -1,0 +1,33 @@
+"""Curvature of a loss: Hessian and Gauss-Newton operators, eigensolvers, exact matrices,
+spectral density, the input Hessian, landscapes and outlier counting.
+
+- :mod:`.operators` -- ``HessianOperator``, ``GaussNewtonOperator``, ``DenseOperator``
+- :mod:`.lanczos` -- ``lanczos`` (full reorthogonalization, residual-based stop), ``EigenResult``
+- :mod:`.power` -- ``power_iteration`` (the papers' method, deflation, relative-change stop)
+- :mod:`.exact` -- ``hessian_matrix``, ``gauss_newton_matrix``, ``exact_spectra``
+- :mod:`.slq` -- ``slq`` spectral density
+- :mod:`.input_hessian` -- ``input_hessian_exact``, ``input_hessian_power``, ``InputHessianOperator``
+- :mod:`.landscape` -- ``loss_along``, ``loss_surface``, ``loss_interpolation``, ``random_direction``
+- :mod:`.outliers` -- ``count_outliers``
+"""
+
+from hessbook.curvature.exact import ExactSpectra, exact_spectra, gauss_newton_matrix, hessian_matrix, spectrum
+from hessbook.curvature.input_hessian import (InputHessianOperator, InputHessianResult, InputPowerResult,
+                                              input_gradient_norms, input_hessian_exact, input_hessian_power)
+from hessbook.curvature.lanczos import EigenResult, lanczos
+from hessbook.curvature.landscape import (LineResult, SurfaceResult, evaluate, loss_along, loss_interpolation,
+                                          loss_surface, parameters_vector, random_direction)
+from hessbook.curvature.operators import (Batches, DenseOperator, GaussNewtonOperator, HessianOperator,
+                                          LinearOperator, eval_mode)
+from hessbook.curvature.outliers import OutlierCounts, count_outliers
+from hessbook.curvature.power import power_iteration
+from hessbook.curvature.slq import SpectralDensity, slq
+
+__all__ = [
+    "Batches", "DenseOperator", "EigenResult", "ExactSpectra", "GaussNewtonOperator", "HessianOperator",
+    "InputHessianOperator", "InputHessianResult", "InputPowerResult", "LineResult", "LinearOperator",
+    "OutlierCounts", "SpectralDensity", "SurfaceResult", "count_outliers", "eval_mode", "evaluate",
+    "exact_spectra", "gauss_newton_matrix", "hessian_matrix", "input_gradient_norms", "input_hessian_exact",
+    "input_hessian_power", "lanczos", "loss_along", "loss_interpolation", "loss_surface", "parameters_vector",
+    "power_iteration", "random_direction", "slq", "spectrum",
+]

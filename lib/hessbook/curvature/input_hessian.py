@@ -1,0 +1,187 @@
+"""The Hessian of the per-sample loss w.r.t. the input (Y Theorem 1, Prop. 2, Table 1's lambda1^x).
+
+Exact path (``input_hessian_exact``), for piecewise-linear networks (ReLU, max-pool, linear and
+conv layers, BN in eval mode) with softmax cross-entropy. Such a network is linear in x around
+almost every x, so with logits z = f(x), J = dz/dx (c x d), p = softmax(z):
+
+    H_x = J^T S J,   S = diag(p) - p p^T   (the logit-space Hessian of CE; PSD, Y Lemma 3)
+
+S = L L^T with L = diag(sqrt p) - p sqrt(p)^T (check: L L^T = diag(p) - 2 p p^T + p p^T,
+as sum p = 1), so the nonzero eigenvalues of the d x d matrix H_x are those of the c x c
+matrix L^T (J J^T) L: rank <= c (Prop. 2) and PSD (Theorem 1). Per batch: J by
+``vmap(jacrev)``, then a batched c x c ``eigvalsh`` in float64. The input gradient comes free:
+grad_x l = J^T (p - e_y).
+
+Iterative path (``input_hessian_power``, and ``InputHessianOperator`` for Lanczos on one
+sample): input Hessian-vector products by double backward, which is exact for any network,
+smooth activations included; it is how Y computed lambda1^x and serves as the cross-check.
+The summed per-sample loss makes the input Hessian of a batch block-diagonal (eval mode: no
+coupling between samples), so one batched product gives every sample's product and power
+iteration runs for all samples of a batch at once, each stopping on its own relative change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+from torch.func import jacrev, vmap
+
+from hessbook.curvature.operators import (Batches, Data, LinearOperator, LossFn, cross_entropy,
+                                          eval_mode, model_in, precision)
+
+
+@dataclass(frozen=True)
+class InputHessianResult:
+    eigenvalues: Tensor
+    """(N, c) the c eigenvalues of each sample's input Hessian that can be nonzero, descending
+    (all others are exactly 0)."""
+    grad_norms: Tensor
+    """(N,) ||grad_x l_i||."""
+    rtol: float
+
+    @property
+    def lambda_max(self) -> Tensor:
+        return self.eigenvalues[:, 0]
+
+    @property
+    def lambda_min(self) -> Tensor:
+        return self.eigenvalues[:, -1]
+
+    @property
+    def rank(self) -> Tensor:
+        """Numerical rank: eigenvalues > rtol * max(lambda_max, tiny)."""
+        cut = self.rtol * self.lambda_max.clamp_min(1e-300)
+        return (self.eigenvalues > cut[:, None]).sum(1)
+
+
+def input_hessian_exact(model: nn.Module, data: Data, *, batch_size: int | None = None,
+                        dtype: torch.dtype = torch.float32, rtol: float = 1e-6) -> InputHessianResult:
+    """Per-sample input-Hessian eigenvalues and input-gradient norms (exact for piecewise-linear
+    networks with softmax cross-entropy; see the module docstring)."""
+    model = model_in(model, dtype)
+    device = next(model.parameters()).device
+    batches = Batches(data, batch_size, device=device, dtype=dtype)
+
+    def f1(xi: Tensor) -> Tensor:
+        return model(xi[None])[0]
+
+    eigs, gnorms = [], []
+    with eval_mode(model), precision(dtype), torch.no_grad():
+        for x, y in batches:
+            B = len(x)
+            z = model(x).to(torch.float64)
+            J = vmap(jacrev(f1))(x).reshape(B, z.shape[1], -1).to(torch.float64)
+            p = torch.softmax(z, 1)
+            sp = p.sqrt()
+            L = torch.diag_embed(sp) - p[:, :, None] * sp[:, None, :]
+            A = J @ J.transpose(1, 2)
+            M = L.transpose(1, 2) @ A @ L
+            eigs.append(torch.linalg.eigvalsh((M + M.transpose(1, 2)) / 2).flip(1).cpu())
+            r = p - F.one_hot(y, z.shape[1]).to(torch.float64)
+            gnorms.append((J.transpose(1, 2) @ r[:, :, None]).norm(dim=(1, 2)).cpu())
+    return InputHessianResult(torch.cat(eigs), torch.cat(gnorms), rtol)
+
+
+def input_gradient_norms(model: nn.Module, data: Data, *, batch_size: int | None = None,
+                         loss_fn: LossFn | None = None, dtype: torch.dtype = torch.float32) -> Tensor:
+    """(N,) ||grad_x l(f(x_i), y_i)|| of each sample's own loss (any network, any loss that
+    reduces by mean: it is evaluated one sample at a time through vmap)."""
+    loss_fn = loss_fn or cross_entropy
+    model = model_in(model, dtype)
+    device = next(model.parameters()).device
+
+    def l1(xi: Tensor, yi: Tensor) -> Tensor:
+        return loss_fn(model(xi[None]), yi[None])
+
+    out = []
+    with eval_mode(model), precision(dtype):
+        for x, y in Batches(data, batch_size, device=device, dtype=dtype):
+            g = vmap(torch.func.grad(l1))(x, y)
+            out.append(g.reshape(len(x), -1).norm(dim=1).to(torch.float64).cpu())
+    return torch.cat(out)
+
+
+@dataclass(frozen=True)
+class InputPowerResult:
+    lambda1: Tensor
+    """(N,) dominant (largest-magnitude) input-Hessian eigenvalue per sample."""
+    residuals: Tensor
+    """(N,) ||H_x v - lambda v|| at the last iteration."""
+    iterations: Tensor
+    """(N,) input-Hessian-vector products spent on each sample."""
+    converged: Tensor
+    n_products: int
+
+
+def input_hessian_power(model: nn.Module, data: Data, *, batch_size: int | None = None,
+                        loss_fn: LossFn | None = None, tol: float = 1e-4, max_iter: int = 1000,
+                        dtype: torch.dtype = torch.float32, seed: int = 0) -> InputPowerResult:
+    """Per-sample power iteration on input-Hessian-vector products (double backward), as Y did;
+    stops each sample at relative change < ``tol``. Works for any network."""
+    if not tol > 0:
+        raise ValueError(f"tol = {tol!r}: must be a positive number")
+    loss_fn = loss_fn or cross_entropy
+    model = model_in(model, dtype)
+    device = next(model.parameters()).device
+    gen = torch.Generator().manual_seed(seed)
+    lams, ress, its, convs = [], [], [], []
+    with eval_mode(model), precision(dtype):
+        for x, y in Batches(data, batch_size, device=device, dtype=dtype):
+            B = len(x)
+            x = x.detach().requires_grad_(True)
+            losses = torch.stack([loss_fn(o[None], t[None]) for o, t in zip(model(x), y)]) \
+                if loss_fn is not cross_entropy else F.cross_entropy(model(x), y, reduction="none")
+            (g,) = torch.autograd.grad(losses.sum(), x, create_graph=True)
+            v = torch.randn(x.shape, generator=gen, dtype=torch.float64).to(device)
+            v = v / v.reshape(B, -1).norm(dim=1).reshape(B, *[1] * (x.dim() - 1))
+            lam = torch.full((B,), float("nan"), dtype=torch.float64, device=device)
+            active = torch.ones(B, dtype=torch.bool, device=device)
+            it = torch.zeros(B, dtype=torch.long, device=device)
+            res = torch.zeros(B, dtype=torch.float64, device=device)
+            for step in range(max_iter):
+                (Hv,) = torch.autograd.grad(g, x, grad_outputs=v.to(dtype), retain_graph=True)
+                Hv = Hv.to(torch.float64)
+                new = (v * Hv).reshape(B, -1).sum(1)
+                it += active
+                res = torch.where(active, (Hv - new.reshape(-1, *[1] * (x.dim() - 1)) * v).reshape(B, -1).norm(dim=1), res)
+                done = active & (step > 0) & ((new - lam).abs() / (lam.abs() + 1e-6) < tol)
+                lam = torch.where(active, new, lam)
+                active = active & ~done
+                if not bool(active.any()):
+                    break
+                nrm = Hv.reshape(B, -1).norm(dim=1).clamp_min(1e-300).reshape(-1, *[1] * (x.dim() - 1))
+                v = torch.where(active.reshape(-1, *[1] * (x.dim() - 1)), Hv / nrm, v)
+            lams.append(lam.cpu()); ress.append(res.cpu()); its.append(it.cpu()); convs.append((~active).cpu())
+    it_all = torch.cat(its)
+    return InputPowerResult(torch.cat(lams), torch.cat(ress), it_all, torch.cat(convs), int(it_all.sum()))
+
+
+class InputHessianOperator(LinearOperator):
+    """``v -> H_x v`` for one sample ``(x, y)`` (no batch dimension), by double backward; plug
+    into :func:`hessbook.curvature.lanczos` for the full top of the input spectrum."""
+
+    def __init__(self, model: nn.Module, x: Tensor, y: Tensor, *, loss_fn: LossFn | None = None,
+                 dtype: torch.dtype = torch.float32):
+        self.model = model_in(model, dtype)
+        self.dtype = dtype
+        self.device = next(self.model.parameters()).device
+        self.loss_fn = loss_fn or cross_entropy
+        self.x = x.to(self.device, dtype)[None]
+        self.y = y.to(self.device).reshape(1)
+        self.num_params = self.x.numel()
+        self.n_products = 0
+
+    def matmat(self, V: Tensor) -> Tensor:
+        with eval_mode(self.model), precision(self.dtype):
+            x = self.x.detach().requires_grad_(True)
+            (g,) = torch.autograd.grad(self.loss_fn(self.model(x), self.y), x, create_graph=True)
+            cols = []
+            for j in range(V.shape[1]):
+                (h,) = torch.autograd.grad(g, x, V[:, j].to(self.dtype).reshape(x.shape),
+                                           retain_graph=j < V.shape[1] - 1)
+                cols.append(h.reshape(-1).to(torch.float64))
+        self.n_products += V.shape[1]
+        return torch.stack(cols, 1)

@@ -1,0 +1,139 @@
+"""Top-k eigenpairs by Lanczos with full reorthogonalization.
+
+The recurrence, the Krylov basis and the tridiagonal matrix are float64 whatever the
+operator's dtype. Every new Lanczos vector is orthogonalized twice against the whole basis
+("twice is enough"), so no spurious copies of converged eigenvalues appear. The Krylov
+dimension grows one product at a time; after each step the Ritz pairs of the tridiagonal T_m
+are computed and the wanted ones (``which="LA"``: the k largest algebraic, ``"SA"``: the k
+smallest, i.e. the most negative) are tested with the Ritz estimate beta_m |s_m,i| (equal to
+the true residual ||H y_i - theta_i y_i|| in exact arithmetic with an orthonormal basis). When
+every estimate is <= tol * scale, the true residuals are computed with k more products (one
+``matmat``), and the run stops only if they pass too; the result reports the true residuals.
+
+``scale`` is the largest |Ritz value| of T_m, i.e. an estimate of |lambda_1| = ||H||_2 from
+below, so the criterion is ||H v - lambda v|| <= tol * |lambda_1| for every wanted pair.
+
+If the Krylov space becomes invariant (beta ~ 0) before the space is exhausted, Lanczos
+restarts with a random vector orthogonal to the basis (T gets a zero off-diagonal), so
+eigenvalues of multiplicity > 1 are found too; convergence is not declared in the first k
+steps after such a restart. Memory: the basis takes 8 * P * m bytes for m Krylov vectors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor
+
+from hessbook.curvature.operators import LinearOperator, as_operator
+
+WHICH = ("LA", "SA")
+
+
+@dataclass(frozen=True)
+class EigenResult:
+    """Eigenpairs with their diagnostics. Eigenvalues sorted as wanted (LA: descending, SA:
+    ascending; power iteration: in the order found), eigenvectors as columns (float64)."""
+
+    eigenvalues: Tensor
+    eigenvectors: Tensor
+    residuals: Tensor
+    """True residuals ||H v_i - lambda_i v_i|| (v_i unit norm)."""
+    n_products: int
+    """Operator-vector products used (each one a pass over the data for a model operator)."""
+    converged: bool
+    method: str
+    tol: float
+    iterations: int
+    scale: float
+    """|lambda_1| estimate the tolerance is relative to."""
+
+    @property
+    def relative_residuals(self) -> Tensor:
+        return self.residuals / self.scale if self.scale > 0 else self.residuals
+
+
+def check_k_tol(k: int, tol: float, n: int) -> None:
+    if not isinstance(k, int) or k < 1 or k > n:
+        raise ValueError(f"k = {k!r}: must be an integer in 1..{n} (the operator's size)")
+    if not tol > 0:
+        raise ValueError(f"tol = {tol!r}: must be a positive number")
+
+
+def _start_vector(n: int, device: torch.device, seed: int) -> Tensor:
+    g = torch.Generator(device="cpu").manual_seed(seed)
+    return torch.randn(n, generator=g, dtype=torch.float64).to(device)
+
+
+def _orthogonalize(w: Tensor, Q: Tensor) -> Tensor:
+    for _ in range(2):
+        w = w - Q @ (Q.T @ w)
+    return w
+
+
+def _tridiag(alpha: list[float], beta: list[float]) -> Tensor:
+    T = torch.diag(torch.tensor(alpha, dtype=torch.float64))
+    if beta:
+        b = torch.tensor(beta, dtype=torch.float64)
+        T += torch.diag(b, 1) + torch.diag(b, -1)
+    return T
+
+
+def lanczos(op: LinearOperator | Tensor, k: int = 1, *, which: str = "LA", tol: float = 1e-4,
+            max_dim: int | None = None, seed: int = 0, v0: Tensor | None = None) -> EigenResult:
+    """The k wanted eigenpairs of a symmetric operator (or square tensor) to relative residual
+    ``tol``. ``max_dim`` caps the Krylov dimension (default min(P, max(200, 10 k))); a run that
+    reaches it returns ``converged=False`` with the residuals it has."""
+    op = as_operator(op)
+    n = op.num_params
+    check_k_tol(k, tol, n)
+    if which not in WHICH:
+        raise ValueError(f"which = {which!r}: accepted 'LA' (largest algebraic) or 'SA' (smallest algebraic)")
+    max_dim = min(n, max_dim if max_dim is not None else max(200, 10 * k))
+    if max_dim < k:
+        raise ValueError(f"max_dim = {max_dim!r}: must be >= k = {k}")
+    start = op.n_products
+    dev = op.device
+    Q = torch.zeros(n, max_dim, dtype=torch.float64, device=dev)
+    q = (v0.to(dev, torch.float64) if v0 is not None else _start_vector(n, dev, seed)).reshape(-1)
+    Q[:, 0] = q / q.norm()
+    alpha: list[float] = []
+    beta: list[float] = []
+    b_prev, restart_at, restarts = 0.0, 0, 0
+    while True:
+        j = len(alpha)
+        q = Q[:, j]
+        w = op.matvec(q).to(torch.float64)
+        a = float(q @ w)
+        w = w - a * q - (b_prev * Q[:, j - 1] if j > 0 else 0.0)
+        w = _orthogonalize(w, Q[:, : j + 1])
+        b = float(w.norm())
+        alpha.append(a)
+        m = j + 1
+        theta, S = torch.linalg.eigh(_tridiag(alpha, beta))
+        scale = float(theta.abs().max())
+        exhausted = m == max_dim
+        if m >= k and (m - restart_at >= k or exhausted):
+            idx = torch.arange(m - 1, m - 1 - k, -1) if which == "LA" else torch.arange(k)
+            est = b * S[m - 1, idx].abs()
+            if bool((est <= tol * scale).all()) or exhausted:
+                Y = Q[:, :m] @ S[:, idx].to(dev)
+                HY = op.matmat(Y).to(torch.float64)
+                lam = theta[idx].to(dev)
+                res = (HY - Y * lam).norm(dim=0)
+                ok = bool((res <= tol * scale).all())
+                if ok or exhausted:
+                    return EigenResult(lam.cpu(), Y.cpu(), res.cpu(), op.n_products - start, ok,
+                                       "lanczos", tol, m, scale)
+        if b <= 1e-10 * max(scale, 1e-300):  # invariant subspace: restart orthogonally
+            w = _orthogonalize(_start_vector(n, dev, seed + 1 + restarts), Q[:, :m])
+            restarts += 1
+            restart_at = m
+            b = 0.0
+            w = w / w.norm()
+        else:
+            w = w / b
+        beta.append(b)
+        b_prev = b
+        Q[:, m] = w

@@ -1,0 +1,70 @@
+"""Counting outlier eigenvalues (S Table 1): three cutoffs on a spectrum sorted descending,
+lambda_1 >= lambda_2 >= ... (only the top ``top_m`` are used; default: all for gap and ratio,
+the top min(n, 200) for the elbow).
+
+- gap: i* = argmax_i (lambda_i - lambda_{i+1}); the count is i* (the eigenvalues above the
+  largest consecutive gap). An absolute gap: when the outliers themselves are spread out, the
+  largest gap can fall between two outliers and undercount (as in several rows of S Table 1).
+- ratio: i* = argmax_i lambda_i / max(lambda_{i+1}, floor) over the eigenvalues lambda_i above
+  the floor; the count is i*. The floor keeps ratios of near-zero (and negative) bulk
+  eigenvalues, which are noise, out, and keeps the denominator away from zero:
+  floor = max(ratio_rtol * lambda_1, max_j |lambda_j| over negative lambda_j), i.e. the size
+  of the negative part of the spectrum is taken as the noise level of the bulk.
+- elbow (a Kneedle-style heuristic): on the top m eigenvalues put x_i = (i-1)/(m-1) and
+  y_i = (lambda_i - lambda_m)/(lambda_1 - lambda_m); the scree curve falls from (0, 1) to
+  (1, 0), and the elbow is the point farthest below the chord, e = argmax (1 - x_i - y_i).
+  Threshold = lambda_e (the first bulk eigenvalue); count = #{lambda_i > threshold}.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor
+
+
+@dataclass(frozen=True)
+class OutlierCounts:
+    gap: int
+    ratio: int
+    elbow: int
+    elbow_threshold: float
+    largest_gap: float
+    largest_ratio: float
+    ratio_floor: float
+    elbow_m: int
+
+
+def count_outliers(eigenvalues: Tensor, *, top_m: int | None = None, elbow_m: int | None = None,
+                   ratio_rtol: float = 1e-4) -> OutlierCounts:
+    """The number of outlier eigenvalues by largest gap, largest ratio and elbow (see module)."""
+    lam = torch.as_tensor(eigenvalues, dtype=torch.float64).reshape(-1).sort(descending=True).values
+    n = len(lam)
+    if n < 3:
+        raise ValueError(f"{n} eigenvalues: need at least 3 to count outliers")
+    if not ratio_rtol > 0:
+        raise ValueError(f"ratio_rtol = {ratio_rtol!r}: must be positive")
+    for name, v in (("top_m", top_m), ("elbow_m", elbow_m)):
+        if v is not None and not 3 <= v <= n:
+            raise ValueError(f"{name} = {v!r}: must be in 3..{n} (the number of eigenvalues)")
+    top = lam[: top_m or n]
+    gaps = top[:-1] - top[1:]
+    g = int(gaps.argmax())
+    neg = lam[lam < 0]
+    floor = max(ratio_rtol * float(lam[0]), float(neg.abs().max()) if len(neg) else 0.0, 1e-300)
+    ok = top[:-1] > floor
+    if bool(ok.any()):
+        ratios = torch.where(ok, top[:-1] / top[1:].clamp_min(floor), torch.tensor(0.0, dtype=torch.float64))
+        r, rv = int(ratios.argmax()) + 1, float(ratios.max())
+    else:
+        r, rv = 0, float("nan")
+    m = elbow_m or min(n, 200)
+    e_lam = lam[:m]
+    span = float(e_lam[0] - e_lam[-1])
+    x = torch.linspace(0, 1, m, dtype=torch.float64)
+    y = (e_lam - e_lam[-1]) / span if span > 0 else torch.zeros(m, dtype=torch.float64)
+    e = int((1 - x - y).argmax())
+    thr = float(e_lam[e])
+    return OutlierCounts(gap=g + 1, ratio=r, elbow=int((lam > thr).sum()), elbow_threshold=thr,
+                         largest_gap=float(gaps[g]), largest_ratio=rv, ratio_floor=floor, elbow_m=m)

@@ -1,0 +1,102 @@
+import pytest
+import torch
+from torch import nn
+
+from hessbook.curvature import HessianOperator, lanczos, power_iteration
+
+from _curv_models import data, flat_loss_hessian, tiny_cnn, image_data, tiny_mlp
+
+
+def sym_with_spectrum(eigs: torch.Tensor, seed: int = 0) -> torch.Tensor:
+    g = torch.Generator().manual_seed(seed)
+    Q, _ = torch.linalg.qr(torch.randn(len(eigs), len(eigs), generator=g, dtype=torch.float64))
+    return Q @ torch.diag(eigs.to(torch.float64)) @ Q.T
+
+
+SPECTRA = {
+    "decaying": torch.cat([torch.tensor([50.0, 30, 20, 10, 8]), torch.linspace(1, 0, 295)]),
+    "clustered": torch.cat([torch.tensor([10.0, 9.99, 9.98, 9.97, 5.0]), torch.rand(295, generator=torch.Generator().manual_seed(3))]),
+    "negative": torch.cat([torch.tensor([7.0, 4, -9, -6, -3]), torch.linspace(-1, 1, 295)]),
+    "repeated": torch.cat([torch.tensor([6.0, 6, 6, 3]), torch.linspace(0, 1, 96)]),
+}
+
+
+@pytest.mark.parametrize("name", list(SPECTRA))
+@pytest.mark.parametrize("which", ["LA", "SA"])
+def test_lanczos_known_spectra(name, which):
+    eigs = SPECTRA[name]
+    A = sym_with_spectrum(eigs)
+    k = 4
+    r = lanczos(A, k, which=which, tol=1e-8)
+    ref = eigs.to(torch.float64).sort(descending=which == "LA").values[:k]
+    assert r.converged
+    assert torch.allclose(r.eigenvalues, ref, atol=1e-6 * eigs.abs().max())
+    # true residuals as reported
+    res = (A @ r.eigenvectors - r.eigenvectors * r.eigenvalues).norm(dim=0)
+    assert torch.allclose(res, r.residuals, atol=1e-10)
+    assert (res <= 1e-8 * eigs.abs().max() * 1.0001).all()
+    assert torch.allclose(r.eigenvectors.T @ r.eigenvectors, torch.eye(k, dtype=torch.float64), atol=1e-8)
+
+
+def test_lanczos_uses_far_fewer_products_than_power():
+    eigs = SPECTRA["decaying"]
+    A = sym_with_spectrum(eigs)
+    lz = lanczos(A, 5, tol=1e-6)
+    pw = power_iteration(A, 5, tol=1e-4, max_iter=5000)
+    assert lz.converged and lz.n_products < pw.n_products
+    assert torch.allclose(pw.eigenvalues, eigs[:5].double(), rtol=1e-3)
+
+
+def test_power_iteration_known_and_negative():
+    A = sym_with_spectrum(torch.cat([torch.tensor([10.0, -8.0, 5.0]), torch.linspace(0, 1, 47)]))
+    r = power_iteration(A, 3, tol=1e-10, max_iter=5000)
+    assert r.converged
+    # largest magnitude first: 10, -8, 5
+    assert torch.allclose(r.eigenvalues, torch.tensor([10.0, -8.0, 5.0], dtype=torch.float64), atol=1e-6)
+    res = (A @ r.eigenvectors - r.eigenvectors * r.eigenvalues).norm(dim=0)
+    assert torch.allclose(res, r.residuals, atol=1e-12)
+    assert r.n_products == r.iterations
+
+
+def test_power_relative_change_stop_is_not_a_residual():
+    # two close eigenvalues: relative change is small long before the vector converges
+    A = sym_with_spectrum(torch.cat([torch.tensor([1.0, 0.99]), torch.linspace(0, 0.5, 48)]))
+    r = power_iteration(A, 1, tol=1e-4)
+    assert r.converged and r.residuals[0] > 1e-4  # the paper's stop, a loose residual
+
+
+def test_eigensolvers_on_network_hessian():
+    m = tiny_cnn()
+    x, y = image_data(n=10)
+    H = flat_loss_hessian(m, x, y)
+    ev = torch.linalg.eigvalsh(H)
+    op = HessianOperator(m, (x, y), batch_size=4, dtype=torch.float64)
+    r = lanczos(op, 3, tol=1e-6)
+    assert r.converged
+    assert torch.allclose(r.eigenvalues, ev.flip(0)[:3], atol=1e-5 * ev.abs().max())
+    s = lanczos(op, 2, which="SA", tol=1e-6)
+    assert torch.allclose(s.eigenvalues, ev[:2], atol=1e-5 * ev.abs().max())
+    p = power_iteration(HessianOperator(m, (x, y), batch_size=4, dtype=torch.float32), 1, tol=1e-4)
+    top = ev.abs().max()
+    assert abs(abs(p.eigenvalues[0]) - top) < 1e-2 * top
+    assert p.n_products > 0
+
+
+def test_bad_arguments():
+    A = torch.eye(5)
+    with pytest.raises(ValueError, match="k = 6"):
+        lanczos(A, 6)
+    with pytest.raises(ValueError, match="tol = -1"):
+        lanczos(A, 1, tol=-1)
+    with pytest.raises(ValueError, match="which = 'LM'"):
+        lanczos(A, 1, which="LM")
+    with pytest.raises(ValueError, match="k = 0"):
+        power_iteration(A, 0)
+    with pytest.raises(ValueError, match="square"):
+        lanczos(torch.zeros(3, 4))
+
+
+def test_lanczos_not_converged_reported():
+    A = sym_with_spectrum(torch.linspace(0, 1, 200))  # no gap: slow
+    r = lanczos(A, 3, tol=1e-12, max_dim=10)
+    assert not r.converged and r.iterations == 10

@@ -1,0 +1,64 @@
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from hessbook.curvature import (InputHessianOperator, input_gradient_norms, input_hessian_exact,
+                                input_hessian_power, lanczos)
+
+from _curv_models import image_data, tiny_cnn, tiny_mlp
+
+
+def dense_input_hessian(model, x, y):
+    m = model.double().eval() if False else model
+    return torch.autograd.functional.hessian(lambda z: F.cross_entropy(m(z[None]), y[None]), x)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_exact_input_hessian_against_dense(dtype):
+    m = tiny_cnn()
+    x, y = image_data(n=6)
+    m.train()
+    r = input_hessian_exact(m, (x, y), batch_size=4, dtype=dtype)
+    assert m.training and m[1].training  # mode restored
+    m64 = tiny_cnn().double().eval()
+    for i in range(6):
+        H = dense_input_hessian(m64, x[i].double(), y[i]).reshape(36, 36)
+        ev = torch.linalg.eigvalsh(H).flip(0)
+        tol = 1e-10 if dtype == torch.float64 else 1e-5
+        assert torch.allclose(r.eigenvalues[i], ev[:4], atol=tol * max(1.0, float(ev[0])))
+        assert ev[4:].abs().max() < 1e-10  # rank <= c (Prop. 2)
+        assert ev.min() > -1e-10  # PSD (Theorem 1)
+        g = torch.autograd.functional.jacobian(lambda z: F.cross_entropy(m64(z[None]), y[i][None]), x[i].double())
+        assert abs(float(r.grad_norms[i]) - float(g.norm())) < tol * 10
+    assert (r.rank <= 3).all()  # S has the all-ones null vector: rank <= c - 1
+    assert torch.equal(r.lambda_max, r.eigenvalues[:, 0])
+
+
+def test_power_and_lanczos_cross_check_exact():
+    m = tiny_cnn()
+    x, y = image_data(n=8)
+    ex = input_hessian_exact(m, (x, y), dtype=torch.float64)
+    pw = input_hessian_power(m, (x, y), batch_size=5, tol=1e-10, max_iter=2000, dtype=torch.float64)
+    assert pw.converged.all()
+    assert torch.allclose(pw.lambda1, ex.lambda_max, rtol=1e-6, atol=1e-12)
+    assert pw.n_products == int(pw.iterations.sum())
+    op = InputHessianOperator(m, x[0], y[0], dtype=torch.float64)
+    lz = lanczos(op, 2, tol=1e-8)
+    assert torch.allclose(lz.eigenvalues, ex.eigenvalues[0, :2], rtol=1e-6, atol=1e-12)
+
+
+def test_iterative_path_on_smooth_network_differs_from_gauss_newton_form():
+    m = tiny_mlp(act=nn.Tanh, d=6, h=5, c=3).double()
+    g = torch.Generator().manual_seed(0)
+    x, y = torch.randn(4, 6, generator=g, dtype=torch.float64), torch.tensor([0, 1, 2, 0])
+    for i in range(4):
+        H = dense_input_hessian(m.eval(), x[i], y[i])
+        ev = torch.linalg.eigvalsh(H)
+        op = InputHessianOperator(m, x[i], y[i], dtype=torch.float64)
+        top = lanczos(op, 1, tol=1e-10).eigenvalues[0]
+        assert abs(float(top) - float(ev[-1])) < 1e-8
+    norms = input_gradient_norms(m, (x, y), dtype=torch.float64)
+    ref = torch.stack([torch.autograd.functional.jacobian(lambda z: F.cross_entropy(m(z[None]), y[i][None]), x[i]).norm()
+                       for i in range(4)])
+    assert torch.allclose(norms, ref, atol=1e-12)

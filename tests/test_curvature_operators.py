@@ -1,0 +1,158 @@
+import pytest
+import torch
+from torch import nn
+
+from hessbook.curvature import GaussNewtonOperator, HessianOperator, eval_mode
+from hessbook.curvature.exact import gauss_newton_matrix, hessian_matrix
+
+from _curv_models import data, flat_loss_hessian, image_data, tiny_cnn, tiny_mlp
+
+
+@pytest.mark.parametrize("method", ["double_backward", "fwdrev"])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_hvp_matches_dense_hessian(method, dtype):
+    m = tiny_mlp()
+    x, y = data(n=10)
+    H = flat_loss_hessian(m, x, y)
+    op = HessianOperator(m, (x, y), batch_size=3, dtype=dtype, method=method)  # uneven batches 3,3,3,1
+    V = torch.randn(op.num_params, 3, dtype=torch.float64)
+    tol = 1e-10 if dtype == torch.float64 else 1e-5
+    assert torch.allclose(op.matmat(V), H @ V, atol=tol * H.abs().max() * 10)
+    assert torch.allclose(op.matvec(V[:, 0]), H @ V[:, 0], atol=tol * H.abs().max() * 10)
+    assert op.n_products == 4
+
+
+def test_hvp_cnn_with_bn_uses_eval_mode():
+    m = tiny_cnn()
+    x, y = image_data()
+    H = flat_loss_hessian(m, x, y)  # reference evaluates in eval mode
+    op = HessianOperator(m, (x, y), batch_size=5, dtype=torch.float64)
+    v = torch.randn(op.num_params, dtype=torch.float64)
+    assert torch.allclose(op.matvec(v), H @ v, atol=1e-9)
+
+
+def test_hvp_finite_difference_of_gradients():
+    m = tiny_mlp()
+    x, y = data()
+    op = HessianOperator(m, (x, y), dtype=torch.float64)
+    g0 = op.gradient()
+    v = torch.randn(op.num_params, dtype=torch.float64)
+    eps = 1e-6
+    m2 = op.model  # the float64 copy
+    with torch.no_grad():
+        i = 0
+        for p in m2.parameters():
+            p += eps * v[i:i + p.numel()].reshape(p.shape)
+            i += p.numel()
+    g1 = op.gradient()
+    with torch.no_grad():
+        i = 0
+        for p in m2.parameters():
+            p -= 2 * eps * v[i:i + p.numel()].reshape(p.shape)
+            i += p.numel()
+    gm = op.gradient()
+    fd = (g1 - gm) / (2 * eps)
+    with torch.no_grad():
+        i = 0
+        for p in m2.parameters():
+            p += eps * v[i:i + p.numel()].reshape(p.shape)
+            i += p.numel()
+    assert torch.allclose(op.gradient(), g0, atol=1e-12)
+    assert torch.allclose(op.matvec(v), fd, atol=1e-6)
+
+
+def test_linear_least_squares_closed_form():
+    torch.manual_seed(0)
+    X = torch.randn(20, 4, dtype=torch.float64)
+    t = torch.randn(20, 2, dtype=torch.float64)
+    m = nn.Linear(4, 2, bias=False).double()
+    op = HessianOperator(m, (X, t), loss_fn=nn.functional.mse_loss, batch_size=7, dtype=torch.float64)
+    # mse mean over 20*2 entries: H = (2/(N*2)) I_2 (x) X^T X, weights row-major (out, in)
+    H_true = torch.kron(torch.eye(2, dtype=torch.float64), 2 * X.T @ X / 40)
+    assert torch.allclose(op.to_dense(), H_true, atol=1e-12)
+    G = GaussNewtonOperator(m, (X, t), loss_fn=nn.functional.mse_loss, batch_size=7, dtype=torch.float64)
+    assert torch.allclose(G.to_dense(), H_true, atol=1e-12)  # G = H for a linear model, convex loss
+
+
+def test_logistic_regression_closed_form():
+    torch.manual_seed(0)
+    X = torch.randn(30, 3, dtype=torch.float64)
+    y = (torch.rand(30) < 0.5).double()
+    m = nn.Sequential(nn.Linear(3, 1, bias=False), nn.Flatten(0)).double()
+    loss = nn.functional.binary_cross_entropy_with_logits
+    w = m[0].weight.detach().reshape(-1)
+    s = torch.sigmoid(X @ w)
+    H_true = X.T @ (X * (s * (1 - s))[:, None]) / 30
+    assert torch.allclose(HessianOperator(m, (X, y), loss_fn=loss, dtype=torch.float64).to_dense(), H_true, atol=1e-12)
+    assert torch.allclose(gauss_newton_matrix(m, (X, y), loss_fn=loss), H_true, atol=1e-12)
+
+
+def test_ggn_operator_matches_per_sample_matrix_and_reference():
+    m = tiny_mlp(act=nn.ReLU)
+    x, y = data(n=9)
+    G = gauss_newton_matrix(m, (x, y), batch_size=4)
+    op = GaussNewtonOperator(m, (x, y), batch_size=5, dtype=torch.float64)
+    assert torch.allclose(op.to_dense(), G, atol=1e-12)
+    # independent reference: J^T S J from torch.autograd.functional.jacobian of the outputs
+    m64 = m.double()
+    params = list(m64.parameters())
+    theta = torch.cat([p.detach().reshape(-1) for p in params])
+    from torch.func import functional_call
+    names = [n for n, _ in m64.named_parameters()]
+
+    def outs(t):
+        ps, i = {}, 0
+        for n, p in zip(names, params):
+            ps[n] = t[i:i + p.numel()].reshape(p.shape)
+            i += p.numel()
+        return functional_call(m64, ps, (x.double(),))
+
+    J = torch.autograd.functional.jacobian(outs, theta)  # (N, c, P)
+    p = torch.softmax(outs(theta), 1)
+    S = torch.diag_embed(p) - p[:, :, None] * p[:, None, :]
+    G_ref = torch.einsum("ncp,ncd,ndq->pq", J, S, J) / len(x)
+    assert torch.allclose(G, G_ref, atol=1e-12)
+    assert torch.linalg.eigvalsh(G).min() > -1e-12
+
+
+def test_hessian_matrix_chunks_and_mode_restored():
+    m = tiny_mlp()
+    m.train()
+    m[1].eval()  # a model partly in train mode
+    before = [mod.training for mod in m.modules()]
+    x, y = data()
+    H = hessian_matrix(m, (x, y), chunk=7)
+    assert torch.allclose((H + H.T) / 2, flat_loss_hessian(m, x, y), atol=1e-12)
+    op = HessianOperator(m, (x, y))  # float32: works on the model itself
+    op.matvec(torch.randn(op.num_params))
+    assert [mod.training for mod in m.modules()] == before
+    with eval_mode(m):
+        assert not any(mod.training for mod in m.modules())
+    assert [mod.training for mod in m.modules()] == before
+
+
+def test_iterable_batches_and_generator():
+    m = tiny_mlp()
+    x, y = data(n=10)
+    H = flat_loss_hessian(m, x, y)
+    v = torch.randn(sum(p.numel() for p in m.parameters()), dtype=torch.float64)
+    batches = [(x[:6], y[:6]), (x[6:], y[6:])]
+    op = HessianOperator(m, batches, dtype=torch.float64)
+    assert torch.allclose(op.matvec(v), H @ v, atol=1e-10)
+    op2 = HessianOperator(m, ((a, b) for a, b in batches), dtype=torch.float64)  # one-shot generator
+    assert torch.allclose(op2.matvec(v), H @ v, atol=1e-10)
+    assert torch.allclose(op2.matvec(v), H @ v, atol=1e-10)
+
+
+def test_bad_arguments():
+    m = tiny_mlp()
+    x, y = data()
+    with pytest.raises(ValueError, match="method"):
+        HessianOperator(m, (x, y), method="magic")
+    with pytest.raises(ValueError, match="dtype"):
+        HessianOperator(m, (x, y), dtype=torch.float16)
+    with pytest.raises(ValueError, match="batch_size"):
+        HessianOperator(m, (x, y), batch_size=0)
+    op = HessianOperator(m, (x, y))
+    with pytest.raises(ValueError, match="expected"):
+        op.matmat(torch.randn(3, 2))
