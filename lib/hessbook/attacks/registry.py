@@ -12,7 +12,7 @@ from torch import nn
 
 from hessbook.attacks._common import AttackResult, check_eps, check_norm, check_positive, check_steps
 from hessbook.attacks.first_order import fgsm, fgsm_iterated, l2grad, pgd
-from hessbook.attacks.second_order import FORCING, fhsm, l2hess
+from hessbook.attacks.second_order import FORCING, SOLVE_DTYPES, fhsm, l2hess
 
 ATTACKS: dict[str, Callable[..., AttackResult]] = {
     "fgsm": fgsm,
@@ -47,6 +47,10 @@ def _check_setting(key: str, value: Any, default: Any = inspect.Parameter.empty)
     if key == "forcing":
         if value not in FORCING:
             raise ValueError(f"forcing = {value!r}: accepted {', '.join(repr(f) for f in FORCING)}")
+        return value
+    if key == "solve_dtype":
+        if value not in SOLVE_DTYPES:
+            raise ValueError(f"solve_dtype = {value!r}: accepted {', '.join(repr(d) for d in SOLVE_DTYPES)}")
         return value
     if key == "random_start":
         if not isinstance(value, bool):
