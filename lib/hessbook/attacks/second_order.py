@@ -27,12 +27,17 @@ sample:
   ``forcing="sqrt"`` (``eta = min(rtol, sqrt(||g||))``, the superlinear forcing sequence of
   the same family, Nocedal and Wright Thm 7.2), which is tighter for samples whose gradient
   is small;
-- *breakdown*: rounding puts a tiny part of ``g`` outside ``range(H_x)``; once the residual
-  is made only of that part, the curvature ``p^T H p`` of the search direction is zero or
-  rounding noise. We stop when ``p^T H p <= breakdown_rtol * ||p||^2 * max Rayleigh quotient
-  seen`` (also catching ``p^T H p <= 0``, e.g. from non-ReLU layers) and keep the current
-  iterate, which is the range-space solution up to that noise;
-- *iteration cap*: ``max_iter`` (flag: neither converged nor broke down).
+- *breakdown*: the curvature of the search direction vanishes, ``p^T H p <= breakdown_rtol *
+  ||p||^2 * max Rayleigh quotient seen`` (also catching ``p^T H p <= 0``, e.g. from non-ReLU
+  layers): we stop and keep the current iterate;
+- *iteration cap*: ``max_iter`` (flag: neither converged nor broke down). Rounding puts a
+  tiny part ``n`` of ``g`` outside ``range(H_x)``; the residual can then never drop below
+  ``||n||``, and CG continued on such an inconsistent system drifts along ``n`` and can
+  diverge (Kaasschieter 1988). Hence a modest cap (default 20: rank <= c - 1 = 9 for the
+  papers' 10 classes) and the float64 solve below, which keeps ``n`` at rounding level so
+  that the tolerance is met long before the drift matters. Residuals reported are true
+  residuals, so a drifted solve is visible, and the attacks fall back to the gradient when
+  it is no better than zero.
 
 Precision. The solve runs in float64 by default (``solve_dtype="float64"``: a float64 copy
 of the model, used only for the solve; the step is cast back to the inputs' dtype). In
@@ -122,7 +127,7 @@ def _dot(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
 
 def conjugate_gradient(
     matvec: Callable[[torch.Tensor], torch.Tensor], b: torch.Tensor, *, rtol: float | torch.Tensor = 1e-3,
-    max_iter: int = 50, breakdown_rtol: float | None = None,
+    max_iter: int = 20, breakdown_rtol: float | None = None,
 ) -> CGResult:
     """Solve ``A_i x_i = b_i`` for every sample ``i`` of a batch by CG from ``x = 0``.
 
@@ -220,7 +225,7 @@ def check_cg_settings(rtol, max_iter, forcing, breakdown_rtol, solve_dtype="mode
 
 
 def newton_direction(
-    model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, rtol: float = 1e-3, max_iter: int = 50,
+    model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, rtol: float = 1e-3, max_iter: int = 20,
     forcing: str = "fixed", breakdown_rtol: float | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, CGResult]:
     """``(d, g, loss, cg)``: the inexact Newton direction ``d ~ H_x^+ g_x`` per sample (model
@@ -267,7 +272,7 @@ def _newton_attack(model, x, y, *, eps, norm, name, rtol, max_iter, forcing, bre
 
 def fhsm(
     model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: float, rtol: float = 1e-3,
-    max_iter: int = 50, forcing: str = "fixed", breakdown_rtol: float | None = None,
+    max_iter: int = 20, forcing: str = "fixed", breakdown_rtol: float | None = None,
     solve_dtype: str = "float64",
 ) -> AttackResult:
     """FHSM (Y Table 5): ``clip_[0,1](x + eps * sign(H_x^-1 g_x))``, L-inf ball of radius eps."""
@@ -278,7 +283,7 @@ def fhsm(
 
 def l2hess(
     model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: float, rtol: float = 1e-3,
-    max_iter: int = 50, forcing: str = "fixed", breakdown_rtol: float | None = None,
+    max_iter: int = 20, forcing: str = "fixed", breakdown_rtol: float | None = None,
     solve_dtype: str = "float64",
 ) -> AttackResult:
     """L2HESS (Y Table 5): ``clip_[0,1](x + eps * d / ||d||)`` with ``d = H_x^-1 g_x``, L2 ball."""
