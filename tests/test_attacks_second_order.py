@@ -110,7 +110,10 @@ def test_input_hessian_psd_low_rank_and_cg_matches_pseudo_inverse(kind, state):
         {"mlp": TinyMLP, "cnn": TinyCNN}[kind]().double().eval()
     x, y = data(8, seed=4)
     x = x.double()
-    d, g, _, cg = newton_direction(model, x, y, rtol=1e-10, max_iter=50)
+    # a trained (saturated) model has eigenvalues down to ~1e-9 of the top one: asking 1e-10
+    # there lets rounding drift the iterate into the null space (module docstring)
+    rtol = 1e-10 if state == "random" else 1e-6
+    d, g, _, cg = newton_direction(model, x, y, rtol=rtol, max_iter=50)
     _, _, hvp = input_hvp(model, x, y)
     v = torch.randn_like(x)
     hv = hvp(v)
@@ -128,7 +131,7 @@ def test_input_hessian_psd_low_rank_and_cg_matches_pseudo_inverse(kind, state):
         torch.testing.assert_close(g[i].reshape(-1), gi, rtol=1e-10, atol=1e-14)
         di = d[i].reshape(-1)
         # the dense Hessian confirms the solve: small residual, no null-space component
-        assert float((h @ di - gi).norm()) <= 1e-5 * float(gi.norm())
+        assert float((h @ di - gi).norm()) <= 10 * rtol * float(gi.norm())
         w, q = torch.linalg.eigh(h)
         null = q[:, w.abs() <= 1e-12 * top]
         assert float((null.T @ di).norm()) <= 1e-4 * float(di.norm())
