@@ -45,12 +45,27 @@ class M1(nn.Module):
         return self.fc2(F.relu(self.fc1(x.flatten(1))))
 
 
-def load_mnist(root: str, train: bool):
-    from torchvision.datasets import MNIST
+def _idx(path: str) -> torch.Tensor:
+    """Read an IDX file (torchvision's MNIST/raw layout), gzipped or not."""
+    import gzip
 
-    ds = MNIST(root, train=train, download=False)
-    x = ds.data.float().div(255.0).unsqueeze(1)
-    return x, ds.targets.clone()
+    import numpy as np
+
+    opener = gzip.open if os.path.exists(path + ".gz") and not os.path.exists(path) else open
+    with opener(path if opener is open else path + ".gz", "rb") as fh:
+        raw = fh.read()
+    ndim = raw[3]
+    shape = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
+    return torch.from_numpy(np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(shape).copy())
+
+
+def load_mnist(root: str, train: bool):
+    """MNIST as (N, 1, 28, 28) floats in [0, 1] and labels, read from ``root/MNIST/raw``."""
+    prefix = "train" if train else "t10k"
+    raw = os.path.join(root, "MNIST", "raw")
+    x = _idx(os.path.join(raw, f"{prefix}-images-idx3-ubyte")).float().div(255.0).unsqueeze(1)
+    y = _idx(os.path.join(raw, f"{prefix}-labels-idx1-ubyte")).long()
+    return x, y
 
 
 def machine() -> str:
