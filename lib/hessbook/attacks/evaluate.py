@@ -1,0 +1,313 @@
+"""Accuracy on clean and adversarial data, and Y's cross-model tables (Tables 3 and 4).
+
+Datasets are either a pair of tensors ``(inputs, labels)`` or a map-style
+``torch.utils.data.Dataset`` of ``(input, label)`` items; they are processed in batches of
+``batch_size`` on the model's device with a :func:`hessbook.progress.progress` bar.
+
+Randomized attacks (PGD with random start) draw from one ``torch.Generator`` seeded with the
+attack's ``seed`` and consumed batch after batch, so a result depends on the batch size,
+which is therefore part of every stored key.
+
+Stored results: :func:`robustness` (kind ``attack-robustness``) and :func:`transfer_table`
+(kind ``attack-table``) key the result store with a params dict that fully determines the
+result: SHA-256 fingerprints of every model's state dict and class and of the data, each
+attack's name and complete settings, the batch size, and any ``extra`` the caller adds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from hessbook.attacks._common import eval_mode
+from hessbook.attacks.registry import Attack
+from hessbook.progress import progress
+from hessbook.store import Record, ResultStore
+
+Data = Any  # (inputs, labels) tensors or a map-style Dataset
+
+
+# ----------------------------------------------------------------------------- data
+
+
+def _length(data: Data) -> int:
+    if isinstance(data, (tuple, list)) and len(data) == 2 and isinstance(data[0], torch.Tensor):
+        if data[0].shape[0] != data[1].shape[0]:
+            raise ValueError(f"inputs ({data[0].shape[0]}) and labels ({data[1].shape[0]}) differ in length")
+        return int(data[0].shape[0])
+    if hasattr(data, "__len__") and hasattr(data, "__getitem__"):
+        return len(data)
+    raise ValueError(f"data of type {type(data).__name__}: accepted (inputs, labels) tensors or a map-style Dataset")
+
+
+def batches(data: Data, batch_size: int, *, device: torch.device | None = None,
+            desc: str = "", quiet: bool = False) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    """``(x, y)`` batches in order, moved to ``device``, with a progress bar (unless quiet)."""
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size = {batch_size!r}: accepted an integer >= 1")
+    n = _length(data)
+    starts = range(0, n, batch_size)
+    for start in (starts if quiet else progress(starts, desc=desc, total=len(starts))):
+        stop = min(n, start + batch_size)
+        if isinstance(data, (tuple, list)):
+            x, y = data[0][start:stop], data[1][start:stop]
+        else:
+            items = [data[i] for i in range(start, stop)]
+            x = torch.stack([torch.as_tensor(item[0]) for item in items])
+            y = torch.as_tensor([int(item[1]) for item in items])
+        if device is not None:
+            x, y = x.to(device), y.to(device)
+        yield x, y.long()
+
+
+def model_device(model: nn.Module) -> torch.device:
+    for t in model.parameters():
+        return t.device
+    for t in model.buffers():
+        return t.device
+    return torch.device("cpu")
+
+
+# ----------------------------------------------------------------------------- fingerprints
+
+
+def model_fingerprint(model: nn.Module) -> str:
+    """SHA-256 of the model's class and state dict (names, dtypes, shapes, values)."""
+    digest = hashlib.sha256(f"{type(model).__module__}.{type(model).__qualname__}".encode())
+    for name, tensor in model.state_dict().items():
+        t = tensor.detach().to("cpu").contiguous()
+        digest.update(f"{name}|{t.dtype}|{tuple(t.shape)}".encode())
+        digest.update(t.view(torch.uint8).numpy().tobytes() if t.numel() else b"")
+    return digest.hexdigest()
+
+
+def data_fingerprint(data: Data, batch_size: int = 1000) -> str:
+    """SHA-256 of every input and label of the data, in order."""
+    digest = hashlib.sha256()
+    n = _length(data)
+    digest.update(str(n).encode())
+    for x, y in batches(data, batch_size, quiet=True):
+        for t in (x, y):
+            t = t.detach().to("cpu").contiguous()
+            digest.update(f"{t.dtype}|{tuple(t.shape)}".encode())
+            digest.update(t.view(torch.uint8).numpy().tobytes())
+    return digest.hexdigest()
+
+
+# ----------------------------------------------------------------------------- accuracy
+
+
+def _generator(attack: Attack) -> torch.Generator | None:
+    if not attack.randomized:
+        return None
+    return torch.Generator(device="cpu").manual_seed(int(attack.settings["seed"]))
+
+
+def accuracy(model: nn.Module, data: Data, *, batch_size: int = 500, desc: str = "accuracy") -> float:
+    """Fraction of correctly classified samples (model in eval mode, mode restored)."""
+    correct = total = 0
+    device = model_device(model)
+    with eval_mode(model), torch.no_grad():
+        for x, y in batches(data, batch_size, device=device, desc=desc):
+            correct += int((model(x).argmax(dim=1) == y).sum())
+            total += int(y.numel())
+    return correct / max(total, 1)
+
+
+def _add_cg(acc: dict, result) -> None:
+    """Accumulate the CG diagnostics of a second-order attack's result into ``acc``."""
+    if result.cg is None:
+        return
+    s = result.cg.summary()
+    for key in ("samples", "converged", "breakdown", "hit_cap"):
+        acc[key] = acc.get(key, 0) + s[key]
+    acc["fallback"] = acc.get("fallback", 0) + int(result.fallback.sum())
+    acc["max_relative_residual"] = max(acc.get("max_relative_residual", 0.0), s["max_relative_residual"])
+
+
+def adversarial_examples(model: nn.Module, data: Data, attack: Attack, *, batch_size: int = 500,
+                         desc: str | None = None, cg: dict | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """The adversarial version of a dataset made on ``model``: ``(x_adv, y)`` on the CPU.
+    CG diagnostics of second-order attacks are added to ``cg`` when given."""
+    generator = _generator(attack)
+    device = model_device(model)
+    xs, ys = [], []
+    for x, y in batches(data, batch_size, device=device, desc=desc or f"{attack.name} examples"):
+        result = attack(model, x, y, generator=generator)
+        if cg is not None:
+            _add_cg(cg, result)
+        xs.append(result.x_adv.to("cpu"))
+        ys.append(y.to("cpu"))
+    return torch.cat(xs), torch.cat(ys)
+
+
+@dataclass(frozen=True)
+class Robustness:
+    """Clean and adversarial accuracy of one model under white-box attacks."""
+
+    n: int
+    clean: float
+    adversarial: Mapping[str, float]
+    mean_loss_clean: float
+    mean_loss_adversarial: Mapping[str, float]
+    cg: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+
+def _robustness(model: nn.Module, data: Data, attacks: Mapping[str, Attack], batch_size: int) -> dict:
+    device = model_device(model)
+    generators = {name: _generator(a) for name, a in attacks.items()}
+    n = correct_clean = 0
+    loss_clean = 0.0
+    correct = dict.fromkeys(attacks, 0)
+    loss_adv = dict.fromkeys(attacks, 0.0)
+    cg: dict[str, dict[str, float]] = {}
+    with eval_mode(model):
+        for x, y in batches(data, batch_size, device=device, desc="robust accuracy"):
+            n += int(y.numel())
+            with torch.no_grad():
+                logits = model(x)
+                correct_clean += int((logits.argmax(1) == y).sum())
+                loss_clean += float(torch.nn.functional.cross_entropy(logits, y, reduction="sum"))
+            for name, attack in attacks.items():
+                result = attack(model, x, y, generator=generators[name])
+                with torch.no_grad():
+                    correct[name] += int((model(result.x_adv).argmax(1) == y).sum())
+                loss_adv[name] += float(result.loss_adv.sum())
+                if result.cg is not None:
+                    _add_cg(cg.setdefault(name, {}), result)
+    n = max(n, 1)
+    return {
+        "n": n,
+        "clean": correct_clean / n,
+        "adversarial": {k: v / n for k, v in correct.items()},
+        "mean_loss_clean": loss_clean / n,
+        "mean_loss_adversarial": {k: v / n for k, v in loss_adv.items()},
+        "cg": cg,
+    }
+
+
+def robustness(model: nn.Module, data: Data, attacks: Mapping[str, Attack] | Sequence[Attack] | Attack, *,
+               batch_size: int = 500, store: ResultStore | None = None,
+               extra: Mapping[str, Any] | None = None) -> Robustness:
+    """Clean accuracy and white-box adversarial accuracy of ``model`` for each attack (each
+    batch attacked on the model itself, as K's FGSM/PGD test accuracy). With ``store``, the
+    result is stored under kind ``attack-robustness``."""
+    attacks = _as_mapping(attacks)
+    if store is None:
+        return Robustness(**_robustness(model, data, attacks, batch_size))
+    params = {
+        "model": model_fingerprint(model),
+        "data": data_fingerprint(data),
+        "attacks": {k: a.params() for k, a in attacks.items()},
+        "batch_size": batch_size,
+        "extra": dict(extra or {}),
+    }
+    record = store.get_or_compute("attack-robustness", params,
+                                  lambda: _robustness(model, data, attacks, batch_size))
+    m = record.metrics
+    return Robustness(n=m["n"], clean=m["clean"], adversarial=m["adversarial"],
+                      mean_loss_clean=m["mean_loss_clean"], mean_loss_adversarial=m["mean_loss_adversarial"],
+                      cg=m.get("cg", {}))
+
+
+def _as_mapping(attacks) -> dict[str, Attack]:
+    if isinstance(attacks, Attack):
+        return {attacks.name: attacks}
+    if isinstance(attacks, Mapping):
+        return dict(attacks)
+    out: dict[str, Attack] = {}
+    for a in attacks:
+        if a.name in out:
+            raise ValueError(f"two attacks named {a.name!r}: pass a dict to name the columns")
+        out[a.name] = a
+    return out
+
+
+# ----------------------------------------------------------------------------- Y Tables 3-4
+
+
+@dataclass(frozen=True)
+class AttackTable:
+    """Accuracy (in [0, 1]) of each model (rows) on the clean data and on each adversarial
+    set made on the source model (columns), as in Y Tables 3 and 4; ``mean_adv`` is the mean
+    over the adversarial columns (Y's "MEAN of Adv")."""
+
+    rows: tuple[str, ...]
+    columns: tuple[str, ...]
+    accuracy: np.ndarray
+    source: str
+    n: int
+    cg: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    cached: bool = False
+
+    @property
+    def mean_adv(self) -> np.ndarray:
+        adv = self.accuracy[:, 1:]
+        return adv.mean(axis=1) if adv.shape[1] else np.full(len(self.rows), np.nan)
+
+    def value(self, row: str, column: str) -> float:
+        return float(self.accuracy[self.rows.index(row), self.columns.index(column)])
+
+    def to_frame(self, percent: bool = True):
+        import pandas as pd
+
+        scale = 100.0 if percent else 1.0
+        frame = pd.DataFrame(self.accuracy * scale, index=list(self.rows), columns=list(self.columns))
+        frame["mean_adv"] = self.mean_adv * scale
+        return frame
+
+
+def _transfer(models: Mapping[str, nn.Module], source: str, data: Data, attacks: Mapping[str, Attack],
+              batch_size: int) -> dict:
+    src = models[source]
+    sets = {"clean": data}
+    cg: dict[str, dict] = {}
+    for name, attack in attacks.items():
+        acc: dict = {}
+        sets[name] = adversarial_examples(src, data, attack, batch_size=batch_size,
+                                          desc=f"D_{name} on {source}", cg=acc)
+        if acc:
+            cg[name] = acc
+    table = np.zeros((len(models), len(sets)))
+    for i, (row, model) in enumerate(models.items()):
+        for j, (col, d) in enumerate(sets.items()):
+            table[i, j] = accuracy(model, d, batch_size=batch_size, desc=f"{row} on D_{col}")
+    return {"accuracy": table, "rows": list(models), "columns": list(sets), "n": _length(data),
+            "source": source, "cg": cg}
+
+
+def transfer_table(models: Mapping[str, nn.Module], source: str, data: Data,
+                   attacks: Mapping[str, Attack] | Sequence[Attack], *, batch_size: int = 500,
+                   store: ResultStore | None = None, extra: Mapping[str, Any] | None = None) -> AttackTable:
+    """Y Tables 3-4: adversarial sets made on ``models[source]`` (M_ORI) by each attack,
+    evaluated on every model. Rows follow ``models``' order, columns are ``clean`` then the
+    attacks. With ``store``, stored under kind ``attack-table``."""
+    attacks = _as_mapping(attacks)
+    if source not in models:
+        raise ValueError(f"source {source!r} is not one of the models: {', '.join(models)}")
+    if "clean" in attacks:
+        raise ValueError("'clean' is reserved for the clean column; name the attack otherwise")
+    if store is None:
+        out, cached = _transfer(models, source, data, attacks, batch_size), False
+    else:
+        params = {
+            "models": [[name, model_fingerprint(m)] for name, m in models.items()],
+            "source": source,
+            "data": data_fingerprint(data),
+            "attacks": [[k, a.params()] for k, a in attacks.items()],
+            "batch_size": batch_size,
+            "extra": dict(extra or {}),
+        }
+        record: Record = store.get_or_compute(
+            "attack-table", params, lambda: _transfer(models, source, data, attacks, batch_size))
+        out = {**record.metrics, "accuracy": record.arrays["accuracy"]}
+        cached = bool(record.meta.get("cached", False))
+    return AttackTable(rows=tuple(out["rows"]), columns=tuple(out["columns"]),
+                       accuracy=np.asarray(out["accuracy"], dtype=float), source=out["source"],
+                       n=int(out["n"]), cg=out.get("cg", {}), cached=cached)
