@@ -10,6 +10,11 @@ VENV ?= .venv
 SHARED_DATA ?= ../shared/data
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.hessbook-installed
+TEST_STAMP := $(VENV)/.hessbook-test-installed
+# Independent references for tests and benchmarks only. Their metadata pins old requests
+# (torchattacks) or nothing useful, so they are installed without their dependencies;
+# what they need (torch, numpy, scipy, tqdm) is installed here or by the package.
+REFERENCE_PACKAGES := torchattacks==3.5.1 pyhessian==0.1
 
 .PHONY: book test env data bench clean lab
 
@@ -21,6 +26,11 @@ $(STAMP): pyproject.toml
 
 env: $(STAMP)
 
+$(TEST_STAMP): $(STAMP)
+	@$(PY) -m pip install scipy >> $(VENV)/install.log 2>&1 && \
+	 $(PY) -m pip install --no-deps $(REFERENCE_PACKAGES) >> $(VENV)/install.log 2>&1 || { tail -n 40 $(VENV)/install.log; exit 1; }
+	@touch $(TEST_STAMP)
+
 # Link the datasets shipped beside the checkout into a writable ./data (torchvision extracts
 # MNIST's .gz files next to them). Without them, torchvision downloads when there is network.
 data:
@@ -31,10 +41,10 @@ data:
 book: env data
 	$(PY) -m hessbook.build --scale $(SCALE) $(if $(CHAPTERS),--chapters $(CHAPTERS))
 
-test: env data
+test: env $(TEST_STAMP) data
 	$(PY) -m pytest
 
-bench: env data
+bench: env $(TEST_STAMP) data
 	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
 clean:

@@ -393,6 +393,8 @@ def _run(config: TrainConfig, store: ResultStore, device: torch.device, checkpoi
     adversary = None
     if config.adversary is not None:
         if config.adversary not in _ADVERSARIES:
+            import hessbook.attacks  # noqa: F401 - registers the attacks as adversaries
+        if config.adversary not in _ADVERSARIES:
             raise ParameterError(
                 f"unknown adversary {config.adversary!r}; registered: {', '.join(sorted(_ADVERSARIES)) or 'none'}"
                 " (import hessbook.attacks to register the attacks)"

@@ -55,3 +55,14 @@ __all__ = [
     "fhsm", "input_hvp", "l2grad", "l2hess", "make_attack", "model_fingerprint", "newton_direction",
     "pgd", "pgd_linf", "random_start_point", "robustness", "transfer_table",
 ]
+
+
+def _register_with_training_engine() -> None:
+    """Make every attack usable as ``TrainConfig(adversary=name, adversary_params=...)``."""
+    from hessbook.train import register_adversary
+
+    for name, fn in ADVERSARIES.items():
+        register_adversary(name, fn)
+
+
+_register_with_training_engine()
