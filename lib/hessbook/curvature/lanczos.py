@@ -10,8 +10,10 @@ the true residual ||H y_i - theta_i y_i|| in exact arithmetic with an orthonorma
 every estimate is <= tol * scale, the true residuals are computed with k more products (one
 ``matmat``), and the run stops only if they pass too; the result reports the true residuals.
 
-``scale`` is the largest |Ritz value| of T_m, i.e. an estimate of |lambda_1| = ||H||_2 from
-below, so the criterion is ||H v - lambda v|| <= tol * |lambda_1| for every wanted pair.
+``scale`` is the largest |Ritz value| among the wanted ones (|lambda_1| for ``"LA"`` when
+lambda_1 > 0; |lambda_min| for ``"SA"``), floored at 1e-3 times the largest |Ritz value| so a
+wanted end near zero stays reachable: the criterion is ||H v - lambda v|| <= tol * |lambda_1|
+for every wanted pair.
 
 If the Krylov space becomes invariant (beta ~ 0) before the space is exhausted, Lanczos
 restarts with a random vector orthogonal to the basis (T gets a zero off-diagonal), so
@@ -116,6 +118,7 @@ def lanczos(op: LinearOperator | Tensor, k: int = 1, *, which: str = "LA", tol: 
         exhausted = m == max_dim
         if m >= k and (m - restart_at >= k or exhausted):
             idx = torch.arange(m - 1, m - 1 - k, -1) if which == "LA" else torch.arange(k)
+            scale = max(float(theta[idx].abs().max()), 1e-3 * scale)
             est = b * S[m - 1, idx].abs()
             if bool((est <= tol * scale).all()) or exhausted:
                 Y = Q[:, :m] @ S[:, idx].to(dev)
