@@ -1,7 +1,11 @@
 """Measure double backward vs forward-over-reverse HVP on a LeNet-like CNN (CPU)."""
-import time, statistics, torch
-from torch import nn
+import statistics
+import time
+
+import torch
 from hessbook.curvature.operators import HessianOperator
+from torch import nn
+
 torch.manual_seed(0)
 torch.set_num_threads(2)
 def lenet():

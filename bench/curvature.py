@@ -7,11 +7,8 @@
 (b) one Hessian-vector product vs one gradient on the same batch.
 (c) lambda_1^x (input Hessian) for 1,000 samples: exact c x c path vs batched power iteration.
 
-The model and data come from :func:`setup`; swap it for the project's M1 on MNIST when the
-data/model modules exist. Until then it is a stand-in, said so in the output: a LeNet-like CNN
-(M1's layout, narrower: conv 5x5x8 s2, conv 5x5x16 s2, FC 64, FC 10) on random MNIST-shaped
-inputs with random labels, labelled by a random linear teacher, after 100 SGD steps on the Hessian batch (near a minimum,
-as in Y's trained models, not the Hessian at initialization).
+The model and data come from :func:`setup`: the project's M1 trained on an MNIST subset
+(``--stand-in`` for a synthetic LeNet-like stand-in where MNIST is absent).
 
     PYTHONPATH=lib python bench/curvature.py [--quick] [--out bench/RESULTS.md]
 
@@ -21,20 +18,47 @@ PyHessian (``pip install --no-deps pyhessian``) is needed for (a)'s baseline onl
 from __future__ import annotations
 
 import argparse
-import platform
 import statistics
-import subprocess
 import time
 
 import torch
+from _machine import machine
+from hessbook.curvature import HessianOperator, input_hessian_exact, input_hessian_power, lanczos, power_iteration
 from torch import nn
 
-from hessbook.curvature import (HessianOperator, input_hessian_exact, input_hessian_power, lanczos,
-                                power_iteration)
+
+def setup(seed: int = 0, n_batch: int = 64, n_input: int = 1000, stand_in: bool = False):
+    """(model, (x, y) Hessian batch, (x, y) input-Hessian samples, description).
+
+    The project's M1 (Y Table 6; 1,256,080 parameters) trained by ``hessbook.train`` on a
+    5,000-image MNIST subset (SGD, lr 0.01, momentum 0.9, 3 epochs, through the result
+    store), the Hessian on ``n_batch`` training images (B_H), the input Hessian on the first
+    ``n_input`` test images. ``stand_in=True`` keeps the original synthetic stand-in (a
+    narrow LeNet on random inputs) for machines without MNIST.
+    """
+    if stand_in:
+        return _stand_in(seed, n_batch, n_input)
+    from hessbook.data import load, subset
+    from hessbook.train import DataSpec, TrainConfig, train
+
+    config = TrainConfig(model="m1", data=DataSpec("mnist", n=5000, subset_seed=seed), batch_size=64,
+                         lr=0.01, momentum=0.9, max_epochs=3, seed=seed)
+    result = train(config, device="cpu")
+    model = result.model("cpu")
+    train_set = subset(load("mnist", "train"), 5000, seed)
+    x, y = train_set.inputs(torch.arange(n_batch)), train_set.targets(torch.arange(n_batch))
+    test = load("mnist", "test")
+    xi, yi = test.inputs(torch.arange(n_input)), test.targets(torch.arange(n_input))
+    with torch.no_grad():
+        loss = float(nn.functional.cross_entropy(model(x), y))
+    P = sum(p.numel() for p in model.parameters())
+    desc = (f"M1 (Y Table 6, {P:,} parameters) trained 3 epochs on 5,000 MNIST images (SGD lr 0.01, "
+            f"momentum 0.9, batch 64); batch loss {loss:.2e}; Hessian batch B_H={n_batch} training images; "
+            f"input Hessian on the first {n_input} MNIST test images")
+    return model, (x, y), (xi, yi), desc
 
 
-def setup(seed: int = 0, n_batch: int = 128, n_input: int = 1000):
-    """(model, (x, y) Hessian batch, (x, y) input-Hessian samples, description)."""
+def _stand_in(seed: int, n_batch: int, n_input: int):
     torch.manual_seed(seed)
     model = nn.Sequential(nn.Conv2d(1, 8, 5, stride=2, padding=2), nn.ReLU(),
                           nn.Conv2d(8, 16, 5, stride=2, padding=2), nn.ReLU(), nn.Flatten(),
@@ -53,10 +77,9 @@ def setup(seed: int = 0, n_batch: int = 128, n_input: int = 1000):
         yi = teacher(xi - 0.5).argmax(1)
         loss = float(nn.functional.cross_entropy(model(x), y))
     P = sum(p.numel() for p in model.parameters())
-    desc = (f"STAND-IN, not M1/MNIST: LeNet-like CNN (conv5x5x8 s2, conv5x5x16 s2, FC64, FC10; "
-            f"{P:,} parameters), random inputs in [0,1] labelled by a random linear teacher, 100 SGD steps "
-            f"(lr 0.05) on the batch, batch loss {loss:.2e}; "
-            f"Hessian batch B_H={n_batch}; input Hessian on {n_input} random samples")
+    desc = (f"STAND-IN, not M1/MNIST: LeNet-like CNN ({P:,} parameters) on random inputs labelled by a "
+            f"random linear teacher, 100 SGD steps; batch loss {loss:.2e}; B_H={n_batch}; input Hessian on "
+            f"{n_input} random samples")
     return model, (x, y), (xi, yi), desc
 
 
@@ -190,28 +213,14 @@ def bench_input(model, samples) -> list[str]:
             f"min eigenvalue {float(ex.eigenvalues.min()):.1e} (PSD)"]
 
 
-def machine() -> str:
-    cpu = "unknown"
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    nproc = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
-    gpu = torch.cuda.get_device_name() if torch.cuda.is_available() else "none"
-    return (f"nproc {nproc}, CPU {cpu}, GPU {gpu}, torch {torch.__version__}, "
-            f"torch threads {torch.get_num_threads()}, python {platform.python_version()}")
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="smaller PyHessian 1e-4 budget")
     ap.add_argument("--k", type=int, default=20)
+    ap.add_argument("--stand-in", action="store_true", help="synthetic stand-in model (no MNIST needed)")
     ap.add_argument("--out", default=None, help="append the results to this markdown file")
     args = ap.parse_args()
-    model, batch, samples, desc = setup()
+    model, batch, samples, desc = setup(stand_in=args.stand_in)
     out = ["## Issue 4: curvature", "", f"Machine: {machine()}", "", f"Setup: {desc}", "",
            f"### (a) top-{args.k} Hessian eigenpairs (float32, TF32 off; one batch)", ""]
     out += bench_top_k(model, batch, args.k, args.quick)

@@ -17,20 +17,19 @@ Each measurement times ``--steps`` SGD steps after ``--warmup`` steps. Run:
 from __future__ import annotations
 
 import argparse
-import platform
 import statistics
 import time
 
 import torch
 import torchvision
 import torchvision.transforms as tvt
-from torch.utils.data import DataLoader
-
+from _machine import machine
 from hessbook import data as hdata
 from hessbook.device import pick_device
 from hessbook.models import build_model
 from hessbook.paths import data_root
 from hessbook.train import batch_inputs, train_step
+from torch.utils.data import DataLoader
 
 CASES = (("m1", "mnist", False), ("c1", "cifar10", True))
 
@@ -118,19 +117,6 @@ def pipeline_only(dataset: str, augment: bool, batch: int, steps: int, device: t
         x, y = x.to(device), y.to(device)
     _sync(device)
     return a, steps * batch / (time.perf_counter() - start)
-
-
-def machine() -> str:
-    cpu = platform.processor() or "?"
-    try:
-        with open("/proc/cpuinfo") as fh:
-            cpu = next(line.split(":", 1)[1].strip() for line in fh if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    import os
-    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "none"
-    return (f"CPU {cpu}, nproc {os.cpu_count()}, torch threads {torch.get_num_threads()}, "
-            f"GPU {gpu}, torch {torch.__version__}, torchvision {torchvision.__version__}")
 
 
 def main() -> None:

@@ -1,10 +1,9 @@
 import pytest
 import torch
-from torch import nn
 
 from hessbook.curvature import HessianOperator, lanczos, power_iteration
 
-from _curv_models import data, flat_loss_hessian, tiny_cnn, image_data, tiny_mlp
+from _curv_models import flat_loss_hessian, tiny_cnn, image_data
 
 
 def sym_with_spectrum(eigs: torch.Tensor, seed: int = 0) -> torch.Tensor:

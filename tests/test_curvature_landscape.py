@@ -1,7 +1,6 @@
 import pytest
 import torch
 import torch.nn.functional as F
-from torch import nn
 
 from hessbook.curvature import (count_outliers, evaluate, loss_along, loss_interpolation, loss_surface,
                                 parameters_vector, random_direction)

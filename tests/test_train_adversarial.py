@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hessbook.attacks import accuracy, fgsm
+from hessbook.attacks import fgsm
 from hessbook.params import ParameterError
 from hessbook.store import ResultStore
 from hessbook.train import DataSpec, TrainConfig, load_data, train

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from hessbook.modes import eval_mode  # noqa: F401 - part of this module's API
 
 NORMS = ("linf", "l2")
 
@@ -83,16 +84,7 @@ def check_batch(x: torch.Tensor, y: torch.Tensor) -> None:
 # ----------------------------------------------------------------------------- model mode
 
 
-@contextlib.contextmanager
-def eval_mode(model: nn.Module) -> Iterator[nn.Module]:
-    """Put every module in eval mode; restore each module's own previous flag afterwards."""
-    saved = [(module, module.training) for module in model.modules()]
-    model.eval()
-    try:
-        yield model
-    finally:
-        for module, flag in saved:
-            module.training = flag
+
 
 
 # ----------------------------------------------------------------------------- loss

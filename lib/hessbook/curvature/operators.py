@@ -47,6 +47,7 @@ from torch.func import functional_call, grad, jvp, vjp, vmap
 import torch.nn.functional as F
 
 from hessbook.device import exact_float32
+from hessbook.modes import eval_mode  # noqa: F401 - part of this module's API
 
 LossFn = Callable[[Tensor, Tensor], Tensor]
 Data = Any  # (inputs, targets) tensors, or a re-iterable of (x, y) batches
@@ -101,16 +102,7 @@ class Batches:
         return self.n
 
 
-@contextlib.contextmanager
-def eval_mode(model: nn.Module) -> Iterator[nn.Module]:
-    """Put every module in eval mode; restore each module's own ``training`` flag afterwards."""
-    saved = [(m, m.training) for m in model.modules()]
-    model.eval()
-    try:
-        yield model
-    finally:
-        for m, flag in saved:
-            m.training = flag
+
 
 
 @contextlib.contextmanager
