@@ -331,3 +331,15 @@ def build_model(name: str, **kwargs) -> nn.Module:
 def num_parameters(model: nn.Module) -> int:
     """Number of trainable scalars (buffers such as BN statistics and Normalize excluded)."""
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+def model_card(name: str) -> dict[str, object]:
+    """Name, parameter count, input and output shape, and the builder's docstring (with the
+    paper's description and our interpretation), built with default arguments."""
+    net = build_model(name)
+    shape = INPUT_SHAPES.get(name, (100,))
+    with torch.no_grad():
+        out = net.eval()(torch.zeros(2, *shape))
+    doc = inspect.getdoc(_BUILDERS[name]) or ""
+    return {"name": name, "parameters": num_parameters(net), "input": tuple(shape),
+            "output": tuple(out.shape[1:]), "doc": doc}
