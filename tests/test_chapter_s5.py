@@ -114,3 +114,12 @@ def test_figures_use_the_papers_axes():
     r = fake_result()
     assert s5.plot_fig8(r).axes[0].get_xlabel() == "iterations"
     assert s5.plot_fig9(r).axes[1].get_xlabel() == "interpolation coefficient"
+
+
+def test_barrier_is_not_graded_when_part_one_stayed_at_chance():
+    r = fake_result()
+    chance = np.full_like(r.line.alphas, np.log(10))
+    flat = s5.S5Result(r.curves, s5.Line(r.line.alphas, chance, r.line.train_acc, chance, r.line.test_acc),
+                       1000, 1.0, 1.0)
+    v = s5.verdicts(s5.summarize(flat), "smoke")
+    assert v[2].verdict == "not computed" and "still at chance" in v[2].evidence

@@ -28,6 +28,10 @@ METRICS = ("train_loss", "train_acc", "test_loss", "test_acc")
 SPLITS = ("train", "test")
 PAPER_ACCURACY_GAIN = 0.01
 """S: "Toward the end of Part II the small batch reaches to a slightly better accuracy (about ~1%)"."""
+CHANCE_LOSS = float(np.log(10))
+"""Cross-entropy of a uniform guess over CIFAR-10's 10 classes."""
+LEARNED_FRACTION = 0.9
+"""Part I has learned something when its end-point training loss is below 90% of chance."""
 BARRIER_TOLERANCE = 0.01
 """A barrier counts when it is above 1% of the larger end-point loss (numerical slack)."""
 
@@ -342,12 +346,17 @@ def verdicts(summary: Summary, scale: str):
     - gain: held when SB's test accuracy is at least 0.5 points above LB's (paper: ~1 point);
       partly when it is above LB's but by less; did not hold otherwise.
     - no barrier: held when the barrier height is within 1% of the larger end-point loss on
-      both train and test; partly when on one; did not hold otherwise. The rise of the line
-      beyond each end is reported as evidence.
+      both train and test; partly when on one; did not hold otherwise; not computed when Part
+      I's end point is still at chance (training loss above 90% of ln 10). The rise of the
+      line beyond each end is reported as evidence.
     """
     from hessbook.report import Verdict
 
     s = summary
+    learned = s.lb_train_loss < LEARNED_FRACTION * CHANCE_LOSS
+    untrained = ("" if learned else
+                 f"Part I's end point is still at chance (train loss {s.lb_train_loss:.3f}, ln 10 = "
+                 f"{CHANCE_LOSS:.3f}): the run is too short to test the claim. ")
     rises = [x > 0 for x in (s.jump_train_loss, s.jump_test_loss) if np.isfinite(x)]
     if not rises:
         jump_grade = "not computed"
@@ -357,6 +366,8 @@ def verdicts(summary: Summary, scale: str):
     gain_grade = "held" if gain >= 0.005 else ("partly" if gain > 0 else "did not hold")
     flat = [x <= BARRIER_TOLERANCE for x in (s.relative_barrier_train, s.relative_barrier_test)]
     bar_grade = "held" if all(flat) else ("partly" if any(flat) else "did not hold")
+    if not learned:
+        bar_grade = "not computed"  # a line between two untrained points is flat for no reason
     return [
         Verdict(
             "S-Fig8-9",
@@ -365,7 +376,7 @@ def verdicts(summary: Summary, scale: str):
             "Fig 8: a jump in training and test loss, a drop in accuracy at the switch.",
             f"first Part II record minus last Part I record: train loss {s.jump_train_loss:+.3f}, "
             f"test loss {s.jump_test_loss:+.3f}, train acc {s.jump_train_acc:+.2%}, test acc {s.jump_test_acc:+.2%}",
-            "held = both losses rise; partly = one does.",
+            untrained + "held = both losses rise; partly = one does.",
         ),
         Verdict(
             "S-Fig8-9",
@@ -373,7 +384,7 @@ def verdicts(summary: Summary, scale: str):
             gain_grade,
             f"about {PAPER_ACCURACY_GAIN:.0%} higher test accuracy.",
             f"test accuracy LB {s.lb_test_acc:.2%} -> SB {s.sb_test_acc:.2%} ({gain:+.2%})",
-            "held = at least +0.5 points; partly = positive but smaller.",
+            untrained + "held = at least +0.5 points; partly = positive but smaller.",
         ),
         Verdict(
             "S-Fig8-9",
@@ -383,7 +394,7 @@ def verdicts(summary: Summary, scale: str):
             f"barrier height train {s.barrier_train:+.4f} ({s.relative_barrier_train:+.1%} of the end loss), "
             f"test {s.barrier_test:+.4f} ({s.relative_barrier_test:+.1%}); train loss rises beyond the ends by "
             f"{s.rise_left:+.3f} (LB side) and {s.rise_right:+.3f} (SB side)",
-            "barrier = max over alpha in [0, 1] of loss(alpha) - max(loss(0), loss(1)); held = at most 1% "
+            untrained + "barrier = max over alpha in [0, 1] of loss(alpha) - max(loss(0), loss(1)); held = at most 1% "
             "of the larger end-point loss on train and test; partly = on one of them.",
         ),
     ]
