@@ -22,7 +22,7 @@ def fake_result(bump: float = 0.0, gain: float = 0.01, jump: float = 0.2) -> s5.
     acc = 0.7 + gain * a - 0.1 * (a - 0.5) ** 2
     line = s5.Line(a, base, acc, base + 0.3, acc - 0.1)
     it = np.arange(10, 70, 10)
-    loss = np.array([1.0, 0.8, 0.7, 0.7 + jump, 0.75, 0.7])
+    loss = np.array([1.0, 0.71, 0.7, 0.7 + jump, 0.75, 0.7])
     acc8 = np.array([0.5, 0.6, 0.65, 0.6, 0.62, 0.66])
     curves = s5.Curves(it, loss, acc8, loss + 0.2, acc8 - 0.1, switch=30)
     return s5.S5Result(curves, line, 1000, 1.0, 1.0)
@@ -123,3 +123,15 @@ def test_barrier_is_not_graded_when_part_one_stayed_at_chance():
                        1000, 1.0, 1.0)
     v = s5.verdicts(s5.summarize(flat), "smoke")
     assert v[2].verdict == "not computed" and "still at chance" in v[2].evidence
+
+
+def test_gain_is_partly_when_part_one_was_still_improving():
+    r = fake_result()
+    c = r.curves
+    falling = np.array([1.0, 0.9, 0.7, 0.9, 0.75, 0.7])  # Part I still dropping 22% at its end
+    still = s5.S5Result(s5.Curves(c.iterations, falling, c.train_acc, c.test_loss, c.test_acc, c.switch),
+                        r.line, 1000, 1.0, 1.0)
+    s = s5.summarize(still)
+    assert s.lb_late_drop == pytest.approx(0.2 / 0.9)
+    v = s5.verdicts(s, "smoke")[1]
+    assert v.verdict == "partly" and "not reached a plateau" in v.evidence
