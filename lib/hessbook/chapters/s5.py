@@ -33,7 +33,7 @@ CHANCE_LOSS = float(np.log(10))
 LEARNED_FRACTION = 0.9
 """Part I has learned something when its end-point training loss is below 90% of chance."""
 PLATEAU_DROP = 0.05
-"""Part I has plateaued when its training loss fell by less than 5% over its last quarter."""
+"""Part I has plateaued when its training loss fell by less than 5% over the second half of its records."""
 BARRIER_TOLERANCE = 0.01
 """A barrier counts when it is above 1% of the larger end-point loss (numerical slack)."""
 
@@ -243,7 +243,7 @@ class Summary:
     """Train loss at alpha_min minus at 0."""
     rise_right: float
     lb_late_drop: float
-    """Relative drop of Part I's training loss over its last quarter of records: how far
+    """Relative drop of Part I's training loss over the second half of its records: how far
     Part I still was from a plateau when Part II started."""
 
 
@@ -256,7 +256,7 @@ def summarize(result: S5Result) -> Summary:
             for m in METRICS}
     bars = {s: barrier_height(ln.alphas, ln.metric(f"{s}_loss")) for s in SPLITS}
     rise = outside_rise(ln.alphas, ln.train_loss)
-    start = int(0.75 * k)
+    start = int(0.5 * k)
     late = c.train_loss[start]
     late_drop = float((late - c.train_loss[k]) / late) if k > start else float("nan")
     return Summary(
@@ -352,7 +352,7 @@ def verdicts(summary: Summary, scale: str):
     Grading rules (stated in the chapter):
     - jump: held when both losses rise at the switch; partly when one does; else did not hold.
     - gain: held when SB's test accuracy is at least 0.5 points above LB's (paper: ~1 point)
-      and Part I had plateaued (training loss fell < 5% over its last quarter of records);
+      and Part I had plateaued (training loss fell < 5% over the second half of its records);
       partly when it is above LB's but by less, or Part I was still improving; did not hold
       otherwise.
     - no barrier: held when the barrier height is within 1% of the larger end-point loss on
@@ -378,7 +378,7 @@ def verdicts(summary: Summary, scale: str):
     converging = ""
     if not plateau:
         converging = (f"Part I had not reached a plateau (its training loss still fell {s.lb_late_drop:.1%} over "
-                      "its last quarter), so Part II's gain mixes further training with the smaller batch. ")
+                      "the second half of its records), so Part II's gain mixes further training with the smaller batch. ")
         if gain_grade == "held":
             gain_grade = "partly"
     flat = [x <= BARRIER_TOLERANCE for x in (s.relative_barrier_train, s.relative_barrier_test)]
