@@ -135,3 +135,14 @@ def test_gain_is_partly_when_part_one_was_still_improving():
     assert s.lb_late_drop == pytest.approx(0.2 / 0.9)
     v = s5.verdicts(s, "smoke")[1]
     assert v.verdict == "partly" and "not reached a plateau" in v.evidence
+
+
+def test_jump_within_part_two_noise_is_partly():
+    r = fake_result(jump=0.05)
+    c = r.curves
+    noisy = c.train_loss.copy()
+    noisy[4:] = [0.5, 1.0]  # Part II swings by 0.5 between records
+    s = s5.summarize(s5.S5Result(s5.Curves(c.iterations, noisy, c.train_acc, c.test_loss, c.test_acc, c.switch),
+                                 r.line, 1000, 1.0, 1.0))
+    assert s.sb_fluctuation > s.jump_train_loss > 0
+    assert s5.verdicts(s, "smoke")[0].verdict == "partly"
