@@ -126,3 +126,18 @@ def test_stdcnn_dropout_only_in_training():
     assert torch.equal(model(x), model(x))
     model.train()
     assert not torch.equal(model(x), model(x))
+
+
+@pytest.mark.parametrize("width, channels, count", [
+    (1.0, (64, 192, 384, 256, 256), 2472266), (0.5, (32, 96, 192, 128, 128), 624810),
+    (0.25, (16, 48, 96, 64, 64), 159578), (0.125, (8, 24, 48, 32, 32), 41586),
+])
+def test_alexnet_bare_width_scales_every_conv(width, channels, count):
+    c = (3, *channels)
+    expected = (conv(c[0], c[1], 11) + conv(c[1], c[2], 5) + conv(c[2], c[3], 3) + conv(c[3], c[4], 3)
+                + conv(c[4], c[5], 3) + fc(c[5], 10))
+    model = build_model("alexnet_bare", width=width)
+    assert num_parameters(model) == expected == count
+    assert model(torch.rand(2, 3, 32, 32)).shape == (2, 10)
+    with pytest.raises(ValueError, match="width = 0"):
+        build_model("alexnet_bare", width=0)

@@ -232,3 +232,46 @@ def test_channels_last_and_mixed_precision_run(store, data_env):
     assert result.stop_reason == "max_epochs" and result.iterations == 2
     assert result.state["1.weight"].dtype == torch.float32  # weights stay float32
     assert 0 < result.history[0]["train_loss"] < 10
+
+
+# ----------------------------------------------------------------------------- record_every (S5)
+
+
+def test_record_every_records_by_iteration_across_epochs(store):
+    # 200 points, batch 32: 7 iterations an epoch, so records at 5, 10, 15, 20 straddle epochs
+    cfg = mlp_config(max_epochs=None, max_iterations=20, record_every=5, epoch_metrics=("train_loss", "train_acc"))
+    result = T.train(cfg, store, "cpu")
+    assert [h["iteration"] for h in result.history] == [5, 10, 15, 20]
+    assert result.iterations == 20 and result.stop_reason == "max_iterations"
+    assert all(0 <= h["train_acc"] <= 1 and h["train_loss"] > 0 for h in result.history)
+    assert result.history[1]["epoch"] == pytest.approx(1 + 3 / 7)  # fractional epochs
+    final = T.evaluate(result.model(), T.load_data(CLUSTERS), "cpu")
+    assert result.history[-1]["train_loss"] == pytest.approx(final[0])
+
+
+def test_record_every_is_out_of_the_key_while_none():
+    import json
+
+    from hessbook.store import canonical_json, result_key
+
+    plain = mlp_config()
+    assert "record_every" not in json.loads(canonical_json(plain))
+    part2 = mlp_config(init_from=plain)
+    assert "record_every" not in json.loads(canonical_json(part2))["init_from"]
+    recorded = mlp_config(record_every=5)
+    assert json.loads(canonical_json(recorded))["record_every"] == 5
+    assert result_key("train", recorded) != result_key("train", plain)
+    with pytest.raises(ParameterError, match="record_every = 0"):
+        mlp_config(record_every=0)
+
+
+def test_record_every_resume_equals_uninterrupted(store, tmp_path):
+    cfg = mlp_config(max_epochs=None, max_iterations=30, record_every=4, epoch_metrics=("train_loss",))
+    _assert_resume_identical(cfg, store, tmp_path, stop_at=2)
+
+
+def test_record_every_divergence(store):
+    result = T.train(mlp_config(lr=1e5, max_epochs=5, record_every=3), store, "cpu")
+    assert result.stop_reason == "diverged" and result.diverged
+    last = result.history[-1]["train_loss_running"]
+    assert last != last  # NaN

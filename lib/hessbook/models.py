@@ -273,7 +273,7 @@ def s_cnn(channels: Sequence[int] = (10, 20), hidden: int = 50, num_classes: int
     return _classifier_net(normalization, features, (1, 28, 28), (hidden,), num_classes)
 
 
-def alexnet_bare(num_classes: int = 10, normalization: str = "cifar10") -> nn.Module:
+def alexnet_bare(num_classes: int = 10, normalization: str = "cifar10", width: float = 1.0) -> nn.Module:
     """S Sec. 4.1: "a bare AlexNet (bare meaning: no momentum, no dropout, and no batch
     normalization)" on CIFAR-10.
 
@@ -281,13 +281,19 @@ def alexnet_bare(num_classes: int = 10, normalization: str = "cifar10") -> nn.Mo
     (64-192-384-256-256 channels; 11x11 stride-4 stem with padding 5, 5x5, then three 3x3;
     max-pool 2 after conv 1, 2 and 5; ReLU after every conv) with a single linear classifier
     256 -> 10 and no dropout/BN/LRN. 2,472,266 parameters.
+
+    ``width`` multiplies every layer's channel count (rounded, at least 1) so that the
+    experiment fits a CPU: ``width=0.25`` (16-48-96-64-64 channels) has 159,578 parameters.
     """
+    if width <= 0:
+        raise ValueError(f"alexnet_bare: width = {width} must be > 0")
+    c1_, c2_, c3_, c4_, c5_ = (max(1, round(c * width)) for c in (64, 192, 384, 256, 256))
     features = [
-        nn.Conv2d(3, 64, 11, 4, 5), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(64, 192, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(192, 384, 3, padding=1), nn.ReLU(),
-        nn.Conv2d(384, 256, 3, padding=1), nn.ReLU(),
-        nn.Conv2d(256, 256, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(3, c1_, 11, 4, 5), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(c1_, c2_, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(c2_, c3_, 3, padding=1), nn.ReLU(),
+        nn.Conv2d(c3_, c4_, 3, padding=1), nn.ReLU(),
+        nn.Conv2d(c4_, c5_, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
     ]
     return _classifier_net(normalization, features, (3, 32, 32), (), num_classes)
 

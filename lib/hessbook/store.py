@@ -60,6 +60,9 @@ from hessbook.paths import results_root
 CACHE_VERSION = 1
 """Bump when a change in the library changes stored results without changing parameters."""
 
+KEY_OMIT_DEFAULT = "hessbook_key_omit_default"
+"""Dataclass field metadata flag: leave the field out of result keys while it has its default."""
+
 _KIND = re.compile(r"^[a-z0-9][a-z0-9_\-]*$")
 
 
@@ -84,7 +87,13 @@ class Record:
 def _plain(value: Any, where: str = "params") -> Any:
     """Convert parameters to plain JSON types, refusing anything ambiguous."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return _plain(dataclasses.asdict(value), where)
+        # A field marked ``metadata={KEY_OMIT_DEFAULT: True}`` is left out of the key while it
+        # holds its default, so adding such a field keeps every existing key (and result).
+        return {
+            f.name: _plain(getattr(value, f.name), f"{where}.{f.name}")
+            for f in dataclasses.fields(value)
+            if not (f.metadata.get(KEY_OMIT_DEFAULT) and getattr(value, f.name) == f.default)
+        }
     if isinstance(value, Mapping):
         out = {}
         for k, v in value.items():

@@ -10,6 +10,8 @@ configuration was trained before (the device is not part of the key). Features:
 - Stopping: an epoch budget, an iteration budget (S counts iterations; the budget may end an
   epoch early) and/or a training-loss target (Y: 1e-3), checked on the full training set in
   eval mode at the end of each epoch. At least one budget is required.
+- Recording: the history has one entry per epoch, or, with ``record_every``, one entry every
+  ``record_every`` iterations across epoch boundaries (S5: "record every 100 steps").
 - Divergence: when an epoch's mean minibatch loss is NaN/inf, training stops and the result
   records ``stop_reason="diverged"`` and ``diverged_epoch`` (checked once per epoch so the
   hot loop never synchronizes with the GPU).
@@ -46,7 +48,7 @@ from hessbook.device import pick_device
 from hessbook.models import build_model
 from hessbook.params import ParameterError
 from hessbook.progress import progress
-from hessbook.store import ResultStore
+from hessbook.store import KEY_OMIT_DEFAULT, ResultStore
 
 EVAL_BATCH = 2048
 SYNTHETIC = {"gaussian_clusters": hdata.gaussian_clusters, "logistic_blobs": hdata.logistic_blobs}
@@ -128,6 +130,9 @@ class TrainConfig:
     init_from: TrainConfig | None = None
     mixed_precision: bool = False
     channels_last: bool = False
+    record_every: int | None = field(default=None, metadata={KEY_OMIT_DEFAULT: True})
+    """Record the history every ``record_every`` iterations instead of every epoch (S counts
+    iterations: "record every 100 steps"). Left out of the store key while None."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "epoch_metrics", tuple(self.epoch_metrics))
@@ -144,6 +149,8 @@ class TrainConfig:
             )
         if not 0 <= self.adversary_mix <= 1:
             raise ParameterError(f"TrainConfig: adversary_mix = {self.adversary_mix} must be in [0, 1]")
+        if self.record_every is not None and self.record_every < 1:
+            raise ParameterError(f"TrainConfig: record_every = {self.record_every} must be >= 1 (or None)")
         try:
             hlr.check_rule(self.lr_rule, self.lr_params)
         except ValueError as exc:
@@ -341,6 +348,9 @@ class _State:
     history: list[dict[str, Any]] = field(default_factory=list)
     stop_reason: str | None = None
     diverged_epoch: int | None = None
+    period_loss: float = 0.0
+    """With ``record_every``: sum of the minibatch losses of the period so far (at epoch end)."""
+    period_steps: int = 0
 
 
 def _rng_state(device: torch.device) -> dict[str, torch.Tensor]:
@@ -423,6 +433,20 @@ def _run(config: TrainConfig, store: ResultStore, device: torch.device, checkpoi
     bar = progress(range(st.epoch, total or st.epoch + 1), desc=f"train {config.model}", total=total,
                    initial=st.epoch) if total else None
     bar_iter = iter(bar) if bar is not None else None
+    every = config.record_every
+
+    def record(entry: dict[str, Any]) -> None:
+        """Evaluate the metrics into ``entry`` (model in eval mode) and check the loss target."""
+        model.eval()
+        ctx = EpochContext(model, train_data, eval_data, device, st.epoch, st.iteration, config, st.history)
+        for name, fn in metrics.items():
+            entry[name] = float(fn(model, ctx))
+        model.train()
+        if config.loss_target is not None and entry["train_loss"] <= config.loss_target:
+            st.stop_reason = "loss_target"
+
+    period_sum = torch.full((), st.period_loss, dtype=torch.float64, device=device)
+    period_start = time.perf_counter()
     while st.stop_reason is None:
         reason = _stop_before_epoch(config, st)
         if reason is not None:
@@ -440,30 +464,52 @@ def _run(config: TrainConfig, store: ResultStore, device: torch.device, checkpoi
             for group in optimizer.param_groups:
                 group["lr"] = lr_now
             x, y = batch_inputs(train_data, index, config.data.augment, generator, config.channels_last)
-            loss_sum += train_step(model, optimizer, x, y, mixed_precision=config.mixed_precision,
-                                   adversary=adversary, adversary_params=config.adversary_params,
-                                   adversary_mix=config.adversary_mix)
+            loss = train_step(model, optimizer, x, y, mixed_precision=config.mixed_precision,
+                              adversary=adversary, adversary_params=config.adversary_params,
+                              adversary_mix=config.adversary_mix)
+            loss_sum += loss
             steps += 1
             st.iteration += 1
+            if every is not None:
+                period_sum += loss
+                st.period_steps += 1
+                if st.iteration % every == 0:
+                    # one record per period: the period's mean minibatch loss, then the metrics
+                    running = float(period_sum) / st.period_steps
+                    entry = {"epoch": st.epoch + steps / iters_per_epoch, "iteration": st.iteration,
+                             "lr": lr_now, "train_loss_running": running}
+                    if not math.isfinite(running):
+                        st.diverged_epoch, st.stop_reason = st.epoch + 1, "diverged"
+                    else:
+                        record(entry)
+                    entry["seconds"] = time.perf_counter() - period_start
+                    st.history.append(entry)
+                    period_sum.zero_()
+                    st.period_steps = 0
+                    period_start = time.perf_counter()
+                    if st.stop_reason is not None:
+                        break
             if config.max_iterations is not None and st.iteration >= config.max_iterations:
                 break
         st.epoch += 1
         running = float(loss_sum) / steps
-        entry: dict[str, Any] = {"epoch": st.epoch, "iteration": st.iteration, "lr": lr_now,
-                                 "train_loss_running": running}
-        if not math.isfinite(running):
-            st.diverged_epoch, st.stop_reason = st.epoch, "diverged"
+        if every is None:
+            entry: dict[str, Any] = {"epoch": st.epoch, "iteration": st.iteration, "lr": lr_now,
+                                     "train_loss_running": running}
+            if not math.isfinite(running):
+                st.diverged_epoch, st.stop_reason = st.epoch, "diverged"
+            else:
+                record(entry)
+            entry["seconds"] = time.perf_counter() - start
+            st.history.append(entry)
         else:
-            model.eval()
-            ctx = EpochContext(model, train_data, eval_data, device, st.epoch, st.iteration,
-                               config, st.history)
-            for name, fn in metrics.items():
-                entry[name] = float(fn(model, ctx))
-            model.train()
-            if config.loss_target is not None and entry["train_loss"] <= config.loss_target:
-                st.stop_reason = "loss_target"
-        entry["seconds"] = time.perf_counter() - start
-        st.history.append(entry)
+            st.period_loss = float(period_sum)
+            if st.stop_reason is None and not math.isfinite(running):
+                # diverged between two records: say so in the history
+                st.diverged_epoch, st.stop_reason = st.epoch, "diverged"
+                st.history.append({"epoch": st.epoch, "iteration": st.iteration, "lr": lr_now,
+                                   "train_loss_running": running,
+                                   "seconds": time.perf_counter() - period_start})
         if bar_iter is not None:
             next(bar_iter, None)
         if checkpoint is not None and time.monotonic() - last_save >= checkpoint_interval:

@@ -1,6 +1,11 @@
-"""Parameter schemas of the chapters, one module per chapter, registered by id.
+"""Parameter schemas (and the computations) of the chapters, one module per chapter.
 
-Importing this package registers every schema with :mod:`hessbook.params`.
+Importing this package imports every module in it, which registers each chapter's schema
+with :mod:`hessbook.params` under the chapter's id.
 """
 
-from hessbook.chapters import models, s2, tour  # noqa: F401
+import importlib
+import pkgutil
+
+for _module in pkgutil.iter_modules(__path__):
+    importlib.import_module(f"{__name__}.{_module.name}")
