@@ -1,0 +1,73 @@
+"""S6's library: the closed-form logistic Hessian against autograd, the cases, verdicts, explorer."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from hessbook.chapters import s6
+from hessbook.curvature import hessian_matrix
+from hessbook.data import logistic_blobs
+from hessbook.params import ParameterError, validate
+
+
+def logistic_loss(out, y):
+    return F.binary_cross_entropy_with_logits(out[:, 0], y.to(out.dtype))
+
+
+@pytest.mark.parametrize("at_zero", [True, False])
+def test_closed_form_hessian_matches_autograd(at_zero):
+    x, y = logistic_blobs(30, 6, blobs=2, seed=3)
+    model = nn.Linear(6, 1, bias=False)
+    with torch.no_grad():
+        model.weight.copy_(torch.zeros(1, 6) if at_zero else 0.3 * torch.randn(1, 6, generator=torch.Generator().manual_seed(0)))
+    H = hessian_matrix(model, (x, y), loss_fn=logistic_loss)
+    closed = s6.logistic_hessian(x, model.weight.detach()[0])
+    torch.testing.assert_close(H.cpu(), closed, rtol=1e-10, atol=1e-12)
+    if at_zero:
+        torch.testing.assert_close(closed, x.double().T @ x.double() / (4 * len(x)))
+
+
+def small_params(**kw):
+    return validate(s6.S6Params, {"scale": "smoke", "seed": 0, "dimension": 120, "alphas": [0.1, 2.0],
+                                  "separation": 4.0, **kw})
+
+
+def test_cases_verdict_and_explorer():
+    P = small_params()
+    cases = s6.run_all(P)
+    assert [len(c.outliers) for c in cases] == [0, 0, 1, 1]
+    assert all(c.ks < 0.1 for c in cases)
+    v = s6.verdicts(cases, P)[0]
+    assert v.item == "S-Fig10" and v.verdict == "held"
+    table = s6.summary_table(cases)
+    assert list(table["paper's outlier"].dropna()) == [819.5]
+    ex = s6.explorer(cases, P)
+    fig = ex.update(blobs=2, alpha=2.0)
+    assert "1 outlier" in fig.axes[0].get_title()
+
+
+def test_no_spike_no_outlier_grade():
+    P = small_params(separation=0.5)  # spike 1.06 < 1 + sqrt(alpha): no two-blob outlier expected
+    cases = s6.run_all(P)
+    assert all(len(c.outliers) == 0 for c in cases)
+    assert s6.verdicts(cases, P)[0].verdict != "held"
+
+
+def test_kolmogorov_distance_handles_the_atom():
+    from hessbook.randmat import MarchenkoPastur
+
+    law = MarchenkoPastur(2.0)
+    eig = np.concatenate([np.full(50, 1e-17), np.linspace(0.2, 2.5, 50)])
+    assert s6.kolmogorov_distance(eig, law) < 0.5  # the zeros match the atom, not a 0.5 jump
+
+
+def test_params_reject_too_few_samples():
+    with pytest.raises(ParameterError, match="N = d / alpha < 2"):
+        small_params(dimension=2, alphas=[2.0])
