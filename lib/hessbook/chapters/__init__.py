@@ -3,4 +3,4 @@
 Importing this package registers every schema with :mod:`hessbook.params`.
 """
 
-from hessbook.chapters import s2, tour  # noqa: F401
+from hessbook.chapters import s2, tour, y1, y4  # noqa: F401
