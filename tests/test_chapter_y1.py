@@ -125,8 +125,8 @@ def test_cifar100_path_on_a_tiny_fixture(tmp_path, monkeypatch):
     from hessbook import data as hdata
     from hessbook.store import ResultStore
 
-    values = {**cpu_values(), "models": ["resnet18"], "resnet18_batch_sizes": [10, 30], "n_train_cifar": 30,
-              "n_eval": 12, "n_hessian": 6, "n_input": 4, "resnet18_width": 2, "max_epochs": 1, "top_k": 2,
+    values = {**cpu_values(), "models": ["resnet18"], "resnet18_batch_sizes": [30], "n_train_cifar": 30,
+              "n_eval": 12, "n_hessian": 4, "n_input": 2, "resnet18_width": 2, "max_epochs": 1, "top_k": 2,
               "lanczos_max_dim": 3, "power_max_iter": 2, "lanczos_tol": 0.5, "device": "cpu"}
     P = validate(y1.Y1Params, values)
     monkeypatch.setenv("HESSBOOK_DATA", str(tmp_path / "empty"))
@@ -139,7 +139,7 @@ def test_cifar100_path_on_a_tiny_fixture(tmp_path, monkeypatch):
     _write_cifar100(tmp_path / "c100", monkeypatch)
     monkeypatch.setenv("HESSBOOK_DATA", str(tmp_path / "c100"))
     results, missing = y1.run_all(P, ResultStore(tmp_path / "store"))
-    assert not missing and [r.batch for r in results] == [10, 30]
+    assert not missing and [r.batch for r in results] == [30]
     r = results[0]
     assert 0 <= r.acc[1] <= 100 and np.isfinite(r.lambda_theta[0]) and len(r.top_eigenvalues) == 2
     assert r.eps == (0.02, 0.01) and np.isfinite(r.lambda_x[1])

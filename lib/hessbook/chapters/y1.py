@@ -508,8 +508,12 @@ def _combine(grades: list[str]) -> str:
 
 
 def _trend_text(t: Trends) -> str:
-    return (f"{t.model.upper()} (B={','.join(map(str, t.batches))}): ρ(B, λ1θ) = {t.rho_lambda_theta:+.2f}, "
-            f"ρ(B, FGSM acc) = {t.rho_fgsm:+.2f}")
+    return (f"{t.model.upper()} (B={','.join(map(str, t.batches))}): ρ(B, λ1θ) = {_rho(t.rho_lambda_theta)}, "
+            f"ρ(B, FGSM acc) = {_rho(t.rho_fgsm)}")
+
+
+def _rho(rho: float) -> str:
+    return "n/a (constant column)" if np.isnan(rho) else f"{rho:+.2f}"
 
 
 def verdicts(results: Sequence[ModelResult], missing: Sequence[Missing], scale: str):
@@ -534,8 +538,8 @@ def verdicts(results: Sequence[ModelResult], missing: Sequence[Missing], scale: 
             "Y-Table1", "λ1 of the input Hessian and ‖∇x J‖ do not track adversarial robustness.", grade,
             "Y §3.3: 'these two metrics actually do not correlate with the adversarial accuracy' "
             f"(paper's own C1 rows: ρ(λ1x, FGSM) = {paper_trends('c1').rho_lambda_x_fgsm:+.2f}).",
-            "; ".join(f"{t.model.upper()}: ρ(λ1x, FGSM) = {t.rho_lambda_x_fgsm:+.2f}, "
-                      f"ρ(‖∇xJ‖, FGSM) = {t.rho_grad_x_fgsm:+.2f}" for t in lx),
+            "; ".join(f"{t.model.upper()}: ρ(λ1x, FGSM) = {_rho(t.rho_lambda_x_fgsm)}, "
+                      f"ρ(‖∇xJ‖, FGSM) = {_rho(t.rho_grad_x_fgsm)}" for t in lx),
             "held = no model with ρ(λ1x test, FGSM test) ≤ −0.8 (larger input curvature consistently "
             "less robust); did not hold = every model so; partly = some.",
         ))
