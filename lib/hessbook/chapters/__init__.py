@@ -3,4 +3,4 @@
 Importing this package registers every schema with :mod:`hessbook.params`.
 """
 
-from hessbook.chapters import s2, tour  # noqa: F401
+from hessbook.chapters import s2, s3, s4, tour  # noqa: F401
