@@ -1,0 +1,210 @@
+"""S4 -- Small and large batch on MNIST: the large-batch solution has larger outliers, as many
+of them as the small-batch one (S Sec. 3.3, Fig 4), and small negative eigenvalues (S Sec.
+3.4, Fig 6).
+
+Setup (S Sec. 3.3): a convnet of two conv layers with ReLU-maxpool and two fully connected
+layers on 1K MNIST samples; small batch 10 and large batch 512 with the same learning rate and
+the same number of iterations; the exact Hessian at the end.
+
+What S does not give, and we chose (``S4Params``): the layer sizes (:func:`hessbook.models.s_cnn`,
+shrunk by ``channels`` and ``hidden`` at cpu scale so that the exact Hessian fits), the learning
+rate, the number of iterations, which 1K samples; and how to count outliers
+(:func:`hessbook.curvature.count_outliers`, the three cutoffs of S2).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from hessbook.chapters.sagun_mnist import (HESSIAN_DTYPES, Spectrum, draw_negatives, draw_top, exact_spectrum, grade_negatives,
+                                           top_k)
+from hessbook.params import ChapterParams, ParameterError, register, spec
+
+OUTLIER_RANKS = 10
+"""Ranks compared for "LB has larger outliers": the k = 10 class outliers (S Sec. 3.1)."""
+METHODS = ("gap", "ratio", "elbow")
+
+
+@register("s4")
+@dataclass(frozen=True)
+class S4Params(ChapterParams):
+    small_batch: int = field(metadata=spec(gt=0, doc="SB minibatch size (S: 10)"))
+    large_batch: int = field(metadata=spec(gt=0, doc="LB minibatch size (S: 512)"))
+    channels: list[int] = field(metadata=spec(gt=0, doc="channels of the two conv layers (ours: 10, 20 at full size)"))
+    hidden: int = field(metadata=spec(gt=0, doc="units of the first fully connected layer (ours: 50 at full size)"))
+    n_samples: int = field(metadata=spec(gt=0, doc="MNIST training samples (S: 1000)"))
+    lr: float = field(metadata=spec(gt=0.0, doc="constant learning rate, the same for SB and LB"))
+    iterations: int = field(metadata=spec(gt=0, doc="training steps, the same for SB and LB"))
+    top_k: int = field(metadata=spec(gt=0, doc="largest eigenvalues shown in the Fig 4 plot"))
+    hessian_batch: int = field(metadata=spec(gt=0, doc="samples per Hessian-vector pass (memory only)"))
+    hessian_dtype: str = field(metadata=spec(choices=HESSIAN_DTYPES, doc="precision of the Hessian-vector products (H itself is float64)"))
+    device: str = field(metadata=spec(choices=("auto", "cpu", "cuda"), doc="where to train and assemble H"))
+
+    def check(self) -> None:
+        if len(self.channels) != 2:
+            raise ParameterError(f"channels = {list(self.channels)}: accepted two positive integers (conv1, conv2)")
+        if not self.small_batch < self.large_batch <= self.n_samples:
+            raise ParameterError(
+                f"small_batch = {self.small_batch}, large_batch = {self.large_batch}: accepted "
+                f"small_batch < large_batch <= n_samples = {self.n_samples}")
+
+
+def train_config(batch_size: int, P: S4Params):
+    from hessbook.train import DataSpec, TrainConfig
+
+    return TrainConfig(
+        model="s_cnn", model_kwargs={"channels": list(P.channels), "hidden": P.hidden},
+        data=DataSpec("mnist", "train", n=P.n_samples, subset_seed=P.seed),
+        batch_size=batch_size, lr=P.lr, max_iterations=P.iterations, seed=P.seed,
+    )
+
+
+@dataclass(frozen=True)
+class BatchResults:
+    small: Spectrum
+    large: Spectrum
+
+    def both(self) -> list[Spectrum]:
+        return [self.small, self.large]
+
+
+def run_all(P: S4Params, store=None) -> BatchResults:
+    """The SB and the LB network, trained and their exact spectra computed (each stored)."""
+    from hessbook.progress import progress
+
+    hb = min(P.hessian_batch, P.n_samples)
+    out = [exact_spectrum(train_config(b, P), f"{name} (batch {b})", hb, P.device, store, P.hessian_dtype)
+           for name, b in progress([("SB", P.small_batch), ("LB", P.large_batch)], desc="S4 batch sizes")]
+    return BatchResults(*out)
+
+
+def outlier_counts(s: Spectrum) -> dict[str, int]:
+    """Outliers by the three cutoffs of S Table 1 (:func:`hessbook.curvature.count_outliers`)."""
+    import torch
+
+    from hessbook.curvature import count_outliers
+
+    c = count_outliers(torch.from_numpy(np.ascontiguousarray(s.eigenvalues)))
+    return {m: int(getattr(c, m)) for m in METHODS}
+
+
+@dataclass(frozen=True)
+class OutlierComparison:
+    ranks: int
+    larger_ranks: int
+    """Of the top ``ranks`` eigenvalues (rank by rank), how many are larger for LB."""
+    ratio_lambda1: float
+    """lambda_max(LB) / lambda_max(SB)."""
+    ratio_sum: float
+    """sum of the top ``ranks`` for LB / the same for SB."""
+    counts_small: dict[str, int]
+    counts_large: dict[str, int]
+
+
+def compare(res: BatchResults, ranks: int = OUTLIER_RANKS) -> OutlierComparison:
+    ranks = min(ranks, len(res.small.eigenvalues), len(res.large.eigenvalues))
+    sb, lb = top_k(res.small.eigenvalues, ranks)[1], top_k(res.large.eigenvalues, ranks)[1]
+    return OutlierComparison(ranks, int((lb > sb).sum()), res.large.top / res.small.top,
+                             float(lb.sum() / sb.sum()), outlier_counts(res.small), outlier_counts(res.large))
+
+
+def summary_table(res: BatchResults):
+    import pandas as pd
+
+    rows = []
+    for s in res.both():
+        counts = outlier_counts(s)
+        rows.append({
+            "network": s.label, "parameters": s.num_params, "train loss": s.final_loss,
+            "train acc": s.train_accuracy, "λ_max": s.top, "λ_min": s.bottom,
+            "negative (%)": 100 * s.negative_fraction, **{f"outliers ({m})": counts[m] for m in METHODS},
+        })
+    return pd.DataFrame(rows)
+
+
+def figure4(res: BatchResults, k: int):
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.5, 4))
+    draw_top(ax, res.both(), k)
+    ax.set_title("outlier eigenvalues, LB vs SB (compare S Fig. 4)", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def figure6(res: BatchResults):
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.5, 4))
+    draw_negatives(ax, res.both())
+    ax.set_title("negative eigenvalues, LB vs SB (compare S Fig. 6)", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def explorer(res: BatchResults, top_ks=(5, 10, 20, 50)):
+    """Widget: SB, LB or both overlaid; how many top eigenvalues; top or negative tail."""
+    import matplotlib.pyplot as plt
+
+    from hessbook.widgets import Explorer
+
+    choices = {"both": res.both(), "SB": [res.small], "LB": [res.large]}
+    smallest = min(len(s.eigenvalues) for s in res.both())
+    ks = [k for k in top_ks if k <= smallest] or [smallest]
+
+    def draw(batch, top, part):
+        fig, ax = plt.subplots(figsize=(6, 3.5))
+        if part == "top":
+            draw_top(ax, choices[batch], top)
+        else:
+            draw_negatives(ax, choices[batch])
+        fig.tight_layout()
+        return fig
+
+    return Explorer({"batch": list(choices), "top": ks, "part": ["top", "negative"]}, draw,
+                    title="S4: exact Hessian spectra, small vs large batch")
+
+
+def _median(counts: dict[str, int]) -> int:
+    return int(np.median([counts[m] for m in METHODS]))
+
+
+def verdicts(res: BatchResults, scale: str):
+    """S Fig 4 (LB outliers larger, same number) and S Fig 6 (negatives small)."""
+    from hessbook.report import Verdict
+
+    c = compare(res)
+    larger = ("held" if c.larger_ranks == c.ranks else
+              "partly" if c.ratio_lambda1 > 1 or c.larger_ranks * 2 >= c.ranks else "did not hold")
+    ms, ml = _median(c.counts_small), _median(c.counts_large)
+    diff = abs(ms - ml)
+    same = "held" if diff == 0 else ("partly" if diff <= max(1, round(0.2 * max(ms, ml))) else "did not hold")
+    neg_grade, worst = grade_negatives(res.both())
+    reduced = "" if scale in ("gpu", "paper") else " Shrunk convnet (fewer channels) at this scale."
+    counts = "; ".join(f"{m}: SB {c.counts_small[m]}, LB {c.counts_large[m]}" for m in METHODS)
+    return [
+        Verdict(
+            "S-Fig4-6", "The large-batch solution has larger outlier eigenvalues than the small-batch one.",
+            larger, "Fig 4: the LB (batch 512) outliers lie above the SB (batch 10) ones.",
+            f"λ_max LB / SB = {c.ratio_lambda1:.2f}; LB larger at {c.larger_ranks} of the top {c.ranks} ranks; "
+            f"sum of the top {c.ranks}: LB / SB = {c.ratio_sum:.2f}.",
+            f"held = LB larger at every one of the top {c.ranks} ranks; partly = λ_max larger or at least half "
+            "the ranks." + reduced,
+        ),
+        Verdict(
+            "S-Fig4-6", "LB and SB have the same number of outliers.",
+            same, "Fig 4 and Sec. 3.3: the same number of outliers, of different sizes.",
+            f"outliers by cutoff: {counts} (median of the three: SB {ms}, LB {ml}).",
+            "held = the medians over the three cutoffs (gap, ratio, elbow) agree; partly = within "
+            "max(1, 20%)." + reduced,
+        ),
+        Verdict(
+            "S-Fig4-6", "The negative eigenvalues are orders of magnitude smaller than the large ones.",
+            neg_grade, "Fig 6: small negative eigenvalues at the bottom for both LB and SB.",
+            f"largest |λ_min| / λ_max = {worst:.1e}; negative share SB {100 * res.small.negative_fraction:.1f}%, "
+            f"LB {100 * res.large.negative_fraction:.1f}%.",
+            "held = |λ_min| / λ_max at most 1e-2 for both; partly = at most 1e-1.",
+        ),
+    ]

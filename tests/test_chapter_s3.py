@@ -1,0 +1,101 @@
+"""S3's library: the pooled-input model, ordered spectra, the shape criterion, verdicts, explorer."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from hessbook.chapters import s3
+from hessbook.chapters.sagun_mnist import Spectrum, grade_negatives, negative_tail, top_k
+from hessbook.models import build_model, num_parameters
+from hessbook.params import ParameterError, validate
+
+
+def spec_(label, eig, params=100):
+    return Spectrum(label, np.sort(np.asarray(eig, dtype=np.float64)), params, 0.1, 1.0, 0.0)
+
+
+def fake(width, outliers, bulk=200, neg=-1e-3):
+    eig = np.concatenate([outliers, np.linspace(0.0, 0.05, bulk), np.linspace(neg, 0, 20)])
+    return spec_(f"n = {width}", eig, 10 * width)
+
+
+def test_pooled_input_parameter_counts():
+    for width in s3.PAPER_WIDTHS:
+        for size in (7, 14, 28):
+            net = build_model("s_fc_mnist", hidden=width, input_size=size)
+            assert num_parameters(net) == s3.num_params(width, size)
+    assert s3.num_params(70, 28) == 55660 and s3.num_params(10, 7) == 610
+    with pytest.raises(ValueError, match="input_size = 5"):
+        build_model("s_fc_mnist", input_size=5)
+
+
+def test_pooled_model_equals_mlp_on_pooled_images():
+    torch.manual_seed(0)
+    net = build_model("s_fc_mnist", hidden=10, input_size=7)
+    x = torch.rand(5, 1, 28, 28)
+    lin1, lin2 = [m for m in net if isinstance(m, nn.Linear)]
+    z = ((x - 0.1307) / 0.3081).reshape(5, 7, 4, 7, 4).mean((2, 4)).reshape(5, 49)  # 4x4 block means
+    ref = lin2(torch.relu(lin1(z)))
+    assert torch.allclose(net(x), ref, atol=1e-5)
+
+
+def test_top_k_and_negative_tail_orders():
+    eig = np.array([3.0, -0.2, 1.0, -0.1, 0.0, 2.0, 0.5, -0.3, 0.1, 4.0])
+    ranks, vals = top_k(eig, 3)
+    assert list(ranks) == [8, 9, 10] and list(vals) == [2.0, 3.0, 4.0]
+    x, neg = negative_tail(eig)
+    assert list(neg) == [-0.3, -0.2, -0.1] and np.allclose(x, [10, 20, 30])
+
+
+def test_shape_summary_spread_and_edge():
+    out = np.linspace(1.0, 10.0, 10)
+    same = [fake(w, out) for w in (10, 30, 50, 70)]
+    sh = s3.shape_summary(same, 50)
+    assert sh.spread == pytest.approx(0.0) and sh.edge_growth == pytest.approx(1.0)
+    doubled = [fake(10, out), fake(70, 2 * out)]
+    sh = s3.shape_summary(doubled, 50)
+    assert sh.spread == pytest.approx(1.0 / 1.5)  # (2x - x) / 1.5x
+
+
+def test_verdicts_grade_shape_and_negatives():
+    out = np.linspace(1.0, 10.0, 10)
+    v = s3.verdicts([fake(w, out) for w in (10, 70)], 50, "cpu")
+    assert [x.verdict for x in v] == ["held", "held"]
+    v = s3.verdicts([fake(10, out, neg=-0.5), fake(70, 5 * out, neg=-0.5)], 50, "cpu")
+    assert [x.verdict for x in v] == ["did not hold", "partly"]  # spread 4/3; 0.5/10 = 5e-2
+    assert "Pooled input" in v[0].evidence
+
+
+def test_grade_negatives_bounds():
+    assert grade_negatives([spec_("a", [-0.01, 0, 1.0])]) == ("held", pytest.approx(0.01))
+    assert grade_negatives([spec_("a", [-0.2, 0, 1.0])])[0] == "did not hold"
+    assert grade_negatives([spec_("a", [0.0, 0.1, 1.0])])[1] == 0.0
+
+
+def test_params_cross_checks():
+    good = dict(scale="smoke", seed=0, widths=[10, 30], input_size=7, n_samples=100, lr=0.1, iterations=1,
+                batch_size=100, top_k=50, hessian_batch=100, hessian_dtype="float32", device="cpu")
+    validate(s3.S3Params, good)
+    with pytest.raises(ParameterError, match="batch_size = 200: larger than n_samples = 100"):
+        validate(s3.S3Params, {**good, "batch_size": 200})
+    with pytest.raises(ParameterError, match="top_k = 700"):
+        validate(s3.S3Params, {**good, "top_k": 700})
+    with pytest.raises(ParameterError, match="input_size = 9"):
+        validate(s3.S3Params, {**good, "input_size": 9})
+    with pytest.raises(ParameterError, match="repeated width"):
+        validate(s3.S3Params, {**good, "widths": [10, 10]})
+
+
+def test_explorer_draws_widths_and_parts():
+    out = np.linspace(1.0, 10.0, 10)
+    ex = s3.explorer([fake(w, out) for w in (10, 70)])
+    fig = ex.update(width="n = 70", top=20)
+    assert len(fig.axes[0].lines) == 1 and len(fig.axes[0].lines[0].get_ydata()) == 20
+    fig = ex.update(width="all", part="negative")
+    assert len([ln for ln in fig.axes[0].lines if len(ln.get_xdata()) == 19]) == 2
