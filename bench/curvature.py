@@ -225,7 +225,7 @@ def main() -> None:
            f"### (a) top-{args.k} Hessian eigenpairs (float32, TF32 off; one batch)", ""]
     out += bench_top_k(model, batch, args.k, args.quick)
     out += ["", "### (b) one Hessian-vector product vs one gradient (same batch)", ""]
-    out += ["stand-in:", ""] + bench_hvp_vs_grad(model, batch)
+    out += ["the model and Hessian batch of (a):", ""] + bench_hvp_vs_grad(model, batch)
     big, big_batch = m1_sized()
     out += ["", f"M1 layout at full width ({sum(p.numel() for p in big.parameters()):,} parameters), random batch of 128:", ""]
     out += bench_hvp_vs_grad(big, big_batch)

@@ -29,7 +29,8 @@ def executed_notebook(path: Path, verdicts: list[Verdict], scale: str) -> Path:
 def test_status_page_has_one_row_per_item_with_verdict_and_scale(tmp_path):
     v = Verdict("S-Fig2", "outliers = k", "held", "k outliers", "k outliers for k=2..50", "gap count")
     w = Verdict("S-Table1", "counts", "did not hold", "table", "off by one", "ReLU rows differ")
-    nb = executed_notebook(tmp_path / "s2.ipynb", [v, w], "cpu")
+    w2 = Verdict("S-Table1", "other claim", "held", "table", "ok")
+    nb = executed_notebook(tmp_path / "s2.ipynb", [v, w, w2], "cpu")
     assert [p["scale"] for p in read_verdicts(nb)] == ["cpu"]
     page = status_markdown([ChapterRun("s2", nb, 12.5, None)], ROOT)
     rows = [line for line in page.splitlines() if line.startswith("| ") and "|---" not in line]
@@ -37,7 +38,7 @@ def test_status_page_has_one_row_per_item_with_verdict_and_scale(tmp_path):
     assert len(item_rows) == len(ITEMS)
     row = next(r for r in item_rows if r.startswith("| S-Fig2 "))
     assert "| cpu | held |" in row
-    assert "| cpu | did not hold |" in next(r for r in item_rows if r.startswith("| S-Table1 "))
+    assert "| cpu | did not hold / held |" in next(r for r in item_rows if r.startswith("| S-Table1 "))
     assert "| — | not yet computed |" in next(r for r in item_rows if r.startswith("| Y-Table1 "))
     assert "| s2 | 12.5 | ok |" in page
 
