@@ -83,7 +83,9 @@ def test_chapter_runs_clean_at_smoke_scale(executed, nb_path):
         assert math.isfinite(value), f"glued {key} = {text}"
     for key in figures:
         assert "image/png" in glued[key] or "image/svg+xml" in glued[key], f"figure {key} has no image"
-    assert run.seconds < 120, f"{nb_path.name} took {run.seconds:.0f} s at smoke scale (budget: a minute)"
+    # The smoke budget (about a minute a chapter) is reported, not asserted: timings belong
+    # to benchmarks, and a shared CI machine would make an assertion flaky.
+    print(f"{nb_path.name}: {run.seconds:.1f} s at smoke scale")
 
 
 @pytest.mark.parametrize("nb_path", CHAPTERS, ids=lambda p: chapter_id(p))
