@@ -68,9 +68,10 @@ def _start_vector(n: int, device: torch.device, seed: int) -> Tensor:
     return torch.randn(n, generator=g, dtype=torch.float64).to(device)
 
 
-def _orthogonalize(w: Tensor, Q: Tensor) -> Tensor:
+def _orthogonalize(w: Tensor, B: Tensor) -> Tensor:
+    """Remove from ``w`` its components along the rows of ``B`` (orthonormal), twice."""
     for _ in range(2):
-        w = w - Q @ (Q.T @ w)
+        w = w - B.T @ (B @ w)
     return w
 
 
@@ -97,19 +98,21 @@ def lanczos(op: LinearOperator | Tensor, k: int = 1, *, which: str = "LA", tol: 
         raise ValueError(f"max_dim = {max_dim!r}: must be >= k = {k}")
     start = op.n_products
     dev = op.device
-    Q = torch.zeros(n, max_dim, dtype=torch.float64, device=dev)
+    # The basis is stored one Lanczos vector per ROW: each vector is contiguous, which matters
+    # for millions of parameters (a column of an (n, m) matrix is strided by m).
+    Q = torch.empty(max_dim, n, dtype=torch.float64, device=dev)
     q = (v0.to(dev, torch.float64) if v0 is not None else _start_vector(n, dev, seed)).reshape(-1)
-    Q[:, 0] = q / q.norm()
+    Q[0] = q / q.norm()
     alpha: list[float] = []
     beta: list[float] = []
     b_prev, restart_at, restarts = 0.0, 0, 0
     while True:
         j = len(alpha)
-        q = Q[:, j]
+        q = Q[j]
         w = op.matvec(q).to(torch.float64)
         a = float(q @ w)
-        w = w - a * q - (b_prev * Q[:, j - 1] if j > 0 else 0.0)
-        w = _orthogonalize(w, Q[:, : j + 1])
+        w = w - a * q - (b_prev * Q[j - 1] if j > 0 else 0.0)
+        w = _orthogonalize(w, Q[: j + 1])
         b = float(w.norm())
         alpha.append(a)
         m = j + 1
@@ -121,7 +124,7 @@ def lanczos(op: LinearOperator | Tensor, k: int = 1, *, which: str = "LA", tol: 
             scale = max(float(theta[idx].abs().max()), 1e-3 * scale)
             est = b * S[m - 1, idx].abs()
             if bool((est <= tol * scale).all()) or exhausted:
-                Y = Q[:, :m] @ S[:, idx].to(dev)
+                Y = Q[:m].T @ S[:, idx].to(dev)
                 HY = op.matmat(Y).to(torch.float64)
                 lam = theta[idx].to(dev)
                 res = (HY - Y * lam).norm(dim=0)
@@ -130,7 +133,7 @@ def lanczos(op: LinearOperator | Tensor, k: int = 1, *, which: str = "LA", tol: 
                     return EigenResult(lam.cpu(), Y.cpu(), res.cpu(), op.n_products - start, ok,
                                        "lanczos", tol, m, scale)
         if b <= 1e-10 * max(scale, 1e-300):  # invariant subspace: restart orthogonally
-            w = _orthogonalize(_start_vector(n, dev, seed + 1 + restarts), Q[:, :m])
+            w = _orthogonalize(_start_vector(n, dev, seed + 1 + restarts), Q[:m])
             restarts += 1
             restart_at = m
             b = 0.0
@@ -139,4 +142,4 @@ def lanczos(op: LinearOperator | Tensor, k: int = 1, *, which: str = "LA", tol: 
             w = w / b
         beta.append(b)
         b_prev = b
-        Q[:, m] = w
+        Q[m] = w

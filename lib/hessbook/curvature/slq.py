@@ -62,18 +62,18 @@ def slq(op: LinearOperator | Tensor, *, n_vectors: int = 10, m: int = 80, seed: 
     weights = torch.zeros(n_vectors, m, dtype=torch.float64)
     for r in range(n_vectors):
         v = (torch.randint(0, 2, (n,), generator=gen).to(torch.float64) * 2 - 1).to(op.device)
-        Q = torch.zeros(n, m, dtype=torch.float64, device=op.device)
-        Q[:, 0] = v / v.norm()
+        Q = torch.zeros(m, n, dtype=torch.float64, device=op.device)  # one vector per row
+        Q[0] = v / v.norm()
         alpha, beta = [], []
         for j in range(m):
-            w = op.matvec(Q[:, j]).to(torch.float64)
-            alpha.append(float(Q[:, j] @ w))
-            w = _orthogonalize(w, Q[:, : j + 1])
+            w = op.matvec(Q[j]).to(torch.float64)
+            alpha.append(float(Q[j] @ w))
+            w = _orthogonalize(w, Q[: j + 1])
             b = float(w.norm())
             if j == m - 1 or b < 1e-10 * max(abs(a) for a in alpha):
                 break
             beta.append(b)
-            Q[:, j + 1] = w / b
+            Q[j + 1] = w / b
         theta, S = torch.linalg.eigh(_tridiag(alpha, beta))
         nodes[r, : len(alpha)] = theta.cpu()
         weights[r, : len(alpha)] = S[0].cpu() ** 2
