@@ -68,14 +68,18 @@ def ours(name: str, dataset: str, augment: bool, batch: int, steps: int, warmup:
     return steps * batch / (time.perf_counter() - start)
 
 
-def baseline(name: str, dataset: str, augment: bool, batch: int, steps: int, warmup: int,
-             device: torch.device) -> float:
+def _torchvision_dataset(dataset: str, augment: bool):
+    """The baseline's input pipeline: a torchvision Dataset with PIL transforms (users' default)."""
     root = str(data_root())
     if dataset == "mnist":
-        ds = torchvision.datasets.MNIST(root, train=True, transform=tvt.ToTensor())
-    else:
-        tf = [tvt.RandomCrop(32, padding=4), tvt.RandomHorizontalFlip()] if augment else []
-        ds = torchvision.datasets.CIFAR10(root, train=True, transform=tvt.Compose([*tf, tvt.ToTensor()]))
+        return torchvision.datasets.MNIST(root, train=True, transform=tvt.ToTensor())
+    tf = [tvt.RandomCrop(32, padding=4), tvt.RandomHorizontalFlip()] if augment else []
+    return torchvision.datasets.CIFAR10(root, train=True, transform=tvt.Compose([*tf, tvt.ToTensor()]))
+
+
+def baseline(name: str, dataset: str, augment: bool, batch: int, steps: int, warmup: int,
+             device: torch.device) -> float:
+    ds = _torchvision_dataset(dataset, augment)
     loader = DataLoader(ds, batch_size=batch, shuffle=True)
     model, opt = _model(name, device)
 
@@ -104,12 +108,7 @@ def pipeline_only(dataset: str, augment: bool, batch: int, steps: int, device: t
         x, y = batch_inputs(train, idx, augment, gen)
     _sync(device)
     a = steps * batch / (time.perf_counter() - start)
-    root = str(data_root())
-    if dataset == "mnist":
-        ds = torchvision.datasets.MNIST(root, train=True, transform=tvt.ToTensor())
-    else:
-        tf = [tvt.RandomCrop(32, padding=4), tvt.RandomHorizontalFlip()] if augment else []
-        ds = torchvision.datasets.CIFAR10(root, train=True, transform=tvt.Compose([*tf, tvt.ToTensor()]))
+    ds = _torchvision_dataset(dataset, augment)
     it = iter(DataLoader(ds, batch_size=batch, shuffle=True))
     start = time.perf_counter()
     for _ in range(steps):

@@ -19,7 +19,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-import torch
 
 from hessbook.params import ChapterParams, ParameterError, register, spec
 
