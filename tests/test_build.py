@@ -7,7 +7,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from hessbook.build import ChapterRun, build, read_verdicts, status_markdown
+from hessbook.build import ChapterRun, build, read_verdicts, status_markdown, write_unexecuted
 from hessbook.catalog import ITEMS
 from hessbook.params import ParameterError
 from hessbook.report import VERDICT_MIME, Verdict, verdict_markdown
@@ -62,3 +62,24 @@ def test_build_rejects_unknown_scale_and_chapter():
         build("huge", root=ROOT, render_html=False)
     with pytest.raises(ParameterError, match=r"chapters \['zz'\] are not in _toc.yml"):
         build("smoke", chapters=["zz"], root=ROOT, render_html=False)
+
+
+def test_unexecuted_chapter_keeps_its_title_and_says_how_to_run_it(tmp_path):
+    src = tmp_path / "book" / "yao" / "y1_large_batch.ipynb"
+    src.parent.mkdir(parents=True)
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# Y1 · Title\n\nThe claim."), nbformat.v4.new_code_cell("x = 1")]
+    nbformat.write(nb, src)
+    out = tmp_path / "stage" / "y1_large_batch.ipynb"
+    write_unexecuted(src, out, "gpu")
+    cells = nbformat.read(out, as_version=4).cells
+    assert cells[0].source.strip() == "# Y1 · Title"
+    assert "not been executed at **gpu**" in cells[1].source and "CHAPTERS=y1" in cells[1].source
+    assert "The claim." in cells[1].source and cells[2].source == "x = 1"
+
+
+def test_only_papermill_copies_count_as_executed():
+    from hessbook.build import was_executed
+
+    assert was_executed(b'{"metadata": {"papermill": {"parameters": {}}}, "cells": []}')
+    assert not was_executed(b'{"metadata": {}, "cells": []}') and not was_executed(b"not json")

@@ -46,6 +46,9 @@ def test_paper_tables_layout_and_values():
 def test_spearman_against_a_hand_computation():
     # x ranks 1 2 3 4; y = 10 30 20 40 -> ranks 1 3 2 4; d = 0 1 1 0; rho = 1 - 6*2/(4*15) = 0.8
     assert y1.spearman([1, 2, 3, 4], [10, 30, 20, 40]) == pytest.approx(0.8)
+    # exactly on the threshold: one adjacent swap in four is 0.8, and grades as strong
+    assert y1.spearman([16, 64, 256, 512], [17.1, 9.8, 37.4, 60.0]) >= 0.8
+    assert y1.spearman([16, 64, 256, 512], [31.5, 7.2, 0.0, 0.1]) <= -0.8
     assert y1.spearman([1, 2, 3], [3, 2, 1]) == pytest.approx(-1.0)
     # ties: y = 1 1 2 -> ranks 1.5 1.5 3; Pearson of (1,2,3) and (1.5,1.5,3) = sqrt(3)/2
     assert y1.spearman([1, 2, 3], [1, 1, 2]) == pytest.approx(np.sqrt(3) / 2)
@@ -79,7 +82,19 @@ def test_lambda_x_verdict_and_status_order():
     vs = y1.verdicts(rs, [], "smoke")
     table1 = [x for x in vs if x.item == "Y-Table1"]
     assert table1[0].verdict == "did not hold" and "input Hessian" in table1[0].claim
-    assert "Table 1" in table1[-1].claim  # the status page keeps the last verdict of an item
+    assert "Table 1" in table1[-1].claim
+    finding = y1.lambda_x_finding(rs)
+    assert "unlike the paper" in finding and "-1.00 on the test set" in finding
+    flat = [fake("c1", b, lam, f, lx=lx) for b, lam, f, lx in ((32, 1, 80, 2), (128, 2, 70, 3), (512, 3, 60, 1))]
+    assert "as in the paper" in y1.lambda_x_finding(flat)
+    assert "fewer than three" in y1.lambda_x_finding(rs[:2])
+
+
+def test_paper_train_set_lambda_x_correlation_by_hand():
+    # Table 7 train columns: lambda1^x 0.07 0.10 0.09 0.12 0.25 0.36 -> ranks 1 3 2 4 5 6;
+    # FGSM 0.53 0.50 0.45 0.42 0.32 0.19 -> ranks 6 5 4 3 2 1; sum d^2 = 25+4+4+1+9+25 = 68;
+    # rho = 1 - 6*68/(6*35) = -33/35
+    assert y1.paper_trends("m1").rho_lambda_x_fgsm_train == pytest.approx(-33 / 35)
 
 
 def test_summary_table_puts_paper_beside_ours():

@@ -224,6 +224,34 @@ def render(stage: Path, root: Path) -> Path:
     return root / "_build" / "html" / "index.html"
 
 
+def was_executed(notebook: bytes) -> bool:
+    """Whether a staged notebook is papermill's executed copy (not a placeholder)."""
+    try:
+        return "papermill" in json.loads(notebook).get("metadata", {})
+    except ValueError:
+        return False
+
+
+def write_unexecuted(source: Path, out: Path, scale: str) -> None:
+    """A chapter left out of a partial build and never executed at ``scale``: the source
+    notebook with a note on top that says how to execute it (its glued numbers are absent)."""
+    nb = json.loads(source.read_text())
+    cid = chapter_id(source)
+    note = (f":::{{warning}}\nThis chapter has not been executed at **{scale}** scale in this build, so its "
+            f"numbers, figures and verdicts are missing. Execute it with\n`make book SCALE={scale} "
+            f"CHAPTERS={cid}`.\n:::\n")
+    cells = nb["cells"]
+    first = "".join(cells[0]["source"]) if cells and cells[0]["cell_type"] == "markdown" else ""
+    if first.startswith("# "):  # keep the title first: it names the page
+        title, _, rest = first.partition("\n")
+        cells[0] = {**cells[0], "source": title + "\n"}
+        cells.insert(1, {"cell_type": "markdown", "metadata": {}, "source": note + "\n" + rest})
+    else:
+        cells.insert(0, {"cell_type": "markdown", "metadata": {}, "source": note})
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(nb, indent=1))
+
+
 def build(
     scale: str,
     chapters: Iterable[str] | None = None,
@@ -254,12 +282,11 @@ def build(
         rel = nb.relative_to(root)
         out = stage / rel
         if wanted is not None and chapter_id(nb) not in wanted:
-            if rel in previous:  # keep an earlier executed copy so the book stays whole
+            if rel in previous and was_executed(previous[rel]):  # keep an earlier executed copy
                 out.parent.mkdir(parents=True, exist_ok=True)
                 out.write_bytes(previous[rel])
             else:
-                out.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(nb, out)
+                write_unexecuted(nb, out, scale)
             continue
         print(f"[hessbook] executing {rel} at scale {scale} ...", flush=True)
         run = execute_chapter(nb, out, scale, root)

@@ -367,7 +367,11 @@ def summary_table(results: Sequence[ModelResult], model: str):
 
 
 def spearman(x: Sequence[float], y: Sequence[float]) -> float:
-    """Spearman rank correlation (average ranks for ties); nan for fewer than 2 points or a constant."""
+    """Spearman rank correlation (average ranks for ties); nan for fewer than 2 points or a constant.
+
+    Rounded to 12 digits: rank correlations are ratios of small integers, and a threshold such
+    as 0.8 must not fail on 0.7999999999999999.
+    """
     x, y = np.asarray(x, float), np.asarray(y, float)
     if len(x) != len(y):
         raise ValueError(f"spearman: lengths differ ({len(x)} and {len(y)})")
@@ -386,7 +390,7 @@ def spearman(x: Sequence[float], y: Sequence[float]) -> float:
     rx, ry = ranks(x), ranks(y)
     if rx.std() == 0 or ry.std() == 0:
         return float("nan")
-    return float(np.corrcoef(rx, ry)[0, 1])
+    return round(float(np.corrcoef(rx, ry)[0, 1]), 12)
 
 
 @dataclass(frozen=True)
@@ -402,6 +406,8 @@ class Trends:
     rho_lambda_x_fgsm: float
     """lambda1^x (test mean) vs FGSM accuracy (test, larger eps)."""
     rho_grad_x_fgsm: float
+    rho_lambda_x_fgsm_train: float = float("nan")
+    """lambda1^x (training mean) vs FGSM accuracy (training set, larger eps)."""
 
 
 def rho_text(rho: float) -> str:
@@ -414,7 +420,8 @@ def trends(results: Sequence[ModelResult], model: str) -> Trends:
     b = [r.batch for r in rs]
     fg = [r.fgsm[0][1] for r in rs]
     return Trends(model, tuple(b), spearman(b, [r.lambda_theta[0] for r in rs]), spearman(b, fg),
-                  spearman([r.lambda_x[1] for r in rs], fg), spearman([r.grad_x[1] for r in rs], fg))
+                  spearman([r.lambda_x[1] for r in rs], fg), spearman([r.grad_x[1] for r in rs], fg),
+                  spearman([r.lambda_x[0] for r in rs], [r.fgsm[0][0] for r in rs]))
 
 
 def paper_trends(model: str) -> Trends:
@@ -425,8 +432,10 @@ def paper_trends(model: str) -> Trends:
     lx = [r.lambda_x[1] for r in rows] if rows and rows[0].lambda_x else [float("nan")] * len(rows)
     gx = [r.grad_x[1] for r in rows] if rows and rows[0].grad_x else [float("nan")] * len(rows)
     nan = all(np.isnan(lx))
+    lx_train = [r.lambda_x[0] for r in rows] if not nan else []
     return Trends(model, tuple(b), spearman(b, [r.lambda_theta[0] for r in rows]), spearman(b, fg),
-                  float("nan") if nan else spearman(lx, fg), float("nan") if nan else spearman(gx, fg))
+                  float("nan") if nan else spearman(lx, fg), float("nan") if nan else spearman(gx, fg),
+                  float("nan") if nan else spearman(lx_train, [r.fgsm_hi[0] for r in rows]))
 
 
 # ----------------------------------------------------------------------------- figures
@@ -518,8 +527,8 @@ def _rho(rho: float) -> str:
 def verdicts(results: Sequence[ModelResult], missing: Sequence[Missing], scale: str):
     """Verdicts for Tables 1, 2, 7 (trends across batch sizes), Fig 1 and the lambda1^x remark.
 
-    The lambda1^x verdict is listed before Table 1's so that the status page (last verdict per
-    item) shows Table 1's headline.
+    Y-Table1 carries two claims (the batch-size trend and the lambda1^x remark); the status
+    page lists both.
     """
     from hessbook.report import Verdict
 
@@ -533,12 +542,14 @@ def verdicts(results: Sequence[ModelResult], missing: Sequence[Missing], scale: 
         tracks = [r for r in rhos if r <= -0.8]
         grade = ("not computed" if not rhos else "did not hold" if len(tracks) == len(rhos)
                  else "held" if not tracks else "partly")
+        paper_rows = ", ".join(f"{m.upper()} {paper_trends(m).rho_lambda_x_fgsm:+.2f}" for m in ("c1", "c2", "m1"))
         out.append(Verdict(
             "Y-Table1", "λ1 of the input Hessian and ‖∇x J‖ do not track adversarial robustness.", grade,
             "Y §3.3: 'these two metrics actually do not correlate with the adversarial accuracy' "
-            f"(paper's own C1 rows: ρ(λ1x, FGSM) = {paper_trends('c1').rho_lambda_x_fgsm:+.2f}).",
-            "; ".join(f"{t.model.upper()}: ρ(λ1x, FGSM) = {_rho(t.rho_lambda_x_fgsm)}, "
-                      f"ρ(‖∇xJ‖, FGSM) = {_rho(t.rho_grad_x_fgsm)}" for t in lx),
+            f"(paper's own rows, test set: ρ(λ1x, FGSM) = {paper_rows}).",
+            "; ".join(f"{t.model.upper()}: ρ(λ1x, FGSM) = {_rho(t.rho_lambda_x_fgsm)} test, "
+                      f"{_rho(t.rho_lambda_x_fgsm_train)} train; ρ(‖∇xJ‖, FGSM) = {_rho(t.rho_grad_x_fgsm)} test"
+                      for t in lx),
             "held = no model with ρ(λ1x test, FGSM test) ≤ −0.8 (larger input curvature consistently "
             "less robust); did not hold = every model so; partly = some.",
         ))
@@ -575,6 +586,25 @@ def verdicts(results: Sequence[ModelResult], missing: Sequence[Missing], scale: 
             "held = ≥ 90% of indices, for each model; partly = ≥ 50%.",
         ))
     return out
+
+
+def lambda_x_finding(results: Sequence[ModelResult]) -> str:
+    """One sentence for the prose: does lambda1^x (test) move against FGSM accuracy in our runs?"""
+    ts = [trends(results, m) for m in ("c1", "c2", "m1") if sum(r.model == m for r in results) >= 3]
+    if not ts:
+        return "We ran fewer than three batch sizes per model at this scale, so there is no trend to judge."
+    parts = [f"{t.model.upper()} ρ(λ1x, FGSM) = {_rho(t.rho_lambda_x_fgsm)} on the test set and "
+             f"{_rho(t.rho_lambda_x_fgsm_train)} on the training set" for t in ts]
+    tracking = [t for t in ts if t.rho_lambda_x_fgsm <= -0.8]
+    if not tracking:
+        verdict = "so, as in the paper, input curvature does not rank our models by robustness"
+    elif len(tracking) == len(ts):
+        verdict = ("so, unlike the paper, larger input curvature goes with lower FGSM accuracy in "
+                   "every model we ran")
+    else:
+        verdict = ("so input curvature ranks some of our models by robustness ("
+                   + ", ".join(t.model.upper() for t in tracking) + ") and not the others")
+    return "Ours: " + "; ".join(parts) + "; " + verdict + "."
 
 
 def fig1_fraction(results: Sequence[ModelResult], model: str) -> float:
