@@ -415,6 +415,33 @@ def rho_text(rho: float) -> str:
     return "not computed (fewer than 2 batch sizes, or a constant column)" if np.isnan(rho) else f"{rho:+.2f}"
 
 
+def glue_numbers(results: Sequence[ModelResult], missing: Sequence[Missing], P: Y1Params) -> None:
+    """Glue every number the chapter's prose cites (names ``y1-...``)."""
+    from hessbook.report import glue
+
+    glue("y1-n-models", len(results))
+    glue("y1-missing", "; ".join(f"{m.model} ({m.reason})" for m in missing) or "none")
+    glue("y1-max-loss", max(r.final_loss for r in results))
+    glue("y1-min-loss", min(r.final_loss for r in results))
+    glue("y1-reached", sum(r.stop_reason != "max_epochs" and r.final_loss <= P.loss_target for r in results))
+    for m in MODELS:
+        ran = any(r.model == m for r in results)
+        t = trends(results, m)
+        glue(f"y1-{m}-rho-lambda", rho_text(t.rho_lambda_theta) if ran else "not run at this scale")
+        glue(f"y1-{m}-rho-fgsm", rho_text(t.rho_fgsm) if ran else "not run at this scale")
+        paper = paper_trends(m)
+        glue(f"y1-{m}-paper-rho-lambda", paper.rho_lambda_theta)
+        glue(f"y1-{m}-paper-rho-fgsm", paper.rho_fgsm)
+        if m != "resnet18":
+            glue(f"y1-{m}-paper-rho-lx", paper.rho_lambda_x_fgsm)
+    glue("y1-m1-paper-rho-lx-train", paper_trends("m1").rho_lambda_x_fgsm_train)
+    glue("y1-lambda-x-finding", lambda_x_finding(results))
+    glue("y1-power-products", sum(sum(r.power_products) for r in results))
+    glue("y1-lanczos-products", sum(sum(r.lanczos_products) for r in results))
+    glue("y1-power-vs-lanczos",
+         max(abs(r.power_lambda[0] - r.lambda_theta[0]) / abs(r.lambda_theta[0]) for r in results))
+
+
 def trends(results: Sequence[ModelResult], model: str) -> Trends:
     rs = sorted((r for r in results if r.model == model), key=lambda r: r.batch)
     b = [r.batch for r in rs]

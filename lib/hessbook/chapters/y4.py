@@ -306,6 +306,25 @@ def run_all(P: Y4Params, Y1: y1.Y1Params, store=None) -> tuple[list[CaseResult],
 # ----------------------------------------------------------------------------- summaries
 
 
+def glue_numbers(results: Sequence[CaseResult], missing: Sequence[y1.Missing]) -> None:
+    """Glue every number the chapter's prose cites (names ``y4-...``)."""
+    from hessbook.report import glue
+
+    relu = [r for r in results if not r.smooth]
+    smooth = [r for r in results if r.smooth]
+    glue("y4-networks", len(relu))
+    glue("y4-samples", sum(r.n for r in relu))
+    glue("y4-missing", ", ".join(m.model for m in missing) or "none")
+    glue("y4-worst-relu", min(float(r.relative_min.min()) for r in relu) if relu else 0.0)
+    glue("y4-worst-iter", min(float(r.cc_relative_min.min()) for r in relu) if relu else 0.0)
+    glue("y4-agree", max(float(r.cc_agreement) for r in relu) if relu else 0.0)
+    glue("y4-max-rank", max(int(r.rank.max()) for r in relu) if relu else 0)
+    glue("y4-smin", min(float(r.s_min.min()) for r in results))
+    glue("y4-smooth-neg", float(100 * np.mean(smooth[0].relative_min < -PSD_TOL)))
+    glue("y4-smooth-min", float(smooth[0].relative_min.min()))
+    glue("y4-smooth-gn", float(smooth[0].cc_agreement))
+
+
 def summary_table(results: Sequence[CaseResult]):
     """Per network: PSD-ness and rank on the exact path, cross-check on the iterative path."""
     import pandas as pd
