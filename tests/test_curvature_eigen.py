@@ -99,3 +99,30 @@ def test_lanczos_not_converged_reported():
     A = sym_with_spectrum(torch.linspace(0, 1, 200))  # no gap: slow
     r = lanczos(A, 3, tol=1e-12, max_dim=10)
     assert not r.converged and r.iterations == 10
+
+
+def test_orthogonalize_second_pass_only_when_needed():
+    from hessbook.curvature.lanczos import _orthogonalize
+
+    g = torch.Generator().manual_seed(0)
+    B = torch.linalg.qr(torch.randn(500, 20, generator=g, dtype=torch.float64))[0].T.contiguous()
+    # nearly inside span(B): one pass leaves a component far above rounding; DGKS adds a second
+    inside = B.T @ torch.randn(20, generator=g, dtype=torch.float64) + 1e-9 * torch.randn(500, generator=g, dtype=torch.float64)
+    w = _orthogonalize(inside, B)
+    assert (B @ w).abs().max() / w.norm() < 1e-12
+    # mostly outside: one pass is enough
+    outside = torch.randn(500, generator=g, dtype=torch.float64)
+    w = _orthogonalize(outside, B)
+    assert (B @ w).abs().max() / w.norm() < 1e-14
+
+
+def test_lanczos_grows_its_basis_past_the_first_block():
+    # a spectrum with a dense top: many steps before the top 5 converge (buffer starts at 32 rows)
+    eigs = torch.cat([torch.linspace(1.0, 0.9, 40), torch.linspace(0.5, -0.5, 260)]).double()
+    A = sym_with_spectrum(eigs, seed=3)
+    res = lanczos(A, k=5, tol=1e-8, max_dim=300)
+    assert res.converged and res.iterations > 32
+    ref = torch.linalg.eigvalsh(A).flip(0)[:5]
+    assert torch.allclose(res.eigenvalues, ref, atol=1e-10, rtol=0)
+    Y = res.eigenvectors
+    assert torch.allclose(Y.T @ Y, torch.eye(5, dtype=torch.float64), atol=1e-10)
