@@ -38,7 +38,8 @@ def test_status_page_has_one_row_per_item_with_verdict_and_scale(tmp_path):
     assert len(item_rows) == len(ITEMS)
     row = next(r for r in item_rows if r.startswith("| S-Fig2 "))
     assert "| cpu | held |" in row
-    assert "| cpu | did not hold / held |" in next(r for r in item_rows if r.startswith("| S-Table1 "))
+    assert "| cpu | **did not hold**: counts; **held**: other claim |" in next(
+        r for r in item_rows if r.startswith("| S-Table1 "))
     assert "| — | not yet computed |" in next(r for r in item_rows if r.startswith("| Y-Table1 "))
     assert "| s2 | 12.5 | ok |" in page
 
@@ -83,3 +84,12 @@ def test_only_papermill_copies_count_as_executed():
 
     assert was_executed(b'{"metadata": {"papermill": {"parameters": {}}}, "cells": []}')
     assert not was_executed(b'{"metadata": {}, "cells": []}') and not was_executed(b"not json")
+
+
+def test_verdict_cell_names_the_claims_only_when_they_differ():
+    from hessbook.build import verdict_cell
+
+    assert verdict_cell([("held", "a"), ("held", "b")]) == "held"
+    long = "x" * 100
+    cell = verdict_cell([("held", "trend | up"), ("partly", long)], width=20)
+    assert cell == "**held**: trend \\| up; **partly**: " + "x" * 19 + "…"
