@@ -563,12 +563,9 @@ def verdicts(results: Sequence[ModelResult], missing: Sequence[Missing], scale: 
     rule = ("Spearman ρ over batch sizes; held = ρ(B, λ1θ train) ≥ 0.8 and ρ(B, FGSM test) ≤ −0.8 "
             "for every model; partly = signs right or one of the two strong; needs ≥ 3 batch sizes.")
     # lambda1^x does not track robustness (Y §3.3)
-    lx = [trends(results, m) for m in ("c1", "c2", "m1") if sum(r.model == m for r in results) >= 3]
+    lx = _lambda_x_trends(results)
     if lx:
-        rhos = [t.rho_lambda_x_fgsm for t in lx if not np.isnan(t.rho_lambda_x_fgsm)]
-        tracks = [r for r in rhos if r <= -0.8]
-        grade = ("not computed" if not rhos else "did not hold" if len(tracks) == len(rhos)
-                 else "held" if not tracks else "partly")
+        grade = _lambda_x_grade(lx)
         paper_rows = ", ".join(f"{m.upper()} {paper_trends(m).rho_lambda_x_fgsm:+.2f}" for m in ("c1", "c2", "m1"))
         out.append(Verdict(
             "Y-Table1", "λ1 of the input Hessian and ‖∇x J‖ do not track adversarial robustness.", grade,
@@ -615,22 +612,39 @@ def verdicts(results: Sequence[ModelResult], missing: Sequence[Missing], scale: 
     return out
 
 
+def _lambda_x_trends(results: Sequence[ModelResult]) -> list[Trends]:
+    """Trends of the CIFAR-10/MNIST models run with at least 3 batch sizes (Y §3.3's remark)."""
+    return [trends(results, m) for m in ("c1", "c2", "m1") if sum(r.model == m for r in results) >= 3]
+
+
+def _tracks(t: Trends) -> bool:
+    """Larger input curvature consistently less robust (test set)."""
+    return t.rho_lambda_x_fgsm <= -0.8
+
+
+def _lambda_x_grade(ts: Sequence[Trends]) -> str:
+    """Y's remark held when no model tracks, did not hold when every model does."""
+    judged = [t for t in ts if not np.isnan(t.rho_lambda_x_fgsm)]
+    tracking = [t for t in judged if _tracks(t)]
+    if not judged:
+        return "not computed"
+    return "held" if not tracking else "did not hold" if len(tracking) == len(judged) else "partly"
+
+
 def lambda_x_finding(results: Sequence[ModelResult]) -> str:
     """One sentence for the prose: does lambda1^x (test) move against FGSM accuracy in our runs?"""
-    ts = [trends(results, m) for m in ("c1", "c2", "m1") if sum(r.model == m for r in results) >= 3]
-    if not ts:
+    ts = _lambda_x_trends(results)
+    grade = _lambda_x_grade(ts)
+    if grade == "not computed":
         return "We ran fewer than three batch sizes per model at this scale, so there is no trend to judge."
     parts = [f"{t.model.upper()} ρ(λ1x, FGSM) = {_rho(t.rho_lambda_x_fgsm)} on the test set and "
              f"{_rho(t.rho_lambda_x_fgsm_train)} on the training set" for t in ts]
-    tracking = [t for t in ts if t.rho_lambda_x_fgsm <= -0.8]
-    if not tracking:
-        verdict = "so, as in the paper, input curvature does not rank our models by robustness"
-    elif len(tracking) == len(ts):
-        verdict = ("so, unlike the paper, larger input curvature goes with lower FGSM accuracy in "
-                   "every model we ran")
-    else:
-        verdict = ("so input curvature ranks some of our models by robustness ("
-                   + ", ".join(t.model.upper() for t in tracking) + ") and not the others")
+    verdict = {
+        "held": "so, as in the paper, input curvature does not rank our models by robustness",
+        "did not hold": "so, unlike the paper, larger input curvature goes with lower FGSM accuracy in every model we ran",
+        "partly": "so input curvature ranks some of our models by robustness ("
+                  + ", ".join(t.model.upper() for t in ts if _tracks(t)) + ") and not the others",
+    }[grade]
     return "Ours: " + "; ".join(parts) + "; " + verdict + "."
 
 
