@@ -22,11 +22,12 @@ def cpu_values() -> dict:
     return yaml.safe_load((Path(__file__).resolve().parents[1] / "params" / "cpu" / "y1.yaml").read_text())
 
 
-def fake(model, batch, lam, fgsm, lx=1.0, gx=0.1, top=None):
+def fake(model, batch, lam, fgsm, lx=1.0, gx=0.1, top=None, lx_median=None):
     top = np.asarray(top if top is not None else [lam, lam / 2, lam / 4])
+    med = lx if lx_median is None else lx_median
     return y1.ModelResult(model, batch, 1e-3, 5, "loss_target", (100.0, 80.0), (lam, 10 * lam), (lam, 10 * lam),
                           (10, 10), (30, 10), top, (lx, 10 * lx), (gx, 10 * gx), ((fgsm, fgsm), (fgsm, fgsm)),
-                          y1.EPS[y1.DATASET[model]])
+                          y1.EPS[y1.DATASET[model]], (med, 10 * med))
 
 
 def test_paper_tables_layout_and_values():
@@ -85,6 +86,10 @@ def test_lambda_x_verdict_and_status_order():
     assert "Table 1" in table1[-1].claim
     finding = y1.lambda_x_finding(rs)
     assert "unlike the paper" in finding and "-1.00 on the test set" in finding
+    # a mean carried by a few samples: the median does not rise with the mean
+    skewed = [fake("c1", b, lam, f, lx=lx, lx_median=m)
+              for b, lam, f, lx, m in ((32, 1, 80, 1, 0.3), (128, 2, 70, 2, 0.1), (512, 3, 60, 3, 0.2))]
+    assert "(+0.50 with the median over samples instead of the mean)" in y1.lambda_x_finding(skewed)
     flat = [fake("c1", b, lam, f, lx=lx) for b, lam, f, lx in ((32, 1, 80, 2), (128, 2, 70, 3), (512, 3, 60, 1))]
     assert "as in the paper" in y1.lambda_x_finding(flat)
     assert "fewer than three" in y1.lambda_x_finding(rs[:2])
