@@ -108,11 +108,12 @@ def test_orthogonalize_second_pass_only_when_needed():
     B = torch.linalg.qr(torch.randn(500, 20, generator=g, dtype=torch.float64))[0].T.contiguous()
     # nearly inside span(B): one pass leaves a component far above rounding; DGKS adds a second
     inside = B.T @ torch.randn(20, generator=g, dtype=torch.float64) + 1e-9 * torch.randn(500, generator=g, dtype=torch.float64)
-    w = _orthogonalize(inside, B)
+    w, norm = _orthogonalize(inside, B)
+    assert norm == pytest.approx(float(w.norm()), rel=1e-12)
     assert (B @ w).abs().max() / w.norm() < 1e-12
     # mostly outside: one pass is enough
     outside = torch.randn(500, generator=g, dtype=torch.float64)
-    w = _orthogonalize(outside, B)
+    w, _ = _orthogonalize(outside, B)
     assert (B @ w).abs().max() / w.norm() < 1e-14
 
 

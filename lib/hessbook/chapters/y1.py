@@ -462,17 +462,16 @@ def trends(results: Sequence[ModelResult], model: str) -> Trends:
 
 
 def paper_trends(model: str) -> Trends:
-    """The same correlations on the paper's printed rows."""
+    """The same correlations on the paper's printed rows (Table 2 prints no input-side columns)."""
     rows = [r for r in PAPER_ROWS if r.model == model]
     b = [r.batch for r in rows]
     fg = [r.fgsm_hi[1] for r in rows]
-    lx = [r.lambda_x[1] for r in rows] if rows and rows[0].lambda_x else [float("nan")] * len(rows)
-    gx = [r.grad_x[1] for r in rows] if rows and rows[0].grad_x else [float("nan")] * len(rows)
-    nan = all(np.isnan(lx))
-    lx_train = [r.lambda_x[0] for r in rows] if not nan else []
-    return Trends(model, tuple(b), spearman(b, [r.lambda_theta[0] for r in rows]), spearman(b, fg),
-                  float("nan") if nan else spearman(lx, fg), float("nan") if nan else spearman(gx, fg),
-                  float("nan") if nan else spearman(lx_train, [r.fgsm_hi[0] for r in rows]))
+    rho_lambda, rho_fgsm = spearman(b, [r.lambda_theta[0] for r in rows]), spearman(b, fg)
+    if not rows or rows[0].lambda_x is None:
+        return Trends(model, tuple(b), rho_lambda, rho_fgsm, float("nan"), float("nan"))
+    return Trends(model, tuple(b), rho_lambda, rho_fgsm, spearman([r.lambda_x[1] for r in rows], fg),
+                  spearman([r.grad_x[1] for r in rows], fg),
+                  spearman([r.lambda_x[0] for r in rows], [r.fgsm_hi[0] for r in rows]))
 
 
 # ----------------------------------------------------------------------------- figures

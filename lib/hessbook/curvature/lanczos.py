@@ -76,14 +76,17 @@ def _start_vector(n: int, device: torch.device, seed: int) -> Tensor:
 DGKS_ETA = 2 ** -0.5
 
 
-def _orthogonalize(w: Tensor, B: Tensor) -> Tensor:
+def _orthogonalize(w: Tensor, B: Tensor) -> tuple[Tensor, float]:
     """Remove from ``w`` its components along the rows of ``B`` (orthonormal): one classical
-    Gram-Schmidt pass, and a second one when the first cancelled much of ``w`` (DGKS)."""
+    Gram-Schmidt pass, and a second one when the first cancelled much of ``w`` (DGKS).
+    Returns the vector and its norm (which the DGKS test computes anyway)."""
     before = float(w.norm())
     w = torch.addmv(w, B.T, B @ w, alpha=-1)
-    if float(w.norm()) < DGKS_ETA * before:
+    norm = float(w.norm())
+    if norm < DGKS_ETA * before:
         w = torch.addmv(w, B.T, B @ w, alpha=-1)
-    return w
+        norm = float(w.norm())
+    return w, norm
 
 
 def _grow(Q: Tensor, rows: int, cap: int) -> Tensor:
@@ -132,8 +135,7 @@ def lanczos(op: LinearOperator | Tensor, k: int = 1, *, which: str = "LA", tol: 
         w = op.matvec(q).to(torch.float64)
         a = float(q @ w)
         w = w - a * q - (b_prev * Q[j - 1] if j > 0 else 0.0)
-        w = _orthogonalize(w, Q[: j + 1])
-        b = float(w.norm())
+        w, b = _orthogonalize(w, Q[: j + 1])
         alpha.append(a)
         m = j + 1
         theta, S = torch.linalg.eigh(_tridiag(alpha, beta))
@@ -153,11 +155,11 @@ def lanczos(op: LinearOperator | Tensor, k: int = 1, *, which: str = "LA", tol: 
                     return EigenResult(lam.cpu(), Y.cpu(), res.cpu(), op.n_products - start, ok,
                                        "lanczos", tol, m, scale)
         if b <= 1e-10 * max(scale, 1e-300):  # invariant subspace: restart orthogonally
-            w = _orthogonalize(_start_vector(n, dev, seed + 1 + restarts), Q[:m])
+            w, norm = _orthogonalize(_start_vector(n, dev, seed + 1 + restarts), Q[:m])
             restarts += 1
             restart_at = m
             b = 0.0
-            w = w / w.norm()
+            w = w / norm
         else:
             w = w / b
         beta.append(b)

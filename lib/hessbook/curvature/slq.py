@@ -68,8 +68,7 @@ def slq(op: LinearOperator | Tensor, *, n_vectors: int = 10, m: int = 80, seed: 
         for j in range(m):
             w = op.matvec(Q[j]).to(torch.float64)
             alpha.append(float(Q[j] @ w))
-            w = _orthogonalize(w, Q[: j + 1])
-            b = float(w.norm())
+            w, b = _orthogonalize(w, Q[: j + 1])
             if j == m - 1 or b < 1e-10 * max(abs(a) for a in alpha):
                 break
             beta.append(b)
