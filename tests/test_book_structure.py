@@ -3,23 +3,30 @@
 from __future__ import annotations
 
 import ast
-import json
 from pathlib import Path
 
 import pytest
 import yaml
 
+from hessbook import notebooks
 from hessbook.build import chapter_id, toc_files, toc_notebooks
 from hessbook.catalog import CHAPTERS, ITEMS, PAPERS
 from hessbook.params import SCALES, as_dict, load_file, schema_for, validate
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = sorted((ROOT / "book").rglob("*.ipynb"))
-NOTEBOOKS = [n for n in NOTEBOOKS if ".ipynb_checkpoints" not in n.parts]
+NOTEBOOKS = sorted(p for p in (ROOT / "book").rglob("*") if ".ipynb_checkpoints" not in p.parts
+                   and p.is_file() and notebooks.is_notebook(p))
 
 
 def _cells(nb_path: Path) -> list[dict]:
-    return json.loads(nb_path.read_text())["cells"]
+    return notebooks.read(nb_path)["cells"]
+
+
+def test_chapter_sources_are_myst_markdown():
+    """Chapters are kept as text (jupytext md:myst) so a change is a readable diff."""
+    assert NOTEBOOKS, "no chapter notebooks found"
+    ipynb = [n for n in NOTEBOOKS if n.suffix == ".ipynb"]
+    assert not ipynb, f"commit chapters as MyST Markdown (jupytext --to md:myst): {ipynb}"
 
 
 def parameters_cell(nb_path: Path) -> tuple[int, dict]:

@@ -33,6 +33,7 @@ from typing import Any
 
 import yaml
 
+from hessbook import notebooks
 from hessbook.catalog import CHAPTERS, ITEMS
 from hessbook.params import SCALES, ParameterError, as_dict, params_file, schema_for, validate
 from hessbook.paths import project_root
@@ -88,11 +89,12 @@ def toc_files(root: Path) -> list[Path]:
 
 
 def toc_notebooks(root: Path) -> list[Path]:
-    return [f for f in toc_files(root) if f.suffix == ".ipynb"]
+    """The chapter notebooks named in ``_toc.yml`` (MyST Markdown sources, or ``.ipynb``)."""
+    return [f for f in toc_files(root) if notebooks.is_notebook(f)]
 
 
 def chapter_id(notebook: Path) -> str:
-    """``book/sagun/s2_gaussian_clusters.ipynb`` -> ``s2``."""
+    """``book/sagun/s2_gaussian_clusters.md`` -> ``s2``."""
     return notebook.stem.split("_")[0]
 
 
@@ -113,18 +115,21 @@ def execute_chapter(
     root: Path,
     overrides: Mapping[str, Any] | None = None,
 ) -> ChapterRun:
-    """Validate the chapter's parameters, then execute it with papermill into ``output``."""
+    """Validate the chapter's parameters, then execute it with papermill into ``output``
+    (an ``.ipynb``; a MyST Markdown source is converted first)."""
     import papermill
 
     chapter = chapter_id(notebook)
     parameters = chapter_parameters(chapter, scale, root, overrides)
+    output = output.with_suffix(".ipynb")
     output.parent.mkdir(parents=True, exist_ok=True)
+    source = notebooks.as_ipynb(notebook, output.with_name(f".{output.stem}.source.ipynb"))
     os.environ.setdefault("HESSBOOK_PROGRESS", "text")
     start = time.perf_counter()
     error = None
     try:
         papermill.execute_notebook(
-            str(notebook),
+            str(source),
             str(output),
             parameters=parameters,
             cwd=str(notebook.parent),
@@ -134,6 +139,8 @@ def execute_chapter(
         )
     except papermill.PapermillExecutionError as exc:
         error = f"{exc.ename}: {exc.evalue}"
+    finally:
+        source.unlink(missing_ok=True)
     seconds = time.perf_counter() - start
     hide_default_parameters(output)
     return ChapterRun(chapter, output, seconds, error)
@@ -156,7 +163,7 @@ def hide_default_parameters(notebook: Path) -> None:
 
 
 def stage_pages(root: Path, stage: Path) -> None:
-    """Copy everything the book renders except the notebooks (those are executed)."""
+    """Copy everything the book renders except the notebook sources (those are executed)."""
     if stage.exists():
         shutil.rmtree(stage)
     stage.mkdir(parents=True)
@@ -164,7 +171,7 @@ def stage_pages(root: Path, stage: Path) -> None:
         if (root / name).exists():
             shutil.copy2(root / name, stage / name)
     for path in (root / "book").rglob("*"):
-        if path.is_file() and path.suffix != ".ipynb" and ".ipynb_checkpoints" not in path.parts:
+        if path.is_file() and ".ipynb_checkpoints" not in path.parts and not notebooks.is_notebook(path):
             target = stage / path.relative_to(root)
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, target)
@@ -217,7 +224,7 @@ def status_markdown(runs: Sequence[ChapterRun], root: Path) -> str:
     chapters = {c.id: c for c in CHAPTERS}
     for it in ITEMS:
         c = chapters[it.chapter]
-        link = f"[{c.id.upper()}](../{c.path})" if c.id in existing else f"{c.id.upper()} (not written yet)"
+        link = f"[{c.id.upper()}](../{Path(c.path).with_suffix('.ipynb')})" if c.id in existing else f"{c.id.upper()} (not written yet)"
         scale, verdicts = by_item.get(it.key, ("—", [("not yet computed", "")]))
         failed = ran.get(c.id) is not None and ran[c.id].error is not None
         text = "failed (see chapter)" if failed else verdict_cell(verdicts)
@@ -248,7 +255,7 @@ def was_executed(notebook: bytes) -> bool:
 def write_unexecuted(source: Path, out: Path, scale: str) -> None:
     """A chapter left out of a partial build and never executed at ``scale``: the source
     notebook with a note on top that says how to execute it (its glued numbers are absent)."""
-    nb = json.loads(source.read_text())
+    nb = notebooks.read(source)
     cid = chapter_id(source)
     note = (f":::{{warning}}\nThis chapter has not been executed at **{scale}** scale in this build, so its "
             f"numbers, figures and verdicts are missing. Execute it with\n`make book SCALE={scale} "
@@ -262,7 +269,7 @@ def write_unexecuted(source: Path, out: Path, scale: str) -> None:
     else:
         cells.insert(0, {"cell_type": "markdown", "metadata": {}, "source": note})
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(nb, indent=1))
+    out.write_text(json.dumps(nb, indent=1, ensure_ascii=False))
 
 
 def build(
@@ -292,7 +299,7 @@ def build(
     stage_pages(root, stage)
     runs = []
     for nb in notebooks:
-        rel = nb.relative_to(root)
+        rel = nb.relative_to(root).with_suffix(".ipynb")
         out = stage / rel
         if wanted is not None and chapter_id(nb) not in wanted:
             if rel in previous and was_executed(previous[rel]):  # keep an earlier executed copy
@@ -301,12 +308,12 @@ def build(
             else:
                 write_unexecuted(nb, out, scale)
             continue
-        print(f"[hessbook] executing {rel} at scale {scale} ...", flush=True)
+        print(f"[hessbook] executing {nb.relative_to(root)} at scale {scale} ...", flush=True)
         run = execute_chapter(nb, out, scale, root)
         print(f"[hessbook]   {run.seconds:.1f} s" + (f"  FAILED: {run.error}" if run.error else ""), flush=True)
         runs.append(run)
     status_runs = runs + [
-        ChapterRun(chapter_id(nb), stage / nb.relative_to(root), 0.0, None)
+        ChapterRun(chapter_id(nb), stage / nb.relative_to(root).with_suffix(".ipynb"), 0.0, None)
         for nb in notebooks
         if wanted is not None and chapter_id(nb) not in wanted
     ]

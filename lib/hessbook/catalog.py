@@ -36,20 +36,20 @@ class Item:
 
 
 CHAPTERS: tuple[Chapter, ...] = (
-    Chapter("y1", "Y", "Large batch: Hessian spectrum and robustness", "book/yao/y1_large_batch.ipynb"),
-    Chapter("y2", "Y", "Loss landscapes along eigenvectors", "book/yao/y2_landscapes.ipynb"),
-    Chapter("y3", "Y", "Curvature during training", "book/yao/y3_training_dynamics.ipynb"),
-    Chapter("y4", "Y", "The saddle-free inner problem", "book/yao/y4_saddle_free.ipynb"),
-    Chapter("y5", "Y", "Adversarial training and the Hessian", "book/yao/y5_adversarial_training.ipynb"),
-    Chapter("y6", "Y", "Very large batches", "book/yao/y6_very_large_batch.ipynb"),
-    Chapter("k1", "K", "Batch size, learning-rate rules and robustness", "book/kamath/k1_batch_size.ipynb"),
-    Chapter("k2", "K", "Momentum", "book/kamath/k2_momentum.ipynb"),
-    Chapter("s1", "S", "Spectrum and the Gauss-Newton decomposition", "book/sagun/s1_spectrum.ipynb"),
-    Chapter("s2", "S", "Gaussian clusters: outliers count classes", "book/sagun/s2_gaussian_clusters.ipynb"),
-    Chapter("s3", "S", "Width on MNIST", "book/sagun/s3_width.ipynb"),
-    Chapter("s4", "S", "Small and large batch on MNIST", "book/sagun/s4_batch.ipynb"),
-    Chapter("s5", "S", "From large to small batch without a barrier", "book/sagun/s5_no_barrier.ipynb"),
-    Chapter("s6", "S", "Logistic regression and random matrices", "book/sagun/s6_logistic.ipynb"),
+    Chapter("y1", "Y", "Large batch: Hessian spectrum and robustness", "book/yao/y1_large_batch.md"),
+    Chapter("y2", "Y", "Loss landscapes along eigenvectors", "book/yao/y2_landscapes.md"),
+    Chapter("y3", "Y", "Curvature during training", "book/yao/y3_training_dynamics.md"),
+    Chapter("y4", "Y", "The saddle-free inner problem", "book/yao/y4_saddle_free.md"),
+    Chapter("y5", "Y", "Adversarial training and the Hessian", "book/yao/y5_adversarial_training.md"),
+    Chapter("y6", "Y", "Very large batches", "book/yao/y6_very_large_batch.md"),
+    Chapter("k1", "K", "Batch size, learning-rate rules and robustness", "book/kamath/k1_batch_size.md"),
+    Chapter("k2", "K", "Momentum", "book/kamath/k2_momentum.md"),
+    Chapter("s1", "S", "Spectrum and the Gauss-Newton decomposition", "book/sagun/s1_spectrum.md"),
+    Chapter("s2", "S", "Gaussian clusters: outliers count classes", "book/sagun/s2_gaussian_clusters.md"),
+    Chapter("s3", "S", "Width on MNIST", "book/sagun/s3_width.md"),
+    Chapter("s4", "S", "Small and large batch on MNIST", "book/sagun/s4_batch.md"),
+    Chapter("s5", "S", "From large to small batch without a barrier", "book/sagun/s5_no_barrier.md"),
+    Chapter("s6", "S", "Logistic regression and random matrices", "book/sagun/s6_logistic.md"),
 )
 
 ITEMS: tuple[Item, ...] = (
