@@ -11,6 +11,7 @@ from pathlib import Path
 import papermill
 import pytest
 
+from hessbook import notebooks
 from hessbook.build import chapter_id, chapter_parameters, execute_chapter, read_verdicts, toc_notebooks
 from hessbook.catalog import VERDICTS, item
 from hessbook.params import ParameterError
@@ -110,9 +111,10 @@ def _tour() -> Path:
     ],
 )
 def test_bad_parameters_through_papermill_are_named(tmp_path, tmp_results, parameters, fragments):
+    source = notebooks.as_ipynb(_tour(), tmp_path / "tour.ipynb")
     with pytest.raises(papermill.PapermillExecutionError) as info:
         papermill.execute_notebook(
-            str(_tour()), str(tmp_path / "out.ipynb"), parameters=parameters,
+            str(source), str(tmp_path / "out.ipynb"), parameters=parameters,
             cwd=str(_tour().parent), progress_bar=False, kernel_name="python3",
         )
     assert info.value.ename == "ParameterError"
