@@ -11,7 +11,8 @@ import yaml
 from hessbook import notebooks
 from hessbook.build import chapter_id, toc_files, toc_notebooks
 from hessbook.catalog import CHAPTERS, ITEMS, PAPERS
-from hessbook.params import SCALES, as_dict, load_file, schema_for, validate
+from hessbook.chapters import load_params, schema_for
+from hessbook.params import SCALES, as_dict, validate
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted(p for p in (ROOT / "book").rglob("*") if ".ipynb_checkpoints" not in p.parts
@@ -70,8 +71,8 @@ def test_parameters_cell_is_literal_and_validated_next(nb_path):
     assert {"scale", "seed"} <= set(defaults)
     index, _ = parameters_cell(nb_path)
     nxt = "".join(_cells(nb_path)[index + 1]["source"])
-    assert f'from_namespace("{chapter_id(nb_path)}", globals())' in nxt, (
-        f"{nb_path}: the cell after the parameters validates them with hp.from_namespace"
+    assert f"kit.start({chapter_id(nb_path)}, globals()" in nxt, (
+        f"{nb_path}: the cell after the parameters validates them with kit.start({chapter_id(nb_path)}, globals())"
     )
     # the notebook's own defaults are the cpu scale's parameters, so the two never drift
     cpu = yaml.safe_load((ROOT / "params" / "cpu" / f"{chapter_id(nb_path)}.yaml").read_text())
@@ -86,7 +87,7 @@ PARAM_FILES = sorted((ROOT / "params").glob("*/*.yaml"))
 @pytest.mark.parametrize("path", PARAM_FILES, ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_every_params_file_validates(path):
     assert path.parent.name in SCALES, f"{path}: directory must be one of {SCALES}"
-    params = load_file(path.stem, path)
+    params = load_params(path.stem, path)
     assert params.scale == path.parent.name, f"{path}: scale field says {params.scale!r}"
     assert path.stem in {chapter_id(n) for n in NOTEBOOKS}, f"{path}: no chapter notebook for it"
 

@@ -10,15 +10,24 @@ import pytest
 from hessbook.build import ChapterRun, build, read_verdicts, status_markdown, write_unexecuted
 from hessbook.catalog import ITEMS
 from hessbook.params import ParameterError
-from hessbook.report import VERDICT_MIME, Verdict, verdict_markdown
+from hessbook.kit import Claim, Rule, is_true, single
+from hessbook.report import VERDICT_MIME, verdict_markdown
 
 ROOT = Path(__file__).resolve().parents[1]
+RULE = Rule(held=is_true("held", "it held"), partly=is_true("partly", "in part"))
 
 
-def executed_notebook(path: Path, verdicts: list[Verdict], scale: str) -> Path:
+def Verdict(item: str, statement: str, verdict: str, paper: str, ours: str, evidence: str = "") -> Claim:
+    """A claim that grades as ``verdict``."""
+    values = {"held": verdict == "held", "partly": verdict == "partly"}
+    return Claim(item, statement, paper, ours, RULE, single(values), evidence)
+
+
+def executed_notebook(path: Path, claims: list[Claim], scale: str) -> Path:
     nb = nbformat.v4.new_notebook()
-    cell = nbformat.v4.new_code_cell("show_verdicts(...)")
-    payload = {"chapter": "s2", "scale": scale, "verdicts": [v.__dict__ for v in verdicts]}
+    cell = nbformat.v4.new_code_cell("kit.show_claims(...)")
+    verdicts = [c.as_dict() for c in claims]
+    payload = {"chapter": "s2", "scale": scale, "verdicts": verdicts}
     cell.outputs = [nbformat.v4.new_output("display_data", data={
         "text/markdown": verdict_markdown(verdicts, scale), VERDICT_MIME: payload})]
     nb.cells = [cell]
@@ -51,11 +60,9 @@ def test_failed_chapter_is_marked(tmp_path):
     assert "error: ValueError: boom" in page
 
 
-def test_verdict_rejects_unknown_item_and_verdict():
+def test_claim_rejects_unknown_item():
     with pytest.raises(KeyError, match="unknown item 'S-Fig99'"):
         Verdict("S-Fig99", "c", "held", "p", "o")
-    with pytest.raises(ValueError, match="verdict 'maybe'"):
-        Verdict("S-Fig2", "c", "maybe", "p", "o")
 
 
 def test_build_rejects_unknown_scale_and_chapter():

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from hessbook.chapters import s5
-from hessbook.params import ParameterError, load_file, params_file, validate
+from hessbook.chapters import load_params
+from hessbook.params import ParameterError, params_file, validate
 
 GOOD = dict(scale="smoke", seed=0, width=0.125, n_train=512, n_test=256, lr=0.1, large_batch=128,
             small_batch=16, record_every=10, periods_large=3, periods_small=3, alpha_min=-0.5,
@@ -93,9 +94,9 @@ def test_params_cross_checks_and_files():
     with pytest.raises(ParameterError, match="alpha_max = 0.5"):
         validate(s5.S5Params, {**GOOD, "alpha_max": 0.5})
     for scale in ("smoke", "cpu", "gpu", "paper"):
-        P = load_file("s5", params_file("s5", scale))
+        P = load_params("s5", params_file("s5", scale))
         assert P.scale == scale
-    paper = load_file("s5", params_file("s5", "paper"))
+    paper = load_params("s5", params_file("s5", "paper"))
     assert (paper.large_batch, paper.small_batch, paper.record_every, paper.periods_large,
             paper.periods_small, paper.width, paper.n_train) == (1000, 32, 100, 250, 250, 1.0, None)
 

@@ -11,14 +11,12 @@ from hessbook.params import (
     ChapterParams,
     ParameterError,
     from_namespace,
-    register,
     result_params,
     spec,
     validate,
 )
 
 
-@register("_example")
 @dataclass(frozen=True)
 class Example(ChapterParams):
     model: str = field(metadata=spec(choices=("m1", "c1", "resnet18")))
@@ -100,11 +98,43 @@ def test_from_namespace_sees_injected_unknown_names():
 
     namespace = {**GOOD, "math": math, "In": [], "_private": 1, "helper": len, "batch_sise": 8}
     with pytest.raises(ParameterError, match="unknown parameter 'batch_sise'.*did you mean 'batch_sizes'"):
-        from_namespace("_example", namespace)
+        from_namespace(Example, namespace)
     del namespace["batch_sise"]
-    assert from_namespace("_example", namespace).model == "m1"
+    assert from_namespace(Example, namespace).model == "m1"
 
 
 def test_unknown_chapter():
+    from hessbook.chapters import schema_for
+
     with pytest.raises(ParameterError, match="unknown chapter 'zz'"):
-        from_namespace("zz", {})
+        schema_for("zz")
+
+
+@dataclass(frozen=True)
+class Block:
+    lr: float = field(metadata=spec(gt=0.0))
+    sizes: dict[str, list[int]] = field(metadata=spec(gt=0, nonempty=True))
+
+
+@dataclass(frozen=True)
+class WithBlock(ChapterParams):
+    runs: Block
+
+
+def test_nested_blocks_and_dict_valued_parameters_are_validated():
+    from hessbook.params import as_dict
+
+    good = {"scale": "cpu", "seed": 0, "runs": {"lr": 0.1, "sizes": {"m1": [16, 64], "c1": [32]}}}
+    P = validate(WithBlock, good)
+    assert P.runs.sizes == {"m1": (16, 64), "c1": (32,)} and isinstance(P.runs, Block)
+    assert as_dict(P) == {"scale": "cpu", "seed": 0, "runs": {"lr": 0.1, "sizes": {"m1": [16, 64], "c1": [32]}}}
+    for runs, fragment in [
+        ({"lr": 0.1, "sizes": {"m1": [0]}}, "runs: sizes['m1'][0] = 0: must be > 0"),
+        ({"lr": 0.1, "sizes": {}}, "must not be empty"),
+        ({"lr": 0.1, "sizes": [16]}, "expected a mapping"),
+        ({"lr": 0.1, "sizs": {"m1": [1]}}, "did you mean 'sizes'"),
+        ([1], "expected a mapping of Block's parameters"),
+    ]:
+        with pytest.raises(ParameterError) as info:
+            validate(WithBlock, {**good, "runs": runs})
+        assert fragment in str(info.value), str(info.value)

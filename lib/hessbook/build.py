@@ -35,7 +35,8 @@ import yaml
 
 from hessbook import notebooks
 from hessbook.catalog import CHAPTERS, ITEMS
-from hessbook.params import SCALES, ParameterError, as_dict, params_file, schema_for, validate
+from hessbook.chapters import schema_for
+from hessbook.params import SCALES, ParameterError, as_dict, params_file, validate
 from hessbook.paths import project_root
 from hessbook.report import verdicts_from_outputs
 

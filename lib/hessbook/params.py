@@ -1,15 +1,16 @@
 """Typed, validated chapter parameters.
 
-Each chapter declares its parameters as a frozen dataclass (a *schema*) registered under the
-chapter's id. A field's type annotation says what it accepts (``int``, ``float``, ``str``,
+Each chapter declares its parameters as a frozen dataclass (a *schema*, the chapter module's
+``Params``; :mod:`hessbook.chapters` maps chapter ids to modules). A field's type annotation says what it accepts (``int``, ``float``, ``str``,
 ``bool``, ``list[int]``, ``Literal[...]``, ...) and :func:`spec` metadata adds value rules
-(bounds, choices, non-empty). A schema may add cross-field rules in ``check(self)``.
+(bounds, choices, non-empty). A field may be a ``dict[str, ...]`` (e.g. batch sizes per
+model) or another schema dataclass (a nested block, e.g. the runs of another chapter that a
+chapter reuses). A schema may add cross-field rules in ``check(self)``.
 
 :func:`validate` turns a plain dict (a params file, papermill's injected values, the names
 defined by a notebook's parameters cell) into the schema instance, or raises
 :class:`ParameterError` naming the key, the bad value and what is accepted.
 
-    @register("tour")
     @dataclass(frozen=True)
     class TourParams(ChapterParams):
         n_samples: int = field(metadata=spec(gt=0, doc="samples drawn"))
@@ -69,30 +70,6 @@ class ChapterParams:
 
 
 S = TypeVar("S", bound=ChapterParams)
-SCHEMAS: dict[str, type[ChapterParams]] = {}
-
-
-def register(chapter: str):
-    """Class decorator: register a schema under a chapter id (``s2``, ``y1``, ``tour``)."""
-
-    def wrap(cls: type[S]) -> type[S]:
-        if chapter in SCHEMAS and SCHEMAS[chapter] is not cls:
-            raise ValueError(f"chapter {chapter!r} already has a schema ({SCHEMAS[chapter]})")
-        SCHEMAS[chapter] = cls
-        return cls
-
-    return wrap
-
-
-def schema_for(chapter: str) -> type[ChapterParams]:
-    """The registered schema of a chapter (importing the chapter schemas first)."""
-    import hessbook.chapters  # noqa: F401 - registers every schema
-
-    if chapter not in SCHEMAS:
-        raise ParameterError(
-            f"unknown chapter {chapter!r}; accepted: {', '.join(sorted(SCHEMAS))}"
-        )
-    return SCHEMAS[chapter]
 
 
 # ----------------------------------------------------------------------------- types
@@ -102,6 +79,10 @@ def _type_name(tp: Any) -> str:
     origin = get_origin(tp)
     if origin is Literal:
         return " | ".join(repr(a) for a in get_args(tp))
+    if origin in (dict, Mapping):
+        return f"dict[{', '.join(_type_name(a) for a in get_args(tp))}]"
+    if dataclasses.is_dataclass(tp):
+        return f"{tp.__name__} (a mapping)"
     if origin in (list, tuple):
         return f"{origin.__name__}[{', '.join(_type_name(a) for a in get_args(tp) if a is not Ellipsis)}]"
     if origin in (typing.Union, types.UnionType):
@@ -128,6 +109,19 @@ def _coerce(value: Any, tp: Any, where: str) -> Any:
             except ParameterError as exc:
                 errors.append(str(exc))
         raise ParameterError(f"{where} = {value!r}: expected {_type_name(tp)}")
+    if dataclasses.is_dataclass(tp):
+        if isinstance(value, tp):
+            return value
+        if not isinstance(value, Mapping):
+            raise ParameterError(f"{where} = {value!r}: expected a mapping of {tp.__name__}'s parameters")
+        return validate(tp, value, where=where)
+    if origin in (dict, Mapping) or tp in (dict, Mapping):
+        if not isinstance(value, Mapping):
+            raise ParameterError(
+                f"{where} = {value!r}: expected a mapping ({_type_name(tp)}), got {type(value).__name__}"
+            )
+        key_tp, value_tp = get_args(tp) or (str, Any)
+        return {_coerce(k, key_tp, f"{where} key"): _coerce(v, value_tp, f"{where}[{k!r}]") for k, v in value.items()}
     if origin in (list, tuple):
         if not isinstance(value, (list, tuple)):
             raise ParameterError(
@@ -160,6 +154,12 @@ def _coerce(value: Any, tp: Any, where: str) -> Any:
 
 
 def _check_rules(value: Any, rules: Mapping[str, Any], where: str) -> None:
+    if isinstance(value, dict):
+        if rules.get("nonempty") and not value:
+            raise ParameterError(f"{where} = {{}}: must not be empty")
+        for k, item in value.items():
+            _check_rules(item, {**rules, "nonempty": False}, f"{where}[{k!r}]")
+        return
     if isinstance(value, tuple):
         if rules.get("nonempty") and not value:
             raise ParameterError(f"{where} = []: must not be empty")
@@ -231,12 +231,14 @@ def validate(schema: type[S], values: Mapping[str, Any], *, where: str = "parame
         _check_rules(value, f.metadata, label)
         clean[f.name] = value
     instance = schema(**clean)
-    instance.check()
+    check = getattr(instance, "check", None)
+    if check is not None:
+        check()
     return instance
 
 
-def load_file(chapter: str, path: str | Path) -> ChapterParams:
-    """Validate one params YAML file against its chapter's schema."""
+def load_file(schema: type[S], path: str | Path) -> S:
+    """Validate one params YAML file against a schema."""
     path = Path(path)
     try:
         values = yaml.safe_load(path.read_text()) or {}
@@ -244,7 +246,7 @@ def load_file(chapter: str, path: str | Path) -> ChapterParams:
         raise ParameterError(f"{path}: not valid YAML ({exc})") from exc
     if not isinstance(values, dict):
         raise ParameterError(f"{path}: expected a mapping of parameter names to values")
-    return validate(schema_for(chapter), values, where=str(path))
+    return validate(schema, values, where=str(path))
 
 
 def params_file(chapter: str, scale: str, root: str | Path | None = None) -> Path:
@@ -260,7 +262,7 @@ def params_file(chapter: str, scale: str, root: str | Path | None = None) -> Pat
 _NOT_PARAMS = {"In", "Out", "get_ipython", "exit", "quit", "open"}
 
 
-def from_namespace(chapter: str, namespace: Mapping[str, Any]) -> ChapterParams:
+def from_namespace(schema: type[S], namespace: Mapping[str, Any], *, where: str = "chapter") -> S:
     """Validate the parameters a notebook defined (its parameters cell plus papermill's).
 
     Call it as the first statement after the parameters cell, before any other name is
@@ -275,15 +277,20 @@ def from_namespace(chapter: str, namespace: Mapping[str, Any]) -> ChapterParams:
         and not isinstance(value, types.ModuleType)
         and not callable(value)
     }
-    return validate(schema_for(chapter), values, where=f"chapter {chapter}")
+    return validate(schema, values, where=where)
 
 
 def as_dict(params: ChapterParams) -> dict[str, Any]:
-    """Plain dict of a schema instance (tuples as lists), for YAML and the result store."""
+    """Plain dict of a schema instance (nested schemas as dicts, tuples as lists), for YAML,
+    papermill and the result store."""
     def plain(v: Any) -> Any:
-        return [plain(x) for x in v] if isinstance(v, tuple) else v
+        if dataclasses.is_dataclass(v) and not isinstance(v, type):
+            return {f.name: plain(getattr(v, f.name)) for f in dataclasses.fields(v)}
+        if isinstance(v, Mapping):
+            return {k: plain(x) for k, x in v.items()}
+        return [plain(x) for x in v] if isinstance(v, (list, tuple)) else v
 
-    return {k: plain(v) for k, v in dataclasses.asdict(params).items()}
+    return plain(params)
 
 
 def result_params(params: ChapterParams) -> dict[str, Any]:

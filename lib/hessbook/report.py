@@ -61,27 +61,27 @@ def _md_escape(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def verdict_markdown(verdicts: Sequence[Verdict], scale: str) -> str:
+def verdict_markdown(verdicts: Sequence[dict[str, str]], scale: str) -> str:
+    """The reader's verdict table from verdict payloads (``hessbook.kit.Claim.as_dict``)."""
     rows = [
         "| item | the paper | ours | verdict | why |",
         "|---|---|---|---|---|",
     ]
     for v in verdicts:
-        rows.append(
-            "| "
-            + " | ".join(
-                _md_escape(x)
-                for x in (v.item, f"{v.claim} {v.paper}".strip(), v.ours, f"**{v.verdict}**", v.evidence)
-            )
-            + " |"
-        )
+        cells = (v["item"], f"{v['claim']} {v['paper']}".strip(), v["ours"], f"**{v['verdict']}**", v["evidence"])
+        rows.append("| " + " | ".join(_md_escape(x) for x in cells) + " |")
     return f"Verdicts at **{scale}** scale.\n\n" + "\n".join(rows)
 
 
-def show_verdicts(verdicts: Sequence[Verdict], scale: str, chapter: str) -> None:
+def show_payload(verdicts: Sequence[dict[str, str]], scale: str, chapter: str) -> None:
     """Display the verdict table and leave the machine-readable copy for the status page."""
-    payload = {"chapter": chapter, "scale": scale, "verdicts": [asdict(v) for v in verdicts]}
+    payload = {"chapter": chapter, "scale": scale, "verdicts": list(verdicts)}
     _display({"text/markdown": verdict_markdown(verdicts, scale), VERDICT_MIME: payload})
+
+
+def show_verdicts(verdicts: Sequence[Verdict], scale: str, chapter: str) -> None:
+    """Older chapters' verdicts (being moved to :class:`hessbook.kit.Claim`)."""
+    show_payload([asdict(v) for v in verdicts], scale, chapter)
 
 
 def scale_banner(scale: str) -> None:

@@ -1,11 +1,52 @@
-"""Parameter schemas (and the computations) of the chapters, one module per chapter.
+"""The chapters, one module (or package) each, found through :data:`CHAPTER_MODULES`.
 
-Importing this package imports every module in it, which registers each chapter's schema
-with :mod:`hessbook.params` under the chapter's id.
+Every chapter module has the same public shape (:class:`hessbook.kit.ChapterModule`):
+
+- ``Params``: the frozen dataclass of its parameters (``params/<scale>/<id>.yaml``);
+- ``run(P, store=None) -> Results``: every stored computation of the chapter;
+- ``claims(results) -> list[Claim]``: the papers' claims, graded;
+- ``numbers(results) -> dict``: the numbers its prose cites (glued under the chapter's id);
+- figure functions of the results, and ``explorer(results)``, the chapter's widget.
+
+The registry is explicit: importing this package imports no chapter.
 """
 
-import importlib
-import pkgutil
+from __future__ import annotations
 
-for _module in pkgutil.iter_modules(__path__):
-    importlib.import_module(f"{__name__}.{_module.name}")
+import importlib
+from types import ModuleType
+
+from hessbook.params import ChapterParams, ParameterError
+
+CHAPTER_MODULES: dict[str, str] = {
+    "tour": "hessbook.chapters.tour",
+    "models": "hessbook.chapters.models",
+    "y1": "hessbook.chapters.y1",
+    "y4": "hessbook.chapters.y4",
+    "s1": "hessbook.chapters.s1",
+    "s2": "hessbook.chapters.s2",
+    "s3": "hessbook.chapters.s3",
+    "s4": "hessbook.chapters.s4",
+    "s5": "hessbook.chapters.s5",
+    "s6": "hessbook.chapters.s6",
+}
+"""Chapter id (the notebook's name up to its first ``_``) -> module."""
+
+
+def chapter_module(chapter: str) -> ModuleType:
+    """The module of a chapter id."""
+    if chapter not in CHAPTER_MODULES:
+        raise ParameterError(f"unknown chapter {chapter!r}; accepted: {', '.join(sorted(CHAPTER_MODULES))}")
+    return importlib.import_module(CHAPTER_MODULES[chapter])
+
+
+def schema_for(chapter: str) -> type[ChapterParams]:
+    """The parameter schema of a chapter id."""
+    return chapter_module(chapter).Params
+
+
+def load_params(chapter: str, path) -> ChapterParams:
+    """Validate one params file against a chapter's schema."""
+    from hessbook.params import load_file
+
+    return load_file(schema_for(chapter), path)

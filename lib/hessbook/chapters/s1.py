@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from hessbook.params import ChapterParams, ParameterError, register, spec
+from hessbook.params import ChapterParams, ParameterError, spec
 
 POINTS = ("init", "trained")
 MATRICES = ("H", "G", "H-G")
@@ -38,7 +38,6 @@ MATRIX_LABELS = {"H": "Hessian H", "G": "Gauss-Newton G", "H-G": "residual H −
 RANK_TOLERANCES = (1e-8, 1e-10, 1e-12)
 
 
-@register("s1")
 @dataclass(frozen=True)
 class S1Params(ChapterParams):
     k: int = field(metadata=spec(ge=2, doc="classes = Gaussian clusters = outputs (k = 50: 5510 parameters)"))
@@ -364,3 +363,7 @@ def verdicts(spectra: dict[str, PointSpectra], P: S1Params):
         "partly = the algebra holds but H − G is not small.",
     ))
     return out
+
+
+Params = S1Params
+"""The chapter's parameter schema (the chapter protocol's name for it)."""

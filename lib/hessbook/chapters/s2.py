@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from hessbook.params import ChapterParams, ParameterError, register, spec
+from hessbook.params import ChapterParams, ParameterError, spec
 
 KS = (2, 5, 10, 20, 50)
 
@@ -65,7 +65,6 @@ PAPER_TABLE1: tuple[PaperRow, ...] = (
 METHODS = ("gap", "ratio", "elbow")
 
 
-@register("s2")
 @dataclass(frozen=True)
 class S2Params(ChapterParams):
     ks: list[int] = field(metadata=spec(choices=KS, nonempty=True, doc="which k of Table 1 to compute"))
@@ -318,3 +317,7 @@ def verdicts(results: list[CaseResult], scale: str):
         )
     )
     return out
+
+
+Params = S2Params
+"""The chapter's parameter schema (the chapter protocol's name for it)."""

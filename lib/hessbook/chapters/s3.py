@@ -21,7 +21,7 @@ import numpy as np
 
 from hessbook.chapters.sagun_mnist import (HESSIAN_DTYPES, Spectrum, draw_negatives, draw_top, exact_spectrum, grade_negatives,
                                            top_k)
-from hessbook.params import ChapterParams, ParameterError, register, spec
+from hessbook.params import ChapterParams, ParameterError, spec
 
 PAPER_WIDTHS = (10, 30, 50, 70)
 PAPER_TOP_K = 120
@@ -30,7 +30,6 @@ SHAPE_RANKS = 10
 (S Sec. 3.1 ties the outliers to the number of classes)."""
 
 
-@register("s3")
 @dataclass(frozen=True)
 class S3Params(ChapterParams):
     widths: list[int] = field(metadata=spec(nonempty=True, gt=0, doc="hidden units per network (S: 10, 30, 50, 70)"))
@@ -192,3 +191,7 @@ def verdicts(spectra: list[Spectrum], top_k_: int, scale: str):
             "held = |λ_min| / λ_max at most 1e-2 for every width; partly = at most 1e-1.",
         ),
     ]
+
+
+Params = S3Params
+"""The chapter's parameter schema (the chapter protocol's name for it)."""

@@ -20,14 +20,13 @@ import numpy as np
 
 from hessbook.chapters.sagun_mnist import (HESSIAN_DTYPES, Spectrum, draw_negatives, draw_top, exact_spectrum, grade_negatives,
                                            top_k)
-from hessbook.params import ChapterParams, ParameterError, register, spec
+from hessbook.params import ChapterParams, ParameterError, spec
 
 OUTLIER_RANKS = 10
 """Ranks compared for "LB has larger outliers": the k = 10 class outliers (S Sec. 3.1)."""
 METHODS = ("gap", "ratio", "elbow")
 
 
-@register("s4")
 @dataclass(frozen=True)
 class S4Params(ChapterParams):
     small_batch: int = field(metadata=spec(gt=0, doc="SB minibatch size (S: 10)"))
@@ -220,3 +219,7 @@ def verdicts(res: BatchResults, scale: str):
             "held = |λ_min| / λ_max at most 1e-2 for both; partly = at most 1e-1.",
         ),
     ]
+
+
+Params = S4Params
+"""The chapter's parameter schema (the chapter protocol's name for it)."""

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from hessbook.params import ChapterParams, ParameterError, register, spec
+from hessbook.params import ChapterParams, ParameterError, spec
 
 METRICS = ("train_loss", "train_acc", "test_loss", "test_acc")
 SPLITS = ("train", "test")
@@ -38,7 +38,6 @@ BARRIER_TOLERANCE = 0.01
 """A barrier counts when it is above 1% of the larger end-point loss (numerical slack)."""
 
 
-@register("s5")
 @dataclass(frozen=True)
 class S5Params(ChapterParams):
     width: float = field(metadata=spec(gt=0.0, doc="channel multiplier of alexnet_bare (S: 1, 2.47M parameters)"))
@@ -427,3 +426,7 @@ def verdicts(summary: Summary, scale: str):
             "of the larger end-point loss on train and test; partly = on one of them.",
         ),
     ]
+
+
+Params = S5Params
+"""The chapter's parameter schema (the chapter protocol's name for it)."""

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from hessbook.params import ChapterParams, ParameterError, register, spec
+from hessbook.params import ChapterParams, ParameterError, spec
 
 ALPHAS = (0.02, 1.0, 2.0)
 BLOBS = (1, 2)
@@ -40,7 +40,6 @@ TW_MARGIN = 4.0
 """An eigenvalue is an outlier when it is more than this many Tracy-Widom scales above the edge."""
 
 
-@register("s6")
 @dataclass(frozen=True)
 class S6Params(ChapterParams):
     dimension: int = field(metadata=spec(ge=2, doc="input dimension d = M (fixed; N = d / alpha)"))
@@ -236,3 +235,7 @@ def verdicts(cases: list[Case], P: S6Params):
         "(Paul 2007) of the BBP limit. "
         "Magnitudes differ from the paper's because they depend on unstated scaling (see the text).",
     )]
+
+
+Params = S6Params
+"""The chapter's parameter schema (the chapter protocol's name for it)."""

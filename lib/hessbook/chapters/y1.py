@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from hessbook.params import ChapterParams, ParameterError, register, spec
+from hessbook.params import ChapterParams, ParameterError, spec
 
 MODELS = ("c1", "c2", "m1", "resnet18")
 DATASET = {"c1": "cifar10", "c2": "cifar10", "m1": "mnist", "resnet18": "cifar100"}
@@ -100,7 +100,6 @@ def paper_row(model: str, batch: int) -> PaperRow | None:
     return next((r for r in PAPER_ROWS if r.model == model and r.batch == batch), None)
 
 
-@register("y1")
 @dataclass(frozen=True)
 class Y1Params(ChapterParams):
     models: list[str] = field(metadata=spec(choices=MODELS, nonempty=True, doc="networks to train (Y: all four)"))
@@ -664,3 +663,7 @@ def fig1_fraction(results: Sequence[ModelResult], model: str) -> float:
     small, large = np.asarray(rs[0].top_eigenvalues), np.asarray(rs[-1].top_eigenvalues)
     k = min(len(small), len(large))
     return float(np.mean(large[:k] > small[:k]))
+
+
+Params = Y1Params
+"""The chapter's parameter schema (the chapter protocol's name for it)."""

@@ -28,7 +28,7 @@ import numpy as np
 import torch
 
 from hessbook.chapters import y1
-from hessbook.params import ChapterParams, ParameterError, register, spec
+from hessbook.params import ChapterParams, ParameterError, spec
 
 PSD_TOL = 1e-3
 """An eigenvalue >= -PSD_TOL * lambda_max counts as non-negative (round-off of float products)."""
@@ -36,7 +36,6 @@ AGREE_TOL = 1e-2
 """Relative difference below which the exact and the iterative path agree."""
 
 
-@register("y4")
 @dataclass(frozen=True)
 class Y4Params(ChapterParams):
     y1_models: list[str] = field(metadata=spec(choices=y1.MODELS, nonempty=True,
@@ -70,7 +69,9 @@ def y1_params(scale: str) -> y1.Y1Params:
     """Y1's parameters at ``scale`` (``params/<scale>/y1.yaml``): the networks Y4 examines."""
     import hessbook.params as hp
 
-    return hp.load_file("y1", hp.params_file("y1", scale))
+    from hessbook.chapters import load_params
+
+    return load_params("y1", hp.params_file("y1", scale))
 
 
 @dataclass(frozen=True)
@@ -453,3 +454,7 @@ def verdicts(results: Sequence[CaseResult], missing: Sequence[y1.Missing], scale
         "≤ 10⁻⁶ λ1.",
     )
     return [thm, prop]
+
+
+Params = Y4Params
+"""The chapter's parameter schema (the chapter protocol's name for it)."""

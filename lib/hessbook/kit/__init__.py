@@ -1,0 +1,33 @@
+"""The chapter kit: what every chapter is built from.
+
+- :mod:`~hessbook.kit.stored`: stored results are frozen dataclasses (:func:`cached`);
+- :mod:`~hessbook.kit.claims`: claims graded by rules given once, as data (:class:`Claim`);
+- :mod:`~hessbook.kit.chapter`: the chapter protocol and the notebook's calls
+  (:func:`start`, :func:`glue_numbers`, :func:`glue_figure`, :func:`show_claims`);
+- :mod:`~hessbook.kit.style`: the house style of figures, heat maps.
+"""
+
+from hessbook.kit.chapter import ChapterModule, finite, glue_figure, glue_numbers, show_claims, start
+from hessbook.kit.claims import (
+    Claim,
+    Rule,
+    above,
+    all_of,
+    any_of,
+    at_least,
+    at_most,
+    below,
+    combine,
+    equals,
+    is_true,
+    single,
+)
+from hessbook.kit.stored import cached, cached_entry, decode, encode
+from hessbook.kit.style import heatmap
+
+__all__ = [
+    "ChapterModule", "Claim", "Rule", "above", "all_of", "any_of", "at_least", "at_most", "below", "cached",
+    "cached_entry",
+    "combine", "decode", "encode", "equals", "finite", "glue_figure", "glue_numbers", "heatmap", "is_true",
+    "show_claims", "single", "start",
+]

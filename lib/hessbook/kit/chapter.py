@@ -1,0 +1,98 @@
+"""The shape every chapter has, and the calls a chapter notebook makes.
+
+A chapter notebook is thin: a parameters cell, then
+
+    from hessbook import kit
+    from hessbook.chapters import s2
+    P = kit.start(s2, globals())        # validate the parameters, show the scale, house style
+    R = s2.run(P)                       # every stored computation
+    kit.glue_numbers("s2", s2.numbers(R))
+    kit.glue_figure("s2-fig2", s2.figure2(R))
+    kit.show_claims(s2.claims(R), P)    # the verdict table, read back by the status page
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping, Sequence
+from types import ModuleType
+from typing import Any, Protocol, runtime_checkable
+
+from hessbook.kit.claims import Claim
+from hessbook.params import ChapterParams, from_namespace
+
+
+@runtime_checkable
+class ChapterModule(Protocol):
+    """What :mod:`hessbook.chapters` expects of a chapter module (tested for every chapter)."""
+
+    Params: type[ChapterParams]
+
+    def run(self, P: Any, store: Any = None) -> Any: ...
+
+    def claims(self, results: Any) -> list[Claim]: ...
+
+    def numbers(self, results: Any) -> Mapping[str, Any]: ...
+
+
+def chapter_name(chapter: ModuleType) -> str:
+    """``hessbook.chapters.y1`` -> ``y1``."""
+    return chapter.__name__.rsplit(".", 1)[-1]
+
+
+def start(chapter: ModuleType, namespace: Mapping[str, Any], *, banner: bool = True) -> ChapterParams:
+    """Validate the notebook's parameters against ``chapter.Params``, show the scale banner and
+    set the house style. Call it right after the parameters cell (see
+    :func:`hessbook.params.from_namespace`: every public name bound so far is a parameter)."""
+    from hessbook import report
+    from hessbook.kit.style import use_house_style
+
+    P = from_namespace(chapter.Params, namespace, where=f"chapter {chapter_name(chapter)}")
+    use_house_style()
+    if banner:
+        report.scale_banner(P.scale)
+    return P
+
+
+def glue_numbers(prefix: str, numbers: Mapping[str, Any] | Any) -> list[str]:
+    """Glue every entry of a mapping (or field of a dataclass) as ``<prefix>-<name>``, with
+    ``_`` in names written ``-``. Returns the glued names. Non-finite floats are refused."""
+    from hessbook.report import glue
+
+    if dataclasses.is_dataclass(numbers) and not isinstance(numbers, type):
+        numbers = {f.name: getattr(numbers, f.name) for f in dataclasses.fields(numbers)}
+    names = []
+    for name, value in numbers.items():
+        key = f"{prefix}-{name.replace('_', '-')}"
+        glue(key, value)
+        names.append(key)
+    return names
+
+
+def glue_figure(name: str, fig: Any) -> None:
+    """Glue a matplotlib figure for a ``{glue:figure}`` directive, then close it."""
+    import matplotlib.pyplot as plt
+
+    from hessbook.report import glue
+
+    glue(name, fig)
+    plt.close(fig)
+
+
+def show_claims(claims: Sequence[Claim], P: ChapterParams, chapter: str | None = None) -> None:
+    """The chapter's verdict table, with the machine-readable copy the status page reads."""
+    from hessbook.report import show_payload
+
+    show_payload([c.as_dict() for c in claims], P.scale, chapter or _caller_chapter(claims))
+
+
+def _caller_chapter(claims: Sequence[Claim]) -> str:
+    from hessbook.catalog import item
+
+    return item(claims[0].item).chapter if claims else "?"
+
+
+def finite(value: float, default: float = 0.0) -> float:
+    """``value`` if finite, else ``default``: for glued numbers of cases that were not computed."""
+    return value if math.isfinite(value) else default

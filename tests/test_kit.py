@@ -1,0 +1,168 @@
+"""The chapter kit: the dataclass codec of the result store, graded claims, glue names."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pytest
+import torch
+
+from hessbook import kit
+from hessbook.kit.stored import CodecError
+from hessbook.store import ResultStore
+
+
+@dataclass(frozen=True)
+class Inner:
+    pair: tuple[float, float]
+    values: np.ndarray
+
+
+@dataclass(frozen=True)
+class Outer:
+    name: str
+    cases: list[Inner]
+    by_model: dict[str, Inner]
+    tensor: torch.Tensor
+    state: dict[str, torch.Tensor]
+    maybe: float | None = None
+    count: int = 3
+    flags: tuple[bool, ...] = field(default_factory=tuple)
+
+
+def _outer() -> Outer:
+    return Outer(
+        name="x", cases=[Inner((1.0, float("nan")), np.arange(3.0))],
+        by_model={"m1": Inner((0.1 + 0.2, -math.inf), np.ones((2, 2), dtype=np.float32))},
+        tensor=torch.arange(4, dtype=torch.float64), state={"w": torch.randn(3), "b": torch.zeros(1)},
+        flags=(True, False),
+    )
+
+
+def test_codec_round_trips_nested_dataclasses_exactly(tmp_path):
+    r = _outer()
+    back = kit.decode(Outer, kit.encode(r))
+    assert back.name == "x" and back.count == 3 and back.maybe is None and back.flags == (True, False)
+    assert back.cases[0].pair[0] == 1.0 and math.isnan(back.cases[0].pair[1])
+    assert back.by_model["m1"].pair == (0.1 + 0.2, -math.inf)  # floats survive bit for bit
+    assert back.by_model["m1"].values.dtype == np.float32
+    assert back.tensor.dtype == torch.float64 and torch.equal(back.tensor, r.tensor)
+    assert torch.equal(back.state["w"], r.state["w"])
+
+
+def test_cached_computes_once_and_loads_the_same_object(tmp_path):
+    store = ResultStore(tmp_path)
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return _outer()
+
+    first = kit.cached("kit-test", {"k": 1}, compute, Outer, store)
+    second, meta = kit.cached_entry("kit-test", {"k": 1}, compute, Outer, store)
+    assert len(calls) == 1 and meta["cached"] is True
+    np.testing.assert_array_equal(first.cases[0].values, second.cases[0].values)
+    assert torch.equal(first.state["w"], second.state["w"])
+
+
+def test_codec_refuses_what_it_cannot_store_and_names_the_field():
+    @dataclass(frozen=True)
+    class Bad:
+        thing: object
+
+    with pytest.raises(CodecError, match=r"r\.thing: a object cannot be stored"):
+        kit.encode(Bad(object()))
+    with pytest.raises(CodecError, match="must be a dataclass"):
+        kit.encode({"a": 1})
+
+
+def test_a_changed_dataclass_is_a_clear_error_not_a_wrong_result():
+    @dataclass(frozen=True)
+    class V1:
+        a: float
+
+    @dataclass(frozen=True)
+    class V2:
+        a: float
+        b: float
+
+    with pytest.raises(CodecError, match=r"lacks field\(s\) \['b'\]"):
+        kit.decode(V2, kit.encode(V1(1.0)))
+    with pytest.raises(CodecError, match="expected a number"):
+        kit.decode(V1, kit.encode(_Str("x")))
+
+
+@dataclass(frozen=True)
+class _Str:
+    a: str
+
+
+def test_cached_checks_the_type_compute_returns(tmp_path):
+    with pytest.raises(CodecError, match="expected Outer"):
+        kit.cached("kit-test", {"k": 2}, lambda: Inner((1.0, 2.0), np.zeros(1)), Outer, ResultStore(tmp_path))
+
+
+# ----------------------------------------------------------------------------- claims
+
+TREND = kit.Rule(
+    held=kit.all_of(kit.at_least("up", 0.8, "ρ(B, λ1)"), kit.at_most("down", -0.8, "ρ(B, FGSM)")),
+    partly=kit.any_of(kit.all_of(kit.above("up", 0.0), kit.below("down", 0.0)), kit.at_least("up", 0.8),
+                      kit.at_most("down", -0.8)),
+    requires=kit.at_least("n", 3, "batch sizes"),
+)
+
+
+@pytest.mark.parametrize("values, grade", [
+    ({"up": 1.0, "down": -1.0, "n": 4}, "held"),
+    ({"up": 0.5, "down": -0.5, "n": 4}, "partly"),
+    ({"up": 0.9, "down": 0.5, "n": 4}, "partly"),
+    ({"up": 0.5, "down": 0.5, "n": 4}, "did not hold"),
+    ({"up": -1.0, "down": 1.0, "n": 4}, "did not hold"),
+    ({"up": 1.0, "down": -1.0, "n": 2}, "not computed"),
+    ({"up": float("nan"), "down": -1.0, "n": 4}, "partly"),  # one strong: partly, whatever the other
+    ({"up": float("nan"), "down": 0.5, "n": 4}, "not computed"),
+    ({"up": None, "down": None, "n": 5}, "not computed"),
+])
+def test_rule_grades_by_its_thresholds(values, grade):
+    assert TREND.grade(values) == grade
+
+
+def test_rule_sentence_states_every_threshold_once():
+    text = TREND.text()
+    assert text.startswith("held = ρ(B, λ1) ≥ 0.8 and ρ(B, FGSM) ≤ -0.8; partly = ")
+    assert "judged only when batch sizes ≥ 3" in text and text.endswith(".")
+
+
+def test_claim_combines_cases_and_carries_the_payload():
+    c = kit.Claim("Y-Table1", "λ1 rises with B.", "paper", "ours", TREND,
+                  {"C1": {"up": 1.0, "down": -1.0, "n": 4}, "C2": {"up": -1.0, "down": 1.0, "n": 4}})
+    assert c.grades == {"C1": "held", "C2": "did not hold"} and c.grade == "partly"
+    assert c.as_dict()["verdict"] == "partly" and "Per case" in c.as_dict()["evidence"]
+    assert kit.Claim("Y-Table1", "s", "p", "o", TREND).grade == "not computed"  # no case computed
+    assert kit.combine(["held", "not computed"]) == "held"
+    assert kit.combine(["did not hold", "did not hold"]) == "did not hold"
+
+
+def test_claim_rejects_unknown_items_and_missing_values():
+    with pytest.raises(KeyError, match="unknown item"):
+        kit.Claim("Y-Table99", "s", "p", "o", TREND, kit.single({"up": 1, "down": -1, "n": 3}))
+    with pytest.raises(KeyError, match="needs the value 'down'"):
+        kit.Claim("Y-Table1", "s", "p", "o", TREND, kit.single({"up": 1.0, "n": 3}))
+
+
+def test_glue_numbers_names_fields_under_the_prefix(monkeypatch):
+    import hessbook.report as report
+
+    seen = {}
+    monkeypatch.setattr(report, "glue", lambda name, value, **_: seen.__setitem__(name, value))
+
+    @dataclass(frozen=True)
+    class Numbers:
+        worst_relu: float
+        count: int
+
+    assert kit.glue_numbers("y4", Numbers(0.5, 3)) == ["y4-worst-relu", "y4-count"]
+    assert kit.glue_numbers("s2", {"exact-rate": 0.2}) == ["s2-exact-rate"]
+    assert seen == {"y4-worst-relu": 0.5, "y4-count": 3, "s2-exact-rate": 0.2}
