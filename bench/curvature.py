@@ -39,11 +39,12 @@ def setup(seed: int = 0, n_batch: int = 64, n_input: int = 1000, stand_in: bool 
     if stand_in:
         return _stand_in(seed, n_batch, n_input)
     from hessbook.data import load, subset
-    from hessbook.train import DataSpec, TrainConfig, train
+    from hessbook.data import DataSpec
+    from hessbook.train import TrainConfig, train
 
     config = TrainConfig(model="m1", data=DataSpec("mnist", n=5000, subset_seed=seed), batch_size=64,
                          lr=0.01, momentum=0.9, max_epochs=3, seed=seed)
-    result = train(config, device="cpu")
+    result = train(config, device=torch.device("cpu"))
     model = result.model("cpu")
     train_set = subset(load("mnist", "train"), 5000, seed)
     x, y = train_set.inputs(torch.arange(n_batch)), train_set.targets(torch.arange(n_batch))

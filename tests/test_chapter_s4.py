@@ -45,20 +45,21 @@ def test_exact_spectrum_matches_dense_hessian(tmp_path, monkeypatch):
     """The stored spectrum equals eigvalsh of torch.autograd.functional.hessian on the same data."""
     from hessbook.chapters.sagun_mnist import exact_spectrum
     from hessbook.store import ResultStore
-    from hessbook.train import DataSpec, TrainConfig, load_data, train
+    from hessbook.data import DataSpec, load_data
+    from hessbook.train import TrainConfig, train
 
     monkeypatch.setenv("HESSBOOK_PROGRESS", "off")
     x = torch.randn(24, 1, 28, 28).clamp(0, 1)
     y = torch.arange(24) % 10
-    import hessbook.train as htrain
+    import hessbook.data as hdata
 
-    monkeypatch.setitem(htrain.SYNTHETIC, "s4_test", lambda: (x, y))
+    monkeypatch.setitem(hdata.SYNTHETIC, "s4_test", lambda: (x, y))
     spec = DataSpec("s4_test")
     config = TrainConfig(model="s_cnn", model_kwargs={"channels": [1, 1], "hidden": 3}, data=spec,
                          batch_size=8, lr=0.05, max_iterations=3, seed=0)
     store = ResultStore(tmp_path)
     s = exact_spectrum(config, "t", None, "cpu", store, "float64")
-    model = train(config, store, device="cpu").model("cpu").double()
+    model = train(config, store, device=torch.device("cpu")).model("cpu").double()
     data = load_data(spec)
     names = [n for n, _ in model.named_parameters()]
     shapes = [p.shape for p in model.parameters()]

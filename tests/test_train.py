@@ -7,12 +7,14 @@ import dataclasses
 import pytest
 import torch
 
+from hessbook import data as hdata
 from hessbook import lr as hlr
 from hessbook import train as T
 from hessbook.params import ParameterError
 from hessbook.store import ResultStore
 
-CLUSTERS = T.DataSpec("gaussian_clusters", options={"k": 5, "d": 20, "n": 200, "cov_scale": 1.0, "seed": 0})
+CPU = torch.device("cpu")
+CLUSTERS = hdata.DataSpec("gaussian_clusters", options={"k": 5, "d": 20, "n": 200, "cov_scale": 1.0, "seed": 0})
 
 
 def mlp_config(**changes) -> T.TrainConfig:
@@ -79,18 +81,18 @@ def test_config_validation():
     with pytest.raises(ParameterError, match="unknown learning-rate rule"):
         mlp_config(lr_rule="cosine")
     with pytest.raises(ParameterError, match="accepted"):
-        T.DataSpec("svhn")
+        hdata.DataSpec("svhn")
     with pytest.raises(ParameterError, match="CIFAR"):
-        T.DataSpec("mnist", augment=True)
+        hdata.DataSpec("mnist", augment=True)
 
 
 def test_batch_larger_than_data_and_unknown_plugins(store):
     with pytest.raises(ParameterError, match="gradient descent"):
-        T.train(mlp_config(batch_size=201), store, "cpu")
+        T.train(mlp_config(batch_size=201), store, CPU)
     with pytest.raises(ParameterError, match="unknown epoch metric 'lambda9'"):
-        T.train(mlp_config(epoch_metrics=("lambda9",)), store, "cpu")
+        T.train(mlp_config(epoch_metrics=("lambda9",)), store, CPU)
     with pytest.raises(ParameterError, match="unknown adversary 'fgsm_x'"):
-        T.train(mlp_config(adversary="fgsm_x"), store, "cpu")
+        T.train(mlp_config(adversary="fgsm_x"), store, CPU)
 
 
 # ----------------------------------------------------------------------------- training
@@ -98,7 +100,7 @@ def test_batch_larger_than_data_and_unknown_plugins(store):
 
 def test_tiny_model_reaches_loss_target(store):
     cfg = mlp_config(max_epochs=50, loss_target=1e-3, epoch_metrics=("train_acc", "grad_norm"))
-    result = T.train(cfg, store, "cpu")
+    result = T.train(cfg, store, CPU)
     assert result.stop_reason == "loss_target" and result.epochs < 50
     assert result.history[-1]["train_loss"] <= 1e-3 and result.history[-1]["train_acc"] == 1.0
     assert result.history[0]["train_loss"] > 1e-3
@@ -109,38 +111,38 @@ def test_tiny_model_reaches_loss_target(store):
 
 
 def test_gradient_descent_and_iteration_budget(store):
-    gd = T.train(mlp_config(batch_size=200, max_epochs=None, max_iterations=13), store, "cpu")
+    gd = T.train(mlp_config(batch_size=200, max_epochs=None, max_iterations=13), store, CPU)
     assert gd.stop_reason == "max_iterations" and gd.iterations == 13 and gd.epochs == 13
-    sgd = T.train(mlp_config(max_epochs=None, max_iterations=10), store, "cpu")
+    sgd = T.train(mlp_config(max_epochs=None, max_iterations=10), store, CPU)
     assert sgd.iterations == 10 and sgd.epochs == 2 and sgd.history[-1]["iteration"] == 10
 
 
 def test_same_parameters_never_retrain(store):
     calls = []
     cfg = mlp_config(max_epochs=2)
-    first = T.train(cfg, store, "cpu", on_epoch=lambda e, m, h: calls.append(e))
-    again = T.train(cfg, store, "cpu", on_epoch=lambda e, m, h: calls.append(e))
+    first = T.train(cfg, store, CPU, on_epoch=lambda e, m, h: calls.append(e))
+    again = T.train(cfg, store, CPU, on_epoch=lambda e, m, h: calls.append(e))
     assert calls == [1, 2] and not first.cached and again.cached
     assert all(torch.equal(first.state[k], again.state[k]) for k in first.state)
-    other = T.train(dataclasses.replace(cfg, seed=2), store, "cpu")
+    other = T.train(dataclasses.replace(cfg, seed=2), store, CPU)
     assert not torch.equal(other.state["0.weight"], first.state["0.weight"])
 
 
 def test_deterministic_and_leaves_global_rng_alone(store, tmp_path):
     torch.manual_seed(123)
     before = torch.get_rng_state()
-    a = T.train(mlp_config(), store, "cpu")
+    a = T.train(mlp_config(), store, CPU)
     assert torch.equal(torch.get_rng_state(), before)
-    b = T.train(mlp_config(), ResultStore(tmp_path / "other"), "cpu")
+    b = T.train(mlp_config(), ResultStore(tmp_path / "other"), CPU)
     assert all(torch.equal(a.state[k], b.state[k]) for k in a.state)
 
 
 def test_divergence_is_recorded_not_raised(store):
-    result = T.train(mlp_config(lr=1e5, max_epochs=5), store, "cpu")
+    result = T.train(mlp_config(lr=1e5, max_epochs=5), store, CPU)
     assert result.stop_reason == "diverged" and result.diverged and result.diverged_epoch == 1
     assert result.epochs == 1 and len(result.history) == 1
     assert result.history[0]["train_loss_running"] != result.history[0]["train_loss_running"]  # NaN
-    assert T.train(mlp_config(lr=1e5, max_epochs=5), store, "cpu").cached
+    assert T.train(mlp_config(lr=1e5, max_epochs=5), store, CPU).cached
 
 
 class Interrupt(RuntimeError):
@@ -156,12 +158,12 @@ def _interrupt_at(epoch):
 
 def _assert_resume_identical(cfg, store, tmp_path, stop_at):
     with pytest.raises(Interrupt):
-        T.train(cfg, store, "cpu", checkpoint_interval=0, on_epoch=_interrupt_at(stop_at))
+        T.train(cfg, store, CPU, checkpoint_interval=0, on_epoch=_interrupt_at(stop_at))
     assert store.checkpoint(T.STORE_KIND, cfg).load()[0] == stop_at
     seen = []
-    resumed = T.train(cfg, store, "cpu", checkpoint_interval=0, on_epoch=lambda e, m, h: seen.append(e))
+    resumed = T.train(cfg, store, CPU, checkpoint_interval=0, on_epoch=lambda e, m, h: seen.append(e))
     assert seen[0] == stop_at + 1  # it did resume, not restart
-    fresh = T.train(cfg, ResultStore(tmp_path / "fresh"), "cpu")
+    fresh = T.train(cfg, ResultStore(tmp_path / "fresh"), CPU)
     assert resumed.iterations == fresh.iterations and len(resumed.history) == len(fresh.history)
     for key in fresh.state:
         assert torch.equal(resumed.state[key], fresh.state[key]), key
@@ -174,23 +176,23 @@ def test_resume_equals_uninterrupted_synthetic(store, tmp_path):
 
 
 def test_resume_equals_uninterrupted_dropout_mnist(store, tmp_path, data_env):
-    cfg = T.TrainConfig(model="stdcnn", data=T.DataSpec("mnist", "k_train", n=256, subset_seed=0),
+    cfg = T.TrainConfig(model="stdcnn", data=hdata.DataSpec("mnist", "k_train", n=256, subset_seed=0),
                         batch_size=64, lr=0.05, momentum=0.9, max_epochs=4, seed=3,
-                        eval_data=T.DataSpec("mnist", "test", n=256), epoch_metrics=("test_acc",))
+                        eval_data=hdata.DataSpec("mnist", "test", n=256), epoch_metrics=("test_acc",))
     _assert_resume_identical(cfg, store, tmp_path, stop_at=2)
 
 
 def test_resume_equals_uninterrupted_cifar_augmented(store, tmp_path, data_env):
-    cfg = T.TrainConfig(model="c1", data=T.DataSpec("cifar10", "k_train", n=96, augment=True),
+    cfg = T.TrainConfig(model="c1", data=hdata.DataSpec("cifar10", "k_train", n=96, augment=True),
                         batch_size=32, lr=0.01, momentum=0.9, max_epochs=3, seed=0)
     _assert_resume_identical(cfg, store, tmp_path, stop_at=1)
 
 
 def test_mnist_training_learns(store, data_env):
-    cfg = T.TrainConfig(model="m1k", data=T.DataSpec("mnist", "k_train", n=1024), batch_size=64, lr=0.05,
-                        momentum=0.9, max_epochs=3, eval_data=T.DataSpec("mnist", "k_val", n=500),
+    cfg = T.TrainConfig(model="m1k", data=hdata.DataSpec("mnist", "k_train", n=1024), batch_size=64, lr=0.05,
+                        momentum=0.9, max_epochs=3, eval_data=hdata.DataSpec("mnist", "k_val", n=500),
                         epoch_metrics=("train_acc", "test_acc"))
-    result = T.train(cfg, store, "cpu")
+    result = T.train(cfg, store, CPU)
     assert result.history[-1]["test_acc"] > 0.8 and result.history[-1]["lr"] == 0.05
 
 
@@ -207,28 +209,28 @@ def test_custom_epoch_metric_and_adversary_hook(store):
                             lambda m, c: float(sum(p.detach().norm() ** 2 for p in m.parameters())) ** 0.5)
     cfg = mlp_config(max_epochs=2, adversary="test_shift", adversary_params={"eps": 0.1},
                      adversary_mix=0.5, epoch_metrics=("test_weight_norm",))
-    result = T.train(cfg, store, "cpu")
+    result = T.train(cfg, store, CPU)
     assert calls["adv"] == result.iterations == 14
     assert all(h["test_weight_norm"] > 0 for h in result.history)
-    plain = T.train(mlp_config(max_epochs=2), store, "cpu")
+    plain = T.train(mlp_config(max_epochs=2), store, CPU)
     assert not torch.equal(plain.state["0.weight"], result.state["0.weight"])
 
 
 def test_init_from_continues_a_trained_model(store):
     part1 = mlp_config(batch_size=200, max_epochs=None, max_iterations=5, momentum=0.0)
     part2 = dataclasses.replace(part1, batch_size=10, init_from=part1)
-    first = T.train(part1, store, "cpu")
-    second = T.train(part2, store, "cpu")
+    first = T.train(part1, store, CPU)
+    second = T.train(part2, store, CPU)
     assert second.history[0]["train_loss_running"] < 2.0
     manual = first.model()
     assert not torch.equal(manual[0].weight, second.state["0.weight"])
 
 
 def test_channels_last_and_mixed_precision_run(store, data_env):
-    cfg = T.TrainConfig(model="c1", data=T.DataSpec("cifar10", "test", n=64, augment=True), batch_size=32,
+    cfg = T.TrainConfig(model="c1", data=hdata.DataSpec("cifar10", "test", n=64, augment=True), batch_size=32,
                         lr=0.01, momentum=0.9, max_epochs=1, channels_last=True, mixed_precision=True,
                         epoch_metrics=("train_loss",))
-    result = T.train(cfg, store, "cpu")
+    result = T.train(cfg, store, CPU)
     assert result.stop_reason == "max_epochs" and result.iterations == 2
     assert result.state["1.weight"].dtype == torch.float32  # weights stay float32
     assert 0 < result.history[0]["train_loss"] < 10
@@ -240,12 +242,12 @@ def test_channels_last_and_mixed_precision_run(store, data_env):
 def test_record_every_records_by_iteration_across_epochs(store):
     # 200 points, batch 32: 7 iterations an epoch, so records at 5, 10, 15, 20 straddle epochs
     cfg = mlp_config(max_epochs=None, max_iterations=20, record_every=5, epoch_metrics=("train_loss", "train_acc"))
-    result = T.train(cfg, store, "cpu")
+    result = T.train(cfg, store, CPU)
     assert [h["iteration"] for h in result.history] == [5, 10, 15, 20]
     assert result.iterations == 20 and result.stop_reason == "max_iterations"
     assert all(0 <= h["train_acc"] <= 1 and h["train_loss"] > 0 for h in result.history)
     assert result.history[1]["epoch"] == pytest.approx(1 + 3 / 7)  # fractional epochs
-    final = T.evaluate(result.model(), T.load_data(CLUSTERS), "cpu")
+    final = T.evaluate(result.model(), hdata.load_data(CLUSTERS), CPU)
     assert result.history[-1]["train_loss"] == pytest.approx(final[0])
 
 
@@ -271,7 +273,7 @@ def test_record_every_resume_equals_uninterrupted(store, tmp_path):
 
 
 def test_record_every_divergence(store):
-    result = T.train(mlp_config(lr=1e5, max_epochs=5, record_every=3), store, "cpu")
+    result = T.train(mlp_config(lr=1e5, max_epochs=5, record_every=3), store, CPU)
     assert result.stop_reason == "diverged" and result.diverged
     last = result.history[-1]["train_loss_running"]
     assert last != last  # NaN

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import pytest
+import torch
 
 from hessbook.attacks import fgsm
 from hessbook.params import ParameterError
 from hessbook.store import ResultStore
-from hessbook.train import DataSpec, TrainConfig, load_data, train
+from hessbook.data import DataSpec, load_data
+from hessbook.train import TrainConfig, train
 
 
 def config(**kw):
@@ -17,11 +19,11 @@ def config(**kw):
 
 def test_fgsm_training_makes_the_model_more_robust(data_env, tmp_path):
     store = ResultStore(tmp_path)
-    clean = train(config(), store, device="cpu").model()
+    clean = train(config(), store, device=torch.device("cpu")).model()
     # Y's robust training fine-tunes the original model (from scratch, FGSM training of this
     # small MLP stays at chance within a few epochs)
     robust = train(config(adversary="fgsm", adversary_params={"eps": 0.1}, init_from=config()),
-                   store, device="cpu").model()
+                   store, device=torch.device("cpu")).model()
     data = load_data(DataSpec("mnist", n=1024))
     x, y = data.inputs(), data.targets()
 
@@ -34,4 +36,4 @@ def test_fgsm_training_makes_the_model_more_robust(data_env, tmp_path):
 
 def test_unknown_adversary_is_named(data_env, tmp_path):
     with pytest.raises(ParameterError, match="unknown adversary 'fgsn'.*fgsm"):
-        train(config(adversary="fgsn"), ResultStore(tmp_path), device="cpu")
+        train(config(adversary="fgsn"), ResultStore(tmp_path), device=torch.device("cpu"))

@@ -20,12 +20,14 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 from pathlib import Path
 
 import torch
 
+from hessbook.params import ParameterError
 from hessbook.paths import data_root
 
 DATASETS = ("mnist", "fashion_mnist", "cifar10", "cifar100")
@@ -298,3 +300,46 @@ def check_indices_disjoint(parts: Sequence[torch.Tensor]) -> bool:
     """True when no index occurs in two of ``parts`` (used by the tests and the book)."""
     seen = torch.cat([p.flatten() for p in parts])
     return seen.unique().numel() == seen.numel()
+
+
+# ----------------------------------------------------------------------------- specifications
+
+SYNTHETIC = {"gaussian_clusters": gaussian_clusters, "logistic_blobs": logistic_blobs}
+"""Synthetic data sets a :class:`DataSpec` can name; their generator arguments are its ``options``."""
+
+
+@dataclass(frozen=True)
+class DataSpec:
+    """Which data to train or evaluate on.
+
+    ``name`` is a dataset of :data:`hessbook.data.DATASETS` (with ``split``, an optional
+    subset of ``n`` examples drawn by ``subset_seed``, and ``augment`` for CIFAR's random crop
+    and flip) or a synthetic set ``"gaussian_clusters"`` / ``"logistic_blobs"`` whose
+    generator arguments are ``options`` (``split``, ``n`` and ``augment`` unused).
+    """
+
+    name: str
+    split: str = "train"
+    n: int | None = None
+    subset_seed: int = 0
+    augment: bool = False
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.name not in (*DATASETS, *SYNTHETIC):
+            raise ParameterError(
+                f"data name {self.name!r}: accepted {', '.join((*DATASETS, *SYNTHETIC))}"
+            )
+        if self.split not in SPLITS:
+            raise ParameterError(f"data split {self.split!r}: accepted {', '.join(SPLITS)}")
+        if self.augment and not self.name.startswith("cifar"):
+            raise ParameterError(f"augment=True is for CIFAR images only, not {self.name!r}")
+
+
+def load_data(spec: DataSpec, device: str | torch.device = "cpu") -> ImageData:
+    """The :class:`~hessbook.data.ImageData` a :class:`DataSpec` describes, on ``device``."""
+    if spec.name in SYNTHETIC:
+        x, y = SYNTHETIC[spec.name](**dict(spec.options))
+        k = int(spec.options.get("k", 2)) if spec.name == "gaussian_clusters" else 2
+        return tensor_data(x, y, spec.name, num_classes=k).to(device)
+    return subset(load(spec.name, spec.split, device=device), spec.n, spec.subset_seed)

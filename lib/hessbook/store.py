@@ -57,8 +57,9 @@ import torch
 from hessbook import __version__
 from hessbook.paths import results_root
 
-CACHE_VERSION = 1
-"""Bump when a change in the library changes stored results without changing parameters."""
+CACHE_VERSION = 2
+"""Bump when a change in the library changes stored results without changing parameters.
+2: results stored as encoded dataclasses (:mod:`hessbook.kit.stored`)."""
 
 KEY_OMIT_DEFAULT = "hessbook_key_omit_default"
 """Dataclass field metadata flag: leave the field out of result keys while it has its default."""

@@ -43,6 +43,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from hessbook import data as hdata
+from hessbook.data import DataSpec, load_data
 from hessbook import lr as hlr
 from hessbook.device import pick_device
 from hessbook.models import build_model
@@ -51,49 +52,11 @@ from hessbook.progress import progress
 from hessbook.store import KEY_OMIT_DEFAULT, ResultStore
 
 EVAL_BATCH = 2048
-SYNTHETIC = {"gaussian_clusters": hdata.gaussian_clusters, "logistic_blobs": hdata.logistic_blobs}
 BUILTIN_METRICS = ("train_loss", "train_acc", "test_loss", "test_acc", "grad_norm")
 STORE_KIND = "train"
 
 
 # ----------------------------------------------------------------------------- configuration
-
-
-@dataclass(frozen=True)
-class DataSpec:
-    """Which data to train or evaluate on.
-
-    ``name`` is a dataset of :data:`hessbook.data.DATASETS` (with ``split``, an optional
-    subset of ``n`` examples drawn by ``subset_seed``, and ``augment`` for CIFAR's random crop
-    and flip) or a synthetic set ``"gaussian_clusters"`` / ``"logistic_blobs"`` whose
-    generator arguments are ``options`` (``split``, ``n`` and ``augment`` unused).
-    """
-
-    name: str
-    split: str = "train"
-    n: int | None = None
-    subset_seed: int = 0
-    augment: bool = False
-    options: Mapping[str, Any] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        if self.name not in (*hdata.DATASETS, *SYNTHETIC):
-            raise ParameterError(
-                f"data name {self.name!r}: accepted {', '.join((*hdata.DATASETS, *SYNTHETIC))}"
-            )
-        if self.split not in hdata.SPLITS:
-            raise ParameterError(f"data split {self.split!r}: accepted {', '.join(hdata.SPLITS)}")
-        if self.augment and not self.name.startswith("cifar"):
-            raise ParameterError(f"augment=True is for CIFAR images only, not {self.name!r}")
-
-
-def load_data(spec: DataSpec, device: str | torch.device = "cpu") -> hdata.ImageData:
-    """The :class:`~hessbook.data.ImageData` a :class:`DataSpec` describes, on ``device``."""
-    if spec.name in SYNTHETIC:
-        x, y = SYNTHETIC[spec.name](**dict(spec.options))
-        k = int(spec.options.get("k", 2)) if spec.name == "gaussian_clusters" else 2
-        return hdata.tensor_data(x, y, spec.name, num_classes=k).to(device)
-    return hdata.subset(hdata.load(spec.name, spec.split, device=device), spec.n, spec.subset_seed)
 
 
 @dataclass(frozen=True)
@@ -370,7 +333,7 @@ def _initial_model(config: TrainConfig, store: ResultStore, device: torch.device
     torch.manual_seed(config.seed)
     model = build_model(config.model, **dict(config.model_kwargs))
     if config.init_from is not None:
-        parent = train(config.init_from, store=store, device=str(device))
+        parent = train(config.init_from, store=store, device=device)
         model.load_state_dict(parent.state)
     model = model.to(device)
     if config.channels_last:
@@ -530,10 +493,12 @@ def _run(config: TrainConfig, store: ResultStore, device: torch.device, checkpoi
     }
 
 
-def train(config: TrainConfig, store: ResultStore | None = None, device: str = "auto", *,
+def train(config: TrainConfig, store: ResultStore | None = None, device: torch.device | None = None, *,
           checkpoint_interval: float = 2.0,
           on_epoch: Callable[[int, nn.Module, list], None] | None = None) -> TrainResult:
-    """Train ``config`` (or load it from ``store``, default :class:`ResultStore`).
+    """Train ``config`` (or load it from ``store``, default :class:`ResultStore`) on ``device``
+    (a ``torch.device``; None: CUDA when available, else the CPU; a chapter resolves its
+    ``device`` parameter once, with :func:`hessbook.device.pick_device`).
 
     ``checkpoint_interval``: minimum seconds between end-of-epoch checkpoints (0: every
     epoch). ``on_epoch(epoch, model, history)`` is called after each epoch's checkpoint (for
@@ -541,7 +506,9 @@ def train(config: TrainConfig, store: ResultStore | None = None, device: str = "
     The global RNG state of the caller is left as it was.
     """
     store = store if store is not None else ResultStore()
-    dev = pick_device(device)
+    if isinstance(device, str):
+        raise TypeError(f"train(device={device!r}): pass a torch.device (hessbook.device.pick_device({device!r}))")
+    dev = device if device is not None else pick_device("auto")
 
     def compute(checkpoint) -> dict:
         with torch.random.fork_rng(devices=[dev] if dev.type == "cuda" else []):

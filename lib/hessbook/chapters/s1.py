@@ -83,7 +83,8 @@ class PointSpectra:
 
 
 def train_config(P: S1Params):
-    from hessbook.train import DataSpec, TrainConfig
+    from hessbook.data import DataSpec
+    from hessbook.train import TrainConfig
 
     return TrainConfig(
         model="s_mlp",
@@ -116,7 +117,7 @@ def run(P: S1Params, store=None) -> dict[str, PointSpectra]:
                 torch.manual_seed(config.seed)
                 model = build_model(config.model, **dict(config.model_kwargs)).to(device).eval()
             else:
-                model = train(config, store, device=str(device)).model(device)
+                model = train(config, store, device=device).model(device)
             sp = exact_spectra(model, (x.to(device), y.to(device)))
             loss, acc = evaluate(model, tensor_data(x, y, "gaussian_clusters", num_classes=P.k), device)
             return {

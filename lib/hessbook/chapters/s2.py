@@ -112,7 +112,8 @@ def rows(P: S2Params) -> tuple[PaperRow, ...]:
 
 
 def train_config(row: PaperRow, P: S2Params, seed: int):
-    from hessbook.train import DataSpec, TrainConfig
+    from hessbook.data import DataSpec
+    from hessbook.train import TrainConfig
 
     gd = row.algorithm == "gd"
     return TrainConfig(
@@ -140,7 +141,7 @@ def run_case(row: PaperRow, P: S2Params, seed: int, store=None) -> CaseResult:
     device = pick_device(P.device)
 
     def compute() -> dict:
-        trained = train(config, store, device=str(device))
+        trained = train(config, store, device=device)
         model = trained.model(device)
         x, y = gaussian_clusters(row.k, P.dimension, P.n_samples, row.cov, seed)
         H = hessian_matrix(model, (x.to(device), y.to(device)))

@@ -63,7 +63,8 @@ def num_params(width: int, input_size: int) -> int:
 
 
 def train_config(width: int, P: S3Params):
-    from hessbook.train import DataSpec, TrainConfig
+    from hessbook.data import DataSpec
+    from hessbook.train import TrainConfig
 
     return TrainConfig(
         model="s_fc_mnist", model_kwargs={"hidden": width, "input_size": P.input_size},

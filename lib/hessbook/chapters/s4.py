@@ -51,7 +51,8 @@ class S4Params(ChapterParams):
 
 
 def train_config(batch_size: int, P: S4Params):
-    from hessbook.train import DataSpec, TrainConfig
+    from hessbook.data import DataSpec
+    from hessbook.train import TrainConfig
 
     return TrainConfig(
         model="s_cnn", model_kwargs={"channels": list(P.channels), "hidden": P.hidden},

@@ -124,7 +124,8 @@ def part_configs(P: S5Params):
     """Part I (large batch) and Part II (small batch, from Part I's end point) as TrainConfigs."""
     import dataclasses
 
-    from hessbook.train import DataSpec, TrainConfig
+    from hessbook.data import DataSpec
+    from hessbook.train import TrainConfig
 
     part1 = TrainConfig(
         model="alexnet_bare",
@@ -159,13 +160,14 @@ def run(P: S5Params, store=None) -> S5Result:
     from hessbook.device import pick_device
     from hessbook.models import num_parameters
     from hessbook.store import default_store
-    from hessbook.train import load_data, train
+    from hessbook.data import load_data
+    from hessbook.train import train
 
     store = store or default_store()
     device = pick_device(P.device)
     part1, part2 = part_configs(P)
-    r1 = train(part1, store, device=str(device))
-    r2 = train(part2, store, device=str(device))
+    r1 = train(part1, store, device=device)
+    r2 = train(part2, store, device=device)
     grid = alphas(P)
 
     def compute() -> dict:

@@ -63,13 +63,14 @@ def exact_spectrum(config, label: str, hessian_batch: int | None, device: str, s
     from hessbook.device import pick_device
     from hessbook.models import num_parameters
     from hessbook.store import default_store
-    from hessbook.train import evaluate, load_data, train
+    from hessbook.data import load_data
+    from hessbook.train import evaluate, train
 
     store = store or default_store()
     dev = pick_device(device)
 
     def compute() -> dict:
-        trained = train(config, store, device=str(dev))
+        trained = train(config, store, device=dev)
         model = trained.model(dev)
         data = load_data(config.data, dev)
         H = hessian_matrix(model, (data.inputs(), data.targets()), batch_size=hessian_batch,

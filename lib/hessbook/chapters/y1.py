@@ -169,7 +169,8 @@ def model_kwargs(model: str, P: Y1Params) -> dict:
 
 def train_config(model: str, batch: int, P: Y1Params):
     """The training run of one (model, batch size); Y4 rebuilds it to reuse the stored model."""
-    from hessbook.train import DataSpec, TrainConfig
+    from hessbook.data import DataSpec
+    from hessbook.train import TrainConfig
 
     rule, rule_params = ("halve", {"every": P.lr_halve_every}) if P.lr_halve_every else ("constant", {})
     return TrainConfig(
@@ -249,7 +250,7 @@ def run_case(model: str, batch: int, P: Y1Params, store=None) -> ModelResult:
            "power_max_iter": P.power_max_iter, "eps": list(eps), "seed": P.seed, "columns": COLUMNS_VERSION}
 
     def compute() -> dict:
-        trained = train(config, store, device=str(device))
+        trained = train(config, store, device=device)
         net = trained.model(device).eval()
         out: dict = {"final_loss": float(trained.history[-1].get("train_loss", float("nan"))),
                      "epochs": trained.epochs, "stop_reason": trained.stop_reason}

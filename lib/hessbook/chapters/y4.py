@@ -187,7 +187,7 @@ def run_relu(model: str, batch: int, Y1: y1.Y1Params, P: Y4Params, store=None) -
            "lanczos_tol": P.lanczos_tol, "power_tol": P.power_tol, "seed": P.seed}
 
     def compute() -> dict:
-        net = train(config, store, device=str(device)).model(device).eval()
+        net = train(config, store, device=device).model(device).eval()
         x, y = _test_samples(y1.DATASET[model], P.n_samples, P.seed, device)
         ih = input_hessian_exact(net, (x, y), batch_size=50, rtol=P.rank_rtol)
         s_min, err = _logit_checks(net, x, y, P.n_crosscheck)
@@ -202,7 +202,8 @@ def run_relu(model: str, batch: int, Y1: y1.Y1Params, P: Y4Params, store=None) -
 
 
 def smooth_config(P: Y4Params):
-    from hessbook.train import DataSpec, TrainConfig
+    from hessbook.data import DataSpec
+    from hessbook.train import TrainConfig
 
     return TrainConfig(
         model="s_fc_mnist", model_kwargs={"hidden": P.smooth_hidden, "activation": P.smooth_activation},
@@ -242,7 +243,7 @@ def run_smooth(P: Y4Params, store=None) -> CaseResult:
            "lanczos_tol": P.lanczos_tol, "power_tol": P.power_tol, "seed": P.seed}
 
     def compute() -> dict:
-        net = train(config, store, device=str(device)).model(device).eval()
+        net = train(config, store, device=device).model(device).eval()
         x, y = _test_samples("mnist", P.n_samples, P.seed, device)
         net64 = copy.deepcopy(net).to(torch.float64)
         lmax, lmin, rank, neg = [], [], [], []
