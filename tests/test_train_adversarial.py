@@ -37,3 +37,21 @@ def test_fgsm_training_makes_the_model_more_robust(data_env, tmp_path):
 def test_unknown_adversary_is_named(data_env, tmp_path):
     with pytest.raises(ParameterError, match="unknown adversary 'fgsn'.*fgsm"):
         train(config(adversary="fgsn"), ResultStore(tmp_path), device=torch.device("cpu"))
+
+
+def test_attack_settings_are_validated_once_per_run_not_per_batch(data_env, tmp_path, monkeypatch):
+    import hessbook.attacks.training as training
+
+    calls = []
+    real = training.check_settings
+    monkeypatch.setattr(training, "check_settings", lambda name, s: calls.append(name) or real(name, s))
+    result = train(config(adversary="fgsm", adversary_params={"eps": 0.1}), ResultStore(tmp_path),
+                   device=torch.device("cpu"))
+    assert result.iterations == 4 * 16 and calls == ["fgsm"]
+
+
+def test_importing_the_attacks_registers_nothing_with_the_engine():
+    import hessbook.attacks  # noqa: F401
+    from hessbook import train as T
+
+    assert T._ADVERSARIES.keys() <= {"test_shift"}  # only what a test registered by hand

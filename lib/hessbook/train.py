@@ -21,8 +21,9 @@ configuration was trained before (the device is not part of the key). Features:
   run gives bit-identical parameters to an uninterrupted one.
 - Checkpoints: at the end of every epoch (at most one per ``checkpoint_interval`` seconds)
   the model, optimizer, RNG states and history are saved; an interrupted run resumes there.
-- Plug-ins: :func:`register_epoch_metric` (e.g. curvature registers ``"lambda1"``) and
-  :func:`register_adversary` (the attacks library registers FGSM, PGD, ...).
+- Plug-ins: :func:`register_epoch_metric` and :func:`register_adversary` for a user's own
+  functions; the attacks of :mod:`hessbook.attacks` are looked up there by name
+  (:func:`bind_adversary`), so importing a module never changes what training accepts.
 - Speed: no DataLoader; index permutations into uint8 tensors on the device, float
   conversion and CIFAR augmentation on the device, large evaluation batches; optional
   ``channels_last`` and bfloat16 autocast (``mixed_precision``) for training only, never for
@@ -32,6 +33,7 @@ configuration was trained before (the device is not part of the key). Features:
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -162,11 +164,32 @@ def register_epoch_metric(name: str, fn: EpochMetric) -> None:
 
 
 def register_adversary(name: str, fn: Adversary) -> None:
-    """Make ``fn(model, x, y, **adversary_params) -> x_adv`` available as ``TrainConfig.adversary``.
+    """Make a user's ``fn(model, x, y, **adversary_params) -> x_adv`` available as
+    ``TrainConfig.adversary`` (the library's attacks need no registration: see :func:`bind_adversary`).
 
     ``x`` is in [0, 1]; the model is in eval mode during the call (BN statistics untouched).
     """
     _ADVERSARIES[name] = fn
+
+
+def bind_adversary(name: str, params: Mapping[str, Any]) -> Callable[..., torch.Tensor]:
+    """``fn(model, x, y) -> x_adv`` for ``TrainConfig.adversary``: a registered plug-in with its
+    parameters bound, or one of :mod:`hessbook.attacks`' attacks (looked up there explicitly),
+    with its settings validated once, here."""
+    if name in _ADVERSARIES:
+        return functools.partial(_ADVERSARIES[name], **dict(params))
+    from hessbook.attacks.training import ADVERSARIES
+    from hessbook.attacks.training import bind_adversary as bind_attack
+
+    if name not in ADVERSARIES:
+        raise ParameterError(
+            f"unknown adversary {name!r}; accepted: {', '.join(sorted({*ADVERSARIES, *_ADVERSARIES}))}"
+            " (or a function registered with hessbook.train.register_adversary)"
+        )
+    try:
+        return bind_attack(name, params)
+    except (TypeError, ValueError) as exc:
+        raise ParameterError(f"TrainConfig: adversary {name!r}: {exc}") from exc
 
 
 def _metric(name: str) -> EpochMetric:
@@ -236,13 +259,13 @@ def batch_inputs(data_: hdata.ImageData, index: torch.Tensor, augment: bool,
 
 
 def train_step(model: nn.Module, optimizer: torch.optim.Optimizer, x: torch.Tensor, y: torch.Tensor,
-               *, mixed_precision: bool = False, adversary: Adversary | None = None,
-               adversary_params: Mapping[str, Any] | None = None,
+               *, mixed_precision: bool = False, adversary: Callable[..., torch.Tensor] | None = None,
                adversary_mix: float = 1.0) -> torch.Tensor:
-    """One SGD step on ``(x, y)``; returns the (detached) training loss of the batch."""
+    """One SGD step on ``(x, y)``; returns the (detached) training loss of the batch.
+    ``adversary(model, x, y) -> x_adv`` has its settings bound (:func:`bind_adversary`)."""
     if adversary is not None:
         model.eval()
-        x_adv = adversary(model, x, y, **dict(adversary_params or {})).detach()
+        x_adv = adversary(model, x, y).detach()
         model.train()
     with torch.autocast(x.device.type, dtype=torch.bfloat16, enabled=mixed_precision):
         if adversary is None or adversary_mix == 0.0:
@@ -363,16 +386,7 @@ def _run(config: TrainConfig, store: ResultStore, device: torch.device, checkpoi
     if config.loss_target is not None and "train_loss" not in metric_names:
         metric_names.insert(0, "train_loss")
     metrics = {name: _metric(name) for name in metric_names}
-    adversary = None
-    if config.adversary is not None:
-        if config.adversary not in _ADVERSARIES:
-            import hessbook.attacks  # noqa: F401 - registers the attacks as adversaries
-        if config.adversary not in _ADVERSARIES:
-            raise ParameterError(
-                f"unknown adversary {config.adversary!r}; registered: {', '.join(sorted(_ADVERSARIES)) or 'none'}"
-                " (import hessbook.attacks to register the attacks)"
-            )
-        adversary = _ADVERSARIES[config.adversary]
+    adversary = bind_adversary(config.adversary, config.adversary_params) if config.adversary else None
 
     model = _initial_model(config, store, device)
     optimizer = torch.optim.SGD(model.parameters(), lr=config.lr, momentum=config.momentum,
@@ -428,8 +442,7 @@ def _run(config: TrainConfig, store: ResultStore, device: torch.device, checkpoi
                 group["lr"] = lr_now
             x, y = batch_inputs(train_data, index, config.data.augment, generator, config.channels_last)
             loss = train_step(model, optimizer, x, y, mixed_precision=config.mixed_precision,
-                              adversary=adversary, adversary_params=config.adversary_params,
-                              adversary_mix=config.adversary_mix)
+                              adversary=adversary, adversary_mix=config.adversary_mix)
             loss_sum += loss
             steps += 1
             st.iteration += 1

@@ -22,7 +22,8 @@ l2hess     eps H^-1 g / ||H^-1 g||                      :func:`l2hess`
 
 Modules: :mod:`~hessbook.attacks.first_order`, :mod:`~hessbook.attacks.second_order`
 (batched CG and the singular input Hessian), :mod:`~hessbook.attacks.evaluate` (accuracy,
-Y Tables 3-4, stored), :mod:`~hessbook.attacks.training` (adversaries for the engine).
+Y Tables 3-4, stored), :mod:`~hessbook.attacks.training` (adversaries for the engine, which
+looks them up there by name: importing this package registers nothing).
 """
 
 from hessbook.attacks._common import NORMS, AttackResult, eval_mode
@@ -46,23 +47,13 @@ from hessbook.attacks.second_order import (
     l2hess,
     newton_direction,
 )
-from hessbook.attacks.training import ADVERSARIES, adversarial_training_step, adversary
+from hessbook.attacks.training import ADVERSARIES, adversarial_training_step, adversary, bind_adversary
 
 __all__ = [
     "ADVERSARIES", "ATTACKS", "NORMS", "NORM_OF", "Attack", "AttackResult", "AttackTable", "CGResult",
-    "Robustness", "accuracy", "adversarial_examples", "adversarial_training_step", "adversary",
+    "Robustness", "accuracy", "adversarial_examples", "adversarial_training_step", "adversary", "bind_adversary",
     "check_settings", "conjugate_gradient", "data_fingerprint", "eval_mode", "fgsm", "fgsm_iterated",
     "fhsm", "input_hvp", "l2grad", "l2hess", "make_attack", "model_fingerprint", "newton_direction",
     "pgd", "pgd_linf", "random_start_point", "robustness", "transfer_table",
 ]
 
-
-def _register_with_training_engine() -> None:
-    """Make every attack usable as ``TrainConfig(adversary=name, adversary_params=...)``."""
-    from hessbook.train import register_adversary
-
-    for name, fn in ADVERSARIES.items():
-        register_adversary(name, fn)
-
-
-_register_with_training_engine()

@@ -29,7 +29,7 @@ batch's content (CRC32 of its bytes), reproducible without any global state.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import torch
@@ -41,9 +41,12 @@ from hessbook.attacks.registry import ATTACKS, check_settings
 Adversary = Callable[..., torch.Tensor]
 
 
-def _mix(x: torch.Tensor, x_adv: torch.Tensor, mix_clean: float) -> torch.Tensor:
+def _check_mix(mix_clean: Any) -> None:
     if isinstance(mix_clean, bool) or not isinstance(mix_clean, (int, float)) or not 0 <= mix_clean <= 1:
         raise ValueError(f"mix_clean = {mix_clean!r}: accepted a number in [0, 1]")
+
+
+def _mix(x: torch.Tensor, x_adv: torch.Tensor, mix_clean: float) -> torch.Tensor:
     k = int(round(mix_clean * x.shape[0]))
     if k == 0:
         return x_adv
@@ -61,24 +64,45 @@ def _batch_generator(x: torch.Tensor, seed: int | None) -> torch.Generator:
     return torch.Generator(device="cpu").manual_seed(s)
 
 
+BoundAdversary = Callable[..., torch.Tensor]
+
+
+def bind_adversary(name: str, params: Mapping[str, Any] | None = None) -> BoundAdversary:
+    """``fn(model, x, y, *, generator=None) -> x_adv`` for attack ``name`` with ``params``
+    validated here, once: the attack's settings plus ``mix_clean`` (default 0) and, for
+    randomized attacks, ``seed`` (default None: per-batch seed from the global generator)."""
+    if name not in ATTACKS:
+        raise ValueError(f"unknown attack {name!r}: accepted {', '.join(sorted(ATTACKS))}")
+    params = dict(params or {})
+    mix_clean = params.pop("mix_clean", 0.0)
+    _check_mix(mix_clean)
+    seed = params.pop("seed", None)
+    randomized = name == "pgd" and params.get("random_start", True)
+    settings = check_settings(name, params)
+    attack = ATTACKS[name]
+
+    def fn(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *,
+           generator: torch.Generator | None = None) -> torch.Tensor:
+        extra = {}
+        if randomized:
+            extra["generator"] = generator if generator is not None else _batch_generator(x, seed)
+        elif generator is not None:
+            raise ValueError(f"attack {name!r} is deterministic and takes no generator")
+        return _mix(x, attack(model, x, y, **settings, **extra).x_adv, mix_clean)
+
+    fn.__name__ = f"adversary_{name}"
+    return fn
+
+
 def adversary(name: str) -> Adversary:
-    """The training-engine adversary for attack ``name``: ``fn(model, x, y, **params)``
-    with the attack's settings plus ``mix_clean`` (default 0) and, for randomized attacks,
-    ``seed`` (default None: per-batch seed from the global generator) and ``generator``."""
+    """Attack ``name`` as ``fn(model, x, y, *, generator=None, **params)``, settings validated
+    at each call (for one-off calls; the engine binds them once with :func:`bind_adversary`)."""
     if name not in ATTACKS:
         raise ValueError(f"unknown attack {name!r}: accepted {', '.join(sorted(ATTACKS))}")
 
-    def fn(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, mix_clean: float = 0.0,
+    def fn(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *,
            generator: torch.Generator | None = None, **params: Any) -> torch.Tensor:
-        randomized = name == "pgd" and params.get("random_start", True)
-        seed = params.pop("seed", None)
-        settings = check_settings(name, params)
-        if randomized:
-            settings["generator"] = generator if generator is not None else _batch_generator(x, seed)
-        elif generator is not None:
-            raise ValueError(f"attack {name!r} is deterministic and takes no generator")
-        x_adv = ATTACKS[name](model, x, y, **settings).x_adv
-        return _mix(x, x_adv, mix_clean)
+        return bind_adversary(name, params)(model, x, y, generator=generator)
 
     fn.__name__ = f"adversary_{name}"
     fn.__doc__ = f"Adversarial examples by {name!r} for robust training (see hessbook.attacks.training)."
