@@ -12,7 +12,7 @@ key, it is recorded in the entry's metadata).
 
 Layout of one entry, ``<root>/<kind>/<key[:24]>/``::
 
-    params.json      the canonical parameters (for humans and for ``hessbook.store ls``)
+    params.json      the canonical parameters (for humans: ``ls results/<kind>/`` and read them)
     meta.json        kind, key, versions, seconds spent, device, creation time
     metrics.json     JSON values
     arrays.npz       numpy arrays (loaded with allow_pickle=False)
