@@ -108,3 +108,38 @@ def test_from_namespace_sees_injected_unknown_names():
 def test_unknown_chapter():
     with pytest.raises(ParameterError, match="unknown chapter 'zz'"):
         from_namespace("zz", {})
+
+
+@register("_example_inf")
+@dataclass(frozen=True)
+class ExampleInf(ChapterParams):
+    budget: float = field(metadata=spec(gt=0.0, finite=False))
+    rate: float
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("-inf"), float("nan")])
+def test_non_finite_floats_are_rejected_with_key_value_and_range(value):
+    msg = bad(epsilon=value)
+    assert f"epsilon = {value!r}" in msg and "finite number" in msg and ">= 0.0" in msg, msg
+    with pytest.raises(ParameterError, match=rf"rate = {value!r}.*accepted: a finite number$"):
+        validate(ExampleInf, dict(scale="smoke", seed=0, budget=1.0, rate=value))
+
+
+def test_nan_is_rejected_even_where_inf_is_allowed_and_without_bounds():
+    ok = validate(ExampleInf, dict(scale="smoke", seed=0, budget=float("inf"), rate=-3.0))
+    assert ok.budget == float("inf")
+    with pytest.raises(ParameterError, match=r"budget = nan: .*not NaN.*> 0.0"):
+        validate(ExampleInf, dict(scale="smoke", seed=0, budget=float("nan"), rate=1.0))
+    with pytest.raises(ParameterError, match=r"budget = -inf: must be > 0.0"):
+        validate(ExampleInf, dict(scale="smoke", seed=0, budget=float("-inf"), rate=1.0))
+
+
+@pytest.mark.parametrize("chapter, key", [("s2", "lr"), ("y1", "loss_target"), ("y1", "lanczos_tol")])
+def test_chapter_schemas_reject_infinity(chapter, key, project_root):
+    import yaml
+
+    from hessbook.params import params_file, schema_for
+
+    values = yaml.safe_load(params_file(chapter, "smoke", project_root).read_text())
+    with pytest.raises(ParameterError, match=rf"{key} = inf: .*finite number"):
+        validate(schema_for(chapter), {**values, key: float("inf")})

@@ -3,7 +3,8 @@
 Each chapter declares its parameters as a frozen dataclass (a *schema*) registered under the
 chapter's id. A field's type annotation says what it accepts (``int``, ``float``, ``str``,
 ``bool``, ``list[int]``, ``Literal[...]``, ...) and :func:`spec` metadata adds value rules
-(bounds, choices, non-empty). A schema may add cross-field rules in ``check(self)``.
+(bounds, choices, non-empty, finiteness: every float must be finite unless its spec says
+``finite=False``; NaN is never accepted). A schema may add cross-field rules in ``check(self)``.
 
 :func:`validate` turns a plain dict (a params file, papermill's injected values, the names
 defined by a notebook's parameters cell) into the schema instance, or raises
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
 import types
 import typing
 from collections.abc import Mapping
@@ -43,9 +45,14 @@ def spec(
     le: float | None = None,
     choices: tuple | None = None,
     nonempty: bool = False,
+    finite: bool = True,
     doc: str = "",
 ) -> dict[str, Any]:
-    """Field metadata: value rules checked by :func:`validate` (applied to list items too)."""
+    """Field metadata: value rules checked by :func:`validate` (applied to list items too).
+
+    ``finite=False`` lets a float field take ``inf``/``-inf`` (within its bounds); NaN is
+    rejected whatever the spec says.
+    """
     return {
         "gt": gt,
         "ge": ge,
@@ -53,6 +60,7 @@ def spec(
         "le": le,
         "choices": choices,
         "nonempty": nonempty,
+        "finite": finite,
         "doc": doc,
     }
 
@@ -175,6 +183,13 @@ def _check_rules(value: Any, rules: Mapping[str, Any], where: str) -> None:
         )
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         bounds = (("gt", "> "), ("ge", ">= "), ("lt", "< "), ("le", "<= "))
+        if isinstance(value, float) and not math.isfinite(value):
+            finite = rules.get("finite", True)
+            if math.isnan(value) or finite:
+                limits = [f"{text}{rules[name]}" for name, text in bounds if rules.get(name) is not None]
+                kind = "a finite number" if finite else "a number (inf allowed), not NaN"
+                accepted = f"{kind} {' and '.join(limits)}" if limits else kind
+                raise ParameterError(f"{where} = {value!r}: not accepted; accepted: {accepted}")
         for name, text in bounds:
             limit = rules.get(name)
             if limit is None:
