@@ -143,3 +143,8 @@ def test_chapter_schemas_reject_infinity(chapter, key, project_root):
     values = yaml.safe_load(params_file(chapter, "smoke", project_root).read_text())
     with pytest.raises(ParameterError, match=rf"{key} = inf: .*finite number"):
         validate(schema_for(chapter), {**values, key: float("inf")})
+
+
+def test_cross_field_errors_start_with_where():
+    msg = bad(batch_sizes=[16, 200])
+    assert msg.startswith("chapter x: batch_sizes = [16, 200]: 200 is larger than train_size = 100"), msg

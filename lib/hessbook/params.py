@@ -246,20 +246,38 @@ def validate(schema: type[S], values: Mapping[str, Any], *, where: str = "parame
         _check_rules(value, f.metadata, label)
         clean[f.name] = value
     instance = schema(**clean)
-    instance.check()
+    try:
+        instance.check()
+    except ParameterError as exc:  # cross-field rules: say where the values came from
+        raise ParameterError(f"{where}: {exc}") from exc
     return instance
+
+
+def read_file(path: str | Path) -> dict[str, Any]:
+    """The ``name: value`` mapping of a params YAML file (unvalidated); ParameterError naming
+    the file when it cannot be read, is not YAML or is not a mapping."""
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise ParameterError(f"{path}: cannot read the params file ({exc})") from exc
+    try:
+        values = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ParameterError(f"{path}: not valid YAML ({exc})") from exc
+    if values is None:
+        return {}
+    if not isinstance(values, dict):
+        raise ParameterError(
+            f"{path}: expected a mapping of parameter names to values (one 'name: value' per line), "
+            f"got a {type(values).__name__}"
+        )
+    return values
 
 
 def load_file(chapter: str, path: str | Path) -> ChapterParams:
     """Validate one params YAML file against its chapter's schema."""
-    path = Path(path)
-    try:
-        values = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as exc:
-        raise ParameterError(f"{path}: not valid YAML ({exc})") from exc
-    if not isinstance(values, dict):
-        raise ParameterError(f"{path}: expected a mapping of parameter names to values")
-    return validate(schema_for(chapter), values, where=str(path))
+    return validate(schema_for(chapter), read_file(path), where=str(path))
 
 
 def params_file(chapter: str, scale: str, root: str | Path | None = None) -> Path:
