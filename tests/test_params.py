@@ -148,3 +148,30 @@ def test_chapter_schemas_reject_infinity(chapter, key, project_root):
 def test_cross_field_errors_start_with_where():
     msg = bad(batch_sizes=[16, 200])
     assert msg.startswith("chapter x: batch_sizes = [16, 200]: 200 is larger than train_size = 100"), msg
+
+
+@pytest.mark.parametrize("value", ["gpu", "cuda:x", "CPU", "cuda:"])
+def test_device_errors_say_what_devices_are_accepted(value, project_root):
+    import yaml
+
+    from hessbook.device import pick_device
+    from hessbook.params import params_file, schema_for
+
+    values = yaml.safe_load(params_file("s2", "smoke", project_root).read_text())
+    with pytest.raises(ParameterError) as info:
+        validate(schema_for("s2"), {**values, "device": value})
+    msg = str(info.value)
+    assert f"device = {value!r}" in msg and "did you mean" not in msg, msg
+    assert all(w in msg for w in ("'cuda'", "'cuda:N'", "'cpu'", "'auto'")), msg
+    with pytest.raises(ValueError, match=r"'cuda', 'cuda:N' .*'cpu' or 'auto'"):
+        pick_device(value)
+
+
+def test_device_fields_accept_cuda_n(project_root):
+    import yaml
+
+    from hessbook.params import params_file, schema_for
+
+    for chapter in ("s1", "s2", "s3", "s4", "s5", "y1", "y4"):
+        values = yaml.safe_load(params_file(chapter, "smoke", project_root).read_text())
+        assert validate(schema_for(chapter), {**values, "device": "cuda:1"}).device == "cuda:1"

@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import math
+import re
 import types
 import typing
 from collections.abc import Mapping
@@ -46,12 +47,15 @@ def spec(
     choices: tuple | None = None,
     nonempty: bool = False,
     finite: bool = True,
+    pattern: str | None = None,
+    accepted: str = "",
     doc: str = "",
 ) -> dict[str, Any]:
     """Field metadata: value rules checked by :func:`validate` (applied to list items too).
 
     ``finite=False`` lets a float field take ``inf``/``-inf`` (within its bounds); NaN is
-    rejected whatever the spec says.
+    rejected whatever the spec says. ``pattern``: a string must match this regular expression
+    in full; ``accepted`` says in words what it accepts (for the error message).
     """
     return {
         "gt": gt,
@@ -61,8 +65,19 @@ def spec(
         "choices": choices,
         "nonempty": nonempty,
         "finite": finite,
+        "pattern": pattern,
+        "accepted": accepted,
         "doc": doc,
     }
+
+
+DEVICE_PATTERN = r"auto|cpu|cuda(:[0-9]+)?"
+DEVICE_ACCEPTED = "'cuda', 'cuda:N' (N = 0, 1, ...), 'cpu' or 'auto' (cuda when available)"
+
+
+def device_spec(doc: str = "") -> dict[str, Any]:
+    """Field metadata of a ``device`` parameter: what :func:`hessbook.device.pick_device` takes."""
+    return spec(pattern=DEVICE_PATTERN, accepted=DEVICE_ACCEPTED, doc=doc)
 
 
 @dataclass(frozen=True)
@@ -204,6 +219,10 @@ def _check_rules(value: Any, rules: Mapping[str, Any], where: str) -> None:
                 raise ParameterError(f"{where} = {value!r}: must be {text}{limit}")
     if isinstance(value, str) and rules.get("nonempty") and not value:
         raise ParameterError(f"{where} = '': must not be empty")
+    pattern = rules.get("pattern")
+    if isinstance(value, str) and pattern is not None and not re.fullmatch(pattern, value):
+        accepted = rules.get("accepted") or f"a string matching {pattern!r}"
+        raise ParameterError(f"{where} = {value!r}: not accepted; accepted: {accepted}")
 
 
 # ----------------------------------------------------------------------------- validate

@@ -28,7 +28,7 @@ import numpy as np
 import torch
 
 from hessbook.chapters import y1
-from hessbook.params import ChapterParams, ParameterError, register, spec
+from hessbook.params import ChapterParams, ParameterError, device_spec, register, spec
 
 PSD_TOL = 1e-3
 """An eigenvalue >= -PSD_TOL * lambda_max counts as non-negative (round-off of float products)."""
@@ -53,7 +53,7 @@ class Y4Params(ChapterParams):
     smooth_batch_size: int = field(metadata=spec(gt=0, doc="its SGD batch size"))
     smooth_epochs: int = field(metadata=spec(gt=0, doc="its epochs"))
     smooth_lr: float = field(metadata=spec(gt=0.0, doc="its learning rate (momentum 0.9)"))
-    device: str = field(metadata=spec(choices=("auto", "cpu", "cuda"), doc="where to compute"))
+    device: str = field(metadata=device_spec("where to compute"))
 
     def check(self) -> None:
         if self.n_crosscheck > self.n_samples:
