@@ -283,6 +283,22 @@ class Checkpoint:
     def clear(self) -> None:
         self.path.unlink(missing_ok=True)
 
+    def set_aside(self, why: str) -> Path | None:
+        """Move a readable but unusable checkpoint out of the way, so the computation starts
+        over: to ``<key>.partial.corrupt-<time>/`` beside the entry, with ``WHY.txt``."""
+        if not self.path.exists():
+            return None
+        folder = self.path.parent
+        target = folder.with_name(f"{folder.name}.corrupt-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}")
+        try:
+            target.mkdir(parents=True)
+            os.replace(self.path, target / self.path.name)
+            (target / "WHY.txt").write_text(why + "\n")
+        except OSError:
+            self.path.unlink(missing_ok=True)
+            return None
+        return target
+
 
 # ----------------------------------------------------------------------------- store
 
