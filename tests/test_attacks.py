@@ -195,6 +195,17 @@ def test_bad_inputs_raise_value_error():
         fgsm(model, x, y, eps=-1)
 
 
+@pytest.mark.parametrize("label", NAMES)
+@pytest.mark.parametrize("bad", [float("nan"), float("inf")])
+def test_non_finite_pixels_are_rejected(label, bad):
+    model = trained("mlp")
+    x, y = data(4)
+    x = x.clone()
+    x[1, 0, 3, 2] = bad
+    with pytest.raises(ValueError, match=r"inputs contain 1 non-finite value.*index \(1, 0, 3, 2\).*accepted finite inputs in \[0, 1\]"):
+        build(label)(model, x, y)
+
+
 def test_registry_covers_the_papers_attacks():
     assert set(ATTACKS) == {"fgsm", "fgsm10", "pgd", "l2grad", "fhsm", "l2hess"}
     assert set(ADVERSARIES) == set(ATTACKS)

@@ -74,6 +74,14 @@ def check_batch(x: torch.Tensor, y: torch.Tensor) -> None:
         )
     if not x.is_floating_point():
         raise ValueError(f"inputs of dtype {x.dtype}: accepted a floating dtype")
+    finite = torch.isfinite(x)
+    if not bool(finite.all()):
+        bad = ~finite
+        first = tuple(int(i) for i in bad.nonzero()[0])
+        raise ValueError(
+            f"inputs contain {int(bad.sum())} non-finite value(s) (NaN or inf; the first, "
+            f"{float(x[first])} at index {first}): accepted finite inputs in [0, 1]"
+        )
     if x.numel() and (bool((x < 0).any()) or bool((x > 1).any())):
         raise ValueError(
             f"inputs range over [{float(x.min()):.4g}, {float(x.max()):.4g}]: accepted inputs in [0, 1] "
