@@ -198,3 +198,31 @@ def test_readme_commands_work_on_a_fresh_clone():
     assert (ROOT / cmd[1]).exists() and (ROOT / cmd[cmd.index("-f") + 1]).exists()
     assert 'make book CHAPTERS=tour SET="dimension=800"' in readme
     assert "To render a chapter you executed by hand, run `make book CHAPTERS=<id>`" not in readme
+
+
+def test_book_renders_math_offline(tmp_path):
+    """A one-page book with the project's _config.yml references no remote script and carries
+    MathJax in its HTML folder (about 3 s)."""
+    import re
+    import shutil
+    import subprocess
+    import sys
+
+    src = tmp_path / "book"
+    src.mkdir()
+    shutil.copy2(ROOT / "_config.yml", src / "_config.yml")
+    (src / "_toc.yml").write_text("format: jb-book\nroot: intro\n")
+    (src / "intro.md").write_text("# Intro\n\nInline $x^2$ and\n\n$$\\lambda_1 = \\max_i x_i$$\n")
+    exe = Path(sys.executable).with_name("jupyter-book")
+    subprocess.run([str(exe) if exe.exists() else "jupyter-book", "build", str(src), "--path-output", str(tmp_path)],
+                   check=True, capture_output=True)
+    html_dir = tmp_path / "_build" / "html"
+    page = (html_dir / "intro.html").read_text()
+    assert "math" in page and "\\lambda_1" in page
+    scripts = re.findall(r"<script\b[^>]*\ssrc=[\"']([^\"']+)[\"']", page)
+    assert scripts, "the page loads its scripts"
+    remote = [s for s in scripts if re.match(r"(https?:)?//", s)]
+    assert not remote, f"remote scripts: {remote}"
+    mathjax = [s for s in scripts if "mathjax" in s.lower()]
+    assert mathjax and all((html_dir / s.split("?")[0]).is_file() for s in mathjax), mathjax
+    assert (html_dir / "_static" / "mathjax" / "tex-chtml.js").is_file()
