@@ -251,7 +251,9 @@ def run_smooth(P: Y4Params, store=None) -> CaseResult:
             lmax.append(float(ev[-1])); lmin.append(float(ev[0]))
             rank.append(int((ev.abs() > P.rank_rtol * top).sum()))
             neg.append(int((ev < -P.rank_rtol * top).sum()))
-        gn = input_hessian_exact(net, (x[:P.n_crosscheck], y[:P.n_crosscheck]), rtol=P.rank_rtol)
+        # J^T S J on purpose: the Gauss-Newton part of the smooth network's input Hessian
+        gn = input_hessian_exact(net, (x[:P.n_crosscheck], y[:P.n_crosscheck]), rtol=P.rank_rtol,
+                                 assume_piecewise_linear=True)
         s_min, err = _logit_checks(net, x, y, P.n_crosscheck)
         n = P.n_crosscheck
         return {"lambda_max": np.array(lmax), "lambda_min": np.array(lmin), "rank": np.array(rank),
