@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -52,8 +53,13 @@ def check_positive(value: Any, name: str) -> float:
     return float(value)
 
 
+def is_integer(value: Any) -> bool:
+    """An integer: Python's or numpy's (``np.int64`` from an array), not a bool."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
 def check_steps(steps: Any, name: str = "steps") -> int:
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+    if not is_integer(steps) or steps < 1:
         raise ValueError(f"{name} = {steps!r}: accepted an integer >= 1")
     return int(steps)
 
