@@ -1,10 +1,13 @@
 # The two commands of the README:
-#   make book [SCALE=cpu|smoke|gpu|paper] [CHAPTERS="s1 s2"]   execute chapters, render HTML
+#   make book [SCALE=cpu|smoke|gpu|paper] [CHAPTERS="s1 s2"] [SET="key=value ..."]
+#                                                                execute chapters, render HTML
 #   make test                                                    unit tests + smoke chapters
 # Both create the virtual environment (.venv) and install the package on first use.
 
 SCALE ?= cpu
 CHAPTERS ?=
+# Parameter overrides for every selected chapter, e.g. SET="dimension=800" (python -m hessbook.build --set)
+SET ?=
 PYTHON ?= python3
 VENV ?= .venv
 SHARED_DATA ?= ../shared/data
@@ -39,7 +42,7 @@ data:
 		echo "[make] linked $(SHARED_DATA) into ./data"; fi
 
 book: env data
-	$(PY) -m hessbook.build --scale $(SCALE) $(if $(CHAPTERS),--chapters $(CHAPTERS))
+	$(PY) -m hessbook.build --scale $(SCALE) $(if $(CHAPTERS),--chapters $(CHAPTERS)) $(if $(SET),--set $(SET))
 
 test: env $(TEST_STAMP) data
 	$(PY) -m pytest

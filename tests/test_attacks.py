@@ -195,6 +195,17 @@ def test_bad_inputs_raise_value_error():
         fgsm(model, x, y, eps=-1)
 
 
+@pytest.mark.parametrize("label", NAMES)
+@pytest.mark.parametrize("bad", [float("nan"), float("inf")])
+def test_non_finite_pixels_are_rejected(label, bad):
+    model = trained("mlp")
+    x, y = data(4)
+    x = x.clone()
+    x[1, 0, 3, 2] = bad
+    with pytest.raises(ValueError, match=r"inputs contain 1 non-finite value.*index \(1, 0, 3, 2\).*accepted finite inputs in \[0, 1\]"):
+        build(label)(model, x, y)
+
+
 def test_registry_covers_the_papers_attacks():
     assert set(ATTACKS) == {"fgsm", "fgsm10", "pgd", "l2grad", "fhsm", "l2hess"}
     assert set(ADVERSARIES) == set(ATTACKS)
@@ -286,3 +297,13 @@ def test_adversarial_training_raises_robust_accuracy():
         adversarial_training_step(model, opt, x, y, "fgsm", eps=0.15)
     after = robustness(model, (xt, yt), attack).adversarial["pgd"]
     assert after > before + 0.1, (before, after)
+
+
+def test_numpy_integers_are_accepted_for_steps_seed_and_batch_size():
+    import numpy as np
+
+    model = trained("mlp")
+    x, y = data(16)
+    attack = make_attack("pgd", eps=0.1, step_size=0.02, steps=np.int64(3), seed=np.int64(1))
+    assert attack.settings["steps"] == 3 and type(attack.settings["steps"]) is int
+    assert 0.0 <= accuracy(model, (x, y), batch_size=np.int64(8)) <= 1.0

@@ -100,3 +100,137 @@ def test_verdict_cell_names_the_claims_only_when_they_differ():
     long = "x" * 100
     cell = verdict_cell([("held", "trend | up"), ("partly", long)], width=20)
     assert cell == "**held**: trend \\| up; **partly**: " + "x" * 19 + "…"
+
+
+# ----------------------------------------------------------------------------- params files, --set
+
+
+def mini_project(tmp_path: Path, params_text: str | None = None) -> Path:
+    """A project with the tour chapter only: _toc.yml, its notebook and params/smoke/tour.yaml."""
+    import shutil
+
+    tour = next(p for p in (ROOT / "book" / "guide").iterdir() if p.stem == "tour")
+    (tmp_path / "book" / "guide").mkdir(parents=True)
+    shutil.copy2(tour, tmp_path / "book" / "guide" / tour.name)
+    (tmp_path / "book" / "intro.md").write_text("# Intro\n")
+    (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: book/intro\nchapters:\n  - file: book/guide/tour\n")
+    (tmp_path / "params" / "smoke").mkdir(parents=True)
+    text = (ROOT / "params" / "smoke" / "tour.yaml").read_text() if params_text is None else params_text
+    (tmp_path / "params" / "smoke" / "tour.yaml").write_text(text)
+    return tmp_path
+
+
+@pytest.mark.parametrize("text, words", [
+    ("scale: smoke\nseed: [0\n", ["not valid YAML"]),
+    ("- scale: smoke\n- seed: 0\n", ["expected a mapping", "got a list"]),
+])
+def test_build_names_a_malformed_params_file(tmp_path, text, words):
+    from hessbook.build import chapter_parameters
+
+    root = mini_project(tmp_path, text)
+    with pytest.raises(ParameterError) as info:
+        chapter_parameters("tour", "smoke", root)
+    msg = str(info.value)
+    assert "params/smoke/tour.yaml" in msg and all(w in msg for w in words), msg
+
+
+def test_cross_field_errors_name_the_params_file(tmp_path):
+    from hessbook.build import chapter_parameters
+
+    root = mini_project(tmp_path, "scale: smoke\nseed: 0\nn_samples: 100000\ndimension: 1000\nvariance: 1.0\n")
+    with pytest.raises(ParameterError, match=r"params/smoke/tour.yaml: n_samples \* dimension = 100000000"):
+        chapter_parameters("tour", "smoke", root)
+
+
+def test_set_overrides_reach_papermill_and_are_validated(tmp_path, monkeypatch, capsys):
+    import papermill
+
+    from hessbook import build as B
+
+    root = mini_project(tmp_path)
+    seen = []
+
+    def fake_execute(src, out, parameters, **kwargs):
+        seen.append(parameters)
+        nb = nbformat.read(src, as_version=4)
+        nb.metadata["papermill"] = {"parameters": parameters}
+        nbformat.write(nb, out)
+
+    monkeypatch.setattr(papermill, "execute_notebook", fake_execute)
+    B.main(["--scale", "smoke", "--chapters", "tour", "--root", str(root), "--no-render",
+            "--set", "dimension=800", "variance=0.5"])
+    assert seen[-1]["dimension"] == 800 and seen[-1]["variance"] == 0.5 and seen[-1]["n_samples"] == 400
+    assert "with dimension=800 variance=0.5" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as info:  # unknown key: named, with a suggestion
+        B.main(["--scale", "smoke", "--root", str(root), "--no-render", "--set", "dimensions=800"])
+    assert "no parameter 'dimensions'" in str(info.value) and "did you mean 'dimension'" in str(info.value)
+    with pytest.raises(SystemExit, match=r"tour.yaml with --set dimension=0: dimension = 0: must be > 0"):
+        B.main(["--scale", "smoke", "--root", str(root), "--no-render", "--set", "dimension=0"])
+    with pytest.raises(SystemExit, match="expected KEY=VALUE"):
+        B.main(["--scale", "smoke", "--root", str(root), "--no-render", "--set", "dimension"])
+    assert len(seen) == 1, "bad overrides fail before any kernel starts"
+    assert B.parse_overrides(["seeds=[0, 1]", "device=cpu", "full=true"]) == {
+        "seeds": [0, 1], "device": "cpu", "full": True}
+
+
+def test_make_book_passes_set_to_the_build():
+    import subprocess
+
+    out = subprocess.run(["make", "-n", "book", "CHAPTERS=tour", "SET=dimension=800 variance=0.5",
+                          "VENV=/nonexistent-venv", "SHARED_DATA=/nonexistent-data"],
+                         cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    assert "-m hessbook.build --scale cpu --chapters tour --set dimension=800 variance=0.5" in out
+
+
+def test_readme_commands_work_on_a_fresh_clone():
+    """The hand-run command uses .venv/bin/papermill, which exists only after `make env`;
+    the README says to see a changed parameter in the book with make book ... SET=."""
+    import re
+    import sys
+
+    readme = (ROOT / "README.md").read_text()
+    blocks = re.findall(r"```bash\n(.*?)```", readme, re.S)
+    hand = next(b for b in blocks if ".venv/bin/papermill" in b)
+    lines = [line.split("#")[0].strip() for line in hand.splitlines()]
+    papermill_at = next(i for i, line in enumerate(lines) if ".venv/bin/papermill" in line)
+    assert "make env" in lines[:papermill_at], hand
+    makefile = (ROOT / "Makefile").read_text()
+    assert re.search(r"^env: \$\(STAMP\)", makefile, re.M) and "pip install -e ." in makefile
+    import tomllib
+
+    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    assert any(d.startswith("papermill") for d in deps), "make env installs papermill with the package"
+    assert Path(sys.executable).with_name("papermill").exists() and Path(sys.executable).with_name("jupytext").exists()
+    convert, run = (part.split() for part in lines[papermill_at].split("|"))
+    assert convert[0] == ".venv/bin/jupytext" and (ROOT / convert[-1]).exists()  # the MyST source
+    assert run[:2] == [".venv/bin/papermill", "-"] and (ROOT / run[run.index("-f") + 1]).exists()
+    assert 'make book CHAPTERS=tour SET="dimension=800"' in readme
+    assert "To render a chapter you executed by hand, run `make book CHAPTERS=<id>`" not in readme
+
+
+def test_book_renders_math_offline(tmp_path):
+    """A one-page book with the project's _config.yml references no remote script and carries
+    MathJax in its HTML folder (about 3 s)."""
+    import re
+    import shutil
+    import subprocess
+    import sys
+
+    src = tmp_path / "book"
+    src.mkdir()
+    shutil.copy2(ROOT / "_config.yml", src / "_config.yml")
+    (src / "_toc.yml").write_text("format: jb-book\nroot: intro\n")
+    (src / "intro.md").write_text("# Intro\n\nInline $x^2$ and\n\n$$\\lambda_1 = \\max_i x_i$$\n")
+    exe = Path(sys.executable).with_name("jupyter-book")
+    subprocess.run([str(exe) if exe.exists() else "jupyter-book", "build", str(src), "--path-output", str(tmp_path)],
+                   check=True, capture_output=True)
+    html_dir = tmp_path / "_build" / "html"
+    page = (html_dir / "intro.html").read_text()
+    assert "math" in page and "\\lambda_1" in page
+    scripts = re.findall(r"<script\b[^>]*\ssrc=[\"']([^\"']+)[\"']", page)
+    assert scripts, "the page loads its scripts"
+    remote = [s for s in scripts if re.match(r"(https?:)?//", s)]
+    assert not remote, f"remote scripts: {remote}"
+    mathjax = [s for s in scripts if "mathjax" in s.lower()]
+    assert mathjax and all((html_dir / s.split("?")[0]).is_file() for s in mathjax), mathjax
+    assert (html_dir / "_static" / "mathjax" / "tex-chtml.js").is_file()

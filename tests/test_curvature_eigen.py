@@ -127,3 +127,20 @@ def test_lanczos_grows_its_basis_past_the_first_block():
     assert torch.allclose(res.eigenvalues, ref, atol=1e-10, rtol=0)
     Y = res.eigenvectors
     assert torch.allclose(Y.T @ Y, torch.eye(5, dtype=torch.float64), atol=1e-10)
+
+
+def test_numpy_integers_are_accepted_where_integers_are():
+    import numpy as np
+
+    from hessbook.curvature import count_outliers, slq
+
+    A = sym_with_spectrum(SPECTRA["decaying"][:50])
+    k = np.arange(5)[2]  # np.int64, as from an array
+    assert len(lanczos(A, k, tol=1e-8).eigenvalues) == 2
+    assert len(power_iteration(A, np.int64(1), max_iter=np.int64(500)).eigenvalues) == 1
+    assert slq(A, n_vectors=np.int64(2), m=np.int32(5)).nodes.shape == (2, 5)
+    assert count_outliers(SPECTRA["decaying"], top_m=np.int64(20), elbow_m=np.int64(50)).gap >= 1
+    with pytest.raises(ValueError, match=r"k = 2.5: must be an integer"):
+        lanczos(A, 2.5)
+    with pytest.raises(ValueError, match=r"k = True: must be an integer"):
+        lanczos(A, True)

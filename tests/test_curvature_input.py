@@ -6,7 +6,7 @@ from torch import nn
 from hessbook.curvature import (InputHessianOperator, input_gradient_norms, input_hessian_exact,
                                 input_hessian_power, lanczos)
 
-from _curv_models import image_data, tiny_cnn, tiny_mlp
+from _curv_models import data, image_data, tiny_cnn, tiny_mlp
 
 
 def dense_input_hessian(model, x, y):
@@ -62,3 +62,51 @@ def test_iterative_path_on_smooth_network_differs_from_gauss_newton_form():
     ref = torch.stack([torch.autograd.functional.jacobian(lambda z: F.cross_entropy(m(z[None]), y[i][None]), x[i]).norm()
                        for i in range(4)])
     assert torch.allclose(norms, ref, atol=1e-12)
+
+
+def test_input_gradient_norms_hold_no_autograd_graph():
+    m = tiny_mlp(act=nn.Tanh, d=6, h=5, c=3)
+    x, y = torch.randn(4, 6), torch.tensor([0, 1, 2, 0])
+    norms = input_gradient_norms(m, (x, y))
+    assert not norms.requires_grad and norms.grad_fn is None
+    assert norms.numpy().shape == (4,)
+
+
+class FunctionalTanh(nn.Module):
+    """Smooth without an activation module: only the numerical check can tell."""
+
+    def __init__(self):
+        super().__init__()
+        torch.manual_seed(0)
+        self.a, self.b = nn.Linear(5, 8), nn.Linear(8, 3)
+
+    def forward(self, x):
+        return self.b(torch.tanh(self.a(x)))
+
+
+@pytest.mark.parametrize("act", [nn.Tanh, nn.SiLU, nn.GELU, nn.Sigmoid, nn.Softplus, nn.ELU])
+def test_exact_input_hessian_refuses_smooth_networks(act):
+    m = tiny_mlp(act=act, d=5, h=8, c=3)
+    x, y = torch.randn(6, 5, generator=torch.Generator().manual_seed(0)), torch.tensor([0, 1, 2, 0, 1, 2])
+    with pytest.raises(ValueError, match=rf"smooth .*\(({act.__name__})\).*input_hessian_power.*assume_piecewise_linear=True"):
+        input_hessian_exact(m, (x, y))
+    gn = input_hessian_exact(m, (x, y), assume_piecewise_linear=True)  # J^T S J on purpose
+    assert gn.eigenvalues.shape == (6, 3)
+
+
+def test_exact_input_hessian_checks_piecewise_linearity_numerically():
+    x, y = torch.randn(6, 5, generator=torch.Generator().manual_seed(0)), torch.tensor([0, 1, 2, 0, 1, 2])
+    with pytest.raises(ValueError, match=r"not piecewise linear in its input.*differs from J\^T S J v"):
+        input_hessian_exact(FunctionalTanh(), (x, y))
+    for act in (nn.ReLU, nn.LeakyReLU):  # piecewise linear: accepted
+        input_hessian_exact(tiny_mlp(act=act, d=5, h=8, c=3), (x, y))
+
+
+def test_input_hessian_operator_wants_one_sample():
+    m = tiny_mlp(act=nn.ReLU, d=5, h=4, c=3)
+    x, y = data(n=4)
+    with pytest.raises(ValueError, match=r"one sample.*got x of shape \(4, 5\) and y of shape \(4,\)"):
+        InputHessianOperator(m, x, y)
+    with pytest.raises(ValueError, match=r"one sample without a batch dimension: x of shape \(1, 5\)"):
+        InputHessianOperator(m, x[:1], y[0])
+    assert InputHessianOperator(m, x[0], y[0]).num_params == 5

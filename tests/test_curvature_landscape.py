@@ -93,3 +93,10 @@ def test_outlier_counters_constructed_spectra():
         count_outliers(torch.tensor([1.0, 2.0]))
     with pytest.raises(ValueError, match="top_m = 1"):
         count_outliers(lam, top_m=1)
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf")])
+def test_count_outliers_rejects_non_finite_eigenvalues(bad):
+    lam = torch.cat([torch.tensor([1.0, 0.9, bad]).double(), torch.rand(50, generator=torch.Generator().manual_seed(0)).double() * 0.01])
+    with pytest.raises(ValueError, match=r"1 non-finite value\(s\) \(NaN or inf\) of 53: accepted finite eigenvalues"):
+        count_outliers(lam)

@@ -156,3 +156,68 @@ def test_bad_arguments():
     op = HessianOperator(m, (x, y))
     with pytest.raises(ValueError, match="expected"):
         op.matmat(torch.randn(3, 2))
+
+
+def test_fwdrev_handles_mse_loss():
+    torch.manual_seed(0)
+    X, t = torch.randn(20, 4, dtype=torch.float64), torch.randn(20, 2, dtype=torch.float64)
+    for m in (nn.Linear(4, 2, bias=False).double(), tiny_mlp(act=nn.Tanh, d=4, h=3, c=2).double()):
+        for loss in (nn.functional.mse_loss, nn.MSELoss()):
+            fr = HessianOperator(m, (X, t), loss_fn=loss, batch_size=7, dtype=torch.float64, method="fwdrev")
+            db = HessianOperator(m, (X, t), loss_fn=loss, batch_size=7, dtype=torch.float64, method="double_backward")
+            V = torch.randn(fr.num_params, 3, dtype=torch.float64)
+            assert torch.allclose(fr.matmat(V), db.matmat(V), atol=1e-12)
+            assert torch.allclose(fr.matvec(V[:, 0]), db.matvec(V[:, 0]), atol=1e-12)
+    auto = HessianOperator(m, (X, t), loss_fn=nn.functional.mse_loss, dtype=torch.float64)
+    auto.matvec(V[:, 0])
+    assert auto.method == "fwdrev" and auto.fallback_reason is None, "MSE needs no fallback"
+
+
+@pytest.mark.parametrize("error, falls_back", [
+    (RuntimeError("ZeroTensors are immutable. Please use the materialized zero tensor"), True),
+    (RuntimeError("Trying to use forward AD with foo_op that does not support it"), True),
+    (NotImplementedError("the derivative for 'foo' is not implemented"), True),
+    (RuntimeError("DefaultCPUAllocator: can't allocate memory: you tried to allocate 99 GB"), False),
+    (torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB"), False),
+    (RuntimeError("mat1 and mat2 shapes cannot be multiplied (5x3 and 4x2)"), False),
+])
+def test_auto_falls_back_only_when_fwdrev_cannot_run_the_model(monkeypatch, error, falls_back):
+    m = tiny_mlp()
+    x, y = data()
+    op = HessianOperator(m, (x, y))
+
+    def broken(*args):
+        raise error
+
+    monkeypatch.setattr(op, "_batch_fwdrev", broken)
+    v = torch.randn(op.num_params)
+    if falls_back:
+        ref = HessianOperator(m, (x, y), method="double_backward").matvec(v)
+        assert torch.allclose(op.matvec(v), ref) and op.method == "double_backward"
+        assert op.fallback_reason == str(error).splitlines()[0]
+    else:
+        with pytest.raises(type(error)):
+            op.matvec(v)
+        assert op.method == "fwdrev"
+
+
+def test_summed_or_unreduced_loss_is_refused():
+    import functools
+
+    m = tiny_mlp()
+    x, y = data()
+    xr, tr = torch.randn(12, 5), torch.randn(12, 3)
+    cases = [
+        ((x, y), nn.CrossEntropyLoss(reduction="sum"), r"reduction = 'sum'.*reduction='mean'"),
+        ((x, y), functools.partial(nn.functional.cross_entropy, reduction="sum"), r"reduction = 'sum'"),
+        ((xr, tr), lambda o, t: nn.functional.mse_loss(o, t, reduction="sum"), r"not the mean over the batch"),
+        ((x, y), lambda o, t: nn.functional.cross_entropy(o, t, reduction="none"), r"shape \(2,\).*scalar"),
+    ]
+    for d, loss, words in cases:
+        for make in (HessianOperator, GaussNewtonOperator):
+            with pytest.raises(ValueError, match=words):
+                make(m, d, loss_fn=loss)
+        with pytest.raises(ValueError, match=words):
+            gauss_newton_matrix(m, d, loss_fn=loss)
+    HessianOperator(m, (xr, tr), loss_fn=nn.MSELoss())  # a mean: accepted
+    HessianOperator(m, (x, y), loss_fn=nn.CrossEntropyLoss(label_smoothing=0.1))

@@ -77,6 +77,64 @@ def test_missing_files_offline_error(tmp_path, monkeypatch):
     assert str(tmp_path) in message and "HESSBOOK_DATA" in message and "train-images-idx3-ubyte" in message
 
 
+def _offline(monkeypatch):
+    import torchvision.datasets as tvd
+
+    def offline(self):
+        raise OSError("network unreachable")
+
+    for cls in (tvd.MNIST, tvd.CIFAR10):
+        monkeypatch.setattr(cls, "download", offline)
+
+
+def _idx(shape, item=b"\x08", fill=b"\x01"):
+    """An IDX file (MNIST's format) of uint8 data with ``shape``."""
+    import math
+
+    header = b"\0\0" + item + bytes([len(shape)]) + b"".join(d.to_bytes(4, "big") for d in shape)
+    return header + fill * math.prod(shape)
+
+
+def test_truncated_archive_is_reported_damaged_not_missing(tmp_path, monkeypatch, data_root):
+    _offline(monkeypatch)
+    raw = tmp_path / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    for f in (data_root / "MNIST" / "raw").glob("*.gz"):
+        (raw / f.name).symlink_to(f.resolve())
+    good = (raw / "train-images-idx3-ubyte.gz").read_bytes()
+    (raw / "train-images-idx3-ubyte.gz").unlink()
+    (raw / "train-images-idx3-ubyte.gz").write_bytes(good[: len(good) // 2])
+    with pytest.raises(data.DataDamagedError) as info:
+        data.load("mnist", "train", root=tmp_path)
+    msg = str(info.value)
+    assert "not found" not in msg and "damaged" in msg and "md5 mismatch" in msg, msg
+    assert "MNIST/raw/train-images-idx3-ubyte.gz" in msg and "Delete" in msg and "re-download" in msg
+    assert "t10k" not in msg, "only the damaged file is named"
+    assert isinstance(info.value, data.DataMissingError), "callers that report missing data still catch it"
+
+
+def test_truncated_extracted_file_and_cifar_batch_are_reported_damaged(tmp_path, monkeypatch, data_root):
+    _offline(monkeypatch)
+    raw = tmp_path / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    for f in (data_root / "MNIST" / "raw").glob("*.gz"):
+        (raw / f.name).symlink_to(f.resolve())
+    (raw / "train-images-idx3-ubyte").write_bytes(_idx((60000, 28, 28))[:5000])
+    (raw / "train-labels-idx1-ubyte").write_bytes(_idx((60000,)))
+    (raw / "t10k-images-idx3-ubyte").write_bytes(_idx((2, 28, 28)))
+    (raw / "t10k-labels-idx1-ubyte").write_bytes(_idx((2,)))
+    with pytest.raises(data.DataDamagedError, match=r"MNIST/raw/train-images-idx3-ubyte: wrong size \(5000 bytes"):
+        data.load("mnist", "train", root=tmp_path)
+    folder = tmp_path / "cifar-10-batches-py"
+    folder.mkdir()
+    for f in (data_root / "cifar-10-batches-py").iterdir():
+        (folder / f.name).symlink_to(f.resolve())
+    (folder / "test_batch").unlink()
+    (folder / "test_batch").write_bytes(b"\x80\x02truncated")
+    with pytest.raises(data.DataDamagedError, match=r"cifar-10-batches-py/test_batch: md5 mismatch \(11 bytes"):
+        data.load("cifar10", "test", root=tmp_path)
+
+
 def _write_cifar100(root, monkeypatch, n_train=30, n_test=12):
     """A tiny CIFAR-100 in its on-disk format, with torchvision's md5 list patched to match."""
     import torchvision.datasets as tvd

@@ -138,3 +138,72 @@ def test_nested_blocks_and_dict_valued_parameters_are_validated():
         with pytest.raises(ParameterError) as info:
             validate(WithBlock, {**good, "runs": runs})
         assert fragment in str(info.value), str(info.value)
+
+
+@dataclass(frozen=True)
+class ExampleInf(ChapterParams):
+    budget: float = field(metadata=spec(gt=0.0, finite=False))
+    rate: float
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("-inf"), float("nan")])
+def test_non_finite_floats_are_rejected_with_key_value_and_range(value):
+    msg = bad(epsilon=value)
+    assert f"epsilon = {value!r}" in msg and "finite number" in msg and ">= 0.0" in msg, msg
+    with pytest.raises(ParameterError, match=rf"rate = {value!r}.*accepted: a finite number$"):
+        validate(ExampleInf, dict(scale="smoke", seed=0, budget=1.0, rate=value))
+
+
+def test_nan_is_rejected_even_where_inf_is_allowed_and_without_bounds():
+    ok = validate(ExampleInf, dict(scale="smoke", seed=0, budget=float("inf"), rate=-3.0))
+    assert ok.budget == float("inf")
+    with pytest.raises(ParameterError, match=r"budget = nan: .*not NaN.*> 0.0"):
+        validate(ExampleInf, dict(scale="smoke", seed=0, budget=float("nan"), rate=1.0))
+    with pytest.raises(ParameterError, match=r"budget = -inf: must be > 0.0"):
+        validate(ExampleInf, dict(scale="smoke", seed=0, budget=float("-inf"), rate=1.0))
+
+
+@pytest.mark.parametrize("chapter, key", [("s2", "lr"), ("y1", "loss_target"), ("y1", "lanczos_tol")])
+def test_chapter_schemas_reject_infinity(chapter, key, project_root):
+    import yaml
+
+    from hessbook.chapters import schema_for
+    from hessbook.params import params_file
+
+    values = yaml.safe_load(params_file(chapter, "smoke", project_root).read_text())
+    with pytest.raises(ParameterError, match=rf"{key} = inf: .*finite number"):
+        validate(schema_for(chapter), {**values, key: float("inf")})
+
+
+def test_cross_field_errors_start_with_where():
+    msg = bad(batch_sizes=[16, 200])
+    assert msg.startswith("chapter x: batch_sizes = [16, 200]: 200 is larger than train_size = 100"), msg
+
+
+@pytest.mark.parametrize("value", ["gpu", "cuda:x", "CPU", "cuda:"])
+def test_device_errors_say_what_devices_are_accepted(value, project_root):
+    import yaml
+
+    from hessbook.device import pick_device
+    from hessbook.chapters import schema_for
+    from hessbook.params import params_file
+
+    values = yaml.safe_load(params_file("s2", "smoke", project_root).read_text())
+    with pytest.raises(ParameterError) as info:
+        validate(schema_for("s2"), {**values, "device": value})
+    msg = str(info.value)
+    assert f"device = {value!r}" in msg and "did you mean" not in msg, msg
+    assert all(w in msg for w in ("'cuda'", "'cuda:N'", "'cpu'", "'auto'")), msg
+    with pytest.raises(ValueError, match=r"'cuda', 'cuda:N' .*'cpu' or 'auto'"):
+        pick_device(value)
+
+
+def test_device_fields_accept_cuda_n(project_root):
+    import yaml
+
+    from hessbook.chapters import schema_for
+    from hessbook.params import params_file
+
+    for chapter in ("s1", "s2", "s3", "s4", "s5", "y1", "y4"):
+        values = yaml.safe_load(params_file(chapter, "smoke", project_root).read_text())
+        assert validate(schema_for(chapter), {**values, "device": "cuda:1"}).device == "cuda:1"

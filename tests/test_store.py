@@ -99,6 +99,36 @@ def test_damaged_entry_is_recomputed_not_loaded(tmp_path, damage):
     np.testing.assert_array_equal(again.arrays["x"], np.full(1000, 2.0))
 
 
+@pytest.mark.parametrize("damage", ["empty_marker", "list_marker", "marker_without_metrics",
+                                    "unlisted_state", "non_string_hash", "marker_names_a_path"])
+def test_marker_that_does_not_list_every_file_means_damaged(tmp_path, damage):
+    store = ResultStore(tmp_path)
+    store.get_or_compute("demo", {"a": 1}, lambda: {"acc": 0.5, "net": {"w": torch.ones(2)}})
+    entry = store.entry_dir("demo", {"a": 1})
+    marker = entry / "COMPLETE.json"
+    hashes = json.loads(marker.read_text())
+    if damage == "empty_marker":  # and an edited metrics.json
+        (entry / "metrics.json").write_text('{"acc": 0.99}')
+        marker.write_text("{}")
+    elif damage == "list_marker":
+        marker.write_text("[]")
+    elif damage == "marker_without_metrics":
+        (entry / "metrics.json").write_text('{"acc": 0.99}')
+        marker.write_text(json.dumps({k: v for k, v in hashes.items() if k != "metrics.json"}))
+    elif damage == "unlisted_state":
+        torch.save({"w": torch.full((2,), 7.0)}, entry / "state-extra.pt")
+    elif damage == "non_string_hash":
+        marker.write_text(json.dumps({**hashes, "metrics.json": 5}))
+    else:
+        marker.write_text(json.dumps({**hashes, "../elsewhere.json": "0" * 64}))
+    assert not store.contains("demo", {"a": 1})
+    assert store.load("demo", {"a": 1}) is None
+    (aside,) = tmp_path.glob("demo/*.corrupt-*")
+    assert (aside / "WHY.txt").read_text().strip()
+    again = store.get_or_compute("demo", {"a": 1}, lambda: {"acc": 0.25, "net": {"w": torch.zeros(2)}})
+    assert again.meta["cached"] is False and again.metrics == {"acc": 0.25} and set(again.states) == {"net"}
+
+
 def test_state_dicts_load_with_weights_only(tmp_path, monkeypatch):
     store = ResultStore(tmp_path)
     store.get_or_compute("demo", {"a": 1}, lambda: Record(states={"net": torch.nn.Linear(3, 2).state_dict()}))

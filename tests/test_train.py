@@ -277,3 +277,21 @@ def test_record_every_divergence(store):
     assert result.stop_reason == "diverged" and result.diverged
     last = result.history[-1]["train_loss_running"]
     assert last != last  # NaN
+
+
+def test_checkpoint_with_wrong_shapes_is_set_aside_and_training_starts_over(store, tmp_path, monkeypatch):
+    """A readable checkpoint of an older model definition (same key: no version bump)."""
+    cfg = mlp_config(max_epochs=3)
+    real_build = T.build_model
+    monkeypatch.setattr(T, "build_model", lambda name, **kw: real_build(name, **{**kw, "hidden": (7, 7)}))
+    with pytest.raises(Interrupt):
+        T.train(cfg, store, "cpu", checkpoint_interval=0, on_epoch=_interrupt_at(1))
+    monkeypatch.setattr(T, "build_model", real_build)
+    seen = []
+    with pytest.warns(RuntimeWarning, match=r"checkpoint .*does not fit the model.*size mismatch.*set aside.*starts over"):
+        result = T.train(cfg, store, "cpu", checkpoint_interval=0, on_epoch=lambda e, m, h: seen.append(e))
+    assert seen == [1, 2, 3], "started over from epoch 0"
+    fresh = T.train(cfg, ResultStore(tmp_path / "fresh"), "cpu")
+    assert all(torch.equal(result.state[k], fresh.state[k]) for k in fresh.state)
+    (aside,) = (store.root / T.STORE_KIND).glob("*.partial.corrupt-*")
+    assert (aside / "checkpoint.pt").exists() and "size mismatch" in (aside / "WHY.txt").read_text()

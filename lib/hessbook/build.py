@@ -2,14 +2,15 @@
 
     python -m hessbook.build --scale cpu                # what `make book` runs
     python -m hessbook.build --scale smoke --chapters s2 tour --no-render
+    python -m hessbook.build --chapters tour --set dimension=800   # `make book CHAPTERS=tour SET="dimension=800"`
 
 Steps:
 
 1. copy the book's pages (``_config.yml``, ``_toc.yml``, Markdown, images) into a stage
    directory ``_build/book-<scale>/``;
 2. for every notebook in ``_toc.yml``: read ``params/<scale>/<chapter>.yaml``, validate it
-   against the chapter's schema (so a bad value fails before a kernel starts), and execute
-   the notebook with papermill into the stage;
+   with the ``--set KEY=VALUE`` overrides applied, against the chapter's schema (so a bad
+   value fails before a kernel starts), and execute the notebook with papermill into the stage;
 3. write the status page from the verdicts the executed notebooks carry;
 4. ``jupyter-book build`` the stage into ``_build/html`` (``execute_notebooks: off``:
    papermill executes, the book renders).
@@ -20,6 +21,7 @@ Results come from the result store, so a rebuild with unchanged parameters only 
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import os
 import shutil
@@ -36,7 +38,7 @@ import yaml
 from hessbook import notebooks
 from hessbook.catalog import CHAPTERS, ITEMS
 from hessbook.chapters import schema_for
-from hessbook.params import SCALES, ParameterError, as_dict, params_file, validate
+from hessbook.params import SCALES, ParameterError, as_dict, field_docs, params_file, read_file, validate
 from hessbook.paths import project_root
 from hessbook.report import verdicts_from_outputs
 
@@ -99,14 +101,53 @@ def chapter_id(notebook: Path) -> str:
     return notebook.stem.split("_")[0]
 
 
+def parse_overrides(items: Iterable[str]) -> dict[str, Any]:
+    """``["dimension=800", "seeds=[0, 1]"]`` -> ``{"dimension": 800, "seeds": [0, 1]}``: each
+    value is read as a YAML scalar or flow list (``800``, ``0.5``, ``true``, ``cpu``, ``[1, 2]``)."""
+    out: dict[str, Any] = {}
+    for item in items:
+        key, sep, text = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise ParameterError(f"--set {item!r}: expected KEY=VALUE, e.g. --set dimension=800")
+        try:
+            value = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise ParameterError(f"--set {item!r}: the value is not a YAML scalar or list ({exc})") from exc
+        if isinstance(value, dict):
+            raise ParameterError(f"--set {item!r}: accepted values are YAML scalars or lists, not a mapping")
+        out[key] = value
+    return out
+
+
+def _describe(overrides: Mapping[str, Any]) -> str:
+    return " ".join(f"{k}={json.dumps(v)}" for k, v in overrides.items())
+
+
 def chapter_parameters(chapter: str, scale: str, root: Path, overrides: Mapping[str, Any] | None = None) -> dict:
     """The validated parameters of a chapter at a scale, with optional overrides."""
     path = params_file(chapter, scale, root)
     if not path.exists():
         raise ParameterError(f"no parameters for chapter {chapter!r} at scale {scale!r}: {path} is missing")
-    values = yaml.safe_load(path.read_text()) or {}
-    values.update(overrides or {})
-    return as_dict(validate(schema_for(chapter), values, where=str(path.relative_to(root))))
+    rel = path.relative_to(root) if path.is_relative_to(root) else path
+    values = read_file(path)
+    where = str(rel)
+    if overrides:
+        schema = schema_for(chapter)
+        docs = field_docs(schema)
+        for key, value in overrides.items():
+            if key not in docs:
+                hint = difflib.get_close_matches(key, list(docs), n=1)
+                near = f" (did you mean {hint[0]!r}?)" if hint else ""
+                accepted = "\n  ".join(f"{k}: {d}" for k, d in docs.items())
+                raise ParameterError(
+                    f"--set {key}={json.dumps(value)}: chapter {chapter} has no parameter {key!r}{near}; "
+                    "select only the chapters that have it (--chapters, make book CHAPTERS=...). "
+                    f"Accepted parameters of {chapter}:\n  {accepted}"
+                )
+        values = {**values, **overrides}
+        where = f"{rel} with --set {_describe(overrides)}"
+    return as_dict(validate(schema_for(chapter), values, where=where))
 
 
 def execute_chapter(
@@ -278,7 +319,11 @@ def build(
     chapters: Iterable[str] | None = None,
     root: str | Path | None = None,
     render_html: bool = True,
+    overrides: Mapping[str, Any] | None = None,
 ) -> list[ChapterRun]:
+    """Execute the chapters (all in ``_toc.yml``, or ``chapters``) at ``scale`` and render the
+    book. ``overrides`` replace values of the params files in every selected chapter (each
+    chapter must have every key); they change the result-store keys like any parameter."""
     if scale not in SCALES:
         raise ParameterError(f"scale = {scale!r}: accepted scales are {', '.join(SCALES)}")
     root = _root(root)
@@ -294,7 +339,7 @@ def build(
     # Fail fast on bad parameters before any kernel starts.
     for nb in notebooks:
         if wanted is None or chapter_id(nb) in wanted:
-            chapter_parameters(chapter_id(nb), scale, root)
+            chapter_parameters(chapter_id(nb), scale, root, overrides)
     stage = root / "_build" / f"book-{scale}"
     previous = {p.relative_to(stage): p.read_bytes() for p in stage.rglob("*.ipynb")} if stage.exists() else {}
     stage_pages(root, stage)
@@ -309,8 +354,9 @@ def build(
             else:
                 write_unexecuted(nb, out, scale)
             continue
-        print(f"[hessbook] executing {nb.relative_to(root)} at scale {scale} ...", flush=True)
-        run = execute_chapter(nb, out, scale, root)
+        extra = f" with {_describe(overrides)}" if overrides else ""
+        print(f"[hessbook] executing {nb.relative_to(root)} at scale {scale}{extra} ...", flush=True)
+        run = execute_chapter(nb, out, scale, root, overrides)
         print(f"[hessbook]   {run.seconds:.1f} s" + (f"  FAILED: {run.error}" if run.error else ""), flush=True)
         runs.append(run)
     status_runs = runs + [
@@ -334,9 +380,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--chapters", nargs="*", help="chapter ids to execute (default: all)")
     parser.add_argument("--root", help="project root (default: the checkout)")
     parser.add_argument("--no-render", action="store_true", help="execute only, skip jupyter-book")
+    parser.add_argument("--set", dest="overrides", action="extend", nargs="+", default=[], metavar="KEY=VALUE",
+                        help="override a parameter of every selected chapter (value read as YAML: "
+                             "800, 0.5, true, cpu, [1,2]); repeatable")
     args = parser.parse_args(argv)
     try:
-        build(args.scale, args.chapters, args.root, render_html=not args.no_render)
+        overrides = parse_overrides(args.overrides)
+        build(args.scale, args.chapters, args.root, render_html=not args.no_render, overrides=overrides)
     except ParameterError as exc:
         raise SystemExit(f"hessbook.build: {exc}") from None
 

@@ -124,6 +124,11 @@ class DataMissingError(FileNotFoundError):
     """A dataset's files are not in the data root and could not be downloaded."""
 
 
+class DataDamagedError(DataMissingError):
+    """A dataset's files are in the data root but damaged (md5 mismatch, wrong size), and no
+    good copy could be downloaded."""
+
+
 def _check_name(name: str) -> None:
     if name not in DATASETS:
         raise ValueError(f"unknown dataset {name!r}; accepted: {', '.join(DATASETS)}")
@@ -141,6 +146,14 @@ def _torchvision_set(name: str, train: bool, root: Path):
     try:
         return cls(str(root), train=train, download=True)
     except Exception as exc:  # noqa: BLE001 - offline, read-only root, bad checksum ...
+        damaged = integrity_problems(name, root)
+        if damaged:
+            raise DataDamagedError(
+                f"dataset {name!r} in the data root {root} is damaged: {'; '.join(damaged)}; "
+                f"and no good copy could be downloaded ({type(exc).__name__}: {str(exc).strip().splitlines()[0]}). "
+                "Delete the damaged file(s) and re-download them (or copy them again from a good copy; "
+                "torchvision re-extracts a deleted MNIST file from its .gz)."
+            ) from exc
         raise DataMissingError(
             f"dataset {name!r} not found in the data root {root} and it could not be "
             f"downloaded ({type(exc).__name__}: {exc}). Expected files under {root}: "
@@ -149,6 +162,69 @@ def _torchvision_set(name: str, train: bool, root: Path):
             "variable at a directory that holds them (it must be writable: torchvision "
             "extracts MNIST archives next to them)."
         ) from exc
+
+
+def _md5(path: Path) -> str:
+    import hashlib
+
+    digest = hashlib.md5()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+_IDX_ITEM_BYTES = {0x08: 1, 0x09: 1, 0x0B: 2, 0x0C: 4, 0x0D: 4, 0x0E: 8}
+"""Bytes per item of each IDX data type code (MNIST's format)."""
+
+
+def _idx_size(path: Path) -> int | None:
+    """The size an (uncompressed) IDX file must have by its own header, None if unreadable."""
+    with open(path, "rb") as fh:
+        head = fh.read(4)
+        if len(head) < 4 or head[:2] != b"\0\0" or head[2] not in _IDX_ITEM_BYTES:
+            return None
+        ndim = head[3]
+        dims = fh.read(4 * ndim)
+    if len(dims) < 4 * ndim:
+        return None
+    count = math.prod(int.from_bytes(dims[4 * i:4 * i + 4], "big") for i in range(ndim))
+    return 4 + 4 * ndim + count * _IDX_ITEM_BYTES[head[2]]
+
+
+
+def integrity_problems(name: str, root: str | Path) -> list[str]:
+    """What is wrong with the files of ``name`` that are present in ``root`` (absent files are
+    not reported): an md5 different from torchvision's checksum of that file, or an extracted
+    MNIST-format file whose size is not the one its header gives. Empty when nothing is."""
+    import torchvision.datasets as tvd
+
+    _check_name(name)
+    root = Path(root)
+    cls = getattr(tvd, _TORCHVISION[name][0])
+    checks: list[tuple[Path, str]] = []
+    if hasattr(cls, "resources"):  # MNIST, FashionMNIST: the .gz archives
+        raw = root / cls.__name__ / "raw"
+        checks = [(raw / f, md5) for f, md5 in cls.resources]
+    else:  # CIFAR: the pickled batches and the meta file
+        folder = root / cls.base_folder
+        checks = [(folder / f, md5) for f, md5 in [*cls.train_list, *cls.test_list]]
+        checks.append((folder / cls.meta["filename"], cls.meta["md5"]))
+    problems = []
+    for path, md5 in checks:
+        rel = path.relative_to(root)
+        if path.is_file():
+            got = _md5(path)
+            if got != md5:
+                problems.append(f"{rel}: md5 mismatch ({path.stat().st_size} bytes, md5 {got}, expected {md5})")
+        if path.suffix == ".gz" and path.with_suffix("").is_file():
+            extracted = path.with_suffix("")
+            size, expected = extracted.stat().st_size, _idx_size(extracted)
+            if expected is None:
+                problems.append(f"{extracted.relative_to(root)}: not an IDX file (unreadable header)")
+            elif size != expected:
+                problems.append(f"{extracted.relative_to(root)}: wrong size ({size} bytes, its header says {expected})")
+    return problems
 
 
 def _as_tensors(name: str, ds) -> tuple[torch.Tensor, torch.Tensor]:

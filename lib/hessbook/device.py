@@ -8,17 +8,20 @@ relative, which is larger than the 1e-4 tolerance the papers use.
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterator
 
 import torch
+
+from hessbook.params import DEVICE_ACCEPTED, DEVICE_PATTERN
 
 DEVICES = ("auto", "cpu", "cuda")
 
 
 def pick_device(name: str = "auto") -> torch.device:
     """``auto`` picks CUDA when available, else the CPU."""
-    if name not in DEVICES and not name.startswith("cuda:"):
-        raise ValueError(f"device {name!r}: accepted {', '.join(DEVICES)} or 'cuda:N'")
+    if not isinstance(name, str) or not re.fullmatch(DEVICE_PATTERN, name):
+        raise ValueError(f"device {name!r}: accepted {DEVICE_ACCEPTED}")
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if name.startswith("cuda") and not torch.cuda.is_available():

@@ -3,9 +3,10 @@
 Each chapter declares its parameters as a frozen dataclass (a *schema*, the chapter module's
 ``Params``; :mod:`hessbook.chapters` maps chapter ids to modules). A field's type annotation says what it accepts (``int``, ``float``, ``str``,
 ``bool``, ``list[int]``, ``Literal[...]``, ...) and :func:`spec` metadata adds value rules
-(bounds, choices, non-empty). A field may be a ``dict[str, ...]`` (e.g. batch sizes per
-model) or another schema dataclass (a nested block, e.g. the runs of another chapter that a
-chapter reuses). A schema may add cross-field rules in ``check(self)``.
+(bounds, choices, non-empty, finiteness: every float must be finite unless its spec says
+``finite=False``; NaN is never accepted). A field may be a ``dict[str, ...]`` (e.g. batch
+sizes per model) or another schema dataclass (a nested block, e.g. the runs of another
+chapter that a chapter reuses). A schema may add cross-field rules in ``check(self)``.
 
 :func:`validate` turns a plain dict (a params file, papermill's injected values, the names
 defined by a notebook's parameters cell) into the schema instance, or raises
@@ -20,6 +21,8 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
+import re
 import types
 import typing
 from collections.abc import Mapping
@@ -44,9 +47,17 @@ def spec(
     le: float | None = None,
     choices: tuple | None = None,
     nonempty: bool = False,
+    finite: bool = True,
+    pattern: str | None = None,
+    accepted: str = "",
     doc: str = "",
 ) -> dict[str, Any]:
-    """Field metadata: value rules checked by :func:`validate` (applied to list items too)."""
+    """Field metadata: value rules checked by :func:`validate` (applied to list items too).
+
+    ``finite=False`` lets a float field take ``inf``/``-inf`` (within its bounds); NaN is
+    rejected whatever the spec says. ``pattern``: a string must match this regular expression
+    in full; ``accepted`` says in words what it accepts (for the error message).
+    """
     return {
         "gt": gt,
         "ge": ge,
@@ -54,8 +65,20 @@ def spec(
         "le": le,
         "choices": choices,
         "nonempty": nonempty,
+        "finite": finite,
+        "pattern": pattern,
+        "accepted": accepted,
         "doc": doc,
     }
+
+
+DEVICE_PATTERN = r"auto|cpu|cuda(:[0-9]+)?"
+DEVICE_ACCEPTED = "'cuda', 'cuda:N' (N = 0, 1, ...), 'cpu' or 'auto' (cuda when available)"
+
+
+def device_spec(doc: str = "") -> dict[str, Any]:
+    """Field metadata of a ``device`` parameter: what :func:`hessbook.device.pick_device` takes."""
+    return spec(pattern=DEVICE_PATTERN, accepted=DEVICE_ACCEPTED, doc=doc)
 
 
 @dataclass(frozen=True)
@@ -175,6 +198,13 @@ def _check_rules(value: Any, rules: Mapping[str, Any], where: str) -> None:
         )
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         bounds = (("gt", "> "), ("ge", ">= "), ("lt", "< "), ("le", "<= "))
+        if isinstance(value, float) and not math.isfinite(value):
+            finite = rules.get("finite", True)
+            if math.isnan(value) or finite:
+                limits = [f"{text}{rules[name]}" for name, text in bounds if rules.get(name) is not None]
+                kind = "a finite number" if finite else "a number (inf allowed), not NaN"
+                accepted = f"{kind} {' and '.join(limits)}" if limits else kind
+                raise ParameterError(f"{where} = {value!r}: not accepted; accepted: {accepted}")
         for name, text in bounds:
             limit = rules.get(name)
             if limit is None:
@@ -189,6 +219,10 @@ def _check_rules(value: Any, rules: Mapping[str, Any], where: str) -> None:
                 raise ParameterError(f"{where} = {value!r}: must be {text}{limit}")
     if isinstance(value, str) and rules.get("nonempty") and not value:
         raise ParameterError(f"{where} = '': must not be empty")
+    pattern = rules.get("pattern")
+    if isinstance(value, str) and pattern is not None and not re.fullmatch(pattern, value):
+        accepted = rules.get("accepted") or f"a string matching {pattern!r}"
+        raise ParameterError(f"{where} = {value!r}: not accepted; accepted: {accepted}")
 
 
 # ----------------------------------------------------------------------------- validate
@@ -231,22 +265,40 @@ def validate(schema: type[S], values: Mapping[str, Any], *, where: str = "parame
         _check_rules(value, f.metadata, label)
         clean[f.name] = value
     instance = schema(**clean)
-    check = getattr(instance, "check", None)
-    if check is not None:
-        check()
+    check = getattr(instance, "check", None)  # nested blocks need not have cross-field rules
+    try:
+        if check is not None:
+            check()
+    except ParameterError as exc:  # cross-field rules: say where the values came from
+        raise ParameterError(f"{where}: {exc}") from exc
     return instance
+
+
+def read_file(path: str | Path) -> dict[str, Any]:
+    """The ``name: value`` mapping of a params YAML file (unvalidated); ParameterError naming
+    the file when it cannot be read, is not YAML or is not a mapping."""
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise ParameterError(f"{path}: cannot read the params file ({exc})") from exc
+    try:
+        values = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ParameterError(f"{path}: not valid YAML ({exc})") from exc
+    if values is None:
+        return {}
+    if not isinstance(values, dict):
+        raise ParameterError(
+            f"{path}: expected a mapping of parameter names to values (one 'name: value' per line), "
+            f"got a {type(values).__name__}"
+        )
+    return values
 
 
 def load_file(schema: type[S], path: str | Path) -> S:
     """Validate one params YAML file against a schema."""
-    path = Path(path)
-    try:
-        values = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as exc:
-        raise ParameterError(f"{path}: not valid YAML ({exc})") from exc
-    if not isinstance(values, dict):
-        raise ParameterError(f"{path}: expected a mapping of parameter names to values")
-    return validate(schema, values, where=str(path))
+    return validate(schema, read_file(path), where=str(path))
 
 
 def params_file(chapter: str, scale: str, root: str | Path | None = None) -> Path:

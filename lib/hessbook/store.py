@@ -23,8 +23,8 @@ Guarantees:
 
 - atomic: an entry is written into a temporary directory and renamed into place, so readers
   see either nothing or a complete entry;
-- verified: an entry whose ``COMPLETE.json`` is missing or whose files do not match their
-  hashes is moved aside (``*.corrupt-<time>``) and recomputed, never loaded;
+- verified: an entry whose ``COMPLETE.json`` is missing or malformed, does not list every
+  file of the entry, or whose files do not match their hashes is moved aside (``*.corrupt-<time>``) and recomputed, never loaded;
 - one writer: a per-key ``fcntl`` lock makes a second process wait for the first and then
   load its result instead of computing it again;
 - resumable: long computations receive a :class:`Checkpoint` and can save their state; an
@@ -213,7 +213,21 @@ def _verify(directory: Path) -> str | None:
         hashes = json.loads(marker.read_text())
     except (OSError, ValueError) as exc:
         return f"unreadable COMPLETE.json ({exc})"
+    if not isinstance(hashes, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in hashes.items()
+    ):
+        return f"COMPLETE.json is not a mapping of file names to SHA-256 hashes ({str(hashes)[:80]})"
+    # the marker lists every file of the entry: anything else was not written with it
+    required = {"params.json", "meta.json", "metrics.json"} - set(hashes)
+    if required:
+        return f"COMPLETE.json does not list {', '.join(sorted(required))}"
+    present = {p.name for p in directory.iterdir()} - {marker.name}
+    unlisted = sorted(present - set(hashes))
+    if unlisted:
+        return f"file(s) not listed in COMPLETE.json: {', '.join(unlisted)}"
     for name, expected in hashes.items():
+        if name != Path(name).name or name in (marker.name, ".", ".."):
+            return f"COMPLETE.json lists {name!r}, not a file of the entry"
         path = directory / name
         if not path.exists():
             return f"missing file {name}"
@@ -269,6 +283,22 @@ class Checkpoint:
 
     def clear(self) -> None:
         self.path.unlink(missing_ok=True)
+
+    def set_aside(self, why: str) -> Path | None:
+        """Move a readable but unusable checkpoint out of the way, so the computation starts
+        over: to ``<key>.partial.corrupt-<time>/`` beside the entry, with ``WHY.txt``."""
+        if not self.path.exists():
+            return None
+        folder = self.path.parent
+        target = folder.with_name(f"{folder.name}.corrupt-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}")
+        try:
+            target.mkdir(parents=True)
+            os.replace(self.path, target / self.path.name)
+            (target / "WHY.txt").write_text(why + "\n")
+        except OSError:
+            self.path.unlink(missing_ok=True)
+            return None
+        return target
 
 
 # ----------------------------------------------------------------------------- store

@@ -36,6 +36,7 @@ import dataclasses
 import functools
 import math
 import time
+import warnings
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -388,20 +389,38 @@ def _run(config: TrainConfig, store: ResultStore, device: torch.device, checkpoi
     metrics = {name: _metric(name) for name in metric_names}
     adversary = bind_adversary(config.adversary, config.adversary_params) if config.adversary else None
 
-    model = _initial_model(config, store, device)
-    optimizer = torch.optim.SGD(model.parameters(), lr=config.lr, momentum=config.momentum,
-                                weight_decay=config.weight_decay)
-    generator = torch.Generator().manual_seed(config.seed)
-    torch.manual_seed(config.seed + 1)  # dropout and randomized adversaries
+    def fresh() -> tuple[nn.Module, torch.optim.Optimizer, torch.Generator]:
+        net = _initial_model(config, store, device)
+        opt = torch.optim.SGD(net.parameters(), lr=config.lr, momentum=config.momentum,
+                              weight_decay=config.weight_decay)
+        gen = torch.Generator().manual_seed(config.seed)
+        torch.manual_seed(config.seed + 1)  # dropout and randomized adversaries
+        return net, opt, gen
+
+    model, optimizer, generator = fresh()
     st = _State()
     saved = checkpoint.load() if checkpoint is not None else None
     if saved is not None:
-        _, blob = saved
-        model.load_state_dict(blob["model"])
-        optimizer.load_state_dict(blob["optimizer"])
-        generator.set_state(blob["generator"])
-        _set_rng_state(blob["rng"], device)
-        st = _State(**blob["progress"])
+        try:
+            _, blob = saved
+            model.load_state_dict(blob["model"])
+            optimizer.load_state_dict(blob["optimizer"])
+            generator.set_state(blob["generator"])
+            _set_rng_state(blob["rng"], device)
+            st = _State(**blob["progress"])
+        except (RuntimeError, KeyError, TypeError, ValueError) as exc:
+            # Readable but not this model's (e.g. the model definition changed without a
+            # CACHE_VERSION bump): like a damaged checkpoint, set it aside and start over.
+            # The model may be partly loaded, so everything is built afresh.
+            reason = " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
+            aside = checkpoint.set_aside(f"does not fit model {config.model!r}: {reason}")
+            warnings.warn(
+                f"train: the checkpoint of this {config.model!r} configuration does not fit the model "
+                f"({reason}); it was set aside{f' in {aside}' if aside else ''} and training starts over",
+                RuntimeWarning, stacklevel=2,
+            )
+            model, optimizer, generator = fresh()
+            st = _State()
     iters_per_epoch = math.ceil(n / config.batch_size)
     last_save = time.monotonic()
     total = config.max_epochs

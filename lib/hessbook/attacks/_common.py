@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -52,8 +53,13 @@ def check_positive(value: Any, name: str) -> float:
     return float(value)
 
 
+def is_integer(value: Any) -> bool:
+    """An integer: Python's or numpy's (``np.int64`` from an array), not a bool."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
 def check_steps(steps: Any, name: str = "steps") -> int:
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+    if not is_integer(steps) or steps < 1:
         raise ValueError(f"{name} = {steps!r}: accepted an integer >= 1")
     return int(steps)
 
@@ -74,6 +80,14 @@ def check_batch(x: torch.Tensor, y: torch.Tensor) -> None:
         )
     if not x.is_floating_point():
         raise ValueError(f"inputs of dtype {x.dtype}: accepted a floating dtype")
+    finite = torch.isfinite(x)
+    if not bool(finite.all()):
+        bad = ~finite
+        first = tuple(int(i) for i in bad.nonzero()[0])
+        raise ValueError(
+            f"inputs contain {int(bad.sum())} non-finite value(s) (NaN or inf; the first, "
+            f"{float(x[first])} at index {first}): accepted finite inputs in [0, 1]"
+        )
     if x.numel() and (bool((x < 0).any()) or bool((x > 1).any())):
         raise ValueError(
             f"inputs range over [{float(x.min()):.4g}, {float(x.max()):.4g}]: accepted inputs in [0, 1] "

@@ -25,7 +25,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from hessbook.attacks._common import eval_mode
+from hessbook.attacks._common import eval_mode, is_integer
 from hessbook.attacks.registry import Attack
 from hessbook.progress import progress
 from hessbook.store import Record, ResultStore
@@ -49,8 +49,9 @@ def _length(data: Data) -> int:
 def batches(data: Data, batch_size: int, *, device: torch.device | None = None,
             desc: str = "", quiet: bool = False) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
     """``(x, y)`` batches in order, moved to ``device``, with a progress bar (unless quiet)."""
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+    if not is_integer(batch_size) or batch_size < 1:
         raise ValueError(f"batch_size = {batch_size!r}: accepted an integer >= 1")
+    batch_size = int(batch_size)
     n = _length(data)
     starts = range(0, n, batch_size)
     for start in (starts if quiet else progress(starts, desc=desc, total=len(starts))):

@@ -10,7 +10,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from hessbook.attacks._common import AttackResult, check_eps, check_norm, check_positive, check_steps
+from hessbook.attacks._common import AttackResult, check_eps, check_norm, check_positive, check_steps, is_integer
 from hessbook.attacks.first_order import fgsm, fgsm_iterated, l2grad, pgd
 from hessbook.attacks.second_order import FORCING, SOLVE_DTYPES, fhsm, l2hess
 
@@ -57,9 +57,9 @@ def _check_setting(key: str, value: Any, default: Any = inspect.Parameter.empty)
             raise ValueError(f"random_start = {value!r}: accepted True or False")
         return value
     if key == "seed":
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+        if value is not None and (not is_integer(value) or value < 0):
             raise ValueError(f"seed = {value!r}: accepted an integer >= 0")
-        return value
+        return None if value is None else int(value)
     return value
 
 

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from hessbook.params import ChapterParams, ParameterError, spec
+from hessbook.params import ChapterParams, ParameterError, device_spec, spec
 
 POINTS = ("init", "trained")
 MATRICES = ("H", "G", "H-G")
@@ -49,7 +49,7 @@ class S1Params(ChapterParams):
     gd_iterations: int = field(metadata=spec(gt=0, doc="full-batch GD steps"))
     rank_tolerance: float = field(metadata=spec(gt=0.0, lt=1.0, doc="numerical rank: eigenvalues above tol * lambda_max"))
     bulk_tolerance: float = field(metadata=spec(gt=0.0, lt=1.0, doc="bulk: |eigenvalue| below tol * lambda_max"))
-    device: str = field(metadata=spec(choices=("auto", "cpu", "cuda"), doc="where to train and assemble"))
+    device: str = field(metadata=device_spec("where to train and assemble"))
 
     def check(self) -> None:
         if self.n_samples < self.k:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from hessbook.params import ChapterParams, ParameterError, spec
+from hessbook.params import ChapterParams, ParameterError, device_spec, spec
 
 KS = (2, 5, 10, 20, 50)
 
@@ -76,7 +76,7 @@ class S2Params(ChapterParams):
     sgd_iterations: int = field(metadata=spec(gt=0, doc="SGD steps"))
     sgd_batch_size: int = field(metadata=spec(gt=0, doc="SGD minibatch size"))
     n_seeds: int = field(metadata=spec(gt=0, doc="independent data+init seeds per row"))
-    device: str = field(metadata=spec(choices=("auto", "cpu", "cuda"), doc="where to train"))
+    device: str = field(metadata=device_spec("where to train"))
 
     def check(self) -> None:
         if self.sgd_batch_size > self.n_samples:

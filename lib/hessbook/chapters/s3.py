@@ -21,7 +21,7 @@ import numpy as np
 
 from hessbook.chapters.sagun_mnist import (HESSIAN_DTYPES, Spectrum, draw_negatives, draw_top, exact_spectrum, grade_negatives,
                                            top_k)
-from hessbook.params import ChapterParams, ParameterError, spec
+from hessbook.params import ChapterParams, ParameterError, device_spec, spec
 
 PAPER_WIDTHS = (10, 30, 50, 70)
 PAPER_TOP_K = 120
@@ -41,7 +41,7 @@ class S3Params(ChapterParams):
     top_k: int = field(metadata=spec(gt=0, doc="largest eigenvalues shown (S: 120)"))
     hessian_batch: int = field(metadata=spec(gt=0, doc="samples per Hessian-vector pass (memory only)"))
     hessian_dtype: str = field(metadata=spec(choices=HESSIAN_DTYPES, doc="precision of the Hessian-vector products (H itself is float64)"))
-    device: str = field(metadata=spec(choices=("auto", "cpu", "cuda"), doc="where to train and assemble H"))
+    device: str = field(metadata=device_spec("where to train and assemble H"))
 
     def check(self) -> None:
         if self.batch_size > self.n_samples:

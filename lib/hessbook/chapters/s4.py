@@ -20,7 +20,7 @@ import numpy as np
 
 from hessbook.chapters.sagun_mnist import (HESSIAN_DTYPES, Spectrum, draw_negatives, draw_top, exact_spectrum, grade_negatives,
                                            top_k)
-from hessbook.params import ChapterParams, ParameterError, spec
+from hessbook.params import ChapterParams, ParameterError, device_spec, spec
 
 OUTLIER_RANKS = 10
 """Ranks compared for "LB has larger outliers": the k = 10 class outliers (S Sec. 3.1)."""
@@ -39,7 +39,7 @@ class S4Params(ChapterParams):
     top_k: int = field(metadata=spec(gt=0, doc="largest eigenvalues shown in the Fig 4 plot"))
     hessian_batch: int = field(metadata=spec(gt=0, doc="samples per Hessian-vector pass (memory only)"))
     hessian_dtype: str = field(metadata=spec(choices=HESSIAN_DTYPES, doc="precision of the Hessian-vector products (H itself is float64)"))
-    device: str = field(metadata=spec(choices=("auto", "cpu", "cuda"), doc="where to train and assemble H"))
+    device: str = field(metadata=device_spec("where to train and assemble H"))
 
     def check(self) -> None:
         if len(self.channels) != 2:

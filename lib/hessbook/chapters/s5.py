@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from hessbook.params import ChapterParams, ParameterError, spec
+from hessbook.params import ChapterParams, ParameterError, device_spec, spec
 
 METRICS = ("train_loss", "train_acc", "test_loss", "test_acc")
 SPLITS = ("train", "test")
@@ -52,7 +52,7 @@ class S5Params(ChapterParams):
     alpha_min: float = field(metadata=spec(le=0.0, doc="left end of the interpolation line (0 = Part I end)"))
     alpha_max: float = field(metadata=spec(ge=1.0, doc="right end of the interpolation line (1 = Part II end)"))
     n_alphas: int = field(metadata=spec(ge=3, doc="evenly spaced interpolation points (0 and 1 always added)"))
-    device: str = field(metadata=spec(choices=("auto", "cpu", "cuda"), doc="where to train"))
+    device: str = field(metadata=device_spec("where to train"))
 
     def check(self) -> None:
         if self.n_train is not None and self.large_batch > self.n_train:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from hessbook.params import ChapterParams, ParameterError, spec
+from hessbook.params import ChapterParams, ParameterError, device_spec, spec
 
 MODELS = ("c1", "c2", "m1", "resnet18")
 DATASET = {"c1": "cifar10", "c2": "cifar10", "m1": "mnist", "resnet18": "cifar100"}
@@ -124,7 +124,7 @@ class Y1Params(ChapterParams):
     lanczos_max_dim: int = field(metadata=spec(gt=0, doc="cap on the Krylov dimension (products) per Lanczos run"))
     power_tol: float = field(metadata=spec(gt=0.0, doc="power iteration relative change (Y: 1e-4)"))
     power_max_iter: int = field(metadata=spec(gt=0, doc="cap on power-iteration products"))
-    device: str = field(metadata=spec(choices=("auto", "cpu", "cuda"), doc="where to train and compute"))
+    device: str = field(metadata=device_spec("where to train and compute"))
 
     def batch_sizes(self, model: str) -> tuple[int, ...]:
         return tuple(getattr(self, f"{model}_batch_sizes"))

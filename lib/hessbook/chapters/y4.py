@@ -28,7 +28,7 @@ import numpy as np
 import torch
 
 from hessbook.chapters import y1
-from hessbook.params import ChapterParams, ParameterError, spec
+from hessbook.params import ChapterParams, ParameterError, device_spec, spec
 
 PSD_TOL = 1e-3
 """An eigenvalue >= -PSD_TOL * lambda_max counts as non-negative (round-off of float products)."""
@@ -52,7 +52,7 @@ class Y4Params(ChapterParams):
     smooth_batch_size: int = field(metadata=spec(gt=0, doc="its SGD batch size"))
     smooth_epochs: int = field(metadata=spec(gt=0, doc="its epochs"))
     smooth_lr: float = field(metadata=spec(gt=0.0, doc="its learning rate (momentum 0.9)"))
-    device: str = field(metadata=spec(choices=("auto", "cpu", "cuda"), doc="where to compute"))
+    device: str = field(metadata=device_spec("where to compute"))
 
     def check(self) -> None:
         if self.n_crosscheck > self.n_samples:
@@ -253,7 +253,9 @@ def run_smooth(P: Y4Params, store=None) -> CaseResult:
             lmax.append(float(ev[-1])); lmin.append(float(ev[0]))
             rank.append(int((ev.abs() > P.rank_rtol * top).sum()))
             neg.append(int((ev < -P.rank_rtol * top).sum()))
-        gn = input_hessian_exact(net, (x[:P.n_crosscheck], y[:P.n_crosscheck]), rtol=P.rank_rtol)
+        # J^T S J on purpose: the Gauss-Newton part of the smooth network's input Hessian
+        gn = input_hessian_exact(net, (x[:P.n_crosscheck], y[:P.n_crosscheck]), rtol=P.rank_rtol,
+                                 assume_piecewise_linear=True)
         s_min, err = _logit_checks(net, x, y, P.n_crosscheck)
         n = P.n_crosscheck
         return {"lambda_max": np.array(lmax), "lambda_min": np.array(lmin), "rank": np.array(rank),

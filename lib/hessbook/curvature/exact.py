@@ -20,8 +20,8 @@ import torch
 from torch import Tensor, nn
 from torch.func import functional_call, jacrev, vmap
 
-from hessbook.curvature.operators import (Batches, Data, HessianOperator, LossFn, cross_entropy,
-                                          eval_mode, model_in, precision, trainable)
+from hessbook.curvature.operators import (Batches, Data, HessianOperator, LossFn, check_mean_loss,
+                                          cross_entropy, eval_mode, model_in, precision, trainable)
 
 
 def spectrum(matrix: Tensor) -> Tensor:
@@ -49,6 +49,8 @@ def gauss_newton_matrix(model: nn.Module, data: Data, *, loss_fn: LossFn | None 
     device = next(iter(p0.values())).device
     batches = Batches(data, batch_size, device=device, dtype=dtype)
     n = batches.count()
+    if loss_fn is not cross_entropy:
+        check_mean_loss(loss_fn, model, *next(iter(batches)))
     G = torch.zeros(P, P, dtype=torch.float64, device=device)
 
     def f1(p: dict[str, Tensor], xi: Tensor) -> Tensor:

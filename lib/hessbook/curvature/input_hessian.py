@@ -1,7 +1,11 @@
 """The Hessian of the per-sample loss w.r.t. the input (Y Theorem 1, Prop. 2, Table 1's lambda1^x).
 
 Exact path (``input_hessian_exact``), for piecewise-linear networks (ReLU, max-pool, linear and
-conv layers, BN in eval mode) with softmax cross-entropy. Such a network is linear in x around
+conv layers, BN in eval mode) with softmax cross-entropy. It refuses a network that is not:
+one with a smooth activation or normalization module (tanh, sigmoid, SiLU, GELU, softplus,
+ELU, LayerNorm, ...) or whose input-Hessian-vector product on the first samples (double
+backward, float64) differs from J^T S J v; there J^T S J is only the Gauss-Newton part, which
+``assume_piecewise_linear=True`` returns on purpose. Such a network is linear in x around
 almost every x, so with logits z = f(x), J = dz/dx (c x d), p = softmax(z):
 
     H_x = J^T S J,   S = diag(p) - p p^T   (the logit-space Hessian of CE; PSD, Y Lemma 3)
@@ -32,6 +36,49 @@ from torch.func import jacrev, vmap
 from hessbook.curvature.operators import (Batches, Data, LinearOperator, LossFn, cross_entropy,
                                           eval_mode, model_in, precision)
 
+SMOOTH_MODULES: tuple[type[nn.Module], ...] = (
+    nn.Tanh, nn.Sigmoid, nn.SiLU, nn.GELU, nn.Softplus, nn.ELU, nn.SELU, nn.CELU, nn.Mish, nn.Hardswish,
+    nn.LogSigmoid, nn.Softsign, nn.Tanhshrink, nn.Softmax, nn.LogSoftmax, nn.Softmin, nn.LayerNorm,
+    nn.GroupNorm, nn.LocalResponseNorm, nn.modules.instancenorm._InstanceNorm,
+)
+"""Modules that make a network smooth (not piecewise linear) in its input."""
+
+PIECEWISE_LINEAR_RTOL = 1e-6
+"""Largest relative difference, in float64, between the input-Hessian-vector product and the
+Gauss-Newton form J^T S J v that still counts as piecewise linear (round-off is ~1e-13)."""
+
+_REFUSE_HINT = ("input_hessian_exact is exact only for piecewise-linear networks (ReLU, leaky ReLU, max-pool, "
+                "linear and conv layers, BN in eval mode); for this network use input_hessian_power or "
+                "InputHessianOperator (exact for any network), or pass assume_piecewise_linear=True to get "
+                "the Gauss-Newton part J^T S J on purpose")
+
+
+def _smooth_modules(model: nn.Module) -> list[str]:
+    return [f"{name or 'model'} ({type(m).__name__})" for name, m in model.named_modules()
+            if isinstance(m, SMOOTH_MODULES)]
+
+
+def _gauss_newton_gap(model: nn.Module, x: Tensor, y: Tensor) -> Tensor:
+    """Per sample: || H_x v - J^T S J v || / (|| H_x v || + || J^T S J v ||) for a random v, in
+    float64 (0 up to round-off for a piecewise-linear network)."""
+    model = model_in(model, torch.float64)
+    x = x.detach().to(torch.float64)
+    B = len(x)
+    v = torch.randn(x.shape, generator=torch.Generator().manual_seed(0), dtype=torch.float64).to(x.device)
+    with torch.enable_grad():
+        xl = x.clone().requires_grad_(True)
+        z = model(xl)
+        (g,) = torch.autograd.grad(F.cross_entropy(z, y, reduction="sum"), xl, create_graph=True)
+        (hv,) = torch.autograd.grad(g, xl, v, retain_graph=True)
+        u = torch.zeros_like(z, requires_grad=True)  # J v by the double-vjp trick (no forward AD)
+        (jtu,) = torch.autograd.grad(z, xl, u, create_graph=True)
+        (Jv,) = torch.autograd.grad(jtu, u, v, retain_graph=True)
+        p = torch.softmax(z.detach(), 1)
+        sjv = p * Jv - p * (p * Jv).sum(1, keepdim=True)
+        (gv,) = torch.autograd.grad(z, xl, sjv)
+    hv, gv = hv.reshape(B, -1), gv.reshape(B, -1)
+    return (hv - gv).norm(dim=1) / (hv.norm(dim=1) + gv.norm(dim=1)).clamp_min(1e-300)
+
 
 @dataclass(frozen=True)
 class InputHessianResult:
@@ -58,12 +105,34 @@ class InputHessianResult:
 
 
 def input_hessian_exact(model: nn.Module, data: Data, *, batch_size: int | None = None,
-                        dtype: torch.dtype = torch.float32, rtol: float = 1e-6) -> InputHessianResult:
+                        dtype: torch.dtype = torch.float32, rtol: float = 1e-6,
+                        assume_piecewise_linear: bool = False) -> InputHessianResult:
     """Per-sample input-Hessian eigenvalues and input-gradient norms (exact for piecewise-linear
-    networks with softmax cross-entropy; see the module docstring)."""
+    networks with softmax cross-entropy; see the module docstring).
+
+    Raises ValueError for a network with a smooth activation or normalization module, or whose
+    input Hessian on the first samples is not J^T S J; ``assume_piecewise_linear=True`` skips
+    both checks and returns the eigenvalues of J^T S J (the Gauss-Newton part) for any network.
+    """
+    if not assume_piecewise_linear:
+        smooth = _smooth_modules(model)
+        if smooth:
+            raise ValueError(f"the model has smooth (not piecewise-linear) modules: {', '.join(smooth[:5])}"
+                             f"{' ...' if len(smooth) > 5 else ''}. {_REFUSE_HINT}")
     model = model_in(model, dtype)
     device = next(model.parameters()).device
     batches = Batches(data, batch_size, device=device, dtype=dtype)
+    if not assume_piecewise_linear:
+        x0, y0 = next(iter(batches))
+        with eval_mode(model):
+            gap = _gauss_newton_gap(model, x0[:4], y0[:4])
+        if bool((gap > PIECEWISE_LINEAR_RTOL).any()):
+            raise ValueError(
+                f"the model is not piecewise linear in its input: on sample(s) "
+                f"{[int(i) for i in (gap > PIECEWISE_LINEAR_RTOL).nonzero().flatten()]} of the first batch the "
+                f"input-Hessian-vector product differs from J^T S J v by {float(gap.max()):.2g} (relative; "
+                f"accepted <= {PIECEWISE_LINEAR_RTOL:g}). {_REFUSE_HINT}"
+            )
 
     def f1(xi: Tensor) -> Tensor:
         return model(xi[None])[0]
@@ -99,7 +168,7 @@ def input_gradient_norms(model: nn.Module, data: Data, *, batch_size: int | None
     out = []
     with eval_mode(model), precision(dtype):
         for x, y in Batches(data, batch_size, device=device, dtype=dtype):
-            g = vmap(torch.func.grad(l1))(x, y)
+            g = vmap(torch.func.grad(l1))(x, y).detach()  # no graph kept alive by the result
             out.append(g.reshape(len(x), -1).norm(dim=1).to(torch.float64).cpu())
     return torch.cat(out)
 
@@ -169,8 +238,22 @@ class InputHessianOperator(LinearOperator):
         self.dtype = dtype
         self.device = next(self.model.parameters()).device
         self.loss_fn = loss_fn or cross_entropy
+        if y.numel() != 1:
+            raise ValueError(
+                f"InputHessianOperator takes one sample: x without a batch dimension and one label; got x of "
+                f"shape {tuple(x.shape)} and y of shape {tuple(y.shape)}. For a batch, use one operator per "
+                "sample (x[i], y[i]) or input_hessian_power"
+            )
         self.x = x.to(self.device, dtype)[None]
         self.y = y.to(self.device).reshape(1)
+        with torch.no_grad(), eval_mode(self.model):
+            out = self.model(self.x)
+        if out.dim() != 2 or out.shape[0] != 1:
+            raise ValueError(
+                f"InputHessianOperator takes one sample without a batch dimension: x of shape {tuple(x.shape)} "
+                f"gives outputs of shape {tuple(out.shape)} for the batch x[None] of one sample (expected "
+                "(1, classes)); pass x[i] of a batch x, not x"
+            )
         self.num_params = self.x.numel()
         self.n_products = 0
 

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from hessbook.curvature.operators import LinearOperator, as_operator
+from hessbook.curvature.operators import LinearOperator, as_operator, is_integer
 
 WHICH = ("LA", "SA")
 
@@ -62,7 +62,7 @@ class EigenResult:
 
 
 def check_k_tol(k: int, tol: float, n: int) -> None:
-    if not isinstance(k, int) or k < 1 or k > n:
+    if not is_integer(k) or k < 1 or k > n:
         raise ValueError(f"k = {k!r}: must be an integer in 1..{n} (the operator's size)")
     if not tol > 0:
         raise ValueError(f"tol = {tol!r}: must be a positive number")
@@ -114,6 +114,7 @@ def lanczos(op: LinearOperator | Tensor, k: int = 1, *, which: str = "LA", tol: 
     op = as_operator(op)
     n = op.num_params
     check_k_tol(k, tol, n)
+    k = int(k)
     if which not in WHICH:
         raise ValueError(f"which = {which!r}: accepted 'LA' (largest algebraic) or 'SA' (smallest algebraic)")
     max_dim = min(n, max_dim if max_dim is not None else max(200, 10 * k))

@@ -13,10 +13,17 @@ Float32 products run inside :func:`hessbook.device.exact_float32` (TF32 off); wi
 ``dtype=torch.float64`` the operator works on a float64 deep copy of the model. Per-batch
 products are accumulated in float64 and every product returns a float64 vector.
 
-HVP method, measured (``method="auto"`` picks the faster one, forward-over-reverse):
-on the CPU (2 shared cores, torch 2.14, float32, TF32 n/a), the LeNet-like M1 stand-in (conv
+HVP method, measured. ``method="auto"`` is forward-over-reverse: it does not time the two
+methods (a choice by timing would make results differ in the last bits from run to run), and
+it switches to double backward only when torch.func cannot run the model (an op without a
+forward-mode or vmap rule), never on other errors such as out-of-memory. The rule behind it,
+from the measurements below: forward-over-reverse is the faster for convolutional networks and
+for several vectors at once, which is where curvature is expensive; on tiny MLPs double
+backward can be faster (torch.func's fixed cost per call), where both take well under a second.
+
+On the CPU (2 shared cores, torch 2.14, float32, TF32 n/a), the LeNet-like M1 stand-in (conv
 5x5x20 s2, conv 5x5x50 s2, FC 500, FC 10; 1,256,080 parameters) on one batch of 256
-MNIST-sized inputs, median of 5 runs after a warm-up (``bench/_hvp_method.py``):
+MNIST-sized inputs, median of 5 runs after a warm-up:
 
     one gradient                                   : 0.36 s
     double backward, 1 vector                      : 1.17 s  (3.3 x gradient)
@@ -26,18 +33,32 @@ MNIST-sized inputs, median of 5 runs after a warm-up (``bench/_hvp_method.py``):
 
 Forward-over-reverse was about 1.9x faster for one vector and for several: the double
 backward of a convolution re-runs the convolution-backward kernels through autograd, while
-``jvp`` of the gradient pushes tangents forward alongside a single backward pass. So it is the
-default; ``method="double_backward"`` stays available (it supports modules without forward-mode
-AD rules) and the tests check that both agree. A later run in bench/curvature.py (batch 128,
+``jvp`` of the gradient pushes tangents forward alongside a single backward pass.
+``method="double_backward"`` stays available (it supports modules without forward-mode AD
+rules) and the tests check that both agree. A later run in bench/curvature.py (batch 128,
 same layout, cores shared with other jobs) measured the two within 3% of each other (0.080 s vs
-0.083 s, 2.8x a gradient), so on the CPU the choice matters less than that first measurement
-suggests; re-measure on a GPU before relying on the ratio.
+0.083 s, 2.8x a gradient). Re-measured with the two methods interleaved
+(``bench/_hvp_method.py``: 2 cores under a load average of about 12, so only the ratios mean
+much; median of 7, seconds for 1 vector / 8 vectors, double backward vs forward-over-reverse):
+
+    M1 stand-in, 128 inputs (1,256,080 parameters) : 2.76 / 16.4  vs  2.53 / 5.80
+    MLP 784-100-10, 512 inputs (79,510)            : 0.36 / 1.79  vs  0.38 / 1.14
+    S's MLP 100-30-30-10, 1000 inputs (4,270)      : 0.10 / 0.34  vs  0.32 / 0.63
+
+Re-measure on a GPU before relying on the ratios.
+
+The loss must be the mean over the batch (``reduction="mean"``, the default of torch's losses):
+the mean over the dataset is assembled from batch means, and a summed loss would make the
+Hessian grow with the batch size. :func:`check_mean_loss` refuses other reductions.
 """
 
 from __future__ import annotations
 
 import contextlib
 import copy
+import functools
+import numbers
+import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -155,6 +176,63 @@ def cross_entropy(outputs: Tensor, targets: Tensor) -> Tensor:
     return F.cross_entropy(outputs, targets)
 
 
+def is_integer(value: Any) -> bool:
+    """An integer: Python's or numpy's (``np.int64`` from an array), not a bool."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _reduction(loss_fn: LossFn) -> str | None:
+    """The ``reduction`` a loss declares: a loss module's attribute or a partial's keyword."""
+    if isinstance(loss_fn, functools.partial):
+        return loss_fn.keywords.get("reduction", _reduction(loss_fn.func))
+    value = getattr(loss_fn, "reduction", None)
+    return value if isinstance(value, str) else None
+
+
+def check_mean_loss(loss_fn: LossFn, model: nn.Module | None = None, x: Tensor | None = None,
+                    y: Tensor | None = None) -> None:
+    """Refuse a loss that is not the mean over the batch: by its declared ``reduction`` and,
+    given a model and a batch, by evaluating it on one sample and on that sample twice (a mean
+    gives the same value, a sum twice it, ``reduction="none"`` a vector)."""
+    reduction = _reduction(loss_fn)
+    if reduction is not None and reduction != "mean":
+        raise ValueError(
+            f"loss_fn has reduction = {reduction!r}: accepted a loss that is the mean over the batch "
+            "(reduction='mean'); with 'sum' the Hessian would grow with the batch size"
+        )
+    if model is None or x is None or y is None or len(x) == 0:
+        return
+    with torch.no_grad(), eval_mode(model):
+        one = loss_fn(model(x[:1]), y[:1])
+        two = loss_fn(model(torch.cat([x[:1], x[:1]])), torch.cat([y[:1], y[:1]]))
+    if one.numel() != 1 or two.numel() != 1:
+        raise ValueError(
+            f"loss_fn returned a tensor of shape {tuple(two.shape)} for a batch of 2: accepted a loss "
+            "that returns the mean over the batch as a scalar (reduction='mean')"
+        )
+    a, b = float(one), float(two)
+    if abs(b - a) > 1e-4 * max(abs(a), abs(b)) + 1e-12:
+        raise ValueError(
+            f"loss_fn is not the mean over the batch: {a:.6g} for one sample but {b:.6g} for the same "
+            "sample twice (reduction='sum'?); accepted a loss that is the batch mean (reduction='mean'), "
+            "else the Hessian would grow with the batch size"
+        )
+
+
+_FWDREV_UNSUPPORTED = re.compile(
+    r"ZeroTensors are immutable|forward AD|forward-mode|jvp|Batching rule not implemented|vmap|functorch",
+    re.IGNORECASE,
+)
+
+
+def fwdrev_unsupported(exc: BaseException) -> bool:
+    """Whether an error of forward-over-reverse means torch.func cannot run this model (an op
+    without a forward-mode or vmap rule), as opposed to any other failure (out of memory...)."""
+    if isinstance(exc, torch.OutOfMemoryError) or not isinstance(exc, RuntimeError):
+        return False
+    return isinstance(exc, NotImplementedError) or bool(_FWDREV_UNSUPPORTED.search(str(exc)))
+
+
 # ----------------------------------------------------------------------------- operators
 
 
@@ -227,6 +305,9 @@ class _ModelOperator(LinearOperator):
             raise ValueError(f"model on {first.device} but device = {self.device}; move the model first")
         self.loss_fn = loss_fn or cross_entropy
         self.batches = Batches(data, batch_size, device=self.device, dtype=dtype)
+        if loss_fn is not None:
+            x0, y0 = next(iter(self.batches))
+            check_mean_loss(self.loss_fn, self.model, x0, y0)
         self.num_params = sum(p.numel() for p in self.params.values())
         self.n_products = 0
         self.n_passes = 0
@@ -265,7 +346,9 @@ class HessianOperator(_ModelOperator):
 
     ``method``: ``"fwdrev"`` (``torch.func.jvp`` of ``torch.func.grad``, vmapped over the
     vectors of a ``matmat``; measured faster, see the module docstring), ``"double_backward"``
-    (Pearlmutter via autograd twice) or ``"auto"`` (= fwdrev).
+    (Pearlmutter via autograd twice) or ``"auto"``: fwdrev, switching to double backward (for
+    good, reason in ``fallback_reason``) only when fwdrev fails on an op torch.func does not
+    support; any other error is raised.
     """
 
     def __init__(self, model: nn.Module, data: Data, *, loss_fn: LossFn | None = None,
@@ -285,9 +368,9 @@ class HessianOperator(_ModelOperator):
         try:
             out = self._accumulate(lambda x, y: batch(x, y, V), (m, self.num_params)).T
         except RuntimeError as exc:
-            # torch.func's forward-over-reverse lacks rules for a few ops (e.g. it fails with
-            # "ZeroTensors are immutable" on mse_loss of a linear model): use double backward.
-            if self.method != "fwdrev" or self.method_given == "fwdrev":
+            # torch.func's forward-over-reverse lacks rules for a few ops: use double backward.
+            # Only for those: out of memory or a bug in the model is raised as it is.
+            if self.method != "fwdrev" or self.method_given == "fwdrev" or not fwdrev_unsupported(exc):
                 raise
             self.method = "double_backward"
             self.fallback_reason = str(exc).splitlines()[0]
@@ -308,10 +391,18 @@ class HessianOperator(_ModelOperator):
 
     def _batch_fwdrev(self, x: Tensor, y: Tensor, V: Tensor) -> Tensor:
         p0 = {n: p.detach() for n, p in self.params.items()}
-        g = grad(lambda p: self.loss_fn(functional_call(self.model, p, (x,)), y))
+        g = grad(lambda p, yy: self.loss_fn(functional_call(self.model, p, (x,)), yy))
+        if y.is_floating_point():
+            # Floating targets (mse_loss...) enter the jvp as primals with a materialized zero
+            # tangent: left out, the backward of mse_loss writes into the implicit zero tangent
+            # of the target and fails with "ZeroTensors are immutable".
+            primals, zero = (p0, y), torch.zeros_like(y)
 
-        def hvp(t: dict[str, Tensor]) -> Tensor:
-            return flatten(jvp(g, (p0,), (t,))[1].values())
+            def hvp(t: dict[str, Tensor]) -> Tensor:
+                return flatten(jvp(g, primals, (t, zero))[1].values())
+        else:
+            def hvp(t: dict[str, Tensor]) -> Tensor:
+                return flatten(jvp(lambda p: g(p, y), (p0,), (t,))[1].values())
 
         T = unflatten(V.T.contiguous(), self.params)
         if V.shape[1] == 1:

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
+from hessbook.curvature.operators import is_integer
+
 
 @dataclass(frozen=True)
 class OutlierCounts:
@@ -39,15 +41,24 @@ class OutlierCounts:
 def count_outliers(eigenvalues: Tensor, *, top_m: int | None = None, elbow_m: int | None = None,
                    ratio_rtol: float = 1e-4) -> OutlierCounts:
     """The number of outlier eigenvalues by largest gap, largest ratio and elbow (see module)."""
-    lam = torch.as_tensor(eigenvalues, dtype=torch.float64).reshape(-1).sort(descending=True).values
+    lam = torch.as_tensor(eigenvalues, dtype=torch.float64).reshape(-1)
+    finite = torch.isfinite(lam)
+    if not bool(finite.all()):
+        raise ValueError(
+            f"eigenvalues contain {int((~finite).sum())} non-finite value(s) (NaN or inf) of {len(lam)}: "
+            "accepted finite eigenvalues (a NaN eigenvalue means the spectrum itself failed)"
+        )
+    lam = lam.sort(descending=True).values
     n = len(lam)
     if n < 3:
         raise ValueError(f"{n} eigenvalues: need at least 3 to count outliers")
     if not ratio_rtol > 0:
         raise ValueError(f"ratio_rtol = {ratio_rtol!r}: must be positive")
     for name, v in (("top_m", top_m), ("elbow_m", elbow_m)):
-        if v is not None and not 3 <= v <= n:
-            raise ValueError(f"{name} = {v!r}: must be in 3..{n} (the number of eigenvalues)")
+        if v is not None and (not is_integer(v) or not 3 <= v <= n):
+            raise ValueError(f"{name} = {v!r}: must be an integer in 3..{n} (the number of eigenvalues)")
+    top_m = int(top_m) if top_m is not None else None
+    elbow_m = int(elbow_m) if elbow_m is not None else None
     top = lam[: top_m or n]
     gaps = top[:-1] - top[1:]
     g = int(gaps.argmax())

@@ -18,7 +18,7 @@ import torch
 from torch import Tensor
 
 from hessbook.curvature.lanczos import EigenResult, _start_vector, check_k_tol
-from hessbook.curvature.operators import LinearOperator, as_operator
+from hessbook.curvature.operators import LinearOperator, as_operator, is_integer
 
 
 def power_iteration(op: LinearOperator | Tensor, k: int = 1, *, tol: float = 1e-4,
@@ -27,8 +27,9 @@ def power_iteration(op: LinearOperator | Tensor, k: int = 1, *, tol: float = 1e-
     op = as_operator(op)
     n = op.num_params
     check_k_tol(k, tol, n)
-    if not isinstance(max_iter, int) or max_iter < 1:
+    if not is_integer(max_iter) or max_iter < 1:
         raise ValueError(f"max_iter = {max_iter!r}: must be a positive integer")
+    k, max_iter = int(k), int(max_iter)
     start = op.n_products
     dev = op.device
     vals, vecs, res = [], [], []

@@ -18,7 +18,7 @@ import torch
 from torch import Tensor
 
 from hessbook.curvature.lanczos import _orthogonalize, _tridiag
-from hessbook.curvature.operators import LinearOperator, as_operator
+from hessbook.curvature.operators import LinearOperator, as_operator, is_integer
 
 
 @dataclass(frozen=True)
@@ -52,10 +52,11 @@ def slq(op: LinearOperator | Tensor, *, n_vectors: int = 10, m: int = 80, seed: 
     """SLQ with ``n_vectors`` Rademacher starts and ``m`` Lanczos steps each (m * n_vectors products)."""
     op = as_operator(op)
     n = op.num_params
-    if not isinstance(n_vectors, int) or n_vectors < 1:
+    if not is_integer(n_vectors) or n_vectors < 1:
         raise ValueError(f"n_vectors = {n_vectors!r}: must be a positive integer")
-    if not isinstance(m, int) or not 1 <= m <= n:
+    if not is_integer(m) or not 1 <= m <= n:
         raise ValueError(f"m = {m!r}: must be an integer in 1..{n}")
+    n_vectors, m = int(n_vectors), int(m)
     start = op.n_products
     gen = torch.Generator().manual_seed(seed)
     nodes = torch.zeros(n_vectors, m, dtype=torch.float64)
