@@ -237,8 +237,8 @@ def explorer(R: Results):
                     draw, title="S6: logistic-regression Hessian spectrum, Marchenko-Pastur and BBP")
 
 
-ONE_BLOB = (equals("one_blob_outliers", 0, "one blob: eigenvalues beyond the outlier cutoff, all α"),
-            below("one_blob_ks", KS_HELD, "one blob: Kolmogorov distance to MP, every α"))
+ONE_BLOB = (equals("one_blob_outliers", 0, "one blob: outliers over all α"),
+            below("one_blob_ks", KS_HELD, "one blob: largest Kolmogorov distance to MP"))
 ONE_OUTLIER = is_true("one_outlier_each", "two blobs: exactly one outlier at every α where the spike "
                                           "exceeds the BBP threshold")
 RULE = Rule(
