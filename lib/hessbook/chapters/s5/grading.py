@@ -102,7 +102,7 @@ def summary_claims(s: Summary) -> list[Claim]:
             rule=BARRIER_RULE,
             cases=single({"lb_train_loss": s.lb_train_loss, "relative_barrier_train": s.relative_barrier_train,
                           "relative_barrier_test": s.relative_barrier_test}),
-            evidence=untrained + "barrier = max over alpha in [0, 1] of loss(alpha) − max(loss(0), loss(1)).",
+            evidence=untrained + "Barrier height = max over alpha in [0, 1] of loss(alpha) − max(loss(0), loss(1)).",
         ),
     ]
 
