@@ -1,4 +1,4 @@
-"""S1's library: rank bound, measurements, verdicts and explorer on a tiny network."""
+"""S1's library: rank bound, measurements, claims and explorer on a tiny network."""
 
 from __future__ import annotations
 
@@ -29,33 +29,46 @@ def test_parameter_count_and_bound():
 
 
 @pytest.fixture(scope="module")
-def spectra(tmp_path_factory):
-    P = params()
-    return P, s1.run(P, ResultStore(tmp_path_factory.mktemp("store")))
+def R(tmp_path_factory):
+    return s1.run(params(), ResultStore(tmp_path_factory.mktemp("store")))
 
 
-def test_decomposition_on_a_tiny_network(spectra):
-    P, sp = spectra
+def test_decomposition_on_a_tiny_network(R):
+    P, sp = R.params, R.spectra
     for point in s1.POINTS:
         s = sp[point]
         np.testing.assert_allclose(np.sort(s.hessian).sum(), np.sort(s.gauss_newton).sum() + s.residual.sum(),
                                    atol=1e-10)  # traces add up: tr H = tr G + tr(H - G)
         d = s1.decomposition(s, P)
+        assert d == R.decompositions[point]
         assert d.g_min_relative > -1e-12  # G PSD
         assert d.rank <= P.rank_bound == 12 * 3 < P.parameters
         assert d.weyl_holds
         assert d.zeros >= P.parameters - P.rank_bound
     assert sp["trained"].loss < sp["init"].loss
-    table = s1.decomposition_table(sp, P)
-    assert set(table["point"]) == set(s1.POINTS)
+    table = s1.decomposition_table(R)
+    assert set(table.columns) == set(s1.POINTS)
 
 
-def test_verdicts_and_explorer(spectra):
-    P, sp = spectra
-    vs = s1.verdicts(sp, P)
-    assert [v.item for v in vs] == ["S-Fig1", "S-Eq2-5"]
-    assert vs[1].verdict in ("held", "partly")
-    ex = s1.explorer(sp, P)
+def test_rerun_loads_the_stored_spectra(R, tmp_path_factory):
+    store = ResultStore(tmp_path_factory.mktemp("store2"))
+    first = s1.run(R.params, store)
+    again = s1.run(R.params, store)
+    for point in s1.POINTS:
+        for m in s1.MATRICES:
+            np.testing.assert_array_equal(first.spectra[point].eigenvalues(m), again.spectra[point].eigenvalues(m))
+            np.testing.assert_array_equal(first.spectra[point].eigenvalues(m), R.spectra[point].eigenvalues(m))
+        assert first.spectra[point].loss == again.spectra[point].loss
+
+
+def test_claims_numbers_and_explorer(R):
+    cs = s1.claims(R)
+    assert [c.item for c in cs] == ["S-Fig1", "S-Eq2-5"]
+    assert cs[1].grade in ("held", "partly")
+    n = s1.numbers(R)
+    assert n["M"] == R.params.parameters and n["rank"] == R.decompositions["trained"].rank
+    assert n["loss"] < n["loss0"]
+    ex = s1.explorer(R)
     fig = ex.update(point="trained", matrix="G", view="|λ| log scale")
     assert "Gauss-Newton" in fig.axes[0].get_title()
     fig = ex.update(point="init", matrix="H-G", view="ordered (all)")
@@ -67,3 +80,29 @@ def test_measurements():
     assert s1.numerical_rank(eig, 1e-10) == 3
     assert s1.bulk_fraction(eig, 1e-3) == pytest.approx(4 / 6)
     assert s1.frobenius(np.array([3.0, 4.0])) == pytest.approx(5.0)
+
+
+def fig1_grade(P, bulk, outliers):
+    return s1.fig1_rule(P, 1000).grade({"bulk": bulk, "outliers": outliers})
+
+
+def test_fig1_grading():
+    P = params(k=10)  # few outliers: at most max(2k, 2% of M) = max(20, 20) for M = 1000
+    assert fig1_grade(P, 0.95, 20) == "held"
+    assert fig1_grade(P, 0.95, 21) == "partly"
+    assert fig1_grade(P, 0.6, 21) == "partly"
+    assert fig1_grade(P, 0.3, 5) == "partly"
+    assert fig1_grade(P, 0.3, 21) == "did not hold"
+    assert fig1_grade(params(k=4), 0.95, 20) == "held"  # 2% of M dominates 2k
+    assert "90%" in s1.fig1_rule(P, 1000).text() and "≤ 20" in s1.fig1_rule(P, 1000).text()
+
+
+def test_decomposition_grading():
+    rule = s1.decomposition_rule(params())
+    ok = {"g_min_relative": -1e-13, "rank_excess": -5, "weyl": True, "residual_ratio": 0.05}
+    assert rule.grade(ok) == "held"
+    assert rule.grade({**ok, "residual_ratio": 0.1}) == "partly"  # H - G not small
+    assert rule.grade({**ok, "weyl": False}) == "partly"
+    assert rule.grade({**ok, "g_min_relative": -1e-9}) == "did not hold"  # G not PSD
+    assert rule.grade({**ok, "rank_excess": 1}) == "did not hold"  # rank above the bound
+    assert rule.grade({**ok, "rank_excess": 0}) == "held"

@@ -1,4 +1,4 @@
-"""S6's library: the closed-form logistic Hessian against autograd, the cases, verdicts, explorer."""
+"""S6's library: the closed-form logistic Hessian against autograd, the cases, claims, explorer."""
 
 from __future__ import annotations
 
@@ -39,25 +39,43 @@ def small_params(**kw):
                                   "separation": 4.0, **kw})
 
 
-def test_cases_verdict_and_explorer():
-    P = small_params()
-    cases = s6.run_all(P)
-    assert [len(c.outliers) for c in cases] == [0, 0, 1, 1]
-    assert all(c.ks < 0.1 for c in cases)
-    v = s6.verdicts(cases, P)[0]
-    assert v.item == "S-Fig10" and v.verdict == "held"
-    table = s6.summary_table(cases)
+def test_cases_claim_and_explorer():
+    R = s6.run(small_params())
+    assert [len(c.outliers) for c in R.cases] == [0, 0, 1, 1]
+    assert all(c.ks < 0.1 for c in R.cases)
+    (claim,) = s6.claims(R)
+    assert claim.item == "S-Fig10" and claim.grade == "held"
+    table = s6.summary_table(R)
     assert list(table["paper's outlier"].dropna()) == [819.5]
-    ex = s6.explorer(cases, P)
+    n = s6.numbers(R)
+    assert n["alpha_a1"] == 0.1 and n["out_a1"] == R.cases[2].eigenvalues[-1]  # no alpha = 1: the first
+    ex = s6.explorer(R)
     fig = ex.update(blobs=2, alpha=2.0)
     assert "1 outlier" in fig.axes[0].get_title()
 
 
 def test_no_spike_no_outlier_grade():
-    P = small_params(separation=0.5)  # spike 1.06 < 1 + sqrt(alpha): no two-blob outlier expected
-    cases = s6.run_all(P)
-    assert all(len(c.outliers) == 0 for c in cases)
-    assert s6.verdicts(cases, P)[0].verdict != "held"
+    R = s6.run(small_params(separation=0.5))  # spike 1.06 < 1 + sqrt(alpha): no two-blob outlier expected
+    assert all(len(c.outliers) == 0 for c in R.cases)
+    assert s6.spiked(R) == []
+    assert s6.claims(R)[0].grade == "partly"  # one blob is MP; no alpha to test the outlier at
+
+
+GOOD = {"one_blob_outliers": 0, "one_blob_ks": 0.02, "spiked": 2, "one_outlier_each": True, "bbp_sds": 1.5}
+
+
+@pytest.mark.parametrize("change, grade", [
+    ({}, "held"),
+    ({"bbp_sds": 3.5}, "partly"),  # outlier off the BBP limit
+    ({"one_blob_outliers": 1}, "partly"),  # two blobs right, one blob has an outlier
+    ({"one_blob_ks": 0.06}, "partly"),
+    ({"one_outlier_each": False, "bbp_sds": float("nan")}, "partly"),  # one blob right
+    ({"spiked": 0, "bbp_sds": 0.0}, "partly"),  # nothing to test two blobs on
+    ({"one_blob_ks": 0.2, "one_outlier_each": False, "bbp_sds": float("nan")}, "did not hold"),
+    ({"one_blob_outliers": 2, "spiked": 0, "one_outlier_each": True, "bbp_sds": 0.0}, "partly"),
+])
+def test_fig10_grading(change, grade):
+    assert s6.RULE.grade({**GOOD, **change}) == grade
 
 
 def test_kolmogorov_distance_handles_the_atom():

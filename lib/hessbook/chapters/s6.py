@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from hessbook.kit import Claim, Rule, all_of, any_of, at_least, at_most, below, equals, is_true, single
 from hessbook.params import ChapterParams, ParameterError, spec
 
 ALPHAS = (0.02, 1.0, 2.0)
@@ -38,6 +39,10 @@ SIGMA2 = 0.25
 """s (1 - s) at w = 0: the variance scale of the Hessian's Marchenko-Pastur law."""
 TW_MARGIN = 4.0
 """An eigenvalue is an outlier when it is more than this many Tracy-Widom scales above the edge."""
+KS_HELD = 0.05
+"""One blob follows Marchenko-Pastur: Kolmogorov distance below 0.05 at every alpha."""
+BBP_SDS = 3.0
+"""Two blobs: the outlier within 3 standard deviations (Paul 2007) of the BBP limit."""
 
 
 @dataclass(frozen=True)
@@ -125,16 +130,40 @@ def run_case(P: S6Params, blobs: int, alpha: float) -> Case:
     return Case(blobs, alpha, n, eig, edge, cutoff, predicted, sd, kolmogorov_distance(eig, law))
 
 
-def run_all(P: S6Params) -> list[Case]:
-    """Both data sets at every alpha (seconds: no store needed)."""
-    return [run_case(P, b, a) for b in BLOBS for a in P.alphas]
+@dataclass(frozen=True)
+class Results:
+    params: S6Params
+    cases: list[Case]
+    """Both data sets at every alpha: one blob first, then two blobs."""
+
+    def blobs(self, blobs: int) -> list[Case]:
+        return [c for c in self.cases if c.blobs == blobs]
 
 
-def summary_table(cases: list[Case]):
+def run(P: S6Params, store=None) -> Results:
+    """Both data sets at every alpha. Seconds of work, so nothing is stored (``store`` unused)."""
+    return Results(P, [run_case(P, b, a) for b in BLOBS for a in P.alphas])
+
+
+def spiked(R: Results) -> list[Case]:
+    """Two-blob cases whose population spike exceeds the BBP threshold: an outlier is expected."""
+    return [c for c in R.blobs(2) if R.params.spike > c.law.bbp_threshold]
+
+
+def numbers(R: Results) -> dict:
+    """Every number the chapter's prose cites (glued as ``s6-<name>``)."""
+    P = R.params
+    two = {c.alpha: c for c in R.blobs(2)}
+    a1 = two.get(1.0, next(iter(two.values())))
+    return {"d": P.dimension, "spike": P.spike, "sep": P.separation, "max_ks": float(max(c.ks for c in R.cases)),
+            "out_a1": float(a1.eigenvalues[-1]), "edge_a1": a1.edge, "alpha_a1": a1.alpha}
+
+
+def summary_table(R: Results):
     import pandas as pd
 
     rows = []
-    for c in cases:
+    for c in R.cases:
         out = c.outliers
         rows.append({
             "blobs": c.blobs, "alpha": c.alpha, "N": c.n_samples, "M": len(c.eigenvalues),
@@ -174,30 +203,32 @@ def draw_case(ax, c: Case, P: S6Params) -> None:
     ax.set_ylabel("density")
 
 
-def figure10(cases: list[Case], P: S6Params):
+def figure10(R: Results):
+    """S Fig 10: one row per data set, one column per alpha."""
     import matplotlib.pyplot as plt
 
-    alphas = sorted({c.alpha for c in cases})
+    alphas = sorted({c.alpha for c in R.cases})
     fig, axes = plt.subplots(2, len(alphas), figsize=(4 * len(alphas), 6.2), squeeze=False)
-    for c in cases:
-        draw_case(axes[BLOBS.index(c.blobs), alphas.index(c.alpha)], c, P)
+    for c in R.cases:
+        draw_case(axes[BLOBS.index(c.blobs), alphas.index(c.alpha)], c, R.params)
     for ax in axes.flat:
         ax.legend(fontsize=6, loc="upper right")
     fig.tight_layout()
     return fig
 
 
-def explorer(cases: list[Case], P: S6Params):
+def explorer(R: Results):
     """Widget: pick one blob or two and alpha; the spectrum with MP and BBP overlaid."""
     import matplotlib.pyplot as plt
 
     from hessbook.widgets import Explorer
 
+    cases = R.cases
     index = {(c.blobs, c.alpha): c for c in cases}
 
     def draw(blobs, alpha):
         fig, ax = plt.subplots(figsize=(6.5, 3.8))
-        draw_case(ax, index[(blobs, alpha)], P)
+        draw_case(ax, index[(blobs, alpha)], R.params)
         ax.legend(fontsize=7)
         fig.tight_layout()
         return fig
@@ -206,16 +237,36 @@ def explorer(cases: list[Case], P: S6Params):
                     draw, title="S6: logistic-regression Hessian spectrum, Marchenko-Pastur and BBP")
 
 
-def verdicts(cases: list[Case], P: S6Params):
-    from hessbook.report import Verdict
+ONE_BLOB = (equals("one_blob_outliers", 0, "one blob: outliers over all α"),
+            below("one_blob_ks", KS_HELD, "one blob: largest Kolmogorov distance to MP"))
+ONE_OUTLIER = is_true("one_outlier_each", "two blobs: exactly one outlier at every α where the spike "
+                                          "exceeds the BBP threshold")
+RULE = Rule(
+    held=all_of(*ONE_BLOB, at_least("spiked", 1, "α values where the spike exceeds the BBP threshold"), ONE_OUTLIER,
+                at_most("bbp_sds", BBP_SDS, "two blobs: largest |outlier − BBP limit| in standard deviations "
+                                            "(Paul 2007)")),
+    partly=any_of(all_of(*ONE_BLOB), ONE_OUTLIER),
+)
+"""S-Fig10. An eigenvalue is an outlier when it is more than TW_MARGIN Tracy-Widom scales
+above the MP edge."""
 
-    one = [c for c in cases if c.blobs == 1]
-    two = [c for c in cases if c.blobs == 2]
-    one_ok = all(len(c.outliers) == 0 and c.ks < 0.05 for c in one)
-    above = [c for c in two if P.spike > c.law.bbp_threshold]
-    two_ok = all(len(c.outliers) == 1 and abs(c.outliers[0] - c.predicted) <= 3 * c.predicted_sd for c in above)
-    two_count = all(len(c.outliers) == 1 for c in above)
-    grade = "held" if one_ok and two_ok and above else ("partly" if (one_ok or two_count) else "did not hold")
+
+def values(R: Results) -> dict:
+    """What :data:`RULE` grades."""
+    one, above = R.blobs(1), spiked(R)
+    one_each = all(len(c.outliers) == 1 for c in above)
+    return {
+        "one_blob_outliers": sum(len(c.outliers) for c in one),
+        "one_blob_ks": max((c.ks for c in one), default=float("nan")),
+        "spiked": len(above),
+        "one_outlier_each": one_each,
+        "bbp_sds": max((abs(c.outliers[0] - c.predicted) / c.predicted_sd for c in above), default=0.0)
+        if one_each else float("nan"),
+    }
+
+
+def claims(R: Results) -> list[Claim]:
+    one, two = R.blobs(1), R.blobs(2)
     ours = "; ".join(
         f"α = {c.alpha:g}: one blob {len(o.outliers)} outliers (KS {o.ks:.3f}), two blobs "
         f"{len(c.outliers)} outlier{'s' if len(c.outliers) != 1 else ''} at "
@@ -223,17 +274,16 @@ def verdicts(cases: list[Case], P: S6Params):
         for c in two for o in one if o.alpha == c.alpha
     )
     paper = ", ".join(f"α = {a:g}: {v}" for a, v in PAPER_OUTLIERS.items())
-    return [Verdict(
+    return [Claim(
         "S-Fig10",
         "One blob: the logistic-regression Hessian follows Marchenko-Pastur with no outlier; "
         "two blobs: one outlier leaves the bulk (BBP).",
-        grade,
-        f"Fig 10: two-blob outliers at {paper}.",
-        ours,
-        f"held = for every α, one blob has no eigenvalue beyond {TW_MARGIN:g} Tracy-Widom scales above the MP edge "
-        "and Kolmogorov distance < 0.05 to MP; two blobs have exactly one, within 3 standard deviations "
-        "(Paul 2007) of the BBP limit. "
-        "Magnitudes differ from the paper's because they depend on unstated scaling (see the text).",
+        paper=f"Fig 10: two-blob outliers at {paper}.",
+        ours=ours,
+        rule=RULE,
+        cases=single(values(R)),
+        evidence=f"An outlier: an eigenvalue more than {TW_MARGIN:g} Tracy-Widom scales above the MP edge. "
+                 "Magnitudes differ from the paper's because they depend on unstated scaling (see the text).",
     )]
 
 

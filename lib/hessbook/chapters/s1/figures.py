@@ -1,0 +1,79 @@
+"""S1's figures and explorer: ordered spectra of H, G and H − G."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hessbook.chapters.s1.compute import Results
+from hessbook.chapters.s1.schema import MATRICES, MATRIX_LABELS, POINTS
+
+
+def draw_ordered(ax, eigenvalues: np.ndarray, title: str, color: str = "C0") -> None:
+    """S's ordered plot: rank on x, value on y, ascending, every eigenvalue."""
+    eig = np.sort(eigenvalues)
+    ax.plot(np.arange(1, len(eig) + 1), eig, ".", ms=2, color=color)
+    ax.axhline(0.0, color="k", lw=0.5)
+    ax.set_title(title, fontsize=9)
+    ax.set_xlabel("rank of eigenvalue")
+    ax.set_ylabel("eigenvalue")
+
+
+def figure1(R: Results):
+    """S Fig 1: the full ordered spectrum of H at init and after GD."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.4))
+    for ax, point in zip(axes, POINTS):
+        s = R.spectra[point]
+        draw_ordered(ax, s.hessian, f"H at {'the random initial point' if point == 'init' else 'the end of GD'} "
+                                    f"(loss {s.loss:.2g})")
+    fig.tight_layout()
+    return fig
+
+
+def figure_decomposition(R: Results):
+    """H, G and H - G at both points, with the rank bound drawn on G's panel."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(2, 3, figsize=(11, 6))
+    for i, point in enumerate(POINTS):
+        for j, m in enumerate(MATRICES):
+            ax = axes[i, j]
+            draw_ordered(ax, R.spectra[point].eigenvalues(m), f"{point}: {MATRIX_LABELS[m]}", color=f"C{j}")
+            if m == "G":
+                ax.axvline(len(R.spectra[point].gauss_newton) - R.params.rank_bound + 0.5, color="k", ls=":", lw=1)
+    fig.tight_layout()
+    return fig
+
+
+def explorer(R: Results):
+    """Widget: pick the point (init/trained), the matrix (H, G, H - G) and the view."""
+    import matplotlib.pyplot as plt
+
+    from hessbook.widgets import Explorer
+
+    P = R.params
+
+    def draw(point, matrix, view):
+        eig = R.spectra[point].eigenvalues(matrix)
+        fig, ax = plt.subplots(figsize=(6, 3.5))
+        if view == "ordered (all)":
+            draw_ordered(ax, eig, f"{point}: {MATRIX_LABELS[matrix]}")
+            if matrix == "G":
+                ax.axvline(len(eig) - P.rank_bound + 0.5, color="k", ls=":", lw=1)
+        else:
+            mag = np.sort(np.abs(eig))[::-1]
+            ax.semilogy(np.arange(1, len(mag) + 1), np.maximum(mag, 1e-300), ".", ms=2)
+            ax.axhline(P.rank_tolerance * mag[0], color="C3", ls=":", lw=1)
+            if matrix == "G":
+                ax.axvline(P.rank_bound + 0.5, color="k", ls=":", lw=1)
+            ax.set_title(f"{point}: |eigenvalues| of {MATRIX_LABELS[matrix]}, descending "
+                         "(red: rank tolerance; black: N(k-1))" if matrix == "G" else
+                         f"{point}: |eigenvalues| of {MATRIX_LABELS[matrix]}, descending", fontsize=9)
+            ax.set_xlabel("index")
+            ax.set_ylabel("|eigenvalue|")
+        fig.tight_layout()
+        return fig
+
+    return Explorer({"point": list(POINTS), "matrix": list(MATRICES), "view": ["ordered (all)", "|λ| log scale"]},
+                    draw, title="S1: exact spectra of H, G and H − G")

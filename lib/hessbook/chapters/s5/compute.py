@@ -1,0 +1,109 @@
+"""S5's computation: both parts trained through the store, the line between their end points
+evaluated and stored; and the numbers the prose cites."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from hessbook.chapters.s5.analysis import Curves, Line, Summary, alphas, curves_from_histories, summarize
+from hessbook.chapters.s5.schema import METRICS, S5Params
+from hessbook.kit import cached
+
+
+@dataclass(frozen=True)
+class Results:
+    params: S5Params
+    curves: Curves
+    line: Line
+    num_parameters: int
+    seconds_part1: float
+    seconds_part2: float
+    """Training time of each part when it was computed."""
+    summary: Summary
+    """What :func:`~hessbook.chapters.s5.analysis.summarize` measures on the curves and the line."""
+
+
+def results(P: S5Params, curves: Curves, line: Line, num_parameters: int, seconds_part1: float,
+            seconds_part2: float) -> Results:
+    """The chapter's results from what was recorded, with their summary."""
+    return Results(P, curves, line, num_parameters, seconds_part1, seconds_part2, summarize(curves, line))
+
+
+def part_configs(P: S5Params):
+    """Part I (large batch) and Part II (small batch, from Part I's end point) as TrainConfigs."""
+    import dataclasses
+
+    from hessbook.data import DataSpec
+    from hessbook.train import TrainConfig
+
+    part1 = TrainConfig(
+        model="alexnet_bare",
+        model_kwargs={"width": P.width},
+        data=DataSpec("cifar10", "train", n=P.n_train, subset_seed=P.seed),
+        eval_data=DataSpec("cifar10", "test", n=P.n_test, subset_seed=P.seed),
+        batch_size=P.large_batch,
+        lr=P.lr,
+        max_iterations=P.periods_large * P.record_every,
+        record_every=P.record_every,
+        epoch_metrics=METRICS,
+        seed=P.seed,
+    )
+    part2 = dataclasses.replace(part1, batch_size=P.small_batch,
+                                max_iterations=P.periods_small * P.record_every, init_from=part1)
+    return part1, part2
+
+
+def interpolate(part1, r1, r2, grid: np.ndarray, device) -> Line:
+    """Loss and accuracy on the training and test sets along the line between the end points."""
+    import torch
+
+    from hessbook.curvature import loss_interpolation, parameters_vector
+    from hessbook.data import load_data
+
+    model = r1.model(device)
+    theta_a = parameters_vector(model)
+    theta_b = parameters_vector(r2.model(device))
+    out: dict[str, np.ndarray] = {}
+    for split, spec_ in (("train", part1.data), ("test", part1.eval_data)):
+        data = load_data(spec_, device)
+        line = loss_interpolation(model, (data.inputs(), data.targets()), theta_a, theta_b,
+                                  torch.as_tensor(grid), batch_size=1024)
+        out[f"{split}_loss"] = line.losses.numpy()
+        out[f"{split}_acc"] = line.accuracies.numpy()
+    return Line(alphas=grid, **out)
+
+
+def run(P: S5Params, store=None) -> Results:
+    """Train both parts (through the store) and evaluate the line between their end points (stored)."""
+    from hessbook.device import pick_device
+    from hessbook.models import num_parameters
+    from hessbook.store import default_store
+    from hessbook.train import train
+
+    store = store or default_store()
+    device = pick_device(P.device)
+    part1, part2 = part_configs(P)
+    r1 = train(part1, store, device=device)
+    r2 = train(part2, store, device=device)
+    grid = alphas(P)
+    line = cached("s5-interpolation", {"part1": part1, "part2": part2, "alphas": grid.tolist()},
+                  lambda: interpolate(part1, r1, r2, grid, device), Line, store)
+    return results(P, curves_from_histories(r1.history, r2.history), line, num_parameters(r1.model()),
+                   r1.seconds, r2.seconds)
+
+
+def numbers(R: Results) -> dict:
+    """Every number the chapter's prose cites (glued as ``s5-<name>``): accuracies, relative
+    barriers and Part I's late drop in percent."""
+    P, s = R.params, R.summary
+    setup = {"nparams": R.num_parameters, "width": P.width, "ntrain": P.n_train or 50000,
+             "ntest": P.n_test or 10000, "lr": P.lr, "large_batch": P.large_batch, "small_batch": P.small_batch,
+             "record_every": P.record_every, "periods_large": P.periods_large, "periods_small": P.periods_small,
+             "seconds": R.seconds_part1 + R.seconds_part2}
+    raw = ("jump_train_loss", "jump_test_loss", "barrier_train", "barrier_test", "rise_left", "rise_right",
+           "lb_train_loss", "sb_train_loss", "sb_fluctuation")
+    percent = ("jump_train_acc", "jump_test_acc", "lb_test_acc", "sb_test_acc", "accuracy_gain",
+               "relative_barrier_train", "relative_barrier_test", "lb_late_drop")
+    return {**setup, **{n: getattr(s, n) for n in raw}, **{n: 100 * getattr(s, n) for n in percent}}

@@ -1,0 +1,111 @@
+"""S5's three claims on S-Fig8-9, graded by rules: the jump at the switch, the small batch's
+accuracy gain, no barrier on the line.
+
+The special cases are conditions of the rules, not exceptions to them: a jump within Part II's
+record-to-record noise is not held (only partly, since the losses did rise); a gain after a
+Part I that had not reached a plateau is not held (Part II's gain then mixes further training
+with the smaller batch); the barrier is not judged while Part I's end point is still at chance
+(a line between two untrained points is flat for no interesting reason).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from hessbook.chapters.s5.analysis import Summary
+from hessbook.chapters.s5.compute import Results
+from hessbook.kit import Claim, Rule, above, all_of, any_of, at_least, at_most, below, is_true, single
+
+PAPER_ACCURACY_GAIN = 0.01
+"""S: "Toward the end of Part II the small batch reaches to a slightly better accuracy (about ~1%)"."""
+GAIN_HELD = 0.005
+"""The gain is held from half the paper's point of test accuracy on."""
+CHANCE_LOSS = float(np.log(10))
+"""Cross-entropy of a uniform guess over CIFAR-10's 10 classes."""
+LEARNED_FRACTION = 0.9
+"""Part I has learned something when its end-point training loss is below 90% of chance."""
+PLATEAU_DROP = 0.05
+"""Part I has plateaued when its training loss fell by less than 5% over the second half of its records."""
+BARRIER_TOLERANCE = 0.01
+"""A barrier counts when it is above 1% of the larger end-point loss (numerical slack)."""
+
+TRAIN_ROSE = is_true("train_loss_rose", "the train loss rises at the switch")
+TEST_ROSE = is_true("test_loss_rose", "the test loss rises at the switch")
+JUMP_RULE = Rule(
+    held=all_of(TRAIN_ROSE, TEST_ROSE, is_true("above_noise", "the train loss rises by more than the std of "
+                                                              "Part II's record-to-record changes")),
+    partly=any_of(TRAIN_ROSE, TEST_ROSE),
+    requires=is_true("jump_measured", "a Part II record follows the switch"),
+)
+GAIN = "SB − LB test accuracy"
+GAIN_RULE = Rule(
+    held=all_of(at_least("accuracy_gain", GAIN_HELD, GAIN, ".1%"),
+                below("lb_late_drop", PLATEAU_DROP, "Part I plateaued: its train-loss drop over the second half "
+                                                    "of its records", ".0%")),
+    partly=above("accuracy_gain", 0.0, GAIN, ".1%"),
+)
+FLAT = tuple(at_most(f"relative_barrier_{s}", BARRIER_TOLERANCE, f"barrier on {s} / larger end-point loss", ".0%")
+             for s in ("train", "test"))
+BARRIER_RULE = Rule(
+    held=all_of(*FLAT),
+    partly=any_of(*FLAT),
+    requires=below("lb_train_loss", LEARNED_FRACTION * CHANCE_LOSS,
+                   f"Part I learned: its end-point train loss (chance: ln 10 = {CHANCE_LOSS:.3f})", ".3f"),
+)
+
+
+def jump_values(s: Summary) -> dict:
+    """What :data:`JUMP_RULE` grades. A jump that was not measured (NaN) does not rise."""
+    measured = [x for x in (s.jump_train_loss, s.jump_test_loss) if math.isfinite(x)]
+    noise_known = math.isfinite(s.sb_fluctuation)
+    return {"jump_measured": bool(measured), "train_loss_rose": s.jump_train_loss > 0,
+            "test_loss_rose": s.jump_test_loss > 0,
+            "above_noise": not (noise_known and s.jump_train_loss <= s.sb_fluctuation)}
+
+
+def summary_claims(s: Summary) -> list[Claim]:
+    """The three claims, graded on a summary."""
+    untrained = ("" if s.lb_train_loss < LEARNED_FRACTION * CHANCE_LOSS else
+                 f"Part I's end point is still at chance (train loss {s.lb_train_loss:.3f}, ln 10 = "
+                 f"{CHANCE_LOSS:.3f}): the run is too short to test the claim. ")
+    converging = ("" if s.lb_late_drop < PLATEAU_DROP else
+                  f"Part I had not reached a plateau (its training loss still fell {s.lb_late_drop:.1%} over the "
+                  "second half of its records), so Part II's gain mixes further training with the smaller batch. ")
+    return [
+        Claim(
+            "S-Fig8-9",
+            "Switching from batch 1000 to batch 32 makes the losses jump and the accuracies drop.",
+            paper="Fig 8: a jump in training and test loss, a drop in accuracy at the switch.",
+            ours=f"first Part II record minus last Part I record: train loss {s.jump_train_loss:+.3f}, "
+                 f"test loss {s.jump_test_loss:+.3f}, train acc {s.jump_train_acc:+.2%}, test acc "
+                 f"{s.jump_test_acc:+.2%}; Part II's record-to-record changes of the train loss have std "
+                 f"{s.sb_fluctuation:.3f}",
+            rule=JUMP_RULE, cases=single(jump_values(s)), evidence=untrained.strip(),
+        ),
+        Claim(
+            "S-Fig8-9",
+            "Part II (small batch) ends slightly more accurate than Part I (large batch).",
+            paper=f"about {PAPER_ACCURACY_GAIN:.0%} higher test accuracy.",
+            ours=f"test accuracy LB {s.lb_test_acc:.2%} -> SB {s.sb_test_acc:.2%} ({s.accuracy_gain:+.2%})",
+            rule=GAIN_RULE, cases=single({"accuracy_gain": s.accuracy_gain, "lb_late_drop": s.lb_late_drop}),
+            evidence=(untrained + converging).strip(),
+        ),
+        Claim(
+            "S-Fig8-9",
+            "The straight line between the LB and SB end points has no barrier; beyond each end it rises.",
+            paper="Fig 9: no barrier between the end points.",
+            ours=f"barrier height train {s.barrier_train:+.4f} ({s.relative_barrier_train:+.1%} of the end loss), "
+                 f"test {s.barrier_test:+.4f} ({s.relative_barrier_test:+.1%}); train loss rises beyond the ends "
+                 f"by {s.rise_left:+.3f} (LB side) and {s.rise_right:+.3f} (SB side)",
+            rule=BARRIER_RULE,
+            cases=single({"lb_train_loss": s.lb_train_loss, "relative_barrier_train": s.relative_barrier_train,
+                          "relative_barrier_test": s.relative_barrier_test}),
+            evidence=untrained + "Barrier height = max over alpha in [0, 1] of loss(alpha) − max(loss(0), loss(1)).",
+        ),
+    ]
+
+
+def claims(R: Results) -> list[Claim]:
+    return summary_claims(R.summary)
