@@ -285,13 +285,13 @@ def test_checkpoint_with_wrong_shapes_is_set_aside_and_training_starts_over(stor
     real_build = T.build_model
     monkeypatch.setattr(T, "build_model", lambda name, **kw: real_build(name, **{**kw, "hidden": (7, 7)}))
     with pytest.raises(Interrupt):
-        T.train(cfg, store, "cpu", checkpoint_interval=0, on_epoch=_interrupt_at(1))
+        T.train(cfg, store, CPU, checkpoint_interval=0, on_epoch=_interrupt_at(1))
     monkeypatch.setattr(T, "build_model", real_build)
     seen = []
     with pytest.warns(RuntimeWarning, match=r"checkpoint .*does not fit the model.*size mismatch.*set aside.*starts over"):
-        result = T.train(cfg, store, "cpu", checkpoint_interval=0, on_epoch=lambda e, m, h: seen.append(e))
+        result = T.train(cfg, store, CPU, checkpoint_interval=0, on_epoch=lambda e, m, h: seen.append(e))
     assert seen == [1, 2, 3], "started over from epoch 0"
-    fresh = T.train(cfg, ResultStore(tmp_path / "fresh"), "cpu")
+    fresh = T.train(cfg, ResultStore(tmp_path / "fresh"), CPU)
     assert all(torch.equal(result.state[k], fresh.state[k]) for k in fresh.state)
     (aside,) = (store.root / T.STORE_KIND).glob("*.partial.corrupt-*")
     assert (aside / "checkpoint.pt").exists() and "size mismatch" in (aside / "WHY.txt").read_text()
