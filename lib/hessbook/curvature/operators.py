@@ -21,31 +21,9 @@ from the measurements below: forward-over-reverse is the faster for convolutiona
 for several vectors at once, which is where curvature is expensive; on tiny MLPs double
 backward can be faster (torch.func's fixed cost per call), where both take well under a second.
 
-On the CPU (2 shared cores, torch 2.14, float32, TF32 n/a), the LeNet-like M1 stand-in (conv
-5x5x20 s2, conv 5x5x50 s2, FC 500, FC 10; 1,256,080 parameters) on one batch of 256
-MNIST-sized inputs, median of 5 runs after a warm-up:
-
-    one gradient                                   : 0.36 s
-    double backward, 1 vector                      : 1.17 s  (3.3 x gradient)
-    forward-over-reverse (torch.func), 1 vector    : 0.63 s  (1.8 x gradient)
-    double backward, 8 vectors (graph kept, loop)  : 5.53 s
-    forward-over-reverse, vmapped over 8 vectors   : 2.82 s
-
-Forward-over-reverse was about 1.9x faster for one vector and for several: the double
-backward of a convolution re-runs the convolution-backward kernels through autograd, while
-``jvp`` of the gradient pushes tangents forward alongside a single backward pass.
 ``method="double_backward"`` stays available (it supports modules without forward-mode AD
-rules) and the tests check that both agree. A later run in bench/curvature.py (batch 128,
-same layout, cores shared with other jobs) measured the two within 3% of each other (0.080 s vs
-0.083 s, 2.8x a gradient). Re-measured with the two methods interleaved
-(``bench/_hvp_method.py``: 2 cores under a load average of about 12, so only the ratios mean
-much; median of 7, seconds for 1 vector / 8 vectors, double backward vs forward-over-reverse):
-
-    M1 stand-in, 128 inputs (1,256,080 parameters) : 2.76 / 16.4  vs  2.53 / 5.80
-    MLP 784-100-10, 512 inputs (79,510)            : 0.36 / 1.79  vs  0.38 / 1.14
-    S's MLP 100-30-30-10, 1000 inputs (4,270)      : 0.10 / 0.34  vs  0.32 / 0.63
-
-Re-measure on a GPU before relying on the ratios.
+rules) and the tests check that both agree. The timings behind the rule are in
+``bench/RESULTS.md`` ("HVP method"; ``bench/_hvp_method.py`` measures them).
 
 The loss must be the mean over the batch (``reduction="mean"``, the default of torch's losses):
 the mean over the dataset is assembled from batch means, and a summed loss would make the
