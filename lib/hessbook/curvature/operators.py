@@ -17,7 +17,7 @@ HVP method, measured. ``method="auto"`` is forward-over-reverse: it does not tim
 methods (a choice by timing would make results differ in the last bits from run to run), and
 it switches to double backward only when torch.func cannot run the model (an op without a
 forward-mode or vmap rule), never on other errors such as out-of-memory. The rule behind it,
-from the measurements below: forward-over-reverse is the faster for convolutional networks and
+from the measurements in bench/RESULTS.md: forward-over-reverse is the faster for convolutional networks and
 for several vectors at once, which is where curvature is expensive; on tiny MLPs double
 backward can be faster (torch.func's fixed cost per call), where both take well under a second.
 
