@@ -1,4 +1,4 @@
-"""S3's library: the pooled-input model, ordered spectra, the shape criterion, verdicts, explorer."""
+"""S3's library: the pooled-input model, ordered spectra, the shape criterion, the claims' grading, explorer."""
 
 from __future__ import annotations
 
@@ -11,9 +11,12 @@ import torch
 from torch import nn
 
 from hessbook.chapters import s3
-from hessbook.chapters.sagun_mnist import Spectrum, grade_negatives, negative_tail, top_k
+from hessbook.chapters.sagun_mnist import NEGATIVES_RULE, Spectrum, negative_tail, top_k, worst_negative
 from hessbook.models import build_model, num_parameters
 from hessbook.params import ParameterError, validate
+
+GOOD = dict(scale="smoke", seed=0, widths=[10, 30], input_size=7, n_samples=100, lr=0.1, iterations=1,
+            batch_size=100, top_k=50, hessian_batch=100, hessian_dtype="float32", device="cpu")
 
 
 def spec_(label, eig, params=100):
@@ -23,6 +26,11 @@ def spec_(label, eig, params=100):
 def fake(width, outliers, bulk=200, neg=-1e-3):
     eig = np.concatenate([outliers, np.linspace(0.0, 0.05, bulk), np.linspace(neg, 0, 20)])
     return spec_(f"n = {width}", eig, 10 * width)
+
+
+def results(spectra, **params):
+    P = validate(s3.S3Params, {**GOOD, "widths": [int(s.label.split()[-1]) for s in spectra], **params})
+    return s3.Results(P, tuple(spectra))
 
 
 def test_pooled_input_parameter_counts():
@@ -63,24 +71,41 @@ def test_shape_summary_spread_and_edge():
     assert sh.spread == pytest.approx(1.0 / 1.5)  # (2x - x) / 1.5x
 
 
-def test_verdicts_grade_shape_and_negatives():
+def test_claims_grade_shape_and_negatives():
     out = np.linspace(1.0, 10.0, 10)
-    v = s3.verdicts([fake(w, out) for w in (10, 70)], 50, "cpu")
-    assert [x.verdict for x in v] == ["held", "held"]
-    v = s3.verdicts([fake(10, out, neg=-0.5), fake(70, 5 * out, neg=-0.5)], 50, "cpu")
-    assert [x.verdict for x in v] == ["did not hold", "partly"]  # spread 4/3; 0.5/10 = 5e-2
-    assert "Pooled input" in v[0].evidence
+    c = s3.claims(results([fake(w, out) for w in (10, 70)]))
+    assert [x.grade for x in c] == ["held", "held"]
+    c = s3.claims(results([fake(10, out, neg=-0.5), fake(70, 5 * out, neg=-0.5)]))
+    assert [x.grade for x in c] == ["did not hold", "partly"]  # spread 4/3; 0.5/10 = 5e-2
+    assert "Pooled input (7x7" in c[0].why and "median relative spread" in c[0].why and "≤ 50%" in c[0].why
+    c = s3.claims(results([fake(10, out), fake(70, 2.5 * out)], input_size=28))  # spread 1.5 / 1.75
+    assert c[0].grade == "partly" and c[0].cases[""]["spread"] == pytest.approx(1.5 / 1.75)
+    assert "Pooled" not in c[0].why
+    assert s3.claims(results([fake(10, out), fake(70, 1.5 * out)]))[0].grade == "held"  # spread 0.5 / 1.25
 
 
-def test_grade_negatives_bounds():
-    assert grade_negatives([spec_("a", [-0.01, 0, 1.0])]) == ("held", pytest.approx(0.01))
-    assert grade_negatives([spec_("a", [-0.2, 0, 1.0])])[0] == "did not hold"
-    assert grade_negatives([spec_("a", [0.0, 0.1, 1.0])])[1] == 0.0
+def test_numbers_name_every_glued_value():
+    out = np.linspace(1.0, 10.0, 10)
+    n = s3.numbers(results([fake(10, out, neg=-0.5), fake(70, 5 * out, neg=-0.5)]))
+    assert n["input"] == "7×7" and n["params_min"] == 100 and n["params_max"] == 700
+    assert n["spread"] == pytest.approx(100 * 4 / 3) and n["worst_neg"] == pytest.approx(0.05)
+    assert set(n) == {"input", "params_min", "params_max", "spread", "edge_growth", "max_loss", "max_asym",
+                      "worst_neg"}
+
+
+def test_negatives_rule_bounds():
+    def grade(eig):
+        return NEGATIVES_RULE.grade({"worst_negative": worst_negative([spec_("a", eig)])})
+
+    assert grade([-0.01, 0, 1.0]) == "held" and worst_negative([spec_("a", [-0.01, 0, 1.0])]) == pytest.approx(0.01)
+    assert grade([-0.05, 0, 1.0]) == "partly"
+    assert grade([-0.2, 0, 1.0]) == "did not hold"
+    assert worst_negative([spec_("a", [0.0, 0.1, 1.0])]) == 0.0
+    assert worst_negative([spec_("a", [-0.01, 0, 1.0]), spec_("b", [-0.3, 0, 1.0])]) == pytest.approx(0.3)
 
 
 def test_params_cross_checks():
-    good = dict(scale="smoke", seed=0, widths=[10, 30], input_size=7, n_samples=100, lr=0.1, iterations=1,
-                batch_size=100, top_k=50, hessian_batch=100, hessian_dtype="float32", device="cpu")
+    good = GOOD
     validate(s3.S3Params, good)
     with pytest.raises(ParameterError, match="batch_size = 200: larger than n_samples = 100"):
         validate(s3.S3Params, {**good, "batch_size": 200})
@@ -94,7 +119,7 @@ def test_params_cross_checks():
 
 def test_explorer_draws_widths_and_parts():
     out = np.linspace(1.0, 10.0, 10)
-    ex = s3.explorer([fake(w, out) for w in (10, 70)])
+    ex = s3.explorer(results([fake(w, out) for w in (10, 70)]))
     fig = ex.update(width="n = 70", top=20)
     assert len(fig.axes[0].lines) == 1 and len(fig.axes[0].lines[0].get_ydata()) == 20
     fig = ex.update(width="all", part="negative")

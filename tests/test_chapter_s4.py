@@ -1,4 +1,4 @@
-"""S4's library: exact spectrum against a dense reference, outlier comparison, verdicts, explorer."""
+"""S4's library: exact spectrum against a dense reference, outlier comparison, the claims' grading, explorer."""
 
 from __future__ import annotations
 
@@ -13,32 +13,67 @@ from hessbook.chapters import s4
 from hessbook.chapters.sagun_mnist import Spectrum
 from hessbook.params import ParameterError, validate
 
+GOOD = dict(scale="smoke", seed=0, small_batch=10, large_batch=50, channels=[2, 2], hidden=8, n_samples=100,
+            lr=0.05, iterations=1, top_k=20, hessian_batch=100, hessian_dtype="float32", device="cpu")
+FULL = {**GOOD, "scale": "gpu", "channels": [10, 20], "hidden": 50}
+
 
 def spec_(label, outliers, bulk=200, neg=-1e-3):
     eig = np.sort(np.concatenate([outliers, np.linspace(0.0, 0.01, bulk), np.linspace(neg, 0, 20)]))
     return Spectrum(label, eig, len(eig), 0.1, 1.0, 0.0)
 
 
+def results(sb, lb, params=GOOD):
+    return s4.Results(validate(s4.S4Params, params), sb, lb)
+
+
+def grades(R):
+    return [c.grade for c in s4.claims(R)]
+
+
 def test_compare_counts_and_ratios():
     out = np.linspace(1.0, 10.0, 10)
-    res = s4.BatchResults(spec_("SB", out), spec_("LB", 2 * out))
+    res = results(spec_("SB", out), spec_("LB", 2 * out))
     c = s4.compare(res)
     assert c.larger_ranks == 10 and c.ratio_lambda1 == pytest.approx(2.0) and c.ratio_sum == pytest.approx(2.0)
     assert c.counts_small["gap"] == 1  # the largest gap (between 10 and 9) is above rank 1 only
 
 
-def test_verdicts_grade_constructed_results():
+def test_claims_grade_constructed_results():
     out = np.linspace(1.0, 10.0, 10)
-    v = s4.verdicts(s4.BatchResults(spec_("SB", out), spec_("LB", 2 * out)), "gpu")
-    assert [x.verdict for x in v] == ["held", "held", "held"]
-    v = s4.verdicts(s4.BatchResults(spec_("SB", 2 * out, neg=-3.0), spec_("LB", out)), "cpu")
-    assert v[0].verdict == "did not hold" and v[2].verdict == "did not hold"
-    assert "Shrunk convnet" in v[0].evidence
+    c = s4.claims(results(spec_("SB", out), spec_("LB", 2 * out), FULL))
+    assert [x.grade for x in c] == ["held", "held", "held"]
+    assert not any("Shrunk convnet" in x.why or "Why we think" in x.why for x in c)
+    c = s4.claims(results(spec_("SB", 2 * out, neg=-3.0), spec_("LB", out)))
+    assert c[0].grade == "did not hold" and c[2].grade == "did not hold"
+    assert "Shrunk convnet" in c[0].why and "Shrunk convnet" in c[2].why
     # a distinct set of outliers: two well-separated groups for LB, one for SB
     sb = spec_("SB", np.full(3, 5.0) + np.arange(3) * 1e-3)
     lb = spec_("LB", np.concatenate([np.full(3, 5.0), np.full(8, 50.0) + np.arange(8) * 1e-3]))
-    v = s4.verdicts(s4.BatchResults(sb, lb), "cpu")
-    assert v[1].verdict == "did not hold"
+    c = s4.claims(results(sb, lb))
+    assert c[1].grade == "did not hold" and "Why we think the counts differ" in c[1].why
+
+
+def test_rules_grade_as_the_ladders_they_replace():
+    """The rules against the hand-written ladders of the chapter before the kit, on a grid."""
+    for ranks in (1, 3, 10):
+        for larger in range(ranks + 1):
+            for ratio in (0.5, 1.0, 1.0000001, 2.0):
+                old = ("held" if larger == ranks else
+                       "partly" if ratio > 1 or larger * 2 >= ranks else "did not hold")
+                assert s4.LARGER_RULE.grade({"larger_share": larger / ranks, "ratio_lambda1": ratio}) == old
+    for ms in range(60):
+        for ml in range(60):
+            diff = abs(ms - ml)
+            old = "held" if diff == 0 else ("partly" if diff <= max(1, round(0.2 * max(ms, ml))) else "did not hold")
+            assert s4.SAME_COUNT_RULE.grade(s4.count_values(ms, ml)) == old, (ms, ml)
+
+
+def test_numbers_name_every_glued_value():
+    out = np.linspace(1.0, 10.0, 10)
+    n = s4.numbers(results(spec_("SB", out), spec_("LB", 2 * out)))
+    assert n["ratio_l1"] == pytest.approx(2.0) and n["larger"] == 10 and n["ranks"] == 10 and n["params"] == 230
+    assert set(n) == {"params", "ratio_l1", "larger", "ranks", "loss_sb", "loss_lb", "max_asym"}
 
 
 def test_exact_spectrum_matches_dense_hessian(tmp_path, monkeypatch):
@@ -58,7 +93,7 @@ def test_exact_spectrum_matches_dense_hessian(tmp_path, monkeypatch):
     config = TrainConfig(model="s_cnn", model_kwargs={"channels": [1, 1], "hidden": 3}, data=spec,
                          batch_size=8, lr=0.05, max_iterations=3, seed=0)
     store = ResultStore(tmp_path)
-    s = exact_spectrum(config, "t", None, "cpu", store, "float64")
+    s = exact_spectrum(config, "t", None, torch.device("cpu"), store, "float64")
     model = train(config, store, device=torch.device("cpu")).model("cpu").double()
     data = load_data(spec)
     names = [n for n, _ in model.named_parameters()]
@@ -95,7 +130,7 @@ def test_params_cross_checks():
 
 def test_explorer_overlay_and_single():
     out = np.linspace(1.0, 10.0, 10)
-    ex = s4.explorer(s4.BatchResults(spec_("SB", out), spec_("LB", 2 * out)))
+    ex = s4.explorer(results(spec_("SB", out), spec_("LB", 2 * out)))
     fig = ex.update(batch="both", top=10)
     assert len(fig.axes[0].lines) == 2
     fig = ex.update(batch="LB", part="negative")

@@ -15,19 +15,31 @@ that the exact Hessian fits (why exact and not Lanczos: :mod:`hessbook.chapters.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from hessbook.chapters.sagun_mnist import (HESSIAN_DTYPES, Spectrum, draw_negatives, draw_top, exact_spectrum, grade_negatives,
-                                           top_k)
+from hessbook import kit
+from hessbook.chapters.sagun_mnist import (HESSIAN_DTYPES, Spectrum, draw_negatives, draw_top, exact_spectrum,
+                                           negatives_claim, top_k, worst_negative)
 from hessbook.params import ChapterParams, ParameterError, device_spec, spec
 
 PAPER_WIDTHS = (10, 30, 50, 70)
 PAPER_TOP_K = 120
+PAPER_INPUT_SIZE = 28
 SHAPE_RANKS = 10
 """Ranks whose spread across widths grades the shape claim: the k = 10 class outliers
 (S Sec. 3.1 ties the outliers to the number of classes)."""
+SHAPE_HELD = 0.5
+""""Same shape" held: the top ranks move across widths by at most this fraction of their mean..."""
+SHAPE_PARTLY = 1.0
+"""...partly: by at most this fraction."""
+SHAPE_RULE = kit.Rule(
+    held=kit.at_most("spread", SHAPE_HELD, f"median relative spread (range / mean) of the top-{SHAPE_RANKS} "
+                     "ranks across widths", ".0%"),
+    partly=kit.at_most("spread", SHAPE_PARTLY, "that spread", ".0%"),
+)
 
 
 @dataclass(frozen=True)
@@ -73,13 +85,27 @@ def train_config(width: int, P: S3Params):
     )
 
 
-def run_all(P: S3Params, store=None) -> list[Spectrum]:
+@dataclass(frozen=True)
+class Results:
+    """One exact spectrum per width, narrowest first."""
+
+    params: S3Params
+    spectra: tuple[Spectrum, ...]
+
+    @property
+    def shape(self) -> ShapeSummary:
+        return shape_summary(self.spectra, self.params.top_k)
+
+
+def run(P: S3Params, store=None) -> Results:
     """One exact spectrum per width, narrowest first (each stored)."""
+    from hessbook.device import pick_device
     from hessbook.progress import progress
 
-    widths = sorted(P.widths)
-    return [exact_spectrum(train_config(w, P), f"n = {w}", min(P.hessian_batch, P.n_samples), P.device, store, P.hessian_dtype)
-            for w in progress(widths, desc="S3 widths")]
+    device = pick_device(P.device)
+    hb = min(P.hessian_batch, P.n_samples)
+    return Results(P, tuple(exact_spectrum(train_config(w, P), f"n = {w}", hb, device, store, P.hessian_dtype)
+                            for w in progress(sorted(P.widths), desc="S3 widths")))
 
 
 @dataclass(frozen=True)
@@ -97,7 +123,7 @@ class ShapeSummary:
     """edge of the widest / edge of the narrowest network."""
 
 
-def shape_summary(spectra: list[Spectrum], top_k_: int, ranks: int = SHAPE_RANKS) -> ShapeSummary:
+def shape_summary(spectra: Sequence[Spectrum], top_k_: int, ranks: int = SHAPE_RANKS) -> ShapeSummary:
     ranks = min(ranks, top_k_, *(len(s.eigenvalues) for s in spectra))
     tops = np.stack([top_k(s.eigenvalues, ranks)[1] for s in spectra])  # widths x ranks, ascending
     spread = float(np.median((tops.max(0) - tops.min(0)) / np.abs(tops.mean(0))))
@@ -107,42 +133,56 @@ def shape_summary(spectra: list[Spectrum], top_k_: int, ranks: int = SHAPE_RANKS
                         edge, float(growth))
 
 
-def summary_table(spectra: list[Spectrum]):
+def numbers(R: Results) -> dict:
+    """Every number the prose cites (glued as ``s3-<name>``)."""
+    P, spectra = R.params, R.spectra
+    return {
+        "input": f"{P.input_size}×{P.input_size}", "params_min": spectra[0].num_params,
+        "params_max": spectra[-1].num_params, "spread": 100 * R.shape.spread, "edge_growth": R.shape.edge_growth,
+        "max_loss": max(s.final_loss for s in spectra), "max_asym": max(s.asymmetry for s in spectra),
+        "worst_neg": worst_negative(spectra),
+    }
+
+
+def summary_table(R: Results):
     import pandas as pd
 
     return pd.DataFrame([{
         "network": s.label, "parameters": s.num_params, "train loss": s.final_loss,
         "train acc": s.train_accuracy, "λ_max": s.top, "λ_min": s.bottom,
         "negative (%)": 100 * s.negative_fraction, "|λ_min| / λ_max": max(-s.bottom, 0.0) / s.top,
-    } for s in spectra])
+    } for s in R.spectra])
 
 
-def figure3(spectra: list[Spectrum], k: int):
+def figure_3(R: Results):
+    """S Fig 3: the largest ``top_k`` eigenvalues per width."""
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6.5, 4))
-    draw_top(ax, spectra, k)
+    draw_top(ax, R.spectra, R.params.top_k)
     ax.set_title("largest eigenvalues per hidden width (compare S Fig. 3)", fontsize=10)
     fig.tight_layout()
     return fig
 
 
-def figure5(spectra: list[Spectrum]):
+def figure_5(R: Results):
+    """S Fig 5: the negative eigenvalues per width, in percent of the spectrum."""
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6.5, 4))
-    draw_negatives(ax, spectra)
+    draw_negatives(ax, R.spectra)
     ax.set_title("negative eigenvalues per hidden width (compare S Fig. 5)", fontsize=10)
     fig.tight_layout()
     return fig
 
 
-def explorer(spectra: list[Spectrum], top_ks=(10, 20, 50, 120)):
+def explorer(R: Results, top_ks=(10, 20, 50, 120)):
     """Widget: one width or all of them, how many top eigenvalues, top or negative tail."""
     import matplotlib.pyplot as plt
 
     from hessbook.widgets import Explorer
 
+    spectra = list(R.spectra)
     by_label = {s.label: s for s in spectra}
     widths = ["all", *by_label]
     smallest = min(len(s.eigenvalues) for s in spectra)
@@ -162,35 +202,24 @@ def explorer(spectra: list[Spectrum], top_ks=(10, 20, 50, 120)):
                     title="S3: exact Hessian spectra of the one-hidden-layer MNIST networks")
 
 
-def verdicts(spectra: list[Spectrum], top_k_: int, scale: str):
+def claims(R: Results) -> list[kit.Claim]:
     """S Fig 3 (shape invariant with width) and S Fig 5 (negative eigenvalues small)."""
-    from hessbook.report import Verdict
-
-    sh = shape_summary(spectra, top_k_)
-    grade = "held" if sh.spread <= 0.5 else ("partly" if sh.spread <= 1.0 else "did not hold")
-    growth_params = sh.params[-1] / sh.params[0]
-    neg_grade, worst = grade_negatives(spectra)
+    P, spectra, sh = R.params, R.spectra, R.shape
+    pooled = ("" if P.input_size == PAPER_INPUT_SIZE else
+              f" Pooled input ({P.input_size}x{P.input_size}, not the paper's 28x28) at this scale.")
     lam1 = ", ".join(f"{s.label}: {s.top:.3g}" for s in spectra)
     return [
-        Verdict(
-            "S-Fig3-5",
-            "The largest eigenvalues keep the same shape as the hidden layer widens.",
-            grade,
-            "Fig 3: the largest 120 eigenvalues of n = 10, 30, 50, 70 lie on the same curve.",
-            f"λ_max {lam1}; the top {sh.ranks} move by a median {sh.spread:.0%} (range/mean) across widths "
-            f"while the parameters grow {growth_params:.1f}x; the {top_k_}-th largest grows {sh.edge_growth:.2f}x.",
-            "held = median relative spread of the top-10 ranks across widths at most 50%; partly = at most "
-            "100%." + ("" if scale in ("gpu", "paper") else " Pooled input (not the paper's 28x28) at this scale."),
+        kit.Claim(
+            "S-Fig3-5", "The largest eigenvalues keep the same shape as the hidden layer widens.",
+            paper="Fig 3: the largest 120 eigenvalues of n = 10, 30, 50, 70 lie on the same curve.",
+            ours=f"λ_max {lam1}; the top {sh.ranks} move by a median {sh.spread:.0%} (range/mean) across widths "
+                 f"while the parameters grow {sh.params[-1] / sh.params[0]:.1f}x; the {P.top_k}-th largest grows "
+                 f"{sh.edge_growth:.2f}x.",
+            rule=SHAPE_RULE, cases=kit.single({"spread": sh.spread}), evidence=pooled.strip(),
         ),
-        Verdict(
-            "S-Fig3-5",
-            "The negative eigenvalues are orders of magnitude smaller than the large ones.",
-            neg_grade,
-            "Fig 5: small negative eigenvalues at the bottom, a similar share of the spectrum per width.",
-            f"largest |λ_min| / λ_max = {worst:.1e}; negative share "
-            + ", ".join(f"{s.label}: {100 * s.negative_fraction:.1f}%" for s in spectra),
-            "held = |λ_min| / λ_max at most 1e-2 for every width; partly = at most 1e-1.",
-        ),
+        negatives_claim("S-Fig3-5", spectra,
+                        paper="Fig 5: small negative eigenvalues at the bottom, a similar share of the spectrum per width.",
+                        evidence=pooled.strip()),
     ]
 
 

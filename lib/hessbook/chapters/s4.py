@@ -18,13 +18,30 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from hessbook.chapters.sagun_mnist import (HESSIAN_DTYPES, Spectrum, draw_negatives, draw_top, exact_spectrum, grade_negatives,
-                                           top_k)
+from hessbook import kit
+from hessbook.chapters.sagun_mnist import (HESSIAN_DTYPES, Spectrum, draw_negatives, draw_top, exact_spectrum,
+                                           negatives_claim, top_k)
 from hessbook.params import ChapterParams, ParameterError, device_spec, spec
 
 OUTLIER_RANKS = 10
 """Ranks compared for "LB has larger outliers": the k = 10 class outliers (S Sec. 3.1)."""
 METHODS = ("gap", "ratio", "elbow")
+FULL_CHANNELS, FULL_HIDDEN = (10, 20), 50
+"""The full-size convnet (our choice of S's layer sizes; the gpu and paper scales)."""
+LARGER_PARTLY = 0.5
+""""LB outliers larger" partly: LB larger at at least this share of the ranks (or at lambda_max)."""
+COUNT_TOLERANCE = 0.2
+""""The same number of outliers" partly: medians within max(1, this share of the larger one)."""
+
+LARGER_RULE = kit.Rule(
+    held=kit.at_least("larger_share", 1.0, f"share of the top {OUTLIER_RANKS} ranks where LB is larger", ".0%"),
+    partly=kit.any_of(kit.above("ratio_lambda1", 1.0, "λ_max LB / SB"),
+                      kit.at_least("larger_share", LARGER_PARTLY, "that share", ".0%")),
+)
+SAME_COUNT_RULE = kit.Rule(
+    held=kit.equals("difference", 0, "|median count SB − median count LB| (medians over gap, ratio, elbow)"),
+    partly=kit.at_most("excess", 0, f"that difference − max(1, {COUNT_TOLERANCE:.0%} of the larger median)"),
+)
 
 
 @dataclass(frozen=True)
@@ -62,22 +79,31 @@ def train_config(batch_size: int, P: S4Params):
 
 
 @dataclass(frozen=True)
-class BatchResults:
+class Results:
+    """The SB and the LB network's exact spectra."""
+
+    params: S4Params
     small: Spectrum
     large: Spectrum
 
     def both(self) -> list[Spectrum]:
         return [self.small, self.large]
 
+    @property
+    def comparison(self) -> OutlierComparison:
+        return compare(self)
 
-def run_all(P: S4Params, store=None) -> BatchResults:
+
+def run(P: S4Params, store=None) -> Results:
     """The SB and the LB network, trained and their exact spectra computed (each stored)."""
+    from hessbook.device import pick_device
     from hessbook.progress import progress
 
+    device = pick_device(P.device)
     hb = min(P.hessian_batch, P.n_samples)
-    out = [exact_spectrum(train_config(b, P), f"{name} (batch {b})", hb, P.device, store, P.hessian_dtype)
-           for name, b in progress([("SB", P.small_batch), ("LB", P.large_batch)], desc="S4 batch sizes")]
-    return BatchResults(*out)
+    small, large = (exact_spectrum(train_config(b, P), f"{name} (batch {b})", hb, device, store, P.hessian_dtype)
+                    for name, b in progress([("SB", P.small_batch), ("LB", P.large_batch)], desc="S4 batch sizes"))
+    return Results(P, small, large)
 
 
 def outlier_counts(s: Spectrum) -> dict[str, int]:
@@ -103,14 +129,24 @@ class OutlierComparison:
     counts_large: dict[str, int]
 
 
-def compare(res: BatchResults, ranks: int = OUTLIER_RANKS) -> OutlierComparison:
+def compare(res: Results, ranks: int = OUTLIER_RANKS) -> OutlierComparison:
     ranks = min(ranks, len(res.small.eigenvalues), len(res.large.eigenvalues))
     sb, lb = top_k(res.small.eigenvalues, ranks)[1], top_k(res.large.eigenvalues, ranks)[1]
     return OutlierComparison(ranks, int((lb > sb).sum()), res.large.top / res.small.top,
                              float(lb.sum() / sb.sum()), outlier_counts(res.small), outlier_counts(res.large))
 
 
-def summary_table(res: BatchResults):
+def numbers(R: Results) -> dict:
+    """Every number the prose cites (glued as ``s4-<name>``)."""
+    c = R.comparison
+    return {
+        "params": R.small.num_params, "ratio_l1": c.ratio_lambda1, "larger": c.larger_ranks, "ranks": c.ranks,
+        "loss_sb": R.small.final_loss, "loss_lb": R.large.final_loss,
+        "max_asym": max(s.asymmetry for s in R.both()),
+    }
+
+
+def summary_table(res: Results):
     import pandas as pd
 
     rows = []
@@ -124,17 +160,19 @@ def summary_table(res: BatchResults):
     return pd.DataFrame(rows)
 
 
-def figure4(res: BatchResults, k: int):
+def figure_4(res: Results):
+    """S Fig 4: the largest ``top_k`` eigenvalues of SB and LB."""
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6.5, 4))
-    draw_top(ax, res.both(), k)
+    draw_top(ax, res.both(), res.params.top_k)
     ax.set_title("outlier eigenvalues, LB vs SB (compare S Fig. 4)", fontsize=10)
     fig.tight_layout()
     return fig
 
 
-def figure6(res: BatchResults):
+def figure_6(res: Results):
+    """S Fig 6: the negative eigenvalues of SB and LB, in percent of the spectrum."""
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6.5, 4))
@@ -144,7 +182,7 @@ def figure6(res: BatchResults):
     return fig
 
 
-def explorer(res: BatchResults, top_ks=(5, 10, 20, 50)):
+def explorer(res: Results, top_ks=(5, 10, 20, 50)):
     """Widget: SB, LB or both overlaid; how many top eigenvalues; top or negative tail."""
     import matplotlib.pyplot as plt
 
@@ -171,54 +209,50 @@ def _median(counts: dict[str, int]) -> int:
     return int(np.median([counts[m] for m in METHODS]))
 
 
-def _why_counts_differ(res: BatchResults, grade: str) -> str:
+def count_values(median_small: int, median_large: int) -> dict[str, int]:
+    """What :data:`SAME_COUNT_RULE` grades: the difference of the median counts, and how far it
+    exceeds the tolerance max(1, COUNT_TOLERANCE x the larger median)."""
+    diff = abs(median_small - median_large)
+    return {"difference": diff, "excess": diff - max(1, round(COUNT_TOLERANCE * max(median_small, median_large)))}
+
+
+def _why_counts_differ(res: Results) -> str:
     """Our reading of a count mismatch: with equal iterations the two runs are at different
     stages of training, and counting outliers is fragile on a small network."""
-    if grade == "held":
-        return ""
     sb, lb = res.small, res.large
-    return (f" Why we think the counts differ: with the same number of iterations SB has seen far fewer "
+    return (f"Why we think the counts differ: with the same number of iterations SB has seen far fewer "
             f"samples, so the two runs end at different points (final training loss SB {sb.final_loss:.3f}, "
             f"LB {lb.final_loss:.3f}; accuracy {100 * sb.train_accuracy:.0f}% vs {100 * lb.train_accuracy:.0f}%), "
             "and on a network this small the gap and ratio cutoffs hinge on one or two eigenvalues.")
 
 
-def verdicts(res: BatchResults, scale: str):
+def claims(R: Results) -> list[kit.Claim]:
     """S Fig 4 (LB outliers larger, same number) and S Fig 6 (negatives small)."""
-    from hessbook.report import Verdict
-
-    c = compare(res)
-    larger = ("held" if c.larger_ranks == c.ranks else
-              "partly" if c.ratio_lambda1 > 1 or c.larger_ranks * 2 >= c.ranks else "did not hold")
+    P, c = R.params, R.comparison
     ms, ml = _median(c.counts_small), _median(c.counts_large)
-    diff = abs(ms - ml)
-    same = "held" if diff == 0 else ("partly" if diff <= max(1, round(0.2 * max(ms, ml))) else "did not hold")
-    neg_grade, worst = grade_negatives(res.both())
-    reduced = "" if scale in ("gpu", "paper") else " Shrunk convnet (fewer channels) at this scale."
+    same_values = count_values(ms, ml)
+    full = tuple(P.channels) == FULL_CHANNELS and P.hidden == FULL_HIDDEN
+    reduced = "" if full else "Shrunk convnet (fewer channels) at this scale."
+    why = "" if SAME_COUNT_RULE.grade(same_values) == "held" else _why_counts_differ(R)
     counts = "; ".join(f"{m}: SB {c.counts_small[m]}, LB {c.counts_large[m]}" for m in METHODS)
     return [
-        Verdict(
+        kit.Claim(
             "S-Fig4-6", "The large-batch solution has larger outlier eigenvalues than the small-batch one.",
-            larger, "Fig 4: the LB (batch 512) outliers lie above the SB (batch 10) ones.",
-            f"λ_max LB / SB = {c.ratio_lambda1:.2f}; LB larger at {c.larger_ranks} of the top {c.ranks} ranks; "
-            f"sum of the top {c.ranks}: LB / SB = {c.ratio_sum:.2f}.",
-            f"held = LB larger at every one of the top {c.ranks} ranks; partly = λ_max larger or at least half "
-            "the ranks." + reduced,
+            paper="Fig 4: the LB (batch 512) outliers lie above the SB (batch 10) ones.",
+            ours=f"λ_max LB / SB = {c.ratio_lambda1:.2f}; LB larger at {c.larger_ranks} of the top {c.ranks} "
+                 f"ranks; sum of the top {c.ranks}: LB / SB = {c.ratio_sum:.2f}.",
+            rule=LARGER_RULE, cases=kit.single({"larger_share": c.larger_ranks / c.ranks,
+                                                "ratio_lambda1": c.ratio_lambda1}),
+            evidence=reduced,
         ),
-        Verdict(
+        kit.Claim(
             "S-Fig4-6", "LB and SB have the same number of outliers.",
-            same, "Fig 4 and Sec. 3.3: the same number of outliers, of different sizes.",
-            f"outliers by cutoff: {counts} (median of the three: SB {ms}, LB {ml}).",
-            "held = the medians over the three cutoffs (gap, ratio, elbow) agree; partly = within "
-            "max(1, 20%)." + reduced + _why_counts_differ(res, same),
+            paper="Fig 4 and Sec. 3.3: the same number of outliers, of different sizes.",
+            ours=f"outliers by cutoff: {counts} (median of the three: SB {ms}, LB {ml}).",
+            rule=SAME_COUNT_RULE, cases=kit.single(same_values), evidence=" ".join(x for x in (reduced, why) if x),
         ),
-        Verdict(
-            "S-Fig4-6", "The negative eigenvalues are orders of magnitude smaller than the large ones.",
-            neg_grade, "Fig 6: small negative eigenvalues at the bottom for both LB and SB.",
-            f"largest |λ_min| / λ_max = {worst:.1e}; negative share SB {100 * res.small.negative_fraction:.1f}%, "
-            f"LB {100 * res.large.negative_fraction:.1f}%.",
-            "held = |λ_min| / λ_max at most 1e-2 for both; partly = at most 1e-1.",
-        ),
+        negatives_claim("S-Fig4-6", R.both(), paper="Fig 6: small negative eigenvalues at the bottom for both LB and SB.",
+                        evidence=reduced),
     ]
 
 
