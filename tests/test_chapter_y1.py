@@ -1,5 +1,6 @@
-"""Y1's library: the paper's Tables 1, 2, 7 as data, the rank correlation, verdict grading,
-the explorer, parameter cross-checks and the CIFAR-100 path on a tiny on-disk fixture."""
+"""Y1's library: the paper's Tables 1, 2, 7 as data, the rank correlation, the claims' grading
+on constructed results, the explorer, parameter cross-checks (batch sizes per model), the
+CIFAR-100 path on a tiny on-disk fixture, and a chapter with no dataset at all."""
 
 from __future__ import annotations
 
@@ -28,6 +29,19 @@ def fake(model, batch, lam, fgsm, lx=1.0, gx=0.1, top=None, lx_median=None):
     return y1.ModelResult(model, batch, 1e-3, 5, "loss_target", (100.0, 80.0), (lam, 10 * lam), (lam, 10 * lam),
                           (10, 10), (30, 10), top, (lx, 10 * lx), (gx, 10 * gx), ((fgsm, fgsm), (fgsm, fgsm)),
                           y1.EPS[y1.DATASET[model]], (med, 10 * med))
+
+
+def results(*networks, missing=(), models=("m1", "c1")) -> y1.Results:
+    values = cpu_values()
+    sizes = {**values["batch_sizes"], **{m: sorted({r.batch for r in networks if r.model == m})
+                                         for m in models if any(r.model == m for r in networks)}}
+    P = validate(y1.Y1Params, {**values, "scale": "smoke", "models": list(models), "batch_sizes": sizes,
+                               "n_train_cifar": 50000, "n_train_mnist": 60000})
+    return y1.Results(P, tuple(networks), tuple(missing))
+
+
+def claim(R, item, index=-1):
+    return [c for c in y1.claims(R) if c.item == item][index]
 
 
 def test_paper_tables_layout_and_values():
@@ -62,37 +76,67 @@ def test_paper_trends_are_what_the_paper_claims():
     assert y1.paper_trends("c1").rho_lambda_theta > 0.9
 
 
-def test_verdict_grading_on_constructed_results():
-    good = [fake("m1", b, lam, f) for b, lam, f in ((32, 1.0, 80.0), (128, 2.0, 70.0), (512, 5.0, 60.0))]
-    v = {x.claim.split(":")[0]: x for x in y1.verdicts(good, [], "smoke")}
-    assert v["Table 7"].verdict == "held" and v["Table 1"].verdict == "not computed"
-    bad = [fake("m1", b, lam, f) for b, lam, f in ((32, 5.0, 60.0), (128, 2.0, 70.0), (512, 1.0, 80.0))]
-    assert next(x for x in y1.verdicts(bad, [], "smoke") if x.item == "Y-Table7").verdict == "did not hold"
-    mixed = [fake("m1", b, lam, f) for b, lam, f in ((32, 1.0, 60.0), (128, 2.0, 70.0), (512, 5.0, 65.0))]
-    assert next(x for x in y1.verdicts(mixed, [], "smoke") if x.item == "Y-Table7").verdict == "partly"
-    fig1 = next(x for x in y1.verdicts(good, [], "smoke") if x.item == "Y-Fig1")
-    assert fig1.verdict == "held"
+def test_claim_grading_on_constructed_results():
+    good = results(*(fake("m1", b, lam, f) for b, lam, f in ((32, 1.0, 80.0), (128, 2.0, 70.0), (512, 5.0, 60.0))))
+    assert claim(good, "Y-Table7").grade == "held" and claim(good, "Y-Table1").grade == "not computed"
+    bad = results(*(fake("m1", b, lam, f) for b, lam, f in ((32, 5.0, 60.0), (128, 2.0, 70.0), (512, 1.0, 80.0))))
+    assert claim(bad, "Y-Table7").grade == "did not hold"
+    mixed = results(*(fake("m1", b, lam, f) for b, lam, f in ((32, 1.0, 60.0), (128, 2.0, 70.0), (512, 5.0, 65.0))))
+    assert claim(mixed, "Y-Table7").grade == "partly"
+    # one of the two strong, the other the wrong sign: partly
+    one = results(*(fake("m1", b, lam, f) for b, lam, f in ((32, 1.0, 60.0), (128, 2.0, 70.0), (512, 5.0, 80.0))))
+    assert claim(one, "Y-Table7").grade == "partly"
+    # two batch sizes, or a constant FGSM column: no trend to judge
+    assert claim(results(*good.networks[:2]), "Y-Table7").grade == "not computed"
+    flat = results(*(fake("m1", b, lam, 50.0) for b, lam in ((32, 1.0), (128, 2.0), (512, 5.0))))
+    assert claim(flat, "Y-Table7").grade == "not computed"
+    fig1 = claim(good, "Y-Fig1")
+    assert fig1.grade == "held" and "100% of top eigenvalues" in fig1.ours
+    assert "≥ 90%" in fig1.why and "≥ 50%" in fig1.why  # the thresholds come from the rule
     missing = [y1.Missing("resnet18", "dataset 'cifar100' not found")]
-    t2 = next(x for x in y1.verdicts(good, missing, "smoke") if x.item == "Y-Table2")
-    assert t2.verdict == "not computed" and "cifar100" in t2.ours
+    t2 = claim(results(*good.networks, missing=missing, models=("m1", "resnet18")), "Y-Table2")
+    assert t2.grade == "not computed" and "cifar100" in t2.ours
 
 
-def test_lambda_x_verdict_and_status_order():
+def test_trend_claims_combine_models_and_fig1_takes_the_worst():
+    c1_up = [fake("c1", b, lam, f) for b, lam, f in ((32, 1.0, 80.0), (128, 2.0, 70.0), (512, 5.0, 60.0))]
+    c2_down = [fake("c2", b, lam, f) for b, lam, f in ((256, 5.0, 60.0), (512, 2.0, 70.0), (1024, 1.0, 80.0))]
+    both = results(*c1_up, *c2_down, models=("c1", "c2"))
+    t1 = claim(both, "Y-Table1")
+    assert t1.grades == {"C1": "held", "C2": "did not hold"} and t1.grade == "partly"
+    assert claim(results(*c1_up, models=("c1", "c2")), "Y-Table1").grade == "held"  # C2 not run: not judged
+    # Fig 1: C1 grows at every index, M1 at one of three -> the worse of the two decides
+    m1 = [fake("m1", 32, 1.0, 80.0, top=[1.0, 1.0, 1.0]), fake("m1", 512, 2.0, 60.0, top=[2.0, 0.5, 0.5])]
+    assert claim(results(*c1_up, *m1), "Y-Fig1").grade == "did not hold"
+    m1[1] = fake("m1", 512, 2.0, 60.0, top=[2.0, 2.0, 0.5])
+    assert claim(results(*c1_up, *m1), "Y-Fig1").grade == "partly"
+
+
+def test_lambda_x_claim_and_status_order():
     # lambda1^x rising exactly as robustness falls: Y's remark would not hold
-    rs = [fake("c1", b, lam, f, lx=lx) for b, lam, f, lx in ((32, 1, 80, 1), (128, 2, 70, 2), (512, 3, 60, 3))]
-    vs = y1.verdicts(rs, [], "smoke")
-    table1 = [x for x in vs if x.item == "Y-Table1"]
-    assert table1[0].verdict == "did not hold" and "input Hessian" in table1[0].claim
-    assert "Table 1" in table1[-1].claim
+    rs = results(*(fake("c1", b, lam, f, lx=lx) for b, lam, f, lx in ((32, 1, 80, 1), (128, 2, 70, 2), (512, 3, 60, 3))))
+    table1 = [c for c in y1.claims(rs) if c.item == "Y-Table1"]
+    assert table1[0].grade == "did not hold" and "input Hessian" in table1[0].statement
+    assert "Table 1" in table1[-1].statement
+    assert [c.item for c in y1.claims(rs)] == ["Y-Table1", "Y-Table1", "Y-Table7", "Y-Table2", "Y-Fig1"]
     finding = y1.lambda_x_finding(rs)
     assert "unlike the paper" in finding and "-1.00 on the test set" in finding
     # a mean carried by a few samples: the median does not rise with the mean
-    skewed = [fake("c1", b, lam, f, lx=lx, lx_median=m)
-              for b, lam, f, lx, m in ((32, 1, 80, 1, 0.3), (128, 2, 70, 2, 0.1), (512, 3, 60, 3, 0.2))]
+    skewed = results(*(fake("c1", b, lam, f, lx=lx, lx_median=m)
+                       for b, lam, f, lx, m in ((32, 1, 80, 1, 0.3), (128, 2, 70, 2, 0.1), (512, 3, 60, 3, 0.2))))
     assert "(+0.50 with the median over samples instead of the mean)" in y1.lambda_x_finding(skewed)
-    flat = [fake("c1", b, lam, f, lx=lx) for b, lam, f, lx in ((32, 1, 80, 2), (128, 2, 70, 3), (512, 3, 60, 1))]
-    assert "as in the paper" in y1.lambda_x_finding(flat)
-    assert "fewer than three" in y1.lambda_x_finding(rs[:2])
+    flat = results(*(fake("c1", b, lam, f, lx=lx) for b, lam, f, lx in ((32, 1, 80, 2), (128, 2, 70, 3), (512, 3, 60, 1))))
+    assert "as in the paper" in y1.lambda_x_finding(flat) and claim(flat, "Y-Table1", 0).grade == "held"
+    # one model tracks, the other does not: partly, and the sentence names the one
+    m1 = [fake("m1", b, lam, f, lx=lx) for b, lam, f, lx in ((32, 1, 80, 2), (128, 2, 70, 3), (512, 3, 60, 1))]
+    both = results(*rs.networks, *m1)
+    assert claim(both, "Y-Table1", 0).grade == "partly" and "(C1) and not the others" in y1.lambda_x_finding(both)
+    assert "fewer than three" in y1.lambda_x_finding(results(*rs.networks[:2]))
+    assert claim(results(*rs.networks[:2]), "Y-Table1", 0).grade == "not computed"
+    # three batch sizes but a constant FGSM column: rho is undefined, and the sentence says so
+    const = results(*(fake("m1", b, lam, 50.0, lx=lx) for b, lam, lx in ((32, 1, 1), (128, 2, 2), (512, 3, 3))))
+    assert claim(const, "Y-Table1", 0).grade == "not computed"
+    assert "undefined" in y1.lambda_x_finding(const) and "M1" in y1.lambda_x_finding(const)
 
 
 def test_paper_train_set_lambda_x_correlation_by_hand():
@@ -103,14 +147,26 @@ def test_paper_train_set_lambda_x_correlation_by_hand():
 
 
 def test_summary_table_puts_paper_beside_ours():
-    table = y1.summary_table([fake("m1", 64, 1.0, 50.0), fake("m1", 32, 2.0, 60.0)], "m1")
+    R = results(fake("m1", 64, 1.0, 50.0), fake("m1", 32, 2.0, 60.0))
+    table = y1.summary_table(R, "m1")
     assert list(table["B"]) == [32, 64]
     assert table.iloc[0]["λ1θ paper"] == "not in paper"
     assert table.iloc[1]["λ1θ paper"] == "0.49 (2.96)" and table.iloc[1]["λ1θ ours"] == "1.000 (10.000)"
+    both = y1.summary_table(R, ("c1", "m1"))
+    assert list(both["model"]) == ["C1", "M1", "M1"] and both.iloc[0]["not computed"] == "not run"
+
+
+def test_numbers_name_every_glued_value():
+    R = results(*(fake("m1", b, lam, f) for b, lam, f in ((32, 1.0, 80.0), (128, 2.0, 70.0), (512, 5.0, 60.0))))
+    n = y1.numbers(R)
+    assert n["n_models"] == 3 and n["reached"] == 3 and n["missing"] == "none"
+    assert n["m1_rho_lambda"] == "+1.00" and n["c2_rho_lambda"] == "not run at this scale"
+    assert n["power_vs_lanczos"] == 0.0 and n["power_products"] == 60 and n["lanczos_products"] == 120
+    assert "resnet18_paper_rho_lx" not in n and n["m1_paper_rho_lx_train"] == pytest.approx(-33 / 35)
 
 
 def test_explorer_draws_a_spectrum_and_a_missing_case():
-    ex = y1.explorer([fake("m1", 32, 1.0, 80.0), fake("m1", 128, 2.0, 70.0), fake("c1", 32, 3.0, 50.0)])
+    ex = y1.explorer(results(fake("m1", 32, 1.0, 80.0), fake("m1", 128, 2.0, 70.0), fake("c1", 32, 3.0, 50.0)))
     fig = ex.update(model="m1", batch=128)
     assert "B=128" in fig.axes[0].get_title()
     fig = ex.update(model="c1", batch=128)
@@ -119,61 +175,129 @@ def test_explorer_draws_a_spectrum_and_a_missing_case():
 
 def test_params_cross_checks():
     good = {**cpu_values(), "scale": "smoke"}
-    validate(y1.Y1Params, good)
-    with pytest.raises(ParameterError, match="m1_batch_sizes: 4096 is larger than n_train_mnist = 2000"):
-        validate(y1.Y1Params, {**good, "m1_batch_sizes": [32, 4096]})
+    P = validate(y1.Y1Params, good)
+    assert P.sizes("m1") == (16, 64, 256, 512) and P.runs.batch_sizes == P.batch_sizes
+    sizes = good["batch_sizes"]
+    with pytest.raises(ParameterError, match=r"batch_sizes\['m1'\]: 4096 is larger than n_train_mnist = 2000"):
+        validate(y1.Y1Params, {**good, "batch_sizes": {**sizes, "m1": [32, 4096]}})
+    with pytest.raises(ParameterError, match=r"batch_sizes has no entry for 'c1', which `models` selects"):
+        validate(y1.Y1Params, {**good, "batch_sizes": {"m1": [32]}})
+    with pytest.raises(ParameterError, match=r"batch_sizes\['c1'\] = \[\]: model 'c1' is selected"):
+        validate(y1.Y1Params, {**good, "batch_sizes": {**sizes, "c1": []}})
+    with pytest.raises(ParameterError, match=r"batch_sizes: unknown model 'c4'; accepted: c1, c2, m1, resnet18"):
+        validate(y1.Y1Params, {**good, "batch_sizes": {**sizes, "c4": [32]}})
+    with pytest.raises(ParameterError, match=r"batch_sizes\['m1'\] lists 32 more than once"):
+        validate(y1.Y1Params, {**good, "batch_sizes": {**sizes, "m1": [32, 32]}})
+    with pytest.raises(ParameterError, match=r"params/x.yaml: batch_sizes\['m1'\]\[1\] = 0: must be > 0"):
+        validate(y1.Y1Params, {**good, "batch_sizes": {**sizes, "m1": [32, 0]}}, where="params/x.yaml")
     with pytest.raises(ParameterError, match="n_input = 5000: larger than n_eval"):
         validate(y1.Y1Params, {**good, "n_input": 5000})
     with pytest.raises(ParameterError, match="lanczos_max_dim = 2: smaller than top_k"):
         validate(y1.Y1Params, {**good, "lanczos_max_dim": 2})
     with pytest.raises(ParameterError, match=r"models\[0\] = 'c4'"):
         validate(y1.Y1Params, {**good, "models": ["c4"]})
+    with pytest.raises(ParameterError, match="unknown parameter 'm1_batch_sizes'"):
+        validate(y1.Y1Params, {**good, "m1_batch_sizes": [32]})
     # an unselected model's batch sizes are not checked against the subsets
-    assert as_dict(validate(y1.Y1Params, {**good, "c2_batch_sizes": [4096]}))["c2_batch_sizes"] == [4096]
+    relaxed = as_dict(validate(y1.Y1Params, {**good, "batch_sizes": {**sizes, "c2": [4096]}}))
+    assert relaxed["batch_sizes"]["c2"] == [4096]
+
+
+def test_runs_block_is_what_determines_training():
+    import dataclasses
+
+    P = validate(y1.Y1Params, cpu_values())
+    runs = P.runs
+    assert isinstance(runs, y1.Y1Runs) and runs.seed == P.seed and runs.models == P.models
+    # every field of the block is read by train_config: change one, the stored model changes
+    changed = {"c1_conv_stride": 1, "resnet18_width": 8, "n_train_cifar": 1000, "n_train_mnist": 1000, "lr": 0.02,
+               "momentum": 0.5, "lr_halve_every": 5, "max_epochs": 7, "loss_target": 0.01, "seed": 3}
+    assert set(changed) | {"models", "batch_sizes"} == {f.name for f in dataclasses.fields(y1.Y1Runs)}
+    for name, value in changed.items():
+        other = dataclasses.replace(runs, **{name: value})
+        assert any(y1.train_config(m, 32, other) != y1.train_config(m, 32, runs) for m in ("c1", "m1", "resnet18")), name
+    # and nothing else is: the computation parameters leave the training run alone
+    Q = validate(y1.Y1Params, {**cpu_values(), "n_eval": 500, "top_k": 5, "device": "cpu"})
+    assert Q.runs == runs and y1.train_config("m1", 32, Q.runs) == y1.train_config("m1", 32, runs)
 
 
 def test_train_config_is_same_conditions_for_every_batch():
     P = validate(y1.Y1Params, {**cpu_values(), "lr_halve_every": 5})
-    a, b = y1.train_config("m1", 32, P), y1.train_config("m1", 512, P)
+    a, b = y1.train_config("m1", 32, P.runs), y1.train_config("m1", 512, P.runs)
     assert a.weight_decay == 0 and a.loss_target == 1e-3 and (a.lr, a.momentum) == (b.lr, b.momentum)
     assert a.lr_rule == "halve" and dict(a.lr_params) == {"every": 5}
-    assert y1.train_config("c1", 32, P).model_kwargs == {"conv_stride": 2}
+    assert y1.train_config("c1", 32, P.runs).model_kwargs == {"conv_stride": 2}
+    assert validate(y1.Y1Params, cpu_values()).lr_halve_every == 0  # constant at every scale (see the chapter)
+
+
+def _offline(monkeypatch):
+    """torchvision cannot download: the data layer reports the files it expected."""
+    import torchvision.datasets as tvd
+
+    def refuse(self):
+        raise RuntimeError("offline (test)")
+
+    for cls in (tvd.MNIST, tvd.CIFAR10):
+        monkeypatch.setattr(cls, "download", refuse)
 
 
 def test_cifar100_path_on_a_tiny_fixture(tmp_path, monkeypatch):
     """ResNet18 on CIFAR-100's on-disk format runs end to end; without the files it is reported."""
-    from hessbook import data as hdata
     from hessbook.store import ResultStore
 
-    values = {**cpu_values(), "models": ["resnet18"], "resnet18_batch_sizes": [30], "n_train_cifar": 30,
+    values = {**cpu_values(), "models": ["resnet18"], "batch_sizes": {"resnet18": [30]}, "n_train_cifar": 30,
               "n_eval": 12, "n_hessian": 4, "n_input": 2, "resnet18_width": 2, "max_epochs": 1, "top_k": 2,
               "lanczos_max_dim": 3, "power_max_iter": 2, "lanczos_tol": 0.5, "device": "cpu"}
     P = validate(y1.Y1Params, values)
+    _offline(monkeypatch)
     monkeypatch.setenv("HESSBOOK_DATA", str(tmp_path / "empty"))
-    monkeypatch.setattr(hdata, "_torchvision_set", _no_download(hdata._torchvision_set))
-    results, missing = y1.run_all(P, ResultStore(tmp_path / "store"))
-    assert results == [] and missing[0].model == "resnet18"
-    v = next(x for x in y1.verdicts(results, missing, "smoke") if x.item == "Y-Table2")
-    assert v.verdict == "not computed"
+    R = y1.run(P, ResultStore(tmp_path / "store"))
+    assert R.networks == () and R.missing[0].model == "resnet18"
+    assert claim(R, "Y-Table2").grade == "not computed"
 
     _write_cifar100(tmp_path / "c100", monkeypatch)
     monkeypatch.setenv("HESSBOOK_DATA", str(tmp_path / "c100"))
-    results, missing = y1.run_all(P, ResultStore(tmp_path / "store"))
-    assert not missing and [r.batch for r in results] == [30]
-    r = results[0]
+    R = y1.run(P, ResultStore(tmp_path / "store"))
+    assert not R.missing and [r.batch for r in R.networks] == [30]
+    r = R.networks[0]
     assert 0 <= r.acc[1] <= 100 and np.isfinite(r.lambda_theta[0]) and len(r.top_eigenvalues) == 2
     assert r.eps == (0.02, 0.01) and np.isfinite(r.lambda_x[1])
+    again = y1.run(P, ResultStore(tmp_path / "store"))  # loaded from the store: the same result
+    assert again.networks[0].lambda_theta == r.lambda_theta
+    assert np.array_equal(again.networks[0].top_eigenvalues, r.top_eigenvalues)
 
 
-def _no_download(fn):
-    """Fail fast instead of trying the network when the files are absent."""
-    from hessbook import data as hdata
+def test_no_dataset_at_all_renders_not_computed(tmp_path, monkeypatch):
+    """Issue 14.1: with no dataset, every claim is "not computed" and names the files and the
+    variable; numbers, figures and the explorer do not raise (they used to: max() of nothing)."""
+    import math
 
-    def wrapped(name, train, root):
-        from pathlib import Path
+    import matplotlib.pyplot as plt
 
-        if not Path(root).exists():
-            raise hdata.DataMissingError(f"dataset {name!r} not found in the data root {root}. (test)")
-        return fn(name, train, root)
+    from hessbook.store import ResultStore
 
-    return wrapped
+    _offline(monkeypatch)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    monkeypatch.setenv("HESSBOOK_DATA", str(empty))
+    P = validate(y1.Y1Params, {**cpu_values(), "device": "cpu"})
+    R = y1.run(P, ResultStore(tmp_path / "store"))
+    assert R.networks == () and [m.model for m in R.missing] == ["m1", "c1"]
+    cs = y1.claims(R)
+    assert [c.item for c in cs] == ["Y-Table1", "Y-Table1", "Y-Table7", "Y-Table2", "Y-Fig1"]
+    assert {c.grade for c in cs} == {"not computed"}
+    for c in (cs[0], cs[1], cs[2], cs[4]):  # every claim about a model that lacks its data
+        assert c.ours.startswith("not computed: ") and "HESSBOOK_DATA" in c.ours and str(empty) in c.ours, c.ours
+    assert "MNIST" in cs[2].ours or "mnist" in cs[2].ours
+    assert "model not selected" in cs[3].ours  # ResNet18 is not selected at cpu scale
+    n = y1.numbers(R)
+    assert n["n_models"] == 0 and n["missing"].startswith("m1 (dataset 'mnist' not found")
+    assert all(math.isfinite(v) for v in n.values() if isinstance(v, float))
+    assert "no dataset" in n["lambda_x_finding"]
+    fig = y1.figure_spectra(R)
+    assert "not computed" in fig.axes[0].texts[0].get_text()
+    assert "HESSBOOK_DATA" in y1.summary_table(R, ("c1", "c2"))["not computed"][0]
+    ex = y1.explorer(R)
+    assert "not computed" in ex.update(model="m1", batch=16).axes[0].texts[0].get_text()
+    plt.close("all")
+

@@ -1,7 +1,10 @@
 """Y4's library: Lemma 3 and the exact/iterative paths on tiny networks, the dense input
-Hessian, verdict grading on constructed results, the explorer and parameter cross-checks."""
+Hessian, the claims' grading on constructed results, the explorer, parameter cross-checks, and
+Y1's runs given to Y4 explicitly (each scale's block equal to Y1's params file)."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import matplotlib
 
@@ -9,15 +12,21 @@ matplotlib.use("Agg")
 import numpy as np
 import pytest
 import torch
+import yaml
 from torch import nn
 
-from hessbook.chapters import y4
+from hessbook.chapters import load_params, y1, y4
+from hessbook.chapters.y4.compute import _iterative, _logit_checks
 from hessbook.curvature import input_hessian_exact
-from hessbook.params import ParameterError, validate
+from hessbook.params import SCALES, ParameterError, validate
 
-GOOD = dict(scale="smoke", seed=0, y1_models=["m1"], all_batches=False, n_samples=8, n_crosscheck=2,
-            rank_rtol=1e-6, lanczos_tol=1e-6, power_tol=1e-4, smooth_activation="tanh", smooth_hidden=8,
-            smooth_n_train=64, smooth_batch_size=16, smooth_epochs=1, smooth_lr=0.05, device="cpu")
+ROOT = Path(__file__).resolve().parents[1]
+RUNS = dict(models=["m1"], batch_sizes={"m1": [32, 128, 256]}, c1_conv_stride=2, resnet18_width=4,
+            n_train_cifar=256, n_train_mnist=256, lr=0.01, momentum=0.9, lr_halve_every=0, max_epochs=1,
+            loss_target=1e-3, seed=0)
+GOOD = dict(scale="smoke", seed=0, y1_runs=RUNS, y1_models=["m1"], all_batches=False, n_samples=8,
+            n_crosscheck=2, rank_rtol=1e-6, lanczos_tol=1e-6, power_tol=1e-4, smooth_activation="tanh",
+            smooth_hidden=8, smooth_n_train=64, smooth_batch_size=16, smooth_epochs=1, smooth_lr=0.05, device="cpu")
 
 
 def tiny(activation: nn.Module, d: int = 12, c: int = 4) -> nn.Module:
@@ -36,14 +45,50 @@ def case(rel_min: float, rank: int, smooth: bool = False, agree: float = 1e-6, c
                          np.full(2, rel_min), np.ones(2), 20)
 
 
+def results(*cases, missing=()) -> y4.Results:
+    relu = tuple(c for c in cases if not c.smooth)
+    smooth = next((c for c in cases if c.smooth), None)
+    return y4.Results(validate(y4.Y4Params, GOOD), relu, smooth, tuple(missing))
+
+
+def grades(R) -> list[str]:
+    return [c.grade for c in y4.claims(R)]
+
+
 def test_params_cross_checks():
-    validate(y4.Y4Params, GOOD)
+    P = validate(y4.Y4Params, GOOD)
+    assert isinstance(P.y1_runs, y1.Y1Runs) and P.y1_runs.sizes("m1") == (32, 128, 256)
     with pytest.raises(ParameterError, match="n_crosscheck = 20: larger than n_samples = 8"):
         validate(y4.Y4Params, {**GOOD, "n_crosscheck": 20})
     with pytest.raises(ParameterError, match="smooth_batch_size = 128: larger than smooth_n_train = 64"):
         validate(y4.Y4Params, {**GOOD, "smooth_batch_size": 128})
     with pytest.raises(ParameterError, match="smooth_activation = 'relu'"):
         validate(y4.Y4Params, {**GOOD, "smooth_activation": "relu"})
+    with pytest.raises(ParameterError, match=r"y1_models: 'c1' is not among y1_runs.models"):
+        validate(y4.Y4Params, {**GOOD, "y1_models": ["m1", "c1"]})
+    # the block is validated as Y1 validates it, and the error names where
+    with pytest.raises(ParameterError, match=r"y4.yaml: y1_runs: lr = -1.0: must be > 0.0"):
+        validate(y4.Y4Params, {**GOOD, "y1_runs": {**RUNS, "lr": -1}}, where="y4.yaml")
+    with pytest.raises(ParameterError, match=r"^parameters: y1_runs: batch_sizes\['m1'\]: 512 is larger than n_train_mnist = 256"):
+        validate(y4.Y4Params, {**GOOD, "y1_runs": {**RUNS, "batch_sizes": {"m1": [512]}}})
+    with pytest.raises(ParameterError, match=r"y1_runs: missing parameter\(s\) 'seed'"):
+        validate(y4.Y4Params, {**GOOD, "y1_runs": {k: v for k, v in RUNS.items() if k != "seed"}}, where="y4.yaml")
+
+
+@pytest.mark.parametrize("scale", SCALES)
+def test_y1_runs_block_equals_y1_params_file(scale):
+    """`make book` runs Y1 then Y4 with each scale's files: Y4's block must be Y1's values, or
+    Y4 trains networks of its own instead of examining Y1's."""
+    Y1 = load_params("y1", ROOT / "params" / scale / "y1.yaml")
+    Y4 = load_params("y4", ROOT / "params" / scale / "y4.yaml")
+    assert Y4.y1_runs == Y1.runs, f"params/{scale}/y4.yaml: y1_runs differs from params/{scale}/y1.yaml"
+    for model, batch in Y4.cases():  # so the store key of every examined network is Y1's
+        assert y1.train_config(model, batch, Y4.y1_runs) == y1.train_config(model, batch, Y1.runs)
+
+
+def test_y4_reads_no_other_chapter_params_file():
+    source = "\n".join(p.read_text() for p in (ROOT / "lib" / "hessbook" / "chapters" / "y4").glob("*.py"))
+    assert not [call for call in ("params_file(", "load_params(", "load_file(", "open(") if call in source]
 
 
 def test_relu_net_exact_and_iterative_paths_agree_and_rank_is_c_minus_1():
@@ -51,9 +96,9 @@ def test_relu_net_exact_and_iterative_paths_agree_and_rank_is_c_minus_1():
     x, y = torch.randn(3, 12, dtype=torch.float64), torch.tensor([0, 1, 2])
     ih = input_hessian_exact(net, (x, y), dtype=torch.float64)
     P = validate(y4.Y4Params, GOOD)
-    it = y4._iterative(net, x, y, 4, P)
-    assert np.allclose(it["cc_lanczos_top"][:, 0], ih.lambda_max.numpy(), rtol=1e-6)
-    assert (it["cc_lanczos_min"] >= -1e-10).all()
+    it = _iterative(net, x, y, 4, P)
+    assert np.allclose(it.cc_lanczos_top[:, 0], ih.lambda_max.numpy(), rtol=1e-6)
+    assert (it.cc_lanczos_min >= -1e-10).all()
     assert (ih.rank.numpy() <= 3).all()  # c - 1: S 1 = 0
     for i in range(3):
         H = y4.dense_input_hessian(net, x[i], y[i])
@@ -66,39 +111,54 @@ def test_tanh_net_has_negative_input_curvature_and_lemma3_holds():
     x, y = 3 * torch.randn(6, 12, dtype=torch.float64), torch.tensor([0, 1, 2, 3, 0, 1])
     mins = [float(torch.linalg.eigvalsh(y4.dense_input_hessian(net, x[i], y[i]))[0]) for i in range(6)]
     assert min(mins) < -1e-6
-    s_min, err = y4._logit_checks(net, x, y, 3)
+    s_min, err = _logit_checks(net, x, y, 3)
     assert (s_min >= -1e-14).all() and err < 1e-12
 
 
-def test_verdicts_grade_psd_and_rank():
-    ok = y4.verdicts([case(0.0, 9), case(-0.5, 16, smooth=True)], [], "smoke")
-    assert [v.verdict for v in ok] == ["held", "held"]
-    assert "c − 1" in ok[1].ours and "tanh" in ok[0].evidence
-    neg = y4.verdicts([case(-0.1, 9)], [], "smoke")
-    assert neg[0].verdict == "did not hold"
-    off = y4.verdicts([case(0.0, 9, agree=0.5)], [], "smoke")
-    assert off[0].verdict == "partly"
-    high = y4.verdicts([case(0.0, 11)], [], "smoke")
-    assert high[1].verdict == "did not hold"
-    none = y4.verdicts([case(-0.5, 16, smooth=True)], [], "smoke")
-    assert [v.verdict for v in none] == ["not computed", "not computed"]
+def test_claims_grade_psd_and_rank():
+    ok = y4.claims(results(case(0.0, 9), case(-0.5, 16, smooth=True)))
+    assert [c.grade for c in ok] == ["held", "held"]
+    assert "c − 1" in ok[1].ours and "tanh" in ok[0].why
+    assert "≤ 0.01" in ok[0].why and "≤ 1e-06" in ok[1].why  # thresholds come from the rules
+    assert grades(results(case(-0.1, 9))) [0] == "did not hold"
+    assert grades(results(case(0.0, 9, agree=0.5)))[0] == "partly"
+    assert grades(results(case(0.0, 11)))[1] == "did not hold"
+    assert grades(results(case(0.0, 10)))[1] == "partly"  # rank c: not above c, but λc not zero
+    assert grades(results(case(-0.5, 16, smooth=True))) == ["not computed", "not computed"]
+
+
+def test_no_dataset_at_all_renders_not_computed():
+    gone = y1.Missing("m1", "dataset 'mnist' not found in the data root /x",
+                      "dataset 'mnist' not found in the data root /x. Expected files under /x: MNIST/raw/... "
+                      "Put them there or point the HESSBOOK_DATA environment variable at a directory that holds them.")
+    R = results(missing=[gone, y1.Missing("MLP-tanh contrast", gone.reason, gone.message)])
+    cs = y4.claims(R)
+    assert [c.grade for c in cs] == ["not computed", "not computed"]
+    assert all(c.ours.startswith("not computed") and "HESSBOOK_DATA" in c.ours for c in cs)
+    n = y4.numbers(R)
+    assert n["networks"] == 0 and n["missing"] == "m1, MLP-tanh contrast"
+    assert all(np.isfinite(v) for v in n.values() if isinstance(v, float))
+    for fig in (y4.figure_min(R), y4.figure_rank(R)):
+        assert "not computed" in fig.axes[0].texts[0].get_text()
+    assert "HESSBOOK_DATA" in y4.summary_table(R)["not computed"][0]
+    assert "not computed" in y4.explorer(R).update(network="none", sample=0).axes[0].texts[0].get_text()
 
 
 def test_cases_pick_y1_batch_sizes():
-    from hessbook.chapters import y1
-
-    Y1 = y4.y1_params("cpu")
-    P = validate(y4.Y4Params, {**GOOD, "y1_models": ["m1", "c2"]})
-    assert y4.cases(P, Y1) == [("m1", min(Y1.m1_batch_sizes)), ("m1", max(Y1.m1_batch_sizes))]
-    P = validate(y4.Y4Params, {**GOOD, "all_batches": True})
-    assert y4.cases(P, Y1) == [("m1", b) for b in sorted(Y1.m1_batch_sizes)]
-    assert y1.train_config("m1", 32, Y1) == y1.train_config("m1", 32, Y1)  # same key -> same stored model
+    Y1 = load_params("y1", ROOT / "params" / "cpu" / "y1.yaml")
+    runs = yaml.safe_load((ROOT / "params" / "cpu" / "y4.yaml").read_text())["y1_runs"]
+    P = validate(y4.Y4Params, {**GOOD, "y1_runs": runs, "y1_models": ["m1", "c1"]})
+    m1, c1 = Y1.sizes("m1"), Y1.sizes("c1")
+    assert P.cases() == [("m1", min(m1)), ("m1", max(m1)), ("c1", min(c1)), ("c1", max(c1))]
+    P = validate(y4.Y4Params, {**GOOD, "y1_runs": runs, "all_batches": True})
+    assert P.cases() == [("m1", b) for b in sorted(m1)]
+    assert y1.train_config("m1", 16, P.y1_runs) == y1.train_config("m1", 16, Y1.runs)  # same key, same model
 
 
 def test_summary_and_explorer():
-    rs = [case(0.0, 9), case(-0.5, 16, smooth=True)]
-    table = y4.summary_table(rs)
+    R = results(case(0.0, 9), case(-0.5, 16, smooth=True))
+    table = y4.summary_table(R)
     assert list(table["max rank"]) == [9, 16]
-    ex = y4.explorer(rs)
+    ex = y4.explorer(R)
     fig = ex.update(network="tanh", sample=1)
     assert "tanh" in fig.axes[0].get_title()

@@ -1,0 +1,69 @@
+"""Y1 -- Large batch: Hessian spectrum and robustness (Y §2-3.3, Tables 1, 2, 7, Fig 1).
+
+Setup (Y): C1 and C2 on CIFAR-10, M1 ("LeNet-5") on MNIST, ResNet18 on CIFAR-100, each trained
+per batch size until the training loss reaches 1e-3, without weight decay or dropout; per
+model, on the training and the test set: accuracy, the dominant eigenvalue lambda1^theta of
+the Hessian of the loss w.r.t. the weights (power iteration to relative error 1e-4), the top-20
+eigenvalues (Fig 1), the per-sample dominant eigenvalue of the input Hessian lambda1^x and the
+input-gradient norm (means over samples), and FGSM accuracy at two epsilons.
+
+What Y does not give, and we chose (:class:`Y1Params`; stated in the chapter): the optimizer's
+learning rate, momentum and schedule for Table 1 (plain SGD with Y §3.4's lr and momentum, the
+same for every batch size, held constant: §3.4's halving every 5 epochs would leave the large
+batches far above the 1e-3 loss every batch size is trained to), the epoch cap, the subsets of
+the data, and the samples B_H the curvature is computed on.
+
+The package: :mod:`.paper` (Y's tables), :mod:`.params` (the schema; :class:`Y1Runs` is the
+block that determines the trained networks, which Y4 copies), :mod:`.compute` (stored runs),
+:mod:`.analysis` (rank correlations), :mod:`.claims` (graded claims and the prose's numbers),
+:mod:`.figures` (Fig 1, tables, the explorer).
+"""
+
+from hessbook.chapters.y1.analysis import (
+    Trends,
+    fig1_fraction,
+    lambda_x_trends,
+    paper_trends,
+    rho_text,
+    spearman,
+    trends,
+    trends_of,
+)
+from hessbook.chapters.y1.claims import claims, fig1_claim, lambda_x_claim, lambda_x_finding, numbers, trend_claim
+from hessbook.chapters.y1.compute import (
+    COLUMNS_VERSION,
+    Missing,
+    ModelResult,
+    Results,
+    data_missing,
+    model_kwargs,
+    run,
+    run_case,
+    train_config,
+    trained,
+    trained_model,
+)
+from hessbook.chapters.y1.figures import COLUMNS, draw_spectra, explorer, figure_spectra, paper_table, summary_table
+from hessbook.chapters.y1.paper import (
+    DATASET,
+    EPS,
+    MODELS,
+    PAPER_ROWS,
+    PAPER_TABLE1,
+    PAPER_TABLE2,
+    PAPER_TABLE7,
+    TABLE_OF,
+    TEST_SIZE,
+    PaperRow,
+    paper_row,
+)
+from hessbook.chapters.y1.params import Params, Y1Params, Y1Runs
+
+__all__ = [
+    "COLUMNS", "COLUMNS_VERSION", "DATASET", "EPS", "MODELS", "PAPER_ROWS", "PAPER_TABLE1", "PAPER_TABLE2",
+    "PAPER_TABLE7", "TABLE_OF", "TEST_SIZE", "Missing", "ModelResult", "PaperRow", "Params", "Results", "Trends",
+    "Y1Params", "Y1Runs", "claims", "data_missing", "draw_spectra", "explorer", "fig1_claim", "fig1_fraction",
+    "figure_spectra", "lambda_x_claim", "lambda_x_finding", "lambda_x_trends", "model_kwargs", "numbers",
+    "paper_row", "paper_table", "paper_trends", "rho_text", "run", "run_case", "spearman", "summary_table",
+    "train_config", "trained", "trained_model", "trend_claim", "trends", "trends_of",
+]

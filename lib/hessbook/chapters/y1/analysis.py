@@ -1,0 +1,118 @@
+"""Trends across batch sizes: Spearman rank correlations on our networks and on Y's rows."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from hessbook.chapters.y1.compute import ModelResult, Results
+from hessbook.chapters.y1.paper import PAPER_ROWS
+
+LAMBDA_X_MODELS = ("c1", "c2", "m1")
+"""Y §3.3's remark on lambda1^x is about the CIFAR-10 and MNIST models (Table 2 has no such column)."""
+MIN_TREND_BATCHES = 3
+"""Fewest batch sizes a trend is judged on."""
+
+
+def spearman(x: Sequence[float], y: Sequence[float]) -> float:
+    """Spearman rank correlation (average ranks for ties); nan for fewer than 2 points or a constant.
+
+    Rounded to 12 digits: rank correlations are ratios of small integers, and a threshold such
+    as 0.8 must not fail on 0.7999999999999999.
+    """
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    if len(x) != len(y):
+        raise ValueError(f"spearman: lengths differ ({len(x)} and {len(y)})")
+    if len(x) < 2:
+        return float("nan")
+
+    def ranks(v):
+        order = np.argsort(v, kind="mergesort")
+        r = np.empty(len(v))
+        r[order] = np.arange(1, len(v) + 1)
+        for val in np.unique(v):
+            tie = v == val
+            r[tie] = r[tie].mean()
+        return r
+
+    rx, ry = ranks(x), ranks(y)
+    if rx.std() == 0 or ry.std() == 0:
+        return float("nan")
+    return round(float(np.corrcoef(rx, ry)[0, 1]), 12)
+
+
+@dataclass(frozen=True)
+class Trends:
+    """Rank correlations across batch sizes for one model (test set unless said)."""
+
+    model: str
+    batches: tuple[int, ...]
+    rho_lambda_theta: float
+    """B vs lambda1^theta (training set, as Y's claim is about the minimum reached)."""
+    rho_fgsm: float
+    """B vs FGSM accuracy at the larger eps, test set."""
+    rho_lambda_x_fgsm: float
+    """lambda1^x (test mean) vs FGSM accuracy (test, larger eps)."""
+    rho_grad_x_fgsm: float
+    rho_lambda_x_fgsm_train: float = float("nan")
+    """lambda1^x (training mean) vs FGSM accuracy (training set, larger eps)."""
+    rho_lambda_x_median_fgsm: float = float("nan")
+    """Median (not mean) lambda1^x over test samples vs FGSM accuracy (test)."""
+
+
+def trends_of(results: Sequence[ModelResult], model: str) -> Trends:
+    """The trends of ``model``'s networks among ``results``."""
+    rs = sorted((r for r in results if r.model == model), key=lambda r: r.batch)
+    b = [r.batch for r in rs]
+    fg = [r.fgsm[0][1] for r in rs]
+    return Trends(model, tuple(b), spearman(b, [r.lambda_theta[0] for r in rs]), spearman(b, fg),
+                  spearman([r.lambda_x[1] for r in rs], fg), spearman([r.grad_x[1] for r in rs], fg),
+                  spearman([r.lambda_x[0] for r in rs], [r.fgsm[0][0] for r in rs]),
+                  spearman([r.lambda_x_median[1] for r in rs], fg))
+
+
+def trends(R: Results, model: str) -> Trends:
+    return trends_of(R.networks, model)
+
+
+def paper_trends(model: str) -> Trends:
+    """The same correlations on the paper's printed rows (Table 2 prints no input-side columns)."""
+    rows = [r for r in PAPER_ROWS if r.model == model]
+    b = [r.batch for r in rows]
+    fg = [r.fgsm_hi[1] for r in rows]
+    rho_lambda, rho_fgsm = spearman(b, [r.lambda_theta[0] for r in rows]), spearman(b, fg)
+    if not rows or rows[0].lambda_x is None:
+        return Trends(model, tuple(b), rho_lambda, rho_fgsm, float("nan"), float("nan"))
+    return Trends(model, tuple(b), rho_lambda, rho_fgsm, spearman([r.lambda_x[1] for r in rows], fg),
+                  spearman([r.grad_x[1] for r in rows], fg),
+                  spearman([r.lambda_x[0] for r in rows], [r.fgsm_hi[0] for r in rows]))
+
+
+def lambda_x_trends(R: Results) -> list[Trends]:
+    """Trends of the CIFAR-10/MNIST models run with at least 3 batch sizes (Y §3.3's remark)."""
+    return [trends(R, m) for m in LAMBDA_X_MODELS if len(R.of(m)) >= MIN_TREND_BATCHES]
+
+
+def fig1_fraction(R: Results, model: str) -> float:
+    """Fraction of eigenvalue indices where the largest batch's spectrum exceeds the smallest's."""
+    rs = R.of(model)
+    small, large = np.asarray(rs[0].top_eigenvalues), np.asarray(rs[-1].top_eigenvalues)
+    k = min(len(small), len(large))
+    return float(np.mean(large[:k] > small[:k]))
+
+
+def rho_text(rho: float) -> str:
+    """A rank correlation for the prose: signed, or why there is none."""
+    return "not computed (fewer than 2 batch sizes, or a constant column)" if np.isnan(rho) else f"{rho:+.2f}"
+
+
+def rho_short(rho: float) -> str:
+    """A rank correlation for the verdict table."""
+    return "n/a (constant column)" if np.isnan(rho) else f"{rho:+.2f}"
+
+
+def trend_text(t: Trends) -> str:
+    return (f"{t.model.upper()} (B={','.join(map(str, t.batches))}): ρ(B, λ1θ) = {rho_short(t.rho_lambda_theta)}, "
+            f"ρ(B, FGSM acc) = {rho_short(t.rho_fgsm)}")

@@ -1,0 +1,250 @@
+"""Y1's stored computations: train each (model, batch size) through the store, then compute
+every column of Y's tables on the training and the test set (one stored result per network)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from hessbook.chapters.y1.paper import DATASET, EPS
+from hessbook.chapters.y1.params import Y1Params, Y1Runs
+from hessbook.kit import cached
+
+COLUMNS_VERSION = 2
+"""Bumped when :func:`_columns` computes more: stored results of older versions are not reused."""
+
+
+# ----------------------------------------------------------------------------- training
+
+
+def model_kwargs(model: str, runs: Y1Runs) -> dict:
+    if model == "c1":
+        return {"conv_stride": runs.c1_conv_stride}
+    if model == "resnet18":
+        return {"num_classes": 100, "width": runs.resnet18_width}
+    return {}
+
+
+def train_config(model: str, batch: int, runs: Y1Runs):
+    """The training run of one (model, batch size): the same conditions for every batch size."""
+    from hessbook.data import DataSpec
+    from hessbook.train import TrainConfig
+
+    rule, rule_params = ("halve", {"every": runs.lr_halve_every}) if runs.lr_halve_every else ("constant", {})
+    return TrainConfig(
+        model=model, model_kwargs=model_kwargs(model, runs),
+        data=DataSpec(DATASET[model], n=runs.n_train(model), subset_seed=runs.seed),
+        batch_size=batch, lr=runs.lr, momentum=runs.momentum, lr_rule=rule, lr_params=rule_params,
+        max_epochs=runs.max_epochs, loss_target=runs.loss_target, seed=runs.seed,
+    )
+
+
+def trained(runs: Y1Runs, model: str, batch: int, store, device):
+    """Y1's training run of (model, batch), trained or loaded through the store (``TrainResult``)."""
+    from hessbook.train import train
+
+    return train(train_config(model, batch, runs), store, device=device)
+
+
+def trained_model(runs: Y1Runs, model: str, batch: int, store, device):
+    """Y1's trained network of (model, batch) on ``device``, in eval mode: what Y4 examines."""
+    return trained(runs, model, batch, store, device).model(device).eval()
+
+
+# ----------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class ModelResult:
+    """One (model, batch size): Y's columns on the training and the test set (stored)."""
+
+    model: str
+    batch: int
+    final_loss: float
+    epochs: int
+    stop_reason: str
+    acc: tuple[float, float]
+    """(train, test) clean accuracy in percent, on ``n_eval`` samples each."""
+    lambda_theta: tuple[float, float]
+    """Our Lanczos lambda1 of the weight Hessian, (train, test) on ``n_hessian`` samples."""
+    power_lambda: tuple[float, float]
+    """Y's power iteration (relative change < power_tol), (train, test)."""
+    power_products: tuple[int, int]
+    lanczos_products: tuple[int, int]
+    top_eigenvalues: np.ndarray
+    """Top-k eigenvalues of the training-set Hessian (Fig 1), descending."""
+    lambda_x: tuple[float, float]
+    """Mean over samples of lambda1 of the input Hessian (exact low-rank path), (train, test)."""
+    grad_x: tuple[float, float]
+    """Mean over samples of ||grad_x loss||, (train, test)."""
+    fgsm: tuple[tuple[float, float], tuple[float, float]]
+    """FGSM accuracy in percent at (eps_hi, eps_lo), each (train, test)."""
+    eps: tuple[float, float]
+    lambda_x_median: tuple[float, float] = (float("nan"), float("nan"))
+    """Median over samples of lambda1^x, (train, test): a mean can be carried by a few samples."""
+
+
+@dataclass(frozen=True)
+class Missing:
+    """A model whose data is not on this machine."""
+
+    model: str
+    reason: str
+    """The data layer's first sentence (which dataset, which data root)."""
+    message: str = ""
+    """Its whole message: the files expected, and the environment variable that points at them."""
+
+    @property
+    def detail(self) -> str:
+        return self.message or self.reason
+
+
+@dataclass(frozen=True)
+class Results:
+    """Everything Y1 computed at one set of parameters."""
+
+    params: Y1Params
+    networks: tuple[ModelResult, ...]
+    """Every (model, batch size) whose data is here, in the order of ``models`` and ``batch_sizes``."""
+    missing: tuple[Missing, ...]
+
+    def of(self, model: str) -> list[ModelResult]:
+        """``model``'s networks, by batch size."""
+        return sorted((r for r in self.networks if r.model == model), key=lambda r: r.batch)
+
+    def ran(self, model: str) -> bool:
+        return any(r.model == model for r in self.networks)
+
+    def missing_of(self, model: str) -> Missing | None:
+        return next((m for m in self.missing if m.model == model), None)
+
+    def absent(self, models, unselected: bool = True) -> str:
+        """Why those of ``models`` that did not run have no result: the files and the variable
+        the data layer names, or (``unselected``) that the model was not selected."""
+        why = []
+        for m in (m for m in models if not self.ran(m)):
+            gone = self.missing_of(m)
+            if gone is not None:
+                why.append(f"{m.upper()}: data not on this machine ({gone.detail})")
+            elif unselected and m not in self.params.models:
+                why.append(f"{m.upper()}: model not selected at this scale")
+        return "; ".join(why)
+
+
+# ----------------------------------------------------------------------------- computing
+
+
+@dataclass(frozen=True)
+class _Columns:
+    """One split's columns."""
+
+    acc: float
+    lambda_theta: float
+    lanczos_products: int
+    top: np.ndarray
+    power_lambda: float
+    power_products: int
+    lambda_x: float
+    lambda_x_median: float
+    grad_x: float
+    fgsm_hi: float
+    fgsm_lo: float
+
+
+def _split_data(model: str, P: Y1Params, which: str, n: int, device):
+    from hessbook import data as hdata
+
+    ds = DATASET[model]
+    if which == "train":
+        full = hdata.subset(hdata.load(ds, "train"), P.n_train(model), P.seed)
+    else:
+        full = hdata.load(ds, "test")
+    part = hdata.subset(full, n, P.seed + 1)
+    return part.inputs(device=device), part.targets(device=device)
+
+
+def _columns(net, model: str, P: Y1Params, which: str, eps, device) -> _Columns:
+    """One split's columns: accuracy, lambda1^theta (Lanczos and power), lambda1^x, ||grad_x||, FGSM."""
+    from hessbook.attacks import accuracy, make_attack, robustness
+    from hessbook.curvature import HessianOperator, input_hessian_exact, lanczos, power_iteration
+
+    x, y = _split_data(model, P, which, P.n_eval, device)
+    acc = 100 * accuracy(net, (x, y), batch_size=500)
+    xh, yh = x[:P.n_hessian], y[:P.n_hessian]
+    op = HessianOperator(net, (xh, yh), batch_size=min(P.n_hessian, 500))
+    k = min(P.top_k if which == "train" else 1, op.num_params)
+    lz = lanczos(op, k=k, tol=P.lanczos_tol, max_dim=max(P.lanczos_max_dim, k), seed=P.seed)
+    op_p = HessianOperator(net, (xh, yh), batch_size=min(P.n_hessian, 500))
+    pw = power_iteration(op_p, k=1, tol=P.power_tol, max_iter=P.power_max_iter, seed=P.seed)
+    ih = input_hessian_exact(net, (x[:P.n_input], y[:P.n_input]), batch_size=50)
+    attacks = {"hi": make_attack("fgsm", eps=eps[0]), "lo": make_attack("fgsm", eps=eps[1])}
+    rob = robustness(net, (x, y), attacks, batch_size=500)
+    return _Columns(
+        acc=float(acc), lambda_theta=float(lz.eigenvalues[0]), lanczos_products=int(lz.n_products),
+        top=lz.eigenvalues.cpu().numpy(), power_lambda=float(pw.eigenvalues[0]), power_products=int(pw.n_products),
+        lambda_x=float(ih.lambda_max.mean()), lambda_x_median=float(ih.lambda_max.median()),
+        grad_x=float(ih.grad_norms.mean()), fgsm_hi=100 * float(rob.adversarial["hi"]),
+        fgsm_lo=100 * float(rob.adversarial["lo"]),
+    )
+
+
+def run_case(model: str, batch: int, P: Y1Params, store=None, device=None) -> ModelResult:
+    """Train (through the store), then compute every column of Y's tables (stored)."""
+    from hessbook.device import pick_device
+    from hessbook.store import default_store
+
+    store = store or default_store()
+    device = device if device is not None else pick_device(P.device)
+    config = train_config(model, batch, P.runs)
+    eps = EPS[DATASET[model]]
+    key = {"train": config, "n_eval": P.n_eval, "n_hessian": P.n_hessian, "n_input": P.n_input,
+           "top_k": P.top_k, "lanczos_tol": P.lanczos_tol, "lanczos_max_dim": P.lanczos_max_dim, "power_tol": P.power_tol,
+           "power_max_iter": P.power_max_iter, "eps": list(eps), "seed": P.seed, "columns": COLUMNS_VERSION}
+
+    def compute() -> ModelResult:
+        run = trained(P.runs, model, batch, store, device)
+        net = run.model(device).eval()
+        tr, te = (_columns(net, model, P, which, eps, device) for which in ("train", "test"))
+
+        def pair(name: str) -> tuple:
+            return getattr(tr, name), getattr(te, name)
+
+        return ModelResult(
+            model=model, batch=batch, final_loss=float(run.history[-1].get("train_loss", float("nan"))),
+            epochs=int(run.epochs), stop_reason=str(run.stop_reason), acc=pair("acc"),
+            lambda_theta=pair("lambda_theta"), power_lambda=pair("power_lambda"),
+            power_products=pair("power_products"), lanczos_products=pair("lanczos_products"), top_eigenvalues=tr.top,
+            lambda_x=pair("lambda_x"), grad_x=pair("grad_x"), fgsm=(pair("fgsm_hi"), pair("fgsm_lo")), eps=eps,
+            lambda_x_median=pair("lambda_x_median"),
+        )
+
+    return cached("y1-model", key, compute, ModelResult, store)
+
+
+def data_missing(model: str) -> Missing | None:
+    """Why ``model``'s dataset cannot be loaded here, or None when it can."""
+    from hessbook.data import DataMissingError, load
+
+    try:
+        load(DATASET[model], "test")
+    except DataMissingError as exc:
+        return Missing(model, str(exc).split(". ")[0], str(exc))
+    return None
+
+
+def run(P: Y1Params, store=None) -> Results:
+    """Every selected (model, batch size). Models whose data is absent are reported, not run."""
+    from hessbook.device import pick_device
+    from hessbook.progress import progress
+
+    device = pick_device(P.device)
+    missing, jobs = [], []
+    for model in P.models:
+        gone = data_missing(model)
+        if gone is not None:
+            missing.append(gone)
+            continue
+        jobs += [(model, b) for b in P.sizes(model)]
+    networks = [run_case(m, b, P, store, device) for m, b in progress(jobs, desc="Y1 models x batch sizes")]
+    return Results(P, tuple(networks), tuple(missing))

@@ -1,0 +1,57 @@
+"""Y4 -- The saddle-free inner problem (Y §3.2, Theorem 1, Proposition 2, Lemma 3, App. A.1).
+
+Y's claims: for a network of ReLU, convolution, fully connected and BN layers with softmax
+cross-entropy, the Hessian of the loss w.r.t. the input x is PSD almost everywhere
+(Theorem 1), because the network's second derivative in x vanishes almost everywhere and the
+Hessian of cross-entropy w.r.t. the logits, S = diag(p) - p p^T, is PSD (Lemma 3); its rank is
+at most the number of classes c (Proposition 2).
+
+What we compute, on Y1's trained networks (given by Y4's ``y1_runs`` block, a copy of the
+values of Y1's parameters that determine them, so the result store returns the very same
+networks; a test keeps each scale's block equal to Y1's file):
+
+- the exact low-rank path (:func:`hessbook.curvature.input_hessian_exact`, J^T S J) on many
+  test samples: the distribution of the smallest eigenvalue, the numerical rank vs c;
+- Lemma 3 on every sample (the eigenvalues of S) and against autograd on a few;
+- the iterative path on a few samples, which assumes nothing about the network: Lanczos on
+  input-Hessian-vector products by double backward (largest c + 1 and smallest eigenvalue) and
+  Y's per-sample power iteration, compared with the exact path;
+- a contrast: an MLP with tanh (smooth, Assumption 1 violated), whose dense input Hessian we
+  form in full: there the theorem's reasoning fails and negative eigenvalues should appear.
+
+The package: :mod:`.params` (the schema), :mod:`.compute` (stored runs), :mod:`.claims`
+(graded claims and the prose's numbers), :mod:`.figures` (figures, table, explorer).
+"""
+
+from hessbook.chapters.y4.claims import (
+    AGREE_TOL,
+    PSD_TOL,
+    claims,
+    numbers,
+    proposition2_claim,
+    theorem1_claim,
+)
+from hessbook.chapters.y4.compute import (
+    CaseResult,
+    Results,
+    dense_input_hessian,
+    run,
+    run_relu,
+    run_smooth,
+    smooth_config,
+)
+from hessbook.chapters.y4.figures import (
+    draw_min_distribution,
+    draw_rank,
+    explorer,
+    figure_min,
+    figure_rank,
+    summary_table,
+)
+from hessbook.chapters.y4.params import Params, Y4Params
+
+__all__ = [
+    "AGREE_TOL", "PSD_TOL", "CaseResult", "Params", "Results", "Y4Params", "claims", "dense_input_hessian",
+    "draw_min_distribution", "draw_rank", "explorer", "figure_min", "figure_rank", "numbers",
+    "proposition2_claim", "run", "run_relu", "run_smooth", "smooth_config", "summary_table", "theorem1_claim",
+]
