@@ -1,7 +1,7 @@
 """What a chapter shows a reader: the scale banner, paper-vs-ours tables, verdicts, glue.
 
-Verdicts are displayed as a Markdown table for the reader and, in the same output, as JSON
-under :data:`VERDICT_MIME`, which the book builder reads back from the executed notebook to
+Verdicts (the payloads of :class:`hessbook.kit.Claim`) are displayed as a Markdown table for
+the reader and, in the same output, as JSON under :data:`VERDICT_MIME`, which the book builder reads back from the executed notebook to
 make the status page. Numbers reach the prose only through :func:`glue` (myst-nb).
 """
 
@@ -10,12 +10,10 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
 
-from hessbook.catalog import VERDICTS, item
 
 VERDICT_MIME = "application/vnd.hessbook.verdicts+json"
 
@@ -26,29 +24,6 @@ SCALE_NOTES = {
     "gpu": "gpu scale: as close to the paper as one modern GPU allows in a few hours.",
     "paper": "paper scale: the paper's settings where it gives them.",
 }
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """Whether one claim of a paper held in our run."""
-
-    item: str
-    """Catalog key (``hessbook.catalog.ITEMS``), e.g. ``"S-Fig2"``."""
-    claim: str
-    """The paper's claim in one sentence."""
-    verdict: str
-    """One of ``hessbook.catalog.VERDICTS``."""
-    paper: str
-    """The paper's number, or its qualitative statement."""
-    ours: str
-    """Our number or observation, at the scale the chapter ran."""
-    evidence: str = ""
-    """Why we say so, including why we think a claim did not reproduce."""
-
-    def __post_init__(self) -> None:
-        item(self.item)  # raises KeyError on an unknown key
-        if self.verdict not in VERDICTS:
-            raise ValueError(f"verdict {self.verdict!r}: accepted {', '.join(VERDICTS)}")
 
 
 def _display(bundle: dict[str, Any]) -> None:
@@ -77,11 +52,6 @@ def show_payload(verdicts: Sequence[dict[str, str]], scale: str, chapter: str) -
     """Display the verdict table and leave the machine-readable copy for the status page."""
     payload = {"chapter": chapter, "scale": scale, "verdicts": list(verdicts)}
     _display({"text/markdown": verdict_markdown(verdicts, scale), VERDICT_MIME: payload})
-
-
-def show_verdicts(verdicts: Sequence[Verdict], scale: str, chapter: str) -> None:
-    """Older chapters' verdicts (being moved to :class:`hessbook.kit.Claim`)."""
-    show_payload([asdict(v) for v in verdicts], scale, chapter)
 
 
 def scale_banner(scale: str) -> None:
