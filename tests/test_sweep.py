@@ -243,6 +243,13 @@ def test_worker_counts_from_the_environment(monkeypatch):
         hcluster.local_size()
 
 
+def test_gpu_workers_are_pinned_one_device_each():
+    size = hcluster.LocalSize(workers=3, threads=1, torch_threads=4, gpus=("2", "5"))
+    specs = hcluster.gpu_workers(size)
+    assert [s["env"]["CUDA_VISIBLE_DEVICES"] for s in specs.values()] == ["2", "5", "2"]
+    assert all(s["nthreads"] == 1 and s["env"]["OMP_NUM_THREADS"] == "4" for s in specs.values())
+
+
 @pytest.mark.filterwarnings("ignore:Port 8787 is already in use")
 def test_slurm_job_script_from_the_example_yaml(monkeypatch, tmp_path):
     monkeypatch.setenv("HOME", str(tmp_path))  # no user override in ~/.config/hessbook

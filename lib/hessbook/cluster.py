@@ -201,16 +201,19 @@ def local_cluster(size: LocalSize, dashboard_address: str = ":8787"):
         if LocalCUDACluster is not None and size.workers == len(size.gpus):
             return LocalCUDACluster(CUDA_VISIBLE_DEVICES=",".join(size.gpus), threads_per_worker=size.threads,
                                     dashboard_address=dashboard_address)
-        # One Nanny per worker, each seeing one GPU (round robin when there are more workers).
-        workers = {
-            f"gpu-{i}": {"cls": Nanny, "options": {
-                "nthreads": size.threads,
-                "env": {"CUDA_VISIBLE_DEVICES": size.gpus[i % len(size.gpus)], **_thread_env(size.torch_threads)},
-            }}
-            for i in range(size.workers)
-        }
+        workers = {name: {"cls": Nanny, "options": options} for name, options in gpu_workers(size).items()}
         scheduler = {"cls": Scheduler, "options": {"dashboard_address": dashboard_address}}
         return SpecCluster(workers=workers, scheduler=scheduler, name="hessbook-gpu")
+
+
+def gpu_workers(size: LocalSize) -> dict[str, dict[str, Any]]:
+    """Nanny options of the GPU workers: each sees one GPU (round robin if there are more
+    workers than GPUs) through its own ``CUDA_VISIBLE_DEVICES``, set before CUDA starts."""
+    return {
+        f"gpu-{i}": {"nthreads": size.threads,
+                     "env": {"CUDA_VISIBLE_DEVICES": size.gpus[i % len(size.gpus)], **_thread_env(size.torch_threads)}}
+        for i in range(size.workers)
+    }
 
 
 # ----------------------------------------------------------------------------- jobqueue
