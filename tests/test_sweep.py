@@ -6,7 +6,9 @@ computations); one real train() job on synthetic data proves that a TrainConfig 
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import io
 import os
 import signal
 import subprocess
@@ -23,6 +25,7 @@ from hessbook.store import ResultStore
 from hessbook.sweep import Job, SweepSetupError, sweep
 
 REPO = Path(__file__).resolve().parents[1]
+STARTUP_OUTPUT: list[str] = []
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +35,9 @@ def local():
         mp.setenv(hcluster.WORKERS_ENV, "2")
         mp.setenv(hcluster.THREADS_ENV, "1")
         mp.setenv("HESSBOOK_PROGRESS", "text")
-        active = hcluster.backend(hcluster.resolve("local"))
+        with contextlib.redirect_stdout(io.StringIO()) as printed:
+            active = hcluster.backend(hcluster.resolve("local"))
+        STARTUP_OUTPUT.append(printed.getvalue())
         # import the library on the workers now, so the first test does not time the imports
         active.client.run(lambda: __import__("hessbook.sweep") and None)
         yield active
@@ -50,9 +55,10 @@ def _xs(results) -> list[int]:
 
 def test_grid_computes_and_stores_every_job(local, store, tmp_path, capsys):
     log = tmp_path / "log"
-    results = sweep(sj.jobs(range(6), log, "a"), store, cluster="local")
-    assert [r.ok for r in results] == [True] * 6
-    assert _xs(results) == list(range(6)), "results come back in the order of the jobs"
+    results = sweep(sj.jobs([*range(6), 2], log, "a"), store, cluster="local")
+    assert [r.ok for r in results] == [True] * 7
+    assert _xs(results) == [*range(6), 2], "results come back in the order of the jobs"
+    results = results[:6]
     assert [int(r.record.metrics["square"]) for r in results] == [x * x for x in range(6)]
     assert list(results[4].record.arrays["range"]) == [0, 1, 2, 3]
     assert not any(r.cached for r in results)
@@ -60,9 +66,12 @@ def test_grid_computes_and_stores_every_job(local, store, tmp_path, capsys):
     assert {r.worker for r in results} <= workers
     assert {int(r.record.metrics["pid"]) for r in results}.isdisjoint({os.getpid()}), "ran on the workers"
     assert all(store.contains(sj.KIND, {"x": x}) for x in range(6))
-    assert sj.starts(log) == {x: 1 for x in range(6)}
-    err = capsys.readouterr().err
-    assert "6/6" in err and "done 6 running 0 failed 0" in err, err
+    assert sj.starts(log) == {x: 1 for x in range(6)}, "a job listed twice runs once"
+    captured = capsys.readouterr()
+    assert "7/7" in captured.err and "done 7 running 0 failed 0" in captured.err, captured.err
+    assert "dashboard" not in captured.out, "the dashboard is printed once per cluster, when it starts"
+    assert STARTUP_OUTPUT[0].count("Dask dashboard: http://") == 1, STARTUP_OUTPUT
+    assert "2 worker(s) x 1 thread(s)" in STARTUP_OUTPUT[0]
 
 
 def test_second_call_sends_nothing(local, store, tmp_path, monkeypatch):
@@ -236,6 +245,9 @@ def test_worker_counts_from_the_environment(monkeypatch):
     monkeypatch.delenv(hcluster.WORKERS_ENV)
     monkeypatch.delenv(hcluster.THREADS_ENV)
     assert hcluster.local_size() == hcluster.LocalSize(workers=4, threads=1, torch_threads=3)
+    monkeypatch.setattr(hcluster, "_cpu_count", lambda: 2)
+    assert hcluster.local_size() == hcluster.LocalSize(workers=2, threads=1, torch_threads=1)
+    monkeypatch.setattr(hcluster, "_cpu_count", lambda: 12)
     monkeypatch.setattr(hcluster, "_visible_gpus", lambda: ("0", "1"))
     assert hcluster.local_size() == hcluster.LocalSize(workers=2, threads=1, torch_threads=6, gpus=("0", "1"))
     monkeypatch.setenv(hcluster.WORKERS_ENV, "two")

@@ -8,9 +8,11 @@ environment variable ``HESSBOOK_CLUSTER``, else ``local``. Accepted values:
     and reused by every later sweep of the process (closed at exit, or by :func:`shutdown`).
     With GPUs: one worker process per GPU, each pinned to its device (dask-cuda's
     ``LocalCUDACluster`` when installed, else one Nanny per GPU with its own
-    ``CUDA_VISIBLE_DEVICES``). Without: ``HESSBOOK_WORKERS`` processes (default: one per two
-    cores, at most 4) of ``HESSBOOK_WORKER_THREADS`` threads (default 1), the cores divided
-    between them for torch (``torch.set_num_threads`` in every task).
+    ``CUDA_VISIBLE_DEVICES``). Without: ``HESSBOOK_WORKERS`` processes (default: one per
+    core, at most 4) of ``HESSBOOK_WORKER_THREADS`` threads (default 1), the cores divided
+    between them for torch (``torch.set_num_threads`` in every task). Keep one thread per
+    worker for training: ``hessbook.train`` seeds torch's global generator, so two trainings
+    at once in one process are not reproducible.
 ``serial``
     No cluster: the jobs run one after another in this process (tiny runs, debugging).
 ``tcp://host:port`` (any ``scheme://address``)
@@ -48,6 +50,9 @@ DEFAULT = "local"
 STARTED_TOPIC = "hessbook-sweep-started"
 """Event topic a task logs its Dask key under when it starts (the progress bar's 'running')."""
 
+MAX_DEFAULT_WORKERS = 4
+"""Without GPUs the embedded cluster has one worker per core up to this many (single-threaded
+torch jobs side by side beat one job on all cores: bench/sweep.py); beyond, torch threads grow."""
 LOCAL_ALLOWED_FAILURES = 1
 """Embedded clusters retry a task whose worker died (out of memory, crash) once, not 3 times."""
 LOCAL_CONFIG = {
@@ -176,7 +181,7 @@ def local_size() -> LocalSize:
     cpus = _cpu_count()
     gpus = _visible_gpus()
     threads = _positive_env(THREADS_ENV) or 1
-    workers = _positive_env(WORKERS_ENV) or (len(gpus) if gpus else max(1, min(4, cpus // 2)))
+    workers = _positive_env(WORKERS_ENV) or (len(gpus) if gpus else max(1, min(MAX_DEFAULT_WORKERS, cpus)))
     return LocalSize(workers=workers, threads=threads,
                      torch_threads=max(1, cpus // (workers * threads)), gpus=gpus)
 

@@ -160,9 +160,10 @@ def _store_error(root: str, worker: str, host: str, problem: str) -> str:
             "and can write at the same path (set HESSBOOK_RESULTS or pass store=)")
 
 
-def _ensure_writable(root: str) -> None:
-    """Once per process: a worker that joined after the sweep's probe checks the store itself."""
-    if root in _CHECKED_ROOTS:
+def _ensure_writable(root: str, *, again: bool = False) -> None:
+    """Probe the store once per process (``again``: even if probed before). A worker that
+    joined after the sweep's probe checks the store itself before its first job."""
+    if root in _CHECKED_ROOTS and not again:
         return
     path, error, host = probe_store(root)
     if error is not None:
@@ -197,7 +198,7 @@ def run_job(job: Job, root: str, torch_threads: int | None = None) -> _Outcome:
     try:
         _ensure_writable(root)
         if torch_threads:
-            _set_torch_threads(torch_threads)  # here: torch's thread count is per calling thread
+            _set_torch_threads(torch_threads)  # in the task: OpenMP's count is per calling thread
         ResultStore(root).get_or_compute(job.kind, job.key, job.compute, resumable=job.resumable)
     except (Exception, SystemExit) as exc:  # noqa: BLE001 - every failure is the job's result
         return _Outcome(time.perf_counter() - start, worker, _describe(exc), tb.format_exc())
@@ -267,25 +268,19 @@ def _check_workers(active: Backend, root: str) -> None:
         raise SweepSetupError("\n".join(problems))
 
 
-def _check_here(root: str) -> None:
-    path, error, host = probe_store(root)
-    if error is not None:
-        raise SweepSetupError(_store_error(root, _worker_name(), host, f"cannot write to ({error})"))
-    Path(path).unlink(missing_ok=True)
-
-
 def _failure(exc: BaseException, worker: str | None = None, where: str = "") -> _Outcome:
     text = _describe(exc)
     return _Outcome(0.0, worker or "", f"{text}{where}", "".join(tb.format_exception(exc)))
 
 
-def _run_serial(pending: dict[str, Job], root: str, tally: _Tally) -> dict[str, _Outcome]:
-    _check_here(root)
+def _run_serial(pending: dict[str, Job], counts: dict[str, int], root: str,
+                tally: _Tally) -> dict[str, _Outcome]:
+    _ensure_writable(root, again=True)
     out = {}
     for ident, job in pending.items():
         tally.set_running(1)
         out[ident] = run_job(job, root)
-        tally.finished(out[ident].error is None, 1, 0)
+        tally.finished(out[ident].error is None, counts[ident], 0)
     return out
 
 
@@ -382,11 +377,11 @@ def sweep(jobs: Sequence[Job], store: ResultStore | None = None, *, cluster: str
     active = None if choice.kind == "serial" else backend(choice)  # before the bar: it prints
     tally = _Tally(len(jobs), sum(r is not None and r.ok for r in results),
                    sum(r is not None and not r.ok for r in results), progress)
+    counts = {ident: len(idx) for ident, idx in members.items()}
     try:
         if active is None:
-            outcomes = _run_serial(pending, str(root), tally)
+            outcomes = _run_serial(pending, counts, str(root), tally)
         else:
-            counts = {ident: len(idx) for ident, idx in members.items()}
             outcomes = _run_dask(active, pending, counts, str(root), tally)
         for ident, outcome in outcomes.items():
             for i in members[ident]:
