@@ -139,6 +139,9 @@ def run_way(name: str, configs, cores: int) -> Way:
     if name not in WAYS:
         raise SystemExit(f"--order: unknown way {name!r}; accepted: {', '.join(WAYS)}")
     if name.startswith("serial"):
+        from hessbook import cluster
+
+        cluster.shutdown()  # no idle workers beside the serial run
         threads = cores if name == "serial" else 1
         return Way(WAYS[name], "-", threads, 0.0, *serial(configs, "cpu", threads))
     workers, threads = WAYS[name]
