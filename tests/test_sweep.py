@@ -293,6 +293,12 @@ def test_slurm_job_script_from_the_example_yaml(monkeypatch, tmp_path):
     assert hcluster.resolve("slurm").target == str(user / "slurm.yaml")
 
 
+@pytest.mark.parametrize("path", sorted((REPO / "params" / "cluster").glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_shipped_cluster_yaml_loads(path):
+    spec = hcluster.load_jobqueue_spec(path)
+    assert spec.type in hcluster.JOBQUEUE_TYPES and spec.options
+
+
 def test_a_bad_cluster_yaml_names_the_key(tmp_path):
     path = tmp_path / "c.yaml"
     path.write_text("type: slurm\nworkers: 3\n")
