@@ -32,9 +32,10 @@ def square(x: int, log: str, tag: str = "", delay: float = 0.0, fail: bool = Fal
 
 
 def die(log: str) -> dict:
-    """A job that kills its worker process, as the out-of-memory killer would."""
+    """A job that kills its worker process after a moment, as the out-of-memory killer would."""
     Path(log).mkdir(parents=True, exist_ok=True)
     (Path(log) / f"die.{uuid.uuid4().hex}").touch()
+    time.sleep(0.5)
     os._exit(137)
 
 

@@ -53,12 +53,13 @@ STARTED_TOPIC = "hessbook-sweep-started"
 MAX_DEFAULT_WORKERS = 4
 """Without GPUs the embedded cluster has one worker per core up to this many (single-threaded
 torch jobs side by side beat one job on all cores: bench/sweep.py); beyond, torch threads grow."""
-LOCAL_ALLOWED_FAILURES = 1
-"""Embedded clusters retry a task whose worker died (out of memory, crash) once, not 3 times."""
+LOCAL_ALLOWED_FAILURES = 0
+"""Embedded clusters fail a job whose worker died (out of memory, a crash) at once instead of
+retrying it 3 times: running out of memory is rarely transient. The next sweep retries it."""
 LOCAL_CONFIG = {
     "distributed.scheduler.allowed-failures": LOCAL_ALLOWED_FAILURES,
     # Send a worker only as many tasks as it has threads: jobs are long, so prefetching gains
-    # nothing, and a worker that dies then takes down only the jobs it was running.
+    # nothing, and a worker that dies then fails only the jobs it was running.
     "distributed.scheduler.worker-saturation": 1.0,
 }
 

@@ -8,7 +8,8 @@ job, in order. The store does the bookkeeping, so:
 - a job whose result is already stored is answered from the store and never sent;
 - a job that fails (an exception, a worker killed by running out of memory) comes back with
   ``ok`` False and its error text; it never stops the other jobs, and nothing is stored for it,
-  so the next sweep tries it again. (Divergence that a computation *returns*, such as
+  so the next sweep tries it again. Jobs that were only queued on a worker that died are sent
+  once more (the embedded cluster does not retry the job that killed it). (Divergence that a computation *returns*, such as
   ``train``'s ``stop_reason="diverged"``, is a result and is stored; divergence it *raises* is
   a failure);
 - an interrupted sweep, even a killed one, leaves only complete entries behind (atomic writes)
@@ -284,40 +285,56 @@ def _run_serial(pending: dict[str, Job], counts: dict[str, int], root: str,
     return out
 
 
+def _killed_before_start(exc: BaseException, key: str, active: Backend) -> bool:
+    """A worker died with this task queued on it, before the task started: not its fault."""
+    from distributed.scheduler import KilledWorker
+
+    return isinstance(exc, KilledWorker) and not active.running({key})
+
+
 def _run_dask(active: Backend, pending: dict[str, Job], counts: dict[str, int], root: str,
               tally: _Tally) -> dict[str, _Outcome]:
+    """Submit every job, collect the outcomes as they finish. A job whose worker died before
+    it started (it was queued behind the one that killed the worker) is sent once more."""
     _check_workers(active, root)
-    client = active.client
     out: dict[str, _Outcome] = {}
     futures: dict[str, Any] = {}
     finished: queue.Queue[str] = queue.Queue()
+
+    def submit(ident: str, key: str) -> None:
+        try:
+            future = active.client.submit(run_job, pending[ident], root, active.torch_threads, key=key, pure=False)
+        except Exception as exc:  # noqa: BLE001 - e.g. a compute that does not pickle
+            out[ident] = _failure(exc, where=" (the job could not be sent to the cluster)")
+            tally.finished(False, counts[ident], 0)
+            return
+        futures[ident] = future
+        future.add_done_callback(lambda _f: finished.put(ident))
+
     try:
-        for ident, job in pending.items():
-            try:
-                future = client.submit(run_job, job, root, active.torch_threads,
-                                       key=_dask_key(Path(root), ident), pure=False)
-            except Exception as exc:  # noqa: BLE001 - e.g. a compute that does not pickle
-                out[ident] = _failure(exc, where=" (the job could not be sent to the cluster)")
-                tally.finished(False, counts[ident], 0)
-                continue
-            futures[ident] = future
-            future.add_done_callback(lambda _f, ident=ident: finished.put(ident))
-        keys = {f.key for f in futures.values()}
+        for ident in pending:
+            submit(ident, _dask_key(Path(root), ident))
+        resent: set[str] = set()
         while len(out) < len(pending):
+            keys = {futures[i].key for i in futures if i not in out}
             try:
                 ident = finished.get(timeout=REFRESH_S)
             except queue.Empty:
                 tally.set_running(active.running(keys))
                 continue
             future = futures[ident]
-            keys.discard(future.key)
             try:
                 out[ident] = future.result()
             except BaseException as exc:  # noqa: BLE001 - KilledWorker, cancelled, undeserializable task
                 if isinstance(exc, KeyboardInterrupt):
                     raise
+                if ident not in resent and _killed_before_start(exc, future.key, active):
+                    resent.add(ident)
+                    future.release()
+                    submit(ident, future.key + "-again")
+                    continue
                 out[ident] = _failure(exc, where=f" (task {future.key})")
-            tally.finished(out[ident].error is None, counts[ident], active.running(keys))
+            tally.finished(out[ident].error is None, counts[ident], active.running(keys - {future.key}))
     finally:
         active.forget({f.key for f in futures.values()})
         for future in futures.values():
