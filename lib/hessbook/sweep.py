@@ -381,7 +381,7 @@ def sweep(jobs: Sequence[Job], store: ResultStore | None = None, *, cluster: str
             rooted.entry_dir(job.kind, job.key)  # validates the kind
             record = rooted.load(job.kind, job.key)
         except Exception as exc:  # noqa: BLE001 - a bad key or kind fails this job only
-            outcome = _failure(exc, where=" (the job's kind or key)")
+            outcome = _failure(exc, where=" (the job's kind or key, or reading its entry)")
             results[i] = JobResult(job, None, outcome.error, False, 0.0, None, outcome.traceback)
             continue
         if record is not None:
