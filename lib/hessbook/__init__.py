@@ -8,6 +8,7 @@ Modules:
 - :mod:`hessbook.data` -- datasets on the device (inputs in [0, 1]), K's splits, S's synthetic sets
 - :mod:`hessbook.models` -- every network of the papers, built by name
 - :mod:`hessbook.train` / :mod:`hessbook.lr` -- store-backed, resumable SGD engine and lr rules
+- :mod:`hessbook.sweep` / :mod:`hessbook.cluster` -- grids of store-backed jobs on Dask (embedded, a scheduler, SLURM/PBS)
 - :mod:`hessbook.catalog` -- every figure and table of the papers, mapped to chapters
 - :mod:`hessbook.report` -- paper-vs-ours tables, verdicts, glue helpers
 - :mod:`hessbook.build` -- executes chapters with papermill and renders the book
