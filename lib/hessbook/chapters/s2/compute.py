@@ -2,10 +2,10 @@
 
 ``jobs(P)`` lists them; ``case(row, P, seed, store)`` runs one (train through the store, then
 the exact spectrum, stored under :data:`SPECTRUM_KIND`); ``assemble(P, cases)`` gathers the
-cases into the chapter's :class:`Results`. ``run`` is the serial loop over the jobs; a sweep
-can replace it: each job is the store entry ``(SPECTRUM_KIND, spectrum_key(row, P, seed))``
-computed by the top-level ``compute_spectrum(row, P, seed, store)`` (a :class:`CaseSpectrum`),
-from which ``case_result(row, seed, spectrum)`` derives the case's counts.
+cases into the chapter's :class:`Results`. ``run`` maps the jobs onto the Dask sweep: each job
+is the store entry ``(SPECTRUM_KIND, spectrum_key(row, P, seed))`` computed by the top-level
+``compute_spectrum(row, P, seed, store)`` (a :class:`CaseSpectrum`), from which
+``case_result(row, seed, spectrum)`` derives the case's counts.
 """
 
 from __future__ import annotations
@@ -147,7 +147,14 @@ def assemble(P: S2Params, cases: Iterable[CaseResult]) -> Results:
 
 
 def run(P: S2Params, store=None) -> Results:
-    """Every job of :func:`jobs`, one after the other, with a progress bar."""
-    from hessbook.progress import progress
+    """Every job of :func:`jobs`, on the Dask sweep (:mod:`hessbook.sweep`; ``HESSBOOK_CLUSTER``
+    says where: by default an embedded LocalCluster)."""
+    from hessbook.kit.swept import cached_all, stored_job
+    from hessbook.store import default_store
 
-    return assemble(P, (case(j.row, P, j.seed, store) for j in progress(jobs(P), desc="S2 rows x seeds")))
+    store = store or default_store()
+    grid = [stored_job(SPECTRUM_KIND, spectrum_key(j.row, P, j.seed), partial(compute_spectrum, j.row, P, j.seed, store),
+                       CaseSpectrum, label=f"S2 {j.row.algorithm} {j.row.nonlinearity} cov {j.row.cov:g} k={j.row.k} "
+                                           f"seed {j.seed}") for j in jobs(P)]
+    spectra = cached_all(grid, CaseSpectrum, store)
+    return assemble(P, (case_result(j.row, j.seed, s) for j, s in zip(jobs(P), spectra)))

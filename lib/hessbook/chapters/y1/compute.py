@@ -4,6 +4,7 @@ every column of Y's tables on the training and the test set (one stored result p
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
@@ -11,6 +12,8 @@ from hessbook.chapters.y1.paper import DATASET, EPS
 from hessbook.chapters.y1.params import Y1Params, Y1Runs
 from hessbook.kit import cached
 
+CASE_KIND = "y1-model"
+"""Store kind of one (model, batch size)'s columns."""
 COLUMNS_VERSION = 2
 """Bumped when :func:`_columns` computes more: stored results of older versions are not reused."""
 
@@ -189,37 +192,45 @@ def _columns(net, model: str, P: Y1Params, which: str, eps, device) -> _Columns:
     )
 
 
-def run_case(model: str, batch: int, P: Y1Params, store=None, device=None) -> ModelResult:
-    """Train (through the store), then compute every column of Y's tables (stored)."""
+def case_key(model: str, batch: int, P: Y1Params) -> dict:
+    """The inputs that determine one (model, batch size)'s columns (the store key)."""
+    return {"train": train_config(model, batch, P.runs), "n_eval": P.n_eval, "n_hessian": P.n_hessian,
+            "n_input": P.n_input, "top_k": P.top_k, "lanczos_tol": P.lanczos_tol,
+            "lanczos_max_dim": P.lanczos_max_dim, "power_tol": P.power_tol, "power_max_iter": P.power_max_iter,
+            "eps": list(EPS[DATASET[model]]), "seed": P.seed, "columns": COLUMNS_VERSION}
+
+
+def compute_case(model: str, batch: int, P: Y1Params, store=None, device=None) -> ModelResult:
+    """Train one (model, batch size) through the store, then compute every column of Y's tables.
+    Top-level, so a sweep can send it to a worker (``device`` None: the worker's own)."""
     from hessbook.device import pick_device
+
+    device = device if device is not None else pick_device(P.device)
+    eps = EPS[DATASET[model]]
+    run = trained(P.runs, model, batch, store, device)
+    net = run.model(device).eval()
+    tr, te = (_columns(net, model, P, which, eps, device) for which in ("train", "test"))
+
+    def pair(name: str) -> tuple:
+        return getattr(tr, name), getattr(te, name)
+
+    return ModelResult(
+        model=model, batch=batch, final_loss=float(run.history[-1].get("train_loss", float("nan"))),
+        epochs=int(run.epochs), stop_reason=str(run.stop_reason), acc=pair("acc"),
+        lambda_theta=pair("lambda_theta"), power_lambda=pair("power_lambda"),
+        power_products=pair("power_products"), lanczos_products=pair("lanczos_products"), top_eigenvalues=tr.top,
+        lambda_x=pair("lambda_x"), grad_x=pair("grad_x"), fgsm=(pair("fgsm_hi"), pair("fgsm_lo")), eps=eps,
+        lambda_x_median=pair("lambda_x_median"),
+    )
+
+
+def run_case(model: str, batch: int, P: Y1Params, store=None, device=None) -> ModelResult:
+    """One (model, batch size): loaded from the store, or computed here and stored."""
     from hessbook.store import default_store
 
     store = store or default_store()
-    device = device if device is not None else pick_device(P.device)
-    config = train_config(model, batch, P.runs)
-    eps = EPS[DATASET[model]]
-    key = {"train": config, "n_eval": P.n_eval, "n_hessian": P.n_hessian, "n_input": P.n_input,
-           "top_k": P.top_k, "lanczos_tol": P.lanczos_tol, "lanczos_max_dim": P.lanczos_max_dim, "power_tol": P.power_tol,
-           "power_max_iter": P.power_max_iter, "eps": list(eps), "seed": P.seed, "columns": COLUMNS_VERSION}
-
-    def compute() -> ModelResult:
-        run = trained(P.runs, model, batch, store, device)
-        net = run.model(device).eval()
-        tr, te = (_columns(net, model, P, which, eps, device) for which in ("train", "test"))
-
-        def pair(name: str) -> tuple:
-            return getattr(tr, name), getattr(te, name)
-
-        return ModelResult(
-            model=model, batch=batch, final_loss=float(run.history[-1].get("train_loss", float("nan"))),
-            epochs=int(run.epochs), stop_reason=str(run.stop_reason), acc=pair("acc"),
-            lambda_theta=pair("lambda_theta"), power_lambda=pair("power_lambda"),
-            power_products=pair("power_products"), lanczos_products=pair("lanczos_products"), top_eigenvalues=tr.top,
-            lambda_x=pair("lambda_x"), grad_x=pair("grad_x"), fgsm=(pair("fgsm_hi"), pair("fgsm_lo")), eps=eps,
-            lambda_x_median=pair("lambda_x_median"),
-        )
-
-    return cached("y1-model", key, compute, ModelResult, store)
+    compute = partial(compute_case, model, batch, P, store, device)
+    return cached(CASE_KIND, case_key(model, batch, P), compute, ModelResult, store)
 
 
 def data_missing(model: str) -> Missing | None:
@@ -234,11 +245,13 @@ def data_missing(model: str) -> Missing | None:
 
 
 def run(P: Y1Params, store=None) -> Results:
-    """Every selected (model, batch size). Models whose data is absent are reported, not run."""
-    from hessbook.device import pick_device
-    from hessbook.progress import progress
+    """Every selected (model, batch size), as independent jobs on the Dask sweep
+    (:mod:`hessbook.sweep`; ``HESSBOOK_CLUSTER`` says where). Models whose data is absent are
+    reported, not run."""
+    from hessbook.kit.swept import cached_all, stored_job
+    from hessbook.store import default_store
 
-    device = pick_device(P.device)
+    store = store or default_store()
     missing, jobs = [], []
     for model in P.models:
         gone = data_missing(model)
@@ -246,5 +259,7 @@ def run(P: Y1Params, store=None) -> Results:
             missing.append(gone)
             continue
         jobs += [(model, b) for b in P.sizes(model)]
-    networks = [run_case(m, b, P, store, device) for m, b in progress(jobs, desc="Y1 models x batch sizes")]
+    grid = [stored_job(CASE_KIND, case_key(m, b, P), partial(compute_case, m, b, P, store), ModelResult,
+                       label=f"Y1 {m.upper()} B={b}") for m, b in jobs]
+    networks = cached_all(grid, ModelResult, store)
     return Results(P, tuple(networks), tuple(missing))
