@@ -51,7 +51,7 @@ class S3Params(ChapterParams):
     iterations: int = field(metadata=spec(gt=0, doc="training steps, the same for every width"))
     batch_size: int = field(metadata=spec(gt=0, doc="minibatch size (n_samples: gradient descent)"))
     top_k: int = field(metadata=spec(gt=0, doc="largest eigenvalues shown (S: 120)"))
-    hessian_batch: int = field(metadata=spec(gt=0, doc="samples per Hessian-vector pass (memory only)"))
+    hessian_batch: int = field(metadata=spec(gt=0, doc="samples per Hessian-vector pass: memory, and the rounding of the float64 batch sums (part of the store key)"))
     hessian_dtype: str = field(metadata=spec(choices=HESSIAN_DTYPES, doc="precision of the Hessian-vector products (H itself is float64)"))
     device: str = field(metadata=device_spec("where to train and assemble H"))
 

@@ -54,7 +54,7 @@ class S4Params(ChapterParams):
     lr: float = field(metadata=spec(gt=0.0, doc="constant learning rate, the same for SB and LB"))
     iterations: int = field(metadata=spec(gt=0, doc="training steps, the same for SB and LB"))
     top_k: int = field(metadata=spec(gt=0, doc="largest eigenvalues shown in the Fig 4 plot"))
-    hessian_batch: int = field(metadata=spec(gt=0, doc="samples per Hessian-vector pass (memory only)"))
+    hessian_batch: int = field(metadata=spec(gt=0, doc="samples per Hessian-vector pass: memory, and the rounding of the float64 batch sums (part of the store key)"))
     hessian_dtype: str = field(metadata=spec(choices=HESSIAN_DTYPES, doc="precision of the Hessian-vector products (H itself is float64)"))
     device: str = field(metadata=device_spec("where to train and assemble H"))
 
