@@ -250,6 +250,9 @@ def test_cifar100_path_on_a_tiny_fixture(tmp_path, monkeypatch):
               "lanczos_max_dim": 3, "power_max_iter": 2, "lanczos_tol": 0.5, "device": "cpu"}
     P = validate(y1.Y1Params, values)
     _offline(monkeypatch)
+    # The fixture's checksums are patched in this process only, so the grid runs in-process
+    # (the sweep's distributed path is tested in test_sweep.py and by the chapter notebooks).
+    monkeypatch.setenv("HESSBOOK_CLUSTER", "serial")
     monkeypatch.setenv("HESSBOOK_DATA", str(tmp_path / "empty"))
     R = y1.run(P, ResultStore(tmp_path / "store"))
     assert R.networks == () and R.missing[0].model == "resnet18"

@@ -165,7 +165,8 @@ def test_glue_numbers_names_fields_under_the_prefix(monkeypatch):
 
     assert kit.glue_numbers("y4", Numbers(0.5, 3)) == ["y4-worst-relu", "y4-count"]
     assert kit.glue_numbers("s2", {"exact-rate": 0.2}) == ["s2-exact-rate"]
-    assert seen == {"y4-worst-relu": 0.5, "y4-count": 3, "s2-exact-rate": 0.2}
+    assert kit.glue_numbers("s2", {"gap-ours_exact": 0.1}, verbatim=True) == ["s2-gap-ours_exact"]
+    assert seen == {"y4-worst-relu": 0.5, "y4-count": 3, "s2-exact-rate": 0.2, "s2-gap-ours_exact": 0.1}
 
 
 # ----------------------------------------------------------------------------- sweeps

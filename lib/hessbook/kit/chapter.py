@@ -55,16 +55,17 @@ def start(chapter: ModuleType, namespace: Mapping[str, Any], *, banner: bool = T
     return P
 
 
-def glue_numbers(prefix: str, numbers: Mapping[str, Any] | Any) -> list[str]:
+def glue_numbers(prefix: str, numbers: Mapping[str, Any] | Any, *, verbatim: bool = False) -> list[str]:
     """Glue every entry of a mapping (or field of a dataclass) as ``<prefix>-<name>``, with
-    ``_`` in names written ``-``. Returns the glued names. Non-finite floats are refused."""
+    ``_`` in names written ``-`` (``verbatim``: names kept as written, e.g. S2's
+    ``s2-gap-ours_exact``). Returns the glued names. Non-finite floats are refused."""
     from hessbook.report import glue
 
     if dataclasses.is_dataclass(numbers) and not isinstance(numbers, type):
         numbers = {f.name: getattr(numbers, f.name) for f in dataclasses.fields(numbers)}
     names = []
     for name, value in numbers.items():
-        key = f"{prefix}-{name.replace('_', '-')}"
+        key = f"{prefix}-{name if verbatim else name.replace('_', '-')}"
         glue(key, value)
         names.append(key)
     return names

@@ -15,7 +15,7 @@ The package: :mod:`.paper` (Table 1, the schema), :mod:`.compute` (one stored jo
 (row, seed)), :mod:`.analysis` (summaries, glued numbers), :mod:`.claims`, :mod:`.figures`.
 """
 
-from hessbook.chapters.s2.analysis import exact_fraction, fig2_cases, glue_named, method_fractions, numbers, summary_table
+from hessbook.chapters.s2.analysis import exact_fraction, fig2_cases, method_fractions, numbers, summary_table
 from hessbook.chapters.s2.claims import FIG2_RULE, TABLE1_RULE, best_methods, claims
 from hessbook.chapters.s2.compute import (SPECTRUM_KIND, CaseJob, CaseResult, CaseSpectrum, Results, assemble, case,
                                           case_result, compute_spectrum, jobs, run, spectrum_key, train_config)
@@ -29,6 +29,6 @@ __all__ = [
     "FIG2_RULE", "KS", "METHODS", "PAPER_TABLE1", "SPECTRUM_KIND", "TABLE1_RULE", "CaseJob", "CaseResult",
     "CaseSpectrum", "PaperRow", "Params", "Results", "S2Params", "assemble", "best_methods", "case", "case_result",
     "claims", "compute_spectrum", "draw_spectrum", "exact_fraction", "explorer", "fig2_cases", "figure_2",
-    "glue_named", "in_fig2", "jobs", "method_fractions", "numbers", "row_label", "rows", "run", "spectrum_key",
+    "in_fig2", "jobs", "method_fractions", "numbers", "row_label", "rows", "run", "spectrum_key",
     "summary_table", "train_config",
 ]

@@ -72,19 +72,3 @@ def numbers(R: Results) -> dict[str, Any]:
         for key, value in fractions.items():
             out[f"{m}-{key}"] = 100 * value
     return out
-
-
-def glue_named(prefix: str, numbers_: Mapping[str, Any]) -> list[str]:
-    """Glue every entry as ``<prefix>-<name>``, the name kept as written.
-
-    KIT-CANDIDATE: :func:`hessbook.kit.glue_numbers` writes ``_`` as ``-``, and S2's prose
-    cites ``s2-gap-ours_exact`` etc. (names kept so builds compare); the kit could keep names
-    that already contain ``-`` verbatim, or take ``verbatim=True``.
-    """
-    from hessbook.report import glue
-
-    names = []
-    for name, value in numbers_.items():
-        glue(f"{prefix}-{name}", value)
-        names.append(f"{prefix}-{name}")
-    return names
