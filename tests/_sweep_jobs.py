@@ -7,6 +7,7 @@ that tests/test_sweep.py kills midway:
     python tests/_sweep_jobs.py STORE LOG TAG CLUSTER N DELAY
 """
 
+import torch
 from __future__ import annotations
 
 import functools
@@ -44,7 +45,7 @@ def train_summary(config, store_root: str) -> dict:
     from hessbook.store import ResultStore
     from hessbook.train import train
 
-    trained = train(config, ResultStore(store_root), device="cpu")
+    trained = train(config, ResultStore(store_root), device=torch.device("cpu"))
     return {"final_loss": trained.history[-1]["train_loss"], "epochs": trained.epochs,
             "stop_reason": trained.stop_reason}
 
