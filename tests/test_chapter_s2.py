@@ -8,6 +8,7 @@ import matplotlib
 matplotlib.use("Agg")
 import numpy as np
 import pytest
+from _curv_models import flat_loss_hessian
 
 from hessbook.chapters import s2
 from hessbook.models import build_model, num_parameters
@@ -118,18 +119,7 @@ def test_case_is_stored_and_matches_a_dense_hessian(tmp_path, monkeypatch):
 
     model = train(s2.train_config(row, P, 0), store, device=torch.device("cpu")).model("cpu").double()
     x, y = gaussian_clusters(row.k, P.dimension, P.n_samples, row.cov, 0)
-    names = [n for n, _ in model.named_parameters()]
-    shapes = [p.shape for p in model.parameters()]
-    flat0 = torch.cat([p.detach().reshape(-1) for p in model.parameters()])
-
-    def loss(flat):
-        ps, i = {}, 0
-        for n, sh in zip(names, shapes):
-            ps[n] = flat[i:i + sh.numel()].reshape(sh)
-            i += sh.numel()
-        return torch.nn.functional.cross_entropy(torch.func.functional_call(model, ps, (x.double(),)), y)
-
-    H = torch.autograd.functional.hessian(loss, flat0)
+    H = flat_loss_hessian(model, x, y)
     ref = np.sort(torch.linalg.eigvalsh((H + H.T) / 2).numpy())[::-1]
     assert len(first.eigenvalues) == len(ref) == 38
     assert np.allclose(first.eigenvalues, ref, atol=1e-6 * max(1.0, abs(ref).max()))

@@ -8,6 +8,7 @@ matplotlib.use("Agg")
 import numpy as np
 import pytest
 import torch
+from _curv_models import flat_loss_hessian
 
 from hessbook.chapters import s4
 from hessbook.chapters.sagun_mnist import Spectrum
@@ -96,19 +97,7 @@ def test_exact_spectrum_matches_dense_hessian(tmp_path, monkeypatch):
     s = exact_spectrum(config, "t", None, torch.device("cpu"), store, "float64")
     model = train(config, store, device=torch.device("cpu")).model("cpu").double()
     data = load_data(spec)
-    names = [n for n, _ in model.named_parameters()]
-    shapes = [p.shape for p in model.parameters()]
-    flat0 = torch.cat([p.detach().reshape(-1) for p in model.parameters()])
-
-    def loss(flat):
-        ps, i = {}, 0
-        for n, sh in zip(names, shapes):
-            ps[n] = flat[i:i + sh.numel()].reshape(sh)
-            i += sh.numel()
-        out = torch.func.functional_call(model, ps, (data.inputs().double(),))
-        return torch.nn.functional.cross_entropy(out, data.targets())
-
-    H = torch.autograd.functional.hessian(loss, flat0)
+    H = flat_loss_hessian(model, data.inputs(), data.targets())
     ref = np.sort(torch.linalg.eigvalsh((H + H.T) / 2).numpy())
     assert s.num_params == len(ref)
     assert np.allclose(s.eigenvalues, ref, atol=1e-8 * max(1.0, abs(ref).max()))
