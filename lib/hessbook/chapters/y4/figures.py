@@ -67,22 +67,22 @@ def draw_rank(ax, R: Results) -> None:
     ax.set_xlabel("numerical rank of the input Hessian (dashed: number of classes c)")
 
 
-def figure_min(R: Results):
-    """Smallest over largest input-Hessian eigenvalue per test sample, per network."""
+def _per_network(R: Results, draw):
     fig, ax = _figure(R)
     if R.cases:
-        draw_min_distribution(ax, R)
+        draw(ax, R)
     fig.tight_layout()
     return fig
+
+
+def figure_min(R: Results):
+    """Smallest over largest input-Hessian eigenvalue per test sample, per network."""
+    return _per_network(R, draw_min_distribution)
 
 
 def figure_rank(R: Results):
     """Numerical rank of the input Hessian per test sample, per network."""
-    fig, ax = _figure(R)
-    if R.cases:
-        draw_rank(ax, R)
-    fig.tight_layout()
-    return fig
+    return _per_network(R, draw_rank)
 
 
 def explorer(R: Results):
