@@ -7,7 +7,6 @@ that tests/test_sweep.py kills midway:
     python tests/_sweep_jobs.py STORE LOG TAG CLUSTER N DELAY
 """
 
-import torch
 from __future__ import annotations
 
 import functools
@@ -18,6 +17,7 @@ import uuid
 from pathlib import Path
 
 import numpy as np
+import torch
 
 KIND = "sweep-test"
 
@@ -83,3 +83,8 @@ def main(argv: list[str]) -> None:
 
 if __name__ == "__main__":
     main(sys.argv[1:])
+
+
+def data_root_seen(x: int) -> dict:
+    """The data root a worker sees when it runs the job."""
+    return {"x": x, "data": os.environ.get("HESSBOOK_DATA", "")}

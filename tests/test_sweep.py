@@ -310,3 +310,11 @@ def test_a_bad_cluster_yaml_names_the_key(tmp_path):
     path.write_text("type: kubernetes\n")
     with pytest.raises(SweepSetupError, match="type 'kubernetes'; accepted: slurm, pbs"):
         hcluster.load_jobqueue_spec(path)
+
+
+def test_jobs_see_the_clients_hessbook_environment_now(local, store, tmp_path, monkeypatch):
+    """Workers started earlier get the client's current HESSBOOK_* values with each job."""
+    monkeypatch.setenv("HESSBOOK_DATA", str(tmp_path / "data-now"))
+    jobs = [Job("sweep-env", {"x": x, "t": str(tmp_path)}, functools.partial(sj.data_root_seen, x)) for x in range(2)]
+    results = sweep(jobs, store, cluster="local")
+    assert [r.record.metrics["data"] for r in results] == [str(tmp_path / "data-now")] * 2

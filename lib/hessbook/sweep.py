@@ -190,9 +190,17 @@ def _set_torch_threads(n: int) -> None:
         torch.set_num_threads(n)
 
 
-def run_job(job: Job, root: str, torch_threads: int | None = None) -> _Outcome:
-    """Run one job against the store at ``root`` (on a worker, or in-process). Never raises
-    for a failing job: the error comes back in the outcome."""
+def client_environment() -> dict[str, str]:
+    """The ``HESSBOOK_*`` variables of this process (data root, progress mode, ...): each task
+    carries them, so a worker started earlier sees the values the client has now."""
+    return {k: v for k, v in os.environ.items() if k.startswith("HESSBOOK_")}
+
+
+def run_job(job: Job, root: str, torch_threads: int | None = None, env: dict[str, str] | None = None) -> _Outcome:
+    """Run one job against the store at ``root`` (on a worker, or in-process) with the client's
+    ``env``. Never raises for a failing job: the error comes back in the outcome."""
+    if env:
+        os.environ.update(env)
     _announce_start()
     worker = _worker_name()
     start = time.perf_counter()
@@ -297,13 +305,15 @@ def _run_dask(active: Backend, pending: dict[str, Job], counts: dict[str, int], 
     """Submit every job, collect the outcomes as they finish. A job whose worker died before
     it started (it was queued behind the one that killed the worker) is sent once more."""
     _check_workers(active, root)
+    env = client_environment()
     out: dict[str, _Outcome] = {}
     futures: dict[str, Any] = {}
     finished: queue.Queue[str] = queue.Queue()
 
     def submit(ident: str, key: str) -> None:
         try:
-            future = active.client.submit(run_job, pending[ident], root, active.torch_threads, key=key, pure=False)
+            future = active.client.submit(run_job, pending[ident], root, active.torch_threads, env,
+                                          key=key, pure=False)
         except Exception as exc:  # noqa: BLE001 - e.g. a compute that does not pickle
             out[ident] = _failure(exc, where=" (the job could not be sent to the cluster)")
             tally.finished(False, counts[ident], 0)
