@@ -3,6 +3,7 @@ spectral density, the input Hessian, landscapes and outlier counting.
 
 - :mod:`.operators` -- ``HessianOperator``, ``GaussNewtonOperator``, ``DenseOperator``
 - :mod:`.lanczos` -- ``lanczos`` (full reorthogonalization, residual-based stop), ``EigenResult``
+- :mod:`.block` -- ``block_lanczos`` (blocks of products, BLAS-3 reorthogonalization; the default top-k solver)
 - :mod:`.power` -- ``power_iteration`` (the papers' method, deflation, relative-change stop)
 - :mod:`.exact` -- ``hessian_matrix``, ``gauss_newton_matrix``, ``exact_spectra``
 - :mod:`.slq` -- ``slq`` spectral density
@@ -11,6 +12,7 @@ spectral density, the input Hessian, landscapes and outlier counting.
 - :mod:`.outliers` -- ``count_outliers``
 """
 
+from hessbook.curvature.block import block_lanczos
 from hessbook.curvature.exact import ExactSpectra, exact_spectra, gauss_newton_matrix, hessian_matrix, spectrum
 from hessbook.curvature.input_hessian import (InputHessianOperator, InputHessianResult, InputPowerResult,
                                               input_gradient_norms, input_hessian_exact, input_hessian_power)
@@ -24,7 +26,7 @@ from hessbook.curvature.power import power_iteration
 from hessbook.curvature.slq import SpectralDensity, slq
 
 __all__ = [
-    "Batches", "DenseOperator", "EigenResult", "ExactSpectra", "GaussNewtonOperator", "HessianOperator",
+    "Batches", "DenseOperator", "block_lanczos", "EigenResult", "ExactSpectra", "GaussNewtonOperator", "HessianOperator",
     "InputHessianOperator", "InputHessianResult", "InputPowerResult", "LineResult", "LinearOperator",
     "OutlierCounts", "SpectralDensity", "SurfaceResult", "count_outliers", "eval_mode", "evaluate",
     "exact_spectra", "gauss_newton_matrix", "hessian_matrix", "input_gradient_norms", "input_hessian_exact",

@@ -28,6 +28,7 @@ used; its buffer grows by doubling, so ``max_dim`` is a cap, not an allocation.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import torch
@@ -55,6 +56,10 @@ class EigenResult:
     iterations: int
     scale: float
     """|lambda_1| estimate the tolerance is relative to."""
+    seconds: float = 0.0
+    """Wall time of the solver (0 where not measured)."""
+    block_size: int = 1
+    """Vectors per operator call of the solver's steps (block Lanczos; 1 otherwise)."""
 
     @property
     def relative_residuals(self) -> Tensor:
@@ -111,6 +116,7 @@ def lanczos(op: LinearOperator | Tensor, k: int = 1, *, which: str = "LA", tol: 
     """The k wanted eigenpairs of a symmetric operator (or square tensor) to relative residual
     ``tol``. ``max_dim`` caps the Krylov dimension (default min(P, max(200, 10 k))); a run that
     reaches it returns ``converged=False`` with the residuals it has."""
+    started = time.perf_counter()
     op = as_operator(op)
     n = op.num_params
     check_k_tol(k, tol, n)
@@ -154,7 +160,7 @@ def lanczos(op: LinearOperator | Tensor, k: int = 1, *, which: str = "LA", tol: 
                 ok = bool((res <= tol * scale).all())
                 if ok or exhausted:
                     return EigenResult(lam.cpu(), Y.cpu(), res.cpu(), op.n_products - start, ok,
-                                       "lanczos", tol, m, scale)
+                                       "lanczos", tol, m, scale, seconds=time.perf_counter() - started)
         if b <= 1e-10 * max(scale, 1e-300):  # invariant subspace: restart orthogonally
             w, norm = _orthogonalize(_start_vector(n, dev, seed + 1 + restarts), Q[:m])
             restarts += 1
