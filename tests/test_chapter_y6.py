@@ -93,6 +93,8 @@ def test_claim_held_partly_not_held_and_not_computed():
     # the baseline does not degrade, robust is worse everywhere
     flat = y6.claim(results(grid((0.45, 0.44), (0.40, 0.40), (0.30, 0.28))))
     assert flat.grade == "did not hold" and "not there" in flat.evidence
+    assert "15.0 points below the baseline" in flat.evidence and "At chance" not in flat.evidence
+    assert "At chance (test accuracy ≤ 0.12) without diverging: fb B=40" in held.evidence
     assert y6.claim(results(grid((0.45, 0.30), (0.40, 0.10), (0.40, 0.38)), methods=["baseline", "fb", "robust"])
                     ).grade == "held"
     partial = {k: v for k, v in grid((0.45, 0.3), (0.4, 0.1), (0.4, 0.38)).items() if k[0] != "robust"}

@@ -18,6 +18,8 @@ DEGRADE = 5.0
 below the smallest batch's."""
 MARGIN = 2.0
 """Robust training does better: at least this many points of test accuracy."""
+CHANCE = 0.12
+"""A test accuracy at or below this (10 classes) is a network that learnt nothing, diverged or not."""
 
 RULE = Rule(
     held=all_of(at_least("drop_base", DEGRADE, "baseline's drop from the smallest to the largest B (points)"),
@@ -75,7 +77,16 @@ def _evidence(R: Results, v: dict[str, float]) -> str:
              f"B = {', '.join(map(str, R.batches))}, {R.params.epochs} epochs each."]
     gone = _diverged(R)
     parts.append("Diverged: " + ", ".join(gone) + " (accuracy of the diverged network: chance, as Y's FB 0.1)."
-                 if gone else "No run diverged.")
+                 if gone else "No run diverged (no non-finite epoch loss).")
+    chance = [f"{r.method} B={r.batch}" for r in R.runs if r.test_acc <= CHANCE and not r.diverged]
+    if chance:
+        parts.append(f"At chance (test accuracy ≤ {CHANCE:g}) without diverging: {', '.join(chance)}.")
+    small = min(R.batches)
+    behind = 100 * (R.get("baseline", small).test_acc - R.get("robust", small).test_acc)
+    if behind >= MARGIN:
+        parts.append(f"At the smallest B robust training is {behind:.1f} points below the baseline (training on "
+                     "adversarial examples only costs clean accuracy), so part of its smaller drop is that it "
+                     "starts lower.")
     if v["drop_base"] < DEGRADE:
         parts.append(f"The baseline loses less than {DEGRADE:g} points at this scale: the degradation the claim "
                      "starts from is not there, so the claim cannot hold here.")
