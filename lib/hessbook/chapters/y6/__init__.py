@@ -1,0 +1,26 @@
+"""Y6 -- Very large batches: baseline, linear lr scaling, robust training (Y §3.4, Table 8).
+
+Setup (Y): C1 on CIFAR-10 with B = 8000, 10000, 25000, 50000 of the 50000 training images,
+trained three ways: the baseline, Goyal et al.'s linear learning-rate scaling with warm-up
+("FB"), and robust (adversarial) training. Y prints the test accuracy of each and says robust
+training does better at large batches. Y gives nothing else for Table 8 (no learning rate,
+epochs, adversary or eps): our choices are the parameters of :class:`Y6Params`, stated in the
+chapter. The batch sizes are fractions of the training subset, so each scale keeps Y's ratios.
+
+The package: :mod:`.paper` (Y's Table 8), :mod:`.params` (the schema), :mod:`.compute` (one
+stored training run per (batch size, method), on the Dask sweep), :mod:`.claims` (the graded
+claim and the prose's numbers), :mod:`.figures` (figure, tables, the explorer).
+"""
+
+from hessbook.chapters.y6.claims import DEGRADE, MARGIN, RULE, claim, claims, measures, numbers, paper_measures
+from hessbook.chapters.y6.compute import RUN_KIND, Results, RunResult, compute_run, run, run_key, train_config
+from hessbook.chapters.y6.figures import draw_accuracy, draw_curves, explorer, figure_accuracy, paper_table, summary_table
+from hessbook.chapters.y6.paper import LABELS, METHODS, N_TRAIN, PAPER_TABLE8, PaperRow
+from hessbook.chapters.y6.params import ADVERSARIES, Params, Y6Params
+
+__all__ = [
+    "ADVERSARIES", "DEGRADE", "LABELS", "MARGIN", "METHODS", "N_TRAIN", "PAPER_TABLE8", "RULE", "RUN_KIND",
+    "PaperRow", "Params", "Results", "RunResult", "Y6Params", "claim", "claims", "compute_run", "draw_accuracy",
+    "draw_curves", "explorer", "figure_accuracy", "measures", "numbers", "paper_measures", "paper_table", "run",
+    "run_key", "summary_table", "train_config",
+]

@@ -1,0 +1,135 @@
+"""Y6's claim (Table 8), graded by one rule, and the numbers the chapter's prose cites.
+
+The claim compares the smallest and the largest batch size of the grid: how much the
+baseline loses from one to the other, and by how much robust training beats the baseline and
+FB at the largest batch. The same function measures Y's printed rows, so the paper's column
+of the verdict table is graded by the very rule ours is."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from hessbook.chapters.y6.compute import Results
+from hessbook.chapters.y6.paper import METHODS, PAPER_TABLE8, PAPER_WORDS, SOURCE
+from hessbook.kit import Claim, Rule, all_of, any_of, at_least, is_true, single
+
+DEGRADE = 5.0
+"""The baseline degrades: its test accuracy at the largest batch is at least this many points
+below the smallest batch's."""
+MARGIN = 2.0
+"""Robust training does better: at least this many points of test accuracy."""
+CHANCE = 0.12
+"""A test accuracy at or below this (10 classes) is a network that learnt nothing, diverged or not."""
+
+RULE = Rule(
+    held=all_of(at_least("drop_base", DEGRADE, "baseline's drop from the smallest to the largest B (points)"),
+                at_least("gain_base", MARGIN, "robust − baseline at the largest B (points)"),
+                at_least("gain_fb", MARGIN, "robust − FB at the largest B (points)"),
+                at_least("drop_saved", MARGIN, "baseline's drop − robust's drop (points)")),
+    partly=any_of(at_least("gain_base", MARGIN, "robust − baseline at the largest B"),
+                  at_least("gain_fb", MARGIN, "robust − FB at the largest B")),
+    requires=is_true("complete", "all three methods ran at two or more batch sizes"),
+)
+
+Acc = Callable[[str, int], float]
+"""(method, batch) -> test accuracy in percent."""
+
+
+def measures(acc: Acc, batches: Sequence[int]) -> dict[str, float]:
+    """The rule's values from a grid of accuracies: smallest vs largest batch."""
+    small, large = min(batches), max(batches)
+    return {"drop_base": acc("baseline", small) - acc("baseline", large),
+            "drop_fb": acc("fb", small) - acc("fb", large),
+            "drop_robust": acc("robust", small) - acc("robust", large),
+            "gain_base": acc("robust", large) - acc("baseline", large),
+            "gain_fb": acc("robust", large) - acc("fb", large),
+            "drop_saved": (acc("baseline", small) - acc("baseline", large))
+            - (acc("robust", small) - acc("robust", large))}
+
+
+def paper_measures() -> dict[str, float]:
+    rows = {r.batch: r for r in PAPER_TABLE8}
+    return {**measures(lambda m, b: 100 * rows[b].acc(m), list(rows)), "complete": True}
+
+
+def complete(R: Results) -> bool:
+    return len(R.batches) >= 2 and all(R.get(m, b) is not None for m in METHODS for b in R.batches)
+
+
+def our_measures(R: Results) -> dict[str, float]:
+    if not complete(R):
+        return {}
+    return {**measures(lambda m, b: 100 * R.get(m, b).test_acc, R.batches), "complete": True}
+
+
+def _text(v: dict[str, float]) -> str:
+    return (f"baseline drops {v['drop_base']:+.1f} points from the smallest to the largest B, FB {v['drop_fb']:+.1f}, "
+            f"robust {v['drop_robust']:+.1f}; at the largest B robust − baseline = {v['gain_base']:+.1f}, "
+            f"robust − FB = {v['gain_fb']:+.1f} points")
+
+
+def _diverged(R: Results) -> list[str]:
+    return [f"{r.method} B={r.batch} (epoch {r.diverged_epoch})" for r in R.runs if r.diverged]
+
+
+def _evidence(R: Results, v: dict[str, float]) -> str:
+    parts = [f"Test accuracy of the final networks, C1 on {R.params.n_train} CIFAR-10 images, "
+             f"B = {', '.join(map(str, R.batches))}, {R.params.epochs} epochs each."]
+    gone = _diverged(R)
+    parts.append("Diverged: " + ", ".join(gone) + " (accuracy of the diverged network: chance, as Y's FB 0.1)."
+                 if gone else "No run diverged (no non-finite epoch loss).")
+    chance = [f"{r.method} B={r.batch}" for r in R.runs if r.test_acc <= CHANCE and not r.diverged]
+    if chance:
+        parts.append(f"At chance (test accuracy ≤ {CHANCE:g}) without diverging: {', '.join(chance)}.")
+    small = min(R.batches)
+    behind = 100 * (R.get("baseline", small).test_acc - R.get("robust", small).test_acc)
+    if behind >= MARGIN:
+        parts.append(f"At the smallest B robust training is {behind:.1f} points below the baseline (training on "
+                     "adversarial examples only costs clean accuracy), so part of its smaller drop is that it "
+                     "starts lower.")
+    if v["drop_base"] < DEGRADE:
+        parts.append(f"The baseline loses less than {DEGRADE:g} points at this scale: the degradation the claim "
+                     "starts from is not there, so the claim cannot hold here.")
+    if v["gain_base"] < MARGIN:
+        parts.append("At the largest batch robust training is not better than the baseline: with a fixed number "
+                     "of epochs a full-batch run takes only a few steps, and an adversarial step at the same rate "
+                     "is no larger, so it cannot catch up.")
+    return " ".join(parts)
+
+
+def claim(R: Results) -> Claim:
+    pv = paper_measures()
+    paper = (f"{SOURCE}: {_text(pv)} (graded by the same rule: {RULE.grade(pv)}). {PAPER_WORDS}")
+    statement = ("Robust (adversarial) training keeps test accuracy at batch sizes where the baseline and "
+                 "Goyal et al.'s linear lr scaling (FB) degrade.")
+    if R.missing is not None:
+        return Claim("Y-Table8", statement, paper, f"not computed: {R.missing.detail}", RULE, {})
+    if not complete(R):
+        return Claim("Y-Table8", statement, paper, "not computed: the grid lacks a method or a second batch size "
+                     f"(methods {R.params.methods}, B = {R.batches}).", RULE, single({"complete": False}))
+    v = our_measures(R)
+    return Claim("Y-Table8", statement, paper, _text(v) + f" ({R.params.scale} scale).", RULE,
+                 single(v), _evidence(R, v))
+
+
+def claims(R: Results) -> list[Claim]:
+    return [claim(R)]
+
+
+def numbers(R: Results) -> dict:
+    """Every number the chapter's prose cites (glued as ``y6-<name>``); 0 where not computed."""
+    P = R.params
+    out: dict = {"n-train": P.n_train, "n-test": P.n_test, "epochs": P.epochs,
+                 "batches": ", ".join(map(str, P.batch_sizes)),
+                 "fractions": ", ".join(f"{f:g}" for f in sorted(P.batch_fractions)),
+                 "diverged": ", ".join(_diverged(R)) or "none", "verdict": claim(R).grade}
+    v = our_measures(R)
+    for key in ("drop_base", "drop_fb", "drop_robust", "gain_base", "gain_fb"):
+        out[key.replace("_", "-")] = round(v.get(key, 0.0), 2)
+        out["paper-" + key.replace("_", "-")] = round(paper_measures()[key], 2)
+    for method in METHODS:
+        rs = R.of(method)
+        out[f"{method}-small"] = round(100 * rs[0].test_acc, 2) if rs else 0.0
+        out[f"{method}-large"] = round(100 * rs[-1].test_acc, 2) if rs else 0.0
+        out[f"{method}-peak-lr"] = round(rs[-1].peak_lr, 4) if rs else 0.0
+    return out

@@ -1,0 +1,125 @@
+"""Y6's library: the training configurations of the three methods, one tiny run end to end,
+the claim's grading on constructed results (held, partly, did not hold, not computed), the
+paper's rows graded by the same rule, the figures and explorer, and bad parameters."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import numpy as np
+import pytest
+
+from hessbook import lr as hlr
+from hessbook.chapters import y1, y6
+from hessbook.params import ParameterError, validate
+
+GOOD = dict(scale="smoke", seed=0, n_train=40, n_test=20, batch_fractions=[0.5, 1.0],
+            methods=["baseline", "fb", "robust"], c1_conv_stride=2, lr=0.01, momentum=0.9, lr_halve_every=0,
+            epochs=1, fb_base_batch=2, fb_warmup_epochs=0.5, adversary="fgsm", eps=0.02, adversary_mix=1.0,
+            device="cpu")
+
+
+def P(**changes) -> y6.Y6Params:
+    return validate(y6.Y6Params, {**GOOD, **changes})
+
+
+def run_result(method: str, batch: int, acc: float, diverged: bool = False) -> y6.RunResult:
+    e = np.arange(1.0, 3.0)
+    return y6.RunResult(method, batch, batch / 40, acc, acc, 1.0, 2, 4, "diverged" if diverged else "max_epochs",
+                        2 if diverged else None, 0.01, 1.0, e, np.full(2, 0.01), np.ones(2), np.full(2, acc),
+                        np.ones(2), np.full(2, acc))
+
+
+def results(acc: dict[tuple[str, int], float], **changes) -> y6.Results:
+    return y6.Results(P(**changes), tuple(run_result(m, b, a) for (m, b), a in acc.items()))
+
+
+def grid(base, fb, robust) -> dict:
+    """Accuracies (small B, large B) per method, as fractions."""
+    return {(m, b): a for m, pair in (("baseline", base), ("fb", fb), ("robust", robust)) for b, a in zip((20, 40), pair)}
+
+
+def test_params_and_batch_sizes():
+    assert P().batch_sizes == (20, 40)
+    assert validate(y6.Y6Params, {**GOOD, "n_train": 50000, "batch_fractions": [1.0, 0.16, 0.2, 0.5]}).batch_sizes \
+        == tuple(r.batch for r in y6.PAPER_TABLE8)
+    with pytest.raises(ParameterError, match="batch_fractions give the batch size 20 more than once"):
+        P(batch_fractions=[0.5, 0.51])
+    with pytest.raises(ParameterError, match="less than one example"):
+        P(batch_fractions=[0.001, 1.0])
+    with pytest.raises(ParameterError, match=r"batch_fractions.*1.5"):
+        P(batch_fractions=[1.5])
+    with pytest.raises(ParameterError, match="fb_base_batch = 100: larger than n_train = 40"):
+        P(fb_base_batch=100)
+    with pytest.raises(ParameterError, match="methods = .*listed twice"):
+        P(methods=["fb", "fb"])
+    with pytest.raises(ParameterError, match="adversary = 'l2hess'"):
+        P(adversary="l2hess")
+
+
+def test_train_configs_differ_only_in_the_method():
+    p = P(lr_halve_every=3)
+    base, fb, robust = (y6.train_config(m, 20, p) for m in ("baseline", "fb", "robust"))
+    assert base.lr_rule == "halve" and base.adversary is None
+    assert robust.adversary == "fgsm" and robust.adversary_params == {"eps": 0.02} and robust.lr_rule == "halve"
+    assert fb.lr_rule == "goyal" and fb.lr_params == {"base_batch_size": 2, "warmup_epochs": 0.5, "halve_every": 3}
+    assert {k: v for k, v in vars(base).items() if k not in ("lr_rule", "lr_params")} == \
+        {k: v for k, v in vars(fb).items() if k not in ("lr_rule", "lr_params")}
+    # FB after warm-up: lr * B / base = 0.01 * 20 / 2
+    assert hlr.lr_at(fb.lr_rule, 0, 1, lr=0.01, batch_size=20, iters_per_epoch=2, params=fb.lr_params) == \
+        pytest.approx(0.1)
+
+
+def test_one_tiny_run_end_to_end(data_env, tmp_path):
+    from hessbook.store import ResultStore
+
+    import torch
+
+    r = y6.compute_run("fb", 20, P(), ResultStore(tmp_path), torch.device("cpu"))
+    assert (r.method, r.batch, r.fraction, r.epochs, r.iterations) == ("fb", 20, 0.5, 1, 2)
+    assert r.peak_lr == pytest.approx(0.1)  # 0.01 * 20 / 2, after a one-step warm-up
+    assert 0 <= r.test_acc <= 1 and 0 <= r.train_acc <= 1 and np.isfinite(r.final_loss)
+    assert r.train_loss[-1] == pytest.approx(r.final_loss, rel=1e-5)  # the engine's last record is the final net
+    assert len(r.test_acc_curve) == 1 and not r.diverged
+
+
+def test_claim_held_partly_not_held_and_not_computed():
+    held = y6.claim(results(grid((0.45, 0.30), (0.40, 0.10), (0.40, 0.38))))
+    assert held.grade == "held" and "≥ 5" in held.why and "≥ 2" in held.why
+    assert held.cases[""]["drop_base"] == pytest.approx(15.0) and held.cases[""]["gain_fb"] == pytest.approx(28.0)
+    # robust beats FB but not the baseline at the largest batch
+    assert y6.claim(results(grid((0.45, 0.30), (0.40, 0.10), (0.35, 0.29)))).grade == "partly"
+    # the baseline does not degrade, robust is worse everywhere
+    flat = y6.claim(results(grid((0.45, 0.44), (0.40, 0.40), (0.30, 0.28))))
+    assert flat.grade == "did not hold" and "not there" in flat.evidence
+    assert "15.0 points below the baseline" in flat.evidence and "At chance" not in flat.evidence
+    assert "At chance (test accuracy ≤ 0.12) without diverging: fb B=40" in held.evidence
+    assert y6.claim(results(grid((0.45, 0.30), (0.40, 0.10), (0.40, 0.38)), methods=["baseline", "fb", "robust"])
+                    ).grade == "held"
+    partial = {k: v for k, v in grid((0.45, 0.3), (0.4, 0.1), (0.4, 0.38)).items() if k[0] != "robust"}
+    assert y6.claim(results(partial)).grade == "not computed"
+    gone = y1.Missing("c1", "dataset 'cifar10' not found", "dataset 'cifar10' not found. Set HESSBOOK_DATA.")
+    none = y6.claim(y6.Results(P(), (), gone))
+    assert none.grade == "not computed" and "HESSBOOK_DATA" in none.ours
+
+
+def test_paper_rows_hold_by_the_same_rule():
+    v = y6.paper_measures()
+    assert v["drop_base"] == pytest.approx(75.59 - 55.23) and v["gain_fb"] == pytest.approx(71.16 - 10.0)
+    assert y6.RULE.grade(v) == "held"
+
+
+def test_numbers_figures_and_explorer():
+    R = results(grid((0.45, 0.30), (0.40, 0.10), (0.40, 0.38)))
+    n = y6.numbers(R)
+    assert n["baseline-small"] == 45.0 and n["gain-base"] == pytest.approx(8.0) and n["verdict"] == "held"
+    assert n["diverged"] == "none" and n["batches"] == "20, 40"
+    table = y6.summary_table(R)
+    assert len(table) == 6 and set(table["method"]) == set(y6.LABELS.values())
+    assert y6.figure_accuracy(R).axes[0].get_lines()
+    fig = y6.explorer(R).update(batch=40, method="robust")
+    assert "B=40" in fig.axes[0].get_title(loc="left")
+    empty = y6.Results(P(), (), y1.Missing("c1", "dataset 'cifar10' not found"))
+    assert "not computed" in y6.explorer(empty).update(batch=20).axes[0].texts[0].get_text()
+    assert y6.numbers(empty)["drop-base"] == 0.0
