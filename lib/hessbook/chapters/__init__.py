@@ -23,6 +23,8 @@ CHAPTER_MODULES: dict[str, str] = {
     "models": "hessbook.chapters.models",
     "y1": "hessbook.chapters.y1",
     "y4": "hessbook.chapters.y4",
+    "k1": "hessbook.chapters.k1",
+    "k2": "hessbook.chapters.k2",
     "s1": "hessbook.chapters.s1",
     "s2": "hessbook.chapters.s2",
     "s3": "hessbook.chapters.s3",
