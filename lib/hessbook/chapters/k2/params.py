@@ -25,10 +25,10 @@ class K2Params(KGrid, ChapterParams):
         for name in ("momenta_lr", "momenta_lr_bs"):
             momenta = getattr(self, name)
             if 0.0 not in momenta or len(momenta) < 2:
-                raise ParameterError(f"{name} = {momenta}: needs 0 and at least one larger momentum "
+                raise ParameterError(f"{name} = {list(momenta)}: needs 0 and at least one larger momentum "
                                      "(the comparison is against momentum 0), e.g. [0.0, 0.9]")
             if len(set(momenta)) != len(momenta):
-                raise ParameterError(f"{name} = {momenta}: a momentum is listed twice")
+                raise ParameterError(f"{name} = {list(momenta)}: a momentum is listed twice")
 
 
 Params = K2Params

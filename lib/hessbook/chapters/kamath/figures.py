@@ -51,7 +51,7 @@ def draw_row(axes, grid: Grid, case: str, lines: Sequence[Line], style: Callable
             kw = style(line, lines)
             if highlight is not None and line != highlight:
                 kw = {**kw, "color": "0.8", "lw": 1, "zorder": 1}
-            ax.plot(batches(curve), values(curve, name), "o-", ms=3, label=line_label(line), **kw)
+            ax.plot(batches(curve), values(curve, name), **{"marker": "o", "ms": 3, "ls": "-", "label": line_label(line), **kw})
         ax.set_xscale("log", base=2)
         ax.set_xlabel("batch size")
         if name == "lambda1":
