@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-import numpy as np
-
 from hessbook.chapters.kamath.grid import Grid, values
 from hessbook.chapters.kamath.paper import CASES, SETTING_COLOR, SETTING_LABEL
 from hessbook.chapters.kamath.trends import MEASURES, batches
@@ -118,7 +116,3 @@ def explorer(grid: Grid, style, eps_of: Callable[[str], float], title: str):
 
     return Explorer({"case": cases, "setting": sorted({s for s, _ in lines}),
                      "momentum": sorted({m for _, m in lines})}, draw, title=title)
-
-
-def finite_or_zero(x: float) -> float:
-    return float(x) if np.isfinite(x) else 0.0
