@@ -24,6 +24,8 @@ CHAPTER_MODULES: dict[str, str] = {
     "y1": "hessbook.chapters.y1",
     "y4": "hessbook.chapters.y4",
     "y6": "hessbook.chapters.y6",
+    "k1": "hessbook.chapters.k1",
+    "k2": "hessbook.chapters.k2",
     "s1": "hessbook.chapters.s1",
     "s2": "hessbook.chapters.s2",
     "s3": "hessbook.chapters.s3",

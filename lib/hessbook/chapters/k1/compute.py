@@ -1,0 +1,37 @@
+"""K1's computation: for every selected case, K's three settings at momentum 0 (Benchmark at
+its own 0.9) and every batch size, as jobs of the shared grid."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hessbook.chapters.k1.params import K1Params
+from hessbook.chapters.kamath.grid import Grid, Run, missing_data, run_grid
+from hessbook.chapters.kamath.paper import BENCHMARK_MOMENTUM, SETTINGS
+
+LINES = tuple((s, BENCHMARK_MOMENTUM if s == "benchmark" else 0.0) for s in SETTINGS)
+"""K1's lines: LR m=0, LR/BS m=0, Benchmark m=0.9."""
+
+
+@dataclass(frozen=True)
+class Results:
+    params: K1Params
+    grid: Grid
+    missing: dict[str, str]
+    """case -> why its data is absent (the data layer's message)."""
+
+    def why_absent(self, case: str) -> str:
+        if case in self.missing:
+            return "data not on this machine: " + self.missing[case]
+        return "not selected at this scale" if case not in self.params.cases else "not run"
+
+
+def runs(P: K1Params, cases: list[str]) -> list[Run]:
+    return [Run(c, s, m, b) for c in cases for s, m in LINES for b in P.batch_sizes]
+
+
+def run(P: K1Params, store=None) -> Results:
+    """Every K1 job through the sweep; cases whose data is absent are reported, not run."""
+    missing = {c: why for c in P.cases if (why := missing_data(c)) is not None}
+    present = [c for c in P.cases if c not in missing]
+    return Results(P, run_grid(runs(P, present), P.grid, P.seed, store), missing)

@@ -1,0 +1,16 @@
+"""K2 -- Momentum (Kamath et al. §4, Figs 7-14, 19-22).
+
+K trains each model under LR with momentum 0, 0.2, 0.5, 0.9 and under LR/BS with momentum 0
+and 0.9, and plots the same four measures against batch size, one line per momentum. The jobs
+are the shared grid's (:mod:`hessbook.chapters.kamath`): the momentum-0 lines are K1's.
+
+The package: :mod:`.params`, :mod:`.compute`, :mod:`.claims`, :mod:`.figures`.
+"""
+
+from hessbook.chapters.k2.claims import LOWER_HELD, LOWER_PARTLY, MOMENTUM_RULE, claims, momentum_claim, numbers
+from hessbook.chapters.k2.compute import Results, run, runs
+from hessbook.chapters.k2.figures import explorer, figure_item, runs_table
+from hessbook.chapters.k2.params import K2Params, Params
+
+__all__ = ["LOWER_HELD", "LOWER_PARTLY", "MOMENTUM_RULE", "K2Params", "Params", "Results", "claims", "explorer",
+           "figure_item", "momentum_claim", "numbers", "run", "runs", "runs_table"]

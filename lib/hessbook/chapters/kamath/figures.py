@@ -1,0 +1,118 @@
+"""K's panel layout, shared by K1 and K2: test accuracy, FGSM accuracy, PGD accuracy and λ1
+against batch size (log2 axis), one line per (setting, momentum); the runs table; the explorer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from hessbook.chapters.kamath.grid import Grid, values
+from hessbook.chapters.kamath.paper import CASES, SETTING_COLOR, SETTING_LABEL
+from hessbook.chapters.kamath.trends import MEASURES, batches
+
+PANELS = ("test_acc", "fgsm_acc", "pgd_acc", "lambda1")
+Line = tuple[str, float]
+"""(setting, momentum)."""
+
+
+def line_label(line: Line) -> str:
+    setting, momentum = line
+    return f"{SETTING_LABEL[setting]} m={momentum:g}"
+
+
+def by_setting(line: Line, lines: Sequence[Line]) -> dict:
+    """K1's colours: one per setting (K's light blue, purple, red)."""
+    return {"color": SETTING_COLOR[line[0]]}
+
+
+def by_momentum(line: Line, lines: Sequence[Line]) -> dict:
+    """K2's colours: one per momentum (dark = small), dashed for LR/BS."""
+    import matplotlib
+
+    momenta = sorted({m for _, m in lines})
+    shade = momenta.index(line[1]) / max(len(momenta) - 1, 1)
+    return {"color": matplotlib.colormaps["viridis"](0.85 * shade), "ls": "--" if line[0] == "lr_bs" else "-"}
+
+
+def not_computed(ax, text: str) -> None:
+    ax.text(0.5, 0.5, text, ha="center", va="center", wrap=True, fontsize=8, transform=ax.transAxes)
+    ax.set_axis_off()
+
+
+def draw_row(axes, grid: Grid, case: str, lines: Sequence[Line], style: Callable[[Line, Sequence[Line]], dict],
+             eps: float, highlight: Line | None = None) -> None:
+    """One case in K's layout: four panels, one line per (setting, momentum) run."""
+    for ax, name in zip(axes, PANELS):
+        for line in lines:
+            curve = grid.curve(case, *line)
+            if not curve:
+                continue
+            kw = style(line, lines)
+            if highlight is not None and line != highlight:
+                kw = {**kw, "color": "0.8", "lw": 1, "zorder": 1}
+            ax.plot(batches(curve), values(curve, name), **{"marker": "o", "ms": 3, "ls": "-", "label": line_label(line), **kw})
+        ax.set_xscale("log", base=2)
+        ax.set_xlabel("batch size")
+        if name == "lambda1":
+            ax.set_yscale("log")
+            ax.set_ylabel("λ1 (training-loss Hessian)")
+        else:
+            ax.set_ylabel("%")
+        title = MEASURES[name] + (f" (ε={eps:g})" if name in ("fgsm_acc", "pgd_acc") else "")
+        ax.set_title(f"{CASES[case].label}: {title}", fontsize=8)
+    axes[0].legend(fontsize=6)
+
+
+def figure_rows(grid: Grid, cases: Sequence[str], lines_of: Callable[[str], Sequence[Line]],
+                style: Callable[[Line, Sequence[Line]], dict], eps_of: Callable[[str], float],
+                why_absent: Callable[[str], str]):
+    """One row per case (K's figures side by side); a row saying why for a case not run."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(max(len(cases), 1), 4, figsize=(13, 2.9 * max(len(cases), 1)), squeeze=False)
+    for row, case in zip(axes, cases):
+        if grid.ran(case):
+            draw_row(row, grid, case, lines_of(case), style, eps_of(case))
+        else:
+            for ax in row[1:]:
+                ax.set_axis_off()
+            not_computed(row[0], f"{CASES[case].label}: not computed ({why_absent(case)})")
+    fig.tight_layout()
+    return fig
+
+
+def runs_table(grid: Grid):
+    """Every run: the four measured columns and the diagnostics (λ1's residual, training loss)."""
+    import pandas as pd
+
+    rows = [{"case": CASES[r.run.case].label, "setting": SETTING_LABEL[r.run.setting], "momentum": r.run.momentum,
+             "B": r.run.batch, "test acc %": round(r.test_acc, 1), "FGSM %": round(r.fgsm_acc, 1),
+             "PGD %": round(r.pgd_acc, 1), "λ1": float(f"{r.lambda1:.4g}"),
+             "λ1 rel. residual": f"{r.lambda1_residual:.0e}", "train loss": round(r.train_loss, 3),
+             "epochs": r.epochs, "diverged": r.diverged} for r in grid.results]
+    return pd.DataFrame(rows)
+
+
+def explorer(grid: Grid, style, eps_of: Callable[[str], float], title: str):
+    """Widget: pick a case (model and dataset), a setting and a momentum; that line is drawn in
+    K's layout in colour, every other line of the case in grey."""
+    import matplotlib.pyplot as plt
+
+    from hessbook.widgets import Explorer
+
+    cases = grid.cases() or list(CASES)
+    lines = sorted({(r.run.setting, r.run.momentum) for r in grid.results}) or [("lr", 0.0)]
+
+    def draw(case, setting, momentum):
+        fig, axes = plt.subplots(1, 4, figsize=(13, 3))
+        if not grid.curve(case, setting, momentum):
+            for ax in axes[1:]:
+                ax.set_axis_off()
+            not_computed(axes[0], f"{CASES[case].label}, {SETTING_LABEL[setting]} m={momentum:g}: "
+                                  "not run at this scale")
+        else:
+            draw_row(axes, grid, case, grid.lines(case), style, eps_of(case), highlight=(setting, momentum))
+        fig.tight_layout()
+        return fig
+
+    return Explorer({"case": cases, "setting": sorted({s for s, _ in lines}),
+                     "momentum": sorted({m for _, m in lines})}, draw, title=title)

@@ -1,0 +1,297 @@
+"""K's grid, shared by K1 and K2: one stored job per (case, setting, momentum, batch size).
+
+A job trains the network through :func:`hessbook.train.train`, then measures on the trained
+network (eval mode): test accuracy, FGSM and PGD-40 test accuracy at K's radius, and lambda1
+of the training-loss Hessian (Lanczos, certified by its residual). The store key is the
+:class:`~hessbook.train.TrainConfig` plus the measurement settings (:meth:`KGrid.measure_key`),
+so K1 and K2 share every job they have in common (LR and LR/BS at momentum 0 are in both)
+as long as their :class:`KGrid` blocks are equal (a test keeps each scale's files equal).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from functools import partial
+
+import numpy as np
+
+from hessbook.chapters.kamath.paper import (
+    BENCHMARK_HALVE_EVERY,
+    BENCHMARK_MOMENTUM,
+    CASES,
+    K_TRAIN_SIZE,
+    LR,
+    LR_BS_RATIO,
+    SETTING_LABEL,
+    SETTINGS,
+)
+from hessbook.params import ParameterError, spec
+
+JOB_KIND = "kamath-run"
+"""Store kind of one job's measurements (K1 and K2 alike)."""
+MEASURE_VERSION = 1
+"""Bumped when :func:`compute_run` measures differently: older stored results are not reused."""
+PGD_STEP_FACTOR = 2.5
+"""PGD step size = 2.5 eps / steps (Madry et al.'s rule; K gives only the 40 steps)."""
+
+
+# ----------------------------------------------------------------------------- the block
+
+
+@dataclass(frozen=True)
+class KGrid:
+    """The parameters that determine every job's result, besides the job's own coordinates.
+    K1 and K2 hold the same block (flat in their schemas), so they share their stored jobs."""
+
+    batch_sizes: list[int] = field(metadata=spec(gt=0, nonempty=True, doc="batch sizes of every curve "
+                                                                          "(K: up to 1024)"))
+    n_train_mnist: int = field(metadata=spec(gt=0, le=55000, doc="training subset of K's 55k MNIST and "
+                                                                 "Fashion-MNIST split (K: 55000)"))
+    n_train_cifar: int = field(metadata=spec(gt=0, le=40000, doc="training subset of K's 40k CIFAR-10 split "
+                                                                 "(K: 40000)"))
+    epochs_mnist: int = field(metadata=spec(gt=0, doc="epochs on MNIST and Fashion-MNIST (K: 100)"))
+    epochs_cifar: int = field(metadata=spec(gt=0, doc="epochs on CIFAR-10 (K: 100)"))
+    c1_conv_stride: int = field(metadata=spec(choices=(1, 2), doc="C1 conv stride: 2 as printed, 1 as Y released"))
+    resnet18_width: int = field(metadata=spec(gt=0, doc="ResNet18 base width (He et al.: 64)"))
+    eps_mnist: float = field(metadata=spec(gt=0.0, le=1.0, doc="FGSM and PGD L-inf radius on MNIST and "
+                                                              "Fashion-MNIST (K: 0.3)"))
+    eps_cifar: float = field(metadata=spec(gt=0.0, le=1.0, doc="FGSM and PGD L-inf radius on CIFAR-10 (K: 0.02)"))
+    n_test: int = field(metadata=spec(gt=0, le=10000, doc="test images for accuracy and FGSM (K: 10000)"))
+    n_pgd: int = field(metadata=spec(gt=0, le=10000, doc="test images for PGD, the first of those (K: 10000)"))
+    pgd_steps: int = field(metadata=spec(gt=0, doc="PGD steps (K: 40)"))
+    n_hessian: int = field(metadata=spec(gt=0, doc="training images of the Hessian (K: silent; Y: all)"))
+    lanczos_tol: float = field(metadata=spec(gt=0.0, lt=1.0, doc="Lanczos relative residual of lambda1"))
+    lanczos_max_dim: int = field(metadata=spec(gt=1, doc="cap on Lanczos products per network"))
+
+    @property
+    def grid(self) -> KGrid:
+        """The block alone (for comparing K1's and K2's)."""
+        return KGrid(**{f.name: getattr(self, f.name) for f in dataclasses.fields(KGrid)})
+
+    def n_train(self, dataset: str) -> int:
+        return self.n_train_cifar if dataset == "cifar10" else self.n_train_mnist
+
+    def epochs(self, dataset: str) -> int:
+        return self.epochs_cifar if dataset == "cifar10" else self.epochs_mnist
+
+    def check_grid(self, cases: list[str]) -> None:
+        """Cross-field rules of the block, for the cases a chapter selects."""
+        twice = sorted({b for b in self.batch_sizes if self.batch_sizes.count(b) > 1})
+        if twice:
+            raise ParameterError(f"batch_sizes lists {twice[0]} more than once")
+        for dataset in sorted({CASES[c].dataset for c in cases}):
+            n, key = self.n_train(dataset), "n_train_cifar" if dataset == "cifar10" else "n_train_mnist"
+            if max(self.batch_sizes) > n:
+                raise ParameterError(f"batch_sizes: {max(self.batch_sizes)} is larger than {key} = {n}; "
+                                     f"accepted: 1..{n}")
+        if self.n_pgd > self.n_test:
+            raise ParameterError(f"n_pgd = {self.n_pgd}: larger than n_test = {self.n_test}; "
+                                 f"accepted: 1..{self.n_test}")
+        smallest = min(self.n_train(CASES[c].dataset) for c in cases)
+        if self.n_hessian > smallest:
+            raise ParameterError(f"n_hessian = {self.n_hessian}: larger than the smallest training subset "
+                                 f"({smallest}); accepted: 1..{smallest}")
+
+    def eps(self, dataset: str) -> float:
+        return self.eps_cifar if dataset == "cifar10" else self.eps_mnist
+
+    def measure_key(self, dataset: str, seed: int) -> dict:
+        """What the measurements of a trained network depend on (part of the store key)."""
+        return {"n_test": self.n_test, "n_pgd": self.n_pgd, "pgd_steps": self.pgd_steps,
+                "n_hessian": self.n_hessian, "lanczos_tol": self.lanczos_tol,
+                "lanczos_max_dim": self.lanczos_max_dim, "eps": self.eps(dataset), "seed": seed,
+                "version": MEASURE_VERSION}
+
+
+# ----------------------------------------------------------------------------- one job
+
+
+@dataclass(frozen=True)
+class Run:
+    """A job's coordinates."""
+
+    case: str
+    setting: str
+    momentum: float
+    batch: int
+
+    def __post_init__(self) -> None:
+        if self.case not in CASES or self.setting not in SETTINGS:
+            raise ParameterError(f"Run({self.case!r}, {self.setting!r}): accepted cases {', '.join(CASES)}; "
+                                 f"settings {', '.join(SETTINGS)}")
+        if self.setting == "benchmark" and self.momentum != BENCHMARK_MOMENTUM:
+            raise ParameterError(f"Benchmark has momentum {BENCHMARK_MOMENTUM}, not {self.momentum}")
+
+    @property
+    def label(self) -> str:
+        return f"{CASES[self.case].label}, {SETTING_LABEL[self.setting]} m={self.momentum:g}, B={self.batch}"
+
+
+def model_kwargs(case: str, grid: KGrid) -> dict:
+    c = CASES[case]
+    if c.model == "c1":
+        return {"conv_stride": grid.c1_conv_stride}
+    if c.model == "resnet18":
+        return {"num_classes": 10, "width": grid.resnet18_width}
+    return {"normalization": c.dataset}
+
+
+def lr_rule(setting: str) -> tuple[str, dict]:
+    """K's three settings as :mod:`hessbook.lr` rules (with the base lr of ``TrainConfig``)."""
+    if setting == "lr":
+        return "constant", {}
+    if setting == "lr_bs":
+        return "lr_bs", {"ratio": LR_BS_RATIO}
+    return "halve", {"every": BENCHMARK_HALVE_EVERY, "factor": 0.5}
+
+
+def train_config(run: Run, grid: KGrid, seed: int):
+    """The training run of one job: K's setting on a subset of K's training split."""
+    from hessbook.data import DataSpec
+    from hessbook.train import TrainConfig
+
+    c = CASES[run.case]
+    rule, params = lr_rule(run.setting)
+    n = grid.n_train(c.dataset)
+    data = DataSpec(c.dataset, split="k_train", n=None if n == K_TRAIN_SIZE[c.dataset] else n,
+                    subset_seed=seed, augment=c.dataset == "cifar10")
+    return TrainConfig(model=c.model, model_kwargs=model_kwargs(run.case, grid), data=data,
+                       batch_size=run.batch, lr=LR, momentum=run.momentum, lr_rule=rule, lr_params=params,
+                       max_epochs=grid.epochs(c.dataset), epoch_metrics=("train_loss",), seed=seed)
+
+
+def job_key(run: Run, grid: KGrid, seed: int) -> dict:
+    return {"train": train_config(run, grid, seed), **grid.measure_key(CASES[run.case].dataset, seed)}
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """One trained network's measurements (stored)."""
+
+    run: Run
+    test_acc: float
+    """Clean test accuracy in percent, on ``n_test`` test images."""
+    fgsm_acc: float
+    """FGSM test accuracy in percent at the grid's eps, on the same images."""
+    pgd_acc: float
+    """PGD test accuracy in percent at the grid's eps, on the first ``n_pgd`` of them."""
+    lambda1: float
+    """Largest eigenvalue of the Hessian of the training loss (``n_hessian`` training images)."""
+    lambda1_residual: float
+    """Relative residual ||H v - lambda1 v|| / |lambda1| of Lanczos's eigenpair: its certificate."""
+    lanczos_converged: bool
+    lanczos_products: int
+    train_loss: float
+    """Final training loss (full training subset, eval mode); NaN when training diverged."""
+    epochs: int
+    diverged: bool
+
+
+def _test_images(dataset: str, n: int, seed: int, device):
+    from hessbook import data as hdata
+
+    part = hdata.subset(hdata.load(dataset, "test"), n, seed + 1)
+    return part.inputs(device=device), part.targets(device=device)
+
+
+def _hessian_images(config, n: int, seed: int, device):
+    from hessbook import data as hdata
+
+    part = hdata.subset(hdata.load_data(dataclasses.replace(config.data, augment=False)), n, seed + 2)
+    return part.inputs(device=device), part.targets(device=device)
+
+
+def lambda1_of(net, data, grid: KGrid, seed: int):
+    """Lanczos's largest eigenpair of the training-loss Hessian (float32 products, TF32 off)."""
+    from hessbook.curvature import HessianOperator, lanczos
+
+    x, y = data
+    op = HessianOperator(net, (x, y), batch_size=min(len(x), 500))
+    return lanczos(op, k=1, tol=grid.lanczos_tol, max_dim=grid.lanczos_max_dim, seed=seed)
+
+
+def compute_run(run: Run, grid: KGrid, seed: int, store=None, device=None) -> RunResult:
+    """Train one job through the store and measure it. Top-level, so the sweep can send it to
+    a worker (``device`` None: the worker's own)."""
+    import torch
+
+    from hessbook.attacks import make_attack, robustness
+    from hessbook.device import pick_device
+    from hessbook.train import train
+
+    device = device if device is not None else pick_device("auto")
+    config = train_config(run, grid, seed)
+    trained = train(config, store, device=device)
+    loss = float(trained.history[-1].get("train_loss", float("nan"))) if trained.history else float("nan")
+    if trained.diverged:
+        nan = float("nan")
+        return RunResult(run, nan, nan, nan, nan, nan, False, 0, nan, trained.epochs, True)
+    net = trained.model(device).eval()
+    eps = grid.eps(CASES[run.case].dataset)
+    x, y = _test_images(CASES[run.case].dataset, grid.n_test, seed, device)
+    fgsm = robustness(net, (x, y), {"fgsm": make_attack("fgsm", eps=eps)}, batch_size=500)
+    pgd_attack = make_attack("pgd", eps=eps, step_size=PGD_STEP_FACTOR * eps / grid.pgd_steps,
+                             steps=grid.pgd_steps, norm="linf", random_start=True, seed=seed)
+    pgd = robustness(net, (x[:grid.n_pgd], y[:grid.n_pgd]), {"pgd": pgd_attack}, batch_size=500)
+    eig = lambda1_of(net, _hessian_images(config, grid.n_hessian, seed, device), grid, seed)
+    lam = float(eig.eigenvalues[0])
+    return RunResult(
+        run=run, test_acc=100 * fgsm.clean, fgsm_acc=100 * float(fgsm.adversarial["fgsm"]),
+        pgd_acc=100 * float(pgd.adversarial["pgd"]), lambda1=lam,
+        lambda1_residual=float(eig.residuals[0]) / max(abs(lam), 1e-30),
+        lanczos_converged=bool(eig.converged), lanczos_products=int(eig.n_products),
+        train_loss=loss, epochs=int(trained.epochs), diverged=False,
+    )
+
+
+# ----------------------------------------------------------------------------- the grid
+
+
+@dataclass(frozen=True)
+class Grid:
+    """Every job a chapter ran, and look-ups by curve."""
+
+    results: tuple[RunResult, ...]
+
+    def curve(self, case: str, setting: str, momentum: float) -> list[RunResult]:
+        """One line of K's plots: the runs of (case, setting, momentum), by batch size."""
+        return sorted((r for r in self.results if (r.run.case, r.run.setting, r.run.momentum)
+                       == (case, setting, momentum)), key=lambda r: r.run.batch)
+
+    def cases(self) -> list[str]:
+        return list(dict.fromkeys(r.run.case for r in self.results))
+
+    def lines(self, case: str) -> list[tuple[str, float]]:
+        """The (setting, momentum) lines run for ``case``, in the order they were listed."""
+        return list(dict.fromkeys((r.run.setting, r.run.momentum) for r in self.results if r.run.case == case))
+
+    def ran(self, case: str) -> bool:
+        return any(r.run.case == case for r in self.results)
+
+
+def missing_data(case: str) -> str | None:
+    """Why ``case``'s dataset cannot be loaded here (the data layer's message), or None."""
+    from hessbook.data import DataMissingError, load
+
+    try:
+        load(CASES[case].dataset, "test")
+    except DataMissingError as exc:
+        return str(exc)
+    return None
+
+
+def run_grid(runs: list[Run], grid: KGrid, seed: int, store=None) -> Grid:
+    """Every job on the Dask sweep (``HESSBOOK_CLUSTER`` says where), from the store where stored."""
+    from hessbook.kit.swept import cached_all, stored_job
+    from hessbook.store import default_store
+
+    store = store or default_store()
+    jobs = [stored_job(JOB_KIND, job_key(r, grid, seed), partial(compute_run, r, grid, seed, store), RunResult,
+                       label=f"K {r.label}") for r in runs]
+    return Grid(tuple(cached_all(jobs, RunResult, store)))
+
+
+def values(curve: list[RunResult], name: str) -> np.ndarray:
+    """One measurement along a curve (NaN where training diverged)."""
+    return np.array([getattr(r, name) for r in curve], dtype=float)

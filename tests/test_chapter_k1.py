@@ -1,0 +1,147 @@
+"""K1 and the shared Kamath grid: λ1 against a dense float64 Hessian, K's settings as training
+configurations, K1's and K2's grid blocks equal at every scale (so they share their jobs),
+the parameters' errors, the claims' grading on constructed results, figures and explorer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from hessbook import lr as hlr
+from hessbook.chapters import k1, k2, load_params
+from hessbook.chapters.kamath import figures as kf
+from hessbook.chapters.kamath.grid import Grid, KGrid, Run, RunResult, job_key, lambda1_of, train_config
+from hessbook.params import SCALES, ParameterError, validate
+
+ROOT = Path(__file__).resolve().parents[1]
+GRID = dict(batch_sizes=[16, 64, 256], n_train_mnist=512, n_train_cifar=512, epochs_mnist=1, epochs_cifar=1,
+            c1_conv_stride=2, resnet18_width=4, eps_mnist=0.1, eps_cifar=0.01, n_test=100, n_pgd=20, pgd_steps=5,
+            n_hessian=64, lanczos_tol=1e-6, lanczos_max_dim=50)
+GOOD = dict(scale="smoke", seed=0, cases=["m1k-mnist", "stdcnn-fashion"], device="cpu", **GRID)
+
+
+def result(case, setting, momentum, batch, acc=90.0, fgsm=50.0, pgd=10.0, lam=10.0) -> RunResult:
+    return RunResult(Run(case, setting, momentum, batch), acc, fgsm, pgd, lam, 1e-4, True, 10, 0.1, 1, False)
+
+
+def curve(case, setting, momentum, accs, fgsms, lams, batches=(16, 64, 256)):
+    return [result(case, setting, momentum, b, a, f, f / 2, lam) for b, a, f, lam in zip(batches, accs, fgsms, lams)]
+
+
+def k1_results(*curves) -> k1.Results:
+    return k1.Results(validate(k1.K1Params, GOOD), Grid(tuple(r for c in curves for r in c)), {})
+
+
+K_LIKE = (  # K's picture: LR/BS flat; LR and Benchmark fall, λ1 rises
+    curve("m1k-mnist", "lr_bs", 0.0, [95, 95, 94], [50, 49, 50], [10, 11, 10]),
+    curve("m1k-mnist", "lr", 0.0, [95, 90, 80], [50, 40, 20], [10, 20, 40]),
+    curve("m1k-mnist", "benchmark", 0.9, [96, 92, 85], [55, 45, 30], [5, 15, 50]),
+)
+
+
+def test_lambda1_matches_the_dense_float64_hessian():
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Linear(6, 8), nn.ReLU(), nn.Linear(8, 3))
+    x, y = torch.randn(40, 6), torch.randint(0, 3, (40,))
+    params = list(net.parameters())
+    shapes = [p.shape for p in params]
+    flat = torch.cat([p.detach().reshape(-1) for p in params]).double()
+
+    def loss(theta):
+        out, i = x.double(), 0
+        ws = []
+        for s in shapes:
+            n = int(np.prod(s))
+            ws.append(theta[i:i + n].reshape(s))
+            i += n
+        h = torch.relu(out @ ws[0].T + ws[1])
+        return nn.functional.cross_entropy(h @ ws[2].T + ws[3], y)
+
+    dense = torch.linalg.eigvalsh(torch.autograd.functional.hessian(loss, flat))[-1]
+    eig = lambda1_of(net, (x, y), KGrid(**GRID), seed=0)
+    assert abs(float(eig.eigenvalues[0]) - float(dense)) <= 1e-4 * float(dense)
+    assert eig.converged and float(eig.residuals[0]) <= 1e-5 * float(dense)
+
+
+def test_settings_are_ks_learning_rate_rules():
+    g = KGrid(**GRID)
+
+    def lr_at(setting, batch, epoch):
+        c = train_config(Run("m1k-mnist", setting, 0.9 if setting == "benchmark" else 0.0, batch), g, 0)
+        return hlr.lr_at(c.lr_rule, epoch, 0, lr=c.lr, batch_size=batch, iters_per_epoch=1, params=c.lr_params)
+
+    assert lr_at("lr", 16, 0) == lr_at("lr", 256, 50) == 0.01
+    assert lr_at("lr_bs", 64, 0) == pytest.approx(0.01) and lr_at("lr_bs", 256, 9) == pytest.approx(0.04)
+    assert lr_at("benchmark", 64, 4) == 0.01 and lr_at("benchmark", 64, 5) == 0.005
+    c = train_config(Run("c1-cifar10", "lr", 0.5, 16), g, 0)
+    assert c.data.split == "k_train" and c.data.augment and c.data.n == 512 and c.momentum == 0.5
+    f = train_config(Run("m1k-fashion", "lr", 0.0, 16), g, 0)
+    assert not f.data.augment and f.model_kwargs == {"normalization": "fashion_mnist"}
+    with pytest.raises(ParameterError, match="Benchmark has momentum 0.9"):
+        Run("m1k-mnist", "benchmark", 0.0, 16)
+
+
+@pytest.mark.parametrize("scale", SCALES)
+def test_k1_and_k2_share_their_grid_and_jobs(scale):
+    P1 = load_params("k1", ROOT / "params" / scale / "k1.yaml")
+    P2 = load_params("k2", ROOT / "params" / scale / "k2.yaml")
+    assert P1.grid == P2.grid and P1.seed == P2.seed, f"params/{scale}: k1's and k2's grid blocks differ"
+    shared = set(k1.runs(P1, P1.cases)) & set(k2.runs(P2, P2.cases))
+    assert shared, "K2's momentum-0 lines are K1's jobs"
+    for r in shared:
+        assert job_key(r, P1.grid, P1.seed) == job_key(r, P2.grid, P2.seed)
+
+
+def test_params_errors_name_the_value():
+    with pytest.raises(ParameterError, match="n_pgd = 200: larger than n_test = 100"):
+        validate(k1.K1Params, {**GOOD, "n_pgd": 200})
+    with pytest.raises(ParameterError, match="batch_sizes: 1024 is larger than n_train_mnist = 512"):
+        validate(k1.K1Params, {**GOOD, "batch_sizes": [16, 1024]})
+    with pytest.raises(ParameterError, match="cases"):
+        validate(k1.K1Params, {**GOOD, "cases": ["m1-mnist"]})
+    with pytest.raises(ParameterError, match="eps_mnist"):
+        validate(k1.K1Params, {**GOOD, "eps_mnist": 0.0})
+
+
+def test_claims_hold_on_ks_picture_and_fail_on_its_opposite():
+    held = k1.claims(k1_results(*K_LIKE))
+    mnist = [c for c in held if c.item == "K-Fig1-2-15"]
+    assert [c.grade for c in mnist] == ["held", "held", "held"]
+    assert "StdCNN on MNIST: not selected at this scale" in mnist[0].ours
+    assert "≤ 5" in mnist[0].why and "≤ 0.5" in mnist[0].why  # thresholds come from the rules
+    opposite = (
+        curve("m1k-mnist", "lr_bs", 0.0, [95, 80, 60], [50, 30, 10], [10, 30, 90]),
+        curve("m1k-mnist", "lr", 0.0, [80, 90, 95], [20, 40, 50], [40, 20, 10]),
+        curve("m1k-mnist", "benchmark", 0.9, [85, 92, 96], [30, 45, 55], [50, 15, 5]),
+    )
+    assert [c.grade for c in k1.claims(k1_results(*opposite)) if c.item == "K-Fig1-2-15"] == ["did not hold"] * 3
+    assert all(c.grade == "not computed" for c in held if c.item in ("K-Fig3-16", "K-Fig4-5-17"))
+
+
+def test_counterexample_grading():
+    rising = curve("stdcnn-fashion", "lr", 0.0, [80, 70, 60], [10, 20, 30], [1, 2, 3])
+    falling = curve("stdcnn-fashion", "lr", 0.0, [80, 70, 60], [30, 20, 10], [1, 2, 3])
+    one_pair = curve("stdcnn-fashion", "lr", 0.0, [80, 70, 60], [20, 25, 10], [1, 2, 3])
+    grade = lambda c: k1.counterexample_claim(k1_results(c)).grade
+    assert (grade(rising), grade(falling), grade(one_pair)) == ("held", "did not hold", "partly")
+    assert k1.counterexample_claim(k1_results()).grade == "not computed"
+
+
+def test_figures_explorer_and_numbers_render():
+    R = k1_results(*K_LIKE, curve("stdcnn-fashion", "lr", 0.0, [80, 70, 60], [10, 20, 30], [1, 2, 3]))
+    fig = k1.figure_item(R, "K-Fig1-2-15")
+    assert "not computed" in fig.axes[4].texts[0].get_text()  # StdCNN on MNIST's row says why
+    assert k1.figure_counterexample(R).axes[4].get_xlabel() == "λ1"
+    ex = k1.explorer(R)
+    assert len(ex.update(case="m1k-mnist", setting="lr", momentum=0.0).axes[0].lines) == 3
+    assert "not run" in ex.update(case="stdcnn-fashion", setting="benchmark", momentum=0.9).axes[0].texts[0].get_text()
+    n = k1.numbers(R)
+    assert n["runs"] == 12 and n["counter_pairs"] == 3 and n["counter_rho_fgsm"] == 1.0
+    assert len(kf.runs_table(R.grid)) == 12
