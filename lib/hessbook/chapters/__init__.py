@@ -23,6 +23,7 @@ CHAPTER_MODULES: dict[str, str] = {
     "models": "hessbook.chapters.models",
     "y1": "hessbook.chapters.y1",
     "y4": "hessbook.chapters.y4",
+    "y5": "hessbook.chapters.y5",
     "s1": "hessbook.chapters.s1",
     "s2": "hessbook.chapters.s2",
     "s3": "hessbook.chapters.s3",
