@@ -22,11 +22,12 @@ from hessbook.chapters.y5.paper import MODELS, PAPER_TABLES, ROBUST
 from hessbook.params import ParameterError, validate
 
 ROOT = Path(__file__).resolve().parents[1]
-SMOKE = yaml.safe_load((ROOT / "params" / "smoke" / "y5.yaml").read_text())
+BASE = {**yaml.safe_load((ROOT / "params" / "smoke" / "y5.yaml").read_text()), "device": "cpu", "batch_size": 32,
+        "n_train": {"m1": 64, "c3": 64}, "n_test": {"m1": 32, "c3": 32}, "n_hessian_batch": 16}
 
 
 def params(**changes) -> y5.Y5Params:
-    return validate(y5.Y5Params, {**SMOKE, "device": "cpu", **changes})
+    return validate(y5.Y5Params, {**BASE, **changes})
 
 
 # ----------------------------------------------------------------------------- parameters

@@ -331,8 +331,9 @@ def run(P: Y5Params, store=None) -> Results:
     from hessbook.store import default_store
 
     store = store or default_store()
-    missing = [m for m in map(data_missing, P.studies) if m is not None]
-    studies = [s for s in P.studies if data_missing(s) is None]
+    gone = {s: data_missing(s) for s in P.studies}
+    missing = [m for m in gone.values() if m is not None]
+    studies = [s for s, m in gone.items() if m is None]
 
     def grid(kind, key, fn, cls, pairs, label):
         jobs = [stored_job(kind, key(*p, P), partial(fn, *p, P, store), cls, label=label(*p)) for p in pairs]
