@@ -22,8 +22,9 @@ from hessbook.chapters.y5.paper import MODELS, PAPER_TABLES, ROBUST
 from hessbook.params import ParameterError, validate
 
 ROOT = Path(__file__).resolve().parents[1]
-BASE = {**yaml.safe_load((ROOT / "params" / "smoke" / "y5.yaml").read_text()), "device": "cpu", "batch_size": 32,
-        "n_train": {"m1": 64, "c3": 64}, "n_test": {"m1": 32, "c3": 32}, "n_hessian_batch": 16}
+BASE = {**yaml.safe_load((ROOT / "params" / "smoke" / "y5.yaml").read_text()), "device": "cpu",
+        "batch_size": {"m1": 32, "c3": 32}, "n_train": {"m1": 64, "c3": 64}, "n_test": {"m1": 32, "c3": 32},
+        "n_hessian_batch": 16, "n_hessian_full": {"m1": 64, "c3": 48}}
 
 
 def params(**changes) -> y5.Y5Params:
@@ -36,8 +37,10 @@ def params(**changes) -> y5.Y5Params:
 @pytest.mark.parametrize("changes, message", [
     ({"n_train": {"m1": 64}}, "n_train has no entry for 'c3'"),
     ({"eps_l2": {"m1": 2.8, "c3": 1.2, "c9": 1.0}}, "eps_l2: unknown study 'c9'"),
-    ({"n_hessian_batch": 64}, r"n_hessian_batch = 64: not smaller than n_train\['m1'\] = 64"),
-    ({"batch_size": 100}, r"batch_size = 100: larger than n_train\['m1'\] = 64"),
+    ({"n_hessian_batch": 62}, r"n_hessian_batch = 62: the batch and the two single samples do not fit in "
+                              r"n_hessian_full\['m1'\] = 64; accepted: 1..61"),
+    ({"n_hessian_full": {"m1": 65, "c3": 48}}, r"n_hessian_full\['m1'\] = 65: larger than n_train\['m1'\] = 64"),
+    ({"batch_size": {"m1": 100, "c3": 32}}, r"batch_size\['m1'\] = 100: larger than n_train\['m1'\] = 64"),
     ({"v1_points": 4}, "v1_points = 4: must be odd"),
     ({"interp_step": 0.3}, "interp_step = 0.3: 1 = 1.0 is not a whole number"),
     ({"solve_dtype": {"m1": "float16", "c3": "model"}}, r"solve_dtype\['m1'\] = 'float16'"),
@@ -79,6 +82,8 @@ def test_hessian_samples_are_fixed_and_disjoint():
     assert list(a) == ["1a", "1b", str(P.n_hessian_batch), "full"]
     small = torch.cat([a["1a"], a["1b"], a[str(P.n_hessian_batch)]])
     assert len(set(small.tolist())) == 2 + P.n_hessian_batch and len(a["full"]) == P.n_train["m1"]
+    part = hessian_samples("c3", P)["full"]  # a part of the subset holds the single samples and the batch
+    assert len(part) == 48 and set(small.tolist()) <= set(part.tolist())
 
 
 # ----------------------------------------------------------------------------- computations

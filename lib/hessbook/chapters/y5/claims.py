@@ -154,7 +154,10 @@ def lambda_claim(R: Results) -> Claim:
     at_batch = "; ".join(f"{s.label}: " + ", ".join(f"{s.models[m].spectrum(batch).lambda1:.3g}" for m in s.models)
                          for s in R.studies)
     return Claim("Y-Fig6-12", statement, paper, ours, LAMBDA_RULE, _cases(R, _lambda_values),
-                 f"Full set: the training subset (Lanczos, relative residual {R.params.lanczos_tol:g}). "
+                 "Full set: " + ", ".join(f"{R.params.n_hessian_full[s.name]} training images ({s.label})"
+                                          for s in R.studies)
+                 + f" (Lanczos, relative residual {R.params.lanczos_tol:g}, at most {R.params.lanczos_max_dim} "
+                 "steps). "
                  f"At B_H = {batch}, in the same order: {at_batch}.")
 
 

@@ -55,7 +55,7 @@ def ori_config(study: str, P: Y5Params):
     return TrainConfig(
         model=study, model_kwargs=model_kwargs(study, P),
         data=DataSpec(DATASET[study], n=P.n_train[study], subset_seed=P.seed),
-        batch_size=P.batch_size, lr=P.lr, momentum=P.momentum,
+        batch_size=P.batch_size[study], lr=P.lr, momentum=P.momentum,
         lr_rule="halve", lr_params={"every": P.ori_halve_every},
         max_epochs=P.ori_epochs[study], seed=P.seed, epoch_metrics=("train_loss", "train_acc"),
     )
@@ -223,12 +223,13 @@ def _data(study: str, P: Y5Params, device):
 
 
 def hessian_samples(study: str, P: Y5Params) -> dict[str, torch.Tensor]:
-    """Indices into the training subset of each sub-sampled Hessian: two single samples, one
-    batch of ``n_hessian_batch``, and the whole subset, drawn by the seed."""
+    """Indices into the training subset of each sub-sampled Hessian, drawn by the seed: two single
+    samples, one batch of ``n_hessian_batch`` and the "full" set of ``n_hessian_full`` images
+    (the whole subset when it is ``n_train``), which holds the others."""
     n = P.n_train[study]
     perm = torch.randperm(n, generator=torch.Generator().manual_seed(P.seed + 2))
     return {"1a": perm[:1], "1b": perm[1:2], str(P.n_hessian_batch): perm[2:2 + P.n_hessian_batch].sort().values,
-            "full": torch.arange(n)}
+            "full": perm[:P.n_hessian_full[study]].sort().values}
 
 
 def _spectrum(net, data, b_h: str, P: Y5Params) -> tuple[Spectrum, torch.Tensor]:
@@ -305,7 +306,7 @@ def train_key(study: str, model: str, P: Y5Params) -> dict:
 
 def analysis_key(study: str, model: str, P: Y5Params) -> dict:
     return {"train": config(study, model, P), "ori": ori_config(study, P), "n_test": P.n_test[study],
-            "n_hessian_batch": P.n_hessian_batch, "top_k": P.top_k, "n_negative": P.n_negative,
+            "n_hessian_batch": P.n_hessian_batch, "n_hessian_full": P.n_hessian_full[study], "top_k": P.top_k, "n_negative": P.n_negative,
             "lanczos_tol": P.lanczos_tol, "lanczos_max_dim": P.lanczos_max_dim, "lambdas": P.lambdas(),
             "alphas": P.alphas(), "seed": P.seed, "version": VERSION}
 

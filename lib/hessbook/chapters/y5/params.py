@@ -10,8 +10,8 @@ from hessbook.chapters.y5.paper import DATASET, STUDIES, TEST_SIZE, TRAIN_SIZE
 from hessbook.params import ChapterParams, ParameterError, device_spec, spec
 
 SOLVE_DTYPES = ("float64", "model")
-PER_STUDY = ("ori_epochs", "adv_epochs", "adv_halve_every", "n_train", "n_test", "eps_linf", "eps_l2",
-             "solve_dtype")
+PER_STUDY = ("batch_size", "ori_epochs", "adv_epochs", "adv_halve_every", "n_train", "n_test", "n_hessian_full",
+             "eps_linf", "eps_l2", "solve_dtype")
 """The parameters given per study, as ``{m1: ..., c3: ...}``."""
 
 
@@ -19,8 +19,8 @@ PER_STUDY = ("ori_epochs", "adv_epochs", "adv_halve_every", "n_train", "n_test",
 class Y5Params(ChapterParams):
     studies: list[str] = field(metadata=spec(choices=STUDIES, nonempty=True,
                                              doc="m1: Table 3 (MNIST), c3: Table 4 (CIFAR-10)"))
-    batch_size: int = field(metadata=spec(gt=0, doc="SGD batch size, original and adversarial training "
-                                                    "(Y §3.4 does not give it: our choice)"))
+    batch_size: dict[str, int] = field(metadata=spec(
+        gt=0, doc="SGD batch size per study, original and adversarial training (Y §3.4 does not give it)"))
     lr: float = field(metadata=spec(gt=0.0, doc="M_ORI's learning rate (Y: 0.01)"))
     momentum: float = field(metadata=spec(ge=0.0, lt=1.0, doc="SGD momentum of every run (Y: 0.9)"))
     ori_halve_every: int = field(metadata=spec(gt=0, doc="M_ORI: halve the lr every this many epochs (Y: 5)"))
@@ -40,6 +40,8 @@ class Y5Params(ChapterParams):
     cg_rtol: float = field(metadata=spec(gt=0.0, lt=1.0, doc="CG relative residual of the Newton step"))
     cg_max_iter: int = field(metadata=spec(gt=0, doc="cap on CG iterations (rank of H_x <= c - 1 = 9)"))
     n_hessian_batch: int = field(metadata=spec(gt=0, doc="B_H of the sub-sampled Hessian (Y: 320)"))
+    n_hessian_full: dict[str, int] = field(metadata=spec(
+        gt=0, doc="training images of the 'full' Hessian per study (Y: the whole training set, n_train)"))
     top_k: int = field(metadata=spec(gt=0, doc="top eigenvalues per Hessian (Y: 20)"))
     n_negative: int = field(metadata=spec(gt=0, doc="smallest eigenvalues per Hessian"))
     lanczos_tol: float = field(metadata=spec(gt=0.0, doc="Lanczos relative residual"))
@@ -66,12 +68,17 @@ class Y5Params(ChapterParams):
                 raise ParameterError(f"n_train[{s!r}] = {n}: {ds} has {TRAIN_SIZE[ds]}; accepted: 1..{TRAIN_SIZE[ds]}")
             if self.n_test[s] > TEST_SIZE[ds]:
                 raise ParameterError(f"n_test[{s!r}] = {self.n_test[s]}: accepted 1..{TEST_SIZE[ds]}")
-            if self.batch_size > n:
-                raise ParameterError(f"batch_size = {self.batch_size}: larger than n_train[{s!r}] = {n}; "
+            if self.batch_size[s] > n:
+                raise ParameterError(f"batch_size[{s!r}] = {self.batch_size[s]}: larger than n_train[{s!r}] = {n}; "
                                      f"accepted: 1..{n}")
-            if self.n_hessian_batch >= n:
-                raise ParameterError(f"n_hessian_batch = {self.n_hessian_batch}: not smaller than n_train[{s!r}] "
-                                     f"= {n} (the full-set Hessian); accepted: 1..{n - 1}")
+            full = self.n_hessian_full[s]
+            if full > n:
+                raise ParameterError(f"n_hessian_full[{s!r}] = {full}: larger than n_train[{s!r}] = {n}; "
+                                     f"accepted: {self.n_hessian_batch + 3}..{n}")
+            if self.n_hessian_batch + 2 >= full:
+                raise ParameterError(f"n_hessian_batch = {self.n_hessian_batch}: the batch and the two single "
+                                     f"samples do not fit in n_hessian_full[{s!r}] = {full}; accepted: "
+                                     f"1..{full - 3}")
         if self.lanczos_max_dim < max(self.top_k, self.n_negative):
             raise ParameterError(f"lanczos_max_dim = {self.lanczos_max_dim}: smaller than top_k / n_negative; "
                                  f"accepted: >= {max(self.top_k, self.n_negative)}")
