@@ -141,3 +141,15 @@ def test_alexnet_bare_width_scales_every_conv(width, channels, count):
     assert model(torch.rand(2, 3, 32, 32)).shape == (2, 10)
     with pytest.raises(ValueError, match="width = 0"):
         build_model("alexnet_bare", width=0)
+
+
+@pytest.mark.parametrize("width, count", [(1.0, 2425930), (0.5, 1182762), (0.25, 609562)])
+def test_c3_width_scales_the_convs_only(width, count):
+    a, b = round(64 * width), round(128 * width)
+    expected = (conv(3, a, 3) + conv(a, a, 3) + conv(a, b, 3) + conv(b, b, 3) + fc(b * 8 * 8, 256)
+                + fc(256, 256) + fc(256, 10))
+    model = build_model("c3", width=width)
+    assert num_parameters(model) == expected == count
+    assert model(torch.rand(2, 3, 32, 32)).shape == (2, 10)
+    with pytest.raises(ValueError, match="width = 0"):
+        build_model("c3", width=0)

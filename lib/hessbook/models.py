@@ -95,9 +95,12 @@ def c1(num_classes: int = 10, conv_stride: int = 2, normalization: str = "cifar1
     return _classifier_net(normalization, features, (3, 32, 32), (384, 192), num_classes)
 
 
-def _c2_features(batch_norm: bool) -> list[nn.Module]:
+def _c2_features(batch_norm: bool, width: float = 1.0) -> list[nn.Module]:
+    if width <= 0:
+        raise ValueError(f"width = {width} must be > 0")
+    a, b = (max(1, round(c * width)) for c in (64, 128))
     layers: list[nn.Module] = []
-    for i, (cin, cout) in enumerate(((3, 64), (64, 64), (64, 128), (128, 128))):
+    for i, (cin, cout) in enumerate(((3, a), (a, a), (a, b), (b, b))):
         layers += [_conv(cin, cout, 3), nn.ReLU()]
         if batch_norm:
             layers.append(nn.BatchNorm2d(cout))
@@ -117,13 +120,17 @@ def c2(num_classes: int = 10, normalization: str = "cifar10") -> nn.Module:
     return _classifier_net(normalization, _c2_features(True), (3, 32, 32), (256, 256), num_classes)
 
 
-def c3(num_classes: int = 10, normalization: str = "cifar10") -> nn.Module:
+def c3(num_classes: int = 10, normalization: str = "cifar10", width: float = 1.0) -> nn.Module:
     """C3 (Y Table 6): Conv(3,3,64)-Conv(3,3,64)-Conv(3,3,128)-Conv(3,3,128)-FC(256)-FC(256)-SM(10).
 
     Interpretation: C2 without BN (same pooling after the 2nd and 4th conv, see :func:`c2`).
     2,425,930 parameters.
+
+    ``width`` multiplies the conv channels (rounded, at least 1; the FC layers stay 256) so
+    that Y's adversarial training with second-order attacks fits a CPU: ``width=0.25``
+    (16-16-32-32 channels) has 609,562 parameters.
     """
-    return _classifier_net(normalization, _c2_features(False), (3, 32, 32), (256, 256), num_classes)
+    return _classifier_net(normalization, _c2_features(False, width), (3, 32, 32), (256, 256), num_classes)
 
 
 def m1(num_classes: int = 10, normalization: str = "mnist") -> nn.Module:

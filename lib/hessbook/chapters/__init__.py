@@ -26,6 +26,7 @@ CHAPTER_MODULES: dict[str, str] = {
     "y6": "hessbook.chapters.y6",
     "k1": "hessbook.chapters.k1",
     "k2": "hessbook.chapters.k2",
+    "y5": "hessbook.chapters.y5",
     "s1": "hessbook.chapters.s1",
     "s2": "hessbook.chapters.s2",
     "s3": "hessbook.chapters.s3",

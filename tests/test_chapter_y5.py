@@ -1,0 +1,234 @@
+"""Y5's own logic: parameter cross-checks, the training configurations, the sub-sampled Hessians'
+samples and spectra (against a dense float64 Hessian), the landscapes' curvature, Y's typed
+tables, Table 5 from the registry, and the claims' grading on constructed results."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import numpy as np
+import pytest
+import torch
+import yaml
+from torch import nn
+
+from hessbook.attacks import ATTACKS, AttackTable
+from hessbook.chapters import y5
+from hessbook.chapters.y5.compute import _spectrum, hessian_samples
+from hessbook.chapters.y5.paper import MODELS, PAPER_TABLES, ROBUST
+from hessbook.params import ParameterError, validate
+
+ROOT = Path(__file__).resolve().parents[1]
+BASE = {**yaml.safe_load((ROOT / "params" / "smoke" / "y5.yaml").read_text()), "device": "cpu",
+        "batch_size": {"m1": 32, "c3": 32}, "n_train": {"m1": 64, "c3": 64}, "n_test": {"m1": 32, "c3": 32},
+        "n_hessian_batch": 16, "n_hessian_full": {"m1": 64, "c3": 48}}
+
+
+def params(**changes) -> y5.Y5Params:
+    return validate(y5.Y5Params, {**BASE, **changes})
+
+
+# ----------------------------------------------------------------------------- parameters
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"n_train": {"m1": 64}}, "n_train has no entry for 'c3'"),
+    ({"eps_l2": {"m1": 2.8, "c3": 1.2, "c9": 1.0}}, "eps_l2: unknown study 'c9'"),
+    ({"n_hessian_batch": 62}, r"n_hessian_batch = 62: the batch and the two single samples do not fit in "
+                              r"n_hessian_full\['m1'\] = 64; accepted: 1..61"),
+    ({"n_hessian_full": {"m1": 65, "c3": 48}}, r"n_hessian_full\['m1'\] = 65: larger than n_train\['m1'\] = 64"),
+    ({"batch_size": {"m1": 100, "c3": 32}}, r"batch_size\['m1'\] = 100: larger than n_train\['m1'\] = 64"),
+    ({"v1_points": 4}, "v1_points = 4: must be odd"),
+    ({"interp_step": 0.3}, "interp_step = 0.3: 1 = 1.0 is not a whole number"),
+    ({"solve_dtype": {"m1": "float16", "c3": "model"}}, r"solve_dtype\['m1'\] = 'float16'"),
+    ({"n_test": {"m1": 20000, "c3": 32}}, r"n_test\['m1'\] = 20000: accepted 1..10000"),
+    ({"lanczos_max_dim": 1}, "lanczos_max_dim = 1: smaller than top_k"),
+])
+def test_bad_parameters_are_named(changes, message):
+    with pytest.raises(ParameterError, match=message):
+        params(**changes)
+
+
+def test_grids_hold_the_points_the_claims_read():
+    P = params(interp_step=0.25, interp_margin=0.5, v1_points=5, v1_range=1.0)
+    assert P.lambdas() == [-0.5, -0.25, 0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5]
+    assert P.alphas() == [-1.0, -0.5, 0.0, 0.5, 1.0]
+
+
+def test_robust_models_fine_tune_m_ori_with_their_attack():
+    P = params(adv_halve_every={"m1": 0, "c3": 2})
+    ori = y5.ori_config("c3", P)
+    assert ori.lr_rule == "halve" and ori.lr_params == {"every": P.ori_halve_every}
+    assert ori.model_kwargs == {"width": P.c3_width} and ori.adversary is None
+    for attack in ROBUST:
+        cfg = y5.robust_config("c3", attack, P)
+        assert cfg.init_from == ori and cfg.adversary == attack and cfg.data == ori.data
+        assert cfg.max_epochs == P.adv_epochs["c3"] and cfg.lr == P.adv_lr
+        assert cfg.lr_rule == "halve" and cfg.lr_params == {"every": 2}
+        eps = cfg.adversary_params["eps"]
+        assert eps == (P.eps_l2["c3"] if attack.startswith("l2") else P.eps_linf["c3"])
+    assert y5.robust_config("m1", "fhsm", P).adversary_params == {
+        "eps": P.eps_linf["m1"], "rtol": P.cg_rtol, "max_iter": P.cg_max_iter, "solve_dtype": "float64"}
+    assert y5.robust_config("m1", "fgsm", P).lr_rule == "constant"
+
+
+def test_hessian_samples_are_fixed_and_disjoint():
+    P = params()
+    a, b = hessian_samples("m1", P), hessian_samples("m1", P)
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert list(a) == ["1a", "1b", str(P.n_hessian_batch), "full"]
+    small = torch.cat([a["1a"], a["1b"], a[str(P.n_hessian_batch)]])
+    assert len(set(small.tolist())) == 2 + P.n_hessian_batch and len(a["full"]) == P.n_train["m1"]
+    part = hessian_samples("c3", P)["full"]  # a part of the subset holds the single samples and the batch
+    assert len(part) == 48 and set(small.tolist()) <= set(part.tolist())
+
+
+# ----------------------------------------------------------------------------- computations
+
+
+def test_spectrum_matches_a_dense_float64_hessian():
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Linear(5, 6), nn.ReLU(), nn.Linear(6, 3))
+    x, y = torch.randn(7, 5), torch.randint(0, 3, (7,))
+    P = params(top_k=3, n_negative=2, lanczos_tol=1e-6, lanczos_max_dim=57)
+    s, v1 = _spectrum(net, (x, y), "7", P)
+    net64 = nn.Sequential(nn.Linear(5, 6), nn.ReLU(), nn.Linear(6, 3)).double()
+    net64.load_state_dict({k: v.double() for k, v in net.state_dict().items()})
+    shapes = [p.shape for p in net64.parameters()]
+    theta = torch.cat([p.detach().reshape(-1) for p in net64.parameters()])
+
+    def loss(flat):
+        parts, i = [], 0
+        for shape in shapes:
+            n = int(np.prod(shape))
+            parts.append(flat[i:i + n].reshape(shape))
+            i += n
+        w1, b1, w2, b2 = parts
+        return nn.functional.cross_entropy(torch.relu(x.double() @ w1.T + b1) @ w2.T + b2, y)
+
+    ev, vecs = torch.linalg.eigh(torch.autograd.functional.hessian(loss, theta))
+    assert np.allclose(s.top, ev.flip(0)[:3].numpy(), rtol=1e-4, atol=1e-7)
+    assert np.allclose(s.bottom, ev[:2].numpy(), rtol=1e-4, atol=1e-7)
+    assert s.bottom[0] < 0 and s.negative_ratio == pytest.approx(-float(ev[0]) / float(ev[-1]), rel=1e-4)
+    assert abs(float(v1.double() @ vecs[:, -1])) == pytest.approx(1.0, abs=1e-4)
+
+
+def test_line_curvature_is_the_second_derivative_of_a_parabola():
+    x = np.linspace(-1, 1, 9)
+    line = y5.Line(x, {"train": 3.0 * x**2 + x + 2}, {"train": np.ones(9)})
+    assert line.curvature(0.0) == pytest.approx(6.0)
+    assert line.curvature(0.5) == pytest.approx(6.0)
+    assert np.isnan(line.curvature(1.0))  # an end of the grid has no second difference
+
+
+# ----------------------------------------------------------------------------- paper data and Table 5
+
+
+@pytest.mark.parametrize("study", ["m1", "c3"])
+def test_typed_tables_mean_is_the_mean_of_their_adversarial_columns(study):
+    t = PAPER_TABLES[study]
+    assert len(t.accuracy) == len(MODELS) and all(len(r) == 1 + len(ROBUST) for r in t.accuracy)
+    assert np.allclose([np.mean(r[1:]) for r in t.accuracy], t.mean_adv, atol=0.011)
+
+
+def test_table5_is_read_from_the_attack_registry():
+    frame = y5.table5()
+    assert list(frame["attack"]) == list(ATTACKS)
+    for _, row in frame.iterrows():
+        fn = ATTACKS[row["attack"]]
+        assert row["function"] == f"{fn.__module__}.{fn.__qualname__}"
+        assert row["definition (library docstring)"].split()[0] in fn.__doc__
+
+
+# ----------------------------------------------------------------------------- claims on constructed results
+
+
+def spectra(lam1: float, r1: float, rbatch: float, rfull: float, batch: str) -> tuple:
+    def sp(b_h, r):
+        return y5.Spectrum(b_h, 1, np.array([lam1, lam1 / 2]), np.zeros(2), True, np.array([-r * lam1]),
+                           np.zeros(1), True, 10)
+
+    return sp("1a", r1), sp("1b", r1), sp(batch, rbatch), sp("full", rfull)
+
+
+def analysis(model, lam1, r, v1_curv, end_curv, ori_curv=2.0, batch="16") -> y5.ModelAnalysis:
+    x = np.array([-1.0, 0.0, 1.0])
+    along = y5.Line(x, {k: v1_curv * x**2 / 2 for k in ("batch", "train", "test")},
+                    {k: np.ones(3) for k in ("batch", "train", "test")})
+    lam = np.array([-0.5, 0.0, 0.5, 1.0, 1.5])
+    h2 = 0.25
+    curve = np.array([ori_curv * h2, 0.0, 0.0, 0.0, end_curv * h2])
+    interp = None if model == "ori" else y5.Line(lam, {"train": curve, "test": curve},
+                                                 {"train": np.ones(5), "test": np.ones(5)})
+    return y5.ModelAnalysis("m1", model, spectra(lam1, *r, batch), along, interp)
+
+
+def study(name="m1", robust_acc=90.0, fhsm_acc=40.0, lam_robust=1.0, r=(0.5, 0.05, 0.001), end_curv=1.0,
+          v1_curv=1.0) -> y5.Study:
+    acc = np.full((6, 6), robust_acc / 100)
+    acc[0] = [0.99, 0.5, 0.5, 0.2, fhsm_acc / 100, 0.2]
+    acc[:, 0] = 0.99
+    table = AttackTable(MODELS, ("clean", *ROBUST), acc, "ori", 10,
+                        {"fhsm": {"samples": 10, "converged": 9, "hit_cap": 1, "breakdown": 0, "fallback": 1,
+                                  "max_relative_residual": 0.01}})
+    models = {m: analysis(m, 5.0 if m == "ori" else lam_robust, r, 3.0 if m == "ori" else v1_curv, end_curv)
+              for m in MODELS}
+    trainings = {m: y5.TrainSummary(1, 2, 0.1, 0.9, 0.2, "max_epochs", 1.0) for m in MODELS}
+    return y5.Study(name, trainings, models, table)
+
+
+def results(*studies, missing=()) -> y5.Results:
+    return y5.Results(params(), tuple(studies), tuple(missing))
+
+
+def grades(R) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for c in y5.claims(R):
+        out.setdefault(c.item, []).append(c.grade)
+    return out
+
+
+def test_claims_hold_on_results_that_show_the_paper():
+    g = grades(results(study("m1"), study("c3")))
+    assert g == {"Y-Table3": ["held"], "Y-Table4": ["held"], "Y-Table5": ["held"],
+                 "Y-Fig6-12": ["held", "held"], "Y-Fig5-10-11": ["held"], "Y-Fig8-9": ["held"]}
+    # FHSM 0.5 points weaker than FGSM and L2HESS = L2GRAD: both pairs within the tolerance
+    assert grades(results(study("m1", fhsm_acc=50.5)))["Y-Table5"] == ["held"]
+
+
+def test_claims_fail_on_results_that_contradict_the_paper():
+    bad = study("m1", robust_acc=10.0, lam_robust=9.0, r=(0.01, 0.2, 0.3), end_curv=5.0, v1_curv=9.0)
+    g = grades(results(bad))
+    assert g["Y-Table3"] == ["did not hold"] and g["Y-Table4"] == ["not computed"]
+    assert g["Y-Fig6-12"] == ["did not hold", "did not hold"]
+    assert g["Y-Fig5-10-11"] == ["did not hold"] and g["Y-Fig8-9"] == ["did not hold"]
+    partly = study("m1", r=(0.5, 0.05, 0.05))  # shrinks but does not vanish
+    assert grades(results(partly))["Y-Fig6-12"][1] == "partly"
+    table5 = next(c for c in y5.claims(results(study("m1", fhsm_acc=80.0))) if c.item == "Y-Table5")
+    assert table5.grade == "partly" and "+21.7" in table5.paper and "hit the cap" in table5.why
+
+
+def test_nothing_computed_renders_everywhere():
+    from hessbook.chapters.y1 import Missing
+
+    R = results(missing=[Missing("M1 / MNIST", "dataset 'mnist' not found", "dataset 'mnist' not found. Put it "
+                                 "there or point HESSBOOK_DATA at it.")])
+    assert set(c.grade for c in y5.claims(R)) == {"not computed"}
+    n = y5.numbers(R)
+    assert n["missing"] == "M1 / MNIST" and all(np.isfinite(v) for v in n.values() if isinstance(v, float))
+    for fig in (y5.figure_tables(R), y5.figure_interpolation(R), y5.figure_spectra(R), y5.figure_v1(R)):
+        assert any("not computed" in t.get_text() for ax in fig.axes for t in ax.texts)
+    assert "HESSBOOK_DATA" in y5.table_frame(R, "m1")["not computed"][0]
+
+
+def test_figures_tables_and_explorer_on_results():
+    R = results(study("m1"), study("c3"))
+    assert list(y5.table_frame(R, "m1").index) == [f"M_{m}" for m in
+                                                    ("ORI", "FGSM", "FGSM10", "L2GRAD", "FHSM", "L2HESS")]
+    assert len(y5.spectra_table(R)) == 2 * 6 * 4 and len(y5.training_table(R)) == 12
+    assert len(y5.figure_tables(R).axes) == 4 and len(y5.figure_spectra(R).axes) == 12
+    fig = y5.explorer(R).update(study="M1 / MNIST", model="fhsm")
+    assert "M_FHSM" in fig.texts[0].get_text()
