@@ -22,6 +22,8 @@ CHAPTER_MODULES: dict[str, str] = {
     "tour": "hessbook.chapters.tour",
     "models": "hessbook.chapters.models",
     "y1": "hessbook.chapters.y1",
+    "y2": "hessbook.chapters.y2",
+    "y3": "hessbook.chapters.y3",
     "y4": "hessbook.chapters.y4",
     "s1": "hessbook.chapters.s1",
     "s2": "hessbook.chapters.s2",
