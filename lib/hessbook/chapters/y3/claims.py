@@ -46,7 +46,7 @@ def _fmt(v: float | None) -> str:
 
 
 def _absent(R: Results) -> str:
-    return "; ".join(f"{m.model.upper()}: data not on this machine ({m.message})" for m in R.missing)
+    return "; ".join(f"{m.model.upper()}: data not on this machine ({m.detail})" for m in R.missing)
 
 
 def _ours(parts: list[str], R: Results) -> str:
@@ -76,7 +76,8 @@ def batch_claim(R: Results) -> Claim:
 def robust_claim(R: Results) -> Claim:
     ratios = robust_ratios(R)
     parts = [f"{case}: λ1(robust) / λ1(clean) = {_fmt(v)}" for case, v in ratios.items()]
-    return Claim("Y-Fig4-16", "Robust (adversarial) training keeps λ1 lower than clean training at the same batch size.",
+    return Claim("Y-Fig4-16",
+                 "Robust (adversarial) training keeps λ1 lower than clean training at the same batch size.",
                  paper=paper.CLAIM_ROBUST, ours=_ours(parts, R), rule=ROBUST_RULE,
                  cases={case: {"ratio": v} for case, v in ratios.items()}, evidence=_tail_words(R))
 

@@ -10,6 +10,7 @@ from functools import partial
 import numpy as np
 
 import hessbook.curvature.epoch_metrics  # noqa: F401 - registers hessian_lambda1 where a job is unpickled
+from hessbook.chapters.y1 import Missing, data_missing
 from hessbook.chapters.y3.paper import DATASET
 from hessbook.chapters.y3.params import Y3Params
 
@@ -46,17 +47,11 @@ class Curves:
 
 
 @dataclass(frozen=True)
-class Missing:
-    model: str
-    reason: str
-    message: str
-
-
-@dataclass(frozen=True)
 class Results:
     params: Y3Params
     runs: tuple[Curves, ...]
     missing: tuple[Missing, ...]
+    """Models whose dataset is not on this machine (Y1's :class:`~hessbook.chapters.y1.Missing`)."""
 
     def get(self, model: str, batch: int, robust: bool) -> Curves | None:
         return next((r for r in self.runs if (r.model, r.batch, r.robust) == (model, batch, robust)), None)
@@ -96,16 +91,6 @@ def compute_run(model: str, batch: int, robust: bool, P: Y3Params, store=None, d
 
     return Curves(model, batch, robust, col("epoch"), col("hessian_lambda1"), col("hessian_lambda1_residual"),
                   col("grad_norm"), col("train_loss"), col("train_acc"), str(run.stop_reason))
-
-
-def data_missing(model: str) -> Missing | None:
-    from hessbook.data import DataMissingError, load
-
-    try:
-        load(DATASET[model], "train")
-    except DataMissingError as exc:
-        return Missing(model, str(exc).split(". ")[0], str(exc))
-    return None
 
 
 def run(P: Y3Params, store=None) -> Results:

@@ -50,7 +50,7 @@ def summary_table(R: Results):
             "λ1 max": f"{r.lambda1.max():.4g}", "max Lanczos residual": f"{r.residual.max():.0e}",
             "final ‖∇θ J‖": f"{r.grad_norm[-1]:.3g}", "final train loss": f"{r.train_loss[-1]:.2e}",
             "final train acc": f"{100 * r.train_acc[-1]:.1f}%"} for r in R.runs]
-    out += [{"run": m.model.upper(), "not computed": m.message} for m in R.missing]
+    out += [{"run": m.model.upper(), "not computed": m.detail} for m in R.missing]
     return pd.DataFrame(out)
 
 
