@@ -105,6 +105,7 @@ def test_claims_grading():
     assert [c.grade for c in y3.claims(results(curves(10, False, 2.0)))] == ["not computed", "not computed"]
     n = y3.numbers(ok)
     assert n["batch_ratio_min"] == pytest.approx(2.0) and n["robust_ratio_max"] == pytest.approx(0.5)
+    assert n["peak_batch_ratio_min"] == pytest.approx(2.0) and n["peak_robust_ratio_max"] == pytest.approx(0.5)
 
 
 def test_figures_table_and_explorer():

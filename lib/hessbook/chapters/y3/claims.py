@@ -86,12 +86,24 @@ def claims(R: Results) -> list[Claim]:
     return [batch_claim(R), robust_claim(R)]
 
 
+def peak_ratios(R: Results) -> tuple[list[float], list[float]]:
+    """Not graded: the same two ratios on each run's largest lambda1 instead of its last records
+    (near a zero training loss lambda1 shrinks with the loss, whatever the valley)."""
+    P, peak = R.params, {(r.model, r.batch, r.robust): float(r.lambda1.max()) for r in R.runs}
+    batch = [peak[m, P.large_batch, False] / peak[m, P.small_batch, False] for m in R.models
+             if (m, P.large_batch, False) in peak and (m, P.small_batch, False) in peak]
+    robust = [peak[m, b, True] / peak[m, b, False] for m in R.models for b in (P.small_batch, P.large_batch)
+              if (m, b, True) in peak and (m, b, False) in peak]
+    return batch, robust
+
+
 def numbers(R: Results) -> dict:
     """Every number the chapter's prose cites (glued as ``y3-<name>``); 0 where nothing was computed."""
     runs = R.runs
     b, r = batch_ratios(R), robust_ratios(R)
     clean = [v["clean"] for v in b.values() if v["clean"] is not None]
     rob = [v for v in r.values() if v is not None]
+    peak_batch, peak_robust = peak_ratios(R)
     return {
         "runs": len(runs),
         "missing": ", ".join(m.model for m in R.missing) or "none",
@@ -99,5 +111,7 @@ def numbers(R: Results) -> dict:
         "robust_ratio_max": max(rob, default=0.0),
         "max_residual": float(max((x.residual.max() for x in runs), default=0.0)),
         "min_grad_norm": float(min((x.grad_norm.min() for x in runs), default=0.0)),
+        "peak_batch_ratio_min": min(peak_batch, default=0.0),
+        "peak_robust_ratio_max": max(peak_robust, default=0.0),
         "min_lambda1": float(min((x.lambda1.min() for x in runs), default=0.0)),
     }
