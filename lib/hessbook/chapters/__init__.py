@@ -22,6 +22,8 @@ CHAPTER_MODULES: dict[str, str] = {
     "tour": "hessbook.chapters.tour",
     "models": "hessbook.chapters.models",
     "y1": "hessbook.chapters.y1",
+    "y2": "hessbook.chapters.y2",
+    "y3": "hessbook.chapters.y3",
     "y4": "hessbook.chapters.y4",
     "y6": "hessbook.chapters.y6",
     "k1": "hessbook.chapters.k1",

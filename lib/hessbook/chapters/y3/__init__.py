@@ -1,0 +1,39 @@
+"""Y3 -- Curvature during training (Y §2 and §3.4, Figs 4, 16).
+
+Y's claims: during training, the dominant eigenvalue lambda1 of the Hessian w.r.t. the weights
+climbs higher for a large batch than for a small one while the total gradient stays away from
+zero (no saddle point), and robust (adversarial) training keeps lambda1 lower.
+
+What we compute: for each model, a small and a large batch, each trained clean and with robust
+training (Y §3.1's min-max problem, FGSM's inner maximisation, the whole batch adversarial), the
+same lr, momentum and epochs for all; every ``record_epochs`` epochs the engine records lambda1
+of the Hessian of the clean training loss over the whole training subset (the library's epoch
+metric ``hessian_lambda1``: Lanczos, residual reported) and the total gradient norm
+(``grad_norm``). Each run is one job on the Dask sweep.
+
+The package: :mod:`.paper` (Y's words), :mod:`.params` (the schema), :mod:`.compute` (stored
+runs), :mod:`.claims` (graded claims, the prose's numbers), :mod:`.figures`.
+"""
+
+from hessbook.chapters.y3.claims import (
+    BATCH_RATIO,
+    BATCH_RULE,
+    ROBUST_RATIO,
+    ROBUST_RULE,
+    batch_claim,
+    batch_ratios,
+    claims,
+    numbers,
+    peak_ratios,
+    robust_claim,
+    robust_ratios,
+)
+from hessbook.chapters.y3.compute import METRICS, Curves, Missing, Results, compute_run, run, train_config
+from hessbook.chapters.y3.figures import draw_runs, explorer, figure_dynamics, summary_table
+from hessbook.chapters.y3.params import Params, Y3Params
+
+__all__ = [
+    "BATCH_RATIO", "BATCH_RULE", "METRICS", "ROBUST_RATIO", "ROBUST_RULE", "Curves", "Missing", "Params",
+    "Results", "Y3Params", "batch_claim", "batch_ratios", "claims", "compute_run", "draw_runs", "explorer",
+    "figure_dynamics", "numbers", "peak_ratios", "robust_claim", "robust_ratios", "run", "summary_table", "train_config",
+]

@@ -1,0 +1,117 @@
+"""Y3's claims (Figs 4, 16): large batches climb to a larger lambda1; robust training keeps it
+lower. Graded on the mean lambda1 of each run's last ``tail_records`` records."""
+
+from __future__ import annotations
+
+from hessbook.chapters.y3 import paper
+from hessbook.chapters.y3.compute import Results
+from hessbook.kit import Claim, Rule, above, at_least, at_most, below
+
+BATCH_RATIO = 1.25
+"""Large-batch over small-batch lambda1 (clean runs) at least this: a clear climb."""
+ROBUST_RATIO = 0.8
+"""Robust over clean lambda1 (same batch size) at most this: clearly lower."""
+
+BATCH_RULE = Rule(held=at_least("ratio", BATCH_RATIO, "λ1(large B) / λ1(small B), clean runs", ".2f"),
+                  partly=above("ratio", 1.0, "that ratio"))
+ROBUST_RULE = Rule(held=at_most("ratio", ROBUST_RATIO, "λ1(robust) / λ1(clean), same B", ".2f"),
+                   partly=below("ratio", 1.0, "that ratio"))
+
+
+def _tail(R: Results, model: str, batch: int, robust: bool) -> float | None:
+    r = R.get(model, batch, robust)
+    return r.tail(R.params.tail_records) if r is not None else None
+
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    return a / b if a is not None and b is not None and b > 0 else None
+
+
+def batch_ratios(R: Results) -> dict[str, dict[str, float | None]]:
+    """Per model: large- over small-batch lambda1, clean and robust runs."""
+    P = R.params
+    return {m: {kind: _ratio(_tail(R, m, P.large_batch, robust), _tail(R, m, P.small_batch, robust))
+                for kind, robust in (("clean", False), ("robust", True))} for m in R.models}
+
+
+def robust_ratios(R: Results) -> dict[str, float | None]:
+    """Per (model, batch): robust over clean lambda1."""
+    P = R.params
+    return {f"{m.upper()} B={b}": _ratio(_tail(R, m, b, True), _tail(R, m, b, False))
+            for m in R.models for b in (P.small_batch, P.large_batch)}
+
+
+def _fmt(v: float | None) -> str:
+    return "n/a" if v is None else f"{v:.2f}"
+
+
+def _absent(R: Results) -> str:
+    return "; ".join(f"{m.model.upper()}: data not on this machine ({m.detail})" for m in R.missing)
+
+
+def _ours(parts: list[str], R: Results) -> str:
+    absent = _absent(R)
+    if not parts:
+        return "not computed: " + (absent or "no run") + "."
+    return "; ".join(parts) + (f". Not computed: {absent}." if absent else "")
+
+
+def _tail_words(R: Results) -> str:
+    P = R.params
+    return (f"λ1 of a run: the mean of its last {P.tail_records} records (every {P.record_epochs} epoch(s), "
+            f"{P.epochs} epochs); B = {P.small_batch} vs {P.large_batch}; robust: {P.robust_attack} adversarial "
+            "training, the whole batch adversarial.")
+
+
+def batch_claim(R: Results) -> Claim:
+    ratios = batch_ratios(R)
+    parts = [f"{m.upper()}: λ1(B={R.params.large_batch}) / λ1(B={R.params.small_batch}) = {_fmt(v['clean'])} "
+             f"clean, {_fmt(v['robust'])} robust" for m, v in ratios.items()]
+    return Claim("Y-Fig4-16", "Large-batch training climbs to a larger λ1 of the weight Hessian than small-batch "
+                 "training (and its gradient does not vanish: no saddle point).",
+                 paper=paper.CLAIM_BATCH, ours=_ours(parts, R), rule=BATCH_RULE,
+                 cases={m.upper(): {"ratio": v["clean"]} for m, v in ratios.items()}, evidence=_tail_words(R))
+
+
+def robust_claim(R: Results) -> Claim:
+    ratios = robust_ratios(R)
+    parts = [f"{case}: λ1(robust) / λ1(clean) = {_fmt(v)}" for case, v in ratios.items()]
+    return Claim("Y-Fig4-16",
+                 "Robust (adversarial) training keeps λ1 lower than clean training at the same batch size.",
+                 paper=paper.CLAIM_ROBUST, ours=_ours(parts, R), rule=ROBUST_RULE,
+                 cases={case: {"ratio": v} for case, v in ratios.items()}, evidence=_tail_words(R))
+
+
+def claims(R: Results) -> list[Claim]:
+    return [batch_claim(R), robust_claim(R)]
+
+
+def peak_ratios(R: Results) -> tuple[list[float], list[float]]:
+    """Not graded: the same two ratios on each run's largest lambda1 instead of its last records
+    (near a zero training loss lambda1 shrinks with the loss, whatever the valley)."""
+    P, peak = R.params, {(r.model, r.batch, r.robust): float(r.lambda1.max()) for r in R.runs}
+    batch = [peak[m, P.large_batch, False] / peak[m, P.small_batch, False] for m in R.models
+             if (m, P.large_batch, False) in peak and (m, P.small_batch, False) in peak]
+    robust = [peak[m, b, True] / peak[m, b, False] for m in R.models for b in (P.small_batch, P.large_batch)
+              if (m, b, True) in peak and (m, b, False) in peak]
+    return batch, robust
+
+
+def numbers(R: Results) -> dict:
+    """Every number the chapter's prose cites (glued as ``y3-<name>``); 0 where nothing was computed."""
+    runs = R.runs
+    b, r = batch_ratios(R), robust_ratios(R)
+    clean = [v["clean"] for v in b.values() if v["clean"] is not None]
+    rob = [v for v in r.values() if v is not None]
+    peak_batch, peak_robust = peak_ratios(R)
+    return {
+        "runs": len(runs),
+        "missing": ", ".join(m.model for m in R.missing) or "none",
+        "batch_ratio_min": min(clean, default=0.0),
+        "robust_ratio_max": max(rob, default=0.0),
+        "max_residual": float(max((x.residual.max() for x in runs), default=0.0)),
+        "min_grad_norm": float(min((x.grad_norm.min() for x in runs), default=0.0)),
+        "peak_batch_ratio_min": min(peak_batch, default=0.0),
+        "peak_robust_ratio_max": max(peak_robust, default=0.0),
+        "min_lambda1": float(min((x.lambda1.min() for x in runs), default=0.0)),
+    }

@@ -1,0 +1,107 @@
+"""Y3's stored runs: each (model, batch size, clean or robust) trained through the store with
+lambda1 of the weight Hessian and the total gradient norm recorded along the way, one job each
+on the Dask sweep."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+
+import numpy as np
+
+import hessbook.curvature.epoch_metrics  # noqa: F401 - registers hessian_lambda1 where a job is unpickled
+from hessbook.chapters.y1 import Missing, data_missing
+from hessbook.chapters.y3.paper import DATASET
+from hessbook.chapters.y3.params import Y3Params
+
+KIND = "y3-run"
+METRICS = ("train_loss", "train_acc", "grad_norm", "hessian_lambda1", "hessian_lambda1_residual")
+
+
+@dataclass(frozen=True)
+class Curves:
+    """One run's records (stored): every ``record_epochs`` epochs, on the whole training subset,
+    in eval mode."""
+
+    model: str
+    batch: int
+    robust: bool
+    epochs: np.ndarray
+    lambda1: np.ndarray
+    """Dominant eigenvalue of the Hessian of the clean training loss (Lanczos)."""
+    residual: np.ndarray
+    """Lanczos relative residual of each lambda1."""
+    grad_norm: np.ndarray
+    """Norm of the gradient of the clean mean training loss ("total gradient")."""
+    train_loss: np.ndarray
+    train_acc: np.ndarray
+    stop_reason: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.model.upper()} B={self.batch}{' robust' if self.robust else ''}"
+
+    def tail(self, k: int) -> float:
+        """Mean lambda1 over the last ``k`` records (one record is noisy)."""
+        return float(np.mean(self.lambda1[-k:]))
+
+
+@dataclass(frozen=True)
+class Results:
+    params: Y3Params
+    runs: tuple[Curves, ...]
+    missing: tuple[Missing, ...]
+    """Models whose dataset is not on this machine (Y1's :class:`~hessbook.chapters.y1.Missing`)."""
+
+    def get(self, model: str, batch: int, robust: bool) -> Curves | None:
+        return next((r for r in self.runs if (r.model, r.batch, r.robust) == (model, batch, robust)), None)
+
+    @property
+    def models(self) -> list[str]:
+        return [m for m in self.params.models if any(r.model == m for r in self.runs)]
+
+
+def train_config(model: str, batch: int, robust: bool, P: Y3Params):
+    """The run of (model, batch, robust): the same conditions for all but the batch and the adversary."""
+    from hessbook.data import DataSpec
+    from hessbook.train import TrainConfig
+
+    return TrainConfig(
+        model=model, model_kwargs={"conv_stride": P.c1_conv_stride} if model == "c1" else {},
+        data=DataSpec(DATASET[model], n=P.n_train, subset_seed=P.seed), batch_size=batch, lr=P.lr,
+        momentum=P.momentum, max_epochs=P.epochs, seed=P.seed, epoch_metrics=METRICS,
+        record_every=P.record_every(batch),
+        adversary=P.robust_attack if robust else None,
+        adversary_params={"eps": P.eps(model)} if robust else {},
+    )
+
+
+def compute_run(model: str, batch: int, robust: bool, P: Y3Params, store=None, device=None) -> Curves:
+    """Train one run through the store and keep its records. Top-level, so a sweep can send it
+    to a worker (``device`` None: the worker's own)."""
+    from hessbook.device import pick_device
+    from hessbook.train import train
+
+    device = device if device is not None else pick_device(P.device)
+    run = train(train_config(model, batch, robust, P), store, device)
+    h = [e for e in run.history if "hessian_lambda1" in e]
+
+    def col(name: str) -> np.ndarray:
+        return np.array([e[name] for e in h], dtype=float)
+
+    return Curves(model, batch, robust, col("epoch"), col("hessian_lambda1"), col("hessian_lambda1_residual"),
+                  col("grad_norm"), col("train_loss"), col("train_acc"), str(run.stop_reason))
+
+
+def run(P: Y3Params, store=None) -> Results:
+    """Every run whose data is here, as independent jobs on the Dask sweep."""
+    from hessbook.kit.swept import cached_all, stored_job
+    from hessbook.store import default_store
+
+    store = store or default_store()
+    missing = [g for g in (data_missing(m) for m in P.models) if g is not None]
+    gone = {g.model for g in missing}
+    jobs = [stored_job(KIND, {"train": train_config(m, b, r, P)}, partial(compute_run, m, b, r, P, store), Curves,
+                       label=f"Y3 {m.upper()} B={b}{' robust' if r else ''}")
+            for m, b, r in P.runs() if m not in gone]
+    return Results(P, tuple(cached_all(jobs, Curves, store)), tuple(missing))

@@ -1,0 +1,64 @@
+"""Y3's parameters: the training runs (small and large batch, clean and robust) and how often
+lambda1 is measured."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from hessbook.chapters.y3.paper import ATTACKS, DATASET, MODELS
+from hessbook.params import ChapterParams, ParameterError, device_spec, spec
+
+
+@dataclass(frozen=True)
+class Y3Params(ChapterParams):
+    models: list[str] = field(metadata=spec(choices=MODELS, nonempty=True,
+                                            doc="networks (Y does not say; M1 on MNIST, C1 on CIFAR-10)"))
+    c1_conv_stride: int = field(metadata=spec(choices=(1, 2), doc="C1 conv stride: 2 as printed, 1 as released"))
+    n_train: int = field(metadata=spec(gt=0, doc="training subset; lambda1 and the gradient are over all of it "
+                                                 "(Y: the whole training set)"))
+    small_batch: int = field(metadata=spec(gt=0, doc="the small batch size (Y's is not given)"))
+    large_batch: int = field(metadata=spec(gt=0, doc="the large batch size (Y's is not given)"))
+    lr: float = field(metadata=spec(gt=0.0, doc="SGD learning rate, every run (Y1's choice)"))
+    momentum: float = field(metadata=spec(ge=0.0, lt=1.0, doc="SGD momentum, every run"))
+    epochs: int = field(metadata=spec(gt=0, doc="epochs of every run"))
+    record_epochs: int = field(metadata=spec(gt=0, doc="measure lambda1 and the gradient every this many epochs"))
+    tail_records: int = field(metadata=spec(gt=0, doc="the last this many records are averaged for the verdicts"))
+    robust_attack: str = field(metadata=spec(choices=ATTACKS, doc="robust training's inner maximisation"))
+    eps_mnist: float = field(metadata=spec(gt=0.0, doc="its L-inf eps on MNIST (Y §3.4: 0.1)"))
+    eps_cifar: float = field(metadata=spec(gt=0.0, doc="its L-inf eps on CIFAR-10 (Y §3.4: 0.02)"))
+    device: str = field(metadata=device_spec("where to train"))
+
+    def check(self) -> None:
+        if self.small_batch >= self.large_batch:
+            raise ParameterError(f"small_batch = {self.small_batch}: not smaller than large_batch = "
+                                 f"{self.large_batch}; accepted: 1..{self.large_batch - 1}")
+        if self.large_batch > self.n_train:
+            raise ParameterError(f"large_batch = {self.large_batch}: larger than n_train = {self.n_train}; "
+                                 f"accepted: {self.small_batch + 1}..{self.n_train}")
+        if self.record_epochs > self.epochs:
+            raise ParameterError(f"record_epochs = {self.record_epochs}: more than epochs = {self.epochs}; "
+                                 f"accepted: 1..{self.epochs}")
+        if self.tail_records > self.records:
+            raise ParameterError(f"tail_records = {self.tail_records}: more than the {self.records} records of "
+                                 f"a run (epochs // record_epochs); accepted: 1..{self.records}")
+
+    @property
+    def records(self) -> int:
+        return self.epochs // self.record_epochs
+
+    def eps(self, model: str) -> float:
+        return self.eps_mnist if DATASET[model] == "mnist" else self.eps_cifar
+
+    def record_every(self, batch: int) -> int:
+        """Iterations between records: ``record_epochs`` whole epochs of this batch size."""
+        return math.ceil(self.n_train / batch) * self.record_epochs
+
+    def runs(self) -> list[tuple[str, int, bool]]:
+        """(model, batch, robust) of every run."""
+        return [(m, b, robust) for m in self.models for b in (self.small_batch, self.large_batch)
+                for robust in (False, True)]
+
+
+Params = Y3Params
+"""The chapter's parameter schema (the chapter protocol's name for it)."""

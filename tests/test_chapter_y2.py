@@ -1,0 +1,132 @@
+"""Y2: the landscape of a tiny network against independent references (dense float64 Hessian,
+the loss recomputed by hand at theta + eps v1), the claims' grading on constructed results, the
+parameter cross-checks, and Y1's runs given to Y2 explicitly (each scale's block equal to Y1's)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from hessbook.chapters import load_params, y1, y2
+from hessbook.chapters.y2 import compute
+from hessbook.params import SCALES, ParameterError, validate
+from tests._curv_models import flat_loss_hessian
+
+ROOT = Path(__file__).resolve().parents[1]
+RUNS = dict(models=["m1", "c1"], batch_sizes={"m1": [32, 128, 256], "c1": [32]}, c1_conv_stride=2,
+            resnet18_width=4, n_train_cifar=256, n_train_mnist=256, lr=0.01, momentum=0.9, lr_halve_every=0,
+            max_epochs=1, loss_target=1e-3, seed=0)
+GOOD = dict(scale="smoke", seed=0, y1_runs=RUNS, y1_models=["m1"], n_eval=40, n_hessian=20, random_batch=16,
+            lanczos_tol=1e-8, lanczos_max_dim=80, line_radius=0.4, line_points=5, grade_step=0.2,
+            surface_radius=0.4, surface_points=3, device="cpu")
+
+
+def test_params_cross_checks():
+    P = validate(y2.Y2Params, GOOD)
+    assert P.cases() == [("m1", 32), ("m1", 128), ("m1", 256)] and list(P.alphas()) == pytest.approx(
+        [-0.4, -0.2, 0, 0.2, 0.4])
+    bad = {"grade_step": 0.3}, {"line_points": 4}, {"y1_models": ["c2"]}, {"n_hessian": 50}, {"random_batch": 300}
+    messages = ["grade_step = 0.3: not a point of the line; accepted: 0.2, 0.4", "line_points = 4: must be odd",
+                "y1_models: 'c2' is not among y1_runs.models", "n_hessian = 50: larger than n_eval = 40",
+                "random_batch = 300: larger than n_train_mnist = 256"]
+    for change, message in zip(bad, messages):
+        with pytest.raises(ParameterError, match=message.replace("(", r"\(").replace("[", r"\[")):
+            validate(y2.Y2Params, {**GOOD, **change})
+
+
+@pytest.mark.parametrize("scale", SCALES)
+def test_y1_runs_block_equals_y1_params_file(scale):
+    """`make book` runs Y1 then Y2 with each scale's files: Y2's block must be Y1's values, or Y2
+    trains networks of its own instead of examining Y1's."""
+    Y1 = load_params("y1", ROOT / "params" / scale / "y1.yaml")
+    Y2 = load_params("y2", ROOT / "params" / scale / "y2.yaml")
+    assert Y2.y1_runs == Y1.runs, f"params/{scale}/y2.yaml: y1_runs differs from params/{scale}/y1.yaml"
+    for model, batch in Y2.cases():
+        assert y1.train_config(model, batch, Y2.y1_runs) == y1.train_config(model, batch, Y1.runs)
+
+
+def _tiny_landscape(monkeypatch, model="m1"):
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Linear(6, 5), nn.Tanh(), nn.Linear(5, 3)).eval()
+    g = torch.Generator().manual_seed(1)
+    split = lambda n: (torch.randn(n, 6, generator=g), torch.randint(0, 3, (n,), generator=g))  # noqa: E731
+    train, test, batch = split(40), split(40), split(16)
+    monkeypatch.setattr(compute, "_splits", lambda m, P, d: (train, test, batch if m == "m1" else None))
+    P = validate(y2.Y2Params, GOOD)
+    return net, train, test, batch, P, compute.landscape_of(net, model, 32, P, torch.device("cpu"))
+
+
+def _loss_at(net, theta, data) -> float:
+    m = nn.Sequential(nn.Linear(6, 5), nn.Tanh(), nn.Linear(5, 3)).double()
+    nn.utils.vector_to_parameters(theta, m.parameters())
+    x, y = data
+    with torch.no_grad():
+        return float(nn.functional.cross_entropy(m(x.double()), y))
+
+
+def test_landscape_of_a_tiny_net_against_dense_hessian_and_direct_losses(monkeypatch):
+    net, train, test, batch, P, r = _tiny_landscape(monkeypatch)
+    xh, yh = train[0][:P.n_hessian], train[1][:P.n_hessian]
+    ev, vecs = torch.linalg.eigh(flat_loss_hessian(net, xh, yh))
+    assert r.eigenvalues == pytest.approx(ev[-2:].flip(0).numpy(), rel=1e-4)
+    assert (r.relative_residuals < 1e-4).all()
+    theta = nn.utils.parameters_to_vector(net.parameters()).double()
+    v1 = vecs[:, -1]
+    for data, line in ((train, r.line_train), (test, r.line_test), (batch, r.line_batch)):
+        direct = np.array([_loss_at(net, theta + float(eps) * v1, data) for eps in r.alphas])
+        # Lanczos may return -v1: then the line is the direct one reversed
+        assert min(np.abs(line - direct).max(), np.abs(line - direct[::-1]).max()) < 1e-5
+    assert r.line_train[2] == pytest.approx(_loss_at(net, theta, train), abs=1e-6)
+    assert r.surface_train[1, 1] == pytest.approx(r.line_train[2], abs=1e-6)  # the same point, same data
+    assert r.curvature_fd == pytest.approx(r.eigenvalues[0], rel=0.05)
+    assert r.theta_norm == pytest.approx(float(theta.norm()), rel=1e-6)
+    _, _, _, _, _, c = _tiny_landscape(monkeypatch, model="c1")
+    assert c.line_batch is None  # the random batch is Fig 7's (M1) alone
+
+
+def landscape(batch: int, sharpness: float, model="m1") -> y2.Landscape:
+    a = np.linspace(-0.4, 0.4, 5)
+    g = np.linspace(-0.4, 0.4, 3)
+    line = 0.01 + sharpness * a ** 2
+    plane = 0.01 + sharpness * (g[:, None] ** 2 + g[None, :] ** 2)
+    return y2.Landscape(model, batch, np.array([2 * sharpness, sharpness]), np.array([1e-6, 1e-5]), 30, True,
+                        10.0, a, line, 1.5 * line, line if model == "m1" else None,
+                        np.array([line[1], line[2], line[3]]), g, plane, 2 * plane)
+
+
+def results(*nets) -> y2.Results:
+    return y2.Results(validate(y2.Y2Params, {**GOOD, "y1_models": ["m1", "c1"]}), tuple(nets), ())
+
+
+def test_claims_grade_the_order_of_batch_sizes():
+    up = results(*(landscape(b, s) for b, s in ((32, 1.0), (128, 2.0), (256, 4.0))))
+    assert [c.grade for c in y2.claims(up)] == ["not computed", "held", "held"]
+    assert "≥ 0.8" in y2.claims(up)[1].why and "ε* = 0.2" in y2.claims(up)[1].why
+    down = results(*(landscape(b, s) for b, s in ((32, 4.0), (128, 2.0), (256, 1.0))))
+    assert [c.grade for c in y2.claims(down)] == ["not computed", "did not hold", "did not hold"]
+    mixed = results(*(landscape(b, s) for b, s in ((32, 1.0), (128, 4.0), (256, 2.0))))
+    assert y2.claims(mixed)[1].grade == "partly"
+    two = results(landscape(32, 1.0), landscape(256, 2.0), landscape(32, 1.0, "c1"))
+    assert [c.grade for c in y2.claims(two)] == ["not computed"] * 3  # fewer than 3 batch sizes
+    n = y2.numbers(up)
+    assert n["m1_rho_line_train"] == "+1.00" and n["c1_rho_line_train"] == "not computed"
+    assert n["test_over_train"] == pytest.approx(1.5)
+
+
+def test_figures_table_and_explorer_with_and_without_results():
+    R = results(*(landscape(b, s) for b, s in ((32, 1.0), (128, 2.0), (256, 4.0))), landscape(32, 1.0, "c1"))
+    assert len(y2.figure_fig7(R).axes) == 3 and len(y2.figure_lines(R).axes) == 2
+    assert y2.figure_surfaces(R, "test").axes
+    assert list(y2.summary_table(R)["network"]) == ["M1 B=32", "M1 B=128", "M1 B=256", "C1 B=32"]
+    assert "M1 B=128" in y2.explorer(R).update(network="M1 B=128", split="test").axes[0].get_title()
+    empty = results()
+    assert "not computed" in y2.figure_fig7(empty).axes[0].texts[0].get_text()
+    assert "not computed" in y2.figure_lines(empty).axes[0].texts[0].get_text()
+    assert [c.grade for c in y2.claims(empty)] == ["not computed"] * 3

@@ -1,0 +1,120 @@
+"""Y3: its runs (same conditions but batch and adversary, records every few epochs), the records
+read back from a tiny training run, a sweep worker's import of the lambda1 metric, the claims'
+grading on constructed results, figures, and the parameter cross-checks."""
+
+from __future__ import annotations
+
+import dataclasses
+import pickle
+import subprocess
+import sys
+from functools import partial
+
+import matplotlib
+
+matplotlib.use("Agg")
+import numpy as np
+import pytest
+import torch
+
+from hessbook import data as hdata
+from hessbook.chapters import y3
+from hessbook.chapters.y3 import compute
+from hessbook.params import ParameterError, validate
+from hessbook.store import ResultStore
+
+GOOD = dict(scale="smoke", seed=0, models=["m1"], c1_conv_stride=2, n_train=100, small_batch=10, large_batch=50,
+            lr=0.01, momentum=0.9, epochs=4, record_epochs=2, tail_records=2, robust_attack="fgsm",
+            eps_mnist=0.1, eps_cifar=0.02, device="cpu")
+
+
+def test_params_cross_checks():
+    P = validate(y3.Y3Params, GOOD)
+    assert P.records == 2 and P.record_every(10) == 20 and P.record_every(30) == 8
+    bad = [({"small_batch": 50}, "small_batch = 50: not smaller than large_batch = 50"),
+           ({"large_batch": 200}, "large_batch = 200: larger than n_train = 100"),
+           ({"record_epochs": 5}, "record_epochs = 5: more than epochs = 4"),
+           ({"tail_records": 3}, r"tail_records = 3: more than the 2 records"),
+           ({"robust_attack": "pgd"}, "robust_attack = 'pgd'")]
+    for change, message in bad:
+        with pytest.raises(ParameterError, match=message):
+            validate(y3.Y3Params, {**GOOD, **change})
+
+
+def test_runs_differ_only_in_batch_and_adversary():
+    P = validate(y3.Y3Params, {**GOOD, "models": ["m1", "c1"]})
+    configs = {(m, b, r): y3.train_config(m, b, r, P) for m, b, r in P.runs()}
+    assert len(configs) == 8
+    clean, robust = configs[("c1", 10, False)], configs[("c1", 10, True)]
+    assert robust.adversary == "fgsm" and robust.adversary_params == {"eps": 0.02} and clean.adversary is None
+    assert dataclasses.replace(robust, adversary=None, adversary_params={}) == clean
+    large = configs[("c1", 50, False)]
+    assert dataclasses.replace(large, batch_size=10, record_every=20) == clean and large.record_every == 4
+    assert configs[("m1", 10, True)].adversary_params == {"eps": 0.1}
+    assert "hessian_lambda1" in clean.epoch_metrics and "grad_norm" in clean.epoch_metrics
+    assert clean.model_kwargs == {"conv_stride": 2} and configs[("m1", 10, False)].model_kwargs == {}
+
+
+def test_records_of_a_tiny_run(tmp_path, monkeypatch):
+    P = validate(y3.Y3Params, GOOD)
+    clusters = hdata.DataSpec("gaussian_clusters", options={"k": 3, "d": 6, "n": 100, "cov_scale": 1.0, "seed": 0})
+
+    def tiny(model, batch, robust, P):
+        cfg = real(model, batch, robust, P)
+        return dataclasses.replace(cfg, model="s_mlp", model_kwargs={"d": 6, "k": 3, "hidden": [5]}, data=clusters,
+                                   adversary=None, adversary_params={})
+
+    real = compute.train_config
+    monkeypatch.setattr(compute, "train_config", tiny)
+    r = compute.compute_run("m1", 10, False, P, ResultStore(tmp_path), torch.device("cpu"))
+    assert list(r.epochs) == [2.0, 4.0]  # every record_epochs epochs, whole epochs
+    assert len(r.lambda1) == len(r.grad_norm) == len(r.residual) == 2
+    assert (r.lambda1 > 0).all() and (r.residual <= 1e-3).all() and (r.grad_norm > 0).all()
+    assert r.tail(2) == pytest.approx(float(np.mean(r.lambda1)))
+
+
+def test_a_fresh_process_unpickling_a_job_has_the_metric():
+    """What a sweep worker does: unpickle the job (importing its module), then train."""
+    P = validate(y3.Y3Params, GOOD)
+    job = pickle.dumps(partial(compute.compute_run, "m1", 10, False, P))
+    code = ("import pickle, sys; pickle.loads(sys.stdin.buffer.read()); import hessbook.train as T; "
+            "print('hessian_lambda1' in T._METRICS and 'hessian_lambda1_residual' in T._METRICS)")
+    out = subprocess.run([sys.executable, "-c", code], input=job, capture_output=True, check=True)
+    assert out.stdout.decode().strip() == "True"
+
+
+def curves(batch: int, robust: bool, level: float, model="m1") -> y3.Curves:
+    e = np.array([2.0, 4.0])
+    return y3.Curves(model, batch, robust, e, level * np.array([0.5, 1.0]), np.full(2, 1e-4), np.full(2, 0.1),
+                     np.full(2, 0.01), np.full(2, 1.0), "max_epochs")
+
+
+def results(*runs) -> y3.Results:
+    return y3.Results(validate(y3.Y3Params, GOOD), tuple(runs), ())
+
+
+def test_claims_grading():
+    # tail mean = 0.75 * level
+    ok = results(curves(10, False, 2.0), curves(50, False, 4.0), curves(10, True, 1.0), curves(50, True, 2.0))
+    assert [c.grade for c in y3.claims(ok)] == ["held", "held"]
+    assert "≥ 1.25" in y3.claims(ok)[0].why and "≤ 0.80" in y3.claims(ok)[1].why
+    flat = results(curves(10, False, 2.0), curves(50, False, 2.2), curves(10, True, 2.1), curves(50, True, 2.0))
+    assert [c.grade for c in y3.claims(flat)] == ["partly", "partly"]  # 1.1; 1.05 (not) and 0.91 (partly)
+    wrong = results(curves(10, False, 4.0), curves(50, False, 2.0), curves(10, True, 8.0), curves(50, True, 4.0))
+    assert [c.grade for c in y3.claims(wrong)] == ["did not hold", "did not hold"]
+    assert [c.grade for c in y3.claims(results(curves(10, False, 2.0)))] == ["not computed", "not computed"]
+    n = y3.numbers(ok)
+    assert n["batch_ratio_min"] == pytest.approx(2.0) and n["robust_ratio_max"] == pytest.approx(0.5)
+    assert n["peak_batch_ratio_min"] == pytest.approx(2.0) and n["peak_robust_ratio_max"] == pytest.approx(0.5)
+
+
+def test_figures_table_and_explorer():
+    R = results(curves(10, False, 2.0), curves(50, False, 4.0), curves(10, True, 1.0), curves(50, True, 2.0))
+    fig = y3.figure_dynamics(R)
+    assert len(fig.axes) == 2 and len(fig.axes[0].lines) == 4
+    assert [line.get_linestyle() for line in fig.axes[0].lines] == ["-", "-", ":", ":"]
+    assert list(y3.summary_table(R)["run"])[2] == "M1 B=10 robust"
+    assert "λ1θ" in y3.explorer(R).update(model="m1", measure="λ1θ").axes[0].get_title()
+    gone = y3.Results(validate(y3.Y3Params, GOOD), (), (y3.Missing("m1", "no mnist", "no mnist here; HESSBOOK_DATA"),))
+    assert "not computed" in y3.figure_dynamics(gone).axes[0].texts[0].get_text()
+    assert all(c.ours.startswith("not computed") and "HESSBOOK_DATA" in c.ours for c in y3.claims(gone))
