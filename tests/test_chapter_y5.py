@@ -24,7 +24,7 @@ from hessbook.params import ParameterError, validate
 ROOT = Path(__file__).resolve().parents[1]
 BASE = {**yaml.safe_load((ROOT / "params" / "smoke" / "y5.yaml").read_text()), "device": "cpu",
         "batch_size": {"m1": 32, "c3": 32}, "n_train": {"m1": 64, "c3": 64}, "n_test": {"m1": 32, "c3": 32},
-        "n_hessian_batch": 16, "n_hessian_full": {"m1": 64, "c3": 48}}
+        "n_hessian_batch": 16, "n_hessian_full": {"m1": 64, "c3": 48}, "top_k": 2, "lanczos_max_dim": 4}
 
 
 def params(**changes) -> y5.Y5Params:
