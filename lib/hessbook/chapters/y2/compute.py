@@ -16,6 +16,10 @@ from hessbook.chapters.y2.params import Y2Params
 
 KIND = "y2-landscape"
 EVAL_BATCH = 1000
+FD_STEP = 2e-3
+"""h of the curvature check: near a minimum of a ReLU network at a loss of 1e-3 the loss along v1
+stops being quadratic already at eps ~ 0.03, so the line's own step (0.1) cannot check lambda1.
+The check runs in float64, where lambda1 h^2 is far above the round-off of the mean loss."""
 
 
 @dataclass(frozen=True)
@@ -40,8 +44,9 @@ class Landscape:
     line_batch: np.ndarray | None
     """(T,) the loss of one random training batch (``random_batch`` samples; M1 only, as Y Fig 7)."""
     hessian_line: np.ndarray
-    """(3,) loss on the Hessian's samples at eps = -h, 0, h (h: the line's step): the curvature
+    """(3,) loss on the Hessian's samples at eps = -h, 0, h (h = ``fd_step``): the curvature
     check, whose second difference must match lambda1."""
+    fd_step: float
     surface_alphas: np.ndarray
     """(G,) steps along v1 and along v2."""
     surface_train: np.ndarray
@@ -76,7 +81,7 @@ class Landscape:
         """Second difference of the loss along v1 on the Hessian's samples: v1^T H v1 = lambda1
         up to O(h^2) and float32 round-off."""
         lo, mid, hi = self.hessian_line
-        return float((lo + hi - 2 * mid) / self.step ** 2)
+        return float((lo + hi - 2 * mid) / self.fd_step ** 2)
 
 
 @dataclass(frozen=True)
@@ -112,6 +117,19 @@ def _splits(model: str, P: Y2Params, device):
     return pairs[0], pairs[1], (pairs[2] if len(pairs) > 2 else None)
 
 
+def _curvature_check(net, x, y, v1) -> np.ndarray:
+    """The loss on the Hessian's samples at eps = -h, 0, h along v1, in float64."""
+    import copy
+
+    import torch
+
+    from hessbook.curvature import loss_along
+
+    net64 = copy.deepcopy(net).to(torch.float64)
+    return loss_along(net64, (x.to(torch.float64), y), v1, [-FD_STEP, 0.0, FD_STEP],
+                      batch_size=EVAL_BATCH).losses.numpy()
+
+
 def landscape_of(net, model: str, batch: int, P: Y2Params, device) -> Landscape:
     """v1, v2 by Lanczos on the training Hessian, then the line and the plane (direct evaluation)."""
     import torch
@@ -124,7 +142,6 @@ def landscape_of(net, model: str, batch: int, P: Y2Params, device) -> Landscape:
     eig = lanczos(op, k=2, tol=P.lanczos_tol, max_dim=min(P.lanczos_max_dim, op.num_params), seed=P.seed)
     v1, v2 = eig.eigenvectors[:, 0], eig.eigenvectors[:, 1]
     alphas, grid = torch.as_tensor(P.alphas()), torch.as_tensor(P.surface_alphas())
-    h = float(alphas[1] - alphas[0])
 
     def line(data):
         return loss_along(net, data, v1, alphas, batch_size=EVAL_BATCH).losses.numpy()
@@ -138,7 +155,7 @@ def landscape_of(net, model: str, batch: int, P: Y2Params, device) -> Landscape:
         lanczos_converged=bool(eig.converged), theta_norm=float(parameters_vector(net).norm()),
         alphas=alphas.numpy(), line_train=line(train), line_test=line(test),
         line_batch=line(batch_data) if batch_data is not None else None,
-        hessian_line=loss_along(net, (xh, yh), v1, [-h, 0.0, h], batch_size=EVAL_BATCH).losses.numpy(),
+        hessian_line=_curvature_check(net, xh, yh, v1), fd_step=FD_STEP,
         surface_alphas=grid.numpy(), surface_train=plane(train), surface_test=plane(test),
     )
 
@@ -148,7 +165,7 @@ def key(model: str, batch: int, P: Y2Params) -> dict:
     return {"train": y1.train_config(model, batch, P.y1_runs), "n_eval": P.n_eval, "n_hessian": P.n_hessian,
             "random_batch": P.random_batch if model in RANDOM_BATCH_MODELS else None,
             "lanczos_tol": P.lanczos_tol, "lanczos_max_dim": P.lanczos_max_dim, "alphas": P.alphas().tolist(),
-            "surface": P.surface_alphas().tolist(), "seed": P.seed}
+            "surface": P.surface_alphas().tolist(), "fd_step": FD_STEP, "seed": P.seed}
 
 
 def compute_landscape(model: str, batch: int, P: Y2Params, store=None, device=None) -> Landscape:

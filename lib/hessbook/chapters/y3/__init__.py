@@ -35,5 +35,6 @@ from hessbook.chapters.y3.params import Params, Y3Params
 __all__ = [
     "BATCH_RATIO", "BATCH_RULE", "METRICS", "ROBUST_RATIO", "ROBUST_RULE", "Curves", "Missing", "Params",
     "Results", "Y3Params", "batch_claim", "batch_ratios", "claims", "compute_run", "draw_runs", "explorer",
-    "figure_dynamics", "numbers", "peak_ratios", "robust_claim", "robust_ratios", "run", "summary_table", "train_config",
+    "figure_dynamics", "numbers", "peak_ratios", "robust_claim", "robust_ratios", "run", "summary_table",
+    "train_config",
 ]
