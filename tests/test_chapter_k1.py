@@ -88,6 +88,27 @@ def test_settings_are_ks_learning_rate_rules():
         Run("m1k-mnist", "benchmark", 0.0, 16)
 
 
+def test_lr_bs_at_64_is_lrs_training_run_and_keeps_its_label(tmp_path, monkeypatch):
+    """LR/BS at B = 64 has lr 0.01, LR's: one job, stored once, reported under both lines."""
+    from hessbook.chapters.kamath import grid as kgrid
+    from hessbook.store import ResultStore
+
+    g = KGrid(**GRID)
+    same, other = Run("m1k-mnist", "lr", 0.0, 64), Run("m1k-mnist", "lr_bs", 0.0, 64)
+    assert job_key(same, g, 0) == job_key(other, g, 0)
+    assert job_key(Run("m1k-mnist", "lr", 0.0, 128), g, 0) != job_key(Run("m1k-mnist", "lr_bs", 0.0, 128), g, 0)
+    calls = []
+
+    def fake(run, grid, seed, store=None, device=None):
+        calls.append(run)
+        return RunResult(run, 90.0, 50.0, 40.0, 1.0, 1e-4, True, 10, 0.1, 1, False)
+
+    monkeypatch.setattr(kgrid, "compute_run", fake)
+    monkeypatch.setenv("HESSBOOK_CLUSTER", "serial")
+    got = kgrid.run_grid([same, other], g, 0, ResultStore(tmp_path))
+    assert len(calls) == 1 and [r.run for r in got.results] == [same, other]
+
+
 @pytest.mark.parametrize("scale", SCALES)
 def test_k1_and_k2_share_their_grid_and_jobs(scale):
     P1 = load_params("k1", ROOT / "params" / scale / "k1.yaml")

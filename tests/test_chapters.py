@@ -42,24 +42,32 @@ def references(nb: dict) -> tuple[set[str], set[str]]:
     return set(GLUE_ROLE.findall(text)), figures
 
 
+DISTRIBUTED = {"s2", "k1"}
+"""Chapters executed through an embedded LocalCluster (the default of ``make book``); the others
+run their sweeps in the kernel (``HESSBOOK_CLUSTER=serial``), which saves a cluster start of
+7-30 s per chapter on a 2-core machine. tests/test_sweep.py tests the distributed path itself."""
+
+
 @pytest.fixture(scope="module")
 def executed(tmp_path_factory):
     """Execute each chapter once (fresh result store) and keep the executed copies."""
     import os
 
     results = tmp_path_factory.mktemp("results")
-    old = os.environ.get("HESSBOOK_RESULTS")
+    saved = {k: os.environ.get(k) for k in ("HESSBOOK_RESULTS", "HESSBOOK_CLUSTER")}
     os.environ["HESSBOOK_RESULTS"] = str(results)
     out_dir = tmp_path_factory.mktemp("executed")
     runs = {}
     try:
         for nb in CHAPTERS:
+            os.environ["HESSBOOK_CLUSTER"] = "local" if chapter_id(nb) in DISTRIBUTED else "serial"
             runs[chapter_id(nb)] = execute_chapter(nb, out_dir / nb.name, "smoke", ROOT)
     finally:
-        if old is None:
-            os.environ.pop("HESSBOOK_RESULTS", None)
-        else:
-            os.environ["HESSBOOK_RESULTS"] = old
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
     return runs
 
 

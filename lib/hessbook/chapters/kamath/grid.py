@@ -137,13 +137,17 @@ def model_kwargs(case: str, grid: KGrid) -> dict:
     return {"normalization": c.dataset}
 
 
-def lr_rule(setting: str) -> tuple[str, dict]:
-    """K's three settings as :mod:`hessbook.lr` rules (with the base lr of ``TrainConfig``)."""
+def lr_rule(setting: str, batch: int) -> tuple[float, str, dict]:
+    """K's three settings as (lr, :mod:`hessbook.lr` rule, its parameters).
+
+    LR/BS is written as its effective constant rate, ``ratio * batch`` (rounded to 12 digits),
+    rather than as the ``lr_bs`` rule: then LR/BS at B = 64 (0.00015625 x 64 = 0.01) is the
+    very training run of LR at B = 64, one stored network instead of two identical ones."""
     if setting == "lr":
-        return "constant", {}
+        return LR, "constant", {}
     if setting == "lr_bs":
-        return "lr_bs", {"ratio": LR_BS_RATIO}
-    return "halve", {"every": BENCHMARK_HALVE_EVERY, "factor": 0.5}
+        return round(LR_BS_RATIO * batch, 12), "constant", {}
+    return LR, "halve", {"every": BENCHMARK_HALVE_EVERY, "factor": 0.5}
 
 
 def train_config(run: Run, grid: KGrid, seed: int):
@@ -152,12 +156,12 @@ def train_config(run: Run, grid: KGrid, seed: int):
     from hessbook.train import TrainConfig
 
     c = CASES[run.case]
-    rule, params = lr_rule(run.setting)
+    lr, rule, params = lr_rule(run.setting, run.batch)
     n = grid.n_train(c.dataset)
     data = DataSpec(c.dataset, split="k_train", n=None if n == K_TRAIN_SIZE[c.dataset] else n,
                     subset_seed=seed, augment=c.dataset == "cifar10")
     return TrainConfig(model=c.model, model_kwargs=model_kwargs(run.case, grid), data=data,
-                       batch_size=run.batch, lr=LR, momentum=run.momentum, lr_rule=rule, lr_params=params,
+                       batch_size=run.batch, lr=lr, momentum=run.momentum, lr_rule=rule, lr_params=params,
                        max_epochs=grid.epochs(c.dataset), epoch_metrics=("train_loss",), seed=seed)
 
 
@@ -289,7 +293,9 @@ def run_grid(runs: list[Run], grid: KGrid, seed: int, store=None) -> Grid:
     store = store or default_store()
     jobs = [stored_job(JOB_KIND, job_key(r, grid, seed), partial(compute_run, r, grid, seed, store), RunResult,
                        label=f"K {r.label}") for r in runs]
-    return Grid(tuple(cached_all(jobs, RunResult, store)))
+    # A stored result carries the coordinates of the run that computed it; LR/BS at B = 64 shares
+    # LR's job (see lr_rule), so each result is relabelled with the run that asked for it.
+    return Grid(tuple(dataclasses.replace(res, run=r) for res, r in zip(cached_all(jobs, RunResult, store), runs)))
 
 
 def values(curve: list[RunResult], name: str) -> np.ndarray:

@@ -69,6 +69,15 @@ class Y1Runs:
                     fail(f"batch_sizes[{model!r}]: {b} is larger than {key} = {n}; accepted: 1..{n}")
 
 
+    def check_selected(self, models: list[str], key: str = "y1_models") -> None:
+        """A chapter that examines some of Y1's networks selects them under ``key``: each must be
+        one this block trains."""
+        absent = [m for m in models if m not in self.models]
+        if absent:
+            raise ParameterError(f"{key}: {absent[0]!r} is not among y1_runs.models = {list(self.models)}; "
+                                 f"accepted: {', '.join(self.models)}")
+
+
 @dataclass(frozen=True)
 class Y1Params(Y1Runs, ChapterParams):
     """Y1's schema: flat, so that the notebook's parameters cell lists one value a line and

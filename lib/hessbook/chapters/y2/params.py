@@ -34,11 +34,7 @@ class Y2Params(ChapterParams):
 
     def check(self) -> None:
         self.y1_runs.check_runs("y1_runs: ")
-        absent = [m for m in self.y1_models if m not in self.y1_runs.models]
-        if absent:
-            raise ParameterError(f"y1_models: {absent[0]!r} is not among y1_runs.models = "
-                                 f"{list(self.y1_runs.models)}; accepted: "
-                                 f"{', '.join(m for m in self.y1_runs.models if m in MODELS) or 'none of them'}")
+        self.y1_runs.check_selected(self.y1_models)
         smallest = min(self.y1_runs.n_train(m) for m in self.y1_models)
         if self.n_eval > min(smallest, 10000):
             raise ParameterError(f"n_eval = {self.n_eval}: larger than the smallest training subset ({smallest}) "

@@ -32,10 +32,7 @@ class Y4Params(ChapterParams):
 
     def check(self) -> None:
         self.y1_runs.check_runs("y1_runs: ")
-        absent = [m for m in self.y1_models if m not in self.y1_runs.models]
-        if absent:
-            raise ParameterError(f"y1_models: {absent[0]!r} is not among y1_runs.models = "
-                                 f"{list(self.y1_runs.models)}; accepted: {', '.join(self.y1_runs.models)}")
+        self.y1_runs.check_selected(self.y1_models)
         if self.n_crosscheck > self.n_samples:
             raise ParameterError(f"n_crosscheck = {self.n_crosscheck}: larger than n_samples = "
                                  f"{self.n_samples}; accepted: 1..{self.n_samples}")
