@@ -138,6 +138,9 @@ def bench_top_k(model, batch, k: int, quick: bool) -> list[str]:
         res = rel_residuals(op, vals, vecs, lam1).max()
         rows.append((name, n, sec, float(res), float(err)))
 
+    r, sec = timed(lambda: block_lanczos(HessianOperator(model, batch, method="double_backward"), k, tol=1e-4))
+    row(f"hessbook block_lanczos, double-backward products (b={r.block_size}, tol 1e-4)", r.eigenvalues,
+        r.eigenvectors, r.n_products, sec)
     r, sec = timed(lambda: lanczos(HessianOperator(model, batch), k, tol=1e-4))
     row("hessbook lanczos (tol 1e-4 residual)", r.eigenvalues, r.eigenvectors, r.n_products, sec)
     r, sec = timed(lambda: power_iteration(HessianOperator(model, batch), k, tol=1e-4, max_iter=1000))
@@ -270,6 +273,9 @@ def bench_block(name: str, n_hessian: int, k: int = 20) -> list[str]:
     r, sec = timed(lambda: block_lanczos(HessianOperator(model, batch), k, tol=1e-4))
     row(f"hessbook block_lanczos (b={r.block_size}, tol 1e-4 residual)", r.eigenvalues, r.eigenvectors,
         r.n_products, sec)
+    r, sec = timed(lambda: block_lanczos(HessianOperator(model, batch, method="double_backward"), k, tol=1e-4))
+    row(f"hessbook block_lanczos, double-backward products (b={r.block_size}, tol 1e-4)", r.eigenvalues,
+        r.eigenvectors, r.n_products, sec)
     r, sec = timed(lambda: lanczos(HessianOperator(model, batch), k, tol=1e-4))
     row("hessbook lanczos (tol 1e-4 residual)", r.eigenvalues, r.eigenvectors, r.n_products, sec)
     try:
@@ -284,18 +290,21 @@ def bench_block(name: str, n_hessian: int, k: int = 20) -> list[str]:
     lines += cost_lines + ["", "| method | HVPs | seconds | seconds / gradient | max rel. residual | max rel. eigenvalue error |",
                            "|---|---:|---:|---:|---:|---:|"]
     lines += [f"| {a} | {b} | {c:.2f} | {c / grad_s:.0f} | {d:.1e} | {e:.1e} |" for a, b, c, d, e in rows]
-    blk, lz = rows[0], rows[1]
+    blk, lz = min(rows[:2], key=lambda r: r[2]), rows[2]
     lines += ["", "Targets:",
-              f"- block solver time <= 40 gradients: {blk[2] / grad_s:.0f} gradients "
+              f"- block solver (the faster of its two rows) time <= 40 gradients: {blk[2] / grad_s:.0f} gradients "
               f"({'met' if blk[2] / grad_s <= 40 else 'MISSED'})",
               f"- block solver vs lanczos at equal residual: {lz[2] / blk[2]:.2f}x less time"]
-    if len(rows) > 2 and rows[2][1]:
+    if len(rows) > 3 and rows[3][1]:
         want = 5 if name == "m1" else 8
-        ratio = rows[2][2] / blk[2]
+        ratio = rows[3][2] / blk[2]
         lines.append(f"- vs PyHessian defaults: {ratio:.1f}x less time (target >= {want}x: "
-                     f"{'met' if ratio >= want else 'MISSED'}); PyHessian's max residual {rows[2][3]:.1e} vs ours {blk[3]:.1e}")
-        lines.append(f"- vs PyHessian at Y's 1e-4 stop: {rows[3][2] / blk[2]:.1f}x less time; its max residual "
-                     f"{rows[3][3]:.1e}")
+                     f"{'met' if ratio >= want else 'MISSED'}); PyHessian's max residual {rows[3][3]:.1e} vs ours {blk[3]:.1e}")
+        lines.append(f"- vs PyHessian at Y's 1e-4 stop: {rows[4][2] / blk[2]:.1f}x less time; its max residual "
+                     f"{rows[4][3]:.1e}")
+        best = min(rows[:3], key=lambda r: r[2])
+        lines.append(f"- the fastest of ours ({best[0]}): {best[2] / grad_s:.0f} gradients, "
+                     f"{rows[3][2] / best[2]:.1f}x less time than PyHessian's defaults")
     best = min(per[b] for b in per if b >= 2)
     lines.append(f"- a block of products: {best:.2f} gradients per vector at best (target <= 1.5: "
                  f"{'met' if best <= 1.5 else 'MISSED'})")

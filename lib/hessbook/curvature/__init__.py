@@ -3,7 +3,7 @@ spectral density, the input Hessian, landscapes and outlier counting.
 
 - :mod:`.operators` -- ``HessianOperator``, ``GaussNewtonOperator``, ``DenseOperator``
 - :mod:`.lanczos` -- ``lanczos`` (full reorthogonalization, residual-based stop), ``EigenResult``
-- :mod:`.block` -- ``block_lanczos`` (blocks of products, BLAS-3 reorthogonalization; the default top-k solver)
+- :mod:`.block` -- ``block_lanczos`` (blocks of products, BLAS-3 reorthogonalization; faster than ``lanczos`` only where a block of products is much cheaper per vector than one product)
 - :mod:`.power` -- ``power_iteration`` (the papers' method, deflation, relative-change stop)
 - :mod:`.exact` -- ``hessian_matrix``, ``gauss_newton_matrix``, ``exact_spectra``
 - :mod:`.slq` -- ``slq`` spectral density

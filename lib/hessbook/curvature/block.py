@@ -107,13 +107,16 @@ def block_lanczos(op: LinearOperator | Tensor, k: int = 1, *, which: str = "LA",
     dtype = basis_dtype or (torch.float32 if tol >= FLOAT32_BASIS_TOL else torch.float64)
     start, dev = op.n_products, op.device
 
-    Q, _, _ = _orthonormal_rows(_random_block(n, b, seed, dev, torch.float64), torch.zeros(0, n, device=dev,
-                                dtype=torch.float64), 1.0, seed)
-    Q = Q.to(dtype)
+    Q0, _, _ = _orthonormal_rows(_random_block(n, b, seed, dev, torch.float64), torch.zeros(0, n, device=dev,
+                                 dtype=torch.float64), 1.0, seed)
+    # The basis lives in one buffer of max_dim rows, filled block by block: growing it by
+    # concatenation would copy the whole basis at every step.
+    basis = torch.empty(max_dim + b, n, device=dev, dtype=dtype)
+    basis[:b] = Q0.to(dtype)
     T = torch.zeros(b, b, dtype=torch.float64)
-    scale, blocks, width = 0.0, 0, b
+    scale, blocks, width, m = 0.0, 0, b, b
     while True:
-        m = Q.shape[0]
+        Q = basis[:m]
         cur = slice(m - width, m)
         W = op.matmat(Q[cur].T.to(torch.float64)).T.to(dtype)
         blocks += 1
@@ -129,7 +132,9 @@ def block_lanczos(op: LinearOperator | Tensor, k: int = 1, *, which: str = "LA",
             wanted = max(float(theta[idx].abs().max()), 1e-3 * scale)
             est = (R.cpu() @ S[cur, idx]).norm(dim=0)
             if bool((est <= tol * wanted).all()) or exhausted:
-                Y = Q.T.to(torch.float64) @ S[:, idx].to(dev)
+                # Ritz vectors in the basis precision (no float64 copy of the basis), then float64:
+                # the certificate below is the true residual of exactly these vectors.
+                Y = (Q.T @ S[:, idx].to(device=dev, dtype=dtype)).to(torch.float64)
                 Y = Y / Y.norm(dim=0)
                 res = (op.matmat(Y).to(torch.float64) - Y * theta[idx].to(dev)).norm(dim=0)
                 ok = bool((res <= tol * wanted).all())
@@ -138,5 +143,6 @@ def block_lanczos(op: LinearOperator | Tensor, k: int = 1, *, which: str = "LA",
                                        "block_lanczos", tol, blocks, wanted,
                                        seconds=time.perf_counter() - started, block_size=b)
         width = min(b, max_dim - m)
-        Q = torch.cat([Q, Qn[:width]])
+        basis[m:m + width] = Qn[:width]
+        m += width
         T = torch.nn.functional.pad(T, (0, width, 0, width))

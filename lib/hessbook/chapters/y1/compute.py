@@ -15,7 +15,7 @@ from hessbook.kit import cached
 CASE_KIND = "y1-model"
 """Store kind of one (model, batch size)'s columns."""
 COLUMNS_VERSION = 3
-"""Bumped when :func:`_columns` computes more or differently (3: top-k by block Lanczos):
+"""Bumped when :func:`_columns` computes more or differently (3: top-k solver chosen by ``topk_solver``):
 stored results of older versions are not reused."""
 
 
@@ -171,14 +171,15 @@ def _split_data(model: str, P: Y1Params, which: str, n: int, device):
 def _columns(net, model: str, P: Y1Params, which: str, eps, device) -> _Columns:
     """One split's columns: accuracy, lambda1^theta (Lanczos and power), lambda1^x, ||grad_x||, FGSM."""
     from hessbook.attacks import accuracy, make_attack, robustness
-    from hessbook.curvature import HessianOperator, block_lanczos, input_hessian_exact, power_iteration
+    from hessbook.curvature import HessianOperator, block_lanczos, input_hessian_exact, lanczos, power_iteration
 
     x, y = _split_data(model, P, which, P.n_eval, device)
     acc = 100 * accuracy(net, (x, y), batch_size=500)
     xh, yh = x[:P.n_hessian], y[:P.n_hessian]
     op = HessianOperator(net, (xh, yh), batch_size=min(P.n_hessian, 500))
     k = min(P.top_k if which == "train" else 1, op.num_params)
-    lz = block_lanczos(op, k=k, tol=P.lanczos_tol, max_dim=max(P.lanczos_max_dim, k), seed=P.seed)
+    solve = block_lanczos if P.topk_solver == "block" else lanczos
+    lz = solve(op, k=k, tol=P.lanczos_tol, max_dim=max(P.lanczos_max_dim, k), seed=P.seed)
     op_p = HessianOperator(net, (xh, yh), batch_size=min(P.n_hessian, 500))
     pw = power_iteration(op_p, k=1, tol=P.power_tol, max_iter=P.power_max_iter, seed=P.seed)
     ih = input_hessian_exact(net, (x[:P.n_input], y[:P.n_input]), batch_size=50)
@@ -197,7 +198,7 @@ def case_key(model: str, batch: int, P: Y1Params) -> dict:
     """The inputs that determine one (model, batch size)'s columns (the store key)."""
     return {"train": train_config(model, batch, P.runs), "n_eval": P.n_eval, "n_hessian": P.n_hessian,
             "n_input": P.n_input, "top_k": P.top_k, "lanczos_tol": P.lanczos_tol,
-            "lanczos_max_dim": P.lanczos_max_dim, "power_tol": P.power_tol, "power_max_iter": P.power_max_iter,
+            "lanczos_max_dim": P.lanczos_max_dim, "topk_solver": P.topk_solver, "power_tol": P.power_tol, "power_max_iter": P.power_max_iter,
             "eps": list(EPS[DATASET[model]]), "seed": P.seed, "columns": COLUMNS_VERSION}
 
 
