@@ -70,8 +70,9 @@ class Y1Runs:
 
 
     def check_selected(self, models: list[str], key: str = "y1_models") -> None:
-        """A chapter that examines some of Y1's networks selects them under ``key``: each must be
-        one this block trains."""
+        """For a chapter that holds this block as ``y1_runs`` and examines some of its networks,
+        selected under ``key``: the block's own rules, then each selected model must be one it trains."""
+        self.check_runs("y1_runs: ")
         absent = [m for m in models if m not in self.models]
         if absent:
             raise ParameterError(f"{key}: {absent[0]!r} is not among y1_runs.models = {list(self.models)}; "

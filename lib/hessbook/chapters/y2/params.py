@@ -33,7 +33,6 @@ class Y2Params(ChapterParams):
     device: str = field(metadata=device_spec("where to compute"))
 
     def check(self) -> None:
-        self.y1_runs.check_runs("y1_runs: ")
         self.y1_runs.check_selected(self.y1_models)
         smallest = min(self.y1_runs.n_train(m) for m in self.y1_models)
         if self.n_eval > min(smallest, 10000):

@@ -31,7 +31,6 @@ class Y4Params(ChapterParams):
     device: str = field(metadata=device_spec("where to compute"))
 
     def check(self) -> None:
-        self.y1_runs.check_runs("y1_runs: ")
         self.y1_runs.check_selected(self.y1_models)
         if self.n_crosscheck > self.n_samples:
             raise ParameterError(f"n_crosscheck = {self.n_crosscheck}: larger than n_samples = "
