@@ -15,7 +15,8 @@ from hessbook.models import build_model, num_parameters
 from hessbook.params import ParameterError, validate
 
 GOOD = dict(scale="smoke", seed=0, ks=[2], n_samples=100, dimension=100, hidden=30, lr=0.1,
-            gd_iterations=1, sgd_iterations=1, sgd_batch_size=10, n_seeds=1, device="cpu")
+            gd_iterations=1, sgd_iterations=1, sgd_batch_size=10, n_seeds=1, device="cpu",
+            unseen_ks=[3], separation_k=2, separations=[2.0], converge_factor=2)
 
 
 def fake_result(row, gap, ratio, elbow, seed=0):
@@ -29,7 +30,8 @@ def fake_results(cases, **params):
 
 
 def grades(R):
-    return [c.grade for c in s2.claims(R)]
+    """The grades of S's own two claims (Fig 2, Table 1)."""
+    return [c.grade for c in s2.claims(R)[:2]]
 
 
 def test_paper_table_has_19_rows_with_the_papers_parameter_counts():
@@ -60,13 +62,36 @@ def test_claims_grade_fig2_and_table1():
         "did not hold", "did not hold"]
     # every count off by one: Fig 2 partly (all within ±1, none exact); Table 1 held (the paper's
     # best cutoff is within ±1 on 80% of these rows, ours on all)
-    claims = s2.claims(fake_results([fake_result(r, r.k + 1, r.k + 1, r.k + 1) for r in rows]))
+    claims = s2.claims(fake_results([fake_result(r, r.k + 1, r.k + 1, r.k + 1) for r in rows]))[:2]
     assert [c.grade for c in claims] == ["partly", "held"]
     assert "held = fraction of cases with exactly k above the gap ≥ 100%" in claims[0].why
     # no SGD/ReLU/cov-1 row: Fig 2 not computed, Table 1 still graded
     gd = [r for r in s2.PAPER_TABLE1 if r.algorithm == "gd" and r.k == 5]
     claims = s2.claims(fake_results([fake_result(r, r.k, r.k, r.k) for r in gd]))
-    assert [c.grade for c in claims] == ["not computed", "held"] and "no SGD/ReLU" in claims[0].ours
+    assert [c.grade for c in claims[:2]] == ["not computed", "held"] and "no SGD/ReLU" in claims[0].ours
+    # no unseen k computed: that claim is not computed; the prediction (0 for every fake case) did not hold
+    assert [c.grade for c in claims[2:]] == ["not computed", "did not hold"]
+
+
+def test_beyond_claims_grade_the_unseen_k_and_the_prediction():
+    import dataclasses
+
+    rows = [s2.fig2_row(k) for k in (3, 7, 12)]
+    unseen = [dataclasses.replace(fake_result(r, r.k, r.k - 3, r.k + 9), heur=r.k + 1, predicted=r.k, group="unseen-k")
+              for r in rows]
+    table = [dataclasses.replace(fake_result(r, r.k, r.k, r.k), predicted=r.k + 1)
+             for r in s2.PAPER_TABLE1 if s2.in_fig2(r)]
+    R = s2.assemble(validate(s2.S2Params, {**GOOD, "ks": [2, 5, 10, 20, 50], "unseen_ks": [3, 7, 12]}),
+                    [*table, *unseen])
+    c_unseen, c_pred = s2.claims(R)[2:]
+    assert c_unseen.grade == "held" and "best cutoff (gap) within ±1 on 100% of 3 cases" in c_unseen.ours
+    assert c_pred.grade == "held" and "within ±1 of k in 100% of 8 cases (38% exact)" in c_pred.ours
+    worse = s2.assemble(R.params, [*table, *[dataclasses.replace(u, gap=0, ratio=0, elbow=0, heur=u.row.k + 1)
+                                             for u in unseen[:1]], *unseen[1:]])
+    assert s2.claims(worse)[2].grade == "held"  # heur is ±1 everywhere
+    none = s2.assemble(R.params, [*table, *[dataclasses.replace(u, gap=0, ratio=0, elbow=0, heur=0, predicted=0)
+                                            for u in unseen]])
+    assert [c.grade for c in s2.claims(none)[2:]] == ["did not hold", "partly"]  # 5 of 8 predicted within ±1
 
 
 def test_rules_grade_as_the_ladders_they_replace():
@@ -88,9 +113,27 @@ def test_rules_grade_as_the_ladders_they_replace():
 def test_jobs_cover_rows_and_seeds_in_order():
     P = validate(s2.S2Params, {**GOOD, "ks": [2, 5], "n_seeds": 3, "seed": 7})
     jobs = s2.jobs(P)
-    assert len(jobs) == 3 * len(s2.rows(P)) == 3 * 8
+    table = [j for j in jobs if j.group == "table"]
+    assert len(table) == 3 * len(s2.rows(P)) == 3 * 8 and jobs[:24] == table
     assert [j.seed for j in jobs[:4]] == [7, 8, 9, 7] and jobs[0].row == s2.rows(P)[0]
-    assert len({(j.row, j.seed) for j in jobs}) == len(jobs)
+    assert len({(j.row, j.seed) for j in table}) == len(table)
+    # then the unseen k (every seed), the separation sweep and the longer training (first seed)
+    rest = jobs[24:]
+    assert [(j.group, j.row.k, j.seed) for j in rest[:3]] == [("unseen-k", 3, s) for s in (7, 8, 9)]
+    assert [(j.group, j.row.k, j.separation) for j in rest[3:4]] == [("separation", 2, 2.0)]
+    assert [(j.group, j.row.k, j.iterations) for j in rest[4:]] == [("training", 2, 2), ("training", 5, 2)]
+    # distinct cases have distinct store keys; the chapter's own separation keeps the old key
+    keys = [repr(s2.spectrum_key(j, P)) for j in jobs]
+    assert len(set(keys)) == len(keys)
+    assert "separation" not in repr(s2.spectrum_key(jobs[0], P))
+
+
+def test_unseen_rows_have_the_networks_parameter_count_and_no_paper_counts():
+    for k in (3, 7, 12, 33):
+        row = s2.fig2_row(k)
+        net = build_model("s_mlp", d=100, k=k, hidden=[30, 30], activation="relu")
+        assert row.params == num_parameters(net) and (row.gap, row.ratio, row.elbow, row.cutoff) == (None,) * 4
+    assert s2.fig2_row(10) in s2.PAPER_TABLE1
 
 
 def test_case_is_stored_and_matches_a_dense_hessian(tmp_path, monkeypatch):
@@ -108,14 +151,14 @@ def test_case_is_stored_and_matches_a_dense_hessian(tmp_path, monkeypatch):
                                "sgd_iterations": 5, "sgd_batch_size": 8})
     store = ResultStore(tmp_path)
     row = s2.rows(P)[1]  # GD ReLU k = 2
-    first = s2.case(row, P, 0, store)
+    first = s2.case(s2.CaseJob(row, 0), P, store)
     assert len(store.entries(s2.SPECTRUM_KIND)) == 1
-    again = s2.case(row, P, 0, store)
+    again = s2.case(s2.CaseJob(row, 0), P, store)
     np.testing.assert_array_equal(first.eigenvalues, again.eigenvalues)
     assert (first.gap, first.ratio, first.elbow, first.final_loss) == (again.gap, again.ratio, again.elbow,
                                                                        again.final_loss)
     counts = count_outliers(torch.from_numpy(first.eigenvalues))
-    assert (first.gap, first.ratio, first.elbow) == (counts.gap, counts.ratio, counts.elbow)
+    assert (first.gap, first.ratio, first.elbow, first.heur) == (counts.gap, counts.ratio, counts.elbow, counts.heur)
 
     model = train(s2.train_config(row, P, 0), store, device=torch.device("cpu")).model("cpu").double()
     x, y = gaussian_clusters(row.k, P.dimension, P.n_samples, row.cov, 0)
@@ -124,6 +167,14 @@ def test_case_is_stored_and_matches_a_dense_hessian(tmp_path, monkeypatch):
     assert len(first.eigenvalues) == len(ref) == 38
     assert np.allclose(first.eigenvalues, ref, atol=1e-6 * max(1.0, abs(ref).max()))
     assert first.asymmetry < 1e-6
+    # the stored class structure is that of the dense reference Hessian
+    from hessbook.curvature.class_structure import class_structure, predicted_count
+
+    cs = class_structure(model, x, y, row.k, (H + H.T) / 2, tol=1e-10)
+    assert np.allclose(first.class_eigenvalues, cs.class_eigenvalues.numpy(), atol=1e-9)
+    assert abs(first.rest_max - cs.rest_max) < 1e-6 * max(1.0, abs(ref).max())
+    assert first.predicted == predicted_count(torch.from_numpy(first.class_eigenvalues), first.rest_max)
+    assert first.grad_norm > 0 and first.group == "table" and first.iterations == 5
 
 
 def test_numbers_are_named_as_the_prose_cites_them():
@@ -132,8 +183,16 @@ def test_numbers_are_named_as_the_prose_cites_them():
     n = s2.numbers(R)
     assert n["cases"] == 4 and n["rows"] == 4 and n["max-loss"] == 1e-4
     assert n["gap-ours_exact"] == 100.0 and n["ratio-ours_pm1"] == 100.0 and n["elbow-ours_exact"] == 0.0
-    assert set(n) == {"cases", "rows", "max-loss", "max-asym"} | {
-        f"{m}-{w}_{t}" for m in s2.METHODS for w in ("ours", "paper") for t in ("exact", "pm1")}
+    assert n["table-gap-exact"] == 100.0 and n["table-predicted-exact"] == 0.0
+    assert {f"{m}-{w}_{t}" for m in s2.METHODS for w in ("ours", "paper") for t in ("exact", "pm1")} <= set(n)
+    assert {f"unseen-{m}-{t}" for m in s2.COUNTERS for t in ("exact", "pm1")} <= set(n)
+    # the prose cites every glued name it uses, and these are all there
+    import re
+    from pathlib import Path
+
+    text = Path(__file__).parents[1].joinpath("book/sagun/s2_gaussian_clusters.md").read_text()
+    cited = set(re.findall(r"\{glue:text\}`s2-([a-z0-9_-]+)", text))
+    assert cited <= set(n), cited - set(n)
 
 
 def test_params_cross_checks():
@@ -145,10 +204,31 @@ def test_params_cross_checks():
         validate(s2.S2Params, {**good, "ks": [3]})
 
 
-def test_explorer_draws_each_row_and_method():
+def test_explorer_draws_each_case_and_counter():
     rows = [r for r in s2.PAPER_TABLE1 if r.k == 5]
     ex = s2.explorer(fake_results([fake_result(r, 5, 6, 7) for r in rows]))
-    fig = ex.update(algorithm="gd", nonlinearity="tanh", method="ratio")
+    assert len(ex.options["case_label"]) == 4 and ex.options["method"] == list(s2.COUNTERS)
+    fig = ex.update(case_label="GD tanh cov 1 k=5, seed 0", method="ratio")
     assert "ratio finds 6" in fig.axes[0].get_title()
-    fig = ex.update(algorithm="sgd", nonlinearity="tanh")  # no such row in the paper
-    assert "not in Table 1" in fig.axes[0].texts[0].get_text()
+    with pytest.raises(ValueError, match="case_label = 'SGD tanh"):
+        ex.update(case_label="SGD tanh cov 1 k=5, seed 0")  # no such case
+
+
+def test_separation_scales_the_centres_and_one_is_the_old_data():
+    import torch
+
+    from hessbook.data import gaussian_clusters
+
+    x1, y1 = gaussian_clusters(4, 20, 400, 1.0, 3)
+    xs, ys = gaussian_clusters(4, 20, 400, 1.0, 3, separation=1.0)
+    assert torch.equal(x1, xs) and torch.equal(y1, ys)
+
+    def between_over_within(x, y):
+        means = torch.stack([x[y == c].mean(0) for c in range(4)])
+        within = torch.stack([x[y == c].var(0).sum() for c in range(4)]).mean()
+        return float(torch.pdist(means).pow(2).mean() / within)
+
+    ratios = [between_over_within(*gaussian_clusters(4, 20, 400, 1.0, 3, separation=s)) for s in (0.5, 1.0, 2.0)]
+    assert ratios[0] < ratios[1] < ratios[2]
+    with pytest.raises(ValueError, match="separation=0"):
+        gaussian_clusters(4, 20, 400, 1.0, 3, separation=0)

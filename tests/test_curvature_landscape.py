@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
@@ -93,6 +94,39 @@ def test_outlier_counters_constructed_spectra():
         count_outliers(torch.tensor([1.0, 2.0]))
     with pytest.raises(ValueError, match="top_m = 1"):
         count_outliers(lam, top_m=1)
+
+
+def kneedle_reference(values: np.ndarray) -> int:
+    """Index of the point farthest below the chord of a descending curve, by the distance formula
+    (not the normalized 1 - x - y of the library): the same point, as both are affine in it."""
+    m = len(values)
+    x, y = np.arange(m, dtype=float), values.astype(float)
+    x0, y0, x1, y1 = 0.0, y[0], m - 1.0, y[-1]
+    # signed distance below the chord through (x0, y0), (x1, y1)
+    dist = ((y1 - y0) * x - (x1 - x0) * y + x1 * y0 - y1 * x0) / np.hypot(y1 - y0, x1 - x0)
+    return int(np.argmax(dist))
+
+
+def test_heur_is_the_kneedle_elbow_of_the_eigenvalues_above_the_noise_floor():
+    g = torch.Generator().manual_seed(0)
+    # 4 outliers; 400 bulk eigenvalues spread linearly from 0.6 down to the noise level, and a
+    # negative part of size 0.02 (the floor). Both elbows are re-derived by the chord distance.
+    outliers = torch.tensor([5.0, 4.6, 4.3, 4.0]).double()
+    bulk = torch.linspace(0.6, 0.0, 400).double() ** 3
+    neg = -0.02 * torch.rand(100, generator=g).double()
+    lam = torch.cat([outliers, bulk, neg]).sort(descending=True).values
+    c = count_outliers(lam)
+    above = lam[lam > c.ratio_floor].numpy()
+    e = kneedle_reference(above)
+    assert c.heur_threshold == pytest.approx(float(above[e]))
+    assert c.heur == int((lam > above[e]).sum()) == 4
+    assert c.ratio_floor == pytest.approx(float(-neg.min()))
+    # the same Kneedle over the top 200 (the plain elbow), re-derived
+    top = lam[:200].numpy()
+    assert c.elbow == int((lam > top[kneedle_reference(top)]).sum())
+    # fewer than 3 eigenvalues above the floor: all of them count, the floor is the threshold
+    c2 = count_outliers(torch.tensor([2.0, 1.0, 0.001, -0.5, -0.4]).double())
+    assert (c2.heur, c2.heur_threshold) == (2, 0.5)
 
 
 @pytest.mark.parametrize("bad", [float("nan"), float("inf")])

@@ -317,10 +317,12 @@ def augment_cifar(x: torch.Tensor, generator: torch.Generator, padding: int = 4)
 
 
 def gaussian_clusters(k: int, d: int, n: int, cov_scale: float = 1.0,
-                      seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+                      seed: int = 0, separation: float = 1.0) -> tuple[torch.Tensor, torch.Tensor]:
     """S Sec. 3.1 / App. A: ``n`` points from ``k`` Gaussian clusters in ``d`` dimensions.
 
-    Interpretation (S gives no formulas): cluster centres are drawn from N(0, I_d); the points
+    Interpretation (S gives no formulas): cluster centres are drawn from N(0, separation^2 I_d)
+    (``separation`` = 1 is our reading of S; it is not S's parameter: S2 varies it to show the
+    count against how far apart the clusters are); the points
     of cluster c are ``centre_c + sqrt(cov_scale) * N(0, I_d)`` (``cov_scale`` is S's
     "multiplier for the covariance of the input distribution", 1 or 10), labels are the
     cluster index, balanced (``n // k`` per cluster, the remainder to the first clusters),
@@ -328,13 +330,13 @@ def gaussian_clusters(k: int, d: int, n: int, cov_scale: float = 1.0,
     mean and standard deviation over the whole sample (not per cluster).
     Returns float32 ``x`` (n, d) and int64 ``y`` (n,).
     """
-    if k < 2 or d < 1 or n < k or cov_scale <= 0:
+    if k < 2 or d < 1 or n < k or cov_scale <= 0 or not separation > 0:
         raise ValueError(
-            f"gaussian_clusters(k={k}, d={d}, n={n}, cov_scale={cov_scale}): need k >= 2, d >= 1, "
-            "n >= k and cov_scale > 0"
+            f"gaussian_clusters(k={k}, d={d}, n={n}, cov_scale={cov_scale}, separation={separation}): "
+            "need k >= 2, d >= 1, n >= k, cov_scale > 0 and separation > 0"
         )
     g = torch.Generator().manual_seed(seed)
-    centres = torch.randn(k, d, generator=g, dtype=torch.float64)
+    centres = separation * torch.randn(k, d, generator=g, dtype=torch.float64)
     y = torch.arange(n) % k
     y = y[torch.randperm(n, generator=g)]
     x = centres[y] + math.sqrt(cov_scale) * torch.randn(n, d, generator=g, dtype=torch.float64)

@@ -14,6 +14,11 @@ the top min(n, 200) for the elbow).
   y_i = (lambda_i - lambda_m)/(lambda_1 - lambda_m); the scree curve falls from (0, 1) to
   (1, 0), and the elbow is the point farthest below the chord, e = argmax (1 - x_i - y_i).
   Threshold = lambda_e (the first bulk eigenvalue); count = #{lambda_i > threshold}.
+- heur (our reading of S Table 1's "heuristic threshold ... the elbow in the scree plot"): the
+  same Kneedle elbow, but over the eigenvalues above the ratio's noise floor only, instead of a
+  fixed top 200 where the bulk dominates (an elbow over hundreds of bulk eigenvalues lands deep
+  in the bulk: the plain elbow overcounts). Threshold = the first eigenvalue at or below the
+  elbow; with fewer than 3 eigenvalues above the floor, the floor itself.
 """
 
 from __future__ import annotations
@@ -36,6 +41,8 @@ class OutlierCounts:
     largest_ratio: float
     ratio_floor: float
     elbow_m: int
+    heur: int = 0
+    heur_threshold: float = float("nan")
 
 
 def count_outliers(eigenvalues: Tensor, *, top_m: int | None = None, elbow_m: int | None = None,
@@ -71,11 +78,18 @@ def count_outliers(eigenvalues: Tensor, *, top_m: int | None = None, elbow_m: in
     else:
         r, rv = 0, float("nan")
     m = elbow_m or min(n, 200)
-    e_lam = lam[:m]
-    span = float(e_lam[0] - e_lam[-1])
-    x = torch.linspace(0, 1, m, dtype=torch.float64)
-    y = (e_lam - e_lam[-1]) / span if span > 0 else torch.zeros(m, dtype=torch.float64)
-    e = int((1 - x - y).argmax())
-    thr = float(e_lam[e])
+    thr = _knee(lam[:m])
+    above = lam[lam > floor]
+    h_thr = _knee(above) if len(above) >= 3 else floor
     return OutlierCounts(gap=g + 1, ratio=r, elbow=int((lam > thr).sum()), elbow_threshold=thr,
-                         largest_gap=float(gaps[g]), largest_ratio=rv, ratio_floor=floor, elbow_m=m)
+                         largest_gap=float(gaps[g]), largest_ratio=rv, ratio_floor=floor, elbow_m=m,
+                         heur=int((lam > h_thr).sum()), heur_threshold=h_thr)
+
+
+def _knee(lam: Tensor) -> float:
+    """The Kneedle elbow of a descending scree (see module): the eigenvalue farthest below the chord."""
+    m = len(lam)
+    span = float(lam[0] - lam[-1])
+    x = torch.linspace(0, 1, m, dtype=torch.float64)
+    y = (lam - lam[-1]) / span if span > 0 else torch.zeros(m, dtype=torch.float64)
+    return float(lam[int((1 - x - y).argmax())])

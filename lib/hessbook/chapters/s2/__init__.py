@@ -1,34 +1,42 @@
 """S2 -- Gaussian clusters: the outliers of the Hessian count the classes (S Sec. 3.1, Fig 2,
-Appendix A, Table 1).
+Appendix A, Table 1), and why they do or do not.
 
 Setup (S App. A): input d = 100, two hidden layers of 30 units, k outputs with softmax
 cross-entropy; k Gaussian clusters in the input space, normalized globally; trained by GD
 or SGD with tanh or ReLU, input covariance multiplier 1 or 10; the exact Hessian's
-eigenvalues are counted above three cutoffs (largest gap, largest ratio, elbow).
+eigenvalues are counted above S's three cutoffs (largest gap, largest ratio, elbow) and our
+reading of S's heuristic threshold (``heur``), and predicted from the class/cross-class
+structure of the Gauss-Newton matrix (:mod:`hessbook.curvature.class_structure`, Papyan 2019).
 
 What S does not give, and we chose (stated in the chapter): the number of samples, the
 step size, the number of iterations and the SGD batch size (``S2Params``); the cluster
 geometry (:func:`hessbook.data.gaussian_clusters`); the cutoff formulas
-(:mod:`hessbook.curvature.outliers`).
+(:mod:`hessbook.curvature.outliers`). Beyond S: k values Table 1 lacks, a cluster-separation
+sweep, Fig 2's rows trained longer, and a widget for any k and separation.
 
-The package: :mod:`.paper` (Table 1, the schema), :mod:`.compute` (one stored job per
-(row, seed)), :mod:`.analysis` (summaries, glued numbers), :mod:`.claims`, :mod:`.figures`.
+The package: :mod:`.paper` (Table 1, the schema), :mod:`.compute` (one stored job per case),
+:mod:`.analysis` (summaries, glued numbers), :mod:`.claims`, :mod:`.figures`.
 """
 
-from hessbook.chapters.s2.analysis import exact_fraction, fig2_cases, method_fractions, numbers, summary_table
-from hessbook.chapters.s2.claims import FIG2_RULE, TABLE1_RULE, best_methods, claims
-from hessbook.chapters.s2.compute import (SPECTRUM_KIND, CaseJob, CaseResult, CaseSpectrum, Results, assemble, case,
-                                          case_result, compute_spectrum, jobs, run, spectrum_key, train_config)
-from hessbook.chapters.s2.figures import draw_spectrum, explorer, figure_2
-from hessbook.chapters.s2.paper import KS, METHODS, PAPER_TABLE1, PaperRow, S2Params, in_fig2, row_label, rows
+from hessbook.chapters.s2.analysis import (COUNTERS, counter_fractions, exact_fraction, fig2_cases, location_error,
+                                           method_fractions, numbers, separation_cases, summary_table,
+                                           training_pairs, transferred_cutoff_count)
+from hessbook.chapters.s2.claims import BEYOND_RULE, FIG2_RULE, TABLE1_RULE, best_methods, claims
+from hessbook.chapters.s2.compute import (GROUPS, SPECTRUM_KIND, CaseJob, CaseResult, CaseSpectrum, Results, assemble,
+                                          case, case_result, compute_spectrum, jobs, run, spectrum_key, train_config)
+from hessbook.chapters.s2.figures import any_k, draw_spectrum, explorer, figure_2, figure_why
+from hessbook.chapters.s2.paper import (KS, METHODS, PAPER_METHODS, PAPER_TABLE1, PaperRow, S2Params, fig2_row,
+                                        in_fig2, row_label, rows, s_mlp_parameters)
 
 Params = S2Params
 """The chapter's parameter schema (the chapter protocol's name for it)."""
 
 __all__ = [
-    "FIG2_RULE", "KS", "METHODS", "PAPER_TABLE1", "SPECTRUM_KIND", "TABLE1_RULE", "CaseJob", "CaseResult",
-    "CaseSpectrum", "PaperRow", "Params", "Results", "S2Params", "assemble", "best_methods", "case", "case_result",
-    "claims", "compute_spectrum", "draw_spectrum", "exact_fraction", "explorer", "fig2_cases", "figure_2",
-    "in_fig2", "jobs", "method_fractions", "numbers", "row_label", "rows", "run", "spectrum_key",
-    "summary_table", "train_config",
+    "BEYOND_RULE", "COUNTERS", "FIG2_RULE", "GROUPS", "KS", "METHODS", "PAPER_METHODS", "PAPER_TABLE1",
+    "SPECTRUM_KIND", "TABLE1_RULE", "CaseJob", "CaseResult", "CaseSpectrum", "PaperRow", "Params", "Results",
+    "S2Params", "any_k", "assemble", "best_methods", "case", "case_result", "claims", "compute_spectrum",
+    "counter_fractions", "draw_spectrum", "exact_fraction", "explorer", "fig2_cases", "fig2_row", "figure_2",
+    "figure_why", "in_fig2", "jobs", "location_error", "method_fractions", "numbers", "row_label", "rows", "run",
+    "s_mlp_parameters", "separation_cases", "spectrum_key", "summary_table", "train_config", "training_pairs",
+    "transferred_cutoff_count",
 ]

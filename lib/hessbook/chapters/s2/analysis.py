@@ -1,14 +1,22 @@
-"""S2's summaries: Table 1 beside the paper's, how often each cutoff finds k, the glued numbers."""
+"""S2's summaries: Table 1 beside the paper's, how often each cutoff (and the class-structure
+prediction) finds k, on Table 1's k and on k the table lacks, the separation and training
+sweeps, and the glued numbers."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from hessbook.chapters.s2.compute import CaseResult, Results
 from hessbook.chapters.s2.paper import METHODS, in_fig2
+
+COUNTERS = (*METHODS, "predicted")
+"""Our four cutoffs and the class-structure prediction: every way the chapter counts outliers."""
+PAPER_COLUMN = {"gap": "gap", "ratio": "ratio", "elbow": "elbow", "heur": "elbow"}
+"""The paper's column each of ours is compared with: S's ``heur`` column (``PaperRow.elbow``) is
+the paper's elbow, which both our Kneedle ``elbow`` and our ``heur`` read."""
 
 
 def exact_fraction(values: Sequence[tuple[int, int]], tolerance: int = 0) -> float:
@@ -18,57 +26,128 @@ def exact_fraction(values: Sequence[tuple[int, int]], tolerance: int = 0) -> flo
     return float(np.mean([abs(c - k) <= tolerance for c, k in values]))
 
 
+def _mark(count: int, k: int) -> str:
+    return "" if count == k else (" (±1)" if abs(count - k) == 1 else " ✗")
+
+
 def summary_table(cases: Sequence[CaseResult]):
-    """Table 1 in the paper's layout: paper's counts beside ours (median over seeds, range)."""
+    """Table 1 in the paper's layout: the paper's three counts beside our four and the predicted
+    count (median over seeds, range in brackets), the paper's cutoff beside our heur threshold."""
     import pandas as pd
 
     out = []
     for row in dict.fromkeys(r.row for r in cases):
         mine = [r for r in cases if r.row == row]
-        line = {
-            "alg": row.algorithm.upper(), "nonlin": row.nonlinearity, "params": row.params,
-            "cov": row.cov, "k": row.k,
-        }
-        for m in METHODS:
-            paper = getattr(row, m)
-            ours = np.array([getattr(r, m) for r in mine])
-            med = int(np.median(ours))
-            spread = f" [{ours.min()}–{ours.max()}]" if ours.min() != ours.max() else ""
-            mark = "" if med == row.k else (" (±1)" if abs(med - row.k) == 1 else " ✗")
-            line[f"{m} paper"] = "?" if paper is None else paper
-            line[f"{m} ours"] = f"{med}{spread}{mark}"
+        line = {"alg": row.algorithm.upper(), "nonlin": row.nonlinearity, "params": row.params,
+                "cov": row.cov, "k": row.k}
+        for m in ("gap", "ratio"):
+            line[f"{m} paper"] = "?" if getattr(row, m) is None else getattr(row, m)
+            line[f"{m} ours"] = _cell([getattr(r, m) for r in mine], row.k)
+        line["heur paper"] = "?" if row.elbow is None else row.elbow
+        line["elbow ours"] = _cell([r.elbow for r in mine], row.k)
+        line["heur ours"] = _cell([r.heur for r in mine], row.k)
+        line["predicted"] = _cell([r.predicted for r in mine], row.k)
+        transferred = [transferred_cutoff_count(r) for r in mine]
+        line["paper cutoff on ours"] = "N/A" if None in transferred else _cell(transferred, row.k)
+        line["cutoff paper"] = "N/A" if row.cutoff is None else row.cutoff
+        line["heur threshold ours"] = float(np.median([r.heur_threshold for r in mine]))
         line["train loss"] = float(np.median([r.final_loss for r in mine]))
         out.append(line)
     return pd.DataFrame(out)
 
 
+def _cell(counts: Sequence[int], k: int) -> str:
+    ours = np.array(counts)
+    med = int(np.median(ours))
+    spread = f" [{ours.min()}–{ours.max()}]" if ours.min() != ours.max() else ""
+    return f"{med}{spread}{_mark(med, k)}"
+
+
+def counter_fractions(cases: Sequence[CaseResult]) -> dict[str, dict[str, float]]:
+    """Per counter (:data:`COUNTERS`): the fraction of cases exactly k and within ±1."""
+    return {m: {"exact": exact_fraction([(getattr(r, m), r.row.k) for r in cases]),
+                "pm1": exact_fraction([(getattr(r, m), r.row.k) for r in cases], 1)} for m in COUNTERS}
+
+
 def method_fractions(cases: Sequence[CaseResult]) -> dict[str, dict[str, float]]:
-    """Per method: fraction of (row, seed) cases exactly k and within ±1, ours and the paper's."""
+    """Per cutoff: fraction of (row, seed) cases exactly k and within ±1, ours and the paper's
+    (the paper's on its legible rows among those computed)."""
     rows_run = {r.row for r in cases}
+    ours = counter_fractions(cases)
     out = {}
     for m in METHODS:
-        ours = [(getattr(r, m), r.row.k) for r in cases]
-        paper = [(getattr(row, m), row.k) for row in rows_run if getattr(row, m) is not None]
-        out[m] = {
-            "ours_exact": exact_fraction(ours), "ours_pm1": exact_fraction(ours, 1),
-            "paper_exact": exact_fraction(paper), "paper_pm1": exact_fraction(paper, 1),
-        }
+        column = PAPER_COLUMN[m]
+        paper = [(getattr(row, column), row.k) for row in rows_run if getattr(row, column) is not None]
+        out[m] = {"ours_exact": ours[m]["exact"], "ours_pm1": ours[m]["pm1"],
+                  "paper_exact": exact_fraction(paper), "paper_pm1": exact_fraction(paper, 1)}
     return out
 
 
 def fig2_cases(R: Results, seed: int | None = None) -> list[CaseResult]:
-    """The SGD/ReLU/cov-1 cases (S Fig 2's networks), of one seed if given."""
-    return [r for r in R.cases if in_fig2(r.row) and (seed is None or r.seed == seed)]
+    """The SGD/ReLU/cov-1 cases of Table 1 (S Fig 2's networks), of one seed if given."""
+    return [r for r in R.table if in_fig2(r.row) and (seed is None or r.seed == seed)]
+
+
+def transferred_cutoff_count(r: CaseResult) -> int | None:
+    """Our eigenvalues above S's cutoff carried over in units of the mean eigenvalue:
+    cutoff x (our mean / S's mean); None where S gives no cutoff (its tanh rows)."""
+    if r.row.cutoff is None or r.row.mean is None:
+        return None
+    threshold = r.row.cutoff / r.row.mean * float(np.mean(r.eigenvalues))
+    return int((r.eigenvalues > threshold).sum())
+
+
+def location_error(r: CaseResult) -> float:
+    """Largest relative error of the predicted outlier locations: max over the top ``predicted``
+    eigenvalues of |lambda_j - mu_j| / lambda_j (NaN when none is predicted)."""
+    n = r.predicted
+    if n == 0 or r.class_eigenvalues is None:
+        return float("nan")
+    lam, mu = r.eigenvalues[:n], r.class_eigenvalues[:n]
+    return float(np.max(np.abs(lam - mu) / np.abs(lam)))
+
+
+def training_pairs(R: Results) -> list[tuple[CaseResult, CaseResult]]:
+    """(as in Table 1, trained longer) for each Fig 2 row the training group retrained."""
+    base = {(r.row, r.seed): r for r in fig2_cases(R)}
+    return [(base[(r.row, r.seed)], r) for r in R.group("training") if (r.row, r.seed) in base]
+
+
+def separation_cases(R: Results) -> list[CaseResult]:
+    """The separation sweep with the chapter's own separation (1) included, by separation."""
+    k = R.params.separation_k
+    own = [r for r in R.cases if in_fig2(r.row) and r.row.k == k and r.group in ("table", "unseen-k")
+           and r.seed == R.params.seed]
+    return sorted([*R.group("separation"), *own[:1]], key=lambda r: r.separation)
 
 
 def numbers(R: Results) -> dict[str, Any]:
     """Every number the prose cites, named as glued (``s2-<name>``; the fractions in percent)."""
+    table = R.table
     out: dict[str, Any] = {
-        "cases": len(R.cases), "rows": len(R.rows),
-        "max-loss": float(max(r.final_loss for r in R.cases)),
+        "cases": len(table), "rows": len(R.rows), "all-cases": len(R.cases),
+        "max-loss": float(max(r.final_loss for r in table)),
         "max-asym": float(max(r.asymmetry for r in R.cases)),
+        "max-grad": float(max(r.grad_norm for r in table)),
     }
-    for m, fractions in method_fractions(R.cases).items():
+    for m, fractions in method_fractions(table).items():
         for key, value in fractions.items():
             out[f"{m}-{key}"] = 100 * value
+    for group, cases in (("table", table), ("unseen", R.group("unseen-k"))):
+        for m, fractions in counter_fractions(cases).items():
+            for key, value in fractions.items():
+                out[f"{group}-{m}-{key}"] = 100 * value
+    moved = [(c, r.row.k) for r in table if (c := transferred_cutoff_count(r)) is not None]
+    out["transfer-exact"], out["transfer-pm1"] = 100 * exact_fraction(moved), 100 * exact_fraction(moved, 1)
+    out["transfer-rows"] = len(moved)
+    errors = [e for e in (location_error(r) for r in R.cases) if np.isfinite(e)]
+    out["location-error"] = 100 * float(np.median(errors)) if errors else float("nan")
+    out["location-error-max"] = 100 * float(np.max(errors)) if errors else float("nan")
+    out["unseen-ks"] = ", ".join(str(k) for k in R.params.unseen_ks) or "none"
+    pairs = training_pairs(R)
+    out["converge-factor"] = R.params.converge_factor
+    out["training-loss-drop"] = (float(np.median([a.final_loss / b.final_loss for a, b in pairs]))
+                                 if pairs else float("nan"))
+    out["training-count-changes"] = sum(a.ratio != b.ratio or a.gap != b.gap for a, b in pairs)
+    out["training-pairs"] = len(pairs)
     return out

@@ -18,9 +18,14 @@ import numpy as np
 import torch
 
 from hessbook import kit
-from hessbook.chapters.s2.paper import PaperRow, S2Params, rows
+from hessbook.chapters.s2.paper import PaperRow, S2Params, fig2_row, in_fig2, rows
 
-SPECTRUM_KIND = "s2-case-spectrum"
+SPECTRUM_KIND = "s2-case-spectrum-v2"
+"""v2: the spectrum carries the gradient norm and the class structure (:mod:`hessbook.curvature.class_structure`)."""
+
+GROUPS = ("table", "unseen-k", "separation", "training")
+"""What a case is for: a row of S Table 1; a k the table does not have; a cluster separation
+other than ours; a Fig 2 row trained ``converge_factor`` times longer."""
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,13 @@ class CaseSpectrum:
     train_accuracy: float
     asymmetry: float
     """max |H - H^T| before symmetrizing: a check on the Hessian's assembly."""
+    grad_norm: float
+    """Norm of the full-batch gradient at the end of training (how stationary the point is)."""
+    class_eigenvalues: np.ndarray
+    """Eigenvalues of G_class, descending (k^2; :func:`hessbook.curvature.class_structure`)."""
+    rest_max: float
+    """lambda_max(H - G_class): the bulk edge G_class's eigenvalues must clear to be outliers."""
+    rest_min: float
 
 
 @dataclass(frozen=True)
@@ -53,19 +65,41 @@ class CaseResult:
     train_accuracy: float
     asymmetry: float
     """max |H - H^T| before symmetrizing: a check on the Hessian's assembly."""
+    heur: int = 0
+    heur_threshold: float = float("nan")
+    predicted: int = 0
+    """Outliers predicted from the class structure (see :func:`predicted_count`)."""
+    class_eigenvalues: np.ndarray | None = None
+    rest_max: float = float("nan")
+    grad_norm: float = float("nan")
+    group: str = "table"
+    separation: float = 1.0
+    iterations: int = 0
+    """SGD/GD steps this case was trained for."""
 
 
 @dataclass(frozen=True)
 class CaseJob:
-    """One independent job of the chapter: a Table 1 row and a seed."""
+    """One independent job of the chapter: a row (of Table 1, or made for a k it lacks), a seed, and
+    what the case is for (:data:`GROUPS`) with its cluster separation and step count."""
 
     row: PaperRow
     seed: int
+    group: str = "table"
+    separation: float = 1.0
+    iterations: int | None = None
+    """None: the chapter's ``gd_iterations`` / ``sgd_iterations``."""
+
+    @property
+    def label(self) -> str:
+        extra = (f", separation {self.separation:g}" if self.separation != 1.0 else "") + (
+            f", {self.iterations} steps" if self.iterations else "")
+        return f"S2 {self.row.algorithm} {self.row.nonlinearity} cov {self.row.cov:g} k={self.row.k}{extra} seed {self.seed}"
 
 
 @dataclass(frozen=True)
 class Results:
-    """Everything S2 computed: one case per (row, seed), rows in Table 1's order."""
+    """Everything S2 computed: one case per job, Table 1's rows first (in the table's order)."""
 
     params: S2Params
     cases: tuple[CaseResult, ...]
@@ -74,71 +108,103 @@ class Results:
     def rows(self) -> tuple[PaperRow, ...]:
         return rows(self.params)
 
+    def group(self, name: str) -> tuple[CaseResult, ...]:
+        """The cases of one :data:`GROUPS` entry."""
+        if name not in GROUPS:
+            raise ValueError(f"group {name!r}: accepted {', '.join(GROUPS)}")
+        return tuple(r for r in self.cases if r.group == name)
+
+    @property
+    def table(self) -> tuple[CaseResult, ...]:
+        return self.group("table")
+
 
 def jobs(P: S2Params) -> list[CaseJob]:
-    """Every selected row of Table 1 for every seed (``P.seed``, ``P.seed + 1``, ...)."""
-    return [CaseJob(row, P.seed + s) for row in rows(P) for s in range(P.n_seeds)]
+    """Every selected row of Table 1 for every seed (``P.seed``, ``P.seed + 1``, ...), then the
+    unseen k, the separation sweep and the longer-trained Fig 2 rows (first seed)."""
+    out = [CaseJob(row, P.seed + s) for row in rows(P) for s in range(P.n_seeds)]
+    out += [CaseJob(fig2_row(k, P), P.seed + s, "unseen-k") for k in P.unseen_ks for s in range(P.n_seeds)]
+    sep_row = fig2_row(P.separation_k, P)
+    out += [CaseJob(sep_row, P.seed, "separation", separation=float(sv)) for sv in P.separations]
+    if P.converge_factor > 0:
+        out += [CaseJob(row, P.seed, "training", iterations=P.converge_factor * P.sgd_iterations)
+                for row in rows(P) if in_fig2(row)]
+    return out
 
 
-def train_config(row: PaperRow, P: S2Params, seed: int):
+def train_config(row: PaperRow, P: S2Params, seed: int, separation: float = 1.0, iterations: int | None = None):
     from hessbook.data import DataSpec
     from hessbook.train import TrainConfig
 
     gd = row.algorithm == "gd"
+    options = {"k": row.k, "d": P.dimension, "n": P.n_samples, "cov_scale": row.cov, "seed": seed}
+    if separation != 1.0:  # only when set, so the chapter's own cases keep their store keys
+        options["separation"] = float(separation)
     return TrainConfig(
         model="s_mlp",
         model_kwargs={"d": P.dimension, "k": row.k, "hidden": [P.hidden, P.hidden], "activation": row.nonlinearity},
-        data=DataSpec("gaussian_clusters", options={
-            "k": row.k, "d": P.dimension, "n": P.n_samples, "cov_scale": row.cov, "seed": seed}),
+        data=DataSpec("gaussian_clusters", options=options),
         batch_size=P.n_samples if gd else P.sgd_batch_size,
         lr=P.lr,
-        max_iterations=P.gd_iterations if gd else P.sgd_iterations,
+        max_iterations=iterations or (P.gd_iterations if gd else P.sgd_iterations),
         seed=seed,
     )
 
 
-def spectrum_key(row: PaperRow, P: S2Params, seed: int) -> dict:
+def spectrum_key(job: CaseJob, P: S2Params) -> dict:
     """The inputs that determine a case's spectrum: its training configuration."""
-    return {"train": train_config(row, P, seed)}
+    return {"train": train_config(job.row, P, job.seed, job.separation, job.iterations)}
 
 
-def compute_spectrum(row: PaperRow, P: S2Params, seed: int, store=None,
-                     device: torch.device | None = None) -> CaseSpectrum:
-    """Train one row's network (through the store) and compute its exact spectrum."""
+def compute_spectrum(job: CaseJob, P: S2Params, store=None, device: torch.device | None = None) -> CaseSpectrum:
+    """Train one case's network (through the store); its exact spectrum and class structure."""
     from hessbook.curvature import hessian_matrix, spectrum
+    from hessbook.curvature.class_structure import class_structure
     from hessbook.data import gaussian_clusters, tensor_data
     from hessbook.device import pick_device
-    from hessbook.train import evaluate, train
+    from hessbook.train import evaluate, full_gradient_norm, train
 
     device = device or pick_device(P.device)
-    trained = train(train_config(row, P, seed), store, device=device)
+    trained = train(train_config(job.row, P, job.seed, job.separation, job.iterations), store, device=device)
     model = trained.model(device)
-    x, y = gaussian_clusters(row.k, P.dimension, P.n_samples, row.cov, seed)
+    x, y = gaussian_clusters(job.row.k, P.dimension, P.n_samples, job.row.cov, job.seed, job.separation)
     H = hessian_matrix(model, (x.to(device), y.to(device)))
     asymmetry = float((H - H.T).abs().max())
-    eigenvalues = spectrum((H + H.T) / 2)
-    loss, acc = evaluate(model, tensor_data(x, y, "gaussian_clusters", num_classes=row.k), device)
-    return CaseSpectrum(eigenvalues.cpu().numpy(), float(loss), float(acc), asymmetry)
+    H = (H + H.T) / 2
+    eigenvalues = spectrum(H)
+    cs = class_structure(model, x.to(device), y.to(device), job.row.k, H, seed=job.seed)
+    data = tensor_data(x, y, "gaussian_clusters", num_classes=job.row.k)
+    loss, acc = evaluate(model, data, device)
+    grad = full_gradient_norm(model, data.to(device), device)
+    return CaseSpectrum(eigenvalues.cpu().numpy(), float(loss), float(acc), asymmetry, grad,
+                        cs.class_eigenvalues.numpy(), cs.rest_max, cs.rest_min)
 
 
-def case_result(row: PaperRow, seed: int, s: CaseSpectrum) -> CaseResult:
-    """A case's counts by the three cutoffs, from its stored spectrum."""
+def case_result(job: CaseJob, s: CaseSpectrum, P: S2Params) -> CaseResult:
+    """A case's counts by the four cutoffs and the class-structure prediction, from its stored spectrum."""
     from hessbook.curvature import count_outliers
+    from hessbook.curvature.class_structure import predicted_count
 
     counts = count_outliers(torch.from_numpy(s.eigenvalues))
-    return CaseResult(row=row, seed=seed, eigenvalues=s.eigenvalues, gap=counts.gap, ratio=counts.ratio,
+    gd = job.row.algorithm == "gd"
+    return CaseResult(row=job.row, seed=job.seed, eigenvalues=s.eigenvalues, gap=counts.gap, ratio=counts.ratio,
                       elbow=counts.elbow, elbow_threshold=counts.elbow_threshold, final_loss=s.final_loss,
-                      train_accuracy=s.train_accuracy, asymmetry=s.asymmetry)
+                      train_accuracy=s.train_accuracy, asymmetry=s.asymmetry, heur=counts.heur,
+                      heur_threshold=counts.heur_threshold,
+                      predicted=predicted_count(torch.from_numpy(s.class_eigenvalues), s.rest_max),
+                      class_eigenvalues=s.class_eigenvalues, rest_max=s.rest_max, grad_norm=s.grad_norm,
+                      group=job.group, separation=job.separation,
+                      iterations=job.iterations or (P.gd_iterations if gd else P.sgd_iterations))
 
 
-def case(row: PaperRow, P: S2Params, seed: int, store=None) -> CaseResult:
-    """One (row, seed): its spectrum loaded from the store, or computed and stored."""
+def case(job: CaseJob, P: S2Params, store=None) -> CaseResult:
+    """One case: its spectrum loaded from the store, or computed and stored."""
     from hessbook.device import pick_device
     from hessbook.store import default_store
 
     store = store or default_store()
-    compute = partial(compute_spectrum, row, P, seed, store, pick_device(P.device))
-    return case_result(row, seed, kit.cached(SPECTRUM_KIND, spectrum_key(row, P, seed), compute, CaseSpectrum, store))
+    compute = partial(compute_spectrum, job, P, store, pick_device(P.device))
+    return case_result(job, kit.cached(SPECTRUM_KIND, spectrum_key(job, P), compute, CaseSpectrum, store), P)
 
 
 def assemble(P: S2Params, cases: Iterable[CaseResult]) -> Results:
@@ -153,8 +219,8 @@ def run(P: S2Params, store=None) -> Results:
     from hessbook.store import default_store
 
     store = store or default_store()
-    grid = [stored_job(SPECTRUM_KIND, spectrum_key(j.row, P, j.seed), partial(compute_spectrum, j.row, P, j.seed, store),
-                       CaseSpectrum, label=f"S2 {j.row.algorithm} {j.row.nonlinearity} cov {j.row.cov:g} k={j.row.k} "
-                                           f"seed {j.seed}") for j in jobs(P)]
+    todo = jobs(P)
+    grid = [stored_job(SPECTRUM_KIND, spectrum_key(j, P), partial(compute_spectrum, j, P, store), CaseSpectrum,
+                       label=j.label) for j in todo]
     spectra = cached_all(grid, CaseSpectrum, store)
-    return assemble(P, (case_result(j.row, j.seed, s) for j, s in zip(jobs(P), spectra)))
+    return assemble(P, (case_result(j, s, P) for j, s in zip(todo, spectra)))

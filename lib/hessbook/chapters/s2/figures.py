@@ -1,16 +1,22 @@
-"""S2's figures: S's ordered spectrum with a cutoff (Fig 2), and the explorer over Table 1."""
+"""S2's figures: S's ordered spectrum with a cutoff and the predicted outliers (Fig 2), the "why"
+panels (separation, training length, predicted against measured outliers), the explorer over
+the computed cases and the widget for any k and separation."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from hessbook.chapters.s2.analysis import fig2_cases
-from hessbook.chapters.s2.compute import CaseResult, Results
-from hessbook.chapters.s2.paper import METHODS, row_label
+from hessbook.chapters.s2.analysis import COUNTERS, fig2_cases, separation_cases, training_pairs
+from hessbook.chapters.s2.compute import CaseJob, CaseResult, Results, case
+from hessbook.chapters.s2.paper import S2Params, fig2_row, row_label
+
+SEPARATIONS = (1.0, 0.25, 0.5, 2.0, 4.0)
+"""The any-k widget's separations (1, the chapter's own, first: the widget opens on it)."""
 
 
 def draw_spectrum(ax, result: CaseResult, method: str, top: int | None = None) -> None:
-    """S's ordered plot: rank on x, eigenvalue on y, ascending; the cutoff drawn."""
+    """S's ordered plot: rank on x, eigenvalue on y, ascending; the cutoff drawn, and the predicted
+    outliers (G_class's top layer) as crosses at the ranks they predict."""
     eig = np.sort(result.eigenvalues)
     top = top or min(len(eig), 3 * result.row.k + 20)
     shown = eig[-top:]
@@ -18,10 +24,16 @@ def draw_spectrum(ax, result: CaseResult, method: str, top: int | None = None) -
     count = getattr(result, method)
     colors = np.where(ranks > len(eig) - count, "C3", "C0")
     ax.scatter(ranks, shown, s=8, c=colors)
+    n = min(result.predicted, top)
+    if result.class_eigenvalues is not None and n > 0:
+        ax.scatter(np.arange(len(eig), len(eig) - n, -1), result.class_eigenvalues[:n], s=18, marker="x",
+                   c="C2", lw=0.8, label=f"predicted ({result.predicted})")
+        ax.legend(fontsize=7, loc="upper left")
     if count < len(eig):
         cut = 0.5 * (eig[-count - 1] + eig[-count]) if count > 0 else eig[-1]
         ax.axhline(cut, color="k", ls=":", lw=1)
-    ax.set_title(f"{row_label(result.row)}: {method} finds {count}", fontsize=9)
+    extra = f", sep {result.separation:g}" if result.separation != 1.0 else ""
+    ax.set_title(f"{row_label(result.row)}{extra}: {method} finds {count}", fontsize=9)
     ax.set_xlabel("rank of eigenvalue")
     ax.set_ylabel("eigenvalue")
 
@@ -38,29 +50,77 @@ def figure_2(R: Results):
     return fig
 
 
+def figure_why(R: Results):
+    """Three panels: the counts against cluster separation; against training length (final loss);
+    the predicted outlier locations against the measured ones."""
+    import matplotlib.pyplot as plt
+
+    fig, (a, b, c) = plt.subplots(1, 3, figsize=(13, 3.6))
+    sep = separation_cases(R)
+    for i, m in enumerate(COUNTERS):
+        a.plot([r.separation for r in sep], [getattr(r, m) for r in sep], "o-", ms=4, color=f"C{i}", label=m)
+    if sep:
+        a.axhline(sep[0].row.k, color="k", ls=":", lw=1, label=f"k = {sep[0].row.k}")
+        a.set_xscale("log")
+    a.set(xlabel="cluster separation s (centres ~ N(0, s² I))", ylabel="count", title="count against separation")
+    a.legend(fontsize=7)
+    for i, (base, longer) in enumerate(training_pairs(R)):
+        for j, m in enumerate(("gap", "ratio", "predicted")):
+            b.plot([base.final_loss, longer.final_loss], [getattr(base, m) / base.row.k, getattr(longer, m) / base.row.k],
+                   "o-", ms=4, color=f"C{(0, 1, 4)[j]}", alpha=0.8, label=m if i == 0 else None)
+    b.axhline(1.0, color="k", ls=":", lw=1)
+    b.set(xscale="log", xlabel="final training loss", ylabel="count / k",
+          title=f"count against training ({R.params.converge_factor}x steps)")
+    b.legend(fontsize=7)
+    for r in [*R.table, *R.group("unseen-k")]:
+        n = r.predicted
+        if n and r.class_eigenvalues is not None:
+            c.scatter(r.eigenvalues[:n], r.class_eigenvalues[:n], s=6)
+    lo, hi = c.get_xlim()
+    c.plot([lo, hi], [lo, hi], "k:", lw=1)
+    c.set(xscale="log", yscale="log", xlabel="measured outlier λ_j (H)", ylabel="predicted μ_j (G_class)",
+          title="predicted against measured outliers")
+    fig.tight_layout()
+    return fig
+
+
 def explorer(R: Results):
-    """Widget: choose algorithm, nonlinearity, covariance, k, seed and cutoff method."""
+    """Widget: choose a computed case and a counter; the plot draws the spectrum's top and the cutoff."""
     import matplotlib.pyplot as plt
 
     from hessbook.widgets import Explorer
 
-    index = {(r.row.algorithm, r.row.nonlinearity, r.row.cov, r.row.k, r.seed): r for r in R.cases}
+    index = {}
+    for r in R.cases:
+        extra = (f", separation {r.separation:g}" if r.separation != 1.0 else "") + (
+            f", {r.iterations} steps" if r.group == "training" else "")
+        index[f"{row_label(r.row)}{extra}, seed {r.seed}"] = r
 
-    def draw(algorithm, nonlinearity, cov, k, seed, method):
+    def draw(case_label, method):
         fig, ax = plt.subplots(figsize=(6, 3.5))
-        result = index.get((algorithm, nonlinearity, cov, k, seed))
-        if result is None:
-            ax.text(0.5, 0.5, "not in Table 1 (the paper has no such row)", ha="center", transform=ax.transAxes)
-            ax.set_axis_off()
-        else:
-            draw_spectrum(ax, result, method)
+        draw_spectrum(ax, index[case_label], method)
         fig.tight_layout()
         return fig
 
-    keys = list(index)
-    options = {
-        "algorithm": sorted({k[0] for k in keys}), "nonlinearity": sorted({k[1] for k in keys}),
-        "cov": sorted({k[2] for k in keys}), "k": sorted({k[3] for k in keys}),
-        "seed": sorted({k[4] for k in keys}), "method": list(METHODS),
-    }
-    return Explorer(options, draw, title="S2: exact Hessian spectra of the Gaussian-cluster networks")
+    return Explorer({"case_label": list(index), "method": list(COUNTERS)}, draw,
+                    title="S2: exact Hessian spectra of the Gaussian-cluster networks")
+
+
+def any_k(P: S2Params, store=None, ks: range = range(2, 51)):
+    """Widget for any k and separation in Fig 2's setting (SGD, ReLU, cov 1): a choice not yet
+    computed trains and assembles it live (seconds to a minute on a CPU) and stores it."""
+    import matplotlib.pyplot as plt
+
+    from hessbook.widgets import Explorer
+
+    if min(ks) < 2 or max(ks) > P.n_samples:
+        raise ValueError(f"ks = {ks}: every k must be in 2..n_samples = {P.n_samples}")
+
+    def draw(k, separation, method):
+        fig, ax = plt.subplots(figsize=(6, 3.5))
+        draw_spectrum(ax, case(CaseJob(fig2_row(k, P), P.seed, "unseen-k", separation=separation), P, store), method)
+        fig.tight_layout()
+        return fig
+
+    return Explorer({"k": list(ks), "separation": list(SEPARATIONS), "method": list(COUNTERS)}, draw,
+                    title="S2: any k and separation (SGD, ReLU, cov 1; computed on demand)")
