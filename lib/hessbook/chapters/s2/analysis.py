@@ -137,6 +137,17 @@ def numbers(R: Results) -> dict[str, Any]:
         for m, fractions in counter_fractions(cases).items():
             for key, value in fractions.items():
                 out[f"{group}-{m}-{key}"] = 100 * value
+    for group, cases in (("table", table), ("unseen", R.group("unseen-k"))):
+        fr = counter_fractions(cases)
+        best = max(COUNTERS, key=lambda m: (fr[m]["pm1"], fr[m]["exact"])) if cases else "none"
+        out[f"{group}-best"] = best
+        out[f"{group}-best-pm1"] = 100 * fr[best]["pm1"] if cases else float("nan")
+        out[f"{group}-best-exact"] = 100 * fr[best]["exact"] if cases else float("nan")
+    out["gap-under"] = sum(r.gap < r.row.k for r in table)
+    out["gap-under-spread"] = sum(r.gap < r.row.k and r.gap < r.predicted for r in table)
+    out["elbow-over"] = sum(r.elbow > r.row.k + 1 for r in table)
+    out["ratio-km1"] = sum(r.ratio == r.row.k - 1 for r in table)
+    out["heur-over"] = sum(r.heur > r.row.k + 1 for r in table)
     moved = [(c, r.row.k) for r in table if (c := transferred_cutoff_count(r)) is not None]
     out["transfer-exact"], out["transfer-pm1"] = 100 * exact_fraction(moved), 100 * exact_fraction(moved, 1)
     out["transfer-rows"] = len(moved)
