@@ -166,3 +166,21 @@ def test_figures_explorer_and_numbers_render():
     n = k1.numbers(R)
     assert n["runs"] == 12 and n["counter_pairs"] == 3 and n["counter_rho_fgsm"] == 1.0
     assert len(kf.runs_table(R.grid)) == 12
+
+
+def test_chance_numbers_name_the_runs_that_never_left_their_plateau():
+    import dataclasses
+    import math
+
+    lrbs = curve("m1k-mnist", "lr_bs", 0.0, [95, 95, 94], [50, 49, 50], [40, 20, 10])
+    lr = curve("stdcnn-fashion", "lr", 0.0, [80, 70, 10], [10, 20, 10], [10, 20, 0.5])
+    lr[-1] = dataclasses.replace(lr[-1], train_loss=math.log(10) * 0.95)  # at chance
+    lr[-2] = dataclasses.replace(lr[-2], train_loss=math.log(10) * 0.85)  # just below the line
+    n = k1.numbers(k1_results(lrbs, lr))
+    assert n["chance_runs"] == 1 and n["chance_list"] == "StdCNN on Fashion-MNIST LR B=256"
+    assert n["chance_lambda_max"] == 0.5 and n["counter_chance_batches"] == "256"
+    assert n["lrbs_lambda_ratio"] == 4.0 and n["batch_ratio"] == 16 and n["largest_batch"] == 256
+    # fewest steps: the smallest of epochs x ceil(n / B_max) over MNIST and CIFAR
+    P = k1_results().params
+    assert n["fewest_steps"] == min(P.epochs_mnist * math.ceil(P.n_train_mnist / 256),
+                                    P.epochs_cifar * math.ceil(P.n_train_cifar / 256))

@@ -4,6 +4,8 @@ counterexample (Figs 6/18). The numbers the prose cites."""
 
 from __future__ import annotations
 
+import math
+
 from hessbook.chapters.k1.compute import Results
 from hessbook.chapters.kamath.grid import KGrid
 from hessbook.chapters.kamath.paper import (
@@ -153,6 +155,40 @@ def claims(R: Results) -> list[Claim]:
     return out + [counterexample_claim(R)]
 
 
+CHANCE_LOSS = 0.9 * math.log(10)
+"""A network "at chance": final training loss within 10% of ln 10, the loss of a uniform prediction."""
+
+
+def at_chance(R: Results) -> list:
+    """The non-diverged runs that ended at chance (:data:`CHANCE_LOSS`): they never left their plateau."""
+    return [r for r in R.grid.results if not r.diverged and r.train_loss >= CHANCE_LOSS]
+
+
+def chance_numbers(R: Results) -> dict:
+    """What the "did not reproduce" prose cites: the runs at chance, their λ1, the fewest SGD steps,
+    and how far λ1 moves under LR/BS (median over cases of λ1 at the smallest B / at the largest)."""
+    chance = at_chance(R)
+    P = R.params
+    b_max = max(P.batch_sizes)
+    steps = min(P.epochs_mnist * math.ceil(P.n_train_mnist / b_max), P.epochs_cifar * math.ceil(P.n_train_cifar / b_max))
+    ratios = []
+    for case in R.grid.cases():
+        lrbs = sorted((r for r in R.grid.results if r.run.case == case and r.run.setting == "lr_bs" and not r.diverged),
+                      key=lambda r: r.run.batch)
+        if len(lrbs) >= 2 and lrbs[-1].lambda1 > 0:
+            ratios.append(lrbs[0].lambda1 / lrbs[-1].lambda1)
+    return {
+        "chance_runs": len(chance),
+        "chance_list": ", ".join(f"{CASES[r.run.case].label} {SETTING_LABEL[r.run.setting]} B={r.run.batch}"
+                                 for r in chance) or "none",
+        "chance_lambda_max": max((r.lambda1 for r in chance), default=0.0),
+        "fewest_steps": steps, "largest_batch": b_max, "batch_ratio": b_max // min(P.batch_sizes),
+        "counter_chance_batches": ", ".join(str(r.run.batch) for r in chance
+                                            if (r.run.case, r.run.setting) == (COUNTEREXAMPLE, "lr")) or "none",
+        "lrbs_lambda_ratio": float(sorted(ratios)[len(ratios) // 2]) if ratios else 0.0,
+    }
+
+
 def numbers(R: Results) -> dict:
     """Every number the prose cites (glued as ``k1-<name>``); 0 where not computed."""
     v = counterexample_values(R)
@@ -160,4 +196,4 @@ def numbers(R: Results) -> dict:
             "counter_rho_fgsm": finite(v["rho_fgsm"]), "counter_rho_pgd": finite(v["rho_pgd"]),
             "counter_rho_lambda": finite(v["rho_lambda"]), "counter_pairs": v["pairs"],
             "worst_residual": max((r.lambda1_residual for r in R.grid.results if not r.diverged), default=0.0),
-            "diverged": sum(r.diverged for r in R.grid.results)}
+            "diverged": sum(r.diverged for r in R.grid.results), **chance_numbers(R)}
