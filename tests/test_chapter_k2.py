@@ -53,3 +53,19 @@ def test_figures_and_explorer():
     fig = k2.figure_item(R, "K-Fig7-10")
     assert len(fig.axes[3].lines) == 3  # one λ1 line per momentum under LR
     assert len(k2.explorer(R).update(case="m1k-mnist", setting="lr_bs", momentum=0.9).axes[3].lines) == 5
+
+
+def test_training_losses_give_each_cases_median_at_the_extreme_momenta():
+    from test_chapter_k1 import GRID, result
+
+    import dataclasses
+
+    from hessbook.chapters.kamath.grid import Grid
+    from hessbook.params import validate
+
+    P = validate(k2.K2Params, dict(scale="smoke", seed=0, cases=["m1k-mnist"], device="cpu",
+                                   momenta_lr=[0.0, 0.9], momenta_lr_bs=[0.0, 0.9], **GRID))
+    runs = [dataclasses.replace(result("m1k-mnist", "lr", m, b), train_loss=loss)
+            for m, losses in ((0.0, (2.0, 1.0, 3.0)), (0.9, (0.5, 0.1, 0.2))) for b, loss in zip((16, 64, 256), losses)]
+    R = k2.Results(P, Grid(tuple(runs)), {})
+    assert k2.numbers(R)["losses_lr"] == "M1-K on MNIST: 2.00 at m = 0, 0.20 at m = 0.9"

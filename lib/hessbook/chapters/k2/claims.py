@@ -45,10 +45,26 @@ def claims(R: Results) -> list[Claim]:
     return [momentum_claim(R, item) for item in K2_ITEMS]
 
 
+def training_losses(R: Results, setting: str = "lr") -> str:
+    """Per case: the median final training loss over B at momentum 0 and at the largest momentum,
+    the evidence for how far each momentum trained in the same epochs."""
+    momenta = R.momenta(setting)
+    parts = []
+    for case in R.grid.cases():
+        def median_loss(m: float) -> float:
+            losses = sorted(r.train_loss for r in R.grid.results
+                            if (r.run.case, r.run.setting, r.run.momentum) == (case, setting, m) and not r.diverged)
+            return losses[len(losses) // 2] if losses else float("nan")
+        parts.append(f"{CASES[case].label}: {median_loss(min(momenta)):.2f} at m = {min(momenta):g}, "
+                     f"{median_loss(max(momenta)):.2f} at m = {max(momenta):g}")
+    return "; ".join(parts) or "none"
+
+
 def numbers(R: Results) -> dict:
     """Every number the prose cites (glued as ``k2-<name>``); 0 where not computed."""
     out = {"runs": len(R.grid.results), "cases": len(R.grid.cases()),
-           "diverged": sum(r.diverged for r in R.grid.results)}
+           "diverged": sum(r.diverged for r in R.grid.results),
+           "losses_lr": training_losses(R, "lr"), "losses_lr_bs": training_losses(R, "lr_bs")}
     for setting in ("lr", "lr_bs"):
         shares = [momentum_effect(R.grid, c, setting, R.momenta(setting))[0] for c in R.grid.cases()]
         out[f"share_{setting}"] = finite(min(shares)) * 100 if shares else 0.0
