@@ -154,9 +154,12 @@ def numbers(R: Results) -> dict[str, Any]:
     errors = [e for e in (location_error(r) for r in R.cases) if np.isfinite(e)]
     out["location-error"] = 100 * float(np.median(errors)) if errors else float("nan")
     out["location-error-max"] = 100 * float(np.max(errors)) if errors else float("nan")
+    out["separation-counts"] = "; ".join(
+        f"s = {r.separation:g}: " + ", ".join(f"{m} {getattr(r, m)}" for m in COUNTERS) for r in separation_cases(R)) or "none"
     out["unseen-ks"] = ", ".join(str(k) for k in R.params.unseen_ks) or "none"
     pairs = training_pairs(R)
     out["converge-factor"] = R.params.converge_factor
+    out["separation-k"] = R.params.separation_k
     out["training-loss-drop"] = (float(np.median([a.final_loss / b.final_loss for a, b in pairs]))
                                  if pairs else float("nan"))
     out["training-count-changes"] = sum(a.ratio != b.ratio or a.gap != b.gap for a, b in pairs)
