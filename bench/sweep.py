@@ -35,10 +35,12 @@ EMPTY_JOBS = 32
 
 def train_job(config, root: str, device: str) -> dict:
     """One grid job: train through the store, return the final training loss."""
+    import torch
+
     from hessbook.store import ResultStore
     from hessbook.train import train
 
-    trained = train(config, ResultStore(root), device=device)
+    trained = train(config, ResultStore(root), device=torch.device(device))
     return {"final_loss": float(trained.history[-1]["train_loss"]), "train_seconds": trained.seconds}
 
 
