@@ -35,7 +35,7 @@ from torch import Tensor, nn
 from torch.func import functional_call, jacrev
 
 from hessbook.curvature.lanczos import lanczos
-from hessbook.curvature.operators import LinearOperator, eval_mode, model_in, precision, trainable
+from hessbook.curvature.operators import DenseOperator, eval_mode, model_in, precision, trainable
 
 
 @dataclass(frozen=True)
@@ -93,20 +93,16 @@ def class_mean_vectors(model: nn.Module, x: Tensor, y: Tensor, num_classes: int,
     return torch.cat(rows, 0), weights
 
 
-class _RestOperator(LinearOperator):
+class _RestOperator(DenseOperator):
     """v -> H v - U^T (U v), without forming U^T U (k^2 P^2 flops for k = 50)."""
 
     def __init__(self, H: Tensor, U: Tensor):
-        self.H, self.U = H.to(torch.float64), U.to(torch.float64)
-        self.num_params = H.shape[0]
-        self.device = H.device
-        self.dtype = torch.float64
-        self.n_products = 0
+        super().__init__(H)
+        self.U = U.to(torch.float64)
 
     def matmat(self, V: Tensor) -> Tensor:
-        self.n_products += V.shape[1]
         V = V.to(torch.float64)
-        return self.H @ V - self.U.T @ (self.U @ V)
+        return super().matmat(V) - self.U.T @ (self.U @ V)
 
 
 def class_structure(model: nn.Module, x: Tensor, y: Tensor, num_classes: int, H: Tensor, *,

@@ -45,19 +45,19 @@ def claims(R: Results) -> list[Claim]:
     return [momentum_claim(R, item) for item in K2_ITEMS]
 
 
+def _median_loss(R: Results, case: str, setting: str, momentum: float) -> float:
+    losses = sorted(r.train_loss for r in R.grid.results
+                    if (r.run.case, r.run.setting, r.run.momentum) == (case, setting, momentum) and not r.diverged)
+    return losses[len(losses) // 2] if losses else float("nan")
+
+
 def training_losses(R: Results, setting: str = "lr") -> str:
     """Per case: the median final training loss over B at momentum 0 and at the largest momentum,
     the evidence for how far each momentum trained in the same epochs."""
-    momenta = R.momenta(setting)
-    parts = []
-    for case in R.grid.cases():
-        def median_loss(m: float) -> float:
-            losses = sorted(r.train_loss for r in R.grid.results
-                            if (r.run.case, r.run.setting, r.run.momentum) == (case, setting, m) and not r.diverged)
-            return losses[len(losses) // 2] if losses else float("nan")
-        parts.append(f"{CASES[case].label}: {median_loss(min(momenta)):.2f} at m = {min(momenta):g}, "
-                     f"{median_loss(max(momenta)):.2f} at m = {max(momenta):g}")
-    return "; ".join(parts) or "none"
+    low, high = min(R.momenta(setting)), max(R.momenta(setting))
+    return "; ".join(f"{CASES[case].label}: {_median_loss(R, case, setting, low):.2f} at m = {low:g}, "
+                     f"{_median_loss(R, case, setting, high):.2f} at m = {high:g}"
+                     for case in R.grid.cases()) or "none"
 
 
 def numbers(R: Results) -> dict:

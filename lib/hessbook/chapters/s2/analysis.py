@@ -134,11 +134,10 @@ def numbers(R: Results) -> dict[str, Any]:
         for key, value in fractions.items():
             out[f"{m}-{key}"] = 100 * value
     for group, cases in (("table", table), ("unseen", R.group("unseen-k"))):
-        for m, fractions in counter_fractions(cases).items():
+        fr = counter_fractions(cases)
+        for m, fractions in fr.items():
             for key, value in fractions.items():
                 out[f"{group}-{m}-{key}"] = 100 * value
-    for group, cases in (("table", table), ("unseen", R.group("unseen-k"))):
-        fr = counter_fractions(cases)
         best = max(COUNTERS, key=lambda m: (fr[m]["pm1"], fr[m]["exact"])) if cases else "none"
         out[f"{group}-best"] = best
         out[f"{group}-best-pm1"] = 100 * fr[best]["pm1"] if cases else float("nan")

@@ -1,11 +1,12 @@
-"""S2's computation: independent stored jobs, one per (Table 1 row, seed).
+"""S2's computation: independent stored jobs, one per :class:`CaseJob` (a Table 1 row and seed,
+or a case beyond the table: :data:`GROUPS`).
 
-``jobs(P)`` lists them; ``case(row, P, seed, store)`` runs one (train through the store, then
-the exact spectrum, stored under :data:`SPECTRUM_KIND`); ``assemble(P, cases)`` gathers the
-cases into the chapter's :class:`Results`. ``run`` maps the jobs onto the Dask sweep: each job
-is the store entry ``(SPECTRUM_KIND, spectrum_key(row, P, seed))`` computed by the top-level
-``compute_spectrum(row, P, seed, store)`` (a :class:`CaseSpectrum`), from which
-``case_result(row, seed, spectrum)`` derives the case's counts.
+``jobs(P)`` lists them; ``case(job, P, store)`` runs one (train through the store, then the
+exact spectrum and class structure, stored under :data:`SPECTRUM_KIND`); ``assemble(P, cases)``
+gathers the cases into the chapter's :class:`Results`. ``run`` maps the jobs onto the Dask
+sweep: each job is the store entry ``(SPECTRUM_KIND, spectrum_key(job, P))`` computed by the
+top-level ``compute_spectrum(job, P, store)`` (a :class:`CaseSpectrum`), from which
+``case_result(job, spectrum, P)`` derives the case's counts.
 """
 
 from __future__ import annotations
@@ -132,6 +133,11 @@ def jobs(P: S2Params) -> list[CaseJob]:
     return out
 
 
+def steps(row: PaperRow, P: S2Params, iterations: int | None = None) -> int:
+    """A case's training steps: ``iterations`` if given, else the chapter's GD or SGD count."""
+    return iterations or (P.gd_iterations if row.algorithm == "gd" else P.sgd_iterations)
+
+
 def train_config(row: PaperRow, P: S2Params, seed: int, separation: float = 1.0, iterations: int | None = None):
     from hessbook.data import DataSpec
     from hessbook.train import TrainConfig
@@ -146,7 +152,7 @@ def train_config(row: PaperRow, P: S2Params, seed: int, separation: float = 1.0,
         data=DataSpec("gaussian_clusters", options=options),
         batch_size=P.n_samples if gd else P.sgd_batch_size,
         lr=P.lr,
-        max_iterations=iterations or (P.gd_iterations if gd else P.sgd_iterations),
+        max_iterations=steps(row, P, iterations),
         seed=seed,
     )
 
@@ -168,11 +174,12 @@ def compute_spectrum(job: CaseJob, P: S2Params, store=None, device: torch.device
     trained = train(train_config(job.row, P, job.seed, job.separation, job.iterations), store, device=device)
     model = trained.model(device)
     x, y = gaussian_clusters(job.row.k, P.dimension, P.n_samples, job.row.cov, job.seed, job.separation)
-    H = hessian_matrix(model, (x.to(device), y.to(device)))
+    xd, yd = x.to(device), y.to(device)
+    H = hessian_matrix(model, (xd, yd))
     asymmetry = float((H - H.T).abs().max())
     H = (H + H.T) / 2
     eigenvalues = spectrum(H)
-    cs = class_structure(model, x.to(device), y.to(device), job.row.k, H, seed=job.seed)
+    cs = class_structure(model, xd, yd, job.row.k, H, seed=job.seed)
     data = tensor_data(x, y, "gaussian_clusters", num_classes=job.row.k)
     loss, acc = evaluate(model, data, device)
     grad = full_gradient_norm(model, data.to(device), device)
@@ -186,7 +193,6 @@ def case_result(job: CaseJob, s: CaseSpectrum, P: S2Params) -> CaseResult:
     from hessbook.curvature.class_structure import predicted_count
 
     counts = count_outliers(torch.from_numpy(s.eigenvalues))
-    gd = job.row.algorithm == "gd"
     return CaseResult(row=job.row, seed=job.seed, eigenvalues=s.eigenvalues, gap=counts.gap, ratio=counts.ratio,
                       elbow=counts.elbow, elbow_threshold=counts.elbow_threshold, final_loss=s.final_loss,
                       train_accuracy=s.train_accuracy, asymmetry=s.asymmetry, heur=counts.heur,
@@ -194,7 +200,7 @@ def case_result(job: CaseJob, s: CaseSpectrum, P: S2Params) -> CaseResult:
                       predicted=predicted_count(torch.from_numpy(s.class_eigenvalues), s.rest_max),
                       class_eigenvalues=s.class_eigenvalues, rest_max=s.rest_max, grad_norm=s.grad_norm,
                       group=job.group, separation=job.separation,
-                      iterations=job.iterations or (P.gd_iterations if gd else P.sgd_iterations))
+                      iterations=steps(job.row, P, job.iterations))
 
 
 def case(job: CaseJob, P: S2Params, store=None) -> CaseResult:
