@@ -8,7 +8,7 @@ from hessbook.curvature.exact import gauss_newton_matrix, hessian_matrix
 from _curv_models import data, flat_loss_hessian, image_data, tiny_cnn, tiny_mlp
 
 
-@pytest.mark.parametrize("method", ["double_backward", "fwdrev"])
+@pytest.mark.parametrize("method", ["double_backward", "fwdrev", "retained", "auto"])
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 def test_hvp_matches_dense_hessian(method, dtype):
     m = tiny_mlp()
@@ -168,7 +168,7 @@ def test_fwdrev_handles_mse_loss():
             V = torch.randn(fr.num_params, 3, dtype=torch.float64)
             assert torch.allclose(fr.matmat(V), db.matmat(V), atol=1e-12)
             assert torch.allclose(fr.matvec(V[:, 0]), db.matvec(V[:, 0]), atol=1e-12)
-    auto = HessianOperator(m, (X, t), loss_fn=nn.functional.mse_loss, dtype=torch.float64)
+    auto = HessianOperator(m, (X, t), loss_fn=nn.functional.mse_loss, batch_size=7, dtype=torch.float64)
     auto.matvec(V[:, 0])
     assert auto.method == "fwdrev" and auto.fallback_reason is None, "MSE needs no fallback"
 
@@ -184,7 +184,7 @@ def test_fwdrev_handles_mse_loss():
 def test_auto_falls_back_only_when_fwdrev_cannot_run_the_model(monkeypatch, error, falls_back):
     m = tiny_mlp()
     x, y = data()
-    op = HessianOperator(m, (x, y))
+    op = HessianOperator(m, (x, y), batch_size=5)  # several batches: auto computes by fwdrev
 
     def broken(*args):
         raise error
@@ -221,3 +221,61 @@ def test_summed_or_unreduced_loss_is_refused():
             gauss_newton_matrix(m, d, loss_fn=loss)
     HessianOperator(m, (xr, tr), loss_fn=nn.MSELoss())  # a mean: accepted
     HessianOperator(m, (x, y), loss_fn=nn.CrossEntropyLoss(label_smoothing=0.1))
+
+
+def test_auto_retains_the_graph_for_one_batch_only():
+    """One batch: products through the kept graph; several batches, or a wide matmat: fwdrev."""
+    from hessbook.curvature.operators import RETAIN_MAX_VECTORS
+
+    m = tiny_mlp()
+    x, y = data(n=10)
+    H = flat_loss_hessian(m, x, y)
+    one = HessianOperator(m, (x, y), dtype=torch.float64)
+    several = HessianOperator(m, (x, y), batch_size=4, dtype=torch.float64)
+    V = torch.randn(one.num_params, 3, dtype=torch.float64)
+    assert torch.allclose(one.matmat(V), H @ V, atol=1e-12) and one.products_by == {"retained": 3}
+    assert torch.allclose(several.matmat(V), H @ V, atol=1e-12) and several.products_by == {"fwdrev": 3}
+    wide = torch.eye(one.num_params, dtype=torch.float64)[:, :RETAIN_MAX_VECTORS + 1]
+    assert torch.allclose(one.matmat(wide), H @ wide, atol=1e-12)
+    assert one.products_by == {"retained": 3, "fwdrev": RETAIN_MAX_VECTORS + 1}
+    assert one.way(1) == "retained" and several.way(1) == "fwdrev"
+
+
+def test_retained_graph_is_rebuilt_after_an_in_place_parameter_change():
+    """An optimizer step changes the parameters in place: a product must use the new Hessian,
+    not the graph built before the step."""
+    m = tiny_mlp(act=nn.Tanh).double()  # float64 already: the operator works on m itself, not a copy
+    x, y = data(n=10)
+    x = x.double()
+    op = HessianOperator(m, (x, y), dtype=torch.float64, method="retained")
+    v = torch.randn(op.num_params, dtype=torch.float64)
+    before = op.matvec(v)
+    assert torch.allclose(before, flat_loss_hessian(m, x, y) @ v, atol=1e-12)
+    with torch.no_grad():
+        for p in m.parameters():
+            p.mul_(1.7)
+    H_new = flat_loss_hessian(m, x, y)
+    assert not torch.allclose(before, H_new @ v, atol=1e-6), "the step must change the product"
+    assert torch.allclose(op.matvec(v), H_new @ v, atol=1e-12)
+
+
+def test_retained_keeps_every_batch_and_handles_unused_parameters():
+    class WithUnused(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.net = tiny_mlp()
+            self.unused = nn.Parameter(torch.ones(2))
+
+        def forward(self, x):
+            return self.net(x)
+
+    m = WithUnused()
+    x, y = data(n=10)
+    ret = HessianOperator(m, (x, y), batch_size=3, dtype=torch.float64, method="retained")
+    ref = HessianOperator(m, (x, y), batch_size=3, dtype=torch.float64, method="fwdrev")
+    V = torch.randn(ret.num_params, 4, dtype=torch.float64)
+    out = ret.matmat(V)
+    assert torch.allclose(out, ref.matmat(V), atol=1e-12)
+    assert len(ret._graphs) == 4 and out[:2].abs().max() == 0  # batches 3,3,3,1; the unused rows (own parameters come first)
+    ret.release()
+    assert torch.allclose(ret.matvec(V[:, 0]), out[:, 0], atol=1e-12)

@@ -1,7 +1,9 @@
 """Top-k eigenpairs by Lanczos with full reorthogonalization.
 
-The recurrence, the Krylov basis and the tridiagonal matrix are float64 whatever the
-operator's dtype. Every new Lanczos vector is orthogonalized against the whole basis, with a
+The tridiagonal matrix, the Ritz values and the residual check are float64; the recurrence and
+the Krylov basis are float32 for a float32 operator at ``tol >= 1e-6`` (half the bytes of the
+reorthogonalization, which dominates for millions of parameters) and float64 otherwise
+(:func:`basis_dtype_for`). Every new Lanczos vector is orthogonalized against the whole basis, with a
 second pass when the first removed more than 1 - 1/sqrt(2) of its norm (the DGKS criterion:
 "twice is enough", and once is enough when there was little to remove), so the basis stays
 orthonormal to working precision and no spurious copies of converged eigenvalues appear.
@@ -22,7 +24,12 @@ for every wanted pair.
 If the Krylov space becomes invariant (beta ~ 0) before the space is exhausted, Lanczos
 restarts with a random vector orthogonal to the basis (T gets a zero off-diagonal), so
 eigenvalues of multiplicity > 1 are found too; convergence is not declared in the first k
-steps after such a restart. Memory: the basis takes 8 * P * m bytes for the m Krylov vectors
+steps after such a restart. What a single Krylov vector cannot see: copies of an eigenvalue
+whose eigenspace the Krylov space never leaves before the run stops. The returned pairs are then
+true eigenpairs (their residuals are certified) but not the k largest: a linear softmax model at
+W = 0, whose class symmetry makes every eigenvalue a triple, loses two copies of each of its top
+three values (tests/test_curvature_block.py). Where the top is such a cluster, use
+:func:`~hessbook.curvature.block.block_lanczos` with a block at least the multiplicity. Memory: the basis takes 8 * P * m bytes for the m Krylov vectors
 used; its buffer grows by doubling, so ``max_dim`` is a cap, not an allocation.
 """
 
@@ -86,10 +93,10 @@ def _orthogonalize(w: Tensor, B: Tensor) -> tuple[Tensor, float]:
     Gram-Schmidt pass, and a second one when the first cancelled much of ``w`` (DGKS).
     Returns the vector and its norm (which the DGKS test computes anyway)."""
     before = float(w.norm())
-    w = torch.addmv(w, B.T, B @ w, alpha=-1)
+    w.addmv_(B.T, B @ w, alpha=-1)  # in place: a fresh vector of millions of entries costs page faults
     norm = float(w.norm())
     if norm < DGKS_ETA * before:
-        w = torch.addmv(w, B.T, B @ w, alpha=-1)
+        w.addmv_(B.T, B @ w, alpha=-1)
         norm = float(w.norm())
     return w, norm
 
@@ -111,11 +118,31 @@ def _tridiag(alpha: list[float], beta: list[float]) -> Tensor:
     return T
 
 
+FLOAT32_BASIS_TOL = 1e-6
+"""A float32 operator with ``tol`` at or above this gets a float32 basis (see :func:`basis_dtype_for`)."""
+
+
+def basis_dtype_for(op: LinearOperator, tol: float) -> torch.dtype:
+    """float32 for a float32 operator at ``tol >= 1e-6``, else float64.
+
+    Why: for millions of parameters the reorthogonalization, which reads the whole basis twice
+    per step, costs more than the products (Y's M1, 1.26M parameters, top-20: 5.4 s of basis work
+    against 3.6 s of products, bench/RESULTS.md issue 18); a float32 basis halves the bytes. A
+    float32 operator's products carry about 1e-7 relative rounding anyway, float32 Gram-Schmidt
+    keeps the basis orthogonal to about that, and every returned pair is still certified by its
+    true residual, computed in float64."""
+    return torch.float32 if getattr(op, "dtype", torch.float64) == torch.float32 and tol >= FLOAT32_BASIS_TOL \
+        else torch.float64
+
+
 def lanczos(op: LinearOperator | Tensor, k: int = 1, *, which: str = "LA", tol: float = 1e-4,
-            max_dim: int | None = None, seed: int = 0, v0: Tensor | None = None) -> EigenResult:
+            max_dim: int | None = None, seed: int = 0, v0: Tensor | None = None,
+            basis_dtype: torch.dtype | None = None) -> EigenResult:
     """The k wanted eigenpairs of a symmetric operator (or square tensor) to relative residual
     ``tol``. ``max_dim`` caps the Krylov dimension (default min(P, max(200, 10 k))); a run that
-    reaches it returns ``converged=False`` with the residuals it has."""
+    reaches it returns ``converged=False`` with the residuals it has. ``basis_dtype``: the
+    Krylov basis' precision (default :func:`basis_dtype_for`); T, the Ritz values and the
+    residual check are float64 either way."""
     started = time.perf_counter()
     op = as_operator(op)
     n = op.num_params
@@ -130,18 +157,21 @@ def lanczos(op: LinearOperator | Tensor, k: int = 1, *, which: str = "LA", tol: 
     dev = op.device
     # The basis is stored one Lanczos vector per ROW: each vector is contiguous, which matters
     # for millions of parameters (a column of an (n, m) matrix is strided by m).
-    Q = torch.empty(min(max_dim, max(2 * k, 32)), n, dtype=torch.float64, device=dev)
+    dtype = basis_dtype or basis_dtype_for(op, tol)
+    Q = torch.empty(min(max_dim, max(2 * k, 32)), n, dtype=dtype, device=dev)
     q = (v0.to(dev, torch.float64) if v0 is not None else _start_vector(n, dev, seed)).reshape(-1)
-    Q[0] = q / q.norm()
+    Q[0] = (q / q.norm()).to(dtype)
     alpha: list[float] = []
     beta: list[float] = []
     b_prev, restart_at, restarts = 0.0, 0, 0
     while True:
         j = len(alpha)
         q = Q[j]
-        w = op.matvec(q).to(torch.float64)
+        w = op.matvec(q).to(dtype)
         a = float(q @ w)
-        w = w - a * q - (b_prev * Q[j - 1] if j > 0 else 0.0)
+        w.sub_(q, alpha=a)
+        if j > 0:
+            w.sub_(Q[j - 1], alpha=b_prev)
         w, b = _orthogonalize(w, Q[: j + 1])
         alpha.append(a)
         m = j + 1
@@ -153,22 +183,22 @@ def lanczos(op: LinearOperator | Tensor, k: int = 1, *, which: str = "LA", tol: 
             scale = max(float(theta[idx].abs().max()), 1e-3 * scale)
             est = b * S[m - 1, idx].abs()
             if bool((est <= tol * scale).all()) or exhausted:
-                Y = Q[:m].T @ S[:, idx].to(dev)
-                HY = op.matmat(Y).to(torch.float64)
+                Y = (Q[:m].T @ S[:, idx].to(device=dev, dtype=dtype)).to(torch.float64)
+                Y.div_(Y.norm(dim=0))
                 lam = theta[idx].to(dev)
-                res = (HY - Y * lam).norm(dim=0)
+                res = op.matmat(Y).to(torch.float64).addcmul_(Y, lam, value=-1).norm(dim=0)
                 ok = bool((res <= tol * scale).all())
                 if ok or exhausted:
                     return EigenResult(lam.cpu(), Y.cpu(), res.cpu(), op.n_products - start, ok,
                                        "lanczos", tol, m, scale, seconds=time.perf_counter() - started)
         if b <= 1e-10 * max(scale, 1e-300):  # invariant subspace: restart orthogonally
-            w, norm = _orthogonalize(_start_vector(n, dev, seed + 1 + restarts), Q[:m])
+            w, norm = _orthogonalize(_start_vector(n, dev, seed + 1 + restarts).to(dtype), Q[:m])
             restarts += 1
             restart_at = m
             b = 0.0
-            w = w / norm
+            w.div_(norm)
         else:
-            w = w / b
+            w.div_(b)
         beta.append(b)
         b_prev = b
         Q = _grow(Q, m + 1, max_dim)

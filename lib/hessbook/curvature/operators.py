@@ -13,17 +13,24 @@ Float32 products run inside :func:`hessbook.device.exact_float32` (TF32 off); wi
 ``dtype=torch.float64`` the operator works on a float64 deep copy of the model. Per-batch
 products are accumulated in float64 and every product returns a float64 vector.
 
-HVP method, measured. ``method="auto"`` is forward-over-reverse: it does not time the two
-methods (a choice by timing would make results differ in the last bits from run to run), and
-it switches to double backward only when torch.func cannot run the model (an op without a
-forward-mode or vmap rule), never on other errors such as out-of-memory. The rule behind it,
-from the measurements in bench/RESULTS.md: forward-over-reverse is the faster for convolutional networks and
-for several vectors at once, which is where curvature is expensive; on tiny MLPs double
-backward can be faster (torch.func's fixed cost per call), where both take well under a second.
+HVP method, measured. ``method="auto"`` (the default) keeps the graph of the gradient when
+the data is one batch: the first product builds ``grad L`` with ``create_graph=True`` once
+(one forward and one backward), and every product after it is one backward pass through that
+graph (``"retained"``, what PyHessian does for its single batch). Measured on this project's CPU
+(``bench/curvature.py``, gradients' time per product): Y's M1 on 64 images 0.73 retained vs
+1.3-2.5 recomputed; C1 on 256 CIFAR images 1.5 vs 2.5-2.7; M1 on 1,024 images 2.1 vs 3.1-3.3.
+Holding the graph costs the memory of one product's graph, which a recomputed double-backward
+product needs anyway, so auto retains only for one batch; ``method="retained"`` keeps the graph
+of every batch (memory grows with the dataset). Products of many vectors at once (more than
+:data:`RETAIN_MAX_VECTORS`, as in :meth:`LinearOperator.to_dense`) and data of several batches
+use forward-over-reverse (``torch.func.jvp`` of ``torch.func.grad``, vmapped over the vectors),
+switching to double backward only when torch.func cannot run the model (an op without a
+forward-mode or vmap rule), never on other errors such as out-of-memory. The choice is a rule,
+not a timing: a choice by timing would make results differ in the last bits from run to run.
 
-``method="double_backward"`` stays available (it supports modules without forward-mode AD
-rules) and the tests check that both agree. The timings behind the rule are in
-``bench/RESULTS.md`` ("HVP method"; ``bench/_hvp_method.py`` measures them).
+``method="double_backward"`` (recomputed per product; it supports modules without
+forward-mode AD rules) and ``"fwdrev"`` stay available, and the tests check that all agree. The
+older timings are in ``bench/RESULTS.md`` ("HVP method"; ``bench/_hvp_method.py`` measures them).
 
 The loss must be the mean over the batch (``reduction="mean"``, the default of torch's losses):
 the mean over the dataset is assembled from batch means, and a summed loss would make the
@@ -51,7 +58,11 @@ from hessbook.modes import eval_mode  # noqa: F401 - part of this module's API
 LossFn = Callable[[Tensor, Tensor], Tensor]
 Data = Any  # (inputs, targets) tensors, or a re-iterable of (x, y) batches
 
-METHODS = ("auto", "double_backward", "fwdrev")
+METHODS = ("auto", "double_backward", "fwdrev", "retained")
+RETAIN_MAX_VECTORS = 32
+"""Under ``method="auto"``, a ``matmat`` of more vectors than this is vmapped forward-over-reverse
+(dense assembly: one vmapped call instead of hundreds of backward passes; not measured against
+the retained graph)."""
 DTYPES = (torch.float32, torch.float64)
 
 
@@ -75,11 +86,13 @@ class Batches:
             self._source: Callable[[], Iterable] = lambda: (
                 (x[i:i + bs], y[i:i + bs]) for i in range(0, len(x), bs))
             self.n: int | None = len(x)
+            self._num_batches: int | None = -(-len(x) // bs)
         else:
             if iter(data) is data:  # a one-shot iterator: keep its batches
                 data = list(data)
             self._source = lambda: iter(data)
             self.n = None
+            self._num_batches = len(data) if isinstance(data, (list, tuple)) else None
         self.device, self.dtype = device, dtype
 
     def __iter__(self) -> Iterator[tuple[Tensor, Tensor]]:
@@ -99,6 +112,11 @@ class Batches:
             if self.n == 0:
                 raise ValueError("the dataset is empty")
         return self.n
+
+    def num_batches(self) -> int:
+        if self._num_batches is None:
+            self._num_batches = sum(1 for _ in self._source())
+        return self._num_batches
 
 
 
@@ -322,11 +340,18 @@ class HessianOperator(_ModelOperator):
     """``v -> H v`` with H the Hessian of the mean loss over the dataset w.r.t. the trainable
     parameters (flattened in ``named_parameters`` order).
 
-    ``method``: ``"fwdrev"`` (``torch.func.jvp`` of ``torch.func.grad``, vmapped over the
-    vectors of a ``matmat``; measured faster, see the module docstring), ``"double_backward"``
-    (Pearlmutter via autograd twice) or ``"auto"``: fwdrev, switching to double backward (for
-    good, reason in ``fallback_reason``) only when fwdrev fails on an op torch.func does not
-    support; any other error is raised.
+    ``method`` (see the module docstring for the measurements):
+
+    - ``"auto"``: ``"retained"`` when the data is one batch and a ``matmat`` has at most
+      :data:`RETAIN_MAX_VECTORS` vectors, else ``"fwdrev"``, switching to double backward (for
+      good, reason in ``fallback_reason``) only when fwdrev fails on an op torch.func does not
+      support; any other error is raised;
+    - ``"retained"``: the gradient's graph of every batch built once (``create_graph``) and each
+      product one backward pass through it; rebuilt when a parameter is changed in place;
+    - ``"fwdrev"``: ``torch.func.jvp`` of ``torch.func.grad``, vmapped over the vectors;
+    - ``"double_backward"``: Pearlmutter via autograd twice, recomputed for every call.
+
+    ``products_by`` counts the products each way computed.
     """
 
     def __init__(self, model: nn.Module, data: Data, *, loss_fn: LossFn | None = None,
@@ -338,13 +363,37 @@ class HessianOperator(_ModelOperator):
         self.method_given = method
         self.method = "fwdrev" if method == "auto" else method
         self.fallback_reason: str | None = None
+        self.products_by: dict[str, int] = {}
+        self._graphs: list[tuple[float, list[Tensor]]] | None = None
+        self._graph_versions: tuple[int, ...] = ()
+
+    def way(self, m: int) -> str:
+        """How a ``matmat`` of ``m`` vectors is computed now: retained, fwdrev or double_backward."""
+        if self.method_given == "auto" and m <= RETAIN_MAX_VECTORS and self.batches.num_batches() == 1:
+            return "retained"
+        return self.method
 
     def matmat(self, V: Tensor) -> Tensor:
         V = self._check(V)
         m = V.shape[1]
+        way = self.way(m)
+        if way == "retained":
+            out = self._retained_matmat(V)
+        else:
+            out, way = self._recomputed_matmat(V)
+        self.n_products += m
+        self.products_by[way] = self.products_by.get(way, 0) + m
+        return out
+
+    def release(self) -> None:
+        """Drop the retained graphs (they are rebuilt on the next retained product)."""
+        self._graphs = None
+
+    def _recomputed_matmat(self, V: Tensor) -> tuple[Tensor, str]:
+        m = V.shape[1]
         batch = self._batch_double_backward if self.method == "double_backward" else self._batch_fwdrev
         try:
-            out = self._accumulate(lambda x, y: batch(x, y, V), (m, self.num_params)).T
+            return self._accumulate(lambda x, y: batch(x, y, V), (m, self.num_params)).T, self.method
         except RuntimeError as exc:
             # torch.func's forward-over-reverse lacks rules for a few ops: use double backward.
             # Only for those: out of memory or a bug in the model is raised as it is.
@@ -353,8 +402,56 @@ class HessianOperator(_ModelOperator):
             self.method = "double_backward"
             self.fallback_reason = str(exc).splitlines()[0]
             out = self._accumulate(lambda x, y: self._batch_double_backward(x, y, V), (m, self.num_params)).T
-        self.n_products += m
-        return out
+            return out, self.method
+
+    def _versions(self) -> tuple[int, ...]:
+        return tuple(p._version for p in self.params.values())
+
+    def _retained_graphs(self) -> list[tuple[float, list[Tensor]]]:
+        """(weight B/N, grad L_batch with its graph) for every batch, built once; rebuilt when
+        a parameter was changed in place since (an optimizer step), so no product is stale."""
+        if self._graphs is not None and self._versions() == self._graph_versions:
+            return self._graphs
+        self._graphs = None
+        params = list(self.params.values())
+        n = self.batches.count()
+        graphs = []
+        with torch.enable_grad(), eval_mode(self.model), precision(self.dtype):
+            for x, y in self.batches:
+                loss = self.loss_fn(self.model(x), y)
+                grads = torch.autograd.grad(loss, params, create_graph=True, allow_unused=True)
+                graphs.append((len(x) / n, [torch.zeros_like(p) if g is None else g
+                                            for p, g in zip(params, grads)]))
+        self._graphs, self._graph_versions = graphs, self._versions()
+        return graphs
+
+    def _retained_matmat(self, V: Tensor) -> Tensor:
+        params = list(self.params.values())
+        graphs = self._retained_graphs()
+        total = (torch.empty if len(graphs) == 1 else torch.zeros)(V.shape[1], self.num_params, dtype=torch.float64,
+                                                                   device=self.device)
+        # One flat buffer per call, written in place: for millions of parameters every fresh
+        # vector costs page faults comparable to the product itself.
+        flat = torch.empty(self.num_params, dtype=self.dtype, device=self.device)
+        with precision(self.dtype):
+            for weight, grads in graphs:
+                live = [i for i, g in enumerate(grads) if g.requires_grad]
+                if not live:  # the loss is at most linear in the parameters: zero curvature
+                    if len(graphs) == 1:
+                        total.zero_()
+                    continue
+                for j in range(V.shape[1]):
+                    vs = list(unflatten(V[:, j], self.params).values())
+                    hv = torch.autograd.grad([grads[i] for i in live], params, grad_outputs=[vs[i] for i in live],
+                                             retain_graph=True, allow_unused=True)
+                    torch.cat([(torch.zeros_like(p) if h is None else h).reshape(-1) for p, h in zip(params, hv)],
+                              out=flat)
+                    if len(graphs) == 1:
+                        total[j].copy_(flat)  # one batch: its weight is 1, nothing to add to
+                    else:
+                        total[j].add_(flat, alpha=weight)
+        self.n_passes += 1
+        return total.T
 
     def _batch_double_backward(self, x: Tensor, y: Tensor, V: Tensor) -> Tensor:
         params = list(self.params.values())

@@ -14,6 +14,8 @@ free from the last iteration (v and Hv are both at hand).
 
 from __future__ import annotations
 
+import time
+
 import torch
 from torch import Tensor
 
@@ -24,6 +26,7 @@ from hessbook.curvature.operators import LinearOperator, as_operator, is_integer
 def power_iteration(op: LinearOperator | Tensor, k: int = 1, *, tol: float = 1e-4,
                     max_iter: int = 1000, seed: int = 0) -> EigenResult:
     """The k largest-magnitude eigenpairs by power iteration with deflation, as Y describes."""
+    started = time.perf_counter()
     op = as_operator(op)
     n = op.num_params
     check_k_tol(k, tol, n)
@@ -61,4 +64,5 @@ def power_iteration(op: LinearOperator | Tensor, k: int = 1, *, tol: float = 1e-
     scale = max(abs(x) for x in vals)
     return EigenResult(torch.tensor(vals, dtype=torch.float64), torch.stack(vecs, 1).cpu(),
                        torch.tensor(res, dtype=torch.float64), op.n_products - start,
-                       all_converged, "power", tol, iterations, scale)
+                       all_converged, "power", tol, iterations, scale,
+                       seconds=time.perf_counter() - started)

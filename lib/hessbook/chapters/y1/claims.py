@@ -161,6 +161,8 @@ def numbers(R: Results) -> dict:
     out["lambda_x_finding"] = lambda_x_finding(R)
     out["power_products"] = sum(sum(r.power_products) for r in nets)
     out["lanczos_products"] = sum(sum(r.lanczos_products) for r in nets)
+    out["power_seconds"] = sum(sum(r.power_seconds) for r in nets)
+    out["lanczos_seconds"] = sum(sum(r.lanczos_seconds) for r in nets)
     out["power_vs_lanczos"] = (max(abs(r.power_lambda[0] - r.lambda_theta[0]) / abs(r.lambda_theta[0]) for r in nets)
                                if nets else 0.0)
     return out

@@ -14,9 +14,10 @@ from hessbook.kit import cached
 
 CASE_KIND = "y1-model"
 """Store kind of one (model, batch size)'s columns."""
-COLUMNS_VERSION = 3
-"""Bumped when :func:`_columns` computes more or differently (3: top-k solver chosen by ``topk_solver``):
-stored results of older versions are not reused."""
+COLUMNS_VERSION = 4
+"""Bumped when :func:`_columns` computes more or differently (3: top-k solver chosen by ``topk_solver``;
+4: Hessian products through the retained graph of the one Hessian batch, issue 18, and the solvers'
+seconds): stored results of older versions are not reused."""
 
 
 # ----------------------------------------------------------------------------- training
@@ -87,6 +88,10 @@ class ModelResult:
     eps: tuple[float, float]
     lambda_x_median: tuple[float, float] = (float("nan"), float("nan"))
     """Median over samples of lambda1^x, (train, test): a mean can be carried by a few samples."""
+    lanczos_seconds: tuple[float, float] = (float("nan"), float("nan"))
+    """Wall time of the top-k solver, (train, test), on the machine that computed it."""
+    power_seconds: tuple[float, float] = (float("nan"), float("nan"))
+    """Wall time of Y's power iteration, (train, test)."""
 
 
 @dataclass(frozen=True)
@@ -146,9 +151,11 @@ class _Columns:
     acc: float
     lambda_theta: float
     lanczos_products: int
+    lanczos_seconds: float
     top: np.ndarray
     power_lambda: float
     power_products: int
+    power_seconds: float
     lambda_x: float
     lambda_x_median: float
     grad_x: float
@@ -187,7 +194,8 @@ def _columns(net, model: str, P: Y1Params, which: str, eps, device) -> _Columns:
     rob = robustness(net, (x, y), attacks, batch_size=500)
     return _Columns(
         acc=float(acc), lambda_theta=float(lz.eigenvalues[0]), lanczos_products=int(lz.n_products),
-        top=lz.eigenvalues.cpu().numpy(), power_lambda=float(pw.eigenvalues[0]), power_products=int(pw.n_products),
+        lanczos_seconds=float(lz.seconds), top=lz.eigenvalues.cpu().numpy(), power_lambda=float(pw.eigenvalues[0]),
+        power_products=int(pw.n_products), power_seconds=float(pw.seconds),
         lambda_x=float(ih.lambda_max.mean()), lambda_x_median=float(ih.lambda_max.median()),
         grad_x=float(ih.grad_norms.mean()), fgsm_hi=100 * float(rob.adversarial["hi"]),
         fgsm_lo=100 * float(rob.adversarial["lo"]),
@@ -222,7 +230,8 @@ def compute_case(model: str, batch: int, P: Y1Params, store=None, device=None) -
         lambda_theta=pair("lambda_theta"), power_lambda=pair("power_lambda"),
         power_products=pair("power_products"), lanczos_products=pair("lanczos_products"), top_eigenvalues=tr.top,
         lambda_x=pair("lambda_x"), grad_x=pair("grad_x"), fgsm=(pair("fgsm_hi"), pair("fgsm_lo")), eps=eps,
-        lambda_x_median=pair("lambda_x_median"),
+        lambda_x_median=pair("lambda_x_median"), lanczos_seconds=pair("lanczos_seconds"),
+        power_seconds=pair("power_seconds"),
     )
 
 

@@ -91,8 +91,8 @@ class Y1Params(Y1Runs, ChapterParams):
     lanczos_tol: float = field(metadata=spec(gt=0.0, doc="Lanczos relative residual"))
     lanczos_max_dim: int = field(metadata=spec(gt=0, doc="cap on the Krylov dimension (products) per Lanczos run"))
     topk_solver: str = field(metadata=spec(choices=("lanczos", "block"), doc=(
-        "top-k eigensolver: lanczos (one product per step; the faster one on CPU, bench/RESULTS.md "
-        "issue 18) or block (block_lanczos, 8 products per pass)")))
+        "top-k eigensolver: lanczos (one product per step; the faster one on every model measured, bench/RESULTS.md "
+        "issue 18) or block (block_lanczos, min(k, 8) products per pass)")))
     power_tol: float = field(metadata=spec(gt=0.0, doc="power iteration relative change (Y: 1e-4)"))
     power_max_iter: int = field(metadata=spec(gt=0, doc="cap on power-iteration products"))
     device: str = field(metadata=device_spec("where to train and compute"))
