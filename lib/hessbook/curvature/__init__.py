@@ -3,7 +3,8 @@ spectral density, the input Hessian, landscapes and outlier counting.
 
 - :mod:`.operators` -- ``HessianOperator``, ``GaussNewtonOperator``, ``DenseOperator``
 - :mod:`.lanczos` -- ``lanczos`` (full reorthogonalization, residual-based stop), ``EigenResult``
-- :mod:`.block` -- ``block_lanczos`` (blocks of products, BLAS-3 reorthogonalization; faster than ``lanczos`` only where a block of products is much cheaper per vector than one product)
+- :mod:`.block` -- ``block_lanczos`` (blocks of products, BLAS-3 reorthogonalization; for clusters of
+  (nearly) equal top eigenvalues, which one Krylov vector misses; slower than ``lanczos`` elsewhere)
 - :mod:`.power` -- ``power_iteration`` (the papers' method, deflation, relative-change stop)
 - :mod:`.exact` -- ``hessian_matrix``, ``gauss_newton_matrix``, ``exact_spectra``
 - :mod:`.slq` -- ``slq`` spectral density

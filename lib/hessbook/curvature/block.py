@@ -1,11 +1,15 @@
 """Top-k eigenpairs by block Lanczos: one ``matmat`` of ``b`` vectors per step.
 
-Why blocks. For a model operator nearly all the solver's time is Hessian products, and a
-block of ``b`` products shares one pass over the data and torch.func's fixed cost: measured
-on a 54k-parameter CNN, a ``matmat`` of 8 vectors costs 1.76 gradients per vector against
-3.05 for one product alone (``bench/curvature.py`` prints it for the models at hand). Blocks
-also find a cluster of nearly equal eigenvalues that a single Krylov vector resolves only
-slowly, and the reorthogonalization becomes matrix-matrix work (BLAS-3).
+Why blocks, and when not. A block finds a cluster of equal or nearly equal eigenvalues that a
+single Krylov vector cannot (exact copies from a symmetry: the test with a class-symmetric softmax
+model, where :func:`~hessbook.curvature.lanczos.lanczos` returns certified pairs that are not the
+top k), and its reorthogonalization is matrix-matrix work (BLAS-3). It is not faster on the
+models we measured (bench/RESULTS.md, issue 18): for the same pairs at the same residual a block
+of b needs more products (top-20 on M1 and C1: 96-105 for b = 1, 114-116 for b = 2, 148 for
+b = 4, 180-196 for b = 8: a Krylov polynomial of lower degree per product), while a block of
+products costs about as much per vector as one product once products go through the retained
+graph of the Hessian batch (:class:`~hessbook.curvature.operators.HessianOperator`, ``"auto"``).
+So ``lanczos`` is the default top-k solver, and this one is for clusters.
 
 The method (block Lanczos with full reorthogonalization, Golub and Underwood 1977; Saad,
 *Numerical Methods for Large Eigenvalue Problems*, §6.6): an orthonormal block ``Q_0`` of
@@ -30,9 +34,8 @@ the Krylov space has an invariant part: that column is replaced by a random vect
 to the basis and its row of R set to zero, as :func:`lanczos` restarts, so eigenvalues of
 multiplicity above b are found too.
 
-Block size. ``block_size=None`` takes ``min(k, DEFAULT_BLOCK)``: per-vector cost stops falling
-near 8 vectors on the CPU (bench/curvature.py, "matmat per vector"), and a block wider than k
-spends products on pairs nobody asked for.
+Block size. ``block_size=None`` takes ``min(k, DEFAULT_BLOCK)``; for a cluster choose a block at
+least its multiplicity. A block wider than k spends products on pairs nobody asked for.
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ import time
 import torch
 from torch import Tensor
 
-from hessbook.curvature.lanczos import WHICH, EigenResult, check_k_tol
+from hessbook.curvature.lanczos import WHICH, EigenResult, check_k_tol, rayleigh_certified
 from hessbook.curvature.operators import LinearOperator, as_operator, is_integer
 
 DEFAULT_BLOCK = 8
@@ -135,11 +138,11 @@ def block_lanczos(op: LinearOperator | Tensor, k: int = 1, *, which: str = "LA",
                 # Ritz vectors in the basis precision (no float64 copy of the basis), then float64:
                 # the certificate below is the true residual of exactly these vectors.
                 Y = (Q.T @ S[:, idx].to(device=dev, dtype=dtype)).to(torch.float64)
-                Y = Y / Y.norm(dim=0)
-                res = (op.matmat(Y).to(torch.float64) - Y * theta[idx].to(dev)).norm(dim=0)
+                Y.div_(Y.norm(dim=0))
+                lam, Y, res = rayleigh_certified(op, Y, which)
                 ok = bool((res <= tol * wanted).all())
                 if ok or exhausted:
-                    return EigenResult(theta[idx].clone(), Y.cpu(), res.cpu(), op.n_products - start, ok,
+                    return EigenResult(lam.cpu(), Y.cpu(), res.cpu(), op.n_products - start, ok,
                                        "block_lanczos", tol, blocks, wanted,
                                        seconds=time.perf_counter() - started, block_size=b)
         width = min(b, max_dim - m)

@@ -14,7 +14,8 @@ are computed and the wanted ones (``which="LA"``: the k largest algebraic, ``"SA
 smallest, i.e. the most negative) are tested with the Ritz estimate beta_m |s_m,i| (equal to
 the true residual ||H y_i - theta_i y_i|| in exact arithmetic with an orthonormal basis). When
 every estimate is <= tol * scale, the true residuals are computed with k more products (one
-``matmat``), and the run stops only if they pass too; the result reports the true residuals.
+``matmat``), and the run stops only if they pass too; the result reports the true residuals
+and, as eigenvalues, the Rayleigh quotients of the returned vectors (:func:`rayleigh_certified`).
 
 ``scale`` is the largest |Ritz value| among the wanted ones (|lambda_1| for ``"LA"`` when
 lambda_1 > 0; |lambda_min| for ``"SA"``), floored at 1e-3 times the largest |Ritz value| so a
@@ -135,6 +136,22 @@ def basis_dtype_for(op: LinearOperator, tol: float) -> torch.dtype:
         else torch.float64
 
 
+def rayleigh_certified(op: LinearOperator, Y: Tensor, which: str) -> tuple[Tensor, Tensor, Tensor]:
+    """For unit columns Y (float64): their Rayleigh quotients y.Hy, Y reordered as ``which``
+    wants, and the true residuals ||Hy - (y.Hy) y||, from one ``matmat``.
+
+    The Rayleigh quotient of the returned vector, not the Ritz value of T, is the eigenvalue
+    reported: it is the lambda that minimizes that vector's residual, its error is of the order
+    of the residual squared over the gap, and it does not carry the rounding of the recurrence
+    (a float32 basis moves Ritz values by up to about the tolerance, its Rayleigh quotients by
+    far less; bench/RESULTS.md, issue 18)."""
+    HY = op.matmat(Y).to(torch.float64)
+    lam = (Y * HY).sum(dim=0)
+    order = torch.argsort(lam, descending=which == "LA")
+    lam, Y, HY = lam[order], Y[:, order], HY[:, order]
+    return lam, Y, HY.addcmul_(Y, lam, value=-1).norm(dim=0)
+
+
 def lanczos(op: LinearOperator | Tensor, k: int = 1, *, which: str = "LA", tol: float = 1e-4,
             max_dim: int | None = None, seed: int = 0, v0: Tensor | None = None,
             basis_dtype: torch.dtype | None = None) -> EigenResult:
@@ -185,8 +202,7 @@ def lanczos(op: LinearOperator | Tensor, k: int = 1, *, which: str = "LA", tol: 
             if bool((est <= tol * scale).all()) or exhausted:
                 Y = (Q[:m].T @ S[:, idx].to(device=dev, dtype=dtype)).to(torch.float64)
                 Y.div_(Y.norm(dim=0))
-                lam = theta[idx].to(dev)
-                res = op.matmat(Y).to(torch.float64).addcmul_(Y, lam, value=-1).norm(dim=0)
+                lam, Y, res = rayleigh_certified(op, Y, which)
                 ok = bool((res <= tol * scale).all())
                 if ok or exhausted:
                     return EigenResult(lam.cpu(), Y.cpu(), res.cpu(), op.n_products - start, ok,
