@@ -144,3 +144,21 @@ def test_numpy_integers_are_accepted_where_integers_are():
         lanczos(A, 2.5)
     with pytest.raises(ValueError, match=r"k = True: must be an integer"):
         lanczos(A, True)
+
+
+def test_float32_basis_for_a_float32_network_operator_still_gives_float64_accurate_eigenvalues():
+    """A float32 operator at tol >= 1e-6 gets a float32 basis; the eigenvalues reported are the
+    Rayleigh quotients of the certified vectors, so their error is far below the tolerance."""
+    from hessbook.curvature.lanczos import basis_dtype_for
+
+    model = tiny_cnn()
+    x, y = image_data(n=16)
+    ref = torch.linalg.eigvalsh(flat_loss_hessian(model, x, y)).flip(0)[:5]
+    op = HessianOperator(model, (x, y))  # float32 products
+    assert basis_dtype_for(op, 1e-4) == torch.float32 and basis_dtype_for(op, 1e-7) == torch.float64
+    assert basis_dtype_for(HessianOperator(model, (x, y), dtype=torch.float64), 1e-4) == torch.float64
+    r = lanczos(op, 5, tol=1e-4)
+    assert r.converged and (r.relative_residuals <= 1e-4).all()
+    assert float((r.eigenvalues - ref).abs().max()) <= 1e-5 * float(ref[0])
+    V = r.eigenvectors
+    assert torch.allclose(r.eigenvalues, (V * (flat_loss_hessian(model, x, y) @ V)).sum(0), rtol=1e-5)
