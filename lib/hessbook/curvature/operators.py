@@ -18,9 +18,9 @@ the data is one batch: the first product builds ``grad L`` with ``create_graph=T
 (one forward and one backward), and every product after it is one backward pass through that
 graph (``"retained"``, what PyHessian does for its single batch). Measured on this project's
 2-core CPU (``bench/curvature.py --block``, gradients' time per product, one vector, retained vs
-recomputed double backward vs forward-over-reverse): Y's M1 on 64 images 1.16 vs 1.92 vs 2.01;
-C1 on 256 CIFAR images 1.68 vs 2.68 vs 2.69; M1 on 1,024 images 2.11 vs 3.13 vs 3.43; top-20 by
-Lanczos 1.6-1.8x faster than with forward-over-reverse products.
+recomputed double backward vs forward-over-reverse): Y's M1 on 64 images 1.07 vs 1.98 vs 2.06;
+C1 on 256 CIFAR images 1.63 vs 2.73 vs 2.69; M1 on 1,024 images 2.08 vs 3.12 vs 3.40; top-20 by
+Lanczos 1.4-1.8x faster than with forward-over-reverse products.
 Holding the graph costs the memory of one product's graph, which a recomputed double-backward
 product needs anyway, so auto retains only for one batch; ``method="retained"`` keeps the graph
 of every batch (memory grows with the dataset). Products of many vectors at once (more than
