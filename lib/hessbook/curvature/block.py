@@ -45,12 +45,10 @@ import time
 import torch
 from torch import Tensor
 
-from hessbook.curvature.lanczos import WHICH, EigenResult, check_k_tol, rayleigh_certified
+from hessbook.curvature.lanczos import FLOAT32_BASIS_TOL, WHICH, EigenResult, check_k_tol, rayleigh_certified
 from hessbook.curvature.operators import LinearOperator, as_operator, is_integer
 
 DEFAULT_BLOCK = 8
-FLOAT32_BASIS_TOL = 1e-6
-"""Tolerances at or above this use a float32 basis (see the module docstring)."""
 _RANK_TOL = 1e-10
 
 
@@ -138,7 +136,6 @@ def block_lanczos(op: LinearOperator | Tensor, k: int = 1, *, which: str = "LA",
                 # Ritz vectors in the basis precision (no float64 copy of the basis), then float64:
                 # the certificate below is the true residual of exactly these vectors.
                 Y = (Q.T @ S[:, idx].to(device=dev, dtype=dtype)).to(torch.float64)
-                Y.div_(Y.norm(dim=0))
                 lam, Y, res = rayleigh_certified(op, Y, which)
                 ok = bool((res <= tol * wanted).all())
                 if ok or exhausted:

@@ -30,8 +30,10 @@ whose eigenspace the Krylov space never leaves before the run stops. The returne
 true eigenpairs (their residuals are certified) but not the k largest: a linear softmax model at
 W = 0, whose class symmetry makes every eigenvalue a triple, loses two copies of each of its top
 three values (tests/test_curvature_block.py). Where the top is such a cluster, use
-:func:`~hessbook.curvature.block.block_lanczos` with a block at least the multiplicity. Memory: the basis takes 8 * P * m bytes for the m Krylov vectors
-used; its buffer grows by doubling, so ``max_dim`` is a cap, not an allocation.
+:func:`~hessbook.curvature.block.block_lanczos` with a block at least the multiplicity.
+
+Memory: the basis takes 4 * P * m bytes (float32 basis) or 8 * P * m (float64) for the m Krylov
+vectors used; its buffer grows by doubling, so ``max_dim`` is a cap, not an allocation.
 """
 
 from __future__ import annotations
@@ -137,14 +139,15 @@ def basis_dtype_for(op: LinearOperator, tol: float) -> torch.dtype:
 
 
 def rayleigh_certified(op: LinearOperator, Y: Tensor, which: str) -> tuple[Tensor, Tensor, Tensor]:
-    """For unit columns Y (float64): their Rayleigh quotients y.Hy, Y reordered as ``which``
-    wants, and the true residuals ||Hy - (y.Hy) y||, from one ``matmat``.
+    """For the columns of Y (float64), normalized here in place: their Rayleigh quotients y.Hy,
+    Y reordered as ``which`` wants, and the true residuals ||Hy - (y.Hy) y||, from one ``matmat``.
 
     The Rayleigh quotient of the returned vector, not the Ritz value of T, is the eigenvalue
     reported: it is the lambda that minimizes that vector's residual, its error is of the order
     of the residual squared over the gap, and it does not carry the rounding of the recurrence
     (a float32 basis moves Ritz values by up to about the tolerance, its Rayleigh quotients by
     far less; bench/RESULTS.md, issue 18)."""
+    Y.div_(Y.norm(dim=0))
     HY = op.matmat(Y).to(torch.float64)
     lam = (Y * HY).sum(dim=0)
     order = torch.argsort(lam, descending=which == "LA")
@@ -201,7 +204,6 @@ def lanczos(op: LinearOperator | Tensor, k: int = 1, *, which: str = "LA", tol: 
             est = b * S[m - 1, idx].abs()
             if bool((est <= tol * scale).all()) or exhausted:
                 Y = (Q[:m].T @ S[:, idx].to(device=dev, dtype=dtype)).to(torch.float64)
-                Y.div_(Y.norm(dim=0))
                 lam, Y, res = rayleigh_certified(op, Y, which)
                 ok = bool((res <= tol * scale).all())
                 if ok or exhausted:

@@ -108,16 +108,21 @@ class Batches:
                 y = y.to(self.dtype)
             yield x, y
 
+    def _measure(self) -> None:
+        """Samples and batches of a re-iterable, in one pass over it."""
+        sizes = [len(x) for x, _ in self._source()]
+        self.n, self._num_batches = sum(sizes), len(sizes)
+        if self.n == 0:
+            raise ValueError("the dataset is empty")
+
     def count(self) -> int:
         if self.n is None:
-            self.n = sum(len(x) for x, _ in self._source())
-            if self.n == 0:
-                raise ValueError("the dataset is empty")
+            self._measure()
         return self.n
 
     def num_batches(self) -> int:
         if self._num_batches is None:
-            self._num_batches = sum(1 for _ in self._source())
+            self._measure()
         return self._num_batches
 
 
@@ -409,62 +414,61 @@ class HessianOperator(_ModelOperator):
     def _versions(self) -> tuple[int, ...]:
         return tuple(p._version for p in self.params.values())
 
-    def _retained_graphs(self) -> list[tuple[float, list[Tensor]]]:
+    def _retained_graphs(self) -> list[tuple[float, tuple[Tensor | None, ...]]]:
         """(weight B/N, grad L_batch with its graph) for every batch, built once; rebuilt when
         a parameter was changed in place since (an optimizer step), so no product is stale."""
         if self._graphs is not None and self._versions() == self._graph_versions:
             return self._graphs
-        self._graphs = None
+        self._graphs = None  # free the stale graph before building its replacement
         params = list(self.params.values())
         n = self.batches.count()
         graphs = []
         with torch.enable_grad(), eval_mode(self.model), precision(self.dtype):
             for x, y in self.batches:
                 loss = self.loss_fn(self.model(x), y)
-                grads = torch.autograd.grad(loss, params, create_graph=True, allow_unused=True)
-                graphs.append((len(x) / n, [torch.zeros_like(p) if g is None else g
-                                            for p, g in zip(params, grads)]))
+                graphs.append((len(x) / n, torch.autograd.grad(loss, params, create_graph=True, allow_unused=True)))
         self._graphs, self._graph_versions = graphs, self._versions()
         return graphs
 
     def _retained_matmat(self, V: Tensor) -> Tensor:
-        params = list(self.params.values())
-        graphs = self._retained_graphs()
-        total = (torch.empty if len(graphs) == 1 else torch.zeros)(V.shape[1], self.num_params, dtype=torch.float64,
-                                                                   device=self.device)
-        # One flat buffer per call, written in place: for millions of parameters every fresh
-        # vector costs page faults comparable to the product itself.
+        total = torch.empty(V.shape[1], self.num_params, dtype=torch.float64, device=self.device)
+        # Buffers written in place: for millions of parameters a fresh vector per product costs
+        # page faults comparable to the product itself.
         flat = torch.empty(self.num_params, dtype=self.dtype, device=self.device)
         with precision(self.dtype):
-            for weight, grads in graphs:
-                live = [i for i, g in enumerate(grads) if g.requires_grad]
-                if not live:  # the loss is at most linear in the parameters: zero curvature
-                    if len(graphs) == 1:
-                        total.zero_()
-                    continue
-                for j in range(V.shape[1]):
-                    vs = list(unflatten(V[:, j], self.params).values())
-                    hv = torch.autograd.grad([grads[i] for i in live], params, grad_outputs=[vs[i] for i in live],
-                                             retain_graph=True, allow_unused=True)
-                    torch.cat([(torch.zeros_like(p) if h is None else h).reshape(-1) for p, h in zip(params, hv)],
-                              out=flat)
-                    if len(graphs) == 1:
-                        total[j].copy_(flat)  # one batch: its weight is 1, nothing to add to
+            for b, (weight, grads) in enumerate(self._retained_graphs()):
+                for j, hv in enumerate(self._backward_products(grads, V, keep_graph=True, out=flat)):
+                    if b == 0:
+                        torch.mul(hv, weight, out=total[j])
                     else:
-                        total[j].add_(flat, alpha=weight)
+                        total[j].add_(hv, alpha=weight)
         self.n_passes += 1
         return total.T
 
-    def _batch_double_backward(self, x: Tensor, y: Tensor, V: Tensor) -> Tensor:
+    def _backward_products(self, grads: tuple[Tensor | None, ...], V: Tensor, keep_graph: bool,
+                           out: Tensor | None = None) -> Iterator[Tensor]:
+        """H_batch v for each column v of V, flat: one backward pass through ``grads`` (a batch
+        gradient built with ``create_graph``) per vector. Parameters the gradient does not
+        depend on get zeros; ``keep_graph=False`` frees the graph after the last vector. With
+        ``out`` (P entries, the operator's dtype) every product is written into that one buffer,
+        so each must be consumed before the next is asked for."""
         params = list(self.params.values())
+        live = [i for i, g in enumerate(grads) if g is not None and g.requires_grad]
+        m = V.shape[1]
+        for j in range(m):
+            if not live:  # the loss is at most linear in the parameters: zero curvature
+                yield torch.zeros(self.num_params, dtype=self.dtype, device=self.device)
+                continue
+            vs = list(unflatten(V[:, j], self.params).values())
+            hv = torch.autograd.grad([grads[i] for i in live], params, grad_outputs=[vs[i] for i in live],
+                                     retain_graph=keep_graph or j < m - 1, allow_unused=True)
+            pieces = [(torch.zeros_like(p) if h is None else h).reshape(-1) for p, h in zip(params, hv)]
+            yield torch.cat(pieces) if out is None else torch.cat(pieces, out=out)
+
+    def _batch_double_backward(self, x: Tensor, y: Tensor, V: Tensor) -> Tensor:
         loss = self.loss_fn(self.model(x), y)
-        grads = torch.autograd.grad(loss, params, create_graph=True)
-        rows = []
-        for j in range(V.shape[1]):
-            vs = unflatten(V[:, j], self.params).values()
-            hv = torch.autograd.grad(grads, params, grad_outputs=list(vs), retain_graph=j < V.shape[1] - 1)
-            rows.append(flatten(hv))
-        return torch.stack(rows)
+        grads = torch.autograd.grad(loss, list(self.params.values()), create_graph=True, allow_unused=True)
+        return torch.stack(list(self._backward_products(grads, V, keep_graph=False)))
 
     def _batch_fwdrev(self, x: Tensor, y: Tensor, V: Tensor) -> Tensor:
         p0 = {n: p.detach() for n, p in self.params.items()}

@@ -18,7 +18,7 @@ from hessbook.chapters.kamath.paper import (
     WORDS,
 )
 from hessbook.chapters.kamath.trends import both_higher_pairs, rho_batch, rho_text, spread_points, spread_relative
-from hessbook.kit import Claim, Rule, all_of, any_of, at_least, at_most, below, finite
+from hessbook.kit import Claim, Rule, all_of, any_of, at_least, at_most, below, finite, middle
 
 TREND = 0.8
 """A Spearman ρ(B, ·) at least this strong, in the claimed direction, is a clear trend."""
@@ -173,8 +173,7 @@ def chance_numbers(R: Results) -> dict:
     steps = min(P.epochs_mnist * math.ceil(P.n_train_mnist / b_max), P.epochs_cifar * math.ceil(P.n_train_cifar / b_max))
     ratios = []
     for case in R.grid.cases():
-        lrbs = sorted((r for r in R.grid.results if r.run.case == case and r.run.setting == "lr_bs" and not r.diverged),
-                      key=lambda r: r.run.batch)
+        lrbs = [r for r in R.grid.curve(case, *LINE["lr_bs"]) if not r.diverged]
         if len(lrbs) >= 2 and lrbs[-1].lambda1 > 0:
             ratios.append(lrbs[0].lambda1 / lrbs[-1].lambda1)
     return {
@@ -185,7 +184,7 @@ def chance_numbers(R: Results) -> dict:
         "fewest_steps": steps, "largest_batch": b_max, "batch_ratio": b_max // min(P.batch_sizes),
         "counter_chance_batches": ", ".join(str(r.run.batch) for r in chance
                                             if (r.run.case, r.run.setting) == (COUNTEREXAMPLE, "lr")) or "none",
-        "lrbs_lambda_ratio": float(sorted(ratios)[len(ratios) // 2]) if ratios else 0.0,
+        "lrbs_lambda_ratio": middle(ratios, empty=0.0),
     }
 
 

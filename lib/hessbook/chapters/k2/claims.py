@@ -6,7 +6,7 @@ from __future__ import annotations
 from hessbook.chapters.k2.compute import Results
 from hessbook.chapters.kamath.paper import CASES, K2_CASES, K2_ITEMS, SETTING_LABEL, WORDS
 from hessbook.chapters.kamath.trends import momentum_effect, rho_text
-from hessbook.kit import Claim, Rule, at_least, finite
+from hessbook.kit import Claim, Rule, at_least, finite, middle
 
 LOWER_HELD, LOWER_PARTLY = 0.8, 0.5
 """Share of batch sizes where λ1 at the largest momentum is below λ1 at momentum 0."""
@@ -46,9 +46,7 @@ def claims(R: Results) -> list[Claim]:
 
 
 def _median_loss(R: Results, case: str, setting: str, momentum: float) -> float:
-    losses = sorted(r.train_loss for r in R.grid.results
-                    if (r.run.case, r.run.setting, r.run.momentum) == (case, setting, momentum) and not r.diverged)
-    return losses[len(losses) // 2] if losses else float("nan")
+    return middle(r.train_loss for r in R.grid.curve(case, setting, momentum) if not r.diverged)
 
 
 def training_losses(R: Results, setting: str = "lr") -> str:

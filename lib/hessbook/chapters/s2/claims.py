@@ -94,8 +94,8 @@ def claim_prediction(R: Results) -> kit.Claim:
     cases = [*R.table, *R.group("unseen-k")]
     pairs = [(r.predicted, r.row.k) for r in cases]
     pm1, exact = exact_fraction(pairs, 1), exact_fraction(pairs)
-    errors = sorted(e for r in cases if (e := location_error(r)) == e)
-    median = errors[len(errors) // 2] if errors else float("nan")
+    errors = [e for r in cases if (e := location_error(r)) == e]
+    median = kit.middle(errors)
     return kit.Claim(
         "S-Table1", "Ours, beyond S: the class/cross-class structure of G (Papyan 2019) predicts how many "
                     "outliers there are and where.",

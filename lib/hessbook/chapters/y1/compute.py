@@ -187,8 +187,8 @@ def _columns(net, model: str, P: Y1Params, which: str, eps, device) -> _Columns:
     k = min(P.top_k if which == "train" else 1, op.num_params)
     solve = block_lanczos if P.topk_solver == "block" else lanczos
     lz = solve(op, k=k, tol=P.lanczos_tol, max_dim=max(P.lanczos_max_dim, k), seed=P.seed)
-    op_p = HessianOperator(net, (xh, yh), batch_size=min(P.n_hessian, 500))
-    pw = power_iteration(op_p, k=1, tol=P.power_tol, max_iter=P.power_max_iter, seed=P.seed)
+    # the same operator (and retained graph): each solver reports only the products it used
+    pw = power_iteration(op, k=1, tol=P.power_tol, max_iter=P.power_max_iter, seed=P.seed)
     ih = input_hessian_exact(net, (x[:P.n_input], y[:P.n_input]), batch_size=50)
     attacks = {"hi": make_attack("fgsm", eps=eps[0]), "lo": make_attack("fgsm", eps=eps[1])}
     rob = robustness(net, (x, y), attacks, batch_size=500)
