@@ -110,3 +110,20 @@ def test_input_hessian_operator_wants_one_sample():
     with pytest.raises(ValueError, match=r"one sample without a batch dimension: x of shape \(1, 5\)"):
         InputHessianOperator(m, x[:1], y[0])
     assert InputHessianOperator(m, x[0], y[0]).num_params == 5
+
+
+def test_input_hessian_operator_follows_the_model_it_was_built_on():
+    """Issue 27 (1): a float64 operator on a float32 model works on a copy; a change of the
+    model's parameters after construction reaches the products (no stale copy)."""
+    m = tiny_mlp()
+    x, y = data(n=1)
+    op = InputHessianOperator(m, x[0], y[0], dtype=torch.float64)
+    v = torch.randn(x[0].numel(), dtype=torch.float64)
+    op.matvec(v)
+    with torch.no_grad():
+        for p in m.parameters():
+            p.data.mul_(1.5)
+    m64 = tiny_mlp().double().eval()
+    m64.load_state_dict(m.state_dict())
+    H = torch.autograd.functional.hessian(lambda z: F.cross_entropy(m64(z[None]), y[:1]), x[0].double())
+    assert torch.allclose(op.matvec(v), H @ v, atol=1e-10)

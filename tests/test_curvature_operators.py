@@ -279,3 +279,109 @@ def test_retained_keeps_every_batch_and_handles_unused_parameters():
     assert len(ret._graphs) == 4 and out[:2].abs().max() == 0  # batches 3,3,3,1; the unused rows (own parameters come first)
     ret.release()
     assert torch.allclose(ret.matvec(V[:, 0]), out[:, 0], atol=1e-12)
+
+
+# ----------------------------------------------------------------------------- stale products
+# Issue 27 (1): with one batch, auto keeps the gradient's graph; every way of changing the
+# parameters must make the next product use the new Hessian. The reference is an independent
+# dense Hessian (torch.autograd.functional) at the model's parameters after the change.
+
+def _scale_by_vector_to_parameters(m):
+    from torch.nn.utils import parameters_to_vector, vector_to_parameters
+    vector_to_parameters(0.7 * parameters_to_vector(m.parameters()).detach(), m.parameters())
+
+
+def _scale_by_data_assignment(m):
+    for p in m.parameters():
+        p.data = 0.7 * p.data
+
+
+def _scale_through_data_in_place(m):
+    for p in m.parameters():
+        p.data.mul_(0.7)  # p._version does not move
+
+
+def _scale_by_load_state_dict(m):
+    m.load_state_dict({k: 0.7 * v for k, v in m.state_dict().items()})
+
+
+def _scale_by_load_state_dict_assign(m):
+    m.load_state_dict({k: (0.7 * v).clone() for k, v in m.state_dict().items()}, assign=True)
+
+
+def _optimizer_step(m):
+    opt = torch.optim.SGD(m.parameters(), lr=0.5)
+    x, y = data(n=10, seed=3)
+    nn.functional.cross_entropy(m(x.to(next(m.parameters()).dtype)), y).backward()
+    opt.step()
+    opt.zero_grad()
+
+
+CHANGES = [_optimizer_step, _scale_by_vector_to_parameters, _scale_by_data_assignment,
+           _scale_through_data_in_place, _scale_by_load_state_dict, _scale_by_load_state_dict_assign]
+
+
+@pytest.mark.parametrize("change", CHANGES, ids=lambda f: f.__name__.lstrip("_"))
+@pytest.mark.parametrize("method", ["auto", "retained", "fwdrev", "double_backward"])
+def test_no_stale_product_after_any_parameter_change(change, method):
+    m = tiny_mlp(act=nn.Tanh).double()  # float64 already: the operator works on m itself
+    x, y = data(n=10)
+    x = x.double()
+    op = HessianOperator(m, (x, y), dtype=torch.float64, method=method)
+    v = torch.randn(op.num_params, dtype=torch.float64)
+    before = op.matvec(v)
+    change(m)
+    H_new = flat_loss_hessian(m, x, y)
+    assert not torch.allclose(before, H_new @ v, atol=1e-6), "the change must change the product"
+    assert torch.allclose(op.matvec(v), H_new @ v, atol=1e-12)
+    g_new = torch.autograd.grad(nn.functional.cross_entropy(m(x), y), list(m.parameters()))
+    assert torch.allclose(op.gradient(), torch.cat([g.reshape(-1) for g in g_new]), atol=1e-12)
+
+
+@pytest.mark.parametrize("change", CHANGES, ids=lambda f: f.__name__.lstrip("_"))
+def test_float64_copy_follows_the_float32_model(change):
+    """dtype=float64 on a float32 model works on a converted copy: the copy follows the model."""
+    m = tiny_mlp(act=nn.Tanh)
+    x, y = data(n=10)
+    op = HessianOperator(m, (x, y), dtype=torch.float64)
+    v = torch.randn(op.num_params, dtype=torch.float64)
+    op.matvec(v)
+    change(m)
+    assert torch.allclose(op.matvec(v), flat_loss_hessian(m, x, y) @ v, atol=1e-6)
+
+
+def test_buffers_count_as_a_change_and_the_gauss_newton_operator_follows_too():
+    """BN's running statistics change the eval-mode loss: a product after they move is fresh."""
+    m = tiny_cnn().double()
+    x, y = image_data()
+    x = x.double()
+    op = HessianOperator(m, (x, y), dtype=torch.float64)
+    gn = GaussNewtonOperator(m, (x, y), dtype=torch.float64)
+    v = torch.randn(op.num_params, dtype=torch.float64)
+    op.matvec(v), gn.matvec(v)
+    with torch.no_grad():
+        m[1].running_var.mul_(2.0)
+        m[0].weight.data.mul_(0.5)
+    assert torch.allclose(op.matvec(v), flat_loss_hessian(m, x, y) @ v, atol=1e-10)
+    assert torch.allclose(gn.matvec(v), gauss_newton_matrix(m, (x, y), dtype=torch.float64) @ v, atol=1e-10)
+
+
+def test_a_changed_shape_is_refused_with_the_parameter_named():
+    m = tiny_mlp().double()
+    x, y = data(n=10)
+    op = HessianOperator(m, (x.double(), y), dtype=torch.float64)
+    m[0].bias = nn.Parameter(torch.zeros(7, dtype=torch.float64))
+    with pytest.raises(ValueError, match=r"0\.bias"):
+        op.matvec(torch.ones(op.num_params, dtype=torch.float64))
+
+
+def test_unchanged_parameters_keep_the_retained_graph():
+    """No change: the graph is built once (the check costs a comparison, not a rebuild)."""
+    m = tiny_mlp().double()
+    x, y = data(n=10)
+    op = HessianOperator(m, (x.double(), y), dtype=torch.float64)
+    v = torch.randn(op.num_params, dtype=torch.float64)
+    op.matvec(v)
+    graphs = op._graphs
+    op.matvec(v)
+    assert op._graphs is graphs

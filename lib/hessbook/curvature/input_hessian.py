@@ -34,7 +34,7 @@ from torch import Tensor, nn
 from torch.func import jacrev, vmap
 
 from hessbook.curvature.operators import (Batches, Data, LinearOperator, LossFn, cross_entropy,
-                                          eval_mode, model_in, precision)
+                                          TrackedModel, eval_mode, model_in, precision)
 
 SMOOTH_MODULES: tuple[type[nn.Module], ...] = (
     nn.Tanh, nn.Sigmoid, nn.SiLU, nn.GELU, nn.Softplus, nn.ELU, nn.SELU, nn.CELU, nn.Mish, nn.Hardswish,
@@ -238,7 +238,8 @@ class InputHessianOperator(LinearOperator):
 
     def __init__(self, model: nn.Module, x: Tensor, y: Tensor, *, loss_fn: LossFn | None = None,
                  dtype: torch.dtype = torch.float32):
-        self.model = model_in(model, dtype)
+        self.tracked = TrackedModel(model, dtype)  # products at the model's current parameters
+        self.model = self.tracked.model
         self.dtype = dtype
         self.device = next(self.model.parameters()).device
         self.loss_fn = loss_fn or cross_entropy
@@ -262,6 +263,7 @@ class InputHessianOperator(LinearOperator):
         self.n_products = 0
 
     def matmat(self, V: Tensor) -> Tensor:
+        self.tracked.refresh()
         with eval_mode(self.model), precision(self.dtype):
             x = self.x.detach().requires_grad_(True)
             (g,) = torch.autograd.grad(self.loss_fn(self.model(x), self.y), x, create_graph=True)
