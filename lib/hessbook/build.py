@@ -286,7 +286,7 @@ def execute_chapter(
     import papermill
 
     chapter = chapter_id(notebook)
-    parameters = chapter_parameters(chapter, scale, root, overrides)
+    parameters = chapter_parameters(chapter, scale, root, overrides, check_devices=jobs_run_here())
     output = output.with_suffix(".ipynb")
     output.parent.mkdir(parents=True, exist_ok=True)
     partial = output.with_name(f".{output.stem}.partial.ipynb")
@@ -748,7 +748,9 @@ def not_run(nb: Path, out: Path, scale: str) -> ChapterRun:
 def chapter_line(run: ChapterRun, scale: str) -> str:
     """``[hessbook] k2     smoke    12.3 s  ok``: one line per executed chapter."""
     state = run.state
-    if run.error is not None:
+    if run.missing and run.error is not None and run.error.startswith("missing data"):
+        state = "failed: missing data: " + ", ".join(f"{m.dataset} ({m.problem} in {m.root})" for m in run.missing)
+    elif run.error is not None:
         state += ": " + one_line(run.error)[:160] + (" (kept the earlier page)" if run.earlier else "")
     elif run.missing:
         state += ": " + ", ".join(m.dataset for m in run.missing) + " (--allow-missing-data)"
