@@ -1,5 +1,5 @@
 # The two commands of the README:
-#   make book [SCALE=cpu|smoke|gpu|paper] [CHAPTERS="s1 s2"] [SET="key=value ..."]
+#   make book [SCALE=cpu|smoke|gpu|paper] [CHAPTERS="s1 s2"] [SET="key=value ..."] [PARTIAL=1]
 #                                                                execute chapters, render HTML
 #   make test                                                    unit tests + smoke chapters
 # Both create the virtual environment (.venv) and install the package on first use.
@@ -8,6 +8,8 @@ SCALE ?= cpu
 CHAPTERS ?=
 # Parameter overrides for every selected chapter, e.g. SET="dimension=800" (python -m hessbook.build --set)
 SET ?=
+# PARTIAL=1: a chapter whose dataset is missing shows "not computed" instead of failing the build
+PARTIAL ?=
 PYTHON ?= python3
 VENV ?= .venv
 SHARED_DATA ?= ../shared/data
@@ -42,7 +44,7 @@ data:
 		echo "[make] linked $(SHARED_DATA) into ./data"; fi
 
 book: env data
-	$(PY) -m hessbook.build --scale $(SCALE) $(if $(CHAPTERS),--chapters $(CHAPTERS)) $(if $(SET),--set $(SET))
+	$(PY) -m hessbook.build --scale $(SCALE) $(if $(CHAPTERS),--chapters $(CHAPTERS)) $(if $(SET),--set $(SET)) $(if $(PARTIAL),--allow-missing-data)
 
 test: env $(TEST_STAMP) data
 	$(PY) -m pytest

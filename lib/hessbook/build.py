@@ -6,29 +6,42 @@
 
 Steps:
 
-1. copy the book's pages (``_config.yml``, ``_toc.yml``, Markdown, images) into a stage
-   directory ``_build/book-<scale>/``;
-2. for every notebook in ``_toc.yml``: read ``params/<scale>/<chapter>.yaml``, validate it
-   with the ``--set KEY=VALUE`` overrides applied, against the chapter's schema (so a bad
-   value fails before a kernel starts), and execute the notebook with papermill into the stage;
-3. write the status page from the verdicts the executed notebooks carry;
-4. ``jupyter-book build`` the stage into ``_build/html`` (``execute_notebooks: off``:
-   papermill executes, the book renders).
+1. check everything that can be checked before a kernel starts: the parameters of every
+   selected chapter (``params/<scale>/<chapter>.yaml`` with the ``--set KEY=VALUE`` overrides,
+   against the chapter's schema), that a ``device`` they name exists on this machine, and the
+   cluster setting ``HESSBOOK_CLUSTER``;
+2. copy the book's pages (``_config.yml``, ``_toc.yml``, Markdown, images) into a stage
+   directory ``_build/book-<scale>/``, keeping the executed chapters already there;
+3. execute each selected chapter with papermill into ``_build/logs/<scale>/<chapter>.ipynb``
+   (its kernel's own output goes to ``<chapter>.kernel.log`` beside it) and move it into the
+   stage atomically when it succeeded: an interrupted build leaves every staged page as it was,
+   and a chapter that fails keeps its last good page, marked as from an earlier build. A
+   chapter whose dataset is missing fails the build and stops it (``--allow-missing-data``:
+   a partial book whose pages say "not computed");
+4. write the status page from the verdicts the staged notebooks carry;
+5. ``jupyter-book build`` the stage into ``_build/html`` (``execute_notebooks: off``:
+   papermill executes, the book renders); its output goes to ``_build/logs/jupyter-book.log``,
+   its Sphinx warnings are counted, and those that matter (a broken reference, a missing glue
+   key in an executed page) fail the build with ``--strict`` or when ``CI`` is set.
 
-Results come from the result store, so a rebuild with unchanged parameters only re-renders.
+The terminal gets one line per chapter and a summary. Results come from the result store, so
+a rebuild with unchanged parameters only re-renders.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import datetime
 import difflib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,20 +51,57 @@ import yaml
 from hessbook import notebooks
 from hessbook.catalog import CHAPTERS, ITEMS
 from hessbook.chapters import schema_for
-from hessbook.params import SCALES, ParameterError, as_dict, field_docs, params_file, read_file, validate
-from hessbook.paths import project_root
+from hessbook.params import (SCALES, ParameterError, as_dict, check_device_available, device_values, field_docs,
+                             params_file, read_file, validate)
+from hessbook.paths import data_root, project_root
 from hessbook.report import verdicts_from_outputs
 
 STATUS_PAGE = Path("book/status.md")
+MISSING_DATA_LOG = "HESSBOOK_MISSING_DATA_LOG"  # the same name as hessbook.data.MISSING_DATA_LOG (no torch import here)
+KEPT_TAG = "hessbook-earlier-build"
+"""Tag of the admonition cell put on top of a page kept from an earlier build."""
+
+
+@dataclass(frozen=True)
+class MissingData:
+    """A dataset a chapter could not load (one line of the kernel's missing-data log)."""
+
+    dataset: str
+    root: str
+    expected: tuple[str, ...]
+    problem: str = "missing"
+    """``missing`` or ``damaged``."""
+
+    def describe(self) -> str:
+        what = "is damaged" if self.problem == "damaged" else "is missing"
+        return (f"dataset {self.dataset!r} {what}: looked for {', '.join(self.expected)} under {self.root} "
+                "(torchvision layout)")
 
 
 @dataclass(frozen=True)
 class ChapterRun:
     chapter: str
     notebook: Path
-    """Executed copy."""
+    """The staged page (executed copy, or the page kept from an earlier build)."""
     seconds: float
     error: str | None
+    ran: bool = True
+    """False for a chapter not selected in this build (its page, if any, is an earlier build's)."""
+    earlier: str | None = None
+    """When the page shown is from an earlier build: when that build executed it."""
+    missing: tuple[MissingData, ...] = ()
+    """Datasets the chapter could not load (it shows "not computed" for what needed them)."""
+    log: Path | None = None
+    """The executed notebook and kernel log of this build's run (``_build/logs/...``)."""
+
+    @property
+    def state(self) -> str:
+        """``ok``, ``failed``, ``missing data`` (ran, but without some data) or ``not run``."""
+        if not self.ran:
+            return "not run"
+        if self.error is not None:
+            return "failed"
+        return "missing data" if self.missing else "ok"
 
 
 def _root(root: str | Path | None) -> Path:
@@ -124,8 +174,11 @@ def _describe(overrides: Mapping[str, Any]) -> str:
     return " ".join(f"{k}={json.dumps(v)}" for k, v in overrides.items())
 
 
-def chapter_parameters(chapter: str, scale: str, root: Path, overrides: Mapping[str, Any] | None = None) -> dict:
-    """The validated parameters of a chapter at a scale, with optional overrides."""
+def chapter_parameters(chapter: str, scale: str, root: Path, overrides: Mapping[str, Any] | None = None,
+                       *, check_devices: bool = True) -> dict:
+    """The validated parameters of a chapter at a scale, with optional overrides. With
+    ``check_devices``, a ``device`` (at any depth) naming a CUDA device this machine lacks is
+    a :class:`ParameterError` too: it would fail every job after the kernel started."""
     path = params_file(chapter, scale, root)
     if not path.exists():
         raise ParameterError(f"no parameters for chapter {chapter!r} at scale {scale!r}: {path} is missing")
@@ -147,7 +200,69 @@ def chapter_parameters(chapter: str, scale: str, root: Path, overrides: Mapping[
                 )
         values = {**values, **overrides}
         where = f"{rel} with --set {_describe(overrides)}"
-    return as_dict(validate(schema_for(chapter), values, where=where))
+    checked = as_dict(validate(schema_for(chapter), values, where=where))
+    if check_devices:
+        for key, value in device_values(checked):
+            check_device_available(value, f"{where}: {key}")
+    return checked
+
+
+def jobs_run_here() -> bool:
+    """Whether sweep jobs run on this machine (cluster ``local`` or ``serial``): only then can
+    a ``device`` parameter be checked against this machine's devices (a scheduler's or a batch
+    system's workers have their own)."""
+    from hessbook.cluster import cluster_setting, resolve
+
+    return resolve(cluster_setting()).kind in ("local", "serial")
+
+
+def check_cluster() -> None:
+    """Fail before any kernel starts when ``HESSBOOK_CLUSTER`` names no known cluster."""
+    from hessbook.cluster import SweepSetupError, cluster_setting, resolve
+
+    try:
+        resolve(cluster_setting())
+    except SweepSetupError as exc:
+        raise ParameterError(str(exc)) from None
+
+
+def _kernel_manager(log: Path | None) -> type:
+    """The kernel manager papermill starts each chapter's kernel with: local IPC sockets instead
+    of TCP (so ipykernel does not warn "Kernel is running over TCP without encryption" once per
+    chapter), and the kernel process's own stdout and stderr (ipykernel's log lines, and what the
+    Dask workers it starts print) appended to ``log`` instead of the terminal. What the cells
+    print still goes into the notebook."""
+    from jupyter_client import AsyncKernelManager
+    from traitlets import default
+
+    class BuildKernelManager(AsyncKernelManager):
+        @default("transport")
+        def _default_transport(self) -> str:
+            return "ipc"
+
+        async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+            if log is None:
+                return await super()._async_launch_kernel(kernel_cmd, **kw)
+            log.parent.mkdir(parents=True, exist_ok=True)
+            with open(log, "ab") as fh:  # the kernel process holds its own copy of the descriptor
+                return await super()._async_launch_kernel(kernel_cmd, **{**kw, "stdout": fh, "stderr": fh})
+
+    return BuildKernelManager
+
+
+@contextlib.contextmanager
+def _environment(values: Mapping[str, str]) -> Iterator[None]:
+    """Set environment variables for the block (the kernels started inside inherit them)."""
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 def execute_chapter(
@@ -156,35 +271,53 @@ def execute_chapter(
     scale: str,
     root: Path,
     overrides: Mapping[str, Any] | None = None,
+    *,
+    kernel_log: Path | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> ChapterRun:
     """Validate the chapter's parameters, then execute it with papermill into ``output``
-    (an ``.ipynb``; a MyST Markdown source is converted first)."""
+    (an ``.ipynb``; a MyST Markdown source is converted first).
+
+    papermill writes into a temporary file beside ``output``, moved onto ``output`` when the
+    execution has finished (also when a cell raised: the copy then shows the traceback), so an
+    interrupted execution leaves ``output`` as it was. ``kernel_log``: where the kernel
+    process's own output goes (default: the terminal); ``env``: variables for the kernel.
+    A chapter interrupted by Ctrl-C raises :class:`KeyboardInterrupt`."""
     import papermill
 
     chapter = chapter_id(notebook)
-    parameters = chapter_parameters(chapter, scale, root, overrides)
+    parameters = chapter_parameters(chapter, scale, root, overrides, check_devices=jobs_run_here())
     output = output.with_suffix(".ipynb")
     output.parent.mkdir(parents=True, exist_ok=True)
+    partial = output.with_name(f".{output.stem}.partial.ipynb")
     source = notebooks.as_ipynb(notebook, output.with_name(f".{output.stem}.source.ipynb"))
     os.environ.setdefault("HESSBOOK_PROGRESS", "text")
     start = time.perf_counter()
     error = None
     try:
-        papermill.execute_notebook(
-            str(source),
-            str(output),
-            parameters=parameters,
-            cwd=str(notebook.parent),
-            kernel_name="python3",
-            progress_bar=False,
-            log_output=False,
-        )
-    except papermill.PapermillExecutionError as exc:
-        error = f"{exc.ename}: {exc.evalue}"
+        with _environment(env or {}):
+            try:
+                papermill.execute_notebook(
+                    str(source),
+                    str(partial),
+                    parameters=parameters,
+                    cwd=str(notebook.parent),
+                    kernel_name="python3",
+                    progress_bar=False,
+                    log_output=False,
+                    kernel_manager_class=_kernel_manager(kernel_log),
+                )
+            except papermill.PapermillExecutionError as exc:
+                if exc.ename == "KeyboardInterrupt":  # Ctrl-C reached the kernel first
+                    raise KeyboardInterrupt from exc
+                error = f"{exc.ename}: {exc.evalue}"
+        seconds = time.perf_counter() - start
+        if partial.exists():
+            hide_default_parameters(partial)
+            os.replace(partial, output)
     finally:
         source.unlink(missing_ok=True)
-    seconds = time.perf_counter() - start
-    hide_default_parameters(output)
+        partial.unlink(missing_ok=True)
     return ChapterRun(chapter, output, seconds, error)
 
 
@@ -201,14 +334,24 @@ def hide_default_parameters(notebook: Path) -> None:
     for cell, cell_tags in zip(nb["cells"], tags):
         if "parameters" in cell_tags and "remove-cell" not in cell_tags:
             cell.setdefault("metadata", {})["tags"] = [*cell_tags, "remove-cell"]
-    notebook.write_text(json.dumps(nb, indent=1, ensure_ascii=False))
+    notebooks.write(nb, notebook)
 
 
-def stage_pages(root: Path, stage: Path) -> None:
-    """Copy everything the book renders except the notebook sources (those are executed)."""
+def stage_pages(root: Path, stage: Path, keep: Iterable[Path] = ()) -> None:
+    """Copy everything the book renders except the notebook sources (those are executed) into
+    ``stage``. The files ``keep`` (paths relative to the stage: the executed chapter pages) are
+    left where they are; every other file already in the stage is removed first, so a page
+    deleted from ``book/`` disappears. Nothing is wiped wholesale: an interrupted build
+    leaves the executed pages of earlier builds in place."""
+    kept = {stage / k for k in keep}
     if stage.exists():
-        shutil.rmtree(stage)
-    stage.mkdir(parents=True)
+        for path in sorted(stage.rglob("*"), key=lambda p: len(p.parts), reverse=True):
+            if path.is_symlink() or path.is_file():
+                if path not in kept:
+                    path.unlink()
+            elif path.is_dir() and not any(path.iterdir()):
+                path.rmdir()
+    stage.mkdir(parents=True, exist_ok=True)
     for name in ("_config.yml", "_toc.yml", "references.bib"):
         if (root / name).exists():
             shutil.copy2(root / name, stage / name)
@@ -240,8 +383,50 @@ def verdict_cell(verdicts: Sequence[tuple[str, str]], width: int = 60) -> str:
     return "; ".join(f"**{v}**: {short(c)}" for v, c in verdicts)
 
 
-def status_markdown(runs: Sequence[ChapterRun], root: Path) -> str:
-    """The status page: one row per figure/table, with scale and verdict."""
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def one_line(text: str) -> str:
+    """``text`` without terminal colour codes, its lines joined by single spaces."""
+    return " ".join(_ANSI.sub("", text).split())
+
+
+def table_cell(text: str, limit: int = 200) -> str:
+    """``text`` made safe for one cell of a Markdown table: one line (a newline would end the
+    row), ``|`` escaped (it would start a new cell), at most ``limit`` characters of the text
+    (cut with ``…``, never inside an escape)."""
+    flat = one_line(text)
+    if len(flat) > limit:
+        flat = flat[: limit - 1].rstrip() + "…"
+    return flat.replace("|", "\\|")
+
+
+def _fence(text: str) -> str:
+    """``text`` in a fenced block whose fence no line of the text can close."""
+    longest = max((len(m) for m in re.findall(r"`{3,}", text)), default=2)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}text\n{_ANSI.sub('', text).rstrip()}\n{fence}"
+
+
+def _chapter_result(run: ChapterRun) -> str:
+    """The 'result' cell of the status page's chapter table."""
+    if not run.ran:
+        if run.earlier:
+            return f"not run in this build; the page is from an earlier build (executed {run.earlier})"
+        return "not run in this build; never executed at this scale (the page says how to run it)"
+    if run.error is not None:
+        kept = f" — showing the page of an earlier build (executed {run.earlier})" if run.earlier else ""
+        return table_cell(f"error: {run.error}", 200) + kept
+    if run.missing:
+        return table_cell("ran without data (results needing it: not computed): "
+                          + "; ".join(f"{m.dataset} {m.problem} in {m.root}" for m in run.missing))
+    return "ok"
+
+
+def status_markdown(runs: Sequence[ChapterRun], root: Path, stopped: str | None = None) -> str:
+    """The status page: one row per figure/table, with scale and verdict; then the chapters of
+    this build (run or not, and how it went) and the full text of their errors. ``stopped``:
+    why the build stopped before running every selected chapter."""
     by_item: dict[str, tuple[str, list[tuple[str, str]]]] = {}
     for run in runs:
         if run.notebook.exists():
@@ -260,6 +445,10 @@ def status_markdown(runs: Sequence[ChapterRun], root: Path) -> str:
         "with its verdict). *Not yet computed* means the chapter does not exist yet, failed, or "
         "reported no verdict for the item.",
         "",
+    ]
+    if stopped:
+        lines += [":::{error}", f"This build stopped early: {one_line(stopped)}", ":::", ""]
+    lines += [
         "| item | what it shows | chapter | scale | verdict |",
         "|---|---|---|---|---|",
     ]
@@ -268,22 +457,27 @@ def status_markdown(runs: Sequence[ChapterRun], root: Path) -> str:
         c = chapters[it.chapter]
         link = f"[{c.id.upper()}](../{Path(c.path).with_suffix('.ipynb')})" if c.id in existing else f"{c.id.upper()} (not written yet)"
         scale, verdicts = by_item.get(it.key, ("—", [("not yet computed", "")]))
-        failed = ran.get(c.id) is not None and ran[c.id].error is not None
-        text = "failed (see chapter)" if failed else verdict_cell(verdicts)
+        run = ran.get(c.id)
+        if run is not None and run.error is not None:
+            text = (f"failed in this build (see below); earlier build: {verdict_cell(verdicts)}" if run.earlier
+                    else "failed (see chapter)")
+        else:
+            text = verdict_cell(verdicts)
         lines.append(f"| {it.key} | {it.shows} | {link} | {scale} | {text} |")
     lines += ["", "## Chapters in this build", "", "| chapter | seconds | result |", "|---|---|---|"]
     for run in runs:
-        result = "ok" if run.error is None else f"error: {run.error}".replace("|", "\\|")[:200]
-        lines.append(f"| {run.chapter} | {run.seconds:.1f} | {result} |")
-    return "\n".join(lines) + "\n"
+        seconds = f"{run.seconds:.1f}" if run.ran else "—"
+        lines.append(f"| {run.chapter} | {seconds} | {_chapter_result(run)} |")
+    failed = [r for r in runs if r.error is not None]
+    if failed:
+        lines += ["", "## Errors", ""]
+        for run in failed:
+            lines += [f"**{run.chapter}**" + (f" (notebook of this run: `{run.log}`)" if run.log else "") + ":",
+                      "", _fence(run.error or ""), ""]
+    return "\n".join(lines).rstrip("\n") + "\n"
 
 
-def render(stage: Path, root: Path) -> Path:
-    """``jupyter-book build`` the stage; HTML lands in ``<root>/_build/html``."""
-    exe = Path(sys.executable).with_name("jupyter-book")
-    command = [str(exe) if exe.exists() else "jupyter-book", "build", str(stage), "--path-output", str(root)]
-    subprocess.run(command, check=True)
-    return root / "_build" / "html" / "index.html"
+# ----------------------------------------------------------------------------- pages
 
 
 def was_executed(notebook: bytes) -> bool:
@@ -294,10 +488,63 @@ def was_executed(notebook: bytes) -> bool:
         return False
 
 
+def _metadata(page: Path) -> dict[str, Any]:
+    try:
+        meta = json.loads(page.read_bytes()).get("metadata", {})
+    except (OSError, ValueError):
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
+def is_good_page(page: Path) -> bool:
+    """An executed copy in which no cell raised and no dataset was missing: what a failing
+    chapter keeps showing."""
+    meta = _metadata(page)
+    papermill = meta.get("papermill")
+    return (isinstance(papermill, dict) and not papermill.get("exception")
+            and not meta.get("hessbook", {}).get("missing_data"))
+
+
+def executed_at(page: Path) -> str | None:
+    """When the executed copy at ``page`` was executed (papermill's end time, to the second,
+    UTC), None for a page that is not an executed copy."""
+    papermill = _metadata(page).get("papermill")
+    if not isinstance(papermill, dict):
+        return None
+    end = papermill.get("end_time") or papermill.get("start_time")
+    return f"{str(end)[:19].replace('T', ' ')} UTC" if end else "at an unknown time"
+
+
+def _insert_note(nb: dict[str, Any], note: str, tag: str) -> None:
+    """Put the Markdown ``note`` (tagged ``tag``) at the top of ``nb``, after its title, in
+    place of an earlier note with that tag."""
+    cells = [c for c in nb["cells"] if tag not in c.get("metadata", {}).get("tags", [])]
+    cell = {"cell_type": "markdown", "metadata": {"tags": [tag]}, "source": note}
+    first = "".join(cells[0]["source"]) if cells and cells[0]["cell_type"] == "markdown" else ""
+    if first.startswith("# "):  # keep the title first: it names the page
+        title, _, rest = first.partition("\n")
+        head = {**cells[0], "source": title + "\n"}
+        tail = [{"cell_type": "markdown", "metadata": {}, "source": rest.lstrip("\n")}] if rest.strip() else []
+        nb["cells"] = [head, cell, *tail, *cells[1:]]
+    else:
+        nb["cells"] = [cell, *cells]
+
+
+def mark_earlier(page: Path, error: str, now: str) -> None:
+    """Mark the kept ``page`` as from an earlier build: the build of ``now`` failed with ``error``."""
+    nb = json.loads(page.read_text())
+    first = one_line(error.strip().splitlines()[0] if error.strip() else error).replace("`", "'")
+    note = (f":::{{important}}\nThis page is from an earlier build (executed {executed_at(page)}). "
+            f"Executing this chapter again in the build of {now} failed:\n`{first[:300]}`\n\n"
+            "The status page of the book shows the whole error.\n:::\n")
+    _insert_note(nb, note, KEPT_TAG)
+    notebooks.write(nb, page)
+
+
 def write_unexecuted(source: Path, out: Path, scale: str) -> None:
     """A chapter left out of a partial build and never executed at ``scale``: the source
     notebook with a note on top that says how to execute it (its glued numbers are absent)."""
-    nb = notebooks.read(source)
+    nb = json.loads(json.dumps(notebooks.read(source)))
     cid = chapter_id(source)
     note = (f":::{{warning}}\nThis chapter has not been executed at **{scale}** scale in this build, so its "
             f"numbers, figures and verdicts are missing. Execute it with\n`make book SCALE={scale} "
@@ -310,8 +557,208 @@ def write_unexecuted(source: Path, out: Path, scale: str) -> None:
         cells.insert(1, {"cell_type": "markdown", "metadata": {}, "source": note + "\n" + rest})
     else:
         cells.insert(0, {"cell_type": "markdown", "metadata": {}, "source": note})
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(nb, indent=1, ensure_ascii=False))
+    notebooks.write(nb, out)
+
+
+def read_missing(log: Path) -> tuple[MissingData, ...]:
+    """The distinct datasets named in a missing-data log (JSON lines written by
+    :func:`hessbook.data.report_missing`); unreadable lines are skipped."""
+    found: dict[tuple[str, str, str], MissingData] = {}
+    if not log.exists():
+        return ()
+    for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
+        try:
+            entry = json.loads(line)
+            item = MissingData(str(entry["dataset"]), str(entry["root"]),
+                               tuple(str(e) for e in entry.get("expected", ())), str(entry.get("problem", "missing")))
+        except (ValueError, KeyError, TypeError):
+            continue
+        found.setdefault((item.dataset, item.root, item.problem), item)
+    return tuple(found.values())
+
+
+def missing_data_message(run: ChapterRun) -> str:
+    """What to tell the user when a chapter's data is missing: which, where, how to provide it."""
+    lines = [f"chapter {run.chapter} could not load its data, so what needs it would read \"not computed\":"]
+    lines += [f"  {m.describe()}" for m in run.missing]
+    lines += [
+        "Provide the data: put the files there (with network, torchvision downloads them there), or point "
+        f"HESSBOOK_DATA (now {data_root()}) at a folder that holds them (`make data` links ../shared/data "
+        "into ./data). Or build a partial book whose pages say \"not computed\": --allow-missing-data "
+        "(make book PARTIAL=1)."
+    ]
+    return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------- rendering
+
+
+@dataclass(frozen=True)
+class SphinxWarning:
+    """One warning line of ``jupyter-book build`` (Sphinx)."""
+
+    document: str | None
+    """Stage-relative path without suffix (``book/kamath/k1_batch_size``), None when unknown."""
+    message: str
+    kind: str
+    """``reference`` (a broken link or cross-reference), ``glue`` (a missing glue key),
+    ``toctree`` or ``other``."""
+
+
+_WARNING_LINE = re.compile(r"^(?:(?P<path>.+?)(?::(?P<line>\d+))?: )?(?P<level>WARNING|ERROR|CRITICAL): (?P<msg>.*)$")
+_REFERENCE = re.compile(
+    r"\[(?:myst\.xref_missing|ref\.[\w.]*|myst\.ref|image\.not_readable|download\.not_readable|misc\.highlighting_failure)\]"
+    r"|cross-reference target not found|undefined label|unknown document|term not in glossary"
+    r"|Unknown target name|citation not found|local id not found|image file not readable"
+)
+
+
+def classify_warning(message: str) -> str:
+    """``reference``, ``glue``, ``toctree`` or ``other`` for a Sphinx warning message."""
+    if "[mystnb.glue]" in message or "found in glue data" in message:
+        return "glue"
+    if _REFERENCE.search(message):
+        return "reference"
+    if "toctree" in message or "[toc." in message:
+        return "toctree"
+    return "other"
+
+
+def parse_warnings(text: str, stage: Path | None = None) -> list[SphinxWarning]:
+    """The Sphinx warnings (and errors) in jupyter-book's output ``text``, classified."""
+    out = []
+    for raw in text.splitlines():
+        m = _WARNING_LINE.match(_ANSI.sub("", raw).strip())
+        if not m or "[IPKernelApp]" in raw:
+            continue
+        document = None
+        if m["path"]:
+            path = Path(m["path"])
+            if stage is not None and path.is_relative_to(stage):
+                path = path.relative_to(stage)
+            document = str(path.with_suffix(""))
+        out.append(SphinxWarning(document, m["msg"].strip(), classify_warning(m["msg"])))
+    return out
+
+
+def warnings_that_matter(warnings: Iterable[SphinxWarning], unexecuted: Iterable[str] = ()) -> list[SphinxWarning]:
+    """Broken references anywhere, and missing glue keys except in pages ``unexecuted`` (the
+    placeholders of chapters never executed at this scale, which glue nothing by design)."""
+    skip = set(unexecuted)
+    return [w for w in warnings if w.kind == "reference" or (w.kind == "glue" and w.document not in skip)]
+
+
+def warning_counts(warnings: Sequence[SphinxWarning], unexecuted: Iterable[str] = ()) -> str:
+    """``297 Sphinx warnings: 1 broken reference, 266 missing glue keys in pages not executed, ...``"""
+    skip = set(unexecuted)
+    groups = {
+        "broken references": sum(w.kind == "reference" for w in warnings),
+        "missing glue keys": sum(w.kind == "glue" and w.document not in skip for w in warnings),
+        "missing glue keys in pages not executed": sum(w.kind == "glue" and w.document in skip for w in warnings),
+        "toctree": sum(w.kind == "toctree" for w in warnings),
+        "other": sum(w.kind == "other" for w in warnings),
+    }
+    parts = ", ".join(f"{n} {name}" for name, n in groups.items() if n)
+    return f"{len(warnings)} Sphinx warnings" + (f" ({parts})" if parts else "")
+
+
+def render(stage: Path, root: Path, log: Path | None = None) -> Path:
+    """``jupyter-book build`` the stage; HTML lands in ``<root>/_build/html``. Its output goes to
+    ``log`` (default ``<root>/_build/logs/jupyter-book.log``); a failure raises SystemExit naming
+    the log and showing its end."""
+    log = log or root / "_build" / "logs" / "jupyter-book.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    exe = Path(sys.executable).with_name("jupyter-book")
+    command = [str(exe) if exe.exists() else "jupyter-book", "build", str(stage), "--path-output", str(root)]
+    with open(log, "wb") as fh:
+        done = subprocess.run(command, stdout=fh, stderr=subprocess.STDOUT)
+    if done.returncode != 0:
+        tail = "\n".join(_ANSI.sub("", log.read_text(errors="replace")).splitlines()[-20:])
+        raise SystemExit(f"hessbook.build: jupyter-book failed (exit {done.returncode}); its log: {log}\n{tail}")
+    return root / "_build" / "html" / "index.html"
+
+
+# ----------------------------------------------------------------------------- the build
+
+
+def _now() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _place(executed: Path, out: Path) -> None:
+    """Copy the executed notebook onto the staged page atomically."""
+    notebooks.write(json.loads(executed.read_text()), out)
+
+
+def _annotate(executed: Path, missing: Sequence[MissingData], error: str | None) -> None:
+    """Record in the executed copy what the build learned outside it (missing data, the error)."""
+    nb = json.loads(executed.read_text())
+    nb.setdefault("metadata", {})["hessbook"] = {
+        "missing_data": [dict(dataset=m.dataset, root=m.root, problem=m.problem) for m in missing],
+        "error": error,
+    }
+    if missing and error is None:  # a partial book, asked for: say so on the page
+        names = ", ".join(f"{m.dataset} ({m.problem} in {m.root})" for m in missing)
+        _insert_note(nb, f":::{{warning}}\nThis page was built without the dataset(s) {names}: what needs them "
+                         "reads \"not computed\".\n:::\n", "hessbook-missing-data")
+    notebooks.write(nb, executed)
+
+
+def run_chapter(nb: Path, out: Path, scale: str, root: Path, overrides: Mapping[str, Any] | None,
+                logs: Path, allow_missing_data: bool, now: str) -> ChapterRun:
+    """Execute one chapter into ``logs`` and stage it at ``out`` if it succeeded; a chapter that
+    failed (or lacked data, unless ``allow_missing_data``) keeps its last good page, marked."""
+    cid = chapter_id(nb)
+    logs.mkdir(parents=True, exist_ok=True)
+    executed, kernel_log, missing_log = (logs / f"{cid}.ipynb", logs / f"{cid}.kernel.log",
+                                         logs / f"{cid}.missing-data.jsonl")
+    for stale in (executed, kernel_log, missing_log):
+        stale.unlink(missing_ok=True)
+    good_before = out.exists() and is_good_page(out)
+    run = execute_chapter(nb, executed, scale, root, overrides, kernel_log=kernel_log,
+                          env={MISSING_DATA_LOG: str(missing_log)})
+    missing = read_missing(missing_log)
+    error = run.error
+    if missing and error is None and not allow_missing_data:
+        error = "missing data: " + "; ".join(m.describe() for m in missing)
+    if executed.exists():
+        _annotate(executed, missing, error)
+    earlier = None
+    if error is None:
+        _place(executed, out)
+    elif good_before:
+        mark_earlier(out, error, now)
+        earlier = executed_at(out)
+    elif executed.exists():
+        _place(executed, out)  # nothing better to show than this run's own page
+    elif not out.exists():
+        write_unexecuted(nb, out, scale)
+    return ChapterRun(cid, out, run.seconds, error, missing=missing, earlier=earlier,
+                      log=executed if executed.exists() else None)
+
+
+def not_run(nb: Path, out: Path, scale: str) -> ChapterRun:
+    """A chapter not executed in this build: its earlier executed page stays, else a placeholder."""
+    if out.exists() and was_executed(out.read_bytes()):
+        return ChapterRun(chapter_id(nb), out, 0.0, None, ran=False, earlier=executed_at(out))
+    write_unexecuted(nb, out, scale)
+    return ChapterRun(chapter_id(nb), out, 0.0, None, ran=False)
+
+
+def chapter_line(run: ChapterRun, scale: str) -> str:
+    """``[hessbook] k2     smoke    12.3 s  ok``: one line per executed chapter."""
+    state = run.state
+    if run.missing and run.error is not None and run.error.startswith("missing data"):
+        state = "failed: missing data: " + ", ".join(f"{m.dataset} ({m.problem} in {m.root})" for m in run.missing)
+    elif run.error is not None:
+        state += ": " + one_line(run.error)[:160] + (" (kept the earlier page)" if run.earlier else "")
+    elif run.missing:
+        state += ": " + ", ".join(m.dataset for m in run.missing) + " (--allow-missing-data)"
+    return f"[hessbook] {run.chapter:<5} {scale:<6} {run.seconds:7.1f} s  {state}"
+
+
+def _truthy(value: str | None) -> bool:
+    return bool(value) and value.strip().lower() not in ("0", "false", "no", "off")
 
 
 def build(
@@ -320,12 +767,20 @@ def build(
     root: str | Path | None = None,
     render_html: bool = True,
     overrides: Mapping[str, Any] | None = None,
+    *,
+    allow_missing_data: bool = False,
+    strict: bool | None = None,
 ) -> list[ChapterRun]:
     """Execute the chapters (all in ``_toc.yml``, or ``chapters``) at ``scale`` and render the
     book. ``overrides`` replace values of the params files in every selected chapter (each
-    chapter must have every key); they change the result-store keys like any parameter."""
+    chapter must have every key); they change the result-store keys like any parameter.
+
+    A chapter that cannot load a dataset stops the build (SystemExit naming the dataset, where
+    it was looked for and how to provide it) unless ``allow_missing_data``. ``strict`` (default:
+    the ``CI`` environment variable is set) fails the build on the Sphinx warnings that matter."""
     if scale not in SCALES:
         raise ParameterError(f"scale = {scale!r}: accepted scales are {', '.join(SCALES)}")
+    strict = _truthy(os.environ.get("CI")) if strict is None else strict
     root = _root(root)
     notebooks = toc_notebooks(root)
     wanted = set(chapters) if chapters else None
@@ -336,42 +791,69 @@ def build(
                 f"chapters {sorted(unknown)} are not in _toc.yml; accepted: "
                 f"{', '.join(chapter_id(n) for n in notebooks)}"
             )
-    # Fail fast on bad parameters before any kernel starts.
-    for nb in notebooks:
-        if wanted is None or chapter_id(nb) in wanted:
-            chapter_parameters(chapter_id(nb), scale, root, overrides)
+    selected = [nb for nb in notebooks if wanted is None or chapter_id(nb) in wanted]
+    # Fail fast, before any kernel starts: the cluster setting, bad parameters, absent devices.
+    check_cluster()
+    local_jobs = jobs_run_here()
+    for nb in selected:
+        chapter_parameters(chapter_id(nb), scale, root, overrides, check_devices=local_jobs)
     stage = root / "_build" / f"book-{scale}"
-    previous = {p.relative_to(stage): p.read_bytes() for p in stage.rglob("*.ipynb")} if stage.exists() else {}
-    stage_pages(root, stage)
-    runs = []
+    logs = root / "_build" / "logs" / scale
+    pages = {nb: nb.relative_to(root).with_suffix(".ipynb") for nb in notebooks}
+    stage_pages(root, stage, keep=pages.values())
+    now = _now()
+    extra = f" with {_describe(overrides)}" if overrides else ""
+    if overrides:
+        print(f"[hessbook] {len(selected)} chapter(s) at scale {scale}{extra}", flush=True)
+    runs: list[ChapterRun] = []
+    stopped: str | None = None
     for nb in notebooks:
-        rel = nb.relative_to(root).with_suffix(".ipynb")
-        out = stage / rel
-        if wanted is not None and chapter_id(nb) not in wanted:
-            if rel in previous and was_executed(previous[rel]):  # keep an earlier executed copy
-                out.parent.mkdir(parents=True, exist_ok=True)
-                out.write_bytes(previous[rel])
-            else:
-                write_unexecuted(nb, out, scale)
+        out = stage / pages[nb]
+        if nb not in selected or stopped:
+            runs.append(not_run(nb, out, scale))
             continue
-        extra = f" with {_describe(overrides)}" if overrides else ""
-        print(f"[hessbook] executing {nb.relative_to(root)} at scale {scale}{extra} ...", flush=True)
-        run = execute_chapter(nb, out, scale, root, overrides)
-        print(f"[hessbook]   {run.seconds:.1f} s" + (f"  FAILED: {run.error}" if run.error else ""), flush=True)
+        run = run_chapter(nb, out, scale, root, overrides, logs, allow_missing_data, now)
+        print(chapter_line(run, scale), flush=True)
         runs.append(run)
-    status_runs = runs + [
-        ChapterRun(chapter_id(nb), stage / nb.relative_to(root).with_suffix(".ipynb"), 0.0, None)
-        for nb in notebooks
-        if wanted is not None and chapter_id(nb) not in wanted
-    ]
-    (stage / STATUS_PAGE).write_text(status_markdown(status_runs, root))
+        if run.missing and not allow_missing_data:
+            stopped = missing_data_message(run)
+    status = stage / STATUS_PAGE
+    status.parent.mkdir(parents=True, exist_ok=True)
+    _write_atomic(status, status_markdown(runs, root, stopped=stopped))
+    executed = [r for r in runs if r.ran]
+    failed = [r for r in executed if r.error]
+    summary = (f"[hessbook] {scale}: {len(executed)} chapter(s) run, {len(executed) - len(failed)} ok"
+               + (f", {len(failed)} failed ({', '.join(r.chapter for r in failed)})" if failed else ""))
+    problems: list[str] = []
     if render_html:
-        index = render(stage, root)
-        print(f"[hessbook] book: {index}")
-    failed = [r for r in runs if r.error]
+        jb_log = root / "_build" / "logs" / "jupyter-book.log"
+        index = render(stage, root, jb_log)
+        unexecuted = {str(pages[nb].with_suffix("")) for nb, r in zip(notebooks, runs) if not was_executed(r.notebook.read_bytes())}
+        warnings = parse_warnings(jb_log.read_text(errors="replace"), stage)
+        summary += f"; book: {index}; {warning_counts(warnings, unexecuted)} (log: {jb_log})"
+        matter = warnings_that_matter(warnings, unexecuted)
+        if strict and matter:
+            listed = "\n".join(f"  {w.document or '?'}: {w.message}" for w in matter)
+            problems.append(f"{len(matter)} Sphinx warning(s) that matter (--strict or CI set):\n{listed}")
+    print(summary, flush=True)
+    if stopped:
+        raise SystemExit(f"hessbook.build: {stopped}\nThe build stopped before running the remaining chapters; "
+                         "the status page says why.")
     if failed:
-        raise SystemExit(f"hessbook.build: {len(failed)} chapter(s) failed: " + "; ".join(f"{r.chapter}: {r.error}" for r in failed))
+        problems.insert(0, f"{len(failed)} chapter(s) failed: "
+                        + "; ".join(f"{r.chapter}: {one_line(r.error or '')[:300]} (notebook: {r.log})" for r in failed))
+    if problems:
+        raise SystemExit("hessbook.build: " + "\n".join(problems))
     return runs
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -383,12 +865,22 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--set", dest="overrides", action="extend", nargs="+", default=[], metavar="KEY=VALUE",
                         help="override a parameter of every selected chapter (value read as YAML: "
                              "800, 0.5, true, cpu, [1,2]); repeatable")
+    parser.add_argument("--allow-missing-data", action="store_true",
+                        help="a partial book: a chapter whose dataset is missing shows \"not computed\" "
+                             "instead of failing the build (make book PARTIAL=1)")
+    parser.add_argument("--strict", action="store_true", default=None,
+                        help="fail on Sphinx warnings that matter: broken references, missing glue keys "
+                             "(default when the CI environment variable is set)")
     args = parser.parse_args(argv)
     try:
         overrides = parse_overrides(args.overrides)
-        build(args.scale, args.chapters, args.root, render_html=not args.no_render, overrides=overrides)
+        build(args.scale, args.chapters, args.root, render_html=not args.no_render, overrides=overrides,
+              allow_missing_data=args.allow_missing_data, strict=args.strict)
     except ParameterError as exc:
         raise SystemExit(f"hessbook.build: {exc}") from None
+    except KeyboardInterrupt:
+        print("\n[hessbook] interrupted: the staged pages are as they were before this chapter", file=sys.stderr)
+        raise SystemExit(130) from None
 
 
 if __name__ == "__main__":

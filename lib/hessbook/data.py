@@ -19,7 +19,9 @@ Design:
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -134,6 +136,51 @@ def _check_name(name: str) -> None:
         raise ValueError(f"unknown dataset {name!r}; accepted: {', '.join(DATASETS)}")
 
 
+MISSING_DATA_LOG = "HESSBOOK_MISSING_DATA_LOG"
+"""Environment variable naming a file to which :func:`load` appends one JSON line per dataset
+it cannot provide (before raising :class:`DataMissingError`). The book builder sets it for each
+chapter's kernel (Dask workers the kernel starts inherit it), because chapters catch the error
+and show "not computed": the log is how the build learns that data was missing."""
+
+
+def report_missing(name: str, root: Path, expected: Sequence[str], problem: str, message: str) -> None:
+    """Append ``{"dataset", "root", "expected", "problem", "message"}`` as one JSON line to the
+    file named by ``$HESSBOOK_MISSING_DATA_LOG`` (nothing when it is unset). One ``write`` of
+    one line to a file opened for appending, so lines of concurrent workers do not interleave."""
+    log = os.environ.get(MISSING_DATA_LOG)
+    if not log:
+        return
+    line = json.dumps({"dataset": name, "root": str(root), "expected": list(expected),
+                       "problem": problem, "message": message}) + "\n"
+    try:
+        fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(fd, line.encode("utf-8"))
+        finally:
+            os.close(fd)
+    except OSError:  # the log is a courtesy to the builder; the error below still says it all
+        pass
+
+
+def _absent_dirs(root: Path, expected: Sequence[str]) -> list[Path]:
+    """The folders a download of ``expected`` (paths under ``root``) would create that do not
+    exist now, deepest first (``root`` itself included when absent)."""
+    candidates = {root}
+    for rel in expected:
+        candidates.update(p for p in (root / rel).parents if p == root or root in p.parents)
+    return sorted((d for d in candidates if not d.exists()), key=lambda d: len(d.parts), reverse=True)
+
+
+def _remove_if_empty(dirs: Sequence[Path]) -> None:
+    """Remove those of ``dirs`` (deepest first) that exist and are empty: what a failed download
+    created and left behind (e.g. ``MNIST/raw``), so a failed attempt changes nothing."""
+    for d in dirs:
+        try:
+            d.rmdir()
+        except OSError:  # absent, not empty or not ours to remove: leave it
+            pass
+
+
 def _torchvision_set(name: str, train: bool, root: Path):
     import torchvision.datasets as tvd
 
@@ -143,25 +190,31 @@ def _torchvision_set(name: str, train: bool, root: Path):
         return cls(str(root), train=train, download=False)
     except (RuntimeError, FileNotFoundError, OSError):
         pass
+    created = _absent_dirs(root, expected)
     try:
         return cls(str(root), train=train, download=True)
     except Exception as exc:  # noqa: BLE001 - offline, read-only root, bad checksum ...
+        _remove_if_empty(created)
         damaged = integrity_problems(name, root)
         if damaged:
-            raise DataDamagedError(
+            message = (
                 f"dataset {name!r} in the data root {root} is damaged: {'; '.join(damaged)}; "
                 f"and no good copy could be downloaded ({type(exc).__name__}: {str(exc).strip().splitlines()[0]}). "
                 "Delete the damaged file(s) and re-download them (or copy them again from a good copy; "
                 "torchvision re-extracts a deleted MNIST file from its .gz)."
-            ) from exc
-        raise DataMissingError(
+            )
+            report_missing(name, root, expected, "damaged", message)
+            raise DataDamagedError(message) from exc
+        message = (
             f"dataset {name!r} not found in the data root {root} and it could not be "
             f"downloaded ({type(exc).__name__}: {exc}). Expected files under {root}: "
             f"{', '.join(expected)} "
             "(torchvision layout). Put them there or point the HESSBOOK_DATA environment "
             "variable at a directory that holds them (it must be writable: torchvision "
             "extracts MNIST archives next to them)."
-        ) from exc
+        )
+        report_missing(name, root, expected, "missing", message)
+        raise DataMissingError(message) from exc
 
 
 def _md5(path: Path) -> str:

@@ -81,6 +81,42 @@ def device_spec(doc: str = "") -> dict[str, Any]:
     return spec(pattern=DEVICE_PATTERN, accepted=DEVICE_ACCEPTED, doc=doc)
 
 
+def device_values(values: Mapping[str, Any], where: str = "") -> list[tuple[str, Any]]:
+    """``(dotted name, value)`` of every ``device`` entry in a parameter mapping, nested blocks
+    included (e.g. Y4's ``y1_runs.device``)."""
+    found: list[tuple[str, Any]] = []
+    for key, value in values.items():
+        name = f"{where}.{key}" if where else str(key)
+        if key == "device":
+            found.append((name, value))
+        elif isinstance(value, Mapping):
+            found += device_values(value, name)
+    return found
+
+
+def check_device_available(value: Any, where: str) -> None:
+    """Raise :class:`ParameterError` when ``value`` names a CUDA device this machine does not
+    have: the chapter would start its kernel and fail in every job (or, with results already
+    stored, render as if computed there). ``auto`` and ``cpu`` always pass; torch is imported
+    only for a ``cuda`` value."""
+    if not isinstance(value, str) or not re.fullmatch(r"cuda(:[0-9]+)?", value):
+        return
+    import torch
+
+    if not torch.cuda.is_available():
+        raise ParameterError(
+            f"{where} = {value!r}: this machine has no CUDA device (torch.cuda.is_available() is False); "
+            "accepted here: 'cpu' or 'auto' (auto picks CUDA where there is one)"
+        )
+    count = torch.cuda.device_count()
+    index = int(value.partition(":")[2] or 0)
+    if index >= count:
+        raise ParameterError(
+            f"{where} = {value!r}: this machine has {count} CUDA device(s); accepted here: 'cuda', "
+            f"{', '.join(repr(f'cuda:{i}') for i in range(count))}, 'cpu' or 'auto'"
+        )
+
+
 @dataclass(frozen=True)
 class ChapterParams:
     """Fields every chapter has."""
