@@ -17,16 +17,34 @@ from hessbook.params import DEVICE_ACCEPTED, DEVICE_PATTERN
 
 DEVICES = ("auto", "cpu", "cuda")
 
+_picked: torch.device | None = None
+"""The device this process last resolved with :func:`pick_device` (what a job computes on)."""
+
 
 def pick_device(name: str = "auto") -> torch.device:
-    """``auto`` picks CUDA when available, else the CPU."""
+    """``auto`` picks CUDA when available, else the CPU. The choice is remembered for
+    :func:`device_label`, which the result store writes into every entry it saves."""
+    global _picked
     if not isinstance(name, str) or not re.fullmatch(DEVICE_PATTERN, name):
         raise ValueError(f"device {name!r}: accepted {DEVICE_ACCEPTED}")
     if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        name = "cuda" if torch.cuda.is_available() else "cpu"
     if name.startswith("cuda") and not torch.cuda.is_available():
         raise ValueError(f"device {name!r} requested but CUDA is not available; use 'cpu' or 'auto'")
-    return torch.device(name)
+    _picked = torch.device(name)
+    return _picked
+
+
+def device_label(device: torch.device | None = None) -> str:
+    """What a result was computed on, for the store's metadata and the chapter pages: ``cpu``
+    or ``cuda:<GPU name>``. Without ``device``, the one this process last picked; a process
+    that picked none computed on the CPU unless CUDA is present, and then says it cannot tell."""
+    device = device if device is not None else _picked
+    if device is None:
+        return "cuda available, device not recorded" if torch.cuda.is_available() else "cpu"
+    if device.type == "cuda":
+        return f"cuda:{torch.cuda.get_device_name(device)}"
+    return device.type
 
 
 @contextlib.contextmanager

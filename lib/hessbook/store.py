@@ -55,6 +55,7 @@ import numpy as np
 import torch
 
 from hessbook import __version__
+from hessbook.device import device_label
 from hessbook.paths import results_root
 
 CACHE_VERSION = 2
@@ -445,9 +446,8 @@ def split_record(result: Mapping[str, Any]) -> Record:
 
 
 def _device_label() -> str:
-    if torch.cuda.is_available():
-        return f"cuda:{torch.cuda.get_device_name(0)}"
-    return "cpu"
+    """The device the computation ran on (not merely one that is present)."""
+    return device_label()
 
 
 def default_store() -> ResultStore:
