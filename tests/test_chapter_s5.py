@@ -144,7 +144,9 @@ def test_barrier_is_not_graded_when_part_one_stayed_at_chance():
     flat = s5.results(r.params, r.curves, s5.Line(r.line.alphas, chance, r.line.train_acc, chance, r.line.test_acc),
                       1000, 1.0, 1.0)
     c = s5.claims(flat)[2]
-    assert c.grade == "not computed" and "still at chance" in c.why
+    assert c.grade == "not judged" and "still at chance" in c.why
+    assert c.why.endswith("Not judged: judged only when Part I learned: its end-point train loss (chance: ln 10 = "
+                          "2.303) < 2.072, here 2.303.")
 
 
 def test_gain_is_partly_when_part_one_was_still_improving():
@@ -171,7 +173,8 @@ BASE = dict(jump_train_loss=0.3, jump_test_loss=0.2, jump_train_acc=-0.05, jump_
             sb_fluctuation=0.1, lb_late_drop=0.01)
 
 # Constructed summaries and the grades the hand-written grading (before the chapter kit) gave
-# them, claim by claim: [jump, gain, barrier]. Every branch of that grading is here.
+# them, claim by claim: [jump, gain, barrier]. Every branch of that grading is here. Issue 27:
+# a failed precondition (no Part II record, Part I at chance) reads "not judged", not "not computed".
 GRADED = [
     ({}, ["held", "held", "held"]),
     # the jump
@@ -183,7 +186,7 @@ GRADED = [
     ({"jump_train_loss": -0.1, "jump_test_loss": -0.1}, ["did not hold", "held", "held"]),
     ({"jump_train_loss": 0.3, "jump_test_loss": NAN}, ["partly", "held", "held"]),  # test loss not recorded
     ({"jump_train_loss": -0.1, "jump_test_loss": NAN}, ["did not hold", "held", "held"]),
-    ({"jump_train_loss": NAN, "jump_test_loss": NAN}, ["not computed", "held", "held"]),  # no Part II record
+    ({"jump_train_loss": NAN, "jump_test_loss": NAN}, ["not judged", "held", "held"]),  # no Part II record
     # the gain
     ({"accuracy_gain": 0.005}, ["held", "held", "held"]),
     ({"accuracy_gain": 0.004}, ["held", "partly", "held"]),
@@ -199,9 +202,9 @@ GRADED = [
     ({"relative_barrier_train": 0.02}, ["held", "held", "partly"]),
     ({"relative_barrier_test": 0.02}, ["held", "held", "partly"]),
     ({"relative_barrier_train": 0.3, "relative_barrier_test": 0.02}, ["held", "held", "did not hold"]),
-    ({"lb_train_loss": 2.1}, ["held", "held", "not computed"]),  # Part I at chance (> 0.9 ln 10)
+    ({"lb_train_loss": 2.1}, ["held", "held", "not judged"]),  # Part I at chance (> 0.9 ln 10)
     ({"lb_train_loss": 2.0}, ["held", "held", "held"]),
-    ({"lb_train_loss": 2.1, "relative_barrier_train": 0.3}, ["held", "held", "not computed"]),
+    ({"lb_train_loss": 2.1, "relative_barrier_train": 0.3}, ["held", "held", "not judged"]),
     ({"lb_train_loss": NAN}, ["held", "held", "not computed"]),
 ]
 

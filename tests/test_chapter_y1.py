@@ -86,10 +86,12 @@ def test_claim_grading_on_constructed_results():
     # one of the two strong, the other the wrong sign: partly
     one = results(*(fake("m1", b, lam, f) for b, lam, f in ((32, 1.0, 60.0), (128, 2.0, 70.0), (512, 5.0, 80.0))))
     assert claim(one, "Y-Table7").grade == "partly"
-    # two batch sizes, or a constant FGSM column: no trend to judge
-    assert claim(results(*good.networks[:2]), "Y-Table7").grade == "not computed"
+    # two batch sizes, or a constant FGSM column: computed, but no trend to judge
+    assert claim(results(*good.networks[:2]), "Y-Table7").grade == "not judged"
     flat = results(*(fake("m1", b, lam, 50.0) for b, lam in ((32, 1.0), (128, 2.0), (512, 5.0))))
-    assert claim(flat, "Y-Table7").grade == "not computed"
+    assert claim(flat, "Y-Table7").grade == "not judged"
+    assert claim(flat, "Y-Table7").why.endswith(
+        "Not judged: judged only when both correlations are defined (no constant column), not so here.")
     fig1 = claim(good, "Y-Fig1")
     assert fig1.grade == "held" and "100% of top eigenvalues" in fig1.ours
     assert "≥ 90%" in fig1.why and "≥ 50%" in fig1.why  # the thresholds come from the rule
@@ -132,11 +134,23 @@ def test_lambda_x_claim_and_status_order():
     both = results(*rs.networks, *m1)
     assert claim(both, "Y-Table1", 0).grade == "partly" and "(C1) and not the others" in y1.lambda_x_finding(both)
     assert "fewer than three" in y1.lambda_x_finding(results(*rs.networks[:2]))
-    assert claim(results(*rs.networks[:2]), "Y-Table1", 0).grade == "not computed"
+    # two batch sizes (smoke scale): computed, but too few to judge -- and the evidence says so
+    two = claim(results(*rs.networks[:2]), "Y-Table1", 0)
+    assert two.grade == "not judged" and two.grades == {"C1": "not judged"}
+    assert "Not judged: judged only when batch sizes ≥ 3, here 2" in two.why
     # three batch sizes but a constant FGSM column: rho is undefined, and the sentence says so
     const = results(*(fake("m1", b, lam, 50.0, lx=lx) for b, lam, lx in ((32, 1, 1), (128, 2, 2), (512, 3, 3))))
-    assert claim(const, "Y-Table1", 0).grade == "not computed"
+    assert claim(const, "Y-Table1", 0).grade == "not judged"
+    assert "the correlation is defined (no constant column), not so here" in claim(const, "Y-Table1", 0).why
     assert "undefined" in y1.lambda_x_finding(const) and "M1" in y1.lambda_x_finding(const)
+    # one model judged and held, one with two batch sizes: not fully covered, so partly, and the sentence says why
+    held_and_short = results(*flat.networks, *m1[:2])
+    c = claim(held_and_short, "Y-Table1", 0)
+    assert c.grades == {"C1": "held", "M1": "not judged"} and c.grade == "partly"
+    finding = y1.lambda_x_finding(held_and_short)
+    assert "the models we could judge" in finding and "M1: too few batch sizes" in finding
+    # nothing trained: not computed, not "not judged"
+    assert claim(results(), "Y-Table1", 0).grade == "not computed"
 
 
 def test_paper_train_set_lambda_x_correlation_by_hand():

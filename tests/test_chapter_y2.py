@@ -114,7 +114,9 @@ def test_claims_grade_the_order_of_batch_sizes():
     mixed = results(*(landscape(b, s) for b, s in ((32, 1.0), (128, 4.0), (256, 2.0))))
     assert y2.claims(mixed)[1].grade == "partly"
     two = results(landscape(32, 1.0), landscape(256, 2.0), landscape(32, 1.0, "c1"))
-    assert [c.grade for c in y2.claims(two)] == ["not computed"] * 3  # fewer than 3 batch sizes
+    # fewer than 3 batch sizes: computed, but not judged, and the evidence names the count
+    assert [c.grade for c in y2.claims(two)] == ["not judged"] * 3
+    assert "Not judged: judged only when batch sizes ≥ 3, here 2" in y2.claims(two)[1].why
     n = y2.numbers(up)
     assert n["m1_rho_line_train"] == "+1.00" and n["c1_rho_line_train"] == "not computed"
     assert n["test_over_train"] == pytest.approx(1.5)

@@ -98,7 +98,11 @@ def test_claim_held_partly_not_held_and_not_computed():
     assert y6.claim(results(grid((0.45, 0.30), (0.40, 0.10), (0.40, 0.38)), methods=["baseline", "fb", "robust"])
                     ).grade == "held"
     partial = {k: v for k, v in grid((0.45, 0.3), (0.4, 0.1), (0.4, 0.38)).items() if k[0] != "robust"}
-    assert y6.claim(results(partial)).grade == "not computed"
+    assert y6.claim(results(partial)).grade == "not computed"  # a method's values are missing
+    # every method at one batch size: computed, but there is no degradation to judge
+    one = y6.claim(results({k: v for k, v in grid((0.45, 0.3), (0.4, 0.1), (0.4, 0.38)).items() if k[1] == 20}))
+    assert one.grade == "not judged" and "one batch size, B = 20: test accuracy baseline 45.0%" in one.ours
+    assert one.why.endswith("Not judged: judged only when batch sizes run with every method ≥ 2, here 1.")
     gone = y1.Missing("c1", "dataset 'cifar10' not found", "dataset 'cifar10' not found. Set HESSBOOK_DATA.")
     none = y6.claim(y6.Results(P(), (), gone))
     assert none.grade == "not computed" and "HESSBOOK_DATA" in none.ours

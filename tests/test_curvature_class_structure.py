@@ -4,6 +4,7 @@ the Gauss-Newton matrix of :func:`gauss_newton_matrix`, dense ``eigvalsh`` of H 
 
 from __future__ import annotations
 
+import pytest
 import torch
 from _curv_models import data, flat_loss_hessian, tiny_mlp
 from torch import nn
@@ -93,3 +94,41 @@ def test_predicted_count_is_the_top_level_of_a_two_level_spectrum():
     assert predicted_count(mu, rest_max=20.0) == 0
     # the bulk edge between the second and third: the top two, whose ratio to the edge is the largest
     assert predicted_count(torch.tensor([10.0, 9.5, 3.0, 2.9, 0.0]), rest_max=5.0) == 2
+
+
+def test_a_label_outside_the_classes_is_named_not_counted():
+    k = 3
+    model = tiny_mlp(nn.Tanh, c=k)
+    x, y = data(n=15, c=k)
+    H = flat_loss_hessian(model, x, y)
+    bad = y.clone()
+    bad[4] = k  # one label past the last class
+    with pytest.raises(ValueError, match=r"labels \[3\].*accepted: 0 \.\. 2 \(num_classes = 3\)"):
+        class_structure(model, x, bad, k, H)
+    bad[4] = -1
+    with pytest.raises(ValueError, match=r"labels \[-1\].*accepted: 0 \.\. 2"):
+        class_mean_vectors(model, x, bad, k)
+    with pytest.raises(ValueError, match=r"y of shape \(14,\).*one integer label per sample of x \(15\)"):
+        class_mean_vectors(model, x, y[:14], k)
+    with pytest.raises(ValueError, match=r"y of dtype torch.float32.*integer class labels"):
+        class_mean_vectors(model, x, y.float(), k)
+
+
+@pytest.mark.parametrize("num_classes", [2, 4, 6])
+def test_num_classes_that_does_not_match_the_model_is_named(num_classes):
+    model = tiny_mlp(nn.Tanh, c=3)  # 3 logits; 2 would reshape silently (3 P = 2 (3 P / 2) for even P)
+    x, y = data(n=15, c=2)
+    H = flat_loss_hessian(model, x, y)
+    with pytest.raises(ValueError, match=rf"num_classes = {num_classes}.*the model gives 3 logits.*accepted: 3"):
+        class_structure(model, x, y, num_classes, H)
+
+
+@pytest.mark.parametrize("rest_max", [float("nan"), float("inf"), float("-inf")])
+def test_predicted_count_refuses_a_bulk_edge_that_is_not_a_number(rest_max):
+    with pytest.raises(ValueError, match=rf"rest_max = {rest_max}: .*a finite number"):
+        predicted_count(torch.tensor([10.0, 1.0]), rest_max)
+
+
+def test_predicted_count_refuses_eigenvalues_that_are_not_finite():
+    with pytest.raises(ValueError, match=r"class_eigenvalues: 1 not finite \(nan at 1\).*accepted: finite"):
+        predicted_count(torch.tensor([10.0, float("nan"), 1.0]), 0.5)

@@ -120,7 +120,8 @@ TREND = kit.Rule(
     ({"up": 0.9, "down": 0.5, "n": 4}, "partly"),
     ({"up": 0.5, "down": 0.5, "n": 4}, "did not hold"),
     ({"up": -1.0, "down": 1.0, "n": 4}, "did not hold"),
-    ({"up": 1.0, "down": -1.0, "n": 2}, "not computed"),
+    ({"up": 1.0, "down": -1.0, "n": 2}, "not judged"),  # computed, but too few batch sizes to judge
+    ({"up": 1.0, "down": -1.0, "n": None}, "not computed"),  # the precondition itself is unknown
     ({"up": float("nan"), "down": -1.0, "n": 4}, "partly"),  # one strong: partly, whatever the other
     ({"up": float("nan"), "down": 0.5, "n": 4}, "not computed"),
     ({"up": None, "down": None, "n": 5}, "not computed"),
@@ -143,6 +144,42 @@ def test_claim_combines_cases_and_carries_the_payload():
     assert kit.Claim("Y-Table1", "s", "p", "o", TREND).grade == "not computed"  # no case computed
     assert kit.combine(["held", "not computed"]) == "held"
     assert kit.combine(["did not hold", "did not hold"]) == "did not hold"
+
+
+def test_a_failed_precondition_is_not_judged_and_the_evidence_names_it_with_the_value():
+    c = kit.Claim("Y-Table1", "λ1 rises with B.", "paper", "ours", TREND,
+                  kit.single({"up": 1.0, "down": -1.0, "n": 2}))
+    assert c.grade == "not judged" and c.unjudged == {"": "judged only when batch sizes ≥ 3, here 2"}
+    assert c.as_dict()["evidence"].endswith("Not judged: judged only when batch sizes ≥ 3, here 2.")
+    # only the failing part of a compound precondition is named, with what was found
+    both = kit.Rule(held=kit.at_least("up", 0.8),
+                    requires=kit.all_of(kit.at_least("n", 3, "batch sizes"), kit.is_true("defined", "ρ is defined")))
+    assert both.grade({"up": 1.0, "n": 4, "defined": False}) == "not judged"
+    assert both.unmet({"up": 1.0, "n": 4, "defined": False}) == "judged only when ρ is defined, not so here"
+    assert both.unmet({"up": 1.0, "n": 2, "defined": False}) == (
+        "judged only when batch sizes ≥ 3, here 2; ρ is defined, not so here")
+    assert both.unmet({"up": 1.0, "n": 4, "defined": True}) is None
+    # a missing value is still "not computed", and says nothing about judging
+    gone = kit.Claim("Y-Table1", "s", "p", "o", TREND, kit.single({"up": None, "down": None, "n": 5}))
+    assert gone.grade == "not computed" and "Not judged" not in gone.why
+
+
+def test_combine_a_case_not_judged_keeps_the_claim_from_a_plain_held():
+    assert kit.combine(["held", "not judged"]) == "partly"  # not fully covered
+    assert kit.combine(["held", "not judged", "not computed"]) == "partly"
+    assert kit.combine(["did not hold", "not judged"]) == "did not hold"  # no judged case supports it
+    assert kit.combine(["partly", "not judged"]) == "partly"
+    assert kit.combine(["not judged", "not judged"]) == "not judged"
+    assert kit.combine(["not judged", "not computed"]) == "not judged"  # something was computed
+    assert kit.combine(["not computed", "not computed"]) == "not computed"
+    assert kit.combine([]) == "not computed"
+    with pytest.raises(ValueError, match=r"grades \['maybe'\]: accepted held, partly"):
+        kit.combine(["held", "maybe"])
+    c = kit.Claim("Y-Table1", "λ1 rises with B.", "paper", "ours", TREND,
+                  {"C1": {"up": 1.0, "down": -1.0, "n": 4}, "C2": {"up": 1.0, "down": -1.0, "n": 2}})
+    assert c.grades == {"C1": "held", "C2": "not judged"} and c.grade == "partly"
+    assert "Not judged: C2 (judged only when batch sizes ≥ 3, here 2)." in c.why
+    assert "held cases beside a case not judged read partly" in c.why
 
 
 def test_claim_rejects_unknown_items_and_missing_values():

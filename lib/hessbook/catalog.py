@@ -89,8 +89,10 @@ ITEMS: tuple[Item, ...] = (
     Item("S-Fig10", "S", "logistic regression: Marchenko-Pastur bulk, BBP outliers", "s6"),
 )
 
-VERDICTS = ("held", "partly", "did not hold", "not computed")
-"""Allowed verdicts: the claim held, held in part, did not hold, or could not be computed."""
+VERDICTS = ("held", "partly", "did not hold", "not judged", "not computed")
+"""Allowed verdicts: the claim held, held in part, did not hold; *not judged*: its values were
+computed but the rule's precondition for judging fails at this scale (e.g. two batch sizes where
+a trend needs three); *not computed*: the values are missing (no data, not selected, failed)."""
 
 
 def chapter(chapter_id: str) -> Chapter:

@@ -28,6 +28,7 @@ few dozen products with ``H - G_class`` for lambda_max(rest) and lambda_min(rest
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import torch
@@ -61,13 +62,43 @@ class ClassStructure:
         return self.class_eigenvalues[: self.predicted]
 
 
+def check_labels(x: Tensor, y: Tensor, num_classes: int) -> None:
+    """``y``: one integer label in ``0 .. num_classes - 1`` per sample of ``x``. A label outside
+    would fall in no class's group and silently leave the split (and its count) short."""
+    if num_classes < 2:
+        raise ValueError(f"num_classes = {num_classes}: need at least 2 classes")
+    if y.dim() != 1 or len(y) != len(x):
+        raise ValueError(f"y of shape {tuple(y.shape)}: expected one integer label per sample of x ({len(x)})")
+    if y.is_floating_point() or y.is_complex() or y.dtype == torch.bool:
+        raise ValueError(f"y of dtype {y.dtype}: expected integer class labels 0 .. {num_classes - 1}")
+    outside = y[(y < 0) | (y >= num_classes)]
+    if len(outside):
+        bad = sorted({int(v) for v in outside.tolist()})
+        shown = bad[:10] + (["..."] if len(bad) > 10 else [])
+        raise ValueError(f"labels {shown} ({len(outside)} sample(s)) outside the classes; "
+                         f"accepted: 0 .. {num_classes - 1} (num_classes = {num_classes})")
+
+
+def check_outputs(num_classes: int, logits: Tensor) -> None:
+    """The model must give one logit per class: otherwise the Jacobian's rows would be regrouped
+    by the wrong k (a raw reshape error, or for some sizes a silent wrong split)."""
+    if logits.dim() != 2 or logits.shape[1] != num_classes:
+        width = logits.shape[1] if logits.dim() == 2 else f"an output of shape {tuple(logits.shape)}, not"
+        raise ValueError(f"num_classes = {num_classes} but the model gives {width} logits per sample; "
+                         f"accepted: {width} (the model's number of outputs)")
+
+
 def class_mean_vectors(model: nn.Module, x: Tensor, y: Tensor, num_classes: int,
                        dtype: torch.dtype = torch.float64) -> tuple[Tensor, Tensor]:
     """(U, w): the k^2 rows u_cc' = w_cc'^(1/2) delta_cc' (so G_class = U^T U), shape (k^2, P) with
     row c k + c', and the (k, k) weights w_cc'. Parameters in ``named_parameters`` order.
 
     sum_{i in c} p_ic' h_ic' is the gradient of sum_{i in c} p_ic' (z_ic' - p_i . z_i) with p held
-    fixed, so one ``jacrev`` over the k logit sums of class c gives all of class c's rows."""
+    fixed, so one ``jacrev`` over the k logit sums of class c gives all of class c's rows.
+
+    Raises ValueError for a label outside ``0 .. num_classes - 1`` or a model whose number of
+    outputs is not ``num_classes``."""
+    check_labels(x, y, num_classes)
     model = model_in(model, dtype)
     p0 = {n: p.detach() for n, p in trainable(model).items()}
     n, k = len(x), num_classes
@@ -76,7 +107,9 @@ def class_mean_vectors(model: nn.Module, x: Tensor, y: Tensor, num_classes: int,
     rows, weights = [], torch.zeros(k, k, dtype=torch.float64, device=x.device)
     with eval_mode(model), precision(dtype):
         with torch.no_grad():
-            probs = torch.softmax(functional_call(model, p0, (x,)), 1)
+            logits = functional_call(model, p0, (x,))
+            check_outputs(k, logits)
+            probs = torch.softmax(logits, 1)
         for c in range(k):
             xc, pc = x[y == c], probs[y == c]
 
@@ -109,8 +142,6 @@ def class_structure(model: nn.Module, x: Tensor, y: Tensor, num_classes: int, H:
                     tol: float = 1e-6, seed: int = 0) -> ClassStructure:
     """G_class's eigenvalues, lambda_max and lambda_min of ``H - G_class`` (Lanczos on the dense
     ``H``, P x P, symmetric), and the predicted outliers (see module)."""
-    if num_classes < 2:
-        raise ValueError(f"num_classes = {num_classes}: need at least 2 classes")
     if H.dim() != 2 or H.shape[0] != H.shape[1]:
         raise ValueError(f"H of shape {tuple(H.shape)}: expected the square P x P Hessian")
     U, w = class_mean_vectors(model, x, y, num_classes)
@@ -133,8 +164,19 @@ def predicted_count(class_eigenvalues: Tensor, rest_max: float) -> int:
 
     G_class's spectrum is itself layered (Papyan 2019: a top level of class outliers, then up to
     k (k - 1) smaller cross-class ones); every layer above the edge stands out of the bulk, and
-    the largest ratio separates the top layer from the next."""
-    mu = torch.as_tensor(class_eigenvalues, dtype=torch.float64).sort(descending=True).values
+    the largest ratio separates the top layer from the next.
+
+    Raises ValueError for a non-finite ``rest_max`` (a NaN edge compares false with every
+    eigenvalue and would read as "no outlier") or non-finite eigenvalues."""
+    if not math.isfinite(rest_max):
+        raise ValueError(f"rest_max = {rest_max}: the bulk edge lambda_max(H - G_class) must be a finite number")
+    mu = torch.as_tensor(class_eigenvalues, dtype=torch.float64)
+    bad = (~torch.isfinite(mu)).nonzero().reshape(-1)
+    if len(bad):
+        where = ", ".join(f"{float(mu[i])} at {int(i)}" for i in bad[:5])
+        raise ValueError(f"class_eigenvalues: {len(bad)} not finite ({where}); accepted: finite eigenvalues of "
+                         "G_class")
+    mu = mu.sort(descending=True).values
     above = mu[mu > rest_max]
     m = len(above)
     if m == 0:

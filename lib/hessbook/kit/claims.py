@@ -2,19 +2,33 @@
 
 A :class:`Claim` holds a REPRODUCTION item, the paper's statement and number, ours, the
 evidence, the measured values, and a :class:`Rule`. The rule yields both the grade (held /
-partly / did not hold / not computed) and the sentence that explains it, so a threshold is
-written exactly once: the status page, the chapter's verdict table and the prose all read
-the same claim objects.
+partly / did not hold / not judged / not computed) and the sentence that explains it, so a
+threshold is written exactly once: the status page, the chapter's verdict table and the prose
+all read the same claim objects.
 
     rule = Rule(held=all_of(at_least("rho_lambda", 0.8, "ρ(B, λ1)"), at_most("rho_fgsm", -0.8, "ρ(B, FGSM)")),
                 partly=any_of(above("rho_lambda", 0.0, "ρ(B, λ1)"), below("rho_fgsm", 0.0, "ρ(B, FGSM)")))
     Claim("Y-Table7", "λ1 rises and FGSM accuracy falls with B.", paper="...", ours="...", rule=rule,
           cases={"M1": {"rho_lambda": 1.0, "rho_fgsm": -1.0}}).grade   # 'held'
 
-A claim with several cases (e.g. one per model) grades each case and combines them: held
-when every computed case held, did not hold when every computed case did not, partly
-otherwise, not computed when no case could be computed. A value that is None or NaN makes
-a condition unknown; a claim whose conditions are unknown is *not computed*.
+Two verdicts say why a claim has no held / partly / did not hold:
+
+- *not computed*: the values are missing (no data, not selected, a failed run). A value that
+  is None or NaN makes a condition unknown; a case whose verdict depends on an unknown
+  condition is not computed, and so is a claim without cases.
+- *not judged*: the values were computed, but the rule's precondition for judging
+  (``Rule.requires``, e.g. "at least 3 batch sizes") fails at this scale. The evidence then
+  names the precondition and the value found ("judged only when batch sizes ≥ 3, here 2").
+  A precondition that cannot be computed counts as not computed. Express "too few points
+  to judge" as a precondition, not as a NaN stand-in, so the reader learns which.
+
+A claim with several cases (e.g. one per model) grades each case and combines them
+(:func:`combine`): cases not computed are left out (the claim speaks for the cases run); held
+when every other case held and none was left unjudged; did not hold when every judged case
+did not hold; not judged when no computed case could be judged; partly otherwise. A case
+not judged means the claim is not fully covered, so held cases beside one not judged read
+*partly*, never a plain held; it cannot turn a did-not-hold into partly, because no judged
+case supports the claim.
 """
 
 from __future__ import annotations
@@ -30,7 +44,7 @@ from hessbook.catalog import VERDICTS, item
 Value = Union[float, int, bool, None]
 Values = Mapping[str, Value]
 
-HELD, PARTLY, NOT_HELD, NOT_COMPUTED = VERDICTS
+HELD, PARTLY, NOT_HELD, NOT_JUDGED, NOT_COMPUTED = VERDICTS
 
 
 # ----------------------------------------------------------------------------- conditions
@@ -38,6 +52,15 @@ HELD, PARTLY, NOT_HELD, NOT_COMPUTED = VERDICTS
 
 def _known(value: Value) -> bool:
     return value is not None and not (isinstance(value, float) and math.isnan(value))
+
+
+def _shown(value: Value, fmt: str) -> str:
+    """A measured value for the reader: booleans and integers as written, floats by ``fmt``."""
+    if isinstance(value, bool) or not _known(value):
+        return str(value)
+    if isinstance(value, int) and fmt == "g":
+        return str(value)
+    return format(value, fmt)
 
 
 _OPS: dict[str, tuple[Callable[[float, float], bool], str]] = {
@@ -67,6 +90,10 @@ class Compare:
     def text(self) -> str:
         return f"{self.label or self.key} {_OPS[self.op][1]} {format(self.threshold, self.fmt)}"
 
+    def shortfall(self, values: Values) -> str:
+        """The condition and the value found (for a condition that does not hold)."""
+        return f"{self.text()}, here {_shown(_lookup(values, self.key), self.fmt)}"
+
 
 @dataclass(frozen=True)
 class IsTrue:
@@ -82,6 +109,9 @@ class IsTrue:
     def text(self) -> str:
         return self.label
 
+    def shortfall(self, values: Values) -> str:
+        return f"{self.label}, not so here"
+
 
 @dataclass(frozen=True)
 class AllOf:
@@ -96,6 +126,10 @@ class AllOf:
     def text(self) -> str:
         return " and ".join(_grouped(p) for p in self.parts)
 
+    def shortfall(self, values: Values) -> str:
+        """Only the parts that do not hold, each with its value."""
+        return "; ".join(p.shortfall(values) for p in self.parts if p.holds(values) is False)
+
 
 @dataclass(frozen=True)
 class AnyOf:
@@ -109,6 +143,10 @@ class AnyOf:
 
     def text(self) -> str:
         return " or ".join(_grouped(p) for p in self.parts)
+
+    def shortfall(self, values: Values) -> str:
+        return " or ".join(f"({p.shortfall(values)})" if len(self.parts) > 1 else p.shortfall(values)
+                           for p in self.parts)
 
 
 Condition = Union[Compare, IsTrue, AllOf, AnyOf]
@@ -162,16 +200,22 @@ def any_of(*parts: Condition) -> AnyOf:
 @dataclass(frozen=True)
 class Rule:
     """held when ``held`` holds, else partly when ``partly`` holds, else did not hold; not
-    computed when ``requires`` fails or a value the verdict depends on is unknown."""
+    judged when ``requires`` fails; not computed when ``requires`` or a value the verdict
+    depends on is unknown."""
 
     held: Condition
     partly: Condition | None = None
     requires: Condition | None = None
-    """Precondition for judging at all (e.g. at least 3 batch sizes)."""
+    """Precondition for judging at all (e.g. at least 3 batch sizes): a case that was computed
+    but fails it is *not judged*, and :meth:`unmet` says which part failed with which value."""
 
     def grade(self, values: Values) -> str:
-        if self.requires is not None and self.requires.holds(values) is not True:
-            return NOT_COMPUTED
+        if self.requires is not None:
+            ready = self.requires.holds(values)
+            if ready is None:
+                return NOT_COMPUTED
+            if not ready:
+                return NOT_JUDGED
         held = self.held.holds(values)
         if held:
             return HELD
@@ -179,6 +223,12 @@ class Rule:
         if partly:
             return PARTLY
         return NOT_COMPUTED if held is None or partly is None else NOT_HELD
+
+    def unmet(self, values: Values) -> str | None:
+        """Why a case is not judged ("judged only when batch sizes ≥ 3, here 2"), else None."""
+        if self.requires is None or self.requires.holds(values) is not False:
+            return None
+        return f"judged only when {self.requires.shortfall(values)}"
 
     def text(self) -> str:
         parts = [f"held = {self.held.text()}"]
@@ -190,13 +240,26 @@ class Rule:
         return sentence + "."
 
 
+COMBINED = ("Cases combined: held when every computed case held, did not hold when every judged case did "
+            "not, partly otherwise (held cases beside a case not judged read partly: the claim is not fully "
+            "covered); cases not computed are left out.")
+
+
 def combine(grades: Iterable[str]) -> str:
-    """One grade for several cases: held / did not hold when every computed case agrees."""
-    judged = [g for g in grades if g != NOT_COMPUTED]
-    if not judged:
+    """One grade for several cases (see the module docstring): cases not computed are left out;
+    a case not judged keeps held cases from reading a plain held (the claim is not fully
+    covered, so: partly) but leaves a unanimous did not hold as it is."""
+    computed = [g for g in grades if g != NOT_COMPUTED]
+    unknown = [g for g in computed if g not in VERDICTS]
+    if unknown:
+        raise ValueError(f"grades {unknown}: accepted {', '.join(VERDICTS)}")
+    if not computed:
         return NOT_COMPUTED
+    judged = [g for g in computed if g != NOT_JUDGED]
+    if not judged:
+        return NOT_JUDGED
     if all(g == HELD for g in judged):
-        return HELD
+        return HELD if len(judged) == len(computed) else PARTLY
     if all(g == NOT_HELD for g in judged):
         return NOT_HELD
     return PARTLY
@@ -237,12 +300,28 @@ class Claim:
         return combine(self.grades.values())
 
     @property
+    def unjudged(self) -> dict[str, str]:
+        """``case -> why it is not judged`` (the failed precondition with the value found)."""
+        out = {}
+        for name, values in self.cases.items():
+            reason = self.rule.unmet(values)
+            if reason is not None:
+                out[name] = reason
+        return out
+
+    @property
     def why(self) -> str:
         rule = self.rule.text()
         if len(self.cases) > 1:
-            rule = ("Per case: " + rule + " Cases combined: held when every computed case held, did not "
-                    "hold when none did, partly otherwise.")
-        return f"{rule} {self.evidence}".strip()
+            rule = "Per case: " + rule + " " + COMBINED
+        unjudged = self.unjudged
+        if len(self.cases) == 1 and unjudged:
+            unmet = f"Not judged: {next(iter(unjudged.values()))}."
+        elif unjudged:
+            unmet = "Not judged: " + "; ".join(f"{name} ({reason})" for name, reason in unjudged.items()) + "."
+        else:
+            unmet = ""
+        return " ".join(x for x in (rule, self.evidence.strip(), unmet) if x)
 
     def as_dict(self) -> dict[str, str]:
         """The payload the status page reads (verdict = the grade)."""

@@ -19,7 +19,7 @@ from hessbook.chapters.y1.analysis import (
 from hessbook.chapters.y1.compute import Results
 from hessbook.chapters.y1.paper import MODELS
 from hessbook.kit import Claim, Rule, above, all_of, any_of, at_least, at_most, below, is_true, single
-from hessbook.kit.claims import HELD, NOT_COMPUTED, NOT_HELD, PARTLY
+from hessbook.kit.claims import HELD, NOT_COMPUTED, NOT_HELD, NOT_JUDGED, PARTLY
 
 TREND_STRONG = 0.8
 """A rank correlation at least this strong (in the claimed direction) is a clear trend."""
@@ -36,7 +36,10 @@ TREND_RULE = Rule(
     requires=all_of(at_least("n_batches", MIN_TREND_BATCHES, "batch sizes"),
                     is_true("defined", "both correlations are defined (no constant column)")),
 )
-LAMBDA_X_RULE = Rule(held=above("rho_lx", LAMBDA_X_TRACKS, "ρ(λ1x test, FGSM test)"))
+ENOUGH_FOR_TREND = all_of(at_least("n_batches", MIN_TREND_BATCHES, "batch sizes"),
+                          is_true("defined", "the correlation is defined (no constant column)"))
+"""A model with fewer batch sizes, or a constant column, was computed but has no trend to judge."""
+LAMBDA_X_RULE = Rule(held=above("rho_lx", LAMBDA_X_TRACKS, "ρ(λ1x test, FGSM test)"), requires=ENOUGH_FOR_TREND)
 FIG1_RULE = Rule(
     held=at_least("share", FIG1_HELD, "share of top eigenvalues larger at the largest B than at the smallest "
                                       "(the smaller of C1's and M1's)", ".0%"),
@@ -76,8 +79,10 @@ def trend_claim(R: Results, item: str, models, table: str) -> Claim:
 
 
 def lambda_x_claim(R: Results) -> Claim:
-    """Y §3.3: lambda1^x and ||grad_x J|| do not track adversarial robustness (one case per model)."""
+    """Y §3.3: lambda1^x and ||grad_x J|| do not track adversarial robustness (one case per model
+    run; one with fewer than :data:`MIN_TREND_BATCHES` batch sizes or an undefined ρ is not judged)."""
     ts = lambda_x_trends(R)
+    ran = [trends(R, m) for m in LAMBDA_X_MODELS if R.ran(m)]
     paper_rows = ", ".join(f"{m.upper()} {paper_trends(m).rho_lambda_x_fgsm:+.2f}" for m in LAMBDA_X_MODELS)
     parts = [f"{t.model.upper()}: ρ(λ1x, FGSM) = {rho_short(t.rho_lambda_x_fgsm)} test, "
              f"{rho_short(t.rho_lambda_x_fgsm_train)} train; ρ(‖∇xJ‖, FGSM) = {rho_short(t.rho_grad_x_fgsm)} test"
@@ -88,7 +93,9 @@ def lambda_x_claim(R: Results) -> Claim:
         paper="Y §3.3: 'these two metrics actually do not correlate with the adversarial accuracy' "
               f"(paper's own rows, test set: ρ(λ1x, FGSM) = {paper_rows}).",
         ours=_ours(parts, note, f"no CIFAR-10 or MNIST model ran with {MIN_TREND_BATCHES} or more batch sizes"),
-        rule=LAMBDA_X_RULE, cases={t.model.upper(): {"rho_lx": t.rho_lambda_x_fgsm} for t in ts},
+        rule=LAMBDA_X_RULE,
+        cases={t.model.upper(): {"n_batches": len(t.batches), "rho_lx": t.rho_lambda_x_fgsm,
+                                 "defined": _defined(t.rho_lambda_x_fgsm)} for t in ran},
         evidence="A model where it did not hold is one where larger input curvature consistently goes with "
                  f"lower FGSM accuracy; judged on the models run with {MIN_TREND_BATCHES} or more batch sizes.",
     )
@@ -118,7 +125,7 @@ def lambda_x_finding(R: Results) -> str:
     """One sentence for the prose: does lambda1^x (test) move against FGSM accuracy in our runs?"""
     claim, ts = lambda_x_claim(R), lambda_x_trends(R)
     grade = claim.grade
-    if grade == NOT_COMPUTED:
+    if grade in (NOT_COMPUTED, NOT_JUDGED):
         if not R.networks:
             return "Nothing was trained at this scale (no dataset found), so there is no trend to judge."
         if not ts:
@@ -129,12 +136,18 @@ def lambda_x_finding(R: Results) -> str:
              f"({rho_short(t.rho_lambda_x_median_fgsm)} with the median over samples instead of the mean) and "
              f"{rho_short(t.rho_lambda_x_fgsm_train)} on the training set" for t in ts]
     tracking = [name for name, g in claim.grades.items() if g == NOT_HELD]
-    verdict = {
-        HELD: "so, as in the paper, input curvature does not rank our models by robustness",
-        NOT_HELD: "so, unlike the paper, larger input curvature goes with lower FGSM accuracy in every model we ran",
-        PARTLY: "so input curvature ranks some of our models by robustness (" + ", ".join(tracking)
-                + ") and not the others",
-    }[grade]
+    unjudged = list(claim.unjudged)
+    if grade == PARTLY and not tracking:  # held wherever judged, but some model could not be judged
+        verdict = ("so, as in the paper, input curvature does not rank the models we could judge by robustness ("
+                   + ", ".join(unjudged) + ": too few batch sizes or a constant column)")
+    else:
+        verdict = {
+            HELD: "so, as in the paper, input curvature does not rank our models by robustness",
+            NOT_HELD: "so, unlike the paper, larger input curvature goes with lower FGSM accuracy in every model we "
+                      + ("could judge" if unjudged else "ran"),
+            PARTLY: "so input curvature ranks some of our models by robustness (" + ", ".join(tracking)
+                    + ") and not the others",
+        }[grade]
     return "Ours: " + "; ".join(parts) + "; " + verdict + "."
 
 
