@@ -46,10 +46,10 @@ def test_status_page_has_one_row_per_item_with_verdict_and_scale(tmp_path):
     item_rows = [r for r in rows if r.split("|")[1].strip() in {i.key for i in ITEMS}]
     assert len(item_rows) == len(ITEMS)
     row = next(r for r in item_rows if r.startswith("| S-Fig2 "))
-    assert "| cpu | held |" in row
-    assert "| cpu | **did not hold**: counts; **held**: other claim |" in next(
+    assert "| cpu | held | 1 of 1 |" in row
+    assert "| cpu | **did not hold**: counts; **held**: other claim | 2 of 2 |" in next(
         r for r in item_rows if r.startswith("| S-Table1 "))
-    assert "| — | not yet computed |" in next(r for r in item_rows if r.startswith("| Y-Table1 "))
+    assert "| — | not yet computed | — |" in next(r for r in item_rows if r.startswith("| Y-Table1 "))
     assert "| s2 | 12.5 | ok |" in page
 
 
@@ -234,3 +234,18 @@ def test_book_renders_math_offline(tmp_path):
     mathjax = [s for s in scripts if "mathjax" in s.lower()]
     assert mathjax and all((html_dir / s.split("?")[0]).is_file() for s in mathjax), mathjax
     assert (html_dir / "_static" / "mathjax" / "tex-chtml.js").is_file()
+
+
+def test_status_page_shows_coverage_per_item_and_a_summary_line(tmp_path):
+    """Issue 26: coverage = cases judged of the cases in the paper's item; the summary counts
+    the items by verdict and the fully covered ones."""
+    rule = Rule(held=is_true("held", "it held"))
+    half = Claim("Y-Fig2-15", "c", "p", "o", rule, {"C1": {"held": True}}, expected=("C1", "C2"))
+    full = Claim("S-Fig2", "c", "p", "o", rule, {"": {"held": True}})
+    nb = executed_notebook(tmp_path / "s2.ipynb", [half, full], "cpu")
+    page = status_markdown([ChapterRun("s2", nb, 1.0, None)], ROOT)
+    assert "| cpu | partly | 1 of 2 |" in next(r for r in page.splitlines() if r.startswith("| Y-Fig2-15 "))
+    assert "| cpu | held | 1 of 1 |" in next(r for r in page.splitlines() if r.startswith("| S-Fig2 "))
+    n = len(ITEMS)
+    assert (f"**Summary**: {n} items: 1 held, 1 partly, 0 did not hold, 0 not judged, {n - 2} not computed; "
+            f"1 of {n} fully covered") in page

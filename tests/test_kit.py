@@ -142,7 +142,7 @@ def test_claim_combines_cases_and_carries_the_payload():
     assert c.grades == {"C1": "held", "C2": "did not hold"} and c.grade == "partly"
     assert c.as_dict()["verdict"] == "partly" and "Per case" in c.as_dict()["evidence"]
     assert kit.Claim("Y-Table1", "s", "p", "o", TREND).grade == "not computed"  # no case computed
-    assert kit.combine(["held", "not computed"]) == "held"
+    assert kit.combine(["held", "not computed"]) == "partly"  # issue 26: part of a group is not a held
     assert kit.combine(["did not hold", "did not hold"]) == "did not hold"
 
 
@@ -179,7 +179,7 @@ def test_combine_a_case_not_judged_keeps_the_claim_from_a_plain_held():
                   {"C1": {"up": 1.0, "down": -1.0, "n": 4}, "C2": {"up": 1.0, "down": -1.0, "n": 2}})
     assert c.grades == {"C1": "held", "C2": "not judged"} and c.grade == "partly"
     assert "Not judged: C2 (judged only when batch sizes ≥ 3, here 2)." in c.why
-    assert "held cases beside a case not judged read partly" in c.why
+    assert "held cases beside a case not judged or not computed read partly" in c.why
 
 
 def test_claim_rejects_unknown_items_and_missing_values():
@@ -228,3 +228,21 @@ def test_a_grid_of_stored_jobs_returns_dataclasses_in_order_and_names_failures(t
     assert store.contains("kit-grid", {"x": 3.0}) and store.contains("kit-grid", {"x": 1.0})
     out = cached_all(jobs[:2], Inner, store, cluster="serial")
     assert [r.pair for r in out] == [(3.0, 9.0), (1.0, 1.0)]
+
+
+def test_a_group_verdict_says_how_much_of_the_paper_item_it_covers():
+    """Issue 26 (2): a case of the paper's figure that was not computed (not selected at this
+    scale) keeps the group from a plain held, and the payload carries the coverage."""
+    held = {"up": 1.0, "down": -1.0, "n": 4}
+    c = kit.Claim("Y-Table1", "s", "p", "o", TREND, {"C1": held}, expected=("C1", "C2"))
+    assert c.grades == {"C1": "held", "C2": "not computed"}
+    assert c.grade == "partly" and c.coverage == (1, 2)
+    assert "1 of 2 cases judged (not computed: C2)" in c.why
+    assert c.as_dict()["coverage"] == [1, 2]
+    full = kit.Claim("Y-Table1", "s", "p", "o", TREND, {"C1": held, "C2": held}, expected=("C1", "C2"))
+    assert full.grade == "held" and full.coverage == (2, 2)
+    not_held = {"up": -1.0, "down": 1.0, "n": 4}
+    assert kit.Claim("Y-Table1", "s", "p", "o", TREND, {"C1": not_held}, expected=("C1", "C2")).grade == "did not hold"
+    assert kit.Claim("Y-Table1", "s", "p", "o", TREND, {}, expected=("C1", "C2")).grade == "not computed"
+    with pytest.raises(ValueError, match="twice"):
+        kit.Claim("Y-Table1", "s", "p", "o", TREND, {}, expected=("C1", "C1"))

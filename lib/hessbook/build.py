@@ -49,7 +49,7 @@ from typing import Any
 import yaml
 
 from hessbook import notebooks
-from hessbook.catalog import CHAPTERS, ITEMS
+from hessbook.catalog import CHAPTERS, ITEMS, VERDICTS
 from hessbook.chapters import schema_for
 from hessbook.params import (SCALES, ParameterError, as_dict, check_device_available, device_values, field_docs,
                              params_file, read_file, validate)
@@ -423,17 +423,61 @@ def _chapter_result(run: ChapterRun) -> str:
     return "ok"
 
 
+def claim_coverage(verdict: Mapping[str, Any]) -> tuple[int, int]:
+    """``(cases judged, cases of the paper's item)`` of one verdict payload; a payload without
+    coverage (an older page) counts as one case, judged when its verdict is a judgement."""
+    coverage = verdict.get("coverage")
+    if isinstance(coverage, (list, tuple)) and len(coverage) == 2:
+        return int(coverage[0]), int(coverage[1])
+    return int(verdict.get("verdict") in JUDGEMENTS), 1
+
+
+JUDGEMENTS = VERDICTS[:3]
+"""held, partly, did not hold: the verdicts that judge a claim."""
+
+
+def item_verdict(verdicts: Sequence[tuple[str, str]]) -> str:
+    """One verdict for an item of several claims, combined as a claim's cases are
+    (:func:`hessbook.kit.claims.combine`); an item without verdicts is not computed."""
+    from hessbook.kit.claims import combine
+
+    grades = [v if v in VERDICTS else NOT_COMPUTED_VERDICT for v, _ in verdicts]
+    return combine(grades)
+
+
+NOT_COMPUTED_VERDICT = VERDICTS[-1]
+
+
+def summary_line(by_item: Mapping[str, tuple[str, list[tuple[str, str]]]],
+                 covered: Mapping[str, tuple[int, int]]) -> str:
+    """``**Summary**: 46 items: 12 held, ...; 30 fully covered.`` over every catalog item."""
+    counts = {v: 0 for v in VERDICTS}
+    full = 0
+    for it in ITEMS:
+        _, verdicts = by_item.get(it.key, ("", []))
+        counts[item_verdict(verdicts)] += 1
+        judged, total = covered.get(it.key, (0, 0))
+        full += bool(total) and judged == total
+    parts = ", ".join(f"{n} {v}" for v, n in counts.items())
+    return (f"**Summary**: {len(ITEMS)} items: {parts}; {full} of {len(ITEMS)} fully covered "
+            "(every case of the paper's figure or table judged: coverage = cases judged of cases in the paper's item).")
+
+
 def status_markdown(runs: Sequence[ChapterRun], root: Path, stopped: str | None = None) -> str:
     """The status page: one row per figure/table, with scale and verdict; then the chapters of
     this build (run or not, and how it went) and the full text of their errors. ``stopped``:
     why the build stopped before running every selected chapter."""
     by_item: dict[str, tuple[str, list[tuple[str, str]]]] = {}
+    covered: dict[str, tuple[int, int]] = {}
     for run in runs:
         if run.notebook.exists():
             for payload in read_verdicts(run.notebook):
                 for v in payload["verdicts"]:
                     scale, seen = by_item.get(v["item"], (payload["scale"], []))
                     by_item[v["item"]] = (scale, [*seen, (v["verdict"], v.get("claim", ""))])
+                    judged, total = covered.get(v["item"], (0, 0))
+                    j, t = claim_coverage(v)
+                    covered[v["item"]] = (judged + j, total + t)
     ran = {r.chapter: r for r in runs}
     existing = {c.id for c in CHAPTERS if (root / c.path).exists()}
     lines = [
@@ -452,9 +496,10 @@ def status_markdown(runs: Sequence[ChapterRun], root: Path, stopped: str | None 
     ]
     if stopped:
         lines += [":::{error}", f"This build stopped early: {one_line(stopped)}", ":::", ""]
+    lines += [summary_line(by_item, covered), ""]
     lines += [
-        "| item | what it shows | chapter | scale | verdict |",
-        "|---|---|---|---|---|",
+        "| item | what it shows | chapter | scale | verdict | coverage |",
+        "|---|---|---|---|---|---|",
     ]
     chapters = {c.id: c for c in CHAPTERS}
     for it in ITEMS:
@@ -467,7 +512,9 @@ def status_markdown(runs: Sequence[ChapterRun], root: Path, stopped: str | None 
                     else "failed (see chapter)")
         else:
             text = verdict_cell(verdicts)
-        lines.append(f"| {it.key} | {it.shows} | {link} | {scale} | {text} |")
+        judged, total = covered.get(it.key, (0, 0))
+        coverage = f"{judged} of {total}" if total else "—"
+        lines.append(f"| {it.key} | {it.shows} | {link} | {scale} | {text} | {coverage} |")
     lines += ["", "## Chapters in this build", "", "| chapter | seconds | result |", "|---|---|---|"]
     for run in runs:
         seconds = f"{run.seconds:.1f}" if run.ran else "—"

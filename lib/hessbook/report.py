@@ -39,13 +39,17 @@ def _md_escape(text: str) -> str:
 def verdict_markdown(verdicts: Sequence[dict[str, str]], scale: str) -> str:
     """The reader's verdict table from verdict payloads (``hessbook.kit.Claim.as_dict``)."""
     rows = [
-        "| item | the paper | ours | verdict | why |",
-        "|---|---|---|---|---|",
+        "| item | the paper | ours | verdict | coverage | why |",
+        "|---|---|---|---|---|---|",
     ]
     for v in verdicts:
-        cells = (v["item"], f"{v['claim']} {v['paper']}".strip(), v["ours"], f"**{v['verdict']}**", v["evidence"])
+        judged, total = v.get("coverage", (None, None))
+        coverage = f"{judged} of {total}" if total else "—"
+        cells = (v["item"], f"{v['claim']} {v['paper']}".strip(), v["ours"], f"**{v['verdict']}**", coverage,
+                 v["evidence"])
         rows.append("| " + " | ".join(_md_escape(x) for x in cells) + " |")
-    return f"Verdicts at **{scale}** scale.\n\n" + "\n".join(rows)
+    return (f"Verdicts at **{scale}** scale. Coverage: cases judged of the cases in the paper's figure or "
+            "table (a case not computed or not judged keeps a group from a plain held).\n\n" + "\n".join(rows))
 
 
 def show_payload(verdicts: Sequence[dict[str, str]], scale: str, chapter: str) -> None:

@@ -23,12 +23,17 @@ Two verdicts say why a claim has no held / partly / did not hold:
   to judge" as a precondition, not as a NaN stand-in, so the reader learns which.
 
 A claim with several cases (e.g. one per model) grades each case and combines them
-(:func:`combine`): cases not computed are left out (the claim speaks for the cases run); held
-when every other case held and none was left unjudged; did not hold when every judged case
-did not hold; not judged when no computed case could be judged; partly otherwise. A case
-not judged means the claim is not fully covered, so held cases beside one not judged read
-*partly*, never a plain held; it cannot turn a did-not-hold into partly, because no judged
-case supports the claim.
+(:func:`combine`): held when every case held; did not hold when every judged case did not
+hold; not judged when nothing computed could be judged; not computed when nothing was
+computed; partly otherwise. A case not judged or not computed means the claim is not fully
+covered, so held cases beside one read *partly*, never a plain held; neither turns a
+did-not-hold into partly, because no judged case supports the claim.
+
+Coverage. ``Claim.expected`` names the cases of the paper's figure or table (its models,
+panels or figures); a case the paper shows that the chapter did not compute (not selected at
+this scale, no data) is counted as not computed, so "held on C1, C2 not run" reads partly and
+says so. :attr:`Claim.coverage` is ``(cases judged, cases in the paper's item)``; the verdict
+table and the status page show it.
 """
 
 from __future__ import annotations
@@ -37,7 +42,7 @@ import math
 import operator
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Union
+from typing import Any, Union
 
 from hessbook.catalog import VERDICTS, item
 
@@ -240,26 +245,27 @@ class Rule:
         return sentence + "."
 
 
-COMBINED = ("Cases combined: held when every computed case held, did not hold when every judged case did "
-            "not, partly otherwise (held cases beside a case not judged read partly: the claim is not fully "
-            "covered); cases not computed are left out.")
+COMBINED = ("Cases combined: held when every case held, did not hold when every judged case did not, "
+            "partly otherwise (held cases beside a case not judged or not computed read partly: the claim is "
+            "not fully covered).")
 
 
 def combine(grades: Iterable[str]) -> str:
-    """One grade for several cases (see the module docstring): cases not computed are left out;
-    a case not judged keeps held cases from reading a plain held (the claim is not fully
-    covered, so: partly) but leaves a unanimous did not hold as it is."""
-    computed = [g for g in grades if g != NOT_COMPUTED]
-    unknown = [g for g in computed if g not in VERDICTS]
+    """One grade for several cases (see the module docstring): a case not judged or not
+    computed keeps held cases from reading a plain held (the claim is not fully covered, so:
+    partly) but leaves a unanimous did not hold as it is."""
+    grades = list(grades)
+    unknown = [g for g in grades if g not in VERDICTS]
     if unknown:
         raise ValueError(f"grades {unknown}: accepted {', '.join(VERDICTS)}")
+    computed = [g for g in grades if g != NOT_COMPUTED]
     if not computed:
         return NOT_COMPUTED
     judged = [g for g in computed if g != NOT_JUDGED]
     if not judged:
         return NOT_JUDGED
     if all(g == HELD for g in judged):
-        return HELD if len(judged) == len(computed) else PARTLY
+        return HELD if len(judged) == len(grades) else PARTLY
     if all(g == NOT_HELD for g in judged):
         return NOT_HELD
     return PARTLY
@@ -285,19 +291,53 @@ class Claim:
     """Measured values per case (one case: ``{"": values}``); empty: nothing computed."""
     evidence: str = ""
     """Why we say so beyond the rule, including why we think a claim did not reproduce."""
+    expected: tuple[str, ...] = ()
+    """The cases of the paper's figure or table (models, panels, figures), in the paper's
+    order; empty: the cases given are all there is. A case named here but absent from
+    ``cases`` is not computed (see the module docstring, *Coverage*)."""
 
     def __post_init__(self) -> None:
         item(self.item)  # raises KeyError on an unknown key
         for values in self.cases.values():
             self.rule.grade(values)  # raises KeyError when the rule needs a value the case lacks
+        if len(set(self.expected)) != len(self.expected):
+            raise ValueError(f"{self.item}: expected cases {self.expected} name a case twice")
 
     @property
     def grades(self) -> dict[str, str]:
-        return {name: self.rule.grade(values) for name, values in self.cases.items()}
+        """``case -> grade`` for every case the paper shows (absent ones: not computed), then
+        any further case the chapter computed."""
+        graded = {name: self.rule.grade(values) for name, values in self.cases.items()}
+        return {**{name: graded.get(name, NOT_COMPUTED) for name in self.expected}, **graded}
 
     @property
     def grade(self) -> str:
         return combine(self.grades.values())
+
+    @property
+    def coverage(self) -> tuple[int, int]:
+        """``(cases judged, cases of the paper's item)``: judged = held, partly or did not hold."""
+        grades = self.grades
+        judged = sum(g in (HELD, PARTLY, NOT_HELD) for g in grades.values())
+        return judged, len(grades)
+
+    @property
+    def uncovered(self) -> dict[str, list[str]]:
+        """``{"not computed": [...], "not judged": [...]}``: the cases without a judgement."""
+        out: dict[str, list[str]] = {}
+        for name, g in self.grades.items():
+            if g in (NOT_COMPUTED, NOT_JUDGED):
+                out.setdefault(g, []).append(name or "the one case")
+        return out
+
+    def coverage_text(self) -> str:
+        """``"1 of 2 cases judged (not computed: C2)"``; empty for a single case (its verdict
+        says it all)."""
+        judged, total = self.coverage
+        if total <= 1:
+            return ""
+        missing = "; ".join(f"{why}: {', '.join(names)}" for why, names in self.uncovered.items())
+        return f"{judged} of {total} cases judged" + (f" ({missing})" if missing else "")
 
     @property
     def unjudged(self) -> dict[str, str]:
@@ -321,12 +361,14 @@ class Claim:
             unmet = "Not judged: " + "; ".join(f"{name} ({reason})" for name, reason in unjudged.items()) + "."
         else:
             unmet = ""
-        return " ".join(x for x in (rule, self.evidence.strip(), unmet) if x)
+        covered = self.coverage_text()
+        covered = f"Coverage: {covered}." if covered else ""
+        return " ".join(x for x in (rule, self.evidence.strip(), unmet, covered) if x)
 
-    def as_dict(self) -> dict[str, str]:
-        """The payload the status page reads (verdict = the grade)."""
+    def as_dict(self) -> dict[str, Any]:
+        """The payload the status page reads (verdict = the grade; coverage = [judged, total])."""
         return {"item": self.item, "claim": self.statement, "verdict": self.grade, "paper": self.paper,
-                "ours": self.ours, "evidence": self.why}
+                "ours": self.ours, "evidence": self.why, "coverage": list(self.coverage)}
 
 
 def single(values: Values) -> dict[str, Values]:
