@@ -71,6 +71,7 @@ def test_grid_computes_and_stores_every_job(local, store, tmp_path, capsys):
     assert "7/7" in captured.err and "done 7 running 0 failed 0" in captured.err, captured.err
     assert "dashboard" not in captured.out, "the dashboard is printed once per cluster, when it starts"
     assert STARTUP_OUTPUT[0].count("Dask dashboard: http://") == 1, STARTUP_OUTPUT
+    assert "Dask dashboard: http://127.0.0.1:" in STARTUP_OUTPUT[0], "the dashboard listens on loopback by default"
     assert "2 worker(s) x 1 thread(s)" in STARTUP_OUTPUT[0]
 
 
