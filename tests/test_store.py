@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import fcntl
 import json
 import multiprocessing as mp
 import os
@@ -377,3 +378,24 @@ def test_a_read_only_store_loads_complete_entries_and_names_itself_for_missing_o
         for path in [root, *root.rglob("*")]:
             if path.is_dir():
                 path.chmod(0o755)
+
+
+def test_the_store_wide_sweep_removes_stale_temporaries_and_skips_locked_keys(tmp_path):
+    """For keys that are never computed again: ``remove_stale_temporaries`` at the start of a run."""
+    store = ResultStore(tmp_path)
+    dead, live = store.entry_dir("demo", {"a": 1}), store.entry_dir("demo", {"a": 2})
+    store.get_or_compute("demo", {"a": 3}, lambda: {"x": 1})  # a complete entry, untouched
+    left = [dead.parent / f".{dead.name}.abc123.tmp", dead.with_name(dead.name + ".partial") / ".checkpoint.pt.d.tmp"]
+    in_use = live.parent / f".{live.name}.def456.tmp"
+    for path in (left[0], in_use):
+        path.mkdir(parents=True)
+        (path / "arrays.npz").write_bytes(b"0" * 1000)
+    left[1].parent.mkdir()
+    left[1].write_bytes(b"0" * 1000)
+    with open(live.with_name(live.name + ".lock"), "a+") as fh:  # a writer of key 2 holds its lock
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        removed = store.remove_stale_temporaries()
+        fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+    assert sorted(removed) == sorted(left)
+    assert not any(p.exists() for p in left) and in_use.exists()
+    assert store.load("demo", {"a": 3}).metrics == {"x": 1}

@@ -375,18 +375,38 @@ class ResultStore:
         """Under the key's lock, before computing: remove the temporaries a killed writer left
         (every writer holds this lock, so none of them is live), and check that the store can be
         written, so a long computation does not end in a result that cannot be saved."""
-        for path in stale_temporaries(entry):
-            if path.is_dir() and not path.is_symlink():
-                shutil.rmtree(path, ignore_errors=True)
-            else:
-                with contextlib.suppress(FileNotFoundError):
-                    path.unlink()
+        _remove(stale_temporaries(entry))
         try:
             Path(tempfile.mkdtemp(prefix=f".{entry.name}.", suffix=".tmp", dir=entry.parent)).rmdir()
         except OSError as exc:
             if exc.errno in _UNWRITABLE:
                 raise self._read_only(entry, entry.parent, exc) from exc
             raise
+
+    def remove_stale_temporaries(self) -> list[Path]:
+        """Remove the temporaries killed writers left anywhere in the store (also of keys that
+        are never computed again), each key's under its lock; a key being written now (its lock
+        held) is skipped. Returns what was removed; nothing on a store this process cannot write."""
+        entries = {tmp.parent / tmp.name[1:].split(".", 1)[0] for tmp in self.root.glob("*/.*.tmp")}
+        entries |= {partial.with_name(partial.name.removesuffix(".partial"))
+                    for partial in self.root.glob("*/*.partial") if any(partial.glob(".*.tmp"))}
+        removed: list[Path] = []
+        for entry in sorted(entries):
+            lock = entry.with_name(entry.name + ".lock")
+            try:
+                fh = open(lock, "a+")
+            except OSError:
+                continue  # read-only, or gone
+            with fh:
+                try:
+                    fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except OSError:
+                    continue  # a live writer holds it: its temporaries are in use
+                try:
+                    removed += _remove(stale_temporaries(entry))
+                finally:
+                    fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+        return removed
 
     # reading -----------------------------------------------------------------
     def contains(self, kind: str, params: Any) -> bool:
@@ -506,6 +526,17 @@ def stale_temporaries(entry: Path) -> list[Path]:
     if partial.is_dir():
         found += sorted(partial.glob(".*.tmp"))
     return found
+
+
+def _remove(paths: list[Path]) -> list[Path]:
+    """Delete files and folders (not following links); the paths that are gone afterwards."""
+    for path in paths:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+    return [path for path in paths if not path.exists() and not path.is_symlink()]
 
 
 def split_record(result: Mapping[str, Any]) -> Record:
