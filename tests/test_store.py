@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import json
 import multiprocessing as mp
+import os
+import re
+import subprocess
+import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -207,3 +214,188 @@ def test_gpu_tensors_are_stored_on_cpu(tmp_path):
 
 def test_default_root_follows_environment(tmp_results):
     assert store_mod.default_store().root == Path(tmp_results)
+
+
+# ----------------------------------------------------------------------------- leftovers of killed writers
+
+REPO = Path(__file__).resolve().parents[1]
+
+_KILLED_WRITER = """
+import os, sys
+import numpy as np
+from hessbook.store import ResultStore
+root, where = sys.argv[1], sys.argv[2]
+if where == "entry":       # killed after writing the temporary entry, before renaming it into place
+    os.rename = lambda *a, **k: os._exit(137)
+    ResultStore(root).get_or_compute("demo", {"a": 1}, lambda: {"x": np.zeros(2**18)})  # 2 MB
+else:                      # killed inside Checkpoint.save, before replacing the checkpoint
+    os.replace = lambda *a, **k: os._exit(137)
+    ResultStore(root).get_or_compute("demo", {"a": 1}, lambda c: c.save(1, {"x": np.zeros(2**18)}),
+                                     resumable=True)
+"""
+
+_LIVE_WRITER = """
+import os, sys, time
+from pathlib import Path
+from hessbook.store import ResultStore
+root, go = sys.argv[1], Path(sys.argv[2])
+real = os.replace
+def held(*args, **kwargs):  # the temporary checkpoint exists and the key's lock is held: wait
+    while not go.exists():
+        time.sleep(0.05)
+    return real(*args, **kwargs)
+os.replace = held
+def compute(ckpt):
+    ckpt.save(1, {"step": 1})
+    return {"who": "live writer"}
+ResultStore(root).get_or_compute("demo", {"a": 1}, compute, resumable=True)
+"""
+
+
+def _python(code: str, *args: str, **kwargs) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO / "lib"), os.environ.get("PYTHONPATH", "")])}
+    return subprocess.Popen([sys.executable, "-c", code, *args], env=env, **kwargs)
+
+
+@pytest.mark.parametrize("where", ["entry", "checkpoint"])
+def test_temporaries_of_a_killed_writer_are_removed_by_the_next_computation(tmp_path, where):
+    proc = _python(_KILLED_WRITER, str(tmp_path), where)
+    assert proc.wait(120) == 137
+    store = ResultStore(tmp_path)
+    entry = store.entry_dir("demo", {"a": 1})
+    left = store_mod.stale_temporaries(entry)
+    assert len(left) == 1 and left[0].name.endswith(".tmp"), left
+    if where == "entry":
+        assert left[0].is_dir() and sum(p.stat().st_size for p in left[0].iterdir()) > 2_000_000
+    seen = []
+
+    def compute():
+        seen.append([p for p in left if p.exists()])
+        return {"x": np.ones(3)}
+
+    store.get_or_compute("demo", {"a": 1}, compute)
+    assert seen == [[]], "the leftovers are gone before the computation starts"
+    assert store_mod.stale_temporaries(entry) == []
+    assert sorted(p.name for p in tmp_path.joinpath("demo").iterdir()) == [entry.name, entry.name + ".lock"]
+
+
+def test_a_temporary_of_a_live_writer_holding_the_lock_is_never_touched(tmp_path, monkeypatch):
+    go = tmp_path / "go"
+    writer = _python(_LIVE_WRITER, str(tmp_path / "r"), str(go))
+    try:
+        _check_live_writer_kept(tmp_path, go, writer, monkeypatch)
+    finally:
+        go.touch()
+        if writer.poll() is None:
+            writer.kill()
+            writer.wait()
+
+
+def _check_live_writer_kept(tmp_path: Path, go: Path, writer: subprocess.Popen, monkeypatch) -> None:
+    store = ResultStore(tmp_path / "r")
+    entry = store.entry_dir("demo", {"a": 1})
+    deadline = time.monotonic() + 120
+    while not store_mod.stale_temporaries(entry):
+        assert writer.poll() is None and time.monotonic() < deadline, "the writer never wrote its checkpoint"
+        time.sleep(0.05)
+    (live,) = store_mod.stale_temporaries(entry)
+
+    waiting = threading.Event()
+    real_flock = store_mod.fcntl.flock
+
+    def flock(fd, op):
+        if op == store_mod.fcntl.LOCK_EX:
+            waiting.set()  # this process now waits for the writer's lock
+        return real_flock(fd, op)
+
+    monkeypatch.setattr(store_mod.fcntl, "flock", flock)
+    out = {}
+    reader = threading.Thread(target=lambda: out.update(rec=store.get_or_compute(
+        "demo", {"a": 1}, lambda: {"who": "second process"})))
+    reader.start()
+    assert waiting.wait(60)
+    assert live.exists(), "the live writer's temporary was removed while it held the lock"
+    go.touch()
+    assert writer.wait(120) == 0
+    reader.join(60)
+    assert out["rec"].metrics == {"who": "live writer"} and out["rec"].meta["cached"] is True
+
+
+# ----------------------------------------------------------------------------- read-only stores
+
+
+def _read_only_by_errors(monkeypatch, root: Path) -> None:
+    """Make every write under ``root`` fail as on a read-only mount (works as root, where
+    chmod does not stop writes)."""
+    import builtins
+
+    real_open, real_mkdir = builtins.open, os.mkdir
+
+    def under(path) -> bool:
+        return isinstance(path, (str, os.PathLike)) and str(Path(path).absolute()).startswith(str(root))
+
+    def erofs(path):
+        return OSError(errno.EROFS, os.strerror(errno.EROFS), str(path))
+
+    def ro_open(file, mode="r", *args, **kwargs):
+        if under(file) and any(c in mode for c in "wax+"):
+            raise erofs(file)
+        return real_open(file, mode, *args, **kwargs)
+
+    def ro_mkdir(path, *args, **kwargs):
+        if under(path):
+            if os.path.isdir(path):
+                raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(path))
+            raise erofs(path)
+        return real_mkdir(path, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", ro_open)
+    monkeypatch.setattr(os, "mkdir", ro_mkdir)
+
+
+@pytest.mark.parametrize("how", ["erofs", "chmod"])
+def test_a_read_only_store_loads_complete_entries_and_names_itself_for_missing_ones(tmp_path, monkeypatch, how):
+    root = (tmp_path / "results").absolute()
+    store = ResultStore(root)
+    store.get_or_compute("demo", {"a": 1}, lambda: {"acc": 0.5, "x": np.arange(3.0), "net": {"w": torch.ones(2)}})
+    if how == "chmod":
+        if os.geteuid() == 0:
+            pytest.skip("running as root: chmod does not stop root's writes (the 'erofs' variant covers it)")
+        for path in [root, *root.rglob("*")]:
+            if path.is_dir():
+                path.chmod(0o555)
+    else:
+        _read_only_by_errors(monkeypatch, root)
+    try:
+        rec = store.get_or_compute("demo", {"a": 1}, lambda: pytest.fail("a complete entry is loaded"))
+        assert rec.metrics == {"acc": 0.5} and rec.meta["cached"] is True
+        assert torch.equal(rec.states["net"]["w"], torch.ones(2))
+        for kind in ("demo", "other-kind"):  # a missing entry beside others, or of a kind not stored
+            with pytest.raises(StoreError, match=rf"result store at {re.escape(str(root))} is read-only.*"
+                                                 r"HESSBOOK_RESULTS at a writable directory"):
+                store.get_or_compute(kind, {"a": 2}, lambda: pytest.fail("nothing is computed"))
+    finally:
+        for path in [root, *root.rglob("*")]:
+            if path.is_dir():
+                path.chmod(0o755)
+
+
+def test_the_store_wide_sweep_removes_stale_temporaries_and_skips_locked_keys(tmp_path):
+    """For keys that are never computed again: ``remove_stale_temporaries`` at the start of a run."""
+    store = ResultStore(tmp_path)
+    dead, live = store.entry_dir("demo", {"a": 1}), store.entry_dir("demo", {"a": 2})
+    store.get_or_compute("demo", {"a": 3}, lambda: {"x": 1})  # a complete entry, untouched
+    left = [dead.parent / f".{dead.name}.abc123.tmp", dead.with_name(dead.name + ".partial") / ".checkpoint.pt.d.tmp"]
+    in_use = live.parent / f".{live.name}.def456.tmp"
+    for path in (left[0], in_use):
+        path.mkdir(parents=True)
+        (path / "arrays.npz").write_bytes(b"0" * 1000)
+    left[1].parent.mkdir()
+    left[1].write_bytes(b"0" * 1000)
+    with open(live.with_name(live.name + ".lock"), "a+") as fh:  # a writer of key 2 holds its lock
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        removed = store.remove_stale_temporaries()
+        fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+    assert sorted(removed) == sorted(left)
+    assert not any(p.exists() for p in left) and in_use.exists()
+    assert store.load("demo", {"a": 3}).metrics == {"x": 1}

@@ -71,6 +71,7 @@ def test_grid_computes_and_stores_every_job(local, store, tmp_path, capsys):
     assert "7/7" in captured.err and "done 7 running 0 failed 0" in captured.err, captured.err
     assert "dashboard" not in captured.out, "the dashboard is printed once per cluster, when it starts"
     assert STARTUP_OUTPUT[0].count("Dask dashboard: http://") == 1, STARTUP_OUTPUT
+    assert "Dask dashboard: http://127.0.0.1:" in STARTUP_OUTPUT[0], "the dashboard listens on loopback by default"
     assert "2 worker(s) x 1 thread(s)" in STARTUP_OUTPUT[0]
 
 
@@ -318,3 +319,19 @@ def test_jobs_see_the_clients_hessbook_environment_now(local, store, tmp_path, m
     jobs = [Job("sweep-env", {"x": x, "t": str(tmp_path)}, functools.partial(sj.data_root_seen, x)) for x in range(2)]
     results = sweep(jobs, store, cluster="local")
     assert [r.record.metrics["data"] for r in results] == [str(tmp_path / "data-now")] * 2
+
+
+def test_the_readme_sweep_snippet_runs_as_written(tmp_path, monkeypatch, capsys):
+    """README's "Sweeps" example, run as a script would run it (serial setting: no cluster)."""
+    import re
+
+    readme = (REPO / "README.md").read_text()
+    section = readme[readme.index("## Sweeps: laptop, GPU box, SLURM"):readme.index("## How a chapter is built")]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    monkeypatch.setenv(hcluster.CLUSTER_ENV, "serial")
+    monkeypatch.setenv("HESSBOOK_RESULTS", str(tmp_path / "results"))
+    monkeypatch.setenv("HESSBOOK_PROGRESS", "text")
+    exec(compile(code, "README.md", "exec"), {"__name__": "__main__"})
+    assert capsys.readouterr().out.strip().splitlines()[-1] == (
+        "[{'loss': 0.008100000000000001, 'lr': 0.01}, {'loss': 0.0, 'lr': 0.1}, {'loss': 0.81, 'lr': 1.0}]")
+    assert len(ResultStore(tmp_path / "results").entries("my-kind")) == 3

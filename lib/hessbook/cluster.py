@@ -25,6 +25,12 @@ environment variable ``HESSBOOK_CLUSTER``, else ``local``. Accepted values:
 
 Every worker must see the result store at the same path (a shared file system), and the
 datasets (``HESSBOOK_DATA``); :mod:`hessbook.sweep` checks the store once per worker.
+
+The Dask dashboard of a cluster this process starts listens on ``127.0.0.1:8787`` (this machine
+only; another free port if taken); ``HESSBOOK_DASHBOARD=0.0.0.0:8787`` (any ``host:port``)
+opens it deliberately. A sweep that has had no worker for ``HESSBOOK_WORKER_TIMEOUT`` seconds
+(default 600; 0 waits forever) stops with :class:`SweepSetupError`: batch jobs that never start,
+a scheduler without workers.
 """
 
 from __future__ import annotations
@@ -33,11 +39,15 @@ import atexit
 import contextlib
 import os
 import re
+import shlex
+import shutil
+import socket
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import yaml
 
@@ -46,6 +56,12 @@ from hessbook.paths import project_root
 CLUSTER_ENV = "HESSBOOK_CLUSTER"
 WORKERS_ENV = "HESSBOOK_WORKERS"
 THREADS_ENV = "HESSBOOK_WORKER_THREADS"
+DASHBOARD_ENV = "HESSBOOK_DASHBOARD"
+DEFAULT_DASHBOARD = "127.0.0.1:8787"
+"""Loopback only: the dashboard shows task names and can profile workers; open it deliberately."""
+WORKER_TIMEOUT_ENV = "HESSBOOK_WORKER_TIMEOUT"
+DEFAULT_WORKER_TIMEOUT_S = 600.0
+"""Generous for batch queues; a sweep waits this long without any worker before it gives up."""
 DEFAULT = "local"
 STARTED_TOPIC = "hessbook-sweep-started"
 """Event topic a task logs its Dask key under when it starts (the progress bar's 'running')."""
@@ -70,6 +86,7 @@ JOBQUEUE_TYPES = {
 JOBQUEUE_KEYS = ("type", "jobs", "adapt", "torch_threads", "options")
 _ADDRESS = re.compile(r"^[a-z][a-z0-9+.\-]*://\S+$")
 _NAME = re.compile(r"^[A-Za-z0-9_\-]+$")
+_HOST_PORT = re.compile(r"^(?:[A-Za-z0-9.\-]*|\[[0-9A-Fa-f:]+\]):(\d{1,5})$")
 
 
 class SweepSetupError(RuntimeError):
@@ -156,6 +173,34 @@ def _positive_env(name: str) -> int | None:
     return int(value)
 
 
+def dashboard_address() -> str:
+    """Where the dashboard of a cluster this process starts listens: ``$HESSBOOK_DASHBOARD``,
+    else ``127.0.0.1:8787`` (loopback only)."""
+    value = os.environ.get(DASHBOARD_ENV) or DEFAULT_DASHBOARD
+    match = _HOST_PORT.match(value)
+    if not match or int(match.group(1)) > 65535:
+        raise SweepSetupError(
+            f"{DASHBOARD_ENV}={value!r}: accepted host:port, e.g. 127.0.0.1:8787 (the default: this "
+            "machine only), 127.0.0.1:0 (any free port) or 0.0.0.0:8787 (every interface, deliberately)")
+    return value
+
+
+def worker_timeout() -> float | None:
+    """Seconds a sweep waits while no worker is connected (``$HESSBOOK_WORKER_TIMEOUT``, default
+    600); None (the value 0) waits forever."""
+    value = os.environ.get(WORKER_TIMEOUT_ENV)
+    if not value:
+        return DEFAULT_WORKER_TIMEOUT_S
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not seconds >= 0 or seconds == float("inf"):
+        raise SweepSetupError(f"{WORKER_TIMEOUT_ENV}={value!r}: accepted a number of seconds >= 0 "
+                              f"(0: wait forever; default {DEFAULT_WORKER_TIMEOUT_S:g})")
+    return seconds or None
+
+
 def _cpu_count() -> int:
     try:
         return len(os.sched_getaffinity(0))
@@ -191,24 +236,26 @@ def _thread_env(n: int) -> dict[str, str]:
     return {"OMP_NUM_THREADS": str(n), "MKL_NUM_THREADS": str(n), "OPENBLAS_NUM_THREADS": str(n)}
 
 
-def local_cluster(size: LocalSize, dashboard_address: str = ":8787"):
-    """Start the embedded cluster ``size`` describes (GPU workers pinned to one device each)."""
+def local_cluster(size: LocalSize, dashboard: str | None = None):
+    """Start the embedded cluster ``size`` describes (GPU workers pinned to one device each),
+    its dashboard at ``dashboard`` (default :func:`dashboard_address`, loopback only)."""
     import dask
     from distributed import LocalCluster, Nanny, Scheduler, SpecCluster
 
+    address = dashboard or dashboard_address()
     with dask.config.set(LOCAL_CONFIG):
         if not size.gpus:
             return LocalCluster(n_workers=size.workers, threads_per_worker=size.threads, processes=True,
-                                dashboard_address=dashboard_address, env=_thread_env(size.torch_threads))
+                                dashboard_address=address, env=_thread_env(size.torch_threads))
         try:
             from dask_cuda import LocalCUDACluster  # optional, GPU machines only
         except ImportError:
             LocalCUDACluster = None
         if LocalCUDACluster is not None and size.workers == len(size.gpus):
             return LocalCUDACluster(CUDA_VISIBLE_DEVICES=",".join(size.gpus), threads_per_worker=size.threads,
-                                    dashboard_address=dashboard_address)
+                                    dashboard_address=address)
         workers = {name: {"cls": Nanny, "options": options} for name, options in gpu_workers(size).items()}
-        scheduler = {"cls": Scheduler, "options": {"dashboard_address": dashboard_address}}
+        scheduler = {"cls": Scheduler, "options": {"dashboard_address": address}}
         return SpecCluster(workers=workers, scheduler=scheduler, name="hessbook-gpu")
 
 
@@ -282,21 +329,95 @@ def load_jobqueue_spec(path: str | os.PathLike) -> JobqueueSpec:
                         adapt=dict(adapt) if adapt else None, torch_threads=threads)
 
 
-def jobqueue_cluster(spec: JobqueueSpec, *, scale: bool = True):
-    """The dask-jobqueue cluster of ``spec``; with ``scale``, its batch jobs are submitted.
+def batch_commands(spec: JobqueueSpec) -> tuple[str, ...]:
+    """The batch system's commands dask-jobqueue runs for ``spec`` (submit, cancel): e.g.
+    ``sbatch`` and ``scancel`` for SLURM, ``qsub`` and ``qdel`` for PBS and SGE."""
+    import dask_jobqueue
 
-    ``scale=False`` only builds it (``job_script()`` shows what would be submitted).
+    job_cls = getattr(dask_jobqueue, spec.class_name).job_cls
+    return tuple(shlex.split(command)[0] for command in (job_cls.submit_command, job_cls.cancel_command)
+                 if command)
+
+
+def check_batch_commands(spec: JobqueueSpec, setting: str | None = None) -> None:
+    """Raise :class:`SweepSetupError` naming the missing command unless every batch command of
+    ``spec`` is on ``PATH`` (without them, dask-jobqueue fails in the background and the sweep
+    would wait forever)."""
+    commands = batch_commands(spec)
+    missing = [command for command in commands if shutil.which(command) is None]
+    if missing:
+        where = f"{CLUSTER_ENV}={setting}" if setting else f"cluster type {spec.type}"
+        raise SweepSetupError(
+            f"{where} ({spec.path}) submits {spec.type.upper()} batch jobs with {' and '.join(commands)}, "
+            f"but {' and '.join(map(repr, missing))} {'is' if len(missing) == 1 else 'are'} not on the PATH of "
+            f"this machine ({socket.gethostname()}). Run the sweep on the cluster's login node, where the "
+            f"{spec.type.upper()} commands are installed, or choose another setting: {CLUSTER_ENV}=local "
+            "(this machine), serial (in this process) or tcp://host:8786 (a running scheduler)")
+
+
+class _OsWithoutMakedirs:
+    """``os`` as dask-jobqueue's job module sees it while a job only writes its script:
+    everything as usual except that ``makedirs`` (of the log directory) does nothing."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(os, name)
+
+    @staticmethod
+    def makedirs(*args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_SCRIPT_ONLY_LOCK = threading.Lock()
+
+
+def _script_only(job_cls: type) -> type:
+    """``job_cls`` whose construction does not create its log directory: dask-jobqueue makes it
+    in ``Job.__init__``, and builds a job for every ``job_script()`` call. Only submitting a job
+    (dask-jobqueue's own class) should create it on the login node."""
+    import dask_jobqueue.core as core
+
+    class ScriptOnlyJob(job_cls):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            with _SCRIPT_ONLY_LOCK:
+                saved, core.os = core.os, _OsWithoutMakedirs()
+                try:
+                    super().__init__(*args, **kwargs)
+                finally:
+                    core.os = saved
+
+    ScriptOnlyJob.__name__ = ScriptOnlyJob.__qualname__ = f"ScriptOnly{job_cls.__name__}"
+    return ScriptOnlyJob
+
+
+def jobqueue_cluster(spec: JobqueueSpec, *, scale: bool = True, setting: str | None = None):
+    """The dask-jobqueue cluster of ``spec``; with ``scale``, its batch jobs are submitted
+    (after checking that the batch system's commands are on ``PATH``).
+
+    ``scale=False`` only builds it (``job_script()`` shows what would be submitted) and leaves
+    no log directory behind. ``local_directory`` is passed as written, so ``$TMPDIR`` is
+    expanded by the job's shell on the compute node; ``log_directory`` is expanded here
+    (``~``, ``$VAR``), since the batch system does not expand its directives. The dashboard
+    listens on :func:`dashboard_address` unless ``options.scheduler_options`` says otherwise.
     """
     try:
         import dask_jobqueue
     except ImportError as exc:
         raise SweepSetupError(f"cluster YAML {spec.path} needs dask-jobqueue: pip install dask-jobqueue") from exc
+    if scale:
+        check_batch_commands(spec, setting)
     options = dict(spec.options)
-    for name in ("local_directory", "log_directory"):
-        if isinstance(options.get(name), str):
-            options[name] = os.path.expandvars(os.path.expanduser(options[name]))
+    if isinstance(options.get("log_directory"), str):
+        options["log_directory"] = os.path.expandvars(os.path.expanduser(options["log_directory"]))
+    scheduler_options = options.get("scheduler_options") or {}
+    if not isinstance(scheduler_options, Mapping):
+        raise SweepSetupError(f"cluster YAML {spec.path}: options.scheduler_options = {scheduler_options!r}; "
+                              "accepted a mapping of distributed.Scheduler arguments")
+    options["scheduler_options"] = {"dashboard_address": dashboard_address(), **scheduler_options}
+    cluster_cls = getattr(dask_jobqueue, spec.class_name)
+    if not scale:
+        options["job_cls"] = _script_only(cluster_cls.job_cls)
     try:
-        cluster = getattr(dask_jobqueue, spec.class_name)(**options)
+        cluster = cluster_cls(**options)
     except TypeError as exc:
         raise SweepSetupError(f"cluster YAML {spec.path}: options rejected by "
                               f"dask_jobqueue.{spec.class_name}: {exc}") from exc
@@ -321,6 +442,8 @@ class Backend:
     """The cluster this process started (closed by :func:`shutdown`); None for an address."""
     torch_threads: int | None
     description: str
+    no_workers: str = "its workers did not start"
+    """What to check when no worker arrives (see :func:`worker_timeout`)."""
     started: set[str] = field(default_factory=set)
     """Dask keys whose task has started (from worker events), for the progress bar."""
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -336,6 +459,10 @@ class Backend:
     def forget(self, keys: set[str]) -> None:
         with self.lock:
             self.started -= keys
+
+    def workers(self) -> int:
+        """Workers connected to the scheduler now."""
+        return len(self.client.nthreads())
 
 
 _BACKENDS: dict[str, Backend] = {}
@@ -353,7 +480,7 @@ def backend(choice: ClusterChoice) -> Backend:
         made = _create(choice)
         made.client.subscribe_topic(STARTED_TOPIC, made.on_started)
         _BACKENDS[choice.setting] = made
-        print(f"[hessbook.sweep] {made.description}; Dask dashboard: {_dashboard(made.client)}", flush=True)
+        print(f"[hessbook.sweep] {made.description}; Dask dashboard: {_dashboard(made)}", flush=True)
         return made
 
 
@@ -378,19 +505,39 @@ def _create(choice: ClusterChoice) -> Backend:
         workers = len(client.scheduler_info().get("workers", {}))
         return Backend(choice, client, None, None,
                        f"scheduler {choice.target} with {workers} worker(s)"
-                       + ("" if workers else " (jobs wait until workers join)"))
+                       + ("" if workers else " (jobs wait until workers join)"),
+                       no_workers=f"start workers with `dask worker {choice.target}`")
     spec = load_jobqueue_spec(choice.target)
-    cluster = jobqueue_cluster(spec)
+    cluster = jobqueue_cluster(spec, setting=choice.setting)
     how = f"adapting {dict(spec.adapt)}" if spec.adapt else f"{spec.jobs if spec.jobs is not None else 1} job(s)"
+    logs = spec.options.get("log_directory")
     return Backend(choice, Client(cluster), cluster, spec.task_threads(),
-                   f"dask-jobqueue {spec.class_name} from {spec.path}, {how}")
+                   f"dask-jobqueue {spec.class_name} from {spec.path}, {how}",
+                   no_workers=(f"its {spec.type.upper()} batch jobs may still be queued, or failed to start a "
+                               f"worker: see the batch queue (submitted with {batch_commands(spec)[0]}) and the "
+                               f"jobs' logs{f' in {logs}' if logs else ''}"))
 
 
-def _dashboard(client) -> str:
+_LOOPBACK = ("127.0.0.1", "localhost", "[::1]")
+
+
+def _dashboard(made: Backend) -> str:
+    """The dashboard's link. Dask names the scheduler's host in it; a dashboard this process
+    started on loopback (the default) answers only at 127.0.0.1, so say that."""
     try:
-        return str(client.dashboard_link)
+        link = str(made.client.dashboard_link)
     except Exception:  # noqa: BLE001 - no dashboard service (bokeh missing)
         return "not available (install bokeh)"
+    if made.cluster is None:
+        return link
+    host = dashboard_address().rsplit(":", 1)[0]
+    if host not in _LOOPBACK:
+        return link
+    parts = urlsplit(link)
+    loopback = parts._replace(netloc=f"127.0.0.1:{parts.port}" if parts.port else "127.0.0.1")
+    port = parts.port or 8787
+    return (f"{urlunsplit(loopback)} (this machine only: `ssh -L {port}:127.0.0.1:{port} "
+            f"{socket.gethostname()}` reaches it from elsewhere; {DASHBOARD_ENV}=0.0.0.0:8787 opens it)")
 
 
 def shutdown() -> None:

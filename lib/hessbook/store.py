@@ -27,6 +27,12 @@ Guarantees:
   file of the entry, or whose files do not match their hashes is moved aside (``*.corrupt-<time>``) and recomputed, never loaded;
 - one writer: a per-key ``fcntl`` lock makes a second process wait for the first and then
   load its result instead of computing it again;
+- no leftovers: temporaries (``.<key>.*.tmp`` beside the entry, ``.*.tmp`` in its checkpoint
+  folder) are only written under the key's lock, so whoever next holds the lock removes those
+  of a writer that was killed (Ctrl-C twice, a killed kernel) before computing;
+- read-only stores: complete entries load from a store that cannot be written (results copied
+  from elsewhere); a missing entry then raises :class:`StoreError` naming the store, instead
+  of computing a result that cannot be saved;
 - resumable: long computations receive a :class:`Checkpoint` and can save their state; an
   interrupted run resumes from the last checkpoint.
 """
@@ -34,6 +40,7 @@ Guarantees:
 from __future__ import annotations
 
 import dataclasses
+import errno
 import fcntl
 import hashlib
 import json
@@ -43,9 +50,11 @@ import re
 import shutil
 import socket
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
+import contextlib
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,6 +75,8 @@ KEY_OMIT_DEFAULT = "hessbook_key_omit_default"
 """Dataclass field metadata flag: leave the field out of result keys while it has its default."""
 
 _KIND = re.compile(r"^[a-z0-9][a-z0-9_\-]*$")
+_UNWRITABLE = (errno.EACCES, errno.EPERM, errno.EROFS)
+"""``OSError.errno`` values that mean: this process may not write here."""
 
 
 class StoreError(RuntimeError):
@@ -277,10 +288,14 @@ class Checkpoint:
     def save(self, step: int, state: Mapping[str, Any]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(f".{self.path.name}.{uuid.uuid4().hex}.tmp")
-        torch.save({"step": int(step), "state": _to_cpu(dict(state))}, tmp)
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, self.path)
+        try:
+            torch.save({"step": int(step), "state": _to_cpu(dict(state))}, tmp)
+            with open(tmp, "rb") as fh:
+                os.fsync(fh.fileno())
+            os.replace(tmp, self.path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
 
     def clear(self) -> None:
         self.path.unlink(missing_ok=True)
@@ -325,13 +340,74 @@ class ResultStore:
 
     @contextmanager
     def _locked(self, entry: Path) -> Iterator[None]:
-        entry.parent.mkdir(parents=True, exist_ok=True)
-        with open(entry.with_name(entry.name + ".lock"), "a+") as fh:
+        """Hold the key's lock (reentrant within a thread: ``save`` inside ``get_or_compute``)."""
+        lock = entry.with_name(entry.name + ".lock")
+        held = _held_locks()
+        if lock in held:
+            yield
+            return
+        try:
+            entry.parent.mkdir(parents=True, exist_ok=True)
+            fh = open(lock, "a+")
+        except OSError as exc:
+            if exc.errno in _UNWRITABLE:
+                raise self._read_only(entry, lock, exc) from exc
+            raise
+        with fh:
             fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+            held.add(lock)
             try:
                 yield
             finally:
+                held.discard(lock)
                 fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+    def _read_only(self, entry: Path, path: Path, exc: OSError) -> StoreError:
+        return StoreError(
+            f"the result store at {self.root} is read-only for this process ({exc.strerror}: {path}), "
+            f"and the entry {entry.parent.name}/{entry.name} is not in it, so it cannot be computed "
+            "and stored. Complete entries still load from a read-only store; to compute missing ones, "
+            "point HESSBOOK_RESULTS at a writable directory (e.g. copy this store there first: "
+            f"cp -r {self.root} ~/hessbook-results && export HESSBOOK_RESULTS=~/hessbook-results), "
+            "or pass ResultStore(<writable path>)"
+        )
+
+    def _prepare_write(self, entry: Path) -> None:
+        """Under the key's lock, before computing: remove the temporaries a killed writer left
+        (every writer holds this lock, so none of them is live), and check that the store can be
+        written, so a long computation does not end in a result that cannot be saved."""
+        _remove(stale_temporaries(entry))
+        try:
+            Path(tempfile.mkdtemp(prefix=f".{entry.name}.", suffix=".tmp", dir=entry.parent)).rmdir()
+        except OSError as exc:
+            if exc.errno in _UNWRITABLE:
+                raise self._read_only(entry, entry.parent, exc) from exc
+            raise
+
+    def remove_stale_temporaries(self) -> list[Path]:
+        """Remove the temporaries killed writers left anywhere in the store (also of keys that
+        are never computed again), each key's under its lock; a key being written now (its lock
+        held) is skipped. Returns what was removed; nothing on a store this process cannot write."""
+        entries = {tmp.parent / tmp.name[1:].split(".", 1)[0] for tmp in self.root.glob("*/.*.tmp")}
+        entries |= {partial.with_name(partial.name.removesuffix(".partial"))
+                    for partial in self.root.glob("*/*.partial") if any(partial.glob(".*.tmp"))}
+        removed: list[Path] = []
+        for entry in sorted(entries):
+            lock = entry.with_name(entry.name + ".lock")
+            try:
+                fh = open(lock, "a+")
+            except OSError:
+                continue  # read-only, or gone
+            with fh:
+                try:
+                    fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except OSError:
+                    continue  # a live writer holds it: its temporaries are in use
+                try:
+                    removed += _remove(stale_temporaries(entry))
+                finally:
+                    fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+        return removed
 
     # reading -----------------------------------------------------------------
     def contains(self, kind: str, params: Any) -> bool:
@@ -360,9 +436,12 @@ class ResultStore:
 
     # writing -----------------------------------------------------------------
     def save(self, kind: str, params: Any, record: Record, seconds: float = 0.0) -> Path:
-        """Write an entry atomically (temporary directory, then rename)."""
+        """Write an entry atomically (temporary directory, then rename), under the key's lock."""
         entry = self.entry_dir(kind, params)
-        entry.parent.mkdir(parents=True, exist_ok=True)
+        with self._locked(entry):
+            return self._save(entry, kind, params, record, seconds)
+
+    def _save(self, entry: Path, kind: str, params: Any, record: Record, seconds: float) -> Path:
         meta = {
             "kind": kind,
             "key": result_key(kind, params),
@@ -409,12 +488,13 @@ class ResultStore:
             record = self.load(kind, params)  # another process may have finished it
             if record is not None:
                 return record
+            self._prepare_write(entry)
             checkpoint = self.checkpoint(kind, params)
             start = time.perf_counter()
             result = compute(checkpoint) if resumable else compute()
             seconds = time.perf_counter() - start
             record = result if isinstance(result, Record) else split_record(result)
-            self.save(kind, params, record, seconds=seconds)
+            self._save(entry, kind, params, record, seconds)
             checkpoint.clear()
             shutil.rmtree(checkpoint.path.parent, ignore_errors=True)
         loaded = self.load(kind, params)
@@ -426,6 +506,38 @@ class ResultStore:
         """Complete entries, optionally of one kind."""
         pattern = f"{kind}/*/COMPLETE.json" if kind else "*/*/COMPLETE.json"
         return sorted(p.parent for p in self.root.glob(pattern))
+
+
+_LOCAL = threading.local()
+
+
+def _held_locks() -> set[Path]:
+    """Lock files this thread holds (``flock`` would block on a second descriptor of its own)."""
+    if not hasattr(_LOCAL, "held"):
+        _LOCAL.held = set()
+    return _LOCAL.held
+
+
+def stale_temporaries(entry: Path) -> list[Path]:
+    """The temporaries of an entry's writers: ``.<key>.*.tmp`` folders beside the entry
+    (:meth:`ResultStore.save`) and ``.*.tmp`` files in ``<key>.partial/`` (:meth:`Checkpoint.save`).
+    Stale when nobody holds the key's lock: every writer writes them under it."""
+    found = sorted(entry.parent.glob(f".{entry.name}.*.tmp"))
+    partial = entry.with_name(entry.name + ".partial")
+    if partial.is_dir():
+        found += sorted(partial.glob(".*.tmp"))
+    return found
+
+
+def _remove(paths: list[Path]) -> list[Path]:
+    """Delete files and folders (not following links); the paths that are gone afterwards."""
+    for path in paths:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+    return [path for path in paths if not path.exists() and not path.is_symlink()]
 
 
 def split_record(result: Mapping[str, Any]) -> Record:

@@ -27,7 +27,8 @@ this process checks it can see it; a worker that joins later checks once before 
 A failure names the store path and the worker.
 
 Only setup errors raise (:class:`~hessbook.cluster.SweepSetupError`: a bad cluster setting,
-an unreachable scheduler, a store a worker cannot write).
+an unreachable scheduler, a batch system whose commands are missing, a store a worker cannot
+write, no worker at all for ``HESSBOOK_WORKER_TIMEOUT`` seconds while jobs wait).
 """
 
 from __future__ import annotations
@@ -45,7 +46,17 @@ from pathlib import Path
 from typing import Any
 
 from hessbook import progress as hprogress
-from hessbook.cluster import STARTED_TOPIC, Backend, ClusterChoice, SweepSetupError, backend, cluster_setting, resolve
+from hessbook.cluster import (
+    STARTED_TOPIC,
+    WORKER_TIMEOUT_ENV,
+    Backend,
+    ClusterChoice,
+    SweepSetupError,
+    backend,
+    cluster_setting,
+    resolve,
+    worker_timeout,
+)
 from hessbook.store import Record, ResultStore, default_store, result_key
 
 __all__ = ["Job", "JobResult", "SweepSetupError", "cluster_setting", "run_job", "sweep"]
@@ -300,10 +311,32 @@ def _killed_before_start(exc: BaseException, key: str, active: Backend) -> bool:
     return isinstance(exc, KilledWorker) and not active.running({key})
 
 
+class _WorkerWatch:
+    """Raises :class:`SweepSetupError` once the cluster has had no worker for ``timeout``
+    seconds (None: never), so a sweep whose workers never arrive does not wait forever."""
+
+    def __init__(self, active: Backend, timeout: float | None) -> None:
+        self.active, self.timeout = active, timeout
+        self.last_seen = time.monotonic()
+
+    def check(self, waiting: int) -> None:
+        if self.timeout is None:
+            return
+        now = time.monotonic()
+        if self.active.workers():
+            self.last_seen = now
+        elif now - self.last_seen > self.timeout:
+            raise SweepSetupError(
+                f"no Dask worker for {self.timeout:g} s while {waiting} job(s) waited ({self.active.description}): "
+                f"{self.active.no_workers}. Set {WORKER_TIMEOUT_ENV}=<seconds> to wait longer (0: forever), "
+                "or choose another cluster setting")
+
+
 def _run_dask(active: Backend, pending: dict[str, Job], counts: dict[str, int], root: str,
-              tally: _Tally) -> dict[str, _Outcome]:
+              tally: _Tally, timeout: float | None) -> dict[str, _Outcome]:
     """Submit every job, collect the outcomes as they finish. A job whose worker died before
     it started (it was queued behind the one that killed the worker) is sent once more."""
+    watch = _WorkerWatch(active, timeout)
     _check_workers(active, root)
     env = client_environment()
     out: dict[str, _Outcome] = {}
@@ -331,6 +364,7 @@ def _run_dask(active: Backend, pending: dict[str, Job], counts: dict[str, int], 
                 ident = finished.get(timeout=REFRESH_S)
             except queue.Empty:
                 tally.set_running(active.running(keys))
+                watch.check(len(keys))
                 continue
             future = futures[ident]
             try:
@@ -401,6 +435,7 @@ def sweep(jobs: Sequence[Job], store: ResultStore | None = None, *, cluster: str
         members.setdefault(ident, []).append(i)
     if not pending:
         return results  # type: ignore[return-value]
+    timeout = None if choice.kind == "serial" else worker_timeout()  # a bad value stops before any cluster
     active = None if choice.kind == "serial" else backend(choice)  # before the bar: it prints
     tally = _Tally(len(jobs), sum(r is not None and r.ok for r in results),
                    sum(r is not None and not r.ok for r in results), progress)
@@ -409,7 +444,7 @@ def sweep(jobs: Sequence[Job], store: ResultStore | None = None, *, cluster: str
         if active is None:
             outcomes = _run_serial(pending, counts, str(root), tally)
         else:
-            outcomes = _run_dask(active, pending, counts, str(root), tally)
+            outcomes = _run_dask(active, pending, counts, str(root), tally, timeout)
         for ident, outcome in outcomes.items():
             for i in members[ident]:
                 results[i] = _result(jobs[i], rooted, outcome)

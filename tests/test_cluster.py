@@ -1,0 +1,199 @@
+"""Cluster setup without a cluster: batch commands, worker timeout, job scripts, dashboard address.
+
+Nothing here needs SLURM: a fake PATH without ``sbatch``, and a fake ``sbatch`` that accepts the
+job but never starts a worker, stand in for the login node.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import time
+from pathlib import Path
+
+import _sweep_jobs as sj
+import pytest
+
+from hessbook import cluster as hcluster
+from hessbook.store import ResultStore
+from hessbook.sweep import Job, SweepSetupError, sweep
+
+REPO = Path(__file__).resolve().parents[1]
+SLURM_YAML = REPO / "params" / "cluster" / "slurm.yaml"
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch) -> Path:
+    """HOME in a temporary folder (no ~/.config/hessbook override, side effects visible)."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv(hcluster.DASHBOARD_ENV, "127.0.0.1:0")  # any free port: tests run side by side
+    return home
+
+
+def _jobs(tmp_path: Path, n: int = 3) -> list[Job]:
+    return [Job(sj.KIND, {"x": x, "t": str(tmp_path)}, functools.partial(sj.square, x, str(tmp_path / "log")))
+            for x in range(n)]
+
+
+def _fake_bin(tmp_path: Path, **scripts: str) -> Path:
+    """A folder of executable shell scripts, ``name=body``."""
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    for name, body in scripts.items():
+        path = folder / name
+        path.write_text("#!/bin/sh\n" + body + "\n")
+        path.chmod(0o755)
+    return folder
+
+
+def test_slurm_without_sbatch_names_the_command_and_the_setting(home, tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(_fake_bin(tmp_path)))  # nothing of SLURM on PATH
+    monkeypatch.setenv(hcluster.CLUSTER_ENV, "slurm")
+    start = time.monotonic()
+    with pytest.raises(SweepSetupError, match=r"HESSBOOK_CLUSTER=slurm .*slurm\.yaml.* sbatch and scancel, "
+                                              r"but 'sbatch' and 'scancel' are not on the PATH.*login node"):
+        sweep(_jobs(tmp_path), ResultStore(tmp_path / "results"), progress=False)
+    assert time.monotonic() - start < 60
+    assert not hcluster._BACKENDS, "no cluster was started"
+
+
+@pytest.mark.parametrize("kind, commands", [("slurm", ("sbatch", "scancel")), ("pbs", ("qsub", "qdel")),
+                                            ("sge", ("qsub", "qdel")), ("lsf", ("bsub", "bkill"))])
+def test_batch_commands_per_scheduler(kind, commands, tmp_path):
+    spec = hcluster.JobqueueSpec(type=kind, options={"cores": 1, "memory": "1GB"}, path=tmp_path / "c.yaml")
+    assert hcluster.batch_commands(spec) == commands
+
+
+def test_a_batch_job_that_never_starts_a_worker_times_out(home, tmp_path, monkeypatch):
+    calls = tmp_path / "calls"
+    fake = _fake_bin(tmp_path, sbatch=f'echo "sbatch $*" >> {calls}; echo "Submitted batch job 4242"',
+                     scancel=f'echo "scancel $*" >> {calls}')
+    monkeypatch.setenv("PATH", f"{fake}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv(hcluster.WORKER_TIMEOUT_ENV, "2")
+    config = tmp_path / "never.yaml"
+    config.write_text(f"type: slurm\njobs: 1\noptions: {{cores: 1, processes: 1, memory: 1GB, "
+                      f"log_directory: {tmp_path / 'logs'}}}\n")
+    start = time.monotonic()
+    try:
+        with pytest.raises(SweepSetupError, match=r"no Dask worker for 2 s while 3 job\(s\) waited .*SLURMCluster.*"
+                                                  r"batch jobs may still be queued.*sbatch.*"
+                                                  r"HESSBOOK_WORKER_TIMEOUT=<seconds>"):
+            sweep(_jobs(tmp_path), ResultStore(tmp_path / "results"), cluster=str(config), progress=False)
+        assert time.monotonic() - start < 120
+        assert "sbatch" in calls.read_text(), "the job was submitted"
+    finally:
+        hcluster.shutdown()
+    assert not (tmp_path / "log").exists(), "no job ran"
+
+
+@pytest.mark.parametrize("value", ["ten", "-1", "nan"])
+def test_a_bad_worker_timeout_names_the_value(monkeypatch, value):
+    monkeypatch.setenv(hcluster.WORKER_TIMEOUT_ENV, value)
+    with pytest.raises(SweepSetupError, match=rf"HESSBOOK_WORKER_TIMEOUT='{value}': accepted a number of seconds"):
+        hcluster.worker_timeout()
+
+
+def test_worker_timeout_default_and_forever(monkeypatch):
+    monkeypatch.delenv(hcluster.WORKER_TIMEOUT_ENV, raising=False)
+    assert hcluster.worker_timeout() == 600
+    monkeypatch.setenv(hcluster.WORKER_TIMEOUT_ENV, "0")
+    assert hcluster.worker_timeout() is None
+    monkeypatch.setenv(hcluster.WORKER_TIMEOUT_ENV, "2.5")
+    assert hcluster.worker_timeout() == 2.5
+
+
+def _job_script(monkeypatch) -> str:
+    monkeypatch.setenv(hcluster.CLUSTER_ENV, "slurm")
+    choice = hcluster.resolve(hcluster.cluster_setting())
+    assert Path(choice.target) == SLURM_YAML
+    cluster = hcluster.jobqueue_cluster(hcluster.load_jobqueue_spec(choice.target), scale=False)
+    try:
+        return cluster.job_script()
+    finally:
+        cluster.close()
+
+
+def test_the_job_script_leaves_tmpdir_to_the_compute_node(home, monkeypatch):
+    monkeypatch.setenv("TMPDIR", "/login-node-tmp")
+    script = _job_script(monkeypatch)
+    assert "--local-directory $TMPDIR" in script
+    assert "/login-node-tmp" not in script
+    # the log directory is a batch directive, which SLURM does not expand: expanded here
+    assert f"#SBATCH -e {home}/hessbook-logs/" in script
+
+
+def test_building_the_job_script_creates_no_log_directory(home, monkeypatch):
+    script = _job_script(monkeypatch)
+    assert f"{home}/hessbook-logs" in script
+    assert not (home / "hessbook-logs").exists()
+    assert list(home.iterdir()) == []
+
+
+def test_the_dashboard_listens_on_loopback_by_default(monkeypatch):
+    monkeypatch.delenv(hcluster.DASHBOARD_ENV, raising=False)
+    assert hcluster.dashboard_address() == "127.0.0.1:8787"
+    seen = {}
+
+    class FakeLocalCluster:
+        def __init__(self, **kwargs):
+            seen.update(kwargs)
+
+    import distributed
+
+    monkeypatch.setattr(distributed, "LocalCluster", FakeLocalCluster)
+    hcluster.local_cluster(hcluster.LocalSize(workers=1, threads=1, torch_threads=1))
+    assert seen["dashboard_address"] == "127.0.0.1:8787"
+    monkeypatch.setenv(hcluster.DASHBOARD_ENV, "0.0.0.0:8787")
+    hcluster.local_cluster(hcluster.LocalSize(workers=1, threads=1, torch_threads=1))
+    assert seen["dashboard_address"] == "0.0.0.0:8787"
+
+
+def test_the_jobqueue_dashboard_listens_on_loopback(home, monkeypatch):
+    monkeypatch.delenv(hcluster.DASHBOARD_ENV)
+    seen = {}
+
+    import dask_jobqueue
+
+    class FakeSLURMCluster:
+        job_cls = dask_jobqueue.SLURMCluster.job_cls
+
+        def __init__(self, **kwargs):
+            seen.update(kwargs)
+
+    monkeypatch.setattr(dask_jobqueue, "SLURMCluster", FakeSLURMCluster)
+    spec = hcluster.load_jobqueue_spec(SLURM_YAML)
+    hcluster.jobqueue_cluster(spec, scale=False)
+    assert seen["scheduler_options"] == {"dashboard_address": "127.0.0.1:8787"}
+    opened = hcluster.JobqueueSpec("slurm", {**spec.options, "scheduler_options": {"dashboard_address": ":8787"}},
+                                   spec.path)
+    hcluster.jobqueue_cluster(opened, scale=False)
+    assert seen["scheduler_options"] == {"dashboard_address": ":8787"}, "a deliberate choice is kept"
+
+
+@pytest.mark.parametrize("value", ["8787", "localhost", "127.0.0.1:99999", "a b:1"])
+def test_a_bad_dashboard_address_names_the_value(monkeypatch, value):
+    monkeypatch.setenv(hcluster.DASHBOARD_ENV, value)
+    with pytest.raises(SweepSetupError, match=rf"HESSBOOK_DASHBOARD='{value}': accepted host:port"):
+        hcluster.dashboard_address()
+
+
+def test_shutil_which_sees_the_fake_path(tmp_path, monkeypatch):
+    """The check uses the PATH of this process, as dask-jobqueue's subprocesses do."""
+    monkeypatch.setenv("PATH", str(_fake_bin(tmp_path, sbatch="exit 0")))
+    assert shutil.which("sbatch") == str(tmp_path / "bin" / "sbatch")
+
+
+def test_the_printed_dashboard_link_is_the_loopback_one(monkeypatch):
+    """Dask names the scheduler's host in the link; a loopback dashboard answers at 127.0.0.1 only."""
+
+    class Client:
+        dashboard_link = "http://192.0.2.2:8787/status"
+
+    made = hcluster.Backend(hcluster.ClusterChoice("jobqueue", "slurm"), Client(), object(), 1, "test")
+    monkeypatch.delenv(hcluster.DASHBOARD_ENV, raising=False)
+    assert hcluster._dashboard(made).startswith("http://127.0.0.1:8787/status (this machine only")
+    monkeypatch.setenv(hcluster.DASHBOARD_ENV, "0.0.0.0:8787")
+    assert hcluster._dashboard(made) == "http://192.0.2.2:8787/status"
