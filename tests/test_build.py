@@ -249,3 +249,34 @@ def test_status_page_shows_coverage_per_item_and_a_summary_line(tmp_path):
     n = len(ITEMS)
     assert (f"**Summary**: {n} items: 1 held, 1 partly, 0 did not hold, 0 not judged, {n - 2} not computed; "
             f"1 of {n} fully covered") in page
+
+
+def test_the_cluster_banner_reaches_the_terminal_not_the_page(tmp_path, capsys):
+    """Issue 27 (21, 22): the sweep's banner (with the dashboard address) is written by the
+    kernel to its own stderr (the kernel log), and the build echoes it while the chapter runs."""
+    import time as _time
+
+    from hessbook.build import echo_announcements
+
+    log = tmp_path / "k2.announce.log"
+    with echo_announcements(log, every=0.05):
+        log.write_text("ipykernel noise\n[hessbook.sweep] LocalCluster 1 x 2; Dask dashboard: http://127.0.0.1:8787\n")
+        _time.sleep(0.3)
+        with open(log, "a") as fh:
+            fh.write("[hessbook.sweep] second line, no newline yet")
+    out = capsys.readouterr().out
+    assert "[hessbook]   LocalCluster 1 x 2; Dask dashboard: http://127.0.0.1:8787" in out
+    assert "[hessbook]   second line, no newline yet" in out
+    assert "ipykernel noise" not in out
+
+
+def test_announce_goes_to_the_file_the_build_names(monkeypatch, capsys, tmp_path):
+    import hessbook.cluster as cluster
+
+    monkeypatch.delenv(cluster.ANNOUNCE_ENV, raising=False)
+    cluster.announce("hello")
+    assert capsys.readouterr().out == "[hessbook.sweep] hello\n"
+    target = tmp_path / "k2.announce.log"
+    monkeypatch.setenv(cluster.ANNOUNCE_ENV, str(target))
+    cluster.announce("dashboard")
+    assert capsys.readouterr().out == "" and target.read_text() == "[hessbook.sweep] dashboard\n"

@@ -134,6 +134,7 @@ def test_building_the_job_script_creates_no_log_directory(home, monkeypatch):
 
 def test_the_dashboard_listens_on_loopback_by_default(monkeypatch):
     monkeypatch.delenv(hcluster.DASHBOARD_ENV, raising=False)
+    monkeypatch.setattr(hcluster, "_port_free", lambda address: True)
     assert hcluster.dashboard_address() == "127.0.0.1:8787"
     seen = {}
 
@@ -153,6 +154,7 @@ def test_the_dashboard_listens_on_loopback_by_default(monkeypatch):
 
 def test_the_jobqueue_dashboard_listens_on_loopback(home, monkeypatch):
     monkeypatch.delenv(hcluster.DASHBOARD_ENV)
+    monkeypatch.setattr(hcluster, "_port_free", lambda address: True)
     seen = {}
 
     import dask_jobqueue
@@ -197,3 +199,16 @@ def test_the_printed_dashboard_link_is_the_loopback_one(monkeypatch):
     assert hcluster._dashboard(made).startswith("http://127.0.0.1:8787/status (this machine only")
     monkeypatch.setenv(hcluster.DASHBOARD_ENV, "0.0.0.0:8787")
     assert hcluster._dashboard(made) == "http://192.0.2.2:8787/status"
+
+
+def test_a_taken_default_port_falls_back_to_a_free_loopback_port(monkeypatch):
+    """Dask would fall back too, but with a UserWarning that lands in the chapter's page."""
+    import socket
+
+    monkeypatch.delenv(hcluster.DASHBOARD_ENV, raising=False)
+    with socket.socket() as holder:
+        try:
+            holder.bind(("127.0.0.1", 8787))
+        except OSError:
+            pass  # already taken by someone else: the same situation
+        assert hcluster.dashboard_address() == "127.0.0.1:0"

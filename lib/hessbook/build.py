@@ -41,6 +41,7 @@ import shutil
 import subprocess
 import sys
 import time
+import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,6 +51,7 @@ import yaml
 
 from hessbook import notebooks
 from hessbook.catalog import CHAPTERS, ITEMS, VERDICTS
+from hessbook.cluster import ANNOUNCE_ENV, ANNOUNCE_PREFIX
 from hessbook.chapters import schema_for
 from hessbook.params import (SCALES, ParameterError, as_dict, check_device_available, device_values, field_docs,
                              params_file, read_file, validate)
@@ -291,7 +293,8 @@ def execute_chapter(
     output.parent.mkdir(parents=True, exist_ok=True)
     partial = output.with_name(f".{output.stem}.partial.ipynb")
     source = notebooks.as_ipynb(notebook, output.with_name(f".{output.stem}.source.ipynb"))
-    os.environ.setdefault("HESSBOOK_PROGRESS", "text")
+    # No progress bars inside the pages: the book shows results, the terminal one line per chapter.
+    os.environ.setdefault("HESSBOOK_PROGRESS", "off")
     start = time.perf_counter()
     error = None
     try:
@@ -766,8 +769,11 @@ def run_chapter(nb: Path, out: Path, scale: str, root: Path, overrides: Mapping[
     for stale in (executed, kernel_log, missing_log):
         stale.unlink(missing_ok=True)
     good_before = out.exists() and is_good_page(out)
-    run = execute_chapter(nb, executed, scale, root, overrides, kernel_log=kernel_log,
-                          env={MISSING_DATA_LOG: str(missing_log)})
+    announcements = logs / f"{cid}.announce.log"
+    announcements.unlink(missing_ok=True)
+    with echo_announcements(announcements):
+        run = execute_chapter(nb, executed, scale, root, overrides, kernel_log=kernel_log,
+                              env={MISSING_DATA_LOG: str(missing_log), ANNOUNCE_ENV: str(announcements)})
     missing = read_missing(missing_log)
     error = run.error
     if missing and error is None and not allow_missing_data:
@@ -786,6 +792,50 @@ def run_chapter(nb: Path, out: Path, scale: str, root: Path, overrides: Mapping[
         write_unexecuted(nb, out, scale)
     return ChapterRun(cid, out, run.seconds, error, missing=missing, earlier=earlier,
                       log=executed if executed.exists() else None)
+
+
+def remove_stale_temporaries() -> None:
+    """Temporaries that killed writers left in the result store (a Ctrl-C mid-save), also of
+    keys no chapter computes again; a store that cannot be written is left as it is."""
+    from hessbook.store import StoreError, default_store
+
+    store = default_store()
+    if store.root.is_dir():
+        with contextlib.suppress(OSError, StoreError):
+            store.remove_stale_temporaries()
+
+
+@contextlib.contextmanager
+def echo_announcements(log: Path, every: float = 0.5) -> Iterator[None]:
+    """While a chapter runs, copy the lines its kernel announces for the person at the terminal
+    (``$HESSBOOK_ANNOUNCE``: the sweep's cluster banner with the dashboard address) onto this
+    terminal, as they come."""
+
+    done = threading.Event()
+
+    def follow() -> None:
+        offset = 0
+        while True:
+            finished = done.wait(every)
+            if log.exists():
+                with open(log, "rb") as fh:
+                    fh.seek(offset)
+                    chunk = fh.read()
+                complete = chunk[: chunk.rfind(b"\n") + 1] if not finished else chunk
+                offset += len(complete)
+                for line in complete.decode(errors="replace").splitlines():
+                    if line.startswith(ANNOUNCE_PREFIX):
+                        print(f"[hessbook]   {line[len(ANNOUNCE_PREFIX):].strip()}", flush=True)
+            if finished:
+                return
+
+    thread = threading.Thread(target=follow, name="hessbook-echo", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join(timeout=5)
 
 
 def not_run(nb: Path, out: Path, scale: str) -> ChapterRun:
@@ -852,6 +902,7 @@ def build(
     logs = root / "_build" / "logs" / scale
     pages = {nb: nb.relative_to(root).with_suffix(".ipynb") for nb in notebooks}
     stage_pages(root, stage, keep=pages.values())
+    remove_stale_temporaries()
     now = _now()
     extra = f" with {_describe(overrides)}" if overrides else ""
     if overrides:

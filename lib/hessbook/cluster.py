@@ -175,14 +175,28 @@ def _positive_env(name: str) -> int | None:
 
 def dashboard_address() -> str:
     """Where the dashboard of a cluster this process starts listens: ``$HESSBOOK_DASHBOARD``,
-    else ``127.0.0.1:8787`` (loopback only)."""
-    value = os.environ.get(DASHBOARD_ENV) or DEFAULT_DASHBOARD
+    else ``127.0.0.1:8787`` (loopback only), or any free loopback port when 8787 is taken (Dask
+    would pick one too, but with a warning that lands in the chapter's page)."""
+    given = os.environ.get(DASHBOARD_ENV)
+    value = given or DEFAULT_DASHBOARD
+    if not given and not _port_free(DEFAULT_DASHBOARD):
+        value = "127.0.0.1:0"
     match = _HOST_PORT.match(value)
     if not match or int(match.group(1)) > 65535:
         raise SweepSetupError(
             f"{DASHBOARD_ENV}={value!r}: accepted host:port, e.g. 127.0.0.1:8787 (the default: this "
             "machine only), 127.0.0.1:0 (any free port) or 0.0.0.0:8787 (every interface, deliberately)")
     return value
+
+
+def _port_free(address: str) -> bool:
+    host, port = address.rsplit(":", 1)
+    with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+        try:
+            sock.bind((host, int(port)))
+        except OSError:
+            return False
+    return True
 
 
 def worker_timeout() -> float | None:
@@ -480,8 +494,29 @@ def backend(choice: ClusterChoice) -> Backend:
         made = _create(choice)
         made.client.subscribe_topic(STARTED_TOPIC, made.on_started)
         _BACKENDS[choice.setting] = made
-        print(f"[hessbook.sweep] {made.description}; Dask dashboard: {_dashboard(made)}", flush=True)
+        announce(f"{made.description}; Dask dashboard: {_dashboard(made)}")
         return made
+
+
+ANNOUNCE_PREFIX = "[hessbook.sweep]"
+
+
+ANNOUNCE_ENV = "HESSBOOK_ANNOUNCE"
+"""A file that lines for the person at the terminal are appended to instead of printed: the
+book builder sets it per chapter and echoes the file on its terminal, so a chapter's page shows
+no cluster banner and ``make book`` shows the dashboard address."""
+
+
+def announce(message: str) -> None:
+    """A line for the person running the sweep: printed, or appended to ``$HESSBOOK_ANNOUNCE``."""
+    line = f"{ANNOUNCE_PREFIX} {message}"
+    target = os.environ.get(ANNOUNCE_ENV)
+    if target:
+        with contextlib.suppress(OSError):
+            with open(target, "a") as fh:
+                fh.write(line + "\n")
+            return
+    print(line, flush=True)
 
 
 def _create(choice: ClusterChoice) -> Backend:
