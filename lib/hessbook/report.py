@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -56,6 +56,21 @@ def show_payload(verdicts: Sequence[dict[str, str]], scale: str, chapter: str) -
     """Display the verdict table and leave the machine-readable copy for the status page."""
     payload = {"chapter": chapter, "scale": scale, "verdicts": list(verdicts)}
     _display({"text/markdown": verdict_markdown(verdicts, scale), VERDICT_MIME: payload})
+
+
+def devices_sentence(devices: Mapping[str, int]) -> str:
+    """``Computed on cpu (12 stored results).``: the devices the stored results were computed on,
+    as their entries record it (a result computed on a GPU and read on a laptop says the GPU)."""
+    if not devices:
+        return "No stored result was read: this page's numbers were computed in the notebook itself."
+    parts = [f"{label} ({n} stored result{'s' if n != 1 else ''})" for label, n in sorted(devices.items())]
+    return "The results on this page were computed on " + ", ".join(parts) + "."
+
+
+def show_devices(devices: Mapping[str, int]) -> None:
+    """The devices the page's results were computed on, under the verdict table."""
+    text = devices_sentence(devices)
+    _display({"text/markdown": text, "text/plain": text})
 
 
 def scale_banner(scale: str) -> None:

@@ -39,6 +39,7 @@ Guarantees:
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import errno
 import fcntl
@@ -424,6 +425,7 @@ class ResultStore:
             self._quarantine(entry, problem)
             return None
         record = _read_entry(entry)
+        _DEVICES_READ[str(record.meta.get("device", "unknown"))] += 1
         return dataclasses.replace(record, meta={**record.meta, "cached": True})
 
     def _quarantine(self, entry: Path, problem: str) -> None:
@@ -555,6 +557,16 @@ def split_record(result: Mapping[str, Any]) -> Record:
         else:
             metrics[name] = value
     return Record(metrics=metrics, arrays=arrays, states=states)
+
+
+_DEVICES_READ: collections.Counter[str] = collections.Counter()
+"""``device label -> entries`` this process has read: what its results were computed on."""
+
+
+def devices_read() -> dict[str, int]:
+    """The devices the entries this process read were computed on (their ``meta["device"]``),
+    with counts: what a chapter page says its results were computed on."""
+    return dict(_DEVICES_READ)
 
 
 def _device_label() -> str:

@@ -83,9 +83,11 @@ def glue_figure(name: str, fig: Any) -> None:
 
 def show_claims(claims: Sequence[Claim], P: ChapterParams, chapter: str | None = None) -> None:
     """The chapter's verdict table, with the machine-readable copy the status page reads."""
-    from hessbook.report import show_payload
+    from hessbook.report import show_devices, show_payload
+    from hessbook.store import devices_read
 
     show_payload([c.as_dict() for c in claims], P.scale, chapter or _caller_chapter(claims))
+    show_devices(devices_read())
 
 
 def _caller_chapter(claims: Sequence[Claim]) -> str:
