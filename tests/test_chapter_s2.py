@@ -14,9 +14,9 @@ from hessbook.chapters import s2
 from hessbook.models import build_model, num_parameters
 from hessbook.params import ParameterError, validate
 
-GOOD = dict(scale="smoke", seed=0, ks=[2], n_samples=100, dimension=100, hidden=30, lr=0.1, unseen_settings=["sgd-relu-1"],
+GOOD = dict(scale="smoke", seed=0, ks=[2], n_samples=100, dimension=100, hidden=30, lr=0.1,
             gd_iterations=1, sgd_iterations=1, sgd_batch_size=10, n_seeds=1, device="cpu",
-            unseen_ks=[3], separation_k=2, separations=[2.0], converge_factor=2)
+            unseen_ks=[3], unseen_settings=["sgd-relu-1"], separation_k=2, separations=[2.0], converge_factor=2)
 
 
 def fake_result(row, gap, ratio, elbow, seed=0):

@@ -122,7 +122,8 @@ class Results:
 
 def jobs(P: S2Params) -> list[CaseJob]:
     """Every selected row of Table 1 for every seed (``P.seed``, ``P.seed + 1``, ...), then the
-    unseen k in each of ``P.unseen_settings`` (every seed), the separation sweep and the longer-trained Fig 2 rows (first seed)."""
+    unseen k in each of ``P.unseen_settings`` (every seed), the separation sweep and the
+    longer-trained Fig 2 rows (first seed)."""
     out = [CaseJob(row, P.seed + s) for row in rows(P) for s in range(P.n_seeds)]
     out += [CaseJob(setting_row(setting, k, P), P.seed + s, "unseen-k")
             for setting in P.unseen_settings for k in P.unseen_ks for s in range(P.n_seeds)]
