@@ -45,7 +45,7 @@ def test_cases_claim_and_explorer():
     assert all(c.ks < 0.1 for c in R.cases)
     claim, growth = s6.claims(R)
     assert claim.item == "S-Fig10" and claim.grade == "held"
-    assert "at w = 0" in claim.statement and "not the paper's trained outliers" in claim.why
+    assert "At w = 0" in claim.statement and "not the paper's trained outliers" in claim.why
     assert growth.item == "S-Fig10" and growth.grade == "held"  # outlier at alpha 0.1 < at alpha 2
     table = s6.summary_table(R)
     assert list(table["paper's outlier"].dropna()) == [819.5]
