@@ -22,7 +22,7 @@ from hessbook.chapters.s2.analysis import (COUNTERS, counter_fractions, exact_fr
                                            method_fractions, numbers, separation_cases, summary_table,
                                            training_pairs, transferred_cutoff_count, unseen_table)
 from hessbook.chapters.s2.claims import (BEYOND_RULE, FIG2_RULE, PREDICTION_RULE, PREDICTION_THEORY, TABLE1_RULE,
-                                        best_methods, chosen_cutoffs, claims, fig2_claim, paper_pairs,
+                                        best_cutoff, best_methods, chosen_cutoffs, claims, fig2_claim, paper_pairs,
                                         prediction_claim, table1_claim, unseen_claim)
 from hessbook.chapters.s2.compute import (GROUPS, SPECTRUM_KIND, CaseJob, CaseResult, CaseSpectrum, Results, assemble,
                                           case, case_result, compute_spectrum, jobs, run, spectrum_key, train_config)
@@ -35,7 +35,7 @@ Params = S2Params
 """The chapter's parameter schema (the chapter protocol's name for it)."""
 
 __all__ = [
-    "BEYOND_RULE", "COUNTERS", "PREDICTION_RULE", "PREDICTION_THEORY", "SETTINGS", "chosen_cutoffs", "fig2_claim",
+    "BEYOND_RULE", "COUNTERS", "best_cutoff", "PREDICTION_RULE", "PREDICTION_THEORY", "SETTINGS", "chosen_cutoffs", "fig2_claim",
     "paper_pairs", "prediction_claim", "setting_label", "setting_of", "setting_row", "table1_claim", "unseen_claim",
     "unseen_table", "FIG2_RULE", "GROUPS", "KS", "METHODS", "PAPER_METHODS", "PAPER_TABLE1",
     "SPECTRUM_KIND", "TABLE1_RULE", "CaseJob", "CaseResult", "CaseSpectrum", "PaperRow", "Params", "Results",

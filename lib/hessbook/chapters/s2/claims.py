@@ -69,7 +69,7 @@ def rates(pairs: Pairs) -> dict[str, float]:
     return {"exact": exact_fraction(pairs), "pm1": exact_fraction(pairs, 1)}
 
 
-def best(by_method: Mapping[str, Pairs]) -> str:
+def best_cutoff(by_method: Mapping[str, Pairs]) -> str:
     """The method most often within ±1, ties by exactly k (the first of equals)."""
     scored = {m: rates(p) for m, p in by_method.items() if p}
     return max(scored, key=lambda m: (scored[m]["pm1"], scored[m]["exact"])) if scored else next(iter(by_method))
@@ -96,7 +96,7 @@ def table1_claim(ours: Mapping[str, Pairs], paper: Mapping[str, Pairs], rows: in
     paper's (its legible cells of the same rows); ``rows``: how many of the table's 19 rows ran."""
     fr = {m: rates(p) for m, p in ours.items()}
     fp = {m: rates(p) for m, p in paper.items()}
-    mine, theirs = best(ours), best(paper)
+    mine, theirs = best_cutoff(ours), best_cutoff(paper)
     ours_pm1, paper_pm1 = fr[mine]["pm1"], fp[theirs]["pm1"]
     return kit.Claim(
         "S-Table1", "Across GD/SGD, tanh/ReLU and input covariance, some cutoff counts k outliers to within one.",
@@ -201,15 +201,15 @@ def _pairs(cases: Sequence[CaseResult], counter: str) -> list[tuple[int, int]]:
 def best_methods(R: Results) -> tuple[str, str]:
     """(our best cutoff, the paper's best cutoff) on Table 1's computed rows: most often within ±1,
     ties by exactly k."""
-    return best({m: _pairs(R.table, m) for m in METHODS}), best(paper_pairs(R.rows))
+    return best_cutoff({m: _pairs(R.table, m) for m in METHODS}), best_cutoff(paper_pairs(R.rows))
 
 
 def chosen_cutoffs(R: Results) -> dict[str, str]:
     """Setting label -> the cutoff most often within ±1 on Table 1's rows of that setting (all of
     Table 1's rows where the setting has none computed)."""
     table = _by_setting(R.table)
-    overall = best({m: _pairs(R.table, m) for m in METHODS}) if R.table else METHODS[0]
-    return {setting_label(s): best({m: _pairs(table[setting_label(s)], m) for m in METHODS})
+    overall = best_cutoff({m: _pairs(R.table, m) for m in METHODS}) if R.table else METHODS[0]
+    return {setting_label(s): best_cutoff({m: _pairs(table[setting_label(s)], m) for m in METHODS})
             if setting_label(s) in table else overall for s in SETTINGS}
 
 
