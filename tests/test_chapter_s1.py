@@ -98,11 +98,15 @@ def test_fig1_grading():
 
 
 def test_decomposition_grading():
+    """Graded on what can fail (H − G small after GD, and smaller than at init); G's PSD and rank
+    bound, identities of JᵀSJ, are the precondition (a broken assembly: not judged)."""
     rule = s1.decomposition_rule(params())
-    ok = {"g_min_relative": -1e-13, "rank_excess": -5, "weyl": True, "residual_ratio": 0.05}
+    ok = {"g_min_relative": -1e-13, "rank_excess": -5, "residual_ratio": 0.05, "residual_change": 0.2}
     assert rule.grade(ok) == "held"
-    assert rule.grade({**ok, "residual_ratio": 0.1}) == "partly"  # H - G not small
-    assert rule.grade({**ok, "weyl": False}) == "partly"
-    assert rule.grade({**ok, "g_min_relative": -1e-9}) == "did not hold"  # G not PSD
-    assert rule.grade({**ok, "rank_excess": 1}) == "did not hold"  # rank above the bound
+    assert rule.grade({**ok, "residual_ratio": 0.1}) == "partly"  # H - G not small, but it fell
+    assert rule.grade({**ok, "residual_change": 1.2}) == "partly"  # small, but larger than at init
+    assert rule.grade({**ok, "residual_ratio": 0.5, "residual_change": 1.2}) == "did not hold"
+    assert rule.grade({**ok, "g_min_relative": -1e-9}) == "not judged"  # G not PSD: the assembly is broken
+    assert rule.grade({**ok, "rank_excess": 1}) == "not judged"  # rank above the bound
     assert rule.grade({**ok, "rank_excess": 0}) == "held"
+    assert s1.decomposition_values(-1e-13, 0, 0.5, 0.05)["residual_change"] == pytest.approx(0.1)

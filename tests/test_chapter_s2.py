@@ -16,7 +16,7 @@ from hessbook.params import ParameterError, validate
 
 GOOD = dict(scale="smoke", seed=0, ks=[2], n_samples=100, dimension=100, hidden=30, lr=0.1,
             gd_iterations=1, sgd_iterations=1, sgd_batch_size=10, n_seeds=1, device="cpu",
-            unseen_ks=[3], separation_k=2, separations=[2.0], converge_factor=2)
+            unseen_ks=[3], unseen_settings=["sgd-relu-1"], separation_k=2, separations=[2.0], converge_factor=2)
 
 
 def fake_result(row, gap, ratio, elbow, seed=0):
@@ -73,25 +73,53 @@ def test_claims_grade_fig2_and_table1():
     assert [c.grade for c in claims[2:]] == ["not computed", "did not hold"]
 
 
-def test_beyond_claims_grade_the_unseen_k_and_the_prediction():
+ALL_SETTINGS = list(s2.SETTINGS)
+
+
+def beyond(table_counts, unseen_counts, settings=ALL_SETTINGS):
+    """Results with every Table 1 row (``table_counts(row) -> dict of CaseResult fields``) and the
+    unseen k 3, 7, 12 in ``settings`` (``unseen_counts(row) -> dict``)."""
     import dataclasses
 
-    rows = [s2.fig2_row(k) for k in (3, 7, 12)]
-    unseen = [dataclasses.replace(fake_result(r, r.k, r.k - 3, r.k + 9), heur=r.k + 1, predicted=r.k, group="unseen-k")
-              for r in rows]
-    table = [dataclasses.replace(fake_result(r, r.k, r.k, r.k), predicted=r.k + 1)
-             for r in s2.PAPER_TABLE1 if s2.in_fig2(r)]
-    R = s2.assemble(validate(s2.S2Params, {**GOOD, "ks": [2, 5, 10, 20, 50], "unseen_ks": [3, 7, 12]}),
-                    [*table, *unseen])
-    c_unseen, c_pred = s2.claims(R)[2:]
-    assert c_unseen.grade == "held" and "best cutoff (gap) within ±1 on 100% of 3 cases" in c_unseen.ours
-    assert c_pred.grade == "held" and "within ±1 of k in 100% of 8 cases (38% exact)" in c_pred.ours
-    worse = s2.assemble(R.params, [*table, *[dataclasses.replace(u, gap=0, ratio=0, elbow=0, heur=u.row.k + 1)
-                                             for u in unseen[:1]], *unseen[1:]])
-    assert s2.claims(worse)[2].grade == "held"  # heur is ±1 everywhere
-    none = s2.assemble(R.params, [*table, *[dataclasses.replace(u, gap=0, ratio=0, elbow=0, heur=0, predicted=0)
-                                            for u in unseen]])
-    assert [c.grade for c in s2.claims(none)[2:]] == ["did not hold", "partly"]  # 5 of 8 predicted within ±1
+    table = [dataclasses.replace(fake_result(r, r.k, r.k, r.k), **table_counts(r)) for r in s2.PAPER_TABLE1]
+    unseen = [dataclasses.replace(fake_result(r, r.k, r.k, r.k), group="unseen-k", **unseen_counts(r))
+              for s in settings for r in (s2.setting_row(s, k) for k in (3, 7, 12))]
+    P = validate(s2.S2Params, {**GOOD, "ks": [2, 5, 10, 20, 50], "unseen_ks": [3, 7, 12],
+                               "unseen_settings": list(settings)})
+    return s2.claims(s2.assemble(P, [*table, *unseen]))[2:]
+
+
+def test_beyond_claims_have_their_own_item_one_case_per_setting_and_coverage():
+    c_unseen, c_pred = beyond(lambda r: {"predicted": r.k - 1}, lambda r: {"predicted": r.k - 1})
+    assert (c_unseen.item, c_pred.item) == ("S-beyond", "S-beyond")
+    assert [c.grade for c in (c_unseen, c_pred)] == ["held", "held"]
+    assert c_unseen.coverage == (4, 4) and c_pred.coverage == (4, 4)
+    assert "Measured only on: GD tanh cov 1, GD relu cov 1, SGD relu cov 1, SGD relu cov 10" in c_unseen.why
+    # the unseen k run in Fig 2's setting only: at most partly, and the verdict names what is missing
+    c_unseen, _ = beyond(lambda r: {"predicted": r.k - 1}, lambda r: {"predicted": r.k - 1}, ["sgd-relu-1"])
+    assert c_unseen.grade == "partly" and c_unseen.coverage == (1, 4)
+    assert "not computed: GD tanh cov 1, GD relu cov 1, SGD relu cov 10" in c_unseen.why
+    # counting fails on tanh (as in S's own Table 1): partly, not held
+    c_unseen, _ = beyond(lambda r: {}, lambda r: {"gap": 0, "ratio": 0, "elbow": 0} if r.nonlinearity == "tanh" else {})
+    assert c_unseen.grade == "partly" and c_unseen.grades["GD tanh cov 1"] == "did not hold"
+
+
+def test_unseen_k_is_graded_with_the_cutoff_chosen_on_table_1():
+    """The cutoff is chosen on Table 1's rows of the setting (there: ratio), not on the unseen k."""
+    c_unseen, _ = beyond(lambda r: {"gap": r.k + 5, "elbow": r.k + 5}, lambda r: {"ratio": r.k + 5})
+    assert c_unseen.grade == "did not hold" and "ratio (chosen on Table 1) 0% within ±1" in c_unseen.ours
+
+
+def test_prediction_is_graded_against_k_minus_1_or_k():
+    """The theory allows k − 1 or k (PREDICTION_THEORY): k + 1, which ±1 would accept, does not hold."""
+    _, c_pred = beyond(lambda r: {"predicted": r.k}, lambda r: {"predicted": r.k - 1})
+    assert c_pred.grade == "held" and "1 k − 1" not in c_pred.ours
+    _, c_pred = beyond(lambda r: {"predicted": r.k + 1}, lambda r: {"predicted": r.k + 1})
+    assert c_pred.grade == "did not hold"
+    _, c_pred = beyond(lambda r: {"predicted": r.k + 2 if r.nonlinearity == "tanh" else r.k - 1},
+                       lambda r: {"predicted": r.k - 1})
+    assert c_pred.grade == "partly" and c_pred.grades["GD tanh cov 1"] == "did not hold"
+    assert "k − 1 shared by all classes" in c_pred.statement and "Papyan 2020" in c_pred.why
 
 
 def test_rules_grade_as_the_ladders_they_replace():

@@ -37,7 +37,8 @@ def with_curves(r: s5.Results, **changes) -> s5.Results:
 
 
 def grades(r: s5.Results) -> list[str]:
-    return [c.grade for c in s5.claims(r)]
+    """The grades of the jump, gain and barrier claims (the rise beyond the ends: :func:`test_rise_beyond_the_ends`)."""
+    return [c.grade for c in s5.claims(r)][:3]
 
 
 def test_barrier_height_on_constructed_curves():
@@ -211,7 +212,23 @@ GRADED = [
 
 @pytest.mark.parametrize("changes, expected", GRADED, ids=[str(c) for c, _ in GRADED])
 def test_grading_of_constructed_summaries(changes, expected):
-    assert [c.grade for c in s5.summary_claims(s5.Summary(**{**BASE, **changes}))] == expected
+    assert [c.grade for c in s5.summary_claims(s5.Summary(**{**BASE, **changes}))][:3] == expected
+
+
+@pytest.mark.parametrize("changes, grade", [
+    ({"rise_left": 0.6}, "held"),  # both rise, more beyond LB
+    ({}, "partly"),  # both rise equally: LB not sharper
+    ({"rise_left": 0.6, "rise_right": -0.1}, "partly"),
+    ({"rise_left": -0.1, "rise_right": -0.1}, "did not hold"),
+    ({"rise_left": NAN, "rise_right": NAN}, "not computed"),  # the grid does not extend beyond the ends
+    ({"rise_left": 0.6, "lb_train_loss": 2.1}, "not judged"),  # Part I at chance
+])
+def test_rise_beyond_the_ends(changes, grade):
+    """S Sec. 4.1: "the line interpolations extending away from either endpoint appear to be
+    confirming the sharpness of LB solution", graded (it was an ungraded half of the barrier claim)."""
+    c = s5.summary_claims(s5.Summary(**{**BASE, **changes}))[3]
+    assert c.grade == grade and "sharpness of LB" in c.paper and "beyond" not in s5.summary_claims(
+        s5.Summary(**BASE))[2].statement
 
 
 def test_unmeasured_values_are_not_computed():

@@ -43,8 +43,10 @@ def test_cases_claim_and_explorer():
     R = s6.run(small_params())
     assert [len(c.outliers) for c in R.cases] == [0, 0, 1, 1]
     assert all(c.ks < 0.1 for c in R.cases)
-    (claim,) = s6.claims(R)
+    claim, growth = s6.claims(R)
     assert claim.item == "S-Fig10" and claim.grade == "held"
+    assert "At w = 0" in claim.statement and "not the paper's trained outliers" in claim.why
+    assert growth.item == "S-Fig10" and growth.grade == "held"  # outlier at alpha 0.1 < at alpha 2
     table = s6.summary_table(R)
     assert list(table["paper's outlier"].dropna()) == [819.5]
     n = s6.numbers(R)
@@ -59,6 +61,14 @@ def test_no_spike_no_outlier_grade():
     assert all(len(c.outliers) == 0 for c in R.cases)
     assert s6.spiked(R) == []
     assert s6.claims(R)[0].grade == "partly"  # one blob is MP; no alpha to test the outlier at
+    assert s6.claims(R)[1].grade == "not computed"  # no outlier whose growth with alpha could be graded
+
+
+def test_growth_with_alpha_is_graded_and_can_fail():
+    assert s6.growth_claim({0.02: 1.2, 1.0: 1.5, 2.0: 2.0}).grade == "held"
+    assert s6.growth_claim({0.02: 1.2, 1.0: 1.5, 2.0: 1.4}).grade == "did not hold"
+    assert s6.growth_claim({1.0: 1.5}).grade == "not judged"
+    assert s6.implied_spike(s6.PAPER_OUTLIERS) == pytest.approx(1 / (819.5 / 454.4 - 1))
 
 
 GOOD = {"one_blob_outliers": 0, "one_blob_ks": 0.02, "spiked": 2, "one_outlier_each": True, "bbp_sds": 1.5}

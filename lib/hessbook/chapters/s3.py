@@ -42,6 +42,35 @@ SHAPE_RULE = kit.Rule(
 )
 
 
+SHARE_RULE = kit.Rule(
+    held=kit.at_most("share_spread", SHAPE_HELD, "range / mean of the negative share across widths", ".0%"),
+    partly=kit.at_most("share_spread", SHAPE_PARTLY, "that spread", ".0%"),
+    requires=kit.at_least("widths", 2, "widths", ".0f"),
+)
+"""S Sec. 3.4: "the ratio of negative eigenvalues remain[s] the same" as the network widens, graded
+by the same spread thresholds as the shape of the top (:data:`SHAPE_RULE`)."""
+
+
+def share_spread(shares: Sequence[float]) -> float:
+    """(max - min) / mean of the negative shares across widths (NaN when the mean is 0)."""
+    mean = float(np.mean(shares))
+    return float((max(shares) - min(shares)) / mean) if mean > 0 else float("nan")
+
+
+def share_claim(shares: dict[str, float], evidence: str = "") -> kit.Claim:
+    """S-Fig3-5's negative share from ``label -> share of negative eigenvalues``."""
+    return kit.Claim(
+        "S-Fig3-5", "The share of negative eigenvalues stays the same as the hidden layer widens.",
+        paper="Sec. 3.4: \"the number of outliers remain unchanged whereas the ratio of negative eigenvalues "
+              "remain the same\" (Fig 5).",
+        ours="negative share " + ", ".join(f"{k}: {100 * v:.1f}%" for k, v in shares.items())
+             + f"; range / mean {share_spread(list(shares.values())):.0%}",
+        rule=SHARE_RULE,
+        cases=kit.single({"widths": len(shares), "share_spread": share_spread(list(shares.values()))}),
+        evidence=evidence,
+    )
+
+
 @dataclass(frozen=True)
 class S3Params(ChapterParams):
     widths: list[int] = field(metadata=spec(nonempty=True, gt=0, doc="hidden units per network (S: 10, 30, 50, 70)"))
@@ -203,7 +232,8 @@ def explorer(R: Results, top_ks=(10, 20, 50, 120)):
 
 
 def claims(R: Results) -> list[kit.Claim]:
-    """S Fig 3 (shape invariant with width) and S Fig 5 (negative eigenvalues small)."""
+    """S Fig 3 (shape invariant with width) and S Fig 5 (negative eigenvalues small, their share
+    the same across widths)."""
     P, spectra, sh = R.params, R.spectra, R.shape
     pooled = ("" if P.input_size == PAPER_INPUT_SIZE else
               f" Pooled input ({P.input_size}x{P.input_size}, not the paper's 28x28) at this scale.")
@@ -218,8 +248,9 @@ def claims(R: Results) -> list[kit.Claim]:
             rule=SHAPE_RULE, cases=kit.single({"spread": sh.spread}), evidence=pooled.strip(),
         ),
         negatives_claim("S-Fig3-5", spectra,
-                        paper="Fig 5: small negative eigenvalues at the bottom, a similar share of the spectrum per width.",
+                        paper="Fig 5: small negative eigenvalues at the bottom of every width.",
                         evidence=pooled.strip()),
+        share_claim({s.label: s.negative_fraction for s in spectra}, evidence=pooled.strip()),
     ]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hessbook.chapters.s1.compute import Results
 from hessbook.chapters.s1.measure import bulk_fraction, outliers
 from hessbook.chapters.s1.schema import S1Params
-from hessbook.kit import Claim, Rule, all_of, any_of, at_least, at_most, below, is_true, single
+from hessbook.kit import Claim, Rule, all_of, any_of, at_least, at_most, below, single
 
 BULK_HELD = 0.9
 """S-Fig1 held: at least 90% of the eigenvalues in the bulk after GD."""
@@ -28,14 +28,27 @@ def fig1_rule(P: S1Params, parameters: int) -> Rule:
                 partly=any_of(at_least("bulk", BULK_PARTLY, bulk, ".0%"), few))
 
 
+ASSEMBLY = ("G's PSD and rank ≤ N(k−1) hold by construction of the assembled G = JᵀSJ, so they cannot fail "
+            "as evidence: they are checked only as the precondition that the assembly is sound.")
+
+
 def decomposition_rule(P: S1Params) -> Rule:
-    """S-Eq2-5: the algebra (G PSD, rank bound, Weyl) and, for held, H − G small after GD."""
-    algebra = (at_least("g_min_relative", -P.rank_tolerance, "λmin(G)/λmax(G) at both points (G PSD)"),
-               at_most("rank_excess", 0, "rank G − bound N(k−1) at both points"))
-    return Rule(held=all_of(*algebra, is_true("weyl", "λi(H) ≥ λi(H−G) for every i at both points (every "
-                                                      "negative eigenvalue of H accounted for by H − G)"),
-                            below("residual_ratio", RESIDUAL_SMALL, "‖H−G‖2/‖H‖2 after GD")),
-                partly=all_of(*algebra))
+    """S-Eq2-5, graded on what can fail: H (double-backward Hessian-vector products) and G (Jacobians,
+    JᵀSJ) are assembled independently, so ‖H − G‖2/‖H‖2 after GD, and its fall from init, test S's
+    "the second term can be ignored as training progress[es]". G PSD and its rank bound are
+    identities of JᵀSJ: the precondition for judging (:data:`ASSEMBLY`), not evidence."""
+    small = below("residual_ratio", RESIDUAL_SMALL, "‖H−G‖2/‖H‖2 after GD")
+    fell = below("residual_change", 1.0, "‖H−G‖2/‖H‖2 after GD over its value at init")
+    return Rule(held=all_of(small, fell), partly=any_of(small, fell),
+                requires=all_of(at_least("g_min_relative", -P.rank_tolerance, "λmin(G)/λmax(G) at both points "
+                                                                               "(G PSD)"),
+                                at_most("rank_excess", 0, "rank G − bound N(k−1) at both points")))
+
+
+def decomposition_values(g_min_relative: float, rank_excess: int, ratio_init: float, ratio_trained: float) -> dict:
+    """What :func:`decomposition_rule` grades."""
+    return {"g_min_relative": g_min_relative, "rank_excess": rank_excess, "residual_ratio": ratio_trained,
+            "residual_change": ratio_trained / ratio_init if ratio_init > 0 else float("nan")}
 
 
 def claims(R: Results) -> list[Claim]:
@@ -58,8 +71,9 @@ def claims(R: Results) -> list[Claim]:
         ),
         Claim(
             "S-Eq2-5",
-            "H = G + (H − G) with G PSD of rank ≤ N·(outputs); H − G small near a minimum, so H ≈ G.",
-            paper="Eq. 4-5: at least M − N trivial eigenvalues of G; the second term can be ignored near a minimum.",
+            "The second term H − G of Eq. 4 becomes small as training progresses, leaving H ≈ G.",
+            paper="Sec. 1: \"the second term can be ignored as training progress[es] which leaves us with the "
+                  "covariance term\" (Eq. 4-5: G has at least M − N trivial eigenvalues).",
             ours=f"rank G = {d0.rank} (init), {d1.rank} (trained) ≤ bound {d1.bound} (M = {d1.parameters}, "
                  f"N = {P.n_samples}, k − 1 = {P.k - 1}); λmin(G)/λmax(G) ≥ {g_min:.1e}; "
                  f"‖H−G‖2/‖H‖2 = {d0.residual_spectral_ratio:.2f} at init, {d1.residual_spectral_ratio:.3f} after GD "
@@ -67,8 +81,10 @@ def claims(R: Results) -> list[Claim]:
                  f"H has {d1.negative_h} negative eigenvalues after GD, H − G {d1.negative_r}, "
                  f"λmin(H) = {d1.h_min:.2e} vs λmin(H−G) = {d1.r_min:.2e}",
             rule=decomposition_rule(P),
-            cases=single({"g_min_relative": g_min, "rank_excess": max(d.rank - d.bound for d in (d0, d1)),
-                          "weyl": d0.weyl_holds and d1.weyl_holds, "residual_ratio": d1.residual_spectral_ratio}),
-            evidence="When H − G is small after GD, the largest eigenvalues of H are G's.",
+            cases=single(decomposition_values(g_min, max(d.rank - d.bound for d in (d0, d1)),
+                                              d0.residual_spectral_ratio, d1.residual_spectral_ratio)),
+            evidence="Tested: ‖H−G‖2/‖H‖2 after GD and its fall from init; H is assembled from double-backward "
+                     "Hessian-vector products and G from Jacobians, independently, so the ratio can fail. "
+                     + ASSEMBLY,
         ),
     ]

@@ -20,19 +20,24 @@ The package: :mod:`.paper` (Table 1, the schema), :mod:`.compute` (one stored jo
 
 from hessbook.chapters.s2.analysis import (COUNTERS, counter_fractions, exact_fraction, fig2_cases, location_error,
                                            method_fractions, numbers, separation_cases, summary_table,
-                                           training_pairs, transferred_cutoff_count)
-from hessbook.chapters.s2.claims import BEYOND_RULE, FIG2_RULE, TABLE1_RULE, best_methods, claims
+                                           training_pairs, transferred_cutoff_count, unseen_table)
+from hessbook.chapters.s2.claims import (BEYOND_RULE, FIG2_RULE, PREDICTION_RULE, PREDICTION_THEORY, TABLE1_RULE,
+                                        best_cutoff, best_methods, chosen_cutoffs, claims, fig2_claim, paper_pairs,
+                                        prediction_claim, table1_claim, unseen_claim)
 from hessbook.chapters.s2.compute import (GROUPS, SPECTRUM_KIND, CaseJob, CaseResult, CaseSpectrum, Results, assemble,
                                           case, case_result, compute_spectrum, jobs, run, spectrum_key, train_config)
 from hessbook.chapters.s2.figures import any_k, draw_spectrum, explorer, figure_2, figure_why
-from hessbook.chapters.s2.paper import (KS, METHODS, PAPER_METHODS, PAPER_TABLE1, PaperRow, S2Params, fig2_row,
-                                        in_fig2, row_label, rows, s_mlp_parameters)
+from hessbook.chapters.s2.paper import (KS, METHODS, PAPER_METHODS, PAPER_TABLE1, SETTINGS, PaperRow, S2Params,
+                                        fig2_row, in_fig2, row_label, rows, s_mlp_parameters, setting_label,
+                                        setting_of, setting_row)
 
 Params = S2Params
 """The chapter's parameter schema (the chapter protocol's name for it)."""
 
 __all__ = [
-    "BEYOND_RULE", "COUNTERS", "FIG2_RULE", "GROUPS", "KS", "METHODS", "PAPER_METHODS", "PAPER_TABLE1",
+    "BEYOND_RULE", "COUNTERS", "best_cutoff", "PREDICTION_RULE", "PREDICTION_THEORY", "SETTINGS", "chosen_cutoffs", "fig2_claim",
+    "paper_pairs", "prediction_claim", "setting_label", "setting_of", "setting_row", "table1_claim", "unseen_claim",
+    "unseen_table", "FIG2_RULE", "GROUPS", "KS", "METHODS", "PAPER_METHODS", "PAPER_TABLE1",
     "SPECTRUM_KIND", "TABLE1_RULE", "CaseJob", "CaseResult", "CaseSpectrum", "PaperRow", "Params", "Results",
     "S2Params", "any_k", "assemble", "best_methods", "case", "case_result", "claims", "compute_spectrum",
     "counter_fractions", "draw_spectrum", "exact_fraction", "explorer", "fig2_cases", "fig2_row", "figure_2",

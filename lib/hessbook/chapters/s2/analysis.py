@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from hessbook.chapters.s2.compute import CaseResult, Results
-from hessbook.chapters.s2.paper import METHODS, in_fig2
+from hessbook.chapters.s2.paper import METHODS, in_fig2, setting_label
 
 COUNTERS = (*METHODS, "predicted")
 """Our four cutoffs and the class-structure prediction: every way the chapter counts outliers."""
@@ -39,7 +39,10 @@ def summary_table(cases: Sequence[CaseResult]):
     for row in dict.fromkeys(r.row for r in cases):
         mine = [r for r in cases if r.row == row]
         line = {"alg": row.algorithm.upper(), "nonlin": row.nonlinearity, "params": row.params,
-                "cov": row.cov, "k": row.k}
+                "cov": row.cov, "k": row.k,
+                "mean&std paper": "?" if row.mean is None else f"{row.mean:.3g}, {row.mean:.3g}",
+                "mean ours": float(np.median([np.mean(r.eigenvalues) for r in mine])),
+                "std ours": float(np.median([np.std(r.eigenvalues) for r in mine]))}
         for m in ("gap", "ratio"):
             line[f"{m} paper"] = "?" if getattr(row, m) is None else getattr(row, m)
             line[f"{m} ours"] = _cell([getattr(r, m) for r in mine], row.k)
@@ -51,6 +54,21 @@ def summary_table(cases: Sequence[CaseResult]):
         line["paper cutoff on ours"] = "N/A" if None in transferred else _cell(transferred, row.k)
         line["cutoff paper"] = "N/A" if row.cutoff is None else row.cutoff
         line["heur threshold ours"] = float(np.median([r.heur_threshold for r in mine]))
+        line["train loss"] = float(np.median([r.final_loss for r in mine]))
+        out.append(line)
+    return pd.DataFrame(out)
+
+
+def unseen_table(cases: Sequence[CaseResult]):
+    """The k Table 1 lacks, one line per (setting, k): every counter (median over seeds, range in
+    brackets, marked as in :func:`summary_table`)."""
+    import pandas as pd
+
+    out = []
+    for key in dict.fromkeys((r.row.algorithm, r.row.nonlinearity, r.row.cov, r.row.k) for r in cases):
+        mine = [r for r in cases if (r.row.algorithm, r.row.nonlinearity, r.row.cov, r.row.k) == key]
+        line = {"alg": key[0].upper(), "nonlin": key[1], "cov": key[2], "k": key[3], "params": mine[0].row.params}
+        line.update({m: _cell([getattr(r, m) for r in mine], key[3]) for m in COUNTERS})
         line["train loss"] = float(np.median([r.final_loss for r in mine]))
         out.append(line)
     return pd.DataFrame(out)
@@ -156,6 +174,7 @@ def numbers(R: Results) -> dict[str, Any]:
     out["separation-counts"] = "; ".join(
         f"s = {r.separation:g}: " + ", ".join(f"{m} {getattr(r, m)}" for m in COUNTERS) for r in separation_cases(R)) or "none"
     out["unseen-ks"] = ", ".join(str(k) for k in R.params.unseen_ks) or "none"
+    out["unseen-settings"] = "; ".join(setting_label(s) for s in R.params.unseen_settings)
     pairs = training_pairs(R)
     out["converge-factor"] = R.params.converge_factor
     out["separation-k"] = R.params.separation_k

@@ -1,13 +1,26 @@
-"""S2's claims on S Fig 2 and S Table 1, and ours beyond them (k the table lacks, the outliers
-predicted from the class structure), graded by rules."""
+"""S2's claims on S Fig 2 and S Table 1, and ours beyond them (item ``S-beyond``: k the table
+lacks, the outliers predicted from the class structure), graded by rules.
+
+Each claim is built by a function of plain values (``(count, k)`` pairs per cutoff, per setting),
+so the same function grades the paper's own printed counts
+(``tests/test_paper_grades_itself_s.py``); :func:`claims` only gathers the values from the results.
+
+How many outliers the class structure implies: k − 1 or k (see :data:`PREDICTION_THEORY`). The
+prediction is graded against that, not against the nearest convenient count.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 from hessbook import kit
-from hessbook.chapters.s2.analysis import (counter_fractions, exact_fraction, fig2_cases, location_error,
-                                           method_fractions)
-from hessbook.chapters.s2.compute import Results
-from hessbook.chapters.s2.paper import METHODS
+from hessbook.chapters.s2.analysis import COUNTERS, PAPER_COLUMN, exact_fraction, location_error
+from hessbook.chapters.s2.compute import CaseResult, Results
+from hessbook.chapters.s2.paper import (METHODS, PAPER_TABLE1, SETTINGS, S2Params, in_fig2, setting_label,
+                                        setting_of)
+
+Pairs = Sequence[tuple[int, int]]
+"""``(count, k)`` per case."""
 
 FIG2_PARTLY = 0.5
 """S Fig 2 partly reproduced: at least this fraction of the SGD/ReLU cases within ±1 of k."""
@@ -16,8 +29,20 @@ TABLE1_SLACK = 0.1
 TABLE1_PARTLY = 0.5
 """S Table 1 partly: our best cutoff within ±1 of k in at least this fraction of the cases."""
 BEYOND_HELD = 0.8
-"""Our own claims (unseen k, prediction) held: within ±1 of k in at least this fraction of the cases."""
+"""Our own claims (unseen k, prediction) held in a setting: in at least this fraction of its cases."""
 BEYOND_PARTLY = 0.5
+
+PREDICTION_THEORY = (
+    "How many outliers the class structure implies. G_class = Σ w_cc' δ_cc' δ_cc'ᵀ, and for every sample "
+    "Σ_c' p_ic' h_ic' = 0 (the softmax Hessian annihilates the all-ones vector). Near a trained point, with "
+    "the logit Jacobian roughly constant within a class, the top layer of G_class is one direction per class "
+    "c, v_c ⊗ a_c, with v_c ∝ (mean of e_c' over c' ≠ c) − e_c the logit direction away from c and a_c "
+    "the class's features (last layer). The v_c sum to zero, so the part shared by all classes (a_c = ā + "
+    "b_c, ā the mean feature) spans only k − 1 dimensions: k − 1 outliers of size ∝ ‖ā‖²·k/(k − 1) + ‖b‖², "
+    "and a k-th of size ∝ ‖b‖², the class-specific part alone (Papyan 2020's between-class covariance, "
+    "which has rank k − 1 once the global mean is removed). With nonnegative ReLU features ā dominates and "
+    "the k-th falls toward the next layer (the k(k − 2) cross-class directions): the theory says k − 1 or "
+    "k, never more, and k − 1 where the features share a large mean.")
 
 FIG2_RULE = kit.Rule(
     held=kit.at_least("exact", 1.0, "fraction of cases with exactly k above the gap", ".0%"),
@@ -31,85 +56,179 @@ BEYOND_RULE = kit.Rule(
     held=kit.at_least("pm1", BEYOND_HELD, "fraction of cases within ±1 of k", ".0%"),
     partly=kit.at_least("pm1", BEYOND_PARTLY, "fraction of cases within ±1 of k", ".0%"),
 )
+PREDICTION_RULE = kit.Rule(
+    held=kit.at_least("theory", BEYOND_HELD, "fraction of cases with the predicted count k − 1 or k", ".0%"),
+    partly=kit.at_least("theory", BEYOND_PARTLY, "fraction of cases with the predicted count k − 1 or k", ".0%"),
+)
+SETTING_CASES = tuple(setting_label(s) for s in SETTINGS)
+"""The four settings of S Table 1: the cases the beyond-S claims are expected to cover."""
 
 
-def claim_fig2(R: Results) -> kit.Claim:
-    fig2 = fig2_cases(R)
-    pairs = [(r.gap, r.row.k) for r in fig2]
-    exact, pm1 = exact_fraction(pairs), exact_fraction(pairs, 1)
-    ours = (f"eigenvalues above the largest gap: {', '.join(f'k={r.row.k}: {r.gap}' for r in fig2)}; "
-            f"{exact:.0%} of cases exact, {pm1:.0%} within ±1" if pairs else "no SGD/ReLU/cov 1 row computed")
+def rates(pairs: Pairs) -> dict[str, float]:
+    """``exact`` and ``pm1``: the fraction of ``(count, k)`` pairs exactly k and within ±1 (NaN: none)."""
+    return {"exact": exact_fraction(pairs), "pm1": exact_fraction(pairs, 1)}
+
+
+def best_cutoff(by_method: Mapping[str, Pairs]) -> str:
+    """The method most often within ±1, ties by exactly k (the first of equals)."""
+    scored = {m: rates(p) for m, p in by_method.items() if p}
+    return max(scored, key=lambda m: (scored[m]["pm1"], scored[m]["exact"])) if scored else next(iter(by_method))
+
+
+# ----------------------------------------------------------------------------- S's claims
+
+
+def fig2_claim(pairs: Pairs) -> kit.Claim:
+    """S Fig 2 from the ``(gap count, k)`` of its networks (SGD, ReLU, cov 1)."""
+    r = rates(pairs)
+    listing = ", ".join(f"k={k}: {c}" for c, k in pairs)
     return kit.Claim(
         "S-Fig2", "The number of eigenvalues above the largest gap equals the number of classes k.",
         paper="Fig 2 (SGD, ReLU): a visible gap after exactly k outliers for k = 2..50.",
-        ours=ours, rule=FIG2_RULE, cases=kit.single({"exact": exact, "pm1": pm1}) if pairs else {},
+        ours=(f"eigenvalues above the largest gap: {listing}; {r['exact']:.0%} of cases exact, {r['pm1']:.0%} "
+              "within ±1") if pairs else "no SGD/ReLU/cov 1 row computed",
+        rule=FIG2_RULE, cases=kit.single({"exact": r["exact"], "pm1": r["pm1"]}) if pairs else {},
     )
 
 
-def best_methods(R: Results) -> tuple[str, str]:
-    """(our best cutoff, the paper's best cutoff): most often within ±1, ties by exactly k."""
-    fr = method_fractions(R.table)
-    best = max(METHODS, key=lambda m: (fr[m]["ours_pm1"], fr[m]["ours_exact"]))
-    paper_best = max(METHODS, key=lambda m: (fr[m]["paper_pm1"], fr[m]["paper_exact"]))
-    return best, paper_best
-
-
-def claim_table1(R: Results) -> kit.Claim:
-    fr = method_fractions(R.table)
-    best, paper_best = best_methods(R)
-    ours, paper = fr[best]["ours_pm1"], fr[paper_best]["paper_pm1"]
+def table1_claim(ours: Mapping[str, Pairs], paper: Mapping[str, Pairs], rows: int = len(PAPER_TABLE1)) -> kit.Claim:
+    """S Table 1 from ``method -> (count, k)`` pairs, ours (every computed row and seed) and the
+    paper's (its legible cells of the same rows); ``rows``: how many of the table's 19 rows ran."""
+    fr = {m: rates(p) for m, p in ours.items()}
+    fp = {m: rates(p) for m, p in paper.items()}
+    mine, theirs = best_cutoff(ours), best_cutoff(paper)
+    ours_pm1, paper_pm1 = fr[mine]["pm1"], fp[theirs]["pm1"]
     return kit.Claim(
         "S-Table1", "Across GD/SGD, tanh/ReLU and input covariance, some cutoff counts k outliers to within one.",
-        paper=f"paper's best cutoff ({paper_best}): {paper:.0%} of its rows within ±1 of k "
-              f"({fr[paper_best]['paper_exact']:.0%} exact).",
-        ours=f"our best cutoff ({best}): {ours:.0%} of cases within ±1 ({fr[best]['ours_exact']:.0%} exact); "
-             + "; ".join(f"{m}: {fr[m]['ours_pm1']:.0%}" for m in METHODS),
+        paper=f"paper's best cutoff ({theirs}): {paper_pm1:.0%} of its rows within ±1 of k "
+              f"({fp[theirs]['exact']:.0%} exact).",
+        ours=f"our best cutoff ({mine}): {ours_pm1:.0%} of cases within ±1 ({fr[mine]['exact']:.0%} exact); "
+             + "; ".join(f"{m}: {fr[m]['pm1']:.0%}" for m in ours) + f" ({rows} of Table 1's {len(PAPER_TABLE1)} rows)",
         rule=TABLE1_RULE,
         # ours >= paper - slack, written as a difference so the comparison is the same float test
-        cases=kit.single({"margin": ours - (paper - TABLE1_SLACK), "ours_pm1": ours}),
+        cases=kit.single({"margin": ours_pm1 - (paper_pm1 - TABLE1_SLACK), "ours_pm1": ours_pm1}),
         evidence="Each cutoff's rate: the fraction of (row, seed) cases, or of the paper's legible rows, "
                  "whose count is within ±1 of k. The paper's heur column is compared with both our elbow "
                  "and our heur.",
     )
 
 
-def claim_unseen(R: Results) -> kit.Claim:
-    cases = R.group("unseen-k")
-    fr = counter_fractions(cases)
-    best = max(METHODS, key=lambda m: (fr[m]["pm1"], fr[m]["exact"]))
-    listing = "; ".join(f"k={r.row.k}: " + ", ".join(f"{m} {getattr(r, m)}" for m in (*METHODS, "predicted"))
-                        for r in cases)
+def paper_pairs(rows: Sequence = PAPER_TABLE1) -> dict[str, list[tuple[int, int]]]:
+    """The paper's own ``(count, k)`` per cutoff on ``rows`` (legible cells only; heur and our
+    elbow both read the paper's heur column)."""
+    return {m: [(getattr(r, PAPER_COLUMN[m]), r.k) for r in rows if getattr(r, PAPER_COLUMN[m]) is not None]
+            for m in METHODS}
+
+
+# ----------------------------------------------------------------------------- beyond S
+
+
+def conditions(P: S2Params, settings: Sequence[str]) -> str:
+    """What the beyond-S claims were measured on, in words."""
+    return (f"Measured only on: {', '.join(setting_label(s) for s in settings) or 'no setting'}; d = {P.dimension}, "
+            f"two hidden layers of {P.hidden}, N = {P.n_samples} samples, lr {P.lr:g}, {P.gd_iterations} GD / "
+            f"{P.sgd_iterations} SGD steps (batch {P.sgd_batch_size}), cluster separation 1, {P.n_seeds} seed(s). "
+            "Not measured: other sizes of network or data, other training lengths (beside Fig 2's rows retrained "
+            "longer) or step sizes.")
+
+
+def unseen_claim(by_setting: Mapping[str, Mapping[str, Pairs]], chosen: Mapping[str, str], tested_on: str = "",
+                 ks: Sequence[int] = ()) -> kit.Claim:
+    """Counting on k Table 1 lacks. ``by_setting``: setting label -> counter -> ``(count, k)`` pairs
+    of the unseen k; ``chosen``: setting label -> the cutoff chosen on Table 1's rows of that setting
+    (chosen before looking at the unseen k). One case per setting; S Table 1's four settings are
+    expected, so an unrun setting keeps the claim at most partly."""
+    cases, parts = {}, []
+    for label, counts in by_setting.items():
+        method = chosen[label]
+        r = rates(counts[method])
+        cases[label] = {"pm1": r["pm1"]}
+        every = ", ".join(f"{m} {rates(p)['pm1']:.0%}" for m, p in counts.items())
+        parts.append(f"{label}: {method} (chosen on Table 1) {r['pm1']:.0%} within ±1 ({r['exact']:.0%} exact); "
+                     f"every counter within ±1: {every}")
     return kit.Claim(
-        "S-Table1", "Ours, beyond S: the best cutoff still counts k on k values Table 1 does not have.",
-        paper="S Table 1 only has k = 2, 5, 10, 20, 50; the claim is for any number of classes.",
-        ours=(f"best cutoff ({best}) within ±1 on {fr[best]['pm1']:.0%} of {len(cases)} cases "
-              f"({fr[best]['exact']:.0%} exact); predicted {fr['predicted']['pm1']:.0%}. {listing}")
-        if cases else "no unseen k computed (unseen_ks is empty)",
-        rule=BEYOND_RULE, cases=kit.single({"pm1": fr[best]["pm1"]}) if cases else {},
-        evidence="SGD, ReLU, cov 1 (Fig 2's setting) with every other parameter as in Table 1's rows.",
+        "S-beyond", "Ours, beyond S: the cutoff that counts best on Table 1's rows of a setting still counts k "
+                    "(±1) on k values Table 1 does not have, in that setting.",
+        paper="S Table 1 only has k = 2, 5, 10, 20, 50; its own counts fail on tanh (gap 2, 2, 2, 3; ratio "
+              "3, 17, 4, 4; no heur).",
+        ours=(f"k = {', '.join(map(str, ks))}. " if ks else "") + ("; ".join(parts) if parts else
+                                                                  "no unseen k computed (unseen_ks is empty)"),
+        rule=BEYOND_RULE, cases=cases, expected=SETTING_CASES,
+        evidence=tested_on,
     )
 
 
-def claim_prediction(R: Results) -> kit.Claim:
-    cases = [*R.table, *R.group("unseen-k")]
-    pairs = [(r.predicted, r.row.k) for r in cases]
-    pm1, exact = exact_fraction(pairs, 1), exact_fraction(pairs)
-    errors = [e for r in cases if (e := location_error(r)) == e]
-    median = kit.middle(errors)
+def prediction_claim(by_setting: Mapping[str, Pairs], location: float = float("nan"), tested_on: str = "") -> kit.Claim:
+    """The class-structure prediction, graded against what the theory says (k − 1 or k,
+    :data:`PREDICTION_THEORY`). ``by_setting``: setting label -> ``(predicted count, k)`` pairs."""
+    cases, parts = {}, []
+    for label, pairs in by_setting.items():
+        theory = sum(c in (k - 1, k) for c, k in pairs) / len(pairs) if pairs else float("nan")
+        km1 = sum(c == k - 1 for c, k in pairs)
+        exactly = sum(c == k for c, k in pairs)
+        cases[label] = {"theory": theory}
+        parts.append(f"{label}: {theory:.0%} k − 1 or k ({km1} k − 1, {exactly} k, "
+                     f"{len(pairs) - km1 - exactly} other, of {len(pairs)})")
     return kit.Claim(
-        "S-Table1", "Ours, beyond S: the class/cross-class structure of G (Papyan 2019) predicts how many "
-                    "outliers there are and where.",
+        "S-beyond", "Ours, beyond S: the class/cross-class structure of G (Papyan 2019, 2020) predicts k − 1 or k "
+                    "outliers (k − 1 shared by all classes, a k-th from the class-specific features), at G_class's "
+                    "eigenvalues.",
         paper="S attributes the outliers to the data's k clusters but gives no formula for them.",
-        ours=f"predicted count within ±1 of k in {pm1:.0%} of {len(cases)} cases ({exact:.0%} exact); the "
-             f"predicted locations (G_class's eigenvalues) within {median:.1%} of the measured outliers "
-             "(median over cases of the largest relative error)",
-        rule=BEYOND_RULE, cases=kit.single({"pm1": pm1}) if cases else {},
-        evidence="Table 1's rows and the unseen k; the count is G_class's top layer above the edge of "
-                 "H − G_class (hessbook.curvature.class_structure).",
+        ours="; ".join(parts) + (f"; predicted locations within {location:.1%} of the measured outliers (median "
+                                 "over cases of the largest relative error)" if location == location else ""),
+        rule=PREDICTION_RULE, cases=cases, expected=SETTING_CASES,
+        evidence=" ".join(x for x in (tested_on, "The count is G_class's top layer above the edge of H − G_class "
+                                      "(hessbook.curvature.class_structure).", PREDICTION_THEORY) if x),
     )
+
+
+# ----------------------------------------------------------------------------- from the results
+
+
+def _by_setting(cases: Sequence[CaseResult]) -> dict[str, list[CaseResult]]:
+    out: dict[str, list[CaseResult]] = {}
+    for s in SETTINGS:
+        mine = [r for r in cases if setting_of(r.row) == s]
+        if mine:
+            out[setting_label(s)] = mine
+    return out
+
+
+def _pairs(cases: Sequence[CaseResult], counter: str) -> list[tuple[int, int]]:
+    return [(getattr(r, counter), r.row.k) for r in cases]
+
+
+def best_methods(R: Results) -> tuple[str, str]:
+    """(our best cutoff, the paper's best cutoff) on Table 1's computed rows: most often within ±1,
+    ties by exactly k."""
+    return best_cutoff({m: _pairs(R.table, m) for m in METHODS}), best_cutoff(paper_pairs(R.rows))
+
+
+def chosen_cutoffs(R: Results) -> dict[str, str]:
+    """Setting label -> the cutoff most often within ±1 on Table 1's rows of that setting (all of
+    Table 1's rows where the setting has none computed)."""
+    table = _by_setting(R.table)
+    overall = best_cutoff({m: _pairs(R.table, m) for m in METHODS}) if R.table else METHODS[0]
+    return {setting_label(s): best_cutoff({m: _pairs(table[setting_label(s)], m) for m in METHODS})
+            if setting_label(s) in table else overall for s in SETTINGS}
 
 
 def claims(R: Results) -> list[kit.Claim]:
-    """S Fig 2 (the gap counts k), S Table 1 (some cutoff counts k to within one), and ours: the
-    counting on unseen k, and the class-structure prediction."""
-    return [claim_fig2(R), claim_table1(R), claim_unseen(R), claim_prediction(R)]
+    """S Fig 2 (the gap counts k), S Table 1 (some cutoff counts k to within one), and ours
+    (``S-beyond``): the counting on unseen k, and the class-structure prediction."""
+    P, table, unseen = R.params, R.table, R.group("unseen-k")
+    fig2 = [r for r in table if in_fig2(r.row)]
+    ours = {m: _pairs(table, m) for m in METHODS}
+    unseen_settings = _by_setting(unseen)
+    predicted = _by_setting([*table, *unseen])
+    errors = [e for r in [*table, *unseen] if (e := location_error(r)) == e]
+    return [
+        fig2_claim(_pairs(fig2, "gap")),
+        table1_claim(ours, paper_pairs(R.rows), len(R.rows)),
+        unseen_claim({label: {m: _pairs(cs, m) for m in COUNTERS} for label, cs in unseen_settings.items()},
+                     chosen_cutoffs(R), conditions(P, [s for s in SETTINGS if setting_label(s) in unseen_settings]),
+                     P.unseen_ks),
+        prediction_claim({label: _pairs(cs, "predicted") for label, cs in predicted.items()},
+                         kit.middle(errors) if errors else float("nan"),
+                         conditions(P, [s for s in SETTINGS if setting_label(s) in predicted])),
+    ]

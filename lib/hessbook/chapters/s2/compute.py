@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from hessbook import kit
-from hessbook.chapters.s2.paper import PaperRow, S2Params, fig2_row, in_fig2, rows
+from hessbook.chapters.s2.paper import PaperRow, S2Params, fig2_row, in_fig2, rows, setting_row
 
 SPECTRUM_KIND = "s2-case-spectrum-v2"
 """v2: the spectrum carries the gradient norm and the class structure (:mod:`hessbook.curvature.class_structure`)."""
@@ -122,9 +122,11 @@ class Results:
 
 def jobs(P: S2Params) -> list[CaseJob]:
     """Every selected row of Table 1 for every seed (``P.seed``, ``P.seed + 1``, ...), then the
-    unseen k, the separation sweep and the longer-trained Fig 2 rows (first seed)."""
+    unseen k in each of ``P.unseen_settings`` (every seed), the separation sweep and the
+    longer-trained Fig 2 rows (first seed)."""
     out = [CaseJob(row, P.seed + s) for row in rows(P) for s in range(P.n_seeds)]
-    out += [CaseJob(fig2_row(k, P), P.seed + s, "unseen-k") for k in P.unseen_ks for s in range(P.n_seeds)]
+    out += [CaseJob(setting_row(setting, k, P), P.seed + s, "unseen-k")
+            for setting in P.unseen_settings for k in P.unseen_ks for s in range(P.n_seeds)]
     sep_row = fig2_row(P.separation_k, P)
     out += [CaseJob(sep_row, P.seed, "separation", separation=float(sv)) for sv in P.separations]
     if P.converge_factor > 0:

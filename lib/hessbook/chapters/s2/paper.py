@@ -61,6 +61,30 @@ PAPER_TABLE1: tuple[PaperRow, ...] = (
 FIG2_SETTING = ("sgd", "relu", 1.0)
 """(algorithm, nonlinearity, cov) of the networks S Fig 2 shows."""
 
+SETTINGS = ("gd-tanh-1", "gd-relu-1", "sgd-relu-1", "sgd-relu-10")
+"""The four settings (algorithm-nonlinearity-cov) of S Table 1, in the table's order."""
+
+
+def setting_of(row: PaperRow) -> str:
+    """A row's setting name (:data:`SETTINGS`), e.g. ``"sgd-relu-1"``."""
+    return f"{row.algorithm}-{row.nonlinearity}-{row.cov:g}"
+
+
+def setting_label(setting: str) -> str:
+    """``"sgd-relu-1"`` -> ``"SGD relu cov 1"``."""
+    algorithm, nonlinearity, cov = setting.split("-")
+    return f"{algorithm.upper()} {nonlinearity} cov {cov}"
+
+
+def setting_row(setting: str, k: int, P: "S2Params | None" = None) -> PaperRow:
+    """The Table 1 row of ``setting`` for ``k``, or one made for a k the table lacks (no paper counts)."""
+    algorithm, nonlinearity, cov = setting.split("-")
+    for row in PAPER_TABLE1:
+        if setting_of(row) == setting and row.k == k:
+            return row
+    d, h = (P.dimension, P.hidden) if P is not None else (100, 30)
+    return PaperRow(algorithm, nonlinearity, s_mlp_parameters(k, d, h), float(cov), k, None, None, None, None)
+
 
 def row_label(row: PaperRow) -> str:
     return f"{row.algorithm.upper()} {row.nonlinearity} cov {row.cov:g} k={row.k}"
@@ -98,8 +122,11 @@ class S2Params(ChapterParams):
     n_seeds: int = field(metadata=spec(gt=0, doc="independent data+init seeds per row"))
     device: str = field(metadata=device_spec("where to train"))
     unseen_ks: list[int] = field(metadata=spec(
-        ge=2, doc="k values Table 1 lacks, run in Fig 2's setting (SGD, ReLU, cov 1): the counting is "
+        ge=2, doc="k values Table 1 lacks, run in each of unseen_settings: the counting is "
                   "judged on them too, so it cannot be tuned to k in {2, 5, 10, 20, 50}"))
+    unseen_settings: list[str] = field(metadata=spec(
+        choices=SETTINGS, nonempty=True,
+        doc="Table 1 settings (algorithm-nonlinearity-cov) the unseen k are run in; sgd-relu-1 is Fig 2's"))
     separation_k: int = field(metadata=spec(ge=2, doc="k of the separation sweep (Fig 2's setting)"))
     separations: list[float] = field(metadata=spec(
         gt=0.0, doc="cluster-centre scales s of the separation sweep (centres ~ N(0, s^2 I); 1 is the "

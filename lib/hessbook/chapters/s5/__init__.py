@@ -42,14 +42,16 @@ from hessbook.chapters.s5.grading import (
     LEARNED_FRACTION,
     PAPER_ACCURACY_GAIN,
     PLATEAU_DROP,
+    RISE_RULE,
     claims,
+    rise_values,
     summary_claims,
 )
 from hessbook.chapters.s5.schema import METRICS, SPLITS, Params, S5Params
 
 __all__ = [
     "BARRIER_RULE", "BARRIER_TOLERANCE", "CHANCE_LOSS", "GAIN_HELD", "GAIN_RULE", "JUMP_RULE", "LEARNED_FRACTION",
-    "METRICS", "PAPER_ACCURACY_GAIN", "PLATEAU_DROP", "SPLITS", "Curves", "Line", "Params", "Results", "S5Params",
+    "METRICS", "PAPER_ACCURACY_GAIN", "PLATEAU_DROP", "RISE_RULE", "SPLITS", "Curves", "Line", "Params", "Results", "S5Params",
     "Summary", "alphas", "barrier_height", "claims", "curves_from_histories", "draw_line", "explorer", "figure8",
-    "figure9", "numbers", "outside_rise", "part_configs", "results", "run", "summarize", "summary_claims",
+    "figure9", "numbers", "outside_rise", "part_configs", "rise_values", "results", "run", "summarize", "summary_claims",
 ]
