@@ -265,9 +265,8 @@ def test_the_cluster_banner_reaches_the_terminal_not_the_page(tmp_path, capsys):
         with open(log, "a") as fh:
             fh.write("[hessbook.sweep] second line, no newline yet")
     out = capsys.readouterr().out
-    assert "[hessbook]   LocalCluster 1 x 2; Dask dashboard: http://127.0.0.1:8787" in out
-    assert "[hessbook]   second line, no newline yet" in out
-    assert "ipykernel noise" not in out
+    assert out == " [dashboard http://127.0.0.1:8787] second line, no newline yet"  # inside the chapter's line
+    assert "\n" not in out and "ipykernel noise" not in out
 
 
 def test_announce_goes_to_the_file_the_build_names(monkeypatch, capsys, tmp_path):

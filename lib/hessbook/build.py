@@ -805,11 +805,19 @@ def remove_stale_temporaries() -> None:
             store.remove_stale_temporaries()
 
 
+def terminal_note(announcement: str) -> str:
+    """What of an announcement goes into the chapter's line: the dashboard's address alone
+    (the full sentence, with how to reach it from elsewhere, is in the chapter's
+    ``announce.log``), else the announcement itself."""
+    found = re.search(r"Dask dashboard: (\S+)", announcement)
+    return f"[dashboard {found.group(1)}]" if found else announcement.strip()
+
+
 @contextlib.contextmanager
 def echo_announcements(log: Path, every: float = 0.5) -> Iterator[None]:
-    """While a chapter runs, copy the lines its kernel announces for the person at the terminal
-    (``$HESSBOOK_ANNOUNCE``: the sweep's cluster banner with the dashboard address) onto this
-    terminal, as they come."""
+    """While a chapter runs, add what its kernel announces for the person at the terminal
+    (``$HESSBOOK_ANNOUNCE``: the sweep's cluster banner, shortened to the dashboard's address by
+    :func:`terminal_note`) to the chapter's line, as it comes: one line per chapter."""
 
     done = threading.Event()
 
@@ -825,7 +833,7 @@ def echo_announcements(log: Path, every: float = 0.5) -> Iterator[None]:
                 offset += len(complete)
                 for line in complete.decode(errors="replace").splitlines():
                     if line.startswith(ANNOUNCE_PREFIX):
-                        print(f"[hessbook]   {line[len(ANNOUNCE_PREFIX):].strip()}", flush=True)
+                        print(f" {terminal_note(line[len(ANNOUNCE_PREFIX):])}", end="", flush=True)
             if finished:
                 return
 
@@ -846,6 +854,16 @@ def not_run(nb: Path, out: Path, scale: str) -> ChapterRun:
     return ChapterRun(chapter_id(nb), out, 0.0, None, ran=False)
 
 
+def chapter_head(chapter: str, scale: str) -> str:
+    """The start of a chapter's line, printed when it starts (``[hessbook] k2    smoke ``)."""
+    return f"[hessbook] {chapter:<5} {scale:<6}"
+
+
+def chapter_tail(run: ChapterRun) -> str:
+    """The rest of the line, printed when the chapter has run (``   12.3 s  ok``)."""
+    return chapter_line(run, "")[len(chapter_head(run.chapter, "")):]
+
+
 def chapter_line(run: ChapterRun, scale: str) -> str:
     """``[hessbook] k2     smoke    12.3 s  ok``: one line per executed chapter."""
     state = run.state
@@ -855,7 +873,7 @@ def chapter_line(run: ChapterRun, scale: str) -> str:
         state += ": " + one_line(run.error)[:160] + (" (kept the earlier page)" if run.earlier else "")
     elif run.missing:
         state += ": " + ", ".join(m.dataset for m in run.missing) + " (--allow-missing-data)"
-    return f"[hessbook] {run.chapter:<5} {scale:<6} {run.seconds:7.1f} s  {state}"
+    return f"{chapter_head(run.chapter, scale)} {run.seconds:7.1f} s  {state}"
 
 
 def _truthy(value: str | None) -> bool:
@@ -914,8 +932,9 @@ def build(
         if nb not in selected or stopped:
             runs.append(not_run(nb, out, scale))
             continue
+        print(chapter_head(chapter_id(nb), scale), end="", flush=True)
         run = run_chapter(nb, out, scale, root, overrides, logs, allow_missing_data, now)
-        print(chapter_line(run, scale), flush=True)
+        print(chapter_tail(run), flush=True)
         runs.append(run)
         if run.missing and not allow_missing_data:
             stopped = missing_data_message(run)
