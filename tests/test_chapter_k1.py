@@ -131,19 +131,93 @@ def test_params_errors_name_the_value():
         validate(k1.K1Params, {**GOOD, "eps_mnist": 0.0})
 
 
+def k_like(case):
+    """K's picture for ``case``: LR/BS flat; LR's robustness and Benchmark's accuracy and robustness fall,
+    Benchmark's λ1 rises."""
+    return (curve(case, "lr_bs", 0.0, [95, 95, 94], [50, 49, 50], [10, 11, 10]),
+            curve(case, "lr", 0.0, [95, 90, 80], [50, 40, 20], [10, 20, 40]),
+            curve(case, "benchmark", 0.9, [96, 92, 85], [55, 45, 30], [5, 15, 50]))
+
+
+def mnist_params():
+    return validate(k1.K1Params, {**GOOD, "cases": ["m1k-mnist", "stdcnn-mnist"]})
+
+
 def test_claims_hold_on_ks_picture_and_fail_on_its_opposite():
-    held = k1.claims(k1_results(*K_LIKE))
-    mnist = [c for c in held if c.item == "K-Fig1-2-15"]
-    assert [c.grade for c in mnist] == ["held", "held", "held"]
-    assert "StdCNN on MNIST: not selected at this scale" in mnist[0].ours
+    both = k1.Results(mnist_params(), Grid(tuple(r for case in ("m1k-mnist", "stdcnn-mnist")
+                                                for c in k_like(case) for r in c)), {})
+    mnist = [c for c in k1.claims(both) if c.item == "K-Fig1-2-15"]
+    assert [c.grade for c in mnist] == ["held"] * 4 and all(c.coverage == (2, 2) for c in mnist)
     assert "≤ 5" in mnist[0].why and "≤ 0.5" in mnist[0].why  # thresholds come from the rules
     opposite = (
         curve("m1k-mnist", "lr_bs", 0.0, [95, 80, 60], [50, 30, 10], [10, 30, 90]),
         curve("m1k-mnist", "lr", 0.0, [80, 90, 95], [20, 40, 50], [40, 20, 10]),
         curve("m1k-mnist", "benchmark", 0.9, [85, 92, 96], [30, 45, 55], [50, 15, 5]),
     )
-    assert [c.grade for c in k1.claims(k1_results(*opposite)) if c.item == "K-Fig1-2-15"] == ["did not hold"] * 3
+    assert [c.grade for c in k1.claims(k1_results(*opposite)) if c.item == "K-Fig1-2-15"] == ["did not hold"] * 4
+    held = k1.claims(k1_results(*K_LIKE))
     assert all(c.grade == "not computed" for c in held if c.item in ("K-Fig3-16", "K-Fig4-5-17"))
+
+
+def test_a_group_with_a_model_not_computed_is_partly_and_says_so():
+    """K Figs 1-2 show M1-K and StdCNN: held on M1-K alone reads partly, with its coverage."""
+    one = [c for c in k1.claims(k1_results(*K_LIKE)) if c.item == "K-Fig1-2-15"]
+    assert [c.grade for c in one] == ["partly"] * 4 and all(c.coverage == (1, 2) for c in one)
+    assert "StdCNN on MNIST: not selected at this scale" in one[0].ours
+    assert "1 of 2 cases judged (not computed: StdCNN on MNIST)" in one[0].why
+    cifar = [c for c in k1.claims(k1_results(*k_like("c1-cifar10"))) if c.item == "K-Fig4-5-17"]
+    assert all(c.coverage == (1, 2) and c.grade == "partly" for c in cifar)  # no ResNet18: never a plain held
+
+
+def test_lr_is_graded_on_robustness_only_as_k_says():
+    """K §3.1 (ii): under LR, FGSM/PGD accuracy drops; K says nothing of LR's clean accuracy or λ1."""
+    lr_acc_flat = curve("m1k-mnist", "lr", 0.0, [95, 95, 95], [50, 40, 20], [40, 20, 10])  # acc flat, λ1 falls
+    P = validate(k1.K1Params, {**GOOD, "cases": ["m1k-mnist"]})
+    R = k1.Results(P, Grid(tuple([*k_like("m1k-mnist")[0], *lr_acc_flat, *k_like("m1k-mnist")[2]])), {})
+    lr_claim = k1.lose_lr_claim(R, "K-Fig1-2-15")
+    assert lr_claim.grades["M1-K on MNIST"] == "held" and "ρ(B, test acc) n/a" in lr_claim.ours
+    assert k1.lambda_claim(R, "K-Fig1-2-15").grades["M1-K on MNIST"] == "held"  # LR's λ1 shown, not graded
+    lr_robust = curve("m1k-mnist", "lr", 0.0, [95, 90, 80], [20, 40, 50], [10, 20, 40])  # FGSM rises
+    R = k1.Results(P, Grid(tuple([*k_like("m1k-mnist")[0], *lr_robust, *k_like("m1k-mnist")[2]])), {})
+    assert k1.lose_lr_claim(R, "K-Fig1-2-15").grades["M1-K on MNIST"] == "did not hold"
+
+
+def test_a_diverged_run_enters_no_statistic_and_is_named():
+    """A diverged run in a K grid (NaN measurements, flagged): without the exclusion its NaN would
+    rank highest (ρ of Benchmark's λ1 from +1 to -0.2 here) and the spreads would be NaN."""
+    import dataclasses
+
+    nan = float("nan")
+    base = {c[0].run.setting: c for c in k_like("m1k-mnist")}
+    longer = dict(batches=(8, 16, 64, 256))
+    bench = curve("m1k-mnist", "benchmark", 0.9, [97, 96, 92, 85], [60, 55, 45, 30], [1, 5, 15, 50], **longer)
+    lrbs = curve("m1k-mnist", "lr_bs", 0.0, [95, 95, 95, 94], [50, 50, 49, 50], [10, 10, 11, 10], **longer)
+    lr = curve("m1k-mnist", "lr", 0.0, [95, 95, 90, 80], [60, 50, 40, 20], [5, 10, 20, 40], **longer)
+    for c in (bench, lrbs, lr):
+        c[0] = dataclasses.replace(c[0], test_acc=nan, fgsm_acc=nan, pgd_acc=nan, lambda1=nan, lambda1_residual=nan,
+                                   train_loss=nan, diverged=True)
+    P = validate(k1.K1Params, {**GOOD, "cases": ["m1k-mnist"], "batch_sizes": [8, 16, 64, 256]})
+    with_diverged = k1.Results(P, Grid(tuple([*lrbs, *lr, *bench])), {})
+    clean = k1.Results(P, Grid(tuple([*base["lr_bs"], *base["lr"], *base["benchmark"]])), {})
+    for build in (k1.flat_claim, k1.lose_lr_claim, k1.lose_benchmark_claim, k1.lambda_claim):
+        got, want = build(with_diverged, "K-Fig1-2-15"), build(clean, "K-Fig1-2-15")
+        assert got.cases == want.cases and got.grades == want.grades
+        assert "Excluded from every statistic: " in got.why and "B=8" in got.why
+    assert ("2 diverged runs: M1-K on MNIST, Benchmark m=0.9, B=8; M1-K on MNIST, LR/BS m=0, B=8"
+            in k1.lambda_claim(with_diverged, "K-Fig1-2-15").why)
+    assert "1 diverged run: M1-K on MNIST, LR m=0, B=8." in k1.lose_lr_claim(with_diverged, "K-Fig1-2-15").why
+    assert k1.numbers(with_diverged)["diverged"] == 3
+
+
+def test_deviations_from_k_are_on_the_verdict_line():
+    P = validate(k1.K1Params, {**GOOD, "cases": ["c1-cifar10", "stdcnn-fashion"], "c1_conv_stride": 1})
+    R = k1.Results(P, Grid(tuple(r for c in k_like("c1-cifar10") for r in c)), {})
+    why = k1.lambda_claim(R, "K-Fig4-5-17").why
+    assert "ε = 0.01 on CIFAR-10, K's is 0.02" in why and "C1's conv stride 1 (Y App. A.3 prints 2)" in why
+    counter = k1.counterexample_claim(R).why
+    assert "ε = 0.1 on Fashion-MNIST, K's is 0.3" in counter and "K's finding at ε = 0.3" in counter
+    at_ks = validate(k1.K1Params, {**GOOD, "eps_mnist": 0.3, "eps_cifar": 0.02})
+    assert k1.deviations(at_ks, ["stdcnn-fashion", "c1-cifar10"], counterexample=True) == ""
 
 
 def test_counterexample_grading():

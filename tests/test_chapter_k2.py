@@ -19,26 +19,82 @@ GOOD = dict(scale="smoke", seed=0, cases=["m1k-mnist"], momenta_lr=[0.0, 0.5, 0.
             device="cpu", **GRID)
 
 
-def result(case, setting, momentum, batch, lam) -> RunResult:
-    return RunResult(Run(case, setting, momentum, batch), 90.0, 50.0, 10.0, lam, 1e-4, True, 10, 0.1, 1, False)
+FOUR = ["m1k-mnist", "stdcnn-mnist", "c1-cifar10", "resnet18-cifar10"]  # K's momentum figures
 
 
-def results(lam_of) -> k2.Results:
-    """Every (setting, momentum, batch) of GOOD with λ1 = lam_of(setting, momentum, batch)."""
-    P = validate(k2.K2Params, GOOD)
-    return k2.Results(P, Grid(tuple(result(r.case, r.setting, r.momentum, r.batch, lam_of(r.setting, r.momentum, r.batch))
+def result(case, setting, momentum, batch, lam, acc=90.0, fgsm=50.0) -> RunResult:
+    return RunResult(Run(case, setting, momentum, batch), acc, fgsm, 10.0, lam, 1e-4, True, 10, 0.1, 1, False)
+
+
+def results(lam_of, cases=FOUR, acc_of=lambda s, m, b: 90.0, fgsm_of=lambda s, m, b: 50.0,
+            batch_sizes=(16, 64, 256)) -> k2.Results:
+    """Every (case, setting, momentum, batch) of GOOD with λ1 = lam_of(setting, momentum, batch)
+    (accuracies likewise)."""
+    P = validate(k2.K2Params, {**GOOD, "cases": list(cases), "batch_sizes": list(batch_sizes)})
+    return k2.Results(P, Grid(tuple(result(r.case, r.setting, r.momentum, r.batch, lam_of(r.setting, r.momentum, r.batch),
+                                           acc_of(r.setting, r.momentum, r.batch), fgsm_of(r.setting, r.momentum, r.batch))
                                     for r in k2.runs(P, P.cases))), {})
+
+
+def lam_grades(R):
+    return [c.grade for c in k2.claims(R) if "λ1" in c.statement]
 
 
 def test_momentum_lowers_lambda1_grading():
     lower = results(lambda s, m, b: 10 * (1 - m) + b / 100)
-    assert [c.grade for c in k2.claims(lower)] == ["held", "held"]
+    assert lam_grades(lower) == ["held", "held"]
     higher = results(lambda s, m, b: 10 * (1 + m))
-    assert [c.grade for c in k2.claims(higher)] == ["did not hold", "did not hold"]
+    assert lam_grades(higher) == ["did not hold", "did not hold"]
     mixed = results(lambda s, m, b: 10 * (1 - m) if b < 256 else 10 * (1 + m))  # 2 of 3 batch sizes
-    assert [c.grade for c in k2.claims(mixed)] == ["partly", "partly"]
+    assert lam_grades(mixed) == ["partly", "partly"]
     assert "share of batch sizes" in k2.claims(lower)[0].why and "≥ 80%" in k2.claims(lower)[0].why
     assert k2.numbers(lower)["share_lr"] == 100.0
+
+
+def test_two_of_four_models_is_partly_with_its_coverage():
+    two = results(lambda s, m, b: 10 * (1 - m) + b / 100, cases=["m1k-mnist", "c1-cifar10"],
+                  acc_of=lambda s, m, b: 80 + 10 * m * (s == "lr"), fgsm_of=lambda s, m, b: 30 + 20 * m * (s == "lr"))
+    for c in k2.claims(two):
+        assert c.coverage == (2, 4) and c.grade == "partly", c.statement
+        assert "not computed: StdCNN on MNIST, ResNet18 on CIFAR-10" in c.why
+    fig = k2.figure_item(two, "K-Fig7-10")  # a row per model of K's figures: absent ones say so
+    texts = [t.get_text() for ax in fig.axes for t in ax.texts]
+    assert any("StdCNN on MNIST: not computed" in t for t in texts) and any("ResNet18" in t for t in texts)
+
+
+def test_momentum_accuracy_claims():
+    """K §4.1: under LR, accuracy and FGSM accuracy rise with momentum; K §4.2: under LR/BS momentum
+    plays no significant role in either."""
+    lam = lambda s, m, b: 10 * (1 - m) + 1
+    better_lr = results(lam, acc_of=lambda s, m, b: 80 + 10 * m * (s == "lr"), fgsm_of=lambda s, m, b: 30 + 20 * m * (s == "lr"))
+    acc = {c.item: c for c in k2.claims(better_lr) if "λ1" not in c.statement}
+    assert acc["K-Fig7-10"].grade == "held" and acc["K-Fig11-14"].grade == "held"
+    worse = results(lam, acc_of=lambda s, m, b: 80 - 10 * m, fgsm_of=lambda s, m, b: 30 - 20 * m)
+    acc = {c.item: c for c in k2.claims(worse) if "λ1" not in c.statement}
+    assert acc["K-Fig7-10"].grade == "did not hold"  # LR: momentum lowers accuracy here
+    assert acc["K-Fig11-14"].grade == "did not hold"  # LR/BS: 9 and 18 points: a significant role
+    assert "≤ 5" in acc["K-Fig11-14"].why and "§4.2" in acc["K-Fig11-14"].why
+
+
+def test_a_diverged_run_in_the_momentum_grid_enters_no_statistic():
+    """A diverged run at the largest momentum: NaN < x is False, so it used to count against 'lower
+    λ1'. Its batch size is now left out for every momentum and the run is named."""
+    import dataclasses
+
+    nan = float("nan")
+    R = results(lambda s, m, b: 10 * (1 - m) + b / 100, cases=FOUR, acc_of=lambda s, m, b: 80 + 10 * m,
+                batch_sizes=(16, 32, 64, 256))
+    bad = [dataclasses.replace(r, test_acc=nan, fgsm_acc=nan, pgd_acc=nan, lambda1=nan, train_loss=nan, diverged=True)
+           if (r.run.case, r.run.setting, r.run.momentum, r.run.batch) == ("m1k-mnist", "lr", 0.9, 16) else r
+           for r in R.grid.results]
+    D = k2.Results(R.params, Grid(tuple(bad)), {})
+    clean, diverged = k2.claims(R), k2.claims(D)
+    assert [c.grade for c in diverged] == [c.grade for c in clean]
+    lam = diverged[0]
+    assert lam.cases["M1-K on MNIST"] == {"share": 1.0, "n_batches": 3}  # 3 of 4 batch sizes compared, all lower
+    assert "1 diverged run: M1-K on MNIST, LR m=0.9, B=16" in lam.why
+    assert diverged[1].cases["M1-K on MNIST"]["acc_share"] == 1.0
+    assert k2.numbers(D)["diverged"] == 1 and k2.numbers(D)["share_lr"] == 100.0
 
 
 def test_params_need_momentum_zero():
@@ -49,7 +105,7 @@ def test_params_need_momentum_zero():
 
 
 def test_figures_and_explorer():
-    R = results(lambda s, m, b: 10 * (1 - m) + 1)
+    R = results(lambda s, m, b: 10 * (1 - m) + 1, cases=["m1k-mnist"])
     fig = k2.figure_item(R, "K-Fig7-10")
     assert len(fig.axes[3].lines) == 3  # one λ1 line per momentum under LR
     assert len(k2.explorer(R).update(case="m1k-mnist", setting="lr_bs", momentum=0.9).axes[3].lines) == 5

@@ -7,7 +7,8 @@ against the batch size. The jobs are the shared grid's (:mod:`hessbook.chapters.
 K2 reuses every network K1 trains.
 
 The package: :mod:`.params` (the schema), :mod:`.compute` (the jobs), :mod:`.claims` (graded
-claims and the prose's numbers), :mod:`.figures` (K's panels, the counterexample, the explorer).
+claims and the prose's numbers, and the same claims graded on K's own statements),
+:mod:`.figures` (K's panels, the counterexample, the explorer).
 """
 
 from hessbook.chapters.k1.claims import (
@@ -16,21 +17,28 @@ from hessbook.chapters.k1.claims import (
     FLAT_RELATIVE,
     FLAT_RULE,
     LAMBDA_RULE,
+    LOSE_BENCHMARK_RULE,
+    LOSE_LR_RULE,
     LOSE_RULE,
     TREND,
     claims,
     counterexample_claim,
+    deviations,
     flat_claim,
     lambda_claim,
+    lose_benchmark_claim,
     lose_claim,
+    lose_lr_claim,
     numbers,
+    paper_claims,
 )
 from hessbook.chapters.k1.compute import LINES, Results, run, runs
 from hessbook.chapters.k1.figures import explorer, figure_counterexample, figure_item, runs_table
 from hessbook.chapters.k1.params import K1Params, Params
 
 __all__ = [
-    "COUNTER_RULE", "FLAT_POINTS", "FLAT_RELATIVE", "FLAT_RULE", "LAMBDA_RULE", "LINES", "LOSE_RULE", "K1Params",
-    "Params", "Results", "TREND", "claims", "counterexample_claim", "explorer", "figure_counterexample",
-    "figure_item", "flat_claim", "lambda_claim", "lose_claim", "numbers", "run", "runs", "runs_table",
+    "COUNTER_RULE", "FLAT_POINTS", "FLAT_RELATIVE", "FLAT_RULE", "LAMBDA_RULE", "LINES", "LOSE_BENCHMARK_RULE",
+    "LOSE_LR_RULE", "LOSE_RULE", "K1Params", "Params", "Results", "TREND", "claims", "counterexample_claim",
+    "deviations", "explorer", "figure_counterexample", "figure_item", "flat_claim", "lambda_claim",
+    "lose_benchmark_claim", "lose_claim", "lose_lr_claim", "numbers", "paper_claims", "run", "runs", "runs_table",
 ]

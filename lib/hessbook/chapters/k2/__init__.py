@@ -7,10 +7,22 @@ are the shared grid's (:mod:`hessbook.chapters.kamath`): the momentum-0 lines ar
 The package: :mod:`.params`, :mod:`.compute`, :mod:`.claims`, :mod:`.figures`.
 """
 
-from hessbook.chapters.k2.claims import LOWER_HELD, LOWER_PARTLY, MOMENTUM_RULE, claims, momentum_claim, numbers
+from hessbook.chapters.k2.claims import (
+    ACCURACY_LR_BS_RULE,
+    ACCURACY_LR_RULE,
+    LOWER_HELD,
+    LOWER_PARTLY,
+    MOMENTUM_RULE,
+    accuracy_claim,
+    claims,
+    momentum_claim,
+    numbers,
+    paper_claims,
+)
 from hessbook.chapters.k2.compute import Results, run, runs
 from hessbook.chapters.k2.figures import explorer, figure_item, runs_table
 from hessbook.chapters.k2.params import K2Params, Params
 
-__all__ = ["LOWER_HELD", "LOWER_PARTLY", "MOMENTUM_RULE", "K2Params", "Params", "Results", "claims", "explorer",
-           "figure_item", "momentum_claim", "numbers", "run", "runs", "runs_table"]
+__all__ = ["ACCURACY_LR_BS_RULE", "ACCURACY_LR_RULE", "LOWER_HELD", "LOWER_PARTLY", "MOMENTUM_RULE", "K2Params",
+           "Params", "Results", "accuracy_claim", "claims", "explorer", "figure_item", "momentum_claim", "numbers",
+           "paper_claims", "run", "runs", "runs_table"]

@@ -1,52 +1,196 @@
-"""K2's claims: higher momentum lowers λ1, under LR (K Figs 7-10) and under LR/BS (Figs 11-14),
-graded by a rule given once; the numbers the prose cites."""
+"""K2's claims, graded by rules given once, per item (K Figs 7-10 under LR, 11-14 under LR/BS):
+
+- λ1: a higher momentum gives a lower λ1 (K §4.1 under LR; §4.2 and §5 under LR/BS);
+- accuracy: under LR a higher momentum gives a higher test accuracy and a higher FGSM accuracy
+  (K §4.1); under LR/BS momentum plays no significant role in accuracy and robustness (K §4.2).
+
+Each claim is built from values per case (``*_claim_of``), so that the same rule grades K's own
+statements (:func:`paper_claims`). The numbers the prose cites."""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
+
+from hessbook.chapters.k1.claims import FLAT_POINTS, deviations
 from hessbook.chapters.k2.compute import Results
-from hessbook.chapters.kamath.paper import CASES, K2_CASES, K2_ITEMS, SETTING_LABEL, WORDS
-from hessbook.chapters.kamath.trends import momentum_effect, rho_text
-from hessbook.kit import Claim, Rule, at_least, finite, middle
+from hessbook.chapters.kamath.paper import (
+    CASES,
+    FALLS,
+    FLAT,
+    K2_CASES,
+    K2_ITEMS,
+    K_POINTS,
+    RISES,
+    SETTING_LABEL,
+    WORDS,
+    stated,
+)
+from hessbook.chapters.kamath.trends import (
+    dropped,
+    excluded_text,
+    kept,
+    momentum_accuracy,
+    momentum_effect,
+    momentum_table,
+    rho_text,
+)
+from hessbook.kit import Claim, Rule, all_of, any_of, at_least, at_most, finite, middle
+from hessbook.kit.claims import Values
 
 LOWER_HELD, LOWER_PARTLY = 0.8, 0.5
 """Share of batch sizes where λ1 at the largest momentum is below λ1 at momentum 0."""
 MIN_BATCHES = 3
 
+ENOUGH = at_least("n_batches", MIN_BATCHES, "batch sizes run with every momentum")
 MOMENTUM_RULE = Rule(
     held=at_least("share", LOWER_HELD, "share of batch sizes where λ1 at the largest momentum < λ1 at momentum 0",
                   ".0%"),
     partly=at_least("share", LOWER_PARTLY, "that share", ".0%"),
-    requires=at_least("n_batches", MIN_BATCHES, "batch sizes run with every momentum"),
+    requires=ENOUGH,
 )
+ACCURACY_LR_RULE = Rule(
+    held=all_of(at_least("acc_share", LOWER_HELD, "share of batch sizes where test accuracy at the largest momentum "
+                                                  "> at momentum 0", ".0%"),
+                at_least("fgsm_share", LOWER_HELD, "that share for FGSM accuracy", ".0%")),
+    partly=any_of(at_least("acc_share", LOWER_PARTLY, "test-accuracy share", ".0%"),
+                  at_least("fgsm_share", LOWER_PARTLY, "FGSM share", ".0%")),
+    requires=ENOUGH,
+)
+ACCURACY_LR_BS_RULE = Rule(
+    held=all_of(at_most("acc_change", FLAT_POINTS, "largest |test accuracy at the largest momentum − at momentum 0| "
+                                                   "across batch sizes (points)"),
+                at_most("fgsm_change", FLAT_POINTS, "that change of FGSM accuracy")),
+    partly=any_of(at_most("acc_change", FLAT_POINTS, "test-accuracy change"),
+                  at_most("fgsm_change", FLAT_POINTS, "FGSM change")),
+    requires=ENOUGH,
+)
+ACCURACY = {"lr": (ACCURACY_LR_RULE, "Under LR, a higher momentum gives a higher test accuracy and a higher FGSM "
+                                     "accuracy."),
+            "lr_bs": (ACCURACY_LR_BS_RULE, "Under LR/BS, momentum changes test accuracy and FGSM accuracy little.")}
+
+
+def expected() -> tuple[str, ...]:
+    """The cases of K's momentum figures (four models), as the claims name them."""
+    return tuple(CASES[c].label for c in K2_CASES)
+
+
+# ----------------------------------------------------------------------------- claims from values
+
+
+def momentum_claim_of(item: str, cases: Mapping[str, Values], ours: str = "", evidence: str = "") -> Claim:
+    setting = K2_ITEMS[item]
+    return Claim(item, f"Under {SETTING_LABEL[setting]}, a higher momentum gives a lower λ1.",
+                 WORDS[f"momentum_{setting}"], ours, MOMENTUM_RULE, dict(cases), evidence, expected())
+
+
+def accuracy_claim_of(item: str, cases: Mapping[str, Values], ours: str = "", evidence: str = "") -> Claim:
+    setting = K2_ITEMS[item]
+    rule, statement = ACCURACY[setting]
+    why = ("Compared at each batch size run with every momentum: the largest momentum against momentum 0. "
+           if setting == "lr" else
+           f"Compared at each batch size run with every momentum; 'little' is K1's flatness, {FLAT_POINTS:g} points. "
+           "K §4's opening sentence says accuracy improves with momentum 'in both the set ups LR and LR/BS', §4.2 "
+           "that momentum plays no significant role under LR/BS: we grade §4.2, the section on LR/BS. ")
+    return Claim(item, statement, WORDS[f"momentum_acc_{setting}"], ours, rule, dict(cases), why + evidence,
+                 expected())
+
+
+# ----------------------------------------------------------------------------- our claims
+
+
+def _evidence(R: Results, setting: str, gone: list) -> str:
+    P = R.params
+    momenta = R.momenta(setting)
+    return (f"Momenta {', '.join(f'{m:g}' for m in momenta)}."
+            + deviations(P, [c for c in P.cases if R.grid.ran(c)]) + excluded_text(gone)
+            + f" Our scale: {P.n_train_mnist} MNIST and {P.n_train_cifar} CIFAR-10 training images, "
+              f"{P.epochs_mnist}/{P.epochs_cifar} epochs, B = {', '.join(map(str, P.batch_sizes))}, ε = "
+              f"{P.eps_mnist:g}/{P.eps_cifar:g} (K: 55k/40k images, 100 epochs, ε = 0.3/0.02).")
+
+
+def _absent(R: Results) -> str:
+    gone = [f"{CASES[c].label}: {R.why_absent(c)}" for c in K2_CASES if not R.grid.ran(c)]
+    return " Not computed: " + "; ".join(gone) + "." if gone else ""
+
+
+def _ran(R: Results) -> list[str]:
+    return [c for c in dict.fromkeys([*K2_CASES, *R.params.cases]) if R.grid.ran(c)]
 
 
 def momentum_claim(R: Results, item: str) -> Claim:
     setting = K2_ITEMS[item]
     momenta = R.momenta(setting)
-    cases, parts = {}, []
-    for case in (c for c in R.params.cases if R.grid.ran(c)):
+    cases, parts, gone = {}, [], []
+    for case in _ran(R):
         share, mean_rho, n = momentum_effect(R.grid, case, setting, momenta)
+        gone += momentum_table(R.grid, case, setting, momenta)[1]
         cases[CASES[case].label] = {"share": share, "n_batches": n}
         parts.append(f"{CASES[case].label}: λ1 lower at m={max(momenta):g} than at m=0 for "
                      f"{finite(share):.0%} of {n} batch sizes, mean ρ(momentum, λ1) {rho_text(mean_rho)}")
-    gone = [f"{CASES[c].label}: {R.why_absent(c)}" for c in K2_CASES if not R.grid.ran(c)]
-    P = R.params
-    return Claim(
-        item, f"Under {SETTING_LABEL[setting]}, a higher momentum gives a lower λ1.", paper=WORDS[f"momentum_{setting}"],
-        ours="; ".join(parts) + "." + (" Not computed: " + "; ".join(gone) + "." if gone else ""),
-        rule=MOMENTUM_RULE, cases=cases,
-        evidence=f"Momenta {', '.join(f'{m:g}' for m in momenta)}. Our scale: {P.n_train_mnist} MNIST and "
-                 f"{P.n_train_cifar} CIFAR-10 training images, {P.epochs_mnist}/{P.epochs_cifar} epochs, "
-                 f"B = {', '.join(map(str, P.batch_sizes))} (K: 55k/40k images, 100 epochs).",
-    )
+    return momentum_claim_of(item, cases, "; ".join(parts) + "." + _absent(R), _evidence(R, setting, gone))
+
+
+def accuracy_claim(R: Results, item: str) -> Claim:
+    setting = K2_ITEMS[item]
+    momenta = R.momenta(setting)
+    cases, parts, gone = {}, [], []
+    for case in _ran(R):
+        v = momentum_accuracy(R.grid, case, setting, momenta)
+        gone += momentum_table(R.grid, case, setting, momenta)[1]
+        cases[CASES[case].label] = v
+        parts.append(f"{CASES[case].label}: at m={max(momenta):g} against m=0, test accuracy higher for "
+                     f"{finite(v['acc_share']):.0%} and FGSM accuracy for {finite(v['fgsm_share']):.0%} of "
+                     f"{v['n_batches']} batch sizes; largest change {finite(v['acc_change']):.1f} and "
+                     f"{finite(v['fgsm_change']):.1f} points")
+    return accuracy_claim_of(item, cases, "; ".join(parts) + "." + _absent(R), _evidence(R, setting, gone))
 
 
 def claims(R: Results) -> list[Claim]:
-    return [momentum_claim(R, item) for item in K2_ITEMS]
+    return [c for item in K2_ITEMS for c in (momentum_claim(R, item), accuracy_claim(R, item))]
+
+
+# ----------------------------------------------------------------------------- K's own statements
+
+
+def _share(setting: str, measure: str, case: str, wanted: int) -> float | None:
+    """The share of batch sizes moving in the ``wanted`` direction with momentum, as K states it."""
+    d = stated(setting, measure, case, against="momentum")
+    return None if d is None or d == FLAT else float(d == wanted)
+
+
+def _change(setting: str, measure: str, case: str) -> float | None:
+    return 0.0 if stated(setting, measure, case, against="momentum") == FLAT else None
+
+
+def paper_values(case: str, setting: str) -> dict[str, dict]:
+    """Each K2 claim's values for ``case`` as K's text states them (see :func:`hessbook.chapters.
+    k1.claims.paper_values`): a stated fall of λ1 with momentum is a share of 1, 'no significant
+    role' a change of 0 points, and what K does not state is unknown."""
+    return {"momentum": {"n_batches": K_POINTS, "share": _share(setting, "lambda1", case, FALLS)},
+            "accuracy": {"n_batches": K_POINTS, "acc_share": _share(setting, "test_acc", case, RISES),
+                         "fgsm_share": _share(setting, "fgsm_acc", case, RISES),
+                         "acc_change": _change(setting, "test_acc", case),
+                         "fgsm_change": _change(setting, "fgsm_acc", case)}}
+
+
+def paper_claims() -> list[Claim]:
+    """K2's claims graded on K's own statements, for K's four models: each must come out held."""
+    ours = ("K's text, read as values: a stated rise or fall with momentum at every batch size, 'no significant "
+            "role' a change of 0.")
+    out = []
+    for item, setting in K2_ITEMS.items():
+        values = {CASES[c].label: paper_values(c, setting) for c in K2_CASES}
+        out += [momentum_claim_of(item, {k: v["momentum"] for k, v in values.items()}, ours),
+                accuracy_claim_of(item, {k: v["accuracy"] for k, v in values.items()}, ours)]
+    return out
+
+
+# ----------------------------------------------------------------------------- the prose's numbers
 
 
 def _median_loss(R: Results, case: str, setting: str, momentum: float) -> float:
-    return middle(r.train_loss for r in R.grid.curve(case, setting, momentum) if not r.diverged)
+    return middle(r.train_loss for r in kept(R.grid.curve(case, setting, momentum)))
 
 
 def training_losses(R: Results, setting: str = "lr") -> str:
@@ -61,9 +205,10 @@ def training_losses(R: Results, setting: str = "lr") -> str:
 def numbers(R: Results) -> dict:
     """Every number the prose cites (glued as ``k2-<name>``); 0 where not computed."""
     out = {"runs": len(R.grid.results), "cases": len(R.grid.cases()),
-           "diverged": sum(r.diverged for r in R.grid.results),
+           "diverged": len(dropped(R.grid.results)),
            "losses_lr": training_losses(R, "lr"), "losses_lr_bs": training_losses(R, "lr_bs")}
     for setting in ("lr", "lr_bs"):
-        shares = [momentum_effect(R.grid, c, setting, R.momenta(setting))[0] for c in R.grid.cases()]
-        out[f"share_{setting}"] = finite(min(shares)) * 100 if shares else 0.0
+        shares = [s for c in R.grid.cases() if not math.isnan(s := momentum_effect(R.grid, c, setting,
+                                                                                    R.momenta(setting))[0])]
+        out[f"share_{setting}"] = min(shares) * 100 if shares else 0.0
     return out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hessbook.chapters.k2.compute import Results
 from hessbook.chapters.kamath import figures as kf
-from hessbook.chapters.kamath.paper import CASES, K2_ITEMS
+from hessbook.chapters.kamath.paper import CASES, K2_CASES, K2_ITEMS
 
 
 def _eps(R: Results):
@@ -12,10 +12,13 @@ def _eps(R: Results):
 
 
 def figure_item(R: Results, item: str):
-    """K Figs 7-10 (``"K-Fig7-10"``, under LR) or 11-14 (``"K-Fig11-14"``, under LR/BS)."""
+    """K Figs 7-10 (``"K-Fig7-10"``, under LR) or 11-14 (``"K-Fig11-14"``, under LR/BS): a row per
+    model of K's figures, a row saying "not computed" and why for one not run here (then any
+    further case selected)."""
     setting = K2_ITEMS[item]
     lines = [(setting, m) for m in R.momenta(setting)]
-    return kf.figure_rows(R.grid, R.params.cases, lambda case: lines, kf.by_momentum, _eps(R), R.why_absent)
+    cases = list(dict.fromkeys([*K2_CASES, *R.params.cases]))
+    return kf.figure_rows(R.grid, cases, lambda case: lines, kf.by_momentum, _eps(R), R.why_absent)
 
 
 def runs_table(R: Results):

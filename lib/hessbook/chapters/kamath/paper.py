@@ -58,10 +58,15 @@ WORDS = {
     "flat": "K §3.1 (ii): 'the purple line [LR/BS] whether its generalization, FGSM/PGD accuracy or principle "
             "curvature of parameter space (top Hessian eigenvalue) there is very little variation across all "
             "models!'",
-    "lose": "K §3.1 (ii): 'This is not true for FGSM/PGD accuracy of models trained with constant LR nor is it "
-            "true for benchmark, where one sees a drop in accuracy with increase in the batch-size'",
-    "lambda": "K §3.1 (i): 'as batch size increases principle curvature increases' (Benchmark), while the LR/BS "
-              "lines of the top-eigenvalue plots 'are almost flat'",
+    "lose_lr": "K §3.1 (ii): 'This is not true for FGSM/PGD accuracy of models trained with constant LR' (robustness "
+               "falls with the batch size under LR; K states no trend of LR's clean accuracy)",
+    "lose_benchmark": "K §3: 'From the benchmark plots in Figures 1(left) and 4(left) it is clear that as the batch "
+                      "size increases the test accuracy decreases, and similarly the associated FGSM test accuracy "
+                      "also drops with increase in batch size'; §3.1 (ii): '... nor is it true for benchmark, where "
+                      "one sees a drop in accuracy with increase in the batch-size'",
+    "lambda": "K §3: 'as batch size increases principle curvature increases. This can be seen in the benchmark "
+              "plots in Figure 1(right), Figure 4(right)'; §3.1 (i): the LR/BS lines of the top-eigenvalue plots "
+              "'are almost flat'",
     "counter": "K §3.2: 'the FGSM accuracy increases with batch size (the light blue line in the plots). As "
                "expected the curvature also increases ... the PGD accuracy also increases with increasing batch "
                "size.'",
@@ -70,5 +75,86 @@ WORDS = {
     "momentum_lr_bs": "K §4.2: 'in most cases the curvature reduces with larger momentum, but as compared to "
                       "fixed LR training there is no significant role of momentum with constant learning rate "
                       "and batch size ratio.'",
+    "momentum_acc_lr": "K §4.1: 'with larger momentum there is better generalization. This in turn leads to better "
+                       "FGSM adversarial robustness as seen in Figures 7(left) and 8(left) for MNIST and Figures "
+                       "9(left) and 10(left) for CIFAR-10.'",
+    "momentum_acc_lr_bs": "K §4.2: 'there is no significant role of momentum with constant learning rate and batch "
+                          "size ratio ... momentum in the LR/BS setting doesnot play a significant role in the "
+                          "training and the resultant accuracy and adversarial robustness of the network.'",
 }
 """K's claims in its own words, shown beside ours."""
+
+
+# ----------------------------------------------------------------------------- what K's text states
+
+RISES, FALLS, FLAT = 1, -1, 0
+
+
+@dataclass(frozen=True)
+class Stated:
+    """A direction K's text states for one measure along one line: ``RISES``, ``FALLS`` or
+    ``FLAT`` ("very little variation") as the batch size (``against="batch"``) or the momentum
+    grows, under ``setting``, for ``cases`` (None: every case of the figures it cites)."""
+
+    setting: str
+    measure: str
+    direction: int
+    where: str
+    """K's words, with the section."""
+    against: str = "batch"
+    cases: tuple[str, ...] | None = None
+
+
+_FLAT = ("K §3.1 (ii): 'the purple line whether its generalization, FGSM/PGD accuracy or principle curvature "
+         "... there is very little variation across all models!'")
+_LR_DROP = "K §3.1 (ii): 'This is not true for FGSM/PGD accuracy of models trained with constant LR'"
+_BENCH = ("K §3: 'From the benchmark plots in Figures 1(left) and 4(left) it is clear that as the batch size "
+          "increases the test accuracy decreases, and similarly the associated FGSM test accuracy also drops'")
+_COUNTER = WORDS["counter"]
+STATED: tuple[Stated, ...] = (
+    Stated("lr_bs", "test_acc", FLAT, _FLAT),
+    Stated("lr_bs", "fgsm_acc", FLAT, _FLAT),
+    Stated("lr_bs", "pgd_acc", FLAT, _FLAT),
+    Stated("lr_bs", "lambda1", FLAT, _FLAT + "; §3.1 (i): the purple lines of the top-eigenvalue plots 'are "
+                                             "almost flat'"),
+    Stated("lr", "fgsm_acc", FALLS, _LR_DROP),
+    Stated("lr", "pgd_acc", FALLS, _LR_DROP),
+    Stated("benchmark", "test_acc", FALLS, _BENCH),
+    Stated("benchmark", "fgsm_acc", FALLS, _BENCH),
+    Stated("benchmark", "lambda1", RISES, "K §3: 'It's clear from the top eigen value plots that as batch size "
+                                          "increases principle curvature increases. This can be seen in the "
+                                          "benchmark plots in Figure 1(right), Figure 4(right).'"),
+    Stated("lr", "fgsm_acc", RISES, _COUNTER, cases=(COUNTEREXAMPLE,)),
+    Stated("lr", "pgd_acc", RISES, _COUNTER, cases=(COUNTEREXAMPLE,)),
+    Stated("lr", "lambda1", RISES, _COUNTER, cases=(COUNTEREXAMPLE,)),
+    Stated("lr", "lambda1", FALLS, WORDS["momentum_lr"], against="momentum"),
+    Stated("lr", "test_acc", RISES, "K §4.1: 'with larger momentum there is better generalization'",
+           against="momentum"),
+    Stated("lr", "fgsm_acc", RISES, "K §4.1: 'This in turn leads to better FGSM adversarial robustness'",
+           against="momentum"),
+    Stated("lr_bs", "lambda1", FALLS, "K §5: 'momentum plays a role in reducing the spectrum of the parameters "
+                                      "irrespective of the ratio maintained between learning rate and batch size' "
+                                      "(§4.2: 'in most cases')", against="momentum"),
+    Stated("lr_bs", "test_acc", FLAT, "K §4.2: 'momentum in the LR/BS setting doesnot play a significant role in "
+                                      "the training and the resultant accuracy and adversarial robustness'",
+           against="momentum"),
+    Stated("lr_bs", "fgsm_acc", FLAT, "K §4.2 (as for accuracy): no significant role of momentum for "
+                                      "adversarial robustness under LR/BS", against="momentum"),
+)
+"""Every direction K's text states (K prints no numbers): the claims are graded on K's own
+statements by ``paper_claims()`` in K1 and K2, and must come out held (``tests/
+test_paper_grades_itself_k.py``). A direction K does not state (e.g. clean accuracy or λ1 under
+LR against the batch size) is absent, so a rule that needs it cannot grade K's own text."""
+K_POINTS = 7
+"""Batch sizes along each of K's curves, for K's own statements: K lists none and plots up to
+1024; we read its axis as the powers of 2 from 16 (``params/paper``). Only the rules'
+precondition "at least 3 batch sizes" reads it."""
+
+
+def stated(setting: str, measure: str, case: str, against: str = "batch") -> int | None:
+    """The direction K's text states for ``measure`` under ``setting`` for ``case`` (a statement
+    naming the case wins over a general one), or None where K's text says nothing."""
+    found = [s for s in STATED if (s.setting, s.measure, s.against) == (setting, measure, against)
+             and (s.cases is None or case in s.cases)]
+    named = [s for s in found if s.cases is not None]
+    return (named or found)[0].direction if found else None

@@ -1,18 +1,50 @@
 """Trends along K's curves: K prints no numbers, so its claims are graded on rank correlations
-with the batch size (or the momentum) and on the spread of a curve across batch sizes."""
+with the batch size (or the momentum) and on the spread of a curve across batch sizes.
+
+A diverged run (flagged, or any non-finite loss, λ1 or accuracy) enters no statistic: every
+function here reads only the usable runs (:func:`kept`), and :func:`excluded_text` names the
+ones left out, for the claim's evidence. The rank statistics are :mod:`hessbook.stats`'s."""
 
 from __future__ import annotations
 
 import itertools
+import math
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
+from hessbook import stats
 from hessbook.chapters.kamath.grid import Grid, RunResult, values
-from hessbook.chapters.y1.analysis import spearman
 
 ACCURACIES = ("test_acc", "fgsm_acc", "pgd_acc")
 MEASURES = {"test_acc": "test accuracy", "fgsm_acc": "FGSM accuracy", "pgd_acc": "PGD accuracy",
             "lambda1": "λ1"}
+CHECKED = ("test_acc", "fgsm_acc", "pgd_acc", "lambda1", "train_loss")
+"""The measurements a usable run has finite."""
+
+
+def usable(r: RunResult) -> bool:
+    """Not diverged, and every measurement finite: a run that may enter a statistic."""
+    return not r.diverged and all(math.isfinite(getattr(r, name)) for name in CHECKED)
+
+
+def kept(curve: Iterable[RunResult]) -> list[RunResult]:
+    """The usable runs of a curve, in order."""
+    return [r for r in curve if usable(r)]
+
+
+def dropped(curve: Iterable[RunResult]) -> list[RunResult]:
+    """The runs of a curve that no statistic reads (diverged or with a non-finite measurement)."""
+    return [r for r in curve if not usable(r)]
+
+
+def excluded_text(runs: Iterable[RunResult]) -> str:
+    """" Excluded: 2 diverged runs: C1 on CIFAR-10, LR m=0, B=1024; ..." (empty when none)."""
+    gone = list(dict.fromkeys(r.run for r in runs))
+    if not gone:
+        return ""
+    noun = "diverged run" if len(gone) == 1 else "diverged runs"
+    return f" Excluded from every statistic: {len(gone)} {noun}: {'; '.join(r.label for r in gone)}."
 
 
 def batches(curve: list[RunResult]) -> list[int]:
@@ -20,42 +52,74 @@ def batches(curve: list[RunResult]) -> list[int]:
 
 
 def rho_batch(curve: list[RunResult], name: str) -> float:
-    """Spearman ρ(B, measure) along a curve; NaN for a constant column or < 2 points."""
-    return spearman(batches(curve), values(curve, name))
+    """Spearman ρ(B, measure) along the usable runs of a curve; NaN for a constant column or < 2 points."""
+    curve = kept(curve)
+    return stats.spearman(batches(curve), values(curve, name))
 
 
 def spread_points(curve: list[RunResult], name: str) -> float:
-    """max - min of an accuracy (percentage points) across batch sizes."""
-    v = values(curve, name)
-    return float(np.max(v) - np.min(v)) if len(v) else float("nan")
+    """max - min of an accuracy (percentage points) across the usable runs' batch sizes."""
+    return stats.spread(values(kept(curve), name))
 
 
 def spread_relative(curve: list[RunResult], name: str = "lambda1") -> float:
-    """(max - min) / median across batch sizes: the relative spread of a positive measure."""
-    v = values(curve, name)
-    return float((np.max(v) - np.min(v)) / np.median(v)) if len(v) and np.median(v) > 0 else float("nan")
+    """(max - min) / median across batch sizes (usable runs): the relative spread of a positive measure."""
+    v = values(kept(curve), name)
+    mid = stats.median(v)
+    return stats.spread(v) / mid if len(v) and mid > 0 else float("nan")
 
 
 def both_higher_pairs(curve: list[RunResult], robustness: str = "fgsm_acc") -> int:
-    """Pairs of batch sizes where the larger batch has both the larger λ1 and the higher robustness:
-    each one is a counterexample to 'higher λ1, lower robustness'."""
-    return sum(1 for a, b in itertools.combinations(curve, 2)
+    """Pairs of batch sizes (usable runs) where the larger batch has both the larger λ1 and the
+    higher robustness: each one is a counterexample to 'higher λ1, lower robustness'."""
+    return sum(1 for a, b in itertools.combinations(kept(curve), 2)
                if b.lambda1 > a.lambda1 and getattr(b, robustness) > getattr(a, robustness))
 
 
-def momentum_effect(grid: Grid, case: str, setting: str, momenta: list[float]) -> tuple[float, float, int]:
-    """Across the batch sizes run with every momentum of ``momenta``: the share where λ1 at the
-    largest momentum is below λ1 at momentum 0, the mean Spearman ρ(momentum, λ1), and how many
-    batch sizes were compared."""
+def momentum_table(grid: Grid, case: str, setting: str, momenta: Sequence[float]
+                   ) -> tuple[dict[int, dict[float, RunResult]], list[RunResult]]:
+    """``{batch: {momentum: run}}`` over the batch sizes where every momentum of ``momenta`` has
+    a usable run, and the runs left out (diverged ones; their batch size is left out whole, so
+    every momentum is compared on the same batch sizes)."""
     curves = {m: {r.run.batch: r for r in grid.curve(case, setting, m)} for m in momenta}
     common = sorted(set.intersection(*(set(c) for c in curves.values()))) if curves else []
-    if not common or len(momenta) < 2:
+    table, gone = {}, []
+    for b in common:
+        row = {m: curves[m][b] for m in momenta}
+        bad = [r for r in row.values() if not usable(r)]
+        if bad:
+            gone += bad
+        else:
+            table[b] = row
+    return table, gone
+
+
+def momentum_effect(grid: Grid, case: str, setting: str, momenta: list[float]) -> tuple[float, float, int]:
+    """Across the batch sizes run (and usable) with every momentum of ``momenta``: the share
+    where λ1 at the largest momentum is below λ1 at momentum 0, the mean Spearman ρ(momentum,
+    λ1), and how many batch sizes were compared."""
+    table, _ = momentum_table(grid, case, setting, momenta)
+    if not table or len(momenta) < 2:
         return float("nan"), float("nan"), 0
     low, high = min(momenta), max(momenta)
-    lower = [curves[high][b].lambda1 < curves[low][b].lambda1 for b in common]
-    rhos = np.array([spearman(momenta, [curves[m][b].lambda1 for m in momenta]) for b in common])
-    mean_rho = float(np.mean(rhos[~np.isnan(rhos)])) if (~np.isnan(rhos)).any() else float("nan")
-    return float(np.mean(lower)), mean_rho, len(common)
+    share = stats.share(row[high].lambda1 < row[low].lambda1 for row in table.values())
+    rhos = [stats.spearman(momenta, [row[m].lambda1 for m in momenta]) for row in table.values()]
+    defined = [r for r in rhos if not math.isnan(r)]
+    return share, (float(np.mean(defined)) if defined else float("nan")), len(table)
+
+
+def momentum_accuracy(grid: Grid, case: str, setting: str, momenta: list[float]) -> dict[str, float]:
+    """Across the same batch sizes as :func:`momentum_effect`, for test and FGSM accuracy: the
+    share of batch sizes where the largest momentum's is higher than momentum 0's (``*_share``)
+    and the largest |difference| in points (``*_change``); ``n_batches`` compared."""
+    table, _ = momentum_table(grid, case, setting, momenta)
+    low, high = min(momenta), max(momenta)
+    out: dict[str, float] = {"n_batches": len(table)}
+    for name, key in (("test_acc", "acc"), ("fgsm_acc", "fgsm")):
+        diffs = [getattr(row[high], name) - getattr(row[low], name) for row in table.values()]
+        out[f"{key}_share"] = stats.share(d > 0 for d in diffs)
+        out[f"{key}_change"] = max((abs(d) for d in diffs), default=float("nan"))
+    return out
 
 
 def rho_text(rho: float) -> str:

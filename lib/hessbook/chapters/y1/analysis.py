@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from hessbook import stats
 from hessbook.chapters.y1.compute import ModelResult, Results
 from hessbook.chapters.y1.paper import PAPER_ROWS
 
@@ -18,29 +19,9 @@ MIN_TREND_BATCHES = 3
 
 def spearman(x: Sequence[float], y: Sequence[float]) -> float:
     """Spearman rank correlation (average ranks for ties); nan for fewer than 2 points or a constant.
-
-    Rounded to 12 digits: rank correlations are ratios of small integers, and a threshold such
-    as 0.8 must not fail on 0.7999999999999999.
-    """
-    x, y = np.asarray(x, float), np.asarray(y, float)
-    if len(x) != len(y):
-        raise ValueError(f"spearman: lengths differ ({len(x)} and {len(y)})")
-    if len(x) < 2:
-        return float("nan")
-
-    def ranks(v):
-        order = np.argsort(v, kind="mergesort")
-        r = np.empty(len(v))
-        r[order] = np.arange(1, len(v) + 1)
-        for val in np.unique(v):
-            tie = v == val
-            r[tie] = r[tie].mean()
-        return r
-
-    rx, ry = ranks(x), ranks(y)
-    if rx.std() == 0 or ry.std() == 0:
-        return float("nan")
-    return round(float(np.corrcoef(rx, ry)[0, 1]), 12)
+    :func:`hessbook.stats.spearman`, the one rank statistic of the book: pairs with a value that
+    is not finite (a diverged run) are left out rather than ranked highest."""
+    return stats.spearman(x, y)
 
 
 @dataclass(frozen=True)

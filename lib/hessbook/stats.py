@@ -1,0 +1,77 @@
+"""Rank statistics the claims are graded on, with missing values handled one way everywhere.
+
+A value that is not finite (NaN or ±inf: a diverged run's loss, λ1 or accuracy) is not a
+measurement. It never enters a statistic: :func:`spearman` drops the pairs in which either
+value is not finite (NaN would otherwise sort last and take the highest rank), :func:`median`
+and :func:`spread` skip such values. Callers that exclude whole runs (K's diverged networks)
+name them in the claim's evidence; these functions only guarantee that nothing non-finite
+slips through.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+
+def finite_pairs(x: Sequence[float], y: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs ``(x[i], y[i])`` where both are finite."""
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    if len(x) != len(y):
+        raise ValueError(f"lengths differ ({len(x)} and {len(y)})")
+    keep = np.isfinite(x) & np.isfinite(y)
+    return x[keep], y[keep]
+
+
+def ranks(v: Sequence[float]) -> np.ndarray:
+    """Ranks 1..n, ties sharing their average rank (scipy's ``rankdata(method="average")``)."""
+    v = np.asarray(v, float)
+    order = np.argsort(v, kind="mergesort")
+    r = np.empty(len(v))
+    r[order] = np.arange(1, len(v) + 1)
+    for val in np.unique(v):
+        tie = v == val
+        r[tie] = r[tie].mean()
+    return r
+
+
+def spearman(x: Sequence[float], y: Sequence[float]) -> float:
+    """Spearman rank correlation (average ranks for ties) over the pairs where both values are
+    finite; NaN for fewer than 2 such pairs or a constant column.
+
+    Rounded to 12 digits: rank correlations are ratios of small integers, and a threshold such
+    as 0.8 must not fail on 0.7999999999999999.
+    """
+    x, y = finite_pairs(x, y)
+    if len(x) < 2:
+        return float("nan")
+    rx, ry = ranks(x), ranks(y)
+    if rx.std() == 0 or ry.std() == 0:
+        return float("nan")
+    return round(float(np.corrcoef(rx, ry)[0, 1]), 12)
+
+
+def finite(values: Iterable[float]) -> np.ndarray:
+    """The finite values, in order."""
+    v = np.asarray(list(values), float)
+    return v[np.isfinite(v)]
+
+
+def median(values: Iterable[float]) -> float:
+    """The median of the finite values (the mean of the two middle ones for an even count); NaN
+    when there are none."""
+    v = finite(values)
+    return float(np.median(v)) if len(v) else float("nan")
+
+
+def spread(values: Iterable[float]) -> float:
+    """max − min of the finite values; NaN when there are none."""
+    v = finite(values)
+    return float(np.max(v) - np.min(v)) if len(v) else float("nan")
+
+
+def share(flags: Iterable[bool]) -> float:
+    """The share of true flags; NaN when there are none."""
+    f = list(flags)
+    return float(np.mean(f)) if f else float("nan")

@@ -1,0 +1,58 @@
+"""hessbook.stats: Spearman's ρ against scipy (ties included), and non-finite values (diverged
+runs) kept out of every statistic instead of taking the highest rank."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import scipy.stats
+
+from hessbook import stats
+from hessbook.chapters.y1.analysis import spearman as y1_spearman
+
+
+@pytest.mark.parametrize("x, y", [
+    ([1, 2, 3, 4], [10, 30, 20, 40]),
+    ([1, 2, 3], [1, 1, 2]),
+    ([1, 1, 2, 2, 3], [5, 4, 4, 3, 1]),
+    ([16, 64, 64, 256, 1024, 1024], [0.5, 0.5, 0.7, 0.2, 0.2, 0.2]),
+    ([3, 1, 2, 2, 5, 4, 4], [7, 7, 7, 1, 2, 3, 3]),
+])
+def test_spearman_matches_scipy_with_ties(x, y):
+    assert stats.spearman(x, y) == pytest.approx(scipy.stats.spearmanr(x, y).statistic, abs=1e-12)
+    assert stats.ranks(y) == pytest.approx(scipy.stats.rankdata(y, method="average"))
+
+
+def test_spearman_on_random_tied_data_matches_scipy():
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        x, y = rng.integers(0, 4, 9), rng.integers(0, 3, 9)
+        expected = scipy.stats.spearmanr(x, y).statistic
+        got = stats.spearman(x, y)
+        assert (math.isnan(got) and math.isnan(expected)) or got == pytest.approx(expected, abs=1e-12)
+
+
+def test_a_diverged_value_is_left_out_not_ranked_highest():
+    batches, lam = [16, 64, 256, 1024], [1.0, 2.0, 3.0, 4.0]
+    assert stats.spearman(batches, lam) == 1.0
+    # the largest batch diverged: without it the trend is the same three points, still +1
+    assert stats.spearman(batches, [1.0, 2.0, 3.0, float("nan")]) == 1.0
+    # the smallest batch diverged: a NaN ranked highest would have turned +1 into -0.2
+    assert stats.spearman(batches, [float("nan"), 2.0, 3.0, 4.0]) == 1.0
+    assert stats.spearman([16, 64, 256], [float("inf"), 2.0, 1.0]) == -1.0
+    assert math.isnan(stats.spearman([16, 64], [1.0, float("nan")]))  # one pair left: no ρ
+    assert y1_spearman(batches, [float("nan"), 2.0, 3.0, 4.0]) == 1.0  # Y1's name is the same function
+
+
+def test_median_spread_share_skip_non_finite_values():
+    assert stats.median([3.0, float("nan"), 1.0, 2.0]) == 2.0
+    assert stats.spread([50.0, float("nan"), 40.0]) == 10.0
+    assert math.isnan(stats.median([float("nan")])) and math.isnan(stats.spread([]))
+    assert stats.share([True, False, True, True]) == 0.75 and math.isnan(stats.share([]))
+
+
+def test_lengths_must_match():
+    with pytest.raises(ValueError, match="lengths differ"):
+        stats.spearman([1, 2, 3], [1, 2])
