@@ -120,8 +120,8 @@ def lambda_x_claim_of(ts: Mapping[str, Trends], paper: str, note: str = "", extr
     case per model of ``ts`` (C1, C2, M1 expected: Tables 1 and 7 print both columns)."""
     return Claim(
         "Y-Table1", "λ1 of the input Hessian and ‖∇x J‖ do not correlate with adversarial (FGSM) accuracy.",
-        paper=paper, ours=_ours([_input_side(t) + (extra[i] if i < len(extra) else "") for i, t in enumerate(ts.values())],
-                                note, "no CIFAR-10 or MNIST model ran"),
+        paper=paper, ours=_ours([_input_side(t) + (extra[i] if i < len(extra) else "")
+                                 for i, t in enumerate(ts.values())], note, "no CIFAR-10 or MNIST model ran"),
         rule=LAMBDA_X_RULE,
         cases={m.upper(): {"n_batches": t.n_input_side, "p_lx": t.p_lambda_x_fgsm, "p_gx": t.p_grad_x_fgsm,
                            "defined": _defined(t.rho_lambda_x_fgsm, t.rho_grad_x_fgsm)} for m, t in ts.items()},

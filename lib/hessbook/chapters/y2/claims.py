@@ -97,8 +97,8 @@ def line_claim_of(item: str, models: Sequence[str], cases: Mapping[str, Mapping]
     model (``{"n_batches", "rho_train", "rho_test", "defined"}``), ``models`` expected."""
     figures = " and ".join(paper.LINE_FIGURE[m] for m in models)
     return Claim(item, f"{figures}: larger batches sit in sharper valleys along the top Hessian eigenvector v1.",
-                 paper=paper.CLAIM_LINE, ours=ours, rule=LINE_RULE, cases={m.upper(): dict(v) for m, v in cases.items()},
-                 expected=tuple(m.upper() for m in models), evidence=evidence)
+                 paper=paper.CLAIM_LINE, ours=ours, rule=LINE_RULE,
+                 cases={m.upper(): dict(v) for m, v in cases.items()}, expected=tuple(m.upper() for m in models), evidence=evidence)
 
 
 def surface_claim_of(cases: Mapping[str, Mapping], ours: str, evidence: str) -> Claim:

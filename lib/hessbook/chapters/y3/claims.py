@@ -76,7 +76,8 @@ def _tail_words(R: Results) -> str:
 def deviations(R: Results) -> str:
     """What of Figs 4/16's setup is ours (Y gives none of it) and where we depart from Y's data."""
     P = R.params
-    items = [f"Y does not give Fig 4's network, batch sizes, epochs or attack: ours {', '.join(m.upper() for m in P.models)}, "
+    nets = ", ".join(m.upper() for m in P.models)
+    items = [f"Y does not give Fig 4's network, batch sizes, epochs or attack: ours {nets}, "
              f"B = {P.small_batch} vs {P.large_batch}, {P.epochs} epochs, {P.robust_attack.upper()}"]
     for m in P.models:
         ds = paper.DATASET[m]
