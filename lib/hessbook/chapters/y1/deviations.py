@@ -49,7 +49,7 @@ def runs_deviations(runs: Y1Runs, models: Sequence[str]) -> list[str]:
     schedule = (f"lr {runs.lr:g} halved every {runs.lr_halve_every} epochs" if runs.lr_halve_every
                 else f"constant lr {runs.lr:g}")
     out.append(f"plain SGD, {schedule}, momentum {runs.momentum:g}, every batch size, until the loss reaches "
-               f"{runs.loss_target:g} or {runs.max_epochs} epochs ({K_SCHEDULE})")
+               f"{runs.loss_target:g} or the epoch cap ({runs.max_epochs}) ({K_SCHEDULE})")
     if runs.loss_target != LOSS_TARGET:
         out.append(f"loss target {runs.loss_target:g} (Y: {LOSS_TARGET:g})")
     return out
