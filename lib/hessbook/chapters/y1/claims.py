@@ -30,7 +30,7 @@ from hessbook.chapters.y1.analysis import (
 )
 from hessbook.chapters.y1.compute import Results
 from hessbook.chapters.y1.paper import MODELS
-from hessbook.kit import Claim, Rule, above, all_of, any_of, at_least, at_most, below, is_true, single
+from hessbook.kit import Claim, Rule, above, all_of, any_of, at_least, at_most, below, is_true
 from hessbook.kit.claims import HELD, NOT_COMPUTED, NOT_HELD, NOT_JUDGED, PARTLY
 
 TREND_STRONG = 0.8
