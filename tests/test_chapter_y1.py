@@ -349,3 +349,21 @@ def test_no_dataset_at_all_renders_not_computed(tmp_path, monkeypatch):
     assert "not computed" in ex.update(model="m1", batch=16).axes[0].texts[0].get_text()
     plt.close("all")
 
+
+
+def test_paper_scale_takes_the_whole_sets_and_the_printed_stride():
+    from pathlib import Path
+
+    from hessbook.chapters import load_params
+
+    root = Path(__file__).resolve().parents[1]
+    P = load_params("y1", root / "params" / "paper" / "y1.yaml")
+    assert (P.n_eval, P.n_hessian, P.n_input) == ("all", "all", "all") and P.c1_conv_stride == 2
+    assert load_params("y1", root / "params" / "gpu" / "y1.yaml").c1_conv_stride == 2
+    assert y1.claim_deviations(y1.Results(P, (), ()), ("c1", "m1"), hessian=True, inputs=True).count("whole set") == 0
+    values = {**cpu_values(), "n_input": "all"}
+    with pytest.raises(ParameterError, match="n_input = all: larger than n_eval = 1000"):
+        validate(y1.Y1Params, values)
+    with pytest.raises(ParameterError, match="or 'all'"):
+        validate(y1.Y1Params, {**cpu_values(), "n_eval": 5000})
+    assert validate(y1.Y1Params, {**cpu_values(), "n_eval": "all", "n_hessian": "all"}).n_hessian == "all"
