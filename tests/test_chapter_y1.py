@@ -92,65 +92,96 @@ def test_claim_grading_on_constructed_results():
     assert claim(flat, "Y-Table7").grade == "not judged"
     assert claim(flat, "Y-Table7").why.endswith(
         "Not judged: judged only when both correlations are defined (no constant column), not so here.")
-    fig1 = claim(good, "Y-Fig1")
-    assert fig1.grade == "held" and "100% of top eigenvalues" in fig1.ours
+    fig1 = claim(good, "Y-Fig1")  # M1's panel held, C1's (Fig 1 left) not computed: partly, 1 of 2
+    assert fig1.grades == {"C1": "not computed", "M1": "held"} and fig1.grade == "partly"
+    assert fig1.coverage == (1, 2) and "100% of top eigenvalues" in fig1.ours
     assert "≥ 90%" in fig1.why and "≥ 50%" in fig1.why  # the thresholds come from the rule
     missing = [y1.Missing("resnet18", "dataset 'cifar100' not found")]
     t2 = claim(results(*good.networks, missing=missing, models=("m1", "resnet18")), "Y-Table2")
     assert t2.grade == "not computed" and "cifar100" in t2.ours
 
 
-def test_trend_claims_combine_models_and_fig1_takes_the_worst():
+def test_trend_claims_combine_models_and_fig1_grades_each_panel():
     c1_up = [fake("c1", b, lam, f) for b, lam, f in ((32, 1.0, 80.0), (128, 2.0, 70.0), (512, 5.0, 60.0))]
     c2_down = [fake("c2", b, lam, f) for b, lam, f in ((256, 5.0, 60.0), (512, 2.0, 70.0), (1024, 1.0, 80.0))]
     both = results(*c1_up, *c2_down, models=("c1", "c2"))
     t1 = claim(both, "Y-Table1")
     assert t1.grades == {"C1": "held", "C2": "did not hold"} and t1.grade == "partly"
-    assert claim(results(*c1_up, models=("c1", "c2")), "Y-Table1").grade == "held"  # C2 not run: not judged
-    # Fig 1: C1 grows at every index, M1 at one of three -> the worse of the two decides
+    # C2 not run: Table 1 is not covered, so held on C1 reads partly, 1 of 2 (issue 26.2)
+    only_c1 = claim(results(*c1_up, models=("c1",)), "Y-Table1")
+    assert only_c1.grades == {"C1": "held", "C2": "not computed"} and only_c1.grade == "partly"
+    assert only_c1.coverage == (1, 2) and "C2: model not selected at this scale" in only_c1.ours
+    # Fig 1: one case per panel; C1 grows at every index, M1 at one of three -> partly, not held
     m1 = [fake("m1", 32, 1.0, 80.0, top=[1.0, 1.0, 1.0]), fake("m1", 512, 2.0, 60.0, top=[2.0, 0.5, 0.5])]
-    assert claim(results(*c1_up, *m1), "Y-Fig1").grade == "did not hold"
+    fig1 = claim(results(*c1_up, *m1), "Y-Fig1")
+    assert fig1.grades == {"C1": "held", "M1": "did not hold"} and fig1.grade == "partly"
     m1[1] = fake("m1", 512, 2.0, 60.0, top=[2.0, 2.0, 0.5])
     assert claim(results(*c1_up, *m1), "Y-Fig1").grade == "partly"
+    m1[1] = fake("m1", 512, 2.0, 60.0, top=[2.0, 2.0, 2.0])
+    assert claim(results(*c1_up, *m1), "Y-Fig1").grade == "held"
 
 
-def test_lambda_x_claim_and_status_order():
-    # lambda1^x rising exactly as robustness falls: Y's remark would not hold
-    rs = results(*(fake("c1", b, lam, f, lx=lx) for b, lam, f, lx in ((32, 1, 80, 1), (128, 2, 70, 2), (512, 3, 60, 3))))
-    table1 = [c for c in y1.claims(rs) if c.item == "Y-Table1"]
-    assert table1[0].grade == "did not hold" and "input Hessian" in table1[0].statement
-    assert "Table 1" in table1[-1].statement
-    assert [c.item for c in y1.claims(rs)] == ["Y-Table1", "Y-Table1", "Y-Table7", "Y-Table2", "Y-Fig1"]
-    finding = y1.lambda_x_finding(rs)
-    assert "unlike the paper" in finding and "-1.00 on the test set" in finding
-    # a mean carried by a few samples: the median does not rise with the mean
-    skewed = results(*(fake("c1", b, lam, f, lx=lx, lx_median=m)
-                       for b, lam, f, lx, m in ((32, 1, 80, 1, 0.3), (128, 2, 70, 2, 0.1), (512, 3, 60, 3, 0.2))))
-    assert "(+0.50 with the median over samples instead of the mean)" in y1.lambda_x_finding(skewed)
-    flat = results(*(fake("c1", b, lam, f, lx=lx) for b, lam, f, lx in ((32, 1, 80, 2), (128, 2, 70, 3), (512, 3, 60, 1))))
-    assert "as in the paper" in y1.lambda_x_finding(flat) and claim(flat, "Y-Table1", 0).grade == "held"
-    # one model tracks, the other does not: partly, and the sentence names the one
-    m1 = [fake("m1", b, lam, f, lx=lx) for b, lam, f, lx in ((32, 1, 80, 2), (128, 2, 70, 3), (512, 3, 60, 1))]
-    both = results(*rs.networks, *m1)
-    assert claim(both, "Y-Table1", 0).grade == "partly" and "(C1) and not the others" in y1.lambda_x_finding(both)
+FIVE = (32, 64, 128, 256, 512)
+
+
+def lx_results(model, lx, fgsm, gx=None, more=()):
+    """One model over :data:`FIVE` batch sizes with these lambda1^x, FGSM and ||grad_x J|| columns."""
+    gx = gx if gx is not None else [0.1] * 3 + [0.2, 0.15]
+    nets = [fake(model, b, float(i + 1), f, lx=x, gx=g) for i, (b, x, f, g) in enumerate(zip(FIVE, lx, fgsm, gx))]
+    return results(*nets, *more)
+
+
+def test_lambda_x_claim_grades_both_metrics_two_sidedly():
+    fgsm = [80, 70, 60, 50, 40]
+    # lambda1^x rising exactly as robustness falls (rho = -1, p = 2/120): correlates -> not held for that metric
+    down = lx_results("c1", [1, 2, 3, 4, 5], fgsm, gx=[2, 1, 4, 3, 2.5])
+    c = claim(down, "Y-Table1", 0)
+    assert "input Hessian" in c.statement and c.grades["C1"] == "partly"  # gx does not correlate
+    # both metrics correlate, in either direction (a rho of +1 is a correlation too): did not hold
+    up = lx_results("c1", [5, 4, 3, 2, 1], fgsm, gx=[1, 2, 3, 4, 5])
+    assert claim(up, "Y-Table1", 0).grades["C1"] == "did not hold"
+    positive = lx_results("c1", [5, 4, 3, 2, 1], fgsm, gx=[5, 4, 3, 2, 1])
+    assert claim(positive, "Y-Table1", 0).grades["C1"] == "did not hold"
+    # neither correlates: held on C1; C2 and M1 (Tables 1 and 7) not run -> partly, 1 of 3
+    flat = lx_results("c1", [2, 5, 1, 4, 3], fgsm, gx=[3, 1, 5, 2, 4])
+    c = claim(flat, "Y-Table1", 0)
+    assert c.grades == {"C1": "held", "C2": "not computed", "M1": "not computed"} and c.grade == "partly"
+    assert c.coverage == (1, 3) and "p = " in c.ours
+    assert "as in the paper" in y1.lambda_x_finding(flat) and "the models we could judge" in y1.lambda_x_finding(flat)
+    assert [x.item for x in y1.claims(flat)] == ["Y-Table1", "Y-Table1", "Y-Table7", "Y-Table2", "Y-Fig1"]
+    assert "Table 1" in claim(flat, "Y-Table1").statement
+
+
+def test_lambda_x_claim_needs_five_batch_sizes_and_defined_columns():
+    # four batch sizes (cpu scale): no ordering of 4 reaches p < 0.05 two-sided -> not judged, and says why
+    assert y1.rank_p([1, 2, 3, 4], [1, 2, 3, 4]) == pytest.approx(2 / 24)
+    assert y1.rank_p([1, 2, 3, 4, 5], [5, 4, 3, 2, 1]) == pytest.approx(2 / 120)
+    rs = results(*(fake("c1", b, lam, f, lx=lx) for b, lam, f, lx in
+                   ((16, 1, 80, 1), (64, 2, 70, 2), (256, 3, 60, 3), (512, 4, 50, 4))))
+    c = claim(rs, "Y-Table1", 0)
+    assert c.grades["C1"] == "not judged" and "judged only when batch sizes ≥ 5, here 4" in c.why
+    assert "no rank correlation can be significant" in y1.lambda_x_finding(rs)
+    # a constant FGSM column: undefined, not judged
+    const = lx_results("m1", [1, 2, 3, 4, 5], [50] * 5)
+    assert claim(const, "Y-Table1", 0).grades["M1"] == "not judged"
+    assert "undefined" in y1.lambda_x_finding(const)
+    # a diverged run (NaN lambda1^x) is left out of the p-value and the count of batch sizes
+    nan = lx_results("c1", [float("nan"), 2, 5, 1, 4], [80, 70, 60, 50, 40])
+    assert claim(nan, "Y-Table1", 0).cases["C1"]["n_batches"] == 4
     assert "fewer than three" in y1.lambda_x_finding(results(*rs.networks[:2]))
-    # two batch sizes (smoke scale): computed, but too few to judge -- and the evidence says so
-    two = claim(results(*rs.networks[:2]), "Y-Table1", 0)
-    assert two.grade == "not judged" and two.grades == {"C1": "not judged"}
-    assert "Not judged: judged only when batch sizes ≥ 3, here 2" in two.why
-    # three batch sizes but a constant FGSM column: rho is undefined, and the sentence says so
-    const = results(*(fake("m1", b, lam, 50.0, lx=lx) for b, lam, lx in ((32, 1, 1), (128, 2, 2), (512, 3, 3))))
-    assert claim(const, "Y-Table1", 0).grade == "not judged"
-    assert "the correlation is defined (no constant column), not so here" in claim(const, "Y-Table1", 0).why
-    assert "undefined" in y1.lambda_x_finding(const) and "M1" in y1.lambda_x_finding(const)
-    # one model judged and held, one with two batch sizes: not fully covered, so partly, and the sentence says why
-    held_and_short = results(*flat.networks, *m1[:2])
-    c = claim(held_and_short, "Y-Table1", 0)
-    assert c.grades == {"C1": "held", "M1": "not judged"} and c.grade == "partly"
-    finding = y1.lambda_x_finding(held_and_short)
-    assert "the models we could judge" in finding and "M1: too few batch sizes" in finding
-    # nothing trained: not computed, not "not judged"
     assert claim(results(), "Y-Table1", 0).grade == "not computed"
+
+
+def test_evidence_carries_the_deviations_from_the_paper():
+    rs = results(*(fake("m1", b, lam, f) for b, lam, f in ((32, 1.0, 80.0), (128, 2.0, 70.0), (512, 5.0, 60.0))))
+    why = claim(rs, "Y-Table7").why
+    assert "Deviations from Y at this scale: M1 B = 32, 128, 512 (Y: 64, 128, 256, 512, 1024, 2048)" in why
+    assert "λ1θ (B_H) on 256 samples per split (Y: the whole set)" in why and "K (§3, 'Benchmark')" in why
+    assert "halved every 5 epochs, 100 epochs" in why
+    import dataclasses
+
+    stopped = results(dataclasses.replace(fake("m1", 32, 1.0, 80.0), final_loss=0.5, stop_reason="max_epochs"))
+    assert "stopped by the epoch cap above the loss 0.001 (M1 B=32)" in claim(stopped, "Y-Table7").why
 
 
 def test_paper_train_set_lambda_x_correlation_by_hand():
@@ -318,3 +349,21 @@ def test_no_dataset_at_all_renders_not_computed(tmp_path, monkeypatch):
     assert "not computed" in ex.update(model="m1", batch=16).axes[0].texts[0].get_text()
     plt.close("all")
 
+
+
+def test_paper_scale_takes_the_whole_sets_and_the_printed_stride():
+    from pathlib import Path
+
+    from hessbook.chapters import load_params
+
+    root = Path(__file__).resolve().parents[1]
+    P = load_params("y1", root / "params" / "paper" / "y1.yaml")
+    assert (P.n_eval, P.n_hessian, P.n_input) == ("all", "all", "all") and P.c1_conv_stride == 2
+    assert load_params("y1", root / "params" / "gpu" / "y1.yaml").c1_conv_stride == 2
+    assert y1.claim_deviations(y1.Results(P, (), ()), ("c1", "m1"), hessian=True, inputs=True).count("whole set") == 0
+    values = {**cpu_values(), "n_input": "all"}
+    with pytest.raises(ParameterError, match="n_input = all: larger than n_eval = 1000"):
+        validate(y1.Y1Params, values)
+    with pytest.raises(ParameterError, match="or 'all'"):
+        validate(y1.Y1Params, {**cpu_values(), "n_eval": 5000})
+    assert validate(y1.Y1Params, {**cpu_values(), "n_eval": "all", "n_hessian": "all"}).n_hessian == "all"

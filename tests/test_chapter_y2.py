@@ -107,28 +107,69 @@ def results(*nets) -> y2.Results:
 
 def test_claims_grade_the_order_of_batch_sizes():
     up = results(*(landscape(b, s) for b, s in ((32, 1.0), (128, 2.0), (256, 4.0))))
-    assert [c.grade for c in y2.claims(up)] == ["not computed", "held", "held"]
+    items = [c.item for c in y2.claims(up)]
+    assert items == ["Y-Fig2-15", "Y-Fig7", "Y-Fig7", "Y-Fig3-13-14"]
+    # M1 alone: Fig 7 held; Figs 3/13/14 held on Fig 14 only, C1 and C2 not computed -> partly, 1 of 3
+    assert [c.grade for c in y2.claims(up)] == ["not computed", "held", "partly", "partly"]
+    surface = y2.claims(up)[3]
+    assert surface.grades == {"C1": "not computed", "C2": "not computed", "M1": "held"} and surface.coverage == (1, 3)
     assert "≥ 0.8" in y2.claims(up)[1].why and "ε* = 0.2" in y2.claims(up)[1].why
     down = results(*(landscape(b, s) for b, s in ((32, 4.0), (128, 2.0), (256, 1.0))))
-    assert [c.grade for c in y2.claims(down)] == ["not computed", "did not hold", "did not hold"]
+    assert [c.grade for c in y2.claims(down)] == ["not computed", "did not hold", "partly", "did not hold"]
     mixed = results(*(landscape(b, s) for b, s in ((32, 1.0), (128, 4.0), (256, 2.0))))
     assert y2.claims(mixed)[1].grade == "partly"
     two = results(landscape(32, 1.0), landscape(256, 2.0), landscape(32, 1.0, "c1"))
     # fewer than 3 batch sizes: computed, but not judged, and the evidence names the count
-    assert [c.grade for c in y2.claims(two)] == ["not judged"] * 3
+    assert [c.grade for c in y2.claims(two)][:2] == ["not judged"] * 2
     assert "Not judged: judged only when batch sizes ≥ 3, here 2" in y2.claims(two)[1].why
+    # C1 run, C2 not: Figs 2 and 15 can be at most partly, and say so (issue 26.2)
+    c1 = results(*(landscape(b, s, "c1") for b, s in ((32, 1.0), (128, 2.0), (256, 4.0))))
+    fig2 = y2.claims(c1)[0]
+    assert fig2.grades == {"C1": "held", "C2": "not computed"} and fig2.grade == "partly"
+    assert "C2: not selected at this scale" in fig2.ours and "Coverage: 1 of 2 cases judged" in fig2.why
     n = y2.numbers(up)
     assert n["m1_rho_line_train"] == "+1.00" and n["c1_rho_line_train"] == "not computed"
     assert n["test_over_train"] == pytest.approx(1.5)
 
 
+def test_fig7_test_over_training_curvature_is_graded():
+    # Fig 7's caption: the test loss curves much more than the training loss (read: at least twice)
+    up = results(*(landscape(b, s) for b, s in ((32, 1.0), (128, 2.0), (256, 4.0))))
+    ratio = y2.claims(up)[2]
+    assert "much larger" in ratio.statement and ratio.grade == "partly"  # 1.5 times: larger, not much larger
+    assert all(v["ratio"] == pytest.approx(1.5) for v in ratio.cases.values())
+    steep = y2.fig7_ratio_claim_of({"M1 B=32": (0.1, 0.3), "M1 B=256": (0.2, 0.5)}, "", "")
+    assert steep.grade == "held"
+    flat = y2.fig7_ratio_claim_of({"M1 B=32": (0.1, 0.05)}, "", "")
+    assert flat.grade == "did not hold"
+    assert y2.fig7_ratio_claim_of({"M1 B=32": (-0.1, 0.05)}, "", "").grade == "not judged"
+
+
+def test_evidence_carries_deviations_and_the_line_shape_is_glued():
+    up = results(*(landscape(b, s) for b, s in ((32, 1.0), (128, 2.0), (256, 4.0))))
+    why = y2.claims(up)[1].why
+    assert "Deviations from Y at this scale: M1 B = 32, 128, 256 (Y: 64, 128, 256, 512, 1024, 2048)" in why
+    assert "the Hessian of v1, v2 on 20 samples per split (Y: the whole set)" in why
+    n = y2.numbers(up)
+    # line 0.01 + s a^2 on a = -0.4..0.4 (5 points): first step 0.2; the largest batch (s = 4): 0.17 / 0.01
+    assert n["first_step"] == pytest.approx(0.2) and n["first_factor_max"] == pytest.approx(17.0)
+    # lambda1 = 2 s: the rise s a^2 equals lambda1 a^2 / 2, exactly the quadratic model
+    assert n["over_quadratic_min"] == pytest.approx(1.0) and "no more than the quadratic model" in n["line_shape"]
+    assert "Nothing was examined" in y2.numbers(results())["line_shape"]
+
+
 def test_figures_table_and_explorer_with_and_without_results():
     R = results(*(landscape(b, s) for b, s in ((32, 1.0), (128, 2.0), (256, 4.0))), landscape(32, 1.0, "c1"))
-    assert len(y2.figure_fig7(R).axes) == 3 and len(y2.figure_lines(R).axes) == 2
+    assert len(y2.figure_fig7(R).axes) == 3 and len(y2.figure_lines(R).axes) == 4  # C1 and C2 rows
     assert y2.figure_surfaces(R, "test").axes
     assert list(y2.summary_table(R)["network"]) == ["M1 B=32", "M1 B=128", "M1 B=256", "C1 B=32"]
     assert "M1 B=128" in y2.explorer(R).update(network="M1 B=128", split="test").axes[0].get_title()
     empty = results()
     assert "not computed" in y2.figure_fig7(empty).axes[0].texts[0].get_text()
     assert "not computed" in y2.figure_lines(empty).axes[0].texts[0].get_text()
-    assert [c.grade for c in y2.claims(empty)] == ["not computed"] * 3
+    assert [c.grade for c in y2.claims(empty)] == ["not computed"] * 4
+    # a model of the paper's figure that was not computed keeps its row, saying why (not dropped)
+    texts = [t.get_text() for ax in y2.figure_lines(R).axes for t in ax.texts]
+    assert any("C2 (Fig 15)" in t and "not selected at this scale" in t for t in texts)
+    texts = [t.get_text() for ax in y2.figure_surfaces(R).axes for t in ax.texts]
+    assert any("C2 (Fig 13)" in t for t in texts)

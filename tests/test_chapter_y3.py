@@ -103,6 +103,14 @@ def test_claims_grading():
     wrong = results(curves(10, False, 4.0), curves(50, False, 2.0), curves(10, True, 8.0), curves(50, True, 4.0))
     assert [c.grade for c in y3.claims(wrong)] == ["did not hold", "did not hold"]
     assert [c.grade for c in y3.claims(results(curves(10, False, 2.0)))] == ["not computed", "not computed"]
+    # Y's saddle-point half is not graded (no lambda_min measured): dropped from the statement, shown in the evidence
+    assert "saddle" not in y3.claims(ok)[0].statement and "Not graded (Y's 'does not get stuck in saddle" in \
+        y3.claims(ok)[0].why and "λmin" in y3.claims(ok)[0].why
+    assert "Deviations from Y at this scale: Y does not give Fig 4's network" in y3.claims(ok)[1].why
+    # a selected model without runs (its data missing) is not computed and keeps the verdict from a plain held
+    two = y3.Results(validate(y3.Y3Params, {**GOOD, "models": ["m1", "c1"]}), ok.runs, ())
+    assert [c.grade for c in y3.claims(two)] == ["partly", "partly"]
+    assert y3.claims(two)[0].grades == {"M1": "held", "C1": "not computed"}
     n = y3.numbers(ok)
     assert n["batch_ratio_min"] == pytest.approx(2.0) and n["robust_ratio_max"] == pytest.approx(0.5)
     assert n["peak_batch_ratio_min"] == pytest.approx(2.0) and n["peak_robust_ratio_max"] == pytest.approx(0.5)

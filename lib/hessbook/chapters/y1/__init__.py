@@ -23,13 +23,28 @@ from hessbook.chapters.y1.analysis import (
     Trends,
     fig1_fraction,
     lambda_x_trends,
+    paper_train_trends,
     paper_trends,
+    rank_p,
     rho_text,
     spearman,
     trends,
     trends_of,
 )
-from hessbook.chapters.y1.claims import claims, fig1_claim, lambda_x_claim, lambda_x_finding, numbers, trend_claim
+from hessbook.chapters.y1.claims import (
+    claim_deviations,
+    claims,
+    fig1_claim,
+    fig1_claim_of,
+    lambda_x_claim,
+    lambda_x_claim_of,
+    lambda_x_finding,
+    numbers,
+    paper_claims,
+    paper_train_claim,
+    trend_claim,
+    trend_claim_of,
+)
 from hessbook.chapters.y1.compute import (
     COLUMNS_VERSION,
     Missing,
@@ -60,10 +75,12 @@ from hessbook.chapters.y1.paper import (
 from hessbook.chapters.y1.params import Params, Y1Params, Y1Runs
 
 __all__ = [
-    "COLUMNS", "COLUMNS_VERSION", "DATASET", "EPS", "MODELS", "PAPER_ROWS", "PAPER_TABLE1", "PAPER_TABLE2",
-    "PAPER_TABLE7", "TABLE_OF", "TEST_SIZE", "Missing", "ModelResult", "PaperRow", "Params", "Results", "Trends",
-    "Y1Params", "Y1Runs", "claims", "data_missing", "draw_spectra", "explorer", "fig1_claim", "fig1_fraction",
-    "figure_spectra", "lambda_x_claim", "lambda_x_finding", "lambda_x_trends", "model_kwargs", "numbers",
-    "paper_row", "paper_table", "paper_trends", "rho_text", "run", "run_case", "spearman", "summary_table",
-    "train_config", "trained", "trained_model", "trend_claim", "trends", "trends_of",
+    "COLUMNS", "COLUMNS_VERSION", "DATASET", "EPS", "MODELS", "Missing", "ModelResult", "PAPER_ROWS",
+    "PAPER_TABLE1", "PAPER_TABLE2", "PAPER_TABLE7", "PaperRow", "Params", "Results", "TABLE_OF", "TEST_SIZE",
+    "Trends", "Y1Params", "Y1Runs", "claim_deviations", "claims", "data_missing", "draw_spectra", "explorer",
+    "fig1_claim", "fig1_claim_of", "fig1_fraction", "figure_spectra", "lambda_x_claim", "lambda_x_claim_of",
+    "lambda_x_finding", "lambda_x_trends", "model_kwargs", "numbers", "paper_claims", "paper_row", "paper_table",
+    "paper_train_claim", "paper_train_trends", "paper_trends", "rank_p", "rho_text", "run", "run_case", "spearman",
+    "summary_table", "train_config", "trained", "trained_model", "trend_claim", "trend_claim_of", "trends",
+    "trends_of",
 ]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -15,6 +17,12 @@ LAMBDA_X_MODELS = ("c1", "c2", "m1")
 """Y §3.3's remark on lambda1^x is about the CIFAR-10 and MNIST models (Table 2 has no such column)."""
 MIN_TREND_BATCHES = 3
 """Fewest batch sizes a trend is judged on."""
+SIGNIFICANCE = 0.05
+"""Two-sided level at which a rank correlation counts as a correlation (Y §3.3's 'do not correlate')."""
+MIN_CORRELATION_BATCHES = 5
+"""Fewest batch sizes at which a rank correlation can reach :data:`SIGNIFICANCE` at all: with n
+points the smallest two-sided p is 2/n! (4 points: 2/24 = 0.083; 5 points: 2/120 = 0.017). A
+claim of *no* correlation judged on fewer points could not fail."""
 
 
 def spearman(x: Sequence[float], y: Sequence[float]) -> float:
@@ -22,6 +30,50 @@ def spearman(x: Sequence[float], y: Sequence[float]) -> float:
     :func:`hessbook.stats.spearman`, the one rank statistic of the book: pairs with a value that
     is not finite (a diverged run) are left out rather than ranked highest."""
     return stats.spearman(x, y)
+
+
+@lru_cache(maxsize=None)
+def _orderings(n: int) -> np.ndarray:
+    return np.array(list(itertools.permutations(range(n))), dtype=np.int8)
+
+
+def _avg_ranks(v: np.ndarray) -> np.ndarray:
+    order = np.argsort(v, kind="mergesort")
+    r = np.empty(len(v))
+    r[order] = np.arange(1, len(v) + 1)
+    for val in np.unique(v):
+        r[v == val] = r[v == val].mean()
+    return r
+
+
+def rank_p(x: Sequence[float], y: Sequence[float]) -> float:
+    """Two-sided p-value of Spearman's rho under independence: the share of the n! orderings of
+    ``y`` whose |rho| is at least the observed one (exact, n <= 9), Student's t with n - 2 degrees
+    of freedom beyond. Pairs with a non-finite value (a diverged run) are left out; nan for fewer
+    than 3 pairs or a constant column."""
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    if len(x) != len(y):
+        raise ValueError(f"rank_p: lengths differ ({len(x)} and {len(y)})")
+    keep = np.isfinite(x) & np.isfinite(y)
+    x, y = x[keep], y[keep]
+    n = len(x)
+    if n < 3:
+        return float("nan")
+    rx, ry = _avg_ranks(x), _avg_ranks(y)
+    rx, ry = rx - rx.mean(), ry - ry.mean()
+    norm = np.linalg.norm(rx) * np.linalg.norm(ry)
+    if norm == 0:
+        return float("nan")
+    rho = float(rx @ ry / norm)
+    if n <= 9:
+        rhos = ry[_orderings(n)] @ rx / norm
+        return float(np.mean(np.abs(rhos) >= abs(rho) - 1e-9))
+    if abs(rho) >= 1 - 1e-12:
+        return 0.0
+    from scipy.stats import t as student
+
+    stat = abs(rho) * np.sqrt((n - 2) / (1 - rho ** 2))
+    return float(2 * student.sf(stat, n - 2))
 
 
 @dataclass(frozen=True)
@@ -41,6 +93,12 @@ class Trends:
     """lambda1^x (training mean) vs FGSM accuracy (training set, larger eps)."""
     rho_lambda_x_median_fgsm: float = float("nan")
     """Median (not mean) lambda1^x over test samples vs FGSM accuracy (test)."""
+    p_lambda_x_fgsm: float = float("nan")
+    """Two-sided p of :attr:`rho_lambda_x_fgsm` (:func:`rank_p`)."""
+    p_grad_x_fgsm: float = float("nan")
+    """Two-sided p of :attr:`rho_grad_x_fgsm`."""
+    n_input_side: int = 0
+    """Batch sizes with finite lambda1^x, ||grad_x J|| and FGSM (test): the points of those two p-values."""
 
 
 def trends_of(results: Sequence[ModelResult], model: str) -> Trends:
@@ -48,10 +106,16 @@ def trends_of(results: Sequence[ModelResult], model: str) -> Trends:
     rs = sorted((r for r in results if r.model == model), key=lambda r: r.batch)
     b = [r.batch for r in rs]
     fg = [r.fgsm[0][1] for r in rs]
+    lx, gx = [r.lambda_x[1] for r in rs], [r.grad_x[1] for r in rs]
     return Trends(model, tuple(b), spearman(b, [r.lambda_theta[0] for r in rs]), spearman(b, fg),
-                  spearman([r.lambda_x[1] for r in rs], fg), spearman([r.grad_x[1] for r in rs], fg),
+                  spearman(lx, fg), spearman(gx, fg),
                   spearman([r.lambda_x[0] for r in rs], [r.fgsm[0][0] for r in rs]),
-                  spearman([r.lambda_x_median[1] for r in rs], fg))
+                  spearman([r.lambda_x_median[1] for r in rs], fg), rank_p(lx, fg), rank_p(gx, fg),
+                  _finite_points(lx, gx, fg))
+
+
+def _finite_points(*columns: Sequence[float]) -> int:
+    return int(np.all(np.isfinite(np.asarray(columns, float)), axis=0).sum()) if columns and len(columns[0]) else 0
 
 
 def trends(R: Results, model: str) -> Trends:
@@ -66,9 +130,20 @@ def paper_trends(model: str) -> Trends:
     rho_lambda, rho_fgsm = spearman(b, [r.lambda_theta[0] for r in rows]), spearman(b, fg)
     if not rows or rows[0].lambda_x is None:
         return Trends(model, tuple(b), rho_lambda, rho_fgsm, float("nan"), float("nan"))
-    return Trends(model, tuple(b), rho_lambda, rho_fgsm, spearman([r.lambda_x[1] for r in rows], fg),
-                  spearman([r.grad_x[1] for r in rows], fg),
-                  spearman([r.lambda_x[0] for r in rows], [r.fgsm_hi[0] for r in rows]))
+    lx, gx = [r.lambda_x[1] for r in rows], [r.grad_x[1] for r in rows]
+    return Trends(model, tuple(b), rho_lambda, rho_fgsm, spearman(lx, fg), spearman(gx, fg),
+                  spearman([r.lambda_x[0] for r in rows], [r.fgsm_hi[0] for r in rows]),
+                  p_lambda_x_fgsm=rank_p(lx, fg), p_grad_x_fgsm=rank_p(gx, fg), n_input_side=_finite_points(lx, gx, fg))
+
+
+def paper_train_trends(model: str) -> Trends:
+    """The input-side correlations on the paper's *training* columns (train lambda1^x, ||grad_x J||
+    and FGSM accuracy): not graded (the claim is graded on the test set), shown beside it."""
+    rows = [r for r in PAPER_ROWS if r.model == model and r.lambda_x is not None]
+    b, fg = [r.batch for r in rows], [r.fgsm_hi[0] for r in rows]
+    lx, gx = [r.lambda_x[0] for r in rows], [r.grad_x[0] for r in rows]
+    return Trends(model, tuple(b), float("nan"), float("nan"), spearman(lx, fg), spearman(gx, fg),
+                  p_lambda_x_fgsm=rank_p(lx, fg), p_grad_x_fgsm=rank_p(gx, fg), n_input_side=_finite_points(lx, gx, fg))
 
 
 def lambda_x_trends(R: Results) -> list[Trends]:

@@ -9,7 +9,7 @@ from functools import partial
 import numpy as np
 
 from hessbook.chapters.y1.paper import DATASET, EPS
-from hessbook.chapters.y1.params import Y1Params, Y1Runs
+from hessbook.chapters.y1.params import Y1Params, Y1Runs, first
 from hessbook.kit import cached
 
 CASE_KIND = "y1-model"
@@ -171,7 +171,7 @@ def _split_data(model: str, P: Y1Params, which: str, n: int, device):
         full = hdata.subset(hdata.load(ds, "train"), P.n_train(model), P.seed)
     else:
         full = hdata.load(ds, "test")
-    part = hdata.subset(full, n, P.seed + 1)
+    part = hdata.subset(full, first(n), P.seed + 1)
     return part.inputs(device=device), part.targets(device=device)
 
 
@@ -182,14 +182,14 @@ def _columns(net, model: str, P: Y1Params, which: str, eps, device) -> _Columns:
 
     x, y = _split_data(model, P, which, P.n_eval, device)
     acc = 100 * accuracy(net, (x, y), batch_size=500)
-    xh, yh = x[:P.n_hessian], y[:P.n_hessian]
-    op = HessianOperator(net, (xh, yh), batch_size=min(P.n_hessian, 500))
+    xh, yh = x[:first(P.n_hessian)], y[:first(P.n_hessian)]
+    op = HessianOperator(net, (xh, yh), batch_size=min(len(xh), 500))
     k = min(P.top_k if which == "train" else 1, op.num_params)
     solve = block_lanczos if P.topk_solver == "block" else lanczos
     lz = solve(op, k=k, tol=P.lanczos_tol, max_dim=max(P.lanczos_max_dim, k), seed=P.seed)
     # the same operator (and retained graph): each solver reports only the products it used
     pw = power_iteration(op, k=1, tol=P.power_tol, max_iter=P.power_max_iter, seed=P.seed)
-    ih = input_hessian_exact(net, (x[:P.n_input], y[:P.n_input]), batch_size=50)
+    ih = input_hessian_exact(net, (x[:first(P.n_input)], y[:first(P.n_input)]), batch_size=50)
     attacks = {"hi": make_attack("fgsm", eps=eps[0]), "lo": make_attack("fgsm", eps=eps[1])}
     rob = robustness(net, (x, y), attacks, batch_size=500)
     return _Columns(

@@ -5,9 +5,19 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from typing import Literal, Union
 
 from hessbook.chapters.y1.paper import DATASET, MODELS
 from hessbook.params import ChapterParams, ParameterError, device_spec, spec
+
+
+Count = Union[int, Literal["all"]]
+"""A number of samples per split, or 'all' (the whole split, Y's choice; the paper scale)."""
+
+
+def first(n: Count) -> int | None:
+    """``n`` as a slice end / subset size: None for 'all'."""
+    return None if n == "all" else n
 
 
 @dataclass(frozen=True)
@@ -84,9 +94,12 @@ class Y1Params(Y1Runs, ChapterParams):
     """Y1's schema: flat, so that the notebook's parameters cell lists one value a line and
     ``-p lr 0.05`` overrides one of them; :attr:`runs` is the block Y4 copies."""
 
-    n_eval: int = field(metadata=spec(gt=0, doc="train and test samples for accuracy and FGSM (Y: all)"))
-    n_hessian: int = field(metadata=spec(gt=0, doc="B_H: samples of the weight Hessian, train and test (Y: all)"))
-    n_input: int = field(metadata=spec(gt=0, doc="samples for lambda1^x and the input-gradient norm (Y: all)"))
+    n_eval: Count = field(metadata=spec(gt=0, doc="train and test samples for accuracy and FGSM; 'all': the "
+                                                  "whole training subset and the whole test set (Y: all)"))
+    n_hessian: Count = field(metadata=spec(gt=0, doc="B_H: samples of the weight Hessian, train and test, the first "
+                                                     "of the n_eval; 'all': every one of them (Y: all)"))
+    n_input: Count = field(metadata=spec(gt=0, doc="samples for lambda1^x and the input-gradient norm, the first of "
+                                                   "the n_eval; 'all': every one of them (Y: all)"))
     top_k: int = field(metadata=spec(gt=0, doc="top eigenvalues of the weight Hessian (Y Fig 1: 20)"))
     lanczos_tol: float = field(metadata=spec(gt=0.0, doc="Lanczos relative residual"))
     lanczos_max_dim: int = field(metadata=spec(gt=0, doc="cap on the Krylov dimension (products) per Lanczos run"))
@@ -107,15 +120,18 @@ class Y1Params(Y1Runs, ChapterParams):
         smallest = min(self.n_train(m) for m in self.models)
         for name in ("n_eval", "n_hessian"):
             value = getattr(self, name)
-            if value > smallest or value > 10000:
+            if value != "all" and (value > smallest or value > 10000):
                 raise ParameterError(f"{name} = {value}: larger than the smallest training subset "
-                                     f"({smallest}) or the test set (10000); accepted: 1..{min(smallest, 10000)}")
+                                     f"({smallest}) or the test set (10000); accepted: 1..{min(smallest, 10000)}, "
+                                     "or 'all' (every sample of each split)")
         if self.lanczos_max_dim < self.top_k:
             raise ParameterError(f"lanczos_max_dim = {self.lanczos_max_dim}: smaller than top_k = {self.top_k}; "
                                  f"accepted: >= {self.top_k}")
-        if self.n_input > self.n_eval:
-            raise ParameterError(f"n_input = {self.n_input}: larger than n_eval = {self.n_eval}; "
-                                 f"accepted: 1..{self.n_eval}")
+        for name in ("n_hessian", "n_input"):
+            value = getattr(self, name)
+            if self.n_eval != "all" and (value == "all" or value > self.n_eval):
+                raise ParameterError(f"{name} = {value}: larger than n_eval = {self.n_eval}; "
+                                     f"accepted: 1..{self.n_eval}")
 
 
 Params = Y1Params

@@ -18,6 +18,13 @@ landscapes on the sweep), :mod:`.claims` (graded claims, the prose's numbers), :
 """
 
 from hessbook.chapters.y2.claims import (
+    MUCH_LARGER,
+    FIG7_RATIO_RULE,
+    line_claim_of,
+    line_shape,
+    surface_claim_of,
+    fig7_ratio_claim,
+    fig7_ratio_claim_of,
     LINE_RULE,
     SURFACE_RULE,
     TREND_STRONG,
@@ -42,8 +49,9 @@ from hessbook.chapters.y2.figures import (
 from hessbook.chapters.y2.params import Params, Y2Params
 
 __all__ = [
-    "LINE_RULE", "SURFACE_RULE", "TREND_STRONG", "Landscape", "Params", "Results", "Y2Params", "claims",
-    "compute_landscape", "draw_fig7_panel", "draw_lines", "draw_surface", "explorer", "figure_fig7",
-    "figure_lines", "figure_surfaces", "key", "landscape_of", "line_claim", "line_trend", "numbers", "run",
-    "summary_table", "surface_claim", "surface_trend",
+    "FIG7_RATIO_RULE", "LINE_RULE", "Landscape", "MUCH_LARGER", "Params", "Results", "SURFACE_RULE", "TREND_STRONG",
+    "Y2Params", "claims", "compute_landscape", "draw_fig7_panel", "draw_lines", "draw_surface", "explorer",
+    "fig7_ratio_claim", "fig7_ratio_claim_of", "figure_fig7", "figure_lines", "figure_surfaces", "key",
+    "landscape_of", "line_claim", "line_claim_of", "line_shape", "line_trend", "numbers", "run", "summary_table",
+    "surface_claim", "surface_claim_of", "surface_trend",
 ]

@@ -1,12 +1,17 @@
 """Y2's claims (Figs 2 and 15, Fig 7, Figs 3, 13 and 14), graded by rank correlations across
-batch sizes, and the numbers the chapter's prose cites."""
+batch sizes, and the numbers the chapter's prose cites.
+
+Each claim is built from plain values per case (``*_claim_of``); Y prints no numbers for these
+figures (they are plots), so only our runs feed them."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from hessbook.chapters.y1 import deviations as dev
 from hessbook.chapters.y1.analysis import MIN_TREND_BATCHES, rho_short, rho_text, spearman
 from hessbook.chapters.y2 import paper
 from hessbook.chapters.y2.compute import Results
@@ -14,6 +19,9 @@ from hessbook.kit import Claim, Rule, above, all_of, any_of, at_least, is_true
 
 TREND_STRONG = 0.8
 """A rank correlation of at least this between B and sharpness is a clear order."""
+MUCH_LARGER = 2.0
+"""Fig 7's 'the curvature of test loss is much larger than training': our reading of 'much
+larger' is at least twice (the test loss's rise at ±ε* along v1 over the training loss's)."""
 
 
 def _rule(what: str) -> Rule:
@@ -28,6 +36,11 @@ def _rule(what: str) -> Rule:
 
 LINE_RULE = _rule("loss rise at ±ε* along v1")
 SURFACE_RULE = _rule("mean loss rise over the (v1, v2) plane")
+FIG7_RATIO_RULE = Rule(
+    held=at_least("ratio", MUCH_LARGER, "test rise / training rise at ±ε*", ".2f"),
+    partly=above("ratio", 1.0, "that ratio", ".2f"),
+    requires=above("rise_train", 0.0, "the training loss rises at ±ε* (a ratio is defined)", ".2g"),
+)
 
 
 def line_trend(R: Results, model: str, split: str) -> float:
@@ -67,42 +80,119 @@ def _ours(parts: list[str], absent: str) -> str:
     return "; ".join(parts) + (f". Not computed: {absent}." if absent else "")
 
 
+def deviations(R: Results, models: Sequence[str]) -> str:
+    """The deviations from Y's setup that bear on a claim about ``models``: Y1's training, then
+    the samples of the Hessian (v1, v2) and of the loss."""
+    P = R.params
+    items = dev.runs_deviations(P.y1_runs, [m for m in models if m in P.y1_models])
+    items += dev.samples("the Hessian of v1, v2", P.n_hessian) + dev.samples("the loss", P.n_eval)
+    return dev.sentence(items)
+
+
+# ----------------------------------------------------------------------------- claims from values
+
+
+def line_claim_of(item: str, models: Sequence[str], cases: Mapping[str, Mapping], ours: str, evidence: str) -> Claim:
+    """Larger batches sit in sharper valleys along v1 (training and test loss); one case per
+    model (``{"n_batches", "rho_train", "rho_test", "defined"}``), ``models`` expected."""
+    figures = " and ".join(paper.LINE_FIGURE[m] for m in models)
+    return Claim(item, f"{figures}: larger batches sit in sharper valleys along the top Hessian eigenvector v1.",
+                 paper=paper.CLAIM_LINE, ours=ours, rule=LINE_RULE,
+                 cases={m.upper(): dict(v) for m, v in cases.items()}, expected=tuple(m.upper() for m in models), evidence=evidence)
+
+
+def surface_claim_of(cases: Mapping[str, Mapping], ours: str, evidence: str) -> Claim:
+    """The (v1, v2) surfaces order the batch sizes as the lines do (C1, C2, M1 expected)."""
+    return Claim("Y-Fig3-13-14", "The 2-D loss surfaces along v1 and v2 show the same order: larger batches, "
+                 "steeper bowls.", paper=paper.CLAIM_SURFACE, ours=ours, rule=SURFACE_RULE,
+                 cases={m.upper(): dict(v) for m, v in cases.items()},
+                 expected=tuple(m.upper() for m in paper.MODELS), evidence=evidence)
+
+
+def fig7_ratio_claim_of(rises: Mapping[str, tuple[float, float]], ours: str, evidence: str) -> Claim:
+    """Fig 7: the test loss curves much more than the training loss along v1 (one case per M1
+    network: ``label -> (training rise, test rise)``)."""
+    cases = {label: {"rise_train": tr, "ratio": te / tr if tr > 0 else None} for label, (tr, te) in rises.items()}
+    return Claim("Y-Fig7", "Fig 7: the curvature of the test loss along v1 is much larger than the training loss's.",
+                 paper=paper.CLAIM_FIG7, ours=ours, rule=FIG7_RATIO_RULE, cases=cases, evidence=evidence)
+
+
+# ----------------------------------------------------------------------------- ours
+
+
 def line_claim(R: Results, item: str, models: tuple[str, ...]) -> Claim:
-    """Larger batches sit in sharper valleys along v1 (training and test loss)."""
     eps = R.params.grade_step
     ran = [m for m in models if R.of(m)]
     parts = [f"{m.upper()} ({paper.LINE_FIGURE[m]}): ρ(B, rise) = {rho_short(line_trend(R, m, 'train'))} "
              f"train, {rho_short(line_trend(R, m, 'test'))} test; train rises {_rises(R, m, 'train')}" for m in ran]
     if "m1" in ran:
         parts.append(f"M1 random batch of {R.params.random_batch}: ρ = {rho_short(line_trend(R, 'm1', 'batch'))}")
-    figures = " and ".join(paper.LINE_FIGURE[m] for m in models)
-    return Claim(
-        item, f"{figures}: larger batches sit in sharper valleys along the top Hessian eigenvector v1.",
-        paper=paper.CLAIM_LINE + (" " + paper.CLAIM_FIG7 if "m1" in models else ""),
-        ours=_ours(parts, _absent(R, models)), rule=LINE_RULE,
-        cases={m.upper(): _case(R, m, line_trend) for m in ran},
-        evidence=f"Sharpness of a network: the mean loss at θ ± ε* v1 minus the loss at θ, ε* = {eps:g}, "
-                 "‖v1‖ = 1; Spearman ρ over Y1's batch sizes.",
-    )
+    evidence = (f"Sharpness of a network: the mean loss at θ ± ε* v1 minus the loss at θ, ε* = {eps:g}, "
+                "‖v1‖ = 1; Spearman ρ over Y1's batch sizes. " + deviations(R, models))
+    return line_claim_of(item, models, {m: _case(R, m, line_trend) for m in ran}, _ours(parts, _absent(R, models)),
+                         evidence)
 
 
 def surface_claim(R: Results) -> Claim:
-    """The (v1, v2) surfaces order the batch sizes as the lines do."""
     ran = R.models
     parts = [f"{m.upper()} ({paper.SURFACE_FIGURE[m]}): ρ(B, surface rise) = "
              f"{rho_short(surface_trend(R, m, 'train'))} train, {rho_short(surface_trend(R, m, 'test'))} test"
              for m in ran]
-    return Claim(
-        "Y-Fig3-13-14", "The 2-D loss surfaces along v1 and v2 show the same order: larger batches, steeper bowls.",
-        paper=paper.CLAIM_SURFACE, ours=_ours(parts, _absent(R, paper.MODELS)), rule=SURFACE_RULE,
-        cases={m.upper(): _case(R, m, surface_trend) for m in ran},
-        evidence=f"Sharpness of a surface: its mean loss over the grid |ε1|, |ε2| ≤ {R.params.surface_radius:g} "
-                 "minus the loss at θ.",
-    )
+    evidence = (f"Sharpness of a surface: its mean loss over the grid |ε1|, |ε2| ≤ {R.params.surface_radius:g} "
+                "minus the loss at θ. " + deviations(R, paper.MODELS))
+    return surface_claim_of({m: _case(R, m, surface_trend) for m in ran}, _ours(parts, _absent(R, paper.MODELS)),
+                            evidence)
+
+
+def fig7_ratio_claim(R: Results) -> Claim:
+    eps = R.params.grade_step
+    rises = {r.label: (r.rise("train", eps), r.rise("test", eps)) for r in R.of("m1")}
+    parts = [f"{label}: test {te:.3g} / train {tr:.3g} = {te / tr:.2f}" if tr > 0 else f"{label}: train rise {tr:.3g}"
+             for label, (tr, te) in rises.items()]
+    evidence = (f"'Curvature' read as the rise of the loss at ±ε* = {eps:g} along v1 over its value at θ, test "
+                f"samples over training samples, per network; 'much larger' read as at least {MUCH_LARGER:g} times. "
+                + deviations(R, ("m1",)))
+    return fig7_ratio_claim_of(rises, _ours(parts, _absent(R, ("m1",))), evidence)
 
 
 def claims(R: Results) -> list[Claim]:
-    return [line_claim(R, "Y-Fig2-15", ("c1", "c2")), line_claim(R, "Y-Fig7", ("m1",)), surface_claim(R)]
+    return [line_claim(R, "Y-Fig2-15", ("c1", "c2")), line_claim(R, "Y-Fig7", ("m1",)), fig7_ratio_claim(R),
+            surface_claim(R)]
+
+
+# ----------------------------------------------------------------------------- prose
+
+
+def line_shape(R: Results) -> dict:
+    """The lines near θ: at the first step of the grid, each model's largest batch's training
+    loss over its value at θ, and the rise against the quadratic model λ1 ε²/2 (λ1 of the
+    Hessian's samples, the loss on the ``n_eval`` samples: a rough comparison)."""
+    largest = [R.of(m)[-1] for m in R.models]
+    if not largest:
+        return {"first_step": 0.0, "first_factor_min": 0.0, "first_factor_max": 0.0, "over_quadratic_min": 0.0,
+                "line_shape": "Nothing was examined at this scale, so there is no line to describe."}
+    a = largest[0].alphas
+    step = float(a[len(a) // 2 + 1] - a[len(a) // 2])
+    factors, over = [], []
+    for r in largest:
+        mid = len(r.alphas) // 2
+        at0, near = r.line_train[mid], 0.5 * (r.line_train[mid - 1] + r.line_train[mid + 1])
+        factors.append(near / at0 if at0 > 0 else float("inf"))
+        quad = r.eigenvalues[0] * step ** 2 / 2
+        over.append((near - at0) / quad if quad > 0 else float("inf"))
+    lo = min(over)
+    if lo >= 10:
+        shape = ("far more than the quadratic model λ1ε²/2 predicts (at least {:.0f} times): the valleys are "
+                 "narrower than their curvature at the bottom says".format(lo))
+    elif lo > 1:
+        shape = "more than the quadratic model λ1ε²/2 predicts (at least {:.2g} times)".format(lo)
+    else:
+        shape = "no more than the quadratic model λ1ε²/2 predicts for at least one of them"
+    text = (f"At ε = {step:.3g} the training loss of each model's largest batch ("
+            + ", ".join(r.label for r in largest) + f") has risen to {min(factors):.3g}–{max(factors):.3g} times its "
+            f"value at θ, {shape}.")
+    return {"first_step": step, "first_factor_min": float(min(factors)), "first_factor_max": float(max(factors)),
+            "over_quadratic_min": float(lo), "line_shape": text}
 
 
 def numbers(R: Results) -> dict:
@@ -123,5 +213,7 @@ def numbers(R: Results) -> dict:
         "test_over_train": float(np.median([r.rise("test", R.params.grade_step) /
                                             max(r.rise("train", R.params.grade_step), 1e-12) for r in m1]))
         if m1 else 0.0,
+        "much_larger": MUCH_LARGER,
+        **line_shape(R),
         **rhos,
     }

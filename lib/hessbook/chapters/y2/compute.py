@@ -12,6 +12,7 @@ import numpy as np
 
 from hessbook.chapters import y1
 from hessbook.chapters.y2.paper import RANDOM_BATCH_MODELS
+from hessbook.chapters.y1.params import first
 from hessbook.chapters.y2.params import Y2Params
 
 KIND = "y2-landscape"
@@ -110,7 +111,8 @@ def _splits(model: str, P: Y2Params, device):
 
     runs, ds = P.y1_runs, y1.DATASET[model]
     train = hdata.subset(hdata.load(ds, "train"), runs.n_train(model), runs.seed)  # what the network saw
-    parts = [hdata.subset(train, P.n_eval, P.seed + 1), hdata.subset(hdata.load(ds, "test"), P.n_eval, P.seed + 1)]
+    parts = [hdata.subset(train, first(P.n_eval), P.seed + 1),
+             hdata.subset(hdata.load(ds, "test"), first(P.n_eval), P.seed + 1)]
     if model in RANDOM_BATCH_MODELS:
         parts.append(hdata.subset(train, P.random_batch, P.seed + 2))
     pairs = [(p.inputs(device=device), p.targets(device=device)) for p in parts]
@@ -137,7 +139,7 @@ def landscape_of(net, model: str, batch: int, P: Y2Params, device) -> Landscape:
     from hessbook.curvature import HessianOperator, lanczos, loss_along, loss_surface, parameters_vector
 
     train, test, batch_data = _splits(model, P, device)
-    xh, yh = train[0][:P.n_hessian], train[1][:P.n_hessian]
+    xh, yh = train[0][:first(P.n_hessian)], train[1][:first(P.n_hessian)]
     op = HessianOperator(net, (xh, yh), batch_size=EVAL_BATCH)
     eig = lanczos(op, k=2, tol=P.lanczos_tol, max_dim=min(P.lanczos_max_dim, op.num_params), seed=P.seed)
     v1, v2 = eig.eigenvectors[:, 0], eig.eigenvectors[:, 1]

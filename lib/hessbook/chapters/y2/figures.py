@@ -23,6 +23,24 @@ def _why(R: Results, models) -> str:
                                + " at this scale")
 
 
+def _why_one(R: Results, model: str) -> str:
+    """Why a panel of the paper's figure has no network here: the data, or not selected."""
+    gone = next((m for m in R.missing if m.model == model), None)
+    if gone is not None:
+        return f"not computed: {gone.reason}"
+    if model not in R.params.y1_models:
+        return "not computed: not selected at this scale (y1_models)"
+    return "not computed: no network of this model at this scale"
+
+
+def not_computed_row(row, R: Results, model: str, title: str) -> None:
+    """A row of the paper's figure whose model was not computed: drawn, titled and saying why,
+    never dropped (issue 26.2)."""
+    _not_computed(row[0], f"{title}\n{_why_one(R, model)}")
+    for ax in row[1:]:
+        ax.set_axis_off()
+
+
 def _batch_colors(n: int):
     import matplotlib
 
@@ -44,17 +62,17 @@ def draw_lines(ax, R: Results, model: str, split: str) -> None:
 
 
 def figure_lines(R: Results, models=("c1", "c2")):
-    """Figs 2, 15: training and test loss along v1, per batch size, one row per model run."""
+    """Figs 2, 15: training and test loss along v1, per batch size, one row per model of the
+    paper's figures; a model not computed here keeps its row, saying why."""
     import matplotlib.pyplot as plt
 
-    ran = [m for m in models if R.of(m)]
-    fig, axes = plt.subplots(max(len(ran), 1), 2, figsize=(8, 3.2 * max(len(ran), 1)), squeeze=False)
-    for row, m in zip(axes, ran):
+    fig, axes = plt.subplots(len(models), 2, figsize=(8, 3.2 * len(models)), squeeze=False)
+    for row, m in zip(axes, models):
+        if not R.of(m):
+            not_computed_row(row, R, m, f"{m.upper()} ({LINE_FIGURE[m]})")
+            continue
         for ax, split in zip(row, ("train", "test")):
             draw_lines(ax, R, m, split)
-    if not ran:
-        _not_computed(axes[0][0], _why(R, models))
-        axes[0][1].set_axis_off()
     fig.tight_layout()
     return fig
 
@@ -99,16 +117,19 @@ def draw_surface(ax, r: Landscape, split: str, levels) -> None:
 
 
 def figure_surfaces(R: Results, split: str = "train"):
-    """Figs 3, 13, 14: log10 loss on the plane of v1 and v2, one row per model, one panel per
-    batch size, one colour scale per model."""
+    """Figs 3, 13, 14: log10 loss on the plane of v1 and v2, one row per model of the paper's
+    figures (a model not computed here keeps its row, saying why), one panel per batch size, one
+    colour scale per model."""
     import matplotlib.pyplot as plt
 
-    ran = R.models
-    cols = max((len(R.of(m)) for m in ran), default=1)
-    fig, axes = plt.subplots(max(len(ran), 1), cols, figsize=(2.6 * cols + 0.8, 2.5 * max(len(ran), 1)),
-                             squeeze=False)
-    for row, m in zip(axes, ran):
+    models = tuple(SURFACE_FIGURE)
+    cols = max((len(R.of(m)) for m in models), default=1) or 1
+    fig, axes = plt.subplots(len(models), cols, figsize=(2.6 * cols + 0.8, 2.5 * len(models)), squeeze=False)
+    for row, m in zip(axes, models):
         rs = R.of(m)
+        if not rs:
+            not_computed_row(row, R, m, f"{m.upper()} ({SURFACE_FIGURE[m]})")
+            continue
         values = np.log10(np.clip(np.concatenate([(r.surface_train if split == "train" else r.surface_test).ravel()
                                                    for r in rs]), 1e-8, None))
         levels = np.linspace(values.min(), values.max(), 15)
@@ -118,8 +139,6 @@ def figure_surfaces(R: Results, split: str = "train"):
         for ax in row[len(rs):]:
             ax.set_axis_off()
         fig.colorbar(cs, ax=list(row), label=f"log10 {split} loss ({m.upper()}, {SURFACE_FIGURE[m]})")
-    if not ran:
-        _not_computed(axes[0][0], _why(R, R.params.y1_models))
     return fig
 
 

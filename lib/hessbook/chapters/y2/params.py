@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from hessbook.chapters.y1 import Y1Runs
+from hessbook.chapters.y1.params import Count
 from hessbook.chapters.y2.paper import MODELS
 from hessbook.params import ChapterParams, ParameterError, device_spec, spec
 
@@ -19,9 +20,10 @@ class Y2Params(ChapterParams):
             "that the result store returns the networks Y1 trained"))
     y1_models: list[str] = field(metadata=spec(choices=MODELS, nonempty=True,
                                                doc="which of Y1's networks (among y1_runs.models; Y: c1, c2, m1)"))
-    n_eval: int = field(metadata=spec(gt=0, doc="training and test samples the loss is evaluated on (Y: all)"))
-    n_hessian: int = field(metadata=spec(gt=0, doc="training samples of the Hessian, the first of the n_eval "
-                                                   "(Y: all)"))
+    n_eval: Count = field(metadata=spec(gt=0, doc="training and test samples the loss is evaluated on; 'all': the "
+                                                  "whole training subset and the whole test set (Y: all)"))
+    n_hessian: Count = field(metadata=spec(gt=0, doc="training samples of the Hessian, the first of the n_eval; "
+                                                     "'all': every one of them (Y: all)"))
     random_batch: int = field(metadata=spec(gt=0, doc="M1's random training batch of Fig 7 (Y: 320)"))
     lanczos_tol: float = field(metadata=spec(gt=0.0, doc="Lanczos relative residual of v1 and v2"))
     lanczos_max_dim: int = field(metadata=spec(ge=2, doc="cap on the Krylov dimension (products)"))
@@ -35,10 +37,11 @@ class Y2Params(ChapterParams):
     def check(self) -> None:
         self.y1_runs.check_selected(self.y1_models)
         smallest = min(self.y1_runs.n_train(m) for m in self.y1_models)
-        if self.n_eval > min(smallest, 10000):
+        if self.n_eval != "all" and self.n_eval > min(smallest, 10000):
             raise ParameterError(f"n_eval = {self.n_eval}: larger than the smallest training subset ({smallest}) "
-                                 f"or the test set (10000); accepted: 1..{min(smallest, 10000)}")
-        if self.n_hessian > self.n_eval:
+                                 f"or the test set (10000); accepted: 1..{min(smallest, 10000)}, or 'all' (every "
+                                 "sample of each split)")
+        if self.n_eval != "all" and (self.n_hessian == "all" or self.n_hessian > self.n_eval):
             raise ParameterError(f"n_hessian = {self.n_hessian}: larger than n_eval = {self.n_eval}; "
                                  f"accepted: 1..{self.n_eval}")
         if "m1" in self.y1_models and self.random_batch > self.y1_runs.n_train("m1"):

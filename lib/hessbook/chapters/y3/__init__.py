@@ -21,11 +21,14 @@ from hessbook.chapters.y3.claims import (
     ROBUST_RATIO,
     ROBUST_RULE,
     batch_claim,
+    batch_claim_of,
     batch_ratios,
     claims,
+    deviations,
     numbers,
     peak_ratios,
     robust_claim,
+    robust_claim_of,
     robust_ratios,
 )
 from hessbook.chapters.y3.compute import METRICS, Curves, Missing, Results, compute_run, run, train_config
@@ -33,8 +36,8 @@ from hessbook.chapters.y3.figures import draw_runs, explorer, figure_dynamics, s
 from hessbook.chapters.y3.params import Params, Y3Params
 
 __all__ = [
-    "BATCH_RATIO", "BATCH_RULE", "METRICS", "ROBUST_RATIO", "ROBUST_RULE", "Curves", "Missing", "Params",
-    "Results", "Y3Params", "batch_claim", "batch_ratios", "claims", "compute_run", "draw_runs", "explorer",
-    "figure_dynamics", "numbers", "peak_ratios", "robust_claim", "robust_ratios", "run", "summary_table",
-    "train_config",
+    "BATCH_RATIO", "BATCH_RULE", "Curves", "METRICS", "Missing", "Params", "ROBUST_RATIO", "ROBUST_RULE", "Results",
+    "Y3Params", "batch_claim", "batch_claim_of", "batch_ratios", "claims", "compute_run", "deviations", "draw_runs",
+    "explorer", "figure_dynamics", "numbers", "peak_ratios", "robust_claim", "robust_claim_of", "robust_ratios",
+    "run", "summary_table", "train_config",
 ]

@@ -1,0 +1,77 @@
+"""Where a scale's parameters depart from Y's setup, in words for the verdicts (issue 26.8):
+each claim's evidence ends with the deviations that bear on it, so a verdict at the cpu scale
+reads as what it is. Y2 and Y4 take :func:`runs_deviations` for the networks they examine."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from hessbook.chapters.y1.paper import (
+    C1_STRIDE,
+    DATASET,
+    K_SCHEDULE,
+    LOSS_TARGET,
+    PAPER_BATCHES,
+    RESNET18_WIDTH,
+    TOP_K,
+    TRAIN_SIZE,
+)
+from hessbook.chapters.y1.params import Y1Runs
+
+ALL = "all"
+"""A sample count that means the whole split (Y's choice)."""
+NAMES = {"cifar10": "CIFAR-10", "cifar100": "CIFAR-100", "mnist": "MNIST"}
+
+
+def _sizes(sizes: Iterable[int]) -> str:
+    return ", ".join(map(str, sizes))
+
+
+def runs_deviations(runs: Y1Runs, models: Sequence[str]) -> list[str]:
+    """How the training of ``models`` departs from Y's: batch sizes, training subsets, C1's
+    stride, ResNet18's width, the schedule (always: Y gives none for Table 1)."""
+    out = []
+    for m in models:
+        ours, paper = tuple(sorted(runs.sizes(m))), PAPER_BATCHES[m]
+        if ours and ours != paper:
+            out.append(f"{m.upper()} B = {_sizes(ours)} (Y: {_sizes(paper)})")
+    subsets = {}
+    for m in models:
+        ds = DATASET[m]
+        if runs.n_train(m) < TRAIN_SIZE[ds]:
+            subsets[ds] = f"{runs.n_train(m)} {NAMES[ds]} training images (Y: {TRAIN_SIZE[ds]})"
+    out += subsets.values()
+    if "c1" in models and runs.c1_conv_stride != C1_STRIDE:
+        out.append(f"C1 with conv stride {runs.c1_conv_stride}, the authors' released layout (Y App. A.3 prints "
+                   f"{C1_STRIDE})")
+    if "resnet18" in models and runs.resnet18_width != RESNET18_WIDTH:
+        out.append(f"ResNet18 of width {runs.resnet18_width} (He et al.: {RESNET18_WIDTH})")
+    schedule = (f"lr {runs.lr:g} halved every {runs.lr_halve_every} epochs" if runs.lr_halve_every
+                else f"constant lr {runs.lr:g}")
+    out.append(f"plain SGD, {schedule}, momentum {runs.momentum:g}, every batch size, until the loss reaches "
+               f"{runs.loss_target:g} or the epoch cap ({runs.max_epochs}) ({K_SCHEDULE})")
+    if runs.loss_target != LOSS_TARGET:
+        out.append(f"loss target {runs.loss_target:g} (Y: {LOSS_TARGET:g})")
+    return out
+
+
+def samples(what: str, n: int | str) -> list[str]:
+    """``what`` on ``n`` samples per split, when that is not the whole split as in Y."""
+    return [] if n == ALL else [f"{what} on {n} samples per split (Y: the whole set)"]
+
+
+def stopped(labels: Sequence[str], target: float) -> list[str]:
+    """Networks stopped by the epoch cap above the loss target Y trains every batch size to."""
+    if not labels:
+        return []
+    return [f"{len(labels)} network(s) stopped by the epoch cap above the loss {target:g} "
+            f"({', '.join(labels)}): not at the same training loss as the others"]
+
+
+def top_k(k: int) -> list[str]:
+    return [] if k >= TOP_K else [f"top {k} eigenvalues (Y Fig 1: {TOP_K})"]
+
+
+def sentence(items: Sequence[str]) -> str:
+    """'Deviations from Y at this scale: ...; ....' (empty when there are none)."""
+    return ("Deviations from Y at this scale: " + "; ".join(items) + ".") if items else ""
