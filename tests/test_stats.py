@@ -56,3 +56,19 @@ def test_median_spread_share_skip_non_finite_values():
 def test_lengths_must_match():
     with pytest.raises(ValueError, match="lengths differ"):
         stats.spearman([1, 2, 3], [1, 2])
+
+
+def test_rank_p_against_scipy_beyond_the_exact_range_and_exact_below():
+    """The exact permutation p (n <= 9) and the t approximation beyond, against scipy."""
+    import pytest
+    from scipy import stats as sps
+
+    from hessbook import stats
+
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=30), rng.normal(size=30)
+    assert stats.rank_p(x, y) == pytest.approx(sps.spearmanr(x, y).pvalue, rel=1e-9)
+    assert stats.rank_p([1, 2, 3, 4, 5], [1, 3, 2, 5, 4]) == pytest.approx(
+        sps.permutation_test(([1, 2, 3, 4, 5],), lambda a: sps.spearmanr(a, [1, 3, 2, 5, 4]).statistic,
+                             permutation_type="pairings", alternative="two-sided").pvalue)
+    assert np.isnan(stats.rank_p([1, np.nan, 3], [1, 2, 3]))  # two finite pairs: too few

@@ -10,7 +10,9 @@ slips through.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 import numpy as np
 
@@ -75,3 +77,34 @@ def share(flags: Iterable[bool]) -> float:
     """The share of true flags; NaN when there are none."""
     f = list(flags)
     return float(np.mean(f)) if f else float("nan")
+
+
+@lru_cache(maxsize=None)
+def _orderings(n: int) -> np.ndarray:
+    return np.array(list(itertools.permutations(range(n))), dtype=np.int8)
+
+
+def rank_p(x: Sequence[float], y: Sequence[float]) -> float:
+    """Two-sided p-value of Spearman's rho under independence: the share of the n! orderings of
+    ``y`` whose |rho| is at least the observed one (exact, n <= 9), Student's t with n - 2 degrees
+    of freedom beyond. Pairs with a non-finite value (a diverged run) are left out; nan for fewer
+    than 3 pairs or a constant column."""
+    x, y = finite_pairs(x, y)
+    n = len(x)
+    if n < 3:
+        return float("nan")
+    rx, ry = ranks(x), ranks(y)
+    rx, ry = rx - rx.mean(), ry - ry.mean()
+    norm = np.linalg.norm(rx) * np.linalg.norm(ry)
+    if norm == 0:
+        return float("nan")
+    rho = float(rx @ ry / norm)
+    if n <= 9:
+        rhos = ry[_orderings(n)] @ rx / norm
+        return float(np.mean(np.abs(rhos) >= abs(rho) - 1e-9))
+    if abs(rho) >= 1 - 1e-12:
+        return 0.0
+    from scipy.stats import t as student
+
+    stat = abs(rho) * np.sqrt((n - 2) / (1 - rho ** 2))
+    return float(2 * student.sf(stat, n - 2))

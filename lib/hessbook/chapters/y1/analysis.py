@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
@@ -32,48 +30,9 @@ def spearman(x: Sequence[float], y: Sequence[float]) -> float:
     return stats.spearman(x, y)
 
 
-@lru_cache(maxsize=None)
-def _orderings(n: int) -> np.ndarray:
-    return np.array(list(itertools.permutations(range(n))), dtype=np.int8)
-
-
-def _avg_ranks(v: np.ndarray) -> np.ndarray:
-    order = np.argsort(v, kind="mergesort")
-    r = np.empty(len(v))
-    r[order] = np.arange(1, len(v) + 1)
-    for val in np.unique(v):
-        r[v == val] = r[v == val].mean()
-    return r
-
-
 def rank_p(x: Sequence[float], y: Sequence[float]) -> float:
-    """Two-sided p-value of Spearman's rho under independence: the share of the n! orderings of
-    ``y`` whose |rho| is at least the observed one (exact, n <= 9), Student's t with n - 2 degrees
-    of freedom beyond. Pairs with a non-finite value (a diverged run) are left out; nan for fewer
-    than 3 pairs or a constant column."""
-    x, y = np.asarray(x, float), np.asarray(y, float)
-    if len(x) != len(y):
-        raise ValueError(f"rank_p: lengths differ ({len(x)} and {len(y)})")
-    keep = np.isfinite(x) & np.isfinite(y)
-    x, y = x[keep], y[keep]
-    n = len(x)
-    if n < 3:
-        return float("nan")
-    rx, ry = _avg_ranks(x), _avg_ranks(y)
-    rx, ry = rx - rx.mean(), ry - ry.mean()
-    norm = np.linalg.norm(rx) * np.linalg.norm(ry)
-    if norm == 0:
-        return float("nan")
-    rho = float(rx @ ry / norm)
-    if n <= 9:
-        rhos = ry[_orderings(n)] @ rx / norm
-        return float(np.mean(np.abs(rhos) >= abs(rho) - 1e-9))
-    if abs(rho) >= 1 - 1e-12:
-        return 0.0
-    from scipy.stats import t as student
-
-    stat = abs(rho) * np.sqrt((n - 2) / (1 - rho ** 2))
-    return float(2 * student.sf(stat, n - 2))
+    """:func:`hessbook.stats.rank_p`: two-sided p-value of Spearman's rho under independence."""
+    return stats.rank_p(x, y)
 
 
 @dataclass(frozen=True)
