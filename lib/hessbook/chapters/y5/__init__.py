@@ -19,6 +19,9 @@ from hessbook.chapters.y5.claims import (
     claims,
     paper_acc,
     paper_claims,
+    prone_claim_from,
+    table_claim_from,
+    weaker_claim_from,
     prone_claim,
     prone_values,
     table5_rule,
@@ -67,7 +70,7 @@ from hessbook.chapters.y5.params import Params, Y5Params
 __all__ = [
     "PRONE_RULE", "WEAKER_RULE", "WINDOW_RULE", "AttackCheck", "Table5Check", "check_job", "paper_acc",
     "paper_claims", "prone_claim", "prone_values", "table5_rule", "table_values", "weaker_claim", "weaker_values",
-    "window_values",
+    "window_values", "prone_claim_from", "table_claim_from", "weaker_claim_from",
     "Line", "ModelAnalysis", "Params", "Results", "Spectrum", "Study", "TrainSummary", "Y5Params", "analysis_job",
     "claims", "explorer", "figure_interpolation", "figure_spectra", "figure_tables", "figure_v1",
     "interpolation_claim", "lambda_claim", "negative_claim", "numbers", "ori_config", "robust_config", "run",
