@@ -34,15 +34,20 @@ def tiny(activation: nn.Module, d: int = 12, c: int = 4) -> nn.Module:
     return nn.Sequential(nn.Linear(d, 16), activation, nn.Linear(16, 16), activation, nn.Linear(16, c)).double()
 
 
-def case(rel_min: float, rank: int, smooth: bool = False, agree: float = 1e-6, c: int = 10):
-    n = 5
+def case(rel_min: float, rank: int, smooth: bool = False, agree: float = 1e-6, c: int = 10, n_cc: int = 30,
+         exact_min: float | None = None):
+    """One network: ``rel_min`` and ``rank`` of the true Hessian on ``n_cc`` cross-check samples;
+    the exact path's smallest ratio ``exact_min`` (default ``rel_min``)."""
+    n = max(n_cc, 5)
     lmax = np.ones(n)
-    top = np.zeros((2, c + 1))
+    top = np.zeros((n_cc, c + 1))
     top[:, 0] = 1.0
     top[:, c - 1] = 0.0 if rank < c else 0.5
-    return y4.CaseResult("tanh" if smooth else "M1 B=32", "m1", 32, smooth, c, 784, lmax, rel_min * lmax,
-                         np.full(n, rank), np.zeros(n), 1e-17, np.ones(2) * (1 + agree), top,
-                         np.full(2, rel_min), np.ones(2), 20)
+    top[:, c] = 0.0 if rank <= c else 0.5
+    exact = rel_min if exact_min is None else exact_min
+    return y4.CaseResult("tanh" if smooth else "M1 B=32", "m1", 32, smooth, c, 784, lmax, exact * lmax,
+                         np.full(n, rank), np.zeros(n), 1e-17, np.ones(n_cc) * (1 + agree), top,
+                         np.full(n_cc, rel_min), np.ones(n_cc), 20)
 
 
 def results(*cases, missing=()) -> y4.Results:
@@ -118,13 +123,25 @@ def test_tanh_net_has_negative_input_curvature_and_lemma3_holds():
 def test_claims_grade_psd_and_rank():
     ok = y4.claims(results(case(0.0, 9), case(-0.5, 16, smooth=True)))
     assert [c.grade for c in ok] == ["held", "held"]
-    assert "c − 1" in ok[1].ours and "tanh" in ok[0].why
+    assert "c − 1 as well" in ok[1].ours and "tanh" in ok[0].why and "Tested:" in ok[0].why
     assert "≤ 0.01" in ok[0].why and "≤ 1e-06" in ok[1].why  # thresholds come from the rules
-    assert grades(results(case(-0.1, 9))) [0] == "did not hold"
+    assert grades(results(case(-0.1, 9))) == ["did not hold", "did not hold"]  # negative curvature: rank > c too
     assert grades(results(case(0.0, 9, agree=0.5)))[0] == "partly"
     assert grades(results(case(0.0, 11)))[1] == "did not hold"
-    assert grades(results(case(0.0, 10)))[1] == "partly"  # rank c: not above c, but λc not zero
+    assert grades(results(case(0.0, 10)))[1] == "held"  # rank c: Y's bound, a true one (c − 1 not seen)
     assert grades(results(case(-0.5, 16, smooth=True))) == ["not computed", "not computed"]
+
+
+def test_exact_path_is_not_graded_and_too_few_samples_are_not_judged():
+    """The exact path JᵀSJ is PSD of rank ≤ c − 1 by construction: only the double-backward
+    cross-check can fail, and it needs MIN_SAMPLES samples (issue 26.4)."""
+    assert y4.MIN_SAMPLES == 29 and 0.9 ** 29 <= 0.05 < 0.9 ** 28
+    assert grades(results(case(0.0, 9, exact_min=-0.5))) == ["held", "held"]
+    assert grades(results(case(-0.5, 11, exact_min=0.0))) == ["did not hold", "did not hold"]
+    few = y4.claims(results(case(0.0, 9, n_cc=20)))
+    assert [c.grade for c in few] == ["not judged", "not judged"]
+    assert "judged only when cross-check samples (double backward) over all networks ≥ 29, here 20" in few[0].why
+    assert grades(results(case(0.0, 9, n_cc=15), case(0.0, 9, n_cc=15))) == ["held", "held"]  # pooled: 30
 
 
 def test_no_dataset_at_all_renders_not_computed():

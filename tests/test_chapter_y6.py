@@ -127,3 +127,22 @@ def test_numbers_figures_and_explorer():
     empty = y6.Results(P(), (), y1.Missing("c1", "dataset 'cifar10' not found"))
     assert "not computed" in y6.explorer(empty).update(batch=20).axes[0].texts[0].get_text()
     assert y6.numbers(empty)["drop-base"] == 0.0
+
+
+def test_goyal_rule_and_printed_stride_at_paper_scale_and_deviations_in_the_verdict():
+    """Issue 26.8: Goyal's linear scaling rule as Y cites it (0.1 per 256 samples) and Y App.
+    A.3's stride 2 at paper and gpu scale; the cpu setting's deviations are in the verdict."""
+    from hessbook.chapters.y6.claims import GOYAL_RATE, deviations
+    from pathlib import Path
+
+    from hessbook.chapters import load_params
+
+    ROOT = Path(__file__).resolve().parents[1]
+    for scale in ("paper", "gpu"):
+        big = load_params("y6", ROOT / "params" / scale / "y6.yaml")
+        assert big.c1_conv_stride == 2 and abs(big.lr / big.fb_base_batch - GOYAL_RATE) < 1e-12
+        assert "FB's rate" not in deviations(big) and "stride" not in deviations(big)
+    cpu = load_params("y6", ROOT / "params" / "cpu" / "y6.yaml")
+    assert "FB's rate 0.01 × B/5 is 5.1× Goyal's" in deviations(cpu)
+    assert y6.train_config("fb", 400, cpu).lr_params["base_batch_size"] == 5  # an int: the cpu key is unchanged
+    assert "stride 1" in deviations(P(c1_conv_stride=1))

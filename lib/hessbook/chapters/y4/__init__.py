@@ -25,7 +25,12 @@ The package: :mod:`.params` (the schema), :mod:`.compute` (stored runs), :mod:`.
 
 from hessbook.chapters.y4.claims import (
     AGREE_TOL,
+    MIN_SAMPLES,
     PSD_TOL,
+    PROP2_RULE,
+    THM1_RULE,
+    proposition2_values,
+    theorem1_values,
     claims,
     numbers,
     proposition2_claim,
@@ -51,6 +56,7 @@ from hessbook.chapters.y4.figures import (
 from hessbook.chapters.y4.params import Params, Y4Params
 
 __all__ = [
+    "MIN_SAMPLES", "PROP2_RULE", "THM1_RULE", "proposition2_values", "theorem1_values",
     "AGREE_TOL", "PSD_TOL", "CaseResult", "Params", "Results", "Y4Params", "claims", "dense_input_hessian",
     "draw_min_distribution", "draw_rank", "explorer", "figure_min", "figure_rank", "numbers",
     "proposition2_claim", "run", "run_relu", "run_smooth", "smooth_config", "summary_table", "theorem1_claim",

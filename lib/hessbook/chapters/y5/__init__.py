@@ -13,7 +13,22 @@ the prose's numbers), :mod:`.figures` (Table 5 from the library, heat maps, figu
 """
 
 from hessbook.chapters.y5.claims import (
+    WEAKER_RULE,
+    PRONE_RULE,
+    WINDOW_RULE,
     claims,
+    paper_acc,
+    paper_claims,
+    prone_claim_from,
+    table_claim_from,
+    weaker_claim_from,
+    prone_claim,
+    prone_values,
+    table5_rule,
+    table_values,
+    weaker_claim,
+    weaker_values,
+    window_values,
     interpolation_claim,
     lambda_claim,
     negative_claim,
@@ -23,6 +38,9 @@ from hessbook.chapters.y5.claims import (
     v1_claim,
 )
 from hessbook.chapters.y5.compute import (
+    AttackCheck,
+    Table5Check,
+    check_job,
     Line,
     ModelAnalysis,
     Results,
@@ -50,6 +68,9 @@ from hessbook.chapters.y5.figures import (
 from hessbook.chapters.y5.params import Params, Y5Params
 
 __all__ = [
+    "PRONE_RULE", "WEAKER_RULE", "WINDOW_RULE", "AttackCheck", "Table5Check", "check_job", "paper_acc",
+    "paper_claims", "prone_claim", "prone_values", "table5_rule", "table_values", "weaker_claim", "weaker_values",
+    "window_values", "prone_claim_from", "table_claim_from", "weaker_claim_from",
     "Line", "ModelAnalysis", "Params", "Results", "Spectrum", "Study", "TrainSummary", "Y5Params", "analysis_job",
     "claims", "explorer", "figure_interpolation", "figure_spectra", "figure_tables", "figure_v1",
     "interpolation_claim", "lambda_claim", "negative_claim", "numbers", "ori_config", "robust_config", "run",

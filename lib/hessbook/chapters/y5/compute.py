@@ -25,6 +25,9 @@ from hessbook.chapters.y5.paper import DATASET, L2_ATTACKS, MODELS, ROBUST, SECO
 from hessbook.chapters.y5.params import Y5Params
 
 TRAIN_KIND, MODEL_KIND, TABLE_KIND = "y5-train", "y5-model", "y5-table"
+CHECK_KIND = "y5-table5-check"
+CHECK_SAMPLES = 32
+"""Test samples on which each attack of Table 5 is checked against its definition (M_ORI)."""
 VERSION = 1
 """Bumped when what a job computes changes: stored results of older versions are not reused."""
 EVAL_BATCH = 250
@@ -177,10 +180,45 @@ class Study:
 
 
 @dataclass(frozen=True)
+class AttackCheck:
+    """One attack of Y Table 5 on ``samples`` test samples of M_ORI, against its definition.
+
+    ``radius``: max over samples of ||dx||_p / eps in the attack's norm (<= 1: in the ball).
+    ``formula``: max over samples of ||dx - dx_ref|| / ||dx_ref||, dx_ref = clip_[0,1](x + the
+    Delta x Table 5 defines) - x, built here from the direction (first order: the gradient by
+    autograd; second order: the library's Newton direction d), so it checks eps, the sign or
+    the normalisation and the clipping. ``residual``: second order only, max over samples of
+    ||H_x d - g_x|| / ||g_x|| with H_x d formed independently of the attack's CG (J^T S J d in
+    float64, J by autograd); 0 for first-order attacks. ``cg``: the attack's own CG diagnostics
+    (empty for first order), ``fallback``: samples where it used the gradient instead of d."""
+
+    attack: str
+    norm: str
+    eps: float
+    samples: int
+    radius: float
+    formula: float
+    residual: float
+    fallback: int
+    cg: dict
+
+
+@dataclass(frozen=True)
+class Table5Check:
+    study: str
+    checks: tuple[AttackCheck, ...]
+
+
+@dataclass(frozen=True)
 class Results:
     params: Y5Params
     studies: tuple[Study, ...]
     missing: tuple[Missing, ...]
+    table5: tuple[Table5Check, ...] = ()
+    """Per study, each attack checked against Table 5 (empty: not computed)."""
+
+    def check(self, name: str) -> Table5Check | None:
+        return next((c for c in self.table5 if c.study == name), None)
 
     def study(self, name: str) -> Study | None:
         return next((s for s in self.studies if s.name == name), None)
@@ -297,6 +335,87 @@ def table_job(study: str, P: Y5Params, store=None, device=None) -> AttackTable:
     return transfer_table(nets, "ori", test_set, attacks(study, P), batch_size=EVAL_BATCH)
 
 
+def _jts_j_product(net64, x: torch.Tensor, y: torch.Tensor, d: torch.Tensor) -> torch.Tensor:
+    """H_x d = J^T S J d per sample (float64, J = ds/dx by autograd, S = diag(p) - pp^T):
+    the input-Hessian product of a piecewise-linear network (Y Theorem 1), formed without the
+    double-backward products the attack's CG uses."""
+    out = []
+    for i in range(len(x)):
+        xi = x[i].to(torch.float64)
+        J = torch.func.jacrev(lambda v: net64(v[None])[0])(xi).reshape(-1, xi.numel())
+        with torch.no_grad():
+            p = torch.softmax(net64(xi[None])[0], 0)
+        S = torch.diag(p) - torch.outer(p, p)
+        out.append((J.T @ (S @ (J @ d[i].reshape(-1).to(torch.float64)))).reshape(xi.shape))
+    return torch.stack(out)
+
+
+def _reference_delta(name: str, settings: dict, net, x: torch.Tensor, y: torch.Tensor, direction) -> torch.Tensor:
+    """clip_[0,1](x + Delta x) - x with Delta x as Y Table 5 defines it, from ``direction``
+    (the gradient, or for FGSM-10 the gradient at each iterate)."""
+    from hessbook.attacks._common import loss_and_input_grad
+
+    eps = settings["eps"]
+    if name == "fgsm10":
+        xk = x.clone()
+        for _ in range(10):  # "iterate 10 times", steps of eps / 10 (the library's reading, documented there)
+            _, _, g = loss_and_input_grad(net, xk, y)
+            xk = torch.clamp(x + torch.clamp(xk + eps / 10 * torch.sign(g) - x, -eps, eps), 0.0, 1.0)
+        return xk - x
+    if name in ("fgsm", "fhsm"):
+        step = eps * torch.sign(direction)
+    else:
+        norms = direction.reshape(len(x), -1).norm(dim=1).clamp_min(1e-30)
+        step = eps * direction / norms.reshape((-1,) + (1,) * (x.ndim - 1))
+    return torch.clamp(x + step, 0.0, 1.0) - x
+
+
+def check_job(study: str, P: Y5Params, store=None, device=None) -> Table5Check:
+    """Each attack of Table 5 made on M_ORI for the first CHECK_SAMPLES test samples, against
+    its definition (see :class:`AttackCheck`)."""
+    import copy
+
+    from hessbook.attacks._common import loss_and_input_grad
+    from hessbook.attacks.second_order import newton_direction
+
+    device = torch.device("cpu")
+    net = _trained_net(study, "ori", P, store, device)
+    _, (xt, yt) = _data(study, P, device)
+    x, y = xt[:CHECK_SAMPLES], yt[:CHECK_SAMPLES]
+    net64 = copy.deepcopy(net).to(torch.float64).eval()
+    out = []
+    for name, attack in attacks(study, P).items():
+        settings = dict(attack.settings)
+        result = attack(net, x, y)
+        delta = result.x_adv - x
+        flat = delta.reshape(len(x), -1)
+        size = flat.abs().max(dim=1).values if attack.norm == "linf" else flat.norm(dim=1)
+        residual, fallback, cg = 0.0, 0, {}
+        if name in SECOND_ORDER:
+            solve64 = settings["solve_dtype"] == "float64"
+            solver, xs = (net64, x.to(torch.float64)) if solve64 else (net, x)
+            d, g, _, _ = newton_direction(solver, xs, y, rtol=settings["rtol"], max_iter=settings["max_iter"])
+            fb = result.fallback if result.fallback is not None else torch.zeros(len(x), dtype=torch.bool)
+            direction = torch.where(fb.reshape((-1,) + (1,) * (x.ndim - 1)), g, d).to(x.dtype)
+            hd = _jts_j_product(net64, x, y, d.to(torch.float64))
+            _, _, g64 = loss_and_input_grad(net64, x.to(torch.float64), y)
+            gn = g64.reshape(len(x), -1).norm(dim=1)
+            rel = (hd - g64).reshape(len(x), -1).norm(dim=1) / gn.clamp_min(1e-300)
+            residual = float(rel[gn > 0].max()) if bool((gn > 0).any()) else 0.0
+            fallback = int(fb.sum())
+            s = result.cg.summary()
+            cg = {k: s[k] for k in ("samples", "converged", "breakdown", "hit_cap", "max_relative_residual")}
+        else:
+            _, _, direction = loss_and_input_grad(net, x, y)
+        ref = _reference_delta(name, settings, net, x, y, direction)
+        rn = ref.reshape(len(x), -1).norm(dim=1)
+        diff = (delta - ref).reshape(len(x), -1).norm(dim=1)
+        formula = float(torch.where(rn > 0, diff / rn.clamp_min(1e-30), diff).max())
+        out.append(AttackCheck(name, attack.norm, float(settings["eps"]), len(x), float((size / settings["eps"]).max()),
+                               formula, residual, fallback, cg))
+    return Table5Check(study, tuple(out))
+
+
 # ----------------------------------------------------------------------------- keys and grids
 
 
@@ -314,6 +433,11 @@ def analysis_key(study: str, model: str, P: Y5Params) -> dict:
 def table_key(study: str, P: Y5Params) -> dict:
     return {"models": [config(study, m, P) for m in MODELS], "n_test": P.n_test[study], "seed": P.seed,
             "attacks": [a.params() for a in attacks(study, P).values()], "batch": EVAL_BATCH, "version": VERSION}
+
+
+def check_key(study: str, P: Y5Params) -> dict:
+    return {"ori": ori_config(study, P), "n_test": P.n_test[study], "seed": P.seed, "samples": CHECK_SAMPLES,
+            "attacks": [a.params() for a in attacks(study, P).values()], "version": VERSION}
 
 
 def data_missing(study: str) -> Missing | None:
@@ -351,6 +475,8 @@ def run(P: Y5Params, store=None) -> Results:
                     lambda s, m: name(s, m) + " spectra")
     tables = grid(TABLE_KIND, table_key, table_job, AttackTable, [(s,) for s in studies],
                   lambda s: f"Y5 {STUDY_LABEL[s]} table")
+    checks = grid(CHECK_KIND, check_key, check_job, Table5Check, [(s,) for s in studies],
+                  lambda s: f"Y5 {STUDY_LABEL[s]} Table 5 check")
     out = tuple(Study(s, {m: trainings[(s, m)] for m in MODELS}, {m: analyses[(s, m)] for m in MODELS},
                       tables[(s,)]) for s in studies)
-    return Results(P, out, tuple(missing))
+    return Results(P, out, tuple(missing), tuple(checks[(s,)] for s in studies))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from hessbook.chapters.y6.compute import Results
-from hessbook.chapters.y6.paper import METHODS, PAPER_TABLE8, PAPER_WORDS, SOURCE
+from hessbook.chapters.y6.paper import METHODS, N_TRAIN, PAPER_TABLE8, PAPER_WORDS, SOURCE
 from hessbook.kit import Claim, Rule, all_of, any_of, at_least, single
 
 DEGRADE = 5.0
@@ -80,9 +80,28 @@ def _diverged(R: Results) -> list[str]:
     return [f"{r.method} B={r.batch} (epoch {r.diverged_epoch})" for r in R.runs if r.diverged]
 
 
+GOYAL_RATE = 0.1 / 256
+"""Goyal et al.'s linear scaling rule, as Y cites it for FB: learning rate 0.1 per 256 samples."""
+PRINTED_STRIDE = 2
+"""Y App. A.3: 'For our Conv(5,5,b) ... layers, the stride is 2'."""
+
+
+def deviations(P) -> str:
+    """What of the setting departs from Y (and from the rule Y cites) and bears on the verdict."""
+    out = []
+    if P.c1_conv_stride != PRINTED_STRIDE:
+        out.append(f"C1 with conv stride {P.c1_conv_stride} (the released code's), not Y's printed {PRINTED_STRIDE}")
+    ratio = (P.lr / P.fb_base_batch) / GOYAL_RATE
+    if abs(ratio - 1) > 1e-9 and "fb" in P.methods:
+        out.append(f"FB's rate {P.lr:g} × B/{P.fb_base_batch:g} is {ratio:.2g}× Goyal's 0.1 × B/256 per sample")
+    if P.n_train != N_TRAIN:
+        out.append(f"{P.n_train} of CIFAR-10's {N_TRAIN} training images (Y's batch fractions kept)")
+    return ("Deviations: " + "; ".join(out) + ".") if out else "No deviation from Y's setting or Goyal's rule."
+
+
 def _setting(R: Results) -> str:
     return (f"Test accuracy of the final networks, C1 on {R.params.n_train} CIFAR-10 images, "
-            f"B = {', '.join(map(str, R.batches))}, {R.params.epochs} epochs each.")
+            f"B = {', '.join(map(str, R.batches))}, {R.params.epochs} epochs each. " + deviations(R.params))
 
 
 def _evidence(R: Results, v: dict[str, float]) -> str:

@@ -79,7 +79,8 @@ class Results:
 
 def _rule(method: str, P: Y6Params) -> tuple[str, dict]:
     if method == "fb":
-        return "goyal", {"base_batch_size": P.fb_base_batch, "warmup_epochs": P.fb_warmup_epochs,
+        base = int(P.fb_base_batch) if float(P.fb_base_batch).is_integer() else float(P.fb_base_batch)
+        return "goyal", {"base_batch_size": base, "warmup_epochs": P.fb_warmup_epochs,
                          "halve_every": P.lr_halve_every or None}
     return ("halve", {"every": P.lr_halve_every}) if P.lr_halve_every else ("constant", {})
 
