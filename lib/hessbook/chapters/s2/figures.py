@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from hessbook.chapters.s2.analysis import COUNTERS, fig2_cases, separation_cases, training_pairs
-from hessbook.chapters.s2.compute import CaseJob, CaseResult, Results, case
+from hessbook.chapters.s2.compute import SPECTRUM_KIND, CaseJob, CaseResult, Results, case, spectrum_key
 from hessbook.chapters.s2.paper import S2Params, fig2_row, row_label
 
 SEPARATIONS = (1.0, 0.25, 0.5, 2.0, 4.0)
@@ -113,14 +113,38 @@ def any_k(P: S2Params, store=None, ks: range = range(2, 51)):
 
     from hessbook.widgets import Explorer
 
+    from hessbook.store import default_store
+
     if min(ks) < 2 or max(ks) > P.n_samples:
         raise ValueError(f"ks = {ks}: every k must be in 2..n_samples = {P.n_samples}")
+    store = store or default_store()
+
+    def job(k: int, separation: float) -> CaseJob:
+        return CaseJob(fig2_row(k, P), P.seed, "unseen-k", separation=separation)
 
     def draw(k, separation, method):
         fig, ax = plt.subplots(figsize=(6, 3.5))
-        draw_spectrum(ax, case(CaseJob(fig2_row(k, P), P.seed, "unseen-k", separation=separation), P, store), method)
+        draw_spectrum(ax, case(job(k, separation), P, store), method)
         fig.tight_layout()
         return fig
 
+    def busy(k, separation, method) -> str | None:
+        if store.contains(SPECTRUM_KIND, spectrum_key(job(k, separation), P)):
+            return None
+        seconds = _seconds_per_case(P, store)
+        about = f"about {seconds:.0f} s" if seconds is not None else "seconds to a minute"
+        return f"training the network for k = {k}, separation {separation:g}, and assembling its Hessian… ({about})"
+
     return Explorer({"k": list(ks), "separation": list(SEPARATIONS), "method": list(COUNTERS)}, draw,
-                    title="S2: any k and separation (SGD, ReLU, cov 1; computed on demand)")
+                    title="S2: any k and separation (SGD, ReLU, cov 1; computed on demand)", busy=busy)
+
+
+def _seconds_per_case(P: S2Params, store) -> float | None:
+    """What one Fig 2 case took to train and assemble (the longest of the stored ones, from
+    the store's records), to tell the reader how long a new one will take; None if none is stored."""
+    seconds = []
+    for k in P.ks:
+        record = store.load(SPECTRUM_KIND, spectrum_key(CaseJob(fig2_row(k, P), P.seed), P))
+        if record is not None and record.meta.get("seconds"):
+            seconds.append(float(record.meta["seconds"]))
+    return max(seconds) if seconds else None
