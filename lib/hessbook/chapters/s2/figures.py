@@ -9,6 +9,7 @@ import numpy as np
 from hessbook.chapters.s2.analysis import COUNTERS, fig2_cases, separation_cases, training_pairs
 from hessbook.chapters.s2.compute import SPECTRUM_KIND, CaseJob, CaseResult, Results, case, spectrum_key
 from hessbook.chapters.s2.paper import S2Params, fig2_row, row_label
+from hessbook.kit import style
 
 SEPARATIONS = (1.0, 0.25, 0.5, 2.0, 4.0)
 """The any-k widget's separations (1, the chapter's own, first: the widget opens on it)."""
@@ -43,8 +44,8 @@ def figure_2(R: Results):
     import matplotlib.pyplot as plt
 
     fig2 = fig2_cases(R, seed=R.params.seed)
-    fig, axes = plt.subplots(1, max(len(fig2), 1), figsize=(3.2 * max(len(fig2), 1), 3.2), squeeze=False)
-    for ax, result in zip(axes[0], fig2):
+    fig, axes = style.panels(max(len(fig2), 1), columns=3, height=2.6)
+    for ax, result in zip(axes, fig2):
         draw_spectrum(ax, result, "gap")
     fig.tight_layout()
     return fig
@@ -55,7 +56,7 @@ def figure_why(R: Results):
     the predicted outlier locations against the measured ones."""
     import matplotlib.pyplot as plt
 
-    fig, (a, b, c) = plt.subplots(1, 3, figsize=(13, 3.6))
+    fig, (a, b, c) = style.panels(3, columns=2, height=2.8)
     sep = separation_cases(R)
     for i, m in enumerate(COUNTERS):
         a.plot([r.separation for r in sep], [getattr(r, m) for r in sep], "o-", ms=4, color=f"C{i}", label=m)

@@ -7,6 +7,7 @@ import numpy as np
 
 from hessbook.chapters.y2.compute import Landscape, Results
 from hessbook.chapters.y2.paper import LINE_FIGURE, LOG_AXIS_MODELS, SURFACE_FIGURE
+from hessbook.kit import style
 
 SPLIT_COLOR = {"train": "C0", "test": "C3", "batch": "C2"}
 """Y Fig 7: blue training, red test, green the random batch."""
@@ -48,7 +49,7 @@ def figure_lines(R: Results, models=("c1", "c2")):
     import matplotlib.pyplot as plt
 
     ran = [m for m in models if R.of(m)]
-    fig, axes = plt.subplots(max(len(ran), 1), 2, figsize=(8, 3.2 * max(len(ran), 1)), squeeze=False)
+    fig, axes = plt.subplots(max(len(ran), 1), 2, figsize=(style.PAGE_WIDTH_IN, 2.9 * max(len(ran), 1)), squeeze=False)
     for row, m in zip(axes, ran):
         for ax, split in zip(row, ("train", "test")):
             draw_lines(ax, R, m, split)
@@ -76,8 +77,7 @@ def figure_fig7(R: Results):
     import matplotlib.pyplot as plt
 
     rs = R.of("m1")
-    fig, axes = plt.subplots(1, max(len(rs), 1), figsize=(3.2 * max(len(rs), 1), 3.0), squeeze=False,
-                             sharey=True)
+    fig, axes = style.grid_panels(1, min(max(len(rs), 1), style.MAX_COLUMNS), height=2.8, sharey=True)
     for ax, r in zip(axes[0], rs):
         draw_fig7_panel(ax, r)
     axes[0][0].set_ylabel("loss")
@@ -105,7 +105,7 @@ def figure_surfaces(R: Results, split: str = "train"):
 
     ran = R.models
     cols = max((len(R.of(m)) for m in ran), default=1)
-    fig, axes = plt.subplots(max(len(ran), 1), cols, figsize=(2.6 * cols + 0.8, 2.5 * max(len(ran), 1)),
+    fig, axes = plt.subplots(max(len(ran), 1), cols, figsize=(style.PAGE_WIDTH_IN, style.PAGE_WIDTH_IN / cols * 0.9 * max(len(ran), 1)),
                              squeeze=False)
     for row, m in zip(axes, ran):
         rs = R.of(m)
@@ -153,7 +153,7 @@ def explorer(R: Results):
     index = {r.label: r for r in R.networks}
 
     def draw(network, split):
-        fig, (ax, ax2) = plt.subplots(1, 2, figsize=(8, 3.2))
+        fig, (ax, ax2) = plt.subplots(1, 2, figsize=(style.PAGE_WIDTH_IN, 2.9))
         r = index.get(network)
         if r is None:
             _not_computed(ax, _why(R, R.params.y1_models))
