@@ -164,8 +164,6 @@ def check_legible(fig, name: str = "figure", content_width_px: float = CONTENT_W
 def significant(x: float, digits: int = 4) -> str:
     """``x`` to ``digits`` significant digits for a table cell: 0.93 not 0.930000, 99.17, 1234
     (no exponent below 10**digits), 1.2e-05; non-finite values as they are."""
-    import math
-
     x = float(x)
     if not math.isfinite(x):
         return str(x)

@@ -108,8 +108,6 @@ def runs_table(grid: Grid):
 def explorer(grid: Grid, line_style, eps_of: Callable[[str], float], title: str):
     """Widget: pick a case (model and dataset), a setting and a momentum; that line is drawn in
     K's layout in colour, every other line of the case in grey."""
-    import matplotlib.pyplot as plt
-
     from hessbook.widgets import Explorer
 
     cases = grid.cases() or list(CASES)

@@ -41,8 +41,6 @@ def draw_spectrum(ax, result: CaseResult, method: str, top: int | None = None) -
 
 def figure_2(R: Results):
     """S Fig 2: one panel per SGD/ReLU network (first seed), the eigenvalues above the largest gap."""
-    import matplotlib.pyplot as plt
-
     fig2 = fig2_cases(R, seed=R.params.seed)
     fig, axes = style.panels(max(len(fig2), 1), columns=3, height=2.6)
     for ax, result in zip(axes, fig2):
@@ -54,8 +52,6 @@ def figure_2(R: Results):
 def figure_why(R: Results):
     """Three panels: the counts against cluster separation; against training length (final loss);
     the predicted outlier locations against the measured ones."""
-    import matplotlib.pyplot as plt
-
     fig, (a, b, c) = style.panels(3, columns=2, height=2.8)
     sep = separation_cases(R)
     for i, m in enumerate(COUNTERS):

@@ -95,8 +95,6 @@ def draw_spectra(ax, R: Results, model: str) -> None:
 
 def figure_spectra(R: Results):
     """Fig 1: one panel per model run (C1, M1, then C2, ResNet18); a note when none ran."""
-    import matplotlib.pyplot as plt
-
     models = [m for m in FIG1_ORDER if R.ran(m)]
     fig, axes = style.panels(max(len(models), 1), columns=2, height=3.0)
     for ax, m in zip(axes, models):

@@ -74,8 +74,6 @@ def draw_fig7_panel(ax, r: Landscape) -> None:
 
 def figure_fig7(R: Results):
     """Fig 7: M1, one panel per batch size (log y-axis), with the random batch."""
-    import matplotlib.pyplot as plt
-
     rs = R.of("m1")
     fig, axes = style.grid_panels(1, min(max(len(rs), 1), style.MAX_COLUMNS), height=2.8, sharey=True)
     for ax, r in zip(axes[0], rs):

@@ -54,8 +54,6 @@ def _not_computed(ax, R: Results, what: str) -> None:
 
 def figure_tables(R: Results):
     """Heat maps of our Tables 3 and 4 (accuracy, %) beside Y's printed ones."""
-    import matplotlib.pyplot as plt
-
     from hessbook.kit import heatmap
 
     rows = [model_label(m) for m in MODELS]
@@ -176,8 +174,6 @@ def training_table(R: Results):
 
 def explorer(R: Results):
     """Widget: pick a study and a model; see its spectra, its landscape along v1 and its line from M_ORI."""
-    import matplotlib.pyplot as plt
-
     from hessbook.widgets import Explorer
 
     batch = str(R.params.n_hessian_batch)
