@@ -181,8 +181,11 @@ def table(frame, *, digits: int = 4, formats: dict[str, Any] | None = None):
     for column in frame.columns:
         if column not in formats and pd.api.types.is_float_dtype(frame[column]):
             formats[column] = lambda x, d=digits: significant(x, d)
+    numeric = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])]
     return (frame.style.hide(axis="index").format(formats, na_rep="–")
-            .set_table_styles([{"selector": "th, td", "props": [("white-space", "nowrap")]}]))
+            .set_properties(subset=numeric, **{"text-align": "right"})
+            .set_table_styles([{"selector": "", "props": [("font-size", "0.9em")]},
+                               {"selector": "th, td", "props": [("white-space", "nowrap"), ("padding", "0.2em 0.6em")]}]))
 
 
 def heatmap(ax, matrix, rows, columns, *, fmt: str = ".1f", cmap: str = "rocket_r", title: str = "",
