@@ -112,3 +112,23 @@ def test_s2_any_k_says_when_a_choice_trains_and_how_long(tmp_path):
     store.save(SPECTRUM_KIND, stored, Record(metrics={"x": 1}), seconds=12.4)
     assert ex._busy(k=P.ks[0], separation=1.0, method="gap") is None
     assert ex._busy(k=3, separation=2.0, method="ratio").endswith("(about 12 s)")
+
+
+def test_the_first_selection_can_be_chosen():
+    """The rendered book shows the first selection: K's explorers open on a line that ran
+    (the first of each dropdown, Benchmark at momentum 0, never runs)."""
+    ex, calls = make()
+    ex = Explorer(ex.options, ex._draw, initial={"method": "ratio"})
+    assert ex.selection() == {"k": 2, "method": "ratio"}
+    with pytest.raises(ValueError, match="initial method = 'x'"):
+        Explorer(ex.options, ex._draw, initial={"method": "x"})
+
+
+def test_k_explorer_opens_on_a_line_that_ran():
+    from test_chapter_k1 import K_LIKE, k1_results
+
+    from hessbook.chapters import k1
+
+    ex = k1.explorer(k1_results(*K_LIKE))
+    assert ex.selection()["setting"] == "lr" and ex.selection()["momentum"] == 0.0
+    assert "not run" not in " ".join(t.get_text() for ax in ex.update().axes for t in ax.texts)

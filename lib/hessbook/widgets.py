@@ -28,7 +28,9 @@ class Explorer:
     """Dropdowns bound to a drawing function; a label says when a selection takes time."""
 
     def __init__(self, options: Mapping[str, Sequence[Any]], draw: DrawFn, *, title: str = "",
-                 busy: BusyFn | None = None) -> None:
+                 busy: BusyFn | None = None, initial: Mapping[str, Any] | None = None) -> None:
+        """``initial``: the first selection (the one the rendered book shows), by default each
+        option's first value."""
         import ipywidgets as w
 
         if not options:
@@ -37,11 +39,17 @@ class Explorer:
         if empty:
             raise ValueError(f"option {empty[0]!r} has no values to choose from")
         self.options = {k: list(v) for k, v in options.items()}
+        start = {name: values[0] for name, values in self.options.items()}
+        for name, value in (initial or {}).items():
+            if name not in self.options or value not in self.options[name]:
+                raise ValueError(f"initial {name} = {value!r}: accepted options {', '.join(self.options)} with "
+                                 f"their values {self.options.get(name, '')}")
+            start[name] = value
         self._draw = draw
         self._busy = busy
         self._syncing = False
         self.controls = {
-            name: w.Dropdown(options=[(str(v), v) for v in values], value=values[0], description=name)
+            name: w.Dropdown(options=[(str(v), v) for v in values], value=start[name], description=name)
             for name, values in self.options.items()
         }
         self.output = w.Output()

@@ -123,5 +123,7 @@ def explorer(grid: Grid, line_style, eps_of: Callable[[str], float], title: str)
         fig.tight_layout()
         return fig
 
+    first = ("lr", 0.0) if ("lr", 0.0) in lines else lines[0]  # a line that ran: the book shows it
     return Explorer({"case": cases, "setting": sorted({s for s, _ in lines}),
-                     "momentum": sorted({m for _, m in lines})}, draw, title=title)
+                     "momentum": sorted({m for _, m in lines})}, draw, title=title,
+                    initial={"setting": first[0], "momentum": first[1]})
