@@ -97,9 +97,14 @@ class SmallestText:
 
 
 def natural_width_px(fig) -> float:
-    """Width in pixels of the PNG the book shows: the tight bounding box at the figure's dpi."""
+    """Width in pixels of the PNG the book shows: the tight bounding box, padded by
+    ``savefig.pad_inches`` a side, at the figure's dpi (as the inline backend saves it; checked
+    against the PNGs' widths in a rendered page)."""
+    import matplotlib
+
     renderer = fig.canvas.get_renderer()
-    return float(fig.get_tightbbox(renderer).width * fig.dpi)
+    pad = float(matplotlib.rcParams["savefig.pad_inches"])
+    return float((fig.get_tightbbox(renderer).width + 2 * pad) * fig.dpi)
 
 
 def page_scale(fig, content_width_px: float = CONTENT_WIDTH_PX) -> float:

@@ -29,7 +29,7 @@ def draw_spectrum(ax, result: CaseResult, method: str, top: int | None = None) -
     if result.class_eigenvalues is not None and n > 0:
         ax.scatter(np.arange(len(eig), len(eig) - n, -1), result.class_eigenvalues[:n], s=18, marker="x",
                    c="C2", lw=0.8, label=f"predicted ({result.predicted})")
-        ax.legend(fontsize=7, loc="upper left")
+        ax.legend(fontsize=style.SMALL, loc="upper left")
     if count < len(eig):
         cut = 0.5 * (eig[-count - 1] + eig[-count]) if count > 0 else eig[-1]
         ax.axhline(cut, color="k", ls=":", lw=1)
@@ -42,7 +42,7 @@ def draw_spectrum(ax, result: CaseResult, method: str, top: int | None = None) -
 def figure_2(R: Results):
     """S Fig 2: one panel per SGD/ReLU network (first seed), the eigenvalues above the largest gap."""
     fig2 = fig2_cases(R, seed=R.params.seed)
-    fig, axes = style.panels(max(len(fig2), 1), columns=3, height=2.6)
+    fig, axes = style.panels(max(len(fig2), 1), columns=2, height=2.6)
     for ax, result in zip(axes, fig2):
         draw_spectrum(ax, result, "gap")
     fig.tight_layout()
