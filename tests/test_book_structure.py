@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -110,3 +111,92 @@ def test_catalog_is_consistent():
     for nb in NOTEBOOKS:
         if nb.parent.name not in ("guide", "appendix"):
             assert chapter_id(nb) in ids and (ROOT / next(c.path for c in CHAPTERS if c.id == chapter_id(nb))) == nb
+
+
+PAGES = sorted(p for p in (ROOT / "book").rglob("*.md") if ".ipynb_checkpoints" not in p.parts)
+LINK = re.compile(r"(?<!!)\[[^\]]*\]\(([^)\s]+)\)")
+
+
+def _code_cells(nb_path: Path) -> list[str]:
+    return ["".join(c["source"]) for c in _cells(nb_path) if c["cell_type"] == "code"]
+
+
+def _prose(page: Path) -> str:
+    if notebooks.is_notebook(page):
+        return "\n".join("".join(c["source"]) for c in _cells(page) if c["cell_type"] == "markdown")
+    return page.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.stem)
+def test_relative_links_reach_a_rendered_page(page):
+    """A link to a chapter names its executed copy (``.ipynb``: the book renders that), a link
+    to a plain page its ``.md``; the target exists. (K1's link to the model appendix named the
+    appendix's ``.md`` source and rendered as a dead ``#../appendix/models.md``.)"""
+    for target in LINK.findall(_prose(page)):
+        if "://" in target or target.startswith(("#", "mailto:")):
+            continue
+        path = (page.parent / target.split("#")[0]).resolve()
+        source = path.with_suffix(".md")
+        if path.suffix == ".ipynb":
+            assert source.exists() and notebooks.is_notebook(source), f"{page.name}: link {target!r}: no chapter {source}"
+        else:
+            assert path.exists(), f"{page.name}: link {target!r}: no such file"
+            assert not notebooks.is_notebook(path), (
+                f"{page.name}: link {target!r} names a chapter's source; the book renders its executed copy: "
+                f"write {Path(target).with_suffix('.ipynb')}")
+
+
+def _last_expression(code: str):
+    """The statement whose value Jupyter would show, or None (none, or silenced by ``;``)."""
+    tree = ast.parse(code)
+    if not tree.body or not isinstance(tree.body[-1], ast.Expr) or code.rstrip().endswith(";"):
+        return None
+    return tree.body[-1].value
+
+
+def _call_name(node) -> str:
+    return ast.unparse(node.func) if isinstance(node, ast.Call) else ""
+
+
+@pytest.mark.parametrize("nb_path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_no_cell_shows_a_value_meant_for_the_code(nb_path):
+    """``kit.glue_numbers`` returns the glued names: as a cell's last expression it printed a
+    70-line list on S2's page."""
+    for code in _code_cells(nb_path):
+        last = _last_expression(code)
+        assert _call_name(last) != "kit.glue_numbers", (
+            f"{nb_path.name}: a cell ends with {ast.unparse(last)}: end it with ';' (its value is not for the page)")
+
+
+@pytest.mark.parametrize("nb_path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_tables_are_shown_through_the_house_table(nb_path):
+    """Every table a page shows goes through ``kit.style.table``: no row index, floats to
+    significant digits (a bare DataFrame shows its index, a bare Styler six decimals)."""
+    for code in _code_cells(nb_path):
+        last = _last_expression(code)
+        shown = [last] if last is not None else []
+        shown += [n.args[0] for n in ast.walk(ast.parse(code))
+                  if isinstance(n, ast.Call) and _call_name(n) == "display" and n.args]
+        for node in shown:
+            name = _call_name(node)
+            if name.endswith(("table", "table5")) or ".style." in ast.unparse(node):
+                assert name == "kit.style.table", f"{nb_path.name}: show {ast.unparse(node)} with kit.style.table(...)"
+
+
+def test_glued_counts_do_not_govern_a_plural():
+    """'8 networks on 1 cases': a glued count is not followed by a plural noun that it could
+    make wrong (S2's 'k = `separation_k`' showed a parameter's name where its value belongs)."""
+    for page in PAGES:
+        text = _prose(page)
+        assert not re.search(r"\{glue:text\}`[a-z0-9]+-cases` (model|cases)", text), page.name
+        assert "($k$ = `separation_k`)" not in text, page.name
+
+
+def test_the_book_loads_no_widget_javascript_from_outside():
+    """The rendered book is offline: myst-nb's default widget scripts come from public CDNs, so
+    the book loads none and renders explorers as their static first figure (the widget view is
+    dropped for HTML builders; an explorer's output carries the PNG beside it)."""
+    sphinx = yaml.safe_load((ROOT / "_config.yml").read_text())["sphinx"]["config"]
+    assert sphinx["nb_ipywidgets_js"] == {}
+    dropped = {(b, m) for b, m, p in sphinx["nb_mime_priority_overrides"] if p is None}
+    assert ("html", "application/vnd.jupyter.widget-view+json") in dropped

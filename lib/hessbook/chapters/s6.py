@@ -29,6 +29,7 @@ import numpy as np
 import torch
 
 from hessbook.kit import Claim, Rule, above, all_of, any_of, at_least, at_most, below, equals, is_true, single
+from hessbook.kit import style
 from hessbook.params import ChapterParams, ParameterError, spec
 
 ALPHAS = (0.02, 1.0, 2.0)
@@ -204,15 +205,13 @@ def draw_case(ax, c: Case, P: S6Params) -> None:
 
 
 def figure10(R: Results):
-    """S Fig 10: one row per data set, one column per alpha."""
-    import matplotlib.pyplot as plt
-
+    """S Fig 10, transposed to fit the page: one row per alpha, one column per data set."""
     alphas = sorted({c.alpha for c in R.cases})
-    fig, axes = plt.subplots(2, len(alphas), figsize=(4 * len(alphas), 6.2), squeeze=False)
+    fig, axes = style.grid_panels(max(len(alphas), 1), len(BLOBS), height=2.6)  # a row per alpha
     for c in R.cases:
-        draw_case(axes[BLOBS.index(c.blobs), alphas.index(c.alpha)], c, R.params)
+        draw_case(axes[alphas.index(c.alpha), BLOBS.index(c.blobs)], c, R.params)
     for ax in axes.flat:
-        ax.legend(fontsize=6, loc="upper right")
+        ax.legend(fontsize=style.SMALL, loc="upper right")
     fig.tight_layout()
     return fig
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from hessbook.chapters.k1.compute import LINES, Results
 from hessbook.chapters.kamath import figures as kf
 from hessbook.chapters.kamath.paper import CASES, COUNTEREXAMPLE, K1_ITEMS
+from hessbook.kit import style
 
 
 def _eps(R: Results):
@@ -20,20 +21,17 @@ def figure_item(R: Results, item: str):
 def figure_counterexample(R: Results):
     """K Figs 6 and 18: StdCNN on Fashion-MNIST in K's layout, then λ1 against FGSM accuracy
     under LR, each point a batch size: a line rising to the right is the counterexample."""
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, 5, figsize=(16, 3.1))
     if not R.grid.ran(COUNTEREXAMPLE):
-        for ax in axes[1:]:
-            ax.set_axis_off()
-        kf.not_computed(axes[0], f"{CASES[COUNTEREXAMPLE].label}: not computed ({R.why_absent(COUNTEREXAMPLE)})")
+        fig, (ax,) = style.panels(1, columns=1, height=1.0)
+        kf.not_computed(ax, f"{CASES[COUNTEREXAMPLE].label}: not computed ({R.why_absent(COUNTEREXAMPLE)})")
         return fig
+    fig, axes = style.panels(5, columns=2, height=2.6)
     kf.draw_row(axes[:4], R.grid, COUNTEREXAMPLE, LINES, kf.by_setting, _eps(R)(COUNTEREXAMPLE))
     curve = R.grid.curve(COUNTEREXAMPLE, "lr", 0.0)
     ax = axes[4]
     ax.plot([r.lambda1 for r in curve], [r.fgsm_acc for r in curve], "o-", color=kf.by_setting(("lr", 0.0), LINES)["color"])
     for r in curve:
-        ax.annotate(f"B={r.run.batch}", (r.lambda1, r.fgsm_acc), fontsize=7, xytext=(3, 3), textcoords="offset points")
+        ax.annotate(f"B={r.run.batch}", (r.lambda1, r.fgsm_acc), fontsize=style.SMALL, xytext=(3, 3), textcoords="offset points")
     ax.set_xscale("log")
     ax.set_xlabel("λ1")
     ax.set_ylabel("FGSM accuracy %")

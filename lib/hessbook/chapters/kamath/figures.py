@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from hessbook.chapters.kamath.grid import Grid, values
 from hessbook.chapters.kamath.paper import CASES, SETTING_COLOR, SETTING_LABEL
 from hessbook.chapters.kamath.trends import MEASURES, batches
+from hessbook.kit import style
 
 PANELS = ("test_acc", "fgsm_acc", "pgd_acc", "lambda1")
 Line = tuple[str, float]
@@ -34,19 +35,20 @@ def by_momentum(line: Line, lines: Sequence[Line]) -> dict:
 
 
 def not_computed(ax, text: str) -> None:
-    ax.text(0.5, 0.5, text, ha="center", va="center", wrap=True, fontsize=8, transform=ax.transAxes)
+    ax.text(0.5, 0.5, text, ha="center", va="center", wrap=True, fontsize=9, transform=ax.transAxes)
     ax.set_axis_off()
 
 
-def draw_row(axes, grid: Grid, case: str, lines: Sequence[Line], style: Callable[[Line, Sequence[Line]], dict],
+def draw_row(axes, grid: Grid, case: str, lines: Sequence[Line], line_style: Callable[[Line, Sequence[Line]], dict],
              eps: float, highlight: Line | None = None) -> None:
-    """One case in K's layout: four panels, one line per (setting, momentum) run."""
+    """One case in K's layout: four panels (two rows of two on the page), one line per
+    (setting, momentum) run."""
     for ax, name in zip(axes, PANELS):
         for line in lines:
             curve = grid.curve(case, *line)
             if not curve:
                 continue
-            kw = style(line, lines)
+            kw = line_style(line, lines)
             if highlight is not None and line != highlight:
                 kw = {**kw, "color": "0.8", "lw": 1, "zorder": 1}
             ax.plot(batches(curve), values(curve, name), **{"marker": "o", "ms": 3, "ls": "-", "label": line_label(line), **kw})
@@ -59,60 +61,69 @@ def draw_row(axes, grid: Grid, case: str, lines: Sequence[Line], style: Callable
             ax.set_ylabel("%")
         title = MEASURES[name] + (f" (ε={eps:g})" if name in ("fgsm_acc", "pgd_acc") else "")
         ax.set_title(f"{CASES[case].label}: {title}", fontsize=8)
-    axes[0].legend(fontsize=6)
+    axes[0].legend(fontsize=style.SMALL)
 
 
 def figure_rows(grid: Grid, cases: Sequence[str], lines_of: Callable[[str], Sequence[Line]],
-                style: Callable[[Line, Sequence[Line]], dict], eps_of: Callable[[str], float],
+                line_style: Callable[[Line, Sequence[Line]], dict], eps_of: Callable[[str], float],
                 why_absent: Callable[[str], str]):
-    """One row per case (K's figures side by side); a row saying why for a case not run."""
+    """Per case K's four panels in two rows of two (legible at the page's width); a case not
+    run is one short row saying why."""
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(max(len(cases), 1), 4, figsize=(13, 2.9 * max(len(cases), 1)), squeeze=False)
-    for row, case in zip(axes, cases):
+    cases = list(cases)
+    heights = [2.6 if grid.ran(c) else 0.6 for c in cases for _ in range(2 if grid.ran(c) else 1)] or [0.6]
+    fig, axes = plt.subplots(len(heights), 2, figsize=(style.PAGE_WIDTH_IN, sum(heights)), squeeze=False,
+                             gridspec_kw={"height_ratios": heights})
+    row = 0
+    for case in cases:
         if grid.ran(case):
-            draw_row(row, grid, case, lines_of(case), style, eps_of(case))
+            draw_row([*axes[row], *axes[row + 1]], grid, case, lines_of(case), line_style, eps_of(case))
+            row += 2
         else:
-            for ax in row[1:]:
-                ax.set_axis_off()
-            not_computed(row[0], f"{CASES[case].label}: not computed ({why_absent(case)})")
+            axes[row][1].set_axis_off()
+            not_computed(axes[row][0], f"{CASES[case].label}: not computed ({why_absent(case)})")
+            row += 1
+    if not cases:
+        for ax in axes[0]:
+            ax.set_axis_off()
     fig.tight_layout()
     return fig
 
 
 def runs_table(grid: Grid):
-    """Every run: the four measured columns and the diagnostics (λ1's residual, training loss)."""
+    """Every run: the four measured columns and the diagnostics (λ1's relative residual, the
+    final training loss), under short column names so the table fits the page (shown with
+    ``kit.style.table``: floats to four significant digits)."""
     import pandas as pd
 
-    rows = [{"case": CASES[r.run.case].label, "setting": SETTING_LABEL[r.run.setting], "momentum": r.run.momentum,
-             "B": r.run.batch, "test acc %": round(r.test_acc, 1), "FGSM %": round(r.fgsm_acc, 1),
-             "PGD %": round(r.pgd_acc, 1), "λ1": float(f"{r.lambda1:.4g}"),
-             "λ1 rel. residual": f"{r.lambda1_residual:.0e}", "train loss": round(r.train_loss, 3),
-             "epochs": r.epochs, "diverged": r.diverged} for r in grid.results]
+    rows = [{"case": CASES[r.run.case].label, "setting": SETTING_LABEL[r.run.setting], "m": r.run.momentum,
+             "B": r.run.batch, "test %": round(r.test_acc, 1), "FGSM %": round(r.fgsm_acc, 1),
+             "PGD %": round(r.pgd_acc, 1), "λ1": r.lambda1, "λ1 res.": f"{r.lambda1_residual:.0e}",
+             "loss": r.train_loss, "epochs": r.epochs, "diverged": "yes" if r.diverged else ""}
+            for r in grid.results]
     return pd.DataFrame(rows)
 
 
-def explorer(grid: Grid, style, eps_of: Callable[[str], float], title: str):
+def explorer(grid: Grid, line_style, eps_of: Callable[[str], float], title: str):
     """Widget: pick a case (model and dataset), a setting and a momentum; that line is drawn in
     K's layout in colour, every other line of the case in grey."""
-    import matplotlib.pyplot as plt
-
     from hessbook.widgets import Explorer
 
     cases = grid.cases() or list(CASES)
     lines = sorted({(r.run.setting, r.run.momentum) for r in grid.results}) or [("lr", 0.0)]
 
     def draw(case, setting, momentum):
-        fig, axes = plt.subplots(1, 4, figsize=(13, 3))
         if not grid.curve(case, setting, momentum):
-            for ax in axes[1:]:
-                ax.set_axis_off()
-            not_computed(axes[0], f"{CASES[case].label}, {SETTING_LABEL[setting]} m={momentum:g}: "
-                                  "not run at this scale")
+            fig, (ax,) = style.panels(1, columns=1, height=1.0)
+            not_computed(ax, f"{CASES[case].label}, {SETTING_LABEL[setting]} m={momentum:g}: not run at this scale")
         else:
-            draw_row(axes, grid, case, grid.lines(case), style, eps_of(case), highlight=(setting, momentum))
+            fig, axes = style.panels(4, columns=2, height=2.6)
+            draw_row(axes, grid, case, grid.lines(case), line_style, eps_of(case), highlight=(setting, momentum))
         fig.tight_layout()
         return fig
 
+    first = ("lr", 0.0) if ("lr", 0.0) in lines else lines[0]  # a line that ran: the book shows it
     return Explorer({"case": cases, "setting": sorted({s for s, _ in lines}),
-                     "momentum": sorted({m for _, m in lines})}, draw, title=title)
+                     "momentum": sorted({m for _, m in lines})}, draw, title=title,
+                    initial={"setting": first[0], "momentum": first[1]})

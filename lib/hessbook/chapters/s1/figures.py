@@ -6,6 +6,7 @@ import numpy as np
 
 from hessbook.chapters.s1.compute import Results
 from hessbook.chapters.s1.schema import MATRICES, MATRIX_LABELS, POINTS
+from hessbook.kit import style
 
 
 def draw_ordered(ax, eigenvalues: np.ndarray, title: str, color: str = "C0") -> None:
@@ -22,7 +23,7 @@ def figure1(R: Results):
     """S Fig 1: the full ordered spectrum of H at init and after GD."""
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 2, figsize=(9, 3.4))
+    fig, axes = plt.subplots(1, 2, figsize=(style.PAGE_WIDTH_IN, 3.0))
     for ax, point in zip(axes, POINTS):
         s = R.spectra[point]
         draw_ordered(ax, s.hessian, f"H at {'the random initial point' if point == 'init' else 'the end of GD'} "
@@ -35,7 +36,7 @@ def figure_decomposition(R: Results):
     """H, G and H - G at both points, with the rank bound drawn on G's panel."""
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(2, 3, figsize=(11, 6))
+    fig, axes = plt.subplots(2, 3, figsize=(style.PAGE_WIDTH_IN, 5.0))
     for i, point in enumerate(POINTS):
         for j, m in enumerate(MATRICES):
             ax = axes[i, j]

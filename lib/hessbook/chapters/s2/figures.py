@@ -7,8 +7,9 @@ from __future__ import annotations
 import numpy as np
 
 from hessbook.chapters.s2.analysis import COUNTERS, fig2_cases, separation_cases, training_pairs
-from hessbook.chapters.s2.compute import CaseJob, CaseResult, Results, case
+from hessbook.chapters.s2.compute import SPECTRUM_KIND, CaseJob, CaseResult, Results, case, spectrum_key
 from hessbook.chapters.s2.paper import S2Params, fig2_row, row_label
+from hessbook.kit import style
 
 SEPARATIONS = (1.0, 0.25, 0.5, 2.0, 4.0)
 """The any-k widget's separations (1, the chapter's own, first: the widget opens on it)."""
@@ -28,7 +29,7 @@ def draw_spectrum(ax, result: CaseResult, method: str, top: int | None = None) -
     if result.class_eigenvalues is not None and n > 0:
         ax.scatter(np.arange(len(eig), len(eig) - n, -1), result.class_eigenvalues[:n], s=18, marker="x",
                    c="C2", lw=0.8, label=f"predicted ({result.predicted})")
-        ax.legend(fontsize=7, loc="upper left")
+        ax.legend(fontsize=style.SMALL, loc="upper left")
     if count < len(eig):
         cut = 0.5 * (eig[-count - 1] + eig[-count]) if count > 0 else eig[-1]
         ax.axhline(cut, color="k", ls=":", lw=1)
@@ -40,11 +41,9 @@ def draw_spectrum(ax, result: CaseResult, method: str, top: int | None = None) -
 
 def figure_2(R: Results):
     """S Fig 2: one panel per SGD/ReLU network (first seed), the eigenvalues above the largest gap."""
-    import matplotlib.pyplot as plt
-
     fig2 = fig2_cases(R, seed=R.params.seed)
-    fig, axes = plt.subplots(1, max(len(fig2), 1), figsize=(3.2 * max(len(fig2), 1), 3.2), squeeze=False)
-    for ax, result in zip(axes[0], fig2):
+    fig, axes = style.panels(max(len(fig2), 1), columns=2, height=2.6)
+    for ax, result in zip(axes, fig2):
         draw_spectrum(ax, result, "gap")
     fig.tight_layout()
     return fig
@@ -53,9 +52,7 @@ def figure_2(R: Results):
 def figure_why(R: Results):
     """Three panels: the counts against cluster separation; against training length (final loss);
     the predicted outlier locations against the measured ones."""
-    import matplotlib.pyplot as plt
-
-    fig, (a, b, c) = plt.subplots(1, 3, figsize=(13, 3.6))
+    fig, (a, b, c) = style.panels(3, columns=2, height=2.8)
     sep = separation_cases(R)
     for i, m in enumerate(COUNTERS):
         a.plot([r.separation for r in sep], [getattr(r, m) for r in sep], "o-", ms=4, color=f"C{i}", label=m)
@@ -113,14 +110,38 @@ def any_k(P: S2Params, store=None, ks: range = range(2, 51)):
 
     from hessbook.widgets import Explorer
 
+    from hessbook.store import default_store
+
     if min(ks) < 2 or max(ks) > P.n_samples:
         raise ValueError(f"ks = {ks}: every k must be in 2..n_samples = {P.n_samples}")
+    store = store or default_store()
+
+    def job(k: int, separation: float) -> CaseJob:
+        return CaseJob(fig2_row(k, P), P.seed, "unseen-k", separation=separation)
 
     def draw(k, separation, method):
         fig, ax = plt.subplots(figsize=(6, 3.5))
-        draw_spectrum(ax, case(CaseJob(fig2_row(k, P), P.seed, "unseen-k", separation=separation), P, store), method)
+        draw_spectrum(ax, case(job(k, separation), P, store), method)
         fig.tight_layout()
         return fig
 
+    def busy(k, separation, method) -> str | None:
+        if store.contains(SPECTRUM_KIND, spectrum_key(job(k, separation), P)):
+            return None
+        seconds = _seconds_per_case(P, store)
+        about = f"about {seconds:.0f} s" if seconds is not None else "seconds to a minute"
+        return f"training the network for k = {k}, separation {separation:g}, and assembling its Hessian… ({about})"
+
     return Explorer({"k": list(ks), "separation": list(SEPARATIONS), "method": list(COUNTERS)}, draw,
-                    title="S2: any k and separation (SGD, ReLU, cov 1; computed on demand)")
+                    title="S2: any k and separation (SGD, ReLU, cov 1; computed on demand)", busy=busy)
+
+
+def _seconds_per_case(P: S2Params, store) -> float | None:
+    """What one Fig 2 case took to train and assemble (the longest of the stored ones, from
+    the store's records), to tell the reader how long a new one will take; None if none is stored."""
+    seconds = []
+    for k in P.ks:
+        record = store.load(SPECTRUM_KIND, spectrum_key(CaseJob(fig2_row(k, P), P.seed), P))
+        if record is not None and record.meta.get("seconds"):
+            seconds.append(float(record.meta["seconds"]))
+    return max(seconds) if seconds else None

@@ -7,6 +7,7 @@ import numpy as np
 from hessbook.chapters.s5.analysis import Line
 from hessbook.chapters.s5.compute import Results
 from hessbook.chapters.s5.schema import SPLITS
+from hessbook.kit import style
 
 
 def figure8(R: Results):
@@ -14,7 +15,7 @@ def figure8(R: Results):
     import matplotlib.pyplot as plt
 
     c = R.curves
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+    fig, axes = plt.subplots(1, 2, figsize=(style.PAGE_WIDTH_IN, 3.2))
     for ax, kind in zip(axes, ("loss", "acc")):
         for split, color in (("train", "C0"), ("test", "C1")):
             ax.plot(c.iterations, c.metric(f"{split}_{kind}"), color=color, marker=".", ms=3, label=split)
@@ -50,7 +51,7 @@ def figure9(R: Results):
     """S Fig 9: loss and accuracy along the line through the two end points."""
     import matplotlib.pyplot as plt
 
-    fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.6))
+    fig, (a, b) = plt.subplots(1, 2, figsize=(style.PAGE_WIDTH_IN, 3.2))
     draw_line(a, b, R.line)
     fig.tight_layout()
     return fig
@@ -65,7 +66,7 @@ def explorer(R: Results):
     line = R.line
 
     def draw(alpha, split):
-        fig, (a, b) = plt.subplots(1, 2, figsize=(9, 3.4))
+        fig, (a, b) = plt.subplots(1, 2, figsize=(style.PAGE_WIDTH_IN, 3.0))
         draw_line(a, b, line, None if split == "both" else split, alpha)
         i = int(np.flatnonzero(np.isclose(line.alphas, alpha))[0])
         parts = [f"{s}: loss {line.metric(f'{s}_loss')[i]:.4f}, acc {line.metric(f'{s}_acc')[i]:.2%}"

@@ -8,6 +8,7 @@ import numpy as np
 
 from hessbook.chapters.y1.compute import Results
 from hessbook.chapters.y1.paper import Pair, PaperRow, paper_row
+from hessbook.kit import style
 
 COLUMNS = ("Acc", "λ1θ", "λ1x", "‖∇xJ‖", "FGSM hi", "FGSM lo")
 FIG1_ORDER = ("c1", "m1", "c2", "resnet18")
@@ -94,14 +95,12 @@ def draw_spectra(ax, R: Results, model: str) -> None:
 
 def figure_spectra(R: Results):
     """Fig 1: one panel per model run (C1, M1, then C2, ResNet18); a note when none ran."""
-    import matplotlib.pyplot as plt
-
     models = [m for m in FIG1_ORDER if R.ran(m)]
-    fig, axes = plt.subplots(1, max(len(models), 1), figsize=(4 * max(len(models), 1), 3.4), squeeze=False)
-    for ax, m in zip(axes[0], models):
+    fig, axes = style.panels(max(len(models), 1), columns=2, height=3.0)
+    for ax, m in zip(axes, models):
         draw_spectra(ax, R, m)
     if not models:
-        _not_computed(axes[0][0], "not computed: " + (R.absent(R.params.models) or "no model run"))
+        _not_computed(axes[0], "not computed: " + (R.absent(R.params.models) or "no model run"))
     fig.tight_layout()
     return fig
 

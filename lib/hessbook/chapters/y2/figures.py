@@ -7,6 +7,7 @@ import numpy as np
 
 from hessbook.chapters.y2.compute import Landscape, Results
 from hessbook.chapters.y2.paper import LINE_FIGURE, LOG_AXIS_MODELS, SURFACE_FIGURE
+from hessbook.kit import style
 
 SPLIT_COLOR = {"train": "C0", "test": "C3", "batch": "C2"}
 """Y Fig 7: blue training, red test, green the random batch."""
@@ -66,7 +67,7 @@ def figure_lines(R: Results, models=("c1", "c2")):
     paper's figures; a model not computed here keeps its row, saying why."""
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(len(models), 2, figsize=(8, 3.2 * len(models)), squeeze=False)
+    fig, axes = plt.subplots(len(models), 2, figsize=(style.PAGE_WIDTH_IN, 2.9 * len(models)), squeeze=False)
     for row, m in zip(axes, models):
         if not R.of(m):
             not_computed_row(row, R, m, f"{m.upper()} ({LINE_FIGURE[m]})")
@@ -91,11 +92,8 @@ def draw_fig7_panel(ax, r: Landscape) -> None:
 
 def figure_fig7(R: Results):
     """Fig 7: M1, one panel per batch size (log y-axis), with the random batch."""
-    import matplotlib.pyplot as plt
-
     rs = R.of("m1")
-    fig, axes = plt.subplots(1, max(len(rs), 1), figsize=(3.2 * max(len(rs), 1), 3.0), squeeze=False,
-                             sharey=True)
+    fig, axes = style.grid_panels(1, min(max(len(rs), 1), style.MAX_COLUMNS), height=2.8, sharey=True)
     for ax, r in zip(axes[0], rs):
         draw_fig7_panel(ax, r)
     axes[0][0].set_ylabel("loss")
@@ -124,7 +122,8 @@ def figure_surfaces(R: Results, split: str = "train"):
 
     models = tuple(SURFACE_FIGURE)
     cols = max((len(R.of(m)) for m in models), default=1) or 1
-    fig, axes = plt.subplots(len(models), cols, figsize=(2.6 * cols + 0.8, 2.5 * len(models)), squeeze=False)
+    fig, axes = plt.subplots(len(models), cols, figsize=(style.PAGE_WIDTH_IN, style.PAGE_WIDTH_IN / cols * 0.9 * len(models)),
+                             squeeze=False)
     for row, m in zip(axes, models):
         rs = R.of(m)
         if not rs:
@@ -172,7 +171,7 @@ def explorer(R: Results):
     index = {r.label: r for r in R.networks}
 
     def draw(network, split):
-        fig, (ax, ax2) = plt.subplots(1, 2, figsize=(8, 3.2))
+        fig, (ax, ax2) = plt.subplots(1, 2, figsize=(style.PAGE_WIDTH_IN, 2.9))
         r = index.get(network)
         if r is None:
             _not_computed(ax, _why(R, R.params.y1_models))

@@ -4,6 +4,7 @@ runs, and the explorer widget."""
 from __future__ import annotations
 
 from hessbook.chapters.y3.compute import Curves, Results
+from hessbook.kit import style
 
 
 def _style(R: Results, r: Curves) -> dict:
@@ -29,7 +30,7 @@ def figure_dynamics(R: Results):
     import matplotlib.pyplot as plt
 
     ran = R.models
-    fig, axes = plt.subplots(max(len(ran), 1), 2, figsize=(8.5, 3.2 * max(len(ran), 1)), squeeze=False)
+    fig, axes = plt.subplots(max(len(ran), 1), 2, figsize=(style.PAGE_WIDTH_IN, 2.9 * max(len(ran), 1)), squeeze=False)
     for row, m in zip(axes, ran):
         draw_runs(row[0], row[1], R, m)
     if not ran:

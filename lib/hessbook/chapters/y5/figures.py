@@ -10,6 +10,7 @@ import numpy as np
 from hessbook.chapters.y5.compute import Results, Study
 from hessbook.chapters.y5.paper import (MODELS, PAPER_TABLES, ROBUST, STUDY_LABEL, TABLE5, model_label,
                                         set_label)
+from hessbook.kit import style
 
 SPECTRUM_STYLE = {"1a": ("C3", "v"), "1b": ("C1", "^"), "full": ("k", "o")}
 """Colour and marker per B_H (the batch: C0, square)."""
@@ -53,13 +54,11 @@ def _not_computed(ax, R: Results, what: str) -> None:
 
 def figure_tables(R: Results):
     """Heat maps of our Tables 3 and 4 (accuracy, %) beside Y's printed ones."""
-    import matplotlib.pyplot as plt
-
     from hessbook.kit import heatmap
 
     rows = [model_label(m) for m in MODELS]
     cols = [set_label(c) for c in ("clean", *ROBUST)] + ["mean"]
-    fig, axes = plt.subplots(2, 2, figsize=(12, 7.5))
+    fig, axes = style.grid_panels(2, 2, height=3.4)
     for row, study in zip(axes, ("m1", "c3")):
         paper = PAPER_TABLES[study]
         heatmap(row[1], np.column_stack([np.array(paper.accuracy), paper.mean_adv]), rows, cols, vmin=0,
@@ -75,29 +74,25 @@ def figure_tables(R: Results):
     return fig
 
 
-def _study_grid(R: Results, models, draw, what: str, width: float = 2.4, height: float = 2.3):
-    import matplotlib.pyplot as plt
-
-    studies = R.studies or (None,)
-    fig, axes = plt.subplots(len(studies), len(models), figsize=(width * len(models), height * len(studies) + 0.4),
-                             squeeze=False)
-    for row, s in zip(axes, studies):
-        if s is None:
-            for ax in row:
-                ax.set_axis_off()
-            _not_computed(row[0], R, what)
-            continue
-        for ax, m in zip(row, models):
-            draw(ax, s, m)
-            ax.set_title(f"{s.label}: {model_label(m)}", fontsize=8)
+def _study_grid(R: Results, models, draw, what: str, height: float = 2.5):
+    """One panel per (study, model), two panels a row (the page's width), a study's models in order."""
+    if not R.studies:
+        fig, (ax,) = style.panels(1, columns=1, height=1.0)
+        _not_computed(ax, R, what)
+        return fig
+    pairs = [(s, m) for s in R.studies for m in models]
+    fig, axes = style.panels(len(pairs), columns=2, height=height)
+    for ax, (s, m) in zip(axes, pairs):
+        draw(ax, s, m)
+        ax.set_title(f"{s.label}: {model_label(m)}", fontsize=8)
     fig.tight_layout()
     return fig
 
 
 def draw_interpolation(ax, s: Study, model: str) -> None:
     line = s.models[model].interpolation
-    for which, style in (("train", "-"), ("test", "--")):
-        ax.plot(line.x, line.loss[which], style, marker=".", label=f"{which} loss")
+    for which, ls in (("train", "-"), ("test", "--")):
+        ax.plot(line.x, line.loss[which], ls, marker=".", label=f"{which} loss")
     ax.axvline(0, color="0.6", lw=0.8)
     ax.axvline(1, color="0.6", lw=0.8)
     ax.set_yscale("log")
@@ -123,7 +118,7 @@ def draw_spectrum(ax, s: Study, model: str, batch: str) -> None:
                 lw=0, mfc="none")
     ax.axhline(0, color="0.5", lw=0.6)
     ax.set_yscale("symlog", linthresh=1e-2)
-    ax.set_xlabel("index (open: smallest eigenvalues)", fontsize=7)
+    ax.set_xlabel("index (open: smallest eigenvalues)", fontsize=8)
 
 
 def figure_spectra(R: Results):
@@ -131,14 +126,14 @@ def figure_spectra(R: Results):
     batch = str(R.params.n_hessian_batch)
     fig = _study_grid(R, MODELS, lambda ax, s, m: draw_spectrum(ax, s, m, batch), "spectra")
     if R.studies:
-        fig.axes[0].legend(fontsize=6)
+        fig.axes[0].legend(fontsize=style.SMALL)
     return fig
 
 
 def draw_v1(ax, s: Study, model: str) -> None:
     line = s.models[model].along_v1
-    for which, style in (("batch", ":"), ("train", "-"), ("test", "--")):
-        ax.plot(line.x, line.loss[which], style, label=f"{which} loss")
+    for which, ls in (("batch", ":"), ("train", "-"), ("test", "--")):
+        ax.plot(line.x, line.loss[which], ls, label=f"{which} loss")
     ax.set_yscale("log")
     ax.set_xlabel("α along v1 (unit)", fontsize=8)
 
@@ -179,14 +174,12 @@ def training_table(R: Results):
 
 def explorer(R: Results):
     """Widget: pick a study and a model; see its spectra, its landscape along v1 and its line from M_ORI."""
-    import matplotlib.pyplot as plt
-
     from hessbook.widgets import Explorer
 
     batch = str(R.params.n_hessian_batch)
 
     def draw(study, model):
-        fig, axes = plt.subplots(1, 3, figsize=(11, 3.2))
+        fig, axes = style.panels(3, columns=2, height=2.6)
         s = next((x for x in R.studies if x.label == study), None)
         if s is None:
             for ax in axes[1:]:
@@ -194,9 +187,9 @@ def explorer(R: Results):
             _not_computed(axes[0], R, study)
             return fig
         draw_spectrum(axes[0], s, model, batch)
-        axes[0].legend(fontsize=6)
+        axes[0].legend(fontsize=style.SMALL)
         draw_v1(axes[1], s, model)
-        axes[1].legend(fontsize=6)
+        axes[1].legend(fontsize=style.SMALL)
         if model == "ori":
             axes[2].text(0.5, 0.5, "M_ORI is λ = 0 of every line", ha="center", transform=axes[2].transAxes)
             axes[2].set_axis_off()

@@ -7,6 +7,7 @@ import numpy as np
 
 from hessbook.chapters.y6.compute import Results, RunResult
 from hessbook.chapters.y6.paper import LABELS, METHODS, PAPER_TABLE8
+from hessbook.kit import style
 
 MARKERS = {"baseline": "o", "fb": "s", "robust": "^"}
 
@@ -74,7 +75,7 @@ def figure_accuracy(R: Results):
     """Table 8 as a figure: ours (left) and Y's (right); the dotted line is chance (0.1)."""
     import matplotlib.pyplot as plt
 
-    fig, (ours, paper) = plt.subplots(1, 2, figsize=(9, 3.4), sharey=True)
+    fig, (ours, paper) = plt.subplots(1, 2, figsize=(style.PAGE_WIDTH_IN, 3.0), sharey=True)
     if R.runs:
         draw_accuracy(ours, R)
     else:
@@ -111,7 +112,7 @@ def explorer(R: Results):
     from hessbook.widgets import Explorer
 
     def draw(batch, method):
-        fig, axes = plt.subplots(1, 2, figsize=(9, 3.4))
+        fig, axes = plt.subplots(1, 2, figsize=(style.PAGE_WIDTH_IN, 3.0))
         r = R.get(method, batch)
         if r is None:
             why = R.missing.reason if R.missing else f"{method} was not run with B={batch} at this scale"
