@@ -95,6 +95,9 @@ def _run_cells(nb_path: Path, monkeypatch) -> list[tuple[str, object]]:
 @pytest.mark.notebooks
 @pytest.mark.parametrize("nb_path", CHAPTERS, ids=lambda p: chapter_id(p))
 def test_every_figure_of_the_chapter_is_legible_on_the_page(nb_path, data_env, monkeypatch):
+    # In-process sweeps: no Dask cluster left running in the test process (test_sweep starts
+    # its own and reads its banner).
+    monkeypatch.setenv("HESSBOOK_CLUSTER", "serial")
     figures = _run_cells(nb_path, monkeypatch)
     problems = []
     for name, fig in figures:

@@ -35,6 +35,8 @@ def local():
         mp.setenv(hcluster.WORKERS_ENV, "2")
         mp.setenv(hcluster.THREADS_ENV, "1")
         mp.setenv("HESSBOOK_PROGRESS", "text")
+        mp.delenv(hcluster.ANNOUNCE_ENV, raising=False)
+        hcluster.shutdown()  # a cluster an earlier test left would be reused without its banner
         with contextlib.redirect_stdout(io.StringIO()) as printed:
             active = hcluster.backend(hcluster.resolve("local"))
         STARTUP_OUTPUT.append(printed.getvalue())
