@@ -181,3 +181,19 @@ def test_a_failed_download_logs_the_dataset_and_leaves_no_empty_folders(tmp_path
     assert entry["dataset"] == "mnist" and entry["root"] == str(root) and entry["problem"] == "missing"
     assert "MNIST/raw/t10k-images-idx3-ubyte.gz" in entry["expected"]
     assert B.read_missing(log)[0].describe().startswith("dataset 'mnist' is missing: looked for MNIST/raw/")
+
+
+def test_an_optional_dataset_missing_does_not_stop_the_build_and_is_named(tmp_path, monkeypatch, capsys):
+    """CIFAR-100 (Y Table 2 only) is not shipped for offline use: without it the book still
+    builds, the chapter line and the summary name it, the page says so; a required dataset
+    missing still stops the build (the test above)."""
+    root = project(tmp_path, ("s2", "tour"))
+    calls = recording_papermill(monkeypatch, missing={"s2": "cifar100"})
+    monkeypatch.delenv("HESSBOOK_CLUSTER", raising=False)
+    runs = B.build("smoke", None, root=root, render_html=False)
+    assert calls == ["s2", "tour"] and [r.state for r in runs] == ["ok without cifar100", "ok"]
+    assert runs[0].error is None and runs[0].blocking == ()
+    out = capsys.readouterr().out
+    assert "ok without cifar100" in out and "without cifar100 (optional: cifar100: only Y Table 2" in out
+    page = (root / "_build" / "book-smoke" / "book" / "sagun" / "s2_gaussian_clusters.ipynb").read_text()
+    assert "built without the dataset(s) cifar100" in page

@@ -52,6 +52,7 @@ import yaml
 from hessbook import notebooks
 from hessbook.catalog import CHAPTERS, ITEMS, VERDICTS
 from hessbook.cluster import ANNOUNCE_ENV, ANNOUNCE_PREFIX
+from hessbook.data import OPTIONAL_DATASETS
 from hessbook.chapters import schema_for
 from hessbook.params import (SCALES, ParameterError, as_dict, check_device_available, device_values, field_docs,
                              params_file, read_file, validate)
@@ -73,6 +74,12 @@ class MissingData:
     expected: tuple[str, ...]
     problem: str = "missing"
     """``missing`` or ``damaged``."""
+
+    @property
+    def optional(self) -> bool:
+        """A missing (not damaged) dataset of :data:`hessbook.data.OPTIONAL_DATASETS`: the build
+        goes on without it and says so."""
+        return self.problem == "missing" and self.dataset in OPTIONAL_DATASETS
 
     def describe(self) -> str:
         what = "is damaged" if self.problem == "damaged" else "is missing"
@@ -103,7 +110,14 @@ class ChapterRun:
             return "not run"
         if self.error is not None:
             return "failed"
+        if self.missing and all(m.optional for m in self.missing):
+            return "ok without " + ", ".join(m.dataset for m in self.missing)
         return "missing data" if self.missing else "ok"
+
+    @property
+    def blocking(self) -> tuple[MissingData, ...]:
+        """Missing datasets that stop the build (all but the optional ones)."""
+        return tuple(m for m in self.missing if not m.optional)
 
 
 def _root(root: str | Path | None) -> Path:
@@ -555,8 +569,10 @@ def is_good_page(page: Path) -> bool:
     chapter keeps showing."""
     meta = _metadata(page)
     papermill = meta.get("papermill")
+    missing = meta.get("hessbook", {}).get("missing_data") or []
     return (isinstance(papermill, dict) and not papermill.get("exception")
-            and not meta.get("hessbook", {}).get("missing_data"))
+            and all(m.get("dataset") in OPTIONAL_DATASETS and m.get("problem", "missing") == "missing"
+                    for m in missing))
 
 
 def executed_at(page: Path) -> str | None:
@@ -634,7 +650,7 @@ def read_missing(log: Path) -> tuple[MissingData, ...]:
 def missing_data_message(run: ChapterRun) -> str:
     """What to tell the user when a chapter's data is missing: which, where, how to provide it."""
     lines = [f"chapter {run.chapter} could not load its data, so what needs it would read \"not computed\":"]
-    lines += [f"  {m.describe()}" for m in run.missing]
+    lines += [f"  {m.describe()}" for m in run.blocking]
     lines += [
         "Provide the data: put the files there (with network, torchvision downloads them there), or point "
         f"HESSBOOK_DATA (now {data_root()}) at a folder that holds them (`make data` links ../shared/data "
@@ -775,9 +791,10 @@ def run_chapter(nb: Path, out: Path, scale: str, root: Path, overrides: Mapping[
         run = execute_chapter(nb, executed, scale, root, overrides, kernel_log=kernel_log,
                               env={MISSING_DATA_LOG: str(missing_log), ANNOUNCE_ENV: str(announcements)})
     missing = read_missing(missing_log)
+    blocking = [m for m in missing if not m.optional]
     error = run.error
-    if missing and error is None and not allow_missing_data:
-        error = "missing data: " + "; ".join(m.describe() for m in missing)
+    if blocking and error is None and not allow_missing_data:
+        error = "missing data: " + "; ".join(m.describe() for m in blocking)
     if executed.exists():
         _annotate(executed, missing, error)
     earlier = None
@@ -867,12 +884,12 @@ def chapter_tail(run: ChapterRun) -> str:
 def chapter_line(run: ChapterRun, scale: str) -> str:
     """``[hessbook] k2     smoke    12.3 s  ok``: one line per executed chapter."""
     state = run.state
-    if run.missing and run.error is not None and run.error.startswith("missing data"):
-        state = "failed: missing data: " + ", ".join(f"{m.dataset} ({m.problem} in {m.root})" for m in run.missing)
+    if run.blocking and run.error is not None and run.error.startswith("missing data"):
+        state = "failed: missing data: " + ", ".join(f"{m.dataset} ({m.problem} in {m.root})" for m in run.blocking)
     elif run.error is not None:
         state += ": " + one_line(run.error)[:160] + (" (kept the earlier page)" if run.earlier else "")
-    elif run.missing:
-        state += ": " + ", ".join(m.dataset for m in run.missing) + " (--allow-missing-data)"
+    elif run.blocking:
+        state += ": " + ", ".join(m.dataset for m in run.blocking) + " (--allow-missing-data)"
     return f"{chapter_head(run.chapter, scale)} {run.seconds:7.1f} s  {state}"
 
 
@@ -936,7 +953,7 @@ def build(
         run = run_chapter(nb, out, scale, root, overrides, logs, allow_missing_data, now)
         print(chapter_tail(run), flush=True)
         runs.append(run)
-        if run.missing and not allow_missing_data:
+        if run.blocking and not allow_missing_data:
             stopped = missing_data_message(run)
     status = stage / STATUS_PAGE
     status.parent.mkdir(parents=True, exist_ok=True)
@@ -945,6 +962,10 @@ def build(
     failed = [r for r in executed if r.error]
     summary = (f"[hessbook] {scale}: {len(executed)} chapter(s) run, {len(executed) - len(failed)} ok"
                + (f", {len(failed)} failed ({', '.join(r.chapter for r in failed)})" if failed else ""))
+    optional = sorted({m.dataset for r in executed for m in r.missing if m.optional})
+    if optional:
+        summary += f"; without {', '.join(optional)} (optional: " + "; ".join(
+            f"{d}: {OPTIONAL_DATASETS[d]}" for d in optional) + ")"
     problems: list[str] = []
     if render_html:
         jb_log = root / "_build" / "logs" / "jupyter-book.log"
