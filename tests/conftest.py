@@ -56,3 +56,16 @@ def tmp_results(tmp_path, monkeypatch) -> Path:
     root = tmp_path / "results"
     monkeypatch.setenv("HESSBOOK_RESULTS", str(root))
     return root
+
+
+@pytest.fixture
+def y1_source(tmp_path) -> Path:
+    """A source notebook at Y1's path: a titled markdown cell and one code cell."""
+    import nbformat
+
+    src = tmp_path / "book" / "yao" / "y1_large_batch.ipynb"
+    src.parent.mkdir(parents=True)
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# Y1 · Title\n\nThe claim."), nbformat.v4.new_code_cell("x = 1")]
+    nbformat.write(nb, src)
+    return src

@@ -72,12 +72,8 @@ def test_build_rejects_unknown_scale_and_chapter():
         build("smoke", chapters=["zz"], root=ROOT, render_html=False)
 
 
-def test_unexecuted_chapter_keeps_its_title_and_says_how_to_run_it(tmp_path):
-    src = tmp_path / "book" / "yao" / "y1_large_batch.ipynb"
-    src.parent.mkdir(parents=True)
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_markdown_cell("# Y1 · Title\n\nThe claim."), nbformat.v4.new_code_cell("x = 1")]
-    nbformat.write(nb, src)
+def test_unexecuted_chapter_keeps_its_title_and_says_how_to_run_it(tmp_path, y1_source):
+    src = y1_source
     out = tmp_path / "stage" / "y1_large_batch.ipynb"
     write_unexecuted(src, out, "gpu")
     cells = nbformat.read(out, as_version=4).cells

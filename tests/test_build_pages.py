@@ -159,12 +159,8 @@ def test_a_failing_chapter_without_a_good_page_shows_its_traceback_page(tmp_path
     assert "run 1" in page.read_text()
 
 
-def test_every_written_notebook_has_cell_ids(tmp_path):
-    src = tmp_path / "book" / "yao" / "y1_large_batch.ipynb"
-    src.parent.mkdir(parents=True)
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_markdown_cell("# Y1 · Title\n\nThe claim."), nbformat.v4.new_code_cell("x = 1")]
-    nbformat.write(nb, src)
+def test_every_written_notebook_has_cell_ids(tmp_path, y1_source):
+    src = y1_source
     out = tmp_path / "stage" / "y1_large_batch.ipynb"
     B.write_unexecuted(src, out, "gpu")
     raw = json.loads(out.read_text())
