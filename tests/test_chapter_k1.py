@@ -182,6 +182,27 @@ def test_lr_is_graded_on_robustness_only_as_k_says():
     assert k1.lose_lr_claim(R, "K-Fig1-2-15").grades["M1-K on MNIST"] == "did not hold"
 
 
+def test_lr_grades_pgd_where_it_varies_and_only_fgsm_where_it_is_constant():
+    """K §3.1 (ii) names FGSM and PGD: a PGD accuracy that rises with B keeps LR's claim from held;
+    a PGD column at the same value for every B (0 % throughout) has no ρ and FGSM alone is graded."""
+    import dataclasses
+
+    P = validate(k1.K1Params, {**GOOD, "cases": ["m1k-mnist"]})
+    base = k_like("m1k-mnist")
+    lr = curve("m1k-mnist", "lr", 0.0, [95, 90, 80], [50, 40, 20], [10, 20, 40])
+
+    def graded(pgds):
+        runs = [dataclasses.replace(r, pgd_acc=p) for r, p in zip(lr, pgds)]
+        R = k1.Results(P, Grid(tuple([*base[0], *runs, *base[2]])), {})
+        return k1.lose_lr_claim(R, "K-Fig1-2-15")
+
+    assert graded([20, 10, 5]).grades["M1-K on MNIST"] == "held"
+    rising = graded([5, 10, 20])
+    assert rising.grades["M1-K on MNIST"] == "partly" and "ρ(B, PGD) +1.00" in rising.ours
+    flat = graded([0, 0, 0])
+    assert flat.grades["M1-K on MNIST"] == "held" and "ρ(B, PGD) none (the same at every B)" in flat.ours
+
+
 def test_a_diverged_run_enters_no_statistic_and_is_named():
     """A diverged run in a K grid (NaN measurements, flagged): without the exclusion its NaN would
     rank highest (ρ of Benchmark's λ1 from +1 to -0.2 here) and the spreads would be NaN."""

@@ -95,7 +95,8 @@ def test_the_former_reading_of_k_3_1_fails_on_ks_own_statements(monkeypatch):
                     partly=below("rho_fgsm", 0.0), requires=k1_claims.ENOUGH)
     monkeypatch.setattr(k1_claims, "LOSE_LR_RULE", old_lose)
     values = k1_claims.paper_values("m1k-mnist")
-    lr = {"n_batches": values["lose_lr"]["n_batches"], "rho_acc": None, "rho_fgsm": values["lose_lr"]["rho_fgsm"]}
+    lr = {"n_batches": values["lose_lr"]["n_batches"], "rho_acc": None, "rho_fgsm": values["lose_lr"]["rho_fgsm"],
+          "rho_pgd": values["lose_lr"]["rho_pgd"], "pgd_varies": 1.0}
     claim = k1_claims.lose_lr_claim_of("K-Fig1-2-15", {"M1-K on MNIST": lr, "StdCNN on MNIST": lr})
     assert claim.grade != "held"
     assert paper.stated("lr", "test_acc", "m1k-mnist") is None and paper.stated("lr", "lambda1", "m1k-mnist") is None

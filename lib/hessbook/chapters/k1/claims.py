@@ -68,9 +68,13 @@ FLAT_RULE = Rule(
                   at_most("lambda_spread", FLAT_RELATIVE, "λ1 relative spread")),
     requires=ENOUGH,
 )
+PGD_CONSTANT = at_most("pgd_varies", 0.0, "PGD accuracy the same at every B (no ρ: nothing to grade)")
 LOSE_LR_RULE = Rule(
-    held=at_most("rho_fgsm", -TREND, "ρ(B, FGSM accuracy) under LR"),
-    partly=below("rho_fgsm", 0.0, "ρ(B, FGSM accuracy) under LR"),
+    held=all_of(at_most("rho_fgsm", -TREND, "ρ(B, FGSM accuracy) under LR"),
+                any_of(PGD_CONSTANT, at_most("rho_pgd", -TREND, "ρ(B, PGD accuracy)"))),
+    partly=any_of(below("rho_fgsm", 0.0, "ρ(B, FGSM accuracy) under LR"),
+                  all_of(at_least("pgd_varies", 1.0, "PGD accuracy varies with B"),
+                         below("rho_pgd", 0.0, "ρ(B, PGD accuracy)"))),
     requires=ENOUGH,
 )
 LOSE_BENCHMARK_RULE = Rule(
@@ -123,8 +127,9 @@ def flat_claim_of(item: str, cases: Mapping[str, Values], ours: str = "", eviden
 def lose_lr_claim_of(item: str, cases: Mapping[str, Values], ours: str = "", evidence: str = "") -> Claim:
     return Claim(item, LOSE_LR_STATEMENT, WORDS["lose_lr"], ours, LOSE_LR_RULE, dict(cases),
                  "Spearman ρ across batch sizes. K claims this of robustness only: it says nothing of LR's clean "
-                 "accuracy against the batch size (its ρ is shown, not graded). PGD's ρ is shown but not graded: "
-                 "PGD accuracy can sit at 0% for every B (a constant column has no ρ). " + evidence, expected(item))
+                 "accuracy against the batch size (its ρ is shown, not graded). PGD is graded where its accuracy "
+                 "varies with B; where it is the same at every B (e.g. 0 % throughout) it has no ρ and only FGSM "
+                 "is graded. " + evidence, expected(item))
 
 
 def lose_benchmark_claim_of(item: str, cases: Mapping[str, Values], ours: str = "", evidence: str = "") -> Claim:
@@ -155,7 +160,9 @@ def flat_values(lrbs: list[RunResult]) -> dict:
 
 
 def lose_lr_values(lr: list[RunResult]) -> dict:
-    return {"n_batches": len(kept(lr)), "rho_fgsm": rho_batch(lr, "fgsm_acc")}
+    pgd_spread = spread_points(lr, "pgd_acc")
+    return {"n_batches": len(kept(lr)), "rho_fgsm": rho_batch(lr, "fgsm_acc"), "rho_pgd": rho_batch(lr, "pgd_acc"),
+            "pgd_varies": float(pgd_spread > 0) if pgd_spread == pgd_spread else float("nan")}
 
 
 def lose_benchmark_values(bench: list[RunResult]) -> dict:
@@ -241,7 +248,8 @@ def lose_lr_claim(R: Results, item: str) -> Claim:
         curves.append(lr)
         v = cases[CASES[case].label] = lose_lr_values(lr)
         parts.append(f"{CASES[case].label}: ρ(B, FGSM) {rho_text(v['rho_fgsm'])}, ρ(B, PGD) "
-                     f"{rho_text(rho_batch(lr, 'pgd_acc'))} (not graded: ρ(B, test acc) "
+                     f"{rho_text(v['rho_pgd']) if v['pgd_varies'] != 0 else 'none (the same at every B)'} "
+                     f"(not graded: ρ(B, test acc) "
                      f"{rho_text(rho_batch(lr, 'test_acc'))})")
     return lose_lr_claim_of(item, cases, "; ".join(parts) + "." + _absent(R, K1_ITEMS[item]),
                             _notes(R, item, curves))
@@ -321,7 +329,8 @@ def paper_values(case: str) -> dict[str, dict]:
         "flat": {"n_batches": n, "acc_spread": _flat("lr_bs", "test_acc", case),
                  "fgsm_spread": _flat("lr_bs", "fgsm_acc", case), "pgd_spread": _flat("lr_bs", "pgd_acc", case),
                  "lambda_spread": _flat("lr_bs", "lambda1", case)},
-        "lose_lr": {"n_batches": n, "rho_fgsm": _rho("lr", "fgsm_acc", case)},
+        "lose_lr": {"n_batches": n, "rho_fgsm": _rho("lr", "fgsm_acc", case), "rho_pgd": _rho("lr", "pgd_acc", case),
+                    "pgd_varies": 1.0},
         "lose_benchmark": {"n_batches": n, "rho_acc": _rho("benchmark", "test_acc", case),
                            "rho_fgsm": _rho("benchmark", "fgsm_acc", case)},
         "lambda": {"n_batches": n, "rho_benchmark": _rho("benchmark", "lambda1", case),
