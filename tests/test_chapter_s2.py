@@ -16,7 +16,8 @@ from hessbook.params import ParameterError, validate
 
 GOOD = dict(scale="smoke", seed=0, ks=[2], n_samples=100, dimension=100, hidden=30, lr=0.1,
             gd_iterations=1, sgd_iterations=1, sgd_batch_size=10, n_seeds=1, device="cpu",
-            unseen_ks=[3], unseen_settings=["sgd-relu-1"], separation_k=2, separations=[2.0], converge_factor=2)
+            unseen_ks=[3], unseen_settings=["sgd-relu-1"], separation_k=2, separations=[2.0], converge_factor=2,
+            variations=[], variation_ks=[])
 
 
 def fake_result(row, gap, ratio, elbow, seed=0):
@@ -69,8 +70,8 @@ def test_claims_grade_fig2_and_table1():
     gd = [r for r in s2.PAPER_TABLE1 if r.algorithm == "gd" and r.k == 5]
     claims = s2.claims(fake_results([fake_result(r, r.k, r.k, r.k) for r in gd]))
     assert [c.grade for c in claims[:2]] == ["not computed", "held"] and "no SGD/ReLU" in claims[0].ours
-    # no unseen k computed: that claim is not computed; the prediction (0 for every fake case) did not hold
-    assert [c.grade for c in claims[2:]] == ["not computed", "did not hold"]
+    # no unseen k and no variation computed: not computed; the prediction (0 for every fake case) did not hold
+    assert [c.grade for c in claims[2:]] == ["not computed", "not computed", "did not hold"]
 
 
 ALL_SETTINGS = list(s2.SETTINGS)
@@ -86,7 +87,8 @@ def beyond(table_counts, unseen_counts, settings=ALL_SETTINGS):
               for s in settings for r in (s2.setting_row(s, k) for k in (3, 7, 12))]
     P = validate(s2.S2Params, {**GOOD, "ks": [2, 5, 10, 20, 50], "unseen_ks": [3, 7, 12],
                                "unseen_settings": list(settings)})
-    return s2.claims(s2.assemble(P, [*table, *unseen]))[2:]
+    c_unseen, _c_variation, c_pred = s2.claims(s2.assemble(P, [*table, *unseen]))[2:]
+    return c_unseen, c_pred
 
 
 def test_beyond_claims_have_their_own_item_one_case_per_setting_and_coverage():
@@ -94,7 +96,7 @@ def test_beyond_claims_have_their_own_item_one_case_per_setting_and_coverage():
     assert (c_unseen.item, c_pred.item) == ("S-beyond", "S-beyond")
     assert [c.grade for c in (c_unseen, c_pred)] == ["held", "held"]
     assert c_unseen.coverage == (4, 4) and c_pred.coverage == (4, 4)
-    assert "Measured only on: GD tanh cov 1, GD relu cov 1, SGD relu cov 1, SGD relu cov 10" in c_unseen.why
+    assert "Measured on: GD tanh cov 1, GD relu cov 1, SGD relu cov 1, SGD relu cov 10" in c_unseen.why
     # the unseen k run in Fig 2's setting only: at most partly, and the verdict names what is missing
     c_unseen, _ = beyond(lambda r: {"predicted": r.k - 1}, lambda r: {"predicted": r.k - 1}, ["sgd-relu-1"])
     assert c_unseen.grade == "partly" and c_unseen.coverage == (1, 4)
@@ -260,3 +262,75 @@ def test_separation_scales_the_centres_and_one_is_the_old_data():
     assert ratios[0] < ratios[1] < ratios[2]
     with pytest.raises(ValueError, match="separation=0"):
         gaussian_clusters(4, 20, 400, 1.0, 3, separation=0)
+
+
+# ----------------------------------------------------------------------------- variations (beyond S)
+
+VARIED = {**GOOD, "ks": [2, 5, 10, 20, 50], "unseen_settings": ["sgd-relu-1", "gd-tanh-1"],
+          "variations": ["hidden:15", "steps:0.5"], "variation_ks": [7], "n_samples": 200,
+          "gd_iterations": 10, "sgd_iterations": 10}
+
+
+def test_variation_jobs_change_one_thing_and_leave_the_chapters_own_keys_alone():
+    P = validate(s2.S2Params, VARIED)
+    plain = validate(s2.S2Params, {**VARIED, "variations": [], "variation_ks": []})
+    varied = [j for j in s2.jobs(P) if j.group == "variation"]
+    assert [(j.variation, s2.setting_of(j.row)) for j in varied] == [
+        ("hidden:15", "sgd-relu-1"), ("hidden:15", "gd-tanh-1"), ("steps:0.5", "sgd-relu-1"), ("steps:0.5", "gd-tanh-1")]
+    hidden, _, steps, steps_gd = varied
+    assert hidden.row.params == s2.s_mlp_parameters(7, 100, 15) and hidden.row.gap is None
+    assert (steps.iterations, steps_gd.iterations) == (round(0.5 * P.sgd_iterations), round(0.5 * P.gd_iterations))
+    cfg = s2.train_config(hidden.row, s2.case_params(hidden, P), hidden.seed)
+    assert cfg.model_kwargs["hidden"] == [15, 15]
+    assert s2.spectrum_key(steps, P)["train"].max_iterations == round(0.5 * P.sgd_iterations)
+    # the chapter's own cases keep their store keys when variations are added
+    same = [j for j in s2.jobs(P) if j.group != "variation"]
+    assert [s2.spectrum_key(j, P) for j in same] == [s2.spectrum_key(j, plain) for j in s2.jobs(plain)]
+
+
+@pytest.mark.parametrize("bad, says", [("width=15", "name one of hidden"), ("hidden", "name:value"),
+                                       ("hidden:1.5", "positive integer"), ("steps:-1", "positive number"),
+                                       ("n_samples:abc", "not a number"), ("n_samples:5", "n_samples 5")])
+def test_bad_variation_is_refused_naming_it(bad, says):
+    with pytest.raises(ParameterError, match=says.replace("(", r"\(")):
+        validate(s2.S2Params, {**VARIED, "variations": [bad]})
+
+
+def _variation_results(counts):
+    """Table 1 rows counted exactly (so each setting's chosen cutoff is gap), and every variation
+    case with ``counts(case) -> dict of counts``."""
+    import dataclasses
+
+    P = validate(s2.S2Params, VARIED)
+    table = [fake_result(r, r.k, r.k, r.k) for r in s2.PAPER_TABLE1]
+    varied = [dataclasses.replace(fake_result(j.row, 7, 7, 7), group="variation", variation=j.variation,
+                                  **counts(j)) for j in s2.jobs(P) if j.group == "variation"]
+    return s2.claims(s2.assemble(P, [*table, *varied]))[3]
+
+
+def test_variation_claim_grades_every_setting_and_change_and_can_fail():
+    c = _variation_results(lambda j: {})
+    assert c.item == "S-beyond" and c.grade == "held" and c.coverage == (4, 4)
+    assert "counting held in 4 of 4 conditions" in c.ours
+    # the gap fails when narrower: partly, and the case is named
+    c = _variation_results(lambda j: {"gap": 1} if j.variation == "hidden:15" else {})
+    assert c.grade == "partly" and c.grades["SGD relu cov 1 · hidden 15"] == "did not hold"
+    assert c.grades["GD tanh cov 1 · steps ×0.5"] == "held"
+    c = _variation_results(lambda j: {"gap": 20})
+    assert c.grade == "did not hold"
+    # the prediction claim counts the variation cases too
+    P = validate(s2.S2Params, VARIED)
+    assert "Also under hidden 15, steps ×0.5" in s2.claims(s2.assemble(P, []))[4].why
+
+
+def test_variation_tables_list_every_case_and_counter():
+    import dataclasses
+
+    P = validate(s2.S2Params, VARIED)
+    cases = [dataclasses.replace(fake_result(j.row, 7, 6, 1), group="variation", variation=j.variation)
+             for j in s2.jobs(P) if j.group == "variation"]
+    table = s2.variation_table(cases)
+    assert len(table) == 4 and list(table["gap"]) == ["7"] * 4 and list(table["elbow"]) == ["1 ✗"] * 4
+    summary = s2.variation_summary(cases)
+    assert list(summary["variation"]) == ["hidden 15", "steps ×0.5"]
+    assert list(summary["gap ±1 %"]) == [100, 100] and list(summary["elbow ±1 %"]) == [0, 0]

@@ -20,16 +20,19 @@ The package: :mod:`.paper` (Table 1, the schema), :mod:`.compute` (one stored jo
 
 from hessbook.chapters.s2.analysis import (COUNTERS, counter_fractions, exact_fraction, fig2_cases, location_error,
                                            method_fractions, numbers, separation_cases, summary_table,
-                                           training_pairs, transferred_cutoff_count, unseen_table)
+                                           training_pairs, transferred_cutoff_count, unseen_table,
+                                           variation_summary, variation_table)
 from hessbook.chapters.s2.claims import (BEYOND_RULE, FIG2_RULE, PREDICTION_RULE, PREDICTION_THEORY, TABLE1_RULE,
                                         best_cutoff, best_methods, chosen_cutoffs, claims, fig2_claim, paper_pairs,
-                                        prediction_claim, table1_claim, unseen_claim)
+                                        prediction_claim, table1_claim, unseen_claim, variation_cases,
+                                        variation_claim)
 from hessbook.chapters.s2.compute import (GROUPS, SPECTRUM_KIND, CaseJob, CaseResult, CaseSpectrum, Results, assemble,
-                                          case, case_result, compute_spectrum, jobs, run, spectrum_key, train_config)
+                                          case, case_result, compute_spectrum, jobs, run, spectrum_key, train_config,
+                                          case_params, variation_job)
 from hessbook.chapters.s2.figures import any_k, draw_spectrum, explorer, figure_2, figure_why
 from hessbook.chapters.s2.paper import (KS, METHODS, PAPER_METHODS, PAPER_TABLE1, SETTINGS, PaperRow, S2Params,
                                         fig2_row, in_fig2, row_label, rows, s_mlp_parameters, setting_label,
-                                        setting_of, setting_row)
+                                        setting_of, setting_row, parse_variation)
 
 Params = S2Params
 """The chapter's parameter schema (the chapter protocol's name for it)."""
@@ -43,5 +46,6 @@ __all__ = [
     "counter_fractions", "draw_spectrum", "exact_fraction", "explorer", "fig2_cases", "fig2_row", "figure_2",
     "figure_why", "in_fig2", "jobs", "location_error", "method_fractions", "numbers", "row_label", "rows", "run",
     "s_mlp_parameters", "separation_cases", "spectrum_key", "summary_table", "train_config", "training_pairs",
-    "transferred_cutoff_count",
+    "transferred_cutoff_count", "variation_summary", "variation_table", "variation_cases", "variation_claim",
+    "parse_variation", "case_params", "variation_job",
 ]

@@ -74,6 +74,41 @@ def unseen_table(cases: Sequence[CaseResult]):
     return pd.DataFrame(out)
 
 
+def variation_table(cases: Sequence[CaseResult]):
+    """The variations, one line per (setting, variation, k): every counter (marked as in
+    :func:`summary_table`), the steps taken and the final training loss."""
+    import pandas as pd
+
+    from hessbook.chapters.s2.paper import parse_variation
+
+    out = []
+    for r in cases:
+        line = {"setting": setting_label(f"{r.row.algorithm}-{r.row.nonlinearity}-{r.row.cov:g}"),
+                "variation": parse_variation(r.variation).label, "k": r.row.k, "params": r.row.params,
+                "steps": r.iterations}
+        line.update({m: _cell([getattr(r, m)], r.row.k) for m in COUNTERS})
+        line["train loss"] = r.final_loss
+        out.append(line)
+    return pd.DataFrame(out)
+
+
+def variation_summary(cases: Sequence[CaseResult]):
+    """Per variation (over every setting and k): the percent of cases each counter gets within ±1
+    of k -- where counting recovers k and where it does not, at a glance."""
+    import pandas as pd
+
+    from hessbook.chapters.s2.paper import parse_variation
+
+    out = []
+    for text in dict.fromkeys(r.variation for r in cases):
+        mine = [r for r in cases if r.variation == text]
+        fr = counter_fractions(mine)
+        out.append({"variation": parse_variation(text).label, "cases": len(mine),
+                    **{f"{m} ±1 %": round(100 * fr[m]["pm1"]) for m in COUNTERS},
+                    "median train loss": float(np.median([r.final_loss for r in mine]))})
+    return pd.DataFrame(out)
+
+
 def _cell(counts: Sequence[int], k: int) -> str:
     ours = np.array(counts)
     med = int(np.median(ours))
@@ -151,7 +186,7 @@ def numbers(R: Results) -> dict[str, Any]:
     for m, fractions in method_fractions(table).items():
         for key, value in fractions.items():
             out[f"{m}-{key}"] = 100 * value
-    for group, cases in (("table", table), ("unseen", R.group("unseen-k"))):
+    for group, cases in (("table", table), ("unseen", R.group("unseen-k")), ("variation", R.group("variation"))):
         fr = counter_fractions(cases)
         for m, fractions in fr.items():
             for key, value in fractions.items():
@@ -173,6 +208,9 @@ def numbers(R: Results) -> dict[str, Any]:
     out["location-error-max"] = 100 * float(np.max(errors)) if errors else float("nan")
     out["separation-counts"] = "; ".join(
         f"s = {r.separation:g}: " + ", ".join(f"{m} {getattr(r, m)}" for m in COUNTERS) for r in separation_cases(R)) or "none"
+    out["variation-cases"] = len(R.group("variation"))
+    out["variation-ks"] = ", ".join(str(k) for k in R.params.variation_ks) or "none"
+    out["variations"] = "; ".join(R.params.variations) or "none"
     out["unseen-ks"] = ", ".join(str(k) for k in R.params.unseen_ks) or "none"
     out["unseen-settings"] = "; ".join(setting_label(s) for s in R.params.unseen_settings)
     pairs = training_pairs(R)

@@ -19,14 +19,16 @@ import numpy as np
 import torch
 
 from hessbook import kit
-from hessbook.chapters.s2.paper import PaperRow, S2Params, fig2_row, in_fig2, rows, setting_row
+from hessbook.chapters.s2.paper import (PaperRow, S2Params, fig2_row, in_fig2, parse_variation, replace_sizes, rows,
+                                        s_mlp_parameters, setting_row)
 
 SPECTRUM_KIND = "s2-case-spectrum-v2"
 """v2: the spectrum carries the gradient norm and the class structure (:mod:`hessbook.curvature.class_structure`)."""
 
-GROUPS = ("table", "unseen-k", "separation", "training")
+GROUPS = ("table", "unseen-k", "separation", "training", "variation")
 """What a case is for: a row of S Table 1; a k the table does not have; a cluster separation
-other than ours; a Fig 2 row trained ``converge_factor`` times longer."""
+other than ours; a Fig 2 row trained ``converge_factor`` times longer; a network, data size or
+training length other than the chapter's (``P.variations``)."""
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,8 @@ class CaseResult:
     separation: float = 1.0
     iterations: int = 0
     """SGD/GD steps this case was trained for."""
+    variation: str = ""
+    """The case's variation (``"hidden:15"``; empty: the chapter's own sizes and length)."""
 
 
 @dataclass(frozen=True)
@@ -90,11 +94,14 @@ class CaseJob:
     separation: float = 1.0
     iterations: int | None = None
     """None: the chapter's ``gd_iterations`` / ``sgd_iterations``."""
+    variation: str = ""
+    """``"name:value"`` (:func:`~hessbook.chapters.s2.paper.parse_variation`); empty: none."""
 
     @property
     def label(self) -> str:
         extra = (f", separation {self.separation:g}" if self.separation != 1.0 else "") + (
-            f", {self.iterations} steps" if self.iterations else "")
+            f", {self.iterations} steps" if self.iterations else "") + (
+            f", {self.variation}" if self.variation else "")
         return f"S2 {self.row.algorithm} {self.row.nonlinearity} cov {self.row.cov:g} k={self.row.k}{extra} seed {self.seed}"
 
 
@@ -132,7 +139,27 @@ def jobs(P: S2Params) -> list[CaseJob]:
     if P.converge_factor > 0:
         out += [CaseJob(row, P.seed, "training", iterations=P.converge_factor * P.sgd_iterations)
                 for row in rows(P) if in_fig2(row)]
+    out += [variation_job(setting, k, text, P) for text in P.variations for setting in P.unseen_settings
+            for k in P.variation_ks]
     return out
+
+
+def variation_job(setting: str, k: int, text: str, P: S2Params) -> CaseJob:
+    """The case of ``setting`` at ``k`` under one variation (first seed). Its row carries no paper
+    counts (the paper ran none of these conditions) and the varied network's parameter count;
+    ``steps:f`` scales the setting's step count by f."""
+    v = parse_variation(text)
+    varied = replace_sizes(P, v)
+    algorithm, nonlinearity, cov = setting.split("-")
+    row = PaperRow(algorithm, nonlinearity, s_mlp_parameters(k, varied.dimension, varied.hidden), float(cov), k,
+                   None, None, None, None)
+    iterations = max(1, round(v.value * steps(row, P))) if v.name == "steps" else None
+    return CaseJob(row, P.seed, "variation", iterations=iterations, variation=text)
+
+
+def case_params(job: CaseJob, P: S2Params) -> S2Params:
+    """The chapter's parameters with the job's variation applied (``P`` itself when none)."""
+    return replace_sizes(P, parse_variation(job.variation)) if job.variation else P
 
 
 def steps(row: PaperRow, P: S2Params, iterations: int | None = None) -> int:
@@ -161,7 +188,7 @@ def train_config(row: PaperRow, P: S2Params, seed: int, separation: float = 1.0,
 
 def spectrum_key(job: CaseJob, P: S2Params) -> dict:
     """The inputs that determine a case's spectrum: its training configuration."""
-    return {"train": train_config(job.row, P, job.seed, job.separation, job.iterations)}
+    return {"train": train_config(job.row, case_params(job, P), job.seed, job.separation, job.iterations)}
 
 
 def compute_spectrum(job: CaseJob, P: S2Params, store=None, device: torch.device | None = None) -> CaseSpectrum:
@@ -173,6 +200,7 @@ def compute_spectrum(job: CaseJob, P: S2Params, store=None, device: torch.device
     from hessbook.train import evaluate, full_gradient_norm, train
 
     device = device or pick_device(P.device)
+    P = case_params(job, P)
     trained = train(train_config(job.row, P, job.seed, job.separation, job.iterations), store, device=device)
     model = trained.model(device)
     x, y = gaussian_clusters(job.row.k, P.dimension, P.n_samples, job.row.cov, job.seed, job.separation)
@@ -202,7 +230,7 @@ def case_result(job: CaseJob, s: CaseSpectrum, P: S2Params) -> CaseResult:
                       predicted=predicted_count(torch.from_numpy(s.class_eigenvalues), s.rest_max),
                       class_eigenvalues=s.class_eigenvalues, rest_max=s.rest_max, grad_norm=s.grad_norm,
                       group=job.group, separation=job.separation,
-                      iterations=steps(job.row, P, job.iterations))
+                      iterations=steps(job.row, P, job.iterations), variation=job.variation)
 
 
 def case(job: CaseJob, P: S2Params, store=None) -> CaseResult:

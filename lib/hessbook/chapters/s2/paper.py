@@ -64,6 +64,39 @@ FIG2_SETTING = ("sgd", "relu", 1.0)
 SETTINGS = ("gd-tanh-1", "gd-relu-1", "sgd-relu-1", "sgd-relu-10")
 """The four settings (algorithm-nonlinearity-cov) of S Table 1, in the table's order."""
 
+VARIED = {"hidden": "units in each hidden layer", "n_samples": "training points", "dimension": "input dimension d",
+          "steps": "multiplier of the GD/SGD step counts"}
+"""What a variation (``"name:value"``) may change from the chapter's setting: the network's
+width, the data's size and dimension, the training length."""
+
+
+@dataclass(frozen=True)
+class Variation:
+    """One condition other than the chapter's own: ``name`` (:data:`VARIED`) set to ``value``."""
+
+    name: str
+    value: float
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} ×{self.value:g}" if self.name == "steps" else f"{self.name} {self.value:g}"
+
+
+def parse_variation(text: str) -> Variation:
+    """``"hidden:15"`` -> ``Variation("hidden", 15)``; a clear error for anything else."""
+    name, sep, value = text.partition(":")
+    name = name.strip()
+    if not sep or name not in VARIED:
+        raise ParameterError(f"variation {text!r}: accepted 'name:value' with name one of "
+                             + ", ".join(f"{n} ({d})" for n, d in VARIED.items()))
+    try:
+        number = float(value)
+    except ValueError:
+        raise ParameterError(f"variation {text!r}: value {value.strip()!r} is not a number") from None
+    if not number > 0 or (name != "steps" and number != int(number)):
+        raise ParameterError(f"variation {text!r}: accepted a positive {'number' if name == 'steps' else 'integer'}")
+    return Variation(name, number)
+
 
 def setting_of(row: PaperRow) -> str:
     """A row's setting name (:data:`SETTINGS`), e.g. ``"sgd-relu-1"``."""
@@ -134,6 +167,16 @@ class S2Params(ChapterParams):
     converge_factor: int = field(metadata=spec(
         ge=0, doc="Fig 2's rows retrained converge_factor x sgd_iterations steps, to show the count "
                   "against the final loss and gradient norm (0: off)"))
+    variations: list[str] = field(default_factory=list, metadata=spec(
+        doc="conditions other than S's sizes and training length, each 'name:value': hidden:<units>, "
+            "n_samples:<points>, dimension:<d>, steps:<multiplier of the step counts>; each is run in every "
+            "unseen_setting at every variation_k (empty: none)"))
+    variation_ks: list[int] = field(default_factory=list, metadata=spec(
+        ge=2, doc="the k of the variations (empty: no variation is run)"))
+
+    @property
+    def parsed_variations(self) -> tuple[Variation, ...]:
+        return tuple(parse_variation(v) for v in self.variations)
 
     def check(self) -> None:
         if self.sgd_batch_size > self.n_samples:
@@ -145,6 +188,19 @@ class S2Params(ChapterParams):
         if self.n_samples < biggest:
             raise ParameterError(f"n_samples = {self.n_samples}: need at least {biggest} points (the largest k "
                                  "of ks, unseen_ks and separation_k)")
+        for v in self.parsed_variations:
+            varied = replace_sizes(self, v)
+            if varied.sgd_batch_size > varied.n_samples or varied.n_samples < max(self.variation_ks, default=2):
+                raise ParameterError(f"variation {v.name}:{v.value:g}: n_samples {varied.n_samples} is smaller than "
+                                     f"sgd_batch_size {self.sgd_batch_size} or the largest of variation_ks")
+
+
+def replace_sizes(P: "S2Params", v: Variation) -> "S2Params":
+    """``P`` with a variation's size applied (``steps`` leaves ``P`` as is: see
+    :func:`hessbook.chapters.s2.compute.steps`)."""
+    import dataclasses
+
+    return P if v.name == "steps" else dataclasses.replace(P, **{v.name: int(v.value)})
 
 
 def rows(P: S2Params) -> tuple[PaperRow, ...]:
