@@ -38,6 +38,7 @@ from hessbook.chapters.kamath.paper import (
 )
 from hessbook.chapters.kamath.trends import (
     both_higher_pairs,
+    run_flag,
     dropped,
     excluded_text,
     kept,
@@ -357,13 +358,11 @@ def paper_claims() -> list[Claim]:
 # ----------------------------------------------------------------------------- the prose's numbers
 
 
-CHANCE_LOSS = 0.9 * math.log(10)
-"""A network "at chance": final training loss within 10% of ln 10, the loss of a uniform prediction."""
-
-
 def at_chance(R: Results) -> list:
-    """The non-diverged runs that ended at chance (:data:`CHANCE_LOSS`): they never left their plateau."""
-    return [r for r in kept(R.grid.results) if r.train_loss >= CHANCE_LOSS]
+    """The runs that ended at chance: final training loss within 10 % of ln 10, the loss of a
+    uniform prediction (:func:`hessbook.regime.on_plateau`): they never left their plateau and
+    enter no statistic."""
+    return [r for r in R.grid.results if run_flag(r) == "plateau"]
 
 
 def chance_numbers(R: Results) -> dict:
@@ -397,4 +396,4 @@ def numbers(R: Results) -> dict:
             "counter_rho_fgsm": finite(v["rho_fgsm"]), "counter_rho_pgd": finite(v["rho_pgd"]),
             "counter_rho_lambda": finite(v["rho_lambda"]), "counter_pairs": v["pairs"],
             "worst_residual": max((r.lambda1_residual for r in kept(R.grid.results)), default=0.0),
-            "diverged": len(dropped(R.grid.results)), **chance_numbers(R)}
+            "diverged": sum(run_flag(r) == "diverged" for r in R.grid.results), **chance_numbers(R)}

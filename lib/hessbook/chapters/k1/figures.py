@@ -41,7 +41,7 @@ def figure_counterexample(R: Results):
 
 
 def runs_table(R: Results):
-    return kf.runs_table(R.grid)
+    return kf.runs_table(R.grid, R.params.n_train)
 
 
 def explorer(R: Results):

@@ -205,7 +205,8 @@ def training_losses(R: Results, setting: str = "lr") -> str:
 def numbers(R: Results) -> dict:
     """Every number the prose cites (glued as ``k2-<name>``); 0 where not computed."""
     out = {"runs": len(R.grid.results), "cases": len(R.grid.cases()),
-           "diverged": len(dropped(R.grid.results)),
+           "diverged": sum(run_flag(r) == "diverged" for r in R.grid.results),
+           "plateau": sum(run_flag(r) == "plateau" for r in R.grid.results),
            "losses_lr": training_losses(R, "lr"), "losses_lr_bs": training_losses(R, "lr_bs")}
     for setting in ("lr", "lr_bs"):
         shares = [s for c in R.grid.cases() if not math.isnan(s := momentum_effect(R.grid, c, setting,

@@ -22,7 +22,7 @@ def figure_item(R: Results, item: str):
 
 
 def runs_table(R: Results):
-    return kf.runs_table(R.grid)
+    return kf.runs_table(R.grid, R.params.n_train)
 
 
 def explorer(R: Results):

@@ -91,16 +91,23 @@ def figure_rows(grid: Grid, cases: Sequence[str], lines_of: Callable[[str], Sequ
     return fig
 
 
-def runs_table(grid: Grid):
+def runs_table(grid: Grid, n_train: Callable[[str], int] | None = None):
     """Every run: the four measured columns and the diagnostics (λ1's relative residual, the
-    final training loss), under short column names so the table fits the page (shown with
+    final training loss, the SGD steps taken when ``n_train(dataset)`` is given, and the regime
+    flag: diverged, or on its initial plateau -- :mod:`hessbook.regime`; a flagged run enters no
+    statistic), under short column names so the table fits the page (shown with
     ``kit.style.table``: floats to four significant digits)."""
     import pandas as pd
+
+    from hessbook.chapters.kamath.trends import run_flag
+    from hessbook.regime import steps_taken
 
     rows = [{"case": CASES[r.run.case].label, "setting": SETTING_LABEL[r.run.setting], "m": r.run.momentum,
              "B": r.run.batch, "test %": round(r.test_acc, 1), "FGSM %": round(r.fgsm_acc, 1),
              "PGD %": round(r.pgd_acc, 1), "λ1": r.lambda1, "λ1 res.": f"{r.lambda1_residual:.0e}",
-             "loss": r.train_loss, "epochs": r.epochs, "diverged": "yes" if r.diverged else ""}
+             "loss": r.train_loss, "epochs": r.epochs,
+             **({"steps": steps_taken(r.epochs, n_train(CASES[r.run.case].dataset), r.run.batch)} if n_train else {}),
+             "flag": run_flag(r)}
             for r in grid.results]
     return pd.DataFrame(rows)
 

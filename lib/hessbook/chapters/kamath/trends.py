@@ -1,9 +1,10 @@
 """Trends along K's curves: K prints no numbers, so its claims are graded on rank correlations
 with the batch size (or the momentum) and on the spread of a curve across batch sizes.
 
-A diverged run (flagged, or any non-finite loss, λ1 or accuracy) enters no statistic: every
-function here reads only the usable runs (:func:`kept`), and :func:`excluded_text` names the
-ones left out, for the claim's evidence. The rank statistics are :mod:`hessbook.stats`'s."""
+A diverged run (flagged, or any non-finite loss, λ1 or accuracy) and a run that ended on its
+initial plateau (:mod:`hessbook.regime`: final training loss within 10 % of ln 10) enter no
+statistic: every function here reads only the usable runs (:func:`kept`), and
+:func:`excluded_text` names the ones left out, for the claim's evidence. The rank statistics are :mod:`hessbook.stats`'s."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from hessbook import stats
+from hessbook import regime, stats
 from hessbook.chapters.kamath.grid import Grid, RunResult, values
 
 ACCURACIES = ("test_acc", "fgsm_acc", "pgd_acc")
@@ -23,9 +24,20 @@ CHECKED = ("test_acc", "fgsm_acc", "pgd_acc", "lambda1", "train_loss")
 """The measurements a usable run has finite."""
 
 
+NUM_CLASSES = 10
+"""Every K dataset (MNIST, Fashion-MNIST, CIFAR-10) has ten classes."""
+
+
+def run_flag(r: RunResult) -> str:
+    """``"diverged"`` (flagged, or a non-finite measurement), ``"plateau"`` (the final training
+    loss never left ln 10's plateau: :func:`hessbook.regime.on_plateau`), or ``""``."""
+    finite = all(math.isfinite(getattr(r, name)) for name in CHECKED)
+    return regime.flag(r.train_loss, NUM_CLASSES, r.diverged or not finite)
+
+
 def usable(r: RunResult) -> bool:
-    """Not diverged, and every measurement finite: a run that may enter a statistic."""
-    return not r.diverged and all(math.isfinite(getattr(r, name)) for name in CHECKED)
+    """Neither diverged nor on its plateau, every measurement finite: a run that may enter a statistic."""
+    return not run_flag(r)
 
 
 def kept(curve: Iterable[RunResult]) -> list[RunResult]:
@@ -34,17 +46,15 @@ def kept(curve: Iterable[RunResult]) -> list[RunResult]:
 
 
 def dropped(curve: Iterable[RunResult]) -> list[RunResult]:
-    """The runs of a curve that no statistic reads (diverged or with a non-finite measurement)."""
+    """The runs of a curve that no statistic reads (diverged, on their plateau, or with a non-finite
+    measurement)."""
     return [r for r in curve if not usable(r)]
 
 
 def excluded_text(runs: Iterable[RunResult]) -> str:
-    """" Excluded: 2 diverged runs: C1 on CIFAR-10, LR m=0, B=1024; ..." (empty when none)."""
-    gone = list(dict.fromkeys(r.run for r in runs))
-    if not gone:
-        return ""
-    noun = "diverged run" if len(gone) == 1 else "diverged runs"
-    return f" Excluded from every statistic: {len(gone)} {noun}: {'; '.join(r.label for r in gone)}."
+    """" Excluded from every statistic: 2 diverged runs: C1 on CIFAR-10, LR m=0, B=1024; ...
+    1 run on its initial plateau: ..." (empty when none)."""
+    return regime.flagged_text([(r.run.label, run_flag(r)) for r in runs])
 
 
 def batches(curve: list[RunResult]) -> list[int]:
