@@ -28,6 +28,7 @@ from hessbook.chapters.kamath.paper import (
 )
 from hessbook.chapters.kamath.trends import (
     dropped,
+    run_flag,
     excluded_text,
     kept,
     momentum_accuracy,
