@@ -12,11 +12,10 @@ spectral density, the input Hessian, landscapes and outlier counting.
 - :mod:`.landscape` -- ``loss_along``, ``loss_surface``, ``loss_interpolation``, ``random_direction``
 - :mod:`.outliers` -- ``count_outliers``
 - :mod:`.epoch_metrics` -- training's epoch metrics ``hessian_lambda1`` (and its residual),
-  registered with :mod:`hessbook.train` on import
+  which :mod:`hessbook.train` finds by name (this package never imports the training engine)
 """
 
 from hessbook.curvature.block import block_lanczos
-from hessbook.curvature import epoch_metrics  # noqa: F401 - registers the epoch metrics
 from hessbook.curvature.exact import ExactSpectra, exact_spectra, gauss_newton_matrix, hessian_matrix, spectrum
 from hessbook.curvature.input_hessian import (InputHessianOperator, InputHessianResult, InputPowerResult,
                                               input_gradient_norms, input_hessian_exact, input_hessian_power)

@@ -9,7 +9,6 @@ from functools import partial
 
 import numpy as np
 
-import hessbook.curvature.epoch_metrics  # noqa: F401 - registers hessian_lambda1 where a job is unpickled
 from hessbook.chapters.y1 import Missing, data_missing
 from hessbook.chapters.y3.paper import DATASET
 from hessbook.chapters.y3.params import Y3Params
