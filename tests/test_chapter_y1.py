@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import yaml
 
+from hessbook import stats
 from hessbook.chapters import y1
 from hessbook.params import ParameterError, as_dict, validate
 
@@ -56,18 +57,6 @@ def test_paper_tables_layout_and_values():
     assert list(table.columns) == ["model", "B", *y1.COLUMNS]
     assert table.iloc[0]["Acc"] == "100 (77.68)" and table.iloc[0]["λ1θ"] == "0.64 (32.78)"
     assert y1.paper_table(y1.PAPER_TABLE2).iloc[0]["λ1x"] == "–"
-
-
-def test_spearman_against_a_hand_computation():
-    # x ranks 1 2 3 4; y = 10 30 20 40 -> ranks 1 3 2 4; d = 0 1 1 0; rho = 1 - 6*2/(4*15) = 0.8
-    assert y1.spearman([1, 2, 3, 4], [10, 30, 20, 40]) == pytest.approx(0.8)
-    # exactly on the threshold: one adjacent swap in four is 0.8, and grades as strong
-    assert y1.spearman([16, 64, 256, 512], [17.1, 9.8, 37.4, 60.0]) >= 0.8
-    assert y1.spearman([16, 64, 256, 512], [31.5, 7.2, 0.0, 0.1]) <= -0.8
-    assert y1.spearman([1, 2, 3], [3, 2, 1]) == pytest.approx(-1.0)
-    # ties: y = 1 1 2 -> ranks 1.5 1.5 3; Pearson of (1,2,3) and (1.5,1.5,3) = sqrt(3)/2
-    assert y1.spearman([1, 2, 3], [1, 1, 2]) == pytest.approx(np.sqrt(3) / 2)
-    assert np.isnan(y1.spearman([1], [2])) and np.isnan(y1.spearman([1, 2], [5, 5]))
 
 
 def test_paper_trends_are_what_the_paper_claims():
@@ -154,8 +143,8 @@ def test_lambda_x_claim_grades_both_metrics_two_sidedly():
 
 def test_lambda_x_claim_needs_five_batch_sizes_and_defined_columns():
     # four batch sizes (cpu scale): no ordering of 4 reaches p < 0.05 two-sided -> not judged, and says why
-    assert y1.rank_p([1, 2, 3, 4], [1, 2, 3, 4]) == pytest.approx(2 / 24)
-    assert y1.rank_p([1, 2, 3, 4, 5], [5, 4, 3, 2, 1]) == pytest.approx(2 / 120)
+    assert stats.rank_p([1, 2, 3, 4], [1, 2, 3, 4]) == pytest.approx(2 / 24)
+    assert stats.rank_p([1, 2, 3, 4, 5], [5, 4, 3, 2, 1]) == pytest.approx(2 / 120)
     rs = results(*(fake("c1", b, lam, f, lx=lx) for b, lam, f, lx in
                    ((16, 1, 80, 1), (64, 2, 70, 2), (256, 3, 60, 3), (512, 4, 50, 4))))
     c = claim(rs, "Y-Table1", 0)

@@ -17,7 +17,7 @@ from torch import nn
 
 from hessbook.chapters import load_params, y1, y4
 from hessbook.chapters.y4.compute import _iterative, _logit_checks
-from hessbook.curvature import input_hessian_exact
+from hessbook.curvature import input_hessian_dense, input_hessian_exact
 from hessbook.params import SCALES, ParameterError, validate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -106,7 +106,7 @@ def test_relu_net_exact_and_iterative_paths_agree_and_rank_is_c_minus_1():
     assert (it.cc_lanczos_min >= -1e-10).all()
     assert (ih.rank.numpy() <= 3).all()  # c - 1: S 1 = 0
     for i in range(3):
-        H = y4.dense_input_hessian(net, x[i], y[i])
+        H = input_hessian_dense(net, x[i], y[i])
         ev = torch.linalg.eigvalsh(H)
         assert float(ev[0]) > -1e-10 and int((ev > 1e-8 * ev[-1]).sum()) <= 3
 
@@ -114,7 +114,7 @@ def test_relu_net_exact_and_iterative_paths_agree_and_rank_is_c_minus_1():
 def test_tanh_net_has_negative_input_curvature_and_lemma3_holds():
     net = tiny(nn.Tanh())
     x, y = 3 * torch.randn(6, 12, dtype=torch.float64), torch.tensor([0, 1, 2, 3, 0, 1])
-    mins = [float(torch.linalg.eigvalsh(y4.dense_input_hessian(net, x[i], y[i]))[0]) for i in range(6)]
+    mins = [float(torch.linalg.eigvalsh(input_hessian_dense(net, x[i], y[i]))[0]) for i in range(6)]
     assert min(mins) < -1e-6
     s_min, err = _logit_checks(net, x, y, 3)
     assert (s_min >= -1e-14).all() and err < 1e-12

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from hessbook import kit
+from hessbook import kit, stats
 from hessbook.chapters.sagun_mnist import (HESSIAN_DTYPES, Spectrum, draw_negatives, draw_top, exact_spectrum,
                                            negatives_claim, top_k)
 from hessbook.params import ChapterParams, ParameterError, device_spec, spec
@@ -206,7 +206,7 @@ def explorer(res: Results, top_ks=(5, 10, 20, 50)):
 
 
 def _median(counts: dict[str, int]) -> int:
-    return int(np.median([counts[m] for m in METHODS]))
+    return int(stats.median(counts[m] for m in METHODS))
 
 
 def count_values(median_small: int, median_large: int) -> dict[str, int]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from types import ModuleType
 from typing import Any, Protocol, runtime_checkable
 
@@ -99,10 +99,3 @@ def _caller_chapter(claims: Sequence[Claim]) -> str:
 def finite(value: float, default: float = 0.0) -> float:
     """``value`` if finite, else ``default``: for glued numbers of cases that were not computed."""
     return value if math.isfinite(value) else default
-
-
-def middle(values: Iterable[float], empty: float = float("nan")) -> float:
-    """The middle of the sorted values (the upper of the two middle ones for an even count: a
-    value that occurred, not an average), ``empty`` when there are none. For glued medians."""
-    ordered = sorted(values)
-    return float(ordered[len(ordered) // 2]) if ordered else empty

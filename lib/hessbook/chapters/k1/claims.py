@@ -46,8 +46,9 @@ from hessbook.chapters.kamath.trends import (
     spread_points,
     spread_relative,
 )
-from hessbook.kit import Claim, Rule, all_of, any_of, at_least, at_most, below, finite, middle
+from hessbook.kit import Claim, Rule, all_of, any_of, at_least, at_most, below, finite
 from hessbook.kit.claims import Values
+from hessbook.stats import middle
 
 TREND = 0.8
 """A Spearman ρ(B, ·) at least this strong, in the claimed direction, is a clear trend."""

@@ -35,8 +35,9 @@ from hessbook.chapters.kamath.trends import (
     momentum_table,
     rho_text,
 )
-from hessbook.kit import Claim, Rule, all_of, any_of, at_least, at_most, finite, middle
+from hessbook.kit import Claim, Rule, all_of, any_of, at_least, at_most, finite
 from hessbook.kit.claims import Values
+from hessbook.stats import middle
 
 LOWER_HELD, LOWER_PARTLY = 0.8, 0.5
 """Share of batch sizes where λ1 at the largest momentum is below λ1 at momentum 0."""

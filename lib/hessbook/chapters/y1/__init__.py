@@ -25,9 +25,7 @@ from hessbook.chapters.y1.analysis import (
     lambda_x_trends,
     paper_train_trends,
     paper_trends,
-    rank_p,
     rho_text,
-    spearman,
     trends,
     trends_of,
 )
@@ -80,7 +78,7 @@ __all__ = [
     "Trends", "Y1Params", "Y1Runs", "claim_deviations", "claims", "data_missing", "draw_spectra", "explorer",
     "fig1_claim", "fig1_claim_of", "fig1_fraction", "figure_spectra", "lambda_x_claim", "lambda_x_claim_of",
     "lambda_x_finding", "lambda_x_trends", "model_kwargs", "numbers", "paper_claims", "paper_row", "paper_table",
-    "paper_train_claim", "paper_train_trends", "paper_trends", "rank_p", "rho_text", "run", "run_case", "spearman",
+    "paper_train_claim", "paper_train_trends", "paper_trends", "rho_text", "run", "run_case",
     "summary_table", "train_config", "trained", "trained_model", "trend_claim", "trend_claim_of", "trends",
     "trends_of",
 ]

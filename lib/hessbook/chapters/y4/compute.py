@@ -182,26 +182,11 @@ def smooth_config(P: Y4Params):
     )
 
 
-def dense_input_hessian(net, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """(d, d) Hessian of one sample's cross-entropy w.r.t. its input, float64, by torch.func."""
-    import torch.nn.functional as F
-
-    net64 = net.to(torch.float64)
-    shape = x.shape
-
-    def loss(v):
-        return F.cross_entropy(net64(v.reshape(1, *shape)), y.reshape(1))
-
-    H = torch.func.hessian(loss)(x.reshape(-1).to(torch.float64))
-    H = H.detach()
-    return (H + H.T) / 2
-
-
 def run_smooth(P: Y4Params, store=None, device=None) -> CaseResult:
     """The contrast: a tanh MLP on MNIST; dense input Hessians (d = 784) on ``n_samples``."""
     import copy
 
-    from hessbook.curvature import input_hessian_exact
+    from hessbook.curvature import input_hessian_dense, input_hessian_exact
     from hessbook.device import pick_device
     from hessbook.store import default_store
     from hessbook.train import train
@@ -216,7 +201,7 @@ def run_smooth(P: Y4Params, store=None, device=None) -> CaseResult:
         net64 = copy.deepcopy(net).to(torch.float64)
         lmax, lmin, rank, neg = [], [], [], []
         for i in range(len(x)):
-            ev = torch.linalg.eigvalsh(dense_input_hessian(net64, x[i], y[i]))
+            ev = torch.linalg.eigvalsh(input_hessian_dense(net64, x[i], y[i]))
             top = float(ev.abs().max())
             lmax.append(float(ev[-1])); lmin.append(float(ev[0]))
             rank.append(int((ev.abs() > P.rank_rtol * top).sum()))
