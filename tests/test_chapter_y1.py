@@ -14,6 +14,8 @@ import yaml
 from hessbook import stats
 from hessbook.chapters import y1
 from hessbook.params import ParameterError, as_dict, validate
+from hessbook.papers.yao.networks import Missing, Y1Runs, train_config
+from hessbook.papers.yao.paper import DATASET
 
 from test_data import _write_cifar100
 
@@ -29,7 +31,7 @@ def fake(model, batch, lam, fgsm, lx=1.0, gx=0.1, top=None, lx_median=None):
     med = lx if lx_median is None else lx_median
     return y1.ModelResult(model, batch, 1e-3, 5, "loss_target", (100.0, 80.0), (lam, 10 * lam), (lam, 10 * lam),
                           (10, 10), (30, 10), top, (lx, 10 * lx), (gx, 10 * gx), ((fgsm, fgsm), (fgsm, fgsm)),
-                          y1.EPS[y1.DATASET[model]], (med, 10 * med))
+                          y1.EPS[DATASET[model]], (med, 10 * med))
 
 
 def results(*networks, missing=(), models=("m1", "c1")) -> y1.Results:
@@ -85,7 +87,7 @@ def test_claim_grading_on_constructed_results():
     assert fig1.grades == {"C1": "not computed", "M1": "held"} and fig1.grade == "partly"
     assert fig1.coverage == (1, 2) and "100% of top eigenvalues" in fig1.ours
     assert "≥ 90%" in fig1.why and "≥ 50%" in fig1.why  # the thresholds come from the rule
-    missing = [y1.Missing("resnet18", "dataset 'cifar100' not found")]
+    missing = [Missing("resnet18", "dataset 'cifar100' not found")]
     t2 = claim(results(*good.networks, missing=missing, models=("m1", "resnet18")), "Y-Table2")
     assert t2.grade == "not computed" and "cifar100" in t2.ours
 
@@ -242,25 +244,25 @@ def test_runs_block_is_what_determines_training():
 
     P = validate(y1.Y1Params, cpu_values())
     runs = P.runs
-    assert isinstance(runs, y1.Y1Runs) and runs.seed == P.seed and runs.models == P.models
+    assert isinstance(runs, Y1Runs) and runs.seed == P.seed and runs.models == P.models
     # every field of the block is read by train_config: change one, the stored model changes
     changed = {"c1_conv_stride": 1, "resnet18_width": 8, "n_train_cifar": 1000, "n_train_mnist": 1000, "lr": 0.02,
                "momentum": 0.5, "lr_halve_every": 5, "max_epochs": 7, "loss_target": 0.01, "seed": 3}
-    assert set(changed) | {"models", "batch_sizes"} == {f.name for f in dataclasses.fields(y1.Y1Runs)}
+    assert set(changed) | {"models", "batch_sizes"} == {f.name for f in dataclasses.fields(Y1Runs)}
     for name, value in changed.items():
         other = dataclasses.replace(runs, **{name: value})
-        assert any(y1.train_config(m, 32, other) != y1.train_config(m, 32, runs) for m in ("c1", "m1", "resnet18")), name
+        assert any(train_config(m, 32, other) != train_config(m, 32, runs) for m in ("c1", "m1", "resnet18")), name
     # and nothing else is: the computation parameters leave the training run alone
     Q = validate(y1.Y1Params, {**cpu_values(), "n_eval": 500, "top_k": 5, "device": "cpu"})
-    assert Q.runs == runs and y1.train_config("m1", 32, Q.runs) == y1.train_config("m1", 32, runs)
+    assert Q.runs == runs and train_config("m1", 32, Q.runs) == train_config("m1", 32, runs)
 
 
 def test_train_config_is_same_conditions_for_every_batch():
     P = validate(y1.Y1Params, {**cpu_values(), "lr_halve_every": 5})
-    a, b = y1.train_config("m1", 32, P.runs), y1.train_config("m1", 512, P.runs)
+    a, b = train_config("m1", 32, P.runs), train_config("m1", 512, P.runs)
     assert a.weight_decay == 0 and a.loss_target == 1e-3 and (a.lr, a.momentum) == (b.lr, b.momentum)
     assert a.lr_rule == "halve" and dict(a.lr_params) == {"every": 5}
-    assert y1.train_config("c1", 32, P.runs).model_kwargs == {"conv_stride": 2}
+    assert train_config("c1", 32, P.runs).model_kwargs == {"conv_stride": 2}
     assert validate(y1.Y1Params, cpu_values()).lr_halve_every == 0  # constant at every scale (see the chapter)
 
 

@@ -14,9 +14,10 @@ import pytest
 import torch
 from torch import nn
 
-from hessbook.chapters import load_params, y1, y2
+from hessbook.chapters import load_params, y2
 from hessbook.chapters.y2 import compute
 from hessbook.params import SCALES, ParameterError, validate
+from hessbook.papers.yao.networks import train_config
 from tests._curv_models import flat_loss_hessian
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,7 +50,7 @@ def test_y1_runs_block_equals_y1_params_file(scale):
     Y2 = load_params("y2", ROOT / "params" / scale / "y2.yaml")
     assert Y2.y1_runs == Y1.runs, f"params/{scale}/y2.yaml: y1_runs differs from params/{scale}/y1.yaml"
     for model, batch in Y2.cases():
-        assert y1.train_config(model, batch, Y2.y1_runs) == y1.train_config(model, batch, Y1.runs)
+        assert train_config(model, batch, Y2.y1_runs) == train_config(model, batch, Y1.runs)
 
 
 def _tiny_landscape(monkeypatch, model="m1"):

@@ -15,10 +15,11 @@ import torch
 import yaml
 from torch import nn
 
-from hessbook.chapters import load_params, y1, y4
+from hessbook.chapters import load_params, y4
 from hessbook.chapters.y4.compute import _iterative, _logit_checks
 from hessbook.curvature import input_hessian_dense, input_hessian_exact
 from hessbook.params import SCALES, ParameterError, validate
+from hessbook.papers.yao.networks import Missing, Y1Runs, train_config
 
 ROOT = Path(__file__).resolve().parents[1]
 RUNS = dict(models=["m1"], batch_sizes={"m1": [32, 128, 256]}, c1_conv_stride=2, resnet18_width=4,
@@ -62,7 +63,7 @@ def grades(R) -> list[str]:
 
 def test_params_cross_checks():
     P = validate(y4.Y4Params, GOOD)
-    assert isinstance(P.y1_runs, y1.Y1Runs) and P.y1_runs.sizes("m1") == (32, 128, 256)
+    assert isinstance(P.y1_runs, Y1Runs) and P.y1_runs.sizes("m1") == (32, 128, 256)
     with pytest.raises(ParameterError, match="n_crosscheck = 20: larger than n_samples = 8"):
         validate(y4.Y4Params, {**GOOD, "n_crosscheck": 20})
     with pytest.raises(ParameterError, match="smooth_batch_size = 128: larger than smooth_n_train = 64"):
@@ -88,7 +89,7 @@ def test_y1_runs_block_equals_y1_params_file(scale):
     Y4 = load_params("y4", ROOT / "params" / scale / "y4.yaml")
     assert Y4.y1_runs == Y1.runs, f"params/{scale}/y4.yaml: y1_runs differs from params/{scale}/y1.yaml"
     for model, batch in Y4.cases():  # so the store key of every examined network is Y1's
-        assert y1.train_config(model, batch, Y4.y1_runs) == y1.train_config(model, batch, Y1.runs)
+        assert train_config(model, batch, Y4.y1_runs) == train_config(model, batch, Y1.runs)
 
 
 def test_y4_reads_no_other_chapter_params_file():
@@ -145,10 +146,10 @@ def test_exact_path_is_not_graded_and_too_few_samples_are_not_judged():
 
 
 def test_no_dataset_at_all_renders_not_computed():
-    gone = y1.Missing("m1", "dataset 'mnist' not found in the data root /x",
+    gone = Missing("m1", "dataset 'mnist' not found in the data root /x",
                       "dataset 'mnist' not found in the data root /x. Expected files under /x: MNIST/raw/... "
                       "Put them there or point the HESSBOOK_DATA environment variable at a directory that holds them.")
-    R = results(missing=[gone, y1.Missing("MLP-tanh contrast", gone.reason, gone.message)])
+    R = results(missing=[gone, Missing("MLP-tanh contrast", gone.reason, gone.message)])
     cs = y4.claims(R)
     assert [c.grade for c in cs] == ["not computed", "not computed"]
     assert all(c.ours.startswith("not computed") and "HESSBOOK_DATA" in c.ours for c in cs)
@@ -169,7 +170,7 @@ def test_cases_pick_y1_batch_sizes():
     assert P.cases() == [("m1", min(m1)), ("m1", max(m1)), ("c1", min(c1)), ("c1", max(c1))]
     P = validate(y4.Y4Params, {**GOOD, "y1_runs": runs, "all_batches": True})
     assert P.cases() == [("m1", b) for b in sorted(m1)]
-    assert y1.train_config("m1", 16, P.y1_runs) == y1.train_config("m1", 16, Y1.runs)  # same key, same model
+    assert train_config("m1", 16, P.y1_runs) == train_config("m1", 16, Y1.runs)  # same key, same model
 
 
 def test_summary_and_explorer():

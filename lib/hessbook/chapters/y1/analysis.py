@@ -10,12 +10,11 @@ import numpy as np
 
 from hessbook.chapters.y1.compute import ModelResult, Results
 from hessbook.chapters.y1.paper import PAPER_ROWS
+from hessbook.papers.yao.trends import MIN_TREND_BATCHES, rho_short
 from hessbook.stats import rank_p, spearman
 
 LAMBDA_X_MODELS = ("c1", "c2", "m1")
 """Y §3.3's remark on lambda1^x is about the CIFAR-10 and MNIST models (Table 2 has no such column)."""
-MIN_TREND_BATCHES = 3
-"""Fewest batch sizes a trend is judged on."""
 SIGNIFICANCE = 0.05
 """Two-sided level at which a rank correlation counts as a correlation (Y §3.3's 'do not correlate')."""
 MIN_CORRELATION_BATCHES = 5
@@ -105,16 +104,6 @@ def fig1_fraction(R: Results, model: str) -> float:
     small, large = np.asarray(rs[0].top_eigenvalues), np.asarray(rs[-1].top_eigenvalues)
     k = min(len(small), len(large))
     return float(np.mean(large[:k] > small[:k]))
-
-
-def rho_text(rho: float) -> str:
-    """A rank correlation for the prose: signed, or why there is none."""
-    return "not computed (fewer than 2 batch sizes, or a constant column)" if np.isnan(rho) else f"{rho:+.2f}"
-
-
-def rho_short(rho: float) -> str:
-    """A rank correlation for the verdict table."""
-    return "n/a (constant column)" if np.isnan(rho) else f"{rho:+.2f}"
 
 
 def trend_text(t: Trends) -> str:

@@ -12,26 +12,24 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
-from hessbook.chapters.y1 import deviations as dev
 from hessbook.chapters.y1.analysis import (
     LAMBDA_X_MODELS,
     MIN_CORRELATION_BATCHES,
-    MIN_TREND_BATCHES,
     SIGNIFICANCE,
     Trends,
     fig1_fraction,
     lambda_x_trends,
     paper_train_trends,
     paper_trends,
-    rho_short,
-    rho_text,
     trend_text,
     trends,
 )
 from hessbook.chapters.y1.compute import Results
-from hessbook.chapters.y1.paper import MODELS
 from hessbook.kit import Claim, Rule, above, all_of, any_of, at_least, at_most, below, is_true
 from hessbook.kit.claims import HELD, NOT_COMPUTED, NOT_HELD, NOT_JUDGED, PARTLY
+from hessbook.papers.yao import deviations as dev
+from hessbook.papers.yao.paper import MODELS
+from hessbook.papers.yao.trends import MIN_TREND_BATCHES, rho_short, rho_text
 
 TREND_STRONG = 0.8
 """A rank correlation at least this strong (in the claimed direction) is a clear trend."""

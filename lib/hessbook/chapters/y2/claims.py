@@ -11,11 +11,11 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from hessbook.chapters.y1 import deviations as dev
-from hessbook.chapters.y1.analysis import MIN_TREND_BATCHES, rho_short, rho_text
 from hessbook.chapters.y2 import paper
 from hessbook.chapters.y2.compute import Results
 from hessbook.kit import Claim, Rule, above, all_of, any_of, at_least, is_true
+from hessbook.papers.yao import deviations as dev
+from hessbook.papers.yao.trends import MIN_TREND_BATCHES, rho_short, rho_text
 from hessbook.stats import spearman
 
 TREND_STRONG = 0.8

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from hessbook.chapters.y1.paper import C1_STRIDE, TRAIN_SIZE
 from hessbook.chapters.y3 import paper
 from hessbook.chapters.y3.compute import Results
 from hessbook.kit import Claim, Rule, above, at_least, at_most, below
+from hessbook.papers.yao.paper import C1_STRIDE, TRAIN_SIZE
 
 BATCH_RATIO = 1.25
 """Large-batch over small-batch lambda1 (clean runs) at least this: a clear climb."""

@@ -9,9 +9,9 @@ from functools import partial
 
 import numpy as np
 
-from hessbook.chapters.y1 import Missing, data_missing
 from hessbook.chapters.y3.paper import DATASET
 from hessbook.chapters.y3.params import Y3Params
+from hessbook.papers.yao.networks import Missing, data_missing
 
 KIND = "y3-run"
 METRICS = ("train_loss", "train_acc", "grad_norm", "hessian_lambda1", "hessian_lambda1_residual")
@@ -50,7 +50,7 @@ class Results:
     params: Y3Params
     runs: tuple[Curves, ...]
     missing: tuple[Missing, ...]
-    """Models whose dataset is not on this machine (Y1's :class:`~hessbook.chapters.y1.Missing`)."""
+    """Models whose dataset is not on this machine (:class:`~hessbook.papers.yao.networks.Missing`)."""
 
     def get(self, model: str, batch: int, robust: bool) -> Curves | None:
         return next((r for r in self.runs if (r.model, r.batch, r.robust) == (model, batch, robust)), None)

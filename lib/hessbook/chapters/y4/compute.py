@@ -8,9 +8,10 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from hessbook.chapters import y1
 from hessbook.chapters.y4.params import Y4Params
 from hessbook.kit import cached
+from hessbook.papers.yao.networks import Missing, data_missing, train_config, trained_model
+from hessbook.papers.yao.paper import DATASET
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,7 @@ class Results:
     """Y1's ReLU networks whose data is here."""
     smooth: CaseResult | None
     """The tanh contrast (None when MNIST is not here)."""
-    missing: tuple[y1.Missing, ...]
+    missing: tuple[Missing, ...]
 
     @property
     def cases(self) -> tuple[CaseResult, ...]:
@@ -154,8 +155,8 @@ def run_relu(model: str, batch: int, P: Y4Params, store=None, device=None) -> Ca
     device = device if device is not None else pick_device(P.device)
 
     def compute() -> CaseResult:
-        net = y1.trained_model(P.y1_runs, model, batch, store, device)
-        x, y = _test_samples(y1.DATASET[model], P.n_samples, P.seed, device)
+        net = trained_model(P.y1_runs, model, batch, store, device)
+        x, y = _test_samples(DATASET[model], P.n_samples, P.seed, device)
         ih = input_hessian_exact(net, (x, y), batch_size=50, rtol=P.rank_rtol)
         s_min, err = _logit_checks(net, x, y, P.n_crosscheck)
         n, c = P.n_crosscheck, int(ih.eigenvalues.shape[1])
@@ -168,7 +169,7 @@ def run_relu(model: str, batch: int, P: Y4Params, store=None, device=None) -> Ca
             power_products=it.power_products,
         )
 
-    return cached("y4-relu", _key(P, y1.train_config(model, batch, P.y1_runs)), compute, CaseResult, store)
+    return cached("y4-relu", _key(P, train_config(model, batch, P.y1_runs)), compute, CaseResult, store)
 
 
 def smooth_config(P: Y4Params):
@@ -230,15 +231,15 @@ def run(P: Y4Params, store=None) -> Results:
     device = pick_device(P.device)
     missing, jobs = [], []
     for model, batch in P.cases():
-        gone = y1.data_missing(model)
+        gone = data_missing(model)
         if gone is not None:
             if not any(m.model == model for m in missing):
                 missing.append(gone)
             continue
         jobs.append((model, batch))
     networks = [run_relu(m, b, P, store, device) for m, b in progress(jobs, desc="Y4 networks")]
-    gone = y1.data_missing("m1")  # the contrast trains on MNIST, as M1 does
+    gone = data_missing("m1")  # the contrast trains on MNIST, as M1 does
     smooth = run_smooth(P, store, device) if gone is None else None
     if gone is not None:
-        missing.append(y1.Missing(f"MLP-{P.smooth_activation} contrast", gone.reason, gone.message))
+        missing.append(Missing(f"MLP-{P.smooth_activation} contrast", gone.reason, gone.message))
     return Results(P, tuple(networks), smooth, tuple(missing))

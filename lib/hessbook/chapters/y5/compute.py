@@ -20,9 +20,9 @@ import numpy as np
 import torch
 
 from hessbook.attacks import AttackTable
-from hessbook.chapters.y1 import Missing
 from hessbook.chapters.y5.paper import DATASET, L2_ATTACKS, MODELS, ROBUST, SECOND_ORDER, STUDY_LABEL
 from hessbook.chapters.y5.params import Y5Params
+from hessbook.papers.yao.networks import Missing
 
 TRAIN_KIND, MODEL_KIND, TABLE_KIND = "y5-train", "y5-model", "y5-table"
 CHECK_KIND = "y5-table5-check"

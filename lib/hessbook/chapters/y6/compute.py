@@ -8,8 +8,8 @@ from functools import partial
 
 import numpy as np
 
-from hessbook.chapters.y1 import Missing, data_missing
 from hessbook.chapters.y6.params import Y6Params
+from hessbook.papers.yao.networks import Missing, data_missing
 
 RUN_KIND = "y6-run"
 """Store kind of one (batch size, method): its training run's summary and curves."""
