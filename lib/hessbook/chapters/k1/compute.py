@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hessbook.chapters.k1.params import K1Params
-from hessbook.chapters.kamath.grid import Grid, Run, missing_data, run_grid
-from hessbook.chapters.kamath.paper import BENCHMARK_MOMENTUM, SETTINGS
+from hessbook.papers.kamath.grid import Grid, Run, missing_data, run_grid
+from hessbook.papers.kamath.paper import BENCHMARK_MOMENTUM, SETTINGS
 
 LINES = tuple((s, BENCHMARK_MOMENTUM if s == "benchmark" else 0.0) for s in SETTINGS)
 """K1's lines: LR m=0, LR/BS m=0, Benchmark m=0.9."""

@@ -12,9 +12,9 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
-from hessbook.chapters.k1.claims import FLAT_POINTS, deviations
 from hessbook.chapters.k2.compute import Results
-from hessbook.chapters.kamath.paper import (
+from hessbook.papers.kamath.deviations import deviations
+from hessbook.papers.kamath.paper import (
     CASES,
     FALLS,
     FLAT,
@@ -26,7 +26,8 @@ from hessbook.chapters.kamath.paper import (
     WORDS,
     stated,
 )
-from hessbook.chapters.kamath.trends import (
+from hessbook.papers.kamath.trends import (
+    FLAT_POINTS,
     dropped,
     excluded_text,
     kept,

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hessbook.chapters.k2.params import K2Params
-from hessbook.chapters.kamath.grid import Grid, Run, missing_data, run_grid
+from hessbook.papers.kamath.grid import Grid, Run, missing_data, run_grid
 
 
 @dataclass(frozen=True)

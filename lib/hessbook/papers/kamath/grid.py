@@ -16,7 +16,7 @@ from functools import partial
 
 import numpy as np
 
-from hessbook.chapters.kamath.paper import (
+from hessbook.papers.kamath.paper import (
     BENCHMARK_HALVE_EVERY,
     BENCHMARK_MOMENTUM,
     CASES,
