@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from hessbook import kit, stats
-from hessbook.chapters.sagun_mnist import (HESSIAN_DTYPES, Spectrum, draw_negatives, draw_top, exact_spectrum,
-                                           negatives_claim, top_k)
 from hessbook.params import ChapterParams, ParameterError, device_spec, spec
+from hessbook.papers.sagun.mnist_spectra import (HESSIAN_DTYPES, Spectrum, draw_negatives, draw_top,
+                                                 exact_spectrum, negatives_claim, top_k)
 
 OUTLIER_RANKS = 10
 """Ranks compared for "LB has larger outliers": the k = 10 class outliers (S Sec. 3.1)."""
