@@ -6,7 +6,6 @@ from __future__ import annotations
 import matplotlib
 
 matplotlib.use("Agg")
-import numpy as np
 import pytest
 
 from hessbook.chapters import s6

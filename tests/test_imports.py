@@ -1,6 +1,7 @@
-"""The library's rooms and their import rules: no import cycle, lower layers never import the
-chapters, no chapter imports another chapter (what chapters share lives in ``hessbook.papers``),
-the per-paper pieces import no chapter, and the curvature never reaches the training engine.
+"""The library's rooms and their import rules: every module in a room of ``lib/hessbook/README.md``
+and no import of a room above its own, no import cycle, no chapter imports another chapter (what
+chapters share lives in ``hessbook.papers``), the per-paper pieces import no chapter, and the
+curvature never reaches the training engine.
 
 Edges are every ``import``/``from ... import`` of a ``hessbook`` module anywhere in a module,
 at module level or inside a function (a lazy import that closes a cycle is still a cycle:
@@ -136,6 +137,37 @@ def under(graph: Graph, package: str) -> list[str]:
 
 GRAPH = import_graph(LIB, "hessbook")
 
+ROOMS: tuple[tuple[str, ...], ...] = (
+    ("params", "paths", "device", "modes", "progress"),
+    ("store", "sweep", "cluster"),
+    ("data", "models", "lr", "train"),
+    ("curvature",),
+    ("attacks",),
+    ("stats", "randmat"),
+    ("catalog", "report", "widgets"),
+    ("kit",),
+    ("papers",),
+    ("chapters",),
+    ("build", "notebooks", "compare"),
+)
+"""The rooms of ``lib/hessbook/README.md``, from the bottom up, by their modules and packages."""
+
+
+def room_violations(graph: Graph, package: str, rooms: tuple[tuple[str, ...], ...]) -> list[str]:
+    """Every import of a room listed later (upwards), and every module in no room."""
+    floor = {name: i for i, room in enumerate(rooms) for name in room}
+    out = []
+    for a, deps in sorted(graph.items()):
+        if a == package:
+            continue
+        top = a.split(".")[1]
+        if top not in floor:
+            out.append(f"{a} is in no room: add it to ROOMS and to the rooms' README")
+            continue
+        out += [_edge(graph, a, b) + " imports upwards" for b in sorted(deps)
+                if b != package and floor.get(b.split(".")[1], -1) > floor[top]]
+    return out
+
 
 # ----------------------------------------------------------------------------- the library
 
@@ -143,6 +175,15 @@ GRAPH = import_graph(LIB, "hessbook")
 def test_import_graph_has_no_cycle():
     cycle = find_cycle(GRAPH)
     assert cycle is None, "import cycle: " + "; ".join(cycle)
+
+
+def test_every_module_is_in_a_room_and_imports_no_room_above_its_own():
+    assert room_violations(GRAPH, "hessbook", ROOMS) == []
+
+
+def test_the_rooms_readme_names_every_room():
+    text = (LIB / "hessbook" / "README.md").read_text()
+    assert all(f"`{name}" in text for room in ROOMS for name in room)
 
 
 def test_lower_layers_do_not_import_chapters_or_the_kit_upwards():
@@ -218,6 +259,12 @@ def test_the_checkers_find_what_breaks_each_rule(tmp_path):
                                 "pkg.train -> pkg.curvature"]
     assert cross_chapter_imports(graph, "pkg.chapters") == [
         "pkg.chapters.a.compute -> pkg.chapters.b (function-local)", "pkg.chapters.b -> pkg.chapters.a.compute"]
+    assert room_violations(graph, "pkg", (("curvature", "helpers"), ("train",), ("chapters",))) == [
+        "pkg.helpers -> pkg.train imports upwards"]
+    assert room_violations(graph, "pkg", (("train",), ("chapters",))) == [
+        "pkg.curvature is in no room: add it to ROOMS and to the rooms' README",
+        "pkg.curvature.metrics is in no room: add it to ROOMS and to the rooms' README",
+        "pkg.helpers is in no room: add it to ROOMS and to the rooms' README"]
     assert reaches(graph, under(graph, "pkg.curvature"), "pkg.train") == [
         "pkg.curvature.metrics -> pkg.helpers (function-local)", "pkg.helpers -> pkg.train"]  # shortest chain
     assert reaches(graph, ["pkg.curvature"], "pkg.train")[0] == "pkg.curvature -> pkg.curvature.metrics"
@@ -239,3 +286,4 @@ def test_the_checkers_pass_a_package_that_keeps_the_rules(tmp_path):
     assert find_cycle(graph) is None
     assert cross_chapter_imports(graph, "pkg.chapters") == []
     assert reaches(graph, under(graph, "pkg.curvature"), "pkg.train") is None
+    assert room_violations(graph, "pkg", (("helpers", "shared", "curvature"), ("train",), ("chapters",))) == []
