@@ -106,7 +106,7 @@ def test_lr_bs_at_64_is_lrs_training_run_and_keeps_its_label(tmp_path, monkeypat
 
     monkeypatch.setattr(kgrid, "compute_run", fake)
     monkeypatch.setenv("HESSBOOK_CLUSTER", "serial")
-    got = kgrid.run_grid([same, other], g, 0, ResultStore(tmp_path))
+    got = kgrid.run_grid([same, other], g, 0, torch.device("cpu"), ResultStore(tmp_path))
     assert len(calls) == 1 and [r.run for r in got.results] == [same, other]
 
 

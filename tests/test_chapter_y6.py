@@ -127,7 +127,7 @@ def test_numbers_figures_and_explorer():
     assert "B=40" in fig.axes[0].get_title(loc="left")
     empty = y6.Results(P(), (), Missing("c1", "dataset 'cifar10' not found"))
     assert "not computed" in y6.explorer(empty).update(batch=20).axes[0].texts[0].get_text()
-    assert y6.numbers(empty)["drop-base"] == 0.0
+    assert y6.numbers(empty)["drop-base"] is None  # not computed: glued n/a, not a stand-in 0
 
 
 def test_goyal_rule_and_printed_stride_at_paper_scale_and_deviations_in_the_verdict():

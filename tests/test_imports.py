@@ -148,7 +148,7 @@ ROOMS: tuple[tuple[str, ...], ...] = (
     ("kit",),
     ("papers",),
     ("chapters",),
-    ("build", "notebooks", "compare"),
+    ("build", "notebooks", "sphinx_glue", "compare"),
 )
 """The rooms of ``lib/hessbook/README.md``, from the bottom up, by their modules and packages."""
 

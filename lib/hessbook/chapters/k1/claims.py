@@ -48,7 +48,7 @@ from hessbook.papers.kamath.trends import (
     spread_points,
     spread_relative,
 )
-from hessbook.kit import Claim, Rule, all_of, any_of, at_least, at_most, below, finite
+from hessbook.kit import Claim, Rule, all_of, any_of, at_least, at_most, below
 from hessbook.kit.claims import Values
 from hessbook.stats import middle
 
@@ -356,19 +356,19 @@ def chance_numbers(R: Results) -> dict:
         "chance_runs": len(chance),
         "chance_list": ", ".join(f"{CASES[r.run.case].label} {SETTING_LABEL[r.run.setting]} B={r.run.batch}"
                                  for r in chance) or "none",
-        "chance_lambda_max": max((r.lambda1 for r in chance), default=0.0),
+        "chance_lambda_max": max((r.lambda1 for r in chance), default=None),
         "fewest_steps": steps, "largest_batch": b_max, "batch_ratio": b_max // min(P.batch_sizes),
         "counter_chance_batches": ", ".join(str(r.run.batch) for r in chance
                                             if (r.run.case, r.run.setting) == (COUNTEREXAMPLE, "lr")) or "none",
-        "lrbs_lambda_ratio": middle(ratios, empty=0.0),
+        "lrbs_lambda_ratio": middle(ratios),
     }
 
 
 def numbers(R: Results) -> dict:
-    """Every number the prose cites (glued as ``k1-<name>``); 0 where not computed."""
+    """Every number the prose cites (glued as ``k1-<name>``); None or NaN (glued n/a) where not computed."""
     v = counterexample_values(R)
     return {"runs": len(R.grid.results), "cases": len(R.grid.cases()),
-            "counter_rho_fgsm": finite(v["rho_fgsm"]), "counter_rho_pgd": finite(v["rho_pgd"]),
-            "counter_rho_lambda": finite(v["rho_lambda"]), "counter_pairs": v["pairs"],
-            "worst_residual": max((r.lambda1_residual for r in kept(R.grid.results)), default=0.0),
+            "counter_rho_fgsm": v["rho_fgsm"], "counter_rho_pgd": v["rho_pgd"],
+            "counter_rho_lambda": v["rho_lambda"], "counter_pairs": v["pairs"],
+            "worst_residual": max((r.lambda1_residual for r in kept(R.grid.results)), default=None),
             "diverged": len(dropped(R.grid.results)), **chance_numbers(R)}

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from functools import partial
 
 import numpy as np
+import torch
 
 from hessbook.chapters.y1.paper import EPS
 from hessbook.chapters.y1.params import Y1Params
@@ -160,12 +161,9 @@ def case_key(model: str, batch: int, P: Y1Params) -> dict:
             "eps": list(EPS[DATASET[model]]), "seed": P.seed, "columns": COLUMNS_VERSION}
 
 
-def compute_case(model: str, batch: int, P: Y1Params, store=None, device=None) -> ModelResult:
-    """Train one (model, batch size) through the store, then compute every column of Y's tables.
-    Top-level, so a sweep can send it to a worker (``device`` None: the worker's own)."""
-    from hessbook.device import pick_device
-
-    device = device if device is not None else pick_device(P.device)
+def compute_case(model: str, batch: int, P: Y1Params, store, device: torch.device) -> ModelResult:
+    """Train one (model, batch size) through the store, then compute every column of Y's tables,
+    on ``device`` (the chapter's). Top-level, so a sweep can send it to a worker."""
     eps = EPS[DATASET[model]]
     run = trained(P.runs, model, batch, store, device)
     net = run.model(device).eval()
@@ -185,8 +183,8 @@ def compute_case(model: str, batch: int, P: Y1Params, store=None, device=None) -
     )
 
 
-def run_case(model: str, batch: int, P: Y1Params, store=None, device=None) -> ModelResult:
-    """One (model, batch size): loaded from the store, or computed here and stored."""
+def run_case(model: str, batch: int, P: Y1Params, store=None, *, device: torch.device) -> ModelResult:
+    """One (model, batch size) on ``device``: loaded from the store, or computed here and stored."""
     from hessbook.store import default_store
 
     store = store or default_store()
@@ -197,11 +195,13 @@ def run_case(model: str, batch: int, P: Y1Params, store=None, device=None) -> Mo
 def run(P: Y1Params, store=None) -> Results:
     """Every selected (model, batch size), as independent jobs on the Dask sweep
     (:mod:`hessbook.sweep`; ``HESSBOOK_CLUSTER`` says where). Models whose data is absent are
-    reported, not run."""
+    reported, not run. Every job computes on the device ``P.device`` names."""
+    from hessbook.device import pick_device
     from hessbook.kit.swept import cached_all, stored_job
     from hessbook.store import default_store
 
     store = store or default_store()
+    device = pick_device(P.device)
     missing, jobs = [], []
     for model in P.models:
         gone = data_missing(model)
@@ -210,6 +210,6 @@ def run(P: Y1Params, store=None) -> Results:
             continue
         jobs += [(model, b) for b in P.sizes(model)]
     grid = [stored_job(CASE_KIND, case_key(m, b, P), partial(compute_case, m, b, P, store), ModelResult,
-                       label=f"Y1 {m.upper()} B={b}") for m, b in jobs]
+                       label=f"Y1 {m.upper()} B={b}", device=device) for m, b in jobs]
     networks = cached_all(grid, ModelResult, store)
     return Results(P, tuple(networks), tuple(missing))

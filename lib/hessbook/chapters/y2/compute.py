@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from functools import partial
 
 import numpy as np
+import torch
 
 from hessbook.chapters.y2.paper import RANDOM_BATCH_MODELS
 from hessbook.chapters.y2.params import Y2Params
@@ -170,22 +171,22 @@ def key(model: str, batch: int, P: Y2Params) -> dict:
             "surface": P.surface_alphas().tolist(), "fd_step": FD_STEP, "seed": P.seed}
 
 
-def compute_landscape(model: str, batch: int, P: Y2Params, store=None, device=None) -> Landscape:
+def compute_landscape(model: str, batch: int, P: Y2Params, store, device: torch.device) -> Landscape:
     """Y1's network of (model, batch) (loaded through the store, or trained as Y1 would), then its
-    landscape. Top-level, so a sweep can send it to a worker (``device`` None: the worker's own)."""
-    from hessbook.device import pick_device
-
-    device = device if device is not None else pick_device(P.device)
+    landscape, on ``device`` (the chapter's). Top-level, so a sweep can send it to a worker."""
     net = trained_model(P.y1_runs, model, batch, store, device)
     return landscape_of(net, model, batch, P, device)
 
 
 def run(P: Y2Params, store=None) -> Results:
-    """Every selected network of Y1 whose data is here, as independent jobs on the Dask sweep."""
+    """Every selected network of Y1 whose data is here, as independent jobs on the Dask sweep,
+    on the device ``P.device`` names."""
+    from hessbook.device import pick_device
     from hessbook.kit.swept import cached_all, stored_job
     from hessbook.store import default_store
 
     store = store or default_store()
+    device = pick_device(P.device)
     missing, cases = [], []
     for model in P.y1_models:
         gone = data_missing(model)
@@ -194,5 +195,5 @@ def run(P: Y2Params, store=None) -> Results:
             continue
         cases += [(m, b) for m, b in P.cases() if m == model]
     jobs = [stored_job(KIND, key(m, b, P), partial(compute_landscape, m, b, P, store), Landscape,
-                       label=f"Y2 {m.upper()} B={b}") for m, b in cases]
+                       label=f"Y2 {m.upper()} B={b}", device=device) for m, b in cases]
     return Results(P, tuple(cached_all(jobs, Landscape, store)), tuple(missing))

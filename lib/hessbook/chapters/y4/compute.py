@@ -145,14 +145,13 @@ def _key(P: Y4Params, config) -> dict:
             "lanczos_tol": P.lanczos_tol, "power_tol": P.power_tol, "seed": P.seed}
 
 
-def run_relu(model: str, batch: int, P: Y4Params, store=None, device=None) -> CaseResult:
-    """One of Y1's trained networks (loaded through the store, or trained as Y1 would)."""
+def run_relu(model: str, batch: int, P: Y4Params, store, device: torch.device) -> CaseResult:
+    """One of Y1's trained networks (loaded through the store, or trained as Y1 would), examined
+    on ``device`` (the chapter's)."""
     from hessbook.curvature import input_hessian_exact
-    from hessbook.device import pick_device
     from hessbook.store import default_store
 
     store = store or default_store()
-    device = device if device is not None else pick_device(P.device)
 
     def compute() -> CaseResult:
         net = trained_model(P.y1_runs, model, batch, store, device)
@@ -183,17 +182,16 @@ def smooth_config(P: Y4Params):
     )
 
 
-def run_smooth(P: Y4Params, store=None, device=None) -> CaseResult:
-    """The contrast: a tanh MLP on MNIST; dense input Hessians (d = 784) on ``n_samples``."""
+def run_smooth(P: Y4Params, store, device: torch.device) -> CaseResult:
+    """The contrast: a tanh MLP on MNIST; dense input Hessians (d = 784) on ``n_samples``, on
+    ``device`` (the chapter's)."""
     import copy
 
     from hessbook.curvature import input_hessian_dense, input_hessian_exact
-    from hessbook.device import pick_device
     from hessbook.store import default_store
     from hessbook.train import train
 
     store = store or default_store()
-    device = device if device is not None else pick_device(P.device)
     config = smooth_config(P)
 
     def compute() -> CaseResult:
