@@ -4,6 +4,7 @@ the parameters' errors, the claims' grading on constructed results, figures and 
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import matplotlib
@@ -111,14 +112,38 @@ def test_lr_bs_at_64_is_lrs_training_run_and_keeps_its_label(tmp_path, monkeypat
 
 
 @pytest.mark.parametrize("scale", SCALES)
-def test_k1_and_k2_share_their_grid_and_jobs(scale):
-    P1 = load_params("k1", ROOT / "params" / scale / "k1.yaml")
-    P2 = load_params("k2", ROOT / "params" / scale / "k2.yaml")
+def test_k1_and_k2_share_their_grid_and_jobs(scale, tmp_path, monkeypatch):
+    """With each scale's files, K2 run after K1 on one store computes none of the jobs K1
+    computed (its momentum-0 lines are loaded from the store) and reports them as K1 did."""
+    from hessbook.chapters.k1 import compute as k1_compute
+    from hessbook.chapters.k2 import compute as k2_compute
+    from hessbook.papers.kamath import grid as kgrid
+    from hessbook.store import ResultStore
+
+    P1 = dataclasses.replace(load_params("k1", ROOT / "params" / scale / "k1.yaml"), device="cpu")
+    P2 = dataclasses.replace(load_params("k2", ROOT / "params" / scale / "k2.yaml"), device="cpu")
     assert P1.grid == P2.grid and P1.seed == P2.seed, f"params/{scale}: k1's and k2's grid blocks differ"
     shared = set(k1.runs(P1, P1.cases)) & set(k2.runs(P2, P2.cases))
     assert shared, "K2's momentum-0 lines are K1's jobs"
-    for r in shared:
-        assert job_key(r, P1.grid, P1.seed) == job_key(r, P2.grid, P2.seed)
+    computed: list[Run] = []
+
+    def fake(run, grid, seed, store, device):
+        computed.append(run)
+        return RunResult(run, 90.0 - run.batch / 100, 50.0, 40.0, float(run.batch), 1e-4, True, 10, 0.1, 1, False)
+
+    for module in (k1_compute, k2_compute):  # every case "has its data": the jobs are what is tested
+        monkeypatch.setattr(module, "missing_data", lambda case: None)
+    monkeypatch.setattr(kgrid, "compute_run", fake)
+    monkeypatch.setenv("HESSBOOK_CLUSTER", "serial")
+    monkeypatch.setenv("HESSBOOK_PROGRESS", "off")
+    store = ResultStore(tmp_path)
+    first = {r.run: r for r in k1.run(P1, store).grid.results}
+    by_k1 = list(computed)
+    computed.clear()
+    second = {r.run: r for r in k2.run(P2, store).grid.results}
+    assert by_k1 and computed, "each chapter computed jobs of its own"
+    assert not set(computed) & shared, f"K2 recomputed K1's jobs: {sorted(set(computed) & shared, key=str)[:3]}"
+    assert all(second[r] == first[r] for r in shared)
 
 
 def test_params_errors_name_the_value():

@@ -15,7 +15,7 @@ import torch
 import yaml
 from torch import nn
 
-from hessbook.chapters import load_params, y4
+from hessbook.chapters import load_params, y1, y4
 from hessbook.chapters.y4.compute import _iterative, _logit_checks
 from hessbook.curvature import input_hessian_dense, input_hessian_exact
 from hessbook.params import SCALES, ParameterError, validate
@@ -81,20 +81,53 @@ def test_params_cross_checks():
         validate(y4.Y4Params, {**GOOD, "y1_runs": {k: v for k, v in RUNS.items() if k != "seed"}}, where="y4.yaml")
 
 
+@pytest.fixture
+def opened(monkeypatch) -> list[Path]:
+    """Every file opened (builtins.open, io.open) while the test runs."""
+    import builtins
+    import io
+
+    out: list[Path] = []
+    real = builtins.open
+
+    def recording_open(file, *args, **kwargs):
+        if isinstance(file, (str, Path)):
+            out.append(Path(file).resolve())
+        return real(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", recording_open)
+    monkeypatch.setattr(io, "open", recording_open)
+    return out
+
+
 @pytest.mark.parametrize("scale", SCALES)
-def test_y1_runs_block_equals_y1_params_file(scale):
-    """`make book` runs Y1 then Y4 with each scale's files: Y4's block must be Y1's values, or
-    Y4 trains networks of its own instead of examining Y1's."""
-    Y1 = load_params("y1", ROOT / "params" / scale / "y1.yaml")
-    Y4 = load_params("y4", ROOT / "params" / scale / "y4.yaml")
+def test_y4_examines_the_networks_y1_trains_and_reads_no_params_file(scale, halted_training, opened, tmp_path,
+                                                                     monkeypatch):
+    """`make book` runs Y1 then Y4 with each scale's files: every network Y4 examines is a
+    training run of Y1's jobs (the same store entry, loaded), never one of its own; and Y4
+    takes Y1's settings from its own block, reading no parameter file while it computes."""
+    import dataclasses
+
+    from hessbook.chapters.y1 import compute as y1_compute
+    from hessbook.store import ResultStore
+
+    Y1 = dataclasses.replace(load_params("y1", ROOT / "params" / scale / "y1.yaml"), device="cpu")
+    Y4 = dataclasses.replace(load_params("y4", ROOT / "params" / scale / "y4.yaml"), device="cpu")
     assert Y4.y1_runs == Y1.runs, f"params/{scale}/y4.yaml: y1_runs differs from params/{scale}/y1.yaml"
-    for model, batch in Y4.cases():  # so the store key of every examined network is Y1's
-        assert train_config(model, batch, Y4.y1_runs) == train_config(model, batch, Y1.runs)
-
-
-def test_y4_reads_no_other_chapter_params_file():
-    source = "\n".join(p.read_text() for p in (ROOT / "lib" / "hessbook" / "chapters" / "y4").glob("*.py"))
-    assert not [call for call in ("params_file(", "load_params(", "load_file(", "open(") if call in source]
+    monkeypatch.setattr(y1_compute, "data_missing", lambda model: None)
+    halted_training.run(y1.run, Y1, ResultStore(tmp_path))
+    by_y1 = halted_training.configs
+    halted_training.calls.clear()
+    opened.clear()
+    for model, batch in Y4.cases():  # each network in turn: Y4 computes in-process
+        halted_training.run(y4.run_relu, model, batch, Y4, ResultStore(tmp_path), torch.device("cpu"))
+    by_y4 = halted_training.configs
+    assert len(by_y4) == len(Y4.cases()), "each of Y4's networks is trained (loaded) once"
+    assert all(config in by_y1 for config in by_y4), (
+        f"Y4 at {scale} examines networks Y1 does not train: {[c for c in by_y4 if c not in by_y1][:2]}")
+    params = (ROOT / "params").resolve()
+    read = [p for p in opened if params in p.parents]
+    assert not read, f"Y4 read parameter files while computing: {read}"
 
 
 def test_relu_net_exact_and_iterative_paths_agree_and_rank_is_c_minus_1():
