@@ -69,3 +69,52 @@ def y1_source(tmp_path) -> Path:
     nb.cells = [nbformat.v4.new_markdown_cell("# Y1 · Title\n\nThe claim."), nbformat.v4.new_code_cell("x = 1")]
     nbformat.write(nb, src)
     return src
+
+
+class TrainingHalted(Exception):
+    """Raised by :func:`halted_training`'s ``train``: the job reached training; stop there."""
+
+
+class HaltedTraining:
+    """Every call of ``hessbook.train.train`` while the fixture is active, as ``(config, device)``."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple] = []
+
+    def train(self, config, store=None, device=None, **kwargs):
+        self.calls.append((config, device))
+        raise TrainingHalted(f"train({config.model}) reached on {device}")
+
+    @property
+    def configs(self) -> list:
+        return [config for config, _ in self.calls]
+
+    @property
+    def devices(self) -> list:
+        return [device for _, device in self.calls]
+
+    def run(self, fn, *args, **kwargs) -> list[str]:
+        """Call ``fn``; the errors of the jobs it stopped with (a sweep tries every job of its
+        grid, an in-process computation stops at its first training)."""
+        from hessbook.kit.swept import SweepFailed
+
+        try:
+            fn(*args, **kwargs)
+        except SweepFailed as exc:
+            return [r.error or "" for r in exc.failed]
+        except TrainingHalted as exc:
+            return [f"TrainingHalted: {exc}"]
+        return []
+
+
+@pytest.fixture
+def halted_training(monkeypatch) -> HaltedTraining:
+    """``hessbook.train.train`` replaced by a recorder that stops every job where it would train:
+    which networks, on which device, a chapter's jobs train, in seconds (serial sweeps)."""
+    import hessbook.train as htrain
+
+    halted = HaltedTraining()
+    monkeypatch.setattr(htrain, "train", halted.train)
+    monkeypatch.setenv("HESSBOOK_CLUSTER", "serial")
+    monkeypatch.setenv("HESSBOOK_PROGRESS", "off")
+    return halted

@@ -9,6 +9,7 @@ from attack_fixtures import CLASSES, TinyCNN, TinyMLP, data, trained
 
 from hessbook.attacks import conjugate_gradient, fhsm, input_hvp, l2hess, newton_direction
 from hessbook.attacks._common import project
+from hessbook.curvature import input_hessian_exact
 
 
 def _spd_batch(n: int, d: int, conds, seed: int = 0, rank: int | None = None):
@@ -187,14 +188,12 @@ def test_float64_solve_rescues_saturated_float32_models():
 
 
 def test_cg_iterations_bounded_by_exact_low_rank_of_the_curvature_library():
-    """Where the curvature library's exact low-rank input Hessian is available (another
-    module of the project), its per-sample rank bounds the CG iterations and its top
-    eigenvalue matches the dense Hessian's."""
-    curv = pytest.importorskip("hessbook.curvature.input_hessian")
+    """The curvature library's exact low-rank input Hessian: its per-sample rank bounds the CG
+    iterations and its top eigenvalue matches the dense Hessian's."""
     model = trained("mlp", torch.float64)
     x, y = data(8, seed=7)
     x = x.double()
-    exact = curv.input_hessian_exact(model, (x, y), dtype=torch.float64, rtol=1e-9)
+    exact = input_hessian_exact(model, (x, y), dtype=torch.float64, rtol=1e-9)
     _, _, _, cg = newton_direction(model, x, y, rtol=1e-10)
     assert bool((cg.iterations <= exact.rank + 1).all())
     for i in range(len(y)):

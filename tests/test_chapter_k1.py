@@ -4,6 +4,7 @@ the parameters' errors, the claims' grading on constructed results, figures and 
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import matplotlib
@@ -16,8 +17,9 @@ from torch import nn
 
 from hessbook import lr as hlr
 from hessbook.chapters import k1, k2, load_params
-from hessbook.chapters.kamath import figures as kf
-from hessbook.chapters.kamath.grid import Grid, KGrid, Run, RunResult, job_key, lambda1_of, train_config
+from hessbook.papers.kamath import figures as kf
+from hessbook.papers.kamath.deviations import deviations
+from hessbook.papers.kamath.grid import Grid, KGrid, Run, RunResult, job_key, lambda1_of, train_config
 from hessbook.params import SCALES, ParameterError, validate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -90,7 +92,7 @@ def test_settings_are_ks_learning_rate_rules():
 
 def test_lr_bs_at_64_is_lrs_training_run_and_keeps_its_label(tmp_path, monkeypatch):
     """LR/BS at B = 64 has lr 0.01, LR's: one job, stored once, reported under both lines."""
-    from hessbook.chapters.kamath import grid as kgrid
+    from hessbook.papers.kamath import grid as kgrid
     from hessbook.store import ResultStore
 
     g = KGrid(**GRID)
@@ -105,19 +107,43 @@ def test_lr_bs_at_64_is_lrs_training_run_and_keeps_its_label(tmp_path, monkeypat
 
     monkeypatch.setattr(kgrid, "compute_run", fake)
     monkeypatch.setenv("HESSBOOK_CLUSTER", "serial")
-    got = kgrid.run_grid([same, other], g, 0, ResultStore(tmp_path))
+    got = kgrid.run_grid([same, other], g, 0, torch.device("cpu"), ResultStore(tmp_path))
     assert len(calls) == 1 and [r.run for r in got.results] == [same, other]
 
 
 @pytest.mark.parametrize("scale", SCALES)
-def test_k1_and_k2_share_their_grid_and_jobs(scale):
-    P1 = load_params("k1", ROOT / "params" / scale / "k1.yaml")
-    P2 = load_params("k2", ROOT / "params" / scale / "k2.yaml")
+def test_k1_and_k2_share_their_grid_and_jobs(scale, tmp_path, monkeypatch):
+    """With each scale's files, K2 run after K1 on one store computes none of the jobs K1
+    computed (its momentum-0 lines are loaded from the store) and reports them as K1 did."""
+    from hessbook.chapters.k1 import compute as k1_compute
+    from hessbook.chapters.k2 import compute as k2_compute
+    from hessbook.papers.kamath import grid as kgrid
+    from hessbook.store import ResultStore
+
+    P1 = dataclasses.replace(load_params("k1", ROOT / "params" / scale / "k1.yaml"), device="cpu")
+    P2 = dataclasses.replace(load_params("k2", ROOT / "params" / scale / "k2.yaml"), device="cpu")
     assert P1.grid == P2.grid and P1.seed == P2.seed, f"params/{scale}: k1's and k2's grid blocks differ"
     shared = set(k1.runs(P1, P1.cases)) & set(k2.runs(P2, P2.cases))
     assert shared, "K2's momentum-0 lines are K1's jobs"
-    for r in shared:
-        assert job_key(r, P1.grid, P1.seed) == job_key(r, P2.grid, P2.seed)
+    computed: list[Run] = []
+
+    def fake(run, grid, seed, store, device):
+        computed.append(run)
+        return RunResult(run, 90.0 - run.batch / 100, 50.0, 40.0, float(run.batch), 1e-4, True, 10, 0.1, 1, False)
+
+    for module in (k1_compute, k2_compute):  # every case "has its data": the jobs are what is tested
+        monkeypatch.setattr(module, "missing_data", lambda case: None)
+    monkeypatch.setattr(kgrid, "compute_run", fake)
+    monkeypatch.setenv("HESSBOOK_CLUSTER", "serial")
+    monkeypatch.setenv("HESSBOOK_PROGRESS", "off")
+    store = ResultStore(tmp_path)
+    first = {r.run: r for r in k1.run(P1, store).grid.results}
+    by_k1 = list(computed)
+    computed.clear()
+    second = {r.run: r for r in k2.run(P2, store).grid.results}
+    assert by_k1 and computed, "each chapter computed jobs of its own"
+    assert not set(computed) & shared, f"K2 recomputed K1's jobs: {sorted(set(computed) & shared, key=str)[:3]}"
+    assert all(second[r] == first[r] for r in shared)
 
 
 def test_params_errors_name_the_value():
@@ -238,7 +264,7 @@ def test_deviations_from_k_are_on_the_verdict_line():
     counter = k1.counterexample_claim(R).why
     assert "ε = 0.1 on Fashion-MNIST, K's is 0.3" in counter and "K's finding at ε = 0.3" in counter
     at_ks = validate(k1.K1Params, {**GOOD, "eps_mnist": 0.3, "eps_cifar": 0.02})
-    assert k1.deviations(at_ks, ["stdcnn-fashion", "c1-cifar10"], counterexample=True) == ""
+    assert deviations(at_ks, ["stdcnn-fashion", "c1-cifar10"], counterexample=True) == ""
 
 
 def test_counterexample_grading():

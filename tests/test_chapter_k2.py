@@ -8,7 +8,7 @@ matplotlib.use("Agg")
 import pytest
 
 from hessbook.chapters import k2
-from hessbook.chapters.kamath.grid import Grid, Run, RunResult
+from hessbook.papers.kamath.grid import Grid, Run, RunResult
 from hessbook.params import ParameterError, validate
 
 GRID = dict(batch_sizes=[16, 64, 256], n_train_mnist=512, n_train_cifar=512, epochs_mnist=1, epochs_cifar=1,
@@ -116,7 +116,7 @@ def test_training_losses_give_each_cases_median_at_the_extreme_momenta():
 
     import dataclasses
 
-    from hessbook.chapters.kamath.grid import Grid
+    from hessbook.papers.kamath.grid import Grid
     from hessbook.params import validate
 
     P = validate(k2.K2Params, dict(scale="smoke", seed=0, cases=["m1k-mnist"], device="cpu",

@@ -181,9 +181,9 @@ def test_case_is_stored_and_matches_a_dense_hessian(tmp_path, monkeypatch):
                                "sgd_iterations": 5, "sgd_batch_size": 8})
     store = ResultStore(tmp_path)
     row = s2.rows(P)[1]  # GD ReLU k = 2
-    first = s2.case(s2.CaseJob(row, 0), P, store)
+    first = s2.case(s2.CaseJob(row, 0), P, store, device=torch.device("cpu"))
     assert len(store.entries(s2.SPECTRUM_KIND)) == 1
-    again = s2.case(s2.CaseJob(row, 0), P, store)
+    again = s2.case(s2.CaseJob(row, 0), P, store, device=torch.device("cpu"))
     np.testing.assert_array_equal(first.eigenvalues, again.eigenvalues)
     assert (first.gap, first.ratio, first.elbow, first.final_loss) == (again.gap, again.ratio, again.elbow,
                                                                        again.final_loss)

@@ -11,7 +11,7 @@ import torch
 from torch import nn
 
 from hessbook.chapters import s3
-from hessbook.chapters.sagun_mnist import NEGATIVES_RULE, Spectrum, negative_tail, top_k, worst_negative
+from hessbook.papers.sagun.mnist_spectra import NEGATIVES_RULE, Spectrum, negative_tail, top_k, worst_negative
 from hessbook.models import build_model, num_parameters
 from hessbook.params import ParameterError, validate
 

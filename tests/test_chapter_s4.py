@@ -11,7 +11,7 @@ import torch
 from _curv_models import flat_loss_hessian
 
 from hessbook.chapters import s4
-from hessbook.chapters.sagun_mnist import Spectrum
+from hessbook.papers.sagun.mnist_spectra import Spectrum
 from hessbook.params import ParameterError, validate
 
 GOOD = dict(scale="smoke", seed=0, small_batch=10, large_batch=50, channels=[2, 2], hidden=8, n_samples=100,
@@ -79,7 +79,7 @@ def test_numbers_name_every_glued_value():
 
 def test_exact_spectrum_matches_dense_hessian(tmp_path, monkeypatch):
     """The stored spectrum equals eigvalsh of torch.autograd.functional.hessian on the same data."""
-    from hessbook.chapters.sagun_mnist import exact_spectrum
+    from hessbook.papers.sagun.mnist_spectra import exact_spectrum
     from hessbook.store import ResultStore
     from hessbook.data import DataSpec, load_data
     from hessbook.train import TrainConfig, train

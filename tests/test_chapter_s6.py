@@ -1,37 +1,15 @@
-"""S6's library: the closed-form logistic Hessian against autograd, the cases, claims, explorer."""
+"""S6: the cases, claims, explorer (its maths, the logistic Hessian and the Kolmogorov distance, is
+tested with hessbook.curvature and hessbook.stats)."""
 
 from __future__ import annotations
 
 import matplotlib
 
 matplotlib.use("Agg")
-import numpy as np
 import pytest
-import torch
-import torch.nn.functional as F
-from torch import nn
 
 from hessbook.chapters import s6
-from hessbook.curvature import hessian_matrix
-from hessbook.data import logistic_blobs
 from hessbook.params import ParameterError, validate
-
-
-def logistic_loss(out, y):
-    return F.binary_cross_entropy_with_logits(out[:, 0], y.to(out.dtype))
-
-
-@pytest.mark.parametrize("at_zero", [True, False])
-def test_closed_form_hessian_matches_autograd(at_zero):
-    x, y = logistic_blobs(30, 6, blobs=2, seed=3)
-    model = nn.Linear(6, 1, bias=False)
-    with torch.no_grad():
-        model.weight.copy_(torch.zeros(1, 6) if at_zero else 0.3 * torch.randn(1, 6, generator=torch.Generator().manual_seed(0)))
-    H = hessian_matrix(model, (x, y), loss_fn=logistic_loss)
-    closed = s6.logistic_hessian(x, model.weight.detach()[0])
-    torch.testing.assert_close(H.cpu(), closed, rtol=1e-10, atol=1e-12)
-    if at_zero:
-        torch.testing.assert_close(closed, x.double().T @ x.double() / (4 * len(x)))
 
 
 def small_params(**kw):
@@ -86,14 +64,6 @@ GOOD = {"one_blob_outliers": 0, "one_blob_ks": 0.02, "spiked": 2, "one_outlier_e
 ])
 def test_fig10_grading(change, grade):
     assert s6.RULE.grade({**GOOD, **change}) == grade
-
-
-def test_kolmogorov_distance_handles_the_atom():
-    from hessbook.randmat import MarchenkoPastur
-
-    law = MarchenkoPastur(2.0)
-    eig = np.concatenate([np.full(50, 1e-17), np.linspace(0.2, 2.5, 50)])
-    assert s6.kolmogorov_distance(eig, law) < 0.5  # the zeros match the atom, not a 0.5 jump
 
 
 def test_params_reject_too_few_samples():

@@ -11,8 +11,11 @@ import numpy as np
 import pytest
 import yaml
 
+from hessbook import stats
 from hessbook.chapters import y1
 from hessbook.params import ParameterError, as_dict, validate
+from hessbook.papers.yao.networks import Missing, Y1Runs, train_config
+from hessbook.papers.yao.paper import DATASET
 
 from test_data import _write_cifar100
 
@@ -28,7 +31,7 @@ def fake(model, batch, lam, fgsm, lx=1.0, gx=0.1, top=None, lx_median=None):
     med = lx if lx_median is None else lx_median
     return y1.ModelResult(model, batch, 1e-3, 5, "loss_target", (100.0, 80.0), (lam, 10 * lam), (lam, 10 * lam),
                           (10, 10), (30, 10), top, (lx, 10 * lx), (gx, 10 * gx), ((fgsm, fgsm), (fgsm, fgsm)),
-                          y1.EPS[y1.DATASET[model]], (med, 10 * med))
+                          y1.EPS[DATASET[model]], (med, 10 * med))
 
 
 def results(*networks, missing=(), models=("m1", "c1")) -> y1.Results:
@@ -58,18 +61,6 @@ def test_paper_tables_layout_and_values():
     assert y1.paper_table(y1.PAPER_TABLE2).iloc[0]["λ1x"] == "–"
 
 
-def test_spearman_against_a_hand_computation():
-    # x ranks 1 2 3 4; y = 10 30 20 40 -> ranks 1 3 2 4; d = 0 1 1 0; rho = 1 - 6*2/(4*15) = 0.8
-    assert y1.spearman([1, 2, 3, 4], [10, 30, 20, 40]) == pytest.approx(0.8)
-    # exactly on the threshold: one adjacent swap in four is 0.8, and grades as strong
-    assert y1.spearman([16, 64, 256, 512], [17.1, 9.8, 37.4, 60.0]) >= 0.8
-    assert y1.spearman([16, 64, 256, 512], [31.5, 7.2, 0.0, 0.1]) <= -0.8
-    assert y1.spearman([1, 2, 3], [3, 2, 1]) == pytest.approx(-1.0)
-    # ties: y = 1 1 2 -> ranks 1.5 1.5 3; Pearson of (1,2,3) and (1.5,1.5,3) = sqrt(3)/2
-    assert y1.spearman([1, 2, 3], [1, 1, 2]) == pytest.approx(np.sqrt(3) / 2)
-    assert np.isnan(y1.spearman([1], [2])) and np.isnan(y1.spearman([1, 2], [5, 5]))
-
-
 def test_paper_trends_are_what_the_paper_claims():
     assert y1.paper_trends("m1").rho_lambda_theta == pytest.approx(1.0)
     assert y1.paper_trends("m1").rho_fgsm == pytest.approx(-1.0)
@@ -96,7 +87,7 @@ def test_claim_grading_on_constructed_results():
     assert fig1.grades == {"C1": "not computed", "M1": "held"} and fig1.grade == "partly"
     assert fig1.coverage == (1, 2) and "100% of top eigenvalues" in fig1.ours
     assert "≥ 90%" in fig1.why and "≥ 50%" in fig1.why  # the thresholds come from the rule
-    missing = [y1.Missing("resnet18", "dataset 'cifar100' not found")]
+    missing = [Missing("resnet18", "dataset 'cifar100' not found")]
     t2 = claim(results(*good.networks, missing=missing, models=("m1", "resnet18")), "Y-Table2")
     assert t2.grade == "not computed" and "cifar100" in t2.ours
 
@@ -154,8 +145,8 @@ def test_lambda_x_claim_grades_both_metrics_two_sidedly():
 
 def test_lambda_x_claim_needs_five_batch_sizes_and_defined_columns():
     # four batch sizes (cpu scale): no ordering of 4 reaches p < 0.05 two-sided -> not judged, and says why
-    assert y1.rank_p([1, 2, 3, 4], [1, 2, 3, 4]) == pytest.approx(2 / 24)
-    assert y1.rank_p([1, 2, 3, 4, 5], [5, 4, 3, 2, 1]) == pytest.approx(2 / 120)
+    assert stats.rank_p([1, 2, 3, 4], [1, 2, 3, 4]) == pytest.approx(2 / 24)
+    assert stats.rank_p([1, 2, 3, 4, 5], [5, 4, 3, 2, 1]) == pytest.approx(2 / 120)
     rs = results(*(fake("c1", b, lam, f, lx=lx) for b, lam, f, lx in
                    ((16, 1, 80, 1), (64, 2, 70, 2), (256, 3, 60, 3), (512, 4, 50, 4))))
     c = claim(rs, "Y-Table1", 0)
@@ -253,25 +244,25 @@ def test_runs_block_is_what_determines_training():
 
     P = validate(y1.Y1Params, cpu_values())
     runs = P.runs
-    assert isinstance(runs, y1.Y1Runs) and runs.seed == P.seed and runs.models == P.models
+    assert isinstance(runs, Y1Runs) and runs.seed == P.seed and runs.models == P.models
     # every field of the block is read by train_config: change one, the stored model changes
     changed = {"c1_conv_stride": 1, "resnet18_width": 8, "n_train_cifar": 1000, "n_train_mnist": 1000, "lr": 0.02,
                "momentum": 0.5, "lr_halve_every": 5, "max_epochs": 7, "loss_target": 0.01, "seed": 3}
-    assert set(changed) | {"models", "batch_sizes"} == {f.name for f in dataclasses.fields(y1.Y1Runs)}
+    assert set(changed) | {"models", "batch_sizes"} == {f.name for f in dataclasses.fields(Y1Runs)}
     for name, value in changed.items():
         other = dataclasses.replace(runs, **{name: value})
-        assert any(y1.train_config(m, 32, other) != y1.train_config(m, 32, runs) for m in ("c1", "m1", "resnet18")), name
+        assert any(train_config(m, 32, other) != train_config(m, 32, runs) for m in ("c1", "m1", "resnet18")), name
     # and nothing else is: the computation parameters leave the training run alone
     Q = validate(y1.Y1Params, {**cpu_values(), "n_eval": 500, "top_k": 5, "device": "cpu"})
-    assert Q.runs == runs and y1.train_config("m1", 32, Q.runs) == y1.train_config("m1", 32, runs)
+    assert Q.runs == runs and train_config("m1", 32, Q.runs) == train_config("m1", 32, runs)
 
 
 def test_train_config_is_same_conditions_for_every_batch():
     P = validate(y1.Y1Params, {**cpu_values(), "lr_halve_every": 5})
-    a, b = y1.train_config("m1", 32, P.runs), y1.train_config("m1", 512, P.runs)
+    a, b = train_config("m1", 32, P.runs), train_config("m1", 512, P.runs)
     assert a.weight_decay == 0 and a.loss_target == 1e-3 and (a.lr, a.momentum) == (b.lr, b.momentum)
     assert a.lr_rule == "halve" and dict(a.lr_params) == {"every": 5}
-    assert y1.train_config("c1", 32, P.runs).model_kwargs == {"conv_stride": 2}
+    assert train_config("c1", 32, P.runs).model_kwargs == {"conv_stride": 2}
     assert validate(y1.Y1Params, cpu_values()).lr_halve_every == 0  # constant at every scale (see the chapter)
 
 

@@ -17,8 +17,9 @@ from torch import nn
 
 from hessbook.chapters import load_params, y1, y4
 from hessbook.chapters.y4.compute import _iterative, _logit_checks
-from hessbook.curvature import input_hessian_exact
+from hessbook.curvature import input_hessian_dense, input_hessian_exact
 from hessbook.params import SCALES, ParameterError, validate
+from hessbook.papers.yao.networks import Missing, Y1Runs, train_config
 
 ROOT = Path(__file__).resolve().parents[1]
 RUNS = dict(models=["m1"], batch_sizes={"m1": [32, 128, 256]}, c1_conv_stride=2, resnet18_width=4,
@@ -62,7 +63,7 @@ def grades(R) -> list[str]:
 
 def test_params_cross_checks():
     P = validate(y4.Y4Params, GOOD)
-    assert isinstance(P.y1_runs, y1.Y1Runs) and P.y1_runs.sizes("m1") == (32, 128, 256)
+    assert isinstance(P.y1_runs, Y1Runs) and P.y1_runs.sizes("m1") == (32, 128, 256)
     with pytest.raises(ParameterError, match="n_crosscheck = 20: larger than n_samples = 8"):
         validate(y4.Y4Params, {**GOOD, "n_crosscheck": 20})
     with pytest.raises(ParameterError, match="smooth_batch_size = 128: larger than smooth_n_train = 64"):
@@ -80,20 +81,53 @@ def test_params_cross_checks():
         validate(y4.Y4Params, {**GOOD, "y1_runs": {k: v for k, v in RUNS.items() if k != "seed"}}, where="y4.yaml")
 
 
+@pytest.fixture
+def opened(monkeypatch) -> list[Path]:
+    """Every file opened (builtins.open, io.open) while the test runs."""
+    import builtins
+    import io
+
+    out: list[Path] = []
+    real = builtins.open
+
+    def recording_open(file, *args, **kwargs):
+        if isinstance(file, (str, Path)):
+            out.append(Path(file).resolve())
+        return real(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", recording_open)
+    monkeypatch.setattr(io, "open", recording_open)
+    return out
+
+
 @pytest.mark.parametrize("scale", SCALES)
-def test_y1_runs_block_equals_y1_params_file(scale):
-    """`make book` runs Y1 then Y4 with each scale's files: Y4's block must be Y1's values, or
-    Y4 trains networks of its own instead of examining Y1's."""
-    Y1 = load_params("y1", ROOT / "params" / scale / "y1.yaml")
-    Y4 = load_params("y4", ROOT / "params" / scale / "y4.yaml")
+def test_y4_examines_the_networks_y1_trains_and_reads_no_params_file(scale, halted_training, opened, tmp_path,
+                                                                     monkeypatch):
+    """`make book` runs Y1 then Y4 with each scale's files: every network Y4 examines is a
+    training run of Y1's jobs (the same store entry, loaded), never one of its own; and Y4
+    takes Y1's settings from its own block, reading no parameter file while it computes."""
+    import dataclasses
+
+    from hessbook.chapters.y1 import compute as y1_compute
+    from hessbook.store import ResultStore
+
+    Y1 = dataclasses.replace(load_params("y1", ROOT / "params" / scale / "y1.yaml"), device="cpu")
+    Y4 = dataclasses.replace(load_params("y4", ROOT / "params" / scale / "y4.yaml"), device="cpu")
     assert Y4.y1_runs == Y1.runs, f"params/{scale}/y4.yaml: y1_runs differs from params/{scale}/y1.yaml"
-    for model, batch in Y4.cases():  # so the store key of every examined network is Y1's
-        assert y1.train_config(model, batch, Y4.y1_runs) == y1.train_config(model, batch, Y1.runs)
-
-
-def test_y4_reads_no_other_chapter_params_file():
-    source = "\n".join(p.read_text() for p in (ROOT / "lib" / "hessbook" / "chapters" / "y4").glob("*.py"))
-    assert not [call for call in ("params_file(", "load_params(", "load_file(", "open(") if call in source]
+    monkeypatch.setattr(y1_compute, "data_missing", lambda model: None)
+    halted_training.run(y1.run, Y1, ResultStore(tmp_path))
+    by_y1 = halted_training.configs
+    halted_training.calls.clear()
+    opened.clear()
+    for model, batch in Y4.cases():  # each network in turn: Y4 computes in-process
+        halted_training.run(y4.run_relu, model, batch, Y4, ResultStore(tmp_path), torch.device("cpu"))
+    by_y4 = halted_training.configs
+    assert len(by_y4) == len(Y4.cases()), "each of Y4's networks is trained (loaded) once"
+    assert all(config in by_y1 for config in by_y4), (
+        f"Y4 at {scale} examines networks Y1 does not train: {[c for c in by_y4 if c not in by_y1][:2]}")
+    params = (ROOT / "params").resolve()
+    read = [p for p in opened if params in p.parents]
+    assert not read, f"Y4 read parameter files while computing: {read}"
 
 
 def test_relu_net_exact_and_iterative_paths_agree_and_rank_is_c_minus_1():
@@ -106,7 +140,7 @@ def test_relu_net_exact_and_iterative_paths_agree_and_rank_is_c_minus_1():
     assert (it.cc_lanczos_min >= -1e-10).all()
     assert (ih.rank.numpy() <= 3).all()  # c - 1: S 1 = 0
     for i in range(3):
-        H = y4.dense_input_hessian(net, x[i], y[i])
+        H = input_hessian_dense(net, x[i], y[i])
         ev = torch.linalg.eigvalsh(H)
         assert float(ev[0]) > -1e-10 and int((ev > 1e-8 * ev[-1]).sum()) <= 3
 
@@ -114,7 +148,7 @@ def test_relu_net_exact_and_iterative_paths_agree_and_rank_is_c_minus_1():
 def test_tanh_net_has_negative_input_curvature_and_lemma3_holds():
     net = tiny(nn.Tanh())
     x, y = 3 * torch.randn(6, 12, dtype=torch.float64), torch.tensor([0, 1, 2, 3, 0, 1])
-    mins = [float(torch.linalg.eigvalsh(y4.dense_input_hessian(net, x[i], y[i]))[0]) for i in range(6)]
+    mins = [float(torch.linalg.eigvalsh(input_hessian_dense(net, x[i], y[i]))[0]) for i in range(6)]
     assert min(mins) < -1e-6
     s_min, err = _logit_checks(net, x, y, 3)
     assert (s_min >= -1e-14).all() and err < 1e-12
@@ -145,10 +179,10 @@ def test_exact_path_is_not_graded_and_too_few_samples_are_not_judged():
 
 
 def test_no_dataset_at_all_renders_not_computed():
-    gone = y1.Missing("m1", "dataset 'mnist' not found in the data root /x",
+    gone = Missing("m1", "dataset 'mnist' not found in the data root /x",
                       "dataset 'mnist' not found in the data root /x. Expected files under /x: MNIST/raw/... "
                       "Put them there or point the HESSBOOK_DATA environment variable at a directory that holds them.")
-    R = results(missing=[gone, y1.Missing("MLP-tanh contrast", gone.reason, gone.message)])
+    R = results(missing=[gone, Missing("MLP-tanh contrast", gone.reason, gone.message)])
     cs = y4.claims(R)
     assert [c.grade for c in cs] == ["not computed", "not computed"]
     assert all(c.ours.startswith("not computed") and "HESSBOOK_DATA" in c.ours for c in cs)
@@ -169,7 +203,7 @@ def test_cases_pick_y1_batch_sizes():
     assert P.cases() == [("m1", min(m1)), ("m1", max(m1)), ("c1", min(c1)), ("c1", max(c1))]
     P = validate(y4.Y4Params, {**GOOD, "y1_runs": runs, "all_batches": True})
     assert P.cases() == [("m1", b) for b in sorted(m1)]
-    assert y1.train_config("m1", 16, P.y1_runs) == y1.train_config("m1", 16, Y1.runs)  # same key, same model
+    assert train_config("m1", 16, P.y1_runs) == train_config("m1", 16, Y1.runs)  # same key, same model
 
 
 def test_summary_and_explorer():

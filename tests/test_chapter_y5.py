@@ -265,7 +265,7 @@ def test_negative_curvature_needs_y_window_to_judge_a_hidden_eigenvalue():
 
 
 def test_nothing_computed_renders_everywhere():
-    from hessbook.chapters.y1 import Missing
+    from hessbook.papers.yao.networks import Missing
 
     R = results(missing=[Missing("M1 / MNIST", "dataset 'mnist' not found", "dataset 'mnist' not found. Put it "
                                  "there or point HESSBOOK_DATA at it.")])

@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 
 from hessbook import lr as hlr
-from hessbook.chapters import y1, y6
+from hessbook.chapters import y6
 from hessbook.params import ParameterError, validate
+from hessbook.papers.yao.networks import Missing
 
 GOOD = dict(scale="smoke", seed=0, n_train=40, n_test=20, batch_fractions=[0.5, 1.0],
             methods=["baseline", "fb", "robust"], c1_conv_stride=2, lr=0.01, momentum=0.9, lr_halve_every=0,
@@ -103,7 +104,7 @@ def test_claim_held_partly_not_held_and_not_computed():
     one = y6.claim(results({k: v for k, v in grid((0.45, 0.3), (0.4, 0.1), (0.4, 0.38)).items() if k[1] == 20}))
     assert one.grade == "not judged" and "one batch size, B = 20: test accuracy baseline 45.0%" in one.ours
     assert one.why.endswith("Not judged: judged only when batch sizes run with every method ≥ 2, here 1.")
-    gone = y1.Missing("c1", "dataset 'cifar10' not found", "dataset 'cifar10' not found. Set HESSBOOK_DATA.")
+    gone = Missing("c1", "dataset 'cifar10' not found", "dataset 'cifar10' not found. Set HESSBOOK_DATA.")
     none = y6.claim(y6.Results(P(), (), gone))
     assert none.grade == "not computed" and "HESSBOOK_DATA" in none.ours
 
@@ -124,9 +125,9 @@ def test_numbers_figures_and_explorer():
     assert y6.figure_accuracy(R).axes[0].get_lines()
     fig = y6.explorer(R).update(batch=40, method="robust")
     assert "B=40" in fig.axes[0].get_title(loc="left")
-    empty = y6.Results(P(), (), y1.Missing("c1", "dataset 'cifar10' not found"))
+    empty = y6.Results(P(), (), Missing("c1", "dataset 'cifar10' not found"))
     assert "not computed" in y6.explorer(empty).update(batch=20).axes[0].texts[0].get_text()
-    assert y6.numbers(empty)["drop-base"] == 0.0
+    assert y6.numbers(empty)["drop-base"] is None  # not computed: glued n/a, not a stand-in 0
 
 
 def test_goyal_rule_and_printed_stride_at_paper_scale_and_deviations_in_the_verdict():

@@ -1,5 +1,6 @@
 """Every chapter executes at smoke scale with papermill: no errors, every glued value present
-and finite, every figure produced; bad parameters injected through papermill are named."""
+and finite (or the text n/a: not computed), every figure produced; bad parameters injected
+through papermill are named."""
 
 from __future__ import annotations
 

@@ -52,6 +52,7 @@ def test_identical_builds_pass_and_timings_are_named_as_not_compared(tmp_path, c
     ({"y1-top": "12.345679"}, "glue 'y1-top' = 12.345679 (new) vs 12.345678901 (old)"),
     ({"y1-dataset": "'cifar10'"}, "glue 'y1-dataset' = 'cifar10' (new) vs 'mnist' (old)"),
     ({"y1-new-number": "1.0"}, "glue 'y1-new-number' only in new"),
+    ({"y1-gap": "'n/a'"}, "glue 'y1-gap' = 'n/a' (new) vs 0.5 (old)"),  # not computed where a number was
 ])
 def test_a_real_glued_difference_exits_1(tmp_path, capsys, change, shown):
     code, out = _run(capsys, _stage(tmp_path / "new", {**BASE, **change}), _stage(tmp_path / "old"))
@@ -94,3 +95,36 @@ def test_a_missing_stage_is_an_error_not_a_pass(tmp_path, capsys):
                                           ("y1-milliseconds", False)])
 def test_which_names_are_timings(name, timing):
     assert compare.is_timing(name) is timing
+
+
+def test_a_glued_value_only_in_the_old_build_exits_1(tmp_path, capsys):
+    new = _stage(tmp_path / "new", {k: v for k, v in BASE.items() if k != "y1-gap"})
+    code, out = _run(capsys, new, _stage(tmp_path / "old"))
+    assert code == 1 and "glue 'y1-gap' only in old" in out, out
+
+
+def test_a_chapter_only_in_one_build_exits_1(tmp_path, capsys):
+    new = _stage(tmp_path / "new")
+    extra = new / "book" / "kamath" / "k1_batch_size.ipynb"
+    extra.parent.mkdir(parents=True)
+    extra.write_text(json.dumps(_notebook({"k1-runs": "3"}, [("K1.1", "held")])))
+    old = _stage(tmp_path / "old")
+    code, out = _run(capsys, new, old)
+    assert code == 1 and f"k1_batch_size: only in {new}" in out, out
+    code, out = _run(capsys, old, new)
+    assert code == 1 and f"k1_batch_size: only in {new}" in out, out
+
+
+def test_figures_are_not_compared(tmp_path, capsys):
+    def with_figure(root: Path, png: str) -> Path:
+        stage = _stage(root)
+        path = stage / "book" / "yao" / "y1_large_batch.ipynb"
+        nb = json.loads(path.read_text())
+        nb["cells"][0]["outputs"].append({"output_type": "display_data", "data": {
+            f"{compare.RECORD}image/png": png, f"{compare.RECORD}text/plain": "<Figure size 640x480>"},
+            "metadata": {"scrapbook": {"name": "y1-fig", "mime_prefix": compare.RECORD}}})
+        path.write_text(json.dumps(nb))
+        return stage
+
+    code, out = _run(capsys, with_figure(tmp_path / "new", "AAAA"), with_figure(tmp_path / "old", "BBBB"))
+    assert code == 0 and "every verdict and glued value the same" in out, out

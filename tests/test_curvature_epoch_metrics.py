@@ -1,16 +1,18 @@
 """The training engine's curvature metrics: lambda1 per epoch against a dense float64 Hessian of
-the final weights, one Lanczos run per record, registration by importing hessbook.curvature."""
+the final weights, one Lanczos run per record, found by name (no registration by import)."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 
+import pytest
 import torch
 
 from hessbook import data as hdata
 from hessbook import train as T
 from hessbook.curvature import epoch_metrics
+from hessbook.params import ParameterError
 from hessbook.store import ResultStore
 from tests._curv_models import flat_loss_hessian
 
@@ -39,8 +41,17 @@ def test_lambda1_per_epoch_is_the_dense_top_eigenvalue(tmp_path, monkeypatch):
     assert abs(lam[-1] - float(dense[-2])) > 1e-2 * abs(float(dense[-1]))  # the check can tell eigenvalues apart
 
 
-def test_importing_curvature_registers_the_metrics_in_a_fresh_process():
-    code = ("import hessbook.train as T, hessbook.curvature; "
-            "print(all(m in T._METRICS for m in ('hessian_lambda1', 'hessian_lambda1_residual')))")
+def test_training_finds_the_metrics_by_name_in_a_fresh_process():
+    """No import registers them: the engine finds them by name (``train.LIBRARY_METRICS``) and
+    imports their module only when a configuration names one; importing the curvature package
+    leaves the engine's registrations alone."""
+    code = ("import sys, hessbook.train as T; before = dict(T._METRICS); import hessbook.curvature; "
+            "print(T._METRICS == before, 'hessbook.curvature.epoch_metrics' in sys.modules, "
+            "T._metric('hessian_lambda1').__module__, T._metric('hessian_lambda1_residual').__name__)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "True"
+    assert out.stdout.split() == ["True", "False", "hessbook.curvature.epoch_metrics", "hessian_lambda1_residual"]
+
+
+def test_an_unknown_metric_lists_the_library_ones():
+    with pytest.raises(ParameterError, match="hessian_lambda1_residual"):
+        T._metric("no_such_metric")

@@ -1,7 +1,10 @@
+import pytest
 import torch
+import torch.nn.functional as F
 from torch import nn
 
-from hessbook.curvature import HessianOperator, exact_spectra, slq, spectrum
+from hessbook.curvature import HessianOperator, exact_spectra, hessian_matrix, logistic_hessian, slq, spectrum
+from hessbook.data import logistic_blobs
 from hessbook.curvature.exact import gauss_newton_matrix
 
 from _curv_models import data, flat_loss_hessian, tiny_mlp
@@ -69,3 +72,70 @@ def test_slq_on_known_matrix():
     d = slq(A, n_vectors=8, m=10)
     assert abs(d.cdf(torch.tensor([0.5]))[0] - 0.5) < 0.1
     assert abs(d.moment(1) - 0.5) < 0.15
+
+
+def logistic_loss(out, y):
+    return F.binary_cross_entropy_with_logits(out[:, 0], y.to(out.dtype))
+
+
+@pytest.mark.parametrize("at_zero", [True, False])
+def test_closed_form_logistic_hessian_matches_autograd(at_zero):
+    x, y = logistic_blobs(30, 6, blobs=2, seed=3)
+    model = nn.Linear(6, 1, bias=False)
+    with torch.no_grad():
+        model.weight.copy_(torch.zeros(1, 6) if at_zero else 0.3 * torch.randn(1, 6, generator=torch.Generator().manual_seed(0)))
+    H = hessian_matrix(model, (x, y), loss_fn=logistic_loss)
+    closed = logistic_hessian(x, model.weight.detach()[0])
+    torch.testing.assert_close(H.cpu(), closed, rtol=1e-10, atol=1e-12)
+    if at_zero:
+        torch.testing.assert_close(closed, x.double().T @ x.double() / (4 * len(x)))
+
+
+def _changes(model: nn.Module, form) -> list[str]:
+    """What ``form(model)`` changed of the model: parameters' or buffers' dtype or values, modes."""
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    modes = [m.training for m in model.modules()]
+    form(model)
+    after = model.state_dict()
+    changed = [k for k in before if before[k].dtype != after[k].dtype or not torch.equal(before[k], after[k])]
+    return changed + (["modes"] if [m.training for m in model.modules()] != modes else [])
+
+
+def _forms():
+    from hessbook.curvature import (GaussNewtonOperator, InputHessianOperator, gauss_newton_matrix,
+                                    input_gradient_norms, input_hessian_dense, input_hessian_exact,
+                                    input_hessian_power)
+    from _curv_models import image_data, tiny_cnn
+
+    f64 = torch.float64
+    return {
+        "hessian_matrix": (tiny_mlp, data, lambda m, x, y: hessian_matrix(m, (x, y))),
+        "gauss_newton_matrix": (tiny_mlp, data, lambda m, x, y: gauss_newton_matrix(m, (x, y))),
+        "exact_spectra": (tiny_mlp, data, lambda m, x, y: exact_spectra(m, (x, y))),
+        "HessianOperator": (tiny_mlp, data, lambda m, x, y: HessianOperator(m, (x, y), dtype=f64).to_dense()),
+        "GaussNewtonOperator": (tiny_mlp, data, lambda m, x, y: GaussNewtonOperator(m, (x, y), dtype=f64).to_dense()),
+        "input_hessian_dense": (tiny_cnn, image_data, lambda m, x, y: input_hessian_dense(m, x[0], y[0])),
+        "input_hessian_exact": (tiny_cnn, image_data, lambda m, x, y: input_hessian_exact(m, (x, y), dtype=f64)),
+        "input_hessian_power": (tiny_cnn, image_data, lambda m, x, y: input_hessian_power(m, (x, y), dtype=f64)),
+        "input_gradient_norms": (tiny_cnn, image_data, lambda m, x, y: input_gradient_norms(m, (x, y), dtype=f64)),
+        "InputHessianOperator": (tiny_cnn, image_data,
+                                 lambda m, x, y: InputHessianOperator(m, x[0], y[0], dtype=f64).to_dense()),
+    }
+
+
+@pytest.mark.parametrize("name", sorted(_forms()))
+def test_no_exact_form_changes_the_callers_model(name):
+    """A float32 model in train mode (BN included) is left as it was: dtype, every parameter and
+    buffer, every module's mode (a float64 form works on a copy, never converts the caller's model)."""
+    make, sample, form = _forms()[name]
+    x, y = sample()
+    assert _changes(make().train(), lambda m: form(m, x, y)) == []
+
+
+def test_the_check_sees_a_changed_model():
+    """The check above can fail: a form that converts the model in place (as Y4's own dense input
+    Hessian did) or leaves it in eval mode."""
+    x, y = data()
+    assert _changes(tiny_mlp().train(), lambda m: m.to(torch.float64)(x.double())) == ["0.weight", "0.bias",
+                                                                                        "2.weight", "2.bias"]
+    assert _changes(tiny_mlp().train(), lambda m: m.eval()) == ["modes"]

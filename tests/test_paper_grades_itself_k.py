@@ -4,7 +4,7 @@ K, not that K is wrong.
 
 K prints no numbers: every result is a plot. What K's *text* states is a direction (or "very
 little variation") per measure, setting and model, kept as data in
-:data:`hessbook.chapters.kamath.paper.STATED` with K's words. The claims are built from values per
+:data:`hessbook.papers.kamath.paper.STATED` with K's words. The claims are built from values per
 case (``*_claim_of``), and ``k1.paper_claims()`` / ``k2.paper_claims()`` feed them K's statements
 read as values: a stated rise or fall is ρ = ±1 (with momentum: a share of 1), "very little
 variation" / "no significant role" a spread or change of 0, and a value K does not state is
@@ -33,7 +33,7 @@ import importlib
 import pytest
 
 from hessbook.chapters import k1, k2
-from hessbook.chapters.kamath import paper
+from hessbook.papers.kamath import paper
 from hessbook.kit import Rule, all_of, at_least, at_most, below
 
 # the modules (the packages' ``claims`` name is the function that builds the chapter's claims)
@@ -119,7 +119,7 @@ def _empty_k1():
 
 
 def _empty_k2():
-    from hessbook.chapters.kamath.grid import Grid
+    from hessbook.papers.kamath.grid import Grid
     from hessbook.params import validate
     from test_chapter_k2 import GOOD
 

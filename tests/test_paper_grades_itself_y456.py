@@ -56,7 +56,7 @@ def test_y_table_8_grades_y6_held():
 
 
 def _empty_y6():
-    from hessbook.chapters.y1 import Missing
+    from hessbook.papers.yao.networks import Missing
     from hessbook.chapters.y6.compute import Results
 
     P = y6.Y6Params(scale="smoke", seed=0, n_train=128, n_test=64, batch_fractions=[0.5, 1.0],

@@ -41,7 +41,7 @@ def test_a_k_run_on_its_plateau_enters_no_trend_and_is_named():
     """A K grid with one run that never left ln 10 (loss 2.25): without the exclusion it would
     turn Benchmark's λ1 trend (its λ1 at chance is the lowest)."""
     from hessbook.chapters import k1
-    from hessbook.chapters.kamath.grid import Grid, Run, RunResult
+    from hessbook.papers.kamath.grid import Grid, Run, RunResult
     from hessbook.params import validate
 
     from test_chapter_k1 import GOOD, curve

@@ -10,7 +10,6 @@ import pytest
 import scipy.stats
 
 from hessbook import stats
-from hessbook.chapters.y1.analysis import spearman as y1_spearman
 
 
 @pytest.mark.parametrize("x, y", [
@@ -43,7 +42,6 @@ def test_a_diverged_value_is_left_out_not_ranked_highest():
     assert stats.spearman(batches, [float("nan"), 2.0, 3.0, 4.0]) == 1.0
     assert stats.spearman([16, 64, 256], [float("inf"), 2.0, 1.0]) == -1.0
     assert math.isnan(stats.spearman([16, 64], [1.0, float("nan")]))  # one pair left: no ρ
-    assert y1_spearman(batches, [float("nan"), 2.0, 3.0, 4.0]) == 1.0  # Y1's name is the same function
 
 
 def test_median_spread_share_skip_non_finite_values():
@@ -72,3 +70,23 @@ def test_rank_p_against_scipy_beyond_the_exact_range_and_exact_below():
         sps.permutation_test(([1, 2, 3, 4, 5],), lambda a: sps.spearmanr(a, [1, 3, 2, 5, 4]).statistic,
                              permutation_type="pairings", alternative="two-sided").pvalue)
     assert np.isnan(stats.rank_p([1, np.nan, 3], [1, 2, 3]))  # two finite pairs: too few
+
+
+def test_kolmogorov_distance_handles_the_atom():
+    from hessbook.randmat import MarchenkoPastur
+
+    law = MarchenkoPastur(2.0)
+    eig = np.concatenate([np.full(50, 1e-17), np.linspace(0.2, 2.5, 50)])
+    assert stats.kolmogorov_distance(eig, law) < 0.5  # the zeros match the atom, not a 0.5 jump
+
+
+def test_spearman_against_a_hand_computation():
+    # x ranks 1 2 3 4; y = 10 30 20 40 -> ranks 1 3 2 4; d = 0 1 1 0; rho = 1 - 6*2/(4*15) = 0.8
+    assert stats.spearman([1, 2, 3, 4], [10, 30, 20, 40]) == pytest.approx(0.8)
+    # exactly on the threshold: one adjacent swap in four is 0.8, and grades as strong
+    assert stats.spearman([16, 64, 256, 512], [17.1, 9.8, 37.4, 60.0]) >= 0.8
+    assert stats.spearman([16, 64, 256, 512], [31.5, 7.2, 0.0, 0.1]) <= -0.8
+    assert stats.spearman([1, 2, 3], [3, 2, 1]) == pytest.approx(-1.0)
+    # ties: y = 1 1 2 -> ranks 1.5 1.5 3; Pearson of (1,2,3) and (1.5,1.5,3) = sqrt(3)/2
+    assert stats.spearman([1, 2, 3], [1, 1, 2]) == pytest.approx(np.sqrt(3) / 2)
+    assert np.isnan(stats.spearman([1], [2])) and np.isnan(stats.spearman([1, 2], [5, 5]))

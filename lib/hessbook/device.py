@@ -15,24 +15,33 @@ import torch
 
 from hessbook.params import DEVICE_ACCEPTED, DEVICE_PATTERN
 
-DEVICES = ("auto", "cpu", "cuda")
-
 _picked: torch.device | None = None
-"""The device this process last resolved with :func:`pick_device` (what a job computes on)."""
+"""The device this process computes on, as :func:`use_device` last recorded it."""
 
 
-def pick_device(name: str = "auto") -> torch.device:
-    """``auto`` picks CUDA when available, else the CPU. The choice is remembered for
-    :func:`device_label`, which the result store writes into every entry it saves."""
-    global _picked
+def pick_device(name: str) -> torch.device:
+    """Parse a chapter's ``device`` parameter into a ``torch.device``: ``auto`` picks CUDA when
+    available, else the CPU. A chapter calls it once, at its edge (its ``run``), and passes the
+    device to every job; the choice is recorded (:func:`use_device`)."""
     if not isinstance(name, str) or not re.fullmatch(DEVICE_PATTERN, name):
         raise ValueError(f"device {name!r}: accepted {DEVICE_ACCEPTED}")
     if name == "auto":
         name = "cuda" if torch.cuda.is_available() else "cpu"
-    if name.startswith("cuda") and not torch.cuda.is_available():
-        raise ValueError(f"device {name!r} requested but CUDA is not available; use 'cpu' or 'auto'")
-    _picked = torch.device(name)
-    return _picked
+    return use_device(torch.device(name))
+
+
+def use_device(device: torch.device) -> torch.device:
+    """Check that this process can compute on ``device`` and record it as the device it computes
+    on: :func:`device_label`, which the result store writes into every entry it saves, names it.
+    A job on a sweep worker calls it (through :func:`hessbook.kit.swept.stored_job`) with the
+    device its chapter parsed. Returns ``device``."""
+    global _picked
+    if not isinstance(device, torch.device):
+        raise TypeError(f"device {device!r}: pass a torch.device (parse a name with hessbook.device.pick_device)")
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device {str(device)!r} requested but CUDA is not available; use 'cpu' or 'auto'")
+    _picked = device
+    return device
 
 
 def device_label(device: torch.device | None = None) -> str:

@@ -17,6 +17,10 @@ import numpy as np
 
 VERDICT_MIME = "application/vnd.hessbook.verdicts+json"
 
+NOT_COMPUTED = "n/a"
+"""What the prose prints for a value that was not computed: :func:`glue` glues it for None and
+NaN, and the book prints it whatever the role's format (:mod:`hessbook.sphinx_glue`)."""
+
 SCALE_NOTES = {
     "smoke": "smoke scale: proves the code path runs; the numbers are not science.",
     "cpu": "cpu scale: reduced data, widths or epochs so that the whole book runs on a laptop; "
@@ -79,22 +83,25 @@ def scale_banner(scale: str) -> None:
     _display({"text/markdown": f":::{{note}}\nThis copy was computed at **{note}**\n:::\n", "text/plain": note})
 
 
+def is_not_computed(value: Any) -> bool:
+    """None or NaN: the mark of a value that was not computed (no data, not selected, nothing
+    to take the maximum of). A chapter's ``numbers`` gives it instead of a stand-in number."""
+    return value is None or (isinstance(value, (float, np.floating)) and math.isnan(value))
+
+
 def glue(name: str, value: Any, *, display: bool = False) -> None:
-    """myst-nb glue that refuses non-finite numbers (they would be silent errors in prose)."""
+    """myst-nb glue. A value that was not computed (:func:`is_not_computed`) is glued as the text
+    :data:`NOT_COMPUTED`, never as a number; infinite numbers are refused (a silent error in prose)."""
     from myst_nb import glue as _glue
 
+    if is_not_computed(value):
+        value = NOT_COMPUTED
     if isinstance(value, (np.floating, np.integer)):
         value = value.item()  # myst-nb formats Python numbers, not numpy scalars
-    if isinstance(value, float) and not math.isfinite(value):
-        raise ValueError(f"glue {name!r}: value {value!r} is not finite")
+    if isinstance(value, float) and math.isinf(value):
+        raise ValueError(f"glue {name!r}: value {value!r} is infinite; glue None or NaN for a value "
+                         "that was not computed")
     _glue(name, value, display=display)
-
-
-def comparison_frame(rows: Iterable[dict[str, Any]]):
-    """A pandas DataFrame of paper-vs-ours rows (keys become columns, in order)."""
-    import pandas as pd
-
-    return pd.DataFrame(list(rows))
 
 
 def verdicts_from_outputs(outputs: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:

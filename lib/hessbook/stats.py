@@ -1,4 +1,5 @@
-"""Rank statistics the claims are graded on, with missing values handled one way everywhere.
+"""Rank statistics the claims are graded on, with missing values handled one way everywhere;
+medians, spreads, and the Kolmogorov distance of a sample to a law.
 
 A value that is not finite (NaN or ±inf: a diverged run's loss, λ1 or accuracy) is not a
 measurement. It never enters a statistic: :func:`spearman` drops the pairs in which either
@@ -67,6 +68,13 @@ def median(values: Iterable[float]) -> float:
     return float(np.median(v)) if len(v) else float("nan")
 
 
+def middle(values: Iterable[float], empty: float = float("nan")) -> float:
+    """The middle of the sorted values (the upper of the two middle ones for an even count: a
+    value that occurred, not an average), ``empty`` when there are none. For glued medians."""
+    ordered = sorted(values)
+    return float(ordered[len(ordered) // 2]) if ordered else empty
+
+
 def spread(values: Iterable[float]) -> float:
     """max − min of the finite values; NaN when there are none."""
     v = finite(values)
@@ -108,3 +116,17 @@ def rank_p(x: Sequence[float], y: Sequence[float]) -> float:
 
     stat = abs(rho) * np.sqrt((n - 2) / (1 - rho ** 2))
     return float(2 * student.sf(stat, n - 2))
+
+
+def kolmogorov_distance(sample: Sequence[float], law) -> float:
+    """sup |F_empirical - F_law| over the sample points (both one-sided limits), for a law with
+    ``cdf`` and an atom ``zero_mass`` at zero (:class:`hessbook.randmat.MarchenkoPastur`): values
+    within 1e-9 of the largest magnitude count as that atom's zeros."""
+    e = np.sort(sample)
+    e = np.where(np.abs(e) <= 1e-9 * np.abs(e).max(), 0.0, e)  # rounding around the atom at zero
+    F = law.cdf(e)
+    F_left = F - np.where(e == 0.0, law.zero_mass, 0.0)  # the law just below each point (the atom)
+    n = len(e)
+    right = np.searchsorted(e, e, side="right") / n  # the empirical CDF at each point (ties included)
+    left = np.searchsorted(e, e, side="left") / n  # and just below it
+    return float(max(np.max(np.abs(right - F)), np.max(np.abs(left - F_left))))

@@ -22,8 +22,9 @@ configuration was trained before (the device is not part of the key). Features:
 - Checkpoints: at the end of every epoch (at most one per ``checkpoint_interval`` seconds)
   the model, optimizer, RNG states and history are saved; an interrupted run resumes there.
 - Plug-ins: :func:`register_epoch_metric` and :func:`register_adversary` for a user's own
-  functions; the attacks of :mod:`hessbook.attacks` are looked up there by name
-  (:func:`bind_adversary`), so importing a module never changes what training accepts.
+  functions; the library's own (the curvature metrics, the attacks of :mod:`hessbook.attacks`)
+  are found by name through :data:`LIBRARY_METRICS` and :data:`LIBRARY_ADVERSARIES`, imported
+  when a configuration names them, so importing a module never changes what training accepts.
 - Speed: no DataLoader; index permutations into uint8 tensors on the device, float
   conversion and CIFAR augmentation on the device, large evaluation batches; optional
   ``channels_last`` and bfloat16 autocast (``mixed_precision``) for training only, never for
@@ -155,6 +156,26 @@ Adversary = Callable[..., torch.Tensor]
 _METRICS: dict[str, EpochMetric] = {}
 _ADVERSARIES: dict[str, Adversary] = {}
 
+LIBRARY_METRICS: dict[str, str] = {
+    "hessian_lambda1": "hessbook.curvature.epoch_metrics:hessian_lambda1",
+    "hessian_lambda1_residual": "hessbook.curvature.epoch_metrics:hessian_lambda1_residual",
+}
+"""Epoch metrics of the library's other rooms, by name: ``"module:function"``, imported when a
+configuration names one. With :data:`LIBRARY_ADVERSARIES` this is the one rule by which training
+finds a plug-in: a name registered by the user (:func:`register_epoch_metric`,
+:func:`register_adversary`), else an entry of these tables. Those modules never import this one."""
+LIBRARY_ADVERSARIES = "hessbook.attacks.training"
+"""The library's adversaries: the names of that module's ``ADVERSARIES``, bound by its ``bind_adversary``."""
+
+
+def _library(reference: str) -> Any:
+    """The object a ``"module:name"`` reference names, or the module of a ``"module"`` reference
+    (imported now)."""
+    import importlib
+
+    module, _, name = reference.partition(":")
+    return getattr(importlib.import_module(module), name) if name else importlib.import_module(module)
+
 
 def register_epoch_metric(name: str, fn: EpochMetric) -> None:
     """Make ``fn(model, context) -> float`` available as ``TrainConfig.epoch_metrics`` entry ``name``.
@@ -166,7 +187,7 @@ def register_epoch_metric(name: str, fn: EpochMetric) -> None:
 
 def register_adversary(name: str, fn: Adversary) -> None:
     """Make a user's ``fn(model, x, y, **adversary_params) -> x_adv`` available as
-    ``TrainConfig.adversary`` (the library's attacks need no registration: see :func:`bind_adversary`).
+    ``TrainConfig.adversary`` (the library's attacks need no registration: see :data:`LIBRARY_ADVERSARIES`).
 
     ``x`` is in [0, 1]; the model is in eval mode during the call (BN statistics untouched).
     """
@@ -175,20 +196,18 @@ def register_adversary(name: str, fn: Adversary) -> None:
 
 def bind_adversary(name: str, params: Mapping[str, Any]) -> Callable[..., torch.Tensor]:
     """``fn(model, x, y) -> x_adv`` for ``TrainConfig.adversary``: a registered plug-in with its
-    parameters bound, or one of :mod:`hessbook.attacks`' attacks (looked up there explicitly),
-    with its settings validated once, here."""
+    parameters bound, or one of the library's attacks (:data:`LIBRARY_ADVERSARIES`), with its
+    settings validated once, here."""
     if name in _ADVERSARIES:
         return functools.partial(_ADVERSARIES[name], **dict(params))
-    from hessbook.attacks.training import ADVERSARIES
-    from hessbook.attacks.training import bind_adversary as bind_attack
-
-    if name not in ADVERSARIES:
+    attacks = _library(LIBRARY_ADVERSARIES)
+    if name not in attacks.ADVERSARIES:
         raise ParameterError(
-            f"unknown adversary {name!r}; accepted: {', '.join(sorted({*ADVERSARIES, *_ADVERSARIES}))}"
+            f"unknown adversary {name!r}; accepted: {', '.join(sorted({*attacks.ADVERSARIES, *_ADVERSARIES}))}"
             " (or a function registered with hessbook.train.register_adversary)"
         )
     try:
-        return bind_attack(name, params)
+        return attacks.bind_adversary(name, params)
     except (TypeError, ValueError) as exc:
         raise ParameterError(f"TrainConfig: adversary {name!r}: {exc}") from exc
 
@@ -196,9 +215,11 @@ def bind_adversary(name: str, params: Mapping[str, Any]) -> Callable[..., torch.
 def _metric(name: str) -> EpochMetric:
     if name in _METRICS:
         return _METRICS[name]
+    if name in LIBRARY_METRICS:
+        return _library(LIBRARY_METRICS[name])
     raise ParameterError(
-        f"unknown epoch metric {name!r}; accepted: {', '.join(sorted(_METRICS))} "
-        "(others are registered by their libraries, e.g. importing hessbook.curvature)"
+        f"unknown epoch metric {name!r}; accepted: {', '.join(sorted({*_METRICS, *LIBRARY_METRICS}))} "
+        "(or a function registered with hessbook.train.register_epoch_metric)"
     )
 
 

@@ -22,7 +22,7 @@ l2hess     eps H^-1 g / ||H^-1 g||                      :func:`l2hess`
 
 Modules: :mod:`~hessbook.attacks.first_order`, :mod:`~hessbook.attacks.second_order`
 (batched CG and the singular input Hessian), :mod:`~hessbook.attacks.evaluate` (accuracy,
-Y Tables 3-4, stored), :mod:`~hessbook.attacks.training` (adversaries for the engine, which
+Y Tables 3-4), :mod:`~hessbook.attacks.training` (adversaries for the engine, which
 looks them up there by name: importing this package registers nothing).
 """
 
@@ -32,8 +32,6 @@ from hessbook.attacks.evaluate import (
     Robustness,
     accuracy,
     adversarial_examples,
-    data_fingerprint,
-    model_fingerprint,
     robustness,
     transfer_table,
 )
@@ -52,8 +50,8 @@ from hessbook.attacks.training import ADVERSARIES, adversarial_training_step, ad
 __all__ = [
     "ADVERSARIES", "ATTACKS", "NORMS", "NORM_OF", "Attack", "AttackResult", "AttackTable", "CGResult",
     "Robustness", "accuracy", "adversarial_examples", "adversarial_training_step", "adversary", "bind_adversary",
-    "check_settings", "conjugate_gradient", "data_fingerprint", "eval_mode", "fgsm", "fgsm_iterated",
-    "fhsm", "input_hvp", "l2grad", "l2hess", "make_attack", "model_fingerprint", "newton_direction",
+    "check_settings", "conjugate_gradient", "eval_mode", "fgsm", "fgsm_iterated",
+    "fhsm", "input_hvp", "l2grad", "l2hess", "make_attack", "newton_direction",
     "pgd", "pgd_linf", "random_start_point", "robustness", "transfer_table",
 ]
 

@@ -5,18 +5,13 @@ Datasets are either a pair of tensors ``(inputs, labels)`` or a map-style
 ``batch_size`` on the model's device with a :func:`hessbook.progress.progress` bar.
 
 Randomized attacks (PGD with random start) draw from one ``torch.Generator`` seeded with the
-attack's ``seed`` and consumed batch after batch, so a result depends on the batch size,
-which is therefore part of every stored key.
-
-Stored results: :func:`robustness` (kind ``attack-robustness``) and :func:`transfer_table`
-(kind ``attack-table``) key the result store with a params dict that fully determines the
-result: SHA-256 fingerprints of every model's state dict and class and of the data, each
-attack's name and complete settings, the batch size, and any ``extra`` the caller adds.
+attack's ``seed`` and consumed batch after batch, so a result depends on the batch size (a
+chapter that stores one keys it by the batch size, as Y5's table job does). Nothing here is
+stored: the chapters' jobs store what they compute with these functions.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,7 +23,6 @@ from torch import nn
 from hessbook.attacks._common import eval_mode, is_integer
 from hessbook.attacks.registry import Attack
 from hessbook.progress import progress
-from hessbook.store import Record, ResultStore
 
 Data = Any  # (inputs, labels) tensors or a map-style Dataset
 
@@ -73,32 +67,6 @@ def model_device(model: nn.Module) -> torch.device:
     for t in model.buffers():
         return t.device
     return torch.device("cpu")
-
-
-# ----------------------------------------------------------------------------- fingerprints
-
-
-def model_fingerprint(model: nn.Module) -> str:
-    """SHA-256 of the model's class and state dict (names, dtypes, shapes, values)."""
-    digest = hashlib.sha256(f"{type(model).__module__}.{type(model).__qualname__}".encode())
-    for name, tensor in model.state_dict().items():
-        t = tensor.detach().to("cpu").contiguous()
-        digest.update(f"{name}|{t.dtype}|{tuple(t.shape)}".encode())
-        digest.update(t.view(torch.uint8).numpy().tobytes() if t.numel() else b"")
-    return digest.hexdigest()
-
-
-def data_fingerprint(data: Data, batch_size: int = 1000) -> str:
-    """SHA-256 of every input and label of the data, in order."""
-    digest = hashlib.sha256()
-    n = _length(data)
-    digest.update(str(n).encode())
-    for x, y in batches(data, batch_size, quiet=True):
-        for t in (x, y):
-            t = t.detach().to("cpu").contiguous()
-            digest.update(f"{t.dtype}|{tuple(t.shape)}".encode())
-            digest.update(t.view(torch.uint8).numpy().tobytes())
-    return digest.hexdigest()
 
 
 # ----------------------------------------------------------------------------- accuracy
@@ -194,27 +162,10 @@ def _robustness(model: nn.Module, data: Data, attacks: Mapping[str, Attack], bat
 
 
 def robustness(model: nn.Module, data: Data, attacks: Mapping[str, Attack] | Sequence[Attack] | Attack, *,
-               batch_size: int = 500, store: ResultStore | None = None,
-               extra: Mapping[str, Any] | None = None) -> Robustness:
+               batch_size: int = 500) -> Robustness:
     """Clean accuracy and white-box adversarial accuracy of ``model`` for each attack (each
-    batch attacked on the model itself, as K's FGSM/PGD test accuracy). With ``store``, the
-    result is stored under kind ``attack-robustness``."""
-    attacks = _as_mapping(attacks)
-    if store is None:
-        return Robustness(**_robustness(model, data, attacks, batch_size))
-    params = {
-        "model": model_fingerprint(model),
-        "data": data_fingerprint(data),
-        "attacks": {k: a.params() for k, a in attacks.items()},
-        "batch_size": batch_size,
-        "extra": dict(extra or {}),
-    }
-    record = store.get_or_compute("attack-robustness", params,
-                                  lambda: _robustness(model, data, attacks, batch_size))
-    m = record.metrics
-    return Robustness(n=m["n"], clean=m["clean"], adversarial=m["adversarial"],
-                      mean_loss_clean=m["mean_loss_clean"], mean_loss_adversarial=m["mean_loss_adversarial"],
-                      cg=m.get("cg", {}))
+    batch attacked on the model itself, as K's FGSM/PGD test accuracy)."""
+    return Robustness(**_robustness(model, data, _as_mapping(attacks), batch_size))
 
 
 def _as_mapping(attacks) -> dict[str, Attack]:
@@ -245,7 +196,6 @@ class AttackTable:
     source: str
     n: int
     cg: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-    cached: bool = False
 
     @property
     def mean_adv(self) -> np.ndarray:
@@ -284,31 +234,16 @@ def _transfer(models: Mapping[str, nn.Module], source: str, data: Data, attacks:
 
 
 def transfer_table(models: Mapping[str, nn.Module], source: str, data: Data,
-                   attacks: Mapping[str, Attack] | Sequence[Attack], *, batch_size: int = 500,
-                   store: ResultStore | None = None, extra: Mapping[str, Any] | None = None) -> AttackTable:
+                   attacks: Mapping[str, Attack] | Sequence[Attack], *, batch_size: int = 500) -> AttackTable:
     """Y Tables 3-4: adversarial sets made on ``models[source]`` (M_ORI) by each attack,
     evaluated on every model. Rows follow ``models``' order, columns are ``clean`` then the
-    attacks. With ``store``, stored under kind ``attack-table``."""
+    attacks."""
     attacks = _as_mapping(attacks)
     if source not in models:
         raise ValueError(f"source {source!r} is not one of the models: {', '.join(models)}")
     if "clean" in attacks:
         raise ValueError("'clean' is reserved for the clean column; name the attack otherwise")
-    if store is None:
-        out, cached = _transfer(models, source, data, attacks, batch_size), False
-    else:
-        params = {
-            "models": [[name, model_fingerprint(m)] for name, m in models.items()],
-            "source": source,
-            "data": data_fingerprint(data),
-            "attacks": [[k, a.params()] for k, a in attacks.items()],
-            "batch_size": batch_size,
-            "extra": dict(extra or {}),
-        }
-        record: Record = store.get_or_compute(
-            "attack-table", params, lambda: _transfer(models, source, data, attacks, batch_size))
-        out = {**record.metrics, "accuracy": record.arrays["accuracy"]}
-        cached = bool(record.meta.get("cached", False))
+    out = _transfer(models, source, data, attacks, batch_size)
     return AttackTable(rows=tuple(out["rows"]), columns=tuple(out["columns"]),
                        accuracy=np.asarray(out["accuracy"], dtype=float), source=out["source"],
-                       n=int(out["n"]), cg=out.get("cg", {}), cached=cached)
+                       n=int(out["n"]), cg=out["cg"])

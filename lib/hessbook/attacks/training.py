@@ -3,10 +3,9 @@
 Each entry of :data:`ADVERSARIES` is ``fn(model, x, y, **params) -> x_adv``: the
 adversarial examples of the *current* model for the batch (Y eq. 3, the inner max), made
 with the model in eval mode and its mode restored, so the engine's next forward is in
-training mode again. Register them with the engine::
-
-    for name, fn in ADVERSARIES.items():
-        hessbook.train.register_adversary(name, fn)
+training mode again. The engine finds them by name, with their settings bound once by
+:func:`bind_adversary` (``hessbook.train.LIBRARY_ADVERSARIES`` names this module): they need
+no registration, and this module does not import the engine.
 
 Clean examples or not. Y §3.1 defines robust training as the min-max problem (eq. 3)
 ``min_theta max_{dx in U} J(theta, x + dx, y)`` and says: "Solving this min-max

@@ -5,7 +5,8 @@ Every chapter module has the same public shape (:class:`hessbook.kit.ChapterModu
 - ``Params``: the frozen dataclass of its parameters (``params/<scale>/<id>.yaml``);
 - ``run(P, store=None) -> Results``: every stored computation of the chapter;
 - ``claims(results) -> list[Claim]``: the papers' claims, graded;
-- ``numbers(results) -> dict``: the numbers its prose cites (glued under the chapter's id);
+- ``numbers(results) -> dict``: the numbers its prose cites (glued under the chapter's id; None
+  for a value not computed, which the page prints as n/a, never a stand-in number);
 - figure functions of the results, and ``explorer(results)``, the chapter's widget.
 
 The registry is explicit: importing this package imports no chapter.

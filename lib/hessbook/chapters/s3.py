@@ -10,7 +10,7 @@ What S does not give, and we chose (``S3Params``): the nonlinearity (ReLU, see
 :func:`hessbook.models.s_fc_mnist`), the step size, the number of iterations and the batch size
 (full batch: gradient descent), which 1K samples (a seeded subset of the training set). At cpu
 scale the 28x28 image is average-pooled to ``input_size`` x ``input_size`` inside the model so
-that the exact Hessian fits (why exact and not Lanczos: :mod:`hessbook.chapters.sagun_mnist`).
+that the exact Hessian fits (why exact and not Lanczos: :mod:`hessbook.papers.sagun.mnist_spectra`).
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from hessbook import kit
-from hessbook.chapters.sagun_mnist import (HESSIAN_DTYPES, Spectrum, draw_negatives, draw_top, exact_spectrum,
-                                           negatives_claim, top_k, worst_negative)
 from hessbook.params import ChapterParams, ParameterError, device_spec, spec
+from hessbook.papers.sagun.mnist_spectra import (HESSIAN_DTYPES, Spectrum, draw_negatives, draw_top,
+                                                 exact_spectrum, negatives_claim, top_k, worst_negative)
 
 PAPER_WIDTHS = (10, 30, 50, 70)
 PAPER_TOP_K = 120

@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from hessbook import kit
-from hessbook.chapters.sagun_mnist import (HESSIAN_DTYPES, Spectrum, draw_negatives, draw_top, exact_spectrum,
-                                           negatives_claim, top_k)
+from hessbook import kit, stats
 from hessbook.params import ChapterParams, ParameterError, device_spec, spec
+from hessbook.papers.sagun.mnist_spectra import (HESSIAN_DTYPES, Spectrum, draw_negatives, draw_top,
+                                                 exact_spectrum, negatives_claim, top_k)
 
 OUTLIER_RANKS = 10
 """Ranks compared for "LB has larger outliers": the k = 10 class outliers (S Sec. 3.1)."""
@@ -206,7 +206,7 @@ def explorer(res: Results, top_ks=(5, 10, 20, 50)):
 
 
 def _median(counts: dict[str, int]) -> int:
-    return int(np.median([counts[m] for m in METHODS]))
+    return int(stats.median(counts[m] for m in METHODS))
 
 
 def count_values(median_small: int, median_large: int) -> dict[str, int]:

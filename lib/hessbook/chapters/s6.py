@@ -28,9 +28,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from hessbook.curvature.exact import logistic_hessian
 from hessbook.kit import Claim, Rule, above, all_of, any_of, at_least, at_most, below, equals, is_true, single
 from hessbook.kit import style
 from hessbook.params import ChapterParams, ParameterError, spec
+from hessbook.stats import kolmogorov_distance
 
 ALPHAS = (0.02, 1.0, 2.0)
 BLOBS = (1, 2)
@@ -66,15 +68,6 @@ class S6Params(ChapterParams):
         return 1.0 + (self.separation / 2.0) ** 2
 
 
-def logistic_hessian(x: torch.Tensor, w: torch.Tensor | None = None) -> torch.Tensor:
-    """Closed-form Hessian of the mean log-loss of a sigmoid neuron f = <w, x> (float64):
-    X^T diag(s (1 - s)) X / N. ``w = None``: w = 0."""
-    x = x.to(torch.float64)
-    w = torch.zeros(x.shape[1], dtype=torch.float64) if w is None else w.to(torch.float64)
-    s = torch.sigmoid(x @ w)
-    return (x * (s * (1 - s))[:, None]).T @ x / x.shape[0]
-
-
 @dataclass(frozen=True)
 class Case:
     blobs: int
@@ -102,18 +95,6 @@ class Case:
         from hessbook.randmat import MarchenkoPastur
 
         return MarchenkoPastur(len(self.eigenvalues) / self.n_samples, SIGMA2)
-
-
-def kolmogorov_distance(eigenvalues: np.ndarray, law) -> float:
-    """sup |F_empirical - F_law| over the sample points (both one-sided limits)."""
-    e = np.sort(eigenvalues)
-    e = np.where(np.abs(e) <= 1e-9 * np.abs(e).max(), 0.0, e)  # rounding around the atom at zero
-    F = law.cdf(e)
-    F_left = F - np.where(e == 0.0, law.zero_mass, 0.0)  # the law just below each point (the atom)
-    n = len(e)
-    right = np.searchsorted(e, e, side="right") / n  # the empirical CDF at each point (ties included)
-    left = np.searchsorted(e, e, side="left") / n  # and just below it
-    return float(max(np.max(np.abs(right - F)), np.max(np.abs(left - F_left))))
 
 
 def run_case(P: S6Params, blobs: int, alpha: float) -> Case:

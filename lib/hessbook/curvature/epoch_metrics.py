@@ -1,5 +1,7 @@
-"""Curvature measured during training: epoch metrics of :mod:`hessbook.train`, registered when
-this module is imported (``import hessbook.curvature`` imports it).
+"""Curvature measured during training: epoch metrics of :mod:`hessbook.train`, which finds them
+by name in its table ``LIBRARY_METRICS`` (this module does not import the training engine: the
+curvature sits below it; a metric receives the engine's ``EpochContext``, of which it reads
+``train_data`` and ``device``).
 
 - ``hessian_lambda1``: the dominant eigenvalue of the Hessian, w.r.t. the weights, of the mean
   loss over the run's whole training set (Y Fig 4's lambda1^theta per epoch), in eval mode, by
@@ -17,12 +19,13 @@ that of the Lanczos run (about 10-40 Hessian-vector products over the training s
 from __future__ import annotations
 
 import weakref
+from typing import Any, Protocol
 
+import torch
 from torch import nn
 
 from hessbook.curvature.lanczos import EigenResult, lanczos
 from hessbook.curvature.operators import HessianOperator
-from hessbook.train import EpochContext, register_epoch_metric
 
 LAMBDA1_TOL = 1e-3
 LAMBDA1_MAX_DIM = 40
@@ -32,6 +35,14 @@ HVP_BATCH = 1024
 
 _last: dict[str, object] = {}
 """The latest record's Lanczos run: ``{"context": weakref to its EpochContext, "result": EigenResult}``."""
+
+
+class EpochContext(Protocol):
+    """What these metrics read of :class:`hessbook.train.EpochContext`."""
+
+    train_data: Any
+    """The run's training set (a :class:`hessbook.data.ImageData`)."""
+    device: torch.device
 
 
 class _TrainingSet:
@@ -62,6 +73,3 @@ def hessian_lambda1(model: nn.Module, context: EpochContext) -> float:
 def hessian_lambda1_residual(model: nn.Module, context: EpochContext) -> float:
     return float(lambda1_run(model, context).relative_residuals[0])
 
-
-register_epoch_metric("hessian_lambda1", hessian_lambda1)
-register_epoch_metric("hessian_lambda1_residual", hessian_lambda1_residual)

@@ -7,6 +7,8 @@
   per-sample Jacobians (``vmap(jacrev)``) and per-sample output-space loss Hessians
   (``vmap(hessian)``), accumulated over batches; PSD when the loss is convex in the outputs.
 - ``exact_spectra``: eigenvalues (descending, float64 ``eigvalsh``) of H, G and H - G.
+- ``logistic_hessian``: the closed form X^T diag(s (1 - s)) X / N of a sigmoid neuron's
+  mean log-loss (S App. B), which is its Gauss-Newton matrix (the model is linear in w).
 
 Memory: P^2 * 8 bytes per matrix (a 5K-parameter network: 200 MB), and B * c * P for one
 batch of Jacobians.
@@ -27,6 +29,15 @@ from hessbook.curvature.operators import (Batches, Data, HessianOperator, LossFn
 def spectrum(matrix: Tensor) -> Tensor:
     """All eigenvalues of a symmetric matrix, descending, float64."""
     return torch.linalg.eigvalsh(matrix.to(torch.float64)).flip(0)
+
+
+def logistic_hessian(x: Tensor, w: Tensor | None = None) -> Tensor:
+    """Closed-form Hessian of the mean log-loss of a sigmoid neuron f = <w, x> (float64):
+    X^T diag(s (1 - s)) X / N. ``w = None``: w = 0."""
+    x = x.to(torch.float64)
+    w = torch.zeros(x.shape[1], dtype=torch.float64) if w is None else w.to(torch.float64)
+    s = torch.sigmoid(x @ w)
+    return (x * (s * (1 - s))[:, None]).T @ x / x.shape[0]
 
 
 def hessian_matrix(model: nn.Module, data: Data, *, loss_fn: LossFn | None = None,

@@ -22,6 +22,12 @@ smooth activations included; it is how Y computed lambda1^x and serves as the cr
 The summed per-sample loss makes the input Hessian of a batch block-diagonal (eval mode: no
 coupling between samples), so one batched product gives every sample's product and power
 iteration runs for all samples of a batch at once, each stopping on its own relative change.
+
+Dense path (``input_hessian_dense``): the whole d x d input Hessian of one sample by
+``torch.func.hessian``, float64, for any network (Y4's smooth contrast, d = 784).
+
+None of these changes the caller's model: a float64 path works on a float64 copy
+(:func:`hessbook.curvature.operators.model_in`), and modes are restored.
 """
 
 from __future__ import annotations
@@ -230,6 +236,22 @@ def input_hessian_power(model: nn.Module, data: Data, *, batch_size: int | None 
             lams.append(lam.cpu()); ress.append(res.cpu()); its.append(it.cpu()); convs.append((~active).cpu())
     it_all = torch.cat(its)
     return InputPowerResult(torch.cat(lams), torch.cat(ress), it_all, torch.cat(convs), int(it_all.sum()))
+
+
+def input_hessian_dense(model: nn.Module, x: Tensor, y: Tensor) -> Tensor:
+    """(d, d) Hessian of one sample's cross-entropy w.r.t. its input ``x`` (no batch dimension;
+    ``y`` its label), float64, by ``torch.func.hessian``, symmetrized. Exact for any network; in
+    eval mode (the modes restored after), on a float64 copy unless the model is float64 already."""
+    model = model_in(model, torch.float64)
+    shape = x.shape
+
+    def loss(v: Tensor) -> Tensor:
+        return F.cross_entropy(model(v.reshape(1, *shape)), y.reshape(1))
+
+    with eval_mode(model):
+        H = torch.func.hessian(loss)(x.reshape(-1).to(torch.float64))
+    H = H.detach()
+    return (H + H.T) / 2
 
 
 class InputHessianOperator(LinearOperator):

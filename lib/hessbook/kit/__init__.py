@@ -7,7 +7,7 @@
 - :mod:`~hessbook.kit.style`: the house style of figures, heat maps.
 """
 
-from hessbook.kit.chapter import ChapterModule, finite, glue_figure, glue_numbers, middle, show_claims, start
+from hessbook.kit.chapter import ChapterModule, formatted, glue_figure, glue_numbers, show_claims, start
 from hessbook.kit.claims import (
     Claim,
     Rule,
@@ -28,6 +28,6 @@ from hessbook.kit.style import heatmap
 __all__ = [
     "ChapterModule", "Claim", "Rule", "above", "all_of", "any_of", "at_least", "at_most", "below", "cached",
     "cached_entry",
-    "combine", "decode", "encode", "equals", "finite", "glue_figure", "glue_numbers", "heatmap", "is_true", "middle",
+    "combine", "decode", "encode", "equals", "formatted", "glue_figure", "glue_numbers", "heatmap", "is_true",
     "show_claims", "single", "start",
 ]

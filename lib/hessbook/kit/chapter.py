@@ -14,8 +14,7 @@ A chapter notebook is thin: a parameters cell, then
 from __future__ import annotations
 
 import dataclasses
-import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from types import ModuleType
 from typing import Any, Protocol, runtime_checkable
 
@@ -58,7 +57,8 @@ def start(chapter: ModuleType, namespace: Mapping[str, Any], *, banner: bool = T
 def glue_numbers(prefix: str, numbers: Mapping[str, Any] | Any, *, verbatim: bool = False) -> list[str]:
     """Glue every entry of a mapping (or field of a dataclass) as ``<prefix>-<name>``, with
     ``_`` in names written ``-`` (``verbatim``: names kept as written, e.g. S2's
-    ``s2-gap-ours_exact``). Returns the glued names. Non-finite floats are refused."""
+    ``s2-gap-ours_exact``). Returns the glued names. None and NaN (not computed) are glued as
+    ``n/a``; infinite floats are refused (:func:`hessbook.report.glue`)."""
     from hessbook.report import glue
 
     if dataclasses.is_dataclass(numbers) and not isinstance(numbers, type):
@@ -96,13 +96,10 @@ def _caller_chapter(claims: Sequence[Claim]) -> str:
     return item(claims[0].item).chapter if claims else "?"
 
 
-def finite(value: float, default: float = 0.0) -> float:
-    """``value`` if finite, else ``default``: for glued numbers of cases that were not computed."""
-    return value if math.isfinite(value) else default
+def formatted(value: float | None, spec: str) -> str:
+    """``value`` in the format ``spec`` for a sentence (a claim's *ours*), or ``n/a`` when it was
+    not computed (None or NaN), never a stand-in number."""
+    from hessbook.report import NOT_COMPUTED, is_not_computed
 
+    return NOT_COMPUTED if is_not_computed(value) else format(value, spec)
 
-def middle(values: Iterable[float], empty: float = float("nan")) -> float:
-    """The middle of the sorted values (the upper of the two middle ones for an even count: a
-    value that occurred, not an average), ``empty`` when there are none. For glued medians."""
-    ordered = sorted(values)
-    return float(ordered[len(ordered) // 2]) if ordered else empty

@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import math
 import operator
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Union
 
@@ -375,10 +375,3 @@ def single(values: Values) -> dict[str, Values]:
     """``cases`` for a claim with one case."""
     return {"": dict(values)}
 
-
-def grades_by_item(claims: Sequence[Claim]) -> dict[str, list[str]]:
-    """``item -> [grade, ...]`` in the chapter's order (for tests and build comparisons)."""
-    out: dict[str, list[str]] = {}
-    for c in claims:
-        out.setdefault(c.item, []).append(c.grade)
-    return out

@@ -1,6 +1,6 @@
 """Grids of stored results on the Dask sweep: the kit's face of :mod:`hessbook.sweep`.
 
-``jobs = [kit.stored_job(kind, key, partial(fn, ...), Cls, label) for ...]`` then
+``jobs = [kit.stored_job(kind, key, partial(fn, ...), Cls, label, device=device) for ...]`` then
 ``results = kit.cached_all(jobs, Cls)``: every job's result, in order, from the store or
 computed on the cluster ``HESSBOOK_CLUSTER`` chooses (default: an embedded LocalCluster). A job
 that fails does not stop the others; their results are stored, and :class:`SweepFailed` then
@@ -13,6 +13,9 @@ import functools
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
+import torch
+
+from hessbook.device import use_device
 from hessbook.kit.stored import _checked, decode, encode
 from hessbook.store import ResultStore
 from hessbook.sweep import Job, JobResult, sweep
@@ -30,14 +33,25 @@ class SweepFailed(RuntimeError):
                          f"only the failed ones):\n{lines}")
 
 
-def _encoded(compute: Callable[[], Any], cls: type) -> Any:
-    return encode(_checked(compute(), cls))
+def _encoded(compute: Callable[..., Any], cls: type, device: torch.device | None) -> Any:
+    if device is None:
+        return encode(_checked(compute(), cls))
+    return encode(_checked(compute(device=use_device(device)), cls))
 
 
-def stored_job(kind: str, key: Any, compute: Callable[[], T], cls: type[T], label: str = "") -> Job:
+def stored_job(kind: str, key: Any, compute: Callable[..., T], cls: type[T], label: str = "", *,
+               device: torch.device | None = None) -> Job:
     """A sweep job whose ``compute()`` returns a ``cls`` dataclass, stored under ``(kind, key)``.
-    ``compute`` must pickle: a top-level function or a ``functools.partial`` of one."""
-    return Job(kind, key, functools.partial(_encoded, compute, cls), label=label)
+    ``compute`` must pickle: a top-level function or a ``functools.partial`` of one.
+
+    ``device``: the ``torch.device`` the job computes on (its chapter parses its ``device``
+    parameter once, :func:`hessbook.device.pick_device`). The job's worker records it
+    (:func:`hessbook.device.use_device`, what the store labels the job's entries with) and calls
+    ``compute(device=device)``. Without it, ``compute()`` (a job that uses no torch device)."""
+    if device is not None and not isinstance(device, torch.device):
+        raise TypeError(f"stored_job {label or kind!r}: device={device!r}; pass a torch.device "
+                        "(hessbook.device.pick_device)")
+    return Job(kind, key, functools.partial(_encoded, compute, cls, device), label=label)
 
 
 def cached_all(jobs: Sequence[Job], cls: type[T], store: ResultStore | None = None, *,

@@ -3,7 +3,7 @@
 K trains each model for 100 epochs under three rules -- LR (lr 0.01), LR/BS (lr = 0.00015625 B),
 Benchmark (Y's schedule: lr 0.01, momentum 0.9, halved every 5 epochs) -- at momentum 0 (the
 Benchmark at 0.9), and plots test accuracy, FGSM and PGD-40 accuracy and λ1 of the Hessian
-against the batch size. The jobs are the shared grid's (:mod:`hessbook.chapters.kamath`), so
+against the batch size. The jobs are the shared grid's (:mod:`hessbook.papers.kamath`), so
 K2 reuses every network K1 trains.
 
 The package: :mod:`.params` (the schema), :mod:`.compute` (the jobs), :mod:`.claims` (graded
@@ -13,7 +13,6 @@ claims and the prose's numbers, and the same claims graded on K's own statements
 
 from hessbook.chapters.k1.claims import (
     COUNTER_RULE,
-    FLAT_POINTS,
     FLAT_RELATIVE,
     FLAT_RULE,
     LAMBDA_RULE,
@@ -23,7 +22,6 @@ from hessbook.chapters.k1.claims import (
     TREND,
     claims,
     counterexample_claim,
-    deviations,
     flat_claim,
     lambda_claim,
     lose_benchmark_claim,
@@ -37,8 +35,8 @@ from hessbook.chapters.k1.figures import explorer, figure_counterexample, figure
 from hessbook.chapters.k1.params import K1Params, Params
 
 __all__ = [
-    "COUNTER_RULE", "FLAT_POINTS", "FLAT_RELATIVE", "FLAT_RULE", "LAMBDA_RULE", "LINES", "LOSE_BENCHMARK_RULE",
+    "COUNTER_RULE", "FLAT_RELATIVE", "FLAT_RULE", "LAMBDA_RULE", "LINES", "LOSE_BENCHMARK_RULE",
     "LOSE_LR_RULE", "LOSE_RULE", "K1Params", "Params", "Results", "TREND", "claims", "counterexample_claim",
-    "deviations", "explorer", "figure_counterexample", "figure_item", "flat_claim", "lambda_claim",
+    "explorer", "figure_counterexample", "figure_item", "flat_claim", "lambda_claim",
     "lose_benchmark_claim", "lose_claim", "lose_lr_claim", "numbers", "paper_claims", "run", "runs", "runs_table",
 ]

@@ -5,7 +5,7 @@ numbers the prose cites.
 
 Each claim is built in two steps: the values per case (``*_values``, from our curves) and a
 claim from values per case (``*_claim_of``), so that the same rule also grades K's own
-statements (:func:`paper_claims`, from :data:`~hessbook.chapters.kamath.paper.STATED`).
+statements (:func:`paper_claims`, from :data:`~hessbook.papers.kamath.paper.STATED`).
 
 Per setting, what K says (K §3, §3.1; the statements are graded as K makes them):
 
@@ -22,8 +22,9 @@ import math
 from collections.abc import Iterable, Mapping
 
 from hessbook.chapters.k1.compute import Results
-from hessbook.chapters.kamath.grid import KGrid, RunResult
-from hessbook.chapters.kamath.paper import (
+from hessbook.papers.kamath.deviations import deviations
+from hessbook.papers.kamath.grid import KGrid, RunResult
+from hessbook.papers.kamath.paper import (
     BENCHMARK_MOMENTUM,
     CASES,
     COUNTEREXAMPLE,
@@ -36,7 +37,8 @@ from hessbook.chapters.kamath.paper import (
     WORDS,
     stated,
 )
-from hessbook.chapters.kamath.trends import (
+from hessbook.papers.kamath.trends import (
+    FLAT_POINTS,
     both_higher_pairs,
     run_flag,
     dropped,
@@ -47,13 +49,12 @@ from hessbook.chapters.kamath.trends import (
     spread_points,
     spread_relative,
 )
-from hessbook.kit import Claim, Rule, all_of, any_of, at_least, at_most, below, finite, middle
+from hessbook.kit import Claim, Rule, all_of, any_of, at_least, at_most, below
 from hessbook.kit.claims import Values
+from hessbook.stats import middle
 
 TREND = 0.8
 """A Spearman ρ(B, ·) at least this strong, in the claimed direction, is a clear trend."""
-FLAT_POINTS = 5.0
-"""An accuracy curve is flat when it varies by at most this many percentage points across B."""
 FLAT_RELATIVE = 0.5
 """A λ1 curve is flat when (max − min) / median across B is at most this."""
 MIN_BATCHES = 3
@@ -194,24 +195,6 @@ def _scale_note(P: KGrid) -> str:
             f"{EPS['cifar10']:g}).")
 
 
-def deviations(P: KGrid, cases: Iterable[str], counterexample: bool = False) -> str:
-    """The deviations from K's setting that bear on a verdict over ``cases``: the attack radius
-    (a smaller ε is a weaker attack, and K's counterexample is a statement at ε = 0.3) and C1's
-    conv stride (Y App. A.3 prints 2; K takes C1 from Y). Empty when there are none."""
-    out = []
-    datasets = {CASES[c].dataset for c in cases}
-    for dataset, name in (("mnist", "MNIST"), ("fashion_mnist", "Fashion-MNIST"), ("cifar10", "CIFAR-10")):
-        key = "cifar10" if dataset == "cifar10" else "mnist"
-        if dataset in datasets and P.eps(dataset) != EPS[key]:
-            out.append(f"FGSM/PGD radius ε = {P.eps(dataset):g} on {name}, K's is {EPS[key]:g}")
-    if counterexample and out:
-        out.append("K's counterexample (robustness rising with B) is K's finding at ε = 0.3; at a smaller radius "
-                   "it is a finding about a weaker attack")
-    if any(CASES[c].model == "c1" for c in cases) and P.c1_conv_stride != 2:
-        out.append(f"C1's conv stride {P.c1_conv_stride} (Y App. A.3 prints 2)")
-    return (" Deviations from K that bear on this verdict: " + "; ".join(out) + ".") if out else ""
-
-
 def _absent(R: Results, cases) -> str:
     gone = [f"{CASES[c].label}: {R.why_absent(c)}" for c in cases if not R.grid.ran(c)]
     return (" Not computed: " + "; ".join(gone) + ".") if gone else ""
@@ -321,7 +304,7 @@ def _flat(setting: str, measure: str, case: str) -> float | None:
 
 
 def paper_values(case: str) -> dict[str, dict]:
-    """Each claim's values for ``case`` as K's text states them (:data:`~hessbook.chapters.kamath.
+    """Each claim's values for ``case`` as K's text states them (:data:`~hessbook.papers.kamath.
     paper.STATED`): a stated direction is a ρ of ±1, 'very little variation' a spread of 0, and
     a value K does not state is unknown (None), so a rule that needs it cannot grade K's text."""
     n = K_POINTS
@@ -381,19 +364,19 @@ def chance_numbers(R: Results) -> dict:
         "chance_runs": len(chance),
         "chance_list": ", ".join(f"{CASES[r.run.case].label} {SETTING_LABEL[r.run.setting]} B={r.run.batch}"
                                  for r in chance) or "none",
-        "chance_lambda_max": max((r.lambda1 for r in chance), default=0.0),
+        "chance_lambda_max": max((r.lambda1 for r in chance), default=None),
         "fewest_steps": steps, "largest_batch": b_max, "batch_ratio": b_max // min(P.batch_sizes),
         "counter_chance_batches": ", ".join(str(r.run.batch) for r in chance
                                             if (r.run.case, r.run.setting) == (COUNTEREXAMPLE, "lr")) or "none",
-        "lrbs_lambda_ratio": middle(ratios, empty=0.0),
+        "lrbs_lambda_ratio": middle(ratios),
     }
 
 
 def numbers(R: Results) -> dict:
-    """Every number the prose cites (glued as ``k1-<name>``); 0 where not computed."""
+    """Every number the prose cites (glued as ``k1-<name>``); None or NaN (glued n/a) where not computed."""
     v = counterexample_values(R)
     return {"runs": len(R.grid.results), "cases": len(R.grid.cases()),
-            "counter_rho_fgsm": finite(v["rho_fgsm"]), "counter_rho_pgd": finite(v["rho_pgd"]),
-            "counter_rho_lambda": finite(v["rho_lambda"]), "counter_pairs": v["pairs"],
-            "worst_residual": max((r.lambda1_residual for r in kept(R.grid.results)), default=0.0),
+            "counter_rho_fgsm": v["rho_fgsm"], "counter_rho_pgd": v["rho_pgd"],
+            "counter_rho_lambda": v["rho_lambda"], "counter_pairs": v["pairs"],
+            "worst_residual": max((r.lambda1_residual for r in kept(R.grid.results)), default=None),
             "diverged": sum(run_flag(r) == "diverged" for r in R.grid.results), **chance_numbers(R)}

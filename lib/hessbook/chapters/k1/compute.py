@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hessbook.chapters.k1.params import K1Params
-from hessbook.chapters.kamath.grid import Grid, Run, missing_data, run_grid
-from hessbook.chapters.kamath.paper import BENCHMARK_MOMENTUM, SETTINGS
+from hessbook.papers.kamath.grid import Grid, Run, missing_data, run_grid
+from hessbook.papers.kamath.paper import BENCHMARK_MOMENTUM, SETTINGS
 
 LINES = tuple((s, BENCHMARK_MOMENTUM if s == "benchmark" else 0.0) for s in SETTINGS)
 """K1's lines: LR m=0, LR/BS m=0, Benchmark m=0.9."""
@@ -31,7 +31,10 @@ def runs(P: K1Params, cases: list[str]) -> list[Run]:
 
 
 def run(P: K1Params, store=None) -> Results:
-    """Every K1 job through the sweep; cases whose data is absent are reported, not run."""
+    """Every K1 job through the sweep, on the device ``P.device`` names; cases whose data is
+    absent are reported, not run."""
+    from hessbook.device import pick_device
+
     missing = {c: why for c in P.cases if (why := missing_data(c)) is not None}
     present = [c for c in P.cases if c not in missing]
-    return Results(P, run_grid(runs(P, present), P.grid, P.seed, store), missing)
+    return Results(P, run_grid(runs(P, present), P.grid, P.seed, pick_device(P.device), store), missing)

@@ -4,8 +4,8 @@ with λ1 against FGSM accuracy, the runs table and the explorer."""
 from __future__ import annotations
 
 from hessbook.chapters.k1.compute import LINES, Results
-from hessbook.chapters.kamath import figures as kf
-from hessbook.chapters.kamath.paper import CASES, COUNTEREXAMPLE, K1_ITEMS
+from hessbook.papers.kamath import figures as kf
+from hessbook.papers.kamath.paper import CASES, COUNTEREXAMPLE, K1_ITEMS
 from hessbook.kit import style
 
 

@@ -1,12 +1,12 @@
-"""K1's parameters: the shared grid block (:class:`~hessbook.chapters.kamath.grid.KGrid`, the
+"""K1's parameters: the shared grid block (:class:`~hessbook.papers.kamath.grid.KGrid`, the
 same values as K2's at every scale) and which cases (model, dataset) to run."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from hessbook.chapters.kamath.grid import KGrid
-from hessbook.chapters.kamath.paper import CASES
+from hessbook.papers.kamath.grid import KGrid
+from hessbook.papers.kamath.paper import CASES
 from hessbook.params import ChapterParams, device_spec, spec
 
 

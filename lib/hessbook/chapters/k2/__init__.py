@@ -2,7 +2,7 @@
 
 K trains each model under LR with momentum 0, 0.2, 0.5, 0.9 and under LR/BS with momentum 0
 and 0.9, and plots the same four measures against batch size, one line per momentum. The jobs
-are the shared grid's (:mod:`hessbook.chapters.kamath`): the momentum-0 lines are K1's.
+are the shared grid's (:mod:`hessbook.papers.kamath`): the momentum-0 lines are K1's.
 
 The package: :mod:`.params`, :mod:`.compute`, :mod:`.claims`, :mod:`.figures`.
 """

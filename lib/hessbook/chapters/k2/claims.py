@@ -12,9 +12,9 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
-from hessbook.chapters.k1.claims import FLAT_POINTS, deviations
 from hessbook.chapters.k2.compute import Results
-from hessbook.chapters.kamath.paper import (
+from hessbook.papers.kamath.deviations import deviations
+from hessbook.papers.kamath.paper import (
     CASES,
     FALLS,
     FLAT,
@@ -26,7 +26,8 @@ from hessbook.chapters.kamath.paper import (
     WORDS,
     stated,
 )
-from hessbook.chapters.kamath.trends import (
+from hessbook.papers.kamath.trends import (
+    FLAT_POINTS,
     dropped,
     run_flag,
     excluded_text,
@@ -36,8 +37,9 @@ from hessbook.chapters.kamath.trends import (
     momentum_table,
     rho_text,
 )
-from hessbook.kit import Claim, Rule, all_of, any_of, at_least, at_most, finite, middle
+from hessbook.kit import Claim, Rule, all_of, any_of, at_least, at_most, formatted
 from hessbook.kit.claims import Values
+from hessbook.stats import middle
 
 LOWER_HELD, LOWER_PARTLY = 0.8, 0.5
 """Share of batch sizes where λ1 at the largest momentum is below λ1 at momentum 0."""
@@ -128,7 +130,7 @@ def momentum_claim(R: Results, item: str) -> Claim:
         gone += momentum_table(R.grid, case, setting, momenta)[1]
         cases[CASES[case].label] = {"share": share, "n_batches": n}
         parts.append(f"{CASES[case].label}: λ1 lower at m={max(momenta):g} than at m=0 for "
-                     f"{finite(share):.0%} of {n} batch sizes, mean ρ(momentum, λ1) {rho_text(mean_rho)}")
+                     f"{formatted(share, '.0%')} of {n} batch sizes, mean ρ(momentum, λ1) {rho_text(mean_rho)}")
     return momentum_claim_of(item, cases, "; ".join(parts) + "." + _absent(R), _evidence(R, setting, gone))
 
 
@@ -141,9 +143,9 @@ def accuracy_claim(R: Results, item: str) -> Claim:
         gone += momentum_table(R.grid, case, setting, momenta)[1]
         cases[CASES[case].label] = v
         parts.append(f"{CASES[case].label}: at m={max(momenta):g} against m=0, test accuracy higher for "
-                     f"{finite(v['acc_share']):.0%} and FGSM accuracy for {finite(v['fgsm_share']):.0%} of "
-                     f"{v['n_batches']} batch sizes; largest change {finite(v['acc_change']):.1f} and "
-                     f"{finite(v['fgsm_change']):.1f} points")
+                     f"{formatted(v['acc_share'], '.0%')} and FGSM accuracy for {formatted(v['fgsm_share'], '.0%')} "
+                     f"of {v['n_batches']} batch sizes; largest change {formatted(v['acc_change'], '.1f')} and "
+                     f"{formatted(v['fgsm_change'], '.1f')} points")
     return accuracy_claim_of(item, cases, "; ".join(parts) + "." + _absent(R), _evidence(R, setting, gone))
 
 
@@ -204,7 +206,7 @@ def training_losses(R: Results, setting: str = "lr") -> str:
 
 
 def numbers(R: Results) -> dict:
-    """Every number the prose cites (glued as ``k2-<name>``); 0 where not computed."""
+    """Every number the prose cites (glued as ``k2-<name>``); None (glued n/a) where not computed."""
     out = {"runs": len(R.grid.results), "cases": len(R.grid.cases()),
            "diverged": sum(run_flag(r) == "diverged" for r in R.grid.results),
            "plateau": sum(run_flag(r) == "plateau" for r in R.grid.results),
@@ -212,5 +214,5 @@ def numbers(R: Results) -> dict:
     for setting in ("lr", "lr_bs"):
         shares = [s for c in R.grid.cases() if not math.isnan(s := momentum_effect(R.grid, c, setting,
                                                                                     R.momenta(setting))[0])]
-        out[f"share_{setting}"] = min(shares) * 100 if shares else 0.0
+        out[f"share_{setting}"] = min(shares) * 100 if shares else None
     return out

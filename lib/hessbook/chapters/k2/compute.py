@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hessbook.chapters.k2.params import K2Params
-from hessbook.chapters.kamath.grid import Grid, Run, missing_data, run_grid
+from hessbook.papers.kamath.grid import Grid, Run, missing_data, run_grid
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,10 @@ def runs(P: K2Params, cases: list[str]) -> list[Run]:
 
 
 def run(P: K2Params, store=None) -> Results:
-    """Every K2 job through the sweep; cases whose data is absent are reported, not run."""
+    """Every K2 job through the sweep, on the device ``P.device`` names; cases whose data is
+    absent are reported, not run."""
+    from hessbook.device import pick_device
+
     missing = {c: why for c in P.cases if (why := missing_data(c)) is not None}
     present = [c for c in P.cases if c not in missing]
-    return Results(P, run_grid(runs(P, present), P.grid, P.seed, store), missing)
+    return Results(P, run_grid(runs(P, present), P.grid, P.seed, pick_device(P.device), store), missing)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from hessbook.chapters.k2.compute import Results
-from hessbook.chapters.kamath import figures as kf
-from hessbook.chapters.kamath.paper import CASES, K2_CASES, K2_ITEMS
+from hessbook.papers.kamath import figures as kf
+from hessbook.papers.kamath.paper import CASES, K2_CASES, K2_ITEMS
 
 
 def _eps(R: Results):

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from hessbook.chapters.kamath.grid import KGrid
-from hessbook.chapters.kamath.paper import CASES
+from hessbook.papers.kamath.grid import KGrid
+from hessbook.papers.kamath.paper import CASES
 from hessbook.params import ChapterParams, ParameterError, device_spec, spec
 
 

@@ -78,7 +78,8 @@ class Decomposition:
     weyl_holds: bool
     """lambda_i(H) >= lambda_i(H - G) for every i (G PSD: H dominates H - G)."""
     negative_mass_ratio: float
-    """sum of |negative eigenvalues of H| / sum of |negative eigenvalues of H - G| (<= 1 by Weyl)."""
+    """sum of |negative eigenvalues of H| / sum of |negative eigenvalues of H - G| (<= 1 by Weyl);
+    NaN (not computed) when H - G has none."""
 
 
 def decomposition(s: PointSpectra, P: S1Params) -> Decomposition:
@@ -98,5 +99,5 @@ def decomposition(s: PointSpectra, P: S1Params) -> Decomposition:
         residual_spectral_ratio=float(np.abs(R).max() / scale_h),
         negative_h=len(neg_h), negative_r=len(neg_r), h_min=float(H.min()), r_min=float(R.min()),
         weyl_holds=weyl,
-        negative_mass_ratio=float(np.abs(neg_h).sum() / np.abs(neg_r).sum()) if len(neg_r) else 0.0,
+        negative_mass_ratio=float(np.abs(neg_h).sum() / np.abs(neg_r).sum()) if len(neg_r) else float("nan"),
     )

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from hessbook import kit
+from hessbook import kit, stats
 from hessbook.chapters.s2.analysis import COUNTERS, PAPER_COLUMN, exact_fraction, location_error
 from hessbook.chapters.s2.compute import CaseResult, Results
 from hessbook.chapters.s2.paper import (METHODS, PAPER_TABLE1, SETTINGS, S2Params, in_fig2, parse_variation,
@@ -261,7 +261,7 @@ def claims(R: Results) -> list[kit.Claim]:
         variation_claim(by_variation, chosen_cutoffs(R), expected_variations(P),
                         conditions(P, [s for s in SETTINGS if setting_label(s) in unseen_settings])),
         prediction_claim({label: _pairs(cs, "predicted") for label, cs in predicted.items()},
-                         kit.middle(errors) if errors else float("nan"),
+                         stats.middle(errors) if errors else float("nan"),
                          conditions(P, [s for s in SETTINGS if setting_label(s) in predicted], varied=True)),
     ]
 

@@ -1,11 +1,11 @@
 """S2's computation: independent stored jobs, one per :class:`CaseJob` (a Table 1 row and seed,
 or a case beyond the table: :data:`GROUPS`).
 
-``jobs(P)`` lists them; ``case(job, P, store)`` runs one (train through the store, then the
-exact spectrum and class structure, stored under :data:`SPECTRUM_KIND`); ``assemble(P, cases)``
+``jobs(P)`` lists them; ``case(job, P, store, device=...)`` runs one (train through the store,
+then the exact spectrum and class structure, stored under :data:`SPECTRUM_KIND`); ``assemble(P, cases)``
 gathers the cases into the chapter's :class:`Results`. ``run`` maps the jobs onto the Dask
 sweep: each job is the store entry ``(SPECTRUM_KIND, spectrum_key(job, P))`` computed by the
-top-level ``compute_spectrum(job, P, store)`` (a :class:`CaseSpectrum`), from which
+top-level ``compute_spectrum(job, P, store, device)`` (a :class:`CaseSpectrum`), from which
 ``case_result(job, spectrum, P)`` derives the case's counts.
 """
 
@@ -191,15 +191,14 @@ def spectrum_key(job: CaseJob, P: S2Params) -> dict:
     return {"train": train_config(job.row, case_params(job, P), job.seed, job.separation, job.iterations)}
 
 
-def compute_spectrum(job: CaseJob, P: S2Params, store=None, device: torch.device | None = None) -> CaseSpectrum:
-    """Train one case's network (through the store); its exact spectrum and class structure."""
+def compute_spectrum(job: CaseJob, P: S2Params, store, device: torch.device) -> CaseSpectrum:
+    """Train one case's network (through the store); its exact spectrum and class structure, on
+    ``device`` (the chapter's)."""
     from hessbook.curvature import hessian_matrix, spectrum
     from hessbook.curvature.class_structure import class_structure
     from hessbook.data import gaussian_clusters, tensor_data
-    from hessbook.device import pick_device
     from hessbook.train import evaluate, full_gradient_norm, train
 
-    device = device or pick_device(P.device)
     P = case_params(job, P)
     trained = train(train_config(job.row, P, job.seed, job.separation, job.iterations), store, device=device)
     model = trained.model(device)
@@ -233,13 +232,12 @@ def case_result(job: CaseJob, s: CaseSpectrum, P: S2Params) -> CaseResult:
                       iterations=steps(job.row, P, job.iterations), variation=job.variation)
 
 
-def case(job: CaseJob, P: S2Params, store=None) -> CaseResult:
-    """One case: its spectrum loaded from the store, or computed and stored."""
-    from hessbook.device import pick_device
+def case(job: CaseJob, P: S2Params, store=None, *, device: torch.device) -> CaseResult:
+    """One case: its spectrum loaded from the store, or computed on ``device`` and stored."""
     from hessbook.store import default_store
 
     store = store or default_store()
-    compute = partial(compute_spectrum, job, P, store, pick_device(P.device))
+    compute = partial(compute_spectrum, job, P, store, device)
     return case_result(job, kit.cached(SPECTRUM_KIND, spectrum_key(job, P), compute, CaseSpectrum, store), P)
 
 
@@ -250,13 +248,15 @@ def assemble(P: S2Params, cases: Iterable[CaseResult]) -> Results:
 
 def run(P: S2Params, store=None) -> Results:
     """Every job of :func:`jobs`, on the Dask sweep (:mod:`hessbook.sweep`; ``HESSBOOK_CLUSTER``
-    says where: by default an embedded LocalCluster)."""
+    says where: by default an embedded LocalCluster), on the device ``P.device`` names."""
+    from hessbook.device import pick_device
     from hessbook.kit.swept import cached_all, stored_job
     from hessbook.store import default_store
 
     store = store or default_store()
+    device = pick_device(P.device)
     todo = jobs(P)
     grid = [stored_job(SPECTRUM_KIND, spectrum_key(j, P), partial(compute_spectrum, j, P, store), CaseSpectrum,
-                       label=j.label) for j in todo]
+                       label=j.label, device=device) for j in todo]
     spectra = cached_all(grid, CaseSpectrum, store)
     return assemble(P, (case_result(j, s, P) for j, s in zip(todo, spectra)))

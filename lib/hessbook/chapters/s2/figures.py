@@ -114,14 +114,17 @@ def any_k(P: S2Params, store=None, ks: range = range(2, 51)):
 
     if min(ks) < 2 or max(ks) > P.n_samples:
         raise ValueError(f"ks = {ks}: every k must be in 2..n_samples = {P.n_samples}")
+    from hessbook.device import pick_device
+
     store = store or default_store()
+    device = pick_device(P.device)
 
     def job(k: int, separation: float) -> CaseJob:
         return CaseJob(fig2_row(k, P), P.seed, "unseen-k", separation=separation)
 
     def draw(k, separation, method):
         fig, ax = plt.subplots(figsize=(6, 3.5))
-        draw_spectrum(ax, case(job(k, separation), P, store), method)
+        draw_spectrum(ax, case(job(k, separation), P, store, device=device), method)
         fig.tight_layout()
         return fig
 

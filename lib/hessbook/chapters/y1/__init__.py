@@ -13,10 +13,11 @@ same for every batch size, held constant: §3.4's halving every 5 epochs would l
 batches far above the 1e-3 loss every batch size is trained to), the epoch cap, the subsets of
 the data, and the samples B_H the curvature is computed on.
 
-The package: :mod:`.paper` (Y's tables), :mod:`.params` (the schema; :class:`Y1Runs` is the
-block that determines the trained networks, which Y4 copies), :mod:`.compute` (stored runs),
-:mod:`.analysis` (rank correlations), :mod:`.claims` (graded claims and the prose's numbers),
-:mod:`.figures` (Fig 1, tables, the explorer).
+The package: :mod:`.paper` (Y's tables), :mod:`.params` (the schema), :mod:`.compute` (stored
+runs), :mod:`.analysis` (rank correlations), :mod:`.claims` (graded claims and the prose's
+numbers), :mod:`.figures` (Fig 1, tables, the explorer). What the Y chapters share (Y's setup,
+the trained networks and the ``Y1Runs`` block that determines them, the deviations) is
+:mod:`hessbook.papers.yao`.
 """
 
 from hessbook.chapters.y1.analysis import (
@@ -25,9 +26,6 @@ from hessbook.chapters.y1.analysis import (
     lambda_x_trends,
     paper_train_trends,
     paper_trends,
-    rank_p,
-    rho_text,
-    spearman,
     trends,
     trends_of,
 )
@@ -47,22 +45,14 @@ from hessbook.chapters.y1.claims import (
 )
 from hessbook.chapters.y1.compute import (
     COLUMNS_VERSION,
-    Missing,
     ModelResult,
     Results,
-    data_missing,
-    model_kwargs,
     run,
     run_case,
-    train_config,
-    trained,
-    trained_model,
 )
 from hessbook.chapters.y1.figures import COLUMNS, draw_spectra, explorer, figure_spectra, paper_table, summary_table
 from hessbook.chapters.y1.paper import (
-    DATASET,
     EPS,
-    MODELS,
     PAPER_ROWS,
     PAPER_TABLE1,
     PAPER_TABLE2,
@@ -72,15 +62,13 @@ from hessbook.chapters.y1.paper import (
     PaperRow,
     paper_row,
 )
-from hessbook.chapters.y1.params import Params, Y1Params, Y1Runs
+from hessbook.chapters.y1.params import Params, Y1Params
 
 __all__ = [
-    "COLUMNS", "COLUMNS_VERSION", "DATASET", "EPS", "MODELS", "Missing", "ModelResult", "PAPER_ROWS",
-    "PAPER_TABLE1", "PAPER_TABLE2", "PAPER_TABLE7", "PaperRow", "Params", "Results", "TABLE_OF", "TEST_SIZE",
-    "Trends", "Y1Params", "Y1Runs", "claim_deviations", "claims", "data_missing", "draw_spectra", "explorer",
-    "fig1_claim", "fig1_claim_of", "fig1_fraction", "figure_spectra", "lambda_x_claim", "lambda_x_claim_of",
-    "lambda_x_finding", "lambda_x_trends", "model_kwargs", "numbers", "paper_claims", "paper_row", "paper_table",
-    "paper_train_claim", "paper_train_trends", "paper_trends", "rank_p", "rho_text", "run", "run_case", "spearman",
-    "summary_table", "train_config", "trained", "trained_model", "trend_claim", "trend_claim_of", "trends",
-    "trends_of",
+    "COLUMNS", "COLUMNS_VERSION", "EPS", "ModelResult", "PAPER_ROWS", "PAPER_TABLE1", "PAPER_TABLE2",
+    "PAPER_TABLE7", "PaperRow", "Params", "Results", "TABLE_OF", "TEST_SIZE", "Trends", "Y1Params",
+    "claim_deviations", "claims", "draw_spectra", "explorer", "fig1_claim", "fig1_claim_of", "fig1_fraction",
+    "figure_spectra", "lambda_x_claim", "lambda_x_claim_of", "lambda_x_finding", "lambda_x_trends", "numbers",
+    "paper_claims", "paper_row", "paper_table", "paper_train_claim", "paper_train_trends", "paper_trends", "run",
+    "run_case", "summary_table", "trend_claim", "trend_claim_of", "trends", "trends_of",
 ]

@@ -1,4 +1,5 @@
-"""Trends across batch sizes: Spearman rank correlations on our networks and on Y's rows."""
+"""Trends across batch sizes: Spearman rank correlations (:mod:`hessbook.stats`) on our networks and
+on Y's rows."""
 
 from __future__ import annotations
 
@@ -7,32 +8,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hessbook import stats
 from hessbook.chapters.y1.compute import ModelResult, Results
 from hessbook.chapters.y1.paper import PAPER_ROWS
+from hessbook.papers.yao.trends import MIN_TREND_BATCHES, rho_short
+from hessbook.stats import rank_p, spearman
 
 LAMBDA_X_MODELS = ("c1", "c2", "m1")
 """Y §3.3's remark on lambda1^x is about the CIFAR-10 and MNIST models (Table 2 has no such column)."""
-MIN_TREND_BATCHES = 3
-"""Fewest batch sizes a trend is judged on."""
 SIGNIFICANCE = 0.05
 """Two-sided level at which a rank correlation counts as a correlation (Y §3.3's 'do not correlate')."""
 MIN_CORRELATION_BATCHES = 5
 """Fewest batch sizes at which a rank correlation can reach :data:`SIGNIFICANCE` at all: with n
 points the smallest two-sided p is 2/n! (4 points: 2/24 = 0.083; 5 points: 2/120 = 0.017). A
 claim of *no* correlation judged on fewer points could not fail."""
-
-
-def spearman(x: Sequence[float], y: Sequence[float]) -> float:
-    """Spearman rank correlation (average ranks for ties); nan for fewer than 2 points or a constant.
-    :func:`hessbook.stats.spearman`, the one rank statistic of the book: pairs with a value that
-    is not finite (a diverged run) are left out rather than ranked highest."""
-    return stats.spearman(x, y)
-
-
-def rank_p(x: Sequence[float], y: Sequence[float]) -> float:
-    """:func:`hessbook.stats.rank_p`: two-sided p-value of Spearman's rho under independence."""
-    return stats.rank_p(x, y)
 
 
 @dataclass(frozen=True)
@@ -53,7 +41,7 @@ class Trends:
     rho_lambda_x_median_fgsm: float = float("nan")
     """Median (not mean) lambda1^x over test samples vs FGSM accuracy (test)."""
     p_lambda_x_fgsm: float = float("nan")
-    """Two-sided p of :attr:`rho_lambda_x_fgsm` (:func:`rank_p`)."""
+    """Two-sided p of :attr:`rho_lambda_x_fgsm` (:func:`hessbook.stats.rank_p`)."""
     p_grad_x_fgsm: float = float("nan")
     """Two-sided p of :attr:`rho_grad_x_fgsm`."""
     n_input_side: int = 0
@@ -116,16 +104,6 @@ def fig1_fraction(R: Results, model: str) -> float:
     small, large = np.asarray(rs[0].top_eigenvalues), np.asarray(rs[-1].top_eigenvalues)
     k = min(len(small), len(large))
     return float(np.mean(large[:k] > small[:k]))
-
-
-def rho_text(rho: float) -> str:
-    """A rank correlation for the prose: signed, or why there is none."""
-    return "not computed (fewer than 2 batch sizes, or a constant column)" if np.isnan(rho) else f"{rho:+.2f}"
-
-
-def rho_short(rho: float) -> str:
-    """A rank correlation for the verdict table."""
-    return "n/a (constant column)" if np.isnan(rho) else f"{rho:+.2f}"
 
 
 def trend_text(t: Trends) -> str:

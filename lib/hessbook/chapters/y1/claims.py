@@ -12,26 +12,24 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
-from hessbook.chapters.y1 import deviations as dev
 from hessbook.chapters.y1.analysis import (
     LAMBDA_X_MODELS,
     MIN_CORRELATION_BATCHES,
-    MIN_TREND_BATCHES,
     SIGNIFICANCE,
     Trends,
     fig1_fraction,
     lambda_x_trends,
     paper_train_trends,
     paper_trends,
-    rho_short,
-    rho_text,
     trend_text,
     trends,
 )
 from hessbook.chapters.y1.compute import Results
-from hessbook.chapters.y1.paper import MODELS
 from hessbook.kit import Claim, Rule, above, all_of, any_of, at_least, at_most, below, is_true
 from hessbook.kit.claims import HELD, NOT_COMPUTED, NOT_HELD, NOT_JUDGED, PARTLY
+from hessbook.papers.yao import deviations as dev
+from hessbook.papers.yao.paper import MODELS
+from hessbook.papers.yao.trends import MIN_TREND_BATCHES, rho_short, rho_text
 
 TREND_STRONG = 0.8
 """A rank correlation at least this strong (in the claimed direction) is a clear trend."""
@@ -264,13 +262,13 @@ def lambda_x_finding(R: Results) -> str:
 
 def numbers(R: Results) -> dict:
     """Every number the chapter's prose cites (glued as ``y1-<name>``). With no network trained
-    (no dataset here), the loss range and the power/Lanczos difference are 0."""
+    (no dataset here), the loss range and the power/Lanczos difference are None (glued n/a)."""
     nets, P = R.networks, R.params
     out: dict = {
         "n_models": len(nets),
         "missing": "; ".join(f"{m.model} ({m.reason})" for m in R.missing) or "none",
-        "max_loss": max(r.final_loss for r in nets) if nets else 0.0,
-        "min_loss": min(r.final_loss for r in nets) if nets else 0.0,
+        "max_loss": max((r.final_loss for r in nets), default=None),
+        "min_loss": min((r.final_loss for r in nets), default=None),
         "reached": sum(r.stop_reason != "max_epochs" and r.final_loss <= P.loss_target for r in nets),
     }
     for m in MODELS:
@@ -291,6 +289,6 @@ def numbers(R: Results) -> dict:
     out["lanczos_products"] = sum(sum(r.lanczos_products) for r in nets)
     out["power_seconds"] = sum(sum(r.power_seconds) for r in nets)
     out["lanczos_seconds"] = sum(sum(r.lanczos_seconds) for r in nets)
-    out["power_vs_lanczos"] = (max(abs(r.power_lambda[0] - r.lambda_theta[0]) / abs(r.lambda_theta[0]) for r in nets)
-                               if nets else 0.0)
+    out["power_vs_lanczos"] = max((abs(r.power_lambda[0] - r.lambda_theta[0]) / abs(r.lambda_theta[0]) for r in nets),
+                                  default=None)
     return out

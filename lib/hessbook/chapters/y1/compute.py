@@ -7,10 +7,13 @@ from dataclasses import dataclass
 from functools import partial
 
 import numpy as np
+import torch
 
-from hessbook.chapters.y1.paper import DATASET, EPS
-from hessbook.chapters.y1.params import Y1Params, Y1Runs, first
+from hessbook.chapters.y1.paper import EPS
+from hessbook.chapters.y1.params import Y1Params
 from hessbook.kit import cached
+from hessbook.papers.yao.networks import Missing, data_missing, first, train_config, trained
+from hessbook.papers.yao.paper import DATASET
 
 CASE_KIND = "y1-model"
 """Store kind of one (model, batch size)'s columns."""
@@ -18,43 +21,6 @@ COLUMNS_VERSION = 4
 """Bumped when :func:`_columns` computes more or differently (3: top-k solver chosen by ``topk_solver``;
 4: Hessian products through the retained graph of the one Hessian batch, issue 18, and the solvers'
 seconds): stored results of older versions are not reused."""
-
-
-# ----------------------------------------------------------------------------- training
-
-
-def model_kwargs(model: str, runs: Y1Runs) -> dict:
-    if model == "c1":
-        return {"conv_stride": runs.c1_conv_stride}
-    if model == "resnet18":
-        return {"num_classes": 100, "width": runs.resnet18_width}
-    return {}
-
-
-def train_config(model: str, batch: int, runs: Y1Runs):
-    """The training run of one (model, batch size): the same conditions for every batch size."""
-    from hessbook.data import DataSpec
-    from hessbook.train import TrainConfig
-
-    rule, rule_params = ("halve", {"every": runs.lr_halve_every}) if runs.lr_halve_every else ("constant", {})
-    return TrainConfig(
-        model=model, model_kwargs=model_kwargs(model, runs),
-        data=DataSpec(DATASET[model], n=runs.n_train(model), subset_seed=runs.seed),
-        batch_size=batch, lr=runs.lr, momentum=runs.momentum, lr_rule=rule, lr_params=rule_params,
-        max_epochs=runs.max_epochs, loss_target=runs.loss_target, seed=runs.seed,
-    )
-
-
-def trained(runs: Y1Runs, model: str, batch: int, store, device):
-    """Y1's training run of (model, batch), trained or loaded through the store (``TrainResult``)."""
-    from hessbook.train import train
-
-    return train(train_config(model, batch, runs), store, device=device)
-
-
-def trained_model(runs: Y1Runs, model: str, batch: int, store, device):
-    """Y1's trained network of (model, batch) on ``device``, in eval mode: what Y4 examines."""
-    return trained(runs, model, batch, store, device).model(device).eval()
 
 
 # ----------------------------------------------------------------------------- results
@@ -92,21 +58,6 @@ class ModelResult:
     """Wall time of the top-k solver, (train, test), on the machine that computed it."""
     power_seconds: tuple[float, float] = (float("nan"), float("nan"))
     """Wall time of Y's power iteration, (train, test)."""
-
-
-@dataclass(frozen=True)
-class Missing:
-    """A model whose data is not on this machine."""
-
-    model: str
-    reason: str
-    """The data layer's first sentence (which dataset, which data root)."""
-    message: str = ""
-    """Its whole message: the files expected, and the environment variable that points at them."""
-
-    @property
-    def detail(self) -> str:
-        return self.message or self.reason
 
 
 @dataclass(frozen=True)
@@ -210,12 +161,9 @@ def case_key(model: str, batch: int, P: Y1Params) -> dict:
             "eps": list(EPS[DATASET[model]]), "seed": P.seed, "columns": COLUMNS_VERSION}
 
 
-def compute_case(model: str, batch: int, P: Y1Params, store=None, device=None) -> ModelResult:
-    """Train one (model, batch size) through the store, then compute every column of Y's tables.
-    Top-level, so a sweep can send it to a worker (``device`` None: the worker's own)."""
-    from hessbook.device import pick_device
-
-    device = device if device is not None else pick_device(P.device)
+def compute_case(model: str, batch: int, P: Y1Params, store, device: torch.device) -> ModelResult:
+    """Train one (model, batch size) through the store, then compute every column of Y's tables,
+    on ``device`` (the chapter's). Top-level, so a sweep can send it to a worker."""
     eps = EPS[DATASET[model]]
     run = trained(P.runs, model, batch, store, device)
     net = run.model(device).eval()
@@ -235,8 +183,8 @@ def compute_case(model: str, batch: int, P: Y1Params, store=None, device=None) -
     )
 
 
-def run_case(model: str, batch: int, P: Y1Params, store=None, device=None) -> ModelResult:
-    """One (model, batch size): loaded from the store, or computed here and stored."""
+def run_case(model: str, batch: int, P: Y1Params, store=None, *, device: torch.device) -> ModelResult:
+    """One (model, batch size) on ``device``: loaded from the store, or computed here and stored."""
     from hessbook.store import default_store
 
     store = store or default_store()
@@ -244,25 +192,16 @@ def run_case(model: str, batch: int, P: Y1Params, store=None, device=None) -> Mo
     return cached(CASE_KIND, case_key(model, batch, P), compute, ModelResult, store)
 
 
-def data_missing(model: str) -> Missing | None:
-    """Why ``model``'s dataset cannot be loaded here, or None when it can."""
-    from hessbook.data import DataMissingError, load
-
-    try:
-        load(DATASET[model], "test")
-    except DataMissingError as exc:
-        return Missing(model, str(exc).split(". ")[0], str(exc))
-    return None
-
-
 def run(P: Y1Params, store=None) -> Results:
     """Every selected (model, batch size), as independent jobs on the Dask sweep
     (:mod:`hessbook.sweep`; ``HESSBOOK_CLUSTER`` says where). Models whose data is absent are
-    reported, not run."""
+    reported, not run. Every job computes on the device ``P.device`` names."""
+    from hessbook.device import pick_device
     from hessbook.kit.swept import cached_all, stored_job
     from hessbook.store import default_store
 
     store = store or default_store()
+    device = pick_device(P.device)
     missing, jobs = [], []
     for model in P.models:
         gone = data_missing(model)
@@ -271,6 +210,6 @@ def run(P: Y1Params, store=None) -> Results:
             continue
         jobs += [(model, b) for b in P.sizes(model)]
     grid = [stored_job(CASE_KIND, case_key(m, b, P), partial(compute_case, m, b, P, store), ModelResult,
-                       label=f"Y1 {m.upper()} B={b}") for m, b in jobs]
+                       label=f"Y1 {m.upper()} B={b}", device=device) for m, b in jobs]
     networks = cached_all(grid, ModelResult, store)
     return Results(P, tuple(networks), tuple(missing))

@@ -1,92 +1,14 @@
-"""Y1's parameters: the block that determines the trained networks (:class:`Y1Runs`, which Y4
-takes as its own ``y1_runs`` block) and what is computed on them (:class:`Y1Params`)."""
+"""Y1's parameters: the block that determines the trained networks
+(:class:`hessbook.papers.yao.networks.Y1Runs`, which Y2 and Y4 take as their own ``y1_runs``
+block) and what is computed on them (:class:`Y1Params`)."""
 
 from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Literal, Union
 
-from hessbook.chapters.y1.paper import DATASET, MODELS
+from hessbook.papers.yao.networks import Count, Y1Runs
 from hessbook.params import ChapterParams, ParameterError, device_spec, spec
-
-
-Count = Union[int, Literal["all"]]
-"""A number of samples per split, or 'all' (the whole split, Y's choice; the paper scale)."""
-
-
-def first(n: Count) -> int | None:
-    """``n`` as a slice end / subset size: None for 'all'."""
-    return None if n == "all" else n
-
-
-@dataclass(frozen=True)
-class Y1Runs:
-    """Exactly the parameters that determine Y1's trained networks (``train_config`` reads
-    nothing else). A chapter that examines Y1's networks (Y4) holds a copy of this block, so
-    that the result store hands it the very networks Y1 trained. Its cross-field rules
-    (:meth:`check_runs`) are checked by the schema that holds it."""
-
-    models: list[str] = field(metadata=spec(choices=MODELS, nonempty=True, doc="networks to train (Y: all four)"))
-    batch_sizes: dict[str, list[int]] = field(metadata=spec(
-        gt=0, doc="batch sizes per model; every model in `models` needs an entry "
-                  "(Y: c1 16..2048, c2 256..2048, m1 64..2048, resnet18 64..512)"))
-    c1_conv_stride: int = field(metadata=spec(choices=(1, 2), doc="C1 conv stride: 2 as printed, 1 as released"))
-    resnet18_width: int = field(metadata=spec(gt=0, doc="ResNet18 base width (He et al.: 64)"))
-    n_train_cifar: int = field(metadata=spec(gt=0, doc="CIFAR training subset (Y: 50000)"))
-    n_train_mnist: int = field(metadata=spec(gt=0, doc="MNIST training subset (Y: 60000)"))
-    lr: float = field(metadata=spec(gt=0.0, doc="SGD learning rate, every batch size (our choice)"))
-    momentum: float = field(metadata=spec(ge=0.0, lt=1.0, doc="SGD momentum (our choice)"))
-    lr_halve_every: int = field(metadata=spec(ge=0, doc="halve the lr every this many epochs; 0: constant "
-                                                        "(our choice at every scale)"))
-    max_epochs: int = field(metadata=spec(gt=0, doc="epoch cap when the loss target is not reached"))
-    loss_target: float = field(metadata=spec(gt=0.0, doc="stop at this training loss (Y: 1e-3)"))
-    seed: int = field(metadata=spec(ge=0, doc="seed of every random choice (subsets, initialization, batches)"))
-
-    def sizes(self, model: str) -> tuple[int, ...]:
-        """The batch sizes of ``model``, as given."""
-        return tuple(self.batch_sizes.get(model, ()))
-
-    def n_train(self, model: str) -> int:
-        return self.n_train_mnist if DATASET[model] == "mnist" else self.n_train_cifar
-
-    def check_runs(self, where: str = "") -> None:
-        """The block's cross-field rules (batch sizes per model). Called by the schema that holds
-        the block, with ``where`` naming it (``"y1_runs: "`` in Y4), so that the message says
-        which key is wrong."""
-        # KIT-CANDIDATE: hessbook.params.validate could prefix errors raised by a schema's
-        # check() with `where` (the params file, the enclosing block), as it does for field errors.
-
-        def fail(message: str) -> None:
-            raise ParameterError(where + message)
-
-        unknown = [m for m in self.batch_sizes if m not in MODELS]
-        if unknown:
-            fail(f"batch_sizes: unknown model {unknown[0]!r}; accepted: {', '.join(MODELS)}")
-        for model in self.models:
-            if model not in self.batch_sizes:
-                fail(f"batch_sizes has no entry for {model!r}, which `models` selects; "
-                     f"give one, e.g. batch_sizes: {{{model}: [64, 256]}}")
-            sizes, n = self.sizes(model), self.n_train(model)
-            if not sizes:
-                fail(f"batch_sizes[{model!r}] = []: model {model!r} is selected, give a batch size")
-            twice = sorted({b for b in sizes if sizes.count(b) > 1})
-            if twice:
-                fail(f"batch_sizes[{model!r}] lists {twice[0]} more than once")
-            for b in sizes:
-                if b > n:
-                    key = "n_train_mnist" if DATASET[model] == "mnist" else "n_train_cifar"
-                    fail(f"batch_sizes[{model!r}]: {b} is larger than {key} = {n}; accepted: 1..{n}")
-
-
-    def check_selected(self, models: list[str], key: str = "y1_models") -> None:
-        """For a chapter that holds this block as ``y1_runs`` and examines some of its networks,
-        selected under ``key``: the block's own rules, then each selected model must be one it trains."""
-        self.check_runs("y1_runs: ")
-        absent = [m for m in models if m not in self.models]
-        if absent:
-            raise ParameterError(f"{key}: {absent[0]!r} is not among y1_runs.models = {list(self.models)}; "
-                                 f"accepted: {', '.join(self.models)}")
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,12 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from hessbook.chapters.y1 import deviations as dev
-from hessbook.chapters.y1.analysis import MIN_TREND_BATCHES, rho_short, rho_text, spearman
 from hessbook.chapters.y2 import paper
 from hessbook.chapters.y2.compute import Results
 from hessbook.kit import Claim, Rule, above, all_of, any_of, at_least, is_true
+from hessbook.papers.yao import deviations as dev
+from hessbook.papers.yao.trends import MIN_TREND_BATCHES, rho_short, rho_text
+from hessbook.stats import spearman
 
 TREND_STRONG = 0.8
 """A rank correlation of at least this between B and sharpness is a clear order."""
@@ -169,7 +170,7 @@ def line_shape(R: Results) -> dict:
     Hessian's samples, the loss on the ``n_eval`` samples: a rough comparison)."""
     largest = [R.of(m)[-1] for m in R.models]
     if not largest:
-        return {"first_step": 0.0, "first_factor_min": 0.0, "first_factor_max": 0.0, "over_quadratic_min": 0.0,
+        return {"first_step": None, "first_factor_min": None, "first_factor_max": None, "over_quadratic_min": None,
                 "line_shape": "Nothing was examined at this scale, so there is no line to describe."}
     a = largest[0].alphas
     step = float(a[len(a) // 2 + 1] - a[len(a) // 2])
@@ -196,7 +197,8 @@ def line_shape(R: Results) -> dict:
 
 
 def numbers(R: Results) -> dict:
-    """Every number the chapter's prose cites (glued as ``y2-<name>``); 0 where nothing was computed."""
+    """Every number the chapter's prose cites (glued as ``y2-<name>``); None (glued n/a) where
+    nothing was computed."""
     nets = R.networks
     rhos = {f"{m}_rho_{what}_{split}": rho_text(trend(R, m, split)) if R.of(m) else "not computed"
             for m in paper.MODELS for what, trend in (("line", line_trend), ("surface", surface_trend))
@@ -207,12 +209,12 @@ def numbers(R: Results) -> dict:
         "networks": len(nets),
         "missing": ", ".join(m.model for m in R.missing) or "none",
         "grade_step": R.params.grade_step,
-        "max_residual": float(max((r.relative_residuals.max() for r in nets), default=0.0)),
-        "max_fd_error": float(max(fd, default=0.0)),
-        "min_theta_norm": float(min((r.theta_norm for r in nets), default=0.0)),
+        "max_residual": max((float(r.relative_residuals.max()) for r in nets), default=None),
+        "max_fd_error": max((float(e) for e in fd), default=None),
+        "min_theta_norm": min((float(r.theta_norm) for r in nets), default=None),
         "test_over_train": float(np.median([r.rise("test", R.params.grade_step) /
                                             max(r.rise("train", R.params.grade_step), 1e-12) for r in m1]))
-        if m1 else 0.0,
+        if m1 else None,
         "much_larger": MUCH_LARGER,
         **line_shape(R),
         **rhos,

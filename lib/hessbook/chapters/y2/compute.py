@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from functools import partial
 
 import numpy as np
+import torch
 
-from hessbook.chapters import y1
 from hessbook.chapters.y2.paper import RANDOM_BATCH_MODELS
-from hessbook.chapters.y1.params import first
 from hessbook.chapters.y2.params import Y2Params
+from hessbook.papers.yao.networks import Missing, data_missing, first, train_config, trained_model
+from hessbook.papers.yao.paper import DATASET
 
 KIND = "y2-landscape"
 EVAL_BATCH = 1000
@@ -92,7 +93,7 @@ class Results:
     params: Y2Params
     networks: tuple[Landscape, ...]
     """Every examined network whose data is here, by model then batch size."""
-    missing: tuple[y1.Missing, ...]
+    missing: tuple[Missing, ...]
 
     def of(self, model: str) -> list[Landscape]:
         return sorted((r for r in self.networks if r.model == model), key=lambda r: r.batch)
@@ -109,7 +110,7 @@ def _splits(model: str, P: Y2Params, device):
     """(training samples, test samples, random batch or None) as (x, y) tensor pairs."""
     from hessbook import data as hdata
 
-    runs, ds = P.y1_runs, y1.DATASET[model]
+    runs, ds = P.y1_runs, DATASET[model]
     train = hdata.subset(hdata.load(ds, "train"), runs.n_train(model), runs.seed)  # what the network saw
     parts = [hdata.subset(train, first(P.n_eval), P.seed + 1),
              hdata.subset(hdata.load(ds, "test"), first(P.n_eval), P.seed + 1)]
@@ -164,35 +165,35 @@ def landscape_of(net, model: str, batch: int, P: Y2Params, device) -> Landscape:
 
 def key(model: str, batch: int, P: Y2Params) -> dict:
     """The inputs that determine one network's landscape (the store key)."""
-    return {"train": y1.train_config(model, batch, P.y1_runs), "n_eval": P.n_eval, "n_hessian": P.n_hessian,
+    return {"train": train_config(model, batch, P.y1_runs), "n_eval": P.n_eval, "n_hessian": P.n_hessian,
             "random_batch": P.random_batch if model in RANDOM_BATCH_MODELS else None,
             "lanczos_tol": P.lanczos_tol, "lanczos_max_dim": P.lanczos_max_dim, "alphas": P.alphas().tolist(),
             "surface": P.surface_alphas().tolist(), "fd_step": FD_STEP, "seed": P.seed}
 
 
-def compute_landscape(model: str, batch: int, P: Y2Params, store=None, device=None) -> Landscape:
+def compute_landscape(model: str, batch: int, P: Y2Params, store, device: torch.device) -> Landscape:
     """Y1's network of (model, batch) (loaded through the store, or trained as Y1 would), then its
-    landscape. Top-level, so a sweep can send it to a worker (``device`` None: the worker's own)."""
-    from hessbook.device import pick_device
-
-    device = device if device is not None else pick_device(P.device)
-    net = y1.trained_model(P.y1_runs, model, batch, store, device)
+    landscape, on ``device`` (the chapter's). Top-level, so a sweep can send it to a worker."""
+    net = trained_model(P.y1_runs, model, batch, store, device)
     return landscape_of(net, model, batch, P, device)
 
 
 def run(P: Y2Params, store=None) -> Results:
-    """Every selected network of Y1 whose data is here, as independent jobs on the Dask sweep."""
+    """Every selected network of Y1 whose data is here, as independent jobs on the Dask sweep,
+    on the device ``P.device`` names."""
+    from hessbook.device import pick_device
     from hessbook.kit.swept import cached_all, stored_job
     from hessbook.store import default_store
 
     store = store or default_store()
+    device = pick_device(P.device)
     missing, cases = [], []
     for model in P.y1_models:
-        gone = y1.data_missing(model)
+        gone = data_missing(model)
         if gone is not None:
             missing.append(gone)
             continue
         cases += [(m, b) for m, b in P.cases() if m == model]
     jobs = [stored_job(KIND, key(m, b, P), partial(compute_landscape, m, b, P, store), Landscape,
-                       label=f"Y2 {m.upper()} B={b}") for m, b in cases]
+                       label=f"Y2 {m.upper()} B={b}", device=device) for m, b in cases]
     return Results(P, tuple(cached_all(jobs, Landscape, store)), tuple(missing))

@@ -1,4 +1,4 @@
-"""Y2's parameters: Y1's networks (given as Y1's own block, :class:`~hessbook.chapters.y1.Y1Runs`)
+"""Y2's parameters: Y1's networks (given as Y1's own block, :class:`~hessbook.papers.yao.networks.Y1Runs`)
 and the grids the loss is evaluated on along their top Hessian eigenvectors."""
 
 from __future__ import annotations
@@ -7,9 +7,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from hessbook.chapters.y1 import Y1Runs
-from hessbook.chapters.y1.params import Count
 from hessbook.chapters.y2.paper import MODELS
+from hessbook.papers.yao.networks import Count, Y1Runs
 from hessbook.params import ChapterParams, ParameterError, device_spec, spec
 
 

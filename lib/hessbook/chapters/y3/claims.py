@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from hessbook.chapters.y1.paper import C1_STRIDE, TRAIN_SIZE
 from hessbook.chapters.y3 import paper
 from hessbook.chapters.y3.compute import Results
 from hessbook.kit import Claim, Rule, above, at_least, at_most, below
+from hessbook.papers.yao.paper import C1_STRIDE, TRAIN_SIZE
 
 BATCH_RATIO = 1.25
 """Large-batch over small-batch lambda1 (clean runs) at least this: a clear climb."""
@@ -159,7 +159,8 @@ def peak_ratios(R: Results) -> tuple[list[float], list[float]]:
 
 
 def numbers(R: Results) -> dict:
-    """Every number the chapter's prose cites (glued as ``y3-<name>``); 0 where nothing was computed."""
+    """Every number the chapter's prose cites (glued as ``y3-<name>``); None (glued n/a) where
+    nothing was computed."""
     runs = R.runs
     b, r = batch_ratios(R), robust_ratios(R)
     clean = [v["clean"] for v in b.values() if v["clean"] is not None]
@@ -168,11 +169,11 @@ def numbers(R: Results) -> dict:
     return {
         "runs": len(runs),
         "missing": ", ".join(m.model for m in R.missing) or "none",
-        "batch_ratio_min": min(clean, default=0.0),
-        "robust_ratio_max": max(rob, default=0.0),
-        "max_residual": float(max((x.residual.max() for x in runs), default=0.0)),
-        "min_grad_norm": float(min((x.grad_norm.min() for x in runs), default=0.0)),
-        "peak_batch_ratio_min": min(peak_batch, default=0.0),
-        "peak_robust_ratio_max": max(peak_robust, default=0.0),
-        "min_lambda1": float(min((x.lambda1.min() for x in runs), default=0.0)),
+        "batch_ratio_min": min(clean, default=None),
+        "robust_ratio_max": max(rob, default=None),
+        "max_residual": max((float(x.residual.max()) for x in runs), default=None),
+        "min_grad_norm": min((float(x.grad_norm.min()) for x in runs), default=None),
+        "peak_batch_ratio_min": min(peak_batch, default=None),
+        "peak_robust_ratio_max": max(peak_robust, default=None),
+        "min_lambda1": min((float(x.lambda1.min()) for x in runs), default=None),
     }

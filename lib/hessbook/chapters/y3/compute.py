@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from functools import partial
 
 import numpy as np
+import torch
 
-import hessbook.curvature.epoch_metrics  # noqa: F401 - registers hessian_lambda1 where a job is unpickled
-from hessbook.chapters.y1 import Missing, data_missing
 from hessbook.chapters.y3.paper import DATASET
 from hessbook.chapters.y3.params import Y3Params
+from hessbook.papers.yao.networks import Missing, data_missing
 
 KIND = "y3-run"
 METRICS = ("train_loss", "train_acc", "grad_norm", "hessian_lambda1", "hessian_lambda1_residual")
@@ -51,7 +51,7 @@ class Results:
     params: Y3Params
     runs: tuple[Curves, ...]
     missing: tuple[Missing, ...]
-    """Models whose dataset is not on this machine (Y1's :class:`~hessbook.chapters.y1.Missing`)."""
+    """Models whose dataset is not on this machine (:class:`~hessbook.papers.yao.networks.Missing`)."""
 
     def get(self, model: str, batch: int, robust: bool) -> Curves | None:
         return next((r for r in self.runs if (r.model, r.batch, r.robust) == (model, batch, robust)), None)
@@ -76,13 +76,11 @@ def train_config(model: str, batch: int, robust: bool, P: Y3Params):
     )
 
 
-def compute_run(model: str, batch: int, robust: bool, P: Y3Params, store=None, device=None) -> Curves:
-    """Train one run through the store and keep its records. Top-level, so a sweep can send it
-    to a worker (``device`` None: the worker's own)."""
-    from hessbook.device import pick_device
+def compute_run(model: str, batch: int, robust: bool, P: Y3Params, store, device: torch.device) -> Curves:
+    """Train one run through the store on ``device`` (the chapter's) and keep its records.
+    Top-level, so a sweep can send it to a worker."""
     from hessbook.train import train
 
-    device = device if device is not None else pick_device(P.device)
     run = train(train_config(model, batch, robust, P), store, device)
     h = [e for e in run.history if "hessian_lambda1" in e]
 
@@ -94,14 +92,17 @@ def compute_run(model: str, batch: int, robust: bool, P: Y3Params, store=None, d
 
 
 def run(P: Y3Params, store=None) -> Results:
-    """Every run whose data is here, as independent jobs on the Dask sweep."""
+    """Every run whose data is here, as independent jobs on the Dask sweep, on the device
+    ``P.device`` names."""
+    from hessbook.device import pick_device
     from hessbook.kit.swept import cached_all, stored_job
     from hessbook.store import default_store
 
     store = store or default_store()
+    device = pick_device(P.device)
     missing = [g for g in (data_missing(m) for m in P.models) if g is not None]
     gone = {g.model for g in missing}
     jobs = [stored_job(KIND, {"train": train_config(m, b, r, P)}, partial(compute_run, m, b, r, P, store), Curves,
-                       label=f"Y3 {m.upper()} B={b}{' robust' if r else ''}")
+                       label=f"Y3 {m.upper()} B={b}{' robust' if r else ''}", device=device)
             for m, b, r in P.runs() if m not in gone]
     return Results(P, tuple(cached_all(jobs, Curves, store)), tuple(missing))

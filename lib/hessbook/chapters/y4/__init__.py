@@ -17,7 +17,7 @@ networks; a test keeps each scale's block equal to Y1's file):
   input-Hessian-vector products by double backward (largest c + 1 and smallest eigenvalue) and
   Y's per-sample power iteration, compared with the exact path;
 - a contrast: an MLP with tanh (smooth, Assumption 1 violated), whose dense input Hessian we
-  form in full: there the theorem's reasoning fails and negative eigenvalues should appear.
+  form in full (:func:`hessbook.curvature.input_hessian_dense`): there the theorem's reasoning fails and negative eigenvalues should appear.
 
 The package: :mod:`.params` (the schema), :mod:`.compute` (stored runs), :mod:`.claims`
 (graded claims and the prose's numbers), :mod:`.figures` (figures, table, explorer).
@@ -39,7 +39,6 @@ from hessbook.chapters.y4.claims import (
 from hessbook.chapters.y4.compute import (
     CaseResult,
     Results,
-    dense_input_hessian,
     run,
     run_relu,
     run_smooth,
@@ -57,7 +56,7 @@ from hessbook.chapters.y4.params import Params, Y4Params
 
 __all__ = [
     "MIN_SAMPLES", "PROP2_RULE", "THM1_RULE", "proposition2_values", "theorem1_values",
-    "AGREE_TOL", "PSD_TOL", "CaseResult", "Params", "Results", "Y4Params", "claims", "dense_input_hessian",
+    "AGREE_TOL", "PSD_TOL", "CaseResult", "Params", "Results", "Y4Params", "claims",
     "draw_min_distribution", "draw_rank", "explorer", "figure_min", "figure_rank", "numbers",
     "proposition2_claim", "run", "run_relu", "run_smooth", "smooth_config", "summary_table", "theorem1_claim",
 ]

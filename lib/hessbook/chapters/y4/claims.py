@@ -128,18 +128,19 @@ def claims(R: Results) -> list[Claim]:
 
 
 def numbers(R: Results) -> dict:
-    """Every number the chapter's prose cites (glued as ``y4-<name>``); 0 where nothing was computed."""
+    """Every number the chapter's prose cites (glued as ``y4-<name>``); None (glued n/a) where
+    nothing was computed."""
     relu, smooth = R.networks, R.smooth
     return {
         "networks": len(relu),
         "samples": sum(r.n for r in relu),
         "missing": ", ".join(m.model for m in R.missing) or "none",
-        "worst_relu": min(float(r.relative_min.min()) for r in relu) if relu else 0.0,
-        "worst_iter": min(float(r.cc_relative_min.min()) for r in relu) if relu else 0.0,
-        "agree": max(float(r.cc_agreement) for r in relu) if relu else 0.0,
-        "max_rank": max(int(r.rank.max()) for r in relu) if relu else 0,
-        "smin": min(float(r.s_min.min()) for r in R.cases) if R.cases else 0.0,
-        "smooth_neg": float(100 * np.mean(smooth.relative_min < -PSD_TOL)) if smooth else 0.0,
-        "smooth_min": float(smooth.relative_min.min()) if smooth else 0.0,
-        "smooth_gn": float(smooth.cc_agreement) if smooth else 0.0,
+        "worst_relu": min((float(r.relative_min.min()) for r in relu), default=None),
+        "worst_iter": min((float(r.cc_relative_min.min()) for r in relu), default=None),
+        "agree": max((float(r.cc_agreement) for r in relu), default=None),
+        "max_rank": max((int(r.rank.max()) for r in relu), default=None),
+        "smin": min((float(r.s_min.min()) for r in R.cases), default=None),
+        "smooth_neg": float(100 * np.mean(smooth.relative_min < -PSD_TOL)) if smooth else None,
+        "smooth_min": float(smooth.relative_min.min()) if smooth else None,
+        "smooth_gn": float(smooth.cc_agreement) if smooth else None,
     }

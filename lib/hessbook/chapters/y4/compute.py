@@ -8,9 +8,10 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from hessbook.chapters import y1
 from hessbook.chapters.y4.params import Y4Params
 from hessbook.kit import cached
+from hessbook.papers.yao.networks import Missing, data_missing, train_config, trained_model
+from hessbook.papers.yao.paper import DATASET
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,7 @@ class Results:
     """Y1's ReLU networks whose data is here."""
     smooth: CaseResult | None
     """The tanh contrast (None when MNIST is not here)."""
-    missing: tuple[y1.Missing, ...]
+    missing: tuple[Missing, ...]
 
     @property
     def cases(self) -> tuple[CaseResult, ...]:
@@ -144,18 +145,17 @@ def _key(P: Y4Params, config) -> dict:
             "lanczos_tol": P.lanczos_tol, "power_tol": P.power_tol, "seed": P.seed}
 
 
-def run_relu(model: str, batch: int, P: Y4Params, store=None, device=None) -> CaseResult:
-    """One of Y1's trained networks (loaded through the store, or trained as Y1 would)."""
+def run_relu(model: str, batch: int, P: Y4Params, store, device: torch.device) -> CaseResult:
+    """One of Y1's trained networks (loaded through the store, or trained as Y1 would), examined
+    on ``device`` (the chapter's)."""
     from hessbook.curvature import input_hessian_exact
-    from hessbook.device import pick_device
     from hessbook.store import default_store
 
     store = store or default_store()
-    device = device if device is not None else pick_device(P.device)
 
     def compute() -> CaseResult:
-        net = y1.trained_model(P.y1_runs, model, batch, store, device)
-        x, y = _test_samples(y1.DATASET[model], P.n_samples, P.seed, device)
+        net = trained_model(P.y1_runs, model, batch, store, device)
+        x, y = _test_samples(DATASET[model], P.n_samples, P.seed, device)
         ih = input_hessian_exact(net, (x, y), batch_size=50, rtol=P.rank_rtol)
         s_min, err = _logit_checks(net, x, y, P.n_crosscheck)
         n, c = P.n_crosscheck, int(ih.eigenvalues.shape[1])
@@ -168,7 +168,7 @@ def run_relu(model: str, batch: int, P: Y4Params, store=None, device=None) -> Ca
             power_products=it.power_products,
         )
 
-    return cached("y4-relu", _key(P, y1.train_config(model, batch, P.y1_runs)), compute, CaseResult, store)
+    return cached("y4-relu", _key(P, train_config(model, batch, P.y1_runs)), compute, CaseResult, store)
 
 
 def smooth_config(P: Y4Params):
@@ -182,32 +182,16 @@ def smooth_config(P: Y4Params):
     )
 
 
-def dense_input_hessian(net, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """(d, d) Hessian of one sample's cross-entropy w.r.t. its input, float64, by torch.func."""
-    import torch.nn.functional as F
-
-    net64 = net.to(torch.float64)
-    shape = x.shape
-
-    def loss(v):
-        return F.cross_entropy(net64(v.reshape(1, *shape)), y.reshape(1))
-
-    H = torch.func.hessian(loss)(x.reshape(-1).to(torch.float64))
-    H = H.detach()
-    return (H + H.T) / 2
-
-
-def run_smooth(P: Y4Params, store=None, device=None) -> CaseResult:
-    """The contrast: a tanh MLP on MNIST; dense input Hessians (d = 784) on ``n_samples``."""
+def run_smooth(P: Y4Params, store, device: torch.device) -> CaseResult:
+    """The contrast: a tanh MLP on MNIST; dense input Hessians (d = 784) on ``n_samples``, on
+    ``device`` (the chapter's)."""
     import copy
 
-    from hessbook.curvature import input_hessian_exact
-    from hessbook.device import pick_device
+    from hessbook.curvature import input_hessian_dense, input_hessian_exact
     from hessbook.store import default_store
     from hessbook.train import train
 
     store = store or default_store()
-    device = device if device is not None else pick_device(P.device)
     config = smooth_config(P)
 
     def compute() -> CaseResult:
@@ -216,7 +200,7 @@ def run_smooth(P: Y4Params, store=None, device=None) -> CaseResult:
         net64 = copy.deepcopy(net).to(torch.float64)
         lmax, lmin, rank, neg = [], [], [], []
         for i in range(len(x)):
-            ev = torch.linalg.eigvalsh(dense_input_hessian(net64, x[i], y[i]))
+            ev = torch.linalg.eigvalsh(input_hessian_dense(net64, x[i], y[i]))
             top = float(ev.abs().max())
             lmax.append(float(ev[-1])); lmin.append(float(ev[0]))
             rank.append(int((ev.abs() > P.rank_rtol * top).sum()))
@@ -245,15 +229,15 @@ def run(P: Y4Params, store=None) -> Results:
     device = pick_device(P.device)
     missing, jobs = [], []
     for model, batch in P.cases():
-        gone = y1.data_missing(model)
+        gone = data_missing(model)
         if gone is not None:
             if not any(m.model == model for m in missing):
                 missing.append(gone)
             continue
         jobs.append((model, batch))
     networks = [run_relu(m, b, P, store, device) for m, b in progress(jobs, desc="Y4 networks")]
-    gone = y1.data_missing("m1")  # the contrast trains on MNIST, as M1 does
+    gone = data_missing("m1")  # the contrast trains on MNIST, as M1 does
     smooth = run_smooth(P, store, device) if gone is None else None
     if gone is not None:
-        missing.append(y1.Missing(f"MLP-{P.smooth_activation} contrast", gone.reason, gone.message))
+        missing.append(Missing(f"MLP-{P.smooth_activation} contrast", gone.reason, gone.message))
     return Results(P, tuple(networks), smooth, tuple(missing))

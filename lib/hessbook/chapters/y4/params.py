@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from hessbook.chapters.y1 import MODELS, Y1Runs
+from hessbook.papers.yao.networks import Y1Runs
+from hessbook.papers.yao.paper import MODELS
 from hessbook.params import ChapterParams, ParameterError, device_spec, spec
 
 

@@ -452,25 +452,30 @@ def claims(R: Results) -> list[Claim]:
 # ----------------------------------------------------------------------------- numbers
 
 
+STUDY_NUMBERS = ("clean_ori", "mean_ori", "mean_robust", "lambda_ori", "lambda_robust", "r1", "rbatch", "rfull",
+                 "gap_linf", "gap_l2", "train_s")
+"""The numbers the prose cites per study (glued as ``y5-<study>-<name>``)."""
+
+
+def study_numbers(s: Study, batch: str) -> dict:
+    """One computed study's numbers (:data:`STUDY_NUMBERS`)."""
+    mean = s.table.mean_adv * 100
+    return {"clean_ori": s.accuracy("ori", "clean"), "mean_ori": float(mean[0]),
+            "mean_robust": float(np.mean(mean[1:])), "lambda_ori": full_lambda1(s, "ori"),
+            "lambda_robust": float(np.median([full_lambda1(s, m) for m in ROBUST])),
+            **negative_ratios(s, batch),
+            "gap_linf": s.accuracy("ori", "fhsm") - s.accuracy("ori", "fgsm"),
+            "gap_l2": s.accuracy("ori", "l2hess") - s.accuracy("ori", "l2grad"),
+            "train_s": sum(t.seconds for t in s.trainings.values())}
+
+
 def numbers(R: Results) -> dict:
-    """Every number the prose cites (glued as ``y5-<name>``); 0 where a study was not computed."""
+    """Every number the prose cites (glued as ``y5-<name>``); None (glued n/a) for a study that
+    was not computed."""
     out: dict = {"missing": ", ".join(m.model for m in R.missing) or "none"}
     batch = str(R.params.n_hessian_batch)
     for study in ("m1", "c3"):
         s = R.study(study)
-        mean = s.table.mean_adv * 100 if s else np.zeros(6)
-        ratios = negative_ratios(s, batch) if s else {"r1": 0.0, "rbatch": 0.0, "rfull": 0.0}
-        gaps = ({"gap_linf": s.accuracy("ori", "fhsm") - s.accuracy("ori", "fgsm"),
-                 "gap_l2": s.accuracy("ori", "l2hess") - s.accuracy("ori", "l2grad")} if s
-                else {"gap_linf": 0.0, "gap_l2": 0.0})
-        out |= {
-            f"{study}_clean_ori": s.accuracy("ori", "clean") if s else 0.0,
-            f"{study}_mean_ori": float(mean[0]),
-            f"{study}_mean_robust": float(np.mean(mean[1:])),
-            f"{study}_lambda_ori": full_lambda1(s, "ori") if s else 0.0,
-            f"{study}_lambda_robust": float(np.median([full_lambda1(s, m) for m in ROBUST])) if s else 0.0,
-            f"{study}_r1": ratios["r1"], f"{study}_rbatch": ratios["rbatch"], f"{study}_rfull": ratios["rfull"],
-            f"{study}_gap_linf": gaps["gap_linf"], f"{study}_gap_l2": gaps["gap_l2"],
-            f"{study}_train_s": sum(t.seconds for t in s.trainings.values()) if s else 0.0,
-        }
+        values = study_numbers(s, batch) if s else dict.fromkeys(STUDY_NUMBERS)
+        out |= {f"{study}_{name}": values[name] for name in STUDY_NUMBERS}
     return out

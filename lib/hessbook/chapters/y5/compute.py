@@ -20,14 +20,17 @@ import numpy as np
 import torch
 
 from hessbook.attacks import AttackTable
-from hessbook.chapters.y1 import Missing
 from hessbook.chapters.y5.paper import DATASET, L2_ATTACKS, MODELS, ROBUST, SECOND_ORDER, STUDY_LABEL
 from hessbook.chapters.y5.params import Y5Params
+from hessbook.papers.yao.networks import Missing
 
 TRAIN_KIND, MODEL_KIND, TABLE_KIND = "y5-train", "y5-model", "y5-table"
 CHECK_KIND = "y5-table5-check"
 CHECK_SAMPLES = 32
 """Test samples on which each attack of Table 5 is checked against its definition (M_ORI)."""
+CHECK_DEVICE = torch.device("cpu")
+"""Where the Table 5 check runs, whatever the chapter's device (as since the check was written):
+its reference is per-sample float64 Jacobians of CHECK_SAMPLES samples, seconds on a CPU."""
 VERSION = 1
 """Bumped when what a job computes changes: stored results of older versions are not reused."""
 EVAL_BATCH = 250
@@ -227,17 +230,12 @@ class Results:
 # ----------------------------------------------------------------------------- jobs
 
 
-def _device(P: Y5Params, device):
-    from hessbook.device import pick_device
-
-    return device if device is not None else pick_device(P.device)
-
-
-def train_job(study: str, model: str, P: Y5Params, store=None, device=None) -> TrainSummary:
-    """Train one model of a study through the store (M_ORI is loaded from it, or trained first)."""
+def train_job(study: str, model: str, P: Y5Params, store, device: torch.device) -> TrainSummary:
+    """Train one model of a study through the store on ``device`` (M_ORI is loaded from it, or
+    trained first)."""
     from hessbook.train import train
 
-    run = train(config(study, model, P), store, device=_device(P, device))
+    run = train(config(study, model, P), store, device=device)
     last = run.history[-1]
     return TrainSummary(int(run.epochs), int(run.iterations), float(last.get("train_loss", np.nan)),
                         float(last.get("train_acc", np.nan)),
@@ -293,11 +291,10 @@ def _line(fn, sets: dict, grid) -> Line:
                 {k: r.accuracies.numpy() for k, r in rows.items()})
 
 
-def analysis_job(study: str, model: str, P: Y5Params, store=None, device=None) -> ModelAnalysis:
-    """Spectra, landscape along v1 and interpolation from M_ORI of one trained model."""
+def analysis_job(study: str, model: str, P: Y5Params, store, device: torch.device) -> ModelAnalysis:
+    """Spectra, landscape along v1 and interpolation from M_ORI of one trained model, on ``device``."""
     from hessbook.curvature import loss_along, loss_interpolation, parameters_vector
 
-    device = _device(P, device)
     net = _trained_net(study, model, P, store, device)
     train_set, test_set = _data(study, P, device)
     spectra, v1 = [], None
@@ -325,11 +322,11 @@ def attacks(study: str, P: Y5Params) -> dict:
     return {name: make_attack(name, **attack_settings(name, study, P)) for name in ROBUST}
 
 
-def table_job(study: str, P: Y5Params, store=None, device=None) -> AttackTable:
-    """Y Table 3 / 4: the test sets made on M_ORI by each attack, every model evaluated on each."""
+def table_job(study: str, P: Y5Params, store, device: torch.device) -> AttackTable:
+    """Y Table 3 / 4: the test sets made on M_ORI by each attack, every model evaluated on each
+    (the models on ``device``; the test set stays on the CPU and is moved batch by batch)."""
     from hessbook.attacks import transfer_table
 
-    device = _device(P, device)
     nets = {m: _trained_net(study, m, P, store, device) for m in MODELS}
     _, test_set = _data(study, P, torch.device("cpu"))
     return transfer_table(nets, "ori", test_set, attacks(study, P), batch_size=EVAL_BATCH)
@@ -370,15 +367,14 @@ def _reference_delta(name: str, settings: dict, net, x: torch.Tensor, y: torch.T
     return torch.clamp(x + step, 0.0, 1.0) - x
 
 
-def check_job(study: str, P: Y5Params, store=None, device=None) -> Table5Check:
+def check_job(study: str, P: Y5Params, store, device: torch.device) -> Table5Check:
     """Each attack of Table 5 made on M_ORI for the first CHECK_SAMPLES test samples, against
-    its definition (see :class:`AttackCheck`)."""
+    its definition (see :class:`AttackCheck`), on ``device`` (:data:`CHECK_DEVICE`, see there)."""
     import copy
 
     from hessbook.attacks._common import loss_and_input_grad
     from hessbook.attacks.second_order import newton_direction
 
-    device = torch.device("cpu")
     net = _trained_net(study, "ori", P, store, device)
     _, (xt, yt) = _data(study, P, device)
     x, y = xt[:CHECK_SAMPLES], yt[:CHECK_SAMPLES]
@@ -451,17 +447,21 @@ def data_missing(study: str) -> Missing | None:
 
 
 def run(P: Y5Params, store=None) -> Results:
-    """The four grids, in order (each waits for the models the next one examines)."""
+    """The four grids, in order (each waits for the models the next one examines), on the device
+    ``P.device`` names (the Table 5 check on :data:`CHECK_DEVICE`)."""
+    from hessbook.device import pick_device
     from hessbook.kit.swept import cached_all, stored_job
     from hessbook.store import default_store
 
     store = store or default_store()
+    device = pick_device(P.device)
     gone = {s: data_missing(s) for s in P.studies}
     missing = [m for m in gone.values() if m is not None]
     studies = [s for s, m in gone.items() if m is None]
 
-    def grid(kind, key, fn, cls, pairs, label):
-        jobs = [stored_job(kind, key(*p, P), partial(fn, *p, P, store), cls, label=label(*p)) for p in pairs]
+    def grid(kind, key, fn, cls, pairs, label, on=device):
+        jobs = [stored_job(kind, key(*p, P), partial(fn, *p, P, store), cls, label=label(*p), device=on)
+                for p in pairs]
         return dict(zip(pairs, cached_all(jobs, cls, store)))
 
     def name(study: str, model: str) -> str:
@@ -476,7 +476,7 @@ def run(P: Y5Params, store=None) -> Results:
     tables = grid(TABLE_KIND, table_key, table_job, AttackTable, [(s,) for s in studies],
                   lambda s: f"Y5 {STUDY_LABEL[s]} table")
     checks = grid(CHECK_KIND, check_key, check_job, Table5Check, [(s,) for s in studies],
-                  lambda s: f"Y5 {STUDY_LABEL[s]} Table 5 check")
+                  lambda s: f"Y5 {STUDY_LABEL[s]} Table 5 check", on=CHECK_DEVICE)
     out = tuple(Study(s, {m: trainings[(s, m)] for m in MODELS}, {m: analyses[(s, m)] for m in MODELS},
                       tables[(s,)]) for s in studies)
     return Results(P, out, tuple(missing), tuple(checks[(s,)] for s in studies))

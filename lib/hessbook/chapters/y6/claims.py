@@ -153,7 +153,8 @@ def claims(R: Results) -> list[Claim]:
 
 
 def numbers(R: Results) -> dict:
-    """Every number the chapter's prose cites (glued as ``y6-<name>``); 0 where not computed."""
+    """Every number the chapter's prose cites (glued as ``y6-<name>``); None (glued n/a) where not
+    computed."""
     P = R.params
     out: dict = {"n-train": P.n_train, "n-test": P.n_test, "epochs": P.epochs,
                  "batches": ", ".join(map(str, P.batch_sizes)),
@@ -161,11 +162,11 @@ def numbers(R: Results) -> dict:
                  "diverged": ", ".join(_diverged(R)) or "none", "verdict": claim(R).grade}
     v = our_measures(R) if complete(R) else {}
     for key in ("drop_base", "drop_fb", "drop_robust", "gain_base", "gain_fb"):
-        out[key.replace("_", "-")] = round(v.get(key, 0.0), 2)
+        out[key.replace("_", "-")] = round(v[key], 2) if key in v else None
         out["paper-" + key.replace("_", "-")] = round(paper_measures()[key], 2)
     for method in METHODS:
         rs = R.of(method)
-        out[f"{method}-small"] = round(100 * rs[0].test_acc, 2) if rs else 0.0
-        out[f"{method}-large"] = round(100 * rs[-1].test_acc, 2) if rs else 0.0
-        out[f"{method}-peak-lr"] = round(rs[-1].peak_lr, 4) if rs else 0.0
+        out[f"{method}-small"] = round(100 * rs[0].test_acc, 2) if rs else None
+        out[f"{method}-large"] = round(100 * rs[-1].test_acc, 2) if rs else None
+        out[f"{method}-peak-lr"] = round(rs[-1].peak_lr, 4) if rs else None
     return out

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from functools import partial
 
 import numpy as np
+import torch
 
-from hessbook.chapters.y1 import Missing, data_missing
 from hessbook.chapters.y6.params import Y6Params
+from hessbook.papers.yao.networks import Missing, data_missing
 
 RUN_KIND = "y6-run"
 """Store kind of one (batch size, method): its training run's summary and curves."""
@@ -111,14 +112,12 @@ def _curve(history, name: str) -> np.ndarray:
     return np.array([np.nan if h.get(name) is None else float(h[name]) for h in history])
 
 
-def compute_run(method: str, batch: int, P: Y6Params, store=None, device=None) -> RunResult:
-    """Train one (batch size, method) through the store and evaluate the final network.
-    Top-level, so a sweep can send it to a worker (``device`` None: the worker's own)."""
+def compute_run(method: str, batch: int, P: Y6Params, store, device: torch.device) -> RunResult:
+    """Train one (batch size, method) through the store and evaluate the final network, on
+    ``device`` (the chapter's). Top-level, so a sweep can send it to a worker."""
     from hessbook.data import load_data
-    from hessbook.device import pick_device
     from hessbook.train import evaluate, train
 
-    device = device if device is not None else pick_device(P.device)
     config = train_config(method, batch, P)
     run = train(config, store, device=device)
     net = run.model(device)
@@ -137,7 +136,9 @@ def compute_run(method: str, batch: int, P: Y6Params, store=None, device=None) -
 
 def run(P: Y6Params, store=None) -> Results:
     """Every (batch size, method) as an independent job on the Dask sweep
-    (``HESSBOOK_CLUSTER`` says where). Without CIFAR-10 nothing runs and the reason is kept."""
+    (``HESSBOOK_CLUSTER`` says where), on the device ``P.device`` names. Without CIFAR-10
+    nothing runs and the reason is kept."""
+    from hessbook.device import pick_device
     from hessbook.kit.swept import cached_all, stored_job
     from hessbook.store import default_store
 
@@ -145,7 +146,8 @@ def run(P: Y6Params, store=None) -> Results:
     if gone is not None:
         return Results(P, (), gone)
     store = store or default_store()
+    device = pick_device(P.device)
     grid = [(m, b) for b in P.batch_sizes for m in P.methods]
     jobs = [stored_job(RUN_KIND, run_key(m, b, P), partial(compute_run, m, b, P, store), RunResult,
-                       label=f"Y6 {m} B={b}") for m, b in grid]
+                       label=f"Y6 {m} B={b}", device=device) for m, b in grid]
     return Results(P, tuple(cached_all(jobs, RunResult, store)))

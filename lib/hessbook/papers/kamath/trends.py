@@ -15,13 +15,16 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 from hessbook import regime, stats
-from hessbook.chapters.kamath.grid import Grid, RunResult, values
+from hessbook.papers.kamath.grid import Grid, RunResult, values
 
 ACCURACIES = ("test_acc", "fgsm_acc", "pgd_acc")
 MEASURES = {"test_acc": "test accuracy", "fgsm_acc": "FGSM accuracy", "pgd_acc": "PGD accuracy",
             "lambda1": "λ1"}
 CHECKED = ("test_acc", "fgsm_acc", "pgd_acc", "lambda1", "train_loss")
 """The measurements a usable run has finite."""
+FLAT_POINTS = 5.0
+"""An accuracy curve is flat when it varies by at most this many percentage points across B (K1's
+flatness; K2's 'little' change with the momentum is the same number)."""
 
 
 NUM_CLASSES = 10

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from hessbook.chapters.kamath.grid import Grid, values
-from hessbook.chapters.kamath.paper import CASES, SETTING_COLOR, SETTING_LABEL
-from hessbook.chapters.kamath.trends import MEASURES, batches
+from hessbook.papers.kamath.grid import Grid, values
+from hessbook.papers.kamath.paper import CASES, SETTING_COLOR, SETTING_LABEL
+from hessbook.papers.kamath.trends import MEASURES, batches
 from hessbook.kit import style
 
 PANELS = ("test_acc", "fgsm_acc", "pgd_acc", "lambda1")
@@ -99,7 +99,7 @@ def runs_table(grid: Grid, n_train: Callable[[str], int] | None = None):
     ``kit.style.table``: floats to four significant digits)."""
     import pandas as pd
 
-    from hessbook.chapters.kamath.trends import run_flag
+    from hessbook.papers.kamath.trends import run_flag
     from hessbook.regime import steps_taken
 
     rows = [{"case": CASES[r.run.case].label, "setting": SETTING_LABEL[r.run.setting], "m": r.run.momentum,

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from hessbook.chapters.y1.paper import (
+from hessbook.papers.yao.networks import Y1Runs
+from hessbook.papers.yao.paper import (
     C1_STRIDE,
     DATASET,
     K_SCHEDULE,
@@ -16,7 +17,6 @@ from hessbook.chapters.y1.paper import (
     TOP_K,
     TRAIN_SIZE,
 )
-from hessbook.chapters.y1.params import Y1Runs
 
 ALL = "all"
 """A sample count that means the whole split (Y's choice)."""

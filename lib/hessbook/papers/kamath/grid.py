@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from functools import partial
 
 import numpy as np
+import torch
 
-from hessbook.chapters.kamath.paper import (
+from hessbook.papers.kamath.paper import (
     BENCHMARK_HALVE_EVERY,
     BENCHMARK_MOMENTUM,
     CASES,
@@ -215,16 +216,12 @@ def lambda1_of(net, data, grid: KGrid, seed: int):
     return lanczos(op, k=1, tol=grid.lanczos_tol, max_dim=grid.lanczos_max_dim, seed=seed)
 
 
-def compute_run(run: Run, grid: KGrid, seed: int, store=None, device=None) -> RunResult:
-    """Train one job through the store and measure it. Top-level, so the sweep can send it to
-    a worker (``device`` None: the worker's own)."""
-    import torch
-
+def compute_run(run: Run, grid: KGrid, seed: int, store, device: torch.device) -> RunResult:
+    """Train one job through the store and measure it, on ``device`` (the chapter's). Top-level,
+    so the sweep can send it to a worker."""
     from hessbook.attacks import make_attack, robustness
-    from hessbook.device import pick_device
     from hessbook.train import train
 
-    device = device if device is not None else pick_device("auto")
     config = train_config(run, grid, seed)
     trained = train(config, store, device=device)
     loss = float(trained.history[-1].get("train_loss", float("nan"))) if trained.history else float("nan")
@@ -285,14 +282,15 @@ def missing_data(case: str) -> str | None:
     return None
 
 
-def run_grid(runs: list[Run], grid: KGrid, seed: int, store=None) -> Grid:
-    """Every job on the Dask sweep (``HESSBOOK_CLUSTER`` says where), from the store where stored."""
+def run_grid(runs: list[Run], grid: KGrid, seed: int, device: torch.device, store=None) -> Grid:
+    """Every job on ``device`` (the chapter's), on the Dask sweep (``HESSBOOK_CLUSTER`` says
+    where), from the store where stored."""
     from hessbook.kit.swept import cached_all, stored_job
     from hessbook.store import default_store
 
     store = store or default_store()
     jobs = [stored_job(JOB_KIND, job_key(r, grid, seed), partial(compute_run, r, grid, seed, store), RunResult,
-                       label=f"K {r.label}") for r in runs]
+                       label=f"K {r.label}", device=device) for r in runs]
     # A stored result carries the coordinates of the run that computed it; LR/BS at B = 64 shares
     # LR's job (see lr_rule), so each result is relabelled with the run that asked for it.
     return Grid(tuple(dataclasses.replace(res, run=r) for res, r in zip(cached_all(jobs, RunResult, store), runs)))
