@@ -51,7 +51,7 @@ import yaml
 
 from hessbook import notebooks
 from hessbook.catalog import CHAPTERS, ITEMS, VERDICTS
-from hessbook.cluster import ANNOUNCE_ENV, ANNOUNCE_PREFIX
+from hessbook.cluster import ANNOUNCE_ENV, ANNOUNCE_PREFIX, SERIAL_ANNOUNCEMENT
 from hessbook.data import OPTIONAL_DATASETS
 from hessbook.chapters import schema_for
 from hessbook.params import (SCALES, ParameterError, as_dict, check_device_available, device_values, field_docs,
@@ -224,12 +224,19 @@ def chapter_parameters(chapter: str, scale: str, root: Path, overrides: Mapping[
 
 
 def jobs_run_here() -> bool:
-    """Whether sweep jobs run on this machine (cluster ``local`` or ``serial``): only then can
-    a ``device`` parameter be checked against this machine's devices (a scheduler's or a batch
-    system's workers have their own)."""
+    """Whether sweep jobs run on this machine (cluster ``auto``, ``local`` or ``serial``): only
+    then can a ``device`` parameter be checked against this machine's devices (a scheduler's or
+    a batch system's workers have their own)."""
     from hessbook.cluster import cluster_setting, resolve
 
-    return resolve(cluster_setting()).kind in ("local", "serial")
+    return resolve(cluster_setting()).kind in ("auto", "local", "serial")
+
+
+def describe_setting() -> str:
+    """Where this build's sweep jobs run, in one line (:func:`hessbook.cluster.describe_setting`)."""
+    from hessbook.cluster import describe_setting as describe
+
+    return describe()
 
 
 def check_cluster() -> None:
@@ -827,7 +834,11 @@ def terminal_note(announcement: str) -> str:
     (the full sentence, with how to reach it from elsewhere, is in the chapter's
     ``announce.log``), else the announcement itself."""
     found = re.search(r"Dask dashboard: (\S+)", announcement)
-    return f"[dashboard {found.group(1)}]" if found else announcement.strip()
+    if found:
+        return f"[dashboard {found.group(1)}]"
+    if announcement.strip().startswith(SERIAL_ANNOUNCEMENT):
+        return ""  # jobs in the kernel itself: the build's first line already says so
+    return announcement.strip()
 
 
 @contextlib.contextmanager
@@ -849,8 +860,9 @@ def echo_announcements(log: Path, every: float = 0.5) -> Iterator[None]:
                 complete = chunk[: chunk.rfind(b"\n") + 1] if not finished else chunk
                 offset += len(complete)
                 for line in complete.decode(errors="replace").splitlines():
-                    if line.startswith(ANNOUNCE_PREFIX):
-                        print(f" {terminal_note(line[len(ANNOUNCE_PREFIX):])}", end="", flush=True)
+                    note = terminal_note(line[len(ANNOUNCE_PREFIX):]) if line.startswith(ANNOUNCE_PREFIX) else ""
+                    if note:
+                        print(f" {note}", end="", flush=True)
             if finished:
                 return
 
@@ -940,6 +952,7 @@ def build(
     remove_stale_temporaries()
     now = _now()
     extra = f" with {_describe(overrides)}" if overrides else ""
+    print(f"[hessbook] jobs: {describe_setting()}", flush=True)
     if overrides:
         print(f"[hessbook] {len(selected)} chapter(s) at scale {scale}{extra}", flush=True)
     runs: list[ChapterRun] = []

@@ -2,7 +2,8 @@
 
 ``jobs = [kit.stored_job(kind, key, partial(fn, ...), Cls, label) for ...]`` then
 ``results = kit.cached_all(jobs, Cls)``: every job's result, in order, from the store or
-computed on the cluster ``HESSBOOK_CLUSTER`` chooses (default: an embedded LocalCluster). A job
+computed where ``HESSBOOK_CLUSTER`` says (default ``auto``: in the kernel on a small machine, an
+embedded LocalCluster where cores or GPUs allow; :func:`hessbook.cluster.auto_placement`). A job
 that fails does not stop the others; their results are stored, and :class:`SweepFailed` then
 names every failed job, so a rerun computes only those.
 """

@@ -222,7 +222,7 @@ def assemble(P: S2Params, cases: Iterable[CaseResult]) -> Results:
 
 def run(P: S2Params, store=None) -> Results:
     """Every job of :func:`jobs`, on the Dask sweep (:mod:`hessbook.sweep`; ``HESSBOOK_CLUSTER``
-    says where: by default an embedded LocalCluster)."""
+    says where: by default chosen from the machine, :func:`hessbook.cluster.auto_placement`)."""
     from hessbook.kit.swept import cached_all, stored_job
     from hessbook.store import default_store
 
