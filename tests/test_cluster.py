@@ -223,6 +223,7 @@ def _machine(monkeypatch, cpus: int, gpus: tuple[str, ...] = ()) -> None:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setattr(hcluster, "_cpu_count", lambda: cpus)
     monkeypatch.setattr(hcluster, "_visible_gpus", lambda: gpus)
+    monkeypatch.setattr(hcluster, "_busy_cores", lambda: 0.0)  # an idle machine
 
 
 @pytest.mark.parametrize("cpus", [1, 2, 3])
@@ -316,3 +317,41 @@ def test_the_serial_default_is_announced_once_and_left_off_the_chapter_line(monk
     out = capsys.readouterr().out
     assert out.count("auto placement: 2 core(s): in this process, torch on 2 thread(s)") == 1, out
     assert terminal_note(out.strip()[len(hcluster.ANNOUNCE_PREFIX):]) == ""
+
+
+@pytest.mark.parametrize("cpus, busy, kind, threads", [(2, 0.3, "serial", 2), (2, 0.8, "serial", 1),
+                                                       (2, 6.5, "serial", 1), (16, 8.0, "local", 2)])
+def test_torch_gets_only_the_cores_other_processes_leave(monkeypatch, cpus, busy, kind, threads):
+    """On a shared machine a descheduled torch thread stalls the others (2 cores, load 7: 1 thread
+    7-10x faster than 2): the default gives torch the free cores only."""
+    _machine(monkeypatch, cpus)
+    monkeypatch.setattr(hcluster, "_busy_cores", lambda: busy)
+    choice = hcluster.placed(hcluster.resolve("auto"), jobs=24)
+    assert choice.kind == kind and choice.torch_threads == threads
+    if threads < cpus:
+        assert "busy elsewhere" in choice.reason
+
+
+def test_busy_cores_counts_other_processes_only(monkeypatch):
+    """Over the window the machine was busy 2.0 core-seconds, this process 1.5 of them: 0.5 elsewhere."""
+    jiffies = iter([(100.0, 400.0), (102.0, 404.0)])
+    clock = iter([10.0, 11.5])
+    ticks = iter([0.0, 1.0])
+
+    class FakeTime:
+        process_time = staticmethod(lambda: next(clock))
+        monotonic = staticmethod(lambda: next(ticks))
+        sleep = staticmethod(lambda seconds: None)
+
+    monkeypatch.setattr(hcluster, "_cpu_jiffies", lambda: next(jiffies))
+    monkeypatch.setattr(hcluster, "time", FakeTime)
+    assert hcluster._busy_cores(1.0) == pytest.approx(0.5)
+
+
+def test_busy_cores_on_this_machine_is_a_number_of_cores():
+    assert 0.0 <= hcluster._busy_cores(0.2) <= hcluster._cpu_count() + 0.5
+
+
+def test_the_rule_refuses_a_negative_load():
+    with pytest.raises(ValueError, match=r"busy = -1: accepted the cores' worth"):
+        hcluster.auto_placement(2, busy=-1)

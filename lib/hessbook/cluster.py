@@ -50,6 +50,7 @@ import shlex
 import shutil
 import socket
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -91,6 +92,15 @@ task with ``cores // workers`` torch threads. Torch's intra-op threads speed a s
 step up less and less beyond about 4 (a LeNet-sized convolution at batch 128 is ~22 ms on one
 core, too little work to split finely), while independent jobs side by side scale with the
 cores; 4 keeps each job's own parallelism and runs the grid's jobs in parallel."""
+BUSY_CORES = "free cores"
+"""``auto`` gives torch only the cores other processes leave free (sampled for
+:data:`BUSY_WINDOW_S` when a sweep starts). Measured on the same 2-core VM shared with other
+busy processes (load average 6-7): 24 K-like jobs (M1-K, batch 16/64, 64 images, 1 epoch)
+took 2.1-2.4 s in-process on 1 torch thread against 7.8-15.1 s on 2; 4 Y1-like jobs (M1, batch
+64/256, 1,000 images, 1 epoch) 2.2-3.4 s against 21.7-24.4 s: a thread that the OS has
+descheduled stalls every parallel region of the other. Idle, 2 threads win (17.2 s vs 26.9 s)."""
+BUSY_WINDOW_S = 0.25
+"""How long ``auto`` samples the machine's load before a sweep (``/proc/stat``)."""
 AUTO_WORKERS = (2, 8)
 """Bounds on the workers ``auto`` starts without GPUs: at least 2 (a cluster of one worker is
 serial with start-up costs), at most 8 (beyond, the workers' memory, one copy of the datasets
@@ -292,32 +302,68 @@ class AutoPlacement:
         return self.size is None
 
 
-def auto_placement(cpus: int, gpus: tuple[str, ...] = (), jobs: int | None = None) -> AutoPlacement:
+def auto_placement(cpus: int, gpus: tuple[str, ...] = (), jobs: int | None = None,
+                   busy: float = 0.0) -> AutoPlacement:
     """The default placement of a sweep of ``jobs`` jobs (None: not known yet) on a machine of
-    ``cpus`` cores and the visible ``gpus``: the rule the measured figures of
-    :data:`SERIAL_MAX_CORES` (2 cores: in-process 426 s vs LocalCluster 2x1 758.5 s on Y1, 17.2 s
-    vs 22.4 s on bench/sweep.py) and :data:`CORES_PER_WORKER` justify.
+    ``cpus`` cores and the visible ``gpus``, ``busy`` cores' worth of CPU being used by other
+    processes right now: the rule the measured figures of :data:`SERIAL_MAX_CORES` (2 cores:
+    in-process 426 s vs LocalCluster 2x1 758.5 s on Y1, 17.2 s vs 22.4 s on bench/sweep.py),
+    :data:`CORES_PER_WORKER` and :data:`BUSY_CORES` justify.
 
-    - one job: in this process, torch on every core (a cluster would only add its start-up);
+    - one job: in this process (a cluster would only add its start-up);
     - GPUs: one worker per GPU, as the ``local`` setting (each pinned to its device);
-    - at most :data:`SERIAL_MAX_CORES` cores: in this process, torch on every core;
-    - more: ``cpus // CORES_PER_WORKER`` workers clipped to :data:`AUTO_WORKERS`, one task each,
-      torch on ``cpus // workers`` threads per task (4 cores: 2 x 2; 16 cores: 4 x 4; 64: 8 x 8).
+    - at most :data:`SERIAL_MAX_CORES` cores: in this process;
+    - more: ``cpus // CORES_PER_WORKER`` workers clipped to :data:`AUTO_WORKERS`, one task each
+      (4 cores: 2 workers x 2 torch threads; 16 cores: 4 x 4; 64: 8 x 8).
+
+    Torch threads: the free cores (``cpus - busy``, rounded, at least 1), in-process all of
+    them, on a cluster divided between the workers.
     """
     if cpus < 1:
         raise ValueError(f"cpus = {cpus!r}: accepted a positive number of cores")
+    if not busy >= 0:
+        raise ValueError(f"busy = {busy!r}: accepted the cores' worth of CPU in use elsewhere, >= 0")
+    free = max(1, min(cpus, round(cpus - busy)))
+    load = f" ({busy:.1f} busy elsewhere)" if free < cpus else ""
     if jobs is not None and jobs <= 1:
-        return AutoPlacement(None, cpus, f"one job: in this process, torch on {cpus} thread(s)")
+        return AutoPlacement(None, free, f"one job: in this process, torch on {free} thread(s){load}")
     if gpus:
-        size = LocalSize(workers=len(gpus), threads=1, torch_threads=max(1, cpus // len(gpus)), gpus=gpus)
+        size = LocalSize(workers=len(gpus), threads=1, torch_threads=max(1, free // len(gpus)), gpus=gpus)
         return AutoPlacement(size, size.torch_threads, f"{len(gpus)} GPU(s): one worker per GPU")
     if cpus <= SERIAL_MAX_CORES:
-        return AutoPlacement(None, cpus, f"{cpus} core(s): in this process, torch on {cpus} thread(s)")
+        return AutoPlacement(None, free, f"{cpus} core(s): in this process, torch on {free} thread(s){load}")
     low, high = AUTO_WORKERS
     workers = max(low, min(high, cpus // CORES_PER_WORKER))
-    size = LocalSize(workers=workers, threads=1, torch_threads=max(1, cpus // workers))
+    size = LocalSize(workers=workers, threads=1, torch_threads=max(1, free // workers))
     return AutoPlacement(size, size.torch_threads,
-                         f"{cpus} cores: {workers} workers x {size.torch_threads} torch thread(s)")
+                         f"{cpus} cores: {workers} workers x {size.torch_threads} torch thread(s){load}")
+
+
+def _cpu_jiffies() -> tuple[float, float] | None:
+    """(busy, total) seconds of every core since boot, from ``/proc/stat``; None elsewhere."""
+    try:
+        with open("/proc/stat") as fh:
+            fields = [float(v) for v in fh.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0.0)  # idle + iowait
+    return (sum(fields[:8]) - idle) / tick, sum(fields[:8]) / tick
+
+
+def _busy_cores(window: float = BUSY_WINDOW_S) -> float:
+    """Cores' worth of CPU that other processes use now: the machine's busy time over ``window``
+    seconds less this process's own. 0 where it cannot be measured (not Linux)."""
+    before, own = _cpu_jiffies(), time.process_time()
+    if before is None:
+        return 0.0
+    start = time.monotonic()
+    time.sleep(window)
+    after, elapsed = _cpu_jiffies(), time.monotonic() - start
+    if after is None or elapsed <= 0:
+        return 0.0
+    others = (after[0] - before[0]) - (time.process_time() - own)
+    return max(0.0, others / elapsed)
 
 
 def placed(choice: ClusterChoice, jobs: int | None = None) -> ClusterChoice:
@@ -330,7 +376,7 @@ def placed(choice: ClusterChoice, jobs: int | None = None) -> ClusterChoice:
         size = local_size()
         return ClusterChoice("local", choice.setting, size=size, torch_threads=size.torch_threads,
                              reason=f"{WORKERS_ENV}/{THREADS_ENV} set")
-    where = auto_placement(_cpu_count(), _visible_gpus(), jobs)
+    where = auto_placement(_cpu_count(), _visible_gpus(), jobs, _busy_cores())
     return ClusterChoice("serial" if where.serial else "local", choice.setting, size=where.size,
                          torch_threads=where.torch_threads, reason=where.reason)
 
