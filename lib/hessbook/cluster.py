@@ -381,13 +381,15 @@ def placed(choice: ClusterChoice, jobs: int | None = None) -> ClusterChoice:
                          torch_threads=where.torch_threads, reason=where.reason)
 
 
-def describe_setting(cluster: str | None = None, jobs: int | None = None) -> str:
+def describe_setting(cluster: str | None = None, jobs: int | None = None,
+                     choice: ClusterChoice | None = None) -> str:
     """One line for the terminal: the setting in force and what it runs on, e.g.
-    ``HESSBOOK_CLUSTER unset (auto): 2 core(s): in this process, torch on 2 thread(s)``."""
+    ``HESSBOOK_CLUSTER unset (auto): 2 core(s): in this process, torch on 2 thread(s)``
+    (``choice``: that setting already :func:`placed`)."""
     setting = cluster_setting(cluster)
     source = (f"cluster={cluster!r}" if cluster else f"{CLUSTER_ENV}={setting}" if os.environ.get(CLUSTER_ENV)
               else f"{CLUSTER_ENV} unset ({DEFAULT})")
-    choice = placed(resolve(setting), jobs)
+    choice = choice or placed(resolve(setting), jobs)
     if choice.setting == "auto":
         return f"{source}: {choice.reason}"
     if choice.kind == "local":

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from hessbook.kit.stored import _checked, decode, encode
@@ -33,6 +34,20 @@ class SweepFailed(RuntimeError):
 
 def _encoded(compute: Callable[[], Any], cls: type) -> Any:
     return encode(_checked(compute(), cls))
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A store entry a chapter's ``run`` computes at the top level (a sweep job, or one computed
+    in the kernel with ``inline``): what ``python -m hessbook.build --plan`` lists per chapter,
+    so a reader sees the bill before a long run. Each chapter's ``plan_jobs(P)`` returns them,
+    built with the same key functions as its ``run``."""
+
+    kind: str
+    key: Any
+    label: str
+    inline: bool = False
+    """Computed one after another in the kernel (not on the sweep: no parallel workers)."""
 
 
 def stored_job(kind: str, key: Any, compute: Callable[[], T], cls: type[T], label: str = "") -> Job:
