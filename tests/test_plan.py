@@ -101,9 +101,10 @@ def test_the_stored_count_rises_after_a_job_is_stored(fake_data, store_at):
     assert (after["tour"].count("stored"), after["tour"].count("to compute")) == (1, 0)
     assert after["k1"].count("stored") == before["k1"].count("stored") + 1 == 1
     assert after["k1"].recorded == pytest.approx(120.0)
-    # the other K1 jobs are estimated from the stored one (same kind, same scale)
+    # the other K1 jobs are estimated from the stored one (same kind, same scale): its 120 s, all
+    # besides training (it wrote no training entry), and their trainings (not probed here: none)
     todo = [j for j in after["k1"].jobs if j.state == "to compute"]
-    assert todo and all(j.basis == "stored here" and j.seconds > 0 for j in todo)
+    assert todo and all(j.basis == "stored here + none" and j.seconds == pytest.approx(120.0) for j in todo)
 
 
 def test_an_interrupted_entry_is_not_counted_as_stored(fake_data, store_at):
@@ -164,6 +165,25 @@ def test_the_probe_times_steps_and_leaves_torch_as_it_was():
     # twice the steps, about twice the time (the per-epoch evaluations aside)
     double = hplan.probe_estimate({**t, "max_iterations": 800}, probe)
     assert double == pytest.approx(2 * hplan.probe_estimate(t, probe))
+
+
+def test_a_job_is_its_siblings_own_work_plus_its_trainings(tmp_path):
+    """A stored job of 100 s that trained for 60 s inside it (its training entry was written
+    while it ran) leaves 40 s of own work; a sibling whose training is not stored costs those
+    40 s plus its training at the stored training's seconds per sample."""
+    store = ResultStore(tmp_path / "results")
+    t1, t2 = _training(), _training(seed=1)
+    store.save("train", t1, Record(metrics={"iterations": 400}), seconds=60.0)
+    store.save("demo-job", {"train": t1}, Record(metrics={"x": 1}), seconds=100.0)
+    estimator = hplan._Estimator(store, probe=False, empty=False)
+    estimator.add_sibling(hplan.stored_entry(store, "demo-job", hplan.plain({"train": t1})))
+    seconds, basis = estimator.estimate("demo-job", hplan.plain({"train": t2}))
+    assert basis == "stored here + stored trainings"
+    assert seconds == pytest.approx(40.0 + 60.0)  # same budget: 400 steps of 50
+    longer = hplan.plain({"train": {**t2, "max_iterations": 800}})
+    assert estimator.estimate("demo-job", longer)[0] == pytest.approx(40.0 + 120.0)
+    assert estimator.estimate("demo-job", hplan.plain({"train": t1}))[0] == pytest.approx(40.0), \
+        "a stored training costs nothing again"
 
 
 def test_training_samples_from_the_budget_and_the_loss_target():

@@ -8,26 +8,33 @@ Nothing runs and nothing is written: each chapter's ``plan_jobs(P)`` lists the s
 the store is only read (an entry counts as stored when its ``COMPLETE.json`` is there).
 
 A job is **stored**, **shared** (listed before in the same build, so computed once: K2 shares
-K1's momentum-0 runs, K1's LR/BS at B = 64 is its LR run), without its dataset here (**no data**: the build skips it, or stops), or
-**to compute**. A job to compute is estimated, and the table says from what (``basis``):
+K1's momentum-0 runs, K1's LR/BS at B = 64 is its LR run), without its dataset here (**no
+data**: the build skips it, or stops), or **to compute**. A job to compute costs its own work
+plus its trainings that are neither stored nor trained by a job listed before it (Y2 and Y4
+examine Y1's networks), each estimated from what the ``basis`` column names:
 
 ``stored here``
-    the recorded ``meta["seconds"]`` of the stored jobs of the same kind in this plan (the same
-    scale), the closest match first (same model, dataset and batch size; same model and
-    dataset; the kind), as the median seconds per training sample times the job's training
-    samples (its budget: epochs x n, or iterations x batch), or the median seconds when the
-    jobs train nothing;
+    its own work: the median of the stored jobs of the same kind in this plan (same scale),
+    the closest match first (same model, dataset, adversary, per-epoch metrics, batch size and
+    training-set size; then fewer of those; then any), each the recorded ``meta["seconds"]``
+    less the trainings it ran itself (the training entries written while it computed);
 ``other runs``
     the same from the kind's entries in the store that this plan does not list (other
     parameters or scales);
+``stored trainings``
+    a training: the median seconds per sample of the store's trainings of the closest match,
+    times the samples it is expected to take (its budget: epochs x n or iterations x batch;
+    with a loss target, the steps stored trainings of the model took to reach one);
 ``probe``
-    a short probe on this machine: a few SGD steps (:func:`hessbook.train.train_step`, with the
-    adversary of adversarial training) of the job's network at its batch size on random inputs,
-    times its training steps, plus its per-epoch evaluations; only trainings that are neither
-    stored nor trained by an earlier job count, and what the job does besides training is not
-    probed (a lower bound for analysis-heavy jobs);
+    a training: a short probe on this machine, a few SGD steps
+    (:func:`hessbook.train.train_step`, with the adversary of adversarial training) of the
+    network at its batch size on random inputs with the placement's torch threads, times its
+    samples, plus its per-epoch evaluations. Work besides training is not probed: with no
+    stored job of the kind it is :data:`REST_PER_TRAINING` times the job's trainings (the cpu
+    book's average), so analysis-heavy chapters (S2's exact Hessians) are underestimated and
+    training-heavy ones overestimated;
 ``none``
-    nothing to go on (no stored sibling, nothing trained): counted as 0.
+    nothing to go on: counted as 0.
 
 Jobs on the sweep share the workers of the placement in force (:func:`hessbook.cluster.placed`);
 jobs the chapter computes in the kernel run one after another. Every chapter adds
@@ -37,6 +44,7 @@ jobs the chapter computes in the kernel run one after another. Every chapter add
 from __future__ import annotations
 
 import contextlib
+import datetime
 import importlib
 import json
 import statistics
@@ -63,6 +71,11 @@ budget) when the store has no such training of the same model: Y1's cpu training
 PROBE_MAX_BATCH = 256
 """Probes run at most this batch size and scale the time per sample (steps at large batches
 cost in proportion to the batch on a CPU)."""
+REST_PER_TRAINING = 0.63
+"""A job's work besides training (Hessians, attacks, evaluations), as a multiple of its
+trainings, where no stored job of its kind says better: the cpu book's stored jobs spent 89.8
+min on it against 141.9 min training (0.63; per chapter from 0.03 for Y6 to 15 for S2's exact
+Hessians, so one chapter's estimate can be far off while the book's total holds)."""
 EVAL_COST = 1 / 3
 """A forward pass over a sample (an evaluation) as a fraction of a training step's cost."""
 SYNTHETIC = ("gaussian_clusters", "logistic_blobs")
@@ -138,10 +151,18 @@ def train_samples(t: Mapping[str, Any]) -> float | None:
     return float(min(found)) if found else None
 
 
+SIGNATURE_LEVELS = 4
+"""How many ways two trainings can match (:func:`_signature`), closest first."""
+
+
 def _signature(t: Mapping[str, Any], level: int) -> tuple:
-    """How closely two jobs' first trainings match: 0 model, dataset and batch; 1 model and dataset."""
+    """How closely two trainings match: 0 model, dataset, adversary, per-epoch metrics, batch size
+    and training-set size (a per-epoch Hessian costs more per sample on a small set); 1 all but the
+    set size; 2 all but the batch size too; 3 model, dataset and adversary."""
     base = (t["model"], t["data"].get("name"), bool(t.get("adversary")))
-    return base + (t["batch_size"],) if level == 0 else base
+    metrics = tuple(t.get("epoch_metrics") or ())
+    return (base + (metrics, t["batch_size"], _n_train(t["data"])), base + (metrics, t["batch_size"]),
+            base + (metrics,), base)[level]
 
 
 def dataset_present(name: str, root: Path) -> bool:
@@ -163,37 +184,50 @@ def dataset_present(name: str, root: Path) -> bool:
 
 @dataclass(frozen=True)
 class Entry:
-    """A complete entry of the store: its parameters and recorded seconds."""
+    """A complete entry of the store: its parameters, recorded seconds and creation time."""
 
     kind: str
     key: str
     params: Any
     seconds: float
+    created: float | None = None
+    """When it was written (seconds since the epoch; the computation ended then)."""
+
+
+def _entry(kind: str, folder: Path, params: Any = None) -> Entry | None:
+    if not (folder / "COMPLETE.json").is_file():
+        return None
+    try:
+        meta = json.loads((folder / "meta.json").read_text())
+        if params is None:
+            params = json.loads((folder / "params.json").read_text())
+    except (OSError, ValueError):
+        return None
+    try:
+        created = datetime.datetime.strptime(str(meta.get("created")), "%Y-%m-%dT%H:%M:%S%z").timestamp()
+    except ValueError:
+        created = None
+    return Entry(kind, str(meta.get("key", "")), params, float(meta.get("seconds", 0.0)), created)
 
 
 def stored_entry(store: ResultStore, kind: str, tree: Any) -> Entry | None:
     """The complete entry of ``(kind, tree)``, or None; reads, never writes (no quarantine)."""
-    entry = store.root / kind / result_key(kind, tree)[:24]
-    if not (entry / "COMPLETE.json").is_file():
-        return None
-    try:
-        meta = json.loads((entry / "meta.json").read_text())
-    except (OSError, ValueError):
-        return None
-    return Entry(kind, str(meta.get("key", "")), tree, float(meta.get("seconds", 0.0)))
+    return _entry(kind, store.root / kind / result_key(kind, tree)[:24], tree)
 
 
 def entries_of(store: ResultStore, kind: str) -> list[Entry]:
     """Every complete entry of ``kind`` in the store, with its parameters."""
-    out = []
-    for done in sorted((store.root / kind).glob("*/COMPLETE.json")) if (store.root / kind).is_dir() else ():
-        try:
-            meta = json.loads((done.parent / "meta.json").read_text())
-            params = json.loads((done.parent / "params.json").read_text())
-        except (OSError, ValueError):
-            continue
-        out.append(Entry(kind, str(meta.get("key", "")), params, float(meta.get("seconds", 0.0))))
-    return out
+    folder = store.root / kind
+    found = (_entry(kind, done.parent) for done in sorted(folder.glob("*/COMPLETE.json"))) if folder.is_dir() else ()
+    return [e for e in found if e is not None]
+
+
+def trained_samples(store: ResultStore, entry: Entry) -> float | None:
+    """Samples a stored training went through (its iterations x batch size)."""
+    with _suppress():
+        done = json.loads((store.root / "train" / entry.key[:24] / "metrics.json").read_text())
+        return float(done["iterations"]) * entry.params["batch_size"]
+    return None
 
 
 # ----------------------------------------------------------------------------- the probe
@@ -393,7 +427,10 @@ def chapter_plan_jobs(chapter: str) -> Callable[[Any], list]:
 
 @dataclass
 class _Estimator:
-    """The cost model: the stored jobs of this plan, the store's other entries, the probe."""
+    """The cost model. A job's estimate is its own work besides training (the median of its
+    stored siblings': their recorded seconds less the trainings they ran) plus its trainings
+    that are neither stored nor trained by a job planned before (stored trainings' seconds per
+    sample times the samples expected, else the probe)."""
 
     store: ResultStore
     probe: bool
@@ -401,29 +438,38 @@ class _Estimator:
     threads: int | None = None
     """Torch threads of a probe: what each job of the placement gets."""
     siblings: dict[str, list[tuple[Any, float]]] = field(default_factory=dict)
-    """kind -> (key tree, recorded seconds) of this plan's stored jobs."""
+    """kind -> (key tree, seconds besides training) of this plan's stored jobs."""
     planned: set[tuple[str, str]] = field(default_factory=set)
     covered: set[str] = field(default_factory=set)
     """Keys of trainings stored, or trained by a job planned before."""
-    others: dict[str, list[Entry]] = field(default_factory=dict)
+    others: dict[str, list[tuple[Any, float]]] = field(default_factory=dict)
+    rates: list[tuple[dict, float]] | None = None
+    """(training, seconds per sample) of the store's trainings."""
     probes: dict[str, Probe | None] = field(default_factory=dict)
     targets: dict[str, float] | None = None
     """model -> median steps its stored trainings with a loss target took to reach it."""
 
+    # trainings -------------------------------------------------------------------------
+    def _trainings(self) -> list[tuple[dict, float]]:
+        if self.rates is None:
+            self.rates, steps = [], {}
+            for e in ([] if self.empty else entries_of(self.store, "train")):
+                samples = trained_samples(self.store, e) if _is_training(e.params) else None
+                if samples:
+                    self.rates.append((e.params, e.seconds / samples))
+                    if e.params.get("loss_target"):
+                        steps.setdefault(e.params["model"], []).append(samples / e.params["batch_size"])
+            self.targets = {m: statistics.median(v) for m, v in steps.items()}
+            every = [x for v in steps.values() for x in v]
+            if every:
+                self.targets[""] = statistics.median(every)
+        return self.rates
+
     def steps_to_target(self, model: str) -> float:
         """Steps a training of ``model`` with a loss target is expected to take: the median of the
         store's such trainings of the model, else of any model, else :data:`LOSS_TARGET_STEPS`."""
-        if self.targets is None:
-            self.targets, steps = {}, {}
-            for e in ([] if self.empty else entries_of(self.store, "train")):
-                if _is_training(e.params) and e.params.get("loss_target"):
-                    with _suppress():
-                        done = json.loads((self.store.root / "train" / e.key[:24] / "metrics.json").read_text())
-                        steps.setdefault(e.params["model"], []).append(float(done["iterations"]))
-            self.targets = {m: statistics.median(v) for m, v in steps.items()}
-            every = [s for v in steps.values() for s in v]
-            if every:
-                self.targets[""] = statistics.median(every)
+        self._trainings()
+        assert self.targets is not None
         return self.targets.get(model, self.targets.get("", LOSS_TARGET_STEPS))
 
     def samples(self, t: Mapping[str, Any]) -> float | None:
@@ -438,50 +484,74 @@ class _Estimator:
             return True
         return False
 
-    def _match(self, tree: Any, pool: Sequence[tuple[Any, float]]) -> tuple[float, int, str] | None:
-        """(seconds, how many, what matched) from ``pool``'s closest matches to ``tree``."""
+    def training_cost(self, t: Mapping[str, Any]) -> tuple[float, str]:
+        """Seconds of one training and the basis: ``stored trainings`` or ``probe`` (``none``)."""
+        samples = self.samples(t) or 0.0
+        for level in range(SIGNATURE_LEVELS - 1):
+            sig = _signature(t, level)
+            found = [rate for p, rate in self._trainings() if _signature(p, level) == sig]
+            if found:
+                return statistics.median(found) * samples, "stored trainings"
+        if not self.probe:
+            return 0.0, "none"
+        key = _probe_key(t)
+        if key not in self.probes:
+            self.probes[key] = probe_training(t, threads=self.threads)
+        probe = self.probes[key]
+        return (probe_estimate(t, probe, samples), "probe") if probe is not None else (0.0, "none")
+
+    # the rest ----------------------------------------------------------------------------
+    def rest_of(self, entry: Entry) -> float:
+        """A stored job's seconds less those of the trainings it ran itself (the training
+        entries written while it computed)."""
+        inside = 0.0
+        for t in trainings(entry.params):
+            done = stored_entry(self.store, "train", t)
+            if (done is not None and done.created is not None and entry.created is not None
+                    and entry.created - entry.seconds - 2 <= done.created <= entry.created + 2):
+                inside += done.seconds
+        return max(0.0, entry.seconds - inside)
+
+    def add_sibling(self, entry: Entry) -> None:
+        self.siblings.setdefault(entry.kind, []).append((entry.params, self.rest_of(entry)))
+
+    def _rest(self, tree: Any, pool: Sequence[tuple[Any, float]]) -> float | None:
+        """The median rest of ``pool``'s closest matches to ``tree`` (by their first trainings)."""
         mine = trainings(tree)
-        samples = self.samples(mine[0]) if mine else None
-        for level in (0, 1, 2):
-            if level < 2 and not mine:
+        for level in range(SIGNATURE_LEVELS + 1):  # the last: any job of the kind
+            if level < SIGNATURE_LEVELS and not mine:
                 continue
-            if level < 2:
-                sig = _signature(mine[0], level)
-                chosen = [(p, s) for p, s in pool if trainings(p) and _signature(trainings(p)[0], level) == sig]
-                what = f"{mine[0]['model']} B={mine[0]['batch_size']}" if level == 0 else f"{mine[0]['model']}"
-            else:
-                chosen, what = list(pool), "kind"
-            if not chosen:
-                continue
-            rates = [s / n for p, s in chosen if trainings(p) and (n := self.samples(trainings(p)[0]))]
-            if samples and len(rates) == len(chosen):
-                return statistics.median(rates) * samples, len(chosen), what
-            return statistics.median(s for _, s in chosen), len(chosen), what
+            chosen = [r for p, r in pool if level == SIGNATURE_LEVELS or (
+                trainings(p) and _signature(trainings(p)[0], level) == _signature(mine[0], level))]
+            if chosen:
+                return statistics.median(chosen)
         return None
 
     def estimate(self, kind: str, tree: Any) -> tuple[float, str]:
+        """Seconds of a job to compute and the basis (e.g. ``stored here + probe``)."""
+        rest, parts = 0.0, []
         if not self.empty:
-            found = self._match(tree, self.siblings.get(kind, []))
+            found = self._rest(tree, self.siblings.get(kind, []))
             if found is not None:
-                return found[0], "stored here"
-            if kind not in self.others:
-                self.others[kind] = [e for e in entries_of(self.store, kind) if (kind, e.key) not in self.planned]
-            found = self._match(tree, [(e.params, e.seconds) for e in self.others[kind]])
-            if found is not None:
-                return found[0], "other runs"
-        todo = [t for t in trainings(tree) if not self.training_done(t)]
-        if not todo or not self.probe:
-            return 0.0, "none"
-        seconds = 0.0
-        for t in todo:
-            key = _probe_key(t)
-            if key not in self.probes:
-                self.probes[key] = probe_training(t, threads=self.threads)
-            probe = self.probes[key]
-            if probe is None:
-                return seconds, "none"
-            seconds += probe_estimate(t, probe, self.samples(t))
-        return seconds, "probe"
+                rest, parts = found, ["stored here"]
+            else:
+                if kind not in self.others:
+                    self.others[kind] = [(e.params, self.rest_of(e)) for e in entries_of(self.store, kind)
+                                         if (kind, e.key) not in self.planned]
+                found = self._rest(tree, self.others[kind])
+                if found is not None:
+                    rest, parts = found, ["other runs"]
+        training = 0.0
+        for t in trainings(tree):
+            if self.training_done(t):
+                continue
+            cost, basis = self.training_cost(t)
+            training += cost
+            if basis not in parts:
+                parts.append(basis)
+        if not parts or parts[0] not in ("stored here", "other runs"):
+            rest = REST_PER_TRAINING * training  # nothing stored of this kind: the book's average
+        return rest + training, " + ".join(parts) or "none"
 
 
 def _probe_key(t: Mapping[str, Any]) -> str:
@@ -514,7 +584,7 @@ def plan_chapter(chapter: str, P: Any, estimator: _Estimator, data_root: Path, w
             state, seconds, basis = "shared", 0.0, "-"
         elif entry is not None:
             state, seconds, basis = "stored", entry.seconds, "recorded"
-            estimator.siblings.setdefault(planned.kind, []).append((tree, entry.seconds))
+            estimator.add_sibling(entry)
         elif missing:
             state, seconds, basis = "no data", 0.0, "-"
         else:
