@@ -4,11 +4,11 @@ One setting chooses it: the ``cluster`` argument of :func:`hessbook.sweep.sweep`
 environment variable ``HESSBOOK_CLUSTER``, else ``auto``. Accepted values:
 
 ``auto`` (the default)
-    Chosen from the machine and the sweep by :func:`auto_placement`: in this process, torch on
-    all cores, on a machine of at most :data:`SERIAL_MAX_CORES` cores or for a single job; else
-    an embedded cluster of ``cores // CORES_PER_WORKER`` workers (clipped to
-    :data:`AUTO_WORKERS`), each with its share of the cores for torch; with GPUs, one worker
-    per GPU. ``HESSBOOK_WORKERS`` or ``HESSBOOK_WORKER_THREADS`` set: the ``local`` cluster
+    Chosen from the machine and the sweep by :func:`auto_placement`: in this process on a
+    machine of at most :data:`SERIAL_MAX_CORES` cores or for a single job; else an embedded
+    cluster of ``cores // CORES_PER_WORKER`` workers (clipped to :data:`AUTO_WORKERS`); with
+    GPUs, one worker per GPU. Torch gets the cores other processes leave free
+    (:data:`BUSY_WINDOW_S`), in-process all of them, on a cluster a share per worker. ``HESSBOOK_WORKERS`` or ``HESSBOOK_WORKER_THREADS`` set: the ``local`` cluster
     they size. :func:`describe_setting` says in one line what it chose.
 ``local``
     An embedded :class:`distributed.LocalCluster` sized to this machine, created on first use
@@ -92,15 +92,13 @@ task with ``cores // workers`` torch threads. Torch's intra-op threads speed a s
 step up less and less beyond about 4 (a LeNet-sized convolution at batch 128 is ~22 ms on one
 core, too little work to split finely), while independent jobs side by side scale with the
 cores; 4 keeps each job's own parallelism and runs the grid's jobs in parallel."""
-BUSY_CORES = "free cores"
-"""``auto`` gives torch only the cores other processes leave free (sampled for
-:data:`BUSY_WINDOW_S` when a sweep starts). Measured on the same 2-core VM shared with other
+BUSY_WINDOW_S = 0.25
+"""``auto`` gives torch only the cores other processes leave free, sampled from ``/proc/stat``
+for this many seconds when a sweep starts. Measured on the same 2-core VM shared with other
 busy processes (load average 6-7): 24 K-like jobs (M1-K, batch 16/64, 64 images, 1 epoch)
 took 2.1-2.4 s in-process on 1 torch thread against 7.8-15.1 s on 2; 4 Y1-like jobs (M1, batch
 64/256, 1,000 images, 1 epoch) 2.2-3.4 s against 21.7-24.4 s: a thread that the OS has
 descheduled stalls every parallel region of the other. Idle, 2 threads win (17.2 s vs 26.9 s)."""
-BUSY_WINDOW_S = 0.25
-"""How long ``auto`` samples the machine's load before a sweep (``/proc/stat``)."""
 AUTO_WORKERS = (2, 8)
 """Bounds on the workers ``auto`` starts without GPUs: at least 2 (a cluster of one worker is
 serial with start-up costs), at most 8 (beyond, the workers' memory, one copy of the datasets
@@ -308,7 +306,7 @@ def auto_placement(cpus: int, gpus: tuple[str, ...] = (), jobs: int | None = Non
     ``cpus`` cores and the visible ``gpus``, ``busy`` cores' worth of CPU being used by other
     processes right now: the rule the measured figures of :data:`SERIAL_MAX_CORES` (2 cores:
     in-process 426 s vs LocalCluster 2x1 758.5 s on Y1, 17.2 s vs 22.4 s on bench/sweep.py),
-    :data:`CORES_PER_WORKER` and :data:`BUSY_CORES` justify.
+    :data:`CORES_PER_WORKER` and :data:`BUSY_WINDOW_S` justify.
 
     - one job: in this process (a cluster would only add its start-up);
     - GPUs: one worker per GPU, as the ``local`` setting (each pinned to its device);
@@ -375,7 +373,8 @@ def placed(choice: ClusterChoice, jobs: int | None = None) -> ClusterChoice:
     if (jobs is None or jobs > 1) and (_positive_env(WORKERS_ENV) or _positive_env(THREADS_ENV)):
         size = local_size()
         return ClusterChoice("local", choice.setting, size=size, torch_threads=size.torch_threads,
-                             reason=f"{WORKERS_ENV}/{THREADS_ENV} set")
+                             reason=f"{WORKERS_ENV}/{THREADS_ENV} set: {size.workers} worker(s) x "
+                                    f"{size.threads} thread(s), {size.torch_threads} torch thread(s) per task")
     where = auto_placement(_cpu_count(), _visible_gpus(), jobs, _busy_cores())
     return ClusterChoice("serial" if where.serial else "local", choice.setting, size=where.size,
                          torch_threads=where.torch_threads, reason=where.reason)
