@@ -1,5 +1,5 @@
 # The two commands of the README:
-#   make book [SCALE=cpu|smoke|gpu|paper] [CHAPTERS="s1 s2"] [SET="key=value ..."] [PARTIAL=1]
+#   make book [SCALE=cpu|smoke|gpu|paper] [CHAPTERS="s1 s2"] [SET="key=value ..."] [PARTIAL=1] [PLAN=1]
 #                                                                execute chapters, render HTML
 #   make test                                                    unit tests + smoke chapters
 # Both create the virtual environment (.venv) and install the package on first use.
@@ -10,6 +10,8 @@ CHAPTERS ?=
 SET ?=
 # PARTIAL=1: a chapter whose dataset is missing shows "not computed" instead of failing the build
 PARTIAL ?=
+# PLAN=1: list per chapter the jobs, how many are stored and an estimated time; run nothing
+PLAN ?=
 PYTHON ?= python3
 VENV ?= .venv
 SHARED_DATA ?= ../shared/data
@@ -44,7 +46,7 @@ data:
 		echo "[make] linked $(SHARED_DATA) into ./data"; fi
 
 book: env data
-	$(PY) -m hessbook.build --scale $(SCALE) $(if $(CHAPTERS),--chapters $(CHAPTERS)) $(if $(SET),--set $(SET)) $(if $(PARTIAL),--allow-missing-data)
+	$(PY) -m hessbook.build --scale $(SCALE) $(if $(CHAPTERS),--chapters $(CHAPTERS)) $(if $(SET),--set $(SET)) $(if $(PARTIAL),--allow-missing-data) $(if $(PLAN),--plan)
 
 test: env $(TEST_STAMP) data
 	$(PY) -m pytest

@@ -86,6 +86,7 @@ def test_build_prints_one_line_per_chapter(tmp_path, monkeypatch, capsys):
     fake_papermill(monkeypatch, [])
     B.build("smoke", ["tour"], root=root, render_html=False)
     lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == 2, lines
-    assert lines[0].startswith("[hessbook] tour  smoke ") and lines[0].endswith(" s  ok")
-    assert lines[1].startswith("[hessbook] smoke: 1 chapter(s) run, 1 ok")
+    assert len(lines) == 3, lines
+    assert lines[0].startswith("[hessbook] jobs: ")  # where sweeps run (issue 28: the default is chosen)
+    assert lines[1].startswith("[hessbook] tour  smoke ") and lines[1].endswith(" s  ok")
+    assert lines[2].startswith("[hessbook] smoke: 1 chapter(s) run, 1 ok")

@@ -44,7 +44,8 @@ def references(nb: dict) -> tuple[set[str], set[str]]:
 
 
 DISTRIBUTED = {"s2", "k1"}
-"""Chapters executed through an embedded LocalCluster (the default of ``make book``); the others
+"""Chapters executed through an embedded LocalCluster (the default of ``make book`` on machines of
+more than 3 cores, ``HESSBOOK_CLUSTER=local`` here); the others
 run their sweeps in the kernel (``HESSBOOK_CLUSTER=serial``), which saves a cluster start of
 7-30 s per chapter on a 2-core machine. tests/test_sweep.py tests the distributed path itself."""
 

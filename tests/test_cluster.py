@@ -212,3 +212,146 @@ def test_a_taken_default_port_falls_back_to_a_free_loopback_port(monkeypatch):
         except OSError:
             pass  # already taken by someone else: the same situation
         assert hcluster.dashboard_address() == "127.0.0.1:0"
+
+
+# ----------------------------------------------------------------------------- the default (issue 28)
+
+
+def _machine(monkeypatch, cpus: int, gpus: tuple[str, ...] = ()) -> None:
+    """Pretend this machine has ``cpus`` cores and ``gpus``; no setting in the environment."""
+    for name in (hcluster.CLUSTER_ENV, hcluster.WORKERS_ENV, hcluster.THREADS_ENV):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(hcluster, "_cpu_count", lambda: cpus)
+    monkeypatch.setattr(hcluster, "_visible_gpus", lambda: gpus)
+    monkeypatch.setattr(hcluster, "_busy_cores", lambda: 0.0)  # an idle machine
+
+
+@pytest.mark.parametrize("cpus", [1, 2, 3])
+def test_the_default_runs_in_process_on_small_machines(monkeypatch, cpus):
+    _machine(monkeypatch, cpus)
+    choice = hcluster.placed(hcluster.resolve(hcluster.cluster_setting()), jobs=24)
+    assert (choice.kind, choice.setting, choice.size, choice.torch_threads) == ("serial", "auto", None, cpus)
+    assert "in this process" in hcluster.describe_setting()
+
+
+@pytest.mark.parametrize("cpus, workers, threads", [(4, 2, 2), (8, 2, 4), (16, 4, 4), (32, 8, 4), (64, 8, 8)])
+def test_the_default_starts_a_cluster_where_cores_allow(monkeypatch, cpus, workers, threads):
+    _machine(monkeypatch, cpus)
+    choice = hcluster.placed(hcluster.resolve(hcluster.cluster_setting()), jobs=24)
+    assert choice.kind == "local" and choice.setting == "auto"
+    assert choice.size == hcluster.LocalSize(workers=workers, threads=1, torch_threads=threads)
+    assert f"{workers} workers x {threads} torch thread(s)" in hcluster.describe_setting()
+
+
+def test_one_job_runs_in_process_even_on_a_big_machine(monkeypatch):
+    _machine(monkeypatch, 16)
+    choice = hcluster.placed(hcluster.resolve("auto"), jobs=1)
+    assert (choice.kind, choice.torch_threads) == ("serial", 16)
+
+
+def test_the_default_puts_one_worker_on_each_gpu(monkeypatch):
+    _machine(monkeypatch, 16, ("0", "3"))
+    choice = hcluster.placed(hcluster.resolve("auto"), jobs=8)
+    assert choice.kind == "local"
+    assert choice.size == hcluster.LocalSize(workers=2, threads=1, torch_threads=8, gpus=("0", "3"))
+
+
+def test_worker_counts_in_the_environment_still_size_a_cluster(monkeypatch):
+    """HESSBOOK_WORKERS without HESSBOOK_CLUSTER meant a local cluster of that size: it still does."""
+    _machine(monkeypatch, 2)
+    monkeypatch.setenv(hcluster.WORKERS_ENV, "2")
+    choice = hcluster.placed(hcluster.resolve("auto"), jobs=5)
+    assert choice.kind == "local" and choice.size == hcluster.LocalSize(workers=2, threads=1, torch_threads=1)
+
+
+@pytest.mark.parametrize("setting, kind", [("local", "local"), ("serial", "serial"),
+                                           ("tcp://10.0.0.1:8786", "address"), ("slurm", "jobqueue")])
+def test_an_explicit_setting_wins_over_the_default(home, monkeypatch, setting, kind):
+    _machine(monkeypatch, 2)
+    monkeypatch.setenv(hcluster.CLUSTER_ENV, setting)
+    choice = hcluster.placed(hcluster.resolve(hcluster.cluster_setting()), jobs=24)
+    assert choice.kind == kind and choice.setting == setting
+    assert choice.size is None and choice.torch_threads is None, "sized as before, when the cluster starts"
+    if setting == "local":  # the embedded cluster of the explicit setting: one worker per core, as before
+        assert hcluster.local_size() == hcluster.LocalSize(workers=2, threads=1, torch_threads=1)
+
+
+def test_explicit_serial_leaves_torch_threads_alone(tmp_path, monkeypatch):
+    """Only the default sets torch's threads in-process (to every core); 'serial' runs as before."""
+    import torch
+
+    _machine(monkeypatch, 2)
+    seen = []
+    monkeypatch.setattr("hessbook.sweep._set_torch_threads", seen.append)
+    store = ResultStore(tmp_path / "results")
+    sweep(_jobs(tmp_path, 2), store, cluster="serial", progress=False)
+    assert seen == []
+    sweep([Job(sj.KIND, {"x": 9, "t": "d"}, functools.partial(sj.square, 9, str(tmp_path / "log"))),
+           Job(sj.KIND, {"x": 8, "t": "d"}, functools.partial(sj.square, 8, str(tmp_path / "log")))],
+          store, progress=False)
+    assert seen == [2, 2] and torch.get_num_threads() >= 1
+    assert not hcluster._BACKENDS, "the default started no cluster on 2 cores"
+
+
+@pytest.mark.parametrize("setting", ["locl", "auto-ish", "Serial"])
+def test_a_bad_setting_still_raises_naming_auto_too(monkeypatch, setting):
+    monkeypatch.setenv(hcluster.CLUSTER_ENV, setting)
+    with pytest.raises(SweepSetupError, match=rf"cluster setting '{setting}' .*accepted: 'local'.*'serial'.*'auto'"):
+        hcluster.placed(hcluster.resolve(hcluster.cluster_setting()))
+
+
+def test_the_rule_refuses_a_machine_without_cores():
+    with pytest.raises(ValueError, match="cpus = 0: accepted a positive number"):
+        hcluster.auto_placement(0)
+
+
+def test_the_serial_default_is_announced_once_and_left_off_the_chapter_line(monkeypatch, capsys):
+    from hessbook.build import terminal_note
+
+    _machine(monkeypatch, 2)
+    monkeypatch.delenv(hcluster.ANNOUNCE_ENV, raising=False)
+    monkeypatch.setattr(hcluster, "_ANNOUNCED_SERIAL", set())
+    choice = hcluster.placed(hcluster.resolve("auto"), jobs=3)
+    hcluster.announce_serial(choice)
+    hcluster.announce_serial(choice)
+    out = capsys.readouterr().out
+    assert out.count("auto placement: 2 core(s): in this process, torch on 2 thread(s)") == 1, out
+    assert terminal_note(out.strip()[len(hcluster.ANNOUNCE_PREFIX):]) == ""
+
+
+@pytest.mark.parametrize("cpus, busy, kind, threads", [(2, 0.3, "serial", 2), (2, 0.8, "serial", 1),
+                                                       (2, 6.5, "serial", 1), (16, 8.0, "local", 2)])
+def test_torch_gets_only_the_cores_other_processes_leave(monkeypatch, cpus, busy, kind, threads):
+    """On a shared machine a descheduled torch thread stalls the others (2 cores, load 7: 1 thread
+    7-10x faster than 2): the default gives torch the free cores only."""
+    _machine(monkeypatch, cpus)
+    monkeypatch.setattr(hcluster, "_busy_cores", lambda: busy)
+    choice = hcluster.placed(hcluster.resolve("auto"), jobs=24)
+    assert choice.kind == kind and choice.torch_threads == threads
+    if threads < cpus:
+        assert "busy elsewhere" in choice.reason
+
+
+def test_busy_cores_counts_other_processes_only(monkeypatch):
+    """Over the window the machine was busy 2.0 core-seconds, this process 1.5 of them: 0.5 elsewhere."""
+    jiffies = iter([(100.0, 400.0), (102.0, 404.0)])
+    clock = iter([10.0, 11.5])
+    ticks = iter([0.0, 1.0])
+
+    class FakeTime:
+        process_time = staticmethod(lambda: next(clock))
+        monotonic = staticmethod(lambda: next(ticks))
+        sleep = staticmethod(lambda seconds: None)
+
+    monkeypatch.setattr(hcluster, "_cpu_jiffies", lambda: next(jiffies))
+    monkeypatch.setattr(hcluster, "time", FakeTime)
+    assert hcluster._busy_cores(1.0) == pytest.approx(0.5)
+
+
+def test_busy_cores_on_this_machine_is_a_number_of_cores():
+    assert 0.0 <= hcluster._busy_cores(0.2) <= hcluster._cpu_count() + 0.5
+
+
+def test_the_rule_refuses_a_negative_load():
+    with pytest.raises(ValueError, match=r"busy = -1: accepted the cores' worth"):
+        hcluster.auto_placement(2, busy=-1)

@@ -224,9 +224,9 @@ def test_a_job_that_kills_its_worker_is_recorded(local, store, tmp_path):
 # ----------------------------------------------------------------------------- choosing the cluster
 
 
-def test_cluster_setting_parameter_then_environment_then_local(monkeypatch):
+def test_cluster_setting_parameter_then_environment_then_auto(monkeypatch):
     monkeypatch.delenv(hcluster.CLUSTER_ENV, raising=False)
-    assert hcluster.cluster_setting() == "local"
+    assert hcluster.cluster_setting() == "auto"
     monkeypatch.setenv(hcluster.CLUSTER_ENV, "serial")
     assert hcluster.cluster_setting() == "serial"
     assert hcluster.cluster_setting("tcp://10.0.0.1:8786") == "tcp://10.0.0.1:8786"

@@ -51,7 +51,7 @@ import yaml
 
 from hessbook import notebooks
 from hessbook.catalog import CHAPTERS, ITEMS, VERDICTS
-from hessbook.cluster import ANNOUNCE_ENV, ANNOUNCE_PREFIX
+from hessbook.cluster import ANNOUNCE_ENV, ANNOUNCE_PREFIX, SERIAL_ANNOUNCEMENT
 from hessbook.data import OPTIONAL_DATASETS
 from hessbook.chapters import schema_for
 from hessbook.params import (SCALES, ParameterError, as_dict, check_device_available, device_values, field_docs,
@@ -195,6 +195,12 @@ def chapter_parameters(chapter: str, scale: str, root: Path, overrides: Mapping[
     """The validated parameters of a chapter at a scale, with optional overrides. With
     ``check_devices``, a ``device`` (at any depth) naming a CUDA device this machine lacks is
     a :class:`ParameterError` too: it would fail every job after the kernel started."""
+    return as_dict(chapter_params(chapter, scale, root, overrides, check_devices=check_devices))
+
+
+def chapter_params(chapter: str, scale: str, root: Path, overrides: Mapping[str, Any] | None = None,
+                   *, check_devices: bool = True) -> Any:
+    """:func:`chapter_parameters` as the chapter's parameter object (what its notebook's ``P`` is)."""
     path = params_file(chapter, scale, root)
     if not path.exists():
         raise ParameterError(f"no parameters for chapter {chapter!r} at scale {scale!r}: {path} is missing")
@@ -216,20 +222,27 @@ def chapter_parameters(chapter: str, scale: str, root: Path, overrides: Mapping[
                 )
         values = {**values, **overrides}
         where = f"{rel} with --set {_describe(overrides)}"
-    checked = as_dict(validate(schema_for(chapter), values, where=where))
+    checked = validate(schema_for(chapter), values, where=where)
     if check_devices:
-        for key, value in device_values(checked):
+        for key, value in device_values(as_dict(checked)):
             check_device_available(value, f"{where}: {key}")
     return checked
 
 
 def jobs_run_here() -> bool:
-    """Whether sweep jobs run on this machine (cluster ``local`` or ``serial``): only then can
-    a ``device`` parameter be checked against this machine's devices (a scheduler's or a batch
-    system's workers have their own)."""
+    """Whether sweep jobs run on this machine (cluster ``auto``, ``local`` or ``serial``): only
+    then can a ``device`` parameter be checked against this machine's devices (a scheduler's or
+    a batch system's workers have their own)."""
     from hessbook.cluster import cluster_setting, resolve
 
-    return resolve(cluster_setting()).kind in ("local", "serial")
+    return resolve(cluster_setting()).kind in ("auto", "local", "serial")
+
+
+def describe_setting() -> str:
+    """Where this build's sweep jobs run, in one line (:func:`hessbook.cluster.describe_setting`)."""
+    from hessbook.cluster import describe_setting as describe
+
+    return describe()
 
 
 def check_cluster() -> None:
@@ -827,7 +840,11 @@ def terminal_note(announcement: str) -> str:
     (the full sentence, with how to reach it from elsewhere, is in the chapter's
     ``announce.log``), else the announcement itself."""
     found = re.search(r"Dask dashboard: (\S+)", announcement)
-    return f"[dashboard {found.group(1)}]" if found else announcement.strip()
+    if found:
+        return f"[dashboard {found.group(1)}]"
+    if announcement.strip().startswith(SERIAL_ANNOUNCEMENT):
+        return ""  # jobs in the kernel itself: the build's first line already says so
+    return announcement.strip()
 
 
 @contextlib.contextmanager
@@ -849,8 +866,9 @@ def echo_announcements(log: Path, every: float = 0.5) -> Iterator[None]:
                 complete = chunk[: chunk.rfind(b"\n") + 1] if not finished else chunk
                 offset += len(complete)
                 for line in complete.decode(errors="replace").splitlines():
-                    if line.startswith(ANNOUNCE_PREFIX):
-                        print(f" {terminal_note(line[len(ANNOUNCE_PREFIX):])}", end="", flush=True)
+                    note = terminal_note(line[len(ANNOUNCE_PREFIX):]) if line.startswith(ANNOUNCE_PREFIX) else ""
+                    if note:
+                        print(f" {note}", end="", flush=True)
             if finished:
                 return
 
@@ -897,6 +915,44 @@ def _truthy(value: str | None) -> bool:
     return bool(value) and value.strip().lower() not in ("0", "false", "no", "off")
 
 
+def check_scale(scale: str) -> None:
+    if scale not in SCALES:
+        raise ParameterError(f"scale = {scale!r}: accepted scales are {', '.join(SCALES)}")
+
+
+def select_chapters(notebooks: Sequence[Path], chapters: Iterable[str] | None) -> list[Path]:
+    """The notebooks of ``chapters`` (all when None), in the book's order; unknown ids raise."""
+    wanted = set(chapters) if chapters else None
+    if wanted:
+        unknown = wanted - {chapter_id(n) for n in notebooks}
+        if unknown:
+            raise ParameterError(
+                f"chapters {sorted(unknown)} are not in _toc.yml; accepted: "
+                f"{', '.join(chapter_id(n) for n in notebooks)}"
+            )
+    return [nb for nb in notebooks if wanted is None or chapter_id(nb) in wanted]
+
+
+def plan(scale: str, chapters: Iterable[str] | None = None, root: str | Path | None = None,
+         overrides: Mapping[str, Any] | None = None, *, empty: bool = False, probe: bool = True):
+    """The bill before a run (:mod:`hessbook.plan`): per selected chapter at ``scale``, its stored
+    jobs, how many the store has and an estimate of the rest. Checks what :func:`build` checks
+    first; runs no notebook and writes nothing. ``empty``: estimate as if the store were empty."""
+    from hessbook.plan import make_plan, placement_workers
+    from hessbook.store import default_store
+
+    check_scale(scale)
+    root = _root(root)
+    selected = select_chapters(toc_notebooks(root), chapters)
+    check_cluster()
+    local_jobs = jobs_run_here()
+    params = {chapter_id(nb): chapter_params(chapter_id(nb), scale, root, overrides, check_devices=local_jobs)
+              for nb in selected}
+    placement, workers, threads = placement_workers()
+    return make_plan(scale, params, default_store(), data_root(), placement, workers, probe=probe, empty=empty,
+                     threads=threads)
+
+
 def build(
     scale: str,
     chapters: Iterable[str] | None = None,
@@ -914,20 +970,11 @@ def build(
     A chapter that cannot load a dataset stops the build (SystemExit naming the dataset, where
     it was looked for and how to provide it) unless ``allow_missing_data``. ``strict`` (default:
     the ``CI`` environment variable is set) fails the build on the Sphinx warnings that matter."""
-    if scale not in SCALES:
-        raise ParameterError(f"scale = {scale!r}: accepted scales are {', '.join(SCALES)}")
+    check_scale(scale)
     strict = _truthy(os.environ.get("CI")) if strict is None else strict
     root = _root(root)
     notebooks = toc_notebooks(root)
-    wanted = set(chapters) if chapters else None
-    if wanted:
-        unknown = wanted - {chapter_id(n) for n in notebooks}
-        if unknown:
-            raise ParameterError(
-                f"chapters {sorted(unknown)} are not in _toc.yml; accepted: "
-                f"{', '.join(chapter_id(n) for n in notebooks)}"
-            )
-    selected = [nb for nb in notebooks if wanted is None or chapter_id(nb) in wanted]
+    selected = select_chapters(notebooks, chapters)
     # Fail fast, before any kernel starts: the cluster setting, bad parameters, absent devices.
     check_cluster()
     local_jobs = jobs_run_here()
@@ -940,6 +987,7 @@ def build(
     remove_stale_temporaries()
     now = _now()
     extra = f" with {_describe(overrides)}" if overrides else ""
+    print(f"[hessbook] jobs: {describe_setting()}", flush=True)
     if overrides:
         print(f"[hessbook] {len(selected)} chapter(s) at scale {scale}{extra}", flush=True)
     runs: list[ChapterRun] = []
@@ -1010,12 +1058,26 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--allow-missing-data", action="store_true",
                         help="a partial book: a chapter whose dataset is missing shows \"not computed\" "
                              "instead of failing the build (make book PARTIAL=1)")
+    parser.add_argument("--plan", action="store_true",
+                        help="list per chapter the stored jobs, how many are stored and an estimated time for the "
+                             "rest, then exit without running anything (make book PLAN=1)")
+    parser.add_argument("--plan-empty", action="store_true",
+                        help="with --plan: estimate as if the result store were empty (the probe only)")
+    parser.add_argument("--plan-jobs", action="store_true", help="with --plan: also list every job")
     parser.add_argument("--strict", action="store_true", default=None,
                         help="fail on Sphinx warnings that matter: broken references, missing glue keys "
                              "(default when the CI environment variable is set)")
     args = parser.parse_args(argv)
     try:
         overrides = parse_overrides(args.overrides)
+        if args.plan or args.plan_empty or args.plan_jobs:
+            from hessbook.plan import dump
+
+            made = plan(args.scale, args.chapters, args.root, overrides, empty=args.plan_empty)
+            print(made.table(), flush=True)
+            if args.plan_jobs:
+                print("\n".join(dump(made)), flush=True)
+            return
         build(args.scale, args.chapters, args.root, render_html=not args.no_render, overrides=overrides,
               allow_missing_data=args.allow_missing_data, strict=args.strict)
     except ParameterError as exc:

@@ -1,8 +1,15 @@
 """Where sweeps run: choosing, creating and reusing the Dask cluster of :mod:`hessbook.sweep`.
 
 One setting chooses it: the ``cluster`` argument of :func:`hessbook.sweep.sweep`, else the
-environment variable ``HESSBOOK_CLUSTER``, else ``local``. Accepted values:
+environment variable ``HESSBOOK_CLUSTER``, else ``auto``. Accepted values:
 
+``auto`` (the default)
+    Chosen from the machine and the sweep by :func:`auto_placement`: in this process on a
+    machine of at most :data:`SERIAL_MAX_CORES` cores or for a single job; else an embedded
+    cluster of ``cores // CORES_PER_WORKER`` workers (clipped to :data:`AUTO_WORKERS`); with
+    GPUs, one worker per GPU. Torch gets the cores other processes leave free
+    (:data:`BUSY_WINDOW_S`), in-process all of them, on a cluster a share per worker. ``HESSBOOK_WORKERS`` or ``HESSBOOK_WORKER_THREADS`` set: the ``local`` cluster
+    they size. :func:`describe_setting` says in one line what it chose.
 ``local``
     An embedded :class:`distributed.LocalCluster` sized to this machine, created on first use
     and reused by every later sweep of the process (closed at exit, or by :func:`shutdown`).
@@ -43,6 +50,7 @@ import shlex
 import shutil
 import socket
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,13 +70,39 @@ DEFAULT_DASHBOARD = "127.0.0.1:8787"
 WORKER_TIMEOUT_ENV = "HESSBOOK_WORKER_TIMEOUT"
 DEFAULT_WORKER_TIMEOUT_S = 600.0
 """Generous for batch queues; a sweep waits this long without any worker before it gives up."""
-DEFAULT = "local"
+DEFAULT = "auto"
+"""The setting when neither ``cluster=`` nor ``$HESSBOOK_CLUSTER`` gives one: :func:`auto_placement`."""
 STARTED_TOPIC = "hessbook-sweep-started"
 """Event topic a task logs its Dask key under when it starts (the progress bar's 'running')."""
 
 MAX_DEFAULT_WORKERS = 4
-"""Without GPUs the embedded cluster has one worker per core up to this many (single-threaded
-torch jobs side by side beat one job on all cores: bench/sweep.py); beyond, torch threads grow."""
+"""Without GPUs the explicit ``local`` cluster has one worker per core up to this many; beyond,
+torch threads grow. (The default, ``auto``, sizes its cluster by :func:`auto_placement`.)"""
+SERIAL_MAX_CORES = 3
+"""``auto`` runs the jobs in this process, torch on every core, on machines of at most this many
+cores. Measured on a 2-core VM (issue 28): Y1 at cpu scale took 426 s in-process (torch on 2
+threads) against 758.5 s on a LocalCluster of 2 workers x 1 thread (1.8x slower); the
+bench/sweep.py grid 17.2 s against 22.4 s. Two vCPUs do not give two single-threaded workers
+two cores' throughput, and the cluster adds its start-up (about 5 s) and a copy of the data per
+worker. On 3 cores the smallest cluster (:data:`AUTO_WORKERS`: 2 workers) would again leave a
+worker one thread, the regime measured slower, so 3 cores run in-process too."""
+CORES_PER_WORKER = 4
+"""``auto`` on more than :data:`SERIAL_MAX_CORES` cores: one worker per this many cores, each
+task with ``cores // workers`` torch threads. Torch's intra-op threads speed a small network's
+step up less and less beyond about 4 (a LeNet-sized convolution at batch 128 is ~22 ms on one
+core, too little work to split finely), while independent jobs side by side scale with the
+cores; 4 keeps each job's own parallelism and runs the grid's jobs in parallel."""
+BUSY_WINDOW_S = 0.25
+"""``auto`` gives torch only the cores other processes leave free, sampled from ``/proc/stat``
+for this many seconds when a sweep starts. Measured on the same 2-core VM shared with other
+busy processes (load average 6-7): 24 K-like jobs (M1-K, batch 16/64, 64 images, 1 epoch)
+took 2.1-2.4 s in-process on 1 torch thread against 7.8-15.1 s on 2; 4 Y1-like jobs (M1, batch
+64/256, 1,000 images, 1 epoch) 2.2-3.4 s against 21.7-24.4 s: a thread that the OS has
+descheduled stalls every parallel region of the other. Idle, 2 threads win (17.2 s vs 26.9 s)."""
+AUTO_WORKERS = (2, 8)
+"""Bounds on the workers ``auto`` starts without GPUs: at least 2 (a cluster of one worker is
+serial with start-up costs), at most 8 (beyond, the workers' memory, one copy of the datasets
+each, grows faster than the grids' parallelism: K's grid runs a few dozen jobs per sweep)."""
 LOCAL_ALLOWED_FAILURES = 0
 """Embedded clusters fail a job whose worker died (out of memory, a crash) at once instead of
 retrying it 3 times: running out of memory is rarely transient. The next sweep retries it."""
@@ -98,16 +132,21 @@ class SweepSetupError(RuntimeError):
 
 @dataclass(frozen=True)
 class ClusterChoice:
-    """A resolved setting: ``kind`` is ``serial``, ``local``, ``address`` or ``jobqueue``;
-    ``target`` the scheduler address or the YAML path."""
+    """A resolved setting: ``kind`` is ``auto``, ``serial``, ``local``, ``address`` or
+    ``jobqueue``; ``target`` the scheduler address or the YAML path. :func:`placed` turns an
+    ``auto`` choice into a ``serial`` or ``local`` one (``setting`` stays ``auto``) with the
+    embedded cluster's ``size`` or the in-process ``torch_threads``, and the ``reason``."""
 
     kind: str
     setting: str
     target: str = ""
+    size: LocalSize | None = None
+    torch_threads: int | None = None
+    reason: str = ""
 
 
 def cluster_setting(cluster: str | None = None) -> str:
-    """The setting in force: ``cluster`` if given, else ``$HESSBOOK_CLUSTER``, else ``local``."""
+    """The setting in force: ``cluster`` if given, else ``$HESSBOOK_CLUSTER``, else ``auto``."""
     if cluster:
         return cluster
     return os.environ.get(CLUSTER_ENV) or DEFAULT
@@ -128,7 +167,7 @@ def _available_names() -> list[str]:
 
 def resolve(setting: str) -> ClusterChoice:
     """Parse a setting (see the module docstring); raise :class:`SweepSetupError` if unknown."""
-    if setting in ("local", "serial"):
+    if setting in ("auto", "local", "serial"):
         return ClusterChoice(setting, setting)
     if _ADDRESS.match(setting):
         return ClusterChoice("address", setting, setting)
@@ -145,7 +184,8 @@ def resolve(setting: str) -> ClusterChoice:
     names = ", ".join(_available_names()) or "none found"
     raise SweepSetupError(
         f"cluster setting {setting!r} (argument cluster= or ${CLUSTER_ENV}) is not known; accepted: "
-        "'local' (embedded LocalCluster), 'serial' (in this process), a scheduler address such as "
+        "'local' (embedded LocalCluster), 'serial' (in this process), 'auto' (the default: one of "
+        "those two, chosen from the machine), a scheduler address such as "
         f"'tcp://host:8786', the name of a cluster YAML in {' or '.join(map(str, config_dirs()))} "
         f"(available: {names}), or a path to such a YAML file"
     )
@@ -244,6 +284,120 @@ def local_size() -> LocalSize:
     workers = _positive_env(WORKERS_ENV) or (len(gpus) if gpus else max(1, min(MAX_DEFAULT_WORKERS, cpus)))
     return LocalSize(workers=workers, threads=threads,
                      torch_threads=max(1, cpus // (workers * threads)), gpus=gpus)
+
+
+@dataclass(frozen=True)
+class AutoPlacement:
+    """Where ``auto`` runs a sweep: in this process (``size`` None) with ``torch_threads``
+    threads, or on the embedded cluster ``size``; ``reason`` says why, for the terminal."""
+
+    size: LocalSize | None
+    torch_threads: int
+    reason: str
+
+    @property
+    def serial(self) -> bool:
+        return self.size is None
+
+
+def auto_placement(cpus: int, gpus: tuple[str, ...] = (), jobs: int | None = None,
+                   busy: float = 0.0) -> AutoPlacement:
+    """The default placement of a sweep of ``jobs`` jobs (None: not known yet) on a machine of
+    ``cpus`` cores and the visible ``gpus``, ``busy`` cores' worth of CPU being used by other
+    processes right now: the rule the measured figures of :data:`SERIAL_MAX_CORES` (2 cores:
+    in-process 426 s vs LocalCluster 2x1 758.5 s on Y1, 17.2 s vs 22.4 s on bench/sweep.py),
+    :data:`CORES_PER_WORKER` and :data:`BUSY_WINDOW_S` justify.
+
+    - one job: in this process (a cluster would only add its start-up);
+    - GPUs: one worker per GPU, as the ``local`` setting (each pinned to its device);
+    - at most :data:`SERIAL_MAX_CORES` cores: in this process;
+    - more: ``cpus // CORES_PER_WORKER`` workers clipped to :data:`AUTO_WORKERS`, one task each
+      (4 cores: 2 workers x 2 torch threads; 16 cores: 4 x 4; 64: 8 x 8).
+
+    Torch threads: the free cores (``cpus - busy``, rounded, at least 1), in-process all of
+    them, on a cluster divided between the workers.
+    """
+    if cpus < 1:
+        raise ValueError(f"cpus = {cpus!r}: accepted a positive number of cores")
+    if not busy >= 0:
+        raise ValueError(f"busy = {busy!r}: accepted the cores' worth of CPU in use elsewhere, >= 0")
+    free = max(1, min(cpus, round(cpus - busy)))
+    load = f" ({busy:.1f} busy elsewhere)" if free < cpus else ""
+    if jobs is not None and jobs <= 1:
+        return AutoPlacement(None, free, f"one job: in this process, torch on {free} thread(s){load}")
+    if gpus:
+        size = LocalSize(workers=len(gpus), threads=1, torch_threads=max(1, free // len(gpus)), gpus=gpus)
+        return AutoPlacement(size, size.torch_threads, f"{len(gpus)} GPU(s): one worker per GPU")
+    if cpus <= SERIAL_MAX_CORES:
+        return AutoPlacement(None, free, f"{cpus} core(s): in this process, torch on {free} thread(s){load}")
+    low, high = AUTO_WORKERS
+    workers = max(low, min(high, cpus // CORES_PER_WORKER))
+    size = LocalSize(workers=workers, threads=1, torch_threads=max(1, free // workers))
+    return AutoPlacement(size, size.torch_threads,
+                         f"{cpus} cores: {workers} workers x {size.torch_threads} torch thread(s){load}")
+
+
+def _cpu_jiffies() -> tuple[float, float] | None:
+    """(busy, total) seconds of every core since boot, from ``/proc/stat``; None elsewhere."""
+    try:
+        with open("/proc/stat") as fh:
+            fields = [float(v) for v in fh.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0.0)  # idle + iowait
+    return (sum(fields[:8]) - idle) / tick, sum(fields[:8]) / tick
+
+
+def _busy_cores(window: float = BUSY_WINDOW_S) -> float:
+    """Cores' worth of CPU that other processes use now: the machine's busy time over ``window``
+    seconds less this process's own. 0 where it cannot be measured (not Linux)."""
+    before, own = _cpu_jiffies(), time.process_time()
+    if before is None:
+        return 0.0
+    start = time.monotonic()
+    time.sleep(window)
+    after, elapsed = _cpu_jiffies(), time.monotonic() - start
+    if after is None or elapsed <= 0:
+        return 0.0
+    others = (after[0] - before[0]) - (time.process_time() - own)
+    return max(0.0, others / elapsed)
+
+
+def placed(choice: ClusterChoice, jobs: int | None = None) -> ClusterChoice:
+    """``choice`` with ``auto`` decided for a sweep of ``jobs`` jobs on this machine (any other
+    kind is returned as it is). ``HESSBOOK_WORKERS`` / ``HESSBOOK_WORKER_THREADS`` set without a
+    cluster setting size a cluster as they do for ``local``."""
+    if choice.kind != "auto":
+        return choice
+    if (jobs is None or jobs > 1) and (_positive_env(WORKERS_ENV) or _positive_env(THREADS_ENV)):
+        size = local_size()
+        return ClusterChoice("local", choice.setting, size=size, torch_threads=size.torch_threads,
+                             reason=f"{WORKERS_ENV}/{THREADS_ENV} set: {size.workers} worker(s) x "
+                                    f"{size.threads} thread(s), {size.torch_threads} torch thread(s) per task")
+    where = auto_placement(_cpu_count(), _visible_gpus(), jobs, _busy_cores())
+    return ClusterChoice("serial" if where.serial else "local", choice.setting, size=where.size,
+                         torch_threads=where.torch_threads, reason=where.reason)
+
+
+def describe_setting(cluster: str | None = None, jobs: int | None = None,
+                     choice: ClusterChoice | None = None) -> str:
+    """One line for the terminal: the setting in force and what it runs on, e.g.
+    ``HESSBOOK_CLUSTER unset (auto): 2 core(s): in this process, torch on 2 thread(s)``
+    (``choice``: that setting already :func:`placed`)."""
+    setting = cluster_setting(cluster)
+    source = (f"cluster={cluster!r}" if cluster else f"{CLUSTER_ENV}={setting}" if os.environ.get(CLUSTER_ENV)
+              else f"{CLUSTER_ENV} unset ({DEFAULT})")
+    choice = choice or placed(resolve(setting), jobs)
+    if choice.setting == "auto":
+        return f"{source}: {choice.reason}"
+    if choice.kind == "local":
+        size = local_size()
+        return (f"{source}: embedded cluster, {size.workers} worker(s) x {size.threads} thread(s), "
+                f"{size.torch_threads} torch thread(s) per task" + (f", GPU(s) {', '.join(size.gpus)}" if size.gpus else ""))
+    if choice.kind == "serial":
+        return f"{source}: in this process, torch's own thread count"
+    return f"{source}: {choice.kind} {choice.target}"
 
 
 def _thread_env(n: int) -> dict[str, str]:
@@ -507,6 +661,20 @@ book builder sets it per chapter and echoes the file on its terminal, so a chapt
 no cluster banner and ``make book`` shows the dashboard address."""
 
 
+SERIAL_ANNOUNCEMENT = f"{DEFAULT} placement:"
+"""How the announcement of ``auto`` running jobs in-process starts (the build leaves it out of
+the chapter's line: its first line says where jobs run)."""
+_ANNOUNCED_SERIAL: set[str] = set()
+
+
+def announce_serial(choice: ClusterChoice) -> None:
+    """Say once per process where ``auto`` runs jobs when it runs them here (a cluster says it
+    when it starts, with its dashboard)."""
+    if choice.setting == "auto" and choice.kind == "serial" and choice.reason not in _ANNOUNCED_SERIAL:
+        _ANNOUNCED_SERIAL.add(choice.reason)
+        announce(f"{SERIAL_ANNOUNCEMENT} {choice.reason}; {CLUSTER_ENV}=local for an embedded cluster")
+
+
 def announce(message: str) -> None:
     """A line for the person running the sweep: printed, or appended to ``$HESSBOOK_ANNOUNCE``."""
     line = f"{ANNOUNCE_PREFIX} {message}"
@@ -523,9 +691,10 @@ def _create(choice: ClusterChoice) -> Backend:
     from distributed import Client
 
     if choice.kind == "local":
-        size = local_size()
+        size = choice.size or local_size()
         cluster = local_cluster(size)
-        what = (f"embedded cluster: {size.workers} worker(s) x {size.threads} thread(s)"
+        what = ((f"{choice.setting} ({choice.reason}): " if choice.reason else "")
+                + f"embedded cluster: {size.workers} worker(s) x {size.threads} thread(s)"
                 + (f" on GPU(s) {', '.join(size.gpus)}" if size.gpus else "")
                 + f", {size.torch_threads} torch thread(s) per task")
         return Backend(choice, Client(cluster), cluster, size.torch_threads, what)

@@ -52,8 +52,10 @@ from hessbook.cluster import (
     Backend,
     ClusterChoice,
     SweepSetupError,
+    announce_serial,
     backend,
     cluster_setting,
+    placed,
     resolve,
     worker_timeout,
 )
@@ -294,12 +296,14 @@ def _failure(exc: BaseException, worker: str | None = None, where: str = "") -> 
 
 
 def _run_serial(pending: dict[str, Job], counts: dict[str, int], root: str,
-                tally: _Tally) -> dict[str, _Outcome]:
+                tally: _Tally, torch_threads: int | None = None) -> dict[str, _Outcome]:
+    """The jobs one after another in this process (``torch_threads``: set for each; None:
+    torch's own count, as the explicit ``serial`` setting always did)."""
     _ensure_writable(root, again=True)
     out = {}
     for ident, job in pending.items():
         tally.set_running(1)
-        out[ident] = run_job(job, root)
+        out[ident] = run_job(job, root, torch_threads)
         tally.finished(out[ident].error is None, counts[ident], 0)
     return out
 
@@ -435,6 +439,8 @@ def sweep(jobs: Sequence[Job], store: ResultStore | None = None, *, cluster: str
         members.setdefault(ident, []).append(i)
     if not pending:
         return results  # type: ignore[return-value]
+    choice = placed(choice, len(pending))  # the default decides here, knowing how many jobs run
+    announce_serial(choice)
     timeout = None if choice.kind == "serial" else worker_timeout()  # a bad value stops before any cluster
     active = None if choice.kind == "serial" else backend(choice)  # before the bar: it prints
     tally = _Tally(len(jobs), sum(r is not None and r.ok for r in results),
@@ -442,7 +448,7 @@ def sweep(jobs: Sequence[Job], store: ResultStore | None = None, *, cluster: str
     counts = {ident: len(idx) for ident, idx in members.items()}
     try:
         if active is None:
-            outcomes = _run_serial(pending, counts, str(root), tally)
+            outcomes = _run_serial(pending, counts, str(root), tally, choice.torch_threads)
         else:
             outcomes = _run_dask(active, pending, counts, str(root), tally, timeout)
         for ident, outcome in outcomes.items():

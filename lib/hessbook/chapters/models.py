@@ -17,6 +17,11 @@ Params = ModelsParams
 """The chapter's parameter schema (the chapter protocol's name for it)."""
 
 
+def plan_jobs(P: ModelsParams) -> list:
+    """Nothing: the model cards compute and store nothing."""
+    return []
+
+
 def run(P: ModelsParams, store=None) -> list[dict]:
     """Every model's card: name, parameter count, input, output, docstring."""
     from hessbook.models import MODEL_NAMES, model_card

@@ -126,6 +126,14 @@ class Results:
         return shape_summary(self.spectra, self.params.top_k)
 
 
+def plan_jobs(P: S3Params) -> list:
+    """The spectra :func:`run` computes in the kernel, one per width."""
+    from hessbook.papers.sagun.mnist_spectra import planned_spectrum
+
+    hb = min(P.hessian_batch, P.n_samples)
+    return [planned_spectrum(train_config(w, P), f"S3 n = {w}", hb, P.hessian_dtype) for w in sorted(P.widths)]
+
+
 def run(P: S3Params, store=None) -> Results:
     """One exact spectrum per width, narrowest first (each stored)."""
     from hessbook.device import pick_device

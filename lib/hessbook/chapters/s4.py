@@ -94,6 +94,15 @@ class Results:
         return compare(self)
 
 
+def plan_jobs(P: S4Params) -> list:
+    """The two spectra :func:`run` computes in the kernel (SB, then LB)."""
+    from hessbook.papers.sagun.mnist_spectra import planned_spectrum
+
+    hb = min(P.hessian_batch, P.n_samples)
+    return [planned_spectrum(train_config(b, P), f"S4 {name} (batch {b})", hb, P.hessian_dtype)
+            for name, b in (("SB", P.small_batch), ("LB", P.large_batch))]
+
+
 def run(P: S4Params, store=None) -> Results:
     """The SB and the LB network, trained and their exact spectra computed (each stored)."""
     from hessbook.device import pick_device

@@ -122,6 +122,11 @@ class Results:
         return [c for c in self.cases if c.blobs == blobs]
 
 
+def plan_jobs(P: S6Params) -> list:
+    """Nothing: S6 computes seconds of work in the kernel and stores nothing."""
+    return []
+
+
 def run(P: S6Params, store=None) -> Results:
     """Both data sets at every alpha. Seconds of work, so nothing is stored (``store`` unused)."""
     return Results(P, [run_case(P, b, a) for b in BLOBS for a in P.alphas])

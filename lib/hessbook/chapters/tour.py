@@ -51,6 +51,13 @@ class Results:
         return MarchenkoPastur(alpha=self.params.dimension / self.params.n_samples, sigma2=self.params.variance)
 
 
+def plan_jobs(P: TourParams) -> list:
+    """The one entry :func:`run` computes."""
+    from hessbook.kit.swept import Planned
+
+    return [Planned("tour-covariance-spectrum", result_params(P), "tour: sample covariance spectrum", inline=True)]
+
+
 def run(P: TourParams, store=None) -> Results:
     spectrum, meta = cached_entry(
         "tour-covariance-spectrum", result_params(P),

@@ -2,7 +2,8 @@
 
 ``jobs = [kit.stored_job(kind, key, partial(fn, ...), Cls, label, device=device) for ...]`` then
 ``results = kit.cached_all(jobs, Cls)``: every job's result, in order, from the store or
-computed on the cluster ``HESSBOOK_CLUSTER`` chooses (default: an embedded LocalCluster). A job
+computed where ``HESSBOOK_CLUSTER`` says (default ``auto``: in the kernel on a small machine, an
+embedded LocalCluster where cores or GPUs allow; :func:`hessbook.cluster.auto_placement`). A job
 that fails does not stop the others; their results are stored, and :class:`SweepFailed` then
 names every failed job, so a rerun computes only those.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import torch
@@ -37,6 +39,20 @@ def _encoded(compute: Callable[..., Any], cls: type, device: torch.device | None
     if device is None:
         return encode(_checked(compute(), cls))
     return encode(_checked(compute(device=use_device(device)), cls))
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A store entry a chapter's ``run`` computes at the top level (a sweep job, or one computed
+    in the kernel with ``inline``): what ``python -m hessbook.build --plan`` lists per chapter,
+    so a reader sees the bill before a long run. Each chapter's ``plan_jobs(P)`` returns them,
+    built with the same key functions as its ``run``."""
+
+    kind: str
+    key: Any
+    label: str
+    inline: bool = False
+    """Computed one after another in the kernel (not on the sweep: no parallel workers)."""
 
 
 def stored_job(kind: str, key: Any, compute: Callable[..., T], cls: type[T], label: str = "", *,

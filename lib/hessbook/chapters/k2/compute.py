@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hessbook.chapters.k2.params import K2Params
-from hessbook.papers.kamath.grid import Grid, Run, missing_data, run_grid
+from hessbook.papers.kamath.grid import Grid, Run, missing_data, plan_grid, run_grid
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,11 @@ class Results:
 def runs(P: K2Params, cases: list[str]) -> list[Run]:
     return [Run(c, s, m, b) for c in cases for s, momenta in (("lr", P.momenta_lr), ("lr_bs", P.momenta_lr_bs))
             for m in momenta for b in P.batch_sizes]
+
+
+def plan_jobs(P: K2Params) -> list:
+    """Every job :func:`run` sweeps, for every selected case (data present or not: the plan checks)."""
+    return plan_grid(runs(P, list(P.cases)), P.grid, P.seed)
 
 
 def run(P: K2Params, store=None) -> Results:

@@ -66,6 +66,14 @@ def point_spectra(P: S1Params, point: str, store, device) -> PointSpectra:
                         float(loss), float(acc), float(sp.asymmetry))
 
 
+def plan_jobs(P: S1Params) -> list:
+    """The two spectra :func:`run` computes in the kernel (each trains through the store)."""
+    from hessbook.kit.swept import Planned
+
+    return [Planned("s1-spectra", {"train": train_config(P), "point": point}, f"S1 spectra at {point}", inline=True)
+            for point in POINTS]
+
+
 def run(P: S1Params, store=None) -> Results:
     """Train (through the store) and compute the exact spectra at init and after GD (stored)."""
     from hessbook.device import pick_device

@@ -246,9 +246,17 @@ def assemble(P: S2Params, cases: Iterable[CaseResult]) -> Results:
     return Results(P, tuple(cases))
 
 
+def plan_jobs(P: S2Params) -> list:
+    """Every case job :func:`run` sweeps."""
+    from hessbook.kit.swept import Planned
+
+    return [Planned(SPECTRUM_KIND, spectrum_key(j, P), j.label) for j in jobs(P)]
+
+
 def run(P: S2Params, store=None) -> Results:
     """Every job of :func:`jobs`, on the Dask sweep (:mod:`hessbook.sweep`; ``HESSBOOK_CLUSTER``
-    says where: by default an embedded LocalCluster), on the device ``P.device`` names."""
+    says where: by default chosen from the machine, :func:`hessbook.cluster.auto_placement`), on the device
+    ``P.device`` names."""
     from hessbook.device import pick_device
     from hessbook.kit.swept import cached_all, stored_job
     from hessbook.store import default_store

@@ -75,6 +75,17 @@ def interpolate(part1, r1, r2, grid: np.ndarray, device) -> Line:
     return Line(alphas=grid, **out)
 
 
+def plan_jobs(P: S5Params) -> list:
+    """What :func:`run` computes in the kernel: both trainings, then the line between them."""
+    from hessbook.kit.swept import Planned
+    from hessbook.train import STORE_KIND
+
+    part1, part2 = part_configs(P)
+    return [Planned(STORE_KIND, part1, "S5 Part I", inline=True), Planned(STORE_KIND, part2, "S5 Part II", inline=True),
+            Planned("s5-interpolation", {"part1": part1, "part2": part2, "alphas": alphas(P).tolist()},
+                    "S5 interpolation", inline=True)]
+
+
 def run(P: S5Params, store=None) -> Results:
     """Train both parts (through the store) and evaluate the line between their end points (stored)."""
     from hessbook.device import pick_device

@@ -192,6 +192,13 @@ def run_case(model: str, batch: int, P: Y1Params, store=None, *, device: torch.d
     return cached(CASE_KIND, case_key(model, batch, P), compute, ModelResult, store)
 
 
+def plan_jobs(P: Y1Params) -> list:
+    """Every (model, batch size) job :func:`run` sweeps (data present or not: the plan checks)."""
+    from hessbook.kit.swept import Planned
+
+    return [Planned(CASE_KIND, case_key(m, b, P), f"Y1 {m.upper()} B={b}") for m in P.models for b in P.sizes(m)]
+
+
 def run(P: Y1Params, store=None) -> Results:
     """Every selected (model, batch size), as independent jobs on the Dask sweep
     (:mod:`hessbook.sweep`; ``HESSBOOK_CLUSTER`` says where). Models whose data is absent are

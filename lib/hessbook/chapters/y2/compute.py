@@ -178,6 +178,13 @@ def compute_landscape(model: str, batch: int, P: Y2Params, store, device: torch.
     return landscape_of(net, model, batch, P, device)
 
 
+def plan_jobs(P: Y2Params) -> list:
+    """Every landscape job :func:`run` sweeps (data present or not: the plan checks)."""
+    from hessbook.kit.swept import Planned
+
+    return [Planned(KIND, key(m, b, P), f"Y2 {m.upper()} B={b}") for m, b in P.cases()]
+
+
 def run(P: Y2Params, store=None) -> Results:
     """Every selected network of Y1 whose data is here, as independent jobs on the Dask sweep,
     on the device ``P.device`` names."""

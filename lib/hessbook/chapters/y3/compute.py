@@ -91,6 +91,14 @@ def compute_run(model: str, batch: int, robust: bool, P: Y3Params, store, device
                   col("grad_norm"), col("train_loss"), col("train_acc"), str(run.stop_reason))
 
 
+def plan_jobs(P: Y3Params) -> list:
+    """Every run :func:`run` sweeps (data present or not: the plan checks)."""
+    from hessbook.kit.swept import Planned
+
+    return [Planned(KIND, {"train": train_config(m, b, r, P)}, f"Y3 {m.upper()} B={b}{' robust' if r else ''}")
+            for m, b, r in P.runs()]
+
+
 def run(P: Y3Params, store=None) -> Results:
     """Every run whose data is here, as independent jobs on the Dask sweep, on the device
     ``P.device`` names."""

@@ -221,6 +221,16 @@ def run_smooth(P: Y4Params, store, device: torch.device) -> CaseResult:
     return cached("y4-smooth", _key(P, config), compute, CaseResult, store)
 
 
+def plan_jobs(P: Y4Params) -> list:
+    """What :func:`run` computes in the kernel, one after another: each ReLU network's entry,
+    then the smooth contrast's (data present or not: the plan checks)."""
+    from hessbook.kit.swept import Planned
+
+    return ([Planned("y4-relu", _key(P, train_config(m, b, P.y1_runs)), f"Y4 {m.upper()} B={b}", inline=True)
+             for m, b in P.cases()]
+            + [Planned("y4-smooth", _key(P, smooth_config(P)), f"Y4 MLP-{P.smooth_activation} contrast", inline=True)])
+
+
 def run(P: Y4Params, store=None) -> Results:
     """Every selected ReLU network of Y1 (those whose data is here) and the smooth contrast."""
     from hessbook.device import pick_device

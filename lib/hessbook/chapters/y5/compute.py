@@ -446,6 +446,20 @@ def data_missing(study: str) -> Missing | None:
     return None
 
 
+def plan_jobs(P: Y5Params) -> list:
+    """The jobs of :func:`run`'s four grids, in its order (data present or not: the plan checks)."""
+    from hessbook.kit.swept import Planned
+
+    def name(study: str, model: str) -> str:
+        return f"Y5 {STUDY_LABEL[study]} M_{model.upper()}"
+
+    pairs = [(s, "ori") for s in P.studies] + [(s, m) for s in P.studies for m in ROBUST]
+    return ([Planned(TRAIN_KIND, train_key(s, m, P), name(s, m)) for s, m in pairs]
+            + [Planned(MODEL_KIND, analysis_key(s, m, P), name(s, m) + " spectra") for s, m in pairs]
+            + [Planned(TABLE_KIND, table_key(s, P), f"Y5 {STUDY_LABEL[s]} table") for s in P.studies]
+            + [Planned(CHECK_KIND, check_key(s, P), f"Y5 {STUDY_LABEL[s]} Table 5 check") for s in P.studies])
+
+
 def run(P: Y5Params, store=None) -> Results:
     """The four grids, in order (each waits for the models the next one examines), on the device
     ``P.device`` names (the Table 5 check on :data:`CHECK_DEVICE`)."""

@@ -134,6 +134,13 @@ def compute_run(method: str, batch: int, P: Y6Params, store, device: torch.devic
     )
 
 
+def plan_jobs(P: Y6Params) -> list:
+    """Every (batch size, method) job :func:`run` sweeps."""
+    from hessbook.kit.swept import Planned
+
+    return [Planned(RUN_KIND, run_key(m, b, P), f"Y6 {m} B={b}") for b in P.batch_sizes for m in P.methods]
+
+
 def run(P: Y6Params, store=None) -> Results:
     """Every (batch size, method) as an independent job on the Dask sweep
     (``HESSBOOK_CLUSTER`` says where), on the device ``P.device`` names. Without CIFAR-10

@@ -282,6 +282,13 @@ def missing_data(case: str) -> str | None:
     return None
 
 
+def plan_grid(runs: list[Run], grid: KGrid, seed: int) -> list:
+    """The store entries :func:`run_grid` sweeps for ``runs`` (for the build's plan)."""
+    from hessbook.kit.swept import Planned
+
+    return [Planned(JOB_KIND, job_key(r, grid, seed), f"K {r.label}") for r in runs]
+
+
 def run_grid(runs: list[Run], grid: KGrid, seed: int, device: torch.device, store=None) -> Grid:
     """Every job on ``device`` (the chapter's), on the Dask sweep (``HESSBOOK_CLUSTER`` says
     where), from the store where stored."""

@@ -82,6 +82,18 @@ def _compute_spectrum(config, hessian_batch: int | None, device, store, hessian_
     return StoredSpectrum(eig.cpu().numpy(), int(num_parameters(model)), float(loss), float(acc), asymmetry)
 
 
+def spectrum_key(config, hessian_batch: int | None, hessian_dtype: str = "float64") -> dict:
+    """The store key of :func:`exact_spectrum`'s entry (:data:`SPECTRUM_KIND`)."""
+    return {"train": config, "hessian_batch": hessian_batch, "hessian_dtype": hessian_dtype}
+
+
+def planned_spectrum(config, label: str, hessian_batch: int | None, hessian_dtype: str = "float64"):
+    """:func:`exact_spectrum`'s entry as a chapter's plan lists it (computed in the kernel)."""
+    from hessbook.kit.swept import Planned
+
+    return Planned(SPECTRUM_KIND, spectrum_key(config, hessian_batch, hessian_dtype), label, inline=True)
+
+
 def exact_spectrum(config, label: str, hessian_batch: int | None, device, store=None,
                    hessian_dtype: str = "float64") -> Spectrum:
     """Train ``config`` (through the store) on ``device`` (a ``torch.device``) and compute its
@@ -100,7 +112,7 @@ def exact_spectrum(config, label: str, hessian_batch: int | None, device, store=
     if hessian_dtype not in HESSIAN_DTYPES:
         raise ValueError(f"hessian_dtype = {hessian_dtype!r}: accepted {', '.join(HESSIAN_DTYPES)}")
     store = store or default_store()
-    key = {"train": config, "hessian_batch": hessian_batch, "hessian_dtype": hessian_dtype}
+    key = spectrum_key(config, hessian_batch, hessian_dtype)
     s = kit.cached(SPECTRUM_KIND, key, partial(_compute_spectrum, config, hessian_batch, device, store, hessian_dtype),
                    StoredSpectrum, store)
     return Spectrum(label, np.asarray(s.eigenvalues, dtype=np.float64), s.num_params, s.final_loss,

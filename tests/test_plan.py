@@ -1,0 +1,242 @@
+"""Issue 28, item 4: a plan before a long run (``python -m hessbook.build --plan``, ``make book PLAN=1``).
+
+The plan lists every chapter's stored jobs without running any, counts what the store holds, and
+estimates the rest; it reads the store and never writes it. Its job lists are checked against
+what each chapter's ``run`` asks the store for first.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+import torch
+
+from hessbook import build as B
+from hessbook import plan as hplan
+from hessbook.build import chapter_id, toc_notebooks
+from hessbook.store import Record, ResultStore
+
+ROOT = Path(__file__).resolve().parents[1]
+CHAPTERS = [chapter_id(nb) for nb in toc_notebooks(ROOT)]
+NOTHING_STORED = {"s6", "models"}
+"""Chapters that store nothing (seconds of work, or none)."""
+
+
+class Ran(AssertionError):
+    """Something trained or computed a stored result while only a plan was asked for."""
+
+
+@pytest.fixture
+def no_running(monkeypatch):
+    """Training, the store's computing and the sweep all fail the test if called."""
+    import hessbook.kit.swept as swept
+    import hessbook.train as htrain
+
+    def refuse(*args, **kwargs):
+        raise Ran("the plan ran a job")
+
+    monkeypatch.setattr(htrain, "train", refuse)
+    monkeypatch.setattr(ResultStore, "get_or_compute", refuse)
+    monkeypatch.setattr(ResultStore, "save", refuse)
+    monkeypatch.setattr(swept, "sweep", refuse)
+
+
+@pytest.fixture
+def fake_data(tmp_path, monkeypatch) -> Path:
+    """A data root where MNIST, Fashion-MNIST and CIFAR-10 look present (empty files; the plan
+    only looks) and CIFAR-100 is absent."""
+    from hessbook.data import _TORCHVISION
+
+    root = tmp_path / "data"
+    for name in ("mnist", "fashion_mnist", "cifar10"):
+        for rel in _TORCHVISION[name][1]:
+            (root / rel).parent.mkdir(parents=True, exist_ok=True)
+            (root / rel).write_bytes(b"")
+    monkeypatch.setenv("HESSBOOK_DATA", str(root))
+    return root
+
+
+@pytest.fixture
+def store_at(tmp_path, monkeypatch) -> ResultStore:
+    root = tmp_path / "results"
+    monkeypatch.setenv("HESSBOOK_RESULTS", str(root))
+    monkeypatch.setenv("HESSBOOK_CLUSTER", "serial")  # the placement in force: no load sampling
+    return ResultStore(root)
+
+
+def _rows(plan: hplan.Plan) -> dict[str, hplan.ChapterPlan]:
+    return {c.chapter: c for c in plan.chapters}
+
+
+def test_the_plan_lists_every_chapter_at_smoke_scale_without_running_anything(no_running, fake_data, store_at):
+    plan = B.plan("smoke", root=ROOT, probe=False)
+    rows = _rows(plan)
+    assert list(rows) == CHAPTERS, "every chapter of the book, in its order"
+    for chapter, row in rows.items():
+        assert (len(row.jobs) == 0) == (chapter in NOTHING_STORED), chapter
+        assert row.count("stored") == 0
+        assert all(j.state in hplan.STATES for j in row.jobs)
+    assert rows["k2"].count("shared") > 0, "K2's momentum-0 runs are K1's"
+    resnet = [j for j in rows["y1"].jobs if "RESNET18" in j.label]
+    assert resnet and all(j.state == "no data" and j.missing == ("cifar100",) for j in resnet)
+    assert not store_at.root.exists(), "the plan wrote nothing"
+    text = plan.table()
+    assert "| total   |" in text and "est. min" in text and "basis of the estimates" in text
+    assert "datasets not in the data root: cifar100" in text
+
+
+def test_the_stored_count_rises_after_a_job_is_stored(fake_data, store_at):
+    from hessbook.chapters import tour
+
+    before = _rows(B.plan("smoke", ["tour", "k1"], root=ROOT, probe=False))
+    assert (before["tour"].count("stored"), before["tour"].count("to compute")) == (0, 1)
+    tour.run(B.chapter_params("tour", "smoke", ROOT), store_at)  # seconds of work
+    planned = hplan.chapter_plan_jobs("k1")(B.chapter_params("k1", "smoke", ROOT))
+    store_at.save(planned[0].kind, planned[0].key, Record(metrics={"x": 1}), seconds=120.0)
+    listing = sorted(p.relative_to(store_at.root) for p in store_at.root.rglob("*"))
+    after = _rows(B.plan("smoke", ["tour", "k1"], root=ROOT, probe=False))
+    assert sorted(p.relative_to(store_at.root) for p in store_at.root.rglob("*")) == listing, "read only"
+    assert (after["tour"].count("stored"), after["tour"].count("to compute")) == (1, 0)
+    assert after["k1"].count("stored") == before["k1"].count("stored") + 1 == 1
+    assert after["k1"].recorded == pytest.approx(120.0)
+    # the other K1 jobs are estimated from the stored one (same kind, same scale): its 120 s, all
+    # besides training (it wrote no training entry), and their trainings (not probed here: none)
+    todo = [j for j in after["k1"].jobs if j.state == "to compute"]
+    assert todo and all(j.basis == "stored here + none" and j.seconds == pytest.approx(120.0) for j in todo)
+
+
+def test_an_interrupted_entry_is_not_counted_as_stored(fake_data, store_at):
+    """Only complete entries count: a half-written one (no COMPLETE.json) is to compute."""
+    planned = hplan.chapter_plan_jobs("tour")(B.chapter_params("tour", "smoke", ROOT))[0]
+    entry = store_at.entry_dir(planned.kind, planned.key)
+    entry.mkdir(parents=True)
+    (entry / "meta.json").write_text('{"seconds": 5}')
+    row = _rows(B.plan("smoke", ["tour"], root=ROOT, probe=False))["tour"]
+    assert row.count("to compute") == 1
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--plan", "--scale", "huge"], "scale = 'huge': accepted scales are smoke, cpu, gpu, paper"),
+    (["--plan", "--scale", "smoke", "--chapters", "y9"], "chapters ['y9'] are not in _toc.yml; accepted: tour"),
+])
+def test_a_bad_scale_or_chapter_errors_clearly(no_running, argv, message):
+    with pytest.raises(SystemExit, match=message.replace("[", r"\[").replace("]", r"\]")):
+        B.main([*argv, "--root", str(ROOT)])
+
+
+def test_the_plan_command_prints_the_table(no_running, fake_data, store_at, capsys):
+    B.main(["--plan", "--scale", "smoke", "--chapters", "s2", "--root", str(ROOT), "--plan-jobs"])
+    out = capsys.readouterr().out
+    assert "[hessbook] plan for scale smoke" in out and "[hessbook] jobs: HESSBOOK_CLUSTER=serial" in out
+    assert "| s2      |" in out and "S2 gd" in out, "--plan-jobs lists every job"
+
+
+def test_make_book_plan_passes_plan():
+    out = subprocess.run(["make", "-n", "book", "PLAN=1", "SCALE=gpu", "VENV=/nonexistent-venv",
+                          "SHARED_DATA=/nonexistent-data"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    assert "-m hessbook.build --scale gpu" in out and "--plan" in out
+    out = subprocess.run(["make", "-n", "book", "VENV=/nonexistent-venv", "SHARED_DATA=/nonexistent-data"],
+                         cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    assert "--plan" not in out
+
+
+# ----------------------------------------------------------------------------- the cost model
+
+
+def _training(**changes) -> dict:
+    from hessbook.data import DataSpec
+    from hessbook.train import TrainConfig
+
+    config = TrainConfig(model="s_mlp", model_kwargs={"d": 20, "k": 4, "hidden": [16, 16], "activation": "relu"},
+                         data=DataSpec("gaussian_clusters", options={"k": 4, "d": 20, "n": 200, "cov_scale": 1.0,
+                                                                      "seed": 0}),
+                         batch_size=50, lr=0.1, max_iterations=400, seed=0)
+    return {**hplan.plain(config), **changes}
+
+
+def test_the_probe_times_steps_and_leaves_torch_as_it_was():
+    t = _training()
+    threads, state = torch.get_num_threads(), torch.random.get_rng_state()
+    probe = hplan.probe_training(t, threads=1)
+    assert probe is not None and probe.per_sample > 0 and probe.batch == 50
+    assert torch.get_num_threads() == threads and torch.equal(torch.random.get_rng_state(), state)
+    # twice the steps, about twice the time (the per-epoch evaluations aside)
+    double = hplan.probe_estimate({**t, "max_iterations": 800}, probe)
+    assert double == pytest.approx(2 * hplan.probe_estimate(t, probe))
+
+
+def test_a_job_is_its_siblings_own_work_plus_its_trainings(tmp_path):
+    """A stored job of 100 s that trained for 60 s inside it (its training entry was written
+    while it ran) leaves 40 s of own work; a sibling whose training is not stored costs those
+    40 s plus its training at the stored training's seconds per sample."""
+    store = ResultStore(tmp_path / "results")
+    t1, t2 = _training(), _training(seed=1)
+    store.save("train", t1, Record(metrics={"iterations": 400}), seconds=60.0)
+    store.save("demo-job", {"train": t1}, Record(metrics={"x": 1}), seconds=100.0)
+    estimator = hplan._Estimator(store, probe=False, empty=False)
+    estimator.add_sibling(hplan.stored_entry(store, "demo-job", hplan.plain({"train": t1})))
+    seconds, basis = estimator.estimate("demo-job", hplan.plain({"train": t2}))
+    assert basis == "stored here + stored trainings"
+    assert seconds == pytest.approx(40.0 + 60.0)  # same budget: 400 steps of 50
+    longer = hplan.plain({"train": {**t2, "max_iterations": 800}})
+    assert estimator.estimate("demo-job", longer)[0] == pytest.approx(40.0 + 120.0)
+    assert estimator.estimate("demo-job", hplan.plain({"train": t1}))[0] == pytest.approx(40.0), \
+        "a stored training costs nothing again"
+
+
+def test_training_samples_from_the_budget_and_the_loss_target():
+    t = _training()
+    assert hplan.train_samples(t) == 400 * 50
+    by_epochs = {**t, "max_iterations": None, "max_epochs": 3}
+    assert hplan.train_samples(by_epochs) == 3 * 200
+    target = {**by_epochs, "max_epochs": 1000, "loss_target": 1e-3}
+    assert hplan.expected_samples(target, steps_to_target=10) == 10 * 50, "a loss target is reached in steps"
+    assert hplan.expected_samples(target, steps_to_target=1e9) == 1000 * 200, "at most the budget"
+
+
+def test_a_training_key_names_its_datasets():
+    from hessbook.data import DataSpec
+    from hessbook.train import TrainConfig
+
+    config = TrainConfig(model="c1", data=DataSpec("cifar10", n=100), eval_data=DataSpec("cifar10", split="test"),
+                         batch_size=10, lr=0.1, max_epochs=1)
+    tree = hplan.plain({"train": config, "n_eval": 5})
+    assert hplan.trainings(tree) == [hplan.plain(config)]
+    assert hplan.datasets(tree) == {"cifar10"}
+    assert hplan.datasets({"train": _training()}) == set(), "synthetic data is always here"
+
+
+# ----------------------------------------------------------------------------- the lists match the chapters
+
+
+class _Asked(Exception):
+    pass
+
+
+@pytest.mark.parametrize("chapter", [c for c in CHAPTERS if c not in NOTHING_STORED])
+def test_plan_jobs_list_what_run_asks_the_store_for_first(chapter, data_env, tmp_path, monkeypatch):
+    """Each chapter's run(P) stops at its first store request (a sweep or a computation): every
+    entry it asked for is one its plan_jobs(P) lists (the same kinds and keys)."""
+    import hessbook.kit.swept as swept
+    from hessbook.chapters import chapter_module
+    from hessbook.store import result_key
+
+    asked: list[tuple[str, str]] = []
+
+    def fake_sweep(jobs, store=None, **kwargs):
+        asked.extend((j.kind, result_key(j.kind, j.key)) for j in jobs)
+        raise _Asked
+
+    def fake_compute(self, kind, params, compute, **kwargs):
+        asked.append((kind, result_key(kind, params)))
+        raise _Asked
+
+    monkeypatch.setattr(swept, "sweep", fake_sweep)
+    monkeypatch.setattr(ResultStore, "get_or_compute", fake_compute)
+    P = B.chapter_params(chapter, "smoke", ROOT)
+    planned = {(p.kind, result_key(p.kind, p.key)) for p in hplan.chapter_plan_jobs(chapter)(P)}
+    with pytest.raises(_Asked):
+        chapter_module(chapter).run(P, ResultStore(tmp_path / "results"))
+    assert asked and set(asked) <= planned, f"{chapter}: asked for entries its plan does not list"
