@@ -34,10 +34,13 @@ def _encoded(compute: Callable[[], Any], cls: type) -> Any:
     return encode(_checked(compute(), cls))
 
 
-def stored_job(kind: str, key: Any, compute: Callable[[], T], cls: type[T], label: str = "") -> Job:
+def stored_job(kind: str, key: Any, compute: Callable[[], T], cls: type[T], label: str = "",
+               trains: Sequence[Any] = ()) -> Job:
     """A sweep job whose ``compute()`` returns a ``cls`` dataclass, stored under ``(kind, key)``.
-    ``compute`` must pickle: a top-level function or a ``functools.partial`` of one."""
-    return Job(kind, key, functools.partial(_encoded, compute, cls), label=label)
+    ``compute`` must pickle: a top-level function or a ``functools.partial`` of one.
+    ``trains``: the ``TrainConfig`` s ``compute`` trains first; the sweep trains those of many
+    jobs together, many small networks as one (see :attr:`hessbook.sweep.Job.trains`)."""
+    return Job(kind, key, functools.partial(_encoded, compute, cls), label=label, trains=tuple(trains))
 
 
 def cached_all(jobs: Sequence[Job], cls: type[T], store: ResultStore | None = None, *,
