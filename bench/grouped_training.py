@@ -3,7 +3,10 @@
 K's grid cells at cpu scale (params/cpu/k1.yaml: M1-K and StdCNN on a 4096-image MNIST subset,
 C1 with augmentation on a 2048-image CIFAR-10 subset), batch 16, 64 and 256: G members that
 differ as K's grid does (learning-rate rule, momentum, and from the 8th member on the seed),
-trained ``--steps`` SGD steps each, as one group (``train_group``) and one by one (``train``),
+trained ``--steps`` SGD steps each at batch 16 (at batch b: ``max(20, steps * 16 / b)``, the
+same samples, so each run is long enough that the fixed cost of a run, about 40 ms for loading
+the data, building the networks and storing them, does not decide the ratio), as one group
+(``train_group``) and one by one (``train``),
 both through a fresh result store, so each side pays the same store writes. Printed per cell:
 wall time of each side, samples/s (G * steps * batch / time), the ratio, and the largest
 difference of a member's final loss (full training subset, eval mode) between the two sides.
@@ -13,7 +16,7 @@ each is kept), so a load that comes and goes on a shared machine hits both; the 
 (process CPU seconds, all threads) and the load average are printed beside the wall-time ratio,
 to judge a figure taken on a busy machine. Float32 with TF32 off. Run:
 
-    HESSBOOK_DATA=/path/to/data python bench/grouped_training.py [--steps 20] [--device cpu|cuda|auto]
+    HESSBOOK_DATA=/path/to/data python bench/grouped_training.py [--steps 200] [--device cpu|cuda|auto]
 """
 
 from __future__ import annotations
@@ -112,8 +115,9 @@ def cell(case: str, batch: int, g: int, steps: int, repeats: int, device: torch.
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=20, help="SGD steps per member (default 20)")
-    parser.add_argument("--repeats", type=int, default=2, help="alternating repeats; the fastest is kept")
+    parser.add_argument("--steps", type=int, default=200,
+                        help="SGD steps per member at batch 16 (default 200); batch b runs max(20, steps * 16 / b)")
+    parser.add_argument("--repeats", type=int, default=1, help="alternating repeats; the fastest is kept")
     parser.add_argument("--cases", default="m1k,stdcnn,c1")
     parser.add_argument("--batches", default="16,64,256")
     parser.add_argument("--groups", default="1,3,6,12")
@@ -127,19 +131,20 @@ def main() -> None:
     os.environ.setdefault("HESSBOOK_PROGRESS", "off")
     device = pick_device(args.device)
     print(machine())
-    print(f"device {device}, {args.steps} steps per member, {args.repeats} repeat(s); "
+    print(f"device {device}, {args.steps} steps per member at batch 16, {args.repeats} repeat(s); "
           f"CPU rule: group while batch * MACs/sample <= {CPU_MAX_STEP_MACS:.3g}")
-    print("| case | batch | G | one by one s | grouped s | one by one samples/s | grouped samples/s | ratio "
+    print("| case | batch | steps | G | one by one s | grouped s | one by one samples/s | grouped samples/s | ratio "
           "| CPU-time ratio | max final-loss diff (rel) | batch x MACs | rule groups | load |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     with exact_float32():
         for case in args.cases.split(","):
             for batch in (int(b) for b in args.batches.split(",")):
                 # warm-up: the first call of each kernel shape is not what a long run pays
                 cell(case, batch, 2, 2, 1, device)
+                steps = max(20, args.steps * 16 // batch)
                 for g in (int(x) for x in args.groups.split(",")):
-                    r = cell(case, batch, g, args.steps, args.repeats, device)
-                    print(f"| {r['case']} | {r['batch']} | {r['G']} | {r['alone_s']:.2f} | {r['group_s']:.2f} "
+                    r = cell(case, batch, g, steps, args.repeats, device)
+                    print(f"| {r['case']} | {r['batch']} | {steps} | {r['G']} | {r['alone_s']:.2f} | {r['group_s']:.2f} "
                           f"| {r['alone_sps']:.0f} | {r['group_sps']:.0f} | {r['ratio']:.2f}x "
                           f"| {r['cpu_ratio']:.2f}x | {r['loss_diff']:.1e} ({r['loss_rel']:.1e}) | {r['work']:.2e} "
                           f"| {'yes' if r['pays'] else 'no'} | {r['load']:.1f} |", flush=True)

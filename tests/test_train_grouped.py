@@ -203,9 +203,9 @@ def test_group_key_and_predicate(monkeypatch, data_env):
 
 def test_partition_splits_large_groups():
     configs = [mlp(seed=s) for s in range(TG.MAX_GROUP + 2)]
-    parts = TG.partition(configs + configs[:3], CPU)
-    assert sorted(len(p) for p in parts) == [7, 7]
-    assert sum(len(p) for p in parts) == len(configs)
+    parts = TG.partition(configs + configs[:3], CPU)  # duplicates are trained once
+    assert len(parts) == 2 and max(len(p) for p in parts) - min(len(p) for p in parts) <= 1
+    assert sorted(c.seed for p in parts for c in p) == list(range(TG.MAX_GROUP + 2))
     assert TG.partition([mlp(), mlp(adversary="fgsm")], CPU) == [[mlp()], [mlp(adversary="fgsm")]]
 
 

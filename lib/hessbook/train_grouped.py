@@ -90,12 +90,18 @@ GROUPED_ENV = "HESSBOOK_GROUPED"
 """``HESSBOOK_GROUPED=0`` trains every network one by one (default: grouped where it pays)."""
 GROUP_KIND = "train-group"
 """Store kind of a group job's small receipt (its members' keys and the group's time)."""
-MAX_GROUP = 12
-"""Most members in one group (the largest G benchmarked)."""
+MAX_GROUP = 6
+"""Most members in one group: G = 12 gained less than G = 6 in 5 of the 6 cells at batch 16 and
+64 of ``bench/grouped_training.py`` (e.g. C1 at batch 64: 1.10x against 1.48x), the stacked
+tensors outgrowing the cache."""
 
 CPU_MAX_STEP_MACS = 2.0e8
 """On the CPU a group pays while a member's step, ``batch_size * multiply-adds per sample``,
 is at most this (see :func:`pays`); measured in ``bench/grouped_training.py``."""
+
+MEMBER_LOOP_NUMEL = 65536
+"""Parameter tensors with at least this many elements per member are updated member by member
+(:meth:`GroupedSGD.step`)."""
 
 _POINTWISE = (nn.ReLU, nn.Tanh, nn.Identity)
 _POOLS = (nn.MaxPool2d, nn.AvgPool2d)
@@ -404,10 +410,13 @@ class GroupedSGD:
 
     @torch.no_grad()
     def step(self, params: Sequence[torch.Tensor], grads: Sequence[torch.Tensor], lrs: Sequence[float]) -> None:
-        """One step. Rounding differs from PyTorch's single-tensor SGD by an ulp where one pass
-        replaces two (``buf * m + d_p`` by ``addcmul``: 2x faster on the memory-bound update of
-        M1-K's 0.5M weights) and where members' learning rates differ (``p + d_p * -lr`` instead
-        of a fused multiply-add); float-order differences like the grouped convolution's."""
+        """One step. A large tensor (at least :data:`MEMBER_LOOP_NUMEL` per member) is updated
+        member by member, with PyTorch's own operations (bit-identical to ``torch.optim.SGD``):
+        one member's slices stay in the cache across the three operations, where one pass over
+        all members would not (M1-K's 980x500 weight: 2 MB a member). Small tensors are updated
+        for all members at once; there rounding differs from PyTorch's by an ulp where one pass
+        replaces two (``addcmul`` for ``buf * m + d_p``) and where learning rates differ
+        (``p + d_p * -lr`` instead of a fused multiply-add)."""
         lrs = tuple(lrs)
         if lrs != self._lrs:
             self._views = {k: v for k, v in self._views.items() if k[0] != "neg_lr"}
@@ -415,14 +424,20 @@ class GroupedSGD:
         wd_all = set(self.weight_decay)
         no_momentum = [g for g, m in enumerate(self.momentum) if m == 0]
         for i, (p, d_p) in enumerate(zip(params, grads)):
+            buf = self.buffers[i]
+            if p[0].numel() >= MEMBER_LOOP_NUMEL:
+                for g, (lr, m, wd) in enumerate(zip(lrs, self.momentum, self.weight_decay)):
+                    step = d_p[g] if wd == 0 else d_p[g].add(p[g], alpha=wd)
+                    if m != 0:
+                        step = buf[g].mul_(m).add_(step)  # type: ignore[index]
+                    p[g].add_(step, alpha=-lr)
+                continue
             if wd_all != {0.0}:
                 if len(wd_all) == 1:
                     d_p = d_p.add(p, alpha=self.weight_decay[0])
                 else:
                     d_p = torch.addcmul(d_p, p, self._view("wd", self.weight_decay, p.ndim, p))
-            buf = self.buffers[i]
             if buf is not None:
-                # buf * m + d_p in one pass (buf.mul_(m).add_(d_p) takes two)
                 torch.addcmul(d_p, buf, self._view("mom", self.momentum, p.ndim, p), out=buf)
                 for g in no_momentum:  # PyTorch steps these with d_p itself (also when not finite)
                     buf[g].copy_(d_p[g])
