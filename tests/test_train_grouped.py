@@ -237,3 +237,20 @@ def test_the_sweep_trains_declared_networks_as_one(grouped, store, monkeypatch):
         assert r.record.metrics["loss"] == pytest.approx(losses(a)[-1], rel=1e-5)
     again = sweep(jobs, store, cluster="serial", progress=False)
     assert all(r.cached for r in again)
+
+
+def test_train_many_groups_what_groups_and_trains_the_rest_alone(store, monkeypatch):
+    groups = []
+    real = TG.train_group
+
+    def spy(configs, *args, **kwargs):
+        groups.append([c.seed for c in configs])
+        return real(configs, *args, **kwargs)
+
+    monkeypatch.setattr(TG, "train_group", spy)
+    configs = [mlp(max_epochs=2), mlp(max_epochs=2, seed=2), mlp(max_epochs=2, seed=3, mixed_precision=True),
+               mlp(max_epochs=2, batch_size=32, seed=4)]
+    out = TG.train_many(configs, store, CPU)
+    assert groups == [[1, 2]]
+    assert [r.config for r in out] == configs
+    assert all(T.train(c, store, CPU).cached for c in configs)

@@ -226,12 +226,13 @@ def pays(config: TrainConfig, device: torch.device) -> bool:
     measured here: no GPU was lent; ``bench/grouped_training.py --device cuda`` measures it).
     On the CPU the gain shrinks as a step's work grows (a big batch already fills the cores):
     the rule is ``batch_size * sample_macs(config) <= CPU_MAX_STEP_MACS`` (2e8), from
-    ``bench/grouped_training.py`` on 2 cores (20 steps, load average 1.5-2; bench/RESULTS.md):
+    ``bench/grouped_training.py`` on 2 cores (K's cells, 200 steps at batch 16, 50 at 64, 20 at
+    256, quiet machine; bench/RESULTS.md), grouped against one by one for G = 3, 6, 12:
 
-    - batch 16 (1.6e7-4.9e7): M1-K 1.5-1.8x, StdCNN 2.0-3.3x, C1 1.9-2.2x for G = 3-12;
-    - batch 64 (6.4e7-2.0e8): M1-K 1.3-1.4x, StdCNN 1.8-1.9x, C1 1.5-1.9x;
-    - batch 256 (2.6e8-7.8e8): M1-K 0.95-1.08x (G = 12 slower than one by one), StdCNN
-      1.0-1.3x: not grouped.
+    - batch 16 (1.6e7-4.9e7 per step): M1-K 1.37-1.54x, StdCNN 2.12-2.83x, C1 1.45-1.57x;
+    - batch 64 (6.4e7-2.0e8): M1-K 1.18-1.27x, StdCNN 1.54-1.68x, C1 1.10-1.48x;
+    - batch 256 (2.6e8-7.8e8): M1-K 0.92-1.03x, StdCNN 1.02-1.57x, C1 0.80-1.04x: slower
+      in places, so not grouped.
     """
     if device.type != "cpu":
         return True
