@@ -113,6 +113,53 @@ def cell(case: str, batch: int, g: int, steps: int, repeats: int, device: torch.
             "load": max(load, os.getloadavg()[0])}
 
 
+def attack_steps(device: torch.device, groups: int = 4, repeats: int = 10) -> None:
+    """Item 3 of the issue, measured: one input-gradient step (what FGSM does once and PGD 40
+    times) of ``groups`` trained-shape networks in one grouped pass vs one by one, at K's attack
+    batches (200 PGD images, 500 a batch)."""
+    from torch.nn import functional as F
+
+    from hessbook.models import INPUT_SHAPES, build_model
+    from hessbook.train_grouped import GroupedNet
+
+    def timed(fn) -> float:
+        for _ in range(2):
+            fn()
+        _sync(device)
+        start = time.perf_counter()
+        for _ in range(repeats):
+            fn()
+        _sync(device)
+        return (time.perf_counter() - start) / repeats
+
+    print("| case | images | G | one by one ms | grouped ms | ratio |")
+    print("|---|---|---|---|---|---|")
+    for case, (model, kwargs, _) in CASES.items():
+        shape = INPUT_SHAPES[model]
+        nets = []
+        for g in range(groups):
+            torch.manual_seed(g)
+            nets.append(build_model(model, **kwargs).to(device).eval())
+        net = GroupedNet(build_model(model, **kwargs), [n.state_dict() for n in nets], len(shape), device)
+        for k in net.param_names:
+            net.tensors[k].requires_grad_(False)
+        for b in (200, 500):
+            x, y = torch.rand(b, *shape, device=device), torch.randint(0, 10, (b,), device=device)
+
+            def alone() -> None:
+                for n in nets:
+                    xx = x.clone().requires_grad_()
+                    torch.autograd.grad(F.cross_entropy(n(xx), y), xx)
+
+            def grouped_step() -> None:
+                xx = x.unsqueeze(1).expand(b, groups, *shape).clone().requires_grad_()
+                out = net.forward(xx, training=False)
+                torch.autograd.grad(F.cross_entropy(out.reshape(groups * b, -1), y.repeat(groups)), xx)
+
+            ta, tg = timed(alone), timed(grouped_step)
+            print(f"| {case} | {b} | {groups} | {1e3 * ta:.1f} | {1e3 * tg:.1f} | {ta / tg:.2f}x |", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=200,
@@ -125,12 +172,18 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=None,
                         help="torch threads (default: torch's, one per core); 1 is less disturbed by "
                              "other processes on a shared machine")
+    parser.add_argument("--attack", action="store_true",
+                        help="instead: one FGSM/PGD input-gradient step of 4 networks, grouped vs one by one")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
     os.environ.setdefault("HESSBOOK_PROGRESS", "off")
     device = pick_device(args.device)
     print(machine())
+    if args.attack:
+        with exact_float32():
+            attack_steps(device)
+        return
     print(f"device {device}, {args.steps} steps per member at batch 16, {args.repeats} repeat(s); "
           f"CPU rule: group while batch * MACs/sample <= {CPU_MAX_STEP_MACS:.3g}")
     print("| case | batch | steps | G | one by one s | grouped s | one by one samples/s | grouped samples/s | ratio "
