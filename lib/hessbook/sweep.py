@@ -15,6 +15,10 @@ job, in order. The store does the bookkeeping, so:
 - an interrupted sweep, even a killed one, leaves only complete entries behind (atomic writes)
   and the next sweep computes only what is missing; ``resumable`` jobs resume from their last
   checkpoint;
+- networks that pending jobs declare in ``Job.trains`` are trained first, many small networks
+  as one where :mod:`hessbook.train_grouped` groups them (``HESSBOOK_GROUPED=0``: never), each
+  stored under its ``train`` key, so the jobs load them; a group that fails is a warning, and
+  its networks are then trained one by one by their jobs;
 - sweeps that share jobs do not compute a job twice: within one scheduler the task is shared
   (its Dask key is derived from the store path and the result key), across processes or
   schedulers the store's per-key lock makes the second wait and load the first's result.
@@ -33,6 +37,7 @@ write, no worker at all for ``HESSBOOK_WORKER_TIMEOUT`` seconds while jobs wait)
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import queue
@@ -416,12 +421,14 @@ def _training_groups(pending: dict[str, Job], store: ResultStore) -> dict[str, J
     configs = [c for job in pending.values() for c in job.trains]
     if not configs:
         return {}
-    from hessbook.train_grouped import group_jobs, grouping_enabled
+    from hessbook.train_grouped import GROUP_KIND, grouping_enabled, groups_to_train, train_group_job
 
     if not grouping_enabled():
         return {}
     out = {}
-    for job in group_jobs(configs, store):
+    for part in groups_to_train(configs, store):
+        job = Job(GROUP_KIND, {"members": part}, functools.partial(train_group_job, part, str(store.root)),
+                  label=f"{len(part)} x {part[0].model} (batch {part[0].batch_size}) as one")
         if not store.contains(job.kind, job.key):
             out.setdefault(result_key(job.kind, job.key), job)
     return out

@@ -885,9 +885,12 @@ def train_many(configs: Sequence[TrainConfig], store: ResultStore | None = None,
 # ----------------------------------------------------------------------------- sweep jobs
 
 
-def _group_job(configs: Sequence[TrainConfig], store_root: str) -> dict:
-    """A sweep job: the group trained on the worker's device (one by one where grouping does
-    not pay there), each member stored under its ``train`` key; returns the receipt."""
+def train_group_job(configs: Sequence[TrainConfig], store_root: str) -> dict:
+    """The compute of a sweep job (:mod:`hessbook.sweep` makes them, kind :data:`GROUP_KIND`):
+    the group trained on the worker's device (one by one where grouping does not pay there),
+    each member stored under its ``train`` key; returns a small receipt."""
+    from hessbook.store import result_key
+
     store = ResultStore(store_root)
     dev = pick_device("auto")
     start = time.perf_counter()
@@ -896,25 +899,13 @@ def _group_job(configs: Sequence[TrainConfig], store_root: str) -> dict:
     else:
         for c in configs:
             train(c, store, device=dev)
-    from hessbook.store import result_key
-
     return {"members": [result_key(STORE_KIND, c) for c in configs], "group_seconds": time.perf_counter() - start,
             "device": dev.type}
 
 
-def group_jobs(configs: Sequence[TrainConfig], store: ResultStore) -> list:
-    """Sweep jobs (kind :data:`GROUP_KIND`) that train the missing ``configs`` in groups; the
-    configurations that would be trained alone get no job (their own jobs train them)."""
-    import functools
-
-    from hessbook.sweep import Job
-
+def groups_to_train(configs: Sequence[TrainConfig], store: ResultStore) -> list[list[TrainConfig]]:
+    """The groups of two or more (:func:`partition`) among the ``configs`` not stored yet, each
+    in a fixed order (its job key); the configurations left alone are not listed (their own jobs
+    train them)."""
     missing = [c for c in configs if not store.contains(STORE_KIND, c)]
-    jobs = []
-    for part in partition(missing):
-        if len(part) < 2:
-            continue
-        part = sorted(part, key=canonical_json)
-        jobs.append(Job(GROUP_KIND, {"members": part}, functools.partial(_group_job, part, str(store.root)),
-                        label=f"{len(part)} x {part[0].model} (batch {part[0].batch_size}) as one"))
-    return jobs
+    return [sorted(part, key=canonical_json) for part in partition(missing) if len(part) > 1]
