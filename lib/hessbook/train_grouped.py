@@ -307,11 +307,6 @@ class GroupedNet:
         """Member ``g``'s state dict (CPU copies), as ``model.state_dict()`` of the single net."""
         return {k: self.tensors[k][g].detach().cpu().clone().contiguous() for k in self.names}
 
-    def load_member(self, g: int, state: Mapping[str, torch.Tensor]) -> None:
-        with torch.no_grad():
-            for k in self.names:
-                self.tensors[k][g].copy_(state[k])
-
     def keep(self, index: Sequence[int]) -> None:
         """Keep only the members ``index`` (in that order)."""
         idx = torch.tensor(list(index), dtype=torch.long, device=next(iter(self.tensors.values())).device)
