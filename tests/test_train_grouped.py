@@ -209,34 +209,41 @@ def test_partition_splits_large_groups():
     assert TG.partition([mlp(), mlp(adversary="fgsm")], CPU) == [[mlp()], [mlp(adversary="fgsm")]]
 
 
-def _measure(config: T.TrainConfig, root: str) -> dict:
+@dataclasses.dataclass(frozen=True)
+class Measured:
+    """A chapter-like job's stored result."""
+
+    loss: float
+    cached: bool
+
+
+def _measure(config: T.TrainConfig, root: str) -> Measured:
     """A chapter-like job: train (through the store), then one number about the network."""
     trained = T.train(config, ResultStore(root), CPU)
-    return {"loss": trained.history[-1]["train_loss_running"], "cached": trained.cached}
+    return Measured(trained.history[-1]["train_loss_running"], trained.cached)
 
 
 @pytest.mark.parametrize("grouped", ["1", "0"])
-def test_the_sweep_trains_declared_networks_as_one(grouped, store, monkeypatch):
-    """Jobs that declare ``trains``: the sweep trains their networks as one group first (the
-    jobs then load them), or one by one in the jobs with HESSBOOK_GROUPED=0; same numbers."""
+def test_cached_all_trains_declared_networks_as_one(grouped, store, monkeypatch):
+    """Jobs that declare ``trains``: kit.cached_all trains their networks as one group first
+    (the jobs then load them), or one by one in the jobs with HESSBOOK_GROUPED=0; same numbers."""
     import functools
 
-    from hessbook.sweep import Job, sweep
+    from hessbook.kit.swept import cached_all, stored_job
 
     monkeypatch.setenv(TG.GROUPED_ENV, grouped)
     monkeypatch.setattr(TG, "pays", lambda config, device: True)
     configs = [mlp(max_epochs=2, seed=s, lr=0.02 * (s + 1)) for s in range(3)]
-    jobs = [Job("grouped-test", {"config": c}, functools.partial(_measure, c, str(store.root)), trains=(c,))
-            for c in configs]
-    results = sweep(jobs, store, cluster="serial", progress=False)
-    assert all(r.ok for r in results)
-    assert [r.record.metrics["cached"] for r in results] == [grouped == "1"] * 3
+    jobs = [stored_job("grouped-test", {"config": c}, functools.partial(_measure, c, str(store.root)), Measured,
+                       trains=(c,)) for c in configs]
+    results = cached_all(jobs, Measured, store, cluster="serial")
+    assert [r.cached for r in results] == [grouped == "1"] * 3
     assert len(store.entries(TG.GROUP_KIND)) == (1 if grouped == "1" else 0)
     alone = [T.train(c, ResultStore(store.root.parent / "alone"), CPU) for c in configs]
     for r, a in zip(results, alone):
-        assert r.record.metrics["loss"] == pytest.approx(losses(a)[-1], rel=1e-5)
-    again = sweep(jobs, store, cluster="serial", progress=False)
-    assert all(r.cached for r in again)
+        assert r.loss == pytest.approx(losses(a)[-1], rel=1e-5)
+    assert cached_all(jobs, Measured, store, cluster="serial") == results
+    assert len(store.entries(TG.GROUP_KIND)) == (1 if grouped == "1" else 0)
 
 
 def test_train_many_groups_what_groups_and_trains_the_rest_alone(store, monkeypatch):

@@ -15,10 +15,6 @@ job, in order. The store does the bookkeeping, so:
 - an interrupted sweep, even a killed one, leaves only complete entries behind (atomic writes)
   and the next sweep computes only what is missing; ``resumable`` jobs resume from their last
   checkpoint;
-- networks that pending jobs declare in ``Job.trains`` are trained first, many small networks
-  as one where :mod:`hessbook.train_grouped` groups them (``HESSBOOK_GROUPED=0``: never), each
-  stored under its ``train`` key, so the jobs load them; a group that fails is a warning, and
-  its networks are then trained one by one by their jobs;
 - sweeps that share jobs do not compute a job twice: within one scheduler the task is shared
   (its Dask key is derived from the store path and the result key), across processes or
   schedulers the store's per-key lock makes the second wait and load the first's result.
@@ -37,7 +33,6 @@ write, no worker at all for ``HESSBOOK_WORKER_TIMEOUT`` seconds while jobs wait)
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import os
 import queue
@@ -45,7 +40,6 @@ import socket
 import time
 import traceback as tb
 import uuid
-import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,9 +82,9 @@ class Job:
     label: str = ""
     trains: tuple[Any, ...] = ()
     """The :class:`~hessbook.train.TrainConfig` s that ``compute`` trains (through ``train``)
-    before it measures: the sweep first trains those of all pending jobs together, many small
-    networks as one (:mod:`hessbook.train_grouped`; ``HESSBOOK_GROUPED=0`` switches it off),
-    and ``compute`` then loads them from the store. Not part of the job's key."""
+    before it measures. Not part of the key and not used here: :func:`hessbook.kit.cached_all`
+    trains those of its jobs not yet stored first, many small networks as one
+    (:mod:`hessbook.train_grouped`), and each ``compute`` then loads its networks."""
 
     def __post_init__(self) -> None:
         if not callable(self.compute):
@@ -242,9 +236,9 @@ def run_job(job: Job, root: str, torch_threads: int | None = None, env: dict[str
 class _Tally:
     """Counts for the progress bar (``done 5 running 2 failed 1``)."""
 
-    def __init__(self, total: int, done: int, failed: int, show: bool, desc: str = "sweep") -> None:
+    def __init__(self, total: int, done: int, failed: int, show: bool) -> None:
         self.done, self.failed, self.running = done, failed, 0
-        self.bar = hprogress.progress(range(total), desc=desc, total=total, initial=done + failed,
+        self.bar = hprogress.progress(range(total), desc="sweep", total=total, initial=done + failed,
                                       unit="job") if show and total else None
         self._post()
 
@@ -414,46 +408,6 @@ def _result(job: Job, store: ResultStore, outcome: _Outcome) -> JobResult:
     return JobResult(job, record, None, False, outcome.seconds, outcome.worker)
 
 
-def _training_groups(pending: dict[str, Job], store: ResultStore) -> dict[str, Job]:
-    """Jobs that train, many as one, the networks the pending jobs declare in ``trains``
-    (those not stored yet and that :mod:`hessbook.train_grouped` groups); empty when grouping
-    is off (``HESSBOOK_GROUPED=0``) or nothing groups."""
-    configs = [c for job in pending.values() for c in job.trains]
-    if not configs:
-        return {}
-    from hessbook.train_grouped import GROUP_KIND, grouping_enabled, groups_to_train, train_group_job
-
-    if not grouping_enabled():
-        return {}
-    out = {}
-    for part in groups_to_train(configs, store):
-        job = Job(GROUP_KIND, {"members": part}, functools.partial(train_group_job, part, str(store.root)),
-                  label=f"{len(part)} x {part[0].model} (batch {part[0].batch_size}) as one")
-        if not store.contains(job.kind, job.key):
-            out.setdefault(result_key(job.kind, job.key), job)
-    return out
-
-
-def _train_groups(groups: dict[str, Job], root: str, active: Backend | None, timeout: float | None,
-                  progress: bool) -> None:
-    """Run the group jobs before the jobs that use their networks. A group that fails is not
-    an error of the sweep: its members are then trained one by one by their own jobs (said in
-    a warning, with the group's error)."""
-    tally = _Tally(len(groups), 0, 0, progress, desc="train groups")
-    counts = {ident: 1 for ident in groups}
-    try:
-        if active is None:
-            outcomes = _run_serial(groups, counts, root, tally)
-        else:
-            outcomes = _run_dask(active, groups, counts, root, tally, timeout)
-    finally:
-        tally.close()
-    for ident, outcome in outcomes.items():
-        if outcome.error is not None:
-            warnings.warn(f"sweep: training {groups[ident].name} as one failed ({outcome.error}); "
-                          "its networks are trained one by one", RuntimeWarning, stacklevel=3)
-
-
 def sweep(jobs: Sequence[Job], store: ResultStore | None = None, *, cluster: str | None = None,
           progress: bool = True) -> list[JobResult]:
     """Run ``jobs`` on the cluster ``cluster`` chooses (see :mod:`hessbook.cluster`); results in order.
@@ -492,9 +446,6 @@ def sweep(jobs: Sequence[Job], store: ResultStore | None = None, *, cluster: str
                    sum(r is not None and not r.ok for r in results), progress)
     counts = {ident: len(idx) for ident, idx in members.items()}
     try:
-        groups = _training_groups(pending, rooted)
-        if groups:
-            _train_groups(groups, str(root), active, timeout, progress)
         if active is None:
             outcomes = _run_serial(pending, counts, str(root), tally)
         else:

@@ -881,7 +881,8 @@ def train_many(configs: Sequence[TrainConfig], store: ResultStore | None = None,
 
 
 def train_group_job(configs: Sequence[TrainConfig], store_root: str) -> dict:
-    """The compute of a sweep job (:mod:`hessbook.sweep` makes them, kind :data:`GROUP_KIND`):
+    """The compute of a sweep job (:func:`hessbook.kit.swept.train_declared` makes them, kind
+    :data:`GROUP_KIND`):
     the group trained on the worker's device (one by one where grouping does not pay there),
     each member stored under its ``train`` key; returns a small receipt."""
     from hessbook.store import result_key

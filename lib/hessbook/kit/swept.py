@@ -10,11 +10,12 @@ names every failed job, so a rerun computes only those.
 from __future__ import annotations
 
 import functools
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from hessbook.kit.stored import _checked, decode, encode
-from hessbook.store import ResultStore
+from hessbook.store import ResultStore, default_store
 from hessbook.sweep import Job, JobResult, sweep
 
 T = TypeVar("T")
@@ -38,14 +39,40 @@ def stored_job(kind: str, key: Any, compute: Callable[[], T], cls: type[T], labe
                trains: Sequence[Any] = ()) -> Job:
     """A sweep job whose ``compute()`` returns a ``cls`` dataclass, stored under ``(kind, key)``.
     ``compute`` must pickle: a top-level function or a ``functools.partial`` of one.
-    ``trains``: the ``TrainConfig`` s ``compute`` trains first; the sweep trains those of many
-    jobs together, many small networks as one (see :attr:`hessbook.sweep.Job.trains`)."""
+    ``trains``: the ``TrainConfig`` s ``compute`` trains first; :func:`cached_all` trains those
+    of many jobs together beforehand, many small networks as one (:func:`train_declared`)."""
     return Job(kind, key, functools.partial(_encoded, compute, cls), label=label, trains=tuple(trains))
+
+
+def train_declared(jobs: Sequence[Job], store: ResultStore, *, cluster: str | None = None) -> None:
+    """Train first what the jobs not yet stored declare in ``trains``, many small networks as
+    one where :mod:`hessbook.train_grouped` groups them (one sweep job per group, each member
+    stored under its ``train`` key), so the jobs then load their networks; nothing when
+    ``HESSBOOK_GROUPED=0`` or nothing groups. A group that fails is a warning, not an error:
+    its networks are then trained one by one by their jobs."""
+    from hessbook.train_grouped import GROUP_KIND, grouping_enabled, groups_to_train, train_group_job
+
+    if not grouping_enabled():
+        return
+    configs = [c for job in jobs if job.trains and not store.contains(job.kind, job.key) for c in job.trains]
+    if not configs:
+        return
+    root = str(store.root.expanduser().resolve())
+    groups = [Job(GROUP_KIND, {"members": part}, functools.partial(train_group_job, part, root),
+                  label=f"train {len(part)} x {part[0].model} (batch {part[0].batch_size}) as one")
+              for part in groups_to_train(configs, store)]
+    for result in sweep(groups, store, cluster=cluster) if groups else []:
+        if not result.ok:
+            warnings.warn(f"training {result.job.name} failed ({result.error}); its networks are trained one "
+                          "by one by their jobs", RuntimeWarning, stacklevel=3)
 
 
 def cached_all(jobs: Sequence[Job], cls: type[T], store: ResultStore | None = None, *,
                cluster: str | None = None) -> list[T]:
-    """Every job's ``cls`` result, in order (see the module docstring)."""
+    """Every job's ``cls`` result, in order (see the module docstring). The networks the jobs
+    declare (``trains``) are trained first, in groups where that pays (:func:`train_declared`)."""
+    store = store if store is not None else default_store()
+    train_declared(jobs, store, cluster=cluster)
     results = sweep(jobs, store, cluster=cluster)
     failed = [r for r in results if not r.ok]
     if failed:
