@@ -106,6 +106,8 @@ def test_lr_bs_at_64_is_lrs_training_run_and_keeps_its_label(tmp_path, monkeypat
         return RunResult(run, 90.0, 50.0, 40.0, 1.0, 1e-4, True, 10, 0.1, 1, False)
 
     monkeypatch.setattr(kgrid, "compute_run", fake)
+
+    monkeypatch.setenv("HESSBOOK_GROUPED", "0")  # the jobs are faked: train nothing beforehand
     monkeypatch.setenv("HESSBOOK_CLUSTER", "serial")
     got = kgrid.run_grid([same, other], g, 0, torch.device("cpu"), ResultStore(tmp_path))
     assert len(calls) == 1 and [r.run for r in got.results] == [same, other]
@@ -134,6 +136,7 @@ def test_k1_and_k2_share_their_grid_and_jobs(scale, tmp_path, monkeypatch):
     for module in (k1_compute, k2_compute):  # every case "has its data": the jobs are what is tested
         monkeypatch.setattr(module, "missing_data", lambda case: None)
     monkeypatch.setattr(kgrid, "compute_run", fake)
+    monkeypatch.setenv("HESSBOOK_GROUPED", "0")  # the jobs are faked: train nothing beforehand
     monkeypatch.setenv("HESSBOOK_CLUSTER", "serial")
     monkeypatch.setenv("HESSBOOK_PROGRESS", "off")
     store = ResultStore(tmp_path)

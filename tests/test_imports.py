@@ -140,7 +140,7 @@ GRAPH = import_graph(LIB, "hessbook")
 ROOMS: tuple[tuple[str, ...], ...] = (
     ("params", "paths", "device", "modes", "progress"),
     ("store", "sweep", "cluster"),
-    ("data", "models", "lr", "train"),
+    ("data", "models", "lr", "train", "train_grouped"),
     ("curvature",),
     ("attacks",),
     ("stats", "randmat", "regime"),

@@ -504,6 +504,29 @@ class ResultStore:
             raise StoreError(f"entry {entry} vanished right after it was written")
         return dataclasses.replace(loaded, meta={**loaded.meta, "cached": False})
 
+    @contextmanager
+    def writing(self, kind: str, params: Any) -> Iterator[None]:
+        """Hold the key's lock, ready to write its entry (stale temporaries removed, the store
+        checked writable): for a computation that stores several entries at once (a group of
+        networks trained as one, :mod:`hessbook.train_grouped`), so no other process computes
+        them meanwhile; it waits, then loads them."""
+        entry = self.entry_dir(kind, params)
+        with self._locked(entry):
+            self._prepare_write(entry)
+            yield
+
+    def finish(self, kind: str, params: Any, record: Record, seconds: float = 0.0) -> Path:
+        """Store a result computed outside :meth:`get_or_compute` and drop its checkpoint, as
+        :meth:`get_or_compute` does; an entry already complete is kept (not replaced)."""
+        entry = self.entry_dir(kind, params)
+        with self._locked(entry):
+            if self.load(kind, params) is None:
+                self._save(entry, kind, params, record, seconds)
+            checkpoint = self.checkpoint(kind, params)
+            checkpoint.clear()
+            shutil.rmtree(checkpoint.path.parent, ignore_errors=True)
+        return entry
+
     def entries(self, kind: str | None = None) -> list[Path]:
         """Complete entries, optionally of one kind."""
         pattern = f"{kind}/*/COMPLETE.json" if kind else "*/*/COMPLETE.json"

@@ -82,6 +82,11 @@ class Job:
     compute: Callable[..., Any]
     resumable: bool = False
     label: str = ""
+    trains: tuple[Any, ...] = ()
+    """The :class:`~hessbook.train.TrainConfig` s that ``compute`` trains (through ``train``)
+    before it measures. Not part of the key and not used here: :func:`hessbook.kit.cached_all`
+    trains those of its jobs not yet stored first, many small networks as one
+    (:mod:`hessbook.train_grouped`), and each ``compute`` then loads its networks."""
 
     def __post_init__(self) -> None:
         if not callable(self.compute):

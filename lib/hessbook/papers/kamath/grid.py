@@ -297,7 +297,7 @@ def run_grid(runs: list[Run], grid: KGrid, seed: int, device: torch.device, stor
 
     store = store or default_store()
     jobs = [stored_job(JOB_KIND, job_key(r, grid, seed), partial(compute_run, r, grid, seed, store), RunResult,
-                       label=f"K {r.label}", device=device) for r in runs]
+                       label=f"K {r.label}", device=device, trains=(train_config(r, grid, seed),)) for r in runs]
     # A stored result carries the coordinates of the run that computed it; LR/BS at B = 64 shares
     # LR's job (see lr_rule), so each result is relabelled with the run that asked for it.
     return Grid(tuple(dataclasses.replace(res, run=r) for res, r in zip(cached_all(jobs, RunResult, store), runs)))

@@ -1,0 +1,263 @@
+"""hessbook.train_grouped: members of a group equal their one-by-one training, are stored under
+train's keys, stop on their own, resume, and fall back where grouping does not apply."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import shutil
+
+import pytest
+import torch
+
+from hessbook import data as hdata
+from hessbook import train as T
+from hessbook import train_grouped as TG
+from hessbook.device import exact_float32
+from hessbook.store import ResultStore
+
+CPU = torch.device("cpu")
+STEPS = 50
+CLUSTERS = hdata.DataSpec("gaussian_clusters", options={"k": 5, "d": 20, "n": 200, "cov_scale": 1.0, "seed": 0})
+MNIST = hdata.DataSpec("mnist", "k_train", n=512)
+
+
+def mlp(**changes) -> T.TrainConfig:
+    base = T.TrainConfig(model="s_mlp", model_kwargs={"d": 20, "k": 5}, data=CLUSTERS, batch_size=16, lr=0.05,
+                         momentum=0.9, max_epochs=4, seed=1)
+    return dataclasses.replace(base, **changes)
+
+
+def k_like(model: str, data: hdata.DataSpec, **common) -> list[T.TrainConfig]:
+    """Three members as K's grid differs them (lr rule, momentum, weight decay) and a seed."""
+    base = T.TrainConfig(model=model, data=data, batch_size=16, lr=0.02, max_iterations=STEPS, record_every=1,
+                         seed=0, **common)
+    return [
+        base,
+        dataclasses.replace(base, lr=0.03, momentum=0.9, lr_rule="halve", lr_params={"every": 1, "factor": 0.5}),
+        dataclasses.replace(base, lr=0.01, momentum=0.5, weight_decay=1e-3, seed=3),
+    ]
+
+
+@pytest.fixture
+def store(tmp_path) -> ResultStore:
+    return ResultStore(tmp_path / "results")
+
+
+def losses(result: T.TrainResult) -> list[float]:
+    return [h["train_loss_running"] for h in result.history]
+
+
+def assert_same_as_alone(grouped: T.TrainResult, alone: T.TrainResult, rel: float = 1e-5) -> None:
+    """Equal up to float summation order: same stop, every recorded loss to ``rel``."""
+    assert (grouped.stop_reason, grouped.diverged_epoch, grouped.epochs, grouped.iterations) == \
+           (alone.stop_reason, alone.diverged_epoch, alone.epochs, alone.iterations)
+    a, g = losses(alone), losses(grouped)
+    assert len(a) == len(g)
+    for i, (x, y) in enumerate(zip(a, g)):
+        if math.isfinite(x) or math.isfinite(y):
+            assert y == pytest.approx(x, rel=rel, abs=1e-7), f"loss {i}: alone {x}, grouped {y}"
+    assert [sorted(h) for h in grouped.history] == [sorted(h) for h in alone.history]
+
+
+def accuracy(result: T.TrainResult, data: hdata.DataSpec) -> float:
+    return T.evaluate(result.model(CPU), hdata.load_data(data), CPU)[1]
+
+
+@pytest.mark.parametrize("model", ["m1k", "stdcnn"])
+def test_members_equal_one_by_one_over_50_steps(model, tmp_path, data_env):
+    """M1-K and StdCNN (dropout: each member draws its own masks) on MNIST, batch 16: 50 steps
+    across an epoch boundary with a halving rule, momentum 0 / 0.5 / 0.9, weight decay, seeds."""
+    configs = k_like(model, MNIST)
+    with exact_float32():
+        alone = [T.train(c, ResultStore(tmp_path / "alone"), CPU) for c in configs]
+        grouped = TG.train_group(configs, ResultStore(tmp_path / "grouped"), CPU)
+    for g, a in zip(grouped, alone):
+        assert len(losses(a)) == STEPS
+        assert_same_as_alone(g, a)
+        assert accuracy(g, MNIST) == accuracy(a, MNIST)
+    assert losses(alone[0]) != losses(alone[1])  # the members did differ
+
+
+def test_a_wrong_learning_rate_is_detected(tmp_path, data_env):
+    """The comparison can fail: one member trained with its lr 2% off does not pass."""
+    configs = k_like("m1k", MNIST)
+    wrong = [*configs[:2], dataclasses.replace(configs[2], lr=configs[2].lr * 1.02)]
+    with exact_float32():
+        alone = [T.train(c, ResultStore(tmp_path / "alone"), CPU) for c in configs]
+        grouped = TG.train_group(wrong, ResultStore(tmp_path / "grouped"), CPU)
+    assert_same_as_alone(grouped[0], alone[0])
+    with pytest.raises(AssertionError, match="loss"):
+        assert_same_as_alone(grouped[2], alone[2])
+
+
+def test_c1_batchnorm_and_augmentation(tmp_path, data_env):
+    """C1 (BatchNorm per member and channel; CIFAR crops and flips from each member's generator).
+    Few steps: at batch 16 C1 amplifies any float-order difference (a 1e-7 change of its first
+    weights moves its loss by 1e-3 within 30 steps, alone as grouped), so longer runs differ there."""
+    data = hdata.DataSpec("cifar10", "k_train", n=64, augment=True)
+    configs = [dataclasses.replace(c, max_iterations=3) for c in k_like("c1", data, model_kwargs={"conv_stride": 2})]
+    with exact_float32():
+        alone = [T.train(c, ResultStore(tmp_path / "alone"), CPU) for c in configs]
+        grouped = TG.train_group(configs, ResultStore(tmp_path / "grouped"), CPU)
+    for g, a in zip(grouped, alone):
+        assert_same_as_alone(g, a)
+        for key in a.state:
+            if "running" in key or "num_batches" in key:
+                assert torch.allclose(g.state[key].double(), a.state[key].double(), rtol=1e-4, atol=1e-6), key
+
+
+def test_a_diverging_member_stops_as_alone_and_the_others_go_on(tmp_path):
+    configs = [mlp(epoch_metrics=("train_loss", "grad_norm")), mlp(lr=1e5, seed=2),
+               mlp(momentum=0.0, lr=0.1, seed=3, lr_rule="halve", lr_params={"every": 2}),
+               mlp(seed=4, loss_target=0.9)]
+    alone = [T.train(c, ResultStore(tmp_path / "alone"), CPU) for c in configs]
+    grouped = TG.train_group(configs, ResultStore(tmp_path / "grouped"), CPU)
+    assert alone[1].diverged and grouped[1].diverged and grouped[1].diverged_epoch == alone[1].diverged_epoch == 1
+    assert alone[3].stop_reason == "loss_target" and alone[3].epochs < 4
+    for g, a in zip(grouped, alone):
+        assert_same_as_alone(g, a)
+    assert grouped[0].history[-1]["grad_norm"] == pytest.approx(alone[0].history[-1]["grad_norm"], rel=1e-5)
+
+
+def test_members_are_stored_under_trains_keys(store):
+    configs = [mlp(), mlp(lr=0.1, seed=2, record_every=7)]
+    grouped = TG.train_group(configs, store, CPU)
+    for config, g in zip(configs, grouped):
+        again = T.train(config, store, CPU)
+        assert again.cached and again.history == g.history
+        assert all(torch.equal(again.state[k], g.state[k]) for k in g.state)
+        record = store.load(T.STORE_KIND, config)
+        assert set(record.metrics) == {"history", "stop_reason", "diverged_epoch", "epochs", "iterations"}
+        assert set(record.states) == {"model"} and record.meta["seconds"] > 0
+        assert not store.checkpoint(T.STORE_KIND, config).path.parent.exists()
+    assert len(store.entries(T.STORE_KIND)) == 2
+
+
+def test_a_stored_member_is_not_trained_again(store, monkeypatch):
+    first = T.train(mlp(), store, CPU)
+    seen = []
+    real = TG._Group.__init__
+
+    def spy(self, configs, *args, **kwargs):
+        seen.append(list(configs))
+        real(self, configs, *args, **kwargs)
+
+    monkeypatch.setattr(TG._Group, "__init__", spy)
+    out = TG.train_group([mlp(), mlp(seed=2), mlp(seed=3)], store, CPU)
+    assert [c.seed for c in seen[0]] == [2, 3]
+    assert out[0].cached and out[0].history == first.history
+    TG.train_group([mlp(), mlp(seed=2)], store, CPU)
+    assert len(seen) == 1  # all stored: nothing trained
+
+
+class Interrupt(RuntimeError):
+    pass
+
+
+def test_an_interrupted_group_resumes_and_train_resumes_a_members_checkpoint(tmp_path, monkeypatch):
+    configs = [mlp(max_epochs=5), mlp(lr=0.1, seed=2, max_epochs=5, lr_rule="halve", lr_params={"every": 2})]
+    uninterrupted = TG.train_group(configs, ResultStore(tmp_path / "once"), CPU)
+    store = ResultStore(tmp_path / "twice")
+    real = TG._Group._save_checkpoints
+
+    def stop_at_3(self):
+        real(self)
+        if self.members[0].st.epoch == 3:
+            raise Interrupt
+
+    monkeypatch.setattr(TG._Group, "_save_checkpoints", stop_at_3)
+    with pytest.raises(Interrupt):
+        TG.train_group(configs, store, CPU, checkpoint_interval=0)
+    monkeypatch.setattr(TG._Group, "_save_checkpoints", real)
+    assert [store.checkpoint(T.STORE_KIND, c).load()[0] for c in configs] == [3, 3]
+    copy = ResultStore(tmp_path / "copy")
+    shutil.copytree(store.root, copy.root)
+    resumed = TG.train_group(configs, store, CPU)
+    for r, u in zip(resumed, uninterrupted):  # bit-identical: the same group, resumed
+        assert losses(r) == losses(u) and all(torch.equal(r.state[k], u.state[k]) for k in u.state)
+    # train alone resumes a member from the group's checkpoint (the same format as its own)
+    seen = []
+    alone = T.train(configs[1], copy, CPU, on_epoch=lambda e, m, h: seen.append(e))
+    assert seen[0] == 4
+    assert_same_as_alone(alone, uninterrupted[1])
+
+
+def test_group_key_and_predicate(monkeypatch, data_env):
+    base = T.TrainConfig(model="m1k", data=MNIST, batch_size=16, lr=0.01, max_epochs=1)
+    assert TG.group_key(base) is not None
+    for change in ({"adversary": "fgsm"}, {"mixed_precision": True}, {"channels_last": True}):
+        assert TG.group_key(dataclasses.replace(base, **change)) is None, change
+    assert TG.group_key(T.TrainConfig(model="resnet18", data=MNIST, batch_size=16, lr=0.01, max_epochs=1)) is None
+    members = [base, dataclasses.replace(base, lr=0.1, momentum=0.9, seed=3, max_epochs=3)]
+    assert TG.groupable(members, CPU)
+    assert not TG.groupable([base, dataclasses.replace(base, batch_size=32)], CPU)
+    assert not TG.groupable([base, dataclasses.replace(base, data=dataclasses.replace(MNIST, n=256))], CPU)
+    assert not TG.groupable([base], CPU)
+    big = [dataclasses.replace(c, batch_size=1024) for c in members]
+    assert not TG.groupable(big, CPU) and TG.groupable(big, torch.device("cuda"))
+    monkeypatch.setenv(TG.GROUPED_ENV, "0")
+    assert not TG.groupable(members, CPU)
+    assert TG.partition(members, CPU) == [[base], [members[1]]]
+
+
+def test_partition_splits_large_groups():
+    configs = [mlp(seed=s) for s in range(TG.MAX_GROUP + 2)]
+    parts = TG.partition(configs + configs[:3], CPU)  # duplicates are trained once
+    assert len(parts) == 2 and max(len(p) for p in parts) - min(len(p) for p in parts) <= 1
+    assert sorted(c.seed for p in parts for c in p) == list(range(TG.MAX_GROUP + 2))
+    assert TG.partition([mlp(), mlp(adversary="fgsm")], CPU) == [[mlp()], [mlp(adversary="fgsm")]]
+
+
+@dataclasses.dataclass(frozen=True)
+class Measured:
+    """A chapter-like job's stored result."""
+
+    loss: float
+    cached: bool
+
+
+def _measure(config: T.TrainConfig, root: str) -> Measured:
+    """A chapter-like job: train (through the store), then one number about the network."""
+    trained = T.train(config, ResultStore(root), CPU)
+    return Measured(trained.history[-1]["train_loss_running"], trained.cached)
+
+
+@pytest.mark.parametrize("grouped", ["1", "0"])
+def test_cached_all_trains_declared_networks_as_one(grouped, store, monkeypatch):
+    """Jobs that declare ``trains``: kit.cached_all trains their networks as one group first
+    (the jobs then load them), or one by one in the jobs with HESSBOOK_GROUPED=0; same numbers."""
+    import functools
+
+    from hessbook.kit.swept import cached_all, stored_job
+
+    monkeypatch.setenv(TG.GROUPED_ENV, grouped)
+    monkeypatch.setattr(TG, "pays", lambda config, device: True)
+    configs = [mlp(max_epochs=2, seed=s, lr=0.02 * (s + 1)) for s in range(3)]
+    jobs = [stored_job("grouped-test", {"config": c}, functools.partial(_measure, c, str(store.root)), Measured,
+                       trains=(c,)) for c in configs]
+    results = cached_all(jobs, Measured, store, cluster="serial")
+    assert [r.cached for r in results] == [grouped == "1"] * 3
+    assert len(store.entries(TG.GROUP_KIND)) == (1 if grouped == "1" else 0)
+    alone = [T.train(c, ResultStore(store.root.parent / "alone"), CPU) for c in configs]
+    for r, a in zip(results, alone):
+        assert r.loss == pytest.approx(losses(a)[-1], rel=1e-5)
+    assert cached_all(jobs, Measured, store, cluster="serial") == results
+    assert len(store.entries(TG.GROUP_KIND)) == (1 if grouped == "1" else 0)
+
+
+def test_train_many_groups_what_groups_and_trains_the_rest_alone(store, monkeypatch):
+    groups = []
+    real = TG.train_group
+
+    def spy(configs, *args, **kwargs):
+        groups.append([c.seed for c in configs])
+        return real(configs, *args, **kwargs)
+
+    monkeypatch.setattr(TG, "train_group", spy)
+    configs = [mlp(max_epochs=2), mlp(max_epochs=2, seed=2), mlp(max_epochs=2, seed=3, mixed_precision=True),
+               mlp(max_epochs=2, batch_size=32, seed=4)]
+    out = TG.train_many(configs, store, CPU)
+    assert groups == [[1, 2]]
+    assert [r.config for r in out] == configs
+    assert all(T.train(c, store, CPU).cached for c in configs)
