@@ -15,7 +15,6 @@ fixed-epoch protocol on fewer images can be compared with the paper's step count
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 PLATEAU_FRACTION = 0.1
 """A final training loss within this fraction of ln(classes) is on the initial plateau."""
@@ -50,22 +49,6 @@ def steps_taken(epochs: int, n_train: int, batch_size: int, drop_last: bool = Fa
     """SGD steps of ``epochs`` passes over ``n_train`` images at ``batch_size``."""
     per_epoch = n_train // batch_size if drop_last else -(-n_train // batch_size)
     return epochs * max(per_epoch, 0)
-
-
-@dataclass(frozen=True)
-class RunRegime:
-    """One run against the criteria: its steps, final training loss, test accuracy and flag."""
-
-    label: str
-    steps: int
-    final_loss: float
-    test_acc: float
-    flag: str
-    """``""`` when the run may enter a statistic, else one of :data:`FLAGS`."""
-
-    @property
-    def usable(self) -> bool:
-        return not self.flag
 
 
 NOUNS = {DIVERGED: ("diverged run", "diverged runs"),
