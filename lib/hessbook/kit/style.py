@@ -166,6 +166,13 @@ def check_legible(fig, name: str = "figure", content_width_px: float = CONTENT_W
             f"{PAGE_WIDTH_IN:g} in wide) and fonts of at least {SMALL:g} pt")
 
 
+def not_computed(ax, text: str) -> None:
+    """A panel that was selected but not computed: the reason, centred, no axes (every chapter
+    draws it this one way, so a missing panel is never silently dropped)."""
+    ax.text(0.5, 0.5, text, ha="center", va="center", wrap=True, fontsize=9, transform=ax.transAxes)
+    ax.set_axis_off()
+
+
 def significant(x: float, digits: int = 4) -> str:
     """``x`` to ``digits`` significant digits for a table cell: 0.93 not 0.930000, 99.17, 1234
     (no exponent below 10**digits), 1.2e-05; non-finite values as they are."""

@@ -23,7 +23,7 @@ def figure_counterexample(R: Results):
     under LR, each point a batch size: a line rising to the right is the counterexample."""
     if not R.grid.ran(COUNTEREXAMPLE):
         fig, (ax,) = style.panels(1, columns=1, height=1.0)
-        kf.not_computed(ax, f"{CASES[COUNTEREXAMPLE].label}: not computed ({R.why_absent(COUNTEREXAMPLE)})")
+        style.not_computed(ax, f"{CASES[COUNTEREXAMPLE].label}: not computed ({R.why_absent(COUNTEREXAMPLE)})")
         return fig
     fig, axes = style.panels(5, columns=2, height=2.6)
     kf.draw_row(axes[:4], R.grid, COUNTEREXAMPLE, LINES, kf.by_setting, _eps(R)(COUNTEREXAMPLE))

@@ -71,11 +71,6 @@ def summary_table(R: Results, models: str | Sequence[str]):
 # ----------------------------------------------------------------------------- figures
 
 
-def _not_computed(ax, text: str) -> None:
-    ax.text(0.5, 0.5, text, ha="center", va="center", wrap=True, fontsize=8, transform=ax.transAxes)
-    ax.set_axis_off()
-
-
 def draw_spectra(ax, R: Results, model: str) -> None:
     """Y Fig 1: the top eigenvalues of the training-set Hessian, one line per batch size."""
     import matplotlib
@@ -100,7 +95,7 @@ def figure_spectra(R: Results):
     for ax, m in zip(axes, models):
         draw_spectra(ax, R, m)
     if not models:
-        _not_computed(axes[0], "not computed: " + (R.absent(R.params.models) or "no model run"))
+        style.not_computed(axes[0], "not computed: " + (R.absent(R.params.models) or "no model run"))
     fig.tight_layout()
     return fig
 
@@ -118,7 +113,7 @@ def explorer(R: Results):
         r = index.get((model, batch))
         if r is None:
             gone = R.missing_of(model)
-            _not_computed(ax, f"{model.upper()}: not computed ({gone.reason})" if gone else
+            style.not_computed(ax, f"{model.upper()}: not computed ({gone.reason})" if gone else
                           f"{model.upper()} was not trained with B={batch} at this scale")
         else:
             for other in R.of(model):

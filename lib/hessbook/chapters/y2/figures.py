@@ -13,11 +13,6 @@ SPLIT_COLOR = {"train": "C0", "test": "C3", "batch": "C2"}
 """Y Fig 7: blue training, red test, green the random batch."""
 
 
-def _not_computed(ax, text: str) -> None:
-    ax.text(0.5, 0.5, text, ha="center", va="center", wrap=True, fontsize=8, transform=ax.transAxes)
-    ax.set_axis_off()
-
-
 def _why(R: Results, models) -> str:
     gone = [f"{m.model.upper()} ({m.reason})" for m in R.missing if m.model in models]
     return "not computed: " + ("; ".join(gone) if gone else "no network of " + ", ".join(m.upper() for m in models)
@@ -37,7 +32,7 @@ def _why_one(R: Results, model: str) -> str:
 def not_computed_row(row, R: Results, model: str, title: str) -> None:
     """A row of the paper's figure whose model was not computed: drawn, titled and saying why,
     never dropped (issue 26.2)."""
-    _not_computed(row[0], f"{title}\n{_why_one(R, model)}")
+    style.not_computed(row[0], f"{title}\n{_why_one(R, model)}")
     for ax in row[1:]:
         ax.set_axis_off()
 
@@ -98,7 +93,7 @@ def figure_fig7(R: Results):
         draw_fig7_panel(ax, r)
     axes[0][0].set_ylabel("loss")
     if not rs:
-        _not_computed(axes[0][0], _why(R, ("m1",)))
+        style.not_computed(axes[0][0], _why(R, ("m1",)))
     fig.tight_layout()
     return fig
 
@@ -174,7 +169,7 @@ def explorer(R: Results):
         fig, (ax, ax2) = plt.subplots(1, 2, figsize=(style.PAGE_WIDTH_IN, 2.9))
         r = index.get(network)
         if r is None:
-            _not_computed(ax, _why(R, R.params.y1_models))
+            style.not_computed(ax, _why(R, R.params.y1_models))
             ax2.set_axis_off()
             return fig
         for other in R.of(r.model):

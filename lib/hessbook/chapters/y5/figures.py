@@ -47,9 +47,7 @@ def table_frame(R: Results, study: str):
 
 def _not_computed(ax, R: Results, what: str) -> None:
     reasons = "; ".join(f"{m.model} ({m.reason})" for m in R.missing) or "study not selected"
-    ax.text(0.5, 0.5, f"{what}: not computed ({reasons})", ha="center", va="center", wrap=True, fontsize=8,
-            transform=ax.transAxes)
-    ax.set_axis_off()
+    style.not_computed(ax, f"{what}: not computed ({reasons})")
 
 
 def figure_tables(R: Results):

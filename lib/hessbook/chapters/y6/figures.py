@@ -40,11 +40,6 @@ def summary_table(R: Results):
     } for b in R.batches for r in (R.get(m, b) for m in R.params.methods) if r is not None])
 
 
-def _not_computed(ax, text: str) -> None:
-    ax.text(0.5, 0.5, text, ha="center", va="center", wrap=True, fontsize=8, transform=ax.transAxes)
-    ax.set_axis_off()
-
-
 def draw_accuracy(ax, R: Results) -> None:
     """Our test accuracy against the batch fraction, one line per method; diverged runs hollow."""
     for i, method in enumerate(R.params.methods):
@@ -79,7 +74,7 @@ def figure_accuracy(R: Results):
     if R.runs:
         draw_accuracy(ours, R)
     else:
-        _not_computed(ours, "not computed: " + (R.missing.reason if R.missing else "no run"))
+        style.not_computed(ours, "not computed: " + (R.missing.reason if R.missing else "no run"))
     draw_paper(paper)
     fig.tight_layout()
     return fig
@@ -117,7 +112,7 @@ def explorer(R: Results):
         if r is None:
             why = R.missing.reason if R.missing else f"{method} was not run with B={batch} at this scale"
             for ax in axes:
-                _not_computed(ax, "not computed: " + why)
+                style.not_computed(ax, "not computed: " + why)
         else:
             draw_curves(axes, r, [o for o in (R.get(m, batch) for m in R.params.methods) if o and o is not r])
         fig.tight_layout()

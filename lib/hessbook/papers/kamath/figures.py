@@ -34,11 +34,6 @@ def by_momentum(line: Line, lines: Sequence[Line]) -> dict:
     return {"color": matplotlib.colormaps["viridis"](0.85 * shade), "ls": "--" if line[0] == "lr_bs" else "-"}
 
 
-def not_computed(ax, text: str) -> None:
-    ax.text(0.5, 0.5, text, ha="center", va="center", wrap=True, fontsize=9, transform=ax.transAxes)
-    ax.set_axis_off()
-
-
 def draw_row(axes, grid: Grid, case: str, lines: Sequence[Line], line_style: Callable[[Line, Sequence[Line]], dict],
              eps: float, highlight: Line | None = None) -> None:
     """One case in K's layout: four panels (two rows of two on the page), one line per
@@ -82,7 +77,7 @@ def figure_rows(grid: Grid, cases: Sequence[str], lines_of: Callable[[str], Sequ
             row += 2
         else:
             axes[row][1].set_axis_off()
-            not_computed(axes[row][0], f"{CASES[case].label}: not computed ({why_absent(case)})")
+            style.not_computed(axes[row][0], f"{CASES[case].label}: not computed ({why_absent(case)})")
             row += 1
     if not cases:
         for ax in axes[0]:
@@ -123,7 +118,7 @@ def explorer(grid: Grid, line_style, eps_of: Callable[[str], float], title: str)
     def draw(case, setting, momentum):
         if not grid.curve(case, setting, momentum):
             fig, (ax,) = style.panels(1, columns=1, height=1.0)
-            not_computed(ax, f"{CASES[case].label}, {SETTING_LABEL[setting]} m={momentum:g}: not run at this scale")
+            style.not_computed(ax, f"{CASES[case].label}, {SETTING_LABEL[setting]} m={momentum:g}: not run at this scale")
         else:
             fig, axes = style.panels(4, columns=2, height=2.6)
             draw_row(axes, grid, case, grid.lines(case), line_style, eps_of(case), highlight=(setting, momentum))
