@@ -147,14 +147,11 @@ def test_allow_missing_data_builds_a_partial_book(tmp_path, monkeypatch):
 
 
 def test_make_book_partial_passes_allow_missing_data():
-    import subprocess
+    from _make import make_dry_run
 
-    out = subprocess.run(["make", "-n", "book", "CHAPTERS=k2", "PARTIAL=1", "VENV=/nonexistent-venv",
-                          "SHARED_DATA=/nonexistent-data"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    out = make_dry_run("CHAPTERS=k2", "PARTIAL=1")
     assert "-m hessbook.build --scale cpu --chapters k2" in out and "--allow-missing-data" in out
-    out = subprocess.run(["make", "-n", "book", "VENV=/nonexistent-venv", "SHARED_DATA=/nonexistent-data"],
-                         cwd=ROOT, capture_output=True, text=True, check=True).stdout
-    assert "--allow-missing-data" not in out
+    assert "--allow-missing-data" not in make_dry_run()
 
 
 def test_a_failed_download_logs_the_dataset_and_leaves_no_empty_folders(tmp_path, monkeypatch):

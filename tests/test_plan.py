@@ -7,7 +7,6 @@ what each chapter's ``run`` asks the store for first.
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -134,12 +133,11 @@ def test_the_plan_command_prints_the_table(no_running, fake_data, store_at, caps
 
 
 def test_make_book_plan_passes_plan():
-    out = subprocess.run(["make", "-n", "book", "PLAN=1", "SCALE=gpu", "VENV=/nonexistent-venv",
-                          "SHARED_DATA=/nonexistent-data"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    from _make import make_dry_run
+
+    out = make_dry_run("PLAN=1", "SCALE=gpu")
     assert "-m hessbook.build --scale gpu" in out and "--plan" in out
-    out = subprocess.run(["make", "-n", "book", "VENV=/nonexistent-venv", "SHARED_DATA=/nonexistent-data"],
-                         cwd=ROOT, capture_output=True, text=True, check=True).stdout
-    assert "--plan" not in out
+    assert "--plan" not in make_dry_run()
 
 
 # ----------------------------------------------------------------------------- the cost model

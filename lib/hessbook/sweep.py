@@ -87,6 +87,9 @@ class Job:
     before it measures. Not part of the key and not used here: :func:`hessbook.kit.cached_all`
     trains those of its jobs not yet stored first, many small networks as one
     (:mod:`hessbook.train_grouped`), and each ``compute`` then loads its networks."""
+    device: Any = None
+    """The ``torch.device`` the job computes on, when it has one (:func:`hessbook.kit.swept.stored_job`
+    sets it); the trainings it declares run there too."""
 
     def __post_init__(self) -> None:
         if not callable(self.compute):

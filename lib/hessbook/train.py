@@ -394,6 +394,18 @@ def _stop_before_epoch(config: TrainConfig, st: _State) -> str | None:
     return None
 
 
+def set_aside_unfit(checkpoint, model: str, exc: Exception) -> None:
+    """A readable checkpoint that does not fit ``model``: set it aside and warn that training
+    starts over (one wording for :func:`train` and :mod:`hessbook.train_grouped`)."""
+    reason = " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
+    aside = checkpoint.set_aside(f"does not fit model {model!r}: {reason}")
+    warnings.warn(
+        f"train: the checkpoint of this {model!r} configuration does not fit the model "
+        f"({reason}); it was set aside{f' in {aside}' if aside else ''} and training starts over",
+        RuntimeWarning, stacklevel=3,
+    )
+
+
 def _run(config: TrainConfig, store: ResultStore, device: torch.device, checkpoint,
          checkpoint_interval: float, on_epoch: Callable[[int, nn.Module, list], None] | None) -> dict:
     train_data = load_data(config.data, device)
@@ -433,13 +445,7 @@ def _run(config: TrainConfig, store: ResultStore, device: torch.device, checkpoi
             # Readable but not this model's (e.g. the model definition changed without a
             # CACHE_VERSION bump): like a damaged checkpoint, set it aside and start over.
             # The model may be partly loaded, so everything is built afresh.
-            reason = " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
-            aside = checkpoint.set_aside(f"does not fit model {config.model!r}: {reason}")
-            warnings.warn(
-                f"train: the checkpoint of this {config.model!r} configuration does not fit the model "
-                f"({reason}); it was set aside{f' in {aside}' if aside else ''} and training starts over",
-                RuntimeWarning, stacklevel=2,
-            )
+            set_aside_unfit(checkpoint, config.model, exc)
             model, optimizer, generator = fresh()
             st = _State()
     iters_per_epoch = math.ceil(n / config.batch_size)

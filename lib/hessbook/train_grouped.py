@@ -56,7 +56,6 @@ import dataclasses
 import math
 import os
 import time
-import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -74,6 +73,7 @@ from hessbook.params import ParameterError
 from hessbook.progress import progress
 from hessbook.store import ResultStore, canonical_json, split_record
 from hessbook.train import (
+    set_aside_unfit,
     STORE_KIND,
     EpochContext,
     TrainConfig,
@@ -601,12 +601,7 @@ class _Group:
             member.lr_now = c.lr
             return member, {k: v.detach().clone() for k, v in net.state_dict().items()}, buffers
         except (RuntimeError, KeyError, TypeError, ValueError) as exc:
-            reason = " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
-            aside = checkpoint.set_aside(f"does not fit model {c.model!r}: {reason}")
-            warnings.warn(
-                f"train: the checkpoint of this {c.model!r} configuration does not fit the model "
-                f"({reason}); it was set aside{f' in {aside}' if aside else ''} and training starts over",
-                RuntimeWarning, stacklevel=2)
+            set_aside_unfit(checkpoint, c.model, exc)
             state, gen, rng = self._fresh(c)
             return _Member(c, _State(), gen, rng, checkpoint, metrics, eval_data), state, None
 

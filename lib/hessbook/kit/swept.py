@@ -71,15 +71,8 @@ def stored_job(kind: str, key: Any, compute: Callable[..., T], cls: type[T], lab
     if device is not None and not isinstance(device, torch.device):
         raise TypeError(f"stored_job {label or kind!r}: device={device!r}; pass a torch.device "
                         "(hessbook.device.pick_device)")
-    return Job(kind, key, functools.partial(_encoded, compute, cls, device), label=label, trains=tuple(trains))
-
-
-def job_device(job: Job) -> torch.device | None:
-    """The device a :func:`stored_job` was given (None: none, or not a stored job)."""
-    compute = job.compute
-    if isinstance(compute, functools.partial) and compute.func is _encoded and len(compute.args) == 3:
-        return compute.args[2]
-    return None
+    return Job(kind, key, functools.partial(_encoded, compute, cls, device), label=label, trains=tuple(trains),
+               device=device)
 
 
 def train_declared(jobs: Sequence[Job], store: ResultStore, *, cluster: str | None = None) -> None:
@@ -93,7 +86,7 @@ def train_declared(jobs: Sequence[Job], store: ResultStore, *, cluster: str | No
     if not grouping_enabled():
         return
     todo = [job for job in jobs if job.trains and not store.contains(job.kind, job.key)]
-    devices = {job_device(job) for job in todo}
+    devices = {job.device for job in todo}
     if len(devices) > 1:
         raise ValueError(f"jobs declare trainings on several devices {sorted(map(str, devices))}: group them "
                          "per device")

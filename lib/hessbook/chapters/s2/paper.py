@@ -167,11 +167,11 @@ class S2Params(ChapterParams):
     converge_factor: int = field(metadata=spec(
         ge=0, doc="Fig 2's rows retrained converge_factor x sgd_iterations steps, to show the count "
                   "against the final loss and gradient norm (0: off)"))
-    variations: list[str] = field(default_factory=list, metadata=spec(
+    variations: list[str] = field(metadata=spec(
         doc="conditions other than S's sizes and training length, each 'name:value': hidden:<units>, "
             "n_samples:<points>, dimension:<d>, steps:<multiplier of the step counts>; each is run in every "
             "unseen_setting at every variation_k (empty: none)"))
-    variation_ks: list[int] = field(default_factory=list, metadata=spec(
+    variation_ks: list[int] = field(metadata=spec(
         ge=2, doc="the k of the variations (empty: no variation is run)"))
 
     @property
