@@ -25,7 +25,7 @@ from hessbook.params import SCALES, ParameterError, validate
 ROOT = Path(__file__).resolve().parents[1]
 GRID = dict(batch_sizes=[16, 64, 256], n_train_mnist=512, n_train_cifar=512, epochs_mnist=1, epochs_cifar=1,
             c1_conv_stride=2, resnet18_width=4, eps_mnist=0.1, eps_cifar=0.01, n_test=100, n_pgd=20, pgd_steps=5,
-            n_hessian=64, lanczos_tol=1e-6, lanczos_max_dim=50)
+            n_hessian=64, lanczos_tol=1e-6, lanczos_max_dim=50, width=1.0, n_seeds=1)
 GOOD = dict(scale="smoke", seed=0, cases=["m1k-mnist", "stdcnn-fashion"], device="cpu", **GRID)
 
 
@@ -253,9 +253,9 @@ def test_a_diverged_run_enters_no_statistic_and_is_named():
         got, want = build(with_diverged, "K-Fig1-2-15"), build(clean, "K-Fig1-2-15")
         assert got.cases == want.cases and got.grades == want.grades
         assert "Excluded from every statistic: " in got.why and "B=8" in got.why
-    assert ("2 diverged runs: M1-K on MNIST, Benchmark m=0.9, B=8; M1-K on MNIST, LR/BS m=0, B=8"
+    assert ("2 diverged runs: M1-K on MNIST, Benchmark m=0.9, B=8, seed 0; M1-K on MNIST, LR/BS m=0, B=8, seed 0"
             in k1.lambda_claim(with_diverged, "K-Fig1-2-15").why)
-    assert "1 diverged run: M1-K on MNIST, LR m=0, B=8." in k1.lose_lr_claim(with_diverged, "K-Fig1-2-15").why
+    assert "1 diverged run: M1-K on MNIST, LR m=0, B=8, seed 0." in k1.lose_lr_claim(with_diverged, "K-Fig1-2-15").why
     assert k1.numbers(with_diverged)["diverged"] == 3
 
 
@@ -301,10 +301,38 @@ def test_chance_numbers_name_the_runs_that_never_left_their_plateau():
     lr[-1] = dataclasses.replace(lr[-1], train_loss=math.log(10) * 0.95)  # at chance
     lr[-2] = dataclasses.replace(lr[-2], train_loss=math.log(10) * 0.85)  # just below the line
     n = k1.numbers(k1_results(lrbs, lr))
-    assert n["chance_runs"] == 1 and n["chance_list"] == "StdCNN on Fashion-MNIST LR B=256"
-    assert n["chance_lambda_max"] == 0.5 and n["counter_chance_batches"] == "256"
+    assert n["chance_runs"] == 1 and n["chance_list"] == "StdCNN on Fashion-MNIST LR B=256 (seed 0)"
+    assert n["chance_lambda_max"] == 0.5 and n["counter_chance_batches"] == "256 (seed 0)"
     assert n["lrbs_lambda_ratio"] == 4.0 and n["batch_ratio"] == 16 and n["largest_batch"] == 256
     # fewest steps: the smallest of epochs x ceil(n / B_max) over MNIST and CIFAR
     P = k1_results().params
     assert n["fewest_steps"] == min(P.epochs_mnist * math.ceil(P.n_train_mnist / 256),
                                     P.epochs_cifar * math.ceil(P.n_train_cifar / 256))
+
+
+def test_the_cpu_and_paper_scales_meet_ks_regime_criteria_and_smoke_says_it_does_not():
+    from hessbook.papers.kamath.regime import MIN_STEPS, criteria, criteria_text, fewest_steps
+
+    for scale in ("cpu", "paper"):
+        P = load_params("k1", ROOT / "params" / scale / "k1.yaml")
+        assert all(c.met for c in criteria(P)) or scale == "paper" and P.n_seeds == 1, (scale, criteria_text(P))
+        assert fewest_steps(P) >= MIN_STEPS
+    smoke = load_params("k1", ROOT / "params" / "smoke" / "k1.yaml")
+    text = criteria_text(smoke)
+    assert "K's 100 epochs: NOT met (1/1 epochs)" in text and "NOT met (ε = 0.1 / 0.01)" in text
+
+
+def test_width_narrows_m1k_and_c1_and_leaves_stdcnn_as_printed():
+    from hessbook.models import build_model, num_parameters
+    from hessbook.papers.kamath.grid import model_kwargs
+
+    half = KGrid(**{**GRID, "width": 0.5})
+    assert model_kwargs("m1k-mnist", half) == {"normalization": "mnist", "width": 0.5}
+    assert model_kwargs("c1-cifar10", half) == {"conv_stride": 2, "width": 0.5}
+    assert model_kwargs("stdcnn-fashion", half) == {"normalization": "fashion_mnist"}
+    assert model_kwargs("m1k-mnist", KGrid(**GRID)) == {"normalization": "mnist"}  # printed width: key unchanged
+    # M1-K at half width: conv 1->10, 10->10 (5x5), FC 490->250, 250->10
+    assert num_parameters(build_model("m1k", width=0.5)) == (25 * 10 + 10) + (250 * 10 + 10) + (490 * 250 + 250) + (
+        250 * 10 + 10)
+    with pytest.raises(ValueError, match="width = 0"):
+        build_model("c1", width=0)

@@ -13,7 +13,7 @@ from hessbook.params import ParameterError, validate
 
 GRID = dict(batch_sizes=[16, 64, 256], n_train_mnist=512, n_train_cifar=512, epochs_mnist=1, epochs_cifar=1,
             c1_conv_stride=2, resnet18_width=4, eps_mnist=0.1, eps_cifar=0.01, n_test=100, n_pgd=20, pgd_steps=5,
-            n_hessian=64, lanczos_tol=1e-6, lanczos_max_dim=50)
+            n_hessian=64, lanczos_tol=1e-6, lanczos_max_dim=50, width=1.0, n_seeds=1)
 
 GOOD = dict(scale="smoke", seed=0, cases=["m1k-mnist"], momenta_lr=[0.0, 0.5, 0.9], momenta_lr_bs=[0.0, 0.9],
             device="cpu", **GRID)
@@ -92,7 +92,7 @@ def test_a_diverged_run_in_the_momentum_grid_enters_no_statistic():
     assert [c.grade for c in diverged] == [c.grade for c in clean]
     lam = diverged[0]
     assert lam.cases["M1-K on MNIST"] == {"share": 1.0, "n_batches": 3}  # 3 of 4 batch sizes compared, all lower
-    assert "1 diverged run: M1-K on MNIST, LR m=0.9, B=16" in lam.why
+    assert "1 diverged run: M1-K on MNIST, LR m=0.9, B=16, seed 0" in lam.why
     assert diverged[1].cases["M1-K on MNIST"]["acc_share"] == 1.0
     assert k2.numbers(D)["diverged"] == 1 and k2.numbers(D)["share_lr"] == 100.0
 

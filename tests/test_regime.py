@@ -56,7 +56,7 @@ def test_a_k_run_on_its_plateau_enters_no_trend_and_is_named():
     R = k1.Results(P, Grid(tuple([*lrbs, *lr, *bench[:-1], stuck])), {})
     claim = k1.lambda_claim(R, "K-Fig1-2-15")
     assert claim.grades["M1-K on MNIST"] == "held"
-    assert "1 run on its initial plateau: M1-K on MNIST, Benchmark m=0.9, B=1024" in claim.why
+    assert "1 run on its initial plateau: M1-K on MNIST, Benchmark m=0.9, B=1024, seed 0" in claim.why
     table = k1.runs_table(R)
     assert list(table["flag"]).count("plateau") == 1 and "steps" in table
     assert isinstance(Run, type) and isinstance(RunResult, type)

@@ -79,20 +79,29 @@ def _conv(cin: int, cout: int, k: int, stride: int = 1, padding: int | None = No
 # ----------------------------------------------------------------------------- Y / K models
 
 
-def c1(num_classes: int = 10, conv_stride: int = 2, normalization: str = "cifar10") -> nn.Module:
+def _scaled(channels: int, width: float) -> int:
+    """``channels`` times a width multiplier, rounded, at least 1 (a narrower network of the same shape)."""
+    if width <= 0:
+        raise ValueError(f"width = {width}: accepted a multiplier > 0 (1 = as printed)")
+    return max(1, round(channels * width))
+
+
+def c1(num_classes: int = 10, conv_stride: int = 2, normalization: str = "cifar10", width: float = 1.0) -> nn.Module:
     """C1 (Y Table 6; K Table 1): Conv(5,5,64)-MP(3,3)-BN-Conv(5,5,64)-MP(3,3)-BN-FN(384)-FN(192)-SM(10).
 
     Interpretation: each block is conv(5x5, stride ``conv_stride``, padding 2)-ReLU-maxpool
     (3x3, stride 2, padding 1, as in the cifar10 TensorFlow model C1 descends from)-BN, in the
     printed order. With the printed stride 2: 32 -> 16 -> 8 -> 4 -> 2, FC input 64*2*2 = 256;
     282,122 parameters. ``conv_stride=1`` gives the authors' released code's layout
-    (FC input 64*8*8, 1,756,682 parameters).
+    (FC input 64*8*8, 1,756,682 parameters). ``width`` multiplies every conv's channels and
+    every hidden FC's units (rounded; 1 = as printed), for a narrower C1 on a CPU.
     """
+    c, h1, h2 = _scaled(64, width), _scaled(384, width), _scaled(192, width)
     features = [
-        _conv(3, 64, 5, conv_stride), nn.ReLU(), nn.MaxPool2d(3, 2, 1), nn.BatchNorm2d(64),
-        _conv(64, 64, 5, conv_stride), nn.ReLU(), nn.MaxPool2d(3, 2, 1), nn.BatchNorm2d(64),
+        _conv(3, c, 5, conv_stride), nn.ReLU(), nn.MaxPool2d(3, 2, 1), nn.BatchNorm2d(c),
+        _conv(c, c, 5, conv_stride), nn.ReLU(), nn.MaxPool2d(3, 2, 1), nn.BatchNorm2d(c),
     ]
-    return _classifier_net(normalization, features, (3, 32, 32), (384, 192), num_classes)
+    return _classifier_net(normalization, features, (3, 32, 32), (h1, h2), num_classes)
 
 
 def _c2_features(batch_norm: bool, width: float = 1.0) -> list[nn.Module]:
@@ -143,29 +152,33 @@ def m1(num_classes: int = 10, normalization: str = "mnist") -> nn.Module:
     return _classifier_net(normalization, features, (1, 28, 28), (500,), num_classes)
 
 
-def m1k(num_classes: int = 10, normalization: str = "mnist") -> nn.Module:
+def m1k(num_classes: int = 10, normalization: str = "mnist", width: float = 1.0) -> nn.Module:
     """M1 as printed in K's Table 1: Conv(5,5,20)-Conv(5,5,20)-FC(500)-SM(10).
 
     K says it uses Y's M1 but prints 20 channels for the second conv; we keep K's table here
     (``m1`` is Y's). Same strides/padding as :func:`m1`: FC input 20*7*7 = 980.
-    506,050 parameters. Use ``normalization="fashion_mnist"`` on Fashion-MNIST.
+    506,050 parameters. Use ``normalization="fashion_mnist"`` on Fashion-MNIST. ``width``
+    multiplies the channels and the FC's units (rounded; 1 = as printed).
     """
-    features = [_conv(1, 20, 5, 2), nn.ReLU(), _conv(20, 20, 5, 2), nn.ReLU()]
-    return _classifier_net(normalization, features, (1, 28, 28), (500,), num_classes)
+    c = _scaled(20, width)
+    features = [_conv(1, c, 5, 2), nn.ReLU(), _conv(c, c, 5, 2), nn.ReLU()]
+    return _classifier_net(normalization, features, (1, 28, 28), (_scaled(500, width),), num_classes)
 
 
-def stdcnn(num_classes: int = 10, dropout: float = 0.5, normalization: str = "mnist") -> nn.Module:
+def stdcnn(num_classes: int = 10, dropout: float = 0.5, normalization: str = "mnist", width: float = 1.0) -> nn.Module:
     """StdCNN (K Table 1): Conv(3,3,10)-Conv(3,3,10)-MP(2,2)-Conv(3,3,20)-Conv(3,3,20)-MP(2,2)-FC(50)-Dropout(0.5)-FC(10)-SM(10).
 
     Interpretation: K states no padding; this is K's own net, so Y's padding rule is not
     applied: 3x3 convs stride 1 without padding, ReLU after each conv and FC(50):
-    28 -> 26 -> 24 -> 12 -> 10 -> 8 -> 4, FC input 20*4*4 = 320. 23,010 parameters.
+    28 -> 26 -> 24 -> 12 -> 10 -> 8 -> 4, FC input 20*4*4 = 320. 23,010 parameters. ``width``
+    multiplies the channels and the FC's units (rounded; 1 = as printed).
     """
+    a, b = _scaled(10, width), _scaled(20, width)
     features = [
-        _conv(1, 10, 3, padding=0), nn.ReLU(), _conv(10, 10, 3, padding=0), nn.ReLU(), nn.MaxPool2d(2),
-        _conv(10, 20, 3, padding=0), nn.ReLU(), _conv(20, 20, 3, padding=0), nn.ReLU(), nn.MaxPool2d(2),
+        _conv(1, a, 3, padding=0), nn.ReLU(), _conv(a, a, 3, padding=0), nn.ReLU(), nn.MaxPool2d(2),
+        _conv(a, b, 3, padding=0), nn.ReLU(), _conv(b, b, 3, padding=0), nn.ReLU(), nn.MaxPool2d(2),
     ]
-    return _classifier_net(normalization, features, (1, 28, 28), (50,), num_classes, dropout)
+    return _classifier_net(normalization, features, (1, 28, 28), (_scaled(50, width),), num_classes, dropout)
 
 
 class _BasicBlock(nn.Module):

@@ -156,10 +156,11 @@ SIGNATURE_LEVELS = 4
 
 
 def _signature(t: Mapping[str, Any], level: int) -> tuple:
-    """How closely two trainings match: 0 model, dataset, adversary, per-epoch metrics, batch size
-    and training-set size (a per-epoch Hessian costs more per sample on a small set); 1 all but the
-    set size; 2 all but the batch size too; 3 model, dataset and adversary."""
-    base = (t["model"], t["data"].get("name"), bool(t.get("adversary")))
+    """How closely two trainings match: 0 model (with its arguments: a narrower network costs
+    less), dataset, adversary, per-epoch metrics, batch size and training-set size (a per-epoch
+    Hessian costs more per sample on a small set); 1 all but the set size; 2 all but the batch size
+    too; 3 model, dataset and adversary."""
+    base = (t["model"], canonical_json(t.get("model_kwargs") or {}), t["data"].get("name"), bool(t.get("adversary")))
     metrics = tuple(t.get("epoch_metrics") or ())
     return (base + (metrics, t["batch_size"], _n_train(t["data"])), base + (metrics, t["batch_size"]),
             base + (metrics,), base)[level]

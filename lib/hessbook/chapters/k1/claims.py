@@ -19,11 +19,12 @@ Per setting, what K says (K §3, §3.1; the statements are graded as K makes the
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 from hessbook.chapters.k1.compute import Results
 from hessbook.papers.kamath.deviations import deviations
-from hessbook.papers.kamath.grid import KGrid, RunResult
+from hessbook.papers.kamath.regime import criteria_text
+from hessbook.papers.kamath.grid import KGrid, RunResult, scale_note
 from hessbook.papers.kamath.paper import (
     BENCHMARK_MOMENTUM,
     CASES,
@@ -51,6 +52,7 @@ from hessbook.papers.kamath.trends import (
 )
 from hessbook.kit import Claim, Rule, all_of, any_of, at_least, at_most, below
 from hessbook.kit.claims import Values
+from hessbook.kit.seeds import seed_case, seed_cases, with_agreement
 from hessbook.stats import middle
 
 TREND = 0.8
@@ -112,44 +114,50 @@ COUNTER_STATEMENT = ("Counterexample: StdCNN on Fashion-MNIST under LR gets more
                      "its λ1 rises too, so a higher λ1 does not always mean lower robustness.")
 
 
-def expected(item: str) -> tuple[str, ...]:
-    """The cases of K's figure group ``item`` (its models), as the claims name them."""
-    return tuple(CASES[c].label for c in K1_ITEMS[item])
+def expected(item: str, seeds: Sequence[int] = ()) -> tuple[str, ...]:
+    """The cases of K's figure group ``item`` (its models), as the claims name them, in every seed."""
+    return seed_cases((CASES[c].label for c in K1_ITEMS[item]), seeds or (0,))
 
 
 # ----------------------------------------------------------------------------- claims from values
 
 
-def flat_claim_of(item: str, cases: Mapping[str, Values], ours: str = "", evidence: str = "") -> Claim:
+def flat_claim_of(item: str, cases: Mapping[str, Values], ours: str = "", evidence: str = "",
+                  seeds: Sequence[int] = ()) -> Claim:
     return Claim(item, FLAT_STATEMENT, WORDS["flat"], ours, FLAT_RULE, dict(cases),
                  "Spread = max − min across batch sizes (accuracies in points; λ1 relative to its median). "
-                 + evidence, expected(item))
+                 + evidence, expected(item, seeds))
 
 
-def lose_lr_claim_of(item: str, cases: Mapping[str, Values], ours: str = "", evidence: str = "") -> Claim:
+def lose_lr_claim_of(item: str, cases: Mapping[str, Values], ours: str = "", evidence: str = "",
+                     seeds: Sequence[int] = ()) -> Claim:
     return Claim(item, LOSE_LR_STATEMENT, WORDS["lose_lr"], ours, LOSE_LR_RULE, dict(cases),
                  "Spearman ρ across batch sizes. K claims this of robustness only: it says nothing of LR's clean "
                  "accuracy against the batch size (its ρ is shown, not graded). PGD is graded where its accuracy "
                  "varies with B; where it is the same at every B (e.g. 0 % throughout) it has no ρ and only FGSM "
-                 "is graded. " + evidence, expected(item))
+                 "is graded. " + evidence, expected(item, seeds))
 
 
-def lose_benchmark_claim_of(item: str, cases: Mapping[str, Values], ours: str = "", evidence: str = "") -> Claim:
+def lose_benchmark_claim_of(item: str, cases: Mapping[str, Values], ours: str = "", evidence: str = "",
+                            seeds: Sequence[int] = ()) -> Claim:
     return Claim(item, LOSE_BENCHMARK_STATEMENT, WORDS["lose_benchmark"], ours, LOSE_BENCHMARK_RULE, dict(cases),
-                 "Spearman ρ across batch sizes (Benchmark: Y's schedule, momentum 0.9). " + evidence, expected(item))
+                 "Spearman ρ across batch sizes (Benchmark: Y's schedule, momentum 0.9). " + evidence,
+                 expected(item, seeds))
 
 
-def lambda_claim_of(item: str, cases: Mapping[str, Values], ours: str = "", evidence: str = "") -> Claim:
+def lambda_claim_of(item: str, cases: Mapping[str, Values], ours: str = "", evidence: str = "",
+                    seeds: Sequence[int] = ()) -> Claim:
     return Claim(item, LAMBDA_STATEMENT, WORDS["lambda"], ours, LAMBDA_RULE, dict(cases),
                  "λ1: Lanczos on the training-loss Hessian, certified by its residual. K states the rise for "
                  "Benchmark only ('This can be seen in the benchmark plots'); LR's ρ(B, λ1) is shown, not graded. "
-                 + evidence, expected(item))
+                 + evidence, expected(item, seeds))
 
 
-def counterexample_claim_of(cases: Mapping[str, Values], ours: str = "", evidence: str = "") -> Claim:
+def counterexample_claim_of(cases: Mapping[str, Values], ours: str = "", evidence: str = "",
+                            seeds: Sequence[int] = ()) -> Claim:
     return Claim("K-Fig6-18", COUNTER_STATEMENT, WORDS["counter"], ours, COUNTER_RULE, dict(cases),
                  "Held needs K's whole picture (both rise with B); partly: some pair of our networks already "
-                 "contradicts 'higher λ1, lower robustness'. " + evidence, (COUNTER_CASE,))
+                 "contradicts 'higher λ1, lower robustness'. " + evidence, seed_cases((COUNTER_CASE,), seeds or (0,)))
 
 
 # ----------------------------------------------------------------------------- values from our curves
@@ -177,9 +185,9 @@ def lambda_values(bench: list[RunResult], lrbs: list[RunResult]) -> dict:
             "lr_bs_spread": spread_relative(lrbs)}
 
 
-def counterexample_values(R: Results) -> dict:
-    """The graded values and the shown ones (PGD) of the counterexample's LR curve."""
-    curve = R.grid.curve(COUNTEREXAMPLE, *LINE["lr"])
+def counterexample_values(R: Results, seed: int) -> dict:
+    """The graded values and the shown ones (PGD) of the counterexample's LR curve in ``seed``."""
+    curve = R.grid.curve(COUNTEREXAMPLE, *LINE["lr"], seed)
     return {"n_batches": len(kept(curve)), "rho_fgsm": rho_batch(curve, "fgsm_acc"),
             "rho_pgd": rho_batch(curve, "pgd_acc"), "rho_lambda": rho_batch(curve, "lambda1"),
             "pairs": both_higher_pairs(curve), "pairs_pgd": both_higher_pairs(curve, "pgd_acc")}
@@ -189,10 +197,7 @@ def counterexample_values(R: Results) -> dict:
 
 
 def _scale_note(P: KGrid) -> str:
-    return (f" Our scale: {P.n_train_mnist} MNIST/Fashion and {P.n_train_cifar} CIFAR-10 training images, "
-            f"{P.epochs_mnist}/{P.epochs_cifar} epochs, B = {', '.join(map(str, P.batch_sizes))}, "
-            f"ε = {P.eps_mnist:g}/{P.eps_cifar:g} (K: 55k/40k images, 100 epochs, ε = {EPS['mnist']:g}/"
-            f"{EPS['cifar10']:g}).")
+    return scale_note(P)
 
 
 def _absent(R: Results, cases) -> str:
@@ -202,6 +207,20 @@ def _absent(R: Results, cases) -> str:
 
 def _ran(R: Results, item: str) -> list[str]:
     return [c for c in K1_ITEMS[item] if R.grid.ran(c)]
+
+
+def _cells(R: Results, item: str) -> list[tuple[str, int]]:
+    """(case, seed) of every case of ``item`` that ran, in every seed it ran in."""
+    return [(c, s) for c in _ran(R, item) for s in _seeds(R) if R.grid.curve(c, *LINE["lr"], s)]
+
+
+def _seeds(R: Results) -> list[int]:
+    """The seeds the parameters ask for (a seed not run counts as not computed)."""
+    return R.params.seeds(R.params.seed)
+
+
+def _name(R: Results, case: str, seed: int) -> str:
+    return seed_case(CASES[case].label, seed, _seeds(R))
 
 
 def _notes(R: Results, item: str, curves: Iterable[list[RunResult]]) -> str:
@@ -214,41 +233,42 @@ def _notes(R: Results, item: str, curves: Iterable[list[RunResult]]) -> str:
 
 def flat_claim(R: Results, item: str) -> Claim:
     cases, parts, curves = {}, [], []
-    for case in _ran(R, item):
-        lrbs, lr = R.grid.curve(case, *LINE["lr_bs"]), R.grid.curve(case, *LINE["lr"])
+    for case, seed in _cells(R, item):
+        lrbs, lr = R.grid.curve(case, *LINE["lr_bs"], seed), R.grid.curve(case, *LINE["lr"], seed)
         curves.append(lrbs)
-        v = cases[CASES[case].label] = flat_values(lrbs)
-        parts.append(f"{CASES[case].label}: spreads acc {v['acc_spread']:.1f}, FGSM {v['fgsm_spread']:.1f}, PGD "
+        v = cases[_name(R, case, seed)] = flat_values(lrbs)
+        parts.append(f"{_name(R, case, seed)}: spreads acc {v['acc_spread']:.1f}, FGSM {v['fgsm_spread']:.1f}, PGD "
                      f"{v['pgd_spread']:.1f} points, λ1 {v['lambda_spread']:.2f} (LR for contrast: acc "
                      f"{spread_points(lr, 'test_acc'):.1f}, FGSM {spread_points(lr, 'fgsm_acc'):.1f} points, λ1 "
                      f"{spread_relative(lr):.2f})")
-    return flat_claim_of(item, cases, "; ".join(parts) + "." + _absent(R, K1_ITEMS[item]), _notes(R, item, curves))
+    return with_agreement(flat_claim_of(item, cases, "; ".join(parts) + "." + _absent(R, K1_ITEMS[item]),
+                                        _notes(R, item, curves), _seeds(R)), _seeds(R))
 
 
 def lose_lr_claim(R: Results, item: str) -> Claim:
     cases, parts, curves = {}, [], []
-    for case in _ran(R, item):
-        lr = R.grid.curve(case, *LINE["lr"])
+    for case, seed in _cells(R, item):
+        lr = R.grid.curve(case, *LINE["lr"], seed)
         curves.append(lr)
-        v = cases[CASES[case].label] = lose_lr_values(lr)
-        parts.append(f"{CASES[case].label}: ρ(B, FGSM) {rho_text(v['rho_fgsm'])}, ρ(B, PGD) "
+        v = cases[_name(R, case, seed)] = lose_lr_values(lr)
+        parts.append(f"{_name(R, case, seed)}: ρ(B, FGSM) {rho_text(v['rho_fgsm'])}, ρ(B, PGD) "
                      f"{rho_text(v['rho_pgd']) if v['pgd_varies'] != 0 else 'none (the same at every B)'} "
                      f"(not graded: ρ(B, test acc) "
                      f"{rho_text(rho_batch(lr, 'test_acc'))})")
-    return lose_lr_claim_of(item, cases, "; ".join(parts) + "." + _absent(R, K1_ITEMS[item]),
-                            _notes(R, item, curves))
+    return with_agreement(lose_lr_claim_of(item, cases, "; ".join(parts) + "." + _absent(R, K1_ITEMS[item]),
+                                           _notes(R, item, curves), _seeds(R)), _seeds(R))
 
 
 def lose_benchmark_claim(R: Results, item: str) -> Claim:
     cases, parts, curves = {}, [], []
-    for case in _ran(R, item):
-        bench = R.grid.curve(case, *LINE["benchmark"])
+    for case, seed in _cells(R, item):
+        bench = R.grid.curve(case, *LINE["benchmark"], seed)
         curves.append(bench)
-        v = cases[CASES[case].label] = lose_benchmark_values(bench)
-        parts.append(f"{CASES[case].label}: ρ(B, acc) {rho_text(v['rho_acc'])}, ρ(B, FGSM) "
+        v = cases[_name(R, case, seed)] = lose_benchmark_values(bench)
+        parts.append(f"{_name(R, case, seed)}: ρ(B, acc) {rho_text(v['rho_acc'])}, ρ(B, FGSM) "
                      f"{rho_text(v['rho_fgsm'])}, ρ(B, PGD) {rho_text(rho_batch(bench, 'pgd_acc'))}")
-    return lose_benchmark_claim_of(item, cases, "; ".join(parts) + "." + _absent(R, K1_ITEMS[item]),
-                                   _notes(R, item, curves))
+    return with_agreement(lose_benchmark_claim_of(item, cases, "; ".join(parts) + "." + _absent(R, K1_ITEMS[item]),
+                                                  _notes(R, item, curves), _seeds(R)), _seeds(R))
 
 
 def lose_claim(R: Results, item: str) -> list[Claim]:
@@ -258,28 +278,34 @@ def lose_claim(R: Results, item: str) -> list[Claim]:
 
 def lambda_claim(R: Results, item: str) -> Claim:
     cases, parts, curves = {}, [], []
-    for case in _ran(R, item):
-        lr, bench, lrbs = (R.grid.curve(case, *LINE[s]) for s in ("lr", "benchmark", "lr_bs"))
+    for case, seed in _cells(R, item):
+        lr, bench, lrbs = (R.grid.curve(case, *LINE[s], seed) for s in ("lr", "benchmark", "lr_bs"))
         curves += [bench, lrbs]
-        v = cases[CASES[case].label] = lambda_values(bench, lrbs)
-        parts.append(f"{CASES[case].label}: ρ(B, λ1) Benchmark {rho_text(v['rho_benchmark'])}; LR/BS λ1 spread "
+        v = cases[_name(R, case, seed)] = lambda_values(bench, lrbs)
+        parts.append(f"{_name(R, case, seed)}: ρ(B, λ1) Benchmark {rho_text(v['rho_benchmark'])}; LR/BS λ1 spread "
                      f"{v['lr_bs_spread']:.2f} (not graded: ρ(B, λ1) under LR {rho_text(rho_batch(lr, 'lambda1'))})")
-    return lambda_claim_of(item, cases, "; ".join(parts) + "." + _absent(R, K1_ITEMS[item]), _notes(R, item, curves))
+    return with_agreement(lambda_claim_of(item, cases, "; ".join(parts) + "." + _absent(R, K1_ITEMS[item]),
+                                          _notes(R, item, curves), _seeds(R)), _seeds(R))
 
 
 def counterexample_claim(R: Results) -> Claim:
+    seeds = _seeds(R)
     if not R.grid.ran(COUNTEREXAMPLE):
         return counterexample_claim_of({}, "not computed:" + _absent(R, [COUNTEREXAMPLE]),
-                                       deviations(R.params, [COUNTEREXAMPLE], counterexample=True).strip())
-    v = counterexample_values(R)
-    ours = (f"ρ(B, FGSM) {rho_text(v['rho_fgsm'])}, ρ(B, PGD) {rho_text(v['rho_pgd'])}, ρ(B, λ1) "
-            f"{rho_text(v['rho_lambda'])}; {v['pairs']} pair(s) of batch sizes with both λ1 and FGSM accuracy higher "
-            f"at the larger batch ({v['pairs_pgd']} with PGD).")
-    curve = R.grid.curve(COUNTEREXAMPLE, *LINE["lr"])
-    notes = (deviations(R.params, [COUNTEREXAMPLE], counterexample=True) + excluded_text(dropped(curve))
+                                       deviations(R.params, [COUNTEREXAMPLE], counterexample=True).strip(), seeds)
+    cases, parts, gone = {}, [], []
+    for seed in [s for s in seeds if R.grid.curve(COUNTEREXAMPLE, *LINE["lr"], s)]:
+        v = counterexample_values(R, seed)
+        name = seed_case(COUNTER_CASE, seed, seeds)
+        cases[name] = {k: v[k] for k in ("n_batches", "rho_fgsm", "rho_lambda", "pairs")}
+        parts.append(f"{'seed ' + str(seed) + ': ' if len(seeds) > 1 else ''}ρ(B, FGSM) {rho_text(v['rho_fgsm'])}, "
+                     f"ρ(B, PGD) {rho_text(v['rho_pgd'])}, ρ(B, λ1) {rho_text(v['rho_lambda'])}; {v['pairs']} pair(s) "
+                     f"of batch sizes with both λ1 and FGSM accuracy higher at the larger batch ({v['pairs_pgd']} with "
+                     f"PGD)")
+        gone += dropped(R.grid.curve(COUNTEREXAMPLE, *LINE["lr"], seed))
+    notes = (deviations(R.params, [COUNTEREXAMPLE], counterexample=True) + excluded_text(gone)
              + _scale_note(R.params)).strip()
-    return counterexample_claim_of({COUNTER_CASE: {k: v[k] for k in ("n_batches", "rho_fgsm", "rho_lambda", "pairs")}},
-                                   ours, notes)
+    return with_agreement(counterexample_claim_of(cases, "; ".join(parts) + ".", notes, seeds), seeds)
 
 
 def claims(R: Results) -> list[Claim]:
@@ -357,16 +383,17 @@ def chance_numbers(R: Results) -> dict:
     steps = min(P.epochs_mnist * math.ceil(P.n_train_mnist / b_max), P.epochs_cifar * math.ceil(P.n_train_cifar / b_max))
     ratios = []
     for case in R.grid.cases():
-        lrbs = kept(R.grid.curve(case, *LINE["lr_bs"]))
-        if len(lrbs) >= 2 and lrbs[-1].lambda1 > 0:
-            ratios.append(lrbs[0].lambda1 / lrbs[-1].lambda1)
+        for seed in R.grid.seeds():
+            lrbs = kept(R.grid.curve(case, *LINE["lr_bs"], seed))
+            if len(lrbs) >= 2 and lrbs[-1].lambda1 > 0:
+                ratios.append(lrbs[0].lambda1 / lrbs[-1].lambda1)
     return {
         "chance_runs": len(chance),
-        "chance_list": ", ".join(f"{CASES[r.run.case].label} {SETTING_LABEL[r.run.setting]} B={r.run.batch}"
-                                 for r in chance) or "none",
+        "chance_list": ", ".join(f"{CASES[r.run.case].label} {SETTING_LABEL[r.run.setting]} B={r.run.batch} "
+                                 f"(seed {r.run.seed})" for r in chance) or "none",
         "chance_lambda_max": max((r.lambda1 for r in chance), default=None),
         "fewest_steps": steps, "largest_batch": b_max, "batch_ratio": b_max // min(P.batch_sizes),
-        "counter_chance_batches": ", ".join(str(r.run.batch) for r in chance
+        "counter_chance_batches": ", ".join(f"{r.run.batch} (seed {r.run.seed})" for r in chance
                                             if (r.run.case, r.run.setting) == (COUNTEREXAMPLE, "lr")) or "none",
         "lrbs_lambda_ratio": middle(ratios),
     }
@@ -374,9 +401,10 @@ def chance_numbers(R: Results) -> dict:
 
 def numbers(R: Results) -> dict:
     """Every number the prose cites (glued as ``k1-<name>``); None or NaN (glued n/a) where not computed."""
-    v = counterexample_values(R)
-    return {"runs": len(R.grid.results), "cases": len(R.grid.cases()),
-            "counter_rho_fgsm": v["rho_fgsm"], "counter_rho_pgd": v["rho_pgd"],
-            "counter_rho_lambda": v["rho_lambda"], "counter_pairs": v["pairs"],
+    per_seed = [counterexample_values(R, s) for s in R.grid.seeds() if R.grid.curve(COUNTEREXAMPLE, *LINE["lr"], s)]
+    return {"runs": len(R.grid.results), "cases": len(R.grid.cases()), "seeds": len(R.grid.seeds()),
+            "criteria": criteria_text(R.params),
+            **{f"counter_{k}": middle(v[k] for v in per_seed) for k in ("rho_fgsm", "rho_pgd", "rho_lambda")},
+            "counter_pairs": sum(v["pairs"] for v in per_seed) if per_seed else None,
             "worst_residual": max((r.lambda1_residual for r in kept(R.grid.results)), default=None),
             "diverged": sum(run_flag(r) == "diverged" for r in R.grid.results), **chance_numbers(R)}

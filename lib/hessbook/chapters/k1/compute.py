@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hessbook.chapters.k1.params import K1Params
-from hessbook.papers.kamath.grid import Grid, Run, missing_data, plan_grid, run_grid
+from hessbook.papers.kamath.grid import Grid, Run, missing_data, plan_grid, run_grid, seeded
 from hessbook.papers.kamath.paper import BENCHMARK_MOMENTUM, SETTINGS
 
 LINES = tuple((s, BENCHMARK_MOMENTUM if s == "benchmark" else 0.0) for s in SETTINGS)
@@ -27,7 +27,8 @@ class Results:
 
 
 def runs(P: K1Params, cases: list[str]) -> list[Run]:
-    return [Run(c, s, m, b) for c in cases for s, m in LINES for b in P.batch_sizes]
+    """Every (case, line, batch size) in every seed of ``P``."""
+    return seeded([Run(c, s, m, b) for c in cases for s, m in LINES for b in P.batch_sizes], P.grid, P.seed)
 
 
 def plan_jobs(P: K1Params) -> list:

@@ -27,11 +27,16 @@ def figure_counterexample(R: Results):
         return fig
     fig, axes = style.panels(5, columns=2, height=2.6)
     kf.draw_row(axes[:4], R.grid, COUNTEREXAMPLE, LINES, kf.by_setting, _eps(R)(COUNTEREXAMPLE))
-    curve = R.grid.curve(COUNTEREXAMPLE, "lr", 0.0)
     ax = axes[4]
-    ax.plot([r.lambda1 for r in curve], [r.fgsm_acc for r in curve], "o-", color=kf.by_setting(("lr", 0.0), LINES)["color"])
-    for r in curve:
-        ax.annotate(f"B={r.run.batch}", (r.lambda1, r.fgsm_acc), fontsize=style.SMALL, xytext=(3, 3), textcoords="offset points")
+    color = kf.by_setting(("lr", 0.0), LINES)["color"]
+    for i, (seed, curve) in enumerate(R.grid.curves(COUNTEREXAMPLE, "lr", 0.0).items()):
+        ax.plot([r.lambda1 for r in curve], [r.fgsm_acc for r in curve], "-", color=color, alpha=1.0 if i == 0 else 0.5,
+                marker="os^vD"[i % 5], ms=4, label=f"seed {seed}")
+        for r in curve:
+            ax.annotate(f"B={r.run.batch}", (r.lambda1, r.fgsm_acc), fontsize=style.SMALL, xytext=(3, 3),
+                        textcoords="offset points")
+    if len(R.grid.seeds()) > 1:
+        ax.legend(fontsize=style.SMALL)
     ax.set_xscale("log")
     ax.set_xlabel("λ1")
     ax.set_ylabel("FGSM accuracy %")

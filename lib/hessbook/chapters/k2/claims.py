@@ -10,10 +10,12 @@ statements (:func:`paper_claims`). The numbers the prose cites."""
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from hessbook.chapters.k2.compute import Results
+from hessbook.papers.kamath.grid import scale_note
 from hessbook.papers.kamath.deviations import deviations
+from hessbook.papers.kamath.regime import criteria_text
 from hessbook.papers.kamath.paper import (
     CASES,
     FALLS,
@@ -39,6 +41,7 @@ from hessbook.papers.kamath.trends import (
 )
 from hessbook.kit import Claim, Rule, all_of, any_of, at_least, at_most, formatted
 from hessbook.kit.claims import Values
+from hessbook.kit.seeds import seed_case, seed_cases, with_agreement
 from hessbook.stats import middle
 
 LOWER_HELD, LOWER_PARTLY = 0.8, 0.5
@@ -73,21 +76,23 @@ ACCURACY = {"lr": (ACCURACY_LR_RULE, "Under LR, a higher momentum gives a higher
             "lr_bs": (ACCURACY_LR_BS_RULE, "Under LR/BS, momentum changes test accuracy and FGSM accuracy little.")}
 
 
-def expected() -> tuple[str, ...]:
-    """The cases of K's momentum figures (four models), as the claims name them."""
-    return tuple(CASES[c].label for c in K2_CASES)
+def expected(seeds: Sequence[int] = ()) -> tuple[str, ...]:
+    """The cases of K's momentum figures (four models), as the claims name them, in every seed."""
+    return seed_cases((CASES[c].label for c in K2_CASES), seeds or (0,))
 
 
 # ----------------------------------------------------------------------------- claims from values
 
 
-def momentum_claim_of(item: str, cases: Mapping[str, Values], ours: str = "", evidence: str = "") -> Claim:
+def momentum_claim_of(item: str, cases: Mapping[str, Values], ours: str = "", evidence: str = "",
+                      seeds: Sequence[int] = ()) -> Claim:
     setting = K2_ITEMS[item]
     return Claim(item, f"Under {SETTING_LABEL[setting]}, a higher momentum gives a lower λ1.",
-                 WORDS[f"momentum_{setting}"], ours, MOMENTUM_RULE, dict(cases), evidence, expected())
+                 WORDS[f"momentum_{setting}"], ours, MOMENTUM_RULE, dict(cases), evidence, expected(seeds))
 
 
-def accuracy_claim_of(item: str, cases: Mapping[str, Values], ours: str = "", evidence: str = "") -> Claim:
+def accuracy_claim_of(item: str, cases: Mapping[str, Values], ours: str = "", evidence: str = "",
+                      seeds: Sequence[int] = ()) -> Claim:
     setting = K2_ITEMS[item]
     rule, statement = ACCURACY[setting]
     why = ("Compared at each batch size run with every momentum: the largest momentum against momentum 0. "
@@ -96,7 +101,7 @@ def accuracy_claim_of(item: str, cases: Mapping[str, Values], ours: str = "", ev
            "K §4's opening sentence says accuracy improves with momentum 'in both the set ups LR and LR/BS', §4.2 "
            "that momentum plays no significant role under LR/BS: we grade §4.2, the section on LR/BS. ")
     return Claim(item, statement, WORDS[f"momentum_acc_{setting}"], ours, rule, dict(cases), why + evidence,
-                 expected())
+                 expected(seeds))
 
 
 # ----------------------------------------------------------------------------- our claims
@@ -106,10 +111,7 @@ def _evidence(R: Results, setting: str, gone: list) -> str:
     P = R.params
     momenta = R.momenta(setting)
     return (f"Momenta {', '.join(f'{m:g}' for m in momenta)}."
-            + deviations(P, [c for c in P.cases if R.grid.ran(c)]) + excluded_text(gone)
-            + f" Our scale: {P.n_train_mnist} MNIST and {P.n_train_cifar} CIFAR-10 training images, "
-              f"{P.epochs_mnist}/{P.epochs_cifar} epochs, B = {', '.join(map(str, P.batch_sizes))}, ε = "
-              f"{P.eps_mnist:g}/{P.eps_cifar:g} (K: 55k/40k images, 100 epochs, ε = 0.3/0.02).")
+            + deviations(P, [c for c in P.cases if R.grid.ran(c)]) + excluded_text(gone) + scale_note(P))
 
 
 def _absent(R: Results) -> str:
@@ -121,32 +123,46 @@ def _ran(R: Results) -> list[str]:
     return [c for c in dict.fromkeys([*K2_CASES, *R.params.cases]) if R.grid.ran(c)]
 
 
+def _seeds(R: Results) -> list[int]:
+    """The seeds the parameters ask for (a seed not run counts as not computed)."""
+    return R.params.seeds(R.params.seed)
+
+
+def _cells(R: Results) -> list[tuple[str, int]]:
+    """(case, seed) of every case that ran, in every seed it ran in."""
+    return [(c, s) for c in _ran(R) for s in _seeds(R) if R.grid.curve(c, "lr", 0.0, s)]
+
+
 def momentum_claim(R: Results, item: str) -> Claim:
     setting = K2_ITEMS[item]
     momenta = R.momenta(setting)
     cases, parts, gone = {}, [], []
-    for case in _ran(R):
-        share, mean_rho, n = momentum_effect(R.grid, case, setting, momenta)
-        gone += momentum_table(R.grid, case, setting, momenta)[1]
-        cases[CASES[case].label] = {"share": share, "n_batches": n}
-        parts.append(f"{CASES[case].label}: λ1 lower at m={max(momenta):g} than at m=0 for "
+    for case, seed in _cells(R):
+        share, mean_rho, n = momentum_effect(R.grid, case, setting, momenta, seed)
+        gone += momentum_table(R.grid, case, setting, momenta, seed)[1]
+        name = seed_case(CASES[case].label, seed, _seeds(R))
+        cases[name] = {"share": share, "n_batches": n}
+        parts.append(f"{name}: λ1 lower at m={max(momenta):g} than at m=0 for "
                      f"{formatted(share, '.0%')} of {n} batch sizes, mean ρ(momentum, λ1) {rho_text(mean_rho)}")
-    return momentum_claim_of(item, cases, "; ".join(parts) + "." + _absent(R), _evidence(R, setting, gone))
+    return with_agreement(momentum_claim_of(item, cases, "; ".join(parts) + "." + _absent(R),
+                                            _evidence(R, setting, gone), _seeds(R)), _seeds(R))
 
 
 def accuracy_claim(R: Results, item: str) -> Claim:
     setting = K2_ITEMS[item]
     momenta = R.momenta(setting)
     cases, parts, gone = {}, [], []
-    for case in _ran(R):
-        v = momentum_accuracy(R.grid, case, setting, momenta)
-        gone += momentum_table(R.grid, case, setting, momenta)[1]
-        cases[CASES[case].label] = v
-        parts.append(f"{CASES[case].label}: at m={max(momenta):g} against m=0, test accuracy higher for "
+    for case, seed in _cells(R):
+        v = momentum_accuracy(R.grid, case, setting, momenta, seed)
+        gone += momentum_table(R.grid, case, setting, momenta, seed)[1]
+        name = seed_case(CASES[case].label, seed, _seeds(R))
+        cases[name] = v
+        parts.append(f"{name}: at m={max(momenta):g} against m=0, test accuracy higher for "
                      f"{formatted(v['acc_share'], '.0%')} and FGSM accuracy for {formatted(v['fgsm_share'], '.0%')} "
                      f"of {v['n_batches']} batch sizes; largest change {formatted(v['acc_change'], '.1f')} and "
                      f"{formatted(v['fgsm_change'], '.1f')} points")
-    return accuracy_claim_of(item, cases, "; ".join(parts) + "." + _absent(R), _evidence(R, setting, gone))
+    return with_agreement(accuracy_claim_of(item, cases, "; ".join(parts) + "." + _absent(R),
+                                            _evidence(R, setting, gone), _seeds(R)), _seeds(R))
 
 
 def claims(R: Results) -> list[Claim]:
@@ -193,7 +209,8 @@ def paper_claims() -> list[Claim]:
 
 
 def _median_loss(R: Results, case: str, setting: str, momentum: float) -> float:
-    return middle(r.train_loss for r in kept(R.grid.curve(case, setting, momentum)))
+    """Median final training loss over batch sizes and seeds."""
+    return middle(r.train_loss for s in R.grid.seeds() for r in kept(R.grid.curve(case, setting, momentum, s)))
 
 
 def training_losses(R: Results, setting: str = "lr") -> str:
@@ -207,12 +224,13 @@ def training_losses(R: Results, setting: str = "lr") -> str:
 
 def numbers(R: Results) -> dict:
     """Every number the prose cites (glued as ``k2-<name>``); None (glued n/a) where not computed."""
-    out = {"runs": len(R.grid.results), "cases": len(R.grid.cases()),
+    out = {"runs": len(R.grid.results), "cases": len(R.grid.cases()), "seeds": len(R.grid.seeds()),
+           "criteria": criteria_text(R.params),
            "diverged": sum(run_flag(r) == "diverged" for r in R.grid.results),
            "plateau": sum(run_flag(r) == "plateau" for r in R.grid.results),
            "losses_lr": training_losses(R, "lr"), "losses_lr_bs": training_losses(R, "lr_bs")}
     for setting in ("lr", "lr_bs"):
-        shares = [s for c in R.grid.cases() if not math.isnan(s := momentum_effect(R.grid, c, setting,
-                                                                                    R.momenta(setting))[0])]
+        shares = [s for c in R.grid.cases() for seed in R.grid.seeds()
+                  if not math.isnan(s := momentum_effect(R.grid, c, setting, R.momenta(setting), seed)[0])]
         out[f"share_{setting}"] = min(shares) * 100 if shares else None
     return out

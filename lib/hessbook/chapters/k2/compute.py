@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hessbook.chapters.k2.params import K2Params
-from hessbook.papers.kamath.grid import Grid, Run, missing_data, plan_grid, run_grid
+from hessbook.papers.kamath.grid import Grid, Run, missing_data, plan_grid, run_grid, seeded
 
 
 @dataclass(frozen=True)
@@ -30,8 +30,9 @@ class Results:
 
 
 def runs(P: K2Params, cases: list[str]) -> list[Run]:
-    return [Run(c, s, m, b) for c in cases for s, momenta in (("lr", P.momenta_lr), ("lr_bs", P.momenta_lr_bs))
-            for m in momenta for b in P.batch_sizes]
+    """Every (case, setting, momentum, batch size) in every seed of ``P``."""
+    return seeded([Run(c, s, m, b) for c in cases for s, momenta in (("lr", P.momenta_lr), ("lr_bs", P.momenta_lr_bs))
+                   for m in momenta for b in P.batch_sizes], P.grid, P.seed)
 
 
 def plan_jobs(P: K2Params) -> list:

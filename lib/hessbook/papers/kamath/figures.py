@@ -5,9 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from hessbook.papers.kamath.grid import Grid, values
+import warnings
+
+import numpy as np
+
+from hessbook.papers.kamath.grid import Grid
 from hessbook.papers.kamath.paper import CASES, SETTING_COLOR, SETTING_LABEL
-from hessbook.papers.kamath.trends import MEASURES, batches
+from hessbook.papers.kamath.trends import MEASURES
 from hessbook.kit import style
 
 PANELS = ("test_acc", "fgsm_acc", "pgd_acc", "lambda1")
@@ -34,19 +38,37 @@ def by_momentum(line: Line, lines: Sequence[Line]) -> dict:
     return {"color": matplotlib.colormaps["viridis"](0.85 * shade), "ls": "--" if line[0] == "lr_bs" else "-"}
 
 
+def seed_median(grid: Grid, case: str, line: Line, name: str) -> tuple[list[int], np.ndarray, np.ndarray]:
+    """Batch sizes, and per batch size the median of ``name`` across seeds and every seed's value
+    (a row per seed, NaN where a seed lacks that batch size)."""
+    curves = [c for c in grid.curves(case, *line).values() if c]
+    bs = sorted({r.run.batch for c in curves for r in c})
+    table = np.array([[next((getattr(r, name) for r in c if r.run.batch == b), np.nan) for b in bs] for c in curves],
+                     dtype=float).reshape(len(curves), len(bs))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a batch size no seed has: NaN, drawn as a gap
+        mid = np.nanmedian(table, axis=0) if len(curves) else np.full(len(bs), np.nan)
+    return bs, mid, table
+
+
 def draw_row(axes, grid: Grid, case: str, lines: Sequence[Line], line_style: Callable[[Line, Sequence[Line]], dict],
              eps: float, highlight: Line | None = None) -> None:
     """One case in K's layout: four panels (two rows of two on the page), one line per
-    (setting, momentum) run."""
+    (setting, momentum): the median across seeds, each seed's run as a thin line of the same
+    colour (the spread across seeds)."""
     for ax, name in zip(axes, PANELS):
         for line in lines:
-            curve = grid.curve(case, *line)
-            if not curve:
+            bs, mid, table = seed_median(grid, case, line, name)
+            if not bs:
                 continue
             kw = line_style(line, lines)
             if highlight is not None and line != highlight:
                 kw = {**kw, "color": "0.8", "lw": 1, "zorder": 1}
-            ax.plot(batches(curve), values(curve, name), **{"marker": "o", "ms": 3, "ls": "-", "label": line_label(line), **kw})
+            if len(table) > 1:
+                for row in table:
+                    ax.plot(bs, row, **{**kw, "lw": 0.6, "alpha": 0.45, "marker": None, "label": None})
+            label = line_label(line) + (f" (median of {len(table)} seeds)" if len(table) > 1 and line == lines[0] else "")
+            ax.plot(bs, mid, **{"marker": "o", "ms": 3, "ls": "-", "label": label, **kw})
         ax.set_xscale("log", base=2)
         ax.set_xlabel("batch size")
         if name == "lambda1":
@@ -98,7 +120,7 @@ def runs_table(grid: Grid, n_train: Callable[[str], int] | None = None):
     from hessbook.regime import steps_taken
 
     rows = [{"case": CASES[r.run.case].label, "setting": SETTING_LABEL[r.run.setting], "m": r.run.momentum,
-             "B": r.run.batch, "test %": round(r.test_acc, 1), "FGSM %": round(r.fgsm_acc, 1),
+             "B": r.run.batch, "seed": r.run.seed, "test %": round(r.test_acc, 1), "FGSM %": round(r.fgsm_acc, 1),
              "PGD %": round(r.pgd_acc, 1), "λ1": r.lambda1, "λ1 res.": f"{r.lambda1_residual:.0e}",
              "loss": r.train_loss, "epochs": r.epochs,
              **({"steps": steps_taken(r.epochs, n_train(CASES[r.run.case].dataset), r.run.batch)} if n_train else {}),
@@ -116,7 +138,7 @@ def explorer(grid: Grid, line_style, eps_of: Callable[[str], float], title: str)
     lines = sorted({(r.run.setting, r.run.momentum) for r in grid.results}) or [("lr", 0.0)]
 
     def draw(case, setting, momentum):
-        if not grid.curve(case, setting, momentum):
+        if not any(grid.curves(case, setting, momentum).values()):
             fig, (ax,) = style.panels(1, columns=1, height=1.0)
             style.not_computed(ax, f"{CASES[case].label}, {SETTING_LABEL[setting]} m={momentum:g}: not run at this scale")
         else:

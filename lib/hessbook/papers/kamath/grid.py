@@ -33,6 +33,8 @@ JOB_KIND = "kamath-run"
 """Store kind of one job's measurements (K1 and K2 alike)."""
 MEASURE_VERSION = 1
 """Bumped when :func:`compute_run` measures differently: older stored results are not reused."""
+NARROWED = ("m1k", "c1")
+"""The models :attr:`KGrid.width` narrows (StdCNN keeps its printed width)."""
 PGD_STEP_FACTOR = 2.5
 """PGD step size = 2.5 eps / steps (Madry et al.'s rule; K gives only the 40 steps)."""
 
@@ -55,6 +57,10 @@ class KGrid:
     epochs_cifar: int = field(metadata=spec(gt=0, doc="epochs on CIFAR-10 (K: 100)"))
     c1_conv_stride: int = field(metadata=spec(choices=(1, 2), doc="C1 conv stride: 2 as printed, 1 as Y released"))
     resnet18_width: int = field(metadata=spec(gt=0, doc="ResNet18 base width (He et al.: 64)"))
+    width: float = field(metadata=spec(gt=0.0, le=1.0, doc=(
+        "channel and hidden-unit multiplier of M1-K and C1 (K: 1, as printed; <1: a narrower network of the "
+        "same shape, for a CPU). StdCNN keeps its printed width: with 23k weights its cost is not in its width, "
+        "and at half width it trains too slowly to leave its plateau")))
     eps_mnist: float = field(metadata=spec(gt=0.0, le=1.0, doc="FGSM and PGD L-inf radius on MNIST and "
                                                               "Fashion-MNIST (K: 0.3)"))
     eps_cifar: float = field(metadata=spec(gt=0.0, le=1.0, doc="FGSM and PGD L-inf radius on CIFAR-10 (K: 0.02)"))
@@ -64,6 +70,10 @@ class KGrid:
     n_hessian: int = field(metadata=spec(gt=0, doc="training images of the Hessian (K: silent; Y: all)"))
     lanczos_tol: float = field(metadata=spec(gt=0.0, lt=1.0, doc="Lanczos relative residual of lambda1"))
     lanczos_max_dim: int = field(metadata=spec(gt=1, doc="cap on Lanczos products per network"))
+    n_seeds: int = field(metadata=spec(gt=0, le=10, doc=(
+        "networks per (case, setting, momentum, batch size), with seeds seed, seed+1, ...: each trend "
+        "claim is graded in every seed (K: one run each). The training subset and the images measured on "
+        "are the chapter seed's in every seed: seeds differ in initialization, data order and augmentation")))
 
     @property
     def grid(self) -> KGrid:
@@ -94,6 +104,10 @@ class KGrid:
             raise ParameterError(f"n_hessian = {self.n_hessian}: larger than the smallest training subset "
                                  f"({smallest}); accepted: 1..{smallest}")
 
+    def seeds(self, seed: int) -> list[int]:
+        """The network seeds of every job: ``seed`` (the chapter's) and the next ``n_seeds - 1``."""
+        return [seed + i for i in range(self.n_seeds)]
+
     def eps(self, dataset: str) -> float:
         return self.eps_cifar if dataset == "cifar10" else self.eps_mnist
 
@@ -116,6 +130,9 @@ class Run:
     setting: str
     momentum: float
     batch: int
+    seed: int = 0
+    """The network's seed (initialization, data order, augmentation, PGD's random start); the
+    training subset and the images measured on follow the chapter's seed, the same in every seed."""
 
     def __post_init__(self) -> None:
         if self.case not in CASES or self.setting not in SETTINGS:
@@ -126,16 +143,20 @@ class Run:
 
     @property
     def label(self) -> str:
-        return f"{CASES[self.case].label}, {SETTING_LABEL[self.setting]} m={self.momentum:g}, B={self.batch}"
+        return (f"{CASES[self.case].label}, {SETTING_LABEL[self.setting]} m={self.momentum:g}, B={self.batch}, "
+                f"seed {self.seed}")
 
 
 def model_kwargs(case: str, grid: KGrid) -> dict:
+    """The case's model at the grid's widths (``width`` is named only when it is not 1, so the
+    printed networks keep their store keys)."""
     c = CASES[case]
-    if c.model == "c1":
-        return {"conv_stride": grid.c1_conv_stride}
     if c.model == "resnet18":
         return {"num_classes": 10, "width": grid.resnet18_width}
-    return {"normalization": c.dataset}
+    narrower = {"width": grid.width} if grid.width != 1.0 and c.model in NARROWED else {}
+    if c.model == "c1":
+        return {"conv_stride": grid.c1_conv_stride, **narrower}
+    return {"normalization": c.dataset, **narrower}
 
 
 def lr_rule(setting: str, batch: int) -> tuple[float, str, dict]:
@@ -152,7 +173,8 @@ def lr_rule(setting: str, batch: int) -> tuple[float, str, dict]:
 
 
 def train_config(run: Run, grid: KGrid, seed: int):
-    """The training run of one job: K's setting on a subset of K's training split."""
+    """The training run of one job: K's setting on a subset of K's training split (drawn with the
+    chapter's ``seed``; the network's own seed is ``run.seed``)."""
     from hessbook.data import DataSpec
     from hessbook.train import TrainConfig
 
@@ -163,7 +185,7 @@ def train_config(run: Run, grid: KGrid, seed: int):
                     subset_seed=seed, augment=c.dataset == "cifar10")
     return TrainConfig(model=c.model, model_kwargs=model_kwargs(run.case, grid), data=data,
                        batch_size=run.batch, lr=lr, momentum=run.momentum, lr_rule=rule, lr_params=params,
-                       max_epochs=grid.epochs(c.dataset), epoch_metrics=("train_loss",), seed=seed)
+                       max_epochs=grid.epochs(c.dataset), epoch_metrics=("train_loss",), seed=run.seed)
 
 
 def job_key(run: Run, grid: KGrid, seed: int) -> dict:
@@ -233,7 +255,7 @@ def compute_run(run: Run, grid: KGrid, seed: int, store, device: torch.device) -
     x, y = _test_images(CASES[run.case].dataset, grid.n_test, seed, device)
     fgsm = robustness(net, (x, y), {"fgsm": make_attack("fgsm", eps=eps)}, batch_size=500)
     pgd_attack = make_attack("pgd", eps=eps, step_size=PGD_STEP_FACTOR * eps / grid.pgd_steps,
-                             steps=grid.pgd_steps, norm="linf", random_start=True, seed=seed)
+                             steps=grid.pgd_steps, norm="linf", random_start=True, seed=run.seed)
     pgd = robustness(net, (x[:grid.n_pgd], y[:grid.n_pgd]), {"pgd": pgd_attack}, batch_size=500)
     eig = lambda1_of(net, _hessian_images(config, grid.n_hessian, seed, device), grid, seed)
     lam = float(eig.eigenvalues[0])
@@ -255,10 +277,18 @@ class Grid:
 
     results: tuple[RunResult, ...]
 
-    def curve(self, case: str, setting: str, momentum: float) -> list[RunResult]:
-        """One line of K's plots: the runs of (case, setting, momentum), by batch size."""
-        return sorted((r for r in self.results if (r.run.case, r.run.setting, r.run.momentum)
-                       == (case, setting, momentum)), key=lambda r: r.run.batch)
+    def curve(self, case: str, setting: str, momentum: float, seed: int) -> list[RunResult]:
+        """One line of K's plots in one seed: the runs of (case, setting, momentum), by batch size."""
+        return sorted((r for r in self.results if (r.run.case, r.run.setting, r.run.momentum, r.run.seed)
+                       == (case, setting, momentum, seed)), key=lambda r: r.run.batch)
+
+    def curves(self, case: str, setting: str, momentum: float) -> dict[int, list[RunResult]]:
+        """The line in every seed: ``{seed: curve}``."""
+        return {s: self.curve(case, setting, momentum, s) for s in self.seeds()}
+
+    def seeds(self) -> list[int]:
+        """The network seeds run, in order."""
+        return sorted({r.run.seed for r in self.results})
 
     def cases(self) -> list[str]:
         return list(dict.fromkeys(r.run.case for r in self.results))
@@ -280,6 +310,22 @@ def missing_data(case: str) -> str | None:
     except DataMissingError as exc:
         return str(exc)
     return None
+
+
+def seeded(runs: list[Run], grid: KGrid, seed: int) -> list[Run]:
+    """Every run in every seed of the grid (:meth:`KGrid.seeds`), seed by seed."""
+    return [dataclasses.replace(r, seed=s) for s in grid.seeds(seed) for r in runs]
+
+
+def scale_note(P: KGrid) -> str:
+    """" Our scale: ... (K: ...)." for a claim's evidence: data, epochs, batch sizes, radii, width, seeds."""
+    from hessbook.papers.kamath.paper import EPS
+
+    narrower = f", M1-K and C1 at width {P.width:g}" if P.width != 1.0 else ""
+    return (f" Our scale: {P.n_train_mnist} MNIST/Fashion and {P.n_train_cifar} CIFAR-10 training images, "
+            f"{P.epochs_mnist}/{P.epochs_cifar} epochs, B = {', '.join(map(str, P.batch_sizes))}, "
+            f"ε = {P.eps_mnist:g}/{P.eps_cifar:g}{narrower}, {P.n_seeds} seed{'s' if P.n_seeds > 1 else ''} "
+            f"(K: 55k/40k images, 100 epochs, B up to 1024, ε = {EPS['mnist']:g}/{EPS['cifar10']:g}, one seed).")
 
 
 def plan_grid(runs: list[Run], grid: KGrid, seed: int) -> list:

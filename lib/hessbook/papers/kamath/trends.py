@@ -89,12 +89,12 @@ def both_higher_pairs(curve: list[RunResult], robustness: str = "fgsm_acc") -> i
                if b.lambda1 > a.lambda1 and getattr(b, robustness) > getattr(a, robustness))
 
 
-def momentum_table(grid: Grid, case: str, setting: str, momenta: Sequence[float]
+def momentum_table(grid: Grid, case: str, setting: str, momenta: Sequence[float], seed: int
                    ) -> tuple[dict[int, dict[float, RunResult]], list[RunResult]]:
     """``{batch: {momentum: run}}`` over the batch sizes where every momentum of ``momenta`` has
     a usable run, and the runs left out (diverged ones; their batch size is left out whole, so
     every momentum is compared on the same batch sizes)."""
-    curves = {m: {r.run.batch: r for r in grid.curve(case, setting, m)} for m in momenta}
+    curves = {m: {r.run.batch: r for r in grid.curve(case, setting, m, seed)} for m in momenta}
     common = sorted(set.intersection(*(set(c) for c in curves.values()))) if curves else []
     table, gone = {}, []
     for b in common:
@@ -107,11 +107,12 @@ def momentum_table(grid: Grid, case: str, setting: str, momenta: Sequence[float]
     return table, gone
 
 
-def momentum_effect(grid: Grid, case: str, setting: str, momenta: list[float]) -> tuple[float, float, int]:
+def momentum_effect(grid: Grid, case: str, setting: str, momenta: list[float], seed: int
+                    ) -> tuple[float, float, int]:
     """Across the batch sizes run (and usable) with every momentum of ``momenta``: the share
     where λ1 at the largest momentum is below λ1 at momentum 0, the mean Spearman ρ(momentum,
     λ1), and how many batch sizes were compared."""
-    table, _ = momentum_table(grid, case, setting, momenta)
+    table, _ = momentum_table(grid, case, setting, momenta, seed)
     if not table or len(momenta) < 2:
         return float("nan"), float("nan"), 0
     low, high = min(momenta), max(momenta)
@@ -121,11 +122,11 @@ def momentum_effect(grid: Grid, case: str, setting: str, momenta: list[float]) -
     return share, (float(np.mean(defined)) if defined else float("nan")), len(table)
 
 
-def momentum_accuracy(grid: Grid, case: str, setting: str, momenta: list[float]) -> dict[str, float]:
+def momentum_accuracy(grid: Grid, case: str, setting: str, momenta: list[float], seed: int) -> dict[str, float]:
     """Across the same batch sizes as :func:`momentum_effect`, for test and FGSM accuracy: the
     share of batch sizes where the largest momentum's is higher than momentum 0's (``*_share``)
     and the largest |difference| in points (``*_change``); ``n_batches`` compared."""
-    table, _ = momentum_table(grid, case, setting, momenta)
+    table, _ = momentum_table(grid, case, setting, momenta, seed)
     low, high = min(momenta), max(momenta)
     out: dict[str, float] = {"n_batches": len(table)}
     for name, key in (("test_acc", "acc"), ("fgsm_acc", "fgsm")):

@@ -1,0 +1,58 @@
+"""A claim graded in several seeds: each (case, seed) is one case of the claim.
+
+A trend measured on one network per point can be an accident of its initialization. Chapters
+that train several seeds grade every case in every seed, as a case of its own named
+``"<case> · seed <s>"``; :func:`hessbook.kit.claims.combine` then gives *held* only when the
+trend held in every seed, *did not hold* only when it failed in every judged seed, and *partly*
+where seeds disagree. :func:`with_agreement` adds to the evidence, per case, in how many seeds
+the claim held.
+
+    cases = {seed_case("M1-K", s, seeds): values_in(s) for s in seeds}
+    claim = with_agreement(Claim(..., cases=cases, expected=seed_cases(("M1-K",), seeds)), seeds)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Sequence
+
+from hessbook.kit.claims import HELD, Claim
+
+SEPARATOR = " · seed "
+
+
+def seed_case(case: str, seed: int, seeds: Sequence[int]) -> str:
+    """``case`` in one seed: the case's own name when only one seed ran, else ``"case · seed s"``."""
+    return case if len(seeds) <= 1 else f"{case}{SEPARATOR}{seed}"
+
+
+def seed_cases(cases: Iterable[str], seeds: Sequence[int]) -> tuple[str, ...]:
+    """Every case in every seed (a claim's ``expected``): a seed not run counts as not computed."""
+    return tuple(seed_case(c, s, seeds) for c in cases for s in seeds)
+
+
+def case_of(name: str) -> str:
+    """The case a seed's case belongs to (``"M1-K · seed 2"`` -> ``"M1-K"``)."""
+    return name.split(SEPARATOR)[0]
+
+
+def agreement(claim: Claim, seeds: Sequence[int]) -> str:
+    """Per case, in how many seeds the claim held, and the other seeds' verdicts:
+    ``"Across 3 seeds: M1-K held in 2 of 3 (seed 1: did not hold)."``; empty for one seed."""
+    if len(seeds) <= 1:
+        return ""
+    by_case: dict[str, dict[str, str]] = {}
+    for name, grade in claim.grades.items():
+        by_case.setdefault(case_of(name), {})[name] = grade
+    parts = []
+    for case, grades in by_case.items():
+        held = sum(g == HELD for g in grades.values())
+        others = [f"seed {n.split(SEPARATOR)[1]}: {g}" for n, g in grades.items() if g != HELD and SEPARATOR in n]
+        parts.append(f"{case or 'the case'} held in {held} of {len(grades)}" + (f" ({'; '.join(others)})" if others else ""))
+    return f"Across {len(seeds)} seeds: " + "; ".join(parts) + "."
+
+
+def with_agreement(claim: Claim, seeds: Sequence[int]) -> Claim:
+    """``claim`` with :func:`agreement` at the front of its evidence."""
+    text = agreement(claim, seeds)
+    return dataclasses.replace(claim, evidence=f"{text} {claim.evidence}".strip()) if text else claim

@@ -1,0 +1,61 @@
+"""K's regime criteria: what every scale of K1 and K2 must keep of K's training, written before
+any verdict was read (they are about epochs, steps, loss and radius, never about a claim).
+
+A smaller scale shrinks the data and the width, not the training: K's 100 epochs, enough SGD steps
+at the largest batch for every network to leave its initial plateau, K's attack radii, and
+several seeds. :func:`criteria` checks a parameter block against them and says, for each, what
+the block has; the chapters show the list, and ``tests/test_chapter_k1.py`` holds the cpu scale
+to them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from hessbook.papers.kamath.grid import KGrid
+from hessbook.papers.kamath.paper import EPS
+
+K_EPOCHS = 100
+"""K §2.1: every network trains for 100 epochs."""
+MIN_STEPS = 800
+"""SGD steps the largest batch must take: StdCNN under LR (lr 0.01, momentum 0) left its initial
+plateau after about 600 steps in our measurements (800 steps at B = 64 on 512 images left it;
+200 steps at B = 256 and 192 steps at B = 256 on 4096 images did not), and K's own largest
+batch takes 5,400 (55k images, B = 1024, 100 epochs)."""
+MIN_SEEDS = 3
+"""Trend claims are graded in at least this many seeds."""
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """One regime criterion, whether a parameter block meets it, and what the block has."""
+
+    name: str
+    met: bool
+    found: str
+
+
+def fewest_steps(P: KGrid, datasets: tuple[str, ...] = ("mnist", "cifar10")) -> int:
+    """SGD steps of the largest batch on the smallest training set (epochs x batches per epoch)."""
+    b = max(P.batch_sizes)
+    return min(P.epochs(d) * math.ceil(P.n_train(d) / b) for d in datasets)
+
+
+def criteria(P: KGrid) -> list[Criterion]:
+    """K's regime criteria for the block ``P`` (the run table checks the training loss: no run
+    on its initial plateau, :mod:`hessbook.regime`)."""
+    epochs = min(P.epochs_mnist, P.epochs_cifar)
+    radii = (P.eps_mnist, P.eps_cifar) == (EPS["mnist"], EPS["cifar10"])
+    return [
+        Criterion(f"K's {K_EPOCHS} epochs", epochs >= K_EPOCHS, f"{P.epochs_mnist}/{P.epochs_cifar} epochs"),
+        Criterion(f"the largest batch takes at least {MIN_STEPS} SGD steps", fewest_steps(P) >= MIN_STEPS,
+                  f"{fewest_steps(P)} steps at B = {max(P.batch_sizes)}"),
+        Criterion(f"K's radii ε = {EPS['mnist']:g} / {EPS['cifar10']:g}", radii, f"ε = {P.eps_mnist:g} / {P.eps_cifar:g}"),
+        Criterion(f"at least {MIN_SEEDS} seeds", P.n_seeds >= MIN_SEEDS, f"{P.n_seeds} seed(s)"),
+    ]
+
+
+def criteria_text(P: KGrid) -> str:
+    """One line per criterion for the chapter: "met" or "NOT met", and what the scale has."""
+    return "; ".join(f"{c.name}: {'met' if c.met else 'NOT met'} ({c.found})" for c in criteria(P))

@@ -1,0 +1,80 @@
+"""Claims graded in several seeds (hessbook.kit.seeds) and K's grid in several seeds: each
+(case, seed) is a case, seeds that disagree read partly, the evidence counts the seeds that held,
+and the seeds of one cell differ only in the network's own seed (same subset, same group)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from hessbook.chapters import k1
+from hessbook.kit import Claim, Rule, at_least
+from hessbook.kit.seeds import agreement, case_of, seed_case, seed_cases, with_agreement
+from hessbook.papers.kamath.grid import Grid, KGrid, Run, job_key, seeded, train_config
+from hessbook.params import ParameterError, validate
+from hessbook.train_grouped import group_key
+from test_chapter_k1 import GOOD, GRID, curve
+
+RULE = Rule(held=at_least("rho", 0.8, "ρ"), partly=at_least("rho", 0.0, "ρ"))
+
+
+def claim(rhos: dict[int, float], seeds=(0, 1, 2)) -> Claim:
+    cases = {seed_case("M1", s, seeds): {"rho": r} for s, r in rhos.items()}
+    return with_agreement(Claim("K-Fig3-16", "s", "p", "o", RULE, cases, "", seed_cases(("M1",), seeds)), seeds)
+
+
+def test_seed_cases_are_named_only_when_several_seeds_ran():
+    assert seed_case("M1", 0, [0]) == "M1" and seed_case("M1", 2, [0, 1, 2]) == "M1 · seed 2"
+    assert seed_cases(("M1", "C1"), [0, 1]) == ("M1 · seed 0", "M1 · seed 1", "C1 · seed 0", "C1 · seed 1")
+    assert case_of("M1 · seed 2") == "M1" and case_of("M1") == "M1"
+
+
+def test_seeds_that_disagree_read_partly_and_the_evidence_counts_them():
+    assert claim({0: 1.0, 1: 1.0, 2: 1.0}).grade == "held"
+    mixed = claim({0: 1.0, 1: -1.0, 2: 1.0})
+    assert mixed.grade == "partly"
+    assert "Across 3 seeds: M1 held in 2 of 3 (seed 1: did not hold)." in mixed.why
+    assert claim({0: -1.0, 1: -1.0, 2: -1.0}).grade == "did not hold"
+    missing = claim({0: 1.0, 1: 1.0})  # seed 2 not run: not computed, so not a plain held
+    assert missing.grade == "partly" and missing.coverage == (2, 3)
+    assert agreement(claim({0: 1.0}, seeds=(0,)), (0,)) == ""
+
+
+def test_the_seeds_of_a_cell_differ_only_in_the_networks_own_seed():
+    g = KGrid(**{**GRID, "n_seeds": 3})
+    assert g.seeds(5) == [5, 6, 7]
+    runs = seeded([Run("m1k-mnist", "lr", 0.0, 16)], g, 5)
+    configs = [train_config(r, g, 5) for r in runs]
+    assert [c.seed for c in configs] == [5, 6, 7]
+    assert {c.data.subset_seed for c in configs} == {5}  # the same training images in every seed
+    assert len({group_key(c) for c in configs}) == 1  # so the seeds of a cell train as one group
+    assert len({str(job_key(r, g, 5)) for r in runs}) == 3
+    # the first seed keeps the key the grid had before it had seeds
+    assert job_key(runs[0], g, 5) == job_key(Run("m1k-mnist", "lr", 0.0, 16, seed=5), KGrid(**GRID), 5)
+
+
+def test_k1_grades_every_case_in_every_seed():
+    P = validate(k1.K1Params, {**GOOD, "cases": ["m1k-mnist"], "n_seeds": 2})
+
+    def in_seed(seed, lr_fgsm):
+        out = [curve("m1k-mnist", "lr_bs", 0.0, [95, 95, 94], [50, 49, 50], [10, 11, 10]),
+               curve("m1k-mnist", "lr", 0.0, [95, 90, 80], lr_fgsm, [10, 20, 40]),
+               curve("m1k-mnist", "benchmark", 0.9, [96, 92, 85], [55, 45, 30], [5, 15, 50])]
+        return [dataclasses.replace(r, run=dataclasses.replace(r.run, seed=seed)) for c in out for r in c]
+
+    agree = k1.Results(P, Grid(tuple(in_seed(0, [50, 40, 20]) + in_seed(1, [52, 41, 22]))), {})
+    split = k1.Results(P, Grid(tuple(in_seed(0, [50, 40, 20]) + in_seed(1, [20, 40, 50]))), {})
+    c = k1.lose_lr_claim(agree, "K-Fig1-2-15")
+    assert set(c.cases) == {"M1-K on MNIST · seed 0", "M1-K on MNIST · seed 1"}
+    assert c.grades["M1-K on MNIST · seed 0"] == c.grades["M1-K on MNIST · seed 1"] == "held"
+    assert c.coverage == (2, 4)  # StdCNN on MNIST, both seeds, not computed
+    s = k1.lose_lr_claim(split, "K-Fig1-2-15")
+    assert s.grades["M1-K on MNIST · seed 1"] == "did not hold" and s.grade == "partly"
+    assert "M1-K on MNIST held in 1 of 2 (seed 1: did not hold)" in s.why
+    assert k1.numbers(agree)["seeds"] == 2
+
+
+def test_a_bad_seed_count_is_refused_by_name():
+    with pytest.raises(ParameterError, match="n_seeds"):
+        validate(k1.K1Params, {**GOOD, "n_seeds": 0})
