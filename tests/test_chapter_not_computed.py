@@ -41,15 +41,15 @@ NOT_COMPUTED = {
 """The measured values each chapter glues: with nothing computed, n/a (each was 0 before)."""
 
 COUNTS_AND_PARAMETERS = {
-    "y1": {"n-models", "reached", "power-products", "lanczos-products", "power-seconds", "lanczos-seconds"},
+    "y1": {"n-models", "reached", "power-products", "lanczos-products", "power-seconds", "lanczos-seconds", "seeds"},
     "y2": {"networks", "grade-step", "much-larger"},
     "y3": {"runs"},
     "y4": {"networks", "samples"},
     "y5": set(),
-    "y6": {"n-train", "n-test", "epochs"},
-    "k1": {"runs", "cases", "counter-pairs", "diverged", "chance-runs", "fewest-steps", "largest-batch",
+    "y6": {"n-train", "n-test", "epochs", "seeds"},
+    "k1": {"runs", "cases", "seeds", "counter-pairs", "diverged", "chance-runs", "fewest-steps", "largest-batch",
            "batch-ratio"},
-    "k2": {"runs", "cases", "diverged", "plateau"},
+    "k2": {"runs", "cases", "seeds", "diverged", "plateau"},
 }
 """The numbers a chapter may glue with nothing computed: counts of what was computed (0, a true
 value), the chapter's parameters, the paper's printed values (names with ``paper``)."""

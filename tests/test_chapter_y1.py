@@ -34,12 +34,13 @@ def fake(model, batch, lam, fgsm, lx=1.0, gx=0.1, top=None, lx_median=None):
                           y1.EPS[DATASET[model]], (med, 10 * med))
 
 
-def results(*networks, missing=(), models=("m1", "c1")) -> y1.Results:
+def results(*networks, missing=(), models=("m1", "c1"), n_seeds=1) -> y1.Results:
+    """Y1's results holding ``networks``, graded in ``n_seeds`` seeds (one: the tests of a claim's rule)."""
     values = cpu_values()
     sizes = {**values["batch_sizes"], **{m: sorted({r.batch for r in networks if r.model == m})
                                          for m in models if any(r.model == m for r in networks)}}
     P = validate(y1.Y1Params, {**values, "scale": "smoke", "models": list(models), "batch_sizes": sizes,
-                               "n_train_cifar": 50000, "n_train_mnist": 60000})
+                               "n_train_cifar": 50000, "n_train_mnist": 60000, "n_seeds": n_seeds})
     return y1.Results(P, tuple(networks), tuple(missing))
 
 
@@ -283,7 +284,7 @@ def test_cifar100_path_on_a_tiny_fixture(tmp_path, monkeypatch):
 
     values = {**cpu_values(), "models": ["resnet18"], "batch_sizes": {"resnet18": [30]}, "n_train_cifar": 30,
               "n_eval": 12, "n_hessian": 4, "n_input": 2, "resnet18_width": 2, "max_epochs": 1, "top_k": 2,
-              "lanczos_max_dim": 3, "power_max_iter": 2, "lanczos_tol": 0.5, "device": "cpu"}
+              "lanczos_max_dim": 3, "power_max_iter": 2, "lanczos_tol": 0.5, "device": "cpu", "n_seeds": 1}
     P = validate(y1.Y1Params, values)
     _offline(monkeypatch)
     # The fixture's checksums are patched in this process only, so the grid runs in-process

@@ -18,7 +18,7 @@ from hessbook.papers.yao.networks import Missing
 GOOD = dict(scale="smoke", seed=0, n_train=40, n_test=20, batch_fractions=[0.5, 1.0],
             methods=["baseline", "fb", "robust"], c1_conv_stride=2, lr=0.01, momentum=0.9, lr_halve_every=0,
             epochs=1, fb_base_batch=2, fb_warmup_epochs=0.5, adversary="fgsm", eps=0.02, adversary_mix=1.0,
-            device="cpu")
+            n_seeds=1, device="cpu")
 
 
 def P(**changes) -> y6.Y6Params:

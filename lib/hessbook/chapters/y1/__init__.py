@@ -18,10 +18,15 @@ runs), :mod:`.analysis` (rank correlations), :mod:`.claims` (graded claims and t
 numbers), :mod:`.figures` (Fig 1, tables, the explorer). What the Y chapters share (Y's setup,
 the trained networks and the ``Y1Runs`` block that determines them, the deviations) is
 :mod:`hessbook.papers.yao`.
+
+Every (model, batch size) is trained with ``n_seeds`` network seeds (the first is the chapter's
+``seed``: the networks Y2 and Y4 examine), and every claim is graded in each seed
+(:mod:`hessbook.kit.seeds`).
 """
 
 from hessbook.chapters.y1.analysis import (
     Trends,
+    case_name,
     fig1_fraction,
     lambda_x_trends,
     paper_train_trends,
@@ -49,8 +54,17 @@ from hessbook.chapters.y1.compute import (
     Results,
     run,
     run_case,
+    run_flag,
 )
-from hessbook.chapters.y1.figures import COLUMNS, draw_spectra, explorer, figure_spectra, paper_table, summary_table
+from hessbook.chapters.y1.figures import (
+    COLUMNS,
+    draw_spectra,
+    explorer,
+    figure_spectra,
+    paper_table,
+    spectra,
+    summary_table,
+)
 from hessbook.chapters.y1.paper import (
     EPS,
     PAPER_ROWS,
@@ -67,8 +81,8 @@ from hessbook.chapters.y1.params import Params, Y1Params
 __all__ = [
     "COLUMNS", "COLUMNS_VERSION", "EPS", "ModelResult", "PAPER_ROWS", "PAPER_TABLE1", "PAPER_TABLE2",
     "PAPER_TABLE7", "PaperRow", "Params", "Results", "TABLE_OF", "TEST_SIZE", "Trends", "Y1Params",
-    "claim_deviations", "claims", "draw_spectra", "explorer", "fig1_claim", "fig1_claim_of", "fig1_fraction",
-    "figure_spectra", "lambda_x_claim", "lambda_x_claim_of", "lambda_x_finding", "lambda_x_trends", "numbers",
+    "case_name", "claim_deviations", "claims", "draw_spectra", "explorer", "fig1_claim", "fig1_claim_of",
+    "fig1_fraction", "figure_spectra", "lambda_x_claim", "lambda_x_claim_of", "lambda_x_finding", "lambda_x_trends", "numbers",
     "paper_claims", "paper_row", "paper_table", "paper_train_claim", "paper_train_trends", "paper_trends", "run",
-    "run_case", "summary_table", "trend_claim", "trend_claim_of", "trends", "trends_of",
+    "run_case", "run_flag", "spectra", "summary_table", "trend_claim", "trend_claim_of", "trends", "trends_of",
 ]

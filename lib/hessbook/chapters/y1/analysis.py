@@ -1,5 +1,5 @@
-"""Trends across batch sizes: Spearman rank correlations (:mod:`hessbook.stats`) on our networks and
-on Y's rows."""
+"""Trends across batch sizes: Spearman rank correlations (:mod:`hessbook.stats`) on our networks,
+one seed at a time, and on Y's rows."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import numpy as np
 
 from hessbook.chapters.y1.compute import ModelResult, Results
 from hessbook.chapters.y1.paper import PAPER_ROWS
+from hessbook.kit.seeds import seed_case
 from hessbook.papers.yao.trends import MIN_TREND_BATCHES, rho_short
 from hessbook.stats import rank_p, spearman
 
@@ -46,11 +47,19 @@ class Trends:
     """Two-sided p of :attr:`rho_grad_x_fgsm`."""
     n_input_side: int = 0
     """Batch sizes with finite lambda1^x, ||grad_x J|| and FGSM (test): the points of those two p-values."""
+    seed: int | None = None
+    """The network seed of our networks the trends are of; None for Y's printed rows."""
 
 
-def trends_of(results: Sequence[ModelResult], model: str) -> Trends:
-    """The trends of ``model``'s networks among ``results``."""
-    rs = sorted((r for r in results if r.model == model), key=lambda r: r.batch)
+def case_name(model: str, seed: int | None, seeds: Sequence[int]) -> str:
+    """A model's case in a claim: ``"M1"`` (Y's rows, or one seed run), else ``"M1 · seed 2"``."""
+    return model.upper() if seed is None else seed_case(model.upper(), seed, seeds)
+
+
+def trends_of(results: Sequence[ModelResult], model: str, seed: int | None = None) -> Trends:
+    """The trends of ``model``'s networks among ``results`` (those of network seed ``seed``
+    when given; else ``results`` must hold one seed)."""
+    rs = sorted((r for r in results if r.model == model and (seed is None or r.seed == seed)), key=lambda r: r.batch)
     b = [r.batch for r in rs]
     fg = [r.fgsm[0][1] for r in rs]
     lx, gx = [r.lambda_x[1] for r in rs], [r.grad_x[1] for r in rs]
@@ -58,15 +67,17 @@ def trends_of(results: Sequence[ModelResult], model: str) -> Trends:
                   spearman(lx, fg), spearman(gx, fg),
                   spearman([r.lambda_x[0] for r in rs], [r.fgsm[0][0] for r in rs]),
                   spearman([r.lambda_x_median[1] for r in rs], fg), rank_p(lx, fg), rank_p(gx, fg),
-                  _finite_points(lx, gx, fg))
+                  _finite_points(lx, gx, fg), seed)
 
 
 def _finite_points(*columns: Sequence[float]) -> int:
     return int(np.all(np.isfinite(np.asarray(columns, float)), axis=0).sum()) if columns and len(columns[0]) else 0
 
 
-def trends(R: Results, model: str) -> Trends:
-    return trends_of(R.networks, model)
+def trends(R: Results, model: str, seed: int | None = None) -> Trends:
+    """``model``'s trends in network seed ``seed`` (None: the first seed)."""
+    seed = R.first_seed if seed is None else seed
+    return trends_of(R.networks, model, seed)
 
 
 def paper_trends(model: str) -> Trends:
@@ -94,18 +105,22 @@ def paper_train_trends(model: str) -> Trends:
 
 
 def lambda_x_trends(R: Results) -> list[Trends]:
-    """Trends of the CIFAR-10/MNIST models run with at least 3 batch sizes (Y §3.3's remark)."""
-    return [trends(R, m) for m in LAMBDA_X_MODELS if len(R.of(m)) >= MIN_TREND_BATCHES]
+    """Trends of the CIFAR-10/MNIST models run with at least 3 batch sizes (Y §3.3's remark), in
+    every seed (model by model, seed by seed)."""
+    return [trends(R, m, s) for m in LAMBDA_X_MODELS for s in R.seeds if len(R.in_seed(m, s)) >= MIN_TREND_BATCHES]
 
 
-def fig1_fraction(R: Results, model: str) -> float:
-    """Fraction of eigenvalue indices where the largest batch's spectrum exceeds the smallest's."""
-    rs = R.of(model)
+def fig1_fraction(R: Results, model: str, seed: int | None = None) -> float:
+    """Fraction of eigenvalue indices where the largest batch's spectrum exceeds the smallest's, in
+    network seed ``seed`` (None: the first seed)."""
+    rs = R.in_seed(model, R.first_seed if seed is None else seed)
     small, large = np.asarray(rs[0].top_eigenvalues), np.asarray(rs[-1].top_eigenvalues)
     k = min(len(small), len(large))
     return float(np.mean(large[:k] > small[:k]))
 
 
-def trend_text(t: Trends) -> str:
-    return (f"{t.model.upper()} (B={','.join(map(str, t.batches))}): ρ(B, λ1θ) = {rho_short(t.rho_lambda_theta)}, "
-            f"ρ(B, FGSM acc) = {rho_short(t.rho_fgsm)}")
+def trend_text(t: Trends, seeds: Sequence[int] = ()) -> str:
+    """One model's (one seed's) two trends for a claim's "ours"; ``seeds``: the seeds the claim
+    grades, which name the case."""
+    return (f"{case_name(t.model, t.seed, seeds)} (B={','.join(map(str, t.batches))}): ρ(B, λ1θ) = "
+            f"{rho_short(t.rho_lambda_theta)}, ρ(B, FGSM acc) = {rho_short(t.rho_fgsm)}")

@@ -5,6 +5,12 @@ Each claim is built by a function of plain values per case (``*_claim_of``: :cla
 per model, shares per model), so that the same function grades our runs (:func:`claims`) and
 Y's own printed rows (:func:`paper_claims`, the test "the paper grades itself"). Fig 1 is a
 plot: Y prints no numbers for it.
+
+Every claim of ours is a claim about how a measure moves across the batch sizes of one model, so
+each is graded in every seed the parameters ask for (``n_seeds``), each (model, seed) a case of
+its own named ``"M1 · seed 1"`` (:mod:`hessbook.kit.seeds`): a claim holds only where it held in
+every seed, reads at most partly where seeds disagree, and its evidence says in how many seeds
+it held. Y's rows are one run each: their cases are the plain model names.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from hessbook.chapters.y1.analysis import (
     MIN_CORRELATION_BATCHES,
     SIGNIFICANCE,
     Trends,
+    case_name,
     fig1_fraction,
     lambda_x_trends,
     paper_train_trends,
@@ -27,9 +34,11 @@ from hessbook.chapters.y1.analysis import (
 from hessbook.chapters.y1.compute import Results
 from hessbook.kit import Claim, Rule, above, all_of, any_of, at_least, at_most, below, is_true
 from hessbook.kit.claims import HELD, NOT_COMPUTED, NOT_HELD, NOT_JUDGED, PARTLY
+from hessbook.kit.seeds import seed_cases, with_agreement
 from hessbook.papers.yao import deviations as dev
 from hessbook.papers.yao.paper import MODELS
 from hessbook.papers.yao.trends import MIN_TREND_BATCHES, rho_short, rho_text
+from hessbook.stats import finite, middle
 
 TREND_STRONG = 0.8
 """A rank correlation at least this strong (in the claimed direction) is a clear trend."""
@@ -88,42 +97,59 @@ def _join(*texts: str) -> str:
     return " ".join(t for t in texts if t)
 
 
+def _expected(models: Sequence[str], seeds: Sequence[int]) -> tuple[str, ...]:
+    """Every model of the paper's item in every seed graded (Y's rows: one, the plain names)."""
+    return seed_cases(_upper(models), seeds or (0,))
+
+
+Key = str | tuple[str, int]
+"""A case's key in a ``*_claim_of`` mapping: a model (Y's rows), or (model, network seed)."""
+
+
+def _named(key: Key, seeds: Sequence[int]) -> str:
+    return case_name(key[0], key[1], seeds) if isinstance(key, tuple) else key.upper()
+
+
 # ----------------------------------------------------------------------------- claims from values
 
 
-def trend_claim_of(item: str, table: str, models: Sequence[str], ts: Mapping[str, Trends], paper: str,
-                   note: str = "", deviations: str = "") -> Claim:
-    """``table``: lambda1^theta rises and FGSM accuracy falls with B; one case per model of
-    ``ts``, the table's ``models`` expected."""
+def trend_claim_of(item: str, table: str, models: Sequence[str], ts: Mapping[Key, Trends], paper: str,
+                   note: str = "", deviations: str = "", seeds: Sequence[int] = ()) -> Claim:
+    """``table``: lambda1^theta rises and FGSM accuracy falls with B; one case per trend of
+    ``ts`` (named by its model and, among several ``seeds``, its seed), the table's ``models``
+    in every seed expected."""
     return Claim(
         item, f"{table}: λ1θ rises and FGSM accuracy falls with batch size.", paper=paper,
-        ours=_ours([trend_text(t) for t in ts.values()], note), rule=TREND_RULE,
-        cases={m.upper(): {"n_batches": len(t.batches), "rho_lambda": t.rho_lambda_theta, "rho_fgsm": t.rho_fgsm,
-                           "defined": _defined(t.rho_lambda_theta, t.rho_fgsm)} for m, t in ts.items()},
-        expected=_upper(models),
+        ours=_ours([trend_text(t, seeds) for t in ts.values()], note), rule=TREND_RULE,
+        cases={case_name(t.model, t.seed, seeds): {
+            "n_batches": len(t.batches), "rho_lambda": t.rho_lambda_theta, "rho_fgsm": t.rho_fgsm,
+            "defined": _defined(t.rho_lambda_theta, t.rho_fgsm)} for t in ts.values()},
+        expected=_expected(models, seeds),
         evidence=_join("Spearman ρ over batch sizes: λ1θ on the training set, FGSM accuracy at the larger ε on the "
                        "test set.", deviations),
     )
 
 
-def _input_side(t: Trends) -> str:
-    return (f"{t.model.upper()} (B={','.join(map(str, t.batches))}): ρ(λ1x, FGSM) = {rho_short(t.rho_lambda_x_fgsm)} "
+def _input_side(t: Trends, seeds: Sequence[int] = ()) -> str:
+    return (f"{case_name(t.model, t.seed, seeds)} (B={','.join(map(str, t.batches))}): ρ(λ1x, FGSM) = "
+            f"{rho_short(t.rho_lambda_x_fgsm)} "
             f"(p = {t.p_lambda_x_fgsm:.2g}), ρ(‖∇xJ‖, FGSM) = {rho_short(t.rho_grad_x_fgsm)} "
             f"(p = {t.p_grad_x_fgsm:.2g})")
 
 
-def lambda_x_claim_of(ts: Mapping[str, Trends], paper: str, note: str = "", extra: Sequence[str] = (),
-                      deviations: str = "") -> Claim:
+def lambda_x_claim_of(ts: Mapping[Key, Trends], paper: str, note: str = "", extra: Sequence[str] = (),
+                      deviations: str = "", seeds: Sequence[int] = ()) -> Claim:
     """Y §3.3: lambda1^x and ||grad_x J|| do not correlate with FGSM accuracy (test set); one
-    case per model of ``ts`` (C1, C2, M1 expected: Tables 1 and 7 print both columns)."""
+    case per trend of ``ts`` (C1, C2, M1 in every seed expected: Tables 1 and 7 print both columns)."""
     return Claim(
         "Y-Table1", "λ1 of the input Hessian and ‖∇x J‖ do not correlate with adversarial (FGSM) accuracy.",
-        paper=paper, ours=_ours([_input_side(t) + (extra[i] if i < len(extra) else "")
+        paper=paper, ours=_ours([_input_side(t, seeds) + (extra[i] if i < len(extra) else "")
                                  for i, t in enumerate(ts.values())], note, "no CIFAR-10 or MNIST model ran"),
         rule=LAMBDA_X_RULE,
-        cases={m.upper(): {"n_batches": t.n_input_side, "p_lx": t.p_lambda_x_fgsm, "p_gx": t.p_grad_x_fgsm,
-                           "defined": _defined(t.rho_lambda_x_fgsm, t.rho_grad_x_fgsm)} for m, t in ts.items()},
-        expected=_upper(LAMBDA_X_MODELS),
+        cases={case_name(t.model, t.seed, seeds): {
+            "n_batches": t.n_input_side, "p_lx": t.p_lambda_x_fgsm, "p_gx": t.p_grad_x_fgsm,
+            "defined": _defined(t.rho_lambda_x_fgsm, t.rho_grad_x_fgsm)} for t in ts.values()},
+        expected=_expected(LAMBDA_X_MODELS, seeds),
         evidence=_join(
             "Y §3.3: 'The results on all of our experiments show that these two metrics actually do not correlate "
             "with the adversarial accuracy.' Read as stated, for both metrics and in either direction: a metric "
@@ -135,16 +161,17 @@ def lambda_x_claim_of(ts: Mapping[str, Trends], paper: str, note: str = "", extr
     )
 
 
-def fig1_claim_of(shares: Mapping[str, float], note: str = "", deviations: str = "") -> Claim:
+def fig1_claim_of(shares: Mapping[Key, float], note: str = "", deviations: str = "",
+                  seeds: Sequence[int] = ()) -> Claim:
     """Fig 1: the whole top spectrum is larger at the largest batch than at the smallest (one
-    case per panel, C1 and M1 expected)."""
-    parts = [f"{m.upper()}: {100 * v:.0f}% of top eigenvalues larger at the largest B than at the smallest"
-             for m, v in shares.items()]
+    case per panel and seed, keyed by model or (model, seed); C1 and M1 in every seed expected)."""
+    parts = [f"{_named(k, seeds)}: {100 * v:.0f}% of top eigenvalues larger at the largest B than at the smallest"
+             for k, v in shares.items()]
     return Claim(
         "Y-Fig1", "Large batches have a larger Hessian spectrum, the dominant and the next 19 eigenvalues.",
         paper="Fig 1: every top-20 eigenvalue grows with B (C1 and M1).",
         ours=_ours(parts, note, "fewer than two batch sizes of C1 or M1"), rule=FIG1_RULE,
-        cases={m.upper(): {"share": v} for m, v in shares.items()}, expected=_upper(FIG1_MODELS),
+        cases={_named(k, seeds): {"share": v} for k, v in shares.items()}, expected=_expected(FIG1_MODELS, seeds),
         evidence=deviations,
     )
 
@@ -153,8 +180,11 @@ def fig1_claim_of(shares: Mapping[str, float], note: str = "", deviations: str =
 
 
 def _stopped(R: Results, models: Sequence[str]) -> list[str]:
+    """The networks of ``models`` (every seed) the epoch cap stopped above the loss target."""
     P = R.params
-    return dev.stopped([f"{r.model.upper()} B={r.batch}" for m in models for r in R.of(m)
+    several = len(R.seeds) > 1
+    return dev.stopped([f"{r.model.upper()} B={r.batch}" + (f" seed {r.seed}" if several else "")
+                        for m in models for s in R.seeds for r in R.in_seed(m, s)
                         if r.stop_reason == "max_epochs" and r.final_loss > P.loss_target], P.loss_target)
 
 
@@ -180,27 +210,37 @@ def _paper_trend_text(models: Sequence[str]) -> str:
 LAMBDA_X_PAPER = "Y §3.3: 'these two metrics actually do not correlate with the adversarial accuracy'."
 
 
+def _per_seed(R: Results, models: Sequence[str]) -> dict[tuple[str, int], Trends]:
+    """Each model's trends in each seed it ran in, model by model."""
+    return {(m, s): trends(R, m, s) for m in models for s in R.seeds_of(m)}
+
+
 def trend_claim(R: Results, item: str, models, table: str) -> Claim:
-    return trend_claim_of(item, table, models, {m: trends(R, m) for m in models if R.ran(m)},
-                          _paper_trend_text(models), R.absent(models),
-                          claim_deviations(R, models, hessian=True))
+    """Y's table ``table`` on our runs: one case per (model, seed)."""
+    claim = trend_claim_of(item, table, models, _per_seed(R, models), _paper_trend_text(models), R.absent(models),
+                           claim_deviations(R, models, hessian=True), R.seeds)
+    return with_agreement(claim, R.seeds)
 
 
 def lambda_x_claim(R: Results) -> Claim:
-    """Y §3.3 on our runs (one case per CIFAR-10/MNIST model run)."""
-    ts = {m: trends(R, m) for m in LAMBDA_X_MODELS if R.ran(m)}
+    """Y §3.3 on our runs (one case per CIFAR-10/MNIST model run, in each seed)."""
+    ts = _per_seed(R, LAMBDA_X_MODELS)
     extra = [f"; train ρ(λ1x, FGSM) = {rho_short(t.rho_lambda_x_fgsm_train)}" for t in ts.values()]
     paper = LAMBDA_X_PAPER + " Paper's own test rows: " + "; ".join(_input_side(paper_trends(m))
                                                                       for m in LAMBDA_X_MODELS) + "."
-    return lambda_x_claim_of(ts, paper, R.absent(LAMBDA_X_MODELS), extra,
-                             claim_deviations(R, LAMBDA_X_MODELS, inputs=True))
+    claim = lambda_x_claim_of(ts, paper, R.absent(LAMBDA_X_MODELS), extra,
+                              claim_deviations(R, LAMBDA_X_MODELS, inputs=True), R.seeds)
+    return with_agreement(claim, R.seeds)
 
 
 def fig1_claim(R: Results) -> Claim:
-    shares = {m: fig1_fraction(R, m) for m in FIG1_MODELS if len(R.of(m)) >= 2}
+    """Fig 1 on our runs: one case per (panel, seed) with two batch sizes or more."""
+    shares = {(m, s): fig1_fraction(R, m, s) for m in FIG1_MODELS for s in R.seeds_of(m) if len(R.in_seed(m, s)) >= 2}
+    short = [m for m in FIG1_MODELS if any(len(R.in_seed(m, s)) == 1 for s in R.seeds)]
     note = "; ".join(x for x in (R.absent(FIG1_MODELS), *(f"{m.upper()}: fewer than two batch sizes"
-                                                           for m in FIG1_MODELS if len(R.of(m)) == 1)) if x)
-    return fig1_claim_of(shares, note, claim_deviations(R, FIG1_MODELS, hessian=True, spectrum=True))
+                                                           for m in short)) if x)
+    claim = fig1_claim_of(shares, note, claim_deviations(R, FIG1_MODELS, hessian=True, spectrum=True), R.seeds)
+    return with_agreement(claim, R.seeds)
 
 
 def claims(R: Results) -> list[Claim]:
@@ -229,7 +269,8 @@ def lambda_x_finding(R: Results) -> str:
     accuracy in our runs?"""
     claim, ts = lambda_x_claim(R), lambda_x_trends(R)
     grade = claim.grade
-    parts = [f"{t.model.upper()} ρ(λ1x, FGSM) = {rho_short(t.rho_lambda_x_fgsm)} (p = {t.p_lambda_x_fgsm:.2g}) on "
+    parts = [f"{case_name(t.model, t.seed, R.seeds)} ρ(λ1x, FGSM) = {rho_short(t.rho_lambda_x_fgsm)} "
+             f"(p = {t.p_lambda_x_fgsm:.2g}) on "
              f"the test set ({rho_short(t.rho_lambda_x_median_fgsm)} with the median over samples instead of the "
              f"mean, {rho_short(t.rho_lambda_x_fgsm_train)} on the training set), ρ(‖∇xJ‖, FGSM) = "
              f"{rho_short(t.rho_grad_x_fgsm)} (p = {t.p_grad_x_fgsm:.2g})" for t in ts]
@@ -242,7 +283,8 @@ def lambda_x_finding(R: Results) -> str:
             return ("Ours: " + "; ".join(parts) + f"; with fewer than {MIN_CORRELATION_BATCHES} batch sizes per "
                     "model no rank correlation can be significant, so Y's remark is not judged at this scale.")
         return ("ρ(λ1x, FGSM) or ρ(‖∇xJ‖, FGSM) is undefined for every model we ran with enough batch sizes ("
-                + ", ".join(t.model.upper() for t in ts) + ": a constant column), so there is no correlation to judge.")
+                + ", ".join(dict.fromkeys(t.model.upper() for t in ts)) + ": a constant column), so there is no "
+                "correlation to judge.")
     graded = claim.grades
     tracking = [name for name, g in graded.items() if g in (NOT_HELD, PARTLY)]
     unjudged = [name for name, g in graded.items() if g in (NOT_JUDGED, NOT_COMPUTED)]
@@ -260,21 +302,38 @@ def lambda_x_finding(R: Results) -> str:
     return "Ours: " + "; ".join(parts) + "; " + verdict + "."
 
 
+def _rho_across(R: Results, model: str, name: str) -> str:
+    """A rank correlation of ``model`` for the prose: in one seed its value; in several the median
+    across the seeds (of those where it is defined), then every seed's value."""
+    rhos = [getattr(trends(R, model, s), name) for s in R.seeds_of(model)]
+    if len(rhos) <= 1:
+        return rho_text(rhos[0] if rhos else float("nan"))
+    defined = finite(rhos)
+    mid = rho_text(middle(defined)) if len(defined) else rho_text(float("nan"))
+    return f"{mid} (median of {len(rhos)} seeds: {', '.join(rho_short(r) for r in rhos)})"
+
+
 def numbers(R: Results) -> dict:
     """Every number the chapter's prose cites (glued as ``y1-<name>``). With no network trained
-    (no dataset here), the loss range and the power/Lanczos difference are None (glued n/a)."""
+    (no dataset here), the loss range and the power/Lanczos difference are None (glued n/a).
+
+    Counts, losses, products and seconds are over every network of every seed; our rank
+    correlations (``<model>_rho_lambda``, ``<model>_rho_fgsm``) are the median across the seeds,
+    followed by each seed's value (one seed: its value alone); the λ1x sentence names every
+    (model, seed)."""
     nets, P = R.networks, R.params
     out: dict = {
         "n_models": len(nets),
+        "seeds": P.n_seeds,
         "missing": "; ".join(f"{m.model} ({m.reason})" for m in R.missing) or "none",
         "max_loss": max((r.final_loss for r in nets), default=None),
         "min_loss": min((r.final_loss for r in nets), default=None),
         "reached": sum(r.stop_reason != "max_epochs" and r.final_loss <= P.loss_target for r in nets),
     }
     for m in MODELS:
-        t, paper = trends(R, m), paper_trends(m)
-        out[f"{m}_rho_lambda"] = rho_text(t.rho_lambda_theta) if R.ran(m) else "not run at this scale"
-        out[f"{m}_rho_fgsm"] = rho_text(t.rho_fgsm) if R.ran(m) else "not run at this scale"
+        paper = paper_trends(m)
+        out[f"{m}_rho_lambda"] = _rho_across(R, m, "rho_lambda_theta") if R.ran(m) else "not run at this scale"
+        out[f"{m}_rho_fgsm"] = _rho_across(R, m, "rho_fgsm") if R.ran(m) else "not run at this scale"
         out[f"{m}_paper_rho_lambda"] = paper.rho_lambda_theta
         out[f"{m}_paper_rho_fgsm"] = paper.rho_fgsm
         if m in LAMBDA_X_MODELS:

@@ -1,8 +1,13 @@
-"""Y1's stored computations: train each (model, batch size) through the store, then compute
-every column of Y's tables on the training and the test set (one stored result per network)."""
+"""Y1's stored computations: train each (model, batch size, seed) through the store, then compute
+every column of Y's tables on the training and the test set (one stored result per network).
+
+Every seed of a (model, batch size) trains on the same training subset and is measured on the
+same images (the chapter's ``seed`` draws them); only the network's own seed (initialization,
+batch order) changes. The first seed's store key is the one Y1 had before it had seeds."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from functools import partial
 
@@ -15,6 +20,8 @@ from hessbook.kit import cached
 from hessbook.papers.yao.networks import Missing, data_missing, first, train_config, trained
 from hessbook.papers.yao.paper import DATASET
 
+NUM_CLASSES = {"cifar10": 10, "cifar100": 100, "mnist": 10}
+"""Classes per dataset: the chance loss ln c of :func:`run_flag`."""
 CASE_KIND = "y1-model"
 """Store kind of one (model, batch size)'s columns."""
 COLUMNS_VERSION = 4
@@ -58,6 +65,18 @@ class ModelResult:
     """Wall time of the top-k solver, (train, test), on the machine that computed it."""
     power_seconds: tuple[float, float] = (float("nan"), float("nan"))
     """Wall time of Y's power iteration, (train, test)."""
+    seed: int = 0
+    """The network's seed. A result stored before Y1 had seeds decodes with 0; :func:`run`
+    relabels every result with the seed of the job that asked for it."""
+
+
+def run_flag(r: ModelResult) -> str:
+    """The regime flag of a network (:func:`hessbook.regime.flag`): ``"diverged"``, ``"plateau"``
+    (final training loss within 10 % of ln c, the loss of a uniform prediction over the dataset's
+    c classes) or ``""``. Shown in the tables; it does not yet keep a network out of a statistic."""
+    from hessbook import regime
+
+    return regime.flag(r.final_loss, NUM_CLASSES[DATASET[r.model]], r.stop_reason == "diverged")
 
 
 @dataclass(frozen=True)
@@ -66,12 +85,32 @@ class Results:
 
     params: Y1Params
     networks: tuple[ModelResult, ...]
-    """Every (model, batch size) whose data is here, in the order of ``models`` and ``batch_sizes``."""
+    """Every (model, batch size, seed) whose data is here, seed by seed, each in the order of
+    ``models`` and ``batch_sizes``."""
     missing: tuple[Missing, ...]
 
+    @property
+    def seeds(self) -> list[int]:
+        """The network seeds the parameters ask for (a seed not run counts as not computed)."""
+        return self.params.seeds
+
+    @property
+    def first_seed(self) -> int:
+        """The chapter's seed: the networks Y2 and Y4 examine."""
+        return self.params.seed
+
     def of(self, model: str) -> list[ModelResult]:
-        """``model``'s networks, by batch size."""
-        return sorted((r for r in self.networks if r.model == model), key=lambda r: r.batch)
+        """``model``'s networks in the first seed, by batch size (what a one-seed reader wants;
+        :meth:`in_seed` for another seed)."""
+        return self.in_seed(model, self.first_seed)
+
+    def in_seed(self, model: str, seed: int) -> list[ModelResult]:
+        """``model``'s networks of network seed ``seed``, by batch size."""
+        return sorted((r for r in self.networks if r.model == model and r.seed == seed), key=lambda r: r.batch)
+
+    def seeds_of(self, model: str) -> list[int]:
+        """The seeds of :attr:`seeds` in which ``model`` has networks."""
+        return [s for s in self.seeds if self.in_seed(model, s)]
 
     def ran(self, model: str) -> bool:
         return any(r.model == model for r in self.networks)
@@ -153,19 +192,24 @@ def _columns(net, model: str, P: Y1Params, which: str, eps, device) -> _Columns:
     )
 
 
-def case_key(model: str, batch: int, P: Y1Params) -> dict:
-    """The inputs that determine one (model, batch size)'s columns (the store key)."""
-    return {"train": train_config(model, batch, P.runs), "n_eval": P.n_eval, "n_hessian": P.n_hessian,
+def case_key(model: str, batch: int, P: Y1Params, seed: int | None = None) -> dict:
+    """The inputs that determine one (model, batch size)'s columns in network seed ``seed``
+    (None: the chapter's, the first): the store key. Only the training run depends on the
+    network's seed; ``"seed"`` is the chapter's, which draws the images measured on."""
+    return {"train": train_config(model, batch, P.runs, seed), "n_eval": P.n_eval, "n_hessian": P.n_hessian,
             "n_input": P.n_input, "top_k": P.top_k, "lanczos_tol": P.lanczos_tol,
             "lanczos_max_dim": P.lanczos_max_dim, "topk_solver": P.topk_solver, "power_tol": P.power_tol, "power_max_iter": P.power_max_iter,
             "eps": list(EPS[DATASET[model]]), "seed": P.seed, "columns": COLUMNS_VERSION}
 
 
-def compute_case(model: str, batch: int, P: Y1Params, store, device: torch.device) -> ModelResult:
-    """Train one (model, batch size) through the store, then compute every column of Y's tables,
-    on ``device`` (the chapter's). Top-level, so a sweep can send it to a worker."""
+def compute_case(model: str, batch: int, P: Y1Params, store, device: torch.device,
+                 seed: int | None = None) -> ModelResult:
+    """Train one (model, batch size) with network seed ``seed`` (None: the chapter's) through the
+    store, then compute every column of Y's tables, on ``device`` (the chapter's). Top-level, so a
+    sweep can send it to a worker."""
     eps = EPS[DATASET[model]]
-    run = trained(P.runs, model, batch, store, device)
+    seed = P.seed if seed is None else seed
+    run = trained(P.runs, model, batch, store, device, seed)
     net = run.model(device).eval()
     tr, te = (_columns(net, model, P, which, eps, device) for which in ("train", "test"))
 
@@ -179,30 +223,39 @@ def compute_case(model: str, batch: int, P: Y1Params, store, device: torch.devic
         power_products=pair("power_products"), lanczos_products=pair("lanczos_products"), top_eigenvalues=tr.top,
         lambda_x=pair("lambda_x"), grad_x=pair("grad_x"), fgsm=(pair("fgsm_hi"), pair("fgsm_lo")), eps=eps,
         lambda_x_median=pair("lambda_x_median"), lanczos_seconds=pair("lanczos_seconds"),
-        power_seconds=pair("power_seconds"),
+        power_seconds=pair("power_seconds"), seed=seed,
     )
 
 
-def run_case(model: str, batch: int, P: Y1Params, store=None, *, device: torch.device) -> ModelResult:
-    """One (model, batch size) on ``device``: loaded from the store, or computed here and stored."""
+def run_case(model: str, batch: int, P: Y1Params, store=None, *, device: torch.device,
+             seed: int | None = None) -> ModelResult:
+    """One (model, batch size) in network seed ``seed`` (None: the chapter's) on ``device``:
+    loaded from the store, or computed here and stored."""
     from hessbook.store import default_store
 
     store = store or default_store()
-    compute = partial(compute_case, model, batch, P, store, device)
-    return cached(CASE_KIND, case_key(model, batch, P), compute, ModelResult, store)
+    seed = P.seed if seed is None else seed
+    compute = partial(compute_case, model, batch, P, store, device, seed)
+    return dataclasses.replace(cached(CASE_KIND, case_key(model, batch, P, seed), compute, ModelResult, store),
+                               seed=seed)
+
+
+def _label(model: str, batch: int, seed: int) -> str:
+    return f"Y1 {model.upper()} B={batch} seed {seed}"
 
 
 def plan_jobs(P: Y1Params) -> list:
-    """Every (model, batch size) job :func:`run` sweeps (data present or not: the plan checks)."""
+    """Every (model, batch size, seed) job :func:`run` sweeps (data present or not: the plan checks)."""
     from hessbook.kit.swept import Planned
 
-    return [Planned(CASE_KIND, case_key(m, b, P), f"Y1 {m.upper()} B={b}") for m in P.models for b in P.sizes(m)]
+    return [Planned(CASE_KIND, case_key(m, b, P, s), _label(m, b, s))
+            for s in P.seeds for m in P.models for b in P.sizes(m)]
 
 
 def run(P: Y1Params, store=None) -> Results:
-    """Every selected (model, batch size), as independent jobs on the Dask sweep
-    (:mod:`hessbook.sweep`; ``HESSBOOK_CLUSTER`` says where). Models whose data is absent are
-    reported, not run. Every job computes on the device ``P.device`` names."""
+    """Every selected (model, batch size) in every seed of ``P.seeds``, as independent jobs on
+    the Dask sweep (:mod:`hessbook.sweep`; ``HESSBOOK_CLUSTER`` says where). Models whose data is
+    absent are reported, not run. Every job computes on the device ``P.device`` names."""
     from hessbook.device import pick_device
     from hessbook.kit.swept import cached_all, stored_job
     from hessbook.store import default_store
@@ -216,7 +269,9 @@ def run(P: Y1Params, store=None) -> Results:
             missing.append(gone)
             continue
         jobs += [(model, b) for b in P.sizes(model)]
-    grid = [stored_job(CASE_KIND, case_key(m, b, P), partial(compute_case, m, b, P, store), ModelResult,
-                       label=f"Y1 {m.upper()} B={b}", device=device) for m, b in jobs]
-    networks = cached_all(grid, ModelResult, store)
+    cells = [(m, b, s) for s in P.seeds for m, b in jobs]
+    grid = [stored_job(CASE_KIND, case_key(m, b, P, s), partial(compute_case, m, b, P, store, seed=s), ModelResult,
+                       label=_label(m, b, s), device=device) for m, b, s in cells]
+    # A result stored before Y1 had seeds carries seed 0: each is relabelled with its job's seed.
+    networks = [dataclasses.replace(r, seed=s) for r, (_, _, s) in zip(cached_all(grid, ModelResult, store), cells)]
     return Results(P, tuple(networks), tuple(missing))

@@ -1,12 +1,15 @@
-"""What the reader sees: Fig 1, the paper's tables beside ours, and the explorer widget."""
+"""What the reader sees: Fig 1, the paper's tables beside ours, and the explorer widget.
+Where several seeds ran, a spectrum is the median across the seeds (thick) with each seed's
+as a thin line of the same colour, and the tables have a row per network (model, B, seed)."""
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
 
-from hessbook.chapters.y1.compute import Results
+from hessbook.chapters.y1.compute import Results, run_flag
 from hessbook.chapters.y1.paper import Pair, PaperRow, paper_row
 from hessbook.kit import style
 
@@ -39,8 +42,10 @@ def paper_table(rows: Sequence[PaperRow]):
 
 
 def summary_table(R: Results, models: str | Sequence[str]):
-    """Our rows of ``models`` in the paper's layout, the paper's row (same B) beside each; a
-    model without results gets one row saying why."""
+    """Our rows of ``models`` in the paper's layout, one per network (batch size, then seed), the
+    paper's row (same B) beside each, and the regime flag (:func:`~hessbook.chapters.y1.compute.run_flag`:
+    diverged, or still on the initial plateau; shown, not yet excluded); a model without results
+    gets one row saying why."""
     import pandas as pd
 
     models = (models,) if isinstance(models, str) else tuple(models)
@@ -49,12 +54,12 @@ def summary_table(R: Results, models: str | Sequence[str]):
         if not R.ran(model):
             out.append({"model": model.upper(), "not computed": R.absent([model]) or "not run"})
             continue
-        for r in R.of(model):
+        for r in sorted((r for r in R.networks if r.model == model), key=lambda r: (r.batch, r.seed)):
             p = paper_row(model, r.batch)
             ours = {"Acc": _fmt(r.acc), "λ1θ": _fmt(r.lambda_theta, 3), "λ1x": _fmt(r.lambda_x, 3),
                     "‖∇xJ‖": _fmt(r.grad_x, 3), "FGSM hi": _fmt(r.fgsm[0]), "FGSM lo": _fmt(r.fgsm[1])}
             paper = paper_table([p]).iloc[0].to_dict() if p else {}
-            line = {"model": model.upper(), "B": r.batch}
+            line = {"model": model.upper(), "B": r.batch, "seed": r.seed}
             for c in COLUMNS:
                 if model == "resnet18" and c in ("λ1x", "‖∇xJ‖"):
                     line[f"{c} paper"] = "–"
@@ -64,6 +69,7 @@ def summary_table(R: Results, models: str | Sequence[str]):
             line["power λ1θ train (products)"] = f"{r.power_lambda[0]:.3g} ({r.power_products[0]})"
             line["train loss"] = f"{r.final_loss:.1e}"
             line["epochs"] = r.epochs
+            line["flag"] = run_flag(r)
             out.append(line)
     return pd.DataFrame(out)
 
@@ -71,16 +77,43 @@ def summary_table(R: Results, models: str | Sequence[str]):
 # ----------------------------------------------------------------------------- figures
 
 
+def spectra(R: Results, model: str, batch: int) -> tuple[np.ndarray, np.ndarray]:
+    """The top eigenvalues of ``model`` at ``batch``: the median across seeds, index by index, and
+    every seed's spectrum (a row per seed, NaN-padded where a seed's spectrum is shorter)."""
+    rows = [np.asarray(r.top_eigenvalues, float) for s in R.seeds for r in R.in_seed(model, s) if r.batch == batch]
+    k = max((len(e) for e in rows), default=0)
+    table = np.full((len(rows), k), np.nan)
+    for i, e in enumerate(rows):
+        table[i, :len(e)] = e
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an index no seed has: NaN, drawn as a gap
+        mid = np.nanmedian(table, axis=0) if len(rows) else np.full(k, np.nan)
+    return mid, table
+
+
+def _batches(R: Results, model: str) -> list[int]:
+    return sorted({r.batch for r in R.networks if r.model == model})
+
+
+def _draw_spread(ax, mid: np.ndarray, table: np.ndarray, **kw) -> None:
+    """The median spectrum (markers, ``kw``), and each seed's as a thin line when there are several."""
+    if len(table) > 1:
+        for row in table:
+            ax.plot(*_indexed(row), **{**kw, "lw": 0.6, "alpha": 0.45, "marker": None, "label": None})
+    ax.plot(*_indexed(mid), **{"marker": "o", "ms": 3, **kw})
+
+
 def draw_spectra(ax, R: Results, model: str) -> None:
-    """Y Fig 1: the top eigenvalues of the training-set Hessian, one line per batch size."""
+    """Y Fig 1: the top eigenvalues of the training-set Hessian, one colour per batch size: the
+    median across seeds, each seed a thin line (the spread across seeds)."""
     import matplotlib
 
-    rs = R.of(model)
+    batches = _batches(R, model)
     cmap = matplotlib.colormaps["viridis"]
-    for i, r in enumerate(rs):
-        eig = np.asarray(r.top_eigenvalues)
-        ax.plot(np.arange(1, len(eig) + 1), np.clip(eig, 1e-6, None), "o-", ms=3,
-                color=cmap(i / max(len(rs) - 1, 1)), label=f"B={r.batch}")
+    for i, b in enumerate(batches):
+        mid, table = spectra(R, model, b)
+        label = f"B={b}" + (f" (median of {len(table)} seeds; thin: each)" if len(table) > 1 and i == 0 else "")
+        _draw_spread(ax, mid, table, color=cmap(i / max(len(batches) - 1, 1)), label=label)
     ax.set_yscale("log")
     ax.set_xlabel("index of eigenvalue")
     ax.set_ylabel("eigenvalue (train Hessian)")
@@ -100,31 +133,47 @@ def figure_spectra(R: Results):
     return fig
 
 
+def _indexed(eig: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(index from 1, eigenvalue clipped for the log axis)."""
+    return np.arange(1, len(eig) + 1), np.clip(eig, 1e-6, None)
+
+
+def _median(values: Sequence[float]) -> float:
+    v = np.asarray(values, float)
+    return float(np.median(v[np.isfinite(v)])) if np.isfinite(v).any() else float("nan")
+
+
 def explorer(R: Results):
-    """Widget: pick a model and a batch size; see its top spectrum against the other batch sizes."""
+    """Widget: pick a model and a batch size; see its top spectrum (median across seeds, each seed
+    thin) against the other batch sizes' medians."""
     import matplotlib.pyplot as plt
 
     from hessbook.widgets import Explorer
 
-    index = {(r.model, r.batch): r for r in R.networks}
+    index: dict[tuple[str, int], list] = {}
+    for r in R.networks:
+        index.setdefault((r.model, r.batch), []).append(r)
 
     def draw(model, batch):
         fig, ax = plt.subplots(figsize=(6, 3.5))
-        r = index.get((model, batch))
-        if r is None:
+        rs = index.get((model, batch))
+        if rs is None:
             gone = R.missing_of(model)
             style.not_computed(ax, f"{model.upper()}: not computed ({gone.reason})" if gone else
                           f"{model.upper()} was not trained with B={batch} at this scale")
         else:
-            for other in R.of(model):
-                eig = np.clip(np.asarray(other.top_eigenvalues), 1e-6, None)
-                ax.plot(np.arange(1, len(eig) + 1), eig, color="0.8" if other is not r else "C3",
-                        lw=2 if other is r else 1, zorder=3 if other is r else 1)
+            for other in _batches(R, model):
+                if other != batch:
+                    ax.plot(*_indexed(spectra(R, model, other)[0]), color="0.8", lw=1, zorder=1)
+            mid, table = spectra(R, model, batch)
+            _draw_spread(ax, mid, table, color="C3", lw=2, zorder=3)
             ax.set_yscale("log")
             ax.set_xlabel("index of eigenvalue")
             ax.set_ylabel("eigenvalue")
-            ax.set_title(f"{model.upper()} B={batch}: λ1θ={r.lambda_theta[0]:.3g} (train), "
-                         f"FGSM {r.fgsm[0][1]:.1f}% (test, ε={r.eps[0]})", fontsize=9)
+            seeds = f", median of {len(rs)} seeds" if len(rs) > 1 else ""
+            ax.set_title(f"{model.upper()} B={batch}: λ1θ={_median([r.lambda_theta[0] for r in rs]):.3g} (train), "
+                         f"FGSM {_median([r.fgsm[0][1] for r in rs]):.1f}% (test, ε={rs[0].eps[0]}){seeds}",
+                         fontsize=9)
         fig.tight_layout()
         return fig
 

@@ -9,12 +9,21 @@ chapter. The batch sizes are fractions of the training subset, so each scale kee
 
 The package: :mod:`.paper` (Y's Table 8), :mod:`.params` (the schema), :mod:`.compute` (one
 stored training run per (batch size, method), on the Dask sweep), :mod:`.claims` (the graded
-claim and the prose's numbers), :mod:`.figures` (figure, tables, the explorer).
+claim and the prose's numbers), :mod:`.figures` (figure, tables, the explorer). Every run is
+trained in ``n_seeds`` network seeds and the claim graded in each (:mod:`hessbook.kit.seeds`).
 """
 
 from hessbook.chapters.y6.claims import DEGRADE, MARGIN, RULE, claim, claims, measures, numbers, paper_measures
 from hessbook.chapters.y6.compute import RUN_KIND, Results, RunResult, compute_run, run, run_key, train_config
-from hessbook.chapters.y6.figures import draw_accuracy, draw_curves, explorer, figure_accuracy, paper_table, summary_table
+from hessbook.chapters.y6.figures import (
+    draw_accuracy,
+    draw_curves,
+    explorer,
+    figure_accuracy,
+    paper_table,
+    seed_median,
+    summary_table,
+)
 from hessbook.chapters.y6.paper import LABELS, METHODS, N_TRAIN, PAPER_TABLE8, PaperRow
 from hessbook.chapters.y6.params import ADVERSARIES, Params, Y6Params
 
@@ -22,5 +31,5 @@ __all__ = [
     "ADVERSARIES", "DEGRADE", "LABELS", "MARGIN", "METHODS", "N_TRAIN", "PAPER_TABLE8", "RULE", "RUN_KIND",
     "PaperRow", "Params", "Results", "RunResult", "Y6Params", "claim", "claims", "compute_run", "draw_accuracy",
     "draw_curves", "explorer", "figure_accuracy", "measures", "numbers", "paper_measures", "paper_table", "run",
-    "run_key", "summary_table", "train_config",
+    "run_key", "seed_median", "summary_table", "train_config",
 ]

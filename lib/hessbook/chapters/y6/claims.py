@@ -3,15 +3,22 @@
 The claim compares the smallest and the largest batch size of the grid: how much the
 baseline loses from one to the other, and by how much robust training beats the baseline and
 FB at the largest batch. The same function measures Y's printed rows, so the paper's column
-of the verdict table is graded by the very rule ours is."""
+of the verdict table is graded by the very rule ours is.
+
+Where several seeds ran, the claim is graded in each seed's grid (a case ``"C1 · seed s"``,
+:mod:`hessbook.kit.seeds`): it holds only where it held in every seed, reads at most partly
+where seeds disagree, and its evidence says in how many seeds it held. One seed keeps the one
+unnamed case."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from hessbook.chapters.y6.compute import Results
+from hessbook.chapters.y6.compute import Results, RunResult
 from hessbook.chapters.y6.paper import METHODS, N_TRAIN, PAPER_TABLE8, PAPER_WORDS, SOURCE
-from hessbook.kit import Claim, Rule, all_of, any_of, at_least, single
+from hessbook.kit import Claim, Rule, all_of, any_of, at_least
+from hessbook.kit.seeds import seed_case, seed_cases, with_agreement
+from hessbook.stats import middle
 
 DEGRADE = 5.0
 """The baseline degrades: its test accuracy at the largest batch is at least this many points
@@ -35,6 +42,8 @@ judged); a grid lacking a method or a run has no values (not computed)."""
 
 Acc = Callable[[str, int], float]
 """(method, batch) -> test accuracy in percent."""
+CASE = "C1"
+"""The claim's case among several seeds: C1's grid of methods and batch sizes in one seed."""
 
 
 def measures(acc: Acc, batches: Sequence[int]) -> dict[str, float]:
@@ -54,20 +63,43 @@ def paper_measures() -> dict[str, float]:
     return {**measures(lambda m, b: 100 * rows[b].acc(m), list(rows)), "n_batches": len(rows)}
 
 
-def every_run(R: Results) -> bool:
-    """Every method ran at every batch size of the grid (at least one)."""
-    return bool(R.batches) and all(R.get(m, b) is not None for m in METHODS for b in R.batches)
+def every_run(R: Results, seed: int | None = None) -> bool:
+    """Every method ran at every batch size of the grid (at least one), in network seed ``seed``
+    (None: the first)."""
+    return bool(R.batches) and all(R.get(m, b, seed) is not None for m in METHODS for b in R.batches)
 
 
-def complete(R: Results) -> bool:
-    """Every run, at two or more batch sizes: the claim can be judged."""
-    return len(R.batches) >= 2 and every_run(R)
+def complete(R: Results, seed: int | None = None) -> bool:
+    """Every run, at two or more batch sizes, in ``seed``: the claim can be judged there."""
+    return len(R.batches) >= 2 and every_run(R, seed)
 
 
-def our_measures(R: Results) -> dict[str, float]:
-    if not every_run(R):
+def our_measures(R: Results, seed: int | None = None) -> dict[str, float]:
+    """The rule's values from our grid in network seed ``seed`` (None: the first); empty when a run
+    is missing."""
+    if not every_run(R, seed):
         return {}
-    return {**measures(lambda m, b: 100 * R.get(m, b).test_acc, R.batches), "n_batches": len(R.batches)}
+    return {**measures(lambda m, b: 100 * R.get(m, b, seed).test_acc, R.batches), "n_batches": len(R.batches)}
+
+
+def _several(R: Results) -> bool:
+    return len(R.seeds) > 1
+
+
+def _case(R: Results, seed: int) -> str:
+    """The claim's case in ``seed``: unnamed with one seed, ``"C1 · seed s"`` among several."""
+    return seed_case(CASE, seed, R.seeds) if _several(R) else ""
+
+
+def _label(R: Results, r: RunResult) -> str:
+    return f"{r.method} B={r.batch}" + (f" seed {r.seed}" if _several(R) else "")
+
+
+def _in_seeds(R: Results, seeds: Sequence[int]) -> str:
+    """" (seeds 0, 2)" naming the seeds a note applies to, among several; empty for one seed."""
+    if not _several(R):
+        return ""
+    return f" (seed{'s' if len(seeds) > 1 else ''} {', '.join(map(str, seeds))})"
 
 
 def _text(v: dict[str, float]) -> str:
@@ -77,7 +109,7 @@ def _text(v: dict[str, float]) -> str:
 
 
 def _diverged(R: Results) -> list[str]:
-    return [f"{r.method} B={r.batch} (epoch {r.diverged_epoch})" for r in R.runs if r.diverged]
+    return [f"{_label(R, r)} (epoch {r.diverged_epoch})" for r in R.runs if r.diverged]
 
 
 GOYAL_RATE = 0.1 / 256
@@ -104,28 +136,44 @@ def _setting(R: Results) -> str:
             f"B = {', '.join(map(str, R.batches))}, {R.params.epochs} epochs each. " + deviations(R.params))
 
 
-def _evidence(R: Results, v: dict[str, float]) -> str:
+def _evidence(R: Results, values: dict[int, dict[str, float]]) -> str:
+    """The setting, the diverged and chance runs, and what explains a miss, from ``values`` per
+    seed of the seeds whose grid is complete (each note names the seeds it applies to)."""
     parts = [_setting(R)]
     gone = _diverged(R)
     parts.append("Diverged: " + ", ".join(gone) + " (accuracy of the diverged network: chance, as Y's FB 0.1)."
                  if gone else "No run diverged (no non-finite epoch loss).")
-    chance = [f"{r.method} B={r.batch}" for r in R.runs if r.test_acc <= CHANCE and not r.diverged]
+    chance = [_label(R, r) for r in R.runs if r.test_acc <= CHANCE and not r.diverged]
     if chance:
         parts.append(f"At chance (test accuracy ≤ {CHANCE:g}) without diverging: {', '.join(chance)}.")
     small = min(R.batches)
-    behind = 100 * (R.get("baseline", small).test_acc - R.get("robust", small).test_acc)
-    if behind >= MARGIN:
-        parts.append(f"At the smallest B robust training is {behind:.1f} points below the baseline (training on "
+    behind = {s: 100 * (R.get("baseline", small, s).test_acc - R.get("robust", small, s).test_acc) for s in values}
+    lower = {s: b for s, b in behind.items() if b >= MARGIN}
+    if lower:
+        amounts = ", ".join(f"{b:.1f}" + (f" (seed {s})" if _several(R) else "") for s, b in lower.items())
+        parts.append(f"At the smallest B robust training is {amounts} points below the baseline (training on "
                      "adversarial examples only costs clean accuracy), so part of its smaller drop is that it "
                      "starts lower.")
-    if v["drop_base"] < DEGRADE:
-        parts.append(f"The baseline loses less than {DEGRADE:g} points at this scale: the degradation the claim "
-                     "starts from is not there, so the claim cannot hold here.")
-    if v["gain_base"] < MARGIN:
-        parts.append("At the largest batch robust training is not better than the baseline: with a fixed number "
-                     "of epochs a full-batch run takes only a few steps, and an adversarial step at the same rate "
-                     "is no larger, so it cannot catch up.")
+    flat = [s for s, v in values.items() if v["drop_base"] < DEGRADE]
+    if flat:
+        parts.append(f"The baseline loses less than {DEGRADE:g} points at this scale{_in_seeds(R, flat)}: the "
+                     "degradation the claim starts from is not there, so the claim cannot hold here.")
+    behind_base = [s for s, v in values.items() if v["gain_base"] < MARGIN]
+    if behind_base:
+        parts.append("At the largest batch robust training is not better than the baseline"
+                     f"{_in_seeds(R, behind_base)}: with a fixed number of epochs a full-batch run takes only a few steps, and an adversarial step "
+                     "at the same rate is no larger, so it cannot catch up.")
     return " ".join(parts)
+
+
+def _ours_in(R: Results, seed: int, v: dict[str, float]) -> str:
+    """Our grid in one seed, for the claim's "ours" (named by its seed among several)."""
+    name = f"{_case(R, seed)}: " if _several(R) else ""
+    if complete(R, seed):
+        return name + _text(v)
+    b = R.batches[0]
+    return name + f"one batch size, B = {b}: test accuracy " + ", ".join(
+        f"{m} {100 * R.get(m, b, seed).test_acc:.1f}%" for m in METHODS)
 
 
 def claim(R: Results) -> Claim:
@@ -133,40 +181,48 @@ def claim(R: Results) -> Claim:
     paper = (f"{SOURCE}: {_text(pv)} (graded by the same rule: {RULE.grade(pv)}). {PAPER_WORDS}")
     statement = ("Robust (adversarial) training keeps test accuracy at batch sizes where the baseline and "
                  "Goyal et al.'s linear lr scaling (FB) degrade.")
+    expected = seed_cases((CASE,), R.seeds) if _several(R) else ()
     if R.missing is not None:
-        return Claim("Y-Table8", statement, paper, f"not computed: {R.missing.detail}", RULE, {})
-    if not every_run(R):
+        return Claim("Y-Table8", statement, paper, f"not computed: {R.missing.detail}", RULE, {}, expected=expected)
+    ran = [s for s in R.seeds if every_run(R, s)]
+    if not ran:
         return Claim("Y-Table8", statement, paper, "not computed: the grid lacks a method or a run "
-                     f"(methods {R.params.methods}, B = {R.batches}).", RULE, {})
-    v = our_measures(R)
-    if not complete(R):
-        b = R.batches[0]
-        ours = (f"one batch size, B = {b}: test accuracy " + ", ".join(
-            f"{m} {100 * R.get(m, b).test_acc:.1f}%" for m in METHODS) + f" ({R.params.scale} scale).")
-        return Claim("Y-Table8", statement, paper, ours, RULE, single(v), _setting(R))
-    return Claim("Y-Table8", statement, paper, _text(v) + f" ({R.params.scale} scale).", RULE,
-                 single(v), _evidence(R, v))
+                     f"(methods {R.params.methods}, B = {R.batches}).", RULE, {}, expected=expected)
+    values = {s: our_measures(R, s) for s in ran}
+    ours = "; ".join(_ours_in(R, s, v) for s, v in values.items()) + f" ({R.params.scale} scale)."
+    judged = {s: v for s, v in values.items() if complete(R, s)}
+    evidence = _evidence(R, judged) if judged else _setting(R)
+    cases = {_case(R, s): v for s, v in values.items()}
+    return with_agreement(Claim("Y-Table8", statement, paper, ours, RULE, cases, evidence, expected), R.seeds)
 
 
 def claims(R: Results) -> list[Claim]:
     return [claim(R)]
 
 
+def _median(values: Sequence[float]) -> float | None:
+    """The median across seeds (:func:`hessbook.stats.middle`), rounded for the prose; None for none."""
+    return round(middle(values), 2) if values else None
+
+
 def numbers(R: Results) -> dict:
     """Every number the chapter's prose cites (glued as ``y6-<name>``); None (glued n/a) where not
-    computed."""
+    computed. Our accuracies and the rule's values (drops, gains) are each the median across the
+    seeds whose grid is complete (one seed: its value); the peak rates are the first seed's (the
+    schedule does not depend on the seed); the diverged runs are those of every seed."""
     P = R.params
-    out: dict = {"n-train": P.n_train, "n-test": P.n_test, "epochs": P.epochs,
+    out: dict = {"n-train": P.n_train, "n-test": P.n_test, "epochs": P.epochs, "seeds": P.n_seeds,
                  "batches": ", ".join(map(str, P.batch_sizes)),
                  "fractions": ", ".join(f"{f:g}" for f in sorted(P.batch_fractions)),
                  "diverged": ", ".join(_diverged(R)) or "none", "verdict": claim(R).grade}
-    v = our_measures(R) if complete(R) else {}
+    per_seed = [our_measures(R, s) for s in R.seeds if complete(R, s)]
     for key in ("drop_base", "drop_fb", "drop_robust", "gain_base", "gain_fb"):
-        out[key.replace("_", "-")] = round(v[key], 2) if key in v else None
+        out[key.replace("_", "-")] = _median([v[key] for v in per_seed])
         out["paper-" + key.replace("_", "-")] = round(paper_measures()[key], 2)
     for method in METHODS:
-        rs = R.of(method)
-        out[f"{method}-small"] = round(100 * rs[0].test_acc, 2) if rs else None
-        out[f"{method}-large"] = round(100 * rs[-1].test_acc, 2) if rs else None
-        out[f"{method}-peak-lr"] = round(rs[-1].peak_lr, 4) if rs else None
+        runs = [rs for rs in (R.of(method, s) for s in R.seeds) if rs]
+        out[f"{method}-small"] = _median([100 * rs[0].test_acc for rs in runs])
+        out[f"{method}-large"] = _median([100 * rs[-1].test_acc for rs in runs])
+        first = R.of(method)
+        out[f"{method}-peak-lr"] = round(first[-1].peak_lr, 4) if first else None
     return out

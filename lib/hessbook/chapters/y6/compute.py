@@ -1,8 +1,13 @@
-"""Y6's stored computations: one training run per (batch size, method), each an independent
-job on the Dask sweep, trained through :func:`hessbook.train.train` and then evaluated."""
+"""Y6's stored computations: one training run per (batch size, method, seed), each an independent
+job on the Dask sweep, trained through :func:`hessbook.train.train` and then evaluated.
+
+Every seed trains on the same training subset and is evaluated on the same test images (the
+chapter's ``seed`` draws them); only the network's own seed (initialization, batch order)
+changes. The first seed's store key is the one Y6 had before it had seeds."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from functools import partial
 
@@ -16,6 +21,8 @@ RUN_KIND = "y6-run"
 """Store kind of one (batch size, method): its training run's summary and curves."""
 RESULT_VERSION = 1
 """Bumped when :func:`compute_run` computes something else: older entries are not reused."""
+NUM_CLASSES = 10
+"""CIFAR-10's classes: the chance loss ln 10 of :attr:`RunResult.flag`."""
 CURVES = ("train_loss", "train_acc", "test_loss", "test_acc")
 """Per-epoch metrics the engine records (eval mode, the whole training subset and the test subset)."""
 
@@ -47,10 +54,22 @@ class RunResult:
     train_acc_curve: np.ndarray
     test_loss: np.ndarray
     test_acc_curve: np.ndarray
+    seed: int = 0
+    """The network's seed. A result stored before Y6 had seeds decodes with 0; :func:`run`
+    relabels every result with the seed of the job that asked for it."""
 
     @property
     def diverged(self) -> bool:
         return self.diverged_epoch is not None
+
+    @property
+    def flag(self) -> str:
+        """The regime flag (:func:`hessbook.regime.flag`): ``"diverged"``, ``"plateau"`` (final
+        training loss within 10 % of ln 10, a uniform prediction's) or ``""``. Shown in the run
+        table; it does not yet keep a run out of the claim."""
+        from hessbook import regime
+
+        return regime.flag(self.final_loss, NUM_CLASSES, self.diverged)
 
 
 @dataclass(frozen=True)
@@ -59,16 +78,28 @@ class Results:
 
     params: Y6Params
     runs: tuple[RunResult, ...]
-    """Every (batch size, method), batch sizes ascending, methods in the order given."""
+    """Every (batch size, method, seed): seed by seed, batch sizes ascending, methods in the order given."""
     missing: Missing | None = None
     """CIFAR-10 is not on this machine (nothing was trained)."""
 
-    def of(self, method: str) -> list[RunResult]:
-        """``method``'s runs, by batch size."""
-        return sorted((r for r in self.runs if r.method == method), key=lambda r: r.batch)
+    @property
+    def seeds(self) -> list[int]:
+        """The network seeds the parameters ask for (a seed not run counts as not computed)."""
+        return self.params.seeds
 
-    def get(self, method: str, batch: int) -> RunResult | None:
-        return next((r for r in self.runs if r.method == method and r.batch == batch), None)
+    @property
+    def first_seed(self) -> int:
+        return self.params.seed
+
+    def of(self, method: str, seed: int | None = None) -> list[RunResult]:
+        """``method``'s runs of network seed ``seed`` (None: the first), by batch size."""
+        seed = self.first_seed if seed is None else seed
+        return sorted((r for r in self.runs if r.method == method and r.seed == seed), key=lambda r: r.batch)
+
+    def get(self, method: str, batch: int, seed: int | None = None) -> RunResult | None:
+        """The run of (method, batch) in network seed ``seed`` (None: the first), or None."""
+        seed = self.first_seed if seed is None else seed
+        return next((r for r in self.runs if (r.method, r.batch, r.seed) == (method, batch, seed)), None)
 
     @property
     def batches(self) -> list[int]:
@@ -86,8 +117,10 @@ def _rule(method: str, P: Y6Params) -> tuple[str, dict]:
     return ("halve", {"every": P.lr_halve_every}) if P.lr_halve_every else ("constant", {})
 
 
-def train_config(method: str, batch: int, P: Y6Params):
-    """The training run of one (batch size, method): everything else equal across the grid."""
+def train_config(method: str, batch: int, P: Y6Params, seed: int | None = None):
+    """The training run of one (batch size, method) with network seed ``seed`` (None: the
+    chapter's, the first): everything else equal across the grid, the training subset and the
+    test images drawn with the chapter's seed in every seed."""
     from hessbook.data import DataSpec
     from hessbook.train import TrainConfig
 
@@ -99,26 +132,29 @@ def train_config(method: str, batch: int, P: Y6Params):
         data=DataSpec("cifar10", n=P.n_train, subset_seed=P.seed),
         eval_data=DataSpec("cifar10", split="test", n=P.n_test, subset_seed=P.seed + 1),
         batch_size=batch, lr=P.lr, momentum=P.momentum, lr_rule=rule, lr_params=rule_params,
-        max_epochs=P.epochs, seed=P.seed, epoch_metrics=CURVES, **robust,
+        max_epochs=P.epochs, seed=P.seed if seed is None else seed, epoch_metrics=CURVES, **robust,
     )
 
 
-def run_key(method: str, batch: int, P: Y6Params) -> dict:
-    """The inputs that determine one run's result (the store key)."""
-    return {"train": train_config(method, batch, P), "result": RESULT_VERSION}
+def run_key(method: str, batch: int, P: Y6Params, seed: int | None = None) -> dict:
+    """The inputs that determine one run's result (the store key); ``seed`` as in :func:`train_config`."""
+    return {"train": train_config(method, batch, P, seed), "result": RESULT_VERSION}
 
 
 def _curve(history, name: str) -> np.ndarray:
     return np.array([np.nan if h.get(name) is None else float(h[name]) for h in history])
 
 
-def compute_run(method: str, batch: int, P: Y6Params, store, device: torch.device) -> RunResult:
-    """Train one (batch size, method) through the store and evaluate the final network, on
-    ``device`` (the chapter's). Top-level, so a sweep can send it to a worker."""
+def compute_run(method: str, batch: int, P: Y6Params, store, device: torch.device,
+                seed: int | None = None) -> RunResult:
+    """Train one (batch size, method) with network seed ``seed`` (None: the chapter's) through the
+    store and evaluate the final network, on ``device`` (the chapter's). Top-level, so a sweep can
+    send it to a worker."""
     from hessbook.data import load_data
     from hessbook.train import evaluate, train
 
-    config = train_config(method, batch, P)
+    seed = P.seed if seed is None else seed
+    config = train_config(method, batch, P, seed)
     run = train(config, store, device=device)
     net = run.model(device)
     final_loss, train_acc = evaluate(net, load_data(config.data, device), device)
@@ -130,19 +166,28 @@ def compute_run(method: str, batch: int, P: Y6Params, store, device: torch.devic
         iterations=int(run.iterations), stop_reason=str(run.stop_reason), diverged_epoch=run.diverged_epoch,
         peak_lr=float(max(_curve(h, "lr"))), seconds=float(run.seconds), epoch=_curve(h, "epoch"),
         lr=_curve(h, "lr"), train_loss=_curve(h, "train_loss"), train_acc_curve=_curve(h, "train_acc"),
-        test_loss=_curve(h, "test_loss"), test_acc_curve=_curve(h, "test_acc"),
+        test_loss=_curve(h, "test_loss"), test_acc_curve=_curve(h, "test_acc"), seed=seed,
     )
 
 
+def _cells(P: Y6Params) -> list[tuple[str, int, int]]:
+    """(method, batch, seed) of every run: seed by seed, batch sizes ascending."""
+    return [(m, b, s) for s in P.seeds for b in P.batch_sizes for m in P.methods]
+
+
+def _label(method: str, batch: int, seed: int) -> str:
+    return f"Y6 {method} B={batch} seed {seed}"
+
+
 def plan_jobs(P: Y6Params) -> list:
-    """Every (batch size, method) job :func:`run` sweeps."""
+    """Every (batch size, method, seed) job :func:`run` sweeps."""
     from hessbook.kit.swept import Planned
 
-    return [Planned(RUN_KIND, run_key(m, b, P), f"Y6 {m} B={b}") for b in P.batch_sizes for m in P.methods]
+    return [Planned(RUN_KIND, run_key(m, b, P, s), _label(m, b, s)) for m, b, s in _cells(P)]
 
 
 def run(P: Y6Params, store=None) -> Results:
-    """Every (batch size, method) as an independent job on the Dask sweep
+    """Every (batch size, method) in every seed of ``P.seeds`` as an independent job on the Dask sweep
     (``HESSBOOK_CLUSTER`` says where), on the device ``P.device`` names. Without CIFAR-10
     nothing runs and the reason is kept."""
     from hessbook.device import pick_device
@@ -154,7 +199,9 @@ def run(P: Y6Params, store=None) -> Results:
         return Results(P, (), gone)
     store = store or default_store()
     device = pick_device(P.device)
-    grid = [(m, b) for b in P.batch_sizes for m in P.methods]
-    jobs = [stored_job(RUN_KIND, run_key(m, b, P), partial(compute_run, m, b, P, store), RunResult,
-                       label=f"Y6 {m} B={b}", device=device) for m, b in grid]
-    return Results(P, tuple(cached_all(jobs, RunResult, store)))
+    cells = _cells(P)
+    jobs = [stored_job(RUN_KIND, run_key(m, b, P, s), partial(compute_run, m, b, P, store, seed=s), RunResult,
+                       label=_label(m, b, s), device=device) for m, b, s in cells]
+    # A result stored before Y6 had seeds carries seed 0: each is relabelled with its job's seed.
+    return Results(P, tuple(dataclasses.replace(r, seed=s)
+                            for r, (_, _, s) in zip(cached_all(jobs, RunResult, store), cells)))

@@ -1,5 +1,5 @@
-"""What the reader sees: accuracy against batch size (ours beside Y's Table 8), the per-run
-table, and the explorer of training curves."""
+"""What the reader sees: accuracy against batch size (ours beside Y's Table 8: the median across
+seeds thick, each seed thin), the per-run table, and the explorer of training curves."""
 
 from __future__ import annotations
 
@@ -26,28 +26,50 @@ def _paper_acc(fraction: float, method: str) -> str:
 
 
 def summary_table(R: Results):
-    """One line per run: accuracies, final loss, epochs, how it stopped, and Y's number beside."""
+    """One line per run (batch size, method, seed): accuracies, final loss, epochs, how it stopped,
+    the regime flag (:attr:`~hessbook.chapters.y6.compute.RunResult.flag`: diverged, or still on the
+    initial plateau; shown, not yet excluded from the claim), and Y's number beside."""
     import pandas as pd
 
     if R.missing is not None:
         return pd.DataFrame([{"not computed": R.missing.detail}])
     return pd.DataFrame([{
-        "B": r.batch, "fraction": f"{r.fraction:.0%}", "method": LABELS[r.method],
+        "B": r.batch, "fraction": f"{r.fraction:.0%}", "method": LABELS[r.method], "seed": r.seed,
         "test acc": f"{r.test_acc:.4f}", "Y's test acc": _paper_acc(r.fraction, r.method),
         "train acc": f"{r.train_acc:.4f}", "final train loss": f"{r.final_loss:.3g}",
         "peak lr": f"{r.peak_lr:.3g}", "epochs": r.epochs, "steps": r.iterations, "stop": r.stop_reason,
-        "diverged at epoch": r.diverged_epoch if r.diverged else "–",
-    } for b in R.batches for r in (R.get(m, b) for m in R.params.methods) if r is not None])
+        "diverged at epoch": r.diverged_epoch if r.diverged else "–", "flag": r.flag,
+    } for b in R.batches for m in R.params.methods for s in R.seeds for r in (R.get(m, b, s),) if r is not None])
+
+
+def seed_median(R: Results, method: str) -> tuple[list[float], np.ndarray, np.ndarray]:
+    """``method``'s batch fractions, and per fraction the median test accuracy across seeds and
+    every seed's (a row per seed that ran, NaN where it lacks that batch size)."""
+    runs = [rs for rs in (R.of(method, s) for s in R.seeds) if rs]
+    batches = R.batches
+    table = np.array([[next((r.test_acc for r in rs if r.batch == b), np.nan) for b in batches] for rs in runs],
+                     dtype=float).reshape(len(runs), len(batches))
+    n_train = R.params.n_train
+    mid = np.array([np.median(c[np.isfinite(c)]) if np.isfinite(c).any() else np.nan for c in table.T])
+    return [b / n_train for b in batches], mid, table
 
 
 def draw_accuracy(ax, R: Results) -> None:
-    """Our test accuracy against the batch fraction, one line per method; diverged runs hollow."""
+    """Our test accuracy against the batch fraction, one line per method: the median across seeds
+    (thick, with markers), each seed a thin line of the same colour; a diverged run is a hollow
+    marker on its seed's line."""
+    several = len(R.seeds) > 1
     for i, method in enumerate(R.params.methods):
-        rs = R.of(method)
-        f = [r.fraction for r in rs]
-        ax.plot(f, [r.test_acc for r in rs], "-", color=f"C{i}", label=LABELS[method])
-        for r in rs:
-            ax.plot(r.fraction, r.test_acc, MARKERS[method], color=f"C{i}", mfc="none" if r.diverged else f"C{i}")
+        f, mid, table = seed_median(R, method)
+        if not len(table):
+            continue
+        if several:
+            for row in table:
+                ax.plot(f, row, "-", color=f"C{i}", lw=0.6, alpha=0.45)
+        label = LABELS[method] + (f" (median of {len(table)} seeds; thin: each)" if several and i == 0 else "")
+        ax.plot(f, mid, "-" + MARKERS[method], color=f"C{i}", ms=4, label=label)
+        for r in (r for s in R.seeds for r in R.of(method, s) if r.diverged):
+            ax.plot(r.fraction, r.test_acc, MARKERS[method], color=f"C{i}", mfc="none")
     ax.axhline(0.1, color="0.6", ls=":", lw=1)
     ax.set_xlabel("batch size / training set")
     ax.set_ylabel("test accuracy")
@@ -101,22 +123,23 @@ def draw_curves(axes, r: RunResult, others: list[RunResult]) -> None:
 
 
 def explorer(R: Results):
-    """Widget: pick a batch size and a method; see its training curves against the other methods'."""
+    """Widget: pick a batch size, a method and a seed; see its training curves against the other
+    methods' at the same batch size and seed."""
     import matplotlib.pyplot as plt
 
     from hessbook.widgets import Explorer
 
-    def draw(batch, method):
+    def draw(batch, method, seed):
         fig, axes = plt.subplots(1, 2, figsize=(style.PAGE_WIDTH_IN, 3.0))
-        r = R.get(method, batch)
+        r = R.get(method, batch, seed)
         if r is None:
-            why = R.missing.reason if R.missing else f"{method} was not run with B={batch} at this scale"
+            why = R.missing.reason if R.missing else f"{method} was not run with B={batch}, seed {seed} at this scale"
             for ax in axes:
                 style.not_computed(ax, "not computed: " + why)
         else:
-            draw_curves(axes, r, [o for o in (R.get(m, batch) for m in R.params.methods) if o and o is not r])
+            draw_curves(axes, r, [o for o in (R.get(m, batch, seed) for m in R.params.methods) if o and o is not r])
         fig.tight_layout()
         return fig
 
-    return Explorer({"batch": R.batches or list(R.params.batch_sizes), "method": list(R.params.methods)}, draw,
-                    title="Y6: training curves per batch size and method")
+    return Explorer({"batch": R.batches or list(R.params.batch_sizes), "method": list(R.params.methods),
+                     "seed": list(R.seeds)}, draw, title="Y6: training curves per batch size, method and seed")

@@ -99,8 +99,13 @@ def model_kwargs(model: str, runs: Y1Runs) -> dict:
     return {}
 
 
-def train_config(model: str, batch: int, runs: Y1Runs):
-    """The training run of one (model, batch size): the same conditions for every batch size."""
+def train_config(model: str, batch: int, runs: Y1Runs, seed: int | None = None):
+    """The training run of one (model, batch size): the same conditions for every batch size.
+
+    ``seed``: the network's own seed (initialization, batch order); None is the block's
+    ``seed``, the first of Y1's seeds, whose configuration (and store key) is the one Y2 and Y4
+    examine. The training subset is drawn with the block's ``seed`` whatever the network's seed,
+    so Y1's seeds of one (model, batch size) differ only in the network."""
     from hessbook.data import DataSpec
     from hessbook.train import TrainConfig
 
@@ -109,15 +114,16 @@ def train_config(model: str, batch: int, runs: Y1Runs):
         model=model, model_kwargs=model_kwargs(model, runs),
         data=DataSpec(DATASET[model], n=runs.n_train(model), subset_seed=runs.seed),
         batch_size=batch, lr=runs.lr, momentum=runs.momentum, lr_rule=rule, lr_params=rule_params,
-        max_epochs=runs.max_epochs, loss_target=runs.loss_target, seed=runs.seed,
+        max_epochs=runs.max_epochs, loss_target=runs.loss_target, seed=runs.seed if seed is None else seed,
     )
 
 
-def trained(runs: Y1Runs, model: str, batch: int, store, device):
-    """Y1's training run of (model, batch), trained or loaded through the store (``TrainResult``)."""
+def trained(runs: Y1Runs, model: str, batch: int, store, device, seed: int | None = None):
+    """Y1's training run of (model, batch) with the network seed ``seed`` (None: the block's),
+    trained or loaded through the store (``TrainResult``)."""
     from hessbook.train import train
 
-    return train(train_config(model, batch, runs), store, device=device)
+    return train(train_config(model, batch, runs, seed), store, device=device)
 
 
 def trained_model(runs: Y1Runs, model: str, batch: int, store, device):
