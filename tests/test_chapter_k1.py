@@ -336,3 +336,16 @@ def test_width_narrows_m1k_and_c1_and_leaves_stdcnn_as_printed():
         250 * 10 + 10)
     with pytest.raises(ValueError, match="width = 0"):
         build_model("c1", width=0)
+
+
+def test_a_robustness_curve_at_the_floor_is_named_in_the_evidence():
+    low = curve("m1k-mnist", "lr", 0.0, [95, 90, 80], [3, 2, 1], [10, 20, 40])
+    high = curve("m1k-mnist", "lr", 0.0, [95, 90, 80], [50, 40, 20], [10, 20, 40])
+    lrbs = curve("m1k-mnist", "lr_bs", 0.0, [95, 95, 94], [50, 49, 50], [10, 11, 10])
+    bench = curve("m1k-mnist", "benchmark", 0.9, [96, 92, 85], [55, 45, 30], [5, 15, 50])
+    floored = k1.lose_lr_claim(k1_results(low, lrbs, bench), "K-Fig1-2-15")
+    assert "FGSM accuracy below 5 % at every batch size" in floored.why and "M1-K on MNIST, LR m=0, seed 0" in floored.why
+    assert "below 5 %" not in k1.lose_lr_claim(k1_results(high, lrbs, bench), "K-Fig1-2-15").why
+    assert "below 5 %" not in k1.lambda_claim(k1_results(low, lrbs, bench), "K-Fig1-2-15").why
+    n = k1.numbers(k1_results(low, lrbs, bench))
+    assert n["floor_lines"] == 1 and n["lines"] == 3

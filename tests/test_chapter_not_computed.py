@@ -47,7 +47,7 @@ COUNTS_AND_PARAMETERS = {
     "y4": {"networks", "samples"},
     "y5": set(),
     "y6": {"n-train", "n-test", "epochs", "seeds"},
-    "k1": {"runs", "cases", "seeds", "counter-pairs", "diverged", "chance-runs", "fewest-steps", "largest-batch",
+    "k1": {"runs", "cases", "seeds", "lines", "floor-lines", "counter-pairs", "diverged", "chance-runs", "fewest-steps", "largest-batch",
            "batch-ratio"},
     "k2": {"runs", "cases", "seeds", "diverged", "plateau"},
 }

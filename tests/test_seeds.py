@@ -34,7 +34,7 @@ def test_seeds_that_disagree_read_partly_and_the_evidence_counts_them():
     assert claim({0: 1.0, 1: 1.0, 2: 1.0}).grade == "held"
     mixed = claim({0: 1.0, 1: -1.0, 2: 1.0})
     assert mixed.grade == "partly"
-    assert "Across 3 seeds: M1 held in 2 of 3 (seed 1: did not hold)." in mixed.why
+    assert "Across 3 seeds: M1 held in 2 of 3 (did not hold: seed 1)." in mixed.why
     assert claim({0: -1.0, 1: -1.0, 2: -1.0}).grade == "did not hold"
     missing = claim({0: 1.0, 1: 1.0})  # seed 2 not run: not computed, so not a plain held
     assert missing.grade == "partly" and missing.coverage == (2, 3)
@@ -71,10 +71,17 @@ def test_k1_grades_every_case_in_every_seed():
     assert c.coverage == (2, 4)  # StdCNN on MNIST, both seeds, not computed
     s = k1.lose_lr_claim(split, "K-Fig1-2-15")
     assert s.grades["M1-K on MNIST · seed 1"] == "did not hold" and s.grade == "partly"
-    assert "M1-K on MNIST held in 1 of 2 (seed 1: did not hold)" in s.why
+    assert "M1-K on MNIST held in 1 of 2 (did not hold: seed 1)" in s.why
     assert k1.numbers(agree)["seeds"] == 2
 
 
 def test_a_bad_seed_count_is_refused_by_name():
     with pytest.raises(ParameterError, match="n_seeds"):
         validate(k1.K1Params, {**GOOD, "n_seeds": 0})
+
+
+def test_a_case_never_computed_is_said_once_not_per_seed():
+    seeds = (0, 1, 2)
+    cases = {seed_case("M1", s, seeds): {"rho": 1.0} for s in seeds}
+    c = with_agreement(Claim("K-Fig3-16", "s", "p", "o", RULE, cases, "", seed_cases(("M1", "C2"), seeds)), seeds)
+    assert "Across 3 seeds: M1 held in 3 of 3; C2 not computed in any seed." in c.why

@@ -146,7 +146,7 @@ def test_y1_seeds_that_agree_hold_and_seeds_that_disagree_read_partly():
     split = y1_results(*in_seed(5), *in_seed(6, rising=False), *in_seed(7))
     s = table7(split)
     assert s.grades["M1 · seed 6"] == "did not hold" and s.grade == "partly"
-    assert "M1 held in 2 of 3 (seed 6: did not hold)" in s.why
+    assert "M1 held in 2 of 3 (did not hold: seed 6)" in s.why
     # Fig 1 is graded per seed too: seed 6's spectrum shrinks with B
     fig1 = next(c for c in y1.claims(split) if c.item == "Y-Fig1")
     assert fig1.grades["M1 · seed 6"] == "did not hold" and "M1 held in 2 of 3" in fig1.why
@@ -195,7 +195,7 @@ def test_y6_seeds_that_agree_hold_and_seeds_that_disagree_read_partly():
     assert agree.grade == "held" and "Across 3 seeds: C1 held in 3 of 3." in agree.why
     split = y6.claim(y6_results({5: HELD, 6: FLAT, 7: HELD}))
     assert split.grades["C1 · seed 6"] == "did not hold" and split.grade == "partly"
-    assert "C1 held in 2 of 3 (seed 6: did not hold)" in split.why
+    assert "C1 held in 2 of 3 (did not hold: seed 6)" in split.why
     assert "The baseline loses less than 5 points at this scale (seed 6)" in split.evidence
     assert "C1 · seed 6: baseline drops +1.0 points" in split.ours
     one = y6.claim(y6_results({5: HELD}, n_seeds=1))  # one seed: the one unnamed case, as before

@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Sequence
 
-from hessbook.kit.claims import HELD, Claim
+from hessbook.kit.claims import HELD, NOT_COMPUTED, NOT_JUDGED, Claim
 
 SEPARATOR = " · seed "
 
@@ -38,7 +38,8 @@ def case_of(name: str) -> str:
 
 def agreement(claim: Claim, seeds: Sequence[int]) -> str:
     """Per case, in how many seeds the claim held, and the other seeds' verdicts:
-    ``"Across 3 seeds: M1-K held in 2 of 3 (seed 1: did not hold)."``; empty for one seed."""
+    ``"Across 3 seeds: M1-K held in 2 of 3 (did not hold: seed 1); C2 not computed in any seed."``;
+    empty for one seed."""
     if len(seeds) <= 1:
         return ""
     by_case: dict[str, dict[str, str]] = {}
@@ -46,9 +47,17 @@ def agreement(claim: Claim, seeds: Sequence[int]) -> str:
         by_case.setdefault(case_of(name), {})[name] = grade
     parts = []
     for case, grades in by_case.items():
+        name = case or "the case"
+        if len(set(grades.values())) == 1 and next(iter(grades.values())) in (NOT_COMPUTED, NOT_JUDGED):
+            parts.append(f"{name} {next(iter(grades.values()))} in any seed")
+            continue
         held = sum(g == HELD for g in grades.values())
-        others = [f"seed {n.split(SEPARATOR)[1]}: {g}" for n, g in grades.items() if g != HELD and SEPARATOR in n]
-        parts.append(f"{case or 'the case'} held in {held} of {len(grades)}" + (f" ({'; '.join(others)})" if others else ""))
+        others: dict[str, list[str]] = {}
+        for n, g in grades.items():
+            if g != HELD and SEPARATOR in n:
+                others.setdefault(g, []).append(n.split(SEPARATOR)[1])
+        rest = "; ".join(f"{g}: seed{'s' if len(v) > 1 else ''} {', '.join(v)}" for g, v in others.items())
+        parts.append(f"{name} held in {held} of {len(grades)}" + (f" ({rest})" if rest else ""))
     return f"Across {len(seeds)} seeds: " + "; ".join(parts) + "."
 
 

@@ -44,6 +44,8 @@ from hessbook.papers.kamath.trends import (
     run_flag,
     dropped,
     excluded_text,
+    at_floor,
+    floor_text,
     kept,
     rho_batch,
     rho_text,
@@ -223,9 +225,13 @@ def _name(R: Results, case: str, seed: int) -> str:
     return seed_case(CASES[case].label, seed, _seeds(R))
 
 
-def _notes(R: Results, item: str, curves: Iterable[list[RunResult]]) -> str:
+def _notes(R: Results, item: str, curves: Iterable[list[RunResult]], robustness: bool = True) -> str:
+    """Deviations, excluded runs, robustness curves at the floor (``robustness``: the claim grades
+    FGSM accuracy) and the scale."""
+    curves = list(curves)
     gone = [r for curve in curves for r in dropped(curve)]
-    return (deviations(R.params, _ran(R, item)) + excluded_text(gone) + _scale_note(R.params)).strip()
+    return (deviations(R.params, _ran(R, item)) + excluded_text(gone) + (floor_text(curves) if robustness else "")
+            + _scale_note(R.params)).strip()
 
 
 # ----------------------------------------------------------------------------- our claims
@@ -285,7 +291,7 @@ def lambda_claim(R: Results, item: str) -> Claim:
         parts.append(f"{_name(R, case, seed)}: ρ(B, λ1) Benchmark {rho_text(v['rho_benchmark'])}; LR/BS λ1 spread "
                      f"{v['lr_bs_spread']:.2f} (not graded: ρ(B, λ1) under LR {rho_text(rho_batch(lr, 'lambda1'))})")
     return with_agreement(lambda_claim_of(item, cases, "; ".join(parts) + "." + _absent(R, K1_ITEMS[item]),
-                                          _notes(R, item, curves), _seeds(R)), _seeds(R))
+                                          _notes(R, item, curves, robustness=False), _seeds(R)), _seeds(R))
 
 
 def counterexample_claim(R: Results) -> Claim:
@@ -399,11 +405,20 @@ def chance_numbers(R: Results) -> dict:
     }
 
 
+def floor_numbers(R: Results) -> dict:
+    """How many of the lines run (case, setting, seed) have FGSM accuracy at the floor (below
+    :data:`~hessbook.papers.kamath.trends.FLOOR_POINTS` % at every batch size)."""
+    lines = [R.grid.curve(c, *LINE[s], seed) for c in R.grid.cases() for s in LINE for seed in R.grid.seeds()]
+    lines = [c for c in lines if c]
+    return {"lines": len(lines), "floor_lines": sum(at_floor(c) for c in lines)}
+
+
 def numbers(R: Results) -> dict:
     """Every number the prose cites (glued as ``k1-<name>``); None or NaN (glued n/a) where not computed."""
     per_seed = [counterexample_values(R, s) for s in R.grid.seeds() if R.grid.curve(COUNTEREXAMPLE, *LINE["lr"], s)]
     return {"runs": len(R.grid.results), "cases": len(R.grid.cases()), "seeds": len(R.grid.seeds()),
             "criteria": criteria_text(R.params),
+            **floor_numbers(R),
             **{f"counter_{k}": middle(v[k] for v in per_seed) for k in ("rho_fgsm", "rho_pgd", "rho_lambda")},
             "counter_pairs": sum(v["pairs"] for v in per_seed) if per_seed else None,
             "worst_residual": max((r.lambda1_residual for r in kept(R.grid.results)), default=None),

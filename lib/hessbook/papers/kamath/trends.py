@@ -60,6 +60,25 @@ def excluded_text(runs: Iterable[RunResult]) -> str:
     return regime.flagged_text([(r.run.label, run_flag(r)) for r in runs])
 
 
+FLOOR_POINTS = 5.0
+"""A robustness curve whose accuracy stays below this many percent at every batch size sits at
+the floor: it is flat by construction and cannot fall far, so a verdict on it says little."""
+
+
+def at_floor(curve: list[RunResult], name: str = "fgsm_acc") -> bool:
+    """Every usable run of the curve has ``name`` below :data:`FLOOR_POINTS` percent."""
+    v = values(kept(curve), name)
+    return len(v) > 0 and bool(np.all(v < FLOOR_POINTS))
+
+
+def floor_text(curves: Iterable[list[RunResult]]) -> str:
+    """" FGSM accuracy below 5 % at every batch size (at the floor: flat by construction, it
+    cannot fall far): M1-K on MNIST, LR/BS m=0, seed 0; ..." (empty when none)."""
+    low = [f"{c[0].run.label.rsplit(', B=', 1)[0]}, seed {c[0].run.seed}" for c in curves if c and at_floor(c)]
+    return (f" FGSM accuracy below {FLOOR_POINTS:g} % at every batch size (at the floor: flat by construction, "
+            f"it cannot fall far, so this part of the verdict says little): {'; '.join(low)}.") if low else ""
+
+
 def batches(curve: list[RunResult]) -> list[int]:
     return [r.run.batch for r in curve]
 
