@@ -5,6 +5,7 @@ the parameters' errors, the claims' grading on constructed results, figures and 
 from __future__ import annotations
 
 import dataclasses
+import math
 from pathlib import Path
 
 import matplotlib
@@ -349,3 +350,17 @@ def test_a_robustness_curve_at_the_floor_is_named_in_the_evidence():
     assert "below 5 %" not in k1.lambda_claim(k1_results(low, lrbs, bench), "K-Fig1-2-15").why
     n = k1.numbers(k1_results(low, lrbs, bench))
     assert n["floor_lines"] == 1 and n["lines"] == 3
+
+
+def test_a_run_out_of_every_statistic_is_marked_in_the_figure():
+    lr = curve("m1k-mnist", "lr", 0.0, [95, 90, 80], [50, 40, 20], [10, 20, 40])
+    lrbs = curve("m1k-mnist", "lr_bs", 0.0, [95, 95, 94], [50, 49, 50], [10, 11, 10])
+    bench = curve("m1k-mnist", "benchmark", 0.9, [96, 92, 85], [55, 45, 30], [5, 15, 50])
+
+    def crosses(curves) -> int:
+        fig = k1.figure_item(k1_results(*curves), "K-Fig1-2-15")
+        return sum(1 for ax in fig.axes for ln in ax.get_lines() if ln.get_marker() == "x")
+
+    assert crosses((lr, lrbs, bench)) == 0
+    bench[-1] = dataclasses.replace(bench[-1], train_loss=math.log(10) * 0.95)  # on its plateau
+    assert crosses((lr, lrbs, bench)) == 4  # one per panel of M1-K's row

@@ -11,7 +11,7 @@ import numpy as np
 
 from hessbook.papers.kamath.grid import Grid
 from hessbook.papers.kamath.paper import CASES, SETTING_COLOR, SETTING_LABEL
-from hessbook.papers.kamath.trends import MEASURES
+from hessbook.papers.kamath.trends import MEASURES, dropped
 from hessbook.kit import style
 
 PANELS = ("test_acc", "fgsm_acc", "pgd_acc", "lambda1")
@@ -55,7 +55,8 @@ def draw_row(axes, grid: Grid, case: str, lines: Sequence[Line], line_style: Cal
              eps: float, highlight: Line | None = None) -> None:
     """One case in K's layout: four panels (two rows of two on the page), one line per
     (setting, momentum): the median across seeds, each seed's run as a thin line of the same
-    colour (the spread across seeds)."""
+    colour (the spread across seeds); a run on its plateau or diverged (out of every statistic) is
+    marked with a black x."""
     for ax, name in zip(axes, PANELS):
         for line in lines:
             bs, mid, table = seed_median(grid, case, line, name)
@@ -69,6 +70,10 @@ def draw_row(axes, grid: Grid, case: str, lines: Sequence[Line], line_style: Cal
                     ax.plot(bs, row, **{**kw, "lw": 0.6, "alpha": 0.45, "marker": None, "label": None})
             label = line_label(line) + (f" (median of {len(table)} seeds)" if len(table) > 1 and line == lines[0] else "")
             ax.plot(bs, mid, **{"marker": "o", "ms": 3, "ls": "-", "label": label, **kw})
+            flagged = [r for c in grid.curves(case, *line).values() for r in dropped(c)]
+            if flagged and highlight is None:  # out of every statistic: drawn, and marked
+                ax.plot([r.run.batch for r in flagged], [getattr(r, name) for r in flagged], "x", color="black",
+                        ms=5, zorder=5, label="on its plateau or diverged" if name == PANELS[0] else None)
         ax.set_xscale("log", base=2)
         ax.set_xlabel("batch size")
         if name == "lambda1":
