@@ -46,7 +46,7 @@ COUNTS_AND_PARAMETERS = {
     "y3": {"runs"},
     "y4": {"networks", "samples"},
     "y5": set(),
-    "y6": {"n-train", "n-test", "epochs", "seeds"},
+    "y6": {"n-train", "n-test", "epochs", "seeds", "flagged"},
     "k1": {"runs", "cases", "seeds", "lines", "floor-lines", "counter-pairs", "diverged", "chance-runs", "fewest-steps", "largest-batch",
            "batch-ratio"},
     "k2": {"runs", "cases", "seeds", "diverged", "plateau"},

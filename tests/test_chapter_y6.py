@@ -103,7 +103,7 @@ def test_claim_held_partly_not_held_and_not_computed():
     # every method at one batch size: computed, but there is no degradation to judge
     one = y6.claim(results({k: v for k, v in grid((0.45, 0.3), (0.4, 0.1), (0.4, 0.38)).items() if k[1] == 20}))
     assert one.grade == "not judged" and "one batch size, B = 20: test accuracy baseline 45.0%" in one.ours
-    assert one.why.endswith("Not judged: judged only when batch sizes run with every method ≥ 2, here 1.")
+    assert one.why.endswith("Not judged: judged only when batch sizes run with every method, baseline and robust off their plateau ≥ 2, here 1.")
     gone = Missing("c1", "dataset 'cifar10' not found", "dataset 'cifar10' not found. Set HESSBOOK_DATA.")
     none = y6.claim(y6.Results(P(), (), gone))
     assert none.grade == "not computed" and "HESSBOOK_DATA" in none.ours
@@ -147,3 +147,20 @@ def test_goyal_rule_and_printed_stride_at_paper_scale_and_deviations_in_the_verd
     assert "FB's rate 0.01 × B/5 is 5.1× Goyal's" in deviations(cpu)
     assert y6.train_config("fb", 400, cpu).lr_params["base_batch_size"] == 5  # an int: the cpu key is unchanged
     assert "stride 1" in deviations(P(c1_conv_stride=1))
+
+
+def test_a_baseline_or_robust_run_on_its_plateau_keeps_its_batch_size_out_of_the_claim():
+    import dataclasses
+
+    R = results(grid((0.9, 0.6), (0.9, 0.5), (0.9, 0.85)))
+    assert y6.claim(R).grade == "held"
+
+    def with_loss(method: str, loss: float) -> y6.Results:
+        runs = tuple(dataclasses.replace(r, final_loss=loss) if (r.method, r.batch) == (method, 40) else r
+                     for r in R.runs)
+        return dataclasses.replace(R, runs=runs)
+
+    stalled = y6.claim(with_loss("baseline", 2.3))  # within 10 % of ln 10: on its plateau
+    assert stalled.grade == "not judged"
+    assert "run on its initial plateau: baseline B=40" in stalled.why and "FB is not checked" in stalled.why
+    assert y6.claim(with_loss("fb", 2.3)).grade == "held"  # FB failing at large B is Y's point, measured

@@ -18,6 +18,7 @@ from hessbook.chapters.y6.compute import Results, RunResult
 from hessbook.chapters.y6.paper import METHODS, N_TRAIN, PAPER_TABLE8, PAPER_WORDS, SOURCE
 from hessbook.kit import Claim, Rule, all_of, any_of, at_least
 from hessbook.kit.seeds import seed_case, seed_cases, with_agreement
+from hessbook import regime
 from hessbook.stats import middle
 
 DEGRADE = 5.0
@@ -35,7 +36,7 @@ RULE = Rule(
                 at_least("drop_saved", MARGIN, "baseline's drop − robust's drop (points)")),
     partly=any_of(at_least("gain_base", MARGIN, "robust − baseline at the largest B"),
                   at_least("gain_fb", MARGIN, "robust − FB at the largest B")),
-    requires=at_least("n_batches", 2, "batch sizes run with every method"),
+    requires=at_least("n_batches", 2, "batch sizes run with every method, baseline and robust off their plateau"),
 )
 """A grid with every method at one batch size was computed but has no degradation to judge (not
 judged); a grid lacking a method or a run has no values (not computed)."""
@@ -70,16 +71,40 @@ def every_run(R: Results, seed: int | None = None) -> bool:
 
 
 def complete(R: Results, seed: int | None = None) -> bool:
-    """Every run, at two or more batch sizes, in ``seed``: the claim can be judged there."""
-    return len(R.batches) >= 2 and every_run(R, seed)
+    """Every run, at two or more usable batch sizes, in ``seed``: the claim can be judged there."""
+    return every_run(R, seed) and len(usable_batches(R, seed)) >= 2
+
+
+REGIME_CHECKED = ("baseline", "robust")
+"""The methods whose runs must have left their initial plateau for a batch size to enter the claim
+(:mod:`hessbook.regime`). FB is not checked: at large batches Y's own FB fails (Table 8 prints
+0.1, chance), so an FB run at chance is the paper's point, measured, not under-training."""
+
+
+def usable_batches(R: Results, seed: int | None = None) -> list[int]:
+    """The batch sizes where every run of :data:`REGIME_CHECKED` in ``seed`` is neither diverged nor
+    on its initial plateau: the only ones the claim reads."""
+    return [b for b in R.batches if all(R.get(m, b, seed) is not None and not R.get(m, b, seed).flag
+                                        for m in REGIME_CHECKED if m in METHODS)]
+
+
+def flagged(R: Results, seed: int | None = None) -> list[RunResult]:
+    """The runs of :data:`REGIME_CHECKED` in ``seed`` that no statistic reads (plateau or diverged)."""
+    return [r for b in R.batches for m in REGIME_CHECKED if (r := R.get(m, b, seed)) is not None and r.flag]
 
 
 def our_measures(R: Results, seed: int | None = None) -> dict[str, float]:
-    """The rule's values from our grid in network seed ``seed`` (None: the first); empty when a run
-    is missing."""
+    """The rule's values from our grid in network seed ``seed`` (None: the first), over the batch sizes
+    whose baseline and robust runs left their plateau (:func:`usable_batches`); empty when a run is
+    missing, ``n_batches`` 0 or 1 (not judged) when fewer than two batch sizes are usable."""
     if not every_run(R, seed):
         return {}
-    return {**measures(lambda m, b: 100 * R.get(m, b, seed).test_acc, R.batches), "n_batches": len(R.batches)}
+    usable = usable_batches(R, seed)
+    if len(usable) < 2:
+        nan = float("nan")
+        return {"drop_base": nan, "drop_fb": nan, "drop_robust": nan, "gain_base": nan, "gain_fb": nan,
+                "drop_saved": nan, "n_batches": len(usable)}
+    return {**measures(lambda m, b: 100 * R.get(m, b, seed).test_acc, usable), "n_batches": len(usable)}
 
 
 def _several(R: Results) -> bool:
@@ -136,18 +161,28 @@ def _setting(R: Results) -> str:
             f"B = {', '.join(map(str, R.batches))}, {R.params.epochs} epochs each. " + deviations(R.params))
 
 
+def _flagged_note(R: Results) -> str:
+    """" Excluded from every statistic: ... Their batch sizes enter no statistic ..." (empty when none)."""
+    out = [r for s in R.seeds for r in flagged(R, s)]
+    if not out:
+        return ""
+    return (regime.flagged_text([(_label(R, r), r.flag) for r in out]) + " Their batch sizes enter no statistic "
+            "(FB is not checked: its failure at large batches is Y's point).")
+
+
 def _evidence(R: Results, values: dict[int, dict[str, float]]) -> str:
     """The setting, the diverged and chance runs, and what explains a miss, from ``values`` per
     seed of the seeds whose grid is complete (each note names the seeds it applies to)."""
-    parts = [_setting(R)]
+    parts = [_setting(R) + _flagged_note(R)]
     gone = _diverged(R)
     parts.append("Diverged: " + ", ".join(gone) + " (accuracy of the diverged network: chance, as Y's FB 0.1)."
                  if gone else "No run diverged (no non-finite epoch loss).")
     chance = [_label(R, r) for r in R.runs if r.test_acc <= CHANCE and not r.diverged]
     if chance:
         parts.append(f"At chance (test accuracy ≤ {CHANCE:g}) without diverging: {', '.join(chance)}.")
-    small = min(R.batches)
-    behind = {s: 100 * (R.get("baseline", small, s).test_acc - R.get("robust", small, s).test_acc) for s in values}
+    small = {s: min(usable_batches(R, s)) for s in values}
+    behind = {s: 100 * (R.get("baseline", small[s], s).test_acc - R.get("robust", small[s], s).test_acc)
+              for s in values}
     lower = {s: b for s, b in behind.items() if b >= MARGIN}
     if lower:
         amounts = ", ".join(f"{b:.1f}" + (f" (seed {s})" if _several(R) else "") for s, b in lower.items())
@@ -170,10 +205,17 @@ def _ours_in(R: Results, seed: int, v: dict[str, float]) -> str:
     """Our grid in one seed, for the claim's "ours" (named by its seed among several)."""
     name = f"{_case(R, seed)}: " if _several(R) else ""
     if complete(R, seed):
-        return name + _text(v)
-    b = R.batches[0]
-    return name + f"one batch size, B = {b}: test accuracy " + ", ".join(
-        f"{m} {100 * R.get(m, b, seed).test_acc:.1f}%" for m in METHODS)
+        usable = usable_batches(R, seed)
+        note = f" (over B = {', '.join(map(str, usable))}, where baseline and robust left their plateau)" \
+            if usable != list(R.batches) else ""
+        return name + _text(v) + note
+    if len(R.batches) < 2:
+        b = R.batches[0]
+        return name + f"one batch size, B = {b}: test accuracy " + ", ".join(
+            f"{m} {100 * R.get(m, b, seed).test_acc:.1f}%" for m in METHODS)
+    usable = usable_batches(R, seed)
+    return name + (f"baseline and robust left their plateau at {len(usable)} batch size(s) only "
+                   f"({', '.join(map(str, usable)) or 'none'}): nothing to compare")
 
 
 def claim(R: Results) -> Claim:
@@ -191,7 +233,7 @@ def claim(R: Results) -> Claim:
     values = {s: our_measures(R, s) for s in ran}
     ours = "; ".join(_ours_in(R, s, v) for s, v in values.items()) + f" ({R.params.scale} scale)."
     judged = {s: v for s, v in values.items() if complete(R, s)}
-    evidence = _evidence(R, judged) if judged else _setting(R)
+    evidence = _evidence(R, judged) if judged else _setting(R) + _flagged_note(R)
     cases = {_case(R, s): v for s, v in values.items()}
     return with_agreement(Claim("Y-Table8", statement, paper, ours, RULE, cases, evidence, expected), R.seeds)
 
@@ -214,7 +256,11 @@ def numbers(R: Results) -> dict:
     out: dict = {"n-train": P.n_train, "n-test": P.n_test, "epochs": P.epochs, "seeds": P.n_seeds,
                  "batches": ", ".join(map(str, P.batch_sizes)),
                  "fractions": ", ".join(f"{f:g}" for f in sorted(P.batch_fractions)),
-                 "diverged": ", ".join(_diverged(R)) or "none", "verdict": claim(R).grade}
+                 "diverged": ", ".join(_diverged(R)) or "none", "verdict": claim(R).grade,
+                 "usable": "; ".join(f"{'seed ' + str(s) + ': ' if _several(R) else ''}"
+                                     f"{', '.join(map(str, usable_batches(R, s))) or 'none'}" for s in R.seeds
+                                     if every_run(R, s)) or "none",
+                 "flagged": sum(len(flagged(R, s)) for s in R.seeds)}
     per_seed = [our_measures(R, s) for s in R.seeds if complete(R, s)]
     for key in ("drop_base", "drop_fb", "drop_robust", "gain_base", "gain_fb"):
         out[key.replace("_", "-")] = _median([v[key] for v in per_seed])

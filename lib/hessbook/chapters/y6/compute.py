@@ -66,7 +66,8 @@ class RunResult:
     def flag(self) -> str:
         """The regime flag (:func:`hessbook.regime.flag`): ``"diverged"``, ``"plateau"`` (final
         training loss within 10 % of ln 10, a uniform prediction's) or ``""``. Shown in the run
-        table; it does not yet keep a run out of the claim."""
+        table; a flagged baseline or robust run keeps its batch size out of the claim
+        (:func:`hessbook.chapters.y6.claims.usable_batches`)."""
         from hessbook import regime
 
         return regime.flag(self.final_loss, NUM_CLASSES, self.diverged)
