@@ -213,7 +213,7 @@ def test_explorer_draws_a_spectrum_and_a_missing_case():
 def test_params_cross_checks():
     good = {**cpu_values(), "scale": "smoke"}
     P = validate(y1.Y1Params, good)
-    assert P.sizes("m1") == (16, 64, 256, 512) and P.runs.batch_sizes == P.batch_sizes
+    assert P.sizes("m1") == (16, 64, 128, 256, 512) and P.runs.batch_sizes == P.batch_sizes
     sizes = good["batch_sizes"]
     with pytest.raises(ParameterError, match=r"batch_sizes\['m1'\]: 4096 is larger than n_train_mnist = 2000"):
         validate(y1.Y1Params, {**good, "batch_sizes": {**sizes, "m1": [32, 4096]}})
