@@ -17,8 +17,25 @@ import dataclasses
 from collections.abc import Iterable, Sequence
 
 from hessbook.kit.claims import HELD, NOT_COMPUTED, NOT_JUDGED, Claim
+from hessbook.params import spec
 
 SEPARATOR = " · seed "
+MAX_SEEDS = 10
+
+
+def n_seeds_spec(per: str, paper: str, note: str = "") -> dict:
+    """The field metadata of a chapter's ``n_seeds``: networks per ``per`` (e.g. "(model, batch
+    size)"), what the paper did (``paper``), and a chapter's ``note``."""
+    return spec(gt=0, le=MAX_SEEDS, doc=(
+        f"networks per {per}, with network seeds seed, seed+1, ...: every claim is graded in every seed and "
+        f"reads at most partly where seeds disagree ({paper}). The training subset and the images measured on "
+        "are the chapter seed's in every seed: seeds differ in the network's own randomness (initialization, "
+        "data order, augmentation)" + (f". {note}" if note else "")))
+
+
+def network_seeds(seed: int, n_seeds: int) -> list[int]:
+    """The network seeds of ``n_seeds`` networks: ``seed`` (the chapter's, the first) and the next ones."""
+    return [seed + i for i in range(n_seeds)]
 
 
 def seed_case(case: str, seed: int, seeds: Sequence[int]) -> str:

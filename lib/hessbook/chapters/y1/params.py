@@ -8,6 +8,7 @@ import dataclasses
 from dataclasses import dataclass, field
 
 from hessbook.papers.yao.networks import Count, Y1Runs
+from hessbook.kit.seeds import n_seeds_spec, network_seeds
 from hessbook.params import ChapterParams, ParameterError, device_spec, spec
 
 
@@ -30,18 +31,16 @@ class Y1Params(Y1Runs, ChapterParams):
         "issue 18) or block (block_lanczos, min(k, 8) products per pass)")))
     power_tol: float = field(metadata=spec(gt=0.0, doc="power iteration relative change (Y: 1e-4)"))
     power_max_iter: int = field(metadata=spec(gt=0, doc="cap on power-iteration products"))
-    n_seeds: int = field(metadata=spec(gt=0, le=10, doc=(
-        "networks per (model, batch size), with network seeds seed, seed+1, ...: each trend claim is graded "
-        "in every seed, and reads at most partly where seeds disagree (Y: one run each). The training subset "
-        "and the images measured on are the chapter seed's in every seed: seeds differ in initialization and "
-        "batch order. Not part of the y1_runs block: Y2 and Y4 examine the first seed's networks")))
+    n_seeds: int = field(metadata=n_seeds_spec("(model, batch size)", "Y repeated every experiment at least 3 "
+                                               "times", "Not part of the y1_runs block: Y2 and Y4 examine the "
+                                               "first seed's networks"))
     device: str = field(metadata=device_spec("where to train and compute"))
 
     @property
     def seeds(self) -> list[int]:
         """The network seeds of every (model, batch size): ``seed`` (the chapter's, the first) and the
         next ``n_seeds - 1``."""
-        return [self.seed + i for i in range(self.n_seeds)]
+        return network_seeds(self.seed, self.n_seeds)
 
     @property
     def runs(self) -> Y1Runs:

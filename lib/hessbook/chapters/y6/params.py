@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from hessbook.chapters.y6.paper import METHODS
+from hessbook.kit.seeds import n_seeds_spec, network_seeds
 from hessbook.params import ChapterParams, ParameterError, device_spec, spec
 
 ADVERSARIES = ("fgsm", "fgsm10", "l2grad")
@@ -38,16 +39,14 @@ class Y6Params(ChapterParams):
                                                  "0.02 L-inf, 1.2 L2)"))
     adversary_mix: float = field(metadata=spec(ge=0.0, le=1.0, doc="weight of the adversarial loss, the "
                                                                    "rest on clean inputs (Y eq. 3: 1)"))
-    n_seeds: int = field(metadata=spec(gt=0, le=10, doc=(
-        "networks per (method, batch fraction), with network seeds seed, seed+1, ...: the claim is graded in "
-        "every seed, and reads at most partly where seeds disagree (Y: one run each). The training subset and "
-        "the test images are the chapter seed's in every seed: seeds differ in initialization and batch order")))
+    n_seeds: int = field(metadata=n_seeds_spec("(method, batch fraction)", "Y repeated every experiment at least "
+                                               "3 times"))
     device: str = field(metadata=device_spec("where to train"))
 
     @property
     def seeds(self) -> list[int]:
         """The network seeds of every run: ``seed`` (the chapter's, the first) and the next ``n_seeds - 1``."""
-        return [self.seed + i for i in range(self.n_seeds)]
+        return network_seeds(self.seed, self.n_seeds)
 
     @property
     def batch_sizes(self) -> tuple[int, ...]:

@@ -27,6 +27,7 @@ from hessbook.papers.kamath.paper import (
     SETTING_LABEL,
     SETTINGS,
 )
+from hessbook.kit.seeds import n_seeds_spec, network_seeds
 from hessbook.params import ParameterError, spec
 
 JOB_KIND = "kamath-run"
@@ -70,10 +71,7 @@ class KGrid:
     n_hessian: int = field(metadata=spec(gt=0, doc="training images of the Hessian (K: silent; Y: all)"))
     lanczos_tol: float = field(metadata=spec(gt=0.0, lt=1.0, doc="Lanczos relative residual of lambda1"))
     lanczos_max_dim: int = field(metadata=spec(gt=1, doc="cap on Lanczos products per network"))
-    n_seeds: int = field(metadata=spec(gt=0, le=10, doc=(
-        "networks per (case, setting, momentum, batch size), with seeds seed, seed+1, ...: each trend "
-        "claim is graded in every seed (K: one run each). The training subset and the images measured on "
-        "are the chapter seed's in every seed: seeds differ in initialization, data order and augmentation")))
+    n_seeds: int = field(metadata=n_seeds_spec("(case, setting, momentum, batch size)", "K: one run each"))
 
     @property
     def grid(self) -> KGrid:
@@ -106,7 +104,7 @@ class KGrid:
 
     def seeds(self, seed: int) -> list[int]:
         """The network seeds of every job: ``seed`` (the chapter's) and the next ``n_seeds - 1``."""
-        return [seed + i for i in range(self.n_seeds)]
+        return network_seeds(seed, self.n_seeds)
 
     def eps(self, dataset: str) -> float:
         return self.eps_cifar if dataset == "cifar10" else self.eps_mnist
