@@ -60,3 +60,33 @@ def test_a_k_run_on_its_plateau_enters_no_trend_and_is_named():
     table = k1.runs_table(R)
     assert list(table["flag"]).count("plateau") == 1 and "steps" in table
     assert isinstance(Run, type) and isinstance(RunResult, type)
+
+
+def test_criteria_text_says_met_or_not_and_names_an_exception():
+    from hessbook.regime import Criterion, at_least, criteria_text, unmet
+
+    ok = at_least("at least 800 steps", 900, 800, "900 steps")
+    short = at_least("at least 800 steps", 200, 800, "200 steps")
+    excused = Criterion("no plateau", False, "1 run", exception="the paper's run stalls too")
+    assert criteria_text([ok]) == "at least 800 steps: met (900 steps)"
+    assert "NOT met (200 steps)" in criteria_text([short])
+    assert "NOT met (1 run; the paper's run stalls too)" in criteria_text([excused])
+    assert unmet([ok, short, excused]) == [short]
+
+
+def test_trained_run_flags_plateau_divergence_and_keeps_the_exception():
+    import math
+
+    from hessbook.regime import TrainedRun, plateau_summary, runs_frame
+
+    good = TrainedRun("B=16", 1000, 0.05, 10, 98.0)
+    stuck = TrainedRun("B=512", 40, 0.95 * math.log(10), 10, 11.0)
+    blown = TrainedRun("FB", 3, float("nan"), 10, diverged=True, exception="Y's full batch diverges")
+    regression = TrainedRun("linear", 10, 5.0, None)
+    assert [r.flag for r in (good, stuck, blown, regression)] == ["", "plateau", "diverged", ""]
+    frame = runs_frame([good, stuck, blown])
+    assert list(frame["flag"]) == ["–", "plateau", "diverged"]
+    assert list(frame["expected because"])[2] == "Y's full batch diverges"
+    text = plateau_summary([good, stuck, blown])
+    assert text.startswith("2 of 3 trained networks flagged") and "1 of them expected" in text
+    assert plateau_summary([good]) == "all 1 trained networks left their initial plateau, none diverged"

@@ -10,11 +10,20 @@ run tables and name them in the verdicts' evidence.
 
 The step count a run takes (epochs x batches per epoch) is reported beside it, so that a
 fixed-epoch protocol on fewer images can be compared with the paper's step count.
+
+Every chapter states its criteria as a list of :class:`Criterion` (``chapter.criteria(P)``: what a
+parameter block must keep of the paper's training -- steps, loss target, radius, seeds -- and
+what the block has), glued as ``<chapter>-criteria`` (:func:`criteria_text`), and shows every
+trained network as a :class:`TrainedRun` row (:func:`runs_frame`): steps taken, final training
+loss, test accuracy, flag. ``tests/test_regime_criteria.py`` holds every chapter's cpu block to
+its criteria, except the exceptions the chapter names (:attr:`Criterion.exception`).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 PLATEAU_FRACTION = 0.1
 """A final training loss within this fraction of ln(classes) is on the initial plateau."""
@@ -64,3 +73,94 @@ def flagged_text(labelled: list[tuple[str, str]]) -> str:
         if mine:
             parts.append(f"{len(mine)} {one if len(mine) == 1 else many}: {'; '.join(mine)}")
     return f" Excluded from every statistic: {'. '.join(parts)}." if parts else ""
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """One regime criterion of a chapter, whether a parameter block meets it, and what it has.
+
+    ``exception``: why a block may miss it and the chapter still be read (e.g. the paper's own
+    point is that the run stalls); empty for a criterion that must be met."""
+
+    name: str
+    met: bool
+    found: str
+    exception: str = ""
+
+
+def criteria_text(criteria: Iterable[Criterion]) -> str:
+    """One clause per criterion for the chapter's prose: "met" or "NOT met", and what the scale
+    has (and the named exception of a criterion not met)."""
+    parts = []
+    for c in criteria:
+        state = "met" if c.met else "NOT met"
+        note = f"; {c.exception}" if c.exception and not c.met else ""
+        parts.append(f"{c.name}: {state} ({c.found}{note})")
+    return "; ".join(parts)
+
+
+def unmet(criteria: Iterable[Criterion]) -> list[Criterion]:
+    """The criteria not met and not excused by a named exception."""
+    return [c for c in criteria if not c.met and not c.exception]
+
+
+def at_least(name: str, value: float, minimum: float, found: str, exception: str = "") -> Criterion:
+    """``value >= minimum`` as a criterion named ``name`` (``found``: what the block has)."""
+    return Criterion(name, bool(value >= minimum), found, exception)
+
+
+@dataclass(frozen=True)
+class TrainedRun:
+    """One trained network as a chapter's run table shows it.
+
+    ``num_classes`` None: not a softmax classifier over classes (no plateau to leave). ``exception``:
+    why a flag is expected (the paper's point is that this run stalls or diverges): the row says
+    so, and the chapter names it among the sanctioned exceptions."""
+
+    label: str
+    steps: int
+    final_loss: float
+    num_classes: int | None
+    test_accuracy: float = float("nan")
+    """Percent; NaN where the chapter measures none."""
+    diverged: bool = False
+    exception: str = ""
+
+    @property
+    def flag(self) -> str:
+        """``"diverged"``, ``"plateau"`` or ``""`` (:func:`flag`); a run without classes can
+        only be flagged diverged."""
+        if self.num_classes is None:
+            return DIVERGED if self.diverged or not math.isfinite(self.final_loss) else ""
+        return flag(self.final_loss, self.num_classes, self.diverged)
+
+    @property
+    def chance(self) -> float:
+        return chance_loss(self.num_classes) if self.num_classes else float("nan")
+
+
+def runs_frame(runs: Sequence[TrainedRun]):
+    """The run table: one row per network (steps taken, final training loss beside ln c, test
+    accuracy, flag, and the exception that sanctions a flag)."""
+    import pandas as pd
+
+    rows = [{"run": r.label, "steps": r.steps, "final loss": r.final_loss,
+             "ln c": round(r.chance, 3) if r.num_classes else "–",
+             "test %": round(r.test_accuracy, 1) if math.isfinite(r.test_accuracy) else "–",
+             "flag": r.flag or "–", "expected because": r.exception or "–"} for r in runs]
+    return pd.DataFrame(rows, columns=["run", "steps", "final loss", "ln c", "test %", "flag", "expected because"])
+
+
+def plateau_summary(runs: Sequence[TrainedRun]) -> str:
+    """One sentence for the prose: how many runs, how many flagged (and which), how many of
+    those the paper sanctions."""
+    flagged = [r for r in runs if r.flag]
+    if not runs:
+        return "no trained network at this scale"
+    if not flagged:
+        return f"all {len(runs)} trained networks left their initial plateau, none diverged"
+    sanctioned = [r for r in flagged if r.exception]
+    text = f"{len(flagged)} of {len(runs)} trained networks flagged ({'; '.join(f'{r.label}: {r.flag}' for r in flagged)})"
+    if sanctioned:
+        text += f", {len(sanctioned)} of them expected ({'; '.join(f'{r.label}: {r.exception}' for r in sanctioned)})"
+    return text

@@ -33,10 +33,11 @@ from hessbook.chapters.k1.claims import (
 from hessbook.chapters.k1.compute import LINES, Results, run, runs
 from hessbook.chapters.k1.figures import explorer, figure_counterexample, figure_item, runs_table
 from hessbook.chapters.k1.params import K1Params, Params
+from hessbook.papers.kamath.regime import criteria
 
 __all__ = [
     "COUNTER_RULE", "FLAT_RELATIVE", "FLAT_RULE", "LAMBDA_RULE", "LINES", "LOSE_BENCHMARK_RULE",
-    "LOSE_LR_RULE", "LOSE_RULE", "K1Params", "Params", "Results", "TREND", "claims", "counterexample_claim",
+    "LOSE_LR_RULE", "LOSE_RULE", "K1Params", "Params", "Results", "TREND", "claims", "counterexample_claim", "criteria",
     "explorer", "figure_counterexample", "figure_item", "flat_claim", "lambda_claim",
     "lose_benchmark_claim", "lose_claim", "lose_lr_claim", "numbers", "paper_claims", "run", "runs", "runs_table",
 ]

@@ -22,7 +22,8 @@ from hessbook.chapters.k2.claims import (
 from hessbook.chapters.k2.compute import Results, run, runs
 from hessbook.chapters.k2.figures import explorer, figure_item, runs_table
 from hessbook.chapters.k2.params import K2Params, Params
+from hessbook.papers.kamath.regime import criteria
 
 __all__ = ["ACCURACY_LR_BS_RULE", "ACCURACY_LR_RULE", "LOWER_HELD", "LOWER_PARTLY", "MOMENTUM_RULE", "K2Params",
-           "Params", "Results", "accuracy_claim", "claims", "explorer", "figure_item", "momentum_claim", "numbers",
+           "Params", "Results", "accuracy_claim", "claims", "criteria", "explorer", "figure_item", "momentum_claim", "numbers",
            "paper_claims", "run", "runs", "runs_table"]

@@ -11,8 +11,8 @@ to them.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
+from hessbook import regime
 from hessbook.papers.kamath.grid import KGrid
 from hessbook.papers.kamath.paper import EPS
 
@@ -27,35 +27,26 @@ MIN_SEEDS = 3
 """Trend claims are graded in at least this many seeds."""
 
 
-@dataclass(frozen=True)
-class Criterion:
-    """One regime criterion, whether a parameter block meets it, and what the block has."""
-
-    name: str
-    met: bool
-    found: str
-
-
 def fewest_steps(P: KGrid, datasets: tuple[str, ...] = ("mnist", "cifar10")) -> int:
     """SGD steps of the largest batch on the smallest training set (epochs x batches per epoch)."""
     b = max(P.batch_sizes)
     return min(P.epochs(d) * math.ceil(P.n_train(d) / b) for d in datasets)
 
 
-def criteria(P: KGrid) -> list[Criterion]:
+def criteria(P: KGrid) -> list[regime.Criterion]:
     """K's regime criteria for the block ``P`` (the run table checks the training loss: no run
     on its initial plateau, :mod:`hessbook.regime`)."""
     epochs = min(P.epochs_mnist, P.epochs_cifar)
     radii = (P.eps_mnist, P.eps_cifar) == (EPS["mnist"], EPS["cifar10"])
     return [
-        Criterion(f"K's {K_EPOCHS} epochs", epochs >= K_EPOCHS, f"{P.epochs_mnist}/{P.epochs_cifar} epochs"),
-        Criterion(f"the largest batch takes at least {MIN_STEPS} SGD steps", fewest_steps(P) >= MIN_STEPS,
+        regime.Criterion(f"K's {K_EPOCHS} epochs", epochs >= K_EPOCHS, f"{P.epochs_mnist}/{P.epochs_cifar} epochs"),
+        regime.Criterion(f"the largest batch takes at least {MIN_STEPS} SGD steps", fewest_steps(P) >= MIN_STEPS,
                   f"{fewest_steps(P)} steps at B = {max(P.batch_sizes)}"),
-        Criterion(f"K's radii ε = {EPS['mnist']:g} / {EPS['cifar10']:g}", radii, f"ε = {P.eps_mnist:g} / {P.eps_cifar:g}"),
-        Criterion(f"at least {MIN_SEEDS} seeds", P.n_seeds >= MIN_SEEDS, f"{P.n_seeds} seed(s)"),
+        regime.Criterion(f"K's radii ε = {EPS['mnist']:g} / {EPS['cifar10']:g}", radii, f"ε = {P.eps_mnist:g} / {P.eps_cifar:g}"),
+        regime.Criterion(f"at least {MIN_SEEDS} seeds", P.n_seeds >= MIN_SEEDS, f"{P.n_seeds} seed(s)"),
     ]
 
 
 def criteria_text(P: KGrid) -> str:
     """One line per criterion for the chapter: "met" or "NOT met", and what the scale has."""
-    return "; ".join(f"{c.name}: {'met' if c.met else 'NOT met'} ({c.found})" for c in criteria(P))
+    return regime.criteria_text(criteria(P))
