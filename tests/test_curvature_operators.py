@@ -385,3 +385,20 @@ def test_unchanged_parameters_keep_the_retained_graph():
     graphs = op._graphs
     op.matvec(v)
     assert op._graphs is graphs
+
+
+def test_dense_matrix_is_the_same_for_every_chunk_and_a_bad_chunk_is_refused():
+    """``to_dense`` assembles the same matrix whatever the columns per pass (the default chunk
+    is a speed choice, ``bench/dense_hessian.py``), and refuses a chunk below 1."""
+    from hessbook.curvature.operators import HessianOperator, default_dense_chunk
+
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(5, 7), torch.nn.Tanh(), torch.nn.Linear(7, 3)).double()
+    x, y = torch.randn(20, 5, dtype=torch.float64), torch.randint(0, 3, (20,))
+    op = HessianOperator(model, (x, y), dtype=torch.float64)
+    default = op.to_dense()
+    for chunk in (1, 5, 64):
+        assert torch.allclose(op.to_dense(chunk), default, rtol=0, atol=1e-12)
+    assert default_dense_chunk("cpu") == 32 and default_dense_chunk(torch.device("cuda")) == 256
+    with pytest.raises(ValueError, match="chunk = -1"):
+        op.to_dense(-1)

@@ -42,7 +42,7 @@ def logistic_hessian(x: Tensor, w: Tensor | None = None) -> Tensor:
 
 def hessian_matrix(model: nn.Module, data: Data, *, loss_fn: LossFn | None = None,
                    batch_size: int | None = None, dtype: torch.dtype = torch.float64,
-                   chunk: int = 256) -> Tensor:
+                   chunk: int | None = None) -> Tensor:
     """The P x P Hessian of the mean loss (trainable parameters in ``named_parameters`` order)."""
     op = HessianOperator(model, data, loss_fn=loss_fn, batch_size=batch_size, dtype=dtype)
     H = op.to_dense(chunk)
@@ -118,7 +118,7 @@ class ExactSpectra:
 
 def exact_spectra(model: nn.Module, data: Data, *, loss_fn: LossFn | None = None,
                   batch_size: int | None = None, dtype: torch.dtype = torch.float64,
-                  chunk: int = 256) -> ExactSpectra:
+                  chunk: int | None = None) -> ExactSpectra:
     """Build H and G exactly and return every eigenvalue of H, G and H - G."""
     H = hessian_matrix(model, data, loss_fn=loss_fn, batch_size=batch_size, dtype=dtype, chunk=chunk)
     asym = float((H - H.T).abs().max())

@@ -73,7 +73,7 @@ def _compute_spectrum(config, hessian_batch: int | None, device, store, hessian_
     model = trained.model(device)
     data = load_data(config.data, device)
     H = hessian_matrix(model, (data.inputs(), data.targets()), batch_size=hessian_batch,
-                       dtype=getattr(torch, hessian_dtype), chunk=512)
+                       dtype=getattr(torch, hessian_dtype))
     asymmetry = float((H - H.T).abs().max())
     H = (H + H.T) / 2
     eig = spectrum(H).flip(0)  # ascending

@@ -1,0 +1,67 @@
+"""Benchmark of the dense Hessian (``HessianOperator.to_dense``): how many identity columns a
+vmapped forward-over-reverse pass should carry (``chunk``), on the networks whose exact spectra
+the book computes (S1/S2's MLP on Gaussian clusters, S3's MNIST FC net, S4's small conv net).
+
+Baseline: ``chunk=256``, the default before this benchmark; every other chunk is printed as a
+ratio to it in the same run, with the largest entry difference to the baseline's matrix (the
+same matrix up to float summation order). Random weights and inputs of each chapter's shapes:
+the cost does not depend on the values.
+
+    PYTHONPATH=lib python bench/dense_hessian.py [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import torch
+from _machine import machine
+from hessbook import models
+from hessbook.curvature.operators import HessianOperator, default_dense_chunk
+
+CASES = {
+    # name: (model, input shape, classes, samples, dtype)
+    "S2 MLP d100-30-30, k=50, n=1000, float64": (lambda: models.s_mlp(100, 50, (30, 30)), (100,), 50, 1000, torch.float64),
+    "S2 MLP d100-30-30, k=10, n=1000, float64": (lambda: models.s_mlp(100, 10, (30, 30)), (100,), 10, 1000, torch.float64),
+    "S3 FC 7x7-70, n=1000, float32": (lambda: models.build_model("s_fc_mnist", hidden=70, input_size=7), (1, 28, 28), 10, 1000,
+                                      torch.float32),
+    "S4 CNN [2,2]-8, n=250, float32": (lambda: models.build_model("s_cnn", channels=[2, 2], hidden=8), (1, 28, 28), 10, 250,
+                                       torch.float32),
+}
+
+
+def seconds(op: HessianOperator, chunk: int) -> tuple[float, torch.Tensor]:
+    start = time.perf_counter()
+    H = op.to_dense(chunk)
+    return time.perf_counter() - start, H
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="two cases, three chunks")
+    args = ap.parse_args()
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    chunks = (16, 32, 64, 256) if args.quick else (8, 16, 32, 64, 128, 256, 512)
+    cases = list(CASES.items())[:2] if args.quick else list(CASES.items())
+    print(machine())
+    print(f"device {device}; default chunk here: {default_dense_chunk(device)}")
+    print("| case | P | chunk | seconds | ratio to chunk 256 | max abs diff |")
+    print("|---|---|---|---|---|---|")
+    for name, (build, shape, classes, n, dtype) in cases:
+        torch.manual_seed(0)
+        model = build().to(device)
+        x = torch.rand(n, *shape, device=device)
+        y = torch.randint(0, classes, (n,), device=device)
+        op = HessianOperator(model, (x, y), dtype=dtype, method="fwdrev")
+        base_s, base = seconds(op, 256)
+        for chunk in chunks:
+            s, H = (base_s, base) if chunk == 256 else seconds(op, chunk)
+            diff = float((H - base).abs().max())
+            print(f"| {name} | {op.num_params} | {chunk} | {s:.2f} | {base_s / s:.2f}x | {diff:.1e} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
