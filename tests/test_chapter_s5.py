@@ -109,7 +109,7 @@ def test_numbers_cover_the_prose():
 
 def test_params_cross_checks_and_files():
     validate(s5.S5Params, GOOD)
-    with pytest.raises(ParameterError, match="small_batch = 128: must be smaller than large_batch = 128"):
+    with pytest.raises(ParameterError, match="small_batch = 128: not smaller than large_batch = 128"):
         validate(s5.S5Params, {**GOOD, "small_batch": 128})
     with pytest.raises(ParameterError, match="large_batch = 1000: larger than n_train = 512"):
         validate(s5.S5Params, {**GOOD, "large_batch": 1000})

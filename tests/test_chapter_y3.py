@@ -33,7 +33,7 @@ def test_params_cross_checks():
     assert P.records == 2 and P.record_every(10) == 20 and P.record_every(30) == 8
     bad = [({"small_batch": 50}, "small_batch = 50: not smaller than large_batch = 50"),
            ({"large_batch": 200}, "large_batch = 200: larger than n_train = 100"),
-           ({"record_epochs": 5}, "record_epochs = 5: more than epochs = 4"),
+           ({"record_epochs": 5}, "record_epochs = 5: larger than epochs = 4"),
            ({"tail_records": 3}, r"tail_records = 3: more than the 2 records"),
            ({"robust_attack": "pgd"}, "robust_attack = 'pgd'")]
     for change, message in bad:

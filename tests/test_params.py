@@ -207,3 +207,35 @@ def test_device_fields_accept_cuda_n(project_root):
     for chapter in ("s1", "s2", "s3", "s4", "s5", "y1", "y4"):
         values = yaml.safe_load(params_file(chapter, "smoke", project_root).read_text())
         assert validate(schema_for(chapter), {**values, "device": "cuda:1"}).device == "cuda:1"
+
+
+def test_field_relations_are_data_checked_for_every_value_and_name_both_fields():
+    """``spec(le_field=..., lt_field=..., ge_field=...)``: a cross-field rule written once, as
+    data; the error names the field, its value, the other field and its value, and what is
+    accepted; a list is checked item by item, a non-number (``'all'``) is not compared."""
+    from hessbook.params import ChapterParams, ParameterError, spec, validate
+
+    @dataclass(frozen=True)
+    class Block(ChapterParams):
+        n_train: int = field(metadata=spec(gt=0))
+        batches: list[int] = field(metadata=spec(gt=0, le_field="n_train"))
+        small: int = field(metadata=spec(gt=0, lt_field="large"))
+        large: int = field(metadata=spec(gt=0))
+        top_k: int = field(metadata=spec(gt=0))
+        krylov: int = field(metadata=spec(gt=0, ge_field="top_k"))
+
+    good = {"scale": "cpu", "seed": 0, "n_train": 100, "batches": [10, 100], "small": 1, "large": 2, "top_k": 3, "krylov": 3}
+    assert validate(Block, good).batches == (10, 100)
+    with pytest.raises(ParameterError, match=r"batches = \(10, 200\): larger than n_train = 100; accepted: at most n_train = 100"):
+        validate(Block, {**good, "batches": [10, 200]})
+    with pytest.raises(ParameterError, match="small = 2: not smaller than large = 2; accepted: below large = 2"):
+        validate(Block, {**good, "small": 2})
+    with pytest.raises(ParameterError, match="krylov = 2: smaller than top_k = 3; accepted: at least top_k = 3"):
+        validate(Block, {**good, "krylov": 2})
+
+    @dataclass(frozen=True)
+    class Typo(ChapterParams):
+        n: int = field(metadata=spec(le_field="n_trian"))
+
+    with pytest.raises(TypeError, match="n_trian"):
+        validate(Typo, {"scale": "cpu", "seed": 0, "n": 1})

@@ -4,7 +4,8 @@ Each chapter declares its parameters as a frozen dataclass (a *schema*, the chap
 ``Params``; :mod:`hessbook.chapters` maps chapter ids to modules). A field's type annotation says what it accepts (``int``, ``float``, ``str``,
 ``bool``, ``list[int]``, ``Literal[...]``, ...) and :func:`spec` metadata adds value rules
 (bounds, choices, non-empty, finiteness: every float must be finite unless its spec says
-``finite=False``; NaN is never accepted). A field may be a ``dict[str, ...]`` (e.g. batch
+``finite=False``; NaN is never accepted) and relations to other fields, written once as data
+(``spec(le_field="n_train")``: at most the value of ``n_train``; ``lt_field``, ``ge_field``). A field may be a ``dict[str, ...]`` (e.g. batch
 sizes per model) or another schema dataclass (a nested block, e.g. the runs of another
 chapter that a chapter reuses). A schema may add cross-field rules in ``check(self)``.
 
@@ -50,6 +51,9 @@ def spec(
     finite: bool = True,
     pattern: str | None = None,
     accepted: str = "",
+    le_field: str | None = None,
+    lt_field: str | None = None,
+    ge_field: str | None = None,
     doc: str = "",
 ) -> dict[str, Any]:
     """Field metadata: value rules checked by :func:`validate` (applied to list items too).
@@ -57,6 +61,9 @@ def spec(
     ``finite=False`` lets a float field take ``inf``/``-inf`` (within its bounds); NaN is
     rejected whatever the spec says. ``pattern``: a string must match this regular expression
     in full; ``accepted`` says in words what it accepts (for the error message).
+    ``le_field`` / ``lt_field`` / ``ge_field``: the value must be at most / below / at least the
+    value of that other field of the same schema (cross-field rules as data; a value that is
+    not a number, e.g. ``"all"``, is not compared).
     """
     return {
         "gt": gt,
@@ -68,8 +75,50 @@ def spec(
         "finite": finite,
         "pattern": pattern,
         "accepted": accepted,
+        "le_field": le_field,
+        "lt_field": lt_field,
+        "ge_field": ge_field,
         "doc": doc,
     }
+
+
+RELATIONS = (("le_field", "larger than", lambda a, b: a <= b), ("lt_field", "not smaller than", lambda a, b: a < b),
+             ("ge_field", "smaller than", lambda a, b: a >= b))
+"""The field-relation rules of :func:`spec`: the name, what a violation is, the test."""
+
+
+def _shown(value: Any) -> str:
+    return format(value, "g") if isinstance(value, float) else repr(value)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _accepted_range(rule: str, other: str, bound: float) -> str:
+    if rule == "le_field":
+        return f"at most {other} = {bound:g}"
+    if rule == "lt_field":
+        return f"below {other} = {bound:g}"
+    return f"at least {other} = {bound:g}"
+
+
+def check_relations(schema: type, values: Mapping[str, Any], where: str) -> None:
+    """Every ``le_field`` / ``lt_field`` / ``ge_field`` rule of the schema's fields, on the
+    coerced ``values``: ParameterError naming both fields, their values and what is accepted."""
+    for f in dataclasses.fields(schema):
+        for rule, violation, ok in RELATIONS:
+            other = f.metadata.get(rule)
+            if other is None:
+                continue
+            if other not in values:
+                raise TypeError(f"{schema.__name__}.{f.name}: {rule}={other!r} names no field of the schema")
+            a, b = values[f.name], values[other]
+            items = a if isinstance(a, tuple) else (a,)
+            for item in items:
+                if _is_number(item) and _is_number(b) and not ok(item, b):
+                    raise ParameterError(f"{where}: {f.name} = {_shown(a)}: {violation} {other} = {_shown(b)}; "
+                                         f"accepted: {_accepted_range(rule, other, b)}")
 
 
 DEVICE_PATTERN = r"auto|cpu|cuda(:[0-9]+)?"
@@ -300,6 +349,7 @@ def validate(schema: type[S], values: Mapping[str, Any], *, where: str = "parame
         value = _coerce(values[f.name], hints[f.name], label)
         _check_rules(value, f.metadata, label)
         clean[f.name] = value
+    check_relations(schema, clean, where)
     instance = schema(**clean)
     check = getattr(instance, "check", None)  # nested blocks need not have cross-field rules
     try:

@@ -78,17 +78,13 @@ class S3Params(ChapterParams):
     n_samples: int = field(metadata=spec(gt=0, doc="MNIST training samples (S: 1000)"))
     lr: float = field(metadata=spec(gt=0.0, doc="constant step size, the same for every width"))
     iterations: int = field(metadata=spec(gt=0, doc="training steps, the same for every width"))
-    batch_size: int = field(metadata=spec(gt=0, doc="minibatch size (n_samples: gradient descent)"))
+    batch_size: int = field(metadata=spec(gt=0, le_field="n_samples", doc="minibatch size (n_samples: gradient descent)"))
     top_k: int = field(metadata=spec(gt=0, doc="largest eigenvalues shown (S: 120)"))
     hessian_batch: int = field(metadata=spec(gt=0, doc="samples per Hessian-vector pass: memory, and the rounding of the float64 batch sums (part of the store key)"))
     hessian_dtype: str = field(metadata=spec(choices=HESSIAN_DTYPES, doc="precision of the Hessian-vector products (H itself is float64)"))
     device: str = field(metadata=device_spec("where to train and assemble H"))
 
     def check(self) -> None:
-        if self.batch_size > self.n_samples:
-            raise ParameterError(
-                f"batch_size = {self.batch_size}: larger than n_samples = {self.n_samples}; "
-                f"accepted: 1..{self.n_samples}")
         if len(set(self.widths)) != len(self.widths):
             raise ParameterError(f"widths = {self.widths}: repeated width; accepted: distinct widths")
         smallest = min(self.widths) * (self.input_size ** 2 + 11) + 10

@@ -16,7 +16,7 @@ RANK_TOLERANCES = (1e-8, 1e-10, 1e-12)
 @dataclass(frozen=True)
 class S1Params(ChapterParams):
     k: int = field(metadata=spec(ge=2, doc="classes = Gaussian clusters = outputs (k = 50: 5510 parameters)"))
-    n_samples: int = field(metadata=spec(gt=0, doc="training points N (small, so that N (k-1) < M)"))
+    n_samples: int = field(metadata=spec(gt=0, ge_field="k", doc="training points N (small, so that N (k-1) < M)"))
     dimension: int = field(metadata=spec(gt=0, doc="input dimension d (S2: 100)"))
     hidden: int = field(metadata=spec(gt=0, doc="units in each of the two hidden layers (S2: 30)"))
     activation: str = field(metadata=spec(choices=("relu", "tanh"), doc="hidden nonlinearity"))
@@ -25,10 +25,6 @@ class S1Params(ChapterParams):
     rank_tolerance: float = field(metadata=spec(gt=0.0, lt=1.0, doc="numerical rank: eigenvalues above tol * lambda_max"))
     bulk_tolerance: float = field(metadata=spec(gt=0.0, lt=1.0, doc="bulk: |eigenvalue| below tol * lambda_max"))
     device: str = field(metadata=device_spec("where to train and assemble"))
-
-    def check(self) -> None:
-        if self.n_samples < self.k:
-            raise ParameterError(f"n_samples = {self.n_samples}: need at least k = {self.k} points (one per cluster)")
 
     @property
     def parameters(self) -> int:

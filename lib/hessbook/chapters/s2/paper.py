@@ -151,7 +151,7 @@ class S2Params(ChapterParams):
     lr: float = field(metadata=spec(gt=0.0, doc="constant step size of GD and SGD"))
     gd_iterations: int = field(metadata=spec(gt=0, doc="GD steps (full batch)"))
     sgd_iterations: int = field(metadata=spec(gt=0, doc="SGD steps"))
-    sgd_batch_size: int = field(metadata=spec(gt=0, doc="SGD minibatch size"))
+    sgd_batch_size: int = field(metadata=spec(gt=0, le_field="n_samples", doc="SGD minibatch size"))
     n_seeds: int = field(metadata=spec(gt=0, doc="independent data+init seeds per row"))
     device: str = field(metadata=device_spec("where to train"))
     unseen_ks: list[int] = field(metadata=spec(
@@ -179,11 +179,6 @@ class S2Params(ChapterParams):
         return tuple(parse_variation(v) for v in self.variations)
 
     def check(self) -> None:
-        if self.sgd_batch_size > self.n_samples:
-            raise ParameterError(
-                f"sgd_batch_size = {self.sgd_batch_size}: larger than n_samples = {self.n_samples}; "
-                f"accepted: 1..{self.n_samples}"
-            )
         biggest = max([*self.ks, *self.unseen_ks, self.separation_k])
         if self.n_samples < biggest:
             raise ParameterError(f"n_samples = {self.n_samples}: need at least {biggest} points (the largest k "

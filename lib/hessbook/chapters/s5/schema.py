@@ -16,8 +16,8 @@ class S5Params(ChapterParams):
     n_train: int | None = field(metadata=spec(gt=0, doc="CIFAR-10 training examples (None: all 50,000)"))
     n_test: int | None = field(metadata=spec(gt=0, doc="CIFAR-10 test examples (None: all 10,000)"))
     lr: float = field(metadata=spec(gt=0.0, doc="constant learning rate of both parts (S does not give it)"))
-    large_batch: int = field(metadata=spec(gt=0, doc="Part I batch size (S: 1000)"))
-    small_batch: int = field(metadata=spec(gt=0, doc="Part II batch size (S: 32)"))
+    large_batch: int = field(metadata=spec(gt=0, le_field="n_train", doc="Part I batch size (S: 1000)"))
+    small_batch: int = field(metadata=spec(gt=0, lt_field="large_batch", doc="Part II batch size (S: 32)"))
     record_every: int = field(metadata=spec(gt=0, doc="steps per recording period (S: 100)"))
     periods_large: int = field(metadata=spec(gt=0, doc="Part I periods (S: 250)"))
     periods_small: int = field(metadata=spec(gt=0, doc="Part II periods (S: 250)"))
@@ -27,16 +27,6 @@ class S5Params(ChapterParams):
     device: str = field(metadata=device_spec("where to train"))
 
     def check(self) -> None:
-        if self.n_train is not None and self.large_batch > self.n_train:
-            raise ParameterError(
-                f"large_batch = {self.large_batch}: larger than n_train = {self.n_train}; "
-                f"accepted: 1..{self.n_train}"
-            )
-        if self.small_batch >= self.large_batch:
-            raise ParameterError(
-                f"small_batch = {self.small_batch}: must be smaller than large_batch = {self.large_batch} "
-                "(Part II switches to a smaller batch)"
-            )
         if self.n_train is not None and self.n_train > 50000:
             raise ParameterError(f"n_train = {self.n_train}: CIFAR-10 has 50000 training images; accepted 1..50000")
         if self.n_test is not None and self.n_test > 10000:

@@ -25,7 +25,7 @@ class Y1Params(Y1Runs, ChapterParams):
                                                    "the n_eval; 'all': every one of them (Y: all)"))
     top_k: int = field(metadata=spec(gt=0, doc="top eigenvalues of the weight Hessian (Y Fig 1: 20)"))
     lanczos_tol: float = field(metadata=spec(gt=0.0, doc="Lanczos relative residual"))
-    lanczos_max_dim: int = field(metadata=spec(gt=0, doc="cap on the Krylov dimension (products) per Lanczos run"))
+    lanczos_max_dim: int = field(metadata=spec(gt=0, ge_field="top_k", doc="cap on the Krylov dimension (products) per Lanczos run"))
     topk_solver: str = field(metadata=spec(choices=("lanczos", "block"), doc=(
         "top-k eigensolver: lanczos (one product per step; the faster one on every model measured, bench/RESULTS.md "
         "issue 18) or block (block_lanczos, min(k, 8) products per pass)")))
@@ -56,9 +56,6 @@ class Y1Params(Y1Runs, ChapterParams):
                 raise ParameterError(f"{name} = {value}: larger than the smallest training subset "
                                      f"({smallest}) or the test set (10000); accepted: 1..{min(smallest, 10000)}, "
                                      "or 'all' (every sample of each split)")
-        if self.lanczos_max_dim < self.top_k:
-            raise ParameterError(f"lanczos_max_dim = {self.lanczos_max_dim}: smaller than top_k = {self.top_k}; "
-                                 f"accepted: >= {self.top_k}")
         for name in ("n_hessian", "n_input"):
             value = getattr(self, name)
             if self.n_eval != "all" and (value == "all" or value > self.n_eval):

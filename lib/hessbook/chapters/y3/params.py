@@ -17,12 +17,12 @@ class Y3Params(ChapterParams):
     c1_conv_stride: int = field(metadata=spec(choices=(1, 2), doc="C1 conv stride: 2 as printed, 1 as released"))
     n_train: int = field(metadata=spec(gt=0, doc="training subset; lambda1 and the gradient are over all of it "
                                                  "(Y: the whole training set)"))
-    small_batch: int = field(metadata=spec(gt=0, doc="the small batch size (Y's is not given)"))
-    large_batch: int = field(metadata=spec(gt=0, doc="the large batch size (Y's is not given)"))
+    small_batch: int = field(metadata=spec(gt=0, lt_field="large_batch", doc="the small batch size (Y's is not given)"))
+    large_batch: int = field(metadata=spec(gt=0, le_field="n_train", doc="the large batch size (Y's is not given)"))
     lr: float = field(metadata=spec(gt=0.0, doc="SGD learning rate, every run (Y1's choice)"))
     momentum: float = field(metadata=spec(ge=0.0, lt=1.0, doc="SGD momentum, every run"))
     epochs: int = field(metadata=spec(gt=0, doc="epochs of every run"))
-    record_epochs: int = field(metadata=spec(gt=0, doc="measure lambda1 and the gradient every this many epochs"))
+    record_epochs: int = field(metadata=spec(gt=0, le_field="epochs", doc="measure lambda1 and the gradient every this many epochs"))
     tail_records: int = field(metadata=spec(gt=0, doc="the last this many records are averaged for the verdicts"))
     robust_attack: str = field(metadata=spec(choices=ATTACKS, doc="robust training's inner maximisation"))
     eps_mnist: float = field(metadata=spec(gt=0.0, doc="its L-inf eps on MNIST (Y §3.4: 0.1)"))
@@ -30,15 +30,6 @@ class Y3Params(ChapterParams):
     device: str = field(metadata=device_spec("where to train"))
 
     def check(self) -> None:
-        if self.small_batch >= self.large_batch:
-            raise ParameterError(f"small_batch = {self.small_batch}: not smaller than large_batch = "
-                                 f"{self.large_batch}; accepted: 1..{self.large_batch - 1}")
-        if self.large_batch > self.n_train:
-            raise ParameterError(f"large_batch = {self.large_batch}: larger than n_train = {self.n_train}; "
-                                 f"accepted: {self.small_batch + 1}..{self.n_train}")
-        if self.record_epochs > self.epochs:
-            raise ParameterError(f"record_epochs = {self.record_epochs}: more than epochs = {self.epochs}; "
-                                 f"accepted: 1..{self.epochs}")
         if self.tail_records > self.records:
             raise ParameterError(f"tail_records = {self.tail_records}: more than the {self.records} records of "
                                  f"a run (epochs // record_epochs); accepted: 1..{self.records}")

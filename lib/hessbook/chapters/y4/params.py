@@ -19,7 +19,7 @@ class Y4Params(ChapterParams):
                                                doc="which of Y1's networks (among y1_runs.models)"))
     all_batches: bool = field(metadata=spec(doc="every Y1 batch size (true) or the smallest and largest"))
     n_samples: int = field(metadata=spec(gt=0, doc="test samples for the exact path (per model)"))
-    n_crosscheck: int = field(metadata=spec(gt=0, doc="samples for the iterative cross-check (per model)"))
+    n_crosscheck: int = field(metadata=spec(gt=0, le_field="n_samples", doc="samples for the iterative cross-check (per model)"))
     rank_rtol: float = field(metadata=spec(gt=0.0, lt=1.0, doc="numerical rank: eigenvalues > rtol * lambda_max"))
     lanczos_tol: float = field(metadata=spec(gt=0.0, doc="Lanczos relative residual on the input Hessian"))
     power_tol: float = field(metadata=spec(gt=0.0, doc="Y's power-iteration relative change"))
@@ -33,9 +33,6 @@ class Y4Params(ChapterParams):
 
     def check(self) -> None:
         self.y1_runs.check_selected(self.y1_models)
-        if self.n_crosscheck > self.n_samples:
-            raise ParameterError(f"n_crosscheck = {self.n_crosscheck}: larger than n_samples = "
-                                 f"{self.n_samples}; accepted: 1..{self.n_samples}")
         if self.n_samples > 10000:
             raise ParameterError(f"n_samples = {self.n_samples}: the test sets hold 10000; accepted: 1..10000")
         if self.smooth_batch_size > self.smooth_n_train:

@@ -29,7 +29,7 @@ class Y6Params(ChapterParams):
     lr_halve_every: int = field(metadata=spec(ge=0, doc="halve the lr every this many epochs, every run; "
                                                         "0: constant (Y §3.4: 5)"))
     epochs: int = field(metadata=spec(gt=0, doc="epochs of every run (Y: not given)"))
-    fb_base_batch: float = field(metadata=spec(gt=0, doc="FB: the batch size at which the rate is `lr`; "
+    fb_base_batch: float = field(metadata=spec(gt=0, le_field="n_train", doc="FB: the batch size at which the rate is `lr`; "
                                                          "B uses lr * B / fb_base_batch (Goyal: 0.1 per 256 "
                                                          "samples, i.e. lr 0.01 per 25.6)"))
     fb_warmup_epochs: float = field(metadata=spec(ge=0.0, doc="FB: linear warm-up from lr to the scaled "
@@ -65,9 +65,6 @@ class Y6Params(ChapterParams):
         if len(set(self.methods)) != len(self.methods):
             raise ParameterError(f"methods = {self.methods}: a method is listed twice; accepted: each of "
                                  f"{', '.join(METHODS)} at most once")
-        if self.fb_base_batch > self.n_train:
-            raise ParameterError(f"fb_base_batch = {self.fb_base_batch:g}: larger than n_train = {self.n_train}; "
-                                 f"accepted: 1..{self.n_train}")
 
 
 Params = Y6Params

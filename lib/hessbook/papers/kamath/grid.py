@@ -66,7 +66,7 @@ class KGrid:
                                                               "Fashion-MNIST (K: 0.3)"))
     eps_cifar: float = field(metadata=spec(gt=0.0, le=1.0, doc="FGSM and PGD L-inf radius on CIFAR-10 (K: 0.02)"))
     n_test: int = field(metadata=spec(gt=0, le=10000, doc="test images for accuracy and FGSM (K: 10000)"))
-    n_pgd: int = field(metadata=spec(gt=0, le=10000, doc="test images for PGD, the first of those (K: 10000)"))
+    n_pgd: int = field(metadata=spec(gt=0, le=10000, le_field="n_test", doc="test images for PGD, the first of those (K: 10000)"))
     pgd_steps: int = field(metadata=spec(gt=0, doc="PGD steps (K: 40)"))
     n_hessian: int = field(metadata=spec(gt=0, doc="training images of the Hessian (K: silent; Y: all)"))
     lanczos_tol: float = field(metadata=spec(gt=0.0, lt=1.0, doc="Lanczos relative residual of lambda1"))
@@ -94,9 +94,6 @@ class KGrid:
             if max(self.batch_sizes) > n:
                 raise ParameterError(f"batch_sizes: {max(self.batch_sizes)} is larger than {key} = {n}; "
                                      f"accepted: 1..{n}")
-        if self.n_pgd > self.n_test:
-            raise ParameterError(f"n_pgd = {self.n_pgd}: larger than n_test = {self.n_test}; "
-                                 f"accepted: 1..{self.n_test}")
         smallest = min(self.n_train(CASES[c].dataset) for c in cases)
         if self.n_hessian > smallest:
             raise ParameterError(f"n_hessian = {self.n_hessian}: larger than the smallest training subset "
