@@ -82,7 +82,8 @@ def test_settings_are_ks_learning_rate_rules():
 
     assert lr_at("lr", 16, 0) == lr_at("lr", 256, 50) == 0.01
     assert lr_at("lr_bs", 64, 0) == pytest.approx(0.01) and lr_at("lr_bs", 256, 9) == pytest.approx(0.04)
-    assert lr_at("benchmark", 64, 4) == 0.01 and lr_at("benchmark", 64, 5) == 0.005
+    # 512 images: K's 5 epochs of 55,000 images seen are 537 of ours
+    assert lr_at("benchmark", 64, 536) == 0.01 and lr_at("benchmark", 64, 537) == 0.005
     c = train_config(Run("c1-cifar10", "lr", 0.5, 16), g, 0)
     assert c.data.split == "k_train" and c.data.augment and c.data.n == 512 and c.momentum == 0.5
     f = train_config(Run("m1k-fashion", "lr", 0.0, 16), g, 0)
@@ -364,3 +365,23 @@ def test_a_run_out_of_every_statistic_is_marked_in_the_figure():
     assert crosses((lr, lrbs, bench)) == 0
     bench[-1] = dataclasses.replace(bench[-1], train_loss=math.log(10) * 0.95)  # on its plateau
     assert crosses((lr, lrbs, bench)) == 4  # one per panel of M1-K's row
+
+
+def test_benchmark_halves_every_5_epochs_of_ks_split_counted_in_images_seen(monkeypatch):
+    """K's Benchmark halves every 5 epochs of 55,000 (CIFAR-10: 40,000) images; on fewer images
+    the interval is the same number of images seen, so the paper scale keeps K's 5 epochs and
+    cpu's 512 images halve every 537 (391) epochs. The regime criterion on the first rate's steps
+    fails for K's literal rule at cpu: it can fail."""
+    from hessbook.papers.kamath import regime as kregime
+    from hessbook.papers.kamath.grid import benchmark_halve_every, lr_rule, train_config
+
+    assert benchmark_halve_every("mnist", 55000) == 5 and benchmark_halve_every("cifar10", 40000) == 5
+    assert benchmark_halve_every("mnist", 512) == 537 and benchmark_halve_every("cifar10", 512) == 391
+    assert lr_rule("benchmark", 64, 537) == (0.01, "halve", {"every": 537, "factor": 0.5})
+    paper = load_params("k1", ROOT / "params" / "paper" / "k1.yaml")
+    assert train_config(Run("m1k-mnist", "benchmark", 0.9, 64), paper, 0).lr_params["every"] == 5
+    cpu = load_params("k1", ROOT / "params" / "cpu" / "k1.yaml")
+    assert kregime.benchmark_criterion(cpu).met
+    monkeypatch.setattr(kregime, "benchmark_halve_every", lambda dataset, n: 5)
+    literal = kregime.benchmark_criterion(cpu)
+    assert not literal.met and "mnist: 40 (K: 4300)" in literal.found

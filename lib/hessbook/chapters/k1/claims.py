@@ -23,6 +23,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from hessbook.chapters.k1.compute import Results
 from hessbook.papers.kamath.deviations import deviations
+from hessbook.papers.kamath.grid import benchmark_halve_every
 from hessbook.papers.kamath.regime import criteria_text
 from hessbook.papers.kamath.grid import KGrid, RunResult, scale_note
 from hessbook.papers.kamath.paper import (
@@ -230,7 +231,8 @@ def _notes(R: Results, item: str, curves: Iterable[list[RunResult]], robustness:
     FGSM accuracy) and the scale."""
     curves = list(curves)
     gone = [r for curve in curves for r in dropped(curve)]
-    return (deviations(R.params, _ran(R, item)) + excluded_text(gone) + (floor_text(curves) if robustness else "")
+    benchmark = any(r.run.setting == "benchmark" for curve in curves for r in curve)
+    return (deviations(R.params, _ran(R, item), benchmark=benchmark) + excluded_text(gone) + (floor_text(curves) if robustness else "")
             + _scale_note(R.params)).strip()
 
 
@@ -418,6 +420,8 @@ def numbers(R: Results) -> dict:
     per_seed = [counterexample_values(R, s) for s in R.grid.seeds() if R.grid.curve(COUNTEREXAMPLE, *LINE["lr"], s)]
     return {"runs": len(R.grid.results), "cases": len(R.grid.cases()), "seeds": len(R.grid.seeds()),
             "criteria": criteria_text(R.params),
+            "benchmark_halve_every": " / ".join(f"{benchmark_halve_every(d, R.params.n_train(d))} ({name})"
+                                                for d, name in (("mnist", "MNIST"), ("cifar10", "CIFAR-10"))),
             **floor_numbers(R),
             **{f"counter_{k}": middle(v[k] for v in per_seed) for k in ("rho_fgsm", "rho_pgd", "rho_lambda")},
             "counter_pairs": sum(v["pairs"] for v in per_seed) if per_seed else None,

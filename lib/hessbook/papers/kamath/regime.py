@@ -13,8 +13,8 @@ from __future__ import annotations
 import math
 
 from hessbook import regime
-from hessbook.papers.kamath.grid import KGrid
-from hessbook.papers.kamath.paper import EPS
+from hessbook.papers.kamath.grid import KGrid, benchmark_halve_every
+from hessbook.papers.kamath.paper import BENCHMARK_HALVE_EVERY, EPS, K_TRAIN_SIZE
 
 K_EPOCHS = 100
 """K §2.1: every network trains for 100 epochs."""
@@ -33,6 +33,26 @@ def fewest_steps(P: KGrid, datasets: tuple[str, ...] = ("mnist", "cifar10")) -> 
     return min(P.epochs(d) * math.ceil(P.n_train(d) / b) for d in datasets)
 
 
+def benchmark_first_steps(P: KGrid, dataset: str) -> tuple[int, int]:
+    """SGD steps the Benchmark takes at its first rate (lr 0.01) at the largest batch on
+    ``dataset``: ours (epochs before the first halving, or all of them, x batches per epoch) and
+    K's (5 epochs of K's split)."""
+    b, n = max(P.batch_sizes), P.n_train(dataset)
+    ours = min(benchmark_halve_every(dataset, n), P.epochs(dataset)) * math.ceil(n / b)
+    return ours, BENCHMARK_HALVE_EVERY * math.ceil(K_TRAIN_SIZE[dataset] / b)
+
+
+def benchmark_criterion(P: KGrid, datasets: tuple[str, ...] = ("mnist", "cifar10")) -> regime.Criterion:
+    """The Benchmark's first rate lasts at least ``min(MIN_STEPS, K's)`` SGD steps at the largest
+    batch: K's literal schedule (halve every 5 epochs) on a few hundred images would halve the
+    rate every few dozen steps, where K's networks take thousands at it."""
+    pairs = {d: benchmark_first_steps(P, d) for d in datasets}
+    met = all(ours >= min(MIN_STEPS, k) for ours, k in pairs.values())
+    found = ", ".join(f"{d}: {ours} (K: {k})" for d, (ours, k) in pairs.items())
+    return regime.Criterion(f"the Benchmark's first rate lasts at least {MIN_STEPS} SGD steps at the largest batch, "
+                            "or as many as in K", met, f"{found} steps at B = {max(P.batch_sizes)}")
+
+
 def criteria(P: KGrid) -> list[regime.Criterion]:
     """K's regime criteria for the block ``P`` (the run table checks the training loss: no run
     on its initial plateau, :mod:`hessbook.regime`)."""
@@ -42,6 +62,7 @@ def criteria(P: KGrid) -> list[regime.Criterion]:
         regime.Criterion(f"K's {K_EPOCHS} epochs", epochs >= K_EPOCHS, f"{P.epochs_mnist}/{P.epochs_cifar} epochs"),
         regime.Criterion(f"the largest batch takes at least {MIN_STEPS} SGD steps", fewest_steps(P) >= MIN_STEPS,
                   f"{fewest_steps(P)} steps at B = {max(P.batch_sizes)}"),
+        benchmark_criterion(P),
         regime.Criterion(f"K's radii ε = {EPS['mnist']:g} / {EPS['cifar10']:g}", radii, f"ε = {P.eps_mnist:g} / {P.eps_cifar:g}"),
         regime.Criterion(f"at least {MIN_SEEDS} seeds", P.n_seeds >= MIN_SEEDS, f"{P.n_seeds} seed(s)"),
     ]
