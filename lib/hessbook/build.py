@@ -438,6 +438,37 @@ def _fence(text: str) -> str:
     return f"{fence}text\n{_ANSI.sub('', text).rstrip()}\n{fence}"
 
 
+def notebook_criteria(chapter: str, notebook: Path) -> list | None:
+    """The regime criteria (:mod:`hessbook.regime`) of the parameters an executed chapter ran
+    with (papermill's record of them), or None: the chapter states none, or the page is not an
+    executed copy whose parameters validate."""
+    from hessbook.chapters import chapter_module
+    from hessbook.params import validate
+
+    module = chapter_module(chapter)
+    if not hasattr(module, "criteria") or not notebook.exists():
+        return None
+    try:
+        values = json.loads(notebook.read_text())["metadata"]["papermill"]["parameters"]
+        return list(module.criteria(validate(module.Params, values, where=f"chapter {chapter}")))
+    except (KeyError, ValueError, TypeError):
+        return None
+
+
+def criteria_cell(criteria: Sequence[Any] | None) -> str:
+    """The 'regime' cell of the status page's chapter table: how many criteria the scale met,
+    and each one not met with what the scale has."""
+    if criteria is None:
+        return "—"
+    if not criteria:
+        return "no trained network"
+    missed = [c for c in criteria if not c.met]
+    head = f"{len(criteria) - len(missed)} of {len(criteria)} met"
+    if not missed:
+        return head
+    return table_cell(head + "; NOT met: " + "; ".join(f"{c.name} ({c.found})" for c in missed), 400)
+
+
 def _chapter_result(run: ChapterRun) -> str:
     """The 'result' cell of the status page's chapter table."""
     if not run.ran:
@@ -545,10 +576,15 @@ def status_markdown(runs: Sequence[ChapterRun], root: Path, stopped: str | None 
         judged, total = covered.get(it.key, (0, 0))
         coverage = f"{judged} of {total}" if total else "—"
         lines.append(f"| {it.key} | {it.shows} | {link} | {scale} | {text} | {coverage} |")
-    lines += ["", "## Chapters in this build", "", "| chapter | seconds | result |", "|---|---|---|"]
+    lines += ["", "## Chapters in this build", "",
+              "*Regime*: the chapter's regime criteria (what its scale keeps of the paper's training: steps, "
+              "training loss, attack radius, seeds; stated in the chapter, `hessbook.regime`) met by the "
+              "parameters it ran with.", "",
+              "| chapter | seconds | result | regime |", "|---|---|---|---|"]
     for run in runs:
         seconds = f"{run.seconds:.1f}" if run.ran else "—"
-        lines.append(f"| {run.chapter} | {seconds} | {_chapter_result(run)} |")
+        lines.append(f"| {run.chapter} | {seconds} | {_chapter_result(run)} | "
+                     f"{criteria_cell(notebook_criteria(run.chapter, run.notebook))} |")
     failed = [r for r in runs if r.error is not None]
     if failed:
         lines += ["", "## Errors", ""]
