@@ -4,6 +4,8 @@ CIFAR-100 path on a tiny on-disk fixture, and a chapter with no dataset at all."
 
 from __future__ import annotations
 
+import dataclasses
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -359,3 +361,51 @@ def test_paper_scale_takes_the_whole_sets_and_the_printed_stride():
     with pytest.raises(ParameterError, match="or 'all'"):
         validate(y1.Y1Params, {**cpu_values(), "n_eval": 5000})
     assert validate(y1.Y1Params, {**cpu_values(), "n_eval": "all", "n_hessian": "all"}).n_hessian == "all"
+
+
+# ----------------------------------------------------------------------------- regime (issue 29)
+
+
+def scale_params(scale: str) -> y1.Y1Params:
+    from hessbook.params import load_file, params_file
+
+    return load_file(y1.Params, params_file("y1", scale))
+
+
+def test_regime_criteria_met_at_cpu_and_paper_not_at_smoke():
+    from hessbook import regime
+    from hessbook.papers.yao import regime as yao_regime
+
+    for scale in ("cpu", "paper"):
+        criteria = y1.criteria(scale_params(scale))
+        assert regime.unmet(criteria) == [], (scale, regime.criteria_text(criteria))
+    smoke = y1.criteria(scale_params("smoke"))
+    assert [c.name for c in regime.unmet(smoke)] == [
+        f"the largest batch takes at least {yao_regime.STEPS_TO_TARGET:,} SGD steps, the steps it needs to reach "
+        "that loss (measured)", "at least 3 seeds (Y §1)"]
+    text = regime.criteria_text(smoke)
+    assert "NOT met (1 steps at M1 B = 256, cap 1 epochs)" in text and "NOT met (2 seed(s))" in text
+    # the steps criterion counts the slowest network: the largest batch on its training subset
+    cpu = scale_params("cpu")
+    assert yao_regime.fewest_steps(cpu.runs) == (400 * 4, "at C1 B = 512, cap 400 epochs")
+    short = dataclasses.replace(cpu, max_epochs=299)
+    assert [c.name for c in regime.unmet(y1.criteria(short))][0].startswith("the largest batch")
+
+
+def test_a_network_on_its_plateau_is_flagged_in_the_table_and_enters_no_trend():
+    import math
+
+    rising = [fake("m1", b, lam, f) for b, lam, f in ((32, 1.0, 80.0), (128, 2.0, 70.0), (512, 5.0, 60.0))]
+    stuck = dataclasses.replace(fake("m1", 2048, 0.1, 90.0), final_loss=0.95 * math.log(10), stop_reason="max_epochs")
+    R = results(*rising, stuck)
+    runs = y1.trained_runs(R)
+    assert [r.flag for r in runs] == ["", "", "", "plateau"]
+    assert runs[-1].steps == 5 * math.ceil(60000 / 2048) and runs[0].steps == 5 * math.ceil(60000 / 32)
+    table = y1.summary_table(R, "m1")
+    assert list(table["flag"]) == ["", "", "", "plateau"] and list(table["steps"]) == [r.steps for r in runs]
+    assert y1.numbers(R)["plateau"] == "1 of 4 trained networks flagged (M1 B=2048 seed 0: plateau)"
+    # the stuck network would reverse both trends; left out, M1 holds on the other three
+    c = claim(R, "Y-Table7")
+    assert c.cases["M1"]["n_batches"] == 3 and c.grade == "held"
+    assert "Excluded from every statistic: 1 run on its initial plateau: M1 B=2048 seed 0." in c.why
+    assert y1.fig1_fraction(R, "m1") == 1.0

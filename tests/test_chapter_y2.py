@@ -186,3 +186,17 @@ def test_figures_table_and_explorer_with_and_without_results():
     assert any("C2 (Fig 15)" in t and "not selected at this scale" in t for t in texts)
     texts = [t.get_text() for ax in y2.figure_surfaces(R).axes for t in ax.texts]
     assert any("C2 (Fig 13)" in t for t in texts)
+
+
+# ----------------------------------------------------------------------------- regime (issue 29)
+
+
+def test_regime_criteria_are_y1s_for_the_networks_y2_examines():
+    from hessbook import regime
+
+    for scale in ("smoke", "cpu", "paper"):
+        Y1 = load_params("y1", ROOT / "params" / scale / "y1.yaml")
+        criteria = y2.criteria(load_params("y2", ROOT / "params" / scale / "y2.yaml"))
+        assert criteria == y1.criteria(Y1)[:len(criteria)] and len(criteria) == 2  # Y1's, less its seed count
+        unmet = [c.name for c in regime.unmet(criteria)]
+        assert unmet == ([] if scale != "smoke" else [criteria[1].name]), (scale, regime.criteria_text(criteria))

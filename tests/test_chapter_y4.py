@@ -4,6 +4,7 @@ Y1's runs given to Y4 explicitly (each scale's block equal to Y1's params file).
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import matplotlib
@@ -213,3 +214,24 @@ def test_summary_and_explorer():
     ex = y4.explorer(R)
     fig = ex.update(network="tanh", sample=1)
     assert "tanh" in fig.axes[0].get_title()
+
+
+# ----------------------------------------------------------------------------- regime (issue 29)
+
+
+def test_regime_criteria_are_y1s_and_the_contrast_has_a_run_table():
+    import math
+
+    from hessbook import regime
+
+    for scale in ("smoke", "cpu", "paper"):
+        Y1 = load_params("y1", ROOT / "params" / scale / "y1.yaml")
+        criteria = y4.criteria(load_params("y4", ROOT / "params" / scale / "y4.yaml"))
+        assert criteria == y1.criteria(Y1)[:2] and len(criteria) == 2
+        unmet = [c.name for c in regime.unmet(criteria)]
+        assert unmet == ([] if scale != "smoke" else [criteria[1].name]), (scale, regime.criteria_text(criteria))
+    stuck = regime.TrainedRun("MLP-tanh (contrast)", 20, 0.95 * math.log(10), 10)
+    R = dataclasses.replace(results(case(0.0, 9), case(-0.5, 10, smooth=True)), smooth_run=stuck)
+    assert list(y4.runs_table(R)["flag"]) == ["plateau"] and list(y4.runs_table(R)["steps"]) == [20]
+    assert y4.numbers(R)["plateau"] == "1 of 1 trained networks flagged (MLP-tanh (contrast): plateau)"
+    assert y4.numbers(results(case(0.0, 9)))["plateau"] == "no trained network at this scale"

@@ -285,3 +285,34 @@ def test_figures_tables_and_explorer_on_results():
     assert len(y5.figure_tables(R).axes) == 4 and len(y5.figure_spectra(R).axes) == 12
     fig = y5.explorer(R).update(study="M1 / MNIST", model="fhsm")
     assert "M_FHSM" in fig.texts[0].get_text()
+
+
+# ----------------------------------------------------------------------------- regime (issue 29)
+
+
+def test_regime_criteria_cpu_misses_ys_epochs_only():
+    from hessbook import regime
+
+    def unmet(scale: str) -> list[str]:
+        P = validate(y5.Y5Params, yaml.safe_load((ROOT / "params" / scale / "y5.yaml").read_text()))
+        return [c.name.split(" (")[0] for c in regime.unmet(y5.criteria(P))]
+
+    epochs, adversarial = "M_ORI trained Y's 100 epochs", "adversarial training at lr 0.01 for Y's 5"
+    # cpu: known, the budget's (M_ORI 10 / 15 epochs; C3 4 adversarial epochs); a regression fails here
+    assert unmet("cpu") == [epochs, adversarial] and unmet("smoke") == [epochs, adversarial]
+    assert unmet("paper") == []
+    radii = y5.criteria(params(eps_l2={"m1": 2.8, "c3": 2.0}))[-1]
+    assert not radii.met and radii.found == "ε = 2.8 / 2" and "(MNIST / CIFAR-10, Y §3.4)" in radii.name
+
+
+def test_run_table_flags_a_model_on_its_plateau():
+    import dataclasses
+    import math
+
+    s = study()
+    stuck = dict(s.trainings, l2grad=y5.TrainSummary(5, 80, 0.95 * math.log(10), 0.1, 2.2, "max_epochs", 1.0))
+    R = results(dataclasses.replace(s, trainings=stuck))
+    table = y5.runs_table(R)
+    assert list(table["flag"]) == ["–", "–", "–", "plateau", "–", "–"]
+    assert list(table["steps"]) == [2, 2, 2, 80, 2, 2] and list(table["test %"])[0] == 99.0
+    assert y5.numbers(R)["plateau"] == "1 of 6 trained networks flagged (M1 / MNIST M_L2GRAD: plateau)"

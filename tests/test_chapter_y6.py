@@ -164,3 +164,41 @@ def test_a_baseline_or_robust_run_on_its_plateau_keeps_its_batch_size_out_of_the
     assert stalled.grade == "not judged"
     assert "run on its initial plateau: baseline B=40" in stalled.why and "FB is not checked" in stalled.why
     assert y6.claim(with_loss("fb", 2.3)).grade == "held"  # FB failing at large B is Y's point, measured
+
+
+# ----------------------------------------------------------------------------- regime (issue 29)
+
+
+def test_regime_criteria_cpu_misses_only_the_full_batch_steps():
+    from pathlib import Path
+
+    from hessbook import regime
+    from hessbook.chapters import load_params
+
+    root = Path(__file__).resolve().parents[1]
+    unmet = {s: [c.name.split(",")[0] for c in regime.unmet(y6.criteria(load_params("y6", root / "params" / s /
+                                                                                       "y6.yaml")))]
+             for s in ("smoke", "cpu", "paper")}
+    steps = "the largest batch takes at least 32 SGD steps"
+    # cpu: known, the budget's (12 full-batch steps in 12 epochs); a regression fails here
+    assert unmet == {"smoke": [steps, "at least 3 seeds (Y §1)"], "cpu": [steps], "paper": []}
+    assert y6.criteria(P(adversary="l2grad", eps=1.2))[1].met and not y6.criteria(P(adversary="l2grad"))[1].met
+
+
+def test_an_fb_run_y_expects_to_fail_carries_the_reason_and_others_do_not():
+    import dataclasses
+
+    R = y6.Results(P(n_train=50000, batch_fractions=[0.16, 1.0]), ())
+    fb_small = dataclasses.replace(run_result("fb", 8000, 0.1), fraction=0.16, final_loss=2.3)
+    fb_full = dataclasses.replace(run_result("fb", 50000, 0.1, diverged=True), fraction=1.0, final_loss=float("nan"))
+    base_full = dataclasses.replace(run_result("baseline", 50000, 0.1), fraction=1.0, final_loss=2.3)
+    assert y6.expected_flag(fb_full) == "Y's FB fails at this fraction too (B = 50000: Table 8 prints 0.1)"
+    assert y6.expected_flag(fb_small) == "" and y6.expected_flag(base_full) == ""  # Y's FB at 0.16: 75 %
+    R = dataclasses.replace(R, runs=(fb_small, fb_full, base_full))
+    runs = y6.trained_runs(R)
+    assert [(r.label, r.flag, bool(r.exception)) for r in runs] == [
+        ("fb B=8000", "plateau", False), ("baseline B=50000", "plateau", False), ("fb B=50000", "diverged", True)]
+    table = y6.summary_table(R)
+    assert list(table["expected because"]) == ["–", "–", runs[2].exception]
+    assert "3 of 3 trained networks flagged" in y6.numbers(R)["plateau"]
+    assert "1 of them expected (fb B=50000: Y's FB fails" in y6.numbers(R)["plateau"]

@@ -37,6 +37,7 @@ from hessbook.chapters.y1.analysis import (
 from hessbook.chapters.y1.claims import (
     claim_deviations,
     claims,
+    criteria,
     fig1_claim,
     fig1_claim_of,
     lambda_x_claim,
@@ -45,6 +46,7 @@ from hessbook.chapters.y1.claims import (
     numbers,
     paper_claims,
     paper_train_claim,
+    trained_runs,
     trend_claim,
     trend_claim_of,
 )
@@ -55,6 +57,7 @@ from hessbook.chapters.y1.compute import (
     run,
     run_case,
     run_flag,
+    run_steps,
 )
 from hessbook.chapters.y1.figures import (
     COLUMNS,
@@ -81,8 +84,8 @@ from hessbook.chapters.y1.params import Params, Y1Params
 __all__ = [
     "COLUMNS", "COLUMNS_VERSION", "EPS", "ModelResult", "PAPER_ROWS", "PAPER_TABLE1", "PAPER_TABLE2",
     "PAPER_TABLE7", "PaperRow", "Params", "Results", "TABLE_OF", "TEST_SIZE", "Trends", "Y1Params",
-    "case_name", "claim_deviations", "claims", "draw_spectra", "explorer", "fig1_claim", "fig1_claim_of",
+    "case_name", "claim_deviations", "claims", "criteria", "draw_spectra", "explorer", "fig1_claim", "fig1_claim_of",
     "fig1_fraction", "figure_spectra", "lambda_x_claim", "lambda_x_claim_of", "lambda_x_finding", "lambda_x_trends", "numbers",
     "paper_claims", "paper_row", "paper_table", "paper_train_claim", "paper_train_trends", "paper_trends", "run",
-    "run_case", "run_flag", "spectra", "summary_table", "trend_claim", "trend_claim_of", "trends", "trends_of",
+    "run_case", "run_flag", "run_steps", "spectra", "summary_table", "trained_runs", "trend_claim", "trend_claim_of", "trends", "trends_of",
 ]

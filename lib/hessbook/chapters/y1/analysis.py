@@ -75,9 +75,10 @@ def _finite_points(*columns: Sequence[float]) -> int:
 
 
 def trends(R: Results, model: str, seed: int | None = None) -> Trends:
-    """``model``'s trends in network seed ``seed`` (None: the first seed)."""
+    """``model``'s trends in network seed ``seed`` (None: the first seed), over its networks that
+    left their initial plateau and did not diverge (:meth:`Results.usable`)."""
     seed = R.first_seed if seed is None else seed
-    return trends_of(R.networks, model, seed)
+    return trends_of(R.usable(model, seed), model, seed)
 
 
 def paper_trends(model: str) -> Trends:
@@ -107,13 +108,13 @@ def paper_train_trends(model: str) -> Trends:
 def lambda_x_trends(R: Results) -> list[Trends]:
     """Trends of the CIFAR-10/MNIST models run with at least 3 batch sizes (Y §3.3's remark), in
     every seed (model by model, seed by seed)."""
-    return [trends(R, m, s) for m in LAMBDA_X_MODELS for s in R.seeds if len(R.in_seed(m, s)) >= MIN_TREND_BATCHES]
+    return [trends(R, m, s) for m in LAMBDA_X_MODELS for s in R.seeds if len(R.usable(m, s)) >= MIN_TREND_BATCHES]
 
 
 def fig1_fraction(R: Results, model: str, seed: int | None = None) -> float:
     """Fraction of eigenvalue indices where the largest batch's spectrum exceeds the smallest's, in
-    network seed ``seed`` (None: the first seed)."""
-    rs = R.in_seed(model, R.first_seed if seed is None else seed)
+    network seed ``seed`` (None: the first seed), among the networks that left their plateau."""
+    rs = R.usable(model, R.first_seed if seed is None else seed)
     small, large = np.asarray(rs[0].top_eigenvalues), np.asarray(rs[-1].top_eigenvalues)
     k = min(len(small), len(large))
     return float(np.mean(large[:k] > small[:k]))

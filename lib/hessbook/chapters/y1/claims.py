@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
+from hessbook import regime
 from hessbook.chapters.y1.analysis import (
     LAMBDA_X_MODELS,
     MIN_CORRELATION_BATCHES,
@@ -31,11 +32,13 @@ from hessbook.chapters.y1.analysis import (
     trend_text,
     trends,
 )
-from hessbook.chapters.y1.compute import Results
+from hessbook.chapters.y1.compute import Results, run_flag, run_label, trained_run
+from hessbook.chapters.y1.params import Y1Params
 from hessbook.kit import Claim, Rule, above, all_of, any_of, at_least, at_most, below, is_true
 from hessbook.kit.claims import HELD, NOT_COMPUTED, NOT_HELD, NOT_JUDGED, PARTLY
 from hessbook.kit.seeds import seed_cases, with_agreement
 from hessbook.papers.yao import deviations as dev
+from hessbook.papers.yao import regime as yao_regime
 from hessbook.papers.yao.paper import MODELS
 from hessbook.papers.yao.trends import MIN_TREND_BATCHES, rho_short, rho_text
 from hessbook.stats import finite, middle
@@ -200,7 +203,24 @@ def claim_deviations(R: Results, models: Sequence[str], *, hessian: bool = False
         items += dev.samples("λ1x and ‖∇xJ‖", P.n_input)
     if spectrum:
         items += dev.top_k(P.top_k)
-    return dev.sentence(items + _stopped(R, models))
+    return dev.sentence(items + _stopped(R, models)) + _flagged(R, models)
+
+
+def _flagged(R: Results, models: Sequence[str]) -> str:
+    """" Excluded from every statistic: ..." naming the networks of ``models`` on their plateau or
+    diverged (empty when none is)."""
+    return regime.flagged_text([(run_label(r), run_flag(r)) for r in R.flagged(models)])
+
+
+def criteria(P: Y1Params) -> list[regime.Criterion]:
+    """Y1's regime criteria (:mod:`hessbook.papers.yao.regime`): its networks trained to Y's loss
+    within the epoch cap, and at least three seeds, since every trend is graded in each seed."""
+    return [*yao_regime.network_criteria(P.runs), yao_regime.seeds(P.n_seeds)]
+
+
+def trained_runs(R: Results) -> list[regime.TrainedRun]:
+    """Every network Y1 trained, as the run table's rows (model, batch size, seed)."""
+    return [trained_run(r, R.params) for r in sorted(R.networks, key=lambda r: (r.model, r.batch, r.seed))]
 
 
 def _paper_trend_text(models: Sequence[str]) -> str:
@@ -235,10 +255,10 @@ def lambda_x_claim(R: Results) -> Claim:
 
 def fig1_claim(R: Results) -> Claim:
     """Fig 1 on our runs: one case per (panel, seed) with two batch sizes or more."""
-    shares = {(m, s): fig1_fraction(R, m, s) for m in FIG1_MODELS for s in R.seeds_of(m) if len(R.in_seed(m, s)) >= 2}
-    short = [m for m in FIG1_MODELS if any(len(R.in_seed(m, s)) == 1 for s in R.seeds)]
-    note = "; ".join(x for x in (R.absent(FIG1_MODELS), *(f"{m.upper()}: fewer than two batch sizes"
-                                                           for m in short)) if x)
+    shares = {(m, s): fig1_fraction(R, m, s) for m in FIG1_MODELS for s in R.seeds_of(m) if len(R.usable(m, s)) >= 2}
+    short = [m for m in FIG1_MODELS if any(len(R.usable(m, s)) < 2 for s in R.seeds_of(m))]
+    note = "; ".join(x for x in (R.absent(FIG1_MODELS), *(f"{m.upper()}: fewer than two batch sizes off their "
+                                                           "plateau" for m in short)) if x)
     claim = fig1_claim_of(shares, note, claim_deviations(R, FIG1_MODELS, hessian=True, spectrum=True), R.seeds)
     return with_agreement(claim, R.seeds)
 
@@ -329,6 +349,8 @@ def numbers(R: Results) -> dict:
         "max_loss": max((r.final_loss for r in nets), default=None),
         "min_loss": min((r.final_loss for r in nets), default=None),
         "reached": sum(r.stop_reason != "max_epochs" and r.final_loss <= P.loss_target for r in nets),
+        "criteria": regime.criteria_text(criteria(P)),
+        "plateau": regime.plateau_summary(trained_runs(R)),
     }
     for m in MODELS:
         paper = paper_trends(m)

@@ -73,10 +73,31 @@ class ModelResult:
 def run_flag(r: ModelResult) -> str:
     """The regime flag of a network (:func:`hessbook.regime.flag`): ``"diverged"``, ``"plateau"``
     (final training loss within 10 % of ln c, the loss of a uniform prediction over the dataset's
-    c classes) or ``""``. Shown in the tables; it does not yet keep a network out of a statistic."""
+    c classes) or ``""``. Shown in the tables; a flagged network enters no trend
+    (:meth:`Results.usable`)."""
     from hessbook import regime
 
     return regime.flag(r.final_loss, NUM_CLASSES[DATASET[r.model]], r.stop_reason == "diverged")
+
+
+def run_steps(r: ModelResult, P: Y1Params) -> int:
+    """SGD steps the network took: its epochs times the batches of its training subset."""
+    from hessbook import regime
+
+    return regime.steps_taken(r.epochs, P.n_train(r.model), r.batch)
+
+
+def run_label(r: ModelResult) -> str:
+    return f"{r.model.upper()} B={r.batch} seed {r.seed}"
+
+
+def trained_run(r: ModelResult, P: Y1Params):
+    """The network as a row of the run table (:class:`hessbook.regime.TrainedRun`): steps, final
+    training loss, test accuracy (on ``n_eval`` test images), flag."""
+    from hessbook import regime
+
+    return regime.TrainedRun(run_label(r), run_steps(r, P), r.final_loss, NUM_CLASSES[DATASET[r.model]],
+                             r.acc[1], r.stop_reason == "diverged")
 
 
 @dataclass(frozen=True)
@@ -107,6 +128,15 @@ class Results:
     def in_seed(self, model: str, seed: int) -> list[ModelResult]:
         """``model``'s networks of network seed ``seed``, by batch size."""
         return sorted((r for r in self.networks if r.model == model and r.seed == seed), key=lambda r: r.batch)
+
+    def usable(self, model: str, seed: int) -> list[ModelResult]:
+        """``model``'s networks of network seed ``seed`` that left their initial plateau and did not
+        diverge (:func:`run_flag`), by batch size: the only ones a trend reads."""
+        return [r for r in self.in_seed(model, seed) if not run_flag(r)]
+
+    def flagged(self, models) -> list[ModelResult]:
+        """The networks of ``models`` (every seed) that no statistic reads (:func:`run_flag`)."""
+        return [r for r in self.networks if r.model in models and run_flag(r)]
 
     def seeds_of(self, model: str) -> list[int]:
         """The seeds of :attr:`seeds` in which ``model`` has networks."""

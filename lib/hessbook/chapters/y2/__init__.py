@@ -29,6 +29,7 @@ from hessbook.chapters.y2.claims import (
     SURFACE_RULE,
     TREND_STRONG,
     claims,
+    criteria,
     line_claim,
     line_trend,
     numbers,
@@ -50,7 +51,7 @@ from hessbook.chapters.y2.params import Params, Y2Params
 
 __all__ = [
     "FIG7_RATIO_RULE", "LINE_RULE", "Landscape", "MUCH_LARGER", "Params", "Results", "SURFACE_RULE", "TREND_STRONG",
-    "Y2Params", "claims", "compute_landscape", "draw_fig7_panel", "draw_lines", "draw_surface", "explorer",
+    "Y2Params", "claims", "compute_landscape", "criteria", "draw_fig7_panel", "draw_lines", "draw_surface", "explorer",
     "fig7_ratio_claim", "fig7_ratio_claim_of", "figure_fig7", "figure_lines", "figure_surfaces", "key",
     "landscape_of", "line_claim", "line_claim_of", "line_shape", "line_trend", "numbers", "run", "summary_table",
     "surface_claim", "surface_claim_of", "surface_trend",

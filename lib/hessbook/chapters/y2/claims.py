@@ -11,10 +11,13 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from hessbook import regime
 from hessbook.chapters.y2 import paper
 from hessbook.chapters.y2.compute import Results
+from hessbook.chapters.y2.params import Y2Params
 from hessbook.kit import Claim, Rule, above, all_of, any_of, at_least, is_true
 from hessbook.papers.yao import deviations as dev
+from hessbook.papers.yao import regime as yao_regime
 from hessbook.papers.yao.trends import MIN_TREND_BATCHES, rho_short, rho_text
 from hessbook.stats import spearman
 
@@ -196,6 +199,14 @@ def line_shape(R: Results) -> dict:
             "over_quadratic_min": float(lo), "line_shape": text}
 
 
+def criteria(P: Y2Params) -> list[regime.Criterion]:
+    """Y2's regime criteria: those of the networks it examines, Y1's
+    (:func:`hessbook.papers.yao.regime.network_criteria` on the ``y1_runs`` block, as Y1 calls it).
+    Y2 examines Y1's first seed only and grades no trend across seeds, so Y1's seed criterion is
+    not Y2's; the run table of these networks (steps, final loss, flag) is Y1's."""
+    return yao_regime.network_criteria(P.y1_runs)
+
+
 def numbers(R: Results) -> dict:
     """Every number the chapter's prose cites (glued as ``y2-<name>``); None (glued n/a) where
     nothing was computed."""
@@ -216,6 +227,7 @@ def numbers(R: Results) -> dict:
                                             max(r.rise("train", R.params.grade_step), 1e-12) for r in m1]))
         if m1 else None,
         "much_larger": MUCH_LARGER,
+        "criteria": regime.criteria_text(criteria(R.params)),
         **line_shape(R),
         **rhos,
     }

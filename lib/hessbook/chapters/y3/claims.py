@@ -10,11 +10,15 @@ no scale below which a gradient counts as vanished. The gradient norms are shown
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
+from hessbook import regime
 from hessbook.chapters.y3 import paper
-from hessbook.chapters.y3.compute import Results
+from hessbook.chapters.y3.compute import NUM_CLASSES, Results
+from hessbook.chapters.y3.params import Y3Params
 from hessbook.kit import Claim, Rule, above, at_least, at_most, below
+from hessbook.papers.yao import regime as yao_regime
 from hessbook.papers.yao.paper import C1_STRIDE, TRAIN_SIZE
 
 BATCH_RATIO = 1.25
@@ -28,9 +32,36 @@ ROBUST_RULE = Rule(held=at_most("ratio", ROBUST_RATIO, "λ1(robust) / λ1(clean)
                    partly=below("ratio", 1.0, "that ratio"))
 
 
+def criteria(P: Y3Params) -> list[regime.Criterion]:
+    """Y3's regime criteria (:mod:`hessbook.papers.yao.regime`). Y gives no network, batch size or
+    length for Figs 4 and 16; Fig 4 sits in Y §2, whose networks are trained 'until a training loss
+    of 0.001 or better', so the large batch must take the steps Y1's largest batch needed to get
+    there; robust training uses Y §3.4's L-inf radii."""
+    steps = P.epochs * math.ceil(P.n_train / P.large_batch)
+    eps = {paper.DATASET[m]: P.eps(m) for m in P.models}
+    return [yao_regime.steps_criterion(steps, f"at B = {P.large_batch}: {P.epochs} epochs of {P.n_train} images",
+                                       why="the steps Y1's largest batch needs to reach Y's loss 1e-3 (Y §2; "
+                                           "measured)"),
+            yao_regime.radii(eps, yao_regime.ROBUST_EPS_LINF, "L∞")]
+
+
+def trained_runs(R: Results) -> list[regime.TrainedRun]:
+    """Every run as a row of the run table: SGD steps, final clean training loss, flag (Y3
+    measures no test accuracy)."""
+    return [regime.TrainedRun(r.label, r.steps(R.params.n_train), r.final_loss, NUM_CLASSES,
+                              diverged=r.stop_reason == "diverged") for r in R.runs]
+
+
+def _flagged(R: Results) -> str:
+    """" Excluded from every statistic: ..." naming the flagged runs (empty when none is)."""
+    return regime.flagged_text([(r.label, r.flag) for r in R.runs])
+
+
 def _tail(R: Results, model: str, batch: int, robust: bool) -> float | None:
+    """The run's lambda1 for the claims; None when it did not run, or ended on its initial
+    plateau or diverged (:attr:`Curves.flag`): such a run enters no ratio."""
     r = R.get(model, batch, robust)
-    return r.tail(R.params.tail_records) if r is not None else None
+    return r.tail(R.params.tail_records) if r is not None and not r.flag else None
 
 
 def _ratio(a: float | None, b: float | None) -> float | None:
@@ -127,7 +158,8 @@ def batch_claim(R: Results) -> Claim:
     parts = [f"{m.upper()}: λ1(B={R.params.large_batch}) / λ1(B={R.params.small_batch}) = {_fmt(v['clean'])} "
              f"clean, {_fmt(v['robust'])} robust" for m, v in ratios.items()]
     return batch_claim_of({m: v["clean"] for m, v in ratios.items()}, _ours(parts, R),
-                          " ".join(x for x in (_tail_words(R), _gradients(R), deviations(R)) if x), _selected(R))
+                          " ".join(x for x in (_tail_words(R), _gradients(R), deviations(R)) if x) + _flagged(R),
+                          _selected(R))
 
 
 def robust_claim(R: Results) -> Claim:
@@ -139,8 +171,8 @@ def robust_claim(R: Results) -> Claim:
         ratios, _ours(parts, R),
         _tail_words(R) + " A run that has fit its subset (training loss near 0) has a small λ1 "
         "whatever its valley, since the Hessian of cross-entropy scales with p(1 − p): where the clean "
-        "run fits its subset first, its last records can sit below the robust run's. " + deviations(R),
-        _selected_runs(R))
+        "run fits its subset first, its last records can sit below the robust run's. " + deviations(R)
+        + _flagged(R), _selected_runs(R))
 
 
 def claims(R: Results) -> list[Claim]:
@@ -150,7 +182,7 @@ def claims(R: Results) -> list[Claim]:
 def peak_ratios(R: Results) -> tuple[list[float], list[float]]:
     """Not graded: the same two ratios on each run's largest lambda1 instead of its last records
     (near a zero training loss lambda1 shrinks with the loss, whatever the valley)."""
-    P, peak = R.params, {(r.model, r.batch, r.robust): float(r.lambda1.max()) for r in R.runs}
+    P, peak = R.params, {(r.model, r.batch, r.robust): float(r.lambda1.max()) for r in R.runs if not r.flag}
     batch = [peak[m, P.large_batch, False] / peak[m, P.small_batch, False] for m in R.models
              if (m, P.large_batch, False) in peak and (m, P.small_batch, False) in peak]
     robust = [peak[m, b, True] / peak[m, b, False] for m in R.models for b in (P.small_batch, P.large_batch)
@@ -176,4 +208,6 @@ def numbers(R: Results) -> dict:
         "peak_batch_ratio_min": min(peak_batch, default=None),
         "peak_robust_ratio_max": max(peak_robust, default=None),
         "min_lambda1": min((float(x.lambda1.min()) for x in runs), default=None),
+        "criteria": regime.criteria_text(criteria(R.params)),
+        "plateau": regime.plateau_summary(trained_runs(R)),
     }

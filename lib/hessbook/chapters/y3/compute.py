@@ -16,6 +16,8 @@ from hessbook.papers.yao.networks import Missing, data_missing
 
 KIND = "y3-run"
 METRICS = ("train_loss", "train_acc", "grad_norm", "hessian_lambda1", "hessian_lambda1_residual")
+NUM_CLASSES = 10
+"""MNIST's and CIFAR-10's classes: the chance loss ln 10 of :attr:`Curves.flag`."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,25 @@ class Curves:
     def tail(self, k: int) -> float:
         """Mean lambda1 over the last ``k`` records (one record is noisy)."""
         return float(np.mean(self.lambda1[-k:]))
+
+    @property
+    def final_loss(self) -> float:
+        """The clean training loss of the last record (NaN without one)."""
+        return float(self.train_loss[-1]) if len(self.train_loss) else float("nan")
+
+    @property
+    def flag(self) -> str:
+        """The regime flag (:func:`hessbook.regime.flag`): ``"diverged"``, ``"plateau"`` (final clean
+        training loss within 10 % of ln 10) or ``""``. A flagged run enters no ratio of the claims."""
+        from hessbook import regime
+
+        return regime.flag(self.final_loss, NUM_CLASSES, self.stop_reason == "diverged")
+
+    def steps(self, n_train: int) -> int:
+        """SGD steps up to the last record (whole epochs of ``n_train`` images at this batch size)."""
+        from hessbook import regime
+
+        return regime.steps_taken(int(self.epochs[-1]), n_train, self.batch) if len(self.epochs) else 0
 
 
 @dataclass(frozen=True)

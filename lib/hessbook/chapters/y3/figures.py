@@ -3,8 +3,10 @@ runs, and the explorer widget."""
 
 from __future__ import annotations
 
+from hessbook.chapters.y3.claims import trained_runs
 from hessbook.chapters.y3.compute import Curves, Results
 from hessbook.kit import style
+from hessbook.regime import runs_frame
 
 
 def _style(R: Results, r: Curves) -> dict:
@@ -53,6 +55,12 @@ def summary_table(R: Results):
             "final train acc": f"{100 * r.train_acc[-1]:.1f}%"} for r in R.runs]
     out += [{"run": m.model.upper(), "not computed": m.detail} for m in R.missing]
     return pd.DataFrame(out)
+
+
+def runs_table(R: Results):
+    """The run table (:func:`hessbook.regime.runs_frame`): per run, the SGD steps, the final clean
+    training loss beside ln 10, the regime flag (a flagged run enters no ratio of the claims)."""
+    return runs_frame(trained_runs(R))
 
 
 def explorer(R: Results):

@@ -32,9 +32,11 @@ from hessbook.chapters.y4.claims import (
     proposition2_values,
     theorem1_values,
     claims,
+    criteria,
     numbers,
     proposition2_claim,
     theorem1_claim,
+    trained_runs,
 )
 from hessbook.chapters.y4.compute import (
     CaseResult,
@@ -50,13 +52,15 @@ from hessbook.chapters.y4.figures import (
     explorer,
     figure_min,
     figure_rank,
+    runs_table,
     summary_table,
 )
 from hessbook.chapters.y4.params import Params, Y4Params
 
 __all__ = [
     "MIN_SAMPLES", "PROP2_RULE", "THM1_RULE", "proposition2_values", "theorem1_values",
-    "AGREE_TOL", "PSD_TOL", "CaseResult", "Params", "Results", "Y4Params", "claims",
+    "AGREE_TOL", "PSD_TOL", "CaseResult", "Params", "Results", "Y4Params", "claims", "criteria",
     "draw_min_distribution", "draw_rank", "explorer", "figure_min", "figure_rank", "numbers",
-    "proposition2_claim", "run", "run_relu", "run_smooth", "smooth_config", "summary_table", "theorem1_claim",
+    "proposition2_claim", "run", "run_relu", "run_smooth", "runs_table", "smooth_config", "summary_table",
+    "theorem1_claim", "trained_runs",
 ]

@@ -7,8 +7,11 @@ import math
 
 import numpy as np
 
+from hessbook import regime
 from hessbook.chapters.y4.compute import Results
+from hessbook.chapters.y4.params import Y4Params
 from hessbook.kit import Claim, Rule, all_of, at_least, at_most, single
+from hessbook.papers.yao import regime as yao_regime
 
 PSD_TOL = 1e-3
 """An eigenvalue >= -PSD_TOL * lambda_max counts as non-negative (round-off of float products)."""
@@ -127,6 +130,20 @@ def claims(R: Results) -> list[Claim]:
     return [theorem1_claim(R), proposition2_claim(R)]
 
 
+def criteria(P: Y4Params) -> list[regime.Criterion]:
+    """Y4's regime criteria: those of the networks it examines, Y1's
+    (:func:`hessbook.papers.yao.regime.network_criteria` on the ``y1_runs`` block, as Y1 calls it);
+    Y4 grades no trend, so Y1's seed criterion is not Y4's. Its own network, the tanh contrast, is
+    not Y's: Y gives it no criterion, and the run table checks that it left its plateau."""
+    return yao_regime.network_criteria(P.y1_runs)
+
+
+def trained_runs(R: Results) -> list[regime.TrainedRun]:
+    """The networks Y4 trains itself (the tanh contrast): the rows of its run table. Y1's networks
+    are in Y1's tables."""
+    return [R.smooth_run] if R.smooth_run is not None else []
+
+
 def numbers(R: Results) -> dict:
     """Every number the chapter's prose cites (glued as ``y4-<name>``); None (glued n/a) where
     nothing was computed."""
@@ -143,4 +160,6 @@ def numbers(R: Results) -> dict:
         "smooth_neg": float(100 * np.mean(smooth.relative_min < -PSD_TOL)) if smooth else None,
         "smooth_min": float(smooth.relative_min.min()) if smooth else None,
         "smooth_gn": float(smooth.cc_agreement) if smooth else None,
+        "criteria": regime.criteria_text(criteria(R.params)),
+        "plateau": regime.plateau_summary(trained_runs(R)),
     }

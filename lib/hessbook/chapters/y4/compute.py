@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from hessbook import regime
 from hessbook.chapters.y4.params import Y4Params
 from hessbook.kit import cached
 from hessbook.papers.yao.networks import Missing, data_missing, train_config, trained_model
@@ -84,6 +85,9 @@ class Results:
     smooth: CaseResult | None
     """The tanh contrast (None when MNIST is not here)."""
     missing: tuple[Missing, ...]
+    smooth_run: regime.TrainedRun | None = None
+    """How the tanh contrast's training ended (:func:`smooth_trained`): the one network Y4 trains
+    itself, the row of its run table (None when MNIST is not here)."""
 
     @property
     def cases(self) -> tuple[CaseResult, ...]:
@@ -221,6 +225,21 @@ def run_smooth(P: Y4Params, store, device: torch.device) -> CaseResult:
     return cached("y4-smooth", _key(P, config), compute, CaseResult, store)
 
 
+def smooth_trained(P: Y4Params, store, device: torch.device):
+    """The tanh contrast's training run (loaded through the store: :func:`run_smooth` trained it) as a
+    row of the run table: SGD steps, the mean minibatch loss of its last epoch (the configuration
+    records no other; the MLP has no dropout or BN, so it is the training loss as it trained), flag.
+    It measures no test accuracy."""
+    from hessbook import regime
+    from hessbook.store import default_store
+    from hessbook.train import train
+
+    t = train(smooth_config(P), store or default_store(), device=device)
+    last = t.history[-1] if t.history else {}
+    return regime.TrainedRun(f"MLP-{P.smooth_activation} (contrast)", int(t.iterations),
+                             float(last.get("train_loss_running", float("nan"))), 10, diverged=t.diverged)
+
+
 def plan_jobs(P: Y4Params) -> list:
     """What :func:`run` computes in the kernel, one after another: each ReLU network's entry,
     then the smooth contrast's (data present or not: the plan checks)."""
@@ -248,6 +267,7 @@ def run(P: Y4Params, store=None) -> Results:
     networks = [run_relu(m, b, P, store, device) for m, b in progress(jobs, desc="Y4 networks")]
     gone = data_missing("m1")  # the contrast trains on MNIST, as M1 does
     smooth = run_smooth(P, store, device) if gone is None else None
+    smooth_run = smooth_trained(P, store, device) if gone is None else None
     if gone is not None:
         missing.append(Missing(f"MLP-{P.smooth_activation} contrast", gone.reason, gone.message))
-    return Results(P, tuple(networks), smooth, tuple(missing))
+    return Results(P, tuple(networks), smooth, tuple(missing), smooth_run)

@@ -5,8 +5,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from hessbook.chapters.y4.claims import PSD_TOL
+from hessbook.chapters.y4.claims import PSD_TOL, trained_runs
 from hessbook.chapters.y4.compute import Results
+from hessbook.regime import runs_frame
+
+
+def runs_table(R: Results):
+    """The run table of the network Y4 trains itself, the tanh contrast
+    (:func:`hessbook.regime.runs_frame`); Y1's networks are in Y1's tables."""
+    return runs_frame(trained_runs(R))
 
 
 def summary_table(R: Results):

@@ -17,6 +17,7 @@ from hessbook.chapters.y5.claims import (
     PRONE_RULE,
     WINDOW_RULE,
     claims,
+    criteria,
     paper_acc,
     paper_claims,
     prone_claim_from,
@@ -35,6 +36,7 @@ from hessbook.chapters.y5.claims import (
     numbers,
     second_order_claim,
     table_claim,
+    trained_runs,
     v1_claim,
 )
 from hessbook.chapters.y5.compute import (
@@ -60,6 +62,7 @@ from hessbook.chapters.y5.figures import (
     figure_spectra,
     figure_tables,
     figure_v1,
+    runs_table,
     spectra_table,
     table5,
     table_frame,
@@ -72,8 +75,8 @@ __all__ = [
     "paper_claims", "prone_claim", "prone_values", "table5_rule", "table_values", "weaker_claim", "weaker_values",
     "window_values", "prone_claim_from", "table_claim_from", "weaker_claim_from",
     "Line", "ModelAnalysis", "Params", "Results", "Spectrum", "Study", "TrainSummary", "Y5Params", "analysis_job",
-    "claims", "explorer", "figure_interpolation", "figure_spectra", "figure_tables", "figure_v1",
+    "claims", "criteria", "explorer", "figure_interpolation", "figure_spectra", "figure_tables", "figure_v1",
     "interpolation_claim", "lambda_claim", "negative_claim", "numbers", "ori_config", "robust_config", "run",
-    "second_order_claim", "spectra_table", "table5", "table_claim", "table_frame", "table_job", "train_job",
-    "training_table", "v1_claim",
+    "runs_table", "second_order_claim", "spectra_table", "table5", "table_claim", "table_frame", "table_job", "train_job",
+    "trained_runs", "training_table", "v1_claim",
 ]

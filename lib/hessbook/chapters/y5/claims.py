@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from collections.abc import Callable
 
+from hessbook import regime
 from hessbook.chapters.y5.compute import AttackCheck, Results, Study
 from hessbook.chapters.y5.paper import (
+    DATASET,
     MODELS,
     PAPER_TABLES,
     ROBUST,
@@ -17,7 +21,9 @@ from hessbook.chapters.y5.paper import (
     Y_NAME,
     model_label,
 )
+from hessbook.chapters.y5.params import Y5Params
 from hessbook.kit import Claim, Rule, above, all_of, any_of, at_least, at_most, below, equals, is_true
+from hessbook.papers.yao import regime as yao_regime
 
 FORMULA_TOL = 1e-5
 """An attack's perturbation equals Table 5's formula, and lies in the eps ball, up to this
@@ -452,6 +458,45 @@ def claims(R: Results) -> list[Claim]:
 # ----------------------------------------------------------------------------- numbers
 
 
+def _per_study(P: Y5Params, values) -> str:
+    """``values(study)`` for each selected study, "M1 / MNIST 10, C3 / CIFAR-10 15"."""
+    return ", ".join(f"{STUDY_LABEL[s]} {values(s)}" for s in P.studies)
+
+
+def criteria(P: Y5Params) -> list[regime.Criterion]:
+    """Y5's regime criteria, Y §3.4's training of M_ORI and of the robust models and its radii
+    (:mod:`hessbook.papers.yao.regime`), for each selected study. The run table checks the rest:
+    no model on its initial plateau or diverged."""
+    Y = yao_regime
+    ds = {s: DATASET[s] for s in P.studies}
+    lr, momentum, halve = Y.ORI_SCHEDULE
+    adv_met = all(P.adv_epochs[s] >= Y.ADV_EPOCHS[d] and P.adv_halve_every[s] == Y.ADV_HALVE_EVERY[d]
+                  for s, d in ds.items()) and math.isclose(P.adv_lr, Y.ADV_LR)
+    halving = {s: f"halved every {P.adv_halve_every[s]}" if P.adv_halve_every[s] else "constant" for s in P.studies}
+    return [
+        regime.Criterion(f"M_ORI trained Y's {Y.ORI_EPOCHS} epochs (Y §3.4)",
+                         all(P.ori_epochs[s] >= Y.ORI_EPOCHS for s in P.studies),
+                         "epochs " + _per_study(P, lambda s: P.ori_epochs[s])),
+        regime.Criterion(f"M_ORI's schedule: lr {lr:g}, momentum {momentum:g}, halved every {halve} epochs (Y §3.4)",
+                         (P.lr, P.momentum, P.ori_halve_every) == (lr, momentum, halve),
+                         f"lr {P.lr:g}, momentum {P.momentum:g}, halved every {P.ori_halve_every}"),
+        regime.Criterion(f"adversarial training at lr {Y.ADV_LR:g} for Y's {Y.ADV_EPOCHS['mnist']} (MNIST, constant) / "
+                         f"{Y.ADV_EPOCHS['cifar10']} (CIFAR-10, halved after {Y.ADV_HALVE_EVERY['cifar10']}) "
+                         "epochs (Y §3.4)", adv_met,
+                         f"lr {P.adv_lr:g}, " + _per_study(P, lambda s: f"{P.adv_epochs[s]} epochs {halving[s]}")),
+        Y.radii({d: P.eps_linf[s] for s, d in ds.items()}, Y.ROBUST_EPS_LINF, "L∞"),
+        Y.radii({d: P.eps_l2[s] for s, d in ds.items()}, Y.ROBUST_EPS_L2, "L2"),
+    ]
+
+
+def trained_runs(R: Results) -> list[regime.TrainedRun]:
+    """Every model Y5 trains, as the run table's rows: M_ORI (its SGD steps) and the five robust
+    models (the steps of their adversarial training, after M_ORI's), with the clean training loss
+    of the final network and its clean test accuracy."""
+    return [regime.TrainedRun(f"{s.label} {model_label(m)}", t.iterations, t.train_loss, 10, s.accuracy(m, "clean"),
+                              t.stop_reason == "diverged") for s in R.studies for m, t in s.trainings.items()]
+
+
 STUDY_NUMBERS = ("clean_ori", "mean_ori", "mean_robust", "lambda_ori", "lambda_robust", "r1", "rbatch", "rfull",
                  "gap_linf", "gap_l2", "train_s")
 """The numbers the prose cites per study (glued as ``y5-<study>-<name>``)."""
@@ -472,7 +517,9 @@ def study_numbers(s: Study, batch: str) -> dict:
 def numbers(R: Results) -> dict:
     """Every number the prose cites (glued as ``y5-<name>``); None (glued n/a) for a study that
     was not computed."""
-    out: dict = {"missing": ", ".join(m.model for m in R.missing) or "none"}
+    out: dict = {"missing": ", ".join(m.model for m in R.missing) or "none",
+                 "criteria": regime.criteria_text(criteria(R.params)),
+                 "plateau": regime.plateau_summary(trained_runs(R))}
     batch = str(R.params.n_hessian_batch)
     for study in ("m1", "c3"):
         s = R.study(study)

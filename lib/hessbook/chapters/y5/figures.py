@@ -7,10 +7,12 @@ import inspect
 
 import numpy as np
 
+from hessbook.chapters.y5.claims import trained_runs
 from hessbook.chapters.y5.compute import Results, Study
 from hessbook.chapters.y5.paper import (MODELS, PAPER_TABLES, ROBUST, STUDY_LABEL, TABLE5, model_label,
                                         set_label)
 from hessbook.kit import style
+from hessbook.regime import runs_frame
 
 SPECTRUM_STYLE = {"1a": ("C3", "v"), "1b": ("C1", "^"), "full": ("k", "o")}
 """Colour and marker per B_H (the batch: C0, square)."""
@@ -168,6 +170,13 @@ def training_table(R: Results):
                           "clean training accuracy (%)": round(100 * t.train_acc, 1),
                           "last epoch's minibatch loss": f"{t.running_loss:.3g}",
                           "seconds": round(t.seconds, 1)} for s in R.studies for m, t in s.trainings.items()])
+
+
+def runs_table(R: Results):
+    """The run table (:func:`hessbook.regime.runs_frame`): per model, the SGD steps of its own
+    training (a robust model's: its adversarial epochs, after M_ORI's), the clean training loss
+    beside ln 10, the clean test accuracy, the regime flag."""
+    return runs_frame(trained_runs(R))
 
 
 def explorer(R: Results):

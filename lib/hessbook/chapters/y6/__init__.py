@@ -13,7 +13,19 @@ claim and the prose's numbers), :mod:`.figures` (figure, tables, the explorer). 
 trained in ``n_seeds`` network seeds and the claim graded in each (:mod:`hessbook.kit.seeds`).
 """
 
-from hessbook.chapters.y6.claims import DEGRADE, MARGIN, RULE, claim, claims, measures, numbers, paper_measures
+from hessbook.chapters.y6.claims import (
+    DEGRADE,
+    MARGIN,
+    RULE,
+    claim,
+    claims,
+    criteria,
+    expected_flag,
+    measures,
+    numbers,
+    paper_measures,
+    trained_runs,
+)
 from hessbook.chapters.y6.compute import RUN_KIND, Results, RunResult, compute_run, run, run_key, train_config
 from hessbook.chapters.y6.figures import (
     draw_accuracy,
@@ -29,7 +41,7 @@ from hessbook.chapters.y6.params import ADVERSARIES, Params, Y6Params
 
 __all__ = [
     "ADVERSARIES", "DEGRADE", "LABELS", "MARGIN", "METHODS", "N_TRAIN", "PAPER_TABLE8", "RULE", "RUN_KIND",
-    "PaperRow", "Params", "Results", "RunResult", "Y6Params", "claim", "claims", "compute_run", "draw_accuracy",
-    "draw_curves", "explorer", "figure_accuracy", "measures", "numbers", "paper_measures", "paper_table", "run",
-    "run_key", "seed_median", "summary_table", "train_config",
+    "PaperRow", "Params", "Results", "RunResult", "Y6Params", "claim", "claims", "compute_run", "criteria",
+    "draw_accuracy", "draw_curves", "expected_flag", "explorer", "figure_accuracy", "measures", "numbers",
+    "paper_measures", "paper_table", "run", "run_key", "seed_median", "summary_table", "train_config", "trained_runs",
 ]

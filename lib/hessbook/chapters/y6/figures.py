@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from hessbook.chapters.y6.claims import expected_flag
 from hessbook.chapters.y6.compute import Results, RunResult
 from hessbook.chapters.y6.paper import LABELS, METHODS, PAPER_TABLE8
 from hessbook.kit import style
@@ -26,9 +27,11 @@ def _paper_acc(fraction: float, method: str) -> str:
 
 
 def summary_table(R: Results):
-    """One line per run (batch size, method, seed): accuracies, final loss, epochs, how it stopped,
-    the regime flag (:attr:`~hessbook.chapters.y6.compute.RunResult.flag`: diverged, or still on the
-    initial plateau; shown, not yet excluded from the claim), and Y's number beside."""
+    """One line per run (batch size, method, seed): accuracies, final loss, epochs and SGD steps, how
+    it stopped, the regime flag (:attr:`~hessbook.chapters.y6.compute.RunResult.flag`: diverged, or
+    still on the initial plateau; a flagged baseline or robust run keeps its batch size out of the
+    claim), why a flag is what Y reports (:func:`~hessbook.chapters.y6.claims.expected_flag`), and
+    Y's number beside."""
     import pandas as pd
 
     if R.missing is not None:
@@ -39,6 +42,7 @@ def summary_table(R: Results):
         "train acc": f"{r.train_acc:.4f}", "final train loss": f"{r.final_loss:.3g}",
         "peak lr": f"{r.peak_lr:.3g}", "epochs": r.epochs, "steps": r.iterations, "stop": r.stop_reason,
         "diverged at epoch": r.diverged_epoch if r.diverged else "–", "flag": r.flag,
+        "expected because": expected_flag(r) or "–",
     } for b in R.batches for m in R.params.methods for s in R.seeds for r in (R.get(m, b, s),) if r is not None])
 
 
