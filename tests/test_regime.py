@@ -89,4 +89,5 @@ def test_trained_run_flags_plateau_divergence_and_keeps_the_exception():
     assert list(frame["expected because"])[2] == "Y's full batch diverges"
     text = plateau_summary([good, stuck, blown])
     assert text.startswith("2 of 3 trained networks flagged") and "1 of them expected" in text
-    assert plateau_summary([good]) == "all 1 trained networks left their initial plateau, none diverged"
+    assert plateau_summary([good]) == "the one trained network left its initial plateau and did not diverge"
+    assert plateau_summary([good, good]) == "all 2 trained networks left their initial plateau, none diverged"

@@ -158,6 +158,8 @@ def plateau_summary(runs: Sequence[TrainedRun]) -> str:
     if not runs:
         return "no trained network at this scale"
     if not flagged:
+        if len(runs) == 1:
+            return "the one trained network left its initial plateau and did not diverge"
         return f"all {len(runs)} trained networks left their initial plateau, none diverged"
     sanctioned = [r for r in flagged if r.exception]
     text = f"{len(flagged)} of {len(runs)} trained networks flagged ({'; '.join(f'{r.label}: {r.flag}' for r in flagged)})"

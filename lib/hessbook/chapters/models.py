@@ -17,6 +17,11 @@ Params = ModelsParams
 """The chapter's parameter schema (the chapter protocol's name for it)."""
 
 
+def criteria(P: ModelsParams) -> list:
+    """No regime criterion: the chapter lists the models and their parameter counts; it trains no network (:mod:`hessbook.regime`)."""
+    return []
+
+
 def plan_jobs(P: ModelsParams) -> list:
     """Nothing: the model cards compute and store nothing."""
     return []

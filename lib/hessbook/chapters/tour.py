@@ -51,6 +51,11 @@ class Results:
         return MarchenkoPastur(alpha=self.params.dimension / self.params.n_samples, sigma2=self.params.variance)
 
 
+def criteria(P: TourParams) -> list:
+    """No regime criterion: the chapter draws sample covariance matrices; it trains no network (:mod:`hessbook.regime`)."""
+    return []
+
+
 def plan_jobs(P: TourParams) -> list:
     """The one entry :func:`run` computes."""
     from hessbook.kit.swept import Planned
