@@ -290,7 +290,7 @@ def test_figures_tables_and_explorer_on_results():
 # ----------------------------------------------------------------------------- regime (issue 29)
 
 
-def test_regime_criteria_cpu_misses_ys_epochs_only():
+def test_regime_criteria_cpu_and_gpu_meet_them_smoke_does_not():
     from hessbook import regime
 
     def unmet(scale: str) -> list[str]:
@@ -298,8 +298,8 @@ def test_regime_criteria_cpu_misses_ys_epochs_only():
         return [c.name.split(" (")[0] for c in regime.unmet(y5.criteria(P))]
 
     epochs, adversarial = "M_ORI trained Y's 100 epochs", "adversarial training at lr 0.01 for Y's 5"
-    # cpu: known, the budget's (M_ORI 10 / 15 epochs; C3 4 adversarial epochs); a regression fails here
-    assert unmet("cpu") == [epochs, adversarial] and unmet("smoke") == [epochs, adversarial]
+    # cpu and gpu keep Y's training (2026-12-04: 100 epochs, C3 10 adversarial); a regression fails here
+    assert unmet("cpu") == [] and unmet("smoke") == [epochs, adversarial] and unmet("gpu") == []
     assert unmet("paper") == []
     radii = y5.criteria(params(eps_l2={"m1": 2.8, "c3": 2.0}))[-1]
     assert not radii.met and radii.found == "ε = 2.8 / 2" and "(MNIST / CIFAR-10, Y §3.4)" in radii.name

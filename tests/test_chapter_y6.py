@@ -144,8 +144,8 @@ def test_goyal_rule_and_printed_stride_at_paper_scale_and_deviations_in_the_verd
         assert big.c1_conv_stride == 2 and abs(big.lr / big.fb_base_batch - GOYAL_RATE) < 1e-12
         assert "FB's rate" not in deviations(big) and "stride" not in deviations(big)
     cpu = load_params("y6", ROOT / "params" / "cpu" / "y6.yaml")
-    assert "FB's rate 0.01 × B/5 is 5.1× Goyal's" in deviations(cpu)
-    assert y6.train_config("fb", 400, cpu).lr_params["base_batch_size"] == 5  # an int: the cpu key is unchanged
+    assert "FB's rate 0.01 × B/1.536 is 17× Goyal's" in deviations(cpu)
+    assert y6.train_config("fb", 300, cpu).lr_params["base_batch_size"] == 1.536
     assert "stride 1" in deviations(P(c1_conv_stride=1))
 
 
@@ -169,7 +169,7 @@ def test_a_baseline_or_robust_run_on_its_plateau_keeps_its_batch_size_out_of_the
 # ----------------------------------------------------------------------------- regime (issue 29)
 
 
-def test_regime_criteria_cpu_misses_only_the_full_batch_steps():
+def test_regime_criteria_cpu_meets_them_smoke_does_not():
     from pathlib import Path
 
     from hessbook import regime
@@ -180,8 +180,8 @@ def test_regime_criteria_cpu_misses_only_the_full_batch_steps():
                                                                                        "y6.yaml")))]
              for s in ("smoke", "cpu", "paper")}
     steps = "the largest batch takes at least 32 SGD steps"
-    # cpu: known, the budget's (12 full-batch steps in 12 epochs); a regression fails here
-    assert unmet == {"smoke": [steps, "at least 3 seeds (Y §1)"], "cpu": [steps], "paper": []}
+    # cpu: 40 epochs of 600 images, the full batch takes 40 steps (2026-12-04); a regression fails here
+    assert unmet == {"smoke": [steps, "at least 3 seeds (Y §1)"], "cpu": [], "paper": []}
     assert y6.criteria(P(adversary="l2grad", eps=1.2))[1].met and not y6.criteria(P(adversary="l2grad"))[1].met
 
 
