@@ -110,3 +110,33 @@ def test_decomposition_grading():
     assert rule.grade({**ok, "rank_excess": 1}) == "not judged"  # rank above the bound
     assert rule.grade({**ok, "rank_excess": 0}) == "held"
     assert s1.decomposition_values(-1e-13, 0, 0.5, 0.05)["residual_change"] == pytest.approx(0.1)
+
+
+def test_regime_criteria_hold_at_cpu_and_smoke_misses_the_network_size():
+    from pathlib import Path
+
+    from hessbook import regime
+    from hessbook.build import chapter_params
+
+    root = Path(__file__).resolve().parents[1]
+    assert regime.unmet(s1.criteria(chapter_params("s1", "cpu", root))) == []
+    smoke = s1.criteria(chapter_params("s1", "smoke", root))
+    assert [c.name for c in regime.unmet(smoke)] == [smoke[0].name]  # 375 parameters, not S's 5K
+    assert "NOT met (M = 375)" in regime.criteria_text(smoke)
+
+
+def test_run_table_flags_a_network_left_on_its_plateau(R):
+    import dataclasses
+    import math
+
+    from hessbook import regime
+
+    assert [r.flag for r in s1.trained_runs(R)] == [""]
+    stuck = dataclasses.replace(R.trained, loss=0.95 * math.log(R.params.k), accuracy=0.4)
+    S = dataclasses.replace(R, spectra={**R.spectra, "trained": stuck})
+    assert [r.flag for r in s1.trained_runs(S)] == ["plateau"]
+    assert list(s1.runs_table(S)["flag"]) == ["plateau"]
+    fit = s1.criteria(S.params, S)[-1]
+    assert not fit.met and "40.0 %" in fit.found
+    assert "1 of 1 trained networks flagged" in s1.numbers(S)["plateau"]
+    assert regime.unmet(s1.criteria(R.params, R)) == [c for c in regime.unmet(s1.criteria(R.params))]

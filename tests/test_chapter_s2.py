@@ -334,3 +334,36 @@ def test_variation_tables_list_every_case_and_counter():
     summary = s2.variation_summary(cases)
     assert list(summary["variation"]) == ["hidden 15", "steps ×0.5"]
     assert list(summary["gap ±1 %"]) == [100, 100] and list(summary["elbow ±1 %"]) == [0, 0]
+
+
+def test_regime_criteria_hold_at_cpu_and_smoke_misses_the_network_and_the_ks():
+    from pathlib import Path
+
+    from hessbook import regime
+    from hessbook.build import chapter_params
+
+    root = Path(__file__).resolve().parents[1]
+    assert regime.unmet(s2.criteria(chapter_params("s2", "cpu", root))) == []
+    smoke = s2.criteria(chapter_params("s2", "smoke", root))
+    assert regime.unmet(smoke) == smoke[:2]  # hidden 10, k = 2 only
+
+
+def test_a_network_on_its_plateau_enters_no_count():
+    import dataclasses
+    import math
+
+    rows = [r for r in s2.PAPER_TABLE1 if r.k == 2]
+    cases = [fake_result(r, r.k, r.k, r.k) for r in rows]
+    stuck = dataclasses.replace(fake_result(rows[0], 9, 9, 9), final_loss=math.log(2), train_accuracy=0.5)
+    R = fake_results([stuck, *cases[1:]])
+    assert [r.flag for r in s2.trained_runs(R)] == ["plateau"] + [""] * (len(rows) - 1)
+    assert list(s2.runs_table(R)["flag"])[0] == "plateau"
+    assert s2.kept(R.cases, R.params) == list(R.cases[1:])
+    assert not s2.criteria(R.params, R)[-1].met
+    graded = s2.claims(R)
+    assert all("Excluded from every statistic: 1 run on its initial plateau: GD tanh cov 1 k=2" in c.evidence
+               for c in graded)
+    assert [c.grade for c in graded[:2]] == grades(fake_results(cases[1:]))  # its bad counts are not used
+    n = s2.numbers(R)
+    assert n["cases"] == len(rows) and "1 of" in n["plateau"]
+    assert n["gap-ours_exact"] == 100

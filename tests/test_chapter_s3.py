@@ -101,7 +101,7 @@ def test_numbers_name_every_glued_value():
     assert n["input"] == "7×7" and n["params_min"] == 100 and n["params_max"] == 700
     assert n["spread"] == pytest.approx(100 * 4 / 3) and n["worst_neg"] == pytest.approx(0.05)
     assert set(n) == {"input", "params_min", "params_max", "spread", "edge_growth", "max_loss", "max_asym",
-                      "worst_neg"}
+                      "worst_neg", "criteria", "plateau"}
 
 
 def test_negatives_rule_bounds():
@@ -135,3 +135,35 @@ def test_explorer_draws_widths_and_parts():
     assert len(fig.axes[0].lines) == 1 and len(fig.axes[0].lines[0].get_ydata()) == 20
     fig = ex.update(width="all", part="negative")
     assert len([ln for ln in fig.axes[0].lines if len(ln.get_xdata()) == 19]) == 2
+
+
+def test_regime_criteria_at_cpu_miss_only_over_parametrization_and_smoke_misses_the_widths():
+    """Known at cpu: the 7x7 input gives the narrowest network 610 parameters for N = 1,000 (S:
+    7,960), so "every width over-parametrized" is not met there (the gpu scale's 14x14 input meets it)."""
+    from pathlib import Path
+
+    from hessbook import regime
+    from hessbook.build import chapter_params
+
+    root = Path(__file__).resolve().parents[1]
+    cpu = s3.criteria(chapter_params("s3", "cpu", root))
+    assert [c.name for c in regime.unmet(cpu)] == [cpu[2].name] and "M > N" in cpu[2].name
+    assert "M = 610 to 4,210 for N = 1,000" in cpu[2].found
+    assert regime.unmet(s3.criteria(chapter_params("s3", "gpu", root))) == []
+    smoke = s3.criteria(chapter_params("s3", "smoke", root))
+    assert cpu[1] not in regime.unmet(cpu) and smoke[1] in regime.unmet(smoke)  # widths 10, 20
+
+
+def test_run_table_flags_a_plateau_and_the_fit_criterion_reads_training_accuracy():
+    import dataclasses
+
+    out = np.linspace(5, 1, 10)
+    good, stuck = fake(10, out), dataclasses.replace(fake(70, out), final_loss=2.2, train_accuracy=0.2)
+    R = results([good, stuck])
+    assert [r.flag for r in s3.trained_runs(R)] == ["", "plateau"]
+    table = s3.summary_table(R)
+    assert list(table["flag"]) == ["–", "plateau"] and list(table["steps"]) == [R.params.iterations] * 2
+    fit = s3.criteria(R.params, R)[-1]
+    assert not fit.met and "n = 70 20.0 %" in fit.found
+    assert s3.criteria(R.params, results([good]))[-1].met
+    assert "n = 70: plateau" in s3.numbers(R)["plateau"]

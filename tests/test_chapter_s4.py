@@ -74,7 +74,8 @@ def test_numbers_name_every_glued_value():
     out = np.linspace(1.0, 10.0, 10)
     n = s4.numbers(results(spec_("SB", out), spec_("LB", 2 * out)))
     assert n["ratio_l1"] == pytest.approx(2.0) and n["larger"] == 10 and n["ranks"] == 10 and n["params"] == 230
-    assert set(n) == {"params", "ratio_l1", "larger", "ranks", "loss_sb", "loss_lb", "max_asym"}
+    assert set(n) == {"params", "ratio_l1", "larger", "ranks", "loss_sb", "loss_lb", "max_asym", "criteria",
+                      "plateau"}
 
 
 def test_exact_spectrum_matches_dense_hessian(tmp_path, monkeypatch):
@@ -124,3 +125,31 @@ def test_explorer_overlay_and_single():
     assert len(fig.axes[0].lines) == 2
     fig = ex.update(batch="LB", part="negative")
     assert len([ln for ln in fig.axes[0].lines if len(ln.get_xdata()) == 19]) == 1
+
+
+def test_regime_criteria_at_cpu_miss_only_over_parametrization_and_smoke_misses_the_batches():
+    """Known at cpu: the shrunk convnet (channels 2, 2, hidden 8) has 508 parameters for N = 1,000,
+    so "the convnet over-parametrized" is not met there (the full-size one, 21,840, meets it)."""
+    from pathlib import Path
+
+    from hessbook import regime
+    from hessbook.build import chapter_params
+
+    root = Path(__file__).resolve().parents[1]
+    cpu = s4.criteria(chapter_params("s4", "cpu", root))
+    assert [c.name for c in regime.unmet(cpu)] == [cpu[2].name] and "M = 508 for N = 1,000" in cpu[2].found
+    assert regime.unmet(s4.criteria(chapter_params("s4", "gpu", root))) == []
+    smoke = s4.criteria(chapter_params("s4", "smoke", root))
+    assert smoke[1] in regime.unmet(smoke)  # large batch 50, not 512
+
+
+def test_run_table_flags_a_plateau():
+    import dataclasses
+
+    out = np.linspace(5, 1, 10)
+    sb = dataclasses.replace(spec_("SB", out), final_loss=2.25, train_accuracy=0.15)
+    R = results(sb, spec_("LB", 2 * out))
+    assert [r.flag for r in s4.trained_runs(R)] == ["plateau", ""]
+    assert list(s4.summary_table(R)["flag"]) == ["plateau", "–"]
+    assert not s4.criteria(R.params, R)[-1].met
+    assert "SB: plateau" in s4.numbers(R)["plateau"]

@@ -245,3 +245,29 @@ def test_rules_state_their_thresholds():
     assert "0.5%" in s5.GAIN_RULE.text() and "5%" in s5.GAIN_RULE.text()
     assert "1%" in s5.BARRIER_RULE.text() and f"{0.9 * math.log(10):.3f}" in s5.BARRIER_RULE.text()
     assert "std of Part II" in s5.JUMP_RULE.text()
+
+
+def test_regime_criteria_at_cpu_miss_only_the_papers_steps():
+    """Known at cpu: 12 x 25 = 300 steps per part, against S's 250 x 100 = 25,000."""
+    from pathlib import Path
+
+    from hessbook import regime
+    from hessbook.build import chapter_params
+
+    root = Path(__file__).resolve().parents[1]
+    for scale in ("cpu", "smoke"):
+        crit = s5.criteria(chapter_params("s5", scale, root))
+        assert regime.unmet(crit) == crit[:2], scale
+    assert regime.unmet(s5.criteria(chapter_params("s5", "paper", root))) == []
+
+
+def test_run_table_flags_part_one_on_its_plateau():
+    r = fake_result()
+    assert [run.flag for run in s5.trained_runs(r)] == ["", ""]
+    assert [run.steps for run in s5.trained_runs(r)] == [30, 30]
+    assert s5.criteria(r.params, r)[-1].met
+    stuck = with_curves(r, train_loss=np.array([2.30, 2.29, 2.28, 2.0, 1.9, 1.8]))
+    assert [run.flag for run in s5.trained_runs(stuck)] == ["plateau", ""]
+    assert list(s5.runs_table(stuck)["flag"]) == ["plateau", "–"]
+    assert not s5.criteria(stuck.params, stuck)[-1].met
+    assert "Part I (batch 128): plateau" in s5.numbers(stuck)["plateau"]

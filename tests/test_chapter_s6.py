@@ -69,3 +69,17 @@ def test_fig10_grading(change, grade):
 def test_params_reject_too_few_samples():
     with pytest.raises(ParameterError, match="N = d / alpha < 2"):
         small_params(dimension=2, alphas=[2.0])
+
+
+def test_regime_criteria_hold_at_cpu_and_smoke_is_too_small():
+    from pathlib import Path
+
+    from hessbook import regime
+    from hessbook.build import chapter_params
+
+    root = Path(__file__).resolve().parents[1]
+    assert regime.unmet(s6.criteria(chapter_params("s6", "cpu", root))) == []
+    smoke = s6.criteria(chapter_params("s6", "smoke", root))
+    assert regime.unmet(smoke) == [smoke[1]]  # d = 100, alpha = 2: N = 50
+    weak = s6.criteria(small_params(separation=2.0))  # spike 2 < 1 + sqrt(2)
+    assert not weak[2].met

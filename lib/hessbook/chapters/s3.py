@@ -20,14 +20,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from hessbook import kit
+from hessbook import kit, regime
 from hessbook.params import ChapterParams, ParameterError, device_spec, spec
 from hessbook.papers.sagun.mnist_spectra import (HESSIAN_DTYPES, Spectrum, draw_negatives, draw_top,
                                                  exact_spectrum, negatives_claim, top_k, worst_negative)
+from hessbook.papers.sagun.regime import fits_training_set, over_parametrized, spectrum_run
 
 PAPER_WIDTHS = (10, 30, 50, 70)
 PAPER_TOP_K = 120
 PAPER_INPUT_SIZE = 28
+PAPER_SAMPLES = 1000
+"""S Sec. 3.2: "we sample 1K examples from the MNIST dataset and fix them as the training set"."""
 SHAPE_RANKS = 10
 """Ranks whose spread across widths grades the shape claim: the k = 10 class outliers
 (S Sec. 3.1 ties the outliers to the number of classes)."""
@@ -166,10 +169,39 @@ def shape_summary(spectra: Sequence[Spectrum], top_k_: int, ranks: int = SHAPE_R
                         edge, float(growth))
 
 
+def criteria(P: S3Params, R: Results | None = None) -> list[regime.Criterion]:
+    """S3's regime criteria (:mod:`hessbook.papers.sagun.regime`, written from S before any verdict
+    was read) for the block ``P``; with the results ``R``, also the state every width reached.
+
+    S Sec. 3.2 fixes 1K MNIST samples and the widths, trains "with the same step size and the same
+    number of iterations" (no number given) and makes "the system more and more over-parametrized":
+    its narrowest network has (784 + 11) 10 + 10 = 7,960 parameters, more than its N = 1,000. S
+    Sec. 3.4: "the training ran well beyond the point of this saturation": every width fits its
+    training set (measured)."""
+    out = [
+        regime.Criterion(f"S's {PAPER_SAMPLES:,} MNIST training samples (S Sec. 3.2)", P.n_samples == PAPER_SAMPLES,
+                         f"N = {P.n_samples:,}"),
+        regime.Criterion(f"S's widths {', '.join(map(str, PAPER_WIDTHS))} (S Sec. 3.2)",
+                         set(PAPER_WIDTHS) <= set(P.widths), f"widths {', '.join(map(str, sorted(P.widths)))}"),
+        over_parametrized("every width", [num_params(w, P.input_size) for w in P.widths], P.n_samples,
+                          f"{num_params(min(PAPER_WIDTHS), PAPER_INPUT_SIZE):,} to "
+                          f"{num_params(max(PAPER_WIDTHS), PAPER_INPUT_SIZE):,} parameters for N = {PAPER_SAMPLES:,}"),
+    ]
+    if R is not None:
+        out.append(fits_training_set([(s.label, s.train_accuracy) for s in R.spectra]))
+    return out
+
+
+def trained_runs(R: Results) -> list[regime.TrainedRun]:
+    """One run-table row per width (``iterations`` steps each)."""
+    return [spectrum_run(s, R.params.iterations) for s in R.spectra]
+
+
 def numbers(R: Results) -> dict:
     """Every number the prose cites (glued as ``s3-<name>``)."""
     P, spectra = R.params, R.spectra
     return {
+        "criteria": regime.criteria_text(criteria(P, R)), "plateau": regime.plateau_summary(trained_runs(R)),
         "input": f"{P.input_size}×{P.input_size}", "params_min": spectra[0].num_params,
         "params_max": spectra[-1].num_params, "spread": 100 * R.shape.spread, "edge_growth": R.shape.edge_growth,
         "max_loss": max(s.final_loss for s in spectra), "max_asym": max(s.asymmetry for s in spectra),
@@ -178,13 +210,15 @@ def numbers(R: Results) -> dict:
 
 
 def summary_table(R: Results):
+    """One row per width: the run table's columns (steps, final training loss, training accuracy,
+    flag: :mod:`hessbook.regime`) and the spectrum's."""
     import pandas as pd
 
     return pd.DataFrame([{
-        "network": s.label, "parameters": s.num_params, "train loss": s.final_loss,
-        "train acc": s.train_accuracy, "λ_max": s.top, "λ_min": s.bottom,
+        "network": s.label, "parameters": s.num_params, "steps": run.steps, "train loss": s.final_loss,
+        "train acc": s.train_accuracy, "flag": run.flag or "–", "λ_max": s.top, "λ_min": s.bottom,
         "negative (%)": 100 * s.negative_fraction, "|λ_min| / λ_max": max(-s.bottom, 0.0) / s.top,
-    } for s in R.spectra])
+    } for s, run in zip(R.spectra, trained_runs(R))])
 
 
 def figure_3(R: Results):

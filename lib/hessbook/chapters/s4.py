@@ -18,16 +18,21 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from hessbook import kit, stats
+from hessbook import kit, regime, stats
 from hessbook.params import ChapterParams, ParameterError, device_spec, spec
 from hessbook.papers.sagun.mnist_spectra import (HESSIAN_DTYPES, Spectrum, draw_negatives, draw_top,
                                                  exact_spectrum, negatives_claim, top_k)
+from hessbook.papers.sagun.regime import fits_training_set, over_parametrized, spectrum_run
 
 OUTLIER_RANKS = 10
 """Ranks compared for "LB has larger outliers": the k = 10 class outliers (S Sec. 3.1)."""
 METHODS = ("gap", "ratio", "elbow")
 FULL_CHANNELS, FULL_HIDDEN = (10, 20), 50
 """The full-size convnet (our choice of S's layer sizes; the gpu and paper scales)."""
+PAPER_SAMPLES = 1000
+"""S Sec. 3.3: "The training set is a subsampled MNIST with 1K training examples"."""
+PAPER_BATCHES = (10, 512)
+"""S Sec. 3.3: "The small batch method uses a mini-batch size of 10, and the large-batch one uses 512"."""
 LARGER_PARTLY = 0.5
 """"LB outliers larger" partly: LB larger at at least this share of the ranks (or at lambda_max)."""
 COUNT_TOLERANCE = 0.2
@@ -145,10 +150,54 @@ def compare(res: Results, ranks: int = OUTLIER_RANKS) -> OutlierComparison:
                              float(lb.sum() / sb.sum()), outlier_counts(res.small), outlier_counts(res.large))
 
 
+def criteria(P: S4Params, R: Results | None = None) -> list[regime.Criterion]:
+    """S4's regime criteria (:mod:`hessbook.papers.sagun.regime`, written from S before any verdict
+    was read) for the block ``P``; with the results ``R``, also the state SB and LB reached.
+
+    S Sec. 3.3: 1K MNIST samples, batches 10 and 512, "a learning rate for which both algorithms
+    converge", the same number of iterations (no number given). S gives no layer sizes; it reads
+    the LB/SB comparison through over-parametrization (Sec. 4: "over-parametrization [...] leads
+    to flatness at the bottom of the landscape", of GD against SGD), so the convnet has more
+    parameters than samples. Both networks trained to the bottom (S Sec. 3.4, "well beyond the
+    point of this saturation"): each fits its training set (measured)."""
+    params = num_parameters(P)
+    out = [
+        regime.Criterion(f"S's {PAPER_SAMPLES:,} MNIST training samples (S Sec. 3.3)", P.n_samples == PAPER_SAMPLES,
+                         f"N = {P.n_samples:,}"),
+        regime.Criterion(f"S's batches {PAPER_BATCHES[0]} and {PAPER_BATCHES[1]} (S Sec. 3.3)",
+                         (P.small_batch, P.large_batch) == PAPER_BATCHES, f"batches {P.small_batch} and {P.large_batch}"),
+        over_parametrized("the convnet", [params], P.n_samples,
+                          "layer sizes not given; our full-size convnet has "
+                          f"{num_parameters_of(FULL_CHANNELS, FULL_HIDDEN):,}"),
+    ]
+    if R is not None:
+        out.append(fits_training_set([(s.label, s.train_accuracy) for s in R.both()]))
+    return out
+
+
+def num_parameters_of(channels: tuple[int, ...] | list[int], hidden: int) -> int:
+    """Parameters of :func:`hessbook.models.s_cnn` with these sizes (built, not guessed)."""
+    from hessbook.models import build_model
+    from hessbook.models import num_parameters as count
+
+    return int(count(build_model("s_cnn", channels=list(channels), hidden=hidden)))
+
+
+def num_parameters(P: S4Params) -> int:
+    """Parameters of the block's convnet."""
+    return num_parameters_of(P.channels, P.hidden)
+
+
+def trained_runs(R: Results) -> list[regime.TrainedRun]:
+    """SB and LB as run-table rows (``iterations`` steps each)."""
+    return [spectrum_run(s, R.params.iterations) for s in R.both()]
+
+
 def numbers(R: Results) -> dict:
     """Every number the prose cites (glued as ``s4-<name>``)."""
     c = R.comparison
     return {
+        "criteria": regime.criteria_text(criteria(R.params, R)), "plateau": regime.plateau_summary(trained_runs(R)),
         "params": R.small.num_params, "ratio_l1": c.ratio_lambda1, "larger": c.larger_ranks, "ranks": c.ranks,
         "loss_sb": R.small.final_loss, "loss_lb": R.large.final_loss,
         "max_asym": max(s.asymmetry for s in R.both()),
@@ -156,14 +205,16 @@ def numbers(R: Results) -> dict:
 
 
 def summary_table(res: Results):
+    """SB and LB: the run table's columns (steps, final training loss, training accuracy, flag:
+    :mod:`hessbook.regime`) and the spectrum's."""
     import pandas as pd
 
     rows = []
-    for s in res.both():
+    for s, run in zip(res.both(), trained_runs(res)):
         counts = outlier_counts(s)
         rows.append({
-            "network": s.label, "parameters": s.num_params, "train loss": s.final_loss,
-            "train acc": s.train_accuracy, "λ_max": s.top, "λ_min": s.bottom,
+            "network": s.label, "parameters": s.num_params, "steps": run.steps, "train loss": s.final_loss,
+            "train acc": s.train_accuracy, "flag": run.flag or "–", "λ_max": s.top, "λ_min": s.bottom,
             "negative (%)": 100 * s.negative_fraction, **{f"outliers ({m})": counts[m] for m in METHODS},
         })
     return pd.DataFrame(rows)

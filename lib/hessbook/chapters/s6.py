@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from hessbook import regime
 from hessbook.curvature.exact import logistic_hessian
 from hessbook.kit import Claim, Rule, above, all_of, any_of, at_least, at_most, below, equals, is_true, single
 from hessbook.kit import style
@@ -137,12 +138,38 @@ def spiked(R: Results) -> list[Case]:
     return [c for c in R.blobs(2) if R.params.spike > c.law.bbp_threshold]
 
 
+MIN_SIZE = 100
+"""Theorems 1-2 (S App. B) are limits M, N -> infinity at fixed alpha; the Marchenko-Pastur edge
+fluctuates on the Tracy-Widom scale, about N^(-2/3) of the edge: at min(M, N) = 100 that is about
+5 % of it, the resolution at which "at the edge" and "an outlier" can be told apart."""
+
+
+def criteria(P: S6Params, R: Results | None = None) -> list[regime.Criterion]:
+    """S6's regime criteria, written from S before any verdict was read. S6 trains nothing: the
+    Hessian is taken at w = 0, where S's Example 1 makes it exactly a sample second-moment matrix
+    (no optimizer, so no steps, loss or gradient norm to reach; ``R`` is not needed). What S's
+    claim needs is the data: S's alpha = M/N values (Fig 10), M and N in the asymptotic regime of
+    Theorems 1-2 (:data:`MIN_SIZE`), and two blobs whose spike is above the BBP threshold at every
+    alpha (Theorem 1: an outlier exists only for ell > 1 + sqrt(alpha); S Fig 10 shows one at
+    every alpha)."""
+    sizes = [min(P.dimension, P.n_samples(a)) for a in P.alphas]
+    top = max(P.alphas)
+    return [
+        regime.Criterion(f"S's α = M/N values {', '.join(f'{a:g}' for a in ALPHAS)} (S Fig 10)",
+                         set(ALPHAS) <= set(P.alphas), f"α = {', '.join(f'{a:g}' for a in P.alphas)}"),
+        regime.at_least(f"M and N large, min(M, N) ≥ {MIN_SIZE} at every α (S App. B: M, N → ∞)", min(sizes), MIN_SIZE,
+                        f"M = {P.dimension}, N = {', '.join(str(P.n_samples(a)) for a in P.alphas)}"),
+        regime.Criterion("two blobs above the BBP threshold at every α, ℓ > 1 + √α (S App. B, Theorem 1)",
+                         P.spike > 1 + np.sqrt(top), f"ℓ = {P.spike:.3g}, 1 + √{top:g} = {1 + np.sqrt(top):.3g}"),
+    ]
+
+
 def numbers(R: Results) -> dict:
     """Every number the chapter's prose cites (glued as ``s6-<name>``)."""
     P = R.params
     two = {c.alpha: c for c in R.blobs(2)}
     a1 = two.get(1.0, next(iter(two.values())))
-    return {"d": P.dimension, "spike": P.spike, "sep": P.separation, "max_ks": float(max(c.ks for c in R.cases)),
+    return {"criteria": regime.criteria_text(criteria(P)),"d": P.dimension, "spike": P.spike, "sep": P.separation, "max_ks": float(max(c.ks for c in R.cases)),
             "out_a1": float(a1.eigenvalues[-1]), "edge_a1": a1.edge, "alpha_a1": a1.alpha}
 
 

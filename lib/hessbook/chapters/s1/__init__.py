@@ -24,7 +24,8 @@ rounding and so measures the noise floor directly.
 
 The package: :mod:`.schema` (parameters), :mod:`.measure` (the stored spectra of one point and
 what is measured on them), :mod:`.compute` (``run``), :mod:`.summaries` (numbers, tables),
-:mod:`.figures` (figures, explorer), :mod:`.grading` (claims).
+:mod:`.figures` (figures, explorer), :mod:`.grading` (claims), :mod:`.regime` (regime criteria, run
+table).
 """
 
 from hessbook.chapters.s1.compute import Results, point_spectra, results, run, train_config
@@ -39,13 +40,15 @@ from hessbook.chapters.s1.measure import (
     numerical_rank,
     outliers,
 )
+from hessbook.chapters.s1.regime import criteria, runs_table, trained_runs
 from hessbook.chapters.s1.schema import MATRICES, MATRIX_LABELS, POINTS, RANK_TOLERANCES, Params, S1Params
 from hessbook.chapters.s1.summaries import decomposition_table, numbers, spectrum_summary
 
 __all__ = [
     "MATRICES", "MATRIX_LABELS", "POINTS", "RANK_TOLERANCES", "Decomposition", "Params", "PointSpectra", "Results",
-    "S1Params", "bulk_fraction", "claims", "decomposition", "decomposition_rule", "decomposition_table",
+    "S1Params", "bulk_fraction", "claims", "criteria", "decomposition", "decomposition_rule", "decomposition_table",
     "decomposition_values",
     "draw_ordered", "explorer", "fig1_rule", "figure1", "figure_decomposition", "frobenius", "numbers",
-    "numerical_rank", "outliers", "point_spectra", "results", "run", "spectrum_summary", "train_config",
+    "numerical_rank", "outliers", "point_spectra", "results", "run", "runs_table", "spectrum_summary", "train_config",
+    "trained_runs",
 ]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from hessbook.chapters.s1.compute import Results
 from hessbook.chapters.s1.measure import bulk_fraction, outliers
+from hessbook.chapters.s1.regime import criteria, trained_runs
 from hessbook.chapters.s1.schema import MATRICES
+from hessbook.regime import criteria_text, plateau_summary
 
 
 def numbers(R: Results) -> dict:
@@ -21,6 +23,7 @@ def numbers(R: Results) -> dict:
         "ratio0": d0.residual_spectral_ratio, "ratio": d1.residual_spectral_ratio, "fro": d1.residual_ratio,
         "negh": d1.negative_h, "negr": d1.negative_r, "mass": d1.negative_mass_ratio,
         "asym": max(s.asymmetry for s in R.spectra.values()),
+        "criteria": criteria_text(criteria(P, R)), "plateau": plateau_summary(trained_runs(R)),
     }
 
 

@@ -15,7 +15,8 @@ geometry (:func:`hessbook.data.gaussian_clusters`); the cutoff formulas
 sweep, Fig 2's rows trained longer, and a widget for any k and separation.
 
 The package: :mod:`.paper` (Table 1, the schema), :mod:`.compute` (one stored job per case),
-:mod:`.analysis` (summaries, glued numbers), :mod:`.claims`, :mod:`.figures`.
+:mod:`.analysis` (summaries, glued numbers), :mod:`.claims`, :mod:`.figures`, :mod:`.regime` (regime
+criteria, run table, the cases that enter the statistics).
 """
 
 from hessbook.chapters.s2.analysis import (COUNTERS, counter_fractions, exact_fraction, fig2_cases, location_error,
@@ -33,6 +34,7 @@ from hessbook.chapters.s2.figures import any_k, draw_spectrum, explorer, figure_
 from hessbook.chapters.s2.paper import (KS, METHODS, PAPER_METHODS, PAPER_TABLE1, SETTINGS, PaperRow, S2Params,
                                         fig2_row, in_fig2, row_label, rows, s_mlp_parameters, setting_label,
                                         setting_of, setting_row, parse_variation)
+from hessbook.chapters.s2.regime import case_label, criteria, kept, runs_table, trained_runs
 
 Params = S2Params
 """The chapter's parameter schema (the chapter protocol's name for it)."""
@@ -47,5 +49,5 @@ __all__ = [
     "figure_why", "in_fig2", "jobs", "location_error", "method_fractions", "numbers", "row_label", "rows", "run",
     "s_mlp_parameters", "separation_cases", "spectrum_key", "summary_table", "train_config", "training_pairs",
     "transferred_cutoff_count", "variation_summary", "variation_table", "variation_cases", "variation_claim",
-    "parse_variation", "case_params", "variation_job",
+    "parse_variation", "case_params", "variation_job", "case_label", "criteria", "kept", "runs_table", "trained_runs",
 ]

@@ -175,13 +175,28 @@ def separation_cases(R: Results) -> list[CaseResult]:
 
 
 def numbers(R: Results) -> dict[str, Any]:
-    """Every number the prose cites, named as glued (``s2-<name>``; the fractions in percent)."""
+    """Every number the prose cites, named as glued (``s2-<name>``; the fractions in percent). The
+    counts of networks are of every computed case; every statistic is over the cases whose network
+    is not flagged (:func:`hessbook.chapters.s2.regime.kept`), as the claims' are."""
+    import dataclasses
+
+    from hessbook.chapters.s2.regime import criteria, kept, trained_runs
+    from hessbook.regime import criteria_text, plateau_summary
+
+    computed = {"cases": len(R.table), "all-cases": len(R.cases), "criteria": criteria_text(criteria(R.params, R)),
+                "plateau": plateau_summary(trained_runs(R))}
+    R = dataclasses.replace(R, cases=tuple(kept(R.cases, R.params)))
+    return {**_numbers(R), **computed}
+
+
+def _numbers(R: Results) -> dict[str, Any]:
+    """:func:`numbers` over the cases of ``R``."""
     table = R.table
     out: dict[str, Any] = {
         "cases": len(table), "rows": len(R.rows), "all-cases": len(R.cases),
-        "max-loss": float(max(r.final_loss for r in table)),
-        "max-asym": float(max(r.asymmetry for r in R.cases)),
-        "max-grad": float(max(r.grad_norm for r in table)),
+        "max-loss": float(max((r.final_loss for r in table), default=float("nan"))),
+        "max-asym": float(max((r.asymmetry for r in R.cases), default=float("nan"))),
+        "max-grad": float(max((r.grad_norm for r in table), default=float("nan"))),
     }
     for m, fractions in method_fractions(table).items():
         for key, value in fractions.items():

@@ -244,7 +244,21 @@ def chosen_cutoffs(R: Results) -> dict[str, str]:
 
 def claims(R: Results) -> list[kit.Claim]:
     """S Fig 2 (the gap counts k), S Table 1 (some cutoff counts k to within one), and ours
-    (``S-beyond``): the counting on unseen k, and the class-structure prediction."""
+    (``S-beyond``): the counting on unseen k, and the class-structure prediction. A case whose
+    network is flagged (on its initial plateau, or diverged: :mod:`hessbook.regime`) enters none
+    of them; every claim's evidence names the flagged cases."""
+    import dataclasses
+
+    from hessbook.chapters.s2.regime import excluded_text, kept
+
+    excluded = excluded_text(R.cases, R.params).strip()
+    R = dataclasses.replace(R, cases=tuple(kept(R.cases, R.params)))
+    graded = _claims(R)
+    return [dataclasses.replace(c, evidence=" ".join(x for x in (c.evidence, excluded) if x)) for c in graded]
+
+
+def _claims(R: Results) -> list[kit.Claim]:
+    """:func:`claims` on the cases that enter the statistics."""
     P, table, unseen, varied = R.params, R.table, R.group("unseen-k"), R.group("variation")
     fig2 = [r for r in table if in_fig2(r.row)]
     ours = {m: _pairs(table, m) for m in METHODS}

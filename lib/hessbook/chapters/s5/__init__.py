@@ -16,8 +16,8 @@ Recording: the engine records the history every ``record_every`` iterations
 (``TrainConfig.record_every``), across epoch boundaries, as S does ("every 100 steps").
 
 The package: :mod:`.schema` (parameters), :mod:`.analysis` (the records and what is measured
-on them), :mod:`.compute` (``run``, ``numbers``), :mod:`.grading` (claims), :mod:`.figures`
-(figures, explorer).
+on them), :mod:`.compute` (``run``, the measured numbers), :mod:`.grading` (claims), :mod:`.figures`
+(figures, explorer), :mod:`.regime` (regime criteria, run table, ``numbers``).
 """
 
 from hessbook.chapters.s5.analysis import (
@@ -30,7 +30,7 @@ from hessbook.chapters.s5.analysis import (
     outside_rise,
     summarize,
 )
-from hessbook.chapters.s5.compute import Results, numbers, part_configs, results, run
+from hessbook.chapters.s5.compute import Results, measured_numbers, part_configs, results, run
 from hessbook.chapters.s5.figures import draw_line, explorer, figure8, figure9
 from hessbook.chapters.s5.grading import (
     BARRIER_RULE,
@@ -47,6 +47,7 @@ from hessbook.chapters.s5.grading import (
     rise_values,
     summary_claims,
 )
+from hessbook.chapters.s5.regime import criteria, numbers, runs_table, trained_runs
 from hessbook.chapters.s5.schema import METRICS, SPLITS, Params, S5Params
 
 __all__ = [
@@ -54,4 +55,5 @@ __all__ = [
     "METRICS", "PAPER_ACCURACY_GAIN", "PLATEAU_DROP", "RISE_RULE", "SPLITS", "Curves", "Line", "Params", "Results", "S5Params",
     "Summary", "alphas", "barrier_height", "claims", "curves_from_histories", "draw_line", "explorer", "figure8",
     "figure9", "numbers", "outside_rise", "part_configs", "rise_values", "results", "run", "summarize", "summary_claims",
+    "criteria", "measured_numbers", "runs_table", "trained_runs",
 ]

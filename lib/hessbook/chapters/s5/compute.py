@@ -105,9 +105,9 @@ def run(P: S5Params, store=None) -> Results:
                    r1.seconds, r2.seconds)
 
 
-def numbers(R: Results) -> dict:
-    """Every number the chapter's prose cites (glued as ``s5-<name>``): accuracies, relative
-    barriers and Part I's late drop in percent."""
+def measured_numbers(R: Results) -> dict:
+    """The chapter's setup and measurements as the prose cites them: accuracies, relative barriers
+    and Part I's late drop in percent (:func:`hessbook.chapters.s5.regime.numbers` adds the regime's)."""
     P, s = R.params, R.summary
     setup = {"nparams": R.num_parameters, "width": P.width, "ntrain": P.n_train or 50000,
              "ntest": P.n_test or 10000, "lr": P.lr, "large_batch": P.large_batch, "small_batch": P.small_batch,
