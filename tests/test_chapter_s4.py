@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -127,9 +129,9 @@ def test_explorer_overlay_and_single():
     assert len([ln for ln in fig.axes[0].lines if len(ln.get_xdata()) == 19]) == 1
 
 
-def test_regime_criteria_at_cpu_miss_only_over_parametrization_and_smoke_misses_the_batches():
-    """Known at cpu: the shrunk convnet (channels 2, 2, hidden 8) has 508 parameters for N = 1,000,
-    so "the convnet over-parametrized" is not met there (the full-size one, 21,840, meets it)."""
+def test_regime_criteria_at_cpu_met_and_smoke_misses_the_batches_and_over_parametrization():
+    """cpu's shrunk convnet (channels 2, 2, hidden 20) has 1,024 parameters for N = 1,000: over-
+    parametrized (with hidden 8, 508, it was not); smoke's large batch is 50, not 512."""
     from pathlib import Path
 
     from hessbook import regime
@@ -137,10 +139,12 @@ def test_regime_criteria_at_cpu_miss_only_over_parametrization_and_smoke_misses_
 
     root = Path(__file__).resolve().parents[1]
     cpu = s4.criteria(chapter_params("s4", "cpu", root))
-    assert [c.name for c in regime.unmet(cpu)] == [cpu[2].name] and "M = 508 for N = 1,000" in cpu[2].found
+    assert regime.unmet(cpu) == [] and "M = 1,024 for N = 1,000" in cpu[2].found
     assert regime.unmet(s4.criteria(chapter_params("s4", "gpu", root))) == []
     smoke = s4.criteria(chapter_params("s4", "smoke", root))
-    assert smoke[1] in regime.unmet(smoke)  # large batch 50, not 512
+    assert smoke[1] in regime.unmet(smoke)
+    narrow = s4.criteria(dataclasses.replace(chapter_params("s4", "cpu", root), hidden=8))
+    assert [c.name for c in regime.unmet(narrow)] == [cpu[2].name] and "M = 508 for N = 1,000" in narrow[2].found
 
 
 def test_run_table_flags_a_plateau():

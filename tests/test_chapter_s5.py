@@ -146,8 +146,9 @@ def test_barrier_is_not_graded_when_part_one_stayed_at_chance():
                       1000, 1.0, 1.0)
     c = s5.claims(flat)[2]
     assert c.grade == "not judged" and "still at chance" in c.why
-    assert c.why.endswith("Not judged: judged only when Part I learned: its end-point train loss (chance: ln 10 = "
-                          "2.303) < 2.072, here 2.303.")
+    assert c.why.endswith("Not judged: judged only when Part I left its initial plateau: its end-point train loss "
+                          "(chance: ln 10 = 2.303) < 2.072, here 2.303.")
+    assert [x.grade for x in s5.claims(flat)] == ["not judged"] * 4  # no claim on a Part I on its plateau
 
 
 def test_gain_is_partly_when_part_one_was_still_improving():
@@ -203,10 +204,10 @@ GRADED = [
     ({"relative_barrier_train": 0.02}, ["held", "held", "partly"]),
     ({"relative_barrier_test": 0.02}, ["held", "held", "partly"]),
     ({"relative_barrier_train": 0.3, "relative_barrier_test": 0.02}, ["held", "held", "did not hold"]),
-    ({"lb_train_loss": 2.1}, ["held", "held", "not judged"]),  # Part I at chance (> 0.9 ln 10)
+    ({"lb_train_loss": 2.1}, ["not judged", "not judged", "not judged"]),  # Part I on its plateau (> 0.9 ln 10)
     ({"lb_train_loss": 2.0}, ["held", "held", "held"]),
-    ({"lb_train_loss": 2.1, "relative_barrier_train": 0.3}, ["held", "held", "not judged"]),
-    ({"lb_train_loss": NAN}, ["held", "held", "not computed"]),
+    ({"lb_train_loss": 2.1, "relative_barrier_train": 0.3}, ["not judged", "not judged", "not judged"]),
+    ({"lb_train_loss": NAN}, ["not computed", "not computed", "not computed"]),
 ]
 
 

@@ -5,7 +5,9 @@ The special cases are conditions of the rules, not exceptions to them: a jump wi
 record-to-record noise is not held (only partly, since the losses did rise); a gain after a
 Part I that had not reached a plateau is not held (Part II's gain then mixes further training
 with the smaller batch); the barrier is not judged while Part I's end point is still at chance
-(a line between two untrained points is flat for no interesting reason).
+(a line between two untrained points is flat for no interesting reason), and no claim is judged
+on a Part I still on its initial plateau (:mod:`hessbook.regime`: a flagged run enters no
+statistic; the jump from an untrained network and the gain over it say nothing about batch sizes).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import numpy as np
 
 from hessbook.chapters.s5.analysis import Summary
 from hessbook.chapters.s5.compute import Results
+from hessbook.regime import PLATEAU_FRACTION
 from hessbook.kit import Claim, Rule, above, all_of, any_of, at_least, at_most, below, is_true, single
 
 PAPER_ACCURACY_GAIN = 0.01
@@ -24,20 +27,24 @@ GAIN_HELD = 0.005
 """The gain is held from half the paper's point of test accuracy on."""
 CHANCE_LOSS = float(np.log(10))
 """Cross-entropy of a uniform guess over CIFAR-10's 10 classes."""
-LEARNED_FRACTION = 0.9
-"""Part I has learned something when its end-point training loss is below 90% of chance."""
+LEARNED_FRACTION = 1 - PLATEAU_FRACTION
+"""Part I has learned something when its end-point training loss is below 90% of chance: it left
+its initial plateau (:func:`hessbook.regime.on_plateau`, the rule of every chapter)."""
 PLATEAU_DROP = 0.05
 """Part I has plateaued when its training loss fell by less than 5% over the second half of its records."""
 BARRIER_TOLERANCE = 0.01
 """A barrier counts when it is above 1% of the larger end-point loss (numerical slack)."""
 
+PART_I_LEARNED = below("lb_train_loss", LEARNED_FRACTION * CHANCE_LOSS,
+                       f"Part I left its initial plateau: its end-point train loss (chance: ln 10 = {CHANCE_LOSS:.3f})",
+                       ".3f")
 TRAIN_ROSE = is_true("train_loss_rose", "the train loss rises at the switch")
 TEST_ROSE = is_true("test_loss_rose", "the test loss rises at the switch")
 JUMP_RULE = Rule(
     held=all_of(TRAIN_ROSE, TEST_ROSE, is_true("above_noise", "the train loss rises by more than the std of "
                                                               "Part II's record-to-record changes")),
     partly=any_of(TRAIN_ROSE, TEST_ROSE),
-    requires=is_true("jump_measured", "a Part II record follows the switch"),
+    requires=all_of(is_true("jump_measured", "a Part II record follows the switch"), PART_I_LEARNED),
 )
 GAIN = "SB − LB test accuracy"
 GAIN_RULE = Rule(
@@ -45,14 +52,14 @@ GAIN_RULE = Rule(
                 below("lb_late_drop", PLATEAU_DROP, "Part I plateaued: its train-loss drop over the second half "
                                                     "of its records", ".0%")),
     partly=above("accuracy_gain", 0.0, GAIN, ".1%"),
+    requires=PART_I_LEARNED,
 )
 FLAT = tuple(at_most(f"relative_barrier_{s}", BARRIER_TOLERANCE, f"barrier on {s} / larger end-point loss", ".0%")
              for s in ("train", "test"))
 BARRIER_RULE = Rule(
     held=all_of(*FLAT),
     partly=any_of(*FLAT),
-    requires=below("lb_train_loss", LEARNED_FRACTION * CHANCE_LOSS,
-                   f"Part I learned: its end-point train loss (chance: ln 10 = {CHANCE_LOSS:.3f})", ".3f"),
+    requires=PART_I_LEARNED,
 )
 RISE_LB = above("rise_left", 0.0, "train loss rise beyond the LB end (α < 0)", ".3g")
 RISE_SB = above("rise_right", 0.0, "train loss rise beyond the SB end (α > 1)", ".3g")
@@ -60,8 +67,7 @@ RISE_RULE = Rule(
     held=all_of(RISE_LB, RISE_SB, is_true("lb_sharper", "it rises more beyond the LB end than beyond the SB end "
                                                          "(LB sharper)")),
     partly=any_of(RISE_LB, RISE_SB),
-    requires=below("lb_train_loss", LEARNED_FRACTION * CHANCE_LOSS,
-                   f"Part I learned: its end-point train loss (chance: ln 10 = {CHANCE_LOSS:.3f})", ".3f"),
+    requires=PART_I_LEARNED,
 )
 """S Sec. 4.1: "the line interpolations extending away from either endpoint appear to be confirming
 the sharpness of LB solution": the loss rises beyond both ends, more steeply beyond LB's (the grid
@@ -79,7 +85,7 @@ def jump_values(s: Summary) -> dict:
     """What :data:`JUMP_RULE` grades. A jump that was not measured (NaN) does not rise."""
     measured = [x for x in (s.jump_train_loss, s.jump_test_loss) if math.isfinite(x)]
     noise_known = math.isfinite(s.sb_fluctuation)
-    return {"jump_measured": bool(measured), "train_loss_rose": s.jump_train_loss > 0,
+    return {"lb_train_loss": s.lb_train_loss, "jump_measured": bool(measured), "train_loss_rose": s.jump_train_loss > 0,
             "test_loss_rose": s.jump_test_loss > 0,
             "above_noise": not (noise_known and s.jump_train_loss <= s.sb_fluctuation)}
 
@@ -108,7 +114,8 @@ def summary_claims(s: Summary) -> list[Claim]:
             "Part II (small batch) ends slightly more accurate than Part I (large batch).",
             paper=f"about {PAPER_ACCURACY_GAIN:.0%} higher test accuracy.",
             ours=f"test accuracy LB {s.lb_test_acc:.2%} -> SB {s.sb_test_acc:.2%} ({s.accuracy_gain:+.2%})",
-            rule=GAIN_RULE, cases=single({"accuracy_gain": s.accuracy_gain, "lb_late_drop": s.lb_late_drop}),
+            rule=GAIN_RULE, cases=single({"lb_train_loss": s.lb_train_loss, "accuracy_gain": s.accuracy_gain,
+                                 "lb_late_drop": s.lb_late_drop}),
             evidence=(untrained + converging).strip(),
         ),
         Claim(
