@@ -1,5 +1,5 @@
 """Every registered chapter has the chapter protocol (:class:`hessbook.kit.ChapterModule`):
-``Params``, a chapter parameter schema that every scale's file validates against;
+``Params``, a chapter parameter schema that every scale's file validates against; ``criteria(P)``;
 ``run(P, store=None)``; ``claims(results)``; ``numbers(results)``. The registry, the
 catalog and the book's table of contents name the same chapters."""
 
@@ -24,14 +24,14 @@ ROOT = Path(__file__).resolve().parents[1]
 def protocol_problems(module: types.ModuleType) -> list[str]:
     """What keeps ``module`` from the chapter protocol (empty: it has it)."""
     if not isinstance(module, ChapterModule):
-        missing = [n for n in ("Params", "run", "claims", "numbers") if not hasattr(module, n)]
+        missing = [n for n in ("Params", "run", "claims", "numbers", "criteria") if not hasattr(module, n)]
         return [f"missing {', '.join(missing)}"]
     problems = []
     if not (isinstance(module.Params, type) and dataclasses.is_dataclass(module.Params)
             and issubclass(module.Params, ChapterParams)):
         problems.append(f"Params = {module.Params!r} is not a ChapterParams dataclass")
     calls = {"run": [((object(),), {}), ((object(),), {"store": None})],  # run(P) in a notebook
-             "claims": [((object(),), {})], "numbers": [((object(),), {})]}
+             "claims": [((object(),), {})], "numbers": [((object(),), {})], "criteria": [((object(),), {})]}
     for name, ways in calls.items():
         fn = getattr(module, name)
         for args, kwargs in ways:
@@ -62,9 +62,9 @@ def test_the_protocol_check_can_fail():
     """A module lacking a member, or with a ``run`` the notebook cannot call, is named."""
     partial = types.ModuleType("partial")
     partial.Params, partial.run = ChapterParams, lambda P, store=None: None
-    assert protocol_problems(partial) == ["missing claims, numbers"]
+    assert protocol_problems(partial) == ["missing claims, numbers, criteria"]
     odd = types.ModuleType("odd")
-    odd.Params, odd.claims, odd.numbers = dict, lambda R: [], lambda R: {}
+    odd.Params, odd.claims, odd.numbers, odd.criteria = dict, lambda R: [], lambda R: {}, lambda P: []
     odd.run = lambda P, device: None
     problems = protocol_problems(odd)
     assert any("Params" in p for p in problems) and any(p.startswith("run(P, device)") for p in problems)

@@ -7,6 +7,8 @@ Every chapter module has the same public shape (:class:`hessbook.kit.ChapterModu
 - ``claims(results) -> list[Claim]``: the papers' claims, graded;
 - ``numbers(results) -> dict``: the numbers its prose cites (glued under the chapter's id; None
   for a value not computed, which the page prints as n/a, never a stand-in number);
+- ``criteria(P) -> list[Criterion]``: its regime criteria (:mod:`hessbook.regime`), what the
+  parameter block keeps of the paper's training; empty for a chapter that trains nothing;
 - figure functions of the results, and ``explorer(results)``, the chapter's widget.
 
 The registry is explicit: importing this package imports no chapter.

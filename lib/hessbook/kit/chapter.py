@@ -34,6 +34,10 @@ class ChapterModule(Protocol):
 
     def numbers(self, results: Any) -> Mapping[str, Any]: ...
 
+    def criteria(self, P: Any) -> list: ...
+    """The regime criteria of a parameter block (:class:`hessbook.regime.Criterion`; empty for
+    a chapter that trains nothing)."""
+
 
 def chapter_name(chapter: ModuleType) -> str:
     """``hessbook.chapters.y1`` -> ``y1``."""
