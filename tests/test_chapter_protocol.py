@@ -75,3 +75,15 @@ def test_registry_catalog_and_table_of_contents_name_the_same_chapters():
     assert {c.id for c in CHAPTERS} <= registered, "a catalog chapter without a module"
     in_toc = {chapter_id(nb) for nb in toc_notebooks(ROOT)}
     assert in_toc == registered, f"toc only: {in_toc - registered}; registry only: {registered - in_toc}"
+
+
+@pytest.mark.parametrize("chapter", sorted(CHAPTER_MODULES))
+def test_figure_functions_follow_one_naming_rule(chapter):
+    """``figure_<paper figure number>`` or ``figure_<what it shows>``: never ``figure8`` or
+    ``figure_fig7``, so a reader who knows one chapter finds a figure in any other."""
+    import re
+
+    module = chapter_module(chapter)
+    names = [n for n in dir(module) if n.startswith("figure") and callable(getattr(module, n))]
+    bad = [n for n in names if not re.fullmatch(r"figure_(?!fig)[a-z0-9]+(_[a-z0-9]+)*", n)]
+    assert bad == [], f"{chapter}: {bad}"

@@ -135,8 +135,8 @@ def test_explorer_slides_along_the_line():
 
 def test_figures_use_the_papers_axes():
     r = fake_result()
-    assert s5.figure8(r).axes[0].get_xlabel() == "iterations"
-    assert s5.figure9(r).axes[1].get_xlabel() == "interpolation coefficient"
+    assert s5.figure_8(r).axes[0].get_xlabel() == "iterations"
+    assert s5.figure_9(r).axes[1].get_xlabel() == "interpolation coefficient"
 
 
 def test_barrier_is_not_graded_when_part_one_stayed_at_chance():

@@ -173,12 +173,12 @@ def test_evidence_carries_deviations_and_the_line_shape_is_glued():
 
 def test_figures_table_and_explorer_with_and_without_results():
     R = results(*(landscape(b, s) for b, s in ((32, 1.0), (128, 2.0), (256, 4.0))), landscape(32, 1.0, "c1"))
-    assert len(y2.figure_fig7(R).axes) == 3 and len(y2.figure_lines(R).axes) == 4  # C1 and C2 rows
+    assert len(y2.figure_7(R).axes) == 3 and len(y2.figure_lines(R).axes) == 4  # C1 and C2 rows
     assert y2.figure_surfaces(R, "test").axes
     assert list(y2.summary_table(R)["network"]) == ["M1 B=32", "M1 B=128", "M1 B=256", "C1 B=32"]
     assert "M1 B=128" in y2.explorer(R).update(network="M1 B=128", split="test").axes[0].get_title()
     empty = results()
-    assert "not computed" in y2.figure_fig7(empty).axes[0].texts[0].get_text()
+    assert "not computed" in y2.figure_7(empty).axes[0].texts[0].get_text()
     assert "not computed" in y2.figure_lines(empty).axes[0].texts[0].get_text()
     assert [c.grade for c in y2.claims(empty)] == ["not computed"] * 4
     # a model of the paper's figure that was not computed keeps its row, saying why (not dropped)

@@ -217,7 +217,7 @@ def draw_case(ax, c: Case, P: S6Params) -> None:
     ax.set_ylabel("density")
 
 
-def figure10(R: Results):
+def figure_10(R: Results):
     """S Fig 10, transposed to fit the page: one row per alpha, one column per data set."""
     alphas = sorted({c.alpha for c in R.cases})
     fig, axes = style.grid_panels(max(len(alphas), 1), len(BLOBS), height=2.6)  # a row per alpha

@@ -29,7 +29,7 @@ table).
 """
 
 from hessbook.chapters.s1.compute import Results, point_spectra, results, run, train_config
-from hessbook.chapters.s1.figures import draw_ordered, explorer, figure1, figure_decomposition
+from hessbook.chapters.s1.figures import draw_ordered, explorer, figure_1, figure_decomposition
 from hessbook.chapters.s1.grading import claims, decomposition_rule, decomposition_values, fig1_rule
 from hessbook.chapters.s1.measure import (
     Decomposition,
@@ -48,7 +48,7 @@ __all__ = [
     "MATRICES", "MATRIX_LABELS", "POINTS", "RANK_TOLERANCES", "Decomposition", "Params", "PointSpectra", "Results",
     "S1Params", "bulk_fraction", "claims", "criteria", "decomposition", "decomposition_rule", "decomposition_table",
     "decomposition_values",
-    "draw_ordered", "explorer", "fig1_rule", "figure1", "figure_decomposition", "frobenius", "numbers",
+    "draw_ordered", "explorer", "fig1_rule", "figure_1", "figure_decomposition", "frobenius", "numbers",
     "numerical_rank", "outliers", "point_spectra", "results", "run", "runs_table", "spectrum_summary", "train_config",
     "trained_runs",
 ]

@@ -19,7 +19,7 @@ def draw_ordered(ax, eigenvalues: np.ndarray, title: str, color: str = "C0") -> 
     ax.set_ylabel("eigenvalue")
 
 
-def figure1(R: Results):
+def figure_1(R: Results):
     """S Fig 1: the full ordered spectrum of H at init and after GD."""
     import matplotlib.pyplot as plt
 

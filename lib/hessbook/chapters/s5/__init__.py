@@ -31,7 +31,7 @@ from hessbook.chapters.s5.analysis import (
     summarize,
 )
 from hessbook.chapters.s5.compute import Results, measured_numbers, part_configs, results, run
-from hessbook.chapters.s5.figures import draw_line, explorer, figure8, figure9
+from hessbook.chapters.s5.figures import draw_line, explorer, figure_8, figure_9
 from hessbook.chapters.s5.grading import (
     BARRIER_RULE,
     BARRIER_TOLERANCE,
@@ -53,7 +53,7 @@ from hessbook.chapters.s5.schema import METRICS, SPLITS, Params, S5Params
 __all__ = [
     "BARRIER_RULE", "BARRIER_TOLERANCE", "CHANCE_LOSS", "GAIN_HELD", "GAIN_RULE", "JUMP_RULE", "LEARNED_FRACTION",
     "METRICS", "PAPER_ACCURACY_GAIN", "PLATEAU_DROP", "RISE_RULE", "SPLITS", "Curves", "Line", "Params", "Results", "S5Params",
-    "Summary", "alphas", "barrier_height", "claims", "curves_from_histories", "draw_line", "explorer", "figure8",
-    "figure9", "numbers", "outside_rise", "part_configs", "rise_values", "results", "run", "summarize", "summary_claims",
+    "Summary", "alphas", "barrier_height", "claims", "curves_from_histories", "draw_line", "explorer", "figure_8",
+    "figure_9", "numbers", "outside_rise", "part_configs", "rise_values", "results", "run", "summarize", "summary_claims",
     "criteria", "measured_numbers", "runs_table", "trained_runs",
 ]

@@ -10,7 +10,7 @@ from hessbook.chapters.s5.schema import SPLITS
 from hessbook.kit import style
 
 
-def figure8(R: Results):
+def figure_8(R: Results):
     """S Fig 8: losses (left) and accuracies (right) against iterations, the switch marked."""
     import matplotlib.pyplot as plt
 
@@ -47,7 +47,7 @@ def draw_line(ax_loss, ax_acc, line: Line, split: str | None = None, alpha: floa
     ax_acc.set_ylabel("accuracy")
 
 
-def figure9(R: Results):
+def figure_9(R: Results):
     """S Fig 9: loss and accuracy along the line through the two end points."""
     import matplotlib.pyplot as plt
 

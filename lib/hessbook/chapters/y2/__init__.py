@@ -42,7 +42,7 @@ from hessbook.chapters.y2.figures import (
     draw_lines,
     draw_surface,
     explorer,
-    figure_fig7,
+    figure_7,
     figure_lines,
     figure_surfaces,
     summary_table,
@@ -52,7 +52,7 @@ from hessbook.chapters.y2.params import Params, Y2Params
 __all__ = [
     "FIG7_RATIO_RULE", "LINE_RULE", "Landscape", "MUCH_LARGER", "Params", "Results", "SURFACE_RULE", "TREND_STRONG",
     "Y2Params", "claims", "compute_landscape", "criteria", "draw_fig7_panel", "draw_lines", "draw_surface", "explorer",
-    "fig7_ratio_claim", "fig7_ratio_claim_of", "figure_fig7", "figure_lines", "figure_surfaces", "key",
+    "fig7_ratio_claim", "fig7_ratio_claim_of", "figure_7", "figure_lines", "figure_surfaces", "key",
     "landscape_of", "line_claim", "line_claim_of", "line_shape", "line_trend", "numbers", "run", "summary_table",
     "surface_claim", "surface_claim_of", "surface_trend",
 ]

@@ -85,7 +85,7 @@ def draw_fig7_panel(ax, r: Landscape) -> None:
     ax.legend(fontsize=7)
 
 
-def figure_fig7(R: Results):
+def figure_7(R: Results):
     """Fig 7: M1, one panel per batch size (log y-axis), with the random batch."""
     rs = R.of("m1")
     fig, axes = style.grid_panels(1, min(max(len(rs), 1), style.MAX_COLUMNS), height=2.8, sharey=True)
