@@ -87,3 +87,18 @@ def test_figure_functions_follow_one_naming_rule(chapter):
     names = [n for n in dir(module) if n.startswith("figure") and callable(getattr(module, n))]
     bad = [n for n in names if not re.fullmatch(r"figure_(?!fig)[a-z0-9]+(_[a-z0-9]+)*", n)]
     assert bad == [], f"{chapter}: {bad}"
+
+
+@pytest.mark.parametrize("chapter", sorted(CHAPTER_MODULES))
+def test_every_chapter_package_has_the_same_files(chapter):
+    """A chapter package has ``params`` (its schema), ``compute`` (its jobs, ``run``), ``claims``
+    (claims and numbers) and ``figures`` (figures, explorer); a one-module chapter holds all of
+    them in that module."""
+    import importlib.util
+
+    module = chapter_module(chapter)
+    if not hasattr(module, "__path__"):
+        return
+    missing = [f for f in ("params", "compute", "claims", "figures")
+               if importlib.util.find_spec(f"{module.__name__}.{f}") is None]
+    assert missing == [], f"{chapter} lacks {missing}"

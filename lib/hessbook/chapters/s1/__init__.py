@@ -22,15 +22,15 @@ below G's smallest genuine eigenvalues. The chapter shows the count at 1e-8, 1e-
 (it is the same when the gap is real) and G's most negative eigenvalue, which is pure
 rounding and so measures the noise floor directly.
 
-The package: :mod:`.schema` (parameters), :mod:`.measure` (the stored spectra of one point and
+The package: :mod:`.params` (parameters), :mod:`.measure` (the stored spectra of one point and
 what is measured on them), :mod:`.compute` (``run``), :mod:`.summaries` (numbers, tables),
-:mod:`.figures` (figures, explorer), :mod:`.grading` (claims), :mod:`.regime` (regime criteria, run
+:mod:`.figures` (figures, explorer), :mod:`.claims` (claims), :mod:`.regime` (regime criteria, run
 table).
 """
 
 from hessbook.chapters.s1.compute import Results, point_spectra, results, run, train_config
 from hessbook.chapters.s1.figures import draw_ordered, explorer, figure_1, figure_decomposition
-from hessbook.chapters.s1.grading import claims, decomposition_rule, decomposition_values, fig1_rule
+from hessbook.chapters.s1.claims import claims, decomposition_rule, decomposition_values, fig1_rule
 from hessbook.chapters.s1.measure import (
     Decomposition,
     PointSpectra,
@@ -41,7 +41,7 @@ from hessbook.chapters.s1.measure import (
     outliers,
 )
 from hessbook.chapters.s1.regime import criteria, runs_table, trained_runs
-from hessbook.chapters.s1.schema import MATRICES, MATRIX_LABELS, POINTS, RANK_TOLERANCES, Params, S1Params
+from hessbook.chapters.s1.params import MATRICES, MATRIX_LABELS, POINTS, RANK_TOLERANCES, Params, S1Params
 from hessbook.chapters.s1.summaries import decomposition_table, numbers, spectrum_summary
 
 __all__ = [

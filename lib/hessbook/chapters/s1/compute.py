@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import torch
 
 from hessbook.chapters.s1.measure import Decomposition, PointSpectra, decomposition
-from hessbook.chapters.s1.schema import POINTS, S1Params
+from hessbook.chapters.s1.params import POINTS, S1Params
 from hessbook.kit import cached
 
 

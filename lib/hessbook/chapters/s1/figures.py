@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from hessbook.chapters.s1.compute import Results
-from hessbook.chapters.s1.schema import MATRICES, MATRIX_LABELS, POINTS
+from hessbook.chapters.s1.params import MATRICES, MATRIX_LABELS, POINTS
 from hessbook.kit import style
 
 

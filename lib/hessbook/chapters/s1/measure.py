@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from hessbook.chapters.s1.schema import RANK_TOLERANCES, S1Params
+from hessbook.chapters.s1.params import RANK_TOLERANCES, S1Params
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import math
 
 from hessbook import regime
 from hessbook.chapters.s1.compute import Results
-from hessbook.chapters.s1.schema import S1Params
+from hessbook.chapters.s1.params import S1Params
 from hessbook.papers.sagun.regime import fits_training_set, run_table
 
 PAPER_PARAMETERS = (4000, 6000)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hessbook.chapters.s1.compute import Results
 from hessbook.chapters.s1.measure import bulk_fraction, outliers
 from hessbook.chapters.s1.regime import criteria, trained_runs
-from hessbook.chapters.s1.schema import MATRICES
+from hessbook.chapters.s1.params import MATRICES
 from hessbook.regime import criteria_text, plateau_summary
 
 

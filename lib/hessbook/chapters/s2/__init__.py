@@ -14,7 +14,7 @@ geometry (:func:`hessbook.data.gaussian_clusters`); the cutoff formulas
 (:mod:`hessbook.curvature.outliers`). Beyond S: k values Table 1 lacks, a cluster-separation
 sweep, Fig 2's rows trained longer, and a widget for any k and separation.
 
-The package: :mod:`.paper` (Table 1, the schema), :mod:`.compute` (one stored job per case),
+The package: :mod:`.params` (the schema, variations), :mod:`.paper` (Table 1 as printed), :mod:`.compute` (one stored job per case),
 :mod:`.analysis` (summaries, glued numbers), :mod:`.claims`, :mod:`.figures`, :mod:`.regime` (regime
 criteria, run table, the cases that enter the statistics).
 """
@@ -31,9 +31,9 @@ from hessbook.chapters.s2.compute import (GROUPS, SPECTRUM_KIND, CaseJob, CaseRe
                                           case, case_result, compute_spectrum, jobs, run, spectrum_key, train_config,
                                           case_params, variation_job)
 from hessbook.chapters.s2.figures import any_k, draw_spectrum, explorer, figure_2, figure_why
-from hessbook.chapters.s2.paper import (KS, METHODS, PAPER_METHODS, PAPER_TABLE1, SETTINGS, PaperRow, S2Params,
-                                        fig2_row, in_fig2, row_label, rows, s_mlp_parameters, setting_label,
-                                        setting_of, setting_row, parse_variation)
+from hessbook.chapters.s2.paper import (KS, METHODS, PAPER_METHODS, PAPER_TABLE1, SETTINGS, PaperRow, fig2_row, in_fig2,
+                                        row_label, rows, s_mlp_parameters, setting_label, setting_of, setting_row)
+from hessbook.chapters.s2.params import S2Params, parse_variation
 from hessbook.chapters.s2.regime import case_label, criteria, kept, runs_table, trained_runs
 
 Params = S2Params

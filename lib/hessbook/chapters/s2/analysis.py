@@ -79,7 +79,7 @@ def variation_table(cases: Sequence[CaseResult]):
     :func:`summary_table`), the steps taken and the final training loss."""
     import pandas as pd
 
-    from hessbook.chapters.s2.paper import parse_variation
+    from hessbook.chapters.s2.params import parse_variation
 
     out = []
     for r in cases:
@@ -97,7 +97,7 @@ def variation_summary(cases: Sequence[CaseResult]):
     of k -- where counting recovers k and where it does not, at a glance."""
     import pandas as pd
 
-    from hessbook.chapters.s2.paper import parse_variation
+    from hessbook.chapters.s2.params import parse_variation
 
     out = []
     for text in dict.fromkeys(r.variation for r in cases):

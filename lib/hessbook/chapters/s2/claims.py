@@ -16,8 +16,8 @@ from collections.abc import Mapping, Sequence
 from hessbook import kit, stats
 from hessbook.chapters.s2.analysis import COUNTERS, PAPER_COLUMN, exact_fraction, location_error
 from hessbook.chapters.s2.compute import CaseResult, Results
-from hessbook.chapters.s2.paper import (METHODS, PAPER_TABLE1, SETTINGS, S2Params, in_fig2, parse_variation,
-                                        setting_label, setting_of)
+from hessbook.chapters.s2.paper import METHODS, PAPER_TABLE1, SETTINGS, in_fig2, setting_label, setting_of
+from hessbook.chapters.s2.params import S2Params, parse_variation
 
 Pairs = Sequence[tuple[int, int]]
 """``(count, k)`` per case."""

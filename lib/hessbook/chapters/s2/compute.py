@@ -19,8 +19,8 @@ import numpy as np
 import torch
 
 from hessbook import kit
-from hessbook.chapters.s2.paper import (PaperRow, S2Params, fig2_row, in_fig2, parse_variation, replace_sizes, rows,
-                                        s_mlp_parameters, setting_row)
+from hessbook.chapters.s2.paper import PaperRow, fig2_row, in_fig2, rows, s_mlp_parameters, setting_row
+from hessbook.chapters.s2.params import S2Params, parse_variation, replace_sizes
 
 SPECTRUM_KIND = "s2-case-spectrum-v2"
 """v2: the spectrum carries the gradient norm and the class structure (:mod:`hessbook.curvature.class_structure`)."""
@@ -95,7 +95,7 @@ class CaseJob:
     iterations: int | None = None
     """None: the chapter's ``gd_iterations`` / ``sgd_iterations``."""
     variation: str = ""
-    """``"name:value"`` (:func:`~hessbook.chapters.s2.paper.parse_variation`); empty: none."""
+    """``"name:value"`` (:func:`~hessbook.chapters.s2.params.parse_variation`); empty: none."""
 
     @property
     def label(self) -> str:

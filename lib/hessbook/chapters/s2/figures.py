@@ -8,7 +8,8 @@ import numpy as np
 
 from hessbook.chapters.s2.analysis import COUNTERS, fig2_cases, separation_cases, training_pairs
 from hessbook.chapters.s2.compute import SPECTRUM_KIND, CaseJob, CaseResult, Results, case, spectrum_key
-from hessbook.chapters.s2.paper import S2Params, fig2_row, row_label
+from hessbook.chapters.s2.paper import fig2_row, row_label
+from hessbook.chapters.s2.params import S2Params
 from hessbook.kit import style
 
 SEPARATIONS = (1.0, 0.25, 0.5, 2.0, 4.0)

@@ -1,10 +1,10 @@
-"""S Table 1 as printed, and the chapter's parameter schema."""
+"""S Table 1 as printed: its rows, settings and cutoffs (the schema is :mod:`.params`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from hessbook.params import ChapterParams, ParameterError, device_spec, spec
+from typing import Any
 
 KS = (2, 5, 10, 20, 50)
 PAPER_METHODS = ("gap", "ratio", "elbow")
@@ -64,40 +64,6 @@ FIG2_SETTING = ("sgd", "relu", 1.0)
 SETTINGS = ("gd-tanh-1", "gd-relu-1", "sgd-relu-1", "sgd-relu-10")
 """The four settings (algorithm-nonlinearity-cov) of S Table 1, in the table's order."""
 
-VARIED = {"hidden": "units in each hidden layer", "n_samples": "training points", "dimension": "input dimension d",
-          "steps": "multiplier of the GD/SGD step counts"}
-"""What a variation (``"name:value"``) may change from the chapter's setting: the network's
-width, the data's size and dimension, the training length."""
-
-
-@dataclass(frozen=True)
-class Variation:
-    """One condition other than the chapter's own: ``name`` (:data:`VARIED`) set to ``value``."""
-
-    name: str
-    value: float
-
-    @property
-    def label(self) -> str:
-        return f"{self.name} ×{self.value:g}" if self.name == "steps" else f"{self.name} {self.value:g}"
-
-
-def parse_variation(text: str) -> Variation:
-    """``"hidden:15"`` -> ``Variation("hidden", 15)``; a clear error for anything else."""
-    name, sep, value = text.partition(":")
-    name = name.strip()
-    if not sep or name not in VARIED:
-        raise ParameterError(f"variation {text!r}: accepted 'name:value' with name one of "
-                             + ", ".join(f"{n} ({d})" for n, d in VARIED.items()))
-    try:
-        number = float(value)
-    except ValueError:
-        raise ParameterError(f"variation {text!r}: value {value.strip()!r} is not a number") from None
-    if not number > 0 or (name != "steps" and number != int(number)):
-        raise ParameterError(f"variation {text!r}: accepted a positive {'number' if name == 'steps' else 'integer'}")
-    return Variation(name, number)
-
-
 def setting_of(row: PaperRow) -> str:
     """A row's setting name (:data:`SETTINGS`), e.g. ``"sgd-relu-1"``."""
     return f"{row.algorithm}-{row.nonlinearity}-{row.cov:g}"
@@ -109,7 +75,7 @@ def setting_label(setting: str) -> str:
     return f"{algorithm.upper()} {nonlinearity} cov {cov}"
 
 
-def setting_row(setting: str, k: int, P: "S2Params | None" = None) -> PaperRow:
+def setting_row(setting: str, k: int, P: Any = None) -> PaperRow:
     """The Table 1 row of ``setting`` for ``k``, or one made for a k the table lacks (no paper counts)."""
     algorithm, nonlinearity, cov = setting.split("-")
     for row in PAPER_TABLE1:
@@ -132,7 +98,7 @@ def s_mlp_parameters(k: int, d: int = 100, hidden: int = 30) -> int:
     return d * hidden + hidden + hidden * hidden + hidden + hidden * k + k
 
 
-def fig2_row(k: int, P: "S2Params | None" = None) -> PaperRow:
+def fig2_row(k: int, P: Any = None) -> PaperRow:
     """The Table 1 row of S Fig 2's setting (SGD, ReLU, cov 1) for ``k``, or one made for a k the
     table lacks (no paper counts)."""
     for row in PAPER_TABLE1:
@@ -142,62 +108,6 @@ def fig2_row(k: int, P: "S2Params | None" = None) -> PaperRow:
     return PaperRow(*FIG2_SETTING[:2], s_mlp_parameters(k, d, h), FIG2_SETTING[2], k, None, None, None, None)
 
 
-@dataclass(frozen=True)
-class S2Params(ChapterParams):
-    ks: list[int] = field(metadata=spec(choices=KS, nonempty=True, doc="which k of Table 1 to compute"))
-    n_samples: int = field(metadata=spec(gt=0, doc="training points (S does not say; our choice)"))
-    dimension: int = field(metadata=spec(gt=0, doc="input dimension d (S: 100)"))
-    hidden: int = field(metadata=spec(gt=0, doc="units in each of the two hidden layers (S: 30)"))
-    lr: float = field(metadata=spec(gt=0.0, doc="constant step size of GD and SGD"))
-    gd_iterations: int = field(metadata=spec(gt=0, doc="GD steps (full batch)"))
-    sgd_iterations: int = field(metadata=spec(gt=0, doc="SGD steps"))
-    sgd_batch_size: int = field(metadata=spec(gt=0, le_field="n_samples", doc="SGD minibatch size"))
-    n_seeds: int = field(metadata=spec(gt=0, doc="independent data+init seeds per row"))
-    device: str = field(metadata=device_spec("where to train"))
-    unseen_ks: list[int] = field(metadata=spec(
-        ge=2, doc="k values Table 1 lacks, run in each of unseen_settings: the counting is "
-                  "judged on them too, so it cannot be tuned to k in {2, 5, 10, 20, 50}"))
-    unseen_settings: list[str] = field(metadata=spec(
-        choices=SETTINGS, nonempty=True,
-        doc="Table 1 settings (algorithm-nonlinearity-cov) the unseen k are run in; sgd-relu-1 is Fig 2's"))
-    separation_k: int = field(metadata=spec(ge=2, doc="k of the separation sweep (Fig 2's setting)"))
-    separations: list[float] = field(metadata=spec(
-        gt=0.0, doc="cluster-centre scales s of the separation sweep (centres ~ N(0, s^2 I); 1 is the "
-                    "chapter's setting, always included); empty: no sweep"))
-    converge_factor: int = field(metadata=spec(
-        ge=0, doc="Fig 2's rows retrained converge_factor x sgd_iterations steps, to show the count "
-                  "against the final loss and gradient norm (0: off)"))
-    variations: list[str] = field(metadata=spec(
-        doc="conditions other than S's sizes and training length, each 'name:value': hidden:<units>, "
-            "n_samples:<points>, dimension:<d>, steps:<multiplier of the step counts>; each is run in every "
-            "unseen_setting at every variation_k (empty: none)"))
-    variation_ks: list[int] = field(metadata=spec(
-        ge=2, doc="the k of the variations (empty: no variation is run)"))
-
-    @property
-    def parsed_variations(self) -> tuple[Variation, ...]:
-        return tuple(parse_variation(v) for v in self.variations)
-
-    def check(self) -> None:
-        biggest = max([*self.ks, *self.unseen_ks, self.separation_k])
-        if self.n_samples < biggest:
-            raise ParameterError(f"n_samples = {self.n_samples}: need at least {biggest} points (the largest k "
-                                 "of ks, unseen_ks and separation_k)")
-        for v in self.parsed_variations:
-            varied = replace_sizes(self, v)
-            if varied.sgd_batch_size > varied.n_samples or varied.n_samples < max(self.variation_ks, default=2):
-                raise ParameterError(f"variation {v.name}:{v.value:g}: n_samples {varied.n_samples} is smaller than "
-                                     f"sgd_batch_size {self.sgd_batch_size} or the largest of variation_ks")
-
-
-def replace_sizes(P: "S2Params", v: Variation) -> "S2Params":
-    """``P`` with a variation's size applied (``steps`` leaves ``P`` as is: see
-    :func:`hessbook.chapters.s2.compute.steps`)."""
-    import dataclasses
-
-    return P if v.name == "steps" else dataclasses.replace(P, **{v.name: int(v.value)})
-
-
-def rows(P: S2Params) -> tuple[PaperRow, ...]:
+def rows(P: Any) -> tuple[PaperRow, ...]:
     """The Table 1 rows this run computes (those whose k is in ``P.ks``)."""
     return tuple(r for r in PAPER_TABLE1 if r.k in P.ks)

@@ -15,7 +15,8 @@ from collections.abc import Sequence
 
 from hessbook import regime
 from hessbook.chapters.s2.compute import CaseResult, Results
-from hessbook.chapters.s2.paper import KS, S2Params, parse_variation, row_label, s_mlp_parameters
+from hessbook.chapters.s2.paper import KS, row_label, s_mlp_parameters
+from hessbook.chapters.s2.params import S2Params, parse_variation
 from hessbook.papers.sagun.regime import fits_training_set, over_parametrized, run_table
 
 PAPER_DIMENSION, PAPER_HIDDEN = 100, 30

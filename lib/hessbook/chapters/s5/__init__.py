@@ -15,8 +15,8 @@ CIFAR-10 subset and fewer, shorter periods.
 Recording: the engine records the history every ``record_every`` iterations
 (``TrainConfig.record_every``), across epoch boundaries, as S does ("every 100 steps").
 
-The package: :mod:`.schema` (parameters), :mod:`.analysis` (the records and what is measured
-on them), :mod:`.compute` (``run``, the measured numbers), :mod:`.grading` (claims), :mod:`.figures`
+The package: :mod:`.params` (parameters), :mod:`.analysis` (the records and what is measured
+on them), :mod:`.compute` (``run``, the measured numbers), :mod:`.claims` (claims), :mod:`.figures`
 (figures, explorer), :mod:`.regime` (regime criteria, run table, ``numbers``).
 """
 
@@ -32,7 +32,7 @@ from hessbook.chapters.s5.analysis import (
 )
 from hessbook.chapters.s5.compute import Results, measured_numbers, part_configs, results, run
 from hessbook.chapters.s5.figures import draw_line, explorer, figure_8, figure_9
-from hessbook.chapters.s5.grading import (
+from hessbook.chapters.s5.claims import (
     BARRIER_RULE,
     BARRIER_TOLERANCE,
     CHANCE_LOSS,
@@ -48,7 +48,7 @@ from hessbook.chapters.s5.grading import (
     summary_claims,
 )
 from hessbook.chapters.s5.regime import criteria, numbers, runs_table, trained_runs
-from hessbook.chapters.s5.schema import METRICS, SPLITS, Params, S5Params
+from hessbook.chapters.s5.params import METRICS, SPLITS, Params, S5Params
 
 __all__ = [
     "BARRIER_RULE", "BARRIER_TOLERANCE", "CHANCE_LOSS", "GAIN_HELD", "GAIN_RULE", "JUMP_RULE", "LEARNED_FRACTION",

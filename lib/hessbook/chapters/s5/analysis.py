@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hessbook.chapters.s5.schema import METRICS, SPLITS, S5Params
+from hessbook.chapters.s5.params import METRICS, SPLITS, S5Params
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from hessbook.chapters.s5.analysis import Curves, Line, Summary, alphas, curves_from_histories, summarize
-from hessbook.chapters.s5.schema import METRICS, S5Params
+from hessbook.chapters.s5.params import METRICS, S5Params
 from hessbook.kit import cached
 
 

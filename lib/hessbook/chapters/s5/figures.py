@@ -6,7 +6,7 @@ import numpy as np
 
 from hessbook.chapters.s5.analysis import Line
 from hessbook.chapters.s5.compute import Results
-from hessbook.chapters.s5.schema import SPLITS
+from hessbook.chapters.s5.params import SPLITS
 from hessbook.kit import style
 
 

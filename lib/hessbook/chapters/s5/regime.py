@@ -16,8 +16,8 @@ import numpy as np
 
 from hessbook import regime
 from hessbook.chapters.s5.compute import Results, measured_numbers
-from hessbook.chapters.s5.grading import PLATEAU_DROP
-from hessbook.chapters.s5.schema import S5Params
+from hessbook.chapters.s5.claims import PLATEAU_DROP
+from hessbook.chapters.s5.params import S5Params
 
 PAPER_PERIODS, PAPER_PERIOD_STEPS = 250, 100
 """S Sec. 4.1: "Record every 100 steps for 250 times", in each part."""
@@ -33,7 +33,7 @@ def part_steps(P: S5Params) -> tuple[int, int]:
 def criteria(P: S5Params, R: Results | None = None) -> list[regime.Criterion]:
     """S5's criteria for the block ``P``; with the results ``R``, also whether Part I converged
     before the switch (off its plateau, :mod:`hessbook.regime`, and its training loss falling by less
-    than :data:`~hessbook.chapters.s5.grading.PLATEAU_DROP` over the second half of its records)."""
+    than :data:`~hessbook.chapters.s5.claims.PLATEAU_DROP` over the second half of its records)."""
     one, two = part_steps(P)
     out = [
         regime.at_least(f"Part I takes S's {PAPER_STEPS:,} steps ({PAPER_PERIODS} x {PAPER_PERIOD_STEPS}, S Sec. 4.1)",

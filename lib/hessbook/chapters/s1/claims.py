@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hessbook.chapters.s1.compute import Results
 from hessbook.chapters.s1.measure import bulk_fraction, outliers
-from hessbook.chapters.s1.schema import S1Params
+from hessbook.chapters.s1.params import S1Params
 from hessbook.kit import Claim, Rule, all_of, any_of, at_least, at_most, below, single
 
 BULK_HELD = 0.9
