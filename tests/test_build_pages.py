@@ -74,7 +74,7 @@ def test_build_reports_unselected_chapters_as_not_run(tmp_path, monkeypatch):
     fake_papermill(monkeypatch, [])
     B.build("smoke", ["tour"], root=root, render_html=False)
     rows = _chapter_rows((stage / "book" / "status.md").read_text())
-    assert rows[0].startswith("| tour | ") and rows[0].endswith("| ok | — |")
+    assert rows[0].startswith("| tour | ") and rows[0].endswith("| ok | no trained network |")
     assert rows[1].startswith("| s6 | — | not run in this build") and "2024-12-24 10:00:00 UTC" in rows[1]
 
 
