@@ -85,15 +85,27 @@ def _stand_in(seed: int, n_batch: int, n_input: int):
     return model, (x, y), (xi, yi), desc
 
 
+DEVICE = torch.device("cpu")
+"""Where the benchmarked products run (``--device``); models are trained on the CPU, then moved."""
+
+
+def _sync() -> None:
+    if DEVICE.type == "cuda":
+        torch.cuda.synchronize(DEVICE)
+
+
 def timed(fn):
+    _sync()
     t = time.perf_counter()
     out = fn()
+    _sync()
     return out, time.perf_counter() - t
 
 
 def rel_residuals(op: HessianOperator, vals: torch.Tensor, vecs: torch.Tensor, scale: float) -> torch.Tensor:
     V = vecs / vecs.norm(dim=0)
-    return (op.matmat(V) - V * vals).norm(dim=0) / scale
+    HV = op.matmat(V)  # on the operator's device; a solver may return its vectors on the CPU
+    return (HV - V.to(HV.device, HV.dtype) * vals.to(HV.device, HV.dtype)).norm(dim=0) / scale
 
 
 def run_pyhessian(model, batch, k, tol, max_iter):
@@ -114,7 +126,7 @@ def run_pyhessian(model, batch, k, tol, max_iter):
     try:
         torch.manual_seed(0)
         (vals, vecs), sec = timed(lambda: ph.hessian(model, nn.functional.cross_entropy, data=batch,
-                                                     cuda=False).eigenvalues(maxIter=max_iter, tol=tol, top_n=k))
+                                                     cuda=DEVICE.type == "cuda").eigenvalues(maxIter=max_iter, tol=tol, top_n=k))
     finally:
         ph.hessian_vector_product = orig
         model.zero_grad(set_to_none=True)
@@ -230,11 +242,12 @@ def trained_setup(name: str, n_hessian: int, seed: int = 0):
     dataset, kwargs = {"m1": ("mnist", {}), "c1": ("cifar10", {"conv_stride": 2})}[name]
     config = TrainConfig(model=name, model_kwargs=kwargs, data=DataSpec(dataset, n=5000, subset_seed=seed),
                          batch_size=64, lr=0.01, momentum=0.9, max_epochs=3, seed=seed)
-    model = train(config, device=torch.device("cpu")).model("cpu").eval()
+    model = train(config, device=torch.device("cpu")).model("cpu").eval().to(DEVICE)
     part = subset(load(dataset, "train"), 5000, seed)
     idx = torch.arange(n_hessian)
     P = sum(p.numel() for p in model.parameters())
-    return model, (part.inputs(idx), part.targets(idx)), f"{name.upper()} ({P:,} parameters), B_H = {n_hessian}"
+    batch = (part.inputs(idx).to(DEVICE), part.targets(idx).to(DEVICE))
+    return model, batch, f"{name.upper()} ({P:,} parameters), B_H = {n_hessian}, on {DEVICE}"
 
 
 def bench_block_costs(model, batch, sizes=(1, 2, 4, 8, 16)) -> tuple[list[str], dict[str, dict[int, float]]]:
@@ -245,9 +258,9 @@ def bench_block_costs(model, batch, sizes=(1, 2, 4, 8, 16)) -> tuple[list[str], 
     lines = ["| vectors per matmat | fwd-over-rev | double backward, recomputed | retained graph (auto on one batch) |",
              "|---:|---:|---:|---:|"]
     per: dict[str, dict[int, float]] = {m: {} for m in methods}
-    ops["retained"].matvec(torch.zeros(ops["retained"].num_params, dtype=torch.float64))  # build the graph once
+    ops["retained"].matvec(torch.zeros(ops["retained"].num_params, dtype=torch.float64, device=DEVICE))  # build the graph once
     for b in sizes:
-        V = torch.randn(ops["fwdrev"].num_params, b, dtype=torch.float64)
+        V = torch.randn(ops["fwdrev"].num_params, b, dtype=torch.float64, device=DEVICE)
         for m in methods:
             per[m][b] = median_time(lambda: ops[m].matmat(V), reps=3) / b / tg
         lines.append(f"| {b} | " + " | ".join(f"{per[m][b]:.2f}" for m in methods) + " |")
@@ -326,7 +339,12 @@ def main() -> None:
     ap.add_argument("--out", default=None, help="append the results to this markdown file")
     ap.add_argument("--block", action="store_true", help="issue 18 only: the block solver on M1 (B_H 64, 1024) and C1")
     ap.add_argument("--cases", default="m1:64,m1:1024,c1:256", help="with --block: model:B_H pairs")
+    ap.add_argument("--device", default="cpu", help="where the products run (--block only): cpu, cuda")
     args = ap.parse_args()
+    global DEVICE
+    DEVICE = torch.device(args.device)
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
     if args.block:
         out = ["## Issue 18: top-k from blocks of Hessian products", "", f"Machine: {machine()}", ""]
         for case in args.cases.split(","):

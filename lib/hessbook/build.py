@@ -33,7 +33,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime
-import difflib
 import json
 import os
 import re
@@ -53,9 +52,8 @@ from hessbook import notebooks
 from hessbook.catalog import CHAPTERS, ITEMS, VERDICTS
 from hessbook.cluster import ANNOUNCE_ENV, ANNOUNCE_PREFIX, SERIAL_ANNOUNCEMENT
 from hessbook.data import OPTIONAL_DATASETS
-from hessbook.chapters import schema_for
-from hessbook.params import (SCALES, ParameterError, as_dict, check_device_available, device_values, field_docs,
-                             params_file, read_file, validate)
+from hessbook.chapters import chapter_parameters, chapter_params, parse_overrides, schema_for  # noqa: F401 (re-exported)
+from hessbook.params import SCALES, ParameterError
 from hessbook.paths import data_root, project_root
 from hessbook.report import verdicts_from_outputs
 
@@ -165,68 +163,6 @@ def toc_notebooks(root: Path) -> list[Path]:
 def chapter_id(notebook: Path) -> str:
     """``book/sagun/s2_gaussian_clusters.md`` -> ``s2``."""
     return notebook.stem.split("_")[0]
-
-
-def parse_overrides(items: Iterable[str]) -> dict[str, Any]:
-    """``["dimension=800", "seeds=[0, 1]"]`` -> ``{"dimension": 800, "seeds": [0, 1]}``: each
-    value is read as a YAML scalar or flow list (``800``, ``0.5``, ``true``, ``cpu``, ``[1, 2]``)."""
-    out: dict[str, Any] = {}
-    for item in items:
-        key, sep, text = item.partition("=")
-        key = key.strip()
-        if not sep or not key:
-            raise ParameterError(f"--set {item!r}: expected KEY=VALUE, e.g. --set dimension=800")
-        try:
-            value = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise ParameterError(f"--set {item!r}: the value is not a YAML scalar or list ({exc})") from exc
-        if isinstance(value, dict):
-            raise ParameterError(f"--set {item!r}: accepted values are YAML scalars or lists, not a mapping")
-        out[key] = value
-    return out
-
-
-def _describe(overrides: Mapping[str, Any]) -> str:
-    return " ".join(f"{k}={json.dumps(v)}" for k, v in overrides.items())
-
-
-def chapter_parameters(chapter: str, scale: str, root: Path, overrides: Mapping[str, Any] | None = None,
-                       *, check_devices: bool = True) -> dict:
-    """The validated parameters of a chapter at a scale, with optional overrides. With
-    ``check_devices``, a ``device`` (at any depth) naming a CUDA device this machine lacks is
-    a :class:`ParameterError` too: it would fail every job after the kernel started."""
-    return as_dict(chapter_params(chapter, scale, root, overrides, check_devices=check_devices))
-
-
-def chapter_params(chapter: str, scale: str, root: Path, overrides: Mapping[str, Any] | None = None,
-                   *, check_devices: bool = True) -> Any:
-    """:func:`chapter_parameters` as the chapter's parameter object (what its notebook's ``P`` is)."""
-    path = params_file(chapter, scale, root)
-    if not path.exists():
-        raise ParameterError(f"no parameters for chapter {chapter!r} at scale {scale!r}: {path} is missing")
-    rel = path.relative_to(root) if path.is_relative_to(root) else path
-    values = read_file(path)
-    where = str(rel)
-    if overrides:
-        schema = schema_for(chapter)
-        docs = field_docs(schema)
-        for key, value in overrides.items():
-            if key not in docs:
-                hint = difflib.get_close_matches(key, list(docs), n=1)
-                near = f" (did you mean {hint[0]!r}?)" if hint else ""
-                accepted = "\n  ".join(f"{k}: {d}" for k, d in docs.items())
-                raise ParameterError(
-                    f"--set {key}={json.dumps(value)}: chapter {chapter} has no parameter {key!r}{near}; "
-                    "select only the chapters that have it (--chapters, make book CHAPTERS=...). "
-                    f"Accepted parameters of {chapter}:\n  {accepted}"
-                )
-        values = {**values, **overrides}
-        where = f"{rel} with --set {_describe(overrides)}"
-    checked = validate(schema_for(chapter), values, where=where)
-    if check_devices:
-        for key, value in device_values(as_dict(checked)):
-            check_device_available(value, f"{where}: {key}")
-    return checked
 
 
 def jobs_run_here() -> bool:
