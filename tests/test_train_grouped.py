@@ -79,6 +79,18 @@ def test_members_equal_one_by_one_over_50_steps(model, tmp_path, data_env):
     assert losses(alone[0]) != losses(alone[1])  # the members did differ
 
 
+def test_the_one_pass_update_of_an_accelerator_equals_one_by_one(tmp_path, data_env, monkeypatch):
+    """The accelerator's update (every tensor in one pass over all members, no member loop),
+    forced on the CPU: the same losses as training alone, to float summation order."""
+    monkeypatch.setattr(TG, "member_loop", lambda p: False)
+    configs = k_like("m1k", MNIST)
+    with exact_float32():
+        alone = [T.train(c, ResultStore(tmp_path / "alone"), CPU) for c in configs]
+        grouped = TG.train_group(configs, ResultStore(tmp_path / "grouped"), CPU)
+    for g, a in zip(grouped, alone):
+        assert_same_as_alone(g, a)
+
+
 def test_a_wrong_learning_rate_is_detected(tmp_path, data_env):
     """The comparison can fail: one member trained with its lr 2% off does not pass."""
     configs = k_like("m1k", MNIST)

@@ -100,8 +100,17 @@ CPU_MAX_STEP_MACS = 2.0e8
 is at most this (see :func:`pays`); measured in ``bench/grouped_training.py``."""
 
 MEMBER_LOOP_NUMEL = 65536
-"""Parameter tensors with at least this many elements per member are updated member by member
-(:meth:`GroupedSGD.step`)."""
+"""On the CPU, parameter tensors with at least this many elements per member are updated member
+by member (:meth:`GroupedSGD.step`); on an accelerator every tensor is updated in one pass."""
+
+
+def member_loop(p: torch.Tensor) -> bool:
+    """Whether :meth:`GroupedSGD.step` updates the stacked tensor ``p`` member by member: on the
+    CPU where a member's slice is large (its slices then stay in the cache across the update's
+    three operations), never on an accelerator, where each member's three small kernels cost
+    more in launches than the one pass (measured on an H200: a group's step at batch 16 is
+    launch-bound, ``bench/RESULTS.md``, GPU rows)."""
+    return p.device.type == "cpu" and p[0].numel() >= MEMBER_LOOP_NUMEL
 
 _POINTWISE = (nn.ReLU, nn.Tanh, nn.Identity)
 _POOLS = (nn.MaxPool2d, nn.AvgPool2d)
@@ -406,8 +415,8 @@ class GroupedSGD:
 
     @torch.no_grad()
     def step(self, params: Sequence[torch.Tensor], grads: Sequence[torch.Tensor], lrs: Sequence[float]) -> None:
-        """One step. A large tensor (at least :data:`MEMBER_LOOP_NUMEL` per member) is updated
-        member by member, with PyTorch's own operations (bit-identical to ``torch.optim.SGD``):
+        """One step. On the CPU a large tensor (at least :data:`MEMBER_LOOP_NUMEL` per member,
+        :func:`member_loop`) is updated member by member, with PyTorch's own operations (bit-identical to ``torch.optim.SGD``):
         one member's slices stay in the cache across the three operations, where one pass over
         all members would not (M1-K's 980x500 weight: 2 MB a member). Small tensors are updated
         for all members at once; there rounding differs from PyTorch's by an ulp where one pass
@@ -421,7 +430,7 @@ class GroupedSGD:
         no_momentum = [g for g, m in enumerate(self.momentum) if m == 0]
         for i, (p, d_p) in enumerate(zip(params, grads)):
             buf = self.buffers[i]
-            if p[0].numel() >= MEMBER_LOOP_NUMEL:
+            if member_loop(p):
                 for g, (lr, m, wd) in enumerate(zip(lrs, self.momentum, self.weight_decay)):
                     step = d_p[g] if wd == 0 else d_p[g].add(p[g], alpha=wd)
                     if m != 0:
