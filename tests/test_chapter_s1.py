@@ -62,7 +62,7 @@ def test_rerun_loads_the_stored_spectra(R, tmp_path_factory):
 
 
 def test_claims_numbers_and_explorer(R):
-    cs = s1.claims(R)
+    cs = s1.graded_claims(R)
     assert [c.item for c in cs] == ["S-Fig1", "S-Eq2-5"]
     assert cs[1].grade in ("held", "partly")
     n = s1.numbers(R)

@@ -73,22 +73,22 @@ def test_shape_summary_spread_and_edge():
 
 def test_claims_grade_shape_and_negatives():
     out = np.linspace(1.0, 10.0, 10)
-    c = s3.claims(results([fake(w, out) for w in (10, 70)]))
+    c = s3.graded_claims(results([fake(w, out) for w in (10, 70)]))
     assert [x.grade for x in c] == ["held", "held", "held"]
-    c = s3.claims(results([fake(10, out, neg=-0.5), fake(70, 5 * out, neg=-0.5)]))
+    c = s3.graded_claims(results([fake(10, out, neg=-0.5), fake(70, 5 * out, neg=-0.5)]))
     assert [x.grade for x in c] == ["did not hold", "partly", "held"]  # spread 4/3; 0.5/10 = 5e-2; same share
     assert "Pooled input (7x7" in c[0].why and "median relative spread" in c[0].why and "≤ 50%" in c[0].why
-    c = s3.claims(results([fake(10, out), fake(70, 2.5 * out)], input_size=28))  # spread 1.5 / 1.75
+    c = s3.graded_claims(results([fake(10, out), fake(70, 2.5 * out)], input_size=28))  # spread 1.5 / 1.75
     assert c[0].grade == "partly" and c[0].cases[""]["spread"] == pytest.approx(1.5 / 1.75)
     assert "Pooled" not in c[0].why
-    assert s3.claims(results([fake(10, out), fake(70, 1.5 * out)]))[0].grade == "held"  # spread 0.5 / 1.25
+    assert s3.graded_claims(results([fake(10, out), fake(70, 1.5 * out)]))[0].grade == "held"  # spread 0.5 / 1.25
 
 
 def test_negative_share_across_widths_is_graded():
     """S Sec. 3.4: "the ratio of negative eigenvalues remain the same"; the rule can fail."""
     out = np.linspace(1.0, 10.0, 10)
     wide = fake(70, out, bulk=20)  # 20 negative of 50 eigenvalues, against 20 of 230
-    c = s3.claims(results([fake(10, out), wide]))[2]
+    c = s3.graded_claims(results([fake(10, out), wide]))[2]
     assert c.item == "S-Fig3-5" and c.grade == "did not hold" and "ratio of negative eigenvalues" in c.paper
     assert s3.share_claim({"a": 0.10, "b": 0.12}).grade == "held"
     assert s3.share_claim({"a": 0.10, "b": 0.20}).grade == "partly"  # range / mean 2/3

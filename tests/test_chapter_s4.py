@@ -31,7 +31,7 @@ def results(sb, lb, params=GOOD):
 
 
 def grades(R):
-    return [c.grade for c in s4.claims(R)]
+    return [c.grade for c in s4.graded_claims(R)]
 
 
 def test_compare_counts_and_ratios():
@@ -44,16 +44,16 @@ def test_compare_counts_and_ratios():
 
 def test_claims_grade_constructed_results():
     out = np.linspace(1.0, 10.0, 10)
-    c = s4.claims(results(spec_("SB", out), spec_("LB", 2 * out), FULL))
+    c = s4.graded_claims(results(spec_("SB", out), spec_("LB", 2 * out), FULL))
     assert [x.grade for x in c] == ["held", "held", "held"]
     assert not any("Shrunk convnet" in x.why or "Why we think" in x.why for x in c)
-    c = s4.claims(results(spec_("SB", 2 * out, neg=-3.0), spec_("LB", out)))
+    c = s4.graded_claims(results(spec_("SB", 2 * out, neg=-3.0), spec_("LB", out)))
     assert c[0].grade == "did not hold" and c[2].grade == "did not hold"
     assert "Shrunk convnet" in c[0].why and "Shrunk convnet" in c[2].why
     # a distinct set of outliers: two well-separated groups for LB, one for SB
     sb = spec_("SB", np.full(3, 5.0) + np.arange(3) * 1e-3)
     lb = spec_("LB", np.concatenate([np.full(3, 5.0), np.full(8, 50.0) + np.arange(8) * 1e-3]))
-    c = s4.claims(results(sb, lb))
+    c = s4.graded_claims(results(sb, lb))
     assert c[1].grade == "did not hold" and "Why we think the counts differ" in c[1].why
 
 

@@ -96,21 +96,21 @@ def results(*runs) -> y3.Results:
 def test_claims_grading():
     # tail mean = 0.75 * level
     ok = results(curves(10, False, 2.0), curves(50, False, 4.0), curves(10, True, 1.0), curves(50, True, 2.0))
-    assert [c.grade for c in y3.claims(ok)] == ["held", "held"]
-    assert "≥ 1.25" in y3.claims(ok)[0].why and "≤ 0.80" in y3.claims(ok)[1].why
+    assert [c.grade for c in y3.graded_claims(ok)] == ["held", "held"]
+    assert "≥ 1.25" in y3.graded_claims(ok)[0].why and "≤ 0.80" in y3.graded_claims(ok)[1].why
     flat = results(curves(10, False, 2.0), curves(50, False, 2.2), curves(10, True, 2.1), curves(50, True, 2.0))
-    assert [c.grade for c in y3.claims(flat)] == ["partly", "partly"]  # 1.1; 1.05 (not) and 0.91 (partly)
+    assert [c.grade for c in y3.graded_claims(flat)] == ["partly", "partly"]  # 1.1; 1.05 (not) and 0.91 (partly)
     wrong = results(curves(10, False, 4.0), curves(50, False, 2.0), curves(10, True, 8.0), curves(50, True, 4.0))
-    assert [c.grade for c in y3.claims(wrong)] == ["did not hold", "did not hold"]
-    assert [c.grade for c in y3.claims(results(curves(10, False, 2.0)))] == ["not computed", "not computed"]
+    assert [c.grade for c in y3.graded_claims(wrong)] == ["did not hold", "did not hold"]
+    assert [c.grade for c in y3.graded_claims(results(curves(10, False, 2.0)))] == ["not computed", "not computed"]
     # Y's saddle-point half is not graded (no lambda_min measured): dropped from the statement, shown in the evidence
-    assert "saddle" not in y3.claims(ok)[0].statement and "Not graded (Y's 'does not get stuck in saddle" in \
-        y3.claims(ok)[0].why and "λmin" in y3.claims(ok)[0].why
-    assert "Deviations from Y at this scale: Y does not give Fig 4's network" in y3.claims(ok)[1].why
+    assert "saddle" not in y3.graded_claims(ok)[0].statement and "Not graded (Y's 'does not get stuck in saddle" in \
+        y3.graded_claims(ok)[0].why and "λmin" in y3.graded_claims(ok)[0].why
+    assert "Deviations from Y at this scale: Y does not give Fig 4's network" in y3.graded_claims(ok)[1].why
     # a selected model without runs (its data missing) is not computed and keeps the verdict from a plain held
     two = y3.Results(validate(y3.Y3Params, {**GOOD, "models": ["m1", "c1"]}), ok.runs, ())
-    assert [c.grade for c in y3.claims(two)] == ["partly", "partly"]
-    assert y3.claims(two)[0].grades == {"M1": "held", "C1": "not computed"}
+    assert [c.grade for c in y3.graded_claims(two)] == ["partly", "partly"]
+    assert y3.graded_claims(two)[0].grades == {"M1": "held", "C1": "not computed"}
     n = y3.numbers(ok)
     assert n["batch_ratio_min"] == pytest.approx(2.0) and n["robust_ratio_max"] == pytest.approx(0.5)
     assert n["peak_batch_ratio_min"] == pytest.approx(2.0) and n["peak_robust_ratio_max"] == pytest.approx(0.5)
@@ -125,7 +125,7 @@ def test_figures_table_and_explorer():
     assert "λ1θ" in y3.explorer(R).update(model="m1", measure="λ1θ").axes[0].get_title()
     gone = y3.Results(validate(y3.Y3Params, GOOD), (), (y3.Missing("m1", "no mnist", "no mnist here; HESSBOOK_DATA"),))
     assert "not computed" in y3.figure_dynamics(gone).axes[0].texts[0].get_text()
-    assert all(c.ours.startswith("not computed") and "HESSBOOK_DATA" in c.ours for c in y3.claims(gone))
+    assert all(c.ours.startswith("not computed") and "HESSBOOK_DATA" in c.ours for c in y3.graded_claims(gone))
 
 
 # ----------------------------------------------------------------------------- regime (issue 29)
@@ -159,7 +159,7 @@ def test_a_run_on_its_plateau_is_flagged_and_enters_no_ratio():
     assert list(table["flag"]) == ["–", "plateau", "–", "–"]
     assert list(table["steps"]) == [4 * 10, 4 * 2, 4 * 10, 4 * 2]  # epochs 4 of 100 images at B = 10 and 50
     assert y3.numbers(R)["plateau"] == "1 of 4 trained networks flagged (M1 B=50: plateau)"
-    batch, robust = y3.claims(R)
+    batch, robust = y3.graded_claims(R)
     assert batch.grades == {"M1": "not computed"} and robust.grades["M1 B=50"] == "not computed"
     assert robust.grades["M1 B=10"] == "held"
     assert "Excluded from every statistic: 1 run on its initial plateau: M1 B=50." in batch.why

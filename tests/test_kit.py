@@ -246,3 +246,63 @@ def test_a_group_verdict_says_how_much_of_the_paper_item_it_covers():
     assert kit.Claim("Y-Table1", "s", "p", "o", TREND, {}, expected=("C1", "C2")).grade == "not computed"
     with pytest.raises(ValueError, match="twice"):
         kit.Claim("Y-Table1", "s", "p", "o", TREND, {}, expected=("C1", "C1"))
+
+
+# ----------------------------------------------------------------------------- the regime gate
+
+
+def _gate_claim():
+    from hessbook.kit import Claim, Rule, at_least
+
+    return Claim("S-Fig3-5", "x is large.", paper="p", ours="o", rule=Rule(held=at_least("x", 1.0, "x")),
+                 cases={"a": {"x": 2.0}, "b": {"x": 0.5}, "c": {"x": None}})
+
+
+def test_in_regime_leaves_claims_alone_when_every_criterion_holds_or_is_excused():
+    from hessbook import regime
+    from hessbook.kit import in_regime
+
+    claim = _gate_claim()
+    met = [regime.Criterion("fits", True, "100 %"),
+           regime.Criterion("steps", False, "60 steps", exception="the paper's own point is that it stalls")]
+    assert in_regime([claim], met) == [claim]
+    assert claim.grades == {"a": "held", "b": "did not hold", "c": "not computed"}
+
+
+def test_in_regime_does_not_judge_a_claim_outside_the_regime_and_says_which_criterion():
+    """Held and did-not-hold alike become not judged (a verdict outside the regime measures the
+    shortfall); a case not computed stays not computed; the evidence names the criterion and value."""
+    from hessbook import regime
+    from hessbook.kit import in_regime
+
+    unmet = [regime.Criterion("every network fits its training set", False, "n = 10 88.3 %"),
+             regime.Criterion("S's widths", True, "10, 30")]
+    gated = in_regime([_gate_claim()], unmet)[0]
+    assert gated.grades == {"a": "not judged", "b": "not judged", "c": "not computed"}
+    assert gated.grade == "not judged" and gated.coverage == (0, 3)
+    assert "every network fits its training set: n = 10 88.3 %" in gated.why and "S's widths" not in gated.why
+    assert gated.as_dict()["verdict"] == "not judged"
+
+
+def test_the_gated_chapters_judge_nothing_outside_their_regime():
+    """S3's claims on networks that did not fit their training set are not judged; the same
+    spectra from fitted networks are graded as :func:`graded_claims` grades them."""
+    import dataclasses
+
+    import numpy as np
+
+    from hessbook.chapters import s3
+    from hessbook.papers.sagun.mnist_spectra import Spectrum
+    from hessbook.params import validate
+
+    P = validate(s3.S3Params, dict(scale="gpu", seed=0, widths=[10, 30, 50, 70], input_size=14, n_samples=1000,
+                                   lr=0.1, iterations=5000, batch_size=1000, top_k=50, hessian_batch=1000,
+                                   hessian_dtype="float64", device="cpu"))
+    eig = np.sort(np.concatenate([[3.0, 2.0, 1.0], np.linspace(0, 0.05, 200), np.linspace(-1e-3, 0, 20)]))
+    fitted = tuple(Spectrum(f"n = {w}", eig, s3.num_params(w, 14), 0.01, 1.0, 0.0) for w in P.widths)
+    R = s3.Results(P, fitted)
+    assert [c.grade for c in s3.claims(R)] == [c.grade for c in s3.graded_claims(R)]
+    assert "not judged" not in [c.grade for c in s3.claims(R)]
+    unfitted = s3.Results(P, (dataclasses.replace(fitted[0], train_accuracy=0.883), *fitted[1:]))
+    assert {c.grade for c in s3.claims(unfitted)} == {"not judged"}
+    assert any("88.3 %" in c.why for c in s3.claims(unfitted))

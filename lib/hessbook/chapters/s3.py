@@ -269,7 +269,7 @@ def explorer(R: Results, top_ks=(10, 20, 50, 120)):
                     title="S3: exact Hessian spectra of the one-hidden-layer MNIST networks")
 
 
-def claims(R: Results) -> list[kit.Claim]:
+def graded_claims(R: Results) -> list[kit.Claim]:
     """S Fig 3 (shape invariant with width) and S Fig 5 (negative eigenvalues small, their share
     the same across widths)."""
     P, spectra, sh = R.params, R.spectra, R.shape
@@ -294,3 +294,8 @@ def claims(R: Results) -> list[kit.Claim]:
 
 Params = S3Params
 """The chapter's parameter schema (the chapter protocol's name for it)."""
+
+
+def claims(R: Results) -> list:
+    """The claims, judged only where S3's regime criteria hold (:func:`hessbook.kit.in_regime`)."""
+    return kit.in_regime(graded_claims(R), criteria(R.params, R))

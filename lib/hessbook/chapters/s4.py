@@ -286,7 +286,7 @@ def _why_counts_differ(res: Results) -> str:
             "and on a network this small the gap and ratio cutoffs hinge on one or two eigenvalues.")
 
 
-def claims(R: Results) -> list[kit.Claim]:
+def graded_claims(R: Results) -> list[kit.Claim]:
     """S Fig 4 (LB outliers larger, same number) and S Fig 6 (negatives small)."""
     P, c = R.params, R.comparison
     ms, ml = _median(c.counts_small), _median(c.counts_large)
@@ -318,3 +318,8 @@ def claims(R: Results) -> list[kit.Claim]:
 
 Params = S4Params
 """The chapter's parameter schema (the chapter protocol's name for it)."""
+
+
+def claims(R: Results) -> list:
+    """The claims, judged only where S4's regime criteria hold (:func:`hessbook.kit.in_regime`)."""
+    return kit.in_regime(graded_claims(R), criteria(R.params, R))

@@ -19,6 +19,7 @@ from hessbook.kit.claims import (
     below,
     combine,
     equals,
+    in_regime,
     is_true,
     single,
 )
@@ -28,6 +29,6 @@ from hessbook.kit.style import heatmap
 __all__ = [
     "ChapterModule", "Claim", "Rule", "above", "all_of", "any_of", "at_least", "at_most", "below", "cached",
     "cached_entry",
-    "combine", "decode", "encode", "equals", "formatted", "glue_figure", "glue_numbers", "heatmap", "is_true",
+    "combine", "decode", "encode", "equals", "in_regime", "formatted", "glue_figure", "glue_numbers", "heatmap", "is_true",
     "show_claims", "single", "start",
 ]

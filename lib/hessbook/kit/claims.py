@@ -375,3 +375,38 @@ def single(values: Values) -> dict[str, Values]:
     """``cases`` for a claim with one case."""
     return {"": dict(values)}
 
+
+
+# ----------------------------------------------------------------------------- the regime gate
+
+REGIME_KEY = "in_regime"
+"""The value :func:`in_regime` adds to every computed case: whether the chapter's regime criteria hold."""
+
+
+def in_regime(claims: Iterable[Claim], criteria: Iterable[Any]) -> list[Claim]:
+    """The claims as judged only inside the papers' regime.
+
+    ``criteria``: the chapter's :class:`hessbook.regime.Criterion` list for the block and, where
+    they depend on them, its results (e.g. "every network fits its training set"). With every
+    criterion met (or excused by its named exception) the claims come back unchanged. With one
+    unmet, every computed case of every claim is *not judged*, and its evidence names the unmet
+    criteria with what this scale has: a verdict on networks outside the paper's regime (too few
+    steps, a training set not fitted, fewer parameters than samples) would measure the shortfall,
+    not the paper's claim, whichever way it came out. Cases not computed stay not computed."""
+    from dataclasses import replace
+
+    from hessbook import regime
+
+    missing = regime.unmet(criteria)
+    claims = list(claims)
+    if not missing:
+        return claims
+    gate = is_true(REGIME_KEY, "the chapter's regime criteria are met (not met at this scale: "
+                   + "; ".join(f"{c.name}: {c.found}" for c in missing) + ")")
+    out = []
+    for claim in claims:
+        rule = replace(claim.rule, requires=gate if claim.rule.requires is None else all_of(claim.rule.requires, gate))
+        cases = {name: {**values, REGIME_KEY: claim.rule.grade(values) == NOT_COMPUTED}
+                 for name, values in claim.cases.items()}
+        out.append(replace(claim, rule=rule, cases=cases))
+    return out

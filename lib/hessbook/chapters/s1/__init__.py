@@ -30,7 +30,7 @@ table).
 
 from hessbook.chapters.s1.compute import Results, point_spectra, results, run, train_config
 from hessbook.chapters.s1.figures import draw_ordered, explorer, figure_1, figure_decomposition
-from hessbook.chapters.s1.claims import claims, decomposition_rule, decomposition_values, fig1_rule
+from hessbook.chapters.s1.claims import claims, graded_claims, decomposition_rule, decomposition_values, fig1_rule
 from hessbook.chapters.s1.measure import (
     Decomposition,
     PointSpectra,
@@ -46,7 +46,7 @@ from hessbook.chapters.s1.summaries import decomposition_table, numbers, spectru
 
 __all__ = [
     "MATRICES", "MATRIX_LABELS", "POINTS", "RANK_TOLERANCES", "Decomposition", "Params", "PointSpectra", "Results",
-    "S1Params", "bulk_fraction", "claims", "criteria", "decomposition", "decomposition_rule", "decomposition_table",
+    "S1Params", "bulk_fraction", "claims", "criteria", "graded_claims", "decomposition", "decomposition_rule", "decomposition_table",
     "decomposition_values",
     "draw_ordered", "explorer", "fig1_rule", "figure_1", "figure_decomposition", "frobenius", "numbers",
     "numerical_rank", "outliers", "point_spectra", "results", "run", "runs_table", "spectrum_summary", "train_config",

@@ -5,7 +5,8 @@ from __future__ import annotations
 from hessbook.chapters.s1.compute import Results
 from hessbook.chapters.s1.measure import bulk_fraction, outliers
 from hessbook.chapters.s1.params import S1Params
-from hessbook.kit import Claim, Rule, all_of, any_of, at_least, at_most, below, single
+from hessbook.chapters.s1.regime import criteria
+from hessbook.kit import Claim, Rule, all_of, any_of, at_least, at_most, below, in_regime, single
 
 BULK_HELD = 0.9
 """S-Fig1 held: at least 90% of the eigenvalues in the bulk after GD."""
@@ -51,7 +52,7 @@ def decomposition_values(g_min_relative: float, rank_excess: int, ratio_init: fl
             "residual_change": ratio_trained / ratio_init if ratio_init > 0 else float("nan")}
 
 
-def claims(R: Results) -> list[Claim]:
+def graded_claims(R: Results) -> list[Claim]:
     P, end = R.params, R.trained
     d0, d1 = R.decompositions["init"], R.decompositions["trained"]
     tol, M = P.bulk_tolerance, len(end.hessian)
@@ -88,3 +89,8 @@ def claims(R: Results) -> list[Claim]:
                      + ASSEMBLY,
         ),
     ]
+
+
+def claims(R: Results) -> list:
+    """The claims, judged only where S1's regime criteria hold (:func:`hessbook.kit.in_regime`)."""
+    return in_regime(graded_claims(R), criteria(R.params, R))

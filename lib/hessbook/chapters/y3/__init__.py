@@ -26,6 +26,7 @@ from hessbook.chapters.y3.claims import (
     claims,
     criteria,
     deviations,
+    graded_claims,
     numbers,
     peak_ratios,
     robust_claim,

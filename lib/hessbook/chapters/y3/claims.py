@@ -17,7 +17,7 @@ from hessbook import regime
 from hessbook.chapters.y3 import paper
 from hessbook.chapters.y3.compute import NUM_CLASSES, Results
 from hessbook.chapters.y3.params import Y3Params
-from hessbook.kit import Claim, Rule, above, at_least, at_most, below
+from hessbook.kit import Claim, Rule, above, at_least, at_most, below, in_regime
 from hessbook.papers.yao import regime as yao_regime
 from hessbook.papers.yao.paper import C1_STRIDE, TRAIN_SIZE
 
@@ -175,7 +175,7 @@ def robust_claim(R: Results) -> Claim:
         + _flagged(R), _selected_runs(R))
 
 
-def claims(R: Results) -> list[Claim]:
+def graded_claims(R: Results) -> list[Claim]:
     return [batch_claim(R), robust_claim(R)]
 
 
@@ -211,3 +211,8 @@ def numbers(R: Results) -> dict:
         "criteria": regime.criteria_text(criteria(R.params)),
         "plateau": regime.plateau_summary(trained_runs(R)),
     }
+
+
+def claims(R: Results) -> list:
+    """The claims, judged only where Y3's regime criteria hold (:func:`hessbook.kit.in_regime`)."""
+    return in_regime(graded_claims(R), criteria(R.params))
