@@ -130,8 +130,8 @@ def test_explorer_overlay_and_single():
 
 
 def test_regime_criteria_at_cpu_met_and_smoke_misses_the_batches_and_over_parametrization():
-    """cpu's shrunk convnet (channels 2, 2, hidden 20) has 1,024 parameters for N = 1,000: over-
-    parametrized (with hidden 8, 508, it was not); smoke's large batch is 50, not 512."""
+    """cpu's shrunk convnet (channels 4, 8, hidden 20) has 3,702 parameters for N = 1,000: over-
+    parametrized (channels 2, 2 with hidden 8, 508, would not be); smoke's large batch is 50, not 512."""
     from pathlib import Path
 
     from hessbook import regime
@@ -139,11 +139,11 @@ def test_regime_criteria_at_cpu_met_and_smoke_misses_the_batches_and_over_parame
 
     root = Path(__file__).resolve().parents[1]
     cpu = s4.criteria(chapter_params("s4", "cpu", root))
-    assert regime.unmet(cpu) == [] and "M = 1,024 for N = 1,000" in cpu[2].found
+    assert regime.unmet(cpu) == [] and "M = 3,702 for N = 1,000" in cpu[2].found
     assert regime.unmet(s4.criteria(chapter_params("s4", "gpu", root))) == []
     smoke = s4.criteria(chapter_params("s4", "smoke", root))
     assert smoke[1] in regime.unmet(smoke)
-    narrow = s4.criteria(dataclasses.replace(chapter_params("s4", "cpu", root), hidden=8))
+    narrow = s4.criteria(dataclasses.replace(chapter_params("s4", "cpu", root), channels=[2, 2], hidden=8))
     assert [c.name for c in regime.unmet(narrow)] == [cpu[2].name] and "M = 508 for N = 1,000" in narrow[2].found
 
 

@@ -22,9 +22,6 @@ TRAINS_NOTHING = {"tour": "a guided tour of the library on synthetic matrices",
 """Chapters without a trained network: their criteria list is empty."""
 
 KNOWN_UNMET_AT_CPU: dict[str, set[str]] = {
-    # 60 steps at B = 128 (12 epochs of 600 images); 1,200 would be 20x Y3's training (about 30 min)
-    "y3": {"the largest batch takes at least 1,200 SGD steps, the steps Y1's largest batch needs to reach Y's loss 1e-3 "
-           "(Y §2; measured)"},
     # the 7x7 input keeps the exact Hessian on a CPU: 610-4,210 parameters; 14x14 (gpu) would add 10-15 min
     "s3": {"every width over-parametrized, M > N (S: 7,960 to 55,660 parameters for N = 1,000)"},
     # 300 of S's 25,000 steps per part: AlexNet-bare's 50,000 steps are the gpu scale's
