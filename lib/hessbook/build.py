@@ -52,7 +52,8 @@ from hessbook import notebooks
 from hessbook.catalog import CHAPTERS, ITEMS, VERDICTS
 from hessbook.cluster import ANNOUNCE_ENV, ANNOUNCE_PREFIX, SERIAL_ANNOUNCEMENT
 from hessbook.data import OPTIONAL_DATASETS
-from hessbook.chapters import chapter_parameters, chapter_params, parse_overrides, schema_for  # noqa: F401 (re-exported)
+from hessbook.chapters import (chapter_parameters, chapter_params, describe_overrides,  # noqa: F401 (re-exported)
+                               parse_overrides, schema_for)
 from hessbook.params import SCALES, ParameterError
 from hessbook.paths import data_root, project_root
 from hessbook.report import verdicts_from_outputs
@@ -958,7 +959,7 @@ def build(
     stage_pages(root, stage, keep=pages.values())
     remove_stale_temporaries()
     now = _now()
-    extra = f" with {_describe(overrides)}" if overrides else ""
+    extra = f" with {describe_overrides(overrides)}" if overrides else ""
     print(f"[hessbook] jobs: {describe_setting()}", flush=True)
     if overrides:
         print(f"[hessbook] {len(selected)} chapter(s) at scale {scale}{extra}", flush=True)

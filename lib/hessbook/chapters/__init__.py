@@ -88,7 +88,7 @@ def parse_overrides(items: Iterable[str]) -> dict[str, Any]:
     return out
 
 
-def _describe(overrides: Mapping[str, Any]) -> str:
+def describe_overrides(overrides: Mapping[str, Any]) -> str:
     return " ".join(f"{k}={json.dumps(v)}" for k, v in overrides.items())
 
 
@@ -123,7 +123,7 @@ def chapter_params(chapter: str, scale: str, root: Path, overrides: Mapping[str,
                     f"Accepted parameters of {chapter}:\n  {accepted}"
                 )
         values = {**values, **overrides}
-        where = f"{rel} with --set {_describe(overrides)}"
+        where = f"{rel} with --set {describe_overrides(overrides)}"
     checked = validate(schema_for(chapter), values, where=where)
     if check_devices:
         for key, value in device_values(as_dict(checked)):
