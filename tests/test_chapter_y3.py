@@ -131,7 +131,7 @@ def test_figures_table_and_explorer():
 # ----------------------------------------------------------------------------- regime (issue 29)
 
 
-def test_regime_criteria_cpu_misses_only_the_steps_to_ys_loss():
+def test_regime_criteria_cpu_meets_the_steps_to_ys_loss_and_smoke_misses_them():
     from pathlib import Path
 
     from hessbook import regime
@@ -142,10 +142,12 @@ def test_regime_criteria_cpu_misses_only_the_steps_to_ys_loss():
              for s in ("smoke", "cpu", "paper")}
     steps = ("the largest batch takes at least 1,200 SGD steps, the steps Y1's largest batch needs to reach Y's "
              "loss 1e-3 (Y §2; measured)")
-    # cpu: known, the budget's (60 steps at B = 128); a regression elsewhere fails here
-    assert unmet == {"smoke": [steps], "cpu": [steps], "paper": []}
+    # cpu: 240 epochs of 600 images, 1,200 steps at B = 128 (12 epochs, 60 steps, did not meet it)
+    assert unmet == {"smoke": [steps], "cpu": [], "paper": []}
     cpu = load_params("y3", root / "params" / "cpu" / "y3.yaml")
-    assert "NOT met (60 steps at B = 128: 12 epochs of 600 images)" in regime.criteria_text(y3.criteria(cpu))
+    assert "met (1,200 steps at B = 128: 240 epochs of 600 images)" in regime.criteria_text(y3.criteria(cpu))
+    short = y3.criteria(dataclasses.replace(cpu, epochs=12, record_epochs=3))
+    assert "NOT met (60 steps at B = 128: 12 epochs of 600 images)" in regime.criteria_text(short)
     off = y3.criteria(validate(y3.Y3Params, {**GOOD, "eps_mnist": 0.3}))[1]
     assert not off.met and off.found == "ε = 0.3"
 
