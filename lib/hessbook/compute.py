@@ -7,9 +7,8 @@ the store is addressed by the jobs' parameters. Nothing here imports papermill o
 
     python -m hessbook.compute --scale gpu --chapters s5 s4 [--set device=cuda]
 
-One line per chapter: seconds, and how many jobs the store holds for it before and after.
-A chapter that fails is reported and the next one runs (``--keep-going``, the default); the
-jobs it finished stay stored.
+One line per chapter: seconds, and how many entries the whole store holds before and after it.
+A chapter that fails is reported and the next one runs; the jobs it finished stay stored.
 """
 
 from __future__ import annotations
