@@ -14,7 +14,9 @@ difference of a member's final loss (full training subset, eval mode) between th
 The two sides alternate (``--repeats`` times, first one then the other first; the fastest of
 each is kept), so a load that comes and goes on a shared machine hits both; the CPU-time ratio
 (process CPU seconds, all threads) and the load average are printed beside the wall-time ratio,
-to judge a figure taken on a busy machine. Float32 with TF32 off. Run:
+to judge a figure taken on a busy machine. On a CUDA device a third side, the group without
+CUDA graphs (``HESSBOOK_CUDA_GRAPH=0``), shows what grouping alone gains and what the graph adds
+(its columns read nan on the CPU, where no graph is used). Float32 with TF32 off. Run:
 
     HESSBOOK_DATA=/path/to/data python bench/grouped_training.py [--steps 200] [--device cpu|cuda|auto]
 """
@@ -34,7 +36,7 @@ from hessbook import data as hdata
 from hessbook.device import exact_float32, pick_device
 from hessbook.store import ResultStore
 from hessbook.train import TrainConfig, evaluate, train
-from hessbook.train_grouped import CPU_MAX_STEP_MACS, pays, sample_macs, train_group
+from hessbook.train_grouped import CPU_MAX_STEP_MACS, GRAPH_ENV, pays, sample_macs, train_group, uses_graph
 
 CASES = {
     "m1k": ("m1k", {"normalization": "mnist"}, hdata.DataSpec("mnist", "k_train", n=4096)),
@@ -85,6 +87,19 @@ def grouped(configs: list[TrainConfig], store: ResultStore, device: torch.device
     return train_group(configs, store, device, checkpoint_interval=1e9)
 
 
+def grouped_eager(configs: list[TrainConfig], store: ResultStore, device: torch.device) -> list:
+    """The group without CUDA graphs (``HESSBOOK_CUDA_GRAPH=0``): what grouping alone gains."""
+    old = os.environ.get(GRAPH_ENV)
+    os.environ[GRAPH_ENV] = "0"
+    try:
+        return train_group(configs, store, device, checkpoint_interval=1e9)
+    finally:
+        if old is None:
+            del os.environ[GRAPH_ENV]
+        else:
+            os.environ[GRAPH_ENV] = old
+
+
 def final_losses(results: list, device: torch.device) -> list[float]:
     data_ = hdata.load_data(dataclasses.replace(results[0].config.data, augment=False), device)
     return [evaluate(r.model(device), data_, device)[0] for r in results]
@@ -93,11 +108,13 @@ def final_losses(results: list, device: torch.device) -> list[float]:
 def cell(case: str, batch: int, g: int, steps: int, repeats: int, device: torch.device) -> dict:
     """Both sides ``repeats`` times, alternating which goes first; the fastest of each kept."""
     configs = members(case, batch, g, steps)
-    times: dict[str, list[tuple[float, float]]] = {"alone": [], "group": []}
+    times: dict[str, list[tuple[float, float]]] = {"alone": [], "group": [], "eager": []}
     results: dict[str, list] = {}
     load = os.getloadavg()[0]
     for r in range(repeats):
         order = (("alone", one_by_one), ("group", grouped))
+        if uses_graph(device):  # the graph's share of the gain, beside grouping's
+            order += (("eager", grouped_eager),)
         for side, fn in order if r % 2 == 0 else order[::-1]:
             wall, cpu, results[side] = _timed(fn, configs, device, f"bench-{side}-")
             times[side].append((wall, cpu))
@@ -107,7 +124,8 @@ def cell(case: str, batch: int, g: int, steps: int, repeats: int, device: torch.
     ta, tg = min(t[0] for t in times["alone"]), min(t[0] for t in times["group"])
     ca, cg = min(t[1] for t in times["alone"]), min(t[1] for t in times["group"])
     samples = g * steps * batch
-    return {"case": case, "batch": batch, "G": g, "alone_s": ta, "group_s": tg, "alone_sps": samples / ta,
+    te = min((t[0] for t in times["eager"]), default=float("nan"))
+    return {"eager_s": te, "eager_ratio": ta / te, "case": case, "batch": batch, "G": g, "alone_s": ta, "group_s": tg, "alone_sps": samples / ta,
             "group_sps": samples / tg, "ratio": ta / tg, "cpu_ratio": ca / cg, "loss_diff": diff, "loss_rel": rel,
             "pays": pays(configs[0], device), "work": batch * sample_macs(configs[0]),
             "load": max(load, os.getloadavg()[0])}
@@ -187,8 +205,9 @@ def main() -> None:
     print(f"device {device}, {args.steps} steps per member at batch 16, {args.repeats} repeat(s); "
           f"CPU rule: group while batch * MACs/sample <= {CPU_MAX_STEP_MACS:.3g}")
     print("| case | batch | steps | G | one by one s | grouped s | one by one samples/s | grouped samples/s | ratio "
-          "| CPU-time ratio | max final-loss diff (rel) | batch x MACs | rule groups | load |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "| CPU-time ratio | max final-loss diff (rel) | batch x MACs | rule groups | load "
+          "| grouped without CUDA graph s | its ratio |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     with exact_float32():
         for case in args.cases.split(","):
             for batch in (int(b) for b in args.batches.split(",")):
@@ -200,7 +219,8 @@ def main() -> None:
                     print(f"| {r['case']} | {r['batch']} | {steps} | {r['G']} | {r['alone_s']:.2f} | {r['group_s']:.2f} "
                           f"| {r['alone_sps']:.0f} | {r['group_sps']:.0f} | {r['ratio']:.2f}x "
                           f"| {r['cpu_ratio']:.2f}x | {r['loss_diff']:.1e} ({r['loss_rel']:.1e}) | {r['work']:.2e} "
-                          f"| {'yes' if r['pays'] else 'no'} | {r['load']:.1f} |", flush=True)
+                          f"| {'yes' if r['pays'] else 'no'} | {r['load']:.1f} | {r['eager_s']:.2f} | {r['eager_ratio']:.2f}x |",
+                          flush=True)
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 

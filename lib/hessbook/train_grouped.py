@@ -88,6 +88,10 @@ from hessbook.train import (
 
 GROUPED_ENV = "HESSBOOK_GROUPED"
 """``HESSBOOK_GROUPED=0`` trains every network one by one (default: grouped where it pays)."""
+GRAPH_ENV = "HESSBOOK_CUDA_GRAPH"
+"""``HESSBOOK_CUDA_GRAPH=0`` runs a group's step eagerly on a GPU (default: one CUDA graph a step)."""
+GRAPH_WARMUP = 3
+"""Eager steps of one batch shape before its step is captured (CUDA's recipe: warm up first)."""
 GROUP_KIND = "train-group"
 """Store kind of a group job's small receipt (its members' keys and the group's time)."""
 MAX_GROUP = 6
@@ -111,6 +115,19 @@ def member_loop(p: torch.Tensor) -> bool:
     more in launches than the one pass (measured on an H200: a group's step at batch 16 is
     launch-bound, ``bench/RESULTS.md``, GPU rows)."""
     return p.device.type == "cpu" and p[0].numel() >= MEMBER_LOOP_NUMEL
+
+def graph_enabled() -> bool:
+    """False when ``HESSBOOK_CUDA_GRAPH`` is ``0``/``false``/``no``/``off``."""
+    return os.environ.get(GRAPH_ENV, "1").strip().lower() not in ("0", "false", "no", "off")
+
+
+def uses_graph(device: torch.device) -> bool:
+    """Whether a group's step runs as a captured CUDA graph (:class:`_StepGraphs`): on a CUDA
+    device unless switched off. Why: at K's batch sizes a group's step is launch-bound on a GPU
+    (an H200 busy 78 of 760 ms over 100 steps of six M1-K at batch 16, ``bench/RESULTS.md``);
+    a graph replays the step's ~110 kernels in one launch."""
+    return device.type == "cuda" and graph_enabled()
+
 
 _POINTWISE = (nn.ReLU, nn.Tanh, nn.Identity)
 _POOLS = (nn.MaxPool2d, nn.AvgPool2d)
@@ -453,6 +470,35 @@ class GroupedSGD:
                 p.addcmul_(d_p, self._view("neg_lr", [-lr for lr in lrs], p.ndim, p))
         self.started = [True] * len(self.started)
 
+    @torch.no_grad()
+    def graph_step(self, params: Sequence[torch.Tensor], grads: Sequence[torch.Tensor],
+                   neg_lr: torch.Tensor) -> None:
+        """:meth:`step` with every member's learning rate read from the tensor ``neg_lr`` (``-lr``
+        per member, shape ``(G,)``) and no host-side branch on its values, so that it can be
+        captured once in a CUDA graph and replayed as the rates change. Every tensor in one pass
+        (the accelerator's update); the same arithmetic as :meth:`step`'s pass, the update always
+        ``p + d_p * -lr`` (an ulp from ``torch.optim.SGD``'s fused form, as there with rates that
+        differ). The weight-decay and momentum views must exist already (:meth:`prepare_views`)."""
+        wd_all = set(self.weight_decay)
+        no_momentum = [g for g, m in enumerate(self.momentum) if m == 0]
+        for i, (p, d_p) in enumerate(zip(params, grads)):
+            buf = self.buffers[i]
+            if wd_all != {0.0}:
+                d_p = torch.addcmul(d_p, p, self._views["wd", p.ndim])
+            if buf is not None:
+                torch.addcmul(d_p, buf, self._views["mom", p.ndim], out=buf)
+                for g in no_momentum:
+                    buf[g].copy_(d_p[g])
+                d_p = buf
+            p.addcmul_(d_p, neg_lr.view(-1, *[1] * (p.ndim - 1)))
+
+    def prepare_views(self, params: Sequence[torch.Tensor]) -> None:
+        """Make the weight-decay and momentum views :meth:`graph_step` reads (a graph cannot
+        copy host values while it is captured)."""
+        for p in params:
+            self._view("wd", self.weight_decay, p.ndim, p)
+            self._view("mom", self.momentum, p.ndim, p)
+
     def member_buffers(self, g: int) -> list[torch.Tensor] | None:
         """Member g's momentum buffers as PyTorch holds them (None: no momentum or no step yet)."""
         if self.momentum[g] == 0 or not self.started[g] or self.buffers[0] is None:
@@ -566,6 +612,8 @@ class _Group:
         for g, buf in enumerate(buffers):
             self.opt.load_member(g, buf)
         self.has_dropout = any(kind == "dropout" and layer.p > 0 for kind, layer, _ in self.net.plan)
+        self.graphs: _StepGraphs | None = (_StepGraphs() if uses_graph(device)
+                                           else None)
         self.last_save = time.monotonic()
         self.clock = time.perf_counter()
 
@@ -650,6 +698,8 @@ class _Group:
         if keep:
             self.net.keep(keep)
             self.opt.keep(keep, self.net.params)
+            if self.graphs is not None:
+                self.graphs.clear()  # captured on the tensors just replaced
             self._perms = self._perms.index_select(0, torch.tensor(keep, device=self._perms.device)) \
                 if getattr(self, "_perms", None) is not None else None
             self._loss_sum = self._loss_sum[keep] if getattr(self, "_loss_sum", None) is not None else None
@@ -757,13 +807,29 @@ class _Group:
         return masks
 
     def _step(self, index: torch.Tensor) -> torch.Tensor:
+        """One SGD step of every member on its batch ``index (G, B)``; the members' losses (G,)."""
+        if self.graphs is not None:
+            return self.graphs.step(self, index)
+        return self._eager_step(index)
+
+    def _eager_step(self, index: torch.Tensor) -> torch.Tensor:
         x, y = self._inputs(index)
+        return self._train_step(x, y, self._dropout_mask if self.has_dropout else None)
+
+    def _train_step(self, x: torch.Tensor, y: torch.Tensor,
+                    dropout_mask: Callable[[tuple[int, ...], float], list[torch.Tensor]] | None,
+                    neg_lr: torch.Tensor | None = None) -> torch.Tensor:
+        """Forward, backward and update of inputs ``x (B, G, ...)``, labels ``y (G, B)``; the
+        rates are the members' ``lr_now`` or, for a graph, the tensor ``neg_lr`` (``-lr``)."""
         G, B = y.shape
-        out = self.net.forward(x, True, self._dropout_mask if self.has_dropout else None)
+        out = self.net.forward(x, True, dropout_mask)
         losses = F.cross_entropy(out.reshape(G * B, -1), y.reshape(-1), reduction="none").view(G, B).mean(1)
         params = self.net.params
         grads = torch.autograd.grad(losses.sum(), params)
-        self.opt.step(params, grads, [m.lr_now for m in self.members])
+        if neg_lr is None:
+            self.opt.step(params, grads, [m.lr_now for m in self.members])
+        else:
+            self.opt.graph_step(params, grads, neg_lr)
         return losses.detach().float()
 
     def _set_lrs(self) -> None:
@@ -823,6 +889,128 @@ class _Group:
             next(bar_iter, None)
         if hasattr(bar, "close"):
             bar.close()
+
+
+@contextlib.contextmanager
+def _side_stream(device: torch.device) -> Iterator[None]:
+    """Run on a side stream of a CUDA ``device`` (warm-up before a capture), joined after."""
+    if device.type != "cuda":
+        yield
+        return
+    side = torch.cuda.Stream(device)
+    side.wait_stream(torch.cuda.current_stream(device))
+    with torch.cuda.stream(side):
+        yield
+    torch.cuda.current_stream(device).wait_stream(side)
+
+
+def record_graph(body: Callable[[], torch.Tensor]) -> tuple[Callable[[], None], torch.Tensor]:
+    """``body`` captured as a CUDA graph: (its replay, the tensor it returns, rewritten by each
+    replay). Capturing runs nothing; each replay runs the recorded kernels on the tensors they
+    were recorded on."""
+    graph = torch.cuda.CUDAGraph()
+    with torch.cuda.graph(graph):
+        out = body()
+    return graph.replay, out
+
+
+@dataclass
+class _Captured:
+    """One batch shape's captured step: the graph and the static tensors it reads and writes."""
+
+    replay: Callable[[], None]
+    x: torch.Tensor
+    y: torch.Tensor
+    masks: list[list[torch.Tensor]]
+    """Each dropout layer's per-member masks, in the order the forward asks for them."""
+    losses: torch.Tensor
+
+
+class _StepGraphs:
+    """A group's step (forward, backward, update) as one CUDA graph per batch shape (the last
+    batch of an epoch may be smaller), captured after :data:`GRAPH_WARMUP` eager steps of that
+    shape. Everything drawn from a member's own random stream stays on the host side of the
+    graph, in the eager order: the batch (with its augmentation) and each dropout layer's masks
+    are made eagerly and copied into the graph's static inputs, with the learning rates. The
+    captured graphs read the group's parameter tensors: :meth:`clear` when members leave."""
+
+    def __init__(self) -> None:
+        self.seen: dict[tuple[int, ...], int] = {}
+        self.mask_shapes: dict[tuple[int, ...], list[tuple[tuple[int, ...], float]]] = {}
+        self.captured: dict[tuple[int, ...], _Captured] = {}
+        self.neg_lr: torch.Tensor | None = None
+        self.rates: tuple[float, ...] = ()
+
+    def clear(self) -> None:
+        self.seen.clear()
+        self.mask_shapes.clear()
+        self.captured.clear()
+        self.neg_lr, self.rates = None, ()
+
+    def _rates(self, group: _Group) -> torch.Tensor:
+        """The static ``-lr`` per member, copied from the host only when a rate changed."""
+        rates = tuple(-m.lr_now for m in group.members)
+        if self.neg_lr is None:
+            self.neg_lr = torch.tensor(rates, dtype=torch.float32, device=group.setup.device)
+        elif rates != self.rates:
+            self.neg_lr.copy_(torch.tensor(rates, dtype=torch.float32))
+        self.rates = rates
+        return self.neg_lr
+
+    @staticmethod
+    def _draw(group: _Group, shapes: list[tuple[tuple[int, ...], float]]) -> list[list[torch.Tensor]]:
+        return [group._dropout_mask(shape, p) for shape, p in shapes]
+
+    def step(self, group: _Group, index: torch.Tensor) -> torch.Tensor:
+        x, y = group._inputs(index)
+        key = tuple(x.shape)
+        if key in self.captured:
+            cap = self.captured[key]
+            cap.x.copy_(x)
+            cap.y.copy_(y)
+            for statics, masks in zip(cap.masks, self._draw(group, self.mask_shapes[key])):
+                for static, mask in zip(statics, masks):
+                    static.copy_(mask)
+            self._rates(group)
+            cap.replay()
+            group.opt.started = [True] * len(group.members)
+            return cap.losses
+        self.seen[key] = self.seen.get(key, 0) + 1
+        if self.seen[key] <= GRAPH_WARMUP:
+            return self._warm_up(group, key, x, y)
+        return self._capture(group, key, x, y)
+
+    def _warm_up(self, group: _Group, key: tuple[int, ...], x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """An eager step on a side stream (CUDA's recipe before a capture), noting the shapes of
+        the dropout masks the forward asks for."""
+        shapes: list[tuple[tuple[int, ...], float]] = []
+
+        def noting(shape: tuple[int, ...], p: float) -> list[torch.Tensor]:
+            shapes.append((shape, p))
+            return group._dropout_mask(shape, p)
+
+        with _side_stream(group.setup.device):
+            losses = group._train_step(x, y, noting if group.has_dropout else None)
+        self.mask_shapes[key] = shapes
+        return losses
+
+    def _capture(self, group: _Group, key: tuple[int, ...], x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """Record this step as a graph on static copies of its inputs, then replay it once
+        (capturing only records; the replay takes the step)."""
+        masks = self._draw(group, self.mask_shapes[key])
+        neg_lr = self._rates(group)
+        group.opt.prepare_views(group.net.params)
+        sx, sy = x.clone(), y.clone()
+
+        def body() -> torch.Tensor:
+            asked = iter(masks)  # the forward asks for the layers' masks in the order noted
+            return group._train_step(sx, sy, (lambda shape, p: next(asked)) if group.has_dropout else None, neg_lr)
+
+        replay, losses = record_graph(body)
+        self.captured[key] = _Captured(replay, sx, sy, masks, losses)
+        replay()
+        group.opt.started = [True] * len(group.members)
+        return losses
 
 
 # ----------------------------------------------------------------------------- entry points
