@@ -409,3 +409,31 @@ def test_a_network_on_its_plateau_is_flagged_in_the_table_and_enters_no_trend():
     assert c.cases["M1"]["n_batches"] == 3 and c.grade == "held"
     assert "Excluded from every statistic: 1 run on its initial plateau: M1 B=2048 seed 0." in c.why
     assert y1.fig1_fraction(R, "m1") == 1.0
+
+
+def test_every_job_declares_its_network_so_seeds_train_as_one(monkeypatch, data_env, tmp_path):
+    """Y1's jobs declare the network each trains (``trains``), so that ``cached_all`` trains the
+    seeds of one (model, batch) as one group where that pays: one declared config per job, the
+    job's own (model, batch, seed)."""
+    import importlib
+
+    from hessbook.kit import swept
+    from hessbook.store import ResultStore
+
+    compute = importlib.import_module("hessbook.chapters.y1.compute")
+    seen = []
+
+    class Captured(Exception):
+        pass
+
+    def capture(jobs, cls, store=None, **kw):
+        seen.extend(jobs)
+        raise Captured
+
+    monkeypatch.setattr(swept, "cached_all", capture)
+    P = validate(y1.Y1Params, {**cpu_values(), "models": ["m1"], "batch_sizes": {"m1": [16, 64]}})
+    with pytest.raises(Captured):
+        compute.run(P, ResultStore(tmp_path))
+    assert len(seen) == 2 * len(P.seeds)
+    expected = {(b, s): train_config("m1", b, P.runs, s) for s in P.seeds for b in (16, 64)}
+    assert [job.trains for job in seen] == [(expected[b, s],) for s in P.seeds for b in (16, 64)]

@@ -165,3 +165,12 @@ def test_a_run_on_its_plateau_is_flagged_and_enters_no_ratio():
     assert batch.grades == {"M1": "not computed"} and robust.grades["M1 B=50"] == "not computed"
     assert robust.grades["M1 B=10"] == "held"
     assert "Excluded from every statistic: 1 run on its initial plateau: M1 B=50." in batch.why
+
+
+def test_the_evidence_gives_each_runs_final_training_loss():
+    """Near a zero loss lambda1 shrinks with the loss: each claim shows how far its runs went."""
+    fitted = dataclasses.replace(curves(10, True, 1.0), train_loss=np.array([0.01, 3e-8]))
+    R = results(curves(10, False, 2.0), curves(50, False, 4.0), fitted, curves(50, True, 2.0))
+    for claim in y3.graded_claims(R):
+        assert "Final clean training loss per run" in claim.why
+        assert "M1 B=10 robust 3.0e-08" in claim.why and "M1 B=50 1.0e-02" in claim.why

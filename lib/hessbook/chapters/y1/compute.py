@@ -300,8 +300,11 @@ def run(P: Y1Params, store=None) -> Results:
             continue
         jobs += [(model, b) for b in P.sizes(model)]
     cells = [(m, b, s) for s in P.seeds for m, b in jobs]
+    # each job declares its network, so the seeds of one (model, batch) train as one group where
+    # that pays (hessbook.train_grouped; on 2 cores B = 16 and 64), before the jobs analyse them
     grid = [stored_job(CASE_KIND, case_key(m, b, P, s), partial(compute_case, m, b, P, store, seed=s), ModelResult,
-                       label=_label(m, b, s), device=device) for m, b, s in cells]
+                       label=_label(m, b, s), device=device, trains=(train_config(m, b, P.runs, s),))
+            for m, b, s in cells]
     # A result stored before Y1 had seeds carries seed 0: each is relabelled with its job's seed.
     networks = [dataclasses.replace(r, seed=s) for r, (_, _, s) in zip(cached_all(grid, ModelResult, store), cells)]
     return Results(P, tuple(networks), tuple(missing))

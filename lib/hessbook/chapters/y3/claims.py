@@ -127,6 +127,15 @@ def _gradients(R: Results) -> str:
             + "; we do not measure λmin, which a saddle point needs, and Y gives no scale for a vanishing gradient.")
 
 
+def _final_losses(R: Results) -> str:
+    """The runs' final clean training losses: near a zero loss lambda1 shrinks with the loss, so
+    a ratio between two runs also compares how far each went towards zero."""
+    if not R.runs:
+        return ""
+    return (" Final clean training loss per run (λ1 shrinks with it near zero, so each ratio also compares "
+            "how far its two runs fit the subset): " + ", ".join(f"{r.label} {r.final_loss:.1e}" for r in R.runs) + ".")
+
+
 def batch_claim_of(ratios: Mapping[str, float | None], ours: str, evidence: str,
                    expected: tuple[str, ...] = ()) -> Claim:
     """Large batch over small batch lambda1 of the clean runs, one case per model (``expected``:
@@ -158,7 +167,8 @@ def batch_claim(R: Results) -> Claim:
     parts = [f"{m.upper()}: λ1(B={R.params.large_batch}) / λ1(B={R.params.small_batch}) = {_fmt(v['clean'])} "
              f"clean, {_fmt(v['robust'])} robust" for m, v in ratios.items()]
     return batch_claim_of({m: v["clean"] for m, v in ratios.items()}, _ours(parts, R),
-                          " ".join(x for x in (_tail_words(R), _gradients(R), deviations(R)) if x) + _flagged(R),
+                          " ".join(x for x in (_tail_words(R), _gradients(R), deviations(R)) if x) + _final_losses(R)
+                          + _flagged(R),
                           _selected(R))
 
 
@@ -172,7 +182,7 @@ def robust_claim(R: Results) -> Claim:
         _tail_words(R) + " A run that has fit its subset (training loss near 0) has a small λ1 "
         "whatever its valley, since the Hessian of cross-entropy scales with p(1 − p): where the clean "
         "run fits its subset first, its last records can sit below the robust run's. " + deviations(R)
-        + _flagged(R), _selected_runs(R))
+        + _final_losses(R) + _flagged(R), _selected_runs(R))
 
 
 def graded_claims(R: Results) -> list[Claim]:
@@ -208,6 +218,8 @@ def numbers(R: Results) -> dict:
         "peak_batch_ratio_min": min(peak_batch, default=None),
         "peak_robust_ratio_max": max(peak_robust, default=None),
         "min_lambda1": min((float(x.lambda1.min()) for x in runs), default=None),
+        "final_loss_min": min((x.final_loss for x in runs), default=None),
+        "final_loss_max": max((x.final_loss for x in runs), default=None),
         "criteria": regime.criteria_text(criteria(R.params)),
         "plateau": regime.plateau_summary(trained_runs(R)),
     }
