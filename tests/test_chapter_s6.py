@@ -39,6 +39,7 @@ def test_no_spike_no_outlier_grade():
     assert all(len(c.outliers) == 0 for c in R.cases)
     assert s6.spiked(R) == []
     assert s6.claims(R)[0].grade == "partly"  # one blob is MP; no alpha to test the outlier at
+    assert s6.values(R)["one_outlier_each"] is False  # untested, not vacuously true
     assert s6.claims(R)[1].grade == "not computed"  # no outlier whose growth with alpha could be graded
 
 
@@ -58,9 +59,10 @@ GOOD = {"one_blob_outliers": 0, "one_blob_ks": 0.02, "spiked": 2, "one_outlier_e
     ({"one_blob_outliers": 1}, "partly"),  # two blobs right, one blob has an outlier
     ({"one_blob_ks": 0.06}, "partly"),
     ({"one_outlier_each": False, "bbp_sds": float("nan")}, "partly"),  # one blob right
-    ({"spiked": 0, "bbp_sds": 0.0}, "partly"),  # nothing to test two blobs on
+    ({"spiked": 0, "one_outlier_each": False, "bbp_sds": float("nan")}, "partly"),  # two blobs untested
     ({"one_blob_ks": 0.2, "one_outlier_each": False, "bbp_sds": float("nan")}, "did not hold"),
-    ({"one_blob_outliers": 2, "spiked": 0, "one_outlier_each": True, "bbp_sds": 0.0}, "partly"),
+    # one blob wrong and the two-blob half untested: not a vacuous "partly"
+    ({"one_blob_outliers": 2, "spiked": 0, "one_outlier_each": False, "bbp_sds": float("nan")}, "did not hold"),
 ])
 def test_fig10_grading(change, grade):
     assert s6.RULE.grade({**GOOD, **change}) == grade

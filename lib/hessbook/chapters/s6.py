@@ -266,13 +266,14 @@ above the MP edge."""
 def values(R: Results) -> dict:
     """What :data:`RULE` grades."""
     one, above = R.blobs(1), spiked(R)
-    one_each = all(len(c.outliers) == 1 for c in above)
+    # not vacuously true: with no alpha above the BBP threshold the two-blob half is untested
+    one_each = bool(above) and all(len(c.outliers) == 1 for c in above)
     return {
         "one_blob_outliers": sum(len(c.outliers) for c in one),
         "one_blob_ks": max((c.ks for c in one), default=float("nan")),
         "spiked": len(above),
         "one_outlier_each": one_each,
-        "bbp_sds": max((abs(c.outliers[0] - c.predicted) / c.predicted_sd for c in above), default=0.0)
+        "bbp_sds": max(abs(c.outliers[0] - c.predicted) / c.predicted_sd for c in above)
         if one_each else float("nan"),
     }
 
