@@ -213,9 +213,9 @@ def test_lr_is_graded_on_robustness_only_as_k_says():
     assert k1.lose_lr_claim(R, "K-Fig1-2-15").grades["M1-K on MNIST"] == "did not hold"
 
 
-def test_lr_grades_pgd_where_it_varies_and_only_fgsm_where_it_is_constant():
+def test_lr_grades_pgd_where_it_varies_and_caps_a_constant_pgd_at_partly():
     """K §3.1 (ii) names FGSM and PGD: a PGD accuracy that rises with B keeps LR's claim from held;
-    a PGD column at the same value for every B (0 % throughout) has no ρ and FGSM alone is graded."""
+    a PGD column at the same value for every B (0 % throughout) has no ρ: at most partly."""
     import dataclasses
 
     P = validate(k1.K1Params, {**GOOD, "cases": ["m1k-mnist"]})
@@ -230,8 +230,11 @@ def test_lr_grades_pgd_where_it_varies_and_only_fgsm_where_it_is_constant():
     assert graded([20, 10, 5]).grades["M1-K on MNIST"] == "held"
     rising = graded([5, 10, 20])
     assert rising.grades["M1-K on MNIST"] == "partly" and "ρ(B, PGD) +1.00" in rising.ours
+    # PGD at 0 % throughout (the floor): no ρ, its half of K's 'FGSM/PGD accuracy' untested, so
+    # FGSM's clear fall makes the case partly, not held on half the claim
     flat = graded([0, 0, 0])
-    assert flat.grades["M1-K on MNIST"] == "held" and "ρ(B, PGD) none (the same at every B)" in flat.ours
+    assert flat.grades["M1-K on MNIST"] == "partly" and "ρ(B, PGD) none (the same at every B)" in flat.ours
+    assert "PGD accuracy below 5 % at every batch size" in flat.why
 
 
 def test_a_diverged_run_enters_no_statistic_and_is_named():
@@ -385,3 +388,19 @@ def test_benchmark_halves_every_5_epochs_of_ks_split_counted_in_images_seen(monk
     monkeypatch.setattr(kregime, "benchmark_halve_every", lambda dataset, n: 5)
     literal = kregime.benchmark_criterion(cpu)
     assert not literal.met and "mnist: 40 (K: 4300)" in literal.found
+
+
+def test_flat_robustness_at_the_floor_is_untested_not_held():
+    """Under LR/BS, FGSM or PGD accuracy below 5 % at every batch size is flat by construction:
+    the flat claim is then at most partly, and the evidence names the floor."""
+    import dataclasses
+
+    P = validate(k1.K1Params, {**GOOD, "cases": ["m1k-mnist"]})
+    lrbs, lr, bench = k_like("m1k-mnist")
+    case = "M1-K on MNIST"
+    assert k1.flat_claim(k1.Results(P, Grid(tuple([*lrbs, *lr, *bench])), {}), "K-Fig1-2-15").grades[case] == "held"
+    for name in ("fgsm_acc", "pgd_acc"):
+        floor = [dataclasses.replace(r, **{name: 1.0}) for r in lrbs]
+        claim = k1.flat_claim(k1.Results(P, Grid(tuple([*floor, *lr, *bench])), {}), "K-Fig1-2-15")
+        assert claim.grades[case] == "partly", name
+        assert f"{'FGSM' if name == 'fgsm_acc' else 'PGD'} accuracy below 5 % at every batch size" in claim.why

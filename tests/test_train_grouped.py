@@ -91,7 +91,7 @@ def test_the_one_pass_update_of_an_accelerator_equals_one_by_one(tmp_path, data_
         assert_same_as_alone(g, a)
 
 
-def fake_record_graph(body):
+def fake_record_graph(body, device):
     """A CUDA graph's contract on the CPU: capturing runs nothing; each replay runs the body on
     the tensors it was recorded on and rewrites the one tensor it returned."""
     out = torch.zeros(0)
@@ -112,22 +112,36 @@ def test_the_graph_path_equals_one_by_one(model, tmp_path, data_env, monkeypatch
     a short last batch (520 = 32 x 16 + 8); StdCNN's dropout draws its masks as alone."""
     monkeypatch.setattr(TG, "uses_graph", lambda device: True)
     monkeypatch.setattr(TG, "record_graph", fake_record_graph)
-    replays = []
+    replays, recorded_on = [], {}
     real = TG._StepGraphs.step
 
+    def tensors(group):  # what a real graph reads: its recorded parameters and momentum buffers
+        return [t.data_ptr() for t in group.net.params + [b for b in group.opt.buffers if b is not None]]
+
     def counting(self, group, index):
-        replays.append(index.shape[1] in {k[0] for k in self.captured})  # captured keys: x's (B, G, ...)
-        return real(self, group, index)
+        key = next((k for k in self.captured if k[:2] == (index.shape[1], index.shape[0])), None)
+        replays.append(key is not None)
+        if key is not None:  # a stale graph (members left, not recaptured) would read other tensors
+            assert recorded_on[key] == tensors(group)
+        out = real(self, group, index)
+        for k in self.captured:
+            recorded_on.setdefault(k, tensors(group))
+        if not self.captured:
+            recorded_on.clear()
+        return out
 
     monkeypatch.setattr(TG._StepGraphs, "step", counting)
     data = hdata.DataSpec("mnist", "k_train", n=520)
     configs = k_like(model, data)
+    configs[0] = dataclasses.replace(configs[0], max_iterations=30)  # leaves mid-epoch: the graphs are redone
     with exact_float32():
         alone = [T.train(c, ResultStore(tmp_path / "alone"), CPU) for c in configs]
         grouped = TG.train_group(configs, ResultStore(tmp_path / "grouped"), CPU)
     for g, a in zip(grouped, alone):
         assert_same_as_alone(g, a)
-    assert sum(replays) == STEPS - (TG.GRAPH_WARMUP + 1) - 1  # warm-ups, the capture, the short batch
+    # G = 3: steps 1-3 warm up, 4 captures, 5-30 replay (26); member 0 leaves; G = 2: steps 31-32 and
+    # 34 warm up (33 is the epoch's short batch), 35 captures, 36-50 replay (15)
+    assert sum(replays) == 26 + 15
 
 
 def test_graphs_only_on_cuda(monkeypatch):

@@ -892,24 +892,28 @@ class _Group:
 
 
 @contextlib.contextmanager
-def _side_stream(device: torch.device) -> Iterator[None]:
-    """Run on a side stream of a CUDA ``device`` (warm-up before a capture), joined after."""
+def _on_stream(device: torch.device, side: Any) -> Iterator[None]:
+    """Run on the side stream ``side`` of a CUDA ``device`` (warm-up before a capture), joined
+    to the current stream after, also when the step raises; on other devices, as is."""
     if device.type != "cuda":
         yield
         return
-    side = torch.cuda.Stream(device)
-    side.wait_stream(torch.cuda.current_stream(device))
-    with torch.cuda.stream(side):
-        yield
-    torch.cuda.current_stream(device).wait_stream(side)
+    current = torch.cuda.current_stream(device)
+    side.wait_stream(current)
+    try:
+        with torch.cuda.device(device), torch.cuda.stream(side):
+            yield
+    finally:
+        current.wait_stream(side)
 
 
-def record_graph(body: Callable[[], torch.Tensor]) -> tuple[Callable[[], None], torch.Tensor]:
-    """``body`` captured as a CUDA graph: (its replay, the tensor it returns, rewritten by each
-    replay). Capturing runs nothing; each replay runs the recorded kernels on the tensors they
-    were recorded on."""
+def record_graph(body: Callable[[], torch.Tensor], device: torch.device) -> tuple[Callable[[], None], torch.Tensor]:
+    """``body`` captured as a CUDA graph on ``device`` (made current while capturing: the capture
+    stream is the current device's, so ``cuda:1`` with ``cuda:0`` current would record nothing):
+    (its replay, the tensor it returns, rewritten by each replay). Capturing runs nothing; each
+    replay runs the recorded kernels on the tensors they were recorded on."""
     graph = torch.cuda.CUDAGraph()
-    with torch.cuda.graph(graph):
+    with torch.cuda.device(device), torch.cuda.graph(graph):
         out = body()
     return graph.replay, out
 
@@ -940,6 +944,8 @@ class _StepGraphs:
         self.captured: dict[tuple[int, ...], _Captured] = {}
         self.neg_lr: torch.Tensor | None = None
         self.rates: tuple[float, ...] = ()
+        self.side: Any = None
+        """The warm-up's side stream (one, reused: each CUDA stream holds its own cuBLAS workspace)."""
 
     def clear(self) -> None:
         self.seen.clear()
@@ -950,10 +956,13 @@ class _StepGraphs:
     def _rates(self, group: _Group) -> torch.Tensor:
         """The static ``-lr`` per member, copied from the host only when a rate changed."""
         rates = tuple(-m.lr_now for m in group.members)
+        device = group.setup.device
         if self.neg_lr is None:
-            self.neg_lr = torch.tensor(rates, dtype=torch.float32, device=group.setup.device)
+            self.neg_lr = torch.tensor(rates, dtype=torch.float32, device=device)
         elif rates != self.rates:
-            self.neg_lr.copy_(torch.tensor(rates, dtype=torch.float32))
+            host = torch.tensor(rates, dtype=torch.float32)
+            # from pinned memory (a new buffer each time) the copy does not wait for the queued steps
+            self.neg_lr.copy_(host.pin_memory() if device.type == "cuda" else host, non_blocking=device.type == "cuda")
         self.rates = rates
         return self.neg_lr
 
@@ -974,7 +983,7 @@ class _StepGraphs:
             self._rates(group)
             cap.replay()
             group.opt.started = [True] * len(group.members)
-            return cap.losses
+            return cap.losses.clone()  # the static output: the next replay rewrites it
         self.seen[key] = self.seen.get(key, 0) + 1
         if self.seen[key] <= GRAPH_WARMUP:
             return self._warm_up(group, key, x, y)
@@ -989,7 +998,10 @@ class _StepGraphs:
             shapes.append((shape, p))
             return group._dropout_mask(shape, p)
 
-        with _side_stream(group.setup.device):
+        device = group.setup.device
+        if self.side is None and device.type == "cuda":
+            self.side = torch.cuda.Stream(device)
+        with _on_stream(device, self.side):
             losses = group._train_step(x, y, noting if group.has_dropout else None)
         self.mask_shapes[key] = shapes
         return losses
@@ -1006,11 +1018,11 @@ class _StepGraphs:
             asked = iter(masks)  # the forward asks for the layers' masks in the order noted
             return group._train_step(sx, sy, (lambda shape, p: next(asked)) if group.has_dropout else None, neg_lr)
 
-        replay, losses = record_graph(body)
+        replay, losses = record_graph(body, group.setup.device)
         self.captured[key] = _Captured(replay, sx, sy, masks, losses)
         replay()
         group.opt.started = [True] * len(group.members)
-        return losses
+        return losses.clone()
 
 
 # ----------------------------------------------------------------------------- entry points

@@ -41,6 +41,7 @@ from hessbook.papers.kamath.paper import (
 )
 from hessbook.papers.kamath.trends import (
     FLAT_POINTS,
+    FLOOR_POINTS,
     both_higher_pairs,
     run_flag,
     dropped,
@@ -66,19 +67,23 @@ MIN_BATCHES = 3
 """Fewest batch sizes a trend is judged on."""
 
 ENOUGH = at_least("n_batches", MIN_BATCHES, "batch sizes")
+OFF_FLOOR = tuple(at_least(f"{a}_off_floor", 1.0, f"{name} accuracy at or above {FLOOR_POINTS:g} % at some B (a "
+                                                    "curve at the floor is flat by construction: untested)", ".0f")
+                  for a, name in (("fgsm", "FGSM"), ("pgd", "PGD")))
 FLAT_RULE = Rule(
     held=all_of(at_most("acc_spread", FLAT_POINTS, "spread of test accuracy (points)"),
                 at_most("fgsm_spread", FLAT_POINTS, "of FGSM accuracy"),
                 at_most("pgd_spread", FLAT_POINTS, "of PGD accuracy"),
-                at_most("lambda_spread", FLAT_RELATIVE, "relative spread of λ1")),
+                at_most("lambda_spread", FLAT_RELATIVE, "relative spread of λ1"), *OFF_FLOOR),
     partly=any_of(at_most("acc_spread", FLAT_POINTS, "accuracy spread"),
                   at_most("lambda_spread", FLAT_RELATIVE, "λ1 relative spread")),
     requires=ENOUGH,
 )
-PGD_CONSTANT = at_most("pgd_varies", 0.0, "PGD accuracy the same at every B (no ρ: nothing to grade)")
 LOSE_LR_RULE = Rule(
+    # K: 'not true for FGSM/PGD accuracy ... with constant LR'; a PGD column the same at every B
+    # (0 % throughout at the floor) has no ρ: its half is untested and the case at most partly
     held=all_of(at_most("rho_fgsm", -TREND, "ρ(B, FGSM accuracy) under LR"),
-                any_of(PGD_CONSTANT, at_most("rho_pgd", -TREND, "ρ(B, PGD accuracy)"))),
+                at_most("rho_pgd", -TREND, "ρ(B, PGD accuracy)")),
     partly=any_of(below("rho_fgsm", 0.0, "ρ(B, FGSM accuracy) under LR"),
                   all_of(at_least("pgd_varies", 1.0, "PGD accuracy varies with B"),
                          below("rho_pgd", 0.0, "ρ(B, PGD accuracy)"))),
@@ -169,7 +174,8 @@ def counterexample_claim_of(cases: Mapping[str, Values], ours: str = "", evidenc
 def flat_values(lrbs: list[RunResult]) -> dict:
     return {"n_batches": len(kept(lrbs)), "acc_spread": spread_points(lrbs, "test_acc"),
             "fgsm_spread": spread_points(lrbs, "fgsm_acc"), "pgd_spread": spread_points(lrbs, "pgd_acc"),
-            "lambda_spread": spread_relative(lrbs)}
+            "lambda_spread": spread_relative(lrbs), "fgsm_off_floor": float(not at_floor(lrbs, "fgsm_acc")),
+            "pgd_off_floor": float(not at_floor(lrbs, "pgd_acc"))}
 
 
 def lose_lr_values(lr: list[RunResult]) -> dict:
@@ -232,7 +238,8 @@ def _notes(R: Results, item: str, curves: Iterable[list[RunResult]], robustness:
     curves = list(curves)
     gone = [r for curve in curves for r in dropped(curve)]
     benchmark = any(r.run.setting == "benchmark" for curve in curves for r in curve)
-    return (deviations(R.params, _ran(R, item), benchmark=benchmark) + excluded_text(gone) + (floor_text(curves) if robustness else "")
+    floors = floor_text(curves) + floor_text(curves, "pgd_acc") if robustness else ""
+    return (deviations(R.params, _ran(R, item), benchmark=benchmark) + excluded_text(gone) + floors
             + _scale_note(R.params)).strip()
 
 
@@ -346,7 +353,9 @@ def paper_values(case: str) -> dict[str, dict]:
     return {
         "flat": {"n_batches": n, "acc_spread": _flat("lr_bs", "test_acc", case),
                  "fgsm_spread": _flat("lr_bs", "fgsm_acc", case), "pgd_spread": _flat("lr_bs", "pgd_acc", case),
-                 "lambda_spread": _flat("lr_bs", "lambda1", case)},
+                 "lambda_spread": _flat("lr_bs", "lambda1", case),
+                 # 'neither the natural accuracy nor the adversarial accuracy suffer': a robustness there to suffer
+                 "fgsm_off_floor": 1.0, "pgd_off_floor": 1.0},
         "lose_lr": {"n_batches": n, "rho_fgsm": _rho("lr", "fgsm_acc", case), "rho_pgd": _rho("lr", "pgd_acc", case),
                     "pgd_varies": 1.0},
         "lose_benchmark": {"n_batches": n, "rho_acc": _rho("benchmark", "test_acc", case),

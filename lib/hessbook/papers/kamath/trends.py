@@ -71,11 +71,12 @@ def at_floor(curve: list[RunResult], name: str = "fgsm_acc") -> bool:
     return len(v) > 0 and bool(np.all(v < FLOOR_POINTS))
 
 
-def floor_text(curves: Iterable[list[RunResult]]) -> str:
+def floor_text(curves: Iterable[list[RunResult]], name: str = "fgsm_acc") -> str:
     """" FGSM accuracy below 5 % at every batch size (at the floor: flat by construction, it
-    cannot fall far): M1-K on MNIST, LR/BS m=0, seed 0; ..." (empty when none)."""
-    low = [f"{c[0].run.label.rsplit(', B=', 1)[0]}, seed {c[0].run.seed}" for c in curves if c and at_floor(c)]
-    return (f" FGSM accuracy below {FLOOR_POINTS:g} % at every batch size (at the floor: flat by construction, "
+    cannot fall far): M1-K on MNIST, LR/BS m=0, seed 0; ..." (empty when none); ``name``: which
+    accuracy (``fgsm_acc``, ``pgd_acc``)."""
+    low = [f"{c[0].run.label.rsplit(', B=', 1)[0]}, seed {c[0].run.seed}" for c in curves if c and at_floor(c, name)]
+    return (f" {MEASURES[name]} below {FLOOR_POINTS:g} % at every batch size (at the floor: flat by construction, "
             f"it cannot fall far, so this part of the verdict says little): {'; '.join(low)}.") if low else ""
 
 
@@ -144,7 +145,9 @@ def momentum_effect(grid: Grid, case: str, setting: str, momenta: list[float], s
 def momentum_accuracy(grid: Grid, case: str, setting: str, momenta: list[float], seed: int) -> dict[str, float]:
     """Across the same batch sizes as :func:`momentum_effect`, for test and FGSM accuracy: the
     share of batch sizes where the largest momentum's is higher than momentum 0's (``*_share``)
-    and the largest |difference| in points (``*_change``); ``n_batches`` compared."""
+    and the largest |difference| in points (``*_change``); ``n_batches`` compared; and whether
+    FGSM accuracy reaches :data:`FLOOR_POINTS` % anywhere (``fgsm_off_floor``: at the floor a
+    momentum cannot change it, nor raise it but by noise)."""
     table, _ = momentum_table(grid, case, setting, momenta, seed)
     low, high = min(momenta), max(momenta)
     out: dict[str, float] = {"n_batches": len(table)}
@@ -152,6 +155,8 @@ def momentum_accuracy(grid: Grid, case: str, setting: str, momenta: list[float],
         diffs = [getattr(row[high], name) - getattr(row[low], name) for row in table.values()]
         out[f"{key}_share"] = stats.share(d > 0 for d in diffs)
         out[f"{key}_change"] = max((abs(d) for d in diffs), default=float("nan"))
+    fgsm = [row[m].fgsm_acc for row in table.values() for m in (low, high)]
+    out["fgsm_off_floor"] = float(any(v >= FLOOR_POINTS for v in fgsm)) if fgsm else float("nan")
     return out
 
 
