@@ -202,3 +202,20 @@ def test_an_fb_run_y_expects_to_fail_carries_the_reason_and_others_do_not():
     assert list(table["expected because"]) == ["–", "–", runs[2].exception]
     assert "3 of 3 trained networks flagged" in y6.numbers(R)["plateau"]
     assert "1 of them expected (fb B=50000: Y's FB fails" in y6.numbers(R)["plateau"]
+
+
+def test_the_note_on_fb_at_the_smallest_fraction_says_whether_it_reproduced():
+    """Y's FB worked at B = 8,000 of 50,000 (75.2 %): ours on its plateau at that fraction is said
+    to have failed to reproduce, with the rate; ours training says so; nothing computed says that."""
+    import dataclasses
+
+    R = y6.Results(P(n_train=50000, batch_fractions=[0.16, 1.0]), ())
+    runs = (dataclasses.replace(run_result("fb", 8000, 0.9), fraction=0.16),
+            dataclasses.replace(run_result("fb", 50000, 0.1), fraction=1.0, final_loss=2.3))
+    R = dataclasses.replace(R, runs=runs)
+    assert y6.fb_small_note(R, 90.0, 0.5).endswith("It trained, as Y's did.")
+    stalled = dataclasses.replace(R, runs=(dataclasses.replace(runs[0], final_loss=2.3), runs[1]))
+    note = y6.fb_small_note(stalled, 10.0, 0.625)
+    assert "Y's FB (B = 8,000) reached 75.2 %" in note and "1 of 1 seed(s) ended on the initial plateau" in note
+    assert "FB did not reproduce there" in note and "peak of 0.625" in note
+    assert y6.fb_small_note(dataclasses.replace(R, runs=()), None, None) == "FB at the smallest fraction: not computed."

@@ -21,6 +21,7 @@ from hessbook.chapters.y6.claims import (
     claims,
     criteria,
     expected_flag,
+    fb_small_note,
     measures,
     numbers,
     paper_measures,
@@ -42,6 +43,6 @@ from hessbook.chapters.y6.params import ADVERSARIES, Params, Y6Params
 __all__ = [
     "ADVERSARIES", "DEGRADE", "LABELS", "MARGIN", "METHODS", "N_TRAIN", "PAPER_TABLE8", "RULE", "RUN_KIND",
     "PaperRow", "Params", "Results", "RunResult", "Y6Params", "claim", "claims", "compute_run", "criteria",
-    "draw_accuracy", "draw_curves", "expected_flag", "explorer", "figure_accuracy", "measures", "numbers",
+    "draw_accuracy", "draw_curves", "expected_flag", "explorer", "fb_small_note", "figure_accuracy", "measures", "numbers",
     "paper_measures", "paper_table", "run", "run_key", "seed_median", "summary_table", "train_config", "trained_runs",
 ]
