@@ -228,6 +228,8 @@ def test_lr_grades_pgd_where_it_varies_and_caps_a_constant_pgd_at_partly():
         return k1.lose_lr_claim(R, "K-Fig1-2-15")
 
     assert graded([20, 10, 5]).grades["M1-K on MNIST"] == "held"
+    floor = graded([4, 2, 1])  # falls, but below 5 % throughout: the floor, untested
+    assert floor.grades["M1-K on MNIST"] == "partly" and "PGD accuracy below 5 % at every batch size" in floor.why
     rising = graded([5, 10, 20])
     assert rising.grades["M1-K on MNIST"] == "partly" and "ρ(B, PGD) +1.00" in rising.ours
     # PGD at 0 % throughout (the floor): no ρ, its half of K's 'FGSM/PGD accuracy' untested, so
