@@ -182,7 +182,8 @@ GRADED = [
     # the jump
     ({"jump_train_loss": 0.05}, ["partly", "held", "held"]),  # within Part II's noise (std 0.1)
     ({"jump_train_loss": 0.1}, ["partly", "held", "held"]),  # equal to the noise: not above it
-    ({"jump_train_loss": 0.05, "sb_fluctuation": NAN}, ["held", "held", "held"]),  # noise not measured
+    # noise not measured (fewer than 3 Part II records): the noise test is not passed by default
+    ({"jump_train_loss": 0.05, "sb_fluctuation": NAN}, ["partly", "held", "held"]),
     ({"jump_train_loss": -0.1}, ["partly", "held", "held"]),  # only the test loss rises
     ({"jump_test_loss": 0.0}, ["partly", "held", "held"]),  # only the train loss rises
     ({"jump_train_loss": -0.1, "jump_test_loss": -0.1}, ["did not hold", "held", "held"]),
