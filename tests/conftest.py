@@ -115,6 +115,7 @@ def halted_training(monkeypatch) -> HaltedTraining:
 
     halted = HaltedTraining()
     monkeypatch.setattr(htrain, "train", halted.train)
+    monkeypatch.setenv("HESSBOOK_GROUPED", "0")  # declared networks are then trained by their jobs: halted there
     monkeypatch.setenv("HESSBOOK_CLUSTER", "serial")
     monkeypatch.setenv("HESSBOOK_PROGRESS", "off")
     return halted
