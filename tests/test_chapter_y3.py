@@ -8,7 +8,6 @@ import dataclasses
 import pickle
 import subprocess
 import sys
-from functools import partial
 
 import matplotlib
 
@@ -20,6 +19,7 @@ import torch
 from hessbook import data as hdata
 from hessbook.chapters import y3
 from hessbook.chapters.y3 import compute
+from hessbook.kit.jobs import NO_DATA, OK, Context, Row, Table
 from hessbook.params import ParameterError, validate
 from hessbook.store import ResultStore
 
@@ -65,8 +65,7 @@ def test_records_of_a_tiny_run(tmp_path, monkeypatch):
                                    adversary=None, adversary_params={})
 
     real = compute.train_config
-    monkeypatch.setattr(compute, "train_config", tiny)
-    r = compute.compute_run("m1", 10, False, P, ResultStore(tmp_path), torch.device("cpu"))
+    r = compute.Y3Run(tiny("m1", 10, False, P)).compute(Context(torch.device("cpu"), ResultStore(tmp_path)))
     assert list(r.epochs) == [2.0, 4.0]  # every record_epochs epochs, whole epochs
     assert len(r.lambda1) == len(r.grad_norm) == len(r.residual) == 2
     assert (r.lambda1 > 0).all() and (r.residual <= 1e-3).all() and (r.grad_norm > 0).all()
@@ -76,7 +75,7 @@ def test_records_of_a_tiny_run(tmp_path, monkeypatch):
 def test_a_fresh_process_unpickling_a_job_has_the_metric():
     """What a sweep worker does: unpickle the job (importing its module), then train."""
     P = validate(y3.Y3Params, GOOD)
-    job = pickle.dumps(partial(compute.compute_run, "m1", 10, False, P))
+    job = pickle.dumps(compute.Y3Run(compute.train_config("m1", 10, False, P)))
     code = ("import pickle, sys; pickle.loads(sys.stdin.buffer.read()); import hessbook.train as T; "
             "print(all(callable(T._metric(m)) for m in ('hessian_lambda1', 'hessian_lambda1_residual')))")
     out = subprocess.run([sys.executable, "-c", code], input=job, capture_output=True, check=True)
@@ -89,8 +88,13 @@ def curves(batch: int, robust: bool, level: float, model="m1") -> y3.Curves:
                      np.full(2, 0.01), np.full(2, 1.0), "max_epochs")
 
 
-def results(*runs) -> y3.Results:
-    return y3.Results(validate(y3.Y3Params, GOOD), tuple(runs), ())
+def results(*runs, P=None, missing: tuple[str, ...] = ()) -> y3.Results:
+    """Results whose table holds ``runs`` and, for each model in ``missing``, a row without data."""
+    P = P or validate(y3.Y3Params, GOOD)
+    rows = [Row(compute.Y3Run(compute.train_config(r.model, r.batch, r.robust, P)), OK, r) for r in runs]
+    rows += [Row(compute.Y3Run(compute.train_config(m, P.small_batch, False, P)), NO_DATA,
+                 why="no mnist here. Put it there; HESSBOOK_DATA") for m in missing]
+    return y3.Results(P, Table(tuple(rows)))
 
 
 def test_claims_grading():
@@ -108,7 +112,7 @@ def test_claims_grading():
         y3.graded_claims(ok)[0].why and "λmin" in y3.graded_claims(ok)[0].why
     assert "Deviations from Y at this scale: Y does not give Fig 4's network" in y3.graded_claims(ok)[1].why
     # a selected model without runs (its data missing) is not computed and keeps the verdict from a plain held
-    two = y3.Results(validate(y3.Y3Params, {**GOOD, "models": ["m1", "c1"]}), ok.runs, ())
+    two = results(*ok.runs, P=validate(y3.Y3Params, {**GOOD, "models": ["m1", "c1"]}))
     assert [c.grade for c in y3.graded_claims(two)] == ["partly", "partly"]
     assert y3.graded_claims(two)[0].grades == {"M1": "held", "C1": "not computed"}
     n = y3.numbers(ok)
@@ -123,7 +127,7 @@ def test_figures_table_and_explorer():
     assert [line.get_linestyle() for line in fig.axes[0].lines] == ["-", "-", ":", ":"]
     assert list(y3.summary_table(R)["run"])[2] == "M1 B=10 robust"
     assert "λ1θ" in y3.explorer(R).update(model="m1", measure="λ1θ").axes[0].get_title()
-    gone = y3.Results(validate(y3.Y3Params, GOOD), (), (y3.Missing("m1", "no mnist", "no mnist here; HESSBOOK_DATA"),))
+    gone = results(missing=("m1",))
     assert "not computed" in y3.figure_dynamics(gone).axes[0].texts[0].get_text()
     assert all(c.ours.startswith("not computed") and "HESSBOOK_DATA" in c.ours for c in y3.graded_claims(gone))
 

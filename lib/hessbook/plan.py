@@ -414,16 +414,21 @@ class Plan:
 
 
 def chapter_plan_jobs(chapter: str) -> Callable[[Any], list]:
-    """A chapter's ``plan_jobs`` (in its module, or its ``compute`` module)."""
+    """What a chapter's ``run`` computes, as the plan's lines: its ``jobs(P)``
+    (:mod:`hessbook.kit.jobs`), or a ``plan_jobs(P)`` where its run is staged (in its module, or
+    its ``compute`` module)."""
     from hessbook.chapters import chapter_module
+    from hessbook.kit.jobs import planned
 
     module = chapter_module(chapter)
-    found = getattr(module, "plan_jobs", None)
-    if found is None:
-        found = getattr(importlib.import_module(f"{module.__name__}.compute"), "plan_jobs", None)
-    if found is None:
-        raise AttributeError(f"chapter {chapter} has no plan_jobs(P): add one next to its run()")
-    return found
+    places = (module, importlib.import_module(f"{module.__name__}.compute")) if hasattr(module, "__path__") else (module,)
+    for place in places:
+        if callable(getattr(place, "plan_jobs", None)):
+            return place.plan_jobs
+    for place in places:
+        if callable(getattr(place, "jobs", None)):
+            return lambda P, jobs=place.jobs: planned(jobs(P))
+    raise AttributeError(f"chapter {chapter} has neither jobs(P) nor plan_jobs(P): add one next to its run()")
 
 
 @dataclass

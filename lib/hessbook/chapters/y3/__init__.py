@@ -34,13 +34,13 @@ from hessbook.chapters.y3.claims import (
     robust_ratios,
     trained_runs,
 )
-from hessbook.chapters.y3.compute import METRICS, Curves, Missing, Results, compute_run, run, train_config
+from hessbook.chapters.y3.compute import METRICS, Curves, Missing, Results, Y3Run, jobs, run, train_config
 from hessbook.chapters.y3.figures import draw_runs, explorer, figure_dynamics, runs_table, summary_table
 from hessbook.chapters.y3.params import Params, Y3Params
 
 __all__ = [
     "BATCH_RATIO", "BATCH_RULE", "Curves", "METRICS", "Missing", "Params", "ROBUST_RATIO", "ROBUST_RULE", "Results",
-    "Y3Params", "batch_claim", "batch_claim_of", "batch_ratios", "claims", "compute_run", "criteria", "deviations",
-    "draw_runs", "explorer", "figure_dynamics", "numbers", "peak_ratios", "robust_claim", "robust_claim_of",
+    "Y3Params", "batch_claim", "batch_claim_of", "batch_ratios", "claims", "Y3Run", "criteria", "deviations",
+    "draw_runs", "explorer", "figure_dynamics", "jobs", "numbers", "peak_ratios", "robust_claim", "robust_claim_of",
     "robust_ratios", "run", "runs_table", "summary_table", "train_config", "trained_runs",
 ]

@@ -5,14 +5,15 @@ on the Dask sweep."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import partial
 
 import numpy as np
 import torch
 
 from hessbook.chapters.y3.paper import DATASET
 from hessbook.chapters.y3.params import Y3Params
-from hessbook.papers.yao.networks import Missing, data_missing
+from hessbook.kit.jobs import Context, StoredJob, Table, context, run_jobs
+from hessbook.papers.yao.networks import Missing
+from hessbook.train import TrainConfig
 
 KIND = "y3-run"
 METRICS = ("train_loss", "train_acc", "grad_norm", "hessian_lambda1", "hessian_lambda1_residual")
@@ -70,9 +71,20 @@ class Curves:
 @dataclass(frozen=True)
 class Results:
     params: Y3Params
-    runs: tuple[Curves, ...]
-    missing: tuple[Missing, ...]
-    """Models whose dataset is not on this machine (:class:`~hessbook.papers.yao.networks.Missing`)."""
+    table: Table
+    """Every run asked for, with its :class:`Curves` or why it has none (:mod:`hessbook.kit.jobs`)."""
+
+    @property
+    def runs(self) -> tuple[Curves, ...]:
+        return self.table.results
+
+    @property
+    def missing(self) -> tuple[Missing, ...]:
+        """Models with a run not computed, each once, with the first reason (no data here)."""
+        out: dict[str, Missing] = {}
+        for row in self.table.missing:
+            out.setdefault(row.job.train.model, Missing(row.job.train.model, row.why.split(". ")[0], row.why))
+        return tuple(out.values())
 
     def get(self, model: str, batch: int, robust: bool) -> Curves | None:
         return next((r for r in self.runs if (r.model, r.batch, r.robust) == (model, batch, robust)), None)
@@ -97,41 +109,42 @@ def train_config(model: str, batch: int, robust: bool, P: Y3Params):
     )
 
 
-def compute_run(model: str, batch: int, robust: bool, P: Y3Params, store, device: torch.device) -> Curves:
-    """Train one run through the store on ``device`` (the chapter's) and keep its records.
-    Top-level, so a sweep can send it to a worker."""
-    from hessbook.train import train
+@dataclass(frozen=True)
+class Y3Run(StoredJob):
+    """One run (a job): its training configuration is its whole key."""
 
-    run = train(train_config(model, batch, robust, P), store, device)
-    h = [e for e in run.history if "hessian_lambda1" in e]
+    KIND = KIND
+    RESULT = Curves
+    train: TrainConfig
 
-    def col(name: str) -> np.ndarray:
-        return np.array([e[name] for e in h], dtype=float)
+    def label(self) -> str:
+        c = self.train
+        return f"Y3 {c.model.upper()} B={c.batch_size}{' robust' if c.adversary else ''}"
 
-    return Curves(model, batch, robust, col("epoch"), col("hessian_lambda1"), col("hessian_lambda1_residual"),
-                  col("grad_norm"), col("train_loss"), col("train_acc"), str(run.stop_reason))
+    def datasets(self) -> tuple[str, ...]:
+        return (self.train.data.name,)
+
+    def compute(self, ctx: Context) -> Curves:
+        """Train the run through the store on the chapter's device and keep its records."""
+        from hessbook.train import train
+
+        c = self.train
+        run = train(c, ctx.store, ctx.device)
+        h = [e for e in run.history if "hessian_lambda1" in e]
+
+        def col(name: str) -> np.ndarray:
+            return np.array([e[name] for e in h], dtype=float)
+
+        return Curves(c.model, c.batch_size, c.adversary is not None, col("epoch"), col("hessian_lambda1"),
+                      col("hessian_lambda1_residual"), col("grad_norm"), col("train_loss"), col("train_acc"),
+                      str(run.stop_reason))
 
 
-def plan_jobs(P: Y3Params) -> list:
-    """Every run :func:`run` sweeps (data present or not: the plan checks)."""
-    from hessbook.kit.swept import Planned
-
-    return [Planned(KIND, {"train": train_config(m, b, r, P)}, f"Y3 {m.upper()} B={b}{' robust' if r else ''}")
-            for m, b, r in P.runs()]
+def jobs(P: Y3Params) -> list[Y3Run]:
+    """Every run the chapter asks for, in the order of :meth:`Y3Params.runs`."""
+    return [Y3Run(train_config(m, b, r, P)) for m, b, r in P.runs()]
 
 
 def run(P: Y3Params, store=None) -> Results:
-    """Every run whose data is here, as independent jobs on the Dask sweep, on the device
-    ``P.device`` names."""
-    from hessbook.device import pick_device
-    from hessbook.kit.swept import cached_all, stored_job
-    from hessbook.store import default_store
-
-    store = store or default_store()
-    device = pick_device(P.device)
-    missing = [g for g in (data_missing(m) for m in P.models) if g is not None]
-    gone = {g.model for g in missing}
-    jobs = [stored_job(KIND, {"train": train_config(m, b, r, P)}, partial(compute_run, m, b, r, P, store), Curves,
-                       label=f"Y3 {m.upper()} B={b}{' robust' if r else ''}", device=device)
-            for m, b, r in P.runs() if m not in gone]
-    return Results(P, tuple(cached_all(jobs, Curves, store)), tuple(missing))
+    """Every run whose data is here (jobs on the sweep), on the device ``P.device`` names."""
+    return Results(P, run_jobs(jobs(P), context(P.device, store)))
