@@ -20,7 +20,7 @@ from hessbook import lr as hlr
 from hessbook.chapters import k1, k2, load_params
 from hessbook.papers.kamath import figures as kf
 from hessbook.papers.kamath.deviations import deviations
-from hessbook.papers.kamath.grid import Grid, KGrid, Run, RunResult, job_key, lambda1_of, train_config
+from hessbook.papers.kamath.grid import Grid, KGrid, KRun, Run, RunResult, lambda1_of, train_config
 from hessbook.params import SCALES, ParameterError, validate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -94,33 +94,47 @@ def test_settings_are_ks_learning_rate_rules():
 
 def test_lr_bs_at_64_is_lrs_training_run_and_keeps_its_label(tmp_path, monkeypatch):
     """LR/BS at B = 64 has lr 0.01, LR's: one job, stored once, reported under both lines."""
+    from hessbook.kit import jobs as kjobs
     from hessbook.papers.kamath import grid as kgrid
     from hessbook.store import ResultStore
 
     g = KGrid(**GRID)
     same, other = Run("m1k-mnist", "lr", 0.0, 64), Run("m1k-mnist", "lr_bs", 0.0, 64)
-    assert job_key(same, g, 0) == job_key(other, g, 0)
-    assert job_key(Run("m1k-mnist", "lr", 0.0, 128), g, 0) != job_key(Run("m1k-mnist", "lr_bs", 0.0, 128), g, 0)
+    assert KRun.of(same, g, 0) == KRun.of(other, g, 0)
+    assert KRun.of(Run("m1k-mnist", "lr", 0.0, 128), g, 0) != KRun.of(Run("m1k-mnist", "lr_bs", 0.0, 128), g, 0)
     calls = []
 
-    def fake(run, grid, seed, store=None, device=None):
-        calls.append(run)
-        return RunResult(run, 90.0, 50.0, 40.0, 1.0, 1e-4, True, 10, 0.1, 1, False)
+    def fake(job, ctx):
+        calls.append(job)
+        return RunResult(kgrid.run_of(job.train), 90.0, 50.0, 40.0, 1.0, 1e-4, True, 10, 0.1, 1, False)
 
-    monkeypatch.setattr(kgrid, "compute_run", fake)
-
+    monkeypatch.setattr(KRun, "compute", fake)
+    monkeypatch.setattr(kjobs, "data_missing", lambda job: "")
     monkeypatch.setenv("HESSBOOK_GROUPED", "0")  # the jobs are faked: train nothing beforehand
     monkeypatch.setenv("HESSBOOK_CLUSTER", "serial")
-    got = kgrid.run_grid([same, other], g, 0, torch.device("cpu"), ResultStore(tmp_path))
-    assert len(calls) == 1 and [r.run for r in got.results] == [same, other]
+    table = kjobs.run_jobs(kgrid.grid_jobs([same, other], g, 0), kjobs.context("cpu", ResultStore(tmp_path)))
+    got, missing = kgrid.collect([same, other], table)
+    assert len(calls) == 1 and [r.run for r in got.results] == [same, other] and not missing
+
+
+def test_a_case_without_its_data_is_missing_with_the_data_layers_reason():
+    from hessbook.kit.jobs import NO_DATA, OK, Row, Table
+    from hessbook.papers.kamath import grid as kgrid
+
+    g, runs = KGrid(**GRID), [Run("m1k-mnist", "lr", 0.0, 16), Run("c1-cifar10", "lr", 0.0, 16)]
+    jobs = kgrid.grid_jobs(runs, g, 0)
+    assert [j.datasets() for j in jobs] == [("mnist",), ("cifar10",)] and jobs[0].trains() == (jobs[0].train,)
+    assert jobs[1].label() == "K C1 on CIFAR-10, LR m=0, B=16, seed 0"
+    done = result("m1k-mnist", "lr", 0.0, 16)
+    got, missing = kgrid.collect(runs, Table((Row(jobs[0], OK, done), Row(jobs[1], NO_DATA, why="no cifar10"))))
+    assert got.results == (done,) and missing == {"c1-cifar10": "no cifar10"}
 
 
 @pytest.mark.parametrize("scale", SCALES)
 def test_k1_and_k2_share_their_grid_and_jobs(scale, tmp_path, monkeypatch):
     """With each scale's files, K2 run after K1 on one store computes none of the jobs K1
     computed (its momentum-0 lines are loaded from the store) and reports them as K1 did."""
-    from hessbook.chapters.k1 import compute as k1_compute
-    from hessbook.chapters.k2 import compute as k2_compute
+    from hessbook.kit import jobs as kjobs
     from hessbook.papers.kamath import grid as kgrid
     from hessbook.store import ResultStore
 
@@ -131,13 +145,14 @@ def test_k1_and_k2_share_their_grid_and_jobs(scale, tmp_path, monkeypatch):
     assert shared, "K2's momentum-0 lines are K1's jobs"
     computed: list[Run] = []
 
-    def fake(run, grid, seed, store, device):
+    def fake(job, ctx):
+        run = kgrid.run_of(job.train)
         computed.append(run)
         return RunResult(run, 90.0 - run.batch / 100, 50.0, 40.0, float(run.batch), 1e-4, True, 10, 0.1, 1, False)
 
-    for module in (k1_compute, k2_compute):  # every case "has its data": the jobs are what is tested
-        monkeypatch.setattr(module, "missing_data", lambda case: None)
-    monkeypatch.setattr(kgrid, "compute_run", fake)
+    # every case "has its data": the jobs are what is tested
+    monkeypatch.setattr(kjobs, "data_missing", lambda job: "")
+    monkeypatch.setattr(kgrid.KRun, "compute", fake)
     monkeypatch.setenv("HESSBOOK_GROUPED", "0")  # the jobs are faked: train nothing beforehand
     monkeypatch.setenv("HESSBOOK_CLUSTER", "serial")
     monkeypatch.setenv("HESSBOOK_PROGRESS", "off")

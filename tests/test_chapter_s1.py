@@ -51,6 +51,8 @@ def test_decomposition_on_a_tiny_network(R):
 
 
 def test_rerun_loads_the_stored_spectra(R, tmp_path_factory):
+    assert [(j.point, j.INLINE, j.train) for j in s1.jobs(R.params)] == [
+        (p, True, s1.train_config(R.params)) for p in s1.POINTS]
     store = ResultStore(tmp_path_factory.mktemp("store2"))
     first = s1.run(R.params, store)
     again = s1.run(R.params, store)

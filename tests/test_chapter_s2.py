@@ -11,6 +11,7 @@ import pytest
 from _curv_models import flat_loss_hessian
 
 from hessbook.chapters import s2
+from hessbook.kit.jobs import Context, key_text
 from hessbook.models import build_model, num_parameters
 from hessbook.params import ParameterError, validate
 
@@ -142,7 +143,7 @@ def test_rules_grade_as_the_ladders_they_replace():
 
 def test_jobs_cover_rows_and_seeds_in_order():
     P = validate(s2.S2Params, {**GOOD, "ks": [2, 5], "n_seeds": 3, "seed": 7})
-    jobs = s2.jobs(P)
+    jobs = s2.cases(P)
     table = [j for j in jobs if j.group == "table"]
     assert len(table) == 3 * len(s2.rows(P)) == 3 * 8 and jobs[:24] == table
     assert [j.seed for j in jobs[:4]] == [7, 8, 9, 7] and jobs[0].row == s2.rows(P)[0]
@@ -153,9 +154,9 @@ def test_jobs_cover_rows_and_seeds_in_order():
     assert [(j.group, j.row.k, j.separation) for j in rest[3:4]] == [("separation", 2, 2.0)]
     assert [(j.group, j.row.k, j.iterations) for j in rest[4:]] == [("training", 2, 2), ("training", 5, 2)]
     # distinct cases have distinct store keys; the chapter's own separation keeps the old key
-    keys = [repr(s2.spectrum_key(j, P)) for j in jobs]
-    assert len(set(keys)) == len(keys)
-    assert "separation" not in repr(s2.spectrum_key(jobs[0], P))
+    keys = [key_text(j) for j in s2.jobs(P)]
+    assert len(set(keys)) == len(keys) == len(jobs)
+    assert "separation" not in key_text(s2.jobs(P)[0])
 
 
 def test_unseen_rows_have_the_networks_parameter_count_and_no_paper_counts():
@@ -181,9 +182,10 @@ def test_case_is_stored_and_matches_a_dense_hessian(tmp_path, monkeypatch):
                                "sgd_iterations": 5, "sgd_batch_size": 8})
     store = ResultStore(tmp_path)
     row = s2.rows(P)[1]  # GD ReLU k = 2
-    first = s2.case(s2.CaseJob(row, 0), P, store, device=torch.device("cpu"))
+    ctx = Context(torch.device("cpu"), store)
+    first = s2.load_case(s2.Case(row, 0), P, ctx)
     assert len(store.entries(s2.SPECTRUM_KIND)) == 1
-    again = s2.case(s2.CaseJob(row, 0), P, store, device=torch.device("cpu"))
+    again = s2.load_case(s2.Case(row, 0), P, ctx)
     np.testing.assert_array_equal(first.eigenvalues, again.eigenvalues)
     assert (first.gap, first.ratio, first.elbow, first.final_loss) == (again.gap, again.ratio, again.elbow,
                                                                        again.final_loss)
@@ -274,7 +276,7 @@ VARIED = {**GOOD, "ks": [2, 5, 10, 20, 50], "unseen_settings": ["sgd-relu-1", "g
 def test_variation_jobs_change_one_thing_and_leave_the_chapters_own_keys_alone():
     P = validate(s2.S2Params, VARIED)
     plain = validate(s2.S2Params, {**VARIED, "variations": [], "variation_ks": []})
-    varied = [j for j in s2.jobs(P) if j.group == "variation"]
+    varied = [j for j in s2.cases(P) if j.group == "variation"]
     assert [(j.variation, s2.setting_of(j.row)) for j in varied] == [
         ("hidden:15", "sgd-relu-1"), ("hidden:15", "gd-tanh-1"), ("steps:0.5", "sgd-relu-1"), ("steps:0.5", "gd-tanh-1")]
     hidden, _, steps, steps_gd = varied
@@ -282,10 +284,10 @@ def test_variation_jobs_change_one_thing_and_leave_the_chapters_own_keys_alone()
     assert (steps.iterations, steps_gd.iterations) == (round(0.5 * P.sgd_iterations), round(0.5 * P.gd_iterations))
     cfg = s2.train_config(hidden.row, s2.case_params(hidden, P), hidden.seed)
     assert cfg.model_kwargs["hidden"] == [15, 15]
-    assert s2.spectrum_key(steps, P)["train"].max_iterations == round(0.5 * P.sgd_iterations)
+    assert s2.spectrum_job(steps, P).train.max_iterations == round(0.5 * P.sgd_iterations)
     # the chapter's own cases keep their store keys when variations are added
-    same = [j for j in s2.jobs(P) if j.group != "variation"]
-    assert [s2.spectrum_key(j, P) for j in same] == [s2.spectrum_key(j, plain) for j in s2.jobs(plain)]
+    same = [s2.spectrum_job(j, P) for j in s2.cases(P) if j.group != "variation"]
+    assert same == s2.jobs(plain)
 
 
 @pytest.mark.parametrize("bad, says", [("width=15", "name one of hidden"), ("hidden", "name:value"),
@@ -304,7 +306,7 @@ def _variation_results(counts):
     P = validate(s2.S2Params, VARIED)
     table = [fake_result(r, r.k, r.k, r.k) for r in s2.PAPER_TABLE1]
     varied = [dataclasses.replace(fake_result(j.row, 7, 7, 7), group="variation", variation=j.variation,
-                                  **counts(j)) for j in s2.jobs(P) if j.group == "variation"]
+                                  **counts(j)) for j in s2.cases(P) if j.group == "variation"]
     return s2.claims(s2.assemble(P, [*table, *varied]))[3]
 
 
@@ -328,7 +330,7 @@ def test_variation_tables_list_every_case_and_counter():
 
     P = validate(s2.S2Params, VARIED)
     cases = [dataclasses.replace(fake_result(j.row, 7, 6, 1), group="variation", variation=j.variation)
-             for j in s2.jobs(P) if j.group == "variation"]
+             for j in s2.cases(P) if j.group == "variation"]
     table = s2.variation_table(cases)
     assert len(table) == 4 and list(table["gap"]) == ["7"] * 4 and list(table["elbow"]) == ["1 ✗"] * 4
     summary = s2.variation_summary(cases)

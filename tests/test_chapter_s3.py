@@ -167,3 +167,16 @@ def test_run_table_flags_a_plateau_and_the_fit_criterion_reads_training_accuracy
     assert not fit.met and "n = 70 20.0 %" in fit.found
     assert s3.criteria(R.params, results([good]))[-1].met
     assert "n = 70: plateau" in s3.numbers(R)["plateau"]
+
+
+def test_jobs_are_one_exact_spectrum_per_width_and_need_their_data():
+    from hessbook.data import DataMissingError
+    from hessbook.kit.jobs import NO_DATA, Row, Table
+    from hessbook.papers.sagun.mnist_spectra import spectra
+
+    P = validate(s3.S3Params, GOOD)
+    jobs = s3.jobs(P)
+    assert [j.train for j in jobs] == [s3.train_config(w, P) for w in sorted(P.widths)]
+    assert all(j.INLINE and j.datasets() == ("mnist",) and j.hessian_dtype == P.hessian_dtype for j in jobs)
+    with pytest.raises(DataMissingError, match="no mnist here"):
+        spectra(Table(tuple(Row(j, NO_DATA, why="no mnist here") for j in jobs)), ["a", "b"])

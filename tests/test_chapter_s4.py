@@ -82,7 +82,8 @@ def test_numbers_name_every_glued_value():
 
 def test_exact_spectrum_matches_dense_hessian(tmp_path, monkeypatch):
     """The stored spectrum equals eigvalsh of torch.autograd.functional.hessian on the same data."""
-    from hessbook.papers.sagun.mnist_spectra import exact_spectrum
+    from hessbook.kit.jobs import context, run_jobs
+    from hessbook.papers.sagun.mnist_spectra import SpectrumJob, spectra
     from hessbook.store import ResultStore
     from hessbook.data import DataSpec, load_data
     from hessbook.train import TrainConfig, train
@@ -97,7 +98,10 @@ def test_exact_spectrum_matches_dense_hessian(tmp_path, monkeypatch):
     config = TrainConfig(model="s_cnn", model_kwargs={"channels": [1, 1], "hidden": 3}, data=spec,
                          batch_size=8, lr=0.05, max_iterations=3, seed=0)
     store = ResultStore(tmp_path)
-    s = exact_spectrum(config, "t", None, torch.device("cpu"), store, "float64")
+    job = SpectrumJob(config, None, "float64")
+    assert job.INLINE and job.datasets() == ()  # synthetic: always here
+    (s,) = spectra(run_jobs([job], context("cpu", store)), ["t"])
+    assert s.label == "t" and len(store.entries(job.KIND)) == 1
     model = train(config, store, device=torch.device("cpu")).model("cpu").double()
     data = load_data(spec)
     H = flat_loss_hessian(model, data.inputs(), data.targets())

@@ -76,6 +76,9 @@ def test_part_configs_chain_part_two_on_part_one():
     assert (p1.batch_size, p2.batch_size) == (128, 16)
     assert p1.max_iterations == p2.max_iterations == 30 and p1.record_every == 10
     assert p1.model_kwargs == {"width": 0.125} and p1.momentum == 0 and p1.lr_rule == "constant"
+    (job,) = s5.jobs(P)  # one job, in the kernel: it trains both parts, then the line between them
+    assert job.INLINE and job.trains() == (p1, p2) and job.datasets() == ("cifar10",)
+    assert list(job.alphas) == s5.alphas(P).tolist()
 
 
 def test_summary_and_claims_when_they_hold():

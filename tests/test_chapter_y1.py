@@ -15,8 +15,9 @@ import yaml
 
 from hessbook import stats
 from hessbook.chapters import y1
+from hessbook.kit.jobs import NO_DATA, OK, Row, Table
 from hessbook.params import ParameterError, as_dict, validate
-from hessbook.papers.yao.networks import Missing, Y1Runs, train_config
+from hessbook.papers.yao.networks import Y1Runs, train_config
 from hessbook.papers.yao.paper import DATASET
 
 from test_data import _write_cifar100
@@ -36,14 +37,22 @@ def fake(model, batch, lam, fgsm, lx=1.0, gx=0.1, top=None, lx_median=None):
                           y1.EPS[DATASET[model]], (med, 10 * med))
 
 
-def results(*networks, missing=(), models=("m1", "c1"), n_seeds=1) -> y1.Results:
+def table(P: y1.Y1Params, networks, missing: tuple[str, ...] = ()) -> Table:
+    """A jobs table holding ``networks`` (each under its own job) and, for each model in
+    ``missing``, a row without data."""
+    rows = [Row(y1.case_job(r.model, r.batch, P, r.seed), OK, r) for r in networks]
+    rows += [Row(y1.case_job(m, 64, P), NO_DATA, why=f"dataset '{DATASET[m]}' not found") for m in missing]
+    return Table(tuple(rows))
+
+
+def results(*networks, missing: tuple[str, ...] = (), models=("m1", "c1"), n_seeds=1) -> y1.Results:
     """Y1's results holding ``networks``, graded in ``n_seeds`` seeds (one: the tests of a claim's rule)."""
     values = cpu_values()
     sizes = {**values["batch_sizes"], **{m: sorted({r.batch for r in networks if r.model == m})
                                          for m in models if any(r.model == m for r in networks)}}
     P = validate(y1.Y1Params, {**values, "scale": "smoke", "models": list(models), "batch_sizes": sizes,
                                "n_train_cifar": 50000, "n_train_mnist": 60000, "n_seeds": n_seeds})
-    return y1.Results(P, tuple(networks), tuple(missing))
+    return y1.Results(P, table(P, networks, missing))
 
 
 def claim(R, item, index=-1):
@@ -90,8 +99,7 @@ def test_claim_grading_on_constructed_results():
     assert fig1.grades == {"C1": "not computed", "M1": "held"} and fig1.grade == "partly"
     assert fig1.coverage == (1, 2) and "100% of top eigenvalues" in fig1.ours
     assert "≥ 90%" in fig1.why and "≥ 50%" in fig1.why  # the thresholds come from the rule
-    missing = [Missing("resnet18", "dataset 'cifar100' not found")]
-    t2 = claim(results(*good.networks, missing=missing, models=("m1", "resnet18")), "Y-Table2")
+    t2 = claim(results(*good.networks, missing=("resnet18",), models=("m1", "resnet18")), "Y-Table2")
     assert t2.grade == "not computed" and "cifar100" in t2.ours
 
 
@@ -354,7 +362,7 @@ def test_paper_scale_takes_the_whole_sets_and_the_printed_stride():
     P = load_params("y1", root / "params" / "paper" / "y1.yaml")
     assert (P.n_eval, P.n_hessian, P.n_input) == ("all", "all", "all") and P.c1_conv_stride == 2
     assert load_params("y1", root / "params" / "gpu" / "y1.yaml").c1_conv_stride == 2
-    assert y1.claim_deviations(y1.Results(P, (), ()), ("c1", "m1"), hessian=True, inputs=True).count("whole set") == 0
+    assert y1.claim_deviations(y1.Results(P, Table(())), ("c1", "m1"), hessian=True, inputs=True).count("whole set") == 0
     values = {**cpu_values(), "n_input": "all"}
     with pytest.raises(ParameterError, match="n_input = all: larger than n_eval = 1000"):
         validate(y1.Y1Params, values)
@@ -412,28 +420,25 @@ def test_a_network_on_its_plateau_is_flagged_in_the_table_and_enters_no_trend():
 
 
 def test_every_job_declares_its_network_so_seeds_train_as_one(monkeypatch, data_env, tmp_path):
-    """Y1's jobs declare the network each trains (``trains``), so that ``cached_all`` trains the
+    """Y1's jobs declare the network each trains (``trains()``), so that ``run_jobs`` trains the
     seeds of one (model, batch) as one group where that pays: one declared config per job, the
     job's own (model, batch, seed)."""
-    import importlib
-
-    from hessbook.kit import swept
+    from hessbook.kit import jobs as kit_jobs
     from hessbook.store import ResultStore
 
-    compute = importlib.import_module("hessbook.chapters.y1.compute")
     seen = []
 
     class Captured(Exception):
         pass
 
-    def capture(jobs, cls, store=None, **kw):
+    def capture(jobs, store, **kw):
         seen.extend(jobs)
         raise Captured
 
-    monkeypatch.setattr(swept, "cached_all", capture)
+    monkeypatch.setattr(kit_jobs, "train_declared", capture)
     P = validate(y1.Y1Params, {**cpu_values(), "models": ["m1"], "batch_sizes": {"m1": [16, 64]}})
     with pytest.raises(Captured):
-        compute.run(P, ResultStore(tmp_path))
+        y1.run(P, ResultStore(tmp_path))
     assert len(seen) == 2 * len(P.seeds)
     expected = {(b, s): train_config("m1", b, P.runs, s) for s in P.seeds for b in (16, 64)}
     assert [job.trains for job in seen] == [(expected[b, s],) for s in P.seeds for b in (16, 64)]

@@ -16,6 +16,7 @@ from torch import nn
 
 from hessbook.chapters import load_params, y1, y2
 from hessbook.chapters.y2 import compute
+from hessbook.kit.jobs import OK, Row, Table
 from hessbook.params import SCALES, ParameterError, validate
 from tests._curv_models import flat_loss_hessian
 
@@ -47,14 +48,14 @@ def test_y2_examines_the_networks_y1_trains(scale, halted_training, tmp_path, mo
     training run of Y1's jobs (the same store entry, loaded), never one of Y2's own."""
     import dataclasses
 
-    from hessbook.chapters.y1 import compute as y1_compute
+    from hessbook.kit import jobs
     from hessbook.store import ResultStore
 
     Y1 = dataclasses.replace(load_params("y1", ROOT / "params" / scale / "y1.yaml"), device="cpu")
     Y2 = dataclasses.replace(load_params("y2", ROOT / "params" / scale / "y2.yaml"), device="cpu")
     assert Y2.y1_runs == Y1.runs, f"params/{scale}/y2.yaml: y1_runs differs from params/{scale}/y1.yaml"
-    for target in (y1_compute, compute):  # every model "has its data": the training runs are what is tested
-        monkeypatch.setattr(target, "data_missing", lambda model: None)
+    # every model "has its data": the training runs are what is tested
+    monkeypatch.setattr(jobs, "data_missing", lambda job: "")
     halted_training.run(y1.run, Y1, ResultStore(tmp_path))
     by_y1 = halted_training.configs
     halted_training.calls.clear()
@@ -71,9 +72,9 @@ def _tiny_landscape(monkeypatch, model="m1"):
     g = torch.Generator().manual_seed(1)
     split = lambda n: (torch.randn(n, 6, generator=g), torch.randint(0, 3, (n,), generator=g))  # noqa: E731
     train, test, batch = split(40), split(40), split(16)
-    monkeypatch.setattr(compute, "_splits", lambda m, P, d: (train, test, batch if m == "m1" else None))
+    monkeypatch.setattr(compute, "_splits", lambda job, d: (train, test, batch if job.train.model == "m1" else None))
     P = validate(y2.Y2Params, GOOD)
-    return net, train, test, batch, P, compute.landscape_of(net, model, 32, P, torch.device("cpu"))
+    return net, train, test, batch, P, compute.landscape_of(net, y2.landscape_job(model, 32, P), torch.device("cpu"))
 
 
 def _loss_at(net, theta, data) -> float:
@@ -115,7 +116,8 @@ def landscape(batch: int, sharpness: float, model="m1") -> y2.Landscape:
 
 
 def results(*nets) -> y2.Results:
-    return y2.Results(validate(y2.Y2Params, {**GOOD, "y1_models": ["m1", "c1"]}), tuple(nets), ())
+    P = validate(y2.Y2Params, {**GOOD, "y1_models": ["m1", "c1"]})
+    return y2.Results(P, Table(tuple(Row(y2.landscape_job(n.model, n.batch, P), OK, n) for n in nets)))
 
 
 def test_claims_grade_the_order_of_batch_sizes():

@@ -19,8 +19,9 @@ from torch import nn
 from hessbook.chapters import load_params, y1, y4
 from hessbook.chapters.y4.compute import _iterative, _logit_checks
 from hessbook.curvature import input_hessian_dense, input_hessian_exact
+from hessbook.kit.jobs import NO_DATA, OK, Context, Row, Table
 from hessbook.params import SCALES, ParameterError, validate
-from hessbook.papers.yao.networks import Missing, Y1Runs, train_config
+from hessbook.papers.yao.networks import Y1Runs, train_config
 
 ROOT = Path(__file__).resolve().parents[1]
 RUNS = dict(models=["m1"], batch_sizes={"m1": [32, 128, 256]}, c1_conv_stride=2, resnet18_width=4,
@@ -52,10 +53,14 @@ def case(rel_min: float, rank: int, smooth: bool = False, agree: float = 1e-6, c
                          np.full(n_cc, rel_min), np.ones(n_cc), 20)
 
 
-def results(*cases, missing=()) -> y4.Results:
-    relu = tuple(c for c in cases if not c.smooth)
-    smooth = next((c for c in cases if c.smooth), None)
-    return y4.Results(validate(y4.Y4Params, GOOD), relu, smooth, tuple(missing))
+def results(*cases, no_data: str = "") -> y4.Results:
+    """Y4's results holding ``cases`` (ReLU networks as M1 B=32's job); with ``no_data``, every
+    network (M1, the contrast) has a row without data, for that reason."""
+    P = validate(y4.Y4Params, GOOD)
+    relu, smooth = y4.jobs(P)[0], y4.jobs(P)[-1]
+    rows = [Row(smooth if c.smooth else relu, OK, c) for c in cases]
+    rows += [Row(job, NO_DATA, why=no_data) for job in (relu, smooth) if no_data]
+    return y4.Results(P, Table(tuple(rows)))
 
 
 def grades(R) -> list[str]:
@@ -109,19 +114,20 @@ def test_y4_examines_the_networks_y1_trains_and_reads_no_params_file(scale, halt
     takes Y1's settings from its own block, reading no parameter file while it computes."""
     import dataclasses
 
-    from hessbook.chapters.y1 import compute as y1_compute
+    from hessbook.kit import jobs
     from hessbook.store import ResultStore
 
     Y1 = dataclasses.replace(load_params("y1", ROOT / "params" / scale / "y1.yaml"), device="cpu")
     Y4 = dataclasses.replace(load_params("y4", ROOT / "params" / scale / "y4.yaml"), device="cpu")
     assert Y4.y1_runs == Y1.runs, f"params/{scale}/y4.yaml: y1_runs differs from params/{scale}/y1.yaml"
-    monkeypatch.setattr(y1_compute, "data_missing", lambda model: None)
+    monkeypatch.setattr(jobs, "data_missing", lambda job: "")
     halted_training.run(y1.run, Y1, ResultStore(tmp_path))
     by_y1 = halted_training.configs
     halted_training.calls.clear()
     opened.clear()
-    for model, batch in Y4.cases():  # each network in turn: Y4 computes in-process
-        halted_training.run(y4.run_relu, model, batch, Y4, ResultStore(tmp_path), torch.device("cpu"))
+    ctx = Context(torch.device("cpu"), ResultStore(tmp_path))
+    for job in (j for j in y4.jobs(Y4) if isinstance(j, y4.Y4Relu)):  # each network in turn: Y4 computes in-process
+        halted_training.run(jobs.run_jobs, [job], ctx)
     by_y4 = halted_training.configs
     assert len(by_y4) == len(Y4.cases()), "each of Y4's networks is trained (loaded) once"
     assert all(config in by_y1 for config in by_y4), (
@@ -136,7 +142,7 @@ def test_relu_net_exact_and_iterative_paths_agree_and_rank_is_c_minus_1():
     x, y = torch.randn(3, 12, dtype=torch.float64), torch.tensor([0, 1, 2])
     ih = input_hessian_exact(net, (x, y), dtype=torch.float64)
     P = validate(y4.Y4Params, GOOD)
-    it = _iterative(net, x, y, 4, P)
+    it = _iterative(net, x, y, 4, y4.jobs(P)[0])
     assert np.allclose(it.cc_lanczos_top[:, 0], ih.lambda_max.numpy(), rtol=1e-6)
     assert (it.cc_lanczos_min >= -1e-10).all()
     assert (ih.rank.numpy() <= 3).all()  # c - 1: S 1 = 0
@@ -180,10 +186,10 @@ def test_exact_path_is_not_graded_and_too_few_samples_are_not_judged():
 
 
 def test_no_dataset_at_all_renders_not_computed():
-    gone = Missing("m1", "dataset 'mnist' not found in the data root /x",
-                      "dataset 'mnist' not found in the data root /x. Expected files under /x: MNIST/raw/... "
-                      "Put them there or point the HESSBOOK_DATA environment variable at a directory that holds them.")
-    R = results(missing=[gone, Missing("MLP-tanh contrast", gone.reason, gone.message)])
+    R = results(no_data="dataset 'mnist' not found in the data root /x. Expected files under /x: MNIST/raw/... "
+                        "Put them there or point the HESSBOOK_DATA environment variable at a directory that holds them.")
+    reason = "dataset 'mnist' not found in the data root /x"
+    assert [(m.model, m.reason) for m in R.missing] == [("m1", reason), ("MLP-tanh contrast", reason)]
     cs = y4.claims(R)
     assert [c.grade for c in cs] == ["not computed", "not computed"]
     assert all(c.ours.startswith("not computed") and "HESSBOOK_DATA" in c.ours for c in cs)

@@ -17,8 +17,8 @@ from torch import nn
 
 from hessbook.attacks import ATTACKS, AttackTable
 from hessbook.chapters import y5
-from hessbook.chapters.y5.compute import _spectrum, hessian_samples
 from hessbook.chapters.y5.paper import MODELS, PAPER_TABLES, ROBUST
+from hessbook.kit.jobs import NO_DATA, OK, Row, Table
 from hessbook.params import ParameterError, validate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -77,12 +77,13 @@ def test_robust_models_fine_tune_m_ori_with_their_attack():
 
 def test_hessian_samples_are_fixed_and_disjoint():
     P = params()
-    a, b = hessian_samples("m1", P), hessian_samples("m1", P)
+    a, b = y5.analysis_job("m1", "ori", P).hessian_samples(), y5.analysis_job("m1", "fhsm", P).hessian_samples()
     assert all(torch.equal(a[k], b[k]) for k in a)
     assert list(a) == ["1a", "1b", str(P.n_hessian_batch), "full"]
     small = torch.cat([a["1a"], a["1b"], a[str(P.n_hessian_batch)]])
     assert len(set(small.tolist())) == 2 + P.n_hessian_batch and len(a["full"]) == P.n_train["m1"]
-    part = hessian_samples("c3", P)["full"]  # a part of the subset holds the single samples and the batch
+    # a part of the subset holds the single samples and the batch
+    part = y5.analysis_job("c3", "ori", P).hessian_samples()["full"]
     assert len(part) == 48 and set(small.tolist()) <= set(part.tolist())
 
 
@@ -94,7 +95,7 @@ def test_spectrum_matches_a_dense_float64_hessian():
     net = nn.Sequential(nn.Linear(5, 6), nn.ReLU(), nn.Linear(6, 3))
     x, y = torch.randn(7, 5), torch.randint(0, 3, (7,))
     P = params(top_k=3, n_negative=2, lanczos_tol=1e-6, lanczos_max_dim=57)
-    s, v1 = _spectrum(net, (x, y), "7", P)
+    s, v1 = y5.analysis_job("m1", "ori", P).spectrum(net, (x, y), "7")
     net64 = nn.Sequential(nn.Linear(5, 6), nn.ReLU(), nn.Linear(6, 3)).double()
     net64.load_state_dict({k: v.double() for k, v in net.state_dict().items()})
     shapes = [p.shape for p in net64.parameters()]
@@ -196,9 +197,20 @@ def check(name="m1", formula=0.0, residual=1e-5, fallback=0) -> y5.Table5Check:
         for a in ROBUST))
 
 
-def results(*studies, missing=(), checks=None) -> y5.Results:
+def results(*studies, missing: dict[str, str] | None = None, checks=None) -> y5.Results:
+    """Results whose table holds every job of ``studies`` with its result, the Table 5
+    ``checks`` (default: one that holds per study) and, per study in ``missing``, rows without
+    data that give its reason."""
+    P = params()
     checks = tuple(check(s.name) for s in studies) if checks is None else checks
-    return y5.Results(params(), tuple(studies), tuple(missing), checks)
+    rows = [Row(job, OK, result) for s in studies for m in MODELS
+            for job, result in ((y5.train_job(s.name, m, P), s.trainings[m]),
+                                (y5.analysis_job(s.name, m, P), s.models[m]))]
+    rows += [Row(y5.table_job(s.name, P), OK, s.table) for s in studies]
+    rows += [Row(y5.check_job(c.study, P), OK, c) for c in checks]
+    rows += [Row(job, NO_DATA, why=why) for name, why in (missing or {}).items() for job in
+             (y5.train_job(name, "ori", P), y5.table_job(name, P))]
+    return y5.Results(P, Table(tuple(rows)))
 
 
 def grades(R) -> dict[str, list[str]]:
@@ -265,10 +277,8 @@ def test_negative_curvature_needs_y_window_to_judge_a_hidden_eigenvalue():
 
 
 def test_nothing_computed_renders_everywhere():
-    from hessbook.papers.yao.networks import Missing
-
-    R = results(missing=[Missing("M1 / MNIST", "dataset 'mnist' not found", "dataset 'mnist' not found. Put it "
-                                 "there or point HESSBOOK_DATA at it.")])
+    R = results(missing={"m1": "dataset 'mnist' not found. Put it there or point HESSBOOK_DATA at it."})
+    assert [(m.model, m.reason) for m in R.missing] == [("M1 / MNIST", "dataset 'mnist' not found")]
     assert set(c.grade for c in y5.claims(R)) == {"not computed"}
     n = y5.numbers(R)
     assert n["missing"] == "M1 / MNIST" and all(np.isfinite(v) for v in n.values() if isinstance(v, float))
@@ -316,3 +326,31 @@ def test_run_table_flags_a_model_on_its_plateau():
     assert list(table["flag"]) == ["–", "–", "–", "plateau", "–", "–"]
     assert list(table["steps"]) == [2, 2, 2, 80, 2, 2] and list(table["test %"])[0] == 99.0
     assert y5.numbers(R)["plateau"] == "1 of 6 trained networks flagged (M1 / MNIST M_L2GRAD: plateau)"
+
+
+# ----------------------------------------------------------------------------- jobs
+
+
+def test_jobs_run_in_stages_and_rebuild_the_attacks_of_their_keys():
+    from hessbook.attacks import make_attack
+    from hessbook.chapters.y5.compute import _attacks, stages
+
+    P = params()
+    ori, robust, analyses, tables, checks = stages(P)
+    assert [j.label() for j in ori] == ["Y5 M1 / MNIST M_ORI", "Y5 C3 / CIFAR-10 M_ORI"]
+    assert all(j.train.init_from == ori[0].train for j in robust[:len(ROBUST)]) and len(analyses) == 2 * len(MODELS)
+    assert [j.label() for j in tables + checks] == ["Y5 M1 / MNIST table", "Y5 C3 / CIFAR-10 table",
+                                                    "Y5 M1 / MNIST Table 5 check", "Y5 C3 / CIFAR-10 Table 5 check"]
+    assert y5.jobs(P) == ori + robust + analyses + tables + checks
+    assert [(j.study, j.model) for j in analyses[:3]] == [("m1", "ori"), ("c3", "ori"), ("m1", "fgsm")]
+    rebuilt = _attacks(tables[1].attacks)
+    assert list(rebuilt) == list(ROBUST)
+    assert all(rebuilt[a] == make_attack(a, **y5.compute.attack_settings(a, "c3", P)) for a in ROBUST)
+
+
+def test_a_study_with_a_result_missing_is_not_shown():
+    R = results(study("m1"), study("c3"))
+    partial = y5.Results(R.params, Table(tuple(r for r in R.table if not (isinstance(r.job, y5.Y5Table)
+                                                                           and r.job.study == "c3"))))
+    assert [s.name for s in R.studies] == ["m1", "c3"] and [s.name for s in partial.studies] == ["m1"]
+    assert partial.missing == ()  # not for lack of data

@@ -12,8 +12,8 @@ import pytest
 
 from hessbook import lr as hlr
 from hessbook.chapters import y6
+from hessbook.kit.jobs import NO_DATA, OK, Row, Table
 from hessbook.params import ParameterError, validate
-from hessbook.papers.yao.networks import Missing
 
 GOOD = dict(scale="smoke", seed=0, n_train=40, n_test=20, batch_fractions=[0.5, 1.0],
             methods=["baseline", "fb", "robust"], c1_conv_stride=2, lr=0.01, momentum=0.9, lr_halve_every=0,
@@ -32,8 +32,18 @@ def run_result(method: str, batch: int, acc: float, diverged: bool = False) -> y
                         np.ones(2), np.full(2, acc))
 
 
+def results_of(params: y6.Y6Params, runs, missing: str = "") -> y6.Results:
+    """Results whose table holds ``runs`` (each under its job) and, with ``missing``, a row
+    without data that says so."""
+    rows = [Row(y6.Y6Run(y6.train_config(r.method, r.batch, params, r.seed)), OK, r) for r in runs]
+    if missing:
+        rows.append(Row(y6.Y6Run(y6.train_config(params.methods[0], params.batch_sizes[0], params)), NO_DATA,
+                        why=missing))
+    return y6.Results(params, Table(tuple(rows)))
+
+
 def results(acc: dict[tuple[str, int], float], **changes) -> y6.Results:
-    return y6.Results(P(**changes), tuple(run_result(m, b, a) for (m, b), a in acc.items()))
+    return results_of(P(**changes), tuple(run_result(m, b, a) for (m, b), a in acc.items()))
 
 
 def grid(base, fb, robust) -> dict:
@@ -73,16 +83,28 @@ def test_train_configs_differ_only_in_the_method():
 
 
 def test_one_tiny_run_end_to_end(data_env, tmp_path):
-    from hessbook.store import ResultStore
-
     import torch
 
-    r = y6.compute_run("fb", 20, P(), ResultStore(tmp_path), torch.device("cpu"))
+    from hessbook.kit.jobs import Context
+    from hessbook.store import ResultStore
+
+    r = y6.Y6Run(y6.train_config("fb", 20, P())).compute(Context(torch.device("cpu"), ResultStore(tmp_path)))
     assert (r.method, r.batch, r.fraction, r.epochs, r.iterations) == ("fb", 20, 0.5, 1, 2)
     assert r.peak_lr == pytest.approx(0.1)  # 0.01 * 20 / 2, after a one-step warm-up
     assert 0 <= r.test_acc <= 1 and 0 <= r.train_acc <= 1 and np.isfinite(r.final_loss)
     assert r.train_loss[-1] == pytest.approx(r.final_loss, rel=1e-5)  # the engine's last record is the final net
     assert len(r.test_acc_curve) == 1 and not r.diverged
+
+
+def test_each_job_says_its_method_and_a_result_stored_before_seeds_gets_its_jobs_seed():
+    p = P(n_seeds=2)
+    jobs = y6.jobs(p)
+    assert [(j.method, j.train.batch_size, j.train.seed) for j in jobs[:3]] == [
+        ("baseline", 20, 0), ("fb", 20, 0), ("robust", 20, 0)]
+    assert len(jobs) == 2 * 2 * 3 and jobs[-1].label() == "Y6 robust B=40 seed 1"
+    old = run_result("fb", 20, 0.4)  # seed 0: as stored before Y6 had seeds
+    R = y6.Results(p, Table((Row(y6.Y6Run(y6.train_config("fb", 20, p, 1)), OK, old),)))
+    assert R.runs[0].seed == 1 and R.get("fb", 20, seed=1) is not None and R.missing is None
 
 
 def test_claim_held_partly_not_held_and_not_computed():
@@ -104,8 +126,7 @@ def test_claim_held_partly_not_held_and_not_computed():
     one = y6.claim(results({k: v for k, v in grid((0.45, 0.3), (0.4, 0.1), (0.4, 0.38)).items() if k[1] == 20}))
     assert one.grade == "not judged" and "one batch size, B = 20: test accuracy baseline 45.0%" in one.ours
     assert one.why.endswith("Not judged: judged only when batch sizes run with every method, baseline and robust off their plateau ≥ 2, here 1.")
-    gone = Missing("c1", "dataset 'cifar10' not found", "dataset 'cifar10' not found. Set HESSBOOK_DATA.")
-    none = y6.claim(y6.Results(P(), (), gone))
+    none = y6.claim(results_of(P(), (), missing="dataset 'cifar10' not found. Set HESSBOOK_DATA."))
     assert none.grade == "not computed" and "HESSBOOK_DATA" in none.ours
 
 
@@ -125,7 +146,7 @@ def test_numbers_figures_and_explorer():
     assert y6.figure_accuracy(R).axes[0].get_lines()
     fig = y6.explorer(R).update(batch=40, method="robust")
     assert "B=40" in fig.axes[0].get_title(loc="left")
-    empty = y6.Results(P(), (), Missing("c1", "dataset 'cifar10' not found"))
+    empty = results_of(P(), (), missing="dataset 'cifar10' not found")
     assert "not computed" in y6.explorer(empty).update(batch=20).axes[0].texts[0].get_text()
     assert y6.numbers(empty)["drop-base"] is None  # not computed: glued n/a, not a stand-in 0
 
@@ -158,7 +179,7 @@ def test_a_baseline_or_robust_run_on_its_plateau_keeps_its_batch_size_out_of_the
     def with_loss(method: str, loss: float) -> y6.Results:
         runs = tuple(dataclasses.replace(r, final_loss=loss) if (r.method, r.batch) == (method, 40) else r
                      for r in R.runs)
-        return dataclasses.replace(R, runs=runs)
+        return results_of(R.params, runs)
 
     stalled = y6.claim(with_loss("baseline", 2.3))  # within 10 % of ln 10: on its plateau
     assert stalled.grade == "not judged"
@@ -188,13 +209,13 @@ def test_regime_criteria_cpu_meets_them_smoke_does_not():
 def test_an_fb_run_y_expects_to_fail_carries_the_reason_and_others_do_not():
     import dataclasses
 
-    R = y6.Results(P(n_train=50000, batch_fractions=[0.16, 1.0]), ())
+    params = P(n_train=50000, batch_fractions=[0.16, 1.0])
     fb_small = dataclasses.replace(run_result("fb", 8000, 0.1), fraction=0.16, final_loss=2.3)
     fb_full = dataclasses.replace(run_result("fb", 50000, 0.1, diverged=True), fraction=1.0, final_loss=float("nan"))
     base_full = dataclasses.replace(run_result("baseline", 50000, 0.1), fraction=1.0, final_loss=2.3)
     assert y6.expected_flag(fb_full) == "Y's FB fails at this fraction too (B = 50000: Table 8 prints 0.1)"
     assert y6.expected_flag(fb_small) == "" and y6.expected_flag(base_full) == ""  # Y's FB at 0.16: 75 %
-    R = dataclasses.replace(R, runs=(fb_small, fb_full, base_full))
+    R = results_of(params, (fb_small, fb_full, base_full))
     runs = y6.trained_runs(R)
     assert [(r.label, r.flag, bool(r.exception)) for r in runs] == [
         ("fb B=8000", "plateau", False), ("baseline B=50000", "plateau", False), ("fb B=50000", "diverged", True)]
@@ -209,13 +230,13 @@ def test_the_note_on_fb_at_the_smallest_fraction_says_whether_it_reproduced():
     to have failed to reproduce, with the rate; ours training says so; nothing computed says that."""
     import dataclasses
 
-    R = y6.Results(P(n_train=50000, batch_fractions=[0.16, 1.0]), ())
+    params = P(n_train=50000, batch_fractions=[0.16, 1.0])
     runs = (dataclasses.replace(run_result("fb", 8000, 0.9), fraction=0.16),
             dataclasses.replace(run_result("fb", 50000, 0.1), fraction=1.0, final_loss=2.3))
-    R = dataclasses.replace(R, runs=runs)
+    R = results_of(params, runs)
     assert y6.fb_small_note(R, 90.0, 0.5).endswith("It trained, as Y's did.")
-    stalled = dataclasses.replace(R, runs=(dataclasses.replace(runs[0], final_loss=2.3), runs[1]))
+    stalled = results_of(params, (dataclasses.replace(runs[0], final_loss=2.3), runs[1]))
     note = y6.fb_small_note(stalled, 10.0, 0.625)
     assert "Y's FB (B = 8,000) reached 75.2 %" in note and "1 of 1 seed(s) ended on the initial plateau" in note
     assert "FB did not reproduce there" in note and "peak of 0.625" in note
-    assert y6.fb_small_note(dataclasses.replace(R, runs=()), None, None) == "FB at the smallest fraction: not computed."
+    assert y6.fb_small_note(results_of(params, ()), None, None) == "FB at the smallest fraction: not computed."

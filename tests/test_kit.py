@@ -209,27 +209,6 @@ def test_glue_numbers_names_fields_under_the_prefix(monkeypatch):
 # ----------------------------------------------------------------------------- sweeps
 
 
-def _square(x: float) -> Inner:
-    if x < 0:
-        raise ValueError(f"negative input {x}")
-    return Inner((x, x * x), np.array([x]))
-
-
-def test_a_grid_of_stored_jobs_returns_dataclasses_in_order_and_names_failures(tmp_path):
-    from functools import partial
-
-    from hessbook.kit.swept import SweepFailed, cached_all, stored_job
-
-    store = ResultStore(tmp_path)
-    jobs = [stored_job("kit-grid", {"x": x}, partial(_square, x), Inner, label=f"x={x}") for x in (3.0, 1.0, -1.0)]
-    with pytest.raises(SweepFailed, match=r"(?s)1 job\(s\).*x=-1.0: ValueError: negative input -1.0") as info:
-        cached_all(jobs, Inner, store, cluster="serial")
-    assert [r.job.label for r in info.value.failed] == ["x=-1.0"]
-    assert store.contains("kit-grid", {"x": 3.0}) and store.contains("kit-grid", {"x": 1.0})
-    out = cached_all(jobs[:2], Inner, store, cluster="serial")
-    assert [r.pair for r in out] == [(3.0, 9.0), (1.0, 1.0)]
-
-
 def test_a_group_verdict_says_how_much_of_the_paper_item_it_covers():
     """Issue 26 (2): a case of the paper's figure that was not computed (not selected at this
     scale) keeps the group from a plain held, and the payload carries the coverage."""

@@ -10,8 +10,9 @@ import pytest
 
 from hessbook.chapters import k1
 from hessbook.kit import Claim, Rule, at_least
+from hessbook.kit.jobs import key_text
 from hessbook.kit.seeds import agreement, case_of, seed_case, seed_cases, with_agreement
-from hessbook.papers.kamath.grid import Grid, KGrid, Run, job_key, seeded, train_config
+from hessbook.papers.kamath.grid import Grid, KGrid, KRun, Run, seeded, train_config
 from hessbook.params import ParameterError, validate
 from hessbook.train_grouped import group_key
 from test_chapter_k1 import GOOD, GRID, curve
@@ -49,9 +50,9 @@ def test_the_seeds_of_a_cell_differ_only_in_the_networks_own_seed():
     assert [c.seed for c in configs] == [5, 6, 7]
     assert {c.data.subset_seed for c in configs} == {5}  # the same training images in every seed
     assert len({group_key(c) for c in configs}) == 1  # so the seeds of a cell train as one group
-    assert len({str(job_key(r, g, 5)) for r in runs}) == 3
+    assert len({key_text(KRun.of(r, g, 5)) for r in runs}) == 3
     # the first seed keeps the key the grid had before it had seeds
-    assert job_key(runs[0], g, 5) == job_key(Run("m1k-mnist", "lr", 0.0, 16, seed=5), KGrid(**GRID), 5)
+    assert KRun.of(runs[0], g, 5) == KRun.of(Run("m1k-mnist", "lr", 0.0, 16, seed=5), KGrid(**GRID), 5)
 
 
 def test_k1_grades_every_case_in_every_seed():

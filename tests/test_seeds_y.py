@@ -17,12 +17,15 @@ import pytest
 
 from hessbook.chapters import y1, y6
 from hessbook.chapters.y1 import compute as y1_compute
-from hessbook.chapters.y6 import compute as y6_compute
+from hessbook.kit.jobs import OK, Row, Table, key_text
 from hessbook.params import ParameterError, validate
 from hessbook.papers.yao.networks import train_config as y1_train_config
+from hessbook.store import canonical_json
 from test_chapter_y1 import cpu_values, fake
+from test_chapter_y1 import table as y1_table
 from test_chapter_y6 import GOOD as Y6_GOOD
 from test_chapter_y6 import grid as y6_grid
+from test_chapter_y6 import results_of as y6_results_of
 from test_chapter_y6 import run_result
 
 SEEDS = (5, 6, 7)
@@ -60,35 +63,34 @@ def _old_y1_key(model: str, batch: int, P: y1.Y1Params) -> dict:
 def test_y1_first_seed_keeps_its_key_and_seeds_differ_only_in_the_network():
     P = y1_params()
     assert P.seeds == list(SEEDS) and P.runs == y1_params(n_seeds=1).runs  # n_seeds is not in the y1_runs block
-    first = y1_compute.case_key("m1", 64, P, 5)
-    assert first == y1_compute.case_key("m1", 64, P) == _old_y1_key("m1", 64, P)
-    assert first == y1_compute.case_key("m1", 64, y1_params(n_seeds=1))  # the seed count is not in the key
-    keys = [y1_compute.case_key("m1", 64, P, s) for s in SEEDS]
-    configs = [k["train"] for k in keys]
+    first = y1.case_job("m1", 64, P, 5)
+    assert first == y1.case_job("m1", 64, P) and key_text(first) == canonical_json(_old_y1_key("m1", 64, P))
+    assert first == y1.case_job("m1", 64, y1_params(n_seeds=1))  # the seed count is not in the key
+    jobs = [y1.case_job("m1", 64, P, s) for s in SEEDS]
+    configs = [j.train for j in jobs]
     assert [c.seed for c in configs] == list(SEEDS)
     assert {c.data.subset_seed for c in configs} == {5}  # the same training images in every seed
     assert all(dataclasses.replace(c, seed=5) == configs[0] for c in configs)  # and nothing else differs
-    assert all({**k, "train": None} == {**first, "train": None} for k in keys)  # measured on the same images
+    # measured on the same images
+    assert all(dataclasses.replace(j, train=first.train) == first for j in jobs)
     # Y2 and Y4 examine the first seed's network: the very training run Y1 stores under that key
     assert y1_train_config("m1", 64, P.runs) == configs[0]
-    one = {str(p.key) for p in y1_compute.plan_jobs(y1_params(n_seeds=1))}
-    three = [str(p.key) for p in y1_compute.plan_jobs(P)]
+    one = {key_text(j) for j in y1.jobs(y1_params(n_seeds=1))}
+    three = [key_text(j) for j in y1.jobs(P)]
     assert len(three) == 3 * len(one) == len(set(three)) and one <= set(three)
 
 
 def test_y1_run_relabels_every_result_with_its_jobs_seed(monkeypatch):
-    """A result stored before Y1 had seeds decodes with seed 0: run() gives it its job's seed."""
-    import hessbook.kit.swept as swept
-
+    """A result stored before Y1 had seeds decodes with seed 0: its network carries its job's seed."""
     P = y1_params(models=["m1"])
-    monkeypatch.setattr(y1_compute, "data_missing", lambda model: None)
     labels: list[str] = []
 
-    def cached_all(jobs, cls, store=None, **kw):
-        labels.extend(job.label for job in jobs)
-        return [fake("m1", 16, 1.0, 50.0) for _ in jobs]  # every one decoded with the default seed 0
+    def run_jobs(jobs, ctx):
+        jobs = list(jobs)
+        labels.extend(job.label() for job in jobs)
+        return Table(tuple(Row(job, OK, fake("m1", 16, 1.0, 50.0)) for job in jobs))  # each decoded with seed 0
 
-    monkeypatch.setattr(swept, "cached_all", cached_all)
+    monkeypatch.setattr(y1_compute, "run_jobs", run_jobs)
     R = y1.run(P, store=object())
     assert [r.seed for r in R.networks] == [s for s in SEEDS for _ in P.sizes("m1")]
     assert any("seed 7" in label for label in labels)
@@ -98,15 +100,19 @@ def test_y1_run_relabels_every_result_with_its_jobs_seed(monkeypatch):
 
 def test_y6_first_seed_keeps_its_key_and_seeds_differ_only_in_the_network():
     P = y6_params()
-    first = y6.run_key("robust", 20, P, 5)
-    assert first == y6.run_key("robust", 20, P) == y6.run_key("robust", 20, y6_params(n_seeds=1))
+
+    def key(params, *seed):
+        return y6.Y6Run(y6.train_config("robust", 20, params, *seed)).store_key()
+
+    first = key(P, 5)
+    assert first == key(P) == key(y6_params(n_seeds=1))
     assert set(first) == {"train", "result"} and first["train"].seed == 5  # the key Y6 wrote before seeds
     configs = [y6.train_config("robust", 20, P, s) for s in SEEDS]
     assert [c.seed for c in configs] == list(SEEDS)
     assert {c.data.subset_seed for c in configs} == {5} and {c.eval_data.subset_seed for c in configs} == {6}
     assert all(dataclasses.replace(c, seed=5) == configs[0] for c in configs)
-    one = {str(p.key) for p in y6_compute.plan_jobs(y6_params(n_seeds=1))}
-    three = [str(p.key) for p in y6_compute.plan_jobs(P)]
+    one = {key_text(j) for j in y6.jobs(y6_params(n_seeds=1))}
+    three = [key_text(j) for j in y6.jobs(P)]
     assert len(three) == 3 * len(one) == len(set(three)) and one <= set(three)
 
 
@@ -131,7 +137,8 @@ def in_seed(seed: int, rising: bool = True, model: str = "m1") -> list:
 
 def y1_results(*networks, n_seeds: int = 3) -> y1.Results:
     sizes = {**cpu_values()["batch_sizes"], "m1": [32, 128, 512]}
-    return y1.Results(y1_params(n_seeds=n_seeds, models=["m1"], batch_sizes=sizes, n_train_mnist=60000), networks, ())
+    P = y1_params(n_seeds=n_seeds, models=["m1"], batch_sizes=sizes, n_train_mnist=60000)
+    return y1.Results(P, y1_table(P, networks))
 
 
 def table7(R: y1.Results):
@@ -182,7 +189,7 @@ def test_y1_numbers_tables_and_figure_show_every_seed():
 def y6_results(accs: dict[int, dict], n_seeds: int = 3) -> y6.Results:
     """Y6's results: per seed, accuracies per (method, batch)."""
     runs = [dataclasses.replace(run_result(m, b, a), seed=s) for s, acc in accs.items() for (m, b), a in acc.items()]
-    return y6.Results(y6_params(n_seeds=n_seeds), tuple(runs))
+    return y6_results_of(y6_params(n_seeds=n_seeds), tuple(runs))
 
 
 HELD = y6_grid((0.45, 0.30), (0.40, 0.10), (0.40, 0.38))
@@ -210,7 +217,7 @@ def test_y6_numbers_table_figure_and_explorer_show_every_seed():
     diverged = dataclasses.replace(run_result("fb", 40, 0.1, diverged=True), final_loss=float("nan"), seed=6)
     plateau = dataclasses.replace(run_result("fb", 20, 0.1), final_loss=2.25, seed=6)
     runs = tuple(r for r in R.runs if not (r.method == "fb" and r.seed == 6)) + (diverged, plateau)
-    table = y6.summary_table(y6.Results(R.params, runs))
+    table = y6.summary_table(y6_results_of(R.params, runs))
     assert {"seed", "flag"} <= set(table.columns) and len(table) == 18
     fb6 = table[(table["seed"] == 6) & (table["method"] == y6.LABELS["fb"])]
     assert list(zip(fb6["B"], fb6["flag"])) == [(20, "plateau"), (40, "diverged")]

@@ -10,6 +10,7 @@ import shutil
 import pytest
 import torch
 
+from hessbook.kit.jobs import Context, StoredJob, run_jobs
 from hessbook import data as hdata
 from hessbook import train as T
 from hessbook import train_grouped as TG
@@ -328,32 +329,38 @@ class Measured:
     cached: bool
 
 
-def _measure(config: T.TrainConfig, root: str) -> Measured:
+@dataclasses.dataclass(frozen=True)
+class MeasureJob(StoredJob):
     """A chapter-like job: train (through the store), then one number about the network."""
-    trained = T.train(config, ResultStore(root), CPU)
-    return Measured(trained.history[-1]["train_loss_running"], trained.cached)
+
+    KIND = "grouped-test"
+    RESULT = Measured
+    config: T.TrainConfig
+
+    def trains(self) -> tuple[T.TrainConfig, ...]:
+        return (self.config,)
+
+    def compute(self, ctx: Context) -> Measured:
+        trained = T.train(self.config, ctx.store, ctx.device)
+        return Measured(trained.history[-1]["train_loss_running"], trained.cached)
 
 
 @pytest.mark.parametrize("grouped", ["1", "0"])
-def test_cached_all_trains_declared_networks_as_one(grouped, store, monkeypatch):
-    """Jobs that declare ``trains``: kit.cached_all trains their networks as one group first
+def test_run_jobs_trains_declared_networks_as_one(grouped, store, monkeypatch):
+    """Jobs that declare ``trains``: kit.run_jobs trains their networks as one group first
     (the jobs then load them), or one by one in the jobs with HESSBOOK_GROUPED=0; same numbers."""
-    import functools
-
-    from hessbook.kit.swept import cached_all, stored_job
-
     monkeypatch.setenv(TG.GROUPED_ENV, grouped)
     monkeypatch.setattr(TG, "pays", lambda config, device: True)
     configs = [mlp(max_epochs=2, seed=s, lr=0.02 * (s + 1)) for s in range(3)]
-    jobs = [stored_job("grouped-test", {"config": c}, functools.partial(_measure, c, str(store.root)), Measured,
-                       trains=(c,)) for c in configs]
-    results = cached_all(jobs, Measured, store, cluster="serial")
+    jobs = [MeasureJob(c) for c in configs]
+    ctx = Context(CPU, store)
+    results = run_jobs(jobs, ctx, cluster="serial").results
     assert [r.cached for r in results] == [grouped == "1"] * 3
     assert len(store.entries(TG.GROUP_KIND)) == (1 if grouped == "1" else 0)
     alone = [T.train(c, ResultStore(store.root.parent / "alone"), CPU) for c in configs]
     for r, a in zip(results, alone):
         assert r.loss == pytest.approx(losses(a)[-1], rel=1e-5)
-    assert cached_all(jobs, Measured, store, cluster="serial") == results
+    assert run_jobs(jobs, ctx, cluster="serial").results == results
     assert len(store.entries(TG.GROUP_KIND)) == (1 if grouped == "1" else 0)
 
 

@@ -98,7 +98,7 @@ def test_s2_any_k_says_when_a_choice_trains_and_how_long(tmp_path):
     import yaml
 
     from hessbook.chapters import s2
-    from hessbook.chapters.s2.compute import SPECTRUM_KIND, CaseJob, spectrum_key
+    from hessbook.chapters.s2.compute import Case, spectrum_job
     from hessbook.params import validate
     from hessbook.store import Record, ResultStore
 
@@ -108,8 +108,8 @@ def test_s2_any_k_says_when_a_choice_trains_and_how_long(tmp_path):
     ex = s2.any_k(P, store, ks=range(2, 6))
     assert "training the network for k = 2" in ex._busy(k=2, separation=1.0, method="gap")
     assert "(seconds to a minute)" in ex._busy(k=3, separation=1.0, method="gap")
-    stored = spectrum_key(CaseJob(s2.fig2_row(P.ks[0], P), P.seed), P)
-    store.save(SPECTRUM_KIND, stored, Record(metrics={"x": 1}), seconds=12.4)
+    stored = spectrum_job(Case(s2.fig2_row(P.ks[0], P), P.seed), P)
+    store.save(stored.KIND, stored.store_key(), Record(metrics={"x": 1}), seconds=12.4)
     assert ex._busy(k=P.ks[0], separation=1.0, method="gap") is None
     assert ex._busy(k=3, separation=2.0, method="ratio").endswith("(about 12 s)")
 

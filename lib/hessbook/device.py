@@ -33,7 +33,7 @@ def pick_device(name: str) -> torch.device:
 def use_device(device: torch.device) -> torch.device:
     """Check that this process can compute on ``device`` and record it as the device it computes
     on: :func:`device_label`, which the result store writes into every entry it saves, names it.
-    A job on a sweep worker calls it (through :func:`hessbook.kit.swept.stored_job`) with the
+    A job on a sweep worker calls it (through :func:`hessbook.kit.jobs.sweep_job`) with the
     device its chapter parsed. Returns ``device``."""
     global _picked
     if not isinstance(device, torch.device):

@@ -3,8 +3,9 @@ are already in the result store, and an estimate of the time the rest takes on t
 
     python -m hessbook.build --plan [--scale gpu] [--chapters y1 k1]     # make book PLAN=1
 
-Nothing runs and nothing is written: each chapter's ``plan_jobs(P)`` lists the store entries its
-``run`` computes (:class:`hessbook.kit.swept.Planned`, built with the same key functions), and
+Nothing runs and nothing is written: each chapter's ``jobs(P)`` lists the jobs its ``run`` computes
+(:mod:`hessbook.kit.jobs`: each job's fields are its store key, so the plan and the run cannot
+disagree on it), and
 the store is only read (an entry counts as stored when its ``COMPLETE.json`` is there).
 
 A job is **stored**, **shared** (listed before in the same build, so computed once: K2 shares
@@ -35,6 +36,11 @@ examine Y1's networks), each estimated from what the ``basis`` column names:
     training-heavy ones overestimated;
 ``none``
     nothing to go on: counted as 0.
+
+Trainings trained many as one (:mod:`hessbook.train_grouped`: the build groups a chapter's
+trainings of one shape, :func:`~hessbook.train_grouped.partition`) are estimated from a probe of
+the group (:func:`probe_group`, one grouped step of the stacked networks): each member's
+probed cost divided by the group's measured speed-up (basis ``+ grouped``).
 
 Jobs on the sweep share the workers of the placement in force (:func:`hessbook.cluster.placed`);
 jobs the chapter computes in the kernel run one after another. Every chapter adds
@@ -299,6 +305,77 @@ def _probe(t: Mapping[str, Any], shape: tuple[int, ...], classes: int, batch: in
     return Probe(statistics.median(times) / batch, batch, str(device))
 
 
+def train_config_of(t: Mapping[str, Any]) -> Any:
+    """The :class:`~hessbook.train.TrainConfig` of a training's key tree, or None when the tree
+    is not one this version of the engine reads."""
+    from hessbook.data import DataSpec
+    from hessbook.train import TrainConfig
+
+    try:
+        data = {k: DataSpec(**t[k]) if isinstance(t.get(k), Mapping) else t.get(k) for k in ("data", "eval_data")}
+        return TrainConfig(**{**t, **data, "epoch_metrics": tuple(t.get("epoch_metrics") or ())})
+    except (TypeError, ValueError, KeyError):
+        return None
+
+
+def probe_group(t: Mapping[str, Any], size: int, device: Any = None, threads: int | None = None) -> float | None:
+    """Seconds per training sample *per member* of ``size`` networks of training ``t`` trained
+    as one (:class:`hessbook.train_grouped.GroupedNet`, one grouped SGD step on random inputs,
+    median of :data:`PROBE_STEPS` after :data:`PROBE_WARMUP`), as :func:`probe_training` does for
+    one network; None when its inputs cannot be made up here."""
+    import torch
+
+    name = t["data"].get("name")
+    if name not in IMAGE_SHAPES:
+        return None
+    shape, classes = IMAGE_SHAPES[name]
+    device = device or torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    batch = min(int(t["batch_size"]), PROBE_MAX_BATCH)
+    saved = torch.get_num_threads()
+    if threads:
+        torch.set_num_threads(threads)
+    try:
+        return _probe_group(t, size, shape, classes, batch, device)
+    finally:
+        torch.set_num_threads(saved)
+
+
+def _probe_group(t: Mapping[str, Any], size: int, shape: tuple[int, ...], classes: int, batch: int,
+                 device: Any) -> float:
+    import torch
+    import torch.nn.functional as F
+
+    from hessbook.models import build_model
+    from hessbook.train_grouped import GroupedNet, GroupedSGD
+
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        nets = [build_model(t["model"], **dict(t.get("model_kwargs") or {})) for _ in range(size)]
+        net = GroupedNet(nets[0], [n.state_dict() for n in nets], len(shape), device)
+        momentum = float(t.get("momentum") or 0.0)
+        opt = GroupedSGD(net.params, [momentum] * size, [0.0] * size)
+        x = torch.rand(batch, size, *shape, device=device)
+        y = torch.randint(0, classes, (size, batch), device=device)
+        ones = torch.ones((), device=device)
+
+        def step() -> None:
+            out = net.forward(x, True, lambda s, p: [ones.expand(s) / (1 - p)] * size)
+            losses = F.cross_entropy(out.reshape(size * batch, -1), y.reshape(-1), reduction="none")
+            grads = torch.autograd.grad(losses.view(size, batch).mean(1).sum(), net.params)
+            opt.step(net.params, grads, [1e-3] * size)
+            if device.type == "cuda":
+                torch.cuda.synchronize(device)
+
+        for _ in range(PROBE_WARMUP):
+            step()
+        times = []
+        for _ in range(PROBE_STEPS):
+            start = time.perf_counter()
+            step()
+            times.append(time.perf_counter() - start)
+    return statistics.median(times) / (batch * size)
+
+
 def _records(t: Mapping[str, Any], samples: float) -> float:
     """How many times the training's history is recorded (each an evaluation of its metrics)."""
     if t.get("record_every"):
@@ -415,20 +492,17 @@ class Plan:
 
 def chapter_plan_jobs(chapter: str) -> Callable[[Any], list]:
     """What a chapter's ``run`` computes, as the plan's lines: its ``jobs(P)``
-    (:mod:`hessbook.kit.jobs`), or a ``plan_jobs(P)`` where its run is staged (in its module, or
-    its ``compute`` module)."""
+    (:mod:`hessbook.kit.jobs`; in its module, or its ``compute`` module)."""
     from hessbook.chapters import chapter_module
     from hessbook.kit.jobs import planned
 
     module = chapter_module(chapter)
-    places = (module, importlib.import_module(f"{module.__name__}.compute")) if hasattr(module, "__path__") else (module,)
-    for place in places:
-        if callable(getattr(place, "plan_jobs", None)):
-            return place.plan_jobs
-    for place in places:
-        if callable(getattr(place, "jobs", None)):
-            return lambda P, jobs=place.jobs: planned(jobs(P))
-    raise AttributeError(f"chapter {chapter} has neither jobs(P) nor plan_jobs(P): add one next to its run()")
+    found = getattr(module, "jobs", None)
+    if not callable(found) and hasattr(module, "__path__"):
+        found = getattr(importlib.import_module(f"{module.__name__}.compute"), "jobs", None)
+    if not callable(found):
+        raise AttributeError(f"chapter {chapter} has no jobs(P): add one next to its run()")
+    return lambda P: planned(found(P))
 
 
 @dataclass
@@ -454,6 +528,9 @@ class _Estimator:
     probes: dict[str, Probe | None] = field(default_factory=dict)
     targets: dict[str, float] | None = None
     """model -> median steps its stored trainings with a loss target took to reach it."""
+    costed: list[tuple[Mapping[str, Any], float]] = field(default_factory=list)
+    """(training, estimated seconds alone) of the trainings :meth:`estimate` costed by a probe."""
+    speedups: dict[tuple[str, int], float] = field(default_factory=dict)
 
     # trainings -------------------------------------------------------------------------
     def _trainings(self) -> list[tuple[dict, float]]:
@@ -506,6 +583,39 @@ class _Estimator:
         probe = self.probes[key]
         return (probe_estimate(t, probe, samples), "probe") if probe is not None else (0.0, "none")
 
+    def group_speedup(self, t: Mapping[str, Any], size: int) -> float:
+        """How many times faster ``size`` networks of training ``t``'s shape train as one than
+        one by one on this machine: a probe of both (:func:`probe_group`); 1 without a probe."""
+        key = (_probe_key(t), size)
+        if key not in self.speedups:
+            if self.probe and key[0] not in self.probes:
+                self.probes[key[0]] = probe_training(t, threads=self.threads)
+            single = self.probes.get(key[0]) if self.probe else None
+            grouped = probe_group(t, size, threads=self.threads) if single is not None else None
+            self.speedups[key] = max(1.0, single.per_sample / grouped) if grouped else 1.0
+        return self.speedups[key]
+
+    def grouped_savings(self, costed: Sequence[tuple[int, Mapping[str, Any], float]]) -> dict[int, float]:
+        """Seconds saved per job (by its index) where the trainings a chapter computes are trained
+        many as one (:func:`hessbook.train_grouped.partition`, the rule the build follows), each
+        member's estimate divided by its group's probed speed-up."""
+        from hessbook.train_grouped import partition
+
+        configs = {}
+        for i, t, cost in costed:
+            config = train_config_of(t)
+            if config is not None:
+                configs.setdefault(canonical_json(config), (config, []))[1].append((i, t, cost))
+        saved: dict[int, float] = {}
+        for group in partition([c for c, _ in configs.values()]):
+            if len(group) < 2:
+                continue
+            speedup = self.group_speedup(plain(group[0]), len(group))
+            for member in group:
+                for i, _t, cost in configs[canonical_json(member)][1]:
+                    saved[i] = saved.get(i, 0.0) + cost * (1.0 - 1.0 / speedup)
+        return saved
+
     # the rest ----------------------------------------------------------------------------
     def rest_of(self, entry: Entry) -> float:
         """A stored job's seconds less those of the trainings it ran itself (the training
@@ -553,6 +663,8 @@ class _Estimator:
                 continue
             cost, basis = self.training_cost(t)
             training += cost
+            if basis == "probe":  # a stored training's rate already holds its grouping
+                self.costed.append((t, cost))
             if basis not in parts:
                 parts.append(basis)
         if not parts or parts[0] not in ("stored here", "other runs"):
@@ -599,12 +711,18 @@ def plan_chapter(chapter: str, P: Any, estimator: _Estimator, data_root: Path, w
         jobs.append([planned, tree, state, seconds, basis, missing])
         if state == "to compute":
             pending.append(len(jobs) - 1)
+    costed: list[tuple[int, Mapping[str, Any], float]] = []
     for i in pending:  # after the chapter's stored jobs are known: its siblings
         planned, tree = jobs[i][0], jobs[i][1]
+        estimator.costed.clear()
         jobs[i][3], jobs[i][4] = estimator.estimate(planned.kind, tree)
+        costed += [(i, t, cost) for t, cost in estimator.costed]
         if planned.kind == "train":
             estimator.covered.add(result_key("train", tree))
         estimator.covered |= {result_key("train", t) for t in trainings(tree)}
+    for i, saved in estimator.grouped_savings(costed).items():
+        jobs[i][3] -= saved
+        jobs[i][4] += " + grouped"
     return ChapterPlan(chapter, tuple(JobPlan(p.label, p.kind, s, sec, b, p.inline, m)
                                       for p, _, s, sec, b, m in jobs), workers)
 

@@ -84,11 +84,11 @@ class Job:
     label: str = ""
     trains: tuple[Any, ...] = ()
     """The :class:`~hessbook.train.TrainConfig` s that ``compute`` trains (through ``train``)
-    before it measures. Not part of the key and not used here: :func:`hessbook.kit.cached_all`
+    before it measures. Not part of the key and not used here: :func:`hessbook.kit.run_jobs`
     trains those of its jobs not yet stored first, many small networks as one
     (:mod:`hessbook.train_grouped`), and each ``compute`` then loads its networks."""
     device: Any = None
-    """The ``torch.device`` the job computes on, when it has one (:func:`hessbook.kit.swept.stored_job`
+    """The ``torch.device`` the job computes on, when it has one (:func:`hessbook.kit.jobs.sweep_job`
     sets it); the trainings it declares run there too."""
 
     def __post_init__(self) -> None:

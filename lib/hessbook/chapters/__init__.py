@@ -3,7 +3,10 @@
 Every chapter module has the same public shape (:class:`hessbook.kit.ChapterModule`):
 
 - ``Params``: the frozen dataclass of its parameters (``params/<scale>/<id>.yaml``);
-- ``run(P, store=None) -> Results``: every stored computation of the chapter;
+- ``jobs(P)``: its jobs (:mod:`hessbook.kit.jobs`: frozen dataclasses whose fields are their store
+  keys; what ``python -m hessbook.build --plan`` prices), and ``run(P, store=None) -> Results``:
+  them run into a :class:`~hessbook.kit.jobs.Table` (what came back, and why the rest did not),
+  which its ``Results`` holds;
 - ``claims(results) -> list[Claim]``: the papers' claims, graded;
 - ``numbers(results) -> dict``: the numbers its prose cites (glued under the chapter's id; None
   for a value not computed, which the page prints as n/a, never a stand-in number);

@@ -22,7 +22,7 @@ def criteria(P: ModelsParams) -> list:
     return []
 
 
-def plan_jobs(P: ModelsParams) -> list:
+def jobs(P: ModelsParams) -> list:
     """Nothing: the model cards compute and store nothing."""
     return []
 

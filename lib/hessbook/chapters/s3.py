@@ -21,9 +21,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from hessbook import kit, regime
+from hessbook.kit.jobs import context, run_jobs
 from hessbook.params import ChapterParams, ParameterError, device_spec, spec
-from hessbook.papers.sagun.mnist_spectra import (HESSIAN_DTYPES, Spectrum, draw_negatives, draw_top,
-                                                 exact_spectrum, negatives_claim, top_k, worst_negative)
+from hessbook.papers.sagun.mnist_spectra import (HESSIAN_DTYPES, Spectrum, SpectrumJob, draw_negatives, draw_top,
+                                                 negatives_claim, spectra, top_k, worst_negative)
 from hessbook.papers.sagun.regime import fits_training_set, over_parametrized, spectrum_run
 
 PAPER_WIDTHS = (10, 30, 50, 70)
@@ -125,23 +126,16 @@ class Results:
         return shape_summary(self.spectra, self.params.top_k)
 
 
-def plan_jobs(P: S3Params) -> list:
-    """The spectra :func:`run` computes in the kernel, one per width."""
-    from hessbook.papers.sagun.mnist_spectra import planned_spectrum
-
+def jobs(P: S3Params) -> list[SpectrumJob]:
+    """One exact spectrum per width, narrowest first (computed in the kernel)."""
     hb = min(P.hessian_batch, P.n_samples)
-    return [planned_spectrum(train_config(w, P), f"S3 n = {w}", hb, P.hessian_dtype) for w in sorted(P.widths)]
+    return [SpectrumJob(train_config(w, P), hb, P.hessian_dtype) for w in sorted(P.widths)]
 
 
 def run(P: S3Params, store=None) -> Results:
     """One exact spectrum per width, narrowest first (each stored)."""
-    from hessbook.device import pick_device
-    from hessbook.progress import progress
-
-    device = pick_device(P.device)
-    hb = min(P.hessian_batch, P.n_samples)
-    return Results(P, tuple(exact_spectrum(train_config(w, P), f"n = {w}", hb, device, store, P.hessian_dtype)
-                            for w in progress(sorted(P.widths), desc="S3 widths")))
+    table = run_jobs(jobs(P), context(P.device, store))
+    return Results(P, spectra(table, [f"n = {w}" for w in sorted(P.widths)]))
 
 
 @dataclass(frozen=True)

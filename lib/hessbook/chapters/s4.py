@@ -19,9 +19,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from hessbook import kit, regime, stats
+from hessbook.kit.jobs import context, run_jobs
 from hessbook.params import ChapterParams, ParameterError, device_spec, spec
-from hessbook.papers.sagun.mnist_spectra import (HESSIAN_DTYPES, Spectrum, draw_negatives, draw_top,
-                                                 exact_spectrum, negatives_claim, top_k)
+from hessbook.papers.sagun.mnist_spectra import (HESSIAN_DTYPES, Spectrum, SpectrumJob, draw_negatives, draw_top,
+                                                 negatives_claim, spectra, top_k)
 from hessbook.papers.sagun.regime import fits_training_set, over_parametrized, spectrum_run
 
 OUTLIER_RANKS = 10
@@ -99,24 +100,21 @@ class Results:
         return compare(self)
 
 
-def plan_jobs(P: S4Params) -> list:
-    """The two spectra :func:`run` computes in the kernel (SB, then LB)."""
-    from hessbook.papers.sagun.mnist_spectra import planned_spectrum
+def batches(P: S4Params) -> tuple[tuple[str, int], ...]:
+    """The SB and the LB network: (name, batch size)."""
+    return ("SB", P.small_batch), ("LB", P.large_batch)
 
+
+def jobs(P: S4Params) -> list[SpectrumJob]:
+    """The two spectra, SB then LB (computed in the kernel)."""
     hb = min(P.hessian_batch, P.n_samples)
-    return [planned_spectrum(train_config(b, P), f"S4 {name} (batch {b})", hb, P.hessian_dtype)
-            for name, b in (("SB", P.small_batch), ("LB", P.large_batch))]
+    return [SpectrumJob(train_config(b, P), hb, P.hessian_dtype) for _, b in batches(P)]
 
 
 def run(P: S4Params, store=None) -> Results:
     """The SB and the LB network, trained and their exact spectra computed (each stored)."""
-    from hessbook.device import pick_device
-    from hessbook.progress import progress
-
-    device = pick_device(P.device)
-    hb = min(P.hessian_batch, P.n_samples)
-    small, large = (exact_spectrum(train_config(b, P), f"{name} (batch {b})", hb, device, store, P.hessian_dtype)
-                    for name, b in progress([("SB", P.small_batch), ("LB", P.large_batch)], desc="S4 batch sizes"))
+    table = run_jobs(jobs(P), context(P.device, store))
+    small, large = spectra(table, [f"{name} (batch {b})" for name, b in batches(P)])
     return Results(P, small, large)
 
 

@@ -123,7 +123,7 @@ class Results:
         return [c for c in self.cases if c.blobs == blobs]
 
 
-def plan_jobs(P: S6Params) -> list:
+def jobs(P: S6Params) -> list:
     """Nothing: S6 computes seconds of work in the kernel and stores nothing."""
     return []
 

@@ -6,8 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import torch
 
-from hessbook.kit import Claim, cached_entry
+from hessbook.kit import Claim
+from hessbook.kit.jobs import Context, StoredJob, context, run_jobs
 from hessbook.params import ChapterParams, ParameterError, result_params, spec
 from hessbook.randmat import MarchenkoPastur, sample_covariance_eigenvalues
 
@@ -56,19 +58,36 @@ def criteria(P: TourParams) -> list:
     return []
 
 
-def plan_jobs(P: TourParams) -> list:
-    """The one entry :func:`run` computes."""
-    from hessbook.kit.swept import Planned
+@dataclass(frozen=True)
+class CovarianceSpectrum(StoredJob):
+    """The chapter's one job, computed in the kernel: the eigenvalues of one sample covariance.
+    Its fields, the chapter's parameters but the scale, are its store key."""
 
-    return [Planned("tour-covariance-spectrum", result_params(P), "tour: sample covariance spectrum", inline=True)]
+    KIND = "tour-covariance-spectrum"
+    RESULT = Spectrum
+    INLINE = True
+    seed: int
+    n_samples: int
+    dimension: int
+    variance: float
+
+    def label(self) -> str:
+        return "tour: sample covariance spectrum"
+
+    def compute(self, ctx: Context) -> Spectrum:
+        return Spectrum(sample_covariance_eigenvalues(self.n_samples, self.dimension, self.variance, self.seed))
+
+
+def jobs(P: TourParams) -> list[CovarianceSpectrum]:
+    return [CovarianceSpectrum(**result_params(P))]
 
 
 def run(P: TourParams, store=None) -> Results:
-    spectrum, meta = cached_entry(
-        "tour-covariance-spectrum", result_params(P),
-        lambda: Spectrum(sample_covariance_eigenvalues(P.n_samples, P.dimension, P.variance, P.seed)),
-        Spectrum, store)
-    return Results(P, spectrum.eigenvalues, float(meta["seconds"]), bool(meta["cached"]))
+    """The spectrum from the store, or computed and stored; with the seconds its computation took
+    (the entry's record) and whether it was loaded. The tour has no device parameter: NumPy, on
+    the CPU."""
+    (row,) = run_jobs(jobs(P), context(torch.device("cpu"), store))
+    return Results(P, row.result.eigenvalues, float(row.meta["seconds"]), bool(row.meta["cached"]))
 
 
 def numbers(R: Results) -> dict:

@@ -1,5 +1,7 @@
 """The chapter kit: what every chapter is built from.
 
+- :mod:`~hessbook.kit.jobs`: a chapter's jobs (frozen dataclasses whose fields are their store keys)
+  and the :class:`Table` of what came back and why the rest did not (:func:`run_jobs`);
 - :mod:`~hessbook.kit.stored`: stored results are frozen dataclasses (:func:`cached`);
 - :mod:`~hessbook.kit.claims`: claims graded by rules given once, as data (:class:`Claim`);
 - :mod:`~hessbook.kit.chapter`: the chapter protocol and the notebook's calls
@@ -23,11 +25,12 @@ from hessbook.kit.claims import (
     is_true,
     single,
 )
+from hessbook.kit.jobs import Context, Row, StoredJob, Table, context, not_selected, run_jobs
 from hessbook.kit.stored import cached, cached_entry, decode, encode
 from hessbook.kit.style import heatmap
 
 __all__ = [
-    "ChapterModule", "Claim", "Rule", "above", "all_of", "any_of", "at_least", "at_most", "below", "cached",
+    "ChapterModule", "Claim", "Context", "Row", "Rule", "StoredJob", "Table", "context", "not_selected", "run_jobs", "above", "all_of", "any_of", "at_least", "at_most", "below", "cached",
     "cached_entry",
     "combine", "decode", "encode", "equals", "in_regime", "formatted", "glue_figure", "glue_numbers", "heatmap", "is_true",
     "show_claims", "single", "start",

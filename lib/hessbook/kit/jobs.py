@@ -25,11 +25,13 @@ from typing import Any, ClassVar
 
 import torch
 
-from hessbook.device import pick_device, use_device
+from hessbook import device as hdevice
+from hessbook.kit import swept
 from hessbook.kit.stored import _checked, cached_entry, decode, encode
 from hessbook.kit.swept import Planned, SweepFailed, train_declared
+from hessbook.progress import progress
 from hessbook.store import ResultStore, canonical_json, default_store
-from hessbook.sweep import Job, sweep
+from hessbook.sweep import Job
 
 OK, NO_DATA, NOT_SELECTED, FAILED = "ok", "no data", "not selected", "failed"
 STATUSES = (OK, NO_DATA, NOT_SELECTED, FAILED)
@@ -50,7 +52,7 @@ class Context:
 def context(device: str | torch.device, store: ResultStore | None = None) -> Context:
     """The :class:`Context` of a chapter's ``device`` parameter (parsed here, at the chapter's
     edge, :func:`hessbook.device.pick_device`) and ``store`` (default: the default store)."""
-    parsed = device if isinstance(device, torch.device) else pick_device(device)
+    parsed = device if isinstance(device, torch.device) else hdevice.pick_device(device)
     return Context(parsed, store if store is not None else default_store())
 
 
@@ -106,6 +108,9 @@ class Row:
     status: str
     result: Any = None
     why: str = ""
+    meta: Any = None
+    """The store entry's metadata of a computed row (``seconds`` spent computing, ``cached``:
+    whether it was loaded, ``device``, ``created``)."""
 
     @property
     def ok(self) -> bool:
@@ -161,9 +166,12 @@ def not_selected(job: StoredJob, why: str) -> Row:
 
 @functools.lru_cache(maxsize=None)
 def _data_missing(dataset: str, root: str) -> str:
-    """Why ``dataset`` cannot be loaded from the data root ``root`` (empty when it can)."""
-    from hessbook.data import DataMissingError, load
+    """Why ``dataset`` cannot be loaded from the data root ``root`` (empty when it can, and for a
+    synthetic dataset, made up on the spot)."""
+    from hessbook.data import SYNTHETIC, DataMissingError, load
 
+    if dataset in SYNTHETIC:
+        return ""
     try:
         load(dataset, "test")
     except DataMissingError as exc:
@@ -180,7 +188,7 @@ def data_missing(job: StoredJob) -> str:
 
 
 def _encoded(job: StoredJob, ctx: Context) -> Any:
-    use_device(ctx.device)
+    hdevice.use_device(ctx.device)
     return encode(_checked(job.compute(ctx), job.RESULT))
 
 
@@ -191,53 +199,54 @@ def sweep_job(job: StoredJob, ctx: Context) -> Job:
 
 
 def run_jobs(jobs: Iterable[StoredJob | Row], ctx: Context, *, cluster: str | None = None,
-             keep_failed: bool = False) -> Table:
+             keep_failed: bool = False, desc: str = "") -> Table:
     """Every job's row, in order: loaded from the store or computed (swept jobs on
     :func:`hessbook.sweep.sweep`, after the trainings they declare; ``INLINE`` ones here), a job
     whose data is missing as ``no data``; a :class:`Row` given (e.g. :func:`not_selected`) is
     kept as it is. A failed job raises :class:`~hessbook.kit.swept.SweepFailed` once every other
     job is stored (a rerun computes only the failed ones), unless ``keep_failed``: then its row
-    says ``failed`` with the error."""
+    says ``failed`` with the error. ``desc``: the progress bar of the inline jobs."""
     items = list(jobs)
     rows: list[Row | None] = [None] * len(items)
-    swept: list[tuple[int, StoredJob]] = []
+    inline: list[tuple[int, StoredJob]] = []
+    on_sweep: list[tuple[int, StoredJob]] = []
     for i, item in enumerate(items):
         if isinstance(item, Row):
             rows[i] = item
         elif why := data_missing(item):
             rows[i] = Row(item, NO_DATA, why=why)
-        elif item.INLINE:
-            rows[i] = _inline(item, ctx, keep_failed)
         else:
-            swept.append((i, item))
-    if swept:
-        for (i, job), row in zip(swept, _swept(swept, ctx, cluster, keep_failed)):
+            (inline if item.INLINE else on_sweep).append((i, item))
+    for i, job in progress(inline, desc=desc or "jobs in this process", total=len(inline)) if inline else ():
+        rows[i] = _inline(job, ctx, keep_failed)
+    if on_sweep:
+        for (i, _job), row in zip(on_sweep, _swept(on_sweep, ctx, cluster, keep_failed)):
             rows[i] = row
     return Table(tuple(r for r in rows if r is not None))
 
 
 def _inline(job: StoredJob, ctx: Context, keep_failed: bool) -> Row:
     try:
-        use_device(ctx.device)
-        result, _meta = cached_entry(job.KIND, job.store_key(), functools.partial(job.compute, ctx), job.RESULT,
+        hdevice.use_device(ctx.device)
+        result, meta = cached_entry(job.KIND, job.store_key(), functools.partial(job.compute, ctx), job.RESULT,
                                      ctx.store)
     except Exception as exc:  # noqa: BLE001 - reported in the row when asked to
         if not keep_failed:
             raise
         return Row(job, FAILED, why=f"{type(exc).__name__}: {exc}")
-    return Row(job, OK, result)
+    return Row(job, OK, result, meta=meta)
 
 
-def _swept(swept: Sequence[tuple[int, StoredJob]], ctx: Context, cluster: str | None,
+def _swept(on_sweep: Sequence[tuple[int, StoredJob]], ctx: Context, cluster: str | None,
            keep_failed: bool) -> list[Row]:
-    jobs = [sweep_job(job, ctx) for _i, job in swept]
+    jobs = [sweep_job(job, ctx) for _i, job in on_sweep]
     train_declared(jobs, ctx.store, cluster=cluster)
-    results = sweep(jobs, ctx.store, cluster=cluster)
+    results = swept.sweep(jobs, ctx.store, cluster=cluster)
     failed = [r for r in results if not r.ok]
     if failed and not keep_failed:
         raise SweepFailed(failed)
-    return [Row(job, OK, decode(job.RESULT, r.record)) if r.ok else Row(job, FAILED, why=str(r.error))
-            for (_i, job), r in zip(swept, results)]
+    return [Row(job, OK, decode(job.RESULT, r.record), meta=dict(r.record.meta)) if r.ok
+            else Row(job, FAILED, why=str(r.error)) for (_i, job), r in zip(on_sweep, results)]
 
 
 def planned(jobs: Iterable[StoredJob | Row]) -> list[Planned]:

@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hessbook.chapters.k1.params import K1Params
-from hessbook.papers.kamath.grid import Grid, Run, missing_data, plan_grid, run_grid, seeded
+from hessbook.kit.jobs import context, run_jobs
+from hessbook.papers.kamath.grid import Grid, KRun, Run, collect, grid_jobs, seeded
 from hessbook.papers.kamath.paper import BENCHMARK_MOMENTUM, SETTINGS
 
 LINES = tuple((s, BENCHMARK_MOMENTUM if s == "benchmark" else 0.0) for s in SETTINGS)
@@ -31,16 +32,14 @@ def runs(P: K1Params, cases: list[str]) -> list[Run]:
     return seeded([Run(c, s, m, b) for c in cases for s, m in LINES for b in P.batch_sizes], P.grid, P.seed)
 
 
-def plan_jobs(P: K1Params) -> list:
-    """Every job :func:`run` sweeps, for every selected case (data present or not: the plan checks)."""
-    return plan_grid(runs(P, list(P.cases)), P.grid, P.seed)
+def jobs(P: K1Params) -> list[KRun]:
+    """Every job of every selected case (data present or not: a case without its data is a
+    ``no data`` row)."""
+    return grid_jobs(runs(P, list(P.cases)), P.grid, P.seed)
 
 
 def run(P: K1Params, store=None) -> Results:
     """Every K1 job through the sweep, on the device ``P.device`` names; cases whose data is
     absent are reported, not run."""
-    from hessbook.device import pick_device
-
-    missing = {c: why for c in P.cases if (why := missing_data(c)) is not None}
-    present = [c for c in P.cases if c not in missing]
-    return Results(P, run_grid(runs(P, present), P.grid, P.seed, pick_device(P.device), store), missing)
+    table = run_jobs(jobs(P), context(P.device, store))
+    return Results(P, *collect(runs(P, list(P.cases)), table))

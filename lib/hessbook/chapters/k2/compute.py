@@ -7,7 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hessbook.chapters.k2.params import K2Params
-from hessbook.papers.kamath.grid import Grid, Run, missing_data, plan_grid, run_grid, seeded
+from hessbook.kit.jobs import context, run_jobs
+from hessbook.papers.kamath.grid import Grid, KRun, Run, collect, grid_jobs, seeded
 
 
 @dataclass(frozen=True)
@@ -35,16 +36,14 @@ def runs(P: K2Params, cases: list[str]) -> list[Run]:
                    for m in momenta for b in P.batch_sizes], P.grid, P.seed)
 
 
-def plan_jobs(P: K2Params) -> list:
-    """Every job :func:`run` sweeps, for every selected case (data present or not: the plan checks)."""
-    return plan_grid(runs(P, list(P.cases)), P.grid, P.seed)
+def jobs(P: K2Params) -> list[KRun]:
+    """Every job of every selected case (data present or not: a case without its data is a
+    ``no data`` row)."""
+    return grid_jobs(runs(P, list(P.cases)), P.grid, P.seed)
 
 
 def run(P: K2Params, store=None) -> Results:
     """Every K2 job through the sweep, on the device ``P.device`` names; cases whose data is
     absent are reported, not run."""
-    from hessbook.device import pick_device
-
-    missing = {c: why for c in P.cases if (why := missing_data(c)) is not None}
-    present = [c for c in P.cases if c not in missing]
-    return Results(P, run_grid(runs(P, present), P.grid, P.seed, pick_device(P.device), store), missing)
+    table = run_jobs(jobs(P), context(P.device, store))
+    return Results(P, *collect(runs(P, list(P.cases)), table))

@@ -28,7 +28,7 @@ what is measured on them), :mod:`.compute` (``run``), :mod:`.summaries` (numbers
 table).
 """
 
-from hessbook.chapters.s1.compute import Results, point_spectra, results, run, train_config
+from hessbook.chapters.s1.compute import Results, S1Spectra, jobs, results, run, train_config
 from hessbook.chapters.s1.figures import draw_ordered, explorer, figure_1, figure_decomposition
 from hessbook.chapters.s1.claims import claims, graded_claims, decomposition_rule, decomposition_values, fig1_rule
 from hessbook.chapters.s1.measure import (
@@ -49,6 +49,6 @@ __all__ = [
     "S1Params", "bulk_fraction", "claims", "criteria", "graded_claims", "decomposition", "decomposition_rule", "decomposition_table",
     "decomposition_values",
     "draw_ordered", "explorer", "fig1_rule", "figure_1", "figure_decomposition", "frobenius", "numbers",
-    "numerical_rank", "outliers", "point_spectra", "results", "run", "runs_table", "spectrum_summary", "train_config",
+    "numerical_rank", "outliers", "S1Spectra", "jobs", "results", "run", "runs_table", "spectrum_summary", "train_config",
     "trained_runs",
 ]

@@ -8,7 +8,8 @@ import torch
 
 from hessbook.chapters.s1.measure import Decomposition, PointSpectra, decomposition
 from hessbook.chapters.s1.params import POINTS, S1Params
-from hessbook.kit import cached
+from hessbook.kit.jobs import Context, StoredJob, context, run_jobs
+from hessbook.train import TrainConfig
 
 
 @dataclass(frozen=True)
@@ -33,9 +34,8 @@ def results(P: S1Params, spectra: dict[str, PointSpectra]) -> Results:
     return Results(P, dict(spectra), {p: decomposition(s, P) for p, s in spectra.items()})
 
 
-def train_config(P: S1Params):
+def train_config(P: S1Params) -> TrainConfig:
     from hessbook.data import DataSpec
-    from hessbook.train import TrainConfig
 
     return TrainConfig(
         model="s_mlp",
@@ -46,44 +46,45 @@ def train_config(P: S1Params):
     )
 
 
-def point_spectra(P: S1Params, point: str, store, device) -> PointSpectra:
-    """Exact spectra at the initial weights train() starts from, or at the end of GD."""
-    from hessbook.curvature import exact_spectra
-    from hessbook.data import gaussian_clusters, tensor_data
-    from hessbook.models import build_model
-    from hessbook.train import evaluate, train
+@dataclass(frozen=True)
+class S1Spectra(StoredJob):
+    """The exact spectra at one point of GD (``init``: the weights train() starts from;
+    ``trained``: its end, trained through the store), computed in the kernel."""
 
-    config = train_config(P)
-    x, y = gaussian_clusters(P.k, P.dimension, P.n_samples, 1.0, P.seed)
-    if point == "init":  # same seed, same builder as train()
-        torch.manual_seed(config.seed)
-        model = build_model(config.model, **dict(config.model_kwargs)).to(device).eval()
-    else:
-        model = train(config, store, device=device).model(device)
-    sp = exact_spectra(model, (x.to(device), y.to(device)))
-    loss, acc = evaluate(model, tensor_data(x, y, "gaussian_clusters", num_classes=P.k), device)
-    return PointSpectra(point, sp.hessian.numpy(), sp.gauss_newton.numpy(), sp.residual.numpy(),
-                        float(loss), float(acc), float(sp.asymmetry))
+    KIND = "s1-spectra"
+    RESULT = PointSpectra
+    INLINE = True
+    train: TrainConfig
+    point: str
+
+    def label(self) -> str:
+        return f"S1 spectra at {self.point}"
+
+    def compute(self, ctx: Context) -> PointSpectra:
+        from hessbook.curvature import exact_spectra
+        from hessbook.data import gaussian_clusters, tensor_data
+        from hessbook.models import build_model
+        from hessbook.train import evaluate, train
+
+        c, o, device = self.train, self.train.data.options, ctx.device
+        x, y = gaussian_clusters(o["k"], o["d"], o["n"], o["cov_scale"], o["seed"])
+        if self.point == "init":  # same seed, same builder as train()
+            torch.manual_seed(c.seed)
+            model = build_model(c.model, **dict(c.model_kwargs)).to(device).eval()
+        else:
+            model = train(c, ctx.store, device=device).model(device)
+        sp = exact_spectra(model, (x.to(device), y.to(device)))
+        loss, acc = evaluate(model, tensor_data(x, y, "gaussian_clusters", num_classes=o["k"]), device)
+        return PointSpectra(self.point, sp.hessian.numpy(), sp.gauss_newton.numpy(), sp.residual.numpy(),
+                            float(loss), float(acc), float(sp.asymmetry))
 
 
-def plan_jobs(P: S1Params) -> list:
-    """The two spectra :func:`run` computes in the kernel (each trains through the store)."""
-    from hessbook.kit.swept import Planned
-
-    return [Planned("s1-spectra", {"train": train_config(P), "point": point}, f"S1 spectra at {point}", inline=True)
-            for point in POINTS]
+def jobs(P: S1Params) -> list[S1Spectra]:
+    """The spectra at both points (each trains through the store)."""
+    return [S1Spectra(train_config(P), point) for point in POINTS]
 
 
 def run(P: S1Params, store=None) -> Results:
     """Train (through the store) and compute the exact spectra at init and after GD (stored)."""
-    from hessbook.device import pick_device
-    from hessbook.progress import progress
-    from hessbook.store import default_store
-
-    store = store or default_store()
-    device = pick_device(P.device)
-    key = {"train": train_config(P)}
-    spectra = {point: cached("s1-spectra", {**key, "point": point},
-                             lambda point=point: point_spectra(P, point, store, device), PointSpectra, store)
-               for point in progress(POINTS, desc="S1 exact spectra")}
-    return results(P, spectra)
+    table = run_jobs(jobs(P), context(P.device, store))
+    return results(P, {job.point: spectra for job, spectra in zip(jobs(P), table.results, strict=True)})

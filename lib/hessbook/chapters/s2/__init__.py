@@ -27,9 +27,9 @@ from hessbook.chapters.s2.claims import (BEYOND_RULE, FIG2_RULE, PREDICTION_RULE
                                         best_cutoff, best_methods, chosen_cutoffs, claims, fig2_claim, paper_pairs,
                                         prediction_claim, table1_claim, unseen_claim, variation_cases,
                                         variation_claim)
-from hessbook.chapters.s2.compute import (GROUPS, SPECTRUM_KIND, CaseJob, CaseResult, CaseSpectrum, Results, assemble,
-                                          case, case_result, compute_spectrum, jobs, run, spectrum_key, train_config,
-                                          case_params, variation_job)
+from hessbook.chapters.s2.compute import (GROUPS, SPECTRUM_KIND, Case, CaseResult, CaseSpectrum, Results, SpectrumJob,
+                                          assemble, case_params, case_result, cases, jobs, load_case, run,
+                                          spectrum_job, train_config, variation_case)
 from hessbook.chapters.s2.figures import any_k, draw_spectrum, explorer, figure_2, figure_why
 from hessbook.chapters.s2.paper import (KS, METHODS, PAPER_METHODS, PAPER_TABLE1, SETTINGS, PaperRow, fig2_row, in_fig2,
                                         row_label, rows, s_mlp_parameters, setting_label, setting_of, setting_row)
@@ -43,11 +43,11 @@ __all__ = [
     "BEYOND_RULE", "COUNTERS", "best_cutoff", "PREDICTION_RULE", "PREDICTION_THEORY", "SETTINGS", "chosen_cutoffs", "fig2_claim",
     "paper_pairs", "prediction_claim", "setting_label", "setting_of", "setting_row", "table1_claim", "unseen_claim",
     "unseen_table", "FIG2_RULE", "GROUPS", "KS", "METHODS", "PAPER_METHODS", "PAPER_TABLE1",
-    "SPECTRUM_KIND", "TABLE1_RULE", "CaseJob", "CaseResult", "CaseSpectrum", "PaperRow", "Params", "Results",
-    "S2Params", "any_k", "assemble", "best_methods", "case", "case_result", "claims", "compute_spectrum",
+    "SPECTRUM_KIND", "TABLE1_RULE", "Case", "CaseResult", "CaseSpectrum", "PaperRow", "Params", "Results",
+    "S2Params", "SpectrumJob", "any_k", "assemble", "best_methods", "case_result", "cases", "claims",
     "counter_fractions", "draw_spectrum", "exact_fraction", "explorer", "fig2_cases", "fig2_row", "figure_2",
     "figure_why", "in_fig2", "jobs", "location_error", "method_fractions", "numbers", "row_label", "rows", "run",
-    "s_mlp_parameters", "separation_cases", "spectrum_key", "summary_table", "train_config", "training_pairs",
+    "load_case", "s_mlp_parameters", "separation_cases", "spectrum_job", "summary_table", "train_config", "training_pairs",
     "transferred_cutoff_count", "variation_summary", "variation_table", "variation_cases", "variation_claim",
-    "parse_variation", "case_params", "variation_job", "case_label", "criteria", "kept", "runs_table", "trained_runs",
+    "parse_variation", "case_params", "variation_case", "case_label", "criteria", "kept", "runs_table", "trained_runs",
 ]

@@ -1,19 +1,17 @@
-"""S2's computation: independent stored jobs, one per :class:`CaseJob` (a Table 1 row and seed,
-or a case beyond the table: :data:`GROUPS`).
+"""S2's computation: one stored job per :class:`Case` (a Table 1 row and seed, or a case beyond
+the table: :data:`GROUPS`).
 
-``jobs(P)`` lists them; ``case(job, P, store, device=...)`` runs one (train through the store,
-then the exact spectrum and class structure, stored under :data:`SPECTRUM_KIND`); ``assemble(P, cases)``
-gathers the cases into the chapter's :class:`Results`. ``run`` maps the jobs onto the Dask
-sweep: each job is the store entry ``(SPECTRUM_KIND, spectrum_key(job, P))`` computed by the
-top-level ``compute_spectrum(job, P, store, device)`` (a :class:`CaseSpectrum`), from which
-``case_result(job, spectrum, P)`` derives the case's counts.
+``cases(P)`` lists the cases and ``jobs(P)`` their :class:`SpectrumJob` s (train through the
+store, then the exact spectrum and class structure, stored under :data:`SPECTRUM_KIND`; the
+training configuration is the whole key); ``case_result(case, spectrum, P)`` derives a case's
+counts from its :class:`CaseSpectrum`, and ``assemble(P, results)`` gathers them into the
+chapter's :class:`Results`. ``run`` computes the jobs on the sweep (:func:`hessbook.kit.jobs.run_jobs`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import partial
 
 import numpy as np
 import torch
@@ -21,6 +19,8 @@ import torch
 from hessbook import kit
 from hessbook.chapters.s2.paper import PaperRow, fig2_row, in_fig2, rows, s_mlp_parameters, setting_row
 from hessbook.chapters.s2.params import S2Params, parse_variation, replace_sizes
+from hessbook.kit.jobs import Context, StoredJob, context, run_jobs
+from hessbook.train import TrainConfig
 
 SPECTRUM_KIND = "s2-case-spectrum-v2"
 """v2: the spectrum carries the gradient norm and the class structure (:mod:`hessbook.curvature.class_structure`)."""
@@ -84,9 +84,10 @@ class CaseResult:
 
 
 @dataclass(frozen=True)
-class CaseJob:
-    """One independent job of the chapter: a row (of Table 1, or made for a k it lacks), a seed, and
-    what the case is for (:data:`GROUPS`) with its cluster separation and step count."""
+class Case:
+    """One case of the chapter: a row (of Table 1, or made for a k it lacks), a seed, and what the
+    case is for (:data:`GROUPS`) with its cluster separation and step count. Its spectrum is the
+    :class:`SpectrumJob` of :func:`spectrum_job`; what the case is for is not part of the key."""
 
     row: PaperRow
     seed: int
@@ -96,13 +97,6 @@ class CaseJob:
     """None: the chapter's ``gd_iterations`` / ``sgd_iterations``."""
     variation: str = ""
     """``"name:value"`` (:func:`~hessbook.chapters.s2.params.parse_variation`); empty: none."""
-
-    @property
-    def label(self) -> str:
-        extra = (f", separation {self.separation:g}" if self.separation != 1.0 else "") + (
-            f", {self.iterations} steps" if self.iterations else "") + (
-            f", {self.variation}" if self.variation else "")
-        return f"S2 {self.row.algorithm} {self.row.nonlinearity} cov {self.row.cov:g} k={self.row.k}{extra} seed {self.seed}"
 
 
 @dataclass(frozen=True)
@@ -127,24 +121,24 @@ class Results:
         return self.group("table")
 
 
-def jobs(P: S2Params) -> list[CaseJob]:
+def cases(P: S2Params) -> list[Case]:
     """Every selected row of Table 1 for every seed (``P.seed``, ``P.seed + 1``, ...), then the
     unseen k in each of ``P.unseen_settings`` (every seed), the separation sweep and the
     longer-trained Fig 2 rows (first seed)."""
-    out = [CaseJob(row, P.seed + s) for row in rows(P) for s in range(P.n_seeds)]
-    out += [CaseJob(setting_row(setting, k, P), P.seed + s, "unseen-k")
+    out = [Case(row, P.seed + s) for row in rows(P) for s in range(P.n_seeds)]
+    out += [Case(setting_row(setting, k, P), P.seed + s, "unseen-k")
             for setting in P.unseen_settings for k in P.unseen_ks for s in range(P.n_seeds)]
     sep_row = fig2_row(P.separation_k, P)
-    out += [CaseJob(sep_row, P.seed, "separation", separation=float(sv)) for sv in P.separations]
+    out += [Case(sep_row, P.seed, "separation", separation=float(sv)) for sv in P.separations]
     if P.converge_factor > 0:
-        out += [CaseJob(row, P.seed, "training", iterations=P.converge_factor * P.sgd_iterations)
+        out += [Case(row, P.seed, "training", iterations=P.converge_factor * P.sgd_iterations)
                 for row in rows(P) if in_fig2(row)]
-    out += [variation_job(setting, k, text, P) for text in P.variations for setting in P.unseen_settings
+    out += [variation_case(setting, k, text, P) for text in P.variations for setting in P.unseen_settings
             for k in P.variation_ks]
     return out
 
 
-def variation_job(setting: str, k: int, text: str, P: S2Params) -> CaseJob:
+def variation_case(setting: str, k: int, text: str, P: S2Params) -> Case:
     """The case of ``setting`` at ``k`` under one variation (first seed). Its row carries no paper
     counts (the paper ran none of these conditions) and the varied network's parameter count;
     ``steps:f`` scales the setting's step count by f."""
@@ -154,12 +148,12 @@ def variation_job(setting: str, k: int, text: str, P: S2Params) -> CaseJob:
     row = PaperRow(algorithm, nonlinearity, s_mlp_parameters(k, varied.dimension, varied.hidden), float(cov), k,
                    None, None, None, None)
     iterations = max(1, round(v.value * steps(row, P))) if v.name == "steps" else None
-    return CaseJob(row, P.seed, "variation", iterations=iterations, variation=text)
+    return Case(row, P.seed, "variation", iterations=iterations, variation=text)
 
 
-def case_params(job: CaseJob, P: S2Params) -> S2Params:
-    """The chapter's parameters with the job's variation applied (``P`` itself when none)."""
-    return replace_sizes(P, parse_variation(job.variation)) if job.variation else P
+def case_params(case: Case, P: S2Params) -> S2Params:
+    """The chapter's parameters with the case's variation applied (``P`` itself when none)."""
+    return replace_sizes(P, parse_variation(case.variation)) if case.variation else P
 
 
 def steps(row: PaperRow, P: S2Params, iterations: int | None = None) -> int:
@@ -167,9 +161,9 @@ def steps(row: PaperRow, P: S2Params, iterations: int | None = None) -> int:
     return iterations or (P.gd_iterations if row.algorithm == "gd" else P.sgd_iterations)
 
 
-def train_config(row: PaperRow, P: S2Params, seed: int, separation: float = 1.0, iterations: int | None = None):
+def train_config(row: PaperRow, P: S2Params, seed: int, separation: float = 1.0,
+                 iterations: int | None = None) -> TrainConfig:
     from hessbook.data import DataSpec
-    from hessbook.train import TrainConfig
 
     gd = row.algorithm == "gd"
     options = {"k": row.k, "d": P.dimension, "n": P.n_samples, "cov_scale": row.cov, "seed": seed}
@@ -186,85 +180,88 @@ def train_config(row: PaperRow, P: S2Params, seed: int, separation: float = 1.0,
     )
 
 
-def spectrum_key(job: CaseJob, P: S2Params) -> dict:
-    """The inputs that determine a case's spectrum: its training configuration."""
-    return {"train": train_config(job.row, case_params(job, P), job.seed, job.separation, job.iterations)}
+@dataclass(frozen=True)
+class SpectrumJob(StoredJob):
+    """A case's network trained through the store, then its exact spectrum and class structure.
+    The training configuration is the whole key: it names the clusters (k, d, n, covariance,
+    seed, separation) the spectrum is computed on."""
+
+    KIND = SPECTRUM_KIND
+    RESULT = CaseSpectrum
+    train: TrainConfig
+
+    def label(self) -> str:
+        c, o = self.train, self.train.data.options
+        algorithm = "gd" if c.batch_size == o["n"] else "sgd"
+        extra = f", separation {o['separation']:g}" if "separation" in o else ""
+        return (f"S2 {algorithm} {c.model_kwargs['activation']} cov {o['cov_scale']:g} k={o['k']}{extra}, "
+                f"hidden {c.model_kwargs['hidden'][0]}, {c.max_iterations} steps seed {o['seed']}")
+
+    def compute(self, ctx: Context) -> CaseSpectrum:
+        """Train the network (through the store); its exact spectrum and class structure, on the
+        chapter's device."""
+        from hessbook.curvature import hessian_matrix, spectrum
+        from hessbook.curvature.class_structure import class_structure
+        from hessbook.data import gaussian_clusters, tensor_data
+        from hessbook.train import evaluate, full_gradient_norm, train
+
+        device, o = ctx.device, self.train.data.options
+        model = train(self.train, ctx.store, device=device).model(device)
+        x, y = gaussian_clusters(o["k"], o["d"], o["n"], o["cov_scale"], o["seed"], o.get("separation", 1.0))
+        xd, yd = x.to(device), y.to(device)
+        H = hessian_matrix(model, (xd, yd))
+        asymmetry = float((H - H.T).abs().max())
+        H = (H + H.T) / 2
+        eigenvalues = spectrum(H)
+        cs = class_structure(model, xd, yd, o["k"], H, seed=o["seed"])
+        data = tensor_data(x, y, "gaussian_clusters", num_classes=o["k"])
+        loss, acc = evaluate(model, data, device)
+        grad = full_gradient_norm(model, data.to(device), device)
+        return CaseSpectrum(eigenvalues.cpu().numpy(), float(loss), float(acc), asymmetry, grad,
+                            cs.class_eigenvalues.numpy(), cs.rest_max, cs.rest_min)
 
 
-def compute_spectrum(job: CaseJob, P: S2Params, store, device: torch.device) -> CaseSpectrum:
-    """Train one case's network (through the store); its exact spectrum and class structure, on
-    ``device`` (the chapter's)."""
-    from hessbook.curvature import hessian_matrix, spectrum
-    from hessbook.curvature.class_structure import class_structure
-    from hessbook.data import gaussian_clusters, tensor_data
-    from hessbook.train import evaluate, full_gradient_norm, train
-
-    P = case_params(job, P)
-    trained = train(train_config(job.row, P, job.seed, job.separation, job.iterations), store, device=device)
-    model = trained.model(device)
-    x, y = gaussian_clusters(job.row.k, P.dimension, P.n_samples, job.row.cov, job.seed, job.separation)
-    xd, yd = x.to(device), y.to(device)
-    H = hessian_matrix(model, (xd, yd))
-    asymmetry = float((H - H.T).abs().max())
-    H = (H + H.T) / 2
-    eigenvalues = spectrum(H)
-    cs = class_structure(model, xd, yd, job.row.k, H, seed=job.seed)
-    data = tensor_data(x, y, "gaussian_clusters", num_classes=job.row.k)
-    loss, acc = evaluate(model, data, device)
-    grad = full_gradient_norm(model, data.to(device), device)
-    return CaseSpectrum(eigenvalues.cpu().numpy(), float(loss), float(acc), asymmetry, grad,
-                        cs.class_eigenvalues.numpy(), cs.rest_max, cs.rest_min)
+def spectrum_job(case: Case, P: S2Params) -> SpectrumJob:
+    """The job of a case's spectrum: its training configuration (the case's variation applied)."""
+    return SpectrumJob(train_config(case.row, case_params(case, P), case.seed, case.separation, case.iterations))
 
 
-def case_result(job: CaseJob, s: CaseSpectrum, P: S2Params) -> CaseResult:
+def jobs(P: S2Params) -> list[SpectrumJob]:
+    """The spectrum job of every case of :func:`cases`, in order."""
+    return [spectrum_job(c, P) for c in cases(P)]
+
+
+def case_result(case: Case, s: CaseSpectrum, P: S2Params) -> CaseResult:
     """A case's counts by the four cutoffs and the class-structure prediction, from its stored spectrum."""
     from hessbook.curvature import count_outliers
     from hessbook.curvature.class_structure import predicted_count
 
     counts = count_outliers(torch.from_numpy(s.eigenvalues))
-    return CaseResult(row=job.row, seed=job.seed, eigenvalues=s.eigenvalues, gap=counts.gap, ratio=counts.ratio,
+    return CaseResult(row=case.row, seed=case.seed, eigenvalues=s.eigenvalues, gap=counts.gap, ratio=counts.ratio,
                       elbow=counts.elbow, elbow_threshold=counts.elbow_threshold, final_loss=s.final_loss,
                       train_accuracy=s.train_accuracy, asymmetry=s.asymmetry, heur=counts.heur,
                       heur_threshold=counts.heur_threshold,
                       predicted=predicted_count(torch.from_numpy(s.class_eigenvalues), s.rest_max),
                       class_eigenvalues=s.class_eigenvalues, rest_max=s.rest_max, grad_norm=s.grad_norm,
-                      group=job.group, separation=job.separation,
-                      iterations=steps(job.row, P, job.iterations), variation=job.variation)
+                      group=case.group, separation=case.separation,
+                      iterations=steps(case.row, P, case.iterations), variation=case.variation)
 
 
-def case(job: CaseJob, P: S2Params, store=None, *, device: torch.device) -> CaseResult:
-    """One case: its spectrum loaded from the store, or computed on ``device`` and stored."""
-    from hessbook.store import default_store
-
-    store = store or default_store()
-    compute = partial(compute_spectrum, job, P, store, device)
-    return case_result(job, kit.cached(SPECTRUM_KIND, spectrum_key(job, P), compute, CaseSpectrum, store), P)
-
-
-def assemble(P: S2Params, cases: Iterable[CaseResult]) -> Results:
-    """The chapter's results from its cases (in :func:`jobs` order)."""
-    return Results(P, tuple(cases))
+def load_case(case: Case, P: S2Params, ctx: Context) -> CaseResult:
+    """One case computed here (the explorer's): its spectrum loaded from the store, or computed
+    on the context's device and stored."""
+    job = spectrum_job(case, P)
+    return case_result(case, kit.cached(job.KIND, job.store_key(), lambda: job.compute(ctx), CaseSpectrum,
+                                        ctx.store), P)
 
 
-def plan_jobs(P: S2Params) -> list:
-    """Every case job :func:`run` sweeps."""
-    from hessbook.kit.swept import Planned
-
-    return [Planned(SPECTRUM_KIND, spectrum_key(j, P), j.label) for j in jobs(P)]
+def assemble(P: S2Params, results: Iterable[CaseResult]) -> Results:
+    """The chapter's results from its cases' (in :func:`cases` order)."""
+    return Results(P, tuple(results))
 
 
 def run(P: S2Params, store=None) -> Results:
-    """Every job of :func:`jobs`, on the Dask sweep (:mod:`hessbook.sweep`; ``HESSBOOK_CLUSTER``
-    says where: by default chosen from the machine, :func:`hessbook.cluster.auto_placement`), on the device
-    ``P.device`` names."""
-    from hessbook.device import pick_device
-    from hessbook.kit.swept import cached_all, stored_job
-    from hessbook.store import default_store
-
-    store = store or default_store()
-    device = pick_device(P.device)
-    todo = jobs(P)
-    grid = [stored_job(SPECTRUM_KIND, spectrum_key(j, P), partial(compute_spectrum, j, P, store), CaseSpectrum,
-                       label=j.label, device=device) for j in todo]
-    spectra = cached_all(grid, CaseSpectrum, store)
-    return assemble(P, (case_result(j, s, P) for j, s in zip(todo, spectra)))
+    """Every case's spectrum job on the sweep (``HESSBOOK_CLUSTER`` says where), on the device
+    ``P.device`` names; the cases' counts from their spectra."""
+    table = run_jobs(jobs(P), context(P.device, store))
+    return assemble(P, (case_result(c, s, P) for c, s in zip(cases(P), table.results, strict=True)))

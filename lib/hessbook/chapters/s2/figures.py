@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from hessbook.chapters.s2.analysis import COUNTERS, fig2_cases, separation_cases, training_pairs
-from hessbook.chapters.s2.compute import SPECTRUM_KIND, CaseJob, CaseResult, Results, case, spectrum_key
+from hessbook.chapters.s2.compute import Case, CaseResult, Results, load_case, spectrum_job
 from hessbook.chapters.s2.paper import fig2_row, row_label
 from hessbook.chapters.s2.params import S2Params
 from hessbook.kit import style
@@ -109,30 +109,27 @@ def any_k(P: S2Params, store=None, ks: range = range(2, 51)):
     computed trains and assembles it live (seconds to a minute on a CPU) and stores it."""
     import matplotlib.pyplot as plt
 
+    from hessbook.kit.jobs import context
     from hessbook.widgets import Explorer
-
-    from hessbook.store import default_store
 
     if min(ks) < 2 or max(ks) > P.n_samples:
         raise ValueError(f"ks = {ks}: every k must be in 2..n_samples = {P.n_samples}")
-    from hessbook.device import pick_device
+    ctx = context(P.device, store)
 
-    store = store or default_store()
-    device = pick_device(P.device)
-
-    def job(k: int, separation: float) -> CaseJob:
-        return CaseJob(fig2_row(k, P), P.seed, "unseen-k", separation=separation)
+    def case(k: int, separation: float) -> Case:
+        return Case(fig2_row(k, P), P.seed, "unseen-k", separation=separation)
 
     def draw(k, separation, method):
         fig, ax = plt.subplots(figsize=(6, 3.5))
-        draw_spectrum(ax, case(job(k, separation), P, store, device=device), method)
+        draw_spectrum(ax, load_case(case(k, separation), P, ctx), method)
         fig.tight_layout()
         return fig
 
     def busy(k, separation, method) -> str | None:
-        if store.contains(SPECTRUM_KIND, spectrum_key(job(k, separation), P)):
+        job = spectrum_job(case(k, separation), P)
+        if ctx.store.contains(job.KIND, job.store_key()):
             return None
-        seconds = _seconds_per_case(P, store)
+        seconds = _seconds_per_case(P, ctx.store)
         about = f"about {seconds:.0f} s" if seconds is not None else "seconds to a minute"
         return f"training the network for k = {k}, separation {separation:g}, and assembling its Hessian… ({about})"
 
@@ -145,7 +142,8 @@ def _seconds_per_case(P: S2Params, store) -> float | None:
     the store's records), to tell the reader how long a new one will take; None if none is stored."""
     seconds = []
     for k in P.ks:
-        record = store.load(SPECTRUM_KIND, spectrum_key(CaseJob(fig2_row(k, P), P.seed), P))
+        job = spectrum_job(Case(fig2_row(k, P), P.seed), P)
+        record = store.load(job.KIND, job.store_key())
         if record is not None and record.meta.get("seconds"):
             seconds.append(float(record.meta["seconds"]))
     return max(seconds) if seconds else None

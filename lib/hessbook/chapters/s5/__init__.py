@@ -30,7 +30,7 @@ from hessbook.chapters.s5.analysis import (
     outside_rise,
     summarize,
 )
-from hessbook.chapters.s5.compute import Results, measured_numbers, part_configs, results, run
+from hessbook.chapters.s5.compute import Results, S5Interpolation, jobs, measured_numbers, part_configs, results, run
 from hessbook.chapters.s5.figures import draw_line, explorer, figure_8, figure_9
 from hessbook.chapters.s5.claims import (
     BARRIER_RULE,
@@ -54,6 +54,6 @@ __all__ = [
     "BARRIER_RULE", "BARRIER_TOLERANCE", "CHANCE_LOSS", "GAIN_HELD", "GAIN_RULE", "JUMP_RULE", "LEARNED_FRACTION",
     "METRICS", "PAPER_ACCURACY_GAIN", "PLATEAU_DROP", "RISE_RULE", "SPLITS", "Curves", "Line", "Params", "Results", "S5Params",
     "Summary", "alphas", "barrier_height", "claims", "curves_from_histories", "draw_line", "explorer", "figure_8",
-    "figure_9", "numbers", "outside_rise", "part_configs", "rise_values", "results", "run", "summarize", "summary_claims",
+    "figure_9", "jobs", "numbers", "outside_rise", "part_configs", "S5Interpolation", "rise_values", "results", "run", "summarize", "summary_claims",
     "criteria", "measured_numbers", "runs_table", "trained_runs",
 ]

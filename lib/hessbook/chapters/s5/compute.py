@@ -9,7 +9,8 @@ import numpy as np
 
 from hessbook.chapters.s5.analysis import Curves, Line, Summary, alphas, curves_from_histories, summarize
 from hessbook.chapters.s5.params import METRICS, S5Params
-from hessbook.kit import cached
+from hessbook.kit.jobs import Context, StoredJob, context, run_jobs
+from hessbook.train import TrainConfig
 
 
 @dataclass(frozen=True)
@@ -31,12 +32,11 @@ def results(P: S5Params, curves: Curves, line: Line, num_parameters: int, second
     return Results(P, curves, line, num_parameters, seconds_part1, seconds_part2, summarize(curves, line))
 
 
-def part_configs(P: S5Params):
+def part_configs(P: S5Params) -> tuple[TrainConfig, TrainConfig]:
     """Part I (large batch) and Part II (small batch, from Part I's end point) as TrainConfigs."""
     import dataclasses
 
     from hessbook.data import DataSpec
-    from hessbook.train import TrainConfig
 
     part1 = TrainConfig(
         model="alexnet_bare",
@@ -75,33 +75,59 @@ def interpolate(part1, r1, r2, grid: np.ndarray, device) -> Line:
     return Line(alphas=grid, **out)
 
 
-def plan_jobs(P: S5Params) -> list:
-    """What :func:`run` computes in the kernel: both trainings, then the line between them."""
-    from hessbook.kit.swept import Planned
-    from hessbook.train import STORE_KIND
+@dataclass(frozen=True)
+class S5Interpolation(StoredJob):
+    """The line between Part I's and Part II's end points, computed in the kernel after both
+    parts are trained (through the store: each training is its own entry, listed in this key)."""
 
+    KIND = "s5-interpolation"
+    RESULT = Line
+    INLINE = True
+    part1: TrainConfig
+    part2: TrainConfig
+    alphas: tuple[float, ...]
+
+    def label(self) -> str:
+        return "S5 Part I, Part II and the line between them"
+
+    def trains(self) -> tuple[TrainConfig, ...]:
+        return self.part1, self.part2
+
+    def datasets(self) -> tuple[str, ...]:
+        return (self.part1.data.name,)
+
+    def compute(self, ctx: Context) -> Line:
+        r1, r2 = (_trained(part, ctx) for part in self.trains())
+        return interpolate(self.part1, r1, r2, np.array(self.alphas), ctx.device)
+
+
+def _trained(config: TrainConfig, ctx: Context):
+    from hessbook.train import train
+
+    return train(config, ctx.store, device=ctx.device)
+
+
+def jobs(P: S5Params) -> list[S5Interpolation]:
+    """The chapter's one job (it trains both parts first)."""
     part1, part2 = part_configs(P)
-    return [Planned(STORE_KIND, part1, "S5 Part I", inline=True), Planned(STORE_KIND, part2, "S5 Part II", inline=True),
-            Planned("s5-interpolation", {"part1": part1, "part2": part2, "alphas": alphas(P).tolist()},
-                    "S5 interpolation", inline=True)]
+    return [S5Interpolation(part1, part2, tuple(alphas(P).tolist()))]
 
 
 def run(P: S5Params, store=None) -> Results:
-    """Train both parts (through the store) and evaluate the line between their end points (stored)."""
-    from hessbook.device import pick_device
+    """Train both parts (through the store) and evaluate the line between their end points
+    (stored); the parts' records are then read back from the store. Without CIFAR-10 here, the
+    data layer's error."""
     from hessbook.models import num_parameters
-    from hessbook.store import default_store
-    from hessbook.train import train
 
-    store = store or default_store()
-    device = pick_device(P.device)
-    part1, part2 = part_configs(P)
-    r1 = train(part1, store, device=device)
-    r2 = train(part2, store, device=device)
-    grid = alphas(P)
-    line = cached("s5-interpolation", {"part1": part1, "part2": part2, "alphas": grid.tolist()},
-                  lambda: interpolate(part1, r1, r2, grid, device), Line, store)
-    return results(P, curves_from_histories(r1.history, r2.history), line, num_parameters(r1.model()),
+    ctx = context(P.device, store)
+    (job,) = jobs(P)
+    table = run_jobs([job], ctx)
+    if table.missing:
+        from hessbook.data import DataMissingError
+
+        raise DataMissingError(table.why_missing())
+    r1, r2 = (_trained(part, ctx) for part in job.trains())
+    return results(P, curves_from_histories(r1.history, r2.history), table.results[0], num_parameters(r1.model()),
                    r1.seconds, r2.seconds)
 
 

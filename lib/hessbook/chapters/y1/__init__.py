@@ -54,8 +54,10 @@ from hessbook.chapters.y1.compute import (
     COLUMNS_VERSION,
     ModelResult,
     Results,
+    Y1Case,
+    case_job,
+    jobs,
     run,
-    run_case,
     run_flag,
     run_steps,
 )
@@ -83,9 +85,9 @@ from hessbook.chapters.y1.params import Params, Y1Params
 
 __all__ = [
     "COLUMNS", "COLUMNS_VERSION", "EPS", "ModelResult", "PAPER_ROWS", "PAPER_TABLE1", "PAPER_TABLE2",
-    "PAPER_TABLE7", "PaperRow", "Params", "Results", "TABLE_OF", "TEST_SIZE", "Trends", "Y1Params",
-    "case_name", "claim_deviations", "claims", "criteria", "draw_spectra", "explorer", "fig1_claim", "fig1_claim_of",
-    "fig1_fraction", "figure_spectra", "lambda_x_claim", "lambda_x_claim_of", "lambda_x_finding", "lambda_x_trends", "numbers",
-    "paper_claims", "paper_row", "paper_table", "paper_train_claim", "paper_train_trends", "paper_trends", "run",
-    "run_case", "run_flag", "run_steps", "spectra", "summary_table", "trained_runs", "trend_claim", "trend_claim_of", "trends", "trends_of",
+    "PAPER_TABLE7", "PaperRow", "Params", "Results", "TABLE_OF", "TEST_SIZE", "Trends", "Y1Case", "Y1Params",
+    "case_job", "case_name", "claim_deviations", "claims", "criteria", "draw_spectra", "explorer", "fig1_claim", "fig1_claim_of",
+    "fig1_fraction", "figure_spectra", "jobs", "lambda_x_claim", "lambda_x_claim_of", "lambda_x_finding", "lambda_x_trends", "numbers",
+    "paper_claims", "paper_row", "paper_table", "paper_train_claim", "paper_train_trends", "paper_trends",
+    "run", "run_flag", "run_steps", "spectra", "summary_table", "trained_runs", "trend_claim", "trend_claim_of", "trends", "trends_of",
 ]

@@ -8,17 +8,18 @@ batch order) changes. The first seed's store key is the one Y1 had before it had
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass
-from functools import partial
 
 import numpy as np
 import torch
 
 from hessbook.chapters.y1.paper import EPS
 from hessbook.chapters.y1.params import Y1Params
-from hessbook.kit import cached
-from hessbook.papers.yao.networks import Missing, data_missing, first, train_config, trained
+from hessbook.kit.jobs import Context, StoredJob, Table, context, run_jobs
+from hessbook.papers.yao.networks import Count, Missing, first, missing_models, train_config
 from hessbook.papers.yao.paper import DATASET
+from hessbook.train import TrainConfig
 
 NUM_CLASSES = {"cifar10": 10, "cifar100": 100, "mnist": 10}
 """Classes per dataset: the chance loss ln c of :func:`run_flag`."""
@@ -66,8 +67,8 @@ class ModelResult:
     power_seconds: tuple[float, float] = (float("nan"), float("nan"))
     """Wall time of Y's power iteration, (train, test)."""
     seed: int = 0
-    """The network's seed. A result stored before Y1 had seeds decodes with 0; :func:`run`
-    relabels every result with the seed of the job that asked for it."""
+    """The network's seed. A result stored before Y1 had seeds decodes with 0;
+    :attr:`Results.networks` relabels every result with the seed of the job that asked for it."""
 
 
 def run_flag(r: ModelResult) -> str:
@@ -105,10 +106,20 @@ class Results:
     """Everything Y1 computed at one set of parameters."""
 
     params: Y1Params
-    networks: tuple[ModelResult, ...]
-    """Every (model, batch size, seed) whose data is here, seed by seed, each in the order of
-    ``models`` and ``batch_sizes``."""
-    missing: tuple[Missing, ...]
+    table: Table
+    """Every (model, batch size, seed) asked for, seed by seed, each in the order of ``models`` and
+    ``batch_sizes``, with its :class:`ModelResult` or why it has none (:mod:`hessbook.kit.jobs`)."""
+
+    @functools.cached_property
+    def networks(self) -> tuple[ModelResult, ...]:
+        """Every network computed, in the table's order. A result stored before Y1 had seeds
+        decodes with seed 0: each carries the network seed of the job that asked for it."""
+        return tuple(dataclasses.replace(r.result, seed=r.job.train.seed) for r in self.table if r.ok)
+
+    @property
+    def missing(self) -> tuple[Missing, ...]:
+        """Models with a network not computed, each once, with the first reason (no data here)."""
+        return missing_models(self.table.missing)
 
     @property
     def seeds(self) -> list[int]:
@@ -183,34 +194,35 @@ class _Columns:
     fgsm_lo: float
 
 
-def _split_data(model: str, P: Y1Params, which: str, n: int, device):
+def _split_data(job: Y1Case, which: str, device: torch.device):
+    """The ``n_eval`` images measured on: of the network's training subset, or of the test set."""
     from hessbook import data as hdata
 
-    ds = DATASET[model]
+    data = job.train.data
     if which == "train":
-        full = hdata.subset(hdata.load(ds, "train"), P.n_train(model), P.seed)
+        full = hdata.subset(hdata.load(data.name, "train"), data.n, data.subset_seed)
     else:
-        full = hdata.load(ds, "test")
-    part = hdata.subset(full, first(n), P.seed + 1)
+        full = hdata.load(data.name, "test")
+    part = hdata.subset(full, first(job.n_eval), job.seed + 1)
     return part.inputs(device=device), part.targets(device=device)
 
 
-def _columns(net, model: str, P: Y1Params, which: str, eps, device) -> _Columns:
+def _columns(net, job: Y1Case, which: str, device: torch.device) -> _Columns:
     """One split's columns: accuracy, lambda1^theta (Lanczos and power), lambda1^x, ||grad_x||, FGSM."""
     from hessbook.attacks import accuracy, make_attack, robustness
     from hessbook.curvature import HessianOperator, block_lanczos, input_hessian_exact, lanczos, power_iteration
 
-    x, y = _split_data(model, P, which, P.n_eval, device)
+    x, y = _split_data(job, which, device)
     acc = 100 * accuracy(net, (x, y), batch_size=500)
-    xh, yh = x[:first(P.n_hessian)], y[:first(P.n_hessian)]
+    xh, yh = x[:first(job.n_hessian)], y[:first(job.n_hessian)]
     op = HessianOperator(net, (xh, yh), batch_size=min(len(xh), 500))
-    k = min(P.top_k if which == "train" else 1, op.num_params)
-    solve = block_lanczos if P.topk_solver == "block" else lanczos
-    lz = solve(op, k=k, tol=P.lanczos_tol, max_dim=max(P.lanczos_max_dim, k), seed=P.seed)
+    k = min(job.top_k if which == "train" else 1, op.num_params)
+    solve = block_lanczos if job.topk_solver == "block" else lanczos
+    lz = solve(op, k=k, tol=job.lanczos_tol, max_dim=max(job.lanczos_max_dim, k), seed=job.seed)
     # the same operator (and retained graph): each solver reports only the products it used
-    pw = power_iteration(op, k=1, tol=P.power_tol, max_iter=P.power_max_iter, seed=P.seed)
-    ih = input_hessian_exact(net, (x[:first(P.n_input)], y[:first(P.n_input)]), batch_size=50)
-    attacks = {"hi": make_attack("fgsm", eps=eps[0]), "lo": make_attack("fgsm", eps=eps[1])}
+    pw = power_iteration(op, k=1, tol=job.power_tol, max_iter=job.power_max_iter, seed=job.seed)
+    ih = input_hessian_exact(net, (x[:first(job.n_input)], y[:first(job.n_input)]), batch_size=50)
+    attacks = {"hi": make_attack("fgsm", eps=job.eps[0]), "lo": make_attack("fgsm", eps=job.eps[1])}
     rob = robustness(net, (x, y), attacks, batch_size=500)
     return _Columns(
         acc=float(acc), lambda_theta=float(lz.eigenvalues[0]), lanczos_products=int(lz.n_products),
@@ -222,89 +234,77 @@ def _columns(net, model: str, P: Y1Params, which: str, eps, device) -> _Columns:
     )
 
 
-def case_key(model: str, batch: int, P: Y1Params, seed: int | None = None) -> dict:
-    """The inputs that determine one (model, batch size)'s columns in network seed ``seed``
-    (None: the chapter's, the first): the store key. Only the training run depends on the
-    network's seed; ``"seed"`` is the chapter's, which draws the images measured on."""
-    return {"train": train_config(model, batch, P.runs, seed), "n_eval": P.n_eval, "n_hessian": P.n_hessian,
-            "n_input": P.n_input, "top_k": P.top_k, "lanczos_tol": P.lanczos_tol,
-            "lanczos_max_dim": P.lanczos_max_dim, "topk_solver": P.topk_solver, "power_tol": P.power_tol, "power_max_iter": P.power_max_iter,
-            "eps": list(EPS[DATASET[model]]), "seed": P.seed, "columns": COLUMNS_VERSION}
+@dataclass(frozen=True)
+class Y1Case(StoredJob):
+    """One (model, batch size) in one network seed (a job): its training run and what its columns
+    are computed with. Only the training run depends on the network's seed (``train.seed``);
+    ``seed`` is the chapter's, which draws the images measured on. It declares its network, so
+    the seeds of one (model, batch) train as one group where that pays (:mod:`hessbook.train_grouped`)."""
+
+    KIND = CASE_KIND
+    RESULT = ModelResult
+    VERSION = COLUMNS_VERSION
+    VERSION_FIELD = "columns"
+    train: TrainConfig
+    n_eval: Count
+    n_hessian: Count
+    n_input: Count
+    top_k: int
+    lanczos_tol: float
+    lanczos_max_dim: int
+    topk_solver: str
+    power_tol: float
+    power_max_iter: int
+    eps: tuple[float, float]
+    """FGSM's (eps_hi, eps_lo) of the model's dataset (:data:`~hessbook.chapters.y1.paper.EPS`)."""
+    seed: int
+
+    def label(self) -> str:
+        return f"Y1 {self.train.model.upper()} B={self.train.batch_size} seed {self.train.seed}"
+
+    def trains(self) -> tuple[TrainConfig, ...]:
+        return (self.train,)
+
+    def datasets(self) -> tuple[str, ...]:
+        return (self.train.data.name,)
+
+    def compute(self, ctx: Context) -> ModelResult:
+        """Train the network through the store (or load it), then every column of Y's tables."""
+        from hessbook.train import train
+
+        run = train(self.train, ctx.store, ctx.device)
+        net = run.model(ctx.device).eval()
+        tr, te = (_columns(net, self, which, ctx.device) for which in ("train", "test"))
+
+        def pair(name: str) -> tuple:
+            return getattr(tr, name), getattr(te, name)
+
+        return ModelResult(
+            model=self.train.model, batch=self.train.batch_size,
+            final_loss=float(run.history[-1].get("train_loss", float("nan"))), epochs=int(run.epochs),
+            stop_reason=str(run.stop_reason), acc=pair("acc"), lambda_theta=pair("lambda_theta"),
+            power_lambda=pair("power_lambda"), power_products=pair("power_products"),
+            lanczos_products=pair("lanczos_products"), top_eigenvalues=tr.top, lambda_x=pair("lambda_x"),
+            grad_x=pair("grad_x"), fgsm=(pair("fgsm_hi"), pair("fgsm_lo")), eps=self.eps,
+            lambda_x_median=pair("lambda_x_median"), lanczos_seconds=pair("lanczos_seconds"),
+            power_seconds=pair("power_seconds"), seed=self.train.seed,
+        )
 
 
-def compute_case(model: str, batch: int, P: Y1Params, store, device: torch.device,
-                 seed: int | None = None) -> ModelResult:
-    """Train one (model, batch size) with network seed ``seed`` (None: the chapter's) through the
-    store, then compute every column of Y's tables, on ``device`` (the chapter's). Top-level, so a
-    sweep can send it to a worker."""
-    eps = EPS[DATASET[model]]
-    seed = P.seed if seed is None else seed
-    run = trained(P.runs, model, batch, store, device, seed)
-    net = run.model(device).eval()
-    tr, te = (_columns(net, model, P, which, eps, device) for which in ("train", "test"))
-
-    def pair(name: str) -> tuple:
-        return getattr(tr, name), getattr(te, name)
-
-    return ModelResult(
-        model=model, batch=batch, final_loss=float(run.history[-1].get("train_loss", float("nan"))),
-        epochs=int(run.epochs), stop_reason=str(run.stop_reason), acc=pair("acc"),
-        lambda_theta=pair("lambda_theta"), power_lambda=pair("power_lambda"),
-        power_products=pair("power_products"), lanczos_products=pair("lanczos_products"), top_eigenvalues=tr.top,
-        lambda_x=pair("lambda_x"), grad_x=pair("grad_x"), fgsm=(pair("fgsm_hi"), pair("fgsm_lo")), eps=eps,
-        lambda_x_median=pair("lambda_x_median"), lanczos_seconds=pair("lanczos_seconds"),
-        power_seconds=pair("power_seconds"), seed=seed,
-    )
+def case_job(model: str, batch: int, P: Y1Params, seed: int | None = None) -> Y1Case:
+    """The job of (model, batch) in network seed ``seed`` (None: the chapter's, the first, whose
+    store key is the one Y1 had before it had seeds)."""
+    return Y1Case(train_config(model, batch, P.runs, seed), P.n_eval, P.n_hessian, P.n_input, P.top_k,
+                  P.lanczos_tol, P.lanczos_max_dim, P.topk_solver, P.power_tol, P.power_max_iter,
+                  EPS[DATASET[model]], P.seed)
 
 
-def run_case(model: str, batch: int, P: Y1Params, store=None, *, device: torch.device,
-             seed: int | None = None) -> ModelResult:
-    """One (model, batch size) in network seed ``seed`` (None: the chapter's) on ``device``:
-    loaded from the store, or computed here and stored."""
-    from hessbook.store import default_store
-
-    store = store or default_store()
-    seed = P.seed if seed is None else seed
-    compute = partial(compute_case, model, batch, P, store, device, seed)
-    return dataclasses.replace(cached(CASE_KIND, case_key(model, batch, P, seed), compute, ModelResult, store),
-                               seed=seed)
-
-
-def _label(model: str, batch: int, seed: int) -> str:
-    return f"Y1 {model.upper()} B={batch} seed {seed}"
-
-
-def plan_jobs(P: Y1Params) -> list:
-    """Every (model, batch size, seed) job :func:`run` sweeps (data present or not: the plan checks)."""
-    from hessbook.kit.swept import Planned
-
-    return [Planned(CASE_KIND, case_key(m, b, P, s), _label(m, b, s))
-            for s in P.seeds for m in P.models for b in P.sizes(m)]
+def jobs(P: Y1Params) -> list[Y1Case]:
+    """Every selected (model, batch size) in every seed of ``P.seeds``, seed by seed."""
+    return [case_job(m, b, P, s) for s in P.seeds for m in P.models for b in P.sizes(m)]
 
 
 def run(P: Y1Params, store=None) -> Results:
-    """Every selected (model, batch size) in every seed of ``P.seeds``, as independent jobs on
-    the Dask sweep (:mod:`hessbook.sweep`; ``HESSBOOK_CLUSTER`` says where). Models whose data is
-    absent are reported, not run. Every job computes on the device ``P.device`` names."""
-    from hessbook.device import pick_device
-    from hessbook.kit.swept import cached_all, stored_job
-    from hessbook.store import default_store
-
-    store = store or default_store()
-    device = pick_device(P.device)
-    missing, jobs = [], []
-    for model in P.models:
-        gone = data_missing(model)
-        if gone is not None:
-            missing.append(gone)
-            continue
-        jobs += [(model, b) for b in P.sizes(model)]
-    cells = [(m, b, s) for s in P.seeds for m, b in jobs]
-    # each job declares its network, so the seeds of one (model, batch) train as one group where
-    # that pays (hessbook.train_grouped; on 2 cores B = 16 and 64), before the jobs analyse them
-    grid = [stored_job(CASE_KIND, case_key(m, b, P, s), partial(compute_case, m, b, P, store, seed=s), ModelResult,
-                       label=_label(m, b, s), device=device, trains=(train_config(m, b, P.runs, s),))
-            for m, b, s in cells]
-    # A result stored before Y1 had seeds carries seed 0: each is relabelled with its job's seed.
-    networks = [dataclasses.replace(r, seed=s) for r, (_, _, s) in zip(cached_all(grid, ModelResult, store), cells)]
-    return Results(P, tuple(networks), tuple(missing))
+    """Every job whose data is here, on the sweep (``HESSBOOK_CLUSTER`` says where), on the device
+    ``P.device`` names; the seeds of one (model, batch) first train as one group where that pays."""
+    return Results(P, run_jobs(jobs(P), context(P.device, store)))

@@ -36,7 +36,7 @@ from hessbook.chapters.y2.claims import (
     surface_claim,
     surface_trend,
 )
-from hessbook.chapters.y2.compute import Landscape, Results, compute_landscape, key, landscape_of, run
+from hessbook.chapters.y2.compute import Landscape, Results, Y2Landscape, jobs, landscape_job, landscape_of, run
 from hessbook.chapters.y2.figures import (
     draw_fig7_panel,
     draw_lines,
@@ -51,8 +51,8 @@ from hessbook.chapters.y2.params import Params, Y2Params
 
 __all__ = [
     "FIG7_RATIO_RULE", "LINE_RULE", "Landscape", "MUCH_LARGER", "Params", "Results", "SURFACE_RULE", "TREND_STRONG",
-    "Y2Params", "claims", "compute_landscape", "criteria", "draw_fig7_panel", "draw_lines", "draw_surface", "explorer",
-    "fig7_ratio_claim", "fig7_ratio_claim_of", "figure_7", "figure_lines", "figure_surfaces", "key",
-    "landscape_of", "line_claim", "line_claim_of", "line_shape", "line_trend", "numbers", "run", "summary_table",
+    "Y2Landscape", "Y2Params", "claims", "criteria", "draw_fig7_panel", "draw_lines", "draw_surface", "explorer",
+    "fig7_ratio_claim", "fig7_ratio_claim_of", "figure_7", "figure_lines", "figure_surfaces", "jobs",
+    "landscape_job", "landscape_of", "line_claim", "line_claim_of", "line_shape", "line_trend", "numbers", "run", "summary_table",
     "surface_claim", "surface_claim_of", "surface_trend",
 ]

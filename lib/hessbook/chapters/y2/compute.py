@@ -6,15 +6,15 @@ on the same samples at every point. One stored result per network, on the Dask s
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import partial
 
 import numpy as np
 import torch
 
 from hessbook.chapters.y2.paper import RANDOM_BATCH_MODELS
 from hessbook.chapters.y2.params import Y2Params
-from hessbook.papers.yao.networks import Missing, data_missing, first, train_config, trained_model
-from hessbook.papers.yao.paper import DATASET
+from hessbook.kit.jobs import Context, StoredJob, Table, context, run_jobs
+from hessbook.papers.yao.networks import Count, Missing, first, missing_models, train_config
+from hessbook.train import TrainConfig
 
 KIND = "y2-landscape"
 EVAL_BATCH = 1000
@@ -91,9 +91,18 @@ class Results:
     """Everything Y2 computed at one set of parameters."""
 
     params: Y2Params
-    networks: tuple[Landscape, ...]
-    """Every examined network whose data is here, by model then batch size."""
-    missing: tuple[Missing, ...]
+    table: Table
+    """Every examined network, by model then batch size, with its :class:`Landscape` or why it has
+    none (:mod:`hessbook.kit.jobs`)."""
+
+    @property
+    def networks(self) -> tuple[Landscape, ...]:
+        return self.table.results
+
+    @property
+    def missing(self) -> tuple[Missing, ...]:
+        """Models with a network not examined, each once, with the first reason (no data here)."""
+        return missing_models(self.table.missing)
 
     def of(self, model: str) -> list[Landscape]:
         return sorted((r for r in self.networks if r.model == model), key=lambda r: r.batch)
@@ -106,45 +115,74 @@ class Results:
 # ----------------------------------------------------------------------------- computing
 
 
-def _splits(model: str, P: Y2Params, device):
+@dataclass(frozen=True)
+class Y2Landscape(StoredJob):
+    """One of Y1's networks (its training run, ``train``: loaded through the store, or trained as
+    Y1 would) and the grids its landscape is evaluated on (a job on the sweep)."""
+
+    KIND = KIND
+    RESULT = Landscape
+    train: TrainConfig
+    n_eval: Count
+    n_hessian: Count
+    random_batch: int | None
+    """Fig 7's random training batch (M1 only, :data:`~hessbook.chapters.y2.paper.RANDOM_BATCH_MODELS`)."""
+    lanczos_tol: float
+    lanczos_max_dim: int
+    alphas: tuple[float, ...]
+    surface: tuple[float, ...]
+    fd_step: float
+    seed: int
+
+    def label(self) -> str:
+        return f"Y2 {self.train.model.upper()} B={self.train.batch_size}"
+
+    def datasets(self) -> tuple[str, ...]:
+        return (self.train.data.name,)
+
+    def compute(self, ctx: Context) -> Landscape:
+        """Y1's network, then its landscape, on the chapter's device."""
+        from hessbook.train import train
+
+        net = train(self.train, ctx.store, ctx.device).model(ctx.device).eval()
+        return landscape_of(net, self, ctx.device)
+
+
+def _splits(job: Y2Landscape, device: torch.device):
     """(training samples, test samples, random batch or None) as (x, y) tensor pairs."""
     from hessbook import data as hdata
 
-    runs, ds = P.y1_runs, DATASET[model]
-    train = hdata.subset(hdata.load(ds, "train"), runs.n_train(model), runs.seed)  # what the network saw
-    parts = [hdata.subset(train, first(P.n_eval), P.seed + 1),
-             hdata.subset(hdata.load(ds, "test"), first(P.n_eval), P.seed + 1)]
-    if model in RANDOM_BATCH_MODELS:
-        parts.append(hdata.subset(train, P.random_batch, P.seed + 2))
+    data = job.train.data
+    train = hdata.subset(hdata.load(data.name, "train"), data.n, data.subset_seed)  # what the network saw
+    parts = [hdata.subset(train, first(job.n_eval), job.seed + 1),
+             hdata.subset(hdata.load(data.name, "test"), first(job.n_eval), job.seed + 1)]
+    if job.random_batch is not None:
+        parts.append(hdata.subset(train, job.random_batch, job.seed + 2))
     pairs = [(p.inputs(device=device), p.targets(device=device)) for p in parts]
     return pairs[0], pairs[1], (pairs[2] if len(pairs) > 2 else None)
 
 
-def _curvature_check(net, x, y, v1) -> np.ndarray:
+def _curvature_check(net, x, y, v1, h: float) -> np.ndarray:
     """The loss on the Hessian's samples at eps = -h, 0, h along v1, in float64."""
     import copy
-
-    import torch
 
     from hessbook.curvature import loss_along
 
     net64 = copy.deepcopy(net).to(torch.float64)
-    return loss_along(net64, (x.to(torch.float64), y), v1, [-FD_STEP, 0.0, FD_STEP],
+    return loss_along(net64, (x.to(torch.float64), y), v1, [-h, 0.0, h],
                       batch_size=EVAL_BATCH).losses.numpy()
 
 
-def landscape_of(net, model: str, batch: int, P: Y2Params, device) -> Landscape:
+def landscape_of(net, job: Y2Landscape, device: torch.device) -> Landscape:
     """v1, v2 by Lanczos on the training Hessian, then the line and the plane (direct evaluation)."""
-    import torch
-
     from hessbook.curvature import HessianOperator, lanczos, loss_along, loss_surface, parameters_vector
 
-    train, test, batch_data = _splits(model, P, device)
-    xh, yh = train[0][:first(P.n_hessian)], train[1][:first(P.n_hessian)]
+    train, test, batch_data = _splits(job, device)
+    xh, yh = train[0][:first(job.n_hessian)], train[1][:first(job.n_hessian)]
     op = HessianOperator(net, (xh, yh), batch_size=EVAL_BATCH)
-    eig = lanczos(op, k=2, tol=P.lanczos_tol, max_dim=min(P.lanczos_max_dim, op.num_params), seed=P.seed)
+    eig = lanczos(op, k=2, tol=job.lanczos_tol, max_dim=min(job.lanczos_max_dim, op.num_params), seed=job.seed)
     v1, v2 = eig.eigenvectors[:, 0], eig.eigenvectors[:, 1]
-    alphas, grid = torch.as_tensor(P.alphas()), torch.as_tensor(P.surface_alphas())
+    alphas, grid = (torch.tensor(a, dtype=torch.float64) for a in (job.alphas, job.surface))
 
     def line(data):
         return loss_along(net, data, v1, alphas, batch_size=EVAL_BATCH).losses.numpy()
@@ -153,54 +191,29 @@ def landscape_of(net, model: str, batch: int, P: Y2Params, device) -> Landscape:
         return loss_surface(net, data, v1, v2, grid, grid, batch_size=EVAL_BATCH).losses.numpy()
 
     return Landscape(
-        model=model, batch=batch, eigenvalues=eig.eigenvalues.cpu().numpy(),
+        model=job.train.model, batch=job.train.batch_size, eigenvalues=eig.eigenvalues.cpu().numpy(),
         relative_residuals=eig.relative_residuals.cpu().numpy(), lanczos_products=int(eig.n_products),
         lanczos_converged=bool(eig.converged), theta_norm=float(parameters_vector(net).norm()),
         alphas=alphas.numpy(), line_train=line(train), line_test=line(test),
         line_batch=line(batch_data) if batch_data is not None else None,
-        hessian_line=_curvature_check(net, xh, yh, v1), fd_step=FD_STEP,
+        hessian_line=_curvature_check(net, xh, yh, v1, job.fd_step), fd_step=job.fd_step,
         surface_alphas=grid.numpy(), surface_train=plane(train), surface_test=plane(test),
     )
 
 
-def key(model: str, batch: int, P: Y2Params) -> dict:
-    """The inputs that determine one network's landscape (the store key)."""
-    return {"train": train_config(model, batch, P.y1_runs), "n_eval": P.n_eval, "n_hessian": P.n_hessian,
-            "random_batch": P.random_batch if model in RANDOM_BATCH_MODELS else None,
-            "lanczos_tol": P.lanczos_tol, "lanczos_max_dim": P.lanczos_max_dim, "alphas": P.alphas().tolist(),
-            "surface": P.surface_alphas().tolist(), "fd_step": FD_STEP, "seed": P.seed}
+def landscape_job(model: str, batch: int, P: Y2Params) -> Y2Landscape:
+    """The job of Y1's network of (model, batch)."""
+    return Y2Landscape(train_config(model, batch, P.y1_runs), P.n_eval, P.n_hessian,
+                       P.random_batch if model in RANDOM_BATCH_MODELS else None, P.lanczos_tol, P.lanczos_max_dim,
+                       tuple(P.alphas().tolist()), tuple(P.surface_alphas().tolist()), FD_STEP, P.seed)
 
 
-def compute_landscape(model: str, batch: int, P: Y2Params, store, device: torch.device) -> Landscape:
-    """Y1's network of (model, batch) (loaded through the store, or trained as Y1 would), then its
-    landscape, on ``device`` (the chapter's). Top-level, so a sweep can send it to a worker."""
-    net = trained_model(P.y1_runs, model, batch, store, device)
-    return landscape_of(net, model, batch, P, device)
-
-
-def plan_jobs(P: Y2Params) -> list:
-    """Every landscape job :func:`run` sweeps (data present or not: the plan checks)."""
-    from hessbook.kit.swept import Planned
-
-    return [Planned(KIND, key(m, b, P), f"Y2 {m.upper()} B={b}") for m, b in P.cases()]
+def jobs(P: Y2Params) -> list[Y2Landscape]:
+    """Every selected network of Y1, by model then batch size (:meth:`Y2Params.cases`)."""
+    return [landscape_job(m, b, P) for m, b in P.cases()]
 
 
 def run(P: Y2Params, store=None) -> Results:
-    """Every selected network of Y1 whose data is here, as independent jobs on the Dask sweep,
-    on the device ``P.device`` names."""
-    from hessbook.device import pick_device
-    from hessbook.kit.swept import cached_all, stored_job
-    from hessbook.store import default_store
-
-    store = store or default_store()
-    device = pick_device(P.device)
-    missing, cases = [], []
-    for model in P.y1_models:
-        gone = data_missing(model)
-        if gone is not None:
-            missing.append(gone)
-            continue
-        cases += [(m, b) for m, b in P.cases() if m == model]
-    jobs = [stored_job(KIND, key(m, b, P), partial(compute_landscape, m, b, P, store), Landscape,
-                       label=f"Y2 {m.upper()} B={b}", device=device) for m, b in cases]
-    return Results(P, tuple(cached_all(jobs, Landscape, store)), tuple(missing))
+    """Every selected network of Y1 whose data is here (jobs on the sweep), on the device
+    ``P.device`` names."""
+    return Results(P, run_jobs(jobs(P), context(P.device, store)))

@@ -36,11 +36,8 @@ def figure_dynamics(R: Results):
     for row, m in zip(axes, ran):
         draw_runs(row[0], row[1], R, m)
     if not ran:
-        axes[0][0].text(0.5, 0.5, "not computed: " + ("; ".join(f"{m.model} ({m.reason})" for m in R.missing)
-                                                       or "no run"), ha="center", wrap=True,
-                        transform=axes[0][0].transAxes)
-        for ax in axes[0]:
-            ax.set_axis_off()
+        style.not_computed(axes[0][0], "not computed: " + (R.table.why_missing() or "no run"))
+        axes[0][1].set_axis_off()
     fig.tight_layout()
     return fig
 

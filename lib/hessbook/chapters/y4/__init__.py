@@ -41,9 +41,11 @@ from hessbook.chapters.y4.claims import (
 from hessbook.chapters.y4.compute import (
     CaseResult,
     Results,
+    Y4Job,
+    Y4Relu,
+    Y4Smooth,
+    jobs,
     run,
-    run_relu,
-    run_smooth,
     smooth_config,
 )
 from hessbook.chapters.y4.figures import (
@@ -59,8 +61,8 @@ from hessbook.chapters.y4.params import Params, Y4Params
 
 __all__ = [
     "MIN_SAMPLES", "PROP2_RULE", "THM1_RULE", "proposition2_values", "theorem1_values",
-    "AGREE_TOL", "PSD_TOL", "CaseResult", "Params", "Results", "Y4Params", "claims", "criteria",
-    "draw_min_distribution", "draw_rank", "explorer", "figure_min", "figure_rank", "numbers",
-    "proposition2_claim", "run", "run_relu", "run_smooth", "runs_table", "smooth_config", "summary_table",
+    "AGREE_TOL", "PSD_TOL", "CaseResult", "Params", "Results", "Y4Job", "Y4Params", "Y4Relu", "Y4Smooth", "claims", "criteria",
+    "draw_min_distribution", "draw_rank", "explorer", "figure_min", "figure_rank", "jobs", "numbers",
+    "proposition2_claim", "run", "runs_table", "smooth_config", "summary_table",
     "theorem1_claim", "trained_runs",
 ]

@@ -10,9 +10,9 @@ import torch
 
 from hessbook import regime
 from hessbook.chapters.y4.params import Y4Params
-from hessbook.kit import cached
-from hessbook.papers.yao.networks import Missing, data_missing, train_config, trained_model
-from hessbook.papers.yao.paper import DATASET
+from hessbook.kit.jobs import Context, StoredJob, Table, context, run_jobs
+from hessbook.papers.yao.networks import Missing, missing_models, train_config
+from hessbook.train import TrainConfig
 
 
 @dataclass(frozen=True)
@@ -80,14 +80,27 @@ class Results:
     """Everything Y4 computed at one set of parameters."""
 
     params: Y4Params
-    networks: tuple[CaseResult, ...]
-    """Y1's ReLU networks whose data is here."""
-    smooth: CaseResult | None
-    """The tanh contrast (None when MNIST is not here)."""
-    missing: tuple[Missing, ...]
+    table: Table
+    """Y1's ReLU networks, then the tanh contrast, each with its :class:`CaseResult` or why it has
+    none (:mod:`hessbook.kit.jobs`)."""
     smooth_run: regime.TrainedRun | None = None
-    """How the tanh contrast's training ended (:func:`smooth_trained`): the one network Y4 trains
-    itself, the row of its run table (None when MNIST is not here)."""
+    """How the tanh contrast's training ended (:meth:`Y4Smooth.trained_run`): the one network Y4
+    trains itself, the row of its run table (None when MNIST is not here)."""
+
+    @property
+    def networks(self) -> tuple[CaseResult, ...]:
+        """Y1's ReLU networks whose data is here."""
+        return tuple(r.result for r in self.table if r.ok and isinstance(r.job, Y4Relu))
+
+    @property
+    def smooth(self) -> CaseResult | None:
+        """The tanh contrast (None when MNIST is not here)."""
+        return next((r.result for r in self.table if r.ok and isinstance(r.job, Y4Smooth)), None)
+
+    @property
+    def missing(self) -> tuple[Missing, ...]:
+        """Networks not examined (a ReLU model once), each with the first reason (no data here)."""
+        return missing_models(self.table.missing, lambda job: job.name)
 
     @property
     def cases(self) -> tuple[CaseResult, ...]:
@@ -129,7 +142,7 @@ class _Iterative:
     power_products: int
 
 
-def _iterative(net, x, y, c: int, P: Y4Params) -> _Iterative:
+def _iterative(net, x, y, c: int, job: Y4Job) -> _Iterative:
     """Lanczos (largest c+1, smallest 1) and Y's power iteration on the true input Hessian."""
     from hessbook.curvature import InputHessianOperator, input_hessian_power, lanczos
 
@@ -137,33 +150,58 @@ def _iterative(net, x, y, c: int, P: Y4Params) -> _Iterative:
     for i in range(len(x)):
         op = InputHessianOperator(net, x[i], y[i], dtype=torch.float64)
         k = min(c + 1, op.num_params)
-        tops.append(lanczos(op, k=k, which="LA", tol=P.lanczos_tol, seed=P.seed).eigenvalues.cpu().numpy())
+        tops.append(lanczos(op, k=k, which="LA", tol=job.lanczos_tol, seed=job.seed).eigenvalues.cpu().numpy())
         op = InputHessianOperator(net, x[i], y[i], dtype=torch.float64)
-        mins.append(float(lanczos(op, k=1, which="SA", tol=P.lanczos_tol, seed=P.seed).eigenvalues[0]))
-    pw = input_hessian_power(net, (x, y), batch_size=len(x), tol=P.power_tol, dtype=torch.float64, seed=P.seed)
+        mins.append(float(lanczos(op, k=1, which="SA", tol=job.lanczos_tol, seed=job.seed).eigenvalues[0]))
+    pw = input_hessian_power(net, (x, y), batch_size=len(x), tol=job.power_tol, dtype=torch.float64, seed=job.seed)
     return _Iterative(np.stack(tops), np.array(mins), pw.lambda1.numpy(), int(pw.n_products))
 
 
-def _key(P: Y4Params, config) -> dict:
-    return {"train": config, "n_samples": P.n_samples, "n_crosscheck": P.n_crosscheck, "rank_rtol": P.rank_rtol,
-            "lanczos_tol": P.lanczos_tol, "power_tol": P.power_tol, "seed": P.seed}
+@dataclass(frozen=True)
+class Y4Job(StoredJob):
+    """One network examined (a job computed in the kernel, one after another): its training run
+    and what is computed on it."""
+
+    RESULT = CaseResult
+    INLINE = True
+    train: TrainConfig
+    n_samples: int
+    n_crosscheck: int
+    rank_rtol: float
+    lanczos_tol: float
+    power_tol: float
+    seed: int
+
+    @property
+    def name(self) -> str:
+        """What the chapter calls the network when it is missing: its model."""
+        return self.train.model
+
+    def datasets(self) -> tuple[str, ...]:
+        return (self.train.data.name,)
 
 
-def run_relu(model: str, batch: int, P: Y4Params, store, device: torch.device) -> CaseResult:
-    """One of Y1's trained networks (loaded through the store, or trained as Y1 would), examined
-    on ``device`` (the chapter's)."""
-    from hessbook.curvature import input_hessian_exact
-    from hessbook.store import default_store
+@dataclass(frozen=True)
+class Y4Relu(Y4Job):
+    """One of Y1's trained networks (loaded through the store, or trained as Y1 would)."""
 
-    store = store or default_store()
+    KIND = "y4-relu"
 
-    def compute() -> CaseResult:
-        net = trained_model(P.y1_runs, model, batch, store, device)
-        x, y = _test_samples(DATASET[model], P.n_samples, P.seed, device)
-        ih = input_hessian_exact(net, (x, y), batch_size=50, rtol=P.rank_rtol)
-        s_min, err = _logit_checks(net, x, y, P.n_crosscheck)
-        n, c = P.n_crosscheck, int(ih.eigenvalues.shape[1])
-        it = _iterative(net, x[:n], y[:n], c, P)
+    def label(self) -> str:
+        return f"Y4 {self.train.model.upper()} B={self.train.batch_size}"
+
+    def compute(self, ctx: Context) -> CaseResult:
+        """The exact path on ``n_samples`` test samples, the iterative one on the first ``n_crosscheck``."""
+        from hessbook.curvature import input_hessian_exact
+        from hessbook.train import train
+
+        model, batch, device = self.train.model, self.train.batch_size, ctx.device
+        net = train(self.train, ctx.store, device).model(device).eval()
+        x, y = _test_samples(self.train.data.name, self.n_samples, self.seed, device)
+        ih = input_hessian_exact(net, (x, y), batch_size=50, rtol=self.rank_rtol)
+        s_min, err = _logit_checks(net, x, y, self.n_crosscheck)
+        n, c = self.n_crosscheck, int(ih.eigenvalues.shape[1])
+        it = _iterative(net, x[:n], y[:n], c, self)
         return CaseResult(
             label=f"{model.upper()} B={batch}", model=model, batch=batch, smooth=False, num_classes=c,
             input_dim=int(x[0].numel()), lambda_max=ih.lambda_max.numpy(), lambda_min=ih.lambda_min.numpy(),
@@ -172,12 +210,71 @@ def run_relu(model: str, batch: int, P: Y4Params, store, device: torch.device) -
             power_products=it.power_products,
         )
 
-    return cached("y4-relu", _key(P, train_config(model, batch, P.y1_runs)), compute, CaseResult, store)
+
+@dataclass(frozen=True)
+class Y4Smooth(Y4Job):
+    """The contrast: a tanh MLP on MNIST, trained here; dense input Hessians (d = 784) on ``n_samples``."""
+
+    KIND = "y4-smooth"
+
+    @property
+    def activation(self) -> str:
+        return self.train.model_kwargs["activation"]
+
+    @property
+    def name(self) -> str:
+        return f"MLP-{self.activation} contrast"
+
+    def label(self) -> str:
+        return f"Y4 {self.name}"
+
+    def compute(self, ctx: Context) -> CaseResult:
+        """Train the MLP through the store, then its dense input Hessians and the same checks."""
+        import copy
+
+        from hessbook.curvature import input_hessian_dense, input_hessian_exact
+        from hessbook.train import train
+
+        device = ctx.device
+        net = train(self.train, ctx.store, device=device).model(device).eval()
+        x, y = _test_samples("mnist", self.n_samples, self.seed, device)
+        net64 = copy.deepcopy(net).to(torch.float64)
+        lmax, lmin, rank, neg = [], [], [], []
+        for i in range(len(x)):
+            ev = torch.linalg.eigvalsh(input_hessian_dense(net64, x[i], y[i]))
+            top = float(ev.abs().max())
+            lmax.append(float(ev[-1])); lmin.append(float(ev[0]))
+            rank.append(int((ev.abs() > self.rank_rtol * top).sum()))
+            neg.append(int((ev < -self.rank_rtol * top).sum()))
+        n = self.n_crosscheck
+        # J^T S J on purpose: the Gauss-Newton part of the smooth network's input Hessian
+        gn = input_hessian_exact(net, (x[:n], y[:n]), rtol=self.rank_rtol, assume_piecewise_linear=True)
+        s_min, err = _logit_checks(net, x, y, n)
+        it = _iterative(net, x[:n], y[:n], 10, self)
+        return CaseResult(
+            label=f"MLP-{self.activation} (contrast)", model="s_fc_mnist", batch=None, smooth=True,
+            num_classes=10, input_dim=int(x[0].numel()), lambda_max=np.array(lmax), lambda_min=np.array(lmin),
+            rank=np.array(rank), s_min=s_min, lemma3_autograd_error=err, cc_exact_top=gn.lambda_max.numpy(),
+            cc_lanczos_top=it.cc_lanczos_top, cc_lanczos_min=it.cc_lanczos_min, cc_power=it.cc_power,
+            power_products=it.power_products, n_negative=np.array(neg),
+        )
+
+    def trained_run(self, ctx: Context) -> regime.TrainedRun:
+        """The contrast's training run (loaded through the store: :meth:`compute` trained it) as a row
+        of the run table: SGD steps, the mean minibatch loss of its last epoch (the configuration
+        records no other; the MLP has no dropout or BN, so it is the training loss as it trained),
+        flag. It measures no test accuracy."""
+        from hessbook.train import train
+
+        t = train(self.train, ctx.store, device=ctx.device)
+        last = t.history[-1] if t.history else {}
+        return regime.TrainedRun(f"MLP-{self.activation} (contrast)", int(t.iterations),
+                                 float(last.get("train_loss_running", float("nan"))), 10, diverged=t.diverged)
 
 
-def smooth_config(P: Y4Params):
+def smooth_config(P: Y4Params) -> TrainConfig:
+    """The tanh contrast's training run (on MNIST, as M1)."""
     from hessbook.data import DataSpec
-    from hessbook.train import TrainConfig
 
     return TrainConfig(
         model="s_fc_mnist", model_kwargs={"hidden": P.smooth_hidden, "activation": P.smooth_activation},
@@ -186,88 +283,19 @@ def smooth_config(P: Y4Params):
     )
 
 
-def run_smooth(P: Y4Params, store, device: torch.device) -> CaseResult:
-    """The contrast: a tanh MLP on MNIST; dense input Hessians (d = 784) on ``n_samples``, on
-    ``device`` (the chapter's)."""
-    import copy
+def jobs(P: Y4Params) -> list[Y4Job]:
+    """Each selected ReLU network of Y1 (:meth:`Y4Params.cases`), then the smooth contrast."""
+    def job(cls: type[Y4Job], config: TrainConfig) -> Y4Job:
+        return cls(config, P.n_samples, P.n_crosscheck, P.rank_rtol, P.lanczos_tol, P.power_tol, P.seed)
 
-    from hessbook.curvature import input_hessian_dense, input_hessian_exact
-    from hessbook.store import default_store
-    from hessbook.train import train
-
-    store = store or default_store()
-    config = smooth_config(P)
-
-    def compute() -> CaseResult:
-        net = train(config, store, device=device).model(device).eval()
-        x, y = _test_samples("mnist", P.n_samples, P.seed, device)
-        net64 = copy.deepcopy(net).to(torch.float64)
-        lmax, lmin, rank, neg = [], [], [], []
-        for i in range(len(x)):
-            ev = torch.linalg.eigvalsh(input_hessian_dense(net64, x[i], y[i]))
-            top = float(ev.abs().max())
-            lmax.append(float(ev[-1])); lmin.append(float(ev[0]))
-            rank.append(int((ev.abs() > P.rank_rtol * top).sum()))
-            neg.append(int((ev < -P.rank_rtol * top).sum()))
-        n = P.n_crosscheck
-        # J^T S J on purpose: the Gauss-Newton part of the smooth network's input Hessian
-        gn = input_hessian_exact(net, (x[:n], y[:n]), rtol=P.rank_rtol, assume_piecewise_linear=True)
-        s_min, err = _logit_checks(net, x, y, n)
-        it = _iterative(net, x[:n], y[:n], 10, P)
-        return CaseResult(
-            label=f"MLP-{P.smooth_activation} (contrast)", model="s_fc_mnist", batch=None, smooth=True,
-            num_classes=10, input_dim=int(x[0].numel()), lambda_max=np.array(lmax), lambda_min=np.array(lmin),
-            rank=np.array(rank), s_min=s_min, lemma3_autograd_error=err, cc_exact_top=gn.lambda_max.numpy(),
-            cc_lanczos_top=it.cc_lanczos_top, cc_lanczos_min=it.cc_lanczos_min, cc_power=it.cc_power,
-            power_products=it.power_products, n_negative=np.array(neg),
-        )
-
-    return cached("y4-smooth", _key(P, config), compute, CaseResult, store)
-
-
-def smooth_trained(P: Y4Params, store, device: torch.device):
-    """The tanh contrast's training run (loaded through the store: :func:`run_smooth` trained it) as a
-    row of the run table: SGD steps, the mean minibatch loss of its last epoch (the configuration
-    records no other; the MLP has no dropout or BN, so it is the training loss as it trained), flag.
-    It measures no test accuracy."""
-    from hessbook import regime
-    from hessbook.store import default_store
-    from hessbook.train import train
-
-    t = train(smooth_config(P), store or default_store(), device=device)
-    last = t.history[-1] if t.history else {}
-    return regime.TrainedRun(f"MLP-{P.smooth_activation} (contrast)", int(t.iterations),
-                             float(last.get("train_loss_running", float("nan"))), 10, diverged=t.diverged)
-
-
-def plan_jobs(P: Y4Params) -> list:
-    """What :func:`run` computes in the kernel, one after another: each ReLU network's entry,
-    then the smooth contrast's (data present or not: the plan checks)."""
-    from hessbook.kit.swept import Planned
-
-    return ([Planned("y4-relu", _key(P, train_config(m, b, P.y1_runs)), f"Y4 {m.upper()} B={b}", inline=True)
-             for m, b in P.cases()]
-            + [Planned("y4-smooth", _key(P, smooth_config(P)), f"Y4 MLP-{P.smooth_activation} contrast", inline=True)])
+    return ([job(Y4Relu, train_config(m, b, P.y1_runs)) for m, b in P.cases()]
+            + [job(Y4Smooth, smooth_config(P))])
 
 
 def run(P: Y4Params, store=None) -> Results:
-    """Every selected ReLU network of Y1 (those whose data is here) and the smooth contrast."""
-    from hessbook.device import pick_device
-    from hessbook.progress import progress
-
-    device = pick_device(P.device)
-    missing, jobs = [], []
-    for model, batch in P.cases():
-        gone = data_missing(model)
-        if gone is not None:
-            if not any(m.model == model for m in missing):
-                missing.append(gone)
-            continue
-        jobs.append((model, batch))
-    networks = [run_relu(m, b, P, store, device) for m, b in progress(jobs, desc="Y4 networks")]
-    gone = data_missing("m1")  # the contrast trains on MNIST, as M1 does
-    smooth = run_smooth(P, store, device) if gone is None else None
-    smooth_run = smooth_trained(P, store, device) if gone is None else None
-    if gone is not None:
-        missing.append(Missing(f"MLP-{P.smooth_activation} contrast", gone.reason, gone.message))
-    return Results(P, tuple(networks), smooth, tuple(missing), smooth_run)
+    """Every selected ReLU network of Y1 (those whose data is here) and the smooth contrast, in the
+    kernel, on the device ``P.device`` names."""
+    ctx = context(P.device, store)
+    table = run_jobs(jobs(P), ctx, desc="Y4 networks")
+    contrast = next(r for r in table if isinstance(r.job, Y4Smooth))
+    return Results(P, table, contrast.job.trained_run(ctx) if contrast.ok else None)

@@ -8,7 +8,7 @@ point of smaller curvature: the straight line from M_ORI rises less steeply at t
 negative eigenvalues), and the loss along v1 is flatter (Figs 8, 9).
 
 The package: :mod:`.paper` (Y's tables and setup as data), :mod:`.params` (the schema),
-:mod:`.compute` (four grids of stored jobs on the Dask sweep), :mod:`.claims` (graded claims,
+:mod:`.compute` (stages of stored jobs, :mod:`hessbook.kit.jobs`), :mod:`.claims` (graded claims,
 the prose's numbers), :mod:`.figures` (Table 5 from the library, heat maps, figures, explorer).
 """
 
@@ -41,15 +41,20 @@ from hessbook.chapters.y5.claims import (
 )
 from hessbook.chapters.y5.compute import (
     AttackCheck,
-    Table5Check,
-    check_job,
     Line,
     ModelAnalysis,
     Results,
     Spectrum,
     Study,
+    Table5Check,
     TrainSummary,
+    Y5Analysis,
+    Y5Check,
+    Y5Table,
+    Y5Train,
     analysis_job,
+    check_job,
+    jobs,
     ori_config,
     robust_config,
     run,
@@ -74,7 +79,8 @@ __all__ = [
     "PRONE_RULE", "WEAKER_RULE", "WINDOW_RULE", "AttackCheck", "Table5Check", "check_job", "paper_acc",
     "paper_claims", "prone_claim", "prone_values", "table5_rule", "table_values", "weaker_claim", "weaker_values",
     "window_values", "prone_claim_from", "table_claim_from", "weaker_claim_from",
-    "Line", "ModelAnalysis", "Params", "Results", "Spectrum", "Study", "TrainSummary", "Y5Params", "analysis_job",
+    "Line", "ModelAnalysis", "Params", "Results", "Spectrum", "Study", "TrainSummary", "Y5Analysis", "Y5Check",
+    "Y5Params", "Y5Table", "Y5Train", "analysis_job", "jobs",
     "claims", "criteria", "explorer", "figure_interpolation", "figure_spectra", "figure_tables", "figure_v1",
     "interpolation_claim", "lambda_claim", "negative_claim", "numbers", "ori_config", "robust_config", "run",
     "runs_table", "second_order_claim", "spectra_table", "table5", "table_claim", "table_frame", "table_job", "train_job",

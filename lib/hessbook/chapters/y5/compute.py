@@ -1,28 +1,31 @@
-"""Y5's stored computations, four grids of independent jobs on the Dask sweep:
+"""Y5's stored computations, stages of independent jobs (:mod:`hessbook.kit.jobs`), each
+stage run after the one whose models it examines:
 
-1. M_ORI per study (trained through the store);
+1. M_ORI per study (trained through the store, :class:`Y5Train`);
 2. the five robust models per study, each an adversarial fine-tuning of M_ORI
    (``TrainConfig.init_from`` + ``adversary``);
-3. per model: the sub-sampled Hessian spectra (B_H = 1 twice, B_H = ``n_hessian_batch``, the
-   training subset), the loss along v1 of the B_H Hessian (batch, training and test loss), and
-   the straight line from M_ORI to the model;
-4. per study: the transfer table (test sets made on M_ORI by each attack, every model on each).
-
-Every job is a top-level function of its inputs (picklable), stored under its own kind.
+3. per model (:class:`Y5Analysis`): the sub-sampled Hessian spectra (B_H = 1 twice, B_H =
+   ``n_hessian_batch``, the training subset), the loss along v1 of the B_H Hessian (batch,
+   training and test loss), and the straight line from M_ORI to the model;
+4. per study: the transfer table (:class:`Y5Table`: test sets made on M_ORI by each attack,
+   every model on each), and each attack checked against Y Table 5 (:class:`Y5Check`).
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
-from functools import partial
+from typing import Any
 
 import numpy as np
 import torch
 
-from hessbook.attacks import AttackTable
+from hessbook.attacks import Attack, AttackTable
 from hessbook.chapters.y5.paper import DATASET, L2_ATTACKS, MODELS, ROBUST, SECOND_ORDER, STUDY_LABEL
 from hessbook.chapters.y5.params import Y5Params
+from hessbook.kit.jobs import Context, StoredJob, Table, context, run_jobs
 from hessbook.papers.yao.networks import Missing
+from hessbook.train import TrainConfig
 
 TRAIN_KIND, MODEL_KIND, TABLE_KIND = "y5-train", "y5-model", "y5-table"
 CHECK_KIND = "y5-table5-check"
@@ -214,11 +217,41 @@ class Table5Check:
 
 @dataclass(frozen=True)
 class Results:
+    """Everything Y5 computed at one set of parameters: the studies are assembled from the rows."""
+
     params: Y5Params
-    studies: tuple[Study, ...]
-    missing: tuple[Missing, ...]
-    table5: tuple[Table5Check, ...] = ()
-    """Per study, each attack checked against Table 5 (empty: not computed)."""
+    table: Table
+    """Every job of every stage, with its result or why it has none (:mod:`hessbook.kit.jobs`)."""
+
+    def _of(self, cls: type, study: str) -> list[tuple[Any, Any]]:
+        return [(r.job, r.result) for r in self.table if r.ok and isinstance(r.job, cls) and r.job.study == study]
+
+    def _study(self, name: str) -> Study | None:
+        trainings = {j.model: r for j, r in self._of(Y5Train, name)}
+        models = {j.model: r for j, r in self._of(Y5Analysis, name)}
+        tables = [r for _j, r in self._of(Y5Table, name)]
+        if not tables or set(trainings) != set(MODELS) or set(models) != set(MODELS):
+            return None
+        return Study(name, {m: trainings[m] for m in MODELS}, {m: models[m] for m in MODELS}, tables[0])
+
+    @functools.cached_property
+    def studies(self) -> tuple[Study, ...]:
+        """The studies with every result, in the order of ``params.studies``."""
+        return tuple(s for s in map(self._study, self.params.studies) if s is not None)
+
+    @property
+    def table5(self) -> tuple[Table5Check, ...]:
+        """Per study, each attack checked against Table 5 (empty: not computed)."""
+        return tuple(r.result for r in self.table if r.ok and isinstance(r.job, Y5Check))
+
+    @property
+    def missing(self) -> tuple[Missing, ...]:
+        """Studies with a job not computed, each once, with the first reason (no data here)."""
+        out: dict[str, Missing] = {}
+        for row in self.table.missing:
+            label = STUDY_LABEL[row.job.study]
+            out.setdefault(label, Missing(label, row.why.split(". ")[0], row.why))
+        return tuple(out.values())
 
     def check(self, name: str) -> Table5Check | None:
         return next((c for c in self.table5 if c.study == name), None)
@@ -230,106 +263,209 @@ class Results:
 # ----------------------------------------------------------------------------- jobs
 
 
-def train_job(study: str, model: str, P: Y5Params, store, device: torch.device) -> TrainSummary:
-    """Train one model of a study through the store on ``device`` (M_ORI is loaded from it, or
-    trained first)."""
-    from hessbook.train import train
+def _trained_net(train: TrainConfig, ctx: Context):
+    from hessbook.train import train as train_run
 
-    run = train(config(study, model, P), store, device=device)
-    last = run.history[-1]
-    return TrainSummary(int(run.epochs), int(run.iterations), float(last.get("train_loss", np.nan)),
-                        float(last.get("train_acc", np.nan)),
-                        float(last["train_loss_running"]), str(run.stop_reason), float(run.seconds))
+    return train_run(train, ctx.store, device=ctx.device).model(ctx.device).eval()
 
 
-def _trained_net(study: str, model: str, P: Y5Params, store, device):
-    from hessbook.train import train
-
-    return train(config(study, model, P), store, device=device).model(device).eval()
-
-
-def _data(study: str, P: Y5Params, device):
-    """(training subset, test samples) as tensors, the same for every model of the study."""
+def _data(train: TrainConfig, n_test: int, seed: int, device: torch.device):
+    """(training subset, test samples) of ``train``'s study as tensors, the same for every model."""
     from hessbook import data as hdata
 
-    ds = DATASET[study]
-    tr = hdata.subset(hdata.load(ds, "train"), P.n_train[study], P.seed)
-    te = hdata.subset(hdata.load(ds, "test"), P.n_test[study], P.seed + 1)
+    ds = train.data.name
+    tr = hdata.subset(hdata.load(ds, "train"), train.data.n, seed)
+    te = hdata.subset(hdata.load(ds, "test"), n_test, seed + 1)
     return (tr.inputs(device=device), tr.targets(device=device)), (te.inputs(device=device), te.targets(device=device))
 
 
-def hessian_samples(study: str, P: Y5Params) -> dict[str, torch.Tensor]:
-    """Indices into the training subset of each sub-sampled Hessian, drawn by the seed: two single
-    samples, one batch of ``n_hessian_batch`` and the "full" set of ``n_hessian_full`` images
-    (the whole subset when it is ``n_train``), which holds the others."""
-    n = P.n_train[study]
-    perm = torch.randperm(n, generator=torch.Generator().manual_seed(P.seed + 2))
-    return {"1a": perm[:1], "1b": perm[1:2], str(P.n_hessian_batch): perm[2:2 + P.n_hessian_batch].sort().values,
-            "full": perm[:P.n_hessian_full[study]].sort().values}
+def _attacks(described: tuple[dict, ...]) -> dict[str, Attack]:
+    """The attacks of their store-key descriptions (:meth:`Attack.params`), by name."""
+    from hessbook.attacks import make_attack
+
+    return {d["attack"]: make_attack(d["attack"], **{k: v for k, v in d.items() if k != "attack"}) for d in described}
 
 
-def _spectrum(net, data, b_h: str, P: Y5Params) -> tuple[Spectrum, torch.Tensor]:
-    from hessbook.curvature import HessianOperator, lanczos
+class _StudyJob(StoredJob):
+    """A job of one study and model, both read from its configuration :attr:`network` (one of
+    :func:`config`): the study is the network, the model its adversary (M_ORI: none)."""
 
-    x, y = data
-    batch = min(len(x), 500)
-    op = HessianOperator(net, data, batch_size=batch)
-    k = min(P.top_k, op.num_params)
-    top = lanczos(op, k=k, which="LA", tol=P.lanczos_tol, max_dim=P.lanczos_max_dim, seed=P.seed)
-    op_low = HessianOperator(net, data, batch_size=batch)
-    low = lanczos(op_low, k=min(P.n_negative, op.num_params), which="SA", tol=P.lanczos_tol,
-                  max_dim=P.lanczos_max_dim, seed=P.seed)
-    s = Spectrum(b_h, len(x), top.eigenvalues.numpy(), top.residuals.numpy(), bool(top.converged),
-                 low.eigenvalues.numpy(), low.residuals.numpy(), bool(low.converged),
-                 int(top.n_products + low.n_products))
-    return s, top.eigenvectors[:, 0]
+    VERSION = VERSION
+
+    @property
+    def network(self) -> TrainConfig:
+        return self.train  # type: ignore[attr-defined]
+
+    @property
+    def study(self) -> str:
+        return self.network.model
+
+    @property
+    def model(self) -> str:
+        return self.network.adversary or "ori"
+
+    def datasets(self) -> tuple[str, ...]:
+        return (self.network.data.name,)
+
+
+@dataclass(frozen=True)
+class Y5Train(_StudyJob):
+    """One model of a study trained through the store (a robust one from M_ORI, loaded from the
+    store or trained first)."""
+
+    KIND = TRAIN_KIND
+    RESULT = TrainSummary
+    train: TrainConfig
+
+    def label(self) -> str:
+        return f"Y5 {STUDY_LABEL[self.study]} M_{self.model.upper()}"
+
+    def compute(self, ctx: Context) -> TrainSummary:
+        from hessbook.train import train
+
+        run = train(self.train, ctx.store, device=ctx.device)
+        last = run.history[-1]
+        return TrainSummary(int(run.epochs), int(run.iterations), float(last.get("train_loss", np.nan)),
+                            float(last.get("train_acc", np.nan)), float(last["train_loss_running"]),
+                            str(run.stop_reason), float(run.seconds))
+
+
+@dataclass(frozen=True)
+class Y5Analysis(_StudyJob):
+    """Spectra, landscape along v1 and interpolation from M_ORI of one trained model."""
+
+    KIND = MODEL_KIND
+    RESULT = ModelAnalysis
+    train: TrainConfig
+    ori: TrainConfig
+    n_test: int
+    n_hessian_batch: int
+    n_hessian_full: int
+    top_k: int
+    n_negative: int
+    lanczos_tol: float
+    lanczos_max_dim: int
+    lambdas: tuple[float, ...]
+    alphas: tuple[float, ...]
+    seed: int
+
+    def label(self) -> str:
+        return f"Y5 {STUDY_LABEL[self.study]} M_{self.model.upper()} spectra"
+
+    def hessian_samples(self) -> dict[str, torch.Tensor]:
+        """Indices into the training subset of each sub-sampled Hessian, drawn by the seed: two
+        single samples, one batch of ``n_hessian_batch`` and the "full" set of ``n_hessian_full``
+        images (the whole subset when it is ``n_train``), which holds the others."""
+        perm = torch.randperm(self.train.data.n, generator=torch.Generator().manual_seed(self.seed + 2))
+        return {"1a": perm[:1], "1b": perm[1:2],
+                str(self.n_hessian_batch): perm[2:2 + self.n_hessian_batch].sort().values,
+                "full": perm[:self.n_hessian_full].sort().values}
+
+    def spectrum(self, net, data, b_h: str) -> tuple[Spectrum, torch.Tensor]:
+        """The top and bottom eigenvalues of the Hessian of ``net``'s loss on ``data``, and its
+        top eigenvector."""
+        from hessbook.curvature import HessianOperator, lanczos
+
+        x, _ = data
+        batch = min(len(x), 500)
+        op = HessianOperator(net, data, batch_size=batch)
+        top = lanczos(op, k=min(self.top_k, op.num_params), which="LA", tol=self.lanczos_tol,
+                      max_dim=self.lanczos_max_dim, seed=self.seed)
+        low = lanczos(HessianOperator(net, data, batch_size=batch), k=min(self.n_negative, op.num_params),
+                      which="SA", tol=self.lanczos_tol, max_dim=self.lanczos_max_dim, seed=self.seed)
+        s = Spectrum(b_h, len(x), top.eigenvalues.numpy(), top.residuals.numpy(), bool(top.converged),
+                     low.eigenvalues.numpy(), low.residuals.numpy(), bool(low.converged),
+                     int(top.n_products + low.n_products))
+        return s, top.eigenvectors[:, 0]
+
+    def compute(self, ctx: Context) -> ModelAnalysis:
+        from hessbook.curvature import loss_along, loss_interpolation, parameters_vector
+
+        net = _trained_net(self.train, ctx)
+        train_set, test_set = _data(self.train, self.n_test, self.seed, ctx.device)
+        spectra = []
+        for b_h, idx in self.hessian_samples().items():
+            idx = idx.to(ctx.device)
+            s, top_vector = self.spectrum(net, (train_set[0][idx], train_set[1][idx]), b_h)
+            spectra.append(s)
+            if b_h == str(self.n_hessian_batch):
+                v1, batch = top_vector, (train_set[0][idx], train_set[1][idx])
+        sets = {"batch": batch, "train": train_set, "test": test_set}
+        direction = (v1 / v1.norm()).to(ctx.device)
+        alphas, lambdas = list(self.alphas), list(self.lambdas)
+        along = _line(lambda d: loss_along(net, d, direction, alphas, batch_size=500), sets, alphas)
+        interpolation = None
+        if self.model != "ori":
+            a, b = parameters_vector(_trained_net(self.ori, ctx)), parameters_vector(net)
+            interpolation = _line(lambda d: loss_interpolation(net, d, a, b, lambdas, batch_size=500),
+                                  {"train": train_set, "test": test_set}, lambdas)
+        return ModelAnalysis(self.study, self.model, tuple(spectra), along, interpolation)
+
+
+@dataclass(frozen=True)
+class Y5Table(_StudyJob):
+    """Y Table 3 / 4: the test sets made on M_ORI by each attack, every model evaluated on each
+    (the models on the chapter's device; the test set stays on the CPU, moved batch by batch)."""
+
+    KIND = TABLE_KIND
+    RESULT = AttackTable
+    models: tuple[TrainConfig, ...]
+    """The study's models, in :data:`MODELS` order."""
+    n_test: int
+    seed: int
+    attacks: tuple[dict, ...]
+    batch: int
+
+    @property
+    def network(self) -> TrainConfig:
+        return self.models[0]
+
+    def label(self) -> str:
+        return f"Y5 {STUDY_LABEL[self.study]} table"
+
+    def compute(self, ctx: Context) -> AttackTable:
+        from hessbook.attacks import transfer_table
+
+        nets = {m.adversary or "ori": _trained_net(m, ctx) for m in self.models}
+        _, test_set = _data(self.models[0], self.n_test, self.seed, torch.device("cpu"))
+        return transfer_table(nets, "ori", test_set, _attacks(self.attacks), batch_size=self.batch)
+
+
+@dataclass(frozen=True)
+class Y5Check(_StudyJob):
+    """Each attack of Table 5 made on M_ORI for the first ``samples`` test samples, against its
+    definition (see :class:`AttackCheck`); run on :data:`CHECK_DEVICE`."""
+
+    KIND = CHECK_KIND
+    RESULT = Table5Check
+    ori: TrainConfig
+    n_test: int
+    seed: int
+    samples: int
+    attacks: tuple[dict, ...]
+
+    @property
+    def network(self) -> TrainConfig:
+        return self.ori
+
+    def label(self) -> str:
+        return f"Y5 {STUDY_LABEL[self.study]} Table 5 check"
+
+    def compute(self, ctx: Context) -> Table5Check:
+        import copy
+
+        net = _trained_net(self.ori, ctx)
+        _, (xt, yt) = _data(self.ori, self.n_test, self.seed, ctx.device)
+        x, y = xt[:self.samples], yt[:self.samples]
+        net64 = copy.deepcopy(net).to(torch.float64).eval()
+        return Table5Check(self.study, tuple(_check_attack(name, attack, net, net64, x, y)
+                                             for name, attack in _attacks(self.attacks).items()))
 
 
 def _line(fn, sets: dict, grid) -> Line:
     rows = {name: fn(data) for name, data in sets.items()}
     return Line(np.asarray(grid, dtype=float), {k: r.losses.numpy() for k, r in rows.items()},
                 {k: r.accuracies.numpy() for k, r in rows.items()})
-
-
-def analysis_job(study: str, model: str, P: Y5Params, store, device: torch.device) -> ModelAnalysis:
-    """Spectra, landscape along v1 and interpolation from M_ORI of one trained model, on ``device``."""
-    from hessbook.curvature import loss_along, loss_interpolation, parameters_vector
-
-    net = _trained_net(study, model, P, store, device)
-    train_set, test_set = _data(study, P, device)
-    spectra, v1 = [], None
-    for b_h, idx in hessian_samples(study, P).items():
-        idx = idx.to(device)
-        s, top_vector = _spectrum(net, (train_set[0][idx], train_set[1][idx]), b_h, P)
-        spectra.append(s)
-        if b_h == str(P.n_hessian_batch):
-            v1, batch = top_vector, (train_set[0][idx], train_set[1][idx])
-    sets = {"batch": batch, "train": train_set, "test": test_set}
-    direction = (v1 / v1.norm()).to(device)
-    along = _line(lambda d: loss_along(net, d, direction, P.alphas(), batch_size=500), sets, P.alphas())
-    interpolation = None
-    if model != "ori":
-        ori = _trained_net(study, "ori", P, store, device)
-        a, b = parameters_vector(ori), parameters_vector(net)
-        interpolation = _line(lambda d: loss_interpolation(net, d, a, b, P.lambdas(), batch_size=500),
-                              {"train": train_set, "test": test_set}, P.lambdas())
-    return ModelAnalysis(study, model, tuple(spectra), along, interpolation)
-
-
-def attacks(study: str, P: Y5Params) -> dict:
-    from hessbook.attacks import make_attack
-
-    return {name: make_attack(name, **attack_settings(name, study, P)) for name in ROBUST}
-
-
-def table_job(study: str, P: Y5Params, store, device: torch.device) -> AttackTable:
-    """Y Table 3 / 4: the test sets made on M_ORI by each attack, every model evaluated on each
-    (the models on ``device``; the test set stays on the CPU and is moved batch by batch)."""
-    from hessbook.attacks import transfer_table
-
-    nets = {m: _trained_net(study, m, P, store, device) for m in MODELS}
-    _, test_set = _data(study, P, torch.device("cpu"))
-    return transfer_table(nets, "ori", test_set, attacks(study, P), batch_size=EVAL_BATCH)
 
 
 def _jts_j_product(net64, x: torch.Tensor, y: torch.Tensor, d: torch.Tensor) -> torch.Tensor:
@@ -367,130 +503,90 @@ def _reference_delta(name: str, settings: dict, net, x: torch.Tensor, y: torch.T
     return torch.clamp(x + step, 0.0, 1.0) - x
 
 
-def check_job(study: str, P: Y5Params, store, device: torch.device) -> Table5Check:
-    """Each attack of Table 5 made on M_ORI for the first CHECK_SAMPLES test samples, against
-    its definition (see :class:`AttackCheck`), on ``device`` (:data:`CHECK_DEVICE`, see there)."""
-    import copy
-
+def _check_attack(name: str, attack: Attack, net, net64, x: torch.Tensor, y: torch.Tensor) -> AttackCheck:
+    """Attack ``name`` made on ``net`` (M_ORI) for the samples ``x``, against its definition."""
     from hessbook.attacks._common import loss_and_input_grad
     from hessbook.attacks.second_order import newton_direction
 
-    net = _trained_net(study, "ori", P, store, device)
-    _, (xt, yt) = _data(study, P, device)
-    x, y = xt[:CHECK_SAMPLES], yt[:CHECK_SAMPLES]
-    net64 = copy.deepcopy(net).to(torch.float64).eval()
-    out = []
-    for name, attack in attacks(study, P).items():
-        settings = dict(attack.settings)
-        result = attack(net, x, y)
-        delta = result.x_adv - x
-        flat = delta.reshape(len(x), -1)
-        size = flat.abs().max(dim=1).values if attack.norm == "linf" else flat.norm(dim=1)
-        residual, fallback, cg = 0.0, 0, {}
-        if name in SECOND_ORDER:
-            solve64 = settings["solve_dtype"] == "float64"
-            solver, xs = (net64, x.to(torch.float64)) if solve64 else (net, x)
-            d, g, _, _ = newton_direction(solver, xs, y, rtol=settings["rtol"], max_iter=settings["max_iter"])
-            fb = result.fallback if result.fallback is not None else torch.zeros(len(x), dtype=torch.bool)
-            direction = torch.where(fb.reshape((-1,) + (1,) * (x.ndim - 1)), g, d).to(x.dtype)
-            hd = _jts_j_product(net64, x, y, d.to(torch.float64))
-            _, _, g64 = loss_and_input_grad(net64, x.to(torch.float64), y)
-            gn = g64.reshape(len(x), -1).norm(dim=1)
-            rel = (hd - g64).reshape(len(x), -1).norm(dim=1) / gn.clamp_min(1e-300)
-            residual = float(rel[gn > 0].max()) if bool((gn > 0).any()) else 0.0
-            fallback = int(fb.sum())
-            s = result.cg.summary()
-            cg = {k: s[k] for k in ("samples", "converged", "breakdown", "hit_cap", "max_relative_residual")}
-        else:
-            _, _, direction = loss_and_input_grad(net, x, y)
-        ref = _reference_delta(name, settings, net, x, y, direction)
-        rn = ref.reshape(len(x), -1).norm(dim=1)
-        diff = (delta - ref).reshape(len(x), -1).norm(dim=1)
-        formula = float(torch.where(rn > 0, diff / rn.clamp_min(1e-30), diff).max())
-        out.append(AttackCheck(name, attack.norm, float(settings["eps"]), len(x), float((size / settings["eps"]).max()),
-                               formula, residual, fallback, cg))
-    return Table5Check(study, tuple(out))
+    settings = dict(attack.settings)
+    result = attack(net, x, y)
+    delta = result.x_adv - x
+    flat = delta.reshape(len(x), -1)
+    size = flat.abs().max(dim=1).values if attack.norm == "linf" else flat.norm(dim=1)
+    residual, fallback, cg = 0.0, 0, {}
+    if name in SECOND_ORDER:
+        solve64 = settings["solve_dtype"] == "float64"
+        solver, xs = (net64, x.to(torch.float64)) if solve64 else (net, x)
+        d, g, _, _ = newton_direction(solver, xs, y, rtol=settings["rtol"], max_iter=settings["max_iter"])
+        fb = result.fallback if result.fallback is not None else torch.zeros(len(x), dtype=torch.bool)
+        direction = torch.where(fb.reshape((-1,) + (1,) * (x.ndim - 1)), g, d).to(x.dtype)
+        hd = _jts_j_product(net64, x, y, d.to(torch.float64))
+        _, _, g64 = loss_and_input_grad(net64, x.to(torch.float64), y)
+        gn = g64.reshape(len(x), -1).norm(dim=1)
+        rel = (hd - g64).reshape(len(x), -1).norm(dim=1) / gn.clamp_min(1e-300)
+        residual = float(rel[gn > 0].max()) if bool((gn > 0).any()) else 0.0
+        fallback = int(fb.sum())
+        s = result.cg.summary()
+        cg = {k: s[k] for k in ("samples", "converged", "breakdown", "hit_cap", "max_relative_residual")}
+    else:
+        _, _, direction = loss_and_input_grad(net, x, y)
+    ref = _reference_delta(name, settings, net, x, y, direction)
+    rn = ref.reshape(len(x), -1).norm(dim=1)
+    diff = (delta - ref).reshape(len(x), -1).norm(dim=1)
+    formula = float(torch.where(rn > 0, diff / rn.clamp_min(1e-30), diff).max())
+    return AttackCheck(name, attack.norm, float(settings["eps"]), len(x), float((size / settings["eps"]).max()),
+                       formula, residual, fallback, cg)
 
 
-# ----------------------------------------------------------------------------- keys and grids
+# ----------------------------------------------------------------------------- the chapter's jobs
 
 
-def train_key(study: str, model: str, P: Y5Params) -> dict:
-    return {"train": config(study, model, P), "version": VERSION}
+def attack_params(study: str, P: Y5Params) -> tuple[dict, ...]:
+    """The attacks of the tables (:data:`ROBUST`), each as its store-key description."""
+    from hessbook.attacks import make_attack
+
+    return tuple(make_attack(name, **attack_settings(name, study, P)).params() for name in ROBUST)
 
 
-def analysis_key(study: str, model: str, P: Y5Params) -> dict:
-    return {"train": config(study, model, P), "ori": ori_config(study, P), "n_test": P.n_test[study],
-            "n_hessian_batch": P.n_hessian_batch, "n_hessian_full": P.n_hessian_full[study], "top_k": P.top_k, "n_negative": P.n_negative,
-            "lanczos_tol": P.lanczos_tol, "lanczos_max_dim": P.lanczos_max_dim, "lambdas": P.lambdas(),
-            "alphas": P.alphas(), "seed": P.seed, "version": VERSION}
+def train_job(study: str, model: str, P: Y5Params) -> Y5Train:
+    return Y5Train(config(study, model, P))
 
 
-def table_key(study: str, P: Y5Params) -> dict:
-    return {"models": [config(study, m, P) for m in MODELS], "n_test": P.n_test[study], "seed": P.seed,
-            "attacks": [a.params() for a in attacks(study, P).values()], "batch": EVAL_BATCH, "version": VERSION}
+def analysis_job(study: str, model: str, P: Y5Params) -> Y5Analysis:
+    return Y5Analysis(config(study, model, P), ori_config(study, P), P.n_test[study], P.n_hessian_batch,
+                      P.n_hessian_full[study], P.top_k, P.n_negative, P.lanczos_tol, P.lanczos_max_dim,
+                      tuple(P.lambdas()), tuple(P.alphas()), P.seed)
 
 
-def check_key(study: str, P: Y5Params) -> dict:
-    return {"ori": ori_config(study, P), "n_test": P.n_test[study], "seed": P.seed, "samples": CHECK_SAMPLES,
-            "attacks": [a.params() for a in attacks(study, P).values()], "version": VERSION}
+def table_job(study: str, P: Y5Params) -> Y5Table:
+    return Y5Table(tuple(config(study, m, P) for m in MODELS), P.n_test[study], P.seed, attack_params(study, P),
+                   EVAL_BATCH)
 
 
-def data_missing(study: str) -> Missing | None:
-    from hessbook.data import DataMissingError, load
-
-    try:
-        load(DATASET[study], "test")
-    except DataMissingError as exc:
-        return Missing(STUDY_LABEL[study], str(exc).split(". ")[0], str(exc))
-    return None
+def check_job(study: str, P: Y5Params) -> Y5Check:
+    return Y5Check(ori_config(study, P), P.n_test[study], P.seed, CHECK_SAMPLES, attack_params(study, P))
 
 
-def plan_jobs(P: Y5Params) -> list:
-    """The jobs of :func:`run`'s four grids, in its order (data present or not: the plan checks)."""
-    from hessbook.kit.swept import Planned
+def stages(P: Y5Params) -> list[list[StoredJob]]:
+    """The jobs in the order they run, each stage after the one whose models it examines:
+    M_ORI, the robust models trained from it, their analyses, the tables, the Table 5 checks."""
+    oris = [(s, "ori") for s in P.studies]
+    robust = [(s, m) for s in P.studies for m in ROBUST]
+    return [[train_job(s, m, P) for s, m in oris], [train_job(s, m, P) for s, m in robust],
+            [analysis_job(s, m, P) for s, m in oris + robust],
+            [table_job(s, P) for s in P.studies], [check_job(s, P) for s in P.studies]]
 
-    def name(study: str, model: str) -> str:
-        return f"Y5 {STUDY_LABEL[study]} M_{model.upper()}"
 
-    pairs = [(s, "ori") for s in P.studies] + [(s, m) for s in P.studies for m in ROBUST]
-    return ([Planned(TRAIN_KIND, train_key(s, m, P), name(s, m)) for s, m in pairs]
-            + [Planned(MODEL_KIND, analysis_key(s, m, P), name(s, m) + " spectra") for s, m in pairs]
-            + [Planned(TABLE_KIND, table_key(s, P), f"Y5 {STUDY_LABEL[s]} table") for s in P.studies]
-            + [Planned(CHECK_KIND, check_key(s, P), f"Y5 {STUDY_LABEL[s]} Table 5 check") for s in P.studies])
+def jobs(P: Y5Params) -> list[StoredJob]:
+    """Every job of every stage (what the plan lists)."""
+    return [job for stage in stages(P) for job in stage]
 
 
 def run(P: Y5Params, store=None) -> Results:
-    """The four grids, in order (each waits for the models the next one examines), on the device
-    ``P.device`` names (the Table 5 check on :data:`CHECK_DEVICE`)."""
-    from hessbook.device import pick_device
-    from hessbook.kit.swept import cached_all, stored_job
-    from hessbook.store import default_store
-
-    store = store or default_store()
-    device = pick_device(P.device)
-    gone = {s: data_missing(s) for s in P.studies}
-    missing = [m for m in gone.values() if m is not None]
-    studies = [s for s, m in gone.items() if m is None]
-
-    def grid(kind, key, fn, cls, pairs, label, on=device):
-        jobs = [stored_job(kind, key(*p, P), partial(fn, *p, P, store), cls, label=label(*p), device=on)
-                for p in pairs]
-        return dict(zip(pairs, cached_all(jobs, cls, store)))
-
-    def name(study: str, model: str) -> str:
-        return f"Y5 {STUDY_LABEL[study]} M_{model.upper()}"
-
-    oris = [(s, "ori") for s in studies]
-    robust = [(s, m) for s in studies for m in ROBUST]
-    trainings = grid(TRAIN_KIND, train_key, train_job, TrainSummary, oris, name)
-    trainings |= grid(TRAIN_KIND, train_key, train_job, TrainSummary, robust, name)
-    analyses = grid(MODEL_KIND, analysis_key, analysis_job, ModelAnalysis, oris + robust,
-                    lambda s, m: name(s, m) + " spectra")
-    tables = grid(TABLE_KIND, table_key, table_job, AttackTable, [(s,) for s in studies],
-                  lambda s: f"Y5 {STUDY_LABEL[s]} table")
-    checks = grid(CHECK_KIND, check_key, check_job, Table5Check, [(s,) for s in studies],
-                  lambda s: f"Y5 {STUDY_LABEL[s]} Table 5 check", on=CHECK_DEVICE)
-    out = tuple(Study(s, {m: trainings[(s, m)] for m in MODELS}, {m: analyses[(s, m)] for m in MODELS},
-                      tables[(s,)]) for s in studies)
-    return Results(P, out, tuple(missing), tuple(checks[(s,)] for s in studies))
+    """Every stage in order on the device ``P.device`` names (the Table 5 checks on
+    :data:`CHECK_DEVICE`); a study whose data is not here has rows without results."""
+    ctx = context(P.device, store)
+    *computed, checks = stages(P)
+    rows = [row for stage in computed for row in run_jobs(stage, ctx)]
+    rows += run_jobs(checks, context(CHECK_DEVICE, ctx.store))
+    return Results(P, Table(tuple(rows)))

@@ -8,7 +8,7 @@ epochs, adversary or eps): our choices are the parameters of :class:`Y6Params`, 
 chapter. The batch sizes are fractions of the training subset, so each scale keeps Y's ratios.
 
 The package: :mod:`.paper` (Y's Table 8), :mod:`.params` (the schema), :mod:`.compute` (one
-stored training run per (batch size, method), on the Dask sweep), :mod:`.claims` (the graded
+stored training run per (batch size, method), a job of :mod:`hessbook.kit.jobs`), :mod:`.claims` (the graded
 claim and the prose's numbers), :mod:`.figures` (figure, tables, the explorer). Every run is
 trained in ``n_seeds`` network seeds and the claim graded in each (:mod:`hessbook.kit.seeds`).
 """
@@ -27,7 +27,7 @@ from hessbook.chapters.y6.claims import (
     paper_measures,
     trained_runs,
 )
-from hessbook.chapters.y6.compute import RUN_KIND, Results, RunResult, compute_run, run, run_key, train_config
+from hessbook.chapters.y6.compute import RUN_KIND, Results, RunResult, Y6Run, jobs, run, train_config
 from hessbook.chapters.y6.figures import (
     draw_accuracy,
     draw_curves,
@@ -42,7 +42,7 @@ from hessbook.chapters.y6.params import ADVERSARIES, Params, Y6Params
 
 __all__ = [
     "ADVERSARIES", "DEGRADE", "LABELS", "MARGIN", "METHODS", "N_TRAIN", "PAPER_TABLE8", "RULE", "RUN_KIND",
-    "PaperRow", "Params", "Results", "RunResult", "Y6Params", "claim", "claims", "compute_run", "criteria",
+    "PaperRow", "Params", "Results", "RunResult", "Y6Params", "Y6Run", "claim", "claims", "criteria",
     "draw_accuracy", "draw_curves", "expected_flag", "explorer", "fb_small_note", "figure_accuracy", "measures", "numbers",
-    "paper_measures", "paper_table", "run", "run_key", "seed_median", "summary_table", "train_config", "trained_runs",
+    "jobs", "paper_measures", "paper_table", "run", "seed_median", "summary_table", "train_config", "trained_runs",
 ]

@@ -1,5 +1,6 @@
 """Y6's stored computations: one training run per (batch size, method, seed), each an independent
-job on the Dask sweep, trained through :func:`hessbook.train.train` and then evaluated.
+job (:class:`Y6Run`, :mod:`hessbook.kit.jobs`), trained through :func:`hessbook.train.train` and
+then evaluated.
 
 Every seed trains on the same training subset and is evaluated on the same test images (the
 chapter's ``seed`` draws them); only the network's own seed (initialization, batch order)
@@ -8,19 +9,21 @@ changes. The first seed's store key is the one Y6 had before it had seeds."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass
-from functools import partial
 
 import numpy as np
-import torch
 
 from hessbook.chapters.y6.params import Y6Params
-from hessbook.papers.yao.networks import Missing, data_missing
+from hessbook.kit.jobs import Context, StoredJob, Table, context, run_jobs
+from hessbook.papers.yao.networks import Missing
+from hessbook.train import TrainConfig
 
 RUN_KIND = "y6-run"
 """Store kind of one (batch size, method): its training run's summary and curves."""
 RESULT_VERSION = 1
-"""Bumped when :func:`compute_run` computes something else: older entries are not reused."""
+"""Bumped when :meth:`Y6Run.compute` computes something else: older entries are not reused
+(stored under the key's ``result``, :attr:`~hessbook.kit.jobs.StoredJob.VERSION_FIELD`)."""
 NUM_CLASSES = 10
 """CIFAR-10's classes: the chance loss ln 10 of :attr:`RunResult.flag`."""
 CURVES = ("train_loss", "train_acc", "test_loss", "test_acc")
@@ -55,8 +58,8 @@ class RunResult:
     test_loss: np.ndarray
     test_acc_curve: np.ndarray
     seed: int = 0
-    """The network's seed. A result stored before Y6 had seeds decodes with 0; :func:`run`
-    relabels every result with the seed of the job that asked for it."""
+    """The network's seed. A result stored before Y6 had seeds decodes with 0;
+    :attr:`Results.runs` gives every result the seed of the job that asked for it."""
 
     @property
     def diverged(self) -> bool:
@@ -78,10 +81,20 @@ class Results:
     """Everything Y6 computed at one set of parameters."""
 
     params: Y6Params
-    runs: tuple[RunResult, ...]
-    """Every (batch size, method, seed): seed by seed, batch sizes ascending, methods in the order given."""
-    missing: Missing | None = None
-    """CIFAR-10 is not on this machine (nothing was trained)."""
+    table: Table
+    """Every (batch size, method, seed) asked for, with its :class:`RunResult` or why it has none."""
+
+    @functools.cached_property
+    def runs(self) -> tuple[RunResult, ...]:
+        """Every run computed: seed by seed, batch sizes ascending, methods in the order given. A
+        result stored before Y6 had seeds carries seed 0: each has its job's seed here."""
+        return tuple(dataclasses.replace(r.result, seed=r.job.train.seed) for r in self.table if r.ok)
+
+    @property
+    def missing(self) -> Missing | None:
+        """CIFAR-10 is not on this machine (nothing was trained): the first reason, or None."""
+        rows = self.table.missing
+        return Missing("c1", rows[0].why.split(". ")[0], rows[0].why) if rows else None
 
     @property
     def seeds(self) -> list[int]:
@@ -118,12 +131,11 @@ def _rule(method: str, P: Y6Params) -> tuple[str, dict]:
     return ("halve", {"every": P.lr_halve_every}) if P.lr_halve_every else ("constant", {})
 
 
-def train_config(method: str, batch: int, P: Y6Params, seed: int | None = None):
+def train_config(method: str, batch: int, P: Y6Params, seed: int | None = None) -> TrainConfig:
     """The training run of one (batch size, method) with network seed ``seed`` (None: the
     chapter's, the first): everything else equal across the grid, the training subset and the
     test images drawn with the chapter's seed in every seed."""
     from hessbook.data import DataSpec
-    from hessbook.train import TrainConfig
 
     rule, rule_params = _rule(method, P)
     robust = {"adversary": P.adversary, "adversary_params": {"eps": P.eps},
@@ -137,72 +149,60 @@ def train_config(method: str, batch: int, P: Y6Params, seed: int | None = None):
     )
 
 
-def run_key(method: str, batch: int, P: Y6Params, seed: int | None = None) -> dict:
-    """The inputs that determine one run's result (the store key); ``seed`` as in :func:`train_config`."""
-    return {"train": train_config(method, batch, P, seed), "result": RESULT_VERSION}
-
-
 def _curve(history, name: str) -> np.ndarray:
     return np.array([np.nan if h.get(name) is None else float(h[name]) for h in history])
 
 
-def compute_run(method: str, batch: int, P: Y6Params, store, device: torch.device,
-                seed: int | None = None) -> RunResult:
-    """Train one (batch size, method) with network seed ``seed`` (None: the chapter's) through the
-    store and evaluate the final network, on ``device`` (the chapter's). Top-level, so a sweep can
-    send it to a worker."""
-    from hessbook.data import load_data
-    from hessbook.train import evaluate, train
+@dataclass(frozen=True)
+class Y6Run(StoredJob):
+    """One (batch size, method, seed): its training configuration is its key (with the result version)."""
 
-    seed = P.seed if seed is None else seed
-    config = train_config(method, batch, P, seed)
-    run = train(config, store, device=device)
-    net = run.model(device)
-    final_loss, train_acc = evaluate(net, load_data(config.data, device), device)
-    _, test_acc = evaluate(net, load_data(config.eval_data, device), device)
-    h = run.history
-    return RunResult(
-        method=method, batch=batch, fraction=batch / P.n_train, test_acc=float(test_acc),
-        train_acc=float(train_acc), final_loss=float(final_loss), epochs=int(run.epochs),
-        iterations=int(run.iterations), stop_reason=str(run.stop_reason), diverged_epoch=run.diverged_epoch,
-        peak_lr=float(max(_curve(h, "lr"))), seconds=float(run.seconds), epoch=_curve(h, "epoch"),
-        lr=_curve(h, "lr"), train_loss=_curve(h, "train_loss"), train_acc_curve=_curve(h, "train_acc"),
-        test_loss=_curve(h, "test_loss"), test_acc_curve=_curve(h, "test_acc"), seed=seed,
-    )
+    KIND = RUN_KIND
+    RESULT = RunResult
+    VERSION = RESULT_VERSION
+    VERSION_FIELD = "result"
+    train: TrainConfig
+
+    @property
+    def method(self) -> str:
+        """The way of training the configuration says (:func:`train_config`): FB is Goyal's rule,
+        robust has an adversary, the baseline neither."""
+        return "fb" if self.train.lr_rule == "goyal" else "robust" if self.train.adversary else "baseline"
+
+    def label(self) -> str:
+        return f"Y6 {self.method} B={self.train.batch_size} seed {self.train.seed}"
+
+    def datasets(self) -> tuple[str, ...]:
+        return (self.train.data.name,)
+
+    def compute(self, ctx: Context) -> RunResult:
+        """Train through the store on the chapter's device and evaluate the final network."""
+        from hessbook.data import load_data
+        from hessbook.train import evaluate, train
+
+        c = self.train
+        run = train(c, ctx.store, device=ctx.device)
+        net = run.model(ctx.device)
+        final_loss, train_acc = evaluate(net, load_data(c.data, ctx.device), ctx.device)
+        _, test_acc = evaluate(net, load_data(c.eval_data, ctx.device), ctx.device)
+        h = run.history
+        return RunResult(
+            method=self.method, batch=c.batch_size, fraction=c.batch_size / c.data.n, test_acc=float(test_acc),
+            train_acc=float(train_acc), final_loss=float(final_loss), epochs=int(run.epochs),
+            iterations=int(run.iterations), stop_reason=str(run.stop_reason), diverged_epoch=run.diverged_epoch,
+            peak_lr=float(max(_curve(h, "lr"))), seconds=float(run.seconds), epoch=_curve(h, "epoch"),
+            lr=_curve(h, "lr"), train_loss=_curve(h, "train_loss"), train_acc_curve=_curve(h, "train_acc"),
+            test_loss=_curve(h, "test_loss"), test_acc_curve=_curve(h, "test_acc"), seed=c.seed,
+        )
 
 
-def _cells(P: Y6Params) -> list[tuple[str, int, int]]:
-    """(method, batch, seed) of every run: seed by seed, batch sizes ascending."""
-    return [(m, b, s) for s in P.seeds for b in P.batch_sizes for m in P.methods]
-
-
-def _label(method: str, batch: int, seed: int) -> str:
-    return f"Y6 {method} B={batch} seed {seed}"
-
-
-def plan_jobs(P: Y6Params) -> list:
-    """Every (batch size, method, seed) job :func:`run` sweeps."""
-    from hessbook.kit.swept import Planned
-
-    return [Planned(RUN_KIND, run_key(m, b, P, s), _label(m, b, s)) for m, b, s in _cells(P)]
+def jobs(P: Y6Params) -> list[Y6Run]:
+    """Every (method, batch, seed): seed by seed, batch sizes ascending, methods in the order given."""
+    return [Y6Run(train_config(m, b, P, s)) for s in P.seeds for b in P.batch_sizes for m in P.methods]
 
 
 def run(P: Y6Params, store=None) -> Results:
-    """Every (batch size, method) in every seed of ``P.seeds`` as an independent job on the Dask sweep
-    (``HESSBOOK_CLUSTER`` says where), on the device ``P.device`` names. Without CIFAR-10
-    nothing runs and the reason is kept."""
-    from hessbook.device import pick_device
-    from hessbook.kit.swept import cached_all, stored_job
-    from hessbook.store import default_store
-
-    gone = data_missing("c1")
-    if gone is not None:
-        return Results(P, (), gone)
-    store = store or default_store()
-    device = pick_device(P.device)
-    cells = _cells(P)
-    jobs = [stored_job(RUN_KIND, run_key(m, b, P, s), partial(compute_run, m, b, P, store, seed=s), RunResult,
-                       label=_label(m, b, s), device=device) for m, b, s in cells]
-    # A result stored before Y6 had seeds carries seed 0: each is relabelled with its job's seed.
-    return Results(P, tuple(dataclasses.replace(r, seed=s)
-                            for r, (_, _, s) in zip(cached_all(jobs, RunResult, store), cells)))
+    """Every (batch size, method) in every seed of ``P.seeds`` as an independent job on the Dask
+    sweep (``HESSBOOK_CLUSTER`` says where), on the device ``P.device`` names. Without CIFAR-10
+    every row says why."""
+    return Results(P, run_jobs(jobs(P), context(P.device, store)))

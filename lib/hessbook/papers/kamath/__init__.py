@@ -5,8 +5,7 @@ scale departs from K's setting (:mod:`.deviations`), and K's panel layout with t
 (:mod:`.figures`). K1 and K2 hold the same
 :class:`~.grid.KGrid` block, so every network they have in common is trained once."""
 
-from hessbook.papers.kamath.grid import Grid, KGrid, Run, RunResult, compute_run, job_key, run_grid, train_config
+from hessbook.papers.kamath.grid import Grid, KGrid, KRun, Run, RunResult, grid_jobs, train_config
 from hessbook.papers.kamath.paper import CASES, SETTINGS
 
-__all__ = ["CASES", "SETTINGS", "Grid", "KGrid", "Run", "RunResult", "compute_run", "job_key", "run_grid",
-           "train_config"]
+__all__ = ["CASES", "SETTINGS", "Grid", "KGrid", "KRun", "Run", "RunResult", "grid_jobs", "train_config"]

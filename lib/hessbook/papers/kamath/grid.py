@@ -3,7 +3,7 @@
 A job trains the network through :func:`hessbook.train.train`, then measures on the trained
 network (eval mode): test accuracy, FGSM and PGD-40 test accuracy at K's radius, and lambda1
 of the training-loss Hessian (Lanczos, certified by its residual). The store key is the
-:class:`~hessbook.train.TrainConfig` plus the measurement settings (:meth:`KGrid.measure_key`),
+:class:`~hessbook.train.TrainConfig` plus the measurement settings (the fields of :class:`KRun`),
 so K1 and K2 share every job they have in common (LR and LR/BS at momentum 0 are in both)
 as long as their :class:`KGrid` blocks are equal (a test keeps each scale's files equal).
 """
@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from functools import partial
 
 import numpy as np
-import torch
 
 from hessbook.papers.kamath.paper import (
     BENCHMARK_HALVE_EVERY,
@@ -27,13 +25,15 @@ from hessbook.papers.kamath.paper import (
     SETTING_LABEL,
     SETTINGS,
 )
+from hessbook.kit.jobs import Context, StoredJob, Table
 from hessbook.kit.seeds import n_seeds_spec, network_seeds
 from hessbook.params import ParameterError, spec
+from hessbook.train import TrainConfig
 
 JOB_KIND = "kamath-run"
 """Store kind of one job's measurements (K1 and K2 alike)."""
 MEASURE_VERSION = 1
-"""Bumped when :func:`compute_run` measures differently: older stored results are not reused."""
+"""Bumped when :meth:`KRun.compute` measures differently: older stored results are not reused."""
 NARROWED = ("m1k", "c1")
 """The models :attr:`KGrid.width` narrows (StdCNN keeps its printed width)."""
 PGD_STEP_FACTOR = 2.5
@@ -106,13 +106,6 @@ class KGrid:
     def eps(self, dataset: str) -> float:
         return self.eps_cifar if dataset == "cifar10" else self.eps_mnist
 
-    def measure_key(self, dataset: str, seed: int) -> dict:
-        """What the measurements of a trained network depend on (part of the store key)."""
-        return {"n_test": self.n_test, "n_pgd": self.n_pgd, "pgd_steps": self.pgd_steps,
-                "n_hessian": self.n_hessian, "lanczos_tol": self.lanczos_tol,
-                "lanczos_max_dim": self.lanczos_max_dim, "eps": self.eps(dataset), "seed": seed,
-                "version": MEASURE_VERSION}
-
 
 # ----------------------------------------------------------------------------- one job
 
@@ -184,7 +177,6 @@ def train_config(run: Run, grid: KGrid, seed: int):
     """The training run of one job: K's setting on a subset of K's training split (drawn with the
     chapter's ``seed``; the network's own seed is ``run.seed``)."""
     from hessbook.data import DataSpec
-    from hessbook.train import TrainConfig
 
     c = CASES[run.case]
     n = grid.n_train(c.dataset)
@@ -194,10 +186,6 @@ def train_config(run: Run, grid: KGrid, seed: int):
     return TrainConfig(model=c.model, model_kwargs=model_kwargs(run.case, grid), data=data,
                        batch_size=run.batch, lr=lr, momentum=run.momentum, lr_rule=rule, lr_params=params,
                        max_epochs=grid.epochs(c.dataset), epoch_metrics=("train_loss",), seed=run.seed)
-
-
-def job_key(run: Run, grid: KGrid, seed: int) -> dict:
-    return {"train": train_config(run, grid, seed), **grid.measure_key(CASES[run.case].dataset, seed)}
 
 
 @dataclass(frozen=True)
@@ -237,7 +225,7 @@ def _hessian_images(config, n: int, seed: int, device):
     return part.inputs(device=device), part.targets(device=device)
 
 
-def lambda1_of(net, data, grid: KGrid, seed: int):
+def lambda1_of(net, data, grid: KGrid | KRun, seed: int):
     """Lanczos's largest eigenpair of the training-loss Hessian (float32 products, TF32 off)."""
     from hessbook.curvature import HessianOperator, lanczos
 
@@ -246,34 +234,73 @@ def lambda1_of(net, data, grid: KGrid, seed: int):
     return lanczos(op, k=1, tol=grid.lanczos_tol, max_dim=grid.lanczos_max_dim, seed=seed)
 
 
-def compute_run(run: Run, grid: KGrid, seed: int, store, device: torch.device) -> RunResult:
-    """Train one job through the store and measure it, on ``device`` (the chapter's). Top-level,
-    so the sweep can send it to a worker."""
-    from hessbook.attacks import make_attack, robustness
-    from hessbook.train import train
+def run_of(config: TrainConfig) -> Run:
+    """The coordinates of the job that trains ``config`` (LR/BS at B = 64 reads as LR: the same
+    training run, :func:`lr_rule`)."""
+    case = next(n for n, c in CASES.items() if (c.model, c.dataset) == (config.model, config.data.name))
+    setting = "benchmark" if config.lr_rule == "halve" else "lr" if config.lr == LR else "lr_bs"
+    return Run(case, setting, config.momentum, config.batch_size, config.seed)
 
-    config = train_config(run, grid, seed)
-    trained = train(config, store, device=device)
-    loss = float(trained.history[-1].get("train_loss", float("nan"))) if trained.history else float("nan")
-    if trained.diverged:
-        nan = float("nan")
-        return RunResult(run, nan, nan, nan, nan, nan, False, 0, nan, trained.epochs, True)
-    net = trained.model(device).eval()
-    eps = grid.eps(CASES[run.case].dataset)
-    x, y = _test_images(CASES[run.case].dataset, grid.n_test, seed, device)
-    fgsm = robustness(net, (x, y), {"fgsm": make_attack("fgsm", eps=eps)}, batch_size=500)
-    pgd_attack = make_attack("pgd", eps=eps, step_size=PGD_STEP_FACTOR * eps / grid.pgd_steps,
-                             steps=grid.pgd_steps, norm="linf", random_start=True, seed=run.seed)
-    pgd = robustness(net, (x[:grid.n_pgd], y[:grid.n_pgd]), {"pgd": pgd_attack}, batch_size=500)
-    eig = lambda1_of(net, _hessian_images(config, grid.n_hessian, seed, device), grid, seed)
-    lam = float(eig.eigenvalues[0])
-    return RunResult(
-        run=run, test_acc=100 * fgsm.clean, fgsm_acc=100 * float(fgsm.adversarial["fgsm"]),
-        pgd_acc=100 * float(pgd.adversarial["pgd"]), lambda1=lam,
-        lambda1_residual=float(eig.residuals[0]) / max(abs(lam), 1e-30),
-        lanczos_converged=bool(eig.converged), lanczos_products=int(eig.n_products),
-        train_loss=loss, epochs=int(trained.epochs), diverged=False,
-    )
+
+@dataclass(frozen=True)
+class KRun(StoredJob):
+    """One job of the grid: the training run and what its measurements depend on (its key; the
+    ``seed`` is the chapter's, which draws the images measured on)."""
+
+    KIND = JOB_KIND
+    RESULT = RunResult
+    VERSION = MEASURE_VERSION
+    train: TrainConfig
+    n_test: int
+    n_pgd: int
+    pgd_steps: int
+    n_hessian: int
+    lanczos_tol: float
+    lanczos_max_dim: int
+    eps: float
+    seed: int
+
+    @classmethod
+    def of(cls, run: Run, grid: KGrid, seed: int) -> KRun:
+        """The job of ``run`` on ``grid`` with the chapter's ``seed``."""
+        return cls(train_config(run, grid, seed), grid.n_test, grid.n_pgd, grid.pgd_steps, grid.n_hessian,
+                   grid.lanczos_tol, grid.lanczos_max_dim, grid.eps(CASES[run.case].dataset), seed)
+
+    def label(self) -> str:
+        return f"K {run_of(self.train).label}"
+
+    def trains(self) -> tuple[TrainConfig, ...]:
+        return (self.train,)
+
+    def datasets(self) -> tuple[str, ...]:
+        return (self.train.data.name,)
+
+    def compute(self, ctx: Context) -> RunResult:
+        """Train the network through the store on the chapter's device, then measure it."""
+        from hessbook.attacks import make_attack, robustness
+        from hessbook.train import train
+
+        run, device = run_of(self.train), ctx.device
+        trained = train(self.train, ctx.store, device=device)
+        loss = float(trained.history[-1].get("train_loss", float("nan"))) if trained.history else float("nan")
+        if trained.diverged:
+            nan = float("nan")
+            return RunResult(run, nan, nan, nan, nan, nan, False, 0, nan, trained.epochs, True)
+        net = trained.model(device).eval()
+        x, y = _test_images(self.train.data.name, self.n_test, self.seed, device)
+        fgsm = robustness(net, (x, y), {"fgsm": make_attack("fgsm", eps=self.eps)}, batch_size=500)
+        pgd_attack = make_attack("pgd", eps=self.eps, step_size=PGD_STEP_FACTOR * self.eps / self.pgd_steps,
+                                 steps=self.pgd_steps, norm="linf", random_start=True, seed=run.seed)
+        pgd = robustness(net, (x[:self.n_pgd], y[:self.n_pgd]), {"pgd": pgd_attack}, batch_size=500)
+        eig = lambda1_of(net, _hessian_images(self.train, self.n_hessian, self.seed, device), self, self.seed)
+        lam = float(eig.eigenvalues[0])
+        return RunResult(
+            run=run, test_acc=100 * fgsm.clean, fgsm_acc=100 * float(fgsm.adversarial["fgsm"]),
+            pgd_acc=100 * float(pgd.adversarial["pgd"]), lambda1=lam,
+            lambda1_residual=float(eig.residuals[0]) / max(abs(lam), 1e-30),
+            lanczos_converged=bool(eig.converged), lanczos_products=int(eig.n_products),
+            train_loss=loss, epochs=int(trained.epochs), diverged=False,
+        )
 
 
 # ----------------------------------------------------------------------------- the grid
@@ -309,17 +336,6 @@ class Grid:
         return any(r.run.case == case for r in self.results)
 
 
-def missing_data(case: str) -> str | None:
-    """Why ``case``'s dataset cannot be loaded here (the data layer's message), or None."""
-    from hessbook.data import DataMissingError, load
-
-    try:
-        load(CASES[case].dataset, "test")
-    except DataMissingError as exc:
-        return str(exc)
-    return None
-
-
 def seeded(runs: list[Run], grid: KGrid, seed: int) -> list[Run]:
     """Every run in every seed of the grid (:meth:`KGrid.seeds`), seed by seed."""
     return [dataclasses.replace(r, seed=s) for s in grid.seeds(seed) for r in runs]
@@ -336,25 +352,21 @@ def scale_note(P: KGrid) -> str:
             f"(K: 55k/40k images, 100 epochs, B up to 1024, ε = {EPS['mnist']:g}/{EPS['cifar10']:g}, one seed).")
 
 
-def plan_grid(runs: list[Run], grid: KGrid, seed: int) -> list:
-    """The store entries :func:`run_grid` sweeps for ``runs`` (for the build's plan)."""
-    from hessbook.kit.swept import Planned
-
-    return [Planned(JOB_KIND, job_key(r, grid, seed), f"K {r.label}") for r in runs]
+def grid_jobs(runs: list[Run], grid: KGrid, seed: int) -> list[KRun]:
+    """The job of every run, in order."""
+    return [KRun.of(r, grid, seed) for r in runs]
 
 
-def run_grid(runs: list[Run], grid: KGrid, seed: int, device: torch.device, store=None) -> Grid:
-    """Every job on ``device`` (the chapter's), on the Dask sweep (``HESSBOOK_CLUSTER`` says
-    where), from the store where stored."""
-    from hessbook.kit.swept import cached_all, stored_job
-    from hessbook.store import default_store
-
-    store = store or default_store()
-    jobs = [stored_job(JOB_KIND, job_key(r, grid, seed), partial(compute_run, r, grid, seed, store), RunResult,
-                       label=f"K {r.label}", device=device, trains=(train_config(r, grid, seed),)) for r in runs]
-    # A stored result carries the coordinates of the run that computed it; LR/BS at B = 64 shares
-    # LR's job (see lr_rule), so each result is relabelled with the run that asked for it.
-    return Grid(tuple(dataclasses.replace(res, run=r) for res, r in zip(cached_all(jobs, RunResult, store), runs)))
+def collect(runs: list[Run], table: Table) -> tuple[Grid, dict[str, str]]:
+    """The :class:`Grid` of the table of :func:`grid_jobs` ``(runs, ...)`` and, per case whose
+    data is absent, why (the data layer's message). A stored result carries the coordinates of
+    the run that computed it; LR/BS at B = 64 shares LR's job (see :func:`lr_rule`), so each
+    result is relabelled with the run that asked for it."""
+    missing: dict[str, str] = {}
+    for r, row in zip(runs, table.rows, strict=True):
+        if not row.ok:
+            missing.setdefault(r.case, row.why)
+    return Grid(tuple(dataclasses.replace(row.result, run=r) for r, row in zip(runs, table.rows) if row.ok)), missing
 
 
 def values(curve: list[RunResult], name: str) -> np.ndarray:

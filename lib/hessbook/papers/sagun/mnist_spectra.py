@@ -17,6 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from hessbook import kit
+from hessbook.kit.jobs import Context, StoredJob, Table
+from hessbook.train import TrainConfig
 
 SPECTRUM_KIND = "sagun-mnist-exact-spectrum"
 HESSIAN_DTYPES = ("float64", "float32")
@@ -24,7 +26,7 @@ HESSIAN_DTYPES = ("float64", "float32")
 
 @dataclass(frozen=True)
 class StoredSpectrum:
-    """What the store keeps for one trained network (:func:`exact_spectrum`)."""
+    """What the store keeps for one trained network (:class:`SpectrumJob`)."""
 
     eigenvalues: np.ndarray
     """All eigenvalues of the exact float64 Hessian, ascending (S's order)."""
@@ -61,62 +63,65 @@ class Spectrum:
         return float(np.mean(self.eigenvalues < 0))
 
 
-def _compute_spectrum(config, hessian_batch: int | None, device, store, hessian_dtype: str) -> StoredSpectrum:
-    import torch
+@dataclass(frozen=True)
+class SpectrumJob(StoredJob):
+    """Train ``train`` (through the store) and compute its exact spectrum on its training set,
+    in the kernel. ``hessian_dtype`` is the precision of the Hessian-vector products that
+    assemble H (the matrix and its eigensolver are float64 either way). float32 is several
+    times faster on a CPU (float64 convolutions have no fast kernels there); its rounding shows
+    in the reported ``asymmetry``, which bounds the assembly error of each entry."""
 
-    from hessbook.curvature import hessian_matrix, spectrum
-    from hessbook.data import load_data
-    from hessbook.models import num_parameters
-    from hessbook.train import evaluate, train
+    KIND = SPECTRUM_KIND
+    RESULT = StoredSpectrum
+    INLINE = True
+    train: TrainConfig
+    hessian_batch: int | None
+    hessian_dtype: str = "float64"
 
-    trained = train(config, store, device=device)
-    model = trained.model(device)
-    data = load_data(config.data, device)
-    H = hessian_matrix(model, (data.inputs(), data.targets()), batch_size=hessian_batch,
-                       dtype=getattr(torch, hessian_dtype))
-    asymmetry = float((H - H.T).abs().max())
-    H = (H + H.T) / 2
-    eig = spectrum(H).flip(0)  # ascending
-    del H
-    loss, acc = evaluate(model, data, device)
-    return StoredSpectrum(eig.cpu().numpy(), int(num_parameters(model)), float(loss), float(acc), asymmetry)
+    def __post_init__(self) -> None:
+        if self.hessian_dtype not in HESSIAN_DTYPES:
+            raise ValueError(f"hessian_dtype = {self.hessian_dtype!r}: accepted {', '.join(HESSIAN_DTYPES)}")
+
+    def label(self) -> str:
+        c = self.train
+        return f"exact spectrum of {c.model} {c.model_kwargs} (batch {c.batch_size})"
+
+    def datasets(self) -> tuple[str, ...]:
+        from hessbook.data import DATASETS
+
+        name = self.train.data.name
+        return (name,) if name in DATASETS else ()  # a synthetic set is always here
+
+    def compute(self, ctx: Context) -> StoredSpectrum:
+        import torch
+
+        from hessbook.curvature import hessian_matrix, spectrum
+        from hessbook.data import load_data
+        from hessbook.models import num_parameters
+        from hessbook.train import evaluate, train
+
+        device = ctx.device
+        model = train(self.train, ctx.store, device=device).model(device)
+        data = load_data(self.train.data, device)
+        H = hessian_matrix(model, (data.inputs(), data.targets()), batch_size=self.hessian_batch,
+                           dtype=getattr(torch, self.hessian_dtype))
+        asymmetry = float((H - H.T).abs().max())
+        H = (H + H.T) / 2
+        eig = spectrum(H).flip(0)  # ascending
+        del H
+        loss, acc = evaluate(model, data, device)
+        return StoredSpectrum(eig.cpu().numpy(), int(num_parameters(model)), float(loss), float(acc), asymmetry)
 
 
-def spectrum_key(config, hessian_batch: int | None, hessian_dtype: str = "float64") -> dict:
-    """The store key of :func:`exact_spectrum`'s entry (:data:`SPECTRUM_KIND`)."""
-    return {"train": config, "hessian_batch": hessian_batch, "hessian_dtype": hessian_dtype}
+def spectra(table: Table, labels: Sequence[str]) -> tuple[Spectrum, ...]:
+    """The table's spectra, in order, with the chapter's ``labels``. S3 and S4 need every network:
+    a row without its data raises the data layer's error, as training without it would."""
+    if table.missing:
+        from hessbook.data import DataMissingError
 
-
-def planned_spectrum(config, label: str, hessian_batch: int | None, hessian_dtype: str = "float64"):
-    """:func:`exact_spectrum`'s entry as a chapter's plan lists it (computed in the kernel)."""
-    from hessbook.kit.swept import Planned
-
-    return Planned(SPECTRUM_KIND, spectrum_key(config, hessian_batch, hessian_dtype), label, inline=True)
-
-
-def exact_spectrum(config, label: str, hessian_batch: int | None, device, store=None,
-                   hessian_dtype: str = "float64") -> Spectrum:
-    """Train ``config`` (through the store) on ``device`` (a ``torch.device``) and compute its
-    exact spectrum on its training set (stored under :data:`SPECTRUM_KIND`, keyed by the
-    training configuration and how H is assembled).
-
-    ``hessian_dtype`` is the precision of the Hessian-vector products that assemble H (the
-    matrix and its eigensolver are float64 either way). float32 is several times faster on a
-    CPU (float64 convolutions have no fast kernels there); its rounding shows in the reported
-    ``asymmetry``, which bounds the assembly error of each entry.
-    """
-    from functools import partial
-
-    from hessbook.store import default_store
-
-    if hessian_dtype not in HESSIAN_DTYPES:
-        raise ValueError(f"hessian_dtype = {hessian_dtype!r}: accepted {', '.join(HESSIAN_DTYPES)}")
-    store = store or default_store()
-    key = spectrum_key(config, hessian_batch, hessian_dtype)
-    s = kit.cached(SPECTRUM_KIND, key, partial(_compute_spectrum, config, hessian_batch, device, store, hessian_dtype),
-                   StoredSpectrum, store)
-    return Spectrum(label, np.asarray(s.eigenvalues, dtype=np.float64), s.num_params, s.final_loss,
-                    s.train_accuracy, s.asymmetry)
+        raise DataMissingError(table.why_missing())
+    return tuple(Spectrum(label, np.asarray(s.eigenvalues, dtype=np.float64), s.num_params, s.final_loss,
+                          s.train_accuracy, s.asymmetry) for label, s in zip(labels, table.results, strict=True))
 
 
 def top_k(eigenvalues: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:

@@ -1,13 +1,13 @@
 """Y's trained networks, shared by the Y chapters: the block of parameters that determines them
 (:class:`Y1Runs`: Y1 trains them; Y2 and Y4 hold a copy as their ``y1_runs`` block, so that the
-result store hands them the very networks Y1 trained), their training run (:func:`train_config`,
-:func:`trained`, :func:`trained_model`), and which of Y's datasets is on this machine
-(:func:`data_missing`)."""
+result store hands them the very networks Y1 trained), their training run (:func:`train_config`),
+and which of Y's datasets is on this machine (:func:`data_missing`, :class:`Missing`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Literal, Union
+from typing import Any, Literal, Union
 
 from hessbook.papers.yao.paper import DATASET, MODELS
 from hessbook.params import ParameterError, spec
@@ -118,19 +118,6 @@ def train_config(model: str, batch: int, runs: Y1Runs, seed: int | None = None):
     )
 
 
-def trained(runs: Y1Runs, model: str, batch: int, store, device, seed: int | None = None):
-    """Y1's training run of (model, batch) with the network seed ``seed`` (None: the block's),
-    trained or loaded through the store (``TrainResult``)."""
-    from hessbook.train import train
-
-    return train(train_config(model, batch, runs, seed), store, device=device)
-
-
-def trained_model(runs: Y1Runs, model: str, batch: int, store, device):
-    """Y1's trained network of (model, batch) on ``device``, in eval mode: what Y4 examines."""
-    return trained(runs, model, batch, store, device).model(device).eval()
-
-
 @dataclass(frozen=True)
 class Missing:
     """A model whose data is not on this machine."""
@@ -144,6 +131,17 @@ class Missing:
     @property
     def detail(self) -> str:
         return self.message or self.reason
+
+
+def missing_models(rows: Iterable[Any], name: Callable[[Any], str] = lambda job: job.train.model
+                   ) -> tuple[Missing, ...]:
+    """The :class:`Missing` of the rows of a jobs table that have no result
+    (:attr:`hessbook.kit.jobs.Table.missing`): each network's ``name`` (of its job; default: the
+    model it trains) once, with the first row's reason."""
+    out: dict[str, Missing] = {}
+    for row in rows:
+        out.setdefault(name(row.job), Missing(name(row.job), row.why.split(". ")[0], row.why))
+    return tuple(out.values())
 
 
 def data_missing(model: str) -> Missing | None:
