@@ -74,27 +74,21 @@ def test_every_job_receives_the_chapters_device(chapter, picks, halted_training,
 def test_a_job_records_the_device_it_was_given(monkeypatch, tmp_path):
     """On a sweep worker the chapter's own pick_device did not run: the job records the device
     it was given, so the store labels its entries with it (and hands it to the compute)."""
-    from hessbook.kit.swept import cached_all, stored_job
+    from _kit_jobs import SquareJob
+
+    from hessbook.kit.jobs import Context, run_jobs
 
     monkeypatch.setattr(hdevice, "_picked", None)
-    got = []
-
-    job = stored_job("devices-test", {"x": 1}, lambda device: got.append((device, hdevice._picked)) or Box(1.0),
-                     Box, device=CPU)
-    (out,) = cached_all([job], Box, ResultStore(tmp_path), cluster="serial")
-    assert out == Box(1.0) and got == [(CPU, CPU)]
-    assert ResultStore(tmp_path).load("devices-test", {"x": 1}).meta["device"] == "cpu"
+    job = SquareJob(1, str(tmp_path / "log"))
+    (row,) = run_jobs([job], Context(CPU, ResultStore(tmp_path)), cluster="serial")
+    assert row.result.device == "cpu" and hdevice._picked == CPU
+    assert ResultStore(tmp_path).load(job.KIND, job.store_key()).meta["device"] == "cpu"
 
 
-def test_a_job_given_a_device_name_is_refused():
-    from hessbook.kit.swept import stored_job
+def test_a_job_given_a_device_name_is_refused(tmp_path):
+    from hessbook.kit.jobs import Context
 
     with pytest.raises(TypeError, match="pass a torch.device"):
-        stored_job("devices-test", {"x": 1}, lambda device: Box(1.0), Box, device="cpu")
+        Context("cpu", ResultStore(tmp_path))
     with pytest.raises(TypeError, match="pass a torch.device"):
         hdevice.use_device("cuda")
-
-
-@dataclasses.dataclass(frozen=True)
-class Box:
-    value: float

@@ -48,6 +48,11 @@ class Context:
     device: torch.device
     store: ResultStore
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.device, torch.device):
+            raise TypeError(f"Context(device={self.device!r}): pass a torch.device (parse a name with "
+                            "hessbook.kit.jobs.context or hessbook.device.pick_device)")
+
 
 def context(device: str | torch.device, store: ResultStore | None = None) -> Context:
     """The :class:`Context` of a chapter's ``device`` parameter (parsed here, at the chapter's
