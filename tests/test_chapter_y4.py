@@ -205,10 +205,10 @@ def test_no_dataset_at_all_renders_not_computed():
 def test_cases_pick_y1_batch_sizes():
     Y1 = load_params("y1", ROOT / "params" / "cpu" / "y1.yaml")
     runs = yaml.safe_load((ROOT / "params" / "cpu" / "y4.yaml").read_text())["y1_runs"]
-    P = validate(y4.Y4Params, {**GOOD, "y1_runs": runs, "y1_models": ["m1", "c1"]})
+    P = validate(y4.Y4Params, {**GOOD, "scale": "cpu", "y1_runs": runs, "y1_models": ["m1", "c1"]})  # "y1": cpu's
     m1, c1 = Y1.sizes("m1"), Y1.sizes("c1")
     assert P.cases() == [("m1", min(m1)), ("m1", max(m1)), ("c1", min(c1)), ("c1", max(c1))]
-    P = validate(y4.Y4Params, {**GOOD, "y1_runs": runs, "all_batches": True})
+    P = validate(y4.Y4Params, {**GOOD, "scale": "cpu", "y1_runs": runs, "all_batches": True})
     assert P.cases() == [("m1", b) for b in sorted(m1)]
     assert train_config("m1", 16, P.y1_runs) == train_config("m1", 16, Y1.runs)  # same key, same model
 

@@ -322,6 +322,28 @@ def field_docs(schema: type[ChapterParams]) -> dict[str, str]:
     }
 
 
+def _referred(value: Any, tp: Any, scale: Any, where: str) -> Any:
+    """A parameter block given by the id of the chapter whose parameter file holds its values
+    (``y1_runs: y1``: the block's fields read from ``params/<scale>/y1.yaml``), so a chapter that
+    examines another chapter's networks refers to that chapter's values instead of copying them.
+    A block type names the chapter it may refer to in ``SOURCE_CHAPTER``; anything else passes."""
+    source = getattr(tp, "SOURCE_CHAPTER", None) if dataclasses.is_dataclass(tp) else None
+    if source is None or not isinstance(value, str):
+        return value
+    if value != source:
+        raise ParameterError(f"{where} = {value!r}: accepted a mapping of {tp.__name__}'s parameters or "
+                             f"{source!r} (the values of params/<scale>/{source}.yaml)")
+    path = params_file(source, scale)
+    if not path.is_file():
+        raise ParameterError(f"{where} = {value!r}: refers to {path}, which is not there; give the block's "
+                             "values as a mapping instead")
+    theirs = read_file(path)
+    absent = [f.name for f in dataclasses.fields(tp) if f.name not in theirs]
+    if absent:
+        raise ParameterError(f"{where} = {value!r}: {path} lacks {', '.join(absent)}")
+    return {f.name: theirs[f.name] for f in dataclasses.fields(tp)}
+
+
 def validate(schema: type[S], values: Mapping[str, Any], *, where: str = "parameters") -> S:
     """Build a schema instance from ``values``; raise ParameterError on anything wrong."""
     names = [f.name for f in dataclasses.fields(schema)]
@@ -346,7 +368,7 @@ def validate(schema: type[S], values: Mapping[str, Any], *, where: str = "parame
     clean = {}
     for f in dataclasses.fields(schema):
         label = f"{where}: {f.name}"
-        value = _coerce(values[f.name], hints[f.name], label)
+        value = _coerce(_referred(values[f.name], hints[f.name], values.get("scale"), label), hints[f.name], label)
         _check_rules(value, f.metadata, label)
         clean[f.name] = value
     check_relations(schema, clean, where)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Literal, Union
+from typing import Any, ClassVar, Literal, Union
 
 from hessbook.papers.yao.paper import DATASET, MODELS
 from hessbook.params import ParameterError, spec
@@ -25,9 +25,12 @@ def first(n: Count) -> int | None:
 @dataclass(frozen=True)
 class Y1Runs:
     """Exactly the parameters that determine Y1's trained networks (``train_config`` reads
-    nothing else). A chapter that examines Y1's networks (Y4) holds a copy of this block, so
-    that the result store hands it the very networks Y1 trained. Its cross-field rules
-    (:meth:`check_runs`) are checked by the schema that holds it."""
+    nothing else). A chapter that examines Y1's networks (Y2, Y4) holds this block, so that the
+    result store hands it the very networks Y1 trained; its parameter files give it as ``y1``
+    (:data:`SOURCE_CHAPTER`: the values of Y1's own file at the same scale, read, not copied).
+    Its cross-field rules (:meth:`check_runs`) are checked by the schema that holds it."""
+
+    SOURCE_CHAPTER: ClassVar[str] = "y1"
 
     models: list[str] = field(metadata=spec(choices=MODELS, nonempty=True, doc="networks to train (Y: all four)"))
     batch_sizes: dict[str, list[int]] = field(metadata=spec(
