@@ -249,13 +249,32 @@ class Probe:
     device: str
 
 
+def _device(device: Any) -> Any:
+    """The probe's device: the one given, else CUDA where there is one, else the CPU."""
+    import torch
+
+    return device or torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+@contextlib.contextmanager
+def _probing(threads: int | None) -> Iterator[None]:
+    """Torch on ``threads`` threads (the placement's) while a probe runs; restored after."""
+    import torch
+
+    saved = torch.get_num_threads()
+    if threads:
+        torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(saved)
+
+
 def probe_training(t: Mapping[str, Any], device: Any = None, threads: int | None = None) -> Probe | None:
     """The median of :data:`PROBE_STEPS` SGD steps (after :data:`PROBE_WARMUP`) of training
     ``t``'s network at its batch size (at most :data:`PROBE_MAX_BATCH`) on random inputs, with
     ``threads`` torch threads (the placement's); None when its inputs cannot be made up here.
     Nothing is stored; torch's global generator and thread count are left as they were."""
-    import torch
-
     data = t["data"]
     name = data.get("name")
     if name in IMAGE_SHAPES:
@@ -264,15 +283,8 @@ def probe_training(t: Mapping[str, Any], device: Any = None, threads: int | None
         shape, classes = (int(data["options"]["d"]),), int(data["options"]["k"])
     else:
         return None
-    device = device or torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    batch = min(int(t["batch_size"]), PROBE_MAX_BATCH)
-    saved = torch.get_num_threads()
-    if threads:
-        torch.set_num_threads(threads)
-    try:
-        return _probe(t, shape, classes, batch, device)
-    finally:
-        torch.set_num_threads(saved)
+    with _probing(threads):
+        return _probe(t, shape, classes, min(int(t["batch_size"]), PROBE_MAX_BATCH), _device(device))
 
 
 def _probe(t: Mapping[str, Any], shape: tuple[int, ...], classes: int, batch: int, device: Any) -> Probe:
@@ -323,21 +335,12 @@ def probe_group(t: Mapping[str, Any], size: int, device: Any = None, threads: in
     as one (:class:`hessbook.train_grouped.GroupedNet`, one grouped SGD step on random inputs,
     median of :data:`PROBE_STEPS` after :data:`PROBE_WARMUP`), as :func:`probe_training` does for
     one network; None when its inputs cannot be made up here."""
-    import torch
-
     name = t["data"].get("name")
     if name not in IMAGE_SHAPES:
         return None
     shape, classes = IMAGE_SHAPES[name]
-    device = device or torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    batch = min(int(t["batch_size"]), PROBE_MAX_BATCH)
-    saved = torch.get_num_threads()
-    if threads:
-        torch.set_num_threads(threads)
-    try:
-        return _probe_group(t, size, shape, classes, batch, device)
-    finally:
-        torch.set_num_threads(saved)
+    with _probing(threads):
+        return _probe_group(t, size, shape, classes, min(int(t["batch_size"]), PROBE_MAX_BATCH), _device(device))
 
 
 def _probe_group(t: Mapping[str, Any], size: int, shape: tuple[int, ...], classes: int, batch: int,
