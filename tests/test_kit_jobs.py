@@ -90,3 +90,14 @@ def test_context_parses_the_device_once(tmp_path):
     assert J.context("cpu", ResultStore(tmp_path)).device == CPU
     with pytest.raises(ValueError, match="accepted"):
         J.context("gpu0", ResultStore(tmp_path))
+
+
+def test_a_job_reads_the_data_of_its_training_configurations():
+    from hessbook.chapters.y3 import compute as y3
+
+    from hessbook.data import DataSpec
+    from hessbook.train import TrainConfig
+
+    config = TrainConfig(model="m1", data=DataSpec("fashion_mnist", n=10), batch_size=2, lr=0.1, max_epochs=1)
+    assert y3.Y3Run(config).datasets() == ("fashion_mnist",)
+    assert SquareJob(1, "log").datasets() == () and SquareJob(1, "log", dataset="mnist").datasets() == ("mnist",)

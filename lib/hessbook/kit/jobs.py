@@ -90,8 +90,12 @@ class StoredJob:
         return ()
 
     def datasets(self) -> tuple[str, ...]:
-        """The datasets the job reads: a row is ``no data`` when one is not on this machine."""
-        return ()
+        """The datasets the job reads: a row is ``no data`` when one is not on this machine. By
+        default the training data of every field that is a training configuration (has a
+        ``data`` spec with a ``name``); a job reading other data overrides it."""
+        names = (getattr(getattr(getattr(self, f.name), "data", None), "name", None)
+                 for f in dataclasses.fields(self))  # type: ignore[arg-type]
+        return tuple(dict.fromkeys(n for n in names if isinstance(n, str)))
 
     def store_key(self) -> Any:
         """The key of the job's store entry: its fields, and its ``VERSION`` when set."""

@@ -265,8 +265,6 @@ class Y1Case(StoredJob):
     def trains(self) -> tuple[TrainConfig, ...]:
         return (self.train,)
 
-    def datasets(self) -> tuple[str, ...]:
-        return (self.train.data.name,)
 
     def compute(self, ctx: Context) -> ModelResult:
         """Train the network through the store (or load it), then every column of Y's tables."""

@@ -137,8 +137,6 @@ class Y2Landscape(StoredJob):
     def label(self) -> str:
         return f"Y2 {self.train.model.upper()} B={self.train.batch_size}"
 
-    def datasets(self) -> tuple[str, ...]:
-        return (self.train.data.name,)
 
     def compute(self, ctx: Context) -> Landscape:
         """Y1's network, then its landscape, on the chapter's device."""

@@ -121,8 +121,6 @@ class Y3Run(StoredJob):
         c = self.train
         return f"Y3 {c.model.upper()} B={c.batch_size}{' robust' if c.adversary else ''}"
 
-    def datasets(self) -> tuple[str, ...]:
-        return (self.train.data.name,)
 
     def compute(self, ctx: Context) -> Curves:
         """Train the run through the store on the chapter's device and keep its records."""

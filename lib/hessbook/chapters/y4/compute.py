@@ -177,8 +177,6 @@ class Y4Job(StoredJob):
         """What the chapter calls the network when it is missing: its model."""
         return self.train.model
 
-    def datasets(self) -> tuple[str, ...]:
-        return (self.train.data.name,)
 
 
 @dataclass(frozen=True)

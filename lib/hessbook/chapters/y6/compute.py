@@ -172,8 +172,6 @@ class Y6Run(StoredJob):
     def label(self) -> str:
         return f"Y6 {self.method} B={self.train.batch_size} seed {self.train.seed}"
 
-    def datasets(self) -> tuple[str, ...]:
-        return (self.train.data.name,)
 
     def compute(self, ctx: Context) -> RunResult:
         """Train through the store on the chapter's device and evaluate the final network."""

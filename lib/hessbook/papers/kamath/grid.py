@@ -272,8 +272,6 @@ class KRun(StoredJob):
     def trains(self) -> tuple[TrainConfig, ...]:
         return (self.train,)
 
-    def datasets(self) -> tuple[str, ...]:
-        return (self.train.data.name,)
 
     def compute(self, ctx: Context) -> RunResult:
         """Train the network through the store on the chapter's device, then measure it."""
