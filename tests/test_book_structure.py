@@ -12,7 +12,7 @@ import yaml
 from hessbook import notebooks
 from hessbook.build import chapter_id, toc_files, toc_notebooks
 from hessbook.catalog import CHAPTERS, ITEMS, PAPERS
-from hessbook.chapters import load_params, schema_for
+from hessbook.registry import load_params, schema_for
 from hessbook.params import SCALES, as_dict, validate
 
 ROOT = Path(__file__).resolve().parents[1]

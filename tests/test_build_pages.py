@@ -255,7 +255,7 @@ def test_the_status_page_says_which_regime_criteria_a_chapter_missed(tmp_path):
     """The chapter table's regime cell: the criteria of the parameters the page ran with
     (papermill's record), met or each one not met with what the scale has."""
     from hessbook.params import as_dict, load_file, params_file
-    from hessbook.chapters import schema_for
+    from hessbook.registry import schema_for
 
     page = tmp_path / "k1.ipynb"
     _executed(page)

@@ -19,7 +19,7 @@ import torch
 
 import hessbook.device as hdevice
 from hessbook.build import chapter_parameters
-from hessbook.chapters import CHAPTER_MODULES, chapter_module
+from hessbook.registry import CHAPTER_MODULES, chapter_module
 from hessbook.params import validate
 from hessbook.store import ResultStore
 

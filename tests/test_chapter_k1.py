@@ -17,7 +17,18 @@ import torch
 from torch import nn
 
 from hessbook import lr as hlr
-from hessbook.chapters import k1, k2, load_params
+from hessbook.chapters import k1, k2
+from hessbook.registry import load_params
+from hessbook.chapters.k1.claims import (
+    counterexample_claim,
+    flat_claim,
+    lambda_claim,
+    lose_benchmark_claim,
+    lose_lr_claim,
+)
+from hessbook.chapters.k1.compute import runs as k1_runs
+from hessbook.chapters.k1.params import K1Params
+from hessbook.chapters.k2.compute import runs as k2_runs
 from hessbook.papers.kamath import figures as kf
 from hessbook.papers.kamath.deviations import deviations
 from hessbook.papers.kamath.grid import Grid, KGrid, KRun, Run, RunResult, lambda1_of, train_config
@@ -39,7 +50,7 @@ def curve(case, setting, momentum, accs, fgsms, lams, batches=(16, 64, 256)):
 
 
 def k1_results(*curves) -> k1.Results:
-    return k1.Results(validate(k1.K1Params, GOOD), Grid(tuple(r for c in curves for r in c)), {})
+    return k1.Results(validate(K1Params, GOOD), Grid(tuple(r for c in curves for r in c)), {})
 
 
 K_LIKE = (  # K's picture: LR/BS flat; LR and Benchmark fall, λ1 rises
@@ -141,7 +152,7 @@ def test_k1_and_k2_share_their_grid_and_jobs(scale, tmp_path, monkeypatch):
     P1 = dataclasses.replace(load_params("k1", ROOT / "params" / scale / "k1.yaml"), device="cpu")
     P2 = dataclasses.replace(load_params("k2", ROOT / "params" / scale / "k2.yaml"), device="cpu")
     assert P1.grid == P2.grid and P1.seed == P2.seed, f"params/{scale}: k1's and k2's grid blocks differ"
-    shared = set(k1.runs(P1, P1.cases)) & set(k2.runs(P2, P2.cases))
+    shared = set(k1_runs(P1, P1.cases)) & set(k2_runs(P2, P2.cases))
     assert shared, "K2's momentum-0 lines are K1's jobs"
     computed: list[Run] = []
 
@@ -168,13 +179,13 @@ def test_k1_and_k2_share_their_grid_and_jobs(scale, tmp_path, monkeypatch):
 
 def test_params_errors_name_the_value():
     with pytest.raises(ParameterError, match="n_pgd = 200: larger than n_test = 100"):
-        validate(k1.K1Params, {**GOOD, "n_pgd": 200})
+        validate(K1Params, {**GOOD, "n_pgd": 200})
     with pytest.raises(ParameterError, match="batch_sizes: 1024 is larger than n_train_mnist = 512"):
-        validate(k1.K1Params, {**GOOD, "batch_sizes": [16, 1024]})
+        validate(K1Params, {**GOOD, "batch_sizes": [16, 1024]})
     with pytest.raises(ParameterError, match="cases"):
-        validate(k1.K1Params, {**GOOD, "cases": ["m1-mnist"]})
+        validate(K1Params, {**GOOD, "cases": ["m1-mnist"]})
     with pytest.raises(ParameterError, match="eps_mnist"):
-        validate(k1.K1Params, {**GOOD, "eps_mnist": 0.0})
+        validate(K1Params, {**GOOD, "eps_mnist": 0.0})
 
 
 def k_like(case):
@@ -186,7 +197,7 @@ def k_like(case):
 
 
 def mnist_params():
-    return validate(k1.K1Params, {**GOOD, "cases": ["m1k-mnist", "stdcnn-mnist"]})
+    return validate(K1Params, {**GOOD, "cases": ["m1k-mnist", "stdcnn-mnist"]})
 
 
 def test_claims_hold_on_ks_picture_and_fail_on_its_opposite():
@@ -218,14 +229,14 @@ def test_a_group_with_a_model_not_computed_is_partly_and_says_so():
 def test_lr_is_graded_on_robustness_only_as_k_says():
     """K §3.1 (ii): under LR, FGSM/PGD accuracy drops; K says nothing of LR's clean accuracy or λ1."""
     lr_acc_flat = curve("m1k-mnist", "lr", 0.0, [95, 95, 95], [50, 40, 20], [40, 20, 10])  # acc flat, λ1 falls
-    P = validate(k1.K1Params, {**GOOD, "cases": ["m1k-mnist"]})
+    P = validate(K1Params, {**GOOD, "cases": ["m1k-mnist"]})
     R = k1.Results(P, Grid(tuple([*k_like("m1k-mnist")[0], *lr_acc_flat, *k_like("m1k-mnist")[2]])), {})
-    lr_claim = k1.lose_lr_claim(R, "K-Fig1-2-15")
+    lr_claim = lose_lr_claim(R, "K-Fig1-2-15")
     assert lr_claim.grades["M1-K on MNIST"] == "held" and "ρ(B, test acc) n/a" in lr_claim.ours
-    assert k1.lambda_claim(R, "K-Fig1-2-15").grades["M1-K on MNIST"] == "held"  # LR's λ1 shown, not graded
+    assert lambda_claim(R, "K-Fig1-2-15").grades["M1-K on MNIST"] == "held"  # LR's λ1 shown, not graded
     lr_robust = curve("m1k-mnist", "lr", 0.0, [95, 90, 80], [20, 40, 50], [10, 20, 40])  # FGSM rises
     R = k1.Results(P, Grid(tuple([*k_like("m1k-mnist")[0], *lr_robust, *k_like("m1k-mnist")[2]])), {})
-    assert k1.lose_lr_claim(R, "K-Fig1-2-15").grades["M1-K on MNIST"] == "did not hold"
+    assert lose_lr_claim(R, "K-Fig1-2-15").grades["M1-K on MNIST"] == "did not hold"
 
 
 def test_lr_grades_pgd_where_it_varies_and_caps_a_constant_pgd_at_partly():
@@ -233,14 +244,14 @@ def test_lr_grades_pgd_where_it_varies_and_caps_a_constant_pgd_at_partly():
     a PGD column at the same value for every B (0 % throughout) has no ρ: at most partly."""
     import dataclasses
 
-    P = validate(k1.K1Params, {**GOOD, "cases": ["m1k-mnist"]})
+    P = validate(K1Params, {**GOOD, "cases": ["m1k-mnist"]})
     base = k_like("m1k-mnist")
     lr = curve("m1k-mnist", "lr", 0.0, [95, 90, 80], [50, 40, 20], [10, 20, 40])
 
     def graded(pgds):
         runs = [dataclasses.replace(r, pgd_acc=p) for r, p in zip(lr, pgds)]
         R = k1.Results(P, Grid(tuple([*base[0], *runs, *base[2]])), {})
-        return k1.lose_lr_claim(R, "K-Fig1-2-15")
+        return lose_lr_claim(R, "K-Fig1-2-15")
 
     assert graded([20, 10, 5]).grades["M1-K on MNIST"] == "held"
     floor = graded([4, 2, 1])  # falls, but below 5 % throughout: the floor, untested
@@ -268,27 +279,27 @@ def test_a_diverged_run_enters_no_statistic_and_is_named():
     for c in (bench, lrbs, lr):
         c[0] = dataclasses.replace(c[0], test_acc=nan, fgsm_acc=nan, pgd_acc=nan, lambda1=nan, lambda1_residual=nan,
                                    train_loss=nan, diverged=True)
-    P = validate(k1.K1Params, {**GOOD, "cases": ["m1k-mnist"], "batch_sizes": [8, 16, 64, 256]})
+    P = validate(K1Params, {**GOOD, "cases": ["m1k-mnist"], "batch_sizes": [8, 16, 64, 256]})
     with_diverged = k1.Results(P, Grid(tuple([*lrbs, *lr, *bench])), {})
     clean = k1.Results(P, Grid(tuple([*base["lr_bs"], *base["lr"], *base["benchmark"]])), {})
-    for build in (k1.flat_claim, k1.lose_lr_claim, k1.lose_benchmark_claim, k1.lambda_claim):
+    for build in (flat_claim, lose_lr_claim, lose_benchmark_claim, lambda_claim):
         got, want = build(with_diverged, "K-Fig1-2-15"), build(clean, "K-Fig1-2-15")
         assert got.cases == want.cases and got.grades == want.grades
         assert "Excluded from every statistic: " in got.why and "B=8" in got.why
     assert ("2 diverged runs: M1-K on MNIST, Benchmark m=0.9, B=8, seed 0; M1-K on MNIST, LR/BS m=0, B=8, seed 0"
-            in k1.lambda_claim(with_diverged, "K-Fig1-2-15").why)
-    assert "1 diverged run: M1-K on MNIST, LR m=0, B=8, seed 0." in k1.lose_lr_claim(with_diverged, "K-Fig1-2-15").why
+            in lambda_claim(with_diverged, "K-Fig1-2-15").why)
+    assert "1 diverged run: M1-K on MNIST, LR m=0, B=8, seed 0." in lose_lr_claim(with_diverged, "K-Fig1-2-15").why
     assert k1.numbers(with_diverged)["diverged"] == 3
 
 
 def test_deviations_from_k_are_on_the_verdict_line():
-    P = validate(k1.K1Params, {**GOOD, "cases": ["c1-cifar10", "stdcnn-fashion"], "c1_conv_stride": 1})
+    P = validate(K1Params, {**GOOD, "cases": ["c1-cifar10", "stdcnn-fashion"], "c1_conv_stride": 1})
     R = k1.Results(P, Grid(tuple(r for c in k_like("c1-cifar10") for r in c)), {})
-    why = k1.lambda_claim(R, "K-Fig4-5-17").why
+    why = lambda_claim(R, "K-Fig4-5-17").why
     assert "ε = 0.01 on CIFAR-10, K's is 0.02" in why and "C1's conv stride 1 (Y App. A.3 prints 2)" in why
-    counter = k1.counterexample_claim(R).why
+    counter = counterexample_claim(R).why
     assert "ε = 0.1 on Fashion-MNIST, K's is 0.3" in counter and "K's finding at ε = 0.3" in counter
-    at_ks = validate(k1.K1Params, {**GOOD, "eps_mnist": 0.3, "eps_cifar": 0.02})
+    at_ks = validate(K1Params, {**GOOD, "eps_mnist": 0.3, "eps_cifar": 0.02})
     assert deviations(at_ks, ["stdcnn-fashion", "c1-cifar10"], counterexample=True) == ""
 
 
@@ -296,9 +307,9 @@ def test_counterexample_grading():
     rising = curve("stdcnn-fashion", "lr", 0.0, [80, 70, 60], [10, 20, 30], [1, 2, 3])
     falling = curve("stdcnn-fashion", "lr", 0.0, [80, 70, 60], [30, 20, 10], [1, 2, 3])
     one_pair = curve("stdcnn-fashion", "lr", 0.0, [80, 70, 60], [20, 25, 10], [1, 2, 3])
-    grade = lambda c: k1.counterexample_claim(k1_results(c)).grade
+    grade = lambda c: counterexample_claim(k1_results(c)).grade
     assert (grade(rising), grade(falling), grade(one_pair)) == ("held", "did not hold", "partly")
-    assert k1.counterexample_claim(k1_results()).grade == "not computed"
+    assert counterexample_claim(k1_results()).grade == "not computed"
 
 
 def test_figures_explorer_and_numbers_render():
@@ -365,10 +376,10 @@ def test_a_robustness_curve_at_the_floor_is_named_in_the_evidence():
     high = curve("m1k-mnist", "lr", 0.0, [95, 90, 80], [50, 40, 20], [10, 20, 40])
     lrbs = curve("m1k-mnist", "lr_bs", 0.0, [95, 95, 94], [50, 49, 50], [10, 11, 10])
     bench = curve("m1k-mnist", "benchmark", 0.9, [96, 92, 85], [55, 45, 30], [5, 15, 50])
-    floored = k1.lose_lr_claim(k1_results(low, lrbs, bench), "K-Fig1-2-15")
+    floored = lose_lr_claim(k1_results(low, lrbs, bench), "K-Fig1-2-15")
     assert "FGSM accuracy below 5 % at every batch size" in floored.why and "M1-K on MNIST, LR m=0, seed 0" in floored.why
-    assert "below 5 %" not in k1.lose_lr_claim(k1_results(high, lrbs, bench), "K-Fig1-2-15").why
-    assert "below 5 %" not in k1.lambda_claim(k1_results(low, lrbs, bench), "K-Fig1-2-15").why
+    assert "below 5 %" not in lose_lr_claim(k1_results(high, lrbs, bench), "K-Fig1-2-15").why
+    assert "below 5 %" not in lambda_claim(k1_results(low, lrbs, bench), "K-Fig1-2-15").why
     n = k1.numbers(k1_results(low, lrbs, bench))
     assert n["floor_lines"] == 1 and n["lines"] == 3
 
@@ -412,12 +423,12 @@ def test_flat_robustness_at_the_floor_is_untested_not_held():
     the flat claim is then at most partly, and the evidence names the floor."""
     import dataclasses
 
-    P = validate(k1.K1Params, {**GOOD, "cases": ["m1k-mnist"]})
+    P = validate(K1Params, {**GOOD, "cases": ["m1k-mnist"]})
     lrbs, lr, bench = k_like("m1k-mnist")
     case = "M1-K on MNIST"
-    assert k1.flat_claim(k1.Results(P, Grid(tuple([*lrbs, *lr, *bench])), {}), "K-Fig1-2-15").grades[case] == "held"
+    assert flat_claim(k1.Results(P, Grid(tuple([*lrbs, *lr, *bench])), {}), "K-Fig1-2-15").grades[case] == "held"
     for name in ("fgsm_acc", "pgd_acc"):
         floor = [dataclasses.replace(r, **{name: 1.0}) for r in lrbs]
-        claim = k1.flat_claim(k1.Results(P, Grid(tuple([*floor, *lr, *bench])), {}), "K-Fig1-2-15")
+        claim = flat_claim(k1.Results(P, Grid(tuple([*floor, *lr, *bench])), {}), "K-Fig1-2-15")
         assert claim.grades[case] == "partly", name
         assert f"{'FGSM' if name == 'fgsm_acc' else 'PGD'} accuracy below 5 % at every batch size" in claim.why

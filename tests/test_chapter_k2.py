@@ -8,6 +8,8 @@ matplotlib.use("Agg")
 import pytest
 
 from hessbook.chapters import k2
+from hessbook.chapters.k2.compute import runs as k2_runs
+from hessbook.chapters.k2.params import K2Params
 from hessbook.papers.kamath.grid import Grid, Run, RunResult
 from hessbook.params import ParameterError, validate
 
@@ -30,10 +32,10 @@ def results(lam_of, cases=FOUR, acc_of=lambda s, m, b: 90.0, fgsm_of=lambda s, m
             batch_sizes=(16, 64, 256)) -> k2.Results:
     """Every (case, setting, momentum, batch) of GOOD with λ1 = lam_of(setting, momentum, batch)
     (accuracies likewise)."""
-    P = validate(k2.K2Params, {**GOOD, "cases": list(cases), "batch_sizes": list(batch_sizes)})
+    P = validate(K2Params, {**GOOD, "cases": list(cases), "batch_sizes": list(batch_sizes)})
     return k2.Results(P, Grid(tuple(result(r.case, r.setting, r.momentum, r.batch, lam_of(r.setting, r.momentum, r.batch),
                                            acc_of(r.setting, r.momentum, r.batch), fgsm_of(r.setting, r.momentum, r.batch))
-                                    for r in k2.runs(P, P.cases))), {})
+                                    for r in k2_runs(P, P.cases))), {})
 
 
 def lam_grades(R):
@@ -99,9 +101,9 @@ def test_a_diverged_run_in_the_momentum_grid_enters_no_statistic():
 
 def test_params_need_momentum_zero():
     with pytest.raises(ParameterError, match=r"momenta_lr = \[0.5, 0.9\]: needs 0"):
-        validate(k2.K2Params, {**GOOD, "momenta_lr": [0.5, 0.9]})
+        validate(K2Params, {**GOOD, "momenta_lr": [0.5, 0.9]})
     with pytest.raises(ParameterError, match="listed twice"):
-        validate(k2.K2Params, {**GOOD, "momenta_lr_bs": [0.0, 0.9, 0.9]})
+        validate(K2Params, {**GOOD, "momenta_lr_bs": [0.0, 0.9, 0.9]})
 
 
 def test_figures_and_explorer():
@@ -119,8 +121,8 @@ def test_training_losses_give_each_cases_median_at_the_extreme_momenta():
     from hessbook.papers.kamath.grid import Grid
     from hessbook.params import validate
 
-    P = validate(k2.K2Params, dict(scale="smoke", seed=0, cases=["m1k-mnist"], device="cpu",
-                                   momenta_lr=[0.0, 0.9], momenta_lr_bs=[0.0, 0.9], **GRID))
+    P = validate(K2Params, dict(scale="smoke", seed=0, cases=["m1k-mnist"], device="cpu",
+                                momenta_lr=[0.0, 0.9], momenta_lr_bs=[0.0, 0.9], **GRID))
     runs = [dataclasses.replace(result("m1k-mnist", "lr", m, b), train_loss=loss)
             for m, losses in ((0.0, (2.0, 1.0, 3.0)), (0.9, (0.5, 0.1, 0.2))) for b, loss in zip((16, 64, 256), losses)]
     R = k2.Results(P, Grid(tuple(runs)), {})

@@ -16,7 +16,7 @@ import pytest
 
 from hessbook import kit
 from hessbook.build import chapter_parameters
-from hessbook.chapters import chapter_module
+from hessbook.registry import chapter_module
 from hessbook.params import validate
 from hessbook.store import ResultStore
 

@@ -14,7 +14,7 @@ import pytest
 
 from hessbook.build import chapter_id, toc_notebooks
 from hessbook.catalog import CHAPTERS
-from hessbook.chapters import CHAPTER_MODULES, chapter_module, load_params
+from hessbook.registry import CHAPTER_MODULES, chapter_module, load_params
 from hessbook.kit import ChapterModule
 from hessbook.params import SCALES, ChapterParams, params_file
 

@@ -9,6 +9,9 @@ import numpy as np
 import pytest
 
 from hessbook.chapters import s1
+from hessbook.chapters.s1.claims import decomposition_rule, decomposition_values, fig1_rule, graded_claims, trained_runs
+from hessbook.chapters.s1.compute import decomposition, train_config
+from hessbook.chapters.s1.params import MATRICES, POINTS, S1Params
 from hessbook.models import build_model, num_parameters
 from hessbook.params import ParameterError, validate
 from hessbook.store import ResultStore
@@ -17,7 +20,7 @@ from hessbook.store import ResultStore
 def params(**kw):
     base = dict(scale="smoke", seed=0, k=4, n_samples=12, dimension=8, hidden=6, activation="relu", lr=0.2,
                 gd_iterations=150, rank_tolerance=1e-10, bulk_tolerance=1e-2, device="cpu")
-    return validate(s1.S1Params, {**base, **kw})
+    return validate(S1Params, {**base, **kw})
 
 
 def test_parameter_count_and_bound():
@@ -35,11 +38,11 @@ def R(tmp_path_factory):
 
 def test_decomposition_on_a_tiny_network(R):
     P, sp = R.params, R.spectra
-    for point in s1.POINTS:
+    for point in POINTS:
         s = sp[point]
         np.testing.assert_allclose(np.sort(s.hessian).sum(), np.sort(s.gauss_newton).sum() + s.residual.sum(),
                                    atol=1e-10)  # traces add up: tr H = tr G + tr(H - G)
-        d = s1.decomposition(s, P)
+        d = decomposition(s, P)
         assert d == R.decompositions[point]
         assert d.g_min_relative > -1e-12  # G PSD
         assert d.rank <= P.rank_bound == 12 * 3 < P.parameters
@@ -47,24 +50,24 @@ def test_decomposition_on_a_tiny_network(R):
         assert d.zeros >= P.parameters - P.rank_bound
     assert sp["trained"].loss < sp["init"].loss
     table = s1.decomposition_table(R)
-    assert set(table.columns) == set(s1.POINTS)
+    assert set(table.columns) == set(POINTS)
 
 
 def test_rerun_loads_the_stored_spectra(R, tmp_path_factory):
     assert [(j.point, j.INLINE, j.train) for j in s1.jobs(R.params)] == [
-        (p, True, s1.train_config(R.params)) for p in s1.POINTS]
+        (p, True, train_config(R.params)) for p in POINTS]
     store = ResultStore(tmp_path_factory.mktemp("store2"))
     first = s1.run(R.params, store)
     again = s1.run(R.params, store)
-    for point in s1.POINTS:
-        for m in s1.MATRICES:
+    for point in POINTS:
+        for m in MATRICES:
             np.testing.assert_array_equal(first.spectra[point].eigenvalues(m), again.spectra[point].eigenvalues(m))
             np.testing.assert_array_equal(first.spectra[point].eigenvalues(m), R.spectra[point].eigenvalues(m))
         assert first.spectra[point].loss == again.spectra[point].loss
 
 
 def test_claims_numbers_and_explorer(R):
-    cs = s1.graded_claims(R)
+    cs = graded_claims(R)
     assert [c.item for c in cs] == ["S-Fig1", "S-Eq2-5"]
     assert cs[1].grade in ("held", "partly")
     n = s1.numbers(R)
@@ -77,15 +80,8 @@ def test_claims_numbers_and_explorer(R):
     assert "residual" in fig.axes[0].get_title()
 
 
-def test_measurements():
-    eig = np.array([10.0, 5.0, 0.001, 0.0, -0.002, 1e-13])
-    assert s1.numerical_rank(eig, 1e-10) == 3
-    assert s1.bulk_fraction(eig, 1e-3) == pytest.approx(4 / 6)
-    assert s1.frobenius(np.array([3.0, 4.0])) == pytest.approx(5.0)
-
-
 def fig1_grade(P, bulk, outliers):
-    return s1.fig1_rule(P, 1000).grade({"bulk": bulk, "outliers": outliers})
+    return fig1_rule(P, 1000).grade({"bulk": bulk, "outliers": outliers})
 
 
 def test_fig1_grading():
@@ -96,13 +92,13 @@ def test_fig1_grading():
     assert fig1_grade(P, 0.3, 5) == "partly"
     assert fig1_grade(P, 0.3, 21) == "did not hold"
     assert fig1_grade(params(k=4), 0.95, 20) == "held"  # 2% of M dominates 2k
-    assert "90%" in s1.fig1_rule(P, 1000).text() and "≤ 20" in s1.fig1_rule(P, 1000).text()
+    assert "90%" in fig1_rule(P, 1000).text() and "≤ 20" in fig1_rule(P, 1000).text()
 
 
 def test_decomposition_grading():
     """Graded on what can fail (H − G small after GD, and smaller than at init); G's PSD and rank
     bound, identities of JᵀSJ, are the precondition (a broken assembly: not judged)."""
-    rule = s1.decomposition_rule(params())
+    rule = decomposition_rule(params())
     ok = {"g_min_relative": -1e-13, "rank_excess": -5, "residual_ratio": 0.05, "residual_change": 0.2}
     assert rule.grade(ok) == "held"
     assert rule.grade({**ok, "residual_ratio": 0.1}) == "partly"  # H - G not small, but it fell
@@ -111,7 +107,7 @@ def test_decomposition_grading():
     assert rule.grade({**ok, "g_min_relative": -1e-9}) == "not judged"  # G not PSD: the assembly is broken
     assert rule.grade({**ok, "rank_excess": 1}) == "not judged"  # rank above the bound
     assert rule.grade({**ok, "rank_excess": 0}) == "held"
-    assert s1.decomposition_values(-1e-13, 0, 0.5, 0.05)["residual_change"] == pytest.approx(0.1)
+    assert decomposition_values(-1e-13, 0, 0.5, 0.05)["residual_change"] == pytest.approx(0.1)
 
 
 def test_regime_criteria_hold_at_cpu_and_smoke_misses_the_network_size():
@@ -133,10 +129,10 @@ def test_run_table_flags_a_network_left_on_its_plateau(R):
 
     from hessbook import regime
 
-    assert [r.flag for r in s1.trained_runs(R)] == [""]
+    assert [r.flag for r in trained_runs(R)] == [""]
     stuck = dataclasses.replace(R.trained, loss=0.95 * math.log(R.params.k), accuracy=0.4)
     S = dataclasses.replace(R, spectra={**R.spectra, "trained": stuck})
-    assert [r.flag for r in s1.trained_runs(S)] == ["plateau"]
+    assert [r.flag for r in trained_runs(S)] == ["plateau"]
     assert list(s1.runs_table(S)["flag"]) == ["plateau"]
     fit = s1.criteria(S.params, S)[-1]
     assert not fit.met and "40.0 %" in fit.found

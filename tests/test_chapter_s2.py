@@ -11,6 +11,10 @@ import pytest
 from _curv_models import flat_loss_hessian
 
 from hessbook.chapters import s2
+from hessbook.chapters.s2 import compute, paper
+from hessbook.chapters.s2.analysis import COUNTERS, method_fractions
+from hessbook.chapters.s2.claims import FIG2_RULE, TABLE1_RULE, kept, trained_runs
+from hessbook.chapters.s2.params import S2Params
 from hessbook.kit.jobs import Context, key_text
 from hessbook.models import build_model, num_parameters
 from hessbook.params import ParameterError, validate
@@ -23,12 +27,12 @@ GOOD = dict(scale="smoke", seed=0, ks=[2], n_samples=100, dimension=100, hidden=
 
 def fake_result(row, gap, ratio, elbow, seed=0):
     eig = np.concatenate([np.linspace(5, 1, row.k), np.linspace(0.01, -0.001, 50)])
-    return s2.CaseResult(row, seed, eig, gap, ratio, elbow, 0.5, 1e-4, 1.0, 0.0)
+    return compute.CaseResult(row, seed, eig, gap, ratio, elbow, 0.5, 1e-4, 1.0, 0.0)
 
 
 def fake_results(cases, **params):
-    P = validate(s2.S2Params, {**GOOD, "ks": sorted({c.row.k for c in cases}), **params})
-    return s2.assemble(P, cases)
+    P = validate(S2Params, {**GOOD, "ks": sorted({c.row.k for c in cases}), **params})
+    return compute.assemble(P, cases)
 
 
 def grades(R):
@@ -37,16 +41,16 @@ def grades(R):
 
 
 def test_paper_table_has_19_rows_with_the_papers_parameter_counts():
-    assert len(s2.PAPER_TABLE1) == 19
-    for row in s2.PAPER_TABLE1:
+    assert len(paper.PAPER_TABLE1) == 19
+    for row in paper.PAPER_TABLE1:
         net = build_model("s_mlp", d=100, k=row.k, hidden=[30, 30], activation=row.nonlinearity)
         assert num_parameters(net) == row.params
 
 
 def test_method_fractions_and_marks():
-    rows = [r for r in s2.PAPER_TABLE1 if r.algorithm == "sgd" and r.cov == 1.0]
+    rows = [r for r in paper.PAPER_TABLE1 if r.algorithm == "sgd" and r.cov == 1.0]
     results = [fake_result(r, r.k, r.k + 1, r.k + 3) for r in rows]
-    fr = s2.method_fractions(results)
+    fr = method_fractions(results)
     assert fr["gap"]["ours_exact"] == 1.0
     assert fr["ratio"]["ours_exact"] == 0.0 and fr["ratio"]["ours_pm1"] == 1.0
     assert fr["elbow"]["ours_pm1"] == 0.0
@@ -58,7 +62,7 @@ def test_method_fractions_and_marks():
 
 
 def test_claims_grade_fig2_and_table1():
-    rows = [r for r in s2.PAPER_TABLE1 if s2.in_fig2(r)]
+    rows = [r for r in paper.PAPER_TABLE1 if paper.in_fig2(r)]
     assert grades(fake_results([fake_result(r, r.k, r.k, r.k) for r in rows])) == ["held", "held"]
     assert grades(fake_results([fake_result(r, r.k + 5, r.k + 5, r.k + 5) for r in rows])) == [
         "did not hold", "did not hold"]
@@ -68,14 +72,14 @@ def test_claims_grade_fig2_and_table1():
     assert [c.grade for c in claims] == ["partly", "held"]
     assert "held = fraction of cases with exactly k above the gap ≥ 100%" in claims[0].why
     # no SGD/ReLU/cov-1 row: Fig 2 not computed, Table 1 still graded
-    gd = [r for r in s2.PAPER_TABLE1 if r.algorithm == "gd" and r.k == 5]
+    gd = [r for r in paper.PAPER_TABLE1 if r.algorithm == "gd" and r.k == 5]
     claims = s2.claims(fake_results([fake_result(r, r.k, r.k, r.k) for r in gd]))
     assert [c.grade for c in claims[:2]] == ["not computed", "held"] and "no SGD/ReLU" in claims[0].ours
     # no unseen k and no variation computed: not computed; the prediction (0 for every fake case) did not hold
     assert [c.grade for c in claims[2:]] == ["not computed", "not computed", "did not hold"]
 
 
-ALL_SETTINGS = list(s2.SETTINGS)
+ALL_SETTINGS = list(paper.SETTINGS)
 
 
 def beyond(table_counts, unseen_counts, settings=ALL_SETTINGS):
@@ -83,12 +87,12 @@ def beyond(table_counts, unseen_counts, settings=ALL_SETTINGS):
     unseen k 3, 7, 12 in ``settings`` (``unseen_counts(row) -> dict``)."""
     import dataclasses
 
-    table = [dataclasses.replace(fake_result(r, r.k, r.k, r.k), **table_counts(r)) for r in s2.PAPER_TABLE1]
+    table = [dataclasses.replace(fake_result(r, r.k, r.k, r.k), **table_counts(r)) for r in paper.PAPER_TABLE1]
     unseen = [dataclasses.replace(fake_result(r, r.k, r.k, r.k), group="unseen-k", **unseen_counts(r))
-              for s in settings for r in (s2.setting_row(s, k) for k in (3, 7, 12))]
-    P = validate(s2.S2Params, {**GOOD, "ks": [2, 5, 10, 20, 50], "unseen_ks": [3, 7, 12],
-                               "unseen_settings": list(settings)})
-    c_unseen, _c_variation, c_pred = s2.claims(s2.assemble(P, [*table, *unseen]))[2:]
+              for s in settings for r in (paper.setting_row(s, k) for k in (3, 7, 12))]
+    P = validate(S2Params, {**GOOD, "ks": [2, 5, 10, 20, 50], "unseen_ks": [3, 7, 12],
+                            "unseen_settings": list(settings)})
+    c_unseen, _c_variation, c_pred = s2.claims(compute.assemble(P, [*table, *unseen]))[2:]
     return c_unseen, c_pred
 
 
@@ -133,20 +137,20 @@ def test_rules_grade_as_the_ladders_they_replace():
     for exact in fractions:
         for pm1 in (f for f in fractions if f >= exact):
             old = "held" if exact == 1.0 else ("partly" if pm1 >= 0.5 else "did not hold")
-            assert s2.FIG2_RULE.grade({"exact": exact, "pm1": pm1}) == old
+            assert FIG2_RULE.grade({"exact": exact, "pm1": pm1}) == old
     for ours in fractions:
-        for paper in fractions:
-            old = "held" if ours >= paper - 0.1 else ("partly" if ours >= 0.5 else "did not hold")
-            assert s2.TABLE1_RULE.grade({"margin": ours - (paper - 0.1), "ours_pm1": ours}) == old, (ours, paper)
-    assert s2.TABLE1_RULE.grade({"margin": float("nan"), "ours_pm1": 0.2}) == "not computed"
+        for theirs in fractions:
+            old = "held" if ours >= theirs - 0.1 else ("partly" if ours >= 0.5 else "did not hold")
+            assert TABLE1_RULE.grade({"margin": ours - (theirs - 0.1), "ours_pm1": ours}) == old, (ours, theirs)
+    assert TABLE1_RULE.grade({"margin": float("nan"), "ours_pm1": 0.2}) == "not computed"
 
 
 def test_jobs_cover_rows_and_seeds_in_order():
-    P = validate(s2.S2Params, {**GOOD, "ks": [2, 5], "n_seeds": 3, "seed": 7})
-    jobs = s2.cases(P)
+    P = validate(S2Params, {**GOOD, "ks": [2, 5], "n_seeds": 3, "seed": 7})
+    jobs = compute.cases(P)
     table = [j for j in jobs if j.group == "table"]
-    assert len(table) == 3 * len(s2.rows(P)) == 3 * 8 and jobs[:24] == table
-    assert [j.seed for j in jobs[:4]] == [7, 8, 9, 7] and jobs[0].row == s2.rows(P)[0]
+    assert len(table) == 3 * len(paper.rows(P)) == 3 * 8 and jobs[:24] == table
+    assert [j.seed for j in jobs[:4]] == [7, 8, 9, 7] and jobs[0].row == paper.rows(P)[0]
     assert len({(j.row, j.seed) for j in table}) == len(table)
     # then the unseen k (every seed), the separation sweep and the longer training (first seed)
     rest = jobs[24:]
@@ -161,10 +165,10 @@ def test_jobs_cover_rows_and_seeds_in_order():
 
 def test_unseen_rows_have_the_networks_parameter_count_and_no_paper_counts():
     for k in (3, 7, 12, 33):
-        row = s2.fig2_row(k)
+        row = paper.fig2_row(k)
         net = build_model("s_mlp", d=100, k=k, hidden=[30, 30], activation="relu")
         assert row.params == num_parameters(net) and (row.gap, row.ratio, row.elbow, row.cutoff) == (None,) * 4
-    assert s2.fig2_row(10) in s2.PAPER_TABLE1
+    assert paper.fig2_row(10) in paper.PAPER_TABLE1
 
 
 def test_case_is_stored_and_matches_a_dense_hessian(tmp_path, monkeypatch):
@@ -178,21 +182,21 @@ def test_case_is_stored_and_matches_a_dense_hessian(tmp_path, monkeypatch):
     from hessbook.train import train
 
     monkeypatch.setenv("HESSBOOK_PROGRESS", "off")
-    P = validate(s2.S2Params, {**GOOD, "n_samples": 40, "dimension": 5, "hidden": 3, "gd_iterations": 5,
-                               "sgd_iterations": 5, "sgd_batch_size": 8})
+    P = validate(S2Params, {**GOOD, "n_samples": 40, "dimension": 5, "hidden": 3, "gd_iterations": 5,
+                            "sgd_iterations": 5, "sgd_batch_size": 8})
     store = ResultStore(tmp_path)
-    row = s2.rows(P)[1]  # GD ReLU k = 2
+    row = paper.rows(P)[1]  # GD ReLU k = 2
     ctx = Context(torch.device("cpu"), store)
-    first = s2.load_case(s2.Case(row, 0), P, ctx)
-    assert len(store.entries(s2.SPECTRUM_KIND)) == 1
-    again = s2.load_case(s2.Case(row, 0), P, ctx)
+    first = compute.load_case(compute.Case(row, 0), P, ctx)
+    assert len(store.entries(compute.SPECTRUM_KIND)) == 1
+    again = compute.load_case(compute.Case(row, 0), P, ctx)
     np.testing.assert_array_equal(first.eigenvalues, again.eigenvalues)
     assert (first.gap, first.ratio, first.elbow, first.final_loss) == (again.gap, again.ratio, again.elbow,
                                                                        again.final_loss)
     counts = count_outliers(torch.from_numpy(first.eigenvalues))
     assert (first.gap, first.ratio, first.elbow, first.heur) == (counts.gap, counts.ratio, counts.elbow, counts.heur)
 
-    model = train(s2.train_config(row, P, 0), store, device=torch.device("cpu")).model("cpu").double()
+    model = train(compute.train_config(row, P, 0), store, device=torch.device("cpu")).model("cpu").double()
     x, y = gaussian_clusters(row.k, P.dimension, P.n_samples, row.cov, 0)
     H = flat_loss_hessian(model, x, y)
     ref = np.sort(torch.linalg.eigvalsh((H + H.T) / 2).numpy())[::-1]
@@ -210,14 +214,14 @@ def test_case_is_stored_and_matches_a_dense_hessian(tmp_path, monkeypatch):
 
 
 def test_numbers_are_named_as_the_prose_cites_them():
-    rows = [r for r in s2.PAPER_TABLE1 if r.k == 5]
+    rows = [r for r in paper.PAPER_TABLE1 if r.k == 5]
     R = fake_results([fake_result(r, 5, 6, 7) for r in rows])
     n = s2.numbers(R)
     assert n["cases"] == 4 and n["rows"] == 4 and n["max-loss"] == 1e-4
     assert n["gap-ours_exact"] == 100.0 and n["ratio-ours_pm1"] == 100.0 and n["elbow-ours_exact"] == 0.0
     assert n["table-gap-exact"] == 100.0 and n["table-predicted-exact"] == 0.0
-    assert {f"{m}-{w}_{t}" for m in s2.METHODS for w in ("ours", "paper") for t in ("exact", "pm1")} <= set(n)
-    assert {f"unseen-{m}-{t}" for m in s2.COUNTERS for t in ("exact", "pm1")} <= set(n)
+    assert {f"{m}-{w}_{t}" for m in paper.METHODS for w in ("ours", "paper") for t in ("exact", "pm1")} <= set(n)
+    assert {f"unseen-{m}-{t}" for m in COUNTERS for t in ("exact", "pm1")} <= set(n)
     # the prose cites every glued name it uses, and these are all there
     import re
     from pathlib import Path
@@ -229,17 +233,17 @@ def test_numbers_are_named_as_the_prose_cites_them():
 
 def test_params_cross_checks():
     good = GOOD
-    validate(s2.S2Params, good)
+    validate(S2Params, good)
     with pytest.raises(ParameterError, match="sgd_batch_size = 200: larger than n_samples = 100"):
-        validate(s2.S2Params, {**good, "sgd_batch_size": 200})
+        validate(S2Params, {**good, "sgd_batch_size": 200})
     with pytest.raises(ParameterError, match=r"ks\[0\] = 3"):
-        validate(s2.S2Params, {**good, "ks": [3]})
+        validate(S2Params, {**good, "ks": [3]})
 
 
 def test_explorer_draws_each_case_and_counter():
-    rows = [r for r in s2.PAPER_TABLE1 if r.k == 5]
+    rows = [r for r in paper.PAPER_TABLE1 if r.k == 5]
     ex = s2.explorer(fake_results([fake_result(r, 5, 6, 7) for r in rows]))
-    assert len(ex.options["case_label"]) == 4 and ex.options["method"] == list(s2.COUNTERS)
+    assert len(ex.options["case_label"]) == 4 and ex.options["method"] == list(COUNTERS)
     fig = ex.update(case_label="GD tanh cov 1 k=5, seed 0", method="ratio")
     assert "ratio finds 6" in fig.axes[0].get_title()
     with pytest.raises(ValueError, match="case_label = 'SGD tanh"):
@@ -274,19 +278,19 @@ VARIED = {**GOOD, "ks": [2, 5, 10, 20, 50], "unseen_settings": ["sgd-relu-1", "g
 
 
 def test_variation_jobs_change_one_thing_and_leave_the_chapters_own_keys_alone():
-    P = validate(s2.S2Params, VARIED)
-    plain = validate(s2.S2Params, {**VARIED, "variations": [], "variation_ks": []})
-    varied = [j for j in s2.cases(P) if j.group == "variation"]
-    assert [(j.variation, s2.setting_of(j.row)) for j in varied] == [
+    P = validate(S2Params, VARIED)
+    plain = validate(S2Params, {**VARIED, "variations": [], "variation_ks": []})
+    varied = [j for j in compute.cases(P) if j.group == "variation"]
+    assert [(j.variation, paper.setting_of(j.row)) for j in varied] == [
         ("hidden:15", "sgd-relu-1"), ("hidden:15", "gd-tanh-1"), ("steps:0.5", "sgd-relu-1"), ("steps:0.5", "gd-tanh-1")]
     hidden, _, steps, steps_gd = varied
-    assert hidden.row.params == s2.s_mlp_parameters(7, 100, 15) and hidden.row.gap is None
+    assert hidden.row.params == paper.s_mlp_parameters(7, 100, 15) and hidden.row.gap is None
     assert (steps.iterations, steps_gd.iterations) == (round(0.5 * P.sgd_iterations), round(0.5 * P.gd_iterations))
-    cfg = s2.train_config(hidden.row, s2.case_params(hidden, P), hidden.seed)
+    cfg = compute.train_config(hidden.row, compute.case_params(hidden, P), hidden.seed)
     assert cfg.model_kwargs["hidden"] == [15, 15]
-    assert s2.spectrum_job(steps, P).train.max_iterations == round(0.5 * P.sgd_iterations)
+    assert compute.spectrum_job(steps, P).train.max_iterations == round(0.5 * P.sgd_iterations)
     # the chapter's own cases keep their store keys when variations are added
-    same = [s2.spectrum_job(j, P) for j in s2.cases(P) if j.group != "variation"]
+    same = [compute.spectrum_job(j, P) for j in compute.cases(P) if j.group != "variation"]
     assert same == s2.jobs(plain)
 
 
@@ -295,7 +299,7 @@ def test_variation_jobs_change_one_thing_and_leave_the_chapters_own_keys_alone()
                                        ("n_samples:abc", "not a number"), ("n_samples:5", "n_samples 5")])
 def test_bad_variation_is_refused_naming_it(bad, says):
     with pytest.raises(ParameterError, match=says.replace("(", r"\(")):
-        validate(s2.S2Params, {**VARIED, "variations": [bad]})
+        validate(S2Params, {**VARIED, "variations": [bad]})
 
 
 def _variation_results(counts):
@@ -303,11 +307,11 @@ def _variation_results(counts):
     case with ``counts(case) -> dict of counts``."""
     import dataclasses
 
-    P = validate(s2.S2Params, VARIED)
-    table = [fake_result(r, r.k, r.k, r.k) for r in s2.PAPER_TABLE1]
+    P = validate(S2Params, VARIED)
+    table = [fake_result(r, r.k, r.k, r.k) for r in paper.PAPER_TABLE1]
     varied = [dataclasses.replace(fake_result(j.row, 7, 7, 7), group="variation", variation=j.variation,
-                                  **counts(j)) for j in s2.cases(P) if j.group == "variation"]
-    return s2.claims(s2.assemble(P, [*table, *varied]))[3]
+                                  **counts(j)) for j in compute.cases(P) if j.group == "variation"]
+    return s2.claims(compute.assemble(P, [*table, *varied]))[3]
 
 
 def test_variation_claim_grades_every_setting_and_change_and_can_fail():
@@ -321,16 +325,16 @@ def test_variation_claim_grades_every_setting_and_change_and_can_fail():
     c = _variation_results(lambda j: {"gap": 20})
     assert c.grade == "did not hold"
     # the prediction claim counts the variation cases too
-    P = validate(s2.S2Params, VARIED)
-    assert "Also under hidden 15, steps ×0.5" in s2.claims(s2.assemble(P, []))[4].why
+    P = validate(S2Params, VARIED)
+    assert "Also under hidden 15, steps ×0.5" in s2.claims(compute.assemble(P, []))[4].why
 
 
 def test_variation_tables_list_every_case_and_counter():
     import dataclasses
 
-    P = validate(s2.S2Params, VARIED)
+    P = validate(S2Params, VARIED)
     cases = [dataclasses.replace(fake_result(j.row, 7, 6, 1), group="variation", variation=j.variation)
-             for j in s2.cases(P) if j.group == "variation"]
+             for j in compute.cases(P) if j.group == "variation"]
     table = s2.variation_table(cases)
     assert len(table) == 4 and list(table["gap"]) == ["7"] * 4 and list(table["elbow"]) == ["1 ✗"] * 4
     summary = s2.variation_summary(cases)
@@ -354,13 +358,13 @@ def test_a_network_on_its_plateau_enters_no_count():
     import dataclasses
     import math
 
-    rows = [r for r in s2.PAPER_TABLE1 if r.k == 2]
+    rows = [r for r in paper.PAPER_TABLE1 if r.k == 2]
     cases = [fake_result(r, r.k, r.k, r.k) for r in rows]
     stuck = dataclasses.replace(fake_result(rows[0], 9, 9, 9), final_loss=math.log(2), train_accuracy=0.5)
     R = fake_results([stuck, *cases[1:]])
-    assert [r.flag for r in s2.trained_runs(R)] == ["plateau"] + [""] * (len(rows) - 1)
+    assert [r.flag for r in trained_runs(R)] == ["plateau"] + [""] * (len(rows) - 1)
     assert list(s2.runs_table(R)["flag"])[0] == "plateau"
-    assert s2.kept(R.cases, R.params) == list(R.cases[1:])
+    assert kept(R.cases, R.params) == list(R.cases[1:])
     assert not s2.criteria(R.params, R)[-1].met
     graded = s2.claims(R)
     assert all("Excluded from every statistic: 1 run on its initial plateau: GD tanh cov 1 k=2" in c.evidence

@@ -11,6 +11,10 @@ import torch
 from torch import nn
 
 from hessbook.chapters import s3
+from hessbook.chapters.s3.claims import graded_claims, share_claim, trained_runs
+from hessbook.chapters.s3.compute import num_params, shape_summary, train_config
+from hessbook.chapters.s3.paper import PAPER_WIDTHS
+from hessbook.chapters.s3.params import S3Params
 from hessbook.papers.sagun.mnist_spectra import NEGATIVES_RULE, Spectrum, negative_tail, top_k, worst_negative
 from hessbook.models import build_model, num_parameters
 from hessbook.params import ParameterError, validate
@@ -29,16 +33,16 @@ def fake(width, outliers, bulk=200, neg=-1e-3):
 
 
 def results(spectra, **params):
-    P = validate(s3.S3Params, {**GOOD, "widths": [int(s.label.split()[-1]) for s in spectra], **params})
+    P = validate(S3Params, {**GOOD, "widths": [int(s.label.split()[-1]) for s in spectra], **params})
     return s3.Results(P, tuple(spectra))
 
 
 def test_pooled_input_parameter_counts():
-    for width in s3.PAPER_WIDTHS:
+    for width in PAPER_WIDTHS:
         for size in (7, 14, 28):
             net = build_model("s_fc_mnist", hidden=width, input_size=size)
-            assert num_parameters(net) == s3.num_params(width, size)
-    assert s3.num_params(70, 28) == 55660 and s3.num_params(10, 7) == 610
+            assert num_parameters(net) == num_params(width, size)
+    assert num_params(70, 28) == 55660 and num_params(10, 7) == 610
     with pytest.raises(ValueError, match="input_size = 5"):
         build_model("s_fc_mnist", input_size=5)
 
@@ -64,35 +68,35 @@ def test_top_k_and_negative_tail_orders():
 def test_shape_summary_spread_and_edge():
     out = np.linspace(1.0, 10.0, 10)
     same = [fake(w, out) for w in (10, 30, 50, 70)]
-    sh = s3.shape_summary(same, 50)
+    sh = shape_summary(same, 50)
     assert sh.spread == pytest.approx(0.0) and sh.edge_growth == pytest.approx(1.0)
     doubled = [fake(10, out), fake(70, 2 * out)]
-    sh = s3.shape_summary(doubled, 50)
+    sh = shape_summary(doubled, 50)
     assert sh.spread == pytest.approx(1.0 / 1.5)  # (2x - x) / 1.5x
 
 
 def test_claims_grade_shape_and_negatives():
     out = np.linspace(1.0, 10.0, 10)
-    c = s3.graded_claims(results([fake(w, out) for w in (10, 70)]))
+    c = graded_claims(results([fake(w, out) for w in (10, 70)]))
     assert [x.grade for x in c] == ["held", "held", "held"]
-    c = s3.graded_claims(results([fake(10, out, neg=-0.5), fake(70, 5 * out, neg=-0.5)]))
+    c = graded_claims(results([fake(10, out, neg=-0.5), fake(70, 5 * out, neg=-0.5)]))
     assert [x.grade for x in c] == ["did not hold", "partly", "held"]  # spread 4/3; 0.5/10 = 5e-2; same share
     assert "Pooled input (7x7" in c[0].why and "median relative spread" in c[0].why and "≤ 50%" in c[0].why
-    c = s3.graded_claims(results([fake(10, out), fake(70, 2.5 * out)], input_size=28))  # spread 1.5 / 1.75
+    c = graded_claims(results([fake(10, out), fake(70, 2.5 * out)], input_size=28))  # spread 1.5 / 1.75
     assert c[0].grade == "partly" and c[0].cases[""]["spread"] == pytest.approx(1.5 / 1.75)
     assert "Pooled" not in c[0].why
-    assert s3.graded_claims(results([fake(10, out), fake(70, 1.5 * out)]))[0].grade == "held"  # spread 0.5 / 1.25
+    assert graded_claims(results([fake(10, out), fake(70, 1.5 * out)]))[0].grade == "held"  # spread 0.5 / 1.25
 
 
 def test_negative_share_across_widths_is_graded():
     """S Sec. 3.4: "the ratio of negative eigenvalues remain the same"; the rule can fail."""
     out = np.linspace(1.0, 10.0, 10)
     wide = fake(70, out, bulk=20)  # 20 negative of 50 eigenvalues, against 20 of 230
-    c = s3.graded_claims(results([fake(10, out), wide]))[2]
+    c = graded_claims(results([fake(10, out), wide]))[2]
     assert c.item == "S-Fig3-5" and c.grade == "did not hold" and "ratio of negative eigenvalues" in c.paper
-    assert s3.share_claim({"a": 0.10, "b": 0.12}).grade == "held"
-    assert s3.share_claim({"a": 0.10, "b": 0.20}).grade == "partly"  # range / mean 2/3
-    assert s3.share_claim({"a": 0.10}).grade == "not judged"  # one width
+    assert share_claim({"a": 0.10, "b": 0.12}).grade == "held"
+    assert share_claim({"a": 0.10, "b": 0.20}).grade == "partly"  # range / mean 2/3
+    assert share_claim({"a": 0.10}).grade == "not judged"  # one width
 
 
 def test_numbers_name_every_glued_value():
@@ -117,15 +121,15 @@ def test_negatives_rule_bounds():
 
 def test_params_cross_checks():
     good = GOOD
-    validate(s3.S3Params, good)
+    validate(S3Params, good)
     with pytest.raises(ParameterError, match="batch_size = 200: larger than n_samples = 100"):
-        validate(s3.S3Params, {**good, "batch_size": 200})
+        validate(S3Params, {**good, "batch_size": 200})
     with pytest.raises(ParameterError, match="top_k = 700"):
-        validate(s3.S3Params, {**good, "top_k": 700})
+        validate(S3Params, {**good, "top_k": 700})
     with pytest.raises(ParameterError, match="input_size = 9"):
-        validate(s3.S3Params, {**good, "input_size": 9})
+        validate(S3Params, {**good, "input_size": 9})
     with pytest.raises(ParameterError, match="repeated width"):
-        validate(s3.S3Params, {**good, "widths": [10, 10]})
+        validate(S3Params, {**good, "widths": [10, 10]})
 
 
 def test_explorer_draws_widths_and_parts():
@@ -160,7 +164,7 @@ def test_run_table_flags_a_plateau_and_the_fit_criterion_reads_training_accuracy
     out = np.linspace(5, 1, 10)
     good, stuck = fake(10, out), dataclasses.replace(fake(70, out), final_loss=2.2, train_accuracy=0.2)
     R = results([good, stuck])
-    assert [r.flag for r in s3.trained_runs(R)] == ["", "plateau"]
+    assert [r.flag for r in trained_runs(R)] == ["", "plateau"]
     table = s3.summary_table(R)
     assert list(table["flag"]) == ["–", "plateau"] and list(table["steps"]) == [R.params.iterations] * 2
     fit = s3.criteria(R.params, R)[-1]
@@ -174,9 +178,9 @@ def test_jobs_are_one_exact_spectrum_per_width_and_need_their_data():
     from hessbook.kit.jobs import NO_DATA, Row, Table
     from hessbook.papers.sagun.mnist_spectra import spectra
 
-    P = validate(s3.S3Params, GOOD)
+    P = validate(S3Params, GOOD)
     jobs = s3.jobs(P)
-    assert [j.train for j in jobs] == [s3.train_config(w, P) for w in sorted(P.widths)]
+    assert [j.train for j in jobs] == [train_config(w, P) for w in sorted(P.widths)]
     assert all(j.INLINE and j.datasets() == ("mnist",) and j.hessian_dtype == P.hessian_dtype for j in jobs)
     with pytest.raises(DataMissingError, match="no mnist here"):
         spectra(Table(tuple(Row(j, NO_DATA, why="no mnist here") for j in jobs)), ["a", "b"])

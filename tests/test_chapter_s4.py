@@ -13,6 +13,9 @@ import torch
 from _curv_models import flat_loss_hessian
 
 from hessbook.chapters import s4
+from hessbook.chapters.s4.claims import LARGER_RULE, SAME_COUNT_RULE, count_values, graded_claims, trained_runs
+from hessbook.chapters.s4.compute import compare
+from hessbook.chapters.s4.params import S4Params
 from hessbook.papers.sagun.mnist_spectra import Spectrum
 from hessbook.params import ParameterError, validate
 
@@ -27,33 +30,33 @@ def spec_(label, outliers, bulk=200, neg=-1e-3):
 
 
 def results(sb, lb, params=GOOD):
-    return s4.Results(validate(s4.S4Params, params), sb, lb)
+    return s4.Results(validate(S4Params, params), sb, lb)
 
 
 def grades(R):
-    return [c.grade for c in s4.graded_claims(R)]
+    return [c.grade for c in graded_claims(R)]
 
 
 def test_compare_counts_and_ratios():
     out = np.linspace(1.0, 10.0, 10)
     res = results(spec_("SB", out), spec_("LB", 2 * out))
-    c = s4.compare(res)
+    c = compare(res)
     assert c.larger_ranks == 10 and c.ratio_lambda1 == pytest.approx(2.0) and c.ratio_sum == pytest.approx(2.0)
     assert c.counts_small["gap"] == 1  # the largest gap (between 10 and 9) is above rank 1 only
 
 
 def test_claims_grade_constructed_results():
     out = np.linspace(1.0, 10.0, 10)
-    c = s4.graded_claims(results(spec_("SB", out), spec_("LB", 2 * out), FULL))
+    c = graded_claims(results(spec_("SB", out), spec_("LB", 2 * out), FULL))
     assert [x.grade for x in c] == ["held", "held", "held"]
     assert not any("Shrunk convnet" in x.why or "Why we think" in x.why for x in c)
-    c = s4.graded_claims(results(spec_("SB", 2 * out, neg=-3.0), spec_("LB", out)))
+    c = graded_claims(results(spec_("SB", 2 * out, neg=-3.0), spec_("LB", out)))
     assert c[0].grade == "did not hold" and c[2].grade == "did not hold"
     assert "Shrunk convnet" in c[0].why and "Shrunk convnet" in c[2].why
     # a distinct set of outliers: two well-separated groups for LB, one for SB
     sb = spec_("SB", np.full(3, 5.0) + np.arange(3) * 1e-3)
     lb = spec_("LB", np.concatenate([np.full(3, 5.0), np.full(8, 50.0) + np.arange(8) * 1e-3]))
-    c = s4.graded_claims(results(sb, lb))
+    c = graded_claims(results(sb, lb))
     assert c[1].grade == "did not hold" and "Why we think the counts differ" in c[1].why
 
 
@@ -64,12 +67,12 @@ def test_rules_grade_as_the_ladders_they_replace():
             for ratio in (0.5, 1.0, 1.0000001, 2.0):
                 old = ("held" if larger == ranks else
                        "partly" if ratio > 1 or larger * 2 >= ranks else "did not hold")
-                assert s4.LARGER_RULE.grade({"larger_share": larger / ranks, "ratio_lambda1": ratio}) == old
+                assert LARGER_RULE.grade({"larger_share": larger / ranks, "ratio_lambda1": ratio}) == old
     for ms in range(60):
         for ml in range(60):
             diff = abs(ms - ml)
             old = "held" if diff == 0 else ("partly" if diff <= max(1, round(0.2 * max(ms, ml))) else "did not hold")
-            assert s4.SAME_COUNT_RULE.grade(s4.count_values(ms, ml)) == old, (ms, ml)
+            assert SAME_COUNT_RULE.grade(count_values(ms, ml)) == old, (ms, ml)
 
 
 def test_numbers_name_every_glued_value():
@@ -113,15 +116,15 @@ def test_exact_spectrum_matches_dense_hessian(tmp_path, monkeypatch):
 def test_params_cross_checks():
     good = dict(scale="smoke", seed=0, small_batch=10, large_batch=50, channels=[2, 2], hidden=8, n_samples=100,
                 lr=0.05, iterations=1, top_k=20, hessian_batch=100, hessian_dtype="float32", device="cpu")
-    validate(s4.S4Params, good)
+    validate(S4Params, good)
     with pytest.raises(ParameterError, match="large_batch = 512"):
-        validate(s4.S4Params, {**good, "large_batch": 512})
+        validate(S4Params, {**good, "large_batch": 512})
     with pytest.raises(ParameterError, match="small_batch = 60"):
-        validate(s4.S4Params, {**good, "small_batch": 60})
+        validate(S4Params, {**good, "small_batch": 60})
     with pytest.raises(ParameterError, match=r"channels = \[2\]"):
-        validate(s4.S4Params, {**good, "channels": [2]})
+        validate(S4Params, {**good, "channels": [2]})
     with pytest.raises(ParameterError, match="hessian_dtype"):
-        validate(s4.S4Params, {**good, "hessian_dtype": "float16"})
+        validate(S4Params, {**good, "hessian_dtype": "float16"})
 
 
 def test_explorer_overlay_and_single():
@@ -157,7 +160,7 @@ def test_run_table_flags_a_plateau():
     out = np.linspace(5, 1, 10)
     sb = dataclasses.replace(spec_("SB", out), final_loss=2.25, train_accuracy=0.15)
     R = results(sb, spec_("LB", 2 * out))
-    assert [r.flag for r in s4.trained_runs(R)] == ["plateau", ""]
+    assert [r.flag for r in trained_runs(R)] == ["plateau", ""]
     assert list(s4.summary_table(R)["flag"]) == ["plateau", "–"]
     assert not s4.criteria(R.params, R)[-1].met
     assert "SB: plateau" in s4.numbers(R)["plateau"]

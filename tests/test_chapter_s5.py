@@ -12,7 +12,12 @@ import numpy as np
 import pytest
 
 from hessbook.chapters import s5
-from hessbook.chapters import load_params
+from hessbook.chapters.s5.analysis import (Curves, Line, Summary, alphas, barrier_height, curves_from_histories,
+                                           outside_rise, summarize)
+from hessbook.chapters.s5.claims import BARRIER_RULE, GAIN_RULE, JUMP_RULE, summary_claims, trained_runs
+from hessbook.chapters.s5.compute import part_configs, results
+from hessbook.chapters.s5.params import METRICS, S5Params
+from hessbook.registry import load_params
 from hessbook.params import ParameterError, params_file, validate
 
 GOOD = dict(scale="smoke", seed=0, width=0.125, n_train=512, n_test=256, lr=0.1, large_batch=128,
@@ -24,16 +29,16 @@ def fake_result(bump: float = 0.0, gain: float = 0.01, jump: float = 0.2) -> s5.
     a = np.linspace(-0.5, 1.5, 21)
     base = 0.5 + 0.8 * (a - 0.5) ** 2 + bump * np.exp(-((a - 0.5) / 0.1) ** 2)
     acc = 0.7 + gain * a - 0.1 * (a - 0.5) ** 2
-    line = s5.Line(a, base, acc, base + 0.3, acc - 0.1)
+    line = Line(a, base, acc, base + 0.3, acc - 0.1)
     it = np.arange(10, 70, 10)
     loss = np.array([1.0, 0.71, 0.7, 0.7 + jump, 0.75, 0.7])
     acc8 = np.array([0.5, 0.6, 0.65, 0.6, 0.62, 0.66])
-    curves = s5.Curves(it, loss, acc8, loss + 0.2, acc8 - 0.1, switch=30)
-    return s5.results(validate(s5.S5Params, GOOD), curves, line, 1000, 1.0, 1.0)
+    curves = Curves(it, loss, acc8, loss + 0.2, acc8 - 0.1, switch=30)
+    return results(validate(S5Params, GOOD), curves, line, 1000, 1.0, 1.0)
 
 
 def with_curves(r: s5.Results, **changes) -> s5.Results:
-    return s5.results(r.params, dataclasses.replace(r.curves, **changes), r.line, 1000, 1.0, 1.0)
+    return results(r.params, dataclasses.replace(r.curves, **changes), r.line, 1000, 1.0, 1.0)
 
 
 def grades(r: s5.Results) -> list[str]:
@@ -44,47 +49,47 @@ def grades(r: s5.Results) -> list[str]:
 def test_barrier_height_on_constructed_curves():
     a = np.array([-0.5, 0.0, 0.25, 0.5, 0.75, 1.0, 1.5])
     convex = (a - 0.5) ** 2
-    assert s5.barrier_height(a, convex) == 0.0  # the segment dips below both ends
+    assert barrier_height(a, convex) == 0.0  # the segment dips below both ends
     monotone = 1.0 - 0.5 * a
-    assert s5.barrier_height(a, monotone) == pytest.approx(0.0)
+    assert barrier_height(a, monotone) == pytest.approx(0.0)
     bump = np.array([5.0, 1.0, 1.2, 1.5, 1.1, 0.8, 4.0])
-    assert s5.barrier_height(a, bump) == pytest.approx(0.5)  # 1.5 - max(1.0, 0.8); outside ignored
-    assert s5.outside_rise(a, bump) == pytest.approx((4.0, 3.2))
+    assert barrier_height(a, bump) == pytest.approx(0.5)  # 1.5 - max(1.0, 0.8); outside ignored
+    assert outside_rise(a, bump) == pytest.approx((4.0, 3.2))
     with pytest.raises(ValueError, match="alpha = 0 and alpha = 1"):
-        s5.barrier_height(np.array([0.1, 0.5, 1.0]), np.ones(3))
+        barrier_height(np.array([0.1, 0.5, 1.0]), np.ones(3))
 
 
 def test_alphas_always_contain_the_end_points():
-    P = validate(s5.S5Params, {**GOOD, "n_alphas": 4})  # -0.5, 1/6, 5/6, 1.5 + {0, 1}
-    grid = s5.alphas(P)
+    P = validate(S5Params, {**GOOD, "n_alphas": 4})  # -0.5, 1/6, 5/6, 1.5 + {0, 1}
+    grid = alphas(P)
     assert np.any(np.isclose(grid, 0.0)) and np.any(np.isclose(grid, 1.0))
     assert len(grid) == 6 and np.all(np.diff(grid) > 0)
 
 
 def test_curves_join_parts_on_one_iteration_axis():
-    h1 = [{"iteration": 10, **{m: 1.0 for m in s5.METRICS}}, {"iteration": 20, **{m: 0.5 for m in s5.METRICS}}]
-    h2 = [{"iteration": 10, **{m: 0.7 for m in s5.METRICS}}]
-    c = s5.curves_from_histories(h1, h2)
+    h1 = [{"iteration": 10, **{m: 1.0 for m in METRICS}}, {"iteration": 20, **{m: 0.5 for m in METRICS}}]
+    h2 = [{"iteration": 10, **{m: 0.7 for m in METRICS}}]
+    c = curves_from_histories(h1, h2)
     assert list(c.iterations) == [10, 20, 30] and c.switch == 20
     assert list(c.train_loss) == [1.0, 0.5, 0.7]
 
 
 def test_part_configs_chain_part_two_on_part_one():
-    P = validate(s5.S5Params, GOOD)
-    p1, p2 = s5.part_configs(P)
+    P = validate(S5Params, GOOD)
+    p1, p2 = part_configs(P)
     assert p2.init_from == p1 and p1.init_from is None
     assert (p1.batch_size, p2.batch_size) == (128, 16)
     assert p1.max_iterations == p2.max_iterations == 30 and p1.record_every == 10
     assert p1.model_kwargs == {"width": 0.125} and p1.momentum == 0 and p1.lr_rule == "constant"
     (job,) = s5.jobs(P)  # one job, in the kernel: it trains both parts, then the line between them
     assert job.INLINE and job.trains() == (p1, p2) and job.datasets() == ("cifar10",)
-    assert list(job.alphas) == s5.alphas(P).tolist()
+    assert list(job.alphas) == alphas(P).tolist()
 
 
 def test_summary_and_claims_when_they_hold():
     r = fake_result()
     s = r.summary
-    assert s == s5.summarize(r.curves, r.line)
+    assert s == summarize(r.curves, r.line)
     assert s.jump_train_loss == pytest.approx(0.2) and s.jump_test_loss == pytest.approx(0.2)
     assert s.accuracy_gain == pytest.approx(0.01)
     assert s.barrier_train == 0 and s.rise_left > 0 and s.rise_right > 0
@@ -105,19 +110,19 @@ def test_numbers_cover_the_prose():
     assert n["ntrain"] == 512 and n["large_batch"] == 128 and n["seconds"] == 2.0
     assert n["jump_train_loss"] == r.summary.jump_train_loss
     assert n["accuracy_gain"] == pytest.approx(1.0)  # percent
-    full = s5.results(validate(s5.S5Params, {**GOOD, "n_train": None, "n_test": None}), r.curves, r.line,
-                      1000, 1.0, 1.0)
+    full = results(validate(S5Params, {**GOOD, "n_train": None, "n_test": None}), r.curves, r.line,
+                   1000, 1.0, 1.0)
     assert (s5.numbers(full)["ntrain"], s5.numbers(full)["ntest"]) == (50000, 10000)
 
 
 def test_params_cross_checks_and_files():
-    validate(s5.S5Params, GOOD)
+    validate(S5Params, GOOD)
     with pytest.raises(ParameterError, match="small_batch = 128: not smaller than large_batch = 128"):
-        validate(s5.S5Params, {**GOOD, "small_batch": 128})
+        validate(S5Params, {**GOOD, "small_batch": 128})
     with pytest.raises(ParameterError, match="large_batch = 1000: larger than n_train = 512"):
-        validate(s5.S5Params, {**GOOD, "large_batch": 1000})
+        validate(S5Params, {**GOOD, "large_batch": 1000})
     with pytest.raises(ParameterError, match="alpha_max = 0.5"):
-        validate(s5.S5Params, {**GOOD, "alpha_max": 0.5})
+        validate(S5Params, {**GOOD, "alpha_max": 0.5})
     for scale in ("smoke", "cpu", "gpu", "paper"):
         P = load_params("s5", params_file("s5", scale))
         assert P.scale == scale
@@ -145,8 +150,8 @@ def test_figures_use_the_papers_axes():
 def test_barrier_is_not_graded_when_part_one_stayed_at_chance():
     r = fake_result()
     chance = np.full_like(r.line.alphas, np.log(10))
-    flat = s5.results(r.params, r.curves, s5.Line(r.line.alphas, chance, r.line.train_acc, chance, r.line.test_acc),
-                      1000, 1.0, 1.0)
+    flat = results(r.params, r.curves, Line(r.line.alphas, chance, r.line.train_acc, chance, r.line.test_acc),
+                   1000, 1.0, 1.0)
     c = s5.claims(flat)[2]
     assert c.grade == "not judged" and "still at chance" in c.why
     assert c.why.endswith("Not judged: judged only when Part I left its initial plateau: its end-point train loss "
@@ -217,7 +222,7 @@ GRADED = [
 
 @pytest.mark.parametrize("changes, expected", GRADED, ids=[str(c) for c, _ in GRADED])
 def test_grading_of_constructed_summaries(changes, expected):
-    assert [c.grade for c in s5.summary_claims(s5.Summary(**{**BASE, **changes}))][:3] == expected
+    assert [c.grade for c in summary_claims(Summary(**{**BASE, **changes}))][:3] == expected
 
 
 @pytest.mark.parametrize("changes, grade", [
@@ -231,25 +236,25 @@ def test_grading_of_constructed_summaries(changes, expected):
 def test_rise_beyond_the_ends(changes, grade):
     """S Sec. 4.1: "the line interpolations extending away from either endpoint appear to be
     confirming the sharpness of LB solution", graded (it was an ungraded half of the barrier claim)."""
-    c = s5.summary_claims(s5.Summary(**{**BASE, **changes}))[3]
-    assert c.grade == grade and "sharpness of LB" in c.paper and "beyond" not in s5.summary_claims(
-        s5.Summary(**BASE))[2].statement
+    c = summary_claims(Summary(**{**BASE, **changes}))[3]
+    assert c.grade == grade and "sharpness of LB" in c.paper and "beyond" not in summary_claims(
+        Summary(**BASE))[2].statement
 
 
 def test_unmeasured_values_are_not_computed():
     """A NaN gain or barrier (never produced by a run: accuracies are means over a test set)
     is not computed, where the hand-written grading said did not hold."""
-    assert s5.summary_claims(s5.Summary(**{**BASE, "accuracy_gain": NAN}))[1].grade == "not computed"
-    both = s5.Summary(**{**BASE, "relative_barrier_train": 0.3, "relative_barrier_test": NAN})
-    assert s5.summary_claims(both)[2].grade == "not computed"
-    one = s5.Summary(**{**BASE, "relative_barrier_test": NAN})
-    assert s5.summary_claims(one)[2].grade == "partly"
+    assert summary_claims(Summary(**{**BASE, "accuracy_gain": NAN}))[1].grade == "not computed"
+    both = Summary(**{**BASE, "relative_barrier_train": 0.3, "relative_barrier_test": NAN})
+    assert summary_claims(both)[2].grade == "not computed"
+    one = Summary(**{**BASE, "relative_barrier_test": NAN})
+    assert summary_claims(one)[2].grade == "partly"
 
 
 def test_rules_state_their_thresholds():
-    assert "0.5%" in s5.GAIN_RULE.text() and "5%" in s5.GAIN_RULE.text()
-    assert "1%" in s5.BARRIER_RULE.text() and f"{0.9 * math.log(10):.3f}" in s5.BARRIER_RULE.text()
-    assert "std of Part II" in s5.JUMP_RULE.text()
+    assert "0.5%" in GAIN_RULE.text() and "5%" in GAIN_RULE.text()
+    assert "1%" in BARRIER_RULE.text() and f"{0.9 * math.log(10):.3f}" in BARRIER_RULE.text()
+    assert "std of Part II" in JUMP_RULE.text()
 
 
 def test_regime_criteria_at_cpu_miss_only_the_papers_steps():
@@ -268,11 +273,11 @@ def test_regime_criteria_at_cpu_miss_only_the_papers_steps():
 
 def test_run_table_flags_part_one_on_its_plateau():
     r = fake_result()
-    assert [run.flag for run in s5.trained_runs(r)] == ["", ""]
-    assert [run.steps for run in s5.trained_runs(r)] == [30, 30]
+    assert [run.flag for run in trained_runs(r)] == ["", ""]
+    assert [run.steps for run in trained_runs(r)] == [30, 30]
     assert s5.criteria(r.params, r)[-1].met
     stuck = with_curves(r, train_loss=np.array([2.30, 2.29, 2.28, 2.0, 1.9, 1.8]))
-    assert [run.flag for run in s5.trained_runs(stuck)] == ["plateau", ""]
+    assert [run.flag for run in trained_runs(stuck)] == ["plateau", ""]
     assert list(s5.runs_table(stuck)["flag"]) == ["plateau", "–"]
     assert not s5.criteria(stuck.params, stuck)[-1].met
     assert "Part I (batch 128): plateau" in s5.numbers(stuck)["plateau"]

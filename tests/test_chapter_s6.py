@@ -9,12 +9,15 @@ matplotlib.use("Agg")
 import pytest
 
 from hessbook.chapters import s6
+from hessbook.chapters.s6.claims import RULE, growth_claim, implied_spike, spiked, values
+from hessbook.chapters.s6.paper import PAPER_OUTLIERS
+from hessbook.chapters.s6.params import S6Params
 from hessbook.params import ParameterError, validate
 
 
 def small_params(**kw):
-    return validate(s6.S6Params, {"scale": "smoke", "seed": 0, "dimension": 120, "alphas": [0.1, 2.0],
-                                  "separation": 4.0, **kw})
+    return validate(S6Params, {"scale": "smoke", "seed": 0, "dimension": 120, "alphas": [0.1, 2.0],
+                               "separation": 4.0, **kw})
 
 
 def test_cases_claim_and_explorer():
@@ -37,17 +40,17 @@ def test_cases_claim_and_explorer():
 def test_no_spike_no_outlier_grade():
     R = s6.run(small_params(separation=0.5))  # spike 1.06 < 1 + sqrt(alpha): no two-blob outlier expected
     assert all(len(c.outliers) == 0 for c in R.cases)
-    assert s6.spiked(R) == []
+    assert spiked(R) == []
     assert s6.claims(R)[0].grade == "partly"  # one blob is MP; no alpha to test the outlier at
-    assert s6.values(R)["one_outlier_each"] is False  # untested, not vacuously true
+    assert values(R)["one_outlier_each"] is False  # untested, not vacuously true
     assert s6.claims(R)[1].grade == "not computed"  # no outlier whose growth with alpha could be graded
 
 
 def test_growth_with_alpha_is_graded_and_can_fail():
-    assert s6.growth_claim({0.02: 1.2, 1.0: 1.5, 2.0: 2.0}).grade == "held"
-    assert s6.growth_claim({0.02: 1.2, 1.0: 1.5, 2.0: 1.4}).grade == "did not hold"
-    assert s6.growth_claim({1.0: 1.5}).grade == "not judged"
-    assert s6.implied_spike(s6.PAPER_OUTLIERS) == pytest.approx(1 / (819.5 / 454.4 - 1))
+    assert growth_claim({0.02: 1.2, 1.0: 1.5, 2.0: 2.0}).grade == "held"
+    assert growth_claim({0.02: 1.2, 1.0: 1.5, 2.0: 1.4}).grade == "did not hold"
+    assert growth_claim({1.0: 1.5}).grade == "not judged"
+    assert implied_spike(PAPER_OUTLIERS) == pytest.approx(1 / (819.5 / 454.4 - 1))
 
 
 GOOD = {"one_blob_outliers": 0, "one_blob_ks": 0.02, "spiked": 2, "one_outlier_each": True, "bbp_sds": 1.5}
@@ -65,7 +68,7 @@ GOOD = {"one_blob_outliers": 0, "one_blob_ks": 0.02, "spiked": 2, "one_outlier_e
     ({"one_blob_outliers": 2, "spiked": 0, "one_outlier_each": False, "bbp_sds": float("nan")}, "did not hold"),
 ])
 def test_fig10_grading(change, grade):
-    assert s6.RULE.grade({**GOOD, **change}) == grade
+    assert RULE.grade({**GOOD, **change}) == grade
 
 
 def test_params_reject_too_few_samples():

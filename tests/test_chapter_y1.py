@@ -15,6 +15,12 @@ import yaml
 
 from hessbook import stats
 from hessbook.chapters import y1
+from hessbook.chapters.y1.analysis import fig1_fraction, paper_trends
+from hessbook.chapters.y1.claims import claim_deviations, lambda_x_finding, trained_runs
+from hessbook.chapters.y1.compute import ModelResult, case_job
+from hessbook.chapters.y1.figures import COLUMNS
+from hessbook.chapters.y1.paper import EPS, paper_row
+from hessbook.chapters.y1.params import Y1Params
 from hessbook.kit.jobs import NO_DATA, OK, Row, Table
 from hessbook.params import ParameterError, as_dict, validate
 from hessbook.papers.yao.networks import Y1Runs, train_config
@@ -32,16 +38,16 @@ def cpu_values() -> dict:
 def fake(model, batch, lam, fgsm, lx=1.0, gx=0.1, top=None, lx_median=None):
     top = np.asarray(top if top is not None else [lam, lam / 2, lam / 4])
     med = lx if lx_median is None else lx_median
-    return y1.ModelResult(model, batch, 1e-3, 5, "loss_target", (100.0, 80.0), (lam, 10 * lam), (lam, 10 * lam),
-                          (10, 10), (30, 10), top, (lx, 10 * lx), (gx, 10 * gx), ((fgsm, fgsm), (fgsm, fgsm)),
-                          y1.EPS[DATASET[model]], (med, 10 * med))
+    return ModelResult(model, batch, 1e-3, 5, "loss_target", (100.0, 80.0), (lam, 10 * lam), (lam, 10 * lam),
+                       (10, 10), (30, 10), top, (lx, 10 * lx), (gx, 10 * gx), ((fgsm, fgsm), (fgsm, fgsm)),
+                       EPS[DATASET[model]], (med, 10 * med))
 
 
-def table(P: y1.Y1Params, networks, missing: tuple[str, ...] = ()) -> Table:
+def table(P: Y1Params, networks, missing: tuple[str, ...] = ()) -> Table:
     """A jobs table holding ``networks`` (each under its own job) and, for each model in
     ``missing``, a row without data."""
-    rows = [Row(y1.case_job(r.model, r.batch, P, r.seed), OK, r) for r in networks]
-    rows += [Row(y1.case_job(m, 64, P), NO_DATA, why=f"dataset '{DATASET[m]}' not found") for m in missing]
+    rows = [Row(case_job(r.model, r.batch, P, r.seed), OK, r) for r in networks]
+    rows += [Row(case_job(m, 64, P), NO_DATA, why=f"dataset '{DATASET[m]}' not found") for m in missing]
     return Table(tuple(rows))
 
 
@@ -50,8 +56,8 @@ def results(*networks, missing: tuple[str, ...] = (), models=("m1", "c1"), n_see
     values = cpu_values()
     sizes = {**values["batch_sizes"], **{m: sorted({r.batch for r in networks if r.model == m})
                                          for m in models if any(r.model == m for r in networks)}}
-    P = validate(y1.Y1Params, {**values, "scale": "smoke", "models": list(models), "batch_sizes": sizes,
-                               "n_train_cifar": 50000, "n_train_mnist": 60000, "n_seeds": n_seeds})
+    P = validate(Y1Params, {**values, "scale": "smoke", "models": list(models), "batch_sizes": sizes,
+                            "n_train_cifar": 50000, "n_train_mnist": 60000, "n_seeds": n_seeds})
     return y1.Results(P, table(P, networks, missing))
 
 
@@ -64,19 +70,19 @@ def test_paper_tables_layout_and_values():
     assert [r.batch for r in y1.PAPER_TABLE1 if r.model == "c2"] == [256, 512, 1024, 2048]
     assert [r.batch for r in y1.PAPER_TABLE7] == [64, 128, 256, 512, 1024, 2048]
     assert [r.batch for r in y1.PAPER_TABLE2] == [64, 128, 256, 512]
-    assert y1.paper_row("c1", 2048).lambda_theta == (80.18, 3769)
-    assert y1.paper_row("m1", 64).fgsm_hi == (0.53, 0.53) and y1.paper_row("m1", 64).fgsm_unit == "fraction"
-    assert y1.paper_row("resnet18", 64).lambda_x is None
+    assert paper_row("c1", 2048).lambda_theta == (80.18, 3769)
+    assert paper_row("m1", 64).fgsm_hi == (0.53, 0.53) and paper_row("m1", 64).fgsm_unit == "fraction"
+    assert paper_row("resnet18", 64).lambda_x is None
     table = y1.paper_table(y1.PAPER_TABLE1)
-    assert list(table.columns) == ["model", "B", *y1.COLUMNS]
+    assert list(table.columns) == ["model", "B", *COLUMNS]
     assert table.iloc[0]["Acc"] == "100 (77.68)" and table.iloc[0]["λ1θ"] == "0.64 (32.78)"
     assert y1.paper_table(y1.PAPER_TABLE2).iloc[0]["λ1x"] == "–"
 
 
 def test_paper_trends_are_what_the_paper_claims():
-    assert y1.paper_trends("m1").rho_lambda_theta == pytest.approx(1.0)
-    assert y1.paper_trends("m1").rho_fgsm == pytest.approx(-1.0)
-    assert y1.paper_trends("c1").rho_lambda_theta > 0.9
+    assert paper_trends("m1").rho_lambda_theta == pytest.approx(1.0)
+    assert paper_trends("m1").rho_fgsm == pytest.approx(-1.0)
+    assert paper_trends("c1").rho_lambda_theta > 0.9
 
 
 def test_claim_grading_on_constructed_results():
@@ -149,7 +155,7 @@ def test_lambda_x_claim_grades_both_metrics_two_sidedly():
     c = claim(flat, "Y-Table1", 0)
     assert c.grades == {"C1": "held", "C2": "not computed", "M1": "not computed"} and c.grade == "partly"
     assert c.coverage == (1, 3) and "p = " in c.ours
-    assert "as in the paper" in y1.lambda_x_finding(flat) and "the models we could judge" in y1.lambda_x_finding(flat)
+    assert "as in the paper" in lambda_x_finding(flat) and "the models we could judge" in lambda_x_finding(flat)
     assert [x.item for x in y1.claims(flat)] == ["Y-Table1", "Y-Table1", "Y-Table7", "Y-Table2", "Y-Fig1"]
     assert "Table 1" in claim(flat, "Y-Table1").statement
 
@@ -162,15 +168,15 @@ def test_lambda_x_claim_needs_five_batch_sizes_and_defined_columns():
                    ((16, 1, 80, 1), (64, 2, 70, 2), (256, 3, 60, 3), (512, 4, 50, 4))))
     c = claim(rs, "Y-Table1", 0)
     assert c.grades["C1"] == "not judged" and "judged only when batch sizes ≥ 5, here 4" in c.why
-    assert "no rank correlation can be significant" in y1.lambda_x_finding(rs)
+    assert "no rank correlation can be significant" in lambda_x_finding(rs)
     # a constant FGSM column: undefined, not judged
     const = lx_results("m1", [1, 2, 3, 4, 5], [50] * 5)
     assert claim(const, "Y-Table1", 0).grades["M1"] == "not judged"
-    assert "undefined" in y1.lambda_x_finding(const)
+    assert "undefined" in lambda_x_finding(const)
     # a diverged run (NaN lambda1^x) is left out of the p-value and the count of batch sizes
     nan = lx_results("c1", [float("nan"), 2, 5, 1, 4], [80, 70, 60, 50, 40])
     assert claim(nan, "Y-Table1", 0).cases["C1"]["n_batches"] == 4
-    assert "fewer than three" in y1.lambda_x_finding(results(*rs.networks[:2]))
+    assert "fewer than three" in lambda_x_finding(results(*rs.networks[:2]))
     assert claim(results(), "Y-Table1", 0).grade == "not computed"
 
 
@@ -190,7 +196,7 @@ def test_paper_train_set_lambda_x_correlation_by_hand():
     # Table 7 train columns: lambda1^x 0.07 0.10 0.09 0.12 0.25 0.36 -> ranks 1 3 2 4 5 6;
     # FGSM 0.53 0.50 0.45 0.42 0.32 0.19 -> ranks 6 5 4 3 2 1; sum d^2 = 25+4+4+1+9+25 = 68;
     # rho = 1 - 6*68/(6*35) = -33/35
-    assert y1.paper_trends("m1").rho_lambda_x_fgsm_train == pytest.approx(-33 / 35)
+    assert paper_trends("m1").rho_lambda_x_fgsm_train == pytest.approx(-33 / 35)
 
 
 def test_summary_table_puts_paper_beside_ours():
@@ -222,38 +228,38 @@ def test_explorer_draws_a_spectrum_and_a_missing_case():
 
 def test_params_cross_checks():
     good = {**cpu_values(), "scale": "smoke"}
-    P = validate(y1.Y1Params, good)
+    P = validate(Y1Params, good)
     assert P.sizes("m1") == (16, 64, 128, 256, 512) and P.runs.batch_sizes == P.batch_sizes
     sizes = good["batch_sizes"]
     with pytest.raises(ParameterError, match=r"batch_sizes\['m1'\]: 4096 is larger than n_train_mnist = 2000"):
-        validate(y1.Y1Params, {**good, "batch_sizes": {**sizes, "m1": [32, 4096]}})
+        validate(Y1Params, {**good, "batch_sizes": {**sizes, "m1": [32, 4096]}})
     with pytest.raises(ParameterError, match=r"batch_sizes has no entry for 'c1', which `models` selects"):
-        validate(y1.Y1Params, {**good, "batch_sizes": {"m1": [32]}})
+        validate(Y1Params, {**good, "batch_sizes": {"m1": [32]}})
     with pytest.raises(ParameterError, match=r"batch_sizes\['c1'\] = \[\]: model 'c1' is selected"):
-        validate(y1.Y1Params, {**good, "batch_sizes": {**sizes, "c1": []}})
+        validate(Y1Params, {**good, "batch_sizes": {**sizes, "c1": []}})
     with pytest.raises(ParameterError, match=r"batch_sizes: unknown model 'c4'; accepted: c1, c2, m1, resnet18"):
-        validate(y1.Y1Params, {**good, "batch_sizes": {**sizes, "c4": [32]}})
+        validate(Y1Params, {**good, "batch_sizes": {**sizes, "c4": [32]}})
     with pytest.raises(ParameterError, match=r"batch_sizes\['m1'\] lists 32 more than once"):
-        validate(y1.Y1Params, {**good, "batch_sizes": {**sizes, "m1": [32, 32]}})
+        validate(Y1Params, {**good, "batch_sizes": {**sizes, "m1": [32, 32]}})
     with pytest.raises(ParameterError, match=r"params/x.yaml: batch_sizes\['m1'\]\[1\] = 0: must be > 0"):
-        validate(y1.Y1Params, {**good, "batch_sizes": {**sizes, "m1": [32, 0]}}, where="params/x.yaml")
+        validate(Y1Params, {**good, "batch_sizes": {**sizes, "m1": [32, 0]}}, where="params/x.yaml")
     with pytest.raises(ParameterError, match="n_input = 5000: larger than n_eval"):
-        validate(y1.Y1Params, {**good, "n_input": 5000})
+        validate(Y1Params, {**good, "n_input": 5000})
     with pytest.raises(ParameterError, match="lanczos_max_dim = 2: smaller than top_k"):
-        validate(y1.Y1Params, {**good, "lanczos_max_dim": 2})
+        validate(Y1Params, {**good, "lanczos_max_dim": 2})
     with pytest.raises(ParameterError, match=r"models\[0\] = 'c4'"):
-        validate(y1.Y1Params, {**good, "models": ["c4"]})
+        validate(Y1Params, {**good, "models": ["c4"]})
     with pytest.raises(ParameterError, match="unknown parameter 'm1_batch_sizes'"):
-        validate(y1.Y1Params, {**good, "m1_batch_sizes": [32]})
+        validate(Y1Params, {**good, "m1_batch_sizes": [32]})
     # an unselected model's batch sizes are not checked against the subsets
-    relaxed = as_dict(validate(y1.Y1Params, {**good, "batch_sizes": {**sizes, "c2": [4096]}}))
+    relaxed = as_dict(validate(Y1Params, {**good, "batch_sizes": {**sizes, "c2": [4096]}}))
     assert relaxed["batch_sizes"]["c2"] == [4096]
 
 
 def test_runs_block_is_what_determines_training():
     import dataclasses
 
-    P = validate(y1.Y1Params, cpu_values())
+    P = validate(Y1Params, cpu_values())
     runs = P.runs
     assert isinstance(runs, Y1Runs) and runs.seed == P.seed and runs.models == P.models
     # every field of the block is read by train_config: change one, the stored model changes
@@ -264,17 +270,17 @@ def test_runs_block_is_what_determines_training():
         other = dataclasses.replace(runs, **{name: value})
         assert any(train_config(m, 32, other) != train_config(m, 32, runs) for m in ("c1", "m1", "resnet18")), name
     # and nothing else is: the computation parameters leave the training run alone
-    Q = validate(y1.Y1Params, {**cpu_values(), "n_eval": 500, "top_k": 5, "device": "cpu"})
+    Q = validate(Y1Params, {**cpu_values(), "n_eval": 500, "top_k": 5, "device": "cpu"})
     assert Q.runs == runs and train_config("m1", 32, Q.runs) == train_config("m1", 32, runs)
 
 
 def test_train_config_is_same_conditions_for_every_batch():
-    P = validate(y1.Y1Params, {**cpu_values(), "lr_halve_every": 5})
+    P = validate(Y1Params, {**cpu_values(), "lr_halve_every": 5})
     a, b = train_config("m1", 32, P.runs), train_config("m1", 512, P.runs)
     assert a.weight_decay == 0 and a.loss_target == 1e-3 and (a.lr, a.momentum) == (b.lr, b.momentum)
     assert a.lr_rule == "halve" and dict(a.lr_params) == {"every": 5}
     assert train_config("c1", 32, P.runs).model_kwargs == {"conv_stride": 2}
-    assert validate(y1.Y1Params, cpu_values()).lr_halve_every == 0  # constant at every scale (see the chapter)
+    assert validate(Y1Params, cpu_values()).lr_halve_every == 0  # constant at every scale (see the chapter)
 
 
 def _offline(monkeypatch):
@@ -295,7 +301,7 @@ def test_cifar100_path_on_a_tiny_fixture(tmp_path, monkeypatch):
     values = {**cpu_values(), "models": ["resnet18"], "batch_sizes": {"resnet18": [30]}, "n_train_cifar": 30,
               "n_eval": 12, "n_hessian": 4, "n_input": 2, "resnet18_width": 2, "max_epochs": 1, "top_k": 2,
               "lanczos_max_dim": 3, "power_max_iter": 2, "lanczos_tol": 0.5, "device": "cpu", "n_seeds": 1}
-    P = validate(y1.Y1Params, values)
+    P = validate(Y1Params, values)
     _offline(monkeypatch)
     # The fixture's checksums are patched in this process only, so the grid runs in-process
     # (the sweep's distributed path is tested in test_sweep.py and by the chapter notebooks).
@@ -330,7 +336,7 @@ def test_no_dataset_at_all_renders_not_computed(tmp_path, monkeypatch):
     empty = tmp_path / "empty"
     empty.mkdir()
     monkeypatch.setenv("HESSBOOK_DATA", str(empty))
-    P = validate(y1.Y1Params, {**cpu_values(), "device": "cpu"})
+    P = validate(Y1Params, {**cpu_values(), "device": "cpu"})
     R = y1.run(P, ResultStore(tmp_path / "store"))
     assert R.networks == () and [m.model for m in R.missing] == ["m1", "c1"]
     cs = y1.claims(R)
@@ -356,25 +362,25 @@ def test_no_dataset_at_all_renders_not_computed(tmp_path, monkeypatch):
 def test_paper_scale_takes_the_whole_sets_and_the_printed_stride():
     from pathlib import Path
 
-    from hessbook.chapters import load_params
+    from hessbook.registry import load_params
 
     root = Path(__file__).resolve().parents[1]
     P = load_params("y1", root / "params" / "paper" / "y1.yaml")
     assert (P.n_eval, P.n_hessian, P.n_input) == ("all", "all", "all") and P.c1_conv_stride == 2
     assert load_params("y1", root / "params" / "gpu" / "y1.yaml").c1_conv_stride == 2
-    assert y1.claim_deviations(y1.Results(P, Table(())), ("c1", "m1"), hessian=True, inputs=True).count("whole set") == 0
+    assert claim_deviations(y1.Results(P, Table(())), ("c1", "m1"), hessian=True, inputs=True).count("whole set") == 0
     values = {**cpu_values(), "n_input": "all"}
     with pytest.raises(ParameterError, match="n_input = all: larger than n_eval = 1000"):
-        validate(y1.Y1Params, values)
+        validate(Y1Params, values)
     with pytest.raises(ParameterError, match="or 'all'"):
-        validate(y1.Y1Params, {**cpu_values(), "n_eval": 5000})
-    assert validate(y1.Y1Params, {**cpu_values(), "n_eval": "all", "n_hessian": "all"}).n_hessian == "all"
+        validate(Y1Params, {**cpu_values(), "n_eval": 5000})
+    assert validate(Y1Params, {**cpu_values(), "n_eval": "all", "n_hessian": "all"}).n_hessian == "all"
 
 
 # ----------------------------------------------------------------------------- regime (issue 29)
 
 
-def scale_params(scale: str) -> y1.Y1Params:
+def scale_params(scale: str) -> Y1Params:
     from hessbook.params import load_file, params_file
 
     return load_file(y1.Params, params_file("y1", scale))
@@ -406,7 +412,7 @@ def test_a_network_on_its_plateau_is_flagged_in_the_table_and_enters_no_trend():
     rising = [fake("m1", b, lam, f) for b, lam, f in ((32, 1.0, 80.0), (128, 2.0, 70.0), (512, 5.0, 60.0))]
     stuck = dataclasses.replace(fake("m1", 2048, 0.1, 90.0), final_loss=0.95 * math.log(10), stop_reason="max_epochs")
     R = results(*rising, stuck)
-    runs = y1.trained_runs(R)
+    runs = trained_runs(R)
     assert [r.flag for r in runs] == ["", "", "", "plateau"]
     assert runs[-1].steps == 5 * math.ceil(60000 / 2048) and runs[0].steps == 5 * math.ceil(60000 / 32)
     table = y1.summary_table(R, "m1")
@@ -416,7 +422,7 @@ def test_a_network_on_its_plateau_is_flagged_in_the_table_and_enters_no_trend():
     c = claim(R, "Y-Table7")
     assert c.cases["M1"]["n_batches"] == 3 and c.grade == "held"
     assert "Excluded from every statistic: 1 run on its initial plateau: M1 B=2048 seed 0." in c.why
-    assert y1.fig1_fraction(R, "m1") == 1.0
+    assert fig1_fraction(R, "m1") == 1.0
 
 
 def test_every_job_declares_its_network_so_seeds_train_as_one(monkeypatch, data_env, tmp_path):
@@ -436,7 +442,7 @@ def test_every_job_declares_its_network_so_seeds_train_as_one(monkeypatch, data_
         raise Captured
 
     monkeypatch.setattr(kit_jobs, "train_declared", capture)
-    P = validate(y1.Y1Params, {**cpu_values(), "models": ["m1"], "batch_sizes": {"m1": [16, 64]}})
+    P = validate(Y1Params, {**cpu_values(), "models": ["m1"], "batch_sizes": {"m1": [16, 64]}})
     with pytest.raises(Captured):
         y1.run(P, ResultStore(tmp_path))
     assert len(seen) == 2 * len(P.seeds)

@@ -14,8 +14,12 @@ import pytest
 import torch
 from torch import nn
 
-from hessbook.chapters import load_params, y1, y2
+from hessbook.chapters import y1, y2
+from hessbook.registry import load_params
 from hessbook.chapters.y2 import compute
+from hessbook.chapters.y2.claims import fig7_ratio_claim_of
+from hessbook.chapters.y2.compute import Landscape, landscape_job
+from hessbook.chapters.y2.params import Y2Params
 from hessbook.kit.jobs import OK, Row, Table
 from hessbook.params import SCALES, ParameterError, validate
 from tests._curv_models import flat_loss_hessian
@@ -30,7 +34,7 @@ GOOD = dict(scale="smoke", seed=0, y1_runs=RUNS, y1_models=["m1"], n_eval=40, n_
 
 
 def test_params_cross_checks():
-    P = validate(y2.Y2Params, GOOD)
+    P = validate(Y2Params, GOOD)
     assert P.cases() == [("m1", 32), ("m1", 128), ("m1", 256)] and list(P.alphas()) == pytest.approx(
         [-0.4, -0.2, 0, 0.2, 0.4])
     bad = {"grade_step": 0.3}, {"line_points": 4}, {"y1_models": ["c2"]}, {"n_hessian": 50}, {"random_batch": 300}
@@ -39,7 +43,7 @@ def test_params_cross_checks():
                 "random_batch = 300: larger than n_train_mnist = 256"]
     for change, message in zip(bad, messages):
         with pytest.raises(ParameterError, match=message.replace("(", r"\(").replace("[", r"\[")):
-            validate(y2.Y2Params, {**GOOD, **change})
+            validate(Y2Params, {**GOOD, **change})
 
 
 @pytest.mark.parametrize("scale", SCALES)
@@ -73,8 +77,8 @@ def _tiny_landscape(monkeypatch, model="m1"):
     split = lambda n: (torch.randn(n, 6, generator=g), torch.randint(0, 3, (n,), generator=g))  # noqa: E731
     train, test, batch = split(40), split(40), split(16)
     monkeypatch.setattr(compute, "_splits", lambda job, d: (train, test, batch if job.train.model == "m1" else None))
-    P = validate(y2.Y2Params, GOOD)
-    return net, train, test, batch, P, compute.landscape_of(net, y2.landscape_job(model, 32, P), torch.device("cpu"))
+    P = validate(Y2Params, GOOD)
+    return net, train, test, batch, P, compute.landscape_of(net, landscape_job(model, 32, P), torch.device("cpu"))
 
 
 def _loss_at(net, theta, data) -> float:
@@ -105,19 +109,19 @@ def test_landscape_of_a_tiny_net_against_dense_hessian_and_direct_losses(monkeyp
     assert c.line_batch is None  # the random batch is Fig 7's (M1) alone
 
 
-def landscape(batch: int, sharpness: float, model="m1") -> y2.Landscape:
+def landscape(batch: int, sharpness: float, model="m1") -> Landscape:
     a = np.linspace(-0.4, 0.4, 5)
     g = np.linspace(-0.4, 0.4, 3)
     line = 0.01 + sharpness * a ** 2
     plane = 0.01 + sharpness * (g[:, None] ** 2 + g[None, :] ** 2)
-    return y2.Landscape(model, batch, np.array([2 * sharpness, sharpness]), np.array([1e-6, 1e-5]), 30, True,
-                        10.0, a, line, 1.5 * line, line if model == "m1" else None,
-                        np.array([line[1], line[2], line[3]]), 0.2, g, plane, 2 * plane)
+    return Landscape(model, batch, np.array([2 * sharpness, sharpness]), np.array([1e-6, 1e-5]), 30, True,
+                     10.0, a, line, 1.5 * line, line if model == "m1" else None,
+                     np.array([line[1], line[2], line[3]]), 0.2, g, plane, 2 * plane)
 
 
 def results(*nets) -> y2.Results:
-    P = validate(y2.Y2Params, {**GOOD, "y1_models": ["m1", "c1"]})
-    return y2.Results(P, Table(tuple(Row(y2.landscape_job(n.model, n.batch, P), OK, n) for n in nets)))
+    P = validate(Y2Params, {**GOOD, "y1_models": ["m1", "c1"]})
+    return y2.Results(P, Table(tuple(Row(landscape_job(n.model, n.batch, P), OK, n) for n in nets)))
 
 
 def test_claims_grade_the_order_of_batch_sizes():
@@ -153,11 +157,11 @@ def test_fig7_test_over_training_curvature_is_graded():
     ratio = y2.claims(up)[2]
     assert "much larger" in ratio.statement and ratio.grade == "partly"  # 1.5 times: larger, not much larger
     assert all(v["ratio"] == pytest.approx(1.5) for v in ratio.cases.values())
-    steep = y2.fig7_ratio_claim_of({"M1 B=32": (0.1, 0.3), "M1 B=256": (0.2, 0.5)}, "", "")
+    steep = fig7_ratio_claim_of({"M1 B=32": (0.1, 0.3), "M1 B=256": (0.2, 0.5)}, "", "")
     assert steep.grade == "held"
-    flat = y2.fig7_ratio_claim_of({"M1 B=32": (0.1, 0.05)}, "", "")
+    flat = fig7_ratio_claim_of({"M1 B=32": (0.1, 0.05)}, "", "")
     assert flat.grade == "did not hold"
-    assert y2.fig7_ratio_claim_of({"M1 B=32": (-0.1, 0.05)}, "", "").grade == "not judged"
+    assert fig7_ratio_claim_of({"M1 B=32": (-0.1, 0.05)}, "", "").grade == "not judged"
 
 
 def test_evidence_carries_deviations_and_the_line_shape_is_glued():

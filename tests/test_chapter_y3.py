@@ -19,6 +19,9 @@ import torch
 from hessbook import data as hdata
 from hessbook.chapters import y3
 from hessbook.chapters.y3 import compute
+from hessbook.chapters.y3.claims import graded_claims
+from hessbook.chapters.y3.compute import Curves, train_config
+from hessbook.chapters.y3.params import Y3Params
 from hessbook.kit.jobs import NO_DATA, OK, Context, Row, Table
 from hessbook.params import ParameterError, validate
 from hessbook.store import ResultStore
@@ -29,7 +32,7 @@ GOOD = dict(scale="smoke", seed=0, models=["m1"], c1_conv_stride=2, n_train=100,
 
 
 def test_params_cross_checks():
-    P = validate(y3.Y3Params, GOOD)
+    P = validate(Y3Params, GOOD)
     assert P.records == 2 and P.record_every(10) == 20 and P.record_every(30) == 8
     bad = [({"small_batch": 50}, "small_batch = 50: not smaller than large_batch = 50"),
            ({"large_batch": 200}, "large_batch = 200: larger than n_train = 100"),
@@ -38,12 +41,12 @@ def test_params_cross_checks():
            ({"robust_attack": "pgd"}, "robust_attack = 'pgd'")]
     for change, message in bad:
         with pytest.raises(ParameterError, match=message):
-            validate(y3.Y3Params, {**GOOD, **change})
+            validate(Y3Params, {**GOOD, **change})
 
 
 def test_runs_differ_only_in_batch_and_adversary():
-    P = validate(y3.Y3Params, {**GOOD, "models": ["m1", "c1"]})
-    configs = {(m, b, r): y3.train_config(m, b, r, P) for m, b, r in P.runs()}
+    P = validate(Y3Params, {**GOOD, "models": ["m1", "c1"]})
+    configs = {(m, b, r): train_config(m, b, r, P) for m, b, r in P.runs()}
     assert len(configs) == 8
     clean, robust = configs[("c1", 10, False)], configs[("c1", 10, True)]
     assert robust.adversary == "fgsm" and robust.adversary_params == {"eps": 0.02} and clean.adversary is None
@@ -56,7 +59,7 @@ def test_runs_differ_only_in_batch_and_adversary():
 
 
 def test_records_of_a_tiny_run(tmp_path, monkeypatch):
-    P = validate(y3.Y3Params, GOOD)
+    P = validate(Y3Params, GOOD)
     clusters = hdata.DataSpec("gaussian_clusters", options={"k": 3, "d": 6, "n": 100, "cov_scale": 1.0, "seed": 0})
 
     def tiny(model, batch, robust, P):
@@ -74,7 +77,7 @@ def test_records_of_a_tiny_run(tmp_path, monkeypatch):
 
 def test_a_fresh_process_unpickling_a_job_has_the_metric():
     """What a sweep worker does: unpickle the job (importing its module), then train."""
-    P = validate(y3.Y3Params, GOOD)
+    P = validate(Y3Params, GOOD)
     job = pickle.dumps(compute.Y3Run(compute.train_config("m1", 10, False, P)))
     code = ("import pickle, sys; pickle.loads(sys.stdin.buffer.read()); import hessbook.train as T; "
             "print(all(callable(T._metric(m)) for m in ('hessian_lambda1', 'hessian_lambda1_residual')))")
@@ -82,15 +85,15 @@ def test_a_fresh_process_unpickling_a_job_has_the_metric():
     assert out.stdout.decode().strip() == "True"
 
 
-def curves(batch: int, robust: bool, level: float, model="m1") -> y3.Curves:
+def curves(batch: int, robust: bool, level: float, model="m1") -> Curves:
     e = np.array([2.0, 4.0])
-    return y3.Curves(model, batch, robust, e, level * np.array([0.5, 1.0]), np.full(2, 1e-4), np.full(2, 0.1),
-                     np.full(2, 0.01), np.full(2, 1.0), "max_epochs")
+    return Curves(model, batch, robust, e, level * np.array([0.5, 1.0]), np.full(2, 1e-4), np.full(2, 0.1),
+                  np.full(2, 0.01), np.full(2, 1.0), "max_epochs")
 
 
 def results(*runs, P=None, missing: tuple[str, ...] = ()) -> y3.Results:
     """Results whose table holds ``runs`` and, for each model in ``missing``, a row without data."""
-    P = P or validate(y3.Y3Params, GOOD)
+    P = P or validate(Y3Params, GOOD)
     rows = [Row(compute.Y3Run(compute.train_config(r.model, r.batch, r.robust, P)), OK, r) for r in runs]
     rows += [Row(compute.Y3Run(compute.train_config(m, P.small_batch, False, P)), NO_DATA,
                  why="no mnist here. Put it there; HESSBOOK_DATA") for m in missing]
@@ -100,21 +103,21 @@ def results(*runs, P=None, missing: tuple[str, ...] = ()) -> y3.Results:
 def test_claims_grading():
     # tail mean = 0.75 * level
     ok = results(curves(10, False, 2.0), curves(50, False, 4.0), curves(10, True, 1.0), curves(50, True, 2.0))
-    assert [c.grade for c in y3.graded_claims(ok)] == ["held", "held"]
-    assert "≥ 1.25" in y3.graded_claims(ok)[0].why and "≤ 0.80" in y3.graded_claims(ok)[1].why
+    assert [c.grade for c in graded_claims(ok)] == ["held", "held"]
+    assert "≥ 1.25" in graded_claims(ok)[0].why and "≤ 0.80" in graded_claims(ok)[1].why
     flat = results(curves(10, False, 2.0), curves(50, False, 2.2), curves(10, True, 2.1), curves(50, True, 2.0))
-    assert [c.grade for c in y3.graded_claims(flat)] == ["partly", "partly"]  # 1.1; 1.05 (not) and 0.91 (partly)
+    assert [c.grade for c in graded_claims(flat)] == ["partly", "partly"]  # 1.1; 1.05 (not) and 0.91 (partly)
     wrong = results(curves(10, False, 4.0), curves(50, False, 2.0), curves(10, True, 8.0), curves(50, True, 4.0))
-    assert [c.grade for c in y3.graded_claims(wrong)] == ["did not hold", "did not hold"]
-    assert [c.grade for c in y3.graded_claims(results(curves(10, False, 2.0)))] == ["not computed", "not computed"]
+    assert [c.grade for c in graded_claims(wrong)] == ["did not hold", "did not hold"]
+    assert [c.grade for c in graded_claims(results(curves(10, False, 2.0)))] == ["not computed", "not computed"]
     # Y's saddle-point half is not graded (no lambda_min measured): dropped from the statement, shown in the evidence
-    assert "saddle" not in y3.graded_claims(ok)[0].statement and "Not graded (Y's 'does not get stuck in saddle" in \
-        y3.graded_claims(ok)[0].why and "λmin" in y3.graded_claims(ok)[0].why
-    assert "Deviations from Y at this scale: Y does not give Fig 4's network" in y3.graded_claims(ok)[1].why
+    assert "saddle" not in graded_claims(ok)[0].statement and "Not graded (Y's 'does not get stuck in saddle" in \
+        graded_claims(ok)[0].why and "λmin" in graded_claims(ok)[0].why
+    assert "Deviations from Y at this scale: Y does not give Fig 4's network" in graded_claims(ok)[1].why
     # a selected model without runs (its data missing) is not computed and keeps the verdict from a plain held
-    two = results(*ok.runs, P=validate(y3.Y3Params, {**GOOD, "models": ["m1", "c1"]}))
-    assert [c.grade for c in y3.graded_claims(two)] == ["partly", "partly"]
-    assert y3.graded_claims(two)[0].grades == {"M1": "held", "C1": "not computed"}
+    two = results(*ok.runs, P=validate(Y3Params, {**GOOD, "models": ["m1", "c1"]}))
+    assert [c.grade for c in graded_claims(two)] == ["partly", "partly"]
+    assert graded_claims(two)[0].grades == {"M1": "held", "C1": "not computed"}
     n = y3.numbers(ok)
     assert n["batch_ratio_min"] == pytest.approx(2.0) and n["robust_ratio_max"] == pytest.approx(0.5)
     assert n["peak_batch_ratio_min"] == pytest.approx(2.0) and n["peak_robust_ratio_max"] == pytest.approx(0.5)
@@ -129,7 +132,7 @@ def test_figures_table_and_explorer():
     assert "λ1θ" in y3.explorer(R).update(model="m1", measure="λ1θ").axes[0].get_title()
     gone = results(missing=("m1",))
     assert "not computed" in y3.figure_dynamics(gone).axes[0].texts[0].get_text()
-    assert all(c.ours.startswith("not computed") and "HESSBOOK_DATA" in c.ours for c in y3.graded_claims(gone))
+    assert all(c.ours.startswith("not computed") and "HESSBOOK_DATA" in c.ours for c in graded_claims(gone))
 
 
 # ----------------------------------------------------------------------------- regime (issue 29)
@@ -139,7 +142,7 @@ def test_regime_criteria_cpu_meets_the_steps_to_ys_loss_and_smoke_misses_them():
     from pathlib import Path
 
     from hessbook import regime
-    from hessbook.chapters import load_params
+    from hessbook.registry import load_params
 
     root = Path(__file__).resolve().parents[1]
     unmet = {s: [c.name for c in regime.unmet(y3.criteria(load_params("y3", root / "params" / s / "y3.yaml")))]
@@ -152,7 +155,7 @@ def test_regime_criteria_cpu_meets_the_steps_to_ys_loss_and_smoke_misses_them():
     assert "met (1,200 steps at B = 128: 240 epochs of 600 images)" in regime.criteria_text(y3.criteria(cpu))
     short = y3.criteria(dataclasses.replace(cpu, epochs=12, record_epochs=3))
     assert "NOT met (60 steps at B = 128: 12 epochs of 600 images)" in regime.criteria_text(short)
-    off = y3.criteria(validate(y3.Y3Params, {**GOOD, "eps_mnist": 0.3}))[1]
+    off = y3.criteria(validate(Y3Params, {**GOOD, "eps_mnist": 0.3}))[1]
     assert not off.met and off.found == "ε = 0.3"
 
 
@@ -165,7 +168,7 @@ def test_a_run_on_its_plateau_is_flagged_and_enters_no_ratio():
     assert list(table["flag"]) == ["–", "plateau", "–", "–"]
     assert list(table["steps"]) == [4 * 10, 4 * 2, 4 * 10, 4 * 2]  # epochs 4 of 100 images at B = 10 and 50
     assert y3.numbers(R)["plateau"] == "1 of 4 trained networks flagged (M1 B=50: plateau)"
-    batch, robust = y3.graded_claims(R)
+    batch, robust = graded_claims(R)
     assert batch.grades == {"M1": "not computed"} and robust.grades["M1 B=50"] == "not computed"
     assert robust.grades["M1 B=10"] == "held"
     assert "Excluded from every statistic: 1 run on its initial plateau: M1 B=50." in batch.why
@@ -175,6 +178,6 @@ def test_the_evidence_gives_each_runs_final_training_loss():
     """Near a zero loss lambda1 shrinks with the loss: each claim shows how far its runs went."""
     fitted = dataclasses.replace(curves(10, True, 1.0), train_loss=np.array([0.01, 3e-8]))
     R = results(curves(10, False, 2.0), curves(50, False, 4.0), fitted, curves(50, True, 2.0))
-    for claim in y3.graded_claims(R):
+    for claim in graded_claims(R):
         assert "Final clean training loss per run" in claim.why
         assert "M1 B=10 robust 3.0e-08" in claim.why and "M1 B=50 1.0e-02" in claim.why

@@ -16,8 +16,12 @@ import torch
 import yaml
 from torch import nn
 
-from hessbook.chapters import load_params, y1, y4
+from hessbook.chapters import y1, y4
+from hessbook.registry import load_params
+from hessbook.chapters.y4.claims import MIN_SAMPLES
+from hessbook.chapters.y4.compute import CaseResult, Y4Relu
 from hessbook.chapters.y4.compute import _iterative, _logit_checks
+from hessbook.chapters.y4.params import Y4Params
 from hessbook.curvature import input_hessian_dense, input_hessian_exact
 from hessbook.kit.jobs import NO_DATA, OK, Context, Row, Table
 from hessbook.params import SCALES, ParameterError, validate
@@ -48,15 +52,15 @@ def case(rel_min: float, rank: int, smooth: bool = False, agree: float = 1e-6, c
     top[:, c - 1] = 0.0 if rank < c else 0.5
     top[:, c] = 0.0 if rank <= c else 0.5
     exact = rel_min if exact_min is None else exact_min
-    return y4.CaseResult("tanh" if smooth else "M1 B=32", "m1", 32, smooth, c, 784, lmax, exact * lmax,
-                         np.full(n, rank), np.zeros(n), 1e-17, np.ones(n_cc) * (1 + agree), top,
-                         np.full(n_cc, rel_min), np.ones(n_cc), 20)
+    return CaseResult("tanh" if smooth else "M1 B=32", "m1", 32, smooth, c, 784, lmax, exact * lmax,
+                      np.full(n, rank), np.zeros(n), 1e-17, np.ones(n_cc) * (1 + agree), top,
+                      np.full(n_cc, rel_min), np.ones(n_cc), 20)
 
 
 def results(*cases, no_data: str = "") -> y4.Results:
     """Y4's results holding ``cases`` (ReLU networks as M1 B=32's job); with ``no_data``, every
     network (M1, the contrast) has a row without data, for that reason."""
-    P = validate(y4.Y4Params, GOOD)
+    P = validate(Y4Params, GOOD)
     relu, smooth = y4.jobs(P)[0], y4.jobs(P)[-1]
     rows = [Row(smooth if c.smooth else relu, OK, c) for c in cases]
     rows += [Row(job, NO_DATA, why=no_data) for job in (relu, smooth) if no_data]
@@ -68,23 +72,23 @@ def grades(R) -> list[str]:
 
 
 def test_params_cross_checks():
-    P = validate(y4.Y4Params, GOOD)
+    P = validate(Y4Params, GOOD)
     assert isinstance(P.y1_runs, Y1Runs) and P.y1_runs.sizes("m1") == (32, 128, 256)
     with pytest.raises(ParameterError, match="n_crosscheck = 20: larger than n_samples = 8"):
-        validate(y4.Y4Params, {**GOOD, "n_crosscheck": 20})
+        validate(Y4Params, {**GOOD, "n_crosscheck": 20})
     with pytest.raises(ParameterError, match="smooth_batch_size = 128: larger than smooth_n_train = 64"):
-        validate(y4.Y4Params, {**GOOD, "smooth_batch_size": 128})
+        validate(Y4Params, {**GOOD, "smooth_batch_size": 128})
     with pytest.raises(ParameterError, match="smooth_activation = 'relu'"):
-        validate(y4.Y4Params, {**GOOD, "smooth_activation": "relu"})
+        validate(Y4Params, {**GOOD, "smooth_activation": "relu"})
     with pytest.raises(ParameterError, match=r"y1_models: 'c1' is not among y1_runs.models"):
-        validate(y4.Y4Params, {**GOOD, "y1_models": ["m1", "c1"]})
+        validate(Y4Params, {**GOOD, "y1_models": ["m1", "c1"]})
     # the block is validated as Y1 validates it, and the error names where
     with pytest.raises(ParameterError, match=r"y4.yaml: y1_runs: lr = -1.0: must be > 0.0"):
-        validate(y4.Y4Params, {**GOOD, "y1_runs": {**RUNS, "lr": -1}}, where="y4.yaml")
+        validate(Y4Params, {**GOOD, "y1_runs": {**RUNS, "lr": -1}}, where="y4.yaml")
     with pytest.raises(ParameterError, match=r"^parameters: y1_runs: batch_sizes\['m1'\]: 512 is larger than n_train_mnist = 256"):
-        validate(y4.Y4Params, {**GOOD, "y1_runs": {**RUNS, "batch_sizes": {"m1": [512]}}})
+        validate(Y4Params, {**GOOD, "y1_runs": {**RUNS, "batch_sizes": {"m1": [512]}}})
     with pytest.raises(ParameterError, match=r"y1_runs: missing parameter\(s\) 'seed'"):
-        validate(y4.Y4Params, {**GOOD, "y1_runs": {k: v for k, v in RUNS.items() if k != "seed"}}, where="y4.yaml")
+        validate(Y4Params, {**GOOD, "y1_runs": {k: v for k, v in RUNS.items() if k != "seed"}}, where="y4.yaml")
 
 
 @pytest.fixture
@@ -126,7 +130,7 @@ def test_y4_examines_the_networks_y1_trains_and_reads_no_params_file(scale, halt
     halted_training.calls.clear()
     opened.clear()
     ctx = Context(torch.device("cpu"), ResultStore(tmp_path))
-    for job in (j for j in y4.jobs(Y4) if isinstance(j, y4.Y4Relu)):  # each network in turn: Y4 computes in-process
+    for job in (j for j in y4.jobs(Y4) if isinstance(j, Y4Relu)):  # each network in turn: Y4 computes in-process
         halted_training.run(jobs.run_jobs, [job], ctx)
     by_y4 = halted_training.configs
     assert len(by_y4) == len(Y4.cases()), "each of Y4's networks is trained (loaded) once"
@@ -141,7 +145,7 @@ def test_relu_net_exact_and_iterative_paths_agree_and_rank_is_c_minus_1():
     net = tiny(nn.ReLU())
     x, y = torch.randn(3, 12, dtype=torch.float64), torch.tensor([0, 1, 2])
     ih = input_hessian_exact(net, (x, y), dtype=torch.float64)
-    P = validate(y4.Y4Params, GOOD)
+    P = validate(Y4Params, GOOD)
     it = _iterative(net, x, y, 4, y4.jobs(P)[0])
     assert np.allclose(it.cc_lanczos_top[:, 0], ih.lambda_max.numpy(), rtol=1e-6)
     assert (it.cc_lanczos_min >= -1e-10).all()
@@ -176,7 +180,7 @@ def test_claims_grade_psd_and_rank():
 def test_exact_path_is_not_graded_and_too_few_samples_are_not_judged():
     """The exact path JᵀSJ is PSD of rank ≤ c − 1 by construction: only the double-backward
     cross-check can fail, and it needs MIN_SAMPLES samples (issue 26.4)."""
-    assert y4.MIN_SAMPLES == 29 and 0.9 ** 29 <= 0.05 < 0.9 ** 28
+    assert MIN_SAMPLES == 29 and 0.9 ** 29 <= 0.05 < 0.9 ** 28
     assert grades(results(case(0.0, 9, exact_min=-0.5))) == ["held", "held"]
     assert grades(results(case(-0.5, 11, exact_min=0.0))) == ["did not hold", "did not hold"]
     few = y4.claims(results(case(0.0, 9, n_cc=20)))
@@ -205,10 +209,10 @@ def test_no_dataset_at_all_renders_not_computed():
 def test_cases_pick_y1_batch_sizes():
     Y1 = load_params("y1", ROOT / "params" / "cpu" / "y1.yaml")
     runs = yaml.safe_load((ROOT / "params" / "cpu" / "y4.yaml").read_text())["y1_runs"]
-    P = validate(y4.Y4Params, {**GOOD, "scale": "cpu", "y1_runs": runs, "y1_models": ["m1", "c1"]})  # "y1": cpu's
+    P = validate(Y4Params, {**GOOD, "scale": "cpu", "y1_runs": runs, "y1_models": ["m1", "c1"]})  # "y1": cpu's
     m1, c1 = Y1.sizes("m1"), Y1.sizes("c1")
     assert P.cases() == [("m1", min(m1)), ("m1", max(m1)), ("c1", min(c1)), ("c1", max(c1))]
-    P = validate(y4.Y4Params, {**GOOD, "scale": "cpu", "y1_runs": runs, "all_batches": True})
+    P = validate(Y4Params, {**GOOD, "scale": "cpu", "y1_runs": runs, "all_batches": True})
     assert P.cases() == [("m1", b) for b in sorted(m1)]
     assert train_config("m1", 16, P.y1_runs) == train_config("m1", 16, Y1.runs)  # same key, same model
 

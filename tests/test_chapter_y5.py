@@ -16,8 +16,26 @@ import yaml
 from torch import nn
 
 from hessbook.attacks import ATTACKS, AttackTable
+from hessbook.attacks.check import AttackCheck
 from hessbook.chapters import y5
+from hessbook.chapters.y5.claims import window_values
+from hessbook.chapters.y5.compute import (
+    Line,
+    ModelAnalysis,
+    Spectrum,
+    Study,
+    Table5Check,
+    TrainSummary,
+    Y5Table,
+    analysis_job,
+    check_job,
+    ori_config,
+    robust_config,
+    table_job,
+    train_job,
+)
 from hessbook.chapters.y5.paper import MODELS, PAPER_TABLES, ROBUST
+from hessbook.chapters.y5.params import Y5Params
 from hessbook.kit.jobs import NO_DATA, OK, Row, Table
 from hessbook.params import ParameterError, validate
 
@@ -27,8 +45,8 @@ BASE = {**yaml.safe_load((ROOT / "params" / "smoke" / "y5.yaml").read_text()), "
         "n_hessian_batch": 16, "n_hessian_full": {"m1": 64, "c3": 48}, "top_k": 2, "lanczos_max_dim": 4}
 
 
-def params(**changes) -> y5.Y5Params:
-    return validate(y5.Y5Params, {**BASE, **changes})
+def params(**changes) -> Y5Params:
+    return validate(Y5Params, {**BASE, **changes})
 
 
 # ----------------------------------------------------------------------------- parameters
@@ -60,30 +78,30 @@ def test_grids_hold_the_points_the_claims_read():
 
 def test_robust_models_fine_tune_m_ori_with_their_attack():
     P = params(adv_halve_every={"m1": 0, "c3": 2})
-    ori = y5.ori_config("c3", P)
+    ori = ori_config("c3", P)
     assert ori.lr_rule == "halve" and ori.lr_params == {"every": P.ori_halve_every}
     assert ori.model_kwargs == {"width": P.c3_width} and ori.adversary is None
     for attack in ROBUST:
-        cfg = y5.robust_config("c3", attack, P)
+        cfg = robust_config("c3", attack, P)
         assert cfg.init_from == ori and cfg.adversary == attack and cfg.data == ori.data
         assert cfg.max_epochs == P.adv_epochs["c3"] and cfg.lr == P.adv_lr
         assert cfg.lr_rule == "halve" and cfg.lr_params == {"every": 2}
         eps = cfg.adversary_params["eps"]
         assert eps == (P.eps_l2["c3"] if attack.startswith("l2") else P.eps_linf["c3"])
-    assert y5.robust_config("m1", "fhsm", P).adversary_params == {
+    assert robust_config("m1", "fhsm", P).adversary_params == {
         "eps": P.eps_linf["m1"], "rtol": P.cg_rtol, "max_iter": P.cg_max_iter, "solve_dtype": "float64"}
-    assert y5.robust_config("m1", "fgsm", P).lr_rule == "constant"
+    assert robust_config("m1", "fgsm", P).lr_rule == "constant"
 
 
 def test_hessian_samples_are_fixed_and_disjoint():
     P = params()
-    a, b = y5.analysis_job("m1", "ori", P).hessian_samples(), y5.analysis_job("m1", "fhsm", P).hessian_samples()
+    a, b = analysis_job("m1", "ori", P).hessian_samples(), analysis_job("m1", "fhsm", P).hessian_samples()
     assert all(torch.equal(a[k], b[k]) for k in a)
     assert list(a) == ["1a", "1b", str(P.n_hessian_batch), "full"]
     small = torch.cat([a["1a"], a["1b"], a[str(P.n_hessian_batch)]])
     assert len(set(small.tolist())) == 2 + P.n_hessian_batch and len(a["full"]) == P.n_train["m1"]
     # a part of the subset holds the single samples and the batch
-    part = y5.analysis_job("c3", "ori", P).hessian_samples()["full"]
+    part = analysis_job("c3", "ori", P).hessian_samples()["full"]
     assert len(part) == 48 and set(small.tolist()) <= set(part.tolist())
 
 
@@ -95,7 +113,7 @@ def test_spectrum_matches_a_dense_float64_hessian():
     net = nn.Sequential(nn.Linear(5, 6), nn.ReLU(), nn.Linear(6, 3))
     x, y = torch.randn(7, 5), torch.randint(0, 3, (7,))
     P = params(top_k=3, n_negative=2, lanczos_tol=1e-6, lanczos_max_dim=57)
-    s, v1 = y5.analysis_job("m1", "ori", P).spectrum(net, (x, y), "7")
+    s, v1 = analysis_job("m1", "ori", P).spectrum(net, (x, y), "7")
     net64 = nn.Sequential(nn.Linear(5, 6), nn.ReLU(), nn.Linear(6, 3)).double()
     net64.load_state_dict({k: v.double() for k, v in net.state_dict().items()})
     shapes = [p.shape for p in net64.parameters()]
@@ -119,7 +137,7 @@ def test_spectrum_matches_a_dense_float64_hessian():
 
 def test_line_curvature_is_the_second_derivative_of_a_parabola():
     x = np.linspace(-1, 1, 9)
-    line = y5.Line(x, {"train": 3.0 * x**2 + x + 2}, {"train": np.ones(9)})
+    line = Line(x, {"train": 3.0 * x**2 + x + 2}, {"train": np.ones(9)})
     assert line.curvature(0.0) == pytest.approx(6.0)
     assert line.curvature(0.5) == pytest.approx(6.0)
     assert np.isnan(line.curvature(1.0))  # an end of the grid has no second difference
@@ -151,28 +169,28 @@ def spectra(lam1: float, r1: float, rbatch: float, rfull: float, batch: str) -> 
     """|λmin| = r·λ1; the top eigenvalues λ1, λ1/2, ..., λ1/20 (Y's window of 20): a negative
     eigenvalue shows in it when r ≥ 1/20."""
     def sp(b_h, r):
-        return y5.Spectrum(b_h, 1, lam1 / np.arange(1, 21), np.zeros(20), True, np.array([-r * lam1]),
-                           np.zeros(1), True, 10)
+        return Spectrum(b_h, 1, lam1 / np.arange(1, 21), np.zeros(20), True, np.array([-r * lam1]),
+                        np.zeros(1), True, 10)
 
     return sp("1a", r1), sp("1b", r1), sp(batch, rbatch), sp("full", rfull)
 
 
-def analysis(model, lam1, r, v1_curv, end_curv, ori_curv=2.0, batch="16", name="m1") -> y5.ModelAnalysis:
+def analysis(model, lam1, r, v1_curv, end_curv, ori_curv=2.0, batch="16", name="m1") -> ModelAnalysis:
     x = np.array([-1.0, 0.0, 1.0])
-    along = y5.Line(x, {k: v1_curv * x**2 / 2 for k in ("batch", "train", "test")},
-                    {k: np.ones(3) for k in ("batch", "train", "test")})
+    along = Line(x, {k: v1_curv * x**2 / 2 for k in ("batch", "train", "test")},
+                 {k: np.ones(3) for k in ("batch", "train", "test")})
     lam = np.array([-0.5, 0.0, 0.5, 1.0, 1.5])
     h2 = 0.25
     curve = np.array([ori_curv * h2, 0.0, 0.0, 0.0, end_curv * h2])
-    interp = None if model == "ori" else y5.Line(lam, {"train": curve, "test": curve},
-                                                 {"train": np.ones(5), "test": np.ones(5)})
+    interp = None if model == "ori" else Line(lam, {"train": curve, "test": curve},
+                                              {"train": np.ones(5), "test": np.ones(5)})
     if name == "m1" and model == "ori" and r[2] < 0.05:  # Y Fig 12: M1's M_ORI sits at a saddle point
         r = (r[0], r[1], 0.5)
-    return y5.ModelAnalysis(name, model, spectra(lam1, *r, batch), along, interp)
+    return ModelAnalysis(name, model, spectra(lam1, *r, batch), along, interp)
 
 
 def study(name="m1", robust_acc=90.0, fhsm_acc=40.0, lam_robust=1.0, r=(0.5, 0.05, 0.001), end_curv=1.0,
-          v1_curv=1.0, acc_rows=None) -> y5.Study:
+          v1_curv=1.0, acc_rows=None) -> Study:
     acc = np.full((6, 6), robust_acc / 100)
     acc[0] = [0.99, 0.3, 0.3, 0.2, fhsm_acc / 100, 0.25]
     acc[:, 0] = 0.99
@@ -186,14 +204,14 @@ def study(name="m1", robust_acc=90.0, fhsm_acc=40.0, lam_robust=1.0, r=(0.5, 0.0
                                   "max_relative_residual": 0.01}})
     models = {m: analysis(m, 5.0 if m == "ori" else lam_robust, r, 3.0 if m == "ori" else v1_curv, end_curv,
                           name=name) for m in MODELS}
-    trainings = {m: y5.TrainSummary(1, 2, 0.1, 0.9, 0.2, "max_epochs", 1.0) for m in MODELS}
-    return y5.Study(name, trainings, models, table)
+    trainings = {m: TrainSummary(1, 2, 0.1, 0.9, 0.2, "max_epochs", 1.0) for m in MODELS}
+    return Study(name, trainings, models, table)
 
 
-def check(name="m1", formula=0.0, residual=1e-5, fallback=0) -> y5.Table5Check:
-    return y5.Table5Check(name, tuple(
-        y5.AttackCheck(a, "l2" if a.startswith("l2") else "linf", 0.1, 32, 1.0, formula,
-                       residual if a in ("fhsm", "l2hess") else 0.0, fallback if a in ("fhsm", "l2hess") else 0, {})
+def check(name="m1", formula=0.0, residual=1e-5, fallback=0) -> Table5Check:
+    return Table5Check(name, tuple(
+        AttackCheck(a, "l2" if a.startswith("l2") else "linf", 0.1, 32, 1.0, formula,
+                    residual if a in ("fhsm", "l2hess") else 0.0, fallback if a in ("fhsm", "l2hess") else 0, {})
         for a in ROBUST))
 
 
@@ -204,12 +222,12 @@ def results(*studies, missing: dict[str, str] | None = None, checks=None) -> y5.
     P = params()
     checks = tuple(check(s.name) for s in studies) if checks is None else checks
     rows = [Row(job, OK, result) for s in studies for m in MODELS
-            for job, result in ((y5.train_job(s.name, m, P), s.trainings[m]),
-                                (y5.analysis_job(s.name, m, P), s.models[m]))]
-    rows += [Row(y5.table_job(s.name, P), OK, s.table) for s in studies]
-    rows += [Row(y5.check_job(c.study, P), OK, c) for c in checks]
+            for job, result in ((train_job(s.name, m, P), s.trainings[m]),
+                                (analysis_job(s.name, m, P), s.models[m]))]
+    rows += [Row(table_job(s.name, P), OK, s.table) for s in studies]
+    rows += [Row(check_job(c.study, P), OK, c) for c in checks]
     rows += [Row(job, NO_DATA, why=why) for name, why in (missing or {}).items() for job in
-             (y5.train_job(name, "ori", P), y5.table_job(name, P))]
+             (train_job(name, "ori", P), table_job(name, P))]
     return y5.Results(P, Table(tuple(rows)))
 
 
@@ -267,12 +285,12 @@ def test_a4_claims_graded_on_cifar_only():
 def test_negative_curvature_needs_y_window_to_judge_a_hidden_eigenvalue():
     """With fewer than Y's 20 top eigenvalues a negative one below λK is not judged; one above
     λK shows in Y's window too; an unconverged λmin decides only 'shows'."""
-    v = y5.window_values([4.0, 2.0, 1.0], -0.5, True, True, expect_negative=False)
+    v = window_values([4.0, 2.0, 1.0], -0.5, True, True, expect_negative=False)
     assert v == {"as_y": True, "decided": False, "window": 3}
-    assert y5.window_values([4.0, 2.0, 1.0], -1.5, True, True, expect_negative=True)["decided"]
-    assert y5.window_values([4.0, 2.0, 1.0], 0.0, True, True, expect_negative=False)["decided"]
-    assert not y5.window_values(list(range(20, 0, -1)), -0.5, True, False, expect_negative=False)["decided"]
-    full = y5.window_values(list(range(20, 0, -1)), -0.5, True, True, expect_negative=False)
+    assert window_values([4.0, 2.0, 1.0], -1.5, True, True, expect_negative=True)["decided"]
+    assert window_values([4.0, 2.0, 1.0], 0.0, True, True, expect_negative=False)["decided"]
+    assert not window_values(list(range(20, 0, -1)), -0.5, True, False, expect_negative=False)["decided"]
+    full = window_values(list(range(20, 0, -1)), -0.5, True, True, expect_negative=False)
     assert full == {"as_y": True, "decided": True, "window": 20}
 
 
@@ -304,7 +322,7 @@ def test_regime_criteria_cpu_and_gpu_meet_them_smoke_does_not():
     from hessbook import regime
 
     def unmet(scale: str) -> list[str]:
-        P = validate(y5.Y5Params, yaml.safe_load((ROOT / "params" / scale / "y5.yaml").read_text()))
+        P = validate(Y5Params, yaml.safe_load((ROOT / "params" / scale / "y5.yaml").read_text()))
         return [c.name.split(" (")[0] for c in regime.unmet(y5.criteria(P))]
 
     epochs, adversarial = "M_ORI trained Y's 100 epochs", "adversarial training at lr 0.01 for Y's 5"
@@ -320,7 +338,7 @@ def test_run_table_flags_a_model_on_its_plateau():
     import math
 
     s = study()
-    stuck = dict(s.trainings, l2grad=y5.TrainSummary(5, 80, 0.95 * math.log(10), 0.1, 2.2, "max_epochs", 1.0))
+    stuck = dict(s.trainings, l2grad=TrainSummary(5, 80, 0.95 * math.log(10), 0.1, 2.2, "max_epochs", 1.0))
     R = results(dataclasses.replace(s, trainings=stuck))
     table = y5.runs_table(R)
     assert list(table["flag"]) == ["–", "–", "–", "plateau", "–", "–"]
@@ -333,7 +351,7 @@ def test_run_table_flags_a_model_on_its_plateau():
 
 def test_jobs_run_in_stages_and_rebuild_the_attacks_of_their_keys():
     from hessbook.attacks import make_attack
-    from hessbook.chapters.y5.compute import _attacks, stages
+    from hessbook.chapters.y5.compute import _attacks, attack_settings, stages
 
     P = params()
     ori, robust, analyses, tables, checks = stages(P)
@@ -345,12 +363,12 @@ def test_jobs_run_in_stages_and_rebuild_the_attacks_of_their_keys():
     assert [(j.study, j.model) for j in analyses[:3]] == [("m1", "ori"), ("c3", "ori"), ("m1", "fgsm")]
     rebuilt = _attacks(tables[1].attacks)
     assert list(rebuilt) == list(ROBUST)
-    assert all(rebuilt[a] == make_attack(a, **y5.compute.attack_settings(a, "c3", P)) for a in ROBUST)
+    assert all(rebuilt[a] == make_attack(a, **attack_settings(a, "c3", P)) for a in ROBUST)
 
 
 def test_a_study_with_a_result_missing_is_not_shown():
     R = results(study("m1"), study("c3"))
-    partial = y5.Results(R.params, Table(tuple(r for r in R.table if not (isinstance(r.job, y5.Y5Table)
+    partial = y5.Results(R.params, Table(tuple(r for r in R.table if not (isinstance(r.job, Y5Table)
                                                                            and r.job.study == "c3"))))
     assert [s.name for s in R.studies] == ["m1", "c3"] and [s.name for s in partial.studies] == ["m1"]
     assert partial.missing == ()  # not for lack of data

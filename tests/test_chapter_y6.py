@@ -12,6 +12,10 @@ import pytest
 
 from hessbook import lr as hlr
 from hessbook.chapters import y6
+from hessbook.chapters.y6.claims import RULE, claim, expected_flag, fb_small_note, paper_measures, trained_runs
+from hessbook.chapters.y6.compute import RunResult, Y6Run, train_config
+from hessbook.chapters.y6.paper import LABELS, PAPER_TABLE8
+from hessbook.chapters.y6.params import Y6Params
 from hessbook.kit.jobs import NO_DATA, OK, Row, Table
 from hessbook.params import ParameterError, validate
 
@@ -21,23 +25,23 @@ GOOD = dict(scale="smoke", seed=0, n_train=40, n_test=20, batch_fractions=[0.5, 
             n_seeds=1, device="cpu")
 
 
-def P(**changes) -> y6.Y6Params:
-    return validate(y6.Y6Params, {**GOOD, **changes})
+def P(**changes) -> Y6Params:
+    return validate(Y6Params, {**GOOD, **changes})
 
 
-def run_result(method: str, batch: int, acc: float, diverged: bool = False) -> y6.RunResult:
+def run_result(method: str, batch: int, acc: float, diverged: bool = False) -> RunResult:
     e = np.arange(1.0, 3.0)
-    return y6.RunResult(method, batch, batch / 40, acc, acc, 1.0, 2, 4, "diverged" if diverged else "max_epochs",
-                        2 if diverged else None, 0.01, 1.0, e, np.full(2, 0.01), np.ones(2), np.full(2, acc),
-                        np.ones(2), np.full(2, acc))
+    return RunResult(method, batch, batch / 40, acc, acc, 1.0, 2, 4, "diverged" if diverged else "max_epochs",
+                     2 if diverged else None, 0.01, 1.0, e, np.full(2, 0.01), np.ones(2), np.full(2, acc),
+                     np.ones(2), np.full(2, acc))
 
 
-def results_of(params: y6.Y6Params, runs, missing: str = "") -> y6.Results:
+def results_of(params: Y6Params, runs, missing: str = "") -> y6.Results:
     """Results whose table holds ``runs`` (each under its job) and, with ``missing``, a row
     without data that says so."""
-    rows = [Row(y6.Y6Run(y6.train_config(r.method, r.batch, params, r.seed)), OK, r) for r in runs]
+    rows = [Row(Y6Run(train_config(r.method, r.batch, params, r.seed)), OK, r) for r in runs]
     if missing:
-        rows.append(Row(y6.Y6Run(y6.train_config(params.methods[0], params.batch_sizes[0], params)), NO_DATA,
+        rows.append(Row(Y6Run(train_config(params.methods[0], params.batch_sizes[0], params)), NO_DATA,
                         why=missing))
     return y6.Results(params, Table(tuple(rows)))
 
@@ -53,8 +57,8 @@ def grid(base, fb, robust) -> dict:
 
 def test_params_and_batch_sizes():
     assert P().batch_sizes == (20, 40)
-    assert validate(y6.Y6Params, {**GOOD, "n_train": 50000, "batch_fractions": [1.0, 0.16, 0.2, 0.5]}).batch_sizes \
-        == tuple(r.batch for r in y6.PAPER_TABLE8)
+    assert validate(Y6Params, {**GOOD, "n_train": 50000, "batch_fractions": [1.0, 0.16, 0.2, 0.5]}).batch_sizes \
+        == tuple(r.batch for r in PAPER_TABLE8)
     with pytest.raises(ParameterError, match="batch_fractions give the batch size 20 more than once"):
         P(batch_fractions=[0.5, 0.51])
     with pytest.raises(ParameterError, match="less than one example"):
@@ -71,7 +75,7 @@ def test_params_and_batch_sizes():
 
 def test_train_configs_differ_only_in_the_method():
     p = P(lr_halve_every=3)
-    base, fb, robust = (y6.train_config(m, 20, p) for m in ("baseline", "fb", "robust"))
+    base, fb, robust = (train_config(m, 20, p) for m in ("baseline", "fb", "robust"))
     assert base.lr_rule == "halve" and base.adversary is None
     assert robust.adversary == "fgsm" and robust.adversary_params == {"eps": 0.02} and robust.lr_rule == "halve"
     assert fb.lr_rule == "goyal" and fb.lr_params == {"base_batch_size": 2, "warmup_epochs": 0.5, "halve_every": 3}
@@ -88,7 +92,7 @@ def test_one_tiny_run_end_to_end(data_env, tmp_path):
     from hessbook.kit.jobs import Context
     from hessbook.store import ResultStore
 
-    r = y6.Y6Run(y6.train_config("fb", 20, P())).compute(Context(torch.device("cpu"), ResultStore(tmp_path)))
+    r = Y6Run(train_config("fb", 20, P())).compute(Context(torch.device("cpu"), ResultStore(tmp_path)))
     assert (r.method, r.batch, r.fraction, r.epochs, r.iterations) == ("fb", 20, 0.5, 1, 2)
     assert r.peak_lr == pytest.approx(0.1)  # 0.01 * 20 / 2, after a one-step warm-up
     assert 0 <= r.test_acc <= 1 and 0 <= r.train_acc <= 1 and np.isfinite(r.final_loss)
@@ -103,37 +107,37 @@ def test_each_job_says_its_method_and_a_result_stored_before_seeds_gets_its_jobs
         ("baseline", 20, 0), ("fb", 20, 0), ("robust", 20, 0)]
     assert len(jobs) == 2 * 2 * 3 and jobs[-1].label() == "Y6 robust B=40 seed 1"
     old = run_result("fb", 20, 0.4)  # seed 0: as stored before Y6 had seeds
-    R = y6.Results(p, Table((Row(y6.Y6Run(y6.train_config("fb", 20, p, 1)), OK, old),)))
+    R = y6.Results(p, Table((Row(Y6Run(train_config("fb", 20, p, 1)), OK, old),)))
     assert R.runs[0].seed == 1 and R.get("fb", 20, seed=1) is not None and R.missing is None
 
 
 def test_claim_held_partly_not_held_and_not_computed():
-    held = y6.claim(results(grid((0.45, 0.30), (0.40, 0.10), (0.40, 0.38))))
+    held = claim(results(grid((0.45, 0.30), (0.40, 0.10), (0.40, 0.38))))
     assert held.grade == "held" and "≥ 5" in held.why and "≥ 2" in held.why
     assert held.cases[""]["drop_base"] == pytest.approx(15.0) and held.cases[""]["gain_fb"] == pytest.approx(28.0)
     # robust beats FB but not the baseline at the largest batch
-    assert y6.claim(results(grid((0.45, 0.30), (0.40, 0.10), (0.35, 0.29)))).grade == "partly"
+    assert claim(results(grid((0.45, 0.30), (0.40, 0.10), (0.35, 0.29)))).grade == "partly"
     # the baseline does not degrade, robust is worse everywhere
-    flat = y6.claim(results(grid((0.45, 0.44), (0.40, 0.40), (0.30, 0.28))))
+    flat = claim(results(grid((0.45, 0.44), (0.40, 0.40), (0.30, 0.28))))
     assert flat.grade == "did not hold" and "not there" in flat.evidence
     assert "15.0 points below the baseline" in flat.evidence and "At chance" not in flat.evidence
     assert "At chance (test accuracy ≤ 0.12) without diverging: fb B=40" in held.evidence
-    assert y6.claim(results(grid((0.45, 0.30), (0.40, 0.10), (0.40, 0.38)), methods=["baseline", "fb", "robust"])
+    assert claim(results(grid((0.45, 0.30), (0.40, 0.10), (0.40, 0.38)), methods=["baseline", "fb", "robust"])
                     ).grade == "held"
     partial = {k: v for k, v in grid((0.45, 0.3), (0.4, 0.1), (0.4, 0.38)).items() if k[0] != "robust"}
-    assert y6.claim(results(partial)).grade == "not computed"  # a method's values are missing
+    assert claim(results(partial)).grade == "not computed"  # a method's values are missing
     # every method at one batch size: computed, but there is no degradation to judge
-    one = y6.claim(results({k: v for k, v in grid((0.45, 0.3), (0.4, 0.1), (0.4, 0.38)).items() if k[1] == 20}))
+    one = claim(results({k: v for k, v in grid((0.45, 0.3), (0.4, 0.1), (0.4, 0.38)).items() if k[1] == 20}))
     assert one.grade == "not judged" and "one batch size, B = 20: test accuracy baseline 45.0%" in one.ours
     assert one.why.endswith("Not judged: judged only when batch sizes run with every method, baseline and robust off their plateau ≥ 2, here 1.")
-    none = y6.claim(results_of(P(), (), missing="dataset 'cifar10' not found. Set HESSBOOK_DATA."))
+    none = claim(results_of(P(), (), missing="dataset 'cifar10' not found. Set HESSBOOK_DATA."))
     assert none.grade == "not computed" and "HESSBOOK_DATA" in none.ours
 
 
 def test_paper_rows_hold_by_the_same_rule():
-    v = y6.paper_measures()
+    v = paper_measures()
     assert v["drop_base"] == pytest.approx(75.59 - 55.23) and v["gain_fb"] == pytest.approx(71.16 - 10.0)
-    assert y6.RULE.grade(v) == "held"
+    assert RULE.grade(v) == "held"
 
 
 def test_numbers_figures_and_explorer():
@@ -142,7 +146,7 @@ def test_numbers_figures_and_explorer():
     assert n["baseline-small"] == 45.0 and n["gain-base"] == pytest.approx(8.0) and n["verdict"] == "held"
     assert n["diverged"] == "none" and n["batches"] == "20, 40"
     table = y6.summary_table(R)
-    assert len(table) == 6 and set(table["method"]) == set(y6.LABELS.values())
+    assert len(table) == 6 and set(table["method"]) == set(LABELS.values())
     assert y6.figure_accuracy(R).axes[0].get_lines()
     fig = y6.explorer(R).update(batch=40, method="robust")
     assert "B=40" in fig.axes[0].get_title(loc="left")
@@ -157,7 +161,7 @@ def test_goyal_rule_and_printed_stride_at_paper_scale_and_deviations_in_the_verd
     from hessbook.chapters.y6.claims import GOYAL_RATE, deviations
     from pathlib import Path
 
-    from hessbook.chapters import load_params
+    from hessbook.registry import load_params
 
     ROOT = Path(__file__).resolve().parents[1]
     for scale in ("paper", "gpu"):
@@ -166,7 +170,7 @@ def test_goyal_rule_and_printed_stride_at_paper_scale_and_deviations_in_the_verd
         assert "FB's rate" not in deviations(big) and "stride" not in deviations(big)
     cpu = load_params("y6", ROOT / "params" / "cpu" / "y6.yaml")
     assert "FB's rate 0.01 × B/1.536 is 17× Goyal's" in deviations(cpu)
-    assert y6.train_config("fb", 300, cpu).lr_params["base_batch_size"] == 1.536
+    assert train_config("fb", 300, cpu).lr_params["base_batch_size"] == 1.536
     assert "stride 1" in deviations(P(c1_conv_stride=1))
 
 
@@ -174,17 +178,17 @@ def test_a_baseline_or_robust_run_on_its_plateau_keeps_its_batch_size_out_of_the
     import dataclasses
 
     R = results(grid((0.9, 0.6), (0.9, 0.5), (0.9, 0.85)))
-    assert y6.claim(R).grade == "held"
+    assert claim(R).grade == "held"
 
     def with_loss(method: str, loss: float) -> y6.Results:
         runs = tuple(dataclasses.replace(r, final_loss=loss) if (r.method, r.batch) == (method, 40) else r
                      for r in R.runs)
         return results_of(R.params, runs)
 
-    stalled = y6.claim(with_loss("baseline", 2.3))  # within 10 % of ln 10: on its plateau
+    stalled = claim(with_loss("baseline", 2.3))  # within 10 % of ln 10: on its plateau
     assert stalled.grade == "not judged"
     assert "run on its initial plateau: baseline B=40" in stalled.why and "FB is not checked" in stalled.why
-    assert y6.claim(with_loss("fb", 2.3)).grade == "held"  # FB failing at large B is Y's point, measured
+    assert claim(with_loss("fb", 2.3)).grade == "held"  # FB failing at large B is Y's point, measured
 
 
 # ----------------------------------------------------------------------------- regime (issue 29)
@@ -194,7 +198,7 @@ def test_regime_criteria_cpu_meets_them_smoke_does_not():
     from pathlib import Path
 
     from hessbook import regime
-    from hessbook.chapters import load_params
+    from hessbook.registry import load_params
 
     root = Path(__file__).resolve().parents[1]
     unmet = {s: [c.name.split(",")[0] for c in regime.unmet(y6.criteria(load_params("y6", root / "params" / s /
@@ -213,10 +217,10 @@ def test_an_fb_run_y_expects_to_fail_carries_the_reason_and_others_do_not():
     fb_small = dataclasses.replace(run_result("fb", 8000, 0.1), fraction=0.16, final_loss=2.3)
     fb_full = dataclasses.replace(run_result("fb", 50000, 0.1, diverged=True), fraction=1.0, final_loss=float("nan"))
     base_full = dataclasses.replace(run_result("baseline", 50000, 0.1), fraction=1.0, final_loss=2.3)
-    assert y6.expected_flag(fb_full) == "Y's FB fails at this fraction too (B = 50000: Table 8 prints 0.1)"
-    assert y6.expected_flag(fb_small) == "" and y6.expected_flag(base_full) == ""  # Y's FB at 0.16: 75 %
+    assert expected_flag(fb_full) == "Y's FB fails at this fraction too (B = 50000: Table 8 prints 0.1)"
+    assert expected_flag(fb_small) == "" and expected_flag(base_full) == ""  # Y's FB at 0.16: 75 %
     R = results_of(params, (fb_small, fb_full, base_full))
-    runs = y6.trained_runs(R)
+    runs = trained_runs(R)
     assert [(r.label, r.flag, bool(r.exception)) for r in runs] == [
         ("fb B=8000", "plateau", False), ("baseline B=50000", "plateau", False), ("fb B=50000", "diverged", True)]
     table = y6.summary_table(R)
@@ -234,9 +238,9 @@ def test_the_note_on_fb_at_the_smallest_fraction_says_whether_it_reproduced():
     runs = (dataclasses.replace(run_result("fb", 8000, 0.9), fraction=0.16),
             dataclasses.replace(run_result("fb", 50000, 0.1), fraction=1.0, final_loss=2.3))
     R = results_of(params, runs)
-    assert y6.fb_small_note(R, 90.0, 0.5).endswith("It trained, as Y's did.")
+    assert fb_small_note(R, 90.0, 0.5).endswith("It trained, as Y's did.")
     stalled = results_of(params, (dataclasses.replace(runs[0], final_loss=2.3), runs[1]))
-    note = y6.fb_small_note(stalled, 10.0, 0.625)
+    note = fb_small_note(stalled, 10.0, 0.625)
     assert "Y's FB (B = 8,000) reached 75.2 %" in note and "1 of 1 seed(s) ended on the initial plateau" in note
     assert "FB did not reproduce there" in note and "peak of 0.625" in note
-    assert y6.fb_small_note(results_of(params, ()), None, None) == "FB at the smallest fraction: not computed."
+    assert fb_small_note(results_of(params, ()), None, None) == "FB at the smallest fraction: not computed."

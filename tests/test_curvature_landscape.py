@@ -3,8 +3,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from hessbook.curvature import (count_outliers, evaluate, loss_along, loss_interpolation, loss_surface,
-                                parameters_vector, random_direction)
+from hessbook.curvature import (bulk_fraction, count_outliers, evaluate, frobenius, gap_outliers, loss_along,
+                                loss_interpolation, loss_surface, numerical_rank, parameters_vector, random_direction)
 
 from _curv_models import image_data, tiny_cnn
 
@@ -95,6 +95,15 @@ def test_outlier_counters_constructed_spectra():
     with pytest.raises(ValueError, match="top_m = 1"):
         count_outliers(lam, top_m=1)
 
+
+
+def test_spectrum_measures():
+    eig = np.array([10.0, 5.0, 0.001, 0.0, -0.002, 1e-13])
+    assert numerical_rank(eig, 1e-10) == 3
+    assert bulk_fraction(eig, 1e-3) == pytest.approx(4 / 6)
+    assert frobenius(np.array([3.0, 4.0])) == pytest.approx(5.0)
+    spread = np.array([-0.001, 0.0, 0.002, 0.003, 1.2, 1.5, 2.0, 10.0])  # ascending, as eigvalsh returns
+    assert gap_outliers(spread) == gap_outliers(spread[::-1]) == count_outliers(torch.from_numpy(spread)).gap == 1
 
 def kneedle_reference(values: np.ndarray) -> int:
     """Index of the point farthest below the chord of a descending curve, by the distance formula

@@ -271,16 +271,19 @@ def test_the_gated_chapters_judge_nothing_outside_their_regime():
     import numpy as np
 
     from hessbook.chapters import s3
+    from hessbook.chapters.s3.claims import graded_claims
+    from hessbook.chapters.s3.compute import num_params
+    from hessbook.chapters.s3.params import S3Params
     from hessbook.papers.sagun.mnist_spectra import Spectrum
     from hessbook.params import validate
 
-    P = validate(s3.S3Params, dict(scale="gpu", seed=0, widths=[10, 30, 50, 70], input_size=14, n_samples=1000,
-                                   lr=0.1, iterations=5000, batch_size=1000, top_k=50, hessian_batch=1000,
-                                   hessian_dtype="float64", device="cpu"))
+    P = validate(S3Params, dict(scale="gpu", seed=0, widths=[10, 30, 50, 70], input_size=14, n_samples=1000,
+                                lr=0.1, iterations=5000, batch_size=1000, top_k=50, hessian_batch=1000,
+                                hessian_dtype="float64", device="cpu"))
     eig = np.sort(np.concatenate([[3.0, 2.0, 1.0], np.linspace(0, 0.05, 200), np.linspace(-1e-3, 0, 20)]))
-    fitted = tuple(Spectrum(f"n = {w}", eig, s3.num_params(w, 14), 0.01, 1.0, 0.0) for w in P.widths)
+    fitted = tuple(Spectrum(f"n = {w}", eig, num_params(w, 14), 0.01, 1.0, 0.0) for w in P.widths)
     R = s3.Results(P, fitted)
-    assert [c.grade for c in s3.claims(R)] == [c.grade for c in s3.graded_claims(R)]
+    assert [c.grade for c in s3.claims(R)] == [c.grade for c in graded_claims(R)]
     assert "not judged" not in [c.grade for c in s3.claims(R)]
     unfitted = s3.Results(P, (dataclasses.replace(fitted[0], train_accuracy=0.883), *fitted[1:]))
     assert {c.grade for c in s3.claims(unfitted)} == {"not judged"}

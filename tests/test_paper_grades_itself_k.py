@@ -33,6 +33,8 @@ import importlib
 import pytest
 
 from hessbook.chapters import k1, k2
+from hessbook.chapters.k1.claims import TREND
+from hessbook.chapters.k2.params import K2Params
 from hessbook.papers.kamath import paper
 from hessbook.kit import Rule, all_of, at_least, at_most, below
 
@@ -67,7 +69,7 @@ def test_the_paper_grades_every_claim_the_chapters_grade():
 def test_a_flipped_rule_fails_on_ks_own_statements(monkeypatch):
     """The test can fail: LR's robustness rule turned round (ρ ≥ 0.8 instead of ≤ −0.8) does not
     hold on K's 'This is not true for FGSM/PGD accuracy of models trained with constant LR'."""
-    flipped = Rule(held=at_least("rho_fgsm", k1.TREND), partly=at_least("rho_fgsm", 0.0),
+    flipped = Rule(held=at_least("rho_fgsm", TREND), partly=at_least("rho_fgsm", 0.0),
                    requires=k1_claims.ENOUGH)
     monkeypatch.setattr(k1_claims, "LOSE_LR_RULE", flipped)
     grades = {c.statement: c.grade for c in k1.paper_claims() if c.item == "K-Fig1-2-15"}
@@ -123,4 +125,4 @@ def _empty_k2():
     from hessbook.params import validate
     from test_chapter_k2 import GOOD
 
-    return k2.Results(validate(k2.K2Params, GOOD), Grid(()), {})
+    return k2.Results(validate(K2Params, GOOD), Grid(()), {})

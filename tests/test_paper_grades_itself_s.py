@@ -35,12 +35,17 @@ import sys
 import pytest
 
 from hessbook import kit
-from hessbook.chapters import s2, s5, s6
+from hessbook.chapters.s2.claims import TABLE1_RULE, best_cutoff, fig2_claim, paper_pairs, table1_claim, unseen_claim
+from hessbook.chapters.s2.paper import PAPER_TABLE1, SETTINGS, in_fig2, setting_label, setting_of
+from hessbook.chapters.s5.analysis import Summary
+from hessbook.chapters.s5.claims import GAIN_HELD, PAPER_ACCURACY_GAIN, summary_claims
+from hessbook.chapters.s6.claims import GROWS, growth_claim
+from hessbook.chapters.s6.paper import PAPER_OUTLIERS
 
 
 def paper_table1_claim() -> kit.Claim:
-    paper = s2.paper_pairs()
-    return s2.table1_claim(paper, paper)
+    paper = paper_pairs()
+    return table1_claim(paper, paper)
 
 
 def test_table1_on_the_papers_counts_held():
@@ -50,19 +55,19 @@ def test_table1_on_the_papers_counts_held():
 
 
 def test_fig10_outlier_grows_with_alpha_on_the_captions_numbers():
-    c = s6.growth_claim(s6.PAPER_OUTLIERS)
+    c = growth_claim(PAPER_OUTLIERS)
     assert c.grade == "held", c.why
 
 
 def test_fig8_9_gain_on_the_papers_one_percent():
-    summary = s5.Summary(jump_train_loss=float("nan"), jump_test_loss=float("nan"), jump_train_acc=float("nan"),
-                         jump_test_acc=float("nan"), lb_test_acc=float("nan"), sb_test_acc=float("nan"),
-                         lb_train_loss=1.0, sb_train_loss=float("nan"),  # S Fig 8: Part I well below ln 10
-                         accuracy_gain=s5.PAPER_ACCURACY_GAIN, barrier_train=float("nan"),
-                         barrier_test=float("nan"), relative_barrier_train=float("nan"),
-                         relative_barrier_test=float("nan"), rise_left=float("nan"), rise_right=float("nan"),
-                         sb_fluctuation=float("nan"), lb_late_drop=0.0)
-    gain = s5.summary_claims(summary)[1]
+    summary = Summary(jump_train_loss=float("nan"), jump_test_loss=float("nan"), jump_train_acc=float("nan"),
+                      jump_test_acc=float("nan"), lb_test_acc=float("nan"), sb_test_acc=float("nan"),
+                      lb_train_loss=1.0, sb_train_loss=float("nan"),  # S Fig 8: Part I well below ln 10
+                      accuracy_gain=PAPER_ACCURACY_GAIN, barrier_train=float("nan"),
+                      barrier_test=float("nan"), relative_barrier_train=float("nan"),
+                      relative_barrier_test=float("nan"), rise_left=float("nan"), rise_right=float("nan"),
+                      sb_fluctuation=float("nan"), lb_late_drop=0.0)
+    gain = summary_claims(summary)[1]
     assert gain.statement.startswith("Part II (small batch) ends slightly more accurate") and gain.grade == "held"
 
 
@@ -70,11 +75,11 @@ def test_beyond_rule_on_table_1_reads_where_s_counting_fails():
     """The unseen-k rule on S's own counts, setting by setting, with the cutoff best on that setting
     (the same choice the chapter makes on its Table 1 rows): tanh did not hold, so partly."""
     by_setting, chosen = {}, {}
-    for setting in s2.SETTINGS:
-        label = s2.setting_label(setting)
-        counts = s2.paper_pairs([r for r in s2.PAPER_TABLE1 if s2.setting_of(r) == setting])
-        by_setting[label], chosen[label] = counts, s2.best_cutoff(counts)
-    c = s2.unseen_claim(by_setting, chosen)
+    for setting in SETTINGS:
+        label = setting_label(setting)
+        counts = paper_pairs([r for r in PAPER_TABLE1 if setting_of(r) == setting])
+        by_setting[label], chosen[label] = counts, best_cutoff(counts)
+    c = unseen_claim(by_setting, chosen)
     assert c.grade == "partly" and c.coverage == (4, 4)
     assert c.grades["GD tanh cov 1"] == "did not hold"
     assert c.grades["GD relu cov 1"] == "held" and c.grades["SGD relu cov 10"] == "held"
@@ -82,9 +87,9 @@ def test_beyond_rule_on_table_1_reads_where_s_counting_fails():
 
 def test_fig2_text_and_table_1_disagree():
     """Not a grade of Fig 2 (a plot): S Table 1's gap column in Fig 2's setting does not match k."""
-    rows = [r for r in s2.PAPER_TABLE1 if s2.in_fig2(r)]
+    rows = [r for r in PAPER_TABLE1 if in_fig2(r)]
     assert [r.gap for r in rows] == [3, 6, 2, 2, 50]
-    assert s2.fig2_claim([(r.gap, r.k) for r in rows]).grade == "partly"  # 1 of 5 exact, 3 within ±1
+    assert fig2_claim([(r.gap, r.k) for r in rows]).grade == "partly"  # 1 of 5 exact, 3 within ±1
 
 
 # ----------------------------------------------------------------------------- the test can fail
@@ -93,20 +98,21 @@ def test_fig2_text_and_table_1_disagree():
 def test_flipping_a_rules_direction_changes_the_papers_grade(monkeypatch):
     """The same tests with a rule's direction flipped (at_least -> at_most, above -> below), or the
     paper's trend negated, no longer read held: these tests can fail."""
-    flipped = kit.Rule(held=kit.at_most("margin", -1e-12, "flipped"), partly=s2.TABLE1_RULE.partly)
+    flipped = kit.Rule(held=kit.at_most("margin", -1e-12, "flipped"), partly=TABLE1_RULE.partly)
     monkeypatch.setattr(sys.modules["hessbook.chapters.s2.claims"], "TABLE1_RULE", flipped)
     assert paper_table1_claim().grade != "held"
 
-    monkeypatch.setattr(s6, "GROWS", kit.Rule(held=kit.below("smallest_step", 1.0), requires=s6.GROWS.requires))
-    assert s6.growth_claim(s6.PAPER_OUTLIERS).grade == "did not hold"
+    monkeypatch.setattr(sys.modules["hessbook.chapters.s6.claims"], "GROWS",
+                        kit.Rule(held=kit.below("smallest_step", 1.0), requires=GROWS.requires))
+    assert growth_claim(PAPER_OUTLIERS).grade == "did not hold"
     monkeypatch.undo()
-    negated = {a: 1.0 / v for a, v in s6.PAPER_OUTLIERS.items()}  # the caption's trend reversed
-    assert s6.growth_claim(negated).grade == "did not hold"
+    negated = {a: 1.0 / v for a, v in PAPER_OUTLIERS.items()}  # the caption's trend reversed
+    assert growth_claim(negated).grade == "did not hold"
 
-    gain = kit.Rule(held=kit.at_most("accuracy_gain", -s5.GAIN_HELD), partly=kit.below("accuracy_gain", 0.0))
-    assert gain.grade({"accuracy_gain": s5.PAPER_ACCURACY_GAIN}) == "did not hold"
+    gain = kit.Rule(held=kit.at_most("accuracy_gain", -GAIN_HELD), partly=kit.below("accuracy_gain", 0.0))
+    assert gain.grade({"accuracy_gain": PAPER_ACCURACY_GAIN}) == "did not hold"
 
 
-@pytest.mark.parametrize("setting", s2.SETTINGS)
+@pytest.mark.parametrize("setting", SETTINGS)
 def test_every_setting_of_table_1_has_legible_counts(setting):
-    assert any(s2.paper_pairs([r for r in s2.PAPER_TABLE1 if s2.setting_of(r) == setting]).values())
+    assert any(paper_pairs([r for r in PAPER_TABLE1 if setting_of(r) == setting]).values())

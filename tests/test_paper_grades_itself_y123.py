@@ -27,6 +27,8 @@ import importlib
 import pytest
 
 from hessbook.chapters import y1
+from hessbook.chapters.y1.analysis import paper_train_trends, paper_trends
+from hessbook.chapters.y1.claims import paper_train_claim, trend_claim_of
 from hessbook.kit import Rule, all_of, any_of, at_least, at_most, below
 
 y1_claims = importlib.import_module("hessbook.chapters.y1.claims")  # y1.claims is the function
@@ -56,9 +58,9 @@ def test_the_paper_grades_itself():
 
 def test_the_lambda_x_rule_on_the_papers_training_columns_is_against_the_sentence():
     # documented in the chapter: Y's own M1 training rows correlate (rho = -33/35, p = 2/120)
-    train = y1.paper_train_claim()
+    train = paper_train_claim()
     assert train.grades["M1"] == "did not hold" and train.grades["C1"] == "held"
-    assert y1.paper_train_trends("m1").p_lambda_x_fgsm == pytest.approx(2 / 120)
+    assert paper_train_trends("m1").p_lambda_x_fgsm == pytest.approx(2 / 120)
 
 
 def test_a_flipped_trend_rule_fails_the_paper(monkeypatch):
@@ -89,8 +91,8 @@ def test_negating_the_papers_trend_fails_it():
     import dataclasses
 
     def reversed_rows(m):
-        t = y1.paper_trends(m)
+        t = paper_trends(m)
         return dataclasses.replace(t, rho_lambda_theta=-t.rho_lambda_theta, rho_fgsm=-t.rho_fgsm)
 
-    c = y1.trend_claim_of("Y-Table1", "Table 1", ("c1", "c2"), {m: reversed_rows(m) for m in ("c1", "c2")}, "")
+    c = trend_claim_of("Y-Table1", "Table 1", ("c1", "c2"), {m: reversed_rows(m) for m in ("c1", "c2")}, "")
     assert c.grade == "did not hold"

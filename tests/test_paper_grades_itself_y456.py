@@ -25,8 +25,12 @@ from __future__ import annotations
 import pytest
 
 from hessbook.chapters import y5, y6
+from hessbook.chapters.y5.claims import paper_acc, prone_claim_from, table_claim_from, weaker_claim_from, weaker_values
 from hessbook.chapters.y5.claims import mean_adv
 from hessbook.chapters.y5.paper import MODELS, PAPER_TABLES, ROBUST, SECOND_ORDER
+from hessbook.chapters.y6.claims import RULE, measures, paper_measures
+from hessbook.chapters.y6.paper import PAPER_TABLE8
+from hessbook.chapters.y6.params import Y6Params
 
 
 def test_y_tables_3_and_4_grade_every_y5_claim_held():
@@ -39,7 +43,7 @@ def test_y_tables_3_and_4_grade_every_y5_claim_held():
 def test_all_24_cells_of_y_tables_3_and_4_have_the_second_order_set_weaker():
     """Issue 26.1: in every row of both tables the FHSM / L2HESS set leaves the higher accuracy."""
     for study in PAPER_TABLES:
-        assert y5.weaker_values(y5.paper_acc(study)) == {"share": 1.0, "cells": 12}
+        assert weaker_values(paper_acc(study)) == {"share": 1.0, "cells": 12}
 
 
 def test_printed_means_are_the_means_of_the_printed_columns():
@@ -50,8 +54,8 @@ def test_printed_means_are_the_means_of_the_printed_columns():
 
 
 def test_y_table_8_grades_y6_held():
-    v = y6.paper_measures()
-    assert y6.RULE.grade(v) == "held"
+    v = paper_measures()
+    assert RULE.grade(v) == "held"
     assert "graded by the same rule: held" in y6.claims(_empty_y6())[0].paper
 
 
@@ -59,10 +63,10 @@ def _empty_y6():
     from hessbook.chapters.y6.compute import Results, Y6Run, train_config
     from hessbook.kit.jobs import NO_DATA, Row, Table
 
-    P = y6.Y6Params(scale="smoke", seed=0, n_train=128, n_test=64, batch_fractions=[0.5, 1.0],
-                    methods=["baseline", "fb", "robust"], c1_conv_stride=2, lr=0.01, momentum=0.9,
-                    lr_halve_every=0, epochs=1, fb_base_batch=1, fb_warmup_epochs=0.5, adversary="fgsm",
-                    eps=0.02, adversary_mix=1.0, n_seeds=1, device="cpu")
+    P = Y6Params(scale="smoke", seed=0, n_train=128, n_test=64, batch_fractions=[0.5, 1.0],
+                 methods=["baseline", "fb", "robust"], c1_conv_stride=2, lr=0.01, momentum=0.9,
+                 lr_halve_every=0, epochs=1, fb_base_batch=1, fb_warmup_epochs=0.5, adversary="fgsm",
+                 eps=0.02, adversary_mix=1.0, n_seeds=1, device="cpu")
     return Results(P, Table((Row(Y6Run(train_config("baseline", 64, P)), NO_DATA, why="no data"),)))
 
 
@@ -76,13 +80,13 @@ def _negated(acc):
 
 def test_reversing_the_papers_trend_changes_every_grade():
     """Fed the paper's numbers with the trend negated, no claim stays held."""
-    c3 = _negated(y5.paper_acc("c3"))
-    assert y5.table_claim_from("c3", c3).grade == "did not hold"
-    assert y5.weaker_claim_from(c3).grade == "did not hold"
-    assert y5.prone_claim_from(c3).grade == "did not hold"
-    rows = {r.batch: r for r in y6.PAPER_TABLE8}
-    flipped = {**y6.measures(lambda m, b: -100 * rows[b].acc(m), list(rows)), "n_batches": len(rows)}
-    assert y6.RULE.grade(flipped) == "did not hold"
+    c3 = _negated(paper_acc("c3"))
+    assert table_claim_from("c3", c3).grade == "did not hold"
+    assert weaker_claim_from(c3).grade == "did not hold"
+    assert prone_claim_from(c3).grade == "did not hold"
+    rows = {r.batch: r for r in PAPER_TABLE8}
+    flipped = {**measures(lambda m, b: -100 * rows[b].acc(m), list(rows)), "n_batches": len(rows)}
+    assert RULE.grade(flipped) == "did not hold"
 
 
 @pytest.mark.parametrize("name", ["WEAKER_RULE", "PRONE_RULE", "ROBUST_RULE"])

@@ -104,7 +104,7 @@ def test_from_namespace_sees_injected_unknown_names():
 
 
 def test_unknown_chapter():
-    from hessbook.chapters import schema_for
+    from hessbook.registry import schema_for
 
     with pytest.raises(ParameterError, match="unknown chapter 'zz'"):
         schema_for("zz")
@@ -167,7 +167,7 @@ def test_nan_is_rejected_even_where_inf_is_allowed_and_without_bounds():
 def test_chapter_schemas_reject_infinity(chapter, key, project_root):
     import yaml
 
-    from hessbook.chapters import schema_for
+    from hessbook.registry import schema_for
     from hessbook.params import params_file
 
     values = yaml.safe_load(params_file(chapter, "smoke", project_root).read_text())
@@ -185,7 +185,7 @@ def test_device_errors_say_what_devices_are_accepted(value, project_root):
     import yaml
 
     from hessbook.device import pick_device
-    from hessbook.chapters import schema_for
+    from hessbook.registry import schema_for
     from hessbook.params import params_file
 
     values = yaml.safe_load(params_file("s2", "smoke", project_root).read_text())
@@ -201,7 +201,7 @@ def test_device_errors_say_what_devices_are_accepted(value, project_root):
 def test_device_fields_accept_cuda_n(project_root):
     import yaml
 
-    from hessbook.chapters import schema_for
+    from hessbook.registry import schema_for
     from hessbook.params import params_file
 
     for chapter in ("s1", "s2", "s3", "s4", "s5", "y1", "y4"):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from hessbook.chapters import load_params
+from hessbook.registry import load_params
 from hessbook.params import SCALES, ParameterError, read_file, validate
 from hessbook.papers.yao.networks import Y1Runs
 

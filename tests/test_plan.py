@@ -218,7 +218,7 @@ def test_plan_jobs_list_what_run_asks_the_store_for_first(chapter, data_env, tmp
     """Each chapter's run(P) stops at its first store request (a sweep or a computation): every
     entry it asked for is one its plan_jobs(P) lists (the same kinds and keys)."""
     import hessbook.kit.swept as swept
-    from hessbook.chapters import chapter_module
+    from hessbook.registry import chapter_module
     from hessbook.store import result_key
 
     asked: list[tuple[str, str]] = []

@@ -41,6 +41,8 @@ def test_a_k_run_on_its_plateau_enters_no_trend_and_is_named():
     """A K grid with one run that never left ln 10 (loss 2.25): without the exclusion it would
     turn Benchmark's λ1 trend (its λ1 at chance is the lowest)."""
     from hessbook.chapters import k1
+    from hessbook.chapters.k1.claims import lambda_claim
+    from hessbook.chapters.k1.params import K1Params
     from hessbook.papers.kamath.grid import Grid, Run, RunResult
     from hessbook.params import validate
 
@@ -51,10 +53,10 @@ def test_a_k_run_on_its_plateau_enters_no_trend_and_is_named():
     lrbs = curve("m1k-mnist", "lr_bs", 0.0, [95, 95, 95, 94], [50, 50, 49, 50], [10, 10, 11, 10], **batches)
     lr = curve("m1k-mnist", "lr", 0.0, [95, 95, 90, 80], [60, 50, 40, 20], [5, 10, 20, 40], **batches)
     stuck = dataclasses.replace(bench[-1], lambda1=0.1, test_acc=11.0, train_loss=2.25)
-    P = validate(k1.K1Params, {**GOOD, "cases": ["m1k-mnist"], "batch_sizes": [16, 64, 256, 1024],
-                               "n_train_mnist": 2048})
+    P = validate(K1Params, {**GOOD, "cases": ["m1k-mnist"], "batch_sizes": [16, 64, 256, 1024],
+                            "n_train_mnist": 2048})
     R = k1.Results(P, Grid(tuple([*lrbs, *lr, *bench[:-1], stuck])), {})
-    claim = k1.lambda_claim(R, "K-Fig1-2-15")
+    claim = lambda_claim(R, "K-Fig1-2-15")
     assert claim.grades["M1-K on MNIST"] == "held"
     assert "1 run on its initial plateau: M1-K on MNIST, Benchmark m=0.9, B=1024, seed 0" in claim.why
     table = k1.runs_table(R)

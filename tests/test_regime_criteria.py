@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from hessbook.build import chapter_id, toc_notebooks
-from hessbook.chapters import CHAPTER_MODULES, chapter_module, load_params
+from hessbook.registry import CHAPTER_MODULES, chapter_module, load_params
 from hessbook.params import params_file
 from hessbook.regime import Criterion, unmet
 

@@ -9,6 +9,8 @@ import dataclasses
 import pytest
 
 from hessbook.chapters import k1
+from hessbook.chapters.k1.claims import lose_lr_claim
+from hessbook.chapters.k1.params import K1Params
 from hessbook.kit import Claim, Rule, at_least
 from hessbook.kit.jobs import key_text
 from hessbook.kit.seeds import agreement, case_of, seed_case, seed_cases, with_agreement
@@ -56,7 +58,7 @@ def test_the_seeds_of_a_cell_differ_only_in_the_networks_own_seed():
 
 
 def test_k1_grades_every_case_in_every_seed():
-    P = validate(k1.K1Params, {**GOOD, "cases": ["m1k-mnist"], "n_seeds": 2})
+    P = validate(K1Params, {**GOOD, "cases": ["m1k-mnist"], "n_seeds": 2})
 
     def in_seed(seed, lr_fgsm):
         out = [curve("m1k-mnist", "lr_bs", 0.0, [95, 95, 94], [50, 49, 50], [10, 11, 10]),
@@ -66,11 +68,11 @@ def test_k1_grades_every_case_in_every_seed():
 
     agree = k1.Results(P, Grid(tuple(in_seed(0, [50, 40, 20]) + in_seed(1, [52, 41, 22]))), {})
     split = k1.Results(P, Grid(tuple(in_seed(0, [50, 40, 20]) + in_seed(1, [20, 40, 50]))), {})
-    c = k1.lose_lr_claim(agree, "K-Fig1-2-15")
+    c = lose_lr_claim(agree, "K-Fig1-2-15")
     assert set(c.cases) == {"M1-K on MNIST · seed 0", "M1-K on MNIST · seed 1"}
     assert c.grades["M1-K on MNIST · seed 0"] == c.grades["M1-K on MNIST · seed 1"] == "held"
     assert c.coverage == (2, 4)  # StdCNN on MNIST, both seeds, not computed
-    s = k1.lose_lr_claim(split, "K-Fig1-2-15")
+    s = lose_lr_claim(split, "K-Fig1-2-15")
     assert s.grades["M1-K on MNIST · seed 1"] == "did not hold" and s.grade == "partly"
     assert "M1-K on MNIST held in 1 of 2 (did not hold: seed 1)" in s.why
     assert k1.numbers(agree)["seeds"] == 2
@@ -78,7 +80,7 @@ def test_k1_grades_every_case_in_every_seed():
 
 def test_a_bad_seed_count_is_refused_by_name():
     with pytest.raises(ParameterError, match="n_seeds"):
-        validate(k1.K1Params, {**GOOD, "n_seeds": 0})
+        validate(K1Params, {**GOOD, "n_seeds": 0})
 
 
 def test_a_case_never_computed_is_said_once_not_per_seed():

@@ -17,6 +17,14 @@ import pytest
 
 from hessbook.chapters import y1, y6
 from hessbook.chapters.y1 import compute as y1_compute
+from hessbook.chapters.y1.compute import COLUMNS_VERSION, case_job
+from hessbook.chapters.y1.paper import EPS
+from hessbook.chapters.y1.params import Y1Params
+from hessbook.chapters.y6.claims import claim
+from hessbook.chapters.y6.compute import Y6Run, train_config
+from hessbook.chapters.y6.figures import seed_median
+from hessbook.chapters.y6.paper import LABELS
+from hessbook.chapters.y6.params import Y6Params
 from hessbook.kit.jobs import OK, Row, Table, key_text
 from hessbook.params import ParameterError, validate
 from hessbook.papers.yao.networks import train_config as y1_train_config
@@ -31,18 +39,18 @@ from test_chapter_y6 import run_result
 SEEDS = (5, 6, 7)
 
 
-def y1_params(n_seeds: int = 3, seed: int = 5, **changes) -> y1.Y1Params:
-    return validate(y1.Y1Params, {**cpu_values(), "seed": seed, "n_seeds": n_seeds, "device": "cpu", **changes})
+def y1_params(n_seeds: int = 3, seed: int = 5, **changes) -> Y1Params:
+    return validate(Y1Params, {**cpu_values(), "seed": seed, "n_seeds": n_seeds, "device": "cpu", **changes})
 
 
-def y6_params(n_seeds: int = 3, seed: int = 5, **changes) -> y6.Y6Params:
-    return validate(y6.Y6Params, {**Y6_GOOD, "seed": seed, "n_seeds": n_seeds, **changes})
+def y6_params(n_seeds: int = 3, seed: int = 5, **changes) -> Y6Params:
+    return validate(Y6Params, {**Y6_GOOD, "seed": seed, "n_seeds": n_seeds, **changes})
 
 
 # ----------------------------------------------------------------------------- store keys
 
 
-def _old_y1_key(model: str, batch: int, P: y1.Y1Params) -> dict:
+def _old_y1_key(model: str, batch: int, P: Y1Params) -> dict:
     """Y1's store key as it was written before Y1 had seeds (the network seed was the chapter's)."""
     from hessbook.data import DataSpec
     from hessbook.papers.yao.networks import model_kwargs
@@ -56,17 +64,17 @@ def _old_y1_key(model: str, batch: int, P: y1.Y1Params) -> dict:
                         max_epochs=runs.max_epochs, loss_target=runs.loss_target, seed=runs.seed)
     return {"train": train, "n_eval": P.n_eval, "n_hessian": P.n_hessian, "n_input": P.n_input, "top_k": P.top_k,
             "lanczos_tol": P.lanczos_tol, "lanczos_max_dim": P.lanczos_max_dim, "topk_solver": P.topk_solver,
-            "power_tol": P.power_tol, "power_max_iter": P.power_max_iter, "eps": list(y1.EPS[DATASET[model]]),
-            "seed": P.seed, "columns": y1.COLUMNS_VERSION}
+            "power_tol": P.power_tol, "power_max_iter": P.power_max_iter, "eps": list(EPS[DATASET[model]]),
+            "seed": P.seed, "columns": COLUMNS_VERSION}
 
 
 def test_y1_first_seed_keeps_its_key_and_seeds_differ_only_in_the_network():
     P = y1_params()
     assert P.seeds == list(SEEDS) and P.runs == y1_params(n_seeds=1).runs  # n_seeds is not in the y1_runs block
-    first = y1.case_job("m1", 64, P, 5)
-    assert first == y1.case_job("m1", 64, P) and key_text(first) == canonical_json(_old_y1_key("m1", 64, P))
-    assert first == y1.case_job("m1", 64, y1_params(n_seeds=1))  # the seed count is not in the key
-    jobs = [y1.case_job("m1", 64, P, s) for s in SEEDS]
+    first = case_job("m1", 64, P, 5)
+    assert first == case_job("m1", 64, P) and key_text(first) == canonical_json(_old_y1_key("m1", 64, P))
+    assert first == case_job("m1", 64, y1_params(n_seeds=1))  # the seed count is not in the key
+    jobs = [case_job("m1", 64, P, s) for s in SEEDS]
     configs = [j.train for j in jobs]
     assert [c.seed for c in configs] == list(SEEDS)
     assert {c.data.subset_seed for c in configs} == {5}  # the same training images in every seed
@@ -102,12 +110,12 @@ def test_y6_first_seed_keeps_its_key_and_seeds_differ_only_in_the_network():
     P = y6_params()
 
     def key(params, *seed):
-        return y6.Y6Run(y6.train_config("robust", 20, params, *seed)).store_key()
+        return Y6Run(train_config("robust", 20, params, *seed)).store_key()
 
     first = key(P, 5)
     assert first == key(P) == key(y6_params(n_seeds=1))
     assert set(first) == {"train", "result"} and first["train"].seed == 5  # the key Y6 wrote before seeds
-    configs = [y6.train_config("robust", 20, P, s) for s in SEEDS]
+    configs = [train_config("robust", 20, P, s) for s in SEEDS]
     assert [c.seed for c in configs] == list(SEEDS)
     assert {c.data.subset_seed for c in configs} == {5} and {c.eval_data.subset_seed for c in configs} == {6}
     assert all(dataclasses.replace(c, seed=5) == configs[0] for c in configs)
@@ -197,15 +205,15 @@ FLAT = y6_grid((0.45, 0.44), (0.40, 0.40), (0.30, 0.28))
 
 
 def test_y6_seeds_that_agree_hold_and_seeds_that_disagree_read_partly():
-    agree = y6.claim(y6_results({5: HELD, 6: HELD, 7: HELD}))
+    agree = claim(y6_results({5: HELD, 6: HELD, 7: HELD}))
     assert set(agree.cases) == {"C1 · seed 5", "C1 · seed 6", "C1 · seed 7"}
     assert agree.grade == "held" and "Across 3 seeds: C1 held in 3 of 3." in agree.why
-    split = y6.claim(y6_results({5: HELD, 6: FLAT, 7: HELD}))
+    split = claim(y6_results({5: HELD, 6: FLAT, 7: HELD}))
     assert split.grades["C1 · seed 6"] == "did not hold" and split.grade == "partly"
     assert "C1 held in 2 of 3 (did not hold: seed 6)" in split.why
     assert "The baseline loses less than 5 points at this scale (seed 6)" in split.evidence
     assert "C1 · seed 6: baseline drops +1.0 points" in split.ours
-    one = y6.claim(y6_results({5: HELD}, n_seeds=1))  # one seed: the one unnamed case, as before
+    one = claim(y6_results({5: HELD}, n_seeds=1))  # one seed: the one unnamed case, as before
     assert set(one.cases) == {""} and one.grade == "held" and "Across" not in one.why
 
 
@@ -219,10 +227,10 @@ def test_y6_numbers_table_figure_and_explorer_show_every_seed():
     runs = tuple(r for r in R.runs if not (r.method == "fb" and r.seed == 6)) + (diverged, plateau)
     table = y6.summary_table(y6_results_of(R.params, runs))
     assert {"seed", "flag"} <= set(table.columns) and len(table) == 18
-    fb6 = table[(table["seed"] == 6) & (table["method"] == y6.LABELS["fb"])]
+    fb6 = table[(table["seed"] == 6) & (table["method"] == LABELS["fb"])]
     assert list(zip(fb6["B"], fb6["flag"])) == [(20, "plateau"), (40, "diverged")]
     assert set(table[table["seed"] == 5]["flag"]) == {""}
-    f, mid, spread = y6.seed_median(R, "baseline")
+    f, mid, spread = seed_median(R, "baseline")
     assert spread.shape == (3, 2) and list(mid) == pytest.approx([0.45, 0.30])
     ax = y6.figure_accuracy(R).axes[0]
     assert len([line for line in ax.get_lines() if line.get_linewidth() < 1.0]) == 3 * 3  # each seed of each method

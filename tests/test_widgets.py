@@ -99,16 +99,18 @@ def test_s2_any_k_says_when_a_choice_trains_and_how_long(tmp_path):
 
     from hessbook.chapters import s2
     from hessbook.chapters.s2.compute import Case, spectrum_job
+    from hessbook.chapters.s2.paper import fig2_row
+    from hessbook.chapters.s2.params import S2Params
     from hessbook.params import validate
     from hessbook.store import Record, ResultStore
 
     root = Path(__file__).resolve().parents[1]
-    P = validate(s2.S2Params, yaml.safe_load((root / "params" / "smoke" / "s2.yaml").read_text()))
+    P = validate(S2Params, yaml.safe_load((root / "params" / "smoke" / "s2.yaml").read_text()))
     store = ResultStore(tmp_path / "results")
     ex = s2.any_k(P, store, ks=range(2, 6))
     assert "training the network for k = 2" in ex._busy(k=2, separation=1.0, method="gap")
     assert "(seconds to a minute)" in ex._busy(k=3, separation=1.0, method="gap")
-    stored = spectrum_job(Case(s2.fig2_row(P.ks[0], P), P.seed), P)
+    stored = spectrum_job(Case(fig2_row(P.ks[0], P), P.seed), P)
     store.save(stored.KIND, stored.store_key(), Record(metrics={"x": 1}), seconds=12.4)
     assert ex._busy(k=P.ks[0], separation=1.0, method="gap") is None
     assert ex._busy(k=3, separation=2.0, method="ratio").endswith("(about 12 s)")

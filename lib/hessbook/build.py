@@ -52,7 +52,7 @@ from hessbook import notebooks
 from hessbook.catalog import CHAPTERS, ITEMS, VERDICTS
 from hessbook.cluster import ANNOUNCE_ENV, ANNOUNCE_PREFIX, SERIAL_ANNOUNCEMENT
 from hessbook.data import OPTIONAL_DATASETS
-from hessbook.chapters import (chapter_parameters, chapter_params, describe_overrides,  # noqa: F401 (re-exported)
+from hessbook.registry import (chapter_parameters, chapter_params, describe_overrides,  # noqa: F401 (re-exported)
                                parse_overrides, schema_for)
 from hessbook.params import SCALES, ParameterError
 from hessbook.paths import data_root, project_root
@@ -379,7 +379,7 @@ def notebook_criteria(chapter: str, notebook: Path) -> list | None:
     """The regime criteria (:mod:`hessbook.regime`) of the parameters an executed chapter ran
     with (papermill's record of them), or None: the chapter states none, or the page is not an
     executed copy whose parameters validate."""
-    from hessbook.chapters import chapter_module
+    from hessbook.registry import chapter_module
     from hessbook.params import validate
 
     module = chapter_module(chapter)

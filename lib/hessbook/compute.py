@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from hessbook.chapters import CHAPTER_MODULES, chapter_module, chapter_params, parse_overrides
+from hessbook.registry import CHAPTER_MODULES, chapter_module, chapter_params, parse_overrides
 from hessbook.params import SCALES, ParameterError
 from hessbook.paths import project_root
 

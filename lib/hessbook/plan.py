@@ -496,7 +496,7 @@ class Plan:
 def chapter_plan_jobs(chapter: str) -> Callable[[Any], list]:
     """What a chapter's ``run`` computes, as the plan's lines: its ``jobs(P)``
     (:mod:`hessbook.kit.jobs`; in its module, or its ``compute`` module)."""
-    from hessbook.chapters import chapter_module
+    from hessbook.registry import chapter_module
     from hessbook.kit.jobs import planned
 
     module = chapter_module(chapter)

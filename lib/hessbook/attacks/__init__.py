@@ -22,8 +22,9 @@ l2hess     eps H^-1 g / ||H^-1 g||                      :func:`l2hess`
 
 Modules: :mod:`~hessbook.attacks.first_order`, :mod:`~hessbook.attacks.second_order`
 (batched CG and the singular input Hessian), :mod:`~hessbook.attacks.evaluate` (accuracy,
-Y Tables 3-4), :mod:`~hessbook.attacks.training` (adversaries for the engine, which
-looks them up there by name: importing this package registers nothing).
+Y Tables 3-4), :mod:`~hessbook.attacks.check` (an attack against its Table 5 definition),
+:mod:`~hessbook.attacks.training` (adversaries for the engine, which looks them up there by
+name: importing this package registers nothing).
 """
 
 from hessbook.attacks._common import NORMS, AttackResult, eval_mode

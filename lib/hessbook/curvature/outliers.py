@@ -19,12 +19,17 @@ the top min(n, 200) for the elbow).
   fixed top 200 where the bulk dominates (an elbow over hundreds of bulk eigenvalues lands deep
   in the bulk: the plain elbow overcounts). Threshold = the first eigenvalue at or below the
   elbow; with fewer than 3 eigenvalues above the floor, the floor itself.
+
+And the measures of a whole spectrum (a numpy array of eigenvalues, any order) that S's
+figures read: :func:`numerical_rank`, :func:`bulk_fraction`, :func:`gap_outliers` (the gap
+count above on an array), :func:`frobenius`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -93,3 +98,26 @@ def _knee(lam: Tensor) -> float:
     x = torch.linspace(0, 1, m, dtype=torch.float64)
     y = (lam - lam[-1]) / span if span > 0 else torch.zeros(m, dtype=torch.float64)
     return float(lam[int((1 - x - y).argmax())])
+
+
+def numerical_rank(eigenvalues: np.ndarray, tolerance: float) -> int:
+    """Eigenvalues above ``tolerance * max(eigenvalues)``."""
+    eig = np.asarray(eigenvalues)
+    return int((eig > tolerance * eig.max()).sum())
+
+
+def bulk_fraction(eigenvalues: np.ndarray, tolerance: float) -> float:
+    """Fraction of eigenvalues with |lambda| <= tolerance * max |lambda|."""
+    eig = np.asarray(eigenvalues)
+    return float(np.mean(np.abs(eig) <= tolerance * np.abs(eig).max()))
+
+
+def gap_outliers(eigenvalues: np.ndarray) -> int:
+    """Eigenvalues above the largest gap of the sorted spectrum (:func:`count_outliers`' ``gap``;
+    S2's "gap" cutoff), of a numpy array in any order or stride."""
+    return count_outliers(torch.from_numpy(np.ascontiguousarray(eigenvalues))).gap
+
+
+def frobenius(eigenvalues: np.ndarray) -> float:
+    """The Frobenius norm of a symmetric matrix from its eigenvalues: sqrt(sum lambda^2)."""
+    return float(np.sqrt(np.sum(np.square(eigenvalues))))

@@ -11,33 +11,13 @@ claims and the prose's numbers, and the same claims graded on K's own statements
 :mod:`.figures` (K's panels, the counterexample, the explorer).
 """
 
-from hessbook.chapters.k1.claims import (
-    COUNTER_RULE,
-    FLAT_RELATIVE,
-    FLAT_RULE,
-    LAMBDA_RULE,
-    LOSE_BENCHMARK_RULE,
-    LOSE_LR_RULE,
-    LOSE_RULE,
-    TREND,
-    claims,
-    counterexample_claim,
-    flat_claim,
-    lambda_claim,
-    lose_benchmark_claim,
-    lose_claim,
-    lose_lr_claim,
-    numbers,
-    paper_claims,
-)
-from hessbook.chapters.k1.compute import LINES, Results, run, runs
+from hessbook.chapters.k1.claims import claims, numbers, paper_claims
+from hessbook.chapters.k1.compute import Results, jobs, run
 from hessbook.chapters.k1.figures import explorer, figure_counterexample, figure_item, runs_table
-from hessbook.chapters.k1.params import K1Params, Params
+from hessbook.chapters.k1.params import Params
 from hessbook.papers.kamath.regime import criteria
 
 __all__ = [
-    "COUNTER_RULE", "FLAT_RELATIVE", "FLAT_RULE", "LAMBDA_RULE", "LINES", "LOSE_BENCHMARK_RULE",
-    "LOSE_LR_RULE", "LOSE_RULE", "K1Params", "Params", "Results", "TREND", "claims", "counterexample_claim", "criteria",
-    "explorer", "figure_counterexample", "figure_item", "flat_claim", "lambda_claim",
-    "lose_benchmark_claim", "lose_claim", "lose_lr_claim", "numbers", "paper_claims", "run", "runs", "runs_table",
+    "Params", "Results", "claims", "criteria", "explorer", "figure_counterexample", "figure_item", "jobs",
+    "numbers", "paper_claims", "run", "runs_table",
 ]

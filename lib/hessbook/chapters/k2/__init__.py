@@ -7,23 +7,13 @@ are the shared grid's (:mod:`hessbook.papers.kamath`): the momentum-0 lines are 
 The package: :mod:`.params`, :mod:`.compute`, :mod:`.claims`, :mod:`.figures`.
 """
 
-from hessbook.chapters.k2.claims import (
-    ACCURACY_LR_BS_RULE,
-    ACCURACY_LR_RULE,
-    LOWER_HELD,
-    LOWER_PARTLY,
-    MOMENTUM_RULE,
-    accuracy_claim,
-    claims,
-    momentum_claim,
-    numbers,
-    paper_claims,
-)
-from hessbook.chapters.k2.compute import Results, run, runs
+from hessbook.chapters.k2.claims import claims, numbers, paper_claims
+from hessbook.chapters.k2.compute import Results, jobs, run
 from hessbook.chapters.k2.figures import explorer, figure_item, runs_table
-from hessbook.chapters.k2.params import K2Params, Params
+from hessbook.chapters.k2.params import Params
 from hessbook.papers.kamath.regime import criteria
 
-__all__ = ["ACCURACY_LR_BS_RULE", "ACCURACY_LR_RULE", "LOWER_HELD", "LOWER_PARTLY", "MOMENTUM_RULE", "K2Params",
-           "Params", "Results", "accuracy_claim", "claims", "criteria", "explorer", "figure_item", "momentum_claim", "numbers",
-           "paper_claims", "run", "runs", "runs_table"]
+__all__ = [
+    "Params", "Results", "claims", "criteria", "explorer", "figure_item", "jobs", "numbers", "paper_claims", "run",
+    "runs_table",
+]

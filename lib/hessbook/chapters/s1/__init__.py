@@ -22,33 +22,19 @@ below G's smallest genuine eigenvalues. The chapter shows the count at 1e-8, 1e-
 (it is the same when the gap is real) and G's most negative eigenvalue, which is pure
 rounding and so measures the noise floor directly.
 
-The package: :mod:`.params` (parameters), :mod:`.measure` (the stored spectra of one point and
-what is measured on them), :mod:`.compute` (``run``), :mod:`.summaries` (numbers, tables),
-:mod:`.figures` (figures, explorer), :mod:`.claims` (claims), :mod:`.regime` (regime criteria, run
-table).
+The package: :mod:`.params` (parameters), :mod:`.compute` (the stored spectra of one point, the
+decomposition measured on them, ``run``), :mod:`.claims` (claims, regime criteria, numbers),
+:mod:`.figures` (figures, tables, explorer). The spectrum measures (numerical rank, bulk, gap
+outliers) are the library's (:mod:`hessbook.curvature.outliers`).
 """
 
-from hessbook.chapters.s1.compute import Results, S1Spectra, jobs, results, run, train_config
-from hessbook.chapters.s1.figures import draw_ordered, explorer, figure_1, figure_decomposition
-from hessbook.chapters.s1.claims import claims, graded_claims, decomposition_rule, decomposition_values, fig1_rule
-from hessbook.chapters.s1.measure import (
-    Decomposition,
-    PointSpectra,
-    bulk_fraction,
-    decomposition,
-    frobenius,
-    numerical_rank,
-    outliers,
-)
-from hessbook.chapters.s1.regime import criteria, runs_table, trained_runs
-from hessbook.chapters.s1.params import MATRICES, MATRIX_LABELS, POINTS, RANK_TOLERANCES, Params, S1Params
-from hessbook.chapters.s1.summaries import decomposition_table, numbers, spectrum_summary
+from hessbook.chapters.s1.claims import claims, criteria, numbers
+from hessbook.chapters.s1.compute import Results, jobs, run
+from hessbook.chapters.s1.figures import (decomposition_table, explorer, figure_1, figure_decomposition, runs_table,
+                                          spectrum_summary)
+from hessbook.chapters.s1.params import Params
 
 __all__ = [
-    "MATRICES", "MATRIX_LABELS", "POINTS", "RANK_TOLERANCES", "Decomposition", "Params", "PointSpectra", "Results",
-    "S1Params", "bulk_fraction", "claims", "criteria", "graded_claims", "decomposition", "decomposition_rule", "decomposition_table",
-    "decomposition_values",
-    "draw_ordered", "explorer", "fig1_rule", "figure_1", "figure_decomposition", "frobenius", "numbers",
-    "numerical_rank", "outliers", "S1Spectra", "jobs", "results", "run", "runs_table", "spectrum_summary", "train_config",
-    "trained_runs",
+    "Params", "Results", "claims", "criteria", "decomposition_table", "explorer", "figure_1", "figure_decomposition",
+    "jobs", "numbers", "run", "runs_table", "spectrum_summary",
 ]

@@ -1,12 +1,51 @@
-"""S1's claims (S-Fig1, S-Eq2-5), graded by rules."""
+"""S1's claims (S-Fig1, S-Eq2-5), graded by rules; the regime criteria they are judged under
+(:mod:`hessbook.papers.sagun.regime`: written from S before any verdict was read); the numbers
+the prose cites.
+
+S Fig 1: "a two hidden layer network with a total of 5K parameters that is trained using
+gradient descent", its Hessian "at the end of training". S gives no data, N, step size or step
+count for it, so the criteria are the network's size, the data size that makes Eq. 5's count
+of trivial eigenvalues say something, and the state GD reaches (measured).
+"""
 
 from __future__ import annotations
 
+import math
+
+from hessbook import regime
 from hessbook.chapters.s1.compute import Results
-from hessbook.chapters.s1.measure import bulk_fraction, outliers
 from hessbook.chapters.s1.params import S1Params
-from hessbook.chapters.s1.regime import criteria
+from hessbook.curvature.outliers import bulk_fraction, gap_outliers
 from hessbook.kit import Claim, Rule, all_of, any_of, at_least, at_most, below, in_regime, single
+from hessbook.papers.sagun.regime import fits_training_set
+from hessbook.regime import criteria_text, plateau_summary
+
+PAPER_PARAMETERS = (4000, 6000)
+"""S Sec. 2.1: "a total of 5K parameters" (S Table 1 calls its 4,022 to 5,510 parameter networks
+the same family): we read 5K as 4,000 to 6,000."""
+
+
+def criteria(P: S1Params, R: Results | None = None) -> list[regime.Criterion]:
+    """S1's criteria for the block ``P``; with the results ``R``, also the state GD reached."""
+    lo, hi = PAPER_PARAMETERS
+    out = [
+        regime.Criterion(f"S's network size, about 5K parameters ({lo:,} to {hi:,}; S Sec. 2.1)",
+                         lo <= P.parameters <= hi, f"M = {P.parameters:,}"),
+        regime.Criterion("Eq. 5's trivial eigenvalues are forced, M > N (k − 1) (S Eq. 5, k outputs)",
+                         P.parameters > P.n_samples * (P.k - 1),
+                         f"M = {P.parameters:,}, N (k − 1) = {P.n_samples * (P.k - 1):,}"),
+    ]
+    if R is not None:
+        out.append(fits_training_set([(trained_runs(R)[0].label, R.trained.accuracy)]))
+    return out
+
+
+def trained_runs(R: Results) -> list[regime.TrainedRun]:
+    """The one network S1 trains (the initial point is not a trained network)."""
+    P, end = R.params, R.trained
+    return [regime.TrainedRun(f"S-MLP k = {P.k}, GD", P.gd_iterations, end.loss, P.k,
+                              diverged=not math.isfinite(end.loss))]
+
 
 BULK_HELD = 0.9
 """S-Fig1 held: at least 90% of the eigenvalues in the bulk after GD."""
@@ -56,7 +95,7 @@ def graded_claims(R: Results) -> list[Claim]:
     P, end = R.params, R.trained
     d0, d1 = R.decompositions["init"], R.decompositions["trained"]
     tol, M = P.bulk_tolerance, len(end.hessian)
-    bulk, bulk0, n_out = bulk_fraction(end.hessian, tol), bulk_fraction(R.init.hessian, tol), outliers(end.hessian)
+    bulk, bulk0, n_out = bulk_fraction(end.hessian, tol), bulk_fraction(R.init.hessian, tol), gap_outliers(end.hessian)
     g_min = min(d0.g_min_relative, d1.g_min_relative)
     return [
         Claim(
@@ -94,3 +133,21 @@ def graded_claims(R: Results) -> list[Claim]:
 def claims(R: Results) -> list:
     """The claims, judged only where S1's regime criteria hold (:func:`hessbook.kit.in_regime`)."""
     return in_regime(graded_claims(R), criteria(R.params, R))
+
+
+def numbers(R: Results) -> dict:
+    """Every number the chapter's prose cites (glued as ``s1-<name>``)."""
+    P, init, end = R.params, R.init, R.trained
+    d0, d1 = R.decompositions["init"], R.decompositions["trained"]
+    return {
+        "M": P.parameters, "N": P.n_samples, "bound": P.rank_bound, "forced": P.parameters - P.rank_bound,
+        "loss0": init.loss, "loss": end.loss, "acc": 100 * end.accuracy,
+        "bulk": 100 * bulk_fraction(end.hessian, P.bulk_tolerance),
+        "bulk3": 100 * bulk_fraction(end.hessian, 1e-3),
+        "bulk0": 100 * bulk_fraction(init.hessian, P.bulk_tolerance),
+        "outliers": gap_outliers(end.hessian), "rank0": d0.rank, "rank": d1.rank,
+        "ratio0": d0.residual_spectral_ratio, "ratio": d1.residual_spectral_ratio, "fro": d1.residual_ratio,
+        "negh": d1.negative_h, "negr": d1.negative_r, "mass": d1.negative_mass_ratio,
+        "asym": max(s.asymmetry for s in R.spectra.values()),
+        "criteria": criteria_text(criteria(P, R)), "plateau": plateau_summary(trained_runs(R)),
+    }

@@ -1,12 +1,16 @@
-"""S1's figures and explorer: ordered spectra of H, G and H − G."""
+"""S1's figures, tables and explorer: ordered spectra of H, G and H − G, the run table, the
+decomposition and the spectra in numbers."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from hessbook.chapters.s1.claims import trained_runs
 from hessbook.chapters.s1.compute import Results
 from hessbook.chapters.s1.params import MATRICES, MATRIX_LABELS, POINTS
+from hessbook.curvature.outliers import bulk_fraction, gap_outliers
 from hessbook.kit import style
+from hessbook.papers.sagun.regime import run_table
 
 
 def draw_ordered(ax, eigenvalues: np.ndarray, title: str, color: str = "C0") -> None:
@@ -45,6 +49,47 @@ def figure_decomposition(R: Results):
                 ax.axvline(len(R.spectra[point].gauss_newton) - R.params.rank_bound + 0.5, color="k", ls=":", lw=1)
     fig.tight_layout()
     return fig
+
+
+def runs_table(R: Results):
+    """The run table: steps, final training loss beside ln k, training accuracy, flag."""
+    return run_table(trained_runs(R), [R.trained.accuracy])
+
+
+def decomposition_table(R: Results):
+    import pandas as pd
+
+    P = R.params
+    rows = []
+    for point, s in R.spectra.items():
+        d = R.decompositions[point]
+        rows.append({
+            "point": point, "train loss": s.loss, "M": d.parameters, "bound N(k-1)": P.n_samples * (P.k - 1),
+            **{f"rank G @{t:g}": r for t, r in d.ranks.items()},
+            "zeros of G": d.zeros, "forced zeros M-N(k-1)": d.parameters - d.bound,
+            "λmin(G)/λmax(G)": d.g_min_relative, "‖H−G‖/‖H‖ (F)": d.residual_ratio,
+            "‖H−G‖/‖H‖ (2)": d.residual_spectral_ratio,
+            "neg. eig. H": d.negative_h, "neg. eig. H−G": d.negative_r,
+            "λmin(H)": d.h_min, "λmin(H−G)": d.r_min,
+        })
+    return pd.DataFrame(rows).set_index("point").T
+
+
+def spectrum_summary(R: Results):
+    import pandas as pd
+
+    tol = R.params.bulk_tolerance
+    rows = []
+    for point, s in R.spectra.items():
+        for m in MATRICES:
+            eig = s.eigenvalues(m)
+            rows.append({
+                "point": point, "matrix": m, "λmax": float(eig.max()), "λmin": float(eig.min()),
+                "share |λ| ≤ 1e-3 λmax": bulk_fraction(eig, 1e-3),
+                f"share |λ| ≤ {tol:g} λmax": bulk_fraction(eig, tol),
+                "outliers (gap)": gap_outliers(eig) if m != "H-G" else None,
+            })
+    return pd.DataFrame(rows)
 
 
 def explorer(R: Results):

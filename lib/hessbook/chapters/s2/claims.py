@@ -7,17 +7,35 @@ so the same function grades the paper's own printed counts
 
 How many outliers the class structure implies: k − 1 or k (see :data:`PREDICTION_THEORY`). The
 prediction is graded against that, not against the nearest convenient count.
+
+The regime criteria (:mod:`hessbook.papers.sagun.regime`: written from S before any verdict was
+read). S App. A gives the network (d = 100, two hidden layers of 30 units) and the k of Table 1,
+and "we carried out the training": no N, step size or step count. So the criteria are S's sizes,
+over-parametrization at every k (Table 1's 4,022 to 5,510 parameters against our N), and the
+state the networks are trained to (measured). A case whose network is flagged (on its initial
+plateau or diverged, :mod:`hessbook.regime`) enters no count: :func:`kept`.
+
+And the numbers the prose cites (:func:`numbers`).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
+from typing import Any
 
-from hessbook import kit, stats
-from hessbook.chapters.s2.analysis import COUNTERS, PAPER_COLUMN, exact_fraction, location_error
+import numpy as np
+
+from hessbook import kit, regime, stats
+from hessbook.chapters.s2.analysis import (COUNTERS, PAPER_COLUMN, counter_fractions, exact_fraction, location_error,
+                                           method_fractions, separation_cases, training_pairs,
+                                           transferred_cutoff_count)
 from hessbook.chapters.s2.compute import CaseResult, Results
-from hessbook.chapters.s2.paper import METHODS, PAPER_TABLE1, SETTINGS, in_fig2, setting_label, setting_of
+from hessbook.chapters.s2.paper import (KS, METHODS, PAPER_TABLE1, SETTINGS, in_fig2, row_label, s_mlp_parameters,
+                                        setting_label, setting_of)
 from hessbook.chapters.s2.params import S2Params, parse_variation
+from hessbook.papers.sagun.regime import fits_training_set, over_parametrized
+from hessbook.regime import criteria_text, plateau_summary
 
 Pairs = Sequence[tuple[int, int]]
 """``(count, k)`` per case."""
@@ -249,8 +267,6 @@ def claims(R: Results) -> list[kit.Claim]:
     of them; every claim's evidence names the flagged cases."""
     import dataclasses
 
-    from hessbook.chapters.s2.regime import excluded_text, kept
-
     excluded = excluded_text(R.cases, R.params).strip()
     R = dataclasses.replace(R, cases=tuple(kept(R.cases, R.params)))
     graded = _claims(R)
@@ -297,3 +313,119 @@ def variation_cases(R: Results) -> dict[str, list[CaseResult]]:
         out.setdefault(variation_label(setting_of(r.row), r.variation), []).append(r)
     order = {label: i for i, label in enumerate(expected_variations(R.params))}
     return dict(sorted(out.items(), key=lambda item: order.get(item[0], len(order))))
+
+
+# ----------------------------------------------------------------------------- regime
+
+
+PAPER_DIMENSION, PAPER_HIDDEN = 100, 30
+"""S App. A: "a 100 dimensional input layer, two hidden layers each of which with 30 hidden units"."""
+
+
+def criteria(P: S2Params, R: Results | None = None) -> list[regime.Criterion]:
+    """S2's criteria for the block ``P``; with the results ``R``, also the state every network reached."""
+    out = [
+        regime.Criterion(f"S's network, d = {PAPER_DIMENSION} and two hidden layers of {PAPER_HIDDEN} (S App. A)",
+                         (P.dimension, P.hidden) == (PAPER_DIMENSION, PAPER_HIDDEN),
+                         f"d = {P.dimension}, hidden {P.hidden}"),
+        regime.Criterion(f"S's k = {', '.join(map(str, KS))} (S Table 1)", set(KS) <= set(P.ks),
+                         f"k = {', '.join(map(str, sorted(P.ks)))}"),
+        over_parametrized("every k", [s_mlp_parameters(k, P.dimension, P.hidden) for k in P.ks], P.n_samples,
+                          "4,022 to 5,510 parameters, Table 1"),
+    ]
+    if R is not None:
+        out.append(fits_training_set([(case_label(r, R.params), r.train_accuracy) for r in R.cases]))
+    return out
+
+
+def case_label(r: CaseResult, P: S2Params) -> str:
+    """``"SGD relu cov 1 k=10"`` and what the case is for beyond Table 1 (and its seed, with seeds)."""
+    extra = {"table": "", "unseen-k": " (unseen k)", "separation": f" (separation {r.separation:g})",
+             "training": f" ({r.iterations} steps)",
+             "variation": f" ({parse_variation(r.variation).label})" if r.variation else ""}[r.group]
+    return row_label(r.row) + extra + (f" seed {r.seed}" if P.n_seeds > 1 else "")
+
+
+def trained_run(r: CaseResult, P: S2Params) -> regime.TrainedRun:
+    return regime.TrainedRun(case_label(r, P), r.iterations, r.final_loss, r.row.k,
+                             diverged=not math.isfinite(r.final_loss))
+
+
+def trained_runs(R: Results) -> list[regime.TrainedRun]:
+    """Every case's network, in the chapter's order."""
+    return [trained_run(r, R.params) for r in R.cases]
+
+
+def kept(cases: Sequence[CaseResult], P: S2Params) -> list[CaseResult]:
+    """The cases whose network is not flagged: the only ones any count or claim uses."""
+    return [r for r in cases if not trained_run(r, P).flag]
+
+
+def excluded_text(cases: Sequence[CaseResult], P: S2Params) -> str:
+    """" Excluded from every statistic: ..." for the flagged cases among ``cases`` (empty when none)."""
+    runs = [trained_run(r, P) for r in cases]
+    return regime.flagged_text([(run.label, run.flag) for run in runs])
+
+
+# ----------------------------------------------------------------------------- numbers
+
+
+def numbers(R: Results) -> dict[str, Any]:
+    """Every number the prose cites, named as glued (``s2-<name>``; the fractions in percent). The
+    counts of networks are of every computed case; every statistic is over the cases whose network
+    is not flagged (:func:`kept`), as the claims' are."""
+    import dataclasses
+
+    computed = {"cases": len(R.table), "all-cases": len(R.cases), "criteria": criteria_text(criteria(R.params, R)),
+                "plateau": plateau_summary(trained_runs(R))}
+    R = dataclasses.replace(R, cases=tuple(kept(R.cases, R.params)))
+    return {**_numbers(R), **computed}
+
+
+def _numbers(R: Results) -> dict[str, Any]:
+    """:func:`numbers` over the cases of ``R``."""
+    table = R.table
+    out: dict[str, Any] = {
+        "cases": len(table), "rows": len(R.rows), "all-cases": len(R.cases),
+        "max-loss": float(max((r.final_loss for r in table), default=float("nan"))),
+        "max-asym": float(max((r.asymmetry for r in R.cases), default=float("nan"))),
+        "max-grad": float(max((r.grad_norm for r in table), default=float("nan"))),
+    }
+    for m, fractions in method_fractions(table).items():
+        for key, value in fractions.items():
+            out[f"{m}-{key}"] = 100 * value
+    for group, cases in (("table", table), ("unseen", R.group("unseen-k")), ("variation", R.group("variation"))):
+        fr = counter_fractions(cases)
+        for m, fractions in fr.items():
+            for key, value in fractions.items():
+                out[f"{group}-{m}-{key}"] = 100 * value
+        best = max(COUNTERS, key=lambda m: (fr[m]["pm1"], fr[m]["exact"])) if cases else "none"
+        out[f"{group}-best"] = best
+        out[f"{group}-best-pm1"] = 100 * fr[best]["pm1"] if cases else float("nan")
+        out[f"{group}-best-exact"] = 100 * fr[best]["exact"] if cases else float("nan")
+    out["gap-under"] = sum(r.gap < r.row.k for r in table)
+    out["gap-under-spread"] = sum(r.gap < r.row.k and r.gap < r.predicted for r in table)
+    out["elbow-over"] = sum(r.elbow > r.row.k + 1 for r in table)
+    out["ratio-km1"] = sum(r.ratio == r.row.k - 1 for r in table)
+    out["heur-over"] = sum(r.heur > r.row.k + 1 for r in table)
+    moved = [(c, r.row.k) for r in table if (c := transferred_cutoff_count(r)) is not None]
+    out["transfer-exact"], out["transfer-pm1"] = 100 * exact_fraction(moved), 100 * exact_fraction(moved, 1)
+    out["transfer-rows"] = len(moved)
+    errors = [e for e in (location_error(r) for r in R.cases) if np.isfinite(e)]
+    out["location-error"] = 100 * float(np.median(errors)) if errors else float("nan")
+    out["location-error-max"] = 100 * float(np.max(errors)) if errors else float("nan")
+    out["separation-counts"] = "; ".join(
+        f"s = {r.separation:g}: " + ", ".join(f"{m} {getattr(r, m)}" for m in COUNTERS) for r in separation_cases(R)) or "none"
+    out["variation-cases"] = len(R.group("variation"))
+    out["variation-ks"] = ", ".join(str(k) for k in R.params.variation_ks) or "none"
+    out["variations"] = "; ".join(R.params.variations) or "none"
+    out["unseen-ks"] = ", ".join(str(k) for k in R.params.unseen_ks) or "none"
+    out["unseen-settings"] = "; ".join(setting_label(s) for s in R.params.unseen_settings)
+    pairs = training_pairs(R)
+    out["converge-factor"] = R.params.converge_factor
+    out["separation-k"] = R.params.separation_k
+    out["training-loss-drop"] = (float(np.median([a.final_loss / b.final_loss for a, b in pairs]))
+                                 if pairs else float("nan"))
+    out["training-count-changes"] = sum(a.ratio != b.ratio or a.gap != b.gap for a, b in pairs)
+    out["training-pairs"] = len(pairs)
+    return out

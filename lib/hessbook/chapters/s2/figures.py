@@ -1,16 +1,22 @@
-"""S2's figures: S's ordered spectrum with a cutoff and the predicted outliers (Fig 2), the "why"
-panels (separation, training length, predicted against measured outliers), the explorer over
-the computed cases and the widget for any k and separation."""
+"""S2's figures and tables: S's ordered spectrum with a cutoff and the predicted outliers (Fig 2),
+the "why" panels (separation, training length, predicted against measured outliers), Table 1
+beside the paper's, the k the table lacks, the variations, the run table, the explorer over the
+computed cases and the widget for any k and separation."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
-from hessbook.chapters.s2.analysis import COUNTERS, fig2_cases, separation_cases, training_pairs
+from hessbook.chapters.s2.analysis import (COUNTERS, counter_fractions, fig2_cases, separation_cases, training_pairs,
+                                           transferred_cutoff_count)
+from hessbook.chapters.s2.claims import trained_runs
 from hessbook.chapters.s2.compute import Case, CaseResult, Results, load_case, spectrum_job
-from hessbook.chapters.s2.paper import fig2_row, row_label
-from hessbook.chapters.s2.params import S2Params
+from hessbook.chapters.s2.paper import fig2_row, row_label, setting_label
+from hessbook.chapters.s2.params import S2Params, parse_variation
 from hessbook.kit import style
+from hessbook.papers.sagun.regime import run_table
 
 SEPARATIONS = (1.0, 0.25, 0.5, 2.0, 4.0)
 """The any-k widget's separations (1, the chapter's own, first: the widget opens on it)."""
@@ -80,6 +86,97 @@ def figure_why(R: Results):
           title="predicted against measured outliers")
     fig.tight_layout()
     return fig
+
+
+def _mark(count: int, k: int) -> str:
+    return "" if count == k else (" (±1)" if abs(count - k) == 1 else " ✗")
+
+
+def summary_table(cases: Sequence[CaseResult]):
+    """Table 1 in the paper's layout: the paper's three counts beside our four and the predicted
+    count (median over seeds, range in brackets), the paper's cutoff beside our heur threshold."""
+    import pandas as pd
+
+    out = []
+    for row in dict.fromkeys(r.row for r in cases):
+        mine = [r for r in cases if r.row == row]
+        line = {"alg": row.algorithm.upper(), "nonlin": row.nonlinearity, "params": row.params,
+                "cov": row.cov, "k": row.k,
+                "mean&std paper": "?" if row.mean is None else f"{row.mean:.3g}, {row.mean:.3g}",
+                "mean ours": float(np.median([np.mean(r.eigenvalues) for r in mine])),
+                "std ours": float(np.median([np.std(r.eigenvalues) for r in mine]))}
+        for m in ("gap", "ratio"):
+            line[f"{m} paper"] = "?" if getattr(row, m) is None else getattr(row, m)
+            line[f"{m} ours"] = _cell([getattr(r, m) for r in mine], row.k)
+        line["heur paper"] = "?" if row.elbow is None else row.elbow
+        line["elbow ours"] = _cell([r.elbow for r in mine], row.k)
+        line["heur ours"] = _cell([r.heur for r in mine], row.k)
+        line["predicted"] = _cell([r.predicted for r in mine], row.k)
+        transferred = [transferred_cutoff_count(r) for r in mine]
+        line["paper cutoff on ours"] = "N/A" if None in transferred else _cell(transferred, row.k)
+        line["cutoff paper"] = "N/A" if row.cutoff is None else row.cutoff
+        line["heur threshold ours"] = float(np.median([r.heur_threshold for r in mine]))
+        line["train loss"] = float(np.median([r.final_loss for r in mine]))
+        out.append(line)
+    return pd.DataFrame(out)
+
+
+def unseen_table(cases: Sequence[CaseResult]):
+    """The k Table 1 lacks, one line per (setting, k): every counter (median over seeds, range in
+    brackets, marked as in :func:`summary_table`)."""
+    import pandas as pd
+
+    out = []
+    for key in dict.fromkeys((r.row.algorithm, r.row.nonlinearity, r.row.cov, r.row.k) for r in cases):
+        mine = [r for r in cases if (r.row.algorithm, r.row.nonlinearity, r.row.cov, r.row.k) == key]
+        line = {"alg": key[0].upper(), "nonlin": key[1], "cov": key[2], "k": key[3], "params": mine[0].row.params}
+        line.update({m: _cell([getattr(r, m) for r in mine], key[3]) for m in COUNTERS})
+        line["train loss"] = float(np.median([r.final_loss for r in mine]))
+        out.append(line)
+    return pd.DataFrame(out)
+
+
+def variation_table(cases: Sequence[CaseResult]):
+    """The variations, one line per (setting, variation, k): every counter (marked as in
+    :func:`summary_table`), the steps taken and the final training loss."""
+    import pandas as pd
+
+    out = []
+    for r in cases:
+        line = {"setting": setting_label(f"{r.row.algorithm}-{r.row.nonlinearity}-{r.row.cov:g}"),
+                "variation": parse_variation(r.variation).label, "k": r.row.k, "params": r.row.params,
+                "steps": r.iterations}
+        line.update({m: _cell([getattr(r, m)], r.row.k) for m in COUNTERS})
+        line["train loss"] = r.final_loss
+        out.append(line)
+    return pd.DataFrame(out)
+
+
+def variation_summary(cases: Sequence[CaseResult]):
+    """Per variation (over every setting and k): the percent of cases each counter gets within ±1
+    of k -- where counting recovers k and where it does not, at a glance."""
+    import pandas as pd
+
+    out = []
+    for text in dict.fromkeys(r.variation for r in cases):
+        mine = [r for r in cases if r.variation == text]
+        fr = counter_fractions(mine)
+        out.append({"variation": parse_variation(text).label, "cases": len(mine),
+                    **{f"{m} ±1 %": round(100 * fr[m]["pm1"]) for m in COUNTERS},
+                    "median train loss": float(np.median([r.final_loss for r in mine]))})
+    return pd.DataFrame(out)
+
+
+def _cell(counts: Sequence[int], k: int) -> str:
+    ours = np.array(counts)
+    med = int(np.median(ours))
+    spread = f" [{ours.min()}–{ours.max()}]" if ours.min() != ours.max() else ""
+    return f"{med}{spread}{_mark(med, k)}"
+
+
+def runs_table(R: Results):
+    """The run table: one row per case (steps, final training loss beside ln k, training accuracy, flag)."""
+    return run_table(trained_runs(R), [r.train_accuracy for r in R.cases])
 
 
 def explorer(R: Results):

@@ -95,3 +95,7 @@ def replace_sizes(P: "S2Params", v: Variation) -> "S2Params":
     import dataclasses
 
     return P if v.name == "steps" else dataclasses.replace(P, **{v.name: int(v.value)})
+
+
+Params = S2Params
+"""The chapter's parameter schema (the chapter protocol's name for it)."""

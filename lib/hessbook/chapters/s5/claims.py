@@ -8,6 +8,15 @@ with the smaller batch); the barrier is not judged while Part I's end point is s
 (a line between two untrained points is flat for no interesting reason), and no claim is judged
 on a Part I still on its initial plateau (:mod:`hessbook.regime`: a flagged run enters no
 statistic; the jump from an untrained network and the gain over it say nothing about batch sizes).
+
+The regime criteria (written from S before any verdict was read; :mod:`hessbook.regime`). S Sec.
+4.1 is the one experiment S gives step counts for: Part I trains the bare AlexNet on full
+CIFAR-10 with batch 1000 for 250 periods of 100 steps, Part II continues with batch 32 for
+another 250 x 100 steps, and S reads the two end points as "two solutions" that Part I and Part
+II "converge to". So the criteria are S's steps per part and a Part I that has converged when
+the batch changes (measured: off its initial plateau, and its training loss no longer falling).
+
+And the numbers the prose cites (:func:`numbers`).
 """
 
 from __future__ import annotations
@@ -16,8 +25,10 @@ import math
 
 import numpy as np
 
+from hessbook import regime
 from hessbook.chapters.s5.analysis import Summary
 from hessbook.chapters.s5.compute import Results
+from hessbook.chapters.s5.params import S5Params
 from hessbook.regime import PLATEAU_FRACTION
 from hessbook.kit import Claim, Rule, above, all_of, any_of, at_least, at_most, below, is_true, single
 
@@ -146,3 +157,70 @@ def summary_claims(s: Summary) -> list[Claim]:
 
 def claims(R: Results) -> list[Claim]:
     return summary_claims(R.summary)
+
+
+PAPER_PERIODS, PAPER_PERIOD_STEPS = 250, 100
+"""S Sec. 4.1: "Record every 100 steps for 250 times", in each part."""
+PAPER_STEPS = PAPER_PERIODS * PAPER_PERIOD_STEPS
+CIFAR_CLASSES = 10
+
+
+def part_steps(P: S5Params) -> tuple[int, int]:
+    """SGD steps of Part I and Part II."""
+    return P.periods_large * P.record_every, P.periods_small * P.record_every
+
+
+def criteria(P: S5Params, R: Results | None = None) -> list[regime.Criterion]:
+    """S5's criteria for the block ``P``; with the results ``R``, also whether Part I converged
+    before the switch (off its plateau, :mod:`hessbook.regime`, and its training loss falling by less
+    than :data:`PLATEAU_DROP` over the second half of its records)."""
+    one, two = part_steps(P)
+    out = [
+        regime.at_least(f"Part I takes S's {PAPER_STEPS:,} steps ({PAPER_PERIODS} x {PAPER_PERIOD_STEPS}, S Sec. 4.1)",
+                        one, PAPER_STEPS, f"{P.periods_large} x {P.record_every} = {one:,} steps at batch {P.large_batch}"),
+        regime.at_least(f"Part II takes S's {PAPER_STEPS:,} steps (S Sec. 4.1)", two, PAPER_STEPS,
+                        f"{P.periods_small} x {P.record_every} = {two:,} steps at batch {P.small_batch}"),
+    ]
+    if R is not None:
+        part1 = trained_runs(R)[0]
+        drop = R.summary.lb_late_drop
+        converged = not part1.flag and math.isfinite(drop) and drop < PLATEAU_DROP
+        out.append(regime.Criterion(
+            f"Part I converged before the switch (off its initial plateau; training loss fell < {PLATEAU_DROP:.0%} "
+            "over its second half; S Sec. 4.1: \"converge to two solutions\")", converged,
+            f"final training loss {part1.final_loss:.3f} (ln 10 = {part1.chance:.3f}"
+            + (f", {part1.flag}" if part1.flag else "") + f"), fell {100 * drop:.1f} % over its second half"))
+    return out
+
+
+def trained_runs(R: Results) -> list[regime.TrainedRun]:
+    """Part I and Part II: steps, the training loss and test accuracy of each part's last record."""
+    c = R.curves
+    k = int(np.flatnonzero(c.iterations == c.switch)[-1])  # last Part I record
+    ends = [("Part I (batch %d)" % R.params.large_batch, int(c.switch), k)]
+    if k + 1 < len(c.iterations):
+        ends.append(("Part II (batch %d)" % R.params.small_batch, int(c.iterations[-1] - c.switch), len(c.iterations) - 1))
+    return [regime.TrainedRun(label, steps, float(c.train_loss[i]), CIFAR_CLASSES, 100 * float(c.test_acc[i]),
+                              diverged=not math.isfinite(float(c.train_loss[i]))) for label, steps, i in ends]
+
+
+def measured_numbers(R: Results) -> dict:
+    """The chapter's setup and measurements as the prose cites them: accuracies, relative barriers
+    and Part I's late drop in percent (:func:`numbers` adds the regime's)."""
+    P, s = R.params, R.summary
+    setup = {"nparams": R.num_parameters, "width": P.width, "ntrain": P.n_train or 50000,
+             "ntest": P.n_test or 10000, "lr": P.lr, "large_batch": P.large_batch, "small_batch": P.small_batch,
+             "record_every": P.record_every, "periods_large": P.periods_large, "periods_small": P.periods_small,
+             "seconds": R.seconds_part1 + R.seconds_part2}
+    raw = ("jump_train_loss", "jump_test_loss", "barrier_train", "barrier_test", "rise_left", "rise_right",
+           "lb_train_loss", "sb_train_loss", "sb_fluctuation")
+    percent = ("jump_train_acc", "jump_test_acc", "lb_test_acc", "sb_test_acc", "accuracy_gain",
+               "relative_barrier_train", "relative_barrier_test", "lb_late_drop")
+    return {**setup, **{n: getattr(s, n) for n in raw}, **{n: 100 * getattr(s, n) for n in percent}}
+
+
+def numbers(R: Results) -> dict:
+    """Every number the chapter's prose cites (glued as ``s5-<name>``): the measurements
+    (:func:`measured_numbers`), the regime criteria and the run table's summary."""
+    return {**measured_numbers(R), "criteria": regime.criteria_text(criteria(R.params, R)),
+            "plateau": regime.plateau_summary(trained_runs(R))}

@@ -1,5 +1,5 @@
 """S5's computation: both parts trained through the store, the line between their end points
-evaluated and stored; and the numbers the prose cites."""
+evaluated and stored."""
 
 from __future__ import annotations
 
@@ -129,18 +129,3 @@ def run(P: S5Params, store=None) -> Results:
     r1, r2 = (_trained(part, ctx) for part in job.trains())
     return results(P, curves_from_histories(r1.history, r2.history), table.results[0], num_parameters(r1.model()),
                    r1.seconds, r2.seconds)
-
-
-def measured_numbers(R: Results) -> dict:
-    """The chapter's setup and measurements as the prose cites them: accuracies, relative barriers
-    and Part I's late drop in percent (:func:`hessbook.chapters.s5.regime.numbers` adds the regime's)."""
-    P, s = R.params, R.summary
-    setup = {"nparams": R.num_parameters, "width": P.width, "ntrain": P.n_train or 50000,
-             "ntest": P.n_test or 10000, "lr": P.lr, "large_batch": P.large_batch, "small_batch": P.small_batch,
-             "record_every": P.record_every, "periods_large": P.periods_large, "periods_small": P.periods_small,
-             "seconds": R.seconds_part1 + R.seconds_part2}
-    raw = ("jump_train_loss", "jump_test_loss", "barrier_train", "barrier_test", "rise_left", "rise_right",
-           "lb_train_loss", "sb_train_loss", "sb_fluctuation")
-    percent = ("jump_train_acc", "jump_test_acc", "lb_test_acc", "sb_test_acc", "accuracy_gain",
-               "relative_barrier_train", "relative_barrier_test", "lb_late_drop")
-    return {**setup, **{n: getattr(s, n) for n in raw}, **{n: 100 * getattr(s, n) for n in percent}}

@@ -1,10 +1,11 @@
-"""S5's figures (S Figs 8 and 9) and explorer."""
+"""S5's figures (S Figs 8 and 9), run table and explorer."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from hessbook.chapters.s5.analysis import Line
+from hessbook.chapters.s5.claims import trained_runs
 from hessbook.chapters.s5.compute import Results
 from hessbook.chapters.s5.params import SPLITS
 from hessbook.kit import style
@@ -55,6 +56,16 @@ def figure_9(R: Results):
     draw_line(a, b, R.line)
     fig.tight_layout()
     return fig
+
+
+def runs_table(R: Results):
+    """The run table: both parts, with the training accuracy of each part's last record."""
+    from hessbook.papers.sagun.regime import run_table
+
+    c = R.curves
+    k = int(np.flatnonzero(c.iterations == c.switch)[-1])
+    runs = trained_runs(R)
+    return run_table(runs, [float(c.train_acc[i]) for i in (k, len(c.iterations) - 1)][:len(runs)])
 
 
 def explorer(R: Results):

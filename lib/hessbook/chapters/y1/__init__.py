@@ -24,70 +24,13 @@ Every (model, batch size) is trained with ``n_seeds`` network seeds (the first i
 (:mod:`hessbook.kit.seeds`).
 """
 
-from hessbook.chapters.y1.analysis import (
-    Trends,
-    case_name,
-    fig1_fraction,
-    lambda_x_trends,
-    paper_train_trends,
-    paper_trends,
-    trends,
-    trends_of,
-)
-from hessbook.chapters.y1.claims import (
-    claim_deviations,
-    claims,
-    criteria,
-    fig1_claim,
-    fig1_claim_of,
-    lambda_x_claim,
-    lambda_x_claim_of,
-    lambda_x_finding,
-    numbers,
-    paper_claims,
-    paper_train_claim,
-    trained_runs,
-    trend_claim,
-    trend_claim_of,
-)
-from hessbook.chapters.y1.compute import (
-    COLUMNS_VERSION,
-    ModelResult,
-    Results,
-    Y1Case,
-    case_job,
-    jobs,
-    run,
-    run_flag,
-    run_steps,
-)
-from hessbook.chapters.y1.figures import (
-    COLUMNS,
-    draw_spectra,
-    explorer,
-    figure_spectra,
-    paper_table,
-    spectra,
-    summary_table,
-)
-from hessbook.chapters.y1.paper import (
-    EPS,
-    PAPER_ROWS,
-    PAPER_TABLE1,
-    PAPER_TABLE2,
-    PAPER_TABLE7,
-    TABLE_OF,
-    TEST_SIZE,
-    PaperRow,
-    paper_row,
-)
-from hessbook.chapters.y1.params import Params, Y1Params
+from hessbook.chapters.y1.claims import claims, criteria, numbers, paper_claims
+from hessbook.chapters.y1.compute import Results, jobs, run
+from hessbook.chapters.y1.figures import explorer, figure_spectra, paper_table, summary_table
+from hessbook.chapters.y1.paper import PAPER_TABLE1, PAPER_TABLE2, PAPER_TABLE7
+from hessbook.chapters.y1.params import Params
 
 __all__ = [
-    "COLUMNS", "COLUMNS_VERSION", "EPS", "ModelResult", "PAPER_ROWS", "PAPER_TABLE1", "PAPER_TABLE2",
-    "PAPER_TABLE7", "PaperRow", "Params", "Results", "TABLE_OF", "TEST_SIZE", "Trends", "Y1Case", "Y1Params",
-    "case_job", "case_name", "claim_deviations", "claims", "criteria", "draw_spectra", "explorer", "fig1_claim", "fig1_claim_of",
-    "fig1_fraction", "figure_spectra", "jobs", "lambda_x_claim", "lambda_x_claim_of", "lambda_x_finding", "lambda_x_trends", "numbers",
-    "paper_claims", "paper_row", "paper_table", "paper_train_claim", "paper_train_trends", "paper_trends",
-    "run", "run_flag", "run_steps", "spectra", "summary_table", "trained_runs", "trend_claim", "trend_claim_of", "trends", "trends_of",
+    "PAPER_TABLE1", "PAPER_TABLE2", "PAPER_TABLE7", "Params", "Results", "claims", "criteria", "explorer",
+    "figure_spectra", "jobs", "numbers", "paper_claims", "paper_table", "run", "summary_table",
 ]

@@ -17,42 +17,12 @@ The package: :mod:`.paper` (Y's words), :mod:`.params` (the schema), :mod:`.comp
 landscapes on the sweep), :mod:`.claims` (graded claims, the prose's numbers), :mod:`.figures`.
 """
 
-from hessbook.chapters.y2.claims import (
-    MUCH_LARGER,
-    FIG7_RATIO_RULE,
-    line_claim_of,
-    line_shape,
-    surface_claim_of,
-    fig7_ratio_claim,
-    fig7_ratio_claim_of,
-    LINE_RULE,
-    SURFACE_RULE,
-    TREND_STRONG,
-    claims,
-    criteria,
-    line_claim,
-    line_trend,
-    numbers,
-    surface_claim,
-    surface_trend,
-)
-from hessbook.chapters.y2.compute import Landscape, Results, Y2Landscape, jobs, landscape_job, landscape_of, run
-from hessbook.chapters.y2.figures import (
-    draw_fig7_panel,
-    draw_lines,
-    draw_surface,
-    explorer,
-    figure_7,
-    figure_lines,
-    figure_surfaces,
-    summary_table,
-)
-from hessbook.chapters.y2.params import Params, Y2Params
+from hessbook.chapters.y2.claims import claims, criteria, numbers
+from hessbook.chapters.y2.compute import Results, jobs, run
+from hessbook.chapters.y2.figures import explorer, figure_7, figure_lines, figure_surfaces, summary_table
+from hessbook.chapters.y2.params import Params
 
 __all__ = [
-    "FIG7_RATIO_RULE", "LINE_RULE", "Landscape", "MUCH_LARGER", "Params", "Results", "SURFACE_RULE", "TREND_STRONG",
-    "Y2Landscape", "Y2Params", "claims", "criteria", "draw_fig7_panel", "draw_lines", "draw_surface", "explorer",
-    "fig7_ratio_claim", "fig7_ratio_claim_of", "figure_7", "figure_lines", "figure_surfaces", "jobs",
-    "landscape_job", "landscape_of", "line_claim", "line_claim_of", "line_shape", "line_trend", "numbers", "run", "summary_table",
-    "surface_claim", "surface_claim_of", "surface_trend",
+    "Params", "Results", "claims", "criteria", "explorer", "figure_7", "figure_lines", "figure_surfaces", "jobs",
+    "numbers", "run", "summary_table",
 ]

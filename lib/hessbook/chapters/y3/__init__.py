@@ -15,32 +15,12 @@ The package: :mod:`.paper` (Y's words), :mod:`.params` (the schema), :mod:`.comp
 runs), :mod:`.claims` (graded claims, the prose's numbers), :mod:`.figures`.
 """
 
-from hessbook.chapters.y3.claims import (
-    BATCH_RATIO,
-    BATCH_RULE,
-    ROBUST_RATIO,
-    ROBUST_RULE,
-    batch_claim,
-    batch_claim_of,
-    batch_ratios,
-    claims,
-    criteria,
-    deviations,
-    graded_claims,
-    numbers,
-    peak_ratios,
-    robust_claim,
-    robust_claim_of,
-    robust_ratios,
-    trained_runs,
-)
-from hessbook.chapters.y3.compute import METRICS, Curves, Missing, Results, Y3Run, jobs, run, train_config
-from hessbook.chapters.y3.figures import draw_runs, explorer, figure_dynamics, runs_table, summary_table
-from hessbook.chapters.y3.params import Params, Y3Params
+from hessbook.chapters.y3.claims import claims, criteria, numbers
+from hessbook.chapters.y3.compute import Results, jobs, run
+from hessbook.chapters.y3.figures import explorer, figure_dynamics, runs_table, summary_table
+from hessbook.chapters.y3.params import Params
 
 __all__ = [
-    "BATCH_RATIO", "BATCH_RULE", "Curves", "METRICS", "Missing", "Params", "ROBUST_RATIO", "ROBUST_RULE", "Results",
-    "Y3Params", "batch_claim", "batch_claim_of", "batch_ratios", "claims", "Y3Run", "criteria", "deviations",
-    "draw_runs", "explorer", "figure_dynamics", "jobs", "numbers", "peak_ratios", "robust_claim", "robust_claim_of",
-    "robust_ratios", "run", "runs_table", "summary_table", "train_config", "trained_runs",
+    "Params", "Results", "claims", "criteria", "explorer", "figure_dynamics", "jobs", "numbers", "run",
+    "runs_table", "summary_table",
 ]

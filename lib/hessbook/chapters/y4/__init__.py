@@ -23,46 +23,12 @@ The package: :mod:`.params` (the schema), :mod:`.compute` (stored runs), :mod:`.
 (graded claims and the prose's numbers), :mod:`.figures` (figures, table, explorer).
 """
 
-from hessbook.chapters.y4.claims import (
-    AGREE_TOL,
-    MIN_SAMPLES,
-    PSD_TOL,
-    PROP2_RULE,
-    THM1_RULE,
-    proposition2_values,
-    theorem1_values,
-    claims,
-    criteria,
-    numbers,
-    proposition2_claim,
-    theorem1_claim,
-    trained_runs,
-)
-from hessbook.chapters.y4.compute import (
-    CaseResult,
-    Results,
-    Y4Job,
-    Y4Relu,
-    Y4Smooth,
-    jobs,
-    run,
-    smooth_config,
-)
-from hessbook.chapters.y4.figures import (
-    draw_min_distribution,
-    draw_rank,
-    explorer,
-    figure_min,
-    figure_rank,
-    runs_table,
-    summary_table,
-)
-from hessbook.chapters.y4.params import Params, Y4Params
+from hessbook.chapters.y4.claims import claims, criteria, numbers
+from hessbook.chapters.y4.compute import Results, jobs, run
+from hessbook.chapters.y4.figures import explorer, figure_min, figure_rank, runs_table, summary_table
+from hessbook.chapters.y4.params import Params
 
 __all__ = [
-    "MIN_SAMPLES", "PROP2_RULE", "THM1_RULE", "proposition2_values", "theorem1_values",
-    "AGREE_TOL", "PSD_TOL", "CaseResult", "Params", "Results", "Y4Job", "Y4Params", "Y4Relu", "Y4Smooth", "claims", "criteria",
-    "draw_min_distribution", "draw_rank", "explorer", "figure_min", "figure_rank", "jobs", "numbers",
-    "proposition2_claim", "run", "runs_table", "smooth_config", "summary_table",
-    "theorem1_claim", "trained_runs",
+    "Params", "Results", "claims", "criteria", "explorer", "figure_min", "figure_rank", "jobs", "numbers", "run",
+    "runs_table", "summary_table",
 ]

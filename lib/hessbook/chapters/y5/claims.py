@@ -9,7 +9,8 @@ import numpy as np
 from collections.abc import Callable
 
 from hessbook import regime
-from hessbook.chapters.y5.compute import AttackCheck, Results, Study
+from hessbook.attacks.check import AttackCheck
+from hessbook.chapters.y5.compute import Results, Study
 from hessbook.chapters.y5.paper import (
     DATASET,
     MODELS,

@@ -13,36 +13,12 @@ claim and the prose's numbers), :mod:`.figures` (figure, tables, the explorer). 
 trained in ``n_seeds`` network seeds and the claim graded in each (:mod:`hessbook.kit.seeds`).
 """
 
-from hessbook.chapters.y6.claims import (
-    DEGRADE,
-    MARGIN,
-    RULE,
-    claim,
-    claims,
-    criteria,
-    expected_flag,
-    fb_small_note,
-    measures,
-    numbers,
-    paper_measures,
-    trained_runs,
-)
-from hessbook.chapters.y6.compute import RUN_KIND, Results, RunResult, Y6Run, jobs, run, train_config
-from hessbook.chapters.y6.figures import (
-    draw_accuracy,
-    draw_curves,
-    explorer,
-    figure_accuracy,
-    paper_table,
-    seed_median,
-    summary_table,
-)
-from hessbook.chapters.y6.paper import LABELS, METHODS, N_TRAIN, PAPER_TABLE8, PaperRow
-from hessbook.chapters.y6.params import ADVERSARIES, Params, Y6Params
+from hessbook.chapters.y6.claims import claims, criteria, numbers
+from hessbook.chapters.y6.compute import Results, jobs, run
+from hessbook.chapters.y6.figures import explorer, figure_accuracy, paper_table, summary_table
+from hessbook.chapters.y6.params import Params
 
 __all__ = [
-    "ADVERSARIES", "DEGRADE", "LABELS", "MARGIN", "METHODS", "N_TRAIN", "PAPER_TABLE8", "RULE", "RUN_KIND",
-    "PaperRow", "Params", "Results", "RunResult", "Y6Params", "Y6Run", "claim", "claims", "criteria",
-    "draw_accuracy", "draw_curves", "expected_flag", "explorer", "fb_small_note", "figure_accuracy", "measures", "numbers",
-    "jobs", "paper_measures", "paper_table", "run", "seed_median", "summary_table", "train_config", "trained_runs",
+    "Params", "Results", "claims", "criteria", "explorer", "figure_accuracy", "jobs", "numbers", "paper_table",
+    "run", "summary_table",
 ]

@@ -1,0 +1,123 @@
+"""S3's claims (S-Fig3-5: the top keeps its shape as the network widens, the negative eigenvalues
+stay small and their share the same), graded by rules; the regime criteria they are judged under;
+the numbers the prose cites."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from hessbook import kit, regime
+from hessbook.chapters.s3.compute import SHAPE_RANKS, Results, num_params
+from hessbook.chapters.s3.paper import PAPER_INPUT_SIZE, PAPER_SAMPLES, PAPER_WIDTHS
+from hessbook.chapters.s3.params import S3Params
+from hessbook.papers.sagun.mnist_spectra import negatives_claim, worst_negative
+from hessbook.papers.sagun.regime import fits_training_set, over_parametrized, spectrum_run
+
+SHAPE_HELD = 0.5
+""""Same shape" held: the top ranks move across widths by at most this fraction of their mean..."""
+SHAPE_PARTLY = 1.0
+"""...partly: by at most this fraction."""
+SHAPE_RULE = kit.Rule(
+    held=kit.at_most("spread", SHAPE_HELD, f"median relative spread (range / mean) of the top-{SHAPE_RANKS} "
+                     "ranks across widths", ".0%"),
+    partly=kit.at_most("spread", SHAPE_PARTLY, "that spread", ".0%"),
+)
+
+
+SHARE_RULE = kit.Rule(
+    held=kit.at_most("share_spread", SHAPE_HELD, "range / mean of the negative share across widths", ".0%"),
+    partly=kit.at_most("share_spread", SHAPE_PARTLY, "that spread", ".0%"),
+    requires=kit.at_least("widths", 2, "widths", ".0f"),
+)
+"""S Sec. 3.4: "the ratio of negative eigenvalues remain[s] the same" as the network widens, graded
+by the same spread thresholds as the shape of the top (:data:`SHAPE_RULE`)."""
+
+
+def share_spread(shares: Sequence[float]) -> float:
+    """(max - min) / mean of the negative shares across widths (NaN when the mean is 0)."""
+    mean = float(np.mean(shares))
+    return float((max(shares) - min(shares)) / mean) if mean > 0 else float("nan")
+
+
+def share_claim(shares: dict[str, float], evidence: str = "") -> kit.Claim:
+    """S-Fig3-5's negative share from ``label -> share of negative eigenvalues``."""
+    return kit.Claim(
+        "S-Fig3-5", "The share of negative eigenvalues stays the same as the hidden layer widens.",
+        paper="Sec. 3.4: \"the number of outliers remain unchanged whereas the ratio of negative eigenvalues "
+              "remain the same\" (Fig 5).",
+        ours="negative share " + ", ".join(f"{k}: {100 * v:.1f}%" for k, v in shares.items())
+             + f"; range / mean {share_spread(list(shares.values())):.0%}",
+        rule=SHARE_RULE,
+        cases=kit.single({"widths": len(shares), "share_spread": share_spread(list(shares.values()))}),
+        evidence=evidence,
+    )
+
+
+def criteria(P: S3Params, R: Results | None = None) -> list[regime.Criterion]:
+    """S3's regime criteria (:mod:`hessbook.papers.sagun.regime`, written from S before any verdict
+    was read) for the block ``P``; with the results ``R``, also the state every width reached.
+
+    S Sec. 3.2 fixes 1K MNIST samples and the widths, trains "with the same step size and the same
+    number of iterations" (no number given) and makes "the system more and more over-parametrized":
+    its narrowest network has (784 + 11) 10 + 10 = 7,960 parameters, more than its N = 1,000. S
+    Sec. 3.4: "the training ran well beyond the point of this saturation": every width fits its
+    training set (measured)."""
+    out = [
+        regime.Criterion(f"S's {PAPER_SAMPLES:,} MNIST training samples (S Sec. 3.2)", P.n_samples == PAPER_SAMPLES,
+                         f"N = {P.n_samples:,}"),
+        regime.Criterion(f"S's widths {', '.join(map(str, PAPER_WIDTHS))} (S Sec. 3.2)",
+                         set(PAPER_WIDTHS) <= set(P.widths), f"widths {', '.join(map(str, sorted(P.widths)))}"),
+        over_parametrized("every width", [num_params(w, P.input_size) for w in P.widths], P.n_samples,
+                          f"{num_params(min(PAPER_WIDTHS), PAPER_INPUT_SIZE):,} to "
+                          f"{num_params(max(PAPER_WIDTHS), PAPER_INPUT_SIZE):,} parameters for N = {PAPER_SAMPLES:,}"),
+    ]
+    if R is not None:
+        out.append(fits_training_set([(s.label, s.train_accuracy) for s in R.spectra]))
+    return out
+
+
+def trained_runs(R: Results) -> list[regime.TrainedRun]:
+    """One run-table row per width (``iterations`` steps each)."""
+    return [spectrum_run(s, R.params.iterations) for s in R.spectra]
+
+
+def numbers(R: Results) -> dict:
+    """Every number the prose cites (glued as ``s3-<name>``)."""
+    P, spectra = R.params, R.spectra
+    return {
+        "criteria": regime.criteria_text(criteria(P, R)), "plateau": regime.plateau_summary(trained_runs(R)),
+        "input": f"{P.input_size}×{P.input_size}", "params_min": spectra[0].num_params,
+        "params_max": spectra[-1].num_params, "spread": 100 * R.shape.spread, "edge_growth": R.shape.edge_growth,
+        "max_loss": max(s.final_loss for s in spectra), "max_asym": max(s.asymmetry for s in spectra),
+        "worst_neg": worst_negative(spectra),
+    }
+
+
+def graded_claims(R: Results) -> list[kit.Claim]:
+    """S Fig 3 (shape invariant with width) and S Fig 5 (negative eigenvalues small, their share
+    the same across widths)."""
+    P, spectra, sh = R.params, R.spectra, R.shape
+    pooled = ("" if P.input_size == PAPER_INPUT_SIZE else
+              f" Pooled input ({P.input_size}x{P.input_size}, not the paper's 28x28) at this scale.")
+    lam1 = ", ".join(f"{s.label}: {s.top:.3g}" for s in spectra)
+    return [
+        kit.Claim(
+            "S-Fig3-5", "The largest eigenvalues keep the same shape as the hidden layer widens.",
+            paper="Fig 3: the largest 120 eigenvalues of n = 10, 30, 50, 70 lie on the same curve.",
+            ours=f"λ_max {lam1}; the top {sh.ranks} move by a median {sh.spread:.0%} (range/mean) across widths "
+                 f"while the parameters grow {sh.params[-1] / sh.params[0]:.1f}x; the {P.top_k}-th largest grows "
+                 f"{sh.edge_growth:.2f}x.",
+            rule=SHAPE_RULE, cases=kit.single({"spread": sh.spread}), evidence=pooled.strip(),
+        ),
+        negatives_claim("S-Fig3-5", spectra,
+                        paper="Fig 5: small negative eigenvalues at the bottom of every width.",
+                        evidence=pooled.strip()),
+        share_claim({s.label: s.negative_fraction for s in spectra}, evidence=pooled.strip()),
+    ]
+
+
+def claims(R: Results) -> list:
+    """The claims, judged only where S3's regime criteria hold (:func:`hessbook.kit.in_regime`)."""
+    return kit.in_regime(graded_claims(R), criteria(R.params, R))

@@ -1,0 +1,123 @@
+"""S4's claims (S-Fig4-6: the LB outliers are larger, as many as SB's, the negative eigenvalues
+small), graded by rules; the regime criteria they are judged under; the numbers the prose cites."""
+
+from __future__ import annotations
+
+from hessbook import kit, regime, stats
+from hessbook.chapters.s4.compute import METHODS, OUTLIER_RANKS, Results, num_parameters, num_parameters_of
+from hessbook.chapters.s4.paper import PAPER_BATCHES, PAPER_SAMPLES
+from hessbook.chapters.s4.params import FULL_CHANNELS, FULL_HIDDEN, S4Params
+from hessbook.papers.sagun.mnist_spectra import negatives_claim
+from hessbook.papers.sagun.regime import fits_training_set, over_parametrized, spectrum_run
+
+LARGER_PARTLY = 0.5
+""""LB outliers larger" partly: LB larger at at least this share of the ranks (or at lambda_max)."""
+COUNT_TOLERANCE = 0.2
+""""The same number of outliers" partly: medians within max(1, this share of the larger one)."""
+
+LARGER_RULE = kit.Rule(
+    held=kit.at_least("larger_share", 1.0, f"share of the top {OUTLIER_RANKS} ranks where LB is larger", ".0%"),
+    partly=kit.any_of(kit.above("ratio_lambda1", 1.0, "λ_max LB / SB"),
+                      kit.at_least("larger_share", LARGER_PARTLY, "that share", ".0%")),
+)
+SAME_COUNT_RULE = kit.Rule(
+    held=kit.equals("difference", 0, "|median count SB − median count LB| (medians over gap, ratio, elbow)"),
+    partly=kit.at_most("excess", 0, f"that difference − max(1, {COUNT_TOLERANCE:.0%} of the larger median)"),
+)
+
+
+def criteria(P: S4Params, R: Results | None = None) -> list[regime.Criterion]:
+    """S4's regime criteria (:mod:`hessbook.papers.sagun.regime`, written from S before any verdict
+    was read) for the block ``P``; with the results ``R``, also the state SB and LB reached.
+
+    S Sec. 3.3: 1K MNIST samples, batches 10 and 512, "a learning rate for which both algorithms
+    converge", the same number of iterations (no number given). S gives no layer sizes; it reads
+    the LB/SB comparison through over-parametrization (Sec. 4: "over-parametrization [...] leads
+    to flatness at the bottom of the landscape", of GD against SGD), so the convnet has more
+    parameters than samples. Both networks trained to the bottom (S Sec. 3.4, "well beyond the
+    point of this saturation"): each fits its training set (measured)."""
+    params = num_parameters(P)
+    out = [
+        regime.Criterion(f"S's {PAPER_SAMPLES:,} MNIST training samples (S Sec. 3.3)", P.n_samples == PAPER_SAMPLES,
+                         f"N = {P.n_samples:,}"),
+        regime.Criterion(f"S's batches {PAPER_BATCHES[0]} and {PAPER_BATCHES[1]} (S Sec. 3.3)",
+                         (P.small_batch, P.large_batch) == PAPER_BATCHES, f"batches {P.small_batch} and {P.large_batch}"),
+        over_parametrized("the convnet", [params], P.n_samples,
+                          "layer sizes not given; our full-size convnet has "
+                          f"{num_parameters_of(FULL_CHANNELS, FULL_HIDDEN):,}"),
+    ]
+    if R is not None:
+        out.append(fits_training_set([(s.label, s.train_accuracy) for s in R.both()]))
+    return out
+
+
+def trained_runs(R: Results) -> list[regime.TrainedRun]:
+    """SB and LB as run-table rows (``iterations`` steps each)."""
+    return [spectrum_run(s, R.params.iterations) for s in R.both()]
+
+
+def numbers(R: Results) -> dict:
+    """Every number the prose cites (glued as ``s4-<name>``)."""
+    c = R.comparison
+    return {
+        "criteria": regime.criteria_text(criteria(R.params, R)), "plateau": regime.plateau_summary(trained_runs(R)),
+        "params": R.small.num_params, "ratio_l1": c.ratio_lambda1, "larger": c.larger_ranks, "ranks": c.ranks,
+        "loss_sb": R.small.final_loss, "loss_lb": R.large.final_loss,
+        "max_asym": max(s.asymmetry for s in R.both()),
+    }
+
+
+def _median(counts: dict[str, int]) -> int:
+    return int(stats.median(counts[m] for m in METHODS))
+
+
+def count_values(median_small: int, median_large: int) -> dict[str, int]:
+    """What :data:`SAME_COUNT_RULE` grades: the difference of the median counts, and how far it
+    exceeds the tolerance max(1, COUNT_TOLERANCE x the larger median)."""
+    diff = abs(median_small - median_large)
+    return {"difference": diff, "excess": diff - max(1, round(COUNT_TOLERANCE * max(median_small, median_large)))}
+
+
+def _why_counts_differ(res: Results) -> str:
+    """Our reading of a count mismatch: with equal iterations the two runs are at different
+    stages of training, and counting outliers is fragile on a small network."""
+    sb, lb = res.small, res.large
+    return (f"Why we think the counts differ: with the same number of iterations SB has seen far fewer "
+            f"samples, so the two runs end at different points (final training loss SB {sb.final_loss:.3f}, "
+            f"LB {lb.final_loss:.3f}; accuracy {100 * sb.train_accuracy:.0f}% vs {100 * lb.train_accuracy:.0f}%), "
+            "and on a network this small the gap and ratio cutoffs hinge on one or two eigenvalues.")
+
+
+def graded_claims(R: Results) -> list[kit.Claim]:
+    """S Fig 4 (LB outliers larger, same number) and S Fig 6 (negatives small)."""
+    P, c = R.params, R.comparison
+    ms, ml = _median(c.counts_small), _median(c.counts_large)
+    same_values = count_values(ms, ml)
+    full = tuple(P.channels) == FULL_CHANNELS and P.hidden == FULL_HIDDEN
+    reduced = "" if full else "Shrunk convnet (fewer channels) at this scale."
+    why = "" if SAME_COUNT_RULE.grade(same_values) == "held" else _why_counts_differ(R)
+    counts = "; ".join(f"{m}: SB {c.counts_small[m]}, LB {c.counts_large[m]}" for m in METHODS)
+    return [
+        kit.Claim(
+            "S-Fig4-6", "The large-batch solution has larger outlier eigenvalues than the small-batch one.",
+            paper="Fig 4: the LB (batch 512) outliers lie above the SB (batch 10) ones.",
+            ours=f"λ_max LB / SB = {c.ratio_lambda1:.2f}; LB larger at {c.larger_ranks} of the top {c.ranks} "
+                 f"ranks; sum of the top {c.ranks}: LB / SB = {c.ratio_sum:.2f}.",
+            rule=LARGER_RULE, cases=kit.single({"larger_share": c.larger_ranks / c.ranks,
+                                                "ratio_lambda1": c.ratio_lambda1}),
+            evidence=reduced,
+        ),
+        kit.Claim(
+            "S-Fig4-6", "LB and SB have the same number of outliers.",
+            paper="Fig 4 and Sec. 3.3: the same number of outliers, of different sizes.",
+            ours=f"outliers by cutoff: {counts} (median of the three: SB {ms}, LB {ml}).",
+            rule=SAME_COUNT_RULE, cases=kit.single(same_values), evidence=" ".join(x for x in (reduced, why) if x),
+        ),
+        negatives_claim("S-Fig4-6", R.both(), paper="Fig 6: small negative eigenvalues at the bottom for both LB and SB.",
+                        evidence=reduced),
+    ]
+
+
+def claims(R: Results) -> list:
+    """The claims, judged only where S4's regime criteria hold (:func:`hessbook.kit.in_regime`)."""
+    return kit.in_regime(graded_claims(R), criteria(R.params, R))

@@ -1,0 +1,104 @@
+"""S4's computation: the SB and the LB network trained through the store and their exact spectra
+(stored); their outliers compared (:class:`OutlierComparison`); the convnet's size."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from hessbook.chapters.s4.params import S4Params
+from hessbook.kit.jobs import context, run_jobs
+from hessbook.papers.sagun.mnist_spectra import Spectrum, SpectrumJob, spectra, top_k
+
+OUTLIER_RANKS = 10
+"""Ranks compared for "LB has larger outliers": the k = 10 class outliers (S Sec. 3.1)."""
+METHODS = ("gap", "ratio", "elbow")
+
+
+def train_config(batch_size: int, P: S4Params):
+    from hessbook.data import DataSpec
+    from hessbook.train import TrainConfig
+
+    return TrainConfig(
+        model="s_cnn", model_kwargs={"channels": list(P.channels), "hidden": P.hidden},
+        data=DataSpec("mnist", "train", n=P.n_samples, subset_seed=P.seed),
+        batch_size=batch_size, lr=P.lr, max_iterations=P.iterations, seed=P.seed,
+    )
+
+
+@dataclass(frozen=True)
+class Results:
+    """The SB and the LB network's exact spectra."""
+
+    params: S4Params
+    small: Spectrum
+    large: Spectrum
+
+    def both(self) -> list[Spectrum]:
+        return [self.small, self.large]
+
+    @property
+    def comparison(self) -> OutlierComparison:
+        return compare(self)
+
+
+def batches(P: S4Params) -> tuple[tuple[str, int], ...]:
+    """The SB and the LB network: (name, batch size)."""
+    return ("SB", P.small_batch), ("LB", P.large_batch)
+
+
+def jobs(P: S4Params) -> list[SpectrumJob]:
+    """The two spectra, SB then LB (computed in the kernel)."""
+    hb = min(P.hessian_batch, P.n_samples)
+    return [SpectrumJob(train_config(b, P), hb, P.hessian_dtype) for _, b in batches(P)]
+
+
+def run(P: S4Params, store=None) -> Results:
+    """The SB and the LB network, trained and their exact spectra computed (each stored)."""
+    table = run_jobs(jobs(P), context(P.device, store))
+    small, large = spectra(table, [f"{name} (batch {b})" for name, b in batches(P)])
+    return Results(P, small, large)
+
+
+def outlier_counts(s: Spectrum) -> dict[str, int]:
+    """Outliers by the three cutoffs of S Table 1 (:func:`hessbook.curvature.count_outliers`)."""
+    import torch
+
+    from hessbook.curvature import count_outliers
+
+    c = count_outliers(torch.from_numpy(np.ascontiguousarray(s.eigenvalues)))
+    return {m: int(getattr(c, m)) for m in METHODS}
+
+
+@dataclass(frozen=True)
+class OutlierComparison:
+    ranks: int
+    larger_ranks: int
+    """Of the top ``ranks`` eigenvalues (rank by rank), how many are larger for LB."""
+    ratio_lambda1: float
+    """lambda_max(LB) / lambda_max(SB)."""
+    ratio_sum: float
+    """sum of the top ``ranks`` for LB / the same for SB."""
+    counts_small: dict[str, int]
+    counts_large: dict[str, int]
+
+
+def compare(res: Results, ranks: int = OUTLIER_RANKS) -> OutlierComparison:
+    ranks = min(ranks, len(res.small.eigenvalues), len(res.large.eigenvalues))
+    sb, lb = top_k(res.small.eigenvalues, ranks)[1], top_k(res.large.eigenvalues, ranks)[1]
+    return OutlierComparison(ranks, int((lb > sb).sum()), res.large.top / res.small.top,
+                             float(lb.sum() / sb.sum()), outlier_counts(res.small), outlier_counts(res.large))
+
+
+def num_parameters_of(channels: tuple[int, ...] | list[int], hidden: int) -> int:
+    """Parameters of :func:`hessbook.models.s_cnn` with these sizes (built, not guessed)."""
+    from hessbook.models import build_model
+    from hessbook.models import num_parameters as count
+
+    return int(count(build_model("s_cnn", channels=list(channels), hidden=hidden)))
+
+
+def num_parameters(P: S4Params) -> int:
+    """Parameters of the block's convnet."""
+    return num_parameters_of(P.channels, P.hidden)

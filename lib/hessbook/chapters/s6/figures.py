@@ -1,0 +1,85 @@
+"""S6's figure (S Fig 10), table and explorer."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hessbook.chapters.s6.compute import BLOBS, SIGMA2, Case, Results
+from hessbook.chapters.s6.paper import PAPER_OUTLIERS
+from hessbook.chapters.s6.params import S6Params
+from hessbook.kit import style
+
+def summary_table(R: Results):
+    import pandas as pd
+
+    rows = []
+    for c in R.cases:
+        out = c.outliers
+        rows.append({
+            "blobs": c.blobs, "alpha": c.alpha, "N": c.n_samples, "M": len(c.eigenvalues),
+            "MP edge": c.edge, "top eigenvalue": float(c.eigenvalues[-1]), "outliers": len(out),
+            "BBP prediction": c.predicted if c.predicted is not None else float("nan"),
+            "± sd": c.predicted_sd if c.predicted_sd is not None else float("nan"),
+            "paper's outlier": PAPER_OUTLIERS.get(c.alpha, float("nan")) if c.blobs == 2 else float("nan"),
+            "KS distance to MP": c.ks,
+        })
+    return pd.DataFrame(rows)
+
+
+def draw_case(ax, c: Case, P: S6Params) -> None:
+    """Histogram of the nonzero eigenvalues (mass 1/M each), MP density, edge, BBP lines."""
+    eig = c.eigenvalues
+    nonzero = eig[eig > 1e-9 * max(eig.max(), 1e-300)]
+    bulk = nonzero[nonzero <= c.cutoff]
+    lo, hi = c.law.edges
+    bins = np.linspace(min(lo, bulk.min()) * 0.95, max(hi, bulk.max()) * 1.05, 40)
+    ax.hist(bulk, bins=bins, weights=np.full(len(bulk), 1.0 / (len(eig) * (bins[1] - bins[0]))),
+            color="C0", alpha=0.6, label="eigenvalues (bulk)")
+    t = np.linspace(lo, hi, 400)
+    ax.plot(t, c.law.density(t), "k", lw=1.2, label=f"Marchenko-Pastur, σ² = 1/4, α = {c.law.alpha:.3g}")
+    ax.axvline(hi, color="k", ls=":", lw=1, label="MP right edge")
+    thr = SIGMA2 * c.law.bbp_threshold
+    ax.axvline(thr, color="C2", ls="-.", lw=1, label=f"BBP threshold σ²(1+√α) = {thr:.3g}")
+    if c.blobs == 2:
+        ax.axvline(SIGMA2 * P.spike, color="C4", ls=":", lw=1, label=f"population spike σ²ℓ = {SIGMA2 * P.spike:.3g}")
+        ax.axvline(c.predicted, color="C3", ls="--", lw=1, label=f"BBP outlier {c.predicted:.3g}")
+    for j, o in enumerate(c.outliers):
+        ax.plot([o], [0], "v", color="C3", ms=9, clip_on=False, label="outlier (measured)" if j == 0 else None)
+    right = max(hi, float(eig.max()), thr, c.predicted or 0.0) * 1.08
+    ax.set_xlim(0, right)
+    ax.set_title(f"{'one blob' if c.blobs == 1 else 'two blobs'}, α = {c.alpha:g} (N = {c.n_samples}): "
+                 f"{len(c.outliers)} outlier{'s' if len(c.outliers) != 1 else ''}", fontsize=9)
+    ax.set_xlabel("eigenvalue of H")
+    ax.set_ylabel("density")
+
+
+def figure_10(R: Results):
+    """S Fig 10, transposed to fit the page: one row per alpha, one column per data set."""
+    alphas = sorted({c.alpha for c in R.cases})
+    fig, axes = style.grid_panels(max(len(alphas), 1), len(BLOBS), height=2.6)  # a row per alpha
+    for c in R.cases:
+        draw_case(axes[alphas.index(c.alpha), BLOBS.index(c.blobs)], c, R.params)
+    for ax in axes.flat:
+        ax.legend(fontsize=style.SMALL, loc="upper right")
+    fig.tight_layout()
+    return fig
+
+
+def explorer(R: Results):
+    """Widget: pick one blob or two and alpha; the spectrum with MP and BBP overlaid."""
+    import matplotlib.pyplot as plt
+
+    from hessbook.widgets import Explorer
+
+    cases = R.cases
+    index = {(c.blobs, c.alpha): c for c in cases}
+
+    def draw(blobs, alpha):
+        fig, ax = plt.subplots(figsize=(6.5, 3.8))
+        draw_case(ax, index[(blobs, alpha)], R.params)
+        ax.legend(fontsize=7)
+        fig.tight_layout()
+        return fig
+
+    return Explorer({"blobs": sorted({c.blobs for c in cases}), "alpha": sorted({c.alpha for c in cases})},
+                    draw, title="S6: logistic-regression Hessian spectrum, Marchenko-Pastur and BBP")
