@@ -141,18 +141,19 @@ def test_explorer_draws_widths_and_parts():
     assert len([ln for ln in fig.axes[0].lines if len(ln.get_xdata()) == 19]) == 2
 
 
-def test_regime_criteria_at_cpu_miss_only_over_parametrization_and_smoke_misses_the_widths():
-    """Known at cpu: the 7x7 input gives the narrowest network 610 parameters for N = 1,000 (S:
-    7,960), so "every width over-parametrized" is not met there (the gpu scale's 14x14 input meets it)."""
+def test_regime_criteria_are_met_at_cpu_and_gpu_and_smoke_misses_the_widths_and_m_over_n():
+    """The cpu block's 14x14 input gives the narrowest network (14^2 + 11) 10 + 10 = 2,080
+    parameters for N = 1,000 (S: 7,960), so M > N holds at every width; 7x7 gave 610 (missed)."""
+    import dataclasses
     from pathlib import Path
 
     from hessbook import regime
-    from hessbook.build import chapter_params
+    from hessbook.registry import chapter_params
 
     root = Path(__file__).resolve().parents[1]
     cpu = s3.criteria(chapter_params("s3", "cpu", root))
-    assert [c.name for c in regime.unmet(cpu)] == [cpu[2].name] and "M > N" in cpu[2].name
-    assert "M = 610 to 4,210 for N = 1,000" in cpu[2].found
+    assert regime.unmet(cpu) == [] and "M = 2,080 to 14,500 for N = 1,000" in cpu[2].found
+    assert regime.unmet(s3.criteria(dataclasses.replace(chapter_params("s3", "cpu", root), input_size=7))) != []
     assert regime.unmet(s3.criteria(chapter_params("s3", "gpu", root))) == []
     smoke = s3.criteria(chapter_params("s3", "smoke", root))
     assert cpu[1] not in regime.unmet(cpu) and smoke[1] in regime.unmet(smoke)  # widths 10, 20

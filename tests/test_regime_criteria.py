@@ -22,8 +22,6 @@ TRAINS_NOTHING = {"tour": "a guided tour of the library on synthetic matrices",
 """Chapters without a trained network: their criteria list is empty."""
 
 KNOWN_UNMET_AT_CPU: dict[str, set[str]] = {
-    # the 7x7 input keeps the exact Hessian on a CPU: 610-4,210 parameters; 14x14 (gpu) would add 10-15 min
-    "s3": {"every width over-parametrized, M > N (S: 7,960 to 55,660 parameters for N = 1,000)"},
     # 300 of S's 25,000 steps per part: AlexNet-bare's 50,000 steps are the gpu scale's
     "s5": {"Part I takes S's 25,000 steps (250 x 100, S Sec. 4.1)", "Part II takes S's 25,000 steps (S Sec. 4.1)"},
 }
