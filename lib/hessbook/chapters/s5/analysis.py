@@ -109,8 +109,21 @@ class Summary:
     """Std of the record-to-record changes of Part II's training loss (after the jump): the
     noise a jump must stand out of (NaN: fewer than 3 Part II records)."""
     lb_late_drop: float
-    """Relative drop of Part I's training loss over the second half of its records: how far
-    Part I still was from a plateau when Part II started."""
+    """Share of Part I's whole fall in training loss (first record to last) that came in the
+    second half of its records: how far Part I still was from a plateau when Part II started
+    (NaN: fewer than two records, or no fall at all). Measured against the whole fall, not
+    against the loss itself: on a memorized training set cross-entropy keeps shrinking by a
+    constant factor toward 0 (e.g. 1e-5 to 5e-6 nats), which is no meaningful decrease (S Sec.
+    3.4's words) though it halves the loss."""
+
+
+def second_half_share(losses: np.ndarray) -> float:
+    """The share of the fall from ``losses[0]`` to ``losses[-1]`` made after the middle record
+    (NaN: fewer than three records or no fall)."""
+    k = len(losses) - 1
+    start = int(0.5 * k)
+    fall = float(losses[0] - losses[k])
+    return float((losses[start] - losses[k]) / fall) if k > start and fall > 0 else float("nan")
 
 
 def summarize(curves: Curves, line: Line) -> Summary:
@@ -124,9 +137,7 @@ def summarize(curves: Curves, line: Line) -> Summary:
     rise = outside_rise(ln.alphas, ln.train_loss)
     after = c.train_loss[k + 1:]
     fluct = float(np.std(np.diff(after))) if len(after) >= 3 else float("nan")
-    start = int(0.5 * k)
-    late = c.train_loss[start]
-    late_drop = float((late - c.train_loss[k]) / late) if k > start else float("nan")
+    late_drop = second_half_share(c.train_loss[:k + 1])
     return Summary(
         jump_train_loss=jump["train_loss"], jump_test_loss=jump["test_loss"],
         jump_train_acc=jump["train_acc"], jump_test_acc=jump["test_acc"],
