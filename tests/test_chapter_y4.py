@@ -245,3 +245,18 @@ def test_regime_criteria_are_y1s_and_the_contrast_has_a_run_table():
     assert list(y4.runs_table(R)["flag"]) == ["plateau"] and list(y4.runs_table(R)["steps"]) == [20]
     assert y4.numbers(R)["plateau"] == "1 of 1 trained networks flagged (MLP-tanh (contrast): plateau)"
     assert y4.numbers(results(case(0.0, 9)))["plateau"] == "no trained network at this scale"
+
+
+@pytest.mark.parametrize("scale", ["cpu", "gpu", "paper"])
+def test_the_block_has_enough_cross_check_samples_for_the_claims_to_be_judged(scale):
+    """Every ReLU network's first ``n_crosscheck`` samples together reach MIN_SAMPLES (below it
+    both claims read not judged: at cpu, 5 per network gave 20 of 29)."""
+    from pathlib import Path
+
+    from hessbook.chapters.y4.claims import MIN_SAMPLES
+    from hessbook.chapters.y4.compute import Y4Relu, jobs
+    from hessbook.registry import chapter_params
+
+    P = chapter_params("y4", scale, Path(__file__).resolve().parents[1])
+    relu = [j for j in jobs(P) if isinstance(j, Y4Relu)]
+    assert len(relu) * P.n_crosscheck >= MIN_SAMPLES
