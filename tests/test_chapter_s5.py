@@ -258,8 +258,10 @@ def test_rules_state_their_thresholds():
 
 
 def test_regime_criteria_take_the_papers_steps_at_cpu_and_not_at_smoke():
-    """The cpu block takes S's 250 x 100 = 25,000 steps per part (shrinking width and data
-    instead); smoke takes a few (it checks that the chapter runs, not S's regime)."""
+    """The cpu block takes S's 250 x 100 = 25,000 steps per part and S's 500 epochs of Part I
+    (shrinking width, large batch and data instead); smoke takes a few (it checks that the
+    chapter runs, not S's regime)."""
+    import dataclasses
     from pathlib import Path
 
     from hessbook import regime
@@ -270,6 +272,9 @@ def test_regime_criteria_take_the_papers_steps_at_cpu_and_not_at_smoke():
         assert regime.unmet(s5.criteria(chapter_params("s5", scale, root))) == [], scale
     smoke = s5.criteria(chapter_params("s5", "smoke", root))
     assert regime.unmet(smoke) == smoke[:2]
+    # S's steps on 2,000 images at batch 250: 3,125 epochs, against S's 500
+    small = dataclasses.replace(chapter_params("s5", "cpu", root), n_train=2000)
+    assert [c.found for c in regime.unmet(s5.criteria(small))] == ["3,125 epochs (25,000 steps of 250 on 2,000 images)"]
 
 
 def test_run_table_flags_part_one_on_its_plateau():

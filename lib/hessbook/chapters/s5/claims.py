@@ -119,10 +119,10 @@ def summary_claims(s: Summary) -> list[Claim]:
             "S-Fig8-9",
             "Switching from batch 1000 to batch 32 makes the losses jump and the accuracies drop.",
             paper="Fig 8: a jump in training and test loss, a drop in accuracy at the switch.",
-            ours=f"first Part II record minus last Part I record: train loss {s.jump_train_loss:+.3f}, "
-                 f"test loss {s.jump_test_loss:+.3f}, train acc {s.jump_train_acc:+.2%}, test acc "
+            ours=f"first Part II record minus last Part I record: train loss {s.jump_train_loss:+.2g}, "
+                 f"test loss {s.jump_test_loss:+.2g}, train acc {s.jump_train_acc:+.2%}, test acc "
                  f"{s.jump_test_acc:+.2%}; Part II's record-to-record changes of the train loss have std "
-                 f"{s.sb_fluctuation:.3f}",
+                 f"{s.sb_fluctuation:.2g}",
             rule=JUMP_RULE, cases=single(jump_values(s)), evidence=untrained.strip(),
         ),
         Claim(
@@ -139,8 +139,8 @@ def summary_claims(s: Summary) -> list[Claim]:
             "The straight line between the LB and SB end points has no barrier.",
             paper="Fig 9: \"the straight line interpolation connecting the endpoints of Part I and Part II turns "
                   "out to not contain any barriers\".",
-            ours=f"barrier height train {s.barrier_train:+.4f} ({s.relative_barrier_train:+.1%} of the end loss), "
-                 f"test {s.barrier_test:+.4f} ({s.relative_barrier_test:+.1%})",
+            ours=f"barrier height train {s.barrier_train:+.2g} ({s.relative_barrier_train:+.1%} of the end loss), "
+                 f"test {s.barrier_test:+.2g} ({s.relative_barrier_test:+.1%})",
             rule=BARRIER_RULE,
             cases=single({"lb_train_loss": s.lb_train_loss, "relative_barrier_train": s.relative_barrier_train,
                           "relative_barrier_test": s.relative_barrier_test}),
@@ -151,7 +151,7 @@ def summary_claims(s: Summary) -> list[Claim]:
             "Extended beyond either end point the line rises, more steeply beyond the LB end (LB is sharper).",
             paper="Sec. 4.1: \"the line interpolations extending away from either endpoint appear to be confirming "
                   "the sharpness of LB solution\".",
-            ours=f"train loss beyond the ends: {s.rise_left:+.3f} (LB side) and {s.rise_right:+.3f} (SB side) over "
+            ours=f"train loss beyond the ends: {s.rise_left:+.2g} (LB side) and {s.rise_right:+.2g} (SB side) over "
                  "the end-point loss",
             rule=RISE_RULE, cases=single(rise_values(s)),
             evidence=untrained + "Rise = train loss at the grid's outer point minus at the end point.",
@@ -166,12 +166,29 @@ def claims(R: Results) -> list[Claim]:
 PAPER_PERIODS, PAPER_PERIOD_STEPS = 250, 100
 """S Sec. 4.1: "Record every 100 steps for 250 times", in each part."""
 PAPER_STEPS = PAPER_PERIODS * PAPER_PERIOD_STEPS
+PAPER_LARGE_BATCH, CIFAR_TRAIN = 1000, 50_000
+PAPER_EPOCHS = PAPER_STEPS * PAPER_LARGE_BATCH // CIFAR_TRAIN
+"""Part I's passes over its data in S Sec. 4.1: 25,000 steps of 1,000 on CIFAR-10's 50,000 images =
+500 epochs. A subset trained for S's steps goes over itself more often unless its batch shrinks with
+it: 2,000 images at batch 250 took 3,125 epochs, memorized the set (training loss 5e-6), and Part II
+then moved nothing (the SB end point differed from the LB one on 1 of 1,000 test images), which is
+not S's regime (S sees the losses jump at the switch). Added with that measurement (2026-12-04)."""
 CIFAR_CLASSES = 10
 
 
 def part_steps(P: S5Params) -> tuple[int, int]:
     """SGD steps of Part I and Part II."""
     return P.periods_large * P.record_every, P.periods_small * P.record_every
+
+
+def part_one_epochs(P: S5Params) -> regime.Criterion:
+    """Part I goes over its training set at most as often as S's did (:data:`PAPER_EPOCHS`)."""
+    n = P.n_train or CIFAR_TRAIN
+    epochs = part_steps(P)[0] * P.large_batch / n
+    return regime.Criterion(
+        f"Part I goes over its data at most S's {PAPER_EPOCHS} times ({PAPER_STEPS:,} steps of {PAPER_LARGE_BATCH:,} "
+        f"on {CIFAR_TRAIN:,} images, S Sec. 4.1; more memorizes a subset)", epochs <= PAPER_EPOCHS,
+        f"{epochs:,.0f} epochs ({part_steps(P)[0]:,} steps of {P.large_batch} on {n:,} images)")
 
 
 def criteria(P: S5Params, R: Results | None = None) -> list[regime.Criterion]:
@@ -184,6 +201,7 @@ def criteria(P: S5Params, R: Results | None = None) -> list[regime.Criterion]:
                         one, PAPER_STEPS, f"{P.periods_large} x {P.record_every} = {one:,} steps at batch {P.large_batch}"),
         regime.at_least(f"Part II takes S's {PAPER_STEPS:,} steps (S Sec. 4.1)", two, PAPER_STEPS,
                         f"{P.periods_small} x {P.record_every} = {two:,} steps at batch {P.small_batch}"),
+        part_one_epochs(P),
     ]
     if R is not None:
         part1 = trained_runs(R)[0]
@@ -192,7 +210,7 @@ def criteria(P: S5Params, R: Results | None = None) -> list[regime.Criterion]:
         out.append(regime.Criterion(
             f"Part I converged before the switch (off its initial plateau; < {PLATEAU_DROP:.0%} of its training-loss "
             "fall in the second half of its records; S Sec. 4.1: \"converge to two solutions\")", converged,
-            f"final training loss {part1.final_loss:.3f} (ln 10 = {part1.chance:.3f}"
+            f"final training loss {part1.final_loss:.2g} (ln 10 = {part1.chance:.3f}"
             + (f", {part1.flag}" if part1.flag else "") + f"), {100 * drop:.1f} % of its fall in its second half"))
     return out
 
