@@ -183,12 +183,12 @@ def part_steps(P: S5Params) -> tuple[int, int]:
 
 def part_one_epochs(P: S5Params) -> regime.Criterion:
     """Part I goes over its training set at most as often as S's did (:data:`PAPER_EPOCHS`)."""
-    n = P.n_train or CIFAR_TRAIN
-    epochs = part_steps(P)[0] * P.large_batch / n
+    n, steps = P.n_train or CIFAR_TRAIN, part_steps(P)[0]
+    epochs = steps * P.large_batch / n
     return regime.Criterion(
         f"Part I goes over its data at most S's {PAPER_EPOCHS} times ({PAPER_STEPS:,} steps of {PAPER_LARGE_BATCH:,} "
         f"on {CIFAR_TRAIN:,} images, S Sec. 4.1; more memorizes a subset)", epochs <= PAPER_EPOCHS,
-        f"{epochs:,.0f} epochs ({part_steps(P)[0]:,} steps of {P.large_batch} on {n:,} images)")
+        f"{epochs:,.0f} epochs ({steps:,} steps of {P.large_batch} on {n:,} images)")
 
 
 def criteria(P: S5Params, R: Results | None = None) -> list[regime.Criterion]:
