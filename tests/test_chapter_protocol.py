@@ -91,14 +91,17 @@ def test_figure_functions_follow_one_naming_rule(chapter):
 
 @pytest.mark.parametrize("chapter", sorted(CHAPTER_MODULES))
 def test_every_chapter_package_has_the_same_files(chapter):
-    """A chapter package has ``params`` (its schema), ``compute`` (its jobs, ``run``), ``claims``
-    (claims and numbers) and ``figures`` (figures, explorer); a one-module chapter holds all of
-    them in that module."""
+    """Every chapter is a package with ``params`` (its schema), ``compute`` (its jobs, ``run``),
+    ``claims`` (claims, numbers, criteria) and ``figures`` (figures, explorer), and nothing but
+    those, ``analysis`` (values its claims derive) and ``paper`` (the paper's printed values)."""
     import importlib.util
+    from pathlib import Path
 
     module = chapter_module(chapter)
-    if not hasattr(module, "__path__"):
-        return
+    assert hasattr(module, "__path__"), f"{chapter} is a module, not a package"
     missing = [f for f in ("params", "compute", "claims", "figures")
                if importlib.util.find_spec(f"{module.__name__}.{f}") is None]
     assert missing == [], f"{chapter} lacks {missing}"
+    files = {f.stem for f in Path(module.__path__[0]).glob("*.py")}
+    extra = files - {"__init__", "params", "compute", "analysis", "claims", "figures", "paper"}
+    assert extra == set(), f"{chapter} has files outside the chapter shape: {sorted(extra)}"
