@@ -372,3 +372,13 @@ def test_a_study_with_a_result_missing_is_not_shown():
                                                                            and r.job.study == "c3"))))
     assert [s.name for s in R.studies] == ["m1", "c3"] and [s.name for s in partial.studies] == ["m1"]
     assert partial.missing == ()  # not for lack of data
+
+
+def test_window_ratio_text_reads_a_non_positive_lambda_k_as_infinite():
+    """A K-th eigenvalue at or below 0 printed as a ratio gave 3.3e+297 (a floor of 1e-300)."""
+    from hessbook.chapters.y5.claims import window_ratio_text
+
+    assert window_ratio_text(-0.0033, -0.0031) == "∞"
+    assert window_ratio_text(-0.0033, 0.0) == "∞"
+    assert window_ratio_text(0.0, -1.0) == "0" and window_ratio_text(0.5, 1.0) == "0"
+    assert window_ratio_text(-2.0, 4.0) == "0.5"

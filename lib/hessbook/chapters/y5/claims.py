@@ -344,6 +344,15 @@ def window_values(top, lam_min: float, top_converged: bool, bottom_converged: bo
     return {"as_y": shows == expect_negative, "decided": decided, "window": k}
 
 
+def window_ratio_text(lam_min: float, lam_k: float) -> str:
+    """|λmin|/λK as the evidence prints it: "∞" when λK ≤ 0 (fewer than K positive eigenvalues, so a
+    negative one is in the top-K window whenever there is one), "0" without a negative eigenvalue."""
+    neg = max(0.0, -lam_min)
+    if neg == 0:
+        return "0"
+    return "∞" if lam_k <= 0 else f"{neg / lam_k:.2g}"
+
+
 WINDOW_RULE = Rule(
     held=is_true("as_y", "the Hessian shows what Y states for it: a negative eigenvalue among the top 20 by "
                          "magnitude at B_H = 1; none on the full set, except MNIST's M_ORI ('converged to a saddle "
@@ -378,10 +387,11 @@ def negative_claim(R: Results) -> Claim:
                                   expects_negative(s.name, m, h))
                 cases[f"{s.label} {model_label(m)} B_H={h}"] = v
     K = min(R.params.top_k, Y_WINDOW)
-    ours = (f"|λmin|/λ{K} (≥ 1: a negative eigenvalue among the top {K} by magnitude): "
+    ours = (f"|λmin|/λ{K} (≥ 1: a negative eigenvalue among the top {K} by magnitude; ∞: λ{K} ≤ 0, fewer than {K} "
+            "positive eigenvalues): "
             + "; ".join(f"{s.label}: " + ", ".join(
                 f"{model_label(m)} " + "/".join(
-                    f"{-min(0.0, float(a.spectrum(h).bottom[0])) / max(float(a.spectrum(h).top[K - 1]), 1e-300):.2g}"
+                    window_ratio_text(float(a.spectrum(h).bottom[0]), float(a.spectrum(h).top[K - 1]))
                     for h in HESSIANS) for m, a in s.models.items()) for s in R.studies)
             + " (B_H = 1a/1b/full). " + _scale(R))
     unconverged = sum(not sp.bottom_converged for s in R.studies for a in s.models.values() for sp in a.spectra)
