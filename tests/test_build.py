@@ -121,7 +121,7 @@ def mini_project(tmp_path: Path, params_text: str | None = None) -> Path:
     ("- scale: smoke\n- seed: 0\n", ["expected a mapping", "got a list"]),
 ])
 def test_build_names_a_malformed_params_file(tmp_path, text, words):
-    from hessbook.build import chapter_parameters
+    from hessbook.registry import chapter_parameters
 
     root = mini_project(tmp_path, text)
     with pytest.raises(ParameterError) as info:
@@ -131,7 +131,7 @@ def test_build_names_a_malformed_params_file(tmp_path, text, words):
 
 
 def test_cross_field_errors_name_the_params_file(tmp_path):
-    from hessbook.build import chapter_parameters
+    from hessbook.registry import chapter_parameters
 
     root = mini_project(tmp_path, "scale: smoke\nseed: 0\nn_samples: 100000\ndimension: 1000\nvariance: 1.0\n")
     with pytest.raises(ParameterError, match=r"params/smoke/tour.yaml: n_samples \* dimension = 100000000"):

@@ -18,8 +18,7 @@ import pytest
 import torch
 
 import hessbook.device as hdevice
-from hessbook.build import chapter_parameters
-from hessbook.registry import CHAPTER_MODULES, chapter_module
+from hessbook.registry import CHAPTER_MODULES, chapter_module, chapter_parameters
 from hessbook.params import validate
 from hessbook.store import ResultStore
 

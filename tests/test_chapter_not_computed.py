@@ -15,8 +15,7 @@ from pathlib import Path
 import pytest
 
 from hessbook import kit
-from hessbook.build import chapter_parameters
-from hessbook.registry import chapter_module
+from hessbook.registry import chapter_module, chapter_parameters
 from hessbook.params import validate
 from hessbook.store import ResultStore
 

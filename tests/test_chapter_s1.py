@@ -114,7 +114,7 @@ def test_regime_criteria_hold_at_cpu_and_smoke_misses_the_network_size():
     from pathlib import Path
 
     from hessbook import regime
-    from hessbook.build import chapter_params
+    from hessbook.registry import chapter_params
 
     root = Path(__file__).resolve().parents[1]
     assert regime.unmet(s1.criteria(chapter_params("s1", "cpu", root))) == []

@@ -142,7 +142,7 @@ def test_regime_criteria_at_cpu_met_and_smoke_misses_the_batches_and_over_parame
     from pathlib import Path
 
     from hessbook import regime
-    from hessbook.build import chapter_params
+    from hessbook.registry import chapter_params
 
     root = Path(__file__).resolve().parents[1]
     cpu = s4.criteria(chapter_params("s4", "cpu", root))

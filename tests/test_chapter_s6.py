@@ -80,7 +80,7 @@ def test_regime_criteria_hold_at_cpu_and_smoke_is_too_small():
     from pathlib import Path
 
     from hessbook import regime
-    from hessbook.build import chapter_params
+    from hessbook.registry import chapter_params
 
     root = Path(__file__).resolve().parents[1]
     assert regime.unmet(s6.criteria(chapter_params("s6", "cpu", root))) == []

@@ -13,7 +13,8 @@ import papermill
 import pytest
 
 from hessbook import notebooks
-from hessbook.build import chapter_id, chapter_parameters, execute_chapter, read_verdicts, toc_notebooks
+from hessbook.build import chapter_id, execute_chapter, read_verdicts, toc_notebooks
+from hessbook.registry import chapter_parameters
 from hessbook.catalog import VERDICTS, item
 from hessbook.params import ParameterError
 

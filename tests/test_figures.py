@@ -20,7 +20,8 @@ import matplotlib.pyplot as plt
 import pytest
 
 from hessbook import kit, notebooks
-from hessbook.build import chapter_id, chapter_parameters, toc_notebooks
+from hessbook.build import chapter_id, toc_notebooks
+from hessbook.registry import chapter_parameters
 from hessbook.kit import style
 from hessbook.widgets import Explorer
 

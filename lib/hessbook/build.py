@@ -52,8 +52,7 @@ from hessbook import notebooks
 from hessbook.catalog import CHAPTERS, ITEMS, VERDICTS
 from hessbook.cluster import ANNOUNCE_ENV, ANNOUNCE_PREFIX, SERIAL_ANNOUNCEMENT
 from hessbook.data import OPTIONAL_DATASETS
-from hessbook.registry import (chapter_parameters, chapter_params, describe_overrides,  # noqa: F401 (re-exported)
-                               parse_overrides, schema_for)
+from hessbook.registry import chapter_parameters, chapter_params, describe_overrides, parse_overrides
 from hessbook.params import SCALES, ParameterError
 from hessbook.paths import data_root, project_root
 from hessbook.report import verdicts_from_outputs
