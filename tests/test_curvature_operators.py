@@ -402,3 +402,41 @@ def test_dense_matrix_is_the_same_for_every_chunk_and_a_bad_chunk_is_refused():
     assert default_dense_chunk("cpu") == 32 and default_dense_chunk(torch.device("cuda")) == 256
     with pytest.raises(ValueError, match="chunk = -1"):
         op.to_dense(-1)
+
+
+def test_dense_chunk_follows_the_activations_per_column():
+    """On a CPU the columns per dense pass shrink when one column's activations are large (the
+    rule of operators.DENSE_PASS_BYTES_CPU); the matrix is the same whatever the chunk."""
+    from hessbook.curvature.operators import (
+        DENSE_CHUNK_ACCELERATOR, DENSE_CHUNK_CPU, DENSE_PASS_BYTES_CPU, HessianOperator, activation_bytes,
+        default_dense_chunk)
+
+    assert default_dense_chunk("cpu") == DENSE_CHUNK_CPU
+    assert default_dense_chunk("cpu", 1) == DENSE_CHUNK_CPU
+    assert default_dense_chunk("cpu", DENSE_PASS_BYTES_CPU // 8) == 8
+    assert default_dense_chunk("cpu", DENSE_PASS_BYTES_CPU // 12) == 8  # powers of two only
+    assert default_dense_chunk("cpu", 10 * DENSE_PASS_BYTES_CPU) == 1
+    assert default_dense_chunk("cuda", DENSE_PASS_BYTES_CPU) == DENSE_CHUNK_ACCELERATOR
+
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Flatten(), nn.Linear(4, 6), nn.Tanh(), nn.Linear(6, 3))
+    x = torch.randn(10, 4)
+    # outputs of the leaves from the first Linear on: 10 x (6 + 6 + 3) floats (Flatten's carry no tangent)
+    assert activation_bytes(net, x) == 10 * 15 * 4
+    assert activation_bytes(net.double(), x.double()) == 10 * 15 * 8
+    net = net.float()
+    op = HessianOperator(net, (x, torch.randint(0, 3, (10,))), dtype=torch.float64)
+    assert op.dense_chunk() == DENSE_CHUNK_CPU
+    H = op.to_dense()
+    assert torch.equal(H, op.to_dense(1)) and torch.equal(H, op.to_dense(7))
+
+
+def test_dense_chunk_of_a_conv_net_on_many_samples_is_small():
+    """S4's conv net on 250 MNIST-shaped samples carries about 7 MB per column: a pass of the
+    32 default columns would be over 200 MB, so fewer are taken (8 measured fastest)."""
+    from hessbook.curvature.operators import HessianOperator
+    from hessbook.models import build_model
+
+    net = build_model("s_cnn", channels=[4, 8], hidden=20)
+    op = HessianOperator(net, (torch.rand(250, 1, 28, 28), torch.randint(0, 10, (250,))))
+    assert op.dense_chunk() == 8

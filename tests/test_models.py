@@ -153,3 +153,54 @@ def test_c3_width_scales_the_convs_only(width, count):
     assert model(torch.rand(2, 3, 32, 32)).shape == (2, 10)
     with pytest.raises(ValueError, match="width = 0"):
         build_model("c3", width=0)
+
+
+@pytest.mark.parametrize("shape, kernel, stride, padding", [
+    ((7, 5, 17, 15), 3, 2, 1),   # C1's pooling, odd sizes
+    ((4, 3, 8, 8), 2, 2, 0),     # StdCNN / C2 / LeNet pooling
+])
+def test_max_pool_is_bit_identical_to_the_default_kernel(shape, kernel, stride, padding):
+    """models.MaxPool2d pools gradient-free NCHW inputs in channels-last order (faster on a CPU);
+    a maximum has no summation order, so outputs must equal F.max_pool2d's bit for bit, and
+    with gradients (training, HVPs, attacks) outputs and gradients must be the default's."""
+    from torch.nn import functional as F
+
+    from hessbook.models import MaxPool2d
+
+    torch.manual_seed(0)
+    x = torch.randn(*shape)
+    x[0, 0, :2, :2] = 0.0  # ties, as after a ReLU
+    pool = MaxPool2d(kernel, stride, padding)
+    reference = F.max_pool2d(x, kernel, stride, padding)
+    with torch.no_grad():
+        fast = pool(x)
+    assert fast.is_contiguous() and fast.shape == reference.shape
+    assert torch.equal(fast, reference)
+    assert torch.equal(pool(x.double()), F.max_pool2d(x.double(), kernel, stride, padding))
+    xg = x.clone().requires_grad_()
+    out = pool(xg)
+    (g,) = torch.autograd.grad((out * out).sum(), xg)
+    xr = x.clone().requires_grad_()
+    (gr,) = torch.autograd.grad((F.max_pool2d(xr, kernel, stride, padding) ** 2).sum(), xr)
+    assert torch.equal(out.detach(), reference) and torch.equal(g, gr)
+
+
+def test_models_in_eval_give_the_same_logits_with_the_fast_pooling():
+    """Every model with max pooling: eval-mode logits without gradients equal the logits of the
+    same network with torch's own nn.MaxPool2d (swapped in), bit for bit."""
+    from torch import nn
+
+    from hessbook.models import MaxPool2d
+
+    for name in ("c1", "c2", "stdcnn", "s_cnn", "alexnet_bare"):
+        net = build_model(name).eval()
+        pools = [n for n, m in net.named_modules() if isinstance(m, MaxPool2d)]
+        assert pools, f"{name} has no max pooling"
+        x = torch.rand(5, *INPUT_SHAPES[name])
+        with torch.no_grad():
+            fast = net(x)
+            for n in pools:
+                old = net.get_submodule(n)
+                parent = net.get_submodule(n.rpartition(".")[0]) if "." in n else net
+                setattr(parent, n.rpartition(".")[2], nn.MaxPool2d(old.kernel_size, old.stride, old.padding))
+            assert torch.equal(fast, net(x))

@@ -77,10 +77,50 @@ DENSE_CHUNK_ACCELERATOR = 256
 """The same on a GPU, where a wider pass keeps the device busy."""
 
 
-def default_dense_chunk(device: torch.device | str) -> int:
+DENSE_PASS_BYTES_CPU = 64 * 2**20
+"""On a CPU, at most this many bytes of one batch's activations times the columns of a pass
+(the tangents a vmapped pass carries), so that a pass stays near the cache. Measured
+(``bench/dense_hessian.py``, 2 cores): S2's MLP (about 1.4 MB of activations per column) is
+fastest at 16-32 columns; S4's conv net ([4, 8] channels, 250 samples, about 7 MB per column)
+at 8 (2.25 s for 256 columns) against 32 (3.04 s). Powers of two give the same matrix to the bit
+(9 columns per pass differed from 256 by 1.4e-8), so the rule rounds down to one."""
+
+
+def default_dense_chunk(device: torch.device | str, column_bytes: int | None = None) -> int:
     """How many identity columns :meth:`LinearOperator.to_dense` pushes through one pass on
-    ``device`` (:data:`DENSE_CHUNK_CPU`, :data:`DENSE_CHUNK_ACCELERATOR`)."""
-    return DENSE_CHUNK_CPU if torch.device(device).type == "cpu" else DENSE_CHUNK_ACCELERATOR
+    ``device``: :data:`DENSE_CHUNK_ACCELERATOR` on a GPU; on a CPU :data:`DENSE_CHUNK_CPU`, fewer
+    (a power of two) when one column's activations (``column_bytes``) would take a pass over
+    :data:`DENSE_PASS_BYTES_CPU`."""
+    if torch.device(device).type != "cpu":
+        return DENSE_CHUNK_ACCELERATOR
+    if not column_bytes:
+        return DENSE_CHUNK_CPU
+    fits = max(1, min(DENSE_CHUNK_CPU, DENSE_PASS_BYTES_CPU // column_bytes))
+    return 1 << (fits.bit_length() - 1)  # a power of two: other widths change the kernels' sums
+
+
+def activation_bytes(model: nn.Module, x: Tensor) -> int:
+    """Bytes of the outputs of the leaf modules of ``model`` on the batch ``x`` from the first
+    one with parameters on (one forward pass without gradients): what one tangent column of a
+    vmapped pass carries (layers before any parameter, e.g. input normalization, carry none)."""
+    total = 0
+    started = False
+
+    def count(module: nn.Module, _inputs: Any, output: Any) -> None:
+        nonlocal total, started
+        started = started or any(True for _ in module.parameters(recurse=False))
+        if started and isinstance(output, Tensor):
+            total += output.numel() * output.element_size()
+
+    leaves = [m for m in model.modules() if not any(True for _ in m.children())]
+    handles = [m.register_forward_hook(count) for m in leaves]
+    try:
+        with torch.no_grad():
+            model(x)
+    finally:
+        for h in handles:
+            h.remove()
+    return total
 """Under ``method="auto"``, a ``matmat`` of more vectors than this is vmapped forward-over-reverse
 (dense assembly: one vmapped call instead of hundreds of backward passes; not measured against
 the retained graph)."""
@@ -323,11 +363,15 @@ class LinearOperator:
     def __matmul__(self, v: Tensor) -> Tensor:
         return self.matvec(v) if v.dim() == 1 else self.matmat(v)
 
+    def dense_chunk(self) -> int:
+        """Columns per pass of :meth:`to_dense` when none is given."""
+        return default_dense_chunk(self.device)
+
     def to_dense(self, chunk: int | None = None) -> Tensor:
         """The full ``P x P`` matrix (float64) from products with identity columns, ``chunk``
-        columns per pass (default: :func:`default_dense_chunk` for the operator's device)."""
+        columns per pass (default: :meth:`dense_chunk`)."""
         n = self.num_params
-        chunk = chunk or default_dense_chunk(self.device)
+        chunk = chunk or self.dense_chunk()
         if chunk < 1:
             raise ValueError(f"chunk = {chunk}: accepted a positive number of columns per pass")
         out = torch.empty(n, n, dtype=torch.float64, device=self.device)
@@ -386,6 +430,13 @@ class _ModelOperator(LinearOperator):
         self.num_params = sum(p.numel() for p in self.params.values())
         self.n_products = 0
         self.n_passes = 0
+
+    def dense_chunk(self) -> int:
+        """:func:`default_dense_chunk` for this device and the activations of the largest batch
+        (the first) in eval mode and the operator's dtype."""
+        x, _ = next(iter(self.batches))
+        with eval_mode(self.model), precision(self.dtype):
+            return default_dense_chunk(self.device, activation_bytes(self.model, x))
 
     def _refresh(self) -> None:
         """Use the model's current parameters and buffers (see :class:`TrackedModel`): on a
