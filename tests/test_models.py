@@ -160,16 +160,17 @@ def test_c3_width_scales_the_convs_only(width, count):
     ((4, 3, 8, 8), 2, 2, 0),     # StdCNN / C2 / LeNet pooling
 ])
 def test_max_pool_is_bit_identical_to_the_default_kernel(shape, kernel, stride, padding):
-    """models.MaxPool2d pools gradient-free NCHW inputs in channels-last order (faster on a CPU);
-    a maximum has no summation order, so outputs must equal F.max_pool2d's bit for bit, and
-    with gradients (training, HVPs, attacks) outputs and gradients must be the default's."""
+    """models.MaxPool2d pools NCHW inputs in channels-last order (faster on a CPU); a maximum has
+    no summation order and the backward is torch's NCHW kernel from the same indices, so values
+    and gradients must equal F.max_pool2d's bit for bit: without gradients, in training mode
+    (an SGD step) and in eval mode with gradients (HVPs, attacks)."""
     from torch.nn import functional as F
 
     from hessbook.models import MaxPool2d
 
     torch.manual_seed(0)
-    x = torch.randn(*shape)
-    x[0, 0, :2, :2] = 0.0  # ties, as after a ReLU
+    x = torch.relu(torch.randn(*shape))  # ties among zeros, as after a ReLU
+    x[0, 0, 0, 0] = 5.0
     pool = MaxPool2d(kernel, stride, padding)
     reference = F.max_pool2d(x, kernel, stride, padding)
     with torch.no_grad():
@@ -177,12 +178,35 @@ def test_max_pool_is_bit_identical_to_the_default_kernel(shape, kernel, stride, 
     assert fast.is_contiguous() and fast.shape == reference.shape
     assert torch.equal(fast, reference)
     assert torch.equal(pool(x.double()), F.max_pool2d(x.double(), kernel, stride, padding))
-    xg = x.clone().requires_grad_()
-    out = pool(xg)
-    (g,) = torch.autograd.grad((out * out).sum(), xg)
+    weight = torch.randn_like(reference)
     xr = x.clone().requires_grad_()
-    (gr,) = torch.autograd.grad((F.max_pool2d(xr, kernel, stride, padding) ** 2).sum(), xr)
-    assert torch.equal(out.detach(), reference) and torch.equal(g, gr)
+    (gr,) = torch.autograd.grad((F.max_pool2d(xr, kernel, stride, padding) * weight).sum(), xr)
+    for training in (True, False):
+        pool.train(training)
+        xg = x.clone().requires_grad_()
+        out = pool(xg)
+        assert out.is_contiguous()
+        (g,) = torch.autograd.grad((out * weight).sum(), xg)
+        assert torch.equal(out.detach(), reference) and torch.equal(g, gr), f"training={training}"
+
+
+def test_max_pool_in_training_mode_refuses_a_second_derivative_and_eval_mode_gives_it():
+    """The training-mode path is first-order (an SGD step needs no more): a second derivative
+    is an error there, never a silently wrong value; in eval mode (HVPs) it is torch's own."""
+    from torch.nn import functional as F
+
+    from hessbook.models import MaxPool2d
+
+    x = torch.randn(2, 3, 8, 8, requires_grad=True)
+    pool = MaxPool2d(2)
+    (g,) = torch.autograd.grad((pool(x) ** 2).sum(), x, create_graph=True)
+    with pytest.raises(RuntimeError):
+        torch.autograd.grad(g.sum(), x)
+    pool.eval()
+    (g,) = torch.autograd.grad((pool(x) ** 2).sum(), x, create_graph=True)
+    (h,) = torch.autograd.grad(g.sum(), x)
+    (g_ref,) = torch.autograd.grad((F.max_pool2d(x, 2) ** 2).sum(), x, create_graph=True)
+    assert torch.equal(h, torch.autograd.grad(g_ref.sum(), x)[0])
 
 
 def test_models_in_eval_give_the_same_logits_with_the_fast_pooling():
@@ -204,3 +228,31 @@ def test_models_in_eval_give_the_same_logits_with_the_fast_pooling():
                 parent = net.get_submodule(n.rpartition(".")[0]) if "." in n else net
                 setattr(parent, n.rpartition(".")[2], nn.MaxPool2d(old.kernel_size, old.stride, old.padding))
             assert torch.equal(fast, net(x))
+
+
+def test_sgd_steps_with_the_fast_pooling_equal_torchs_own():
+    """Three SGD steps of C1 (overlapping 3x3 pools, BatchNorm in training mode) give the same
+    parameters, bit for bit, as the same network with nn.MaxPool2d swapped in."""
+    import copy
+
+    from torch import nn
+    from torch.nn import functional as F
+
+    from hessbook.models import MaxPool2d
+
+    torch.manual_seed(0)
+    fast = build_model("c1", width=0.25)
+    plain = copy.deepcopy(fast)
+    for n, m in list(plain.named_modules()):
+        if isinstance(m, MaxPool2d):
+            setattr(plain, n, nn.MaxPool2d(m.kernel_size, m.stride, m.padding))
+    assert not any(isinstance(m, MaxPool2d) for m in plain.modules())
+    x, y = torch.rand(32, 3, 32, 32), torch.randint(0, 10, (32,))
+    for net in (fast, plain):
+        opt = torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9)
+        for _ in range(3):
+            opt.zero_grad()
+            F.cross_entropy(net(x), y).backward()
+            opt.step()
+    for (name, a), b in zip(fast.state_dict().items(), plain.state_dict().values()):
+        assert torch.equal(a, b), name

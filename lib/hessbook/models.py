@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import torch
 from torch import nn
@@ -37,22 +38,64 @@ class Normalize(nn.Module):
         return (x - self.mean) / self.std
 
 
-class MaxPool2d(nn.MaxPool2d):
-    """``nn.MaxPool2d`` whose gradient-free forward pools in channels-last memory order.
+class _ChannelsLastMaxPool(torch.autograd.Function):
+    """Max pooling of an NCHW tensor computed in channels-last order, backward by PyTorch's own
+    NCHW kernel from the same indices: values, indices and gradients bit-identical to
+    ``F.max_pool2d`` (``tests/test_models.py``). First-order only (training steps)."""
 
-    Why: on the CPU, PyTorch's max pooling of an NCHW tensor is several times slower than of the
-    same tensor in channels-last order (measured on 2 cores for C1's first pooling, 512x64x16x16:
-    31 ms against 9 ms with both layout conversions). A maximum has no summation order, so the
-    result is bit-identical (``tests/test_models.py`` checks it); evaluation (training loss
-    every epoch, accuracies) takes this path. With gradients the default kernel is kept: its
-    channels-last backward is not faster at large batches, and HVPs, attacks and training stay
-    on the kernels they were measured with.
+    @staticmethod
+    def forward(ctx: Any, x: torch.Tensor, kernel: list[int], stride: list[int],
+                padding: list[int]) -> torch.Tensor:
+        y, index = nn.functional.max_pool2d_with_indices(
+            x.contiguous(memory_format=torch.channels_last), kernel, stride, padding)
+        index = index.contiguous()
+        ctx.save_for_backward(x, index)
+        ctx.geometry = (kernel, stride, padding)
+        return y.contiguous()
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx: Any, grad: torch.Tensor) -> tuple[torch.Tensor | None, ...]:
+        x, index = ctx.saved_tensors
+        kernel, stride, padding = ctx.geometry
+        dx = torch.ops.aten.max_pool2d_with_indices_backward(
+            grad.contiguous(), x, kernel, stride, padding, [1, 1], False, index)
+        return dx, None, None, None
+
+
+def _pair(v: int | tuple[int, ...]) -> list[int]:
+    return [v, v] if isinstance(v, int) else list(v)
+
+
+class MaxPool2d(nn.MaxPool2d):
+    """``nn.MaxPool2d`` that pools NCHW inputs in channels-last memory order on the CPU.
+
+    Why: PyTorch's CPU max pooling of an NCHW tensor is several times slower than of the same
+    tensor in channels-last order (2 cores, C1's first pooling, 512x64x16x16: 31 ms against 9 ms
+    with both layout conversions); a maximum has no summation order and the two kernels pick the
+    same indices, so values and gradients are bit-identical (``tests/test_models.py``).
+
+    - without gradients (evaluation: training loss every epoch, accuracies): pooled in
+      channels-last order;
+    - in training mode with gradients (an SGD step): forward in channels-last order, backward by
+      the default NCHW kernel from the same indices (:class:`_ChannelsLastMaxPool`), first-order;
+    - otherwise (eval mode with gradients: HVPs, attacks, ``torch.func`` transforms; dilation,
+      ``ceil_mode``, indices, GPU tensors): ``nn.MaxPool2d`` itself.
     """
 
+    def _plain(self, x: torch.Tensor) -> bool:
+        return (x.ndim != 4 or x.device.type != "cpu" or not x.is_contiguous() or self.return_indices
+                or self.ceil_mode or _pair(self.dilation) != [1, 1])
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if x.ndim != 4 or (torch.is_grad_enabled() and x.requires_grad) or not x.is_contiguous():
+        if self._plain(x):
             return super().forward(x)
-        return super().forward(x.contiguous(memory_format=torch.channels_last)).contiguous()
+        if not (torch.is_grad_enabled() and x.requires_grad):
+            return super().forward(x.contiguous(memory_format=torch.channels_last)).contiguous()
+        if self.training and not torch._C._functorch.is_functorch_wrapped_tensor(x):
+            stride = self.stride if self.stride is not None else self.kernel_size
+            return _ChannelsLastMaxPool.apply(x, _pair(self.kernel_size), _pair(stride), _pair(self.padding))
+        return super().forward(x)
 
 
 def _normalize(name: str | None) -> nn.Module:
