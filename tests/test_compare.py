@@ -92,7 +92,9 @@ def test_a_missing_stage_is_an_error_not_a_pass(tmp_path, capsys):
 
 @pytest.mark.parametrize("name, timing", [("y1-lanczos-seconds", True), ("k1_train_seconds", True),
                                           ("seconds", True), ("y1-seconds-per-product", False),
-                                          ("y1-milliseconds", False)])
+                                          ("y1-milliseconds", False), ("tour-source", True),
+                                          ("y5-c3-train-seconds", True), ("y5-c3-train-s", False),
+                                          ("resources", False)])
 def test_which_names_are_timings(name, timing):
     assert compare.is_timing(name) is timing
 

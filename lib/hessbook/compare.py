@@ -6,8 +6,9 @@ A refactoring must leave both unchanged (issue: "every verdict and every glued n
 before and after"). Verdicts are compared per item in the chapter's order; glued values by
 name, numbers to a relative tolerance ``--rtol`` (default 1e-9: the same number up to its
 printed digits), strings exactly; figures are skipped. Timings (glued names ending in
-``-seconds`` or ``_seconds``) differ from run to run and are not compared: the output lists
-them as "not compared: timings". Builds of the same parameters on different clusters (serial
+``-seconds`` or ``_seconds``) and provenance (ending in ``-source``: computed in this run or
+loaded from the store) differ from run to run and are not compared: the output lists them as
+"not compared: timings". Builds of the same parameters on different clusters (serial
 against Dask workers) agree up to float summation order, relative differences up to about
 1e-6: compare those with ``--rtol 1e-6``.
 Exit status 1 when anything differs, listing each difference; 2 for bad arguments.
@@ -27,8 +28,9 @@ from hessbook.report import verdicts_from_outputs
 
 RECORD = "application/papermill.record/"
 DEFAULT_RTOL = 1e-9
-TIMING = re.compile(r"(?:^|[-_])seconds$")
-"""Glued names of wall-clock timings (``y1-lanczos-seconds``): not compared."""
+TIMING = re.compile(r"(?:^|[-_])(?:seconds|source)$")
+"""Glued names of wall-clock timings (``y1-lanczos-seconds``) and of where a value came from
+(``tour-source``): not compared."""
 
 
 def executed_notebooks(stage: Path) -> dict[str, Path]:
@@ -56,7 +58,7 @@ def verdicts(nb: dict) -> list[tuple[str, str]]:
 
 
 def is_timing(name: str) -> bool:
-    """A glued wall-clock time, which differs between runs of the same parameters."""
+    """A glued wall-clock time or provenance, which differs between runs of the same parameters."""
     return TIMING.search(name) is not None
 
 

@@ -509,7 +509,7 @@ def trained_runs(R: Results) -> list[regime.TrainedRun]:
 
 
 STUDY_NUMBERS = ("clean_ori", "mean_ori", "mean_robust", "lambda_ori", "lambda_robust", "r1", "rbatch", "rfull",
-                 "gap_linf", "gap_l2", "train_s")
+                 "gap_linf", "gap_l2", "train_seconds")
 """The numbers the prose cites per study (glued as ``y5-<study>-<name>``)."""
 
 
@@ -522,7 +522,7 @@ def study_numbers(s: Study, batch: str) -> dict:
             **negative_ratios(s, batch),
             "gap_linf": s.accuracy("ori", "fhsm") - s.accuracy("ori", "fgsm"),
             "gap_l2": s.accuracy("ori", "l2hess") - s.accuracy("ori", "l2grad"),
-            "train_s": sum(t.seconds for t in s.trainings.values())}
+            "train_seconds": sum(t.seconds for t in s.trainings.values())}
 
 
 def numbers(R: Results) -> dict:
