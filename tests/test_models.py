@@ -256,3 +256,27 @@ def test_sgd_steps_with_the_fast_pooling_equal_torchs_own():
             opt.step()
     for (name, a), b in zip(fast.state_dict().items(), plain.state_dict().values()):
         assert torch.equal(a, b), name
+
+
+def test_hessian_vector_products_with_the_fast_pooling_equal_torchs_own():
+    """HVPs (eval mode, both ways the operator computes them) go through torch's own pooling:
+    the same products, bit for bit, as the network with nn.MaxPool2d swapped in."""
+    import copy
+
+    from torch import nn
+
+    from hessbook.curvature import HessianOperator
+    from hessbook.models import MaxPool2d
+
+    torch.manual_seed(0)
+    fast = build_model("c1", width=0.25).eval()
+    plain = copy.deepcopy(fast)
+    for n, m in list(plain.named_modules()):
+        if isinstance(m, MaxPool2d):
+            setattr(plain, n, nn.MaxPool2d(m.kernel_size, m.stride, m.padding))
+    x, y = torch.rand(16, 3, 32, 32), torch.randint(0, 10, (16,))
+    V = torch.randn(sum(p.numel() for p in fast.parameters()), 2, dtype=torch.float64)
+    for method in ("double_backward", "fwdrev"):
+        a = HessianOperator(fast, (x, y), method=method).matmat(V)
+        b = HessianOperator(plain, (x, y), method=method).matmat(V)
+        assert torch.equal(a, b), method
