@@ -280,3 +280,21 @@ def test_hessian_vector_products_with_the_fast_pooling_equal_torchs_own():
         a = HessianOperator(fast, (x, y), method=method).matmat(V)
         b = HessianOperator(plain, (x, y), method=method).matmat(V)
         assert torch.equal(a, b), method
+
+
+def test_max_pool_in_training_mode_inside_torch_func_uses_torchs_own():
+    """Inside a torch.func transform (per-sample gradients, vmap) the custom first-order path
+    must not be used: torch.func.grad in training mode works and equals autograd's gradient."""
+    from torch.func import grad, vmap
+    from torch.nn import functional as F
+
+    from hessbook.models import MaxPool2d
+
+    pool = MaxPool2d(3, 2, 1).train()
+    x = torch.randn(4, 3, 9, 9)
+    g = grad(lambda z: (pool(z) ** 2).sum())(x)
+    xr = x.clone().requires_grad_()
+    (g_ref,) = torch.autograd.grad((F.max_pool2d(xr, 3, 2, 1) ** 2).sum(), xr)
+    assert torch.equal(g, g_ref)
+    per_sample = vmap(grad(lambda z: (pool(z[None]) ** 2).sum()))(x)
+    assert torch.equal(per_sample, g_ref)

@@ -67,6 +67,13 @@ def _pair(v: int | tuple[int, ...]) -> list[int]:
     return [v, v] if isinstance(v, int) else list(v)
 
 
+_functorch_wrapped: Callable[[torch.Tensor], bool] = getattr(
+    torch._C._functorch, "is_functorch_wrapped_tensor", lambda _tensor: True)
+"""Whether a tensor is inside a ``torch.func`` transform (a custom autograd Function without
+vmap/jvp rules must not see it). A torch without this private test counts every tensor as
+wrapped, so the fast training path is skipped rather than risked."""
+
+
 class MaxPool2d(nn.MaxPool2d):
     """``nn.MaxPool2d`` that pools NCHW inputs in channels-last memory order on the CPU.
 
@@ -92,7 +99,7 @@ class MaxPool2d(nn.MaxPool2d):
             return super().forward(x)
         if not (torch.is_grad_enabled() and x.requires_grad):
             return super().forward(x.contiguous(memory_format=torch.channels_last)).contiguous()
-        if self.training and not torch._C._functorch.is_functorch_wrapped_tensor(x):
+        if self.training and not _functorch_wrapped(x):
             stride = self.stride if self.stride is not None else self.kernel_size
             return _ChannelsLastMaxPool.apply(x, _pair(self.kernel_size), _pair(stride), _pair(self.padding))
         return super().forward(x)
