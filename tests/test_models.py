@@ -209,44 +209,45 @@ def test_max_pool_in_training_mode_refuses_a_second_derivative_and_eval_mode_giv
     assert torch.equal(h, torch.autograd.grad(g_ref.sum(), x)[0])
 
 
-def test_models_in_eval_give_the_same_logits_with_the_fast_pooling():
-    """Every model with max pooling: eval-mode logits without gradients equal the logits of the
-    same network with torch's own nn.MaxPool2d (swapped in), bit for bit."""
+def with_torch_pools(net):
+    """A copy of ``net`` with every hessbook.models.MaxPool2d replaced by torch's nn.MaxPool2d,
+    and how many were replaced."""
+    import copy
+
     from torch import nn
 
     from hessbook.models import MaxPool2d
 
+    net = copy.deepcopy(net)
+    names = [n for n, m in net.named_modules() if isinstance(m, MaxPool2d)]
+    for name in names:
+        old = net.get_submodule(name)
+        parent = net.get_submodule(name.rpartition(".")[0]) if "." in name else net
+        setattr(parent, name.rpartition(".")[2], nn.MaxPool2d(old.kernel_size, old.stride, old.padding))
+    assert not any(isinstance(m, MaxPool2d) for m in net.modules())
+    return net, len(names)
+
+
+def test_models_in_eval_give_the_same_logits_with_the_fast_pooling():
+    """Every model with max pooling: eval-mode logits without gradients equal the logits of the
+    same network with torch's own nn.MaxPool2d (swapped in), bit for bit."""
     for name in ("c1", "c2", "stdcnn", "s_cnn", "alexnet_bare"):
         net = build_model(name).eval()
-        pools = [n for n, m in net.named_modules() if isinstance(m, MaxPool2d)]
-        assert pools, f"{name} has no max pooling"
+        plain, swapped = with_torch_pools(net)
+        assert swapped, f"{name} has no max pooling"
         x = torch.rand(5, *INPUT_SHAPES[name])
         with torch.no_grad():
-            fast = net(x)
-            for n in pools:
-                old = net.get_submodule(n)
-                parent = net.get_submodule(n.rpartition(".")[0]) if "." in n else net
-                setattr(parent, n.rpartition(".")[2], nn.MaxPool2d(old.kernel_size, old.stride, old.padding))
-            assert torch.equal(fast, net(x))
+            assert torch.equal(net(x), plain(x)), name
 
 
 def test_sgd_steps_with_the_fast_pooling_equal_torchs_own():
     """Three SGD steps of C1 (overlapping 3x3 pools, BatchNorm in training mode) give the same
     parameters, bit for bit, as the same network with nn.MaxPool2d swapped in."""
-    import copy
-
-    from torch import nn
     from torch.nn import functional as F
-
-    from hessbook.models import MaxPool2d
 
     torch.manual_seed(0)
     fast = build_model("c1", width=0.25)
-    plain = copy.deepcopy(fast)
-    for n, m in list(plain.named_modules()):
-        if isinstance(m, MaxPool2d):
-            setattr(plain, n, nn.MaxPool2d(m.kernel_size, m.stride, m.padding))
-    assert not any(isinstance(m, MaxPool2d) for m in plain.modules())
+    plain, _ = with_torch_pools(fast)
     x, y = torch.rand(32, 3, 32, 32), torch.randint(0, 10, (32,))
     for net in (fast, plain):
         opt = torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9)
@@ -261,19 +262,11 @@ def test_sgd_steps_with_the_fast_pooling_equal_torchs_own():
 def test_hessian_vector_products_with_the_fast_pooling_equal_torchs_own():
     """HVPs (eval mode, both ways the operator computes them) go through torch's own pooling:
     the same products, bit for bit, as the network with nn.MaxPool2d swapped in."""
-    import copy
-
-    from torch import nn
-
     from hessbook.curvature import HessianOperator
-    from hessbook.models import MaxPool2d
 
     torch.manual_seed(0)
     fast = build_model("c1", width=0.25).eval()
-    plain = copy.deepcopy(fast)
-    for n, m in list(plain.named_modules()):
-        if isinstance(m, MaxPool2d):
-            setattr(plain, n, nn.MaxPool2d(m.kernel_size, m.stride, m.padding))
+    plain, _ = with_torch_pools(fast)
     x, y = torch.rand(16, 3, 32, 32), torch.randint(0, 10, (16,))
     V = torch.randn(sum(p.numel() for p in fast.parameters()), 2, dtype=torch.float64)
     for method in ("double_backward", "fwdrev"):
