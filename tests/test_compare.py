@@ -44,7 +44,7 @@ def test_identical_builds_pass_and_timings_are_named_as_not_compared(tmp_path, c
     code, out = _run(capsys, new, _stage(tmp_path / "old"))
     assert code == 0, out
     assert "1 chapters: every verdict and glued value the same" in out
-    assert "not compared: timings (2 glued values: y1_large_batch: y1-lanczos-seconds, " \
+    assert "not compared: timings and provenance (2 glued values: y1_large_batch: y1-lanczos-seconds, " \
            "y1_large_batch: y1-power-seconds)" in out
 
 

@@ -8,7 +8,7 @@ name, numbers to a relative tolerance ``--rtol`` (default 1e-9: the same number 
 printed digits), strings exactly; figures are skipped. Timings (glued names ending in
 ``-seconds`` or ``_seconds``) and provenance (ending in ``-source``: computed in this run or
 loaded from the store) differ from run to run and are not compared: the output lists them as
-"not compared: timings". Builds of the same parameters on different clusters (serial
+"not compared: timings and provenance". Builds of the same parameters on different clusters (serial
 against Dask workers) agree up to float summation order, relative differences up to about
 1e-6: compare those with ``--rtol 1e-6``.
 Exit status 1 when anything differs, listing each difference; 2 for bad arguments.
@@ -79,13 +79,13 @@ class Comparison:
     chapters: int = 0
     differences: list[str] = field(default_factory=list)
     timings: list[str] = field(default_factory=list)
-    """``chapter: glued name`` of every timing left out."""
+    """``chapter: glued name`` of every timing or provenance left out (:func:`is_timing`)."""
 
     def report(self, rtol: float) -> str:
         lines = list(self.differences) or [
             f"{self.chapters} chapters: every verdict and glued value the same (numbers to rtol {rtol:g})"]
         if self.timings:
-            lines.append(f"not compared: timings ({len(self.timings)} glued values: {', '.join(self.timings)})")
+            lines.append(f"not compared: timings and provenance ({len(self.timings)} glued values: {', '.join(self.timings)})")
         return "\n".join(lines)
 
 
