@@ -295,3 +295,63 @@ def test_checkpoint_with_wrong_shapes_is_set_aside_and_training_starts_over(stor
     assert all(torch.equal(result.state[k], fresh.state[k]) for k in fresh.state)
     (aside,) = (store.root / T.STORE_KIND).glob("*.partial.corrupt-*")
     assert (aside / "checkpoint.pt").exists() and "size mismatch" in (aside / "WHY.txt").read_text()
+
+
+# ----------------------------------------------------------------------------- evaluation passes
+
+
+class _Scaled(torch.nn.Module):
+    """Logits that are an elementwise function of each sample: the same at any batch size."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.flatten(1)[:, :10] * 7.3 - 1.1
+
+
+def _sum_by_groups(out: torch.Tensor, y: torch.Tensor, group: int) -> float:
+    total = 0.0
+    for i in range(0, len(y), group):
+        total += float(torch.nn.functional.cross_entropy(out[i:i + group], y[i:i + group], reduction="sum").double())
+    return total / len(y)
+
+
+def test_evaluate_value_does_not_depend_on_the_forward_passes():
+    """The float32 sum of each EVAL_BATCH samples is one term, however the forward is split:
+    bit for bit on a network whose per-sample outputs do not depend on the batch."""
+    g = torch.Generator().manual_seed(0)
+    x, y = torch.rand(5000, 1, 4, 4, generator=g), torch.randint(0, 10, (5000,), generator=g)
+    data_ = hdata.tensor_data(x, y, "t", num_classes=10)
+    net = _Scaled()
+    expected = _sum_by_groups(net(x), y, T.EVAL_BATCH)
+    values = {fw: T.evaluate(net, data_, CPU, forward=fw) for fw in (1, 7, 512, T.EVAL_BATCH, None)}
+    assert {v[0] for v in values.values()} == {expected}
+    assert len({v[1] for v in values.values()}) == 1
+
+
+def test_forward_batch_follows_the_activations():
+    low, high = T.FORWARD_BATCH_RANGE
+    wide = torch.nn.Sequential(torch.nn.Conv2d(3, 64, 3, padding=1), torch.nn.Flatten(), torch.nn.Linear(64 * 1024, 10))
+    x = torch.rand(1, 3, 32, 32)
+    per_sample = 2 * 64 * 32 * 32 * 4 + 10 * 4  # the convolution's output, the flattened copy, the logits
+    expected = 1 << ((T.FORWARD_BYTES_CPU // per_sample).bit_length() - 1)
+    assert T.forward_batch(wide, x) == expected == 32
+    assert T.forward_batch(torch.nn.Linear(16, 10), torch.rand(1, 16)) == high
+    huge = torch.nn.Sequential(torch.nn.Conv2d(3, 4096, 3, padding=1))
+    assert T.forward_batch(huge, x) == low
+    assert T.forward_batch(wide, torch.empty(1, 3, 32, 32, device="meta")) == T.EVAL_BATCH
+
+
+@pytest.mark.parametrize("name", ["c1", "m1", "stdcnn"])
+def test_evaluate_in_small_passes_agrees_on_the_book_networks(name, data_env):
+    """The default passes against one pass of EVAL_BATCH on a network with BN / dropout / pooling:
+    equal to float32 rounding (bit for bit on the machines measured, not asserted: kernels vary)."""
+    dataset = "cifar10" if name == "c1" else "mnist"
+    data_ = hdata.load_data(hdata.DataSpec(name=dataset, n=600), CPU)
+    torch.manual_seed(0)
+    net = T.build_model(name).eval()
+    with torch.no_grad():
+        for p in net.parameters():
+            p.add_(0.05 * torch.randn_like(p))
+    small = T.evaluate(net, data_, CPU)
+    one = T.evaluate(net, data_, CPU, forward=T.EVAL_BATCH)
+    assert small[0] == pytest.approx(one[0], rel=1e-6)
+    assert small[1] == one[1]

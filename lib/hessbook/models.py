@@ -436,6 +436,30 @@ def num_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 
+def activation_bytes(model: nn.Module, x: torch.Tensor) -> int:
+    """Bytes of the outputs of the leaf modules of ``model`` on the batch ``x`` from the first
+    one with parameters on (one forward pass without gradients): what one tangent column of a
+    vmapped pass carries (layers before any parameter, e.g. input normalization, carry none)."""
+    total = 0
+    started = False
+
+    def count(module: nn.Module, _inputs: Any, output: Any) -> None:
+        nonlocal total, started
+        started = started or any(True for _ in module.parameters(recurse=False))
+        if started and isinstance(output, torch.Tensor):
+            total += output.numel() * output.element_size()
+
+    leaves = [m for m in model.modules() if not any(True for _ in m.children())]
+    handles = [m.register_forward_hook(count) for m in leaves]
+    try:
+        with torch.no_grad():
+            model(x)
+    finally:
+        for h in handles:
+            h.remove()
+    return total
+
+
 def model_card(name: str) -> dict[str, object]:
     """Name, parameter count, input and output shape, and the builder's docstring (with the
     paper's description and our interpretation), built with default arguments."""

@@ -50,12 +50,19 @@ from hessbook import data as hdata
 from hessbook.data import DataSpec, load_data
 from hessbook import lr as hlr
 from hessbook.device import pick_device
-from hessbook.models import build_model
+from hessbook.models import activation_bytes, build_model
 from hessbook.params import ParameterError
 from hessbook.progress import progress
 from hessbook.store import KEY_OMIT_DEFAULT, ResultStore
 
 EVAL_BATCH = 2048
+"""Samples per term of an evaluation's sum (the float32 loss of EVAL_BATCH samples is one term of
+a float64 total): fixed, so that an evaluation's value does not depend on how it was computed."""
+FORWARD_BYTES_CPU = 32 * 2**20
+"""On a CPU an evaluation's forward passes are split so that one holds about this many bytes of
+activations (:func:`forward_batch`): 2,048 CIFAR images through C1 (360 MiB) ran 2.6x slower
+than the same images 128 at a time (bench/eval_batch.py)."""
+FORWARD_BATCH_RANGE = (16, 512)
 BUILTIN_METRICS = ("train_loss", "train_acc", "test_loss", "test_acc", "grad_norm")
 STORE_KIND = "train"
 
@@ -233,16 +240,45 @@ register_epoch_metric("grad_norm", lambda m, c: full_gradient_norm(m, c.train_da
 # ----------------------------------------------------------------------------- evaluation
 
 
+def forward_batch(model: nn.Module, x: torch.Tensor) -> int:
+    """Samples per forward pass of an evaluation of ``model`` on inputs like ``x`` (one sample
+    is enough): on an accelerator :data:`EVAL_BATCH`; on a CPU the largest power of two in
+    :data:`FORWARD_BATCH_RANGE` whose pass holds at most :data:`FORWARD_BYTES_CPU` of activations
+    (a pass larger than the caches is slower per sample). A power of two, because the kernels of
+    some networks sum in another order below a batch size (M1 below 512 on this CPU's oneDNN); the
+    range keeps every network of the book above its threshold (bench/eval_batch.py)."""
+    if x.device.type != "cpu":
+        return EVAL_BATCH
+    low, high = FORWARD_BATCH_RANGE
+    per_sample = max(1, activation_bytes(model, x[:1]))
+    fits = max(low, min(high, FORWARD_BYTES_CPU // per_sample))
+    return 1 << (fits.bit_length() - 1)
+
+
+def _logits(model: nn.Module, x: torch.Tensor, forward: int) -> torch.Tensor:
+    """``model(x)`` in passes of at most ``forward`` samples (no grad)."""
+    if len(x) <= forward:
+        return model(x)
+    return torch.cat([model(x[i:i + forward]) for i in range(0, len(x), forward)])
+
+
 def evaluate(model: nn.Module, data_: hdata.ImageData, device: torch.device | str,
-             batch_size: int = EVAL_BATCH) -> tuple[float, float]:
-    """(mean cross-entropy, accuracy) of ``model`` on ``data_`` in eval mode, float32."""
+             batch_size: int = EVAL_BATCH, forward: int | None = None) -> tuple[float, float]:
+    """(mean cross-entropy, accuracy) of ``model`` on ``data_`` in eval mode, float32.
+
+    The loss of each ``batch_size`` samples is one float32 sum (a float64 total of them), whatever
+    ``forward`` (samples per forward pass; None: :func:`forward_batch`): the passes only split the
+    logits, so where a network's per-sample outputs do not depend on the batch (every network of
+    the book at the default, tested) the value is the same to the bit at any ``forward``."""
     was_training = model.training
     model.eval()
     loss_sum = torch.zeros((), dtype=torch.float64, device=device)
     correct = torch.zeros((), dtype=torch.int64, device=device)
     with torch.no_grad():
         for x, y in data_.batches(batch_size, device):
-            out = model(x)
+            if forward is None:
+                forward = forward_batch(model, x)
+            out = _logits(model, x, forward)
             loss_sum += F.cross_entropy(out, y, reduction="sum").double()
             correct += (out.argmax(1) == y).sum()
     model.train(was_training)

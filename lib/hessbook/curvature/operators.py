@@ -61,6 +61,7 @@ import torch.nn.functional as F
 
 from hessbook.device import exact_float32
 from hessbook.modes import eval_mode  # noqa: F401 - part of this module's API
+from hessbook.models import activation_bytes  # noqa: F401 - part of this module's API
 
 LossFn = Callable[[Tensor, Tensor], Tensor]
 Data = Any  # (inputs, targets) tensors, or a re-iterable of (x, y) batches
@@ -99,28 +100,6 @@ def default_dense_chunk(device: torch.device | str, column_bytes: int | None = N
     return 1 << (fits.bit_length() - 1)  # a power of two: other widths change the kernels' sums
 
 
-def activation_bytes(model: nn.Module, x: Tensor) -> int:
-    """Bytes of the outputs of the leaf modules of ``model`` on the batch ``x`` from the first
-    one with parameters on (one forward pass without gradients): what one tangent column of a
-    vmapped pass carries (layers before any parameter, e.g. input normalization, carry none)."""
-    total = 0
-    started = False
-
-    def count(module: nn.Module, _inputs: Any, output: Any) -> None:
-        nonlocal total, started
-        started = started or any(True for _ in module.parameters(recurse=False))
-        if started and isinstance(output, Tensor):
-            total += output.numel() * output.element_size()
-
-    leaves = [m for m in model.modules() if not any(True for _ in m.children())]
-    handles = [m.register_forward_hook(count) for m in leaves]
-    try:
-        with torch.no_grad():
-            model(x)
-    finally:
-        for h in handles:
-            h.remove()
-    return total
 """Under ``method="auto"``, a ``matmat`` of more vectors than this is vmapped forward-over-reverse
 (dense assembly: one vmapped call instead of hundreds of backward passes; not measured against
 the retained graph)."""
