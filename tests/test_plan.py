@@ -165,6 +165,27 @@ def test_the_probe_times_steps_and_leaves_torch_as_it_was():
     assert double == pytest.approx(2 * hplan.probe_estimate(t, probe))
 
 
+def test_a_loss_target_costs_an_evaluation_of_the_training_set_per_epoch():
+    """The engine evaluates the training loss every epoch to check a loss target, without it
+    being among the epoch metrics: the estimate counts that pass (EVAL_COST of a step per sample)."""
+    probe = hplan.Probe(per_sample=1e-3, batch=50, device="cpu")  # no evaluation timed: EVAL_COST of a step
+    by_epochs = _training(max_iterations=None, max_epochs=10)
+    plain = hplan.probe_estimate(by_epochs, probe)
+    assert plain == pytest.approx(1e-3 * 10 * 200)
+    target = hplan.probe_estimate({**by_epochs, "loss_target": 1e-3}, probe)
+    assert target == pytest.approx(1e-3 * 10 * 200 * (1 + hplan.EVAL_COST))
+    named = hplan.probe_estimate({**by_epochs, "loss_target": 1e-3, "epoch_metrics": ["train_loss"]}, probe)
+    assert named == pytest.approx(target), "counted once when it is also an epoch metric"
+    timed = hplan.Probe(per_sample=1e-3, batch=50, device="cpu", eval_per_sample=1e-5)
+    assert hplan.probe_estimate({**by_epochs, "loss_target": 1e-3}, timed) == pytest.approx(
+        1e-3 * 10 * 200 + 1e-5 * 10 * 200), "an evaluation at the probe's timed cost per sample"
+
+
+def test_the_probe_times_an_evaluation_apart_from_the_step():
+    probe = hplan.probe_training(_training(), threads=1)
+    assert probe.eval_per_sample is not None and 0 < probe.eval_per_sample
+
+
 def test_a_job_is_its_siblings_own_work_plus_its_trainings(tmp_path):
     """A stored job of 100 s that trained for 60 s inside it (its training entry was written
     while it ran) leaves 40 s of own work; a sibling whose training is not stored costs those

@@ -83,7 +83,8 @@ trainings, where no stored job of its kind says better: the cpu book's stored jo
 min on it against 141.9 min training (0.63; per chapter from 0.03 for Y6 to 15 for S2's exact
 Hessians, so one chapter's estimate can be far off while the book's total holds)."""
 EVAL_COST = 1 / 3
-"""A forward pass over a sample (an evaluation) as a fraction of a training step's cost."""
+"""A forward pass over a sample (an evaluation) as a fraction of a training step's cost, where a
+probe did not time one (:attr:`Probe.eval_per_sample`)."""
 SYNTHETIC = ("gaussian_clusters", "logistic_blobs")
 IMAGE_SHAPES = {"mnist": ((1, 28, 28), 10), "fashion_mnist": ((1, 28, 28), 10), "cifar10": ((3, 32, 32), 10),
                 "cifar100": ((3, 32, 32), 100)}
@@ -247,6 +248,9 @@ class Probe:
     per_sample: float
     batch: int
     device: str
+    eval_per_sample: float | None = None
+    """Seconds per sample of an evaluation's forward passes (no gradients, the engine's pass size:
+    :func:`hessbook.train.forward_batch`), which cost far less per sample than a small batch's step."""
 
 
 def _device(device: Any) -> Any:
@@ -314,7 +318,31 @@ def _probe(t: Mapping[str, Any], shape: tuple[int, ...], classes: int, batch: in
             train_step(model, opt, x, y, **kwargs)
             sync()
             times.append(time.perf_counter() - start)
-    return Probe(statistics.median(times) / batch, batch, str(device))
+        eval_per_sample = _probe_evaluation(model, shape, device, sync)
+    return Probe(statistics.median(times) / batch, batch, str(device), eval_per_sample)
+
+
+def _probe_evaluation(model: Any, shape: tuple[int, ...], device: Any, sync: Callable[[], None]) -> float:
+    """Seconds per sample of forward passes without gradients at the engine's evaluation pass size
+    (median of :data:`PROBE_STEPS` after :data:`PROBE_WARMUP`)."""
+    import torch
+
+    from hessbook.train import forward_batch
+
+    model.eval()
+    x = torch.rand(1, *shape, device=device)
+    n = forward_batch(model, x)
+    x = torch.rand(n, *shape, device=device)
+    times = []
+    with torch.no_grad():
+        for i in range(PROBE_WARMUP + PROBE_STEPS):
+            sync()
+            start = time.perf_counter()
+            model(x)
+            sync()
+            if i >= PROBE_WARMUP:
+                times.append(time.perf_counter() - start)
+    return statistics.median(times) / n
 
 
 def train_config_of(t: Mapping[str, Any]) -> Any:
@@ -390,17 +418,20 @@ def _records(t: Mapping[str, Any], samples: float) -> float:
 def probe_estimate(t: Mapping[str, Any], probe: Probe, samples: float | None = None) -> float:
     """Seconds of training ``t`` from a probe: its steps (``samples``, default its budget), and its
     per-record evaluations (each metric a forward pass over the training or the test subset;
-    others over the training subset)."""
+    others over the training subset; with a loss target the training loss, as the engine does)."""
     samples = samples if samples is not None else (train_samples(t) or 0.0)
     n = _n_train(t["data"]) or 0
     n_eval = _n_train(t["eval_data"]) if isinstance(t.get("eval_data"), dict) else n
     metrics = list(t.get("epoch_metrics") or ())
+    if t.get("loss_target") and "train_loss" not in metrics:
+        metrics.insert(0, "train_loss")  # the engine evaluates it every record to check the target
     evaluated = sum((n_eval or 0) if m.startswith("test_") else n for m in metrics)
     if "train_loss" in metrics and "train_acc" in metrics:
         evaluated -= n  # one pass gives both
     if "test_loss" in metrics and "test_acc" in metrics:
         evaluated -= n_eval or 0
-    return probe.per_sample * (samples + _records(t, samples) * evaluated * EVAL_COST)
+    per_evaluated = probe.eval_per_sample if probe.eval_per_sample is not None else probe.per_sample * EVAL_COST
+    return probe.per_sample * samples + _records(t, samples) * evaluated * per_evaluated
 
 
 # ----------------------------------------------------------------------------- the plan
