@@ -262,3 +262,67 @@ def test_plan_jobs_list_what_run_asks_the_store_for_first(chapter, data_env, tmp
     with pytest.raises(_Asked):
         chapter_module(chapter).run(P, ResultStore(tmp_path / "results"))
     assert asked and set(asked) <= planned, f"{chapter}: asked for entries its plan does not list"
+
+
+# ----------------------------------------------------------------------------- exact Hessians
+
+
+def test_a_hessian_probe_scales_with_samples_and_a_power_of_the_order():
+    probe = hplan.HessianProbe(per_column_sample=1e-6, eigh_seconds=0.5, params=2 * hplan.EIGH_PROBE_SIZE,
+                               eigh_exponent=2.5)
+    assembly = 1e-6 * probe.params * 300
+    assert probe.estimate(300) == pytest.approx(assembly + 0.5 * 2 ** 2.5)
+    assert probe.estimate(600) - probe.estimate(300) == pytest.approx(assembly)
+
+
+def test_the_hessian_probe_times_the_network_and_leaves_torch_as_it_was():
+    from hessbook.kit.swept import DenseHessian
+    from hessbook.models import build_model, num_parameters
+
+    t = _training()
+    threads, state = torch.get_num_threads(), torch.random.get_rng_state()
+    probe = hplan.probe_hessian(DenseHessian(hplan.train_config_of(t), 200), threads=1)
+    assert probe is not None and probe.per_column_sample > 0 and probe.eigh_seconds > 0
+    assert 2.0 <= probe.eigh_exponent <= 3.0
+    assert torch.get_num_threads() == threads and torch.equal(torch.random.get_rng_state(), state)
+    assert probe.params == num_parameters(build_model(t["model"], **t["model_kwargs"]))
+
+
+def test_a_job_with_a_dense_hessian_is_priced_by_the_probe(tmp_path):
+    """Nothing of the kind stored: the job's Hessian is probed (not the book's average multiple of
+    its training); without a probe the average stays."""
+    from hessbook.kit.swept import DenseHessian
+
+    t = _training()
+    tree = {"train": t}
+    hessian = DenseHessian(hplan.train_config_of(t), 200)
+    store = ResultStore(tmp_path / "results")
+    probed = hplan._Estimator(store, probe=True, empty=True, threads=1)
+    seconds, basis = probed.estimate("demo-spectrum", tree, [hessian])
+    assert basis.startswith("probe hessian")
+    training = hplan._Estimator(store, probe=True, empty=True, threads=1).estimate("demo-spectrum", tree)
+    assert training[1] == "probe"
+    hessian_probe = next(iter(probed.hessian_probes.values()))
+    expected = hessian_probe.estimate(200) + training[0] / (1 + hplan.REST_PER_TRAINING)
+    assert seconds == pytest.approx(expected, rel=0.5)  # the training's probe is timed twice
+    assert hplan._Estimator(store, probe=False, empty=True).estimate("demo-spectrum", tree, [hessian]) == (0.0, "none")
+
+
+def test_the_exact_spectrum_jobs_declare_their_hessians():
+    from hessbook.chapters.s2 import compute as s2
+    from hessbook.chapters.s2.params import S2Params
+    from hessbook.params import load_file, params_file
+
+    P = load_file(S2Params, params_file("s2", "smoke"))
+    job = s2.jobs(P)[0]
+    (hessian,) = job.planned().dense_hessians
+    assert hessian.train == job.train and hessian.samples == job.train.data.options["n"]
+    from hessbook.chapters.s4 import compute as s4
+    from hessbook.chapters.s4.params import S4Params
+    from hessbook.papers.sagun.mnist_spectra import SpectrumJob
+
+    spectra = [j for j in s4.jobs(load_file(S4Params, params_file("s4", "smoke"))) if isinstance(j, SpectrumJob)]
+    assert spectra
+    for j in spectra:
+        (hessian,) = j.planned().dense_hessians
+        assert (hessian.samples, hessian.batch, hessian.dtype) == (j.train.data.n, j.hessian_batch, j.hessian_dtype)

@@ -30,10 +30,12 @@ examine Y1's networks), each estimated from what the ``basis`` column names:
     a training: a short probe on this machine, a few SGD steps
     (:func:`hessbook.train.train_step`, with the adversary of adversarial training) of the
     network at its batch size on random inputs with the placement's torch threads, times its
-    samples, plus its per-epoch evaluations. Work besides training is not probed: with no
-    stored job of the kind it is :data:`REST_PER_TRAINING` times the job's trainings (the cpu
-    book's average), so analysis-heavy chapters (S2's exact Hessians) are underestimated and
-    training-heavy ones overestimated;
+    samples, plus its per-epoch evaluations (timed apart: forward passes at the engine's pass
+    size). A job's exact Hessians (``Planned.dense_hessians``: S2-S4) are probed too: one pass of
+    products of the network and two ``eigvalsh`` (:func:`probe_hessian`, basis ``probe
+    hessian``). Other work besides training is not probed: with no stored job of the kind it is
+    :data:`REST_PER_TRAINING` times the job's trainings (the cpu book's average), so Lanczos- and
+    attack-heavy jobs (Y2, Y4) are underestimated and training-heavy ones overestimated;
 ``none``
     nothing to go on: counted as 0.
 
@@ -53,6 +55,7 @@ import contextlib
 import datetime
 import importlib
 import json
+import math
 import statistics
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -407,6 +410,95 @@ def _probe_group(t: Mapping[str, Any], size: int, shape: tuple[int, ...], classe
     return statistics.median(times) / (batch * size)
 
 
+EIGH_PROBE_SIZE = 2048
+"""The order of the symmetric matrix whose ``eigvalsh`` a Hessian probe times, and half of it: the
+time of another order is extrapolated with the exponent the two give (at most 3, the flops of the
+tridiagonal reduction; on 2 CPU cores it was 2.3-2.4 between 512 and 4,096: larger matrices run
+at more flops per second)."""
+
+
+@dataclass(frozen=True)
+class HessianProbe:
+    """What an exact Hessian of one network costs on this machine: seconds per product column per
+    sample (one pass of the operator's default columns, as ``to_dense`` runs it) and an
+    ``eigvalsh`` of order :data:`EIGH_PROBE_SIZE` in float64, for ``params`` parameters."""
+
+    per_column_sample: float
+    eigh_seconds: float
+    params: int
+    eigh_exponent: float = 3.0
+    """How ``eigvalsh``'s time grows with the order on this machine (measured, in [2, 3])."""
+
+    def estimate(self, samples: int) -> float:
+        """Seconds of the ``params x params`` matrix on ``samples`` inputs and its eigenvalues."""
+        return (self.per_column_sample * self.params * samples
+                + self.eigh_seconds * (self.params / EIGH_PROBE_SIZE) ** self.eigh_exponent)
+
+
+def probe_hessian(h: Any, device: Any = None, threads: int | None = None) -> HessianProbe | None:
+    """Time one pass of Hessian-vector products (the operator's default columns per pass) of the
+    network of ``h.train`` on random inputs of its data's shape, as many as one of the job's
+    batches (the products' method follows: retained graph for one batch, else recomputed), and an
+    ``eigvalsh``; None when the inputs cannot be made up here. Torch's global state is left as it was."""
+    t = plain(h.train)
+    data = t["data"]
+    if data.get("name") in IMAGE_SHAPES:
+        shape, classes = IMAGE_SHAPES[data["name"]]
+    elif data.get("name") == "gaussian_clusters" and {"d", "k"} <= set(data.get("options") or {}):
+        shape, classes = (int(data["options"]["d"]),), int(data["options"]["k"])
+    else:
+        return None
+    with _probing(threads):
+        return _probe_hessian(t, h, shape, classes, _device(device))
+
+
+def _probe_hessian(t: Mapping[str, Any], h: Any, shape: tuple[int, ...], classes: int, device: Any) -> HessianProbe:
+    import torch
+
+    from hessbook.curvature.operators import HessianOperator
+    from hessbook.models import build_model, num_parameters
+
+    batch = min(h.samples, h.batch or h.samples)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        model = build_model(t["model"], **dict(t.get("model_kwargs") or {})).to(device)
+        x = torch.rand(batch, *shape, device=device)
+        y = torch.randint(0, classes, (batch,), device=device)
+        method = "auto" if batch == h.samples else "fwdrev"
+        op = HessianOperator(model, (x, y), dtype=getattr(torch, h.dtype), device=device, method=method)
+        params = num_parameters(model)
+        columns = min(params, op.dense_chunk())
+        E = torch.zeros(params, columns, dtype=torch.float64, device=device)
+        E[torch.arange(columns), torch.arange(columns)] = 1.0
+        times = []
+        for i in range(1 + PROBE_STEPS):
+            start = time.perf_counter()
+            op.matmat(E)
+            if device.type == "cuda":
+                torch.cuda.synchronize(device)
+            if i:
+                times.append(time.perf_counter() - start)
+        eigh = {n: _time_eigvalsh(n, device) for n in (EIGH_PROBE_SIZE // 2, EIGH_PROBE_SIZE)}
+    exponent = min(3.0, max(2.0, math.log2(eigh[EIGH_PROBE_SIZE] / eigh[EIGH_PROBE_SIZE // 2])))
+    return HessianProbe(statistics.median(times) / (columns * batch), eigh[EIGH_PROBE_SIZE], params, exponent)
+
+
+def _time_eigvalsh(n: int, device: Any) -> float:
+    """Seconds of one float64 ``eigvalsh`` of order ``n`` (after one untimed)."""
+    import torch
+
+    a = torch.rand(n, n, dtype=torch.float64, device=device)
+    a = a + a.T
+    torch.linalg.eigvalsh(a)
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    start = time.perf_counter()
+    torch.linalg.eigvalsh(a)
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    return time.perf_counter() - start
+
+
 def _records(t: Mapping[str, Any], samples: float) -> float:
     """How many times the training's history is recorded (each an evaluation of its metrics)."""
     if t.get("record_every"):
@@ -557,6 +649,7 @@ class _Estimator:
     covered: set[str] = field(default_factory=set)
     """Keys of trainings stored, or trained by a job planned before."""
     others: dict[str, list[tuple[Any, float]]] = field(default_factory=dict)
+    hessian_probes: dict[str, Any] = field(default_factory=dict)
     rates: list[tuple[dict, float]] | None = None
     """(training, seconds per sample) of the store's trainings."""
     probes: dict[str, Probe | None] = field(default_factory=dict)
@@ -677,8 +770,10 @@ class _Estimator:
                 return statistics.median(chosen)
         return None
 
-    def estimate(self, kind: str, tree: Any) -> tuple[float, str]:
-        """Seconds of a job to compute and the basis (e.g. ``stored here + probe``)."""
+    def estimate(self, kind: str, tree: Any, dense_hessians: Sequence[Any] = ()) -> tuple[float, str]:
+        """Seconds of a job to compute and the basis (e.g. ``stored here + probe``); its
+        ``dense_hessians`` (:class:`hessbook.kit.swept.DenseHessian`) are probed where no stored
+        job of the kind says what its work besides training costs."""
         rest, parts = 0.0, []
         if not self.empty:
             found = self._rest(tree, self.siblings.get(kind, []))
@@ -702,8 +797,24 @@ class _Estimator:
             if basis not in parts:
                 parts.append(basis)
         if not parts or parts[0] not in ("stored here", "other runs"):
-            rest = REST_PER_TRAINING * training  # nothing stored of this kind: the book's average
+            priced = [self.hessian_cost(h) for h in dense_hessians] if self.probe else []
+            if priced and all(c is not None for c in priced):
+                rest = sum(priced)
+                parts.insert(0, "probe hessian")
+            else:
+                rest = REST_PER_TRAINING * training  # nothing stored of this kind: the book's average
         return rest + training, " + ".join(parts) or "none"
+
+    def hessian_cost(self, h: Any) -> float | None:
+        """Seconds of assembling and decomposing a :class:`~hessbook.kit.swept.DenseHessian`
+        (:func:`probe_hessian`, one probe per network, input and precision)."""
+        t = plain(h.train)
+        key = json.dumps([_probe_key(t), min(h.samples, h.batch or h.samples), h.samples > (h.batch or h.samples),
+                          h.dtype])
+        if key not in self.hessian_probes:
+            self.hessian_probes[key] = probe_hessian(h, threads=self.threads)
+        probe = self.hessian_probes[key]
+        return None if probe is None else probe.estimate(h.samples)
 
 
 def _probe_key(t: Mapping[str, Any]) -> str:
@@ -749,7 +860,7 @@ def plan_chapter(chapter: str, P: Any, estimator: _Estimator, data_root: Path, w
     for i in pending:  # after the chapter's stored jobs are known: its siblings
         planned, tree = jobs[i][0], jobs[i][1]
         estimator.costed.clear()
-        jobs[i][3], jobs[i][4] = estimator.estimate(planned.kind, tree)
+        jobs[i][3], jobs[i][4] = estimator.estimate(planned.kind, tree, planned.dense_hessians)
         costed += [(i, t, cost) for t, cost in estimator.costed]
         if planned.kind == "train":
             estimator.covered.add(result_key("train", tree))

@@ -30,6 +30,18 @@ class SweepFailed(RuntimeError):
 
 
 @dataclass(frozen=True)
+class DenseHessian:
+    """An exact ``P x P`` Hessian a job assembles from products over ``samples`` inputs of the
+    network ``train`` trains (``batch`` at a time; None: all at once) and hands to ``eigvalsh``:
+    what the plan prices with a probe of that network (:func:`hessbook.plan.probe_hessian`)."""
+
+    train: Any
+    samples: int
+    batch: int | None = None
+    dtype: str = "float64"
+
+
+@dataclass(frozen=True)
 class Planned:
     """A store entry a chapter's ``run`` computes at the top level (a sweep job, or one computed
     in the kernel with ``inline``): what ``python -m hessbook.build --plan`` lists per chapter,
@@ -41,6 +53,9 @@ class Planned:
     label: str
     inline: bool = False
     """Computed one after another in the kernel (not on the sweep: no parallel workers)."""
+    dense_hessians: tuple[DenseHessian, ...] = ()
+    """The exact Hessians the job assembles (the plan prices them; other work besides training
+    it prices from stored jobs of the kind, else at the book's average)."""
 
 
 def train_declared(jobs: Sequence[Job], store: ResultStore, *, cluster: str | None = None) -> None:

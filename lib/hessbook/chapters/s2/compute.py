@@ -10,6 +10,7 @@ chapter's :class:`Results`. ``run`` computes the jobs on the sweep (:func:`hessb
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -20,6 +21,7 @@ from hessbook import kit
 from hessbook.chapters.s2.paper import PaperRow, fig2_row, in_fig2, rows, s_mlp_parameters, setting_row
 from hessbook.chapters.s2.params import S2Params, parse_variation, replace_sizes
 from hessbook.kit.jobs import Context, StoredJob, context, run_jobs
+from hessbook.kit.swept import DenseHessian, Planned
 from hessbook.train import TrainConfig
 
 SPECTRUM_KIND = "s2-case-spectrum-v2"
@@ -196,6 +198,11 @@ class SpectrumJob(StoredJob):
         extra = f", separation {o['separation']:g}" if "separation" in o else ""
         return (f"S2 {algorithm} {c.model_kwargs['activation']} cov {o['cov_scale']:g} k={o['k']}{extra}, "
                 f"hidden {c.model_kwargs['hidden'][0]}, {c.max_iterations} steps seed {o['seed']}")
+
+    def planned(self) -> Planned:
+        """The plan's line, with the float64 Hessian it assembles on the clusters (priced by a probe)."""
+        hessian = DenseHessian(self.train, int(self.train.data.options["n"]))
+        return dataclasses.replace(super().planned(), dense_hessians=(hessian,))
 
     def compute(self, ctx: Context) -> CaseSpectrum:
         """Train the network (through the store); its exact spectrum and class structure, on the

@@ -11,6 +11,7 @@ running Lanczos on the paper's sizes.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -18,6 +19,7 @@ import numpy as np
 
 from hessbook import kit
 from hessbook.kit.jobs import Context, StoredJob, Table
+from hessbook.kit.swept import DenseHessian, Planned
 from hessbook.train import TrainConfig
 
 SPECTRUM_KIND = "sagun-mnist-exact-spectrum"
@@ -91,6 +93,11 @@ class SpectrumJob(StoredJob):
 
         name = self.train.data.name
         return (name,) if name in DATASETS else ()  # a synthetic set is always here
+
+    def planned(self) -> Planned:
+        """The plan's line, with the Hessian it assembles on the training set (priced by a probe)."""
+        hessian = DenseHessian(self.train, int(self.train.data.n or 0), self.hessian_batch, self.hessian_dtype)
+        return dataclasses.replace(super().planned(), dense_hessians=(hessian,) if hessian.samples else ())
 
     def compute(self, ctx: Context) -> StoredSpectrum:
         import torch
