@@ -70,12 +70,12 @@ def main() -> None:
         base = median_seconds(lambda: T.evaluate(net, data_, cpu, forward=T.EVAL_BATCH), args.repeats)
         ours = median_seconds(lambda: T.evaluate(net, data_, cpu), args.repeats)
         with torch.no_grad():
-            ref = T._logits(net, x, T.EVAL_BATCH)
-            logit_diff = (T._logits(net, x, rule) - ref).abs().max().item()
+            ref = T.logits_in_passes(net, x, T.EVAL_BATCH)
+            logit_diff = (T.logits_in_passes(net, x, rule) - ref).abs().max().item()
             fixed = []
             for b in FIXED:
-                t = median_seconds(lambda: T._logits(net, x, b), max(1, args.repeats // 2))
-                fixed.append(f"{t * 1e3:.0f}{'' if torch.equal(T._logits(net, x, b), ref) else '*'}")
+                t = median_seconds(lambda: T.logits_in_passes(net, x, b), max(1, args.repeats // 2))
+                fixed.append(f"{t * 1e3:.0f}{'' if torch.equal(T.logits_in_passes(net, x, b), ref) else '*'}")
         loss_diff = abs(T.evaluate(net, data_, cpu)[0] - T.evaluate(net, data_, cpu, forward=T.EVAL_BATCH)[0])
         print(f"| {label} | {rule} | {base * 1e3:.0f} | {ours * 1e3:.0f} | {base / ours:.2f} | "
               f"{logit_diff:.1e} | {loss_diff:.1e} | " + " | ".join(fixed) + " |", flush=True)

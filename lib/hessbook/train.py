@@ -63,6 +63,7 @@ FORWARD_BYTES_CPU = 32 * 2**20
 activations (:func:`forward_batch`): 2,048 CIFAR images through C1 (360 MiB) ran 2.6x slower
 than the same images 128 at a time (bench/eval_batch.py)."""
 FORWARD_BATCH_RANGE = (16, 512)
+"""Smallest and largest samples per forward pass of an evaluation on a CPU (:func:`forward_batch`)."""
 BUILTIN_METRICS = ("train_loss", "train_acc", "test_loss", "test_acc", "grad_norm")
 STORE_KIND = "train"
 
@@ -255,7 +256,7 @@ def forward_batch(model: nn.Module, x: torch.Tensor) -> int:
     return 1 << (fits.bit_length() - 1)
 
 
-def _logits(model: nn.Module, x: torch.Tensor, forward: int) -> torch.Tensor:
+def logits_in_passes(model: nn.Module, x: torch.Tensor, forward: int) -> torch.Tensor:
     """``model(x)`` in passes of at most ``forward`` samples (no grad)."""
     if len(x) <= forward:
         return model(x)
@@ -269,7 +270,8 @@ def evaluate(model: nn.Module, data_: hdata.ImageData, device: torch.device | st
     The loss of each ``batch_size`` samples is one float32 sum (a float64 total of them), whatever
     ``forward`` (samples per forward pass; None: :func:`forward_batch`): the passes only split the
     logits, so where a network's per-sample outputs do not depend on the batch (every network of
-    the book at the default, tested) the value is the same to the bit at any ``forward``."""
+    the book at the default, measured in bench/eval_batch.py) the value is the same to the bit at
+    any ``forward``."""
     was_training = model.training
     model.eval()
     loss_sum = torch.zeros((), dtype=torch.float64, device=device)
@@ -278,7 +280,7 @@ def evaluate(model: nn.Module, data_: hdata.ImageData, device: torch.device | st
         for x, y in data_.batches(batch_size, device):
             if forward is None:
                 forward = forward_batch(model, x)
-            out = _logits(model, x, forward)
+            out = logits_in_passes(model, x, forward)
             loss_sum += F.cross_entropy(out, y, reduction="sum").double()
             correct += (out.argmax(1) == y).sum()
     model.train(was_training)
