@@ -14,12 +14,10 @@ checked against the best one (a ``*`` marks a pass size whose logits differ from
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
-from collections.abc import Callable
 
 import torch
 from _machine import machine
+from _timing import median_seconds
 from hessbook import data as hdata
 from hessbook import train as T
 from hessbook.models import build_model
@@ -37,16 +35,6 @@ CASES = {
     "S CNN (S4)": ("s_cnn", {}, (1, 28, 28)),
 }
 FIXED = (2048, 512, 256, 128, 64, 32, 16)
-
-
-def median_seconds(fn: Callable[[], object], repeats: int) -> float:
-    fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> None:

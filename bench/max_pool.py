@@ -14,12 +14,10 @@ from __future__ import annotations
 
 import argparse
 import copy
-import statistics
-import time
-from collections.abc import Callable
 
 import torch
 from _machine import machine
+from _timing import median_seconds
 from hessbook.models import MaxPool2d, build_model
 from torch import nn
 from torch.nn import functional as F
@@ -42,16 +40,6 @@ def torch_pools(net: nn.Module) -> nn.Module:
             setattr(parent, name.rpartition(".")[2],
                     nn.MaxPool2d(module.kernel_size, module.stride, module.padding))
     return net
-
-
-def median_seconds(fn: Callable[[], object], repeats: int) -> float:
-    fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> None:
