@@ -53,6 +53,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import functools
 import importlib
 import json
 import math
@@ -478,15 +479,19 @@ def _probe_hessian(t: Mapping[str, Any], h: Any, shape: tuple[int, ...], classes
                 torch.cuda.synchronize(device)
             if i:
                 times.append(time.perf_counter() - start)
-        eigh = {n: _time_eigvalsh(n, device) for n in (EIGH_PROBE_SIZE // 2, EIGH_PROBE_SIZE)}
+        threads = torch.get_num_threads()
+        eigh = {n: _time_eigvalsh(n, str(device), threads) for n in (EIGH_PROBE_SIZE // 2, EIGH_PROBE_SIZE)}
     exponent = min(3.0, max(2.0, math.log2(eigh[EIGH_PROBE_SIZE] / eigh[EIGH_PROBE_SIZE // 2])))
     return HessianProbe(statistics.median(times) / (columns * batch), eigh[EIGH_PROBE_SIZE], params, exponent)
 
 
-def _time_eigvalsh(n: int, device: Any) -> float:
-    """Seconds of one float64 ``eigvalsh`` of order ``n`` (after one untimed)."""
+@functools.lru_cache(maxsize=None)
+def _time_eigvalsh(n: int, device_name: str, threads: int) -> float:
+    """Seconds of one float64 ``eigvalsh`` of order ``n`` on ``device_name`` with ``threads`` torch
+    threads (after one untimed); once per process: it does not depend on the network."""
     import torch
 
+    device = torch.device(device_name)
     a = torch.rand(n, n, dtype=torch.float64, device=device)
     a = a + a.T
     torch.linalg.eigvalsh(a)
