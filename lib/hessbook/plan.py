@@ -283,16 +283,44 @@ def probe_training(t: Mapping[str, Any], device: Any = None, threads: int | None
     ``t``'s network at its batch size (at most :data:`PROBE_MAX_BATCH`) on random inputs, with
     ``threads`` torch threads (the placement's); None when its inputs cannot be made up here.
     Nothing is stored; torch's global generator and thread count are left as they were."""
-    data = t["data"]
-    name = data.get("name")
-    if name in IMAGE_SHAPES:
-        shape, classes = IMAGE_SHAPES[name]
-    elif name == "gaussian_clusters" and {"d", "k"} <= set(data.get("options") or {}):
-        shape, classes = (int(data["options"]["d"]),), int(data["options"]["k"])
-    else:
+    inputs = _probe_inputs(t["data"])
+    if inputs is None:
         return None
     with _probing(threads):
-        return _probe(t, shape, classes, min(int(t["batch_size"]), PROBE_MAX_BATCH), _device(device))
+        return _probe(t, *inputs, min(int(t["batch_size"]), PROBE_MAX_BATCH), _device(device))
+
+
+def _probe_inputs(data: Mapping[str, Any]) -> tuple[tuple[int, ...], int] | None:
+    """(input shape, classes) of random inputs like a training's data; None when they cannot be
+    made up here."""
+    name = data.get("name")
+    if name in IMAGE_SHAPES:
+        return IMAGE_SHAPES[name]
+    if name == "gaussian_clusters" and {"d", "k"} <= set(data.get("options") or {}):
+        return (int(data["options"]["d"]),), int(data["options"]["k"])
+    return None
+
+
+def _median_seconds(fn: Callable[[], Any], device: Any, warmup: int = PROBE_WARMUP,
+                    repeats: int = PROBE_STEPS) -> float:
+    """Median wall seconds of ``repeats`` calls of ``fn`` after ``warmup`` untimed ones, the device
+    synchronized around each (a CUDA call returns before its kernels finish)."""
+    import torch
+
+    def sync() -> None:
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
+
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        sync()
+        start = time.perf_counter()
+        fn()
+        sync()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
 
 
 def _probe(t: Mapping[str, Any], shape: tuple[int, ...], classes: int, batch: int, device: Any) -> Probe:
@@ -300,10 +328,6 @@ def _probe(t: Mapping[str, Any], shape: tuple[int, ...], classes: int, batch: in
 
     from hessbook.models import build_model
     from hessbook.train import bind_adversary, train_step
-
-    def sync() -> None:
-        if device.type == "cuda":
-            torch.cuda.synchronize(device)
 
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(0)
@@ -313,20 +337,12 @@ def _probe(t: Mapping[str, Any], shape: tuple[int, ...], classes: int, batch: in
         opt = torch.optim.SGD(model.parameters(), lr=1e-3, momentum=float(t.get("momentum") or 0.0))
         adversary = bind_adversary(t["adversary"], t.get("adversary_params") or {}) if t.get("adversary") else None
         kwargs = {"adversary": adversary, "adversary_mix": float(t.get("adversary_mix", 1.0))} if adversary else {}
-        for _ in range(PROBE_WARMUP):
-            train_step(model, opt, x, y, **kwargs)
-        times = []
-        for _ in range(PROBE_STEPS):
-            sync()
-            start = time.perf_counter()
-            train_step(model, opt, x, y, **kwargs)
-            sync()
-            times.append(time.perf_counter() - start)
-        eval_per_sample = _probe_evaluation(model, shape, device, sync)
-    return Probe(statistics.median(times) / batch, batch, str(device), eval_per_sample)
+        step = _median_seconds(lambda: train_step(model, opt, x, y, **kwargs), device)
+        eval_per_sample = _probe_evaluation(model, shape, device)
+    return Probe(step / batch, batch, str(device), eval_per_sample)
 
 
-def _probe_evaluation(model: Any, shape: tuple[int, ...], device: Any, sync: Callable[[], None]) -> float:
+def _probe_evaluation(model: Any, shape: tuple[int, ...], device: Any) -> float:
     """Seconds per sample of forward passes without gradients at the engine's evaluation pass size
     (median of :data:`PROBE_STEPS` after :data:`PROBE_WARMUP`)."""
     import torch
@@ -334,19 +350,10 @@ def _probe_evaluation(model: Any, shape: tuple[int, ...], device: Any, sync: Cal
     from hessbook.train import forward_batch
 
     model.eval()
-    x = torch.rand(1, *shape, device=device)
-    n = forward_batch(model, x)
+    n = forward_batch(model, torch.rand(1, *shape, device=device))
     x = torch.rand(n, *shape, device=device)
-    times = []
     with torch.no_grad():
-        for i in range(PROBE_WARMUP + PROBE_STEPS):
-            sync()
-            start = time.perf_counter()
-            model(x)
-            sync()
-            if i >= PROBE_WARMUP:
-                times.append(time.perf_counter() - start)
-    return statistics.median(times) / n
+        return _median_seconds(lambda: model(x), device) / n
 
 
 def train_config_of(t: Mapping[str, Any]) -> Any:
@@ -398,17 +405,8 @@ def _probe_group(t: Mapping[str, Any], size: int, shape: tuple[int, ...], classe
             losses = F.cross_entropy(out.reshape(size * batch, -1), y.reshape(-1), reduction="none")
             grads = torch.autograd.grad(losses.view(size, batch).mean(1).sum(), net.params)
             opt.step(net.params, grads, [1e-3] * size)
-            if device.type == "cuda":
-                torch.cuda.synchronize(device)
 
-        for _ in range(PROBE_WARMUP):
-            step()
-        times = []
-        for _ in range(PROBE_STEPS):
-            start = time.perf_counter()
-            step()
-            times.append(time.perf_counter() - start)
-    return statistics.median(times) / (batch * size)
+        return _median_seconds(step, device) / (batch * size)
 
 
 EIGH_PROBE_SIZE = 2048
@@ -442,15 +440,11 @@ def probe_hessian(h: Any, device: Any = None, threads: int | None = None) -> Hes
     batches (the products' method follows: retained graph for one batch, else recomputed), and an
     ``eigvalsh``; None when the inputs cannot be made up here. Torch's global state is left as it was."""
     t = plain(h.train)
-    data = t["data"]
-    if data.get("name") in IMAGE_SHAPES:
-        shape, classes = IMAGE_SHAPES[data["name"]]
-    elif data.get("name") == "gaussian_clusters" and {"d", "k"} <= set(data.get("options") or {}):
-        shape, classes = (int(data["options"]["d"]),), int(data["options"]["k"])
-    else:
+    inputs = _probe_inputs(t["data"])
+    if inputs is None:
         return None
     with _probing(threads):
-        return _probe_hessian(t, h, shape, classes, _device(device))
+        return _probe_hessian(t, h, *inputs, _device(device))
 
 
 def _probe_hessian(t: Mapping[str, Any], h: Any, shape: tuple[int, ...], classes: int, device: Any) -> HessianProbe:
@@ -471,18 +465,11 @@ def _probe_hessian(t: Mapping[str, Any], h: Any, shape: tuple[int, ...], classes
         columns = min(params, op.dense_chunk())
         E = torch.zeros(params, columns, dtype=torch.float64, device=device)
         E[torch.arange(columns), torch.arange(columns)] = 1.0
-        times = []
-        for i in range(1 + PROBE_STEPS):
-            start = time.perf_counter()
-            op.matmat(E)
-            if device.type == "cuda":
-                torch.cuda.synchronize(device)
-            if i:
-                times.append(time.perf_counter() - start)
+        products = _median_seconds(lambda: op.matmat(E), device)
         threads = torch.get_num_threads()
         eigh = {n: _time_eigvalsh(n, str(device), threads) for n in (EIGH_PROBE_SIZE // 2, EIGH_PROBE_SIZE)}
     exponent = min(3.0, max(2.0, math.log2(eigh[EIGH_PROBE_SIZE] / eigh[EIGH_PROBE_SIZE // 2])))
-    return HessianProbe(statistics.median(times) / (columns * batch), eigh[EIGH_PROBE_SIZE], params, exponent)
+    return HessianProbe(products / (columns * batch), eigh[EIGH_PROBE_SIZE], params, exponent)
 
 
 @functools.lru_cache(maxsize=None)
@@ -494,14 +481,7 @@ def _time_eigvalsh(n: int, device_name: str, threads: int) -> float:
     device = torch.device(device_name)
     a = torch.rand(n, n, dtype=torch.float64, device=device)
     a = a + a.T
-    torch.linalg.eigvalsh(a)
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-    start = time.perf_counter()
-    torch.linalg.eigvalsh(a)
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-    return time.perf_counter() - start
+    return _median_seconds(lambda: torch.linalg.eigvalsh(a), device, warmup=1, repeats=1)
 
 
 def _records(t: Mapping[str, Any], samples: float) -> float:
