@@ -252,8 +252,8 @@ def test_params_cross_checks():
     with pytest.raises(ParameterError, match="unknown parameter 'm1_batch_sizes'"):
         validate(Y1Params, {**good, "m1_batch_sizes": [32]})
     # an unselected model's batch sizes are not checked against the subsets
-    relaxed = as_dict(validate(Y1Params, {**good, "batch_sizes": {**sizes, "c2": [4096]}}))
-    assert relaxed["batch_sizes"]["c2"] == [4096]
+    relaxed = as_dict(validate(Y1Params, {**good, "batch_sizes": {**sizes, "resnet18": [4096]}}))
+    assert relaxed["batch_sizes"]["resnet18"] == [4096]
 
 
 def test_runs_block_is_what_determines_training():
@@ -263,23 +263,27 @@ def test_runs_block_is_what_determines_training():
     runs = P.runs
     assert isinstance(runs, Y1Runs) and runs.seed == P.seed and runs.models == P.models
     # every field of the block is read by train_config: change one, the stored model changes
-    changed = {"c1_conv_stride": 1, "resnet18_width": 8, "n_train_cifar": 1000, "n_train_mnist": 1000, "lr": 0.02,
+    changed = {"c1_conv_stride": 1, "c2_width": 0.5, "resnet18_width": 8, "n_train_cifar": 1000, "n_train_mnist": 1000, "lr": 0.02,
                "momentum": 0.5, "lr_halve_every": 5, "max_epochs": 7, "loss_target": 0.01, "seed": 3}
     assert set(changed) | {"models", "batch_sizes"} == {f.name for f in dataclasses.fields(Y1Runs)}
     for name, value in changed.items():
         other = dataclasses.replace(runs, **{name: value})
-        assert any(train_config(m, 32, other) != train_config(m, 32, runs) for m in ("c1", "m1", "resnet18")), name
+        assert any(train_config(m, 32, other) != train_config(m, 32, runs) for m in ("c1", "c2", "m1", "resnet18")), name
     # and nothing else is: the computation parameters leave the training run alone
     Q = validate(Y1Params, {**cpu_values(), "n_eval": 500, "top_k": 5, "device": "cpu"})
     assert Q.runs == runs and train_config("m1", 32, Q.runs) == train_config("m1", 32, runs)
 
 
 def test_train_config_is_same_conditions_for_every_batch():
+    import dataclasses
+
     P = validate(Y1Params, {**cpu_values(), "lr_halve_every": 5})
     a, b = train_config("m1", 32, P.runs), train_config("m1", 512, P.runs)
     assert a.weight_decay == 0 and a.loss_target == 1e-3 and (a.lr, a.momentum) == (b.lr, b.momentum)
     assert a.lr_rule == "halve" and dict(a.lr_params) == {"every": 5}
     assert train_config("c1", 32, P.runs).model_kwargs == {"conv_stride": 2}
+    assert train_config("c2", 32, P.runs).model_kwargs == {"width": P.c2_width}
+    assert train_config("c2", 32, dataclasses.replace(P.runs, c2_width=1.0)).model_kwargs == {}  # as printed
     assert validate(Y1Params, cpu_values()).lr_halve_every == 0  # constant at every scale (see the chapter)
 
 
@@ -338,7 +342,7 @@ def test_no_dataset_at_all_renders_not_computed(tmp_path, monkeypatch):
     monkeypatch.setenv("HESSBOOK_DATA", str(empty))
     P = validate(Y1Params, {**cpu_values(), "device": "cpu"})
     R = y1.run(P, ResultStore(tmp_path / "store"))
-    assert R.networks == () and [m.model for m in R.missing] == ["m1", "c1"]
+    assert R.networks == () and [m.model for m in R.missing] == ["m1", "c1", "c2"]
     cs = y1.claims(R)
     assert [c.item for c in cs] == ["Y-Table1", "Y-Table1", "Y-Table7", "Y-Table2", "Y-Fig1"]
     assert {c.grade for c in cs} == {"not computed"}

@@ -26,7 +26,7 @@ from tests._curv_models import flat_loss_hessian
 
 ROOT = Path(__file__).resolve().parents[1]
 RUNS = dict(models=["m1", "c1"], batch_sizes={"m1": [32, 128, 256], "c1": [32]}, c1_conv_stride=2,
-            resnet18_width=4, n_train_cifar=256, n_train_mnist=256, lr=0.01, momentum=0.9, lr_halve_every=0,
+            c2_width=0.25, resnet18_width=4, n_train_cifar=256, n_train_mnist=256, lr=0.01, momentum=0.9, lr_halve_every=0,
             max_epochs=1, loss_target=1e-3, seed=0)
 GOOD = dict(scale="smoke", seed=0, y1_runs=RUNS, y1_models=["m1"], n_eval=40, n_hessian=20, random_batch=16,
             lanczos_tol=1e-8, lanczos_max_dim=80, line_radius=0.4, line_points=5, grade_step=0.2,

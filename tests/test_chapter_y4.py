@@ -28,7 +28,7 @@ from hessbook.params import SCALES, ParameterError, validate
 from hessbook.papers.yao.networks import Y1Runs, train_config
 
 ROOT = Path(__file__).resolve().parents[1]
-RUNS = dict(models=["m1"], batch_sizes={"m1": [32, 128, 256]}, c1_conv_stride=2, resnet18_width=4,
+RUNS = dict(models=["m1"], batch_sizes={"m1": [32, 128, 256]}, c1_conv_stride=2, c2_width=0.25, resnet18_width=4,
             n_train_cifar=256, n_train_mnist=256, lr=0.01, momentum=0.9, lr_halve_every=0, max_epochs=1,
             loss_target=1e-3, seed=0)
 GOOD = dict(scale="smoke", seed=0, y1_runs=RUNS, y1_models=["m1"], all_batches=False, n_samples=8,

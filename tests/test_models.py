@@ -291,3 +291,16 @@ def test_max_pool_in_training_mode_inside_torch_func_uses_torchs_own():
     assert torch.equal(g, g_ref)
     per_sample = vmap(grad(lambda z: (pool(z[None]) ** 2).sum()))(x)
     assert torch.equal(per_sample, g_ref)
+
+
+@pytest.mark.parametrize("width, count", [(1.0, 2426698), (0.5, 1183146), (0.25, 609754)])
+def test_c2_width_scales_the_convs_and_their_batch_norms_only(width, count):
+    """Y1's cpu C2 (1/4 width): C3's counts plus the four BatchNorms (2 parameters per channel)."""
+    a, b = round(64 * width), round(128 * width)
+    expected = (conv(3, a, 3) + conv(a, a, 3) + conv(a, b, 3) + conv(b, b, 3) + 2 * (2 * a + 2 * b)
+                + fc(b * 8 * 8, 256) + fc(256, 256) + fc(256, 10))
+    model = build_model("c2", width=width)
+    assert num_parameters(model) == expected == count
+    assert model(torch.rand(2, 3, 32, 32)).shape == (2, 10)
+    with pytest.raises(ValueError, match="width = 0"):
+        build_model("c2", width=0)

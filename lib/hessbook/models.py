@@ -186,15 +186,17 @@ def _c2_features(batch_norm: bool, width: float = 1.0) -> list[nn.Module]:
     return layers
 
 
-def c2(num_classes: int = 10, normalization: str = "cifar10") -> nn.Module:
+def c2(num_classes: int = 10, normalization: str = "cifar10", width: float = 1.0) -> nn.Module:
     """C2 (Y Table 6): Conv(3,3,63)-BN-Conv(3,3,64)-BN-Conv(3,3,128)-BN-Conv(3,3,128)-BN-FC(256)-FC(256)-SM(10).
 
     Interpretation: "63" is read as 64 (a typo). Convs are 3x3, stride 1, padding 1, each
     followed by ReLU then BN. The table prints no pooling, which would give a 128*32*32 -> 256
     FC layer (33.5M weights); we add MP(2,2) after the 2nd and 4th conv, as in the authors'
-    released C2 code, so the FC input is 128*8*8. 2,426,698 parameters.
+    released C2 code, so the FC input is 128*8*8. 2,426,698 parameters. ``width`` multiplies the
+    conv channels (rounded, at least 1; the FC layers stay 256), as for C3, so that Y1's C2 rows
+    fit a CPU.
     """
-    return _classifier_net(normalization, _c2_features(True), (3, 32, 32), (256, 256), num_classes)
+    return _classifier_net(normalization, _c2_features(True, width), (3, 32, 32), (256, 256), num_classes)
 
 
 def c3(num_classes: int = 10, normalization: str = "cifar10", width: float = 1.0) -> nn.Module:

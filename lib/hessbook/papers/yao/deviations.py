@@ -44,6 +44,8 @@ def runs_deviations(runs: Y1Runs, models: Sequence[str]) -> list[str]:
     if "c1" in models and runs.c1_conv_stride != C1_STRIDE:
         out.append(f"C1 with conv stride {runs.c1_conv_stride}, the authors' released layout (Y App. A.3 prints "
                    f"{C1_STRIDE})")
+    if "c2" in models and runs.c2_width != 1.0:
+        out.append(f"C2 at {runs.c2_width:g} of its printed conv channels (Y Table 6: 64, 64, 128, 128)")
     if "resnet18" in models and runs.resnet18_width != RESNET18_WIDTH:
         out.append(f"ResNet18 of width {runs.resnet18_width} (He et al.: {RESNET18_WIDTH})")
     schedule = (f"lr {runs.lr:g} halved every {runs.lr_halve_every} epochs" if runs.lr_halve_every

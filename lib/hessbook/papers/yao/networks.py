@@ -37,6 +37,7 @@ class Y1Runs:
         gt=0, doc="batch sizes per model; every model in `models` needs an entry "
                   "(Y: c1 16..2048, c2 256..2048, m1 64..2048, resnet18 64..512)"))
     c1_conv_stride: int = field(metadata=spec(choices=(1, 2), doc="C1 conv stride: 2 as printed, 1 as released"))
+    c2_width: float = field(metadata=spec(gt=0.0, le=1.0, doc="C2's conv channels times this (Y: 1, as printed)"))
     resnet18_width: int = field(metadata=spec(gt=0, doc="ResNet18 base width (He et al.: 64)"))
     n_train_cifar: int = field(metadata=spec(gt=0, doc="CIFAR training subset (Y: 50000)"))
     n_train_mnist: int = field(metadata=spec(gt=0, doc="MNIST training subset (Y: 60000)"))
@@ -97,6 +98,8 @@ class Y1Runs:
 def model_kwargs(model: str, runs: Y1Runs) -> dict:
     if model == "c1":
         return {"conv_stride": runs.c1_conv_stride}
+    if model == "c2" and runs.c2_width != 1.0:
+        return {"width": runs.c2_width}
     if model == "resnet18":
         return {"num_classes": 100, "width": runs.resnet18_width}
     return {}
