@@ -129,7 +129,9 @@ def test_spectrum_matches_a_dense_float64_hessian():
         return nn.functional.cross_entropy(torch.relu(x.double() @ w1.T + b1) @ w2.T + b2, y)
 
     ev, vecs = torch.linalg.eigh(torch.autograd.functional.hessian(loss, theta))
-    assert np.allclose(s.top, ev.flip(0)[:3].numpy(), rtol=1e-4, atol=1e-7)
+    window = ev[torch.argsort(ev.abs(), descending=True)][:3]  # Y's window: largest in magnitude
+    assert np.allclose(s.window, window.numpy(), rtol=1e-4, atol=1e-7)
+    assert s.lambda1 == pytest.approx(float(ev[-1]), rel=1e-4)
     assert np.allclose(s.bottom, ev[:2].numpy(), rtol=1e-4, atol=1e-7)
     assert s.bottom[0] < 0 and s.negative_ratio == pytest.approx(-float(ev[0]) / float(ev[-1]), rel=1e-4)
     assert abs(float(v1.double() @ vecs[:, -1])) == pytest.approx(1.0, abs=1e-4)
@@ -289,9 +291,14 @@ def test_negative_curvature_needs_y_window_to_judge_a_hidden_eigenvalue():
     assert v == {"as_y": True, "decided": False, "window": 3}
     assert window_values([4.0, 2.0, 1.0], -1.5, True, True, expect_negative=True)["decided"]
     assert window_values([4.0, 2.0, 1.0], 0.0, True, True, expect_negative=False)["decided"]
-    assert not window_values(list(range(20, 0, -1)), -0.5, True, False, expect_negative=False)["decided"]
-    full = window_values(list(range(20, 0, -1)), -0.5, True, True, expect_negative=False)
+    # a converged window of 20 decides without a converged lambda_min (it holds every larger magnitude)
+    full = window_values(list(range(20, 0, -1)), -0.5, True, False, expect_negative=False)
     assert full == {"as_y": True, "decided": True, "window": 20}
+    assert not window_values(list(range(20, 0, -1)), -0.5, False, True, expect_negative=False)["decided"]
+    # a negative eigenvalue inside the window shows, whatever lambda_min's Ritz value says
+    inside = window_values([4.0, -3.0, 2.0], -0.1, True, False, expect_negative=True)
+    assert inside == {"as_y": True, "decided": True, "window": 3}
+    assert window_values([4.0, -3.0, 2.0], -0.1, False, False, expect_negative=True)["decided"] is False
 
 
 def test_nothing_computed_renders_everywhere():

@@ -2,6 +2,7 @@ import pytest
 import torch
 
 from hessbook.curvature import HessianOperator, lanczos, power_iteration
+from hessbook.curvature.operators import LinearOperator
 
 from _curv_models import flat_loss_hessian, tiny_cnn, image_data
 
@@ -87,8 +88,10 @@ def test_bad_arguments():
         lanczos(A, 6)
     with pytest.raises(ValueError, match="tol = -1"):
         lanczos(A, 1, tol=-1)
-    with pytest.raises(ValueError, match="which = 'LM'"):
-        lanczos(A, 1, which="LM")
+    with pytest.raises(ValueError, match="which = 'LR'"):
+        lanczos(A, 1, which="LR")
+    with pytest.raises(ValueError, match="n_smallest = -1"):
+        lanczos(A, 1, n_smallest=-1)
     with pytest.raises(ValueError, match="k = 0"):
         power_iteration(A, 0)
     with pytest.raises(ValueError, match="square"):
@@ -162,3 +165,69 @@ def test_float32_basis_for_a_float32_network_operator_still_gives_float64_accura
     assert float((r.eigenvalues - ref).abs().max()) <= 1e-5 * float(ref[0])
     V = r.eigenvectors
     assert torch.allclose(r.eigenvalues, (V * (flat_loss_hessian(model, x, y) @ V)).sum(0), rtol=1e-5)
+
+
+@pytest.mark.parametrize("name", list(SPECTRA))
+def test_lanczos_largest_magnitude_is_the_window_of_eigh(name):
+    """"LM": the k largest |lambda| of dense eigh in float64, ordered by magnitude (Y's top-20
+    window of a power iteration with deflation), negative ones included."""
+    eigs = SPECTRA[name].to(torch.float64)
+    A = sym_with_spectrum(eigs, seed=1)
+    k = 5
+    r = lanczos(A, k, which="LM", tol=1e-9)
+    ev = torch.linalg.eigvalsh(A)
+    ref = ev[torch.argsort(ev.abs(), descending=True)][:k]
+    assert r.converged
+    assert torch.allclose(r.eigenvalues, ref, atol=1e-7 * ev.abs().max())
+    res = (A @ r.eigenvectors - r.eigenvectors * r.eigenvalues).norm(dim=0)
+    assert torch.allclose(res, r.residuals, atol=1e-10)
+    if name == "negative":
+        assert (r.eigenvalues < 0).sum() == 3  # -9, -6 and... the window holds 7, -9, -6, 4, -3
+    assert r.smallest is None
+
+
+def test_lanczos_smallest_of_the_same_krylov_space():
+    """n_smallest: lambda_min beside the LM window from one run: certified residuals, an upper bound
+    on the true lambda_min (Ritz values interlace), equal to eigh's once converged."""
+    eigs = torch.cat([torch.tensor([40.0, 30, 20, 15, 12]), torch.linspace(-0.5, 1, 395)]).double()
+    A = sym_with_spectrum(eigs, seed=2)
+    ev = torch.linalg.eigvalsh(A)
+    short = lanczos(A, 3, which="LM", tol=1e-6, n_smallest=2)
+    assert short.converged and short.smallest is not None and short.smallest.n_products == 2
+    low = short.smallest
+    assert (low.eigenvalues >= ev[:2] - 1e-12).all()  # bounds from above
+    res = (A @ low.eigenvectors - low.eigenvectors * low.eigenvalues).norm(dim=0)
+    assert torch.allclose(res, low.residuals, atol=1e-10)
+    one = lanczos(A, 3, which="LM", tol=1e-6, n_smallest=1)
+    assert one.n_products == short.n_products - 1 and one.iterations == short.iterations
+    # an isolated negative eigenvalue outside the window converges in the same space
+    iso = torch.cat([torch.tensor([40.0, 30, 20, -10]), torch.linspace(-0.5, 1, 396)]).double()
+    B = sym_with_spectrum(iso, seed=3)
+    r = lanczos(B, 3, which="LM", tol=1e-6, n_smallest=1, max_dim=100)
+    low = r.smallest
+    assert r.converged and low.converged == bool(low.residuals[0] <= 1e-6 * low.scale)
+    assert abs(float(low.eigenvalues[0]) + 10) < 1e-6
+
+
+class _Noisy(LinearOperator):
+    """A float64 operator plus a fixed relative noise per product: the Ritz estimates pass long
+    before the true residuals can (a float32 network product's noise floor)."""
+
+    def __init__(self, A, noise):
+        self.A, self.noise, self.num_params, self.n_products = A, noise, A.shape[0], 0
+        self.device, self.dtype = A.device, A.dtype
+        self.g = torch.Generator().manual_seed(0)
+
+    def matmat(self, V):
+        self.n_products += V.shape[1]
+        out = self.A @ V.to(torch.float64)
+        return out + self.noise * out.norm(dim=0) * torch.randn(out.shape, generator=self.g, dtype=torch.float64)
+
+
+def test_failed_certification_is_not_repeated_every_step():
+    A = sym_with_spectrum(SPECTRA["decaying"], seed=4)
+    op = _Noisy(A, 1e-4)
+    k, cap = 5, 60
+    r = lanczos(op, k, tol=1e-7, max_dim=cap)  # below the noise floor: never certified
+    assert not r.converged and r.iterations == cap
+    assert r.n_products <= cap + (cap // k + 1) * k  # one certification per k steps at most

@@ -11,16 +11,17 @@ The basis is memory-bound (each pass reads all m vectors), so skipping a needles
 halves the cost that dominates for millions of parameters. The Krylov
 dimension grows one product at a time; after each step the Ritz pairs of the tridiagonal T_m
 are computed and the wanted ones (``which="LA"``: the k largest algebraic, ``"SA"``: the k
-smallest, i.e. the most negative) are tested with the Ritz estimate beta_m |s_m,i| (equal to
-the true residual ||H y_i - theta_i y_i|| in exact arithmetic with an orthonormal basis). When
-every estimate is <= tol * scale, the true residuals are computed with k more products (one
-``matmat``), and the run stops only if they pass too; the result reports the true residuals
-and, as eigenvalues, the Rayleigh quotients of the returned vectors (:func:`rayleigh_certified`).
+smallest, i.e. the most negative, ``"LM"``: the k largest in magnitude, from both ends) are
+tested with the Ritz estimate beta_m |s_m,i| (equal to the true residual
+||H y_i - theta_i y_i|| in exact arithmetic with an orthonormal basis). When every estimate
+is <= tol * scale, the true residuals are computed with k more products (one ``matmat``), and
+the run stops only if they pass too; the result reports the true residuals and, as eigenvalues,
+the Rayleigh quotients of the returned vectors (:func:`rayleigh_certified`).
 
 ``scale`` is the largest |Ritz value| among the wanted ones (|lambda_1| for ``"LA"`` when
-lambda_1 > 0; |lambda_min| for ``"SA"``), floored at 1e-3 times the largest |Ritz value| so a
-wanted end near zero stays reachable: the criterion is ||H v - lambda v|| <= tol * |lambda_1|
-for every wanted pair.
+lambda_1 > 0; |lambda_min| for ``"SA"``; the largest magnitude for ``"LM"``), floored at 1e-3
+times the largest |Ritz value| so a wanted end near zero stays reachable: the criterion is
+||H v - lambda v|| <= tol * |lambda_1| for every wanted pair.
 
 If the Krylov space becomes invariant (beta ~ 0) before the space is exhausted, Lanczos
 restarts with a random vector orthogonal to the basis (T gets a zero off-diagonal), so
@@ -47,12 +48,17 @@ from torch import Tensor
 from hessbook.curvature.operators import LinearOperator, as_operator, is_integer
 
 WHICH = ("LA", "SA")
+"""The ends every solver of the package finds: largest and smallest algebraic."""
+LANCZOS_WHICH = WHICH + ("LM",)
+""":func:`lanczos` also finds the k largest in magnitude (``"LM"``): the window a power iteration
+with deflation sees (Y's "top 20 eigenvalues", Figs 1, 6, 12), both ends of the spectrum at once."""
 
 
 @dataclass(frozen=True)
 class EigenResult:
     """Eigenpairs with their diagnostics. Eigenvalues sorted as wanted (LA: descending, SA:
-    ascending; power iteration: in the order found), eigenvectors as columns (float64)."""
+    ascending, LM: by descending magnitude; power iteration: in the order found), eigenvectors as
+    columns (float64)."""
 
     eigenvalues: Tensor
     eigenvectors: Tensor
@@ -70,6 +76,10 @@ class EigenResult:
     """Wall time of the solver (0 where not measured)."""
     block_size: int = 1
     """Vectors per operator call of the solver's steps (block Lanczos; 1 otherwise)."""
+    smallest: "EigenResult | None" = None
+    """:func:`lanczos`'s ``n_smallest``: the smallest Ritz pairs of the same Krylov space, certified
+    (their own ``converged``; the run did not wait for them). Ritz values bound the smallest
+    eigenvalues from above, so an unconverged negative one is if anything too small in magnitude."""
 
     @property
     def relative_residuals(self) -> Tensor:
@@ -150,29 +160,63 @@ def rayleigh_certified(op: LinearOperator, Y: Tensor, which: str) -> tuple[Tenso
     Y.div_(Y.norm(dim=0))
     HY = op.matmat(Y).to(torch.float64)
     lam = (Y * HY).sum(dim=0)
-    order = torch.argsort(lam, descending=which == "LA")
+    order = torch.argsort(lam.abs() if which == "LM" else lam, descending=which != "SA")
     lam, Y, HY = lam[order], Y[:, order], HY[:, order]
     return lam, Y, HY.addcmul_(Y, lam, value=-1).norm(dim=0)
 
 
+def _wanted(theta: Tensor, k: int, which: str) -> Tensor:
+    """Indices of the k wanted Ritz values among ``theta`` (ascending, from ``eigh``)."""
+    m = len(theta)
+    if which == "LA":
+        return torch.arange(m - 1, m - 1 - k, -1)
+    if which == "SA":
+        return torch.arange(k)
+    return torch.argsort(theta.abs(), descending=True)[:k]
+
+
+def _smallest(op: LinearOperator, Q: Tensor, theta: Tensor, S: Tensor, n: int, tol: float,
+              started: float) -> EigenResult:
+    """The n smallest Ritz pairs of the Krylov basis ``Q`` (rows) with T's eigenpairs (theta, S),
+    certified like the wanted ones, ``converged`` if they meet ``tol`` (relative to the largest
+    of their magnitudes, floored at 1e-3 |theta|max as for ``"SA"``)."""
+    n = min(n, len(theta))
+    scale = max(float(theta[:n].abs().max()), 1e-3 * float(theta.abs().max()))
+    Y = (Q.T @ S[:, :n].to(device=Q.device, dtype=Q.dtype)).to(torch.float64)
+    lam, Y, res = rayleigh_certified(op, Y, "SA")
+    return EigenResult(lam.cpu(), Y.cpu(), res.cpu(), n, bool((res <= tol * scale).all()),
+                       "lanczos", tol, len(theta), scale, seconds=time.perf_counter() - started)
+
+
 def lanczos(op: LinearOperator | Tensor, k: int = 1, *, which: str = "LA", tol: float = 1e-4,
             max_dim: int | None = None, seed: int = 0, v0: Tensor | None = None,
-            basis_dtype: torch.dtype | None = None) -> EigenResult:
+            basis_dtype: torch.dtype | None = None, n_smallest: int = 0) -> EigenResult:
     """The k wanted eigenpairs of a symmetric operator (or square tensor) to relative residual
     ``tol``. ``max_dim`` caps the Krylov dimension (default min(P, max(200, 10 k))); a run that
     reaches it returns ``converged=False`` with the residuals it has. ``basis_dtype``: the
     Krylov basis' precision (default :func:`basis_dtype_for`); T, the Ritz values and the
-    residual check are float64 either way."""
+    residual check are float64 either way. ``n_smallest``: also certify that many smallest Ritz
+    pairs of the final Krylov space (:attr:`EigenResult.smallest`, ``n_smallest`` more products):
+    the other end of the spectrum at no Krylov cost, for a caller that wants λmin beside an
+    ``"LM"`` window.
+
+    A certification that fails (every Ritz estimate passed, a true residual did not: the
+    estimate is exact only with an exactly orthonormal basis, and a float32 product has a noise
+    floor) is not repeated before the Krylov space has grown by k more vectors, so a wanted set
+    below that floor costs about twice the cap in products, not k times it."""
     started = time.perf_counter()
     op = as_operator(op)
     n = op.num_params
     check_k_tol(k, tol, n)
     k = int(k)
-    if which not in WHICH:
-        raise ValueError(f"which = {which!r}: accepted 'LA' (largest algebraic) or 'SA' (smallest algebraic)")
+    if which not in LANCZOS_WHICH:
+        raise ValueError(f"which = {which!r}: accepted 'LA' (largest algebraic), 'SA' (smallest algebraic) "
+                         "or 'LM' (largest magnitude)")
     max_dim = min(n, max_dim if max_dim is not None else max(200, 10 * k))
     if max_dim < k:
         raise ValueError(f"max_dim = {max_dim!r}: must be >= k = {k}")
+    if not is_integer(n_smallest) or not 0 <= n_smallest <= max_dim:
+        raise ValueError(f"n_smallest = {n_smallest!r}: must be an integer in 0..max_dim = {max_dim}")
     start = op.n_products
     dev = op.device
     # The basis is stored one Lanczos vector per ROW: each vector is contiguous, which matters
@@ -183,7 +227,7 @@ def lanczos(op: LinearOperator | Tensor, k: int = 1, *, which: str = "LA", tol: 
     Q[0] = (q / q.norm()).to(dtype)
     alpha: list[float] = []
     beta: list[float] = []
-    b_prev, restart_at, restarts = 0.0, 0, 0
+    b_prev, restart_at, restarts, check_from = 0.0, 0, 0, k
     while True:
         j = len(alpha)
         q = Q[j]
@@ -198,8 +242,8 @@ def lanczos(op: LinearOperator | Tensor, k: int = 1, *, which: str = "LA", tol: 
         theta, S = torch.linalg.eigh(_tridiag(alpha, beta))
         scale = float(theta.abs().max())
         exhausted = m == max_dim
-        if m >= k and (m - restart_at >= k or exhausted):
-            idx = torch.arange(m - 1, m - 1 - k, -1) if which == "LA" else torch.arange(k)
+        if exhausted or (m >= check_from and m - restart_at >= k):
+            idx = _wanted(theta, k, which)
             scale = max(float(theta[idx].abs().max()), 1e-3 * scale)
             est = b * S[m - 1, idx].abs()
             if bool((est <= tol * scale).all()) or exhausted:
@@ -207,8 +251,11 @@ def lanczos(op: LinearOperator | Tensor, k: int = 1, *, which: str = "LA", tol: 
                 lam, Y, res = rayleigh_certified(op, Y, which)
                 ok = bool((res <= tol * scale).all())
                 if ok or exhausted:
+                    low = _smallest(op, Q[:m], theta, S, n_smallest, tol, started) if n_smallest else None
                     return EigenResult(lam.cpu(), Y.cpu(), res.cpu(), op.n_products - start, ok,
-                                       "lanczos", tol, m, scale, seconds=time.perf_counter() - started)
+                                       "lanczos", tol, m, scale, seconds=time.perf_counter() - started,
+                                       smallest=low)
+                check_from = m + k
         if b <= 1e-10 * max(scale, 1e-300):  # invariant subspace: restart orthogonally
             w, norm = _orthogonalize(_start_vector(n, dev, seed + 1 + restarts).to(dtype), Q[:m])
             restarts += 1

@@ -37,6 +37,10 @@ CHECK_DEVICE = torch.device("cpu")
 its reference is per-sample float64 Jacobians of CHECK_SAMPLES samples, seconds on a CPU."""
 VERSION = 1
 """Bumped when what a job computes changes: stored results of older versions are not reused."""
+ANALYSIS_VERSION = 2
+"""The analyses' own version (2: one Lanczos run per Hessian finds the ``top_k`` eigenvalues largest
+in magnitude, Y's window, and the smallest from the same Krylov space; 1 computed the ``top_k``
+largest algebraic and the smallest in two runs)."""
 EVAL_BATCH = 250
 """Batch of the attacks and accuracies of the tables (part of the key: PGD-like randomness would
 depend on it; ours are deterministic)."""
@@ -108,24 +112,31 @@ class TrainSummary:
 
 @dataclass(frozen=True)
 class Spectrum:
-    """Top and bottom eigenvalues of one sub-sampled Hessian, with Lanczos's diagnostics."""
+    """The window and the smallest eigenvalues of one sub-sampled Hessian, with Lanczos's
+    diagnostics, from one Krylov space."""
 
     b_h: str
     """``"1a"``, ``"1b"`` (two single samples), the batch size, or ``"full"``."""
     n: int
-    top: np.ndarray
-    top_residuals: np.ndarray
-    top_converged: bool
+    window: np.ndarray
+    """The ``top_k`` eigenvalues largest in magnitude, by descending magnitude: what Y plots as
+    its "top 20 eigenvalues" (a power iteration with deflation finds them in that order), a
+    negative one included where it is large enough."""
+    window_residuals: np.ndarray
+    window_converged: bool
     bottom: np.ndarray
-    """The smallest eigenvalues, ascending (Ritz values: with a capped Krylov space they bound
-    the true ones from above, so the negative ones are if anything too small in magnitude)."""
+    """The smallest eigenvalues, ascending (Ritz values of the window's Krylov space: unconverged,
+    they bound the true ones from above, so the negative ones are if anything too small in
+    magnitude)."""
     bottom_residuals: np.ndarray
     bottom_converged: bool
     products: int
 
     @property
     def lambda1(self) -> float:
-        return float(self.top[0])
+        """The largest eigenvalue: the window's largest (lambda_1 is in it whenever fewer than
+        ``top_k`` negative eigenvalues exceed it in magnitude)."""
+        return float(np.max(self.window))
 
     @property
     def negative_ratio(self) -> float:
@@ -313,6 +324,7 @@ class Y5Analysis(_StudyJob):
 
     KIND = MODEL_KIND
     RESULT = ModelAnalysis
+    VERSION = ANALYSIS_VERSION
     train: TrainConfig
     ori: TrainConfig
     n_test: int
@@ -339,21 +351,20 @@ class Y5Analysis(_StudyJob):
                 "full": perm[:self.n_hessian_full].sort().values}
 
     def spectrum(self, net, data, b_h: str) -> tuple[Spectrum, torch.Tensor]:
-        """The top and bottom eigenvalues of the Hessian of ``net``'s loss on ``data``, and its
-        top eigenvector."""
+        """The window (``top_k`` largest in magnitude) and the ``n_negative`` smallest eigenvalues of
+        the Hessian of ``net``'s loss on ``data``, from one Lanczos run (:func:`lanczos`'s
+        ``"LM"`` with ``n_smallest``), and the eigenvector of lambda_1."""
         from hessbook.curvature import HessianOperator, lanczos
 
         x, _ = data
-        batch = min(len(x), 500)
-        op = HessianOperator(net, data, batch_size=batch)
-        top = lanczos(op, k=min(self.top_k, op.num_params), which="LA", tol=self.lanczos_tol,
-                      max_dim=self.lanczos_max_dim, seed=self.seed)
-        low = lanczos(HessianOperator(net, data, batch_size=batch), k=min(self.n_negative, op.num_params),
-                      which="SA", tol=self.lanczos_tol, max_dim=self.lanczos_max_dim, seed=self.seed)
-        s = Spectrum(b_h, len(x), top.eigenvalues.numpy(), top.residuals.numpy(), bool(top.converged),
-                     low.eigenvalues.numpy(), low.residuals.numpy(), bool(low.converged),
-                     int(top.n_products + low.n_products))
-        return s, top.eigenvectors[:, 0]
+        op = HessianOperator(net, data, batch_size=min(len(x), 500))
+        r = lanczos(op, k=min(self.top_k, op.num_params), which="LM", tol=self.lanczos_tol,
+                    max_dim=max(self.lanczos_max_dim, self.top_k), seed=self.seed,
+                    n_smallest=min(self.n_negative, op.num_params))
+        low = r.smallest
+        s = Spectrum(b_h, len(x), r.eigenvalues.numpy(), r.residuals.numpy(), bool(r.converged),
+                     low.eigenvalues.numpy(), low.residuals.numpy(), bool(low.converged), int(r.n_products))
+        return s, r.eigenvectors[:, int(torch.argmax(r.eigenvalues))]
 
     def compute(self, ctx: Context) -> ModelAnalysis:
         from hessbook.curvature import loss_along, loss_interpolation, parameters_vector

@@ -108,21 +108,23 @@ def figure_interpolation(R: Results):
 
 
 def draw_spectrum(ax, s: Study, model: str, batch: str) -> None:
-    """Top eigenvalues by index (filled) and the smallest ones (open, below zero), per B_H."""
+    """The window (the eigenvalues largest in magnitude, by index in that order: Y's plot) filled,
+    the smallest eigenvalues open after it, per B_H."""
     for sp in s.models[model].spectra:
         color, marker = SPECTRUM_STYLE.get(sp.b_h, ("C0", "s"))
         label = {"1a": "B_H = 1 (a)", "1b": "B_H = 1 (b)", "full": f"full ({sp.n})"}.get(sp.b_h, f"B_H = {sp.b_h}")
-        idx = np.arange(1, len(sp.top) + 1)
-        ax.plot(idx, sp.top, marker=marker, color=color, ms=4, lw=0.8, label=label)
-        ax.plot(len(sp.top) + np.arange(1, len(sp.bottom) + 1), sp.bottom, marker=marker, color=color, ms=5,
+        idx = np.arange(1, len(sp.window) + 1)
+        ax.plot(idx, sp.window, marker=marker, color=color, ms=4, lw=0.8, label=label)
+        ax.plot(len(sp.window) + np.arange(1, len(sp.bottom) + 1), sp.bottom, marker=marker, color=color, ms=5,
                 lw=0, mfc="none")
     ax.axhline(0, color="0.5", lw=0.6)
     ax.set_yscale("symlog", linthresh=1e-2)
-    ax.set_xlabel("index (open: smallest eigenvalues)", fontsize=8)
+    ax.set_xlabel("index by magnitude (open: smallest eigenvalues)", fontsize=8)
 
 
 def figure_spectra(R: Results):
-    """Figs 6, 12: top and smallest eigenvalues of the sub-sampled Hessians, per model."""
+    """Figs 6, 12: the eigenvalues largest in magnitude and the smallest of the sub-sampled
+    Hessians, per model."""
     batch = str(R.params.n_hessian_batch)
     fig = _study_grid(R, MODELS, lambda ax, s, m: draw_spectrum(ax, s, m, batch), "spectra")
     if R.studies:
@@ -156,7 +158,7 @@ def spectra_table(R: Results):
             for sp in a.spectra:
                 out.append({"study": s.label, "model": model_label(m), "B_H": sp.b_h, "samples": sp.n,
                             "λ1": f"{sp.lambda1:.4g}", "λmin": f"{float(sp.bottom[0]):.3g}",
-                            "|λmin|/λ1": f"{sp.negative_ratio:.3f}", "top converged": sp.top_converged,
+                            "|λmin|/λ1": f"{sp.negative_ratio:.3f}", "window converged": sp.window_converged,
                             "bottom converged": sp.bottom_converged, "products": sp.products})
     return pd.DataFrame(out)
 

@@ -42,10 +42,11 @@ class Y5Params(ChapterParams):
     n_hessian_batch: int = field(metadata=spec(gt=0, doc="B_H of the sub-sampled Hessian (Y: 320)"))
     n_hessian_full: dict[str, int] = field(metadata=spec(
         gt=0, doc="training images of the 'full' Hessian per study (Y: the whole training set, n_train)"))
-    top_k: int = field(metadata=spec(gt=0, doc="top eigenvalues per Hessian (Y: 20)"))
-    n_negative: int = field(metadata=spec(gt=0, doc="smallest eigenvalues per Hessian"))
-    lanczos_tol: float = field(metadata=spec(gt=0.0, doc="Lanczos relative residual"))
-    lanczos_max_dim: int = field(metadata=spec(gt=0, doc="cap on the Krylov dimension of each Lanczos run"))
+    top_k: int = field(metadata=spec(
+        gt=0, doc="the window: eigenvalues largest in magnitude per Hessian (Y's 'top 20' by power iteration: 20)"))
+    n_negative: int = field(metadata=spec(gt=0, doc="smallest eigenvalues per Hessian (same Krylov space)"))
+    lanczos_tol: float = field(metadata=spec(gt=0.0, doc="Lanczos relative residual (of the largest magnitude)"))
+    lanczos_max_dim: int = field(metadata=spec(gt=0, doc="cap on the Krylov dimension of each Hessian's Lanczos run"))
     interp_step: float = field(metadata=spec(gt=0.0, doc="step of lambda in the interpolation M_ORI -> robust"))
     interp_margin: float = field(metadata=spec(ge=0.0, doc="lambda runs from -margin to 1 + margin"))
     v1_range: float = field(metadata=spec(gt=0.0, doc="the landscape along v1 spans [-range, range]"))
