@@ -11,6 +11,7 @@ import matplotlib
 matplotlib.use("Agg")
 import numpy as np
 import pytest
+import torch
 import yaml
 
 from hessbook import stats
@@ -449,6 +450,46 @@ def test_every_job_declares_its_network_so_seeds_train_as_one(monkeypatch, data_
     P = validate(Y1Params, {**cpu_values(), "models": ["m1"], "batch_sizes": {"m1": [16, 64]}})
     with pytest.raises(Captured):
         y1.run(P, ResultStore(tmp_path))
-    assert len(seen) == 2 * len(P.seeds)
+    assert len(seen) == 2 * 2 * len(P.seeds)  # each network's case, then each one's diagnostic
     expected = {(b, s): train_config("m1", b, P.runs, s) for s in P.seeds for b in (16, 64)}
-    assert [job.trains for job in seen] == [(expected[b, s],) for s in P.seeds for b in (16, 64)]
+    assert [job.trains for job in seen] == 2 * [(expected[b, s],) for s in P.seeds for b in (16, 64)]
+
+
+def test_a_network_two_jobs_declare_is_trained_once(monkeypatch, tmp_path):
+    """The case and its diagnostic declare the same network: the grouping sees it once."""
+    from hessbook import train_grouped
+    from hessbook.kit import swept
+    from hessbook.store import ResultStore
+    from hessbook.sweep import Job
+
+    P = validate(Y1Params, {**cpu_values(), "models": ["m1"], "batch_sizes": {"m1": [16, 64]}})
+    configs = [train_config("m1", b, P.runs, s) for s in P.seeds for b in (16, 64)]
+    jobs = [Job("y1-model", {"i": i}, lambda: None, trains=(c,)) for i, c in enumerate(configs + configs)]
+    seen = []
+    monkeypatch.setattr(train_grouped, "groups_to_train", lambda cs, store, device=None: seen.extend(cs) or [])
+    swept.train_declared(jobs, ResultStore(tmp_path))
+    assert len(seen) == len(configs)
+
+
+def test_trimmed_lambda_is_the_top_eigenvalue_without_the_highest_loss_samples():
+    """The diagnostic against dense float64 eigh: lambda1 of (1/n) sum over the samples kept, the
+    n_trim highest-loss samples (by an independent float64 loss) left out; their loss share."""
+    from _curv_models import data, flat_loss_hessian, tiny_mlp
+    from hessbook.chapters.y1.trimmed import trimmed_lambda
+
+    net, (x, y) = tiny_mlp(), data(n=12)
+    with torch.no_grad():
+        losses = torch.nn.functional.cross_entropy(net.double()(x.double()), y, reduction="none")
+    net.float()
+    order = torch.argsort(losses, descending=True)
+    keep = order[3:]
+    ref = float(torch.linalg.eigvalsh(flat_loss_hessian(net, x[keep], y[keep]))[-1]) * len(keep) / len(x)
+    t = trimmed_lambda(net, x, y, 3, tol=1e-6, max_dim=200)
+    assert t.converged and t.n_samples == 12
+    assert t.lambda_trimmed == pytest.approx(ref, rel=1e-4)
+    assert np.allclose(t.top_losses, losses[order[:3]].numpy(), rtol=1e-5)
+    assert t.loss_share == pytest.approx(float(losses[order[:3]].sum() / losses.sum()), rel=1e-5)
+    everything = float(torch.linalg.eigvalsh(flat_loss_hessian(net, x, y))[-1])
+    assert trimmed_lambda(net, x, y, 0, tol=1e-6, max_dim=200).lambda_trimmed == pytest.approx(everything, rel=1e-4)
+    with pytest.raises(ValueError, match="n_trim = 12"):
+        trimmed_lambda(net, x, y, 12, tol=1e-6, max_dim=200)

@@ -237,3 +237,24 @@ def test_y6_numbers_table_figure_and_explorer_show_every_seed():
     fig = y6.explorer(R).update(batch=40, method="robust", seed=7)
     assert "B=40" in fig.axes[0].get_title(loc="left")
     assert np.isfinite(mid).all()
+
+
+def test_y1_diagnostic_reaches_the_evidence_but_not_the_grade():
+    """λ1θ without the highest-loss samples is shown beside Y's trend (ρ per seed, the fall at the
+    smallest B, the samples' loss share) and graded nowhere: the grade reads Y's column only."""
+    from hessbook.chapters.y1.trimmed import TrimmedLambda, trimmed_job
+
+    nets = [*in_seed(5, rising=False), *in_seed(6), *in_seed(7)]
+    plain = y1_results(*nets)
+    P = plain.params
+    rows = [Row(trimmed_job(case_job(r.model, r.batch, P, r.seed)), OK,
+                TrimmedLambda(r.batch / 1000, True, 10, 256, np.full(10, 0.01), 0.4 if r.batch == 32 else 0.1, 1e-3))
+            for r in nets]
+    R = y1.Results(P, plain.table, Table(tuple(rows)))
+    before, after = table7(plain), table7(R)
+    assert after.grade == before.grade == "partly" and after.grades == before.grades
+    assert "Diagnostic" not in before.evidence
+    assert ("Diagnostic, not graded: λ1θ on the training set without its 10 highest-loss of the 256 samples "
+            "(seed by seed): M1: ρ(B, ·) +1.00, +1.00, +1.00; at B = 32 λ1θ 5 → 0.032, 1 → 0.032, 1 → 0.032, "
+            "the left-out samples holding 40-40 % of the loss.") in after.evidence
+    assert R.trimmed_of(nets[0]).lambda_trimmed == 0.032 and plain.trimmed_of(nets[0]) is None

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from hessbook.store import ResultStore
+from hessbook.store import ResultStore, canonical_json
 from hessbook.sweep import Job, JobResult, sweep
 
 
@@ -73,7 +73,8 @@ def train_declared(jobs: Sequence[Job], store: ResultStore, *, cluster: str | No
     if len(devices) > 1:
         raise ValueError(f"jobs declare trainings on several devices {sorted(map(str, devices))}: group them "
                          "per device")
-    configs = [c for job in todo for c in job.trains]
+    # a network two jobs declare (a chapter's case and its diagnostic) is trained once
+    configs = list({canonical_json(c): c for job in todo for c in job.trains}.values())
     if not configs:
         return
     device = devices.pop()

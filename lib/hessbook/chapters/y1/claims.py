@@ -41,7 +41,7 @@ from hessbook.papers.yao import deviations as dev
 from hessbook.papers.yao import regime as yao_regime
 from hessbook.papers.yao.paper import MODELS
 from hessbook.papers.yao.trends import MIN_TREND_BATCHES, rho_short, rho_text
-from hessbook.stats import finite, middle
+from hessbook.stats import finite, middle, spearman
 
 TREND_STRONG = 0.8
 """A rank correlation at least this strong (in the claimed direction) is a clear trend."""
@@ -117,7 +117,7 @@ def _named(key: Key, seeds: Sequence[int]) -> str:
 
 
 def trend_claim_of(item: str, table: str, models: Sequence[str], ts: Mapping[Key, Trends], paper: str,
-                   note: str = "", deviations: str = "", seeds: Sequence[int] = ()) -> Claim:
+                   note: str = "", deviations: str = "", seeds: Sequence[int] = (), diagnostic: str = "") -> Claim:
     """``table``: lambda1^theta rises and FGSM accuracy falls with B; one case per trend of
     ``ts`` (named by its model and, among several ``seeds``, its seed), the table's ``models``
     in every seed expected."""
@@ -129,7 +129,7 @@ def trend_claim_of(item: str, table: str, models: Sequence[str], ts: Mapping[Key
             "defined": _defined(t.rho_lambda_theta, t.rho_fgsm)} for t in ts.values()},
         expected=_expected(models, seeds),
         evidence=_join("Spearman ρ over batch sizes: λ1θ on the training set, FGSM accuracy at the larger ε on the "
-                       "test set.", deviations),
+                       "test set.", deviations, diagnostic),
     )
 
 
@@ -238,8 +238,36 @@ def _per_seed(R: Results, models: Sequence[str]) -> dict[tuple[str, int], Trends
 def trend_claim(R: Results, item: str, models, table: str) -> Claim:
     """Y's table ``table`` on our runs: one case per (model, seed)."""
     claim = trend_claim_of(item, table, models, _per_seed(R, models), _paper_trend_text(models), R.absent(models),
-                           claim_deviations(R, models, hessian=True), R.seeds)
+                           claim_deviations(R, models, hessian=True), R.seeds, trimmed_text(R, models))
     return with_agreement(claim, R.seeds)
+
+
+def trimmed_text(R: Results, models: Sequence[str]) -> str:
+    """The diagnostic of :mod:`~hessbook.chapters.y1.trimmed` for the evidence (not graded): per
+    model, ρ(B, λ1θ without the highest-loss samples) in each seed, and at the smallest batch size
+    how far λ1θ falls without them and what share of the loss they hold (ranges across seeds)."""
+    parts = []
+    for m in models:
+        seeds = R.seeds_of(m)
+        pairs = {s: [(r, R.trimmed_of(r)) for r in R.usable(m, s)] for s in seeds}
+        pairs = {s: [(r, t) for r, t in p if t is not None] for s, p in pairs.items()}
+        if not any(pairs.values()):
+            continue
+        rhos = [spearman([r.batch for r, _ in p], [t.lambda_trimmed for _, t in p]) if len(p) >= MIN_TREND_BATCHES
+                else float("nan") for p in pairs.values()]
+        smallest = [p[0] for p in pairs.values() if p]
+        one_b = len({r.batch for r, _ in smallest}) == 1
+        lam = ", ".join(("" if one_b else f"B = {r.batch}: ") + f"{r.lambda_theta[0]:.3g} → {t.lambda_trimmed:.3g}"
+                        for r, t in smallest)
+        share = [100 * t.loss_share for _, t in smallest]
+        parts.append(f"{m.upper()}: ρ(B, ·) {', '.join(rho_short(x) for x in rhos)}; at "
+                     + (f"B = {smallest[0][0].batch}" if one_b else "the smallest B") + f" λ1θ {lam}, "
+                     f"the left-out samples holding {min(share):.0f}-{max(share):.0f} % of the loss")
+    if not parts:
+        return ""
+    some = R.trimmed.results[0]
+    return (f"Diagnostic, not graded: λ1θ on the training set without its {len(some.top_losses)} highest-loss of "
+            f"the {some.n_samples} samples (seed by seed): " + "; ".join(parts) + ".")
 
 
 def lambda_x_claim(R: Results) -> Claim:
@@ -366,6 +394,7 @@ def numbers(R: Results) -> dict:
     out["m1_paper_rho_lx_train"] = paper_trends("m1").rho_lambda_x_fgsm_train
     out["m1_paper_p_lx_train"] = paper_train_trends("m1").p_lambda_x_fgsm
     out["lambda_x_finding"] = lambda_x_finding(R)
+    out["trimmed_finding"] = trimmed_text(R, [m for m in MODELS if R.ran(m)]) or "Not computed at these parameters."
     out["power_products"] = sum(sum(r.power_products) for r in nets)
     out["lanczos_products"] = sum(sum(r.lanczos_products) for r in nets)
     out["power_seconds"] = sum(sum(r.power_seconds) for r in nets)

@@ -109,6 +109,17 @@ class Results:
     table: Table
     """Every (model, batch size, seed) asked for, seed by seed, each in the order of ``models`` and
     ``batch_sizes``, with its :class:`ModelResult` or why it has none (:mod:`hessbook.kit.jobs`)."""
+    trimmed: Table = Table(())
+    """Each network's :class:`~hessbook.chapters.y1.trimmed.TrimmedLambda` (a diagnostic beside Y's
+    columns, not graded), where computed."""
+
+    def trimmed_of(self, r: ModelResult):
+        """``r``'s :class:`~hessbook.chapters.y1.trimmed.TrimmedLambda`, or None."""
+        for row in self.trimmed:
+            t = row.job.train
+            if row.ok and (t.model, t.batch_size, t.seed) == (r.model, r.batch, r.seed):
+                return row.result
+        return None
 
     @functools.cached_property
     def networks(self) -> tuple[ModelResult, ...]:
@@ -297,12 +308,24 @@ def case_job(model: str, batch: int, P: Y1Params, seed: int | None = None) -> Y1
                   EPS[DATASET[model]], P.seed)
 
 
-def jobs(P: Y1Params) -> list[Y1Case]:
+def case_jobs(P: Y1Params) -> list[Y1Case]:
     """Every selected (model, batch size) in every seed of ``P.seeds``, seed by seed."""
     return [case_job(m, b, P, s) for s in P.seeds for m in P.models for b in P.sizes(m)]
+
+
+def jobs(P: Y1Params) -> list:
+    """Every job of :func:`run`: the cases (:func:`case_jobs`), then each one's diagnostic
+    (:mod:`~hessbook.chapters.y1.trimmed`), in the same order."""
+    from hessbook.chapters.y1.trimmed import trimmed_job
+
+    cases = case_jobs(P)
+    return [*cases, *(trimmed_job(c) for c in cases)]
 
 
 def run(P: Y1Params, store=None) -> Results:
     """Every job whose data is here, on the sweep (``HESSBOOK_CLUSTER`` says where), on the device
     ``P.device`` names; the seeds of one (model, batch) first train as one group where that pays."""
-    return Results(P, run_jobs(jobs(P), context(P.device, store)))
+    every = jobs(P)
+    half = len(every) // 2
+    table = run_jobs(every, context(P.device, store))
+    return Results(P, Table(table.rows[:half]), Table(table.rows[half:]))

@@ -67,6 +67,10 @@ def summary_table(R: Results, models: str | Sequence[str]):
                     line[f"{c} paper"] = paper.get(c, "not in paper")
                 line[f"{c} ours"] = ours[c]
             line["power λ1θ train (products)"] = f"{r.power_lambda[0]:.3g} ({r.power_products[0]})"
+            t = R.trimmed_of(r)
+            if t is not None:
+                line[f"λ1θ train w/o {len(t.top_losses)} highest-loss (their loss share)"] = \
+                    f"{t.lambda_trimmed:.3g} ({100 * t.loss_share:.0f} %)"
             line["train loss"] = f"{r.final_loss:.1e}"
             line["epochs"] = r.epochs
             line["steps"] = run_steps(r, R.params)
