@@ -475,7 +475,7 @@ def test_trimmed_lambda_is_the_top_eigenvalue_without_the_highest_loss_samples()
     """The diagnostic against dense float64 eigh: lambda1 of (1/n) sum over the samples kept, the
     n_trim highest-loss samples (by an independent float64 loss) left out; their loss share."""
     from _curv_models import data, flat_loss_hessian, tiny_mlp
-    from hessbook.chapters.y1.trimmed import trimmed_lambda
+    from hessbook.chapters.y1.compute import trimmed_lambda
 
     net, (x, y) = tiny_mlp(), data(n=12)
     with torch.no_grad():

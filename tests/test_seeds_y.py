@@ -242,7 +242,7 @@ def test_y6_numbers_table_figure_and_explorer_show_every_seed():
 def test_y1_diagnostic_reaches_the_evidence_but_not_the_grade():
     """λ1θ without the highest-loss samples is shown beside Y's trend (ρ per seed, the fall at the
     smallest B, the samples' loss share) and graded nowhere: the grade reads Y's column only."""
-    from hessbook.chapters.y1.trimmed import TrimmedLambda, trimmed_job
+    from hessbook.chapters.y1.compute import TrimmedLambda, trimmed_job
 
     nets = [*in_seed(5, rising=False), *in_seed(6), *in_seed(7)]
     plain = y1_results(*nets)

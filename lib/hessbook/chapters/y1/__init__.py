@@ -14,8 +14,8 @@ batches far above the 1e-3 loss every batch size is trained to), the epoch cap, 
 the data, and the samples B_H the curvature is computed on.
 
 The package: :mod:`.paper` (Y's tables), :mod:`.params` (the schema), :mod:`.compute` (stored
-runs), :mod:`.trimmed` (a diagnostic beside Y's lambda1^theta: the training-set Hessian without its
-highest-loss samples), :mod:`.analysis` (rank correlations), :mod:`.claims` (graded claims and the prose's
+runs, and a diagnostic beside Y's lambda1^theta: the training-set Hessian without its highest-loss
+samples), :mod:`.analysis` (rank correlations), :mod:`.claims` (graded claims and the prose's
 numbers), :mod:`.figures` (Fig 1, tables, the explorer). What the Y chapters share (Y's setup,
 the trained networks and the ``Y1Runs`` block that determines them, the deviations) is
 :mod:`hessbook.papers.yao`.

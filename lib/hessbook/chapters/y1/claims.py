@@ -243,7 +243,7 @@ def trend_claim(R: Results, item: str, models, table: str) -> Claim:
 
 
 def trimmed_text(R: Results, models: Sequence[str]) -> str:
-    """The diagnostic of :mod:`~hessbook.chapters.y1.trimmed` for the evidence (not graded): per
+    """The diagnostic of :class:`~hessbook.chapters.y1.compute.Y1Trimmed` for the evidence (not graded): per
     model, ρ(B, λ1θ without the highest-loss samples) in each seed, and at the smallest batch size
     how far λ1θ falls without them and what share of the loss they hold (ranges across seeds)."""
     parts = []
