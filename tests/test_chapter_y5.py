@@ -137,6 +137,35 @@ def test_spectrum_matches_a_dense_float64_hessian():
     assert abs(float(v1.double() @ vecs[:, -1])) == pytest.approx(1.0, abs=1e-4)
 
 
+def test_a_single_sample_hessian_is_computed_in_float64():
+    """B_H = 1: the window meets a tolerance float32 products cannot reach (1e-10 of lambda_1) and
+    equals dense float64 eigh; the caller's network stays float32."""
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Linear(5, 6), nn.Tanh(), nn.Linear(6, 3))
+    x, y = torch.randn(1, 5), torch.randint(0, 3, (1,))
+    P = params(top_k=3, n_negative=1, lanczos_tol=1e-10, lanczos_max_dim=57)
+    s, _ = analysis_job("m1", "ori", P).spectrum(net, (x, y), "1a")
+    net64 = nn.Sequential(nn.Linear(5, 6), nn.Tanh(), nn.Linear(6, 3)).double()
+    net64.load_state_dict({k: v.double() for k, v in net.state_dict().items()})
+    flat = torch.cat([p.detach().reshape(-1) for p in net64.parameters()])
+    shapes = [p.shape for p in net64.parameters()]
+
+    def loss(t):
+        parts, i = [], 0
+        for shape in shapes:
+            n = int(np.prod(shape))
+            parts.append(t[i:i + n].reshape(shape))
+            i += n
+        w1, b1, w2, b2 = parts
+        return nn.functional.cross_entropy(torch.tanh(x.double() @ w1.T + b1) @ w2.T + b2, y)
+
+    ev = torch.linalg.eigvalsh(torch.autograd.functional.hessian(loss, flat))
+    window = ev[torch.argsort(ev.abs(), descending=True)][:3]
+    assert s.window_converged
+    assert np.allclose(s.window, window.numpy(), rtol=1e-8, atol=1e-12)
+    assert next(net.parameters()).dtype == torch.float32
+
+
 def test_line_curvature_is_the_second_derivative_of_a_parabola():
     x = np.linspace(-1, 1, 9)
     line = Line(x, {"train": 3.0 * x**2 + x + 2}, {"train": np.ones(9)})

@@ -413,9 +413,10 @@ def negative_claim(R: Results) -> Claim:
         cases, expected, ours,
         f"One Lanczos run per Hessian, on the same samples for every model: the {R.params.top_k} eigenvalues largest "
         f"in magnitude (Y's window; a power iteration with deflation finds them in that order) and λmin from the same "
-        f"Krylov space. Windows converged to relative residual {R.params.lanczos_tol:g} (of the largest magnitude) in "
-        f"{windows} of {len(every)} Hessians within the Krylov cap ({R.params.lanczos_max_dim}); λmin converged in "
-        f"{bottoms} of {len(every)} (an unconverged Ritz value bounds λmin from above). The 'full' set is "
+        f"Krylov space; single-sample Hessians in float64, the others in float32. Windows converged to relative "
+        f"residual {R.params.lanczos_tol:g} (of the largest magnitude) in {windows} of {len(every)} Hessians within "
+        f"the Krylov cap ({R.params.lanczos_max_dim}); λmin converged in {bottoms} of {len(every)} (an unconverged "
+        f"Ritz value bounds λmin from above). The 'full' set is "
         + ", ".join(f"{R.params.n_hessian_full[s.name]} images ({s.label})" for s in R.studies) + "." + deviation)
 
 
