@@ -39,6 +39,8 @@ from hessbook.chapters.y5.params import Y5Params
 from hessbook.kit.jobs import NO_DATA, OK, Row, Table
 from hessbook.params import ParameterError, validate
 
+from _curv_models import flat_loss_hessian
+
 ROOT = Path(__file__).resolve().parents[1]
 BASE = {**yaml.safe_load((ROOT / "params" / "smoke" / "y5.yaml").read_text()), "device": "cpu",
         "batch_size": {"m1": 32, "c3": 32}, "n_train": {"m1": 64, "c3": 64}, "n_test": {"m1": 32, "c3": 32},
@@ -114,21 +116,7 @@ def test_spectrum_matches_a_dense_float64_hessian():
     x, y = torch.randn(7, 5), torch.randint(0, 3, (7,))
     P = params(top_k=3, n_negative=2, lanczos_tol=1e-6, lanczos_max_dim=57)
     s, v1 = analysis_job("m1", "ori", P).spectrum(net, (x, y), "7")
-    net64 = nn.Sequential(nn.Linear(5, 6), nn.ReLU(), nn.Linear(6, 3)).double()
-    net64.load_state_dict({k: v.double() for k, v in net.state_dict().items()})
-    shapes = [p.shape for p in net64.parameters()]
-    theta = torch.cat([p.detach().reshape(-1) for p in net64.parameters()])
-
-    def loss(flat):
-        parts, i = [], 0
-        for shape in shapes:
-            n = int(np.prod(shape))
-            parts.append(flat[i:i + n].reshape(shape))
-            i += n
-        w1, b1, w2, b2 = parts
-        return nn.functional.cross_entropy(torch.relu(x.double() @ w1.T + b1) @ w2.T + b2, y)
-
-    ev, vecs = torch.linalg.eigh(torch.autograd.functional.hessian(loss, theta))
+    ev, vecs = torch.linalg.eigh(flat_loss_hessian(net, x, y))
     window = ev[torch.argsort(ev.abs(), descending=True)][:3]  # Y's window: largest in magnitude
     assert np.allclose(s.window, window.numpy(), rtol=1e-4, atol=1e-7)
     assert s.lambda1 == pytest.approx(float(ev[-1]), rel=1e-4)
@@ -145,21 +133,7 @@ def test_a_single_sample_hessian_is_computed_in_float64():
     x, y = torch.randn(1, 5), torch.randint(0, 3, (1,))
     P = params(top_k=3, n_negative=1, lanczos_tol=1e-10, lanczos_max_dim=57)
     s, _ = analysis_job("m1", "ori", P).spectrum(net, (x, y), "1a")
-    net64 = nn.Sequential(nn.Linear(5, 6), nn.Tanh(), nn.Linear(6, 3)).double()
-    net64.load_state_dict({k: v.double() for k, v in net.state_dict().items()})
-    flat = torch.cat([p.detach().reshape(-1) for p in net64.parameters()])
-    shapes = [p.shape for p in net64.parameters()]
-
-    def loss(t):
-        parts, i = [], 0
-        for shape in shapes:
-            n = int(np.prod(shape))
-            parts.append(t[i:i + n].reshape(shape))
-            i += n
-        w1, b1, w2, b2 = parts
-        return nn.functional.cross_entropy(torch.tanh(x.double() @ w1.T + b1) @ w2.T + b2, y)
-
-    ev = torch.linalg.eigvalsh(torch.autograd.functional.hessian(loss, flat))
+    ev = torch.linalg.eigvalsh(flat_loss_hessian(net, x, y))
     window = ev[torch.argsort(ev.abs(), descending=True)][:3]
     assert s.window_converged
     assert np.allclose(s.window, window.numpy(), rtol=1e-8, atol=1e-12)
