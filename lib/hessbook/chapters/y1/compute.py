@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from hessbook.chapters.y1.paper import EPS
 from hessbook.chapters.y1.params import Y1Params
@@ -114,13 +113,14 @@ class Results:
     """Each network's :class:`TrimmedLambda` (a diagnostic beside Y's
     columns, not graded), where computed."""
 
-    def trimmed_of(self, r: ModelResult):
+    @functools.cached_property
+    def _trimmed_by_network(self) -> dict[tuple[str, int, int], TrimmedLambda]:
+        return {(row.job.train.model, row.job.train.batch_size, row.job.train.seed): row.result
+                for row in self.trimmed if row.ok}
+
+    def trimmed_of(self, r: ModelResult) -> TrimmedLambda | None:
         """``r``'s :class:`TrimmedLambda`, or None."""
-        for row in self.trimmed:
-            t = row.job.train
-            if row.ok and (t.model, t.batch_size, t.seed) == (r.model, r.batch, r.seed):
-                return row.result
-        return None
+        return self._trimmed_by_network.get((r.model, r.batch, r.seed))
 
     @functools.cached_property
     def networks(self) -> tuple[ModelResult, ...]:
@@ -381,19 +381,22 @@ def trimmed_lambda(net: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, n_tri
     if not 0 <= n_trim < len(x):
         raise ValueError(f"n_trim = {n_trim}: accepted 0..{len(x) - 1} (the samples are {len(x)})")
     losses = per_sample_losses(net, x, y)
-    keep = torch.argsort(losses, descending=True)[n_trim:].sort().values.to(x.device)
+    order = torch.argsort(losses, descending=True)
+    keep = order[n_trim:].sort().values.to(x.device)
     op = HessianOperator(net, (x[keep], y[keep]), batch_size=min(len(keep), 500))
     r = lanczos(op, k=1, tol=tol, max_dim=max_dim, seed=seed)
-    top = losses.sort(descending=True).values[:n_trim]
+    top = losses[order[:n_trim]]
     return TrimmedLambda(float(r.eigenvalues[0]) * len(keep) / len(x), bool(r.converged), int(r.n_products), len(x),
                          top.numpy(), float(top.sum() / losses.sum()), float(losses.mean()))
 
 
 def per_sample_losses(net: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, batch: int = 500) -> torch.Tensor:
-    """Cross-entropy of each sample (float64 on the CPU), the network as it is (eval mode)."""
+    """Cross-entropy of each sample (float64 on the CPU), the network as it is (eval mode),
+    ``batch`` samples a pass (the attacks' :func:`~hessbook.attacks._common.per_sample_loss`)."""
+    from hessbook.attacks._common import per_sample_loss
+
     with torch.no_grad():
-        parts = [F.cross_entropy(net(x[i:i + batch]), y[i:i + batch], reduction="none")
-                 for i in range(0, len(x), batch)]
+        parts = [per_sample_loss(net, x[i:i + batch], y[i:i + batch]) for i in range(0, len(x), batch)]
     return torch.cat(parts).double().cpu()
 
 
@@ -428,6 +431,6 @@ def run(P: Y1Params, store=None) -> Results:
     """Every job whose data is here, on the sweep (``HESSBOOK_CLUSTER`` says where), on the device
     ``P.device`` names; the seeds of one (model, batch) first train as one group where that pays."""
     every = jobs(P)
-    half = len(every) // 2
+    n_cases = len(every) // 2  # jobs(): the cases, then one diagnostic each
     table = run_jobs(every, context(P.device, store))
-    return Results(P, Table(table.rows[:half]), Table(table.rows[half:]))
+    return Results(P, Table(table.rows[:n_cases]), Table(table.rows[n_cases:]))

@@ -367,7 +367,7 @@ class Y5Analysis(_StudyJob):
         dtype = SINGLE_SAMPLE_DTYPE if len(x) == 1 else torch.float32
         op = HessianOperator(net, data, batch_size=min(len(x), 500), dtype=dtype)
         r = lanczos(op, k=min(self.top_k, op.num_params), which="LM", tol=self.lanczos_tol,
-                    max_dim=max(self.lanczos_max_dim, self.top_k), seed=self.seed,
+                    max_dim=self.lanczos_max_dim, seed=self.seed,
                     n_smallest=min(self.n_negative, op.num_params))
         low = r.smallest
         s = Spectrum(b_h, len(x), r.eigenvalues.numpy(), r.residuals.numpy(), bool(r.converged),
