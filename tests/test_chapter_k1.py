@@ -137,8 +137,25 @@ def test_a_case_without_its_data_is_missing_with_the_data_layers_reason():
     assert [j.datasets() for j in jobs] == [("mnist",), ("cifar10",)] and jobs[0].trains() == (jobs[0].train,)
     assert jobs[1].label() == "K C1 on CIFAR-10, LR m=0, B=16, seed 0"
     done = result("m1k-mnist", "lr", 0.0, 16)
-    got, missing = kgrid.collect(runs, Table((Row(jobs[0], OK, done), Row(jobs[1], NO_DATA, why="no cifar10"))))
-    assert got.results == (done,) and missing == {"c1-cifar10": "no cifar10"}
+    gone = Row(jobs[1], NO_DATA, why="no cifar10")
+    got, missing = kgrid.collect(runs, Table((Row(jobs[0], OK, done), gone)))
+    assert got.results == (done,) and missing == {"c1-cifar10": gone}
+    assert kgrid.absent_reason(gone) == "data not on this machine: no cifar10"
+
+
+def test_a_failed_job_is_reported_as_failed_not_as_missing_data():
+    """A case whose job raised says so (before: every missing row read 'data not on this machine')."""
+    from hessbook.kit.jobs import FAILED, OK, Row, Table
+    from hessbook.papers.kamath import grid as kgrid
+
+    g, runs = KGrid(**GRID), [Run("m1k-mnist", "lr", 0.0, 16), Run("c1-cifar10", "lr", 0.0, 16)]
+    jobs = kgrid.grid_jobs(runs, g, 0)
+    table = Table((Row(jobs[0], OK, result("m1k-mnist", "lr", 0.0, 16)), Row(jobs[1], FAILED, why="RuntimeError: boom")))
+    P = dataclasses.replace(load_params("k1", ROOT / "params" / "smoke" / "k1.yaml"),
+                            cases=["m1k-mnist", "c1-cifar10"])
+    R = k1.Results(P, *kgrid.collect(runs, table))
+    assert R.why_absent("c1-cifar10") == "failed: RuntimeError: boom"
+    assert R.why_absent("resnet18-cifar10") == "not selected at this scale"
 
 
 @pytest.mark.parametrize("scale", SCALES)

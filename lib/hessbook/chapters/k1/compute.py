@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from hessbook.chapters.k1.params import K1Params
 from hessbook.kit.jobs import context, run_jobs
-from hessbook.papers.kamath.grid import Grid, KRun, Run, collect, grid_jobs, seeded
+from hessbook.papers.kamath.grid import GridResults, KRun, Run, collect, grid_jobs, seeded
 from hessbook.papers.kamath.paper import BENCHMARK_MOMENTUM, SETTINGS
 
 LINES = tuple((s, BENCHMARK_MOMENTUM if s == "benchmark" else 0.0) for s in SETTINGS)
@@ -15,16 +15,10 @@ LINES = tuple((s, BENCHMARK_MOMENTUM if s == "benchmark" else 0.0) for s in SETT
 
 
 @dataclass(frozen=True)
-class Results:
-    params: K1Params
-    grid: Grid
-    missing: dict[str, str]
-    """case -> why its data is absent (the data layer's message)."""
+class Results(GridResults):
+    """Everything K1 computed (:class:`~hessbook.papers.kamath.grid.GridResults`)."""
 
-    def why_absent(self, case: str) -> str:
-        if case in self.missing:
-            return "data not on this machine: " + self.missing[case]
-        return "not selected at this scale" if case not in self.params.cases else "not run"
+    params: K1Params
 
 
 def runs(P: K1Params, cases: list[str]) -> list[Run]:

@@ -8,26 +8,20 @@ from dataclasses import dataclass
 
 from hessbook.chapters.k2.params import K2Params
 from hessbook.kit.jobs import context, run_jobs
-from hessbook.papers.kamath.grid import Grid, KRun, Run, collect, grid_jobs, seeded
+from hessbook.papers.kamath.grid import GridResults, KRun, Run, collect, grid_jobs, seeded
 
 
 @dataclass(frozen=True)
-class Results:
+class Results(GridResults):
+    """Everything K2 computed (:class:`~hessbook.papers.kamath.grid.GridResults`), with its lines."""
+
     params: K2Params
-    grid: Grid
-    missing: dict[str, str]
-    """case -> why its data is absent (the data layer's message)."""
 
     def momenta(self, setting: str) -> list[float]:
         return sorted(self.params.momenta_lr if setting == "lr" else self.params.momenta_lr_bs)
 
     def lines(self, case: str) -> list[tuple[str, float]]:
         return [(s, m) for s in ("lr", "lr_bs") for m in self.momenta(s)]
-
-    def why_absent(self, case: str) -> str:
-        if case in self.missing:
-            return "data not on this machine: " + self.missing[case]
-        return "not selected at this scale" if case not in self.params.cases else "not run"
 
 
 def runs(P: K2Params, cases: list[str]) -> list[Run]:

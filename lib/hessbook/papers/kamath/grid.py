@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -25,7 +26,7 @@ from hessbook.papers.kamath.paper import (
     SETTING_LABEL,
     SETTINGS,
 )
-from hessbook.kit.jobs import Context, StoredJob, Table
+from hessbook.kit.jobs import FAILED, NO_DATA, Context, Row, StoredJob, Table
 from hessbook.kit.seeds import n_seeds_spec, network_seeds
 from hessbook.params import ParameterError, spec
 from hessbook.train import TrainConfig
@@ -355,16 +356,41 @@ def grid_jobs(runs: list[Run], grid: KGrid, seed: int) -> list[KRun]:
     return [KRun.of(r, grid, seed) for r in runs]
 
 
-def collect(runs: list[Run], table: Table) -> tuple[Grid, dict[str, str]]:
-    """The :class:`Grid` of the table of :func:`grid_jobs` ``(runs, ...)`` and, per case whose
-    data is absent, why (the data layer's message). A stored result carries the coordinates of
-    the run that computed it; LR/BS at B = 64 shares LR's job (see :func:`lr_rule`), so each
-    result is relabelled with the run that asked for it."""
-    missing: dict[str, str] = {}
+def collect(runs: list[Run], table: Table) -> tuple[Grid, dict[str, Row]]:
+    """The :class:`Grid` of the table of :func:`grid_jobs` ``(runs, ...)`` and, per case with a
+    job without a result, its first such row (why: no data, failed, not selected). A stored
+    result carries the coordinates of the run that computed it; LR/BS at B = 64 shares LR's job
+    (see :func:`lr_rule`), so each result is relabelled with the run that asked for it."""
+    missing: dict[str, Row] = {}
     for r, row in zip(runs, table.rows, strict=True):
         if not row.ok:
-            missing.setdefault(r.case, row.why)
+            missing.setdefault(r.case, row)
     return Grid(tuple(dataclasses.replace(row.result, run=r) for r, row in zip(runs, table.rows) if row.ok)), missing
+
+
+def absent_reason(row: Row) -> str:
+    """Why a case's job has no result, in the words of the figures and claims."""
+    if row.status == NO_DATA:
+        return "data not on this machine: " + row.why
+    if row.status == FAILED:
+        return "failed: " + row.why
+    return "not selected at this scale" + (f" ({row.why})" if row.why else "")
+
+
+@dataclass(frozen=True)
+class GridResults:
+    """What a K chapter computed: its parameters (with their ``cases``), the :class:`Grid` of
+    its results, and per case a job that came back without one (:func:`collect`)."""
+
+    params: Any
+    grid: Grid
+    missing: dict[str, Row]
+
+    def why_absent(self, case: str) -> str:
+        """Why ``case`` has no results: its first missing row's reason, or not selected / not run."""
+        if case in self.missing:
+            return absent_reason(self.missing[case])
+        return "not selected at this scale" if case not in self.params.cases else "not run"
 
 
 def values(curve: list[RunResult], name: str) -> np.ndarray:
