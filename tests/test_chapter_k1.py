@@ -140,7 +140,7 @@ def test_a_case_without_its_data_is_missing_with_the_data_layers_reason():
     gone = Row(jobs[1], NO_DATA, why="no cifar10")
     got, missing = kgrid.collect(runs, Table((Row(jobs[0], OK, done), gone)))
     assert got.results == (done,) and missing == {"c1-cifar10": gone}
-    assert kgrid.absent_reason(gone) == "data not on this machine: no cifar10"
+    assert gone.reason == "data not on this machine: no cifar10"
 
 
 def test_a_failed_job_is_reported_as_failed_not_as_missing_data():

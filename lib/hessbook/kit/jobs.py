@@ -125,6 +125,17 @@ class Row:
     def ok(self) -> bool:
         return self.status == OK
 
+    @property
+    def reason(self) -> str:
+        """Why the row has no result, in the words of figures and claims ("" when it has one)."""
+        if self.status == NO_DATA:
+            return "data not on this machine: " + self.why
+        if self.status == FAILED:
+            return "failed: " + self.why
+        if self.status == NOT_SELECTED:
+            return "not selected at this scale" + (f" ({self.why})" if self.why else "")
+        return ""
+
 
 @dataclass(frozen=True)
 class Table:

@@ -26,7 +26,7 @@ from hessbook.papers.kamath.paper import (
     SETTING_LABEL,
     SETTINGS,
 )
-from hessbook.kit.jobs import FAILED, NO_DATA, Context, Row, StoredJob, Table
+from hessbook.kit.jobs import Context, Row, StoredJob, Table
 from hessbook.kit.seeds import n_seeds_spec, network_seeds
 from hessbook.params import ParameterError, spec
 from hessbook.train import TrainConfig
@@ -368,15 +368,6 @@ def collect(runs: list[Run], table: Table) -> tuple[Grid, dict[str, Row]]:
     return Grid(tuple(dataclasses.replace(row.result, run=r) for r, row in zip(runs, table.rows) if row.ok)), missing
 
 
-def absent_reason(row: Row) -> str:
-    """Why a case's job has no result, in the words of the figures and claims."""
-    if row.status == NO_DATA:
-        return "data not on this machine: " + row.why
-    if row.status == FAILED:
-        return "failed: " + row.why
-    return "not selected at this scale" + (f" ({row.why})" if row.why else "")
-
-
 @dataclass(frozen=True)
 class GridResults:
     """What a K chapter computed: its parameters (with their ``cases``), the :class:`Grid` of
@@ -389,7 +380,7 @@ class GridResults:
     def why_absent(self, case: str) -> str:
         """Why ``case`` has no results: its first missing row's reason, or not selected / not run."""
         if case in self.missing:
-            return absent_reason(self.missing[case])
+            return self.missing[case].reason
         return "not selected at this scale" if case not in self.params.cases else "not run"
 
 
