@@ -449,3 +449,24 @@ def test_flat_robustness_at_the_floor_is_untested_not_held():
         claim = flat_claim(k1.Results(P, Grid(tuple([*floor, *lr, *bench])), {}), "K-Fig1-2-15")
         assert claim.grades[case] == "partly", name
         assert f"{'FGSM' if name == 'fgsm_acc' else 'PGD'} accuracy below 5 % at every batch size" in claim.why
+
+
+def test_lr_reads_no_trend_of_a_curve_at_the_floor():
+    """A curve below 5 % at every B is untested in every branch of LR's rule: its ρ is the order of
+    values near 0 %, which float summation order swaps (C1 at cpu: PGD ρ +0.87 grouped, -0.50 one by
+    one). FGSM rising off the floor with PGD 'falling' at the floor did not hold; both at the floor is
+    not judged."""
+    import dataclasses
+
+    P = validate(K1Params, {**GOOD, "cases": ["m1k-mnist"]})
+    base = k_like("m1k-mnist")
+
+    def graded(fgsms, pgds):
+        lr = curve("m1k-mnist", "lr", 0.0, [95, 90, 80], fgsms, [10, 20, 40])
+        runs = [dataclasses.replace(r, pgd_acc=p) for r, p in zip(lr, pgds)]
+        return lose_lr_claim(k1.Results(P, Grid(tuple([*base[0], *runs, *base[2]])), {}), "K-Fig1-2-15")
+
+    assert graded([20, 30, 40], [3, 2, 1]).grades["M1-K on MNIST"] == "did not hold"  # was partly
+    assert graded([20, 30, 40], [15, 10, 5]).grades["M1-K on MNIST"] == "partly"  # PGD off the floor: read
+    both = graded([3, 2, 1], [2, 1, 0.5])
+    assert both.grades["M1-K on MNIST"] == "not judged"
