@@ -137,3 +137,16 @@ def test_fgsm_at_the_floor_leaves_the_fgsm_half_untested():
     acc = {c.item: c for c in k2.claims(floor) if "λ1" not in c.statement}
     assert acc["K-Fig7-10"].grade == "partly" and acc["K-Fig11-14"].grade == "partly"
     assert "at the floor, its half untested" in acc["K-Fig11-14"].ours
+
+
+def test_fgsm_at_the_floor_cannot_make_an_accuracy_claim_partly():
+    """At the floor the FGSM half is untested in every branch: where the accuracy half fails (LR:
+    accuracy falls with momentum; LR/BS: it moves 10 points), FGSM values near 0 % (a 'rise' of two
+    points under LR, no change under LR/BS) leave the case did not hold, not partly."""
+    lam = lambda s, m, b: 10 * (1 - m) + 1
+    floor = results(lam, acc_of=lambda s, m, b: 90 - 10 * m, fgsm_of=lambda s, m, b: 1 + 2 * m * (s == "lr"))
+    acc = {c.item: c for c in k2.claims(floor) if "λ1" not in c.statement}
+    assert acc["K-Fig7-10"].grade == "did not hold" and acc["K-Fig11-14"].grade == "did not hold"
+    off = results(lam, acc_of=lambda s, m, b: 90 - 10 * m, fgsm_of=lambda s, m, b: 30 + 10 * m * (s == "lr"))
+    acc = {c.item: c for c in k2.claims(off) if "λ1" not in c.statement}
+    assert acc["K-Fig7-10"].grade == "partly" and acc["K-Fig11-14"].grade == "partly"  # FGSM off the floor: read
