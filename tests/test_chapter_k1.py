@@ -327,6 +327,9 @@ def test_counterexample_grading():
     grade = lambda c: counterexample_claim(k1_results(c)).grade
     assert (grade(rising), grade(falling), grade(one_pair)) == ("held", "did not hold", "partly")
     assert counterexample_claim(k1_results()).grade == "not computed"
+    # FGSM below 5 % at every B: its order (here a 'rise' of a point with λ1) is noise, not judged
+    floor = curve("stdcnn-fashion", "lr", 0.0, [80, 70, 60], [2, 3, 4], [1, 2, 3])
+    assert grade(floor) == "not judged"
 
 
 def test_figures_explorer_and_numbers_render():
