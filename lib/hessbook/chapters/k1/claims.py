@@ -48,6 +48,7 @@ from hessbook.papers.kamath.trends import (
     excluded_text,
     at_floor,
     floor_text,
+    off_floor,
     kept,
     rho_batch,
     rho_text,
@@ -180,15 +181,15 @@ def counterexample_claim_of(cases: Mapping[str, Values], ours: str = "", evidenc
 def flat_values(lrbs: list[RunResult]) -> dict:
     return {"n_batches": len(kept(lrbs)), "acc_spread": spread_points(lrbs, "test_acc"),
             "fgsm_spread": spread_points(lrbs, "fgsm_acc"), "pgd_spread": spread_points(lrbs, "pgd_acc"),
-            "lambda_spread": spread_relative(lrbs), "fgsm_off_floor": float(not at_floor(lrbs, "fgsm_acc")),
-            "pgd_off_floor": float(not at_floor(lrbs, "pgd_acc"))}
+            "lambda_spread": spread_relative(lrbs), "fgsm_off_floor": off_floor(lrbs, "fgsm_acc"),
+            "pgd_off_floor": off_floor(lrbs, "pgd_acc")}
 
 
 def lose_lr_values(lr: list[RunResult]) -> dict:
     pgd_spread = spread_points(lr, "pgd_acc")
     return {"n_batches": len(kept(lr)), "rho_fgsm": rho_batch(lr, "fgsm_acc"), "rho_pgd": rho_batch(lr, "pgd_acc"),
             "pgd_varies": float(pgd_spread > 0) if pgd_spread == pgd_spread else float("nan"),
-            "fgsm_off_floor": float(not at_floor(lr, "fgsm_acc")), "pgd_off_floor": float(not at_floor(lr, "pgd_acc"))}
+            "fgsm_off_floor": off_floor(lr, "fgsm_acc"), "pgd_off_floor": off_floor(lr, "pgd_acc")}
 
 
 def lose_benchmark_values(bench: list[RunResult]) -> dict:
@@ -207,7 +208,7 @@ def counterexample_values(R: Results, seed: int) -> dict:
     return {"n_batches": len(kept(curve)), "rho_fgsm": rho_batch(curve, "fgsm_acc"),
             "rho_pgd": rho_batch(curve, "pgd_acc"), "rho_lambda": rho_batch(curve, "lambda1"),
             "pairs": both_higher_pairs(curve), "pairs_pgd": both_higher_pairs(curve, "pgd_acc"),
-            "fgsm_off_floor": float(not at_floor(curve, "fgsm_acc"))}
+            "fgsm_off_floor": off_floor(curve, "fgsm_acc")}
 
 
 # ----------------------------------------------------------------------------- deviations and notes

@@ -71,6 +71,12 @@ def at_floor(curve: list[RunResult], name: str = "fgsm_acc") -> bool:
     return len(v) > 0 and bool(np.all(v < FLOOR_POINTS))
 
 
+def off_floor(curve: list[RunResult], name: str = "fgsm_acc") -> float:
+    """1.0 when some usable run of the curve has ``name`` at or above :data:`FLOOR_POINTS` percent
+    (its trend can be read), else 0.0: the rules' ``*_off_floor`` value."""
+    return float(not at_floor(curve, name))
+
+
 def floor_text(curves: Iterable[list[RunResult]], name: str = "fgsm_acc") -> str:
     """" FGSM accuracy below 5 % at every batch size (at the floor: flat by construction, it
     cannot fall far): M1-K on MNIST, LR/BS m=0, seed 0; ..." (empty when none); ``name``: which
