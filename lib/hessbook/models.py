@@ -251,7 +251,7 @@ def stdcnn(num_classes: int = 10, dropout: float = 0.5, normalization: str = "mn
     return _classifier_net(normalization, features, (1, 28, 28), (_scaled(50, width),), num_classes, dropout)
 
 
-class _BasicBlock(nn.Module):
+class BasicBlock(nn.Module):
     def __init__(self, cin: int, cout: int, stride: int) -> None:
         super().__init__()
         self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
@@ -278,7 +278,7 @@ class ResNet18(nn.Module):
         blocks, cin = [], width
         for stage, stride in enumerate((1, 2, 2, 2)):
             cout = width * 2**stage
-            blocks += [_BasicBlock(cin, cout, stride), _BasicBlock(cout, cout, 1)]
+            blocks += [BasicBlock(cin, cout, stride), BasicBlock(cout, cout, 1)]
             cin = cout
         self.blocks = nn.Sequential(*blocks)
         self.pool = nn.AdaptiveAvgPool2d(1)

@@ -44,8 +44,9 @@ holds every member's store lock, so another process asking for a member waits an
 
 What is not grouped (:func:`group_key` returns None; callers train those one by one):
 adversarial training (an attack per member network), ``mixed_precision`` and ``channels_last``
-(other kernels than alone), models that are not an ``nn.Sequential`` of the supported layers
-(ResNet18), and, by :func:`pays`, sizes where the measured grouped step is not faster than G
+(other kernels than alone), models that are neither an ``nn.Sequential`` of the supported layers
+nor :class:`~hessbook.models.ResNet18` (its basic blocks run as ``relu(main + shortcut)`` on the
+grouped channels), and, by :func:`pays`, sizes where the measured grouped step is not faster than G
 single steps on the device. ``HESSBOOK_GROUPED=0`` switches grouping off everywhere.
 """
 
@@ -68,7 +69,7 @@ from hessbook import data as hdata
 from hessbook import lr as hlr
 from hessbook.data import load_data
 from hessbook.device import pick_device
-from hessbook.models import INPUT_SHAPES, Normalize, build_model
+from hessbook.models import INPUT_SHAPES, BasicBlock, Normalize, ResNet18, build_model
 from hessbook.params import ParameterError
 from hessbook.progress import progress
 from hessbook.store import ResultStore, canonical_json, split_record
@@ -167,20 +168,60 @@ def _layer_kind(layer: nn.Module, layout: str) -> str | None:
     return None
 
 
-def _plan(model: nn.Module, input_ndim: int) -> list[tuple[str, nn.Module, str]] | None:
-    """``[(kind, layer, state-dict prefix)]`` of a supported ``nn.Sequential``, else None."""
-    if not isinstance(model, nn.Sequential):
-        return None
-    layout = "image" if input_ndim == 3 else "flat"
-    steps = []
-    for name, layer in model.named_children():
+Step = tuple[str, Any, str]
+"""``(kind, layer, state-dict prefix)``; a ``residual`` step's layer is ``(main, shortcut)``, two
+lists of steps (an empty shortcut is the identity)."""
+
+
+def _sequential_steps(seq: nn.Sequential, layout: str, prefix: str) -> tuple[list[Step], str] | None:
+    """The steps of an ``nn.Sequential`` of supported layers starting in ``layout``, and the layout
+    after them; None when a layer is not supported."""
+    steps: list[Step] = []
+    for name, layer in seq.named_children():
         kind = _layer_kind(layer, layout)
         if kind is None:
             return None
         if kind == "flatten":
             layout = "flat"
-        steps.append((kind, layer, f"{name}."))
-    return steps if layout == "flat" else None
+        steps.append((kind, layer, f"{prefix}{name}."))
+    return steps, layout
+
+
+def _block_steps(block: BasicBlock, prefix: str) -> Step | None:
+    """A basic block as ``relu(main(h) + shortcut(h))``, as :meth:`BasicBlock.forward` computes it."""
+    main = [(_layer_kind(layer, "image"), layer, f"{prefix}{name}.")
+            for name, layer in (("conv1", block.conv1), ("bn1", block.bn1))]
+    main.append(("pointwise", nn.ReLU(), ""))
+    main += [(_layer_kind(layer, "image"), layer, f"{prefix}{name}.")
+             for name, layer in (("conv2", block.conv2), ("bn2", block.bn2))]
+    shortcut = _sequential_steps(block.shortcut, "image", f"{prefix}shortcut.")
+    if any(kind is None for kind, _, _ in main) or shortcut is None or shortcut[1] != "image":
+        return None
+    return ("residual", (main, shortcut[0]), prefix)
+
+
+def _resnet_steps(net: ResNet18) -> list[Step] | None:
+    """ResNet18's forward (:meth:`ResNet18.forward`) as steps: normalization, stem, the basic
+    blocks, global average pooling (per channel, so per member), flatten, the classifier."""
+    normalize = _layer_kind(net.normalize, "image")
+    stem = _sequential_steps(net.stem, "image", "stem.")
+    blocks = [_block_steps(b, f"blocks.{i}.") if isinstance(b, BasicBlock) else None
+              for i, b in enumerate(net.blocks)]
+    if normalize is None or stem is None or stem[1] != "image" or None in blocks:
+        return None
+    return [(normalize, net.normalize, "normalize."), *stem[0], *blocks,  # type: ignore[list-item]
+            ("pointwise", net.pool, "pool."), ("flatten", nn.Flatten(), ""), ("linear", net.fc, "fc.")]
+
+
+def _plan(model: nn.Module, input_ndim: int) -> list[Step] | None:
+    """The steps of a supported model (an ``nn.Sequential`` of supported layers, or
+    :class:`~hessbook.models.ResNet18`) ending in the flat layout, else None."""
+    if isinstance(model, ResNet18) and input_ndim == 3:
+        return _resnet_steps(model)
+    if not isinstance(model, nn.Sequential):
+        return None
+    planned = _sequential_steps(model, "image" if input_ndim == 3 else "flat", "")
+    return planned[0] if planned is not None and planned[1] == "flat" else None
 
 
 def _input_ndim(config: TrainConfig) -> int:
@@ -312,7 +353,8 @@ class GroupedNet:
                  device: torch.device) -> None:
         plan = _plan(template, input_ndim)
         if plan is None:
-            raise ParameterError(f"{type(template).__name__}: not a grouped-trainable nn.Sequential")
+            raise ParameterError(f"{type(template).__name__}: not grouped-trainable (accepted: an nn.Sequential "
+                                 "of the supported layers, or ResNet18)")
         self.plan = plan
         self.input_ndim = input_ndim
         self.param_names = [n for n, _ in template.named_parameters()]
@@ -345,13 +387,16 @@ class GroupedNet:
         """Logits ``(G, B, classes)`` of inputs ``x`` ``(B, G, *input_shape)`` (member g's batch
         at ``x[:, g]``). ``dropout_mask(shape, p)`` returns each member's scaled mask of one
         member's ``shape`` (required for dropout in training)."""
-        t = self.tensors
         G, B = self.size, x.shape[0]
         if self.input_ndim == 3:
             h = x.reshape(B, G * x.shape[2], *x.shape[3:]).contiguous(memory_format=torch.channels_last)
         else:
             h = x.transpose(0, 1)
-        for kind, layer, p in self.plan:
+        return self._run(self.plan, h, B, training, dropout_mask)
+
+    def _run(self, steps: Sequence[Step], h: torch.Tensor, B: int, training: bool, dropout_mask) -> torch.Tensor:
+        t, G = self.tensors, self.size
+        for kind, layer, p in steps:
             if kind == "normalize":
                 h = (h - t[p + "mean"].reshape(1, -1, 1, 1)) / t[p + "std"].reshape(1, -1, 1, 1)
             elif kind == "conv":
@@ -364,6 +409,10 @@ class GroupedNet:
                                  layer.momentum, layer.eps)
                 if training:
                     t[p + "num_batches_tracked"].add_(1)
+            elif kind == "residual":
+                main, shortcut = layer
+                out = self._run(main, h, B, training, dropout_mask)
+                h = torch.relu(out + (self._run(shortcut, h, B, training, dropout_mask) if shortcut else h))
             elif kind == "flatten":
                 h = h.reshape(B, G, -1).transpose(0, 1)
             elif kind == "linear":
