@@ -332,6 +332,21 @@ def test_counterexample_grading():
     assert grade(floor) == "not judged"
 
 
+def test_robustness_values_under_the_floor_are_tied_in_trends_and_pairs():
+    """A curve off the floor at one B, under it at the others: the order of the values under 5 %
+    (a few test images) no longer moves rho(B, FGSM) or makes counterexample pairs. Before, 9 %,
+    3 %, 4 % read as a partial rise with lambda1 (one pair, rho -0.5) and 9 %, 4 %, 3 % as a clean fall."""
+    from hessbook.papers.kamath.trends import both_higher_pairs, rho_batch
+
+    a = curve("stdcnn-fashion", "lr", 0.0, [80, 70, 60], [9, 3, 4], [1, 2, 3])
+    b = curve("stdcnn-fashion", "lr", 0.0, [80, 70, 60], [9, 4, 3], [1, 2, 3])
+    assert rho_batch(a, "fgsm_acc") == rho_batch(b, "fgsm_acc") == pytest.approx(-3 ** 0.5 / 2)
+    assert both_higher_pairs(a) == both_higher_pairs(b) == 0
+    assert counterexample_claim(k1_results(a)).cases == counterexample_claim(k1_results(b)).cases
+    # off the floor a pair is a pair
+    assert both_higher_pairs(curve("stdcnn-fashion", "lr", 0.0, [80, 70, 60], [9, 6, 7], [1, 2, 3])) == 1
+
+
 def test_figures_explorer_and_numbers_render():
     R = k1_results(*K_LIKE, curve("stdcnn-fashion", "lr", 0.0, [80, 70, 60], [10, 20, 30], [1, 2, 3]))
     fig = k1.figure_item(R, "K-Fig1-2-15")

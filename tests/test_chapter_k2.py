@@ -139,6 +139,22 @@ def test_fgsm_at_the_floor_leaves_the_fgsm_half_untested():
     assert "at the floor, its half untested" in acc["K-Fig11-14"].ours
 
 
+def test_fgsm_pairs_both_under_the_floor_are_neither_higher_nor_lower():
+    """Off the floor somewhere, under it at the other batch sizes: FGSM's share and change read only
+    the batch sizes where a run is off the floor (before, 1 % against 2 % counted as 'momentum
+    raises FGSM accuracy' there)."""
+    from hessbook.papers.kamath.trends import momentum_accuracy
+
+    lam = lambda s, m, b: 10 * (1 - m) + 1
+    fg = lambda s, m, b: (20 + 10 * m) if b == 16 else (1 + 2 * m)  # B = 16 off the floor, the rest under it
+    R = results(lam, acc_of=lambda s, m, b: 80 + 10 * m, fgsm_of=fg, cases=["m1k-mnist"])
+    v = momentum_accuracy(R.grid, "m1k-mnist", "lr", [0.0, 0.9], 0)
+    assert v["n_batches"] == 3 and v["fgsm_share"] == 1.0 and v["fgsm_change"] == pytest.approx(9.0)
+    down = results(lam, acc_of=lambda s, m, b: 80 + 10 * m, cases=["m1k-mnist"],
+                   fgsm_of=lambda s, m, b: (20 - 10 * m) if b == 16 else (1 + 2 * m))
+    assert momentum_accuracy(down.grid, "m1k-mnist", "lr", [0.0, 0.9], 0)["fgsm_share"] == 0.0
+
+
 def test_fgsm_at_the_floor_cannot_make_an_accuracy_claim_partly():
     """At the floor the FGSM half is untested in every branch: where the accuracy half fails (LR:
     accuracy falls with momentum; LR/BS: it moves 10 points), FGSM values near 0 % (a 'rise' of two

@@ -16,7 +16,7 @@ import yaml
 
 from hessbook import stats
 from hessbook.chapters import y1
-from hessbook.chapters.y1.analysis import fig1_fraction, paper_trends
+from hessbook.chapters.y1.analysis import fig1_fraction, paper_trends, trends
 from hessbook.chapters.y1.claims import claim_deviations, lambda_x_finding, trained_runs
 from hessbook.chapters.y1.compute import ModelResult, case_job
 from hessbook.chapters.y1.figures import COLUMNS
@@ -179,6 +179,39 @@ def test_lambda_x_claim_needs_five_batch_sizes_and_defined_columns():
     assert claim(nan, "Y-Table1", 0).cases["C1"]["n_batches"] == 4
     assert "fewer than three" in lambda_x_finding(results(*rs.networks[:2]))
     assert claim(results(), "Y-Table1", 0).grade == "not computed"
+
+
+def test_fgsm_accuracies_under_the_floor_are_read_tied():
+    """C1 at cpu: FGSM 5.1 % at the smallest B, then 0.9, 0.3, 0.2, 0.0 % (9, 3, 2, 0 test images of
+    1,000). Read as measured, their order made rho(B, FGSM) = -1 ('held'), and a permutation of
+    those few images would move it; tied at the floor the trend is -0.71 whatever their order:
+    one point off the floor reads partly, not held. Every value under the floor: not judged."""
+    lam = [1.0, 2.0, 3.0, 4.0, 5.0]
+    for low in ([0.9, 0.3, 0.2, 0.0], [0.0, 0.9, 0.2, 0.3]):
+        nets = [fake("c1", b, l, f) for b, l, f in zip(FIVE, lam, [5.1, *low])]
+        t = trends(results(*nets, models=("c1",)), "c1")
+        assert t.rho_fgsm == pytest.approx(-1 / 2 ** 0.5) and t.n_off_floor == 1
+        c = claim(results(*nets, models=("c1",)), "Y-Table1")
+        assert c.grades["C1"] == "partly" and "FGSM ≥ 5 % at 1 of 5 B" in c.ours
+    floor = [fake("c1", b, l, f) for b, l, f in zip(FIVE, lam, [4.0, 0.9, 0.3, 0.2, 0.0])]
+    assert claim(results(*floor, models=("c1",)), "Y-Table1").grades["C1"] == "not judged"
+    # off the floor nothing changes: a clean fall is held
+    clean = [fake("c1", b, l, f) for b, l, f in zip(FIVE, lam, [40.0, 30.0, 20.0, 10.0, 6.0])]
+    assert claim(results(*clean, models=("c1",)), "Y-Table1").grades["C1"] == "held"
+
+
+def test_no_correlation_is_not_judged_where_floor_ties_leave_it_unable_to_fail():
+    """lambda1^x against FGSM [5.1, <5, <5, <5, <5]: the smallest p any lambda1^x column could reach
+    is 0.4, so 'do not correlate' could not fail there: not judged (it read held, or with the floor
+    values' order even 'did not hold', before). Two points off the floor and three tied: p can
+    still reach 0.1 only; three off it: 0.033, judged."""
+    rising = [1, 2, 3, 4, 5]
+    c = claim(lx_results("c1", rising, [5.1, 0.9, 0.3, 0.2, 0.0]), "Y-Table1", 0)
+    assert c.grades["C1"] == "not judged" and c.cases["C1"]["p_min"] == pytest.approx(0.4)
+    assert "under 5 %" in lambda_x_finding(lx_results("c1", rising, [5.1, 0.9, 0.3, 0.2, 0.0]))
+    assert claim(lx_results("c1", rising, [9, 7, 0.3, 0.2, 0.0]), "Y-Table1", 0).grades["C1"] == "not judged"
+    judged = claim(lx_results("c1", rising, [9, 7, 6, 0.2, 0.0]), "Y-Table1", 0)
+    assert judged.cases["C1"]["p_min"] == pytest.approx(1 / 30) and judged.grades["C1"] != "not judged"
 
 
 def test_evidence_carries_the_deviations_from_the_paper():

@@ -90,3 +90,26 @@ def test_spearman_against_a_hand_computation():
     # ties: y = 1 1 2 -> ranks 1.5 1.5 3; Pearson of (1,2,3) and (1.5,1.5,3) = sqrt(3)/2
     assert stats.spearman([1, 2, 3], [1, 1, 2]) == pytest.approx(np.sqrt(3) / 2)
     assert np.isnan(stats.spearman([1], [2])) and np.isnan(stats.spearman([1, 2], [5, 5]))
+
+
+def test_floor_tied_ties_values_under_the_floor_and_keeps_the_rest():
+    v = stats.floor_tied([5.1, 0.9, float("nan"), 0.0, 7.0])
+    assert v[0] == 5.1 and v[1] == v[3] == stats.ACCURACY_FLOOR and np.isnan(v[2]) and v[4] == 7.0
+    assert list(stats.floor_tied([0.3, 0.01], floor=0.05)) == [0.3, 0.05]
+    # tied, the order of the values under the floor no longer moves a rank correlation
+    b = [16, 64, 128, 256, 512]
+    assert stats.spearman(b, [5.1, 0.9, 0.3, 0.2, 0.0]) == -1.0
+    assert stats.spearman(b, stats.floor_tied([5.1, 0.9, 0.3, 0.2, 0.0])) == \
+        stats.spearman(b, stats.floor_tied([5.1, 0.0, 0.9, 0.3, 0.2]))
+
+
+def test_smallest_rank_p_is_the_p_of_a_column_ordered_as_the_tied_one():
+    assert stats.smallest_rank_p([1, 2, 3, 4, 5]) == pytest.approx(2 / 120)
+    assert stats.smallest_rank_p([1, 2, 3, 4]) == pytest.approx(2 / 24)
+    assert stats.smallest_rank_p([9, 5, 5, 5, 5]) == pytest.approx(0.4)
+    # no column reaches below it: every ordering of 1..5 against the tied column
+    tied = [9, 5, 5, 5, 5]
+    import itertools
+    assert min(stats.rank_p(list(x), tied) for x in itertools.permutations(range(5))) == \
+        pytest.approx(stats.smallest_rank_p(tied))
+    assert np.isnan(stats.smallest_rank_p([5, 5, 5]))

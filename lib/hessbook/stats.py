@@ -118,6 +118,29 @@ def rank_p(x: Sequence[float], y: Sequence[float]) -> float:
     return float(2 * student.sf(stat, n - 2))
 
 
+ACCURACY_FLOOR = 5.0
+"""Percent. An adversarial accuracy below this is at the floor: the network has next to no
+robustness at that radius, and the order of such values is a few test images (0.9 % against
+0.2 % is 9 against 2 of 1,000), not a property of the networks. Rank statistics read them tied
+(:func:`floor_tied`); a curve with every value there is flat by construction."""
+
+
+def floor_tied(values: Iterable[float], floor: float = ACCURACY_FLOOR) -> np.ndarray:
+    """``values`` with every finite value below ``floor`` set to ``floor``: a rank statistic then
+    ties them (average ranks) instead of ordering them by noise; non-finite values stay as they are."""
+    v = np.asarray(list(values), float)
+    return np.where(np.isfinite(v) & (v < floor), floor, v)
+
+
+def smallest_rank_p(y: Sequence[float]) -> float:
+    """The smallest two-sided :func:`rank_p` any column without ties could reach against ``y``
+    (one ordered as ``y`` is): with ties in ``y`` (values at the floor) it can exceed a test's level,
+    and a claim of *no* correlation judged there could not fail. nan for fewer than 3 finite values
+    or a constant ``y``."""
+    y = finite(y)
+    return rank_p(np.argsort(np.argsort(y, kind="stable")).astype(float), y)
+
+
 def kolmogorov_distance(sample: Sequence[float], law) -> float:
     """sup |F_empirical - F_law| over the sample points (both one-sided limits), for a law with
     ``cdf`` and an atom ``zero_mass`` at zero (:class:`hessbook.randmat.MarchenkoPastur`): values

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from hessbook.chapters.y1.compute import ModelResult, Results
-from hessbook.chapters.y1.paper import PAPER_ROWS
+from hessbook.chapters.y1.paper import PAPER_ROWS, PaperRow
 from hessbook.kit.seeds import seed_case
 from hessbook.papers.yao.trends import MIN_TREND_BATCHES, rho_short
-from hessbook.stats import rank_p, spearman
+from hessbook.stats import ACCURACY_FLOOR, floor_tied, rank_p, smallest_rank_p, spearman
 
 LAMBDA_X_MODELS = ("c1", "c2", "m1")
 """Y §3.3's remark on lambda1^x is about the CIFAR-10 and MNIST models (Table 2 has no such column)."""
@@ -49,6 +49,14 @@ class Trends:
     """Batch sizes with finite lambda1^x, ||grad_x J|| and FGSM (test): the points of those two p-values."""
     seed: int | None = None
     """The network seed of our networks the trends are of; None for Y's printed rows."""
+    n_off_floor: int = -1
+    """Batch sizes whose FGSM accuracy (test, larger eps) is at or above the floor
+    (:data:`~hessbook.stats.ACCURACY_FLOOR`); every correlation with FGSM accuracy reads the values
+    below it tied (:func:`~hessbook.stats.floor_tied`). -1: not counted."""
+    p_min: float = float("nan")
+    """The smallest p any input-side column could reach against the floor-tied FGSM column
+    (:func:`~hessbook.stats.smallest_rank_p`): at or above :data:`SIGNIFICANCE` the claim of no
+    correlation could not fail there."""
 
 
 def case_name(model: str, seed: int | None, seeds: Sequence[int]) -> str:
@@ -61,13 +69,30 @@ def trends_of(results: Sequence[ModelResult], model: str, seed: int | None = Non
     when given; else ``results`` must hold one seed)."""
     rs = sorted((r for r in results if r.model == model and (seed is None or r.seed == seed)), key=lambda r: r.batch)
     b = [r.batch for r in rs]
-    fg = [r.fgsm[0][1] for r in rs]
+    raw = [r.fgsm[0][1] for r in rs]
+    fg = floor_tied(raw)
     lx, gx = [r.lambda_x[1] for r in rs], [r.grad_x[1] for r in rs]
     return Trends(model, tuple(b), spearman(b, [r.lambda_theta[0] for r in rs]), spearman(b, fg),
                   spearman(lx, fg), spearman(gx, fg),
-                  spearman([r.lambda_x[0] for r in rs], [r.fgsm[0][0] for r in rs]),
+                  spearman([r.lambda_x[0] for r in rs], floor_tied(r.fgsm[0][0] for r in rs)),
                   spearman([r.lambda_x_median[1] for r in rs], fg), rank_p(lx, fg), rank_p(gx, fg),
-                  _finite_points(lx, gx, fg), seed)
+                  _finite_points(lx, gx, fg), seed, _off_floor(raw), _smallest_p(lx, gx, fg))
+
+
+def _floor(rows: Sequence[PaperRow]) -> float:
+    """:data:`~hessbook.stats.ACCURACY_FLOOR` in the unit the rows print (Table 7 and Table 1's C2
+    rows print fractions)."""
+    return ACCURACY_FLOOR / 100 if rows and rows[0].fgsm_unit == "fraction" else ACCURACY_FLOOR
+
+
+def _off_floor(fgsm: Sequence[float], floor: float = ACCURACY_FLOOR) -> int:
+    return int(np.sum(np.asarray(fgsm, float) >= floor))
+
+
+def _smallest_p(lx: Sequence[float], gx: Sequence[float], fg: Sequence[float]) -> float:
+    """:func:`~hessbook.stats.smallest_rank_p` of ``fg`` over the points where all three are finite."""
+    keep = np.all(np.isfinite(np.asarray([lx, gx, fg], float)), axis=0) if len(fg) else np.zeros(0, bool)
+    return smallest_rank_p(np.asarray(fg, float)[keep])
 
 
 def _finite_points(*columns: Sequence[float]) -> int:
@@ -85,24 +110,29 @@ def paper_trends(model: str) -> Trends:
     """The same correlations on the paper's printed rows (Table 2 prints no input-side columns)."""
     rows = [r for r in PAPER_ROWS if r.model == model]
     b = [r.batch for r in rows]
-    fg = [r.fgsm_hi[1] for r in rows]
+    raw = [r.fgsm_hi[1] for r in rows]
+    fg = floor_tied(raw, _floor(rows))
     rho_lambda, rho_fgsm = spearman(b, [r.lambda_theta[0] for r in rows]), spearman(b, fg)
     if not rows or rows[0].lambda_x is None:
-        return Trends(model, tuple(b), rho_lambda, rho_fgsm, float("nan"), float("nan"))
+        return Trends(model, tuple(b), rho_lambda, rho_fgsm, float("nan"), float("nan"),
+                      n_off_floor=_off_floor(raw, _floor(rows)))
     lx, gx = [r.lambda_x[1] for r in rows], [r.grad_x[1] for r in rows]
     return Trends(model, tuple(b), rho_lambda, rho_fgsm, spearman(lx, fg), spearman(gx, fg),
-                  spearman([r.lambda_x[0] for r in rows], [r.fgsm_hi[0] for r in rows]),
-                  p_lambda_x_fgsm=rank_p(lx, fg), p_grad_x_fgsm=rank_p(gx, fg), n_input_side=_finite_points(lx, gx, fg))
+                  spearman([r.lambda_x[0] for r in rows], floor_tied((r.fgsm_hi[0] for r in rows), _floor(rows))),
+                  p_lambda_x_fgsm=rank_p(lx, fg), p_grad_x_fgsm=rank_p(gx, fg), n_input_side=_finite_points(lx, gx, fg),
+                  n_off_floor=_off_floor(raw, _floor(rows)), p_min=_smallest_p(lx, gx, fg))
 
 
 def paper_train_trends(model: str) -> Trends:
     """The input-side correlations on the paper's *training* columns (train lambda1^x, ||grad_x J||
     and FGSM accuracy): not graded (the claim is graded on the test set), shown beside it."""
     rows = [r for r in PAPER_ROWS if r.model == model and r.lambda_x is not None]
-    b, fg = [r.batch for r in rows], [r.fgsm_hi[0] for r in rows]
+    b, raw = [r.batch for r in rows], [r.fgsm_hi[0] for r in rows]
+    fg = floor_tied(raw, _floor(rows))
     lx, gx = [r.lambda_x[0] for r in rows], [r.grad_x[0] for r in rows]
     return Trends(model, tuple(b), float("nan"), float("nan"), spearman(lx, fg), spearman(gx, fg),
-                  p_lambda_x_fgsm=rank_p(lx, fg), p_grad_x_fgsm=rank_p(gx, fg), n_input_side=_finite_points(lx, gx, fg))
+                  p_lambda_x_fgsm=rank_p(lx, fg), p_grad_x_fgsm=rank_p(gx, fg), n_input_side=_finite_points(lx, gx, fg),
+                  n_off_floor=_off_floor(raw, _floor(rows)), p_min=_smallest_p(lx, gx, fg))
 
 
 def lambda_x_trends(R: Results) -> list[Trends]:
@@ -124,4 +154,11 @@ def trend_text(t: Trends, seeds: Sequence[int] = ()) -> str:
     """One model's (one seed's) two trends for a claim's "ours"; ``seeds``: the seeds the claim
     grades, which name the case."""
     return (f"{case_name(t.model, t.seed, seeds)} (B={','.join(map(str, t.batches))}): ρ(B, λ1θ) = "
-            f"{rho_short(t.rho_lambda_theta)}, ρ(B, FGSM acc) = {rho_short(t.rho_fgsm)}")
+            f"{rho_short(t.rho_lambda_theta)}, ρ(B, FGSM acc) = {rho_short(t.rho_fgsm)}{floor_note(t)}")
+
+
+def floor_note(t: Trends) -> str:
+    """" (FGSM at or above 5 % at 2 of 5 B)" when some of the batch sizes are at the floor."""
+    if t.n_off_floor < 0 or t.n_off_floor == len(t.batches):
+        return ""
+    return f" (FGSM ≥ {ACCURACY_FLOOR:g} % at {t.n_off_floor} of {len(t.batches)} B)"

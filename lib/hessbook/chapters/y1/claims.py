@@ -41,8 +41,10 @@ from hessbook.papers.yao import deviations as dev
 from hessbook.papers.yao import regime as yao_regime
 from hessbook.papers.yao.paper import MODELS
 from hessbook.papers.yao.trends import MIN_TREND_BATCHES, rho_short, rho_text
-from hessbook.stats import finite, middle, spearman
+from hessbook.stats import ACCURACY_FLOOR, finite, middle, spearman
 
+FLOOR_EVIDENCE = (f"FGSM accuracies under {ACCURACY_FLOOR:g} % are read tied: their order is a few test images "
+                  "(no robustness at that radius), not a property of the networks.")
 TREND_STRONG = 0.8
 """A rank correlation at least this strong (in the claimed direction) is a clear trend."""
 FIG1_HELD, FIG1_PARTLY = 0.9, 0.5
@@ -64,7 +66,9 @@ LAMBDA_X_RULE = Rule(
     held=all_of(NOT_CORRELATED["lx"], NOT_CORRELATED["gx"]),
     partly=any_of(NOT_CORRELATED["lx"], NOT_CORRELATED["gx"]),
     requires=all_of(at_least("n_batches", MIN_CORRELATION_BATCHES, "batch sizes"),
-                    is_true("defined", "both correlations are defined (no constant column)")),
+                    is_true("defined", "both correlations are defined (no constant column)"),
+                    below("p_min", SIGNIFICANCE, "smallest p any column could reach against FGSM accuracy with its "
+                          f"values under {ACCURACY_FLOOR:g} % tied", ".2g")),
 )
 """Y §3.3: 'these two metrics actually do not correlate with the adversarial accuracy'. Read
 two-sidedly and for both metrics: a metric correlates when its rank correlation with FGSM
@@ -129,7 +133,8 @@ def trend_claim_of(item: str, table: str, models: Sequence[str], ts: Mapping[Key
             "defined": _defined(t.rho_lambda_theta, t.rho_fgsm)} for t in ts.values()},
         expected=_expected(models, seeds),
         evidence=_join("Spearman ρ over batch sizes: λ1θ on the training set, FGSM accuracy at the larger ε on the "
-                       "test set.", deviations, diagnostic),
+                       f"test set. {FLOOR_EVIDENCE} A model whose FGSM accuracy is under the floor at every batch size "
+                       "has no FGSM trend to read and is not judged.", deviations, diagnostic),
     )
 
 
@@ -151,7 +156,7 @@ def lambda_x_claim_of(ts: Mapping[Key, Trends], paper: str, note: str = "", extr
         rule=LAMBDA_X_RULE,
         cases={case_name(t.model, t.seed, seeds): {
             "n_batches": t.n_input_side, "p_lx": t.p_lambda_x_fgsm, "p_gx": t.p_grad_x_fgsm,
-            "defined": _defined(t.rho_lambda_x_fgsm, t.rho_grad_x_fgsm)} for t in ts.values()},
+            "defined": _defined(t.rho_lambda_x_fgsm, t.rho_grad_x_fgsm), "p_min": t.p_min} for t in ts.values()},
         expected=_expected(LAMBDA_X_MODELS, seeds),
         evidence=_join(
             "Y §3.3: 'The results on all of our experiments show that these two metrics actually do not correlate "
@@ -159,7 +164,8 @@ def lambda_x_claim_of(ts: Mapping[Key, Trends], paper: str, note: str = "", extr
             "correlates when its Spearman ρ with FGSM accuracy (larger ε, test set) over the batch sizes is "
             f"significant at the {SIGNIFICANCE:.0%} level, two-sided (exact permutation test); a model with fewer "
             f"than {MIN_CORRELATION_BATCHES} batch sizes is not judged, since no ordering of 4 points reaches that "
-            "level and the claim could not fail. Graded on the test set; on Y's own training columns M1 gives "
+            f"level and the claim could not fail. {FLOOR_EVIDENCE} For the same reason a model is not judged where "
+            "those ties leave no ordering of its λ1x column able to reach the 5 % level. Graded on the test set; on Y's own training columns M1 gives "
             "ρ = −0.94 (p = 0.017) for both metrics, against the sentence.", deviations),
     )
 
@@ -330,6 +336,11 @@ def lambda_x_finding(R: Results) -> str:
         if grade == NOT_JUDGED and all(t.n_input_side < MIN_CORRELATION_BATCHES for t in ts):
             return ("Ours: " + "; ".join(parts) + f"; with fewer than {MIN_CORRELATION_BATCHES} batch sizes per "
                     "model no rank correlation can be significant, so Y's remark is not judged at this scale.")
+        if all(t.n_input_side < MIN_CORRELATION_BATCHES or not t.p_min < SIGNIFICANCE
+                                       for t in ts) and any(0 <= t.n_off_floor < len(t.batches) for t in ts):
+            return ("Ours: " + "; ".join(parts) + f"; FGSM accuracy is under {ACCURACY_FLOOR:g} % at most batch sizes "
+                    "(read tied: no robustness at this radius), which leaves no ordering of λ1x able to reach "
+                    f"the {SIGNIFICANCE:.0%} level, so Y's remark is not judged at this scale.")
         return ("ρ(λ1x, FGSM) or ρ(‖∇xJ‖, FGSM) is undefined for every model we ran with enough batch sizes ("
                 + ", ".join(dict.fromkeys(t.model.upper() for t in ts)) + ": a constant column), so there is no "
                 "correlation to judge.")
@@ -338,7 +349,8 @@ def lambda_x_finding(R: Results) -> str:
     unjudged = [name for name, g in graded.items() if g in (NOT_JUDGED, NOT_COMPUTED)]
     if grade == PARTLY and not tracking:  # held wherever judged, but some model could not be judged
         verdict = ("so, as in the paper, neither metric correlates with robustness in the models we could judge ("
-                   + ", ".join(unjudged) + ": not run, too few batch sizes or a constant column)")
+                   + ", ".join(unjudged) + ": not run, too few batch sizes, a constant column or FGSM accuracy at "
+                   "the floor)")
     else:
         verdict = {
             HELD: "so, as in the paper, neither metric correlates with robustness in our models",

@@ -60,9 +60,19 @@ def excluded_text(runs: Iterable[RunResult]) -> str:
     return regime.flagged_text([(r.run.label, run_flag(r)) for r in runs])
 
 
-FLOOR_POINTS = 5.0
+FLOOR_POINTS = stats.ACCURACY_FLOOR
 """A robustness curve whose accuracy stays below this many percent at every batch size sits at
-the floor: it is flat by construction and cannot fall far, so a verdict on it says little."""
+the floor: it is flat by construction and cannot fall far, so a verdict on it says little. Below
+it, values are read tied in every rank statistic and comparison (:func:`robustness`)."""
+ROBUSTNESS = ("fgsm_acc", "pgd_acc")
+
+
+def robustness(curve: Sequence[RunResult], name: str) -> np.ndarray:
+    """``name`` along ``curve``, the adversarial accuracies tied at :data:`FLOOR_POINTS`
+    (:func:`hessbook.stats.floor_tied`: their order under it is a few test images); other
+    measures as they are."""
+    v = values(list(curve), name)
+    return stats.floor_tied(v, FLOOR_POINTS) if name in ROBUSTNESS else np.asarray(v, float)
 
 
 def at_floor(curve: list[RunResult], name: str = "fgsm_acc") -> bool:
@@ -93,7 +103,7 @@ def batches(curve: list[RunResult]) -> list[int]:
 def rho_batch(curve: list[RunResult], name: str) -> float:
     """Spearman ρ(B, measure) along the usable runs of a curve; NaN for a constant column or < 2 points."""
     curve = kept(curve)
-    return stats.spearman(batches(curve), values(curve, name))
+    return stats.spearman(batches(curve), robustness(curve, name))
 
 
 def spread_points(curve: list[RunResult], name: str) -> float:
@@ -108,11 +118,14 @@ def spread_relative(curve: list[RunResult], name: str = "lambda1") -> float:
     return stats.spread(v) / mid if len(v) and mid > 0 else float("nan")
 
 
-def both_higher_pairs(curve: list[RunResult], robustness: str = "fgsm_acc") -> int:
+def both_higher_pairs(curve: list[RunResult], name: str = "fgsm_acc") -> int:
     """Pairs of batch sizes (usable runs) where the larger batch has both the larger λ1 and the
-    higher robustness: each one is a counterexample to 'higher λ1, lower robustness'."""
-    return sum(1 for a, b in itertools.combinations(kept(curve), 2)
-               if b.lambda1 > a.lambda1 and getattr(b, robustness) > getattr(a, robustness))
+    higher robustness (two values under the floor are tied, neither higher): each one is a
+    counterexample to 'higher λ1, lower robustness'."""
+    runs = kept(curve)
+    acc = robustness(runs, name)
+    return sum(1 for (i, a), (j, b) in itertools.combinations(enumerate(runs), 2)
+               if b.lambda1 > a.lambda1 and acc[j] > acc[i])
 
 
 def momentum_table(grid: Grid, case: str, setting: str, momenta: Sequence[float], seed: int
@@ -153,12 +166,17 @@ def momentum_accuracy(grid: Grid, case: str, setting: str, momenta: list[float],
     share of batch sizes where the largest momentum's is higher than momentum 0's (``*_share``)
     and the largest |difference| in points (``*_change``); ``n_batches`` compared; and whether
     FGSM accuracy reaches :data:`FLOOR_POINTS` % anywhere (``fgsm_off_floor``: at the floor a
-    momentum cannot change it, nor raise it but by noise)."""
+    momentum cannot change it, nor raise it but by noise). FGSM's share and change read only the
+    batch sizes where one of the two runs is off the floor, with values under it tied: two runs
+    at the floor are neither higher nor lower, whatever their few test images say."""
     table, _ = momentum_table(grid, case, setting, momenta, seed)
     low, high = min(momenta), max(momenta)
     out: dict[str, float] = {"n_batches": len(table)}
     for name, key in (("test_acc", "acc"), ("fgsm_acc", "fgsm")):
-        diffs = [getattr(row[high], name) - getattr(row[low], name) for row in table.values()]
+        rows = [(row[low], row[high]) for row in table.values()
+                if name not in ROBUSTNESS or max(row[low].fgsm_acc, row[high].fgsm_acc) >= FLOOR_POINTS]
+        diffs = [float(b - a) for a, b in zip(robustness([r[0] for r in rows], name),
+                                              robustness([r[1] for r in rows], name))]
         out[f"{key}_share"] = stats.share(d > 0 for d in diffs)
         out[f"{key}_change"] = max((abs(d) for d in diffs), default=float("nan"))
     fgsm = [row[m].fgsm_acc for row in table.values() for m in (low, high)]
