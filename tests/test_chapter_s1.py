@@ -88,8 +88,10 @@ def test_fig1_grading():
     P = params(k=10)  # few outliers: at most max(2k, 2% of M) = max(20, 20) for M = 1000
     assert fig1_grade(P, 0.95, 20) == "held"
     assert fig1_grade(P, 0.95, 21) == "partly"
-    assert fig1_grade(P, 0.6, 21) == "partly"
-    assert fig1_grade(P, 0.3, 5) == "partly"
+    assert fig1_grade(P, 0.6, 5) == "partly"
+    assert fig1_grade(P, 0.6, 21) == "did not hold"  # half a bulk with many outliers
+    # few outliers alone (the largest gap among the top eigenvalues) is no bulk near zero
+    assert fig1_grade(P, 0.3, 5) == "did not hold"
     assert fig1_grade(P, 0.3, 21) == "did not hold"
     assert fig1_grade(params(k=4), 0.95, 20) == "held"  # 2% of M dominates 2k
     assert "90%" in fig1_rule(P, 1000).text() and "≤ 20" in fig1_rule(P, 1000).text()
