@@ -191,6 +191,23 @@ def test_a_baseline_or_robust_run_on_its_plateau_keeps_its_batch_size_out_of_the
     assert claim(with_loss("fb", 2.3)).grade == "held"  # FB failing at large B is Y's point, measured
 
 
+def test_a_flagged_end_of_the_grid_caps_the_claim_at_partly():
+    """Table 8's degradation runs from the smallest to the largest batch: with the largest B's
+    baseline on its plateau the rule reads 10 -> 20 only, which may show every margin, but it is
+    not Table 8's range: at most partly (it read held)."""
+    import dataclasses
+
+    acc = {("baseline", 10): 0.9, ("baseline", 20): 0.6, ("baseline", 40): 0.5,
+           ("fb", 10): 0.9, ("fb", 20): 0.5, ("fb", 40): 0.4,
+           ("robust", 10): 0.9, ("robust", 20): 0.85, ("robust", 40): 0.8}
+    R = results(acc, batch_fractions=[0.25, 0.5, 1.0])
+    assert claim(R).grade == "held"
+    runs = tuple(dataclasses.replace(r, final_loss=2.3) if (r.method, r.batch) == ("baseline", 40) else r
+                 for r in R.runs)
+    truncated = claim(results_of(R.params, runs))
+    assert truncated.grade == "partly" and "smallest and largest batch sizes both usable" in truncated.why
+
+
 # ----------------------------------------------------------------------------- regime (issue 29)
 
 

@@ -52,7 +52,9 @@ FIG1_HELD, FIG1_PARTLY = 0.9, 0.5
 
 TREND_RULE = Rule(
     held=all_of(at_least("rho_lambda", TREND_STRONG, "ρ(B, λ1θ train)"),
-                at_most("rho_fgsm", -TREND_STRONG, "ρ(B, FGSM test)")),
+                at_most("rho_fgsm", -TREND_STRONG, "ρ(B, FGSM test)"),
+                is_true("every_batch", "every batch size of the model's row usable (a flagged network leaves a "
+                                       "trend over part of the table's range)")),
     partly=any_of(all_of(above("rho_lambda", 0.0, "ρ(B, λ1θ)"), below("rho_fgsm", 0.0, "ρ(B, FGSM)")),
                   at_least("rho_lambda", TREND_STRONG, "ρ(B, λ1θ)"), at_most("rho_fgsm", -TREND_STRONG, "ρ(B, FGSM)")),
     requires=all_of(at_least("n_batches", MIN_TREND_BATCHES, "batch sizes"),
@@ -121,16 +123,19 @@ def _named(key: Key, seeds: Sequence[int]) -> str:
 
 
 def trend_claim_of(item: str, table: str, models: Sequence[str], ts: Mapping[Key, Trends], paper: str,
-                   note: str = "", deviations: str = "", seeds: Sequence[int] = (), diagnostic: str = "") -> Claim:
+                   note: str = "", deviations: str = "", seeds: Sequence[int] = (), diagnostic: str = "",
+                   incomplete: Sequence[Key] = ()) -> Claim:
     """``table``: lambda1^theta rises and FGSM accuracy falls with B; one case per trend of
     ``ts`` (named by its model and, among several ``seeds``, its seed), the table's ``models``
-    in every seed expected."""
+    in every seed expected. The trends of ``incomplete`` read fewer batch sizes than their row ran
+    (a flagged network left out): at most partly."""
     return Claim(
         item, f"{table}: λ1θ rises and FGSM accuracy falls with batch size.", paper=paper,
         ours=_ours([trend_text(t, seeds) for t in ts.values()], note), rule=TREND_RULE,
         cases={case_name(t.model, t.seed, seeds): {
             "n_batches": len(t.batches), "rho_lambda": t.rho_lambda_theta, "rho_fgsm": t.rho_fgsm,
-            "defined": _defined(t.rho_lambda_theta, t.rho_fgsm)} for t in ts.values()},
+            "defined": _defined(t.rho_lambda_theta, t.rho_fgsm), "every_batch": key not in incomplete}
+            for key, t in ts.items()},
         expected=_expected(models, seeds),
         evidence=_join("Spearman ρ over batch sizes: λ1θ on the training set, FGSM accuracy at the larger ε on the "
                        f"test set. {FLOOR_EVIDENCE} A model whose FGSM accuracy is under the floor at every batch size "
@@ -243,8 +248,10 @@ def _per_seed(R: Results, models: Sequence[str]) -> dict[tuple[str, int], Trends
 
 def trend_claim(R: Results, item: str, models, table: str) -> Claim:
     """Y's table ``table`` on our runs: one case per (model, seed)."""
-    claim = trend_claim_of(item, table, models, _per_seed(R, models), _paper_trend_text(models), R.absent(models),
-                           claim_deviations(R, models, hessian=True), R.seeds, trimmed_text(R, models))
+    ts = _per_seed(R, models)
+    incomplete = [(m, s) for m, s in ts if len(R.usable(m, s)) < len(R.in_seed(m, s))]
+    claim = trend_claim_of(item, table, models, ts, _paper_trend_text(models), R.absent(models),
+                           claim_deviations(R, models, hessian=True), R.seeds, trimmed_text(R, models), incomplete)
     return with_agreement(claim, R.seeds)
 
 
