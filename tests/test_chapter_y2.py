@@ -151,6 +151,24 @@ def test_claims_grade_the_order_of_batch_sizes():
     assert n["test_over_train"] == pytest.approx(1.5)
 
 
+def test_a_network_on_its_plateau_enters_no_graded_statistic():
+    """A network whose training loss at θ is within 10 % of ln 10 (on its plateau) would reverse
+    M1's trend here (its flat landscape the 'sharpest' at B = 512); left out, the trend is read on
+    the other three and the evidence names it."""
+    import dataclasses
+
+    from hessbook.chapters.y2.compute import run_flag
+
+    stuck = landscape(512, 0.5)
+    stuck = dataclasses.replace(stuck, line_train=stuck.line_train - 0.01 + 2.2)
+    R = results(*(landscape(b, s) for b, s in ((32, 1.0), (128, 2.0), (256, 4.0))), stuck)
+    assert [r.batch for r in R.usable("m1")] == [32, 128, 256] and run_flag(stuck) == "plateau"
+    line = y2.claims(R)[1]
+    assert line.grade == "held" and line.cases["M1"]["n_batches"] == 3
+    assert "Excluded from every statistic: 1 run on its initial plateau: M1 B=512" in line.why
+    assert "M1 B=512" not in y2.claims(R)[2].ours  # Fig 7's ratio reads the usable networks only
+
+
 def test_fig7_test_over_training_curvature_is_graded():
     # Fig 7's caption: the test loss curves much more than the training loss (read: at least twice)
     up = results(*(landscape(b, s) for b, s in ((32, 1.0), (128, 2.0), (256, 4.0))))

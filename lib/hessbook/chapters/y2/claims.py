@@ -13,7 +13,7 @@ import numpy as np
 
 from hessbook import regime
 from hessbook.chapters.y2 import paper
-from hessbook.chapters.y2.compute import Results
+from hessbook.chapters.y2.compute import Results, run_flag
 from hessbook.chapters.y2.params import Y2Params
 from hessbook.kit import Claim, Rule, above, all_of, any_of, at_least, is_true
 from hessbook.papers.yao import deviations as dev
@@ -48,23 +48,23 @@ FIG7_RATIO_RULE = Rule(
 
 
 def line_trend(R: Results, model: str, split: str) -> float:
-    rs = R.of(model)
+    rs = R.usable(model)
     return spearman([r.batch for r in rs], [r.rise(split, R.params.grade_step) for r in rs])
 
 
 def surface_trend(R: Results, model: str, split: str) -> float:
-    rs = R.of(model)
+    rs = R.usable(model)
     return spearman([r.batch for r in rs], [r.surface_rise(split) for r in rs])
 
 
 def _case(R: Results, model: str, trend) -> dict:
     tr, te = trend(R, model, "train"), trend(R, model, "test")
-    return {"n_batches": len(R.of(model)), "rho_train": tr, "rho_test": te,
+    return {"n_batches": len(R.usable(model)), "rho_train": tr, "rho_test": te,
             "defined": not (math.isnan(tr) or math.isnan(te))}
 
 
 def _rises(R: Results, model: str, split: str) -> str:
-    return ", ".join(f"B={r.batch}: {r.rise(split, R.params.grade_step):.3g}" for r in R.of(model))
+    return ", ".join(f"B={r.batch}: {r.rise(split, R.params.grade_step):.3g}" for r in R.usable(model))
 
 
 def _absent(R: Results, models) -> str:
@@ -132,7 +132,7 @@ def line_claim(R: Results, item: str, models: tuple[str, ...]) -> Claim:
     if "m1" in ran:
         parts.append(f"M1 random batch of {R.params.random_batch}: ρ = {rho_short(line_trend(R, 'm1', 'batch'))}")
     evidence = (f"Sharpness of a network: the mean loss at θ ± ε* v1 minus the loss at θ, ε* = {eps:g}, "
-                "‖v1‖ = 1; Spearman ρ over Y1's batch sizes. " + deviations(R, models))
+                "‖v1‖ = 1; Spearman ρ over Y1's batch sizes. " + deviations(R, models) + _flagged(R, models))
     return line_claim_of(item, models, {m: _case(R, m, line_trend) for m in ran}, _ours(parts, _absent(R, models)),
                          evidence)
 
@@ -143,20 +143,26 @@ def surface_claim(R: Results) -> Claim:
              f"{rho_short(surface_trend(R, m, 'train'))} train, {rho_short(surface_trend(R, m, 'test'))} test"
              for m in ran]
     evidence = (f"Sharpness of a surface: its mean loss over the grid |ε1|, |ε2| ≤ {R.params.surface_radius:g} "
-                "minus the loss at θ. " + deviations(R, paper.MODELS))
+                "minus the loss at θ. " + deviations(R, paper.MODELS) + _flagged(R, paper.MODELS))
     return surface_claim_of({m: _case(R, m, surface_trend) for m in ran}, _ours(parts, _absent(R, paper.MODELS)),
                             evidence)
 
 
 def fig7_ratio_claim(R: Results) -> Claim:
     eps = R.params.grade_step
-    rises = {r.label: (r.rise("train", eps), r.rise("test", eps)) for r in R.of("m1")}
+    rises = {r.label: (r.rise("train", eps), r.rise("test", eps)) for r in R.usable("m1")}
     parts = [f"{label}: test {te:.3g} / train {tr:.3g} = {te / tr:.2f}" if tr > 0 else f"{label}: train rise {tr:.3g}"
              for label, (tr, te) in rises.items()]
     evidence = (f"'Curvature' read as the rise of the loss at ±ε* = {eps:g} along v1 over its value at θ, test "
                 f"samples over training samples, per network; 'much larger' read as at least {MUCH_LARGER:g} times. "
-                + deviations(R, ("m1",)))
+                + deviations(R, ("m1",)) + _flagged(R, ("m1",)))
     return fig7_ratio_claim_of(rises, _ours(parts, _absent(R, ("m1",))), evidence)
+
+
+def _flagged(R: Results, models) -> str:
+    """" Excluded from every statistic: ..." naming the networks of ``models`` on their plateau
+    (empty when none is)."""
+    return regime.flagged_text([(r.label, run_flag(r)) for r in R.flagged(models)])
 
 
 def claims(R: Results) -> list[Claim]:

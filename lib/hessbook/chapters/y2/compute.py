@@ -5,6 +5,7 @@ on the same samples at every point. One stored result per network, on the Dask s
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -107,9 +108,26 @@ class Results:
     def of(self, model: str) -> list[Landscape]:
         return sorted((r for r in self.networks if r.model == model), key=lambda r: r.batch)
 
+    def usable(self, model: str) -> list[Landscape]:
+        """``model``'s networks that left their initial plateau and have a finite loss at θ
+        (:func:`run_flag`): the only ones a graded statistic reads."""
+        return [r for r in self.of(model) if not run_flag(r)]
+
+    def flagged(self, models: Sequence[str]) -> list[Landscape]:
+        return [r for m in models for r in self.of(m) if run_flag(r)]
+
     @property
     def models(self) -> list[str]:
         return [m for m in self.params.y1_models if self.of(m)]
+
+
+def run_flag(r: Landscape) -> str:
+    """The regime flag (:func:`hessbook.regime.flag`) of the network at θ: its mean training loss on
+    the ``n_eval`` samples (the line's middle point) within 10 % of ln 10, or not finite."""
+    from hessbook import regime
+
+    loss = float(r.line_train[len(r.alphas) // 2])
+    return regime.flag(loss, 10, not np.isfinite(loss))
 
 
 # ----------------------------------------------------------------------------- computing
