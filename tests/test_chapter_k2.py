@@ -14,7 +14,7 @@ from hessbook.papers.kamath.grid import Grid, Run, RunResult
 from hessbook.params import ParameterError, validate
 
 GRID = dict(batch_sizes=[16, 64, 256], n_train_mnist=512, n_train_cifar=512, epochs_mnist=1, epochs_cifar=1,
-            c1_conv_stride=2, resnet18_width=4, eps_mnist=0.1, eps_cifar=0.01, n_test=100, n_pgd=20, pgd_steps=5,
+            c1_conv_stride=2, resnet18_width=4, eps_mnist=0.1, eps_cifar=0.01, n_test=1000, n_pgd=20, pgd_steps=5,
             n_hessian=64, lanczos_tol=1e-6, lanczos_max_dim=50, width=1.0, n_seeds=1)
 
 GOOD = dict(scale="smoke", seed=0, cases=["m1k-mnist"], momenta_lr=[0.0, 0.5, 0.9], momenta_lr_bs=[0.0, 0.9],
@@ -76,6 +76,27 @@ def test_momentum_accuracy_claims():
     assert acc["K-Fig7-10"].grade == "did not hold"  # LR: momentum lowers accuracy here
     assert acc["K-Fig11-14"].grade == "did not hold"  # LR/BS: 9 and 18 points: a significant role
     assert "≤ 5" in acc["K-Fig11-14"].why and "§4.2" in acc["K-Fig11-14"].why
+
+
+def test_a_rise_within_the_test_sets_noise_is_no_rise():
+    """Under LR a momentum that adds 0.5 points (5 of 1,000 test images) at every batch size read
+    held before; a rise counts only beyond 2 standard errors of the difference (about 2.7 points
+    at 90 %), so it does not hold now, and a 9-point rise still counts. On 100 test images the same
+    9 points are within the noise (2 SE of 80 % against 89 %: 10.2 points)."""
+    from hessbook.papers.kamath.trends import momentum_accuracy
+    from hessbook.stats import accuracy_difference_se
+
+    assert accuracy_difference_se(90, 90, 1000) == pytest.approx(100 * (2 * 0.09 / 1000) ** 0.5)
+    lam = lambda s, m, b: 10 * (1 - m) + 1
+    tiny = results(lam, acc_of=lambda s, m, b: 90 + (0.5 if m == 0.9 else 0.0),
+                   fgsm_of=lambda s, m, b: 30 + (0.5 if m == 0.9 else 0.0))
+    lr = [c for c in k2.claims(tiny) if "λ1" not in c.statement][0]
+    assert lr.cases["M1-K on MNIST"]["acc_share"] == 0.0 and lr.grade == "did not hold"
+    assert "standard errors" in lr.why
+    clear = results(lam, acc_of=lambda s, m, b: 80 + 10 * m, fgsm_of=lambda s, m, b: 30 + 20 * m)
+    v = momentum_accuracy(clear.grid, "m1k-mnist", "lr", [0.0, 0.9], 0, 1000)
+    assert v["acc_share"] == v["fgsm_share"] == 1.0
+    assert momentum_accuracy(clear.grid, "m1k-mnist", "lr", [0.0, 0.9], 0, 100)["acc_share"] == 0.0
 
 
 def test_a_diverged_run_in_the_momentum_grid_enters_no_statistic():

@@ -12,6 +12,7 @@ slips through.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
@@ -130,6 +131,14 @@ def floor_tied(values: Iterable[float], floor: float = ACCURACY_FLOOR) -> np.nda
     ties them (average ranks) instead of ordering them by noise; non-finite values stay as they are."""
     v = np.asarray(list(values), float)
     return np.where(np.isfinite(v) & (v < floor), floor, v)
+
+
+def accuracy_difference_se(a: float, b: float, n: int) -> float:
+    """Standard error, in percentage points, of the difference of two accuracies ``a`` and ``b``
+    (percent) each measured on ``n`` test images, read as independent binomials (conservative for
+    two networks scored on the same images, whose errors overlap)."""
+    pa, pb = a / 100, b / 100
+    return 100 * math.sqrt(max(pa * (1 - pa), 0.0) / n + max(pb * (1 - pb), 0.0) / n)
 
 
 def smallest_rank_p(y: Sequence[float]) -> float:

@@ -161,23 +161,34 @@ def momentum_effect(grid: Grid, case: str, setting: str, momenta: list[float], s
     return share, (float(np.mean(defined)) if defined else float("nan")), len(table)
 
 
-def momentum_accuracy(grid: Grid, case: str, setting: str, momenta: list[float], seed: int) -> dict[str, float]:
+NOISE_SES = 2.0
+"""A momentum raises an accuracy at a batch size when the difference exceeds this many standard
+errors of a difference of two accuracies on the test images (:func:`hessbook.stats.accuracy_difference_se`;
+about 2.7 points at 90 % on 1,000 images): a rise of one or two test images is no rise."""
+
+
+def momentum_accuracy(grid: Grid, case: str, setting: str, momenta: list[float], seed: int,
+                      n_test: int | None = None) -> dict[str, float]:
     """Across the same batch sizes as :func:`momentum_effect`, for test and FGSM accuracy: the
     share of batch sizes where the largest momentum's is higher than momentum 0's (``*_share``)
     and the largest |difference| in points (``*_change``); ``n_batches`` compared; and whether
     FGSM accuracy reaches :data:`FLOOR_POINTS` % anywhere (``fgsm_off_floor``: at the floor a
     momentum cannot change it, nor raise it but by noise). FGSM's share and change read only the
     batch sizes where one of the two runs is off the floor, with values under it tied: two runs
-    at the floor are neither higher nor lower, whatever their few test images say."""
+    at the floor are neither higher nor lower, whatever their few test images say. With ``n_test``
+    (the images each accuracy was measured on) a batch size counts as higher only when the rise
+    exceeds :data:`NOISE_SES` standard errors of the difference."""
     table, _ = momentum_table(grid, case, setting, momenta, seed)
     low, high = min(momenta), max(momenta)
     out: dict[str, float] = {"n_batches": len(table)}
     for name, key in (("test_acc", "acc"), ("fgsm_acc", "fgsm")):
         rows = [(row[low], row[high]) for row in table.values()
                 if name not in ROBUSTNESS or max(row[low].fgsm_acc, row[high].fgsm_acc) >= FLOOR_POINTS]
-        diffs = [float(b - a) for a, b in zip(robustness([r[0] for r in rows], name),
-                                              robustness([r[1] for r in rows], name))]
-        out[f"{key}_share"] = stats.share(d > 0 for d in diffs)
+        lows, highs = robustness([r[0] for r in rows], name), robustness([r[1] for r in rows], name)
+        diffs = [float(b - a) for a, b in zip(lows, highs)]
+        margins = [NOISE_SES * stats.accuracy_difference_se(a, b, n_test) if n_test else 0.0
+                   for a, b in zip(lows, highs)]
+        out[f"{key}_share"] = stats.share(d > m for d, m in zip(diffs, margins))
         out[f"{key}_change"] = max((abs(d) for d in diffs), default=float("nan"))
     fgsm = [row[m].fgsm_acc for row in table.values() for m in (low, high)]
     out["fgsm_off_floor"] = float(any(v >= FLOOR_POINTS for v in fgsm)) if fgsm else float("nan")
