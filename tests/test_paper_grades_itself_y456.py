@@ -25,7 +25,7 @@ from __future__ import annotations
 import pytest
 
 from hessbook.chapters import y5, y6
-from hessbook.chapters.y5.claims import paper_acc, prone_claim_from, table_claim_from, weaker_claim_from, weaker_values
+from hessbook.chapters.y5.claims import paper_acc, paper_n, prone_claim_from, table_claim_from, weaker_claim_from, weaker_values
 from hessbook.chapters.y5.claims import mean_adv
 from hessbook.chapters.y5.paper import MODELS, PAPER_TABLES, ROBUST, SECOND_ORDER
 from hessbook.chapters.y6.claims import RULE, measures, paper_measures
@@ -43,7 +43,12 @@ def test_y_tables_3_and_4_grade_every_y5_claim_held():
 def test_all_24_cells_of_y_tables_3_and_4_have_the_second_order_set_weaker():
     """Issue 26.1: in every row of both tables the FHSM / L2HESS set leaves the higher accuracy."""
     for study in PAPER_TABLES:
-        assert weaker_values(paper_acc(study)) == {"share": 1.0, "cells": 12}
+        acc = paper_acc(study)
+        assert all(acc(m, second) > acc(m, first) for m in MODELS for second, first in SECOND_ORDER.items())
+    # beyond 2 standard errors on Y's 10,000 test images: every cell but one, M_L2GRAD's FHSM vs
+    # FGSM on CIFAR-10 (60.44 against 59.33 %: 1.11 points, 2 SE 1.39), which counts as no evidence
+    assert weaker_values(paper_acc("m1"), paper_n("m1")) == {"share": 1.0, "cells": 12}
+    assert weaker_values(paper_acc("c3"), paper_n("c3")) == {"share": 11 / 12, "cells": 12}
 
 
 def test_printed_means_are_the_means_of_the_printed_columns():
@@ -85,7 +90,7 @@ def test_reversing_the_papers_trend_changes_every_grade():
     assert weaker_claim_from(c3).grade == "did not hold"
     assert prone_claim_from(c3).grade == "did not hold"
     rows = {r.batch: r for r in PAPER_TABLE8}
-    flipped = {**measures(lambda m, b: -100 * rows[b].acc(m), list(rows)), "n_batches": len(rows)}
+    flipped = {**measures(lambda m, b: -100 * rows[b].acc(m), list(rows)), "n_batches": len(rows), "full_range": True}
     assert RULE.grade(flipped) == "did not hold"
 
 

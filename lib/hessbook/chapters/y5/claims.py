@@ -19,9 +19,11 @@ from hessbook.chapters.y5.paper import (
     SECOND_ORDER,
     STUDY_LABEL,
     TABLE_ITEM,
+    TEST_SIZE,
     Y_NAME,
     model_label,
 )
+from hessbook.stats import accuracy_difference_se
 from hessbook.chapters.y5.params import Y5Params
 from hessbook.kit import Claim, Rule, above, all_of, any_of, at_least, at_most, below, equals, is_true
 from hessbook.papers.yao import regime as yao_regime
@@ -37,10 +39,18 @@ ROBUST_RULE = Rule(
 )
 WEAKER_RULE = Rule(held=above("share", 0.5, "share of (model, pair) cells where the second-order set leaves the "
                                               "higher accuracy ('most')", ".0%"))
+NOISE_SES = 2.0
+"""One accuracy beats another when it is higher by more than this many standard errors of a
+difference of two accuracies on the test images (:func:`hessbook.stats.accuracy_difference_se`;
+about 8 points at 50 % on C3's 300 cpu test images, 1.4 points on Y's 10,000): a cell within that
+is no evidence either way, and counts as not beating."""
 PRONE_RULE = Rule(
-    held=all_of(below("gap_fhsm", 0.0, "mean adv. acc. of M_FHSM − lowest first-order robust model's (points)"),
-                below("gap_l2hess", 0.0, "mean adv. acc. of M_L2HESS − lowest first-order robust model's (points)")),
-    partly=any_of(below("gap_fhsm", 0.0, "M_FHSM's gap"), below("gap_l2hess", 0.0, "M_L2HESS's gap")),
+    held=all_of(below("beyond_fhsm", 0.0, "mean adv. acc. of M_FHSM − lowest first-order robust model's + "
+                                          f"{NOISE_SES:g} SE (points)"),
+                below("beyond_l2hess", 0.0, "mean adv. acc. of M_L2HESS − lowest first-order robust model's + "
+                                            f"{NOISE_SES:g} SE (points)")),
+    partly=any_of(below("beyond_fhsm", 0.0, "M_FHSM's gap + the margin"),
+                  below("beyond_l2hess", 0.0, "M_L2HESS's gap + the margin")),
 )
 LAMBDA_RULE = Rule(
     held=at_least("share", 1.0, f"{SHARE} with a smaller full-set λ1 than M_ORI", ".0%"),
@@ -83,28 +93,49 @@ def paper_acc(study: str) -> Acc:
     return PAPER_TABLES[study].value
 
 
+def beats(a: float, b: float, n: int) -> bool:
+    """Accuracy ``a`` above ``b`` (percent, each on ``n`` test images) by more than :data:`NOISE_SES`
+    standard errors of their difference."""
+    return a - b > NOISE_SES * accuracy_difference_se(a, b, n)
+
+
+def paper_n(study: str) -> int:
+    """The test images behind Y's printed accuracies (the whole test set)."""
+    return TEST_SIZE[DATASET[study]]
+
+
 def mean_adv(acc: Acc, model: str) -> float:
     """Y's "MEAN of Adv": the model's mean accuracy over the five adversarial test sets."""
     return float(np.mean([acc(model, a) for a in ROBUST]))
 
 
-def table_values(acc: Acc) -> dict:
-    """Share of (robust model, adversarial test set) cells where the robust model beats M_ORI."""
-    return {"share": float(np.mean([acc(m, a) > acc("ori", a) for m in ROBUST for a in ROBUST]))}
+def table_values(acc: Acc, n: int) -> dict:
+    """Share of (robust model, adversarial test set) cells where the robust model beats M_ORI
+    (:func:`beats`, on ``n`` test images)."""
+    return {"share": float(np.mean([beats(acc(m, a), acc("ori", a), n) for m in ROBUST for a in ROBUST]))}
 
 
-def weaker_values(acc: Acc) -> dict:
+def weaker_values(acc: Acc, n: int) -> dict:
     """Share of (model, pair) cells, every row and both pairs (FHSM vs FGSM, L2HESS vs L2GRAD),
-    where the second-order test set leaves the higher accuracy (the weaker attack)."""
-    cells = [acc(m, second) > acc(m, first) for m in MODELS for second, first in SECOND_ORDER.items()]
+    where the second-order test set leaves the higher accuracy (the weaker attack; :func:`beats`)."""
+    cells = [beats(acc(m, second), acc(m, first), n) for m in MODELS for second, first in SECOND_ORDER.items()]
     return {"share": float(np.mean(cells)), "cells": len(cells)}
 
 
-def prone_values(acc: Acc) -> dict:
+def prone_values(acc: Acc, n: int) -> dict:
     """Per second-order robust model: its mean adversarial accuracy minus the lowest of the
-    first-order robust models' (negative: more prone to attack than every one of them)."""
-    floor = min(mean_adv(acc, m) for m in FIRST_ORDER)
-    return {f"gap_{m}": mean_adv(acc, m) - floor for m in SECOND_ORDER}
+    first-order robust models' (``gap_*``; negative: more prone to attack than every one of them),
+    and that gap plus :data:`NOISE_SES` standard errors of a difference of two accuracies on ``n``
+    images (``beyond_*``, what the rule reads: negative only when the gap is outside the noise; the
+    standard error of one set's accuracy bounds that of a mean over five sets made on the same images)."""
+    means = {m: mean_adv(acc, m) for m in (*FIRST_ORDER, *SECOND_ORDER)}
+    low = min(FIRST_ORDER, key=lambda m: means[m])
+    out = {}
+    for m in SECOND_ORDER:
+        gap = means[m] - means[low]
+        out[f"gap_{m}"] = gap
+        out[f"beyond_{m}"] = gap + NOISE_SES * accuracy_difference_se(means[m], means[low], n)
+    return out
 
 
 def table_statement(study: str) -> str:
@@ -112,15 +143,22 @@ def table_statement(study: str) -> str:
             f"({STUDY_LABEL[study]}).")
 
 
-def table_claim_from(study: str, acc: Acc | None, ours: str = "", evidence: str = "") -> Claim:
-    """Table 3 (``m1``) or 4 (``c3``) graded on a table ``acc`` (None: not computed)."""
+MARGIN_EVIDENCE = (f"A cell counts only when the difference exceeds {NOISE_SES:g} standard errors of a difference of "
+                   "two accuracies on the test images (Y's: the whole 10,000; ours: the scale's): a difference of a "
+                   "few images is no evidence either way.")
+
+
+def table_claim_from(study: str, acc: Acc | None, ours: str = "", evidence: str = "", n: int | None = None) -> Claim:
+    """Table 3 (``m1``) or 4 (``c3``) graded on a table ``acc`` (None: not computed) measured on
+    ``n`` test images (None: Y's whole test set)."""
     paper = PAPER_TABLES[study]
     p_mean = ", ".join(f"{model_label(m)} {v:.1f}" for m, v in zip(MODELS, paper.mean_adv))
     paper_text = f"{paper.where}: mean adversarial accuracy {p_mean} (%)."
-    cases = {} if acc is None else {STUDY_LABEL[study]: table_values(acc)}
+    cases = {} if acc is None else {STUDY_LABEL[study]: table_values(acc, n or paper_n(study))}
     return Claim(TABLE_ITEM[study], table_statement(study), paper_text, ours or "not computed.", ROBUST_RULE, cases,
                  "Cells compared: each robust model's accuracy on each of the five adversarial test sets made on "
-                 "M_ORI, against M_ORI's own accuracy on that set." + (" " + paper.note if paper.note else "")
+                 "M_ORI, against M_ORI's own accuracy on that set. " + MARGIN_EVIDENCE
+                 + (" " + paper.note if paper.note else "")
                  + (" " + evidence if evidence else ""), expected=(STUDY_LABEL[study],))
 
 
@@ -133,33 +171,39 @@ PRONE_STATEMENT = ("On CIFAR-10 the robust models trained by the second-order at
 
 
 def _paper_a4(values) -> str:
-    return "; ".join(f"Y's {PAPER_TABLES[s].item}: {values(paper_acc(s))}" for s in PAPER_TABLES)
+    return "; ".join(f"Y's {PAPER_TABLES[s].item}: {values(paper_acc(s), s)}" for s in PAPER_TABLES)
 
 
-def weaker_claim_from(acc: Acc | None, ours: str = "", evidence: str = "") -> Claim:
+def _gaps(v: dict) -> str:
+    return ", ".join(f"{model_label(k[4:])} {x:+.1f}" for k, x in v.items() if k.startswith("gap_"))
+
+
+def weaker_claim_from(acc: Acc | None, ours: str = "", evidence: str = "", n: int | None = None) -> Claim:
     """Y A.4, first claim, graded on a C3 table laid out as Table 4 (None: not computed)."""
     paper = ("Y A.4: 'for most our experiments on CIFAR-10 (see Table 4), the second order methods are weaker than "
              "variations of the gradient based methods' (MNIST: 'looks well', no claim of strength). Second-order "
-             "set more accurate in " + _paper_a4(lambda a: f"{weaker_values(a)['share']:.0%} of 12 cells") + ".")
-    cases = {} if acc is None else {STUDY_LABEL["c3"]: weaker_values(acc)}
+             "set more accurate in " + _paper_a4(lambda a, s: f"{weaker_values(a, paper_n(s))['share']:.0%} of 12 cells")
+             + ".")
+    cases = {} if acc is None else {STUDY_LABEL["c3"]: weaker_values(acc, n or paper_n("c3"))}
     return Claim("Y-Table4", WEAKER_STATEMENT, paper, ours or "not computed.", WEAKER_RULE, cases,
                  "Cells: every row of the table (M_ORI, on which the sets are made, and the five robust models) "
                  "and both same-norm pairs, FHSM vs FGSM (L-inf) and L2HESS vs L2GRAD (L2); a weaker attack leaves "
-                 "a higher accuracy. Graded on CIFAR-10 only, where Y makes the claim." + (" " + evidence if evidence
-                                                                                            else ""),
+                 "a higher accuracy. Graded on CIFAR-10 only, where Y makes the claim. " + MARGIN_EVIDENCE
+                 + (" " + evidence if evidence else ""),
                  expected=(STUDY_LABEL["c3"],))
 
 
-def prone_claim_from(acc: Acc | None, ours: str = "", evidence: str = "") -> Claim:
+def prone_claim_from(acc: Acc | None, ours: str = "", evidence: str = "", n: int | None = None) -> Claim:
     """Y A.4, second claim, graded on a C3 table laid out as Table 4 (None: not computed)."""
     paper = ("Y A.4: 'the robust models trained by second order method are also more prone to attack on CIFAR-10, "
              "particularly M_FHSM and M_L2HESS'. Mean adversarial accuracy minus the lowest first-order robust "
-             "model's: " + _paper_a4(lambda a: ", ".join(f"{model_label(k[4:])} {v:+.1f}"
-                                                         for k, v in prone_values(a).items())) + " points.")
-    cases = {} if acc is None else {STUDY_LABEL["c3"]: prone_values(acc)}
+             "model's: " + _paper_a4(lambda a, s: _gaps(prone_values(a, paper_n(s)))) + " points.")
+    cases = {} if acc is None else {STUDY_LABEL["c3"]: prone_values(acc, n or paper_n("c3"))}
     return Claim("Y-Table4", PRONE_STATEMENT, paper, ours or "not computed.", PRONE_RULE, cases,
                  "Robustness of a model: its mean accuracy over the five adversarial test sets (Y's 'MEAN of Adv')."
-                 " Graded on CIFAR-10 only, where Y makes the claim." + (" " + evidence if evidence else ""),
+                 f" Graded on CIFAR-10 only, where Y makes the claim. A gap counts when it is below −{NOISE_SES:g} "
+                 "standard errors of a difference of two accuracies on the test images." + (" " + evidence if evidence
+                                                                                           else ""),
                  expected=(STUDY_LABEL["c3"],))
 
 
@@ -169,25 +213,21 @@ def paper_claims() -> list[Claim]:
             weaker_claim_from(paper_acc("c3")), prone_claim_from(paper_acc("c3"))]
 
 
-def better_share(s: Study) -> float:
-    """Share of (robust model, adversarial test set) cells where the robust model beats M_ORI."""
-    return table_values(s.accuracy)["share"]
-
-
 def table_claim(R: Results, study: str) -> Claim:
     s = R.study(study)
     if s is None:
         return table_claim_from(study, None, "not computed." + _missing(R))
-    mean = s.table.mean_adv * 100
+    mean, n = s.table.mean_adv * 100, R.params.n_test[study]
     worse = [f"{model_label(m)} on D_{a.upper()}" for m in ROBUST for a in ROBUST
-             if s.accuracy(m, a) <= s.accuracy("ori", a)]
+             if not beats(s.accuracy(m, a), s.accuracy("ori", a), n)]
     ours = (", ".join(f"{model_label(m)} {v:.1f}" for m, v in zip(s.table.rows, mean)) + " (% mean adversarial "
-            "accuracy)" + (f"; not better than M_ORI: {', '.join(worse)}" if worse else "") + ". " + _scale(R))
-    return table_claim_from(study, s.accuracy, ours)
+            "accuracy)" + (f"; not better than M_ORI beyond the noise: {', '.join(worse)}" if worse else "") + ". "
+            + _scale(R))
+    return table_claim_from(study, s.accuracy, ours, n=n)
 
 
 def _a4_ours(R: Results, values) -> str:
-    return "; ".join(f"{s.label}: {values(s.accuracy)}" for s in R.studies) + ". " + _scale(R)
+    return "; ".join(f"{s.label}: {values(s.accuracy, R.params.n_test[s.name])}" for s in R.studies) + ". " + _scale(R)
 
 
 def weaker_claim(R: Results) -> Claim:
@@ -196,9 +236,10 @@ def weaker_claim(R: Results) -> Claim:
         return weaker_claim_from(None, "not computed." + _missing(R))
     cells = [f"{model_label(m)} {Y_NAME[b]}−{Y_NAME[a]} {s.accuracy(m, b) - s.accuracy(m, a):+.1f}"
              for m in MODELS for b, a in SECOND_ORDER.items()]
-    ours = ("second-order set more accurate in " + _a4_ours(R, lambda a: f"{weaker_values(a)['share']:.0%} of 12 cells")
+    ours = ("second-order set more accurate beyond the noise in "
+            + _a4_ours(R, lambda a, n: f"{weaker_values(a, n)['share']:.0%} of 12 cells")
             + " C3 cells (points): " + ", ".join(cells) + ".")
-    return weaker_claim_from(s.accuracy, ours, "M1 / MNIST is shown for comparison, not graded.")
+    return weaker_claim_from(s.accuracy, ours, "M1 / MNIST is shown for comparison, not graded.", R.params.n_test["c3"])
 
 
 def prone_claim(R: Results) -> Claim:
@@ -206,8 +247,8 @@ def prone_claim(R: Results) -> Claim:
     if s is None:
         return prone_claim_from(None, "not computed." + _missing(R))
     ours = ("mean adversarial accuracy minus the lowest first-order robust model's: " + _a4_ours(
-        R, lambda a: ", ".join(f"{model_label(k[4:])} {v:+.1f}" for k, v in prone_values(a).items())) + " points")
-    return prone_claim_from(s.accuracy, ours, "M1 / MNIST is shown for comparison, not graded.")
+        R, lambda a, n: _gaps(prone_values(a, n))) + " points")
+    return prone_claim_from(s.accuracy, ours, "M1 / MNIST is shown for comparison, not graded.", R.params.n_test["c3"])
 
 
 # ----------------------------------------------------------------------------- Table 5
