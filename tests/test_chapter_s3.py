@@ -185,3 +185,17 @@ def test_jobs_are_one_exact_spectrum_per_width_and_need_their_data():
     assert all(j.INLINE and j.datasets() == ("mnist",) and j.hessian_dtype == P.hessian_dtype for j in jobs)
     with pytest.raises(DataMissingError, match="no mnist here"):
         spectra(Table(tuple(Row(j, NO_DATA, why="no mnist here") for j in jobs)), ["a", "b"])
+
+
+def test_eigenvalues_within_the_rounding_band_have_no_sign():
+    """A spectrum of M = 10,000 with 100 negative eigenvalues (-1e-3) and 2,000 exact zeros that
+    the float32 assembly put at ±1e-9 (asymmetry 1e-11: band 2e-9): the negative share is 1 %,
+    not the 11 % that counting signs gave, and the band holds the 20 %."""
+    from hessbook.papers.sagun.mnist_spectra import Spectrum
+
+    rng = np.random.default_rng(0)
+    eig = np.sort(np.concatenate([np.full(100, -1e-3), rng.choice([-1e-9, 1e-9], 2000), np.linspace(1e-3, 5.0, 7900)]))
+    s = Spectrum("w", eig, 10_000, 1e-3, 1.0, 1e-11)
+    assert s.rounding_band == pytest.approx(2e-9)
+    assert s.negative_fraction == pytest.approx(0.01) and s.band_fraction == pytest.approx(0.2)
+    assert float(np.mean(eig < 0)) > 0.1  # counting signs
