@@ -37,9 +37,26 @@ class Line:
     train_acc: np.ndarray
     test_loss: np.ndarray
     test_acc: np.ndarray
+    lb_only: int = -1
+    """Test images the LB end point classifies right and the SB end point wrong (-1: not counted,
+    a line stored before the count)."""
+    sb_only: int = -1
+    """Test images the SB end point classifies right and the LB end point wrong."""
+    n_test: int = 0
+    """Test images the counts are over."""
 
     def metric(self, name: str) -> np.ndarray:
         return getattr(self, name)
+
+    @property
+    def gain_se(self) -> float:
+        """Standard error of the SB - LB test-accuracy gain as a paired difference on the same
+        images (McNemar's): sqrt(lb_only + sb_only) / n; NaN when not counted. Part II starts at
+        Part I's end point, so the two disagree on few images and this is far below two
+        independent accuracies' error."""
+        if self.lb_only < 0 or self.n_test <= 0:
+            return float("nan")
+        return float(np.sqrt(self.lb_only + self.sb_only) / self.n_test)
 
 
 def alphas(P: S5Params) -> np.ndarray:
@@ -115,6 +132,9 @@ class Summary:
     against the loss itself: on a memorized training set cross-entropy keeps shrinking by a
     constant factor toward 0 (e.g. 1e-5 to 5e-6 nats), which is no meaningful decrease (S Sec.
     3.4's words) though it halves the loss."""
+    gain_se: float = float("nan")
+    """Standard error of :attr:`accuracy_gain` as a paired difference on the same test images
+    (:attr:`Line.gain_se`; NaN: not counted)."""
 
 
 def second_half_share(losses: np.ndarray) -> float:
@@ -147,5 +167,5 @@ def summarize(curves: Curves, line: Line) -> Summary:
         barrier_train=bars["train"], barrier_test=bars["test"],
         relative_barrier_train=bars["train"] / max(ends["train_loss"]),
         relative_barrier_test=bars["test"] / max(ends["test_loss"]),
-        rise_left=rise[0], rise_right=rise[1], lb_late_drop=late_drop, sb_fluctuation=fluct,
+        rise_left=rise[0], rise_right=rise[1], lb_late_drop=late_drop, sb_fluctuation=fluct, gain_se=ln.gain_se,
     )

@@ -56,15 +56,17 @@ def part_configs(P: S5Params) -> tuple[TrainConfig, TrainConfig]:
 
 
 def interpolate(part1, r1, r2, grid: np.ndarray, device) -> Line:
-    """Loss and accuracy on the training and test sets along the line between the end points."""
+    """Loss and accuracy on the training and test sets along the line between the end points, in
+    float64 (a memorized set's losses are near 1e-5 nats, where float32's log(1 + e) rounds by
+    1e-7: the barrier's and the rises' differences would be read at that resolution), and the
+    test images on which the two end points disagree (the gain's paired error)."""
     import torch
 
     from hessbook.curvature import loss_interpolation, parameters_vector
     from hessbook.data import load_data
 
-    model = r1.model(device)
-    theta_a = parameters_vector(model)
-    theta_b = parameters_vector(r2.model(device))
+    model, other = r1.model(device).double(), r2.model(device).double()
+    theta_a, theta_b = parameters_vector(model), parameters_vector(other)
     out: dict[str, np.ndarray] = {}
     for split, spec_ in (("train", part1.data), ("test", part1.eval_data)):
         data = load_data(spec_, device)
@@ -72,7 +74,22 @@ def interpolate(part1, r1, r2, grid: np.ndarray, device) -> Line:
                                   torch.as_tensor(grid), batch_size=1024)
         out[f"{split}_loss"] = line.losses.numpy()
         out[f"{split}_acc"] = line.accuracies.numpy()
-    return Line(alphas=grid, **out)
+    test = load_data(part1.eval_data, device)
+    lb_right, sb_right = (_correct(m, test.inputs(), test.targets()) for m in (model, other))
+    return Line(alphas=grid, **out, lb_only=int((lb_right & ~sb_right).sum()), sb_only=int((sb_right & ~lb_right).sum()),
+                n_test=len(lb_right))
+
+
+def _correct(model, x, y, batch: int = 1024):
+    """Which of ``(x, y)`` the model (eval mode, its own dtype) classifies right, as a bool tensor."""
+    import torch
+
+    from hessbook.modes import eval_mode
+
+    dtype = next(model.parameters()).dtype
+    with eval_mode(model), torch.no_grad():
+        return torch.cat([model(x[i:i + batch].to(dtype)).argmax(1) == y[i:i + batch]
+                          for i in range(0, len(x), batch)]).cpu()
 
 
 @dataclass(frozen=True)
@@ -81,6 +98,8 @@ class S5Interpolation(StoredJob):
     parts are trained (through the store: each training is its own entry, listed in this key)."""
 
     KIND = "s5-interpolation"
+    VERSION = 2
+    """2: the line in float64 and the end points' disagreements on the test set."""
     RESULT = Line
     INLINE = True
     part1: TrainConfig
