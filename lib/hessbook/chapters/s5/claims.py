@@ -30,7 +30,7 @@ from hessbook.chapters.s5.analysis import Summary
 from hessbook.chapters.s5.compute import Results
 from hessbook.chapters.s5.params import S5Params
 from hessbook.regime import PLATEAU_FRACTION
-from hessbook.kit import Claim, Rule, above, all_of, any_of, at_least, at_most, below, is_true, single
+from hessbook.kit import Claim, Rule, above, all_of, any_of, at_least, at_most, below, in_regime, is_true, single
 
 PAPER_ACCURACY_GAIN = 0.01
 """S: "Toward the end of Part II the small batch reaches to a slightly better accuracy (about ~1%)"."""
@@ -184,7 +184,9 @@ def summary_claims(s: Summary) -> list[Claim]:
 
 
 def claims(R: Results) -> list[Claim]:
-    return summary_claims(R.summary)
+    """The claims, judged only where S5's regime criteria hold (:func:`hessbook.kit.in_regime`): S's
+    steps in each part and a Part I that converged before the switch."""
+    return in_regime(summary_claims(R.summary), criteria(R.params, R))
 
 
 PAPER_PERIODS, PAPER_PERIOD_STEPS = 250, 100
