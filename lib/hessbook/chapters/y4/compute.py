@@ -47,6 +47,12 @@ class CaseResult:
     power_products: int
     n_negative: np.ndarray | None = None
     """Smooth net only: (N,) eigenvalues below -rank_rtol * lambda_max of the dense H_x."""
+    cc_converged: float = float("nan")
+    """Share of the cross-check Lanczos runs (largest c + 1 and smallest, per sample) that met
+    ``lanczos_tol``: an unconverged smallest Ritz value lies above the true one (biased toward PSD)
+    and an unconverged near-zero one is off by up to its residual (NaN: stored before it was counted)."""
+    lanczos_tol: float = float("nan")
+    """The relative residual the Lanczos runs were asked for."""
 
     @property
     def n(self) -> int:
@@ -140,21 +146,27 @@ class _Iterative:
     cc_lanczos_min: np.ndarray
     cc_power: np.ndarray
     power_products: int
+    converged: float
+    """Share of the Lanczos runs that met the tolerance."""
 
 
 def _iterative(net, x, y, c: int, job: Y4Job) -> _Iterative:
     """Lanczos (largest c+1, smallest 1) and Y's power iteration on the true input Hessian."""
     from hessbook.curvature import InputHessianOperator, input_hessian_power, lanczos
 
-    tops, mins = [], []
+    tops, mins, converged = [], [], []
     for i in range(len(x)):
         op = InputHessianOperator(net, x[i], y[i], dtype=torch.float64)
         k = min(c + 1, op.num_params)
-        tops.append(lanczos(op, k=k, which="LA", tol=job.lanczos_tol, seed=job.seed).eigenvalues.cpu().numpy())
+        top = lanczos(op, k=k, which="LA", tol=job.lanczos_tol, seed=job.seed)
+        tops.append(top.eigenvalues.cpu().numpy())
         op = InputHessianOperator(net, x[i], y[i], dtype=torch.float64)
-        mins.append(float(lanczos(op, k=1, which="SA", tol=job.lanczos_tol, seed=job.seed).eigenvalues[0]))
+        low = lanczos(op, k=1, which="SA", tol=job.lanczos_tol, seed=job.seed)
+        mins.append(float(low.eigenvalues[0]))
+        converged += [bool(top.converged), bool(low.converged)]
     pw = input_hessian_power(net, (x, y), batch_size=len(x), tol=job.power_tol, dtype=torch.float64, seed=job.seed)
-    return _Iterative(np.stack(tops), np.array(mins), pw.lambda1.numpy(), int(pw.n_products))
+    return _Iterative(np.stack(tops), np.array(mins), pw.lambda1.numpy(), int(pw.n_products),
+                      float(np.mean(converged)) if converged else float("nan"))
 
 
 @dataclass(frozen=True)
@@ -164,6 +176,8 @@ class Y4Job(StoredJob):
 
     RESULT = CaseResult
     INLINE = True
+    VERSION = 2
+    """2: the cross-check Lanczos runs' convergence is stored (:attr:`CaseResult.cc_converged`)."""
     train: TrainConfig
     n_samples: int
     n_crosscheck: int
@@ -205,7 +219,7 @@ class Y4Relu(Y4Job):
             input_dim=int(x[0].numel()), lambda_max=ih.lambda_max.numpy(), lambda_min=ih.lambda_min.numpy(),
             rank=ih.rank.numpy(), s_min=s_min, lemma3_autograd_error=err, cc_exact_top=ih.lambda_max[:n].numpy(),
             cc_lanczos_top=it.cc_lanczos_top, cc_lanczos_min=it.cc_lanczos_min, cc_power=it.cc_power,
-            power_products=it.power_products,
+            power_products=it.power_products, cc_converged=it.converged, lanczos_tol=self.lanczos_tol,
         )
 
 
@@ -254,7 +268,8 @@ class Y4Smooth(Y4Job):
             num_classes=10, input_dim=int(x[0].numel()), lambda_max=np.array(lmax), lambda_min=np.array(lmin),
             rank=np.array(rank), s_min=s_min, lemma3_autograd_error=err, cc_exact_top=gn.lambda_max.numpy(),
             cc_lanczos_top=it.cc_lanczos_top, cc_lanczos_min=it.cc_lanczos_min, cc_power=it.cc_power,
-            power_products=it.power_products, n_negative=np.array(neg),
+            power_products=it.power_products, cc_converged=it.converged, lanczos_tol=self.lanczos_tol,
+            n_negative=np.array(neg),
         )
 
     def trained_run(self, ctx: Context) -> regime.TrainedRun:
