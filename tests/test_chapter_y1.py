@@ -462,6 +462,12 @@ def test_a_network_on_its_plateau_is_flagged_in_the_table_and_enters_no_trend():
     assert c.cases["M1"]["n_batches"] == 3 and c.grade == "partly"
     assert "every batch size of the model's row usable" in c.why
     assert claim(results(*rising), "Y-Table7").grade == "held"
+    # Fig 1 compares the smallest and the largest batch: without B = 2048 it compares 32 with 512,
+    # a narrower range than the panel's: at most partly
+    top = [fake("m1", b, lam, f, top=[lam] * 3) for b, lam, f in ((32, 1.0, 80.0), (128, 2.0, 70.0), (512, 5.0, 60.0))]
+    assert claim(results(*top), "Y-Fig1").grades["M1"] == "held"
+    fig1 = claim(results(*top, stuck), "Y-Fig1")
+    assert fig1.grades["M1"] == "partly" and "smallest and largest batch sizes both usable" in fig1.why
     assert "Excluded from every statistic: 1 run on its initial plateau: M1 B=2048 seed 0." in c.why
     assert fig1_fraction(R, "m1") == 1.0
 
