@@ -42,6 +42,10 @@ CASES = {
     "m1k": ("m1k", {"normalization": "mnist"}, hdata.DataSpec("mnist", "k_train", n=4096)),
     "stdcnn": ("stdcnn", {"normalization": "mnist"}, hdata.DataSpec("mnist", "k_train", n=4096)),
     "c1": ("c1", {"conv_stride": 2}, hdata.DataSpec("cifar10", "k_train", n=2048, augment=True)),
+    # K's ResNet18 (Figs 5, 17, and the ResNet panels): not run at cpu scale; width 4 is the width
+    # K1's cpu block measured it at, 16 is the block's resnet18_width
+    "resnet18": ("resnet18", {"width": 4}, hdata.DataSpec("cifar10", "k_train", n=2048, augment=True)),
+    "resnet18w16": ("resnet18", {"width": 16}, hdata.DataSpec("cifar10", "k_train", n=2048, augment=True)),
 }
 LINES = (("lr", 0.0), ("lr", 0.2), ("lr", 0.5), ("lr", 0.9), ("lr_bs", 0.0), ("lr_bs", 0.9), ("benchmark", 0.9))
 """K's (setting, momentum) lines (K1 and K2 together)."""
