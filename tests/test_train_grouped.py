@@ -364,10 +364,30 @@ def test_group_key_and_predicate(monkeypatch, data_env):
     assert not TG.groupable([base, dataclasses.replace(base, data=dataclasses.replace(MNIST, n=256))], CPU)
     assert not TG.groupable([base], CPU)
     big = [dataclasses.replace(c, batch_size=1024) for c in members]
+    from types import SimpleNamespace
+
+    monkeypatch.setattr(torch.cuda, "get_device_properties", lambda device: SimpleNamespace(total_memory=80 * 10**9))
     assert not TG.groupable(big, CPU) and TG.groupable(big, torch.device("cuda"))
     monkeypatch.setenv(TG.GROUPED_ENV, "0")
     assert not TG.groupable(members, CPU)
     assert TG.partition(members, CPU) == [[base], [members[1]]]
+
+
+def test_on_a_gpu_a_group_forms_only_where_its_activations_fit(monkeypatch):
+    """ResNet18 at K's gpu width 32: six members at batch 1024 would keep about 37 GB of activations
+    (not grouped on an 80 GB device), at batch 64 about 2.3 GB (grouped); M1-K at 1024, 0.6 GB."""
+    from types import SimpleNamespace
+
+    cifar = hdata.DataSpec("cifar10", "k_train", n=512)
+    big = T.TrainConfig(model="resnet18", model_kwargs={"width": 32}, data=cifar, batch_size=1024, lr=0.01, max_epochs=1)
+    small = dataclasses.replace(big, batch_size=64)
+    m1k = T.TrainConfig(model="m1k", data=MNIST, batch_size=1024, lr=0.01, max_epochs=1)
+    assert TG.sample_activations(small) > 10 * TG.sample_activations(m1k)
+    assert not TG.fits_on_device(big, 80 * 10**9) and TG.fits_on_device(small, 80 * 10**9)
+    assert TG.fits_on_device(m1k, 80 * 10**9) and not TG.fits_on_device(m1k, 10**9)
+    monkeypatch.setattr(torch.cuda, "get_device_properties", lambda device: SimpleNamespace(total_memory=80 * 10**9))
+    cuda = torch.device("cuda")
+    assert TG.pays(small, cuda) and not TG.pays(big, cuda) and TG.pays(m1k, cuda)
 
 
 def test_partition_splits_large_groups():

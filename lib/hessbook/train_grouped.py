@@ -286,11 +286,52 @@ def sample_macs(config: TrainConfig) -> int:
     return _MACS[key]
 
 
+_ACTIVATIONS: dict[str, int] = {}
+
+GPU_MEMORY_SHARE = 0.25
+"""On a GPU a group is formed only while :data:`MAX_GROUP` members' activations, kept for the
+backward pass, fit in this share of the device's memory (:func:`fits_on_device`)."""
+
+
+def sample_activations(config: TrainConfig) -> int:
+    """Output elements of every leaf module in one forward pass of one sample: what training keeps
+    per sample for the backward pass, to within the autograd's own bookkeeping."""
+    key = canonical_json({"model": config.model, "kwargs": config.model_kwargs})
+    if key not in _ACTIVATIONS:
+        with torch.random.fork_rng(devices=[]):
+            net = build_model(config.model, **dict(config.model_kwargs)).eval()
+        total = 0
+
+        def count(_module: nn.Module, _inp: Any, out: torch.Tensor) -> None:
+            nonlocal total
+            total += out[0].numel()
+
+        hooks = [m.register_forward_hook(count) for m in net.modules() if not list(m.children())]
+        shape = INPUT_SHAPES.get(config.model, (int(dict(config.model_kwargs).get("d", 100)),))
+        with torch.no_grad():
+            net(torch.zeros(1, *shape))
+        for h in hooks:
+            h.remove()
+        _ACTIVATIONS[key] = total
+    return _ACTIVATIONS[key]
+
+
+def fits_on_device(config: TrainConfig, total_memory: int, members: int = MAX_GROUP) -> bool:
+    """Whether ``members`` networks of ``config``'s shape, as one group, keep their activations
+    (float32, with their gradients: 2 x 4 bytes an element) within :data:`GPU_MEMORY_SHARE` of
+    ``total_memory`` bytes. One by one, a member needs a sixth of that; a group that would not
+    fit is trained so (ResNet18 at K's gpu width 32 and batch 1024 is such a case)."""
+    need = members * config.batch_size * sample_activations(config) * 8
+    return need <= GPU_MEMORY_SHARE * total_memory
+
+
 def pays(config: TrainConfig, device: torch.device) -> bool:
     """Whether training a group of ``config``'s shape is faster than one by one on ``device``.
 
-    On a GPU small networks leave the device idle, so grouping is taken to pay always (not
-    measured here: no GPU was lent; ``bench/grouped_training.py --device cuda`` measures it).
+    On a GPU small networks leave the device idle, so grouping is taken to pay (measured on an
+    H200 for K's cells at batch 16: 8.3-9.0x; bench/RESULTS.md) wherever the group's activations
+    fit (:func:`fits_on_device`; not measured for large networks at large batches, where a
+    single network already fills the device).
     On the CPU the gain shrinks as a step's work grows (a big batch already fills the cores):
     the rule is ``batch_size * sample_macs(config) <= CPU_MAX_STEP_MACS`` (2e8), from
     ``bench/grouped_training.py`` on 2 cores (K's cells, 200 steps at batch 16, 50 at 64, 20 at
@@ -301,6 +342,8 @@ def pays(config: TrainConfig, device: torch.device) -> bool:
     - batch 256 (2.6e8-7.8e8): M1-K 0.92-1.03x, StdCNN 1.02-1.57x, C1 0.80-1.04x: slower
       in places, so not grouped.
     """
+    if device.type == "cuda":
+        return fits_on_device(config, torch.cuda.get_device_properties(device).total_memory)
     if device.type != "cpu":
         return True
     return config.batch_size * sample_macs(config) <= CPU_MAX_STEP_MACS
@@ -343,7 +386,8 @@ def partition(configs: Sequence[TrainConfig], device: torch.device | None = None
 
 
 class GroupedNet:
-    """G networks of one ``nn.Sequential`` architecture as stacked tensors and one forward.
+    """G networks of one architecture (a supported ``nn.Sequential``, or ResNet18) as stacked
+    tensors and one forward.
 
     ``tensors`` maps each state-dict name of the single network to a tensor with a leading
     member dimension; the parameters among them are leaf tensors that require grad.
