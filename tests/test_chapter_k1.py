@@ -347,6 +347,22 @@ def test_robustness_values_under_the_floor_are_tied_in_trends_and_pairs():
     assert both_higher_pairs(curve("stdcnn-fashion", "lr", 0.0, [80, 70, 60], [9, 6, 7], [1, 2, 3])) == 1
 
 
+def test_benchmark_with_fgsm_at_the_floor_reads_the_accuracy_half_only():
+    """Under Benchmark with FGSM below 5 % at every B (tied: a constant column, no ρ), the case read
+    'not computed' when accuracy fell mildly; now the FGSM half is untested and the accuracy half
+    decides at most partly: falling accuracy partly, rising accuracy did not hold."""
+    from hessbook.chapters.k1.claims import LOSE_BENCHMARK_RULE, lose_benchmark_values
+
+    falls = curve("m1k-mnist", "benchmark", 0.9, [95, 94, 93], [3, 2, 1], [1, 2, 3])
+    v = lose_benchmark_values(falls)
+    assert v["fgsm_off_floor"] == 0.0 and v["rho_fgsm"] != v["rho_fgsm"]
+    assert LOSE_BENCHMARK_RULE.grade({**v, "rho_acc": -0.5}) == "partly"
+    assert LOSE_BENCHMARK_RULE.grade({**v, "rho_acc": -1.0}) == "partly"
+    assert LOSE_BENCHMARK_RULE.grade({**v, "rho_acc": 0.5}) == "did not hold"
+    off = lose_benchmark_values(curve("m1k-mnist", "benchmark", 0.9, [95, 94, 93], [30, 20, 10], [1, 2, 3]))
+    assert LOSE_BENCHMARK_RULE.grade(off) == "held"
+
+
 def test_figures_explorer_and_numbers_render():
     R = k1_results(*K_LIKE, curve("stdcnn-fashion", "lr", 0.0, [80, 70, 60], [10, 20, 30], [1, 2, 3]))
     fig = k1.figure_item(R, "K-Fig1-2-15")

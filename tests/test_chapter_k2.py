@@ -171,6 +171,15 @@ def test_fgsm_pairs_both_under_the_floor_are_neither_higher_nor_lower():
     R = results(lam, acc_of=lambda s, m, b: 80 + 10 * m, fgsm_of=fg, cases=["m1k-mnist"])
     v = momentum_accuracy(R.grid, "m1k-mnist", "lr", [0.0, 0.9], 0)
     assert v["n_batches"] == 3 and v["fgsm_share"] == 1.0 and v["fgsm_change"] == pytest.approx(9.0)
+    # one batch size off the floor is too few for the FGSM half: untested, the claim at most partly
+    assert v["fgsm_compared"] == 1
+    lr = [c for c in k2.claims(R) if "λ1" not in c.statement][0]
+    assert lr.grades["M1-K on MNIST"] == "partly" and "FGSM half reads only those" in lr.why
+    # a run off the floor compares its own value: 0.5 % -> 6 % is a rise of 5.5 points, not 1
+    rise = results(lam, acc_of=lambda s, m, b: 80 + 10 * m, cases=["m1k-mnist"],
+                   fgsm_of=lambda s, m, b: 6.0 if m == 0.9 else 0.5)
+    r = momentum_accuracy(rise.grid, "m1k-mnist", "lr", [0.0, 0.9], 0, 1000)
+    assert r["fgsm_change"] == pytest.approx(5.5) and r["fgsm_share"] == 1.0 and r["fgsm_compared"] == 3
     down = results(lam, acc_of=lambda s, m, b: 80 + 10 * m, cases=["m1k-mnist"],
                    fgsm_of=lambda s, m, b: (20 - 10 * m) if b == 16 else (1 + 2 * m))
     assert momentum_accuracy(down.grid, "m1k-mnist", "lr", [0.0, 0.9], 0)["fgsm_share"] == 0.0
