@@ -302,8 +302,13 @@ def test_differences_within_the_test_sets_noise_count_for_nothing():
     rows[:, 5] = rows[:, 3] + 0.015
     rows[4:6, 1:] -= 0.015
     grid = lambda m, c: 100 * rows[MODELS.index(m), ("clean", *ROBUST).index(c)]
-    assert weaker_values(grid, 300)["share"] == 0.0 and weaker_values(grid, 10000)["share"] == 1.0
+    assert weaker_values(grid, 300)["resolved"] == 0.0 and weaker_values(grid, 10000)["share"] == 1.0
     assert all(v > 0 for k, v in prone_values(grid, 300).items() if k.startswith("beyond_"))
+    assert prone_values(grid, 300)["resolved"] == 0.0 and prone_values(grid, 10000)["resolved"] == 1.0
+    # unresolved cells are no evidence either way: the claims are not judged on 300 images
+    from hessbook.chapters.y5.claims import prone_claim_from, weaker_claim_from
+    assert weaker_claim_from(grid, n=300).grade == "not judged" and prone_claim_from(grid, n=300).grade == "not judged"
+    assert weaker_claim_from(grid, n=10000).grade == "held" and prone_claim_from(grid, n=10000).grade == "held"
     assert all(v < 0 for k, v in prone_values(grid, 10000).items() if k.startswith("beyond_"))
 
 
