@@ -199,3 +199,5 @@ def test_eigenvalues_within_the_rounding_band_have_no_sign():
     assert s.rounding_band == pytest.approx(2e-9)
     assert s.negative_fraction == pytest.approx(0.01) and s.band_fraction == pytest.approx(0.2)
     assert float(np.mean(eig < 0)) > 0.1  # counting signs
+    # no eigenvalue negative beyond the band at any width is the same share, not an undefined one
+    assert share_claim({"w=10": 0.0, "w=30": 0.0}).grade == "held"

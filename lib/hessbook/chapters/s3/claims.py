@@ -42,9 +42,11 @@ ROUNDING_EVIDENCE = ("A negative eigenvalue counts when it is below −2·asymme
 
 
 def share_spread(shares: Sequence[float]) -> float:
-    """(max - min) / mean of the negative shares across widths (NaN when the mean is 0)."""
-    mean = float(np.mean(shares))
-    return float((max(shares) - min(shares)) / mean) if mean > 0 else float("nan")
+    """(max - min) / mean of the negative shares across widths: 0 when they are all equal (0 included:
+    no eigenvalue negative beyond the rounding band at any width is the same share)."""
+    if max(shares) == min(shares):
+        return 0.0
+    return float((max(shares) - min(shares)) / float(np.mean(shares)))
 
 
 def share_claim(shares: dict[str, float], evidence: str = "", bands: dict[str, float] | None = None) -> kit.Claim:

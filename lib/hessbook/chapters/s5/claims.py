@@ -124,7 +124,7 @@ def jump_values(s: Summary) -> dict:
 
 def gain_values(s: Summary) -> dict:
     """What :data:`GAIN_RULE` grades: the gain, the gain less its margin, the margin (NaN when the
-    disagreements were not counted: not judged)."""
+    disagreements were not counted: not computed)."""
     margin = GAIN_SES * s.gain_se
     return {"lb_train_loss": s.lb_train_loss, "accuracy_gain": s.accuracy_gain, "lb_late_drop": s.lb_late_drop,
             "gain_beyond_noise": s.accuracy_gain - margin, "gain_resolution": margin}

@@ -65,7 +65,9 @@ NOT_CORRELATED = {
     "gx": at_least("p_gx", SIGNIFICANCE, "two-sided p of ρ(‖∇xJ‖ test, FGSM test)"),
 }
 LAMBDA_X_RULE = Rule(
-    held=all_of(NOT_CORRELATED["lx"], NOT_CORRELATED["gx"]),
+    held=all_of(NOT_CORRELATED["lx"], NOT_CORRELATED["gx"],
+                is_true("every_batch", "every batch size of the model's row usable (fewer points, less power to "
+                                       "see a correlation)")),
     partly=any_of(NOT_CORRELATED["lx"], NOT_CORRELATED["gx"]),
     requires=all_of(at_least("n_batches", MIN_CORRELATION_BATCHES, "batch sizes"),
                     is_true("defined", "both correlations are defined (no constant column)"),
@@ -154,7 +156,7 @@ def _input_side(t: Trends, seeds: Sequence[int] = ()) -> str:
 
 
 def lambda_x_claim_of(ts: Mapping[Key, Trends], paper: str, note: str = "", extra: Sequence[str] = (),
-                      deviations: str = "", seeds: Sequence[int] = ()) -> Claim:
+                      deviations: str = "", seeds: Sequence[int] = (), incomplete: Sequence[Key] = ()) -> Claim:
     """Y §3.3: lambda1^x and ||grad_x J|| do not correlate with FGSM accuracy (test set); one
     case per trend of ``ts`` (C1, C2, M1 in every seed expected: Tables 1 and 7 print both columns)."""
     return Claim(
@@ -164,7 +166,8 @@ def lambda_x_claim_of(ts: Mapping[Key, Trends], paper: str, note: str = "", extr
         rule=LAMBDA_X_RULE,
         cases={case_name(t.model, t.seed, seeds): {
             "n_batches": t.n_input_side, "p_lx": t.p_lambda_x_fgsm, "p_gx": t.p_grad_x_fgsm,
-            "defined": _defined(t.rho_lambda_x_fgsm, t.rho_grad_x_fgsm), "p_min": t.p_min} for t in ts.values()},
+            "defined": _defined(t.rho_lambda_x_fgsm, t.rho_grad_x_fgsm), "p_min": t.p_min,
+            "every_batch": key not in incomplete} for key, t in ts.items()},
         expected=_expected(LAMBDA_X_MODELS, seeds),
         evidence=_join(
             "Y §3.3: 'The results on all of our experiments show that these two metrics actually do not correlate "
@@ -293,8 +296,9 @@ def lambda_x_claim(R: Results) -> Claim:
     extra = [f"; train ρ(λ1x, FGSM) = {rho_short(t.rho_lambda_x_fgsm_train)}" for t in ts.values()]
     paper = LAMBDA_X_PAPER + " Paper's own test rows: " + "; ".join(_input_side(paper_trends(m))
                                                                       for m in LAMBDA_X_MODELS) + "."
+    incomplete = [(m, s) for m, s in ts if len(R.usable(m, s)) < len(R.in_seed(m, s))]
     claim = lambda_x_claim_of(ts, paper, R.absent(LAMBDA_X_MODELS), extra,
-                              claim_deviations(R, LAMBDA_X_MODELS, inputs=True), R.seeds)
+                              claim_deviations(R, LAMBDA_X_MODELS, inputs=True), R.seeds, incomplete)
     return with_agreement(claim, R.seeds)
 
 

@@ -177,7 +177,7 @@ def line_shape(R: Results) -> dict:
     """The lines near θ: at the first step of the grid, each model's largest batch's training
     loss over its value at θ, and the rise against the quadratic model λ1 ε²/2 (λ1 of the
     Hessian's samples, the loss on the ``n_eval`` samples: a rough comparison)."""
-    largest = [R.of(m)[-1] for m in R.models]
+    largest = [R.usable(m)[-1] for m in R.models if R.usable(m)]
     if not largest:
         return {"first_step": None, "first_factor_min": None, "first_factor_max": None, "over_quadratic_min": None,
                 "line_shape": "Nothing was examined at this scale, so there is no line to describe."}
@@ -221,7 +221,7 @@ def numbers(R: Results) -> dict:
             for m in paper.MODELS for what, trend in (("line", line_trend), ("surface", surface_trend))
             for split in ("train", "test")}
     fd = [abs(r.curvature_fd - r.eigenvalues[0]) / abs(r.eigenvalues[0]) for r in nets]
-    m1 = R.of("m1")
+    m1 = R.usable("m1")
     return {
         "networks": len(nets),
         "missing": ", ".join(m.model for m in R.missing) or "none",
