@@ -47,10 +47,11 @@ class CaseResult:
     power_products: int
     n_negative: np.ndarray | None = None
     """Smooth net only: (N,) eigenvalues below -rank_rtol * lambda_max of the dense H_x."""
-    cc_converged: float = float("nan")
-    """Share of the cross-check Lanczos runs (largest c + 1 and smallest, per sample) that met
+    cc_converged: np.ndarray | None = None
+    """(n_cc,) whether both cross-check Lanczos runs of a sample (largest c + 1, smallest) met
     ``lanczos_tol``: an unconverged smallest Ritz value lies above the true one (biased toward PSD)
-    and an unconverged near-zero one is off by up to its residual (NaN: stored before it was counted)."""
+    and an unconverged near-zero one is off by up to its residual, so the claims read only the
+    samples whose runs converged (None: stored before it was recorded)."""
     lanczos_tol: float = float("nan")
     """The relative residual the Lanczos runs were asked for."""
 
@@ -61,6 +62,13 @@ class CaseResult:
     @property
     def relative_min(self) -> np.ndarray:
         return self.lambda_min / np.maximum(self.lambda_max, 1e-300)
+
+    @property
+    def cc_ok(self) -> np.ndarray:
+        """(n_cc,) the cross-check samples whose Lanczos runs converged (all, for a result stored
+        before convergence was recorded)."""
+        n = len(self.cc_lanczos_min)
+        return np.ones(n, bool) if self.cc_converged is None else np.asarray(self.cc_converged, bool)
 
     @property
     def cc_relative_min(self) -> np.ndarray:
@@ -146,8 +154,8 @@ class _Iterative:
     cc_lanczos_min: np.ndarray
     cc_power: np.ndarray
     power_products: int
-    converged: float
-    """Share of the Lanczos runs that met the tolerance."""
+    converged: np.ndarray
+    """(n,) whether both of a sample's Lanczos runs met the tolerance."""
 
 
 def _iterative(net, x, y, c: int, job: Y4Job) -> _Iterative:
@@ -163,10 +171,9 @@ def _iterative(net, x, y, c: int, job: Y4Job) -> _Iterative:
         op = InputHessianOperator(net, x[i], y[i], dtype=torch.float64)
         low = lanczos(op, k=1, which="SA", tol=job.lanczos_tol, seed=job.seed)
         mins.append(float(low.eigenvalues[0]))
-        converged += [bool(top.converged), bool(low.converged)]
+        converged.append(bool(top.converged) and bool(low.converged))
     pw = input_hessian_power(net, (x, y), batch_size=len(x), tol=job.power_tol, dtype=torch.float64, seed=job.seed)
-    return _Iterative(np.stack(tops), np.array(mins), pw.lambda1.numpy(), int(pw.n_products),
-                      float(np.mean(converged)) if converged else float("nan"))
+    return _Iterative(np.stack(tops), np.array(mins), pw.lambda1.numpy(), int(pw.n_products), np.array(converged))
 
 
 @dataclass(frozen=True)
@@ -176,8 +183,8 @@ class Y4Job(StoredJob):
 
     RESULT = CaseResult
     INLINE = True
-    VERSION = 2
-    """2: the cross-check Lanczos runs' convergence is stored (:attr:`CaseResult.cc_converged`)."""
+    VERSION = 3
+    """3: each cross-check sample's Lanczos convergence is stored (:attr:`CaseResult.cc_converged`)."""
     train: TrainConfig
     n_samples: int
     n_crosscheck: int
