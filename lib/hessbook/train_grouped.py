@@ -257,36 +257,43 @@ def group_key(config: TrainConfig) -> str | None:
                            "data": config.data, "batch_size": config.batch_size})
 
 
-_MACS: dict[str, int] = {}
+_PER_SAMPLE: dict[tuple[str, str], int] = {}
 
 
-def sample_macs(config: TrainConfig) -> int:
-    """Multiply-adds of one forward pass of one sample (convolutions and linear layers)."""
-    key = canonical_json({"model": config.model, "kwargs": config.model_kwargs})
-    if key not in _MACS:
+def _per_sample(config: TrainConfig, what: str, select: Callable[[nn.Module], bool],
+                size: Callable[[nn.Module, torch.Tensor], int]) -> int:
+    """Sum of ``size(module, output)`` over the modules ``select`` keeps, in one forward pass of
+    one sample of ``config``'s model (cached per model and ``what``)."""
+    key = (what, canonical_json({"model": config.model, "kwargs": config.model_kwargs}))
+    if key not in _PER_SAMPLE:
         with torch.random.fork_rng(devices=[]):
             net = build_model(config.model, **dict(config.model_kwargs)).eval()
         total = 0
 
         def count(module: nn.Module, _inp: Any, out: torch.Tensor) -> None:
             nonlocal total
-            if isinstance(module, nn.Conv2d):
-                k = module.weight[0].numel()  # Cin/groups * kh * kw
-                total += out[0].numel() * k
-            elif isinstance(module, nn.Linear):
-                total += module.in_features * module.out_features
+            total += size(module, out)
 
-        hooks = [m.register_forward_hook(count) for m in net.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
+        hooks = [m.register_forward_hook(count) for m in net.modules() if select(m)]
         shape = INPUT_SHAPES.get(config.model, (int(dict(config.model_kwargs).get("d", 100)),))
         with torch.no_grad():
             net(torch.zeros(1, *shape))
         for h in hooks:
             h.remove()
-        _MACS[key] = total
-    return _MACS[key]
+        _PER_SAMPLE[key] = total
+    return _PER_SAMPLE[key]
 
 
-_ACTIVATIONS: dict[str, int] = {}
+def _macs(module: nn.Module, out: torch.Tensor) -> int:
+    if isinstance(module, nn.Conv2d):
+        return out[0].numel() * module.weight[0].numel()  # Cin/groups * kh * kw per output element
+    return module.in_features * module.out_features
+
+
+def sample_macs(config: TrainConfig) -> int:
+    """Multiply-adds of one forward pass of one sample (convolutions and linear layers)."""
+    return _per_sample(config, "macs", lambda m: isinstance(m, (nn.Conv2d, nn.Linear)), _macs)
+
 
 GPU_MEMORY_SHARE = 0.25
 """On a GPU a group is formed only while :data:`MAX_GROUP` members' activations, kept for the
@@ -296,24 +303,7 @@ backward pass, fit in this share of the device's memory (:func:`fits_on_device`)
 def sample_activations(config: TrainConfig) -> int:
     """Output elements of every leaf module in one forward pass of one sample: what training keeps
     per sample for the backward pass, to within the autograd's own bookkeeping."""
-    key = canonical_json({"model": config.model, "kwargs": config.model_kwargs})
-    if key not in _ACTIVATIONS:
-        with torch.random.fork_rng(devices=[]):
-            net = build_model(config.model, **dict(config.model_kwargs)).eval()
-        total = 0
-
-        def count(_module: nn.Module, _inp: Any, out: torch.Tensor) -> None:
-            nonlocal total
-            total += out[0].numel()
-
-        hooks = [m.register_forward_hook(count) for m in net.modules() if not list(m.children())]
-        shape = INPUT_SHAPES.get(config.model, (int(dict(config.model_kwargs).get("d", 100)),))
-        with torch.no_grad():
-            net(torch.zeros(1, *shape))
-        for h in hooks:
-            h.remove()
-        _ACTIVATIONS[key] = total
-    return _ACTIVATIONS[key]
+    return _per_sample(config, "activations", lambda m: not list(m.children()), lambda _m, out: out[0].numel())
 
 
 def fits_on_device(config: TrainConfig, total_memory: int, members: int = MAX_GROUP) -> bool:
