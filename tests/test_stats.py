@@ -113,3 +113,9 @@ def test_smallest_rank_p_is_the_p_of_a_column_ordered_as_the_tied_one():
     assert min(stats.rank_p(list(x), tied) for x in itertools.permutations(range(5))) == \
         pytest.approx(stats.smallest_rank_p(tied))
     assert np.isnan(stats.smallest_rank_p([5, 5, 5]))
+
+
+def test_beats_needs_the_difference_beyond_its_standard_errors():
+    assert stats.beats(61.5, 60.0, 10000) and not stats.beats(61.5, 60.0, 300)
+    assert not stats.beats(60.0, 61.5, 10000) and not stats.beats(60.0, 60.0, 10000)
+    assert stats.beats(61.5, 60.0, 300, ses=0.5)

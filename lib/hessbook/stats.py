@@ -141,6 +141,12 @@ def accuracy_difference_se(a: float, b: float, n: int) -> float:
     return 100 * math.sqrt(max(pa * (1 - pa), 0.0) / n + max(pb * (1 - pb), 0.0) / n)
 
 
+def beats(a: float, b: float, n: int, ses: float = 2.0) -> bool:
+    """Accuracy ``a`` above ``b`` (percent, each on ``n`` test images) by more than ``ses``
+    standard errors of their difference (:func:`accuracy_difference_se`)."""
+    return a - b > ses * accuracy_difference_se(a, b, n)
+
+
 def smallest_rank_p(y: Sequence[float]) -> float:
     """The smallest two-sided :func:`rank_p` any column without ties could reach against ``y``
     (one ordered as ``y`` is): with ties in ``y`` (values at the floor) it can exceed a test's level,

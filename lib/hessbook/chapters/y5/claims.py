@@ -24,6 +24,7 @@ from hessbook.chapters.y5.paper import (
     model_label,
 )
 from hessbook.stats import accuracy_difference_se
+from hessbook.stats import beats as stats_beats
 from hessbook.chapters.y5.params import Y5Params
 from hessbook.kit import Claim, Rule, above, all_of, any_of, at_least, at_most, below, equals, is_true
 from hessbook.papers.yao import regime as yao_regime
@@ -100,9 +101,9 @@ def paper_acc(study: str) -> Acc:
 
 
 def beats(a: float, b: float, n: int) -> bool:
-    """Accuracy ``a`` above ``b`` (percent, each on ``n`` test images) by more than :data:`NOISE_SES`
-    standard errors of their difference."""
-    return a - b > NOISE_SES * accuracy_difference_se(a, b, n)
+    """Accuracy ``a`` above ``b`` (percent, each on ``n`` test images) beyond :data:`NOISE_SES`
+    standard errors of their difference (:func:`hessbook.stats.beats`)."""
+    return stats_beats(a, b, n, NOISE_SES)
 
 
 def paper_n(study: str) -> int:

@@ -189,9 +189,8 @@ def momentum_accuracy(grid: Grid, case: str, setting: str, momenta: list[float],
                 if name not in ROBUSTNESS or max(row[low].fgsm_acc, row[high].fgsm_acc) >= FLOOR_POINTS]
         lows, highs = values([r[0] for r in rows], name), values([r[1] for r in rows], name)
         diffs = [float(b - a) for a, b in zip(lows, highs)]
-        margins = [NOISE_SES * stats.accuracy_difference_se(a, b, n_test) if n_test else 0.0
-                   for a, b in zip(lows, highs)]
-        out[f"{key}_share"] = stats.share(d > m for d, m in zip(diffs, margins))
+        out[f"{key}_share"] = stats.share(stats.beats(b, a, n_test, NOISE_SES) if n_test else b > a
+                                          for a, b in zip(lows, highs))
         out[f"{key}_change"] = max((abs(d) for d in diffs), default=float("nan"))
         out[f"{key}_compared"] = len(rows)
     fgsm = [row[m].fgsm_acc for row in table.values() for m in (low, high)]
