@@ -118,4 +118,4 @@ def test_smallest_rank_p_is_the_p_of_a_column_ordered_as_the_tied_one():
 def test_beats_needs_the_difference_beyond_its_standard_errors():
     assert stats.beats(61.5, 60.0, 10000) and not stats.beats(61.5, 60.0, 300)
     assert not stats.beats(60.0, 61.5, 10000) and not stats.beats(60.0, 60.0, 10000)
-    assert stats.beats(61.5, 60.0, 300, ses=0.5)
+    assert stats.beats(61.5, 60.0, 300, ses=0.3)  # 1.5 points against 0.3 x 4.0
