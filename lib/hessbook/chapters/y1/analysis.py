@@ -106,33 +106,60 @@ def trends(R: Results, model: str, seed: int | None = None) -> Trends:
     return trends_of(R.usable(model, seed), model, seed)
 
 
+def _floor(rows: Sequence[PaperRow]) -> float:
+    """:data:`~hessbook.stats.ACCURACY_FLOOR` in the unit the rows print (Table 7 and Table 1's C2
+    rows print fractions)."""
+    return ACCURACY_FLOOR / 100 if rows and rows[0].fgsm_unit == "fraction" else ACCURACY_FLOOR
+
+
+def _off_floor(fgsm: Sequence[float], floor: float = ACCURACY_FLOOR) -> int:
+    return int(np.sum(np.asarray(fgsm, float) >= floor))
+
+
+def _smallest_p(lx: Sequence[float], gx: Sequence[float], fg: Sequence[float]) -> float:
+    """:func:`~hessbook.stats.smallest_rank_p` of ``fg`` over the points where all three are finite."""
+    keep = np.all(np.isfinite(np.asarray([lx, gx, fg], float)), axis=0) if len(fg) else np.zeros(0, bool)
+    return smallest_rank_p(np.asarray(fg, float)[keep])
+
+
+def _finite_points(*columns: Sequence[float]) -> int:
+    return int(np.all(np.isfinite(np.asarray(columns, float)), axis=0).sum()) if columns and len(columns[0]) else 0
+
+
+def trends(R: Results, model: str, seed: int | None = None) -> Trends:
+    """``model``'s trends in network seed ``seed`` (None: the first seed), over its networks that
+    left their initial plateau and did not diverge (:meth:`Results.usable`)."""
+    seed = R.first_seed if seed is None else seed
+    return trends_of(R.usable(model, seed), model, seed)
+
+
 def paper_trends(model: str) -> Trends:
     """The same correlations on the paper's printed rows (Table 2 prints no input-side columns)."""
     rows = [r for r in PAPER_ROWS if r.model == model]
     b = [r.batch for r in rows]
-    raw = [r.fgsm_hi[1] for r in rows]
-    fg = floor_tied(raw, _floor(rows))
+    raw, floor = [r.fgsm_hi[1] for r in rows], _floor(rows)
+    fg = floor_tied(raw, floor)
     rho_lambda, rho_fgsm = spearman(b, [r.lambda_theta[0] for r in rows]), spearman(b, fg)
     if not rows or rows[0].lambda_x is None:
         return Trends(model, tuple(b), rho_lambda, rho_fgsm, float("nan"), float("nan"),
-                      n_off_floor=_off_floor(raw, _floor(rows)))
+                      n_off_floor=_off_floor(raw, floor))
     lx, gx = [r.lambda_x[1] for r in rows], [r.grad_x[1] for r in rows]
     return Trends(model, tuple(b), rho_lambda, rho_fgsm, spearman(lx, fg), spearman(gx, fg),
-                  spearman([r.lambda_x[0] for r in rows], floor_tied((r.fgsm_hi[0] for r in rows), _floor(rows))),
+                  spearman([r.lambda_x[0] for r in rows], floor_tied((r.fgsm_hi[0] for r in rows), floor)),
                   p_lambda_x_fgsm=rank_p(lx, fg), p_grad_x_fgsm=rank_p(gx, fg), n_input_side=_finite_points(lx, gx, fg),
-                  n_off_floor=_off_floor(raw, _floor(rows)), p_min=_smallest_p(lx, gx, fg))
+                  n_off_floor=_off_floor(raw, floor), p_min=_smallest_p(lx, gx, fg))
 
 
 def paper_train_trends(model: str) -> Trends:
     """The input-side correlations on the paper's *training* columns (train lambda1^x, ||grad_x J||
     and FGSM accuracy): not graded (the claim is graded on the test set), shown beside it."""
     rows = [r for r in PAPER_ROWS if r.model == model and r.lambda_x is not None]
-    b, raw = [r.batch for r in rows], [r.fgsm_hi[0] for r in rows]
-    fg = floor_tied(raw, _floor(rows))
+    b, raw, floor = [r.batch for r in rows], [r.fgsm_hi[0] for r in rows], _floor(rows)
+    fg = floor_tied(raw, floor)
     lx, gx = [r.lambda_x[0] for r in rows], [r.grad_x[0] for r in rows]
     return Trends(model, tuple(b), float("nan"), float("nan"), spearman(lx, fg), spearman(gx, fg),
                   p_lambda_x_fgsm=rank_p(lx, fg), p_grad_x_fgsm=rank_p(gx, fg), n_input_side=_finite_points(lx, gx, fg),
-                  n_off_floor=_off_floor(raw, _floor(rows)), p_min=_smallest_p(lx, gx, fg))
+                  n_off_floor=_off_floor(raw, floor), p_min=_smallest_p(lx, gx, fg))
 
 
 def lambda_x_trends(R: Results) -> list[Trends]:

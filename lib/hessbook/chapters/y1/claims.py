@@ -248,6 +248,12 @@ def _paper_trend_text(models: Sequence[str]) -> str:
 LAMBDA_X_PAPER = "Y §3.3: 'these two metrics actually do not correlate with the adversarial accuracy'."
 
 
+def _incomplete(R: Results, ts: Mapping[tuple[str, int], Trends]) -> list[tuple[str, int]]:
+    """The (model, seed) trends of ``ts`` that read fewer batch sizes than their row ran (a flagged
+    network left out): at most partly."""
+    return [(m, s) for m, s in ts if len(R.usable(m, s)) < len(R.in_seed(m, s))]
+
+
 def _per_seed(R: Results, models: Sequence[str]) -> dict[tuple[str, int], Trends]:
     """Each model's trends in each seed it ran in, model by model."""
     return {(m, s): trends(R, m, s) for m in models for s in R.seeds_of(m)}
@@ -256,9 +262,9 @@ def _per_seed(R: Results, models: Sequence[str]) -> dict[tuple[str, int], Trends
 def trend_claim(R: Results, item: str, models, table: str) -> Claim:
     """Y's table ``table`` on our runs: one case per (model, seed)."""
     ts = _per_seed(R, models)
-    incomplete = [(m, s) for m, s in ts if len(R.usable(m, s)) < len(R.in_seed(m, s))]
     claim = trend_claim_of(item, table, models, ts, _paper_trend_text(models), R.absent(models),
-                           claim_deviations(R, models, hessian=True), R.seeds, trimmed_text(R, models), incomplete)
+                           claim_deviations(R, models, hessian=True), R.seeds, trimmed_text(R, models),
+                           _incomplete(R, ts))
     return with_agreement(claim, R.seeds)
 
 
@@ -296,9 +302,8 @@ def lambda_x_claim(R: Results) -> Claim:
     extra = [f"; train ρ(λ1x, FGSM) = {rho_short(t.rho_lambda_x_fgsm_train)}" for t in ts.values()]
     paper = LAMBDA_X_PAPER + " Paper's own test rows: " + "; ".join(_input_side(paper_trends(m))
                                                                       for m in LAMBDA_X_MODELS) + "."
-    incomplete = [(m, s) for m, s in ts if len(R.usable(m, s)) < len(R.in_seed(m, s))]
     claim = lambda_x_claim_of(ts, paper, R.absent(LAMBDA_X_MODELS), extra,
-                              claim_deviations(R, LAMBDA_X_MODELS, inputs=True), R.seeds, incomplete)
+                              claim_deviations(R, LAMBDA_X_MODELS, inputs=True), R.seeds, _incomplete(R, ts))
     return with_agreement(claim, R.seeds)
 
 
