@@ -32,8 +32,8 @@ class Y1Params(Y1Runs, ChapterParams):
     power_tol: float = field(metadata=spec(gt=0.0, doc="power iteration relative change (Y: 1e-4)"))
     power_max_iter: int = field(metadata=spec(gt=0, doc="cap on power-iteration products"))
     n_seeds: int = field(metadata=n_seeds_spec("(model, batch size)", "Y repeated every experiment at least 3 "
-                                               "times", "Not part of the y1_runs block: Y2 and Y4 examine the "
-                                               "first seed's networks"))
+                                               "times", "Not part of the y1_runs block: Y2 examines as many of "
+                                               "these seeds as its own n_seeds, Y4 the first seed's networks"))
     device: str = field(metadata=device_spec("where to train and compute"))
 
     @property

@@ -4,10 +4,10 @@ Y's claim: perturbing the converged weights along the dominant eigenvector v1 of
 (w.r.t. the weights) raises the training and the test loss faster for networks trained with
 larger batches; the surfaces along v1 and v2 show the same order.
 
-What we compute, on Y1's trained networks (given by Y2's ``y1_runs`` block, a copy of the values
-of Y1's parameters that determine them, so that the result store returns the very same networks;
-a test keeps each scale's block equal to Y1's file): v1, v2 by our Lanczos on the Hessian of the
-mean training loss on ``n_hessian`` samples (residuals reported), then the loss at
+What we compute, on Y1's trained networks (given by Y2's ``y1_runs`` block, the values of Y1's
+parameters that determine them, read from Y1's file, so that the result store returns the very
+same networks), in each of ``n_seeds`` of Y1's network seeds: v1, v2 by our Lanczos on the
+Hessian of the mean training loss on ``n_hessian`` samples (residuals reported), then the loss at
 theta + eps v1 (unit v1, Y's step) and on the plane theta + e1 v1 + e2 v2, each point evaluated
 directly in eval mode on the same samples (:func:`hessbook.curvature.loss_along`,
 :func:`hessbook.curvature.loss_surface`), on training and test samples, and for M1 on a random
@@ -19,10 +19,11 @@ landscapes on the sweep), :mod:`.claims` (graded claims, the prose's numbers), :
 
 from hessbook.chapters.y2.claims import claims, criteria, numbers
 from hessbook.chapters.y2.compute import Results, jobs, run
-from hessbook.chapters.y2.figures import explorer, figure_7, figure_lines, figure_surfaces, summary_table
+from hessbook.chapters.y2.figures import (explorer, figure_7, figure_lines, figure_seeds, figure_surfaces,
+                                         summary_table)
 from hessbook.chapters.y2.params import Params
 
 __all__ = [
-    "Params", "Results", "claims", "criteria", "explorer", "figure_7", "figure_lines", "figure_surfaces", "jobs",
-    "numbers", "run", "summary_table",
+    "Params", "Results", "claims", "criteria", "explorer", "figure_7", "figure_lines", "figure_seeds",
+    "figure_surfaces", "jobs", "numbers", "run", "summary_table",
 ]

@@ -2,7 +2,9 @@
 batch sizes, and the numbers the chapter's prose cites.
 
 Each claim is built from plain values per case (``*_claim_of``); Y prints no numbers for these
-figures (they are plots), so only our runs feed them."""
+figures (they are plots), so only our runs feed them. A trend is graded in each network seed
+examined, each (model, seed) a case of its own (:mod:`hessbook.kit.seeds`): it holds only where it
+held in every seed, reads at most partly where seeds disagree, and its evidence says in how many."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from hessbook.chapters.y2 import paper
 from hessbook.chapters.y2.compute import Results, run_flag
 from hessbook.chapters.y2.params import Y2Params
 from hessbook.kit import Claim, Rule, above, all_of, any_of, at_least, is_true
+from hessbook.kit.seeds import seed_case, seed_cases, with_agreement
 from hessbook.papers.yao import deviations as dev
 from hessbook.papers.yao import regime as yao_regime
 from hessbook.papers.yao.trends import MIN_TREND_BATCHES, rho_short, rho_text
@@ -47,24 +50,42 @@ FIG7_RATIO_RULE = Rule(
 )
 
 
-def line_trend(R: Results, model: str, split: str) -> float:
-    rs = R.usable(model)
+def line_trend(R: Results, model: str, split: str, seed: int) -> float:
+    rs = R.usable(model, seed)
     return spearman([r.batch for r in rs], [r.rise(split, R.params.grade_step) for r in rs])
 
 
-def surface_trend(R: Results, model: str, split: str) -> float:
-    rs = R.usable(model)
+def surface_trend(R: Results, model: str, split: str, seed: int) -> float:
+    rs = R.usable(model, seed)
     return spearman([r.batch for r in rs], [r.surface_rise(split) for r in rs])
 
 
-def _case(R: Results, model: str, trend) -> dict:
-    tr, te = trend(R, model, "train"), trend(R, model, "test")
-    return {"n_batches": len(R.usable(model)), "rho_train": tr, "rho_test": te,
+def _case(R: Results, model: str, seed: int, trend) -> dict:
+    tr, te = trend(R, model, "train", seed), trend(R, model, "test", seed)
+    return {"n_batches": len(R.usable(model, seed)), "rho_train": tr, "rho_test": te,
             "defined": not (math.isnan(tr) or math.isnan(te))}
 
 
+def _cases(R: Results, models: Sequence[str], trend) -> dict[str, dict]:
+    """One case per (model, seed) examined: ``"C1"`` with one seed, ``"C1 · seed 1"`` with several."""
+    return {seed_case(m.upper(), s, R.seeds): _case(R, m, s, trend) for m in models for s in R.seeds if R.of(m, s)}
+
+
+def _rhos(R: Results, model: str, split: str, trend, short: bool = True) -> str:
+    """The trend's ρ in each seed examined, in seed order: ``"+0.90, +1.00, +0.70 (seeds 0, 1, 2)"``."""
+    seeds = [s for s in R.seeds if R.of(model, s)]
+    fmt = rho_short if short else rho_text
+    text = ", ".join(fmt(trend(R, model, split, s)) for s in seeds)
+    return text + (f" (seeds {', '.join(map(str, seeds))})" if len(seeds) > 1 else "")
+
+
 def _rises(R: Results, model: str, split: str) -> str:
-    return ", ".join(f"B={r.batch}: {r.rise(split, R.params.grade_step):.3g}" for r in R.usable(model))
+    """The graded rise per batch size: the value (one seed) or the median across seeds."""
+    eps, usable = R.params.grade_step, R.usable(model)
+    several = len({r.seed for r in usable}) > 1
+    batches = sorted({r.batch for r in usable})
+    values = {b: float(np.median([r.rise(split, eps) for r in usable if r.batch == b])) for b in batches}
+    return ("median across seeds " if several else "") + ", ".join(f"B={b}: {v:.3g}" for b, v in values.items())
 
 
 def _absent(R: Results, models) -> str:
@@ -96,21 +117,24 @@ def deviations(R: Results, models: Sequence[str]) -> str:
 # ----------------------------------------------------------------------------- claims from values
 
 
-def line_claim_of(item: str, models: Sequence[str], cases: Mapping[str, Mapping], ours: str, evidence: str) -> Claim:
+def line_claim_of(item: str, models: Sequence[str], cases: Mapping[str, Mapping], ours: str, evidence: str,
+                  seeds: Sequence[int] = ()) -> Claim:
     """Larger batches sit in sharper valleys along v1 (training and test loss); one case per
-    model (``{"n_batches", "rho_train", "rho_test", "defined"}``), ``models`` expected."""
+    model and seed (``{"n_batches", "rho_train", "rho_test", "defined"}``, keyed ``"C1"`` or
+    ``"C1 · seed 1"``), every one of ``models`` in every seed of ``seeds`` expected."""
     figures = " and ".join(paper.LINE_FIGURE[m] for m in models)
-    return Claim(item, f"{figures}: larger batches sit in sharper valleys along the top Hessian eigenvector v1.",
-                 paper=paper.CLAIM_LINE, ours=ours, rule=LINE_RULE,
-                 cases={m.upper(): dict(v) for m, v in cases.items()}, expected=tuple(m.upper() for m in models), evidence=evidence)
+    return with_agreement(Claim(
+        item, f"{figures}: larger batches sit in sharper valleys along the top Hessian eigenvector v1.",
+        paper=paper.CLAIM_LINE, ours=ours, rule=LINE_RULE, cases={k: dict(v) for k, v in cases.items()},
+        expected=seed_cases([m.upper() for m in models], seeds or (0,)), evidence=evidence), seeds)
 
 
-def surface_claim_of(cases: Mapping[str, Mapping], ours: str, evidence: str) -> Claim:
-    """The (v1, v2) surfaces order the batch sizes as the lines do (C1, C2, M1 expected)."""
-    return Claim("Y-Fig3-13-14", "The 2-D loss surfaces along v1 and v2 show the same order: larger batches, "
-                 "steeper bowls.", paper=paper.CLAIM_SURFACE, ours=ours, rule=SURFACE_RULE,
-                 cases={m.upper(): dict(v) for m, v in cases.items()},
-                 expected=tuple(m.upper() for m in paper.MODELS), evidence=evidence)
+def surface_claim_of(cases: Mapping[str, Mapping], ours: str, evidence: str, seeds: Sequence[int] = ()) -> Claim:
+    """The (v1, v2) surfaces order the batch sizes as the lines do (C1, C2, M1 in every seed expected)."""
+    return with_agreement(Claim(
+        "Y-Fig3-13-14", "The 2-D loss surfaces along v1 and v2 show the same order: larger batches, steeper bowls.",
+        paper=paper.CLAIM_SURFACE, ours=ours, rule=SURFACE_RULE, cases={k: dict(v) for k, v in cases.items()},
+        expected=seed_cases([m.upper() for m in paper.MODELS], seeds or (0,)), evidence=evidence), seeds)
 
 
 def fig7_ratio_claim_of(rises: Mapping[str, tuple[float, float]], ours: str, evidence: str) -> Claim:
@@ -127,42 +151,44 @@ def fig7_ratio_claim_of(rises: Mapping[str, tuple[float, float]], ours: str, evi
 def line_claim(R: Results, item: str, models: tuple[str, ...]) -> Claim:
     eps = R.params.grade_step
     ran = [m for m in models if R.of(m)]
-    parts = [f"{m.upper()} ({paper.LINE_FIGURE[m]}): ρ(B, rise) = {rho_short(line_trend(R, m, 'train'))} "
-             f"train, {rho_short(line_trend(R, m, 'test'))} test; train rises {_rises(R, m, 'train')}" for m in ran]
+    parts = [f"{m.upper()} ({paper.LINE_FIGURE[m]}): ρ(B, rise) = {_rhos(R, m, 'train', line_trend)} train, "
+             f"{_rhos(R, m, 'test', line_trend)} test; train rises {_rises(R, m, 'train')}" for m in ran]
     if "m1" in ran:
-        parts.append(f"M1 random batch of {R.params.random_batch}: ρ = {rho_short(line_trend(R, 'm1', 'batch'))}")
+        parts.append(f"M1 random batch of {R.params.random_batch}: ρ = {_rhos(R, 'm1', 'batch', line_trend)}")
     evidence = (f"Sharpness of a network: the mean loss at θ ± ε* v1 minus the loss at θ, ε* = {eps:g}, "
-                "‖v1‖ = 1; Spearman ρ over Y1's batch sizes. " + deviations(R, models) + _flagged(R, models))
-    return line_claim_of(item, models, {m: _case(R, m, line_trend) for m in ran}, _ours(parts, _absent(R, models)),
-                         evidence)
+                "‖v1‖ = 1; Spearman ρ over Y1's batch sizes, in each network seed. " + deviations(R, models)
+                + _flagged(R, models))
+    return line_claim_of(item, models, _cases(R, ran, line_trend), _ours(parts, _absent(R, models)), evidence,
+                         R.seeds)
 
 
 def surface_claim(R: Results) -> Claim:
     ran = R.models
     parts = [f"{m.upper()} ({paper.SURFACE_FIGURE[m]}): ρ(B, surface rise) = "
-             f"{rho_short(surface_trend(R, m, 'train'))} train, {rho_short(surface_trend(R, m, 'test'))} test"
+             f"{_rhos(R, m, 'train', surface_trend)} train, {_rhos(R, m, 'test', surface_trend)} test"
              for m in ran]
     evidence = (f"Sharpness of a surface: its mean loss over the grid |ε1|, |ε2| ≤ {R.params.surface_radius:g} "
-                "minus the loss at θ. " + deviations(R, paper.MODELS) + _flagged(R, paper.MODELS))
-    return surface_claim_of({m: _case(R, m, surface_trend) for m in ran}, _ours(parts, _absent(R, paper.MODELS)),
-                            evidence)
+                "minus the loss at θ; Spearman ρ over Y1's batch sizes, in each network seed. "
+                + deviations(R, paper.MODELS) + _flagged(R, paper.MODELS))
+    return surface_claim_of(_cases(R, ran, surface_trend), _ours(parts, _absent(R, paper.MODELS)), evidence,
+                            R.seeds)
 
 
 def fig7_ratio_claim(R: Results) -> Claim:
     eps = R.params.grade_step
-    rises = {r.label: (r.rise("train", eps), r.rise("test", eps)) for r in R.usable("m1")}
+    rises = {R.name(r): (r.rise("train", eps), r.rise("test", eps)) for r in R.usable("m1")}
     parts = [f"{label}: test {te:.3g} / train {tr:.3g} = {te / tr:.2f}" if tr > 0 else f"{label}: train rise {tr:.3g}"
              for label, (tr, te) in rises.items()]
     evidence = (f"'Curvature' read as the rise of the loss at ±ε* = {eps:g} along v1 over its value at θ, test "
-                f"samples over training samples, per network; 'much larger' read as at least {MUCH_LARGER:g} times. "
-                + deviations(R, ("m1",)) + _flagged(R, ("m1",)))
+                f"samples over training samples, per network (every batch size and seed); 'much larger' read as at "
+                f"least {MUCH_LARGER:g} times. " + deviations(R, ("m1",)) + _flagged(R, ("m1",)))
     return fig7_ratio_claim_of(rises, _ours(parts, _absent(R, ("m1",))), evidence)
 
 
 def _flagged(R: Results, models) -> str:
     """" Excluded from every statistic: ..." naming the networks of ``models`` on their plateau
     (empty when none is)."""
-    return regime.flagged_text([(r.label, run_flag(r)) for r in R.flagged(models)])
+    return regime.flagged_text([(R.name(r), run_flag(r)) for r in R.flagged(models)])
 
 
 def claims(R: Results) -> list[Claim]:
@@ -177,7 +203,7 @@ def line_shape(R: Results) -> dict:
     """The lines near θ: at the first step of the grid, each model's largest batch's training
     loss over its value at θ, and the rise against the quadratic model λ1 ε²/2 (λ1 of the
     Hessian's samples, the loss on the ``n_eval`` samples: a rough comparison)."""
-    largest = [R.usable(m)[-1] for m in R.models if R.usable(m)]
+    largest = [R.usable(m, s)[-1] for m in R.models for s in R.seeds if R.usable(m, s)]
     if not largest:
         return {"first_step": None, "first_factor_min": None, "first_factor_max": None, "over_quadratic_min": None,
                 "line_shape": "Nothing was examined at this scale, so there is no line to describe."}
@@ -199,7 +225,7 @@ def line_shape(R: Results) -> dict:
     else:
         shape = "no more than the quadratic model λ1ε²/2 predicts for at least one of them"
     text = (f"At ε = {step:.3g} the training loss of each model's largest batch ("
-            + ", ".join(r.label for r in largest) + f") has risen to {min(factors):.3g}–{max(factors):.3g} times its "
+            + ", ".join(R.name(r) for r in largest) + f") has risen to {min(factors):.3g}–{max(factors):.3g} times its "
             f"value at θ, {shape}.")
     return {"first_step": step, "first_factor_min": float(min(factors)), "first_factor_max": float(max(factors)),
             "over_quadratic_min": float(lo), "line_shape": text}
@@ -207,23 +233,24 @@ def line_shape(R: Results) -> dict:
 
 def criteria(P: Y2Params) -> list[regime.Criterion]:
     """Y2's regime criteria: those of the networks it examines, Y1's
-    (:func:`hessbook.papers.yao.regime.network_criteria` on the ``y1_runs`` block, as Y1 calls it).
-    Y2 examines Y1's first seed only and grades no trend across seeds, so Y1's seed criterion is
-    not Y2's; the run table of these networks (steps, final loss, flag) is Y1's."""
-    return yao_regime.network_criteria(P.y1_runs)
+    (:func:`hessbook.papers.yao.regime.network_criteria` on the ``y1_runs`` block, as Y1 calls it),
+    and, since Y2 grades its trends in each seed, Y1's seed criterion on Y2's own ``n_seeds``. The
+    run table of these networks (steps, final loss, flag) is Y1's."""
+    return [*yao_regime.network_criteria(P.y1_runs), yao_regime.seeds(P.n_seeds)]
 
 
 def numbers(R: Results) -> dict:
     """Every number the chapter's prose cites (glued as ``y2-<name>``); None (glued n/a) where
     nothing was computed."""
     nets = R.networks
-    rhos = {f"{m}_rho_{what}_{split}": rho_text(trend(R, m, split)) if R.of(m) else "not computed"
+    rhos = {f"{m}_rho_{what}_{split}": _rhos(R, m, split, trend, short=False) if R.of(m) else "not computed"
             for m in paper.MODELS for what, trend in (("line", line_trend), ("surface", surface_trend))
             for split in ("train", "test")}
     fd = [abs(r.curvature_fd - r.eigenvalues[0]) / abs(r.eigenvalues[0]) for r in nets]
     m1 = R.usable("m1")
     return {
         "networks": len(nets),
+        "n_seeds": len(R.seeds),
         "missing": ", ".join(m.model for m in R.missing) or "none",
         "grade_step": R.params.grade_step,
         "max_residual": max((float(r.relative_residuals.max()) for r in nets), default=None),

@@ -1,7 +1,8 @@
 """Y2's stored computations: for each of Y1's networks (taken through the store from the
-``y1_runs`` block), v1 and v2 of the training Hessian by Lanczos, then the loss along v1 and on
-the plane of v1 and v2, each point evaluated directly at theta + eps v1 (+ eps2 v2), in eval mode,
-on the same samples at every point. One stored result per network, on the Dask sweep."""
+``y1_runs`` block; every (model, batch size) in each of ``n_seeds`` network seeds), v1 and v2 of
+the training Hessian by Lanczos, then the loss along v1 and on the plane of v1 and v2, each point
+evaluated directly at theta + eps v1 (+ eps2 v2), in eval mode, on the same samples at every point.
+One stored result per network, on the Dask sweep."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import torch
 from hessbook.chapters.y2.paper import RANDOM_BATCH_MODELS
 from hessbook.chapters.y2.params import Y2Params
 from hessbook.kit.jobs import Context, StoredJob, Table, context, run_jobs
+from hessbook.kit.seeds import seed_case
 from hessbook.papers.yao.networks import Count, Missing, first, missing_models, train_config
 from hessbook.train import TrainConfig
 
@@ -31,6 +33,9 @@ class Landscape:
 
     model: str
     batch: int
+    seed: int
+    """The network's seed (Y1's numbering: initialization and batch order; the training subset and
+    the samples measured on are the chapter's in every seed)."""
     eigenvalues: np.ndarray
     """(2,) lambda1, lambda2 of the Hessian of the mean training loss on ``n_hessian`` samples."""
     relative_residuals: np.ndarray
@@ -58,6 +63,7 @@ class Landscape:
 
     @property
     def label(self) -> str:
+        """The network's (model, batch size); :meth:`Results.name` adds the seed where several ran."""
         return f"{self.model.upper()} B={self.batch}"
 
     @property
@@ -93,8 +99,8 @@ class Results:
 
     params: Y2Params
     table: Table
-    """Every examined network, by model then batch size, with its :class:`Landscape` or why it has
-    none (:mod:`hessbook.kit.jobs`)."""
+    """Every examined network, by model, batch size and seed, with its :class:`Landscape` or why it
+    has none (:mod:`hessbook.kit.jobs`)."""
 
     @property
     def networks(self) -> tuple[Landscape, ...]:
@@ -105,13 +111,29 @@ class Results:
         """Models with a network not examined, each once, with the first reason (no data here)."""
         return missing_models(self.table.missing)
 
-    def of(self, model: str) -> list[Landscape]:
-        return sorted((r for r in self.networks if r.model == model), key=lambda r: r.batch)
+    @property
+    def seeds(self) -> list[int]:
+        """The network seeds examined (:attr:`Y2Params.seeds`)."""
+        return self.params.seeds
 
-    def usable(self, model: str) -> list[Landscape]:
-        """``model``'s networks that left their initial plateau and have a finite loss at θ
-        (:func:`run_flag`): the only ones a graded statistic reads."""
-        return [r for r in self.of(model) if not run_flag(r)]
+    @property
+    def first_seed(self) -> int:
+        """The seed the paper's figures draw (Y1's first): the others appear in the seed figure."""
+        return self.seeds[0]
+
+    def name(self, r: Landscape) -> str:
+        """``r``'s name in tables and cases: ``"M1 B=64"``, with ``" · seed 1"`` where several seeds ran."""
+        return seed_case(r.label, r.seed, self.seeds)
+
+    def of(self, model: str, seed: int | None = None) -> list[Landscape]:
+        """``model``'s networks (of network seed ``seed`` when given), by batch size then seed."""
+        return sorted((r for r in self.networks if r.model == model and seed in (None, r.seed)),
+                      key=lambda r: (r.batch, r.seed))
+
+    def usable(self, model: str, seed: int | None = None) -> list[Landscape]:
+        """``model``'s networks (of ``seed`` when given) that left their initial plateau and have a
+        finite loss at θ (:func:`run_flag`): the only ones a graded statistic reads."""
+        return [r for r in self.of(model, seed) if not run_flag(r)]
 
     def flagged(self, models: Sequence[str]) -> list[Landscape]:
         return [r for m in models for r in self.of(m) if run_flag(r)]
@@ -140,6 +162,8 @@ class Y2Landscape(StoredJob):
 
     KIND = KIND
     RESULT = Landscape
+    VERSION = 2
+    """2: the landscape records its network's seed (Y2 examines every seed of Y1's, issue 29)."""
     train: TrainConfig
     n_eval: Count
     n_hessian: Count
@@ -153,8 +177,7 @@ class Y2Landscape(StoredJob):
     seed: int
 
     def label(self) -> str:
-        return f"Y2 {self.train.model.upper()} B={self.train.batch_size}"
-
+        return f"Y2 {self.train.model.upper()} B={self.train.batch_size} seed {self.train.seed}"
 
     def compute(self, ctx: Context) -> Landscape:
         """Y1's network, then its landscape, on the chapter's device."""
@@ -207,7 +230,7 @@ def landscape_of(net, job: Y2Landscape, device: torch.device) -> Landscape:
         return loss_surface(net, data, v1, v2, grid, grid, batch_size=EVAL_BATCH).losses.numpy()
 
     return Landscape(
-        model=job.train.model, batch=job.train.batch_size, eigenvalues=eig.eigenvalues.cpu().numpy(),
+        model=job.train.model, batch=job.train.batch_size, seed=job.train.seed, eigenvalues=eig.eigenvalues.cpu().numpy(),
         relative_residuals=eig.relative_residuals.cpu().numpy(), lanczos_products=int(eig.n_products),
         lanczos_converged=bool(eig.converged), theta_norm=float(parameters_vector(net).norm()),
         alphas=alphas.numpy(), line_train=line(train), line_test=line(test),
@@ -217,16 +240,16 @@ def landscape_of(net, job: Y2Landscape, device: torch.device) -> Landscape:
     )
 
 
-def landscape_job(model: str, batch: int, P: Y2Params) -> Y2Landscape:
-    """The job of Y1's network of (model, batch)."""
-    return Y2Landscape(train_config(model, batch, P.y1_runs), P.n_eval, P.n_hessian,
+def landscape_job(model: str, batch: int, P: Y2Params, seed: int | None = None) -> Y2Landscape:
+    """The job of Y1's network of (model, batch) in network seed ``seed`` (None: Y1's first)."""
+    return Y2Landscape(train_config(model, batch, P.y1_runs, seed), P.n_eval, P.n_hessian,
                        P.random_batch if model in RANDOM_BATCH_MODELS else None, P.lanczos_tol, P.lanczos_max_dim,
                        tuple(P.alphas().tolist()), tuple(P.surface_alphas().tolist()), FD_STEP, P.seed)
 
 
 def jobs(P: Y2Params) -> list[Y2Landscape]:
-    """Every selected network of Y1, by model then batch size (:meth:`Y2Params.cases`)."""
-    return [landscape_job(m, b, P) for m, b in P.cases()]
+    """Every selected network of Y1, by model, batch size (:meth:`Y2Params.cases`), then seed."""
+    return [landscape_job(m, b, P, s) for m, b in P.cases() for s in P.seeds]
 
 
 def run(P: Y2Params, store=None) -> Results:

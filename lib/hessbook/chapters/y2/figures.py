@@ -1,12 +1,13 @@
-"""What the reader sees: the loss along v1 (Figs 2, 15, 7), the (v1, v2) surfaces (Figs 3, 13,
-14), the per-network table and the explorer widget."""
+"""What the reader sees: the loss along v1 (Figs 2, 15, 7) and the (v1, v2) surfaces (Figs 3, 13,
+14) of Y1's first seed, in the paper's layout; the graded sharpness against the batch size in
+every seed (the spread across seeds); the per-network table and the explorer widget."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from hessbook.chapters.y2.compute import Landscape, Results
-from hessbook.chapters.y2.paper import LINE_FIGURE, LOG_AXIS_MODELS, SURFACE_FIGURE
+from hessbook.chapters.y2.paper import LINE_FIGURE, LOG_AXIS_MODELS, MODELS, SURFACE_FIGURE
 from hessbook.kit import style
 
 SPLIT_COLOR = {"train": "C0", "test": "C3", "batch": "C2"}
@@ -45,8 +46,8 @@ def _batch_colors(n: int):
 
 
 def draw_lines(ax, R: Results, model: str, split: str) -> None:
-    """Loss along v1, one line per batch size (Figs 2 and 15 layout)."""
-    rs = R.of(model)
+    """Loss along v1, one line per batch size (Figs 2 and 15 layout), Y1's first seed."""
+    rs = R.of(model, R.first_seed)
     for color, r in zip(_batch_colors(len(rs)), rs):
         ax.plot(r.alphas, r.line(split), color=color, label=f"B={r.batch}")
     if model in LOG_AXIS_MODELS:
@@ -59,12 +60,12 @@ def draw_lines(ax, R: Results, model: str, split: str) -> None:
 
 def figure_lines(R: Results, models=("c1", "c2")):
     """Figs 2, 15: training and test loss along v1, per batch size, one row per model of the
-    paper's figures; a model not computed here keeps its row, saying why."""
+    paper's figures (Y1's first seed); a model not computed here keeps its row, saying why."""
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(len(models), 2, figsize=(style.PAGE_WIDTH_IN, 2.9 * len(models)), squeeze=False)
     for row, m in zip(axes, models):
-        if not R.of(m):
+        if not R.of(m, R.first_seed):
             not_computed_row(row, R, m, f"{m.upper()} ({LINE_FIGURE[m]})")
             continue
         for ax, split in zip(row, ("train", "test")):
@@ -86,8 +87,8 @@ def draw_fig7_panel(ax, r: Landscape) -> None:
 
 
 def figure_7(R: Results):
-    """Fig 7: M1, one panel per batch size (log y-axis), with the random batch."""
-    rs = R.of("m1")
+    """Fig 7: M1, one panel per batch size (log y-axis), with the random batch (Y1's first seed)."""
+    rs = R.of("m1", R.first_seed)
     fig, axes = style.grid_panels(1, min(max(len(rs), 1), style.MAX_COLUMNS), height=2.8, sharey=True)
     for ax, r in zip(axes[0], rs):
         draw_fig7_panel(ax, r)
@@ -112,15 +113,15 @@ def draw_surface(ax, r: Landscape, split: str, levels) -> None:
 def figure_surfaces(R: Results, split: str = "train"):
     """Figs 3, 13, 14: log10 loss on the plane of v1 and v2, one row per model of the paper's
     figures (a model not computed here keeps its row, saying why), one panel per batch size, one
-    colour scale per model."""
+    colour scale per model; Y1's first seed."""
     import matplotlib.pyplot as plt
 
     models = tuple(SURFACE_FIGURE)
-    cols = max((len(R.of(m)) for m in models), default=1) or 1
+    cols = max((len(R.of(m, R.first_seed)) for m in models), default=1) or 1
     fig, axes = plt.subplots(len(models), cols, figsize=(style.PAGE_WIDTH_IN, style.PAGE_WIDTH_IN / cols * 0.9 * len(models)),
                              squeeze=False)
     for row, m in zip(axes, models):
-        rs = R.of(m)
+        rs = R.of(m, R.first_seed)
         if not rs:
             not_computed_row(row, R, m, f"{m.upper()} ({SURFACE_FIGURE[m]})")
             continue
@@ -136,15 +137,64 @@ def figure_surfaces(R: Results, split: str = "train"):
     return fig
 
 
+def _draw_seeds(ax, R: Results, model: str, rise) -> None:
+    """The graded rise against B, training (blue) and test (red): each seed a thin line, the median
+    across seeds thick (a network on its plateau is left out, as from the statistic)."""
+    values = [rise(r, split) for r in R.usable(model) for split in ("train", "test")]
+    for split, color in (("train", SPLIT_COLOR["train"]), ("test", SPLIT_COLOR["test"])):
+        for s in R.seeds:
+            rs = R.usable(model, s)
+            if rs:
+                ax.plot([r.batch for r in rs], [rise(r, split) for r in rs], color=color, lw=0.7, alpha=0.5,
+                        marker=".", ms=3)
+        rs = R.usable(model)
+        batches = sorted({r.batch for r in rs})
+        median = [float(np.median([rise(r, split) for r in rs if r.batch == b])) for b in batches]
+        ax.plot(batches, median, color=color, lw=2, marker="o", ms=4, label=f"{split} (median)")
+    ax.set_xscale("log", base=2)
+    if min(values) > 0:
+        ax.set_yscale("log")
+    else:  # a rise below the loss at θ (a network not at a minimum of the sampled loss)
+        ax.set_yscale("symlog", linthresh=1e-3)
+    ax.set_xlabel("batch size B")
+
+
+def figure_seeds(R: Results):
+    """The graded sharpness against the batch size in every seed: the rise at ±ε* along v1 (top row)
+    and the surface's mean rise (bottom row), one column per model of Y's figures; each seed a thin
+    line, the median across seeds thick. A model not computed keeps its column, saying why."""
+    eps = R.params.grade_step
+    rises = (("line", lambda r, split: r.rise(split, eps), f"rise at ±{eps:g} along v1"),
+             ("surface", lambda r, split: r.surface_rise(split), "mean rise over the plane"))
+    fig, axes = style.grid_panels(2, len(MODELS), height=2.6)
+    for col, m in enumerate(MODELS):
+        for row, (what, rise, ylabel) in enumerate(rises):
+            ax = axes[row][col]
+            figure = (LINE_FIGURE if what == "line" else SURFACE_FIGURE)[m]
+            if not R.usable(m):
+                why = _why_one(R, m) if not R.of(m) else "not graded: every network on its initial plateau"
+                style.not_computed(ax, f"{m.upper()} ({figure})\n{why}")
+                continue
+            _draw_seeds(ax, R, m, rise)
+            ax.set_title(f"{m.upper()} ({figure}), {len([s for s in R.seeds if R.usable(m, s)])} seed(s)",
+                         fontsize=9)
+            if col == 0:
+                ax.set_ylabel(ylabel)
+            ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
 def summary_table(R: Results):
-    """Per network: the eigenpairs and their checks, the step's scale, the graded sharpness."""
+    """Per network (model, batch size, seed): the eigenpairs and their checks, the step's scale,
+    the graded sharpness."""
     import pandas as pd
 
     eps = R.params.grade_step
     out = []
-    for r in R.networks:
+    for r in (r for m in R.models for r in R.of(m)):
         out.append({
-            "network": r.label, "λ1": f"{r.eigenvalues[0]:.4g}", "λ2": f"{r.eigenvalues[1]:.4g}",
+            "network": R.name(r), "λ1": f"{r.eigenvalues[0]:.4g}", "λ2": f"{r.eigenvalues[1]:.4g}",
             "Lanczos residuals": f"{r.relative_residuals[0]:.0e}, {r.relative_residuals[1]:.0e}",
             "products": r.lanczos_products, "2nd difference along v1": f"{r.curvature_fd:.4g}",
             "‖θ‖": f"{r.theta_norm:.1f}", "loss at θ (train)": f"{r.line_train[len(r.alphas) // 2]:.2e}",
@@ -158,12 +208,13 @@ def summary_table(R: Results):
 
 
 def explorer(R: Results):
-    """Widget: pick a network and a split; its line against the other batch sizes, and its plane."""
+    """Widget: pick a network (and seed) and a split; its line against the other batch sizes of
+    its seed, and its plane."""
     import matplotlib.pyplot as plt
 
     from hessbook.widgets import Explorer
 
-    index = {r.label: r for r in R.networks}
+    index = {R.name(r): r for r in R.networks}
 
     def draw(network, split):
         fig, (ax, ax2) = plt.subplots(1, 2, figsize=(style.PAGE_WIDTH_IN, 2.9))
@@ -172,7 +223,7 @@ def explorer(R: Results):
             style.not_computed(ax, _why(R, R.params.y1_models))
             ax2.set_axis_off()
             return fig
-        for other in R.of(r.model):
+        for other in R.of(r.model, r.seed):
             ax.plot(other.alphas, other.line(split), color="C3" if other is r else "0.8",
                     lw=2 if other is r else 1, zorder=3 if other is r else 1)
         ax.set_yscale("log")

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from hessbook.chapters.y2.paper import MODELS
+from hessbook.kit.seeds import n_seeds_spec, network_seeds
 from hessbook.papers.yao.networks import Count, Y1Runs
 from hessbook.params import ChapterParams, ParameterError, device_spec, spec
 
@@ -31,6 +32,10 @@ class Y2Params(ChapterParams):
     grade_step: float = field(metadata=spec(gt=0.0, doc="eps at which the loss rise is graded (a point of the line)"))
     surface_radius: float = field(metadata=spec(gt=0.0, doc="the surface is theta + e1 v1 + e2 v2, |e1|, |e2| <= r"))
     surface_points: int = field(metadata=spec(ge=3, doc="points per axis of the surface, odd"))
+    n_seeds: int = field(metadata=n_seeds_spec(
+        "(model, batch size) examined", "Y repeated every experiment at least 3 times",
+        "The network seeds are Y1's: y1_runs.seed and the next ones, the networks Y1 trained where Y1's own "
+        "n_seeds covers them (trained here as Y1 would, where it does not)"))
     device: str = field(metadata=device_spec("where to compute"))
 
     def check(self) -> None:
@@ -62,6 +67,12 @@ class Y2Params(ChapterParams):
     def surface_alphas(self) -> np.ndarray:
         """The steps of the surface along v1 and along v2 (the same grid)."""
         return np.linspace(-self.surface_radius, self.surface_radius, self.surface_points)
+
+    @property
+    def seeds(self) -> list[int]:
+        """The network seeds examined for every (model, batch size): Y1's first (``y1_runs.seed``)
+        and the next ``n_seeds - 1``, as Y1 numbers them."""
+        return network_seeds(self.y1_runs.seed, self.n_seeds)
 
     def cases(self) -> list[tuple[str, int]]:
         """Every (model, batch) of Y1 that Y2 examines, by model then batch size."""
