@@ -417,3 +417,37 @@ def test_window_ratio_text_reads_a_non_positive_lambda_k_as_infinite():
     assert window_ratio_text(-0.0033, 0.0) == "∞"
     assert window_ratio_text(0.0, -1.0) == "0" and window_ratio_text(0.5, 1.0) == "0"
     assert window_ratio_text(-2.0, 4.0) == "0.5"
+
+
+def test_a_flagged_model_takes_its_study_out_of_every_statistic():
+    """A robust model on its initial plateau measures under-training: the claims that compare the
+    study's models are not judged (its evidence names the model), the spectra's claim loses that
+    model's Hessians alone, and the other study is judged as before. The run table still shows it."""
+    import dataclasses
+    import math
+
+    good = grades(results(study("m1"), study("c3")))
+    s = study("m1")
+    stuck = dict(s.trainings, l2grad=TrainSummary(5, 80, 0.95 * math.log(10), 0.1, 2.2, "max_epochs", 1.0))
+    R = results(dataclasses.replace(s, trainings=stuck), study("c3"))
+    assert [x.name for x in R.studies] == ["m1", "c3"] and [x.name for x in R.judged] == ["c3"]
+    by_item = {}
+    for c in y5.claims(R):
+        by_item.setdefault(c.item, []).append(c)
+    table3 = by_item["Y-Table3"][0]
+    assert table3.grade == "not judged" and "M1 / MNIST M_L2GRAD on its initial plateau" in table3.why
+    assert [c.grade for c in by_item["Y-Table4"]] == good["Y-Table4"]  # C3 alone, unflagged
+    lam, negative = by_item["Y-Fig6-12"]
+    assert lam.grades == {"M1 / MNIST": "not judged", "C3 / CIFAR-10": "held"} and lam.grade == "partly"
+    assert negative.grades["M1 / MNIST M_L2GRAD B_H=full"] == "not judged"
+    assert negative.grades["M1 / MNIST M_ORI B_H=full"] == "held"
+    assert by_item["Y-Fig5-10-11"][0].grades["M1 / MNIST"] == "not judged"
+    assert by_item["Y-Fig8-9"][0].grades["M1 / MNIST"] == "not judged"
+    assert by_item["Y-Table5"][0].grade == "held"  # the attacks' definitions, on M_ORI
+    assert list(y5.runs_table(R)["flag"])[:6] == ["–", "–", "–", "plateau", "–", "–"]
+
+
+def test_a_claim_on_both_studies_figures_is_at_most_partly_with_one_computed():
+    """Figs 6/12, 5/10/11 and 8/9 show both studies: M1 alone is not a plain 'held'."""
+    g = grades(results(study("m1")))
+    assert g["Y-Fig6-12"] == ["partly", "partly"] and g["Y-Fig5-10-11"] == ["partly"] and g["Y-Fig8-9"] == ["partly"]

@@ -263,6 +263,22 @@ def test_in_regime_does_not_judge_a_claim_outside_the_regime_and_says_which_crit
     assert gated.as_dict()["verdict"] == "not judged"
 
 
+def test_excluding_judges_no_case_that_reads_a_flagged_run():
+    """A case reading a flagged run (its name, or a name continuing it) is not judged and the
+    evidence names the run; a name that merely starts with the same letters is judged; a case not
+    computed stays not computed; nothing flagged: the claim unchanged."""
+    from hessbook.kit import Claim, Rule, at_least, excluding
+
+    claim = Claim("Y-Fig6-12", "x is large.", paper="p", ours="o", rule=Rule(held=at_least("x", 1.0, "x")),
+                  cases={"M1 M_FGSM B_H=1a": {"x": 2.0}, "M1 M_FGSM": {"x": 0.5}, "M1 M_FGSM10 B_H=1a": {"x": 2.0},
+                         "C3 M_FGSM": {"x": None}})
+    assert excluding(claim, {}) is claim
+    gated = excluding(claim, {"M1 M_FGSM": "M1 M_FGSM on its initial plateau", "C3 M_FGSM": "C3 diverged"})
+    assert gated.grades == {"M1 M_FGSM B_H=1a": "not judged", "M1 M_FGSM": "not judged",
+                            "M1 M_FGSM10 B_H=1a": "held", "C3 M_FGSM": "not computed"}
+    assert "flagged: M1 M_FGSM on its initial plateau; C3 diverged" in gated.why and gated.grade == "partly"
+
+
 def test_the_gated_chapters_judge_nothing_outside_their_regime():
     """S3's claims on networks that did not fit their training set are not judged; the same
     spectra from fitted networks are graded as :func:`graded_claims` grades them."""

@@ -21,6 +21,7 @@ from hessbook.kit.claims import (
     below,
     combine,
     equals,
+    excluding,
     in_regime,
     is_true,
     single,
@@ -32,6 +33,6 @@ from hessbook.kit.style import heatmap
 __all__ = [
     "ChapterModule", "Claim", "Context", "Row", "Rule", "StoredJob", "Table", "context", "not_selected", "run_jobs", "above", "all_of", "any_of", "at_least", "at_most", "below", "cached",
     "cached_entry",
-    "combine", "decode", "encode", "equals", "in_regime", "formatted", "glue_figure", "glue_numbers", "heatmap", "is_true",
+    "combine", "decode", "encode", "equals", "excluding", "in_regime", "formatted", "glue_figure", "glue_numbers", "heatmap", "is_true",
     "show_claims", "single", "start",
 ]

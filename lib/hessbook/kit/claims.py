@@ -410,3 +410,36 @@ def in_regime(claims: Iterable[Claim], criteria: Iterable[Any]) -> list[Claim]:
                  for name, values in claim.cases.items()}
         out.append(replace(claim, rule=rule, cases=cases))
     return out
+
+
+# ----------------------------------------------------------------------------- flagged runs
+
+UNFLAGGED_KEY = "unflagged"
+"""The value :func:`excluding` adds to every case: whether no run it reads is flagged."""
+
+
+def _reads(case: str, key: str) -> bool:
+    """Whether the case named ``case`` reads the runs of ``key``: the same name, or a name that
+    continues it (``"M1 / MNIST M_FGSM B_H=1a"`` reads ``"M1 / MNIST M_FGSM"``)."""
+    return case == key or case.startswith(key + " ")
+
+
+def excluding(claim: Claim, flagged: Mapping[str, str]) -> Claim:
+    """``claim`` with every computed case that reads a flagged run *not judged*.
+
+    ``flagged``: case name (or the start of case names, see :func:`_reads`) -> why, e.g.
+    ``{"M1 / MNIST": "M1 / MNIST M_FGSM on its initial plateau"}``. A run on its initial plateau
+    or diverged measures under-training, not the paper's effect, so it enters no statistic; the
+    gate's words, in the evidence, name the flagged runs. Cases not computed stay not computed;
+    with nothing flagged the claim comes back unchanged."""
+    from dataclasses import replace
+
+    if not flagged:
+        return claim
+    gate = is_true(UNFLAGGED_KEY, "no run it reads is on its initial plateau or diverged (flagged: "
+                   + "; ".join(dict.fromkeys(flagged.values())) + ")")
+    rule = replace(claim.rule, requires=gate if claim.rule.requires is None else all_of(claim.rule.requires, gate))
+    cases = {name: {**values, UNFLAGGED_KEY: claim.rule.grade(values) == NOT_COMPUTED
+                    or not any(_reads(name, key) for key in flagged)}
+             for name, values in claim.cases.items()}
+    return replace(claim, rule=rule, cases=cases)

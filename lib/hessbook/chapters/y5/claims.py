@@ -26,7 +26,7 @@ from hessbook.chapters.y5.paper import (
 from hessbook.stats import accuracy_difference_se
 from hessbook.stats import beats as stats_beats
 from hessbook.chapters.y5.params import Y5Params
-from hessbook.kit import Claim, Rule, above, all_of, any_of, at_least, at_most, below, equals, is_true
+from hessbook.kit import Claim, Rule, above, all_of, any_of, at_least, at_most, below, equals, excluding, is_true
 from hessbook.papers.yao import regime as yao_regime
 
 FORMULA_TOL = 1e-5
@@ -67,6 +67,10 @@ CURVATURE_RULE = Rule(
     held=at_least("share", 1.0, f"{SHARE} with the smaller curvature", ".0%"),
     partly=at_least("share", 0.5, "that share", ".0%"),
 )
+
+
+PAPER_STUDIES = tuple(STUDY_LABEL.values())
+"""The studies of Y's figures (M1 / MNIST and C3 / CIFAR-10): a claim on both figures expects both."""
 
 
 def _cases(R: Results, values) -> dict:
@@ -349,7 +353,8 @@ def lambda_claim(R: Results) -> Claim:
     paper = ("Y §3.4, Figs 6, 12: 'the spectrum of the robust models is noticeably smaller than the original "
              "model' (plots, no numbers).")
     if not R.studies:
-        return Claim("Y-Fig6-12", statement, paper, "not computed." + _missing(R), LAMBDA_RULE, {})
+        return Claim("Y-Fig6-12", statement, paper, "not computed." + _missing(R), LAMBDA_RULE, {},
+                     expected=PAPER_STUDIES)
     ours = "; ".join(f"{s.label}: full-set λ1 " + ", ".join(f"{model_label(m)} {full_lambda1(s, m):.3g}"
                                                             for m in s.models) for s in R.studies) + ". " + _scale(R)
     batch = str(R.params.n_hessian_batch)
@@ -360,7 +365,7 @@ def lambda_claim(R: Results) -> Claim:
                                           for s in R.studies)
                  + f" (Lanczos, relative residual {R.params.lanczos_tol:g}, at most {R.params.lanczos_max_dim} "
                  "steps). "
-                 f"At B_H = {batch}, in the same order: {at_batch}.")
+                 f"At B_H = {batch}, in the same order: {at_batch}.", expected=PAPER_STUDIES)
 
 
 def negative_ratios(s: Study, batch: str) -> dict[str, float]:
@@ -449,7 +454,7 @@ def negative_claim_from(cases: dict, expected: tuple[str, ...], ours: str, evide
 
 
 def negative_claim(R: Results) -> Claim:
-    expected = tuple(f"{STUDY_LABEL[s]} {model_label(m)} B_H={h}" for s in R.params.studies for m in MODELS
+    expected = tuple(f"{STUDY_LABEL[s]} {model_label(m)} B_H={h}" for s in STUDY_LABEL for m in MODELS
                      for h in HESSIANS)
     if not R.studies:
         return negative_claim_from({}, expected, "not computed." + _missing(R), "")
@@ -505,13 +510,14 @@ def interpolation_claim(R: Results) -> Claim:
     paper = ("Y §3.4, Figs 5, 10, 11: 'For all cases the robust model ends up at a point that has relatively "
              "smaller curvature compared to the original network' (plots).")
     if not R.studies:
-        return Claim("Y-Fig5-10-11", statement, paper, "not computed." + _missing(R), CURVATURE_RULE, {})
+        return Claim("Y-Fig5-10-11", statement, paper, "not computed." + _missing(R), CURVATURE_RULE, {},
+                     expected=PAPER_STUDIES)
     ours = "; ".join(f"{s.label}: " + ", ".join(f"{model_label(m)} {b:.3g} vs {a:.3g}" for m in ROBUST
                                                  for a, b in [interpolation_curvatures(s, m)]) for s in R.studies)
     return Claim("Y-Fig5-10-11", statement, paper, "training-loss curvature at λ = 1 vs λ = 0: " + ours + ". "
                  + _scale(R), CURVATURE_RULE, _cases(R, _interp_values),
                  f"Curvature: second difference of the training loss on the grid (step {R.params.interp_step:g} in "
-                 "λ) along the same line at both ends, so the two are directly comparable.")
+                 "λ) along the same line at both ends, so the two are directly comparable.", expected=PAPER_STUDIES)
 
 
 def v1_curvature(s: Study, model: str) -> float:
@@ -530,19 +536,40 @@ def v1_claim(R: Results) -> Claim:
     paper = ("Y App. A.5, Figs 8, 9: 'the robust models converge to a region with smaller curvature' (plots of "
              "batch, training and test loss).")
     if not R.studies:
-        return Claim("Y-Fig8-9", statement, paper, "not computed." + _missing(R), CURVATURE_RULE, {})
+        return Claim("Y-Fig8-9", statement, paper, "not computed." + _missing(R), CURVATURE_RULE, {},
+                     expected=PAPER_STUDIES)
     ours = "; ".join(f"{s.label}: " + ", ".join(f"{model_label(m)} {v1_curvature(s, m):.3g}" for m in s.models)
                      for s in R.studies)
     return Claim("Y-Fig8-9", statement, paper, f"training-loss curvature along v1 (B_H = {batch}): " + ours + ". "
                  + _scale(R), CURVATURE_RULE, _cases(R, _v1_values),
                  "Curvature: second difference at 0 of the training loss along each model's own unit v1, step "
-                 f"{R.params.v1_range / (R.params.v1_points // 2):g}.")
+                 f"{R.params.v1_range / (R.params.v1_points // 2):g}.", expected=PAPER_STUDIES)
+
+
+def flagged(R: Results) -> tuple[dict[str, str], dict[str, str]]:
+    """The flagged models (:attr:`Results.excluded`) as :func:`hessbook.kit.excluding` takes them:
+    (study label -> why, model -> why). Every claim of a study compares its models with M_ORI or
+    with each other, so a flagged model takes its whole study out; the spectra (one case per
+    model) lose that model's cases alone."""
+    words = {regime.PLATEAU: "on its initial plateau", regime.DIVERGED: "diverged"}
+    by_model = {name: f"{name} {words[flag]}" for name, flag in R.excluded}
+    by_study: dict[str, str] = {}
+    for s in R.studies:
+        mine = [by_model[name] for name, _ in s.flagged]
+        if mine:
+            by_study[s.label] = "; ".join(mine)
+    return by_study, by_model
 
 
 def claims(R: Results) -> list[Claim]:
-    return [table_claim(R, "m1"), table_claim(R, "c3"), weaker_claim(R), prone_claim(R), second_order_claim(R),
-            lambda_claim(R),
-            negative_claim(R), interpolation_claim(R), v1_claim(R)]
+    """Every claim; a flagged model's study (its spectra: that model) is not judged, named in the
+    evidence. Y-Table5 checks the attacks' definitions on M_ORI, read whatever the robust models did."""
+    by_study, by_model = flagged(R)
+    studies = [excluding(c, by_study) for c in (
+        table_claim(R, "m1"), table_claim(R, "c3"), weaker_claim(R), prone_claim(R))]
+    return [*studies, second_order_claim(R), excluding(lambda_claim(R), by_study),
+            excluding(negative_claim(R), by_model), excluding(interpolation_claim(R), by_study),
+            excluding(v1_claim(R), by_study)]
 
 
 # ----------------------------------------------------------------------------- numbers

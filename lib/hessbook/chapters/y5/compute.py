@@ -22,7 +22,8 @@ import torch
 
 from hessbook.attacks import Attack, AttackTable
 from hessbook.attacks.check import AttackCheck, check_attack
-from hessbook.chapters.y5.paper import DATASET, L2_ATTACKS, MODELS, ROBUST, SECOND_ORDER, STUDY_LABEL
+from hessbook import regime
+from hessbook.chapters.y5.paper import DATASET, L2_ATTACKS, MODELS, ROBUST, SECOND_ORDER, STUDY_LABEL, model_label
 from hessbook.chapters.y5.params import Y5Params
 from hessbook.kit.jobs import Context, StoredJob, Table, context, run_jobs
 from hessbook.papers.yao.networks import Missing
@@ -116,6 +117,12 @@ class TrainSummary:
     stop_reason: str
     seconds: float
 
+    @property
+    def flag(self) -> str:
+        """The regime flag (:func:`hessbook.regime.flag`): ``"plateau"`` when the clean training loss
+        ended within 10 % of ln 10, ``"diverged"``, or ``""``."""
+        return regime.flag(self.train_loss, 10, self.stop_reason == "diverged")
+
 
 @dataclass(frozen=True)
 class Spectrum:
@@ -203,6 +210,11 @@ class Study:
         """Percent accuracy of ``model`` on the test set ``column`` (``clean`` or an attack)."""
         return 100 * self.table.value(model, column)
 
+    @property
+    def flagged(self) -> list[tuple[str, str]]:
+        """(``"M1 / MNIST M_FGSM"``, flag) of each model on its initial plateau or diverged."""
+        return [(f"{self.label} {model_label(m)}", t.flag) for m, t in self.trainings.items() if t.flag]
+
 
 @dataclass(frozen=True)
 class Table5Check:
@@ -231,8 +243,21 @@ class Results:
 
     @functools.cached_property
     def studies(self) -> tuple[Study, ...]:
-        """The studies with every result, in the order of ``params.studies``."""
+        """The studies with every result, in the order of ``params.studies`` (what the tables and
+        figures show; the claims read :attr:`judged`)."""
         return tuple(s for s in map(self._study, self.params.studies) if s is not None)
+
+    @property
+    def judged(self) -> tuple[Study, ...]:
+        """The studies a claim reads: those computed with no model on its initial plateau or
+        diverged (every claim compares the robust models with M_ORI or with each other, so one
+        flagged model takes its study out of every statistic; :attr:`excluded` names it)."""
+        return tuple(s for s in self.studies if not s.flagged)
+
+    @property
+    def excluded(self) -> list[tuple[str, str]]:
+        """(model, flag) of every flagged model, whose study no claim reads."""
+        return [pair for s in self.studies for pair in s.flagged]
 
     @property
     def table5(self) -> tuple[Table5Check, ...]:
@@ -253,6 +278,10 @@ class Results:
 
     def study(self, name: str) -> Study | None:
         return next((s for s in self.studies if s.name == name), None)
+
+    def judged_study(self, name: str) -> Study | None:
+        """The study ``name`` where a claim may read it (:attr:`judged`), else None."""
+        return next((s for s in self.judged if s.name == name), None)
 
 
 # ----------------------------------------------------------------------------- jobs
