@@ -42,7 +42,7 @@ NOT_COMPUTED = {
 COUNTS_AND_PARAMETERS = {
     "y1": {"n-models", "reached", "power-products", "lanczos-products", "power-seconds", "lanczos-seconds", "seeds"},
     "y2": {"networks", "n-seeds", "grade-step", "much-larger"},
-    "y3": {"runs"},
+    "y3": {"runs", "n-seeds"},
     "y4": {"networks", "samples"},
     "y5": set(),
     "y6": {"n-train", "n-test", "epochs", "seeds", "flagged"},

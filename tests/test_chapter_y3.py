@@ -28,7 +28,7 @@ from hessbook.store import ResultStore
 
 GOOD = dict(scale="smoke", seed=0, models=["m1"], c1_conv_stride=2, n_train=100, small_batch=10, large_batch=50,
             lr=0.01, momentum=0.9, epochs=4, record_epochs=2, tail_records=2, robust_attack="fgsm",
-            eps_mnist=0.1, eps_cifar=0.02, device="cpu")
+            eps_mnist=0.1, eps_cifar=0.02, n_seeds=1, device="cpu")
 
 
 def test_params_cross_checks():
@@ -62,8 +62,8 @@ def test_records_of_a_tiny_run(tmp_path, monkeypatch):
     P = validate(Y3Params, GOOD)
     clusters = hdata.DataSpec("gaussian_clusters", options={"k": 3, "d": 6, "n": 100, "cov_scale": 1.0, "seed": 0})
 
-    def tiny(model, batch, robust, P):
-        cfg = real(model, batch, robust, P)
+    def tiny(model, batch, robust, P, seed=None):
+        cfg = real(model, batch, robust, P, seed)
         return dataclasses.replace(cfg, model="s_mlp", model_kwargs={"d": 6, "k": 3, "hidden": [5]}, data=clusters,
                                    adversary=None, adversary_params={})
 
@@ -85,16 +85,16 @@ def test_a_fresh_process_unpickling_a_job_has_the_metric():
     assert out.stdout.decode().strip() == "True"
 
 
-def curves(batch: int, robust: bool, level: float, model="m1") -> Curves:
+def curves(batch: int, robust: bool, level: float, model="m1", seed: int = 0) -> Curves:
     e = np.array([2.0, 4.0])
-    return Curves(model, batch, robust, e, level * np.array([0.5, 1.0]), np.full(2, 1e-4), np.full(2, 0.1),
+    return Curves(model, batch, robust, seed, e, level * np.array([0.5, 1.0]), np.full(2, 1e-4), np.full(2, 0.1),
                   np.full(2, 0.01), np.full(2, 1.0), "max_epochs")
 
 
 def results(*runs, P=None, missing: tuple[str, ...] = ()) -> y3.Results:
     """Results whose table holds ``runs`` and, for each model in ``missing``, a row without data."""
     P = P or validate(Y3Params, GOOD)
-    rows = [Row(compute.Y3Run(compute.train_config(r.model, r.batch, r.robust, P)), OK, r) for r in runs]
+    rows = [Row(compute.Y3Run(compute.train_config(r.model, r.batch, r.robust, P, r.seed)), OK, r) for r in runs]
     rows += [Row(compute.Y3Run(compute.train_config(m, P.small_batch, False, P)), NO_DATA,
                  why="no mnist here. Put it there; HESSBOOK_DATA") for m in missing]
     return y3.Results(P, Table(tuple(rows)))
@@ -150,7 +150,7 @@ def test_regime_criteria_cpu_meets_the_steps_to_ys_loss_and_smoke_misses_them():
     steps = ("the largest batch takes at least 1,200 SGD steps, the steps Y1's largest batch needs to reach Y's "
              "loss 1e-3 (Y §2; measured)")
     # cpu: 240 epochs of 600 images, 1,200 steps at B = 128 (12 epochs, 60 steps, did not meet it)
-    assert unmet == {"smoke": [steps], "cpu": [], "paper": []}
+    assert unmet == {"smoke": [steps, "at least 3 seeds (Y §1)"], "cpu": [], "paper": []}
     cpu = load_params("y3", root / "params" / "cpu" / "y3.yaml")
     assert "met (1,200 steps at B = 128: 240 epochs of 600 images)" in regime.criteria_text(y3.criteria(cpu))
     short = y3.criteria(dataclasses.replace(cpu, epochs=12, record_epochs=3))
@@ -181,3 +181,33 @@ def test_the_evidence_gives_each_runs_final_training_loss():
     for claim in graded_claims(R):
         assert "Final clean training loss per run" in claim.why
         assert "M1 B=10 robust 3.0e-08" in claim.why and "M1 B=50 1.0e-02" in claim.why
+
+
+# ----------------------------------------------------------------------------- seeds (issue 29.4)
+
+
+def test_each_ratio_is_graded_in_each_seed_and_disagreeing_seeds_read_partly():
+    """Y §1 repeats every experiment: the runs of each seed give their own ratios, named
+    ``"M1 · seed s"``; a climb in two seeds and a fall in the third is partly, and the evidence
+    says in how many seeds each held. Seeds differ in the network, not in the training subset."""
+    P = validate(Y3Params, {**GOOD, "n_seeds": 3})
+    assert P.seeds == [0, 1, 2] and len(compute.jobs(P)) == 4 * 3
+    a, b = compute.train_config("m1", 10, False, P, 2), compute.train_config("m1", 10, False, P)
+    assert a.seed == 2 and b.seed == 0 and a.data == b.data  # the same subset in every seed
+    levels = {0: (2.0, 4.0), 1: (2.0, 4.0), 2: (4.0, 2.0)}  # seed 2: the large batch lower
+    runs = [r for s, (small, large) in levels.items() for r in (
+        curves(10, False, small, seed=s), curves(50, False, large, seed=s),
+        curves(10, True, 1.0, seed=s), curves(50, True, 1.0, seed=s))]
+    R = results(*runs, P=P)
+    batch, robust = graded_claims(R)
+    assert batch.grades == {"M1 · seed 0": "held", "M1 · seed 1": "held", "M1 · seed 2": "did not hold"}
+    assert batch.grade == "partly" and "Across 3 seeds: M1 held in 2 of 3 (did not hold: seed 2)" in batch.why
+    assert robust.grade == "held" and "M1 B=50 · seed 2" in robust.grades
+    assert y3.numbers(R)["n_seeds"] == 3 and y3.numbers(R)["batch_ratio_min"] == pytest.approx(0.5)
+    # a seed not run counts as not computed: held in two seeds is not a plain held
+    two = results(*(r for r in runs if r.seed < 2), P=P)
+    assert graded_claims(two)[0].grade == "partly" and graded_claims(two)[0].coverage == (2, 3)
+    # the figure: the first seed with markers, the others thin; the tables name every seed
+    fig = y3.figure_dynamics(R)
+    assert len(fig.axes[0].lines) == 12 and sum(line.get_marker() == "o" for line in fig.axes[0].lines) == 4
+    assert "M1 B=10 · seed 2" in list(y3.summary_table(R)["run"]) and len(y3.runs_table(R)) == 12

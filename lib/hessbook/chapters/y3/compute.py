@@ -1,5 +1,5 @@
-"""Y3's stored runs: each (model, batch size, clean or robust) trained through the store with
-lambda1 of the weight Hessian and the total gradient norm recorded along the way, one job each
+"""Y3's stored runs: each (model, batch size, clean or robust), in each network seed, trained
+through the store with lambda1 of the weight Hessian and the total gradient norm recorded along the way, one job each
 on the Dask sweep."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import torch
 from hessbook.chapters.y3.paper import DATASET
 from hessbook.chapters.y3.params import Y3Params
 from hessbook.kit.jobs import Context, StoredJob, Table, context, run_jobs
+from hessbook.kit.seeds import seed_case
 from hessbook.papers.yao.networks import Missing
 from hessbook.train import TrainConfig
 
@@ -29,6 +30,8 @@ class Curves:
     model: str
     batch: int
     robust: bool
+    seed: int
+    """The network's seed (initialization, batch order); the training subset is the chapter's."""
     epochs: np.ndarray
     lambda1: np.ndarray
     """Dominant eigenvalue of the Hessian of the clean training loss (Lanczos)."""
@@ -42,6 +45,7 @@ class Curves:
 
     @property
     def label(self) -> str:
+        """The run's (model, batch, robust); :meth:`Results.name` adds the seed where several ran."""
         return f"{self.model.upper()} B={self.batch}{' robust' if self.robust else ''}"
 
     def tail(self, k: int) -> float:
@@ -86,23 +90,38 @@ class Results:
             out.setdefault(row.job.train.model, Missing(row.job.train.model, row.why.split(". ")[0], row.why))
         return tuple(out.values())
 
-    def get(self, model: str, batch: int, robust: bool) -> Curves | None:
-        return next((r for r in self.runs if (r.model, r.batch, r.robust) == (model, batch, robust)), None)
+    @property
+    def seeds(self) -> list[int]:
+        """The network seeds run (:attr:`Y3Params.seeds`)."""
+        return self.params.seeds
+
+    def name(self, r: Curves) -> str:
+        """``r``'s name in tables and cases: ``"M1 B=16 robust"``, with ``" · seed 1"`` where several
+        seeds ran."""
+        return seed_case(r.label, r.seed, self.seeds)
+
+    def get(self, model: str, batch: int, robust: bool, seed: int | None = None) -> Curves | None:
+        """The run of (model, batch, robust) in network seed ``seed`` (None: the first seed)."""
+        seed = self.seeds[0] if seed is None else seed
+        return next((r for r in self.runs if (r.model, r.batch, r.robust, r.seed) == (model, batch, robust, seed)),
+                    None)
 
     @property
     def models(self) -> list[str]:
         return [m for m in self.params.models if any(r.model == m for r in self.runs)]
 
 
-def train_config(model: str, batch: int, robust: bool, P: Y3Params):
-    """The run of (model, batch, robust): the same conditions for all but the batch and the adversary."""
+def train_config(model: str, batch: int, robust: bool, P: Y3Params, seed: int | None = None):
+    """The run of (model, batch, robust) in network seed ``seed`` (None: the chapter's ``seed``, the
+    first): the same conditions for all but the batch and the adversary, the same training subset
+    in every seed."""
     from hessbook.data import DataSpec
     from hessbook.train import TrainConfig
 
     return TrainConfig(
         model=model, model_kwargs={"conv_stride": P.c1_conv_stride} if model == "c1" else {},
         data=DataSpec(DATASET[model], n=P.n_train, subset_seed=P.seed), batch_size=batch, lr=P.lr,
-        momentum=P.momentum, max_epochs=P.epochs, seed=P.seed, epoch_metrics=METRICS,
+        momentum=P.momentum, max_epochs=P.epochs, seed=P.seed if seed is None else seed, epoch_metrics=METRICS,
         record_every=P.record_every(batch),
         adversary=P.robust_attack if robust else None,
         adversary_params={"eps": P.eps(model)} if robust else {},
@@ -115,11 +134,13 @@ class Y3Run(StoredJob):
 
     KIND = KIND
     RESULT = Curves
+    VERSION = 2
+    """2: the curves record their network's seed (Y3 runs every seed, issue 29)."""
     train: TrainConfig
 
     def label(self) -> str:
         c = self.train
-        return f"Y3 {c.model.upper()} B={c.batch_size}{' robust' if c.adversary else ''}"
+        return f"Y3 {c.model.upper()} B={c.batch_size}{' robust' if c.adversary else ''} seed {c.seed}"
 
 
     def compute(self, ctx: Context) -> Curves:
@@ -133,14 +154,14 @@ class Y3Run(StoredJob):
         def col(name: str) -> np.ndarray:
             return np.array([e[name] for e in h], dtype=float)
 
-        return Curves(c.model, c.batch_size, c.adversary is not None, col("epoch"), col("hessian_lambda1"),
+        return Curves(c.model, c.batch_size, c.adversary is not None, c.seed, col("epoch"), col("hessian_lambda1"),
                       col("hessian_lambda1_residual"), col("grad_norm"), col("train_loss"), col("train_acc"),
                       str(run.stop_reason))
 
 
 def jobs(P: Y3Params) -> list[Y3Run]:
-    """Every run the chapter asks for, in the order of :meth:`Y3Params.runs`."""
-    return [Y3Run(train_config(m, b, r, P)) for m, b, r in P.runs()]
+    """Every run the chapter asks for, in the order of :meth:`Y3Params.runs`, each in every seed."""
+    return [Y3Run(train_config(m, b, r, P, s)) for m, b, r in P.runs() for s in P.seeds]
 
 
 def run(P: Y3Params, store=None) -> Results:

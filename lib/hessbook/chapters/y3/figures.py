@@ -1,5 +1,6 @@
-"""What the reader sees: lambda1 and the gradient norm per epoch (Figs 4, 16), the table of the
-runs, and the explorer widget."""
+"""What the reader sees: lambda1 and the gradient norm per epoch (Figs 4, 16; the first seed with
+markers, the other seeds as thin lines of the same style: the spread across seeds), the table of
+the runs, and the explorer widget."""
 
 from __future__ import annotations
 
@@ -10,8 +11,11 @@ from hessbook.regime import runs_frame
 
 
 def _style(R: Results, r: Curves) -> dict:
-    """Colour by batch size, dotted for robust training (as Y)."""
+    """Colour by batch size, dotted for robust training (as Y); the first seed with markers and a
+    legend entry, the others thin."""
     color = "C0" if r.batch == R.params.small_batch else "C3"
+    if r.seed != R.seeds[0]:
+        return {"color": color, "ls": ":" if r.robust else "-", "lw": 0.7, "alpha": 0.6}
     return {"color": color, "ls": ":" if r.robust else "-", "marker": "o", "ms": 3, "label": r.label}
 
 
@@ -24,7 +28,8 @@ def draw_runs(ax_lambda, ax_grad, R: Results, model: str) -> None:
         ax.set_xlabel("epoch")
         ax.set_ylabel(what)
         ax.set_title(f"{model.upper()}: {what}", fontsize=9)
-    ax_lambda.legend(fontsize=7)
+    ax_lambda.legend(fontsize=7, title=f"seed {R.seeds[0]}; thin: seeds {', '.join(map(str, R.seeds[1:]))}"
+                     if len(R.seeds) > 1 else None, title_fontsize=7)
 
 
 def figure_dynamics(R: Results):
@@ -46,7 +51,7 @@ def summary_table(R: Results):
     import pandas as pd
 
     k = R.params.tail_records
-    out = [{"run": r.label, "records": len(r.epochs), f"λ1 (mean of last {k})": f"{r.tail(k):.4g}",
+    out = [{"run": R.name(r), "records": len(r.epochs), f"λ1 (mean of last {k})": f"{r.tail(k):.4g}",
             "λ1 max": f"{r.lambda1.max():.4g}", "max Lanczos residual": f"{r.residual.max():.0e}",
             "final ‖∇θ J‖": f"{r.grad_norm[-1]:.3g}", "final train loss": f"{r.train_loss[-1]:.2e}",
             "final train acc": f"{100 * r.train_acc[-1]:.1f}%"} for r in R.runs]

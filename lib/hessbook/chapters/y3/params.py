@@ -7,6 +7,7 @@ import math
 from dataclasses import dataclass, field
 
 from hessbook.chapters.y3.paper import ATTACKS, DATASET, MODELS
+from hessbook.kit.seeds import n_seeds_spec, network_seeds
 from hessbook.params import ChapterParams, ParameterError, device_spec, spec
 
 
@@ -27,6 +28,8 @@ class Y3Params(ChapterParams):
     robust_attack: str = field(metadata=spec(choices=ATTACKS, doc="robust training's inner maximisation"))
     eps_mnist: float = field(metadata=spec(gt=0.0, doc="its L-inf eps on MNIST (Y §3.4: 0.1)"))
     eps_cifar: float = field(metadata=spec(gt=0.0, doc="its L-inf eps on CIFAR-10 (Y §3.4: 0.02)"))
+    n_seeds: int = field(metadata=n_seeds_spec("(model, batch size, clean or robust)",
+                                               "Y repeated every experiment at least 3 times"))
     device: str = field(metadata=device_spec("where to train"))
 
     def check(self) -> None:
@@ -44,6 +47,11 @@ class Y3Params(ChapterParams):
     def record_every(self, batch: int) -> int:
         """Iterations between records: ``record_epochs`` whole epochs of this batch size."""
         return math.ceil(self.n_train / batch) * self.record_epochs
+
+    @property
+    def seeds(self) -> list[int]:
+        """The network seeds of every run: ``seed`` (the chapter's, the first) and the next ones."""
+        return network_seeds(self.seed, self.n_seeds)
 
     def runs(self) -> list[tuple[str, int, bool]]:
         """(model, batch, robust) of every run."""
