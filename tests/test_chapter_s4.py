@@ -20,7 +20,7 @@ from hessbook.papers.sagun.mnist_spectra import Spectrum
 from hessbook.params import ParameterError, validate
 
 GOOD = dict(scale="smoke", seed=0, small_batch=10, large_batch=50, channels=[2, 2], hidden=8, n_samples=100,
-            lr=0.05, iterations=1, top_k=20, hessian_batch=100, hessian_dtype="float32", device="cpu")
+            lr=0.05, iterations=1, top_k=20, hessian_batch=100, hessian_dtype="float32", n_seeds=1, device="cpu")
 FULL = {**GOOD, "scale": "gpu", "channels": [10, 20], "hidden": 50}
 
 
@@ -80,7 +80,7 @@ def test_numbers_name_every_glued_value():
     n = s4.numbers(results(spec_("SB", out), spec_("LB", 2 * out)))
     assert n["ratio_l1"] == pytest.approx(2.0) and n["larger"] == 10 and n["ranks"] == 10 and n["params"] == 230
     assert set(n) == {"params", "ratio_l1", "larger", "ranks", "loss_sb", "loss_lb", "max_asym", "criteria",
-                      "plateau"}
+                      "plateau", "n_seeds", "ratio_l1_seeds"}
 
 
 def test_exact_spectrum_matches_dense_hessian(tmp_path, monkeypatch):
@@ -115,7 +115,7 @@ def test_exact_spectrum_matches_dense_hessian(tmp_path, monkeypatch):
 
 def test_params_cross_checks():
     good = dict(scale="smoke", seed=0, small_batch=10, large_batch=50, channels=[2, 2], hidden=8, n_samples=100,
-                lr=0.05, iterations=1, top_k=20, hessian_batch=100, hessian_dtype="float32", device="cpu")
+                lr=0.05, iterations=1, top_k=20, hessian_batch=100, hessian_dtype="float32", n_seeds=1, device="cpu")
     validate(S4Params, good)
     with pytest.raises(ParameterError, match="large_batch = 512"):
         validate(S4Params, {**good, "large_batch": 512})
@@ -164,3 +164,22 @@ def test_run_table_flags_a_plateau():
     assert list(s4.summary_table(R)["flag"]) == ["plateau", "–"]
     assert not s4.criteria(R.params, R)[-1].met
     assert "SB: plateau" in s4.numbers(R)["plateau"]
+
+
+def test_each_comparison_is_graded_in_each_seed():
+    """Each seed's SB and LB give their own case (``"LB vs SB · seed s"``): LB larger in two seeds
+    and smaller in the third reads partly, the evidence says so; the negatives read every network."""
+    out = np.linspace(1.0, 10.0, 10)
+    P = validate(S4Params, {**GOOD, "n_seeds": 3})
+    assert [j.train.seed for j in s4.jobs(P)] == [0, 0, 1, 1, 2, 2]
+    assert s4.jobs(P)[2].train.data == s4.jobs(P)[0].train.data  # the same subset in every seed
+    pair = (spec_("SB", out), spec_("LB", 2 * out))
+    R = s4.Results(P, *pair, (pair, (spec_("SB", 2 * out), spec_("LB", out, neg=-3.0))))
+    larger, same, negatives = graded_claims(R)
+    assert larger.grades == {"LB vs SB · seed 0": "held", "LB vs SB · seed 1": "held",
+                             "LB vs SB · seed 2": "did not hold"}
+    assert larger.grade == "partly" and "Across 3 seeds: LB vs SB held in 2 of 3 (did not hold: seed 2)" in larger.why
+    assert negatives.grade == "did not hold"  # seed 2's LB: |λ_min| = 3 against λ_max = 10
+    assert len(R.every) == 6 and len(s4.summary_table(R)) == 6 and s4.numbers(R)["ratio_l1_seeds"] == "2.00, 2.00, 0.50"
+    lines = s4.figure_4(R).axes[0].lines
+    assert len(lines) == 2 + 2 * 2 and sum(line.get_marker() == "o" for line in lines) == 2

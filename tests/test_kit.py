@@ -295,7 +295,7 @@ def test_the_gated_chapters_judge_nothing_outside_their_regime():
 
     P = validate(S3Params, dict(scale="gpu", seed=0, widths=[10, 30, 50, 70], input_size=14, n_samples=1000,
                                 lr=0.1, iterations=5000, batch_size=1000, top_k=50, hessian_batch=1000,
-                                hessian_dtype="float64", device="cpu"))
+                                hessian_dtype="float64", n_seeds=1, device="cpu"))
     eig = np.sort(np.concatenate([[3.0, 2.0, 1.0], np.linspace(0, 0.05, 200), np.linspace(-1e-3, 0, 20)]))
     fitted = tuple(Spectrum(f"n = {w}", eig, num_params(w, 14), 0.01, 1.0, 0.0) for w in P.widths)
     R = s3.Results(P, fitted)

@@ -13,7 +13,7 @@ from hessbook.chapters.k1.claims import lose_lr_claim
 from hessbook.chapters.k1.params import K1Params
 from hessbook.kit import Claim, Rule, at_least
 from hessbook.kit.jobs import key_text
-from hessbook.kit.seeds import agreement, case_of, seed_case, seed_cases, with_agreement
+from hessbook.kit.seeds import across_seeds, agreement, case_of, seed_case, seed_cases, with_agreement
 from hessbook.papers.kamath.grid import Grid, KGrid, KRun, Run, seeded, train_config
 from hessbook.params import ParameterError, validate
 from hessbook.train_grouped import group_key
@@ -88,3 +88,23 @@ def test_a_case_never_computed_is_said_once_not_per_seed():
     cases = {seed_case("M1", s, seeds): {"rho": 1.0} for s in seeds}
     c = with_agreement(Claim("K-Fig3-16", "s", "p", "o", RULE, cases, "", seed_cases(("M1", "C2"), seeds)), seeds)
     assert "Across 3 seeds: M1 held in 3 of 3; C2 not computed in any seed." in c.why
+
+
+def test_across_seeds_joins_one_claim_graded_in_each_seed():
+    """The same single-case claim graded in each seed becomes one claim with a case per seed: held
+    only where every seed held, partly where they disagree, each seed's "ours" kept; one seed: the
+    claim itself; a claim per seed or nothing."""
+    rule = Rule(held=at_least("x", 1.0, "x"))
+
+    def one(x):
+        return Claim("S-Fig3-5", "x is large.", paper="p", ours=f"x = {x}", rule=rule, cases={"": {"x": x}})
+
+    joined = across_seeds([one(2.0), one(3.0), one(0.5)], [0, 1, 2], "widths")
+    assert joined.grades == {"widths · seed 0": "held", "widths · seed 1": "held", "widths · seed 2": "did not hold"}
+    assert joined.grade == "partly" and joined.ours == "seed 0: x = 2.0; seed 1: x = 3.0; seed 2: x = 0.5"
+    assert "Across 3 seeds: widths held in 2 of 3 (did not hold: seed 2)" in joined.why
+    assert across_seeds([one(2.0), one(3.0)], [4, 5], "widths").grade == "held"
+    single = one(2.0)
+    assert across_seeds([single], [0], "widths") is single
+    with pytest.raises(ValueError, match="2 claims for 3 seeds"):
+        across_seeds([one(1.0), one(1.0)], [0, 1, 2], "widths")

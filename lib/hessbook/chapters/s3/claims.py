@@ -1,6 +1,7 @@
 """S3's claims (S-Fig3-5: the top keeps its shape as the network widens, the negative eigenvalues
-stay small and their share the same), graded by rules; the regime criteria they are judged under;
-the numbers the prose cites."""
+stay small and their share the same), graded by rules in each network seed (a case per seed,
+:func:`hessbook.kit.seeds.across_seeds`); the regime criteria they are judged under; the numbers
+the prose cites."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ from collections.abc import Sequence
 import numpy as np
 
 from hessbook import kit, regime
-from hessbook.chapters.s3.compute import SHAPE_RANKS, Results, num_params
+from hessbook.chapters.s3.compute import SHAPE_RANKS, Results, num_params, shape_summary
 from hessbook.chapters.s3.paper import PAPER_INPUT_SIZE, PAPER_SAMPLES, PAPER_WIDTHS
 from hessbook.chapters.s3.params import S3Params
-from hessbook.papers.sagun.mnist_spectra import negatives_claim, worst_negative
+from hessbook.kit.seeds import across_seeds, case_of
+from hessbook.papers.sagun.mnist_spectra import Spectrum, negatives_claim, worst_negative
 from hessbook.papers.sagun.regime import fits_training_set, over_parametrized, spectrum_run
 
 SHAPE_HELD = 0.5
@@ -86,13 +88,13 @@ def criteria(P: S3Params, R: Results | None = None) -> list[regime.Criterion]:
                           f"{num_params(max(PAPER_WIDTHS), PAPER_INPUT_SIZE):,} parameters for N = {PAPER_SAMPLES:,}"),
     ]
     if R is not None:
-        out.append(fits_training_set([(s.label, s.train_accuracy) for s in R.spectra]))
+        out.append(fits_training_set([(s.label, s.train_accuracy) for s in R.every]))
     return out
 
 
 def trained_runs(R: Results) -> list[regime.TrainedRun]:
-    """One run-table row per width (``iterations`` steps each)."""
-    return [spectrum_run(s, R.params.iterations) for s in R.spectra]
+    """One run-table row per width and seed (``iterations`` steps each)."""
+    return [spectrum_run(s, R.params.iterations) for s in R.every]
 
 
 def numbers(R: Results) -> dict:
@@ -102,33 +104,41 @@ def numbers(R: Results) -> dict:
         "criteria": regime.criteria_text(criteria(P, R)), "plateau": regime.plateau_summary(trained_runs(R)),
         "input": f"{P.input_size}×{P.input_size}", "params_min": spectra[0].num_params,
         "params_max": spectra[-1].num_params, "spread": 100 * R.shape.spread, "edge_growth": R.shape.edge_growth,
-        "max_loss": max(s.final_loss for s in spectra), "max_asym": max(s.asymmetry for s in spectra),
-        "worst_neg": worst_negative(spectra),
+        "max_loss": max(s.final_loss for s in R.every), "max_asym": max(s.asymmetry for s in R.every),
+        "worst_neg": worst_negative(R.every), "n_seeds": len(P.seeds),
+        "spread_seeds": ", ".join(f"{100 * shape_summary(sp, P.top_k).spread:.0f}%" for sp in R.by_seed),
     }
+
+
+def shape_claim(spectra: Sequence[Spectrum], top_k_: int, evidence: str = "") -> kit.Claim:
+    """S Fig 3 on one seed's networks: the top ranks move little across widths."""
+    sh = shape_summary(spectra, top_k_)
+    lam1 = ", ".join(f"{case_of(s.label)}: {s.top:.3g}" for s in spectra)
+    return kit.Claim(
+        "S-Fig3-5", "The largest eigenvalues keep the same shape as the hidden layer widens.",
+        paper="Fig 3: the largest 120 eigenvalues of n = 10, 30, 50, 70 lie on the same curve.",
+        ours=f"λ_max {lam1}; the top {sh.ranks} move by a median {sh.spread:.0%} (range/mean) across widths "
+             f"while the parameters grow {sh.params[-1] / sh.params[0]:.1f}x; the {top_k_}-th largest grows "
+             f"{sh.edge_growth:.2f}x.",
+        rule=SHAPE_RULE, cases=kit.single({"spread": sh.spread}), evidence=evidence,
+    )
 
 
 def graded_claims(R: Results) -> list[kit.Claim]:
     """S Fig 3 (shape invariant with width) and S Fig 5 (negative eigenvalues small, their share
-    the same across widths)."""
-    P, spectra, sh = R.params, R.spectra, R.shape
+    the same across widths): the invariances graded in each seed (a case per seed), the negative
+    eigenvalues' size on the worst network of every seed."""
+    P = R.params
     pooled = ("" if P.input_size == PAPER_INPUT_SIZE else
-              f" Pooled input ({P.input_size}x{P.input_size}, not the paper's 28x28) at this scale.")
-    lam1 = ", ".join(f"{s.label}: {s.top:.3g}" for s in spectra)
+              f"Pooled input ({P.input_size}x{P.input_size}, not the paper's 28x28) at this scale.")
+    share_evidence = (pooled + " " + ROUNDING_EVIDENCE).strip()
     return [
-        kit.Claim(
-            "S-Fig3-5", "The largest eigenvalues keep the same shape as the hidden layer widens.",
-            paper="Fig 3: the largest 120 eigenvalues of n = 10, 30, 50, 70 lie on the same curve.",
-            ours=f"λ_max {lam1}; the top {sh.ranks} move by a median {sh.spread:.0%} (range/mean) across widths "
-                 f"while the parameters grow {sh.params[-1] / sh.params[0]:.1f}x; the {P.top_k}-th largest grows "
-                 f"{sh.edge_growth:.2f}x.",
-            rule=SHAPE_RULE, cases=kit.single({"spread": sh.spread}), evidence=pooled.strip(),
-        ),
-        negatives_claim("S-Fig3-5", spectra,
-                        paper="Fig 5: small negative eigenvalues at the bottom of every width.",
-                        evidence=pooled.strip()),
-        share_claim({s.label: s.negative_fraction for s in spectra},
-                    evidence=(pooled + " " + ROUNDING_EVIDENCE).strip(),
-                    bands={s.label: s.band_fraction for s in spectra}),
+        across_seeds([shape_claim(sp, P.top_k, pooled) for sp in R.by_seed], P.seeds, "widths"),
+        negatives_claim("S-Fig3-5", R.every,
+                        paper="Fig 5: small negative eigenvalues at the bottom of every width.", evidence=pooled),
+        across_seeds([share_claim({case_of(s.label): s.negative_fraction for s in sp}, evidence=share_evidence,
+                                  bands={case_of(s.label): s.band_fraction for s in sp}) for sp in R.by_seed],
+                     P.seeds, "widths"),
     ]
 
 

@@ -1,5 +1,5 @@
-"""S3's computation: one network per width trained through the store and its exact spectrum
-(stored); how much the top of the spectrum moves across widths (:class:`ShapeSummary`)."""
+"""S3's computation: one network per width and network seed trained through the store and its
+exact spectrum (stored); how much the top of the spectrum moves across widths (:class:`ShapeSummary`)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import numpy as np
 
 from hessbook.chapters.s3.params import S3Params
 from hessbook.kit.jobs import context, run_jobs
+from hessbook.kit.seeds import seed_case
 from hessbook.papers.sagun.mnist_spectra import Spectrum, SpectrumJob, spectra, top_k
 
 SHAPE_RANKS = 10
@@ -22,23 +23,37 @@ def num_params(width: int, input_size: int) -> int:
     return (input_size * input_size + 11) * width + 10
 
 
-def train_config(width: int, P: S3Params):
+def train_config(width: int, P: S3Params, seed: int | None = None):
+    """The network of ``width`` in network seed ``seed`` (None: the chapter's ``seed``, the first);
+    the same training subset in every seed."""
     from hessbook.data import DataSpec
     from hessbook.train import TrainConfig
 
     return TrainConfig(
         model="s_fc_mnist", model_kwargs={"hidden": width, "input_size": P.input_size},
         data=DataSpec("mnist", "train", n=P.n_samples, subset_seed=P.seed),
-        batch_size=P.batch_size, lr=P.lr, max_iterations=P.iterations, seed=P.seed,
+        batch_size=P.batch_size, lr=P.lr, max_iterations=P.iterations, seed=P.seed if seed is None else seed,
     )
 
 
 @dataclass(frozen=True)
 class Results:
-    """One exact spectrum per width, narrowest first."""
+    """One exact spectrum per width, narrowest first, in each network seed."""
 
     params: S3Params
     spectra: tuple[Spectrum, ...]
+    """The first seed's: what the figures draw and the prose cites."""
+    others: tuple[tuple[Spectrum, ...], ...] = ()
+    """The other seeds' (``params.seeds[1:]``), each narrowest first."""
+
+    @property
+    def by_seed(self) -> tuple[tuple[Spectrum, ...], ...]:
+        return (self.spectra, *self.others)
+
+    @property
+    def every(self) -> tuple[Spectrum, ...]:
+        """Every network of every seed."""
+        return tuple(s for spectra_ in self.by_seed for s in spectra_)
 
     @property
     def shape(self) -> ShapeSummary:
@@ -46,15 +61,19 @@ class Results:
 
 
 def jobs(P: S3Params) -> list[SpectrumJob]:
-    """One exact spectrum per width, narrowest first (computed in the kernel)."""
+    """One exact spectrum per width, narrowest first, seed by seed (computed in the kernel)."""
     hb = min(P.hessian_batch, P.n_samples)
-    return [SpectrumJob(train_config(w, P), hb, P.hessian_dtype) for w in sorted(P.widths)]
+    return [SpectrumJob(train_config(w, P, s), hb, P.hessian_dtype) for s in P.seeds for w in sorted(P.widths)]
 
 
 def run(P: S3Params, store=None) -> Results:
-    """One exact spectrum per width, narrowest first (each stored)."""
+    """One exact spectrum per width and seed (each stored); labels ``"n = 10"``, with ``" · seed 1"``
+    where several seeds ran."""
     table = run_jobs(jobs(P), context(P.device, store))
-    return Results(P, spectra(table, [f"n = {w}" for w in sorted(P.widths)]))
+    every = spectra(table, [seed_case(f"n = {w}", s, P.seeds) for s in P.seeds for w in sorted(P.widths)])
+    n = len(P.widths)
+    by_seed = tuple(every[i:i + n] for i in range(0, len(every), n))
+    return Results(P, by_seed[0], by_seed[1:])
 
 
 @dataclass(frozen=True)

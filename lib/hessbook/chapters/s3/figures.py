@@ -7,7 +7,7 @@ from hessbook.chapters.s3.compute import Results
 from hessbook.papers.sagun.mnist_spectra import draw_negatives, draw_top
 
 def summary_table(R: Results):
-    """One row per width: the run table's columns (steps, final training loss, training accuracy,
+    """One row per width and seed: the run table's columns (steps, final training loss, training accuracy,
     flag: :mod:`hessbook.regime`) and the spectrum's."""
     import pandas as pd
 
@@ -15,7 +15,7 @@ def summary_table(R: Results):
         "network": s.label, "parameters": s.num_params, "steps": run.steps, "train loss": s.final_loss,
         "train acc": s.train_accuracy, "flag": run.flag or "–", "λ_max": s.top, "λ_min": s.bottom,
         "negative (%)": 100 * s.negative_fraction, "|λ_min| / λ_max": max(-s.bottom, 0.0) / s.top,
-    } for s, run in zip(R.spectra, trained_runs(R))])
+    } for s, run in zip(R.every, trained_runs(R), strict=True)])
 
 
 def figure_3(R: Results):
@@ -23,7 +23,7 @@ def figure_3(R: Results):
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6.5, 4))
-    draw_top(ax, R.spectra, R.params.top_k)
+    draw_top(ax, R.spectra, R.params.top_k, R.others)
     ax.set_title("largest eigenvalues per hidden width (compare S Fig. 3)", fontsize=10)
     fig.tight_layout()
     return fig
@@ -34,7 +34,7 @@ def figure_5(R: Results):
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6.5, 4))
-    draw_negatives(ax, R.spectra)
+    draw_negatives(ax, R.spectra, R.others)
     ax.set_title("negative eigenvalues per hidden width (compare S Fig. 5)", fontsize=10)
     fig.tight_layout()
     return fig
@@ -46,7 +46,7 @@ def explorer(R: Results, top_ks=(10, 20, 50, 120)):
 
     from hessbook.widgets import Explorer
 
-    spectra = list(R.spectra)
+    spectra = list(R.every)
     by_label = {s.label: s for s in spectra}
     widths = ["all", *by_label]
     smallest = min(len(s.eigenvalues) for s in spectra)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from hessbook.kit.seeds import n_seeds_spec, network_seeds
 from hessbook.params import ChapterParams, ParameterError, device_spec, spec
 from hessbook.papers.sagun.mnist_spectra import HESSIAN_DTYPES
 
@@ -19,7 +20,13 @@ class S3Params(ChapterParams):
     top_k: int = field(metadata=spec(gt=0, doc="largest eigenvalues shown (S: 120)"))
     hessian_batch: int = field(metadata=spec(gt=0, doc="samples per Hessian-vector pass: memory, and the rounding of the float64 batch sums (part of the store key)"))
     hessian_dtype: str = field(metadata=spec(choices=HESSIAN_DTYPES, doc="precision of the Hessian-vector products (H itself is float64)"))
+    n_seeds: int = field(metadata=n_seeds_spec("width", "S trains one network per width"))
     device: str = field(metadata=device_spec("where to train and assemble H"))
+
+    @property
+    def seeds(self) -> list[int]:
+        """The network seeds of every width: ``seed`` (the chapter's, the first) and the next ones."""
+        return network_seeds(self.seed, self.n_seeds)
 
     def check(self) -> None:
         if len(set(self.widths)) != len(self.widths):

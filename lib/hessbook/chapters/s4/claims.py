@@ -1,13 +1,17 @@
 """S4's claims (S-Fig4-6: the LB outliers are larger, as many as SB's, the negative eigenvalues
-small), graded by rules; the regime criteria they are judged under; the numbers the prose cites."""
+small), graded by rules, the comparisons in each network seed (a case per seed,
+:func:`hessbook.kit.seeds.across_seeds`); the regime criteria they are judged under; the numbers
+the prose cites."""
 
 from __future__ import annotations
 
 from hessbook import kit, regime, stats
-from hessbook.chapters.s4.compute import METHODS, OUTLIER_RANKS, Results, num_parameters, num_parameters_of
+from hessbook.chapters.s4.compute import (METHODS, OUTLIER_RANKS, Results, compare_pair, num_parameters,
+                                         num_parameters_of)
 from hessbook.chapters.s4.paper import PAPER_BATCHES, PAPER_SAMPLES
 from hessbook.chapters.s4.params import FULL_CHANNELS, FULL_HIDDEN, S4Params
-from hessbook.papers.sagun.mnist_spectra import negatives_claim
+from hessbook.kit.seeds import across_seeds
+from hessbook.papers.sagun.mnist_spectra import Spectrum, negatives_claim
 from hessbook.papers.sagun.regime import fits_training_set, over_parametrized, spectrum_run
 
 LARGER_PARTLY = 0.5
@@ -47,13 +51,13 @@ def criteria(P: S4Params, R: Results | None = None) -> list[regime.Criterion]:
                           f"{num_parameters_of(FULL_CHANNELS, FULL_HIDDEN):,}"),
     ]
     if R is not None:
-        out.append(fits_training_set([(s.label, s.train_accuracy) for s in R.both()]))
+        out.append(fits_training_set([(s.label, s.train_accuracy) for s in R.every]))
     return out
 
 
 def trained_runs(R: Results) -> list[regime.TrainedRun]:
-    """SB and LB as run-table rows (``iterations`` steps each)."""
-    return [spectrum_run(s, R.params.iterations) for s in R.both()]
+    """SB and LB of every seed as run-table rows (``iterations`` steps each)."""
+    return [spectrum_run(s, R.params.iterations) for s in R.every]
 
 
 def numbers(R: Results) -> dict:
@@ -63,7 +67,8 @@ def numbers(R: Results) -> dict:
         "criteria": regime.criteria_text(criteria(R.params, R)), "plateau": regime.plateau_summary(trained_runs(R)),
         "params": R.small.num_params, "ratio_l1": c.ratio_lambda1, "larger": c.larger_ranks, "ranks": c.ranks,
         "loss_sb": R.small.final_loss, "loss_lb": R.large.final_loss,
-        "max_asym": max(s.asymmetry for s in R.both()),
+        "max_asym": max(s.asymmetry for s in R.every), "n_seeds": len(R.pairs),
+        "ratio_l1_seeds": ", ".join(f"{compare_pair(sb, lb).ratio_lambda1:.2f}" for sb, lb in R.pairs),
     }
 
 
@@ -78,24 +83,22 @@ def count_values(median_small: int, median_large: int) -> dict[str, int]:
     return {"difference": diff, "excess": diff - max(1, round(COUNT_TOLERANCE * max(median_small, median_large)))}
 
 
-def _why_counts_differ(res: Results) -> str:
+def _why_counts_differ(sb: Spectrum, lb: Spectrum) -> str:
     """Our reading of a count mismatch: with equal iterations the two runs are at different
     stages of training, and counting outliers is fragile on a small network."""
-    sb, lb = res.small, res.large
     return (f"Why we think the counts differ: with the same number of iterations SB has seen far fewer "
             f"samples, so the two runs end at different points (final training loss SB {sb.final_loss:.3f}, "
             f"LB {lb.final_loss:.3f}; accuracy {100 * sb.train_accuracy:.0f}% vs {100 * lb.train_accuracy:.0f}%), "
             "and on a network this small the gap and ratio cutoffs hinge on one or two eigenvalues.")
 
 
-def graded_claims(R: Results) -> list[kit.Claim]:
-    """S Fig 4 (LB outliers larger, same number) and S Fig 6 (negatives small)."""
-    P, c = R.params, R.comparison
+def pair_claims(P: S4Params, sb: Spectrum, lb: Spectrum) -> list[kit.Claim]:
+    """S Fig 4 on one seed's SB and LB: LB's outliers larger, as many as SB's."""
+    c = compare_pair(sb, lb)
     ms, ml = _median(c.counts_small), _median(c.counts_large)
     same_values = count_values(ms, ml)
-    full = tuple(P.channels) == FULL_CHANNELS and P.hidden == FULL_HIDDEN
-    reduced = "" if full else "Shrunk convnet (fewer channels) at this scale."
-    why = "" if SAME_COUNT_RULE.grade(same_values) == "held" else _why_counts_differ(R)
+    reduced = _reduced(P)
+    why = "" if SAME_COUNT_RULE.grade(same_values) == "held" else _why_counts_differ(sb, lb)
     counts = "; ".join(f"{m}: SB {c.counts_small[m]}, LB {c.counts_large[m]}" for m in METHODS)
     return [
         kit.Claim(
@@ -114,8 +117,24 @@ def graded_claims(R: Results) -> list[kit.Claim]:
             ours=f"outliers by cutoff: {counts} (median of the three: SB {ms}, LB {ml}).",
             rule=SAME_COUNT_RULE, cases=kit.single(same_values), evidence=" ".join(x for x in (reduced, why) if x),
         ),
-        negatives_claim("S-Fig4-6", R.both(), paper="Fig 6: small negative eigenvalues at the bottom for both LB and SB.",
-                        evidence=reduced),
+    ]
+
+
+def _reduced(P: S4Params) -> str:
+    full = tuple(P.channels) == FULL_CHANNELS and P.hidden == FULL_HIDDEN
+    return "" if full else "Shrunk convnet (fewer channels) at this scale."
+
+
+def graded_claims(R: Results) -> list[kit.Claim]:
+    """S Fig 4 (LB outliers larger, same number: in each seed, a case per seed) and S Fig 6
+    (negatives small, on the worst network of every seed)."""
+    per_seed = [pair_claims(R.params, sb, lb) for sb, lb in R.pairs]
+    seeds = R.params.seeds[:len(per_seed)]
+    return [
+        across_seeds([claims_[0] for claims_ in per_seed], seeds, "LB vs SB"),
+        across_seeds([claims_[1] for claims_ in per_seed], seeds, "LB vs SB"),
+        negatives_claim("S-Fig4-6", R.every, paper="Fig 6: small negative eigenvalues at the bottom for both LB and SB.",
+                        evidence=_reduced(R.params)),
     ]
 
 

@@ -1,5 +1,6 @@
-"""S4's computation: the SB and the LB network trained through the store and their exact spectra
-(stored); their outliers compared (:class:`OutlierComparison`); the convnet's size."""
+"""S4's computation: the SB and the LB network, in each network seed, trained through the store
+and their exact spectra (stored); their outliers compared (:class:`OutlierComparison`); the
+convnet's size."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import numpy as np
 
 from hessbook.chapters.s4.params import S4Params
 from hessbook.kit.jobs import context, run_jobs
+from hessbook.kit.seeds import seed_case
 from hessbook.papers.sagun.mnist_spectra import Spectrum, SpectrumJob, spectra, top_k
 
 OUTLIER_RANKS = 10
@@ -16,27 +18,42 @@ OUTLIER_RANKS = 10
 METHODS = ("gap", "ratio", "elbow")
 
 
-def train_config(batch_size: int, P: S4Params):
+def train_config(batch_size: int, P: S4Params, seed: int | None = None):
+    """The network of ``batch_size`` in network seed ``seed`` (None: the chapter's ``seed``, the
+    first); the same training subset in every seed."""
     from hessbook.data import DataSpec
     from hessbook.train import TrainConfig
 
     return TrainConfig(
         model="s_cnn", model_kwargs={"channels": list(P.channels), "hidden": P.hidden},
         data=DataSpec("mnist", "train", n=P.n_samples, subset_seed=P.seed),
-        batch_size=batch_size, lr=P.lr, max_iterations=P.iterations, seed=P.seed,
+        batch_size=batch_size, lr=P.lr, max_iterations=P.iterations, seed=P.seed if seed is None else seed,
     )
 
 
 @dataclass(frozen=True)
 class Results:
-    """The SB and the LB network's exact spectra."""
+    """The SB and the LB network's exact spectra, in each network seed."""
 
     params: S4Params
     small: Spectrum
+    """The first seed's SB and LB: what the figures draw and the prose cites."""
     large: Spectrum
+    others: tuple[tuple[Spectrum, Spectrum], ...] = ()
+    """(SB, LB) of each other seed (``params.seeds[1:]``)."""
 
     def both(self) -> list[Spectrum]:
         return [self.small, self.large]
+
+    @property
+    def pairs(self) -> tuple[tuple[Spectrum, Spectrum], ...]:
+        """(SB, LB) of every seed, the first seed's first."""
+        return ((self.small, self.large), *self.others)
+
+    @property
+    def every(self) -> list[Spectrum]:
+        """Every network of every seed."""
+        return [s for pair in self.pairs for s in pair]
 
     @property
     def comparison(self) -> OutlierComparison:
@@ -49,16 +66,18 @@ def batches(P: S4Params) -> tuple[tuple[str, int], ...]:
 
 
 def jobs(P: S4Params) -> list[SpectrumJob]:
-    """The two spectra, SB then LB (computed in the kernel)."""
+    """The two spectra, SB then LB, seed by seed (computed in the kernel)."""
     hb = min(P.hessian_batch, P.n_samples)
-    return [SpectrumJob(train_config(b, P), hb, P.hessian_dtype) for _, b in batches(P)]
+    return [SpectrumJob(train_config(b, P, s), hb, P.hessian_dtype) for s in P.seeds for _, b in batches(P)]
 
 
 def run(P: S4Params, store=None) -> Results:
-    """The SB and the LB network, trained and their exact spectra computed (each stored)."""
+    """The SB and the LB network of every seed, trained and their exact spectra computed (each
+    stored); labels ``"SB (batch 10)"``, with ``" · seed 1"`` where several seeds ran."""
     table = run_jobs(jobs(P), context(P.device, store))
-    small, large = spectra(table, [f"{name} (batch {b})" for name, b in batches(P)])
-    return Results(P, small, large)
+    every = spectra(table, [seed_case(f"{name} (batch {b})", s, P.seeds) for s in P.seeds for name, b in batches(P)])
+    pairs = tuple((every[i], every[i + 1]) for i in range(0, len(every), 2))
+    return Results(P, *pairs[0], pairs[1:])
 
 
 def outlier_counts(s: Spectrum) -> dict[str, int]:
@@ -85,10 +104,15 @@ class OutlierComparison:
 
 
 def compare(res: Results, ranks: int = OUTLIER_RANKS) -> OutlierComparison:
-    ranks = min(ranks, len(res.small.eigenvalues), len(res.large.eigenvalues))
-    sb, lb = top_k(res.small.eigenvalues, ranks)[1], top_k(res.large.eigenvalues, ranks)[1]
-    return OutlierComparison(ranks, int((lb > sb).sum()), res.large.top / res.small.top,
-                             float(lb.sum() / sb.sum()), outlier_counts(res.small), outlier_counts(res.large))
+    """The first seed's SB and LB compared (:func:`compare_pair`)."""
+    return compare_pair(res.small, res.large, ranks)
+
+
+def compare_pair(small: Spectrum, large: Spectrum, ranks: int = OUTLIER_RANKS) -> OutlierComparison:
+    ranks = min(ranks, len(small.eigenvalues), len(large.eigenvalues))
+    sb, lb = top_k(small.eigenvalues, ranks)[1], top_k(large.eigenvalues, ranks)[1]
+    return OutlierComparison(ranks, int((lb > sb).sum()), large.top / small.top,
+                             float(lb.sum() / sb.sum()), outlier_counts(small), outlier_counts(large))
 
 
 def num_parameters_of(channels: tuple[int, ...] | list[int], hidden: int) -> int:

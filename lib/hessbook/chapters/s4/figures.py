@@ -7,12 +7,12 @@ from hessbook.chapters.s4.compute import METHODS, Results, outlier_counts
 from hessbook.papers.sagun.mnist_spectra import draw_negatives, draw_top
 
 def summary_table(res: Results):
-    """SB and LB: the run table's columns (steps, final training loss, training accuracy, flag:
+    """SB and LB of every seed: the run table's columns (steps, final training loss, training accuracy, flag:
     :mod:`hessbook.regime`) and the spectrum's."""
     import pandas as pd
 
     rows = []
-    for s, run in zip(res.both(), trained_runs(res)):
+    for s, run in zip(res.every, trained_runs(res), strict=True):
         counts = outlier_counts(s)
         rows.append({
             "network": s.label, "parameters": s.num_params, "steps": run.steps, "train loss": s.final_loss,
@@ -27,7 +27,7 @@ def figure_4(res: Results):
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6.5, 4))
-    draw_top(ax, res.both(), res.params.top_k)
+    draw_top(ax, res.both(), res.params.top_k, [list(p) for p in res.others])
     ax.set_title("outlier eigenvalues, LB vs SB (compare S Fig. 4)", fontsize=10)
     fig.tight_layout()
     return fig
@@ -38,7 +38,7 @@ def figure_6(res: Results):
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6.5, 4))
-    draw_negatives(ax, res.both())
+    draw_negatives(ax, res.both(), [list(p) for p in res.others])
     ax.set_title("negative eigenvalues, LB vs SB (compare S Fig. 6)", fontsize=10)
     fig.tight_layout()
     return fig

@@ -197,23 +197,39 @@ def negatives_claim(item: str, spectra: Sequence[Spectrum], paper: str, evidence
     )
 
 
-def draw_top(ax, spectra: list[Spectrum], k: int) -> None:
-    """S Fig 3/4: the top ``k`` eigenvalues of each spectrum, rank (within the top k) on x."""
+def _legend(ax, others: Sequence[Sequence[Spectrum]]) -> None:
+    ax.legend(fontsize=8, title=f"thin: {len(others)} other seed(s)" if others else None, title_fontsize=8)
+
+
+def draw_top(ax, spectra: Sequence[Spectrum], k: int, others: Sequence[Sequence[Spectrum]] = ()) -> None:
+    """S Fig 3/4: the top ``k`` eigenvalues of each spectrum, rank (within the top k) on x;
+    ``others``: the same networks in other seeds (same order), thin lines of the same colour."""
+    from hessbook.kit.seeds import case_of
+
     for i, s in enumerate(spectra):
         _, vals = top_k(s.eigenvalues, k)
         ax.plot(np.arange(1, len(vals) + 1), vals, "o-", ms=3, lw=1, color=f"C{i}",
-                label=f"{s.label} ({s.num_params:,} params)")
+                label=f"{case_of(s.label)} ({s.num_params:,} params)")
+        for seed in others:
+            _, vals = top_k(seed[i].eigenvalues, k)
+            ax.plot(np.arange(1, len(vals) + 1), vals, "-", lw=0.6, alpha=0.6, color=f"C{i}")
     ax.set_xlabel(f"order of the largest {k} eigenvalues (ascending)")
     ax.set_ylabel("eigenvalue")
-    ax.legend(fontsize=8)
+    _legend(ax, others)
 
 
-def draw_negatives(ax, spectra: list[Spectrum]) -> None:
-    """S Fig 5/6: negative eigenvalues against their position in percent of the spectrum."""
+def draw_negatives(ax, spectra: Sequence[Spectrum], others: Sequence[Sequence[Spectrum]] = ()) -> None:
+    """S Fig 5/6: negative eigenvalues against their position in percent of the spectrum;
+    ``others`` as in :func:`draw_top`."""
+    from hessbook.kit.seeds import case_of
+
     for i, s in enumerate(spectra):
         x, vals = negative_tail(s.eigenvalues)
-        ax.plot(x, vals, "-", lw=1.2, color=f"C{i}", label=f"{s.label}: {len(vals)} negative")
+        ax.plot(x, vals, "-", lw=1.2, color=f"C{i}", label=f"{case_of(s.label)}: {len(vals)} negative")
+        for seed in others:
+            x, vals = negative_tail(seed[i].eigenvalues)
+            ax.plot(x, vals, "-", lw=0.6, alpha=0.6, color=f"C{i}")
     ax.axhline(0, color="k", lw=0.6)
     ax.set_xlabel("order of the eigenvalue, percent of the spectrum (ascending)")
     ax.set_ylabel("eigenvalue")
-    ax.legend(fontsize=8)
+    _legend(ax, others)
