@@ -101,10 +101,13 @@ def test_across_seeds_joins_one_claim_graded_in_each_seed():
 
     joined = across_seeds([one(2.0), one(3.0), one(0.5)], [0, 1, 2], "widths")
     assert joined.grades == {"widths · seed 0": "held", "widths · seed 1": "held", "widths · seed 2": "did not hold"}
-    assert joined.grade == "partly" and joined.ours == "seed 0: x = 2.0; seed 1: x = 3.0; seed 2: x = 0.5"
+    assert joined.grade == "partly" and joined.ours == "seed 0: x = 2.0; seed 1: x = 3.0; seed 2: x = 0.5."
     assert "Across 3 seeds: widths held in 2 of 3 (did not hold: seed 2)" in joined.why
     assert across_seeds([one(2.0), one(3.0)], [4, 5], "widths").grade == "held"
     single = one(2.0)
     assert across_seeds([single], [0], "widths") is single
+    # a seed whose evidence differs (e.g. why its counts differ) keeps its own words
+    other = dataclasses.replace(one(0.5), evidence="SB lost 0.3.")
+    assert "Seed 1: SB lost 0.3." in across_seeds([one(2.0), other], [0, 1], "widths").why
     with pytest.raises(ValueError, match="2 claims for 3 seeds"):
         across_seeds([one(1.0), one(1.0)], [0, 1, 2], "widths")
