@@ -58,6 +58,12 @@ def test_claims_grade_constructed_results():
     lb = spec_("LB", np.concatenate([np.full(3, 5.0), np.full(8, 50.0) + np.arange(8) * 1e-3]))
     c = graded_claims(results(sb, lb))
     assert c[1].grade == "did not hold" and "Why we think the counts differ" in c[1].why
+    # both fit their training set (accuracy 100 %): not a difference of training stage, and it says so
+    assert "both runs fit their training set" in c[1].why and "SB has seen far fewer" not in c[1].why
+    import dataclasses
+
+    short = graded_claims(results(dataclasses.replace(sb, train_accuracy=0.9), lb))[1]
+    assert "SB has seen far fewer samples" in short.why and "training accuracy 90.0% and 100.0%" in short.why
 
 
 def test_rules_grade_as_the_ladders_they_replace():
