@@ -14,7 +14,7 @@ from _curv_models import flat_loss_hessian
 
 from hessbook.chapters import s4
 from hessbook.chapters.s4.claims import LARGER_RULE, SAME_COUNT_RULE, count_values, graded_claims, trained_runs
-from hessbook.chapters.s4.compute import compare
+from hessbook.chapters.s4.compute import compare, outlier_counts
 from hessbook.chapters.s4.params import S4Params
 from hessbook.papers.sagun.mnist_spectra import Spectrum
 from hessbook.params import ParameterError, validate
@@ -60,6 +60,9 @@ def test_claims_grade_constructed_results():
     assert c[1].grade == "did not hold" and "Why we think the counts differ" in c[1].why
     # both fit their training set (accuracy 100 %): not a difference of training stage, and it says so
     assert "both runs fit their training set" in c[1].why and "SB has seen far fewer" not in c[1].why
+    sbc, lbc = (outlier_counts(s) for s in (sb, lb))
+    agree = [n for n, c in (("SB", sbc), ("LB", lbc)) if len(set(c.values())) > 1]
+    assert (f"disagree on {' and '.join(agree)}" if agree else "agree on each network") in c[1].why
     import dataclasses
 
     short = graded_claims(results(dataclasses.replace(sb, train_accuracy=0.9), lb))[1]

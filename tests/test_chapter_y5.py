@@ -430,7 +430,7 @@ def test_a_flagged_model_takes_its_study_out_of_every_statistic():
     s = study("m1")
     stuck = dict(s.trainings, l2grad=TrainSummary(5, 80, 0.95 * math.log(10), 0.1, 2.2, "max_epochs", 1.0))
     R = results(dataclasses.replace(s, trainings=stuck), study("c3"))
-    assert [x.name for x in R.studies] == ["m1", "c3"] and [x.name for x in R.judged] == ["c3"]
+    assert [x.name for x in R.studies] == ["m1", "c3"] and R.excluded == [("M1 / MNIST M_L2GRAD", "plateau")]
     by_item = {}
     for c in y5.claims(R):
         by_item.setdefault(c.item, []).append(c)

@@ -107,7 +107,14 @@ def test_across_seeds_joins_one_claim_graded_in_each_seed():
     single = one(2.0)
     assert across_seeds([single], [0], "widths") is single
     # a seed whose evidence differs (e.g. why its counts differ) keeps its own words
-    other = dataclasses.replace(one(0.5), evidence="SB lost 0.3.")
-    assert "Seed 1: SB lost 0.3." in across_seeds([one(2.0), other], [0, 1], "widths").why
+    first, other = dataclasses.replace(one(2.0), evidence="SB fit."), dataclasses.replace(one(0.5), evidence="SB lost.")
+    assert "Seed 0: SB fit. Seed 1: SB lost." in across_seeds([first, other], [0, 1], "widths").why
+    # gated afterwards (not in the regime): the agreement is recomputed, it never says "held in 2 of 3"
+    from hessbook import regime
+    from hessbook.kit import in_regime
+
+    gated = in_regime([joined], [regime.Criterion("fits", False, "88 %")])[0]
+    assert gated.grade == "not judged" and "Across 3 seeds: widths not judged in any seed." in gated.why
+    assert "held in 2 of 3" not in gated.why
     with pytest.raises(ValueError, match="2 claims for 3 seeds"):
         across_seeds([one(1.0), one(1.0)], [0, 1, 2], "widths")

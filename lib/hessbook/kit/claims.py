@@ -408,8 +408,23 @@ def in_regime(claims: Iterable[Claim], criteria: Iterable[Any]) -> list[Claim]:
         rule = replace(claim.rule, requires=gate if claim.rule.requires is None else all_of(claim.rule.requires, gate))
         cases = {name: {**values, REGIME_KEY: claim.rule.grade(values) == NOT_COMPUTED}
                  for name, values in claim.cases.items()}
-        out.append(replace(claim, rule=rule, cases=cases))
+        out.append(agreement_after_gate(claim, replace(claim, rule=rule, cases=cases)))
     return out
+
+
+def agreement_after_gate(before: Claim, after: Claim) -> Claim:
+    """``after`` (``before`` with a gate added: :func:`in_regime`, :func:`excluding`) with the
+    agreement across seeds its evidence begins with (:func:`hessbook.kit.seeds.with_agreement`)
+    recomputed from its own grades: a gated claim must not say it "held in 3 of 3"."""
+    from dataclasses import replace
+
+    from hessbook.kit.seeds import SEPARATOR, agreement
+
+    seeds = sorted({int(name.split(SEPARATOR)[1]) for name in before.grades if SEPARATOR in name})
+    old, new = agreement(before, seeds), agreement(after, seeds)
+    if old and old != new and after.evidence.startswith(old):
+        return replace(after, evidence=new + after.evidence[len(old):])
+    return after
 
 
 # ----------------------------------------------------------------------------- flagged runs
@@ -442,4 +457,4 @@ def excluding(claim: Claim, flagged: Mapping[str, str]) -> Claim:
     cases = {name: {**values, UNFLAGGED_KEY: claim.rule.grade(values) == NOT_COMPUTED
                     or not any(_reads(name, key) for key in flagged)}
              for name, values in claim.cases.items()}
-    return replace(claim, rule=rule, cases=cases)
+    return agreement_after_gate(claim, replace(claim, rule=rule, cases=cases))

@@ -88,17 +88,16 @@ def across_seeds(claims: Sequence[Claim], seeds: Sequence[int], name: str) -> Cl
     """One claim from the same claim graded in each seed (``claims[i]`` in ``seeds[i]``): each
     case becomes ``"<case> · seed <s>"`` (a case named ``""``, as :func:`hessbook.kit.single`
     names it, becomes ``name``), every case expected in every seed, "ours" says each seed's, the
-    evidence begins with :func:`agreement` (a seed whose evidence differs from the first's adds its
-    own, "Seed s: ..."). One seed: its claim unchanged."""
+    evidence begins with :func:`agreement`, then the claims' evidence (once where every seed's is the
+    same, else each seed's as "Seed s: ..."). One seed: its claim unchanged."""
     if len(claims) != len(seeds):
         raise ValueError(f"across_seeds: {len(claims)} claims for {len(seeds)} seeds")
     if len(seeds) == 1:
         return claims[0]
     base = [c or name for c in (claims[0].expected or tuple(claims[0].cases))]
     cases = {seed_case(case or name, s, seeds): values for c, s in zip(claims, seeds) for case, values in c.cases.items()}
-    first = claims[0].evidence
-    evidence = " ".join([first, *(f"Seed {s}: {c.evidence}" for c, s in zip(claims[1:], seeds[1:])
-                                  if c.evidence != first)]).strip()
+    same = len({c.evidence for c in claims}) == 1
+    evidence = claims[0].evidence if same else " ".join(f"Seed {s}: {c.evidence}" for c, s in zip(claims, seeds))
     merged = dataclasses.replace(claims[0], cases=cases, expected=seed_cases(base, seeds), evidence=evidence,
                                  ours="; ".join(f"seed {s}: {c.ours.rstrip('.')}" for c, s in zip(claims, seeds)) + ".")
     return with_agreement(merged, seeds)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from hessbook import kit, regime, stats
 from hessbook.chapters.s4.compute import (METHODS, OUTLIER_RANKS, Results, compare_pair, num_parameters,
-                                         num_parameters_of)
+                                         num_parameters_of, outlier_counts)
 from hessbook.chapters.s4.paper import PAPER_BATCHES, PAPER_SAMPLES
 from hessbook.chapters.s4.params import FULL_CHANNELS, FULL_HIDDEN, S4Params
 from hessbook.kit.seeds import across_seeds
@@ -84,20 +84,25 @@ def count_values(median_small: int, median_large: int) -> dict[str, int]:
 
 
 def _why_counts_differ(sb: Spectrum, lb: Spectrum) -> str:
-    """Our reading of a count mismatch. Runs that have not both fit their training set end at
-    different stages of training (equal iterations, SB sees far fewer samples); runs that have
-    cannot differ by that, and what is left is that counting outliers is fragile on a small
-    network: the three cutoffs disagree with each other."""
+    """Our reading of a count mismatch, saying only what the runs and the counts show. Runs that
+    have not both fit their training set end at different stages of training (equal iterations,
+    SB sees far fewer samples); runs that have cannot differ by that. Where the three cutoffs of
+    a network disagree, its count rests on where one gap falls; where they agree on each network,
+    the difference is in the spectra, not in the counting."""
     losses = (f"final training loss SB {sb.final_loss:.1e}, LB {lb.final_loss:.1e}; training accuracy "
               f"{100 * sb.train_accuracy:.1f}% and {100 * lb.train_accuracy:.1f}%")
+    counts = {name: outlier_counts(s) for name, s in (("SB", sb), ("LB", lb))}
+    shown = ", ".join(f"{name} " + "/".join(str(c[m]) for m in METHODS) for name, c in counts.items())
+    split = [name for name, c in counts.items() if len(set(c.values())) > 1]
+    cutoffs = (f"the three cutoffs ({'/'.join(METHODS)}: {shown}) disagree on {' and '.join(split)}, where a count "
+               "rests on where one gap falls" if split else
+               f"the three cutoffs ({'/'.join(METHODS)}: {shown}) agree on each network, so the difference is in "
+               "the spectra, not in the counting")
     if min(sb.train_accuracy, lb.train_accuracy) >= FIT_ACCURACY:
-        return (f"Why we think the counts differ: both runs fit their training set ({losses}), so they are not at "
-                "different stages of training; but the three cutoffs (gap, ratio, elbow) disagree with each other "
-                "on each network by more than SB and LB differ, so on a network this small a count rests on one "
-                "or two eigenvalues.")
+        return (f"Why we think the counts differ: both runs fit their training set ({losses}), so not by a "
+                f"different stage of training; {cutoffs}.")
     return (f"Why we think the counts differ: with the same number of iterations SB has seen far fewer samples, "
-            f"so the two runs end at different points ({losses}), and on a network this small the gap and ratio "
-            "cutoffs hinge on one or two eigenvalues.")
+            f"so the two runs end at different points ({losses}); {cutoffs}.")
 
 
 def pair_claims(P: S4Params, sb: Spectrum, lb: Spectrum) -> list[kit.Claim]:

@@ -137,12 +137,16 @@ def surface_claim_of(cases: Mapping[str, Mapping], ours: str, evidence: str, see
         expected=seed_cases([m.upper() for m in paper.MODELS], seeds or (0,)), evidence=evidence), seeds)
 
 
-def fig7_ratio_claim_of(rises: Mapping[str, tuple[float, float]], ours: str, evidence: str) -> Claim:
+def fig7_ratio_claim_of(rises: Mapping[str, tuple[float, float]], ours: str, evidence: str,
+                        expected: tuple[str, ...] = (), seeds: Sequence[int] = ()) -> Claim:
     """Fig 7: the test loss curves much more than the training loss along v1 (one case per M1
-    network: ``label -> (training rise, test rise)``)."""
+    network: ``label -> (training rise, test rise)``; ``expected``: every network asked for, so that
+    one not examined or left out reads as such)."""
     cases = {label: {"rise_train": tr, "ratio": te / tr if tr > 0 else None} for label, (tr, te) in rises.items()}
-    return Claim("Y-Fig7", "Fig 7: the curvature of the test loss along v1 is much larger than the training loss's.",
-                 paper=paper.CLAIM_FIG7, ours=ours, rule=FIG7_RATIO_RULE, cases=cases, evidence=evidence)
+    return with_agreement(Claim(
+        "Y-Fig7", "Fig 7: the curvature of the test loss along v1 is much larger than the training loss's.",
+        paper=paper.CLAIM_FIG7, ours=ours, rule=FIG7_RATIO_RULE, cases=cases, evidence=evidence,
+        expected=expected), seeds)
 
 
 # ----------------------------------------------------------------------------- ours
@@ -182,7 +186,9 @@ def fig7_ratio_claim(R: Results) -> Claim:
     evidence = (f"'Curvature' read as the rise of the loss at ±ε* = {eps:g} along v1 over its value at θ, test "
                 f"samples over training samples, per network (every batch size and seed); 'much larger' read as at "
                 f"least {MUCH_LARGER:g} times. " + deviations(R, ("m1",)) + _flagged(R, ("m1",)))
-    return fig7_ratio_claim_of(rises, _ours(parts, _absent(R, ("m1",))), evidence)
+    asked = seed_cases([f"M1 B={b}" for b in sorted(R.params.y1_runs.sizes("m1"))], R.seeds) \
+        if "m1" in R.params.y1_models else ()
+    return fig7_ratio_claim_of(rises, _ours(parts, _absent(R, ("m1",))), evidence, asked, R.seeds)
 
 
 def _flagged(R: Results, models) -> str:

@@ -66,7 +66,8 @@ def runs_table(R: Results):
 
 
 def explorer(R: Results):
-    """Widget: pick a model and a measure; the four runs per epoch."""
+    """Widget: pick a model and a measure; its runs per epoch (four per seed, the first seed with
+    markers, the others thin)."""
     import matplotlib.pyplot as plt
 
     from hessbook.widgets import Explorer

@@ -243,20 +243,14 @@ class Results:
 
     @functools.cached_property
     def studies(self) -> tuple[Study, ...]:
-        """The studies with every result, in the order of ``params.studies`` (what the tables and
-        figures show; the claims read :attr:`judged`)."""
+        """The studies with every result, in the order of ``params.studies``. The claims are
+        graded on all of them and a study with a flagged model (:attr:`excluded`) is then not
+        judged (:func:`hessbook.chapters.y5.claims.flagged`, :func:`hessbook.kit.excluding`)."""
         return tuple(s for s in map(self._study, self.params.studies) if s is not None)
 
     @property
-    def judged(self) -> tuple[Study, ...]:
-        """The studies a claim reads: those computed with no model on its initial plateau or
-        diverged (every claim compares the robust models with M_ORI or with each other, so one
-        flagged model takes its study out of every statistic; :attr:`excluded` names it)."""
-        return tuple(s for s in self.studies if not s.flagged)
-
-    @property
     def excluded(self) -> list[tuple[str, str]]:
-        """(model, flag) of every flagged model, whose study no claim reads."""
+        """(model, flag) of every flagged model: its study enters no claim but Y-Table5."""
         return [pair for s in self.studies for pair in s.flagged]
 
     @property
@@ -278,10 +272,6 @@ class Results:
 
     def study(self, name: str) -> Study | None:
         return next((s for s in self.studies if s.name == name), None)
-
-    def judged_study(self, name: str) -> Study | None:
-        """The study ``name`` where a claim may read it (:attr:`judged`), else None."""
-        return next((s for s in self.judged if s.name == name), None)
 
 
 # ----------------------------------------------------------------------------- jobs

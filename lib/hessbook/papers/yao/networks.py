@@ -109,8 +109,8 @@ def train_config(model: str, batch: int, runs: Y1Runs, seed: int | None = None):
     """The training run of one (model, batch size): the same conditions for every batch size.
 
     ``seed``: the network's own seed (initialization, batch order); None is the block's
-    ``seed``, the first of Y1's seeds, whose configuration (and store key) is the one Y2 and Y4
-    examine. The training subset is drawn with the block's ``seed`` whatever the network's seed,
+    ``seed``, the first of Y1's seeds, whose configuration (and store key) is the one Y4
+    examines (Y2 examines as many of Y1's seeds as its ``n_seeds``). The training subset is drawn with the block's ``seed`` whatever the network's seed,
     so Y1's seeds of one (model, batch size) differ only in the network."""
     from hessbook.data import DataSpec
     from hessbook.train import TrainConfig
