@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import math
 import operator
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Union
 
@@ -377,6 +377,44 @@ def single(values: Values) -> dict[str, Values]:
 
 
 
+# ----------------------------------------------------------------------------- cases in several seeds
+
+SEPARATOR = " · seed "
+"""Joins a case and its network seed: ``"M1-K · seed 2"`` (:mod:`hessbook.kit.seeds` names cases
+with it; the agreement across seeds lives here, so that a gate below can recompute it)."""
+
+
+def case_of(name: str) -> str:
+    """The case a seed's case belongs to (``"M1-K · seed 2"`` -> ``"M1-K"``)."""
+    return name.split(SEPARATOR)[0]
+
+
+def agreement(claim: Claim, seeds: Sequence[int]) -> str:
+    """Per case, in how many seeds the claim held, and the other seeds' verdicts:
+    ``"Across 3 seeds: M1-K held in 2 of 3 (did not hold: seed 1); C2 not computed in any seed."``;
+    empty for one seed."""
+    if len(seeds) <= 1:
+        return ""
+    by_case: dict[str, dict[str, str]] = {}
+    for name, grade in claim.grades.items():
+        by_case.setdefault(case_of(name), {})[name] = grade
+    parts = []
+    for case, grades in by_case.items():
+        name = case or "the case"
+        if len(set(grades.values())) == 1 and next(iter(grades.values())) in (NOT_COMPUTED, NOT_JUDGED):
+            parts.append(f"{name} {next(iter(grades.values()))} in any seed")
+            continue
+        held = sum(g == HELD for g in grades.values())
+        others: dict[str, list[str]] = {}
+        for n, g in grades.items():
+            if g != HELD and SEPARATOR in n:
+                others.setdefault(g, []).append(n.split(SEPARATOR)[1])
+        rest = "; ".join(f"{g}: seed{'s' if len(v) > 1 else ''} {', '.join(v)}" for g, v in others.items())
+        parts.append(f"{name} held in {held} of {len(grades)}" + (f" ({rest})" if rest else ""))
+    return f"Across {len(seeds)} seeds: " + "; ".join(parts) + "."
+
+
+
 # ----------------------------------------------------------------------------- the regime gate
 
 REGIME_KEY = "in_regime"
@@ -417,8 +455,6 @@ def agreement_after_gate(before: Claim, after: Claim) -> Claim:
     agreement across seeds its evidence begins with (:func:`hessbook.kit.seeds.with_agreement`)
     recomputed from its own grades: a gated claim must not say it "held in 3 of 3"."""
     from dataclasses import replace
-
-    from hessbook.kit.seeds import SEPARATOR, agreement
 
     seeds = sorted({int(name.split(SEPARATOR)[1]) for name in before.grades if SEPARATOR in name})
     old, new = agreement(before, seeds), agreement(after, seeds)

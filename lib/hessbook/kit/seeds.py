@@ -16,10 +16,12 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Sequence
 
-from hessbook.kit.claims import HELD, NOT_COMPUTED, NOT_JUDGED, Claim
+from hessbook.kit.claims import SEPARATOR, Claim, agreement, case_of
 from hessbook.params import spec
 
-SEPARATOR = " · seed "
+__all__ = ["SEPARATOR", "MAX_SEEDS", "across_seeds", "agreement", "case_of", "n_seeds_spec", "network_seeds",
+           "seed_case", "seed_cases", "with_agreement"]
+
 MAX_SEEDS = 10
 
 
@@ -46,36 +48,6 @@ def seed_case(case: str, seed: int, seeds: Sequence[int]) -> str:
 def seed_cases(cases: Iterable[str], seeds: Sequence[int]) -> tuple[str, ...]:
     """Every case in every seed (a claim's ``expected``): a seed not run counts as not computed."""
     return tuple(seed_case(c, s, seeds) for c in cases for s in seeds)
-
-
-def case_of(name: str) -> str:
-    """The case a seed's case belongs to (``"M1-K · seed 2"`` -> ``"M1-K"``)."""
-    return name.split(SEPARATOR)[0]
-
-
-def agreement(claim: Claim, seeds: Sequence[int]) -> str:
-    """Per case, in how many seeds the claim held, and the other seeds' verdicts:
-    ``"Across 3 seeds: M1-K held in 2 of 3 (did not hold: seed 1); C2 not computed in any seed."``;
-    empty for one seed."""
-    if len(seeds) <= 1:
-        return ""
-    by_case: dict[str, dict[str, str]] = {}
-    for name, grade in claim.grades.items():
-        by_case.setdefault(case_of(name), {})[name] = grade
-    parts = []
-    for case, grades in by_case.items():
-        name = case or "the case"
-        if len(set(grades.values())) == 1 and next(iter(grades.values())) in (NOT_COMPUTED, NOT_JUDGED):
-            parts.append(f"{name} {next(iter(grades.values()))} in any seed")
-            continue
-        held = sum(g == HELD for g in grades.values())
-        others: dict[str, list[str]] = {}
-        for n, g in grades.items():
-            if g != HELD and SEPARATOR in n:
-                others.setdefault(g, []).append(n.split(SEPARATOR)[1])
-        rest = "; ".join(f"{g}: seed{'s' if len(v) > 1 else ''} {', '.join(v)}" for g, v in others.items())
-        parts.append(f"{name} held in {held} of {len(grades)}" + (f" ({rest})" if rest else ""))
-    return f"Across {len(seeds)} seeds: " + "; ".join(parts) + "."
 
 
 def with_agreement(claim: Claim, seeds: Sequence[int]) -> Claim:
