@@ -106,33 +106,6 @@ def trends(R: Results, model: str, seed: int | None = None) -> Trends:
     return trends_of(R.usable(model, seed), model, seed)
 
 
-def _floor(rows: Sequence[PaperRow]) -> float:
-    """:data:`~hessbook.stats.ACCURACY_FLOOR` in the unit the rows print (Table 7 and Table 1's C2
-    rows print fractions)."""
-    return ACCURACY_FLOOR / 100 if rows and rows[0].fgsm_unit == "fraction" else ACCURACY_FLOOR
-
-
-def _off_floor(fgsm: Sequence[float], floor: float = ACCURACY_FLOOR) -> int:
-    return int(np.sum(np.asarray(fgsm, float) >= floor))
-
-
-def _smallest_p(lx: Sequence[float], gx: Sequence[float], fg: Sequence[float]) -> float:
-    """:func:`~hessbook.stats.smallest_rank_p` of ``fg`` over the points where all three are finite."""
-    keep = np.all(np.isfinite(np.asarray([lx, gx, fg], float)), axis=0) if len(fg) else np.zeros(0, bool)
-    return smallest_rank_p(np.asarray(fg, float)[keep])
-
-
-def _finite_points(*columns: Sequence[float]) -> int:
-    return int(np.all(np.isfinite(np.asarray(columns, float)), axis=0).sum()) if columns and len(columns[0]) else 0
-
-
-def trends(R: Results, model: str, seed: int | None = None) -> Trends:
-    """``model``'s trends in network seed ``seed`` (None: the first seed), over its networks that
-    left their initial plateau and did not diverge (:meth:`Results.usable`)."""
-    seed = R.first_seed if seed is None else seed
-    return trends_of(R.usable(model, seed), model, seed)
-
-
 def paper_trends(model: str) -> Trends:
     """The same correlations on the paper's printed rows (Table 2 prints no input-side columns)."""
     rows = [r for r in PAPER_ROWS if r.model == model]
