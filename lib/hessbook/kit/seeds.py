@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from hessbook.kit.claims import SEPARATOR, Claim, agreement, case_of
 from hessbook.params import spec
 
-__all__ = ["SEPARATOR", "MAX_SEEDS", "across_seeds", "agreement", "case_of", "n_seeds_spec", "network_seeds",
+__all__ = ["SEPARATOR", "MAX_SEEDS", "Seeded", "across_seeds", "agreement", "case_of", "n_seeds_spec", "network_seeds",
            "seed_case", "seed_cases", "with_agreement"]
 
 MAX_SEEDS = 10
@@ -38,6 +38,15 @@ def n_seeds_spec(per: str, paper: str, note: str = "") -> dict:
 def network_seeds(seed: int, n_seeds: int) -> list[int]:
     """The network seeds of ``n_seeds`` networks: ``seed`` (the chapter's, the first) and the next ones."""
     return [seed + i for i in range(n_seeds)]
+
+
+class Seeded:
+    """Mixin of a chapter's parameter schema with ``seed`` and ``n_seeds`` fields: its network seeds."""
+
+    @property
+    def seeds(self) -> list[int]:
+        """The network seeds: ``seed`` (the chapter's, the first) and the next ``n_seeds - 1``."""
+        return network_seeds(self.seed, self.n_seeds)  # type: ignore[attr-defined]
 
 
 def seed_case(case: str, seed: int, seeds: Sequence[int]) -> str:

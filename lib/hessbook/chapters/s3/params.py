@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from hessbook.kit.seeds import n_seeds_spec, network_seeds
+from hessbook.kit.seeds import Seeded, n_seeds_spec
 from hessbook.params import ChapterParams, ParameterError, device_spec, spec
 from hessbook.papers.sagun.mnist_spectra import HESSIAN_DTYPES
 
 
 @dataclass(frozen=True)
-class S3Params(ChapterParams):
+class S3Params(Seeded, ChapterParams):
     widths: list[int] = field(metadata=spec(nonempty=True, gt=0, doc="hidden units per network (S: 10, 30, 50, 70)"))
     input_size: int = field(metadata=spec(choices=(7, 14, 28), doc="side of the pooled input (S: 28; ours: smaller at cpu scale)"))
     n_samples: int = field(metadata=spec(gt=0, doc="MNIST training samples (S: 1000)"))
@@ -22,11 +22,6 @@ class S3Params(ChapterParams):
     hessian_dtype: str = field(metadata=spec(choices=HESSIAN_DTYPES, doc="precision of the Hessian-vector products (H itself is float64)"))
     n_seeds: int = field(metadata=n_seeds_spec("width", "S trains one network per width"))
     device: str = field(metadata=device_spec("where to train and assemble H"))
-
-    @property
-    def seeds(self) -> list[int]:
-        """The network seeds of every width: ``seed`` (the chapter's, the first) and the next ones."""
-        return network_seeds(self.seed, self.n_seeds)
 
     def check(self) -> None:
         if len(set(self.widths)) != len(self.widths):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from hessbook.kit.seeds import n_seeds_spec, network_seeds
+from hessbook.kit.seeds import Seeded, n_seeds_spec
 from hessbook.params import ChapterParams, ParameterError, device_spec, spec
 from hessbook.papers.sagun.mnist_spectra import HESSIAN_DTYPES
 
@@ -13,7 +13,7 @@ FULL_CHANNELS, FULL_HIDDEN = (10, 20), 50
 
 
 @dataclass(frozen=True)
-class S4Params(ChapterParams):
+class S4Params(Seeded, ChapterParams):
     small_batch: int = field(metadata=spec(gt=0, doc="SB minibatch size (S: 10)"))
     large_batch: int = field(metadata=spec(gt=0, doc="LB minibatch size (S: 512)"))
     channels: list[int] = field(metadata=spec(gt=0, doc="channels of the two conv layers (ours: 10, 20 at full size)"))
@@ -26,11 +26,6 @@ class S4Params(ChapterParams):
     hessian_dtype: str = field(metadata=spec(choices=HESSIAN_DTYPES, doc="precision of the Hessian-vector products (H itself is float64)"))
     n_seeds: int = field(metadata=n_seeds_spec("batch size (SB, LB)", "S trains one SB and one LB network"))
     device: str = field(metadata=device_spec("where to train and assemble H"))
-
-    @property
-    def seeds(self) -> list[int]:
-        """The network seeds of SB and LB: ``seed`` (the chapter's, the first) and the next ones."""
-        return network_seeds(self.seed, self.n_seeds)
 
     def check(self) -> None:
         if len(self.channels) != 2:

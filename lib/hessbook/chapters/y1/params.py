@@ -8,12 +8,12 @@ import dataclasses
 from dataclasses import dataclass, field
 
 from hessbook.papers.yao.networks import Count, Y1Runs
-from hessbook.kit.seeds import n_seeds_spec, network_seeds
+from hessbook.kit.seeds import Seeded, n_seeds_spec
 from hessbook.params import ChapterParams, ParameterError, device_spec, spec
 
 
 @dataclass(frozen=True)
-class Y1Params(Y1Runs, ChapterParams):
+class Y1Params(Seeded, Y1Runs, ChapterParams):
     """Y1's schema: flat, so that the notebook's parameters cell lists one value a line and
     ``-p lr 0.05`` overrides one of them; :attr:`runs` is the block Y4 copies."""
 
@@ -35,12 +35,6 @@ class Y1Params(Y1Runs, ChapterParams):
                                                "times", "Not part of the y1_runs block: Y2 examines as many of "
                                                "these seeds as its own n_seeds, Y4 the first seed's networks"))
     device: str = field(metadata=device_spec("where to train and compute"))
-
-    @property
-    def seeds(self) -> list[int]:
-        """The network seeds of every (model, batch size): ``seed`` (the chapter's, the first) and the
-        next ``n_seeds - 1``."""
-        return network_seeds(self.seed, self.n_seeds)
 
     @property
     def runs(self) -> Y1Runs:

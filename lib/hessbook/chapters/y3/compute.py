@@ -1,6 +1,6 @@
 """Y3's stored runs: each (model, batch size, clean or robust), in each network seed, trained
-through the store with lambda1 of the weight Hessian and the total gradient norm recorded along the way, one job each
-on the Dask sweep."""
+through the store with lambda1 of the weight Hessian and the total gradient norm recorded along
+the way, one job each on the Dask sweep."""
 
 from __future__ import annotations
 

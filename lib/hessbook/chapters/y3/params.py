@@ -7,12 +7,12 @@ import math
 from dataclasses import dataclass, field
 
 from hessbook.chapters.y3.paper import ATTACKS, DATASET, MODELS
-from hessbook.kit.seeds import n_seeds_spec, network_seeds
+from hessbook.kit.seeds import Seeded, n_seeds_spec
 from hessbook.params import ChapterParams, ParameterError, device_spec, spec
 
 
 @dataclass(frozen=True)
-class Y3Params(ChapterParams):
+class Y3Params(Seeded, ChapterParams):
     models: list[str] = field(metadata=spec(choices=MODELS, nonempty=True,
                                             doc="networks (Y does not say; M1 on MNIST, C1 on CIFAR-10)"))
     c1_conv_stride: int = field(metadata=spec(choices=(1, 2), doc="C1 conv stride: 2 as printed, 1 as released"))
@@ -47,11 +47,6 @@ class Y3Params(ChapterParams):
     def record_every(self, batch: int) -> int:
         """Iterations between records: ``record_epochs`` whole epochs of this batch size."""
         return math.ceil(self.n_train / batch) * self.record_epochs
-
-    @property
-    def seeds(self) -> list[int]:
-        """The network seeds of every run: ``seed`` (the chapter's, the first) and the next ones."""
-        return network_seeds(self.seed, self.n_seeds)
 
     def runs(self) -> list[tuple[str, int, bool]]:
         """(model, batch, robust) of every run."""

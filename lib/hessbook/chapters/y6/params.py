@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from hessbook.chapters.y6.paper import METHODS
-from hessbook.kit.seeds import n_seeds_spec, network_seeds
+from hessbook.kit.seeds import Seeded, n_seeds_spec
 from hessbook.params import ChapterParams, ParameterError, device_spec, spec
 
 ADVERSARIES = ("fgsm", "fgsm10", "l2grad")
@@ -15,7 +15,7 @@ TEST_SET = 10000
 
 
 @dataclass(frozen=True)
-class Y6Params(ChapterParams):
+class Y6Params(Seeded, ChapterParams):
     n_train: int = field(metadata=spec(gt=0, doc="CIFAR-10 training subset (Y: 50000)"))
     n_test: int = field(metadata=spec(gt=0, le=TEST_SET, doc="test images for accuracy (Y: 10000)"))
     batch_fractions: list[float] = field(metadata=spec(
@@ -42,11 +42,6 @@ class Y6Params(ChapterParams):
     n_seeds: int = field(metadata=n_seeds_spec("(method, batch fraction)", "Y repeated every experiment at least "
                                                "3 times"))
     device: str = field(metadata=device_spec("where to train"))
-
-    @property
-    def seeds(self) -> list[int]:
-        """The network seeds of every run: ``seed`` (the chapter's, the first) and the next ``n_seeds - 1``."""
-        return network_seeds(self.seed, self.n_seeds)
 
     @property
     def batch_sizes(self) -> tuple[int, ...]:
