@@ -23,11 +23,11 @@ def Verdict(item: str, statement: str, verdict: str, paper: str, ours: str, evid
     return Claim(item, statement, paper, ours, RULE, single(values), evidence)
 
 
-def executed_notebook(path: Path, claims: list[Claim], scale: str) -> Path:
+def executed_notebook(path: Path, claims: list[Claim], scale: str, n_seeds: int | None = None) -> Path:
     nb = nbformat.v4.new_notebook()
     cell = nbformat.v4.new_code_cell("kit.show_claims(...)")
     verdicts = [c.as_dict() for c in claims]
-    payload = {"chapter": "s2", "scale": scale, "verdicts": verdicts}
+    payload = {"chapter": "s2", "scale": scale, "verdicts": verdicts, "n_seeds": n_seeds}
     cell.outputs = [nbformat.v4.new_output("display_data", data={
         "text/markdown": verdict_markdown(verdicts, scale), VERDICT_MIME: payload})]
     nb.cells = [cell]
@@ -51,6 +51,20 @@ def test_status_page_has_one_row_per_item_with_verdict_and_scale(tmp_path):
         r for r in item_rows if r.startswith("| S-Table1 "))
     assert "| — | not yet computed | — |" in next(r for r in item_rows if r.startswith("| Y-Table1 "))
     assert "| s2 | 12.5 | ok |" in page
+
+
+def test_status_page_says_on_how_many_seeds_a_chapter_graded(tmp_path):
+    v = Verdict("S-Fig2", "outliers = k", "held", "k outliers", "k outliers")
+    one = executed_notebook(tmp_path / "s2.ipynb", [v], "cpu", n_seeds=1)
+    page = status_markdown([ChapterRun("s2", one, 12.5, None)], ROOT)
+    assert "| chapter | seconds | result | regime | seeds |" in page
+    assert next(r for r in page.splitlines() if r.startswith("| s2 | 12.5 |")).endswith("| 1 |")
+    three = executed_notebook(tmp_path / "s3.ipynb", [v], "cpu", n_seeds=3)
+    page = status_markdown([ChapterRun("s2", three, 12.5, None)], ROOT)
+    assert next(r for r in page.splitlines() if r.startswith("| s2 | 12.5 |")).endswith("| 3 |")
+    older = executed_notebook(tmp_path / "old.ipynb", [v], "cpu")  # a page executed before payloads said
+    page = status_markdown([ChapterRun("s2", older, 12.5, None)], ROOT)
+    assert next(r for r in page.splitlines() if r.startswith("| s2 | 12.5 |")).endswith("| — |")
 
 
 def test_failed_chapter_is_marked(tmp_path):

@@ -49,8 +49,8 @@ def test_a_multiline_error_stays_in_its_row_and_is_shown_whole(tmp_path):
     rows = _chapter_rows(page)
     assert len(rows) == 2, rows  # one row per chapter, no extra row from the second line
     assert rows[0].startswith("| s2 | 1.0 | error: ValueError: device 'cuda' requested but CUDA is not available \\| use")
-    assert rows[0].endswith("… | — |") and rows[1] == "| tour | 2.0 | ok | — |"
-    assert rows[0].count(" | ") == 3, "no unescaped | inside the cell"
+    assert rows[0].endswith("… | — | — |") and rows[1] == "| tour | 2.0 | ok | — | — |"
+    assert rows[0].count(" | ") == 4, "no unescaped | inside the cell"
     errors = page.split("## Errors", 1)[1]
     assert "but CUDA is not available | use 'cpu'" in errors and "x" * 400 in errors  # the whole error
 
@@ -61,7 +61,7 @@ def test_chapters_not_run_are_not_reported_as_ok(tmp_path):
             ChapterRun("y1", kept, 0.0, None, ran=False, earlier=B.executed_at(kept)),
             ChapterRun("k1", tmp_path / "k1.ipynb", 0.0, None, ran=False)]
     rows = _chapter_rows(status_markdown(runs, ROOT))
-    assert rows[0] == "| tour | 3.0 | ok | — |"
+    assert rows[0] == "| tour | 3.0 | ok | — | — |"
     assert rows[1].startswith("| y1 | — | not run in this build") and "2025-01-02 03:04:05 UTC" in rows[1]
     assert rows[2].startswith("| k1 | — | not run in this build") and "never executed" in rows[2]
     assert not any("0.0" in r or "| ok" in r for r in rows[1:])
@@ -74,7 +74,7 @@ def test_build_reports_unselected_chapters_as_not_run(tmp_path, monkeypatch):
     fake_papermill(monkeypatch, [])
     B.build("smoke", ["tour"], root=root, render_html=False)
     rows = _chapter_rows((stage / "book" / "status.md").read_text())
-    assert rows[0].startswith("| tour | ") and rows[0].endswith("| ok | no trained network |")
+    assert rows[0].startswith("| tour | ") and rows[0].endswith("| ok | no trained network | — |")
     assert rows[1].startswith("| s6 | — | not run in this build") and "2024-12-24 10:00:00 UTC" in rows[1]
 
 
@@ -268,4 +268,4 @@ def test_the_status_page_says_which_regime_criteria_a_chapter_missed(tmp_path):
     cpu = load_file(schema_for("k1"), params_file("k1", "cpu", ROOT))
     nb["metadata"]["papermill"]["parameters"] = dict(as_dict(cpu))
     page.write_text(json.dumps(nb))
-    assert _chapter_rows(status_markdown([ChapterRun("k1", page, 1.0, None)], ROOT))[0].endswith("| 5 of 5 met |")
+    assert _chapter_rows(status_markdown([ChapterRun("k1", page, 1.0, None)], ROOT))[0].endswith("| 5 of 5 met | — |")

@@ -304,3 +304,23 @@ def test_the_gated_chapters_judge_nothing_outside_their_regime():
     unfitted = s3.Results(P, (dataclasses.replace(fitted[0], train_accuracy=0.883), *fitted[1:]))
     assert {c.grade for c in s3.claims(unfitted)} == {"not judged"}
     assert any("88.3 %" in c.why for c in s3.claims(unfitted))
+
+
+def test_the_verdict_table_says_on_how_many_seeds_its_verdicts_rest(monkeypatch):
+    """Every chapter's verdict table says whether a verdict was checked against a new seed, and
+    the payload carries the count the status page shows."""
+    from types import SimpleNamespace
+
+    from hessbook import report
+    from hessbook.kit.chapter import seeds_note, show_claims
+
+    assert "not checked against a new seed" in seeds_note(SimpleNamespace(scale="cpu", n_seeds=1))
+    assert "does not repeat its runs over seeds" in seeds_note(SimpleNamespace(scale="cpu"))
+    assert "trained in 3 seeds" in seeds_note(SimpleNamespace(scale="cpu", n_seeds=3))
+    shown = []
+    monkeypatch.setattr(report, "_display", shown.append)
+    claim = kit.Claim("S-Fig2", "c", "p", "o", kit.Rule(held=kit.is_true("h", "h")), kit.single({"h": True}))
+    show_claims([claim], SimpleNamespace(scale="cpu", n_seeds=1))
+    table = shown[0]
+    assert "n_seeds = 1 at this scale" in table["text/markdown"].split("\n\n")[0]
+    assert table[report.VERDICT_MIME]["n_seeds"] == 1

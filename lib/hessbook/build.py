@@ -335,6 +335,15 @@ def read_verdicts(notebook: Path) -> list[dict]:
     return verdicts_from_outputs(outputs)
 
 
+def notebook_seeds(notebook: Path) -> str:
+    """The networks per case an executed chapter graded its verdicts on (its verdict payload's
+    ``n_seeds``), or ``—`` (no verdicts, or a page executed before payloads carried it)."""
+    if not notebook.exists():
+        return "—"
+    counts = {p.get("n_seeds") for p in read_verdicts(notebook)} - {None}
+    return ", ".join(str(n) for n in sorted(counts)) if counts else "—"
+
+
 def verdict_cell(verdicts: Sequence[tuple[str, str]], width: int = 60) -> str:
     """One verdict when every claim of an item agrees; otherwise each claim (shortened) with
     its verdict, in the chapter's order, so a reader sees which claim held."""
@@ -516,11 +525,13 @@ def status_markdown(runs: Sequence[ChapterRun], root: Path, stopped: str | None 
               "*Regime*: the chapter's regime criteria (what its scale keeps of the paper's training: steps, "
               "training loss, attack radius, seeds; stated in the chapter, `hessbook.regime`) met by the "
               "parameters it ran with.", "",
-              "| chapter | seconds | result | regime |", "|---|---|---|---|"]
+              "*Seeds*: how many networks (one per seed) each case of the chapter's verdicts was graded on; "
+              "1: its verdicts were not checked against a new seed.", "",
+              "| chapter | seconds | result | regime | seeds |", "|---|---|---|---|---|"]
     for run in runs:
         seconds = f"{run.seconds:.1f}" if run.ran else "—"
         lines.append(f"| {run.chapter} | {seconds} | {_chapter_result(run)} | "
-                     f"{criteria_cell(notebook_criteria(run.chapter, run.notebook))} |")
+                     f"{criteria_cell(notebook_criteria(run.chapter, run.notebook))} | {notebook_seeds(run.notebook)} |")
     failed = [r for r in runs if r.error is not None]
     if failed:
         lines += ["", "## Errors", ""]

@@ -40,8 +40,9 @@ def _md_escape(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def verdict_markdown(verdicts: Sequence[dict[str, str]], scale: str) -> str:
-    """The reader's verdict table from verdict payloads (``hessbook.kit.Claim.as_dict``)."""
+def verdict_markdown(verdicts: Sequence[dict[str, str]], scale: str, seeds: str = "") -> str:
+    """The reader's verdict table from verdict payloads (``hessbook.kit.Claim.as_dict``);
+    ``seeds``: a sentence on how many networks each verdict rests on (:func:`hessbook.kit.chapter.seeds_note`)."""
     rows = [
         "| item | the paper | ours | verdict | coverage | why |",
         "|---|---|---|---|---|---|",
@@ -53,13 +54,17 @@ def verdict_markdown(verdicts: Sequence[dict[str, str]], scale: str) -> str:
                  v["evidence"])
         rows.append("| " + " | ".join(_md_escape(x) for x in cells) + " |")
     return (f"Verdicts at **{scale}** scale. Coverage: cases judged of the cases in the paper's figure or "
-            "table (a case not computed or not judged keeps a group from a plain held).\n\n" + "\n".join(rows))
+            "table (a case not computed or not judged keeps a group from a plain held)."
+            + (f" {seeds}" if seeds else "") + "\n\n" + "\n".join(rows))
 
 
-def show_payload(verdicts: Sequence[dict[str, str]], scale: str, chapter: str) -> None:
-    """Display the verdict table and leave the machine-readable copy for the status page."""
-    payload = {"chapter": chapter, "scale": scale, "verdicts": list(verdicts)}
-    _display({"text/markdown": verdict_markdown(verdicts, scale), VERDICT_MIME: payload})
+def show_payload(verdicts: Sequence[dict[str, str]], scale: str, chapter: str, seeds: str = "",
+                 n_seeds: int | None = None) -> None:
+    """Display the verdict table and leave the machine-readable copy for the status page
+    (``seeds``: see :func:`verdict_markdown`; ``n_seeds``: the networks per case, which the status
+    page's chapter table shows)."""
+    payload = {"chapter": chapter, "scale": scale, "verdicts": list(verdicts), "n_seeds": n_seeds}
+    _display({"text/markdown": verdict_markdown(verdicts, scale, seeds), VERDICT_MIME: payload})
 
 
 def devices_sentence(devices: Mapping[str, int]) -> str:

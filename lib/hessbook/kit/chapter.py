@@ -86,12 +86,30 @@ def glue_figure(name: str, fig: Any) -> None:
 
 
 def show_claims(claims: Sequence[Claim], P: ChapterParams, chapter: str | None = None) -> None:
-    """The chapter's verdict table, with the machine-readable copy the status page reads."""
+    """The chapter's verdict table, with the machine-readable copy the status page reads, and
+    how many networks each verdict rests on (:func:`seeds_note`)."""
     from hessbook.report import show_devices, show_payload
     from hessbook.store import devices_read
 
-    show_payload([c.as_dict() for c in claims], P.scale, chapter or _caller_chapter(claims))
+    show_payload([c.as_dict() for c in claims], P.scale, chapter or _caller_chapter(claims), seeds_note(P),
+                 getattr(P, "n_seeds", 1))
     show_devices(devices_read())
+
+
+def seeds_note(P: ChapterParams) -> str:
+    """How many runs each verdict of a chapter with parameters ``P`` rests on: a verdict on one
+    network per case may be an accident of its initialization, and the reader should see that
+    beside the verdict, not only in the parameters (REPRODUCTION: trends over at least 3 seeds at
+    cpu). A chapter without ``n_seeds`` runs each case once."""
+    n = getattr(P, "n_seeds", None)
+    if n is None:
+        return ("Each verdict here rests on one run per case: this chapter does not repeat its runs over seeds, "
+                "so a verdict has not been checked against a new seed.")
+    if n == 1:
+        return ("Each verdict here rests on one network per case (n_seeds = 1 at this scale): not checked against "
+                "a new seed.")
+    return (f"The networks of each case were trained in {n} seeds; a case graded seed by seed holds only where "
+            "it held in every seed, and a claim whose seeds are pooled into one statistic says so in its evidence.")
 
 
 def _caller_chapter(claims: Sequence[Claim]) -> str:
