@@ -151,13 +151,15 @@ def test_training_losses_give_each_cases_median_at_the_extreme_momenta():
 
 
 def test_fgsm_at_the_floor_leaves_the_fgsm_half_untested():
-    """FGSM accuracy below 5 % in every compared run: under LR/BS 'momentum changes it little'
-    holds by construction, under LR a rise of a point is noise; each claim is then at most partly."""
+    """FGSM accuracy below 5 % in every run at momentum 0 and at the largest momentum: under LR/BS
+    'momentum changes it little' holds by construction, under LR a rise of a point is noise; each
+    claim is then at most partly."""
     lam = lambda s, m, b: 10 * (1 - m) + 1
     floor = results(lam, acc_of=lambda s, m, b: 80 + 10 * m * (s == "lr"), fgsm_of=lambda s, m, b: 1 + 2 * m * (s == "lr"))
     acc = {c.item: c for c in k2.claims(floor) if "λ1" not in c.statement}
     assert acc["K-Fig7-10"].grade == "partly" and acc["K-Fig11-14"].grade == "partly"
     assert "at the floor, its half untested" in acc["K-Fig11-14"].ours
+    assert "FGSM accuracy below 5 % in every run at m=0 and m=0.9" in acc["K-Fig11-14"].ours
 
 
 def test_fgsm_pairs_both_under_the_floor_are_neither_higher_nor_lower():
@@ -196,3 +198,48 @@ def test_fgsm_at_the_floor_cannot_make_an_accuracy_claim_partly():
     off = results(lam, acc_of=lambda s, m, b: 90 - 10 * m, fgsm_of=lambda s, m, b: 30 + 10 * m * (s == "lr"))
     acc = {c.item: c for c in k2.claims(off) if "λ1" not in c.statement}
     assert acc["K-Fig7-10"].grade == "partly" and acc["K-Fig11-14"].grade == "partly"  # FGSM off the floor: read
+
+
+def test_little_change_under_lr_bs_needs_every_fgsm_value_off_the_floor():
+    """Under LR/BS, FGSM 6 % at momentum 0 and 1.5 % at 0.9 at every batch size: a change of 4.5
+    points (within 5) with a run at 5 % or above at each B read 'changes little', held, before.
+    'Little' now needs every run it reads off the floor: both runs (momentum 0 and the largest) at
+    every batch size compared, which the label says (it said 'every compared run', a name FGSM's
+    share uses for fewer batch sizes); otherwise at most partly."""
+    lam = lambda s, m, b: 10 * (1 - m) + 1
+    collapse = results(lam, acc_of=lambda s, m, b: 80 + 10 * m * (s == "lr"),
+                       fgsm_of=lambda s, m, b: 30 + 20 * m if s == "lr" else (1.5 if m == 0.9 else 6.0))
+    lr_bs = [c for c in k2.claims(collapse) if c.item == "K-Fig11-14" and "λ1" not in c.statement][0]
+    assert lr_bs.grade == "partly" and lr_bs.cases["M1-K on MNIST"]["fgsm_every_off_floor"] == 0.0
+    assert ("FGSM accuracy at or above 5 % in every run at momentum 0 and at the largest momentum, at every batch "
+            "size compared") in lr_bs.why
+    assert "every compared run" not in lr_bs.why
+    off = results(lam, acc_of=lambda s, m, b: 80 + 10 * m * (s == "lr"),
+                  fgsm_of=lambda s, m, b: 30 + 20 * m if s == "lr" else (7.0 if m == 0.9 else 10.0))
+    assert [c for c in k2.claims(off) if c.item == "K-Fig11-14" and "λ1" not in c.statement][0].grade == "held"
+
+
+def test_the_fgsm_share_names_the_batch_sizes_it_reads():
+    """FGSM's share reads only the batch sizes with a run off the floor (``fgsm_compared``); the
+    evidence said 'of 3 batch sizes' where it read one."""
+    lam = lambda s, m, b: 10 * (1 - m) + 1
+    fg = lambda s, m, b: (20 + 10 * m) if b == 16 else (1 + 2 * m)  # B = 16 off the floor, the rest under it
+    R = results(lam, acc_of=lambda s, m, b: 80 + 10 * m, fgsm_of=fg, cases=["m1k-mnist"])
+    lr = [c for c in k2.claims(R) if "λ1" not in c.statement][0]
+    assert "test accuracy higher for 100% of 3 batch sizes" in lr.ours
+    assert "FGSM accuracy for 100% of the 1 with a run off the floor" in lr.ours
+
+
+def test_every_off_floor_reads_the_runs_fgsms_share_leaves_out():
+    """'Changes little' reads every run at momentum 0 and at the largest momentum, at every batch
+    size compared (``n_batches``), including those FGSM's share leaves out (both runs at the
+    floor): one helper (``all_off_floor``) decides it for K1's flatness and K2 alike."""
+    from hessbook.papers.kamath.trends import all_off_floor, momentum_accuracy
+
+    assert all_off_floor([5.0, 30.0]) and not all_off_floor([5.0, 4.9]) and not all_off_floor([])
+    lam = lambda s, m, b: 10 * (1 - m) + 1
+    fg = lambda s, m, b: (20 + 10 * m) if b == 16 else (1 + 2 * m)  # B = 16 off the floor, the rest under it
+    R = results(lam, acc_of=lambda s, m, b: 80 + 10 * m, fgsm_of=fg, cases=["m1k-mnist"])
+    v = momentum_accuracy(R.grid, "m1k-mnist", "lr_bs", R.momenta("lr_bs"), 0, R.params.n_test)
+    assert v["fgsm_compared"] == 1 and v["n_batches"] == 3
+    assert v["fgsm_off_floor"] == 1.0 and v["fgsm_every_off_floor"] == 0.0

@@ -13,12 +13,17 @@ unknown, so a rule that needs one (e.g. clean accuracy under LR) cannot grade K'
 Not testable this way (K gives no number, only a plot or a qualitative word):
 
 - the thresholds themselves: TREND 0.8, FLAT_POINTS 5 points, FLAT_RELATIVE 0.5, the 80% / 50%
-  shares. K's "very little variation", "almost flat", "in most cases" carry no size; the test
-  checks each rule's direction and which values it reads, not where its line sits;
+  shares, NOISE_SES 2 standard errors (K's stated trends are read as beyond noise). K's "very
+  little variation", "almost flat", "in most cases" carry no size; the test checks each rule's
+  direction and which values it reads, not where its line sits;
 - K's absolute values (accuracies, λ1) in Figs 1-22 and the Benchmark values K compares with Y
   ("our accuracy values are different"): plots only;
-- PGD under LR and Benchmark: shown beside the FGSM trends but not graded (a PGD column at 0% for
-  every batch size has no ρ); K's statement is in STATED all the same;
+- PGD under Benchmark: shown beside the FGSM trend but not graded (K §3 states the Benchmark's
+  FGSM drop); PGD under LR (K §3.1 (ii)) and in the counterexample (K §3.2 'the PGD accuracy also
+  increases') are graded;
+- the Benchmark's schedule: K's share of epochs at a halved rate, 95 % (100 epochs, the first of
+  19 halvings after 5), is a value of K's setting, not of its text; a scale whose first halving
+  falls after the run's midpoint (or none within the run) caps the Benchmark's cases at partly;
 - K §4.2's "in most cases" (λ1 under LR/BS): graded as §5 states it ("momentum plays a role in
   reducing the spectrum ... irrespective of the ratio"), i.e. a fall at every batch size;
 - K §4's opening sentence that accuracy improves with momentum "in both the set ups LR and
@@ -91,8 +96,10 @@ def test_a_negated_statement_fails(monkeypatch):
 
 def test_the_former_reading_of_k_3_1_fails_on_ks_own_statements(monkeypatch):
     """Before issue 26, LR was graded on clean accuracy and FGSM alike (LOSE_RULE for both settings)
-    and λ1 was required to rise under LR too. K states neither, so on K's own text those rules
-    cannot grade the claim: the test catches the misreading."""
+    and λ1 was required to rise under LR too. The book does not read K as stating either for its LR
+    lines (K's §3.1 (i) confirms Y's Benchmark observation; §3.2's 'As expected the curvature also
+    increases' is said of the counterexample's line: see paper.STATED), so on K's text as read
+    those rules cannot grade the claim: the test catches the misreading."""
     old_lose = Rule(held=all_of(at_most("rho_acc", -0.8), at_most("rho_fgsm", -0.8)),
                     partly=below("rho_fgsm", 0.0), requires=k1_claims.ENOUGH)
     monkeypatch.setattr(k1_claims, "LOSE_LR_RULE", old_lose)
@@ -126,3 +133,14 @@ def _empty_k2():
     from test_chapter_k2 import GOOD
 
     return k2.Results(validate(K2Params, GOOD), Grid(()), {})
+
+
+def test_the_counterexample_reads_ks_pgd_statement(monkeypatch):
+    """K §3.2 'the PGD accuracy also increases': negating it (PGD falling under LR for the
+    counterexample) turns the counterexample from held, so its rule reads PGD."""
+    negated = tuple(dataclasses.replace(s, direction=-s.direction)
+                    if (s.setting, s.measure, s.cases) == ("lr", "pgd_acc", (paper.COUNTEREXAMPLE,)) else s
+                    for s in paper.STATED)
+    monkeypatch.setattr(paper, "STATED", negated)
+    counter = [c for c in k1.paper_claims() if c.item == "K-Fig6-18"]
+    assert [c.grade for c in counter] == ["partly"]

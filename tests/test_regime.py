@@ -53,8 +53,7 @@ def test_a_k_run_on_its_plateau_enters_no_trend_and_is_named():
     lrbs = curve("m1k-mnist", "lr_bs", 0.0, [95, 95, 95, 94], [50, 50, 49, 50], [10, 10, 11, 10], **batches)
     lr = curve("m1k-mnist", "lr", 0.0, [95, 95, 90, 80], [60, 50, 40, 20], [5, 10, 20, 40], **batches)
     stuck = dataclasses.replace(bench[-1], lambda1=0.1, test_acc=11.0, train_loss=2.25)
-    P = validate(K1Params, {**GOOD, "cases": ["m1k-mnist"], "batch_sizes": [16, 64, 256, 1024],
-                            "n_train_mnist": 2048})
+    P = validate(K1Params, {**GOOD, "cases": ["m1k-mnist"], "batch_sizes": [16, 64, 256, 1024]})
     R = k1.Results(P, Grid(tuple([*lrbs, *lr, *bench[:-1], stuck])), {})
     claim = lambda_claim(R, "K-Fig1-2-15")
     assert claim.grades["M1-K on MNIST"] == "held"

@@ -11,7 +11,7 @@ import numpy as np
 
 from hessbook.papers.kamath.grid import Grid
 from hessbook.papers.kamath.paper import CASES, SETTING_COLOR, SETTING_LABEL
-from hessbook.papers.kamath.trends import MEASURES, dropped
+from hessbook.papers.kamath.trends import MEASURES, dropped, kept
 from hessbook.kit import style
 
 PANELS = ("test_acc", "fgsm_acc", "pgd_acc", "lambda1")
@@ -40,10 +40,13 @@ def by_momentum(line: Line, lines: Sequence[Line]) -> dict:
 
 def seed_median(grid: Grid, case: str, line: Line, name: str) -> tuple[list[int], np.ndarray, np.ndarray]:
     """Batch sizes, and per batch size the median of ``name`` across seeds and every seed's value
-    (a row per seed, NaN where a seed lacks that batch size)."""
+    (a row per seed, NaN where a seed lacks that batch size or its run is flagged: a run on its
+    plateau or diverged is out of every statistic, the drawn median included, as the captions say;
+    :func:`draw_row` marks it)."""
     curves = [c for c in grid.curves(case, *line).values() if c]
     bs = sorted({r.run.batch for c in curves for r in c})
-    table = np.array([[next((getattr(r, name) for r in c if r.run.batch == b), np.nan) for b in bs] for c in curves],
+    table = np.array([[next((getattr(r, name) for r in kept(c) if r.run.batch == b), np.nan) for b in bs]
+                      for c in curves],
                      dtype=float).reshape(len(curves), len(bs))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # a batch size no seed has: NaN, drawn as a gap
@@ -51,17 +54,43 @@ def seed_median(grid: Grid, case: str, line: Line, name: str) -> tuple[list[int]
     return bs, mid, table
 
 
+def _drawn(grid: Grid, case: str, lines: Sequence[Line], name: str
+           ) -> list[tuple[Line, list[int], np.ndarray, np.ndarray]]:
+    """Per line of ``lines`` that ran: the line, its batch sizes, the seed median and the per-seed
+    table of ``name`` over its kept runs (:func:`seed_median`)."""
+    out = []
+    for line in lines:
+        bs, mid, table = seed_median(grid, case, line, name)
+        if bs:
+            out.append((line, bs, mid, table))
+    return out
+
+
+def _any_kept(drawn: Sequence[tuple[Line, list[int], np.ndarray, np.ndarray]]) -> bool:
+    """Whether some line has a finite value from a kept run (a flagged run is NaN in the table)."""
+    return any(bool(np.isfinite(table).any()) for _, _, _, table in drawn)
+
+
+NO_KEPT_RUN = "not computed: every run on its plateau\nor diverged (the runs table flags them)"
+"""What a panel says where no run of the case is kept: the median of nothing is not drawn, and a
+log axis over no positive value cannot be drawn either."""
+
+
 def draw_row(axes, grid: Grid, case: str, lines: Sequence[Line], line_style: Callable[[Line, Sequence[Line]], dict],
              eps: float, highlight: Line | None = None) -> None:
     """One case in K's layout: four panels (two rows of two on the page), one line per
     (setting, momentum): the median across seeds, each seed's run as a thin line of the same
     colour (the spread across seeds); a run on its plateau or diverged (out of every statistic) is
-    marked with a black x."""
+    marked with a black x. A panel where no run is kept says so (:data:`NO_KEPT_RUN`) instead."""
     for ax, name in zip(axes, PANELS):
-        for line in lines:
-            bs, mid, table = seed_median(grid, case, line, name)
-            if not bs:
-                continue
+        title = MEASURES[name] + (f" (ε={eps:g})" if name in ("fgsm_acc", "pgd_acc") else "")
+        drawn = _drawn(grid, case, lines, name)
+        if not _any_kept(drawn):
+            style.not_computed(ax, f"{CASES[case].label}: {title}\n{NO_KEPT_RUN}")
+            continue
+        positive = False  # a log axis needs a positive value to draw
+        marked = False  # the flagged runs' legend entry, once
+        for line, bs, mid, table in drawn:
             kw = line_style(line, lines)
             if highlight is not None and line != highlight:
                 kw = {**kw, "color": "0.8", "lw": 1, "zorder": 1}
@@ -70,20 +99,24 @@ def draw_row(axes, grid: Grid, case: str, lines: Sequence[Line], line_style: Cal
                     ax.plot(bs, row, **{**kw, "lw": 0.6, "alpha": 0.45, "marker": None, "label": None})
             label = line_label(line) + (f" (median of {len(table)} seeds)" if len(table) > 1 and line == lines[0] else "")
             ax.plot(bs, mid, **{"marker": "o", "ms": 3, "ls": "-", "label": label, **kw})
+            positive |= bool(np.any(table > 0))
             flagged = [r for c in grid.curves(case, *line).values() for r in dropped(c)]
             if flagged and highlight is None:  # out of every statistic: drawn, and marked
-                ax.plot([r.run.batch for r in flagged], [getattr(r, name) for r in flagged], "x", color="black",
-                        ms=5, zorder=5, label="on its plateau or diverged" if name == PANELS[0] else None)
+                ys = [getattr(r, name) for r in flagged]
+                ax.plot([r.run.batch for r in flagged], ys, "x", color="black", ms=5, zorder=5,
+                        label="on its plateau or diverged" if name == PANELS[0] and not marked else None)
+                positive, marked = positive or any(y > 0 for y in ys), True
         ax.set_xscale("log", base=2)
         ax.set_xlabel("batch size")
         if name == "lambda1":
-            ax.set_yscale("log")
+            if positive:
+                ax.set_yscale("log")
             ax.set_ylabel("λ1 (training-loss Hessian)")
         else:
             ax.set_ylabel("%")
-        title = MEASURES[name] + (f" (ε={eps:g})" if name in ("fgsm_acc", "pgd_acc") else "")
         ax.set_title(f"{CASES[case].label}: {title}", fontsize=8)
-    axes[0].legend(fontsize=style.SMALL)
+    if axes[0].get_legend_handles_labels()[0]:
+        axes[0].legend(fontsize=style.SMALL)
 
 
 def figure_rows(grid: Grid, cases: Sequence[str], lines_of: Callable[[str], Sequence[Line]],

@@ -65,6 +65,12 @@ FLOOR_POINTS = stats.ACCURACY_FLOOR
 the floor: it is flat by construction and cannot fall far, so a verdict on it says little. Below
 it, values are read tied in every rank statistic and comparison (:func:`robustness`)."""
 ROBUSTNESS = ("fgsm_acc", "pgd_acc")
+NOISE_SES = 2.0
+"""Two accuracies differ when their difference exceeds this many standard errors of a difference
+of two accuracies on the test images (:func:`hessbook.stats.accuracy_difference_se`; about 2.7
+points at 90 % on 1,000 images, 2 points at 5 %): a rise of one or two test images is no rise. K2:
+a momentum raises an accuracy; K1: a robustness curve has a trend at all (:func:`beyond_noise`),
+a pair of batch sizes is more robust at the larger (:func:`both_higher_pairs`)."""
 
 
 def robustness(curve: Sequence[RunResult], name: str) -> np.ndarray:
@@ -85,6 +91,22 @@ def off_floor(curve: list[RunResult], name: str = "fgsm_acc") -> float:
     """1.0 when some usable run of the curve has ``name`` at or above :data:`FLOOR_POINTS` percent
     (its trend can be read), else 0.0: the rules' ``*_off_floor`` value."""
     return float(not at_floor(curve, name))
+
+
+def all_off_floor(accuracies: Iterable[float]) -> bool:
+    """Every one of ``accuracies`` (percent) at or above :data:`FLOOR_POINTS`; False for none. What
+    a claim of little change needs (K1's flatness, K2's 'changes little'): values near the floor
+    change little by construction, not by K's effect."""
+    v = np.asarray(list(accuracies), dtype=float)
+    return len(v) > 0 and bool(np.all(v >= FLOOR_POINTS))
+
+
+def every_off_floor(curve: list[RunResult], name: str = "fgsm_acc") -> float:
+    """1.0 when every usable run of the curve has ``name`` at or above :data:`FLOOR_POINTS`
+    percent (:func:`all_off_floor`), else 0.0 (also for a curve without usable runs): what a
+    flatness claim needs for held. A curve with one value at 5 % and the others near 0 % is off
+    the floor for :func:`off_floor` yet spreads by at most 5 points, flat by construction."""
+    return float(all_off_floor(values(kept(curve), name)))
 
 
 def floor_text(curves: Iterable[list[RunResult]], name: str = "fgsm_acc") -> str:
@@ -118,14 +140,27 @@ def spread_relative(curve: list[RunResult], name: str = "lambda1") -> float:
     return stats.spread(v) / mid if len(v) and mid > 0 else float("nan")
 
 
-def both_higher_pairs(curve: list[RunResult], name: str = "fgsm_acc") -> int:
+def both_higher_pairs(curve: list[RunResult], name: str = "fgsm_acc", n: int | None = None) -> int:
     """Pairs of batch sizes (usable runs) where the larger batch has both the larger λ1 and the
     higher robustness (two values under the floor are tied, neither higher): each one is a
-    counterexample to 'higher λ1, lower robustness'."""
+    counterexample to 'higher λ1, lower robustness'. With ``n`` (the test images ``name`` was
+    measured on) the higher robustness must exceed :data:`NOISE_SES` standard errors of the
+    difference (:func:`hessbook.stats.beats`): a pair one image apart is no counterexample."""
     runs = kept(curve)
     acc = robustness(runs, name)
+    higher = (lambda b, a: stats.beats(float(b), float(a), n, NOISE_SES)) if n else (lambda b, a: b > a)
     return sum(1 for (i, a), (j, b) in itertools.combinations(enumerate(runs), 2)
-               if b.lambda1 > a.lambda1 and acc[j] > acc[i])
+               if b.lambda1 > a.lambda1 and higher(acc[j], acc[i]))
+
+
+def beyond_noise(curve: list[RunResult], name: str, n: int) -> float:
+    """1.0 when the largest and the smallest of ``name`` along the usable runs (adversarial
+    accuracies tied at the floor, :func:`robustness`) differ by more than :data:`NOISE_SES`
+    standard errors of a difference of two accuracies on ``n`` test images, else 0.0; NaN without
+    usable runs. A rank trend whose whole range is a few test images (5.2, 4.9, 4.1 %: tied 5.2,
+    5, 5, ρ −0.87) is the order of noise, not a trend."""
+    v = stats.finite(robustness(kept(curve), name))
+    return float(stats.beats(float(v.max()), float(v.min()), n, NOISE_SES)) if len(v) else float("nan")
 
 
 def momentum_table(grid: Grid, case: str, setting: str, momenta: Sequence[float], seed: int
@@ -161,24 +196,20 @@ def momentum_effect(grid: Grid, case: str, setting: str, momenta: list[float], s
     return share, (float(np.mean(defined)) if defined else float("nan")), len(table)
 
 
-NOISE_SES = 2.0
-"""A momentum raises an accuracy at a batch size when the difference exceeds this many standard
-errors of a difference of two accuracies on the test images (:func:`hessbook.stats.accuracy_difference_se`;
-about 2.7 points at 90 % on 1,000 images): a rise of one or two test images is no rise."""
-
-
 def momentum_accuracy(grid: Grid, case: str, setting: str, momenta: list[float], seed: int,
                       n_test: int | None = None) -> dict[str, float]:
     """Across the same batch sizes as :func:`momentum_effect`, for test and FGSM accuracy: the
     share of batch sizes where the largest momentum's is higher than momentum 0's (``*_share``)
     and the largest |difference| in points (``*_change``); ``n_batches`` compared; and whether
     FGSM accuracy reaches :data:`FLOOR_POINTS` % anywhere (``fgsm_off_floor``: at the floor a
-    momentum cannot change it, nor raise it but by noise). FGSM's share and change read only the
-    batch sizes where one of the two runs is off the floor, with values under it tied: two runs
-    at the floor are neither higher nor lower, whatever their few test images say. With ``n_test``
-    (the images each accuracy was measured on) a batch size counts as higher only when the rise
-    exceeds :data:`NOISE_SES` standard errors of the difference. ``*_compared``: the batch sizes each
-    share reads."""
+    momentum cannot change it, nor raise it but by noise) and everywhere (``fgsm_every_off_floor``,
+    :func:`all_off_floor`: what 'changes little' needs); both read every run at momentum 0 and at
+    the largest momentum, at each batch size compared (``n_batches``).
+    FGSM's share and change read only the batch sizes where one of the two runs is off the floor,
+    with values under it tied: two runs at the floor are neither higher nor lower, whatever their
+    few test images say. With ``n_test`` (the images each accuracy was measured on) a batch size
+    counts as higher only when the rise exceeds :data:`NOISE_SES` standard errors of the
+    difference. ``*_compared``: the batch sizes each share reads."""
     table, _ = momentum_table(grid, case, setting, momenta, seed)
     low, high = min(momenta), max(momenta)
     out: dict[str, float] = {"n_batches": len(table)}
@@ -195,6 +226,7 @@ def momentum_accuracy(grid: Grid, case: str, setting: str, momenta: list[float],
         out[f"{key}_compared"] = len(rows)
     fgsm = [row[m].fgsm_acc for row in table.values() for m in (low, high)]
     out["fgsm_off_floor"] = float(any(v >= FLOOR_POINTS for v in fgsm)) if fgsm else float("nan")
+    out["fgsm_every_off_floor"] = float(all_off_floor(fgsm)) if fgsm else float("nan")
     return out
 
 
