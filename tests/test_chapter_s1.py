@@ -80,6 +80,37 @@ def test_claims_numbers_and_explorer(R):
     assert "residual" in fig.axes[0].get_title()
 
 
+def test_prose_readings_follow_the_values(R):
+    """The prose's conclusions (H − G small, H's negatives stay, G's rank steady or drifting, below the
+    bound) are glued sentences computed from the values, not fixed text (audit finding 13)."""
+    import dataclasses
+
+    from hessbook.chapters.s1.claims import bound_text, negatives_text, ranks_text, residual_text
+
+    d = R.decompositions["trained"]
+    assert residual_text(0.05).startswith("below the 0.1 the verdict uses: the outliers of H are G's")
+    assert residual_text(0.3).startswith("not below the 0.1 the verdict uses")
+    some = dataclasses.replace(d, negative_h=3, negative_r=5, negative_mass_ratio=0.4)
+    assert negatives_text(some) == ("The negative eigenvalues do not go away: H still has 3 of them after GD. Since "
+                                    "G ⪰ 0 implies λ_i(H) ≥ λ_i(H − G) for every i, each of them is accounted for by "
+                                    "H − G (which has 5); the negative mass of H is 0.40 of that of H − G")
+    # none: the sentence does not account for negatives that are not there (the prose did, after it)
+    none = dataclasses.replace(d, negative_h=0, negative_r=2, negative_mass_ratio=0.0)
+    assert negatives_text(none) == ("H has no negative eigenvalue after GD (H − G has 2; since G ⪰ 0, H has at most "
+                                    "as many as H − G)")
+    assert "accounted for" not in negatives_text(none)
+    from pathlib import Path
+
+    prose = Path(__file__).parents[1].joinpath("book/sagun/s1_spectrum.md").read_text()
+    assert "accounted" not in prose and "{glue:text}`s1-negatives-reading`." in prose  # the glued sentence says it
+    steady = dataclasses.replace(d, ranks={1e-8: 30, 1e-10: 30, 1e-12: 30})
+    drifting = dataclasses.replace(d, ranks={1e-8: 20, 1e-10: 25, 1e-12: 37})
+    assert ranks_text(steady) == "does not move between the tolerances (30 at each of 1e-12, 1e-10, 1e-08)"
+    assert ranks_text(drifting) == "moves with the tolerance, from 37 at 1e-12 to 20 at 1e-08"
+    assert bound_text([steady]) == f"at or below the bound {d.bound} at every tolerance"
+    assert bound_text([drifting]).startswith(f"above the bound {d.bound} at tolerance 1e-12 (37)")  # bound 36
+
+
 def fig1_grade(P, bulk, outliers):
     return fig1_rule(P, 1000).grade({"bulk": bulk, "outliers": outliers})
 

@@ -13,7 +13,7 @@ from _curv_models import flat_loss_hessian
 from hessbook.chapters import s2
 from hessbook.chapters.s2 import compute, paper
 from hessbook.chapters.s2.analysis import COUNTERS, method_fractions
-from hessbook.chapters.s2.claims import FIG2_RULE, TABLE1_RULE, kept, trained_runs
+from hessbook.chapters.s2.claims import FIG2_RULE, TABLE1_RULE, fig2_claim, fig2_values, kept, trained_runs
 from hessbook.chapters.s2.params import S2Params
 from hessbook.kit.jobs import Context, key_text
 from hessbook.models import build_model, num_parameters
@@ -63,18 +63,23 @@ def test_method_fractions_and_marks():
 
 def test_claims_grade_fig2_and_table1():
     rows = [r for r in paper.PAPER_TABLE1 if paper.in_fig2(r)]
-    assert grades(fake_results([fake_result(r, r.k, r.k, r.k) for r in rows])) == ["held", "held"]
-    assert grades(fake_results([fake_result(r, r.k + 5, r.k + 5, r.k + 5) for r in rows])) == [
+    every = list(paper.PAPER_TABLE1)
+    assert grades(fake_results([fake_result(r, r.k, r.k, r.k) for r in every])) == ["held", "held"]
+    # Fig 2's 5 rows alone: Table 1 counts 5 of its 19 rows, so it is at most partly
+    assert grades(fake_results([fake_result(r, r.k, r.k, r.k) for r in rows])) == ["held", "partly"]
+    assert grades(fake_results([fake_result(r, r.k + 5, r.k + 5, r.k + 5) for r in every])) == [
         "did not hold", "did not hold"]
     # every count off by one: Fig 2 partly (all within ±1, none exact); Table 1 held (the paper's
-    # best cutoff is within ±1 on 80% of these rows, ours on all)
-    claims = s2.claims(fake_results([fake_result(r, r.k + 1, r.k + 1, r.k + 1) for r in rows]))[:2]
+    # best cutoff is within ±1 on 87% of its rows, ours on all)
+    claims = s2.claims(fake_results([fake_result(r, r.k + 1, r.k + 1, r.k + 1) for r in every]))[:2]
     assert [c.grade for c in claims] == ["partly", "held"]
     assert "held = fraction of cases with exactly k above the gap ≥ 100%" in claims[0].why
-    # no SGD/ReLU/cov-1 row: Fig 2 not computed, Table 1 still graded
+    # no SGD/ReLU/cov-1 row (at a block of S's k): Fig 2 not computed, Table 1 still graded (2 of its
+    # 19 rows: partly)
     gd = [r for r in paper.PAPER_TABLE1 if r.algorithm == "gd" and r.k == 5]
-    claims = s2.claims(fake_results([fake_result(r, r.k, r.k, r.k) for r in gd]))
-    assert [c.grade for c in claims[:2]] == ["not computed", "held"] and "no SGD/ReLU" in claims[0].ours
+    claims = s2.claims(fake_results([fake_result(r, r.k, r.k, r.k) for r in gd], ks=list(paper.KS)))
+    assert [c.grade for c in claims[:2]] == ["not computed", "partly"] and "no SGD/ReLU" in claims[0].ours
+    assert "(2 of Table 1's 19 rows counted" in claims[1].ours
     # no unseen k and no variation computed: not computed; the prediction (0 for every fake case) did not hold
     assert [c.grade for c in claims[2:]] == ["not computed", "not computed", "did not hold"]
 
@@ -87,8 +92,64 @@ def test_table1_scores_ours_on_the_rows_the_papers_cell_is_legible():
     cases = [fake_result(r, r.k + 9, r.k + 9, r.k + 9 if r.nonlinearity == "tanh" else r.k) for r in rows]
     table1 = s2.claims(fake_results(cases))[1]
     assert "our best cutoff (elbow): 100% of cases within ±1" in table1.ours
-    assert "On every computed row (the paper's illegible cells included): gap: 0%; ratio: 0%; elbow: 79%" in table1.ours
+    assert "On every counted row (the paper's illegible cells included): gap: 0%; ratio: 0%; elbow: 79%" in table1.ours
     assert table1.grade == "held"
+    # our best (elbow) and the paper's (elbow) read S's heur column: the same rows
+    assert "Our best (elbow) and the paper's best (elbow) are over the same rows: the 15 where S's heur" in table1.why
+
+
+def test_table1_says_which_rows_each_best_cutoff_is_over():
+    """Our best cutoff (ratio here) and the paper's best (its heur column) are over different rows:
+    the evidence says which, not that the two rates are over the same rows; and it lists each cutoff
+    against S's same column."""
+    rows = list(paper.PAPER_TABLE1)
+    table1 = s2.claims(fake_results([fake_result(r, r.k + 9, r.k, r.k + 9) for r in rows]))[1]
+    assert "our best cutoff (ratio)" in table1.ours and "paper's best cutoff (elbow)" in table1.paper
+    assert "are over the same rows" not in table1.why
+    assert ("Our best (ratio) is over the 16 rows where S's ratio cell is legible, the paper's best (elbow) over "
+            "the 15 rows where its heur cell is legible: different rows") in table1.why
+    assert ("Cutoff by cutoff on the same rows, ours vs S's: gap 0% vs S's gap 63%; ratio 100% vs S's ratio 50%"
+            in table1.why)
+    assert "our best cutoff counts k outliers to within one about as often as S's best cutoff" in table1.statement
+    assert "book's slack" in table1.why
+
+
+def test_table1_held_needs_every_row_of_the_table():
+    """Rows not run (or every network of them left out) keep Table 1 from held; the count printed is
+    the rows counted."""
+    rows = list(paper.PAPER_TABLE1)
+    full = s2.claims(fake_results([fake_result(r, r.k, r.k, r.k) for r in rows]))[1]
+    assert full.grade == "held" and "(19 of Table 1's 19 rows counted" in full.ours
+    some = s2.claims(fake_results([fake_result(r, r.k, r.k, r.k) for r in rows if r.k != 50], ks=list(paper.KS)))[1]
+    assert some.grade == "partly" and "(16 of Table 1's 19 rows counted" in some.ours  # three k = 50 rows
+    assert "rows of S Table 1's 19 not counted (not run, or every network of the row flagged or not fitting its " \
+           "training set) = 0" in some.why and some.cases[""]["rows_missing"] == 3
+
+
+def test_fig2_held_needs_every_k_of_the_papers_figure():
+    """S's Fig 2 shows k = 2, 5, 10, 20, 50: at a block of S's k, held on the k that were counted
+    (here k = 2 only) is held on part of the figure, so partly; the evidence carries S's own
+    largest-gap counts in Fig 2's setting."""
+    fig2_rows = [r for r in paper.PAPER_TABLE1 if paper.in_fig2(r)]
+    only2 = s2.claims(fake_results([fake_result(r, r.k, r.k, r.k) for r in fig2_rows if r.k == 2],
+                                   ks=list(paper.KS)))[0]
+    assert only2.grade == "partly" and "not counted: k = 5, 10, 20, 50" in only2.ours
+    assert "every k of S's Fig 2 (2, 5, 10, 20, 50) counted" in only2.why
+    full = s2.claims(fake_results([fake_result(r, r.k, r.k, r.k) for r in fig2_rows]))[0]
+    assert full.grade == "held"
+    assert ("S's own largest-gap counts in Fig 2's setting (S Table 1, SGD relu cov 1) are 3, 6, 2, 2, 50 for "
+            "k = 2, 5, 10, 20, 50 (1 of 5 exact)") in full.why and "book's stricter reading" in full.why
+
+
+def test_fig2_claim_reads_every_k_from_its_own_pairs():
+    """``every_k`` is computed from the pairs, not passed beside them: a call with k = 2 alone is
+    not held while its "ours" says the other k were not counted (it read held there); S's own rows
+    (every k of the figure) are unaffected."""
+    only2 = fig2_claim([(2, 2)])
+    assert only2.grade == "partly" and "not counted: k = 5, 10, 20, 50" in only2.ours
+    assert only2.cases[""]["every_k"] is False
+    assert fig2_claim([(k, k) for k in paper.KS]).grade == "held"
+    assert fig2_values([(r.gap, r.k) for r in paper.PAPER_TABLE1 if paper.in_fig2(r)])["every_k"] is True
 
 
 ALL_SETTINGS = list(paper.SETTINGS)
@@ -153,8 +214,10 @@ def test_rules_grade_as_the_ladders_they_replace():
     for ours in fractions:
         for theirs in fractions:
             old = "held" if ours >= theirs - 0.1 else ("partly" if ours >= 0.5 else "did not hold")
-            assert TABLE1_RULE.grade({"margin": ours - (theirs - 0.1), "ours_pm1": ours}) == old, (ours, theirs)
-    assert TABLE1_RULE.grade({"margin": float("nan"), "ours_pm1": 0.2}) == "not computed"
+            assert TABLE1_RULE.grade({"margin": ours - (theirs - 0.1), "ours_pm1": ours, "rows_missing": 0}) == old, (
+                ours, theirs)
+    assert TABLE1_RULE.grade({"margin": float("nan"), "ours_pm1": 0.2, "rows_missing": 0}) == "not computed"
+    assert TABLE1_RULE.grade({"margin": 0.1, "ours_pm1": 1.0, "rows_missing": 1}) == "partly"  # a row not counted
 
 
 def test_jobs_cover_rows_and_seeds_in_order():
@@ -241,6 +304,19 @@ def test_numbers_are_named_as_the_prose_cites_them():
     text = Path(__file__).parents[1].joinpath("book/sagun/s2_gaussian_clusters.md").read_text()
     cited = set(re.findall(r"\{glue:text\}`s2-([a-z0-9_-]+)", text))
     assert cited <= set(n), cited - set(n)
+
+
+def test_numbers_count_the_predicted_outliers_of_the_counted_networks():
+    """``predicted-km1/-k/-other/-cases`` (glued in the prose): over the table's, unseen k's and
+    variations' networks that enter the statistics; a network short of fitting is not among them."""
+    import dataclasses
+
+    rows = [r for r in paper.PAPER_TABLE1 if r.k == 5]  # four rows
+    table = [dataclasses.replace(fake_result(r, 5, 5, 5), predicted=p) for r, p in zip(rows, (4, 4, 5, 7))]
+    unseen = dataclasses.replace(fake_result(paper.fig2_row(3), 3, 3, 3), group="unseen-k", predicted=3)
+    unfit = dataclasses.replace(fake_result(rows[0], 5, 5, 5, seed=1), predicted=4, train_accuracy=0.5)
+    n = s2.numbers(fake_results([*table, unseen, unfit], n_seeds=2, ks=[5]))
+    assert (n["predicted-km1"], n["predicted-k"], n["predicted-other"], n["predicted-cases"]) == (2, 2, 1, 5)
 
 
 def test_params_cross_checks():
@@ -366,6 +442,27 @@ def test_regime_criteria_hold_at_cpu_and_smoke_misses_the_network_and_the_ks():
     assert regime.unmet(smoke) == smoke[:2]  # hidden 10, k = 2 only
 
 
+def test_a_block_outside_ss_regime_is_not_judged():
+    """The block-level criteria gate every claim (``kit.in_regime``): at smoke's block (hidden 10,
+    k = 2 only) a count on networks that are not S's is not judged (Fig 2 read partly there, the
+    prediction did not hold); the evidence names the unmet criteria. The fit criterion does not
+    gate: it is excused, its networks left out case by case."""
+    rows = [r for r in paper.PAPER_TABLE1 if r.k == 2]
+    exact = [fake_result(r, r.k, r.k, r.k) for r in rows]
+    smoke = s2.claims(fake_results(exact, hidden=10))
+    assert [c.grade for c in smoke] == ["not judged", "not judged", "not computed", "not computed", "not judged"]
+    assert ("the chapter's regime criteria are met (not met at this scale: S's network, d = 100 and two hidden "
+            "layers of 30 (S App. A): d = 100, hidden 10; S's k = 2, 5, 10, 20, 50 (S Table 1): k = 2)") in smoke[0].why
+    # S's network and k at the block: graded (Fig 2 held on k = 2 alone is held on part of the figure)
+    assert [c.grade for c in s2.claims(fake_results(exact, ks=list(paper.KS)))][:2] == ["partly", "partly"]
+    # a network short of fitting does not gate the others
+    import dataclasses
+
+    R = fake_results([dataclasses.replace(exact[0], train_accuracy=0.9), *exact[1:]], ks=list(paper.KS))
+    assert not s2.criteria(R.params, R)[-1].met
+    assert [c.grade for c in s2.claims(R)][:2] == ["partly", "partly"]
+
+
 def test_a_network_on_its_plateau_enters_no_count():
     import dataclasses
     import math
@@ -373,7 +470,7 @@ def test_a_network_on_its_plateau_enters_no_count():
     rows = [r for r in paper.PAPER_TABLE1 if r.k == 2]
     cases = [fake_result(r, r.k, r.k, r.k) for r in rows]
     stuck = dataclasses.replace(fake_result(rows[0], 9, 9, 9), final_loss=math.log(2), train_accuracy=0.5)
-    R = fake_results([stuck, *cases[1:]])
+    R = fake_results([stuck, *cases[1:]], ks=list(paper.KS))
     assert [r.flag for r in trained_runs(R)] == ["plateau"] + [""] * (len(rows) - 1)
     assert list(s2.runs_table(R)["flag"])[0] == "plateau"
     assert kept(R.cases, R.params) == list(R.cases[1:])
@@ -383,13 +480,43 @@ def test_a_network_on_its_plateau_enters_no_count():
                for c in graded)
     # its bad counts are not used; Table 1 as without it, and Fig 2 (if k = 2's Fig 2 row was the
     # one flagged) at most partly: held on the other k would be held on part of the figure
-    assert graded[1].grade == grades(fake_results(cases[1:]))[1]
+    assert graded[1].grade == grades(fake_results(cases[1:], ks=list(paper.KS)))[1] == "partly"
     fig2_rows = [r for r in paper.PAPER_TABLE1 if paper.in_fig2(r)]
     fig2_cases = [fake_result(r, r.k, r.k, r.k) for r in fig2_rows]
     stuck2 = dataclasses.replace(fake_result(fig2_rows[0], 9, 9, 9), final_loss=math.log(2), train_accuracy=0.5)
     assert grades(fake_results(fig2_cases))[0] == "held"
     fig2 = s2.claims(fake_results([stuck2, *fig2_cases[1:]]))[0]
-    assert fig2.grade == "partly" and "every k of Fig 2 that ran counted" in fig2.why
+    assert fig2.grade == "partly" and "every k of S's Fig 2 (2, 5, 10, 20, 50) counted" in fig2.why
     n = s2.numbers(R)
     assert n["cases"] == len(rows) and "1 of" in n["plateau"]
     assert n["gap-ours_exact"] == 100
+
+
+def test_a_network_that_does_not_fit_its_training_set_enters_no_count():
+    """S Sec. 3.1 expects k outliers at the bottom, "when all the gradients per example are zero": a
+    network below the chapter's own fit criterion (99 % training accuracy) is outside S's regime and
+    enters no statistic, like a flagged one; the evidence names it with its accuracy, and the other
+    networks are still graded (the fit criterion is excused: it does not gate the chapter)."""
+    import dataclasses
+
+    rows = list(paper.PAPER_TABLE1)
+    cases = [fake_result(r, r.k, r.k, r.k) for r in rows]
+    k50 = next(i for i, r in enumerate(rows) if r.cov == 10.0 and r.k == 50)
+    unfit = dataclasses.replace(fake_result(rows[k50], 9, 9, 9), train_accuracy=0.964)
+    R = fake_results([*cases[:k50], unfit, *cases[k50 + 1:]])
+    assert [r.flag for r in trained_runs(R)] == [""] * len(rows)  # not flagged: its loss left the plateau
+    assert kept(R.cases, R.params) == cases[:k50] + cases[k50 + 1:]
+    graded = s2.claims(R)
+    for c in graded:
+        assert ("Excluded from every statistic: 1 network not fitting its training set (training accuracy < 99%: "
+                "outside S's regime") in c.why and "SGD relu cov 10 k=50 96.4 %" in c.why
+    # its bad counts are not used: Table 1 is as without it (18 rows counted: not held)
+    assert graded[1].grade == "partly" and "(18 of Table 1's 19 rows counted" in graded[1].ours
+    assert graded[0].grade == "held"  # Fig 2's rows are all there
+    fit = s2.criteria(R.params, R)[-1]
+    assert not fit.met and "enter no statistic" in fit.exception
+    # a Fig 2 network short of fitting leaves its k out of Fig 2
+    i2 = next(i for i, r in enumerate(rows) if paper.in_fig2(r) and r.k == 20)
+    short = dataclasses.replace(cases[i2], train_accuracy=0.987)
+    fig2 = s2.claims(fake_results([*cases[:i2], short, *cases[i2 + 1:]]))[0]
+    assert fig2.grade == "partly" and "not counted: k = 20" in fig2.ours

@@ -15,7 +15,8 @@ from hessbook.chapters.s3.claims import graded_claims, share_claim, trained_runs
 from hessbook.chapters.s3.compute import num_params, shape_summary, train_config
 from hessbook.chapters.s3.paper import PAPER_WIDTHS
 from hessbook.chapters.s3.params import S3Params
-from hessbook.papers.sagun.mnist_spectra import NEGATIVES_RULE, Spectrum, negative_tail, top_k, worst_negative
+from hessbook.papers.sagun.mnist_spectra import (NEGATIVES_RULE, Spectrum, negative_tail, negatives_claim,
+                                                 negatives_values, negatives_vs_outliers, top_k, worst_negative)
 from hessbook.models import build_model, num_parameters
 from hessbook.params import ParameterError, validate
 
@@ -82,6 +83,11 @@ def test_claims_grade_shape_and_negatives():
     c = graded_claims(results([fake(10, out, neg=-0.5), fake(70, 5 * out, neg=-0.5)]))
     assert [x.grade for x in c] == ["did not hold", "partly", "held"]  # spread 4/3; 0.5/10 = 5e-2; same share
     assert "Pooled input (7x7" in c[0].why and "median relative spread" in c[0].why and "≤ 50%" in c[0].why
+    # the thresholds are named as the book's (S gives none), and the paper field is S's words
+    assert "(threshold: the book's choice, S gives none) ≤ 50%" in c[0].why
+    assert "(threshold: the book's choice, S gives none) ≤ 50%" in c[2].why
+    assert "right edge of the spectrum" in c[0].paper and "120" not in c[0].paper
+    assert "\"the number of outliers remain unchanged\" is not graded here" in c[2].paper
     c = graded_claims(results([fake(10, out), fake(70, 2.5 * out)], input_size=28))  # spread 1.5 / 1.75
     assert c[0].grade == "partly" and c[0].cases[""]["spread"] == pytest.approx(1.5 / 1.75)
     assert "Pooled" not in c[0].why
@@ -109,14 +115,43 @@ def test_numbers_name_every_glued_value():
 
 
 def test_negatives_rule_bounds():
-    def grade(eig):
-        return NEGATIVES_RULE.grade({"worst_negative": worst_negative([spec_("a", eig)])})
+    def grade(*eigs):
+        return NEGATIVES_RULE.grade(negatives_values([spec_(str(i), e) for i, e in enumerate(eigs)]))
 
     assert grade([-0.01, 0, 1.0]) == "held" and worst_negative([spec_("a", [-0.01, 0, 1.0])]) == pytest.approx(0.01)
     assert grade([-0.05, 0, 1.0]) == "partly"
     assert grade([-0.2, 0, 1.0]) == "did not hold"
     assert worst_negative([spec_("a", [0.0, 0.1, 1.0])]) == 0.0
     assert worst_negative([spec_("a", [-0.01, 0, 1.0]), spec_("b", [-0.3, 0, 1.0])]) == pytest.approx(0.3)
+    # S: "there are a number of negative eigenvalues": none at all is not judged (it read held: 0 / λ_max)
+    assert grade([0.0, 0.1, 1.0]) == "not judged"
+    # small negatives in one network, none in the other: not held on every network, so partly
+    assert grade([-0.001, 0, 1.0], [0.0, 0.1, 1.0]) == "partly"
+
+
+def test_negatives_are_counted_and_measured_beyond_the_rounding_band():
+    """An eigenvalue within the assembly's rounding band (2·asymmetry·√M) of zero has no sign: a
+    spectrum whose only negatives lie within it has none (not judged, where it read held). The band
+    decides only existence: the magnitude graded is |λ_min| itself, not |λ_min| − band (which would
+    make "orders of magnitude smaller" easier to hold)."""
+    def spectrum(eig, asymmetry):  # M = 100: band = 20 · asymmetry
+        return Spectrum("n = 10", np.sort(np.asarray(eig, dtype=np.float64)), 100, 0.1, 1.0, asymmetry)
+
+    rounding = spectrum([-1e-6, 0.0, 1.0], 1e-7)  # band 2e-6
+    c = negatives_claim("S-Fig3-5", [rounding], paper="")
+    assert c.grade == "not judged" and "S says negatives exist" in c.why
+    assert "No eigenvalue negative beyond the rounding band in 1 of 1 networks: n = 10" in c.why
+    beyond = spectrum([-0.05, 0.0, 1.0], 1e-3)  # band 0.02: negative beyond it, magnitude 0.05 (not 0.03)
+    assert negatives_vs_outliers(beyond) == pytest.approx(0.05)
+    assert negatives_claim("S-Fig3-5", [beyond], paper="").grade == "partly"
+    # |λ_min| = 0.015 beyond a band of 0.01: 1.5e-2 is not two orders of magnitude (with the band
+    # subtracted it read 5e-3, held)
+    near = spectrum([-0.015, 0.0, 1.0], 5e-4)
+    assert negatives_vs_outliers(near) == pytest.approx(0.015)
+    c_near = negatives_claim("S-Fig3-5", [near], paper="")
+    assert c_near.grade == "partly" and "largest |λ_min| / λ_max (over the networks with λ_min beyond" in c_near.ours
+    assert "the largest |λ_min| / λ_max over the networks with λ_min beyond the rounding band ≤" in c_near.why
+    assert "There are negative eigenvalues" in c.statement
 
 
 def test_params_cross_checks():

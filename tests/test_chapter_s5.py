@@ -14,7 +14,8 @@ import pytest
 from hessbook.chapters import s5
 from hessbook.chapters.s5.analysis import (Curves, Line, Summary, alphas, barrier_height, curves_from_histories,
                                            outside_rise, summarize)
-from hessbook.chapters.s5.claims import BARRIER_RULE, GAIN_RULE, JUMP_RULE, summary_claims, trained_runs
+from hessbook.chapters.s5.claims import (BARRIER_RULE, GAIN_RULE, JUMP_RULE, one_solution_text, solutions_text,
+                                         summary_claims, trained_runs)
 from hessbook.chapters.s5.compute import part_configs, results
 from hessbook.chapters.s5.params import METRICS, S5Params
 from hessbook.registry import load_params
@@ -121,6 +122,30 @@ def test_numbers_cover_the_prose():
     assert (s5.numbers(full)["ntrain"], s5.numbers(full)["ntest"]) == (50000, 10000)
 
 
+def test_numbers_glue_the_gain_margin_and_the_solutions():
+    """``gain_margin``: 2 paired standard errors in points (2 + 12 disagreements on 1,000 images:
+    2·√14 / 1000 = 0.75 points); ``solutions``: whether the +1-point gain clears it, in the words the
+    barrier's evidence uses."""
+    r = fake_result()
+    n = s5.numbers(r)
+    assert n["gain_margin"] == pytest.approx(100 * 2 * math.sqrt(14) / 1000)
+    assert n["solutions"] == ("two different solutions (their test accuracies differ by more than 2 paired standard "
+                              "errors)")
+    small = s5.numbers(fake_result(gain=0.005))  # +0.5 points, within the 0.75-point margin
+    assert small["solutions"].startswith("one solution within the noise") and small["gain_margin"] == n["gain_margin"]
+    uncounted = dataclasses.replace(r.line, lb_only=-1)
+    n = s5.numbers(results(r.params, r.curves, uncounted, 1000, 1.0, 1.0))
+    assert math.isnan(n["gain_margin"]) and n["solutions"].startswith("not compared")
+
+
+def test_the_two_texts_on_one_solution_share_their_wording():
+    """The prose's glued ``solutions`` and the barrier's evidence say the same thing in the same words."""
+    one = Summary(**{**BASE, "accuracy_gain": 0.001})
+    assert one_solution_text(one).startswith(f"The two end points are {solutions_text(one)}: ")
+    two = Summary(**BASE)
+    assert one_solution_text(two) == "" and solutions_text(two).startswith("two different solutions")
+
+
 def test_params_cross_checks_and_files():
     validate(S5Params, GOOD)
     with pytest.raises(ParameterError, match="small_batch = 128: not smaller than large_batch = 128"):
@@ -207,10 +232,17 @@ GRADED = [
     ({"jump_train_loss": 0.3, "jump_test_loss": NAN}, ["partly", "held", "held"]),  # test loss not recorded
     ({"jump_train_loss": -0.1, "jump_test_loss": NAN}, ["did not hold", "held", "held"]),
     ({"jump_train_loss": NAN, "jump_test_loss": NAN}, ["not judged", "held", "held"]),  # no Part II record
+    # S: "a drop in the corresponding accuracies": the losses jump but an accuracy does not drop
+    ({"jump_train_acc": 0.0}, ["partly", "held", "held"]),
+    ({"jump_test_acc": 0.01}, ["partly", "held", "held"]),
+    ({"jump_train_acc": 0.01, "jump_test_acc": 0.01}, ["partly", "held", "held"]),
+    # the accuracies drop with neither loss rising: not the jump S describes
+    ({"jump_train_loss": -0.1, "jump_test_loss": -0.1, "jump_train_acc": -0.1}, ["did not hold", "held", "held"]),
     # the gain
     ({"accuracy_gain": 0.005}, ["held", "held", "held"]),
     ({"accuracy_gain": 0.004}, ["held", "partly", "held"]),
-    ({"accuracy_gain": 0.0}, ["held", "did not hold", "held"]),
+    # no gain at all: the two end points are one solution within the noise, the barrier is not judged
+    ({"accuracy_gain": 0.0}, ["held", "did not hold", "not judged"]),
     ({"accuracy_gain": -0.01}, ["held", "did not hold", "held"]),
     ({"lb_late_drop": 0.2}, ["held", "partly", "held"]),  # Part I had not plateaued
     ({"lb_late_drop": 0.05}, ["held", "partly", "held"]),
@@ -226,6 +258,11 @@ GRADED = [
     ({"lb_train_loss": 2.0}, ["held", "held", "held"]),
     ({"lb_train_loss": 2.1, "relative_barrier_train": 0.3}, ["not judged", "not judged", "not judged"]),
     ({"lb_train_loss": NAN}, ["not computed", "not computed", "not computed"]),
+    # the end points' test accuracies differ by no more than 2 paired standard errors (0.2 %): one solution
+    ({"accuracy_gain": 0.002}, ["held", "did not hold", "not judged"]),
+    ({"accuracy_gain": -0.002, "relative_barrier_train": 0.3}, ["held", "did not hold", "not judged"]),
+    ({"accuracy_gain": -0.0021}, ["held", "did not hold", "held"]),  # a loss beyond the noise: two solutions
+    ({"gain_se": NAN}, ["held", "not computed", "not computed"]),  # disagreements not counted
 ]
 
 
@@ -241,6 +278,7 @@ def test_grading_of_constructed_summaries(changes, expected):
     ({"rise_left": -0.1, "rise_right": -0.1}, "did not hold"),
     ({"rise_left": NAN, "rise_right": NAN}, "not computed"),  # the grid does not extend beyond the ends
     ({"rise_left": 0.6, "lb_train_loss": 2.1}, "not judged"),  # Part I at chance
+    ({"rise_left": 0.6, "accuracy_gain": 0.001}, "not judged"),  # one solution within the noise
 ])
 def test_rise_beyond_the_ends(changes, grade):
     """S Sec. 4.1: "the line interpolations extending away from either endpoint appear to be
@@ -248,6 +286,39 @@ def test_rise_beyond_the_ends(changes, grade):
     c = summary_claims(Summary(**{**BASE, **changes}))[3]
     assert c.grade == grade and "sharpness of LB" in c.paper and "beyond" not in summary_claims(
         Summary(**BASE))[2].statement
+
+
+def test_a_line_between_one_solution_and_itself_is_not_judged():
+    """S Sec. 4.1's line runs between "two solutions with different qualities as measured by the
+    generalization error". The cpu build of 2026-12-04: Part II moved the end point by a few test
+    images in 1,000 (52.70 % -> 52.40 %, at least 3 images disagree), the barrier was +0 and read held
+    by construction; now the barrier and the rise are not judged, and the evidence says why."""
+    memorized = Summary(**{**BASE, "jump_train_loss": -4.5e-8, "jump_test_loss": 3e-7, "jump_train_acc": 0.0,
+                           "jump_test_acc": 0.0, "lb_test_acc": 0.527, "sb_test_acc": 0.524, "accuracy_gain": -0.003,
+                           "gain_se": math.sqrt(3) / 1000, "lb_train_loss": 1e-5, "sb_train_loss": 1e-5,
+                           "rise_left": 1e-6, "rise_right": 5e-7})
+    jump, gain, barrier, rise = summary_claims(memorized, (250, 32))
+    assert (barrier.grade, rise.grade) == ("not judged", "not judged")
+    for c in (barrier, rise):
+        assert ("The two end points are one solution within the noise (their test accuracies differ by no more than "
+                "2 paired standard errors): test accuracy LB 52.70% -> SB 52.40% (-0.30%; 2 paired standard errors: "
+                "0.35%)") in c.why
+        assert "the end points are two solutions" in c.why and "two solutions with different qualities" in c.why
+    assert jump.grade == "not judged" and gain.grade == "did not hold"
+    # the same line between two solutions is judged (and flat: held)
+    apart = dataclasses.replace(memorized, sb_test_acc=0.537, accuracy_gain=0.01)
+    assert [c.grade for c in summary_claims(apart)[2:]] == ["held", "held"]
+    assert "one solution" not in summary_claims(apart)[2].why
+
+
+def test_claims_name_the_batch_sizes_used():
+    """S's batches are 1000 -> 32; the cpu block's are not: every claim says which were used, and the
+    jump's statement does not assert S's batch as ours."""
+    r = fake_result()
+    assert "1000" not in s5.claims(r)[0].statement
+    for c in s5.claims(r):
+        assert "Batch 250 -> 16 here; S: 1000 -> 32" in c.why
+    assert "Batch" not in summary_claims(r.summary)[0].why  # not given: not named
 
 
 def test_unmeasured_values_are_not_computed():
@@ -264,6 +335,11 @@ def test_rules_state_their_thresholds():
     assert "0.5%" in GAIN_RULE.text() and "5%" in GAIN_RULE.text()
     assert "1%" in BARRIER_RULE.text() and f"{0.9 * math.log(10):.3f}" in BARRIER_RULE.text()
     assert "std of Part II" in JUMP_RULE.text()
+    # the accuracies' drop has no noise margin (no paired error for the switch): the label says any drop counts
+    assert ("the train accuracy's change at the switch (any drop counts: the book's choice, S gives no size and the "
+            "records give no paired error for the switch) < 0.00%") in JUMP_RULE.text()
+    assert "the test accuracy's change at the switch (any drop counts) < 0.00%" in JUMP_RULE.text()
+    assert "two solutions with different qualities" in BARRIER_RULE.text()
 
 
 def test_regime_criteria_take_the_papers_steps_at_cpu_and_not_at_smoke():

@@ -9,7 +9,7 @@ matplotlib.use("Agg")
 import pytest
 
 from hessbook.chapters import s6
-from hessbook.chapters.s6.claims import GROWS, RULE, growth_claim, implied_spike, spiked, values
+from hessbook.chapters.s6.claims import GROWS, RULE, graded_claims, growth_claim, implied_spike, spiked, values
 from hessbook.chapters.s6.paper import PAPER_OUTLIERS
 from hessbook.chapters.s6.params import S6Params
 from hessbook.params import ParameterError, validate
@@ -24,7 +24,7 @@ def test_cases_claim_and_explorer():
     R = s6.run(small_params())
     assert [len(c.outliers) for c in R.cases] == [0, 0, 1, 1]
     assert all(c.ks < 0.1 for c in R.cases)
-    claim, growth = s6.claims(R)
+    claim, growth = graded_claims(R)  # the rules; these alphas are not S's, so s6.claims is not judged
     assert claim.item == "S-Fig10" and claim.grade == "held"
     assert "At w = 0" in claim.statement and "not the paper's outliers" in claim.why
     # at w = 0 the growth with alpha is BBP's formula: shown, not judged (it could fail only by noise)
@@ -42,9 +42,26 @@ def test_no_spike_no_outlier_grade():
     R = s6.run(small_params(separation=0.5))  # spike 1.06 < 1 + sqrt(alpha): no two-blob outlier expected
     assert all(len(c.outliers) == 0 for c in R.cases)
     assert spiked(R) == []
-    assert s6.claims(R)[0].grade == "partly"  # one blob is MP; no alpha to test the outlier at
+    assert graded_claims(R)[0].grade == "partly"  # one blob is MP; no alpha to test the outlier at
     assert values(R)["one_outlier_each"] is False  # untested, not vacuously true
-    assert s6.claims(R)[1].grade == "not computed"  # no outlier whose growth with alpha could be graded
+    assert graded_claims(R)[1].grade == "not computed"  # no outlier whose growth with alpha could be graded
+    assert s6.claims(R)[1].grade == "not computed"  # the regime gate keeps not computed as it is
+
+
+def test_claims_are_judged_only_in_the_regime():
+    """S6's criteria are about the block (S's alpha, M and N large, a spike above BBP's threshold):
+    outside them no claim is judged (audit finding 1: smoke's min(M, N) = 50 was graded held)."""
+    from hessbook import regime
+
+    R = s6.run(small_params())  # alpha 0.1 and 2: not S's 0.02, 1, 2
+    gated = s6.claims(R)
+    assert [c.grade for c in gated] == ["not judged", "not judged"]
+    assert "S's α = M/N values 0.02, 1, 2 (S Fig 10): α = 0.1, 2" in gated[0].why
+    inside = s6.run(small_params(dimension=200, alphas=[0.02, 1.0, 2.0]))
+    assert regime.unmet(s6.criteria(inside.params, inside)) == []
+    # inside the regime the gate passes the rules' grades through: the MP/BBP claim is judged (held),
+    # the growth with alpha stays not judged by its own rule (built in at w = 0)
+    assert [c.grade for c in s6.claims(inside)] == [c.grade for c in graded_claims(inside)] == ["held", "not judged"]
 
 
 def test_growth_with_alpha_is_shown_but_not_judged():

@@ -19,7 +19,8 @@ Not testable this way (S only plots, or prints no number the rule reads):
 - S-Fig2 (S2): a plot. Its text says the counts "match exactly"; Table 1's rows of the same
   setting (SGD, ReLU, cov 1) are a separate run and print gap counts 3, 6, 2, 2, 50 (1 of 5 exact),
   which the Fig 2 rule reads as "partly": S's text and table disagree
-  (:func:`test_fig2_text_and_table_1_disagree` records it, it does not grade Fig 2);
+  (:func:`test_fig2_text_and_table_1_disagree` records it, it does not grade Fig 2; the chapter's
+  Fig 2 evidence says it);
 - S-Fig3-5, S-Fig4-6 (S3, S4): plots (top eigenvalues, negative tails); no value printed;
 - S-Fig8-9's jump, barrier and rise beyond the ends (S5): plots (Fig 8, 9);
 - S-Fig10's Marchenko-Pastur/BBP claim (S6): the histograms are plots; the caption's outliers are
@@ -93,6 +94,10 @@ def test_fig2_text_and_table_1_disagree():
     rows = [r for r in PAPER_TABLE1 if in_fig2(r)]
     assert [r.gap for r in rows] == [3, 6, 2, 2, 50]
     assert fig2_claim([(r.gap, r.k) for r in rows]).grade == "partly"  # 1 of 5 exact, 3 within ±1
+    # and the chapter's Fig 2 verdict tells the reader so (audit finding 5), from the table, not as fixed text
+    note = fig2_claim([(2, 2)]).why
+    assert "S's own largest-gap counts in Fig 2's setting (S Table 1, SGD relu cov 1) are 3, 6, 2, 2, 50" in note
+    assert "under which S's own counts read partly" in note
 
 
 # ----------------------------------------------------------------------------- the test can fail

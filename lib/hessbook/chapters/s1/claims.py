@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 
 from hessbook import regime
-from hessbook.chapters.s1.compute import Results
+from hessbook.chapters.s1.compute import Decomposition, Results
 from hessbook.chapters.s1.params import S1Params
 from hessbook.curvature.outliers import bulk_fraction, gap_outliers
 from hessbook.kit import Claim, Rule, all_of, any_of, at_least, at_most, below, in_regime, single
@@ -138,11 +138,57 @@ def claims(R: Results) -> list:
     return in_regime(graded_claims(R), criteria(R.params, R))
 
 
+def ranks_text(d: Decomposition) -> str:
+    """How G's numerical rank moves with the tolerance, in words: "does not move between the
+    tolerances (1,234 at 1e-08, 1e-10 and 1e-12)" or "moves with the tolerance, from 1,250 at
+    1e-12 to 1,200 at 1e-08"."""
+    by_tol = sorted(d.ranks.items())  # smallest tolerance first
+    tols = ", ".join(f"{t:g}" for t, _ in by_tol)
+    if len({r for _, r in by_tol}) == 1:
+        return f"does not move between the tolerances ({by_tol[0][1]:,} at each of {tols})"
+    return (f"moves with the tolerance, from {by_tol[0][1]:,} at {by_tol[0][0]:g} to {by_tol[-1][1]:,} at "
+            f"{by_tol[-1][0]:g}")
+
+
+def bound_text(decompositions: list[Decomposition]) -> str:
+    """Whether every rank of G, at every tolerance and point, is below the bound N(k − 1)."""
+    over = [(t, r) for d in decompositions for t, r in d.ranks.items() if r > d.bound]
+    bound = decompositions[0].bound
+    if not over:
+        return f"at or below the bound {bound:,} at every tolerance"
+    return f"above the bound {bound:,} at " + ", ".join(f"tolerance {t:g} ({r:,})" for t, r in over)
+
+
+def residual_text(ratio: float) -> str:
+    """What ‖H − G‖2/‖H‖2 after GD says against S's "the second term can be ignored", at the
+    threshold the verdict uses (:data:`RESIDUAL_SMALL`)."""
+    if not math.isfinite(ratio):
+        return "not computed"
+    if ratio < RESIDUAL_SMALL:
+        return f"below the {RESIDUAL_SMALL:g} the verdict uses: the outliers of H are G's, as S argue"
+    return f"not below the {RESIDUAL_SMALL:g} the verdict uses: H − G is not negligible here, against S's reading"
+
+
+def negatives_text(d: Decomposition) -> str:
+    """Whether H keeps negative eigenvalues after GD, and how H − G accounts for them, in words
+    (G ⪰ 0 gives λ_i(H) ≥ λ_i(H − G): H has at most as many negative eigenvalues as H − G). With
+    none, the sentence says so and claims no accounting of negatives that are not there."""
+    if d.negative_h > 0:
+        return (f"The negative eigenvalues do not go away: H still has {d.negative_h:,} of them after GD. Since "
+                "G ⪰ 0 implies λ_i(H) ≥ λ_i(H − G) for every i, each of them is accounted for by H − G (which has "
+                f"{d.negative_r:,}); the negative mass of H is {d.negative_mass_ratio:.2f} of that of H − G")
+    return (f"H has no negative eigenvalue after GD (H − G has {d.negative_r:,}; since G ⪰ 0, H has at most as "
+            "many as H − G)")
+
+
 def numbers(R: Results) -> dict:
-    """Every number the chapter's prose cites (glued as ``s1-<name>``)."""
+    """Every number the chapter's prose cites (glued as ``s1-<name>``), and the readings of them it
+    states (``*_text``: the sentence follows the values, never fixed text)."""
     P, init, end = R.params, R.init, R.trained
     d0, d1 = R.decompositions["init"], R.decompositions["trained"]
     return {
+        "ranks0": ranks_text(d0), "ranks": ranks_text(d1), "ranks_bound": bound_text([d0, d1]),
+        "ratio_reading": residual_text(d1.residual_spectral_ratio), "negatives_reading": negatives_text(d1),
         "M": P.parameters, "N": P.n_samples, "bound": P.rank_bound, "forced": P.parameters - P.rank_bound,
         "loss0": init.loss, "loss": end.loss, "acc": 100 * end.accuracy,
         "bulk": 100 * bulk_fraction(end.hessian, P.bulk_tolerance),

@@ -5,7 +5,10 @@ The special cases are conditions of the rules, not exceptions to them: a jump wi
 record-to-record noise is not held (only partly, since the losses did rise); a gain after a
 Part I that had not reached a plateau is not held (Part II's gain then mixes further training
 with the smaller batch); the barrier is not judged while Part I's end point is still at chance
-(a line between two untrained points is flat for no interesting reason), and no claim is judged
+(a line between two untrained points is flat for no interesting reason), the barrier and the rise
+beyond the ends are not judged when the two end points are one solution within the noise of their
+test accuracies (S's line runs between "two solutions with different qualities"; a line from a
+point to itself is flat by construction), and no claim is judged
 on a Part I still on its initial plateau (:mod:`hessbook.regime`: a flagged run enters no
 statistic; the jump from an untrained network and the gain over it say nothing about batch sizes).
 
@@ -64,14 +67,27 @@ PART_I_LEARNED = below("lb_train_loss", LEARNED_FRACTION * CHANCE_LOSS,
 TRAIN_ROSE = is_true("train_loss_rose", f"the train loss rises at the switch by more than {RECORD_RESOLUTION:g} nats "
                                         "(float32 records' resolution)")
 TEST_ROSE = is_true("test_loss_rose", "the test loss rises at the switch by more than that")
+ANY_DROP = ("any drop counts: the book's choice, S gives no size and the records give no paired error for the "
+            "switch")
+ACCURACIES_DROP = (below("jump_train_acc", 0.0, f"the train accuracy's change at the switch ({ANY_DROP})", ".2%"),
+                   below("jump_test_acc", 0.0, "the test accuracy's change at the switch (any drop counts)", ".2%"))
+"""S's "drop in the corresponding accuracies", with no margin: unlike the end points' gain
+(:data:`GAIN_SES`), the switch's two records keep no per-image correctness, so no paired standard
+error is available for the drop; a drop of one test image counts, and the label says so."""
 JUMP_RULE = Rule(
     held=all_of(TRAIN_ROSE, TEST_ROSE, is_true("above_noise", "the train loss rises by more than the std of "
-                                                              "Part II's record-to-record changes")),
+                                                              "Part II's record-to-record changes"),
+                *ACCURACIES_DROP),
     partly=any_of(TRAIN_ROSE, TEST_ROSE),
     requires=all_of(is_true("jump_measured", "a Part II record follows the switch"), PART_I_LEARNED,
                     is_true("jump_resolved", f"a jump larger than {RECORD_RESOLUTION:g} nats in either loss, up or "
                                              "down (below that the float32 records cannot tell)")),
 )
+"""S Sec. 4.1: "The key observation is the jump in the training and test losses, and a drop in the
+corresponding accuracies (Figure 8)". Held needs both halves: both losses rise (the train loss out of
+Part II's own noise) and both accuracies drop. Partly stays any loss rising: the losses' jump is what S
+calls the key observation, and the accuracies' drop the one "corresponding" to it; an accuracy drop
+with neither loss rising is not the jump S describes, so it reads did not hold."""
 GAIN = "SB − LB test accuracy"
 GAIN_BEYOND = above("gain_beyond_noise", 0.0, f"{GAIN} − {GAIN_SES:g} paired standard errors", ".2%")
 GAIN_RULE = Rule(
@@ -86,10 +102,18 @@ GAIN_RULE = Rule(
 )
 FLAT = tuple(at_most(f"relative_barrier_{s}", BARRIER_TOLERANCE, f"barrier on {s} / larger end-point loss", ".0%")
              for s in ("train", "test"))
+TWO_SOLUTIONS = above("distinct_beyond_noise", 0.0, f"the end points are two solutions: |{GAIN}| − {GAIN_SES:g} paired "
+                                                    "standard errors (S Sec. 4.1: \"two solutions with different "
+                                                    "qualities as measured by the generalization error\")", ".2%")
+"""S's line runs between "two solutions with different qualities as measured by the generalization
+error" (Sec. 4.1). Two end points whose test accuracies differ by no more than the gain claim's own
+noise margin (:data:`GAIN_SES` paired standard errors) are one solution as far as that measure can
+tell: the segment is then (nearly) a point, flat by construction, and the barrier and the rise beyond
+the ends say nothing about S's two solutions, so they are not judged."""
 BARRIER_RULE = Rule(
     held=all_of(*FLAT),
     partly=any_of(*FLAT),
-    requires=PART_I_LEARNED,
+    requires=all_of(PART_I_LEARNED, TWO_SOLUTIONS),
 )
 RISE_LB = above("rise_left", 0.0, "train loss rise beyond the LB end (α < 0)", ".3g")
 RISE_SB = above("rise_right", 0.0, "train loss rise beyond the SB end (α > 1)", ".3g")
@@ -97,18 +121,55 @@ RISE_RULE = Rule(
     held=all_of(RISE_LB, RISE_SB, is_true("lb_sharper", "it rises more beyond the LB end than beyond the SB end "
                                                          "(LB sharper)")),
     partly=any_of(RISE_LB, RISE_SB),
-    requires=PART_I_LEARNED,
+    requires=all_of(PART_I_LEARNED, TWO_SOLUTIONS),
 )
 """S Sec. 4.1: "the line interpolations extending away from either endpoint appear to be confirming
 the sharpness of LB solution": the loss rises beyond both ends, more steeply beyond LB's (the grid
 extends equally far, |alpha_min| = alpha_max - 1 by default, so the rises compare like for like)."""
 
 
+def distinct_beyond_noise(s: Summary) -> float:
+    """|SB − LB test accuracy| less :data:`GAIN_SES` paired standard errors: above 0 when the two end
+    points are two solutions by S's measure (:data:`TWO_SOLUTIONS`); NaN when the disagreements were
+    not counted (then whether they differ is not computed)."""
+    return abs(s.accuracy_gain) - GAIN_SES * s.gain_se
+
+
+def solutions_text(s: Summary) -> str:
+    """Whether the end points are two solutions by S's measure (:data:`TWO_SOLUTIONS`), in the words
+    both the prose (glued) and the evidence (:func:`one_solution_text`) use."""
+    margin = distinct_beyond_noise(s)
+    if not math.isfinite(margin):
+        return "not compared (the test images the end points disagree on were not counted)"
+    ses = f"{GAIN_SES:g} paired standard errors"
+    return (f"two different solutions (their test accuracies differ by more than {ses})" if margin > 0 else
+            f"one solution within the noise (their test accuracies differ by no more than {ses})")
+
+
+def one_solution_text(s: Summary) -> str:
+    """The evidence's reason when the end points are not two solutions (empty when they are, or
+    when that is not computed): :func:`solutions_text` with the accuracies and the margin."""
+    margin = distinct_beyond_noise(s)
+    if not (math.isfinite(margin) and margin <= 0):
+        return ""
+    return (f"The two end points are {solutions_text(s)}: test accuracy LB {s.lb_test_acc:.2%} -> SB "
+            f"{s.sb_test_acc:.2%} ({s.accuracy_gain:+.2%}; {GAIN_SES:g} paired standard errors: "
+            f"{GAIN_SES * s.gain_se:.2%}); the line between them is (nearly) a point, flat by construction, and "
+            "cannot test S's two solutions. ")
+
+
 def rise_values(s: Summary) -> dict:
     """What :data:`RISE_RULE` grades (NaN when the grid does not extend beyond an end)."""
     both = math.isfinite(s.rise_left) and math.isfinite(s.rise_right)
     return {"lb_train_loss": s.lb_train_loss, "rise_left": s.rise_left, "rise_right": s.rise_right,
-            "lb_sharper": (s.rise_left > s.rise_right) if both else None}
+            "lb_sharper": (s.rise_left > s.rise_right) if both else None,
+            "distinct_beyond_noise": distinct_beyond_noise(s)}
+
+
+def barrier_values(s: Summary) -> dict:
+    """What :data:`BARRIER_RULE` grades."""
+    return {"lb_train_loss": s.lb_train_loss, "relative_barrier_train": s.relative_barrier_train,
+            "relative_barrier_test": s.relative_barrier_test, "distinct_beyond_noise": distinct_beyond_noise(s)}
 
 
 def jump_values(s: Summary) -> dict:
@@ -119,7 +180,8 @@ def jump_values(s: Summary) -> dict:
             "jump_resolved": any(abs(x) > RECORD_RESOLUTION for x in measured),
             "train_loss_rose": s.jump_train_loss > RECORD_RESOLUTION, "test_loss_rose": s.jump_test_loss > RECORD_RESOLUTION,
             # unknown (fewer than 3 Part II records): the noise test is not passed by default, so at most partly
-            "above_noise": (s.jump_train_loss > s.sb_fluctuation) if noise_known else None}
+            "above_noise": (s.jump_train_loss > s.sb_fluctuation) if noise_known else None,
+            "jump_train_acc": s.jump_train_acc, "jump_test_acc": s.jump_test_acc}
 
 
 def gain_values(s: Summary) -> dict:
@@ -130,24 +192,36 @@ def gain_values(s: Summary) -> dict:
             "gain_beyond_noise": s.accuracy_gain - margin, "gain_resolution": margin}
 
 
-def summary_claims(s: Summary) -> list[Claim]:
-    """The three claims, graded on a summary."""
+def batches_text(batches: tuple[int, int] | None) -> str:
+    """``"Batch 250 -> 32 here; S: 1000 -> 32. "``: the batch sizes the verdict rests on (empty
+    when not given)."""
+    if batches is None:
+        return ""
+    return (f"Batch {batches[0]} -> {batches[1]} here; S: {PAPER_LARGE_BATCH} -> {PAPER_SMALL_BATCH} (S Sec. 4.1). ")
+
+
+def summary_claims(s: Summary, batches: tuple[int, int] | None = None) -> list[Claim]:
+    """The four claims, graded on a summary; ``batches``: (large, small) batch sizes of the run,
+    named in every claim's evidence (None: not named)."""
+    used = batches_text(batches)
     untrained = ("" if s.lb_train_loss < LEARNED_FRACTION * CHANCE_LOSS else
                  f"Part I's end point is still at chance (train loss {s.lb_train_loss:.3f}, ln 10 = "
                  f"{CHANCE_LOSS:.3f}): the run is too short to test the claim. ")
     converging = ("" if s.lb_late_drop < PLATEAU_DROP else
                   f"Part I had not reached a plateau ({s.lb_late_drop:.1%} of its training loss's fall came in the "
                   "second half of its records), so Part II's gain mixes further training with the smaller batch. ")
+    one = one_solution_text(s)
     return [
         Claim(
             "S-Fig8-9",
-            "Switching from batch 1000 to batch 32 makes the losses jump and the accuracies drop.",
-            paper="Fig 8: a jump in training and test loss, a drop in accuracy at the switch.",
+            "Switching from the large batch to the small batch makes the losses jump and the accuracies drop.",
+            paper=f"Fig 8 (batch {PAPER_LARGE_BATCH} -> {PAPER_SMALL_BATCH}): \"the jump in the training and test "
+                  "losses, and a drop in the corresponding accuracies\" at the switch.",
             ours=f"first Part II record minus last Part I record: train loss {s.jump_train_loss:+.2g}, "
                  f"test loss {s.jump_test_loss:+.2g}, train acc {s.jump_train_acc:+.2%}, test acc "
                  f"{s.jump_test_acc:+.2%}; Part II's record-to-record changes of the train loss have std "
                  f"{s.sb_fluctuation:.2g}",
-            rule=JUMP_RULE, cases=single(jump_values(s)), evidence=untrained.strip(),
+            rule=JUMP_RULE, cases=single(jump_values(s)), evidence=(used + untrained).strip(),
         ),
         Claim(
             "S-Fig8-9",
@@ -155,8 +229,8 @@ def summary_claims(s: Summary) -> list[Claim]:
             paper=f"about {PAPER_ACCURACY_GAIN:.0%} higher test accuracy.",
             ours=f"test accuracy LB {s.lb_test_acc:.2%} -> SB {s.sb_test_acc:.2%} ({s.accuracy_gain:+.2%})",
             rule=GAIN_RULE, cases=single(gain_values(s)),
-            evidence=(untrained + converging + f"The gain is a paired difference on the same test images: its standard "
-                      f"error is √(images only one end point gets right) / n = {s.gain_se:.2%}.").strip(),
+            evidence=(used + untrained + converging + f"The gain is a paired difference on the same test images: its "
+                      f"standard error is √(images only one end point gets right) / n = {s.gain_se:.2%}.").strip(),
         ),
         Claim(
             "S-Fig8-9",
@@ -165,10 +239,9 @@ def summary_claims(s: Summary) -> list[Claim]:
                   "out to not contain any barriers\".",
             ours=f"barrier height train {s.barrier_train:+.2g} ({s.relative_barrier_train:+.1%} of the end loss), "
                  f"test {s.barrier_test:+.2g} ({s.relative_barrier_test:+.1%})",
-            rule=BARRIER_RULE,
-            cases=single({"lb_train_loss": s.lb_train_loss, "relative_barrier_train": s.relative_barrier_train,
-                          "relative_barrier_test": s.relative_barrier_test}),
-            evidence=untrained + "Barrier height = max over alpha in [0, 1] of loss(alpha) − max(loss(0), loss(1)).",
+            rule=BARRIER_RULE, cases=single(barrier_values(s)),
+            evidence=used + untrained + one + "Barrier height = max over alpha in [0, 1] of loss(alpha) − "
+                                              "max(loss(0), loss(1)).",
         ),
         Claim(
             "S-Fig8-9",
@@ -178,7 +251,7 @@ def summary_claims(s: Summary) -> list[Claim]:
             ours=f"train loss beyond the ends: {s.rise_left:+.2g} (LB side) and {s.rise_right:+.2g} (SB side) over "
                  "the end-point loss",
             rule=RISE_RULE, cases=single(rise_values(s)),
-            evidence=untrained + "Rise = train loss at the grid's outer point minus at the end point.",
+            evidence=used + untrained + one + "Rise = train loss at the grid's outer point minus at the end point.",
         ),
     ]
 
@@ -186,13 +259,15 @@ def summary_claims(s: Summary) -> list[Claim]:
 def claims(R: Results) -> list[Claim]:
     """The claims, judged only where S5's regime criteria hold (:func:`hessbook.kit.in_regime`): S's
     steps in each part and a Part I that converged before the switch."""
-    return in_regime(summary_claims(R.summary), criteria(R.params, R))
+    P = R.params
+    return in_regime(summary_claims(R.summary, (P.large_batch, P.small_batch)), criteria(P, R))
 
 
 PAPER_PERIODS, PAPER_PERIOD_STEPS = 250, 100
 """S Sec. 4.1: "Record every 100 steps for 250 times", in each part."""
 PAPER_STEPS = PAPER_PERIODS * PAPER_PERIOD_STEPS
-PAPER_LARGE_BATCH, CIFAR_TRAIN = 1000, 50_000
+PAPER_LARGE_BATCH, PAPER_SMALL_BATCH, CIFAR_TRAIN = 1000, 32, 50_000
+"""S Sec. 4.1: Part I "with a batch-size of 1, 000", Part II "with a smaller batch-size of 32"."""
 PAPER_EPOCHS = PAPER_STEPS * PAPER_LARGE_BATCH // CIFAR_TRAIN
 """Part I's passes over its data in S Sec. 4.1: 25,000 steps of 1,000 on CIFAR-10's 50,000 images =
 500 epochs. A subset trained for S's steps goes over itself more often unless its batch shrinks with
@@ -264,7 +339,8 @@ def measured_numbers(R: Results) -> dict:
            "lb_train_loss", "sb_train_loss", "sb_fluctuation")
     percent = ("jump_train_acc", "jump_test_acc", "lb_test_acc", "sb_test_acc", "accuracy_gain",
                "relative_barrier_train", "relative_barrier_test", "lb_late_drop")
-    return {**setup, **{n: getattr(s, n) for n in raw}, **{n: 100 * getattr(s, n) for n in percent}}
+    return {**setup, **{n: getattr(s, n) for n in raw}, **{n: 100 * getattr(s, n) for n in percent},
+            "gain_margin": 100 * GAIN_SES * s.gain_se, "solutions": solutions_text(s)}
 
 
 def numbers(R: Results) -> dict:
