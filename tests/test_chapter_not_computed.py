@@ -22,11 +22,11 @@ from hessbook.store import ResultStore
 ROOT = Path(__file__).resolve().parents[1]
 
 NOT_COMPUTED = {
-    "y1": {"max-loss", "min-loss", "power-vs-lanczos"},
+    "y1": {"max-loss", "min-loss", "power-vs-lanczos", "fgsm-off-floor", "lambda-x-verdicts"},
     "y2": {"max-residual", "max-fd-error", "min-theta-norm", "test-over-train", "first-step", "first-factor-min",
            "first-factor-max", "over-quadratic-min"},
     "y3": {"batch-ratio-min", "robust-ratio-max", "max-residual", "min-grad-norm", "peak-batch-ratio-min",
-           "peak-robust-ratio-max", "min-lambda1"},
+           "peak-robust-ratio-max", "min-lambda1", "matched-batch-ratio-min", "matched-robust-ratio-max"},
     "y4": {"worst-relu", "worst-iter", "agree", "max-rank", "smin", "smooth-neg", "smooth-min", "smooth-gn"},
     "y5": {f"{study}-{name}" for study in ("m1", "c3")
            for name in ("clean-ori", "mean-ori", "mean-robust", "lambda-ori", "lambda-robust", "r1", "rbatch",
@@ -44,10 +44,10 @@ COUNTS_AND_PARAMETERS = {
     "y2": {"networks", "n-seeds", "grade-step", "much-larger"},
     "y3": {"runs", "n-seeds"},
     "y4": {"networks", "samples"},
-    "y5": set(),
+    "y5": {"c3-n-test", "c3-margin"},
     "y6": {"n-train", "n-test", "epochs", "seeds", "flagged"},
     "k1": {"runs", "cases", "seeds", "lines", "floor-lines", "counter-pairs", "diverged", "chance-runs", "fewest-steps", "largest-batch",
-           "batch-ratio"},
+           "batch-ratio", "counter-floor-seeds", "counter-seeds"},
     "k2": {"runs", "cases", "seeds", "diverged", "plateau"},
 }
 """The numbers a chapter may glue with nothing computed: counts of what was computed (0, a true

@@ -16,7 +16,9 @@ import yaml
 
 from hessbook import stats
 from hessbook.chapters import y1
-from hessbook.chapters.y1.analysis import fig1_fraction, paper_trends, trends
+from hessbook.chapters.y1 import analysis as y1_analysis
+from hessbook.chapters.y1.analysis import (fig1_fraction, input_side_of, paper_trends, smallest_stratified_p,
+                                         stratified_rank_p, trends)
 from hessbook.chapters.y1.claims import claim_deviations, lambda_x_finding, trained_runs
 from hessbook.chapters.y1.compute import ModelResult, case_job
 from hessbook.chapters.y1.figures import COLUMNS
@@ -156,7 +158,8 @@ def test_lambda_x_claim_grades_both_metrics_two_sidedly():
     c = claim(flat, "Y-Table1", 0)
     assert c.grades == {"C1": "held", "C2": "not computed", "M1": "not computed"} and c.grade == "partly"
     assert c.coverage == (1, 3) and "p = " in c.ours
-    assert "as in the paper" in lambda_x_finding(flat) and "the models we could judge" in lambda_x_finding(flat)
+    assert "no pooled correlation is significant" in lambda_x_finding(flat)
+    assert "the models we could judge" in lambda_x_finding(flat)
     assert [x.item for x in y1.claims(flat)] == ["Y-Table1", "Y-Table1", "Y-Table7", "Y-Table2", "Y-Fig1"]
     assert "Table 1" in claim(flat, "Y-Table1").statement
 
@@ -168,7 +171,8 @@ def test_lambda_x_claim_needs_five_batch_sizes_and_defined_columns():
     rs = results(*(fake("c1", b, lam, f, lx=lx) for b, lam, f, lx in
                    ((16, 1, 80, 1), (64, 2, 70, 2), (256, 3, 60, 3), (512, 4, 50, 4))))
     c = claim(rs, "Y-Table1", 0)
-    assert c.grades["C1"] == "not judged" and "judged only when batch sizes ≥ 5, here 4" in c.why
+    assert c.grades["C1"] == "not judged"
+    assert "judged only when networks (batch sizes × seeds) with finite values ≥ 5, here 4" in c.why
     assert "no rank correlation can be significant" in lambda_x_finding(rs)
     # a constant FGSM column: undefined, not judged
     const = lx_results("m1", [1, 2, 3, 4, 5], [50] * 5)
@@ -176,9 +180,101 @@ def test_lambda_x_claim_needs_five_batch_sizes_and_defined_columns():
     assert "undefined" in lambda_x_finding(const)
     # a diverged run (NaN lambda1^x) is left out of the p-value and the count of batch sizes
     nan = lx_results("c1", [float("nan"), 2, 5, 1, 4], [80, 70, 60, 50, 40])
-    assert claim(nan, "Y-Table1", 0).cases["C1"]["n_batches"] == 4
+    assert claim(nan, "Y-Table1", 0).cases["C1"]["n_networks"] == 4
     assert "fewer than three" in lambda_x_finding(results(*rs.networks[:2]))
     assert claim(results(), "Y-Table1", 0).grade == "not computed"
+
+
+def test_lambda_x_pools_the_seeds_of_a_model():
+    """Audit finding 1 (M1 at cpu): ρ(λ1x, FGSM) = −0.9, −0.9, −0.3 and ρ(‖∇xJ‖, FGSM) = −0.9, −0.9,
+    −0.6 in three seeds of 5 batch sizes. Graded seed by seed each p is ≥ 0.083 (only a perfect rank
+    match reaches 5 % at n = 5), so 'do not correlate' read held in 3 of 3 and the prose said
+    'neither metric correlates'. Pooled over the 15 networks, permutations within seeds, both are
+    significant: did not hold, one case per model, and the prose gives ρ, never 'neither correlates'."""
+    fgsm = [80, 70, 60, 50, 40]
+    lx = {0: [1, 2, 3, 5, 4], 1: [1, 2, 3, 5, 4], 2: [2, 4, 1, 5, 3]}  # ρ = −0.9, −0.9, −0.3
+    gx = {0: [1, 2, 3, 5, 4], 1: [1, 2, 3, 5, 4], 2: [2, 1, 3, 5, 4]}  # ρ = −0.9, −0.9, −0.8
+    nets = [dataclasses.replace(fake("m1", b, float(i + 1), f, lx=float(lx[s][i]), gx=float(gx[s][i])), seed=s)
+            for s in range(3) for i, (b, f) in enumerate(zip(FIVE, fgsm))]
+    R = results(*nets, models=("m1",), n_seeds=3)
+    c = claim(R, "Y-Table1", 0)
+    assert set(c.cases) == {"M1"} and c.cases["M1"]["n_networks"] == 15
+    assert c.cases["M1"]["p_lx"] < 0.05 and c.cases["M1"]["p_gx"] < 0.05
+    assert c.grades == {"C1": "not computed", "C2": "not computed", "M1": "did not hold"}
+    assert "every (B, seed) network pooled, permutations within seeds" in c.why
+    assert "in each seed alone ρ(λ1x, FGSM) = -0.90, -0.90, -0.30" in c.ours
+    finding = lambda_x_finding(R)
+    assert "neither metric correlates" not in finding and "correlate significantly" in finding
+    # each seed alone could not have shown it: p = 10/120 at ρ = −0.9
+    assert stats.rank_p(lx[0], fgsm) == pytest.approx(10 / 120)
+    # a flagged network (a seed's row shortened) keeps a pooled 'no correlation' from held
+    flat = {0: [2, 5, 1, 4, 3], 1: [3, 1, 5, 2, 4], 2: [4, 2, 5, 1, 3]}
+    nets = [dataclasses.replace(fake("m1", b, float(i + 1), f, lx=float(flat[s][i]), gx=float(flat[(s + 1) % 3][i])),
+                                seed=s) for s in range(3) for i, (b, f) in enumerate(zip(FIVE, fgsm))]
+    held = claim(results(*nets, models=("m1",), n_seeds=3), "Y-Table1", 0)
+    assert held.grades["M1"] == "held"
+    stuck = [dataclasses.replace(r, final_loss=2.5) if (r.seed, r.batch) == (1, 512) else r for r in nets]
+    assert claim(results(*stuck, models=("m1",), n_seeds=3), "Y-Table1", 0).grades["M1"] == "partly"
+
+
+OFFSET_LX = [[1, 2, 3, 4, 5], [11, 12, 13, 14, 15], [21, 22, 23, 24, 25]]
+OFFSET_FGSM = [[14, 13, 12, 11, 10], [24, 23, 22, 21, 20], [34, 33, 32, 31, 30]]
+"""Review item 1: three seeds each at ρ = −1 (λ1x rises, FGSM falls), every value higher from seed to seed."""
+
+
+def test_stratified_rank_p_of_one_stratum_is_spearman_and_rank_p():
+    x, y = [1, 2, 3, 5, 4, 6], [2.0, 1.0, 4.0, 3.0, 6.0, 5.0]
+    rho, p = stratified_rank_p([x], [y])
+    assert rho == pytest.approx(stats.spearman(x, y)) and p == pytest.approx(stats.rank_p(x, y))
+    tied = [9, 5, 5, 5, 5]
+    assert stratified_rank_p([[1, 2, 3, 4, 5]], [tied])[1] == pytest.approx(stats.rank_p([1, 2, 3, 4, 5], tied))
+    assert smallest_stratified_p([tied]) == pytest.approx(stats.smallest_rank_p(tied))
+    assert all(np.isnan(v) for v in stratified_rank_p([[1, 2]], [[3, 4]]))
+    assert all(np.isnan(v) for v in stratified_rank_p([[1, 2, 3]], [[5, 5, 5]]))
+
+
+def test_stratified_rank_p_centres_each_seed_so_offsets_neither_hide_nor_make_a_correlation():
+    """Review item 1. Ranks centred on the pooled mean read the offset example as ρ = +0.79 with
+    p = 1 (every within-seed ordering gives S in [220, 280]), so 'do not correlate' held on three
+    seeds that each show ρ = −1. Centred within each seed: ρ = −1, p = 2/120³. The same seeds with
+    their FGSM columns swapped between seeds (offsets the other way) read the same, and unrelated
+    columns with large offsets are not made significant."""
+    rho, p = stratified_rank_p(OFFSET_LX, OFFSET_FGSM)
+    assert rho == pytest.approx(-1.0) and p < 0.05 and p == pytest.approx(2 / 120 ** 3)
+    assert stratified_rank_p(OFFSET_LX, OFFSET_FGSM[::-1]) == (rho, p)
+    flat = [[2, 5, 1, 4, 3], [13, 11, 15, 12, 14], [24, 22, 25, 21, 23]]  # within seed: ρ = −0.1, −0.3, +0.3
+    rho_flat, p_flat = stratified_rank_p(flat, OFFSET_FGSM)
+    assert abs(rho_flat) < 0.5 and p_flat > 0.05
+    # the training set's pooled ρ (shown beside the claim) is the same statistic
+    side = input_side_of("m1", (0, 1, 2), OFFSET_LX, OFFSET_LX, OFFSET_FGSM, OFFSET_LX, OFFSET_FGSM)
+    assert side.rho_lx == pytest.approx(-1.0) and side.rho_lx_train == pytest.approx(-1.0)
+
+
+def test_stratified_rank_p_beyond_the_exact_count_draws_the_same_orderings_every_time(monkeypatch):
+    monkeypatch.setattr(y1_analysis, "EXACT_PERMUTATIONS", 0)
+    x = [[1, 2, 3, 5, 4], [1, 2, 3, 5, 4], [2, 4, 1, 5, 3]]
+    y = [[80, 70, 60, 50, 40]] * 3
+    drawn = stratified_rank_p(x, y)
+    assert stratified_rank_p(x, y) == drawn
+    monkeypatch.undo()
+    exact = stratified_rank_p(x, y)
+    assert drawn[0] == exact[0] and drawn[1] == pytest.approx(exact[1], abs=0.005) and drawn[1] != exact[1]
+
+
+def test_prose_counts_off_the_floor_and_the_lambda_x_verdicts_per_model():
+    """The glued y1-fgsm-off-floor and y1-lambda-x-verdicts (review item 12)."""
+    lam = [1.0, 2.0, 3.0, 4.0, 5.0]
+    nets = [dataclasses.replace(fake("c1", b, l, f), seed=s) for s, fg in ((0, [5.1, 0.9, 0.3, 0.2, 0.0]),
+                                                                          (1, [4.0, 0.9, 0.3, 0.2, 0.0]))
+            for b, l, f in zip(FIVE, lam, fg)]
+    R = results(*nets, models=("c1",), n_seeds=2)
+    n = y1.numbers(R)
+    assert n["fgsm_off_floor"] == "C1: 1, 0 of 5 (seeds 0, 1)"
+    assert n["lambda_x_verdicts"] == "C1 not judged, C2 not computed, M1 not computed"
+    R = lx_results("m1", [1, 2, 3, 4, 5], [80, 70, 60, 50, 40], gx=[2, 5, 1, 4, 3])
+    assert y1.numbers(R)["fgsm_off_floor"] == "M1: 5 of 5"
+    assert y1.numbers(R)["lambda_x_verdicts"] == "C1 not computed, C2 not computed, M1 partly"
+    assert y1.numbers(results())["fgsm_off_floor"] is None and y1.numbers(results())["lambda_x_verdicts"] is None
 
 
 def test_fgsm_accuracies_under_the_floor_are_read_tied():

@@ -120,8 +120,13 @@ def landscape(batch: int, sharpness: float, model="m1", seed: int = 0) -> Landsc
                      np.array([line[1], line[2], line[3]]), 0.2, g, plane, 2 * plane)
 
 
-def results(*nets, n_seeds: int = 1) -> y2.Results:
-    P = validate(Y2Params, {**GOOD, "y1_models": ["m1", "c1"], "n_seeds": n_seeds})
+def results(*nets, n_seeds: int = 1, m1_sizes: list[int] | None = None, c1_sizes: list[int] | None = None
+            ) -> y2.Results:
+    """Results holding ``nets``; ``m1_sizes``, ``c1_sizes``: the models' rows of batch sizes
+    (default RUNS')."""
+    sizes = {**RUNS["batch_sizes"], **({"m1": m1_sizes} if m1_sizes else {}), **({"c1": c1_sizes} if c1_sizes else {})}
+    runs = {**RUNS, "batch_sizes": sizes}
+    P = validate(Y2Params, {**GOOD, "y1_runs": runs, "y1_models": ["m1", "c1"], "n_seeds": n_seeds})
     return y2.Results(P, Table(tuple(Row(landscape_job(n.model, n.batch, P, n.seed), OK, n) for n in nets)))
 
 
@@ -143,7 +148,7 @@ def test_claims_grade_the_order_of_batch_sizes():
     assert [c.grade for c in y2.claims(two)][:2] == ["not judged"] * 2
     assert "Not judged: judged only when batch sizes ≥ 3, here 2" in y2.claims(two)[1].why
     # C1 run, C2 not: Figs 2 and 15 can be at most partly, and say so (issue 26.2)
-    c1 = results(*(landscape(b, s, "c1") for b, s in ((32, 1.0), (128, 2.0), (256, 4.0))))
+    c1 = results(*(landscape(b, s, "c1") for b, s in ((32, 1.0), (128, 2.0), (256, 4.0))), c1_sizes=[32, 128, 256])
     fig2 = y2.claims(c1)[0]
     assert fig2.grades == {"C1": "held", "C2": "not computed"} and fig2.grade == "partly"
     assert "C2: not selected at this scale" in fig2.ours and "Coverage: 1 of 2 cases judged" in fig2.why
@@ -154,20 +159,31 @@ def test_claims_grade_the_order_of_batch_sizes():
 
 def test_a_network_on_its_plateau_enters_no_graded_statistic():
     """A network whose training loss at θ is within 10 % of ln 10 (on its plateau) would reverse
-    M1's trend here (its flat landscape the 'sharpest' at B = 512); left out, the trend is read on
-    the other three and the evidence names it."""
+    M1's trend here (its flat landscape the 'sharpest' at B = 256); left out, the trend is read on
+    the other three and the evidence names it. The trend then covers part of the row only: at most
+    partly (audit finding 8: it read held), as in Y1."""
     import dataclasses
 
     from hessbook.chapters.y2.compute import run_flag
 
-    stuck = landscape(512, 0.5)
+    row = [16, 32, 128, 256]
+    stuck = landscape(256, 0.5)
     stuck = dataclasses.replace(stuck, line_train=stuck.line_train - 0.01 + 2.2)
-    R = results(*(landscape(b, s) for b, s in ((32, 1.0), (128, 2.0), (256, 4.0))), stuck)
-    assert [r.batch for r in R.usable("m1")] == [32, 128, 256] and run_flag(stuck) == "plateau"
+    R = results(*(landscape(b, s) for b, s in ((16, 0.5), (32, 1.0), (128, 2.0))), stuck, m1_sizes=row)
+    assert [r.batch for r in R.usable("m1")] == [16, 32, 128] and run_flag(stuck) == "plateau"
     line = y2.claims(R)[1]
-    assert line.grade == "held" and line.cases["M1"]["n_batches"] == 3
-    assert "Excluded from every statistic: 1 run on its initial plateau: M1 B=512" in line.why
-    assert "M1 B=512" not in y2.claims(R)[2].ours  # Fig 7's ratio reads the usable networks only
+    assert line.grade == "partly" and line.cases["M1"]["n_batches"] == 3
+    assert line.cases["M1"]["every_batch"] is False and line.cases["M1"]["rho_train"] == pytest.approx(1.0)
+    assert "every batch size of the model's row examined and usable" in line.why
+    assert "Excluded from every statistic: 1 run on its initial plateau: M1 B=256" in line.why
+    assert "M1 B=256" not in y2.claims(R)[2].ours  # Fig 7's ratio reads the usable networks only
+    assert y2.claims(R)[3].grades["M1"] == "partly"  # the surfaces too
+    # every network of the row usable: held
+    full = results(*(landscape(b, s) for b, s in ((16, 0.5), (32, 1.0), (128, 2.0), (256, 4.0))), m1_sizes=row)
+    assert y2.claims(full)[1].grade == "held" and y2.claims(full)[1].cases["M1"]["every_batch"] is True
+    # a network of the row not computed leaves the trend over part of it too
+    gap = results(*(landscape(b, s) for b, s in ((16, 0.5), (32, 1.0), (128, 2.0))), m1_sizes=row)
+    assert y2.claims(gap)[1].grade == "partly"
 
 
 def test_fig7_test_over_training_curvature_is_graded():

@@ -85,10 +85,12 @@ def test_a_fresh_process_unpickling_a_job_has_the_metric():
     assert out.stdout.decode().strip() == "True"
 
 
-def curves(batch: int, robust: bool, level: float, model="m1", seed: int = 0) -> Curves:
+def curves(batch: int, robust: bool, level: float, model="m1", seed: int = 0, loss=(1e-2, 1e-4)) -> Curves:
+    """Two records: λ1 = level/2 then level, the clean training loss ``loss`` (by default through
+    Y's 1e-3 between them, where λ1 = level/√2 in (log loss, log λ1))."""
     e = np.array([2.0, 4.0])
     return Curves(model, batch, robust, seed, e, level * np.array([0.5, 1.0]), np.full(2, 1e-4), np.full(2, 0.1),
-                  np.full(2, 0.01), np.full(2, 1.0), "max_epochs")
+                  np.asarray(loss, float), np.full(2, 1.0), "max_epochs")
 
 
 def results(*runs, P=None, missing: tuple[str, ...] = ()) -> y3.Results:
@@ -100,14 +102,26 @@ def results(*runs, P=None, missing: tuple[str, ...] = ()) -> y3.Results:
     return y3.Results(P, Table(tuple(rows)))
 
 
+BOTH = {**GOOD, "models": ["m1", "c1"]}
+"""Both models of Figs 4/16 (``paper.MODELS``) selected."""
+
+
+def four(small: float, large: float, robust_small: float, robust_large: float, seed: int = 0) -> list[Curves]:
+    """The four runs (clean and robust, B = 10 and 50) of M1 and of C1 at these levels."""
+    return [curves(b, robust, level, model=m, seed=seed) for m in ("m1", "c1")
+            for b, robust, level in ((10, False, small), (50, False, large), (10, True, robust_small),
+                                     (50, True, robust_large))]
+
+
 def test_claims_grading():
     # tail mean = 0.75 * level
-    ok = results(curves(10, False, 2.0), curves(50, False, 4.0), curves(10, True, 1.0), curves(50, True, 2.0))
+    both = validate(Y3Params, BOTH)
+    ok = results(*four(2.0, 4.0, 1.0, 2.0), P=both)
     assert [c.grade for c in graded_claims(ok)] == ["held", "held"]
     assert "≥ 1.25" in graded_claims(ok)[0].why and "≤ 0.80" in graded_claims(ok)[1].why
-    flat = results(curves(10, False, 2.0), curves(50, False, 2.2), curves(10, True, 2.1), curves(50, True, 2.0))
+    flat = results(*four(2.0, 2.2, 2.1, 2.0), P=both)
     assert [c.grade for c in graded_claims(flat)] == ["partly", "partly"]  # 1.1; 1.05 (not) and 0.91 (partly)
-    wrong = results(curves(10, False, 4.0), curves(50, False, 2.0), curves(10, True, 8.0), curves(50, True, 4.0))
+    wrong = results(*four(4.0, 2.0, 8.0, 4.0), P=both)
     assert [c.grade for c in graded_claims(wrong)] == ["did not hold", "did not hold"]
     assert [c.grade for c in graded_claims(results(curves(10, False, 2.0)))] == ["not computed", "not computed"]
     # Y's saddle-point half is not graded (no lambda_min measured): dropped from the statement, shown in the evidence
@@ -115,12 +129,93 @@ def test_claims_grading():
         graded_claims(ok)[0].why and "λmin" in graded_claims(ok)[0].why
     assert "Deviations from Y at this scale: Y does not give Fig 4's network" in graded_claims(ok)[1].why
     # a selected model without runs (its data missing) is not computed and keeps the verdict from a plain held
-    two = results(*ok.runs, P=validate(Y3Params, {**GOOD, "models": ["m1", "c1"]}))
+    m1_runs = [r for r in ok.runs if r.model == "m1"]
+    two = results(*m1_runs, P=both)
     assert [c.grade for c in graded_claims(two)] == ["partly", "partly"]
     assert graded_claims(two)[0].grades == {"M1": "held", "C1": "not computed"}
-    n = y3.numbers(ok)
+    n = y3.numbers(results(*m1_runs))
     assert n["batch_ratio_min"] == pytest.approx(2.0) and n["robust_ratio_max"] == pytest.approx(0.5)
     assert n["peak_batch_ratio_min"] == pytest.approx(2.0) and n["peak_robust_ratio_max"] == pytest.approx(0.5)
+
+
+def test_a_model_of_the_figures_not_selected_keeps_the_verdicts_from_held():
+    """Audit finding 6: the cases expected are the figures' models (``paper.MODELS``), not the
+    models this scale selected: M1 alone (C1 not selected, as at cpu) read held [3, 3]."""
+    from hessbook.chapters.y3 import paper
+
+    assert paper.MODELS == ("m1", "c1")
+    m1_only = results(curves(10, False, 2.0), curves(50, False, 4.0), curves(10, True, 1.0), curves(50, True, 2.0))
+    batch, robust = graded_claims(m1_only)
+    assert batch.grades == {"M1": "held", "C1": "not computed"} and batch.grade == "partly"
+    assert robust.grades == {"M1 B=10": "held", "M1 B=50": "held", "C1 B=10": "not computed",
+                             "C1 B=50": "not computed"} and robust.grade == "partly"
+    assert "not computed: C1" in batch.why and batch.coverage == (1, 2)
+    assert "expects M1 and C1 in every seed (the book's choice: Fig 4 sits in Y §2 beside C1" in batch.why
+
+
+def test_lambda1_is_compared_at_ys_training_loss_not_at_the_end_of_the_runs():
+    """Audit finding 5: at cpu the robust runs ended at a clean loss of 1.6e-7, the clean ones at
+    2e-5, and λ1 shrinks with the loss near zero: the end-of-run ratio (0.00–0.02) compared how far
+    the runs fitted. Graded where each run's clean loss first reaches Y's 1e-3 (Y §2's runs end
+    there), the same two runs compare their valleys: here robust and clean have the same λ1 at
+    1e-3, and only the robust run went on to 1e-7, where its λ1 is 100 times smaller."""
+    import dataclasses
+
+    from hessbook.chapters.y3.claims import at_loss
+
+    clean = curves(10, False, 2.0, loss=(1e-2, 1e-4))
+    assert at_loss(clean).lambda1 == pytest.approx(2.0 / 2 ** 0.5)  # halfway in log loss: √(1 · 2)
+    robust = dataclasses.replace(curves(10, True, 2.0, loss=(1e-2, 1e-4)), epochs=np.array([2.0, 4.0, 6.0, 8.0]),
+                                 lambda1=np.array([1.0, 2.0, 0.02, 0.02]), train_loss=np.array([1e-2, 1e-4, 1e-7, 1e-7]),
+                                 grad_norm=np.full(4, 0.1), residual=np.full(4, 1e-4), train_acc=np.ones(4))
+    big = curves(50, False, 4.0)
+    big_robust = dataclasses.replace(robust, batch=50, lambda1=2 * robust.lambda1)
+    R = results(clean, big, robust, big_robust)
+    _, robust_claim = graded_claims(R)
+    assert robust_claim.cases["M1 B=10"]["ratio"] == pytest.approx(1.0)
+    assert robust_claim.grades["M1 B=10"] == "did not hold"  # read at the end: 0.02 / 1.5 = 0.01, 'held'
+    assert "not graded, at the end of the runs: 0.01" in robust_claim.ours
+    # a run that never reaches Y's loss: its ratios are not judged, and say why
+    short = results(curves(10, False, 2.0, loss=(1e-1, 1e-2)), big, curves(10, True, 1.0), curves(50, True, 2.0))
+    batch, robust_claim = graded_claims(short)
+    assert batch.grades["M1"] == "not judged" and robust_claim.grades["M1 B=10"] == "not judged"
+    assert "both runs reach Y's clean training loss 0.001" in batch.why
+
+
+def test_a_crossing_not_bracketed_by_two_records_is_not_judged():
+    """Review item 2: the first record already below Y's 1e-3 (at cpu a record every 24 epochs, and
+    the small-batch and robust runs fit their subset early) read that record's λ1, at a lower loss
+    where λ1 is smaller whatever the valley: the ratio compared a large batch at 1e-3 with a small
+    batch at 1e-5 and read held. Now such a ratio is not judged, and "ours" says where each λ1 was
+    read."""
+    from hessbook.chapters.y3.claims import at_loss
+
+    early = curves(10, False, 2.0, loss=(1e-5, 1e-6))  # λ1 = 1 then 2, both records below 1e-3
+    reading = at_loss(early)
+    assert reading.lambda1 is None and reading.reached and not reading.bracketed
+    assert reading.text() == "first record already at loss 1.0e-05, below 0.001: not read"
+    big = curves(50, False, 4.0)  # read at 1e-3: 4/√2 = 2.83; the old reading gave 2.83 / 1 = 2.83, held
+    R = results(early, big, curves(10, True, 1.0), curves(50, True, 2.0))
+    batch, robust = graded_claims(R)
+    assert batch.grades["M1"] == "not judged" and robust.grades["M1 B=10"] == "not judged"
+    assert robust.grades["M1 B=50"] == "held"  # both read at 1e-3: (2/√2) / (4/√2) = 0.5
+    assert "each run has a record above that loss and one at or below it" in batch.why
+    assert "B=10 first record already at loss 1.0e-05, below 0.001: not read" in batch.ours
+    assert "B=50 read at 0.001, between records at loss 1.0e-02 and 1.0e-04" in batch.ours
+    assert "clean first record already at loss 1.0e-05" in robust.ours
+    assert list(y3.summary_table(R)["λ1 at loss 0.001 (graded)"])[0] == (
+        "not read: first record already at loss 1.0e-05, below 0.001")
+    # never reached: not judged, and the lowest loss recorded is shown
+    assert at_loss(curves(10, False, 2.0, loss=(1e-1, 1e-2))).text() == \
+        "never reached 0.001 (lowest recorded loss 1.0e-02): not read"
+    # a non-positive λ1 around the crossing has no logarithm: not read rather than a negative ratio
+    import dataclasses
+
+    negative = dataclasses.replace(curves(10, False, 2.0), lambda1=np.array([1.0, -0.5]))
+    assert at_loss(negative).lambda1 is None and at_loss(negative).reached
+    # the glued matched ratios leave out what was not read
+    n = y3.numbers(R)
+    assert n["matched_batch_ratio_min"] is None and n["matched_robust_ratio_max"] == pytest.approx(0.5)
 
 
 def test_figures_table_and_explorer():
@@ -129,6 +224,7 @@ def test_figures_table_and_explorer():
     assert len(fig.axes) == 2 and len(fig.axes[0].lines) == 4
     assert [line.get_linestyle() for line in fig.axes[0].lines] == ["-", "-", ":", ":"]
     assert list(y3.summary_table(R)["run"])[2] == "M1 B=10 robust"
+    assert list(y3.summary_table(R)["λ1 at loss 0.001 (graded)"])[0] == f"{2.0 / 2 ** 0.5:.4g}"
     assert "λ1θ" in y3.explorer(R).update(model="m1", measure="λ1θ").axes[0].get_title()
     gone = results(missing=("m1",))
     assert "not computed" in y3.figure_dynamics(gone).axes[0].texts[0].get_text()
@@ -169,7 +265,7 @@ def test_a_run_on_its_plateau_is_flagged_and_enters_no_ratio():
     assert list(table["steps"]) == [4 * 10, 4 * 2, 4 * 10, 4 * 2]  # epochs 4 of 100 images at B = 10 and 50
     assert y3.numbers(R)["plateau"] == "1 of 4 trained networks flagged (M1 B=50: plateau)"
     batch, robust = graded_claims(R)
-    assert batch.grades == {"M1": "not computed"} and robust.grades["M1 B=50"] == "not computed"
+    assert batch.grades == {"M1": "not computed", "C1": "not computed"} and robust.grades["M1 B=50"] == "not computed"
     assert robust.grades["M1 B=10"] == "held"
     assert "Excluded from every statistic: 1 run on its initial plateau: M1 B=50." in batch.why
 
@@ -180,7 +276,7 @@ def test_the_evidence_gives_each_runs_final_training_loss():
     R = results(curves(10, False, 2.0), curves(50, False, 4.0), fitted, curves(50, True, 2.0))
     for claim in graded_claims(R):
         assert "Final clean training loss per run" in claim.why
-        assert "M1 B=10 robust 3.0e-08" in claim.why and "M1 B=50 1.0e-02" in claim.why
+        assert "M1 B=10 robust 3.0e-08" in claim.why and "M1 B=50 1.0e-04" in claim.why
 
 
 # ----------------------------------------------------------------------------- seeds (issue 29.4)
@@ -200,13 +296,16 @@ def test_each_ratio_is_graded_in_each_seed_and_disagreeing_seeds_read_partly():
         curves(10, True, 1.0, seed=s), curves(50, True, 1.0, seed=s))]
     R = results(*runs, P=P)
     batch, robust = graded_claims(R)
-    assert batch.grades == {"M1 · seed 0": "held", "M1 · seed 1": "held", "M1 · seed 2": "did not hold"}
+    assert {k: g for k, g in batch.grades.items() if k.startswith("M1")} == {
+        "M1 · seed 0": "held", "M1 · seed 1": "held", "M1 · seed 2": "did not hold"}
     assert batch.grade == "partly" and "Across 3 seeds: M1 held in 2 of 3 (did not hold: seed 2)" in batch.why
-    assert robust.grade == "held" and "M1 B=50 · seed 2" in robust.grades
+    assert all(g == "held" for case, g in robust.grades.items() if case.startswith("M1"))
+    assert robust.grade == "partly" and "M1 B=50 · seed 2" in robust.grades  # C1 not selected: not computed
     assert y3.numbers(R)["n_seeds"] == 3 and y3.numbers(R)["batch_ratio_min"] == pytest.approx(0.5)
     # a seed not run counts as not computed: held in two seeds is not a plain held
     two = results(*(r for r in runs if r.seed < 2), P=P)
-    assert graded_claims(two)[0].grade == "partly" and graded_claims(two)[0].coverage == (2, 3)
+    assert graded_claims(two)[0].grade == "partly" and graded_claims(two)[0].coverage == (2, 6)
+    assert graded_claims(two)[0].grades["M1 · seed 2"] == "not computed"
     # the figure: the first seed with markers, the others thin; the tables name every seed
     fig = y3.figure_dynamics(R)
     assert len(fig.axes[0].lines) == 12 and sum(line.get_marker() == "o" for line in fig.axes[0].lines) == 4

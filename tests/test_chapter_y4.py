@@ -169,13 +169,32 @@ def test_tanh_net_has_negative_input_curvature_and_lemma3_holds():
 def test_claims_grade_psd_and_rank():
     ok = y4.claims(results(case(0.0, 9), case(-0.5, 16, smooth=True)))
     assert [c.grade for c in ok] == ["held", "held"]
-    assert "c − 1 as well" in ok[1].ours and "tanh" in ok[0].why and "Tested:" in ok[0].why
+    assert "c − 1 as well" in ok[1].ours and "tanh" in ok[0].why and "Checked:" in ok[0].why
     assert "≤ 0.01" in ok[0].why and "≤ 1e-06" in ok[1].why  # thresholds come from the rules
     assert grades(results(case(-0.1, 9))) == ["did not hold", "did not hold"]  # negative curvature: rank > c too
     assert grades(results(case(0.0, 9, agree=0.5)))[0] == "partly"
     assert grades(results(case(0.0, 11)))[1] == "did not hold"
     assert grades(results(case(0.0, 10)))[1] == "held"  # rank c: Y's bound, a true one (c − 1 not seen)
     assert grades(results(case(-0.5, 16, smooth=True))) == ["not computed", "not computed"]
+
+
+def test_the_claims_say_the_double_backward_check_holds_by_construction_for_relu():
+    """Audit finding 3: for ReLU/max-pool/eval-BN networks autograd's double backward computes JᵀSJ
+    itself, so the check cannot fail there; the claims must say so (they called the double-backward
+    path one 'which assume[s] nothing about the network') and the prose must not say otherwise."""
+    from pathlib import Path
+
+    ok = y4.claims(results(case(0.0, 9), case(-0.5, 16, smooth=True)))
+    for claim in ok:
+        assert claim.ours.startswith("Check of the computation (holds by construction for ReLU networks")
+        # the evidence too (review item 3): the verdict table's "why" leads with it
+        assert claim.evidence.startswith("Holds by construction: for the ReLU networks examined")
+        assert "a held here confirms the computation, not the theorem empirically" in claim.why
+        assert "not a test that could fail for these networks" in claim.why
+        assert "assume nothing" not in claim.why and "true input Hessian" not in claim.why
+    md = (Path(__file__).resolve().parents[1] / "book" / "yao" / "y4_saddle_free.md").read_text()
+    assert "assume nothing about the network" not in md and "does not assume piecewise" not in md
+    assert "cannot fail for these networks" in md
 
 
 def test_exact_path_is_not_graded_and_too_few_samples_are_not_judged():

@@ -115,8 +115,14 @@ def test_claim_held_partly_not_held_and_not_computed():
     held = claim(results(grid((0.45, 0.30), (0.40, 0.10), (0.40, 0.38))))
     assert held.grade == "held" and "≥ 5" in held.why and "≥ 2" in held.why
     assert held.cases[""]["drop_base"] == pytest.approx(15.0) and held.cases[""]["gain_fb"] == pytest.approx(28.0)
-    # robust beats FB but not the baseline at the largest batch
-    assert claim(results(grid((0.45, 0.30), (0.40, 0.10), (0.35, 0.29)))).grade == "partly"
+    # robust beats FB (at chance) but not the baseline at the largest batch: FB's failure alone
+    # gives no partly (audit finding 2: it read partly)
+    behind = claim(results(grid((0.45, 0.30), (0.40, 0.10), (0.35, 0.29))))
+    assert behind.grade == "did not hold"
+    assert "robust − FB = +19.0 points shows only that FB failed there" in behind.evidence
+    assert "We think, without having tested it" in behind.evidence
+    # robust beats the baseline at the largest batch but the baseline barely degrades: partly
+    assert claim(results(grid((0.45, 0.42), (0.40, 0.10), (0.44, 0.44)))).grade == "partly"
     # the baseline does not degrade, robust is worse everywhere
     flat = claim(results(grid((0.45, 0.44), (0.40, 0.40), (0.30, 0.28))))
     assert flat.grade == "did not hold" and "not there" in flat.evidence
@@ -129,9 +135,40 @@ def test_claim_held_partly_not_held_and_not_computed():
     # every method at one batch size: computed, but there is no degradation to judge
     one = claim(results({k: v for k, v in grid((0.45, 0.3), (0.4, 0.1), (0.4, 0.38)).items() if k[1] == 20}))
     assert one.grade == "not judged" and "one batch size, B = 20: test accuracy baseline 45.0%" in one.ours
+    assert one.cases[""]["fb_chance"] is None and one.cases[""]["fb_trained"] is None  # nothing to compare
     assert one.why.endswith("Not judged: judged only when batch sizes run with every method, baseline and robust off their plateau ≥ 2, here 1.")
     none = claim(results_of(P(), (), missing="dataset 'cifar10' not found. Set HESSBOOK_DATA."))
     assert none.grade == "not computed" and "HESSBOOK_DATA" in none.ours
+
+
+def test_the_fb_leg_is_graded_only_where_fb_trained_at_the_largest_batch():
+    """FB at chance at the largest B (Y's own is): robust − FB is not graded, and says so. FB that
+    trained there and beats robust training keeps the claim from held (audit finding 2)."""
+    at_chance = claim(results(grid((0.45, 0.30), (0.40, 0.10), (0.40, 0.38))))
+    assert at_chance.grade == "held" and at_chance.cases[""]["fb_chance"] is True
+    assert "the FB comparison is not graded" in at_chance.evidence
+    fb_wins = claim(results(grid((0.45, 0.30), (0.45, 0.40), (0.40, 0.38))))
+    assert fb_wins.cases[""]["fb_chance"] is False and fb_wins.grade == "partly"
+    assert "At the largest B FB trained: robust − FB = -2.0 points, graded" in fb_wins.evidence
+    assert RULE.partly.text() == ("robust − baseline at the largest B (points) ≥ 2 or (robust − FB at the largest B "
+                                  "(points) ≥ 2 and FB trained at the largest B (test accuracy above 12 %))")
+
+
+def test_beating_an_fb_that_trained_is_partly_and_a_non_finite_fb_counts_as_failed():
+    """Review item 8. Y: robust training does better 'as opposed to the baseline, or when we use
+    the method proposed by [17]'. Robust training that beats an FB which trained at the largest B
+    (20 %, above chance) by 5 points, but not the baseline, is half of that sentence: partly (it
+    read did not hold). An FB at chance gives no partly. A NaN FB accuracy (diverged) is FB failed,
+    not an unknown leg: the claim then reads on the baseline (it read partly, FB's leg unknown)."""
+    trained = claim(results(grid((0.45, 0.30), (0.40, 0.20), (0.35, 0.25))))
+    assert trained.cases[""]["fb_trained"] is True and trained.cases[""]["gain_fb"] == pytest.approx(5.0)
+    assert trained.grade == "partly"
+    at_chance = claim(results(grid((0.45, 0.30), (0.40, 0.10), (0.35, 0.25))))
+    assert at_chance.cases[""]["fb_trained"] is False and at_chance.grade == "did not hold"
+    diverged = claim(results(grid((0.45, 0.30), (0.40, float("nan")), (0.40, 0.38))))
+    assert diverged.cases[""]["fb_chance"] is True and diverged.cases[""]["fb_trained"] is False
+    assert diverged.grade == "held"
+    assert "robust − FB = n/a (FB's accuracy not finite)" in diverged.evidence
 
 
 def test_paper_rows_hold_by_the_same_rule():

@@ -27,7 +27,7 @@ import importlib
 import pytest
 
 from hessbook.chapters import y1
-from hessbook.chapters.y1.analysis import paper_train_trends, paper_trends
+from hessbook.chapters.y1.analysis import paper_input_side, paper_trends
 from hessbook.chapters.y1.claims import paper_train_claim, trend_claim_of
 from hessbook.kit import Rule, all_of, any_of, at_least, at_most, below
 
@@ -60,7 +60,7 @@ def test_the_lambda_x_rule_on_the_papers_training_columns_is_against_the_sentenc
     # documented in the chapter: Y's own M1 training rows correlate (rho = -33/35, p = 2/120)
     train = paper_train_claim()
     assert train.grades["M1"] == "did not hold" and train.grades["C1"] == "held"
-    assert paper_train_trends("m1").p_lambda_x_fgsm == pytest.approx(2 / 120)
+    assert paper_input_side("m1", train=True).p_lx == pytest.approx(2 / 120)
 
 
 def test_a_flipped_trend_rule_fails_the_paper(monkeypatch):

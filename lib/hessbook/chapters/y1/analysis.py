@@ -3,7 +3,9 @@ one seed at a time, and on Y's rows."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import itertools
+import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -12,16 +14,97 @@ from hessbook.chapters.y1.compute import ModelResult, Results
 from hessbook.chapters.y1.paper import PAPER_ROWS, PaperRow
 from hessbook.kit.seeds import seed_case
 from hessbook.papers.yao.trends import MIN_TREND_BATCHES, rho_short
-from hessbook.stats import ACCURACY_FLOOR, floor_tied, rank_p, smallest_rank_p, spearman
+from hessbook.stats import ACCURACY_FLOOR, finite_pairs, floor_tied, rank_p, ranks, spearman
 
 LAMBDA_X_MODELS = ("c1", "c2", "m1")
 """Y §3.3's remark on lambda1^x is about the CIFAR-10 and MNIST models (Table 2 has no such column)."""
 SIGNIFICANCE = 0.05
 """Two-sided level at which a rank correlation counts as a correlation (Y §3.3's 'do not correlate')."""
 MIN_CORRELATION_BATCHES = 5
-"""Fewest batch sizes at which a rank correlation can reach :data:`SIGNIFICANCE` at all: with n
-points the smallest two-sided p is 2/n! (4 points: 2/24 = 0.083; 5 points: 2/120 = 0.017). A
+"""Fewest networks (one seed's batch sizes, or the (B, seed) networks of a model pooled over its
+seeds) at which a rank correlation can reach :data:`SIGNIFICANCE` at all: with n points in one
+seed the smallest two-sided p is 2/n! (4 points: 2/24 = 0.083; 5 points: 2/120 = 0.017). A
 claim of *no* correlation judged on fewer points could not fail."""
+EXACT_PERMUTATIONS = 2_000_000
+"""The pooled test (:func:`stratified_rank_p`) enumerates every within-seed ordering up to this
+many (three seeds of 5 batch sizes: 120³ = 1,728,000); beyond, it draws
+:data:`RANDOM_PERMUTATIONS` of them with a fixed generator (the same p on every build)."""
+RANDOM_PERMUTATIONS = 100_000
+
+
+def _orderings(n: int) -> np.ndarray:
+    return np.array(list(itertools.permutations(range(n))), dtype=np.int64).reshape(-1, n)
+
+
+Blocks = list[tuple[np.ndarray, np.ndarray]]
+"""Each stratum's (x, y) ranks, ranked and centred within the stratum."""
+
+
+def _centred_blocks(xs: Sequence[Sequence[float]], ys: Sequence[Sequence[float]]) -> Blocks:
+    """Each stratum's finite pairs as ranks centred on the stratum's own mean rank: a seed's offset
+    (all its values higher or lower than another seed's) then moves nothing, and a stratum
+    contributes to the statistic only through the order of its own pairs."""
+    blocks = []
+    for x, y in zip(xs, ys):
+        fx, fy = finite_pairs(x, y)
+        rx, ry = ranks(fx), ranks(fy)
+        blocks.append((rx - rx.mean(), ry - ry.mean()))
+    return blocks
+
+
+def _exact_p(blocks: Blocks, observed: float, tol: float) -> float:
+    """Share of every within-stratum ordering of y whose |Σ x·y| reaches |observed|."""
+    sums = np.zeros(1)
+    for bx, by in blocks:
+        sums = (sums[:, None] + (by[_orderings(len(by))] @ bx)[None, :]).ravel()
+    return float(np.mean(np.abs(sums) >= abs(observed) - tol))
+
+
+def _drawn_p(blocks: Blocks, observed: float, tol: float) -> float:
+    """The same over :data:`RANDOM_PERMUTATIONS` orderings drawn with a fixed generator (seed 0: the
+    same p on every build), counting the observed ordering as one of them."""
+    rng = np.random.default_rng(0)
+    sums = np.zeros(RANDOM_PERMUTATIONS)
+    for bx, by in blocks:
+        sums += rng.permuted(np.tile(by, (RANDOM_PERMUTATIONS, 1)), axis=1) @ bx
+    return float((1 + np.sum(np.abs(sums) >= abs(observed) - tol)) / (1 + RANDOM_PERMUTATIONS))
+
+
+def stratified_rank_p(xs: Sequence[Sequence[float]], ys: Sequence[Sequence[float]]) -> tuple[float, float]:
+    """(ρ, two-sided p) of a rank correlation stratified by seed (a stratum: one network seed's
+    batch sizes). Each stratum's pairs are ranked and centred within the stratum; the statistic is
+    S = Σ_strata Σ x·y, reported as ρ = S / sqrt(Σ‖x‖² · Σ‖y‖²), and its p is the share of the
+    permutations of ``y`` *within* each stratum whose |S| reaches the observed one. Under the null
+    hypothesis that within each seed y is unrelated to x, every within-seed ordering is equally
+    likely and S is centred at 0, whatever the seeds' offsets: pooling the seeds gains their power,
+    and a difference between seeds can neither read as a correlation nor hide one (centred on the
+    pooled mean instead, three seeds each at ρ = −1 whose values all rise from seed to seed read
+    ρ = +0.79, p = 1: review item 1). One stratum: Spearman's ρ and the exact test of
+    :func:`hessbook.stats.rank_p` (up to 9 points). Exact up to :data:`EXACT_PERMUTATIONS`
+    orderings, else :data:`RANDOM_PERMUTATIONS` drawn. Pairs with a non-finite value are left out;
+    a stratum with a constant column adds nothing; (nan, nan) for fewer than 3 pairs or nothing
+    left to order."""
+    nan = float("nan")
+    blocks = _centred_blocks(xs, ys)
+    if sum(len(bx) for bx, _ in blocks) < 3:
+        return nan, nan
+    blocks = [(bx, by) for bx, by in blocks if bx @ bx > 0 and by @ by > 0]  # the others add 0 to S
+    norm = math.sqrt(sum(float(bx @ bx) for bx, _ in blocks) * sum(float(by @ by) for _, by in blocks))
+    if norm == 0:
+        return nan, nan
+    observed = sum(float(bx @ by) for bx, by in blocks)
+    tol = 1e-9 * norm
+    exact = math.prod(math.factorial(len(bx)) for bx, _ in blocks) <= EXACT_PERMUTATIONS
+    p = _exact_p(blocks, observed, tol) if exact else _drawn_p(blocks, observed, tol)
+    return round(observed / norm, 12), p
+
+
+def smallest_stratified_p(ys: Sequence[Sequence[float]]) -> float:
+    """The smallest p of :func:`stratified_rank_p` any column without ties could reach against
+    ``ys``: that of a column ordered within each stratum as ``ys`` is (with values at the floor tied
+    it can exceed the test's level, and a claim of no correlation could not fail there)."""
+    ys = [np.asarray(y, float)[np.isfinite(np.asarray(y, float))] for y in ys]
+    return stratified_rank_p([np.argsort(np.argsort(y, kind="stable")).astype(float) for y in ys], ys)[1]
 
 
 @dataclass(frozen=True)
@@ -45,18 +128,12 @@ class Trends:
     """Two-sided p of :attr:`rho_lambda_x_fgsm` (:func:`hessbook.stats.rank_p`)."""
     p_grad_x_fgsm: float = float("nan")
     """Two-sided p of :attr:`rho_grad_x_fgsm`."""
-    n_input_side: int = 0
-    """Batch sizes with finite lambda1^x, ||grad_x J|| and FGSM (test): the points of those two p-values."""
     seed: int | None = None
     """The network seed of our networks the trends are of; None for Y's printed rows."""
     n_off_floor: int = -1
     """Batch sizes whose FGSM accuracy (test, larger eps) is at or above the floor
     (:data:`~hessbook.stats.ACCURACY_FLOOR`); every correlation with FGSM accuracy reads the values
     below it tied (:func:`~hessbook.stats.floor_tied`). -1: not counted."""
-    p_min: float = float("nan")
-    """The smallest p any input-side column could reach against the floor-tied FGSM column
-    (:func:`~hessbook.stats.smallest_rank_p`): at or above :data:`SIGNIFICANCE` the claim of no
-    correlation could not fail there."""
 
 
 def case_name(model: str, seed: int | None, seeds: Sequence[int]) -> str:
@@ -76,7 +153,7 @@ def trends_of(results: Sequence[ModelResult], model: str, seed: int | None = Non
                   spearman(lx, fg), spearman(gx, fg),
                   spearman([r.lambda_x[0] for r in rs], floor_tied(r.fgsm[0][0] for r in rs)),
                   spearman([r.lambda_x_median[1] for r in rs], fg), rank_p(lx, fg), rank_p(gx, fg),
-                  _finite_points(lx, gx, fg), seed, _off_floor(raw), _smallest_p(lx, gx, fg))
+                  seed=seed, n_off_floor=_off_floor(raw))
 
 
 def _floor(rows: Sequence[PaperRow]) -> float:
@@ -87,16 +164,6 @@ def _floor(rows: Sequence[PaperRow]) -> float:
 
 def _off_floor(fgsm: Sequence[float], floor: float = ACCURACY_FLOOR) -> int:
     return int(np.sum(np.asarray(fgsm, float) >= floor))
-
-
-def _smallest_p(lx: Sequence[float], gx: Sequence[float], fg: Sequence[float]) -> float:
-    """:func:`~hessbook.stats.smallest_rank_p` of ``fg`` over the points where all three are finite."""
-    keep = np.all(np.isfinite(np.asarray([lx, gx, fg], float)), axis=0) if len(fg) else np.zeros(0, bool)
-    return smallest_rank_p(np.asarray(fg, float)[keep])
-
-
-def _finite_points(*columns: Sequence[float]) -> int:
-    return int(np.all(np.isfinite(np.asarray(columns, float)), axis=0).sum()) if columns and len(columns[0]) else 0
 
 
 def trends(R: Results, model: str, seed: int | None = None) -> Trends:
@@ -119,26 +186,74 @@ def paper_trends(model: str) -> Trends:
     lx, gx = [r.lambda_x[1] for r in rows], [r.grad_x[1] for r in rows]
     return Trends(model, tuple(b), rho_lambda, rho_fgsm, spearman(lx, fg), spearman(gx, fg),
                   spearman([r.lambda_x[0] for r in rows], floor_tied((r.fgsm_hi[0] for r in rows), floor)),
-                  p_lambda_x_fgsm=rank_p(lx, fg), p_grad_x_fgsm=rank_p(gx, fg), n_input_side=_finite_points(lx, gx, fg),
-                  n_off_floor=_off_floor(raw, floor), p_min=_smallest_p(lx, gx, fg))
+                  p_lambda_x_fgsm=rank_p(lx, fg), p_grad_x_fgsm=rank_p(gx, fg), n_off_floor=_off_floor(raw, floor))
 
 
-def paper_train_trends(model: str) -> Trends:
-    """The input-side correlations on the paper's *training* columns (train lambda1^x, ||grad_x J||
-    and FGSM accuracy): not graded (the claim is graded on the test set), shown beside it."""
+@dataclass(frozen=True)
+class InputSide:
+    """Y §3.3's two input-side correlations of one model, over every network of every seed pooled
+    (:func:`stratified_rank_p`: ranks centred and permuted within seeds), test set unless said."""
+
+    model: str
+    seeds: tuple[int | None, ...]
+    """The seeds pooled (None: Y's printed rows, one run per batch size)."""
+    n_networks: int
+    """(B, seed) networks with finite lambda1^x, ||grad_x J|| and FGSM (test): the points of the p-values."""
+    rho_lx: float
+    p_lx: float
+    rho_gx: float
+    p_gx: float
+    p_min: float
+    """The smallest p a column could reach against the floor-tied FGSM columns
+    (:func:`smallest_stratified_p`): at or above :data:`SIGNIFICANCE` the claim could not fail."""
+    rho_lx_train: float = float("nan")
+    """rho(lambda1^x train, FGSM train), seeds pooled as for the test set (:func:`stratified_rank_p`):
+    shown, not graded."""
+    per_seed: tuple[Trends, ...] = ()
+    """Each seed's trends (our runs), for the prose: one seed's rho beside the pooled one."""
+
+
+Columns = Sequence[Sequence[float]]
+"""One value per network, seed by seed: ``column[i]`` is seed ``seeds[i]``'s batch sizes."""
+
+
+def input_side_of(model: str, seeds: Sequence[int | None], lx: Columns, gx: Columns, fg: Columns,
+                  lx_train: Columns = (), fg_train: Columns = (), per_seed: Sequence[Trends] = ()) -> InputSide:
+    """:class:`InputSide` from per-seed columns (``lx[i]``: seed ``seeds[i]``'s lambda1^x over its
+    batch sizes; ``fg``: FGSM accuracy, floor-tied)."""
+    rho_lx, p_lx = stratified_rank_p(lx, fg)
+    rho_gx, p_gx = stratified_rank_p(gx, fg)
+    keep = [np.all(np.isfinite(np.asarray([a, b, c], float)), axis=0) for a, b, c in zip(lx, gx, fg)]
+    n = int(sum(k.sum() for k in keep))
+    p_min = smallest_stratified_p([np.asarray(c, float)[k] for c, k in zip(fg, keep)])
+    rho_train = stratified_rank_p(lx_train, fg_train)[0] if len(lx_train) else float("nan")
+    return InputSide(model, tuple(seeds), n, rho_lx, p_lx, rho_gx, p_gx, p_min, rho_train, tuple(per_seed))
+
+
+def input_side(R: Results, model: str) -> InputSide | None:
+    """``model``'s input side pooled over the seeds with at least :data:`MIN_TREND_BATCHES` usable
+    networks (:meth:`Results.usable`); None when no seed has."""
+    seeds = [s for s in R.seeds if len(R.usable(model, s)) >= MIN_TREND_BATCHES]
+    if not seeds:
+        return None
+    groups = [R.usable(model, s) for s in seeds]
+
+    def column(value: Callable[[ModelResult], float]) -> list[list[float]]:
+        return [[value(r) for r in g] for g in groups]
+
+    fgsm = [floor_tied(r.fgsm[0][1] for r in g) for g in groups]
+    fgsm_train = [floor_tied(r.fgsm[0][0] for r in g) for g in groups]
+    return input_side_of(model, seeds, column(lambda r: r.lambda_x[1]), column(lambda r: r.grad_x[1]), fgsm,
+                         column(lambda r: r.lambda_x[0]), fgsm_train, [trends(R, model, s) for s in seeds])
+
+
+def paper_input_side(model: str, train: bool = False) -> InputSide:
+    """The same on Y's printed rows, one run per batch size (one stratum: :func:`rank_p`'s exact
+    test); ``train``: on Y's training columns (shown, not graded)."""
     rows = [r for r in PAPER_ROWS if r.model == model and r.lambda_x is not None]
-    b, raw, floor = [r.batch for r in rows], [r.fgsm_hi[0] for r in rows], _floor(rows)
-    fg = floor_tied(raw, floor)
-    lx, gx = [r.lambda_x[0] for r in rows], [r.grad_x[0] for r in rows]
-    return Trends(model, tuple(b), float("nan"), float("nan"), spearman(lx, fg), spearman(gx, fg),
-                  p_lambda_x_fgsm=rank_p(lx, fg), p_grad_x_fgsm=rank_p(gx, fg), n_input_side=_finite_points(lx, gx, fg),
-                  n_off_floor=_off_floor(raw, floor), p_min=_smallest_p(lx, gx, fg))
-
-
-def lambda_x_trends(R: Results) -> list[Trends]:
-    """Trends of the CIFAR-10/MNIST models run with at least 3 batch sizes (Y §3.3's remark), in
-    every seed (model by model, seed by seed)."""
-    return [trends(R, m, s) for m in LAMBDA_X_MODELS for s in R.seeds if len(R.usable(m, s)) >= MIN_TREND_BATCHES]
+    i, floor = (0 if train else 1), _floor(rows)
+    return input_side_of(model, (None,), [[r.lambda_x[i] for r in rows]], [[r.grad_x[i] for r in rows]],
+                         [floor_tied((r.fgsm_hi[i] for r in rows), floor)])
 
 
 def fig1_fraction(R: Results, model: str, seed: int | None = None) -> float:

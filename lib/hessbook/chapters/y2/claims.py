@@ -34,7 +34,9 @@ larger' is at least twice (the test loss's rise at ±ε* along v1 over the train
 def _rule(what: str) -> Rule:
     return Rule(
         held=all_of(at_least("rho_train", TREND_STRONG, f"ρ(B, {what}, training set)"),
-                    at_least("rho_test", TREND_STRONG, f"ρ(B, {what}, test set)")),
+                    at_least("rho_test", TREND_STRONG, f"ρ(B, {what}, test set)"),
+                    is_true("every_batch", "every batch size of the model's row examined and usable (a flagged or "
+                                           "missing network leaves a trend over part of the range)")),
         partly=any_of(above("rho_train", 0.0, "ρ(B, training)"), above("rho_test", 0.0, "ρ(B, test)")),
         requires=all_of(at_least("n_batches", MIN_TREND_BATCHES, "batch sizes"),
                         is_true("defined", "both correlations are defined (no constant column)")),
@@ -60,10 +62,17 @@ def surface_trend(R: Results, model: str, split: str, seed: int) -> float:
     return spearman([r.batch for r in rs], [r.surface_rise(split) for r in rs])
 
 
+def every_batch(R: Results, model: str, seed: int) -> bool:
+    """Whether the trend of ``model`` in ``seed`` reads every batch size of its row (Y1's sizes):
+    a network flagged (on its plateau, :func:`run_flag`) or not computed leaves the trend over part
+    of the range, which can read held on what remains (audit finding 8; Y1's ``every_batch``)."""
+    return {r.batch for r in R.usable(model, seed)} == set(R.params.y1_runs.sizes(model))
+
+
 def _case(R: Results, model: str, seed: int, trend) -> dict:
     tr, te = trend(R, model, "train", seed), trend(R, model, "test", seed)
     return {"n_batches": len(R.usable(model, seed)), "rho_train": tr, "rho_test": te,
-            "defined": not (math.isnan(tr) or math.isnan(te))}
+            "defined": not (math.isnan(tr) or math.isnan(te)), "every_batch": every_batch(R, model, seed)}
 
 
 def _cases(R: Results, models: Sequence[str], trend) -> dict[str, dict]:
@@ -120,7 +129,7 @@ def deviations(R: Results, models: Sequence[str]) -> str:
 def line_claim_of(item: str, models: Sequence[str], cases: Mapping[str, Mapping], ours: str, evidence: str,
                   seeds: Sequence[int] = ()) -> Claim:
     """Larger batches sit in sharper valleys along v1 (training and test loss); one case per
-    model and seed (``{"n_batches", "rho_train", "rho_test", "defined"}``, keyed ``"C1"`` or
+    model and seed (``{"n_batches", "rho_train", "rho_test", "defined", "every_batch"}``, keyed ``"C1"`` or
     ``"C1 · seed 1"``), every one of ``models`` in every seed of ``seeds`` expected."""
     figures = " and ".join(paper.LINE_FIGURE[m] for m in models)
     return with_agreement(Claim(

@@ -1,5 +1,8 @@
 """Y3's claims (Figs 4, 16): large batches climb to a larger lambda1; robust training keeps it
-lower. Graded on the mean lambda1 of each run's last ``tail_records`` records.
+lower. Graded on each run's lambda1 where its clean training loss first reaches Y's 1e-3 (Y §2's
+runs end there, :func:`at_loss`), so that the two runs of a ratio are compared at the same
+training loss; the mean of the last ``tail_records`` records and the largest lambda1 are shown,
+not graded (near a zero loss lambda1 shrinks with the loss, whatever the valley).
 
 Each claim is built from plain values per case (``*_claim_of``: a ratio per model or run, in
 each network seed: ``"M1 · seed 1"``, :mod:`hessbook.kit.seeds`); Y's Figs 4 and 16 are plots and
@@ -14,25 +17,44 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
 
 from hessbook import regime
 from hessbook.chapters.y3 import paper
-from hessbook.chapters.y3.compute import NUM_CLASSES, Results
+from hessbook.chapters.y3.compute import NUM_CLASSES, Curves, Results
 from hessbook.chapters.y3.params import Y3Params
-from hessbook.kit import Claim, Rule, above, at_least, at_most, below, in_regime
+from hessbook import stats
+from hessbook.kit import Claim, Rule, above, all_of, at_least, at_most, below, formatted, in_regime, is_true
 from hessbook.kit.seeds import seed_case, seed_cases, with_agreement
 from hessbook.papers.yao import regime as yao_regime
-from hessbook.papers.yao.paper import C1_STRIDE, TRAIN_SIZE
+from hessbook.papers.yao.paper import C1_STRIDE, LOSS_TARGET, TRAIN_SIZE
 
 BATCH_RATIO = 1.25
 """Large-batch over small-batch lambda1 (clean runs) at least this: a clear climb."""
 ROBUST_RATIO = 0.8
 """Robust over clean lambda1 (same batch size) at most this: clearly lower."""
+MATCHED_LOSS = LOSS_TARGET
+"""Y §2: 'each of the batch sizes are trained until a training loss of 0.001 or better is
+achieved': Y's runs, Fig 4's among them, end where the training loss first reaches this, so each
+run's lambda1 is read there (:func:`at_loss`; audit finding 5: graded at the end of the run, a
+ratio compared runs that ended at training losses two orders of magnitude apart)."""
 
-BATCH_RULE = Rule(held=at_least("ratio", BATCH_RATIO, "λ1(large B) / λ1(small B), clean runs", ".2f"),
-                  partly=above("ratio", 1.0, "that ratio"))
-ROBUST_RULE = Rule(held=at_most("ratio", ROBUST_RATIO, "λ1(robust) / λ1(clean), same B", ".2f"),
-                   partly=below("ratio", 1.0, "that ratio"))
+REACHED = all_of(
+    is_true("reached", f"both runs reach Y's clean training loss {MATCHED_LOSS:g} (Y §2: its runs end there)"),
+    is_true("bracketed", "each run has a record above that loss and one at or below it, with positive λ1 and loss, "
+                         "so its λ1 is read at that loss (a run whose first record is already below it would be "
+                         "read at a lower loss, where λ1 is smaller whatever the valley)"))
+"""The two runs of a ratio are both read at :data:`MATCHED_LOSS`: a crossing not bracketed by two
+records is not judged (review item 2: the first record already below 1e-3 read lambda1 at that
+record's lower loss, the bias audit finding 5 was about)."""
+BATCH_RULE = Rule(held=at_least("ratio", BATCH_RATIO, f"λ1(large B) / λ1(small B), clean runs, each at training "
+                                                      f"loss {MATCHED_LOSS:g}", ".2f"),
+                  partly=above("ratio", 1.0, "that ratio"), requires=REACHED)
+ROBUST_RULE = Rule(held=at_most("ratio", ROBUST_RATIO, f"λ1(robust) / λ1(clean), same B, each at clean training "
+                                                       f"loss {MATCHED_LOSS:g}", ".2f"),
+                   partly=below("ratio", 1.0, "that ratio"), requires=REACHED)
 
 
 def criteria(P: Y3Params) -> list[regime.Criterion]:
@@ -72,6 +94,116 @@ def _ratio(a: float | None, b: float | None) -> float | None:
     return a / b if a is not None and b is not None and b > 0 else None
 
 
+@dataclass(frozen=True)
+class LossReading:
+    """A run's lambda1 read where its clean training loss first reaches a level (:func:`at_loss`)."""
+
+    lambda1: float | None
+    """None: not read (never reached, or the crossing not bracketed by two records)."""
+    loss_above: float | None
+    """The loss of the last record above the level (None: the first record is already at or below it)."""
+    loss_below: float | None
+    """The loss of the first record at or below the level (None: no record reaches it)."""
+    lowest: float
+    """The lowest clean training loss recorded (NaN without a record)."""
+
+    @property
+    def reached(self) -> bool:
+        return self.loss_below is not None
+
+    @property
+    def bracketed(self) -> bool:
+        return self.lambda1 is not None
+
+    def text(self, level: float = MATCHED_LOSS) -> str:
+        """Where the reading was made, for a claim's *ours*."""
+        if self.bracketed:
+            return f"read at {level:g}, between records at loss {self.loss_above:.1e} and {self.loss_below:.1e}"
+        if not self.reached:
+            return f"never reached {level:g} (lowest recorded loss {formatted(self.lowest, '.1e')}): not read"
+        if self.loss_above is None:
+            return f"first record already at loss {self.loss_below:.1e}, below {level:g}: not read"
+        return "a non-positive λ1 or loss at the records around it: not read"
+
+
+def at_loss(r: Curves, level: float = MATCHED_LOSS) -> LossReading:
+    """The run's lambda1 where its clean training loss first reaches ``level``: between the last
+    record above ``level`` and the first at or below it, interpolated linearly in (log loss, log
+    lambda1) (the book's choice: near a zero loss lambda1 shrinks about as the loss does, and
+    records are ``record_epochs`` apart). Not read (``lambda1`` None) where no record reaches
+    ``level``, where the first record is already at or below it (its lambda1 is at a lower loss,
+    which would bias a ratio: review item 2), or where a lambda1 or loss around the crossing is not
+    positive (no logarithm)."""
+    loss, lam = np.asarray(r.train_loss, float), np.asarray(r.lambda1, float)
+    lowest = float(np.nanmin(loss)) if len(loss) and np.isfinite(loss).any() else float("nan")
+    reached = np.flatnonzero(loss <= level)
+    if not len(reached):
+        return LossReading(None, None, None, lowest)
+    i = int(reached[0])
+    if i == 0:
+        return LossReading(None, None, float(loss[0]), lowest)
+    above, below = float(loss[i - 1]), float(loss[i])
+    if not (lam[i - 1] > 0 and lam[i] > 0 and below > 0):
+        return LossReading(None, above, below, lowest)
+    t = (math.log(level) - math.log(above)) / (math.log(below) - math.log(above))
+    value = math.exp(math.log(lam[i - 1]) + t * (math.log(lam[i]) - math.log(lam[i - 1])))
+    return LossReading(float(value), above, below, lowest)
+
+
+def _matched(R: Results, model: str, batch: int, robust: bool, seed: int) -> LossReading | None:
+    """A run's lambda1 at Y's loss; None when it did not run or is flagged."""
+    r = R.get(model, batch, robust, seed)
+    if r is None or r.flag:
+        return None
+    return at_loss(r)
+
+
+def _matched_case(a: LossReading | None, b: LossReading | None) -> dict:
+    """The rule's values for the ratio a / b of two runs' lambda1 at Y's loss: not computed when a
+    run is missing or flagged, not judged when one never reached the loss or was not read at it."""
+    if a is None or b is None:
+        return {"ratio": None, "reached": None, "bracketed": None}
+    if not (a.reached and b.reached):
+        return {"ratio": float("nan"), "reached": False, "bracketed": None}
+    if not (a.bracketed and b.bracketed):
+        return {"ratio": float("nan"), "reached": True, "bracketed": False}
+    return {"ratio": _ratio(a.lambda1, b.lambda1), "reached": True, "bracketed": True}
+
+
+Pair = tuple[LossReading | None, LossReading | None]
+"""The two runs of a ratio, read at Y's loss: (numerator, denominator)."""
+
+
+def batch_pairs(R: Results) -> dict[str, Pair]:
+    """Per model and seed: the large- and the small-batch clean run at Y's loss."""
+    P = R.params
+    return {seed_case(m.upper(), s, R.seeds): (_matched(R, m, P.large_batch, False, s),
+                                                _matched(R, m, P.small_batch, False, s))
+            for m in R.models for s in _ran(R, m)}
+
+
+def robust_pairs(R: Results) -> dict[str, Pair]:
+    """Per (model, batch) and seed: the robust and the clean run at Y's (clean) loss."""
+    P = R.params
+    return {seed_case(f"{m.upper()} B={b}", s, R.seeds): (_matched(R, m, b, True, s), _matched(R, m, b, False, s))
+            for m in R.models for b in (P.small_batch, P.large_batch) for s in _ran(R, m)}
+
+
+def matched_batch_cases(R: Results) -> dict[str, dict]:
+    """Per model and seed: large- over small-batch lambda1 of the clean runs at Y's loss."""
+    return {case: _matched_case(*pair) for case, pair in batch_pairs(R).items()}
+
+
+def matched_robust_cases(R: Results) -> dict[str, dict]:
+    """Per (model, batch) and seed: robust over clean lambda1 at Y's (clean) loss."""
+    return {case: _matched_case(*pair) for case, pair in robust_pairs(R).items()}
+
+
+def _readings(pair: Pair, names: tuple[str, str]) -> str:
+    """Where each run of a pair was read ("B=128 read at 0.001, between records at loss ...")."""
+    return "; ".join(f"{name} {r.text()}" for name, r in zip(names, pair) if r is not None)
+
+
 def _ran(R: Results, model: str) -> list[int]:
     """The seeds in which ``model`` has a run."""
     return [s for s in R.seeds if any(r.model == model and r.seed == s for r in R.runs)]
@@ -93,10 +225,6 @@ def robust_ratios(R: Results) -> dict[str, float | None]:
             for m in R.models for b in (P.small_batch, P.large_batch) for s in _ran(R, m)}
 
 
-def _fmt(v: float | None) -> str:
-    return "n/a" if v is None else f"{v:.2f}"
-
-
 def _absent(R: Results) -> str:
     return "; ".join(f"{m.model.upper()}: data not on this machine ({m.detail})" for m in R.missing)
 
@@ -110,17 +238,23 @@ def _ours(parts: list[str], R: Results) -> str:
 
 def _tail_words(R: Results) -> str:
     P = R.params
-    return (f"λ1 of a run: the mean of its last {P.tail_records} records (every {P.record_epochs} epoch(s), "
-            f"{P.epochs} epochs); B = {P.small_batch} vs {P.large_batch}; robust: {P.robust_attack} adversarial "
-            "training, the whole batch adversarial.")
+    return (f"λ1 of a run, graded: where its clean training loss first reaches Y's {MATCHED_LOSS:g} (Y §2's runs "
+            f"end there), interpolated in (log loss, log λ1) between the records around it (every {P.record_epochs} "
+            f"epoch(s), {P.epochs} epochs); a run that never reaches it, or whose first record is already below it (no "
+            "record on each side: its λ1 would be read at a lower loss), leaves its ratios not judged. Shown, not "
+            f"graded: the mean of its last {P.tail_records} records. B = {P.small_batch} vs {P.large_batch}; robust: "
+            f"{P.robust_attack} adversarial training, the whole batch adversarial.")
 
 
 def deviations(R: Results) -> str:
     """What of Figs 4/16's setup is ours (Y gives none of it) and where we depart from Y's data."""
     P = R.params
     nets = ", ".join(m.upper() for m in P.models)
+    expected = " and ".join(m.upper() for m in paper.MODELS)
     items = [f"Y does not give Fig 4's network, batch sizes, epochs or attack: ours {nets}, "
-             f"B = {P.small_batch} vs {P.large_batch}, {P.epochs} epochs, {P.robust_attack.upper()}"]
+             f"B = {P.small_batch} vs {P.large_batch}, {P.epochs} epochs, {P.robust_attack.upper()}; each verdict "
+             f"expects {expected} in every seed (the book's choice: Fig 4 sits in Y §2 beside C1, and M1 is the "
+             "package's other network), so a model not run here is not computed"]
     for m in P.models:
         ds = paper.DATASET[m]
         if P.n_train < TRAIN_SIZE[ds]:
@@ -148,55 +282,79 @@ def _final_losses(R: Results) -> str:
             + ".")
 
 
-def batch_claim_of(ratios: Mapping[str, float | None], ours: str, evidence: str,
+def _values(v: float | None | Mapping) -> dict:
+    """A case's values: ``{"ratio", "reached", "bracketed"}`` as given, or a bare ratio (read at the
+    loss when known)."""
+    if isinstance(v, Mapping):
+        return dict(v)
+    known = None if v is None else True
+    return {"ratio": v, "reached": known, "bracketed": known}
+
+
+def batch_claim_of(ratios: Mapping[str, float | None | Mapping], ours: str, evidence: str,
                    expected: tuple[str, ...] = (), seeds: tuple[int, ...] | list[int] = ()) -> Claim:
     """Large batch over small batch lambda1 of the clean runs, one case per model and seed
-    (``expected``: the models selected in every seed; Y does not name Fig 4's)."""
+    (a ratio, or ``{"ratio", "reached", "bracketed"}``; ``expected``: the package's models of Figs 4/16,
+    :data:`paper.MODELS`, in every seed)."""
     return with_agreement(Claim(
         "Y-Fig4-16", "Large-batch training climbs to a larger λ1 of the weight Hessian than small-batch training.",
         paper=paper.CLAIM_BATCH, ours=ours, rule=BATCH_RULE,
-        cases={case: {"ratio": v} for case, v in ratios.items()}, evidence=evidence, expected=expected), seeds)
+        cases={case: _values(v) for case, v in ratios.items()}, evidence=evidence, expected=expected), seeds)
 
 
-def robust_claim_of(ratios: Mapping[str, float | None], ours: str, evidence: str,
+def robust_claim_of(ratios: Mapping[str, float | None | Mapping], ours: str, evidence: str,
                     expected: tuple[str, ...] = (), seeds: tuple[int, ...] | list[int] = ()) -> Claim:
     """Robust over clean lambda1 at the same batch size, one case per (model, batch) and seed."""
     return with_agreement(Claim(
         "Y-Fig4-16", "Robust (adversarial) training keeps λ1 lower than clean training at the same batch size.",
         paper=paper.CLAIM_ROBUST, ours=ours, rule=ROBUST_RULE,
-        cases={case: {"ratio": v} for case, v in ratios.items()}, evidence=evidence, expected=expected), seeds)
+        cases={case: _values(v) for case, v in ratios.items()}, evidence=evidence, expected=expected), seeds)
 
 
 def _selected(R: Results) -> tuple[str, ...]:
-    return seed_cases([m.upper() for m in R.params.models], R.seeds)
+    """The batch claim's cases of the figures: every model of :data:`paper.MODELS` (Fig 4 sits in
+    Y §2, beside C1; M1 is the package's other network), in every seed, whether or not this scale
+    selected it: a model not run is not computed and keeps the verdict from a plain held, as in the
+    other Y chapters (audit finding 6: held on M1 alone)."""
+    return seed_cases([m.upper() for m in paper.MODELS], R.seeds)
 
 
 def _selected_runs(R: Results) -> tuple[str, ...]:
+    """The robust claim's cases of the figures: every (model of :data:`paper.MODELS`, batch) in
+    every seed (see :func:`_selected`)."""
     P = R.params
-    return seed_cases([f"{m.upper()} B={b}" for m in P.models for b in (P.small_batch, P.large_batch)], R.seeds)
+    return seed_cases([f"{m.upper()} B={b}" for m in paper.MODELS for b in (P.small_batch, P.large_batch)], R.seeds)
 
 
 def batch_claim(R: Results) -> Claim:
-    ratios = batch_ratios(R)
-    parts = [f"{case}: λ1(B={R.params.large_batch}) / λ1(B={R.params.small_batch}) = {_fmt(v['clean'])} "
-             f"clean, {_fmt(v['robust'])} robust" for case, v in ratios.items()]
-    return batch_claim_of({case: v["clean"] for case, v in ratios.items()}, _ours(parts, R),
+    P = R.params
+    pairs, tails = batch_pairs(R), batch_ratios(R)
+    matched = {case: _matched_case(*pair) for case, pair in pairs.items()}
+    names = (f"B={P.large_batch}", f"B={P.small_batch}")
+    parts = [f"{case}: λ1(B={P.large_batch}) / λ1(B={P.small_batch}) at loss {MATCHED_LOSS:g} = "
+             f"{formatted(v['ratio'], '.2f')} (clean; {_readings(pairs[case], names)}); not graded, at the end of the "
+             f"runs: {formatted(tails[case]['clean'], '.2f')} clean, {formatted(tails[case]['robust'], '.2f')} robust"
+             for case, v in matched.items()]
+    return batch_claim_of(matched, _ours(parts, R),
                           " ".join(x for x in (_tail_words(R), _gradients(R), deviations(R)) if x) + _final_losses(R)
                           + _flagged(R),
                           _selected(R), R.seeds)
 
 
 def robust_claim(R: Results) -> Claim:
-    ratios, peaks = robust_ratios(R), peak_ratios(R)[1]
-    parts = [f"{case}: λ1(robust) / λ1(clean) = {_fmt(v)}" for case, v in ratios.items()]
+    pairs, tails, peaks = robust_pairs(R), robust_ratios(R), peak_ratios(R)[1]
+    matched = {case: _matched_case(*pair) for case, pair in pairs.items()}
+    parts = [f"{case}: λ1(robust) / λ1(clean) at clean loss {MATCHED_LOSS:g} = {formatted(v['ratio'], '.2f')} "
+             f"({_readings(pairs[case], ('robust', 'clean'))}); not graded, at the end of the runs: "
+             f"{formatted(tails[case], '.2f')}" for case, v in matched.items()]
     if peaks:
         parts.append("not graded, on each run's largest λ1: " + ", ".join(f"{v:.2f}" for v in peaks))
     return robust_claim_of(
-        ratios, _ours(parts, R),
+        matched, _ours(parts, R),
         _tail_words(R) + " A run that has fit its subset (training loss near 0) has a small λ1 "
-        "whatever its valley, since the Hessian of cross-entropy scales with p(1 − p): where the clean "
-        "run fits its subset first, its last records can sit below the robust run's. " + deviations(R)
-        + _final_losses(R) + _flagged(R), _selected_runs(R), R.seeds)
+        "whatever its valley, since the Hessian of cross-entropy scales with p(1 − p): at the end of the runs "
+        "a ratio also compares how far each run fitted its subset, hence the grading at a common training "
+        "loss. " + deviations(R) + _final_losses(R) + _flagged(R), _selected_runs(R), R.seeds)
 
 
 def graded_claims(R: Results) -> list[Claim]:
@@ -223,10 +381,14 @@ def numbers(R: Results) -> dict:
     clean = [v["clean"] for v in b.values() if v["clean"] is not None]
     rob = [v for v in r.values() if v is not None]
     peak_batch, peak_robust = peak_ratios(R)
+    matched_batch = stats.finite(v["ratio"] for v in matched_batch_cases(R).values() if v["ratio"] is not None)
+    matched_robust = stats.finite(v["ratio"] for v in matched_robust_cases(R).values() if v["ratio"] is not None)
     return {
         "runs": len(runs),
         "n_seeds": len(R.seeds),
         "missing": ", ".join(m.model for m in R.missing) or "none",
+        "matched_batch_ratio_min": float(matched_batch.min()) if len(matched_batch) else None,
+        "matched_robust_ratio_max": float(matched_robust.max()) if len(matched_robust) else None,
         "batch_ratio_min": min(clean, default=None),
         "robust_ratio_max": max(rob, default=None),
         "max_residual": max((float(x.residual.max()) for x in runs), default=None),

@@ -4,7 +4,7 @@ the runs, and the explorer widget."""
 
 from __future__ import annotations
 
-from hessbook.chapters.y3.claims import trained_runs
+from hessbook.chapters.y3.claims import MATCHED_LOSS, at_loss, trained_runs
 from hessbook.chapters.y3.compute import Curves, Results
 from hessbook.kit import style
 from hessbook.regime import runs_frame
@@ -47,11 +47,20 @@ def figure_dynamics(R: Results):
     return fig
 
 
+def _at_loss_cell(r: Curves) -> str:
+    """The graded lambda1 of a run, or why it was not read ("not read: first record already at
+    loss 2.0e-05, below 0.001")."""
+    reading = at_loss(r)
+    return f"{reading.lambda1:.4g}" if reading.bracketed else "not read: " + reading.text().removesuffix(": not read")
+
+
 def summary_table(R: Results):
     import pandas as pd
 
     k = R.params.tail_records
-    out = [{"run": R.name(r), "records": len(r.epochs), f"λ1 (mean of last {k})": f"{r.tail(k):.4g}",
+    out = [{"run": R.name(r), "records": len(r.epochs),
+            f"λ1 at loss {MATCHED_LOSS:g} (graded)": _at_loss_cell(r),
+            f"λ1 (mean of last {k})": f"{r.tail(k):.4g}",
             "λ1 max": f"{r.lambda1.max():.4g}", "max Lanczos residual": f"{r.residual.max():.0e}",
             "final ‖∇θ J‖": f"{r.grad_norm[-1]:.3g}", "final train loss": f"{r.train_loss[-1]:.2e}",
             "final train acc": f"{100 * r.train_acc[-1]:.1f}%"} for r in R.runs]

@@ -23,8 +23,13 @@ class Y3Params(Seeded, ChapterParams):
     lr: float = field(metadata=spec(gt=0.0, doc="SGD learning rate, every run (Y1's choice)"))
     momentum: float = field(metadata=spec(ge=0.0, lt=1.0, doc="SGD momentum, every run"))
     epochs: int = field(metadata=spec(gt=0, doc="epochs of every run"))
-    record_epochs: int = field(metadata=spec(gt=0, le_field="epochs", doc="measure lambda1 and the gradient every this many epochs"))
-    tail_records: int = field(metadata=spec(gt=0, doc="the last this many records are averaged for the verdicts"))
+    record_epochs: int = field(metadata=spec(
+        gt=0, le_field="epochs",
+        doc="measure lambda1 and the gradient every this many epochs (the verdicts read lambda1 where the "
+            "training loss first reaches Y's 1e-3, between a record above it and one at or below it: a run "
+            "whose first record is already below it leaves its ratios not judged)"))
+    tail_records: int = field(metadata=spec(gt=0, doc="the last this many records are averaged, shown beside the "
+                                                      "verdicts (not graded)"))
     robust_attack: str = field(metadata=spec(choices=ATTACKS, doc="robust training's inner maximisation"))
     eps_mnist: float = field(metadata=spec(gt=0.0, doc="its L-inf eps on MNIST (Y §3.4: 0.1)"))
     eps_cifar: float = field(metadata=spec(gt=0.0, doc="its L-inf eps on CIFAR-10 (Y §3.4: 0.02)"))

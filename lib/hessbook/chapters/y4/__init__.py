@@ -13,9 +13,11 @@ networks; a test keeps each scale's block equal to Y1's file):
 - the exact low-rank path (:func:`hessbook.curvature.input_hessian_exact`, J^T S J) on many
   test samples: the distribution of the smallest eigenvalue, the numerical rank vs c;
 - Lemma 3 on every sample (the eigenvalues of S) and against autograd on a few;
-- the iterative path on a few samples, which assumes nothing about the network: Lanczos on
-  input-Hessian-vector products by double backward (largest c + 1 and smallest eigenvalue) and
-  Y's per-sample power iteration, compared with the exact path;
+- the iterative path on a few samples: Lanczos on input-Hessian-vector products by double
+  backward (largest c + 1 and smallest eigenvalue) and Y's per-sample power iteration, compared
+  with the exact path. For ReLU / max-pool / eval-mode BN networks double backward computes
+  J^T S J itself, so this is a check of the computation that cannot fail there, not an
+  empirical test of the theorem (:data:`.claims.TESTED`);
 - a contrast: an MLP with tanh (smooth, Assumption 1 violated), whose dense input Hessian we
   form in full (:func:`hessbook.curvature.input_hessian_dense`): there the theorem's reasoning fails and negative eigenvalues should appear.
 

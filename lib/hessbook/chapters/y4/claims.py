@@ -24,9 +24,11 @@ PARTLY_SHARE = 0.9
 LEMMA_TOL = 1e-10
 """S = diag(p) − ppᵀ agrees with autograd's Hessian of cross-entropy in the logits (float64)."""
 MIN_SAMPLES = math.ceil(math.log(0.05) / math.log(PARTLY_SHARE))
-"""Enough cross-check samples to judge "almost everywhere": with no failure among n samples, a
-network that is non-PSD at a share 1 − PARTLY_SHARE of its inputs (the held/partly boundary)
-would pass unnoticed with probability PARTLY_SHARE**n; n ≥ 29 makes that at most 5%."""
+"""Enough cross-check samples to judge "almost everywhere" where the check could fail: with no
+failure among n samples, a network that is non-PSD at a share 1 − PARTLY_SHARE of its inputs
+(the held/partly boundary) would pass unnoticed with probability PARTLY_SHARE**n; n ≥ 29 makes
+that at most 5%. For the ReLU networks examined the check cannot fail (:data:`TESTED`), so this
+guards the instrument, not the theorem."""
 GAP_TOL = 1e-6
 """Proposition 2: an eigenvalue of the true Hessian counts as zero below GAP_TOL * lambda_1, or
 below :data:`RESOLUTION_FACTOR` times the Lanczos tolerance where that is larger (:func:`zero_tol`)."""
@@ -44,9 +46,10 @@ ENOUGH = at_least("n_cc", MIN_SAMPLES, "cross-check samples (double backward, bo
                                        "all networks")
 
 THM1_RULE = Rule(
-    held=all_of(at_least("iter_ok", 1.0, f"share of cross-check samples with {NONNEG} on the true input Hessian "
-                                         "(Lanczos, double backward)", ".0%"),
-                at_most("agree", AGREE_TOL, "relative difference of λ1, JᵀSJ vs the true Hessian (Lanczos, power)"),
+    held=all_of(at_least("iter_ok", 1.0, f"share of cross-check samples with {NONNEG} on the double-backward "
+                                         "input Hessian (Lanczos)", ".0%"),
+                at_most("agree", AGREE_TOL, "relative difference of λ1, JᵀSJ vs the double-backward Hessian "
+                                            "(Lanczos, power)"),
                 at_most("lemma_err", LEMMA_TOL, "max |S − autograd Hessian of CE in the logits|")),
     partly=at_least("iter_ok", PARTLY_SHARE, "that share", ".0%"),
     requires=ENOUGH,
@@ -56,8 +59,8 @@ THM1_RULE = Rule(
 def prop2_rule(tol: float) -> Rule:
     """Proposition 2's rule with zero read below ``tol`` * λ1 (:func:`zero_tol`)."""
     return Rule(
-        held=all_of(at_most("gap", tol, "max λ_{c+1}/λ1 of the true input Hessian (Lanczos)"),
-                    at_most("neg", tol, "max |min(λmin, 0)|/λ1 of the true input Hessian (Lanczos)")),
+        held=all_of(at_most("gap", tol, "max λ_{c+1}/λ1 of the double-backward input Hessian (Lanczos)"),
+                    at_most("neg", tol, "max |min(λmin, 0)|/λ1 of the double-backward input Hessian (Lanczos)")),
         requires=ENOUGH,
     )
 
@@ -99,10 +102,28 @@ def _contrast(R: Results) -> str:
             f"(min ratio {r.relative_min.min():.2f}), Gauss-Newton part vs true λ1 differ by {r.cc_agreement:.0e}")
 
 
-TESTED = ("Tested: on the first n_crosscheck test samples of each network, the true input Hessian by "
-          "double-backward products (Lanczos, largest c + 1 and smallest eigenvalue, float64) and Y's power "
-          "iteration, which assume nothing about the network, against JᵀSJ; S against autograd. Not a test: the "
-          "exact path JᵀSJ on all samples, PSD and of rank ≤ c − 1 by construction (shown, not graded).")
+TESTED = ("Checked: on the first n_crosscheck test samples of each network, the input Hessian by double-backward "
+          "products (Lanczos, largest c + 1 and smallest eigenvalue, float64) and Y's power iteration, against "
+          "JᵀSJ; S against autograd. This is a check of the computation (Lemma 3 and the chain rule as "
+          "implemented), not a test that could fail for these networks: through ReLU (its mask has zero "
+          "derivative), max-pooling (index routing) and eval-mode batch norm (affine), autograd's double backward "
+          "computes exactly the almost-everywhere Hessian JᵀSJ, the algebra of Y's proof, so PSD, the agreement "
+          "and rank ≤ c − 1 hold by construction, up to round-off, for any such network, trained or not. The tanh "
+          "contrast shows that the instrument sees non-PSD matrices where the network's second derivative does "
+          "not vanish; it does not show that the ReLU claim was at risk. Not graded: the exact path JᵀSJ on all "
+          "samples (shown). Not measured: the curvature across ReLU kinks at the attack's scale ε, which the "
+          "inner maximisation of Y eq. (1) crosses.")
+"""What the Y4 verdicts grade, in the words the reader sees (audit finding 3: the prose said the
+double-backward path "assumes nothing about the network"; for ReLU/max-pool/eval-BN networks it
+computes JᵀSJ itself, so the verdicts cannot fail there)."""
+BY_CONSTRUCTION = "Check of the computation (holds by construction for ReLU networks; see the evidence): "
+"""The start of the claims' "ours": a held here is not an empirical confirmation of the theorem."""
+HELD_BY_CONSTRUCTION = ("Holds by construction: for the ReLU networks examined (ReLU, max-pooling, eval-mode batch "
+                        "norm) this check cannot fail, so a held here confirms the computation, not the theorem "
+                        "empirically (the book's decision: a theorem's numerical check that agrees between two "
+                        "computations reads held, and says so here). ")
+"""The start of the claims' evidence, so that a reader coming from the status page, which shows
+the verdict only, reads in the verdict table why this held cannot have failed (review item 3)."""
 
 
 def theorem1_claim(R: Results) -> Claim:
@@ -110,7 +131,8 @@ def theorem1_claim(R: Results) -> Claim:
     statement = ("The input Hessian of a ReLU/conv/BN network with softmax-CE is PSD almost everywhere "
                  "(saddle-free inner problem), because S = diag(p) − ppᵀ is PSD (Lemma 3).")
     paper = "Theorem 1, Lemma 3 (proof in App. A.1; no numbers in the paper)."
-    evidence = (TESTED + f" Judged with at least {MIN_SAMPLES} cross-check samples in all (see MIN_SAMPLES). "
+    evidence = (HELD_BY_CONSTRUCTION + TESTED
+                + f" Judged with at least {MIN_SAMPLES} cross-check samples in all (see MIN_SAMPLES). "
                 "Contrast, outside Assumption 1: " + _contrast(R) + ".")
     if not relu:
         return Claim("Y-Thm1", statement, paper, "not computed: no ReLU network computed." + _missing(R),
@@ -121,8 +143,9 @@ def theorem1_claim(R: Results) -> Claim:
     agree = max(r.cc_agreement for r in relu)
     s_min = min(float(r.s_min.min()) for r in relu)
     lemma_err = max(r.lemma3_autograd_error for r in relu)
-    ours = (f"{len(relu)} ReLU networks, {n_cc} cross-check samples: {iter_ok:.0%} with {NONNEG} on the true "
-            f"input Hessian (double backward); JᵀSJ vs true λ1 agree to {agree:.0e}; S vs autograd {lemma_err:.0e}. "
+    ours = (BY_CONSTRUCTION + f"{len(relu)} ReLU networks, {n_cc} cross-check samples: {iter_ok:.0%} with {NONNEG} "
+            f"on the double-backward input Hessian; JᵀSJ vs double-backward λ1 agree to {agree:.0e}; S vs autograd "
+            f"{lemma_err:.0e}. "
             f"Not graded: exact path {exact_ok:.0%} of {sum(r.n for r in relu)} samples, smallest eigenvalue of S "
             f"{s_min:.0e}." + _missing(R))
     return Claim("Y-Thm1", statement, paper, ours, THM1_RULE,
@@ -133,8 +156,10 @@ def proposition2_claim(R: Results) -> Claim:
     relu = R.networks
     statement = "The input Hessian has rank at most the number of classes c."
     paper = "Proposition 2: rank ≤ c almost everywhere."
-    evidence = (TESTED + " Rank ≤ c: every eigenvalue of the true Hessian beyond the largest c is zero, i.e. "
-                "λ_{c+1} and λmin are both ≈ 0 relative to λ1. Y's bound c is true; S·1 = 0 tightens it to c − 1 "
+    evidence = (HELD_BY_CONSTRUCTION + TESTED
+                + " Rank ≤ c: every eigenvalue of the double-backward Hessian beyond the largest c is "
+                "zero, i.e. λ_{c+1} and λmin are both ≈ 0 relative to λ1. Y's bound c is true; S·1 = 0 tightens it to "
+                "c − 1 "
                 f"(shown, not graded). Judged with at least {MIN_SAMPLES} cross-check samples in all.")
     if not relu:
         return Claim("Y-Prop2", statement, paper, "not computed: no ReLU network computed." + _missing(R),
@@ -147,7 +172,8 @@ def proposition2_claim(R: Results) -> Claim:
     tight = max(r.cc_rank_gap for r in relu)
     max_rank = max(int(r.rank.max()) for r in relu)
     tol = zero_tol(max(r.lanczos_tol for r in relu))
-    ours = (f"{n_cc} cross-check samples, true input Hessian: λ_(c+1)/λ1 ≤ {gap:.0e}, |λmin|/λ1 ≤ {neg:.0e}; "
+    ours = (BY_CONSTRUCTION + f"{n_cc} cross-check samples, double-backward input Hessian: λ_(c+1)/λ1 ≤ {gap:.0e}, "
+            f"|λmin|/λ1 ≤ {neg:.0e}; "
             f"λc/λ1 ≤ {tight:.0e} (rank ≤ c − 1 {'as well' if tight <= tol else 'not seen'}). Exact path "
             f"(by construction): largest numerical rank {max_rank}, c = "
             f"{', '.join(sorted({str(r.num_classes) for r in relu}))}." + _missing(R))
