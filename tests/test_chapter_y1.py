@@ -19,7 +19,7 @@ from hessbook.chapters import y1
 from hessbook.chapters.y1 import analysis as y1_analysis
 from hessbook.chapters.y1.analysis import (fig1_fraction, input_side_of, paper_trends, smallest_stratified_p,
                                          stratified_rank_p, trends)
-from hessbook.chapters.y1.claims import claim_deviations, lambda_x_finding, trained_runs
+from hessbook.chapters.y1.claims import claim_deviations, graded_claims, lambda_x_finding, trained_runs
 from hessbook.chapters.y1.compute import ModelResult, case_job
 from hessbook.chapters.y1.figures import COLUMNS
 from hessbook.chapters.y1.paper import EPS, paper_row
@@ -64,8 +64,19 @@ def results(*networks, missing: tuple[str, ...] = (), models=("m1", "c1"), n_see
     return y1.Results(P, table(P, networks, missing))
 
 
+@pytest.fixture
+def inside_regime(monkeypatch):
+    """The prose read as inside the regime: the tests of a rule run one seed, below Y1's three-seed
+    criterion, where :func:`hessbook.chapters.y1.claims.claims` judges nothing."""
+    import importlib
+
+    monkeypatch.setattr(importlib.import_module("hessbook.chapters.y1.claims"), "criteria", lambda P: [])
+
+
 def claim(R, item, index=-1):
-    return [c for c in y1.claims(R) if c.item == item][index]
+    """The claim as its rule grades it, whatever the block (the tests of a rule run one seed,
+    outside the regime; :func:`test_outside_the_regime_every_claim_is_not_judged` tests the gate)."""
+    return [c for c in graded_claims(R) if c.item == item][index]
 
 
 def test_paper_tables_layout_and_values():
@@ -142,7 +153,7 @@ def lx_results(model, lx, fgsm, gx=None, more=()):
     return results(*nets, *more)
 
 
-def test_lambda_x_claim_grades_both_metrics_two_sidedly():
+def test_lambda_x_claim_grades_both_metrics_two_sidedly(inside_regime):
     fgsm = [80, 70, 60, 50, 40]
     # lambda1^x rising exactly as robustness falls (rho = -1, p = 2/120): correlates -> not held for that metric
     down = lx_results("c1", [1, 2, 3, 4, 5], fgsm, gx=[2, 1, 4, 3, 2.5])
@@ -164,7 +175,7 @@ def test_lambda_x_claim_grades_both_metrics_two_sidedly():
     assert "Table 1" in claim(flat, "Y-Table1").statement
 
 
-def test_lambda_x_claim_needs_five_batch_sizes_and_defined_columns():
+def test_lambda_x_claim_needs_five_batch_sizes_and_defined_columns(inside_regime):
     # four batch sizes (cpu scale): no ordering of 4 reaches p < 0.05 two-sided -> not judged, and says why
     assert stats.rank_p([1, 2, 3, 4], [1, 2, 3, 4]) == pytest.approx(2 / 24)
     assert stats.rank_p([1, 2, 3, 4, 5], [5, 4, 3, 2, 1]) == pytest.approx(2 / 120)
@@ -261,7 +272,7 @@ def test_stratified_rank_p_beyond_the_exact_count_draws_the_same_orderings_every
     assert drawn[0] == exact[0] and drawn[1] == pytest.approx(exact[1], abs=0.005) and drawn[1] != exact[1]
 
 
-def test_prose_counts_off_the_floor_and_the_lambda_x_verdicts_per_model():
+def test_prose_counts_off_the_floor_and_the_lambda_x_verdicts_per_model(inside_regime):
     """The glued y1-fgsm-off-floor and y1-lambda-x-verdicts (review item 12)."""
     lam = [1.0, 2.0, 3.0, 4.0, 5.0]
     nets = [dataclasses.replace(fake("c1", b, l, f), seed=s) for s, fg in ((0, [5.1, 0.9, 0.3, 0.2, 0.0]),
@@ -296,7 +307,7 @@ def test_fgsm_accuracies_under_the_floor_are_read_tied():
     assert claim(results(*clean, models=("c1",)), "Y-Table1").grades["C1"] == "held"
 
 
-def test_no_correlation_is_not_judged_where_floor_ties_leave_it_unable_to_fail():
+def test_no_correlation_is_not_judged_where_floor_ties_leave_it_unable_to_fail(inside_regime):
     """lambda1^x against FGSM [5.1, <5, <5, <5, <5]: the smallest p any lambda1^x column could reach
     is 0.4, so 'do not correlate' could not fail there: not judged (it read held, or with the floor
     values' order even 'did not hold', before). Two points off the floor and three tied: p can
@@ -631,3 +642,22 @@ def test_trimmed_lambda_is_the_top_eigenvalue_without_the_highest_loss_samples()
     assert trimmed_lambda(net, x, y, 0, tol=1e-6, max_dim=200).lambda_trimmed == pytest.approx(everything, rel=1e-4)
     with pytest.raises(ValueError, match="n_trim = 12"):
         trimmed_lambda(net, x, y, 12, tol=1e-6, max_dim=200)
+
+
+def test_outside_the_regime_every_claim_is_not_judged():
+    """Audit finding 11: Y1 graded whatever its criteria said. With one seed (Y1 asks three) the
+    claims its rules grade held read *not judged*, naming the criterion, and so do the prose's
+    λ1x sentence and per-model verdicts; with three seeds the verdicts are the rules' own."""
+    fgsm = [80, 70, 60, 50, 40]
+    one = lx_results("c1", [2, 5, 1, 4, 3], fgsm, gx=[3, 1, 5, 2, 4])
+    assert graded_claims(one)[0].grades["C1"] == "held"
+    gated = y1.claims(one)
+    assert gated[0].grades == {"C1": "not judged", "C2": "not computed", "M1": "not computed"}
+    assert all(g in ("not judged", "not computed") for c in gated for g in c.grades.values())
+    assert all("at least 3 seeds (Y §1): 1 seed(s)" in c.why for c in gated if "not judged" in c.grades.values())
+    assert "not judged at this scale: its regime criteria are not met (at least 3 seeds" in lambda_x_finding(one)
+    assert y1.numbers(one)["lambda_x_verdicts"] == "C1 not judged, C2 not computed, M1 not computed"
+    three = results(*(dataclasses.replace(r, seed=s) for r in one.networks for s in (0, 1, 2)), models=("c1",),
+                    n_seeds=3)
+    assert [c.grades for c in y1.claims(three)] == [c.grades for c in graded_claims(three)]
+    assert y1.claims(three)[0].grades["C1"] == "held"

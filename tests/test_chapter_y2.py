@@ -17,7 +17,7 @@ from torch import nn
 from hessbook.chapters import y1, y2
 from hessbook.registry import load_params
 from hessbook.chapters.y2 import compute
-from hessbook.chapters.y2.claims import fig7_ratio_claim_of
+from hessbook.chapters.y2.claims import fig7_ratio_claim_of, graded_claims
 from hessbook.chapters.y2.compute import Landscape, landscape_job
 from hessbook.chapters.y2.params import Y2Params
 from hessbook.kit.jobs import OK, Row, Table
@@ -132,24 +132,24 @@ def results(*nets, n_seeds: int = 1, m1_sizes: list[int] | None = None, c1_sizes
 
 def test_claims_grade_the_order_of_batch_sizes():
     up = results(*(landscape(b, s) for b, s in ((32, 1.0), (128, 2.0), (256, 4.0))))
-    items = [c.item for c in y2.claims(up)]
+    items = [c.item for c in graded_claims(up)]
     assert items == ["Y-Fig2-15", "Y-Fig7", "Y-Fig7", "Y-Fig3-13-14"]
     # M1 alone: Fig 7 held; Figs 3/13/14 held on Fig 14 only, C1 and C2 not computed -> partly, 1 of 3
-    assert [c.grade for c in y2.claims(up)] == ["not computed", "held", "partly", "partly"]
-    surface = y2.claims(up)[3]
+    assert [c.grade for c in graded_claims(up)] == ["not computed", "held", "partly", "partly"]
+    surface = graded_claims(up)[3]
     assert surface.grades == {"C1": "not computed", "C2": "not computed", "M1": "held"} and surface.coverage == (1, 3)
-    assert "≥ 0.8" in y2.claims(up)[1].why and "ε* = 0.2" in y2.claims(up)[1].why
+    assert "≥ 0.8" in graded_claims(up)[1].why and "ε* = 0.2" in graded_claims(up)[1].why
     down = results(*(landscape(b, s) for b, s in ((32, 4.0), (128, 2.0), (256, 1.0))))
-    assert [c.grade for c in y2.claims(down)] == ["not computed", "did not hold", "partly", "did not hold"]
+    assert [c.grade for c in graded_claims(down)] == ["not computed", "did not hold", "partly", "did not hold"]
     mixed = results(*(landscape(b, s) for b, s in ((32, 1.0), (128, 4.0), (256, 2.0))))
-    assert y2.claims(mixed)[1].grade == "partly"
+    assert graded_claims(mixed)[1].grade == "partly"
     two = results(landscape(32, 1.0), landscape(256, 2.0), landscape(32, 1.0, "c1"))
     # fewer than 3 batch sizes: computed, but not judged, and the evidence names the count
-    assert [c.grade for c in y2.claims(two)][:2] == ["not judged"] * 2
-    assert "Not judged: judged only when batch sizes ≥ 3, here 2" in y2.claims(two)[1].why
+    assert [c.grade for c in graded_claims(two)][:2] == ["not judged"] * 2
+    assert "Not judged: judged only when batch sizes ≥ 3, here 2" in graded_claims(two)[1].why
     # C1 run, C2 not: Figs 2 and 15 can be at most partly, and say so (issue 26.2)
     c1 = results(*(landscape(b, s, "c1") for b, s in ((32, 1.0), (128, 2.0), (256, 4.0))), c1_sizes=[32, 128, 256])
-    fig2 = y2.claims(c1)[0]
+    fig2 = graded_claims(c1)[0]
     assert fig2.grades == {"C1": "held", "C2": "not computed"} and fig2.grade == "partly"
     assert "C2: not selected at this scale" in fig2.ours and "Coverage: 1 of 2 cases judged" in fig2.why
     n = y2.numbers(up)
@@ -171,25 +171,25 @@ def test_a_network_on_its_plateau_enters_no_graded_statistic():
     stuck = dataclasses.replace(stuck, line_train=stuck.line_train - 0.01 + 2.2)
     R = results(*(landscape(b, s) for b, s in ((16, 0.5), (32, 1.0), (128, 2.0))), stuck, m1_sizes=row)
     assert [r.batch for r in R.usable("m1")] == [16, 32, 128] and run_flag(stuck) == "plateau"
-    line = y2.claims(R)[1]
+    line = graded_claims(R)[1]
     assert line.grade == "partly" and line.cases["M1"]["n_batches"] == 3
     assert line.cases["M1"]["every_batch"] is False and line.cases["M1"]["rho_train"] == pytest.approx(1.0)
     assert "every batch size of the model's row examined and usable" in line.why
     assert "Excluded from every statistic: 1 run on its initial plateau: M1 B=256" in line.why
-    assert "M1 B=256" not in y2.claims(R)[2].ours  # Fig 7's ratio reads the usable networks only
-    assert y2.claims(R)[3].grades["M1"] == "partly"  # the surfaces too
+    assert "M1 B=256" not in graded_claims(R)[2].ours  # Fig 7's ratio reads the usable networks only
+    assert graded_claims(R)[3].grades["M1"] == "partly"  # the surfaces too
     # every network of the row usable: held
     full = results(*(landscape(b, s) for b, s in ((16, 0.5), (32, 1.0), (128, 2.0), (256, 4.0))), m1_sizes=row)
-    assert y2.claims(full)[1].grade == "held" and y2.claims(full)[1].cases["M1"]["every_batch"] is True
+    assert graded_claims(full)[1].grade == "held" and graded_claims(full)[1].cases["M1"]["every_batch"] is True
     # a network of the row not computed leaves the trend over part of it too
     gap = results(*(landscape(b, s) for b, s in ((16, 0.5), (32, 1.0), (128, 2.0))), m1_sizes=row)
-    assert y2.claims(gap)[1].grade == "partly"
+    assert graded_claims(gap)[1].grade == "partly"
 
 
 def test_fig7_test_over_training_curvature_is_graded():
     # Fig 7's caption: the test loss curves much more than the training loss (read: at least twice)
     up = results(*(landscape(b, s) for b, s in ((32, 1.0), (128, 2.0), (256, 4.0))))
-    ratio = y2.claims(up)[2]
+    ratio = graded_claims(up)[2]
     assert "much larger" in ratio.statement and ratio.grade == "partly"  # 1.5 times: larger, not much larger
     assert all(v["ratio"] == pytest.approx(1.5) for v in ratio.cases.values())
     steep = fig7_ratio_claim_of({"M1 B=32": (0.1, 0.3), "M1 B=256": (0.2, 0.5)}, "", "")
@@ -201,7 +201,7 @@ def test_fig7_test_over_training_curvature_is_graded():
 
 def test_evidence_carries_deviations_and_the_line_shape_is_glued():
     up = results(*(landscape(b, s) for b, s in ((32, 1.0), (128, 2.0), (256, 4.0))))
-    why = y2.claims(up)[1].why
+    why = graded_claims(up)[1].why
     assert "Deviations from Y at this scale: M1 B = 32, 128, 256 (Y: 64, 128, 256, 512, 1024, 2048)" in why
     assert "the Hessian of v1, v2 on 20 samples per split (Y: the whole set)" in why
     n = y2.numbers(up)
@@ -221,7 +221,7 @@ def test_figures_table_and_explorer_with_and_without_results():
     empty = results()
     assert "not computed" in y2.figure_7(empty).axes[0].texts[0].get_text()
     assert "not computed" in y2.figure_lines(empty).axes[0].texts[0].get_text()
-    assert [c.grade for c in y2.claims(empty)] == ["not computed"] * 4
+    assert [c.grade for c in graded_claims(empty)] == ["not computed"] * 4
     # a model of the paper's figure that was not computed keeps its row, saying why (not dropped)
     texts = [t.get_text() for ax in y2.figure_lines(R).axes for t in ax.texts]
     assert any("C2 (Fig 15)" in t and "not selected at this scale" in t for t in texts)
@@ -257,19 +257,19 @@ def test_trends_are_graded_in_each_seed_and_disagreeing_seeds_read_partly():
     nets = [landscape(b, s, seed=seed) for seed, pairs in ((0, up), (1, up), (2, down)) for b, s in pairs]
     R = results(*nets, n_seeds=3)
     assert R.seeds == [0, 1, 2] and [r.seed for r in R.of("m1", 2)] == [2, 2, 2]
-    line = y2.claims(R)[1]
+    line = graded_claims(R)[1]
     assert line.grades == {"M1 · seed 0": "held", "M1 · seed 1": "held", "M1 · seed 2": "did not hold"}
     assert line.grade == "partly" and "Across 3 seeds: M1 held in 2 of 3 (did not hold: seed 2)" in line.why
     assert "+1.00, +1.00, -1.00 (seeds 0, 1, 2)" in line.ours
-    surface = y2.claims(R)[3]
+    surface = graded_claims(R)[3]
     assert surface.coverage == (3, 9)  # C1 and C2 expected in every seed, not computed
     agree = results(*(landscape(b, s, seed=seed) for seed in (0, 1, 2) for b, s in up), n_seeds=3)
-    assert y2.claims(agree)[1].grade == "held"
+    assert graded_claims(agree)[1].grade == "held"
     # a seed not examined counts as not computed: held in the two seeds run, but not a plain held
     two = results(*(landscape(b, s, seed=seed) for seed in (0, 1) for b, s in up), n_seeds=3)
-    assert y2.claims(two)[1].grade == "partly" and y2.claims(two)[1].coverage == (2, 3)
+    assert graded_claims(two)[1].grade == "partly" and graded_claims(two)[1].coverage == (2, 3)
     # Fig 7's ratio: one case per network, named with its seed
-    assert "M1 B=32 · seed 2" in y2.claims(R)[2].cases
+    assert "M1 B=32 · seed 2" in graded_claims(R)[2].cases
     n = y2.numbers(R)
     assert n["m1_rho_line_train"] == "+1.00, +1.00, -1.00 (seeds 0, 1, 2)" and n["n_seeds"] == 3
 
@@ -288,3 +288,21 @@ def test_the_seed_figure_draws_every_seed_and_the_median():
     assert len(y2.figure_7(R).axes) == 3
     assert list(y2.summary_table(R)["network"])[:3] == ["M1 B=32 · seed 0", "M1 B=32 · seed 1", "M1 B=32 · seed 2"]
     assert "seed 2" in y2.explorer(R).update(network="M1 B=128 · seed 2", split="train").axes[0].get_title()
+
+
+def test_outside_the_regime_every_claim_is_not_judged():
+    """Audit finding 11: Y2 graded whatever its criteria said. Y1's networks capped at one epoch
+    (1 step at B = 256, Y1 asks 1,200) in one seed (Y1 asks three): every computed case reads *not
+    judged* and names the criteria; inside the regime the verdicts are the rules' own."""
+    up = [(32, 1.0), (128, 2.0), (256, 4.0)]
+    R = results(*(landscape(b, s) for b, s in up))
+    assert graded_claims(R)[1].grade == "held"
+    gated = y2.claims(R)
+    assert [c.grade for c in gated] == ["not computed", "not judged", "not judged", "not judged"]
+    assert all("the largest batch takes at least 1,200 SGD steps" in c.why and "at least 3 seeds (Y §1): 1 seed(s)"
+               in c.why for c in gated[1:])
+    nets = [landscape(b, s, seed=seed) for seed in (0, 1, 2) for b, s in up]
+    P = validate(Y2Params, {**GOOD, "y1_runs": {**RUNS, "max_epochs": 1200}, "y1_models": ["m1", "c1"], "n_seeds": 3})
+    inside = y2.Results(P, Table(tuple(Row(landscape_job(n.model, n.batch, P, n.seed), OK, n) for n in nets)))
+    assert [c.grades for c in y2.claims(inside)] == [c.grades for c in graded_claims(inside)]
+    assert y2.claims(inside)[1].grade == "held"

@@ -18,7 +18,7 @@ from torch import nn
 from hessbook.attacks import ATTACKS, AttackTable
 from hessbook.attacks.check import AttackCheck
 from hessbook.chapters import y5
-from hessbook.chapters.y5.claims import window_values
+from hessbook.chapters.y5.claims import graded_claims, window_values
 from hessbook.chapters.y5.compute import (
     Line,
     ModelAnalysis,
@@ -225,12 +225,17 @@ def check(name="m1", formula=0.0, residual=1e-5, fallback=0) -> Table5Check:
         for a in ROBUST))
 
 
-def results(*studies, missing: dict[str, str] | None = None, checks=None) -> y5.Results:
+INSIDE_REGIME = {"ori_epochs": {"m1": 100, "c3": 100}, "adv_epochs": {"m1": 5, "c3": 10}}
+"""Y §3.4's training lengths (the cpu block's): with them the smoke block meets Y5's criteria."""
+
+
+def results(*studies, missing: dict[str, str] | None = None, checks=None, inside: bool = False) -> y5.Results:
     """Results whose table holds every job of ``studies`` with its result, the Table 5
     ``checks`` (default: one that holds per study) and, per study in ``missing``, rows without
     data that give its reason. The accuracies stand for Y's whole test sets (10,000 images): a
-    difference of a point is then beyond the claims' noise margin (on 32 images it is not an image)."""
-    P = params(n_test={"m1": 10000, "c3": 10000})
+    difference of a point is then beyond the claims' noise margin (on 32 images it is not an image).
+    The block is the smoke one, outside Y5's regime, unless ``inside`` (:data:`INSIDE_REGIME`)."""
+    P = params(n_test={"m1": 10000, "c3": 10000}, **(INSIDE_REGIME if inside else {}))
     checks = tuple(check(s.name) for s in studies) if checks is None else checks
     rows = [Row(job, OK, result) for s in studies for m in MODELS
             for job, result in ((train_job(s.name, m, P), s.trainings[m]),
@@ -243,8 +248,9 @@ def results(*studies, missing: dict[str, str] | None = None, checks=None) -> y5.
 
 
 def grades(R) -> dict[str, list[str]]:
+    """Each claim's grade as its rule gives it, whatever the block (:func:`y5.claims` adds the regime)."""
     out: dict[str, list[str]] = {}
-    for c in y5.claims(R):
+    for c in graded_claims(R):
         out.setdefault(c.item, []).append(c.grade)
     return out
 
@@ -261,7 +267,7 @@ def test_claims_fail_on_results_that_contradict_the_paper():
     assert g["Y-Table3"] == ["did not hold"] and g["Y-Table4"] == ["not computed"] * 3
     assert g["Y-Fig6-12"][0] == "did not hold"
     # B_H = 1 without negative curvature, full sets with it: every M1 Hessian but M_ORI's full one fails
-    negative = next(c for c in y5.claims(results(bad)) if c.item == "Y-Fig6-12" and "saddle" in c.statement)
+    negative = next(c for c in graded_claims(results(bad)) if c.item == "Y-Fig6-12" and "saddle" in c.statement)
     fails = [k for k, v in negative.grades.items() if v == "did not hold"]
     assert len(fails) == 6 * 3 - 1 and "M1 / MNIST M_ORI B_H=full" not in fails
     assert g["Y-Fig5-10-11"] == ["did not hold"] and g["Y-Fig8-9"] == ["did not hold"]
@@ -303,14 +309,14 @@ def test_table5_reads_the_full_test_sets_cg_not_only_the_rebuilt_samples():
 
 def test_a4_claims_graded_on_cifar_only():
     R = results(study("m1"), study("c3"))
-    weaker, prone = [c for c in y5.claims(R) if c.item == "Y-Table4"][1:]
+    weaker, prone = [c for c in graded_claims(R) if c.item == "Y-Table4"][1:]
     assert weaker.grade == "held" and prone.grade == "held" and weaker.coverage == (1, 1)
-    only_m1 = [c for c in y5.claims(results(study("m1"))) if c.item == "Y-Table4"]
+    only_m1 = [c for c in graded_claims(results(study("m1"))) if c.item == "Y-Table4"]
     assert [c.grade for c in only_m1] == ["not computed"] * 3
     strong = study("c3")
     strong.table.accuracy[:, 4] = 0.01  # D_FHSM leaves the lowest accuracy everywhere: second order stronger
     strong.table.accuracy[:, 5] = 0.01
-    weaker = [c for c in y5.claims(results(study("m1"), strong)) if c.item == "Y-Table4"][1]
+    weaker = [c for c in graded_claims(results(study("m1"), strong)) if c.item == "Y-Table4"][1]
     assert weaker.grade == "did not hold"
 
 
@@ -394,8 +400,11 @@ def test_nothing_computed_renders_everywhere():
     n = y5.numbers(R)
     assert n["missing"] == "M1 / MNIST" and all(np.isfinite(v) for v in n.values() if isinstance(v, float))
     assert (n["weaker_verdict"], n["prone_verdict"]) == ("not computed", "not computed")
-    held = y5.numbers(results(study("m1"), study("c3")))
+    held = y5.numbers(results(study("m1"), study("c3"), inside=True))
     assert (held["weaker_verdict"], held["prone_verdict"], held["c3_n_test"]) == ("held", "held", 10000)
+    # the prose cites the verdict table's grades: outside the regime (smoke epochs), not judged
+    smoke = y5.numbers(results(study("m1"), study("c3")))
+    assert (smoke["weaker_verdict"], smoke["prone_verdict"]) == ("not judged", "not judged")
     assert held["c3_margin"] == 1.4  # 2 SE of two 50 % accuracies on 10,000 images (Y's); the prose glues it
     for fig in (y5.figure_tables(R), y5.figure_interpolation(R), y5.figure_spectra(R), y5.figure_v1(R)):
         assert any("not computed" in t.get_text() for ax in fig.axes for t in ax.texts)
@@ -494,7 +503,7 @@ def test_a_flagged_model_takes_its_study_out_of_every_statistic():
     R = results(dataclasses.replace(s, trainings=stuck), study("c3"))
     assert [x.name for x in R.studies] == ["m1", "c3"] and R.excluded == [("M1 / MNIST M_L2GRAD", "plateau")]
     by_item = {}
-    for c in y5.claims(R):
+    for c in graded_claims(R):
         by_item.setdefault(c.item, []).append(c)
     table3 = by_item["Y-Table3"][0]
     assert table3.grade == "not judged" and "M1 / MNIST M_L2GRAD on its initial plateau" in table3.why
@@ -513,3 +522,24 @@ def test_a_claim_on_both_studies_figures_is_at_most_partly_with_one_computed():
     """Figs 6/12, 5/10/11 and 8/9 show both studies: M1 alone is not a plain 'held'."""
     g = grades(results(study("m1")))
     assert g["Y-Fig6-12"] == ["partly", "partly"] and g["Y-Fig5-10-11"] == ["partly"] and g["Y-Fig8-9"] == ["partly"]
+
+
+def test_outside_the_regime_the_trained_models_claims_are_not_judged():
+    """Audit finding 11: Y5 graded whatever its criteria said. At the smoke block's 1 epoch of
+    M_ORI and of adversarial training (Y §3.4: 100, and 5 / 10) every claim on the trained models
+    reads *not judged* and names the criteria; Y-Table5, the attacks' definitions, is graded as
+    before. Inside the regime the verdicts are the rules' own."""
+    outside = results(study("m1"), study("c3"))
+    assert {c.grade for c in graded_claims(outside)} == {"held"}
+    gated = y5.claims(outside)
+    assert [c.item for c in gated] == [c.item for c in graded_claims(outside)]
+    for c in gated:
+        if c.item == "Y-Table5":
+            assert c.grade == "held"
+        else:
+            assert c.grade == "not judged", c.item
+            assert "M_ORI trained Y's 100 epochs (Y §3.4): epochs M1 / MNIST 1, C3 / CIFAR-10 1" in c.why
+            assert "adversarial training at lr 0.01 for Y's 5" in c.why
+    inside = results(study("m1"), study("c3"), inside=True)
+    assert [c.grades for c in y5.claims(inside)] == [c.grades for c in graded_claims(inside)]
+    assert {c.grade for c in y5.claims(inside)} == {"held"}

@@ -180,7 +180,8 @@ def test_paper_rows_hold_by_the_same_rule():
 def test_numbers_figures_and_explorer():
     R = results(grid((0.45, 0.30), (0.40, 0.10), (0.40, 0.38)))
     n = y6.numbers(R)
-    assert n["baseline-small"] == 45.0 and n["gain-base"] == pytest.approx(8.0) and n["verdict"] == "held"
+    # the glued verdict is the verdict table's: this block (1 epoch, 1 seed) is outside Y6's regime
+    assert n["baseline-small"] == 45.0 and n["gain-base"] == pytest.approx(8.0) and n["verdict"] == "not judged"
     assert n["diverged"] == "none" and n["batches"] == "20, 40"
     table = y6.summary_table(R)
     assert len(table) == 6 and set(table["method"]) == set(LABELS.values())
@@ -298,3 +299,23 @@ def test_the_note_on_fb_at_the_smallest_fraction_says_whether_it_reproduced():
     assert "Y's FB (B = 8,000) reached 75.2 %" in note and "1 of 1 seed(s) ended on the initial plateau" in note
     assert "FB did not reproduce there" in note and "peak of 0.625" in note
     assert fb_small_note(results_of(params, ()), None, None) == "FB at the smallest fraction: not computed."
+
+
+def test_outside_the_regime_the_claim_is_not_judged():
+    """Audit finding 11: Y6 graded whatever its criteria said. One epoch (1 step at the largest
+    batch, C1 needs 32 to leave its plateau) in one seed (Y asks three): the claim its rule grades
+    held reads *not judged*, naming the criteria, and so does the glued verdict; inside the regime
+    (32 epochs, three seeds) the verdict is the rule's own."""
+    import dataclasses
+
+    acc = grid((0.45, 0.30), (0.40, 0.10), (0.40, 0.38))
+    R = results(acc)
+    assert claim(R).grade == "held"
+    (gated,) = y6.claims(R)
+    assert gated.grade == "not judged" and "at least 3 seeds (Y §1): 1 seed(s)" in gated.why
+    assert "the largest batch takes at least 32 SGD steps" in gated.why and "1 steps at B = 40" in gated.why
+    assert y6.numbers(R)["verdict"] == "not judged"
+    runs = tuple(dataclasses.replace(run_result(m, b, a), seed=s) for (m, b), a in acc.items() for s in (0, 1, 2))
+    inside = results_of(P(epochs=32, n_seeds=3), runs)
+    assert [c.grades for c in y6.claims(inside)] == [claim(inside).grades]
+    assert y6.claims(inside)[0].grade == "held" and y6.numbers(inside)["verdict"] == "held"

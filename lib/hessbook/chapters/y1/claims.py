@@ -39,7 +39,7 @@ from hessbook.chapters.y1.analysis import (
 )
 from hessbook.chapters.y1.compute import Results, run_flag, run_label, trained_run
 from hessbook.chapters.y1.params import Y1Params
-from hessbook.kit import Claim, Rule, above, all_of, any_of, at_least, at_most, below, is_true
+from hessbook.kit import Claim, Rule, above, all_of, any_of, at_least, at_most, below, in_regime, is_true
 from hessbook.kit.claims import HELD, NOT_COMPUTED, NOT_HELD, NOT_JUDGED, PARTLY
 from hessbook.kit.seeds import seed_cases, with_agreement
 from hessbook.papers.yao import deviations as dev
@@ -365,10 +365,18 @@ def fig1_claim(R: Results) -> Claim:
     return with_agreement(claim, R.seeds)
 
 
-def claims(R: Results) -> list[Claim]:
-    """Y-Table1 carries two claims (the lambda1^x remark, then the batch-size trend)."""
+def graded_claims(R: Results) -> list[Claim]:
+    """Y-Table1 carries two claims (the lambda1^x remark, then the batch-size trend), each graded
+    by its rule whatever the block (:func:`claims` adds the regime)."""
     return [lambda_x_claim(R), *(trend_claim(R, item, models, table) for item, models, table in TABLES),
             fig1_claim(R)]
+
+
+def claims(R: Results) -> list[Claim]:
+    """The claims, judged only where Y1's regime criteria hold (:func:`hessbook.kit.in_regime`): a
+    block whose epoch cap stops its largest batch short of Y's loss, or with fewer than three
+    seeds, would measure that shortfall, not Y's trends."""
+    return in_regime(graded_claims(R), criteria(R.params))
 
 
 def paper_claims() -> list[Claim]:
@@ -386,12 +394,18 @@ def paper_train_claim() -> Claim:
 # ----------------------------------------------------------------------------- prose
 
 
+def judged_lambda_x_claim(R: Results) -> Claim:
+    """The lambda1^x claim as the verdict table shows it (inside the regime, :func:`claims`), so
+    that the prose reads the verdict the table gives."""
+    return in_regime([lambda_x_claim(R)], criteria(R.params))[0]
+
+
 def lambda_x_finding(R: Results) -> str:
     """One sentence for the prose: do lambda1^x and ||grad_x J|| (test) correlate with FGSM
     accuracy in our runs, each model's seeds pooled? It never says a metric "does not correlate":
     a p at or above 5 % is a correlation not shown at this many networks, and the sentence gives its
     rho (audit finding 1: "neither metric correlates" stood beside rho = -0.9)."""
-    claim, sides = lambda_x_claim(R), input_sides(R)
+    claim, sides = judged_lambda_x_claim(R), input_sides(R)
     grade = claim.grade
     parts = [_input_side(side) + "; with the median over samples instead of the mean, ρ(λ1x, FGSM) = "
              + ", ".join(rho_short(t.rho_lambda_x_median_fgsm) for t in side.per_seed)
@@ -400,6 +414,10 @@ def lambda_x_finding(R: Results) -> str:
     if grade in (NOT_COMPUTED, NOT_JUDGED):
         if not R.networks:
             return "Nothing was trained at this scale (no dataset found), so there is no correlation to judge."
+        outside = regime.unmet(criteria(R.params))
+        if sides and outside:
+            return ("Ours: " + "; ".join(parts) + ". Y's remark is not judged at this scale: its regime criteria are "
+                    "not met (" + "; ".join(f"{c.name}: {c.found}" for c in outside) + ").")
         if not sides:
             return "We ran fewer than three batch sizes per model at this scale, so there is no correlation to judge."
         if grade == NOT_JUDGED and all(side.n_networks < MIN_CORRELATION_BATCHES for side in sides.values()):
@@ -514,4 +532,4 @@ def lambda_x_verdicts(R: Results) -> str | None:
     None (glued n/a) when no network was trained."""
     if not R.networks:
         return None
-    return ", ".join(f"{name} {grade}" for name, grade in lambda_x_claim(R).grades.items())
+    return ", ".join(f"{name} {grade}" for name, grade in judged_lambda_x_claim(R).grades.items())

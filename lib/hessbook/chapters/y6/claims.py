@@ -19,7 +19,7 @@ from hessbook import regime
 from hessbook.chapters.y6.compute import NUM_CLASSES, Results, RunResult
 from hessbook.chapters.y6.paper import METHODS, N_TRAIN, PAPER_TABLE8, PAPER_WORDS, SOURCE
 from hessbook.chapters.y6.params import Y6Params
-from hessbook.kit import Claim, Rule, all_of, any_of, at_least, is_true
+from hessbook.kit import Claim, Rule, all_of, any_of, at_least, in_regime, is_true
 from hessbook.kit.seeds import seed_case, seed_cases, with_agreement
 from hessbook.papers.yao import regime as yao_regime
 from hessbook.stats import middle
@@ -324,8 +324,16 @@ def claim(R: Results) -> Claim:
     return with_agreement(Claim("Y-Table8", statement, paper, ours, RULE, cases, evidence, expected), R.seeds)
 
 
-def claims(R: Results) -> list[Claim]:
+def graded_claims(R: Results) -> list[Claim]:
+    """The claim, graded by its rule whatever the block (:func:`claims` adds the regime)."""
     return [claim(R)]
+
+
+def claims(R: Results) -> list[Claim]:
+    """The claim, judged only where Y6's regime criteria hold (:func:`hessbook.kit.in_regime`): a
+    largest batch too short to leave C1's initial plateau, another radius than Y's, or fewer than
+    three seeds would measure that, not Y's Table 8."""
+    return in_regime(graded_claims(R), criteria(R.params))
 
 
 def trained_runs(R: Results) -> list[regime.TrainedRun]:
@@ -350,7 +358,7 @@ def numbers(R: Results) -> dict:
     out: dict = {"n-train": P.n_train, "n-test": P.n_test, "epochs": P.epochs, "seeds": P.n_seeds,
                  "batches": ", ".join(map(str, P.batch_sizes)),
                  "fractions": ", ".join(f"{f:g}" for f in sorted(P.batch_fractions)),
-                 "diverged": ", ".join(_diverged(R)) or "none", "verdict": claim(R).grade,
+                 "diverged": ", ".join(_diverged(R)) or "none", "verdict": claims(R)[0].grade,
                  "usable": "; ".join(f"{'seed ' + str(s) + ': ' if _several(R) else ''}"
                                      f"{', '.join(map(str, usable_batches(R, s))) or 'none'}" for s in R.seeds
                                      if every_run(R, s)) or "none",
