@@ -171,8 +171,15 @@ def test_y1_seeds_that_agree_hold_and_seeds_that_disagree_read_partly():
 
 
 def test_y1_one_seed_keeps_the_plain_case_names():
-    c = table7(y1_results(*in_seed(5), n_seeds=1))
+    """One seed: plain case names, no agreement text; and outside Y's regime (Y §1: at least three
+    seeds) the chapter's verdict is not judged, naming the criterion."""
+    from hessbook.chapters.y1.claims import graded_claims
+
+    R = y1_results(*in_seed(5), n_seeds=1)
+    c = next(c for c in graded_claims(R) if c.item == "Y-Table7")
     assert set(c.cases) == {"M1"} and c.grade == "held" and "Across" not in c.why
+    gated = table7(R)
+    assert gated.grade == "not judged" and "at least 3 seeds (Y §1)" in gated.why and "1 seed(s)" in gated.why
 
 
 def test_y1_numbers_tables_and_figure_show_every_seed():
