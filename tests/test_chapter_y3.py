@@ -27,7 +27,7 @@ from hessbook.params import ParameterError, validate
 from hessbook.store import ResultStore
 
 GOOD = dict(scale="smoke", seed=0, models=["m1"], c1_conv_stride=2, n_train=100, small_batch=10, large_batch=50,
-            lr=0.01, momentum=0.9, epochs=4, record_epochs=2, tail_records=2, robust_attack="fgsm",
+            lr=0.01, momentum=0.9, epochs=4, record_epochs=2, early_record_epochs=[], tail_records=2, robust_attack="fgsm",
             eps_mnist=0.1, eps_cifar=0.02, n_seeds=1, device="cpu")
 
 
@@ -38,7 +38,8 @@ def test_params_cross_checks():
            ({"large_batch": 200}, "large_batch = 200: larger than n_train = 100"),
            ({"record_epochs": 5}, "record_epochs = 5: larger than epochs = 4"),
            ({"tail_records": 3}, r"tail_records = 3: more than the 2 records"),
-           ({"robust_attack": "pgd"}, "robust_attack = 'pgd'")]
+           ({"robust_attack": "pgd"}, "robust_attack = 'pgd'"),
+           ({"early_record_epochs": [1, 2]}, r"early_record_epochs = \(1, 2\): not smaller than record_epochs = 2")]
     for change, message in bad:
         with pytest.raises(ParameterError, match=message):
             validate(Y3Params, {**GOOD, **change})
@@ -53,7 +54,9 @@ def test_runs_differ_only_in_batch_and_adversary():
     assert dataclasses.replace(robust, adversary=None, adversary_params={}) == clean
     large = configs[("c1", 50, False)]
     assert dataclasses.replace(large, batch_size=10, record_every=20) == clean and large.record_every == 4
-    assert configs[("m1", 10, True)].adversary_params == {"eps": 0.1}
+    assert configs[("m1", 10, True)].adversary_params == {"eps": 0.1} and clean.record_also == ()
+    early = validate(Y3Params, {**GOOD, "early_record_epochs": [1]})
+    assert train_config("m1", 10, False, early).record_also == (10,) and early.records == 3
     assert "hessian_lambda1" in clean.epoch_metrics and "grad_norm" in clean.epoch_metrics
     assert clean.model_kwargs == {"conv_stride": 2} and configs[("m1", 10, False)].model_kwargs == {}
 

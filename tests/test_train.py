@@ -251,6 +251,25 @@ def test_record_every_records_by_iteration_across_epochs(store):
     assert result.history[-1]["train_loss"] == pytest.approx(final[0])
 
 
+def test_record_also_adds_early_records_and_stays_out_of_the_key_while_empty(store):
+    # Y3: records at 2 and 3 before the first of every 5 (and 5 itself once, not twice)
+    cfg = mlp_config(max_epochs=None, max_iterations=10, record_every=5, record_also=(3, 2, 5),
+                     epoch_metrics=("train_loss",))
+    result = T.train(cfg, store, CPU)
+    assert [h["iteration"] for h in result.history] == [2, 3, 5, 10] and cfg.record_also == (2, 3, 5)
+    assert result.history[1]["train_loss_running"] > 0  # the period's mean: one step (iteration 3)
+    plain = T.train(dataclasses.replace(cfg, record_also=()), store, CPU)
+    assert [h["iteration"] for h in plain.history] == [5, 10]
+    assert plain.history[-1]["train_loss"] == pytest.approx(result.history[-1]["train_loss"])
+    import json
+
+    from hessbook.store import canonical_json
+
+    assert "record_also" not in json.loads(canonical_json(dataclasses.replace(cfg, record_also=())))
+    with pytest.raises(ParameterError, match="record_also"):
+        mlp_config(record_also=(3,))
+
+
 def test_record_every_is_out_of_the_key_while_none():
     import json
 

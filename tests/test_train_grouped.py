@@ -289,6 +289,19 @@ def test_a_diverging_member_stops_as_alone_and_the_others_go_on(tmp_path):
     assert grouped[0].history[-1]["grad_norm"] == pytest.approx(alone[0].history[-1]["grad_norm"], rel=1e-5)
 
 
+def test_record_also_records_where_the_single_engine_does(tmp_path):
+    """Y3's early records (``record_also``): the grouped engine records at the same iterations as
+    the single one, with the same losses."""
+    configs = [mlp(record_every=7, record_also=(2, 3), epoch_metrics=("train_loss",)),
+               mlp(lr=0.1, seed=2, record_every=7, epoch_metrics=("train_loss",))]
+    alone = [T.train(c, ResultStore(tmp_path / "alone"), CPU) for c in configs]
+    grouped = TG.train_group(configs, ResultStore(tmp_path / "grouped"), CPU)
+    assert [h["iteration"] for h in alone[0].history][:4] == [2, 3, 7, 14]
+    for g, a in zip(grouped, alone):
+        assert [h["iteration"] for h in g.history] == [h["iteration"] for h in a.history]
+        assert_same_as_alone(g, a)
+
+
 def test_members_are_stored_under_trains_keys(store):
     configs = [mlp(), mlp(lr=0.1, seed=2, record_every=7)]
     grouped = TG.train_group(configs, store, CPU)

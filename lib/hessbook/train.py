@@ -108,9 +108,15 @@ class TrainConfig:
     record_every: int | None = field(default=None, metadata={KEY_OMIT_DEFAULT: True})
     """Record the history every ``record_every`` iterations instead of every epoch (S counts
     iterations: "record every 100 steps"). Left out of the store key while None."""
+    record_also: tuple[int, ...] = field(default=(), metadata={KEY_OMIT_DEFAULT: True})
+    """Iterations recorded besides every ``record_every``-th (with ``record_every`` only): a
+    denser start where a small batch reaches a loss level within the first period (Y3 reads
+    lambda1 where the training loss crosses Y's 1e-3, between two records). Left out of the store
+    key while empty."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "epoch_metrics", tuple(self.epoch_metrics))
+        object.__setattr__(self, "record_also", tuple(sorted(set(int(i) for i in self.record_also))))
         if self.max_epochs is None and self.max_iterations is None:
             raise ParameterError("TrainConfig: give max_epochs or max_iterations (or both) as a budget")
         for name in ("max_epochs", "max_iterations"):
@@ -126,10 +132,20 @@ class TrainConfig:
             raise ParameterError(f"TrainConfig: adversary_mix = {self.adversary_mix} must be in [0, 1]")
         if self.record_every is not None and self.record_every < 1:
             raise ParameterError(f"TrainConfig: record_every = {self.record_every} must be >= 1 (or None)")
+        if self.record_also and (self.record_every is None or self.record_also[0] < 1):
+            raise ParameterError(f"TrainConfig: record_also = {self.record_also} needs record_every and "
+                                 "iterations >= 1 (it adds records to the record_every schedule)")
         try:
             hlr.check_rule(self.lr_rule, self.lr_params)
         except ValueError as exc:
             raise ParameterError(f"TrainConfig: {exc}") from exc
+
+
+def records_at(config: TrainConfig, iteration: int) -> bool:
+    """Whether the history records after ``iteration`` (with ``record_every``): every
+    ``record_every``-th iteration and the iterations of ``record_also``."""
+    every = config.record_every
+    return every is not None and (iteration % every == 0 or iteration in config.record_also)
 
 
 # ----------------------------------------------------------------------------- plug-ins
@@ -533,7 +549,7 @@ def _run(config: TrainConfig, store: ResultStore, device: torch.device, checkpoi
             if every is not None:
                 period_sum += loss
                 st.period_steps += 1
-                if st.iteration % every == 0:
+                if records_at(config, st.iteration):
                     # one record per period: the period's mean minibatch loss, then the metrics
                     running = float(period_sum) / st.period_steps
                     entry = {"epoch": st.epoch + steps / iters_per_epoch, "iteration": st.iteration,

@@ -84,6 +84,7 @@ from hessbook.train import (
     _set_rng_state,
     _State,
     _stop_before_epoch,
+    records_at,
     train,
 )
 
@@ -814,7 +815,7 @@ class _Group:
         m.st.iteration += 1
         if every is not None:
             m.st.period_steps += 1
-            if m.st.iteration % every == 0:
+            if records_at(m.config, m.st.iteration):
                 running = float(self._period_sum[g]) / m.st.period_steps
                 entry = {"epoch": m.st.epoch + m.steps / ipe, "iteration": m.st.iteration, "lr": m.lr_now,
                          "train_loss_running": running}

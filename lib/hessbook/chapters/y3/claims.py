@@ -236,11 +236,17 @@ def _ours(parts: list[str], R: Results) -> str:
     return "; ".join(parts) + (f". Not computed: {absent}." if absent else "")
 
 
+def _schedule(P) -> str:
+    """The record epochs in words: "1, 2, 4 and every 24"."""
+    early = ", ".join(str(e) for e in sorted(set(P.early_record_epochs)))
+    return f"{early} and every {P.record_epochs}" if early else f"every {P.record_epochs}"
+
+
 def _tail_words(R: Results) -> str:
     P = R.params
     return (f"λ1 of a run, graded: where its clean training loss first reaches Y's {MATCHED_LOSS:g} (Y §2's runs "
-            f"end there), interpolated in (log loss, log λ1) between the records around it (every {P.record_epochs} "
-            f"epoch(s), {P.epochs} epochs); a run that never reaches it, or whose first record is already below it (no "
+            f"end there), interpolated in (log loss, log λ1) between the records around it (at epochs "
+            f"{_schedule(P)}, {P.epochs} epochs); a run that never reaches it, or whose first record is already below it (no "
             "record on each side: its λ1 would be read at a lower loss), leaves its ratios not judged. Shown, not "
             f"graded: the mean of its last {P.tail_records} records. B = {P.small_batch} vs {P.large_batch}; robust: "
             f"{P.robust_attack} adversarial training, the whole batch adversarial.")
@@ -348,7 +354,7 @@ def robust_claim(R: Results) -> Claim:
              f"({_readings(pairs[case], ('robust', 'clean'))}); not graded, at the end of the runs: "
              f"{formatted(tails[case], '.2f')}" for case, v in matched.items()]
     if peaks:
-        parts.append("not graded, on each run's largest λ1: " + ", ".join(f"{v:.2f}" for v in peaks))
+        parts.append("not graded, on each run's largest λ1 (any record): " + ", ".join(f"{v:.2f}" for v in peaks))
     return robust_claim_of(
         matched, _ours(parts, R),
         _tail_words(R) + " A run that has fit its subset (training loss near 0) has a small λ1 "
@@ -362,7 +368,8 @@ def graded_claims(R: Results) -> list[Claim]:
 
 
 def peak_ratios(R: Results) -> tuple[list[float], list[float]]:
-    """Not graded: the same two ratios on each run's largest lambda1 instead of its last records
+    """Not graded: the same two ratios on each run's largest lambda1 (over every record, the early
+    ones too) instead of its last records
     (near a zero training loss lambda1 shrinks with the loss, whatever the valley)."""
     P = R.params
     peak = {(r.model, r.batch, r.robust, r.seed): float(r.lambda1.max()) for r in R.runs if not r.flag}

@@ -28,6 +28,11 @@ class Y3Params(Seeded, ChapterParams):
         doc="measure lambda1 and the gradient every this many epochs (the verdicts read lambda1 where the "
             "training loss first reaches Y's 1e-3, between a record above it and one at or below it: a run "
             "whose first record is already below it leaves its ratios not judged)"))
+    early_record_epochs: list[int] = field(metadata=spec(
+        gt=0, lt_field="record_epochs",
+        doc="epochs also recorded before the first of every record_epochs: a small batch can reach Y's 1e-3 "
+            "within the first period, and its lambda1 is read only between a record on each side of that "
+            "loss (a measurement need, the book's choice, not a verdict; empty: none)"))
     tail_records: int = field(metadata=spec(gt=0, doc="the last this many records are averaged, shown beside the "
                                                       "verdicts (not graded)"))
     robust_attack: str = field(metadata=spec(choices=ATTACKS, doc="robust training's inner maximisation"))
@@ -40,11 +45,12 @@ class Y3Params(Seeded, ChapterParams):
     def check(self) -> None:
         if self.tail_records > self.records:
             raise ParameterError(f"tail_records = {self.tail_records}: more than the {self.records} records of "
-                                 f"a run (epochs // record_epochs); accepted: 1..{self.records}")
+                                 f"a run (early ones and epochs // record_epochs); accepted: 1..{self.records}")
 
     @property
     def records(self) -> int:
-        return self.epochs // self.record_epochs
+        """Records of a run: the early ones and every ``record_epochs``-th epoch."""
+        return len(set(self.early_record_epochs)) + self.epochs // self.record_epochs
 
     def eps(self, model: str) -> float:
         return self.eps_mnist if DATASET[model] == "mnist" else self.eps_cifar
@@ -52,6 +58,10 @@ class Y3Params(Seeded, ChapterParams):
     def record_every(self, batch: int) -> int:
         """Iterations between records: ``record_epochs`` whole epochs of this batch size."""
         return math.ceil(self.n_train / batch) * self.record_epochs
+
+    def record_also(self, batch: int) -> tuple[int, ...]:
+        """Iterations of the early records (:attr:`early_record_epochs`) at this batch size."""
+        return tuple(math.ceil(self.n_train / batch) * e for e in self.early_record_epochs)
 
     def runs(self) -> list[tuple[str, int, bool]]:
         """(model, batch, robust) of every run."""
