@@ -23,6 +23,7 @@ from hessbook.chapters.k1.claims import (
     COUNTER_CASE,
     counterexample_claim,
     flat_claim,
+    graded_claims,
     lambda_claim,
     lose_benchmark_claim,
     lose_lr_claim,
@@ -231,7 +232,7 @@ def mnist_params():
 def test_claims_hold_on_ks_picture_and_fail_on_its_opposite():
     both = k1.Results(mnist_params(), Grid(tuple(r for case in ("m1k-mnist", "stdcnn-mnist")
                                                 for c in k_like(case) for r in c)), {})
-    mnist = [c for c in k1.claims(both) if c.item == "K-Fig1-2-15"]
+    mnist = [c for c in graded_claims(both) if c.item == "K-Fig1-2-15"]
     assert [c.grade for c in mnist] == ["held"] * 4 and all(c.coverage == (2, 2) for c in mnist)
     assert "≤ 5" in mnist[0].why and "≤ 0.5" in mnist[0].why  # thresholds come from the rules
     opposite = (
@@ -239,18 +240,18 @@ def test_claims_hold_on_ks_picture_and_fail_on_its_opposite():
         curve("m1k-mnist", "lr", 0.0, [80, 90, 95], [20, 40, 50], [40, 20, 10]),
         curve("m1k-mnist", "benchmark", 0.9, [85, 92, 96], [30, 45, 55], [50, 15, 5]),
     )
-    assert [c.grade for c in k1.claims(k1_results(*opposite)) if c.item == "K-Fig1-2-15"] == ["did not hold"] * 4
-    held = k1.claims(k1_results(*K_LIKE))
+    assert [c.grade for c in graded_claims(k1_results(*opposite)) if c.item == "K-Fig1-2-15"] == ["did not hold"] * 4
+    held = graded_claims(k1_results(*K_LIKE))
     assert all(c.grade == "not computed" for c in held if c.item in ("K-Fig3-16", "K-Fig4-5-17"))
 
 
 def test_a_group_with_a_model_not_computed_is_partly_and_says_so():
     """K Figs 1-2 show M1-K and StdCNN: held on M1-K alone reads partly, with its coverage."""
-    one = [c for c in k1.claims(k1_results(*K_LIKE)) if c.item == "K-Fig1-2-15"]
+    one = [c for c in graded_claims(k1_results(*K_LIKE)) if c.item == "K-Fig1-2-15"]
     assert [c.grade for c in one] == ["partly"] * 4 and all(c.coverage == (1, 2) for c in one)
     assert "StdCNN on MNIST: not selected at this scale" in one[0].ours
     assert "1 of 2 cases judged (not computed: StdCNN on MNIST)" in one[0].why
-    cifar = [c for c in k1.claims(k1_results(*k_like("c1-cifar10"))) if c.item == "K-Fig4-5-17"]
+    cifar = [c for c in graded_claims(k1_results(*k_like("c1-cifar10"))) if c.item == "K-Fig4-5-17"]
     assert all(c.coverage == (1, 2) and c.grade == "partly" for c in cifar)  # no ResNet18: never a plain held
 
 
@@ -313,7 +314,14 @@ def test_a_diverged_run_enters_no_statistic_and_is_named():
     clean = k1.Results(P, Grid(tuple([*base["lr_bs"], *base["lr"], *base["benchmark"]])), {})
     for build in (flat_claim, lose_lr_claim, lose_benchmark_claim, lambda_claim):
         got, want = build(with_diverged, "K-Fig1-2-15"), build(clean, "K-Fig1-2-15")
-        assert got.cases == want.cases and got.grades == want.grades
+        if build in (flat_claim, lambda_claim):
+            # a claim that LR/BS changes nothing reads its flagged run: at most partly (audit K #10)
+            flagged = {k: v for k, v in got.cases["M1-K on MNIST"].items() if k != "lrbs_flagged"}
+            assert flagged == {k: v for k, v in want.cases["M1-K on MNIST"].items() if k != "lrbs_flagged"}
+            assert got.cases["M1-K on MNIST"]["lrbs_flagged"] == 1 and got.grades["M1-K on MNIST"] == "partly"
+            assert want.grades["M1-K on MNIST"] == "held"
+        else:
+            assert got.cases == want.cases and got.grades == want.grades
         assert "Excluded from every statistic: " in got.why and "B=8" in got.why
     assert ("2 diverged runs: M1-K on MNIST, Benchmark m=0.9, B=8, seed 0; M1-K on MNIST, LR/BS m=0, B=8, seed 0"
             in lambda_claim(with_diverged, "K-Fig1-2-15").why)

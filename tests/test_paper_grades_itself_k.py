@@ -142,5 +142,5 @@ def test_the_counterexample_reads_ks_pgd_statement(monkeypatch):
                     if (s.setting, s.measure, s.cases) == ("lr", "pgd_acc", (paper.COUNTEREXAMPLE,)) else s
                     for s in paper.STATED)
     monkeypatch.setattr(paper, "STATED", negated)
-    counter = [c for c in k1.paper_claims() if c.item == "K-Fig6-18"]
+    counter = [c for c in k1.paper_claims() if c.statement == k1_claims.COUNTER_STATEMENT]
     assert [c.grade for c in counter] == ["partly"]

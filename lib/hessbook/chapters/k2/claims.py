@@ -2,7 +2,15 @@
 
 - λ1: a higher momentum gives a lower λ1 (K §4.1 under LR; §4.2 and §5 under LR/BS);
 - accuracy: under LR a higher momentum gives a higher test accuracy and a higher FGSM accuracy
-  (K §4.1); under LR/BS momentum plays no significant role in accuracy and robustness (K §4.2).
+  (K §4.1); under LR/BS momentum plays no significant role in accuracy and robustness, FGSM and
+  PGD (K §4.2).
+
+K draws four momenta under LR (0, 0.2, 0.5, 0.9: :data:`~hessbook.papers.kamath.paper.K_MOMENTA`)
+and states a monotone effect ('the curvature reduces with larger momentum', 'with larger momentum
+there is better generalization'): where at least three momenta ran, held also needs the mean over
+batch sizes of ρ(momentum, ·) to be a trend (:data:`MONOTONE`); where fewer momenta ran than K
+draws (cpu: 0 and 0.9 under LR), the ends alone cannot show K's monotone effect, and the case reads
+at most partly (:data:`K_MOMENTA_RAN`), the evidence says so.
 
 Each claim is built from values per case (``*_claim_of``), so that the same rule grades K's own
 statements (:func:`paper_claims`). The numbers the prose cites."""
@@ -15,13 +23,14 @@ from collections.abc import Mapping, Sequence
 from hessbook.chapters.k2.compute import Results
 from hessbook.papers.kamath.grid import scale_note
 from hessbook.papers.kamath.deviations import deviations
-from hessbook.papers.kamath.regime import criteria_text
+from hessbook.papers.kamath.regime import criteria, criteria_text
 from hessbook.papers.kamath.paper import (
     CASES,
     FALLS,
     FLAT,
     K2_CASES,
     K2_ITEMS,
+    K_MOMENTA,
     K_POINTS,
     RISES,
     SETTING_LABEL,
@@ -41,7 +50,7 @@ from hessbook.papers.kamath.trends import (
     NOISE_SES,
     rho_text,
 )
-from hessbook.kit import Claim, Rule, all_of, any_of, at_least, at_most, formatted
+from hessbook.kit import Claim, Rule, all_of, any_of, at_least, at_most, formatted, in_regime
 from hessbook.kit.claims import Values
 from hessbook.kit.seeds import seed_case, seed_cases, with_agreement
 from hessbook.stats import middle
@@ -49,11 +58,37 @@ from hessbook.stats import middle
 LOWER_HELD, LOWER_PARTLY = 0.8, 0.5
 """Share of batch sizes where λ1 at the largest momentum is below λ1 at momentum 0."""
 MIN_BATCHES = 3
+TREND = 0.8
+"""K1's trend (:data:`hessbook.chapters.k1.claims.TREND`): a mean ρ(momentum, ·) at least this strong,
+in the claimed direction, is a monotone effect across the momenta run."""
+MIN_MOMENTA = 3
+"""Fewest momenta a rank trend across momenta reads (with two, ρ is the sign of one difference, which
+the shares already read)."""
 
 ENOUGH = at_least("n_batches", MIN_BATCHES, "batch sizes run with every momentum")
+K_MOMENTA_RAN = at_least("k_momenta_ran", 1.0, "every momentum K draws ran (K §4.1: 0, 0.2, 0.5 and 0.9 under LR; "
+                                               "§4.2: 0 and 0.5 or 0.9 under LR/BS; with fewer, K's monotone effect "
+                                               "cannot be read: at most partly)", ".0f")
+"""What held needs besides its shares: the momenta K draws for the setting all ran
+(:data:`~hessbook.papers.kamath.paper.K_MOMENTA`). At cpu only 0 and 0.9 run under LR: a fall of λ1
+from 0 to 0.9 says nothing of 0.2 and 0.5, K's two middle lines."""
+
+
+def monotone(key: str, direction: int, label: str):
+    """Held's trend across the momenta: with at least :data:`MIN_MOMENTA` run, the mean over batch
+    sizes of ρ(momentum, ``key``) at least :data:`TREND` in ``direction`` (+1 rises, -1 falls)."""
+    few = at_most("n_momenta", MIN_MOMENTA - 1, "momenta run (two: no trend across momenta to read)", ".0f")
+    trend = (at_least(key, TREND, f"mean ρ(momentum, {label}) across batch sizes") if direction > 0
+             else at_most(key, -TREND, f"mean ρ(momentum, {label}) across batch sizes"))
+    return any_of(few, trend)
+
+
+MONOTONE = monotone("mean_rho", -1, "λ1")
+"""K §4.1 'its seen that the curvature reduces with larger momentum': a fall across every momentum
+run, not only from the smallest to the largest (a λ1 at m=0.5 above m=0's would otherwise pass)."""
 MOMENTUM_RULE = Rule(
-    held=at_least("share", LOWER_HELD, "share of batch sizes where λ1 at the largest momentum < λ1 at momentum 0",
-                  ".0%"),
+    held=all_of(at_least("share", LOWER_HELD, "share of batch sizes where λ1 at the largest momentum < λ1 at "
+                                              "momentum 0", ".0%"), MONOTONE, K_MOMENTA_RAN),
     partly=at_least("share", LOWER_PARTLY, "that share", ".0%"),
     requires=ENOUGH,
 )
@@ -66,7 +101,11 @@ FGSM_OFF_FLOOR = all_of(
 ACCURACY_LR_RULE = Rule(
     held=all_of(at_least("acc_share", LOWER_HELD, "share of batch sizes where test accuracy at the largest momentum "
                                                   "> at momentum 0", ".0%"),
-                at_least("fgsm_share", LOWER_HELD, "that share for FGSM accuracy", ".0%"), FGSM_OFF_FLOOR),
+                at_least("fgsm_share", LOWER_HELD, "that share for FGSM accuracy", ".0%"), FGSM_OFF_FLOOR,
+                # K §4.1 'with larger momentum there is better generalization. This in turn leads to better FGSM
+                # adversarial robustness': across every momentum run
+                monotone("acc_mean_rho", 1, "test accuracy"), monotone("fgsm_mean_rho", 1, "FGSM accuracy"),
+                K_MOMENTA_RAN),
     # at the floor the FGSM half is untested in every branch: its share is the order of values near 0 %
     partly=any_of(at_least("acc_share", LOWER_PARTLY, "test-accuracy share", ".0%"),
                   all_of(FGSM_OFF_FLOOR, at_least("fgsm_share", LOWER_PARTLY, "FGSM share", ".0%"))),
@@ -81,19 +120,33 @@ both runs at each of the ``n_batches`` batch sizes compared (more than FGSM's sh
 read, ``fgsm_compared``: those leave out a batch size whose two runs are both at the floor). With
 one run at 5 % (:data:`FGSM_OFF_FLOOR`) a fall from 6 % to 1.5 % is a change of 4.5 points,
 within :data:`~hessbook.papers.kamath.trends.FLAT_POINTS`, and would read 'little'."""
+PGD_OFF_FLOOR = at_least("pgd_off_floor", 1.0, f"PGD accuracy at or above {FLOOR_POINTS:g} % in some run at "
+                                              "momentum 0 or at the largest momentum (at the floor the PGD half is "
+                                              "untested)", ".0f")
+PGD_EVERY_OFF_FLOOR = at_least("pgd_every_off_floor", 1.0,
+                               f"PGD accuracy at or above {FLOOR_POINTS:g} % in every run at momentum 0 and at the "
+                               "largest momentum, at every batch size compared (as for FGSM)", ".0f")
+"""K §4.2 cites the PGD panels for LR/BS too ('or Figures 21 and 22 for PGD attack'): 'changes little'
+needs PGD's change within :data:`~hessbook.papers.kamath.trends.FLAT_POINTS` on runs off the floor,
+as FGSM's (:data:`FGSM_EVERY_OFF_FLOOR`)."""
+UNFLAGGED = at_most("flagged", 0, "runs of the case on their initial plateau or diverged (left out with their "
+                                  "batch size; the book's choice: a claim of no effect graded without them hides the "
+                                  "strongest counter-evidence, at most partly)", ".0f")
 ACCURACY_LR_BS_RULE = Rule(
     held=all_of(at_most("acc_change", FLAT_POINTS, "largest |test accuracy at the largest momentum − at momentum 0| "
                                                    "across batch sizes (points)"),
                 at_most("fgsm_change", FLAT_POINTS, "that change of FGSM accuracy"), FGSM_OFF_FLOOR,
-                FGSM_EVERY_OFF_FLOOR),
-    # at the floor an FGSM change is small by construction: it cannot make the case partly either
+                FGSM_EVERY_OFF_FLOOR, at_most("pgd_change", FLAT_POINTS, "that change of PGD accuracy"),
+                PGD_EVERY_OFF_FLOOR, UNFLAGGED),
+    # at the floor a robustness change is small by construction: it cannot make the case partly either
     partly=any_of(at_most("acc_change", FLAT_POINTS, "test-accuracy change"),
-                  all_of(FGSM_OFF_FLOOR, at_most("fgsm_change", FLAT_POINTS, "FGSM change"))),
+                  all_of(FGSM_OFF_FLOOR, at_most("fgsm_change", FLAT_POINTS, "FGSM change")),
+                  all_of(PGD_OFF_FLOOR, at_most("pgd_change", FLAT_POINTS, "PGD change"))),
     requires=ENOUGH,
 )
 ACCURACY = {"lr": (ACCURACY_LR_RULE, "Under LR, a higher momentum gives a higher test accuracy and a higher FGSM "
                                      "accuracy."),
-            "lr_bs": (ACCURACY_LR_BS_RULE, "Under LR/BS, momentum changes test accuracy and FGSM accuracy little.")}
+            "lr_bs": (ACCURACY_LR_BS_RULE, "Under LR/BS, momentum changes test, FGSM and PGD accuracy little.")}
 
 
 def expected(seeds: Sequence[int] = ()) -> tuple[str, ...]:
@@ -119,7 +172,8 @@ def accuracy_claim_of(item: str, cases: Mapping[str, Values], ours: str = "", ev
            f"batch size counts as higher when the rise exceeds {NOISE_SES:g} standard errors of a difference of two "
            "accuracies on the test images (a rise of a few images is no rise). "
            if setting == "lr" else
-           f"Compared at each batch size run with every momentum; 'little' is K1's flatness, {FLAT_POINTS:g} points. "
+           f"Compared at each batch size run with every momentum; 'little' is K1's flatness, {FLAT_POINTS:g} points, "
+           "for test, FGSM and PGD accuracy (K §4.2 cites the PGD panels, Figs 21 and 22, beside the FGSM ones). "
            "K §4's opening sentence says accuracy improves with momentum 'in both the set ups LR and LR/BS', §4.2 "
            "that momentum plays no significant role under LR/BS: we grade §4.2, the section on LR/BS. ")
     return Claim(item, statement, WORDS[f"momentum_acc_{setting}"], ours, rule, dict(cases), why + evidence,
@@ -129,11 +183,41 @@ def accuracy_claim_of(item: str, cases: Mapping[str, Values], ours: str = "", ev
 # ----------------------------------------------------------------------------- our claims
 
 
-def _evidence(R: Results, setting: str, gone: list) -> str:
+LR_BS_ALTERNATIVES = (0.5, 0.9)
+"""K §4.2 under LR/BS: 'momentum values set to 0 and 0.5 or 0.9': 0 and either of these."""
+
+
+def _k_words(setting: str) -> str:
+    """K's momenta for ``setting`` in K's words."""
+    if setting == "lr_bs":
+        return "0 and 0.5 or 0.9"
+    return ", ".join(f"{m:g}" for m in K_MOMENTA[setting])
+
+
+def _momenta_text(momenta: Sequence[float], setting: str, capped: bool) -> str:
+    """"Momenta 0, 0.9." and, where K's momenta for ``setting`` did not all run, what that leaves
+    (``capped``: the claim's rule reads at most partly then, :data:`K_MOMENTA_RAN`)."""
+    ours, ks = ", ".join(f"{m:g}" for m in momenta), _k_words(setting)
+    if _k_momenta_ran(momenta, setting):
+        return f"Momenta {ours} (K's: {ks})."
+    return (f"Momenta {ours}, not K's {ks}: K's lines between them were not run at this scale, so K's monotone "
+            "effect across its momenta cannot be read" + (" and every case reads at most partly." if capped else "."))
+
+
+def _k_momenta_ran(momenta: Sequence[float], setting: str) -> float:
+    """1.0 when the momenta K draws under ``setting`` ran (:data:`K_MOMENTA_RAN`; under LR/BS, 0 and
+    0.5 or 0.9: :data:`LR_BS_ALTERNATIVES`), else 0.0."""
+    ran = set(momenta)
+    if setting == "lr_bs":
+        return float(0.0 in ran and bool(ran & set(LR_BS_ALTERNATIVES)))
+    return float(set(K_MOMENTA[setting]) <= ran)
+
+
+def _evidence(R: Results, setting: str, gone: list, capped: bool = True) -> str:
+    """``capped``: the claim's rule holds at most partly without K's momenta (not LR/BS's accuracy)."""
     P = R.params
-    momenta = R.momenta(setting)
-    return (f"Momenta {', '.join(f'{m:g}' for m in momenta)}."
-            + deviations(P, [c for c in P.cases if R.grid.ran(c)]) + excluded_text(gone) + scale_note(P))
+    return (_momenta_text(R.momenta(setting), setting, capped)
+            + deviations(P, _ran(R)) + excluded_text(gone) + scale_note(P))
 
 
 def _absent(R: Results) -> str:
@@ -142,7 +226,9 @@ def _absent(R: Results) -> str:
 
 
 def _ran(R: Results) -> list[str]:
-    return [c for c in dict.fromkeys([*K2_CASES, *R.params.cases]) if R.grid.ran(c)]
+    """The cases of K's momentum figures that ran: a case K does not draw there (a block may select
+    any of the six) is trained and shown, never graded."""
+    return [c for c in K2_CASES if R.grid.ran(c)]
 
 
 def _seeds(R: Results) -> list[int]:
@@ -163,7 +249,8 @@ def momentum_claim(R: Results, item: str) -> Claim:
         share, mean_rho, n = momentum_effect(R.grid, case, setting, momenta, seed)
         gone += momentum_table(R.grid, case, setting, momenta, seed)[1]
         name = seed_case(CASES[case].label, seed, _seeds(R))
-        cases[name] = {"share": share, "n_batches": n}
+        cases[name] = {"share": share, "n_batches": n, "mean_rho": mean_rho, "n_momenta": len(momenta),
+                       "k_momenta_ran": _k_momenta_ran(momenta, setting)}
         parts.append(f"{name}: λ1 lower at m={max(momenta):g} than at m=0 for "
                      f"{formatted(share, '.0%')} of {n} batch sizes, mean ρ(momentum, λ1) {rho_text(mean_rho)}")
     return with_agreement(momentum_claim_of(item, cases, "; ".join(parts) + "." + _absent(R),
@@ -175,23 +262,41 @@ def accuracy_claim(R: Results, item: str) -> Claim:
     momenta = R.momenta(setting)
     cases, parts, gone = {}, [], []
     for case, seed in _cells(R):
-        v = momentum_accuracy(R.grid, case, setting, momenta, seed, R.params.n_test)
-        gone += momentum_table(R.grid, case, setting, momenta, seed)[1]
+        v = momentum_accuracy(R.grid, case, setting, momenta, seed, R.params.n_test, R.params.n_pgd)
+        flagged = momentum_table(R.grid, case, setting, momenta, seed)[1]
+        gone += flagged
         name = seed_case(CASES[case].label, seed, _seeds(R))
-        cases[name] = v
+        cases[name] = {**v, "n_momenta": len(momenta), "k_momenta_ran": _k_momenta_ran(momenta, setting),
+                       "flagged": len(flagged)}
         parts.append(f"{name}: at m={max(momenta):g} against m=0, test accuracy higher for "
                      f"{formatted(v['acc_share'], '.0%')} of {v['acc_compared']} batch sizes and FGSM accuracy for "
                      f"{formatted(v['fgsm_share'], '.0%')} of the {v['fgsm_compared']} with a run off the floor; "
-                     f"largest change {formatted(v['acc_change'], '.1f')} and {formatted(v['fgsm_change'], '.1f')} "
-                     f"points"
-                     + (f" (FGSM accuracy below {FLOOR_POINTS:g} % in every run at m=0 and m={max(momenta):g}: at the "
-                        "floor, its half untested)" if v["fgsm_off_floor"] == 0 else ""))
+                     f"largest change {formatted(v['acc_change'], '.1f')}, {formatted(v['fgsm_change'], '.1f')} "
+                     f"(FGSM) and {formatted(v['pgd_change'], '.1f')} (PGD, on the {v['pgd_compared']} batch sizes "
+                     f"with a run off the floor) points"
+                     + (f"; mean ρ(momentum, ·) test {rho_text(v['acc_mean_rho'])}, FGSM "
+                        f"{rho_text(v['fgsm_mean_rho'])}" if len(momenta) >= MIN_MOMENTA else "")
+                     + "".join(f" ({label} accuracy below {FLOOR_POINTS:g} % in every run at m=0 and "
+                               f"m={max(momenta):g}: at the floor, its half untested)"
+                               for key, label in (("fgsm", "FGSM"), ("pgd", "PGD"))
+                               if v[f"{key}_off_floor"] == 0 and (key == "fgsm" or setting == "lr_bs"))
+                     + (f"; {len(flagged)} run(s) flagged" if flagged else ""))
     return with_agreement(accuracy_claim_of(item, cases, "; ".join(parts) + "." + _absent(R),
-                                            _evidence(R, setting, gone), _seeds(R)), _seeds(R))
+                                            _evidence(R, setting, gone, capped=setting == "lr"), _seeds(R)),
+                          _seeds(R))
+
+
+def graded_claims(R: Results) -> list[Claim]:
+    """Every claim, graded on our networks, ungated."""
+    return [c for item in K2_ITEMS for c in (momentum_claim(R, item), accuracy_claim(R, item))]
 
 
 def claims(R: Results) -> list[Claim]:
-    return [c for item in K2_ITEMS for c in (momentum_claim(R, item), accuracy_claim(R, item))]
+    """The claims, judged only where K's regime criteria hold (:func:`hessbook.kit.in_regime`,
+    :func:`hessbook.papers.kamath.regime.criteria`): at a scale outside them (e.g. smoke: 1 epoch,
+    other radii) every computed case reads not judged. The paper scale trains one network per point,
+    as K does: its seed criterion is excused by a named exception and its verdicts are single-seed."""
+    return in_regime(graded_claims(R), criteria(R.params))
 
 
 # ----------------------------------------------------------------------------- K's own statements
@@ -203,6 +308,12 @@ def _share(setting: str, measure: str, case: str, wanted: int) -> float | None:
     return None if d is None or d == FLAT else float(d == wanted)
 
 
+def _rho(setting: str, measure: str, case: str) -> float | None:
+    """ρ(momentum, ``measure``) as K states it: ±1 for a stated rise or fall with momentum, else unknown."""
+    d = stated(setting, measure, case, against="momentum")
+    return None if d is None or d == FLAT else float(d)
+
+
 def _change(setting: str, measure: str, case: str) -> float | None:
     return 0.0 if stated(setting, measure, case, against="momentum") == FLAT else None
 
@@ -211,13 +322,20 @@ def paper_values(case: str, setting: str) -> dict[str, dict]:
     """Each K2 claim's values for ``case`` as K's text states them (see :func:`hessbook.chapters.
     k1.claims.paper_values`): a stated fall of λ1 with momentum is a share of 1, 'no significant
     role' a change of 0 points, and what K does not state is unknown."""
-    return {"momentum": {"n_batches": K_POINTS, "share": _share(setting, "lambda1", case, FALLS)},
+    # K's momenta for the setting (all ran in K), and a stated direction read across all of them
+    momenta = {"n_momenta": len(K_MOMENTA[setting]), "k_momenta_ran": 1.0}
+    return {"momentum": {"n_batches": K_POINTS, "share": _share(setting, "lambda1", case, FALLS),
+                         "mean_rho": _rho(setting, "lambda1", case), **momenta},
             "accuracy": {"n_batches": K_POINTS, "acc_share": _share(setting, "test_acc", case, RISES),
                          "fgsm_share": _share(setting, "fgsm_acc", case, RISES),
                          "acc_change": _change(setting, "test_acc", case),
                          "fgsm_change": _change(setting, "fgsm_acc", case),
-                         # K plots FGSM accuracies that a momentum raises or leaves alone: off the floor
-                         "fgsm_off_floor": 1.0, "fgsm_every_off_floor": 1.0, "fgsm_compared": K_POINTS}}
+                         "pgd_change": _change(setting, "pgd_acc", case),
+                         "acc_mean_rho": _rho(setting, "test_acc", case), "fgsm_mean_rho": _rho(setting, "fgsm_acc", case),
+                         # K plots robustness that a momentum raises or leaves alone: off the floor; K's plots
+                         # have a point at every batch size (no run left out)
+                         "fgsm_off_floor": 1.0, "fgsm_every_off_floor": 1.0, "fgsm_compared": K_POINTS,
+                         "pgd_off_floor": 1.0, "pgd_every_off_floor": 1.0, "flagged": 0, **momenta}}
 
 
 def paper_claims() -> list[Claim]:

@@ -85,18 +85,28 @@ def benchmark_criterion(P: KGrid, datasets: tuple[str, ...] = ("mnist", "cifar10
                             "or as many as in K", met, f"{found} steps at B = {max(P.batch_sizes)}")
 
 
+SINGLE_SEED = ("K's protocol, which the paper scale reproduces: K's plots show one network per point and K names no "
+               "seeds, so the paper scale trains one per point and its verdicts are single-seed (a trend there may be "
+               "one initialization's accident)")
+"""The named exception of the seed criterion at the paper scale (:func:`criteria`): it trains one
+network per point by design, as K does, and its verdicts say they rest on one seed."""
+
+
 def criteria(P: KGrid) -> list[regime.Criterion]:
-    """K's regime criteria for the block ``P`` (the run table checks the training loss: no run
-    on its initial plateau, :mod:`hessbook.regime`)."""
+    """K's regime criteria for the block ``P``; the chapters' claims are judged only where they hold
+    (:func:`hessbook.kit.in_regime`). A run on its initial plateau is no criterion of the block: it
+    is flagged in the run table and enters no statistic (:mod:`hessbook.regime`). At the paper scale
+    the seed criterion is excused by :data:`SINGLE_SEED`."""
     epochs = min(P.epochs_mnist, P.epochs_cifar)
     radii = (P.eps_mnist, P.eps_cifar) == (EPS["mnist"], EPS["cifar10"])
+    single_seed = SINGLE_SEED if getattr(P, "scale", None) == "paper" else ""
     return [
         regime.Criterion(f"K's {K_EPOCHS} epochs", epochs >= K_EPOCHS, f"{P.epochs_mnist}/{P.epochs_cifar} epochs"),
         regime.Criterion(f"the largest batch takes at least {MIN_STEPS} SGD steps", fewest_steps(P) >= MIN_STEPS,
                   f"{fewest_steps(P)} steps at B = {max(P.batch_sizes)}"),
         benchmark_criterion(P),
         regime.Criterion(f"K's radii ε = {EPS['mnist']:g} / {EPS['cifar10']:g}", radii, f"ε = {P.eps_mnist:g} / {P.eps_cifar:g}"),
-        regime.Criterion(f"at least {MIN_SEEDS} seeds", P.n_seeds >= MIN_SEEDS, f"{P.n_seeds} seed(s)"),
+        regime.Criterion(f"at least {MIN_SEEDS} seeds", P.n_seeds >= MIN_SEEDS, f"{P.n_seeds} seed(s)", single_seed),
     ]
 
 

@@ -163,6 +163,20 @@ def beyond_noise(curve: list[RunResult], name: str, n: int) -> float:
     return float(stats.beats(float(v.max()), float(v.min()), n, NOISE_SES)) if len(v) else float("nan")
 
 
+def falls(curve: list[RunResult], name: str, n: int, trend: float) -> float:
+    """1.0 when ``name`` falls with the batch size along the usable runs as a trend claim reads a
+    fall: ρ(B, ·) at most ``-trend`` (values under the floor tied, :func:`rho_batch`) and a range
+    beyond :data:`NOISE_SES` standard errors on ``n`` test images (:func:`beyond_noise`); else 0.0
+    (also for a constant curve, whose ρ is undefined); NaN without usable runs. What K's 'neither the
+    natural accuracy nor the adversarial accuracy suffer with an increase in batch-size' (§3.1 (ii),
+    of LR/BS) excludes: a curve that LR's rule would read as a fall cannot read flat."""
+    noise = beyond_noise(curve, name, n)
+    if math.isnan(noise):
+        return float("nan")
+    rho = rho_batch(curve, name)
+    return float(not math.isnan(rho) and rho <= -trend and noise == 1.0)
+
+
 def momentum_table(grid: Grid, case: str, setting: str, momenta: Sequence[float], seed: int
                    ) -> tuple[dict[int, dict[float, RunResult]], list[RunResult]]:
     """``{batch: {momentum: run}}`` over the batch sizes where every momentum of ``momenta`` has
@@ -197,36 +211,43 @@ def momentum_effect(grid: Grid, case: str, setting: str, momenta: list[float], s
 
 
 def momentum_accuracy(grid: Grid, case: str, setting: str, momenta: list[float], seed: int,
-                      n_test: int | None = None) -> dict[str, float]:
-    """Across the same batch sizes as :func:`momentum_effect`, for test and FGSM accuracy: the
-    share of batch sizes where the largest momentum's is higher than momentum 0's (``*_share``)
-    and the largest |difference| in points (``*_change``); ``n_batches`` compared; and whether
-    FGSM accuracy reaches :data:`FLOOR_POINTS` % anywhere (``fgsm_off_floor``: at the floor a
-    momentum cannot change it, nor raise it but by noise) and everywhere (``fgsm_every_off_floor``,
-    :func:`all_off_floor`: what 'changes little' needs); both read every run at momentum 0 and at
-    the largest momentum, at each batch size compared (``n_batches``).
-    FGSM's share and change read only the batch sizes where one of the two runs is off the floor,
-    with values under it tied: two runs at the floor are neither higher nor lower, whatever their
-    few test images say. With ``n_test`` (the images each accuracy was measured on) a batch size
-    counts as higher only when the rise exceeds :data:`NOISE_SES` standard errors of the
-    difference. ``*_compared``: the batch sizes each share reads."""
+                      n_test: int | None = None, n_pgd: int | None = None) -> dict[str, float]:
+    """Across the same batch sizes as :func:`momentum_effect`, for test, FGSM and PGD accuracy: the
+    share of batch sizes where the largest momentum's is higher than momentum 0's (``*_share``),
+    the largest |difference| in points (``*_change``) and the mean over batch sizes of Spearman
+    ρ(momentum, ·) over every momentum run (``*_mean_rho``: K's 'with larger momentum there is
+    better generalization' reads all of K's momenta, not only the ends); ``n_batches`` compared;
+    and whether FGSM (PGD) accuracy reaches :data:`FLOOR_POINTS` % anywhere (``fgsm_off_floor``: at
+    the floor a momentum cannot change it, nor raise it but by noise) and everywhere
+    (``fgsm_every_off_floor``, :func:`all_off_floor`: what 'changes little' needs); both read every
+    run at momentum 0 and at the largest momentum, at each batch size compared (``n_batches``).
+    A robustness share, change and ρ read only the batch sizes where one of the two runs is off the
+    floor, with values under it tied in ρ: two runs at the floor are neither higher nor lower,
+    whatever their few test images say. With ``n_test`` (``n_pgd`` for PGD: the images each
+    accuracy was measured on) a batch size counts as higher only when the rise exceeds
+    :data:`NOISE_SES` standard errors of the difference. ``*_compared``: the batch sizes each share
+    reads."""
     table, _ = momentum_table(grid, case, setting, momenta, seed)
     low, high = min(momenta), max(momenta)
     out: dict[str, float] = {"n_batches": len(table)}
-    for name, key in (("test_acc", "acc"), ("fgsm_acc", "fgsm")):
+    for name, key, n in (("test_acc", "acc", n_test), ("fgsm_acc", "fgsm", n_test), ("pgd_acc", "pgd", n_pgd)):
         # a batch size with both runs at the floor is left out; the others compare their own values
         # (tying would shrink a rise from 0.5 % to 6 % to one point)
-        rows = [(row[low], row[high]) for row in table.values()
-                if name not in ROBUSTNESS or max(row[low].fgsm_acc, row[high].fgsm_acc) >= FLOOR_POINTS]
-        lows, highs = values([r[0] for r in rows], name), values([r[1] for r in rows], name)
+        rows = [row for row in table.values()
+                if name not in ROBUSTNESS or max(getattr(row[low], name), getattr(row[high], name)) >= FLOOR_POINTS]
+        lows, highs = values([r[low] for r in rows], name), values([r[high] for r in rows], name)
         diffs = [float(b - a) for a, b in zip(lows, highs)]
-        out[f"{key}_share"] = stats.share(stats.beats(b, a, n_test, NOISE_SES) if n_test else b > a
+        out[f"{key}_share"] = stats.share(stats.beats(b, a, n, NOISE_SES) if n else b > a
                                           for a, b in zip(lows, highs))
         out[f"{key}_change"] = max((abs(d) for d in diffs), default=float("nan"))
         out[f"{key}_compared"] = len(rows)
-    fgsm = [row[m].fgsm_acc for row in table.values() for m in (low, high)]
-    out["fgsm_off_floor"] = float(any(v >= FLOOR_POINTS for v in fgsm)) if fgsm else float("nan")
-    out["fgsm_every_off_floor"] = float(all_off_floor(fgsm)) if fgsm else float("nan")
+        rhos = [stats.spearman(list(momenta), robustness([row[m] for m in momenta], name)) for row in rows]
+        defined = [r for r in rhos if not math.isnan(r)]
+        out[f"{key}_mean_rho"] = float(np.mean(defined)) if defined else float("nan")
+        if name in ROBUSTNESS:
+            both = [getattr(row[m], name) for row in table.values() for m in (low, high)]
+            out[f"{key}_off_floor"] = float(any(v >= FLOOR_POINTS for v in both)) if both else float("nan")
+            out[f"{key}_every_off_floor"] = float(all_off_floor(both)) if both else float("nan")
     return out
 
 
