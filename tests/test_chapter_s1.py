@@ -70,6 +70,9 @@ def test_claims_numbers_and_explorer(R):
     cs = graded_claims(R)
     assert [c.item for c in cs] == ["S-Fig1", "S-Eq2-5"]
     assert cs[1].grade in ("held", "partly")
+    # audit finding 14: S Fig 1 has two panels; the coverage 1 of 1 is the after-GD panel's, and it says so
+    assert cs[0].coverage == (1, 1) and "one of S Fig 1's two panels, the one after GD" in cs[0].why
+    assert "\"at a random initial point\" is drawn" in cs[0].why and "not graded" in cs[0].why
     n = s1.numbers(R)
     assert n["M"] == R.params.parameters and n["rank"] == R.decompositions["trained"].rank
     assert n["loss"] < n["loss0"]

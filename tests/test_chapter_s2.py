@@ -152,6 +152,25 @@ def test_fig2_claim_reads_every_k_from_its_own_pairs():
     assert fig2_values([(r.gap, r.k) for r in paper.PAPER_TABLE1 if paper.in_fig2(r)])["every_k"] is True
 
 
+def test_fig2_held_needs_every_k_in_every_seed():
+    """Audit finding 14 (S2 Fig 2 with seeds): the pooled fraction lost a seed's network that did
+    not fit (k = 10, seed 1 of 3) while every k was still there, and read held; every k of S's
+    figure must be counted in every seed."""
+    import dataclasses
+
+    fig2_rows = [r for r in paper.PAPER_TABLE1 if paper.in_fig2(r)]
+    cases = [fake_result(r, r.k, r.k, r.k, seed=s) for r in fig2_rows for s in range(3)]
+    assert grades(fake_results(cases, n_seeds=3))[0] == "held"
+    i = next(i for i, c in enumerate(cases) if c.row.k == 10 and c.seed == 1)
+    unfit = dataclasses.replace(cases[i], train_accuracy=0.5)
+    fig2 = s2.claims(fake_results([*cases[:i], unfit, *cases[i + 1:]], n_seeds=3))[0]
+    assert fig2.cases[""]["exact"] == 1.0  # the pooled fraction alone would read held
+    assert fig2.grade == "partly" and "not counted: k = 10 (2 of 3 seeds)" in fig2.ours
+    assert "counted in every seed" in fig2.why
+    assert fig2_values([(k, k) for k in paper.KS], seeds=2)["every_k"] is False
+    assert fig2_values([(k, k) for k in paper.KS for _ in range(2)], seeds=2)["every_k"] is True
+
+
 ALL_SETTINGS = list(paper.SETTINGS)
 
 

@@ -234,8 +234,36 @@ def test_eigenvalues_within_the_rounding_band_have_no_sign():
     assert s.rounding_band == pytest.approx(2e-9)
     assert s.negative_fraction == pytest.approx(0.01) and s.band_fraction == pytest.approx(0.2)
     assert float(np.mean(eig < 0)) > 0.1  # counting signs
-    # no eigenvalue negative beyond the band at any width is the same share, not an undefined one
-    assert share_claim({"w=10": 0.0, "w=30": 0.0}).grade == "held"
+    # no eigenvalue negative beyond the band at any width: no share to compare, not judged (audit 14)
+    assert share_claim({"w=10": 0.0, "w=30": 0.0}).grade == "not judged"
+
+
+def test_negative_share_with_none_at_any_width_is_not_judged():
+    """Audit finding 14: a share of 0 at every width gave a spread of 0, read held by construction."""
+    out = np.linspace(1.0, 10.0, 10)
+    flat = [spec_(f"n = {w}", np.concatenate([out, np.linspace(0.0, 0.05, 200)])) for w in (10, 30)]
+    share = graded_claims(results(flat))[2]
+    assert share.grade == "not judged" and "widths with an eigenvalue negative beyond the common cutoff" in share.why
+    assert share_claim({"a": 0.0, "b": 0.1}).grade == "did not hold"  # one width with negatives: judged
+
+
+def test_negative_share_is_counted_below_one_cutoff_for_every_width():
+    """Audit finding 14: the rounding band grows with the width (√M and the assembly's asymmetry), so
+    counting each network below its own band hides more of the wider network's negatives. Here the
+    narrow network has 10 % at -1e-3 and 10 % at -1e-7, between its own band (2e-8) and the wide
+    network's (4e-7): below their own bands both shares are 20 % (spread 0, held); below the common
+    cutoff 10 % and 20 % (spread 67 %: partly)."""
+    narrow = Spectrum("n = 10", np.sort(np.concatenate([np.full(10, -1e-3), np.full(10, -1e-7),
+                                                         np.linspace(1e-3, 1.0, 80)])), 100, 0.1, 1.0, 1e-9)
+    wide = Spectrum("n = 30", np.sort(np.concatenate([np.full(20, -1e-3), np.linspace(1e-3, 1.0, 80)])),
+                    400, 0.1, 1.0, 1e-8)
+    assert narrow.rounding_band == pytest.approx(2e-8) and wide.rounding_band == pytest.approx(4e-7)
+    assert narrow.negative_fraction == wide.negative_fraction == pytest.approx(0.2)  # own bands: the same
+    share = graded_claims(results([narrow, wide]))[2]
+    assert share.grade == "partly"
+    assert "negative share below -4e-07 (every width) n = 10: 10.0%, n = 30: 20.0%" in share.ours
+    assert "below each network's own band: n = 10: 20.0%, n = 30: 20.0%" in share.ours
+    assert "the widest network's band" in share.why
 
 
 def test_each_invariance_is_graded_in_each_seed():

@@ -81,7 +81,30 @@ def test_rules_grade_as_the_ladders_they_replace():
         for ml in range(60):
             diff = abs(ms - ml)
             old = "held" if diff == 0 else ("partly" if diff <= max(1, round(0.2 * max(ms, ml))) else "did not hold")
-            assert SAME_COUNT_RULE.grade(count_values(ms, ml)) == old, (ms, ml)
+            both = ({m: ms for m in ("gap", "ratio", "elbow")}, {m: ml for m in ("gap", "ratio", "elbow")})
+            assert SAME_COUNT_RULE.grade(count_values(*both)) == old, (ms, ml)
+
+
+def test_same_number_compares_each_cutoff_with_itself(monkeypatch):
+    """Audit finding 14 (S4): SB's median (10, its ratio) and LB's (10, its gap) were equal and read
+    held, though no cutoff counts the same on both networks; like for like the median difference
+    is 7 (gap 8, ratio 7, elbow 5): did not hold. Two cutoffs agreeing is held."""
+    import sys
+
+    s4_claims, s4_compute = (sys.modules[f"hessbook.chapters.s4.{m}"] for m in ("claims", "compute"))
+
+    counts = {"SB": {"gap": 2, "ratio": 10, "elbow": 25}, "LB": {"gap": 10, "ratio": 3, "elbow": 30}}
+    fake = lambda s: dict(counts[s.label])  # noqa: E731
+    monkeypatch.setattr(s4_compute, "outlier_counts", fake)
+    monkeypatch.setattr(s4_claims, "outlier_counts", fake)
+    out = np.linspace(1.0, 10.0, 10)
+    same = graded_claims(results(spec_("SB", out), spec_("LB", 2 * out), FULL))[1]
+    assert "median of the three: SB 10, LB 10" in same.ours and same.grade == "did not hold"
+    assert "no cutoff counts the same on SB and LB" in same.why
+    assert "came from ratio (SB) and gap (LB)" in same.why
+    counts["LB"] = {"gap": 2, "ratio": 10, "elbow": 31}
+    same = graded_claims(results(spec_("SB", out), spec_("LB", 2 * out), FULL))[1]
+    assert same.grade == "held" and "gap, ratio counts the same on SB and LB" in same.why
 
 
 def test_numbers_name_every_glued_value():

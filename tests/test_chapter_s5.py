@@ -342,6 +342,13 @@ def test_rules_state_their_thresholds():
     assert "two solutions with different qualities" in BARRIER_RULE.text()
 
 
+def test_gain_threshold_is_named_the_books_choice():
+    """Audit finding 14 (S5 gain): held from 0.5 points is the book's choice against S's "about ~1%",
+    and the rule text the reader sees says so."""
+    assert ("SB − LB test accuracy (the book's choice: half of S's \"about ~1%\"; S gives no tolerance) ≥ 0.5%"
+            in GAIN_RULE.text())
+
+
 def test_regime_criteria_take_the_papers_steps_at_cpu_and_not_at_smoke():
     """The cpu block takes S's 250 x 100 = 25,000 steps per part and S's 500 epochs of Part I
     (shrinking width, large batch and data instead); smoke takes a few (it checks that the

@@ -25,8 +25,11 @@ def test_cases_claim_and_explorer():
     assert [len(c.outliers) for c in R.cases] == [0, 0, 1, 1]
     assert all(c.ks < 0.1 for c in R.cases)
     claim, growth = graded_claims(R)  # the rules; these alphas are not S's, so s6.claims is not judged
-    assert claim.item == "S-Fig10" and claim.grade == "held"
-    assert "At w = 0" in claim.statement and "not the paper's outliers" in claim.why
+    # at w = 0 the MP/BBP rule could fail only by sampling noise: shown, not judged (audit finding 9)
+    assert claim.item == "S-Fig10" and claim.grade == "not judged"
+    assert RULE.grade({**values(R), "independent": True}) == "held"  # what the rule reads on its values
+    assert "at w = 0" in claim.statement and "a check of our sampling" in claim.why
+    assert "bulk that's close to zero\" is not graded" in claim.why and "outlier" in claim.why
     # at w = 0 the growth with alpha is BBP's formula: shown, not judged (it could fail only by noise)
     assert growth.item == "S-Fig10" and growth.grade == "not judged" and "built into the computation" in growth.why
     table = s6.summary_table(R)
@@ -42,7 +45,8 @@ def test_no_spike_no_outlier_grade():
     R = s6.run(small_params(separation=0.5))  # spike 1.06 < 1 + sqrt(alpha): no two-blob outlier expected
     assert all(len(c.outliers) == 0 for c in R.cases)
     assert spiked(R) == []
-    assert graded_claims(R)[0].grade == "partly"  # one blob is MP; no alpha to test the outlier at
+    assert graded_claims(R)[0].grade == "not judged"  # at w = 0: a check of our sampling
+    assert RULE.grade({**values(R), "independent": True}) == "partly"  # one blob is MP; no alpha to test the outlier at
     assert values(R)["one_outlier_each"] is False  # untested, not vacuously true
     assert graded_claims(R)[1].grade == "not computed"  # no outlier whose growth with alpha could be graded
     assert s6.claims(R)[1].grade == "not computed"  # the regime gate keeps not computed as it is
@@ -59,9 +63,9 @@ def test_claims_are_judged_only_in_the_regime():
     assert "S's α = M/N values 0.02, 1, 2 (S Fig 10): α = 0.1, 2" in gated[0].why
     inside = s6.run(small_params(dimension=200, alphas=[0.02, 1.0, 2.0]))
     assert regime.unmet(s6.criteria(inside.params, inside)) == []
-    # inside the regime the gate passes the rules' grades through: the MP/BBP claim is judged (held),
-    # the growth with alpha stays not judged by its own rule (built in at w = 0)
-    assert [c.grade for c in s6.claims(inside)] == [c.grade for c in graded_claims(inside)] == ["held", "not judged"]
+    # inside the regime the gate passes the rules' grades through: both stay not judged by their own
+    # rules (at w = 0 MP, BBP and the growth with alpha are built into the matrix)
+    assert [c.grade for c in s6.claims(inside)] == [c.grade for c in graded_claims(inside)] == ["not judged"] * 2
 
 
 def test_growth_with_alpha_is_shown_but_not_judged():
@@ -74,7 +78,8 @@ def test_growth_with_alpha_is_shown_but_not_judged():
     assert implied_spike(PAPER_OUTLIERS) == pytest.approx(1 / (819.5 / 454.4 - 1))
 
 
-GOOD = {"one_blob_outliers": 0, "one_blob_ks": 0.02, "spiked": 2, "one_outlier_each": True, "bbp_sds": 1.5}
+GOOD = {"one_blob_outliers": 0, "one_blob_ks": 0.02, "spiked": 2, "one_outlier_each": True, "bbp_sds": 1.5,
+        "independent": True}
 
 
 @pytest.mark.parametrize("change, grade", [
@@ -90,6 +95,17 @@ GOOD = {"one_blob_outliers": 0, "one_blob_ks": 0.02, "spiked": 2, "one_outlier_e
 ])
 def test_fig10_grading(change, grade):
     assert RULE.grade({**GOOD, **change}) == grade
+
+
+def test_fig10_at_w0_is_not_judged():
+    """Audit finding 9: at w = 0 the Hessian is (1/4) XᵀX/N, the matrix Marchenko-Pastur and BBP
+    describe, so the rule could fail only by sampling noise: whatever the values, not judged (as
+    the growth claim); the rule judges a Hessian where the theory is not built in."""
+    for change in ({}, {"one_blob_ks": 0.2, "one_outlier_each": False, "bbp_sds": float("nan")}):
+        assert RULE.grade({**GOOD, **change, "independent": False}) == "not judged"
+    R = s6.run(small_params(dimension=200, alphas=[0.02, 1.0, 2.0]))
+    assert values(R)["independent"] is False and values(R, built_in=False)["independent"] is True
+    assert "not judged" not in RULE.grade(values(R, built_in=False))
 
 
 def test_params_reject_too_few_samples():

@@ -71,6 +71,12 @@ def fig1_rule(P: S1Params, parameters: int) -> Rule:
                               at_least("bulk", BULK_HELD, bulk, ".0%")))
 
 
+INIT_PANEL = ("Graded: one of S Fig 1's two panels, the one after GD (this statement's), so the coverage of 1 of 1 "
+              "is of that panel. The panel \"at a random initial point\" is drawn and its bulk share shown in ours, "
+              "not graded: S's one sentence on it (Sec. 1, citing Sagun et al. 2016: \"the Hessian can have near zero "
+              "eigenvalues even at a given random initial point\") is not graded here.")
+"""S-Fig1's coverage in words: the claim's one case is Fig 1's after-GD panel, not the figure."""
+
 ASSEMBLY = ("G's PSD and rank ≤ N(k−1) hold by construction of the assembled G = JᵀSJ, so they cannot fail "
             "as evidence: they are checked only as the precondition that the assembly is sound.")
 
@@ -110,7 +116,7 @@ def graded_claims(R: Results) -> list[Claim]:
                  f"λmax = {end.hessian.max():.3g}, λmin = {end.hessian.min():.3g}",
             rule=fig1_rule(P, M),
             cases=single({"bulk": bulk, "outliers": n_out}),
-            evidence=f"Data: S-MLP on {P.k} Gaussian clusters (S does not say Fig 1's data).",
+            evidence=f"Data: S-MLP on {P.k} Gaussian clusters (S does not say Fig 1's data). {INIT_PANEL}",
         ),
         Claim(
             "S-Eq2-5",

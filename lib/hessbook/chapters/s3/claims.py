@@ -14,7 +14,8 @@ from hessbook.chapters.s3.compute import SHAPE_RANKS, Results, num_params, shape
 from hessbook.chapters.s3.paper import PAPER_INPUT_SIZE, PAPER_SAMPLES, PAPER_WIDTHS
 from hessbook.chapters.s3.params import S3Params
 from hessbook.kit.seeds import across_seeds, case_of
-from hessbook.papers.sagun.mnist_spectra import Spectrum, negatives_claim, worst_negative
+from hessbook.papers.sagun.mnist_spectra import (Spectrum, common_band, negative_share, negatives_claim,
+                                                 worst_negative)
 from hessbook.papers.sagun.regime import fits_training_set, over_parametrized, spectrum_run
 
 SHAPE_HELD = 0.5
@@ -34,42 +35,68 @@ SHARE_RULE = kit.Rule(
     held=kit.at_most("share_spread", SHAPE_HELD, f"range / mean of the negative share across widths "
                                                  f"({BOOKS_THRESHOLD})", ".0%"),
     partly=kit.at_most("share_spread", SHAPE_PARTLY, f"that spread ({BOOKS_THRESHOLD})", ".0%"),
-    requires=kit.at_least("widths", 2, "widths", ".0f"),
+    requires=kit.all_of(kit.at_least("widths", 2, "widths", ".0f"),
+                        kit.at_least("with_negatives", 1, "widths with an eigenvalue negative beyond the common "
+                                                          "cutoff (S: \"there are a number of negative eigenvalues\"; "
+                                                          "a share of 0 at every width is no share to compare)",
+                                     ".0f")),
 )
 """S Sec. 3.4: "the ratio of negative eigenvalues remain[s] the same" as the network widens, graded
-by the same spread thresholds as the shape of the top (:data:`SHAPE_RULE`; the book's choice)."""
+by the same spread thresholds as the shape of the top (:data:`SHAPE_RULE`; the book's choice), on
+shares counted below one cutoff for every width (:func:`~hessbook.papers.sagun.mnist_spectra.common_band`),
+and judged only where some width has a negative eigenvalue beyond it (with none at any width the
+spread is 0 for want of a share, not because a share stayed the same)."""
 
 
 ROUNDING_EVIDENCE = ("A negative eigenvalue counts when it is below −2·asymmetry·√M, the size of the spectral norm "
                      "of the assembly's rounding (asymmetry = max |H − Hᵀ| bounds each entry's error): within that "
                      "band of zero the sign is rounding, and with M above N(k−1) the M − N(k−1) exact zeros of the "
-                     "Gauss-Newton part fall there on either side.")
+                     "Gauss-Newton part fall there on either side. The band grows with M, so the share graded counts "
+                     "every width below the same cutoff, the widest network's band (a width-dependent cutoff would "
+                     "hide more of a wider network's negatives); each network's share below its own band is shown "
+                     "beside it.")
 
 
 def share_spread(shares: Sequence[float]) -> float:
-    """(max - min) / mean of the negative shares across widths: 0 when they are all equal (0 included:
-    no eigenvalue negative beyond the rounding band at any width is the same share)."""
+    """(max - min) / mean of the negative shares across widths: 0 when they are all equal (with all
+    of them 0 the claim is not judged: :data:`SHARE_RULE`)."""
     if max(shares) == min(shares):
         return 0.0
     return float((max(shares) - min(shares)) / float(np.mean(shares)))
 
 
-def share_claim(shares: dict[str, float], evidence: str = "", bands: dict[str, float] | None = None) -> kit.Claim:
-    """S-Fig3-5's negative share from ``label -> share of eigenvalues negative beyond the rounding
-    band`` (:attr:`~hessbook.papers.sagun.mnist_spectra.Spectrum.negative_fraction`); ``bands``:
-    ``label -> share within the band`` (shown: their sign is rounding)."""
+def share_values(shares: Sequence[float]) -> dict:
+    """What :data:`SHARE_RULE` grades."""
+    return {"widths": len(shares), "share_spread": share_spread(shares), "with_negatives": sum(v > 0 for v in shares)}
+
+
+def share_claim(shares: dict[str, float], evidence: str = "", bands: dict[str, float] | None = None,
+                own: dict[str, float] | None = None, cutoff: float | None = None) -> kit.Claim:
+    """S-Fig3-5's negative share from ``label -> share of eigenvalues below -cutoff``, one cutoff for
+    every width (:func:`~hessbook.papers.sagun.mnist_spectra.common_band`, ``cutoff``: its value,
+    shown); ``bands``: ``label -> share within the network's own rounding band`` (shown: their sign
+    is rounding); ``own``: ``label -> share below the network's own band`` (shown beside)."""
     band = ("; within the rounding band of zero (no sign): " + ", ".join(f"{k}: {100 * v:.1f}%" for k, v in bands.items())
             if bands else "")
+    beside = ("; below each network's own band: " + ", ".join(f"{k}: {100 * v:.1f}%" for k, v in own.items())
+              if own else "")
+    below = f" below {-cutoff:.2g} (every width)" if cutoff is not None else ""
     return kit.Claim(
         "S-Fig3-5", "The share of negative eigenvalues stays the same as the hidden layer widens.",
         paper="Sec. 3.4: \"the ratio of negative eigenvalues remain the same\" (Fig 5). (The same sentence's "
               "\"the number of outliers remain unchanged\" is not graded here.)",
-        ours="negative share " + ", ".join(f"{k}: {100 * v:.1f}%" for k, v in shares.items())
-             + f"; range / mean {share_spread(list(shares.values())):.0%}" + band,
-        rule=SHARE_RULE,
-        cases=kit.single({"widths": len(shares), "share_spread": share_spread(list(shares.values()))}),
-        evidence=evidence,
+        ours=f"negative share{below} " + ", ".join(f"{k}: {100 * v:.1f}%" for k, v in shares.items())
+             + f"; range / mean {share_spread(list(shares.values())):.0%}" + beside + band,
+        rule=SHARE_RULE, cases=kit.single(share_values(list(shares.values()))), evidence=evidence,
     )
+
+
+def seed_share_claim(spectra: Sequence[Spectrum], evidence: str = "") -> kit.Claim:
+    """:func:`share_claim` on one seed's networks: shares below their common cutoff."""
+    cutoff = common_band(spectra)
+    return share_claim({case_of(s.label): negative_share(s, cutoff) for s in spectra}, evidence=evidence,
+                       bands={case_of(s.label): s.band_fraction for s in spectra},
+                       own={case_of(s.label): s.negative_fraction for s in spectra}, cutoff=cutoff)
 
 
 def criteria(P: S3Params, R: Results | None = None) -> list[regime.Criterion]:
@@ -140,9 +167,7 @@ def graded_claims(R: Results) -> list[kit.Claim]:
         across_seeds([shape_claim(sp, P.top_k, pooled) for sp in R.by_seed], P.seeds, "widths"),
         negatives_claim("S-Fig3-5", R.every,
                         paper="Fig 5: small negative eigenvalues at the bottom of every width.", evidence=pooled),
-        across_seeds([share_claim({case_of(s.label): s.negative_fraction for s in sp}, evidence=share_evidence,
-                                  bands={case_of(s.label): s.band_fraction for s in sp}) for sp in R.by_seed],
-                     P.seeds, "widths"),
+        across_seeds([seed_share_claim(sp, share_evidence) for sp in R.by_seed], P.seeds, "widths"),
     ]
 
 

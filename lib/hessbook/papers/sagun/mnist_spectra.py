@@ -80,6 +80,19 @@ class Spectrum:
         return float(np.mean(np.abs(self.eigenvalues) <= self.rounding_band))
 
 
+def common_band(spectra: Sequence[Spectrum]) -> float:
+    """The widest :attr:`Spectrum.rounding_band` of ``spectra``: one cutoff beyond every network's
+    rounding. The band grows with M (√M and the assembly's asymmetry), so a share counted below
+    each network's own band hides more of a wider network's negatives; counted below this one, the
+    networks' shares compare at the same cutoff."""
+    return max(s.rounding_band for s in spectra)
+
+
+def negative_share(s: Spectrum, cutoff: float) -> float:
+    """Share of ``s``'s eigenvalues below ``-cutoff``."""
+    return float(np.mean(s.eigenvalues < -cutoff))
+
+
 @dataclass(frozen=True)
 class SpectrumJob(StoredJob):
     """Train ``train`` (through the store) and compute its exact spectrum on its training set,
