@@ -134,12 +134,14 @@ def test_trend_claims_combine_models_and_fig1_grades_each_panel():
     assert only_c1.grades == {"C1": "held", "C2": "not computed"} and only_c1.grade == "partly"
     assert only_c1.coverage == (1, 2) and "C2: model not selected at this scale" in only_c1.ours
     # Fig 1: one case per panel; C1 grows at every index, M1 at one of three -> partly, not held
-    m1 = [fake("m1", 32, 1.0, 80.0, top=[1.0, 1.0, 1.0]), fake("m1", 512, 2.0, 60.0, top=[2.0, 0.5, 0.5])]
+    # (three batch sizes: a progression across B needs at least three, audit finding 14)
+    m1 = [fake("m1", 32, 1.0, 80.0, top=[1.0, 1.0, 1.0]), fake("m1", 128, 1.5, 70.0, top=[1.5, 0.7, 0.7]),
+          fake("m1", 512, 2.0, 60.0, top=[2.0, 0.5, 0.5])]
     fig1 = claim(results(*c1_up, *m1), "Y-Fig1")
     assert fig1.grades == {"C1": "held", "M1": "did not hold"} and fig1.grade == "partly"
-    m1[1] = fake("m1", 512, 2.0, 60.0, top=[2.0, 2.0, 0.5])
+    m1[1:] = [fake("m1", 128, 1.5, 70.0, top=[1.5, 1.5, 0.7]), fake("m1", 512, 2.0, 60.0, top=[2.0, 2.0, 0.5])]
     assert claim(results(*c1_up, *m1), "Y-Fig1").grade == "partly"
-    m1[1] = fake("m1", 512, 2.0, 60.0, top=[2.0, 2.0, 2.0])
+    m1[1:] = [fake("m1", 128, 1.5, 70.0, top=[1.5, 1.5, 1.5]), fake("m1", 512, 2.0, 60.0, top=[2.0, 2.0, 2.0])]
     assert claim(results(*c1_up, *m1), "Y-Fig1").grade == "held"
 
 
@@ -330,7 +332,28 @@ def test_evidence_carries_the_deviations_from_the_paper():
     import dataclasses
 
     stopped = results(dataclasses.replace(fake("m1", 32, 1.0, 80.0), final_loss=0.5, stop_reason="max_epochs"))
-    assert "stopped by the epoch cap above the loss 0.001 (M1 B=32)" in claim(stopped, "Y-Table7").why
+    assert ("1 of 1 networks stopped by the epoch cap above Y's training loss 0.001 (Y §2: 'each of the batch sizes "
+            "are trained until a training loss of 0.001 or better is achieved.") in claim(stopped, "Y-Table7").why
+    assert "0 of 3 networks stopped by the epoch cap above Y's training loss 0.001" in why
+
+
+def test_a_network_the_epoch_cap_stopped_above_the_loss_target_enters_no_trend():
+    """Y §2 trains every batch size 'until a training loss of 0.001 or better is achieved': a network
+    the epoch cap stopped above it is not in Y's regime. Like a plateau run it enters no statistic,
+    and its trend reads the rest of the row: at most partly (before, it entered every trend)."""
+    rising = [fake("m1", b, lam, f, top=[lam] * 3) for b, lam, f in ((32, 1.0, 80.0), (128, 2.0, 70.0),
+                                                                      (512, 5.0, 60.0))]
+    capped = dataclasses.replace(fake("m1", 2048, 9.0, 50.0, top=[9.0] * 3), final_loss=0.01, stop_reason="max_epochs")
+    reached = dataclasses.replace(capped, final_loss=1e-3)  # at the target when the cap stopped it: in Y's regime
+    assert claim(results(*rising, reached), "Y-Table7").grade == "held"
+    R = results(*rising, capped)
+    c = claim(R, "Y-Table7")
+    assert c.cases["M1"]["n_batches"] == 3 and not c.cases["M1"]["every_batch"] and c.grade == "partly"
+    assert ("1 of 4 networks stopped by the epoch cap above Y's training loss 0.001" in c.why
+            and "excluded from every statistic: M1 B=2048 seed 0 (loss 1.0e-02)." in c.why)
+    assert claim(R, "Y-Fig1").grades["M1"] == "partly"  # its largest batch not read: a narrower range
+    assert list(y1.summary_table(R, "m1")["flag"]) == ["", "", "", "epoch cap"]
+    assert [r.batch for r in R.usable("m1", 0)] == [32, 128, 512] and R.flagged(("m1",)) == []
 
 
 def test_paper_train_set_lambda_x_correlation_by_hand():
@@ -574,7 +597,7 @@ def test_a_network_on_its_plateau_is_flagged_in_the_table_and_enters_no_trend():
     top = [fake("m1", b, lam, f, top=[lam] * 3) for b, lam, f in ((32, 1.0, 80.0), (128, 2.0, 70.0), (512, 5.0, 60.0))]
     assert claim(results(*top), "Y-Fig1").grades["M1"] == "held"
     fig1 = claim(results(*top, stuck), "Y-Fig1")
-    assert fig1.grades["M1"] == "partly" and "smallest and largest batch sizes both usable" in fig1.why
+    assert fig1.grades["M1"] == "partly" and "every batch size of the panel usable" in fig1.why
     assert "Excluded from every statistic: 1 run on its initial plateau: M1 B=2048 seed 0." in c.why
     assert fig1_fraction(R, "m1") == 1.0
 
@@ -661,3 +684,35 @@ def test_outside_the_regime_every_claim_is_not_judged():
                     n_seeds=3)
     assert [c.grades for c in y1.claims(three)] == [c.grades for c in graded_claims(three)]
     assert y1.claims(three)[0].grades["C1"] == "held"
+
+
+def test_fig1_reads_every_batch_size_of_the_panel_not_its_two_ends():
+    """Y: 'large batch size progressively gets trapped in areas with noticeably larger spectrum'. The
+    rule reads ρ(B, λ_i) per eigenvalue index over the whole row (audit finding 14): a spectrum
+    larger at the largest B than at the smallest, but highest at a middle one, is no progression
+    (the old rule, the two ends compared elementwise, read held)."""
+    peaked = [fake("m1", b, lam, f, top=[lam, lam / 2, lam / 4])
+              for b, lam, f in ((32, 1.0, 80.0), (128, 6.0, 70.0), (512, 2.0, 60.0))]
+    c = claim(results(*peaked), "Y-Fig1")
+    assert c.grades["M1"] == "did not hold" and c.cases["M1"]["share"] == 0.0
+    assert "0% of top eigenvalues with ρ(B, λ_i) ≥ 0.8 over 3 batch sizes" in c.ours
+    # the dominant eigenvalue rising, the rest peaked: a third of the indices, did not hold; two thirds: partly
+    two = [fake("m1", b, lam, f, top=[lam, rest, rest]) for b, lam, rest, f in
+           ((32, 1.0, 0.5, 80.0), (128, 2.0, 3.0, 70.0), (512, 5.0, 1.0, 60.0))]
+    assert claim(results(*two), "Y-Fig1").cases["M1"]["share"] == pytest.approx(1 / 3)
+    most = [fake("m1", b, lam, f, top=[lam, lam / 2, rest]) for b, lam, rest, f in
+            ((32, 1.0, 0.5, 80.0), (128, 2.0, 3.0, 70.0), (512, 5.0, 1.0, 60.0))]
+    assert claim(results(*most), "Y-Fig1").grades["M1"] == "partly"
+    # two batch sizes: no progression to read, not judged
+    assert claim(results(*peaked[:2]), "Y-Fig1").grades["M1"] == "not judged"
+
+
+def test_a_row_outside_ys_batch_sizes_says_so_beside_its_sizes():
+    """Audit finding 17: cpu's C2 runs B = 16..256, of Y's C2 rows (256..2048) only 256; the case
+    counts as judged, so the evidence says the range is not Y's."""
+    c2 = [fake("c2", b, lam, f) for b, lam, f in ((16, 1.0, 80.0), (64, 2.0, 70.0), (256, 5.0, 60.0))]
+    why = claim(results(*c2, models=("c2",)), "Y-Table1", 1).why
+    assert ("C2 B = 16, 64, 256 (Y: 256, 512, 1024, 2048); only B = 256 of Y's C2 batch sizes run, so the C2 case "
+            "tests a range Y's rows do not") in why
+    m1 = [fake("m1", b, lam, f) for b, lam, f in ((32, 1.0, 80.0), (128, 2.0, 70.0), (512, 5.0, 60.0))]
+    assert "batch sizes run" not in claim(results(*m1), "Y-Table7").why  # two of Y's sizes: its range

@@ -140,7 +140,10 @@ def test_claims_grade_the_order_of_batch_sizes():
     assert surface.grades == {"C1": "not computed", "C2": "not computed", "M1": "held"} and surface.coverage == (1, 3)
     assert "≥ 0.8" in graded_claims(up)[1].why and "ε* = 0.2" in graded_claims(up)[1].why
     down = results(*(landscape(b, s) for b, s in ((32, 4.0), (128, 2.0), (256, 1.0))))
-    assert [c.grade for c in graded_claims(down)] == ["not computed", "did not hold", "partly", "did not hold"]
+    # the surfaces are graded against λ1θ (Y: 'in line with ... λ1θ', audit finding 7): here λ1θ falls
+    # with B as the surfaces do, so they are in line with it (M1 held; C1, C2 not computed: partly)
+    assert [c.grade for c in graded_claims(down)] == ["not computed", "did not hold", "partly", "partly"]
+    assert graded_claims(down)[3].grades["M1"] == "held"
     mixed = results(*(landscape(b, s) for b, s in ((32, 1.0), (128, 4.0), (256, 2.0))))
     assert graded_claims(mixed)[1].grade == "partly"
     two = results(landscape(32, 1.0), landscape(256, 2.0), landscape(32, 1.0, "c1"))

@@ -19,6 +19,7 @@ from hessbook.chapters.y1.params import Y1Params
 from hessbook.kit.jobs import Context, StoredJob, Table, context, run_jobs
 from hessbook.papers.yao.networks import Count, Missing, first, missing_models, train_config
 from hessbook.papers.yao.paper import DATASET
+from hessbook.papers.yao.regime import short_of_target
 from hessbook.train import TrainConfig
 
 NUM_CLASSES = {"cifar10": 10, "cifar100": 100, "mnist": 10}
@@ -153,9 +154,20 @@ class Results:
         return sorted((r for r in self.networks if r.model == model and r.seed == seed), key=lambda r: r.batch)
 
     def usable(self, model: str, seed: int) -> list[ModelResult]:
-        """``model``'s networks of network seed ``seed`` that left their initial plateau and did not
-        diverge (:func:`run_flag`), by batch size: the only ones a trend reads."""
-        return [r for r in self.in_seed(model, seed) if not run_flag(r)]
+        """``model``'s networks of network seed ``seed`` that left their initial plateau, did not
+        diverge (:func:`run_flag`) and were not stopped by the epoch cap above the loss target
+        (:meth:`capped`), by batch size: the only ones a trend reads."""
+        return [r for r in self.in_seed(model, seed) if not run_flag(r) and not self.capped(r)]
+
+    def capped(self, r: ModelResult) -> bool:
+        """``r`` stopped on the epoch cap with its training loss above the loss target: not at Y's
+        training loss (:func:`hessbook.papers.yao.regime.short_of_target`), so in no statistic. A
+        network on its plateau or diverged carries that flag instead (:func:`run_flag`)."""
+        return not run_flag(r) and short_of_target(r.stop_reason, r.final_loss, self.params.loss_target)
+
+    def capped_networks(self, models) -> list[ModelResult]:
+        """The networks of ``models`` (every seed) the epoch cap stopped above the loss target."""
+        return [r for r in self.networks if r.model in models and self.capped(r)]
 
     def flagged(self, models) -> list[ModelResult]:
         """The networks of ``models`` (every seed) that no statistic reads (:func:`run_flag`)."""

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from hessbook.chapters.y1.compute import Results, run_flag, run_steps
+from hessbook.papers.yao.regime import CAPPED
 from hessbook.chapters.y1.paper import Pair, PaperRow, paper_row
 from hessbook.kit import style
 
@@ -44,8 +45,9 @@ def paper_table(rows: Sequence[PaperRow]):
 def summary_table(R: Results, models: str | Sequence[str]):
     """Our rows of ``models`` in the paper's layout, one per network (batch size, then seed), the
     paper's row (same B) beside each, the SGD steps taken, and the regime flag
-    (:func:`~hessbook.chapters.y1.compute.run_flag`: diverged, or still on the initial plateau; a
-    flagged network enters no trend); a model without results gets one row saying why."""
+    (:func:`~hessbook.chapters.y1.compute.run_flag`: diverged, or still on the initial plateau; or
+    "epoch cap", :meth:`~hessbook.chapters.y1.compute.Results.capped`; a flagged network enters no
+    trend); a model without results gets one row saying why."""
     import pandas as pd
 
     models = (models,) if isinstance(models, str) else tuple(models)
@@ -74,7 +76,7 @@ def summary_table(R: Results, models: str | Sequence[str]):
             line["train loss"] = f"{r.final_loss:.1e}"
             line["epochs"] = r.epochs
             line["steps"] = run_steps(r, R.params)
-            line["flag"] = run_flag(r)
+            line["flag"] = run_flag(r) or (CAPPED if R.capped(r) else "")
             out.append(line)
     return pd.DataFrame(out)
 

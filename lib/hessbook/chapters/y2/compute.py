@@ -6,8 +6,8 @@ One stored result per network, on the Dask sweep."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -17,7 +17,8 @@ from hessbook.chapters.y2.params import Y2Params
 from hessbook.kit.jobs import Context, StoredJob, Table, context, run_jobs
 from hessbook.kit.seeds import seed_case
 from hessbook.papers.yao.networks import Count, Missing, first, missing_models, train_config
-from hessbook.train import TrainConfig
+from hessbook.papers.yao.regime import short_of_target
+from hessbook.train import STORE_KIND, TrainConfig
 
 KIND = "y2-landscape"
 EVAL_BATCH = 1000
@@ -94,6 +95,21 @@ class Landscape:
 
 
 @dataclass(frozen=True)
+class Trained:
+    """How one examined network's training ended (its training run's store entry, Y1's): what
+    decides whether it reached Y's training loss."""
+
+    stop_reason: str
+    """``"loss_target"``, ``"max_epochs"``, ... (:class:`hessbook.train.TrainResult`)."""
+    final_loss: float
+    """The last epoch's training loss."""
+
+
+Network = tuple[str, int, int]
+"""(model, batch size, seed): one of Y1's networks."""
+
+
+@dataclass(frozen=True)
 class Results:
     """Everything Y2 computed at one set of parameters."""
 
@@ -101,6 +117,9 @@ class Results:
     table: Table
     """Every examined network, by model, batch size and seed, with its :class:`Landscape` or why it
     has none (:mod:`hessbook.kit.jobs`)."""
+    trained: Mapping[Network, Trained] = field(default_factory=dict)
+    """How each examined network's training ended (:func:`trained_of`); a network absent here has
+    no training record in the store and is read as in the regime (named in the evidence)."""
 
     @property
     def networks(self) -> tuple[Landscape, ...]:
@@ -131,9 +150,25 @@ class Results:
                       key=lambda r: (r.batch, r.seed))
 
     def usable(self, model: str, seed: int | None = None) -> list[Landscape]:
-        """``model``'s networks (of ``seed`` when given) that left their initial plateau and have a
-        finite loss at θ (:func:`run_flag`): the only ones a graded statistic reads."""
-        return [r for r in self.of(model, seed) if not run_flag(r)]
+        """``model``'s networks (of ``seed`` when given) that left their initial plateau, have a
+        finite loss at θ (:func:`run_flag`) and were not stopped by the epoch cap above Y's
+        training loss (:meth:`capped`): the only ones a graded statistic reads."""
+        return [r for r in self.of(model, seed) if not run_flag(r) and not self.capped(r)]
+
+    def capped(self, r: Landscape) -> bool:
+        """``r``'s network stopped on the epoch cap with its training loss above ``loss_target``
+        (:func:`hessbook.papers.yao.regime.short_of_target`: not at Y's training loss), as Y1
+        reads it; a network flagged by :func:`run_flag` carries that flag instead."""
+        t = self.trained.get((r.model, r.batch, r.seed))
+        return (t is not None and not run_flag(r)
+                and short_of_target(t.stop_reason, t.final_loss, self.params.y1_runs.loss_target))
+
+    def capped_networks(self, models: Sequence[str]) -> list[Landscape]:
+        return [r for m in models for r in self.of(m) if self.capped(r)]
+
+    def untracked(self, models: Sequence[str]) -> list[Landscape]:
+        """The networks of ``models`` whose training record was not found (:attr:`trained`)."""
+        return [r for m in models for r in self.of(m) if (r.model, r.batch, r.seed) not in self.trained]
 
     def flagged(self, models: Sequence[str]) -> list[Landscape]:
         return [r for m in models for r in self.of(m) if run_flag(r)]
@@ -252,7 +287,25 @@ def jobs(P: Y2Params) -> list[Y2Landscape]:
     return [landscape_job(m, b, P, s) for m, b in P.cases() for s in P.seeds]
 
 
+def trained_of(table: Table, store) -> dict[Network, Trained]:
+    """How the training of each network of ``table`` with a landscape ended, read from its
+    training run's store entry (loaded, never trained: a network without one is left out)."""
+    out = {}
+    for row in table:
+        if not row.ok:
+            continue
+        record = store.load(STORE_KIND, row.job.train)
+        if record is None:
+            continue
+        history = record.metrics.get("history") or [{}]
+        out[(row.result.model, row.result.batch, row.result.seed)] = Trained(
+            str(record.metrics.get("stop_reason", "")), float(history[-1].get("train_loss", float("nan"))))
+    return out
+
+
 def run(P: Y2Params, store=None) -> Results:
     """Every selected network of Y1 whose data is here (jobs on the sweep), on the device
-    ``P.device`` names."""
-    return Results(P, run_jobs(jobs(P), context(P.device, store)))
+    ``P.device`` names, with how each one's training ended (:func:`trained_of`)."""
+    ctx = context(P.device, store)
+    table = run_jobs(jobs(P), ctx)
+    return Results(P, table, trained_of(table, ctx.store))

@@ -86,9 +86,10 @@ def network_criteria(runs: Y1Runs) -> list[regime.Criterion]:
     return [loss_target(runs.loss_target), steps_criterion(steps, where)]
 
 
-def seeds(n_seeds: int) -> regime.Criterion:
-    """Y §1: every experiment repeated at least three times (a trend graded in each seed)."""
-    return regime.at_least(f"at least {MIN_SEEDS} seeds (Y §1)", n_seeds, MIN_SEEDS, f"{n_seeds} seed(s)")
+def seeds(n_seeds: int, exception: str = "") -> regime.Criterion:
+    """Y §1: every experiment repeated at least three times (a trend graded in each seed).
+    ``exception``: why a chapter below it is still read (:attr:`hessbook.regime.Criterion.exception`)."""
+    return regime.at_least(f"at least {MIN_SEEDS} seeds (Y §1)", n_seeds, MIN_SEEDS, f"{n_seeds} seed(s)", exception)
 
 
 def radii(eps: Mapping[str, float], paper: Mapping[str, float], norm: str) -> regime.Criterion:
@@ -97,3 +98,29 @@ def radii(eps: Mapping[str, float], paper: Mapping[str, float], norm: str) -> re
     return regime.Criterion(f"Y's {norm} radii ε = {_join([paper[d] for d in names])} "
                             f"({_join([NAMES[d] for d in names])}, Y §3.4)",
                             all(math.isclose(eps[d], paper[d]) for d in names), f"ε = {_join([eps[d] for d in names])}")
+
+
+CAPPED = "epoch cap"
+"""The flag of a network the epoch cap stopped above Y's training loss (:func:`short_of_target`)."""
+TARGET_WORDS = ("Y §2: 'each of the batch sizes are trained until a training loss of 0.001 or better is achieved. "
+                "Different batches are trained under the same conditions'")
+
+
+def short_of_target(stop_reason: str, final_loss: float, target: float) -> bool:
+    """Whether a network of Y1 stopped on its epoch cap with its training loss still above the
+    loss ``target`` (``stop_reason`` of :class:`hessbook.train.TrainResult`). Y compares batch
+    sizes at one training loss (:data:`TARGET_WORDS`), so such a network is not in Y's regime:
+    like one on its initial plateau it enters no statistic, and the trend it belongs to reads
+    the rest of its row (at most partly, through the chapters' ``every_batch``)."""
+    return stop_reason == "max_epochs" and final_loss > target
+
+
+def capped_text(labels: Sequence[str], n_networks: int, target: float) -> str:
+    """For a claim's evidence, whatever the count: " 0 of 45 networks stopped by the epoch cap
+    above Y's training loss 0.001 (...)." or " 2 of 45 networks stopped ...: excluded from every
+    statistic: A; B." (empty when no network was examined)."""
+    if not n_networks:
+        return ""
+    text = (f" {len(labels)} of {n_networks} networks stopped by the epoch cap above Y's training loss {target:g} "
+            f"({TARGET_WORDS})")
+    return text + (": excluded from every statistic: " + "; ".join(labels) + "." if labels else ".")
