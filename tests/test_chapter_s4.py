@@ -101,10 +101,11 @@ def test_same_number_compares_each_cutoff_with_itself(monkeypatch):
     same = graded_claims(results(spec_("SB", out), spec_("LB", 2 * out), FULL))[1]
     assert "median of the three: SB 10, LB 10" in same.ours and same.grade == "did not hold"
     assert "no cutoff counts the same on SB and LB" in same.why
-    assert "came from ratio (SB) and gap (LB)" in same.why
+    assert "came from ratio (SB) and gap (LB): no cutoff in common" in same.why
     counts["LB"] = {"gap": 2, "ratio": 10, "elbow": 31}
     same = graded_claims(results(spec_("SB", out), spec_("LB", 2 * out), FULL))[1]
     assert same.grade == "held" and "gap, ratio counts the same on SB and LB" in same.why
+    assert "came from ratio (SB) and ratio (LB)." in same.why and "no cutoff in common" not in same.why
 
 
 def test_numbers_name_every_glued_value():

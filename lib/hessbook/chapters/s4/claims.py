@@ -130,9 +130,11 @@ def pair_claims(P: S4Params, sb: Spectrum, lb: Spectrum) -> list[kit.Claim]:
     why = "" if SAME_COUNT_RULE.grade(same_values) == "held" else _why_counts_differ(sb, lb)
     counts = "; ".join(f"{m}: SB {c.counts_small[m]}, LB {c.counts_large[m]}" for m in METHODS)
     agree = [m for m in METHODS if c.counts_small[m] == c.counts_large[m]]
+    sources = median_source(c.counts_small), median_source(c.counts_large)
     like = (f"Compared cutoff by cutoff: {', '.join(agree) if agree else 'no cutoff'} counts the same on SB and LB; "
-            f"each network's median of the three came from {median_source(c.counts_small)} (SB) and "
-            f"{median_source(c.counts_large)} (LB), so equal medians alone could pair different cutoffs.")
+            f"each network's median of the three came from {sources[0]} (SB) and {sources[1]} (LB)"
+            + (": no cutoff in common, which equal medians alone would have paired."
+               if not set(sources[0].split(" = ")) & set(sources[1].split(" = ")) else "."))
     return [
         kit.Claim(
             "S-Fig4-6", "The large-batch solution has larger outlier eigenvalues than the small-batch one.",
