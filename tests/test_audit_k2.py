@@ -171,7 +171,7 @@ def test_k2_lr_bs_reads_ks_0_and_05_or_09():
     half = _graded(results(LAM, cases=["m1k-mnist"], momenta_lr_bs=[0.0, 0.5], **BETTER))
     assert half[("K-Fig11-14", True)].grades[CASE] == "held"
     assert half[("K-Fig11-14", True)].cases[CASE]["k_momenta_ran"] == 1.0
-    assert "0 and 0.5 or 0.9" in half[("K-Fig11-14", False)].why
+    assert "K's: 0, 0.5 or 0, 0.9" in half[("K-Fig11-14", False)].why
     alone = _graded(results(LAM, cases=["m1k-mnist"], momenta_lr_bs=[0.0, 0.2], **BETTER))
     assert alone[("K-Fig11-14", True)].grades[CASE] == "partly"
     lam_why, acc_why = alone[("K-Fig11-14", True)].why, alone[("K-Fig11-14", False)].why

@@ -183,15 +183,9 @@ def accuracy_claim_of(item: str, cases: Mapping[str, Values], ours: str = "", ev
 # ----------------------------------------------------------------------------- our claims
 
 
-LR_BS_ALTERNATIVES = (0.5, 0.9)
-"""K §4.2 under LR/BS: 'momentum values set to 0 and 0.5 or 0.9': 0 and either of these."""
-
-
 def _k_words(setting: str) -> str:
-    """K's momenta for ``setting`` in K's words."""
-    if setting == "lr_bs":
-        return "0 and 0.5 or 0.9"
-    return ", ".join(f"{m:g}" for m in K_MOMENTA[setting])
+    """K's momenta for ``setting`` in K's words ("0, 0.2, 0.5, 0.9"; "0, 0.5 or 0, 0.9")."""
+    return " or ".join(", ".join(f"{m:g}" for m in one) for one in K_MOMENTA[setting])
 
 
 def _momenta_text(momenta: Sequence[float], setting: str, capped: bool) -> str:
@@ -205,12 +199,9 @@ def _momenta_text(momenta: Sequence[float], setting: str, capped: bool) -> str:
 
 
 def _k_momenta_ran(momenta: Sequence[float], setting: str) -> float:
-    """1.0 when the momenta K draws under ``setting`` ran (:data:`K_MOMENTA_RAN`; under LR/BS, 0 and
-    0.5 or 0.9: :data:`LR_BS_ALTERNATIVES`), else 0.0."""
-    ran = set(momenta)
-    if setting == "lr_bs":
-        return float(0.0 in ran and bool(ran & set(LR_BS_ALTERNATIVES)))
-    return float(set(K_MOMENTA[setting]) <= ran)
+    """1.0 when one of K's sets of momenta for ``setting`` ran in full (:data:`K_MOMENTA_RAN`; under
+    LR/BS, 0 and 0.5 or 0 and 0.9), else 0.0."""
+    return float(any(set(one) <= set(momenta) for one in K_MOMENTA[setting]))
 
 
 def _evidence(R: Results, setting: str, gone: list, capped: bool = True) -> str:
@@ -323,7 +314,7 @@ def paper_values(case: str, setting: str) -> dict[str, dict]:
     k1.claims.paper_values`): a stated fall of λ1 with momentum is a share of 1, 'no significant
     role' a change of 0 points, and what K does not state is unknown."""
     # K's momenta for the setting (all ran in K), and a stated direction read across all of them
-    momenta = {"n_momenta": len(K_MOMENTA[setting]), "k_momenta_ran": 1.0}
+    momenta = {"n_momenta": len(K_MOMENTA[setting][0]), "k_momenta_ran": 1.0}
     return {"momentum": {"n_batches": K_POINTS, "share": _share(setting, "lambda1", case, FALLS),
                          "mean_rho": _rho(setting, "lambda1", case), **momenta},
             "accuracy": {"n_batches": K_POINTS, "acc_share": _share(setting, "test_acc", case, RISES),
