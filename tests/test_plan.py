@@ -300,11 +300,14 @@ def test_a_job_with_a_dense_hessian_is_priced_by_the_probe(tmp_path):
     probed = hplan._Estimator(store, probe=True, empty=True, threads=1)
     seconds, basis = probed.estimate("demo-spectrum", tree, [hessian])
     assert basis.startswith("probe hessian")
-    training = hplan._Estimator(store, probe=True, empty=True, threads=1).estimate("demo-spectrum", tree)
-    assert training[1] == "probe"
     hessian_probe = next(iter(probed.hessian_probes.values()))
-    expected = hessian_probe.estimate(200) + training[0] / (1 + hplan.REST_PER_TRAINING)
-    assert seconds == pytest.approx(expected, rel=0.5)  # the training's probe is timed twice
+    training_alone = probed.training_cost(t)  # the probe timed above, cached: no second timing
+    assert training_alone[1] == "probe" and training_alone[0] > 0
+    assert seconds == pytest.approx(hessian_probe.estimate(200) + training_alone[0], rel=1e-9)
+    unprobed = hplan._Estimator(store, probe=True, empty=True, threads=1)
+    training = unprobed.estimate("demo-spectrum", tree)
+    assert training[1] == "probe"
+    assert training[0] == pytest.approx((1 + hplan.REST_PER_TRAINING) * unprobed.training_cost(t)[0], rel=1e-9)
     assert hplan._Estimator(store, probe=False, empty=True).estimate("demo-spectrum", tree, [hessian]) == (0.0, "none")
 
 
