@@ -106,6 +106,43 @@ def test_the_stored_count_rises_after_a_job_is_stored(fake_data, store_at):
     assert todo and all(j.basis == "stored here + none" and j.seconds == pytest.approx(120.0) for j in todo)
 
 
+def _backdate(store: ResultStore, kind: str, key, seconds: float) -> None:
+    """Move a stored entry's creation time ``seconds`` into the past."""
+    import datetime
+    import json
+
+    from hessbook.store import result_key
+
+    meta_path = store.root / kind / result_key(kind, key)[:24] / "meta.json"
+    meta = json.loads(meta_path.read_text())
+    created = datetime.datetime.strptime(meta["created"], "%Y-%m-%dT%H:%M:%S%z") - datetime.timedelta(seconds=seconds)
+    meta["created"] = created.strftime("%Y-%m-%dT%H:%M:%S%z")
+    meta_path.write_text(json.dumps(meta))
+
+
+def test_recorded_time_holds_the_trainings_trained_before_the_job_once(fake_data, store_at):
+    """K's networks are trained as grouped jobs of their own before the measuring jobs run: a
+    chapter's recorded time counts them (once, with the first job that reads them), and a training
+    a job ran itself (written while it computed) is not counted twice."""
+    planned = hplan.chapter_plan_jobs("k1")(B.chapter_params("k1", "smoke", ROOT))
+    first = planned[0]
+    (training,) = hplan.trainings(hplan.plain(first.key))
+    store_at.save("train", training, Record(metrics={"iterations": 1}), seconds=30.0)
+    _backdate(store_at, "train", training, 3600)  # trained an hour before the job
+    store_at.save(first.kind, first.key, Record(metrics={"x": 1}), seconds=120.0)
+    rows = _rows(B.plan("smoke", ["k1", "k2"], root=ROOT, probe=False))
+    assert rows["k1"].recorded == pytest.approx(150.0), "the job's 120 s and its training's 30 s"
+    stored = [j for j in rows["k1"].jobs if j.state == "stored"]
+    assert [j.seconds for j in stored] == [pytest.approx(150.0)]
+
+    second = planned[1]
+    (inside,) = hplan.trainings(hplan.plain(second.key))
+    store_at.save("train", inside, Record(metrics={"iterations": 1}), seconds=50.0)
+    store_at.save(second.kind, second.key, Record(metrics={"x": 1}), seconds=60.0)  # it trained it itself
+    rows = _rows(B.plan("smoke", ["k1", "k2"], root=ROOT, probe=False))
+    assert rows["k1"].recorded == pytest.approx(150.0 + 60.0)
+
+
 def test_an_interrupted_entry_is_not_counted_as_stored(fake_data, store_at):
     """Only complete entries count: a half-written one (no COMPLETE.json) is to compute."""
     planned = hplan.chapter_plan_jobs("tour")(B.chapter_params("tour", "smoke", ROOT))[0]

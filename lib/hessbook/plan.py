@@ -549,7 +549,8 @@ class ChapterPlan:
 
     @property
     def recorded(self) -> float:
-        """Seconds the stored jobs took when they were computed (their ``meta["seconds"]``)."""
+        """Seconds the stored jobs took when they were computed (their ``meta["seconds"]``, with
+        the trainings trained before them: :meth:`_Estimator.recorded`)."""
         return sum(j.seconds for j in self.jobs if j.state == "stored")
 
     @property
@@ -594,7 +595,7 @@ class Plan:
                  f"[hessbook] jobs: {self.placement}",
                  "", *lines, "",
                  f"[hessbook] estimated {self.minutes:.1f} min on this machine for what is to compute, with "
-                 f"{CHAPTER_OVERHEAD_S:g} s per chapter; 'recorded' is what the stored jobs took when computed; "
+                 f"{CHAPTER_OVERHEAD_S:g} s per chapter; 'recorded' is what the stored jobs took when computed, their trainings included; "
                  "nothing was run (python -m hessbook.build without --plan runs it)"]
         if missing:
             notes.append(f"[hessbook] datasets not in the data root: {', '.join(missing)} (their jobs: 'no data')")
@@ -643,6 +644,8 @@ class _Estimator:
     costed: list[tuple[Mapping[str, Any], float]] = field(default_factory=list)
     """(training, estimated seconds alone) of the trainings :meth:`estimate` costed by a probe."""
     speedups: dict[tuple[str, int], float] = field(default_factory=dict)
+    counted: set[str] = field(default_factory=set)
+    """Keys of stored trainings whose seconds a stored job's recorded time holds (:meth:`recorded`)."""
 
     # trainings -------------------------------------------------------------------------
     def _trainings(self) -> list[tuple[dict, float]]:
@@ -735,10 +738,24 @@ class _Estimator:
         inside = 0.0
         for t in trainings(entry.params):
             done = stored_entry(self.store, "train", t)
-            if (done is not None and done.created is not None and entry.created is not None
-                    and entry.created - entry.seconds - 2 <= done.created <= entry.created + 2):
+            if done is not None and _ran_inside(done, entry):
                 inside += done.seconds
         return max(0.0, entry.seconds - inside)
+
+    def recorded(self, entry: Entry) -> float:
+        """A stored job's seconds with those of its trainings computed before it, as jobs of their
+        own (the grouped trainings a build runs first): what the job cost when it was computed.
+        Each training is counted once in a plan, with the first job that reads it."""
+        total = entry.seconds
+        for t in trainings(entry.params):
+            key = result_key("train", t)
+            if key in self.counted:
+                continue
+            self.counted.add(key)
+            done = stored_entry(self.store, "train", t)
+            if done is not None and not _ran_inside(done, entry):
+                total += done.seconds
+        return total
 
     def add_sibling(self, entry: Entry) -> None:
         self.siblings.setdefault(entry.kind, []).append((entry.params, self.rest_of(entry)))
@@ -802,6 +819,12 @@ class _Estimator:
         return None if probe is None else probe.estimate(h.samples)
 
 
+def _ran_inside(training: Entry, job: Entry) -> bool:
+    """True when the stored ``training`` was written while ``job`` computed (the job trained it)."""
+    return (training.created is not None and job.created is not None
+            and job.created - job.seconds - 2 <= training.created <= job.created + 2)
+
+
 def _probe_key(t: Mapping[str, Any]) -> str:
     """What a probe's time depends on: the network, its input's shape, the batch, the adversary."""
     data = t["data"]
@@ -831,7 +854,7 @@ def plan_chapter(chapter: str, P: Any, estimator: _Estimator, data_root: Path, w
         if (planned.kind, key) in estimator.planned:
             state, seconds, basis = "shared", 0.0, "-"
         elif entry is not None:
-            state, seconds, basis = "stored", entry.seconds, "recorded"
+            state, seconds, basis = "stored", estimator.recorded(entry), "recorded"
             estimator.add_sibling(entry)
         elif missing:
             state, seconds, basis = "no data", 0.0, "-"
