@@ -13,6 +13,7 @@ stage run after the one whose models it examines:
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from dataclasses import dataclass
 from typing import Any
@@ -69,8 +70,9 @@ def attack_settings(name: str, study: str, P: Y5Params) -> dict:
     return {"eps": eps}
 
 
-def ori_config(study: str, P: Y5Params):
-    """M_ORI: SGD with momentum, lr halved every ``ori_halve_every`` epochs (Y §3.4)."""
+def ori_config(study: str, P: Y5Params, seed: int | None = None):
+    """M_ORI in network seed ``seed`` (None: the chapter's ``seed``, the first): SGD with momentum,
+    lr halved every ``ori_halve_every`` epochs (Y §3.4), on the chapter seed's training subset."""
     from hessbook.data import DataSpec
     from hessbook.train import TrainConfig
 
@@ -79,25 +81,27 @@ def ori_config(study: str, P: Y5Params):
         data=DataSpec(DATASET[study], n=P.n_train[study], subset_seed=P.seed),
         batch_size=P.batch_size[study], lr=P.lr, momentum=P.momentum,
         lr_rule="halve", lr_params={"every": P.ori_halve_every},
-        max_epochs=P.ori_epochs[study], seed=P.seed, epoch_metrics=("train_loss", "train_acc"),
+        max_epochs=P.ori_epochs[study], seed=P.seed if seed is None else seed,
+        epoch_metrics=("train_loss", "train_acc"),
     )
 
 
-def robust_config(study: str, attack: str, P: Y5Params):
-    """M_<attack>: ``adv_epochs`` more epochs from M_ORI on adversarial examples of the current
-    model (the whole batch adversarial: Y's min-max, eq. 3)."""
+def robust_config(study: str, attack: str, P: Y5Params, seed: int | None = None):
+    """M_<attack>: ``adv_epochs`` more epochs from the same seed's M_ORI on adversarial examples of
+    the current model (the whole batch adversarial: Y's min-max, eq. 3)."""
     import dataclasses
 
     every = P.adv_halve_every[study]
     rule, rule_params = ("halve", {"every": every}) if every else ("constant", {})
     return dataclasses.replace(
-        ori_config(study, P), lr=P.adv_lr, lr_rule=rule, lr_params=rule_params, max_epochs=P.adv_epochs[study],
-        adversary=attack, adversary_params=attack_settings(attack, study, P), init_from=ori_config(study, P),
+        ori_config(study, P, seed), lr=P.adv_lr, lr_rule=rule, lr_params=rule_params, max_epochs=P.adv_epochs[study],
+        adversary=attack, adversary_params=attack_settings(attack, study, P), init_from=ori_config(study, P, seed),
     )
 
 
-def config(study: str, model: str, P: Y5Params):
-    return ori_config(study, P) if model == "ori" else robust_config(study, model, P)
+def config(study: str, model: str, P: Y5Params, seed: int | None = None):
+    """``model`` (``"ori"`` or an attack) of ``study`` in network seed ``seed`` (None: the first)."""
+    return ori_config(study, P, seed) if model == "ori" else robust_config(study, model, P, seed)
 
 
 # ----------------------------------------------------------------------------- results
@@ -229,9 +233,26 @@ class Results:
     params: Y5Params
     table: Table
     """Every job of every stage, with its result or why it has none (:mod:`hessbook.kit.jobs`)."""
+    seed: int | None = None
+    """The network seed this view reads (None: the chapter's ``seed``, the first); :meth:`in_seed`."""
+
+    @property
+    def seeds(self) -> list[int]:
+        """The network seeds the parameters ask for (a seed not run counts as not computed)."""
+        return self.params.seeds
+
+    @property
+    def network_seed(self) -> int:
+        return self.params.seed if self.seed is None else self.seed
+
+    def in_seed(self, seed: int) -> Results:
+        """The same results read in network seed ``seed``: its studies (M_ORI and the robust models
+        trained from it). The Table 5 checks are the first seed's in every view."""
+        return dataclasses.replace(self, seed=seed)
 
     def _of(self, cls: type, study: str) -> list[tuple[Any, Any]]:
-        return [(r.job, r.result) for r in self.table if r.ok and isinstance(r.job, cls) and r.job.study == study]
+        return [(r.job, r.result) for r in self.table if r.ok and isinstance(r.job, cls) and r.job.study == study
+                and r.job.network.seed == self.network_seed]
 
     def _study(self, name: str) -> Study | None:
         trainings = {j.model: r for j, r in self._of(Y5Train, name)}
@@ -243,7 +264,7 @@ class Results:
 
     @functools.cached_property
     def studies(self) -> tuple[Study, ...]:
-        """The studies with every result, in the order of ``params.studies``. The claims are
+        """The studies with every result in this view's seed, in the order of ``params.studies``. The claims are
         graded on all of them and a study with a flagged model (:attr:`excluded`) is then not
         judged (:func:`hessbook.chapters.y5.claims.flagged`, :func:`hessbook.kit.excluding`)."""
         return tuple(s for s in map(self._study, self.params.studies) if s is not None)
@@ -332,7 +353,7 @@ class Y5Train(_StudyJob):
     train: TrainConfig
 
     def label(self) -> str:
-        return f"Y5 {STUDY_LABEL[self.study]} M_{self.model.upper()}"
+        return f"Y5 {STUDY_LABEL[self.study]} M_{self.model.upper()} seed {self.network.seed}"
 
     def compute(self, ctx: Context) -> TrainSummary:
         from hessbook.train import train
@@ -365,7 +386,7 @@ class Y5Analysis(_StudyJob):
     seed: int
 
     def label(self) -> str:
-        return f"Y5 {STUDY_LABEL[self.study]} M_{self.model.upper()} spectra"
+        return f"Y5 {STUDY_LABEL[self.study]} M_{self.model.upper()} seed {self.network.seed} spectra"
 
     def hessian_samples(self) -> dict[str, torch.Tensor]:
         """Indices into the training subset of each sub-sampled Hessian, drawn by the seed: two
@@ -436,7 +457,7 @@ class Y5Table(_StudyJob):
         return self.models[0]
 
     def label(self) -> str:
-        return f"Y5 {STUDY_LABEL[self.study]} table"
+        return f"Y5 {STUDY_LABEL[self.study]} table seed {self.network.seed}"
 
     def compute(self, ctx: Context) -> AttackTable:
         from hessbook.attacks import transfer_table
@@ -493,19 +514,21 @@ def attack_params(study: str, P: Y5Params) -> tuple[dict, ...]:
     return tuple(make_attack(name, **attack_settings(name, study, P)).params() for name in ROBUST)
 
 
-def train_job(study: str, model: str, P: Y5Params) -> Y5Train:
-    return Y5Train(config(study, model, P))
+def train_job(study: str, model: str, P: Y5Params, seed: int | None = None) -> Y5Train:
+    return Y5Train(config(study, model, P, seed))
 
 
-def analysis_job(study: str, model: str, P: Y5Params) -> Y5Analysis:
-    return Y5Analysis(config(study, model, P), ori_config(study, P), P.n_test[study], P.n_hessian_batch,
+def analysis_job(study: str, model: str, P: Y5Params, seed: int | None = None) -> Y5Analysis:
+    """The analysis of ``model`` in network seed ``seed``: the Hessian samples, test images and
+    Lanczos start are the chapter ``seed``'s in every network seed (the key's ``seed``)."""
+    return Y5Analysis(config(study, model, P, seed), ori_config(study, P, seed), P.n_test[study], P.n_hessian_batch,
                       P.n_hessian_full[study], P.top_k, P.n_negative, P.lanczos_tol, P.lanczos_max_dim,
                       tuple(P.lambdas()), tuple(P.alphas()), P.seed)
 
 
-def table_job(study: str, P: Y5Params) -> Y5Table:
-    return Y5Table(tuple(config(study, m, P) for m in MODELS), P.n_test[study], P.seed, attack_params(study, P),
-                   EVAL_BATCH)
+def table_job(study: str, P: Y5Params, seed: int | None = None) -> Y5Table:
+    return Y5Table(tuple(config(study, m, P, seed) for m in MODELS), P.n_test[study], P.seed,
+                   attack_params(study, P), EVAL_BATCH)
 
 
 def check_job(study: str, P: Y5Params) -> Y5Check:
@@ -514,12 +537,13 @@ def check_job(study: str, P: Y5Params) -> Y5Check:
 
 def stages(P: Y5Params) -> list[list[StoredJob]]:
     """The jobs in the order they run, each stage after the one whose models it examines:
-    M_ORI, the robust models trained from it, their analyses, the tables, the Table 5 checks."""
-    oris = [(s, "ori") for s in P.studies]
-    robust = [(s, m) for s in P.studies for m in ROBUST]
-    return [[train_job(s, m, P) for s, m in oris], [train_job(s, m, P) for s, m in robust],
-            [analysis_job(s, m, P) for s, m in oris + robust],
-            [table_job(s, P) for s in P.studies], [check_job(s, P) for s in P.studies]]
+    M_ORI, the robust models trained from it, their analyses, the tables (each in every network
+    seed), the Table 5 checks (the first seed's M_ORI: a check of the attacks' definitions)."""
+    oris = [(s, "ori", n) for n in P.seeds for s in P.studies]
+    robust = [(s, m, n) for n in P.seeds for s in P.studies for m in ROBUST]
+    return [[train_job(s, m, P, n) for s, m, n in oris], [train_job(s, m, P, n) for s, m, n in robust],
+            [analysis_job(s, m, P, n) for s, m, n in oris + robust],
+            [table_job(s, P, n) for n in P.seeds for s in P.studies], [check_job(s, P) for s in P.studies]]
 
 
 def jobs(P: Y5Params) -> list[StoredJob]:

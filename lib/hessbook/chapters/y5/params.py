@@ -7,6 +7,7 @@ import math
 from dataclasses import dataclass, field
 
 from hessbook.chapters.y5.paper import DATASET, STUDIES, TEST_SIZE, TRAIN_SIZE
+from hessbook.kit.seeds import Seeded, n_seeds_spec
 from hessbook.params import ChapterParams, ParameterError, device_spec, spec
 
 SOLVE_DTYPES = ("float64", "model")
@@ -16,7 +17,7 @@ PER_STUDY = ("batch_size", "ori_epochs", "adv_epochs", "adv_halve_every", "n_tra
 
 
 @dataclass(frozen=True)
-class Y5Params(ChapterParams):
+class Y5Params(Seeded, ChapterParams):
     studies: list[str] = field(metadata=spec(choices=STUDIES, nonempty=True,
                                              doc="m1: Table 3 (MNIST), c3: Table 4 (CIFAR-10)"))
     batch_size: dict[str, int] = field(metadata=spec(
@@ -51,6 +52,11 @@ class Y5Params(ChapterParams):
     interp_margin: float = field(metadata=spec(ge=0.0, doc="lambda runs from -margin to 1 + margin"))
     v1_range: float = field(metadata=spec(gt=0.0, doc="the landscape along v1 spans [-range, range]"))
     v1_points: int = field(metadata=spec(gt=2, doc="points along v1 (odd: 0 is one of them)"))
+    n_seeds: int = field(metadata=n_seeds_spec(
+        "model (M_ORI and each robust model, trained from its own seed's M_ORI)",
+        "Y §1 repeated every experiment at least three times",
+        "The Hessian samples, the landscapes' test images and the Table 5 check (first seed) are the same in "
+        "every seed"))
     device: str = field(metadata=device_spec("where to train and compute"))
 
     def check(self) -> None:
