@@ -717,8 +717,8 @@ FEW_SEEDS = ("fewer network seeds than Y §1's three (n_seeds): every verdict re
 
 def criteria(P: Y5Params) -> list[regime.Criterion]:
     """Y5's regime criteria, Y §3.4's training of M_ORI and of the robust models and its radii
-    (:mod:`hessbook.papers.yao.regime`), for each selected study, and Y §1's three seeds, which
-    Y5's single seed does not meet (:data:`ONE_SEED`: shown NOT met, with why it is still read).
+    (:mod:`hessbook.papers.yao.regime`), for each selected study, and Y §1's three seeds (below
+    them, e.g. at smoke scale, shown NOT met with why the chapter is still read: :data:`FEW_SEEDS`).
     The run table checks the rest: no model on its initial plateau or diverged."""
     Y = yao_regime
     ds = {s: DATASET[s] for s in P.studies}
