@@ -313,3 +313,17 @@ def test_each_ratio_is_graded_in_each_seed_and_disagreeing_seeds_read_partly():
     fig = y3.figure_dynamics(R)
     assert len(fig.axes[0].lines) == 12 and sum(line.get_marker() == "o" for line in fig.axes[0].lines) == 4
     assert "M1 B=10 · seed 2" in list(y3.summary_table(R)["run"]) and len(y3.runs_table(R)) == 12
+
+
+def test_each_run_declares_its_training_and_a_clean_runs_seeds_train_as_one():
+    """Y3's runs train before their jobs (kit.run_jobs): the seeds of a clean run differ only in
+    their seed and form one group where grouping pays (the small batch on the CPU); a robust run
+    (an adversary) trains one by one."""
+    from hessbook.train_grouped import partition
+
+    P = validate(Y3Params, {**GOOD, "n_seeds": 3})
+    jobs = compute.jobs(P)
+    assert all(j.trains() == (j.train,) for j in jobs)
+    groups = [g for g in partition([j.train for j in jobs], torch.device("cpu")) if len(g) > 1]
+    assert groups and all(c.adversary is None for g in groups for c in g)
+    assert any({c.seed for c in g} == {0, 1, 2} and {c.batch_size for c in g} == {P.small_batch} for g in groups)

@@ -142,6 +142,11 @@ class Y3Run(StoredJob):
         c = self.train
         return f"Y3 {c.model.upper()} B={c.batch_size}{' robust' if c.adversary else ''} seed {c.seed}"
 
+    def trains(self) -> tuple[TrainConfig, ...]:
+        """The run's training, trained before the job (the seeds of a clean run, which differ only
+        in their seed, as one group where grouping pays: :mod:`hessbook.train_grouped`); the job
+        then reads its records from the store."""
+        return (self.train,)
 
     def compute(self, ctx: Context) -> Curves:
         """Train the run through the store on the chapter's device and keep its records."""
