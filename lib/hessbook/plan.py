@@ -595,7 +595,8 @@ class Plan:
                  f"[hessbook] jobs: {self.placement}",
                  "", *lines, "",
                  f"[hessbook] estimated {self.minutes:.1f} min on this machine for what is to compute, with "
-                 f"{CHAPTER_OVERHEAD_S:g} s per chapter; 'recorded' is what the stored jobs took when computed, their trainings included; "
+                 f"{CHAPTER_OVERHEAD_S:g} s per chapter; 'recorded' is what the stored jobs took when computed, "
+                 "their trainings included; "
                  "nothing was run (python -m hessbook.build without --plan runs it)"]
         if missing:
             notes.append(f"[hessbook] datasets not in the data root: {', '.join(missing)} (their jobs: 'no data')")

@@ -89,8 +89,6 @@ def ori_config(study: str, P: Y5Params, seed: int | None = None):
 def robust_config(study: str, attack: str, P: Y5Params, seed: int | None = None):
     """M_<attack>: ``adv_epochs`` more epochs from the same seed's M_ORI on adversarial examples of
     the current model (the whole batch adversarial: Y's min-max, eq. 3)."""
-    import dataclasses
-
     every = P.adv_halve_every[study]
     rule, rule_params = ("halve", {"every": every}) if every else ("constant", {})
     return dataclasses.replace(
