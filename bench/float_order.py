@@ -11,8 +11,8 @@ about as much as 2-vs-1 threads, what grouping changes is float order, amplified
 
 The networks are the book's own: K1's cpu block (``params/cpu/k1.yaml``), its jobs' declared
 trainings, one cell per ``--cell`` (case, learning-rate setting, momentum, batch size), every seed.
-Printed per seed: final training loss (full subset, eval mode) and test accuracy (K's test images)
-of each side, and the two differences. Float32, TF32 off. Run:
+Printed per seed: final training loss (the whole training subset, eval mode) and accuracy on the
+first 1,000 test images of the dataset, of each side, and the two differences. Float32, TF32 off. Run:
 
     HESSBOOK_DATA=/path/to/data python bench/float_order.py [--cell c1-cifar10:lr:0.0:16]
 """
@@ -52,10 +52,10 @@ def cell_configs(case: str, setting: str, momentum: float, batch: int) -> list[T
     return list({c.seed: c for c in out}.values())
 
 
-def measure(config: TrainConfig, result, test: hdata.ImageData) -> tuple[float, float]:
+def measure(result, train_set: hdata.ImageData, test: hdata.ImageData) -> tuple[float, float]:
     """(final training loss, test accuracy) of a stored training, eval mode."""
     model = result.model("cpu")
-    train_loss, _ = evaluate(model, hdata.load_data(config.data, torch.device("cpu")), "cpu")
+    train_loss, _ = evaluate(model, train_set, "cpu")
     _, acc = evaluate(model, test, "cpu")
     return train_loss, acc
 
@@ -85,7 +85,9 @@ def main() -> None:
         sides = {"2 threads": side(configs, 2, False), "1 thread": side(configs, 1, False),
                  "grouped (2 threads)": side(configs, 2, True)}
     torch.set_num_threads(2)
-    values = {name: [measure(c, r, test) for c, r in zip(configs, results)] for name, (results, _) in sides.items()}
+    assert all(c.data == c0.data for c in configs), "K's seeds share the chapter's training subset"
+    train_set = hdata.load_data(c0.data, torch.device("cpu"))
+    values = {name: [measure(r, train_set, test) for r in results] for name, (results, _) in sides.items()}
     print("\n| seed | side | final training loss | test accuracy | seconds (all seeds) |")
     print("|---|---|---:|---:|---:|")
     for i, c in enumerate(configs):

@@ -111,9 +111,7 @@ def _backdate(store: ResultStore, kind: str, key, seconds: float) -> None:
     import datetime
     import json
 
-    from hessbook.store import result_key
-
-    meta_path = store.root / kind / result_key(kind, key)[:24] / "meta.json"
+    meta_path = store.entry_dir(kind, key) / "meta.json"
     meta = json.loads(meta_path.read_text())
     created = datetime.datetime.strptime(meta["created"], "%Y-%m-%dT%H:%M:%S%z") - datetime.timedelta(seconds=seconds)
     meta["created"] = created.strftime("%Y-%m-%dT%H:%M:%S%z")
@@ -341,10 +339,10 @@ def test_a_job_with_a_dense_hessian_is_priced_by_the_probe(tmp_path):
     training_alone = probed.training_cost(t)  # the probe timed above, cached: no second timing
     assert training_alone[1] == "probe" and training_alone[0] > 0
     assert seconds == pytest.approx(hessian_probe.estimate(200) + training_alone[0], rel=1e-9)
-    unprobed = hplan._Estimator(store, probe=True, empty=True, threads=1)
-    training = unprobed.estimate("demo-spectrum", tree)
+    no_hessian = hplan._Estimator(store, probe=True, empty=True, threads=1)
+    training = no_hessian.estimate("demo-spectrum", tree)  # no dense Hessian declared: the book's average
     assert training[1] == "probe"
-    assert training[0] == pytest.approx((1 + hplan.REST_PER_TRAINING) * unprobed.training_cost(t)[0], rel=1e-9)
+    assert training[0] == pytest.approx((1 + hplan.REST_PER_TRAINING) * no_hessian.training_cost(t)[0], rel=1e-9)
     assert hplan._Estimator(store, probe=False, empty=True).estimate("demo-spectrum", tree, [hessian]) == (0.0, "none")
 
 
