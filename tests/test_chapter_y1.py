@@ -16,9 +16,7 @@ import yaml
 
 from hessbook import stats
 from hessbook.chapters import y1
-from hessbook.chapters.y1 import analysis as y1_analysis
-from hessbook.chapters.y1.analysis import (fig1_fraction, input_side_of, paper_trends, smallest_stratified_p,
-                                         stratified_rank_p, trends)
+from hessbook.chapters.y1.analysis import fig1_fraction, input_side_of, paper_trends, trends
 from hessbook.chapters.y1.claims import claim_deviations, graded_claims, lambda_x_finding, trained_runs
 from hessbook.chapters.y1.compute import ModelResult, case_job
 from hessbook.chapters.y1.figures import COLUMNS
@@ -237,13 +235,13 @@ OFFSET_FGSM = [[14, 13, 12, 11, 10], [24, 23, 22, 21, 20], [34, 33, 32, 31, 30]]
 
 def test_stratified_rank_p_of_one_stratum_is_spearman_and_rank_p():
     x, y = [1, 2, 3, 5, 4, 6], [2.0, 1.0, 4.0, 3.0, 6.0, 5.0]
-    rho, p = stratified_rank_p([x], [y])
+    rho, p = stats.stratified_rank_p([x], [y])
     assert rho == pytest.approx(stats.spearman(x, y)) and p == pytest.approx(stats.rank_p(x, y))
     tied = [9, 5, 5, 5, 5]
-    assert stratified_rank_p([[1, 2, 3, 4, 5]], [tied])[1] == pytest.approx(stats.rank_p([1, 2, 3, 4, 5], tied))
-    assert smallest_stratified_p([tied]) == pytest.approx(stats.smallest_rank_p(tied))
-    assert all(np.isnan(v) for v in stratified_rank_p([[1, 2]], [[3, 4]]))
-    assert all(np.isnan(v) for v in stratified_rank_p([[1, 2, 3]], [[5, 5, 5]]))
+    assert stats.stratified_rank_p([[1, 2, 3, 4, 5]], [tied])[1] == pytest.approx(stats.rank_p([1, 2, 3, 4, 5], tied))
+    assert stats.smallest_stratified_p([tied]) == pytest.approx(stats.smallest_rank_p(tied))
+    assert all(np.isnan(v) for v in stats.stratified_rank_p([[1, 2]], [[3, 4]]))
+    assert all(np.isnan(v) for v in stats.stratified_rank_p([[1, 2, 3]], [[5, 5, 5]]))
 
 
 def test_stratified_rank_p_centres_each_seed_so_offsets_neither_hide_nor_make_a_correlation():
@@ -252,11 +250,11 @@ def test_stratified_rank_p_centres_each_seed_so_offsets_neither_hide_nor_make_a_
     seeds that each show ρ = −1. Centred within each seed: ρ = −1, p = 2/120³. The same seeds with
     their FGSM columns swapped between seeds (offsets the other way) read the same, and unrelated
     columns with large offsets are not made significant."""
-    rho, p = stratified_rank_p(OFFSET_LX, OFFSET_FGSM)
+    rho, p = stats.stratified_rank_p(OFFSET_LX, OFFSET_FGSM)
     assert rho == pytest.approx(-1.0) and p < 0.05 and p == pytest.approx(2 / 120 ** 3)
-    assert stratified_rank_p(OFFSET_LX, OFFSET_FGSM[::-1]) == (rho, p)
+    assert stats.stratified_rank_p(OFFSET_LX, OFFSET_FGSM[::-1]) == (rho, p)
     flat = [[2, 5, 1, 4, 3], [13, 11, 15, 12, 14], [24, 22, 25, 21, 23]]  # within seed: ρ = −0.1, −0.3, +0.3
-    rho_flat, p_flat = stratified_rank_p(flat, OFFSET_FGSM)
+    rho_flat, p_flat = stats.stratified_rank_p(flat, OFFSET_FGSM)
     assert abs(rho_flat) < 0.5 and p_flat > 0.05
     # the training set's pooled ρ (shown beside the claim) is the same statistic
     side = input_side_of("m1", (0, 1, 2), OFFSET_LX, OFFSET_LX, OFFSET_FGSM, OFFSET_LX, OFFSET_FGSM)
@@ -264,13 +262,13 @@ def test_stratified_rank_p_centres_each_seed_so_offsets_neither_hide_nor_make_a_
 
 
 def test_stratified_rank_p_beyond_the_exact_count_draws_the_same_orderings_every_time(monkeypatch):
-    monkeypatch.setattr(y1_analysis, "EXACT_PERMUTATIONS", 0)
+    monkeypatch.setattr(stats, "EXACT_PERMUTATIONS", 0)
     x = [[1, 2, 3, 5, 4], [1, 2, 3, 5, 4], [2, 4, 1, 5, 3]]
     y = [[80, 70, 60, 50, 40]] * 3
-    drawn = stratified_rank_p(x, y)
-    assert stratified_rank_p(x, y) == drawn
+    drawn = stats.stratified_rank_p(x, y)
+    assert stats.stratified_rank_p(x, y) == drawn
     monkeypatch.undo()
-    exact = stratified_rank_p(x, y)
+    exact = stats.stratified_rank_p(x, y)
     assert drawn[0] == exact[0] and drawn[1] == pytest.approx(exact[1], abs=0.005) and drawn[1] != exact[1]
 
 

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from hessbook.kit.claims import SEPARATOR, Claim, agreement, case_of
 from hessbook.params import spec
 
-__all__ = ["SEPARATOR", "MAX_SEEDS", "Seeded", "across_seeds", "agreement", "case_of", "n_seeds_spec", "network_seeds",
+__all__ = ["SEPARATOR", "MAX_SEEDS", "Seeded", "SeededResults", "across_seeds", "agreement", "case_of", "n_seeds_spec", "network_seeds",
            "seed_case", "seed_cases", "with_agreement"]
 
 MAX_SEEDS = 10
@@ -47,6 +47,21 @@ class Seeded:
     def seeds(self) -> list[int]:
         """The network seeds: ``seed`` (the chapter's, the first) and the next ``n_seeds - 1``."""
         return network_seeds(self.seed, self.n_seeds)  # type: ignore[attr-defined]
+
+
+class SeededResults:
+    """Mixin of a chapter's results whose ``params`` has ``seeds`` (:class:`Seeded`): the seeds a
+    claim is graded in."""
+
+    @property
+    def seeds(self) -> list[int]:
+        """The network seeds the parameters ask for (a seed not run counts as not computed)."""
+        return self.params.seeds  # type: ignore[attr-defined]
+
+    @property
+    def first_seed(self) -> int:
+        """The chapter's seed, the first: the networks the paper's figures draw (and Y2, Y4 examine)."""
+        return self.seeds[0]
 
 
 def seed_case(case: str, seed: int, seeds: Sequence[int]) -> str:

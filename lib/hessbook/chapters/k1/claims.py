@@ -51,7 +51,6 @@ from hessbook.papers.kamath.paper import (
     BENCHMARK_MOMENTUM,
     CASES,
     COUNTEREXAMPLE,
-    EPS,
     FLAT,
     K1_ITEMS,
     K_POINTS,
@@ -392,27 +391,13 @@ def _scale_note(P: KGrid) -> str:
     return scale_note(P)
 
 
-def _absent(R: Results, cases) -> str:
-    gone = [f"{CASES[c].label}: {R.why_absent(c)}" for c in cases if not R.grid.ran(c)]
-    return (" Not computed: " + "; ".join(gone) + ".") if gone else ""
-
-
 def _ran(R: Results, item: str) -> list[str]:
     return [c for c in ITEMS[item] if R.grid.ran(c)]
 
 
 def _cells(R: Results, item: str) -> list[tuple[str, int]]:
     """(case, seed) of every case of ``item`` that ran, in every seed it ran in."""
-    return [(c, s) for c in _ran(R, item) for s in _seeds(R) if R.grid.curve(c, *LINE["lr"], s)]
-
-
-def _seeds(R: Results) -> list[int]:
-    """The seeds the parameters ask for (a seed not run counts as not computed)."""
-    return R.params.seeds(R.params.seed)
-
-
-def _name(R: Results, case: str, seed: int) -> str:
-    return seed_case(CASES[case].label, seed, _seeds(R))
+    return R.cells(ITEMS[item], LINE["lr"])
 
 
 def _halved_share(R: Results, case: str) -> float:
@@ -446,17 +431,17 @@ def flat_claim(R: Results, item: str) -> Claim:
         lrbs, lr, bench = (R.grid.curve(case, *LINE[s], seed) for s in ("lr_bs", "lr", "benchmark"))
         curves += [lrbs, lr, bench]
         graded.append(lrbs)
-        v = cases[_name(R, case, seed)] = flat_values(lrbs, lr, bench, R.params.n_test, R.params.n_pgd,
+        v = cases[R.name(case, seed)] = flat_values(lrbs, lr, bench, R.params.n_test, R.params.n_pgd,
                                                       _halved_share(R, case))
         fell = [m for m, k in (("acc", "acc_falls"), ("FGSM", "fgsm_falls"), ("PGD", "pgd_falls")) if v[k] == 1.0]
-        parts.append(f"{_name(R, case, seed)}: spreads acc {v['acc_spread']:.1f}, FGSM {v['fgsm_spread']:.1f}, PGD "
+        parts.append(f"{R.name(case, seed)}: spreads acc {v['acc_spread']:.1f}, FGSM {v['fgsm_spread']:.1f}, PGD "
                      f"{v['pgd_spread']:.1f} points, λ1 {v['lambda_spread']:.2f} (contrast: LR FGSM "
                      f"{spread_points(lr, 'fgsm_acc'):.1f}, PGD {spread_points(lr, 'pgd_acc'):.1f} points; Benchmark "
                      f"acc {spread_points(bench, 'test_acc'):.1f} points, λ1 {spread_relative(bench):.2f})"
                      + (f"; falls beyond the noise: {', '.join(fell)}" if fell else "")
                      + (f"; {v['lrbs_flagged']} LR/BS run(s) flagged" if v["lrbs_flagged"] else ""))
-    return with_agreement(flat_claim_of(item, cases, "; ".join(parts) + "." + _absent(R, ITEMS[item]),
-                                        _notes(R, item, curves, graded=graded), _seeds(R)), _seeds(R))
+    return with_agreement(flat_claim_of(item, cases, "; ".join(parts) + "." + R.absent(ITEMS[item]),
+                                        _notes(R, item, curves, graded=graded), R.seeds), R.seeds)
 
 
 def lose_lr_claim(R: Results, item: str) -> Claim:
@@ -464,13 +449,13 @@ def lose_lr_claim(R: Results, item: str) -> Claim:
     for case, seed in _cells(R, item):
         lr = R.grid.curve(case, *LINE["lr"], seed)
         curves.append(lr)
-        v = cases[_name(R, case, seed)] = lose_lr_values(lr, R.params.n_test, R.params.n_pgd)
-        parts.append(f"{_name(R, case, seed)}: ρ(B, FGSM) {rho_text(v['rho_fgsm'])}, ρ(B, PGD) "
+        v = cases[R.name(case, seed)] = lose_lr_values(lr, R.params.n_test, R.params.n_pgd)
+        parts.append(f"{R.name(case, seed)}: ρ(B, FGSM) {rho_text(v['rho_fgsm'])}, ρ(B, PGD) "
                      f"{rho_text(v['rho_pgd']) if v['pgd_varies'] != 0 else 'none (the same at every B)'} "
                      f"(not graded: ρ(B, test acc) "
                      f"{rho_text(rho_batch(lr, 'test_acc'))})")
-    return with_agreement(lose_lr_claim_of(item, cases, "; ".join(parts) + "." + _absent(R, K1_ITEMS[item]),
-                                           _notes(R, item, curves), _seeds(R)), _seeds(R))
+    return with_agreement(lose_lr_claim_of(item, cases, "; ".join(parts) + "." + R.absent(K1_ITEMS[item]),
+                                           _notes(R, item, curves), R.seeds), R.seeds)
 
 
 def lose_benchmark_claim(R: Results, item: str) -> Claim:
@@ -478,11 +463,11 @@ def lose_benchmark_claim(R: Results, item: str) -> Claim:
     for case, seed in _cells(R, item):
         bench = R.grid.curve(case, *LINE["benchmark"], seed)
         curves.append(bench)
-        v = cases[_name(R, case, seed)] = lose_benchmark_values(bench, _halved_share(R, case), R.params.n_test)
-        parts.append(f"{_name(R, case, seed)}: ρ(B, acc) {rho_text(v['rho_acc'])}, ρ(B, FGSM) "
+        v = cases[R.name(case, seed)] = lose_benchmark_values(bench, _halved_share(R, case), R.params.n_test)
+        parts.append(f"{R.name(case, seed)}: ρ(B, acc) {rho_text(v['rho_acc'])}, ρ(B, FGSM) "
                      f"{rho_text(v['rho_fgsm'])}, ρ(B, PGD) {rho_text(rho_batch(bench, 'pgd_acc'))}")
-    return with_agreement(lose_benchmark_claim_of(item, cases, "; ".join(parts) + "." + _absent(R, K1_ITEMS[item]),
-                                                  _notes(R, item, curves), _seeds(R)), _seeds(R))
+    return with_agreement(lose_benchmark_claim_of(item, cases, "; ".join(parts) + "." + R.absent(K1_ITEMS[item]),
+                                                  _notes(R, item, curves), R.seeds), R.seeds)
 
 
 def lose_claim(R: Results, item: str) -> list[Claim]:
@@ -495,18 +480,18 @@ def lambda_claim(R: Results, item: str) -> Claim:
     for case, seed in _cells(R, item):
         lr, bench, lrbs = (R.grid.curve(case, *LINE[s], seed) for s in ("lr", "benchmark", "lr_bs"))
         curves += [bench, lrbs]
-        v = cases[_name(R, case, seed)] = lambda_values(bench, lrbs, _halved_share(R, case))
-        parts.append(f"{_name(R, case, seed)}: ρ(B, λ1) Benchmark {rho_text(v['rho_benchmark'])}"
+        v = cases[R.name(case, seed)] = lambda_values(bench, lrbs, _halved_share(R, case))
+        parts.append(f"{R.name(case, seed)}: ρ(B, λ1) Benchmark {rho_text(v['rho_benchmark'])}"
                      f"; LR/BS λ1 spread {v['lr_bs_spread']:.2f} (not graded: ρ(B, λ1) under "
                      f"LR {rho_text(rho_batch(lr, 'lambda1'))})")
-    return with_agreement(lambda_claim_of(item, cases, "; ".join(parts) + "." + _absent(R, K1_ITEMS[item]),
-                                          _notes(R, item, curves, robustness=False), _seeds(R)), _seeds(R))
+    return with_agreement(lambda_claim_of(item, cases, "; ".join(parts) + "." + R.absent(K1_ITEMS[item]),
+                                          _notes(R, item, curves, robustness=False), R.seeds), R.seeds)
 
 
 def counterexample_claim(R: Results) -> Claim:
-    seeds = _seeds(R)
+    seeds = R.seeds
     if not R.grid.ran(COUNTEREXAMPLE):
-        return counterexample_claim_of({}, "not computed:" + _absent(R, [COUNTEREXAMPLE]),
+        return counterexample_claim_of({}, "not computed:" + R.absent([COUNTEREXAMPLE]),
                                        deviations(R.params, [COUNTEREXAMPLE], counterexample=True).strip(), seeds)
     cases, parts, gone = {}, [], []
     for seed in [s for s in seeds if R.grid.curve(COUNTEREXAMPLE, *LINE["lr"], s)]:

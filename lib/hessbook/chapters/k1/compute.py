@@ -6,8 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hessbook.chapters.k1.params import K1Params
-from hessbook.kit.jobs import context, run_jobs
-from hessbook.papers.kamath.grid import GridResults, KRun, Run, collect, grid_jobs, seeded
+from hessbook.papers.kamath.grid import GridResults, KRun, Run, grid_jobs, grid_run, seeded
 from hessbook.papers.kamath.paper import BENCHMARK_MOMENTUM, SETTINGS
 
 LINES = tuple((s, BENCHMARK_MOMENTUM if s == "benchmark" else 0.0) for s in SETTINGS)
@@ -33,7 +32,5 @@ def jobs(P: K1Params) -> list[KRun]:
 
 
 def run(P: K1Params, store=None) -> Results:
-    """Every K1 job through the sweep, on the device ``P.device`` names; cases whose data is
-    absent are reported, not run."""
-    table = run_jobs(jobs(P), context(P.device, store))
-    return Results(P, *collect(runs(P, list(P.cases)), table))
+    """Every K1 job through the sweep (:func:`~hessbook.papers.kamath.grid.grid_run`)."""
+    return grid_run(P, runs(P, list(P.cases)), Results, store)

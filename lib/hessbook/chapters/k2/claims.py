@@ -40,7 +40,6 @@ from hessbook.papers.kamath.paper import (
 from hessbook.papers.kamath.trends import (
     FLAT_POINTS,
     FLOOR_POINTS,
-    dropped,
     run_flag,
     excluded_text,
     kept,
@@ -52,7 +51,7 @@ from hessbook.papers.kamath.trends import (
 )
 from hessbook.kit import Claim, Rule, all_of, any_of, at_least, at_most, formatted, in_regime
 from hessbook.kit.claims import Values
-from hessbook.kit.seeds import seed_case, seed_cases, with_agreement
+from hessbook.kit.seeds import seed_cases, with_agreement
 from hessbook.stats import middle
 
 LOWER_HELD, LOWER_PARTLY = 0.8, 0.5
@@ -211,52 +210,37 @@ def _evidence(R: Results, setting: str, gone: list, capped: bool = True) -> str:
             + deviations(P, _ran(R)) + excluded_text(gone) + scale_note(P))
 
 
-def _absent(R: Results) -> str:
-    gone = [f"{CASES[c].label}: {R.why_absent(c)}" for c in K2_CASES if not R.grid.ran(c)]
-    return " Not computed: " + "; ".join(gone) + "." if gone else ""
-
-
 def _ran(R: Results) -> list[str]:
     """The cases of K's momentum figures that ran: a case K does not draw there (a block may select
     any of the six) is trained and shown, never graded."""
     return [c for c in K2_CASES if R.grid.ran(c)]
 
 
-def _seeds(R: Results) -> list[int]:
-    """The seeds the parameters ask for (a seed not run counts as not computed)."""
-    return R.params.seeds(R.params.seed)
-
-
-def _cells(R: Results) -> list[tuple[str, int]]:
-    """(case, seed) of every case that ran, in every seed it ran in."""
-    return [(c, s) for c in _ran(R) for s in _seeds(R) if R.grid.curve(c, "lr", 0.0, s)]
-
-
 def momentum_claim(R: Results, item: str) -> Claim:
     setting = K2_ITEMS[item]
     momenta = R.momenta(setting)
     cases, parts, gone = {}, [], []
-    for case, seed in _cells(R):
+    for case, seed in R.cells(K2_CASES, ("lr", 0.0)):
         share, mean_rho, n = momentum_effect(R.grid, case, setting, momenta, seed)
         gone += momentum_table(R.grid, case, setting, momenta, seed)[1]
-        name = seed_case(CASES[case].label, seed, _seeds(R))
+        name = R.name(case, seed)
         cases[name] = {"share": share, "n_batches": n, "mean_rho": mean_rho, "n_momenta": len(momenta),
                        "k_momenta_ran": _k_momenta_ran(momenta, setting)}
         parts.append(f"{name}: λ1 lower at m={max(momenta):g} than at m=0 for "
                      f"{formatted(share, '.0%')} of {n} batch sizes, mean ρ(momentum, λ1) {rho_text(mean_rho)}")
-    return with_agreement(momentum_claim_of(item, cases, "; ".join(parts) + "." + _absent(R),
-                                            _evidence(R, setting, gone), _seeds(R)), _seeds(R))
+    return with_agreement(momentum_claim_of(item, cases, "; ".join(parts) + "." + R.absent(K2_CASES),
+                                            _evidence(R, setting, gone), R.seeds), R.seeds)
 
 
 def accuracy_claim(R: Results, item: str) -> Claim:
     setting = K2_ITEMS[item]
     momenta = R.momenta(setting)
     cases, parts, gone = {}, [], []
-    for case, seed in _cells(R):
+    for case, seed in R.cells(K2_CASES, ("lr", 0.0)):
         v = momentum_accuracy(R.grid, case, setting, momenta, seed, R.params.n_test, R.params.n_pgd)
         flagged = momentum_table(R.grid, case, setting, momenta, seed)[1]
         gone += flagged
-        name = seed_case(CASES[case].label, seed, _seeds(R))
+        name = R.name(case, seed)
         cases[name] = {**v, "n_momenta": len(momenta), "k_momenta_ran": _k_momenta_ran(momenta, setting),
                        "flagged": len(flagged)}
         parts.append(f"{name}: at m={max(momenta):g} against m=0, test accuracy higher for "
@@ -272,9 +256,9 @@ def accuracy_claim(R: Results, item: str) -> Claim:
                                for key, label in (("fgsm", "FGSM"), ("pgd", "PGD"))
                                if v[f"{key}_off_floor"] == 0 and (key == "fgsm" or setting == "lr_bs"))
                      + (f"; {len(flagged)} run(s) flagged" if flagged else ""))
-    return with_agreement(accuracy_claim_of(item, cases, "; ".join(parts) + "." + _absent(R),
-                                            _evidence(R, setting, gone, capped=setting == "lr"), _seeds(R)),
-                          _seeds(R))
+    return with_agreement(accuracy_claim_of(item, cases, "; ".join(parts) + "." + R.absent(K2_CASES),
+                                            _evidence(R, setting, gone, capped=setting == "lr"), R.seeds),
+                          R.seeds)
 
 
 def graded_claims(R: Results) -> list[Claim]:

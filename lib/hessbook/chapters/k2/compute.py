@@ -7,8 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hessbook.chapters.k2.params import K2Params
-from hessbook.kit.jobs import context, run_jobs
-from hessbook.papers.kamath.grid import GridResults, KRun, Run, collect, grid_jobs, seeded
+from hessbook.papers.kamath.grid import GridResults, KRun, Run, grid_jobs, grid_run, seeded
 
 
 @dataclass(frozen=True)
@@ -37,7 +36,5 @@ def jobs(P: K2Params) -> list[KRun]:
 
 
 def run(P: K2Params, store=None) -> Results:
-    """Every K2 job through the sweep, on the device ``P.device`` names; cases whose data is
-    absent are reported, not run."""
-    table = run_jobs(jobs(P), context(P.device, store))
-    return Results(P, *collect(runs(P, list(P.cases)), table))
+    """Every K2 job through the sweep (:func:`~hessbook.papers.kamath.grid.grid_run`)."""
+    return grid_run(P, runs(P, list(P.cases)), Results, store)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from hessbook.params import ChapterParams, ParameterError, device_spec, spec
+from hessbook.params import ChapterParams, device_spec, spec
 
 POINTS = ("init", "trained")
 MATRICES = ("H", "G", "H-G")

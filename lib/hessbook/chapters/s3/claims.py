@@ -16,7 +16,7 @@ from hessbook.chapters.s3.params import S3Params
 from hessbook.kit.seeds import across_seeds, case_of
 from hessbook.papers.sagun.mnist_spectra import (Spectrum, common_band, negative_share, negatives_claim,
                                                  worst_negative)
-from hessbook.papers.sagun.regime import fits_training_set, over_parametrized, spectrum_run
+from hessbook.papers.sagun.regime import over_parametrized, spectra_runs, with_fit
 
 SHAPE_HELD = 0.5
 """"Same shape" held: the top ranks move across widths by at most this fraction of their mean (the
@@ -108,7 +108,7 @@ def criteria(P: S3Params, R: Results | None = None) -> list[regime.Criterion]:
     its narrowest network has (784 + 11) 10 + 10 = 7,960 parameters, more than its N = 1,000. S
     Sec. 3.4: "the training ran well beyond the point of this saturation": every width fits its
     training set (measured)."""
-    out = [
+    return with_fit([
         regime.Criterion(f"S's {PAPER_SAMPLES:,} MNIST training samples (S Sec. 3.2)", P.n_samples == PAPER_SAMPLES,
                          f"N = {P.n_samples:,}"),
         regime.Criterion(f"S's widths {', '.join(map(str, PAPER_WIDTHS))} (S Sec. 3.2)",
@@ -116,15 +116,12 @@ def criteria(P: S3Params, R: Results | None = None) -> list[regime.Criterion]:
         over_parametrized("every width", [num_params(w, P.input_size) for w in P.widths], P.n_samples,
                           f"{num_params(min(PAPER_WIDTHS), PAPER_INPUT_SIZE):,} to "
                           f"{num_params(max(PAPER_WIDTHS), PAPER_INPUT_SIZE):,} parameters for N = {PAPER_SAMPLES:,}"),
-    ]
-    if R is not None:
-        out.append(fits_training_set([(s.label, s.train_accuracy) for s in R.every]))
-    return out
+    ], R)
 
 
 def trained_runs(R: Results) -> list[regime.TrainedRun]:
     """One run-table row per width and seed (``iterations`` steps each)."""
-    return [spectrum_run(s, R.params.iterations) for s in R.every]
+    return spectra_runs(R)
 
 
 def numbers(R: Results) -> dict:

@@ -14,7 +14,7 @@ from hessbook.chapters.s4.paper import PAPER_BATCHES, PAPER_SAMPLES
 from hessbook.chapters.s4.params import FULL_CHANNELS, FULL_HIDDEN, S4Params
 from hessbook.kit.seeds import across_seeds
 from hessbook.papers.sagun.mnist_spectra import Spectrum, negatives_claim
-from hessbook.papers.sagun.regime import FIT_ACCURACY, fits_training_set, over_parametrized, spectrum_run
+from hessbook.papers.sagun.regime import FIT_ACCURACY, over_parametrized, spectra_runs, with_fit
 
 LARGER_PARTLY = 0.5
 """"LB outliers larger" partly: LB larger at at least this share of the ranks (or at lambda_max)."""
@@ -49,7 +49,7 @@ def criteria(P: S4Params, R: Results | None = None) -> list[regime.Criterion]:
     parameters than samples. Both networks trained to the bottom (S Sec. 3.4, "well beyond the
     point of this saturation"): each fits its training set (measured)."""
     params = num_parameters(P)
-    out = [
+    return with_fit([
         regime.Criterion(f"S's {PAPER_SAMPLES:,} MNIST training samples (S Sec. 3.3)", P.n_samples == PAPER_SAMPLES,
                          f"N = {P.n_samples:,}"),
         regime.Criterion(f"S's batches {PAPER_BATCHES[0]} and {PAPER_BATCHES[1]} (S Sec. 3.3)",
@@ -57,15 +57,12 @@ def criteria(P: S4Params, R: Results | None = None) -> list[regime.Criterion]:
         over_parametrized("the convnet", [params], P.n_samples,
                           "layer sizes not given; our full-size convnet has "
                           f"{num_parameters_of(FULL_CHANNELS, FULL_HIDDEN):,}"),
-    ]
-    if R is not None:
-        out.append(fits_training_set([(s.label, s.train_accuracy) for s in R.every]))
-    return out
+    ], R)
 
 
 def trained_runs(R: Results) -> list[regime.TrainedRun]:
     """SB and LB of every seed as run-table rows (``iterations`` steps each)."""
-    return [spectrum_run(s, R.params.iterations) for s in R.every]
+    return spectra_runs(R)
 
 
 def numbers(R: Results) -> dict:

@@ -22,10 +22,8 @@ from collections.abc import Mapping, Sequence
 
 from hessbook import regime
 from hessbook.chapters.y1.analysis import (
-    EXACT_PERMUTATIONS,
     LAMBDA_X_MODELS,
     MIN_CORRELATION_BATCHES,
-    RANDOM_PERMUTATIONS,
     SIGNIFICANCE,
     InputSide,
     Trends,
@@ -46,7 +44,7 @@ from hessbook.papers.yao import deviations as dev
 from hessbook.papers.yao import regime as yao_regime
 from hessbook.papers.yao.paper import MODELS
 from hessbook.papers.yao.trends import MIN_TREND_BATCHES, rho_short, rho_text
-from hessbook.stats import ACCURACY_FLOOR, finite, middle, spearman
+from hessbook.stats import ACCURACY_FLOOR, EXACT_PERMUTATIONS, RANDOM_PERMUTATIONS, finite, middle, spearman
 
 FLOOR_EVIDENCE = (f"FGSM accuracies under {ACCURACY_FLOOR:g} % are read tied: their order is a few test images "
                   "(no robustness at that radius), not a property of the networks.")
@@ -88,7 +86,7 @@ two-sidedly and for both metrics: a metric correlates when its rank correlation 
 accuracy, in either direction, is significant at the 5% level (permutation test). Not a fixed
 |rho| threshold: with Y's 4 C2 batch sizes a |rho| of 0.8 arises one time in three from unrelated
 columns, and Y's own C2 rows give +0.8 for both metrics. One case per model, its seeds pooled
-(:func:`~hessbook.chapters.y1.analysis.stratified_rank_p`: ranks centred within each seed, so a
+(:func:`~hessbook.stats.stratified_rank_p`: ranks centred within each seed, so a
 seed's offset neither makes nor hides a correlation; review item 1): graded seed by seed, 5 batch sizes
 could show a correlation only by a perfect rank match (|rho| = 0.9 gives p = 0.083), so "do not
 correlate" read held for rho = -0.9 in every seed (audit finding 1); pooled over 3 seeds, such a

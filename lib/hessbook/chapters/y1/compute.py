@@ -17,6 +17,7 @@ import torch
 from hessbook.chapters.y1.paper import EPS
 from hessbook.chapters.y1.params import Y1Params
 from hessbook.kit.jobs import Context, StoredJob, Table, context, run_jobs
+from hessbook.kit.seeds import SeededResults
 from hessbook.papers.yao.networks import Count, Missing, first, missing_models, train_config
 from hessbook.papers.yao.paper import DATASET
 from hessbook.papers.yao.regime import short_of_target
@@ -103,7 +104,7 @@ def trained_run(r: ModelResult, P: Y1Params):
 
 
 @dataclass(frozen=True)
-class Results:
+class Results(SeededResults):
     """Everything Y1 computed at one set of parameters."""
 
     params: Y1Params
@@ -133,16 +134,6 @@ class Results:
     def missing(self) -> tuple[Missing, ...]:
         """Models with a network not computed, each once, with the first reason (no data here)."""
         return missing_models(self.table.missing)
-
-    @property
-    def seeds(self) -> list[int]:
-        """The network seeds the parameters ask for (a seed not run counts as not computed)."""
-        return self.params.seeds
-
-    @property
-    def first_seed(self) -> int:
-        """The chapter's seed: the networks Y2 and Y4 examine."""
-        return self.params.seed
 
     def of(self, model: str) -> list[ModelResult]:
         """``model``'s networks in the first seed, by batch size (what a one-seed reader wants;

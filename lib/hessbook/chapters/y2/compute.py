@@ -15,7 +15,7 @@ import torch
 from hessbook.chapters.y2.paper import RANDOM_BATCH_MODELS
 from hessbook.chapters.y2.params import Y2Params
 from hessbook.kit.jobs import Context, StoredJob, Table, context, run_jobs
-from hessbook.kit.seeds import seed_case
+from hessbook.kit.seeds import SeededResults, seed_case
 from hessbook.papers.yao.networks import Count, Missing, first, missing_models, train_config
 from hessbook.papers.yao.regime import short_of_target
 from hessbook.train import STORE_KIND, TrainConfig
@@ -110,7 +110,7 @@ Network = tuple[str, int, int]
 
 
 @dataclass(frozen=True)
-class Results:
+class Results(SeededResults):
     """Everything Y2 computed at one set of parameters."""
 
     params: Y2Params
@@ -129,16 +129,6 @@ class Results:
     def missing(self) -> tuple[Missing, ...]:
         """Models with a network not examined, each once, with the first reason (no data here)."""
         return missing_models(self.table.missing)
-
-    @property
-    def seeds(self) -> list[int]:
-        """The network seeds examined (:attr:`Y2Params.seeds`)."""
-        return self.params.seeds
-
-    @property
-    def first_seed(self) -> int:
-        """The seed the paper's figures draw (Y1's first): the others appear in the seed figure."""
-        return self.seeds[0]
 
     def name(self, r: Landscape) -> str:
         """``r``'s name in tables and cases: ``"M1 B=64"``, with ``" · seed 1"`` where several seeds ran."""

@@ -7,13 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 
 from hessbook.chapters.y3.paper import DATASET
 from hessbook.chapters.y3.params import Y3Params
 from hessbook.kit.jobs import Context, StoredJob, Table, context, run_jobs
-from hessbook.kit.seeds import seed_case
-from hessbook.papers.yao.networks import Missing
+from hessbook.kit.seeds import SeededResults, seed_case
+from hessbook.papers.yao.networks import Missing, missing_models
 from hessbook.train import TrainConfig
 
 KIND = "y3-run"
@@ -73,7 +72,7 @@ class Curves:
 
 
 @dataclass(frozen=True)
-class Results:
+class Results(SeededResults):
     params: Y3Params
     table: Table
     """Every run asked for, with its :class:`Curves` or why it has none (:mod:`hessbook.kit.jobs`)."""
@@ -85,15 +84,7 @@ class Results:
     @property
     def missing(self) -> tuple[Missing, ...]:
         """Models with a run not computed, each once, with the first reason (no data here)."""
-        out: dict[str, Missing] = {}
-        for row in self.table.missing:
-            out.setdefault(row.job.train.model, Missing(row.job.train.model, row.why.split(". ")[0], row.why))
-        return tuple(out.values())
-
-    @property
-    def seeds(self) -> list[int]:
-        """The network seeds run (:attr:`Y3Params.seeds`)."""
-        return self.params.seeds
+        return missing_models(self.table.missing)
 
     def name(self, r: Curves) -> str:
         """``r``'s name in tables and cases: ``"M1 B=16 robust"``, with ``" · seed 1"`` where several

@@ -27,7 +27,8 @@ from hessbook import regime
 from hessbook.chapters.y5.paper import DATASET, L2_ATTACKS, MODELS, ROBUST, SECOND_ORDER, STUDY_LABEL, model_label
 from hessbook.chapters.y5.params import Y5Params
 from hessbook.kit.jobs import Context, StoredJob, Table, context, run_jobs
-from hessbook.papers.yao.networks import Missing
+from hessbook.kit.seeds import SeededResults
+from hessbook.papers.yao.networks import Missing, missing_models
 from hessbook.train import TrainConfig
 
 TRAIN_KIND, MODEL_KIND, TABLE_KIND = "y5-train", "y5-model", "y5-table"
@@ -225,7 +226,7 @@ class Table5Check:
 
 
 @dataclass(frozen=True)
-class Results:
+class Results(SeededResults):
     """Everything Y5 computed at one set of parameters: the studies are assembled from the rows."""
 
     params: Y5Params
@@ -233,11 +234,6 @@ class Results:
     """Every job of every stage, with its result or why it has none (:mod:`hessbook.kit.jobs`)."""
     seed: int | None = None
     """The network seed this view reads (None: the chapter's ``seed``, the first); :meth:`in_seed`."""
-
-    @property
-    def seeds(self) -> list[int]:
-        """The network seeds the parameters ask for (a seed not run counts as not computed)."""
-        return self.params.seeds
 
     @property
     def network_seed(self) -> int:
@@ -280,11 +276,7 @@ class Results:
     @property
     def missing(self) -> tuple[Missing, ...]:
         """Studies with a job not computed, each once, with the first reason (no data here)."""
-        out: dict[str, Missing] = {}
-        for row in self.table.missing:
-            label = STUDY_LABEL[row.job.study]
-            out.setdefault(label, Missing(label, row.why.split(". ")[0], row.why))
-        return tuple(out.values())
+        return missing_models(self.table.missing, lambda job: STUDY_LABEL[job.study])
 
     def check(self, name: str) -> Table5Check | None:
         return next((c for c in self.table5 if c.study == name), None)

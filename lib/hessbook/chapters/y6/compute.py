@@ -16,6 +16,7 @@ import numpy as np
 
 from hessbook.chapters.y6.params import Y6Params
 from hessbook.kit.jobs import Context, StoredJob, Table, context, run_jobs
+from hessbook.kit.seeds import SeededResults
 from hessbook.papers.yao.networks import Missing
 from hessbook.train import TrainConfig
 
@@ -77,7 +78,7 @@ class RunResult:
 
 
 @dataclass(frozen=True)
-class Results:
+class Results(SeededResults):
     """Everything Y6 computed at one set of parameters."""
 
     params: Y6Params
@@ -95,15 +96,6 @@ class Results:
         """CIFAR-10 is not on this machine (nothing was trained): the first reason, or None."""
         rows = self.table.missing
         return Missing("c1", rows[0].why.split(". ")[0], rows[0].why) if rows else None
-
-    @property
-    def seeds(self) -> list[int]:
-        """The network seeds the parameters ask for (a seed not run counts as not computed)."""
-        return self.params.seeds
-
-    @property
-    def first_seed(self) -> int:
-        return self.params.seed
 
     def of(self, method: str, seed: int | None = None) -> list[RunResult]:
         """``method``'s runs of network seed ``seed`` (None: the first), by batch size."""

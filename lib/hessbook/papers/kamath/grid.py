@@ -11,6 +11,7 @@ as long as their :class:`KGrid` blocks are equal (a test keeps each scale's file
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,8 +27,8 @@ from hessbook.papers.kamath.paper import (
     SETTING_LABEL,
     SETTINGS,
 )
-from hessbook.kit.jobs import Context, Row, StoredJob, Table
-from hessbook.kit.seeds import n_seeds_spec, network_seeds
+from hessbook.kit.jobs import Context, Row, StoredJob, Table, context, run_jobs
+from hessbook.kit.seeds import n_seeds_spec, network_seeds, seed_case
 from hessbook.params import ParameterError, spec
 from hessbook.train import TrainConfig
 
@@ -382,6 +383,32 @@ class GridResults:
         if case in self.missing:
             return self.missing[case].reason
         return "not selected at this scale" if case not in self.params.cases else "not run"
+
+    @property
+    def seeds(self) -> list[int]:
+        """The network seeds the parameters ask for (a seed not run counts as not computed)."""
+        return self.params.seeds(self.params.seed)
+
+    def name(self, case: str, seed: int) -> str:
+        """``case``'s label in ``seed`` (the label alone when one seed is asked for)."""
+        return seed_case(CASES[case].label, seed, self.seeds)
+
+    def absent(self, cases: Iterable[str]) -> str:
+        """`` Not computed: <case>: <why>; ...`` for those of ``cases`` that did not run ("" when all ran)."""
+        gone = [f"{CASES[c].label}: {self.why_absent(c)}" for c in cases if not self.grid.ran(c)]
+        return (" Not computed: " + "; ".join(gone) + ".") if gone else ""
+
+    def cells(self, cases: Iterable[str], line: tuple[str, float]) -> list[tuple[str, int]]:
+        """(case, seed) of each of ``cases`` that ran, in every seed in which its ``line``
+        (setting, momentum) ran."""
+        return [(c, s) for c in cases if self.grid.ran(c) for s in self.seeds if self.grid.curve(c, *line, s)]
+
+
+def grid_run(P: Any, runs: list[Run], results: type[GridResults], store=None) -> GridResults:
+    """A K chapter's ``runs`` (:func:`seeded`) through the sweep, on the device ``P.device``
+    names, collected into its ``results`` class; cases whose data is absent are reported, not run."""
+    table = run_jobs(grid_jobs(runs, P.grid, P.seed), context(P.device, store))
+    return results(P, *collect(runs, table))
 
 
 def values(curve: list[RunResult], name: str) -> np.ndarray:

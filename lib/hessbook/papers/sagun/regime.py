@@ -76,3 +76,14 @@ def spectrum_run(s, steps: int) -> regime.TrainedRun:
     """The run-table row of a network of S3 or S4 (a :class:`~hessbook.papers.sagun.mnist_spectra.Spectrum`,
     trained ``steps`` steps on MNIST's 10 classes)."""
     return regime.TrainedRun(s.label, steps, s.final_loss, MNIST_CLASSES, diverged=not math.isfinite(s.final_loss))
+
+
+def spectra_runs(R) -> list[regime.TrainedRun]:
+    """S3's or S4's run table: a row per network of ``R.every`` (``R.params.iterations`` steps each)."""
+    return [spectrum_run(s, R.params.iterations) for s in R.every]
+
+
+def with_fit(criteria: list[regime.Criterion], R) -> list[regime.Criterion]:
+    """``criteria`` and, once S3's or S4's results ``R`` exist, that every network of ``R.every``
+    fits its training set (:func:`fits_training_set`, measured)."""
+    return criteria if R is None else [*criteria, fits_training_set([(s.label, s.train_accuracy) for s in R.every])]
