@@ -13,6 +13,7 @@ from hessbook.chapters.y1.compute import Results, run_flag, run_steps
 from hessbook.papers.yao.regime import CAPPED
 from hessbook.chapters.y1.paper import Pair, PaperRow, paper_row
 from hessbook.kit import style
+from hessbook.stats import median
 
 COLUMNS = ("Acc", "λ1θ", "λ1x", "‖∇xJ‖", "FGSM hi", "FGSM lo")
 FIG1_ORDER = ("c1", "m1", "c2", "resnet18")
@@ -145,11 +146,6 @@ def _indexed(eig: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.arange(1, len(eig) + 1), np.clip(eig, 1e-6, None)
 
 
-def _median(values: Sequence[float]) -> float:
-    v = np.asarray(values, float)
-    return float(np.median(v[np.isfinite(v)])) if np.isfinite(v).any() else float("nan")
-
-
 def explorer(R: Results):
     """Widget: pick a model and a batch size; see its top spectrum (median across seeds, each seed
     thin) against the other batch sizes' medians."""
@@ -178,8 +174,8 @@ def explorer(R: Results):
             ax.set_xlabel("index of eigenvalue")
             ax.set_ylabel("eigenvalue")
             seeds = f", median of {len(rs)} seeds" if len(rs) > 1 else ""
-            ax.set_title(f"{model.upper()} B={batch}: λ1θ={_median([r.lambda_theta[0] for r in rs]):.3g} (train), "
-                         f"FGSM {_median([r.fgsm[0][1] for r in rs]):.1f}% (test, ε={rs[0].eps[0]}){seeds}",
+            ax.set_title(f"{model.upper()} B={batch}: λ1θ={median([r.lambda_theta[0] for r in rs]):.3g} (train), "
+                         f"FGSM {median([r.fgsm[0][1] for r in rs]):.1f}% (test, ε={rs[0].eps[0]}){seeds}",
                          fontsize=9)
         fig.tight_layout()
         return fig
