@@ -764,3 +764,14 @@ def test_the_noise_margin_at_the_smoke_blocks_test_images():
     rise = counterexample_claim(k1.Results(P, Grid(tuple(_on(P, "stdcnn-fashion", "lr", (40, 45, 48),
                                                                (10, 20, 30)))), {}))
     assert rise.grade == "not judged"  # FGSM's 8-point rise on 100 images: within the noise
+
+
+def test_the_scale_note_names_resnet18s_width_where_resnet18_runs_narrowed():
+    from hessbook.papers.kamath.grid import scale_note
+
+    without = validate(K1Params, GOOD)
+    assert "ResNet18" not in scale_note(without)
+    narrowed = validate(K1Params, {**GOOD, "cases": ["c1-cifar10", "resnet18-cifar10"]})
+    assert "ResNet18 at width 4 (He et al.: 64)" in scale_note(narrowed)
+    printed = validate(K1Params, {**GOOD, "cases": ["resnet18-cifar10"], "resnet18_width": 64})
+    assert "ResNet18" not in scale_note(printed)

@@ -341,11 +341,17 @@ def seeded(runs: list[Run], grid: KGrid, seed: int) -> list[Run]:
     return [dataclasses.replace(r, seed=s) for s in grid.seeds(seed) for r in runs]
 
 
+RESNET18_WIDTH = 64
+"""ResNet18's base width as He et al. print it (and K trains it): 64-128-256-512 channels."""
+
+
 def scale_note(P: KGrid) -> str:
     """" Our scale: ... (K: ...)." for a claim's evidence: data, epochs, batch sizes, radii, width, seeds."""
     from hessbook.papers.kamath.paper import EPS
 
     narrower = f", M1-K and C1 at width {P.width:g}" if P.width != 1.0 else ""
+    if "resnet18-cifar10" in getattr(P, "cases", ()) and P.resnet18_width != RESNET18_WIDTH:
+        narrower += f", ResNet18 at width {P.resnet18_width} (He et al.: {RESNET18_WIDTH})"
     return (f" Our scale: {P.n_train_mnist} MNIST/Fashion and {P.n_train_cifar} CIFAR-10 training images, "
             f"{P.epochs_mnist}/{P.epochs_cifar} epochs, B = {', '.join(map(str, P.batch_sizes))}, "
             f"ε = {P.eps_mnist:g}/{P.eps_cifar:g}{narrower}, {P.n_seeds} seed{'s' if P.n_seeds > 1 else ''} "
