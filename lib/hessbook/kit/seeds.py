@@ -60,7 +60,7 @@ class SeededResults:
 
     @property
     def first_seed(self) -> int:
-        """The chapter's seed, the first: the networks the paper's figures draw (and Y2, Y4 examine)."""
+        """``seeds[0]``: the chapter's first network seed (Y2's: Y1's), the one the paper's figures draw."""
         return self.seeds[0]
 
 
