@@ -299,7 +299,7 @@ def test_fgsm_accuracies_under_the_floor_are_read_tied():
         t = trends(results(*nets, models=("c1",)), "c1")
         assert t.rho_fgsm == pytest.approx(-1 / 2 ** 0.5) and t.n_off_floor == 1
         c = claim(results(*nets, models=("c1",)), "Y-Table1")
-        assert c.grades["C1"] == "partly" and "FGSM ≥ 5 % at 1 of 5 B" in c.ours
+        assert c.grades["C1"] == "partly" and "FGSM > 5 % at 1 of 5 B" in c.ours
     floor = [fake("c1", b, l, f) for b, l, f in zip(FIVE, lam, [4.0, 0.9, 0.3, 0.2, 0.0])]
     assert claim(results(*floor, models=("c1",)), "Y-Table1").grades["C1"] == "not judged"
     # off the floor nothing changes: a clean fall is held
@@ -315,7 +315,7 @@ def test_no_correlation_is_not_judged_where_floor_ties_leave_it_unable_to_fail(i
     rising = [1, 2, 3, 4, 5]
     c = claim(lx_results("c1", rising, [5.1, 0.9, 0.3, 0.2, 0.0]), "Y-Table1", 0)
     assert c.grades["C1"] == "not judged" and c.cases["C1"]["p_min"] == pytest.approx(0.4)
-    assert "under 5 %" in lambda_x_finding(lx_results("c1", rising, [5.1, 0.9, 0.3, 0.2, 0.0]))
+    assert "at or below 5 %" in lambda_x_finding(lx_results("c1", rising, [5.1, 0.9, 0.3, 0.2, 0.0]))
     assert claim(lx_results("c1", rising, [9, 7, 0.3, 0.2, 0.0]), "Y-Table1", 0).grades["C1"] == "not judged"
     judged = claim(lx_results("c1", rising, [9, 7, 6, 0.2, 0.0]), "Y-Table1", 0)
     assert judged.cases["C1"]["p_min"] == pytest.approx(1 / 30) and judged.grades["C1"] != "not judged"

@@ -120,7 +120,7 @@ def rank_p(x: Sequence[float], y: Sequence[float]) -> float:
 
 
 ACCURACY_FLOOR = 5.0
-"""Percent. An adversarial accuracy below this is at the floor: the network has next to no
+"""Percent. An adversarial accuracy at or below this is at the floor: the network has next to no
 robustness at that radius, and the order of such values is a few test images (0.9 % against
 0.2 % is 9 against 2 of 1,000), not a property of the networks. Rank statistics read them tied
 (:func:`floor_tied`); a curve with every value there is flat by construction."""
@@ -128,7 +128,8 @@ robustness at that radius, and the order of such values is a few test images (0.
 
 def floor_tied(values: Iterable[float], floor: float = ACCURACY_FLOOR) -> np.ndarray:
     """``values`` with every finite value below ``floor`` set to ``floor``: a rank statistic then
-    ties them (average ranks) instead of ordering them by noise; non-finite values stay as they are."""
+    ties them (average ranks) instead of ordering them by noise; non-finite values stay as they are.
+    A value exactly at ``floor`` ties with them: off the floor means above it."""
     v = np.asarray(list(values), float)
     return np.where(np.isfinite(v) & (v < floor), floor, v)
 

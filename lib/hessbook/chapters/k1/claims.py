@@ -93,7 +93,7 @@ MIN_BATCHES = 3
 """Fewest batch sizes a trend is judged on."""
 
 ENOUGH = at_least("n_batches", MIN_BATCHES, "batch sizes")
-OFF_FLOOR = tuple(at_least(f"{a}_off_floor", 1.0, f"{name} accuracy at or above {FLOOR_POINTS:g} % at some B (a "
+OFF_FLOOR = tuple(at_least(f"{a}_off_floor", 1.0, f"{name} accuracy above {FLOOR_POINTS:g} % at some B (a "
                                                     "curve at the floor is flat by construction: untested)", ".0f")
                   for a, name in (("fgsm", "FGSM"), ("pgd", "PGD")))
 BEYOND_NOISE = tuple(at_least(f"{a}_beyond_noise", 1.0, f"{name} accuracy's range across B beyond {NOISE_SES:g} "
@@ -106,7 +106,7 @@ under the floor tied) beyond :data:`~hessbook.papers.kamath.trends.NOISE_SES` st
 (:func:`~hessbook.papers.kamath.trends.beyond_noise`; FGSM on ``n_test`` images, PGD on
 ``n_pgd``). Without it FGSM 5.2, 4.9, 4.1 % (tied 5.2, 5, 5: ρ −0.87, three test images of 1,000)
 read as LR's fall, held."""
-EVERY_OFF_FLOOR = tuple(at_least(f"{a}_every_off_floor", 1.0, f"{name} accuracy at or above {FLOOR_POINTS:g} % at every "
+EVERY_OFF_FLOOR = tuple(at_least(f"{a}_every_off_floor", 1.0, f"{name} accuracy above {FLOOR_POINTS:g} % at every "
                                                                 "B (the book's choice: a curve with values near the floor "
                                                                 "spreads little by construction)", ".0f")
                         for a, name in (("fgsm", "FGSM"), ("pgd", "PGD")))
@@ -186,11 +186,11 @@ LOSE_LR_RULE = Rule(
 LOSE_BENCHMARK_RULE = Rule(
     held=all_of(at_most("rho_acc", -TREND, "ρ(B, test accuracy) under Benchmark"), OFF_FLOOR[0],
                 at_most("rho_fgsm", -TREND, "ρ(B, FGSM accuracy)"), BEYOND_NOISE[0], HALVES),
-    # FGSM at the floor (below 5 % at every B): its half untested, the accuracy half alone at most partly
+    # FGSM at the floor (at or below 5 % at every B): its half untested, the accuracy half alone at most partly
     partly=any_of(all_of(below("rho_acc", 0.0, "ρ(B, accuracy)"), OFF_FLOOR[0], below("rho_fgsm", 0.0, "ρ(B, FGSM)")),
                   at_most("rho_acc", -TREND, "ρ(B, accuracy)"),
                   all_of(OFF_FLOOR[0], at_most("rho_fgsm", -TREND, "ρ(B, FGSM)")),
-                  all_of(at_most("fgsm_off_floor", 0.0, "FGSM accuracy below 5 % at every B (its half untested)",
+                  all_of(at_most("fgsm_off_floor", 0.0, "FGSM accuracy at or below 5 % at every B (its half untested)",
                                  ".0f"), below("rho_acc", 0.0, "ρ(B, accuracy)"))),
     requires=ENOUGH,
 )
@@ -270,7 +270,7 @@ def lose_lr_claim_of(item: str, cases: Mapping[str, Values], ours: str = "", evi
                  "Spearman ρ across batch sizes. K claims this of robustness; of LR's clean accuracy against the "
                  "batch size K says only, in §3.1 (i), that it confirms Y's finding (a drop, shown on the Benchmark "
                  "plots), so its ρ is shown, not graded (the book's choice). Held needs both FGSM and PGD to "
-                 f"fall and each to reach {FLOOR_POINTS:g} % at some B: a curve below that at every B (the "
+                 f"fall and each to exceed {FLOOR_POINTS:g} % at some B: a curve at or below that at every B (the "
                  "floor) or the same at every B (no ρ) leaves its half untested, and the case is at most partly; so "
                  f"does a curve whose range is within {NOISE_SES:g} standard errors of its test images' noise. "
                  + evidence, expected(item, seeds))

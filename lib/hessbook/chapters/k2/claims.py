@@ -92,10 +92,10 @@ MOMENTUM_RULE = Rule(
     requires=ENOUGH,
 )
 FGSM_OFF_FLOOR = all_of(
-    at_least("fgsm_off_floor", 1.0, f"FGSM accuracy at or above {FLOOR_POINTS:g} % in some run at momentum 0 or at "
+    at_least("fgsm_off_floor", 1.0, f"FGSM accuracy above {FLOOR_POINTS:g} % in some run at momentum 0 or at "
                                     "the largest momentum, at the batch sizes compared (at the floor the FGSM half is "
                                     "untested)", ".0f"),
-    at_least("fgsm_compared", MIN_BATCHES, f"batch sizes where a run's FGSM accuracy is at or above {FLOOR_POINTS:g} % "
+    at_least("fgsm_compared", MIN_BATCHES, f"batch sizes where a run's FGSM accuracy is above {FLOOR_POINTS:g} % "
                                            "(the FGSM half reads only those)", ".0f"))
 ACCURACY_LR_RULE = Rule(
     held=all_of(at_least("acc_share", LOWER_HELD, "share of batch sizes where test accuracy at the largest momentum "
@@ -111,7 +111,7 @@ ACCURACY_LR_RULE = Rule(
     requires=ENOUGH,
 )
 FGSM_EVERY_OFF_FLOOR = at_least("fgsm_every_off_floor", 1.0,
-                                f"FGSM accuracy at or above {FLOOR_POINTS:g} % in every run at momentum 0 and at the "
+                                f"FGSM accuracy above {FLOOR_POINTS:g} % in every run at momentum 0 and at the "
                                 "largest momentum, at every batch size compared (the book's choice: values near the "
                                 "floor change little by construction)", ".0f")
 """What 'changes little' needs of FGSM accuracy for held: every run it reads off the floor, i.e.
@@ -119,11 +119,11 @@ both runs at each of the ``n_batches`` batch sizes compared (more than FGSM's sh
 read, ``fgsm_compared``: those leave out a batch size whose two runs are both at the floor). With
 one run at 5 % (:data:`FGSM_OFF_FLOOR`) a fall from 6 % to 1.5 % is a change of 4.5 points,
 within :data:`~hessbook.papers.kamath.trends.FLAT_POINTS`, and would read 'little'."""
-PGD_OFF_FLOOR = at_least("pgd_off_floor", 1.0, f"PGD accuracy at or above {FLOOR_POINTS:g} % in some run at "
+PGD_OFF_FLOOR = at_least("pgd_off_floor", 1.0, f"PGD accuracy above {FLOOR_POINTS:g} % in some run at "
                                               "momentum 0 or at the largest momentum (at the floor the PGD half is "
                                               "untested)", ".0f")
 PGD_EVERY_OFF_FLOOR = at_least("pgd_every_off_floor", 1.0,
-                               f"PGD accuracy at or above {FLOOR_POINTS:g} % in every run at momentum 0 and at the "
+                               f"PGD accuracy above {FLOOR_POINTS:g} % in every run at momentum 0 and at the "
                                "largest momentum, at every batch size compared (as for FGSM)", ".0f")
 """K §4.2 cites the PGD panels for LR/BS too ('or Figures 21 and 22 for PGD attack'): 'changes little'
 needs PGD's change within :data:`~hessbook.papers.kamath.trends.FLAT_POINTS` on runs off the floor,
@@ -251,7 +251,7 @@ def accuracy_claim(R: Results, item: str) -> Claim:
                      f"with a run off the floor) points"
                      + (f"; mean ρ(momentum, ·) test {rho_text(v['acc_mean_rho'])}, FGSM "
                         f"{rho_text(v['fgsm_mean_rho'])}" if len(momenta) >= MIN_MOMENTA else "")
-                     + "".join(f" ({label} accuracy below {FLOOR_POINTS:g} % in every run at m=0 and "
+                     + "".join(f" ({label} accuracy at or below {FLOOR_POINTS:g} % in every run at m=0 and "
                                f"m={max(momenta):g}: at the floor, its half untested)"
                                for key, label in (("fgsm", "FGSM"), ("pgd", "PGD"))
                                if v[f"{key}_off_floor"] == 0 and (key == "fgsm" or setting == "lr_bs"))

@@ -49,7 +49,7 @@ class Trends:
     seed: int | None = None
     """The network seed of our networks the trends are of; None for Y's printed rows."""
     n_off_floor: int = -1
-    """Batch sizes whose FGSM accuracy (test, larger eps) is at or above the floor
+    """Batch sizes whose FGSM accuracy (test, larger eps) is above the floor
     (:data:`~hessbook.stats.ACCURACY_FLOOR`); every correlation with FGSM accuracy reads the values
     below it tied (:func:`~hessbook.stats.floor_tied`). -1: not counted."""
 
@@ -81,7 +81,7 @@ def _floor(rows: Sequence[PaperRow]) -> float:
 
 
 def _off_floor(fgsm: Sequence[float], floor: float = ACCURACY_FLOOR) -> int:
-    return int(np.sum(np.asarray(fgsm, float) >= floor))
+    return int(np.sum(np.asarray(fgsm, float) > floor))
 
 
 def trends(R: Results, model: str, seed: int | None = None) -> Trends:
@@ -201,7 +201,7 @@ def trend_text(t: Trends, seeds: Sequence[int] = ()) -> str:
 
 
 def floor_note(t: Trends) -> str:
-    """" (FGSM at or above 5 % at 2 of 5 B)" when some of the batch sizes are at the floor."""
+    """" (FGSM > 5 % at 2 of 5 B)" when some of the batch sizes are at the floor."""
     if t.n_off_floor < 0 or t.n_off_floor == len(t.batches):
         return ""
-    return f" (FGSM ≥ {ACCURACY_FLOOR:g} % at {t.n_off_floor} of {len(t.batches)} B)"
+    return f" (FGSM > {ACCURACY_FLOOR:g} % at {t.n_off_floor} of {len(t.batches)} B)"

@@ -46,7 +46,7 @@ from hessbook.papers.yao.paper import MODELS
 from hessbook.papers.yao.trends import MIN_TREND_BATCHES, rho_short, rho_text
 from hessbook.stats import ACCURACY_FLOOR, EXACT_PERMUTATIONS, RANDOM_PERMUTATIONS, finite, middle, spearman
 
-FLOOR_EVIDENCE = (f"FGSM accuracies under {ACCURACY_FLOOR:g} % are read tied: their order is a few test images "
+FLOOR_EVIDENCE = (f"FGSM accuracies at or below {ACCURACY_FLOOR:g} % are read tied: their order is a few test images "
                   "(no robustness at that radius), not a property of the networks.")
 TREND_STRONG = 0.8
 """A rank correlation at least this strong (in the claimed direction) is a clear trend."""
@@ -79,7 +79,7 @@ LAMBDA_X_RULE = Rule(
                              "networks (batch sizes × seeds) with finite values"),
                     is_true("defined", "both correlations are defined (no constant column)"),
                     below("p_min", SIGNIFICANCE, "smallest p any column could reach against FGSM accuracy with its "
-                          f"values under {ACCURACY_FLOOR:g} % tied", ".2g")),
+                          f"values at or below {ACCURACY_FLOOR:g} % tied", ".2g")),
 )
 """Y §3.3: 'these two metrics actually do not correlate with the adversarial accuracy'. Read
 two-sidedly and for both metrics: a metric correlates when its rank correlation with FGSM
@@ -438,7 +438,7 @@ def lambda_x_finding(R: Results) -> str:
                     "rank correlation can be significant, so Y's remark is not judged at this scale.")
         if all(side.n_networks < MIN_CORRELATION_BATCHES or not side.p_min < SIGNIFICANCE for side in sides.values()) \
                 and any(0 <= t.n_off_floor < len(t.batches) for side in sides.values() for t in side.per_seed):
-            return ("Ours: " + "; ".join(parts) + f". FGSM accuracy is under {ACCURACY_FLOOR:g} % at most batch sizes "
+            return ("Ours: " + "; ".join(parts) + f". FGSM accuracy is at or below {ACCURACY_FLOOR:g} % at most batch sizes "
                     "(read tied: no robustness at this radius), which leaves no ordering of λ1x able to reach "
                     f"the {SIGNIFICANCE:.0%} level, so Y's remark is not judged at this scale.")
         return ("ρ(λ1x, FGSM) or ρ(‖∇xJ‖, FGSM) is undefined for every model we ran with enough batch sizes ("
@@ -523,7 +523,7 @@ def numbers(R: Results) -> dict:
 
 def fgsm_off_floor(R: Results) -> str | None:
     """For the prose: per CIFAR-10/MNIST model run, in how many of its usable batch sizes the FGSM
-    accuracy (test, Y's larger ε) is at or above the floor (:attr:`Trends.n_off_floor`), seed by
+    accuracy (test, Y's larger ε) is above the floor (:attr:`Trends.n_off_floor`), seed by
     seed ("C1: 1, 0, 1 of 5 (seeds 0, 1, 2)"); None (glued n/a) when no network was trained."""
     if not R.networks:
         return None

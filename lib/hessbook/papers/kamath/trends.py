@@ -82,27 +82,28 @@ def robustness(curve: Sequence[RunResult], name: str) -> np.ndarray:
 
 
 def at_floor(curve: list[RunResult], name: str = "fgsm_acc") -> bool:
-    """Every usable run of the curve has ``name`` below :data:`FLOOR_POINTS` percent."""
+    """Every usable run of the curve has ``name`` at or below :data:`FLOOR_POINTS` percent: what
+    :func:`robustness` ties together (a value exactly at the floor ties with those under it)."""
     v = values(kept(curve), name)
-    return len(v) > 0 and bool(np.all(v < FLOOR_POINTS))
+    return len(v) > 0 and bool(np.all(v <= FLOOR_POINTS))
 
 
 def off_floor(curve: list[RunResult], name: str = "fgsm_acc") -> float:
-    """1.0 when some usable run of the curve has ``name`` at or above :data:`FLOOR_POINTS` percent
+    """1.0 when some usable run of the curve has ``name`` above :data:`FLOOR_POINTS` percent
     (its trend can be read), else 0.0: the rules' ``*_off_floor`` value."""
     return float(not at_floor(curve, name))
 
 
 def all_off_floor(accuracies: Iterable[float]) -> bool:
-    """Every one of ``accuracies`` (percent) at or above :data:`FLOOR_POINTS`; False for none. What
+    """Every one of ``accuracies`` (percent) above :data:`FLOOR_POINTS`; False for none. What
     a claim of little change needs (K1's flatness, K2's 'changes little'): values near the floor
     change little by construction, not by K's effect."""
     v = np.asarray(list(accuracies), dtype=float)
-    return len(v) > 0 and bool(np.all(v >= FLOOR_POINTS))
+    return len(v) > 0 and bool(np.all(v > FLOOR_POINTS))
 
 
 def every_off_floor(curve: list[RunResult], name: str = "fgsm_acc") -> float:
-    """1.0 when every usable run of the curve has ``name`` at or above :data:`FLOOR_POINTS`
+    """1.0 when every usable run of the curve has ``name`` above :data:`FLOOR_POINTS`
     percent (:func:`all_off_floor`), else 0.0 (also for a curve without usable runs): what a
     flatness claim needs for held. A curve with one value at 5 % and the others near 0 % is off
     the floor for :func:`off_floor` yet spreads by at most 5 points, flat by construction."""
@@ -110,11 +111,11 @@ def every_off_floor(curve: list[RunResult], name: str = "fgsm_acc") -> float:
 
 
 def floor_text(curves: Iterable[list[RunResult]], name: str = "fgsm_acc") -> str:
-    """" FGSM accuracy below 5 % at every batch size (at the floor: flat by construction, it
+    """" FGSM accuracy at or below 5 % at every batch size (at the floor: flat by construction, it
     cannot fall far): M1-K on MNIST, LR/BS m=0, seed 0; ..." (empty when none); ``name``: which
     accuracy (``fgsm_acc``, ``pgd_acc``)."""
     low = [f"{c[0].run.label.rsplit(', B=', 1)[0]}, seed {c[0].run.seed}" for c in curves if c and at_floor(c, name)]
-    return (f" {MEASURES[name]} below {FLOOR_POINTS:g} % at every batch size (at the floor: flat by construction, "
+    return (f" {MEASURES[name]} at or below {FLOOR_POINTS:g} % at every batch size (at the floor: flat by construction, "
             f"it cannot fall far, so this part of the verdict says little): {'; '.join(low)}.") if low else ""
 
 
@@ -217,7 +218,7 @@ def momentum_accuracy(grid: Grid, case: str, setting: str, momenta: list[float],
     the largest |difference| in points (``*_change``) and the mean over batch sizes of Spearman
     ρ(momentum, ·) over every momentum run (``*_mean_rho``: K's 'with larger momentum there is
     better generalization' reads all of K's momenta, not only the ends); ``n_batches`` compared;
-    and whether FGSM (PGD) accuracy reaches :data:`FLOOR_POINTS` % anywhere (``fgsm_off_floor``: at
+    and whether FGSM (PGD) accuracy exceeds :data:`FLOOR_POINTS` % anywhere (``fgsm_off_floor``: at
     the floor a momentum cannot change it, nor raise it but by noise) and everywhere
     (``fgsm_every_off_floor``, :func:`all_off_floor`: what 'changes little' needs); both read every
     run at momentum 0 and at the largest momentum, at each batch size compared (``n_batches``).
@@ -234,7 +235,7 @@ def momentum_accuracy(grid: Grid, case: str, setting: str, momenta: list[float],
         # a batch size with both runs at the floor is left out; the others compare their own values
         # (tying would shrink a rise from 0.5 % to 6 % to one point)
         rows = [row for row in table.values()
-                if name not in ROBUSTNESS or max(getattr(row[low], name), getattr(row[high], name)) >= FLOOR_POINTS]
+                if name not in ROBUSTNESS or max(getattr(row[low], name), getattr(row[high], name)) > FLOOR_POINTS]
         lows, highs = values([r[low] for r in rows], name), values([r[high] for r in rows], name)
         diffs = [float(b - a) for a, b in zip(lows, highs)]
         out[f"{key}_share"] = stats.share(stats.beats(b, a, n, NOISE_SES) if n else b > a
@@ -246,7 +247,7 @@ def momentum_accuracy(grid: Grid, case: str, setting: str, momenta: list[float],
         out[f"{key}_mean_rho"] = float(np.mean(defined)) if defined else float("nan")
         if name in ROBUSTNESS:
             both = [getattr(row[m], name) for row in table.values() for m in (low, high)]
-            out[f"{key}_off_floor"] = float(any(v >= FLOOR_POINTS for v in both)) if both else float("nan")
+            out[f"{key}_off_floor"] = float(any(v > FLOOR_POINTS for v in both)) if both else float("nan")
             out[f"{key}_every_off_floor"] = float(all_off_floor(both)) if both else float("nan")
     return out
 
