@@ -105,8 +105,8 @@ def all_off_floor(accuracies: Iterable[float]) -> bool:
 def every_off_floor(curve: list[RunResult], name: str = "fgsm_acc") -> float:
     """1.0 when every usable run of the curve has ``name`` above :data:`FLOOR_POINTS`
     percent (:func:`all_off_floor`), else 0.0 (also for a curve without usable runs): what a
-    flatness claim needs for held. A curve with one value at 5 % and the others near 0 % is off
-    the floor for :func:`off_floor` yet spreads by at most 5 points, flat by construction."""
+    flatness claim needs for held. A curve with one value just above 5 % and the others near 0 %
+    is off the floor for :func:`off_floor` yet spreads by about 5 points, flat by construction."""
     return float(all_off_floor(values(kept(curve), name)))
 
 
