@@ -119,3 +119,12 @@ def test_beats_needs_the_difference_beyond_its_standard_errors():
     assert stats.beats(61.5, 60.0, 10000) and not stats.beats(61.5, 60.0, 300)
     assert not stats.beats(60.0, 61.5, 10000) and not stats.beats(60.0, 60.0, 10000)
     assert stats.beats(61.5, 60.0, 300, ses=0.3)  # 1.5 points against 0.3 x 4.0
+
+
+def test_above_the_floor_is_what_floor_tied_leaves_untied():
+    v = [3.0, 5.0, 5.1, float("nan"), 20.0]
+    above = stats.above_floor(v)
+    assert above.tolist() == [False, False, True, False, True]
+    tied = stats.floor_tied(v)
+    finite = np.isfinite(tied)
+    assert np.all(tied[finite & ~above] == stats.ACCURACY_FLOOR)

@@ -289,7 +289,11 @@ class ResNet18(nn.Module):
         return self.fc(torch.flatten(self.pool(out), 1))
 
 
-def resnet18(num_classes: int = 10, width: int = 64, normalization: str | None = None) -> nn.Module:
+RESNET18_WIDTH = 64
+"""ResNet18's base width as He et al. print it (Y and K train it): 64-128-256-512 channels."""
+
+
+def resnet18(num_classes: int = 10, width: int = RESNET18_WIDTH, normalization: str | None = None) -> nn.Module:
     """ResNet18 (Y Table 6 "ResNet18 for CIFAR-100"; K "ResNet18 as in He et al. 2016").
 
     CIFAR variant (3x3 stem, stride 1, no max-pool; He et al.'s ImageNet stem would shrink a

@@ -129,9 +129,15 @@ robustness at that radius, and the order of such values is a few test images (0.
 def floor_tied(values: Iterable[float], floor: float = ACCURACY_FLOOR) -> np.ndarray:
     """``values`` with every finite value below ``floor`` set to ``floor``: a rank statistic then
     ties them (average ranks) instead of ordering them by noise; non-finite values stay as they are.
-    A value exactly at ``floor`` ties with them: off the floor means above it."""
+    A value exactly at ``floor`` ties with them: off the floor means above it (:func:`above_floor`)."""
     v = np.asarray(list(values), float)
     return np.where(np.isfinite(v) & (v < floor), floor, v)
+
+
+def above_floor(values: Iterable[float], floor: float = ACCURACY_FLOOR) -> np.ndarray:
+    """Which of ``values`` are off the floor: above ``floor`` (NaN is not). The others are what
+    :func:`floor_tied` ties together, a value exactly at ``floor`` among them."""
+    return np.asarray(list(values), float) > floor
 
 
 def accuracy_difference_se(a: float, b: float, n: int) -> float:

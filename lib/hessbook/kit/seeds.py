@@ -19,8 +19,8 @@ from collections.abc import Iterable, Sequence
 from hessbook.kit.claims import SEPARATOR, Claim, agreement, case_of
 from hessbook.params import spec
 
-__all__ = ["SEPARATOR", "MAX_SEEDS", "Seeded", "SeededResults", "across_seeds", "agreement", "case_of", "n_seeds_spec", "network_seeds",
-           "seed_case", "seed_cases", "with_agreement"]
+__all__ = ["SEPARATOR", "MAX_SEEDS", "Seeded", "SeededResults", "across_seeds", "agreement", "case_of", "n_seeds_spec",
+           "network_seeds", "seed_case", "seed_cases", "with_agreement"]
 
 MAX_SEEDS = 10
 

@@ -12,7 +12,7 @@ from hessbook.chapters.y1.compute import ModelResult, Results
 from hessbook.chapters.y1.paper import PAPER_ROWS, PaperRow
 from hessbook.kit.seeds import seed_case
 from hessbook.papers.yao.trends import MIN_TREND_BATCHES, rho_short
-from hessbook.stats import ACCURACY_FLOOR, floor_tied, rank_p, smallest_stratified_p, spearman, stratified_rank_p
+from hessbook.stats import ACCURACY_FLOOR, above_floor, floor_tied, rank_p, smallest_stratified_p, spearman, stratified_rank_p
 
 LAMBDA_X_MODELS = ("c1", "c2", "m1")
 """Y §3.3's remark on lambda1^x is about the CIFAR-10 and MNIST models (Table 2 has no such column)."""
@@ -81,7 +81,7 @@ def _floor(rows: Sequence[PaperRow]) -> float:
 
 
 def _off_floor(fgsm: Sequence[float], floor: float = ACCURACY_FLOOR) -> int:
-    return int(np.sum(np.asarray(fgsm, float) > floor))
+    return int(above_floor(fgsm, floor).sum())
 
 
 def trends(R: Results, model: str, seed: int | None = None) -> Trends:

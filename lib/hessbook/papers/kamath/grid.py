@@ -341,12 +341,9 @@ def seeded(runs: list[Run], grid: KGrid, seed: int) -> list[Run]:
     return [dataclasses.replace(r, seed=s) for s in grid.seeds(seed) for r in runs]
 
 
-RESNET18_WIDTH = 64
-"""ResNet18's base width as He et al. print it (and K trains it): 64-128-256-512 channels."""
-
-
 def scale_note(P: KGrid) -> str:
     """" Our scale: ... (K: ...)." for a claim's evidence: data, epochs, batch sizes, radii, width, seeds."""
+    from hessbook.models import RESNET18_WIDTH
     from hessbook.papers.kamath.paper import EPS
 
     narrower = f", M1-K and C1 at width {P.width:g}" if P.width != 1.0 else ""

@@ -85,7 +85,7 @@ def at_floor(curve: list[RunResult], name: str = "fgsm_acc") -> bool:
     """Every usable run of the curve has ``name`` at or below :data:`FLOOR_POINTS` percent: what
     :func:`robustness` ties together (a value exactly at the floor ties with those under it)."""
     v = values(kept(curve), name)
-    return len(v) > 0 and bool(np.all(v <= FLOOR_POINTS))
+    return len(v) > 0 and not stats.above_floor(v, FLOOR_POINTS).any()
 
 
 def off_floor(curve: list[RunResult], name: str = "fgsm_acc") -> float:
@@ -99,7 +99,7 @@ def all_off_floor(accuracies: Iterable[float]) -> bool:
     a claim of little change needs (K1's flatness, K2's 'changes little'): values near the floor
     change little by construction, not by K's effect."""
     v = np.asarray(list(accuracies), dtype=float)
-    return len(v) > 0 and bool(np.all(v > FLOOR_POINTS))
+    return len(v) > 0 and bool(stats.above_floor(v, FLOOR_POINTS).all())
 
 
 def every_off_floor(curve: list[RunResult], name: str = "fgsm_acc") -> float:
@@ -115,8 +115,8 @@ def floor_text(curves: Iterable[list[RunResult]], name: str = "fgsm_acc") -> str
     cannot fall far): M1-K on MNIST, LR/BS m=0, seed 0; ..." (empty when none); ``name``: which
     accuracy (``fgsm_acc``, ``pgd_acc``)."""
     low = [f"{c[0].run.label.rsplit(', B=', 1)[0]}, seed {c[0].run.seed}" for c in curves if c and at_floor(c, name)]
-    return (f" {MEASURES[name]} at or below {FLOOR_POINTS:g} % at every batch size (at the floor: flat by construction, "
-            f"it cannot fall far, so this part of the verdict says little): {'; '.join(low)}.") if low else ""
+    return (f" {MEASURES[name]} at or below {FLOOR_POINTS:g} % at every batch size (at the floor: flat by "
+            f"construction, it cannot fall far, so this part of the verdict says little): {'; '.join(low)}.") if low else ""
 
 
 def batches(curve: list[RunResult]) -> list[int]:
@@ -234,8 +234,8 @@ def momentum_accuracy(grid: Grid, case: str, setting: str, momenta: list[float],
     for name, key, n in (("test_acc", "acc", n_test), ("fgsm_acc", "fgsm", n_test), ("pgd_acc", "pgd", n_pgd)):
         # a batch size with both runs at the floor is left out; the others compare their own values
         # (tying would shrink a rise from 0.5 % to 6 % to one point)
-        rows = [row for row in table.values()
-                if name not in ROBUSTNESS or max(getattr(row[low], name), getattr(row[high], name)) > FLOOR_POINTS]
+        rows = [row for row in table.values() if name not in ROBUSTNESS
+                or stats.above_floor([getattr(row[m], name) for m in (low, high)], FLOOR_POINTS).any()]
         lows, highs = values([r[low] for r in rows], name), values([r[high] for r in rows], name)
         diffs = [float(b - a) for a, b in zip(lows, highs)]
         out[f"{key}_share"] = stats.share(stats.beats(b, a, n, NOISE_SES) if n else b > a
@@ -247,7 +247,7 @@ def momentum_accuracy(grid: Grid, case: str, setting: str, momenta: list[float],
         out[f"{key}_mean_rho"] = float(np.mean(defined)) if defined else float("nan")
         if name in ROBUSTNESS:
             both = [getattr(row[m], name) for row in table.values() for m in (low, high)]
-            out[f"{key}_off_floor"] = float(any(v > FLOOR_POINTS for v in both)) if both else float("nan")
+            out[f"{key}_off_floor"] = float(stats.above_floor(both, FLOOR_POINTS).any()) if both else float("nan")
             out[f"{key}_every_off_floor"] = float(all_off_floor(both)) if both else float("nan")
     return out
 
