@@ -269,3 +269,25 @@ def test_the_status_page_says_which_regime_criteria_a_chapter_missed(tmp_path):
     nb["metadata"]["papermill"]["parameters"] = dict(as_dict(cpu))
     page.write_text(json.dumps(nb))
     assert _chapter_rows(status_markdown([ChapterRun("k1", page, 1.0, None)], ROOT))[0].endswith("| 5 of 5 met | — |")
+
+
+def test_the_regime_cell_counts_the_criteria_the_chapter_measured(tmp_path):
+    """Review of 2026-12-06: the cell read the criteria of the parameters only (3 of 3 met for S2)
+    while S2's page said a measured criterion was NOT met. It now reads the chapter's glued
+    statement of its criteria, results included."""
+    from hessbook import regime
+
+    stated = regime.criteria_text([
+        regime.Criterion("S's k = 2, 5 (S Table 1; Sec. 3)", True, "k = 2, 5"),
+        regime.Criterion("every network fits its training set (training accuracy ≥ 99%)", False,
+                         "2 of 62 below: SGD relu 96.4 %; GD tanh 98.7 %"),
+    ])
+    output = {"output_type": "display_data", "metadata": {"scrapbook": {"name": "s2-criteria"}},
+              "data": {"application/papermill.record/text/plain": repr(stated)}}
+    page = tmp_path / "s2.ipynb"
+    page.write_text(json.dumps({"cells": [{"cell_type": "code", "outputs": [output]}], "metadata": {}}))
+    assert B.glued_criteria("s2", page) == [("S's k = 2, 5 (S Table 1; Sec. 3)", True),
+                                            ("every network fits its training set (training accuracy ≥ 99%)", False)]
+    assert B.regime_cell("s2", page) == ("1 of 2 met; NOT met: every network fits its training set (training "
+                                         "accuracy ≥ 99%)")
+    assert B.glued_criteria("s2", tmp_path / "absent.ipynb") is None

@@ -374,15 +374,19 @@ def test_benchmark_with_fgsm_at_the_floor_reads_the_accuracy_half_only():
     decides at most partly: falling accuracy partly, rising accuracy did not hold."""
     from hessbook.chapters.k1.claims import LOSE_BENCHMARK_RULE, lose_benchmark_values
 
-    falls = curve("m1k-mnist", "benchmark", 0.9, [95, 94, 93], [3, 2, 1], [1, 2, 3])
+    falls = curve("m1k-mnist", "benchmark", 0.9, [95, 90, 85], [3, 2, 1], [1, 2, 3])
     v = lose_benchmark_values(falls, halved_share=0.95, n_test=1000)
     assert v["fgsm_off_floor"] == 0.0 and v["rho_fgsm"] != v["rho_fgsm"]
     assert LOSE_BENCHMARK_RULE.grade({**v, "rho_acc": -0.5}) == "partly"
     assert LOSE_BENCHMARK_RULE.grade({**v, "rho_acc": -1.0}) == "partly"
     assert LOSE_BENCHMARK_RULE.grade({**v, "rho_acc": 0.5}) == "did not hold"
-    off = lose_benchmark_values(curve("m1k-mnist", "benchmark", 0.9, [95, 94, 93], [30, 20, 10], [1, 2, 3]),
+    off = lose_benchmark_values(curve("m1k-mnist", "benchmark", 0.9, [95, 90, 85], [30, 20, 10], [1, 2, 3]),
                                 halved_share=0.95, n_test=1000)
     assert LOSE_BENCHMARK_RULE.grade(off) == "held"
+    # review of 2026-12-06: an accuracy 'fall' of 2 points on 1,000 images (2 SE: 2.1) is no fall
+    mild = lose_benchmark_values(curve("m1k-mnist", "benchmark", 0.9, [95, 94, 93], [3, 2, 1], [1, 2, 3]),
+                                 halved_share=0.95, n_test=1000)
+    assert mild["acc_beyond_noise"] == 0.0 and LOSE_BENCHMARK_RULE.grade(mild) == "not judged"
 
 
 def test_figures_explorer_and_numbers_render():
@@ -671,8 +675,8 @@ def _on(P, case, setting, fgsms, pgds, lams=(1, 2, 3), momentum=0.0):
 def test_a_robustness_trend_within_the_test_images_noise_is_no_trend():
     """FGSM 5.2, 4.9, 4.1 % (tied at the floor: 5.2, 5, 5, ρ −0.87) on 1,000 images and PGD 5.5,
     4.5, 4.0 % on 200 read as LR's fall, held, on three and two test images. A trend now needs its
-    range beyond 2 standard errors of a difference of two accuracies: at most partly here; a fall of
-    tens of points still holds. Likewise the counterexample: FGSM 4.0, 4.5, 5.1 % read as K's rise
+    range beyond 2 standard errors of a difference of two accuracies: a case whose curves off the
+    floor are all within that noise is not judged; a fall of tens of points still holds. Likewise the counterexample: FGSM 4.0, 4.5, 5.1 % read as K's rise
     with λ1 (held); a FGSM line whose whole range is within the noise is untested, like one at the
     floor: the counterexample is not judged there (not 'did not hold', nor partly on PGD alone)."""
     P = validate(K1Params, {**GOOD, "cases": ["m1k-mnist", "stdcnn-fashion"], "n_test": 1000, "n_pgd": 200})
@@ -682,8 +686,12 @@ def test_a_robustness_trend_within_the_test_images_noise_is_no_trend():
         lr = _on(P, "m1k-mnist", "lr", fgsms, pgds)
         return lose_lr_claim(k1.Results(P, Grid(tuple([*lrbs, *lr, *bench])), {}), "K-Fig1-2-15").grades["M1-K on MNIST"]
 
-    assert lr_grade((5.2, 4.9, 4.1), (5.5, 4.5, 4.0)) == "partly"
+    # within the noise on both curves: untested (review of 2026-12-06: was 'partly', and a line
+    # rising by 0.7 points within the noise read 'did not hold')
+    assert lr_grade((5.2, 4.9, 4.1), (5.5, 4.5, 4.0)) == "not judged"
+    assert lr_grade((5.3, 5.6, 6.0), (1.0, 1.0, 1.0)) == "not judged"
     assert lr_grade((50, 40, 20), (30, 20, 5)) == "held"
+    assert lr_grade((20, 40, 50), (5, 20, 30)) == "did not hold"  # a rise beyond the noise still fails
 
     def counter(fgsms, pgds):
         return counterexample_claim(k1.Results(P, Grid(tuple(_on(P, "stdcnn-fashion", "lr", fgsms, pgds))), {}))
@@ -758,7 +766,9 @@ def test_the_noise_margin_at_the_smoke_blocks_test_images():
 
     small = ((50, 45, 42), (30, 25, 20))
     assert lr_grade(1000, 1000, *small) == "held"
-    assert lr_grade(smoke.n_test, smoke.n_pgd, *small) == "partly"
+    # within the noise of 100 and 20 images on both curves: untested (it read partly before the review
+    # of 2026-12-06 made LR's rule judge only a curve beyond the noise)
+    assert lr_grade(smoke.n_test, smoke.n_pgd, *small) == "not judged"
     assert lr_grade(smoke.n_test, smoke.n_pgd, (80, 50, 20), (60, 30, 5)) == "held"
     P = validate(K1Params, {**GOOD, "n_test": smoke.n_test, "n_pgd": smoke.n_pgd})
     rise = counterexample_claim(k1.Results(P, Grid(tuple(_on(P, "stdcnn-fashion", "lr", (40, 45, 48),
@@ -780,8 +790,10 @@ def test_the_scale_note_names_resnet18s_width_where_resnet18_runs_narrowed():
 def test_a_robustness_curve_whose_largest_value_is_exactly_the_floor_is_at_the_floor():
     """FGSM 3.0, 5.0, 2.1 % (M1-K on Fashion-MNIST, Benchmark, cpu seed 0): the rank statistics tie
     every value at or below 5 %, so the curve is constant there and has no ρ; it must read as at
-    the floor (its half untested, the accuracy half alone: partly), not as off the floor with an
-    unknown ρ (which graded the computed case "not computed")."""
+    the floor (its half untested, the accuracy half alone decides), not as off the floor with an
+    unknown ρ (which graded the computed case "not computed"). Its accuracy, 78.1, 78.6, 77.0 % on
+    1,000 images, spans 1.6 points, within the noise (review of 2026-12-06): no half is resolved, so
+    the case is not judged; with a fall beyond the noise the accuracy half reads partly."""
     from hessbook.chapters.k1.claims import LOSE_BENCHMARK_RULE, lose_benchmark_values
     from hessbook.papers.kamath.trends import all_off_floor, at_floor
 
@@ -789,6 +801,8 @@ def test_a_robustness_curve_whose_largest_value_is_exactly_the_floor_is_at_the_f
     assert at_floor(c) and not all_off_floor([5.0, 6.0])
     v = lose_benchmark_values(c, halved_share=0.0, n_test=1000)
     assert v["fgsm_off_floor"] == 0.0
-    assert LOSE_BENCHMARK_RULE.grade(v) == "partly"
+    assert LOSE_BENCHMARK_RULE.grade(v) == "not judged"
+    fell = curve("m1k-fashion", "benchmark", 0.9, [82.0, 78.6, 75.0], [3.0, 5.0, 2.1], [1, 2, 3], batches=(16, 32, 64))
+    assert LOSE_BENCHMARK_RULE.grade(lose_benchmark_values(fell, halved_share=0.0, n_test=1000)) == "partly"
     above = curve("m1k-fashion", "benchmark", 0.9, [78.1, 78.6, 77.0], [3.0, 5.1, 2.1], [1, 2, 3], batches=(16, 32, 64))
     assert not at_floor(above)

@@ -50,7 +50,8 @@ def test_decomposition_on_a_tiny_network(R):
         assert d.zeros >= P.parameters - P.rank_bound
     assert sp["trained"].loss < sp["init"].loss
     table = s1.decomposition_table(R)
-    assert set(table.columns) == set(POINTS)
+    assert set(table.columns) == {"quantity", *POINTS}  # the quantities named in a column the page shows
+    assert any(q.startswith("rank G @") for q in table["quantity"]) and "λmin(G)/λmax(G)" in set(table["quantity"])
 
 
 def test_rerun_loads_the_stored_spectra(R, tmp_path_factory):

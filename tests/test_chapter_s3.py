@@ -11,7 +11,7 @@ import torch
 from torch import nn
 
 from hessbook.chapters import s3
-from hessbook.chapters.s3.claims import graded_claims, share_claim, trained_runs
+from hessbook.chapters.s3.claims import graded_claims, negative_bound, share_claim, trained_runs
 from hessbook.chapters.s3.compute import num_params, shape_summary, train_config
 from hessbook.chapters.s3.paper import PAPER_WIDTHS
 from hessbook.chapters.s3.params import S3Params
@@ -64,6 +64,8 @@ def test_top_k_and_negative_tail_orders():
     assert list(ranks) == [8, 9, 10] and list(vals) == [2.0, 3.0, 4.0]
     x, neg = negative_tail(eig)
     assert list(neg) == [-0.3, -0.2, -0.1] and np.allclose(x, [10, 20, 30])
+    x, neg = negative_tail(eig, 0.15)  # beyond a rounding band of 0.15: the figures count as the tables do
+    assert list(neg) == [-0.3, -0.2] and np.allclose(x, [10, 20])
 
 
 def test_shape_summary_spread_and_edge():
@@ -286,3 +288,40 @@ def test_each_invariance_is_graded_in_each_seed():
     assert s3.numbers(R)["n_seeds"] == 3 and s3.numbers(R)["spread_seeds"].count("%") == 3
     lines = s3.figure_3(R).axes[0].lines
     assert len(lines) == 2 + 2 * 2 and sum(line.get_marker() == "o" for line in lines) == 2
+
+
+@pytest.mark.parametrize("activation, within", [("relu", True), ("tanh", False)])
+def test_the_negative_count_bound_of_a_one_hidden_layer_relu_net_against_the_dense_hessian(activation, within):
+    """Review of 2026-12-06: S3's share of negative eigenvalues sat at 9n − 1 of M at every width,
+    the architecture's bound (k − 1)·n. The bound against the dense float64 Hessian of a small S3 net
+    at a random point: a ReLU net meets it, a tanh net (tanh'' ≠ 0, so H − G has W1-W1 blocks) need
+    not -- the check can fail."""
+    torch.manual_seed(0)
+    model = build_model("s_fc_mnist", hidden=3, input_size=4, activation=activation).double()
+    params = dict(model.named_parameters())
+    names, shapes = list(params), [p.shape for p in params.values()]
+    flat = torch.cat([p.detach().reshape(-1) for p in params.values()])
+    x, y = torch.rand(40, 1, 28, 28, dtype=torch.float64), torch.randint(0, 10, (40,))
+
+    def loss(v):
+        parts, i = {}, 0
+        for n, s in zip(names, shapes):
+            parts[n] = v[i:i + s.numel()].reshape(s)
+            i += s.numel()
+        return nn.functional.cross_entropy(torch.func.functional_call(model, parts, (x,)), y)
+
+    h = torch.autograd.functional.hessian(loss, flat)
+    eig = torch.linalg.eigvalsh(h)
+    negatives = int((eig < -1e-10 * eig.abs().max()).sum())
+    bound = negative_bound(flat.numel(), 4)
+    assert flat.numel() == (16 + 11) * 3 + 10 and bound == 27
+    assert (negatives <= bound) == within, (negatives, bound)
+
+
+def test_a_share_pinned_at_the_architectures_bound_is_not_judged():
+    """Every width's count at its bound: the share is (k − 1)n / M by construction, not judged;
+    one width below it: judged as before."""
+    shares = {"n = 10": 89 / 2080, "n = 30": 269 / 6220}
+    assert share_claim(shares, bounds={"n = 10": (89, 90), "n = 30": (269, 270)}).grade == "not judged"
+    assert share_claim(shares, bounds={"n = 10": (89, 90), "n = 30": (200, 270)}).grade == "held"
+    assert "architecture's bound" in share_claim(shares, bounds={"n = 10": (89, 90), "n = 30": (269, 270)}).why

@@ -232,6 +232,11 @@ GRADED = [
     ({"jump_train_loss": 0.3, "jump_test_loss": NAN}, ["partly", "held", "held"]),  # test loss not recorded
     ({"jump_train_loss": -0.1, "jump_test_loss": NAN}, ["did not hold", "held", "held"]),
     ({"jump_train_loss": NAN, "jump_test_loss": NAN}, ["not judged", "held", "held"]),  # no Part II record
+    # review of 2026-12-06: the test loss rises at the switch by no more than it climbs between Part II
+    # records: a drift, not a jump (the cpu run: +0.0031 at the switch, the train loss falling)
+    ({"sb_test_drift": 0.25}, ["partly", "held", "held"]),
+    ({"sb_test_drift": 0.15}, ["held", "held", "held"]),
+    ({"jump_train_loss": -4.5e-8, "jump_test_loss": 0.0031, "sb_test_drift": 0.004}, ["did not hold", "held", "held"]),
     # S: "a drop in the corresponding accuracies": the losses jump but an accuracy does not drop
     ({"jump_train_acc": 0.0}, ["partly", "held", "held"]),
     ({"jump_test_acc": 0.01}, ["partly", "held", "held"]),

@@ -117,7 +117,8 @@ def landscape(batch: int, sharpness: float, model="m1", seed: int = 0) -> Landsc
     plane = 0.01 + sharpness * (g[:, None] ** 2 + g[None, :] ** 2)
     return Landscape(model, batch, seed, np.array([2 * sharpness, sharpness]), np.array([1e-6, 1e-5]), 30, True,
                      10.0, a, line, 1.5 * line, line if model == "m1" else None,
-                     np.array([line[1], line[2], line[3]]), 0.2, g, plane, 2 * plane)
+                     np.array([line[1], line[2], line[3]]), 0.2, g, plane, 2 * plane,
+                     1.5 * np.array([line[1], line[2], line[3]]))
 
 
 def results(*nets, n_seeds: int = 1, m1_sizes: list[int] | None = None, c1_sizes: list[int] | None = None
@@ -221,6 +222,10 @@ def test_figures_table_and_explorer_with_and_without_results():
     assert y2.figure_surfaces(R, "test").axes
     assert list(y2.summary_table(R)["network"]) == ["M1 B=32", "M1 B=128", "M1 B=256", "C1 B=32"]
     assert "M1 B=128" in y2.explorer(R).update(network="M1 B=128", split="test").axes[0].get_title()
+    # review of 2026-12-06: five batch sizes, five panels (one row of three dropped B = 256 and 512)
+    five = results(*(landscape(b, s) for b, s in ((16, 1.0), (64, 1.5), (128, 2.0), (256, 3.0), (512, 4.0))))
+    shown = [ax.get_title() for ax in y2.figure_7(five).axes if ax.axison]
+    assert len(shown) == 5 and all(any(f"B={b}" in t for t in shown) for b in (16, 64, 128, 256, 512))
     empty = results()
     assert "not computed" in y2.figure_7(empty).axes[0].texts[0].get_text()
     assert "not computed" in y2.figure_lines(empty).axes[0].texts[0].get_text()
@@ -309,3 +314,15 @@ def test_outside_the_regime_every_claim_is_not_judged():
     inside = y2.Results(P, Table(tuple(Row(landscape_job(n.model, n.batch, P, n.seed), OK, n) for n in nets)))
     assert [c.grades for c in y2.claims(inside)] == [c.grades for c in graded_claims(inside)]
     assert y2.claims(inside)[1].grade == "held"
+
+
+@pytest.mark.parametrize("scale", ["smoke", "cpu", "gpu", "paper"])
+def test_y2_takes_its_hessian_on_y1s_very_samples(scale):
+    """Review of 2026-12-06: Y2's λ1θ of 'the very weights Y1 trained' differed from Y1's by up to
+    13x, its Hessian sample being the first n_hessian of a different subset (n_eval 500 against
+    Y1's 1000 at cpu). Both draw subset(train, n_eval, seed + 1)[:n_hessian]: the same n_eval and
+    n_hessian give the same Hessian."""
+    import yaml
+
+    y1, y2 = (yaml.safe_load((ROOT / "params" / scale / f"{c}.yaml").read_text()) for c in ("y1", "y2"))
+    assert (y2["n_eval"], y2["n_hessian"], y2["seed"]) == (y1["n_eval"], y1["n_hessian"], y1["seed"])

@@ -464,7 +464,9 @@ def test_jobs_run_in_stages_and_rebuild_the_attacks_of_their_keys():
     P = params()
     ori, robust, analyses, tables, checks = stages(P)
     assert [j.label() for j in ori] == ["Y5 M1 / MNIST M_ORI seed 0", "Y5 C3 / CIFAR-10 M_ORI seed 0"]
-    assert all(j.train.init_from == ori[0].train for j in robust[:len(ROBUST)]) and len(analyses) == 2 * len(MODELS)
+    # Y's models and the control M_CLEAN (review of 2026-12-06), each analysed
+    assert all(j.train.init_from == ori[0].train for j in robust[:len(ROBUST) + 1])
+    assert len(analyses) == 2 * (len(MODELS) + 1)
     assert [j.label() for j in tables + checks] == ["Y5 M1 / MNIST table seed 0", "Y5 C3 / CIFAR-10 table seed 0",
                                                     "Y5 M1 / MNIST Table 5 check", "Y5 C3 / CIFAR-10 Table 5 check"]
     assert y5.jobs(P) == ori + robust + analyses + tables + checks
@@ -625,8 +627,8 @@ def test_each_seed_trains_its_own_networks_on_the_same_images_and_the_first_keep
         assert a.train == rob and a.ori == ori and a.seed == three.seed
         assert table_job("m1", three, s).seed == three.seed
     by_stage = stages(three)
-    assert [len(stage) for stage in by_stage] == [6, 6 * len(ROBUST), 6 * len(MODELS), 6, 2], \
-        "every network stage in 3 seeds x 2 studies; the Table 5 check once per study"
+    assert [len(stage) for stage in by_stage] == [6, 6 * (len(ROBUST) + 1), 6 * (len(MODELS) + 1), 6, 2], \
+        "every network stage in 3 seeds x 2 studies (the robust models and the control); the Table 5 check once per study"
     first = [j for stage in by_stage for j in stage if j.network.seed == three.seed]
     assert first == y5.jobs(one), "the first seed's jobs have the keys they had with one seed"
 
@@ -661,3 +663,62 @@ def test_claims_are_graded_in_every_seed_and_read_partly_where_seeds_disagree():
     assert len(runs) == 2 * 2 * len(MODELS) and any("seed 1" in str(label) for label in runs.iloc[:, 0])
     assert dataclasses.replace(split, seed=1).study("m1").models["fgsm"].spectrum("full").lambda1 == 9.0
 
+
+
+def test_lambda1_claim_reads_every_b_h_of_ys_figure():
+    """Review of 2026-12-06: Y Fig 12's caption reads the sub-sampled spectra too ('the sub-sampled
+    Hessian spectrum decreases for robust models', B = 1, 320 and the full set); held was read on the
+    full set alone. A robust single-sample λ1 above M_ORI's: partly, and the evidence counts them."""
+    import dataclasses
+
+    s = study("m1")
+    bigger = {m: dataclasses.replace(a, spectra=tuple(
+        dataclasses.replace(x, window=x.window * 10) if x.b_h == "1a" else x for x in a.spectra))
+        for m, a in s.models.items() if m != "ori"}
+    up = dataclasses.replace(s, models={**s.models, **bigger})
+    lam = next(c for c in graded_claims(results(up)) if c.item == "Y-Fig6-12" and "λ1" in c.statement)
+    assert lam.grades["M1 / MNIST"] == "partly" and "B_H = 1a 0 of 5" in lam.why
+    base = next(c for c in graded_claims(results(s)) if c.item == "Y-Fig6-12" and "λ1" in c.statement)
+    assert base.grades["M1 / MNIST"] == "held"
+
+
+def test_the_control_fine_tunes_m_ori_on_clean_images_as_the_robust_models_train():
+    """Review of 2026-12-06: a robust model is M_ORI trained further at a restarted rate; the control
+    M_CLEAN trains exactly as they do, without an adversary, so the curvature claims can tell the two."""
+    from hessbook.chapters.y5.compute import control_config, robust_config
+    from hessbook.chapters.y5.paper import CONTROL
+
+    P = params()
+    for s in ("m1", "c3"):
+        clean, robust = control_config(s, P, 1), robust_config(s, "fgsm", P, 1)
+        assert clean.adversary is None and clean.adversary_params == {}
+        assert clean.init_from == robust.init_from == ori_config(s, P, 1)
+        assert (clean.lr, clean.lr_rule, clean.lr_params, clean.max_epochs, clean.batch_size) == (
+            robust.lr, robust.lr_rule, robust.lr_params, robust.max_epochs, robust.batch_size)
+        assert train_job(s, CONTROL, P, 1).model == CONTROL and "M_CLEAN" in train_job(s, CONTROL, P, 1).label()
+    assert train_job("m1", "ori", P).model == "ori" and train_job("m1", "fgsm", P).model == "fgsm"
+    assert [j.model for j in y5.jobs(P) if isinstance(j, type(train_job("m1", "ori", P)))].count(CONTROL) == \
+        len(P.studies) * P.n_seeds
+
+
+def test_the_curvature_claims_show_the_control_beside_m_ori():
+    """The control's full-set λ1 and curvatures stand in the evidence, with how many robust models go
+    below it; the study is assembled from Y's models alone, the control's rows beside them."""
+    import dataclasses
+
+    from hessbook.chapters.y5.claims import trained_runs
+    from hessbook.chapters.y5.paper import CONTROL
+
+    base = results(study("m1"))
+    P = base.params
+    control = analysis(CONTROL, 0.5, (0.5, 0.05, 0.001), 0.5, 0.5)
+    rows = (Row(train_job("m1", CONTROL, P), OK, TrainSummary(1, 2, 0.1, 0.9, 0.2, "max_epochs", 1.0)),
+            Row(analysis_job("m1", CONTROL, P), OK, control))
+    R = dataclasses.replace(base, table=Table(base.table.rows + rows))
+    assert [s.name for s in R.studies] == ["m1"] and set(R.studies[0].models) == set(MODELS)
+    lam = next(c for c in graded_claims(R) if c.item == "Y-Fig6-12" and "λ1" in c.statement)
+    # robust λ1 1.0, M_ORI 5.0, M_CLEAN 0.5: every robust model below M_ORI (held), none below M_CLEAN
+    assert lam.grades["M1 / MNIST"] == "held" and "M_ORI 5, M_CLEAN 0.5, robust models below M_CLEAN 0 of 5" in lam.why
+    assert "robust below M_CLEAN 0 of 5" in y5.numbers(R)["control"]
+    assert any("M_CLEAN (control)" in r.label for r in trained_runs(R))
+    assert "No clean fine-tuning control" in next(c for c in graded_claims(base) if c.item == "Y-Fig8-9").why

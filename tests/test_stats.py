@@ -128,3 +128,12 @@ def test_above_the_floor_is_what_floor_tied_leaves_untied():
     tied = stats.floor_tied(v)
     finite = np.isfinite(tied)
     assert np.all(tied[finite & ~above] == stats.ACCURACY_FLOOR)
+
+
+def test_mean_rho_meets_a_threshold_exactly_as_spearman_does():
+    """Review of 2026-12-06 (K2): the mean of ρ = -0.6, -0.8, -1.0 over batch sizes is
+    -0.7999999999999999 in floating point and failed 'ρ ≤ -0.8'; rounded as spearman is, it meets it."""
+    assert float(np.mean([-0.6, -0.8, -1.0])) > -0.8  # the defect: plain mean
+    assert stats.mean_rho([-0.6, -0.8, -1.0]) == -0.8
+    assert stats.mean_rho([float("nan"), 0.5, 1.0]) == 0.75  # undefined correlations left out
+    assert np.isnan(stats.mean_rho([float("nan")]))

@@ -56,6 +56,14 @@ def spearman(x: Sequence[float], y: Sequence[float]) -> float:
     return round(float(np.corrcoef(rx, ry)[0, 1]), 12)
 
 
+def mean_rho(rhos: Iterable[float]) -> float:
+    """The mean of the defined (finite) rank correlations, rounded to 12 digits as
+    :func:`spearman` is (the mean of -0.6, -0.8 and -1.0 is -0.7999999999999999 in floating point
+    and must meet a threshold of -0.8); NaN when none is defined."""
+    v = finite(rhos)
+    return round(float(v.mean()), 12) if v.size else float("nan")
+
+
 def finite(values: Iterable[float]) -> np.ndarray:
     """The finite values, in order."""
     v = np.asarray(list(values), float)

@@ -75,6 +75,7 @@ from hessbook.papers.kamath.trends import (
     floor_text,
     off_floor,
     kept,
+    lambda_loss_rho,
     rho_batch,
     rho_text,
     spread_points,
@@ -165,7 +166,9 @@ FLAT_RULE = Rule(
                 at_most("pgd_spread", FLAT_POINTS, "of PGD accuracy"),
                 at_most("lambda_spread", FLAT_RELATIVE, "relative spread of λ1"), *EVERY_OFF_FLOOR, *NO_FALL,
                 *CONTRAST, LRBS_UNFLAGGED, HALVES),
-    partly=any_of(at_most("acc_spread", FLAT_POINTS, "accuracy spread"),
+    # an accuracy that falls as LR's rule reads a fall is not flat, not even partly (review of
+    # 2026-12-06: M1-K/Fashion's LR/BS accuracy 73.0 -> 68.3 read partly on its spread under 5 points)
+    partly=any_of(all_of(at_most("acc_spread", FLAT_POINTS, "accuracy spread"), NO_FALL[0]),
                   at_most("lambda_spread", FLAT_RELATIVE, "λ1 relative spread")),
     requires=ENOUGH,
 )
@@ -175,24 +178,34 @@ LOSE_LR_RULE = Rule(
     # A curve at the floor is untested in every branch, not only in held: its ρ is the ordering of
     # values near 0 %, which float summation order can swap (measured: C1 under LR, PGD below 5 % at
     # every B, ρ +0.87 trained grouped and -0.50 one by one, which moved the verdict). A case whose
-    # FGSM and PGD curves both sit at the floor is not judged.
+    # FGSM and PGD curves both sit at the floor is not judged. Nor is one whose curves off the floor
+    # span no more than the test images' noise (review of 2026-12-06: FGSM lines spanning 0.3-1.8
+    # points, two standard errors about 2 points, read 'did not hold'; as the counterexample's rule
+    # reads such a curve, its order is noise: untested, not 'did not hold').
     held=all_of(at_most("rho_fgsm", -TREND, "ρ(B, FGSM accuracy) under LR"),
                 at_most("rho_pgd", -TREND, "ρ(B, PGD accuracy)"), *OFF_FLOOR, *BEYOND_NOISE),
     partly=any_of(all_of(OFF_FLOOR[0], below("rho_fgsm", 0.0, "ρ(B, FGSM accuracy) under LR")),
                   all_of(OFF_FLOOR[1], at_least("pgd_varies", 1.0, "PGD accuracy varies with B"),
                          below("rho_pgd", 0.0, "ρ(B, PGD accuracy)"))),
-    requires=all_of(ENOUGH, any_of(*OFF_FLOOR)),
+    requires=all_of(ENOUGH, any_of(all_of(OFF_FLOOR[0], BEYOND_NOISE[0]), all_of(OFF_FLOOR[1], BEYOND_NOISE[1]))),
 )
+ACC_BEYOND_NOISE = at_least("acc_beyond_noise", 1.0, f"test accuracy's range across B beyond {NOISE_SES:g} standard "
+                                                   "errors of a difference of two accuracies on its test images", ".0f")
+"""A fall of test accuracy counts only beyond the test images' noise, as a robustness trend does
+(:data:`BEYOND_NOISE`; review of 2026-12-06: Benchmark's M1-K/Fashion accuracy ranges of 0.7-1.6
+points, against a noise band of about 3.7, read partly)."""
 LOSE_BENCHMARK_RULE = Rule(
-    held=all_of(at_most("rho_acc", -TREND, "ρ(B, test accuracy) under Benchmark"), OFF_FLOOR[0],
+    held=all_of(at_most("rho_acc", -TREND, "ρ(B, test accuracy) under Benchmark"), ACC_BEYOND_NOISE, OFF_FLOOR[0],
                 at_most("rho_fgsm", -TREND, "ρ(B, FGSM accuracy)"), BEYOND_NOISE[0], HALVES),
     # FGSM at the floor (at or below 5 % at every B): its half untested, the accuracy half alone at most partly
-    partly=any_of(all_of(below("rho_acc", 0.0, "ρ(B, accuracy)"), OFF_FLOOR[0], below("rho_fgsm", 0.0, "ρ(B, FGSM)")),
-                  at_most("rho_acc", -TREND, "ρ(B, accuracy)"),
-                  all_of(OFF_FLOOR[0], at_most("rho_fgsm", -TREND, "ρ(B, FGSM)")),
+    partly=any_of(all_of(below("rho_acc", 0.0, "ρ(B, accuracy)"), ACC_BEYOND_NOISE, OFF_FLOOR[0],
+                         below("rho_fgsm", 0.0, "ρ(B, FGSM)")),
+                  all_of(at_most("rho_acc", -TREND, "ρ(B, accuracy)"), ACC_BEYOND_NOISE),
+                  all_of(OFF_FLOOR[0], at_most("rho_fgsm", -TREND, "ρ(B, FGSM)"), BEYOND_NOISE[0]),
                   all_of(at_most("fgsm_off_floor", 0.0, "FGSM accuracy at or below 5 % at every B (its half untested)",
-                                 ".0f"), below("rho_acc", 0.0, "ρ(B, accuracy)"))),
-    requires=ENOUGH,
+                                 ".0f"), below("rho_acc", 0.0, "ρ(B, accuracy)"), ACC_BEYOND_NOISE)),
+    # neither half resolvable (accuracy within the noise, FGSM at the floor or within it): untested
+    requires=all_of(ENOUGH, any_of(ACC_BEYOND_NOISE, all_of(OFF_FLOOR[0], BEYOND_NOISE[0]))),
 )
 LOSE_RULE = LOSE_BENCHMARK_RULE
 """The former name (one rule for LR and Benchmark alike, before K §3.1 was read per setting)."""
@@ -355,7 +368,8 @@ def lose_benchmark_values(bench: list[RunResult], halved_share: float, n_test: i
     FGSM accuracy was measured on."""
     return {"n_batches": len(kept(bench)), "rho_acc": rho_batch(bench, "test_acc"),
             "rho_fgsm": rho_batch(bench, "fgsm_acc"), "fgsm_off_floor": off_floor(bench, "fgsm_acc"),
-            "fgsm_beyond_noise": beyond_noise(bench, "fgsm_acc", n_test), "benchmark_halved_share": halved_share}
+            "fgsm_beyond_noise": beyond_noise(bench, "fgsm_acc", n_test),
+            "acc_beyond_noise": beyond_noise(bench, "test_acc", n_test), "benchmark_halved_share": halved_share}
 
 
 def lambda_values(bench: list[RunResult], lrbs: list[RunResult], halved_share: float) -> dict:
@@ -575,7 +589,8 @@ def paper_values(case: str) -> dict[str, dict]:
                     "pgd_beyond_noise": 1.0},
         "lose_benchmark": {"n_batches": n, "rho_acc": _rho("benchmark", "test_acc", case),
                            "rho_fgsm": _rho("benchmark", "fgsm_acc", case), "fgsm_off_floor": 1.0,
-                           "fgsm_beyond_noise": 1.0, "benchmark_halved_share": K_BENCHMARK_HALVED_SHARE},
+                           "fgsm_beyond_noise": 1.0, "acc_beyond_noise": 1.0,
+                           "benchmark_halved_share": K_BENCHMARK_HALVED_SHARE},
         "lambda": {"n_batches": n, "rho_benchmark": _rho("benchmark", "lambda1", case),
                    "lr_bs_spread": _flat("lr_bs", "lambda1", case),
                    "benchmark_halved_share": K_BENCHMARK_HALVED_SHARE,
@@ -667,4 +682,5 @@ def numbers(R: Results) -> dict:
             "benchmark_halved_share": " / ".join(f"{benchmark_halved_share(R.params, d):.0%} ({name})"
                                                  for d, name in (("mnist", "MNIST"), ("cifar10", "CIFAR-10"))),
             "worst_residual": max((r.lambda1_residual for r in kept(R.grid.results)), default=None),
-            "diverged": sum(run_flag(r) == "diverged" for r in R.grid.results), **chance_numbers(R)}
+            "diverged": sum(run_flag(r) == "diverged" for r in R.grid.results), **chance_numbers(R),
+            "lambda_loss_benchmark": lambda_loss_rho(R.grid, LINE["benchmark"][0], [LINE["benchmark"][1]])}

@@ -72,7 +72,9 @@ def decomposition_table(R: Results):
             "neg. eig. H": d.negative_h, "neg. eig. H−G": d.negative_r,
             "λmin(H)": d.h_min, "λmin(H−G)": d.r_min,
         })
-    return pd.DataFrame(rows).set_index("point").T
+    # one row per quantity, named (review of 2026-12-06: the transposed frame's names were its
+    # index, which the page's table hides)
+    return pd.DataFrame(rows).set_index("point").T.rename_axis("quantity").reset_index()
 
 
 def spectrum_summary(R: Results):

@@ -108,7 +108,8 @@ def summary_table(cases: Sequence[CaseResult]):
         for m in ("gap", "ratio"):
             line[f"{m} paper"] = "?" if getattr(row, m) is None else getattr(row, m)
             line[f"{m} ours"] = _cell([getattr(r, m) for r in mine], row.k)
-        line["heur paper"] = "?" if row.elbow is None else row.elbow
+        # S prints N/A for the heuristic of its tanh rows (no cutoff); "?" is a garbled cell
+        line["heur paper"] = row.elbow if row.elbow is not None else ("N/A" if row.nonlinearity == "tanh" else "?")
         line["elbow ours"] = _cell([r.elbow for r in mine], row.k)
         line["heur ours"] = _cell([r.heur for r in mine], row.k)
         line["predicted"] = _cell([r.predicted for r in mine], row.k)

@@ -39,13 +39,37 @@ SHARE_RULE = kit.Rule(
                         kit.at_least("with_negatives", 1, "widths with an eigenvalue negative beyond the common "
                                                           "cutoff (S: \"there are a number of negative eigenvalues\"; "
                                                           "a share of 0 at every width is no share to compare)",
-                                     ".0f")),
+                                     ".0f"),
+                        kit.at_most("at_bound", 0, "widths are all at the architecture's bound on the negative "
+                                                   "count, (k − 1)·n of a one-hidden-layer ReLU net (then the share "
+                                                   "is (k − 1)n / M at every width by construction: untested)",
+                                    ".0f")),
 )
+PINNED = 0.95
+"""A width's negative count is at the architecture's bound when it is at least this share of it
+(:func:`negative_bound`; measured at cpu: 89, 269, 449, 629 = 9n − 1 of the bounds 90, 270, 450,
+630)."""
+
+
+def negative_bound(num_params: int, input_size: int, classes: int = 10) -> int | None:
+    """The most negative eigenvalues the Hessian of S3's net (one hidden ReLU layer of n units,
+    softmax over ``classes``; ``num_params`` = (input_size² + 1 + classes)·n + classes) can have:
+    (classes − 1)·n. ReLU'' = 0 almost everywhere and the output is linear in the last layer, so
+    H − G has only the block between unit j's output weights and its input weights, Σ_i σ'_ij
+    x̃_i (p_i − y_i)ᵀ, of rank ≤ classes − 1 (its columns sum to zero over the classes): H − G has
+    at most (classes − 1)·n negative eigenvalues, and adding the PSD G cannot add one (Weyl).
+    None when ``num_params`` is not of that form (not this architecture). (Review of 2026-12-06.)"""
+    n, rest = divmod(num_params - classes, input_size * input_size + 1 + classes)
+    return (classes - 1) * n if n > 0 and rest == 0 else None
+
+
 """S Sec. 3.4: "the ratio of negative eigenvalues remain[s] the same" as the network widens, graded
 by the same spread thresholds as the shape of the top (:data:`SHAPE_RULE`; the book's choice), on
 shares counted below one cutoff for every width (:func:`~hessbook.papers.sagun.mnist_spectra.common_band`),
 and judged only where some width has a negative eigenvalue beyond it (with none at any width the
-spread is 0 for want of a share, not because a share stayed the same)."""
+spread is 0 for want of a share, not because a share stayed the same) and not every width's count sits
+at the architecture's bound (:func:`negative_bound`): there the share is (k − 1)n / ((d + 1 + k)n + k),
+nearly the same at every n by construction, and a constant share tests the architecture, not S."""
 
 
 ROUNDING_EVIDENCE = ("A negative eigenvalue counts when it is below −2·asymmetry·√M, the size of the spectral norm "
@@ -57,6 +81,14 @@ ROUNDING_EVIDENCE = ("A negative eigenvalue counts when it is below −2·asymme
                      "beside it.")
 
 
+BOUND_EVIDENCE = ("For this net (one hidden ReLU layer of n units, softmax over k = 10 classes) the Hessian has at "
+                  "most (k − 1)·n negative eigenvalues: ReLU'' = 0 almost everywhere and the output is linear in the "
+                  "last layer, so H − G is only the block between each unit's output and input weights, of rank "
+                  "≤ k − 1 per unit, and the PSD Gauss-Newton part G cannot add a negative eigenvalue. Where every "
+                  "width's count sits at that bound the share is (k − 1)n / M, nearly the same at every width by "
+                  "construction: the claim is then not judged (it tests the architecture, not S).")
+
+
 def share_spread(shares: Sequence[float]) -> float:
     """(max - min) / mean of the negative shares across widths: 0 when they are all equal (with all
     of them 0 the claim is not judged: :data:`SHARE_RULE`)."""
@@ -65,17 +97,24 @@ def share_spread(shares: Sequence[float]) -> float:
     return float((max(shares) - min(shares)) / float(np.mean(shares)))
 
 
-def share_values(shares: Sequence[float]) -> dict:
-    """What :data:`SHARE_RULE` grades."""
-    return {"widths": len(shares), "share_spread": share_spread(shares), "with_negatives": sum(v > 0 for v in shares)}
+def share_values(shares: Sequence[float], at_bound: Sequence[bool] = ()) -> dict:
+    """What :data:`SHARE_RULE` grades; ``at_bound``: per width, whether its negative count is at the
+    architecture's bound (:data:`PINNED`; none given: not at it)."""
+    return {"widths": len(shares), "share_spread": share_spread(shares), "with_negatives": sum(v > 0 for v in shares),
+            "at_bound": float(bool(at_bound) and all(at_bound))}
 
 
 def share_claim(shares: dict[str, float], evidence: str = "", bands: dict[str, float] | None = None,
-                own: dict[str, float] | None = None, cutoff: float | None = None) -> kit.Claim:
+                own: dict[str, float] | None = None, cutoff: float | None = None,
+                bounds: dict[str, tuple[int, int]] | None = None) -> kit.Claim:
     """S-Fig3-5's negative share from ``label -> share of eigenvalues below -cutoff``, one cutoff for
     every width (:func:`~hessbook.papers.sagun.mnist_spectra.common_band`, ``cutoff``: its value,
     shown); ``bands``: ``label -> share within the network's own rounding band`` (shown: their sign
-    is rounding); ``own``: ``label -> share below the network's own band`` (shown beside)."""
+    is rounding); ``own``: ``label -> share below the network's own band`` (shown beside);
+    ``bounds``: ``label -> (negative count below the cutoff, the architecture's bound)``."""
+    bounds = bounds or {}
+    bound = ("; negative count / the architecture's bound (k − 1)·n: "
+             + ", ".join(f"{k}: {c:,} / {b:,}" for k, (c, b) in bounds.items()) if bounds else "")
     band = ("; within the rounding band of zero (no sign): " + ", ".join(f"{k}: {100 * v:.1f}%" for k, v in bands.items())
             if bands else "")
     beside = ("; below each network's own band: " + ", ".join(f"{k}: {100 * v:.1f}%" for k, v in own.items())
@@ -86,17 +125,22 @@ def share_claim(shares: dict[str, float], evidence: str = "", bands: dict[str, f
         paper="Sec. 3.4: \"the ratio of negative eigenvalues remain the same\" (Fig 5). (The same sentence's "
               "\"the number of outliers remain unchanged\" is not graded here.)",
         ours=f"negative share{below} " + ", ".join(f"{k}: {100 * v:.1f}%" for k, v in shares.items())
-             + f"; range / mean {share_spread(list(shares.values())):.0%}" + beside + band,
-        rule=SHARE_RULE, cases=kit.single(share_values(list(shares.values()))), evidence=evidence,
+             + f"; range / mean {share_spread(list(shares.values())):.0%}" + beside + band + bound,
+        rule=SHARE_RULE, evidence=evidence,
+        cases=kit.single(share_values(list(shares.values()), [c >= PINNED * b for c, b in bounds.values()])),
     )
 
 
-def seed_share_claim(spectra: Sequence[Spectrum], evidence: str = "") -> kit.Claim:
-    """:func:`share_claim` on one seed's networks: shares below their common cutoff."""
+def seed_share_claim(spectra: Sequence[Spectrum], evidence: str = "", input_size: int | None = None) -> kit.Claim:
+    """:func:`share_claim` on one seed's networks: shares below their common cutoff; with
+    ``input_size`` (S3's net's pooled input side), each count beside its bound (:func:`negative_bound`)."""
     cutoff = common_band(spectra)
+    found = {s.label: negative_bound(s.num_params, input_size) for s in spectra} if input_size is not None else {}
+    bounds = ({case_of(s.label): (int(round(negative_share(s, cutoff) * s.num_params)), found[s.label])
+               for s in spectra} if found and None not in found.values() else None)
     return share_claim({case_of(s.label): negative_share(s, cutoff) for s in spectra}, evidence=evidence,
                        bands={case_of(s.label): s.band_fraction for s in spectra},
-                       own={case_of(s.label): s.negative_fraction for s in spectra}, cutoff=cutoff)
+                       own={case_of(s.label): s.negative_fraction for s in spectra}, cutoff=cutoff, bounds=bounds)
 
 
 def criteria(P: S3Params, R: Results | None = None) -> list[regime.Criterion]:
@@ -146,8 +190,8 @@ def shape_claim(spectra: Sequence[Spectrum], top_k_: int, evidence: str = "") ->
         paper="Sec. 3.2, Fig 3 (n = 10, 30, 50, 70): \"For the right edge of the spectrum (that is, for the large "
               "positive eigenvalues), the shape of the plot remains invariant as the number of parameters increase\".",
         ours=f"λ_max {lam1}; the top {sh.ranks} move by a median {sh.spread:.0%} (range/mean) across widths "
-             f"while the parameters grow {sh.params[-1] / sh.params[0]:.1f}x; the {top_k_}-th largest grows "
-             f"{sh.edge_growth:.2f}x.",
+             f"while the parameters grow {sh.params[-1] / sh.params[0]:.1f}x; the {top_k_}-th largest changes by a "
+             f"factor {sh.edge_growth:.2f}.",
         rule=SHAPE_RULE, cases=kit.single({"spread": sh.spread}), evidence=evidence,
     )
 
@@ -159,12 +203,12 @@ def graded_claims(R: Results) -> list[kit.Claim]:
     P = R.params
     pooled = ("" if P.input_size == PAPER_INPUT_SIZE else
               f"Pooled input ({P.input_size}x{P.input_size}, not the paper's 28x28) at this scale.")
-    share_evidence = (pooled + " " + ROUNDING_EVIDENCE).strip()
+    share_evidence = (pooled + " " + ROUNDING_EVIDENCE + " " + BOUND_EVIDENCE).strip()
     return [
         across_seeds([shape_claim(sp, P.top_k, pooled) for sp in R.by_seed], P.seeds, "widths"),
         negatives_claim("S-Fig3-5", R.every,
                         paper="Fig 5: small negative eigenvalues at the bottom of every width.", evidence=pooled),
-        across_seeds([seed_share_claim(sp, share_evidence) for sp in R.by_seed], P.seeds, "widths"),
+        across_seeds([seed_share_claim(sp, share_evidence, P.input_size) for sp in R.by_seed], P.seeds, "widths"),
     ]
 
 

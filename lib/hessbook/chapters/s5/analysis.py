@@ -132,6 +132,10 @@ class Summary:
     against the loss itself: on a memorized training set cross-entropy keeps shrinking by a
     constant factor toward 0 (e.g. 1e-5 to 5e-6 nats), which is no meaningful decrease (S Sec.
     3.4's words) though it halves the loss."""
+    sb_test_drift: float = float("nan")
+    """The largest rise of the test loss between two consecutive Part II records (after the
+    switch): a test loss that climbs steadily through Part II rises at the switch too, by its drift,
+    which is no jump (NaN: fewer than 3 Part II records)."""
     gain_se: float = float("nan")
     """Standard error of :attr:`accuracy_gain` as a paired difference on the same test images
     (:attr:`Line.gain_se`; NaN: not counted)."""
@@ -157,6 +161,8 @@ def summarize(curves: Curves, line: Line) -> Summary:
     rise = outside_rise(ln.alphas, ln.train_loss)
     after = c.train_loss[k + 1:]
     fluct = float(np.std(np.diff(after))) if len(after) >= 3 else float("nan")
+    test_after = c.test_loss[k + 1:]
+    drift = float(np.max(np.diff(test_after))) if len(test_after) >= 3 else float("nan")
     late_drop = second_half_share(c.train_loss[:k + 1])
     return Summary(
         jump_train_loss=jump["train_loss"], jump_test_loss=jump["test_loss"],
@@ -167,5 +173,6 @@ def summarize(curves: Curves, line: Line) -> Summary:
         barrier_train=bars["train"], barrier_test=bars["test"],
         relative_barrier_train=bars["train"] / max(ends["train_loss"]),
         relative_barrier_test=bars["test"] / max(ends["test_loss"]),
-        rise_left=rise[0], rise_right=rise[1], lb_late_drop=late_drop, sb_fluctuation=fluct, gain_se=ln.gain_se,
+        rise_left=rise[0], rise_right=rise[1], lb_late_drop=late_drop, sb_fluctuation=fluct,
+        sb_test_drift=drift, gain_se=ln.gain_se,
     )

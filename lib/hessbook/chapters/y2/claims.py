@@ -15,20 +15,23 @@ import numpy as np
 
 from hessbook import regime
 from hessbook.chapters.y2 import paper
-from hessbook.chapters.y2.compute import Results, run_flag
+from hessbook.chapters.y2.compute import FD_STEP, Results, run_flag
 from hessbook.chapters.y2.params import Y2Params
-from hessbook.kit import Claim, Rule, above, all_of, any_of, at_least, in_regime, is_true
+from hessbook.kit import Claim, Rule, above, all_of, any_of, at_least, formatted, in_regime, is_true
 from hessbook.kit.seeds import seed_case, seed_cases, with_agreement
 from hessbook.papers.yao import deviations as dev
 from hessbook.papers.yao import regime as yao_regime
 from hessbook.papers.yao.trends import MIN_TREND_BATCHES, rho_short, rho_text
-from hessbook.stats import spearman
+from hessbook.stats import middle, spearman
 
 TREND_STRONG = 0.8
 """A rank correlation of at least this between B and sharpness is a clear order."""
 MUCH_LARGER = 2.0
 """Fig 7's 'the curvature of test loss is much larger than training': our reading of 'much
-larger' is at least twice (the test loss's rise at ±ε* along v1 over the training loss's)."""
+larger' is at least twice (the test loss's curvature along v1 over the training loss's, each the
+second difference at the small step ``fd_step`` on ``n_hessian`` samples: v1ᵀ H_test v1 over
+v1ᵀ H v1; review of 2026-12-06: it was the loss's rise at ±ε* = 0.5, where both losses have left
+the quadratic region and their rises are alike whatever the curvature)."""
 
 
 def _rule(what: str, against: str = "B") -> Rule:
@@ -55,9 +58,10 @@ seed, λ1θ of the same network's training Hessian (v1's eigenvalue, :attr:`Land
 the book's choice: one λ1θ for the training and the test surface). Where λ1θ does not follow B the
 two gradings differ; ρ(B, surface rise) is shown beside it, not graded."""
 FIG7_RATIO_RULE = Rule(
-    held=at_least("ratio", MUCH_LARGER, "test rise / training rise at ±ε*", ".2f"),
+    held=at_least("ratio", MUCH_LARGER, "test curvature / training curvature along v1 (second differences at "
+                                        "the small step)", ".2f"),
     partly=above("ratio", 1.0, "that ratio", ".2f"),
-    requires=above("rise_train", 0.0, "the training loss rises at ±ε* (a ratio is defined)", ".2g"),
+    requires=above("curv_train", 0.0, "the training loss curves upward along v1 (a ratio is defined)", ".2g"),
 )
 
 
@@ -168,9 +172,9 @@ def surface_claim_of(cases: Mapping[str, Mapping], ours: str, evidence: str, see
 def fig7_ratio_claim_of(rises: Mapping[str, tuple[float, float]], ours: str, evidence: str,
                         expected: tuple[str, ...] = (), seeds: Sequence[int] = ()) -> Claim:
     """Fig 7: the test loss curves much more than the training loss along v1 (one case per M1
-    network: ``label -> (training rise, test rise)``; ``expected``: every network asked for, so that
-    one not examined or left out reads as such)."""
-    cases = {label: {"rise_train": tr, "ratio": te / tr if tr > 0 else None} for label, (tr, te) in rises.items()}
+    network: ``label -> (training curvature, test curvature)`` along v1; ``expected``: every network
+    asked for, so that one not examined or left out reads as such)."""
+    cases = {label: {"curv_train": tr, "ratio": te / tr if tr > 0 else None} for label, (tr, te) in rises.items()}
     return with_agreement(Claim(
         "Y-Fig7", "Fig 7: the curvature of the test loss along v1 is much larger than the training loss's.",
         paper=paper.CLAIM_FIG7, ours=ours, rule=FIG7_RATIO_RULE, cases=cases, evidence=evidence,
@@ -212,12 +216,19 @@ def surface_claim(R: Results) -> Claim:
 
 def fig7_ratio_claim(R: Results) -> Claim:
     eps = R.params.grade_step
-    rises = {R.name(r): (r.rise("train", eps), r.rise("test", eps)) for r in R.usable("m1")}
-    parts = [f"{label}: test {te:.3g} / train {tr:.3g} = {te / tr:.2f}" if tr > 0 else f"{label}: train rise {tr:.3g}"
-             for label, (tr, te) in rises.items()]
-    evidence = (f"'Curvature' read as the rise of the loss at ±ε* = {eps:g} along v1 over its value at θ, test "
-                f"samples over training samples, per network (every batch size and seed); 'much larger' read as at "
-                f"least {MUCH_LARGER:g} times. " + deviations(R, ("m1",)) + _flagged(R, ("m1",)))
+    usable = R.usable("m1")
+    curvatures = {R.name(r): (r.curvature_fd, r.curvature_test_fd) for r in usable}
+    parts = [f"{label}: test {te:.3g} / train {tr:.3g} = {te / tr:.2f}" if tr > 0 else
+             f"{label}: training curvature {tr:.3g}" for label, (tr, te) in curvatures.items()]
+    rise_ratios = [r.rise("test", eps) / r.rise("train", eps) for r in usable if r.rise("train", eps) > 0]
+    evidence = (f"'Curvature' read as the second difference of the loss along v1 at the small step "
+                f"{FD_STEP:g}, on the first "
+                f"{R.params.n_hessian} test samples over the same on the Hessian's training samples (v1ᵀ H_test v1 "
+                f"over v1ᵀ H v1), per network (every batch size and seed); 'much larger' read as at least "
+                f"{MUCH_LARGER:g} times. Not the rise at ±ε* = {eps:g} (the lines of the figure): there both losses "
+                "have left the quadratic region and rise alike (test over training rise, median "
+                f"{formatted(middle(rise_ratios), '.2f')}). " + deviations(R, ("m1",)) + _flagged(R, ("m1",)))
+    rises = curvatures
     asked = seed_cases([f"M1 B={b}" for b in sorted(R.params.y1_runs.sizes("m1"))], R.seeds) \
         if "m1" in R.params.y1_models else ()
     return fig7_ratio_claim_of(rises, _ours(parts, _absent(R, ("m1",))), evidence, asked, R.seeds)
@@ -311,8 +322,11 @@ def numbers(R: Results) -> dict:
         "max_residual": max((float(r.relative_residuals.max()) for r in nets), default=None),
         "max_fd_error": max((float(e) for e in fd), default=None),
         "min_theta_norm": min((float(r.theta_norm) for r in nets), default=None),
-        "test_over_train": float(np.median([r.rise("test", R.params.grade_step) /
-                                            max(r.rise("train", R.params.grade_step), 1e-12) for r in m1]))
+        "test_over_train": float(np.median([r.curvature_test_fd / r.curvature_fd for r in m1
+                                            if r.curvature_fd > 0 and np.isfinite(r.curvature_test_fd)] or [np.nan]))
+        if m1 else None,
+        "test_over_train_rise": float(np.median([r.rise("test", R.params.grade_step) /
+                                                 max(r.rise("train", R.params.grade_step), 1e-12) for r in m1]))
         if m1 else None,
         "much_larger": MUCH_LARGER,
         "criteria": regime.criteria_text(criteria(R.params)),

@@ -61,6 +61,9 @@ class Landscape:
     surface_train: np.ndarray
     """(G, G) mean training loss at theta + e1 v1 + e2 v2 (rows: e1, columns: e2)."""
     surface_test: np.ndarray
+    hessian_line_test: np.ndarray | None = None
+    """(3,) the same on the first ``n_hessian`` test samples: the curvature of the test loss along
+    v1, v1^T H_test v1 (None: stored before version 3)."""
 
     @property
     def label(self) -> str:
@@ -91,6 +94,15 @@ class Landscape:
         """Second difference of the loss along v1 on the Hessian's samples: v1^T H v1 = lambda1
         up to O(h^2) and float32 round-off."""
         lo, mid, hi = self.hessian_line
+        return float((lo + hi - 2 * mid) / self.fd_step ** 2)
+
+    @property
+    def curvature_test_fd(self) -> float:
+        """The same second difference of the test loss (its first ``n_hessian`` samples) along the
+        training Hessian's v1: the test loss's curvature there (NaN: not stored)."""
+        if self.hessian_line_test is None:
+            return float("nan")
+        lo, mid, hi = self.hessian_line_test
         return float((lo + hi - 2 * mid) / self.fd_step ** 2)
 
 
@@ -187,8 +199,9 @@ class Y2Landscape(StoredJob):
 
     KIND = KIND
     RESULT = Landscape
-    VERSION = 2
-    """2: the landscape records its network's seed (Y2 examines every seed of Y1's, issue 29)."""
+    VERSION = 3
+    """2: the landscape records its network's seed (Y2 examines every seed of Y1's, issue 29); 3: and
+    the curvature of the test loss along v1 (:attr:`Landscape.curvature_test_fd`, Fig 7's remark)."""
     train: TrainConfig
     n_eval: Count
     n_hessian: Count
@@ -262,6 +275,8 @@ def landscape_of(net, job: Y2Landscape, device: torch.device) -> Landscape:
         line_batch=line(batch_data) if batch_data is not None else None,
         hessian_line=_curvature_check(net, xh, yh, v1, job.fd_step), fd_step=job.fd_step,
         surface_alphas=grid.numpy(), surface_train=plane(train), surface_test=plane(test),
+        hessian_line_test=_curvature_check(net, test[0][:first(job.n_hessian)], test[1][:first(job.n_hessian)], v1,
+                                           job.fd_step),
     )
 
 

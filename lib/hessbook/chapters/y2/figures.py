@@ -89,24 +89,28 @@ def draw_fig7_panel(ax, r: Landscape) -> None:
 def figure_7(R: Results):
     """Fig 7: M1, one panel per batch size (log y-axis), with the random batch (Y1's first seed)."""
     rs = R.of("m1", R.first_seed)
-    fig, axes = style.grid_panels(1, min(max(len(rs), 1), style.MAX_COLUMNS), height=2.8, sharey=True)
-    for ax, r in zip(axes[0], rs):
+    # every batch size a panel, MAX_COLUMNS a row (review of 2026-12-06: one row of 3 dropped B = 256, 512)
+    fig, axes = style.panels(max(len(rs), 1), columns=style.MAX_COLUMNS, height=2.8, sharey=True)
+    for ax, r in zip(axes, rs, strict=False):
         draw_fig7_panel(ax, r)
-    axes[0][0].set_ylabel("loss")
+    for ax in axes[::style.MAX_COLUMNS]:
+        ax.set_ylabel("loss")
     if not rs:
-        style.not_computed(axes[0][0], _why(R, ("m1",)))
+        style.not_computed(axes[0], _why(R, ("m1",)))
     fig.tight_layout()
     return fig
 
 
-def draw_surface(ax, r: Landscape, split: str, levels) -> None:
-    """A filled contour of log10 loss over (e1, e2)."""
+def draw_surface(ax, r: Landscape, split: str, levels, title: str | None = None, labels: bool = True) -> None:
+    """A filled contour of log10 loss over (e1, e2); ``title`` (default: the network and split);
+    ``labels``: the axis names (a grid of panels names them once, on its edges)."""
     s = r.surface_train if split == "train" else r.surface_test
     g = r.surface_alphas
     cs = ax.contourf(g, g, np.log10(np.clip(s.T, 1e-8, None)), levels=levels, cmap="viridis")
-    ax.set_title(f"{r.label}, {split}", fontsize=8)
-    ax.set_xlabel("ε1 (v1)")
-    ax.set_ylabel("ε2 (v2)")
+    ax.set_title(title if title is not None else f"{r.label}, {split}", fontsize=8)
+    if labels:
+        ax.set_xlabel("ε1 (v1)")
+        ax.set_ylabel("ε2 (v2)")
     return cs
 
 
@@ -114,26 +118,41 @@ def figure_surfaces(R: Results, split: str = "train"):
     """Figs 3, 13, 14: log10 loss on the plane of v1 and v2, one row per model of the paper's
     figures (a model not computed here keeps its row, saying why), one panel per batch size, one
     colour scale per model; Y1's first seed."""
+    import math
+
     import matplotlib.pyplot as plt
 
     models = tuple(SURFACE_FIGURE)
-    cols = max((len(R.of(m, R.first_seed)) for m in models), default=1) or 1
-    fig, axes = plt.subplots(len(models), cols, figsize=(style.PAGE_WIDTH_IN, style.PAGE_WIDTH_IN / cols * 0.9 * len(models)),
-                             squeeze=False)
-    for row, m in zip(axes, models):
+    # one block per model (a model not computed keeps its block, saying why), its batch sizes at most
+    # MAX_COLUMNS a row, short panel titles, the axes named once and one colour bar per model: the
+    # review of 2026-12-06 found five columns whose titles and labels overprinted
+    counts = [max(len(R.of(m, R.first_seed)), 1) for m in models]
+    rows = [math.ceil(n / style.MAX_COLUMNS) for n in counts]
+    fig = plt.figure(figsize=(style.PAGE_WIDTH_IN, 2.3 * sum(rows) + 0.3), layout="constrained")
+    blocks = fig.subfigures(len(models), 1, height_ratios=rows, squeeze=False)[:, 0]
+    for block, m, n, k in zip(blocks, models, counts, rows):
         rs = R.of(m, R.first_seed)
+        axes = block.subplots(k, min(n, style.MAX_COLUMNS), squeeze=False, sharex=True, sharey=True)
+        flat = [ax for line in axes for ax in line]
+        block.suptitle(f"{m.upper()} ({SURFACE_FIGURE[m]}): log10 {split} loss on the plane of v1 and v2",
+                       fontsize=style.SMALL + 1)
         if not rs:
-            not_computed_row(row, R, m, f"{m.upper()} ({SURFACE_FIGURE[m]})")
+            not_computed_row(flat, R, m, f"{m.upper()} ({SURFACE_FIGURE[m]})")
             continue
         values = np.log10(np.clip(np.concatenate([(r.surface_train if split == "train" else r.surface_test).ravel()
                                                    for r in rs]), 1e-8, None))
         levels = np.linspace(values.min(), values.max(), 15)
         cs = None
-        for ax, r in zip(row, rs):
-            cs = draw_surface(ax, r, split, levels)
-        for ax in row[len(rs):]:
+        for ax, r in zip(flat, rs):
+            cs = draw_surface(ax, r, split, levels, title=f"B={r.batch}", labels=False)
+        for ax in flat[len(rs):]:
             ax.set_axis_off()
-        fig.colorbar(cs, ax=list(row), label=f"log10 {split} loss ({m.upper()}, {SURFACE_FIGURE[m]})")
+        for line in axes:
+            line[0].set_ylabel("ε2 (v2)")
+        for ax in axes[-1]:
+            ax.set_xlabel("ε1 (v1)")
+        bar = block.colorbar(cs, ax=flat, shrink=0.9, format="%.1f")
+        bar.set_label("log10 loss")
     return fig
 
 

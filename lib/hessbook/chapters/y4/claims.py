@@ -172,9 +172,10 @@ def proposition2_claim(R: Results) -> Claim:
     tight = max(r.cc_rank_gap for r in relu)
     max_rank = max(int(r.rank.max()) for r in relu)
     tol = zero_tol(max(r.lanczos_tol for r in relu))
-    ours = (BY_CONSTRUCTION + f"{n_cc} cross-check samples, double-backward input Hessian: λ_(c+1)/λ1 ≤ {gap:.0e}, "
-            f"|λmin|/λ1 ≤ {neg:.0e}; "
-            f"λc/λ1 ≤ {tight:.0e} (rank ≤ c − 1 {'as well' if tight <= tol else 'not seen'}). Exact path "
+    # bounds printed to two digits, never below the value they bound (review of 2026-12-06: "≤ 2e-11" beside 2.3e-11)
+    ours = (BY_CONSTRUCTION + f"{n_cc} cross-check samples, double-backward input Hessian: λ_(c+1)/λ1 ≤ {gap:.1e}, "
+            f"|λmin|/λ1 ≤ {neg:.1e}; "
+            f"λc/λ1 ≤ {tight:.1e} (rank ≤ c − 1 {'as well' if tight <= tol else 'not seen'}). Exact path "
             f"(by construction): largest numerical rank {max_rank}, c = "
             f"{', '.join(sorted({str(r.num_classes) for r in relu}))}." + _missing(R))
     return Claim("Y-Prop2", statement, paper, ours, prop2_rule(tol),

@@ -9,6 +9,11 @@ stage run after the one whose models it examines:
    training and test loss), and the straight line from M_ORI to the model;
 4. per study: the transfer table (:class:`Y5Table`: test sets made on M_ORI by each attack,
    every model on each), and each attack checked against Y Table 5 (:class:`Y5Check`).
+
+Besides Y's models, a control per study and seed (not Y's, :data:`~hessbook.chapters.y5.paper.CONTROL`):
+M_ORI fine-tuned on clean images with the robust models' rate, schedule and epochs, trained and
+analysed as they are, so that the curvature claims can tell adversarial training from training
+further.
 """
 
 from __future__ import annotations
@@ -24,7 +29,8 @@ import torch
 from hessbook.attacks import Attack, AttackTable
 from hessbook.attacks.check import AttackCheck, check_attack
 from hessbook import regime
-from hessbook.chapters.y5.paper import DATASET, L2_ATTACKS, MODELS, ROBUST, SECOND_ORDER, STUDY_LABEL, model_label
+from hessbook.chapters.y5.paper import (CONTROL, DATASET, L2_ATTACKS, MODELS, ROBUST, SECOND_ORDER, STUDY_LABEL,
+                                        model_label)
 from hessbook.chapters.y5.params import Y5Params
 from hessbook.kit.jobs import Context, StoredJob, Table, context, run_jobs
 from hessbook.kit.seeds import SeededResults
@@ -98,8 +104,17 @@ def robust_config(study: str, attack: str, P: Y5Params, seed: int | None = None)
     )
 
 
+def control_config(study: str, P: Y5Params, seed: int | None = None):
+    """The control M_CLEAN: the robust models' fine-tuning of the same seed's M_ORI (rate, schedule,
+    epochs, batch) on clean images, no adversary."""
+    return dataclasses.replace(robust_config(study, ROBUST[0], P, seed), adversary=None, adversary_params={})
+
+
 def config(study: str, model: str, P: Y5Params, seed: int | None = None):
-    """``model`` (``"ori"`` or an attack) of ``study`` in network seed ``seed`` (None: the first)."""
+    """``model`` (``"ori"``, an attack, or :data:`CONTROL`) of ``study`` in network seed ``seed``
+    (None: the first)."""
+    if model == CONTROL:
+        return control_config(study, P, seed)
     return ori_config(study, P, seed) if model == "ori" else robust_config(study, model, P, seed)
 
 
@@ -252,9 +267,16 @@ class Results(SeededResults):
         trainings = {j.model: r for j, r in self._of(Y5Train, name)}
         models = {j.model: r for j, r in self._of(Y5Analysis, name)}
         tables = [r for _j, r in self._of(Y5Table, name)]
-        if not tables or set(trainings) != set(MODELS) or set(models) != set(MODELS):
+        if not tables or not set(MODELS) <= set(trainings) or not set(MODELS) <= set(models):
             return None
         return Study(name, {m: trainings[m] for m in MODELS}, {m: models[m] for m in MODELS}, tables[0])
+
+    def control(self, name: str) -> tuple[TrainSummary, ModelAnalysis] | None:
+        """Study ``name``'s control in this view's seed (:data:`CONTROL`): its training and its
+        analysis; None where either is missing."""
+        trained = [r for j, r in self._of(Y5Train, name) if j.model == CONTROL]
+        analysed = [r for j, r in self._of(Y5Analysis, name) if j.model == CONTROL]
+        return (trained[0], analysed[0]) if trained and analysed else None
 
     @functools.cached_property
     def studies(self) -> tuple[Study, ...]:
@@ -327,7 +349,10 @@ class _StudyJob(StoredJob):
 
     @property
     def model(self) -> str:
-        return self.network.adversary or "ori"
+        """The attack of a robust model; ``"ori"``; or :data:`CONTROL`, fine-tuned without one."""
+        if self.network.adversary:
+            return self.network.adversary
+        return CONTROL if self.network.init_from is not None else "ori"
 
     def datasets(self) -> tuple[str, ...]:
         return (self.network.data.name,)
@@ -527,10 +552,11 @@ def check_job(study: str, P: Y5Params) -> Y5Check:
 
 def stages(P: Y5Params) -> list[list[StoredJob]]:
     """The jobs in the order they run, each stage after the one whose models it examines:
-    M_ORI, the robust models trained from it, their analyses, the tables (each in every network
-    seed), the Table 5 checks (the first seed's M_ORI: a check of the attacks' definitions)."""
+    M_ORI, the robust models (and the control) trained from it, their analyses, the tables (each in
+    every network seed; Y's models only), the Table 5 checks (the first seed's M_ORI: a check of the
+    attacks' definitions)."""
     oris = [(s, "ori", n) for n in P.seeds for s in P.studies]
-    robust = [(s, m, n) for n in P.seeds for s in P.studies for m in ROBUST]
+    robust = [(s, m, n) for n in P.seeds for s in P.studies for m in (*ROBUST, CONTROL)]
     return [[train_job(s, m, P, n) for s, m, n in oris], [train_job(s, m, P, n) for s, m, n in robust],
             [analysis_job(s, m, P, n) for s, m, n in oris + robust],
             [table_job(s, P, n) for n in P.seeds for s in P.studies], [check_job(s, P) for s in P.studies]]

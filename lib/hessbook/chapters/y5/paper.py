@@ -27,8 +27,12 @@ SECOND_ORDER = {"fhsm": "fgsm", "l2hess": "l2grad"}
 L2_ATTACKS = ("l2grad", "l2hess")
 """Attacks whose eps is the L2 radius (the others: L-inf)."""
 
+CONTROL = "clean"
+"""Not Y's: M_ORI fine-tuned on clean images with the robust models' rate, schedule and epochs, the
+control that tells adversarial training from training further (review of 2026-12-06)."""
+
 Y_NAME = {"ori": "ORI", "fgsm": "FGSM", "fgsm10": "FGSM10", "l2grad": "L2GRAD", "fhsm": "FHSM",
-          "l2hess": "L2HESS", "pgd": "PGD"}
+          "l2hess": "L2HESS", "pgd": "PGD", CONTROL: "CLEAN"}
 """Y's names (M_<name> for models, D_<name> for test sets)."""
 
 

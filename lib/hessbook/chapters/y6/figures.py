@@ -82,10 +82,12 @@ def draw_accuracy(ax, R: Results) -> None:
 
 
 def draw_paper(ax) -> None:
-    """Y Table 8's accuracies against the batch fraction."""
+    """Y Table 8's accuracies against the batch fraction (Y's FB is "the scaling learning rate method
+    proposed by [17]", Goyal et al.; Y names no warm-up, so its label names none)."""
     f = [r.fraction for r in PAPER_TABLE8]
+    labels = {**LABELS, "fb": "FB (Y: Goyal et al.'s lr scaling)"}
     for i, method in enumerate(METHODS):
-        ax.plot(f, [r.acc(method) for r in PAPER_TABLE8], "-" + MARKERS[method], color=f"C{i}", label=LABELS[method])
+        ax.plot(f, [r.acc(method) for r in PAPER_TABLE8], "-" + MARKERS[method], color=f"C{i}", label=labels[method])
     ax.axhline(0.1, color="0.6", ls=":", lw=1)
     ax.set_xlabel("batch size / training set (50000)")
     ax.set_title("Y Table 8", fontsize=9)

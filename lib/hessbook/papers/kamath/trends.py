@@ -16,6 +16,7 @@ import numpy as np
 
 from hessbook import regime, stats
 from hessbook.papers.kamath.grid import Grid, RunResult, values
+from hessbook.papers.kamath.paper import CASES
 
 ACCURACIES = ("test_acc", "fgsm_acc", "pgd_acc")
 MEASURES = {"test_acc": "test accuracy", "fgsm_acc": "FGSM accuracy", "pgd_acc": "PGD accuracy",
@@ -207,8 +208,7 @@ def momentum_effect(grid: Grid, case: str, setting: str, momenta: list[float], s
     low, high = min(momenta), max(momenta)
     share = stats.share(row[high].lambda1 < row[low].lambda1 for row in table.values())
     rhos = [stats.spearman(momenta, [row[m].lambda1 for m in momenta]) for row in table.values()]
-    defined = [r for r in rhos if not math.isnan(r)]
-    return share, (float(np.mean(defined)) if defined else float("nan")), len(table)
+    return share, stats.mean_rho(rhos), len(table)
 
 
 def momentum_accuracy(grid: Grid, case: str, setting: str, momenta: list[float], seed: int,
@@ -243,8 +243,7 @@ def momentum_accuracy(grid: Grid, case: str, setting: str, momenta: list[float],
         out[f"{key}_change"] = max((abs(d) for d in diffs), default=float("nan"))
         out[f"{key}_compared"] = len(rows)
         rhos = [stats.spearman(list(momenta), robustness([row[m] for m in momenta], name)) for row in rows]
-        defined = [r for r in rhos if not math.isnan(r)]
-        out[f"{key}_mean_rho"] = float(np.mean(defined)) if defined else float("nan")
+        out[f"{key}_mean_rho"] = stats.mean_rho(rhos)
         if name in ROBUSTNESS:
             both = [getattr(row[m], name) for row in table.values() for m in (low, high)]
             out[f"{key}_off_floor"] = float(stats.above_floor(both, FLOOR_POINTS).any()) if both else float("nan")
@@ -254,3 +253,16 @@ def momentum_accuracy(grid: Grid, case: str, setting: str, momenta: list[float],
 
 def rho_text(rho: float) -> str:
     return "n/a" if np.isnan(rho) else f"{rho:+.2f}"
+
+
+def lambda_loss_rho(grid: Grid, setting: str, momenta: Sequence[float]) -> str:
+    """Per case: Spearman ρ(final training loss, λ1) over every kept run of ``setting`` at
+    ``momenta`` (every batch size and seed): how far λ1 tracks how far a network trained, a
+    diagnostic beside the trend verdicts, not graded (review of 2026-12-06: 0.93-0.99 under LR in
+    K2 at cpu, the further-trained network the flatter one)."""
+    parts = []
+    for case in grid.cases():
+        runs = [r for m in momenta for s in grid.seeds() for r in kept(grid.curve(case, setting, m, s))]
+        rho = stats.spearman([r.train_loss for r in runs], [r.lambda1 for r in runs])
+        parts.append(f"{CASES[case].label} {rho_text(rho)} ({len(runs)} runs)")
+    return "; ".join(parts) or "none"

@@ -167,12 +167,13 @@ def top_k(eigenvalues: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     return np.arange(len(eig) - k + 1, len(eig) + 1), eig[len(eig) - k:]
 
 
-def negative_tail(eigenvalues: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The negative eigenvalues, ascending, against their position in the ascending spectrum
-    in percent (S Fig 5/6: x = order of the eigenvalue in percent, y = value). The i-th
-    smallest of N eigenvalues (1-based) sits at 100 i / N."""
+def negative_tail(eigenvalues: np.ndarray, cutoff: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """The eigenvalues below ``-cutoff`` (negative beyond a rounding band of that half-width),
+    ascending, against their position in the ascending spectrum in percent (S Fig 5/6: x = order
+    of the eigenvalue in percent, y = value). The i-th smallest of N eigenvalues (1-based) sits at
+    100 i / N."""
     eig = np.sort(np.asarray(eigenvalues))
-    neg = eig[eig < 0]
+    neg = eig[eig < -cutoff]
     return 100.0 * np.arange(1, len(neg) + 1) / len(eig), neg
 
 
@@ -266,15 +267,19 @@ def draw_top(ax, spectra: Sequence[Spectrum], k: int, others: Sequence[Sequence[
 
 
 def draw_negatives(ax, spectra: Sequence[Spectrum], others: Sequence[Sequence[Spectrum]] = ()) -> None:
-    """S Fig 5/6: negative eigenvalues against their position in percent of the spectrum;
-    ``others`` as in :func:`draw_top`."""
+    """S Fig 5/6: negative eigenvalues against their position in percent of the spectrum, each
+    network's counted below its own rounding band (:attr:`Spectrum.rounding_band`, as the tables
+    and :attr:`Spectrum.negative_fraction` count them: within the band the sign is rounding; review
+    of 2026-12-06: the legend counted by sign, a third of the spectrum); ``others`` as in
+    :func:`draw_top`."""
     from hessbook.kit.seeds import case_of
 
     for i, s in enumerate(spectra):
-        x, vals = negative_tail(s.eigenvalues)
-        ax.plot(x, vals, "-", lw=1.2, color=f"C{i}", label=f"{case_of(s.label)}: {len(vals)} negative")
+        x, vals = negative_tail(s.eigenvalues, s.rounding_band)
+        ax.plot(x, vals, "-", lw=1.2, color=f"C{i}",
+                label=f"{case_of(s.label)}: {len(vals)} below −{s.rounding_band:.1g}")
         for seed in others:
-            x, vals = negative_tail(seed[i].eigenvalues)
+            x, vals = negative_tail(seed[i].eigenvalues, seed[i].rounding_band)
             ax.plot(x, vals, "-", lw=0.6, alpha=0.6, color=f"C{i}")
     ax.axhline(0, color="k", lw=0.6)
     ax.set_xlabel("order of the eigenvalue, percent of the spectrum (ascending)")

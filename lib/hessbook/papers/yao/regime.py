@@ -24,8 +24,9 @@ MIN_SEEDS = 3
 """Y §1 (Limitations): 'repeated all the experiments at least three times'."""
 STEPS_TO_TARGET = 1200
 """SGD steps the largest batch needs to reach Y's training loss 1e-3 (Y §2) at lr 0.01, momentum
-0.9: measured on Y1's cpu networks, M1 at B = 512 on 2000 MNIST images took 1,116-1,148 steps
-(279-287 epochs of 4) in its three seeds, C1 at B = 512 on 2000 CIFAR-10 images 688-696. A block
+0.9: measured on Y1's cpu networks, M1 at B = 512 on 2000 MNIST images took 1,112-1,128 steps
+(278-282 epochs of 4) in its three seeds, C1 at B = 512 on 2000 CIFAR-10 images 664-704 (the runs
+tables of 2026-12-06; the range printed before, 1,116-1,148 and 688-696, was an earlier store's). A block
 whose epoch cap (or epoch count) gives its largest batch fewer steps stops that batch above the
 loss Y trains every batch size to."""
 STEPS_OFF_PLATEAU_C1 = 32
