@@ -24,13 +24,13 @@ ROOT = Path(__file__).resolve().parents[1]
 NOT_COMPUTED = {
     "y1": {"max-loss", "min-loss", "power-vs-lanczos", "fgsm-off-floor", "lambda-x-verdicts"},
     "y2": {"max-residual", "max-fd-error", "min-theta-norm", "test-over-train", "first-step", "first-factor-min",
-           "first-factor-max", "over-quadratic-min"},
+           "first-factor-max", "over-quadratic-min", "test-over-train-rise"},
     "y3": {"batch-ratio-min", "robust-ratio-max", "max-residual", "min-grad-norm", "peak-batch-ratio-min",
            "peak-robust-ratio-max", "min-lambda1", "matched-batch-ratio-min", "matched-robust-ratio-max"},
     "y4": {"worst-relu", "worst-iter", "agree", "max-rank", "smin", "smooth-neg", "smooth-min", "smooth-gn"},
     "y5": {f"{study}-{name}" for study in ("m1", "c3")
            for name in ("clean-ori", "mean-ori", "mean-robust", "lambda-ori", "lambda-robust", "r1", "rbatch",
-                        "rfull", "gap-linf", "gap-l2", "train-seconds")},
+                        "rfull", "gap-linf", "gap-l2", "train-seconds")} | {"control"},
     "y6": {"drop-base", "drop-fb", "drop-robust", "gain-base", "gain-fb",
            *(f"{m}-{what}" for m in ("baseline", "fb", "robust") for what in ("small", "large", "peak-lr"))},
     "k1": {"counter-rho-fgsm", "counter-rho-pgd", "counter-rho-lambda", "worst-residual", "chance-lambda-max",
@@ -40,7 +40,7 @@ NOT_COMPUTED = {
 """The measured values each chapter glues: with nothing computed, n/a (each was 0 before)."""
 
 COUNTS_AND_PARAMETERS = {
-    "y1": {"n-models", "reached", "power-products", "lanczos-products", "power-seconds", "lanczos-seconds", "seeds"},
+    "y1": {"n-models", "reached", "power-products", "lanczos-products", "power-seconds", "lanczos-seconds", "seeds", "top-k"},
     "y2": {"networks", "n-seeds", "grade-step", "much-larger"},
     "y3": {"runs", "n-seeds"},
     "y4": {"networks", "samples"},

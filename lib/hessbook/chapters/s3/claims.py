@@ -136,8 +136,8 @@ def seed_share_claim(spectra: Sequence[Spectrum], evidence: str = "", input_size
     ``input_size`` (S3's net's pooled input side), each count beside its bound (:func:`negative_bound`)."""
     cutoff = common_band(spectra)
     found = {s.label: negative_bound(s.num_params, input_size) for s in spectra} if input_size is not None else {}
-    bounds = ({case_of(s.label): (int(round(negative_share(s, cutoff) * s.num_params)), found[s.label])
-               for s in spectra} if found and None not in found.values() else None)
+    bounds = ({case_of(s.label): (int(np.sum(s.eigenvalues < -cutoff)), found[s.label]) for s in spectra}
+              if found and None not in found.values() else None)
     return share_claim({case_of(s.label): negative_share(s, cutoff) for s in spectra}, evidence=evidence,
                        bands={case_of(s.label): s.band_fraction for s in spectra},
                        own={case_of(s.label): s.negative_fraction for s in spectra}, cutoff=cutoff, bounds=bounds)

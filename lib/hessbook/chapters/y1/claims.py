@@ -483,7 +483,8 @@ def _rho_across(R: Results, model: str, name: str) -> str:
         return rho_text(rhos[0] if rhos else float("nan"))
     defined = finite(rhos)
     mid = rho_text(middle(defined)) if len(defined) else rho_text(float("nan"))
-    over = (f"median of the {len(defined)} seeds where it is defined" if 0 < len(defined) < len(rhos)
+    over = ("the one seed where it is defined" if len(defined) == 1 < len(rhos) else
+            f"median of the {len(defined)} seeds where it is defined" if 0 < len(defined) < len(rhos)
             else f"median of {len(rhos)} seeds")
     return f"{mid} ({over}: {', '.join(rho_short(r) for r in rhos)})"
 
