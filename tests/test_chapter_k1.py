@@ -692,6 +692,9 @@ def test_a_robustness_trend_within_the_test_images_noise_is_no_trend():
     assert lr_grade((5.3, 5.6, 6.0), (1.0, 1.0, 1.0)) == "not judged"
     assert lr_grade((50, 40, 20), (30, 20, 5)) == "held"
     assert lr_grade((20, 40, 50), (5, 20, 30)) == "did not hold"  # a rise beyond the noise still fails
+    # one curve within the noise (FGSM 20, 19, 18.5 % falling), the other beyond it and rising: only the
+    # readable curve counts, and it contradicts K (review of the diff, 2026-12-06: it read partly)
+    assert lr_grade((20, 19, 18.5), (10, 20, 30)) == "did not hold"
 
     def counter(fgsms, pgds):
         return counterexample_claim(k1.Results(P, Grid(tuple(_on(P, "stdcnn-fashion", "lr", fgsms, pgds))), {}))

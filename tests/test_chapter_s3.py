@@ -113,7 +113,9 @@ def test_numbers_name_every_glued_value():
     assert n["input"] == "7×7" and n["params_min"] == 100 and n["params_max"] == 700
     assert n["spread"] == pytest.approx(100 * 4 / 3) and n["worst_neg"] == pytest.approx(0.05)
     assert set(n) == {"input", "params_min", "params_max", "spread", "edge_growth", "max_loss", "max_asym",
-                      "worst_neg", "criteria", "plateau", "n_seeds", "spread_seeds"}
+                      "worst_neg", "criteria", "plateau", "n_seeds", "spread_seeds", "bound_counts"}
+    # fakes of 100 and 700 parameters are not S3's net ((input² + 11) n + 10): no bound to show
+    assert n["bound_counts"].count("(not this architecture)") == 2
 
 
 def test_negatives_rule_bounds():

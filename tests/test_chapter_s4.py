@@ -71,8 +71,9 @@ def test_claims_grade_constructed_results():
 
 def test_rules_grade_as_the_ladders_they_replace():
     """The rules against the hand-written ladders of the chapter before the kit, on a grid; the
-    count tolerance as the rule prints it, max(1, 20 % of the larger count), not rounded (the old
-    ladder rounded it: 2 of 8 read within 20 %)."""
+    count tolerance now as the rule prints it, max(1, 20 % of the larger count), not rounded (the
+    old ladder rounded it: 2 of 8 read within 20 %), so the ladder below is the old one with that
+    rounding removed, and the 6-against-8 case is checked by hand."""
     for ranks in (1, 3, 10):
         for larger in range(ranks + 1):
             for ratio in (0.5, 1.0, 1.0000001, 2.0):

@@ -303,3 +303,11 @@ def test_unconverged_lanczos_samples_are_left_out_and_zero_is_read_above_the_res
     tight = case(0.0, 9, lanczos_tol=1e-8)
     tight.cc_lanczos_top[:, tight.num_classes] = 5e-6
     assert y4.claims(results(tight))[1].grade == "did not hold"
+
+
+def test_an_upper_bound_is_printed_rounded_up():
+    """Review of 2026-12-06: '|λmin|/λ1 ≤ 2e-11' stood beside a measured 2.3e-11."""
+    from hessbook.chapters.y4.claims import bound_text
+
+    assert bound_text(2.34e-11) == "2.4e-11" and bound_text(9.3e-13) == "9.3e-13" and bound_text(1.0e-5) == "1.0e-05"
+    assert float(bound_text(2.301e-11)) >= 2.301e-11 and bound_text(0.0) == "0.0e+00"

@@ -677,7 +677,7 @@ def test_lambda1_claim_reads_every_b_h_of_ys_figure():
         for m, a in s.models.items() if m != "ori"}
     up = dataclasses.replace(s, models={**s.models, **bigger})
     lam = next(c for c in graded_claims(results(up)) if c.item == "Y-Fig6-12" and "λ1" in c.statement)
-    assert lam.grades["M1 / MNIST"] == "partly" and "B_H = 1a 0 of 5" in lam.why
+    assert lam.grades["M1 / MNIST"] == "partly" and "B_H = 1 (sample a): 0 of 5" in lam.why
     base = next(c for c in graded_claims(results(s)) if c.item == "Y-Fig6-12" and "λ1" in c.statement)
     assert base.grades["M1 / MNIST"] == "held"
 

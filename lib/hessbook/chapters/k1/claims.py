@@ -184,8 +184,8 @@ LOSE_LR_RULE = Rule(
     # reads such a curve, its order is noise: untested, not 'did not hold').
     held=all_of(at_most("rho_fgsm", -TREND, "ρ(B, FGSM accuracy) under LR"),
                 at_most("rho_pgd", -TREND, "ρ(B, PGD accuracy)"), *OFF_FLOOR, *BEYOND_NOISE),
-    partly=any_of(all_of(OFF_FLOOR[0], below("rho_fgsm", 0.0, "ρ(B, FGSM accuracy) under LR")),
-                  all_of(OFF_FLOOR[1], at_least("pgd_varies", 1.0, "PGD accuracy varies with B"),
+    partly=any_of(all_of(OFF_FLOOR[0], BEYOND_NOISE[0], below("rho_fgsm", 0.0, "ρ(B, FGSM accuracy) under LR")),
+                  all_of(OFF_FLOOR[1], BEYOND_NOISE[1], at_least("pgd_varies", 1.0, "PGD accuracy varies with B"),
                          below("rho_pgd", 0.0, "ρ(B, PGD accuracy)"))),
     requires=all_of(ENOUGH, any_of(all_of(OFF_FLOOR[0], BEYOND_NOISE[0]), all_of(OFF_FLOOR[1], BEYOND_NOISE[1]))),
 )

@@ -45,6 +45,15 @@ SHARE_RULE = kit.Rule(
                                                    "is (k − 1)n / M at every width by construction: untested)",
                                     ".0f")),
 )
+"""S Sec. 3.4: "the ratio of negative eigenvalues remain[s] the same" as the network widens, graded
+by the same spread thresholds as the shape of the top (:data:`SHAPE_RULE`; the book's choice), on
+shares counted below one cutoff for every width (:func:`~hessbook.papers.sagun.mnist_spectra.common_band`),
+and judged only where some width has a negative eigenvalue beyond it (with none at any width the
+spread is 0 for want of a share, not because a share stayed the same) and not every width's count sits
+at the architecture's bound (:func:`negative_bound`): there the share is (k − 1)n / ((d + 1 + k)n + k),
+nearly the same at every n by construction, and a constant share tests the architecture, not S."""
+
+
 PINNED = 0.95
 """A width's negative count is at the architecture's bound when it is at least this share of it
 (:func:`negative_bound`; measured at cpu: 89, 269, 449, 629 = 9n − 1 of the bounds 90, 270, 450,
@@ -61,15 +70,6 @@ def negative_bound(num_params: int, input_size: int, classes: int = 10) -> int |
     None when ``num_params`` is not of that form (not this architecture). (Review of 2026-12-06.)"""
     n, rest = divmod(num_params - classes, input_size * input_size + 1 + classes)
     return (classes - 1) * n if n > 0 and rest == 0 else None
-
-
-"""S Sec. 3.4: "the ratio of negative eigenvalues remain[s] the same" as the network widens, graded
-by the same spread thresholds as the shape of the top (:data:`SHAPE_RULE`; the book's choice), on
-shares counted below one cutoff for every width (:func:`~hessbook.papers.sagun.mnist_spectra.common_band`),
-and judged only where some width has a negative eigenvalue beyond it (with none at any width the
-spread is 0 for want of a share, not because a share stayed the same) and not every width's count sits
-at the architecture's bound (:func:`negative_bound`): there the share is (k − 1)n / ((d + 1 + k)n + k),
-nearly the same at every n by construction, and a constant share tests the architecture, not S."""
 
 
 ROUNDING_EVIDENCE = ("A negative eigenvalue counts when it is below −2·asymmetry·√M, the size of the spectral norm "
@@ -178,7 +178,22 @@ def numbers(R: Results) -> dict:
         "max_loss": max(s.final_loss for s in R.every), "max_asym": max(s.asymmetry for s in R.every),
         "worst_neg": worst_negative(R.every), "n_seeds": len(P.seeds),
         "spread_seeds": ", ".join(f"{100 * shape_summary(sp, P.top_k).spread:.0f}%" for sp in R.by_seed),
+        "bound_counts": bound_counts(R),
     }
+
+
+def bound_counts(R: Results) -> str:
+    """The first seed's negative count below its common cutoff beside the architecture's bound, per
+    width ("n = 10: 89 of 90, ..."); "not this architecture" where a width's size is not the form."""
+    spectra = R.by_seed[0]
+    cutoff = common_band(spectra)
+    parts = []
+    for s in spectra:
+        bound = negative_bound(s.num_params, R.params.input_size)
+        count = int(np.sum(s.eigenvalues < -cutoff))
+        parts.append(f"{case_of(s.label)}: {count:,} of {bound:,}" if bound is not None else
+                     f"{case_of(s.label)}: {count:,} (not this architecture)")
+    return ", ".join(parts)
 
 
 def shape_claim(spectra: Sequence[Spectrum], top_k_: int, evidence: str = "") -> kit.Claim:

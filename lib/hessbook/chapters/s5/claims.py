@@ -68,7 +68,8 @@ PART_I_LEARNED = below("lb_train_loss", LEARNED_FRACTION * CHANCE_LOSS,
 TRAIN_ROSE = is_true("train_loss_rose", f"the train loss rises at the switch by more than {RECORD_RESOLUTION:g} nats "
                                         "(float32 records' resolution)")
 TEST_ROSE = is_true("test_loss_rose", "the test loss rises at the switch by more than that and by more than its "
-                                      "largest rise between two Part II records (a drift through Part II is no jump)")
+                                      "largest rise between two Part II records (a drift through Part II is no jump; "
+                                      "with fewer than 3 Part II records the drift is unknown and the rise counts)")
 ANY_DROP = ("any drop counts: the book's choice, S gives no size and the records give no paired error for the "
             "switch")
 ACCURACIES_DROP = (below("jump_train_acc", 0.0, f"the train accuracy's change at the switch ({ANY_DROP})", ".2%"),

@@ -152,6 +152,15 @@ def theorem1_claim(R: Results) -> Claim:
                  single(theorem1_values(iter_ok, agree, lemma_err, n_cc)), evidence + _unconverged(relu))
 
 
+def bound_text(x: float) -> str:
+    """An upper bound to two significant digits, rounded up, so that it is never below the value
+    it bounds (2.34e-11 -> "2.4e-11"); 0 and non-finite values as they are."""
+    if not math.isfinite(x) or x <= 0:
+        return f"{x:.1e}"
+    step = 10.0 ** (math.floor(math.log10(x)) - 1)
+    return f"{math.ceil(x / step - 1e-9) * step:.1e}"
+
+
 def proposition2_claim(R: Results) -> Claim:
     relu = R.networks
     statement = "The input Hessian has rank at most the number of classes c."
@@ -172,10 +181,10 @@ def proposition2_claim(R: Results) -> Claim:
     tight = max(r.cc_rank_gap for r in relu)
     max_rank = max(int(r.rank.max()) for r in relu)
     tol = zero_tol(max(r.lanczos_tol for r in relu))
-    # bounds printed to two digits, never below the value they bound (review of 2026-12-06: "≤ 2e-11" beside 2.3e-11)
-    ours = (BY_CONSTRUCTION + f"{n_cc} cross-check samples, double-backward input Hessian: λ_(c+1)/λ1 ≤ {gap:.1e}, "
-            f"|λmin|/λ1 ≤ {neg:.1e}; "
-            f"λc/λ1 ≤ {tight:.1e} (rank ≤ c − 1 {'as well' if tight <= tol else 'not seen'}). Exact path "
+    # bounds printed to two digits, rounded up (review of 2026-12-06: "≤ 2e-11" beside 2.3e-11)
+    ours = (BY_CONSTRUCTION + f"{n_cc} cross-check samples, double-backward input Hessian: λ_(c+1)/λ1 ≤ "
+            f"{bound_text(gap)}, |λmin|/λ1 ≤ {bound_text(neg)}; "
+            f"λc/λ1 ≤ {bound_text(tight)} (rank ≤ c − 1 {'as well' if tight <= tol else 'not seen'}). Exact path "
             f"(by construction): largest numerical rank {max_rank}, c = "
             f"{', '.join(sorted({str(r.num_classes) for r in relu}))}." + _missing(R))
     return Claim("Y-Prop2", statement, paper, ours, prop2_rule(tol),

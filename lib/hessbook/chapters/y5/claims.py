@@ -130,8 +130,8 @@ def control_text(R: Results, what: str, measure, ori_measure=None) -> str:
         control = measure(found[1])
         ori = ori_measure(found[1]) if ori_measure is not None else measure(s.models["ori"])
         below = sum(abs(measure(s.models[m])) < abs(control) for m in ROBUST)
-        parts.append(f"{s.label}: M_ORI {ori:.3g}, M_CLEAN {control:.3g}, robust models below M_CLEAN {below} of "
-                     f"{len(ROBUST)}")
+        parts.append((f"{s.label}: M_ORI {ori:.3g}, " if ori is not None else f"{s.label}: ")
+                     + f"M_CLEAN {control:.3g}, robust models below M_CLEAN {below} of {len(ROBUST)}")
     if not parts:
         return CONFOUND + " No clean fine-tuning control was computed here."
     return (CONFOUND + f" The control M_CLEAN (not Y's: M_ORI fine-tuned on clean images with the robust models' "
@@ -458,6 +458,11 @@ def sub_sampled(s: Study) -> tuple[str, ...]:
     return tuple(x.b_h for x in s.models["ori"].spectra if x.b_h != "full")
 
 
+def b_h_text(b_h: str) -> str:
+    """A spectrum's B_H for the reader: the single samples ``1a``/``1b`` as "1 (sample a)"."""
+    return f"1 (sample {b_h[1:]})" if b_h in ("1a", "1b") else b_h
+
+
 def _lambda_values(s: Study) -> dict:
     ori = full_lambda1(s, "ori")
     sub = [s.models[m].spectrum(b).lambda1 < s.models["ori"].spectrum(b).lambda1 for m in ROBUST for b in sub_sampled(s)]
@@ -478,8 +483,8 @@ def lambda_claim(R: Results) -> Claim:
     at_batch = "; ".join(f"{s.label}: " + ", ".join(f"{s.models[m].spectrum(batch).lambda1:.3g}" for m in s.models)
                          for s in R.studies)
     smaller = "; ".join(f"{s.label}: " + ", ".join(
-        f"B_H = {b} {sum(s.models[m].spectrum(b).lambda1 < s.models['ori'].spectrum(b).lambda1 for m in ROBUST)} of "
-        f"{len(ROBUST)}" for b in sub_sampled(s)) for s in R.studies)
+        f"B_H = {b_h_text(b)}: {sum(s.models[m].spectrum(b).lambda1 < s.models['ori'].spectrum(b).lambda1 for m in ROBUST)}"
+        f" of {len(ROBUST)}" for b in sub_sampled(s)) for s in R.studies)
     return Claim("Y-Fig6-12", statement, paper, ours, LAMBDA_RULE, _cases(R, _lambda_values),
                  "Full set: " + ", ".join(f"{R.params.n_hessian_full[s.name]} training images ({s.label})"
                                           for s in R.studies)
@@ -665,6 +670,13 @@ def concave_ends(R: Results) -> str:
             "its magnitude): " + "; ".join(ends) + ".") if ends else ""
 
 
+def end_over_start(a) -> float:
+    """|curvature at λ = 1| / |curvature at λ = 0| on a model's line from M_ORI: its own end against
+    M_ORI on the same line, free of the line's length (review of the diff, 2026-12-06)."""
+    start = abs(a.interpolation.curvature(0.0))
+    return abs(a.interpolation.curvature(1.0)) / start if start > 0 else float("nan")
+
+
 def interpolation_claim(R: Results) -> Claim:
     statement = ("On the straight line from M_ORI (λ = 0) to each robust model (λ = 1) the robust end has the "
                  "smaller curvature.")
@@ -680,9 +692,10 @@ def interpolation_claim(R: Results) -> Claim:
                  f"Curvature: second difference of the training loss on the grid (step {R.params.interp_step:g} in "
                  "λ) along the same line at both ends, so the two are directly comparable; 'smaller' compares "
                  "magnitudes." + concave_ends(R)
-                 + control_text(R, "the training loss's curvature at the end of its line from M_ORI (M_ORI: at "
-                                   "the M_ORI end of M_CLEAN's line)", lambda a: a.interpolation.curvature(1.0),
-                                lambda a: a.interpolation.curvature(0.0)), expected=PAPER_STUDIES)
+                 + control_text(R, "each line's curvature at its far end over that at M_ORI's end (a second "
+                                   "difference along a line is Δθᵀ H Δθ, which grows with how far the model moved "
+                                   "from M_ORI: each line's ratio compares like with like)", end_over_start,
+                                lambda a: None), expected=PAPER_STUDIES)
 
 
 def v1_curvature(s: Study, model: str) -> float:
