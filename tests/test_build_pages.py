@@ -231,8 +231,11 @@ def test_ctrl_c_during_a_build_keeps_every_executed_page(tmp_path):
     before = {p: p.read_bytes() for p in (tour, s6)}
     mark = tmp_path / "started"
     env = {**os.environ, "SLEEPER_MARK": str(mark), "PYTHONPATH": str(ROOT / "lib")}
+    # Ctrl-C's default action in the build, whatever the test run inherited: a suite started in the
+    # background (nohup, `cmd &` without job control) ignores SIGINT, and so would the build
     proc = subprocess.Popen([sys.executable, "-m", "hessbook.build", "--scale", "smoke", "--chapters", "tour",
                              "--root", str(root), "--no-render"], env=env, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 120  # generous: a loaded machine starts kernels slowly
