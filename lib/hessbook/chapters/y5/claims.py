@@ -115,22 +115,21 @@ steps than Y's, and each robust model's further steps at lr 0.01 could lower its
 The control M_CLEAN (:data:`~hessbook.chapters.y5.paper.CONTROL`) measures that: :func:`control_text`."""
 
 
-def control_text(R: Results, what: str, measure, ori_measure=None) -> str:
+def control_text(R: Results, what: str, measure, with_ori: bool = True) -> str:
     """The control beside a curvature claim, per study of this seed's view: ``measure`` (a
-    :class:`~hessbook.chapters.y5.compute.ModelAnalysis` -> a curvature) of M_ORI (``ori_measure``
-    of the control's analysis where M_ORI's value is read on the control's line), of M_CLEAN and how
-    many robust models are below M_CLEAN in magnitude. Y's claim is graded against M_ORI, as Y
-    states it; whether the drop is adversarial training's or further training's is what the control
-    shows (not graded: Y ran no control)."""
+    :class:`~hessbook.chapters.y5.compute.ModelAnalysis` -> a curvature) of M_ORI (``with_ori``: a
+    measure of M_ORI itself, not of a line from it), of M_CLEAN and how many robust models are below
+    M_CLEAN in magnitude. Y's claim is graded against M_ORI, as Y states it; whether the drop is
+    adversarial training's or further training's is what the control shows (not graded: Y ran no
+    control)."""
     parts = []
     for s in R.studies:
         found = R.control(s.name)
         if found is None:
             continue
         control = measure(found[1])
-        ori = ori_measure(found[1]) if ori_measure is not None else measure(s.models["ori"])
         below = sum(abs(measure(s.models[m])) < abs(control) for m in ROBUST)
-        parts.append((f"{s.label}: M_ORI {ori:.3g}, " if ori is not None else f"{s.label}: ")
+        parts.append((f"{s.label}: M_ORI {measure(s.models['ori']):.3g}, " if with_ori else f"{s.label}: ")
                      + f"M_CLEAN {control:.3g}, robust models below M_CLEAN {below} of {len(ROBUST)}")
     if not parts:
         return CONFOUND + " No clean fine-tuning control was computed here."
@@ -695,7 +694,7 @@ def interpolation_claim(R: Results) -> Claim:
                  + control_text(R, "each line's curvature at its far end over that at M_ORI's end (a second "
                                    "difference along a line is Δθᵀ H Δθ, which grows with how far the model moved "
                                    "from M_ORI: each line's ratio compares like with like)", end_over_start,
-                                lambda a: None), expected=PAPER_STUDIES)
+                                with_ori=False), expected=PAPER_STUDIES)
 
 
 def v1_curvature(s: Study, model: str) -> float:
