@@ -131,13 +131,20 @@ def share_claim(shares: dict[str, float], evidence: str = "", bands: dict[str, f
     )
 
 
+def counts_and_bounds(spectra: Sequence[Spectrum], input_size: int) -> dict[str, tuple[int, int | None]]:
+    """Per width (its case name): the negative eigenvalues below the seed's common cutoff and the
+    architecture's bound on them (:func:`negative_bound`; None: not S3's net)."""
+    cutoff = common_band(spectra)
+    return {case_of(s.label): (int(np.sum(s.eigenvalues < -cutoff)), negative_bound(s.num_params, input_size))
+            for s in spectra}
+
+
 def seed_share_claim(spectra: Sequence[Spectrum], evidence: str = "", input_size: int | None = None) -> kit.Claim:
     """:func:`share_claim` on one seed's networks: shares below their common cutoff; with
-    ``input_size`` (S3's net's pooled input side), each count beside its bound (:func:`negative_bound`)."""
+    ``input_size`` (S3's net's pooled input side), each count beside its bound (:func:`counts_and_bounds`)."""
     cutoff = common_band(spectra)
-    found = {s.label: negative_bound(s.num_params, input_size) for s in spectra} if input_size is not None else {}
-    bounds = ({case_of(s.label): (int(np.sum(s.eigenvalues < -cutoff)), found[s.label]) for s in spectra}
-              if found and None not in found.values() else None)
+    found = counts_and_bounds(spectra, input_size) if input_size is not None else {}
+    bounds = found if found and all(b is not None for _, b in found.values()) else None
     return share_claim({case_of(s.label): negative_share(s, cutoff) for s in spectra}, evidence=evidence,
                        bands={case_of(s.label): s.band_fraction for s in spectra},
                        own={case_of(s.label): s.negative_fraction for s in spectra}, cutoff=cutoff, bounds=bounds)
@@ -185,15 +192,9 @@ def numbers(R: Results) -> dict:
 def bound_counts(R: Results) -> str:
     """The first seed's negative count below its common cutoff beside the architecture's bound, per
     width ("n = 10: 89 of 90, ..."); "not this architecture" where a width's size is not the form."""
-    spectra = R.by_seed[0]
-    cutoff = common_band(spectra)
-    parts = []
-    for s in spectra:
-        bound = negative_bound(s.num_params, R.params.input_size)
-        count = int(np.sum(s.eigenvalues < -cutoff))
-        parts.append(f"{case_of(s.label)}: {count:,} of {bound:,}" if bound is not None else
-                     f"{case_of(s.label)}: {count:,} (not this architecture)")
-    return ", ".join(parts)
+    return ", ".join(f"{case}: {count:,} of {bound:,}" if bound is not None else
+                     f"{case}: {count:,} (not this architecture)"
+                     for case, (count, bound) in counts_and_bounds(R.by_seed[0], R.params.input_size).items())
 
 
 def shape_claim(spectra: Sequence[Spectrum], top_k_: int, evidence: str = "") -> kit.Claim:

@@ -169,12 +169,12 @@ def surface_claim_of(cases: Mapping[str, Mapping], ours: str, evidence: str, see
         expected=seed_cases([m.upper() for m in paper.MODELS], seeds or (0,)), evidence=evidence), seeds)
 
 
-def fig7_ratio_claim_of(rises: Mapping[str, tuple[float, float]], ours: str, evidence: str,
+def fig7_ratio_claim_of(curvatures: Mapping[str, tuple[float, float]], ours: str, evidence: str,
                         expected: tuple[str, ...] = (), seeds: Sequence[int] = ()) -> Claim:
     """Fig 7: the test loss curves much more than the training loss along v1 (one case per M1
     network: ``label -> (training curvature, test curvature)`` along v1; ``expected``: every network
     asked for, so that one not examined or left out reads as such)."""
-    cases = {label: {"curv_train": tr, "ratio": te / tr if tr > 0 else None} for label, (tr, te) in rises.items()}
+    cases = {label: {"curv_train": tr, "ratio": te / tr if tr > 0 else None} for label, (tr, te) in curvatures.items()}
     return with_agreement(Claim(
         "Y-Fig7", "Fig 7: the curvature of the test loss along v1 is much larger than the training loss's.",
         paper=paper.CLAIM_FIG7, ours=ours, rule=FIG7_RATIO_RULE, cases=cases, evidence=evidence,
@@ -228,10 +228,9 @@ def fig7_ratio_claim(R: Results) -> Claim:
                 f"{MUCH_LARGER:g} times. Not the rise at ±ε* = {eps:g} (the lines of the figure): there both losses "
                 "have left the quadratic region and rise alike (test over training rise, median "
                 f"{formatted(middle(rise_ratios), '.2f')}). " + deviations(R, ("m1",)) + _flagged(R, ("m1",)))
-    rises = curvatures
     asked = seed_cases([f"M1 B={b}" for b in sorted(R.params.y1_runs.sizes("m1"))], R.seeds) \
         if "m1" in R.params.y1_models else ()
-    return fig7_ratio_claim_of(rises, _ours(parts, _absent(R, ("m1",))), evidence, asked, R.seeds)
+    return fig7_ratio_claim_of(curvatures, _ours(parts, _absent(R, ("m1",))), evidence, asked, R.seeds)
 
 
 def _flagged(R: Results, models) -> str:

@@ -122,6 +122,18 @@ def control_text(R: Results, what: str, measure, with_ori: bool = True) -> str:
     M_CLEAN in magnitude. Y's claim is graded against M_ORI, as Y states it; whether the drop is
     adversarial training's or further training's is what the control shows (not graded: Y ran no
     control)."""
+    parts = control_parts(R, measure, with_ori)
+    if not parts:
+        return CONFOUND + " No clean fine-tuning control was computed here."
+    return (CONFOUND + f" The control M_CLEAN (not Y's: M_ORI fine-tuned on clean images with the robust models' "
+            f"rate, schedule and epochs), {what}: " + "; ".join(parts) + ". Where M_CLEAN is below M_ORI too, further "
+            "training alone lowers it; the robust models' drop is adversarial training's only where they go below "
+            "M_CLEAN (not graded: Y ran no control).")
+
+
+def control_parts(R: Results, measure, with_ori: bool = True, label=lambda s: s.label) -> list[str]:
+    """Per study of this seed's view with a control: ``measure`` of M_ORI (``with_ori``), of M_CLEAN,
+    and how many robust models are below M_CLEAN in magnitude (``label``: a study's name in the text)."""
     parts = []
     for s in R.studies:
         found = R.control(s.name)
@@ -129,14 +141,9 @@ def control_text(R: Results, what: str, measure, with_ori: bool = True) -> str:
             continue
         control = measure(found[1])
         below = sum(abs(measure(s.models[m])) < abs(control) for m in ROBUST)
-        parts.append((f"{s.label}: M_ORI {measure(s.models['ori']):.3g}, " if with_ori else f"{s.label}: ")
+        parts.append((f"{label(s)}: M_ORI {measure(s.models['ori']):.3g}, " if with_ori else f"{label(s)}: ")
                      + f"M_CLEAN {control:.3g}, robust models below M_CLEAN {below} of {len(ROBUST)}")
-    if not parts:
-        return CONFOUND + " No clean fine-tuning control was computed here."
-    return (CONFOUND + f" The control M_CLEAN (not Y's: M_ORI fine-tuned on clean images with the robust models' "
-            f"rate, schedule and epochs), {what}: " + "; ".join(parts) + ". Where M_CLEAN is below M_ORI too, further "
-            "training alone lowers it; the robust models' drop is adversarial training's only where they go below "
-            "M_CLEAN (not graded: Y ran no control).")
+    return parts
 
 
 def _missing(R: Results) -> str:
@@ -855,17 +862,8 @@ def study_numbers(s: Study, batch: str) -> dict:
 def control_summary(R: Results) -> str | None:
     """Per study and seed: the full-set λ1 of M_ORI and of the control M_CLEAN, and how many robust
     models have a smaller one than M_CLEAN (None: no control computed)."""
-    parts = []
-    for n in R.seeds:
-        view = R.in_seed(n)
-        for s in view.studies:
-            found = view.control(s.name)
-            if found is None:
-                continue
-            control = found[1].spectrum("full").lambda1
-            below = sum(full_lambda1(s, m) < control for m in ROBUST)
-            parts.append(f"{seed_case(s.label, n, R.seeds)}: M_ORI {full_lambda1(s, 'ori'):.3g}, M_CLEAN {control:.3g}, "
-                         f"robust below M_CLEAN {below} of {len(ROBUST)}")
+    parts = [part for n in R.seeds for part in control_parts(
+        R.in_seed(n), lambda a: a.spectrum("full").lambda1, label=lambda s, n=n: seed_case(s.label, n, R.seeds))]
     return "; ".join(parts) or None
 
 
