@@ -226,6 +226,10 @@ def test_transfer_table_layout():
     assert table.value("M_ORI", "PGD") < table.value("M_ORI", "clean")  # white-box on the source
     assert table.mean_adv[0] == pytest.approx(table.accuracy[0, 1:].mean())
     assert table.cg["L2HESS"]["samples"] == 60
+    # each image's outcome per cell, whose mean is the cell's accuracy exactly
+    assert table.correct.shape == (2, 4, 60) and table.correct.dtype == bool
+    assert (table.correct.mean(axis=2) == table.accuracy).all()
+    assert table.outcomes("M_CNN", "FGSM").sum() == round(60 * table.value("M_CNN", "FGSM"))
     again = transfer_table(models, "M_ORI", (x, y), attacks, batch_size=25)  # PGD's seed: the same starts
     assert (again.accuracy == table.accuracy).all() and again.cg == table.cg
     frame = table.to_frame()

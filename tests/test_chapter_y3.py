@@ -27,8 +27,8 @@ from hessbook.params import ParameterError, validate
 from hessbook.store import ResultStore
 
 GOOD = dict(scale="smoke", seed=0, models=["m1"], c1_conv_stride=2, n_train=100, small_batch=10, large_batch=50,
-            lr=0.01, momentum=0.9, epochs=4, record_epochs=2, early_record_epochs=[], tail_records=2, robust_attack="fgsm",
-            eps_mnist=0.1, eps_cifar=0.02, n_seeds=1, device="cpu")
+            lr=0.01, momentum=0.9, epochs=4, record_epochs=2, early_record_epochs=[], loss_records=[], tail_records=2,
+            robust_attack="fgsm", eps_mnist=0.1, eps_cifar=0.02, n_seeds=1, device="cpu")
 
 
 def test_params_cross_checks():
@@ -57,6 +57,10 @@ def test_runs_differ_only_in_batch_and_adversary():
     assert configs[("m1", 10, True)].adversary_params == {"eps": 0.1} and clean.record_also == ()
     early = validate(Y3Params, {**GOOD, "early_record_epochs": [1]})
     assert train_config("m1", 10, False, early).record_also == (10,) and early.records == 3
+    levels = validate(Y3Params, {**GOOD, "loss_records": [0.001, 0.01]})
+    assert train_config("m1", 10, True, levels).record_below == (0.01, 0.001) and clean.record_below == ()
+    with pytest.raises(ParameterError, match="loss_records"):
+        validate(Y3Params, {**GOOD, "loss_records": [0.0]})
     assert "hessian_lambda1" in clean.epoch_metrics and "grad_norm" in clean.epoch_metrics
     assert clean.model_kwargs == {"conv_stride": 2} and configs[("m1", 10, False)].model_kwargs == {}
 

@@ -4,6 +4,7 @@ tables, Table 5 from the registry, and the claims' grading on constructed result
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import matplotlib
@@ -230,13 +231,14 @@ INSIDE_REGIME = {"ori_epochs": {"m1": 100, "c3": 100}, "adv_epochs": {"m1": 5, "
 """Y §3.4's training lengths (the cpu block's): with them the smoke block meets Y5's criteria."""
 
 
-def results(*studies, missing: dict[str, str] | None = None, checks=None, inside: bool = False) -> y5.Results:
+def results(*studies, missing: dict[str, str] | None = None, checks=None, inside: bool = False,
+            n_test: int = 10000) -> y5.Results:
     """Results whose table holds every job of ``studies`` with its result, the Table 5
     ``checks`` (default: one that holds per study) and, per study in ``missing``, rows without
     data that give its reason. The accuracies stand for Y's whole test sets (10,000 images): a
     difference of a point is then beyond the claims' noise margin (on 32 images it is not an image).
     The block is the smoke one, outside Y5's regime, unless ``inside`` (:data:`INSIDE_REGIME`)."""
-    P = params(n_test={"m1": 10000, "c3": 10000}, **(INSIDE_REGIME if inside else {}))
+    P = params(n_test={"m1": n_test, "c3": n_test}, **(INSIDE_REGIME if inside else {}))
     checks = tuple(check(s.name) for s in studies) if checks is None else checks
     rows = [Row(job, OK, result) for s in studies for m in MODELS
             for job, result in ((train_job(s.name, m, P), s.trainings[m]),
@@ -323,10 +325,11 @@ def test_a4_claims_graded_on_cifar_only():
 
 
 def test_differences_within_the_test_sets_noise_count_for_nothing():
-    """On 300 test images (C3 at cpu) a second-order set 1.5 points above the first-order one, or a
-    second-order robust model 1.5 points below the others, is a few images: no evidence either way
-    (before, the first read 'weaker' in every cell, the second 'more prone'). On Y's 10,000 the
-    same differences count."""
+    """Read as independent accuracies (Y's printed tables; a table without per-image outcomes), on
+    300 test images (C3 at cpu) a second-order set 1.5 points above the first-order one, or a
+    second-order robust model 1.5 points below the others, is within the noise: no evidence either
+    way (before, the first read 'weaker' in every cell, the second 'more prone'). On Y's 10,000
+    the same differences count."""
     from hessbook.chapters.y5.claims import beats, prone_values, weaker_values
 
     assert beats(61.5, 60.0, 10000) and not beats(61.5, 60.0, 300) and not beats(60.0, 61.5, 10000)
@@ -344,6 +347,91 @@ def test_differences_within_the_test_sets_noise_count_for_nothing():
     assert weaker_claim_from(grid, n=300).grade == "not judged" and prone_claim_from(grid, n=300).grade == "not judged"
     assert weaker_claim_from(grid, n=10000).grade == "held" and prone_claim_from(grid, n=10000).grade == "held"
     assert all(v < 0 for k, v in prone_values(grid, 10000).items() if k.startswith("beyond_"))
+
+
+def test_paired_cells_resolve_what_two_independent_accuracies_cannot():
+    """Review of 2026-12-06: the cells of a table are the same test images, so a difference is read
+    image by image (McNemar's comparison). Every model right on the same 150 of 300 images on every
+    set, and on 8 more on the second-order sets (2.7 points): within the unpaired margin (8 points),
+    beyond the paired one, in every cell; the same accuracies from swaps of many images are not."""
+    from hessbook.chapters.y5.claims import Scores, table_values, weaker_values
+
+    n = 300
+
+    def outcomes(m, c):
+        o = np.zeros(n)
+        o[:150] = 1
+        if c in ("fhsm", "l2hess"):
+            o[150:158] = 1
+        return o
+
+    def acc(m, c):
+        return 100 * outcomes(m, c).mean()
+
+    assert weaker_values(acc, n)["resolved"] == 0.0
+    paired = weaker_values(Scores(acc, n, outcomes))
+    assert paired["resolved"] == 1.0 and paired["share_all"] == 1.0
+
+    def swapped(m, c):
+        o = np.zeros(n)
+        o[:150] = 1
+        if c in ("fhsm", "l2hess"):
+            o[:150] = 0
+            o[100:258] = 1
+        return o
+
+    assert weaker_values(Scores(acc, n, swapped))["resolved"] == 0.0
+    assert table_values(Scores(acc, n, outcomes))["resolved"] == 0.0  # equal cells: unresolved, paired or not
+
+
+def test_the_prone_gap_is_paired_on_each_images_mean_over_the_five_sets():
+    """M_FHSM and M_L2HESS wrong on 9 more of 300 images than every first-order robust model, on
+    every set (3 points): within the unpaired margin, beyond the paired one, whose standard error
+    is the root mean square of the per-image difference of mean outcomes."""
+    from hessbook.chapters.y5.claims import NOISE_SES, Scores, prone_values
+    from hessbook.stats import paired_difference_se
+
+    n = 300
+
+    def outcomes(m, c):
+        o = np.zeros(n)
+        o[:150] = 1
+        if m in ("fhsm", "l2hess"):
+            o[141:150] = 0
+        return o
+
+    def acc(m, c):
+        return 100 * outcomes(m, c).mean()
+
+    assert prone_values(acc, n)["resolved"] == 0.0
+    v = prone_values(Scores(acc, n, outcomes))
+    assert v["resolved"] == 1.0 and v["gap_fhsm"] == pytest.approx(-3.0)
+    mean = lambda m: np.mean([outcomes(m, c) for c in ROBUST], axis=0)  # noqa: E731
+    se = paired_difference_se(mean("fhsm"), mean("fgsm"))
+    assert v["beyond_fhsm"] == pytest.approx(-3.0 + NOISE_SES * se) and v["beyond_fhsm"] < 0
+
+
+def test_the_chapter_compares_its_stored_outcomes_paired():
+    """A study whose table stores each image's outcome is graded paired (``study_scores``): on 300
+    images every second-order set right on 8 more images than its first-order pair, and the claim
+    says so; the same table without outcomes leaves every cell within the unpaired noise."""
+    from hessbook.chapters.y5.claims import WEAKER_STATEMENT
+
+    n = 300
+    correct = np.zeros((6, 6, n), dtype=bool)
+    correct[:, :, :150] = True
+    correct[:, 4, 150:158] = correct[:, 5, 150:158] = True
+    s = study("c3")
+    paired = dataclasses.replace(s, table=AttackTable(MODELS, ("clean", *ROBUST), correct.mean(axis=2), "ori", n,
+                                                      s.table.cg, correct))
+    unpaired = dataclasses.replace(paired, table=dataclasses.replace(paired.table, correct=None))
+
+    def weaker(st):
+        return next(c for c in graded_claims(results(study("m1"), st, n_test=n)) if c.statement == WEAKER_STATEMENT)
+
+    w = weaker(paired)
+    assert w.cases["C3 / CIFAR-10"]["resolved"] == 1.0 and w.grade == "held" and "Paired comparisons" in w.ours
+    assert weaker(unpaired).cases["C3 / CIFAR-10"]["resolved"] == 0.0
 
 
 def test_cells_within_the_noise_keep_tables_3_4_and_weaker_from_held():

@@ -137,3 +137,41 @@ def test_mean_rho_meets_a_threshold_exactly_as_spearman_does():
     assert stats.mean_rho([-0.6, -0.8, -1.0]) == -0.8
     assert stats.mean_rho([float("nan"), 0.5, 1.0]) == 0.75  # undefined correlations left out
     assert np.isnan(stats.mean_rho([float("nan")]))
+
+
+def test_paired_difference_se_is_mcnemars_and_smaller_where_the_errors_overlap():
+    """Closed form for 0/1 outcomes with b samples right only in x and c only in y: McNemar's
+    100 sqrt(b + c) / n; where x and y are right on the same samples it is far below the SE of two
+    independent accuracies; a gap of 4 samples against none is within two of it at any n."""
+    from hessbook.stats import accuracy_difference_se, beats_paired, paired_difference_se
+
+    n, b, c = 300, 10, 2
+    x = np.zeros(n)
+    y = np.zeros(n)
+    x[:150] = y[:150] = 1  # both right on 150 images
+    x[150:150 + b] = 1
+    y[150 + b:150 + b + c] = 1
+    assert paired_difference_se(x, y) == pytest.approx(100 * math.sqrt(b + c) / n, rel=1e-12)
+    unpaired = accuracy_difference_se(100 * x.mean(), 100 * y.mean(), n)
+    assert paired_difference_se(x, y) < unpaired / 3
+    # 8 images of 300 (2.7 points): beyond the paired noise, within the unpaired one
+    assert beats_paired(x, y) and not beats_paired(y, x)
+    assert 100 * (x.mean() - y.mean()) < 2 * unpaired
+    # the same accuracies with every disagreement a swap of many images: no longer resolved
+    x2 = np.zeros(n)
+    y2 = np.zeros(n)
+    x2[:160] = 1
+    y2[108:260] = 1
+    assert x2.sum() == x.sum() and y2.sum() == y.sum() and not beats_paired(x2, y2)
+    # a few images never count: 4 against none is exactly two standard errors, 5 is beyond
+    for many in (300, 10_000):
+        four, none = np.zeros(many), np.zeros(many)
+        four[:4] = 1
+        assert not beats_paired(four, none)
+        four[4] = 1
+        assert beats_paired(four, none)
+    # mean scores over several sets: the root mean square of the per-sample difference
+    u, v = np.array([1.0, 0.6, 0.2, 0.0]), np.array([0.8, 0.6, 0.0, 0.2])
+    assert paired_difference_se(u, v) == pytest.approx(100 * math.sqrt((0.04 + 0 + 0.04 + 0.04) / 4 / 4))
+    with pytest.raises(ValueError, match="equal-length"):
+        paired_difference_se(np.ones(3), np.ones(4))

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 
+import numpy as np
 import pytest
 import torch
 
@@ -268,6 +270,89 @@ def test_record_also_adds_early_records_and_stays_out_of_the_key_while_empty(sto
     assert "record_also" not in json.loads(canonical_json(dataclasses.replace(cfg, record_also=())))
     with pytest.raises(ParameterError, match="record_also"):
         mlp_config(record_also=(3,))
+
+
+def _levels_between(losses: list[float], epochs: list[int]) -> list[float]:
+    """Loss levels halfway (geometrically) between consecutive per-epoch losses before ``epochs``:
+    each is first reached at that epoch."""
+    return [math.sqrt(losses[e - 2] * losses[e - 1]) for e in epochs]
+
+
+def test_record_below_records_where_the_training_loss_first_reaches_each_level(store):
+    """Y3's loss-level records: at the end of the first whole epoch whose training loss is at or
+    below a level, checked against a run that records every epoch (7 iterations an epoch)."""
+    every_epoch = T.train(mlp_config(record_every=7, epoch_metrics=("train_loss",)), store, CPU)
+    losses = [h["train_loss"] for h in every_epoch.history]
+    assert all(a > b for a, b in zip(losses, losses[1:]))  # a falling loss: each level crossed once
+    levels = _levels_between(losses, [2, 4])
+    cfg = mlp_config(record_every=1000, record_below=tuple(levels) + (losses[-1] / 10,),
+                     epoch_metrics=("train_loss",))
+    result = T.train(cfg, store, CPU)
+    # epochs 2 and 4 (iterations 14 and 28); the level below the last loss never
+    assert [h["iteration"] for h in result.history] == [14, 28]
+    assert [h["train_loss"] for h in result.history] == pytest.approx([losses[1], losses[3]], rel=1e-6)
+    assert result.history[0]["train_loss_running"] == pytest.approx(
+        np.mean([h["train_loss_running"] for h in every_epoch.history[:2]]), rel=1e-6)  # its period: epochs 1-2
+    assert cfg.record_below == tuple(sorted(cfg.record_below, reverse=True))
+    # two levels crossed in one epoch: one record; a level a record of the schedule reached: none added
+    both = T.train(dataclasses.replace(cfg, record_below=(levels[1], levels[1] * 0.999)), store, CPU)
+    assert [h["iteration"] for h in both.history] == [28]
+    scheduled = T.train(dataclasses.replace(cfg, record_every=14), store, CPU)
+    assert [h["iteration"] for h in scheduled.history] == [14, 28, 42]
+    # a record of the schedule within an epoch that reached a level counts (records at 10, 20, ...:
+    # the one at 20, in epoch 3, is below the level epoch 3 reaches, so epoch 3's end adds none)
+    at_10 = T.train(mlp_config(record_every=10, epoch_metrics=("train_loss",)), store, CPU)
+    level = at_10.history[1]["train_loss"] * 1.0001
+    assert level < losses[1]  # epoch 2 (iteration 14) has not reached it
+    mid = T.train(dataclasses.replace(cfg, record_every=10, record_below=(level,)), store, CPU)
+    assert [h["iteration"] for h in mid.history] == [10, 20, 30, 40]
+    # without train_loss among the metrics the levels still read it
+    bare = T.train(dataclasses.replace(cfg, epoch_metrics=()), store, CPU)
+    assert [h["iteration"] for h in bare.history] == [14, 28] and "train_loss" in bare.history[0]
+
+
+def test_record_below_is_not_gated_on_an_adversarial_running_loss(store):
+    """In adversarial training the epoch's mean minibatch loss is the adversarial one, far above the
+    clean loss near a fit: a record must still come at the first epoch the clean loss reaches a
+    level. The adversary here blanks the input (no class can be told there), half of each loss."""
+    T.register_adversary("test_blank", lambda model, x, y, **_: torch.zeros_like(x))
+    adv = dict(adversary="test_blank", adversary_mix=0.5, max_epochs=10, epoch_metrics=("train_loss",))
+    every_epoch = T.train(mlp_config(record_every=7, **adv), store, CPU)
+    losses = [h["train_loss"] for h in every_epoch.history]
+    running = [h["train_loss_running"] for h in every_epoch.history]
+
+    def level_at(e: int) -> float:  # first reached at epoch e
+        return math.sqrt(min(losses[:e - 1]) * losses[e - 1])
+
+    # an epoch whose mean minibatch loss is over ten times the level it first reaches (epoch 10 here)
+    e = next(e for e in range(2, 11) if losses[e - 1] < min(losses[:e - 1]) and running[e - 1] > 10 * level_at(e))
+    level = level_at(e)
+    result = T.train(mlp_config(record_every=1000, record_below=(level,), **adv), store, CPU)
+    assert [h["iteration"] for h in result.history] == [7 * e]
+    assert result.history[0]["train_loss"] == pytest.approx(losses[e - 1], rel=1e-6)
+
+
+def test_record_below_stays_out_of_the_key_while_empty_and_needs_record_every():
+    import json
+
+    from hessbook.store import canonical_json
+
+    assert "record_below" not in json.loads(canonical_json(mlp_config(record_every=5)))
+    with pytest.raises(ParameterError, match="record_below"):
+        mlp_config(record_below=(0.1,))
+    for bad in ((0.1, 0.0), (0.1, math.inf), (0.1, math.nan)):
+        with pytest.raises(ParameterError, match="record_below"):
+            mlp_config(record_every=5, record_below=bad)
+
+
+def test_record_below_resume_equals_uninterrupted(store, tmp_path):
+    every_epoch = T.train(mlp_config(record_every=7, epoch_metrics=("train_loss",)), store, CPU)
+    losses = [h["train_loss"] for h in every_epoch.history]
+    cfg = mlp_config(record_every=1000, record_below=tuple(_levels_between(losses, [2, 4])),
+                     epoch_metrics=("train_loss",))
+    # resumed after epoch 2, whose end reached the first level: without the levels reached in the
+    # checkpoint the resumed run would record at epoch 3 again
+    _assert_resume_identical(cfg, ResultStore(tmp_path / "interrupted"), tmp_path, stop_at=2)
 
 
 def test_record_every_is_out_of_the_key_while_none():

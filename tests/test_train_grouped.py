@@ -302,6 +302,22 @@ def test_record_also_records_where_the_single_engine_does(tmp_path):
         assert_same_as_alone(g, a)
 
 
+def test_record_below_records_where_the_single_engine_does(tmp_path):
+    """Y3's loss-level records (``record_below``): the grouped engine evaluates and records at the
+    same epochs as the single one."""
+    probe = T.train(mlp(record_every=13, epoch_metrics=("train_loss",)), ResultStore(tmp_path / "probe"), CPU)
+    losses = [h["train_loss"] for h in probe.history]
+    levels = (math.sqrt(losses[0] * losses[1]), math.sqrt(losses[2] * losses[3]))
+    configs = [mlp(record_every=1000, record_below=levels, epoch_metrics=("train_loss",)),
+               mlp(lr=0.1, seed=2, record_every=1000, record_below=levels, epoch_metrics=("train_loss",))]
+    alone = [T.train(c, ResultStore(tmp_path / "alone"), CPU) for c in configs]
+    grouped = TG.train_group(configs, ResultStore(tmp_path / "grouped"), CPU)
+    assert [h["iteration"] for h in alone[0].history] == [26, 52]
+    for g, a in zip(grouped, alone):
+        assert [h["iteration"] for h in g.history] == [h["iteration"] for h in a.history]
+        assert_same_as_alone(g, a)
+
+
 def test_members_are_stored_under_trains_keys(store):
     configs = [mlp(), mlp(lr=0.1, seed=2, record_every=7)]
     grouped = TG.train_group(configs, store, CPU)

@@ -487,7 +487,8 @@ def _time_eigvalsh(n: int, device_name: str, threads: int) -> float:
 def _records(t: Mapping[str, Any], samples: float) -> float:
     """How many times the training's history is recorded (each an evaluation of its metrics)."""
     if t.get("record_every"):
-        return samples / (t["batch_size"] * t["record_every"]) + len(t.get("record_also") or ())
+        return (samples / (t["batch_size"] * t["record_every"]) + len(t.get("record_also") or ())
+                + len(t.get("record_below") or ()))
     n = _n_train(t["data"]) or 1
     return samples / n
 

@@ -156,6 +156,32 @@ def accuracy_difference_se(a: float, b: float, n: int) -> float:
     return 100 * math.sqrt(max(pa * (1 - pa), 0.0) / n + max(pb * (1 - pb), 0.0) / n)
 
 
+def paired_difference_se(x: Sequence[float], y: Sequence[float]) -> float:
+    """Standard error, in percentage points, of the difference of two accuracies scored on the
+    same samples: ``x`` and ``y`` hold each sample's score in [0, 1] (1 correct, 0 not; or a mean
+    over several test sets made of those samples), paired by sample. McNemar's: the root mean
+    square of the per-sample difference over sqrt(n), i.e. for 0/1 scores with b samples right
+    only in ``x`` and c only in ``y``, 100 sqrt(b + c) / n, the difference's standard error were
+    the two the same (not centred on the observed difference, so a gap of a few samples never
+    counts: at two standard errors b - c must exceed 2 sqrt(b + c), 5 samples against none).
+    Below the unpaired :func:`accuracy_difference_se` where the two scores' errors overlap
+    (positively correlated: one network on two attacks of the same images, two networks on one
+    set); about equal where they do not (a network near 0 % on a set)."""
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    if x.ndim != 1 or x.shape != y.shape or not len(x):
+        raise ValueError(f"paired_difference_se: x and y must be two equal-length 1-D score vectors, got shapes "
+                         f"{x.shape} and {y.shape}")
+    d = x - y
+    return 100 * math.sqrt(float(np.mean(d * d)) / len(d))
+
+
+def beats_paired(x: Sequence[float], y: Sequence[float], ses: float = 2.0) -> bool:
+    """Accuracy of the per-sample scores ``x`` above that of ``y`` (the same samples) by more than
+    ``ses`` standard errors of their paired difference (:func:`paired_difference_se`)."""
+    gap = 100 * (float(np.mean(x)) - float(np.mean(y)))
+    return gap > ses * paired_difference_se(x, y)
+
+
 def beats(a: float, b: float, n: int, ses: float = 2.0) -> bool:
     """Accuracy ``a`` above ``b`` (percent, each on ``n`` test images) by more than ``ses``
     standard errors of their difference (:func:`accuracy_difference_se`)."""

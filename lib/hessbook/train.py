@@ -11,7 +11,9 @@ configuration was trained before (the device is not part of the key). Features:
   epoch early) and/or a training-loss target (Y: 1e-3), checked on the full training set in
   eval mode at the end of each epoch. At least one budget is required.
 - Recording: the history has one entry per epoch, or, with ``record_every``, one entry every
-  ``record_every`` iterations across epoch boundaries (S5: "record every 100 steps").
+  ``record_every`` iterations across epoch boundaries (S5: "record every 100 steps"), plus
+  the iterations of ``record_also`` and, for each level of ``record_below``, the end of the
+  first epoch whose training loss reaches it (Y3 reads lambda1 where the loss crosses 1e-3).
 - Divergence: when an epoch's mean minibatch loss is NaN/inf, training stops and the result
   records ``stop_reason="diverged"`` and ``diverged_epoch`` (checked once per epoch so the
   hot loop never synchronizes with the GPU).
@@ -113,10 +115,23 @@ class TrainConfig:
     denser start where a small batch reaches a loss level within the first period (Y3 reads
     lambda1 where the training loss crosses Y's 1e-3, between two records). Left out of the store
     key while empty."""
+    record_below: tuple[float, ...] = field(default=(), metadata={KEY_OMIT_DEFAULT: True})
+    """Training-loss levels that add a record (with ``record_every`` only): at the end of the
+    first whole epoch whose clean training loss (eval mode, the whole training set) is at or below
+    a level, unless a record of the schedule has already reached it. So a quantity read where the
+    loss crosses a level has a record within one epoch of the crossing, wherever the crossing falls
+    in the schedule (Y3 reads lambda1 where the loss crosses Y's 1e-3 between a record on each side;
+    on a fixed schedule the two were up to three decades of loss apart). Kept in descending order;
+    left out of the store key while empty; ``train_loss`` is then measured at every record. Cost:
+    one evaluation of the training loss at the end of every epoch until the last level is reached
+    (none after an epoch that ends on a record of the schedule). Not gated on the epoch's mean
+    minibatch loss: in adversarial training that is the adversarial loss, orders of magnitude above
+    the clean one near a fit, and it would skip the very epochs the levels are for."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "epoch_metrics", tuple(self.epoch_metrics))
         object.__setattr__(self, "record_also", tuple(sorted(set(int(i) for i in self.record_also))))
+        object.__setattr__(self, "record_below", tuple(sorted({float(v) for v in self.record_below}, reverse=True)))
         if self.max_epochs is None and self.max_iterations is None:
             raise ParameterError("TrainConfig: give max_epochs or max_iterations (or both) as a budget")
         for name in ("max_epochs", "max_iterations"):
@@ -135,10 +150,32 @@ class TrainConfig:
         if self.record_also and (self.record_every is None or self.record_also[0] < 1):
             raise ParameterError(f"TrainConfig: record_also = {self.record_also} needs record_every and "
                                  "iterations >= 1 (it adds records to the record_every schedule)")
+        if self.record_below and (self.record_every is None
+                                  or not all(math.isfinite(v) and v > 0 for v in self.record_below)):
+            raise ParameterError(f"TrainConfig: record_below = {self.record_below} needs record_every and finite "
+                                 "loss levels > 0 (it adds records to the record_every schedule)")
         try:
             hlr.check_rule(self.lr_rule, self.lr_params)
         except ValueError as exc:
             raise ParameterError(f"TrainConfig: {exc}") from exc
+
+
+def levels_passed(config: TrainConfig, passed: int, loss: float) -> int:
+    """How many of ``config.record_below`` (descending) a training loss ``loss`` has reached,
+    counting from the ``passed`` already reached (the first crossing of each level counts)."""
+    levels = config.record_below
+    while passed < len(levels) and loss <= levels[passed]:
+        passed += 1
+    return passed
+
+
+def metric_names(config: TrainConfig) -> list[str]:
+    """The metrics each record measures: the configuration's, with ``train_loss`` first where the
+    loss target or the ``record_below`` levels read it."""
+    names = list(config.epoch_metrics)
+    if (config.loss_target is not None or config.record_below) and "train_loss" not in names:
+        names.insert(0, "train_loss")
+    return names
 
 
 def records_at(config: TrainConfig, iteration: int) -> bool:
@@ -413,6 +450,8 @@ class _State:
     period_loss: float = 0.0
     """With ``record_every``: sum of the minibatch losses of the period so far (at epoch end)."""
     period_steps: int = 0
+    levels_passed: int = 0
+    """With ``record_below``: how many of its levels the training loss has reached."""
 
 
 def _rng_state(device: torch.device) -> dict[str, torch.Tensor]:
@@ -470,10 +509,7 @@ def _run(config: TrainConfig, store: ResultStore, device: torch.device, checkpoi
             f"TrainConfig: batch_size = {config.batch_size} exceeds the training set ({n}); "
             f"use batch_size = {n} for gradient descent"
         )
-    metric_names = list(config.epoch_metrics)
-    if config.loss_target is not None and "train_loss" not in metric_names:
-        metric_names.insert(0, "train_loss")
-    metrics = {name: _metric(name) for name in metric_names}
+    metrics = {name: _metric(name) for name in metric_names(config)}
     adversary = bind_adversary(config.adversary, config.adversary_params) if config.adversary else None
 
     def fresh() -> tuple[nn.Module, torch.optim.Optimizer, torch.Generator]:
@@ -512,18 +548,52 @@ def _run(config: TrainConfig, store: ResultStore, device: torch.device, checkpoi
     bar_iter = iter(bar) if bar is not None else None
     every = config.record_every
 
-    def record(entry: dict[str, Any]) -> None:
-        """Evaluate the metrics into ``entry`` (model in eval mode) and check the loss target."""
+    def record(entry: dict[str, Any], train_eval: tuple[float, float] | None = None) -> None:
+        """Evaluate the metrics into ``entry`` (model in eval mode) and check the loss target
+        (``train_eval``: the training set's (loss, accuracy), already evaluated at this point)."""
         model.eval()
         ctx = EpochContext(model, train_data, eval_data, device, st.epoch, st.iteration, config, st.history)
+        if train_eval is not None:
+            ctx._cache["train"] = train_eval
         for name, fn in metrics.items():
             entry[name] = float(fn(model, ctx))
         model.train()
         if config.loss_target is not None and entry["train_loss"] <= config.loss_target:
             st.stop_reason = "loss_target"
+        if "train_loss" in entry:
+            st.levels_passed = levels_passed(config, st.levels_passed, entry["train_loss"])
 
     period_sum = torch.full((), st.period_loss, dtype=torch.float64, device=device)
     period_start = time.perf_counter()
+
+    def period_record(epoch: float, lr_now: float, epoch_number: int,
+                      train_eval: tuple[float, float] | None = None) -> None:
+        """One record of the ``record_every`` history: the period's mean minibatch loss, then the
+        metrics; the period starts over. ``epoch_number``: the epoch (from 1) it falls in."""
+        nonlocal period_start
+        running = float(period_sum) / st.period_steps
+        entry = {"epoch": epoch, "iteration": st.iteration, "lr": lr_now, "train_loss_running": running}
+        if not math.isfinite(running):
+            st.diverged_epoch, st.stop_reason = epoch_number, "diverged"
+        else:
+            record(entry, train_eval)
+        entry["seconds"] = time.perf_counter() - period_start
+        st.history.append(entry)
+        period_sum.zero_()
+        st.period_steps = 0
+        period_start = time.perf_counter()
+
+    def level_record(lr_now: float) -> None:
+        """At the end of a whole epoch that did not end on a record: a record where the training
+        loss has reached the next ``record_below`` level."""
+        if st.levels_passed == len(config.record_below) or not st.period_steps:
+            return
+        train_eval = evaluate(model, train_data, device)
+        passed = levels_passed(config, st.levels_passed, train_eval[0])
+        if passed > st.levels_passed:
+            st.levels_passed = passed
+            period_record(st.epoch, lr_now, st.epoch, train_eval)
+
     while st.stop_reason is None:
         reason = _stop_before_epoch(config, st)
         if reason is not None:
@@ -550,19 +620,7 @@ def _run(config: TrainConfig, store: ResultStore, device: torch.device, checkpoi
                 period_sum += loss
                 st.period_steps += 1
                 if records_at(config, st.iteration):
-                    # one record per period: the period's mean minibatch loss, then the metrics
-                    running = float(period_sum) / st.period_steps
-                    entry = {"epoch": st.epoch + steps / iters_per_epoch, "iteration": st.iteration,
-                             "lr": lr_now, "train_loss_running": running}
-                    if not math.isfinite(running):
-                        st.diverged_epoch, st.stop_reason = st.epoch + 1, "diverged"
-                    else:
-                        record(entry)
-                    entry["seconds"] = time.perf_counter() - period_start
-                    st.history.append(entry)
-                    period_sum.zero_()
-                    st.period_steps = 0
-                    period_start = time.perf_counter()
+                    period_record(st.epoch + steps / iters_per_epoch, lr_now, st.epoch + 1)
                     if st.stop_reason is not None:
                         break
             if config.max_iterations is not None and st.iteration >= config.max_iterations:
@@ -579,13 +637,15 @@ def _run(config: TrainConfig, store: ResultStore, device: torch.device, checkpoi
             entry["seconds"] = time.perf_counter() - start
             st.history.append(entry)
         else:
-            st.period_loss = float(period_sum)
             if st.stop_reason is None and not math.isfinite(running):
                 # diverged between two records: say so in the history
                 st.diverged_epoch, st.stop_reason = st.epoch, "diverged"
                 st.history.append({"epoch": st.epoch, "iteration": st.iteration, "lr": lr_now,
                                    "train_loss_running": running,
                                    "seconds": time.perf_counter() - period_start})
+            elif st.stop_reason is None and steps == iters_per_epoch:
+                level_record(lr_now)
+            st.period_loss = float(period_sum)
         if bar_iter is not None:
             next(bar_iter, None)
         if checkpoint is not None and time.monotonic() - last_save >= checkpoint_interval:

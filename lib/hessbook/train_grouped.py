@@ -84,6 +84,9 @@ from hessbook.train import (
     _set_rng_state,
     _State,
     _stop_before_epoch,
+    evaluate,
+    levels_passed,
+    metric_names,
     records_at,
     train,
 )
@@ -715,10 +718,7 @@ class _Group:
         return state, gen, _rng_state(device)
 
     def _start(self, c: TrainConfig, eval_cache: dict) -> tuple[_Member, dict, list | None]:
-        metric_names = list(c.epoch_metrics)
-        if c.loss_target is not None and "train_loss" not in metric_names:
-            metric_names.insert(0, "train_loss")
-        metrics = {name: _metric(name) for name in metric_names}
+        metrics = {name: _metric(name) for name in metric_names(c)}
         eval_data = None
         if c.eval_data is not None:
             key = canonical_json(c.eval_data)
@@ -791,7 +791,7 @@ class _Group:
         self.members = [self.members[g] for g in keep]
 
     # -- the engine's per-member code -------------------------------------------------------------
-    def _record(self, g: int, entry: dict[str, Any]) -> None:
+    def _record(self, g: int, entry: dict[str, Any], train_eval: tuple[float, float] | None = None) -> None:
         """``record`` of ``_run``: metrics on member g's network (eval mode), loss target."""
         m = self.members[g]
         if not m.metrics and m.config.loss_target is None:
@@ -799,12 +799,43 @@ class _Group:
         net = self._network(g).eval()
         ctx = EpochContext(net, self.setup.train_data, m.eval_data, self.setup.device, m.st.epoch,
                            m.st.iteration, m.config, m.st.history)
+        if train_eval is not None:
+            ctx._cache["train"] = train_eval
         with _member_rng(m, self.setup.device):
             for name, fn in m.metrics.items():
                 entry[name] = float(fn(net, ctx))
         net.train()
         if m.config.loss_target is not None and entry["train_loss"] <= m.config.loss_target:
             m.st.stop_reason = "loss_target"
+        if "train_loss" in entry:
+            m.st.levels_passed = levels_passed(m.config, m.st.levels_passed, entry["train_loss"])
+
+    def _period_record(self, g: int, epoch: float, epoch_number: int,
+                       train_eval: tuple[float, float] | None = None) -> None:
+        """``period_record`` of ``_run`` for member g."""
+        m = self.members[g]
+        running = float(self._period_sum[g]) / m.st.period_steps
+        entry = {"epoch": epoch, "iteration": m.st.iteration, "lr": m.lr_now, "train_loss_running": running}
+        if not math.isfinite(running):
+            m.st.diverged_epoch, m.st.stop_reason = epoch_number, "diverged"
+        else:
+            self._record(g, entry, train_eval)
+        entry["seconds"] = time.perf_counter() - m.period_start
+        m.st.history.append(entry)
+        self._period_sum[g] = 0.0
+        m.st.period_steps = 0
+        m.period_start = time.perf_counter()
+
+    def _level_record(self, g: int) -> None:
+        """``level_record`` of ``_run`` for member g (at the end of a whole epoch)."""
+        m = self.members[g]
+        if m.st.levels_passed == len(m.config.record_below) or not m.st.period_steps:
+            return
+        train_eval = evaluate(self._network(g), self.setup.train_data, self.setup.device)
+        passed = levels_passed(m.config, m.st.levels_passed, train_eval[0])
+        if passed > m.st.levels_passed:
+            m.st.levels_passed = passed
+            self._period_record(g, m.st.epoch, m.st.epoch, train_eval)
 
     def _after_step(self, g: int) -> bool:
         """Per-member bookkeeping after a step (record_every periods, iteration budget).
@@ -816,18 +847,7 @@ class _Group:
         if every is not None:
             m.st.period_steps += 1
             if records_at(m.config, m.st.iteration):
-                running = float(self._period_sum[g]) / m.st.period_steps
-                entry = {"epoch": m.st.epoch + m.steps / ipe, "iteration": m.st.iteration, "lr": m.lr_now,
-                         "train_loss_running": running}
-                if not math.isfinite(running):
-                    m.st.diverged_epoch, m.st.stop_reason = m.st.epoch + 1, "diverged"
-                else:
-                    self._record(g, entry)
-                entry["seconds"] = time.perf_counter() - m.period_start
-                m.st.history.append(entry)
-                self._period_sum[g] = 0.0
-                m.st.period_steps = 0
-                m.period_start = time.perf_counter()
+                self._period_record(g, m.st.epoch + m.steps / ipe, m.st.epoch + 1)
                 if m.st.stop_reason is not None:
                     return True
         return m.config.max_iterations is not None and m.st.iteration >= m.config.max_iterations
@@ -847,12 +867,14 @@ class _Group:
             entry["seconds"] = time.perf_counter() - m.epoch_start
             m.st.history.append(entry)
         else:
-            m.st.period_loss = float(self._period_sum[g])
             if m.st.stop_reason is None and not math.isfinite(running):
                 m.st.diverged_epoch, m.st.stop_reason = m.st.epoch, "diverged"
                 m.st.history.append({"epoch": m.st.epoch, "iteration": m.st.iteration, "lr": m.lr_now,
                                      "train_loss_running": running,
                                      "seconds": time.perf_counter() - m.period_start})
+            elif m.st.stop_reason is None and m.steps == self.setup.iters_per_epoch:
+                self._level_record(g)
+            m.st.period_loss = float(self._period_sum[g])
 
     def _save_checkpoints(self) -> None:
         if time.monotonic() - self.last_save < self.interval:

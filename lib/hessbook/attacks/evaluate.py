@@ -80,13 +80,19 @@ def _generator(attack: Attack) -> torch.Generator | None:
 
 def accuracy(model: nn.Module, data: Data, *, batch_size: int = 500, desc: str = "accuracy") -> float:
     """Fraction of correctly classified samples (model in eval mode, mode restored)."""
-    correct = total = 0
+    hits = correct(model, data, batch_size=batch_size, desc=desc)
+    return int(hits.sum()) / max(len(hits), 1)
+
+
+def correct(model: nn.Module, data: Data, *, batch_size: int = 500, desc: str = "accuracy") -> np.ndarray:
+    """Whether each sample is classified correctly (bool, in the data's order; model in eval
+    mode, mode restored): what a paired comparison of two accuracies on the same samples reads."""
+    hits = []
     device = model_device(model)
     with eval_mode(model), torch.no_grad():
         for x, y in batches(data, batch_size, device=device, desc=desc):
-            correct += int((model(x).argmax(dim=1) == y).sum())
-            total += int(y.numel())
-    return correct / max(total, 1)
+            hits.append((model(x).argmax(dim=1) == y).cpu().numpy())
+    return np.concatenate(hits) if hits else np.zeros(0, dtype=bool)
 
 
 def _add_cg(acc: dict, result) -> None:
@@ -196,6 +202,16 @@ class AttackTable:
     source: str
     n: int
     cg: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    correct: np.ndarray | None = None
+    """Whether each model classifies each sample of each set correctly, ``(rows, columns, n)``
+    bool (None in tables stored without it): every set is made of the same ``n`` samples, so two
+    cells compare sample by sample (:func:`hessbook.stats.paired_difference_se`)."""
+
+    def outcomes(self, row: str, column: str) -> np.ndarray | None:
+        """The per-sample outcomes (1.0 correct, 0.0 not) of one cell, or None without them."""
+        if self.correct is None:
+            return None
+        return self.correct[self.rows.index(row), self.columns.index(column)].astype(float)
 
     @property
     def mean_adv(self) -> np.ndarray:
@@ -225,12 +241,15 @@ def _transfer(models: Mapping[str, nn.Module], source: str, data: Data, attacks:
                                           desc=f"D_{name} on {source}", cg=acc)
         if acc:
             cg[name] = acc
+    n = _length(data)
     table = np.zeros((len(models), len(sets)))
+    hits = np.zeros((len(models), len(sets), n), dtype=bool)
     for i, (row, model) in enumerate(models.items()):
         for j, (col, d) in enumerate(sets.items()):
-            table[i, j] = accuracy(model, d, batch_size=batch_size, desc=f"{row} on D_{col}")
-    return {"accuracy": table, "rows": list(models), "columns": list(sets), "n": _length(data),
-            "source": source, "cg": cg}
+            hits[i, j] = correct(model, d, batch_size=batch_size, desc=f"{row} on D_{col}")
+            table[i, j] = int(hits[i, j].sum()) / max(n, 1)
+    return {"accuracy": table, "rows": list(models), "columns": list(sets), "n": n,
+            "source": source, "cg": cg, "correct": hits}
 
 
 def transfer_table(models: Mapping[str, nn.Module], source: str, data: Data,
@@ -246,4 +265,4 @@ def transfer_table(models: Mapping[str, nn.Module], source: str, data: Data,
     out = _transfer(models, source, data, attacks, batch_size)
     return AttackTable(rows=tuple(out["rows"]), columns=tuple(out["columns"]),
                        accuracy=np.asarray(out["accuracy"], dtype=float), source=out["source"],
-                       n=int(out["n"]), cg=out["cg"])
+                       n=int(out["n"]), cg=out["cg"], correct=out["correct"])

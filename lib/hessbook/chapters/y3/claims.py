@@ -129,8 +129,8 @@ class LossReading:
 def at_loss(r: Curves, level: float = MATCHED_LOSS) -> LossReading:
     """The run's lambda1 where its clean training loss first reaches ``level``: between the last
     record above ``level`` and the first at or below it, interpolated linearly in (log loss, log
-    lambda1) (the book's choice: near a zero loss lambda1 shrinks about as the loss does, and
-    records are ``record_epochs`` apart). Not read (``lambda1`` None) where no record reaches
+    lambda1) (the book's choice: near a zero loss lambda1 shrinks about as the loss does; the
+    ``loss_records`` levels put records within a quarter decade of loss above the crossing). Not read (``lambda1`` None) where no record reaches
     ``level``, where the first record is already at or below it (its lambda1 is at a lower loss,
     which would bias a ratio: review item 2), or where a lambda1 or loss around the crossing is not
     positive (no logarithm)."""
@@ -237,16 +237,19 @@ def _ours(parts: list[str], R: Results) -> str:
 
 
 def _schedule(P) -> str:
-    """The record epochs in words: "1, 2, 4 and every 24"."""
+    """The records in words: "epochs 1, 2, 4 and every 24, and the first epoch at or below each
+    training loss 0.01, 0.001"."""
     early = ", ".join(str(e) for e in sorted(set(P.early_record_epochs)))
-    return f"{early} and every {P.record_epochs}" if early else f"every {P.record_epochs}"
+    epochs = f"epochs {early} and every {P.record_epochs}" if early else f"epochs every {P.record_epochs}"
+    levels = ", ".join(f"{v:g}" for v in sorted(P.loss_records, reverse=True))
+    return epochs + (f", and the first epoch at or below each training loss {levels}" if levels else "")
 
 
 def _tail_words(R: Results) -> str:
     P = R.params
     return (f"λ1 of a run, graded: where its clean training loss first reaches Y's {MATCHED_LOSS:g} (Y §2's runs "
-            f"end there), interpolated in (log loss, log λ1) between the records around it (at epochs "
-            f"{_schedule(P)}, {P.epochs} epochs); a run that never reaches it, or whose first record is already below it (no "
+            f"end there), interpolated in (log loss, log λ1) between the records around it (at "
+            f"{_schedule(P)}; {P.epochs} epochs); a run that never reaches it, or whose first record is already below it (no "
             "record on each side: its λ1 would be read at a lower loss), leaves its ratios not judged. Shown, not "
             f"graded: the mean of its last {P.tail_records} records. B = {P.small_batch} vs {P.large_batch}; robust: "
             f"{P.robust_attack} adversarial training, the whole batch adversarial.")

@@ -23,8 +23,9 @@ NUM_CLASSES = 10
 
 @dataclass(frozen=True)
 class Curves:
-    """One run's records (stored): at the ``early_record_epochs`` and every ``record_epochs``
-    epochs, on the whole training subset, in eval mode."""
+    """One run's records (stored): at the ``early_record_epochs``, every ``record_epochs`` epochs
+    and the first epoch reaching each of the ``loss_records`` levels, on the whole training subset,
+    in eval mode."""
 
     model: str
     batch: int
@@ -113,7 +114,7 @@ def train_config(model: str, batch: int, robust: bool, P: Y3Params, seed: int | 
         model=model, model_kwargs={"conv_stride": P.c1_conv_stride} if model == "c1" else {},
         data=DataSpec(DATASET[model], n=P.n_train, subset_seed=P.seed), batch_size=batch, lr=P.lr,
         momentum=P.momentum, max_epochs=P.epochs, seed=P.seed if seed is None else seed, epoch_metrics=METRICS,
-        record_every=P.record_every(batch), record_also=P.record_also(batch),
+        record_every=P.record_every(batch), record_also=P.record_also(batch), record_below=tuple(P.loss_records),
         adversary=P.robust_attack if robust else None,
         adversary_params={"eps": P.eps(model)} if robust else {},
     )

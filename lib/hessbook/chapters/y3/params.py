@@ -33,6 +33,13 @@ class Y3Params(Seeded, ChapterParams):
         doc="epochs also recorded before the first of every record_epochs: a small batch can reach Y's 1e-3 "
             "within the first period, and its lambda1 is read only between a record on each side of that "
             "loss (a measurement need, the book's choice, not a verdict; empty: none)"))
+    loss_records: list[float] = field(metadata=spec(
+        gt=0.0,
+        doc="training-loss levels that add a record at the end of the first epoch whose clean training loss "
+            "reaches each (TrainConfig.record_below): the verdicts read lambda1 where the loss crosses Y's 1e-3, "
+            "interpolated between the records on each side, and on the epoch schedule alone those were up to "
+            "three decades of loss apart; levels a quarter decade apart down to 1e-3 keep the record above it "
+            "within a quarter decade and one epoch's fall (a measurement need, not a verdict; empty: none)"))
     tail_records: int = field(metadata=spec(gt=0, doc="the last this many records are averaged, shown beside the "
                                                       "verdicts (not graded)"))
     robust_attack: str = field(metadata=spec(choices=ATTACKS, doc="robust training's inner maximisation"))
@@ -49,7 +56,8 @@ class Y3Params(Seeded, ChapterParams):
 
     @property
     def records(self) -> int:
-        """Records of a run: the early ones and every ``record_epochs``-th epoch."""
+        """Records of a run on its epoch schedule: the early ones and every ``record_epochs``-th epoch
+        (the ``loss_records`` come on top, where a run reaches their levels)."""
         return len(set(self.early_record_epochs)) + self.epochs // self.record_epochs
 
     def eps(self, model: str) -> float:

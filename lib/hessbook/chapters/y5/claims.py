@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 
 from hessbook import regime
 from hessbook.attacks.check import AttackCheck
@@ -24,7 +25,7 @@ from hessbook.chapters.y5.paper import (
     Y_NAME,
     model_label,
 )
-from hessbook.stats import accuracy_difference_se
+from hessbook.stats import accuracy_difference_se, paired_difference_se
 from hessbook.stats import beats as stats_beats
 from hessbook.chapters.y5.params import Y5Params
 from hessbook.kit import (Claim, Rule, above, all_of, any_of, at_least, at_most, below, equals, excluding, in_regime,
@@ -60,10 +61,13 @@ WEAKER_RULE = Rule(held=above("share_all", 0.5, "share of all (model, pair) cell
 all the cells, a cell within the noise counting against it; most of the resolved cells alone reads
 partly (audit finding 9: 4 favourable of 6 resolved among 12 read held)."""
 NOISE_SES = 2.0
-"""One accuracy beats another when it is higher by more than this many standard errors of a
-difference of two accuracies on the test images (:func:`hessbook.stats.accuracy_difference_se`;
-about 8 points at 50 % on C3's 300 cpu test images, 1.4 points on Y's 10,000): a cell within that
-is no evidence either way. A claim is judged when at least half of its cells are resolved
+"""One accuracy beats another when it is higher by more than this many standard errors of their
+difference on the test images: paired, image by image, where each image's outcome is stored
+(ours: every cell of a table is made of the same test images; McNemar's standard error,
+:func:`hessbook.stats.paired_difference_se`), else as two independent accuracies
+(:func:`hessbook.stats.accuracy_difference_se`; Y's printed tables: about 1.4 points at 50 % on
+Y's 10,000 images; 8 points on C3's 300 cpu images, where a paired margin is smaller as far as
+the two cells' errors fall on the same images): a cell within that is no evidence either way. A claim is judged when at least half of its cells are resolved
 (:data:`RESOLVED`); held needs every cell resolved (Tables 3/4) or most of all the cells
 (A.4's 'weaker')."""
 PRONE_RULE = Rule(
@@ -157,8 +161,46 @@ Acc = Callable[[str, str], float]
 """(model, test set) -> accuracy in percent, a table laid out as Y's Tables 3 and 4 (rows
 ``MODELS``, columns ``clean`` and ``ROBUST``): ours (:meth:`Study.accuracy`) or Y's printed one
 (:func:`paper_acc`), graded by the same functions."""
+Outcomes = Callable[[str, str], np.ndarray]
+"""(model, test set) -> each test image's outcome (1.0 correct, 0.0 not), the same images in every
+cell (:meth:`hessbook.attacks.AttackTable.outcomes`): ours where stored, never Y's."""
 FIRST_ORDER = ("fgsm", "fgsm10", "l2grad")
 """The "variations of the gradient based methods" of Y A.4 (and the robust models they train)."""
+Cell = tuple[str, tuple[str, ...]]
+"""(model, test sets): the model's accuracy, or its mean over several sets (Y's "MEAN of Adv")."""
+
+
+@dataclass(frozen=True)
+class Scores:
+    """A table laid out as Tables 3/4 and how two of its accuracies are told apart: beyond
+    :data:`NOISE_SES` standard errors of their difference, paired image by image where each
+    image's outcome is known (ours), else as two independent accuracies on ``n`` images (Y's
+    printed tables, and a table built by hand without outcomes)."""
+
+    acc: Acc
+    n: int
+    outcomes: Outcomes | None = None
+
+    def value(self, cell: Cell) -> float:
+        model, sets = cell
+        return float(np.mean([self.acc(model, c) for c in sets]))
+
+    def margin(self, a: Cell, b: Cell) -> float:
+        """:data:`NOISE_SES` standard errors of the difference of ``a`` and ``b`` (points)."""
+        if self.outcomes is None:
+            return NOISE_SES * accuracy_difference_se(self.value(a), self.value(b), self.n)
+        return NOISE_SES * paired_difference_se(self._scores(a), self._scores(b))
+
+    def beats(self, a: Cell, b: Cell) -> bool:
+        return self.value(a) - self.value(b) > self.margin(a, b)
+
+    @property
+    def paired(self) -> bool:
+        return self.outcomes is not None
+
+    def _scores(self, cell: Cell) -> np.ndarray:
+        model, sets = cell
+        return np.mean([self.outcomes(model, c) for c in sets], axis=0)
 
 
 def paper_acc(study: str) -> Acc:
@@ -168,7 +210,7 @@ def paper_acc(study: str) -> Acc:
 
 def beats(a: float, b: float, n: int) -> bool:
     """Accuracy ``a`` above ``b`` (percent, each on ``n`` test images) beyond :data:`NOISE_SES`
-    standard errors of their difference (:func:`hessbook.stats.beats`)."""
+    standard errors of their difference read as independent (:func:`hessbook.stats.beats`)."""
     return stats_beats(a, b, n, NOISE_SES)
 
 
@@ -182,42 +224,54 @@ def mean_adv(acc: Acc, model: str) -> float:
     return float(np.mean([acc(model, a) for a in ROBUST]))
 
 
-def _resolved_share(pairs: list[tuple[float, float]], n: int) -> dict:
+def _resolved_share(S: Scores, pairs: list[tuple[Cell, Cell]]) -> dict:
     """Over ``(a, b)`` cells: the share where ``a`` beats ``b`` among those resolved either way
     (``share``, NaN when none is), among all cells (``share_all``) and the share resolved
     (``resolved``)."""
-    wins = sum(beats(a, b, n) for a, b in pairs)
-    losses = sum(beats(b, a, n) for a, b in pairs)
+    wins = sum(S.beats(a, b) for a, b in pairs)
+    losses = sum(S.beats(b, a) for a, b in pairs)
     resolved = wins + losses
     return {"share": wins / resolved if resolved else float("nan"), "share_all": wins / len(pairs),
             "resolved": resolved / len(pairs)}
 
 
-def table_values(acc: Acc, n: int) -> dict:
+def _scores(acc: Acc | Scores, n: int | None, outcomes: Outcomes | None) -> Scores:
+    if isinstance(acc, Scores):
+        return acc
+    if n is None:
+        raise ValueError("a table of accuracies needs n, the test images behind them")
+    return Scores(acc, n, outcomes)
+
+
+def table_values(acc: Acc | Scores, n: int | None = None, outcomes: Outcomes | None = None) -> dict:
     """Share of the resolved (robust model, adversarial test set) cells where the robust model beats
-    M_ORI (:func:`beats`, on ``n`` test images), and the share resolved."""
-    return _resolved_share([(acc(m, a), acc("ori", a)) for m in ROBUST for a in ROBUST], n)
+    M_ORI (:class:`Scores`, on ``n`` test images), and the share resolved."""
+    S = _scores(acc, n, outcomes)
+    return _resolved_share(S, [((m, (a,)), ("ori", (a,))) for m in ROBUST for a in ROBUST])
 
 
-def weaker_values(acc: Acc, n: int) -> dict:
+def weaker_values(acc: Acc | Scores, n: int | None = None, outcomes: Outcomes | None = None) -> dict:
     """Share of (model, pair) cells, every row and both pairs (FHSM vs FGSM, L2HESS vs L2GRAD),
-    where the second-order test set leaves the higher accuracy (the weaker attack; :func:`beats`)."""
-    pairs = [(acc(m, second), acc(m, first)) for m in MODELS for second, first in SECOND_ORDER.items()]
-    return {**_resolved_share(pairs, n), "cells": len(pairs)}
+    where the second-order test set leaves the higher accuracy (the weaker attack; :class:`Scores`)."""
+    S = _scores(acc, n, outcomes)
+    pairs = [((m, (second,)), (m, (first,))) for m in MODELS for second, first in SECOND_ORDER.items()]
+    return {**_resolved_share(S, pairs), "cells": len(pairs)}
 
 
-def prone_values(acc: Acc, n: int) -> dict:
+def prone_values(acc: Acc | Scores, n: int | None = None, outcomes: Outcomes | None = None) -> dict:
     """Per second-order robust model: its mean adversarial accuracy minus the lowest of the
     first-order robust models' (``gap_*``; negative: more prone to attack than every one of them),
-    and that gap plus :data:`NOISE_SES` standard errors of a difference of two accuracies on ``n``
-    images (``beyond_*``, what the rule reads: negative only when the gap is outside the noise; the
-    standard error of one set's accuracy bounds that of a mean over five sets made on the same images)."""
-    means = {m: mean_adv(acc, m) for m in (*FIRST_ORDER, *SECOND_ORDER)}
-    low = min(FIRST_ORDER, key=lambda m: means[m])
+    and that gap plus :data:`NOISE_SES` standard errors of its difference (``beyond_*``, what the
+    rule reads: negative only when the gap is outside the noise). Paired, the per-image scores are
+    each image's mean outcome over the five sets; unpaired, the standard error of one set's
+    accuracy on ``n`` images bounds that of a mean over five sets made on the same images."""
+    S = _scores(acc, n, outcomes)
+    cell = {m: (m, ROBUST) for m in (*FIRST_ORDER, *SECOND_ORDER)}
+    low = min(FIRST_ORDER, key=lambda m: S.value(cell[m]))
     out, resolved = {}, 0
     for m in SECOND_ORDER:
-        gap = means[m] - means[low]
-        margin = NOISE_SES * accuracy_difference_se(means[m], means[low], n)
+        gap = S.value(cell[m]) - S.value(cell[low])
+        margin = S.margin(cell[m], cell[low])
         out[f"gap_{m}"] = gap
         out[f"beyond_{m}"] = gap + margin
         resolved += abs(gap) > margin
@@ -230,14 +284,17 @@ def table_statement(study: str) -> str:
             f"({STUDY_LABEL[study]}).")
 
 
-MARGIN_EVIDENCE = (f"A cell counts only when the difference exceeds {NOISE_SES:g} standard errors of a difference of "
-                   "two accuracies on the test images (Y's: the whole 10,000; ours: the scale's): a difference of a "
-                   "few images is no evidence either way.")
+MARGIN_EVIDENCE = (f"A cell counts only when the difference exceeds {NOISE_SES:g} standard errors of the difference "
+                   "on the test images (Y's: the whole 10,000; ours: the scale's): a difference of a few images is no "
+                   "evidence either way. Ours are paired, image by image (every set is made of the same test images, "
+                   "and each image's outcome is stored: McNemar's standard error, from the images the two cells "
+                   "disagree on); Y's printed tables give accuracies only, read as two independent ones.")
 
 
-def table_claim_from(study: str, acc: Acc | None, ours: str = "", evidence: str = "", n: int | None = None) -> Claim:
-    """Table 3 (``m1``) or 4 (``c3``) graded on a table ``acc`` (None: not computed) measured on
-    ``n`` test images (None: Y's whole test set)."""
+def table_claim_from(study: str, acc: Acc | Scores | None, ours: str = "", evidence: str = "",
+                     n: int | None = None) -> Claim:
+    """Table 3 (``m1``) or 4 (``c3``) graded on a table ``acc`` (None: not computed; :class:`Scores`,
+    or accuracies measured on ``n`` test images, None: Y's whole test set)."""
     paper = PAPER_TABLES[study]
     p_mean = ", ".join(f"{model_label(m)} {v:.1f}" for m, v in zip(MODELS, paper.mean_adv))
     paper_text = f"{paper.where}: mean adversarial accuracy {p_mean} (%)."
@@ -272,7 +329,7 @@ def _gaps(v: dict) -> str:
     return ", ".join(f"{model_label(k[4:])} {x:+.1f}" for k, x in v.items() if k.startswith("gap_"))
 
 
-def weaker_claim_from(acc: Acc | None, ours: str = "", evidence: str = "", n: int | None = None) -> Claim:
+def weaker_claim_from(acc: Acc | Scores | None, ours: str = "", evidence: str = "", n: int | None = None) -> Claim:
     """Y A.4, first claim, graded on a C3 table laid out as Table 4 (None: not computed)."""
     paper = ("Y A.4: 'for most our experiments on CIFAR-10 (see Table 4), the second order methods are weaker than "
              "variations of the gradient based methods' (MNIST: 'looks well', no claim of strength). Second-order "
@@ -287,7 +344,7 @@ def weaker_claim_from(acc: Acc | None, ours: str = "", evidence: str = "", n: in
                  expected=(STUDY_LABEL["c3"],))
 
 
-def prone_claim_from(acc: Acc | None, ours: str = "", evidence: str = "", n: int | None = None) -> Claim:
+def prone_claim_from(acc: Acc | Scores | None, ours: str = "", evidence: str = "", n: int | None = None) -> Claim:
     """Y A.4, second claim, graded on a C3 table laid out as Table 4 (None: not computed)."""
     paper = ("Y A.4: 'the robust models trained by second order method are also more prone to attack on CIFAR-10, "
              "particularly M_FHSM and M_L2HESS'. Mean adversarial accuracy minus the lowest first-order robust "
@@ -296,8 +353,9 @@ def prone_claim_from(acc: Acc | None, ours: str = "", evidence: str = "", n: int
     return Claim("Y-Table4", PRONE_STATEMENT, paper, ours or "not computed.", PRONE_RULE, cases,
                  "Robustness of a model: its mean accuracy over the five adversarial test sets (Y's 'MEAN of Adv')."
                  f" Graded on CIFAR-10 only, where Y makes the claim. A gap counts when it is below −{NOISE_SES:g} "
-                 "standard errors of a difference of two accuracies on the test images." + (" " + evidence if evidence
-                                                                                           else ""),
+                 "standard errors of the difference on the test images (ours paired, image by image, on each image's "
+                 "mean outcome over the five sets; Y's read as two independent accuracies)."
+                 + (" " + evidence if evidence else ""),
                  expected=(STUDY_LABEL["c3"],))
 
 
@@ -307,21 +365,34 @@ def paper_claims() -> list[Claim]:
             weaker_claim_from(paper_acc("c3")), prone_claim_from(paper_acc("c3"))]
 
 
+def study_scores(R: Results, s: Study) -> Scores:
+    """Our table of study ``s`` on the scale's test images, paired where its outcomes are stored."""
+    return Scores(s.accuracy, R.params.n_test[s.name], s.table.outcomes if s.table.correct is not None else None)
+
+
+def _pairing(S: Scores) -> str:
+    return (" Paired comparisons, image by image." if S.paired else
+            " This table was stored without per-image outcomes: its cells are compared as independent accuracies.")
+
+
 def table_claim(R: Results, study: str) -> Claim:
     s = R.study(study)
     if s is None:
         return table_claim_from(study, None, "not computed." + _missing(R))
-    mean, n = s.table.mean_adv * 100, R.params.n_test[study]
+    S, mean = study_scores(R, s), s.table.mean_adv * 100
     worse = [f"{model_label(m)} on D_{a.upper()}" for m in ROBUST for a in ROBUST
-             if not beats(s.accuracy(m, a), s.accuracy("ori", a), n)]
+             if not S.beats((m, (a,)), ("ori", (a,)))]
     ours = (", ".join(f"{model_label(m)} {v:.1f}" for m, v in zip(s.table.rows, mean)) + " (% mean adversarial "
             "accuracy)" + (f"; not better than M_ORI beyond the noise: {', '.join(worse)}" if worse else "") + ". "
-            + _scale(R))
-    return table_claim_from(study, s.accuracy, ours, n=n)
+            + _scale(R) + _pairing(S))
+    return table_claim_from(study, S, ours)
 
 
 def _a4_ours(R: Results, values) -> str:
-    return "; ".join(f"{s.label}: {values(s.accuracy, R.params.n_test[s.name])}" for s in R.studies) + ". " + _scale(R)
+    """``values(scores)`` in words per study, then the scale (and how the C3 cells were compared)."""
+    c3 = R.study("c3")
+    return ("; ".join(f"{s.label}: {values(study_scores(R, s))}" for s in R.studies) + ". " + _scale(R)
+            + (_pairing(study_scores(R, c3)) if c3 is not None else ""))
 
 
 def weaker_claim(R: Results) -> Claim:
@@ -331,9 +402,9 @@ def weaker_claim(R: Results) -> Claim:
     cells = [f"{model_label(m)} {Y_NAME[b]}−{Y_NAME[a]} {s.accuracy(m, b) - s.accuracy(m, a):+.1f}"
              for m in MODELS for b, a in SECOND_ORDER.items()]
     ours = ("second-order set more accurate beyond the noise in "
-            + _a4_ours(R, lambda a, n: _weaker_text(weaker_values(a, n)))
+            + _a4_ours(R, lambda S: _weaker_text(weaker_values(S)))
             + " C3 cells (points): " + ", ".join(cells) + ".")
-    return weaker_claim_from(s.accuracy, ours, "M1 / MNIST is shown for comparison, not graded.", R.params.n_test["c3"])
+    return weaker_claim_from(study_scores(R, s), ours, "M1 / MNIST is shown for comparison, not graded.")
 
 
 def prone_claim(R: Results) -> Claim:
@@ -341,8 +412,8 @@ def prone_claim(R: Results) -> Claim:
     if s is None:
         return prone_claim_from(None, "not computed." + _missing(R))
     ours = ("mean adversarial accuracy minus the lowest first-order robust model's: " + _a4_ours(
-        R, lambda a, n: _gaps(prone_values(a, n))) + " points")
-    return prone_claim_from(s.accuracy, ours, "M1 / MNIST is shown for comparison, not graded.", R.params.n_test["c3"])
+        R, lambda S: _gaps(prone_values(S)) + " points"))
+    return prone_claim_from(study_scores(R, s), ours, "M1 / MNIST is shown for comparison, not graded.")
 
 
 # ----------------------------------------------------------------------------- Table 5
@@ -882,9 +953,10 @@ def numbers(R: Results) -> dict:
 
 
 def verdict_numbers(R: Results) -> dict:
-    """What the prose on Tables 3/4 and A.4 cites from the verdicts: the noise margin on C3's test
-    images at this scale (a parameter's consequence: 2 SE of a difference of two 50 % accuracies)
-    and the grades of the two A.4 claims, as the verdict table gives them."""
+    """What the prose on Tables 3/4 and A.4 cites from the verdicts: the unpaired reference margin
+    on C3's test images at this scale (a parameter's consequence: 2 SE of a difference of two
+    independent 50 % accuracies; ours are paired, each cell's margin its own) and the grades of the
+    two A.4 claims, as the verdict table gives them."""
     by_statement = {c.statement: c.grade for c in claims(R)}
     return {"c3_n_test": R.params.n_test["c3"],
             "c3_margin": round(NOISE_SES * accuracy_difference_se(50.0, 50.0, R.params.n_test["c3"]), 1),

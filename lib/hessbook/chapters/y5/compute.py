@@ -460,6 +460,8 @@ class Y5Table(_StudyJob):
 
     KIND = TABLE_KIND
     RESULT = AttackTable
+    VERSION = 2
+    """2: the table stores each test image's outcome in each cell (paired comparisons); 1 did not."""
     models: tuple[TrainConfig, ...]
     """The study's models, in :data:`MODELS` order."""
     n_test: int
