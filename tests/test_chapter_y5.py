@@ -5,6 +5,7 @@ tables, Table 5 from the registry, and the claims' grading on constructed result
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from pathlib import Path
 
 import matplotlib
@@ -349,6 +350,22 @@ def test_differences_within_the_test_sets_noise_count_for_nothing():
     assert all(v < 0 for k, v in prone_values(grid, 10000).items() if k.startswith("beyond_"))
 
 
+N_PAIRED = 300
+"""C3's test images at cpu scale, in the paired comparisons' tests."""
+
+
+def outcome_table(changed: Callable[[str, str], bool], right: slice) -> tuple[Callable, Callable]:
+    """(accuracy, outcomes) of a table where every cell is right on the first 150 of
+    :data:`N_PAIRED` images, except the cells ``changed(model, set)``, right on ``right``."""
+
+    def outcomes(m: str, c: str) -> np.ndarray:
+        o = np.zeros(N_PAIRED)
+        o[right if changed(m, c) else slice(0, 150)] = 1
+        return o
+
+    return (lambda m, c: 100 * outcomes(m, c).mean()), outcomes
+
+
 def test_paired_cells_resolve_what_two_independent_accuracies_cannot():
     """Review of 2026-12-06: the cells of a table are the same test images, so a difference is read
     image by image (McNemar's comparison). Every model right on the same 150 of 300 images on every
@@ -356,32 +373,16 @@ def test_paired_cells_resolve_what_two_independent_accuracies_cannot():
     beyond the paired one, in every cell; the same accuracies from swaps of many images are not."""
     from hessbook.chapters.y5.claims import Scores, table_values, weaker_values
 
-    n = 300
-
-    def outcomes(m, c):
-        o = np.zeros(n)
-        o[:150] = 1
-        if c in ("fhsm", "l2hess"):
-            o[150:158] = 1
-        return o
-
-    def acc(m, c):
-        return 100 * outcomes(m, c).mean()
-
-    assert weaker_values(acc, n)["resolved"] == 0.0
-    paired = weaker_values(Scores(acc, n, outcomes))
+    second = lambda m, c: c in ("fhsm", "l2hess")  # noqa: E731
+    acc, outcomes = outcome_table(second, slice(0, 158))
+    assert weaker_values(acc, N_PAIRED)["resolved"] == 0.0
+    paired = weaker_values(Scores(acc, N_PAIRED, outcomes))
     assert paired["resolved"] == 1.0 and paired["share_all"] == 1.0
-
-    def swapped(m, c):
-        o = np.zeros(n)
-        o[:150] = 1
-        if c in ("fhsm", "l2hess"):
-            o[:150] = 0
-            o[100:258] = 1
-        return o
-
-    assert weaker_values(Scores(acc, n, swapped))["resolved"] == 0.0
-    assert table_values(Scores(acc, n, outcomes))["resolved"] == 0.0  # equal cells: unresolved, paired or not
+    swapped_acc, swapped = outcome_table(second, slice(100, 258))
+    assert swapped_acc("ori", "fhsm") == acc("ori", "fhsm")
+    assert weaker_values(Scores(acc, N_PAIRED, swapped))["resolved"] == 0.0
+    # equal cells: unresolved, paired or not
+    assert table_values(Scores(acc, N_PAIRED, outcomes))["resolved"] == 0.0
 
 
 def test_the_prone_gap_is_paired_on_each_images_mean_over_the_five_sets():
@@ -391,20 +392,9 @@ def test_the_prone_gap_is_paired_on_each_images_mean_over_the_five_sets():
     from hessbook.chapters.y5.claims import NOISE_SES, Scores, prone_values
     from hessbook.stats import paired_difference_se
 
-    n = 300
-
-    def outcomes(m, c):
-        o = np.zeros(n)
-        o[:150] = 1
-        if m in ("fhsm", "l2hess"):
-            o[141:150] = 0
-        return o
-
-    def acc(m, c):
-        return 100 * outcomes(m, c).mean()
-
-    assert prone_values(acc, n)["resolved"] == 0.0
-    v = prone_values(Scores(acc, n, outcomes))
+    acc, outcomes = outcome_table(lambda m, c: m in ("fhsm", "l2hess"), slice(0, 141))
+    assert prone_values(acc, N_PAIRED)["resolved"] == 0.0
+    v = prone_values(Scores(acc, N_PAIRED, outcomes))
     assert v["resolved"] == 1.0 and v["gap_fhsm"] == pytest.approx(-3.0)
     mean = lambda m: np.mean([outcomes(m, c) for c in ROBUST], axis=0)  # noqa: E731
     se = paired_difference_se(mean("fhsm"), mean("fgsm"))
