@@ -130,10 +130,10 @@ def at_loss(r: Curves, level: float = MATCHED_LOSS) -> LossReading:
     """The run's lambda1 where its clean training loss first reaches ``level``: between the last
     record above ``level`` and the first at or below it, interpolated linearly in (log loss, log
     lambda1) (the book's choice: near a zero loss lambda1 shrinks about as the loss does; the
-    ``loss_records`` levels put records within a quarter decade of loss above the crossing). Not read (``lambda1`` None) where no record reaches
-    ``level``, where the first record is already at or below it (its lambda1 is at a lower loss,
-    which would bias a ratio: review item 2), or where a lambda1 or loss around the crossing is not
-    positive (no logarithm)."""
+    ``loss_records`` levels put records within a quarter decade of loss above the crossing). Not
+    read (``lambda1`` None) where no record reaches ``level``, where the first record is already at
+    or below it (its lambda1 is at a lower loss, which would bias a ratio: review item 2), or where a
+    lambda1 or loss around the crossing is not positive (no logarithm)."""
     loss, lam = np.asarray(r.train_loss, float), np.asarray(r.lambda1, float)
     lowest = float(np.nanmin(loss)) if len(loss) and np.isfinite(loss).any() else float("nan")
     reached = np.flatnonzero(loss <= level)
@@ -249,8 +249,9 @@ def _tail_words(R: Results) -> str:
     P = R.params
     return (f"λ1 of a run, graded: where its clean training loss first reaches Y's {MATCHED_LOSS:g} (Y §2's runs "
             f"end there), interpolated in (log loss, log λ1) between the records around it (at "
-            f"{_schedule(P)}; {P.epochs} epochs); a run that never reaches it, or whose first record is already below it (no "
-            "record on each side: its λ1 would be read at a lower loss), leaves its ratios not judged. Shown, not "
+            f"{_schedule(P)}; {P.epochs} epochs); a run that never reaches it, or whose first record is already "
+            "below it (no record on each side: its λ1 would be read at a lower loss), leaves its ratios not judged. "
+            "Shown, not "
             f"graded: the mean of its last {P.tail_records} records. B = {P.small_batch} vs {P.large_batch}; robust: "
             f"{P.robust_attack} adversarial training, the whole batch adversarial.")
 

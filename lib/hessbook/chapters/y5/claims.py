@@ -67,9 +67,9 @@ difference on the test images: paired, image by image, where each image's outcom
 :func:`hessbook.stats.paired_difference_se`), else as two independent accuracies
 (:func:`hessbook.stats.accuracy_difference_se`; Y's printed tables: about 1.4 points at 50 % on
 Y's 10,000 images; 8 points on C3's 300 cpu images, where a paired margin is smaller as far as
-the two cells' errors fall on the same images): a cell within that is no evidence either way. A claim is judged when at least half of its cells are resolved
-(:data:`RESOLVED`); held needs every cell resolved (Tables 3/4) or most of all the cells
-(A.4's 'weaker')."""
+the two cells' errors fall on the same images): a cell within that is no evidence either way. A
+claim is judged when at least half of its cells are resolved (:data:`RESOLVED`); held needs every
+cell resolved (Tables 3/4) or most of all the cells (A.4's 'weaker')."""
 PRONE_RULE = Rule(
     held=all_of(below("beyond_fhsm", 0.0, "mean adv. acc. of M_FHSM − lowest first-order robust model's + "
                                           f"{NOISE_SES:g} SE (points)"),
