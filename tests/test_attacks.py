@@ -243,6 +243,11 @@ def test_dataset_input_matches_tensors():
     a = robustness(model, ds, make_attack("fgsm", eps=0.1), batch_size=7)
     b = robustness(model, (x, y), make_attack("fgsm", eps=0.1), batch_size=7)
     assert a == b
+    # each sample's outcome, in the data's order across batches: its mean is the accuracy exactly
+    for name in ("clean", "fgsm"):
+        assert (a.correct[name] == b.correct[name]).all() and a.correct[name].shape == (30,)
+    assert a.correct["clean"].mean() == a.clean and a.correct["fgsm"].mean() == a.adversarial["fgsm"]
+    assert (a.correct["clean"] == (model(x).argmax(1) == y).numpy()).all()
 
 
 def test_adversaries_for_the_training_engine():

@@ -809,3 +809,30 @@ def test_a_robustness_curve_whose_largest_value_is_exactly_the_floor_is_at_the_f
     assert LOSE_BENCHMARK_RULE.grade(lose_benchmark_values(fell, halved_share=0.0, n_test=1000)) == "partly"
     above = curve("m1k-fashion", "benchmark", 0.9, [78.1, 78.6, 77.0], [3.0, 5.1, 2.1], [1, 2, 3], batches=(16, 32, 64))
     assert not at_floor(above)
+
+
+def test_two_runs_compare_paired_where_they_stored_their_outcomes():
+    """Review of 2026-12-06: every run of a seed is measured on the same test images, so a rise is
+    read image by image (McNemar's standard error): on 1,000 images, 20 more right and none fewer
+    (2 points) is beyond the paired noise, within the unpaired one (2.7 points at 90 %); the same
+    accuracies from swaps of many images are not; under the floor two values are never apart."""
+    from hessbook.papers.kamath.trends import beyond_noise, rises
+
+    n = 1000
+
+    def with_outcomes(r: RunResult, right: slice) -> RunResult:
+        o = np.zeros(n, dtype=bool)
+        o[right] = True
+        return dataclasses.replace(r, test_acc=100 * o.mean(), correct={"test_acc": o})
+
+    a = with_outcomes(result("m1k-mnist", "lr", 0.0, 16), slice(0, 880))
+    b = with_outcomes(result("m1k-mnist", "lr", 0.0, 64), slice(0, 900))
+    swapped = with_outcomes(result("m1k-mnist", "lr", 0.0, 64), slice(100, 1000))
+    assert rises(a, b, "test_acc", a.test_acc, b.test_acc, n)
+    assert not rises(dataclasses.replace(a, correct=None), b, "test_acc", a.test_acc, b.test_acc, n)
+    assert swapped.test_acc == b.test_acc and not rises(a, swapped, "test_acc", a.test_acc, swapped.test_acc, n)
+    assert beyond_noise([a, b], "test_acc", n) == 1.0 and beyond_noise([a, swapped], "test_acc", n) == 0.0
+    # tied under the floor: 1 % and 4 % read 5 and 5, whatever their images
+    low = dataclasses.replace(a, fgsm_acc=1.0, correct={"fgsm_acc": np.arange(n) < 10})
+    high = dataclasses.replace(b, fgsm_acc=4.0, correct={"fgsm_acc": np.arange(n) < 40})
+    assert beyond_noise([low, high], "fgsm_acc", n) == 0.0

@@ -132,14 +132,18 @@ class Robustness:
     mean_loss_clean: float
     mean_loss_adversarial: Mapping[str, float]
     cg: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    correct: Mapping[str, np.ndarray] = field(default_factory=dict, compare=False)
+    """Whether each sample is classified correctly (bool, in the data's order): ``"clean"`` and
+    each attack's name. What a paired comparison of two accuracies on the same samples reads (left
+    out of ``==``, which the accuracies decide, as arrays have no single truth value)."""
 
 
 def _robustness(model: nn.Module, data: Data, attacks: Mapping[str, Attack], batch_size: int) -> dict:
     device = model_device(model)
     generators = {name: _generator(a) for name, a in attacks.items()}
-    n = correct_clean = 0
+    n = 0
     loss_clean = 0.0
-    correct = dict.fromkeys(attacks, 0)
+    hits: dict[str, list[np.ndarray]] = {"clean": [], **{name: [] for name in attacks}}
     loss_adv = dict.fromkeys(attacks, 0.0)
     cg: dict[str, dict[str, float]] = {}
     with eval_mode(model):
@@ -147,23 +151,25 @@ def _robustness(model: nn.Module, data: Data, attacks: Mapping[str, Attack], bat
             n += int(y.numel())
             with torch.no_grad():
                 logits = model(x)
-                correct_clean += int((logits.argmax(1) == y).sum())
+                hits["clean"].append((logits.argmax(1) == y).cpu().numpy())
                 loss_clean += float(torch.nn.functional.cross_entropy(logits, y, reduction="sum"))
             for name, attack in attacks.items():
                 result = attack(model, x, y, generator=generators[name])
                 with torch.no_grad():
-                    correct[name] += int((model(result.x_adv).argmax(1) == y).sum())
+                    hits[name].append((model(result.x_adv).argmax(1) == y).cpu().numpy())
                 loss_adv[name] += float(result.loss_adv.sum())
                 if result.cg is not None:
                     _add_cg(cg.setdefault(name, {}), result)
     n = max(n, 1)
+    correct = {k: np.concatenate(v) if v else np.zeros(0, dtype=bool) for k, v in hits.items()}
     return {
         "n": n,
-        "clean": correct_clean / n,
-        "adversarial": {k: v / n for k, v in correct.items()},
+        "clean": int(correct["clean"].sum()) / n,
+        "adversarial": {k: int(correct[k].sum()) / n for k in attacks},
         "mean_loss_clean": loss_clean / n,
         "mean_loss_adversarial": {k: v / n for k, v in loss_adv.items()},
         "cg": cg,
+        "correct": correct,
     }
 
 

@@ -98,8 +98,8 @@ OFF_FLOOR = tuple(at_least(f"{a}_off_floor", 1.0, f"{name} accuracy above {FLOOR
                                                     "curve at the floor is flat by construction: untested)", ".0f")
                   for a, name in (("fgsm", "FGSM"), ("pgd", "PGD")))
 BEYOND_NOISE = tuple(at_least(f"{a}_beyond_noise", 1.0, f"{name} accuracy's range across B beyond {NOISE_SES:g} "
-                                                         "standard errors of a difference of two accuracies on its test "
-                                                         "images (the book's choice: a trend of a few images is noise)",
+                                                         "standard errors of the difference on its test images, paired "
+                                                         "(the book's choice: a trend of a few images is noise)",
                               ".0f")
                      for a, name in (("fgsm", "FGSM"), ("pgd", "PGD")))
 """What a robustness trend needs for held besides its ρ: its range (largest − smallest, values
@@ -190,7 +190,7 @@ LOSE_LR_RULE = Rule(
     requires=all_of(ENOUGH, any_of(all_of(OFF_FLOOR[0], BEYOND_NOISE[0]), all_of(OFF_FLOOR[1], BEYOND_NOISE[1]))),
 )
 ACC_BEYOND_NOISE = at_least("acc_beyond_noise", 1.0, f"test accuracy's range across B beyond {NOISE_SES:g} standard "
-                                                   "errors of a difference of two accuracies on its test images", ".0f")
+                                                   "errors of the difference on its test images, paired", ".0f")
 """A fall of test accuracy counts only beyond the test images' noise, as a robustness trend does
 (:data:`BEYOND_NOISE`; review of 2026-12-06: Benchmark's M1-K/Fashion accuracy ranges of 0.7-1.6
 points, against a noise band of about 3.7, read partly)."""

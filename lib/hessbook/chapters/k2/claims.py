@@ -169,8 +169,8 @@ def accuracy_claim_of(item: str, cases: Mapping[str, Values], ours: str = "", ev
     setting = K2_ITEMS[item]
     rule, statement = ACCURACY[setting]
     why = ("Compared at each batch size run with every momentum: the largest momentum against momentum 0; a "
-           f"batch size counts as higher when the rise exceeds {NOISE_SES:g} standard errors of a difference of two "
-           "accuracies on the test images (a rise of a few images is no rise). "
+           f"batch size counts as higher when the rise exceeds {NOISE_SES:g} standard errors of the difference on "
+           "the test images, compared image by image (McNemar's: a rise of a few images is no rise). "
            if setting == "lr" else
            f"Compared at each batch size run with every momentum; 'little' is K1's flatness, {FLAT_POINTS:g} points, "
            "for test, FGSM and PGD accuracy (K §4.2 cites the PGD panels, Figs 21 and 22, beside the FGSM ones). "

@@ -34,8 +34,9 @@ from hessbook.train import TrainConfig
 
 JOB_KIND = "kamath-run"
 """Store kind of one job's measurements (K1 and K2 alike)."""
-MEASURE_VERSION = 1
-"""Bumped when :meth:`KRun.compute` measures differently: older stored results are not reused."""
+MEASURE_VERSION = 2
+"""Bumped when :meth:`KRun.compute` measures differently: older stored results are not reused
+(2: each test image's outcome stored, for paired comparisons; 1 stored accuracies only)."""
 NARROWED = ("m1k", "c1")
 """The models :attr:`KGrid.width` narrows (StdCNN keeps its printed width)."""
 PGD_STEP_FACTOR = 2.5
@@ -211,6 +212,11 @@ class RunResult:
     """Final training loss (full training subset, eval mode); NaN when training diverged."""
     epochs: int
     diverged: bool
+    correct: dict[str, np.ndarray] | None = field(default=None, compare=False)
+    """Each test image's outcome (bool) for ``test_acc``, ``fgsm_acc`` and ``pgd_acc`` (the first
+    ``n_pgd`` images), by those names: every run of a seed is measured on the same images, so two
+    runs compare image by image (:func:`hessbook.papers.kamath.trends.rises`). None where not stored
+    (a diverged run)."""
 
 
 def _test_images(dataset: str, n: int, seed: int, device):
@@ -300,6 +306,8 @@ class KRun(StoredJob):
             lambda1_residual=float(eig.residuals[0]) / max(abs(lam), 1e-30),
             lanczos_converged=bool(eig.converged), lanczos_products=int(eig.n_products),
             train_loss=loss, epochs=int(trained.epochs), diverged=False,
+            correct={"test_acc": fgsm.correct["clean"], "fgsm_acc": fgsm.correct["fgsm"],
+                     "pgd_acc": pgd.correct["pgd"]},
         )
 
 

@@ -67,11 +67,28 @@ the floor: it is flat by construction and cannot fall far, so a verdict on it sa
 it, values are read tied in every rank statistic and comparison (:func:`robustness`)."""
 ROBUSTNESS = ("fgsm_acc", "pgd_acc")
 NOISE_SES = 2.0
-"""Two accuracies differ when their difference exceeds this many standard errors of a difference
-of two accuracies on the test images (:func:`hessbook.stats.accuracy_difference_se`; about 2.7
-points at 90 % on 1,000 images, 2 points at 5 %): a rise of one or two test images is no rise. K2:
-a momentum raises an accuracy; K1: a robustness curve has a trend at all (:func:`beyond_noise`),
-a pair of batch sizes is more robust at the larger (:func:`both_higher_pairs`)."""
+"""Two accuracies differ when their difference exceeds this many standard errors of it on the test
+images (:func:`rises`): paired, image by image, where both runs stored each image's outcome (every
+run of a seed is measured on the same images; McNemar's standard error,
+:func:`hessbook.stats.paired_difference_se`: at least 5 images against none), else as two
+independent accuracies (:func:`hessbook.stats.accuracy_difference_se`; about 2.7 points at 90 % on
+1,000 images, 2 points at 5 %): a rise of one or two test images is no rise. K2: a momentum raises
+an accuracy; K1: a robustness curve has a trend at all (:func:`beyond_noise`), a pair of batch
+sizes is more robust at the larger (:func:`both_higher_pairs`)."""
+
+
+def rises(a: RunResult, b: RunResult, name: str, va: float, vb: float, n: int | None) -> bool:
+    """``b``'s ``name`` above ``a``'s, their values read as ``va`` and ``vb`` (adversarial
+    accuracies under the floor tied, :func:`robustness`: two such are never apart): with ``n`` (the
+    test images ``name`` was measured on) beyond :data:`NOISE_SES` standard errors of the
+    difference, paired where both runs stored their outcomes, else as two independent accuracies;
+    without ``n`` any rise."""
+    if not n:
+        return vb > va
+    xa, xb = (r.correct.get(name) if r.correct else None for r in (a, b))
+    if xa is None or xb is None:
+        return stats.beats(float(vb), float(va), n, NOISE_SES)
+    return float(vb - va) > NOISE_SES * stats.paired_difference_se(xb.astype(float), xa.astype(float))
 
 
 def robustness(curve: Sequence[RunResult], name: str) -> np.ndarray:
@@ -147,22 +164,26 @@ def both_higher_pairs(curve: list[RunResult], name: str = "fgsm_acc", n: int | N
     higher robustness (two values under the floor are tied, neither higher): each one is a
     counterexample to 'higher λ1, lower robustness'. With ``n`` (the test images ``name`` was
     measured on) the higher robustness must exceed :data:`NOISE_SES` standard errors of the
-    difference (:func:`hessbook.stats.beats`): a pair one image apart is no counterexample."""
+    difference (:func:`rises`): a pair one image apart is no counterexample."""
     runs = kept(curve)
     acc = robustness(runs, name)
-    higher = (lambda b, a: stats.beats(float(b), float(a), n, NOISE_SES)) if n else (lambda b, a: b > a)
     return sum(1 for (i, a), (j, b) in itertools.combinations(enumerate(runs), 2)
-               if b.lambda1 > a.lambda1 and higher(acc[j], acc[i]))
+               if b.lambda1 > a.lambda1 and rises(a, b, name, acc[i], acc[j], n))
 
 
 def beyond_noise(curve: list[RunResult], name: str, n: int) -> float:
     """1.0 when the largest and the smallest of ``name`` along the usable runs (adversarial
     accuracies tied at the floor, :func:`robustness`) differ by more than :data:`NOISE_SES`
-    standard errors of a difference of two accuracies on ``n`` test images, else 0.0; NaN without
+    standard errors of their difference on ``n`` test images (:func:`rises`), else 0.0; NaN without
     usable runs. A rank trend whose whole range is a few test images (5.2, 4.9, 4.1 %: tied 5.2,
     5, 5, ρ −0.87) is the order of noise, not a trend."""
-    v = stats.finite(robustness(kept(curve), name))
-    return float(stats.beats(float(v.max()), float(v.min()), n, NOISE_SES)) if len(v) else float("nan")
+    runs = kept(curve)
+    v = robustness(runs, name)
+    ok = [i for i in range(len(runs)) if np.isfinite(v[i])]
+    if not ok:
+        return float("nan")
+    hi, lo = max(ok, key=lambda i: v[i]), min(ok, key=lambda i: v[i])
+    return float(rises(runs[lo], runs[hi], name, v[lo], v[hi], n))
 
 
 def falls(curve: list[RunResult], name: str, n: int, trend: float) -> float:
@@ -238,8 +259,8 @@ def momentum_accuracy(grid: Grid, case: str, setting: str, momenta: list[float],
                 or stats.above_floor([getattr(row[m], name) for m in (low, high)], FLOOR_POINTS).any()]
         lows, highs = values([r[low] for r in rows], name), values([r[high] for r in rows], name)
         diffs = [float(b - a) for a, b in zip(lows, highs)]
-        out[f"{key}_share"] = stats.share(stats.beats(b, a, n, NOISE_SES) if n else b > a
-                                          for a, b in zip(lows, highs))
+        out[f"{key}_share"] = stats.share(rises(r[low], r[high], name, a, b, n)
+                                          for r, a, b in zip(rows, lows, highs))
         out[f"{key}_change"] = max((abs(d) for d in diffs), default=float("nan"))
         out[f"{key}_compared"] = len(rows)
         rhos = [stats.spearman(list(momenta), robustness([row[m] for m in momenta], name)) for row in rows]
