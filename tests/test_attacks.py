@@ -246,8 +246,11 @@ def test_dataset_input_matches_tensors():
     # each sample's outcome, in the data's order across batches: its mean is the accuracy exactly
     for name in ("clean", "fgsm"):
         assert (a.correct[name] == b.correct[name]).all() and a.correct[name].shape == (30,)
-    assert a.correct["clean"].mean() == a.clean and a.correct["fgsm"].mean() == a.adversarial["fgsm"]
     assert (a.correct["clean"] == (model(x).argmax(1) == y).numpy()).all()
+    x_adv = make_attack("fgsm", eps=0.1)(model, x, y).x_adv
+    assert (a.correct["fgsm"] == (model(x_adv).argmax(1) == y).numpy()).all()
+    with pytest.raises(ValueError, match="'clean' is reserved"):
+        robustness(model, (x, y), {"clean": make_attack("fgsm", eps=0.1)})
 
 
 def test_adversaries_for_the_training_engine():

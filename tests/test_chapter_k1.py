@@ -710,7 +710,8 @@ def test_a_robustness_trend_within_the_test_images_noise_is_no_trend():
 def test_a_counterexample_pair_must_beat_the_noise():
     """FGSM 26, 20, 20.5 % with λ1 rising: one pair 'more robust at the larger batch' by 0.5 points,
     5 test images of 1,000, made the counterexample partly; a pair now counts only beyond 2 standard
-    errors of the difference (about 3.6 points at 20 %), so it did not hold; 20 -> 26 % still counts.
+    errors of the difference (unpaired, on results without outcomes: about 3.6 points at 20 %), so it
+    did not hold; 20 -> 26 % still counts.
     (The line's range, 6 points, is beyond the noise: the case is judged.)"""
     from hessbook.papers.kamath.trends import both_higher_pairs
 
@@ -836,3 +837,32 @@ def test_two_runs_compare_paired_where_they_stored_their_outcomes():
     low = dataclasses.replace(a, fgsm_acc=1.0, correct={"fgsm_acc": np.arange(n) < 10})
     high = dataclasses.replace(b, fgsm_acc=4.0, correct={"fgsm_acc": np.arange(n) < 40})
     assert beyond_noise([low, high], "fgsm_acc", n) == 0.0
+    assert not rises(low, high, "fgsm_acc", 5.0, 5.0, n)  # their outcomes, 30 apart, do not untie them
+    # at a tied end every run stands for it: 1 % and 4 % both read 5, against 10 %, 55 images above
+    # the 4 % run and 90 above the 1 % one
+    top = dataclasses.replace(b, fgsm_acc=10.0, correct={"fgsm_acc": np.arange(n) < 100})
+    order = [dataclasses.replace(high, run=dataclasses.replace(high.run, batch=16)), low, top]
+    assert beyond_noise(order, "fgsm_acc", n) == 1.0
+    with pytest.raises(ValueError, match="measured on n = 200"):
+        rises(a, b, "test_acc", a.test_acc, b.test_acc, 200)
+
+
+def test_a_counterexample_pair_is_read_paired():
+    """both_higher_pairs on runs that stored their outcomes: the larger batch, with the larger λ1,
+    right on 12 more images of 1,000 and none fewer (1.2 points, within the unpaired noise) is a
+    counterexample; right on 12 more from swaps of many images it is not."""
+    from hessbook.papers.kamath.trends import both_higher_pairs
+
+    n = 1000
+
+    def run(batch, lam, right):
+        o = np.zeros(n, dtype=bool)
+        o[right] = True
+        return dataclasses.replace(result("stdcnn-fashion", "lr", 0.0, batch, fgsm=100 * o.mean(), lam=lam),
+                                   correct={"fgsm_acc": o})
+
+    small = run(16, 1.0, slice(0, 300))
+    assert both_higher_pairs([small, run(64, 2.0, slice(0, 312))], "fgsm_acc", n) == 1
+    assert both_higher_pairs([small, run(64, 2.0, slice(200, 512))], "fgsm_acc", n) == 0
+    assert both_higher_pairs([dataclasses.replace(small, correct=None), run(64, 2.0, slice(0, 312))],
+                             "fgsm_acc", n) == 0

@@ -177,7 +177,10 @@ def robustness(model: nn.Module, data: Data, attacks: Mapping[str, Attack] | Seq
                batch_size: int = 500) -> Robustness:
     """Clean accuracy and white-box adversarial accuracy of ``model`` for each attack (each
     batch attacked on the model itself, as K's FGSM/PGD test accuracy)."""
-    return Robustness(**_robustness(model, data, _as_mapping(attacks), batch_size))
+    attacks = _as_mapping(attacks)
+    if "clean" in attacks:
+        raise ValueError("'clean' is reserved for the clean outcomes; name the attack otherwise")
+    return Robustness(**_robustness(model, data, attacks, batch_size))
 
 
 def _as_mapping(attacks) -> dict[str, Attack]:

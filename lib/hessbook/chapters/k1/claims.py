@@ -193,7 +193,8 @@ ACC_BEYOND_NOISE = at_least("acc_beyond_noise", 1.0, f"test accuracy's range acr
                                                    "errors of the difference on its test images, paired", ".0f")
 """A fall of test accuracy counts only beyond the test images' noise, as a robustness trend does
 (:data:`BEYOND_NOISE`; review of 2026-12-06: Benchmark's M1-K/Fashion accuracy ranges of 0.7-1.6
-points, against a noise band of about 3.7, read partly)."""
+points, against the unpaired noise band of about 3.7 then, read partly; since the same day the runs
+are compared paired, image by image)."""
 LOSE_BENCHMARK_RULE = Rule(
     held=all_of(at_most("rho_acc", -TREND, "ρ(B, test accuracy) under Benchmark"), ACC_BEYOND_NOISE, OFF_FLOOR[0],
                 at_most("rho_fgsm", -TREND, "ρ(B, FGSM accuracy)"), BEYOND_NOISE[0], HALVES),

@@ -170,7 +170,7 @@ def accuracy_claim_of(item: str, cases: Mapping[str, Values], ours: str = "", ev
     rule, statement = ACCURACY[setting]
     why = ("Compared at each batch size run with every momentum: the largest momentum against momentum 0; a "
            f"batch size counts as higher when the rise exceeds {NOISE_SES:g} standard errors of the difference on "
-           "the test images, compared image by image (McNemar's: a rise of a few images is no rise). "
+           "the test images, compared image by image (McNemar's: a rise of 4 images or fewer never counts). "
            if setting == "lr" else
            f"Compared at each batch size run with every momentum; 'little' is K1's flatness, {FLAT_POINTS:g} points, "
            "for test, FGSM and PGD accuracy (K §4.2 cites the PGD panels, Figs 21 and 22, beside the FGSM ones). "

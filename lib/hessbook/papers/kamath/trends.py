@@ -88,6 +88,8 @@ def rises(a: RunResult, b: RunResult, name: str, va: float, vb: float, n: int | 
     xa, xb = (r.correct.get(name) if r.correct else None for r in (a, b))
     if xa is None or xb is None:
         return stats.beats(float(vb), float(va), n, NOISE_SES)
+    if len(xa) != n or len(xb) != n:
+        raise ValueError(f"rises: {name} outcomes of {len(xa)} and {len(xb)} images, measured on n = {n}")
     return float(vb - va) > NOISE_SES * stats.paired_difference_se(xb.astype(float), xa.astype(float))
 
 
@@ -182,8 +184,10 @@ def beyond_noise(curve: list[RunResult], name: str, n: int) -> float:
     ok = [i for i in range(len(runs)) if np.isfinite(v[i])]
     if not ok:
         return float("nan")
-    hi, lo = max(ok, key=lambda i: v[i]), min(ok, key=lambda i: v[i])
-    return float(rises(runs[lo], runs[hi], name, v[lo], v[hi], n))
+    top, bottom = max(v[i] for i in ok), min(v[i] for i in ok)
+    # runs tied at an end (at the floor, several are) each stand for it: beyond the noise if any pair is
+    return float(any(rises(runs[lo], runs[hi], name, v[lo], v[hi], n)
+                     for lo in ok if v[lo] == bottom for hi in ok if v[hi] == top))
 
 
 def falls(curve: list[RunResult], name: str, n: int, trend: float) -> float:
