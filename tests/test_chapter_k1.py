@@ -843,7 +843,7 @@ def test_two_runs_compare_paired_where_they_stored_their_outcomes():
     top = dataclasses.replace(b, fgsm_acc=10.0, correct={"fgsm_acc": np.arange(n) < 100})
     order = [dataclasses.replace(high, run=dataclasses.replace(high.run, batch=16)), low, top]
     assert beyond_noise(order, "fgsm_acc", n) == 1.0
-    with pytest.raises(ValueError, match="measured on n = 200"):
+    with pytest.raises(ValueError, match="n = 200"):
         rises(a, b, "test_acc", a.test_acc, b.test_acc, 200)
 
 

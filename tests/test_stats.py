@@ -143,7 +143,10 @@ def test_paired_difference_se_is_mcnemars_and_smaller_where_the_errors_overlap()
     """Closed form for 0/1 outcomes with b samples right only in x and c only in y: McNemar's
     100 sqrt(b + c) / n; where x and y are right on the same samples it is far below the SE of two
     independent accuracies; a gap of 4 samples against none is within two of it at any n."""
-    from hessbook.stats import accuracy_difference_se, beats_paired, paired_difference_se
+    from hessbook.stats import accuracy_difference_se, beats, difference_se, paired_difference_se
+
+    def beats_paired(x, y):
+        return beats(100 * np.mean(x), 100 * np.mean(y), len(x), 2.0, x, y)
 
     n, b, c = 300, 10, 2
     x = np.zeros(n)
@@ -175,3 +178,8 @@ def test_paired_difference_se_is_mcnemars_and_smaller_where_the_errors_overlap()
     assert paired_difference_se(u, v) == pytest.approx(100 * math.sqrt((0.04 + 0 + 0.04 + 0.04) / 4 / 4))
     with pytest.raises(ValueError, match="equal-length"):
         paired_difference_se(np.ones(3), np.ones(4))
+    # the one rule for both readings: paired with scores, independent without; scores must be n samples
+    assert difference_se(60.0, 50.0, n) == accuracy_difference_se(60.0, 50.0, n)
+    assert difference_se(100 * x.mean(), 100 * y.mean(), n, x, y) == paired_difference_se(x, y)
+    with pytest.raises(ValueError, match="n = 200"):
+        difference_se(100 * x.mean(), 100 * y.mean(), 200, x, y)

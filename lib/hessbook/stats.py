@@ -175,17 +175,25 @@ def paired_difference_se(x: Sequence[float], y: Sequence[float]) -> float:
     return 100 * math.sqrt(float(np.mean(d * d)) / len(d))
 
 
-def beats_paired(x: Sequence[float], y: Sequence[float], ses: float = 2.0) -> bool:
-    """Accuracy of the per-sample scores ``x`` above that of ``y`` (the same samples) by more than
-    ``ses`` standard errors of their paired difference (:func:`paired_difference_se`)."""
-    gap = 100 * (float(np.mean(x)) - float(np.mean(y)))
-    return gap > ses * paired_difference_se(x, y)
+def difference_se(a: float, b: float, n: int, x: Sequence[float] | None = None,
+                  y: Sequence[float] | None = None) -> float:
+    """Standard error, in percentage points, of accuracy ``a`` minus ``b`` (percent, each on the
+    same ``n`` samples): paired, McNemar's (:func:`paired_difference_se`), where each sample's
+    scores ``x`` and ``y`` are given; else as two independent accuracies
+    (:func:`accuracy_difference_se`), e.g. a paper's printed numbers."""
+    if x is None or y is None:
+        return accuracy_difference_se(a, b, n)
+    if len(x) != n or len(y) != n:
+        raise ValueError(f"difference_se: scores of {len(x)} and {len(y)} samples for accuracies on n = {n}")
+    return paired_difference_se(x, y)
 
 
-def beats(a: float, b: float, n: int, ses: float = 2.0) -> bool:
+def beats(a: float, b: float, n: int, ses: float = 2.0, x: Sequence[float] | None = None,
+          y: Sequence[float] | None = None) -> bool:
     """Accuracy ``a`` above ``b`` (percent, each on ``n`` test images) by more than ``ses``
-    standard errors of their difference (:func:`accuracy_difference_se`)."""
-    return a - b > ses * accuracy_difference_se(a, b, n)
+    standard errors of their difference (:func:`difference_se`: paired where each image's scores
+    ``x`` and ``y`` are given)."""
+    return a - b > ses * difference_se(a, b, n, x, y)
 
 
 def smallest_rank_p(y: Sequence[float]) -> float:

@@ -25,7 +25,7 @@ from hessbook.chapters.y5.paper import (
     Y_NAME,
     model_label,
 )
-from hessbook.stats import accuracy_difference_se, paired_difference_se
+from hessbook.stats import accuracy_difference_se, difference_se
 from hessbook.stats import beats as stats_beats
 from hessbook.chapters.y5.params import Y5Params
 from hessbook.kit import (Claim, Rule, above, all_of, any_of, at_least, at_most, below, equals, excluding, in_regime,
@@ -187,9 +187,8 @@ class Scores:
 
     def margin(self, a: Cell, b: Cell) -> float:
         """:data:`NOISE_SES` standard errors of the difference of ``a`` and ``b`` (points)."""
-        if self.outcomes is None:
-            return NOISE_SES * accuracy_difference_se(self.value(a), self.value(b), self.n)
-        return NOISE_SES * paired_difference_se(self._scores(a), self._scores(b))
+        x, y = (self._scores(a), self._scores(b)) if self.paired else (None, None)
+        return NOISE_SES * difference_se(self.value(a), self.value(b), self.n, x, y)
 
     def beats(self, a: Cell, b: Cell) -> bool:
         return self.value(a) - self.value(b) > self.margin(a, b)
