@@ -6,10 +6,14 @@ from __future__ import annotations
 import matplotlib
 
 matplotlib.use("Agg")
+import numpy as np
 import pytest
 
 from hessbook.chapters import s6
-from hessbook.chapters.s6.claims import GROWS, RULE, graded_claims, growth_claim, implied_spike, spiked, values
+from hessbook.curvature.exact import logistic_hessian
+from hessbook.data import logistic_blobs
+from hessbook.chapters.s6.claims import (GROWS, RULE, TRAINED_RULE, graded_claims, growth_claim, implied_spike,
+                                         spiked, trained_values, values)
 from hessbook.chapters.s6.paper import PAPER_OUTLIERS
 from hessbook.chapters.s6.params import S6Params
 from hessbook.params import ParameterError, validate
@@ -17,14 +21,14 @@ from hessbook.params import ParameterError, validate
 
 def small_params(**kw):
     return validate(S6Params, {"scale": "smoke", "seed": 0, "dimension": 120, "alphas": [0.1, 2.0],
-                               "separation": 4.0, **kw})
+                               "separation": 4.0, "null_draws": 19, **kw})
 
 
 def test_cases_claim_and_explorer():
     R = s6.run(small_params())
     assert [len(c.outliers) for c in R.cases] == [0, 0, 1, 1]
     assert all(c.ks < 0.1 for c in R.cases)
-    claim, growth = graded_claims(R)  # the rules; these alphas are not S's, so s6.claims is not judged
+    claim, growth, _ = graded_claims(R)  # the rules; these alphas are not S's, so s6.claims is not judged
     # at w = 0 the MP/BBP rule could fail only by sampling noise: shown, not judged (audit finding 9)
     assert claim.item == "S-Fig10" and claim.grade == "not judged"
     assert RULE.grade({**values(R), "independent": True}) == "held"  # what the rule reads on its values
@@ -59,13 +63,14 @@ def test_claims_are_judged_only_in_the_regime():
 
     R = s6.run(small_params())  # alpha 0.1 and 2: not S's 0.02, 1, 2
     gated = s6.claims(R)
-    assert [c.grade for c in gated] == ["not judged", "not judged"]
+    assert [c.grade for c in gated] == ["not judged"] * 3
     assert "S's α = M/N values 0.02, 1, 2 (S Fig 10): α = 0.1, 2" in gated[0].why
     inside = s6.run(small_params(dimension=200, alphas=[0.02, 1.0, 2.0]))
     assert regime.unmet(s6.criteria(inside.params, inside)) == []
-    # inside the regime the gate passes the rules' grades through: both stay not judged by their own
-    # rules (at w = 0 MP, BBP and the growth with alpha are built into the matrix)
-    assert [c.grade for c in s6.claims(inside)] == [c.grade for c in graded_claims(inside)] == ["not judged"] * 2
+    # inside the regime the gate passes the rules' grades through: the two at w = 0 stay not judged by
+    # their own rules (MP, BBP and the growth with alpha are built into the matrix)
+    assert [c.grade for c in s6.claims(inside)] == [c.grade for c in graded_claims(inside)]
+    assert [c.grade for c in s6.claims(inside)][:2] == ["not judged"] * 2
 
 
 def test_growth_with_alpha_is_shown_but_not_judged():
@@ -125,3 +130,53 @@ def test_regime_criteria_hold_at_cpu_and_smoke_is_too_small():
     assert regime.unmet(smoke) == [smoke[1]]  # d = 100, alpha = 2: N = 50
     weak = s6.criteria(small_params(separation=2.0))  # spike 2 < 1 + sqrt(2)
     assert not weak[2].met
+
+
+TRAINED_GOOD = {"minimum": True, "one_blob_outliers": 0, "one_blob_ks": 0.01, "two_blob_outliers": 1}
+
+
+@pytest.mark.parametrize("change, grade", [
+    ({}, "held"),
+    ({"two_blob_outliers": 0}, "partly"),  # one blob is MP, the two-blob outlier is gone
+    ({"two_blob_outliers": 3}, "partly"),
+    ({"one_blob_ks": 0.2}, "partly"),  # two blobs right, the one-blob bulk is not MP
+    ({"one_blob_outliers": 1}, "partly"),
+    ({"one_blob_ks": 0.2, "two_blob_outliers": 0}, "did not hold"),
+    ({"minimum": False, "one_blob_ks": float("nan"), "one_blob_outliers": float("nan"),
+      "two_blob_outliers": float("nan")}, "not judged"),  # separable: no trained w
+])
+def test_trained_grading(change, grade):
+    assert TRAINED_RULE.grade({**TRAINED_GOOD, **change}) == grade
+
+
+def test_trained_w_cases():
+    """At alpha = 0.02 (N = 6000 > d = 120) both fits reach a minimizer and the claim is graded
+    there; at alpha = 2 (N = 60 < d) the data are separable: that case is not judged and says why;
+    the figure draws both, the numbers read the smallest alpha. (At alpha = 0.1 the two blobs are
+    separable too, in 120 dimensions.)"""
+    R = s6.run(small_params(alphas=[0.02, 2.0]))
+    low, high = R.trained_at(0.02), R.trained_at(2.0)
+    assert all(c.minimum and c.fit.grad_norm <= 1e-10 for c in low.values())
+    assert all(c.fit.separable and not c.minimum and len(c.outliers) == 0 for c in high.values())
+    two = low[2]
+    assert two.null.shape == (19, 120) and two.null_edge == two.null[:, -1].max()
+    assert two.weights_cv > low[1].weights_cv  # separated blobs: the weights differ far more
+    x, _ = logistic_blobs(6000, 120, blobs=2, separation=4.0, seed=0)
+    H, w = logistic_hessian(x, two.fit.w), two.fit.w
+    assert np.allclose(np.linalg.eigvalsh(H.numpy()), two.eigenvalues)
+    assert two.along_w == pytest.approx(float(w @ H @ w / (w @ w)))
+    claim = graded_claims(R)[2]
+    assert claim.grades["α = 2"] == "not judged" and "separable" in claim.ours
+    assert claim.grades["α = 0.02"] == TRAINED_RULE.grade(trained_values(low)) != "not judged"
+    assert claim.coverage == (1, 3)  # S's three alphas expected; alpha = 1 not in this block
+    n = s6.numbers(R)
+    assert n["tr_alpha"] == 0.02 and n["tr_separable"] == "2" and n["tr_two_outliers"] == len(two.outliers)
+    fig = s6.figure_10_trained(R)
+    assert len(fig.axes) == 4 and "separable" in " ".join(t.get_text() for t in fig.axes[3].texts)
+
+
+def test_trained_numbers_are_not_computed_without_a_minimizer():
+    R = s6.run(small_params(alphas=[2.0]))
+    n = s6.numbers(R)
+    assert n["tr_two_ks"] is None and n["tr_one_outliers"] is None and n["tr_separable"] == "2"
+    assert graded_claims(R)[2].grade == "not judged"

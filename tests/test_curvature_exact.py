@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
@@ -139,3 +140,54 @@ def test_the_check_sees_a_changed_model():
     assert _changes(tiny_mlp().train(), lambda m: m.to(torch.float64)(x.double())) == ["0.weight", "0.bias",
                                                                                         "2.weight", "2.bias"]
     assert _changes(tiny_mlp().train(), lambda m: m.eval()) == ["modes"]
+
+
+def _teacher_data(n: int, d: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """Labels drawn from a logistic teacher: not separable when n is well above d."""
+    gen = torch.Generator().manual_seed(seed)
+    x = torch.randn(n, d, generator=gen, dtype=torch.float64)
+    y = (torch.rand(n, generator=gen, dtype=torch.float64) < torch.sigmoid(x @ torch.ones(d, dtype=torch.float64))).to(torch.int64)
+    return x, y
+
+
+def test_logistic_fit_reaches_the_minimizer_scipy_finds():
+    """Newton's minimizer against scipy's BFGS on the same convex loss (an independent optimizer)."""
+    from scipy.optimize import minimize
+
+    from hessbook.curvature.exact import logistic_fit
+
+    x, y = _teacher_data(400, 6)
+    fit = logistic_fit(x, y)
+    assert fit.converged and not fit.separable and fit.grad_norm <= 1e-10 and 0.5 < fit.accuracy < 1.0
+    X, Y = x.numpy(), y.numpy().astype(float)
+
+    def loss_grad(w):
+        z = X @ w
+        return float(np.mean(np.logaddexp(0.0, z) - Y * z)), X.T @ (1 / (1 + np.exp(-z)) - Y) / len(Y)
+
+    ref = minimize(loss_grad, np.zeros(6), jac=True, method="BFGS", options={"gtol": 1e-12, "maxiter": 1000})
+    assert np.allclose(fit.w.numpy(), ref.x, atol=1e-6)
+    assert fit.loss == pytest.approx(ref.fun, rel=1e-12)
+    for _ in range(5):  # and it is a minimum: no nearby point is lower
+        assert loss_grad(fit.w.numpy() + 1e-3 * np.random.default_rng(_).standard_normal(6))[0] > fit.loss
+
+
+@pytest.mark.parametrize("n, d, separation", [(20, 30, 4.0), (200, 5, 40.0)])
+def test_logistic_fit_stops_on_separable_data(n, d, separation):
+    """N <= d (any labels) or blobs far apart: no minimizer; the fit says separable, not converged."""
+    from hessbook.curvature.exact import logistic_fit
+
+    x, y = logistic_blobs(n, d, blobs=2 if n > d else 1, separation=separation, seed=1)
+    fit = logistic_fit(x, y)
+    assert fit.separable and not fit.converged and fit.accuracy == 1.0
+    assert bool((((x.double() @ fit.w) > 0) == (y > 0)).all())
+
+
+def test_logistic_fit_rejects_bad_input():
+    from hessbook.curvature.exact import logistic_fit
+
+    x, y = _teacher_data(50, 3)
+    with pytest.raises(ValueError, match=r"in \{0, 1\}"):
+        logistic_fit(x, y + 1)
+    with pytest.raises(ValueError, match="tol=0"):
+        logistic_fit(x, y, tol=0)

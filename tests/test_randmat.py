@@ -63,3 +63,47 @@ def test_no_outlier_below_the_threshold_and_tracy_widom_margin():
     top = float(torch.linalg.eigvalsh(x.T @ x / n)[-1])
     edge = MarchenkoPastur(d / n).edges[1]
     assert top < edge + 4 * tracy_widom_scale(n, d)
+
+
+def test_weighted_null_with_equal_weights_is_marchenko_pastur():
+    from hessbook.randmat import weighted_null_spectra
+    from hessbook.stats import kolmogorov_distance
+
+    spectra = weighted_null_spectra(torch.full((4000,), 0.25, dtype=torch.float64), 200, draws=2, seed=0)
+    assert spectra.shape == (2, 200) and np.all(np.diff(spectra, axis=1) >= 0)
+    assert all(kolmogorov_distance(s, MarchenkoPastur(200 / 4000, 0.25)) < 0.03 for s in spectra)
+    assert not np.array_equal(spectra[0], spectra[1])  # fresh inputs for each draw
+
+
+def generalized_right_edge(weights: np.ndarray, gamma: float) -> float:
+    """The right edge of the limit law of (1/N) Z^T diag(c) Z, gamma = d / N (Silverstein and Choi
+    1995): the minimum of z(m) = -1/m + mean(c / (1 + gamma c m)) over -1/(gamma max c) < m < 0."""
+    m = np.linspace(-1 / (gamma * weights.max()), 0.0, 20001)[1:-1]
+    return float(min(-1 / mm + np.mean(weights / (1 + gamma * weights * mm)) for mm in m))
+
+
+def test_generalized_edge_reference_is_marchenko_pastur_for_equal_weights():
+    assert generalized_right_edge(np.full(100, 0.25), 0.1) == pytest.approx(MarchenkoPastur(0.1, 0.25).edges[1],
+                                                                            rel=1e-6)
+
+
+def test_weighted_null_with_unequal_weights_has_the_generalized_edge():
+    """Half the samples weigh 0.01, half 0.49: the trace (mean eigenvalue = mean weight) is kept,
+    the top eigenvalue sits at the generalized law's edge (0.518), not at Marchenko-Pastur's at the
+    mean weight (0.433), and the bulk is far from that Marchenko-Pastur law."""
+    from hessbook.randmat import weighted_null_spectra
+    from hessbook.stats import kolmogorov_distance
+
+    weights = torch.tensor([0.01, 0.49], dtype=torch.float64).repeat(2000)
+    (spectrum,) = weighted_null_spectra(weights, 400, draws=1, seed=0)
+    assert spectrum.mean() == pytest.approx(0.25, rel=0.02)
+    edge, law = generalized_right_edge(weights.numpy(), 0.1), MarchenkoPastur(400 / 4000, 0.25)
+    assert spectrum.max() == pytest.approx(edge, rel=0.03) and edge > 1.15 * law.edges[1]
+    assert kolmogorov_distance(spectrum, law) > 0.1
+
+
+def test_weighted_null_rejects_bad_input():
+    from hessbook.randmat import weighted_null_spectra
+
+    with pytest.raises(ValueError, match="draws=0"):
+        weighted_null_spectra(torch.ones(10), 5, draws=0, seed=0)

@@ -11,6 +11,12 @@ population covariance is sigma^2 diag(ell, 1, ..., 1), the top sample eigenvalue
 from the bulk exactly when ell > 1 + sqrt(alpha), and then converges to
 sigma^2 ell (1 + alpha / (ell - 1)) (:func:`bbp_outlier`); below the threshold it sticks to
 the right edge with Tracy-Widom fluctuations of size :func:`tracy_widom_scale`.
+
+A weighted sample covariance (1/N) sum_i c_i x_i x_i^T, as the logistic-regression Hessian is at
+a trained w (c_i = s_i (1 - s_i)), has a bulk that is Marchenko-Pastur only when the weights are
+equal; otherwise its limit is the generalized law of the weights' distribution (Silverstein and
+Bai 1995). :func:`weighted_null_spectra` draws that bulk at finite N: the same weights on fresh
+Gaussian inputs, so no direction of the data is special.
 """
 
 from __future__ import annotations
@@ -95,3 +101,20 @@ def sample_covariance_eigenvalues(n_samples: int, dimension: int, variance: floa
     x = torch.randn(n_samples, dimension, generator=gen, dtype=torch.float64) * variance**0.5
     cov = x.T @ x / n_samples
     return torch.linalg.eigvalsh(cov).numpy()
+
+
+def weighted_null_spectra(weights: torch.Tensor, dimension: int, draws: int, seed: int) -> np.ndarray:
+    """Ascending eigenvalues (float64, one row per draw) of (1/N) Z^T diag(weights) Z, with Z an
+    N x ``dimension`` matrix of independent standard normals drawn afresh for each draw, N =
+    len(weights): the spectrum these weights give when no input direction is special. With equal
+    weights sigma^2 it is a sample covariance, Marchenko-Pastur(dimension / N, sigma^2) in the limit."""
+    if draws < 1 or dimension < 1 or weights.ndim != 1 or len(weights) < 1:
+        raise ValueError(f"weighted_null_spectra(weights {tuple(weights.shape)}, dimension={dimension}, "
+                         f"draws={draws}): need 1-d weights, dimension >= 1 and draws >= 1")
+    gen = torch.Generator().manual_seed(seed)
+    c = weights.to(torch.float64)
+    out = []
+    for _ in range(draws):
+        z = torch.randn(len(c), dimension, generator=gen, dtype=torch.float64)
+        out.append(torch.linalg.eigvalsh((z * c[:, None]).T @ z / len(c)).numpy())
+    return np.stack(out)

@@ -8,7 +8,9 @@
   (``vmap(hessian)``), accumulated over batches; PSD when the loss is convex in the outputs.
 - ``exact_spectra``: eigenvalues (descending, float64 ``eigvalsh``) of H, G and H - G.
 - ``logistic_hessian``: the closed form X^T diag(s (1 - s)) X / N of a sigmoid neuron's
-  mean log-loss (S App. B), which is its Gauss-Newton matrix (the model is linear in w).
+  mean log-loss (S App. B), which is its Gauss-Newton matrix (the model is linear in w);
+  ``logistic_fit``: the point where it is taken at a trained w, the maximum-likelihood weights
+  (Newton's method), or the finding that there are none (the data are separable).
 
 Memory: P^2 * 8 bytes per matrix (a 5K-parameter network: 200 MB), and B * c * P for one
 batch of Jacobians.
@@ -38,6 +40,58 @@ def logistic_hessian(x: Tensor, w: Tensor | None = None) -> Tensor:
     w = torch.zeros(x.shape[1], dtype=torch.float64) if w is None else w.to(torch.float64)
     s = torch.sigmoid(x @ w)
     return (x * (s * (1 - s))[:, None]).T @ x / x.shape[0]
+
+
+@dataclass(frozen=True)
+class LogisticFit:
+    """The maximum-likelihood weights of a sigmoid neuron without bias, or why there are none."""
+
+    w: Tensor
+    """float64 (d,): the minimizer when ``converged``; else the last iterate."""
+    loss: float
+    """Mean log-loss at ``w``."""
+    grad_norm: float
+    """||gradient of the mean log-loss|| at ``w``."""
+    accuracy: float
+    """Training accuracy of sign(<w, x>)."""
+    iterations: int
+    converged: bool
+    """The gradient norm reached ``tol``: ``w`` is the minimizer (the loss is convex)."""
+    separable: bool
+    """An iterate classified every sample correctly: the data are linearly separable, the loss
+    has no minimizer (it tends to 0 as ||w|| grows, and with it the Hessian), and the fit stops."""
+
+
+def logistic_fit(x: Tensor, y: Tensor, *, tol: float = 1e-10, max_iter: int = 100) -> LogisticFit:
+    """Newton's method with backtracking (Armijo) on the mean log-loss of f = <w, x>, labels in
+    {0, 1}, from w = 0, in float64. Stops at ||gradient|| <= ``tol`` (converged) or at the first
+    iterate that classifies every sample correctly (separable: no minimizer exists, since a
+    separating w scaled up drives the loss to 0; conversely an iterate can reach 100 % only on
+    separable data), or after ``max_iter`` steps (neither)."""
+    if tol <= 0 or max_iter < 1:
+        raise ValueError(f"logistic_fit(tol={tol}, max_iter={max_iter}): need tol > 0 and max_iter >= 1")
+    x, y = x.to(torch.float64), y.to(torch.float64)
+    if x.ndim != 2 or y.shape != (x.shape[0],) or not bool(((y == 0) | (y == 1)).all()):
+        raise ValueError(f"logistic_fit: x {tuple(x.shape)} and y {tuple(y.shape)}: need x (N, d) and y (N,) in {{0, 1}}")
+
+    def loss_of(w: Tensor) -> float:
+        z = x @ w
+        return float((torch.nn.functional.softplus(z) - y * z).mean())
+
+    w = torch.zeros(x.shape[1], dtype=torch.float64)
+    for it in range(max_iter + 1):
+        z = x @ w
+        grad = x.T @ (torch.sigmoid(z) - y) / x.shape[0]
+        accuracy = float(((z > 0) == (y > 0)).double().mean())
+        done = float(grad.norm()) <= tol
+        if done or accuracy == 1.0 or it == max_iter:
+            return LogisticFit(w, loss_of(w), float(grad.norm()), accuracy, it, done, accuracy == 1.0 and not done)
+        step = torch.linalg.lstsq(logistic_hessian(x, w), grad[:, None]).solution[:, 0]  # rank-deficient when N < d
+        loss, t, slope = loss_of(w), 1.0, float(grad @ step)
+        while loss_of(w - t * step) > loss - 1e-4 * t * slope and t > 1e-10:
+            t /= 2
+        w = w - t * step
+    raise AssertionError("unreachable")
 
 
 def hessian_matrix(model: nn.Module, data: Data, *, loss_fn: LossFn | None = None,

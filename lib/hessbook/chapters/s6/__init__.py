@@ -8,9 +8,9 @@ Since d^2 f = 0 the Hessian is exactly the Gauss-Newton term,
 
     H(w) = X^T diag(s_i (1 - s_i)) X / N,   s_i = sigmoid(<w, x_i>),
 
-and M = d. We evaluate it at w = 0 (S does not say where), where s_i (1 - s_i) = 1/4 for
+and M = d. S does not say at which w. We evaluate it at w = 0, where s_i (1 - s_i) = 1/4 for
 every sample: H = (1/4) X^T X / N is exactly a sample second-moment matrix, so the random
-matrix theory of S App. B applies without approximation:
+matrix theory of S App. B applies without approximation (and cannot be tested there):
 
 - one blob, x ~ N(0, I_d): H's spectrum follows Marchenko-Pastur with sigma^2 = 1/4 and
   alpha = d / N, with d - N zeros when alpha > 1, and no outlier;
@@ -20,6 +20,11 @@ matrix theory of S App. B applies without approximation:
 
 alpha = d / N with d fixed (``dimension``) and N = round(d / alpha).
 
+And at the trained w, the maximum-likelihood weights (``hessbook.curvature.exact.logistic_fit``;
+none at N <= d, where the data are separable), where the weights s_i (1 - s_i) differ between
+samples: the spectrum against Marchenko-Pastur at their mean (S's claim) and against the null,
+the same weights on fresh Gaussian inputs (``hessbook.randmat.weighted_null_spectra``).
+
 The package: :mod:`.paper` (S's alpha values and Fig 10's outliers), :mod:`.params` (the
 schema), :mod:`.compute` (the cases, ``run``), :mod:`.claims` (claims, regime criteria, numbers),
 :mod:`.figures` (figure, table, explorer).
@@ -27,8 +32,8 @@ schema), :mod:`.compute` (the cases, ``run``), :mod:`.claims` (claims, regime cr
 
 from hessbook.chapters.s6.claims import claims, criteria, numbers
 from hessbook.chapters.s6.compute import Results, jobs, run
-from hessbook.chapters.s6.figures import explorer, figure_10, summary_table
+from hessbook.chapters.s6.figures import explorer, figure_10, figure_10_trained, summary_table
 from hessbook.chapters.s6.params import Params
 
-__all__ = ["Params", "Results", "claims", "criteria", "explorer", "figure_10", "jobs", "numbers", "run",
-           "summary_table"]
+__all__ = ["Params", "Results", "claims", "criteria", "explorer", "figure_10", "figure_10_trained", "jobs", "numbers",
+           "run", "summary_table"]

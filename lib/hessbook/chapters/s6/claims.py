@@ -1,14 +1,16 @@
 """S6's claims (S-Fig10: Marchenko-Pastur and BBP at w = 0; the two-blob outlier grows with
-alpha), graded by rules and judged only where the regime criteria hold; the numbers the prose
-cites. At w = 0 both rules could fail only by sampling noise (the theorems describe that very
-matrix), so both claims are shown with their values and not judged."""
+alpha; Marchenko-Pastur and one outlier at the trained w), graded by rules and judged only where
+the regime criteria hold; the numbers the prose cites. At w = 0 the first two rules could fail
+only by sampling noise (the theorems describe that very matrix), so they are shown with their
+values and not judged; at the trained w, where the samples' weights s_i (1 - s_i) differ, the
+third is a test, at each alpha where the log-loss has a minimizer."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from hessbook import regime
-from hessbook.chapters.s6.compute import TW_MARGIN, Case, Results
+from hessbook.chapters.s6.compute import FIT_TOL, TW_MARGIN, Case, Results, TrainedCase
 from hessbook.chapters.s6.paper import ALPHAS, PAPER_OUTLIERS
 from hessbook.chapters.s6.params import S6Params
 from hessbook.kit import (Claim, Rule, above, all_of, any_of, at_least, at_most, below, equals, in_regime, is_true,
@@ -32,9 +34,11 @@ fluctuates on the Tracy-Widom scale, about N^(-2/3) of the edge: at min(M, N) = 
 
 
 def criteria(P: S6Params, R: Results | None = None) -> list[regime.Criterion]:
-    """S6's regime criteria, written from S before any verdict was read. S6 trains nothing: the
-    Hessian is taken at w = 0, where S's Example 1 makes it exactly a sample second-moment matrix
-    (no optimizer, so no steps, loss or gradient norm to reach; ``R`` is not needed). What S's
+    """S6's regime criteria, written from S before any verdict was read. S6 trains no network: the
+    Hessian is taken at w = 0, where S's Example 1 makes it exactly a sample second-moment matrix,
+    and at the minimizer of a convex loss, solved to a gradient norm of
+    :data:`~hessbook.chapters.s6.compute.FIT_TOL` where one exists (each case's precondition, not
+    a criterion of the block; no steps or training loss to reach; ``R`` is not needed). What S's
     claim needs is the data: S's alpha = M/N values (Fig 10), M and N in the asymptotic regime of
     Theorems 1-2 (:data:`MIN_SIZE`), and two blobs whose spike is above the BBP threshold at every
     alpha (Theorem 1: an outlier exists only for ell > 1 + sqrt(alpha); S Fig 10 shows one at
@@ -56,8 +60,30 @@ def numbers(R: Results) -> dict:
     P = R.params
     two = {c.alpha: c for c in R.blobs(2)}
     a1 = two.get(1.0, next(iter(two.values())))
-    return {"criteria": regime.criteria_text(criteria(P)),"d": P.dimension, "spike": P.spike, "sep": P.separation, "max_ks": float(max(c.ks for c in R.cases)),
-            "out_a1": float(a1.eigenvalues[-1]), "edge_a1": a1.edge, "alpha_a1": a1.alpha}
+    return {"criteria": regime.criteria_text(criteria(P)), "d": P.dimension, "spike": P.spike, "sep": P.separation,
+            "max_ks": float(max(c.ks for c in R.cases)), "out_a1": float(a1.eigenvalues[-1]), "edge_a1": a1.edge,
+            "alpha_a1": a1.alpha, **trained_numbers(R)}
+
+
+def trained_numbers(R: Results) -> dict:
+    """The trained w's numbers the prose cites, at the smallest α (the one with the most samples);
+    None (glued n/a) where that α has no minimizer."""
+    pair = R.trained_at(min(c.alpha for c in R.trained))
+    out: dict = {"tr_alpha": min(c.alpha for c in R.trained), "tr_null_draws": R.params.null_draws,
+                 "tr_separable": ", ".join(f"{a:g}" for a in sorted({c.alpha for c in R.trained if c.fit.separable}))
+                 or "none"}
+    for blobs, tag in ((1, "one"), (2, "two")):
+        c = pair[blobs]
+        ok = c.minimum
+        out |= {f"tr_{tag}_ks": c.ks if ok else None, f"tr_{tag}_null_ks": c.null_ks if ok else None,
+                f"tr_{tag}_cv": 100 * c.weights_cv if ok else None, f"tr_{tag}_mean": c.weights_mean if ok else None,
+                f"tr_{tag}_w": float(c.fit.w.norm()) if ok else None, f"tr_{tag}_acc": 100 * c.fit.accuracy,
+                f"tr_{tag}_top": float(c.eigenvalues[-1]) if ok else None, f"tr_{tag}_edge": c.null_edge if ok else None,
+                f"tr_{tag}_along": c.along_w if ok else None, f"tr_{tag}_outliers": len(c.outliers) if ok else None,
+                f"tr_{tag}_below": len(c.below) if ok else None,
+                f"tr_{tag}_bottom": float(c.null[:, 0].min()) if ok else None,
+                f"tr_{tag}_smallest": float(c.eigenvalues[0]) if ok else None}
+    return out
 
 
 ONE_BLOB = (equals("one_blob_outliers", 0, "one blob: outliers over all α"),
@@ -79,7 +105,7 @@ RULE = Rule(
 above the MP edge. Judged only on a Hessian whose spectrum the theorems do not give by
 construction (``independent``): at w = 0, where this chapter evaluates it, H = (1/4) XᵀX/N is the
 very matrix Theorems 1-2 describe, so the rule is shown with its values and not judged, as
-:data:`GROWS` is (S's Example 2 at a trained w, where σ_i(1 − σ_i) varies with x_i, would be a test)."""
+:data:`GROWS` is (at the trained w, where σ_i(1 − σ_i) varies with x_i, :data:`TRAINED_RULE` is a test)."""
 
 
 def values(R: Results, built_in: bool = True) -> dict:
@@ -155,6 +181,72 @@ def growth_claim(ours: dict[float, float], paper: dict[float, float] = PAPER_OUT
     )
 
 
+TRAINED_ONE_BLOB = (equals("one_blob_outliers", 0, "one blob: eigenvalues above the null's top"),
+                    below("one_blob_ks", KS_HELD, "one blob: Kolmogorov distance to MP at the weights' mean"))
+TRAINED_ONE_OUTLIER = equals("two_blob_outliers", 1, "two blobs: eigenvalues above the null's top")
+MINIMUM = ("the log-loss has a minimizer and the fit reached it, for both data sets (||gradient|| ≤ "
+           f"{FIT_TOL:g}; at N ≤ d any labels are linearly separable: there is no minimizer, the loss and the Hessian "
+           "tend to 0 as ||w|| grows, and no point of that path is 'the trained w')")
+TRAINED_RULE = Rule(
+    held=all_of(*TRAINED_ONE_BLOB, TRAINED_ONE_OUTLIER),
+    partly=any_of(all_of(*TRAINED_ONE_BLOB), TRAINED_ONE_OUTLIER),
+    requires=is_true("minimum", MINIMUM),
+)
+"""S-Fig10 at the trained w (the maximum-likelihood weights), one case per α: one blob "falls into
+the classical Marchenko-Pastur law" (Kolmogorov distance below :data:`KS_HELD` to MP at σ² = the
+mean of s_i (1 − s_i), and no eigenvalue above the null's top), two blobs have "one large outlier"
+(exactly one eigenvalue above the null's top). The null: the same weights on fresh Gaussian
+inputs (:class:`~hessbook.chapters.s6.compute.TrainedCase`), the bulk the weights alone give."""
+
+
+def trained_values(pair: dict[int, TrainedCase]) -> dict:
+    """What :data:`TRAINED_RULE` grades at one α from ``blobs -> case``."""
+    one, two = pair[1], pair[2]
+    return {"minimum": one.minimum and two.minimum,
+            "one_blob_outliers": len(one.outliers) if one.minimum else float("nan"),
+            "one_blob_ks": one.ks, "two_blob_outliers": len(two.outliers) if two.minimum else float("nan")}
+
+
+def _fit_text(c: TrainedCase) -> str:
+    f = c.fit
+    if f.separable:
+        return (f"{'one blob' if c.blobs == 1 else 'two blobs'}: separable (N = {c.n_samples}, d = {len(f.w)}; an "
+                f"iterate classified every sample after {f.iterations} Newton step{'s' if f.iterations != 1 else ''}, "
+                f"loss {f.loss:.2g}): no minimizer")
+    if not f.converged:
+        return f"{'one blob' if c.blobs == 1 else 'two blobs'}: the fit did not converge (||gradient|| {f.grad_norm:.2g})"
+    return (f"{'one blob' if c.blobs == 1 else 'two blobs'}: {len(c.outliers)} above the null's top "
+            f"{c.null_edge:.4g} (top {c.eigenvalues[-1]:.4g}, curvature along w {c.along_w:.4g}), {len(c.below)} below "
+            f"the null's bottom {float(c.null[:, 0].min()):.4g} (smallest {c.eigenvalues[0]:.4g}), KS to MP at the weights' mean {c.ks:.3f}, to the "
+            f"null {c.null_ks:.3f}; weights' mean {c.weights_mean:.3g}, spread {c.weights_cv:.0%} of it; ||w|| "
+            f"{float(c.fit.w.norm()):.3g}, training accuracy {c.fit.accuracy:.1%}")
+
+
+def trained_claim(R: Results) -> Claim:
+    """S-Fig10's two examples at the trained w, one case per α of the block (S's three expected)."""
+    alphas = sorted({c.alpha for c in R.trained})
+    pairs = {a: R.trained_at(a) for a in alphas}
+    ours = "; ".join(f"α = {a:g}: " + "; ".join(_fit_text(c) for c in pair.values()) for a, pair in pairs.items())
+    return Claim(
+        "S-Fig10",
+        "At the trained w: one blob \"falls into the classical Marchenko-Pastur law\", two blobs give \"one large "
+        "outlier eigenvalue\".",
+        paper="App. B, Examples 1-2 and Fig 10 (S does not say at which w; its Example 1 calls s_i (1 − s_i) \"a "
+              "positive constant\", which it is only at w = 0).",
+        ours=ours, rule=TRAINED_RULE,
+        cases={f"α = {a:g}": trained_values(pair) for a, pair in pairs.items()},
+        expected=tuple(f"α = {a:g}" for a in ALPHAS),
+        evidence="The trained w: the maximum-likelihood weights (Newton's method from w = 0, to ||gradient|| ≤ "
+                 f"{FIT_TOL:g}), where they exist. There the samples' weights s_i (1 − s_i) differ, so the Hessian is a "
+                 "weighted sample covariance and Marchenko-Pastur holds only as far as the weights are equal. An "
+                 f"outlier: an eigenvalue above the top eigenvalue of each of {R.params.null_draws} null draws (the same "
+                 "weights on fresh Gaussian inputs, so no direction is special: with 19 draws a 5 % test for the "
+                 "largest eigenvalue). With random labels (our one-blob data) the fit stays near w = 0 at small α, "
+                 "so the weights stay nearly equal and the one-blob half tests little; the two-blob weights are far "
+                 "from equal (well-classified samples weigh almost nothing).",
+    )
+
+
 def claims(R: Results) -> list[Claim]:
     """The claims, judged only where S6's regime criteria hold (:func:`hessbook.kit.in_regime`): the
     criteria are about the block (S's α, M and N large, a spike above the BBP threshold), not about
@@ -163,7 +255,7 @@ def claims(R: Results) -> list[Claim]:
 
 
 def graded_claims(R: Results) -> list[Claim]:
-    """S-Fig10's two claims, graded whatever the block (:func:`claims` gates them)."""
+    """S-Fig10's three claims, graded whatever the block (:func:`claims` gates them)."""
     one, two = R.blobs(1), R.blobs(2)
     ours = "; ".join(
         f"α = {c.alpha:g}: one blob {len(o.outliers)} outliers (KS {o.ks:.3f}), two blobs "
@@ -183,12 +275,12 @@ def graded_claims(R: Results) -> list[Claim]:
         ours=ours,
         rule=RULE,
         cases=single(values(R)),
-        evidence="The rule's values are shown, as the growth claim's below are (at a trained w, where σ_i(1 − σ_i) "
-                 "varies with x_i, the rule would test something; this chapter does not evaluate H there). Nor are "
+        evidence="The rule's values are shown, as the growth claim's below are (at the trained w, where σ_i(1 − σ_i) "
+                 "varies with x_i, the third claim tests the same examples). Nor are "
                  "the paper's outliers tested (their magnitudes depend on the weights, the separation and a scaling S "
                  "does not give; the next claim shows their trend with α). " + bulk_text(R)
                  + f" An outlier: an eigenvalue more than {TW_MARGIN:g} Tracy-Widom scales above the MP edge.",
-    ), growth_claim(grown, spike=R.params.spike, built_in=True)]
+    ), growth_claim(grown, spike=R.params.spike, built_in=True), trained_claim(R)]
 
 
 def bulk_text(R: Results) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hessbook.chapters.s6.compute import BLOBS, SIGMA2, Case, Results
+from hessbook.chapters.s6.compute import BLOBS, SIGMA2, Case, Results, TrainedCase
 from hessbook.chapters.s6.paper import PAPER_OUTLIERS
 from hessbook.chapters.s6.params import S6Params
 from hessbook.kit import style
@@ -61,6 +61,54 @@ def figure_10(R: Results):
         draw_case(axes[alphas.index(c.alpha), BLOBS.index(c.blobs)], c, R.params)
     for ax in axes.flat:
         ax.legend(fontsize=style.SMALL, loc="upper right")
+    fig.tight_layout()
+    return fig
+
+
+def draw_trained(ax, c: TrainedCase) -> None:
+    """The spectrum at the trained w (mass 1/M each) against Marchenko-Pastur at the weights' mean and
+    against the null's eigenvalues (the same weights on fresh Gaussian inputs); the null's largest
+    top eigenvalue, the curvature along w, and the eigenvalues above the null's top."""
+    name = "one blob" if c.blobs == 1 else "two blobs"
+    if not c.minimum:
+        why = (f"separable (N = {c.n_samples}, d = {len(c.fit.w)}):\nno minimizer" if c.fit.separable
+               else "the fit did not converge")
+        style.not_computed(ax, f"{name}, α = {c.alpha:g}: {why}")
+        return
+    eig, law = c.eigenvalues, c.law
+    lo, hi = law.edges
+    top = max(hi, float(eig.max()), c.null_edge, c.along_w)
+    bins = np.linspace(0.0, top * 1.05, 50)
+    width = bins[1] - bins[0]
+    ax.hist(eig, bins=bins, weights=np.full(len(eig), 1.0 / (len(eig) * width)), color="C0", alpha=0.6,
+            label="eigenvalues at the trained w")
+    pooled = c.null.ravel()
+    ax.hist(pooled, bins=bins, weights=np.full(len(pooled), 1.0 / (len(pooled) * width)), histtype="step",
+            color="0.3", lw=1.2, label="null: same weights, fresh inputs")
+    t = np.linspace(lo, hi, 400)
+    ax.plot(t, law.density(t), "k", lw=1.2, label=f"Marchenko-Pastur, σ² = mean weight {c.weights_mean:.3g}")
+    ax.axvline(c.null_edge, color="C3", ls=":", lw=1, label=f"null's largest top {c.null_edge:.3g}")
+    ax.axvline(c.along_w, color="C4", ls="--", lw=1, label=f"curvature along w {c.along_w:.3g}")
+    for j, o in enumerate(c.outliers):
+        ax.plot([o], [0], "v", color="C3", ms=9, clip_on=False, label="above the null" if j == 0 else None)
+    for j, o in enumerate(c.below):
+        ax.plot([o], [0], "^", color="C1", ms=9, clip_on=False, label="below the null" if j == 0 else None)
+    ax.set_xlim(0, top * 1.08)
+    ax.set_title(f"{name}, α = {c.alpha:g}: {len(c.outliers)} above the null, KS to MP {c.ks:.2f}", fontsize=9)
+    ax.set_xlabel("eigenvalue of H at the trained w")
+    ax.set_ylabel("density")
+
+
+def figure_10_trained(R: Results):
+    """S Fig 10 at the trained w: one row per alpha, one column per data set (a panel says why an
+    alpha has no trained w)."""
+    alphas = sorted({c.alpha for c in R.trained})
+    fig, axes = style.grid_panels(max(len(alphas), 1), len(BLOBS), height=2.6)
+    for c in R.trained:
+        draw_trained(axes[alphas.index(c.alpha), BLOBS.index(c.blobs)], c)
+    for ax in axes.flat:
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=style.SMALL, loc="upper right")
     fig.tight_layout()
     return fig
 

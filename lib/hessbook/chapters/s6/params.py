@@ -12,6 +12,9 @@ class S6Params(ChapterParams):
     dimension: int = field(metadata=spec(ge=2, doc="input dimension d = M (fixed; N = d / alpha)"))
     alphas: list[float] = field(metadata=spec(gt=0.0, nonempty=True, doc="alpha = M / N (S: 0.02, 1, 2)"))
     separation: float = field(metadata=spec(gt=0.0, doc="distance between the two blob means (S does not say)"))
+    null_draws: int = field(metadata=spec(ge=1, doc="draws of the null at the trained w (the same weights on fresh "
+                                                    "Gaussian inputs); an outlier tops every draw, so 19 draws make "
+                                                    "the largest eigenvalue's test a 5 % one"))
 
     def check(self) -> None:
         for a in self.alphas:
