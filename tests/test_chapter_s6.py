@@ -12,8 +12,12 @@ import pytest
 from hessbook.chapters import s6
 from hessbook.curvature.exact import logistic_hessian
 from hessbook.data import logistic_blobs
-from hessbook.chapters.s6.claims import (GROWS, RULE, TRAINED_RULE, graded_claims, growth_claim, implied_spike,
-                                         spiked, trained_values, values)
+import torch
+
+from hessbook.chapters.s6.claims import (GROWS, RULE, TRAINED_RULE, axis_where, graded_claims, growth_claim,
+                                         implied_spike, spiked, trained_values, values)
+from hessbook.chapters.s6.compute import TrainedCase
+from hessbook.curvature.exact import LogisticFit
 from hessbook.chapters.s6.paper import PAPER_OUTLIERS
 from hessbook.chapters.s6.params import S6Params
 from hessbook.params import ParameterError, validate
@@ -41,7 +45,7 @@ def test_cases_claim_and_explorer():
     n = s6.numbers(R)
     assert n["alpha_a1"] == 0.1 and n["out_a1"] == R.cases[2].eigenvalues[-1]  # no alpha = 1: the first
     ex = s6.explorer(R)
-    fig = ex.update(blobs=2, alpha=2.0)
+    fig = ex.update(point="w = 0", blobs=2, alpha=2.0)
     assert "1 outlier" in fig.axes[0].get_title()
 
 
@@ -132,28 +136,48 @@ def test_regime_criteria_hold_at_cpu_and_smoke_is_too_small():
     assert not weak[2].met
 
 
-TRAINED_GOOD = {"minimum": True, "one_blob_outliers": 0, "one_blob_ks": 0.01, "two_blob_outliers": 1}
+TRAINED_GOOD = {"minimum": True, "axis_above": True, "n_above": 1}
 
 
 @pytest.mark.parametrize("change, grade", [
     ({}, "held"),
-    ({"two_blob_outliers": 0}, "partly"),  # one blob is MP, the two-blob outlier is gone
-    ({"two_blob_outliers": 3}, "partly"),
-    ({"one_blob_ks": 0.2}, "partly"),  # two blobs right, the one-blob bulk is not MP
-    ({"one_blob_outliers": 1}, "partly"),
-    ({"one_blob_ks": 0.2, "two_blob_outliers": 0}, "did not hold"),
-    ({"minimum": False, "one_blob_ks": float("nan"), "one_blob_outliers": float("nan"),
-      "two_blob_outliers": float("nan")}, "not judged"),  # separable: no trained w
+    ({"n_above": 2}, "partly"),  # the outlier along w, and a bulk eigenvalue above the null too
+    ({"axis_above": False, "n_above": 0}, "did not hold"),  # the outlier is gone
+    ({"axis_above": False, "n_above": 1}, "did not hold"),  # one above the null, but not along w: noise
+    ({"minimum": False, "axis_above": float("nan"), "n_above": float("nan")}, "not judged"),  # separable
 ])
 def test_trained_grading(change, grade):
     assert TRAINED_RULE.grade({**TRAINED_GOOD, **change}) == grade
 
 
+def _case(**kw) -> TrainedCase:
+    """A two-blob trained case with a planted spectrum: 5 null draws spanning [1, 2]."""
+    fit = LogisticFit(torch.ones(3, dtype=torch.float64), 0.1, 0.0, 0.9, 5, True, False)
+    null = np.tile(np.linspace(1.0, 2.0, 4), (5, 1))
+    base = dict(blobs=2, alpha=0.02, n_samples=100, fit=fit, eigenvalues=np.array([1.2, 1.5, 1.8, 3.0]),
+                weights_mean=0.1, weights_cv=1.0, null=null, along_w=3.0, axis_value=3.0, axis_overlap=0.9)
+    return TrainedCase(**{**base, **kw})
+
+
+def test_the_outlier_must_lie_along_w():
+    """An eigenvalue above every null draw counts as S's outlier only when its eigenvector is within
+    45 degrees of w (a bulk eigenvalue over the null by chance points anywhere); below every null
+    draw along w is a left outlier."""
+    assert _case().axis_above and trained_values(_case()) == {"minimum": True, "axis_above": True, "n_above": 1}
+    stray = _case(axis_value=1.5, axis_overlap=0.9)  # the top is above the null but w's eigenvalue sits in it
+    assert not stray.axis_above and len(stray.outliers) == 1
+    assert TRAINED_RULE.grade(trained_values(stray)) == "did not hold"
+    assert not _case(axis_overlap=0.4).axis_above  # spread over the bulk
+    left = _case(eigenvalues=np.array([0.5, 1.5, 1.8, 1.9]), axis_value=0.5)
+    assert left.axis_below and not left.axis_above and len(left.below) == 1
+    assert "below the smallest eigenvalue of every null draw" in axis_where(left)
+
+
 def test_trained_w_cases():
     """At alpha = 0.02 (N = 6000 > d = 120) both fits reach a minimizer and the claim is graded
-    there; at alpha = 2 (N = 60 < d) the data are separable: that case is not judged and says why;
-    the figure draws both, the numbers read the smallest alpha. (At alpha = 0.1 the two blobs are
-    separable too, in 120 dimensions.)"""
+    there; at alpha = 2 (N = 60 < d) the data are separable: shown, not a case (no minimizer can
+    exist at N <= d); the figure draws both, the numbers read the smallest alpha. (At alpha = 0.1 the
+    two blobs are separable too, in 120 dimensions.)"""
     R = s6.run(small_params(alphas=[0.02, 2.0]))
     low, high = R.trained_at(0.02), R.trained_at(2.0)
     assert all(c.minimum and c.fit.grad_norm <= 1e-10 for c in low.values())
@@ -163,20 +187,31 @@ def test_trained_w_cases():
     assert two.weights_cv > low[1].weights_cv  # separated blobs: the weights differ far more
     x, _ = logistic_blobs(6000, 120, blobs=2, separation=4.0, seed=0)
     H, w = logistic_hessian(x, two.fit.w), two.fit.w
-    assert np.allclose(np.linalg.eigvalsh(H.numpy()), two.eigenvalues)
+    values, vectors = np.linalg.eigh(H.numpy())
+    assert np.allclose(values, two.eigenvalues)
+    overlaps = (vectors.T @ (w / w.norm()).numpy()) ** 2
+    assert two.axis_overlap == pytest.approx(overlaps.max()) and two.axis_value == pytest.approx(values[overlaps.argmax()])
     assert two.along_w == pytest.approx(float(w @ H @ w / (w @ w)))
     claim = graded_claims(R)[2]
-    assert claim.grades["α = 2"] == "not judged" and "separable" in claim.ours
-    assert claim.grades["α = 0.02"] == TRAINED_RULE.grade(trained_values(low)) != "not judged"
-    assert claim.coverage == (1, 3)  # S's three alphas expected; alpha = 1 not in this block
+    assert claim.item == "S-Fig10-beyond" and list(claim.grades) == ["α = 0.02"] and "separable" in claim.ours
+    assert claim.grades["α = 0.02"] == TRAINED_RULE.grade(trained_values(two)) != "not judged"
+    assert claim.coverage == (1, 1)  # of S's alphas only 0.02 has N > d
     n = s6.numbers(R)
-    assert n["tr_alpha"] == 0.02 and n["tr_separable"] == "2" and n["tr_two_outliers"] == len(two.outliers)
-    fig = s6.figure_10_trained(R)
-    assert len(fig.axes) == 4 and "separable" in " ".join(t.get_text() for t in fig.axes[3].texts)
+    assert n["tr_alpha"] == 0.02 and n["tr_separable"] == "at α = 2" and n["tr_two_outliers"] == len(two.outliers)
+    assert n["tr_axis"] == axis_where(two)
+    fig = s6.figure_10_trained(R)  # a row for alpha = 0.02; alpha = 2 named above it
+    assert len(fig.axes) == 2 and "α = 2" in fig._suptitle.get_text()
+    assert "below the null" in fig.axes[1].get_title()
+    ex = s6.explorer(R)
+    assert "below the null" in ex.update(point="trained w", blobs=2, alpha=0.02).axes[0].get_title()
+    assert "separable" in " ".join(t.get_text() for t in ex.update(point="trained w", blobs=1, alpha=2.0).axes[0].texts)
 
 
 def test_trained_numbers_are_not_computed_without_a_minimizer():
     R = s6.run(small_params(alphas=[2.0]))
     n = s6.numbers(R)
-    assert n["tr_two_ks"] is None and n["tr_one_outliers"] is None and n["tr_separable"] == "2"
-    assert graded_claims(R)[2].grade == "not judged"
+    assert n["tr_two_ks"] is None and n["tr_one_outliers"] is None and n["tr_separable"] == "at α = 2"
+    claim = graded_claims(R)[2]
+    assert claim.cases == {} and claim.grade == "not computed" and claim.coverage == (0, 1)
+    fig = s6.figure_10_trained(R)  # no alpha with a minimizer: its panels say why
+    assert "separable" in " ".join(t.get_text() for ax in fig.axes for t in ax.texts)

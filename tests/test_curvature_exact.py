@@ -191,3 +191,23 @@ def test_logistic_fit_rejects_bad_input():
         logistic_fit(x, y + 1)
     with pytest.raises(ValueError, match="tol=0"):
         logistic_fit(x, y, tol=0)
+
+
+def test_logistic_fit_reads_a_sample_on_the_boundary_as_wrong():
+    """Review of 2026-12-06: at w = 0 every sample is on the boundary; with all labels 0 a tie
+    counted as correct read 'separable' at once, though Gaussian data surround the origin and the
+    loss has a minimizer."""
+    from hessbook.curvature.exact import logistic_fit
+
+    x, _ = _teacher_data(2000, 5)
+    for label in (0, 1):
+        fit = logistic_fit(x, torch.full((2000,), label))
+        assert fit.converged and not fit.separable and fit.iterations > 0
+
+
+def test_logistic_fit_stops_at_max_iter_neither_converged_nor_separable():
+    from hessbook.curvature.exact import logistic_fit
+
+    x, y = _teacher_data(400, 6)
+    fit = logistic_fit(x, y, max_iter=1)
+    assert fit.iterations == 1 and not fit.converged and not fit.separable and fit.grad_norm > 1e-10

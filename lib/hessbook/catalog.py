@@ -87,6 +87,7 @@ ITEMS: tuple[Item, ...] = (
     Item("S-Fig4-6", "S", "MNIST conv net, batch 10 vs 512: outliers and negative eigenvalues", "s4"),
     Item("S-Fig8-9", "S", "AlexNet-bare: large then small batch, no barrier on the line", "s5"),
     Item("S-Fig10", "S", "logistic regression: Marchenko-Pastur bulk, BBP outliers", "s6"),
+    Item("S-Fig10-beyond", "S", "beyond S: the logistic-regression Hessian at the trained w", "s6"),
     Item("S-beyond", "S", "beyond S: outlier counting on unseen k, class-structure prediction", "s2"),
 )
 

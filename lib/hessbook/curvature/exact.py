@@ -33,13 +33,19 @@ def spectrum(matrix: Tensor) -> Tensor:
     return torch.linalg.eigvalsh(matrix.to(torch.float64)).flip(0)
 
 
+def logistic_weights(x: Tensor, w: Tensor | None = None) -> Tensor:
+    """Each sample's weight s_i (1 - s_i) in the logistic Hessian, s_i = sigmoid(<w, x_i>) (float64;
+    computed as sigmoid(z) sigmoid(-z), without cancellation at large |z|). ``w = None``: w = 0."""
+    x = x.to(torch.float64)
+    z = x @ (torch.zeros(x.shape[1], dtype=torch.float64) if w is None else w.to(torch.float64))
+    return torch.sigmoid(z) * torch.sigmoid(-z)
+
+
 def logistic_hessian(x: Tensor, w: Tensor | None = None) -> Tensor:
     """Closed-form Hessian of the mean log-loss of a sigmoid neuron f = <w, x> (float64):
     X^T diag(s (1 - s)) X / N. ``w = None``: w = 0."""
     x = x.to(torch.float64)
-    w = torch.zeros(x.shape[1], dtype=torch.float64) if w is None else w.to(torch.float64)
-    s = torch.sigmoid(x @ w)
-    return (x * (s * (1 - s))[:, None]).T @ x / x.shape[0]
+    return (x * logistic_weights(x, w)[:, None]).T @ x / x.shape[0]
 
 
 @dataclass(frozen=True)
@@ -53,21 +59,22 @@ class LogisticFit:
     grad_norm: float
     """||gradient of the mean log-loss|| at ``w``."""
     accuracy: float
-    """Training accuracy of sign(<w, x>)."""
+    """Training accuracy of sign(<w, x>) (a sample on the boundary, <w, x> = 0, counts as wrong)."""
     iterations: int
     converged: bool
     """The gradient norm reached ``tol``: ``w`` is the minimizer (the loss is convex)."""
     separable: bool
-    """An iterate classified every sample correctly: the data are linearly separable, the loss
-    has no minimizer (it tends to 0 as ||w|| grows, and with it the Hessian), and the fit stops."""
+    """An iterate classified every sample strictly correctly: the data are linearly separable, the
+    loss has no minimizer (it tends to 0 as ||w|| grows, and with it the Hessian), and the fit stops."""
 
 
 def logistic_fit(x: Tensor, y: Tensor, *, tol: float = 1e-10, max_iter: int = 100) -> LogisticFit:
     """Newton's method with backtracking (Armijo) on the mean log-loss of f = <w, x>, labels in
-    {0, 1}, from w = 0, in float64. Stops at ||gradient|| <= ``tol`` (converged) or at the first
-    iterate that classifies every sample correctly (separable: no minimizer exists, since a
-    separating w scaled up drives the loss to 0; conversely an iterate can reach 100 % only on
-    separable data), or after ``max_iter`` steps (neither)."""
+    {0, 1}, from w = 0, in float64. Stops at ||gradient|| <= ``tol`` (converged); at the first
+    iterate that classifies every sample strictly correctly, (2 y_i - 1) <w, x_i> > 0 for all i
+    (separable: no minimizer exists, since that w scaled up drives the loss to 0; conversely such
+    an iterate exists only on separable data); when the line search finds no decrease; or after
+    ``max_iter`` steps (the last two: neither converged nor separable)."""
     if tol <= 0 or max_iter < 1:
         raise ValueError(f"logistic_fit(tol={tol}, max_iter={max_iter}): need tol > 0 and max_iter >= 1")
     x, y = x.to(torch.float64), y.to(torch.float64)
@@ -78,18 +85,25 @@ def logistic_fit(x: Tensor, y: Tensor, *, tol: float = 1e-10, max_iter: int = 10
         z = x @ w
         return float((torch.nn.functional.softplus(z) - y * z).mean())
 
+    def fit(w: Tensor, it: int, grad: Tensor, margins: Tensor, done: bool) -> LogisticFit:
+        separated = bool((margins > 0).all())
+        return LogisticFit(w, loss_of(w), float(grad.norm()), float((margins > 0).double().mean()), it, done,
+                           separated and not done)
+
     w = torch.zeros(x.shape[1], dtype=torch.float64)
     for it in range(max_iter + 1):
         z = x @ w
         grad = x.T @ (torch.sigmoid(z) - y) / x.shape[0]
-        accuracy = float(((z > 0) == (y > 0)).double().mean())
+        margins = (2 * y - 1) * z
         done = float(grad.norm()) <= tol
-        if done or accuracy == 1.0 or it == max_iter:
-            return LogisticFit(w, loss_of(w), float(grad.norm()), accuracy, it, done, accuracy == 1.0 and not done)
+        if done or bool((margins > 0).all()) or it == max_iter:
+            return fit(w, it, grad, margins, done)
         step = torch.linalg.lstsq(logistic_hessian(x, w), grad[:, None]).solution[:, 0]  # rank-deficient when N < d
         loss, t, slope = loss_of(w), 1.0, float(grad @ step)
-        while loss_of(w - t * step) > loss - 1e-4 * t * slope and t > 1e-10:
+        while loss_of(w - t * step) > loss - 1e-4 * t * slope:
             t /= 2
+            if t < 1e-10:  # no decrease along the Newton direction: stop where we are
+                return fit(w, it, grad, margins, False)
         w = w - t * step
     raise AssertionError("unreachable")
 

@@ -11,7 +11,7 @@ import numpy as np
 import torch
 
 from hessbook.chapters.s6.params import S6Params
-from hessbook.curvature.exact import LogisticFit, logistic_fit, logistic_hessian
+from hessbook.curvature.exact import LogisticFit, logistic_fit, logistic_hessian, logistic_weights
 from hessbook.stats import kolmogorov_distance
 
 BLOBS = (1, 2)
@@ -67,6 +67,9 @@ def run_case(P: S6Params, blobs: int, alpha: float) -> Case:
 
 FIT_TOL = 1e-10
 """The trained w: Newton's method stops at ||gradient of the mean log-loss|| <= FIT_TOL."""
+ALONG = 0.5
+"""An eigenvector lies along w when (v^T w)^2 / ||w||^2 is at least this: within 45 degrees, and at
+most one eigenvector can be (the overlaps sum to 1)."""
 
 
 @dataclass(frozen=True)
@@ -87,8 +90,9 @@ class TrainedCase:
     weights, where they exist. The weights s_i (1 - s_i) then differ between samples, so the
     theorems no longer describe the matrix by construction. Outliers are read against the null,
     the same weights on fresh Gaussian inputs (:func:`hessbook.randmat.weighted_null_spectra`):
-    an eigenvalue above the top eigenvalue of every null draw (with 19 draws, a 5 % test for the
-    largest one)."""
+    an eigenvalue above the top eigenvalue of every one of k null draws (for the largest, a test at
+    the 1/(k + 1) level), and S's "one large outlier" as such an eigenvalue whose eigenvector lies
+    along w (:attr:`axis_above`; a bulk eigenvalue above the null by chance points anywhere)."""
 
     blobs: int
     alpha: float
@@ -105,6 +109,10 @@ class TrainedCase:
     along_w: float
     """The curvature along the fitted weights, w^T H w / ||w||^2 (at w = 0, for two blobs, about the
     population spike sigma^2 ell along the blobs' axis); nan without a minimizer."""
+    axis_value: float
+    """The eigenvalue whose eigenvector is closest to w (largest overlap (v^T w)^2 / ||w||^2)."""
+    axis_overlap: float
+    """That overlap: 1 when the eigenvector is w's direction, about 1/d for a direction of the bulk."""
 
     @property
     def minimum(self) -> bool:
@@ -137,6 +145,22 @@ class TrainedCase:
         return self.eigenvalues[self.eigenvalues > self.null_edge] if self.minimum else np.empty(0)
 
     @property
+    def along(self) -> bool:
+        """An eigenvector lies along w: overlap at least :data:`ALONG`."""
+        return self.minimum and self.axis_overlap >= ALONG
+
+    @property
+    def axis_above(self) -> bool:
+        """An outlier along w: the eigenvalue closest to w's direction lies along it and above the
+        top eigenvalue of every null draw (S's "one large outlier", which at w = 0 is the blobs' axis)."""
+        return self.along and self.axis_value > self.null_edge
+
+    @property
+    def axis_below(self) -> bool:
+        """A left outlier along w: that eigenvalue below the smallest eigenvalue of every null draw."""
+        return self.along and self.axis_value < float(self.null[:, 0].min())
+
+    @property
     def below(self) -> np.ndarray:
         """Eigenvalues below the smallest eigenvalue of every null draw: left outliers (S App. B,
         Theorem 2: a direction of small population variance gives one between 0 and the bulk)."""
@@ -144,8 +168,8 @@ class TrainedCase:
 
 
 def trained_case(P: S6Params, blobs: int, alpha: float) -> TrainedCase:
-    """The Hessian at the maximum-likelihood w of ``blobs`` at ``alpha``; at N <= d the data are
-    separable (any labels are), no minimizer exists and only the fit is kept."""
+    """The Hessian at the maximum-likelihood w of ``blobs`` at ``alpha``; where the data are
+    separable (e.g. at N <= d, where any labels are) no minimizer exists and only the fit is kept."""
     from hessbook.data import logistic_blobs
     from hessbook.randmat import weighted_null_spectra
 
@@ -153,14 +177,17 @@ def trained_case(P: S6Params, blobs: int, alpha: float) -> TrainedCase:
     x, y = logistic_blobs(n, P.dimension, blobs=blobs, separation=P.separation, seed=P.seed)
     fit = logistic_fit(x, y, tol=FIT_TOL)
     if not fit.converged or fit.separable:
-        return TrainedCase(blobs, alpha, n, fit, None, float("nan"), float("nan"), None, float("nan"))
-    s = torch.sigmoid(x.to(torch.float64) @ fit.w)
-    weights = s * (1 - s)
+        return TrainedCase(blobs, alpha, n, fit, None, *[float("nan")] * 2, None, *[float("nan")] * 3)
+    weights = logistic_weights(x, fit.w)
     H = logistic_hessian(x, fit.w)
-    eig = torch.linalg.eigvalsh(H).numpy()
+    eig, vectors = torch.linalg.eigh(H)
+    unit = fit.w / fit.w.norm()
+    overlaps = (vectors.T @ unit) ** 2
+    axis = int(overlaps.argmax())
     null = weighted_null_spectra(weights, P.dimension, P.null_draws, seed=P.seed + 1)
-    mean, along = float(weights.mean()), float(fit.w @ H @ fit.w / (fit.w @ fit.w))
-    return TrainedCase(blobs, alpha, n, fit, eig, mean, float(weights.std()) / mean, null, along)
+    mean, along = float(weights.mean()), float(unit @ H @ unit)
+    return TrainedCase(blobs, alpha, n, fit, eig.numpy(), mean, float(weights.std()) / mean, null, along,
+                       float(eig[axis]), float(overlaps[axis]))
 
 
 @dataclass(frozen=True)

@@ -68,7 +68,8 @@ def figure_10(R: Results):
 def draw_trained(ax, c: TrainedCase) -> None:
     """The spectrum at the trained w (mass 1/M each) against Marchenko-Pastur at the weights' mean and
     against the null's eigenvalues (the same weights on fresh Gaussian inputs); the null's largest
-    top eigenvalue, the curvature along w, and the eigenvalues above the null's top."""
+    top eigenvalue, the curvature along w, and the eigenvalues above or below every null draw. The
+    legend's labels carry no numbers (the text and the verdict give them), so panels share one."""
     name = "one blob" if c.blobs == 1 else "two blobs"
     if not c.minimum:
         why = (f"separable (N = {c.n_samples}, d = {len(c.fit.w)}):\nno minimizer" if c.fit.separable
@@ -80,54 +81,80 @@ def draw_trained(ax, c: TrainedCase) -> None:
     top = max(hi, float(eig.max()), c.null_edge, c.along_w)
     bins = np.linspace(0.0, top * 1.05, 50)
     width = bins[1] - bins[0]
-    ax.hist(eig, bins=bins, weights=np.full(len(eig), 1.0 / (len(eig) * width)), color="C0", alpha=0.6,
-            label="eigenvalues at the trained w")
+    heights, _, _ = ax.hist(eig, bins=bins, weights=np.full(len(eig), 1.0 / (len(eig) * width)), color="C0",
+                            alpha=0.6, label="eigenvalues at the trained w")
     pooled = c.null.ravel()
     ax.hist(pooled, bins=bins, weights=np.full(len(pooled), 1.0 / (len(pooled) * width)), histtype="step",
-            color="0.3", lw=1.2, label="null: same weights, fresh inputs")
+            color="0.3", lw=1.2, label="null: the same weights on fresh inputs")
     t = np.linspace(lo, hi, 400)
-    ax.plot(t, law.density(t), "k", lw=1.2, label=f"Marchenko-Pastur, σ² = mean weight {c.weights_mean:.3g}")
-    ax.axvline(c.null_edge, color="C3", ls=":", lw=1, label=f"null's largest top {c.null_edge:.3g}")
-    ax.axvline(c.along_w, color="C4", ls="--", lw=1, label=f"curvature along w {c.along_w:.3g}")
+    ax.plot(t, law.density(t), "k", lw=1.2, label="Marchenko-Pastur at the weights' mean")
+    ax.axvline(c.null_edge, color="C3", ls=":", lw=1, label="the null's largest top eigenvalue")
+    ax.axvline(c.along_w, color="C4", ls="--", lw=1, label="curvature along w")
     for j, o in enumerate(c.outliers):
-        ax.plot([o], [0], "v", color="C3", ms=9, clip_on=False, label="above the null" if j == 0 else None)
+        ax.plot([o], [0], "v", color="C3", ms=9, clip_on=False, label="above every null draw" if j == 0 else None)
     for j, o in enumerate(c.below):
-        ax.plot([o], [0], "^", color="C1", ms=9, clip_on=False, label="below the null" if j == 0 else None)
+        ax.plot([o], [0], "^", color="C1", ms=9, clip_on=False, label="below every null draw" if j == 0 else None)
     ax.set_xlim(0, top * 1.08)
-    ax.set_title(f"{name}, α = {c.alpha:g}: {len(c.outliers)} above the null, KS to MP {c.ks:.2f}", fontsize=9)
+    ax.set_ylim(0, 1.25 * float(np.max(heights)))  # MP at the mean can peak far above a spread-out bulk
+    ax.set_title(f"{name}, α = {c.alpha:g}: {len(c.outliers)} above, {len(c.below)} below the null",
+                 fontsize=style.SMALL)
     ax.set_xlabel("eigenvalue of H at the trained w")
     ax.set_ylabel("density")
 
 
 def figure_10_trained(R: Results):
-    """S Fig 10 at the trained w: one row per alpha, one column per data set (a panel says why an
-    alpha has no trained w)."""
-    alphas = sorted({c.alpha for c in R.trained})
-    fig, axes = style.grid_panels(max(len(alphas), 1), len(BLOBS), height=2.6)
+    """S Fig 10 at the trained w: one row per alpha with a minimizer, one column per data set, one
+    legend for all; the alphas without one are named above (a single panel says so when none has)."""
+    with_minimum = sorted({c.alpha for c in R.trained if c.minimum})
+    others = sorted({c.alpha for c in R.trained} - set(with_minimum))
+    fig, axes = style.grid_panels(max(len(with_minimum), 1), len(BLOBS), height=2.9)
     for c in R.trained:
-        draw_trained(axes[alphas.index(c.alpha), BLOBS.index(c.blobs)], c)
+        if c.alpha in with_minimum:
+            draw_trained(axes[with_minimum.index(c.alpha), BLOBS.index(c.blobs)], c)
+    if not with_minimum:
+        for ax, c in zip(axes.flat, [c for c in R.trained if c.alpha == others[0]]):
+            draw_trained(ax, c)
+    handles = {}
     for ax in axes.flat:
-        if ax.get_legend_handles_labels()[0]:
-            ax.legend(fontsize=style.SMALL, loc="upper right")
+        for h, label in zip(*ax.get_legend_handles_labels()):
+            handles.setdefault(label, h)
+    if others and with_minimum:
+        fig.suptitle("No trained w (the data separable or the fit not converged) at α = "
+                     + ", ".join(f"{a:g}" for a in others), fontsize=style.SMALL)
     fig.tight_layout()
+    if handles:
+        fig.legend(list(handles.values()), list(handles), loc="lower center", ncol=3, fontsize=style.SMALL,
+                   bbox_to_anchor=(0.5, 0.0))
+        fig.subplots_adjust(bottom=0.32 if len(with_minimum) <= 1 else 0.2)
     return fig
 
 
+POINTS = ("w = 0", "trained w")
+"""Where the explorer takes the Hessian."""
+
+
 def explorer(R: Results):
-    """Widget: pick one blob or two and alpha; the spectrum with MP and BBP overlaid."""
+    """Widget: pick where the Hessian is taken (w = 0 or the trained w), one blob or two, and alpha;
+    the spectrum with its references overlaid (MP and BBP at w = 0; MP at the weights' mean and the
+    null at the trained w)."""
     import matplotlib.pyplot as plt
 
     from hessbook.widgets import Explorer
 
-    cases = R.cases
-    index = {(c.blobs, c.alpha): c for c in cases}
+    at_zero = {(c.blobs, c.alpha): c for c in R.cases}
+    trained = {(c.blobs, c.alpha): c for c in R.trained}
 
-    def draw(blobs, alpha):
+    def draw(point, blobs, alpha):
         fig, ax = plt.subplots(figsize=(6.5, 3.8))
-        draw_case(ax, index[(blobs, alpha)], R.params)
-        ax.legend(fontsize=7)
+        if point == POINTS[0]:
+            draw_case(ax, at_zero[(blobs, alpha)], R.params)
+        else:
+            draw_trained(ax, trained[(blobs, alpha)])
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=7)
         fig.tight_layout()
         return fig
 
-    return Explorer({"blobs": sorted({c.blobs for c in cases}), "alpha": sorted({c.alpha for c in cases})},
-                    draw, title="S6: logistic-regression Hessian spectrum, Marchenko-Pastur and BBP")
+    return Explorer({"point": list(POINTS), "blobs": sorted({c.blobs for c in R.cases}),
+                     "alpha": sorted({c.alpha for c in R.cases})},
+                    draw, title="S6: logistic-regression Hessian spectrum at w = 0 and at the trained w")
