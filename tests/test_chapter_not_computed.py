@@ -31,7 +31,7 @@ NOT_COMPUTED = {
     "y5": {f"{study}-{name}" for study in ("m1", "c3")
            for name in ("clean-ori", "mean-ori", "mean-robust", "lambda-ori", "lambda-robust", "r1", "rbatch",
                         "rfull", "gap-linf", "gap-l2", "train-seconds")} | {"control"},
-    "y6": {"drop-base", "drop-fb", "drop-robust", "gain-base", "gain-fb",
+    "y6": {"drop-base", "drop-fb", "drop-robust", "gain-base", "gain-fb", "check-gain", "check-beats", "check-reading",
            *(f"{m}-{what}" for m in ("baseline", "fb", "robust") for what in ("small", "large", "peak-lr"))},
     "k1": {"counter-rho-fgsm", "counter-rho-pgd", "counter-rho-lambda", "worst-residual", "chance-lambda-max",
            "lrbs-lambda-ratio"},
@@ -45,7 +45,7 @@ COUNTS_AND_PARAMETERS = {
     "y3": {"runs", "n-seeds"},
     "y4": {"networks", "samples"},
     "y5": {"c3-n-test", "c3-margin"},
-    "y6": {"n-train", "n-test", "epochs", "seeds", "flagged"},
+    "y6": {"n-train", "n-test", "epochs", "check-epochs", "seeds", "flagged"},
     "k1": {"runs", "cases", "seeds", "lines", "floor-lines", "counter-pairs", "diverged", "chance-runs", "fewest-steps", "largest-batch",
            "batch-ratio", "counter-floor-seeds", "counter-seeds"},
     "k2": {"runs", "cases", "seeds", "diverged", "plateau"},

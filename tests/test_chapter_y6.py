@@ -12,7 +12,8 @@ import pytest
 
 from hessbook import lr as hlr
 from hessbook.chapters import y6
-from hessbook.chapters.y6.claims import RULE, claim, expected_flag, fb_small_note, paper_measures, trained_runs
+from hessbook.chapters.y6.claims import (RULE, check_gains, check_text, claim, expected_flag, fb_small_note,
+                                         paper_measures, trained_runs)
 from hessbook.chapters.y6.compute import RunResult, Y6Run, train_config
 from hessbook.chapters.y6.paper import LABELS, PAPER_TABLE8
 from hessbook.chapters.y6.params import Y6Params
@@ -21,7 +22,7 @@ from hessbook.params import ParameterError, validate
 
 GOOD = dict(scale="smoke", seed=0, n_train=40, n_test=20, batch_fractions=[0.5, 1.0],
             methods=["baseline", "fb", "robust"], c1_conv_stride=2, lr=0.01, momentum=0.9, lr_halve_every=0,
-            epochs=1, fb_base_batch=2, fb_warmup_epochs=0.5, adversary="fgsm", eps=0.02, adversary_mix=1.0,
+            epochs=1, check_epochs=0, fb_base_batch=2, fb_warmup_epochs=0.5, adversary="fgsm", eps=0.02, adversary_mix=1.0,
             n_seeds=1, device="cpu")
 
 
@@ -120,7 +121,7 @@ def test_claim_held_partly_not_held_and_not_computed():
     behind = claim(results(grid((0.45, 0.30), (0.40, 0.10), (0.35, 0.29))))
     assert behind.grade == "did not hold"
     assert "robust − FB = +19.0 points shows only that FB failed there" in behind.evidence
-    assert "We think, without having tested it" in behind.evidence
+    assert "One explanation is the fixed number of epochs" in behind.evidence and "check_epochs = 0" in behind.evidence
     # robust beats the baseline at the largest batch but the baseline barely degrades: partly
     assert claim(results(grid((0.45, 0.42), (0.40, 0.10), (0.44, 0.44)))).grade == "partly"
     # the baseline does not degrade, robust is worse everywhere
@@ -319,3 +320,36 @@ def test_outside_the_regime_the_claim_is_not_judged():
     inside = results_of(P(epochs=32, n_seeds=3), runs)
     assert [c.grades for c in y6.claims(inside)] == [claim(inside).grades]
     assert y6.claims(inside)[0].grade == "held" and y6.numbers(inside)["verdict"] == "held"
+
+
+def test_the_check_trains_baseline_and_robust_longer_at_the_largest_batch_and_is_not_graded():
+    """check_epochs: the chapter's explanation (too few steps for the robust arm at the largest
+    batch) tested by training those two runs again for longer; shown in the evidence and glued,
+    never in the grid the claim reads."""
+    with pytest.raises(ParameterError, match="check_epochs = 1: .*accepted: 0 \\(no check\\) or more than 1"):
+        P(check_epochs=1)
+    p = P(check_epochs=4, n_seeds=2)
+    jobs = y6.jobs(p)
+    extra = [j for j in jobs if j.train.max_epochs == 4]
+    assert len(jobs) == 2 * 2 * 3 + 4 and [(j.method, j.train.batch_size, j.train.seed) for j in extra] == [
+        ("baseline", 40, 0), ("robust", 40, 0), ("baseline", 40, 1), ("robust", 40, 1)]
+    assert all(j.train.max_epochs == 1 for j in jobs if j not in extra)
+    grid_runs = [run_result(m, b, a) for (m, b), a in grid((0.45, 0.30), (0.40, 0.10), (0.40, 0.25)).items()]
+    rows = [Row(Y6Run(train_config(r.method, r.batch, p, 0)), OK, r) for r in grid_runs]
+    rows += [Row(Y6Run(train_config(m, 40, p, 0, 4)), OK, run_result(m, 40, a))
+             for m, a in (("baseline", 0.33), ("robust", 0.41))]
+    R = y6.Results(p, Table(tuple(rows)))
+    assert len(R.runs) == 6 and {r.test_acc for r in R.check_runs} == {0.33, 0.41}
+    assert R.get("robust", 40, 0).test_acc == 0.25  # the grid's run, not the check's
+    assert check_gains(R) == {0: pytest.approx(8.0)}
+    text = check_text(R)
+    assert "Tested, not graded" in text and "+8.0 points (at 1 epochs -5.0" in text
+    assert "beats the baseline in every seed: the explanation is supported" in text
+    assert claim(R).grade == claim(results_of(p, tuple(grid_runs))).grade  # the check never moves the verdict
+    n = y6.numbers(R)
+    assert n["check-epochs"] == 4 and n["check-gain"] == pytest.approx(8.0) and n["check-beats"] == "1 of 1"
+    assert n["check-reading"].endswith("the explanation is supported")
+    worse = y6.Results(p, Table(tuple(rows[:-1]) + (Row(Y6Run(train_config("robust", 40, p, 0, 4)), OK,
+                                                         run_result("robust", 40, 0.30)),)))
+    assert "the explanation is not supported" in check_text(worse) and check_gains(worse) == {0: pytest.approx(-3.0)}
+    assert "Not tested at this scale" in check_text(results(grid((0.45, 0.30), (0.40, 0.10), (0.40, 0.25))))

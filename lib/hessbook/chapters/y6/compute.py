@@ -87,9 +87,20 @@ class Results(SeededResults):
 
     @functools.cached_property
     def runs(self) -> tuple[RunResult, ...]:
-        """Every run computed: seed by seed, batch sizes ascending, methods in the order given. A
-        result stored before Y6 had seeds carries seed 0: each has its job's seed here."""
-        return tuple(dataclasses.replace(r.result, seed=r.job.train.seed) for r in self.table if r.ok)
+        """Every run of the grid computed: seed by seed, batch sizes ascending, methods in the order
+        given. A result stored before Y6 had seeds carries seed 0: each has its job's seed here."""
+        return tuple(dataclasses.replace(r.result, seed=r.job.train.seed) for r in self.table
+                     if r.ok and r.job.train.max_epochs == self.params.epochs)
+
+    @functools.cached_property
+    def check_runs(self) -> tuple[RunResult, ...]:
+        """The check's runs (``check_epochs``): baseline and robust at the largest batch, trained longer."""
+        return tuple(dataclasses.replace(r.result, seed=r.job.train.seed) for r in self.table
+                     if r.ok and self.params.check_epochs and r.job.train.max_epochs == self.params.check_epochs)
+
+    def check(self, method: str, seed: int) -> RunResult | None:
+        """The check's run of ``method`` in network seed ``seed``, or None."""
+        return next((r for r in self.check_runs if (r.method, r.seed) == (method, seed)), None)
 
     @property
     def missing(self) -> Missing | None:
@@ -123,10 +134,11 @@ def _rule(method: str, P: Y6Params) -> tuple[str, dict]:
     return ("halve", {"every": P.lr_halve_every}) if P.lr_halve_every else ("constant", {})
 
 
-def train_config(method: str, batch: int, P: Y6Params, seed: int | None = None) -> TrainConfig:
+def train_config(method: str, batch: int, P: Y6Params, seed: int | None = None,
+                 epochs: int | None = None) -> TrainConfig:
     """The training run of one (batch size, method) with network seed ``seed`` (None: the
-    chapter's, the first): everything else equal across the grid, the training subset and the
-    test images drawn with the chapter's seed in every seed."""
+    chapter's, the first) for ``epochs`` (None: the grid's): everything else equal across the
+    grid, the training subset and the test images drawn with the chapter's seed in every seed."""
     from hessbook.data import DataSpec
 
     rule, rule_params = _rule(method, P)
@@ -137,7 +149,7 @@ def train_config(method: str, batch: int, P: Y6Params, seed: int | None = None) 
         data=DataSpec("cifar10", n=P.n_train, subset_seed=P.seed),
         eval_data=DataSpec("cifar10", split="test", n=P.n_test, subset_seed=P.seed + 1),
         batch_size=batch, lr=P.lr, momentum=P.momentum, lr_rule=rule, lr_params=rule_params,
-        max_epochs=P.epochs, seed=P.seed if seed is None else seed, epoch_metrics=CURVES, **robust,
+        max_epochs=epochs or P.epochs, seed=P.seed if seed is None else seed, epoch_metrics=CURVES, **robust,
     )
 
 
@@ -186,9 +198,17 @@ class Y6Run(StoredJob):
         )
 
 
+CHECKED = ("baseline", "robust")
+"""The methods the check (``check_epochs``) trains again at the largest batch."""
+
+
 def jobs(P: Y6Params) -> list[Y6Run]:
-    """Every (method, batch, seed): seed by seed, batch sizes ascending, methods in the order given."""
-    return [Y6Run(train_config(m, b, P, s)) for s in P.seeds for b in P.batch_sizes for m in P.methods]
+    """Every (method, batch, seed): seed by seed, batch sizes ascending, methods in the order given;
+    then the check's runs (baseline and robust at the largest batch, ``check_epochs``), if any."""
+    grid = [Y6Run(train_config(m, b, P, s)) for s in P.seeds for b in P.batch_sizes for m in P.methods]
+    check = [Y6Run(train_config(m, max(P.batch_sizes), P, s, P.check_epochs))
+             for s in P.seeds for m in CHECKED if m in P.methods] if P.check_epochs else []
+    return grid + check
 
 
 def run(P: Y6Params, store=None) -> Results:

@@ -29,6 +29,9 @@ class Y6Params(Seeded, ChapterParams):
     lr_halve_every: int = field(metadata=spec(ge=0, doc="halve the lr every this many epochs, every run; "
                                                         "0: constant (Y §3.4: 5)"))
     epochs: int = field(metadata=spec(gt=0, doc="epochs of every run (Y: not given)"))
+    check_epochs: int = field(metadata=spec(ge=0, doc="a test of the book's explanation, not graded: the baseline "
+                                                      "and robust runs at the largest batch trained again for this "
+                                                      "many epochs (0: none; else more than epochs)"))
     fb_base_batch: float = field(metadata=spec(gt=0, le_field="n_train", doc="FB: the batch size at which the rate is `lr`; "
                                                          "B uses lr * B / fb_base_batch (Goyal: 0.1 per 256 "
                                                          "samples, i.e. lr 0.01 per 25.6)"))
@@ -57,6 +60,9 @@ class Y6Params(Seeded, ChapterParams):
         if twice:
             raise ParameterError(f"batch_fractions give the batch size {twice[0]} more than once at "
                                  f"n_train = {self.n_train}; accepted: fractions giving distinct batch sizes")
+        if self.check_epochs and self.check_epochs <= self.epochs:
+            raise ParameterError(f"check_epochs = {self.check_epochs}: the check trains longer than the grid's "
+                                 f"epochs = {self.epochs}; accepted: 0 (no check) or more than {self.epochs}")
         if len(set(self.methods)) != len(self.methods):
             raise ParameterError(f"methods = {self.methods}: a method is listed twice; accepted: each of "
                                  f"{', '.join(METHODS)} at most once")
