@@ -31,7 +31,8 @@ NOT_COMPUTED = {
     "y5": {f"{study}-{name}" for study in ("m1", "c3")
            for name in ("clean-ori", "mean-ori", "mean-robust", "lambda-ori", "lambda-robust", "r1", "rbatch",
                         "rfull", "gap-linf", "gap-l2", "train-seconds")} | {"control"},
-    "y6": {"drop-base", "drop-fb", "drop-robust", "gain-base", "gain-fb", "check-gain", "check-beats", "check-reading",
+    "y6": {"drop-base", "drop-fb", "drop-robust", "gain-base", "gain-fb", "check-gain", "check-grid-gain",
+           "check-beats", "check-reading",
            *(f"{m}-{what}" for m in ("baseline", "fb", "robust") for what in ("small", "large", "peak-lr"))},
     "k1": {"counter-rho-fgsm", "counter-rho-pgd", "counter-rho-lambda", "worst-residual", "chance-lambda-max",
            "lrbs-lambda-ratio"},

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from hessbook import regime
 from hessbook.chapters.y6.compute import NUM_CLASSES, Results, RunResult
@@ -299,57 +300,104 @@ def barely_trained_text(R: Results, seeds: list[int]) -> str:
             "as Y's effect (Y's robust C1 reaches 71 % at B = 50,000).")
 
 
-def check_gains(R: Results) -> dict[int, float]:
-    """Per seed, robust − baseline test accuracy (points) at the largest batch in the check's longer
-    runs (``check_epochs``), where both ran and neither diverged."""
-    out = {}
-    for s in R.seeds:
+def behind_seeds(R: Results) -> list[int]:
+    """The seeds whose grid is complete and where robust training is not better than the baseline
+    by the claim's margin at the largest usable batch: the ones the check (``check_epochs``) explains."""
+    return [s for s in R.seeds if every_run(R, s) and complete(R, s) and our_measures(R, s)["gain_base"] < MARGIN]
+
+
+@dataclass(frozen=True)
+class CheckSeed:
+    """One seed of the check: robust − baseline at the largest batch after the grid's epochs and
+    after ``check_epochs``, and the two check runs' clean training losses; ``why_not`` says why a
+    seed is not read (not computed, diverged, on its plateau), empty when it is."""
+
+    seed: int
+    grid_gap: float
+    gap: float
+    robust_loss: float
+    baseline_loss: float
+    why_not: str = ""
+
+
+def check_seeds(R: Results, seeds: Sequence[int]) -> list[CheckSeed]:
+    """The check in each of ``seeds``, at the grid's largest batch (points of test accuracy)."""
+    big, out = max(R.params.batch_sizes), []
+    for s in seeds:
         base, rob = R.check("baseline", s), R.check("robust", s)
-        if base is not None and rob is not None and not (base.diverged or rob.diverged):
-            out[s] = 100 * (rob.test_acc - base.test_acc)
+        gb, gr = R.get("baseline", big, s), R.get("robust", big, s)
+        grid_gap = 100 * (gr.test_acc - gb.test_acc) if gb is not None and gr is not None else math.nan
+        if base is None or rob is None:
+            out.append(CheckSeed(s, grid_gap, math.nan, math.nan, math.nan, "not computed"))
+            continue
+        why = ("diverged" if base.diverged or rob.diverged else
+               "on its initial plateau" if base.flag or rob.flag else "")
+        out.append(CheckSeed(s, grid_gap, 100 * (rob.test_acc - base.test_acc), rob.final_loss, base.final_loss, why))
     return out
 
 
+def check_gains(R: Results) -> dict[int, float]:
+    """Per seed the check explains (:func:`behind_seeds`) and reads (no run missing, diverged or on
+    its plateau), robust − baseline at the largest batch after ``check_epochs`` (points)."""
+    return {c.seed: c.gap for c in check_seeds(R, behind_seeds(R)) if not c.why_not}
+
+
 def check_reading(R: Results) -> str | None:
-    """What the check says of the explanation: supported (robust training then beats the baseline
-    by the claim's margin in every seed), partly, or not supported; None when it did not run."""
-    gains = check_gains(R)
-    if not gains:
+    """What the check says of the explanation, from the seeds it reads: how the gap moved (narrowed
+    or widened by more than the claim's margin, else about unchanged; medians), whether robust
+    training then beats the baseline by the margin, and whether the two arms are now trained alike
+    (robust's clean training loss at most twice the baseline's): only then is a gap that stays a
+    conclusive answer. None when no seed was read; a sentence when no seed needs explaining."""
+    P = R.params
+    if not P.check_epochs:
         return None
-    beats = sum(g >= MARGIN for g in gains.values())
-    if beats == len(gains):
-        return "with more steps robust training beats the baseline in every seed: the explanation is supported"
-    if beats:
-        return (f"with more steps robust training beats the baseline in {beats} of {len(gains)} seeds: the "
-                "explanation is supported in part")
-    return ("more steps alone do not make robust training beat the baseline: the explanation is not supported "
-            "(at most part of the gap is the steps)")
+    seeds = behind_seeds(R)
+    if not seeds:
+        if not any(every_run(R, s) and complete(R, s) for s in R.seeds):
+            return None  # no grid to read: not computed
+        return "no seed to explain: robust training is not behind the baseline at the largest batch"
+    read = [c for c in check_seeds(R, seeds) if not c.why_not]
+    if not read:
+        return None
+    before, after = middle([c.grid_gap for c in read]), middle([c.gap for c in read])
+    move = ("narrows" if after - before > MARGIN else "widens" if before - after > MARGIN else "stays about")
+    moved = f"the gap {move} from {before:+.1f} to {after:+.1f} points" if move != "stays about" else \
+        f"the gap stays about {before:+.1f} points ({after:+.1f})"
+    beats = sum(c.gap >= MARGIN for c in read)
+    alike = all(c.robust_loss <= 2 * c.baseline_loss for c in read)
+    if beats == len(read):
+        return (f"with {P.check_epochs / P.epochs:g}x the epochs {moved} and robust training beats the baseline by "
+                f"the margin in every seed read: the steps explain the grid's verdict")
+    part = ("the steps explain part of the gap" if move == "narrows" else "the steps do not explain the gap")
+    trained = ("" if alike else "; robust's clean training loss is still far above the baseline's ("
+               + ", ".join(f"{c.robust_loss:.2f} vs {c.baseline_loss:.2f}" for c in read)
+               + "), so the arms are still not trained alike and this is not conclusive")
+    return (f"with {P.check_epochs / P.epochs:g}x the epochs {moved} (medians), and robust training beats the "
+            f"baseline by the {MARGIN:g}-point margin in {beats} of {len(read)} seed(s) read: {part}{trained}")
 
 
 def check_text(R: Results) -> str:
     """The check of that explanation (``check_epochs``), not graded: the baseline and robust runs at
-    the largest batch trained again for longer, with their robust − baseline and clean training
-    losses beside the grid's gap; whether robust training then beats the baseline by the claim's
-    margin, seed by seed, and what that says of the explanation."""
-    P, gains = R.params, check_gains(R)
+    the largest batch trained again for longer, per seed explained (:func:`behind_seeds`) with its
+    gap at both lengths and the check runs' clean losses, the seeds not read and why, and
+    :func:`check_reading`."""
+    P = R.params
     if not P.check_epochs:
         return " (Not tested at this scale: check_epochs = 0.)"
-    if not gains:
-        return f" The check with {P.check_epochs} epochs was not computed."
-    big = max(P.batch_sizes)
-
-    def grid_gap(s: int) -> str:
-        base, rob = R.get("baseline", big, s), R.get("robust", big, s)
-        return f"{100 * (rob.test_acc - base.test_acc):+.1f}" if base is not None and rob is not None else "n/a"
-
-    runs = "; ".join(f"{'seed ' + str(s) + ': ' if _several(R) else ''}robust − baseline {g:+.1f} points (at "
-                     f"{P.epochs} epochs {grid_gap(s)}; clean training loss robust "
-                     f"{R.check('robust', s).final_loss:.2f}, baseline {R.check('baseline', s).final_loss:.2f})"
-                     for s, g in gains.items())
-    return (f" Tested, not graded: the baseline and robust runs at B = {big} trained again for {P.check_epochs} "
-            f"epochs ({P.check_epochs / P.epochs:g}x the grid's; Y3 at cpu scale: robust C1 takes about 4x the clean "
-            f"steps to leave its plateau): {runs}; {check_reading(R)}. The verdict stays the grid's, at the epochs "
-            "the regime criterion set before any verdict was read.")
+    seeds = check_seeds(R, behind_seeds(R))
+    read = [c for c in seeds if not c.why_not]
+    label = (lambda c: f"seed {c.seed}: ") if _several(R) else (lambda c: "")
+    runs = "; ".join(f"{label(c)}robust − baseline {c.gap:+.1f} points (at {P.epochs} epochs "
+                     f"{c.grid_gap:+.1f}; clean training loss robust {c.robust_loss:.2f}, baseline "
+                     f"{c.baseline_loss:.2f})" for c in read)
+    skipped = "; ".join(f"{label(c)}{c.why_not}" for c in seeds if c.why_not)
+    if not read:
+        return (f" The check with {P.check_epochs} epochs read no seed ({skipped})." if skipped else "")
+    return (f" Tested, not graded: the baseline and robust runs at B = {max(P.batch_sizes)} trained again for "
+            f"{P.check_epochs} epochs ({P.check_epochs / P.epochs:g}x the grid's, our choice; it does not equalise "
+            f"the two arms' training): {runs}" + (f"; not read: {skipped}" if skipped else "")
+            + f"; {check_reading(R)}. The verdict stays the grid's, at the epochs the regime criterion set before "
+            "any verdict was read.")
 
 
 def fb_comparison_note(R: Results, values: dict[int, dict[str, float]]) -> str:
@@ -461,10 +509,11 @@ def numbers(R: Results) -> dict:
         out[f"{method}-peak-lr"] = round(first[-1].peak_lr, 4) if first else None
         out[f"{method}-small-peak-lr"] = round(first[0].peak_lr, 4) if first else None
     out["fb-small-note"] = fb_small_note(R, out["fb-small"], out["fb-small-peak-lr"])
-    gains = check_gains(R)
+    read = [c for c in check_seeds(R, behind_seeds(R)) if not c.why_not]
     out["check-epochs"] = P.check_epochs or None
-    out["check-gain"] = _median(list(gains.values())) if gains else None
-    out["check-beats"] = (f"{sum(g >= MARGIN for g in gains.values())} of {len(gains)}" if gains else None)
+    out["check-gain"] = _median([c.gap for c in read]) if read else None
+    out["check-grid-gain"] = _median([c.grid_gap for c in read]) if read else None
+    out["check-beats"] = (f"{sum(c.gap >= MARGIN for c in read)} of {len(read)}" if read else None)
     out["check-reading"] = check_reading(R)
     return out
 
