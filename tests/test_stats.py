@@ -183,3 +183,13 @@ def test_paired_difference_se_is_mcnemars_and_smaller_where_the_errors_overlap()
     assert difference_se(100 * x.mean(), 100 * y.mean(), n, x, y) == paired_difference_se(x, y)
     with pytest.raises(ValueError, match="n = 200"):
         difference_se(100 * x.mean(), 100 * y.mean(), 200, x, y)
+
+
+def test_kolmogorov_distance_against_an_empirical_law_is_the_two_sample_distance():
+    from hessbook.stats import EmpiricalLaw, kolmogorov_distance
+
+    assert kolmogorov_distance([1.0, 2.0, 3.0, 4.0], EmpiricalLaw(np.array([1.0, 2.0, 3.0, 4.0]))) == 0.0
+    # [1, 2] against [3, 4]: the samples do not overlap, distance 1
+    assert kolmogorov_distance([1.0, 2.0], EmpiricalLaw(np.array([3.0, 4.0]))) == 1.0
+    # [1, 3] against [2, 4]: at x = 1 (right) 0.5 - 0 = 0.5
+    assert kolmogorov_distance([1.0, 3.0], EmpiricalLaw(np.array([2.0, 4.0]))) == pytest.approx(0.5)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -281,6 +282,18 @@ def smallest_stratified_p(ys: Sequence[Sequence[float]]) -> float:
     it can exceed the test's level, and a claim of no correlation could not fail there)."""
     ys = [np.asarray(y, float)[np.isfinite(np.asarray(y, float))] for y in ys]
     return stratified_rank_p([np.argsort(np.argsort(y, kind="stable")).astype(float) for y in ys], ys)[1]
+
+
+@dataclass(frozen=True)
+class EmpiricalLaw:
+    """The distribution of a pooled sample (no atom at zero): with it :func:`kolmogorov_distance`
+    is the two-sample distance between a sample and this one."""
+
+    sample: np.ndarray
+    zero_mass: float = 0.0
+
+    def cdf(self, x: np.ndarray) -> np.ndarray:
+        return np.searchsorted(np.sort(self.sample), x, side="right") / len(self.sample)
 
 
 def kolmogorov_distance(sample: Sequence[float], law) -> float:

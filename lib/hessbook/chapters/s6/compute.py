@@ -12,7 +12,7 @@ import torch
 
 from hessbook.chapters.s6.params import S6Params
 from hessbook.curvature.exact import LogisticFit, logistic_fit, logistic_hessian, logistic_weights
-from hessbook.stats import kolmogorov_distance
+from hessbook.stats import EmpiricalLaw, kolmogorov_distance
 
 BLOBS = (1, 2)
 SIGMA2 = 0.25
@@ -70,18 +70,6 @@ FIT_TOL = 1e-10
 ALONG = 0.5
 """An eigenvector lies along w when (v^T w)^2 / ||w||^2 is at least this: within 45 degrees, and at
 most one eigenvector can be (the overlaps sum to 1)."""
-
-
-@dataclass(frozen=True)
-class EmpiricalLaw:
-    """The distribution of a pooled sample (no atom at zero), for
-    :func:`hessbook.stats.kolmogorov_distance` as a two-sample distance."""
-
-    sample: np.ndarray
-    zero_mass: float = 0.0
-
-    def cdf(self, x: np.ndarray) -> np.ndarray:
-        return np.searchsorted(np.sort(self.sample), x, side="right") / len(self.sample)
 
 
 @dataclass(frozen=True)
