@@ -295,15 +295,21 @@ class EmpiricalLaw:
     def cdf(self, x: np.ndarray) -> np.ndarray:
         return np.searchsorted(np.sort(self.sample), x, side="right") / len(self.sample)
 
+    def cdf_left(self, x: np.ndarray) -> np.ndarray:
+        """The law just below ``x`` (its atoms are the sample's values)."""
+        return np.searchsorted(np.sort(self.sample), x, side="left") / len(self.sample)
+
 
 def kolmogorov_distance(sample: Sequence[float], law) -> float:
     """sup |F_empirical - F_law| over the sample points (both one-sided limits), for a law with
     ``cdf`` and an atom ``zero_mass`` at zero (:class:`hessbook.randmat.MarchenkoPastur`): values
-    within 1e-9 of the largest magnitude count as that atom's zeros."""
+    within 1e-9 of the largest magnitude count as that atom's zeros. A law with atoms elsewhere
+    gives its left limit as ``cdf_left`` (:class:`EmpiricalLaw`: the two-sample distance)."""
     e = np.sort(sample)
     e = np.where(np.abs(e) <= 1e-9 * np.abs(e).max(), 0.0, e)  # rounding around the atom at zero
     F = law.cdf(e)
-    F_left = F - np.where(e == 0.0, law.zero_mass, 0.0)  # the law just below each point (the atom)
+    # the law just below each point: its own left limit where it has atoms anywhere, else the atom at zero
+    F_left = law.cdf_left(e) if hasattr(law, "cdf_left") else F - np.where(e == 0.0, law.zero_mass, 0.0)
     n = len(e)
     right = np.searchsorted(e, e, side="right") / n  # the empirical CDF at each point (ties included)
     left = np.searchsorted(e, e, side="left") / n  # and just below it
