@@ -73,7 +73,7 @@ def _empty_y6():
 
     P = Y6Params(scale="smoke", seed=0, n_train=128, n_test=64, batch_fractions=[0.5, 1.0],
                  methods=["baseline", "fb", "robust"], c1_conv_stride=2, lr=0.01, momentum=0.9,
-                 lr_halve_every=0, epochs=1, fb_base_batch=1, fb_warmup_epochs=0.5, adversary="fgsm",
+                 lr_halve_every=0, epochs=1, check_epochs=0, fb_base_batch=1, fb_warmup_epochs=0.5, adversary="fgsm",
                  eps=0.02, adversary_mix=1.0, n_seeds=1, device="cpu")
     return Results(P, Table((Row(Y6Run(train_config("baseline", 64, P)), NO_DATA, why="no data"),)))
 
