@@ -68,9 +68,10 @@ def numbers(R: Results) -> dict:
 def trained_numbers(R: Results) -> dict:
     """The trained w's numbers the prose cites, at the smallest α (the one with the most samples);
     None (glued n/a) where that α has no minimizer."""
-    pair = R.trained_at(min(c.alpha for c in R.trained))
+    smallest = min(c.alpha for c in R.trained)
+    pair = R.trained_at(smallest)
     separable = sorted({c.alpha for c in R.trained if c.fit.separable})
-    out: dict = {"tr_alpha": min(c.alpha for c in R.trained), "tr_null_draws": R.params.null_draws,
+    out: dict = {"tr_alpha": smallest, "tr_null_draws": R.params.null_draws,
                  "tr_separable": ("at α = " + ", ".join(f"{a:g}" for a in separable)) if separable
                  else "at no α of this block", "tr_axis": axis_where(pair[2])}
     for blobs, tag in ((1, "one"), (2, "two")):
@@ -82,7 +83,7 @@ def trained_numbers(R: Results) -> dict:
                 f"tr_{tag}_top": float(c.eigenvalues[-1]) if ok else None, f"tr_{tag}_edge": c.null_edge if ok else None,
                 f"tr_{tag}_along": c.along_w if ok else None, f"tr_{tag}_outliers": len(c.outliers) if ok else None,
                 f"tr_{tag}_below": len(c.below) if ok else None,
-                f"tr_{tag}_bottom": float(c.null[:, 0].min()) if ok else None,
+                f"tr_{tag}_bottom": c.null_bottom if ok else None,
                 f"tr_{tag}_smallest": float(c.eigenvalues[0]) if ok else None}
     return out
 
@@ -229,7 +230,7 @@ def _fit_text(c: TrainedCase) -> str:
         return f"{name}: the fit did not converge (||gradient|| {f.grad_norm:.2g})"
     return (f"{name}: eigenvalue along w: {axis_where(c)}; {len(c.outliers)} eigenvalue(s) above the null's top "
             f"{c.null_edge:.4g} (top {c.eigenvalues[-1]:.4g}), {len(c.below)} below its bottom "
-            f"{float(c.null[:, 0].min()):.4g}; KS to MP at the weights' mean {c.ks:.3f}, to the null {c.null_ks:.3f}; "
+            f"{c.null_bottom:.4g}; KS to MP at the weights' mean {c.ks:.3f}, to the null {c.null_ks:.3f}; "
             f"weights' mean {c.weights_mean:.3g}, spread {c.weights_cv:.0%} of it; ||w|| {float(f.w.norm()):.3g}, "
             f"training accuracy {f.accuracy:.1%}")
 
@@ -277,7 +278,8 @@ def claims(R: Results) -> list[Claim]:
 
 
 def graded_claims(R: Results) -> list[Claim]:
-    """S-Fig10's three claims, graded whatever the block (:func:`claims` gates them)."""
+    """S6's three claims (two of S-Fig10, one of S-Fig10-beyond), graded whatever the block
+    (:func:`claims` gates them)."""
     one, two = R.blobs(1), R.blobs(2)
     ours = "; ".join(
         f"α = {c.alpha:g}: one blob {len(o.outliers)} outliers (KS {o.ks:.3f}), two blobs "

@@ -129,6 +129,11 @@ class TrainedCase:
         return float(self.null[:, -1].max()) if self.minimum else float("nan")
 
     @property
+    def null_bottom(self) -> float:
+        """The smallest bottom eigenvalue over the null draws."""
+        return float(self.null[:, 0].min()) if self.minimum else float("nan")
+
+    @property
     def outliers(self) -> np.ndarray:
         return self.eigenvalues[self.eigenvalues > self.null_edge] if self.minimum else np.empty(0)
 
@@ -146,13 +151,13 @@ class TrainedCase:
     @property
     def axis_below(self) -> bool:
         """A left outlier along w: that eigenvalue below the smallest eigenvalue of every null draw."""
-        return self.along and self.axis_value < float(self.null[:, 0].min())
+        return self.along and self.axis_value < self.null_bottom
 
     @property
     def below(self) -> np.ndarray:
         """Eigenvalues below the smallest eigenvalue of every null draw: left outliers (S App. B,
         Theorem 2: a direction of small population variance gives one between 0 and the bulk)."""
-        return self.eigenvalues[self.eigenvalues < float(self.null[:, 0].min())] if self.minimum else np.empty(0)
+        return self.eigenvalues[self.eigenvalues < self.null_bottom] if self.minimum else np.empty(0)
 
 
 def trained_case(P: S6Params, blobs: int, alpha: float) -> TrainedCase:

@@ -336,10 +336,15 @@ def check_seeds(R: Results, seeds: Sequence[int]) -> list[CheckSeed]:
     return out
 
 
+def checked(R: Results) -> list[CheckSeed]:
+    """The check in every seed it explains (:func:`behind_seeds`), read or not."""
+    return check_seeds(R, behind_seeds(R))
+
+
 def check_gains(R: Results) -> dict[int, float]:
     """Per seed the check explains (:func:`behind_seeds`) and reads (no run missing, diverged or on
     its plateau), robust − baseline at the largest batch after ``check_epochs`` (points)."""
-    return {c.seed: c.gap for c in check_seeds(R, behind_seeds(R)) if not c.why_not}
+    return {c.seed: c.gap for c in checked(R) if not c.why_not}
 
 
 def check_reading(R: Results) -> str | None:
@@ -351,12 +356,12 @@ def check_reading(R: Results) -> str | None:
     P = R.params
     if not P.check_epochs:
         return None
-    seeds = behind_seeds(R)
+    seeds = checked(R)
     if not seeds:
         if not any(every_run(R, s) and complete(R, s) for s in R.seeds):
             return None  # no grid to read: not computed
         return "no seed to explain: robust training is not behind the baseline at the largest batch"
-    read = [c for c in check_seeds(R, seeds) if not c.why_not]
+    read = [c for c in seeds if not c.why_not]
     if not read:
         return None
     before, after = middle([c.grid_gap for c in read]), middle([c.gap for c in read])
@@ -384,7 +389,7 @@ def check_text(R: Results) -> str:
     P = R.params
     if not P.check_epochs:
         return " (Not tested at this scale: check_epochs = 0.)"
-    seeds = check_seeds(R, behind_seeds(R))
+    seeds = checked(R)
     read = [c for c in seeds if not c.why_not]
     label = (lambda c: f"seed {c.seed}: ") if _several(R) else (lambda c: "")
     runs = "; ".join(f"{label(c)}robust − baseline {c.gap:+.1f} points (at {P.epochs} epochs "
@@ -509,7 +514,7 @@ def numbers(R: Results) -> dict:
         out[f"{method}-peak-lr"] = round(first[-1].peak_lr, 4) if first else None
         out[f"{method}-small-peak-lr"] = round(first[0].peak_lr, 4) if first else None
     out["fb-small-note"] = fb_small_note(R, out["fb-small"], out["fb-small-peak-lr"])
-    read = [c for c in check_seeds(R, behind_seeds(R)) if not c.why_not]
+    read = [c for c in checked(R) if not c.why_not]
     out["check-epochs"] = P.check_epochs or None
     out["check-gain"] = _median([c.gap for c in read]) if read else None
     out["check-grid-gain"] = _median([c.grid_gap for c in read]) if read else None

@@ -89,14 +89,17 @@ class Results(SeededResults):
     def runs(self) -> tuple[RunResult, ...]:
         """Every run of the grid computed: seed by seed, batch sizes ascending, methods in the order
         given. A result stored before Y6 had seeds carries seed 0: each has its job's seed here."""
-        return tuple(dataclasses.replace(r.result, seed=r.job.train.seed) for r in self.table
-                     if r.ok and r.job.train.max_epochs == self.params.epochs)
+        return self._trained_for(self.params.epochs)
 
     @functools.cached_property
     def check_runs(self) -> tuple[RunResult, ...]:
         """The check's runs (``check_epochs``): baseline and robust at the largest batch, trained longer."""
+        return self._trained_for(self.params.check_epochs) if self.params.check_epochs else ()
+
+    def _trained_for(self, epochs: int) -> tuple[RunResult, ...]:
+        """The computed runs of ``epochs`` epochs, each with its job's seed."""
         return tuple(dataclasses.replace(r.result, seed=r.job.train.seed) for r in self.table
-                     if r.ok and self.params.check_epochs and r.job.train.max_epochs == self.params.check_epochs)
+                     if r.ok and r.job.train.max_epochs == epochs)
 
     def check(self, method: str, seed: int) -> RunResult | None:
         """The check's run of ``method`` in network seed ``seed``, or None."""
