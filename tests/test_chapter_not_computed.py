@@ -22,7 +22,7 @@ from hessbook.store import ResultStore
 ROOT = Path(__file__).resolve().parents[1]
 
 NOT_COMPUTED = {
-    "y1": {"max-loss", "min-loss", "power-vs-lanczos", "fgsm-off-floor", "lambda-x-verdicts"},
+    "y1": {"max-loss", "min-loss", "power-vs-lanczos", "fgsm-off-floor", "lambda-x-verdicts", "largest-epochs"},
     "y2": {"max-residual", "max-fd-error", "min-theta-norm", "test-over-train", "first-step", "first-factor-min",
            "first-factor-max", "over-quadratic-min", "test-over-train-rise"},
     "y3": {"batch-ratio-min", "robust-ratio-max", "max-residual", "min-grad-norm", "peak-batch-ratio-min",

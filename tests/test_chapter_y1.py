@@ -295,6 +295,19 @@ def test_prose_counts_off_the_floor_and_the_lambda_x_verdicts_per_model(inside_r
     assert y1.numbers(results())["fgsm_off_floor"] is None and y1.numbers(results())["lambda_x_verdicts"] is None
 
 
+def test_prose_gives_the_epochs_of_each_models_largest_batch_over_its_seeds(inside_regime):
+    """The glued y1-largest-epochs: measured in the build, a range over the seeds, n/a untrained."""
+    nets = [dataclasses.replace(fake(m, b, 1.0, 50.0), seed=s, epochs=e)
+            for m, sizes in (("c1", (16, 64)), ("m1", (16, 512)))
+            for s, e in ((0, 170), (1, 176), (2, 172)) for b in sizes]
+    nets = [dataclasses.replace(r, epochs=3) if r.batch == 16 else r for r in nets]
+    R = results(*nets, models=("m1", "c1"), n_seeds=3)
+    assert y1.numbers(R)["largest_epochs"] == "C1 B = 64: 170-176 epochs (3 seeds); M1 B = 512: 170-176 epochs (3 seeds)"
+    one = results(dataclasses.replace(fake("m1", 16, 1.0, 50.0), epochs=1), models=("m1",))
+    assert y1.numbers(one)["largest_epochs"] == "M1 B = 16: 1 epoch"
+    assert y1.numbers(results())["largest_epochs"] is None
+
+
 def test_fgsm_accuracies_under_the_floor_are_read_tied():
     """C1 at cpu: FGSM 5.1 % at the smallest B, then 0.9, 0.3, 0.2, 0.0 % (9, 3, 2, 0 test images of
     1,000). Read as measured, their order made rho(B, FGSM) = -1 ('held'), and a permutation of

@@ -524,6 +524,7 @@ def numbers(R: Results) -> dict:
     out["m1_paper_p_lx_train"] = paper_input_side("m1", train=True).p_lx
     out["lambda_x_finding"] = lambda_x_finding(R)
     out["fgsm_off_floor"] = fgsm_off_floor(R)
+    out["largest_epochs"] = largest_batch_epochs(R)
     out["lambda_x_verdicts"] = lambda_x_verdicts(R)
     out["trimmed_finding"] = trimmed_text(R, [m for m in MODELS if R.ran(m)]) or "Not computed at these parameters."
     out["power_products"] = sum(sum(r.power_products) for r in nets)
@@ -533,6 +534,23 @@ def numbers(R: Results) -> dict:
     out["power_vs_lanczos"] = max((abs(r.power_lambda[0] - r.lambda_theta[0]) / abs(r.lambda_theta[0]) for r in nets),
                                   default=None)
     return out
+
+
+def largest_batch_epochs(R: Results) -> str | None:
+    """For the prose: the epochs each model's largest batch trained (to the loss target, or to the
+    epoch cap where the run table flags it), as a range over its seeds ("M1 B = 512: 278-282 epochs (3 seeds)"), measured in this build rather
+    than quoted; None (glued n/a) when no network was trained."""
+    parts = []
+    for m in MODELS:
+        sizes = [r.batch for r in R.networks if r.model == m]
+        if not sizes:
+            continue
+        top = max(sizes)
+        epochs = sorted(r.epochs for r in R.networks if r.model == m and r.batch == top)
+        span = f"{epochs[0]}" if epochs[0] == epochs[-1] else f"{epochs[0]}-{epochs[-1]}"
+        seeds = f" ({len(epochs)} seeds)" if len(epochs) > 1 else ""
+        parts.append(f"{m.upper()} B = {top}: {span} epoch{'' if span == '1' else 's'}{seeds}")
+    return "; ".join(parts) or None
 
 
 def fgsm_off_floor(R: Results) -> str | None:

@@ -20,7 +20,7 @@ K_EPOCHS = 100
 """K §2.1: every network trains for 100 epochs."""
 MIN_STEPS = 800
 """SGD steps the largest batch must take: StdCNN under LR (lr 0.01, momentum 0) left its initial
-plateau after about 600 steps in our measurements (800 steps at B = 64 on 512 images left it;
+plateau after about 600 steps in our measurements of 2026-12-03 (800 steps at B = 64 on 512 images left it;
 200 steps at B = 256 and 192 steps at B = 256 on 4096 images did not), and K's own largest
 batch takes 5,400 (55k images, B = 1024, 100 epochs)."""
 MIN_SEEDS = 3

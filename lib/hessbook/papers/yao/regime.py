@@ -24,16 +24,17 @@ MIN_SEEDS = 3
 """Y §1 (Limitations): 'repeated all the experiments at least three times'."""
 STEPS_TO_TARGET = 1200
 """SGD steps the largest batch needs to reach Y's training loss 1e-3 (Y §2) at lr 0.01, momentum
-0.9: measured on Y1's cpu networks, M1 at B = 512 on 2000 MNIST images took 1,112-1,128 steps
-(278-282 epochs of 4) in its three seeds, C1 at B = 512 on 2000 CIFAR-10 images 664-704 (the runs
-tables of 2026-12-06; the range printed before, 1,116-1,148 and 688-696, was an earlier store's). A block
-whose epoch cap (or epoch count) gives its largest batch fewer steps stops that batch above the
-loss Y trains every batch size to."""
+0.9: measured on Y1's cpu networks in the stores built 2026-12-04 to 2026-12-06, M1 at B = 512 on
+2000 MNIST images took 1,112-1,148 steps (278-287 epochs of 4) in its three seeds, C1 at B = 512 on
+2000 CIFAR-10 images 664-704 (166-176 epochs); the counts move by a few epochs between builds on
+different machines and thread counts (float summation order). Y1's prose glues this build's
+counts (``y1-largest-epochs``). A block whose epoch cap (or epoch count) gives its largest batch
+fewer steps stops that batch above the loss Y trains every batch size to."""
 STEPS_OFF_PLATEAU_C1 = 32
 """SGD steps C1 needs to leave its initial plateau (training loss more than 10 % below ln 10) at
-lr 0.01, momentum 0.9: measured 28-32 in Y1's cpu runs (B = 256, 512 on 2000 images) and Y6's
-(baseline B = 320, 400); Y6's B = 1000 with 24 steps did not leave it. Y's own Table 8 baseline
-has left it even at B = 50,000 (55 % test accuracy)."""
+lr 0.01, momentum 0.9: measured 28-32 on 2026-12-04 in Y1's cpu runs (B = 256, 512 on 2000 images)
+and Y6's (baseline B = 320, 400); Y6's B = 1000 with 24 steps did not leave it. Y's own Table 8
+baseline has left it even at B = 50,000 (55 % test accuracy)."""
 
 ROBUST_EPS_LINF = {"mnist": 0.1, "cifar10": 0.02}
 """Y §3.4: 'The perturbation magnitude, eps, is set to 0.1 for L-inf attack' (MNIST), 'eps = 0.02
