@@ -44,6 +44,8 @@ def test_cases_claim_and_explorer():
     assert list(table["paper's outlier"].dropna()) == [819.5]
     n = s6.numbers(R)
     assert n["alpha_a1"] == 0.1 and n["out_a1"] == R.cases[2].eigenvalues[-1]  # no alpha = 1: the first
+    two_at_2 = next(c for c in R.blobs(2) if c.alpha == 2.0)  # the only alpha shared with S's caption
+    assert n["ratio_min"] == n["ratio_max"] == pytest.approx(819.5 / float(two_at_2.eigenvalues[-1]))
     ex = s6.explorer(R)
     fig = ex.update(point="w = 0", blobs=2, alpha=2.0)
     assert "1 outlier" in fig.axes[0].get_title()

@@ -89,6 +89,10 @@ def test_paper_tables_layout_and_values():
     assert list(table.columns) == ["model", "B", *COLUMNS]
     assert table.iloc[0]["Acc"] == "100 (77.68)" and table.iloc[0]["λ1θ"] == "0.64 (32.78)"
     assert y1.paper_table(y1.PAPER_TABLE2).iloc[0]["λ1x"] == "–"
+    # as printed, not rounded to two places (review of 2026-12-06: 0.523 read 0.52, 0.022 read 0.02)
+    c2 = table[(table["model"] == "C2") & (table["B"] == 1024)].iloc[0]
+    assert c2["λ1x"] == "0.523 (229.9)" and c2["‖∇xJ‖"] == "0.04 (17.16)"
+    assert y1.paper_table(y1.PAPER_TABLE2).iloc[0]["λ1θ"] == "0.022 (10.43)"
 
 
 def test_paper_trends_are_what_the_paper_claims():
@@ -302,9 +306,11 @@ def test_prose_gives_the_epochs_of_each_models_largest_batch_over_its_seeds(insi
             for s, e in ((0, 170), (1, 176), (2, 172)) for b in sizes]
     nets = [dataclasses.replace(r, epochs=3) if r.batch == 16 else r for r in nets]
     R = results(*nets, models=("m1", "c1"), n_seeds=3)
-    assert y1.numbers(R)["largest_epochs"] == "C1 B = 64: 170-176 epochs (3 seeds); M1 B = 512: 170-176 epochs (3 seeds)"
-    one = results(dataclasses.replace(fake("m1", 16, 1.0, 50.0), epochs=1), models=("m1",))
-    assert y1.numbers(one)["largest_epochs"] == "M1 B = 16: 1 epoch"
+    # 50,000 CIFAR-10 images at B = 64: 782 steps an epoch; 60,000 MNIST at B = 512: 118
+    assert y1.numbers(R)["largest_epochs"] == ("C1 B = 64: 170-176 epochs, 132,940-137,632 steps (3 seeds); "
+                                               "M1 B = 512: 170-176 epochs, 20,060-20,768 steps (3 seeds)")
+    one = results(dataclasses.replace(fake("m1", 60000, 1.0, 50.0), epochs=1), models=("m1",))
+    assert y1.numbers(one)["largest_epochs"] == "M1 B = 60000: 1 epoch, 1 step"
     assert y1.numbers(results())["largest_epochs"] is None
 
 

@@ -236,6 +236,7 @@ def test_y6_numbers_table_figure_and_explorer_show_every_seed():
     assert {"seed", "flag"} <= set(table.columns) and len(table) == 18
     fb6 = table[(table["seed"] == 6) & (table["method"] == LABELS["fb"])]
     assert list(zip(fb6["B"], fb6["flag"])) == [(20, "plateau"), (40, "diverged")]
+    assert list(fb6["final train loss"]) == ["2.25", "– (diverged)"]
     assert set(table[table["seed"] == 5]["flag"]) == {""}
     f, mid, spread = seed_median(R, "baseline")
     assert spread.shape == (3, 2) and list(mid) == pytest.approx([0.45, 0.30])

@@ -62,7 +62,15 @@ def numbers(R: Results) -> dict:
     a1 = two.get(1.0, next(iter(two.values())))
     return {"criteria": regime.criteria_text(criteria(P)), "d": P.dimension, "spike": P.spike, "sep": P.separation,
             "max_ks": float(max(c.ks for c in R.cases)), "out_a1": float(a1.eigenvalues[-1]), "edge_a1": a1.edge,
-            "alpha_a1": a1.alpha, **trained_numbers(R)}
+            "alpha_a1": a1.alpha, **paper_ratio(two), **trained_numbers(R)}
+
+
+def paper_ratio(two: dict) -> dict:
+    """How many times ours S's two-blob outliers are, over the α both have (``ratio_min``,
+    ``ratio_max``; None where no α is shared)."""
+    ratios = [PAPER_OUTLIERS[a] / float(c.eigenvalues[-1]) for a, c in two.items()
+              if a in PAPER_OUTLIERS and float(c.eigenvalues[-1]) > 0]
+    return {"ratio_min": min(ratios, default=None), "ratio_max": max(ratios, default=None)}
 
 
 def trained_numbers(R: Results) -> dict:

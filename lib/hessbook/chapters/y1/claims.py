@@ -36,7 +36,7 @@ from hessbook.chapters.y1.analysis import (
     trend_text,
     trends,
 )
-from hessbook.chapters.y1.compute import Results, run_flag, run_label, trained_run
+from hessbook.chapters.y1.compute import Results, run_flag, run_label, run_steps, trained_run
 from hessbook.chapters.y1.params import Y1Params
 from hessbook.kit import Claim, Rule, above, all_of, any_of, at_least, at_most, below, in_regime, is_true
 from hessbook.kit.claims import HELD, NOT_COMPUTED, NOT_HELD, NOT_JUDGED, PARTLY
@@ -536,20 +536,28 @@ def numbers(R: Results) -> dict:
     return out
 
 
+def _span(values: list[int]) -> str:
+    """"1,112" or "1,112-1,148" (sorted ``values``)."""
+    return f"{values[0]:,}" if values[0] == values[-1] else f"{values[0]:,}-{values[-1]:,}"
+
+
 def largest_batch_epochs(R: Results) -> str | None:
     """For the prose: the epochs each model's largest batch trained (to the loss target, or to the
-    epoch cap where the run table flags it), as a range over its seeds ("M1 B = 512: 278-282 epochs (3 seeds)"), measured in this build rather
-    than quoted; None (glued n/a) when no network was trained."""
+    epoch cap where the run table flags it) and the SGD steps they make, as ranges over its seeds
+    ("M1 B = 512: 279-287 epochs, 1,116-1,148 steps (3 seeds)"): measured in this build rather than
+    quoted; None (glued n/a) when no network was trained."""
     parts = []
     for m in MODELS:
-        sizes = [r.batch for r in R.networks if r.model == m]
-        if not sizes:
+        nets = [r for r in R.networks if r.model == m]
+        if not nets:
             continue
-        top = max(sizes)
-        epochs = sorted(r.epochs for r in R.networks if r.model == m and r.batch == top)
-        span = f"{epochs[0]}" if epochs[0] == epochs[-1] else f"{epochs[0]}-{epochs[-1]}"
-        seeds = f" ({len(epochs)} seeds)" if len(epochs) > 1 else ""
-        parts.append(f"{m.upper()} B = {top}: {span} epoch{'' if span == '1' else 's'}{seeds}")
+        top = max(r.batch for r in nets)
+        largest = [r for r in nets if r.batch == top]
+        epochs = sorted(r.epochs for r in largest)
+        steps = sorted(run_steps(r, R.params) for r in largest)
+        seeds = f" ({len(largest)} seeds)" if len(largest) > 1 else ""
+        parts.append(f"{m.upper()} B = {top}: {_span(epochs)} epoch{'' if epochs[-1] == 1 else 's'}, "
+                     f"{_span(steps)} step{'' if steps[-1] == 1 else 's'}{seeds}")
     return "; ".join(parts) or None
 
 

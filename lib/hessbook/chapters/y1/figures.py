@@ -23,11 +23,14 @@ FIG1_ORDER = ("c1", "m1", "c2", "resnet18")
 # ----------------------------------------------------------------------------- tables
 
 
-def _fmt(pair: Pair | None, digits: int = 2) -> str:
+def _fmt(pair: Pair | None, digits: int | None = 2) -> str:
+    """ "train (test)"; ``digits`` None: each value's own digits (a paper's, as printed, bar
+    trailing zeros)."""
     if pair is None:
         return "–"
     tr, te = pair
-    f = (lambda v: "?" if v is None else f"{v:.{digits}f}" if isinstance(v, float) and v < 1000 else f"{v:g}")
+    f = (lambda v: "?" if v is None else f"{v:.{digits}f}" if digits is not None and isinstance(v, float) and v < 1000
+         else f"{v:g}")
     return f"{f(tr)} ({f(te)})"
 
 
@@ -37,9 +40,9 @@ def paper_table(rows: Sequence[PaperRow]):
 
     out = []
     for r in rows:
-        out.append({"model": r.model.upper(), "B": r.batch, "Acc": _fmt(r.acc), "λ1θ": _fmt(r.lambda_theta),
-                    "λ1x": _fmt(r.lambda_x), "‖∇xJ‖": _fmt(r.grad_x, 3), "FGSM hi": _fmt(r.fgsm_hi),
-                    "FGSM lo": _fmt(r.fgsm_lo)})
+        out.append({"model": r.model.upper(), "B": r.batch, "Acc": _fmt(r.acc, None),
+                    "λ1θ": _fmt(r.lambda_theta, None), "λ1x": _fmt(r.lambda_x, None), "‖∇xJ‖": _fmt(r.grad_x, None),
+                    "FGSM hi": _fmt(r.fgsm_hi, None), "FGSM lo": _fmt(r.fgsm_lo, None)})
     return pd.DataFrame(out)
 
 

@@ -236,6 +236,19 @@ def _flagged_note(R: Results) -> str:
             "(FB is not checked: its failure at large batches is Y's point).")
 
 
+def _starts_lower(R: Results, values: dict[int, dict[str, float]], seeds: list[int]) -> str:
+    """Where robust training starts below the baseline (``seeds``), what that does to the comparison
+    of drops: a smaller robust drop is then partly its lower start; a larger one it does not explain."""
+    smaller = [s for s in seeds if values[s]["drop_robust"] < values[s]["drop_base"]]
+    larger = [s for s in seeds if values[s]["drop_robust"] >= values[s]["drop_base"]]
+    text = ""
+    if smaller:
+        text += ", so part of its smaller drop is that it starts lower" + _in_seeds(R, smaller)
+    if larger:
+        text += "; its drop to the largest B is nonetheless larger than the baseline's" + _in_seeds(R, larger)
+    return text
+
+
 def _evidence(R: Results, values: dict[int, dict[str, float]]) -> str:
     """The setting, the diverged and chance runs, and what explains a miss, from ``values`` per
     seed of the seeds whose grid is complete (each note names the seeds it applies to)."""
@@ -253,8 +266,7 @@ def _evidence(R: Results, values: dict[int, dict[str, float]]) -> str:
     if lower:
         amounts = ", ".join(f"{b:.1f}" + (f" (seed {s})" if _several(R) else "") for s, b in lower.items())
         parts.append(f"At the smallest B robust training is {amounts} points below the baseline (training on "
-                     "adversarial examples only costs clean accuracy), so part of its smaller drop is that it "
-                     "starts lower.")
+                     "adversarial examples only costs clean accuracy)" + _starts_lower(R, values, list(lower)) + ".")
     flat = [s for s, v in values.items() if v["drop_base"] < DEGRADE]
     if flat:
         parts.append(f"The baseline loses less than {DEGRADE:g} points at this scale{_in_seeds(R, flat)}: the "
