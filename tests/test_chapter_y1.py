@@ -16,7 +16,7 @@ import yaml
 
 from hessbook import stats
 from hessbook.chapters import y1
-from hessbook.chapters.y1.analysis import fig1_fraction, input_side_of, paper_trends, trends
+from hessbook.chapters.y1.analysis import fig1_fraction, input_side, input_side_of, paper_trends, trends
 from hessbook.chapters.y1.claims import claim_deviations, graded_claims, lambda_x_finding, trained_runs
 from hessbook.chapters.y1.compute import ModelResult, case_job
 from hessbook.chapters.y1.figures import COLUMNS
@@ -291,10 +291,10 @@ def test_prose_counts_off_the_floor_and_the_lambda_x_verdicts_per_model(inside_r
             for b, l, f in zip(FIVE, lam, fg)]
     R = results(*nets, models=("c1",), n_seeds=2)
     n = y1.numbers(R)
-    assert n["fgsm_off_floor"] == "C1: 1, 0 of 5 (seeds 0, 1)"
+    assert n["fgsm_off_floor"] == "C1: 1, 0 of 5 at ε = 0.02, 1, 0 at ε = 0.01 (seeds 0, 1)"
     assert n["lambda_x_verdicts"] == "C1 not judged, C2 not computed, M1 not computed"
     R = lx_results("m1", [1, 2, 3, 4, 5], [80, 70, 60, 50, 40], gx=[2, 5, 1, 4, 3])
-    assert y1.numbers(R)["fgsm_off_floor"] == "M1: 5 of 5"
+    assert y1.numbers(R)["fgsm_off_floor"] == "M1: 5 of 5 at ε = 0.2, 5 at ε = 0.1"
     assert y1.numbers(R)["lambda_x_verdicts"] == "C1 not computed, C2 not computed, M1 partly"
     assert y1.numbers(results())["fgsm_off_floor"] is None and y1.numbers(results())["lambda_x_verdicts"] is None
 
@@ -312,6 +312,33 @@ def test_prose_gives_the_epochs_of_each_models_largest_batch_over_its_seeds(insi
     one = results(dataclasses.replace(fake("m1", 60000, 1.0, 50.0), epochs=1), models=("m1",))
     assert y1.numbers(one)["largest_epochs"] == "M1 B = 60000: 1 epoch, 1 step"
     assert y1.numbers(results())["largest_epochs"] is None
+
+
+def test_the_fgsm_radius_read_is_the_one_with_more_values_above_the_floor(inside_regime):
+    """Review of 2026-12-06: at cpu Y's larger ε left C1's and C2's CIFAR-10 FGSM at the floor in most
+    networks, so their trend and the λ1x remark read one network a seed, or none. A claim reads the
+    radius whose column has more values above the floor (the larger on a tie), chosen before any ρ."""
+    from hessbook.chapters.y1.analysis import LARGER, SMALLER, informative_radius
+
+    assert informative_radius([4.0, 1.0, 6.0], [20.0, 9.0, 6.0]) == SMALLER
+    assert informative_radius([40.0, 10.0, 6.0], [50.0, 20.0, 7.0]) == LARGER  # a tie: the larger
+    assert informative_radius([40.0, float("nan")], [float("nan"), 3.0]) == LARGER
+    lam = [1.0, 2.0, 3.0, 4.0, 5.0]
+    hi = [5.1, 0.9, 0.3, 0.2, 0.0]          # one network off the floor: ρ(B, FGSM) = −0.71 at best
+    lo = [30.0, 25.0, 27.0, 12.0, 8.0]       # every network off the floor, falling but for one swap
+    nets = [dataclasses.replace(fake("c1", b, l, 0.0, lx=l), fgsm=((h, h), (w, w))) for b, l, h, w in zip(FIVE, lam, hi, lo)]
+    t = trends(results(*nets, models=("c1",)), "c1")
+    assert t.radius == SMALLER and t.n_off_floor == 5 and t.n_off_floor_other == 1
+    assert t.rho_fgsm == pytest.approx(-0.9) and t.rho_fgsm_other == pytest.approx(-1 / 2 ** 0.5)
+    c = claim(results(*nets, models=("c1",)), "Y-Table1")
+    assert c.grades["C1"] == "held" and "ε = 0.01, FGSM > 5 % at 5 of 5 B; at ε = 0.02 at 1 of 5" in c.ours
+    assert "whose column has more values above the floor" in c.why
+    # the λ1x remark reads the same radius (pooled): rising λ1x against the falling smaller-ε column correlates
+    side = input_side(results(*nets, models=("c1",)), "c1")
+    assert side.radius == SMALLER and side.rho_lx == pytest.approx(-0.9)
+    # every value off the floor at both radii: the larger ε, as before
+    both = [dataclasses.replace(r, fgsm=((w + 1, w + 1), (w, w))) for r, w in zip(nets, lo)]
+    assert trends(results(*both, models=("c1",)), "c1").radius == LARGER
 
 
 def test_fgsm_accuracies_under_the_floor_are_read_tied():

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from hessbook.chapters.y1.compute import ModelResult, Results
-from hessbook.chapters.y1.paper import PAPER_ROWS, PaperRow
+from hessbook.chapters.y1.paper import EPS, PAPER_ROWS, PaperRow
+from hessbook.papers.yao.paper import DATASET
 from hessbook.kit.seeds import seed_case
 from hessbook.papers.yao.trends import MIN_TREND_BATCHES, rho_short
 from hessbook.stats import ACCURACY_FLOOR, above_floor, floor_tied, rank_p, smallest_stratified_p, spearman, stratified_rank_p
@@ -25,6 +26,22 @@ seed the smallest two-sided p is 2/n! (4 points: 2/24 = 0.083; 5 points: 2/120 =
 claim of *no* correlation judged on fewer points could not fail."""
 
 
+LARGER, SMALLER = 0, 1
+"""Y's two FGSM radii (Tables 1, 2, 7 print both; :data:`~hessbook.chapters.y1.paper.EPS`), as
+indices of :attr:`~hessbook.chapters.y1.compute.ModelResult.fgsm`."""
+RADIUS_WORDS = {LARGER: "larger", SMALLER: "smaller"}
+
+
+def informative_radius(larger: Sequence[float], smaller: Sequence[float], floor: float = ACCURACY_FLOOR) -> int:
+    """The radius whose FGSM accuracies a claim reads: the one with more values above the floor
+    (at the floor a value's order is a few test images, so that column carries less to read),
+    Y's larger ε on a tie. Chosen from the accuracies alone, before any correlation is taken
+    (review of 2026-12-06: at cpu the larger ε left C1's and C2's CIFAR-10 columns at the floor,
+    so their FGSM trend and the λ1x remark were read on one network a seed, or not at all, while
+    Y prints the smaller ε beside it)."""
+    return SMALLER if _off_floor(smaller, floor) > _off_floor(larger, floor) else LARGER
+
+
 @dataclass(frozen=True)
 class Trends:
     """Rank correlations across batch sizes for one model (test set unless said)."""
@@ -34,12 +51,12 @@ class Trends:
     rho_lambda_theta: float
     """B vs lambda1^theta (training set, as Y's claim is about the minimum reached)."""
     rho_fgsm: float
-    """B vs FGSM accuracy at the larger eps, test set."""
+    """B vs FGSM accuracy at the radius read (:attr:`radius`), test set."""
     rho_lambda_x_fgsm: float
-    """lambda1^x (test mean) vs FGSM accuracy (test, larger eps)."""
+    """lambda1^x (test mean) vs FGSM accuracy (test, the radius read)."""
     rho_grad_x_fgsm: float
     rho_lambda_x_fgsm_train: float = float("nan")
-    """lambda1^x (training mean) vs FGSM accuracy (training set, larger eps)."""
+    """lambda1^x (training mean) vs FGSM accuracy (training set, the radius read)."""
     rho_lambda_x_median_fgsm: float = float("nan")
     """Median (not mean) lambda1^x over test samples vs FGSM accuracy (test)."""
     p_lambda_x_fgsm: float = float("nan")
@@ -49,9 +66,15 @@ class Trends:
     seed: int | None = None
     """The network seed of our networks the trends are of; None for Y's printed rows."""
     n_off_floor: int = -1
-    """Batch sizes whose FGSM accuracy (test, larger eps) is above the floor
+    """Batch sizes whose FGSM accuracy (test, the radius read) is above the floor
     (:data:`~hessbook.stats.ACCURACY_FLOOR`); every correlation with FGSM accuracy reads the values
     below it tied (:func:`~hessbook.stats.floor_tied`). -1: not counted."""
+    radius: int = LARGER
+    """The FGSM radius read (:func:`informative_radius` on the test columns)."""
+    rho_fgsm_other: float = float("nan")
+    """B vs FGSM accuracy at the other radius, test set: shown, not graded."""
+    n_off_floor_other: int = -1
+    """:attr:`n_off_floor` at the other radius."""
 
 
 def case_name(model: str, seed: int | None, seeds: Sequence[int]) -> str:
@@ -64,14 +87,17 @@ def trends_of(results: Sequence[ModelResult], model: str, seed: int | None = Non
     when given; else ``results`` must hold one seed)."""
     rs = sorted((r for r in results if r.model == model and (seed is None or r.seed == seed)), key=lambda r: r.batch)
     b = [r.batch for r in rs]
-    raw = [r.fgsm[0][1] for r in rs]
+    tests = [[r.fgsm[k][1] for r in rs] for k in (LARGER, SMALLER)]
+    k = informative_radius(*tests)
+    raw, other = tests[k], tests[1 - k]
     fg = floor_tied(raw)
     lx, gx = [r.lambda_x[1] for r in rs], [r.grad_x[1] for r in rs]
     return Trends(model, tuple(b), spearman(b, [r.lambda_theta[0] for r in rs]), spearman(b, fg),
                   spearman(lx, fg), spearman(gx, fg),
-                  spearman([r.lambda_x[0] for r in rs], floor_tied(r.fgsm[0][0] for r in rs)),
+                  spearman([r.lambda_x[0] for r in rs], floor_tied(r.fgsm[k][0] for r in rs)),
                   spearman([r.lambda_x_median[1] for r in rs], fg), rank_p(lx, fg), rank_p(gx, fg),
-                  seed=seed, n_off_floor=_off_floor(raw))
+                  seed=seed, n_off_floor=_off_floor(raw), radius=k, rho_fgsm_other=spearman(b, floor_tied(other)),
+                  n_off_floor_other=_off_floor(other))
 
 
 def _floor(rows: Sequence[PaperRow]) -> float:
@@ -95,16 +121,25 @@ def paper_trends(model: str) -> Trends:
     """The same correlations on the paper's printed rows (Table 2 prints no input-side columns)."""
     rows = [r for r in PAPER_ROWS if r.model == model]
     b = [r.batch for r in rows]
-    raw, floor = [r.fgsm_hi[1] for r in rows], _floor(rows)
+    floor = _floor(rows)
+    columns = [[_paper_fgsm(r, k)[1] for r in rows] for k in (LARGER, SMALLER)]
+    k = informative_radius(*columns, floor)
+    raw, other = columns[k], columns[1 - k]
     fg = floor_tied(raw, floor)
     rho_lambda, rho_fgsm = spearman(b, [r.lambda_theta[0] for r in rows]), spearman(b, fg)
+    radius = {"radius": k, "rho_fgsm_other": spearman(b, floor_tied(other, floor)),
+              "n_off_floor": _off_floor(raw, floor), "n_off_floor_other": _off_floor(other, floor)}
     if not rows or rows[0].lambda_x is None:
-        return Trends(model, tuple(b), rho_lambda, rho_fgsm, float("nan"), float("nan"),
-                      n_off_floor=_off_floor(raw, floor))
+        return Trends(model, tuple(b), rho_lambda, rho_fgsm, float("nan"), float("nan"), **radius)
     lx, gx = [r.lambda_x[1] for r in rows], [r.grad_x[1] for r in rows]
     return Trends(model, tuple(b), rho_lambda, rho_fgsm, spearman(lx, fg), spearman(gx, fg),
-                  spearman([r.lambda_x[0] for r in rows], floor_tied((r.fgsm_hi[0] for r in rows), floor)),
-                  p_lambda_x_fgsm=rank_p(lx, fg), p_grad_x_fgsm=rank_p(gx, fg), n_off_floor=_off_floor(raw, floor))
+                  spearman([r.lambda_x[0] for r in rows], floor_tied((_paper_fgsm(r, k)[0] for r in rows), floor)),
+                  p_lambda_x_fgsm=rank_p(lx, fg), p_grad_x_fgsm=rank_p(gx, fg), **radius)
+
+
+def _paper_fgsm(row: PaperRow, radius: int):
+    """A printed row's FGSM (train, test) at ``radius``."""
+    return row.fgsm_hi if radius == LARGER else row.fgsm_lo
 
 
 @dataclass(frozen=True)
@@ -129,6 +164,9 @@ class InputSide:
     shown, not graded."""
     per_seed: tuple[Trends, ...] = ()
     """Each seed's trends (our runs), for the prose: one seed's rho beside the pooled one."""
+    radius: int = LARGER
+    """The FGSM radius read, for every seed pooled (:func:`informative_radius` on the pooled test
+    columns); each seed's own trends (:attr:`per_seed`) choose theirs alone."""
 
 
 Columns = Sequence[Sequence[float]]
@@ -136,16 +174,17 @@ Columns = Sequence[Sequence[float]]
 
 
 def input_side_of(model: str, seeds: Sequence[int | None], lx: Columns, gx: Columns, fg: Columns,
-                  lx_train: Columns = (), fg_train: Columns = (), per_seed: Sequence[Trends] = ()) -> InputSide:
+                  lx_train: Columns = (), fg_train: Columns = (), per_seed: Sequence[Trends] = (),
+                  radius: int = LARGER) -> InputSide:
     """:class:`InputSide` from per-seed columns (``lx[i]``: seed ``seeds[i]``'s lambda1^x over its
-    batch sizes; ``fg``: FGSM accuracy, floor-tied)."""
+    batch sizes; ``fg``: FGSM accuracy at ``radius``, floor-tied)."""
     rho_lx, p_lx = stratified_rank_p(lx, fg)
     rho_gx, p_gx = stratified_rank_p(gx, fg)
     keep = [np.all(np.isfinite(np.asarray([a, b, c], float)), axis=0) for a, b, c in zip(lx, gx, fg)]
     n = int(sum(k.sum() for k in keep))
     p_min = smallest_stratified_p([np.asarray(c, float)[k] for c, k in zip(fg, keep)])
     rho_train = stratified_rank_p(lx_train, fg_train)[0] if len(lx_train) else float("nan")
-    return InputSide(model, tuple(seeds), n, rho_lx, p_lx, rho_gx, p_gx, p_min, rho_train, tuple(per_seed))
+    return InputSide(model, tuple(seeds), n, rho_lx, p_lx, rho_gx, p_gx, p_min, rho_train, tuple(per_seed), radius)
 
 
 def input_side(R: Results, model: str) -> InputSide | None:
@@ -159,10 +198,11 @@ def input_side(R: Results, model: str) -> InputSide | None:
     def column(value: Callable[[ModelResult], float]) -> list[list[float]]:
         return [[value(r) for r in g] for g in groups]
 
-    fgsm = [floor_tied(r.fgsm[0][1] for r in g) for g in groups]
-    fgsm_train = [floor_tied(r.fgsm[0][0] for r in g) for g in groups]
+    k = informative_radius(*([r.fgsm[radius][1] for g in groups for r in g] for radius in (LARGER, SMALLER)))
+    fgsm = [floor_tied(r.fgsm[k][1] for r in g) for g in groups]
+    fgsm_train = [floor_tied(r.fgsm[k][0] for r in g) for g in groups]
     return input_side_of(model, seeds, column(lambda r: r.lambda_x[1]), column(lambda r: r.grad_x[1]), fgsm,
-                         column(lambda r: r.lambda_x[0]), fgsm_train, [trends(R, model, s) for s in seeds])
+                         column(lambda r: r.lambda_x[0]), fgsm_train, [trends(R, model, s) for s in seeds], k)
 
 
 def paper_input_side(model: str, train: bool = False) -> InputSide:
@@ -170,8 +210,9 @@ def paper_input_side(model: str, train: bool = False) -> InputSide:
     test); ``train``: on Y's training columns (shown, not graded)."""
     rows = [r for r in PAPER_ROWS if r.model == model and r.lambda_x is not None]
     i, floor = (0 if train else 1), _floor(rows)
+    k = informative_radius(*([_paper_fgsm(r, radius)[1] for r in rows] for radius in (LARGER, SMALLER)), floor)
     return input_side_of(model, (None,), [[r.lambda_x[i] for r in rows]], [[r.grad_x[i] for r in rows]],
-                         [floor_tied((r.fgsm_hi[i] for r in rows), floor)])
+                         [floor_tied((_paper_fgsm(r, k)[i] for r in rows), floor)], radius=k)
 
 
 def fig1_rhos(R: Results, model: str, seed: int | None = None) -> np.ndarray:
@@ -200,8 +241,20 @@ def trend_text(t: Trends, seeds: Sequence[int] = ()) -> str:
             f"{rho_short(t.rho_lambda_theta)}, ρ(B, FGSM acc) = {rho_short(t.rho_fgsm)}{floor_note(t)}")
 
 
+def eps_text(model: str, radius: int) -> str:
+    """"ε = 0.01" (Y's radius ``radius`` on ``model``'s dataset)."""
+    return f"ε = {EPS[DATASET[model]][radius]:g}"
+
+
 def floor_note(t: Trends) -> str:
-    """" (FGSM > 5 % at 2 of 5 B)" when some of the batch sizes are at the floor."""
-    if t.n_off_floor < 0 or t.n_off_floor == len(t.batches):
+    """" (ε = 0.01, FGSM > 5 % at 2 of 5 B; at ε = 0.02 at 0 of 5: ρ = n/a)": the radius read,
+    and, where the other has batch sizes at the floor, what it gave (shown, not graded); empty
+    when every batch size is above the floor at both radii."""
+    n = len(t.batches)
+    if t.n_off_floor < 0 or (t.n_off_floor == n and t.n_off_floor_other in (-1, n)):
         return ""
-    return f" (FGSM > {ACCURACY_FLOOR:g} % at {t.n_off_floor} of {len(t.batches)} B)"
+    read = f"{eps_text(t.model, t.radius)}, FGSM > {ACCURACY_FLOOR:g} % at {t.n_off_floor} of {n} B"
+    if t.n_off_floor_other < 0:
+        return f" ({read})"
+    return (f" ({read}; at {eps_text(t.model, 1 - t.radius)} at {t.n_off_floor_other} of {n}: ρ = "
+            f"{rho_short(t.rho_fgsm_other)}, not read)")

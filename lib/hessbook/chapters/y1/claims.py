@@ -23,11 +23,14 @@ from collections.abc import Mapping, Sequence
 from hessbook import regime
 from hessbook.chapters.y1.analysis import (
     LAMBDA_X_MODELS,
+    LARGER,
     MIN_CORRELATION_BATCHES,
     SIGNIFICANCE,
+    SMALLER,
     InputSide,
     Trends,
     case_name,
+    eps_text,
     fig1_fraction,
     fig1_rhos,
     input_side,
@@ -47,6 +50,9 @@ from hessbook.papers.yao.paper import MODELS
 from hessbook.papers.yao.trends import MIN_TREND_BATCHES, rho_short, rho_text
 from hessbook.stats import ACCURACY_FLOOR, EXACT_PERMUTATIONS, RANDOM_PERMUTATIONS, finite, middle, spearman
 
+RADIUS_EVIDENCE = ("the one of Y's two radii (its tables print both) whose column has more values above the floor, "
+                   "the larger ε on a tie: chosen from the accuracies alone, before any correlation (a column at the "
+                   "floor carries a few test images' order, not the networks').")
 FLOOR_EVIDENCE = (f"FGSM accuracies at or below {ACCURACY_FLOOR:g} % are read tied: their order is a few test images "
                   "(no robustness at that radius), not a property of the networks.")
 TREND_STRONG = 0.8
@@ -166,9 +172,9 @@ def trend_claim_of(item: str, table: str, models: Sequence[str], ts: Mapping[Key
             "defined": _defined(t.rho_lambda_theta, t.rho_fgsm), "every_batch": key not in incomplete}
             for key, t in ts.items()},
         expected=_expected(models, seeds),
-        evidence=_join("Spearman ρ over batch sizes: λ1θ on the training set, FGSM accuracy at the larger ε on the "
-                       f"test set. {FLOOR_EVIDENCE} A model whose FGSM accuracy is under the floor at every batch size "
-                       "has no FGSM trend to read and is not judged.", deviations, diagnostic),
+        evidence=_join("Spearman ρ over batch sizes: λ1θ on the training set, FGSM accuracy on the test set at "
+                       f"{RADIUS_EVIDENCE} {FLOOR_EVIDENCE} A model whose FGSM accuracy is under the floor at every "
+                       "batch size has no FGSM trend to read and is not judged.", deviations, diagnostic),
     )
 
 
@@ -181,7 +187,8 @@ def _seeds_text(side: InputSide) -> str:
 
 def _input_side(side: InputSide) -> str:
     """One model's pooled input-side correlations for a claim's "ours" and the prose."""
-    text = (f"{side.model.upper()} ({_seeds_text(side)}): ρ(λ1x, FGSM) = {rho_short(side.rho_lx)} "
+    text = (f"{side.model.upper()} ({_seeds_text(side)}, FGSM at {eps_text(side.model, side.radius)}): "
+            f"ρ(λ1x, FGSM) = {rho_short(side.rho_lx)} "
             f"(p = {side.p_lx:.2g}), ρ(‖∇xJ‖, FGSM) = {rho_short(side.rho_gx)} (p = {side.p_gx:.2g})")
     if len(side.per_seed) > 1:
         text += ("; in each seed alone ρ(λ1x, FGSM) = "
@@ -209,7 +216,8 @@ def lambda_x_claim_of(sides: Mapping[str, InputSide], paper: str, note: str = ""
         evidence=_join(
             "Y §3.3: 'The results on all of our experiments show that these two metrics actually do not correlate "
             "with the adversarial accuracy.' Read as stated, for both metrics and in either direction: a metric "
-            "correlates when its Spearman ρ with FGSM accuracy (larger ε, test set) is significant at the "
+            "correlates when its Spearman ρ with FGSM accuracy (test set, at the radius read: " + RADIUS_EVIDENCE[:-1]
+            + ", over the networks pooled) is significant at the "
             f"{SIGNIFICANCE:.0%} level, two-sided. Our seeds are pooled, one case per model: ranks taken and "
             "centred within each seed, ρ over every (B, seed) network, its p from the permutations within each seed "
             f"(exact up to {EXACT_PERMUTATIONS:,} orderings, else {RANDOM_PERMUTATIONS:,} drawn), which keeps a "
@@ -563,8 +571,8 @@ def largest_batch_epochs(R: Results) -> str | None:
 
 def fgsm_off_floor(R: Results) -> str | None:
     """For the prose: per CIFAR-10/MNIST model run, in how many of its usable batch sizes the FGSM
-    accuracy (test, Y's larger ε) is above the floor (:attr:`Trends.n_off_floor`), seed by
-    seed ("C1: 1, 0, 1 of 5 (seeds 0, 1, 2)"); None (glued n/a) when no network was trained."""
+    accuracy (test) is above the floor at each of Y's two radii, seed by seed ("C1: 1, 0, 1 of 5 at
+    ε = 0.02, 5, 5, 5 at ε = 0.01 (seeds 0, 1, 2)"); None (glued n/a) when no network was trained."""
     if not R.networks:
         return None
     parts = []
@@ -575,7 +583,9 @@ def fgsm_off_floor(R: Results) -> str | None:
         ts = [trends(R, m, s) for s in seeds]
         sizes = {len(t.batches) for t in ts}
         of = f" of {sizes.pop()}" if len(sizes) == 1 else ""
-        parts.append(f"{m.upper()}: {', '.join(str(t.n_off_floor) for t in ts)}{of}"
+        counts = [", ".join(str(t.n_off_floor if t.radius == k else t.n_off_floor_other) for t in ts)
+                  for k in (LARGER, SMALLER)]
+        parts.append(f"{m.upper()}: {counts[0]}{of} at {eps_text(m, LARGER)}, {counts[1]} at {eps_text(m, SMALLER)}"
                      + (f" (seeds {', '.join(map(str, seeds))})" if len(seeds) > 1 else ""))
     return "; ".join(parts) or "none of C1, C2, M1 ran"
 
