@@ -332,13 +332,31 @@ def test_the_fgsm_radius_read_is_the_one_with_more_values_above_the_floor(inside
     assert t.rho_fgsm == pytest.approx(-0.9) and t.rho_fgsm_other == pytest.approx(-1 / 2 ** 0.5)
     c = claim(results(*nets, models=("c1",)), "Y-Table1")
     assert c.grades["C1"] == "held" and "ε = 0.01, FGSM > 5 % at 5 of 5 B; at ε = 0.02 at 1 of 5" in c.ours
-    assert "whose column has more values above the floor" in c.why
+    assert "with more values above the floor over the model's networks of every seed" in c.why
+    # every correlation of the case at that radius: the training-set one too
+    assert t.rho_lambda_x_fgsm_train == pytest.approx(-0.9)
     # the λ1x remark reads the same radius (pooled): rising λ1x against the falling smaller-ε column correlates
     side = input_side(results(*nets, models=("c1",)), "c1")
     assert side.radius == SMALLER and side.rho_lx == pytest.approx(-0.9)
+    assert side.p_min == pytest.approx(stats.smallest_stratified_p([stats.floor_tied(lo)]))
+    assert side.other.radius == LARGER and side.other.rho_lx == pytest.approx(-1 / 2 ** 0.5)
+    assert "(at ε = 0.02, not read: ρ(λ1x, FGSM) = -0.71" in claim(results(*nets, models=("c1",)), "Y-Table1", 0).ours
     # every value off the floor at both radii: the larger ε, as before
     both = [dataclasses.replace(r, fgsm=((w + 1, w + 1), (w, w))) for r, w in zip(nets, lo)]
     assert trends(results(*both, models=("c1",)), "c1").radius == LARGER
+    # one radius per model (review of 46d314b): seed 0 ties (the larger alone), seed 1 is off the
+    # floor only at the smaller: pooled, the smaller wins, and every seed and the λ1x remark read it
+    mixed = ([dataclasses.replace(r, seed=0, fgsm=((w + 1, w + 1), (w, w))) for r, w in zip(nets, lo)]
+             + [dataclasses.replace(r, seed=1) for r in nets])
+    R = results(*mixed, models=("c1",), n_seeds=2)
+    side = input_side(R, "c1")
+    assert side.radius == SMALLER and [p.radius for p in side.per_seed] == [SMALLER, SMALLER]
+    assert trends(R, "c1", 0).radius == SMALLER and "FGSM at ε = 0.01" in claim(R, "Y-Table1", 0).ours
+    assert y1.numbers(R)["c1_rho_fgsm"].endswith("at ε = 0.01")
+    # Y's printed rows: C1's larger-ε column has 3.77 % at B = 2048 (at the floor), so it reads ε = 0.01
+    from hessbook.chapters.y1.analysis import paper_input_side
+    assert paper_trends("c1").radius == SMALLER and paper_trends("m1").radius == LARGER
+    assert paper_input_side("c1").radius == SMALLER and paper_input_side("c2").radius == LARGER
 
 
 def test_fgsm_accuracies_under_the_floor_are_read_tied():

@@ -39,7 +39,9 @@ def draw_case(ax, c: Case, P: S6Params) -> None:
     ax.plot(t, c.law.density(t), "k", lw=1.2, label=f"Marchenko-Pastur, σ² = 1/4, α = {c.law.alpha:.3g}")
     ax.axvline(hi, color="k", ls=":", lw=1, label="MP right edge")
     thr = SIGMA2 * c.law.bbp_threshold
-    ax.axvline(thr, color="C2", ls="-.", lw=1, label=f"BBP threshold σ²(1+√α) = {thr:.3g}")
+    # a population quantity, like the spike beside it: the spike σ²ℓ must exceed it; the sample
+    # eigenvalues are compared with the MP edge and the BBP outlier instead
+    ax.axvline(thr, color="C2", ls="-.", lw=1, label=f"BBP threshold on the population spike, σ²(1+√α) = {thr:.3g}")
     if c.blobs == 2:
         ax.axvline(SIGMA2 * P.spike, color="C4", ls=":", lw=1, label=f"population spike σ²ℓ = {SIGMA2 * P.spike:.3g}")
         ax.axvline(c.predicted, color="C3", ls="--", lw=1, label=f"BBP outlier {c.predicted:.3g}")

@@ -3,6 +3,7 @@ one seed at a time, and on Y's rows."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -10,8 +11,8 @@ import numpy as np
 
 from hessbook.chapters.y1.compute import ModelResult, Results
 from hessbook.chapters.y1.paper import EPS, PAPER_ROWS, PaperRow
-from hessbook.papers.yao.paper import DATASET
 from hessbook.kit.seeds import seed_case
+from hessbook.papers.yao.paper import DATASET
 from hessbook.papers.yao.trends import MIN_TREND_BATCHES, rho_short
 from hessbook.stats import ACCURACY_FLOOR, above_floor, floor_tied, rank_p, smallest_stratified_p, spearman, stratified_rank_p
 
@@ -29,9 +30,6 @@ claim of *no* correlation judged on fewer points could not fail."""
 LARGER, SMALLER = 0, 1
 """Y's two FGSM radii (Tables 1, 2, 7 print both; :data:`~hessbook.chapters.y1.paper.EPS`), as
 indices of :attr:`~hessbook.chapters.y1.compute.ModelResult.fgsm`."""
-RADIUS_WORDS = {LARGER: "larger", SMALLER: "smaller"}
-
-
 def informative_radius(larger: Sequence[float], smaller: Sequence[float], floor: float = ACCURACY_FLOOR) -> int:
     """The radius whose FGSM accuracies a claim reads: the one with more values above the floor
     (at the floor a value's order is a few test images, so that column carries less to read),
@@ -40,6 +38,14 @@ def informative_radius(larger: Sequence[float], smaller: Sequence[float], floor:
     so their FGSM trend and the λ1x remark were read on one network a seed, or not at all, while
     Y prints the smaller ε beside it)."""
     return SMALLER if _off_floor(smaller, floor) > _off_floor(larger, floor) else LARGER
+
+
+def model_radius(R: Results, model: str) -> int:
+    """The radius every claim on ``model`` reads, in every seed (:func:`informative_radius` over its
+    usable networks of every seed pooled): one ε per model, so that its seeds, its pooled λ1x
+    remark and the medians across seeds all read the same radius."""
+    nets = [r for s in R.seeds for r in R.usable(model, s)]
+    return informative_radius([r.fgsm[LARGER][1] for r in nets], [r.fgsm[SMALLER][1] for r in nets])
 
 
 @dataclass(frozen=True)
@@ -82,13 +88,15 @@ def case_name(model: str, seed: int | None, seeds: Sequence[int]) -> str:
     return model.upper() if seed is None else seed_case(model.upper(), seed, seeds)
 
 
-def trends_of(results: Sequence[ModelResult], model: str, seed: int | None = None) -> Trends:
+def trends_of(results: Sequence[ModelResult], model: str, seed: int | None = None,
+              radius: int | None = None) -> Trends:
     """The trends of ``model``'s networks among ``results`` (those of network seed ``seed``
-    when given; else ``results`` must hold one seed)."""
+    when given; else ``results`` must hold one seed), their FGSM accuracy read at ``radius``
+    (None: :func:`informative_radius` of these networks alone)."""
     rs = sorted((r for r in results if r.model == model and (seed is None or r.seed == seed)), key=lambda r: r.batch)
     b = [r.batch for r in rs]
     tests = [[r.fgsm[k][1] for r in rs] for k in (LARGER, SMALLER)]
-    k = informative_radius(*tests)
+    k = informative_radius(*tests) if radius is None else radius
     raw, other = tests[k], tests[1 - k]
     fg = floor_tied(raw)
     lx, gx = [r.lambda_x[1] for r in rs], [r.grad_x[1] for r in rs]
@@ -112,9 +120,10 @@ def _off_floor(fgsm: Sequence[float], floor: float = ACCURACY_FLOOR) -> int:
 
 def trends(R: Results, model: str, seed: int | None = None) -> Trends:
     """``model``'s trends in network seed ``seed`` (None: the first seed), over its networks that
-    left their initial plateau and did not diverge (:meth:`Results.usable`)."""
+    left their initial plateau and did not diverge (:meth:`Results.usable`), at the model's radius
+    (:func:`model_radius`)."""
     seed = R.first_seed if seed is None else seed
-    return trends_of(R.usable(model, seed), model, seed)
+    return trends_of(R.usable(model, seed), model, seed, model_radius(R, model))
 
 
 def paper_trends(model: str) -> Trends:
@@ -165,8 +174,9 @@ class InputSide:
     per_seed: tuple[Trends, ...] = ()
     """Each seed's trends (our runs), for the prose: one seed's rho beside the pooled one."""
     radius: int = LARGER
-    """The FGSM radius read, for every seed pooled (:func:`informative_radius` on the pooled test
-    columns); each seed's own trends (:attr:`per_seed`) choose theirs alone."""
+    """The FGSM radius read (:func:`model_radius`; the same in :attr:`per_seed`)."""
+    other: InputSide | None = None
+    """The same correlations at the other radius: shown, not graded."""
 
 
 Columns = Sequence[Sequence[float]]
@@ -198,11 +208,15 @@ def input_side(R: Results, model: str) -> InputSide | None:
     def column(value: Callable[[ModelResult], float]) -> list[list[float]]:
         return [[value(r) for r in g] for g in groups]
 
-    k = informative_radius(*([r.fgsm[radius][1] for g in groups for r in g] for radius in (LARGER, SMALLER)))
-    fgsm = [floor_tied(r.fgsm[k][1] for r in g) for g in groups]
-    fgsm_train = [floor_tied(r.fgsm[k][0] for r in g) for g in groups]
-    return input_side_of(model, seeds, column(lambda r: r.lambda_x[1]), column(lambda r: r.grad_x[1]), fgsm,
-                         column(lambda r: r.lambda_x[0]), fgsm_train, [trends(R, model, s) for s in seeds], k)
+    def at(k: int, per_seed: Sequence[Trends] = (), other: InputSide | None = None) -> InputSide:
+        fgsm = [floor_tied(r.fgsm[k][1] for r in g) for g in groups]
+        fgsm_train = [floor_tied(r.fgsm[k][0] for r in g) for g in groups]
+        side = input_side_of(model, seeds, column(lambda r: r.lambda_x[1]), column(lambda r: r.grad_x[1]), fgsm,
+                             column(lambda r: r.lambda_x[0]), fgsm_train, per_seed, k)
+        return dataclasses.replace(side, other=other)
+
+    k = model_radius(R, model)
+    return at(k, [trends(R, model, s) for s in seeds], at(1 - k))
 
 
 def paper_input_side(model: str, train: bool = False) -> InputSide:
