@@ -341,6 +341,9 @@ def test_the_fgsm_radius_read_is_the_one_with_more_values_above_the_floor(inside
     assert side.p_min == pytest.approx(stats.smallest_stratified_p([stats.floor_tied(lo)]))
     assert side.other.radius == LARGER and side.other.rho_lx == pytest.approx(-1 / 2 ** 0.5)
     assert "(at ε = 0.02, not read: ρ(λ1x, FGSM) = -0.71" in claim(results(*nets, models=("c1",)), "Y-Table1", 0).ours
+    half = [dataclasses.replace(r, fgsm=((0.0, 0.0), (w if i < 3 else 1.0,) * 2)) for i, (r, w) in enumerate(zip(nets, lo))]
+    assert "(5 networks, 3 with FGSM above the floor, seed 0, FGSM at ε = 0.01)" in claim(
+        results(*half, models=("c1",)), "Y-Table1", 0).ours
     # every value off the floor at both radii: the larger ε, as before
     both = [dataclasses.replace(r, fgsm=((w + 1, w + 1), (w, w))) for r, w in zip(nets, lo)]
     assert trends(results(*both, models=("c1",)), "c1").radius == LARGER

@@ -182,10 +182,14 @@ def trend_claim_of(item: str, table: str, models: Sequence[str], ts: Mapping[Key
 
 
 def _seeds_text(side: InputSide) -> str:
-    """" 15 networks, seeds 0, 1, 2" (our runs) or " 6 rows" (Y's)."""
+    """" 15 networks, 6 with FGSM above the floor, seeds 0, 1, 2" (our runs: the tied ones carry
+    only their tie) or " 6 rows" (Y's)."""
     if side.seeds == (None,):
         return f"{side.n_networks} rows"
-    return f"{side.n_networks} networks, seed{'s' if len(side.seeds) > 1 else ''} {', '.join(map(str, side.seeds))}"
+    off = sum(t.n_off_floor for t in side.per_seed) if side.per_seed else -1
+    above = f", {off} with FGSM above the floor" if 0 <= off < side.n_networks else ""
+    return (f"{side.n_networks} networks{above}, seed{'s' if len(side.seeds) > 1 else ''} "
+            f"{', '.join(map(str, side.seeds))}")
 
 
 def _input_side(side: InputSide) -> str:
