@@ -389,7 +389,8 @@ def test_no_correlation_is_not_judged_where_floor_ties_leave_it_unable_to_fail(i
     rising = [1, 2, 3, 4, 5]
     c = claim(lx_results("c1", rising, [5.1, 0.9, 0.3, 0.2, 0.0]), "Y-Table1", 0)
     assert c.grades["C1"] == "not judged" and c.cases["C1"]["p_min"] == pytest.approx(0.4)
-    assert "at or below 5 %" in lambda_x_finding(lx_results("c1", rising, [5.1, 0.9, 0.3, 0.2, 0.0]))
+    finding = lambda_x_finding(lx_results("c1", rising, [5.1, 0.9, 0.3, 0.2, 0.0]))
+    assert "at or below 5 %" in finding and "at the radius read (C1 at ε = 0.02;" in finding
     assert claim(lx_results("c1", rising, [9, 7, 0.3, 0.2, 0.0]), "Y-Table1", 0).grades["C1"] == "not judged"
     judged = claim(lx_results("c1", rising, [9, 7, 6, 0.2, 0.0]), "Y-Table1", 0)
     assert judged.cases["C1"]["p_min"] == pytest.approx(1 / 30) and judged.grades["C1"] != "not judged"

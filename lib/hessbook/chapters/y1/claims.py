@@ -467,8 +467,10 @@ def lambda_x_finding(R: Results) -> str:
                     "rank correlation can be significant, so Y's remark is not judged at this scale.")
         if all(side.n_networks < MIN_CORRELATION_BATCHES or not side.p_min < SIGNIFICANCE for side in sides.values()) \
                 and any(0 <= t.n_off_floor < len(t.batches) for side in sides.values() for t in side.per_seed):
+            radii = ", ".join(f"{side.model.upper()} at {eps_text(side.model, side.radius)}" for side in sides.values())
             return ("Ours: " + "; ".join(parts) + f". FGSM accuracy is at or below {ACCURACY_FLOOR:g} % at most batch sizes "
-                    "(read tied: no robustness at this radius), which leaves no ordering of λ1x able to reach "
+                    f"at the radius read ({radii}; read tied: no robustness there), which leaves no ordering of λ1x "
+                    "able to reach "
                     f"the {SIGNIFICANCE:.0%} level, so Y's remark is not judged at this scale.")
         return ("ρ(λ1x, FGSM) or ρ(‖∇xJ‖, FGSM) is undefined for every model we ran with enough batch sizes ("
                 + ", ".join(side.model.upper() for side in sides.values()) + ": a constant column), so there is no "
