@@ -30,6 +30,8 @@ claim of *no* correlation judged on fewer points could not fail."""
 LARGER, SMALLER = 0, 1
 """Y's two FGSM radii (Tables 1, 2, 7 print both; :data:`~hessbook.chapters.y1.paper.EPS`), as
 indices of :attr:`~hessbook.chapters.y1.compute.ModelResult.fgsm`."""
+
+
 def informative_radius(larger: Sequence[float], smaller: Sequence[float], floor: float = ACCURACY_FLOOR) -> int:
     """The radius whose FGSM accuracies a claim reads: the one with more values above the floor
     (at the floor a value's order is a few test images, so that column carries less to read),
@@ -76,7 +78,8 @@ class Trends:
     (:data:`~hessbook.stats.ACCURACY_FLOOR`); every correlation with FGSM accuracy reads the values
     below it tied (:func:`~hessbook.stats.floor_tied`). -1: not counted."""
     radius: int = LARGER
-    """The FGSM radius read (:func:`informative_radius` on the test columns)."""
+    """The FGSM radius read: the model's (:func:`model_radius`), or for Y's rows and a bare
+    :func:`trends_of`, :func:`informative_radius` of the test columns given."""
     rho_fgsm_other: float = float("nan")
     """B vs FGSM accuracy at the other radius, test set: shown, not graded."""
     n_off_floor_other: int = -1
