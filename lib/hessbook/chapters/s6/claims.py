@@ -66,8 +66,8 @@ def numbers(R: Results) -> dict:
 
 
 def paper_ratio(two: dict) -> dict:
-    """How many times ours S's two-blob outliers are, over the α both have (``ratio_min``,
-    ``ratio_max``; None where no α is shared)."""
+    """How many times our two-blob outliers S's are, over the α of S's caption that this block runs
+    (``ratio_min``, ``ratio_max``; None where it runs none of them)."""
     ratios = [PAPER_OUTLIERS[a] / float(c.eigenvalues[-1]) for a, c in two.items()
               if a in PAPER_OUTLIERS and float(c.eigenvalues[-1]) > 0]
     return {"ratio_min": min(ratios, default=None), "ratio_max": max(ratios, default=None)}
