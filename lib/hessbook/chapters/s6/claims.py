@@ -66,7 +66,7 @@ def numbers(R: Results) -> dict:
 
 
 def paper_ratio(two: dict) -> dict:
-    """How many times our two-blob outliers S's are, over the α of S's caption that this block runs
+    """S's two-blob outliers as multiples of ours, over the α of S's caption that this block runs
     (``ratio_min``, ``ratio_max``; None where it runs none of them)."""
     ratios = [PAPER_OUTLIERS[a] / float(c.eigenvalues[-1]) for a, c in two.items()
               if a in PAPER_OUTLIERS and float(c.eigenvalues[-1]) > 0]
