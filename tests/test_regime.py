@@ -88,7 +88,7 @@ def test_trained_run_flags_plateau_divergence_and_keeps_the_exception():
     frame = runs_frame([good, stuck, blown])
     assert list(frame["flag"]) == ["–", "plateau", "diverged"]
     assert list(frame["expected because"])[2] == "Y's full batch diverges"
-    assert list(frame["final loss"])[2] == "– (not finite)" and list(frame["final loss"])[0] == 0.05
+    assert list(frame["final loss"])[2] == "– (diverged)" and list(frame["final loss"])[0] == 0.05
     text = plateau_summary([good, stuck, blown])
     assert text.startswith("2 of 3 trained networks flagged") and "1 of them expected" in text
     assert plateau_summary([good]) == "the one trained network left its initial plateau and did not diverge"

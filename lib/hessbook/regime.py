@@ -145,7 +145,7 @@ def runs_frame(runs: Sequence[TrainedRun]):
     import pandas as pd
 
     rows = [{"run": r.label, "steps": r.steps,
-             "final loss": r.final_loss if math.isfinite(r.final_loss) else "– (not finite)",
+             "final loss": r.final_loss if math.isfinite(r.final_loss) else "– (diverged)",  # as flag() reads it
              "ln c": round(r.chance, 3) if r.num_classes else "–",
              "test %": round(r.test_accuracy, 1) if math.isfinite(r.test_accuracy) else "–",
              "flag": r.flag or "–", "expected because": r.exception or "–"} for r in runs]

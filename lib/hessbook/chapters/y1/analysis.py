@@ -85,6 +85,10 @@ class Trends:
     n_off_floor_other: int = -1
     """:attr:`n_off_floor` at the other radius."""
 
+    def off_floor_at(self, radius: int) -> int:
+        """:attr:`n_off_floor` at ``radius``, read or not."""
+        return self.n_off_floor if radius == self.radius else self.n_off_floor_other
+
 
 def case_name(model: str, seed: int | None, seeds: Sequence[int]) -> str:
     """A model's case in a claim: ``"M1"`` (Y's rows, or one seed run), else ``"M1 · seed 2"``."""

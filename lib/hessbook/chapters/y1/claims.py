@@ -597,8 +597,7 @@ def fgsm_off_floor(R: Results) -> str | None:
         ts = [trends(R, m, s) for s in seeds]
         sizes = {len(t.batches) for t in ts}
         of = f" of {sizes.pop()}" if len(sizes) == 1 else ""
-        counts = [", ".join(str(t.n_off_floor if t.radius == k else t.n_off_floor_other) for t in ts)
-                  for k in (LARGER, SMALLER)]
+        counts = [", ".join(str(t.off_floor_at(k)) for t in ts) for k in (LARGER, SMALLER)]
         parts.append(f"{m.upper()}: {counts[0]}{of} at {eps_text(m, LARGER)}, {counts[1]} at {eps_text(m, SMALLER)}"
                      + (f" (seeds {', '.join(map(str, seeds))})" if len(seeds) > 1 else ""))
     return "; ".join(parts) or "none of C1, C2, M1 ran"

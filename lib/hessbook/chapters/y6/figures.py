@@ -41,7 +41,8 @@ def summary_table(R: Results):
     return pd.DataFrame([{
         "B": r.batch, "fraction": f"{r.fraction:.0%}", "method": LABELS[r.method], "seed": r.seed,
         "test acc": f"{r.test_acc:.4f}", "Y's test acc": _paper_acc(r.fraction, r.method),
-        "train acc": f"{r.train_acc:.4f}", "final train loss": f"{r.final_loss:.3g}" if math.isfinite(r.final_loss) else "– (diverged)",
+        "train acc": f"{r.train_acc:.4f}",
+        "final train loss": f"{r.final_loss:.3g}" if math.isfinite(r.final_loss) else "– (diverged)",
         "peak lr": f"{r.peak_lr:.3g}", "epochs": r.epochs, "steps": r.iterations, "stop": r.stop_reason,
         "diverged at epoch": r.diverged_epoch if r.diverged else "–", "flag": r.flag,
         "expected because": expected_flag(r) or "–",
