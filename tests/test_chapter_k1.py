@@ -630,14 +630,14 @@ def test_flatness_needs_every_robustness_value_off_the_floor():
 def test_glued_counterexample_medians_read_the_seeds_finite_rho():
     """ρ(B, PGD) per seed +0.5, none (PGD the same at every B), −1: the glued middle was
     sorted([0.5, nan, -1])[1], NaN, and another seed order glued a seed's value; it is now the
-    middle of the finite ones, and n/a (NaN) when no seed has one."""
+    median of the finite ones (the mean of the two: −0.25), and n/a (NaN) when no seed has one."""
     P = validate(K1Params, {**GOOD, "n_seeds": 3})
     pgds = {0: (10, 20, 15), 1: (10, 10, 10), 2: (30, 20, 10)}
     runs = [dataclasses.replace(r, run=dataclasses.replace(r.run, seed=s), pgd_acc=p)
             for s, ps in pgds.items()
             for r, p in zip(curve("stdcnn-fashion", "lr", 0.0, [80, 70, 60], [10, 20, 30], [1, 2, 3]), ps)]
     n = k1.numbers(k1.Results(P, Grid(tuple(runs)), {}))
-    assert n["counter_rho_pgd"] == 0.5 and n["counter_rho_fgsm"] == 1.0
+    assert n["counter_rho_pgd"] == pytest.approx(-0.25) and n["counter_rho_fgsm"] == 1.0
     assert n["counter_floor_seeds"] == 0 and n["counter_seeds"] == 3
     flat = [dataclasses.replace(r, pgd_acc=10.0) for r in runs]
     assert math.isnan(k1.numbers(k1.Results(P, Grid(tuple(flat)), {}))["counter_rho_pgd"])

@@ -193,3 +193,13 @@ def test_kolmogorov_distance_against_an_empirical_law_is_the_two_sample_distance
     assert kolmogorov_distance([1.0, 2.0], EmpiricalLaw(np.array([3.0, 4.0]))) == 1.0
     # [1, 3] against [2, 4]: at x = 1 (right) 0.5 - 0 = 0.5
     assert kolmogorov_distance([1.0, 3.0], EmpiricalLaw(np.array([2.0, 4.0]))) == pytest.approx(0.5)
+
+
+def test_median_is_the_mean_of_the_two_middle_values_and_skips_non_finite():
+    """The book's glued medians: an even count averages the two middle values (the upper middle one,
+    glued before, turned 17.1 into 23.7 on K2's bimodal ratios), NaN and inf are skipped."""
+    assert stats.median([1.0, 2.0, 10.0, 30.0]) == 6.0
+    assert stats.median([3.0, float("nan"), 1.0, 2.0]) == 2.0
+    assert stats.median([float("inf"), 4.0]) == 4.0
+    assert math.isnan(stats.median([float("nan")]))
+    assert not hasattr(stats, "middle")

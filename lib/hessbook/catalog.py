@@ -45,10 +45,10 @@ CHAPTERS: tuple[Chapter, ...] = (
     Chapter("k1", "K", "Batch size, learning-rate rules and robustness", "book/kamath/k1_batch_size.md"),
     Chapter("k2", "K", "Momentum", "book/kamath/k2_momentum.md"),
     Chapter("s1", "S", "Spectrum and the Gauss-Newton decomposition", "book/sagun/s1_spectrum.md"),
-    Chapter("s2", "S", "Gaussian clusters: outliers count classes", "book/sagun/s2_gaussian_clusters.md"),
+    Chapter("s2", "S", "Gaussian clusters: do outliers count classes?", "book/sagun/s2_gaussian_clusters.md"),
     Chapter("s3", "S", "Width on MNIST", "book/sagun/s3_width.md"),
     Chapter("s4", "S", "Small and large batch on MNIST", "book/sagun/s4_batch.md"),
-    Chapter("s5", "S", "From large to small batch without a barrier", "book/sagun/s5_no_barrier.md"),
+    Chapter("s5", "S", "From large to small batch: a barrier?", "book/sagun/s5_no_barrier.md"),
     Chapter("s6", "S", "Logistic regression and random matrices", "book/sagun/s6_logistic.md"),
 )
 

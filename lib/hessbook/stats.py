@@ -78,13 +78,6 @@ def median(values: Iterable[float]) -> float:
     return float(np.median(v)) if len(v) else float("nan")
 
 
-def middle(values: Iterable[float], empty: float = float("nan")) -> float:
-    """The middle of the sorted values (the upper of the two middle ones for an even count: a
-    value that occurred, not an average), ``empty`` when there are none. For glued medians."""
-    ordered = sorted(values)
-    return float(ordered[len(ordered) // 2]) if ordered else empty
-
-
 def spread(values: Iterable[float]) -> float:
     """max − min of the finite values; NaN when there are none."""
     v = finite(values)

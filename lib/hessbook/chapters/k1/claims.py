@@ -84,7 +84,7 @@ from hessbook.papers.kamath.trends import (
 from hessbook.kit import Claim, Rule, all_of, any_of, at_least, at_most, below, in_regime
 from hessbook.kit.claims import Values
 from hessbook.kit.seeds import seed_case, seed_cases, with_agreement
-from hessbook.stats import finite, middle
+from hessbook.stats import median
 
 TREND = 0.8
 """A Spearman ρ(B, ·) at least this strong, in the claimed direction, is a clear trend."""
@@ -652,7 +652,7 @@ def chance_numbers(R: Results) -> dict:
         "fewest_steps": steps, "largest_batch": b_max, "batch_ratio": b_max // min(P.batch_sizes),
         "counter_chance_batches": ", ".join(f"{r.run.batch} (seed {r.run.seed})" for r in chance
                                             if (r.run.case, r.run.setting) == (COUNTEREXAMPLE, "lr")) or "none",
-        "lrbs_lambda_ratio": middle(ratios),
+        "lrbs_lambda_ratio": median(ratios),
     }
 
 
@@ -672,9 +672,8 @@ def numbers(R: Results) -> dict:
             "benchmark_halve_every": " / ".join(f"{benchmark_halve_every(d, R.params.n_train(d))} ({name})"
                                                 for d, name in (("mnist", "MNIST"), ("cifar10", "CIFAR-10"))),
             **floor_numbers(R),
-            # the middle of the seeds' finite ρ (a seed's ρ is NaN for a constant column: sorted() puts
-            # NaN anywhere, and the middle was then NaN or an arbitrary seed's); n/a when none is finite
-            **{f"counter_{k}": middle(finite(v[k] for v in per_seed)) for k in ("rho_fgsm", "rho_pgd", "rho_lambda")},
+            # the median of the seeds' finite ρ (a seed's ρ is NaN for a constant column); n/a when none is
+            **{f"counter_{k}": median(v[k] for v in per_seed) for k in ("rho_fgsm", "rho_pgd", "rho_lambda")},
             "counter_pairs": sum(v["pairs"] for v in per_seed) if per_seed else None,
             "counter_floor_seeds": sum(v["fgsm_off_floor"] == 0 for v in per_seed),
             "counter_seeds": len(per_seed),

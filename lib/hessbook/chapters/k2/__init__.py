@@ -7,11 +7,10 @@ are the shared grid's (:mod:`hessbook.papers.kamath`): the momentum-0 lines are 
 The package: :mod:`.params`, :mod:`.compute`, :mod:`.claims`, :mod:`.figures`.
 """
 
-from hessbook.chapters.k2.claims import claims, numbers, paper_claims
+from hessbook.chapters.k2.claims import claims, criteria, numbers, paper_claims
 from hessbook.chapters.k2.compute import Results, jobs, run
 from hessbook.chapters.k2.figures import explorer, figure_item, runs_table
 from hessbook.chapters.k2.params import Params
-from hessbook.papers.kamath.regime import criteria
 
 __all__ = [
     "Params", "Results", "claims", "criteria", "explorer", "figure_item", "jobs", "numbers", "paper_claims", "run",

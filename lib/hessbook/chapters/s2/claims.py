@@ -366,7 +366,7 @@ def _claims(R: Results) -> list[kit.Claim]:
         variation_claim(by_variation, chosen_cutoffs(R), expected_variations(P),
                         conditions(P, [s for s in SETTINGS if setting_label(s) in unseen_settings])),
         prediction_claim({label: _pairs(cs, "predicted") for label, cs in predicted.items()},
-                         stats.middle(errors) if errors else float("nan"),
+                         stats.median(errors) if errors else float("nan"),
                          conditions(P, [s for s in SETTINGS if setting_label(s) in predicted], varied=True)),
     ]
 

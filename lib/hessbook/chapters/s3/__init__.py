@@ -1,5 +1,5 @@
-"""S3 -- Width on MNIST: the top of the spectrum keeps its shape as the network widens (S Sec.
-3.2, Fig 3) and the negative eigenvalues stay small (S Sec. 3.4, Fig 5).
+"""S3 -- Width on MNIST: does the top of the spectrum keep its shape as the network widens (S Sec.
+3.2, Fig 3), and do the negative eigenvalues stay small (S Sec. 3.4, Fig 5)?
 
 Setup (S Sec. 3.2): 1K MNIST training samples fixed; one hidden layer of n in {10, 30, 50, 70}
 units; every network trained with the same step size and the same number of iterations; the

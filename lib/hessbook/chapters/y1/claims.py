@@ -49,7 +49,7 @@ from hessbook.papers.yao import deviations as dev
 from hessbook.papers.yao import regime as yao_regime
 from hessbook.papers.yao.paper import MODELS
 from hessbook.papers.yao.trends import MIN_TREND_BATCHES, rho_short, rho_text
-from hessbook.stats import ACCURACY_FLOOR, EXACT_PERMUTATIONS, RANDOM_PERMUTATIONS, finite, middle, spearman
+from hessbook.stats import ACCURACY_FLOOR, EXACT_PERMUTATIONS, RANDOM_PERMUTATIONS, finite, median, spearman
 
 RADIUS_EVIDENCE = ("the one of Y's two radii (its tables print both) with more values above the floor over the "
                    "model's networks of every seed, the larger ε on a tie, one radius per model: chosen from the "
@@ -503,7 +503,7 @@ def _rho_across(R: Results, model: str, name: str) -> str:
     if len(rhos) <= 1:
         return rho_text(rhos[0] if rhos else float("nan"))
     defined = finite(rhos)
-    mid = rho_text(middle(defined)) if len(defined) else rho_text(float("nan"))
+    mid = rho_text(median(defined)) if len(defined) else rho_text(float("nan"))
     over = ("the one seed where it is defined" if len(defined) == 1 < len(rhos) else
             f"median of the {len(defined)} seeds where it is defined" if 0 < len(defined) < len(rhos)
             else f"median of {len(rhos)} seeds")

@@ -22,7 +22,7 @@ from hessbook.kit.seeds import seed_case, seed_cases, with_agreement
 from hessbook.papers.yao import deviations as dev
 from hessbook.papers.yao import regime as yao_regime
 from hessbook.papers.yao.trends import MIN_TREND_BATCHES, rho_short, rho_text
-from hessbook.stats import middle, spearman
+from hessbook.stats import median, spearman
 
 TREND_STRONG = 0.8
 """A rank correlation of at least this between B and sharpness is a clear order."""
@@ -227,7 +227,7 @@ def fig7_ratio_claim(R: Results) -> Claim:
                 f"over v1ᵀ H v1), per network (every batch size and seed); 'much larger' read as at least "
                 f"{MUCH_LARGER:g} times. Not the rise at ±ε* = {eps:g} (the lines of the figure): there both losses "
                 "have left the quadratic region and rise alike (test over training rise, median "
-                f"{formatted(middle(rise_ratios), '.2f')}). " + deviations(R, ("m1",)) + _flagged(R, ("m1",)))
+                f"{formatted(median(rise_ratios), '.2f')}). " + deviations(R, ("m1",)) + _flagged(R, ("m1",)))
     asked = seed_cases([f"M1 B={b}" for b in sorted(R.params.y1_runs.sizes("m1"))], R.seeds) \
         if "m1" in R.params.y1_models else ()
     return fig7_ratio_claim_of(curvatures, _ours(parts, _absent(R, ("m1",))), evidence, asked, R.seeds)

@@ -23,7 +23,7 @@ from hessbook.chapters.y6.params import Y6Params
 from hessbook.kit import Claim, Rule, all_of, any_of, at_least, in_regime, is_true
 from hessbook.kit.seeds import seed_case, seed_cases, with_agreement
 from hessbook.papers.yao import regime as yao_regime
-from hessbook.stats import middle
+from hessbook.stats import median
 
 DEGRADE = 5.0
 """The baseline degrades: its test accuracy at the largest batch is at least this many points
@@ -376,7 +376,7 @@ def check_reading(R: Results) -> str | None:
     read = [c for c in seeds if not c.why_not]
     if not read:
         return None
-    before, after = middle([c.grid_gap for c in read]), middle([c.gap for c in read])
+    before, after = median([c.grid_gap for c in read]), median([c.gap for c in read])
     move = ("narrows" if after - before > MARGIN else "widens" if before - after > MARGIN else "stays about")
     moved = f"the gap {move} from {before:+.1f} to {after:+.1f} points" if move != "stays about" else \
         f"the gap stays about {before:+.1f} points ({after:+.1f})"
@@ -494,8 +494,8 @@ def trained_runs(R: Results) -> list[regime.TrainedRun]:
 
 
 def _median(values: Sequence[float]) -> float | None:
-    """The median across seeds (:func:`hessbook.stats.middle`), rounded for the prose; None for none."""
-    return round(middle(values), 2) if values else None
+    """The median across seeds (:func:`hessbook.stats.median`), rounded for the prose; None for none."""
+    return round(median(values), 2) if values else None
 
 
 def numbers(R: Results) -> dict:

@@ -289,3 +289,45 @@ def lambda_loss_rho(grid: Grid, setting: str, momenta: Sequence[float]) -> str:
         rho = stats.spearman([r.train_loss for r in runs], [r.lambda1 for r in runs])
         parts.append(f"{CASES[case].label} {rho_text(rho)} ({len(runs)} runs)")
     return "; ".join(parts) or "none"
+
+
+def equal_loss_factor(runs: Sequence[RunResult]) -> tuple[float, int]:
+    """λ1 at the largest momentum over λ1 at the smallest *at equal final training loss*, from the
+    least-squares fit log λ1 = a + b log(loss) + c m over ``runs`` (every batch size, seed and
+    momentum of one case and setting): exp(c (m_max − m_min)); and how many runs at the largest
+    momentum have a loss inside the range of another momentum's runs (0: the largest momentum's
+    losses meet no other's, and the factor extrapolates the fit; NaN where there are fewer than
+    four runs, fewer than two momenta or non-positive values)."""
+    usable_runs = [r for r in runs if r.lambda1 > 0 and r.train_loss > 0]
+    momenta = sorted({r.run.momentum for r in usable_runs})
+    if len(usable_runs) < 4 or len(momenta) < 2:
+        return float("nan"), 0
+    X = np.array([[1.0, math.log(r.train_loss), r.run.momentum] for r in usable_runs])
+    y = np.log([r.lambda1 for r in usable_runs])
+    coef, *_ = np.linalg.lstsq(X, y, rcond=None)
+    top = [r.train_loss for r in usable_runs if r.run.momentum == momenta[-1]]
+    others = [r.train_loss for r in usable_runs if r.run.momentum != momenta[-1]]
+    overlap = sum(min(others) <= loss <= max(others) for loss in top)
+    return float(math.exp(coef[2] * (momenta[-1] - momenta[0]))), overlap
+
+
+def equal_loss_text(grid: Grid, setting: str, momenta: Sequence[float]) -> str:
+    """Per case, :func:`equal_loss_factor` over every kept run of ``setting`` at ``momenta``: the
+    comparison at equal training loss that the equal-epoch verdicts cannot make, a diagnostic, not
+    graded (review of 2026-12-06 asked whether momentum's lower λ1 is further training). A factor
+    near 1 where the losses overlap: at equal loss momentum leaves λ1 where it is."""
+    parts = []
+    for case in grid.cases():
+        runs = [r for m in momenta for s in grid.seeds() for r in kept(grid.curve(case, setting, m, s))]
+        factor, overlap = equal_loss_factor(runs)
+        top = max(momenta)
+        if math.isnan(factor):
+            parts.append(f"{CASES[case].label} n/a")
+        elif overlap == 0:
+            parts.append(f"{CASES[case].label} not separable (no run at m = {top:g} has a loss within another "
+                         f"momentum's range: the fit would extrapolate, ×{factor:.2g})")
+        else:
+            n_top = sum(r.run.momentum == top for r in runs)
+            parts.append(f"{CASES[case].label} ×{factor:.2g} ({overlap} of {n_top} runs at m = {top:g} within "
+                         "another momentum's loss range)")
+    return "; ".join(parts) or "none"

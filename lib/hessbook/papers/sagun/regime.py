@@ -30,8 +30,9 @@ from collections.abc import Sequence
 from hessbook import regime
 
 FIT_ACCURACY = 0.99
-"""Training accuracy a network at "the bottom" reaches (S Sec. 3.1, 3.4; see the module doc): every
-training example classified correctly, with 1 % slack for a few examples on the boundary."""
+"""Training accuracy a network at "the bottom" reaches (S Sec. 3.1, 3.4; see the module doc): the
+training set fitted, every example but up to 1 % on the boundary classified correctly (our reading:
+S gives no accuracy)."""
 
 
 def over_parametrized(name: str, parameters: Sequence[int], n_samples: int, paper: str) -> regime.Criterion:
