@@ -154,7 +154,7 @@ def test_training_losses_give_each_cases_median_at_the_extreme_momenta():
             for m, losses in ((0.0, (2.0, 1.0, 3.0)), (0.9, (0.5, 0.1, 0.2))) for b, loss in zip((16, 64, 256), losses)]
     R = k2.Results(P, Grid(tuple(runs)), {})
     # 3.0 is on the plateau (out of every statistic): the median of 2.0 and 1.0
-    assert k2.numbers(R)["losses_lr"] == "M1-K on MNIST: 1.50 at m = 0, 0.20 at m = 0.9"
+    assert k2.numbers(R)["losses_lr"] == "M1-K on MNIST: 1.5 at m = 0, 0.2 at m = 0.9"
 
 
 def test_fgsm_at_the_floor_leaves_the_fgsm_half_untested():

@@ -239,7 +239,8 @@ def progress_text(R: Results, setting: str, curvature: bool) -> str:
     epochs mean here."""
     text = (f" Not separated from training progress: at equal epochs momentum m moves SGD about 1/(1 − m) "
             f"as far, and our runs' summed learning rate (lr × steps) is far below K's "
-            f"({kamath_regime.summed_rate_text(R.params)}); median final training loss {training_losses(R, setting)}.")
+            f"({kamath_regime.summed_rate_text(R.params, settings=(setting,))}); median final training loss "
+            f"{training_losses(R, setting)}.")
     if curvature:
         text += (f" ρ(final training loss, λ1) over every run of a model: {lambda_loss_rho(R.grid, setting, R.momenta(setting))}"
                  " (strongly positive: the further-trained network is the flatter, so a lower λ1 at a higher "
@@ -399,8 +400,8 @@ def training_losses(R: Results, setting: str = "lr") -> str:
     """Per case: the median final training loss over B at momentum 0 and at the largest momentum,
     the evidence for how far each momentum trained in the same epochs."""
     low, high = min(R.momenta(setting)), max(R.momenta(setting))
-    return "; ".join(f"{CASES[case].label}: {_median_loss(R, case, setting, low):.2f} at m = {low:g}, "
-                     f"{_median_loss(R, case, setting, high):.2f} at m = {high:g}"
+    return "; ".join(f"{CASES[case].label}: {_median_loss(R, case, setting, low):.2g} at m = {low:g}, "
+                     f"{_median_loss(R, case, setting, high):.2g} at m = {high:g}"
                      for case in R.grid.cases()) or "none"
 
 

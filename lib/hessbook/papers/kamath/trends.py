@@ -325,7 +325,7 @@ def equal_loss_text(grid: Grid, setting: str, momenta: Sequence[float]) -> str:
             parts.append(f"{CASES[case].label} n/a")
         elif overlap == 0:
             parts.append(f"{CASES[case].label} not separable (no run at m = {top:g} has a loss within another "
-                         f"momentum's range: the fit would extrapolate, ×{factor:.2g})")
+                         "momentum's range: the fit would extrapolate)")
         else:
             n_top = sum(r.run.momentum == top for r in runs)
             parts.append(f"{CASES[case].label} ×{factor:.2g} ({overlap} of {n_top} runs at m = {top:g} within "
