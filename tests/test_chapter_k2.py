@@ -277,7 +277,13 @@ def test_summed_rate_is_lr_times_steps_and_constant_under_lr_bs():
     assert summed_rate("lr_bs", 1024, 100, 55000) == pytest.approx(0.00015625 * 1024 * 100 * 54)
     P = validate(K2Params, {**GOOD, "batch_sizes": [16, 32, 64], "epochs_mnist": 100, "epochs_cifar": 100})
     text = summed_rate_text(P)
-    assert text.startswith("LR on MNIST 8–32 (K's 54–3,438); LR/BS on MNIST 8 (K's 860–864)"), text
+    assert text.startswith("LR on MNIST 8–32, 1/107 of K's at the same B (K's 54–3,438 over B = 16–1,024); "
+                           "LR/BS on MNIST 8, 1/107 of K's at the same B (K's 860–864 over B = 16–1,024)"), text
+    full = validate(K2Params, {**GOOD, "batch_sizes": [16, 1024], "epochs_mnist": 100, "epochs_cifar": 100,
+                               "n_train_mnist": 55000, "n_train_cifar": 40000})
+    assert summed_rate_text(full, settings=("lr",)) == ("LR on MNIST 54–3,438, K's at the same B (K's 54–3,438 over "
+                                                        "B = 16–1,024); LR on CIFAR-10 40–2,500, K's at the same B "
+                                                        "(K's 40–2,500 over B = 16–1,024)")
 
 
 def test_verdicts_say_how_far_the_compared_networks_trained():
@@ -286,7 +292,8 @@ def test_verdicts_say_how_far_the_compared_networks_trained():
     says so (review of 2026-12-06: the page said so only in a section apart from the verdicts)."""
     R = results(lambda s, m, b: 10 * (1 - m) + b / 100, batch_sizes=(16, 32, 64))
     for c in graded_claims(R):
-        assert "Not separated from training progress" in c.why
+        assert "Graded at equal epochs, as K compares; not separated from training progress" in c.why
+        assert ("LR/BS on MNIST" in c.why) == ("LR/BS" in c.statement)  # each claim its own setting's rate
         assert "summed learning rate" in c.why and "median final training loss" in c.why
         assert ("ρ(final training loss, λ1)" in c.why) == ("λ1" in c.statement)
         assert ("those runs are LR's networks" in c.why) == ("LR/BS" in c.statement)
@@ -294,32 +301,71 @@ def test_verdicts_say_how_far_the_compared_networks_trained():
     assert not any("those runs are LR's networks" in c.why for c in graded_claims(no_64))
 
 
-def _runs_with(lam_loss):
-    """Runs of M1-K under LR at momenta 0 .. 0.9 with the given (loss, λ1) per momentum."""
-    import dataclasses
+NOISE = (0.05, -0.05, 0.03, -0.02, 0.04, -0.04, 0.01, -0.03, 0.02)
+"""A fixed multiplicative scatter (in log λ1) so the fit has residuals and its interval a width."""
 
-    return [dataclasses.replace(result("m1k-mnist", "lr", m, b, lam), train_loss=loss)
-            for m, pairs in lam_loss.items() for b, (loss, lam) in zip((16, 32, 64), pairs)]
+
+def _runs(losses: dict, lam, setting="lr"):
+    """Runs of M1-K, one per (level, batch size) with the given losses, λ1 = lam(loss, m, B) e^noise."""
+    import dataclasses
+    import math
+
+    out = []
+    for (m, b_losses) in losses.items():
+        for b, loss in b_losses.items():
+            i = len(out)
+            out.append(dataclasses.replace(result("m1k-mnist", setting, m, b, lam(loss, m, b) * math.exp(NOISE[i % 9])),
+                                           train_loss=loss, run=Run("m1k-mnist", setting, m, b, i // 9)))
+    return out
 
 
 def test_equal_loss_factor_separates_momentum_from_training_progress():
-    """λ1 = 100 loss at every momentum (overlapping losses): at equal loss momentum changes nothing,
-    factor 1; λ1 = 100 loss e^(−2m): the factor is e^(−1.8); losses that never meet: overlap 0,
-    'not separable' in the text."""
+    """λ1 = 100 loss at every momentum, overlapping losses: the interval holds 1 (inconclusive);
+    λ1 = 100 loss e^(−2m): the factor is about e^(−1.8) and its interval excludes 1; the two ends'
+    losses never meeting: not separable; one momentum: no fit. Overlap counts the largest
+    momentum's runs inside the *smallest* momentum's loss range (not any other's)."""
     import math
 
     from hessbook.papers.kamath.grid import Grid
     from hessbook.papers.kamath.trends import equal_loss_factor, equal_loss_text
 
-    losses = {0.0: (0.1, 0.2, 0.4), 0.5: (0.05, 0.1, 0.2), 0.9: (0.02, 0.05, 0.1)}
-    progress_only = _runs_with({m: [(l, 100 * l) for l in ls] for m, ls in losses.items()})
-    factor, overlap = equal_loss_factor(progress_only)
-    assert factor == pytest.approx(1.0) and overlap == 2
-    momentum_too = _runs_with({m: [(l, 100 * l * math.exp(-2 * m)) for l in ls] for m, ls in losses.items()})
-    assert equal_loss_factor(momentum_too)[0] == pytest.approx(math.exp(-1.8))
-    apart = _runs_with({0.0: [(1.0, 50), (1.2, 60), (1.4, 70)], 0.9: [(0.01, 1), (0.02, 2), (0.03, 3)]})
-    assert equal_loss_factor(apart)[1] == 0
-    text = equal_loss_text(Grid(tuple(apart)), "lr", [0.0, 0.9])
-    assert "not separable" in text and "M1-K on MNIST" in text
-    assert "×1 (2 of 3 runs" in equal_loss_text(Grid(tuple(progress_only)), "lr", [0.0, 0.5, 0.9])
-    assert math.isnan(equal_loss_factor(progress_only[:3])[0])  # one momentum: no comparison
+    by_m, by_b = (lambda r: r.run.momentum), (lambda r: math.log2(r.run.batch))
+    losses = {0.0: {16: 0.1, 32: 0.3, 64: 0.2}, 0.5: {16: 0.15, 32: 0.12, 64: 0.4}, 0.9: {16: 0.2, 32: 0.25, 64: 0.11}}
+    progress = equal_loss_factor(_runs(losses, lambda l, m, b: 100 * l), by_m, by_b)
+    assert progress.low < 1 < progress.high and not progress.conclusive and progress.overlap == 3
+    momentum = equal_loss_factor(_runs(losses, lambda l, m, b: 100 * l * math.exp(-2 * m)), by_m, by_b)
+    assert momentum.factor == pytest.approx(math.exp(-1.8), rel=0.3) and momentum.high < 1 and momentum.conclusive
+    middle_only = {0.0: {16: 0.1, 32: 0.12, 64: 0.14}, 0.5: {16: 0.05, 32: 0.3, 64: 0.03},
+                   0.9: {16: 0.02, 32: 0.04, 64: 0.05}}  # 0.9's losses meet 0.5's range, never 0's
+    fit = equal_loss_factor(_runs(middle_only, lambda l, m, b: 100 * l), by_m, by_b)
+    assert fit.overlap == 0 and not fit.separable
+    text = equal_loss_text(Grid(tuple(_runs(middle_only, lambda l, m, b: 100 * l))), "lr", [0.0, 0.5, 0.9])
+    assert text.startswith("M1-K on MNIST not separable (no run at m = 0.9 has a loss within the range of the runs "
+                           "at m = 0"), text
+    one = {0.0: {16: 0.1, 32: 0.3, 64: 0.2, 128: 0.4, 256: 0.5, 512: 0.6, 1024: 0.7, 8: 0.05}}
+    assert math.isnan(equal_loss_factor(_runs(one, lambda l, m, b: 100 * l), by_m).factor)
+    shown = equal_loss_text(Grid(tuple(_runs(losses, lambda l, m, b: 100 * l * math.exp(-2 * m)))), "lr",
+                            [0.0, 0.5, 0.9])
+    assert "×0.2 (" in shown and "at ±2 SE;" in shown and "3 of 3 runs at m = 0.9" in shown, shown
+
+
+def test_equal_loss_across_batch_sizes_reads_log2_b():
+    """K1's diagnostic: λ1 = 100 loss B^0.5 over B = 16, 32, 64 (overlapping losses): at equal
+    loss λ1 rises by about (64/16)^0.5 = 2 from the smallest B to the largest; λ1 = 100 loss: an
+    interval around 1, inconclusive."""
+    import math
+
+    from hessbook.papers.kamath.grid import Grid
+    from hessbook.papers.kamath.trends import equal_loss_batch_text, equal_loss_factor
+
+    losses = {0.0: {16: 0.1, 32: 0.15, 64: 0.2}}
+    seeds = [_runs({0.0: {b: l * k for b, l in losses[0.0].items()}}, lam) for k in (1, 2, 1.5)
+             for lam in [lambda l, m, b: 100 * l * b ** 0.5]]
+    rising = [r for rs in seeds for r in rs]
+    fit = equal_loss_factor(rising, lambda r: math.log2(r.run.batch))
+    assert fit.factor == pytest.approx(2.0, rel=0.2) and fit.low > 1 and fit.overlap == 1  # B = 64 at 0.2 only
+    flat = [r for k in (1, 2, 1.5) for r in _runs({0.0: {b: l * k for b, l in losses[0.0].items()}},
+                                                   lambda l, m, b: 100 * l)]
+    text = equal_loss_batch_text(Grid(tuple(flat)), "lr", 0.0)
+    assert "inconclusive: the interval holds 1" in text and "runs at B = 64 within the loss range of those at B = 16" \
+        in text, text

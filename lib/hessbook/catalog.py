@@ -48,7 +48,7 @@ CHAPTERS: tuple[Chapter, ...] = (
     Chapter("s2", "S", "Gaussian clusters: do outliers count classes?", "book/sagun/s2_gaussian_clusters.md"),
     Chapter("s3", "S", "Width on MNIST", "book/sagun/s3_width.md"),
     Chapter("s4", "S", "Small and large batch on MNIST", "book/sagun/s4_batch.md"),
-    Chapter("s5", "S", "From large to small batch: a barrier?", "book/sagun/s5_no_barrier.md"),
+    Chapter("s5", "S", "From large to small batch: a barrier between them?", "book/sagun/s5_no_barrier.md"),
     Chapter("s6", "S", "Logistic regression and random matrices", "book/sagun/s6_logistic.md"),
 )
 

@@ -75,6 +75,7 @@ from hessbook.papers.kamath.trends import (
     floor_text,
     off_floor,
     kept,
+    equal_loss_batch_text,
     lambda_loss_rho,
     rho_batch,
     rho_text,
@@ -683,4 +684,6 @@ def numbers(R: Results) -> dict:
                                                  for d, name in (("mnist", "MNIST"), ("cifar10", "CIFAR-10"))),
             "worst_residual": max((r.lambda1_residual for r in kept(R.grid.results)), default=None),
             "diverged": sum(run_flag(r) == "diverged" for r in R.grid.results), **chance_numbers(R),
-            "lambda_loss_benchmark": lambda_loss_rho(R.grid, LINE["benchmark"][0], [LINE["benchmark"][1]])}
+            "lambda_loss_benchmark": lambda_loss_rho(R.grid, LINE["benchmark"][0], [LINE["benchmark"][1]]),
+            "equal_loss_benchmark": equal_loss_batch_text(R.grid, *LINE["benchmark"]),
+            "equal_loss_lr": equal_loss_batch_text(R.grid, *LINE["lr"])}

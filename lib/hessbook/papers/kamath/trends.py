@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 
@@ -291,43 +292,104 @@ def lambda_loss_rho(grid: Grid, setting: str, momenta: Sequence[float]) -> str:
     return "; ".join(parts) or "none"
 
 
-def equal_loss_factor(runs: Sequence[RunResult]) -> tuple[float, int]:
-    """λ1 at the largest momentum over λ1 at the smallest *at equal final training loss*, from the
-    least-squares fit log λ1 = a + b log(loss) + c m over ``runs`` (every batch size, seed and
-    momentum of one case and setting): exp(c (m_max − m_min)); and how many runs at the largest
-    momentum have a loss inside the range of another momentum's runs (0: the largest momentum's
-    losses meet no other's, and the factor extrapolates the fit; NaN where there are fewer than
-    four runs, fewer than two momenta or non-positive values)."""
-    usable_runs = [r for r in runs if r.lambda1 > 0 and r.train_loss > 0]
-    momenta = sorted({r.run.momentum for r in usable_runs})
-    if len(usable_runs) < 4 or len(momenta) < 2:
-        return float("nan"), 0
-    X = np.array([[1.0, math.log(r.train_loss), r.run.momentum] for r in usable_runs])
-    y = np.log([r.lambda1 for r in usable_runs])
+@dataclass(frozen=True)
+class EqualLoss:
+    """λ1 at the largest level of a variable over λ1 at the smallest, at equal final training loss:
+    the fit's factor, its ±2 standard-error interval, and whether the runs can separate the two."""
+
+    factor: float
+    low: float
+    high: float
+    overlap: int
+    """Runs at the largest level whose loss lies inside the range of the smallest level's runs (0:
+    the two ends' losses never meet, and the factor extrapolates the fit)."""
+    n_top: int
+    top: float
+    """The largest level (a momentum, or log2 B)."""
+
+    @property
+    def separable(self) -> bool:
+        return self.overlap > 0 and math.isfinite(self.factor)
+
+    @property
+    def conclusive(self) -> bool:
+        """The interval excludes 1: at equal loss the variable moves λ1, in the factor's direction."""
+        return self.separable and not (self.low <= 1.0 <= self.high)
+
+
+NO_FIT = EqualLoss(float("nan"), float("nan"), float("nan"), 0, 0, float("nan"))
+
+
+def equal_loss_factor(runs: Sequence[RunResult], by: Callable[[RunResult], float],
+                      also: Callable[[RunResult], float] | None = None) -> EqualLoss:
+    """λ1 at the largest value of ``by`` (the momentum; or log2 B) over λ1 at the smallest *at equal
+    final training loss*: the least-squares fit log λ1 = a + b log(loss) + c by (+ d also, e.g. log2 B
+    beside the momentum) over ``runs`` (one case and setting, every seed), read as exp(c (max − min))
+    with the interval exp((c ± 2 SE) (max − min)), SE from the residuals. A linear model of ours, not
+    K's: the factor is a rough control. :data:`NO_FIT` where fewer runs than twice the coefficients,
+    fewer than two levels, a rank-deficient design, or non-positive λ1 or loss (those runs are left
+    out; the count says how many were read)."""
+    kept_runs = [r for r in runs if r.lambda1 > 0 and r.train_loss > 0
+                 and math.isfinite(r.lambda1) and math.isfinite(r.train_loss)]
+    levels = sorted({by(r) for r in kept_runs})
+    columns = 4 if also else 3
+    if len(kept_runs) < 2 * columns or len(levels) < 2:
+        return NO_FIT
+    X = np.array([[1.0, math.log(r.train_loss), by(r)] + ([also(r)] if also else []) for r in kept_runs])
+    y = np.log([r.lambda1 for r in kept_runs])
+    if np.linalg.matrix_rank(X) < columns:
+        return NO_FIT
     coef, *_ = np.linalg.lstsq(X, y, rcond=None)
-    top = [r.train_loss for r in usable_runs if r.run.momentum == momenta[-1]]
-    others = [r.train_loss for r in usable_runs if r.run.momentum != momenta[-1]]
-    overlap = sum(min(others) <= loss <= max(others) for loss in top)
-    return float(math.exp(coef[2] * (momenta[-1] - momenta[0]))), overlap
+    sigma2 = float(np.sum((y - X @ coef) ** 2)) / (len(y) - columns)
+    se = math.sqrt(sigma2 * float(np.linalg.inv(X.T @ X)[2, 2]))
+    span = levels[-1] - levels[0]
+    top = [r.train_loss for r in kept_runs if by(r) == levels[-1]]
+    bottom = [r.train_loss for r in kept_runs if by(r) == levels[0]]
+    overlap = sum(min(bottom) <= loss <= max(bottom) for loss in top)
+    return EqualLoss(math.exp(coef[2] * span), math.exp((coef[2] - 2 * se) * span),
+                     math.exp((coef[2] + 2 * se) * span), overlap, len(top), levels[-1])
+
+
+def equal_loss_part(label: str, fit: EqualLoss, top: str, bottom: str) -> str:
+    """One case's reading of :func:`equal_loss_factor` for the prose and the evidence."""
+    if not math.isfinite(fit.factor):
+        return f"{label} n/a (too few runs to fit)"
+    if not fit.separable:
+        return (f"{label} not separable (no run at {top} has a loss within the range of the runs at {bottom}: "
+                "the fit would extrapolate)")
+    def x(v: float) -> str:
+        return f"×{v:,.0f}" if v >= 10 else f"×{v:.1g}"
+
+    reading = "" if fit.conclusive else ", inconclusive: the interval holds 1"
+    return (f"{label} {x(fit.factor)} ({x(fit.low)} to {x(fit.high)} at ±2 SE{reading}; {fit.overlap} of "
+            f"{fit.n_top} runs at {top} within the loss range of those at {bottom})")
 
 
 def equal_loss_text(grid: Grid, setting: str, momenta: Sequence[float]) -> str:
-    """Per case, :func:`equal_loss_factor` over every kept run of ``setting`` at ``momenta``: the
-    comparison at equal training loss that the equal-epoch verdicts cannot make, a diagnostic, not
-    graded (review of 2026-12-06 asked whether momentum's lower λ1 is further training). A factor
-    near 1 where the losses overlap: at equal loss momentum leaves λ1 where it is."""
+    """Per case, :func:`equal_loss_factor` across the momenta (log2 B in the fit too): over every
+    kept run of ``setting`` at ``momenta``, λ1 at the largest momentum over λ1 at the smallest at
+    equal training loss. The comparison the equal-epoch verdicts cannot make, a diagnostic, not
+    graded (review of 2026-12-06 asked whether momentum's lower λ1 is further training)."""
     parts = []
     for case in grid.cases():
         runs = [r for m in momenta for s in grid.seeds() for r in kept(grid.curve(case, setting, m, s))]
-        factor, overlap = equal_loss_factor(runs)
-        top = max(momenta)
-        if math.isnan(factor):
-            parts.append(f"{CASES[case].label} n/a")
-        elif overlap == 0:
-            parts.append(f"{CASES[case].label} not separable (no run at m = {top:g} has a loss within another "
-                         "momentum's range: the fit would extrapolate)")
-        else:
-            n_top = sum(r.run.momentum == top for r in runs)
-            parts.append(f"{CASES[case].label} ×{factor:.2g} ({overlap} of {n_top} runs at m = {top:g} within "
-                         "another momentum's loss range)")
+        fit = equal_loss_factor(runs, lambda r: r.run.momentum, lambda r: math.log2(r.run.batch))
+        ran = sorted({r.run.momentum for r in runs}) or [float("nan")]
+        parts.append(equal_loss_part(CASES[case].label, fit, f"m = {ran[-1]:g}", f"m = {ran[0]:g}"))
+    return "; ".join(parts) or "none"
+
+
+def equal_loss_batch_text(grid: Grid, setting: str, momentum: float) -> str:
+    """Per case, :func:`equal_loss_factor` across the batch sizes of one line (``setting``,
+    ``momentum``; every seed): λ1 at the largest B over λ1 at the smallest at equal training loss
+    (the fit is linear in log2 B). At a fixed number of epochs a larger B takes fewer steps, so
+    loss and B go together and the two ends' losses often never meet: then it reads not separable.
+    Not graded."""
+    parts = []
+    for case in grid.cases():
+        runs = [r for s in grid.seeds() for r in kept(grid.curve(case, setting, momentum, s))]
+        if runs:
+            fit = equal_loss_factor(runs, lambda r: math.log2(r.run.batch))
+            batches = sorted({r.run.batch for r in runs})
+            parts.append(equal_loss_part(CASES[case].label, fit, f"B = {batches[-1]}", f"B = {batches[0]}"))
     return "; ".join(parts) or "none"
