@@ -340,8 +340,8 @@ def test_equal_loss_factor_separates_momentum_from_training_progress():
     fit = equal_loss_factor(_runs(middle_only, lambda l, m, b: 100 * l), by_m, by_b)
     assert fit.overlap == 0 and not fit.separable
     text = equal_loss_text(Grid(tuple(_runs(middle_only, lambda l, m, b: 100 * l))), "lr", [0.0, 0.5, 0.9])
-    assert text.startswith("M1-K on MNIST not separable (no run at m = 0.9 has a loss within the range of the runs "
-                           "at m = 0"), text
+    assert text == ("not separable for M1-K on MNIST (no run at m = 0.9 has a loss within the range of the runs "
+                    "at m = 0: the fit would extrapolate)"), text
     one = {0.0: {16: 0.1, 32: 0.3, 64: 0.2, 128: 0.4, 256: 0.5, 512: 0.6, 1024: 0.7, 8: 0.05}}
     assert math.isnan(equal_loss_factor(_runs(one, lambda l, m, b: 100 * l), by_m).factor)
     shown = equal_loss_text(Grid(tuple(_runs(losses, lambda l, m, b: 100 * l * math.exp(-2 * m)))), "lr",
@@ -369,3 +369,16 @@ def test_equal_loss_across_batch_sizes_reads_log2_b():
     text = equal_loss_batch_text(Grid(tuple(flat)), "lr", 0.0)
     assert "inconclusive: the interval holds 1" in text and "runs at B = 64 within the loss range of those at B = 16" \
         in text, text
+
+
+def test_equal_loss_summary_groups_the_cases_it_cannot_separate():
+    from hessbook.papers.kamath.trends import NO_FIT, EqualLoss, equal_loss_summary
+
+    apart = EqualLoss(0.5, 0.2, 1.2, 0, 3, 0.9)
+    shown = EqualLoss(0.3, 0.1, 0.6, 2, 3, 0.9)
+    text = equal_loss_summary([("A", apart, "m = 0.9", "m = 0"), ("B", shown, "m = 0.9", "m = 0"),
+                               ("C", apart, "m = 0.9", "m = 0"), ("D", NO_FIT, "m = 0.9", "m = 0")])
+    assert text == ("B ×0.3 (×0.1 to ×0.6 at ±2 SE; 2 of 3 runs at m = 0.9 within the loss range of those at m = 0); "
+                    "not separable for A, C (no run at m = 0.9 has a loss within the range of the runs at m = 0: the "
+                    "fit would extrapolate); n/a for D (too few runs to fit)"), text
+    assert "inconclusive" in equal_loss_summary([("E", EqualLoss(0.5, 0.2, 1.2, 1, 3, 0.9), "m = 0.9", "m = 0")])

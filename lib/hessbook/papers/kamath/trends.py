@@ -351,12 +351,8 @@ def equal_loss_factor(runs: Sequence[RunResult], by: Callable[[RunResult], float
 
 
 def equal_loss_part(label: str, fit: EqualLoss, top: str, bottom: str) -> str:
-    """One case's reading of :func:`equal_loss_factor` for the prose and the evidence."""
-    if not math.isfinite(fit.factor):
-        return f"{label} n/a (too few runs to fit)"
-    if not fit.separable:
-        return (f"{label} not separable (no run at {top} has a loss within the range of the runs at {bottom}: "
-                "the fit would extrapolate)")
+    """One separable case's reading of :func:`equal_loss_factor` (:func:`equal_loss_summary` groups
+    the rest)."""
     def x(v: float) -> str:
         return f"×{v:,.0f}" if v >= 10 else f"×{v:.1g}"
 
@@ -365,18 +361,33 @@ def equal_loss_part(label: str, fit: EqualLoss, top: str, bottom: str) -> str:
             f"{fit.n_top} runs at {top} within the loss range of those at {bottom})")
 
 
+def equal_loss_summary(fits: Sequence[tuple[str, EqualLoss, str, str]]) -> str:
+    """``(label, fit, top, bottom)`` per case -> the separable cases one by one, then the cases the
+    runs cannot separate, and those too few to fit, each group in one clause."""
+    parts = [equal_loss_part(*f) for f in fits if f[1].separable]
+    apart = [f for f in fits if math.isfinite(f[1].factor) and not f[1].separable]
+    for top, bottom in dict.fromkeys((f[2], f[3]) for f in apart):
+        labels = [f[0] for f in apart if (f[2], f[3]) == (top, bottom)]
+        parts.append(f"not separable for {', '.join(labels)} (no run at {top} has a loss within the range of the "
+                     f"runs at {bottom}: the fit would extrapolate)")
+    few = [f[0] for f in fits if not math.isfinite(f[1].factor)]
+    if few:
+        parts.append(f"n/a for {', '.join(few)} (too few runs to fit)")
+    return "; ".join(parts) or "none"
+
+
 def equal_loss_text(grid: Grid, setting: str, momenta: Sequence[float]) -> str:
     """Per case, :func:`equal_loss_factor` across the momenta (log2 B in the fit too): over every
     kept run of ``setting`` at ``momenta``, λ1 at the largest momentum over λ1 at the smallest at
     equal training loss. The comparison the equal-epoch verdicts cannot make, a diagnostic, not
     graded (review of 2026-12-06 asked whether momentum's lower λ1 is further training)."""
-    parts = []
+    fits = []
     for case in grid.cases():
         runs = [r for m in momenta for s in grid.seeds() for r in kept(grid.curve(case, setting, m, s))]
         fit = equal_loss_factor(runs, lambda r: r.run.momentum, lambda r: math.log2(r.run.batch))
         ran = sorted({r.run.momentum for r in runs}) or [float("nan")]
-        parts.append(equal_loss_part(CASES[case].label, fit, f"m = {ran[-1]:g}", f"m = {ran[0]:g}"))
-    return "; ".join(parts) or "none"
+        fits.append((CASES[case].label, fit, f"m = {ran[-1]:g}", f"m = {ran[0]:g}"))
+    return equal_loss_summary(fits)
 
 
 def equal_loss_batch_text(grid: Grid, setting: str, momentum: float) -> str:
@@ -385,11 +396,11 @@ def equal_loss_batch_text(grid: Grid, setting: str, momentum: float) -> str:
     (the fit is linear in log2 B). At a fixed number of epochs a larger B takes fewer steps, so
     loss and B go together and the two ends' losses often never meet: then it reads not separable.
     Not graded."""
-    parts = []
+    fits = []
     for case in grid.cases():
         runs = [r for s in grid.seeds() for r in kept(grid.curve(case, setting, momentum, s))]
         if runs:
             fit = equal_loss_factor(runs, lambda r: math.log2(r.run.batch))
             batches = sorted({r.run.batch for r in runs})
-            parts.append(equal_loss_part(CASES[case].label, fit, f"B = {batches[-1]}", f"B = {batches[0]}"))
-    return "; ".join(parts) or "none"
+            fits.append((CASES[case].label, fit, f"B = {batches[-1]}", f"B = {batches[0]}"))
+    return equal_loss_summary(fits)
