@@ -327,3 +327,15 @@ def test_a_share_pinned_at_the_architectures_bound_is_not_judged():
     assert share_claim(shares, bounds={"n = 10": (89, 90), "n = 30": (269, 270)}).grade == "not judged"
     assert share_claim(shares, bounds={"n = 10": (89, 90), "n = 30": (200, 270)}).grade == "held"
     assert "architecture's bound" in share_claim(shares, bounds={"n = 10": (89, 90), "n = 30": (269, 270)}).why
+
+
+def test_shape_claim_shows_the_spread_without_the_narrowest_width():
+    """Ungraded, beside the graded spread: with n = 10 at 3x the others' top and n = 30, 50, 70 the
+    same, the graded spread is large and the rest's 0 %; with two widths there is no such line."""
+    out = np.linspace(1.0, 10.0, 10)
+    from hessbook.chapters.s3.claims import shape_claim
+
+    c = shape_claim([fake(10, 3 * out), fake(30, out), fake(50, out), fake(70, out)], 50)
+    assert c.cases[""]["spread"] > 0.5
+    assert "Without the narrowest width (n = 10, M = " in c.ours and "not graded): a median 0%." in c.ours
+    assert "Without the narrowest" not in shape_claim([fake(10, out), fake(70, out)], 50).ours
