@@ -49,7 +49,7 @@ COUNTS_AND_PARAMETERS = {
     "y6": {"n-train", "n-test", "epochs", "check-epochs", "seeds", "flagged"},
     "k1": {"runs", "cases", "seeds", "lines", "floor-lines", "counter-pairs", "diverged", "chance-runs", "fewest-steps", "largest-batch",
            "batch-ratio", "counter-floor-seeds", "counter-seeds"},
-    "k2": {"runs", "cases", "seeds", "diverged", "plateau"},
+    "k2": {"runs", "shared-runs", "cases", "seeds", "diverged", "plateau"},
 }
 """The numbers a chapter may glue with nothing computed: counts of what was computed (0, a true
 value), the chapter's parameters, the paper's printed values (names with ``paper``)."""
