@@ -81,15 +81,15 @@ def test_shape_summary_spread_and_edge():
 def test_claims_grade_shape_and_negatives():
     out = np.linspace(1.0, 10.0, 10)
     c = graded_claims(results([fake(w, out) for w in (10, 70)]))
-    assert [x.grade for x in c] == ["held", "held", "held"]
+    assert [x.grade for x in c] == ["held", "held", "held", "held"]
     c = graded_claims(results([fake(10, out, neg=-0.5), fake(70, 5 * out, neg=-0.5)]))
-    assert [x.grade for x in c] == ["did not hold", "partly", "held"]  # spread 4/3; 0.5/10 = 5e-2; same share
+    assert [x.grade for x in c][:3] == ["did not hold", "partly", "held"]  # spread 4/3; 0.5/10 = 5e-2; same share
     assert "Pooled input (7x7" in c[0].why and "median relative spread" in c[0].why and "≤ 50%" in c[0].why
     # the thresholds are named as the book's (S gives none), and the paper field is S's words
     assert "(threshold: the book's choice, S gives none) ≤ 50%" in c[0].why
     assert "(threshold: the book's choice, S gives none) ≤ 50%" in c[2].why
     assert "right edge of the spectrum" in c[0].paper and "120" not in c[0].paper
-    assert "\"the number of outliers remain unchanged\" is not graded here" in c[2].paper
+    assert "the number of outliers remain unchanged" in c[3].paper and "not graded" not in c[2].paper
     c = graded_claims(results([fake(10, out), fake(70, 2.5 * out)], input_size=28))  # spread 1.5 / 1.75
     assert c[0].grade == "partly" and c[0].cases[""]["spread"] == pytest.approx(1.5 / 1.75)
     assert "Pooled" not in c[0].why
@@ -281,11 +281,11 @@ def test_each_invariance_is_graded_in_each_seed():
     same = [fake(10, out), fake(30, out)]
     moved = [fake(10, out), fake(30, 5 * out)]
     R = s3.Results(P, tuple(same), (tuple(same), tuple(moved)))
-    shape, negatives, share = graded_claims(R)
+    shape, negatives, share, count = graded_claims(R)
     assert shape.grades == {"widths · seed 0": "held", "widths · seed 1": "held", "widths · seed 2": "did not hold"}
     assert shape.grade == "partly" and "Across 3 seeds: widths held in 2 of 3 (did not hold: seed 2)" in shape.why
     assert shape.ours.startswith("seed 0: λ_max") and "; seed 2: " in shape.ours
-    assert set(share.grades) == {"widths · seed 0", "widths · seed 1", "widths · seed 2"}
+    assert set(share.grades) == set(count.grades) == {"widths · seed 0", "widths · seed 1", "widths · seed 2"}
     assert len(R.every) == 6 and len(s3.summary_table(R)) == 6 and len(trained_runs(R)) == 6
     assert s3.numbers(R)["n_seeds"] == 3 and s3.numbers(R)["spread_seeds"].count("%") == 3
     lines = s3.figure_3(R).axes[0].lines
@@ -339,3 +339,20 @@ def test_shape_claim_shows_the_spread_without_the_narrowest_width():
     assert c.cases[""]["spread"] > 0.5
     assert "Without the narrowest width (n = 10, M = " in c.ours and "not graded): a median 0%." in c.ours
     assert "Without the narrowest" not in shape_claim([fake(10, out), fake(70, out)], 50).ours
+
+
+def test_the_number_of_outliers_across_widths_is_graded_by_the_same_cutoff():
+    """S Sec. 3.4 'the number of outliers remain unchanged' as the network widens: the same 10
+    outliers at every width hold; 10 against 40 outliers (a range of 30, beyond max(1, 20 % of 40))
+    does not; 10 against 11 is within the tolerance (partly). The rule can fail."""
+    from hessbook.chapters.s3.claims import count_claim, count_values
+
+    ten = np.linspace(1.0, 10.0, 10)
+    assert count_claim([fake(10, ten), fake(30, ten), fake(70, ten)]).grade == "held"
+    assert count_claim([fake(10, ten), fake(70, np.linspace(1.0, 10.0, 40))]).grade == "did not hold"
+    assert count_values({"a": {"gap": 10, "ratio": 10, "elbow": 10},
+                         "b": {"gap": 11, "ratio": 11, "elbow": 10}}) == {"difference": 1, "excess": pytest.approx(-1.2),
+                                                                          "widths": 2}  # 1 − max(1, 0.2 x 11)
+    c = count_claim([fake(10, ten), fake(70, ten)])
+    assert "outliers by gap/ratio/elbow" in c.ours and "n = 10: " in c.ours
+    assert count_claim([fake(10, ten)]).grade == "not judged"

@@ -14,7 +14,8 @@ from _curv_models import flat_loss_hessian
 
 from hessbook.chapters import s4
 from hessbook.chapters.s4.claims import LARGER_RULE, SAME_COUNT_RULE, count_values, graded_claims, trained_runs
-from hessbook.chapters.s4.compute import compare, outlier_counts
+from hessbook.chapters.s4.compute import compare
+from hessbook.papers.sagun.mnist_spectra import outlier_counts
 from hessbook.chapters.s4.params import S4Params
 from hessbook.papers.sagun.mnist_spectra import Spectrum
 from hessbook.params import ParameterError, validate

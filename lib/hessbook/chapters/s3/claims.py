@@ -9,13 +9,13 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from hessbook import kit, regime
+from hessbook import kit, regime, stats
 from hessbook.chapters.s3.compute import SHAPE_RANKS, Results, num_params, shape_summary
 from hessbook.chapters.s3.paper import PAPER_INPUT_SIZE, PAPER_SAMPLES, PAPER_WIDTHS
 from hessbook.chapters.s3.params import S3Params
 from hessbook.kit.seeds import across_seeds, case_of
-from hessbook.papers.sagun.mnist_spectra import (Spectrum, common_band, negative_share, negatives_claim,
-                                                 worst_negative)
+from hessbook.papers.sagun.mnist_spectra import (COUNT_TOLERANCE, OUTLIER_METHODS, Spectrum, common_band,
+                                                 negative_share, negatives_claim, outlier_counts, worst_negative)
 from hessbook.papers.sagun.regime import over_parametrized, spectra_runs, with_fit
 
 SHAPE_HELD = 0.5
@@ -123,8 +123,7 @@ def share_claim(shares: dict[str, float], evidence: str = "", bands: dict[str, f
     below = f" below {-cutoff:.2g} (every width)" if cutoff is not None else ""
     return kit.Claim(
         "S-Fig3-5", "The share of negative eigenvalues stays the same as the hidden layer widens.",
-        paper="Sec. 3.4: \"the ratio of negative eigenvalues remain the same\" (Fig 5). (The same sentence's "
-              "\"the number of outliers remain unchanged\" is not graded here.)",
+        paper="Sec. 3.4: \"the ratio of negative eigenvalues remain the same\" (Fig 5).",
         ours=f"negative share{below} " + ", ".join(f"{k}: {100 * v:.1f}%" for k, v in shares.items())
              + f"; range / mean {share_spread(list(shares.values())):.0%}" + beside + band + bound,
         rule=SHARE_RULE, evidence=evidence,
@@ -224,6 +223,47 @@ def _without_narrowest(spectra: Sequence[Spectrum], top_k_: int) -> str:
             f"a median {rest.spread:.0%}.")
 
 
+COUNT_RULE = kit.Rule(
+    held=kit.equals("difference", 0, "median over the cutoffs (gap, ratio, elbow) of the range of the outlier "
+                                     "count across widths, by the same cutoff"),
+    partly=kit.at_most("excess", 0, f"that range − max(1, {COUNT_TOLERANCE:.0%} of the median over the cutoffs of the "
+                                    "largest count; S4's tolerance, the book's choice)"),
+    requires=kit.at_least("widths", 2, "widths", ".0f"),
+)
+"""S Sec. 3.4: "Adding more weights to the system scale the small scale eigenvalues proportionally,
+the number of outliers remain unchanged" (of Sec. 3.2's widths, Fig 3): each cutoff of S Table 1
+counts the outliers of every width, and the range across widths is read by the same cutoff (as
+S4 compares SB with LB), the median taken over the three cutoffs. Graded since 2026-12-06 (a
+review found it quoted and not graded), with S4's rule and tolerance, before its verdict was read."""
+
+
+def count_values(counts: dict[str, dict[str, int]]) -> dict[str, float]:
+    """``{width: {cutoff: count}}`` -> what :data:`COUNT_RULE` reads: the median over the cutoffs of
+    the range of the counts across widths, and how far it exceeds the tolerance."""
+    if not counts:
+        return {"difference": float("nan"), "excess": float("nan"), "widths": 0}
+    ranges = [max(c[m] for c in counts.values()) - min(c[m] for c in counts.values()) for m in OUTLIER_METHODS]
+    largest = [max(c[m] for c in counts.values()) for m in OUTLIER_METHODS]
+    diff = stats.median(ranges)
+    return {"difference": diff, "excess": diff - max(1.0, COUNT_TOLERANCE * stats.median(largest)),
+            "widths": len(counts)}
+
+
+def count_claim(spectra: Sequence[Spectrum], evidence: str = "") -> kit.Claim:
+    """S Sec. 3.4 on one seed's networks: the number of outliers stays the same across widths."""
+    counts = {case_of(s.label): outlier_counts(s) for s in spectra}
+    shown = "; ".join(f"{w}: " + "/".join(str(c[m]) for m in OUTLIER_METHODS) for w, c in counts.items())
+    v = count_values(counts)
+    return kit.Claim(
+        "S-Fig3-5", "The number of outliers stays the same as the hidden layer widens.",
+        paper="Sec. 3.4 (of Sec. 3.2's widths, Fig 3): \"Adding more weights to the system scale the small scale "
+              "eigenvalues proportionally, the number of outliers remain unchanged\".",
+        ours=f"outliers by {'/'.join(OUTLIER_METHODS)} (S Table 1's cutoffs): {shown}; median over the cutoffs of "
+             f"the range across widths {v['difference']:g}.",
+        rule=COUNT_RULE, cases=kit.single(v), evidence=evidence,
+    )
+
+
 def graded_claims(R: Results) -> list[kit.Claim]:
     """S Fig 3 (shape invariant with width) and S Fig 5 (negative eigenvalues small, their share
     the same across widths): the invariances graded in each seed (a case per seed), the negative
@@ -237,6 +277,7 @@ def graded_claims(R: Results) -> list[kit.Claim]:
         negatives_claim("S-Fig3-5", R.every,
                         paper="Fig 5: small negative eigenvalues at the bottom of every width.", evidence=pooled),
         across_seeds([seed_share_claim(sp, share_evidence, P.input_size) for sp in R.by_seed], P.seeds, "widths"),
+        across_seeds([count_claim(sp, pooled) for sp in R.by_seed], P.seeds, "widths"),
     ]
 
 

@@ -8,18 +8,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from hessbook import kit, regime, stats
-from hessbook.chapters.s4.compute import (METHODS, OUTLIER_RANKS, Results, compare_pair, num_parameters,
-                                         num_parameters_of, outlier_counts)
+from hessbook.chapters.s4.compute import OUTLIER_RANKS, Results, compare_pair, num_parameters, num_parameters_of
 from hessbook.chapters.s4.paper import PAPER_BATCHES, PAPER_SAMPLES
 from hessbook.chapters.s4.params import FULL_CHANNELS, FULL_HIDDEN, S4Params
 from hessbook.kit.seeds import across_seeds
-from hessbook.papers.sagun.mnist_spectra import Spectrum, negatives_claim
+from hessbook.papers.sagun.mnist_spectra import (COUNT_TOLERANCE, OUTLIER_METHODS as METHODS, Spectrum, negatives_claim,
+                                                 outlier_counts)
 from hessbook.papers.sagun.regime import FIT_ACCURACY, over_parametrized, spectra_runs, with_fit
 
 LARGER_PARTLY = 0.5
 """"LB outliers larger" partly: LB larger at at least this share of the ranks (or at lambda_max)."""
-COUNT_TOLERANCE = 0.2
-""""The same number of outliers" partly: medians within max(1, this share of the larger one)."""
 
 LARGER_RULE = kit.Rule(
     held=kit.at_least("larger_share", 1.0, f"share of the top {OUTLIER_RANKS} ranks where LB is larger", ".0%"),

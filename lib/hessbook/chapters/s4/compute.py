@@ -6,16 +6,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
 from hessbook.chapters.s4.params import S4Params
 from hessbook.kit.jobs import context, run_jobs
 from hessbook.kit.seeds import seed_case
-from hessbook.papers.sagun.mnist_spectra import Spectrum, SpectrumJob, spectra, top_k
+from hessbook.papers.sagun.mnist_spectra import Spectrum, SpectrumJob, outlier_counts, spectra, top_k
 
 OUTLIER_RANKS = 10
 """Ranks compared for "LB has larger outliers": the k = 10 class outliers (S Sec. 3.1)."""
-METHODS = ("gap", "ratio", "elbow")
 
 
 def train_config(batch_size: int, P: S4Params, seed: int | None = None):
@@ -78,16 +75,6 @@ def run(P: S4Params, store=None) -> Results:
     every = spectra(table, [seed_case(f"{name} (batch {b})", s, P.seeds) for s in P.seeds for name, b in batches(P)])
     pairs = tuple((every[i], every[i + 1]) for i in range(0, len(every), 2))
     return Results(P, *pairs[0], pairs[1:])
-
-
-def outlier_counts(s: Spectrum) -> dict[str, int]:
-    """Outliers by the three cutoffs of S Table 1 (:func:`hessbook.curvature.count_outliers`)."""
-    import torch
-
-    from hessbook.curvature import count_outliers
-
-    c = count_outliers(torch.from_numpy(np.ascontiguousarray(s.eigenvalues)))
-    return {m: int(getattr(c, m)) for m in METHODS}
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from hessbook.chapters.s4.claims import trained_runs
-from hessbook.chapters.s4.compute import METHODS, Results, outlier_counts
-from hessbook.papers.sagun.mnist_spectra import draw_negatives, draw_top
+from hessbook.chapters.s4.compute import Results
+from hessbook.papers.sagun.mnist_spectra import OUTLIER_METHODS as METHODS
+from hessbook.papers.sagun.mnist_spectra import draw_negatives, draw_top, outlier_counts
+
 
 def summary_table(res: Results):
     """SB and LB of every seed: the run table's columns (steps, final training loss, training accuracy, flag:

@@ -159,6 +159,24 @@ def spectra(table: Table, labels: Sequence[str]) -> tuple[Spectrum, ...]:
                           s.train_accuracy, s.asymmetry) for label, s in zip(labels, table.results, strict=True))
 
 
+OUTLIER_METHODS = ("gap", "ratio", "elbow")
+"""The three cutoffs of S Table 1 that count outliers above the bulk (S3 and S4)."""
+COUNT_TOLERANCE = 0.2
+""""The same number of outliers" reads partly when the counts differ by at most max(1, this share of
+the larger count), by the same cutoff (S4 across batch sizes, S3 across widths; the book's choice,
+S gives none)."""
+
+
+def outlier_counts(s: Spectrum) -> dict[str, int]:
+    """Outliers by the three cutoffs of S Table 1 (:func:`hessbook.curvature.count_outliers`)."""
+    import torch
+
+    from hessbook.curvature import count_outliers
+
+    c = count_outliers(torch.from_numpy(np.ascontiguousarray(s.eigenvalues)))
+    return {m: int(getattr(c, m)) for m in OUTLIER_METHODS}
+
+
 def top_k(eigenvalues: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """The largest ``k`` eigenvalues in increasing order and their ranks in the ascending
     order of the whole spectrum (S Fig 3/4: x = rank, y = value)."""
