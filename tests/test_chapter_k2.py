@@ -382,3 +382,18 @@ def test_equal_loss_summary_groups_the_cases_it_cannot_separate():
                     "not separable for A, C (no run at m = 0.9 has a loss within the range of the runs at m = 0: the "
                     "fit would extrapolate); n/a for D (too few runs to fit)"), text
     assert "inconclusive" in equal_loss_summary([("E", EqualLoss(0.5, 0.2, 1.2, 1, 3, 0.9), "m = 0.9", "m = 0")])
+
+
+def test_pooled_signs_count_the_largest_momentums_wins_and_skip_ties():
+    """Test accuracy 1 point higher at m = 0.9 at every batch size: 3 of 3 (p = 0.25 two-sided); FGSM
+    the same at every momentum: no untied pair; lower at m = 0.9 at one B: 2 of 3."""
+    from hessbook.papers.kamath.trends import momentum_signs, momentum_signs_text
+
+    R = results(lambda s, m, b: 1.0, cases=["m1k-mnist"], acc_of=lambda s, m, b: 90.0 + m)
+    assert momentum_signs(R.grid, "m1k-mnist", "lr", [0.0, 0.2, 0.5, 0.9], "test_acc") == (3, 3)
+    assert momentum_signs_text(R.grid, "lr", [0.0, 0.2, 0.5, 0.9]) == (
+        "M1-K on MNIST: test 3 of 3 (p = 0.25), FGSM none untied")
+    mixed = results(lambda s, m, b: 1.0, cases=["m1k-mnist"], acc_of=lambda s, m, b: 90.0 + (m if b < 256 else -m))
+    assert momentum_signs(mixed.grid, "m1k-mnist", "lr", [0.0, 0.9], "test_acc") == (2, 3)
+    claim = next(c for c in graded_claims(R) if c.statement.startswith("Under LR, a higher momentum gives a higher"))
+    assert "test 3 of 3 (p = 0.25)" in claim.why

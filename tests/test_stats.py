@@ -203,3 +203,9 @@ def test_median_is_the_mean_of_the_two_middle_values_and_skips_non_finite():
     assert stats.median([float("inf"), 4.0]) == 4.0
     assert math.isnan(stats.median([float("nan")]))
     assert not hasattr(stats, "middle")
+
+
+def test_sign_test_p_against_scipy():
+    for wins, n in ((9, 9), (7, 9), (5, 9), (0, 4), (3, 10), (12, 12)):
+        assert stats.sign_test_p(wins, n) == pytest.approx(scipy.stats.binomtest(wins, n, 0.5).pvalue)
+    assert math.isnan(stats.sign_test_p(0, 0))

@@ -128,6 +128,15 @@ robustness at that radius, and the order of such values is a few test images (0.
 (:func:`floor_tied`); a curve with every value there is flat by construction."""
 
 
+def sign_test_p(wins: int, n: int) -> float:
+    """Two-sided exact sign test: the probability, with each of ``n`` untied pairs equally likely
+    to go either way, of a split at least as uneven as ``wins`` of ``n``; NaN for no pairs."""
+    if n <= 0:
+        return float("nan")
+    k = max(wins, n - wins)
+    return min(1.0, 2 * sum(math.comb(n, i) for i in range(k, n + 1)) / 2 ** n)
+
+
 def floor_tied(values: Iterable[float], floor: float = ACCURACY_FLOOR) -> np.ndarray:
     """``values`` with every finite value below ``floor`` set to ``floor``: a rank statistic then
     ties them (average ranks) instead of ordering them by noise; non-finite values stay as they are.

@@ -48,6 +48,7 @@ from hessbook.papers.kamath.trends import (
     lambda_loss_rho,
     momentum_accuracy,
     momentum_effect,
+    momentum_signs_text,
     momentum_table,
     NOISE_SES,
     rho_text,
@@ -322,8 +323,11 @@ def accuracy_claim(R: Results, item: str) -> Claim:
                                for key, label in (("fgsm", "FGSM"), ("pgd", "PGD"))
                                if v[f"{key}_off_floor"] == 0 and (key == "fgsm" or setting == "lr_bs"))
                      + (f"; {len(flagged)} run(s) flagged" if flagged else ""))
+    signs = (" Pooled over batch sizes and seeds, without the per-batch-size noise margin (not graded), how often "
+             f"the largest momentum's accuracy is the higher, and the sign test's p: "
+             f"{momentum_signs_text(R.grid, setting, momenta)}." if setting == "lr" else "")
     return with_agreement(accuracy_claim_of(item, cases, "; ".join(parts) + "." + R.absent(K2_CASES),
-                                            _evidence(R, setting, gone, capped=setting == "lr"), R.seeds),
+                                            signs + _evidence(R, setting, gone, capped=setting == "lr"), R.seeds),
                           R.seeds)
 
 
@@ -421,6 +425,7 @@ def numbers(R: Results) -> dict:
            "lambda_loss_lr": lambda_loss_rho(R.grid, "lr", R.momenta("lr")),
            "lambda_loss_lr_bs": lambda_loss_rho(R.grid, "lr_bs", R.momenta("lr_bs")),
            "equal_loss_lr": equal_loss_text(R.grid, "lr", R.momenta("lr")),
+           "signs_lr": momentum_signs_text(R.grid, "lr", R.momenta("lr")),
            "equal_loss_lr_bs": equal_loss_text(R.grid, "lr_bs", R.momenta("lr_bs"))}
     for setting in ("lr", "lr_bs"):
         shares = [s for c in R.grid.cases() for seed in R.grid.seeds()

@@ -404,3 +404,29 @@ def equal_loss_batch_text(grid: Grid, setting: str, momentum: float) -> str:
             batches = sorted({r.run.batch for r in runs})
             fits.append((CASES[case].label, fit, f"B = {batches[-1]}", f"B = {batches[0]}"))
     return equal_loss_summary(fits)
+
+
+def momentum_signs(grid: Grid, case: str, setting: str, momenta: Sequence[float], name: str) -> tuple[int, int]:
+    """Over every (batch size, seed) of ``case`` compared with every momentum (:func:`momentum_table`):
+    in how many ``name`` is higher at the largest momentum than at momentum 0, of how many untied
+    pairs. No noise margin: pooled, the direction's consistency is what a sign test reads (the
+    verdicts read each batch size beyond its test images' noise)."""
+    low, high = min(momenta), max(momenta)
+    pairs = [(getattr(row[high], name), getattr(row[low], name)) for s in grid.seeds()
+             for row in momentum_table(grid, case, setting, momenta, s)[0].values()]
+    untied = [(a, b) for a, b in pairs if a != b]
+    return sum(a > b for a, b in untied), len(untied)
+
+
+def momentum_signs_text(grid: Grid, setting: str, momenta: Sequence[float]) -> str:
+    """Per case: :func:`momentum_signs` for test and FGSM accuracy with the two-sided sign test's p
+    (not graded; review of 2026-12-06: M1-K's test accuracy was higher at m = 0.9 in every pair while
+    each batch size alone stayed within its noise, so the seeds seemed to disagree)."""
+    parts = []
+    for case in grid.cases():
+        counts = {label: momentum_signs(grid, case, setting, momenta, name)
+                  for name, label in (("test_acc", "test"), ("fgsm_acc", "FGSM"))}
+        parts.append(f"{CASES[case].label}: " + ", ".join(
+            f"{label} {wins} of {n} (p = {stats.sign_test_p(wins, n):.2g})" if n else f"{label} none untied"
+            for label, (wins, n) in counts.items()))
+    return "; ".join(parts) or "none"
