@@ -326,3 +326,16 @@ def test_y2_takes_its_hessian_on_y1s_very_samples(scale):
 
     y1, y2 = (yaml.safe_load((ROOT / "params" / scale / f"{c}.yaml").read_text()) for c in ("y1", "y2"))
     assert (y2["n_eval"], y2["n_hessian"], y2["seed"]) == (y1["n_eval"], y1["n_hessian"], y1["seed"])
+
+
+def test_line_evidence_shows_lambda1_at_theta_and_the_weight_norm_per_batch_size():
+    """Not graded, beside the graded rise (review of 2026-12-06): ρ(B, λ1θ) per seed (here λ1θ = 2 s
+    rises with B: +1.00; falling: −1.00) and the median ‖θ‖ per batch size (10 in the fixture)."""
+    import dataclasses
+
+    up = results(*(landscape(b, s) for b, s in ((32, 1.0), (128, 2.0), (256, 4.0))))
+    why = graded_claims(up)[1].why
+    assert "ρ(B, λ1θ) per seed, M1 +1.00" in why and "M1: B=32 10, B=128 10, B=256 10" in why
+    falling = results(*(dataclasses.replace(landscape(b, s), eigenvalues=np.array([2 * (5 - s), 1.0]))
+                        for b, s in ((32, 1.0), (128, 2.0), (256, 4.0))))
+    assert "ρ(B, λ1θ) per seed, M1 -1.00" in graded_claims(falling)[1].why

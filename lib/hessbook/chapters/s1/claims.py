@@ -63,9 +63,9 @@ RESIDUAL_SMALL = 0.1
 def fig1_rule(P: S1Params, parameters: int) -> Rule:
     """S-Fig1: a bulk near zero and a few outliers after GD."""
     bulk = f"share of |λ| ≤ {P.bulk_tolerance:g} λmax after GD"
-    few = at_most("outliers", max(OUTLIERS_PER_CLASS * P.k, OUTLIER_SHARE * parameters),
-                  f"eigenvalues above the largest gap after GD (max({OUTLIERS_PER_CLASS}k, "
-                  f"{OUTLIER_SHARE:.0%} of M))")
+    bound = max(OUTLIERS_PER_CLASS * P.k, OUTLIER_SHARE * parameters)
+    few = at_most("outliers", bound, f"eigenvalues above the largest gap after GD (the bound is max("
+                                     f"{OUTLIERS_PER_CLASS}k, {OUTLIER_SHARE:.0%} of M) = {bound:.4g})")
     return Rule(held=all_of(at_least("bulk", BULK_HELD, bulk, ".0%"), few),
                 partly=any_of(all_of(at_least("bulk", BULK_PARTLY, bulk, ".0%"), few),
                               at_least("bulk", BULK_HELD, bulk, ".0%")))

@@ -83,6 +83,25 @@ def surface_lambda_trend(R: Results, model: str, split: str, seed: int) -> float
     return spearman([float(r.eigenvalues[0]) for r in rs], [r.surface_rise(split) for r in rs])
 
 
+def lambda_batch_trend(R: Results, model: str, split: str, seed: int) -> float:
+    """ρ(B, λ1θ) over the usable networks of ``model`` in ``seed``: the curvature at θ itself beside
+    the graded rise (shown, not graded; ``split`` unused, for :func:`_rhos`)."""
+    rs = R.usable(model, seed)
+    return spearman([r.batch for r in rs], [float(r.eigenvalues[0]) for r in rs])
+
+
+def norms_text(R: Results, models: Sequence[str]) -> str:
+    """Per model, the median ‖θ‖ across seeds at each batch size ("C1: B=16 31, B=64 20, ...")."""
+    parts = []
+    for m in models:
+        usable = R.usable(m)
+        batches = sorted({r.batch for r in usable})
+        if batches:
+            parts.append(f"{m.upper()}: " + ", ".join(
+                f"B={b} {median(r.theta_norm for r in usable if r.batch == b):.3g}" for b in batches))
+    return "; ".join(parts)
+
+
 def every_batch(R: Results, model: str, seed: int) -> bool:
     """Whether the trend of ``model`` in ``seed`` reads every batch size of its row (Y1's sizes):
     a network flagged (on its plateau, :func:`run_flag`) or not computed leaves the trend over part
@@ -192,8 +211,15 @@ def line_claim(R: Results, item: str, models: tuple[str, ...]) -> Claim:
     if "m1" in ran:
         parts.append(f"M1 random batch of {R.params.random_batch}: ρ = {_rhos(R, 'm1', 'batch', line_trend)}")
     evidence = (f"Sharpness of a network: the mean loss at θ ± ε* v1 minus the loss at θ, ε* = {eps:g}, "
-                "‖v1‖ = 1; Spearman ρ over Y1's batch sizes, in each network seed. " + deviations(R, models)
-                + _flagged(R, models))
+                "‖v1‖ = 1; Spearman ρ over Y1's batch sizes, in each network seed. Not graded, beside it (review "
+                "of 2026-12-06): the curvature at θ itself, ρ(B, λ1θ) per seed, "
+                + "; ".join(f"{m.upper()} {_rhos(R, m, 'train', lambda_batch_trend)}" for m in ran)
+                + " (where it does not rise with B, the graded rise over the step shows the landscape around θ, "
+                "not a sharper point); and ‖θ‖ per batch size (median across seeds), "
+                + norms_text(R, ran) + ": with batch normalization (C1, C2; not M1) the loss does not change with the "
+                "scale of the weights feeding it, so one step ε* is a smaller step for a network of larger ‖θ‖ (Dinh et "
+                "al. 2017); a step scaled to each network (filter-normalized, Li et al. 2018) is not taken here. "
+                + deviations(R, models) + _flagged(R, models))
     return line_claim_of(item, models, _cases(R, ran, line_trend), _ours(parts, _absent(R, models)), evidence,
                          R.seeds)
 

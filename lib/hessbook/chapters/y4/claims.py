@@ -164,7 +164,8 @@ def bound_text(x: float) -> str:
 def proposition2_claim(R: Results) -> Claim:
     relu = R.networks
     statement = "The input Hessian has rank at most the number of classes c."
-    paper = "Proposition 2: rank ≤ c almost everywhere."
+    paper = ("Proposition 2: the input Hessian \"is almost a rank c matrix almost everywhere\" (its proof, "
+             "Appendix A.1, and §4: \"at most ten\" for CIFAR-10, i.e. rank ≤ c).")
     evidence = (HELD_BY_CONSTRUCTION + TESTED
                 + " Rank ≤ c: every eigenvalue of the double-backward Hessian beyond the largest c is "
                 "zero, i.e. λ_{c+1} and λmin are both ≈ 0 relative to λ1. Y's bound c is true; S·1 = 0 tightens it to "
