@@ -74,6 +74,13 @@ def test_claims_numbers_and_explorer(R):
     # audit finding 14: S Fig 1 has two panels; the coverage 1 of 1 is the after-GD panel's, and it says so
     assert cs[0].coverage == (1, 1) and "one of S Fig 1's two panels, the one after GD" in cs[0].why
     assert "\"at a random initial point\" is drawn" in cs[0].why and "not graded" in cs[0].why
+    # the bulk share at a tenth of the tolerance beside the graded one (review of 2026-12-06), never above it
+    from hessbook.curvature.outliers import bulk_fraction
+
+    tol = R.params.bulk_tolerance
+    tenth = bulk_fraction(R.trained.hessian, tol / 10)
+    assert f"at a tenth of that tolerance, not graded: {tenth:.1%}" in cs[0].ours
+    assert tenth <= bulk_fraction(R.trained.hessian, tol)
     n = s1.numbers(R)
     assert n["M"] == R.params.parameters and n["rank"] == R.decompositions["trained"].rank
     assert n["loss"] < n["loss0"]
