@@ -24,7 +24,7 @@ from hessbook.chapters.k2.compute import Results
 from hessbook.papers.kamath.grid import scale_note
 from hessbook.papers.kamath.deviations import deviations
 from hessbook.papers.kamath import regime as kamath_regime
-from hessbook.papers.kamath.grid import lr_rule
+from hessbook.papers.kamath.grid import lr_bs_is_lr
 from hessbook.papers.kamath.paper import (
     CASES,
     FALLS,
@@ -225,7 +225,7 @@ def _evidence(R: Results, setting: str, gone: list, capped: bool = True, curvatu
 def _same_runs(P, setting: str) -> str:
     """Under LR/BS, the batch sizes whose rate equals LR's (0.00015625 x 64 = 0.01): the same
     stored networks as LR's there, so LR's evidence counts again (review of 2026-12-06)."""
-    same = [b for b in P.batch_sizes if lr_rule("lr_bs", b)[0] == lr_rule("lr", b)[0]]
+    same = [b for b in P.batch_sizes if lr_bs_is_lr(b)]
     if setting != "lr_bs" or not same:
         return ""
     return (f" At B = {', '.join(map(str, same))} LR/BS's rate (0.00015625 × B) is LR's 0.01: those runs are LR's "
@@ -415,8 +415,7 @@ def training_losses(R: Results, setting: str = "lr") -> str:
 def numbers(R: Results) -> dict:
     """Every number the prose cites (glued as ``k2-<name>``); None (glued n/a) where not computed."""
     out = {"runs": len(R.grid.results), "cases": len(R.grid.cases()), "seeds": len(R.grid.seeds()),
-           "shared_runs": sum(r.run.setting == "lr_bs" and lr_rule("lr_bs", r.run.batch)[0] == lr_rule("lr", r.run.batch)[0]
-                              for r in R.grid.results),
+           "shared_runs": sum(r.run.setting == "lr_bs" and lr_bs_is_lr(r.run.batch) for r in R.grid.results),
            "criteria": kamath_regime.criteria_text(R.params, benchmark=False),
            "summed_rate": kamath_regime.summed_rate_text(R.params),
            "diverged": sum(run_flag(r) == "diverged" for r in R.grid.results),

@@ -48,9 +48,9 @@ SHARE_RULE = kit.Rule(
                                      ".0f"),
                         kit.at_most("at_bound", 0, "widths are all at the architecture's bound on the negative "
                                                    "count, (k − 1)·n of a one-hidden-layer ReLU net (at bound: a "
-                                                   f"count of at least {PINNED:.0%} of it; measured at cpu 9n − 1 of 9n; then "
-                                                   "the share is (k − 1)n / M at every width by construction: "
-                                                   "untested)", ".0f")),
+                                                   f"count of at least {PINNED:.0%} of it; measured at cpu 9n − 1 "
+                                                   "of 9n; then the share is (k − 1)n / M at every width by "
+                                                   "construction: untested)", ".0f")),
 )
 """S Sec. 3.4: "the ratio of negative eigenvalues remain[s] the same" as the network widens, graded
 by the same spread thresholds as the shape of the top (:data:`SHAPE_RULE`; the book's choice), on
@@ -226,8 +226,8 @@ def _without_narrowest(spectra: Sequence[Spectrum], top_k_: int) -> str:
 COUNT_RULE = kit.Rule(
     held=kit.equals("difference", 0, "median over the cutoffs (gap, ratio, elbow) of the range of the outlier "
                                      "count across widths, by the same cutoff"),
-    partly=kit.at_most("excess", 0, f"that range − max(1, {COUNT_TOLERANCE:.0%} of the median over the cutoffs of the "
-                                    "largest count; S4's tolerance, the book's choice)"),
+    partly=kit.at_most("excess", 0, f"that range − max(1, {COUNT_TOLERANCE:.0%} of the median over the cutoffs "
+                                    "of the largest count; S4's tolerance, the book's choice)"),
     requires=kit.at_least("widths", 2, "widths", ".0f"),
 )
 """S Sec. 3.4: "Adding more weights to the system scale the small scale eigenvalues proportionally,

@@ -216,9 +216,10 @@ def line_claim(R: Results, item: str, models: tuple[str, ...]) -> Claim:
                 + "; ".join(f"{m.upper()} {_rhos(R, m, 'train', lambda_batch_trend)}" for m in ran)
                 + " (where it does not rise with B, the graded rise over the step shows the landscape around θ, "
                 "not a sharper point); and ‖θ‖ per batch size (median across seeds), "
-                + norms_text(R, ran) + ": with batch normalization (C1, C2; not M1) the loss does not change with the "
-                "scale of the weights feeding it, so one step ε* is a smaller step for a network of larger ‖θ‖ (Dinh et "
-                "al. 2017); a step scaled to each network (filter-normalized, Li et al. 2018) is not taken here. "
+                + norms_text(R, ran) + ": with batch normalization (C1, C2; not M1) the loss does not change with "
+                "the scale of the weights feeding it, so one step ε* is a smaller step for a network of larger ‖θ‖ "
+                "(Dinh et al. 2017); a step scaled to each network (filter-normalized, Li et al. 2018) is not taken "
+                "here. "
                 + deviations(R, models) + _flagged(R, models))
     return line_claim_of(item, models, _cases(R, ran, line_trend), _ours(parts, _absent(R, models)), evidence,
                          R.seeds)

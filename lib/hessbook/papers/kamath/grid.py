@@ -176,6 +176,12 @@ def lr_rule(setting: str, batch: int, halve_every: int = BENCHMARK_HALVE_EVERY) 
     return LR, "halve", {"every": halve_every, "factor": 0.5}
 
 
+def lr_bs_is_lr(batch: int) -> bool:
+    """LR/BS's rate at ``batch`` is LR's (0.00015625 x 64 = 0.01): the two settings' runs there are
+    one stored network (:func:`lr_rule`)."""
+    return lr_rule("lr_bs", batch)[0] == lr_rule("lr", batch)[0]
+
+
 def train_config(run: Run, grid: KGrid, seed: int):
     """The training run of one job: K's setting on a subset of K's training split (drawn with the
     chapter's ``seed``; the network's own seed is ``run.seed``)."""

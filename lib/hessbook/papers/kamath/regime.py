@@ -127,8 +127,8 @@ def summed_rate_text(P: KGrid, datasets: tuple[str, ...] = ("mnist", "cifar10"),
             share = stats.median(o / summed_rate(setting, b, K_EPOCHS, K_TRAIN_SIZE[d])
                                  for o, b in zip(ours, P.batch_sizes))
             ks = [summed_rate(setting, b, K_EPOCHS, K_TRAIN_SIZE[d]) for b in K_BATCHES]
-            against = ("K's at the same B" if math.isclose(share, 1.0, rel_tol=0.01)
-                       else f"1/{1 / share:,.0f} of K's at the same B" if share < 0.1 else f"{share:.2g} × K's at the same B")
+            against = ("K's" if math.isclose(share, 1.0, rel_tol=0.01)
+                       else f"1/{1 / share:,.0f} of K's" if share < 0.1 else f"{share:.2g} × K's") + " at the same B"
             parts.append(f"{label} on {'MNIST' if d == 'mnist' else 'CIFAR-10'} {span(ours)}, {against} "
                          f"(K's {span(ks)} over B = {K_BATCHES[0]}–{K_BATCHES[-1]:,})")
     return "; ".join(parts)
