@@ -374,14 +374,14 @@ def test_equal_loss_across_batch_sizes_reads_log2_b():
 def test_equal_loss_summary_groups_the_cases_it_cannot_separate():
     from hessbook.papers.kamath.trends import NO_FIT, EqualLoss, equal_loss_summary
 
-    apart = EqualLoss(0.5, 0.2, 1.2, 0, 3, 0.9)
-    shown = EqualLoss(0.3, 0.1, 0.6, 2, 3, 0.9)
+    apart = EqualLoss(0.5, 0.2, 1.2, 0, 3)
+    shown = EqualLoss(0.3, 0.1, 0.6, 2, 3)
     text = equal_loss_summary([("A", apart, "m = 0.9", "m = 0"), ("B", shown, "m = 0.9", "m = 0"),
                                ("C", apart, "m = 0.9", "m = 0"), ("D", NO_FIT, "m = 0.9", "m = 0")])
     assert text == ("B ×0.3 (×0.1 to ×0.6 at ±2 SE; 2 of 3 runs at m = 0.9 within the loss range of those at m = 0); "
                     "not separable for A, C (no run at m = 0.9 has a loss within the range of the runs at m = 0: the "
                     "fit would extrapolate); n/a for D (too few runs to fit)"), text
-    assert "inconclusive" in equal_loss_summary([("E", EqualLoss(0.5, 0.2, 1.2, 1, 3, 0.9), "m = 0.9", "m = 0")])
+    assert "inconclusive" in equal_loss_summary([("E", EqualLoss(0.5, 0.2, 1.2, 1, 3), "m = 0.9", "m = 0")])
 
 
 def test_pooled_signs_count_the_largest_momentums_wins_and_skip_ties():

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -304,8 +304,7 @@ class EqualLoss:
     """Runs at the largest level whose loss lies inside the range of the smallest level's runs (0:
     the two ends' losses never meet, and the factor extrapolates the fit)."""
     n_top: int
-    top: float
-    """The largest level (a momentum, or log2 B)."""
+    """Runs at the largest level."""
 
     @property
     def separable(self) -> bool:
@@ -317,7 +316,7 @@ class EqualLoss:
         return self.separable and not (self.low <= 1.0 <= self.high)
 
 
-NO_FIT = EqualLoss(float("nan"), float("nan"), float("nan"), 0, 0, float("nan"))
+NO_FIT = EqualLoss(float("nan"), float("nan"), float("nan"), 0, 0)
 
 
 def equal_loss_factor(runs: Sequence[RunResult], by: Callable[[RunResult], float],
@@ -326,9 +325,9 @@ def equal_loss_factor(runs: Sequence[RunResult], by: Callable[[RunResult], float
     final training loss*: the least-squares fit log λ1 = a + b log(loss) + c by (+ d also, e.g. log2 B
     beside the momentum) over ``runs`` (one case and setting, every seed), read as exp(c (max − min))
     with the interval exp((c ± 2 SE) (max − min)), SE from the residuals. A linear model of ours, not
-    K's: the factor is a rough control. :data:`NO_FIT` where fewer runs than twice the coefficients,
-    fewer than two levels, a rank-deficient design, or non-positive λ1 or loss (those runs are left
-    out; the count says how many were read)."""
+    K's: the factor is a rough control. Runs with a non-positive or non-finite λ1 or loss are left
+    out; :data:`NO_FIT` where fewer runs remain than twice the coefficients, fewer than two levels,
+    or the design is rank-deficient."""
     kept_runs = [r for r in runs if r.lambda1 > 0 and r.train_loss > 0
                  and math.isfinite(r.lambda1) and math.isfinite(r.train_loss)]
     levels = sorted({by(r) for r in kept_runs})
@@ -347,7 +346,7 @@ def equal_loss_factor(runs: Sequence[RunResult], by: Callable[[RunResult], float
     bottom = [r.train_loss for r in kept_runs if by(r) == levels[0]]
     overlap = sum(min(bottom) <= loss <= max(bottom) for loss in top)
     return EqualLoss(math.exp(coef[2] * span), math.exp((coef[2] - 2 * se) * span),
-                     math.exp((coef[2] + 2 * se) * span), overlap, len(top), levels[-1])
+                     math.exp((coef[2] + 2 * se) * span), overlap, len(top))
 
 
 def equal_loss_part(label: str, fit: EqualLoss, top: str, bottom: str) -> str:
