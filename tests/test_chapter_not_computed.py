@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 NOT_COMPUTED = {
     "y1": {"max-loss", "min-loss", "power-vs-lanczos", "fgsm-off-floor", "lambda-x-verdicts", "largest-epochs"},
     "y2": {"max-residual", "max-fd-error", "min-theta-norm", "test-over-train", "first-step", "first-factor-min",
-           "first-factor-max", "over-quadratic-min", "test-over-train-rise"},
+           "first-factor-max", "over-quadratic-min", "test-over-train-rise", "fd-above", "fd-bias"},
     "y3": {"batch-ratio-min", "robust-ratio-max", "max-residual", "min-grad-norm", "peak-batch-ratio-min",
            "peak-robust-ratio-max", "min-lambda1", "matched-batch-ratio-min", "matched-robust-ratio-max"},
     "y4": {"worst-relu", "worst-iter", "agree", "max-rank", "smin", "smooth-neg", "smooth-min", "smooth-gn"},

@@ -339,3 +339,21 @@ def test_line_evidence_shows_lambda1_at_theta_and_the_weight_norm_per_batch_size
     falling = results(*(dataclasses.replace(landscape(b, s), eigenvalues=np.array([2 * (5 - s), 1.0]))
                         for b, s in ((32, 1.0), (128, 2.0), (256, 4.0))))
     assert "ρ(B, λ1θ) per seed, M1 -1.00" in graded_claims(falling)[1].why
+
+
+def test_the_check_of_v1_is_reported_as_a_signed_bias():
+    """The second difference against λ1 as a count above and a signed median per batch size (review
+    of 2026-12-06: a bias that grew with B hid behind 'at worst 0.2'); λ1 raised by 10 % at B = 256
+    moves that batch size's bias, and only that one's, by as much."""
+    import dataclasses
+
+    nets = [landscape(b, s) for b, s in ((32, 1.0), (128, 2.0), (256, 4.0))]
+    n = y2.numbers(results(*nets))
+    above = sum(r.curvature_fd > r.eigenvalues[0] for r in nets)
+    assert n["fd_above"] == f"{above} of 3" and n["fd_bias"].startswith("M1: B=32 ")
+    bias = {r.batch: 100 * (r.curvature_fd - r.eigenvalues[0]) / r.eigenvalues[0] for r in nets}
+    assert f"B=128 {bias[128]:+.1f} %" in n["fd_bias"]
+    raised = [dataclasses.replace(r, eigenvalues=r.eigenvalues * (1.1 if r.batch == 256 else 1.0)) for r in nets]
+    expected = 100 * (nets[2].curvature_fd / (1.1 * nets[2].eigenvalues[0]) - 1)
+    assert f"B=256 {expected:+.1f} %" in y2.numbers(results(*raised))["fd_bias"]
+    assert y2.numbers(results())["fd_above"] is None

@@ -90,6 +90,20 @@ def lambda_batch_trend(R: Results, model: str, split: str, seed: int) -> float:
     return spearman([r.batch for r in rs], [float(r.eigenvalues[0]) for r in rs])
 
 
+def fd_bias_text(R: Results) -> str:
+    """Per model and batch size, the median over seeds of (second difference along v1 − λ1) / λ1 in
+    percent: the check of v1 as a signed bias, not only its worst size (review of 2026-12-06: the
+    second difference sat above λ1 in most networks, by more at larger batches)."""
+    parts = []
+    for m in R.models:
+        nets = R.of(m)
+        bias = {b: median(100 * (r.curvature_fd - r.eigenvalues[0]) / abs(r.eigenvalues[0])
+                          for r in nets if r.batch == b) for b in sorted({r.batch for r in nets})}
+        if bias:
+            parts.append(f"{m.upper()}: " + ", ".join(f"B={b} {v:+.1f} %" for b, v in bias.items()))
+    return "; ".join(parts)
+
+
 def norms_text(R: Results, models: Sequence[str]) -> str:
     """Per model, the median ‖θ‖ across seeds at each batch size ("C1: B=16 31, B=64 20, ...")."""
     parts = []
@@ -347,6 +361,8 @@ def numbers(R: Results) -> dict:
         "grade_step": R.params.grade_step,
         "max_residual": max((float(r.relative_residuals.max()) for r in nets), default=None),
         "max_fd_error": max((float(e) for e in fd), default=None),
+        "fd_above": f"{sum(r.curvature_fd > r.eigenvalues[0] for r in nets)} of {len(nets)}" if nets else None,
+        "fd_bias": fd_bias_text(R) or None,
         "min_theta_norm": min((float(r.theta_norm) for r in nets), default=None),
         "test_over_train": float(np.median([r.curvature_test_fd / r.curvature_fd for r in m1
                                             if r.curvature_fd > 0 and np.isfinite(r.curvature_test_fd)] or [np.nan]))
