@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
+from hessbook import regime
 from hessbook.chapters.k2.compute import Results
 from hessbook.papers.kamath.grid import scale_note
 from hessbook.papers.kamath.deviations import deviations
@@ -229,7 +230,7 @@ def _same_runs(P, setting: str) -> str:
     if setting != "lr_bs" or not same:
         return ""
     return (f" At B = {', '.join(map(str, same))} LR/BS's rate (0.00015625 × B) is LR's 0.01: those runs are LR's "
-            f"networks, counted in both settings.")
+            "networks, counted in both settings.")
 
 
 def progress_text(R: Results, setting: str, curvature: bool) -> str:
@@ -416,7 +417,7 @@ def numbers(R: Results) -> dict:
     """Every number the prose cites (glued as ``k2-<name>``); None (glued n/a) where not computed."""
     out = {"runs": len(R.grid.results), "cases": len(R.grid.cases()), "seeds": len(R.grid.seeds()),
            "shared_runs": sum(r.run.setting == "lr_bs" and lr_bs_is_lr(r.run.batch) for r in R.grid.results),
-           "criteria": kamath_regime.criteria_text(R.params, benchmark=False),
+           "criteria": regime.criteria_text(criteria(R.params)),
            "summed_rate": kamath_regime.summed_rate_text(R.params),
            "diverged": sum(run_flag(r) == "diverged" for r in R.grid.results),
            "plateau": sum(run_flag(r) == "plateau" for r in R.grid.results),

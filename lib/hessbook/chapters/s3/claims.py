@@ -9,13 +9,14 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from hessbook import kit, regime, stats
+from hessbook import kit, regime
 from hessbook.chapters.s3.compute import SHAPE_RANKS, Results, num_params, shape_summary
 from hessbook.chapters.s3.paper import PAPER_INPUT_SIZE, PAPER_SAMPLES, PAPER_WIDTHS
 from hessbook.chapters.s3.params import S3Params
 from hessbook.kit.seeds import across_seeds, case_of
 from hessbook.papers.sagun.mnist_spectra import (COUNT_TOLERANCE, OUTLIER_METHODS, Spectrum, common_band,
-                                                 negative_share, negatives_claim, outlier_counts, worst_negative)
+                                                 count_spread, negative_share, negatives_claim, outlier_counts,
+                                                 worst_negative)
 from hessbook.papers.sagun.regime import over_parametrized, spectra_runs, with_fit
 
 SHAPE_HELD = 0.5
@@ -238,15 +239,11 @@ review found it quoted and not graded), with S4's rule and tolerance, before its
 
 
 def count_values(counts: dict[str, dict[str, int]]) -> dict[str, float]:
-    """``{width: {cutoff: count}}`` -> what :data:`COUNT_RULE` reads: the median over the cutoffs of
-    the range of the counts across widths, and how far it exceeds the tolerance."""
+    """``{width: {cutoff: count}}`` -> what :data:`COUNT_RULE` reads
+    (:func:`~hessbook.papers.sagun.mnist_spectra.count_spread` across the widths) and how many widths."""
     if not counts:
         return {"difference": float("nan"), "excess": float("nan"), "widths": 0}
-    ranges = [max(c[m] for c in counts.values()) - min(c[m] for c in counts.values()) for m in OUTLIER_METHODS]
-    largest = [max(c[m] for c in counts.values()) for m in OUTLIER_METHODS]
-    diff = stats.median(ranges)
-    return {"difference": diff, "excess": diff - max(1.0, COUNT_TOLERANCE * stats.median(largest)),
-            "widths": len(counts)}
+    return {**count_spread(list(counts.values())), "widths": len(counts)}
 
 
 def count_claim(spectra: Sequence[Spectrum], evidence: str = "") -> kit.Claim:

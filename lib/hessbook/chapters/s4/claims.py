@@ -12,8 +12,8 @@ from hessbook.chapters.s4.compute import OUTLIER_RANKS, Results, compare_pair, n
 from hessbook.chapters.s4.paper import PAPER_BATCHES, PAPER_SAMPLES
 from hessbook.chapters.s4.params import FULL_CHANNELS, FULL_HIDDEN, S4Params
 from hessbook.kit.seeds import across_seeds
-from hessbook.papers.sagun.mnist_spectra import (COUNT_TOLERANCE, OUTLIER_METHODS as METHODS, Spectrum, negatives_claim,
-                                                 outlier_counts)
+from hessbook.papers.sagun.mnist_spectra import (COUNT_TOLERANCE, OUTLIER_METHODS as METHODS, Spectrum, count_spread,
+                                                 negatives_claim, outlier_counts)
 from hessbook.papers.sagun.regime import FIT_ACCURACY, over_parametrized, spectra_runs, with_fit
 
 LARGER_PARTLY = 0.5
@@ -80,14 +80,9 @@ def _median(counts: dict[str, int]) -> int:
 
 
 def count_values(small: Mapping[str, int], large: Mapping[str, int]) -> dict[str, float]:
-    """What :data:`SAME_COUNT_RULE` grades from each cutoff's count on SB and on LB: the median over
-    the cutoffs of |SB − LB| by the same cutoff, and how far it exceeds the tolerance
-    max(1, COUNT_TOLERANCE x the median over the cutoffs of the larger of the two counts), as the
-    rule prints it: not rounded to a whole count (a rounded 1.6 let a difference of 2 in 8, 25 %,
-    pass as within 20 %; review of 2026-12-06)."""
-    diff = int(stats.median(abs(small[m] - large[m]) for m in METHODS))
-    scale = stats.median(max(small[m], large[m]) for m in METHODS)
-    return {"difference": diff, "excess": diff - max(1.0, COUNT_TOLERANCE * scale)}
+    """What :data:`SAME_COUNT_RULE` grades from each cutoff's count on SB and on LB
+    (:func:`~hessbook.papers.sagun.mnist_spectra.count_spread` of the two)."""
+    return count_spread([dict(small), dict(large)])
 
 
 def median_source(counts: Mapping[str, int]) -> str:
@@ -147,7 +142,7 @@ def pair_claims(P: S4Params, sb: Spectrum, lb: Spectrum) -> list[kit.Claim]:
             paper="Sec. 1.2, item 3 (3): \"large batch methods produce the same number of outliers that are larger in "
                   "magnitude\"; Fig 4 shows them.",
             ours=f"outliers by cutoff: {counts} (median of the three: SB {ms}, LB {ml}; median difference by the "
-                 f"same cutoff {same_values['difference']}).",
+                 f"same cutoff {same_values['difference']:g}).",
             rule=SAME_COUNT_RULE, cases=kit.single(same_values),
             evidence=" ".join(x for x in (reduced, like, why) if x),
         ),

@@ -153,6 +153,6 @@ def criteria(P: KGrid, benchmark: bool = True) -> list[regime.Criterion]:
     ]
 
 
-def criteria_text(P: KGrid, benchmark: bool = True) -> str:
+def criteria_text(P: KGrid) -> str:
     """One line per criterion for the chapter: "met" or "NOT met", and what the scale has."""
-    return regime.criteria_text(criteria(P, benchmark))
+    return regime.criteria_text(criteria(P))

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hessbook import kit
+from hessbook import kit, stats
 from hessbook.kit.jobs import Context, StoredJob, Table
 from hessbook.kit.swept import DenseHessian, Planned
 from hessbook.train import TrainConfig
@@ -175,6 +175,18 @@ def outlier_counts(s: Spectrum) -> dict[str, int]:
 
     c = count_outliers(torch.from_numpy(np.ascontiguousarray(s.eigenvalues)))
     return {m: int(getattr(c, m)) for m in OUTLIER_METHODS}
+
+
+def count_spread(counts: Sequence[dict[str, int]]) -> dict[str, float]:
+    """Several networks' outlier counts by the same cutoffs (``{cutoff: count}`` each) -> the median
+    over the cutoffs of the range of the counts by one cutoff ("difference"; for two networks,
+    |a − b|), and how far it exceeds max(1, :data:`COUNT_TOLERANCE` x the median over the cutoffs of
+    the largest count) ("excess"), not rounded to a whole count (a rounded 1.6 let a difference of
+    2 in 8, 25 %, pass as within 20 %; review of 2026-12-06). S4 compares SB with LB, S3 the widths."""
+    ranges = [max(c[m] for c in counts) - min(c[m] for c in counts) for m in OUTLIER_METHODS]
+    largest = [max(c[m] for c in counts) for m in OUTLIER_METHODS]
+    diff = stats.median(ranges)
+    return {"difference": diff, "excess": diff - max(1.0, COUNT_TOLERANCE * stats.median(largest))}
 
 
 def top_k(eigenvalues: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
