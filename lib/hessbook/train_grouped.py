@@ -108,6 +108,12 @@ CPU_MAX_STEP_MACS = 2.0e8
 """On the CPU a group pays while a member's step, ``batch_size * multiply-adds per sample``,
 is at most this (see :func:`pays`); measured in ``bench/grouped_training.py``."""
 
+CPU_MAX_LAYER_MACS = 3.0e7
+"""... or while a member's step per layer, ``batch_size * multiply-adds per sample / layers``
+(convolutions and linear layers), is at most this: a deep network of thin layers (ResNet18 at
+K's cpu width 8, 21 layers) is a long series of small kernel calls even where its step's total
+work is above :data:`CPU_MAX_STEP_MACS` (see :func:`pays`)."""
+
 MEMBER_LOOP_NUMEL = 65536
 """On the CPU, parameter tensors with at least this many elements per member are updated member
 by member (:meth:`GroupedSGD.step`); on an accelerator every tensor is updated in one pass."""
@@ -294,9 +300,18 @@ def _macs(module: nn.Module, out: torch.Tensor) -> int:
     return module.in_features * module.out_features
 
 
+def _weighted(module: nn.Module) -> bool:
+    return isinstance(module, (nn.Conv2d, nn.Linear))
+
+
 def sample_macs(config: TrainConfig) -> int:
     """Multiply-adds of one forward pass of one sample (convolutions and linear layers)."""
-    return _per_sample(config, "macs", lambda m: isinstance(m, (nn.Conv2d, nn.Linear)), _macs)
+    return _per_sample(config, "macs", _weighted, _macs)
+
+
+def weighted_layers(config: TrainConfig) -> int:
+    """Convolutions and linear layers one forward pass calls."""
+    return _per_sample(config, "layers", _weighted, lambda _m, _out: 1)
 
 
 GPU_MEMORY_SHARE = 0.25
@@ -335,12 +350,21 @@ def pays(config: TrainConfig, device: torch.device) -> bool:
     - batch 64 (6.4e7-2.0e8): M1-K 1.18-1.27x, StdCNN 1.54-1.68x, C1 1.10-1.48x;
     - batch 256 (2.6e8-7.8e8): M1-K 0.92-1.03x, StdCNN 1.02-1.57x, C1 0.80-1.04x: slower
       in places, so not grouped.
+
+    A deep network of thin layers pays above that total: ResNet18 (21 layers) at K's cpu width 8,
+    G = 3 and 6 (2026-12-06, 2 cores, idle): batch 32 (2.8e8 a step, 1.4e7 a layer) 1.41x and 1.69x;
+    batch 64 (5.7e8, 2.7e7 a layer) 1.15x and 1.28x over 25 steps, 1.47x for G = 6 over 100; width
+    16 at batch 16 (5.6e8, 2.7e7 a layer) 1.19x and 1.31x. So a group also forms while
+    ``batch_size * sample_macs / weighted_layers <= CPU_MAX_LAYER_MACS`` (3e7), a clause the
+    networks above meet only where their total does too (M1-K at batch 256: 6.9e7 a layer; StdCNN
+    4.3e7; C1 1.6e8): of the book's models it adds ResNet18 alone.
     """
     if device.type == "cuda":
         return fits_on_device(config, torch.cuda.get_device_properties(device).total_memory)
     if device.type != "cpu":
         return True
-    return config.batch_size * sample_macs(config) <= CPU_MAX_STEP_MACS
+    step = config.batch_size * sample_macs(config)
+    return step <= CPU_MAX_STEP_MACS or step / weighted_layers(config) <= CPU_MAX_LAYER_MACS
 
 
 def groupable(configs: Sequence[TrainConfig], device: torch.device | None = None) -> bool:
