@@ -19,7 +19,7 @@ from hessbook.store import ResultStore
 
 def params(**kw):
     base = dict(scale="smoke", seed=0, k=4, n_samples=12, dimension=8, hidden=6, activation="relu", lr=0.2,
-                gd_iterations=150, rank_tolerance=1e-10, bulk_tolerance=1e-2, device="cpu")
+                gd_iterations=150, rank_tolerance=1e-10, bulk_tolerance=1e-2, n_seeds=1, device="cpu")
     return validate(S1Params, {**base, **kw})
 
 
@@ -57,6 +57,7 @@ def test_decomposition_on_a_tiny_network(R):
 def test_rerun_loads_the_stored_spectra(R, tmp_path_factory):
     assert [(j.point, j.INLINE, j.train) for j in s1.jobs(R.params)] == [
         (p, True, train_config(R.params)) for p in POINTS]
+    assert train_config(R.params, R.params.seed) == train_config(R.params)
     store = ResultStore(tmp_path_factory.mktemp("store2"))
     first = s1.run(R.params, store)
     again = s1.run(R.params, store)
@@ -182,3 +183,65 @@ def test_run_table_flags_a_network_left_on_its_plateau(R):
     assert not fit.met and "40.0 %" in fit.found
     assert "1 of 1 trained networks flagged" in s1.numbers(S)["plateau"]
     assert regime.unmet(s1.criteria(R.params, R)) == [c for c in regime.unmet(s1.criteria(R.params))]
+
+
+def test_every_seed_is_graded_and_drawn(R, tmp_path_factory):
+    """Two network seeds (the same clusters, another initialization): the first seed's results are the
+    one-seed run's (the same stored jobs), each claim has a case per seed, a seed whose network fails a
+    claim makes it at most partly, and the run table, the fit criterion, the numbers and Fig 1 cover
+    every seed."""
+    import dataclasses
+    import math
+
+    from hessbook import regime
+
+    P2 = dataclasses.replace(R.params, n_seeds=2)
+    assert [(j.train.seed, j.point) for j in s1.jobs(P2)] == [(0, "init"), (0, "trained"), (1, "init"), (1, "trained")]
+    assert all(j.train.data == s1.jobs(P2)[0].train.data for j in s1.jobs(P2))  # the same clusters in every seed
+    R2 = s1.run(P2, ResultStore(tmp_path_factory.mktemp("store-seeds")))
+    assert [r.seed for r in R2.by_seed] == [0, 1]
+    for m in MATRICES:
+        np.testing.assert_array_equal(R2.trained.eigenvalues(m), R.trained.eigenvalues(m))
+    assert not np.array_equal(R2.others[0].init.hessian, R2.init.hessian)  # another initialization
+    from hessbook.chapters.s1.claims import seeded_claims
+
+    claims = seeded_claims(R2)
+    assert [sorted(c.cases) for c in claims] == [["S-MLP · seed 0", "S-MLP · seed 1"]] * 2
+    assert all(c.coverage == (2, 2) for c in claims)
+    assert [c.item for c in s1.claims(R2)] == ["S-Fig1", "S-Eq2-5"]  # judged under the criteria (not met here)
+    assert [r.label for r in trained_runs(R2)] == ["S-MLP k = 4, GD · seed 0", "S-MLP k = 4, GD · seed 1"]
+    assert len(s1.runs_table(R2)) == 2
+    n = s1.numbers(R2)
+    assert n["n_seeds"] == 2 and len(n["bulk_seeds"].split(", ")) == 2 and len(n["ratio_seeds"].split(", ")) == 2
+    fig = s1.figure_1(R2)
+    assert len(fig.axes[1].lines) == len(s1.figure_1(R).axes[1].lines) + 1  # the other seed's spectrum behind
+    # seed 1's network left on its plateau: flagged, the fit criterion names it, the claims are not judged
+    stuck = dataclasses.replace(R2.others[0].trained, loss=0.95 * math.log(P2.k), accuracy=0.4)
+    other = dataclasses.replace(R2.others[0], spectra={**R2.others[0].spectra, "trained": stuck})
+    S = dataclasses.replace(R2, others=(other,))
+    assert [r.flag for r in trained_runs(S)] == ["", "plateau"]
+    fit = s1.criteria(P2, S)[-1]
+    assert not fit.met and "seed 1 40.0 %" in fit.found
+    assert all(c.grade == "not judged" for c in s1.claims(S))
+    assert regime.unmet(s1.criteria(P2, R2)) == regime.unmet(s1.criteria(P2))
+
+
+def test_seeds_that_disagree_read_partly(R):
+    """A second seed whose spectrum has no bulk (its Fig 1 case does not hold) while the first seed's
+    holds: the claim reads partly, and its evidence says in how many seeds it held."""
+    import dataclasses
+
+    P2 = dataclasses.replace(R.params, n_seeds=2)
+    first = dataclasses.replace(R, params=P2)
+    flat = np.linspace(1.0, 2.0, len(R.trained.hessian))  # every eigenvalue within a factor 2 of λmax: no bulk
+    other = dataclasses.replace(first, seed=1, spectra={**R.spectra, "trained": dataclasses.replace(
+        R.trained, hessian=flat)})
+    from hessbook.chapters.s1.claims import seeded_claims
+
+    first = dataclasses.replace(first, spectra={**R.spectra, "trained": dataclasses.replace(
+        R.trained, hessian=np.r_[np.zeros(len(flat) - 3), [1.0, 2.0, 3.0]])})  # a bulk at zero, 3 outliers
+    fig1 = seeded_claims(dataclasses.replace(first, others=(other,)))[0]
+    assert fig1.item == "S-Fig1"
+    assert [fig1_rule(P2, len(flat)).grade(fig1.cases[f"S-MLP · seed {s}"]) for s in (0, 1)] == ["held", "did not hold"]
+    assert fig1.grade == "partly"
+    assert "held in 1 of 2" in fig1.why

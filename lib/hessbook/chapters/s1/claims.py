@@ -17,6 +17,7 @@ from hessbook.chapters.s1.compute import Decomposition, Results
 from hessbook.chapters.s1.params import S1Params
 from hessbook.curvature.outliers import bulk_fraction, gap_outliers
 from hessbook.kit import Claim, Rule, all_of, any_of, at_least, at_most, below, in_regime, single
+from hessbook.kit.seeds import across_seeds, seed_case
 from hessbook.papers.sagun.regime import fits_training_set
 from hessbook.regime import criteria_text, plateau_summary
 
@@ -36,15 +37,19 @@ def criteria(P: S1Params, R: Results | None = None) -> list[regime.Criterion]:
                          f"M = {P.parameters:,}, N (k − 1) = {P.n_samples * (P.k - 1):,}"),
     ]
     if R is not None:
-        out.append(fits_training_set([(trained_runs(R)[0].label, R.trained.accuracy)]))
+        out.append(fits_training_set([(run.label, r.trained.accuracy) for run, r in zip(trained_runs(R), R.by_seed)]))
     return out
 
 
+CASE = "S-MLP"
+"""The name of S1's one case (a network), per seed ``"S-MLP · seed s"`` where several ran."""
+
+
 def trained_runs(R: Results) -> list[regime.TrainedRun]:
-    """The one network S1 trains (the initial point is not a trained network)."""
-    P, end = R.params, R.trained
-    return [regime.TrainedRun(f"S-MLP k = {P.k}, GD", P.gd_iterations, end.loss, P.k,
-                              diverged=not math.isfinite(end.loss))]
+    """The network S1 trains, in each seed (the initial point is not a trained network)."""
+    P = R.params
+    return [regime.TrainedRun(seed_case(f"S-MLP k = {P.k}, GD", r.seed, P.seeds), P.gd_iterations, r.trained.loss,
+                              P.k, diverged=not math.isfinite(r.trained.loss)) for r in R.by_seed]
 
 
 BULK_HELD = 0.9
@@ -101,6 +106,7 @@ def decomposition_values(g_min_relative: float, rank_excess: int, ratio_init: fl
 
 
 def graded_claims(R: Results) -> list[Claim]:
+    """The claims graded on one seed's network (``R``'s own, not its ``others``)."""
     P, end = R.params, R.trained
     d0, d1 = R.decompositions["init"], R.decompositions["trained"]
     tol, M = P.bulk_tolerance, len(end.hessian)
@@ -140,9 +146,17 @@ def graded_claims(R: Results) -> list[Claim]:
     ]
 
 
+def seeded_claims(R: Results) -> list[Claim]:
+    """The claims graded in every network seed, a case per seed: held only where every seed's
+    network holds it (:func:`hessbook.kit.seeds.across_seeds`)."""
+    per_seed = [graded_claims(r) for r in R.by_seed]
+    return [across_seeds([claims_[i] for claims_ in per_seed], R.params.seeds, CASE) for i in range(len(per_seed[0]))]
+
+
 def claims(R: Results) -> list:
-    """The claims, judged only where S1's regime criteria hold (:func:`hessbook.kit.in_regime`)."""
-    return in_regime(graded_claims(R), criteria(R.params, R))
+    """:func:`seeded_claims`, judged only where S1's regime criteria hold for every seed's network
+    (:func:`hessbook.kit.in_regime`)."""
+    return in_regime(seeded_claims(R), criteria(R.params, R))
 
 
 def ranks_text(d: Decomposition) -> str:
@@ -206,4 +220,7 @@ def numbers(R: Results) -> dict:
         "negh": d1.negative_h, "negr": d1.negative_r, "mass": d1.negative_mass_ratio,
         "asym": max(s.asymmetry for s in R.spectra.values()),
         "criteria": criteria_text(criteria(P, R)), "plateau": plateau_summary(trained_runs(R)),
+        "n_seeds": len(R.by_seed),
+        "bulk_seeds": ", ".join(f"{100 * bulk_fraction(r.trained.hessian, P.bulk_tolerance):.1f}%" for r in R.by_seed),
+        "ratio_seeds": ", ".join(f"{r.decompositions['trained'].residual_spectral_ratio:.3f}" for r in R.by_seed),
     }

@@ -1,10 +1,11 @@
-"""S1's computation: train by GD (through the store) and the exact spectra at both points (stored);
-what the store keeps for one point (:class:`PointSpectra`) and the Gauss-Newton decomposition of
-Eq. 2-5 measured on it (:class:`Decomposition`)."""
+"""S1's computation: train by GD (through the store) and the exact spectra at both points (stored),
+in each network seed; what the store keeps for one point (:class:`PointSpectra`) and the
+Gauss-Newton decomposition of Eq. 2-5 measured on it (:class:`Decomposition`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -12,6 +13,7 @@ import torch
 from hessbook.chapters.s1.params import POINTS, RANK_TOLERANCES, S1Params
 from hessbook.curvature.outliers import frobenius, numerical_rank
 from hessbook.kit.jobs import Context, StoredJob, context, run_jobs
+from hessbook.kit.seeds import SeededResults
 from hessbook.train import TrainConfig
 
 
@@ -85,12 +87,17 @@ def decomposition(s: PointSpectra, P: S1Params) -> Decomposition:
 
 
 @dataclass(frozen=True)
-class Results:
-    """Everything the chapter computed: the spectra at both points and what Eq. 2-5 predict there."""
+class Results(SeededResults):
+    """One network seed's spectra at both points and what Eq. 2-5 predict there; the first seed's
+    (what the figures draw and the prose cites) carries the other seeds' in ``others``."""
 
     params: S1Params
     spectra: dict[str, PointSpectra]
     decompositions: dict[str, Decomposition]
+    seed: int = 0
+    """The network's seed (its initialization); the Gaussian clusters are the chapter seed's."""
+    others: tuple[Results, ...] = field(default=(), compare=False)
+    """The other network seeds' results (``params.seeds[1:]``), in order."""
 
     @property
     def init(self) -> PointSpectra:
@@ -100,13 +107,22 @@ class Results:
     def trained(self) -> PointSpectra:
         return self.spectra["trained"]
 
+    @property
+    def by_seed(self) -> tuple[Results, ...]:
+        """Every seed's results, the first seed's first."""
+        return (self, *self.others)
 
-def results(P: S1Params, spectra: dict[str, PointSpectra]) -> Results:
-    """The chapter's results from its stored spectra."""
-    return Results(P, dict(spectra), {p: decomposition(s, P) for p, s in spectra.items()})
+
+def results(P: S1Params, spectra: dict[str, PointSpectra], seed: int | None = None,
+            others: tuple[Results, ...] = ()) -> Results:
+    """One seed's results from its stored spectra (``seed`` None: the chapter's)."""
+    return Results(P, dict(spectra), {p: decomposition(s, P) for p, s in spectra.items()},
+                   P.seed if seed is None else seed, others)
 
 
-def train_config(P: S1Params) -> TrainConfig:
+def train_config(P: S1Params, seed: int | None = None) -> TrainConfig:
+    """The GD run of network seed ``seed`` (None: the chapter's ``seed``, the first) on the chapter
+    seed's Gaussian clusters."""
     from hessbook.data import DataSpec
 
     return TrainConfig(
@@ -114,7 +130,7 @@ def train_config(P: S1Params) -> TrainConfig:
         model_kwargs={"d": P.dimension, "k": P.k, "hidden": [P.hidden, P.hidden], "activation": P.activation},
         data=DataSpec("gaussian_clusters", options={
             "k": P.k, "d": P.dimension, "n": P.n_samples, "cov_scale": 1.0, "seed": P.seed}),
-        batch_size=P.n_samples, lr=P.lr, max_iterations=P.gd_iterations, seed=P.seed,
+        batch_size=P.n_samples, lr=P.lr, max_iterations=P.gd_iterations, seed=P.seed if seed is None else seed,
     )
 
 
@@ -152,11 +168,14 @@ class S1Spectra(StoredJob):
 
 
 def jobs(P: S1Params) -> list[S1Spectra]:
-    """The spectra at both points (each trains through the store)."""
-    return [S1Spectra(train_config(P), point) for point in POINTS]
+    """The spectra at both points in every network seed, seed by seed (each trains through the store)."""
+    return [S1Spectra(train_config(P, s), point) for s in P.seeds for point in POINTS]
 
 
 def run(P: S1Params, store=None) -> Results:
-    """Train (through the store) and compute the exact spectra at init and after GD (stored)."""
+    """Train (through the store) and compute the exact spectra at init and after GD (stored), in
+    every network seed: the first seed's results, with the others'."""
     table = run_jobs(jobs(P), context(P.device, store))
-    return results(P, {job.point: spectra for job, spectra in zip(jobs(P), table.results, strict=True)})
+    per_seed = [results(P, {job.point: sp for job, sp in zip(jobs(P), table.results, strict=True)
+                            if job.train.seed == s}, s) for s in P.seeds]
+    return dataclasses.replace(per_seed[0], others=tuple(per_seed[1:]))

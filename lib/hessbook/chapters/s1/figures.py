@@ -24,14 +24,22 @@ def draw_ordered(ax, eigenvalues: np.ndarray, title: str, color: str = "C0") -> 
 
 
 def figure_1(R: Results):
-    """S Fig 1: the full ordered spectrum of H at init and after GD."""
+    """S Fig 1: the full ordered spectrum of H at init and after GD: the first seed's network, the
+    other seeds' (where several ran) in grey behind it."""
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 2, figsize=(style.PAGE_WIDTH_IN, 3.0))
     for ax, point in zip(axes, POINTS):
+        for other in R.others:
+            eig = np.sort(other.spectra[point].hessian)
+            ax.plot(np.arange(1, len(eig) + 1), eig, ".", ms=2, color="0.75")
         s = R.spectra[point]
         draw_ordered(ax, s.hessian, f"H at {'the random initial point' if point == 'init' else 'the end of GD'} "
                                     f"(loss {s.loss:.2g})")
+    if R.others:
+        axes[0].plot([], [], ".", color="C0", label=f"seed {R.seed}")
+        axes[0].plot([], [], ".", color="0.75", label="other seeds")
+        axes[0].legend(fontsize=7, markerscale=3)
     fig.tight_layout()
     return fig
 
@@ -52,8 +60,8 @@ def figure_decomposition(R: Results):
 
 
 def runs_table(R: Results):
-    """The run table: steps, final training loss beside ln k, training accuracy, flag."""
-    return run_table(trained_runs(R), [R.trained.accuracy])
+    """The run table, a row per seed: steps, final training loss beside ln k, training accuracy, flag."""
+    return run_table(trained_runs(R), [r.trained.accuracy for r in R.by_seed])
 
 
 def decomposition_table(R: Results):

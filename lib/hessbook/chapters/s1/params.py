@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from hessbook.kit.seeds import Seeded, n_seeds_spec
 from hessbook.params import ChapterParams, device_spec, spec
 
 POINTS = ("init", "trained")
@@ -14,7 +15,7 @@ RANK_TOLERANCES = (1e-8, 1e-10, 1e-12)
 
 
 @dataclass(frozen=True)
-class S1Params(ChapterParams):
+class S1Params(Seeded, ChapterParams):
     k: int = field(metadata=spec(ge=2, doc="classes = Gaussian clusters = outputs (k = 50: 5510 parameters)"))
     n_samples: int = field(metadata=spec(gt=0, ge_field="k", doc="training points N (small, so that N (k-1) < M)"))
     dimension: int = field(metadata=spec(gt=0, doc="input dimension d (S2: 100)"))
@@ -24,6 +25,7 @@ class S1Params(ChapterParams):
     gd_iterations: int = field(metadata=spec(gt=0, doc="full-batch GD steps"))
     rank_tolerance: float = field(metadata=spec(gt=0.0, lt=1.0, doc="numerical rank: eigenvalues above tol * lambda_max"))
     bulk_tolerance: float = field(metadata=spec(gt=0.0, lt=1.0, doc="bulk: |eigenvalue| below tol * lambda_max"))
+    n_seeds: int = field(metadata=n_seeds_spec("chapter", "S: one network"))
     device: str = field(metadata=device_spec("where to train and assemble"))
 
     @property
