@@ -116,20 +116,29 @@ def test_settings_are_ks_learning_rate_rules():
 
 
 @pytest.mark.parametrize("case, batch", [("stdcnn-mnist", 16), ("c1-cifar10", 64), ("resnet18-cifar10", 128)])
-def test_one_record_at_the_end_trains_the_same_network(case, batch):
+def test_one_record_at_the_end_trains_the_same_network(case, batch, data_env, tmp_path):
     """K's runs record once, at the end (K reads the final training loss only): the network and that
     loss are the same to the bit as with a record every epoch (the evaluation takes no random draw
-    and leaves BatchNorm's statistics alone), alone and grouped, augmentation included."""
+    and leaves BatchNorm's statistics alone), alone and as a group of two, augmentation and a partial
+    last batch (250 images) included. Each side trains in a store of its own."""
+    from hessbook.store import ResultStore
     from hessbook.train import train
     from hessbook.train_grouped import train_group
 
-    g = KGrid(**{**GRID, "epochs_mnist": 3, "epochs_cifar": 3, "n_train_mnist": 256, "n_train_cifar": 256})
+    g = KGrid(**{**GRID, "epochs_mnist": 3, "epochs_cifar": 3, "n_train_mnist": 250, "n_train_cifar": 250})
     end = [train_config(Run(case, "lr", m, batch, seed), g, 0) for m, seed in ((0.0, 0), (0.9, 1))]
-    assert end[0].record_every == 3 * -(-256 // batch)
+    assert end[0].record_every == 3 * -(-250 // batch) and 250 % batch
     every = [dataclasses.replace(c, record_every=None) for c in end]
     cpu = torch.device("cpu")
-    for a, b in ((train(end[0], None, cpu), train(every[0], None, cpu)),
-                 *zip(train_group(end, None, device=cpu), train_group(every, None, device=cpu))):
+
+    def store(name: str) -> ResultStore:
+        return ResultStore(tmp_path / name)
+
+    alone = [(train(end[0], store("alone-end"), cpu), train(every[0], store("alone-every"), cpu))]
+    grouped = list(zip(train_group(end, store("group-end"), device=cpu), train_group(every, store("group-every"),
+                                                                                    device=cpu)))
+    assert len(grouped) == 2
+    for a, b in alone + grouped:
         assert len(a.history) == 1 and len(b.history) == 3
         assert a.history[-1]["train_loss"] == b.history[-1]["train_loss"]
         for (name, p), q in zip(a.model(cpu).state_dict().items(), b.model(cpu).state_dict().values()):

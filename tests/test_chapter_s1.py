@@ -186,8 +186,8 @@ def test_run_table_flags_a_network_left_on_its_plateau(R):
 
 
 def test_every_seed_is_graded_and_drawn(R, tmp_path_factory):
-    """Two network seeds (the same clusters, another initialization): the first seed's results are the
-    one-seed run's (the same stored jobs), each claim has a case per seed, a seed whose network fails a
+    """Two network seeds (the same clusters, another initialization): the first seed's results equal the
+    one-seed run's (its jobs' keys are the one-seed run's: ``test_rerun_loads_the_stored_spectra``), each claim has a case per seed, a seed whose network fails a
     claim makes it at most partly, and the run table, the fit criterion, the numbers and Fig 1 cover
     every seed."""
     import dataclasses

@@ -430,7 +430,7 @@ def test_on_the_cpu_the_per_layer_clause_adds_resnet18_alone():
         data = cifar if model in ("c1", "c2", "c3", "alexnet_bare", "resnet18") else MNIST
         return T.TrainConfig(model=model, model_kwargs=kwargs, data=data, batch_size=batch, lr=0.01, max_epochs=1)
 
-    for model in ("m1", "m1k", "stdcnn", "c1", "c2", "s_cnn"):
+    for model in ("m1", "m1k", "stdcnn", "c1", "c2", "c3", "alexnet_bare", "s_cnn", "s_fc_mnist"):
         for batch in (16, 32, 64, 128, 256, 512, 1024):
             c = config(model, batch)
             assert TG.pays(c, CPU) == (batch * TG.sample_macs(c) <= TG.CPU_MAX_STEP_MACS), (model, batch)
