@@ -113,11 +113,10 @@ class Results(SeededResults):
         return (self, *self.others)
 
 
-def results(P: S1Params, spectra: dict[str, PointSpectra], seed: int | None = None,
-            others: tuple[Results, ...] = ()) -> Results:
+def results(P: S1Params, spectra: dict[str, PointSpectra], seed: int | None = None) -> Results:
     """One seed's results from its stored spectra (``seed`` None: the chapter's)."""
     return Results(P, dict(spectra), {p: decomposition(s, P) for p, s in spectra.items()},
-                   P.seed if seed is None else seed, others)
+                   P.seed if seed is None else seed)
 
 
 def train_config(P: S1Params, seed: int | None = None) -> TrainConfig:

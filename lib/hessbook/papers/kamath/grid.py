@@ -189,9 +189,9 @@ def train_config(run: Run, grid: KGrid, seed: int):
     One record, at the end of training (``record_every`` = every SGD step of the run): K's
     measurements read the final training loss only, and a record every epoch evaluated the whole
     training subset 100 times: 1.20x (M1-K, batch 64) to 1.31x (ResNet18, batch 32) the time of
-    training with one record (``bench/record_every.py``, groups of 6 on 2 cores). The evaluation runs in eval
-    mode on no random stream, so the trained network is the same to the bit either way (a test
-    checks it); divergence is still checked every epoch, on the minibatch losses."""
+    training with one record (``bench/record_every.py``, groups of 6 on 2 cores). The evaluation
+    runs in eval mode on no random stream, so the trained network is the same to the bit either
+    way (a test checks it); divergence is still checked every epoch, on the minibatch losses."""
     from hessbook.data import DataSpec
     from hessbook.regime import steps_taken
 
