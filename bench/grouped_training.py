@@ -36,7 +36,8 @@ from hessbook import data as hdata
 from hessbook.device import exact_float32, pick_device
 from hessbook.store import ResultStore
 from hessbook.train import TrainConfig, evaluate, train
-from hessbook.train_grouped import CPU_MAX_LAYER_MACS, CPU_MAX_STEP_MACS, GRAPH_ENV, pays, sample_macs, train_group, uses_graph
+from hessbook.train_grouped import (CPU_MAX_LAYER_MACS, CPU_MAX_STEP_MACS, GRAPH_ENV, pays, sample_macs, train_group,
+                                    uses_graph)
 
 CASES = {
     "m1k": ("m1k", {"normalization": "mnist"}, hdata.DataSpec("mnist", "k_train", n=4096)),

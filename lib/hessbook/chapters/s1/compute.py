@@ -174,7 +174,8 @@ def jobs(P: S1Params) -> list[S1Spectra]:
 def run(P: S1Params, store=None) -> Results:
     """Train (through the store) and compute the exact spectra at init and after GD (stored), in
     every network seed: the first seed's results, with the others'."""
-    table = run_jobs(jobs(P), context(P.device, store))
-    per_seed = [results(P, {job.point: sp for job, sp in zip(jobs(P), table.results, strict=True)
+    todo = jobs(P)
+    table = run_jobs(todo, context(P.device, store))
+    per_seed = [results(P, {job.point: sp for job, sp in zip(todo, table.results, strict=True)
                             if job.train.seed == s}, s) for s in P.seeds]
     return dataclasses.replace(per_seed[0], others=tuple(per_seed[1:]))
