@@ -364,3 +364,83 @@ def test_the_exact_spectrum_jobs_declare_their_hessians():
     for j in spectra:
         (hessian,) = j.planned().dense_hessians
         assert (hessian.samples, hessian.batch, hessian.dtype) == (j.train.data.n, j.hessian_batch, j.hessian_dtype)
+
+
+# ----------------------------------------------------------------------------- work on trained networks
+
+
+def test_a_product_probe_times_one_product_and_scales_beyond_its_samples(monkeypatch):
+    t = _training()
+    threads, state = torch.get_num_threads(), torch.random.get_rng_state()
+    measured = hplan.probe_product(t, 200, threads=1)
+    assert measured is not None and measured > 0
+    assert torch.get_num_threads() == threads and torch.equal(torch.random.get_rng_state(), state)
+    monkeypatch.setattr(hplan, "_median_seconds", lambda fn, device, **kw: (fn(), 1.0)[1])
+    top = hplan.PROBE_MAX_SAMPLES
+    assert hplan.probe_product(t, top // 2, threads=1) == 1.0, "within the probe's samples: as timed"
+    assert hplan.probe_product(t, 3 * top, threads=1) == pytest.approx(3.0), "beyond: in proportion to the samples"
+    assert hplan.probe_product({**t, "data": {"name": "no-such-data"}}, 10) is None
+
+
+def test_a_job_with_network_work_is_priced_by_the_probes(tmp_path):
+    """Nothing of the kind stored: the forward passes a job declares cost the training probe's
+    evaluation rate each, its products the product probe each, on top of its training; without a
+    probe the book's average multiple of its training stays."""
+    from hessbook.kit.swept import NetworkWork
+
+    t = _training()
+    tree = {"train": t}
+    work = NetworkWork(hplan.train_config_of(t), forwards=5000, products=12, product_samples=200)
+    store = ResultStore(tmp_path / "results")
+    probed = hplan._Estimator(store, probe=True, empty=True, threads=1)
+    seconds, basis = probed.estimate("demo-landscape", tree, (), [work])
+    assert basis.startswith("probe work")
+    training, how = probed.training_cost(t)  # the probes timed above, cached
+    forward = probed.probes[hplan._probe_key(t)].eval_per_sample
+    (product,) = [v for k, v in probed.hessian_probes.items() if '"product"' in k]
+    assert how == "probe" and forward > 0 and product > 0
+    assert seconds == pytest.approx(5000 * forward + 12 * product + training, rel=1e-9)
+    more = probed.estimate("demo-landscape", tree, (), [work, NetworkWork(work.train, forwards=5000)])[0]
+    assert more - seconds == pytest.approx(5000 * forward, rel=1e-9), "each declared pass counts"
+    unprobed = hplan._Estimator(store, probe=False, empty=True)
+    assert unprobed.estimate("demo-landscape", tree, (), [work]) == (0.0, "none")
+
+
+@pytest.mark.parametrize("model", ["m1", "c2"])
+def test_y2_jobs_declare_their_lines_surfaces_checks_and_lanczos(model):
+    """Counted from params/cpu/y2.yaml's values as written there: 21 line points on 1,000 training
+    and 1,000 test samples (M1 also on its random batch of 320), a 9 x 9 surface on both, the
+    float64 checks (3 points on 256 samples of each split, twice the cost) and 60 products."""
+    from hessbook.chapters.y2 import compute as y2
+    from hessbook.chapters.y2.params import Y2Params
+    from hessbook.params import load_file, params_file
+
+    P = load_file(Y2Params, params_file("y2", "cpu"))
+    job = next(j for j in y2.jobs(P) if j.train.model == model)
+    (work,) = job.planned().network_work
+    random_batch = 320 if model == "m1" else 0
+    assert work.train == job.train
+    assert work.forwards == 21 * (2000 + random_batch) + 81 * 2000 + 2 * 3 * 2 * 256
+    assert (work.products, work.product_samples) == (60, 256)
+
+
+def test_the_plan_prices_y2s_landscapes_by_their_work(no_running, fake_data, store_at, monkeypatch):
+    """Y2's networks are Y1's (trained by Y1's jobs in the same plan): its own estimate is its
+    landscapes' declared work at the probed rates (here fixed), not zero (before NetworkWork it
+    read 0.1 min for 24 min recorded at cpu)."""
+    from hessbook.chapters.y2 import compute as y2
+    from hessbook.chapters.y2.params import Y2Params
+    from hessbook.params import load_file, params_file
+
+    monkeypatch.setattr(hplan, "probe_training", lambda t, device=None, threads=None: hplan.Probe(
+        per_sample=1e-4, batch=int(t["batch_size"]), device="cpu", eval_per_sample=1e-6))
+    monkeypatch.setattr(hplan, "probe_product", lambda t, samples, device=None, threads=None: 1e-3)
+    monkeypatch.setattr(hplan, "probe_group", lambda *a, **k: None)
+    plan = B.plan("smoke", root=ROOT, chapters=["y1", "y2"])
+    rows = _rows(plan)["y2"].jobs
+    jobs = y2.jobs(load_file(Y2Params, params_file("y2", "smoke")))
+    assert len(rows) == len(jobs) > 0
+    for row, job in zip(rows, jobs):
+        (work,) = job.planned().network_work
+        assert row.basis == "probe work", row.basis
+        assert row.seconds == pytest.approx(work.forwards * 1e-6 + work.products * 1e-3, rel=1e-9)

@@ -44,6 +44,10 @@ OPTIONAL_DATASETS = {
 """Datasets whose absence does not fail ``make book``: the pages that need them say "not
 computed" and the build's summary names them. Every other dataset missing stops the build."""
 
+TRAIN_SIZES = {"mnist": 60000, "fashion_mnist": 60000, "cifar10": 50000, "cifar100": 50000}
+"""Images in each dataset's training split (torchvision's)."""
+TEST_SIZES = {"mnist": 10000, "fashion_mnist": 10000, "cifar10": 10000, "cifar100": 10000}
+"""Images in each dataset's test split."""
 K_VAL_SIZE = {"mnist": 5000, "fashion_mnist": 5000, "cifar10": 10000, "cifar100": 10000}
 
 NORMALIZATION: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] = {

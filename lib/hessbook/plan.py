@@ -33,9 +33,12 @@ examine Y1's networks), each estimated from what the ``basis`` column names:
     samples, plus its per-epoch evaluations (timed apart: forward passes at the engine's pass
     size). A job's exact Hessians (``Planned.dense_hessians``: S2-S4) are probed too: one pass of
     products of the network and two ``eigvalsh`` (:func:`probe_hessian`, basis ``probe
-    hessian``). Other work besides training is not probed: with no stored job of the kind it is
-    :data:`REST_PER_TRAINING` times the job's trainings (the cpu book's average), so Lanczos- and
-    attack-heavy jobs (Y2, Y4) are underestimated and training-heavy ones overestimated;
+    hessian``), and so are the forward passes and Hessian-vector products a job declares on its
+    trained networks (``Planned.network_work``: Y2's lines, surfaces and Lanczos; the evaluation
+    rate of the training probe and :func:`probe_product`, basis ``probe work``). Other work
+    besides training is not probed: with no stored job of the kind it is
+    :data:`REST_PER_TRAINING` times the job's trainings (the cpu book's average), so attack-heavy
+    jobs (Y4) are underestimated and training-heavy ones overestimated;
 ``none``
     nothing to go on: counted as 0.
 
@@ -86,14 +89,15 @@ REST_PER_TRAINING = 0.63
 trainings, where no stored job of its kind says better: the cpu book's stored jobs spent 89.8
 min on it against 141.9 min training (0.63; per chapter from 0.03 for Y6 to 15 for S2's exact
 Hessians, so one chapter's estimate can be far off while the book's total holds)."""
+PROBE_MAX_SAMPLES = 1024
+"""A Hessian-vector-product probe (:func:`probe_product`) runs on at most this many inputs and
+scales its time linearly beyond (a product's cost grows with its samples)."""
 EVAL_COST = 1 / 3
 """A forward pass over a sample (an evaluation) as a fraction of a training step's cost, where a
 probe did not time one (:attr:`Probe.eval_per_sample`)."""
 SYNTHETIC = ("gaussian_clusters", "logistic_blobs")
 IMAGE_SHAPES = {"mnist": ((1, 28, 28), 10), "fashion_mnist": ((1, 28, 28), 10), "cifar10": ((3, 32, 32), 10),
                 "cifar100": ((3, 32, 32), 100)}
-TRAIN_SIZES = {"mnist": 60000, "fashion_mnist": 60000, "cifar10": 50000, "cifar100": 50000}
-TEST_SIZES = {"mnist": 10000, "fashion_mnist": 10000, "cifar10": 10000, "cifar100": 10000}
 STATES = ("stored", "shared", "no data", "to compute")
 
 
@@ -139,6 +143,8 @@ def _n_train(data: Mapping[str, Any]) -> int | None:
         return int(options["n"]) if "n" in options else None
     if data.get("n"):
         return int(data["n"])
+    from hessbook.data import TEST_SIZES, TRAIN_SIZES  # torch: imported when a plan needs it
+
     if name not in TRAIN_SIZES:
         return None
     return TEST_SIZES[name] if data.get("split") == "test" else TRAIN_SIZES[name]
@@ -472,6 +478,35 @@ def _probe_hessian(t: Mapping[str, Any], h: Any, shape: tuple[int, ...], classes
     return HessianProbe(products / (columns * batch), eigh[EIGH_PROBE_SIZE], params, exponent)
 
 
+def probe_product(t: Mapping[str, Any], samples: int, device: Any = None, threads: int | None = None) -> float | None:
+    """Median seconds of one Hessian-vector product (a Lanczos step: one vector, float32, the
+    operator's default method) of training ``t``'s network over ``samples`` random inputs of its
+    data's shape (at most :data:`PROBE_MAX_SAMPLES`, scaled linearly beyond); None when the inputs
+    cannot be made up here. Torch's global state is left as it was."""
+    inputs = _probe_inputs(t["data"])
+    if inputs is None or samples <= 0:
+        return None
+    with _probing(threads):
+        return _probe_product(t, samples, *inputs, _device(device))
+
+
+def _probe_product(t: Mapping[str, Any], samples: int, shape: tuple[int, ...], classes: int, device: Any) -> float:
+    import torch
+
+    from hessbook.curvature.operators import HessianOperator
+    from hessbook.models import build_model
+
+    n = min(samples, PROBE_MAX_SAMPLES)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        model = build_model(t["model"], **dict(t.get("model_kwargs") or {})).to(device).eval()
+        x = torch.rand(n, *shape, device=device)
+        y = torch.randint(0, classes, (n,), device=device)
+        op = HessianOperator(model, (x, y), device=device)
+        v = torch.randn(op.num_params, device=device)
+        return _median_seconds(lambda: op.matvec(v), device) * samples / n
+
+
 @functools.lru_cache(maxsize=None)
 def _time_eigvalsh(n: int, device_name: str, threads: int) -> float:
     """Seconds of one float64 ``eigvalsh`` of order ``n`` on ``device_name`` with ``threads`` torch
@@ -774,10 +809,12 @@ class _Estimator:
                 return statistics.median(chosen)
         return None
 
-    def estimate(self, kind: str, tree: Any, dense_hessians: Sequence[Any] = ()) -> tuple[float, str]:
+    def estimate(self, kind: str, tree: Any, dense_hessians: Sequence[Any] = (),
+                 network_work: Sequence[Any] = ()) -> tuple[float, str]:
         """Seconds of a job to compute and the basis (e.g. ``stored here + probe``); its
-        ``dense_hessians`` (:class:`hessbook.kit.swept.DenseHessian`) are probed where no stored
-        job of the kind says what its work besides training costs."""
+        ``dense_hessians`` (:class:`hessbook.kit.swept.DenseHessian`) and ``network_work``
+        (:class:`hessbook.kit.swept.NetworkWork`) are probed where no stored job of the kind says
+        what its work besides training costs."""
         rest, parts = 0.0, []
         if not self.empty:
             found = self._rest(tree, self.siblings.get(kind, []))
@@ -801,10 +838,12 @@ class _Estimator:
             if basis not in parts:
                 parts.append(basis)
         if not parts or parts[0] not in ("stored here", "other runs"):
-            priced = [self.hessian_cost(h) for h in dense_hessians] if self.probe else []
+            hessians = [self.hessian_cost(h) for h in dense_hessians] if self.probe else []
+            work = [self.network_work_cost(w) for w in network_work] if self.probe else []
+            priced = hessians + work
             if priced and all(c is not None for c in priced):
-                rest = sum(priced)
-                parts.insert(0, "probe hessian")
+                rest = sum(priced)  # type: ignore[arg-type]
+                parts[:0] = ["probe hessian"] * bool(hessians) + ["probe work"] * bool(work)
             else:
                 rest = REST_PER_TRAINING * training  # nothing stored of this kind: the book's average
         return rest + training, " + ".join(parts) or "none"
@@ -819,6 +858,32 @@ class _Estimator:
             self.hessian_probes[key] = probe_hessian(h, threads=self.threads)
         probe = self.hessian_probes[key]
         return None if probe is None else probe.estimate(h.samples)
+
+
+    def network_work_cost(self, w: Any) -> float | None:
+        """Seconds of a :class:`~hessbook.kit.swept.NetworkWork`: its forward passes at the probed
+        evaluation rate of the network (:class:`Probe`'s ``eval_per_sample``) and its
+        Hessian-vector products at the probed seconds of one product (:func:`probe_product`);
+        None when a probe cannot be made here."""
+        t = plain(w.train)
+        seconds = 0.0
+        if w.forwards:
+            key = _probe_key(t)
+            if key not in self.probes:
+                self.probes[key] = probe_training(t, threads=self.threads)
+            probe = self.probes[key]
+            if probe is None or probe.eval_per_sample is None:
+                return None
+            seconds += w.forwards * probe.eval_per_sample
+        if w.products:
+            key = json.dumps([_probe_key(t), "product", w.product_samples])
+            if key not in self.hessian_probes:
+                self.hessian_probes[key] = probe_product(t, w.product_samples, threads=self.threads)
+            product = self.hessian_probes[key]
+            if product is None:
+                return None
+            seconds += w.products * product
+        return seconds
 
 
 def _ran_inside(training: Entry, job: Entry) -> bool:
@@ -870,7 +935,8 @@ def plan_chapter(chapter: str, P: Any, estimator: _Estimator, data_root: Path, w
     for i in pending:  # after the chapter's stored jobs are known: its siblings
         planned, tree = jobs[i][0], jobs[i][1]
         estimator.costed.clear()
-        jobs[i][3], jobs[i][4] = estimator.estimate(planned.kind, tree, planned.dense_hessians)
+        jobs[i][3], jobs[i][4] = estimator.estimate(planned.kind, tree, planned.dense_hessians,
+                                                    planned.network_work)
         costed += [(i, t, cost) for t, cost in estimator.costed]
         if planned.kind == "train":
             estimator.covered.add(result_key("train", tree))

@@ -42,6 +42,20 @@ class DenseHessian:
 
 
 @dataclass(frozen=True)
+class NetworkWork:
+    """Work a job does on the trained network of ``train`` besides training it and assembling
+    exact Hessians: ``forwards`` sample forward passes without gradients (loss evaluations along a
+    line or a surface) and ``products`` Hessian-vector products, each over ``product_samples``
+    inputs (a Lanczos run, counted at its ``max_dim``: an upper bound). What the plan prices with
+    probes of that network (:meth:`hessbook.plan._Estimator.network_work_cost`)."""
+
+    train: Any
+    forwards: int = 0
+    products: int = 0
+    product_samples: int = 0
+
+
+@dataclass(frozen=True)
 class Planned:
     """A store entry a chapter's ``run`` computes at the top level (a sweep job, or one computed
     in the kernel with ``inline``): what ``python -m hessbook.build --plan`` lists per chapter,
@@ -56,6 +70,9 @@ class Planned:
     dense_hessians: tuple[DenseHessian, ...] = ()
     """The exact Hessians the job assembles (the plan prices them; other work besides training
     it prices from stored jobs of the kind, else at the book's average)."""
+    network_work: tuple[NetworkWork, ...] = ()
+    """Its forward passes and Hessian-vector products on trained networks (priced like
+    ``dense_hessians``, where no stored job of the kind says what its work costs)."""
 
 
 def train_declared(jobs: Sequence[Job], store: ResultStore, *, cluster: str | None = None) -> None:

@@ -6,6 +6,7 @@ One stored result per network, on the Dask sweep."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -14,7 +15,9 @@ import torch
 
 from hessbook.chapters.y2.paper import RANDOM_BATCH_MODELS
 from hessbook.chapters.y2.params import Y2Params
+from hessbook.data import TEST_SIZES, TRAIN_SIZES
 from hessbook.kit.jobs import Context, StoredJob, Table, context, run_jobs
+from hessbook.kit.swept import NetworkWork, Planned
 from hessbook.kit.seeds import SeededResults, seed_case
 from hessbook.papers.yao.networks import Count, Missing, first, missing_models, train_config
 from hessbook.papers.yao.regime import short_of_target
@@ -216,6 +219,25 @@ class Y2Landscape(StoredJob):
 
     def label(self) -> str:
         return f"Y2 {self.train.model.upper()} B={self.train.batch_size} seed {self.train.seed}"
+
+    def planned(self) -> Planned:
+        """The plan's line, with the work of :func:`landscape_of` on the network (priced by probes)."""
+        return dataclasses.replace(super().planned(), network_work=(self.work(),))
+
+    def work(self) -> NetworkWork:
+        """What :func:`landscape_of` evaluates: the line on the training, test (and random-batch)
+        samples, the surface on the training and test samples, the float64 curvature checks (3
+        points on each split's Hessian samples, counted twice: float64 costs about two float32
+        passes on a CPU), and a Lanczos run counted at its ``max_dim`` products (an upper bound)."""
+        data = self.train.data
+        n_train = first(self.n_eval) or data.n or TRAIN_SIZES.get(data.name, 0)
+        n_test = first(self.n_eval) or TEST_SIZES.get(data.name, 0)
+        n_hessian = min(first(self.n_hessian) or n_train, n_train)
+        line = len(self.alphas) * (n_train + n_test + (self.random_batch or 0))
+        surface = len(self.surface) ** 2 * (n_train + n_test)
+        checks = 2 * 3 * 2 * n_hessian
+        return NetworkWork(self.train, forwards=line + surface + checks, products=self.lanczos_max_dim,
+                           product_samples=n_hessian)
 
     def compute(self, ctx: Context) -> Landscape:
         """Y1's network, then its landscape, on the chapter's device."""
