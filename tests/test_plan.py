@@ -421,7 +421,26 @@ def test_y2_jobs_declare_their_lines_surfaces_checks_and_lanczos(model):
     random_batch = 320 if model == "m1" else 0
     assert work.train == job.train
     assert work.forwards == 21 * (2000 + random_batch) + 81 * 2000 + 2 * 3 * 2 * 256
-    assert (work.products, work.product_samples) == (60, 256)
+    assert (work.products, work.product_samples, work.product_batch) == (60, 256, 1000)
+
+
+def test_y2_work_at_the_paper_scale_counts_whole_splits():
+    """``n_eval: all`` (params/paper/y2.yaml): M1's whole MNIST splits, 60,000 training and 10,000
+    test images, on the line (with the random batch of 320) and the surface; the checks on
+    n_hessian training samples and at most the 10,000 test images."""
+    from hessbook.chapters.y2 import compute as y2
+    from hessbook.chapters.y2.params import Y2Params
+    from hessbook.params import load_file, params_file
+
+    P = load_file(Y2Params, params_file("y2", "paper"))
+    job = next(j for j in y2.jobs(P) if j.train.model == "m1")
+    (work,) = job.planned().network_work
+    n_train, n_test = 60000, 10000
+    n_hessian = n_train if P.n_hessian == "all" else P.n_hessian
+    points, grid = len(P.alphas()), len(P.surface_alphas())
+    assert work.forwards == (points * (n_train + n_test + P.random_batch) + grid ** 2 * (n_train + n_test)
+                             + 2 * 3 * (n_hessian + min(n_hessian, n_test)))
+    assert work.product_samples == n_hessian and work.products == P.lanczos_max_dim
 
 
 def test_the_plan_prices_y2s_landscapes_by_their_work(no_running, fake_data, store_at, monkeypatch):
@@ -434,7 +453,7 @@ def test_the_plan_prices_y2s_landscapes_by_their_work(no_running, fake_data, sto
 
     monkeypatch.setattr(hplan, "probe_training", lambda t, device=None, threads=None: hplan.Probe(
         per_sample=1e-4, batch=int(t["batch_size"]), device="cpu", eval_per_sample=1e-6))
-    monkeypatch.setattr(hplan, "probe_product", lambda t, samples, device=None, threads=None: 1e-3)
+    monkeypatch.setattr(hplan, "probe_product", lambda t, samples, batch=None, device=None, threads=None: 1e-3)
     monkeypatch.setattr(hplan, "probe_group", lambda *a, **k: None)
     plan = B.plan("smoke", root=ROOT, chapters=["y1", "y2"])
     rows = _rows(plan)["y2"].jobs
@@ -444,3 +463,19 @@ def test_the_plan_prices_y2s_landscapes_by_their_work(no_running, fake_data, sto
         (work,) = job.planned().network_work
         assert row.basis == "probe work", row.basis
         assert row.seconds == pytest.approx(work.forwards * 1e-6 + work.products * 1e-3, rel=1e-9)
+
+
+def test_declared_work_is_probed_not_priced_from_other_parameters_runs(tmp_path, monkeypatch):
+    """A stored job of the kind at other parameters (another scale's sizes) prices a job that
+    declares nothing ('other runs'); one that declares its work is probed at its own sizes."""
+    from hessbook.kit.swept import NetworkWork
+
+    monkeypatch.setattr(hplan, "probe_product", lambda t, samples, batch=None, device=None, threads=None: 1e-3)
+    t = _training()
+    store = ResultStore(tmp_path / "results")
+    store.save("demo-landscape", {"train": _training(seed=7)}, Record(metrics={"x": 1}), seconds=500.0)
+    work = NetworkWork(hplan.train_config_of(t), products=10, product_samples=100)
+    estimator = hplan._Estimator(store, probe=True, empty=False, threads=1)
+    assert estimator.estimate("demo-landscape", {"train": t})[1].startswith("other runs")
+    seconds, basis = estimator.estimate("demo-landscape", {"train": t}, (), [work])
+    assert basis.startswith("probe work") and seconds < 500.0

@@ -37,8 +37,9 @@ examine Y1's networks), each estimated from what the ``basis`` column names:
     trained networks (``Planned.network_work``: Y2's lines, surfaces and Lanczos; the evaluation
     rate of the training probe and :func:`probe_product`, basis ``probe work``). Other work
     besides training is not probed: with no stored job of the kind it is
-    :data:`REST_PER_TRAINING` times the job's trainings (the cpu book's average), so attack-heavy
-    jobs (Y4) are underestimated and training-heavy ones overestimated;
+    :data:`REST_PER_TRAINING` times the job's trainings (the cpu book's average), so jobs heavy
+    in attacks or Lanczos runs they do not declare (Y4, Y5's spectra) are underestimated and
+    training-heavy ones overestimated;
 ``none``
     nothing to go on: counted as 0.
 
@@ -335,7 +336,7 @@ def _probe(t: Mapping[str, Any], shape: tuple[int, ...], classes: int, batch: in
     from hessbook.models import build_model
     from hessbook.train import bind_adversary, train_step
 
-    with torch.random.fork_rng(devices=[]):
+    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
         torch.manual_seed(0)
         model = build_model(t["model"], **dict(t.get("model_kwargs") or {})).to(device)
         x = torch.rand(batch, *shape, device=device)
@@ -396,7 +397,7 @@ def _probe_group(t: Mapping[str, Any], size: int, shape: tuple[int, ...], classe
     from hessbook.models import build_model
     from hessbook.train_grouped import GroupedNet, GroupedSGD
 
-    with torch.random.fork_rng(devices=[]):
+    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
         torch.manual_seed(0)
         nets = [build_model(t["model"], **dict(t.get("model_kwargs") or {})) for _ in range(size)]
         net = GroupedNet(nets[0], [n.state_dict() for n in nets], len(shape), device)
@@ -460,7 +461,7 @@ def _probe_hessian(t: Mapping[str, Any], h: Any, shape: tuple[int, ...], classes
     from hessbook.models import build_model, num_parameters
 
     batch = min(h.samples, h.batch or h.samples)
-    with torch.random.fork_rng(devices=[]):
+    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
         torch.manual_seed(0)
         model = build_model(t["model"], **dict(t.get("model_kwargs") or {})).to(device)
         x = torch.rand(batch, *shape, device=device)
@@ -478,31 +479,35 @@ def _probe_hessian(t: Mapping[str, Any], h: Any, shape: tuple[int, ...], classes
     return HessianProbe(products / (columns * batch), eigh[EIGH_PROBE_SIZE], params, exponent)
 
 
-def probe_product(t: Mapping[str, Any], samples: int, device: Any = None, threads: int | None = None) -> float | None:
-    """Median seconds of one Hessian-vector product (a Lanczos step: one vector, float32, the
-    operator's default method) of training ``t``'s network over ``samples`` random inputs of its
-    data's shape (at most :data:`PROBE_MAX_SAMPLES`, scaled linearly beyond); None when the inputs
-    cannot be made up here. Torch's global state is left as it was."""
+def probe_product(t: Mapping[str, Any], samples: int, batch: int | None = None, device: Any = None,
+                  threads: int | None = None) -> float | None:
+    """Median seconds of one Hessian-vector product (a Lanczos step: one vector, float32, eval
+    mode) of training ``t``'s network over ``samples`` random inputs of its data's shape, ``batch``
+    at a time (None: all at once), the way the job's operator computes it: through the retained
+    graph when the samples are one batch, else by forward-over-reverse. At most
+    :data:`PROBE_MAX_SAMPLES` inputs are timed (one batch's worth), scaled linearly beyond; None
+    when the inputs cannot be made up here. Torch's global state is left as it was."""
     inputs = _probe_inputs(t["data"])
     if inputs is None or samples <= 0:
         return None
     with _probing(threads):
-        return _probe_product(t, samples, *inputs, _device(device))
+        return _probe_product(t, samples, batch or samples, *inputs, _device(device))
 
 
-def _probe_product(t: Mapping[str, Any], samples: int, shape: tuple[int, ...], classes: int, device: Any) -> float:
+def _probe_product(t: Mapping[str, Any], samples: int, batch: int, shape: tuple[int, ...], classes: int,
+                   device: Any) -> float:
     import torch
 
     from hessbook.curvature.operators import HessianOperator
     from hessbook.models import build_model
 
-    n = min(samples, PROBE_MAX_SAMPLES)
-    with torch.random.fork_rng(devices=[]):
+    n = min(samples, batch, PROBE_MAX_SAMPLES)
+    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
         torch.manual_seed(0)
         model = build_model(t["model"], **dict(t.get("model_kwargs") or {})).to(device).eval()
         x = torch.rand(n, *shape, device=device)
         y = torch.randint(0, classes, (n,), device=device)
-        op = HessianOperator(model, (x, y), device=device)
+        op = HessianOperator(model, (x, y), device=device, method="auto" if samples <= batch else "fwdrev")
         v = torch.randn(op.num_params, device=device)
         return _median_seconds(lambda: op.matvec(v), device) * samples / n
 
@@ -813,14 +818,16 @@ class _Estimator:
                  network_work: Sequence[Any] = ()) -> tuple[float, str]:
         """Seconds of a job to compute and the basis (e.g. ``stored here + probe``); its
         ``dense_hessians`` (:class:`hessbook.kit.swept.DenseHessian`) and ``network_work``
-        (:class:`hessbook.kit.swept.NetworkWork`) are probed where no stored job of the kind says
-        what its work besides training costs."""
+        (:class:`hessbook.kit.swept.NetworkWork`) are probed where no stored job of the kind in
+        this plan says what its work besides training costs (a job that declares its work is not
+        priced from the store's runs of other parameters: those may be another scale's sizes)."""
         rest, parts = 0.0, []
+        declared = self.probe and bool(dense_hessians or network_work)
         if not self.empty:
             found = self._rest(tree, self.siblings.get(kind, []))
             if found is not None:
                 rest, parts = found, ["stored here"]
-            else:
+            elif not declared:  # what the job declares is priced at this scale's sizes, not another's
                 if kind not in self.others:
                     self.others[kind] = [(e.params, self.rest_of(e)) for e in entries_of(self.store, kind)
                                          if (kind, e.key) not in self.planned]
@@ -875,10 +882,12 @@ class _Estimator:
             if probe is None or probe.eval_per_sample is None:
                 return None
             seconds += w.forwards * probe.eval_per_sample
-        if w.products:
-            key = json.dumps([_probe_key(t), "product", w.product_samples])
+        if w.products:  # the product's cost does not depend on the training's batch size: not in the key
+            key = json.dumps(["product", t["model"], t.get("model_kwargs") or {}, t["data"].get("name"),
+                              w.product_samples, w.product_batch], sort_keys=True)
             if key not in self.hessian_probes:
-                self.hessian_probes[key] = probe_product(t, w.product_samples, threads=self.threads)
+                self.hessian_probes[key] = probe_product(t, w.product_samples, w.product_batch,
+                                                         threads=self.threads)
             product = self.hessian_probes[key]
             if product is None:
                 return None

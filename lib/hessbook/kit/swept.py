@@ -46,13 +46,14 @@ class NetworkWork:
     """Work a job does on the trained network of ``train`` besides training it and assembling
     exact Hessians: ``forwards`` sample forward passes without gradients (loss evaluations along a
     line or a surface) and ``products`` Hessian-vector products, each over ``product_samples``
-    inputs (a Lanczos run, counted at its ``max_dim``: an upper bound). What the plan prices with
-    probes of that network (:meth:`hessbook.plan._Estimator.network_work_cost`)."""
+    inputs taken ``product_batch`` at a time (None: all at once). What the plan prices with probes
+    of that network (:meth:`hessbook.plan._Estimator.network_work_cost`)."""
 
     train: Any
     forwards: int = 0
     products: int = 0
     product_samples: int = 0
+    product_batch: int | None = None
 
 
 @dataclass(frozen=True)
