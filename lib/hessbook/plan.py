@@ -272,6 +272,17 @@ def _device(device: Any) -> Any:
 
 
 @contextlib.contextmanager
+def _seeded(device: Any) -> Iterator[None]:
+    """Torch's generators seeded 0 while a probe makes up its network and inputs (the CPU's and,
+    on a GPU, that device's); restored after."""
+    import torch
+
+    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+        torch.manual_seed(0)
+        yield
+
+
+@contextlib.contextmanager
 def _probing(threads: int | None) -> Iterator[None]:
     """Torch on ``threads`` threads (the placement's) while a probe runs; restored after."""
     import torch
@@ -336,8 +347,7 @@ def _probe(t: Mapping[str, Any], shape: tuple[int, ...], classes: int, batch: in
     from hessbook.models import build_model
     from hessbook.train import bind_adversary, train_step
 
-    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
-        torch.manual_seed(0)
+    with _seeded(device):
         model = build_model(t["model"], **dict(t.get("model_kwargs") or {})).to(device)
         x = torch.rand(batch, *shape, device=device)
         y = torch.randint(0, classes, (batch,), device=device)
@@ -397,8 +407,7 @@ def _probe_group(t: Mapping[str, Any], size: int, shape: tuple[int, ...], classe
     from hessbook.models import build_model
     from hessbook.train_grouped import GroupedNet, GroupedSGD
 
-    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
-        torch.manual_seed(0)
+    with _seeded(device):
         nets = [build_model(t["model"], **dict(t.get("model_kwargs") or {})) for _ in range(size)]
         net = GroupedNet(nets[0], [n.state_dict() for n in nets], len(shape), device)
         momentum = float(t.get("momentum") or 0.0)
@@ -461,8 +470,7 @@ def _probe_hessian(t: Mapping[str, Any], h: Any, shape: tuple[int, ...], classes
     from hessbook.models import build_model, num_parameters
 
     batch = min(h.samples, h.batch or h.samples)
-    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
-        torch.manual_seed(0)
+    with _seeded(device):
         model = build_model(t["model"], **dict(t.get("model_kwargs") or {})).to(device)
         x = torch.rand(batch, *shape, device=device)
         y = torch.randint(0, classes, (batch,), device=device)
@@ -502,8 +510,7 @@ def _probe_product(t: Mapping[str, Any], samples: int, batch: int, shape: tuple[
     from hessbook.models import build_model
 
     n = min(samples, batch, PROBE_MAX_SAMPLES)
-    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
-        torch.manual_seed(0)
+    with _seeded(device):
         model = build_model(t["model"], **dict(t.get("model_kwargs") or {})).to(device).eval()
         x = torch.rand(n, *shape, device=device)
         y = torch.randint(0, classes, (n,), device=device)
@@ -850,7 +857,8 @@ class _Estimator:
             priced = hessians + work
             if priced and all(c is not None for c in priced):
                 rest = sum(priced)  # type: ignore[arg-type]
-                parts[:0] = ["probe hessian"] * bool(hessians) + ["probe work"] * bool(work)
+                probed = (["probe hessian"] if hessians else []) + (["probe work"] if work else [])
+                parts = probed + parts
             else:
                 rest = REST_PER_TRAINING * training  # nothing stored of this kind: the book's average
         return rest + training, " + ".join(parts) or "none"
