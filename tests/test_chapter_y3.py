@@ -27,8 +27,9 @@ from hessbook.params import ParameterError, validate
 from hessbook.store import ResultStore
 
 GOOD = dict(scale="smoke", seed=0, models=["m1"], c1_conv_stride=2, n_train=100, small_batch=10, large_batch=50,
-            lr=0.01, momentum=0.9, epochs=4, record_epochs=2, early_record_epochs=[], loss_records=[], tail_records=2,
-            robust_attack="fgsm", eps_mnist=0.1, eps_cifar=0.02, n_seeds=1, device="cpu")
+            lr=0.01, momentum=0.9, epochs=4, loss_target=0.001, record_epochs=2, early_record_epochs=[],
+            loss_records=[], tail_records=2, robust_attack="fgsm", eps_mnist=0.1, eps_cifar=0.02, n_seeds=1,
+            device="cpu")
 
 
 def test_params_cross_checks():
@@ -39,7 +40,10 @@ def test_params_cross_checks():
            ({"record_epochs": 5}, "record_epochs = 5: larger than epochs = 4"),
            ({"tail_records": 3}, r"tail_records = 3: more than the 2 records"),
            ({"robust_attack": "pgd"}, "robust_attack = 'pgd'"),
-           ({"early_record_epochs": [1, 2]}, r"early_record_epochs = \(1, 2\): not smaller than record_epochs = 2")]
+           ({"early_record_epochs": [1, 2]}, r"early_record_epochs = \(1, 2\): not smaller than record_epochs = 2"),
+           ({"loss_records": [0.01, 0.0001]}, r"loss_records = \(0.01, 0.0001\): the levels \(0.0001,\) lie below "
+                                              r"loss_target = 0.001"),
+           ({"loss_target": 0.0}, "loss_target")]
     for change, message in bad:
         with pytest.raises(ParameterError, match=message):
             validate(Y3Params, {**GOOD, **change})
@@ -55,6 +59,7 @@ def test_runs_differ_only_in_batch_and_adversary():
     large = configs[("c1", 50, False)]
     assert dataclasses.replace(large, batch_size=10, record_every=20) == clean and large.record_every == 4
     assert configs[("m1", 10, True)].adversary_params == {"eps": 0.1} and clean.record_also == ()
+    assert {c.loss_target for c in configs.values()} == {0.001}  # Y §2: every run stops at Y's loss
     early = validate(Y3Params, {**GOOD, "early_record_epochs": [1]})
     assert train_config("m1", 10, False, early).record_also == (10,) and early.records == 3
     levels = validate(Y3Params, {**GOOD, "loss_records": [0.001, 0.01]})
@@ -258,7 +263,7 @@ def test_regime_criteria_cpu_meets_the_steps_to_ys_loss_and_smoke_misses_them():
     assert "met (1,200 steps at B = 128: 240 epochs of 600 images)" in regime.criteria_text(y3.criteria(cpu))
     short = y3.criteria(dataclasses.replace(cpu, epochs=12, record_epochs=3))
     assert "NOT met (60 steps at B = 128: 12 epochs of 600 images)" in regime.criteria_text(short)
-    off = y3.criteria(validate(Y3Params, {**GOOD, "eps_mnist": 0.3}))[1]
+    off = y3.criteria(validate(Y3Params, {**GOOD, "eps_mnist": 0.3}))[2]
     assert not off.met and off.found == "ε = 0.3"
 
 

@@ -311,6 +311,23 @@ def test_record_below_records_where_the_training_loss_first_reaches_each_level(s
     assert [h["iteration"] for h in bare.history] == [14, 28] and "train_loss" in bare.history[0]
 
 
+def test_a_loss_target_stops_at_the_level_record_that_reaches_it_and_keeps_the_records_before(store):
+    """Y3's runs (Y §2: 'trained until a training loss of 0.001 or better'): with the target among
+    the record levels, a run stops at the end of the first epoch whose clean training loss reaches
+    it, and every record up to there is the record of the run trained on to its epoch cap."""
+    every_epoch = T.train(mlp_config(record_every=7, epoch_metrics=("train_loss",)), store, CPU)
+    losses = [h["train_loss"] for h in every_epoch.history]
+    levels = _levels_between(losses, [2, 4])
+    full = T.train(mlp_config(record_every=1000, record_below=tuple(levels), epoch_metrics=("train_loss",)), store, CPU)
+    stopped = T.train(mlp_config(record_every=1000, record_below=tuple(levels), loss_target=levels[1],
+                                 epoch_metrics=("train_loss",)), store, CPU)
+    assert stopped.stop_reason == "loss_target" and full.stop_reason == "max_epochs"
+    assert stopped.epochs == 4 and full.epochs == 6
+    assert [h["iteration"] for h in stopped.history] == [14, 28] == [h["iteration"] for h in full.history]
+    assert [h["train_loss"] for h in stopped.history] == [h["train_loss"] for h in full.history]
+    assert stopped.history[-1]["train_loss"] <= levels[1] < stopped.history[0]["train_loss"]
+
+
 def test_record_below_is_not_gated_on_an_adversarial_running_loss(store, monkeypatch):
     """In adversarial training the epoch's mean minibatch loss is the adversarial one, far above the
     clean loss near a fit: a record must still come at the first epoch the clean loss reaches a

@@ -318,6 +318,25 @@ def test_record_below_records_where_the_single_engine_does(tmp_path):
         assert_same_as_alone(g, a)
 
 
+def test_members_stop_at_their_loss_target_where_the_single_engine_does(tmp_path):
+    """Y3's clean runs, grouped over seeds, each with a loss target among its record levels: each
+    member stops at the record the single engine stops at and leaves the group; the other goes on."""
+    probe = T.train(mlp(record_every=13, epoch_metrics=("train_loss",)), ResultStore(tmp_path / "probe"), CPU)
+    losses = [h["train_loss"] for h in probe.history]
+    levels = (math.sqrt(losses[0] * losses[1]), math.sqrt(losses[2] * losses[3]))
+    configs = [mlp(record_every=1000, record_below=levels, loss_target=levels[0], epoch_metrics=("train_loss",)),
+               mlp(seed=2, record_every=1000, record_below=levels, loss_target=levels[1] / 100,
+                   epoch_metrics=("train_loss",))]
+    alone = [T.train(c, ResultStore(tmp_path / "alone"), CPU) for c in configs]
+    grouped = TG.train_group(configs, ResultStore(tmp_path / "grouped"), CPU)
+    assert alone[0].stop_reason == "loss_target" and alone[0].epochs == 2
+    assert alone[1].stop_reason == "max_epochs"
+    for g, a in zip(grouped, alone):
+        assert (g.stop_reason, g.epochs) == (a.stop_reason, a.epochs)
+        assert [h["iteration"] for h in g.history] == [h["iteration"] for h in a.history]
+        assert_same_as_alone(g, a)
+
+
 def test_members_are_stored_under_trains_keys(store):
     configs = [mlp(), mlp(lr=0.1, seed=2, record_every=7)]
     grouped = TG.train_group(configs, store, CPU)

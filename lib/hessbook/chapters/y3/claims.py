@@ -1,8 +1,9 @@
 """Y3's claims (Figs 4, 16): large batches climb to a larger lambda1; robust training keeps it
 lower. Graded on each run's lambda1 where its clean training loss first reaches Y's 1e-3 (Y §2's
 runs end there, :func:`at_loss`), so that the two runs of a ratio are compared at the same
-training loss; the mean of the last ``tail_records`` records and the largest lambda1 are shown,
-not graded (near a zero loss lambda1 shrinks with the loss, whatever the valley).
+training loss; each run stops there (``loss_target``, Y's protocol). The mean of the last
+``tail_records`` records and the largest lambda1 are shown, not graded (with a lower
+``loss_target``, near a zero loss lambda1 shrinks with the loss, whatever the valley).
 
 Each claim is built from plain values per case (``*_claim_of``: a ratio per model or run, in
 each network seed: ``"M1 · seed 1"``, :mod:`hessbook.kit.seeds`); Y's Figs 4 and 16 are plots and
@@ -60,12 +61,13 @@ ROBUST_RULE = Rule(held=at_most("ratio", ROBUST_RATIO, f"λ1(robust) / λ1(clean
 def criteria(P: Y3Params) -> list[regime.Criterion]:
     """Y3's regime criteria (:mod:`hessbook.papers.yao.regime`). Y gives no network, batch size or
     length for Figs 4 and 16; Fig 4 sits in Y §2, whose networks are trained 'until a training loss
-    of 0.001 or better', so the large batch must take the steps Y1's largest batch needed to get
-    there; robust training uses Y §3.4's L-inf radii; and at least three seeds (Y §1), since each
-    claim is graded in each seed."""
+    of 0.001 or better', so every run trains to that loss (and stops there) and the epoch cap lets
+    the large batch take the steps Y1's largest batch needed to get there; robust training uses Y
+    §3.4's L-inf radii; and at least three seeds (Y §1), since each claim is graded in each seed."""
     steps = P.epochs * math.ceil(P.n_train / P.large_batch)
     eps = {paper.DATASET[m]: P.eps(m) for m in P.models}
-    return [yao_regime.steps_criterion(steps, f"at B = {P.large_batch}: {P.epochs} epochs of {P.n_train} images",
+    return [yao_regime.loss_target(P.loss_target),
+            yao_regime.steps_criterion(steps, f"at B = {P.large_batch}: {P.epochs} epochs of {P.n_train} images",
                                        why="the steps Y1's largest batch needs to reach Y's loss 1e-3 (Y §2; "
                                            "measured)"),
             yao_regime.radii(eps, yao_regime.ROBUST_EPS_LINF, "L∞"), yao_regime.seeds(P.n_seeds)]
@@ -249,7 +251,8 @@ def _tail_words(R: Results) -> str:
     P = R.params
     return (f"λ1 of a run, graded: where its clean training loss first reaches Y's {MATCHED_LOSS:g} (Y §2's runs "
             f"end there), interpolated in (log loss, log λ1) between the records around it (at "
-            f"{_schedule(P)}; {P.epochs} epochs); a run that never reaches it, or whose first record is already "
+            f"{_schedule(P)}; each run stops at the first record at or below a training loss of {P.loss_target:g}, "
+            f"or after {P.epochs} epochs); a run that never reaches it, or whose first record is already "
             "below it (no record on each side: its λ1 would be read at a lower loss), leaves its ratios not judged. "
             "Shown, not "
             f"graded: the mean of its last {P.tail_records} records. B = {P.small_batch} vs {P.large_batch}; robust: "
@@ -262,7 +265,8 @@ def deviations(R: Results) -> str:
     nets = ", ".join(m.upper() for m in P.models)
     expected = " and ".join(m.upper() for m in paper.MODELS)
     items = [f"Y does not give Fig 4's network, batch sizes, epochs or attack: ours {nets}, "
-             f"B = {P.small_batch} vs {P.large_batch}, {P.epochs} epochs, {P.robust_attack.upper()}; each verdict "
+             f"B = {P.small_batch} vs {P.large_batch}, each run to training loss {P.loss_target:g} (Y §2) within "
+             f"{P.epochs} epochs, {P.robust_attack.upper()}; each verdict "
              f"expects {expected} in every seed (the book's choice: Fig 4 sits in Y §2 beside C1, and M1 is the "
              "package's other network), so a model not run here is not computed"]
     for m in P.models:

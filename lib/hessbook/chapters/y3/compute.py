@@ -113,7 +113,8 @@ def train_config(model: str, batch: int, robust: bool, P: Y3Params, seed: int | 
     return TrainConfig(
         model=model, model_kwargs={"conv_stride": P.c1_conv_stride} if model == "c1" else {},
         data=DataSpec(DATASET[model], n=P.n_train, subset_seed=P.seed), batch_size=batch, lr=P.lr,
-        momentum=P.momentum, max_epochs=P.epochs, seed=P.seed if seed is None else seed, epoch_metrics=METRICS,
+        momentum=P.momentum, max_epochs=P.epochs, loss_target=P.loss_target, seed=P.seed if seed is None else seed,
+        epoch_metrics=METRICS,
         record_every=P.record_every(batch), record_also=P.record_also(batch), record_below=tuple(P.loss_records),
         adversary=P.robust_attack if robust else None,
         adversary_params={"eps": P.eps(model)} if robust else {},

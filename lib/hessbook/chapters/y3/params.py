@@ -22,7 +22,13 @@ class Y3Params(Seeded, ChapterParams):
     large_batch: int = field(metadata=spec(gt=0, le_field="n_train", doc="the large batch size (Y's is not given)"))
     lr: float = field(metadata=spec(gt=0.0, doc="SGD learning rate, every run (Y1's choice)"))
     momentum: float = field(metadata=spec(ge=0.0, lt=1.0, doc="SGD momentum, every run"))
-    epochs: int = field(metadata=spec(gt=0, doc="epochs of every run"))
+    epochs: int = field(metadata=spec(gt=0, doc="the epoch cap of every run"))
+    loss_target: float = field(metadata=spec(
+        gt=0.0,
+        doc="each run stops at the first record whose clean training loss is at or below this (Y §2: every "
+            "batch size 'trained until a training loss of 0.001 or better'; the verdicts read lambda1 where "
+            "the loss first reaches 1e-3, so a lower target follows a run further without changing them, a "
+            "higher one leaves them not judged)"))
     record_epochs: int = field(metadata=spec(
         gt=0, le_field="epochs",
         doc="measure lambda1 and the gradient every this many epochs (the verdicts read lambda1 where the "
@@ -50,6 +56,11 @@ class Y3Params(Seeded, ChapterParams):
     device: str = field(metadata=device_spec("where to train"))
 
     def check(self) -> None:
+        below = [v for v in self.loss_records if v < self.loss_target]
+        if below:
+            raise ParameterError(f"loss_records = {tuple(self.loss_records)}: the levels {tuple(below)} lie below "
+                                 f"loss_target = {self.loss_target:g}, where every run has stopped; accepted: "
+                                 f"levels at or above loss_target")
         if self.tail_records > self.records:
             raise ParameterError(f"tail_records = {self.tail_records}: more than the {self.records} records of "
                                  f"a run (early ones and epochs // record_epochs); accepted: 1..{self.records}")
