@@ -348,6 +348,9 @@ def test_record_below_is_not_gated_on_an_adversarial_running_loss(store, monkeyp
     result = T.train(mlp_config(record_every=1000, record_below=(level,), **adv), store, CPU)
     assert [h["iteration"] for h in result.history] == [7 * e]
     assert result.history[0]["train_loss"] == pytest.approx(losses[e - 1], rel=1e-6)
+    # nor is a loss target (Y3's robust runs stop where their clean loss reaches Y's 1e-3)
+    stopped = T.train(mlp_config(record_every=1000, record_below=(level,), loss_target=level, **adv), store, CPU)
+    assert stopped.stop_reason == "loss_target" and [h["iteration"] for h in stopped.history] == [7 * e]
 
 
 def test_record_below_stays_out_of_the_key_while_empty_and_needs_record_every():

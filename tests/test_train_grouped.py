@@ -324,12 +324,15 @@ def test_members_stop_at_their_loss_target_where_the_single_engine_does(tmp_path
     probe = T.train(mlp(record_every=13, epoch_metrics=("train_loss",)), ResultStore(tmp_path / "probe"), CPU)
     losses = [h["train_loss"] for h in probe.history]
     levels = (math.sqrt(losses[0] * losses[1]), math.sqrt(losses[2] * losses[3]))
-    configs = [mlp(record_every=1000, record_below=levels, loss_target=levels[0], epoch_metrics=("train_loss",)),
+    configs = [mlp(max_epochs=6, record_every=1000, record_below=levels, loss_target=levels[1],
+                   epoch_metrics=("train_loss",)),
                mlp(seed=2, record_every=1000, record_below=levels, loss_target=levels[1] / 100,
                    epoch_metrics=("train_loss",))]
     alone = [T.train(c, ResultStore(tmp_path / "alone"), CPU) for c in configs]
     grouped = TG.train_group(configs, ResultStore(tmp_path / "grouped"), CPU)
-    assert alone[0].stop_reason == "loss_target" and alone[0].epochs == 2
+    # member 0 stops at the record of epoch 4 and keeps the one before (epoch 2): the bracket Y3 reads
+    assert alone[0].stop_reason == "loss_target" and alone[0].epochs == 4
+    assert [h["iteration"] for h in alone[0].history] == [26, 52]
     assert alone[1].stop_reason == "max_epochs"
     for g, a in zip(grouped, alone):
         assert (g.stop_reason, g.epochs) == (a.stop_reason, a.epochs)

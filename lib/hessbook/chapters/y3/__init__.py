@@ -6,7 +6,8 @@ zero (no saddle point), and robust (adversarial) training keeps lambda1 lower.
 
 What we compute: for each model, a small and a large batch, each trained clean and with robust
 training (Y §3.1's min-max problem, FGSM's inner maximisation, the whole batch adversarial), the
-same lr, momentum and epochs for all; every ``record_epochs`` epochs the engine records lambda1
+same lr, momentum and epoch cap for all, each run until its clean training loss reaches Y's 1e-3
+(``loss_target``, Y §2); every ``record_epochs`` epochs the engine records lambda1
 of the Hessian of the clean training loss over the whole training subset (the library's epoch
 metric ``hessian_lambda1``: Lanczos, residual reported) and the total gradient norm
 (``grad_norm``). Each run is one job on the Dask sweep.

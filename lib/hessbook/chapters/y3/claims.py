@@ -252,7 +252,7 @@ def _tail_words(R: Results) -> str:
     return (f"λ1 of a run, graded: where its clean training loss first reaches Y's {MATCHED_LOSS:g} (Y §2's runs "
             f"end there), interpolated in (log loss, log λ1) between the records around it (at "
             f"{_schedule(P)}; each run stops at the first record at or below a training loss of {P.loss_target:g}, "
-            f"or after {P.epochs} epochs); a run that never reaches it, or whose first record is already "
+            f"or after {P.epochs} epochs, so its last records are those around the crossing); a run that never reaches it, or whose first record is already "
             "below it (no record on each side: its λ1 would be read at a lower loss), leaves its ratios not judged. "
             "Shown, not "
             f"graded: the mean of its last {P.tail_records} records. B = {P.small_batch} vs {P.large_batch}; robust: "
@@ -366,9 +366,9 @@ def robust_claim(R: Results) -> Claim:
     return robust_claim_of(
         matched, _ours(parts, R),
         _tail_words(R) + " A run that has fit its subset (training loss near 0) has a small λ1 "
-        "whatever its valley, since the Hessian of cross-entropy scales with p(1 − p): at the end of the runs "
-        "a ratio also compares how far each run fitted its subset, hence the grading at a common training "
-        "loss. " + deviations(R) + _final_losses(R) + _flagged(R), _selected_runs(R), R.seeds)
+        "whatever its valley, since the Hessian of cross-entropy scales with p(1 − p): past a common loss a "
+        "ratio also compares how far each run fitted its subset, hence the grading at a common training loss, "
+        "where the runs stop. " + deviations(R) + _final_losses(R) + _flagged(R), _selected_runs(R), R.seeds)
 
 
 def graded_claims(R: Results) -> list[Claim]:

@@ -67,8 +67,10 @@ class Y3Params(Seeded, ChapterParams):
 
     @property
     def records(self) -> int:
-        """Records of a run on its epoch schedule: the early ones and every ``record_epochs``-th epoch
-        (the ``loss_records`` come on top, where a run reaches their levels)."""
+        """Records of a run on its whole epoch schedule: the early ones and every ``record_epochs``-th
+        epoch (the ``loss_records`` come on top, where a run reaches their levels). A run that stops
+        at ``loss_target`` has fewer; its tail is then the mean of the records it has, at most
+        ``tail_records``."""
         return len(set(self.early_record_epochs)) + self.epochs // self.record_epochs
 
     def eps(self, model: str) -> float:
