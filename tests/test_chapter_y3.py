@@ -260,9 +260,9 @@ def test_regime_criteria_cpu_meets_the_steps_to_ys_loss_and_smoke_misses_them():
     # cpu: 240 epochs of 600 images, 1,200 steps at B = 128 (12 epochs, 60 steps, did not meet it)
     assert unmet == {"smoke": [steps, "at least 3 seeds (Y §1)"], "cpu": [], "paper": []}
     cpu = load_params("y3", root / "params" / "cpu" / "y3.yaml")
-    assert "met (1,200 steps at B = 128: 240 epochs of 600 images)" in regime.criteria_text(y3.criteria(cpu))
+    assert "met (1,200 steps at B = 128: a cap of 240 epochs of 600 images)" in regime.criteria_text(y3.criteria(cpu))
     short = y3.criteria(dataclasses.replace(cpu, epochs=12, record_epochs=3))
-    assert "NOT met (60 steps at B = 128: 12 epochs of 600 images)" in regime.criteria_text(short)
+    assert "NOT met (60 steps at B = 128: a cap of 12 epochs of 600 images)" in regime.criteria_text(short)
     off = y3.criteria(validate(Y3Params, {**GOOD, "eps_mnist": 0.3}))[2]
     assert not off.met and off.found == "ε = 0.3"
 

@@ -67,7 +67,8 @@ def criteria(P: Y3Params) -> list[regime.Criterion]:
     steps = P.epochs * math.ceil(P.n_train / P.large_batch)
     eps = {paper.DATASET[m]: P.eps(m) for m in P.models}
     return [yao_regime.loss_target(P.loss_target),
-            yao_regime.steps_criterion(steps, f"at B = {P.large_batch}: {P.epochs} epochs of {P.n_train} images",
+            yao_regime.steps_criterion(steps,
+                                       f"at B = {P.large_batch}: a cap of {P.epochs} epochs of {P.n_train} images",
                                        why="the steps Y1's largest batch needs to reach Y's loss 1e-3 (Y §2; "
                                            "measured)"),
             yao_regime.radii(eps, yao_regime.ROBUST_EPS_LINF, "L∞"), yao_regime.seeds(P.n_seeds)]
