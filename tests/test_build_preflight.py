@@ -113,6 +113,15 @@ def test_an_unknown_cluster_setting_fails_before_any_kernel(tmp_path, monkeypatc
     assert calls == []
 
 
+def test_a_bad_progress_interval_fails_before_any_kernel(tmp_path, monkeypatch):
+    root = project(tmp_path)
+    calls = recording_papermill(monkeypatch)
+    monkeypatch.setenv("HESSBOOK_PROGRESS_EVERY", "5min")
+    with pytest.raises((SystemExit, ParameterError), match="HESSBOOK_PROGRESS_EVERY='5min': accepted a positive"):
+        B.main(["--scale", "smoke", "--chapters", "tour", "--root", str(root), "--no-render"])
+    assert calls == []
+
+
 # ----------------------------------------------------------------------------- missing data
 
 

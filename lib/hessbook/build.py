@@ -824,7 +824,7 @@ def run_chapter(nb: Path, out: Path, scale: str, root: Path, overrides: Mapping[
     good_before = out.exists() and is_good_page(out)
     announcements = logs / f"{cid}.announce.log"
     announcements.unlink(missing_ok=True)
-    with echo_announcements(announcements):
+    with echo_announcements(announcements), watch_chapter(cid, scale, root, overrides):
         run = execute_chapter(nb, executed, scale, root, overrides, kernel_log=kernel_log,
                               env={MISSING_DATA_LOG: str(missing_log), ANNOUNCE_ENV: str(announcements)})
     missing = read_missing(missing_log)
@@ -846,6 +846,16 @@ def run_chapter(nb: Path, out: Path, scale: str, root: Path, overrides: Mapping[
         write_unexecuted(nb, out, scale)
     return ChapterRun(cid, out, run.seconds, error, missing=missing, earlier=earlier,
                       log=executed if executed.exists() else None)
+
+
+def watch_chapter(chapter: str, scale: str, root: Path, overrides: Mapping[str, Any] | None):
+    """While a chapter runs, its progress on its line every few minutes (:mod:`hessbook.watch`:
+    how many of its jobs and networks the store holds; nothing for a chapter already stored)."""
+    from hessbook.store import default_store
+    from hessbook.watch import every_s, watch, watched
+
+    return watch(lambda: watched(chapter, chapter_params(chapter, scale, root, overrides, check_devices=False)),
+                 default_store(), every_s())
 
 
 def remove_stale_temporaries() -> None:
@@ -1001,6 +1011,9 @@ def build(
     selected = select_chapters(notebooks, chapters)
     # Fail fast, before any kernel starts: the cluster setting, bad parameters, absent devices.
     check_cluster()
+    from hessbook.watch import every_s
+
+    every_s()  # a bad $HESSBOOK_PROGRESS_EVERY
     local_jobs = jobs_run_here()
     for nb in selected:
         chapter_parameters(chapter_id(nb), scale, root, overrides, check_devices=local_jobs)
