@@ -216,6 +216,23 @@ def test_a_loss_target_costs_an_evaluation_of_the_training_set_per_epoch():
         1e-3 * 10 * 200 + 1e-5 * 10 * 200), "an evaluation at the probe's timed cost per sample"
 
 
+def test_the_steps_to_a_loss_target_come_from_the_closest_stored_trainings(tmp_path):
+    """Y1 (2,000 images, B up to 512) and Y3 (600 images, B = 16, 128) train the same models to
+    the same loss in very different numbers of steps: each is priced by its own kind first."""
+    est = hplan._Estimator(ResultStore(tmp_path), probe=False, empty=False)
+    small = _training(batch_size=10, loss_target=1e-3)
+    large = _training(batch_size=100, loss_target=1e-3)
+    est.rates, est.targets = [], [(small, 400.0), ({**small, "seed": 1}, 600.0), (large, 3000.0)]
+    assert est.steps_to_target({**small, "seed": 2}) == 500.0, "the same batch and set: their median"
+    assert est.steps_to_target(large) == 3000.0
+    other_batch = _training(batch_size=20, loss_target=1e-3)
+    assert est.steps_to_target(other_batch) == 600.0, "another batch size: every one of the model's"
+    other_model = {**small, "model": "m1", "model_kwargs": {}}
+    assert est.steps_to_target(other_model) == 600.0, "another model: any stored training's"
+    est.targets = []
+    assert est.steps_to_target(small) == hplan.LOSS_TARGET_STEPS
+
+
 def test_the_probe_times_an_evaluation_apart_from_the_step():
     probe = hplan.probe_training(_training(), threads=1)
     assert probe.eval_per_sample is not None and 0 < probe.eval_per_sample

@@ -688,8 +688,8 @@ class _Estimator:
     rates: list[tuple[dict, float]] | None = None
     """(training, seconds per sample) of the store's trainings."""
     probes: dict[str, Probe | None] = field(default_factory=dict)
-    targets: dict[str, float] | None = None
-    """model -> median steps its stored trainings with a loss target took to reach it."""
+    targets: list[tuple[dict, float]] | None = None
+    """(training, steps it took to reach its loss target) of the store's trainings with one."""
     costed: list[tuple[Mapping[str, Any], float]] = field(default_factory=list)
     """(training, estimated seconds alone) of the trainings :meth:`estimate` costed by a probe."""
     speedups: dict[tuple[str, int], float] = field(default_factory=dict)
@@ -699,28 +699,34 @@ class _Estimator:
     # trainings -------------------------------------------------------------------------
     def _trainings(self) -> list[tuple[dict, float]]:
         if self.rates is None:
-            self.rates, steps = [], {}
+            self.rates, self.targets = [], []
             for e in ([] if self.empty else entries_of(self.store, "train")):
                 samples = trained_samples(self.store, e) if _is_training(e.params) else None
                 if samples:
                     self.rates.append((e.params, e.seconds / samples))
-                    if e.params.get("loss_target"):
-                        steps.setdefault(e.params["model"], []).append(samples / e.params["batch_size"])
-            self.targets = {m: statistics.median(v) for m, v in steps.items()}
-            every = [x for v in steps.values() for x in v]
-            if every:
-                self.targets[""] = statistics.median(every)
+                    if e.params.get("loss_target") and e.params.get("batch_size"):
+                        self.targets.append((e.params, samples / e.params["batch_size"]))
         return self.rates
 
-    def steps_to_target(self, model: str) -> float:
-        """Steps a training of ``model`` with a loss target is expected to take: the median of the
-        store's such trainings of the model, else of any model, else :data:`LOSS_TARGET_STEPS`."""
+    def steps_to_target(self, t: Mapping[str, Any]) -> float:
+        """Steps training ``t`` (with a loss target) is expected to take to reach it: the median of
+        the store's trainings with a loss target that match it most closely (:func:`_signature`:
+        the same model, data, adversary, metrics, batch size and set size first; the steps to a
+        loss depend on the batch and the set, and Y1's and Y3's networks share models), else of
+        the same model, else of any, else :data:`LOSS_TARGET_STEPS`."""
         self._trainings()
         assert self.targets is not None
-        return self.targets.get(model, self.targets.get("", LOSS_TARGET_STEPS))
+        for level in range(SIGNATURE_LEVELS):
+            sig = _signature(t, level)
+            found = [steps for p, steps in self.targets if _signature(p, level) == sig]
+            if found:
+                return statistics.median(found)
+        found = [steps for p, steps in self.targets if p.get("model") == t.get("model")] or \
+            [steps for _, steps in self.targets]
+        return statistics.median(found) if found else LOSS_TARGET_STEPS
 
     def samples(self, t: Mapping[str, Any]) -> float | None:
-        return expected_samples(t, self.steps_to_target(t["model"]) if t.get("loss_target") else LOSS_TARGET_STEPS)
+        return expected_samples(t, self.steps_to_target(t) if t.get("loss_target") else LOSS_TARGET_STEPS)
 
     def training_done(self, t: Mapping[str, Any]) -> bool:
         key = result_key("train", t)
