@@ -886,10 +886,9 @@ def echo_announcements(log: Path, every: float = 0.5) -> Iterator[None]:
     """While a chapter runs, add what its kernel announces for the person at the terminal
     (``$HESSBOOK_ANNOUNCE``: the sweep's cluster banner, shortened to the dashboard's address by
     :func:`terminal_note`) to the chapter's line, as it comes: one line per chapter."""
+    from hessbook.watch import beside
 
-    done = threading.Event()
-
-    def follow() -> None:
+    def follow(done: threading.Event) -> None:
         offset = 0
         while True:
             finished = done.wait(every)
@@ -906,13 +905,8 @@ def echo_announcements(log: Path, every: float = 0.5) -> Iterator[None]:
             if finished:
                 return
 
-    thread = threading.Thread(target=follow, name="hessbook-echo", daemon=True)
-    thread.start()
-    try:
+    with beside(follow, "hessbook-echo"):
         yield
-    finally:
-        done.set()
-        thread.join(timeout=5)
 
 
 def not_run(nb: Path, out: Path, scale: str) -> ChapterRun:

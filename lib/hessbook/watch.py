@@ -110,17 +110,25 @@ def watch(list_entries: Callable[[], Watched], store: ResultStore, every: float 
     if not unfinished:
         yield
         return
-    done = threading.Event()
     started = time.monotonic()
 
-    def follow() -> None:
+    def follow(done: threading.Event) -> None:
         while not done.wait(every):
             try:
                 say(progress_of(store, w).note((time.monotonic() - started) / 60))
             except Exception:  # noqa: BLE001 - see above
                 return
 
-    thread = threading.Thread(target=follow, name="hessbook-watch", daemon=True)
+    with beside(follow, "hessbook-watch"):
+        yield
+
+
+@contextlib.contextmanager
+def beside(follow: Callable[[threading.Event], None], name: str) -> Iterator[None]:
+    """Run ``follow(done)`` in a daemon thread while the block runs: ``done`` is set when the
+    block ends, and the thread then has 5 s to finish (what the build runs beside a chapter)."""
+    done = threading.Event()
+    thread = threading.Thread(target=follow, args=(done,), name=name, daemon=True)
     thread.start()
     try:
         yield
