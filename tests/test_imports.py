@@ -148,7 +148,7 @@ ROOMS: tuple[tuple[str, ...], ...] = (
     ("kit",),
     ("papers",),
     ("chapters",),
-    ("registry", "build", "notebooks", "sphinx_glue", "compare", "plan", "compute"),
+    ("registry", "build", "notebooks", "sphinx_glue", "compare", "plan", "compute", "watch"),
 )
 """The rooms of ``lib/hessbook/README.md``, from the bottom up, by their modules and packages."""
 
