@@ -229,6 +229,14 @@ def test_the_steps_to_a_loss_target_come_from_the_closest_stored_trainings(tmp_p
     assert est.steps_to_target(other_batch) == 600.0, "another batch size: every one of the model's"
     other_model = {**small, "model": "m1", "model_kwargs": {}}
     assert est.steps_to_target(other_model) == 600.0, "another model: any stored training's"
+    other_set = _training(batch_size=10, loss_target=1e-3,
+                          data={**small["data"], "options": {**small["data"]["options"], "n": 100}})
+    est.targets.append((other_set, 100.0))
+    assert est.steps_to_target(other_set) == 100.0, "the same batch, another set size: its own first"
+    assert est.steps_to_target({**small, "loss_target": 1e-2}) == hplan.LOSS_TARGET_STEPS, \
+        "another loss target: none of these"
+    same_name = {**small, "model_kwargs": {"d": 20, "k": 4, "hidden": [8]}, "data": {**small["data"], "name": "x"}}
+    assert est.steps_to_target(same_name) == 500.0, "the same model name otherwise: its trainings' median"
     est.targets = []
     assert est.steps_to_target(small) == hplan.LOSS_TARGET_STEPS
 

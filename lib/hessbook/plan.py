@@ -710,19 +710,19 @@ class _Estimator:
 
     def steps_to_target(self, t: Mapping[str, Any]) -> float:
         """Steps training ``t`` (with a loss target) is expected to take to reach it: the median of
-        the store's trainings with a loss target that match it most closely (:func:`_signature`:
+        the store's trainings with the same loss target that match it most closely (:func:`_signature`:
         the same model, data, adversary, metrics, batch size and set size first; the steps to a
         loss depend on the batch and the set, and Y1's and Y3's networks share models), else of
         the same model, else of any, else :data:`LOSS_TARGET_STEPS`."""
         self._trainings()
         assert self.targets is not None
+        alike = [(p, steps) for p, steps in self.targets if p.get("loss_target") == t.get("loss_target")]
         for level in range(SIGNATURE_LEVELS):
             sig = _signature(t, level)
-            found = [steps for p, steps in self.targets if _signature(p, level) == sig]
+            found = [steps for p, steps in alike if _signature(p, level) == sig]
             if found:
                 return statistics.median(found)
-        found = [steps for p, steps in self.targets if p.get("model") == t.get("model")] or \
-            [steps for _, steps in self.targets]
+        found = [steps for p, steps in alike if p.get("model") == t.get("model")] or [steps for _, steps in alike]
         return statistics.median(found) if found else LOSS_TARGET_STEPS
 
     def samples(self, t: Mapping[str, Any]) -> float | None:

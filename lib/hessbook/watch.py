@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from hessbook.params import ParameterError
@@ -26,6 +27,8 @@ from hessbook.store import ResultStore, result_key
 EVERY_S = 300.0
 """Seconds between two notes on a chapter's line, unless ``$HESSBOOK_PROGRESS_EVERY`` says otherwise."""
 EVERY_ENV = "HESSBOOK_PROGRESS_EVERY"
+MIN_EVERY_S = 1.0
+"""The shortest interval accepted (each note reads the chapter's entries in the store)."""
 
 
 def every_s() -> float:
@@ -38,8 +41,9 @@ def every_s() -> float:
         value = float(text)
     except ValueError:
         value = float("nan")
-    if not value > 0 or value == float("inf"):
-        raise ParameterError(f"{EVERY_ENV}={text!r}: accepted a positive number of seconds (default {EVERY_S:g})")
+    if not MIN_EVERY_S <= value < float("inf"):
+        raise ParameterError(f"{EVERY_ENV}={text!r}: accepted a number of seconds, at least {MIN_EVERY_S:g} "
+                             f"(default {EVERY_S:g})")
     return value
 
 
@@ -64,22 +68,29 @@ class Progress:
     def finished(self) -> bool:
         return self.jobs_done == self.jobs_total and self.networks_done == self.networks_total
 
-    def note(self, minutes: float) -> str:
-        """`` [10 min: jobs 12/24, networks 24/24]`` (networks only where the jobs train any)."""
+    def note(self, seconds: float) -> str:
+        """`` [10 min: jobs 12/24, networks 24/24]`` after ``seconds`` (under a minute: ``[30 s: ...]``;
+        networks only where the jobs train any)."""
         parts = [f"jobs {self.jobs_done}/{self.jobs_total}"]
         if self.networks_total:
             parts.append(f"networks {self.networks_done}/{self.networks_total}")
-        return f" [{minutes:.0f} min: {', '.join(parts)}]"
+        when = f"{seconds:.0f} s" if seconds < 60 else f"{seconds / 60:.0f} min"
+        return f" [{when}: {', '.join(parts)}]"
 
 
-def watched(chapter: str, P: Any) -> Watched:
-    """The entries of ``chapter``'s run with parameters ``P``, each once."""
-    from hessbook.plan import chapter_plan_jobs, plain, trainings
+def watched(chapter: str, P: Any, data_root: Path | None = None) -> Watched:
+    """The entries of ``chapter``'s run with parameters ``P``, each once; without the jobs whose
+    data is not in ``data_root`` (default: the data root), which ``run`` reports as "no data"."""
+    from hessbook.paths import data_root as default_root
+    from hessbook.plan import chapter_plan_jobs, dataset_present, datasets, plain, trainings
 
+    root = data_root or default_root()
     jobs: dict[tuple[str, str], tuple[str, Any]] = {}
     nets: dict[str, Any] = {}
     for planned in chapter_plan_jobs(chapter)(P):
         tree = plain(planned.key)
+        if not all(dataset_present(d, root) for d in datasets(tree)):
+            continue
         jobs.setdefault((planned.kind, result_key(planned.kind, tree)), (planned.kind, tree))
         for t in trainings(tree):
             nets.setdefault(result_key("train", t), t)
@@ -100,24 +111,24 @@ def watch(list_entries: Callable[[], Watched], store: ResultStore, every: float 
           say: Callable[[str], None] | None = None) -> Iterator[None]:
     """While the block runs, ``say`` (default: print on the current line) a :meth:`Progress.note`
     every ``every`` seconds, for a chapter with entries still to compute. ``list_entries`` is
-    called once, at the start; when it or a count raises, the block runs without notes."""
+    called once, in the follower's thread (the chapter starts at once); when it or a count raises,
+    or the chapter's entries are all stored at the start, no note comes. No note comes after the
+    block has ended, so none lands after the chapter's own line."""
     say = say or (lambda text: print(text, end="", flush=True))
-    try:
-        w = list_entries()
-        unfinished = not progress_of(store, w).finished
-    except Exception:  # noqa: BLE001 - a note is a courtesy: never the reason a build fails
-        unfinished = False
-    if not unfinished:
-        yield
-        return
     started = time.monotonic()
 
     def follow(done: threading.Event) -> None:
-        while not done.wait(every):
-            try:
-                say(progress_of(store, w).note((time.monotonic() - started) / 60))
-            except Exception:  # noqa: BLE001 - see above
+        try:
+            w = list_entries()
+            if progress_of(store, w).finished:
                 return
+            while not done.wait(every):
+                note = progress_of(store, w).note(time.monotonic() - started)
+                if done.is_set():
+                    return
+                say(note)
+        except Exception:  # noqa: BLE001 - a note is a courtesy: never the reason a build fails
+            return
 
     with beside(follow, "hessbook-watch"):
         yield
