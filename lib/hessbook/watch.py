@@ -13,6 +13,7 @@ count them leaves the line as it was.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import threading
 import time
@@ -32,8 +33,8 @@ MIN_EVERY_S = 1.0
 
 
 def every_s() -> float:
-    """The seconds between two notes: ``$HESSBOOK_PROGRESS_EVERY`` (a positive number), else
-    :data:`EVERY_S`; a bad value is refused before any chapter runs."""
+    """The seconds between two notes: ``$HESSBOOK_PROGRESS_EVERY`` (at least :data:`MIN_EVERY_S`),
+    else :data:`EVERY_S`; a bad value is refused before any chapter runs."""
     text = os.environ.get(EVERY_ENV, "").strip()
     if not text:
         return EVERY_S
@@ -85,11 +86,12 @@ def watched(chapter: str, P: Any, data_root: Path | None = None) -> Watched:
     from hessbook.plan import chapter_plan_jobs, dataset_present, datasets, plain, trainings
 
     root = data_root or default_root()
+    present = functools.cache(lambda name: dataset_present(name, root))  # each dataset looked for once
     jobs: dict[tuple[str, str], tuple[str, Any]] = {}
     nets: dict[str, Any] = {}
     for planned in chapter_plan_jobs(chapter)(P):
         tree = plain(planned.key)
-        if not all(dataset_present(d, root) for d in datasets(tree)):
+        if not all(present(d) for d in datasets(tree)):
             continue
         jobs.setdefault((planned.kind, result_key(planned.kind, tree)), (planned.kind, tree))
         for t in trainings(tree):

@@ -253,8 +253,8 @@ def _tail_words(R: Results) -> str:
     return (f"λ1 of a run, graded: where its clean training loss first reaches Y's {MATCHED_LOSS:g} (Y §2's runs "
             f"end there), interpolated in (log loss, log λ1) between the records around it (at "
             f"{_schedule(P)}; each run stops at the first record at or below a training loss of {P.loss_target:g}, "
-            f"or after {P.epochs} epochs, so its last records are those around the crossing); a run that never reaches it, or whose first record is already "
-            "below it (no record on each side: its λ1 would be read at a lower loss), leaves its ratios not judged. "
+            f"or after {P.epochs} epochs, so its last records are those around the crossing); a run that never "
+            "reaches it, or whose first record is already below it (no record on each side: its λ1 would be read at a lower loss), leaves its ratios not judged. "
             "Shown, not "
             f"graded: the mean of its last {P.tail_records} records. B = {P.small_batch} vs {P.large_batch}; robust: "
             f"{P.robust_attack} adversarial training, the whole batch adversarial.")
