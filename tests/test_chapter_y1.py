@@ -116,7 +116,8 @@ def test_claim_grading_on_constructed_results():
     flat = results(*(fake("m1", b, lam, 50.0) for b, lam in ((32, 1.0), (128, 2.0), (512, 5.0))))
     assert claim(flat, "Y-Table7").grade == "not judged"
     assert claim(flat, "Y-Table7").why.endswith(
-        "Not judged: judged only when both correlations are defined (no constant column), not so here.")
+        "Not judged: judged only when both correlations are defined, not so here.")  # explained in the rule above
+    assert "both correlations are defined (no constant column)" in claim(flat, "Y-Table7").why
     fig1 = claim(good, "Y-Fig1")  # M1's panel held, C1's (Fig 1 left) not computed: partly, 1 of 2
     assert fig1.grades == {"C1": "not computed", "M1": "held"} and fig1.grade == "partly"
     assert fig1.coverage == (1, 2) and "100% of the top 3 eigenvalues" in fig1.ours

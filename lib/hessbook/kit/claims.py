@@ -92,12 +92,12 @@ class Compare:
         value = _lookup(values, self.key)
         return bool(_OPS[self.op][0](value, self.threshold)) if _known(value) else None
 
-    def text(self) -> str:
-        return f"{self.label or self.key} {_OPS[self.op][1]} {format(self.threshold, self.fmt)}"
+    def text(self, seen: set[str] | None = None) -> str:
+        return f"{_label(self.label or self.key, seen)} {_OPS[self.op][1]} {format(self.threshold, self.fmt)}"
 
-    def shortfall(self, values: Values) -> str:
+    def shortfall(self, values: Values, seen: set[str] | None = None) -> str:
         """The condition and the value found (for a condition that does not hold)."""
-        return f"{self.text()}, here {_shown(_lookup(values, self.key), self.fmt)}"
+        return f"{self.text(seen)}, here {_shown(_lookup(values, self.key), self.fmt)}"
 
 
 @dataclass(frozen=True)
@@ -111,11 +111,11 @@ class IsTrue:
         value = _lookup(values, self.key)
         return bool(value) if _known(value) else None
 
-    def text(self) -> str:
-        return self.label
+    def text(self, seen: set[str] | None = None) -> str:
+        return _label(self.label, seen)
 
-    def shortfall(self, values: Values) -> str:
-        return f"{self.label}, not so here"
+    def shortfall(self, values: Values, seen: set[str] | None = None) -> str:
+        return f"{self.text(seen)}, not so here"
 
 
 @dataclass(frozen=True)
@@ -128,12 +128,12 @@ class AllOf:
             return False
         return None if any(r is None for r in results) else True
 
-    def text(self) -> str:
-        return " and ".join(_grouped(p) for p in self.parts)
+    def text(self, seen: set[str] | None = None) -> str:
+        return " and ".join(_grouped(p, seen) for p in self.parts)
 
-    def shortfall(self, values: Values) -> str:
+    def shortfall(self, values: Values, seen: set[str] | None = None) -> str:
         """Only the parts that do not hold, each with its value."""
-        return "; ".join(p.shortfall(values) for p in self.parts if p.holds(values) is False)
+        return "; ".join(p.shortfall(values, seen) for p in self.parts if p.holds(values) is False)
 
 
 @dataclass(frozen=True)
@@ -146,19 +146,47 @@ class AnyOf:
             return True
         return None if any(r is None for r in results) else False
 
-    def text(self) -> str:
-        return " or ".join(_grouped(p) for p in self.parts)
+    def text(self, seen: set[str] | None = None) -> str:
+        return " or ".join(_grouped(p, seen) for p in self.parts)
 
-    def shortfall(self, values: Values) -> str:
-        return " or ".join(f"({p.shortfall(values)})" if len(self.parts) > 1 else p.shortfall(values)
+    def shortfall(self, values: Values, seen: set[str] | None = None) -> str:
+        return " or ".join(f"({p.shortfall(values, seen)})" if len(self.parts) > 1 else p.shortfall(values, seen)
                            for p in self.parts)
 
 
 Condition = Union[Compare, IsTrue, AllOf, AnyOf]
 
 
-def _grouped(c: Condition) -> str:
-    return f"({c.text()})" if isinstance(c, (AllOf, AnyOf)) and len(c.parts) > 1 else c.text()
+def _grouped(c: Condition, seen: set[str] | None = None) -> str:
+    return f"({c.text(seen)})" if isinstance(c, (AllOf, AnyOf)) and len(c.parts) > 1 else c.text(seen)
+
+
+def _label(label: str, seen: set[str] | None) -> str:
+    """``label`` in full the first time a text shows it or its explanation; after that (``seen``
+    holds them) without its closing parenthesis: "FGSM accuracy above 5 % at some B (a curve at the
+    floor is flat by construction: untested)" is "FGSM accuracy above 5 % at some B" again, and
+    "PGD accuracy above 5 % at some B" after it (the same explanation). Without ``seen`` (None),
+    always in full."""
+    if seen is None:
+        return label
+    short = brief(label)
+    explanation = label[len(short):].strip()
+    known = label in seen or (explanation and explanation in seen)
+    seen.update((label, explanation) if explanation else (label,))
+    return short if known else label
+
+
+def brief(label: str) -> str:
+    """``label`` without a closing parenthesized explanation, one set off by a space (balanced,
+    not the whole label): notation such as "ρ(B, λ1)" stays as it is."""
+    if not label.endswith(")"):
+        return label
+    depth = 0
+    for i in range(len(label) - 1, -1, -1):
+        depth += {")": 1, "(": -1}.get(label[i], 0)
+        if depth == 0:
+            return label[:i].rstrip() if i > 0 and label[i - 1] == " " and label[:i].strip() else label
+    return label
 
 
 def _lookup(values: Values, key: str) -> Value:
@@ -229,19 +257,23 @@ class Rule:
             return PARTLY
         return NOT_COMPUTED if held is None or partly is None else NOT_HELD
 
-    def unmet(self, values: Values) -> str | None:
-        """Why a case is not judged ("judged only when batch sizes ≥ 3, here 2"), else None."""
+    def unmet(self, values: Values, seen: set[str] | None = None) -> str | None:
+        """Why a case is not judged ("judged only when batch sizes ≥ 3, here 2"), else None;
+        labels in ``seen`` are given without their explanation (:func:`brief`)."""
         if self.requires is None or self.requires.holds(values) is not False:
             return None
-        return f"judged only when {self.requires.shortfall(values)}"
+        return f"judged only when {self.requires.shortfall(values, seen)}"
 
-    def text(self) -> str:
-        parts = [f"held = {self.held.text()}"]
+    def text(self, seen: set[str] | None = None) -> str:
+        """The rule in words, each measure's label in full at its first mention only (``seen``:
+        the labels already given, updated)."""
+        seen = set() if seen is None else seen
+        parts = [f"held = {self.held.text(seen)}"]
         if self.partly is not None:
-            parts.append(f"partly = {self.partly.text()}")
+            parts.append(f"partly = {self.partly.text(seen)}")
         sentence = "; ".join(parts) + "; otherwise did not hold"
         if self.requires is not None:
-            sentence += f"; judged only when {self.requires.text()}"
+            sentence += f"; judged only when {self.requires.text(seen)}"
         return sentence + "."
 
 
@@ -336,29 +368,40 @@ class Claim:
         judged, total = self.coverage
         if total <= 1:
             return ""
-        missing = "; ".join(f"{why}: {', '.join(names)}" for why, names in self.uncovered.items())
+        missing = "; ".join(f"{why}: {case_names(names)}" for why, names in self.uncovered.items())
         return f"{judged} of {total} cases judged" + (f" ({missing})" if missing else "")
 
     @property
     def unjudged(self) -> dict[str, str]:
         """``case -> why it is not judged`` (the failed precondition with the value found)."""
+        return self._unjudged(None)
+
+    def _unjudged(self, seen: set[str] | None) -> dict[str, str]:
         out = {}
         for name, values in self.cases.items():
-            reason = self.rule.unmet(values)
+            reason = self.rule.unmet(values, seen)
             if reason is not None:
                 out[name] = reason
         return out
 
     @property
     def why(self) -> str:
-        rule = self.rule.text()
+        """The rule (each label explained at its first mention), the evidence, the cases not
+        judged grouped by their reason (labels already explained by the rule given briefly),
+        and the coverage."""
+        seen: set[str] = set()
+        rule = self.rule.text(seen)
         if len(self.cases) > 1:
             rule = "Per case: " + rule + " " + COMBINED
-        unjudged = self.unjudged
+        unjudged = self._unjudged(seen)
         if len(self.cases) == 1 and unjudged:
             unmet = f"Not judged: {next(iter(unjudged.values()))}."
         elif unjudged:
-            unmet = "Not judged: " + "; ".join(f"{name} ({reason})" for name, reason in unjudged.items()) + "."
+            by_reason: dict[str, list[str]] = {}
+            for name, reason in unjudged.items():
+                by_reason.setdefault(reason, []).append(name)
+            unmet = "Not judged: " + "; ".join(f"{case_names(names)} ({reason})"
+                                               for reason, names in by_reason.items()) + "."
         else:
             unmet = ""
         covered = self.coverage_text()
@@ -387,6 +430,17 @@ with it; the agreement across seeds lives here, so that a gate below can recompu
 def case_of(name: str) -> str:
     """The case a seed's case belongs to (``"M1-K · seed 2"`` -> ``"M1-K"``)."""
     return name.split(SEPARATOR)[0]
+
+
+def case_names(names: Sequence[str]) -> str:
+    """Case names for the reader, the seeds of one case together, in order of first mention:
+    ``["C1 · seed 0", "M1 · seed 0", "M1 · seed 2"]`` -> ``"C1 · seed 0, M1 · seeds 0, 2"``."""
+    seeds: dict[str, list[str]] = {}
+    for name in names:
+        case, _, seed = name.partition(SEPARATOR)
+        seeds.setdefault(case if seed else name + "\0", []).append(seed)  # "\0": a name without a seed stands alone
+    return ", ".join(case.rstrip("\0") if not s[0] else f"{case}{SEPARATOR}{s[0]}" if len(s) == 1
+                     else f"{case}{SEPARATOR.replace('seed', 'seeds')}{', '.join(s)}" for case, s in seeds.items())
 
 
 def agreement(claim: Claim, seeds: Sequence[int]) -> str:
