@@ -33,7 +33,7 @@ from hessbook.chapters.k1.params import K1Params
 from hessbook.chapters.k2.compute import runs as k2_runs
 from hessbook.papers.kamath import figures as kf
 from hessbook.papers.kamath.deviations import deviations
-from hessbook.papers.kamath.grid import Grid, KGrid, KRun, Run, RunResult, lambda1_of, train_config
+from hessbook.papers.kamath.grid import Grid, KGrid, KRun, Run, RunResult, lambda1_of, run_of, train_config
 from hessbook.params import SCALES, ParameterError, validate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -97,16 +97,22 @@ def test_lambda1_matches_the_dense_float64_hessian():
 
 
 def test_settings_are_ks_learning_rate_rules():
-    g = KGrid(**GRID)
+    g = KGrid(**{**GRID, "epochs_mnist": 600})
 
-    def lr_at(setting, batch, epoch):
-        c = train_config(Run("m1k-mnist", setting, 0.9 if setting == "benchmark" else 0.0, batch), g, 0)
+    def lr_at(setting, batch, epoch, grid=g):
+        c = train_config(Run("m1k-mnist", setting, 0.9 if setting == "benchmark" else 0.0, batch), grid, 0)
         return hlr.lr_at(c.lr_rule, epoch, 0, lr=c.lr, batch_size=batch, iters_per_epoch=1, params=c.lr_params)
 
     assert lr_at("lr", 16, 0) == lr_at("lr", 256, 50) == 0.01
     assert lr_at("lr_bs", 64, 0) == pytest.approx(0.01) and lr_at("lr_bs", 256, 9) == pytest.approx(0.04)
     # 512 images: K's 5 epochs of 55,000 images seen are 537 of ours
     assert lr_at("benchmark", 64, 536) == 0.01 and lr_at("benchmark", 64, 537) == 0.005
+    # with no halving within the run (537 epochs or fewer) the Benchmark is LR with momentum 0.9, one
+    # stored network with K2's LR m=0.9 run, not a second one trained apart (review of 2026-12-07)
+    short = KGrid(**{**GRID, "epochs_mnist": 537})
+    bench, lr9 = (train_config(Run("m1k-mnist", s, 0.9, 64), short, 0) for s in ("benchmark", "lr"))
+    assert bench == lr9 and bench.lr_rule == "constant" and run_of(bench) == Run("m1k-mnist", "lr", 0.9, 64)
+    assert train_config(Run("m1k-mnist", "benchmark", 0.9, 64), g, 0) != train_config(Run("m1k-mnist", "lr", 0.9, 64), g, 0)
     c = train_config(Run("c1-cifar10", "lr", 0.5, 16), g, 0)
     assert c.data.split == "k_train" and c.data.augment and c.data.n == 512 and c.momentum == 0.5
     f = train_config(Run("m1k-fashion", "lr", 0.0, 16), g, 0)
@@ -669,6 +675,9 @@ def test_glued_counterexample_medians_read_the_seeds_finite_rho():
     n = k1.numbers(k1.Results(P, Grid(tuple(runs)), {}))
     assert n["counter_rho_pgd"] == pytest.approx(-0.25) and n["counter_rho_fgsm"] == 1.0
     assert n["counter_floor_seeds"] == 0 and n["counter_seeds"] == 3
+    # beside the median, each seed's ρ (the median alone hid a seed whose λ1 fell, review of 2026-12-07)
+    assert n["counter_rho_seeds"] == ("seed 0: FGSM +1.00, PGD +0.50, λ1 +1.00; seed 1: FGSM +1.00, PGD n/a, "
+                                      "λ1 +1.00; seed 2: FGSM +1.00, PGD -1.00, λ1 +1.00")
     flat = [dataclasses.replace(r, pgd_acc=10.0) for r in runs]
     assert math.isnan(k1.numbers(k1.Results(P, Grid(tuple(flat)), {}))["counter_rho_pgd"])
 

@@ -56,6 +56,8 @@ def test_momentum_lowers_lambda1_grading():
     assert lam_grades(mixed) == ["partly", "partly"]
     assert "share of batch sizes" in graded_claims(lower)[0].why and "≥ 80%" in graded_claims(lower)[0].why
     assert k2.numbers(lower)["share_lr"] == 100.0
+    assert k2.numbers(lower)["weakest_rho_lr"] == -1.0  # every momentum in order: ρ(momentum, λ1) = −1 everywhere
+    assert k2.numbers(mixed)["weakest_rho_lr"] == pytest.approx(-1 / 3) and k2.numbers(higher)["weakest_rho_lr"] == 1.0
 
 
 def test_two_of_four_models_is_partly_with_its_coverage():

@@ -22,7 +22,8 @@ from hessbook.store import ResultStore
 ROOT = Path(__file__).resolve().parents[1]
 
 NOT_COMPUTED = {
-    "y1": {"max-loss", "min-loss", "power-vs-lanczos", "fgsm-off-floor", "lambda-x-verdicts", "largest-epochs"},
+    "y1": {"max-loss", "min-loss", "power-vs-lanczos", "fgsm-off-floor", "lambda-x-verdicts", "lambda-x-tied",
+           "largest-epochs"},
     "y2": {"max-residual", "max-fd-error", "min-theta-norm", "test-over-train", "first-step", "first-factor-min",
            "first-factor-max", "over-quadratic-min", "test-over-train-rise", "fd-above", "fd-bias"},
     "y3": {"batch-ratio-min", "robust-ratio-max", "max-residual", "min-grad-norm", "peak-batch-ratio-min",
@@ -36,7 +37,7 @@ NOT_COMPUTED = {
            *(f"{m}-{what}" for m in ("baseline", "fb", "robust") for what in ("small", "large", "peak-lr"))},
     "k1": {"counter-rho-fgsm", "counter-rho-pgd", "counter-rho-lambda", "worst-residual", "chance-lambda-max",
            "lrbs-lambda-ratio"},
-    "k2": {"share-lr", "share-lr-bs"},
+    "k2": {"share-lr", "share-lr-bs", "weakest-rho-lr", "weakest-rho-lr-bs"},
 }
 """The measured values each chapter glues: with nothing computed, n/a (each was 0 before)."""
 

@@ -72,9 +72,18 @@ def test_claims_numbers_and_explorer(R):
     cs = graded_claims(R)
     assert [c.item for c in cs] == ["S-Fig1", "S-Eq2-5"]
     assert cs[1].grade in ("held", "partly")
-    # audit finding 14: S Fig 1 has two panels; the coverage 1 of 1 is the after-GD panel's, and it says so
-    assert cs[0].coverage == (1, 1) and "one of S Fig 1's two panels, the one after GD" in cs[0].why
+    # audit finding 14, review of 2026-12-07: S Fig 1 has two panels, and both are its expected cases; the
+    # initial point's is computed and drawn, not graded, so it is not judged (coverage 1 of 2, not 1 of 1)
+    assert cs[0].coverage == (1, 2) and "one of S Fig 1's two panels, the one after GD" in cs[0].why
     assert "\"at a random initial point\" is drawn" in cs[0].why and "not graded" in cs[0].why
+    assert cs[0].grades["S-MLP at the random initial point"] == "not judged"
+    assert "not judged: S-MLP at the random initial point" in cs[0].why
+    # the "few outliers" half of the rule can hardly fail, and the evidence says so beside the verdict
+    from hessbook.chapters.s1.claims import outlier_bound
+
+    bound = outlier_bound(R.params, len(R.trained.hessian))
+    assert f"\"few outliers\" half (at most {bound:.4g} eigenvalues above the largest gap) can hardly fail" in cs[0].why
+    assert "the verdict rests on the bulk share" in cs[0].why
     # the bulk share at a tenth of the tolerance beside the graded one (review of 2026-12-06), never above it
     from hessbook.curvature.outliers import bulk_fraction
 
@@ -124,7 +133,7 @@ def test_prose_readings_follow_the_values(R):
 
 
 def fig1_grade(P, bulk, outliers):
-    return fig1_rule(P, 1000).grade({"bulk": bulk, "outliers": outliers})
+    return fig1_rule(P, 1000).grade({"bulk": bulk, "outliers": outliers, "after_gd": True})
 
 
 def test_fig1_grading():
@@ -206,13 +215,21 @@ def test_every_seed_is_graded_and_drawn(R, tmp_path_factory):
     from hessbook.chapters.s1.claims import seeded_claims
 
     claims = seeded_claims(R2)
-    assert [sorted(c.cases) for c in claims] == [["S-MLP · seed 0", "S-MLP · seed 1"]] * 2
-    assert all(c.coverage == (2, 2) for c in claims)
+    assert [sorted(c.cases) for c in claims] == [["S-MLP after GD · seed 0", "S-MLP after GD · seed 1",
+                                                  "S-MLP at the random initial point · seed 0",
+                                                  "S-MLP at the random initial point · seed 1"],
+                                                 ["S-MLP · seed 0", "S-MLP · seed 1"]]
+    # S-Fig1 expects both panels in every seed: the initial point's, drawn not graded, are not judged
+    assert [c.coverage for c in claims] == [(2, 4), (2, 2)]
+    assert "S-MLP at the random initial point not judged in any seed" in claims[0].why
     assert [c.item for c in s1.claims(R2)] == ["S-Fig1", "S-Eq2-5"]  # judged under the criteria (not met here)
     assert [r.label for r in trained_runs(R2)] == ["S-MLP k = 4, GD · seed 0", "S-MLP k = 4, GD · seed 1"]
     assert len(s1.runs_table(R2)) == 2
     n = s1.numbers(R2)
     assert n["n_seeds"] == 2 and len(n["bulk_seeds"].split(", ")) == 2 and len(n["ratio_seeds"].split(", ")) == 2
+    from hessbook.curvature.outliers import gap_outliers
+
+    assert n["outliers_seeds"] == ", ".join(str(gap_outliers(r.trained.hessian)) for r in R2.by_seed)
     fig = s1.figure_1(R2)
     assert len(fig.axes[1].lines) == len(s1.figure_1(R).axes[1].lines) + 1  # the other seed's spectrum behind
     # seed 1's network left on its plateau: flagged, the fit criterion names it, the claims are not judged
@@ -244,6 +261,63 @@ def test_seeds_that_disagree_read_partly(R):
     other = with_trained_spectrum(1, np.linspace(1.0, 2.0, n))  # every eigenvalue within 2x of λmax: no bulk
     fig1 = seeded_claims(dataclasses.replace(first, others=(other,)))[0]
     assert fig1.item == "S-Fig1"
-    assert [fig1_rule(P2, n).grade(fig1.cases[f"S-MLP · seed {s}"]) for s in (0, 1)] == ["held", "did not hold"]
+    assert [fig1_rule(P2, n).grade(fig1.cases[f"S-MLP after GD · seed {s}"]) for s in (0, 1)] == ["held",
+                                                                                                  "did not hold"]
     assert fig1.grade == "partly"
     assert "held in 1 of 2" in fig1.why
+
+
+def test_fig1_covers_both_panels_and_held_reads_partly(R):
+    """Review of 2026-12-07: S-Fig1 counted as fully covered (1 of 1, 3 of 3 in three seeds) though
+    Fig 1's initial-point panel is drawn, not graded. Both panels are its expected cases now: the
+    after-GD panel held in every case reads partly beside the not-computed initial point (the kit's
+    rule for a claim not fully covered), and a failing after-GD panel still reads did not hold."""
+    import dataclasses
+
+    from hessbook.chapters.s1.claims import FIG1_PANELS
+
+    n = len(R.trained.hessian)
+    bulk = dataclasses.replace(R, spectra={**R.spectra, "trained": dataclasses.replace(
+        R.trained, hessian=np.r_[np.zeros(n - 3), [1.0, 2.0, 3.0]])})
+    fig1 = graded_claims(bulk)[0]
+    assert fig1.expected == FIG1_PANELS and fig1.grades == {FIG1_PANELS[0]: "not judged", FIG1_PANELS[1]: "held"}
+    assert fig1.grade == "partly" and fig1.coverage == (1, 2)
+    flat = dataclasses.replace(R, spectra={**R.spectra, "trained": dataclasses.replace(
+        R.trained, hessian=np.linspace(1.0, 2.0, n))})
+    assert graded_claims(flat)[0].grade == "did not hold"
+
+
+def test_spectrum_summary_counts_after_gd_only_as_integers(R):
+    """Review of 2026-12-07: the summary showed NaN for H − G, an unexplained count for H at the
+    initial point (its largest gap among the negative eigenvalues) and counts as floats. Now:
+    integers after GD for H and G, missing elsewhere ("–" on the page), and the prose says where the
+    initial point's largest gap lies."""
+    import pandas as pd
+
+    from hessbook.chapters.s1.claims import init_gap_text
+    from hessbook.curvature.outliers import gap_outliers
+    from hessbook.kit import style
+
+    table = s1.spectrum_summary(R)
+    counts = dict(zip(zip(table["point"], table["matrix"]), table["outliers (gap)"]))
+    assert str(table["outliers (gap)"].dtype) == "Int64"
+    assert counts[("trained", "H")] == gap_outliers(R.trained.hessian)
+    assert counts[("trained", "G")] == gap_outliers(R.trained.gauss_newton)
+    assert all(pd.isna(c) for (p, m), c in counts.items() if (p, m) not in {("trained", "H"), ("trained", "G")})
+    html = style.table(table).to_html()
+    assert "nan" not in html.lower() and "–" in html
+    # the initial point's largest gap in words, from the values
+    assert init_gap_text(np.array([-0.1, -0.2, -0.9, 0.05, 0.04])) == (
+        "among its negative eigenvalues (between -0.2 and -0.9; 4 of its 5 eigenvalues above it)")
+    assert init_gap_text(np.array([0.0, 0.01, 0.02, 3.0])).startswith("among its positive eigenvalues (between 3 and")
+    assert s1.numbers(R)["gap_init"] == init_gap_text(R.init.hessian)
+
+
+def test_prose_gives_every_seeds_count_above_the_gap():
+    """Review of 2026-12-07: the prose quoted the first seed's count above the largest gap (49) as if it
+    were the chapter's, while the other seeds found 2; it glues every seed's."""
+    from pathlib import Path
+
+    prose = Path(__file__).parents[1].joinpath("book/sagun/s1_spectrum.md").read_text()
+    assert "{glue:text}`s1-outliers-seeds`" in prose and "{glue:text}`s1-outliers`" not in prose
+    assert "{glue:text}`s1-gap-init`" in prose and "kit.style.table(s1.spectrum_summary(R))" in prose

@@ -336,6 +336,50 @@ def test_numbers_count_the_predicted_outliers_of_the_counted_networks():
     unfit = dataclasses.replace(fake_result(rows[0], 5, 5, 5, seed=1), predicted=4, train_accuracy=0.5)
     n = s2.numbers(fake_results([*table, unseen, unfit], n_seeds=2, ks=[5]))
     assert (n["predicted-km1"], n["predicted-k"], n["predicted-other"], n["predicted-cases"]) == (2, 2, 1, 5)
+    assert n["predicted-over"] == 1  # the 7 for k = 5: the approximation's k − 1 or k is not a bound
+
+
+def test_location_error_is_one_number_over_one_named_set():
+    """Review of 2026-12-07: the prose's "median largest relative error" (7.0 %) was over every case,
+    the separation and longer-training runs included, the prediction verdict's (7.2 %) over Table 1,
+    the unseen k and the variations, under the same words. Both are over the latter now, and say so."""
+    import dataclasses
+
+    from hessbook.chapters.s2.analysis import location_error
+
+    rows = [r for r in paper.PAPER_TABLE1 if r.k == 5]
+
+    def located(r, err, **kw):
+        """A case predicting 2 outliers, the first off by ``err`` (relative)."""
+        c = dataclasses.replace(fake_result(r, 5, 5, 5), predicted=2, **kw)
+        mu = c.eigenvalues.copy()
+        mu[0] *= 1 + err
+        return dataclasses.replace(c, class_eigenvalues=mu)
+
+    table = [located(r, e) for r, e in zip(rows, (0.01, 0.02, 0.03, 0.04))]
+    far = located(paper.fig2_row(5), 0.9, group="separation", separation=2.0)  # not in the prediction's set
+    assert location_error(far) == pytest.approx(0.9)
+    R = fake_results([*table, far], ks=[5], separations=[2.0])
+    n = s2.numbers(R)
+    assert n["location-cases"] == 4 and n["location-error"] == pytest.approx(2.5) and n["location-error-max"] == \
+        pytest.approx(4.0)
+    pred = s2.claims(R)[4]
+    assert ("predicted locations within 2.5% of the measured outliers (the median, over the 4 of Table 1's, the "
+            "unseen k's and the variations' networks with a predicted count, of each network's largest relative "
+            "error)") in pred.ours
+
+
+def test_the_prediction_is_an_approximation_not_a_bound():
+    """Review of 2026-12-07: the page said "the theory predicts k − 1 or k, never more" beside its own
+    tables' k + 1; the evidence and the prose state it as an approximation under its assumption."""
+    from pathlib import Path
+
+    from hessbook.chapters.s2.claims import PREDICTION_THEORY
+
+    prose = Path(__file__).parents[1].joinpath("book/sagun/s2_gaussian_clusters.md").read_text()
+    for text in (PREDICTION_THEORY, prose):
+        assert "never more" not in text and "approximation, not a bound" in text
+    assert "{glue:text}`s2-predicted-over`" in prose and "{glue:text}`s2-location-cases`" in prose
 
 
 def test_params_cross_checks():
@@ -434,6 +478,20 @@ def test_variation_claim_grades_every_setting_and_change_and_can_fail():
     # the prediction claim counts the variation cases too
     P = validate(S2Params, VARIED)
     assert "Also under hidden 15, steps ×0.5" in s2.claims(compute.assemble(P, []))[4].why
+
+
+def test_variation_claim_says_what_it_measured():
+    """Review of 2026-12-07: the variation claim's evidence said "Not measured here: other sizes of
+    network or data, other training lengths (the variation claim measures those it names)" -- of
+    itself, which measured them. It names its variations; the unseen-k claim keeps the old sentence."""
+    c = _variation_results(lambda j: {})
+    assert ("Also under hidden 15, steps ×0.5 (one at a time, k = 7, first seed). Not measured: other step sizes."
+            in c.why)
+    assert "Not measured here: other sizes" not in c.why
+    assert "Measured on: GD tanh cov 1, SGD relu cov 1;" in c.why  # the settings the variations ran in
+    P = validate(S2Params, VARIED)
+    unseen = s2.claims(compute.assemble(P, [fake_result(r, r.k, r.k, r.k) for r in paper.PAPER_TABLE1]))[2]
+    assert "Not measured here: other sizes of network or data, other training lengths" in unseen.why
 
 
 def test_variation_tables_list_every_case_and_counter():

@@ -182,7 +182,9 @@ def test_explorer_draws_widths_and_parts():
 
 def test_regime_criteria_are_met_at_cpu_and_gpu_and_smoke_misses_the_widths_and_m_over_n():
     """The cpu block's 14x14 input gives the narrowest network (14^2 + 11) 10 + 10 = 2,080
-    parameters for N = 1,000 (S: 7,960), so M > N holds at every width; 7x7 gave 610 (missed)."""
+    parameters for N = 1,000 (our reading of S's 784-n-10 network: 7,960), so M > N holds at every width;
+    7x7 gave 610 (missed). S gives no parameter count: the criterion says the 7,960 to 55,660 are our
+    reading (review of 2026-12-07)."""
     import dataclasses
     from pathlib import Path
 
@@ -192,6 +194,10 @@ def test_regime_criteria_are_met_at_cpu_and_gpu_and_smoke_misses_the_widths_and_
     root = Path(__file__).resolve().parents[1]
     cpu = s3.criteria(chapter_params("s3", "cpu", root))
     assert regime.unmet(cpu) == [] and "M = 2,080 to 14,500 for N = 1,000" in cpu[2].found
+    assert ("no parameter count given; our reading of its network, one hidden layer 784–n–10, has 7,960 to 55,660 "
+            "parameters for N = 1,000") in cpu[2].name and "S: 7,960" not in cpu[2].name
+    prose = root.joinpath("book/sagun/s3_width.md").read_text()
+    assert "S's narrowest network has" not in prose and "S gives no parameter count" in prose
     assert regime.unmet(s3.criteria(dataclasses.replace(chapter_params("s3", "cpu", root), input_size=7))) != []
     assert regime.unmet(s3.criteria(chapter_params("s3", "gpu", root))) == []
     smoke = s3.criteria(chapter_params("s3", "smoke", root))
@@ -327,6 +333,24 @@ def test_a_share_pinned_at_the_architectures_bound_is_not_judged():
     assert share_claim(shares, bounds={"n = 10": (89, 90), "n = 30": (269, 270)}).grade == "not judged"
     assert share_claim(shares, bounds={"n = 10": (89, 90), "n = 30": (200, 270)}).grade == "held"
     assert "architecture's bound" in share_claim(shares, bounds={"n = 10": (89, 90), "n = 30": (269, 270)}).why
+
+
+def test_the_bound_precondition_reads_as_its_value_and_quotes_no_fixed_count():
+    """Review of 2026-12-07: the label read "widths are all at the architecture's bound ... ≤ 0, here 1"
+    (the opposite of what it means) and carried a fixed "9n − 1 of 9n" beside measured 88/90, 621/630.
+    The value is unchanged (1 when every width is at its bound), and so is the verdict; the label names
+    that value, and the counts are the measured ones in "ours"."""
+    from hessbook.chapters.s3.claims import SHARE_RULE, share_values
+
+    shares = {"n = 10": 88 / 2080, "n = 70": 621 / 14500}
+    pinned = share_claim(shares, bounds={"n = 10": (88, 90), "n = 70": (621, 630)})
+    assert pinned.cases[""]["at_bound"] == 1.0 and pinned.grade == "not judged"
+    assert ("Not judged: judged only when every width's negative count at its architecture's bound, as 1 (every "
+            "width at it) or 0 (some width below it) ≤ 0, here 1.") in pinned.why
+    assert "9n" not in pinned.why and "9n" not in SHARE_RULE.text()
+    assert "n = 10: 88 / 90, n = 70: 621 / 630" in pinned.ours
+    assert share_values([0.1, 0.1], [True, False])["at_bound"] == 0.0  # some width below: judged, as before
+    assert share_claim(shares, bounds={"n = 10": (88, 90), "n = 70": (500, 630)}).grade == "held"
 
 
 def test_shape_claim_shows_the_spread_without_the_narrowest_width():

@@ -311,6 +311,12 @@ def test_a_line_between_one_solution_and_itself_is_not_judged():
                 "0.35%)") in c.why
         assert "the end points are two solutions" in c.why and "two solutions with different qualities" in c.why
     assert jump.grade == "not judged" and gain.grade == "did not hold"
+    # a did not hold on a memorized Part I says why we think so (review of 2026-12-07); the grade is the rule's
+    assert "Why we think so: Part I fitted its training images (end-point train loss 1e-05" in gain.why
+    assert "memorized its subset" in jump.why and "Why we think so" not in barrier.why
+    trained = dataclasses.replace(memorized, lb_train_loss=0.2)
+    assert "Why we think so" not in summary_claims(trained)[1].why
+    assert summary_claims(trained)[1].grade == gain.grade
     # the same line between two solutions is judged (and flat: held)
     apart = dataclasses.replace(memorized, sb_test_acc=0.537, accuracy_gain=0.01)
     assert [c.grade for c in summary_claims(apart)[2:]] == ["held", "held"]

@@ -285,7 +285,9 @@ def test_stratified_rank_p_beyond_the_exact_count_draws_the_same_orderings_every
 
 
 def test_prose_counts_off_the_floor_and_the_lambda_x_verdicts_per_model(inside_regime):
-    """The glued y1-fgsm-off-floor and y1-lambda-x-verdicts (review item 12)."""
+    """The glued y1-fgsm-off-floor and y1-lambda-x-verdicts (review item 12), and apart from the
+    verdicts the models the floor ties leave not judged, y1-lambda-x-tied (review of the cpu build:
+    "the ties can also leave no ordering ... then reads: C1 did not hold" read as their cause)."""
     lam = [1.0, 2.0, 3.0, 4.0, 5.0]
     nets = [dataclasses.replace(fake("c1", b, l, f), seed=s) for s, fg in ((0, [5.1, 0.9, 0.3, 0.2, 0.0]),
                                                                           (1, [4.0, 0.9, 0.3, 0.2, 0.0]))
@@ -294,7 +296,10 @@ def test_prose_counts_off_the_floor_and_the_lambda_x_verdicts_per_model(inside_r
     n = y1.numbers(R)
     assert n["fgsm_off_floor"] == "C1: 1, 0 of 5 at ε = 0.02, 1, 0 at ε = 0.01 (seeds 0, 1)"
     assert n["lambda_x_verdicts"] == "C1 not judged, C2 not computed, M1 not computed"
+    assert n["lambda_x_tied"] == "C1 (smallest reachable p 0.4)"
     R = lx_results("m1", [1, 2, 3, 4, 5], [80, 70, 60, 50, 40], gx=[2, 5, 1, 4, 3])
+    assert y1.numbers(R)["lambda_x_tied"] == "none"  # judged: its verdict is the rule's, not the ties'
+    assert y1.numbers(results())["lambda_x_tied"] is None
     assert y1.numbers(R)["fgsm_off_floor"] == "M1: 5 of 5 at ε = 0.2, 5 at ε = 0.1"
     assert y1.numbers(R)["lambda_x_verdicts"] == "C1 not computed, C2 not computed, M1 partly"
     assert y1.numbers(results())["fgsm_off_floor"] is None and y1.numbers(results())["lambda_x_verdicts"] is None

@@ -213,7 +213,7 @@ def test_a_crossing_not_bracketed_by_two_records_is_not_judged():
     assert robust.grades["M1 B=50"] == "held"  # both read at 1e-3: (2/√2) / (4/√2) = 0.5
     assert "each run has a record above that loss and one at or below it" in batch.why
     assert "B=10 first record already at loss 1.0e-05, below 0.001: not read" in batch.ours
-    assert "B=50 read at 0.001, between records at loss 1.0e-02 and 1.0e-04" in batch.ours
+    assert "B=50 read at 0.001, between records at loss 1.000e-02 and 1.000e-04" in batch.ours
     assert "clean first record already at loss 1.0e-05" in robust.ours
     assert list(y3.summary_table(R)["λ1 at loss 0.001 (graded)"])[0] == (
         "not read: first record already at loss 1.0e-05, below 0.001")
@@ -336,3 +336,15 @@ def test_each_run_declares_its_training_and_a_clean_runs_seeds_train_as_one():
     groups = [g for g in partition([j.train for j in jobs], torch.device("cpu")) if len(g) > 1]
     assert groups and all(c.adversary is None for g in groups for c in g)
     assert any({c.seed for c in g} == {0, 1, 2} and {c.batch_size for c in g} == {P.small_batch} for g in groups)
+
+
+def test_the_losses_that_bracket_a_reading_differ_on_the_page():
+    """Review of the cpu build: "between records at loss 1.0e-03 and 1.0e-03" (1.004e-3 and 9.96e-4 at
+    two digits). Four significant digits, more where those still read the same."""
+    from hessbook.chapters.y3.claims import LossReading, apart
+
+    assert apart(1.004e-3, 9.96e-4) == ("1.004e-03", "9.960e-04")
+    assert apart(1.00004e-3, 1.00001e-3) == ("1.00004e-03", "1.00001e-03")
+    assert apart(1e-3, 1e-3) == ("1.000e-03", "1.000e-03")  # equal values: as they are
+    reading = LossReading(2.0, 1.0004e-3, 9.996e-4, 1e-4)
+    assert reading.text() == "read at 0.001, between records at loss 1.000e-03 and 9.996e-04"

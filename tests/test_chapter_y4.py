@@ -305,6 +305,33 @@ def test_unconverged_lanczos_samples_are_left_out_and_zero_is_read_above_the_res
     assert y4.claims(results(tight))[1].grade == "did not hold"
 
 
+def test_the_rank_gap_reads_the_converged_samples_as_the_graded_bounds_do():
+    """Review of the cpu build: |λc|/λ1 (rank ≤ c − 1, shown) read every cross-check sample, the one
+    whose Lanczos run did not converge included, where |λ_(c+1)|/λ1 and |λmin|/λ1 leave it out. It
+    reads no rule: the verdicts cannot change, only "rank ≤ c − 1 as well / not seen" and the table."""
+    r = case(0.0, 9)
+    r.cc_lanczos_top[0, r.num_classes - 1] = 0.5  # only the unconverged sample looks rank c
+    mask = np.ones(len(r.cc_ok), bool)
+    mask[0] = False
+    left_out = dataclasses.replace(r, cc_converged=mask)
+    assert r.cc_rank_gap == 0.5 and left_out.cc_rank_gap == 0.0
+    assert dataclasses.replace(r, cc_converged=np.zeros(len(mask), bool)).cc_rank_gap == 0.0
+    before, after = y4.claims(results(r))[1], y4.claims(results(left_out))[1]
+    assert "(rank ≤ c − 1 not seen)" in before.ours and "(rank ≤ c − 1 as well)" in after.ours
+    assert before.grade == after.grade == "held"
+    assert y4.summary_table(results(left_out))["iterative: |λc|/λ1"].tolist() == ["0.0e+00"]
+
+
+def test_proposition2_names_its_absolute_values_and_cites_appendix_a4():
+    """Review of the cpu build: "λ_(c+1)/λ1 ≤ 2.3e-11 ... λc/λ1 ≤ 9.3e-13" read as λ_(c+1) > λc (both are
+    magnitudes); "at most ten" is in Y's Appendix A.4 (Discussion on Second Order Method), not §4."""
+    prop2 = y4.claims(results(case(0.0, 9)))[1]
+    assert "|λ_(c+1)|/λ1 ≤ 0.0e+00, |λmin|/λ1 ≤ 0.0e+00; |λc|/λ1 ≤ 0.0e+00" in prop2.ours
+    assert "held = max |λ_{c+1}|/λ1 of the double-backward input Hessian" in prop2.why
+    assert "Appendix A.4, 'Discussion on Second Order Method': \"at most ten\"" in prop2.paper
+    assert "§4" not in prop2.paper
+
+
 def test_an_upper_bound_is_printed_rounded_up():
     """Review of 2026-12-06: '|λmin|/λ1 ≤ 2e-11' stood beside a measured 2.3e-11."""
     from hessbook.chapters.y4.claims import bound_text

@@ -657,6 +657,11 @@ def chance_numbers(R: Results) -> dict:
     }
 
 
+def _signed(x: float | None) -> str:
+    """A ρ for the prose: ``+1.00``; n/a where undefined (a constant column)."""
+    return "n/a" if x is None or not math.isfinite(x) else f"{x:+.2f}"
+
+
 def floor_numbers(R: Results) -> dict:
     """How many of the lines run (case, setting, seed) have FGSM accuracy at the floor (below
     :data:`~hessbook.papers.kamath.trends.FLOOR_POINTS` % at every batch size)."""
@@ -667,7 +672,8 @@ def floor_numbers(R: Results) -> dict:
 
 def numbers(R: Results) -> dict:
     """Every number the prose cites (glued as ``k1-<name>``); None or NaN (glued n/a) where not computed."""
-    per_seed = [counterexample_values(R, s) for s in R.grid.seeds() if R.grid.curve(COUNTEREXAMPLE, *LINE["lr"], s)]
+    seeds = [s for s in R.grid.seeds() if R.grid.curve(COUNTEREXAMPLE, *LINE["lr"], s)]
+    per_seed = [counterexample_values(R, s) for s in seeds]
     return {"runs": len(R.grid.results), "cases": len(R.grid.cases()), "seeds": len(R.grid.seeds()),
             "criteria": criteria_text(R.params),
             "benchmark_halve_every": " / ".join(f"{benchmark_halve_every(d, R.params.n_train(d))} ({name})"
@@ -675,6 +681,10 @@ def numbers(R: Results) -> dict:
             **floor_numbers(R),
             # the median of the seeds' finite ρ (a seed's ρ is NaN for a constant column); n/a when none is
             **{f"counter_{k}": median(v[k] for v in per_seed) for k in ("rho_fgsm", "rho_pgd", "rho_lambda")},
+            "counter_rho_seeds": "; ".join(
+                f"seed {seed}: " + ", ".join(f"{name} {_signed(v[k])}" for k, name in
+                                             (("rho_fgsm", "FGSM"), ("rho_pgd", "PGD"), ("rho_lambda", "λ1")))
+                for seed, v in zip(seeds, per_seed)) or "none",
             "counter_pairs": sum(v["pairs"] for v in per_seed) if per_seed else None,
             "counter_floor_seeds": sum(v["fgsm_off_floor"] == 0 for v in per_seed),
             "counter_seeds": len(per_seed),

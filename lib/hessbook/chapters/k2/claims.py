@@ -178,7 +178,7 @@ def accuracy_claim_of(item: str, cases: Mapping[str, Values], ours: str = "", ev
            if setting == "lr" else
            f"Compared at each batch size run with every momentum; 'little' is K1's flatness, {FLAT_POINTS:g} points, "
            "for test, FGSM and PGD accuracy (K §4.2 cites the PGD panels, Figs 21 and 22, beside the FGSM ones). "
-           "K §4's opening sentence says accuracy improves with momentum 'in both the set ups LR and LR/BS', §4.2 "
+           "K §4's second paragraph says accuracy improves with momentum 'in both the set ups LR and LR/BS', §4.2 "
            "that momentum plays no significant role under LR/BS: we grade §4.2, the section on LR/BS. ")
     return Claim(item, statement, WORDS[f"momentum_acc_{setting}"], ours, rule, dict(cases), why + evidence,
                  expected(seeds))
@@ -431,4 +431,8 @@ def numbers(R: Results) -> dict:
         shares = [s for c in R.grid.cases() for seed in R.grid.seeds()
                   if not math.isnan(s := momentum_effect(R.grid, c, setting, R.momenta(setting), seed)[0])]
         out[f"share_{setting}"] = min(shares) * 100 if shares else None
+        rhos = [rho for c in R.grid.cases() for seed in R.grid.seeds()
+                if not math.isnan(rho := momentum_effect(R.grid, c, setting, R.momenta(setting), seed)[1])]
+        # the other half of the rule, the order across every momentum (the end points' share hides it)
+        out[f"weakest_rho_{setting}"] = max(rhos) if rhos else None
     return out

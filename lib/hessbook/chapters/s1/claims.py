@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from hessbook import regime
 from hessbook.chapters.s1.compute import Decomposition, Results
 from hessbook.chapters.s1.params import S1Params
 from hessbook.curvature.outliers import bulk_fraction, gap_outliers
-from hessbook.kit import Claim, Rule, all_of, any_of, at_least, at_most, below, in_regime, single
+from hessbook.kit import Claim, Rule, all_of, any_of, at_least, at_most, below, in_regime, is_true, single
 from hessbook.kit.seeds import across_seeds, seed_case
 from hessbook.papers.sagun.regime import fits_training_set
 from hessbook.regime import criteria_text, plateau_summary
@@ -42,7 +44,10 @@ def criteria(P: S1Params, R: Results | None = None) -> list[regime.Criterion]:
 
 
 CASE = "S-MLP"
-"""The name of S1's one case (a network), per seed ``"S-MLP · seed s"`` where several ran."""
+"""The name of S1's one network, per seed ``"S-MLP · seed s"`` where several ran (S-Eq2-5's case)."""
+FIG1_PANELS = (f"{CASE} at the random initial point", f"{CASE} after GD")
+"""S Fig 1's two panels, in the paper's order: S-Fig1's expected cases (per seed ``"<panel> · seed s"``).
+Only the second is graded; the first is not judged (:data:`AFTER_GD`), so the coverage is of the figure."""
 
 
 def trained_runs(R: Results) -> list[regime.TrainedRun]:
@@ -65,22 +70,44 @@ RESIDUAL_SMALL = 0.1
 """S-Eq2-5 "H − G can be ignored": ‖H − G‖2 < 0.1 ‖H‖2 after GD."""
 
 
+def outlier_bound(P: S1Params, parameters: int) -> float:
+    """S-Fig1's "few outliers": at most max(2 k, 2% of M) above the largest gap."""
+    return max(OUTLIERS_PER_CLASS * P.k, OUTLIER_SHARE * parameters)
+
+
 def fig1_rule(P: S1Params, parameters: int) -> Rule:
     """S-Fig1: a bulk near zero and a few outliers after GD."""
     bulk = f"share of |λ| ≤ {P.bulk_tolerance:g} λmax after GD"
-    bound = max(OUTLIERS_PER_CLASS * P.k, OUTLIER_SHARE * parameters)
+    bound = outlier_bound(P, parameters)
     few = at_most("outliers", bound, f"eigenvalues above the largest gap after GD (the bound is max("
                                      f"{OUTLIERS_PER_CLASS}k, {OUTLIER_SHARE:.0%} of M) = {bound:.4g})")
     return Rule(held=all_of(at_least("bulk", BULK_HELD, bulk, ".0%"), few),
                 partly=any_of(all_of(at_least("bulk", BULK_PARTLY, bulk, ".0%"), few),
-                              at_least("bulk", BULK_HELD, bulk, ".0%")))
+                              at_least("bulk", BULK_HELD, bulk, ".0%")),
+                requires=AFTER_GD)
 
 
-INIT_PANEL = ("Graded: one of S Fig 1's two panels, the one after GD (this statement's), so the coverage of 1 of 1 "
-              "is of that panel. The panel \"at a random initial point\" is drawn and its bulk share shown in ours, "
-              "not graded: S's one sentence on it (Sec. 1, citing Sagun et al. 2016: \"the Hessian can have near zero "
-              "eigenvalues even at a given random initial point\") is not graded here.")
-"""S-Fig1's coverage in words: the claim's one case is Fig 1's after-GD panel, not the figure."""
+AFTER_GD = is_true("after_gd", "the panel after GD (the statement's; the initial point's is drawn and its values "
+                               "shown, not graded)")
+"""S-Fig1's precondition: of Fig 1's two panels the statement speaks of the one after GD, so the
+initial point's case, computed, reads not judged (the coverage is of the whole figure)."""
+
+
+INIT_PANEL = ("Graded: one of S Fig 1's two panels, the one after GD (this statement's). The panel \"at a random "
+              "initial point\" is drawn and its bulk share shown in ours, not graded: S's one sentence on it (Sec. 1, "
+              "citing Sagun et al. 2016: \"the Hessian can have near zero eigenvalues even at a given random initial "
+              "point\") is not graded here, so that panel's cases are not judged, and the coverage is of "
+              "the whole figure.")
+"""S-Fig1's coverage in words: its expected cases are Fig 1's two panels (:data:`FIG1_PANELS`), of
+which only the after-GD one is graded."""
+
+
+def few_outliers_note(P: S1Params, parameters: int) -> str:
+    """Where the reader sees S-Fig1's verdict: its "few outliers" half can hardly fail (see
+    :data:`BULK_PARTLY`), so the verdict rests on the bulk share."""
+    return (f"The rule's \"few outliers\" half (at most {outlier_bound(P, parameters):.4g} eigenvalues above the "
+            "largest gap) can hardly fail: the count above the largest gap is small whenever that gap lies among the "
+            "top eigenvalues, whatever the bulk, so the verdict rests on the bulk share.")
 
 ASSEMBLY = ("G's PSD and rank ≤ N(k−1) hold by construction of the assembled G = JᵀSJ, so they cannot fail "
             "as evidence: they are checked only as the precondition that the assembly is sound.")
@@ -122,8 +149,10 @@ def graded_claims(R: Results) -> list[Claim]:
                  f"{bulk_fraction(end.hessian, tol / 10):.1%}); {n_out} above the largest gap (k = {P.k}); "
                  f"λmax = {end.hessian.max():.3g}, λmin = {end.hessian.min():.3g}",
             rule=fig1_rule(P, M),
-            cases=single({"bulk": bulk, "outliers": n_out}),
-            evidence=f"Data: S-MLP on {P.k} Gaussian clusters (S does not say Fig 1's data). {INIT_PANEL}",
+            cases={FIG1_PANELS[0]: {"bulk": bulk0, "outliers": gap_outliers(R.init.hessian), "after_gd": False},
+                   FIG1_PANELS[1]: {"bulk": bulk, "outliers": n_out, "after_gd": True}}, expected=FIG1_PANELS,
+            evidence=f"Data: S-MLP on {P.k} Gaussian clusters (S does not say Fig 1's data). "
+                     f"{few_outliers_note(P, M)} {INIT_PANEL}",
         ),
         Claim(
             "S-Eq2-5",
@@ -202,6 +231,18 @@ def negatives_text(d: Decomposition) -> str:
             "many as H − G)")
 
 
+def init_gap_text(hessian: np.ndarray) -> str:
+    """Where the largest gap of H's spectrum at the initial point lies, in words (the spectrum
+    summary gives the count above it after GD only): "among its negative eigenvalues (between
+    -0.18 and -0.19; 5,509 of its 5,510 eigenvalues above it)"."""
+    lam = np.sort(np.asarray(hessian))[::-1]
+    count = gap_outliers(lam)
+    upper, lower = lam[count - 1], lam[count]
+    where = ("among its negative eigenvalues" if upper < 0 else "among its positive eigenvalues" if lower > 0
+             else "between its positive and its negative eigenvalues")
+    return f"{where} (between {upper:.3g} and {lower:.3g}; {count:,} of its {len(lam):,} eigenvalues above it)"
+
+
 def numbers(R: Results) -> dict:
     """Every number the chapter's prose cites (glued as ``s1-<name>``), and the readings of them it
     states (``*_text``: the sentence follows the values, never fixed text)."""
@@ -216,6 +257,8 @@ def numbers(R: Results) -> dict:
         "bulk3": 100 * bulk_fraction(end.hessian, 1e-3),
         "bulk0": 100 * bulk_fraction(init.hessian, P.bulk_tolerance),
         "outliers": gap_outliers(end.hessian), "rank0": d0.rank, "rank": d1.rank,
+        "outliers_seeds": ", ".join(str(gap_outliers(r.trained.hessian)) for r in R.by_seed),
+        "gap_init": init_gap_text(init.hessian),
         "ratio0": d0.residual_spectral_ratio, "ratio": d1.residual_spectral_ratio, "fro": d1.residual_ratio,
         "negh": d1.negative_h, "negr": d1.negative_r, "mass": d1.negative_mass_ratio,
         "asym": max(s.asymmetry for s in R.spectra.values()),

@@ -18,6 +18,24 @@ PAPER_COLUMN = {"gap": "gap", "ratio": "ratio", "elbow": "elbow", "heur": "elbow
 the paper's elbow, which both our Kneedle ``elbow`` and our ``heur`` read."""
 
 
+PREDICTION_GROUPS = ("table", "unseen-k", "variation")
+"""The groups the class-structure prediction is graded and summarized on: Table 1's networks, the
+unseen k and the variations (the separation sweep and the longer training rerun Table 1's
+networks to explain the cutoffs, and enter neither)."""
+PREDICTION_SET = "Table 1's, the unseen k's and the variations' networks"
+""":data:`PREDICTION_GROUPS` in words, where a number over them is cited."""
+
+
+def prediction_cases(R: Results) -> list[CaseResult]:
+    """The cases of :data:`PREDICTION_GROUPS`, in that order."""
+    return [r for group in PREDICTION_GROUPS for r in R.group(group)]
+
+
+def location_errors(cases: Sequence[CaseResult]) -> list[float]:
+    """:func:`location_error` of every case that has one (a finite value: a predicted count > 0)."""
+    return [e for e in (location_error(r) for r in cases) if np.isfinite(e)]
+
+
 def exact_fraction(values: Sequence[tuple[int, int]], tolerance: int = 0) -> float:
     """Fraction of (count, k) pairs with |count - k| <= tolerance."""
     if not values:

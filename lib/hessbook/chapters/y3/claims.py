@@ -97,6 +97,21 @@ def _ratio(a: float | None, b: float | None) -> float | None:
     return a / b if a is not None and b is not None and b > 0 else None
 
 
+BRACKET_DIGITS = 4
+"""Significant digits of the two losses that bracket a reading (:func:`apart`): at two, records at
+1.004e-3 and 9.96e-4 both read "1.0e-03" (review of the cpu build)."""
+
+
+def apart(a: float, b: float, digits: int = BRACKET_DIGITS) -> tuple[str, str]:
+    """``a`` and ``b`` in scientific notation to ``digits`` significant digits, or more, up to 17,
+    until the two differ on the page (equal values: at ``digits``)."""
+    for d in range(digits, 18):
+        x, y = f"{a:.{d - 1}e}", f"{b:.{d - 1}e}"
+        if x != y:
+            return x, y
+    return f"{a:.{digits - 1}e}", f"{b:.{digits - 1}e}"
+
+
 @dataclass(frozen=True)
 class LossReading:
     """A run's lambda1 read where its clean training loss first reaches a level (:func:`at_loss`)."""
@@ -121,7 +136,8 @@ class LossReading:
     def text(self, level: float = MATCHED_LOSS) -> str:
         """Where the reading was made, for a claim's *ours*."""
         if self.bracketed:
-            return f"read at {level:g}, between records at loss {self.loss_above:.1e} and {self.loss_below:.1e}"
+            above, below = apart(self.loss_above, self.loss_below)
+            return f"read at {level:g}, between records at loss {above} and {below}"
         if not self.reached:
             return f"never reached {level:g} (lowest recorded loss {formatted(self.lowest, '.1e')}): not read"
         if self.loss_above is None:

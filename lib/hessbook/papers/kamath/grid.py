@@ -198,6 +198,12 @@ def train_config(run: Run, grid: KGrid, seed: int):
     c = CASES[run.case]
     n, epochs = grid.n_train(c.dataset), grid.epochs(c.dataset)
     lr, rule, params = lr_rule(run.setting, run.batch, benchmark_halve_every(c.dataset, n))
+    if rule == "halve" and params["every"] >= epochs:
+        # no halving within the run: the Benchmark is LR with momentum 0.9, written as that constant
+        # rate so that it is one stored network with K2's LR m=0.9 run (as LR/BS at B = 64 is LR's):
+        # trained twice, in different groups, the same configuration gave networks apart by up to
+        # 10 FGSM points (float order; review of 2026-12-07)
+        rule, params = "constant", {}
     data = DataSpec(c.dataset, split="k_train", n=None if n == K_TRAIN_SIZE[c.dataset] else n,
                     subset_seed=seed, augment=c.dataset == "cifar10")
     return TrainConfig(model=c.model, model_kwargs=model_kwargs(run.case, grid), data=data,
@@ -259,7 +265,8 @@ def lambda1_of(net, data, grid: KGrid | KRun, seed: int):
 
 def run_of(config: TrainConfig) -> Run:
     """The coordinates of the job that trains ``config`` (LR/BS at B = 64 reads as LR: the same
-    training run, :func:`lr_rule`)."""
+    training run, :func:`lr_rule`; so does a Benchmark without a halving within its run, as LR with
+    momentum 0.9, :func:`train_config`)."""
     case = next(n for n, c in CASES.items() if (c.model, c.dataset) == (config.model, config.data.name))
     setting = "benchmark" if config.lr_rule == "halve" else "lr" if config.lr == LR else "lr_bs"
     return Run(case, setting, config.momentum, config.batch_size, config.seed)

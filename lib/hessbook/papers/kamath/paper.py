@@ -80,9 +80,10 @@ WORDS = {
                "size.'",
     "momentum_lr": "K §4.1: 'in Figures 7(right), 8(right), 9(right) and 10(right) its seen that the curvature "
                    "reduces with larger momentum.'",
-    "momentum_lr_bs": "K §4.2: 'in most cases the curvature reduces with larger momentum, but as compared to "
-                      "fixed LR training there is no significant role of momentum with constant learning rate "
-                      "and batch size ratio.'",
+    "momentum_lr_bs": "K §4.2: 'in most cases the curvature reduces with larger momentum' (graded), 'but as "
+                      "compared to fixed LR training there is no significant role of momentum with constant "
+                      "learning rate and batch size ratio' (not graded: K gives no measure of significant; its "
+                      "numbers are in the evidence).",
     "momentum_acc_lr": "K §4.1: 'with larger momentum there is better generalization. This in turn leads to better "
                        "FGSM adversarial robustness as seen in Figures 7(left) and 8(left) for MNIST and Figures "
                        "9(left) and 10(left) for CIFAR-10.'",
