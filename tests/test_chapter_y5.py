@@ -262,7 +262,7 @@ def grades(R) -> dict[str, list[str]]:
 def test_claims_hold_on_results_that_show_the_paper():
     g = grades(results(study("m1"), study("c3")))
     assert g == {"Y-Table3": ["held"], "Y-Table4": ["held", "held", "held"], "Y-Table5": ["held"],
-                 "Y-Fig6-12": ["held", "held"], "Y-Fig5-10-11": ["held"], "Y-Fig8-9": ["held"]}
+                 "Y-Fig6-12": ["held", "held", "held"], "Y-Fig5-10-11": ["held"], "Y-Fig8-9": ["held"]}
 
 
 def test_claims_fail_on_results_that_contradict_the_paper():
@@ -271,10 +271,15 @@ def test_claims_fail_on_results_that_contradict_the_paper():
     assert g["Y-Table3"] == ["did not hold"] and g["Y-Table4"] == ["not computed"] * 3
     assert g["Y-Fig6-12"][0] == "did not hold"
     # B_H = 1 without negative curvature, full sets with it: every M1 Hessian but M_ORI's full one fails
-    negative = next(c for c in graded_claims(results(bad)) if c.item == "Y-Fig6-12" and "saddle" in c.statement)
-    fails = [k for k, v in negative.grades.items() if v == "did not hold"]
+    single, full = (c for c in graded_claims(results(bad)) if c.item == "Y-Fig6-12" and "Per model" in c.statement)
+    fails = [k for c in (single, full) for k, v in c.grades.items() if v == "did not hold"]
     # one B_H = 1 case per model (its two samples together, audit finding 12) and one full-set case
     assert len(fails) == 6 * 2 - 1 and "M1 / MNIST M_ORI B_H=full" not in fails
+    # the two halves are two claims (review of 2026-12-07): each its own cases and verdict
+    assert all(k.endswith("B_H=1") for k in single.cases) and all(k.endswith("B_H=full") for k in full.cases)
+    assert "B_H = 1" in single.statement and "saddle" in full.statement and "saddle" not in single.statement
+    assert single.grade == "did not hold" and full.grade == "partly"  # M1's M_ORI is at its saddle in `bad` too
+    assert "follows from the structure" in single.why and "follows from the structure" not in full.why
     assert g["Y-Fig5-10-11"] == ["did not hold"] and g["Y-Fig8-9"] == ["did not hold"]
 
 
@@ -310,6 +315,20 @@ def test_table5_reads_the_full_test_sets_cg_not_only_the_rebuilt_samples():
     unrecorded = t5(results(study("m1", cg={"fhsm": CLEAN_CG})))
     assert unrecorded.grades["M1 / MNIST L2HESS"] == "not computed"
     assert unrecorded.grades["M1 / MNIST FHSM"] == "held"
+
+
+def test_a4_claims_say_on_how_many_images_the_second_order_solve_was_capped():
+    """Review of 2026-12-07: A.4's claims read the FHSM / L2HESS test sets, which are a truncated
+    Newton step where the CG hit its cap: their evidence says on how many images (the grade is the rule's)."""
+    from hessbook.chapters.y5.claims import prone_claim, weaker_claim
+
+    capped = {"fhsm": {**CLEAN_CG, "samples": 300, "converged": 182, "hit_cap": 118, "max_relative_residual": 0.8},
+              "l2hess": CLEAN_CG}
+    R, clean = results(study("m1"), study("c3", cg=capped)), results(study("m1"), study("c3"))
+    for claim in (weaker_claim, prone_claim):
+        assert "hit its CG cap on FHSM 118 of 300 (largest relative residual 0.8) test images" in claim(R).why
+        assert "L2HESS" not in claim(R).why.split("CG cap on")[1].split("test images")[0]
+        assert "CG cap" not in claim(clean).why and claim(R).grade == claim(clean).grade
 
 
 def test_a4_claims_graded_on_cifar_only():
@@ -602,7 +621,7 @@ def test_a_flagged_model_takes_its_study_out_of_every_statistic():
     table3 = by_item["Y-Table3"][0]
     assert table3.grade == "not judged" and "M1 / MNIST M_L2GRAD on its initial plateau" in table3.why
     assert [c.grade for c in by_item["Y-Table4"]] == good["Y-Table4"]  # C3 alone, unflagged
-    lam, negative = by_item["Y-Fig6-12"]
+    lam, _, negative = by_item["Y-Fig6-12"]  # λ1, then the sign's two halves: B_H = 1 and the full set
     assert lam.grades == {"M1 / MNIST": "not judged", "C3 / CIFAR-10": "held"} and lam.grade == "partly"
     assert negative.grades["M1 / MNIST M_L2GRAD B_H=full"] == "not judged"
     assert negative.grades["M1 / MNIST M_ORI B_H=full"] == "held"
@@ -615,7 +634,7 @@ def test_a_flagged_model_takes_its_study_out_of_every_statistic():
 def test_a_claim_on_both_studies_figures_is_at_most_partly_with_one_computed():
     """Figs 6/12, 5/10/11 and 8/9 show both studies: M1 alone is not a plain 'held'."""
     g = grades(results(study("m1")))
-    assert g["Y-Fig6-12"] == ["partly", "partly"] and g["Y-Fig5-10-11"] == ["partly"] and g["Y-Fig8-9"] == ["partly"]
+    assert g["Y-Fig6-12"] == ["partly", "partly", "partly"] and g["Y-Fig5-10-11"] == ["partly"] and g["Y-Fig8-9"] == ["partly"]
 
 
 def test_outside_the_regime_the_trained_models_claims_are_not_judged():
@@ -656,7 +675,7 @@ def test_single_sample_negative_curvature_is_existential_per_model():
     convex = dataclasses.replace(ori.spectra[0], bottom=np.array([0.0]))  # sample 1a: no negative eigenvalue
     models = {**s.models, "ori": dataclasses.replace(ori, spectra=(convex, *ori.spectra[1:]))}
     negative = next(c for c in graded_claims(results(dataclasses.replace(s, models=models)))
-                    if c.item == "Y-Fig6-12" and "saddle" in c.statement)
+                    if c.item == "Y-Fig6-12" and "B_H = 1" in c.statement)
     assert negative.grades["M1 / MNIST M_ORI B_H=1"] == "held" and "M1 / MNIST M_ORI B_H=1a" not in negative.grades
     assert negative.grade == "partly"  # C3 / CIFAR-10 not computed
     shows, no, open_ = ({"as_y": True, "decided": True, "window": 20}, {"as_y": False, "decided": True, "window": 20},
@@ -784,7 +803,7 @@ def test_a_claim_says_its_scale_and_the_confound_once_whatever_its_seeds():
     # every seed's evidence is the same once the control is said apart: given once, not per seed
     assert "Seed 0:" not in v1.why and v1.why.count("Curvature: second difference at 0") == 1
     one = graded_claims(y5.Results(params(), Table(tuple(seed_rows(params(), good, 0)))))
-    assert [c.ours.count("scale:") for c in one] == [1, 1, 1, 1, 0, 1, 1, 1, 1]
+    assert [c.ours.count("scale:") for c in one] == [1, 1, 1, 1, 0, 1, 1, 1, 1, 1]
     from hessbook.chapters.y5.paper import CONTROL
 
     control = analysis(CONTROL, 0.5, (0.5, 0.05, 0.001), 0.5, 0.5)
