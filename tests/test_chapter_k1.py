@@ -112,6 +112,9 @@ def test_settings_are_ks_learning_rate_rules():
     short = KGrid(**{**GRID, "epochs_mnist": 537})
     bench, lr9 = (train_config(Run("m1k-mnist", s, 0.9, 64), short, 0) for s in ("benchmark", "lr"))
     assert bench == lr9 and bench.lr_rule == "constant" and run_of(bench) == Run("m1k-mnist", "lr", 0.9, 64)
+    assert KRun.of(Run("m1k-mnist", "benchmark", 0.9, 64), short, 0).label().endswith(
+        "LR m=0.9, B=64, seed 0 (= Benchmark: no halving within the run)")
+    assert "Benchmark" not in KRun.of(Run("m1k-mnist", "lr", 0.9, 64), g, 0).label()  # it halves at 537 of 600
     assert train_config(Run("m1k-mnist", "benchmark", 0.9, 64), g, 0) != train_config(Run("m1k-mnist", "lr", 0.9, 64), g, 0)
     c = train_config(Run("c1-cifar10", "lr", 0.5, 16), g, 0)
     assert c.data.split == "k_train" and c.data.augment and c.data.n == 512 and c.momentum == 0.5
@@ -240,6 +243,16 @@ def test_k1_and_k2_share_their_grid_and_jobs(scale, tmp_path, monkeypatch):
     assert by_k1 and computed, "each chapter computed jobs of its own"
     assert not set(computed) & shared, f"K2 recomputed K1's jobs: {sorted(set(computed) & shared, key=str)[:3]}"
     assert all(second[r] == first[r] for r in shared)
+    # a Benchmark without a halving within its run is K2's LR m=0.9 run: one job, computed by K1 (review of
+    # 2026-12-07); where the Benchmark halves (gpu, paper) K2 computes its LR m=0.9 runs itself
+    both = set(P1.cases) & set(P2.cases)
+    dataset = {c: kgrid.CASES[c].dataset for c in both}
+    no_halving = {c for c in both if kgrid.benchmark_halve_every(dataset[c], P1.grid.n_train(dataset[c]))
+                  >= P1.grid.epochs(dataset[c])}
+    lr9 = {r for r in computed if r.setting == "lr" and r.momentum == 0.9 and r.case in both}
+    assert not any(r.case in no_halving for r in lr9), f"K2 retrained K1's Benchmark networks: {sorted(lr9, key=str)[:3]}"
+    if 0.9 in P2.momenta_lr and no_halving != both:
+        assert {r.case for r in lr9} == both - no_halving, "with a halving, the Benchmark and LR m=0.9 are two networks"
 
 
 def test_params_errors_name_the_value():

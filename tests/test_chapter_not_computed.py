@@ -35,7 +35,8 @@ NOT_COMPUTED = {
     "y6": {"drop-base", "drop-fb", "drop-robust", "gain-base", "gain-fb", "check-gain", "check-grid-gain",
            "check-beats", "check-reading",
            *(f"{m}-{what}" for m in ("baseline", "fb", "robust") for what in ("small", "large", "peak-lr"))},
-    "k1": {"counter-rho-fgsm", "counter-rho-pgd", "counter-rho-lambda", "worst-residual", "chance-lambda-max",
+    "k1": {"counter-rho-fgsm", "counter-rho-pgd", "counter-rho-lambda", "counter-rho-seeds", "worst-residual",
+           "chance-lambda-max",
            "lrbs-lambda-ratio"},
     "k2": {"share-lr", "share-lr-bs", "weakest-rho-lr", "weakest-rho-lr-bs"},
 }

@@ -270,7 +270,7 @@ def test_seeds_that_disagree_read_partly(R):
 def test_fig1_covers_both_panels_and_held_reads_partly(R):
     """Review of 2026-12-07: S-Fig1 counted as fully covered (1 of 1, 3 of 3 in three seeds) though
     Fig 1's initial-point panel is drawn, not graded. Both panels are its expected cases now: the
-    after-GD panel held in every case reads partly beside the not-computed initial point (the kit's
+    after-GD panel held in every case reads partly beside the not-judged initial point (the kit's
     rule for a claim not fully covered), and a failing after-GD panel still reads did not hold."""
     import dataclasses
 

@@ -5,6 +5,7 @@ Y1's runs given to Y4 explicitly (each scale's block equal to Y1's params file).
 from __future__ import annotations
 
 import dataclasses
+import math
 from pathlib import Path
 
 import matplotlib
@@ -315,7 +316,10 @@ def test_the_rank_gap_reads_the_converged_samples_as_the_graded_bounds_do():
     mask[0] = False
     left_out = dataclasses.replace(r, cc_converged=mask)
     assert r.cc_rank_gap == 0.5 and left_out.cc_rank_gap == 0.0
-    assert dataclasses.replace(r, cc_converged=np.zeros(len(mask), bool)).cc_rank_gap == 0.0
+    none = dataclasses.replace(r, cc_converged=np.zeros(len(mask), bool))
+    assert math.isnan(none.cc_rank_gap)  # no converged sample: not computed, never 0 (review of 2026-12-07)
+    assert "|λ_(c+1)|/λ1 ≤ n/a, |λmin|/λ1 ≤ n/a; |λc|/λ1 ≤ n/a" in y4.claims(results(none))[1].ours
+    assert y4.summary_table(results(none))["iterative: |λc|/λ1"].tolist() == ["n/a"]
     before, after = y4.claims(results(r))[1], y4.claims(results(left_out))[1]
     assert "(rank ≤ c − 1 not seen)" in before.ours and "(rank ≤ c − 1 as well)" in after.ours
     assert before.grade == after.grade == "held"

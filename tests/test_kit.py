@@ -190,23 +190,28 @@ def test_evidence_explains_a_label_once_and_groups_cases_not_judged_by_their_rea
     assert text.count("(a curve at the floor is flat: untested)") == 1  # explained at its first mention only
     assert text.count("accuracy above 5 % at some B") == 3 and text.count("ρ(B, acc)") == 2
     assert rule.text(None) == text and floor.text() == floor.label + " ≥ 1"  # without `seen`: in full
+    # another label keeps its parenthesis, which may be its scope or unit, not an explanation already given
     pgd = kit.at_least("pgd_off_floor", 1, "PGD accuracy above 5 % at some B (a curve at the floor is flat: untested)")
-    both = kit.Rule(held=kit.all_of(floor, pgd)).text()  # an explanation once, whichever label gave it
-    assert both.count("(a curve at the floor is flat: untested)") == 1 and "PGD accuracy above 5 % at some B ≥ 1" in both
+    assert kit.Rule(held=kit.all_of(floor, pgd)).text().count("(a curve at the floor is flat: untested)") == 2
+    scoped = kit.Rule(held=kit.all_of(kit.equals("a", 0, "fallbacks (rebuilt samples)"),
+                                      kit.equals("b", 0, "capped (full test set)"))).text()
+    assert "fallbacks (rebuilt samples) = 0" in scoped and "capped (full test set) = 0" in scoped
     low, high = {"rho": -1.0, "off_floor": 0}, {"rho": -1.0, "off_floor": 2}
     cases = {"C1 · seed 0": low, "C1 · seed 1": high, "R18 · seed 0": low, "C1 · seed 2": low, "R18 · seed 1": low}
     c = kit.Claim("Y-Table1", "s", "p", "o", rule, cases)
     assert c.grades["C1 · seed 1"] == "held" and c.grade == "partly"
     assert c.why.count("judged only when accuracy above 5 % at some B ≥ 1, here 0") == 1  # one group, label brief
-    assert "Not judged: C1 · seeds 0, 2, R18 · seeds 0, 1 (judged only when accuracy above 5 % at some B ≥ 1, " \
+    assert "Not judged: C1 · seeds 0/2, R18 · seeds 0/1 (judged only when accuracy above 5 % at some B ≥ 1, " \
            "here 0)." in c.why
-    assert "(not judged: C1 · seeds 0, 2, R18 · seeds 0, 1)" in c.why  # the coverage names them the same way
+    assert "(not judged: C1 · seeds 0/2, R18 · seeds 0/1)" in c.why  # the coverage names them the same way
     # the public reasons stay in full, case by case
     assert c.unjudged["R18 · seed 1"] == "judged only when " + floor.label + " ≥ 1, here 0"
     from hessbook.kit.claims import brief, case_names
     assert brief("a (b (c))") == "a" and brief("(only)") == "(only)" and brief("a (b) c") == "a (b) c"
     assert brief("ρ(B, λ1)") == "ρ(B, λ1)" and brief("spread (points)") == "spread"
+    assert brief("rate − (the best − 10%, the slack)") == "rate − (the best − 10%, the slack)"  # a formula stays whole
     assert case_names(["C1", "M1 · seed 2"]) == "C1, M1 · seed 2"
+    assert case_names(["C1 · seed 0", "M1 · seed 0", "M1 · seed 2", "S"]) == "C1 · seed 0, M1 · seeds 0/2, S"
 
 
 def test_claim_rejects_unknown_items_and_missing_values():

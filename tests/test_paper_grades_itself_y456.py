@@ -17,7 +17,8 @@ Claims not testable this way, and why:
 
 - Y-Thm1, Y-Prop2 (Y4): a theorem and a proposition, proved, no numbers in the paper;
 - Y-Table5: the attack definitions; Y prints formulas, not numbers (our check is on our attacks);
-- Y-Fig6-12 (both claims), Y-Fig5-10-11, Y-Fig8-9: plots only, no printed values.
+- Y-Fig6-12 (its three claims: λ1, the sign at B_H = 1, the sign on the full set), Y-Fig5-10-11, Y-Fig8-9: plots
+  only, no printed values.
 """
 
 from __future__ import annotations

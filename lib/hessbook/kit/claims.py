@@ -162,30 +162,35 @@ def _grouped(c: Condition, seen: set[str] | None = None) -> str:
 
 
 def _label(label: str, seen: set[str] | None) -> str:
-    """``label`` in full the first time a text shows it or its explanation; after that (``seen``
-    holds them) without its closing parenthesis: "FGSM accuracy above 5 % at some B (a curve at the
-    floor is flat by construction: untested)" is "FGSM accuracy above 5 % at some B" again, and
-    "PGD accuracy above 5 % at some B" after it (the same explanation). Without ``seen`` (None),
-    always in full."""
+    """``label`` in full the first time a text shows it; once ``seen`` holds it, without its closing
+    parenthesis: "FGSM accuracy above 5 % at some B (a curve at the floor is flat by construction:
+    untested)" is "FGSM accuracy above 5 % at some B" again. Only a repeat of the same label is
+    shortened: another label's parenthesis may be its scope or its unit ("(full test set)",
+    "(points)"), never known from the first. Without ``seen`` (None), always in full."""
     if seen is None:
         return label
-    short = brief(label)
-    explanation = label[len(short):].strip()
-    known = label in seen or (explanation and explanation in seen)
-    seen.update((label, explanation) if explanation else (label,))
-    return short if known else label
+    known = label in seen
+    seen.add(label)
+    return brief(label) if known else label
+
+
+OPERATORS = "+-−×*/=<>≤≥"
+"""A label whose text before its closing parenthesis ends in one of these is a formula
+("x − (a − b)"): :func:`brief` keeps it whole."""
 
 
 def brief(label: str) -> str:
     """``label`` without a closing parenthesized explanation, one set off by a space (balanced,
-    not the whole label): notation such as "ρ(B, λ1)" stays as it is."""
+    not the whole label, not an operand of a formula): notation such as "ρ(B, λ1)" stays as it is."""
     if not label.endswith(")"):
         return label
     depth = 0
     for i in range(len(label) - 1, -1, -1):
         depth += {")": 1, "(": -1}.get(label[i], 0)
         if depth == 0:
-            return label[:i].rstrip() if i > 0 and label[i - 1] == " " and label[:i].strip() else label
+            head = label[:i].rstrip()
+            explanation = i > 0 and label[i - 1] == " " and head and head[-1] not in OPERATORS
+            return head if explanation else label
     return label
 
 
@@ -433,14 +438,22 @@ def case_of(name: str) -> str:
 
 
 def case_names(names: Sequence[str]) -> str:
-    """Case names for the reader, the seeds of one case together, in order of first mention:
-    ``["C1 · seed 0", "M1 · seed 0", "M1 · seed 2"]`` -> ``"C1 · seed 0, M1 · seeds 0, 2"``."""
-    seeds: dict[str, list[str]] = {}
+    """Case names for the reader, the seeds of one case together (joined by "/", so that a comma
+    always separates two cases), in order of first mention:
+    ``["C1 · seed 0", "M1 · seed 0", "M1 · seed 2", "S"]`` -> ``"C1 · seed 0, M1 · seeds 0/2, S"``."""
+    groups: dict[tuple[str, bool], list[str]] = {}
     for name in names:
         case, _, seed = name.partition(SEPARATOR)
-        seeds.setdefault(case if seed else name + "\0", []).append(seed)  # "\0": a name without a seed stands alone
-    return ", ".join(case.rstrip("\0") if not s[0] else f"{case}{SEPARATOR}{s[0]}" if len(s) == 1
-                     else f"{case}{SEPARATOR.replace('seed', 'seeds')}{', '.join(s)}" for case, s in seeds.items())
+        groups.setdefault((case, bool(seed)) if seed else (name, False), []).append(seed)
+    parts = []
+    for (case, seeded), seeds in groups.items():
+        if not seeded:
+            parts.append(case)
+        elif len(seeds) == 1:
+            parts.append(f"{case}{SEPARATOR}{seeds[0]}")
+        else:
+            parts.append(f"{case}{SEPARATOR.replace('seed', 'seeds')}{'/'.join(seeds)}")
+    return ", ".join(parts)
 
 
 def agreement(claim: Claim, seeds: Sequence[int]) -> str:

@@ -684,7 +684,7 @@ def numbers(R: Results) -> dict:
             "counter_rho_seeds": "; ".join(
                 f"seed {seed}: " + ", ".join(f"{name} {_signed(v[k])}" for k, name in
                                              (("rho_fgsm", "FGSM"), ("rho_pgd", "PGD"), ("rho_lambda", "λ1")))
-                for seed, v in zip(seeds, per_seed)) or "none",
+                for seed, v in zip(seeds, per_seed)) or None,
             "counter_pairs": sum(v["pairs"] for v in per_seed) if per_seed else None,
             "counter_floor_seeds": sum(v["fgsm_off_floor"] == 0 for v in per_seed),
             "counter_seeds": len(per_seed),

@@ -256,7 +256,7 @@ def numbers(R: Results) -> dict:
         "bulk": 100 * bulk_fraction(end.hessian, P.bulk_tolerance),
         "bulk3": 100 * bulk_fraction(end.hessian, 1e-3),
         "bulk0": 100 * bulk_fraction(init.hessian, P.bulk_tolerance),
-        "outliers": gap_outliers(end.hessian), "rank0": d0.rank, "rank": d1.rank,
+        "rank0": d0.rank, "rank": d1.rank,
         "outliers_seeds": ", ".join(str(gap_outliers(r.trained.hessian)) for r in R.by_seed),
         "gap_init": init_gap_text(init.hessian),
         "ratio0": d0.residual_spectral_ratio, "ratio": d1.residual_spectral_ratio, "fro": d1.residual_ratio,

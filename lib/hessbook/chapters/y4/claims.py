@@ -153,9 +153,18 @@ def theorem1_claim(R: Results) -> Claim:
                  single(theorem1_values(iter_ok, agree, lemma_err, n_cc)), evidence + _unconverged(relu))
 
 
+def largest(arrays) -> float:
+    """The largest value over ``arrays`` (the converged cross-check samples of each network), NaN
+    when there is none: a bound over no sample is not computed, never 0 (review of 2026-12-07)."""
+    values = [float(v) for a in arrays for v in np.asarray(a, dtype=float).ravel() if not math.isnan(v)]
+    return max(values) if values else float("nan")
+
+
 def bound_text(x: float) -> str:
     """An upper bound to two significant digits, rounded up, so that it is never below the value
     it bounds (2.34e-11 -> "2.4e-11"); 0 and non-finite values as they are."""
+    if math.isnan(x):
+        return "n/a"
     if not math.isfinite(x) or x <= 0:
         return f"{x:.1e}"
     step = 10.0 ** (math.floor(math.log10(x)) - 1)
@@ -178,11 +187,10 @@ def proposition2_claim(R: Results) -> Claim:
         return Claim("Y-Prop2", statement, paper, "not computed: no ReLU network computed." + _missing(R),
                      PROP2_RULE, {}, evidence)
     n_cc = sum(int(r.cc_ok.sum()) for r in relu)
-    gap = max(float(np.max(np.abs(r.cc_lanczos_top[r.cc_ok, r.num_classes])
-                           / np.maximum(r.cc_lanczos_top[r.cc_ok, 0], 1e-300), initial=0.0))
-              for r in relu)
-    neg = max(float(np.max(np.maximum(-r.cc_relative_min[r.cc_ok], 0.0), initial=0.0)) for r in relu)
-    tight = max(r.cc_rank_gap for r in relu)
+    gap = largest(np.abs(r.cc_lanczos_top[r.cc_ok, r.num_classes]) / np.maximum(r.cc_lanczos_top[r.cc_ok, 0], 1e-300)
+                  for r in relu)
+    neg = largest(np.maximum(-r.cc_relative_min[r.cc_ok], 0.0) for r in relu)
+    tight = largest([r.cc_rank_gap] for r in relu)
     max_rank = max(int(r.rank.max()) for r in relu)
     tol = zero_tol(max(r.lanczos_tol for r in relu))
     # bounds printed to two digits, rounded up (review of 2026-12-06: "≤ 2e-11" beside 2.3e-11)

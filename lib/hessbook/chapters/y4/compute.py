@@ -85,10 +85,12 @@ class CaseResult:
     @property
     def cc_rank_gap(self) -> float:
         """max over the converged cross-check samples (:attr:`cc_ok`, as the claims' other bounds) of
-        |lambda_c| / lambda_1 from Lanczos (0 when rank <= c - 1, and when no sample converged)."""
+        |lambda_c| / lambda_1 from Lanczos (about 0 when rank <= c - 1; NaN when no sample converged)."""
         c, ok = self.num_classes, self.cc_ok
         top = self.cc_lanczos_top[ok]
-        return float(np.max(np.abs(top[:, c - 1]) / np.maximum(top[:, 0], 1e-300), initial=0.0))
+        if not len(top):
+            return float("nan")
+        return float(np.max(np.abs(top[:, c - 1]) / np.maximum(top[:, 0], 1e-300)))
 
 
 @dataclass(frozen=True)

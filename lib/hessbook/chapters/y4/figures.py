@@ -3,6 +3,8 @@ the explorer widget."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from hessbook.chapters.y4.claims import PSD_TOL, trained_runs
@@ -29,7 +31,7 @@ def summary_table(R: Results):
             "max rank": int(r.rank.max()), "median rank": float(np.median(r.rank)),
             "min eig of S (Lemma 3)": f"{r.s_min.min():.1e}",
             "iterative: min λmin/λmax": f"{r.cc_relative_min.min():.1e}",
-            "iterative: |λc|/λ1": f"{r.cc_rank_gap:.1e}",
+            "iterative: |λc|/λ1": "n/a" if math.isnan(r.cc_rank_gap) else f"{r.cc_rank_gap:.1e}",
             "exact vs iterative λ1": f"{r.cc_agreement:.1e}",
         })
     for m in R.missing:

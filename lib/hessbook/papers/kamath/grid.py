@@ -297,7 +297,12 @@ class KRun(StoredJob):
                    grid.lanczos_tol, grid.lanczos_max_dim, grid.eps(CASES[run.case].dataset), seed)
 
     def label(self) -> str:
-        return f"K {run_of(self.train).label}"
+        """The job in plan and progress lines; a constant-rate m=0.9 run that is also the Benchmark
+        of this data size (no halving within the run, :func:`train_config`) says so."""
+        run, t = run_of(self.train), self.train
+        both = (run.setting == "lr" and run.momentum == BENCHMARK_MOMENTUM
+                and benchmark_halve_every(t.data.name, t.data.n or K_TRAIN_SIZE[t.data.name]) >= t.max_epochs)
+        return f"K {run.label}" + (" (= Benchmark: no halving within the run)" if both else "")
 
     def trains(self) -> tuple[TrainConfig, ...]:
         return (self.train,)
