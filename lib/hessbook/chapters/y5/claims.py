@@ -680,7 +680,7 @@ def either_sample(values: Sequence[Mapping]) -> dict:
 SINGLE = ("1a", "1b")
 """The single-sample Hessians (B_H = 1) of each model: one case, :func:`either_sample`."""
 CASE_HESSIANS = ("1", "full")
-"""The Hessians of :func:`negative_claim`'s cases per model: B_H = 1 (its samples together), the full set."""
+"""The Hessians of :func:`negative_parts`'s cases per model: B_H = 1 (its samples together), the full set."""
 
 
 def _nth(k: int) -> str:
@@ -737,8 +737,7 @@ SINGLE_SAMPLE_NOTE = (" For one sample the weight Hessian is JᵀSJ (PSD, rank �
                       "structure: this half's held confirms the computation more than it tests Y.")
 
 
-def negative_claim_from(cases: dict, expected: tuple[str, ...], ours: str, evidence: str,
-                        half: str = "full") -> Claim:
+def negative_claim_from(cases: dict, expected: tuple[str, ...], ours: str, evidence: str, half: str) -> Claim:
     """One half of Y's statement on the sign (``half``: ``"1"``, B_H = 1, or ``"full"``), graded on
     the cases of that half."""
     return Claim("Y-Fig6-12", NEGATIVE_STATEMENTS[half], NEGATIVE_PAPER[half], ours, WINDOW_RULE, cases,
@@ -746,30 +745,29 @@ def negative_claim_from(cases: dict, expected: tuple[str, ...], ours: str, evide
 
 
 def negative_claims(R: Results) -> list[Claim]:
-    """:func:`negative_claim` as its two halves, B_H = 1 and the full set, each with its own cases,
-    expected cases and verdict (the ours and the evidence are the whole claim's)."""
-    whole = negative_claim(R)
-    out = []
-    for half in CASE_HESSIANS:
-        mine = lambda name: name.endswith(f"B_H={half}")  # noqa: E731
-        out.append(negative_claim_from({k: v for k, v in whole.cases.items() if mine(k)},
-                                       tuple(e for e in whole.expected if mine(e)), whole.ours, whole.evidence, half))
-    return out
+    """Y's statement on the sign as its two halves, B_H = 1 and the full set, each with its own cases,
+    expected cases and verdict, and the same ours and evidence (:func:`negative_parts`)."""
+    cases, expected, ours, evidence = negative_parts(R)
+    return [negative_claim_from({k: v for k, v in cases.items() if k.endswith(f"B_H={half}")},
+                                tuple(e for e in expected if e.endswith(f"B_H={half}")), ours, evidence, half)
+            for half in CASE_HESSIANS]
 
 
 def negative_lead(P: Y5Params) -> str:
-    """What :func:`negative_claim`'s numbers are, said once before every seed's (:class:`Shared`)."""
+    """What :func:`negative_claims`' numbers are, said once before every seed's (:class:`Shared`)."""
     K = min(P.top_k, Y_WINDOW)
     return (f"|λmin| over the {_nth(K)} largest magnitude, B_H = 1a/1b/full (≥ 1: a negative eigenvalue among the "
             f"{K} largest in magnitude; '≥x': the {_nth(K)} magnitude is within its own Lanczos residual of 0, not "
             "resolved, so x is a lower bound, |λmin| over that magnitude plus its residual)")
 
 
-def negative_claim(R: Results) -> Claim:
+def negative_parts(R: Results) -> tuple[dict, tuple[str, ...], str, str]:
+    """The cases (per model, ``"<study> <model> B_H=1"`` and ``"... B_H=full"``), the expected cases,
+    ours and the evidence of both halves of Y's statement on the sign (:func:`negative_claims`)."""
     expected = tuple(f"{STUDY_LABEL[s]} {model_label(m)} B_H={h}" for s in STUDY_LABEL for m in MODELS
                      for h in CASE_HESSIANS)
     if not R.studies:
-        return negative_claim_from({}, expected, "not computed." + _missing(R), "")
+        return {}, expected, "not computed." + _missing(R), ""
     cases = {}
     for s in R.studies:
         for m, a in s.models.items():
@@ -790,8 +788,7 @@ def negative_claim(R: Results) -> Claim:
     deviation = (f" Deviation: our window is {R.params.top_k} eigenvalues, not Y's 20, so a Hessian without a "
                  f"negative eigenvalue in it is not judged (one may show in Y's 20)."
                  if R.params.top_k < Y_WINDOW else "")
-    return negative_claim_from(
-        cases, expected, ours,
+    return cases, expected, ours, (
         f"One Lanczos run per Hessian, on the same samples for every model: the {R.params.top_k} eigenvalues largest "
         f"in magnitude (Y's window; a power iteration with deflation finds them in that order) and λmin from the same "
         f"Krylov space; single-sample Hessians in float64, the others in float32. Windows converged to relative "

@@ -162,6 +162,12 @@ def benchmark_halve_every(dataset: str, n_train: int) -> int:
     return max(1, round(BENCHMARK_HALVE_EVERY * K_TRAIN_SIZE[dataset] / n_train))
 
 
+def benchmark_halves_within(dataset: str, n_train: int, epochs: int) -> bool:
+    """Whether the Benchmark halves its rate within a run of ``epochs`` on ``n_train`` images
+    (:func:`benchmark_halve_every`); where it does not, it is LR with momentum 0.9 (:func:`train_config`)."""
+    return benchmark_halve_every(dataset, n_train) < epochs
+
+
 def lr_rule(setting: str, batch: int, halve_every: int = BENCHMARK_HALVE_EVERY) -> tuple[float, str, dict]:
     """K's three settings as (lr, :mod:`hessbook.lr` rule, its parameters); ``halve_every``: the
     Benchmark's epochs between halvings (:func:`benchmark_halve_every`).
@@ -198,7 +204,7 @@ def train_config(run: Run, grid: KGrid, seed: int):
     c = CASES[run.case]
     n, epochs = grid.n_train(c.dataset), grid.epochs(c.dataset)
     lr, rule, params = lr_rule(run.setting, run.batch, benchmark_halve_every(c.dataset, n))
-    if rule == "halve" and params["every"] >= epochs:
+    if rule == "halve" and not benchmark_halves_within(c.dataset, n, epochs):
         # no halving within the run: the Benchmark is LR with momentum 0.9, written as that constant
         # rate so that it is one stored network with K2's LR m=0.9 run (as LR/BS at B = 64 is LR's):
         # trained twice, in different groups, the same configuration gave networks apart by up to
@@ -301,7 +307,7 @@ class KRun(StoredJob):
         of this data size (no halving within the run, :func:`train_config`) says so."""
         run, t = run_of(self.train), self.train
         both = (run.setting == "lr" and run.momentum == BENCHMARK_MOMENTUM
-                and benchmark_halve_every(t.data.name, t.data.n or K_TRAIN_SIZE[t.data.name]) >= t.max_epochs)
+                and not benchmark_halves_within(t.data.name, t.data.n or K_TRAIN_SIZE[t.data.name], t.max_epochs))
         return f"K {run.label}" + (" (= Benchmark: no halving within the run)" if both else "")
 
     def trains(self) -> tuple[TrainConfig, ...]:
