@@ -31,6 +31,8 @@ from hessbook.chapters.y5.compute import (
     Y5Table,
     analysis_job,
     check_job,
+    full_rate_images,
+    halve_every,
     ori_config,
     robust_config,
     table_job,
@@ -81,16 +83,30 @@ def test_grids_hold_the_points_the_claims_read():
     assert P.alphas() == [-1.0, -0.5, 0.0, 0.5, 1.0]
 
 
+def test_y_epochs_of_the_schedules_are_counted_in_images_seen():
+    """Y §3.4 halves the rate 'after every 5 epochs' of 60,000 / 50,000 images: on fewer images the
+    interval is as many images seen, so on 64 images no halving falls within a short run."""
+    few = params(ori_epochs={"m1": 100, "c3": 100}, adv_epochs={"m1": 5, "c3": 10})
+    assert halve_every(5, "m1", few) == round(5 * 60000 / 64) and halve_every(5, "c3", few) == round(5 * 50000 / 64)
+    assert ori_config("c3", few).lr_rule == "constant" and robust_config("c3", "fgsm", few).lr_rule == "constant"
+    assert full_rate_images("c3", few) == 100 * 64
+    cpu = params(n_train={"m1": 1000, "c3": 1000}, ori_epochs={"m1": 400, "c3": 400})
+    assert ori_config("m1", cpu).lr_params == {"every": 300} and ori_config("c3", cpu).lr_params == {"every": 250}
+    assert full_rate_images("c3", cpu) == 1000 * (250 + 150 / 2)
+    # Y's own: halved every 5 of 100 epochs, the 19 halvings summed (about 10 epochs at the full rate)
+    assert full_rate_images("m1", None) == pytest.approx(60000 * 5 * (2 - 2 ** -19))
+
+
 def test_robust_models_fine_tune_m_ori_with_their_attack():
-    P = params(adv_halve_every={"m1": 0, "c3": 2})
+    P = params(adv_halve_every={"m1": 0, "c3": 2}, adv_epochs={"m1": 1, "c3": 3000})
     ori = ori_config("c3", P)
-    assert ori.lr_rule == "halve" and ori.lr_params == {"every": P.ori_halve_every}
+    assert ori.lr_rule == "constant"
     assert ori.model_kwargs == {"width": P.c3_width} and ori.adversary is None
     for attack in ROBUST:
         cfg = robust_config("c3", attack, P)
         assert cfg.init_from == ori and cfg.adversary == attack and cfg.data == ori.data
         assert cfg.max_epochs == P.adv_epochs["c3"] and cfg.lr == P.adv_lr
-        assert cfg.lr_rule == "halve" and cfg.lr_params == {"every": 2}
+        assert cfg.lr_rule == "halve" and cfg.lr_params == {"every": round(2 * 50000 / 64)}
         eps = cfg.adversary_params["eps"]
         assert eps == (P.eps_l2["c3"] if attack.startswith("l2") else P.eps_linf["c3"])
     assert robust_config("m1", "fhsm", P).adversary_params == {
@@ -475,21 +491,47 @@ def test_cells_within_the_noise_keep_tables_3_4_and_weaker_from_held():
     assert "the book's choice: a cell within the noise counts against it" in four_of_twelve.why
 
 
+def _window(window, lam_min, window_converged, bottom_converged, expect_negative, residuals=None, lam_min_residual=0.0):
+    residuals = [0.0] * len(window) if residuals is None else residuals
+    return window_values(window, residuals, lam_min, lam_min_residual, window_converged, bottom_converged,
+                         expect_negative=expect_negative)
+
+
 def test_negative_curvature_needs_y_window_to_judge_a_hidden_eigenvalue():
     """With fewer than Y's 20 top eigenvalues a negative one below λK is not judged; one above
     λK shows in Y's window too; an unconverged λmin decides only 'shows'."""
-    v = window_values([4.0, 2.0, 1.0], -0.5, True, True, expect_negative=False)
+    v = _window([4.0, 2.0, 1.0], -0.5, True, True, expect_negative=False)
     assert v == {"as_y": True, "decided": False, "window": 3}
-    assert window_values([4.0, 2.0, 1.0], -1.5, True, True, expect_negative=True)["decided"]
-    assert window_values([4.0, 2.0, 1.0], 0.0, True, True, expect_negative=False)["decided"]
+    assert _window([4.0, 2.0, 1.0], -1.5, True, True, expect_negative=True)["decided"]
+    assert _window([4.0, 2.0, 1.0], 0.0, True, True, expect_negative=False)["decided"]
     # a converged window of 20 decides without a converged lambda_min (it holds every larger magnitude)
-    full = window_values(list(range(20, 0, -1)), -0.5, True, False, expect_negative=False)
+    full = _window(list(range(20, 0, -1)), -0.5, True, False, expect_negative=False)
     assert full == {"as_y": True, "decided": True, "window": 20}
-    assert not window_values(list(range(20, 0, -1)), -0.5, False, True, expect_negative=False)["decided"]
+    assert not _window(list(range(20, 0, -1)), -0.5, False, True, expect_negative=False)["decided"]
     # a negative eigenvalue inside the window shows, whatever lambda_min's Ritz value says
-    inside = window_values([4.0, -3.0, 2.0], -0.1, True, False, expect_negative=True)
+    inside = _window([4.0, -3.0, 2.0], -0.1, True, False, expect_negative=True)
     assert inside == {"as_y": True, "decided": True, "window": 3}
-    assert window_values([4.0, -3.0, 2.0], -0.1, False, False, expect_negative=True)["decided"] is False
+    assert _window([4.0, -3.0, 2.0], -0.1, False, False, expect_negative=True)["decided"] is False
+
+
+def test_negative_curvature_is_decided_only_where_the_residuals_resolve_it():
+    """A window converged relative to λ1 whose small Ritz values lie within their residuals of 0
+    does not decide the sign: C3's full set, λ1 279, tail magnitudes 0.004 with residuals 0.3."""
+    window = [279.0] + [10.0 - 0.5 * i for i in range(18)] + [0.004]
+    tail_noise = [1e-3] * 19 + [0.3]
+    # |λmin| 0.01 above the 20th magnitude 0.004: shows, but within that magnitude's residual
+    shows = _window(window, -0.01, True, True, True, residuals=tail_noise)
+    assert shows == {"as_y": True, "decided": False, "window": 20}
+    assert _window(window, -0.5, True, True, True, residuals=tail_noise)["decided"]  # beyond it: resolved
+    # |λmin| 0.002 below it: does not show, again not resolved; resolved with a small residual
+    hidden = _window(window, -0.002, True, True, False, residuals=tail_noise)
+    assert hidden == {"as_y": True, "decided": False, "window": 20}
+    assert _window(window, -0.002, True, True, False, residuals=[1e-4] * 20, lam_min_residual=1e-4)["decided"]
+    assert not _window(window, -0.002, True, True, False, residuals=[1e-4] * 20, lam_min_residual=0.01)["decided"]
+    # a negative value inside the window decides only where its residual keeps it below 0
+    inside = [4.0, -3.0, 2.0]
+    assert not _window(inside, -0.1, True, False, True, residuals=[0.0, 3.5, 0.0])["decided"]
+    assert _window(inside, -0.1, True, False, True, residuals=[0.0, 2.5, 0.0])["decided"]
 
 
 def test_nothing_computed_renders_everywhere():

@@ -49,6 +49,17 @@ def goyal(epoch: int, iteration: int, *, lr: float, batch_size: int, iters_per_e
     return target
 
 
+def epochs_in_images_seen(paper_epochs: int, paper_n_train: int, n_train: int) -> int:
+    """``paper_epochs`` epochs of a paper's ``paper_n_train`` training images, as epochs of
+    ``n_train`` images that show the same number of images (at least 1).
+
+    Why: a schedule written in a paper's epochs ("halve every 5 epochs") on fewer images halves
+    the rate after far fewer SGD steps, a regime the paper's networks never see. Counted in images
+    seen, the rate is the same function of the images a network has seen at every scale
+    (K's Benchmark, Y §3.4's M_ORI and adversarial training)."""
+    return max(1, round(paper_epochs * paper_n_train / n_train))
+
+
 RULES: dict[str, Callable[..., float]] = {
     "constant": constant, "halve": halve, "lr_bs": lr_bs, "goyal": goyal,
 }

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 
 from hessbook import regime
 from hessbook.attacks.check import AttackCheck
-from hessbook.chapters.y5.compute import Results, Study
+from hessbook.chapters.y5.compute import Results, Study, full_rate_images, halve_every
 from hessbook.chapters.y5.paper import (
     CONTROL,
     DATASET,
@@ -120,11 +120,12 @@ def _scale(R: Results, studies: Sequence[str], seeds: Sequence[int]) -> str:
 
 
 CONFOUND = (" Each robust model trains on from M_ORI at a restarted rate of 0.01, so a lower curvature may be "
-            "further training as much as adversarial training (review of 2026-12-06): with Y's epochs on fewer images "
-            "M_ORI takes the equivalent of about 10 epochs at lr 0.01 (the run table gives its training accuracy).")
+            "further training as much as adversarial training (review of 2026-12-06): on fewer images M_ORI sees fewer "
+            "images at the full rate than Y's (the run table gives its training accuracy).")
 """The confound of the three curvature claims (Y-Fig6-12's λ1, Y-Fig5-10-11, Y-Fig8-9), in their
-evidence: M_ORI's schedule halves the rate every 5 epochs, so on fewer images it trains far fewer
-steps than Y's, and each robust model's further steps at lr 0.01 could lower its curvature alone.
+evidence: M_ORI trains Y's epochs on fewer images (its schedule counted in images seen,
+:func:`~hessbook.chapters.y5.compute.halve_every`), so it sees fewer images than Y's M_ORI, and
+each robust model's further steps at lr 0.01 could lower its curvature alone.
 The control M_CLEAN (:data:`~hessbook.chapters.y5.paper.CONTROL`) measures that: :func:`control_text`."""
 
 
@@ -639,28 +640,41 @@ def expects_negative(study: str, model: str, b_h: str) -> bool:
     return b_h != "full" or (study, model) in SADDLE
 
 
-def window_values(window, lam_min: float, window_converged: bool, bottom_converged: bool,
-                  expect_negative: bool) -> dict:
+def window_values(window, residuals, lam_min: float, lam_min_residual: float, window_converged: bool,
+                  bottom_converged: bool, expect_negative: bool) -> dict:
     """Whether a negative eigenvalue shows among the ``Y_WINDOW`` largest in magnitude, as Y would
-    see it, from our window (the K eigenvalues largest in magnitude, by descending magnitude) and
-    the smallest Ritz value ``lam_min`` of the same Krylov space.
+    see it, from our window (the K eigenvalues largest in magnitude, by descending magnitude, with
+    their Lanczos residuals ``residuals``) and the smallest Ritz value ``lam_min`` of the same
+    Krylov space (residual ``lam_min_residual``).
 
     It shows when a negative eigenvalue is in the first min(K, 20) of the window, or when
     |lam_min| reaches the K-th magnitude (a Ritz value bounds lambda_min from above, so
     |lambda_min| is at least that). A converged window of K >= 20 decides either way (it holds every
     eigenvalue larger in magnitude than its last); with K < 20 a negative eigenvalue smaller in
     magnitude than the K-th may or may not show in Y's 20: not decided, unless there is no negative
-    eigenvalue at all (a converged ``lam_min`` >= 0)."""
+    eigenvalue at all (a converged ``lam_min`` >= 0).
+
+    A window converged relative to its largest magnitude (the tolerance's reference) can still
+    hold small Ritz values that its residuals do not resolve (a Ritz value is within its residual
+    of an eigenvalue). So the decision also needs what it rests on resolved: a negative value of the
+    window whose residual keeps it below 0, or |lam_min| beyond the K-th magnitude plus its
+    residual (shows); |lam_min| plus its residual below the K-th magnitude minus its residual
+    (does not show). Otherwise not decided (review of 2026-12-07: C3's full-set window, magnitudes
+    down to 0.004 beside residuals of 0.3 to 3, read as deciding the sign)."""
     k = min(len(window), Y_WINDOW)
     head = np.asarray(window, dtype=float)[:k]
+    head_residuals = np.asarray(residuals, dtype=float)[:k]
+    tail, tail_residual = abs(float(head[-1])), float(head_residuals[-1])
     neg = max(0.0, -float(lam_min))
-    shows = bool((head < 0).any()) or (neg > 0 and neg >= abs(float(head[-1])))
+    shows = bool((head < 0).any()) or (neg > 0 and neg >= tail)
     if neg == 0 and bottom_converged:
         decided = True  # no negative eigenvalue at all: nothing to show in any window
     elif shows:
-        decided = window_converged  # an unconverged window's magnitudes are Ritz estimates
+        resolved = bool((head + head_residuals < 0).any()) or neg > tail + tail_residual
+        decided = window_converged and resolved  # an unconverged window's magnitudes are Ritz estimates
     else:
-        decided = len(window) >= Y_WINDOW and window_converged
+        decided = (len(window) >= Y_WINDOW and window_converged
+                   and neg + float(lam_min_residual) < tail - tail_residual)
     return {"as_y": shows == expect_negative, "decided": decided, "window": k}
 
 
@@ -711,8 +725,11 @@ WINDOW_RULE = Rule(
     held=is_true("as_y", "the Hessian shows what Y states for it: a negative eigenvalue among the top 20 by "
                          "magnitude at B_H = 1, in at least one of the single-sample Hessians (Y: 'can'); none on "
                          "the full set, except MNIST's M_ORI ('converged to a saddle point', Fig 12)"),
-    requires=is_true("decided", "our window of the K eigenvalues largest in magnitude decides it: converged, and "
-                                "K ≥ 20 (Y's window) unless a negative eigenvalue already shows in it"),
+    requires=is_true("decided", "our window of the K eigenvalues largest in magnitude decides it: converged, "
+                                "K ≥ 20 (Y's window) unless a negative eigenvalue already shows in it, and what "
+                                "the decision rests on resolved by the Lanczos residuals (the sign of a negative "
+                                "value in the window, or |λmin| against the K-th magnitude, each Ritz value within "
+                                "its residual of an eigenvalue)"),
 )
 
 
@@ -774,8 +791,8 @@ def negative_parts(R: Results) -> tuple[dict, tuple[str, ...], str, str]:
             v = {}
             for h in HESSIANS:
                 sp = a.spectrum(h)
-                v[h] = window_values(sp.window, float(sp.bottom[0]), sp.window_converged, sp.bottom_converged,
-                                     expects_negative(s.name, m, h))
+                v[h] = window_values(sp.window, sp.window_residuals, float(sp.bottom[0]), float(sp.bottom_residuals[0]),
+                                     sp.window_converged, sp.bottom_converged, expects_negative(s.name, m, h))
             cases[f"{s.label} {model_label(m)} B_H=1"] = either_sample([v[h] for h in SINGLE])
             cases[f"{s.label} {model_label(m)} B_H=full"] = v["full"]
     K = min(R.params.top_k, Y_WINDOW)
@@ -976,6 +993,16 @@ def claims(R: Results) -> list[Claim]:
 # ----------------------------------------------------------------------------- numbers
 
 
+def _schedule_text(y_epochs: int, study: str, P: Y5Params, epochs: int) -> str:
+    """A run's schedule as this scale has it: "halved every 5 of Y's epochs (every 300 of ours,
+    none within the run)", or "constant"."""
+    if not y_epochs:
+        return "constant"
+    every = halve_every(y_epochs, study, P)
+    within = f"{(epochs - 1) // every} within the run" if every < epochs else "none within the run"
+    return f"halved every {y_epochs} of Y's epochs (every {every:,} of ours, {within})"
+
+
 def _per_study(P: Y5Params, values) -> str:
     """``values(study)`` for each selected study, "M1 / MNIST 10, C3 / CIFAR-10 15"."""
     return ", ".join(f"{STUDY_LABEL[s]} {values(s)}" for s in P.studies)
@@ -996,17 +1023,19 @@ def criteria(P: Y5Params) -> list[regime.Criterion]:
     lr, momentum, halve = Y.ORI_SCHEDULE
     adv_met = all(P.adv_epochs[s] >= Y.ADV_EPOCHS[d] and P.adv_halve_every[s] == Y.ADV_HALVE_EVERY[d]
                   for s, d in ds.items()) and math.isclose(P.adv_lr, Y.ADV_LR)
-    halving = {s: f"halved every {P.adv_halve_every[s]}" if P.adv_halve_every[s] else "constant" for s in P.studies}
+    halving = {s: _schedule_text(P.adv_halve_every[s], s, P, P.adv_epochs[s]) for s in P.studies}
     return [
         regime.Criterion(f"M_ORI trained Y's {Y.ORI_EPOCHS} epochs (Y §3.4)",
                          all(P.ori_epochs[s] >= Y.ORI_EPOCHS for s in P.studies),
                          "epochs " + _per_study(P, lambda s: P.ori_epochs[s])),
-        regime.Criterion(f"M_ORI's schedule: lr {lr:g}, momentum {momentum:g}, halved every {halve} epochs (Y §3.4)",
+        regime.Criterion(f"M_ORI's schedule: lr {lr:g}, momentum {momentum:g}, halved every {halve} of Y's epochs "
+                         "(Y §3.4), counted in images seen",
                          (P.lr, P.momentum, P.ori_halve_every) == (lr, momentum, halve),
-                         f"lr {P.lr:g}, momentum {P.momentum:g}, halved every {P.ori_halve_every}"),
+                         f"lr {P.lr:g}, momentum {P.momentum:g}, "
+                         + _per_study(P, lambda s: _schedule_text(P.ori_halve_every, s, P, P.ori_epochs[s]))),
         regime.Criterion(f"adversarial training at lr {Y.ADV_LR:g} for Y's {Y.ADV_EPOCHS['mnist']} (MNIST, constant) / "
-                         f"{Y.ADV_EPOCHS['cifar10']} (CIFAR-10, halved after {Y.ADV_HALVE_EVERY['cifar10']}) "
-                         "epochs (Y §3.4)", adv_met,
+                         f"{Y.ADV_EPOCHS['cifar10']} (CIFAR-10, halved after {Y.ADV_HALVE_EVERY['cifar10']}, counted in images "
+                         "seen) epochs (Y §3.4)", adv_met,
                          f"lr {P.adv_lr:g}, " + _per_study(P, lambda s: f"{P.adv_epochs[s]} epochs {halving[s]}")),
         Y.radii({d: P.eps_linf[s] for s, d in ds.items()}, Y.ROBUST_EPS_LINF, "L∞"),
         Y.radii({d: P.eps_l2[s] for s, d in ds.items()}, Y.ROBUST_EPS_L2, "L2"),
@@ -1053,6 +1082,12 @@ def study_numbers(s: Study, batch: str) -> dict:
             "train_seconds": sum(t.seconds for t in s.trainings.values())}
 
 
+def ori_exposure(P: Y5Params) -> str:
+    """How much M_ORI trains, per selected study, in images seen at the full rate (an epoch at a
+    halved rate counts half), against Y's M_ORI, to the nearest thousand: "M1 / MNIST 100,000 (Y: 600,000)"."""
+    return _per_study(P, lambda s: f"{round(full_rate_images(s, P), -3):,.0f} (Y: {round(full_rate_images(s, None), -3):,.0f})")
+
+
 def control_summary(R: Results) -> str | None:
     """Per study and seed: the full-set λ1 of M_ORI and of the control M_CLEAN, and how many robust
     models have a smaller one than M_CLEAN (None: no control computed)."""
@@ -1065,7 +1100,7 @@ def numbers(R: Results) -> dict:
     """Every number the prose cites (glued as ``y5-<name>``); None (glued n/a) for a study that
     was not computed."""
     out: dict = {"missing": ", ".join(m.model for m in R.missing) or "none",
-                 "criteria": regime.criteria_text(criteria(R.params)),
+                 "criteria": regime.criteria_text(criteria(R.params)), "ori-exposure": ori_exposure(R.params),
                  "plateau": regime.plateau_summary(trained_runs(R)), "control": control_summary(R)}
     batch = str(R.params.n_hessian_batch)
     for study in ("m1", "c3"):

@@ -30,11 +30,13 @@ from hessbook.attacks import Attack, AttackTable
 from hessbook.attacks.check import AttackCheck, check_attack
 from hessbook import regime
 from hessbook.chapters.y5.paper import (CONTROL, DATASET, L2_ATTACKS, MODELS, ROBUST, SECOND_ORDER, STUDY_LABEL,
-                                        model_label)
+                                        TRAIN_SIZE, model_label)
 from hessbook.chapters.y5.params import Y5Params
 from hessbook.kit.jobs import Context, StoredJob, Table, context, run_jobs
 from hessbook.kit.seeds import SeededResults
+from hessbook.lr import epochs_in_images_seen
 from hessbook.papers.yao.networks import Missing, missing_models
+from hessbook.papers.yao.regime import ORI_EPOCHS, ORI_SCHEDULE
 from hessbook.train import TrainConfig
 
 TRAIN_KIND, MODEL_KIND, TABLE_KIND = "y5-train", "y5-model", "y5-table"
@@ -77,17 +79,48 @@ def attack_settings(name: str, study: str, P: Y5Params) -> dict:
     return {"eps": eps}
 
 
+def halve_every(y_epochs: int, study: str, P: Y5Params) -> int:
+    """Our epochs between halvings for Y's ``y_epochs``: Y's epochs of its whole training set
+    (60,000 / 50,000 images) counted in images seen (:func:`~hessbook.lr.epochs_in_images_seen`).
+    On 1000 images Y's "halve after every 5 epochs" is every 300 (MNIST) / 250 (CIFAR-10) of ours:
+    read literally it would halve the rate every 80 steps of M1 and leave M_ORI with the
+    equivalent of about 10 epochs at lr 0.01, 160 steps, against about 9,400 of Y's at a batch
+    of 64 (issue 29's regime: shrink the data, keep the training)."""
+    return epochs_in_images_seen(y_epochs, TRAIN_SIZE[DATASET[study]], P.n_train[study])
+
+
+def lr_schedule(y_epochs: int, study: str, P: Y5Params, epochs: int) -> tuple[str, dict]:
+    """The lr rule of a run of ``epochs`` halved every ``y_epochs`` of Y's epochs (0: constant),
+    as (rule, parameters): constant where no halving falls within the run."""
+    every = halve_every(y_epochs, study, P) if y_epochs else 0
+    return ("halve", {"every": every}) if 0 < every < epochs else ("constant", {})
+
+
+def full_rate_images(study: str, P: Y5Params | None) -> float:
+    """Images M_ORI of ``study`` sees at the full rate (an epoch at a halved rate counts half; P
+    None: Y's M_ORI, 100 epochs of its whole training set halved every 5): how far our M_ORI
+    trains beside Y's, as the chapter's regime paragraph says."""
+    if P is None:
+        n, epochs, every = TRAIN_SIZE[DATASET[study]], ORI_EPOCHS, ORI_SCHEDULE[2]
+    else:
+        rule, params = lr_schedule(P.ori_halve_every, study, P, P.ori_epochs[study])
+        n, epochs, every = P.n_train[study], P.ori_epochs[study], params.get("every", 0)
+    return n * sum(0.5 ** (e // every) if every else 1.0 for e in range(epochs))
+
+
 def ori_config(study: str, P: Y5Params, seed: int | None = None):
     """M_ORI in network seed ``seed`` (None: the chapter's ``seed``, the first): SGD with momentum,
-    lr halved every ``ori_halve_every`` epochs (Y §3.4), on the chapter seed's training subset."""
+    lr halved every ``ori_halve_every`` of Y's epochs counted in images seen (Y §3.4,
+    :func:`halve_every`), on the chapter seed's training subset."""
     from hessbook.data import DataSpec
     from hessbook.train import TrainConfig
 
+    rule, rule_params = lr_schedule(P.ori_halve_every, study, P, P.ori_epochs[study])
     return TrainConfig(
         model=study, model_kwargs=model_kwargs(study, P),
         data=DataSpec(DATASET[study], n=P.n_train[study], subset_seed=P.seed),
         batch_size=P.batch_size[study], lr=P.lr, momentum=P.momentum,
-        lr_rule="halve", lr_params={"every": P.ori_halve_every},
+        lr_rule=rule, lr_params=rule_params,
         max_epochs=P.ori_epochs[study], seed=P.seed if seed is None else seed,
         epoch_metrics=("train_loss", "train_acc"),
     )
@@ -96,8 +129,7 @@ def ori_config(study: str, P: Y5Params, seed: int | None = None):
 def robust_config(study: str, attack: str, P: Y5Params, seed: int | None = None):
     """M_<attack>: ``adv_epochs`` more epochs from the same seed's M_ORI on adversarial examples of
     the current model (the whole batch adversarial: Y's min-max, eq. 3)."""
-    every = P.adv_halve_every[study]
-    rule, rule_params = ("halve", {"every": every}) if every else ("constant", {})
+    rule, rule_params = lr_schedule(P.adv_halve_every[study], study, P, P.adv_epochs[study])
     return dataclasses.replace(
         ori_config(study, P, seed), lr=P.adv_lr, lr_rule=rule, lr_params=rule_params, max_epochs=P.adv_epochs[study],
         adversary=attack, adversary_params=attack_settings(attack, study, P), init_from=ori_config(study, P, seed),

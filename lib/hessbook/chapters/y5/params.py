@@ -24,12 +24,14 @@ class Y5Params(Seeded, ChapterParams):
         gt=0, doc="SGD batch size per study, original and adversarial training (Y §3.4 does not give it)"))
     lr: float = field(metadata=spec(gt=0.0, doc="M_ORI's learning rate (Y: 0.01)"))
     momentum: float = field(metadata=spec(ge=0.0, lt=1.0, doc="SGD momentum of every run (Y: 0.9)"))
-    ori_halve_every: int = field(metadata=spec(gt=0, doc="M_ORI: halve the lr every this many epochs (Y: 5)"))
+    ori_halve_every: int = field(metadata=spec(gt=0, doc="M_ORI: halve the lr every this many of Y's epochs (of 60,000 / "
+                                                            "50,000 images), counted in images seen (Y: 5)"))
     ori_epochs: dict[str, int] = field(metadata=spec(gt=0, doc="M_ORI's epochs per study (Y: 100)"))
     adv_lr: float = field(metadata=spec(gt=0.0, doc="adversarial training's learning rate (Y: 0.01)"))
     adv_epochs: dict[str, int] = field(metadata=spec(gt=0, doc="adversarial epochs per study (Y: m1 5, c3 10)"))
     adv_halve_every: dict[str, int] = field(metadata=spec(
-        ge=0, doc="adversarial training: halve the lr every this many epochs, 0: constant (Y: m1 0, c3 5)"))
+        ge=0, doc="adversarial training: halve the lr every this many of Y's epochs, counted in images seen as "
+                "ori_halve_every; 0: constant (Y: m1 0, c3 5)"))
     n_train: dict[str, int] = field(metadata=spec(gt=0, doc="training subset per study (Y: 60000 / 50000)"))
     n_test: dict[str, int] = field(metadata=spec(gt=0, doc="test samples of the tables and landscapes (Y: 10000)"))
     eps_linf: dict[str, float] = field(metadata=spec(gt=0.0, doc="L-inf radius, FGSM/FGSM10/FHSM (Y: 0.1 / 0.02)"))

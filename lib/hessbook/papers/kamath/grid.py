@@ -29,6 +29,7 @@ from hessbook.papers.kamath.paper import (
 )
 from hessbook.kit.jobs import Context, Row, StoredJob, Table, context, run_jobs
 from hessbook.kit.seeds import n_seeds_spec, network_seeds, seed_case
+from hessbook.lr import epochs_in_images_seen
 from hessbook.params import ParameterError, spec
 from hessbook.train import TrainConfig
 
@@ -159,7 +160,7 @@ def benchmark_halve_every(dataset: str, n_train: int) -> int:
     rate every 40 steps at B = 64, and StdCNN then stayed on its initial plateau (2 of 3 seeds at
     cpu, measured 2026-12-03) -- a regime K's networks, which take 4,300 steps at the first rate,
     never see. See :func:`hessbook.papers.kamath.regime.criteria`."""
-    return max(1, round(BENCHMARK_HALVE_EVERY * K_TRAIN_SIZE[dataset] / n_train))
+    return epochs_in_images_seen(BENCHMARK_HALVE_EVERY, K_TRAIN_SIZE[dataset], n_train)
 
 
 def benchmark_halves_within(dataset: str, n_train: int, epochs: int) -> bool:
