@@ -659,8 +659,11 @@ def window_values(window, residuals, lam_min: float, lam_min_residual: float, wi
     of an eigenvalue). So the decision also needs what it rests on resolved: a negative value of the
     window whose residual keeps it below 0, or |lam_min| beyond the K-th magnitude plus its
     residual (shows); |lam_min| plus its residual below the K-th magnitude minus its residual
-    (does not show). Otherwise not decided (review of 2026-12-07: C3's full-set window, magnitudes
-    down to 0.004 beside residuals of 0.3 to 3, read as deciding the sign)."""
+    (does not show). Otherwise not decided: e.g. M1's M_ORI full set at cpu scale (store of
+    2026-12-06, seed 0), the 20th magnitude 0.29 ± 0.20 against |λmin| 0.11 ± 0.06, read as deciding
+    that no negative eigenvalue shows. (By interlacing each side's Ritz values bound its
+    eigenvalues from inside, so a window of 20 positive Ritz values above |λmin| is 20 eigenvalues
+    above it; what residuals cannot show is an eigenvalue Lanczos has not found at all.)"""
     k = min(len(window), Y_WINDOW)
     head = np.asarray(window, dtype=float)[:k]
     head_residuals = np.asarray(residuals, dtype=float)[:k]
