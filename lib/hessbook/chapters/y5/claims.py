@@ -656,14 +656,12 @@ def window_values(window, residuals, lam_min: float, lam_min_residual: float, wi
 
     A window converged relative to its largest magnitude (the tolerance's reference) can still
     hold small Ritz values that its residuals do not resolve (a Ritz value is within its residual
-    of an eigenvalue). So the decision also needs what it rests on resolved: a negative value of the
+    of an eigenvalue). So "shows" also needs what it rests on resolved: a negative value of the
     window whose residual keeps it below 0, or |lam_min| beyond the K-th magnitude plus its
-    residual (shows); |lam_min| plus its residual below the K-th magnitude minus its residual
-    (does not show). Otherwise not decided: e.g. M1's M_ORI full set at cpu scale (store of
-    2026-12-06, seed 0), the 20th magnitude 0.29 ± 0.20 against |λmin| 0.11 ± 0.06, read as deciding
-    that no negative eigenvalue shows. (By interlacing each side's Ritz values bound its
-    eigenvalues from inside, so a window of 20 positive Ritz values above |λmin| is 20 eigenvalues
-    above it; what residuals cannot show is an eigenvalue Lanczos has not found at all.)"""
+    residual. "Does not show" needs |lam_min| plus its residual below the K-th magnitude: by
+    interlacing, K positive Ritz values are K eigenvalues at least that large, whatever their
+    residuals. Otherwise not decided. (What residuals cannot show is an eigenvalue Lanczos has not
+    found at all.)"""
     k = min(len(window), Y_WINDOW)
     head = np.asarray(window, dtype=float)[:k]
     head_residuals = np.asarray(residuals, dtype=float)[:k]
@@ -676,8 +674,7 @@ def window_values(window, residuals, lam_min: float, lam_min_residual: float, wi
         resolved = bool((head + head_residuals < 0).any()) or neg > tail + tail_residual
         decided = window_converged and resolved  # an unconverged window's magnitudes are Ritz estimates
     else:
-        decided = (len(window) >= Y_WINDOW and window_converged
-                   and neg + float(lam_min_residual) < tail - tail_residual)
+        decided = len(window) >= Y_WINDOW and window_converged and neg + float(lam_min_residual) < tail
     return {"as_y": shows == expect_negative, "decided": decided, "window": k}
 
 
