@@ -31,7 +31,7 @@ NOT_COMPUTED = {
     "y4": {"worst-relu", "worst-iter", "agree", "max-rank", "smin", "smooth-neg", "smooth-min", "smooth-gn"},
     "y5": {f"{study}-{name}" for study in ("m1", "c3")
            for name in ("clean-ori", "mean-ori", "mean-robust", "lambda-ori", "lambda-robust", "r1", "rbatch",
-                        "rfull", "gap-linf", "gap-l2", "train-seconds")} | {"control"},
+                        "rfull", "gap-linf", "gap-l2", "train-seconds")} | {"control", "ori-loss"},
     "y6": {"drop-base", "drop-fb", "drop-robust", "gain-base", "gain-fb", "check-gain", "check-grid-gain",
            "check-beats", "check-reading",
            *(f"{m}-{what}" for m in ("baseline", "fb", "robust") for what in ("small", "large", "peak-lr"))},

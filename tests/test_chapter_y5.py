@@ -83,30 +83,37 @@ def test_grids_hold_the_points_the_claims_read():
     assert P.alphas() == [-1.0, -0.5, 0.0, 0.5, 1.0]
 
 
-def test_y_epochs_of_the_schedules_are_counted_in_images_seen():
-    """Y §3.4 halves the rate 'after every 5 epochs' of 60,000 / 50,000 images: on fewer images the
-    interval is as many images seen, so on 64 images no halving falls within a short run."""
-    few = params(ori_epochs={"m1": 100, "c3": 100}, adv_epochs={"m1": 5, "c3": 10})
+def test_y_epochs_of_the_schedules_are_read_as_halve_counted_in_says():
+    """Y §3.4 halves the rate 'after every 5 epochs': in our epochs (each image about 10 times at
+    the full rate, as in Y), or counted in images seen of Y's 60,000 / 50,000 images (on 64 images
+    no halving falls within a short run)."""
+    ours = params(ori_epochs={"m1": 100, "c3": 100}, adv_epochs={"m1": 5, "c3": 10})
+    assert ours.halve_counted_in == "epochs" and halve_every(5, "c3", ours) == 5
+    assert ori_config("c3", ours).lr_params == {"every": 5} and robust_config("c3", "fgsm", ours).lr_params == {"every": 5}
+    assert full_rate_images("c3", ours) == pytest.approx(64 * 5 * (2 - 2 ** -19))
+    few = params(ori_epochs={"m1": 100, "c3": 100}, adv_epochs={"m1": 5, "c3": 10}, halve_counted_in="images_seen")
     assert halve_every(5, "m1", few) == round(5 * 60000 / 64) and halve_every(5, "c3", few) == round(5 * 50000 / 64)
     assert ori_config("c3", few).lr_rule == "constant" and robust_config("c3", "fgsm", few).lr_rule == "constant"
     assert full_rate_images("c3", few) == 100 * 64
-    cpu = params(n_train={"m1": 1000, "c3": 1000}, ori_epochs={"m1": 400, "c3": 400})
-    assert ori_config("m1", cpu).lr_params == {"every": 300} and ori_config("c3", cpu).lr_params == {"every": 250}
-    assert full_rate_images("c3", cpu) == 1000 * (250 + 150 / 2)
+    seen = params(n_train={"m1": 1000, "c3": 1000}, ori_epochs={"m1": 400, "c3": 400}, halve_counted_in="images_seen")
+    assert ori_config("m1", seen).lr_params == {"every": 300} and ori_config("c3", seen).lr_params == {"every": 250}
+    assert full_rate_images("c3", seen) == 1000 * (250 + 150 / 2)
     # Y's own: halved every 5 of 100 epochs, the 19 halvings summed (about 10 epochs at the full rate)
     assert full_rate_images("m1", None) == pytest.approx(60000 * 5 * (2 - 2 ** -19))
+    with pytest.raises(ParameterError, match="halve_counted_in"):
+        params(halve_counted_in="steps")
 
 
 def test_robust_models_fine_tune_m_ori_with_their_attack():
-    P = params(adv_halve_every={"m1": 0, "c3": 2}, adv_epochs={"m1": 1, "c3": 3000})
+    P = params(adv_halve_every={"m1": 0, "c3": 2}, adv_epochs={"m1": 1, "c3": 3})
     ori = ori_config("c3", P)
-    assert ori.lr_rule == "constant"
+    assert ori.lr_rule == "constant"  # smoke's one epoch: no halving within the run
     assert ori.model_kwargs == {"width": P.c3_width} and ori.adversary is None
     for attack in ROBUST:
         cfg = robust_config("c3", attack, P)
         assert cfg.init_from == ori and cfg.adversary == attack and cfg.data == ori.data
         assert cfg.max_epochs == P.adv_epochs["c3"] and cfg.lr == P.adv_lr
-        assert cfg.lr_rule == "halve" and cfg.lr_params == {"every": round(2 * 50000 / 64)}
+        assert cfg.lr_rule == "halve" and cfg.lr_params == {"every": 2}
         eps = cfg.adversary_params["eps"]
         assert eps == (P.eps_l2["c3"] if attack.startswith("l2") else P.eps_linf["c3"])
     assert robust_config("m1", "fhsm", P).adversary_params == {

@@ -22,6 +22,7 @@ from hessbook.chapters.y5.paper import (
     STUDY_LABEL,
     TABLE_ITEM,
     TEST_SIZE,
+    TRAIN_SIZE,
     Y_NAME,
     model_label,
 )
@@ -120,12 +121,11 @@ def _scale(R: Results, studies: Sequence[str], seeds: Sequence[int]) -> str:
 
 
 CONFOUND = (" Each robust model trains on from M_ORI at a restarted rate of 0.01, so a lower curvature may be "
-            "further training as much as adversarial training (review of 2026-12-06): on fewer images M_ORI sees fewer "
-            "images at the full rate than Y's (the run table gives its training accuracy).")
+            "further training as much as adversarial training (review of 2026-12-06): with Y's epochs on fewer images "
+            "M_ORI takes the equivalent of about 10 epochs at lr 0.01 (the run table gives its training accuracy).")
 """The confound of the three curvature claims (Y-Fig6-12's λ1, Y-Fig5-10-11, Y-Fig8-9), in their
-evidence: M_ORI trains Y's epochs on fewer images (its schedule counted in images seen,
-:func:`~hessbook.chapters.y5.compute.halve_every`), so it sees fewer images than Y's M_ORI, and
-each robust model's further steps at lr 0.01 could lower its curvature alone.
+evidence: M_ORI's schedule halves the rate every 5 epochs, so on fewer images it trains far fewer
+steps than Y's, and each robust model's further steps at lr 0.01 could lower its curvature alone.
 The control M_CLEAN (:data:`~hessbook.chapters.y5.paper.CONTROL`) measures that: :func:`control_text`."""
 
 
@@ -994,13 +994,16 @@ def claims(R: Results) -> list[Claim]:
 
 
 def _schedule_text(y_epochs: int, study: str, P: Y5Params, epochs: int) -> str:
-    """A run's schedule as this scale has it: "halved every 5 of Y's epochs (every 300 of ours,
-    none within the run)", or "constant"."""
+    """A run's schedule as this scale has it: "halved every 5 epochs (19 within the run)", "halved
+    every 5 of Y's epochs counted in images seen (every 300 of ours, none within the run)", or
+    "constant"."""
     if not y_epochs:
         return "constant"
     every = halve_every(y_epochs, study, P)
     within = f"{(epochs - 1) // every} within the run" if every < epochs else "none within the run"
-    return f"halved every {y_epochs} of Y's epochs (every {every:,} of ours, {within})"
+    if P.halve_counted_in == "epochs":
+        return f"halved every {every} epochs ({within})"
+    return f"halved every {y_epochs} of Y's epochs counted in images seen (every {every:,} of ours, {within})"
 
 
 def _per_study(P: Y5Params, values) -> str:
@@ -1028,14 +1031,13 @@ def criteria(P: Y5Params) -> list[regime.Criterion]:
         regime.Criterion(f"M_ORI trained Y's {Y.ORI_EPOCHS} epochs (Y §3.4)",
                          all(P.ori_epochs[s] >= Y.ORI_EPOCHS for s in P.studies),
                          "epochs " + _per_study(P, lambda s: P.ori_epochs[s])),
-        regime.Criterion(f"M_ORI's schedule: lr {lr:g}, momentum {momentum:g}, halved every {halve} of Y's epochs "
-                         "(Y §3.4), counted in images seen",
+        regime.Criterion(f"M_ORI's schedule: lr {lr:g}, momentum {momentum:g}, halved every {halve} epochs (Y §3.4)",
                          (P.lr, P.momentum, P.ori_halve_every) == (lr, momentum, halve),
                          f"lr {P.lr:g}, momentum {P.momentum:g}, "
                          + _per_study(P, lambda s: _schedule_text(P.ori_halve_every, s, P, P.ori_epochs[s]))),
         regime.Criterion(f"adversarial training at lr {Y.ADV_LR:g} for Y's {Y.ADV_EPOCHS['mnist']} (MNIST, constant) / "
-                         f"{Y.ADV_EPOCHS['cifar10']} (CIFAR-10, halved after {Y.ADV_HALVE_EVERY['cifar10']}, counted in images "
-                         "seen) epochs (Y §3.4)", adv_met,
+                         f"{Y.ADV_EPOCHS['cifar10']} (CIFAR-10, halved after {Y.ADV_HALVE_EVERY['cifar10']}) "
+                         "epochs (Y §3.4)", adv_met,
                          f"lr {P.adv_lr:g}, " + _per_study(P, lambda s: f"{P.adv_epochs[s]} epochs {halving[s]}")),
         Y.radii({d: P.eps_linf[s] for s, d in ds.items()}, Y.ROBUST_EPS_LINF, "L∞"),
         Y.radii({d: P.eps_l2[s] for s, d in ds.items()}, Y.ROBUST_EPS_L2, "L2"),
@@ -1084,8 +1086,23 @@ def study_numbers(s: Study, batch: str) -> dict:
 
 def ori_exposure(P: Y5Params) -> str:
     """How much M_ORI trains, per selected study, in images seen at the full rate (an epoch at a
-    halved rate counts half), against Y's M_ORI, to the nearest thousand: "M1 / MNIST 100,000 (Y: 600,000)"."""
-    return _per_study(P, lambda s: f"{round(full_rate_images(s, P), -3):,.0f} (Y: {round(full_rate_images(s, None), -3):,.0f})")
+    halved rate counts half) and passes over each image at the full rate, against Y's M_ORI, to
+    three significant digits: "M1 / MNIST 10,000, 10 per image (Y: 600,000, 10 per image)"."""
+    def text(s: str) -> str:
+        ours, y = full_rate_images(s, P), full_rate_images(s, None)
+        return (f"{float(f'{ours:.3g}'):,.0f}, {ours / P.n_train[s]:.3g} per image "
+                f"(Y: {float(f'{y:.3g}'):,.0f}, {y / TRAIN_SIZE[DATASET[s]]:.3g} per image)")
+    return _per_study(P, text)
+
+
+def ori_loss(R: Results) -> str | None:
+    """M_ORI's final clean training loss per computed study, over the seeds ("M1 / MNIST 0.055 to
+    0.058"; None: no study computed)."""
+    losses = {s: [st.trainings["ori"].train_loss for n in R.seeds if (st := R.in_seed(n).study(s)) is not None]
+              for s in R.params.studies}
+    parts = [f"{STUDY_LABEL[s]} {min(v):.2g}" + (f" to {max(v):.2g}" if len(v) > 1 else "")
+             for s, v in losses.items() if v]
+    return ", ".join(parts) or None
 
 
 def control_summary(R: Results) -> str | None:
@@ -1101,6 +1118,7 @@ def numbers(R: Results) -> dict:
     was not computed."""
     out: dict = {"missing": ", ".join(m.model for m in R.missing) or "none",
                  "criteria": regime.criteria_text(criteria(R.params)), "ori-exposure": ori_exposure(R.params),
+                 "ori-loss": ori_loss(R),
                  "plateau": regime.plateau_summary(trained_runs(R)), "control": control_summary(R)}
     batch = str(R.params.n_hessian_batch)
     for study in ("m1", "c3"):

@@ -11,6 +11,7 @@ from hessbook.kit.seeds import Seeded, n_seeds_spec
 from hessbook.params import ChapterParams, ParameterError, device_spec, spec
 
 SOLVE_DTYPES = ("float64", "model")
+HALVE_COUNTS = ("epochs", "images_seen")
 PER_STUDY = ("batch_size", "ori_epochs", "adv_epochs", "adv_halve_every", "n_train", "n_test", "n_hessian_full",
              "eps_linf", "eps_l2", "solve_dtype")
 """The parameters given per study, as ``{m1: ..., c3: ...}``."""
@@ -24,14 +25,19 @@ class Y5Params(Seeded, ChapterParams):
         gt=0, doc="SGD batch size per study, original and adversarial training (Y §3.4 does not give it)"))
     lr: float = field(metadata=spec(gt=0.0, doc="M_ORI's learning rate (Y: 0.01)"))
     momentum: float = field(metadata=spec(ge=0.0, lt=1.0, doc="SGD momentum of every run (Y: 0.9)"))
-    ori_halve_every: int = field(metadata=spec(gt=0, doc="M_ORI: halve the lr every this many of Y's epochs (of 60,000 / "
-                                                            "50,000 images), counted in images seen (Y: 5)"))
+    ori_halve_every: int = field(metadata=spec(gt=0, doc="M_ORI: halve the lr every this many of Y's epochs, read as "
+                                                            "halve_counted_in says (Y: 5)"))
+    halve_counted_in: str = field(metadata=spec(
+        choices=HALVE_COUNTS, doc="how Y's epochs of ori_halve_every / adv_halve_every are read on n_train images: "
+                                  "'epochs', our epochs (Y's schedule per image: each image about 10 times at the "
+                                  "full rate, as in Y); 'images_seen', Y's epochs of 60,000 / 50,000 images counted "
+                                  "in images seen (as K's Benchmark; on 1000 images no halving, M_ORI memorizes)"))
     ori_epochs: dict[str, int] = field(metadata=spec(gt=0, doc="M_ORI's epochs per study (Y: 100)"))
     adv_lr: float = field(metadata=spec(gt=0.0, doc="adversarial training's learning rate (Y: 0.01)"))
     adv_epochs: dict[str, int] = field(metadata=spec(gt=0, doc="adversarial epochs per study (Y: m1 5, c3 10)"))
     adv_halve_every: dict[str, int] = field(metadata=spec(
-        ge=0, doc="adversarial training: halve the lr every this many of Y's epochs, counted in images seen as "
-                "ori_halve_every; 0: constant (Y: m1 0, c3 5)"))
+        ge=0, doc="adversarial training: halve the lr every this many of Y's epochs, read as ori_halve_every; "
+                "0: constant (Y: m1 0, c3 5)"))
     n_train: dict[str, int] = field(metadata=spec(gt=0, doc="training subset per study (Y: 60000 / 50000)"))
     n_test: dict[str, int] = field(metadata=spec(gt=0, doc="test samples of the tables and landscapes (Y: 10000)"))
     eps_linf: dict[str, float] = field(metadata=spec(gt=0.0, doc="L-inf radius, FGSM/FGSM10/FHSM (Y: 0.1 / 0.02)"))
