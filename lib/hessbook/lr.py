@@ -54,9 +54,9 @@ def epochs_in_images_seen(paper_epochs: int, paper_n_train: int, n_train: int) -
     ``n_train`` images that show the same number of images (at least 1).
 
     Why: a schedule written in a paper's epochs ("halve every 5 epochs") on fewer images halves
-    the rate after far fewer SGD steps, a regime the paper's networks never see. Counted in images
-    seen, the rate is the same function of the images a network has seen at every scale
-    (K's Benchmark, Y §3.4's M_ORI and adversarial training)."""
+    the rate after far fewer SGD steps. Counted in images seen, the rate is the same function of
+    the images a network has seen at every scale, and each image is seen more often at each rate
+    (K's Benchmark; Y5's ``halve_counted_in = "images_seen"``, not its default)."""
     return max(1, round(paper_epochs * paper_n_train / n_train))
 
 

@@ -91,9 +91,9 @@ def halve_every(y_epochs: int, study: str, P: Y5Params) -> int:
       (:func:`~hessbook.lr.epochs_in_images_seen`, as K's Benchmark): on 1000 images every 300 /
       250 of ours, so no halving within 100 epochs, each image seen 100 times at the full rate.
       Measured at cpu scale (2026-12-07): M_ORI memorized its images (training loss 3e-4 for M1,
-      under 1e-4 for C3) and its full-set λ1 collapsed (C3: 279 -> 0.03), a regime Y's M_ORI,
-      about 10 passes over 50,000 images at the full rate, does not plausibly reach. Kept as an
-      option, not the default (see the chapter's regime paragraph)."""
+      under 1e-4 for C3) and its full-set λ1 collapsed (C3: 279 -> 0.03), a regime we do not
+      think Y's M_ORI, about 10 passes over 50,000 images at the full rate, is in (Y gives no
+      training loss for it). Kept as an option, not the default (the chapter's regime paragraph)."""
     if P.halve_counted_in == "epochs":
         return y_epochs
     return epochs_in_images_seen(y_epochs, TRAIN_SIZE[DATASET[study]], P.n_train[study])
@@ -113,7 +113,7 @@ def full_rate_images(study: str, P: Y5Params | None) -> float:
     if P is None:
         n, epochs, every = TRAIN_SIZE[DATASET[study]], ORI_EPOCHS, ORI_SCHEDULE[2]
     else:
-        rule, params = lr_schedule(P.ori_halve_every, study, P, P.ori_epochs[study])
+        _, params = lr_schedule(P.ori_halve_every, study, P, P.ori_epochs[study])
         n, epochs, every = P.n_train[study], P.ori_epochs[study], params.get("every", 0)
     return n * sum(0.5 ** (e // every) if every else 1.0 for e in range(epochs))
 
