@@ -104,6 +104,22 @@ def test_y_epochs_of_the_schedules_are_read_as_halve_counted_in_says():
         params(halve_counted_in="steps")
 
 
+def test_regime_criteria_keep_y_schedule_per_image():
+    """Counted in images seen on fewer images than Y's, M_ORI's and C3's adversarial schedules are
+    not Y's passes per image: the criteria say NOT met (every verdict but Y-Table5's not judged)."""
+    from hessbook.chapters.y5.claims import criteria
+
+    def schedule_met(**changes):
+        met = {c.name.split(":")[0]: c.met for c in criteria(params(**changes))}
+        return met["M_ORI's schedule"], next(v for k, v in met.items() if k.startswith("adversarial training"))
+
+    y_training = {"ori_epochs": {"m1": 100, "c3": 100}, "adv_epochs": {"m1": 5, "c3": 10}}
+    assert schedule_met(**y_training) == (True, True)
+    assert schedule_met(**y_training, halve_counted_in="images_seen") == (False, False)
+    full = {"n_train": {"m1": 60000, "c3": 50000}, "n_hessian_full": {"m1": 64, "c3": 48}}
+    assert schedule_met(**y_training, **full, halve_counted_in="images_seen") == (True, True)
+
+
 def test_robust_models_fine_tune_m_ori_with_their_attack():
     P = params(adv_halve_every={"m1": 0, "c3": 2}, adv_epochs={"m1": 1, "c3": 3})
     ori = ori_config("c3", P)
@@ -535,6 +551,9 @@ def test_negative_curvature_is_decided_only_where_the_residuals_resolve_it():
     hidden = _window(window, -0.002, True, True, False, residuals=tail_noise)
     assert hidden == {"as_y": True, "decided": True, "window": 20}
     assert not _window(window, -0.002, True, True, False, residuals=tail_noise, lam_min_residual=0.01)["decided"]
+    # no negative Ritz value: decided only where lambda_min stays at or above 0 by more than its residual
+    assert _window([4.0, 2.0, 1.0], 0.5, True, True, False, lam_min_residual=0.1)["decided"]
+    assert not _window([4.0, 2.0, 1.0], 0.05, True, True, False, lam_min_residual=0.1)["decided"]
     # a negative value inside the window decides only where its residual keeps it below 0
     inside = [4.0, -3.0, 2.0]
     assert not _window(inside, -0.1, True, False, True, residuals=[0.0, 3.5, 0.0])["decided"]

@@ -83,17 +83,19 @@ def halve_every(y_epochs: int, study: str, P: Y5Params) -> int:
     """Our epochs between halvings for Y's ``y_epochs`` (Y §3.4: 'decay the learning rate by half
     after every 5 epochs'), read as ``P.halve_counted_in`` says:
 
-    - ``"epochs"``: our epochs. Y's schedule per image: each training image is seen about 10 times
-      at the full rate (5 epochs x (1 + 1/2 + ...)), as in Y, in far fewer steps (on 1000 images
-      the rate halves every 80 steps of M1: 160 steps at the full rate, against about 9,400 of Y's
-      at a batch of 64).
+    - ``"epochs"``: our epochs. Y's schedule per image: each training image gets the equivalent of
+      10 passes at the full rate (5 epochs x (1 + 1/2 + ...), a halved epoch counting half), as in
+      Y, in far fewer steps (on 1000 images the rate halves every 80 steps of M1: the equivalent
+      of 160 steps at the full rate, against about 9,400 of Y's at a batch of 64).
     - ``"images_seen"``: Y's epochs of its 60,000 / 50,000 images counted in images seen
       (:func:`~hessbook.lr.epochs_in_images_seen`, as K's Benchmark): on 1000 images every 300 /
-      250 of ours, so no halving within 100 epochs, each image seen 100 times at the full rate.
-      Measured at cpu scale (2026-12-07): M_ORI memorized its images (training loss 3e-4 for M1,
-      under 1e-4 for C3) and its full-set λ1 collapsed (C3: 279 -> 0.03), a regime we do not
-      think Y's M_ORI, about 10 passes over 50,000 images at the full rate, is in (Y gives no
-      training loss for it). Kept as an option, not the default (the chapter's regime paragraph)."""
+      250 of ours, so no halving within 100 epochs (nor within C3's 10 adversarial ones), each
+      image 100 passes at the full rate. Measured at cpu scale (2026-12-07): M_ORI memorized its
+      images (training loss 3e-4 for M1, under 1e-4 for C3) and its full-set λ1 collapsed (C3:
+      279 -> 0.03), a regime we do not think Y's M_ORI, the equivalent of 10 passes over 60,000 /
+      50,000 images at the full rate, is in (Y gives no training loss for it). Kept as an option,
+      not the default, and marked not met by the regime criteria at a scale with fewer images
+      (the chapter's regime paragraph)."""
     if P.halve_counted_in == "epochs":
         return y_epochs
     return epochs_in_images_seen(y_epochs, TRAIN_SIZE[DATASET[study]], P.n_train[study])

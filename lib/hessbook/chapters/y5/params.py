@@ -29,9 +29,10 @@ class Y5Params(Seeded, ChapterParams):
                                                             "halve_counted_in says (Y: 5)"))
     halve_counted_in: str = field(metadata=spec(
         choices=HALVE_COUNTS, doc="how Y's epochs of ori_halve_every / adv_halve_every are read on n_train images: "
-                                  "'epochs', our epochs (Y's schedule per image: each image about 10 times at the "
-                                  "full rate, as in Y); 'images_seen', Y's epochs of 60,000 / 50,000 images counted "
-                                  "in images seen (as K's Benchmark; on 1000 images no halving, M_ORI memorizes)"))
+                                  "'epochs', our epochs (Y's schedule per image: each image the equivalent of 10 "
+                                  "passes at the full rate, as in Y); 'images_seen', Y's epochs of 60,000 / 50,000 "
+                                  "images counted in images seen (as K's Benchmark; on 1000 images no halving, M_ORI "
+                                  "memorizes; not met by the regime criteria where n_train is smaller than Y's)"))
     ori_epochs: dict[str, int] = field(metadata=spec(gt=0, doc="M_ORI's epochs per study (Y: 100)"))
     adv_lr: float = field(metadata=spec(gt=0.0, doc="adversarial training's learning rate (Y: 0.01)"))
     adv_epochs: dict[str, int] = field(metadata=spec(gt=0, doc="adversarial epochs per study (Y: m1 5, c3 10)"))
