@@ -653,7 +653,7 @@ def window_values(window, residuals, lam_min: float, lam_min_residual: float, wi
     |lambda_min| is at least that). A converged window of K >= 20 decides either way (it holds every
     eigenvalue larger in magnitude than its last); with K < 20 a negative eigenvalue smaller in
     magnitude than the K-th may or may not show in Y's 20: not decided, unless there is no negative
-    eigenvalue at all (a converged ``lam_min`` >= 0).
+    eigenvalue at all (a converged ``lam_min`` at or above 0 by more than its residual).
 
     A window converged relative to its largest magnitude (the tolerance's reference) can still
     hold small Ritz values that its residuals do not resolve (a Ritz value is within its residual
@@ -1028,7 +1028,7 @@ def criteria(P: Y5Params) -> list[regime.Criterion]:
     ds = {s: DATASET[s] for s in P.studies}
     lr, momentum, halve = Y.ORI_SCHEDULE
     adv_met = all(P.adv_epochs[s] >= Y.ADV_EPOCHS[d]
-                  and (halve_every(P.adv_halve_every[s], s, P) if P.adv_halve_every[s] else 0) == Y.ADV_HALVE_EVERY[d]
+                  and halve_every(P.adv_halve_every[s], s, P) == Y.ADV_HALVE_EVERY[d]
                   for s, d in ds.items()) and math.isclose(P.adv_lr, Y.ADV_LR)
     halving = {s: _schedule_text(P.adv_halve_every[s], s, P, P.adv_epochs[s]) for s in P.studies}
     return [

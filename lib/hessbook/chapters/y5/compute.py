@@ -34,7 +34,7 @@ from hessbook.chapters.y5.paper import (CONTROL, DATASET, L2_ATTACKS, MODELS, RO
 from hessbook.chapters.y5.params import Y5Params
 from hessbook.kit.jobs import Context, StoredJob, Table, context, run_jobs
 from hessbook.kit.seeds import SeededResults
-from hessbook.lr import epochs_in_images_seen
+from hessbook.lr import epochs_in_images_seen, lr_at
 from hessbook.papers.yao.networks import Missing, missing_models
 from hessbook.papers.yao.regime import ORI_EPOCHS, ORI_SCHEDULE
 from hessbook.train import TrainConfig
@@ -96,28 +96,29 @@ def halve_every(y_epochs: int, study: str, P: Y5Params) -> int:
       50,000 images at the full rate, is in (Y gives no training loss for it). Kept as an option,
       not the default, and marked not met by the regime criteria at a scale with fewer images
       (the chapter's regime paragraph)."""
-    if P.halve_counted_in == "epochs":
-        return y_epochs
+    if not y_epochs or P.halve_counted_in == "epochs":
+        return y_epochs  # 0: a constant rate, read either way
     return epochs_in_images_seen(y_epochs, TRAIN_SIZE[DATASET[study]], P.n_train[study])
 
 
 def lr_schedule(y_epochs: int, study: str, P: Y5Params, epochs: int) -> tuple[str, dict]:
     """The lr rule of a run of ``epochs`` halved every ``y_epochs`` of Y's epochs (0: constant),
     as (rule, parameters): constant where no halving falls within the run."""
-    every = halve_every(y_epochs, study, P) if y_epochs else 0
+    every = halve_every(y_epochs, study, P)
     return ("halve", {"every": every}) if 0 < every < epochs else ("constant", {})
 
 
 def full_rate_images(study: str, P: Y5Params | None) -> float:
-    """Images M_ORI of ``study`` sees at the full rate (an epoch at a halved rate counts half; P
-    None: Y's M_ORI, 100 epochs of its whole training set halved every 5): how far our M_ORI
-    trains beside Y's, as the chapter's regime paragraph says."""
+    """Images M_ORI of ``study`` sees at the full rate: each epoch weighted by its rate over the full
+    rate (the run's :mod:`hessbook.lr` rule; a halved epoch counts half). P None: Y's M_ORI, 100
+    epochs of its whole training set halved every 5. How far our M_ORI trains beside Y's, as the
+    chapter's regime paragraph says."""
     if P is None:
-        n, epochs, every = TRAIN_SIZE[DATASET[study]], ORI_EPOCHS, ORI_SCHEDULE[2]
+        n, epochs, (rule, params) = TRAIN_SIZE[DATASET[study]], ORI_EPOCHS, ("halve", {"every": ORI_SCHEDULE[2]})
     else:
-        _, params = lr_schedule(P.ori_halve_every, study, P, P.ori_epochs[study])
-        n, epochs, every = P.n_train[study], P.ori_epochs[study], params.get("every", 0)
-    return n * sum(0.5 ** (e // every) if every else 1.0 for e in range(epochs))
+        n, epochs = P.n_train[study], P.ori_epochs[study]
+        rule, params = lr_schedule(P.ori_halve_every, study, P, epochs)
+    return n * sum(lr_at(rule, e, 0, lr=1.0, batch_size=1, iters_per_epoch=1, params=params) for e in range(epochs))
 
 
 def ori_config(study: str, P: Y5Params, seed: int | None = None):
