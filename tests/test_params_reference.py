@@ -34,3 +34,22 @@ def test_a_mapping_still_gives_other_values_and_a_wrong_reference_is_named():
     assert validate(schema, {**values, "y1_runs": mine}).y1_runs.max_epochs == y1.max_epochs + 1
     with pytest.raises(ParameterError, match=r"y1_runs = 'y3': accepted a mapping of Y1Runs's parameters or 'y1'"):
         validate(schema, {**values, "y1_runs": "y3"}, where="y4.yaml")
+
+
+@pytest.mark.parametrize("chapter", ["y2", "y4"])
+def test_a_reference_is_read_beside_the_file_that_makes_it(chapter, tmp_path):
+    """A build with ``--root`` runs Y1 with that root's ``params/<scale>/y1.yaml``: Y2 and Y4 must
+    examine those networks, so ``y1_runs: y1`` is read from the same folder, not the checkout's
+    (it was: Y2 then examined, and trained itself, networks Y1 never ran)."""
+    import shutil
+
+    from hessbook.registry import chapter_params
+
+    folder = tmp_path / "params" / "smoke"
+    folder.mkdir(parents=True)
+    shutil.copy(ROOT / "params" / "smoke" / f"{chapter}.yaml", folder)
+    y1 = (ROOT / "params" / "smoke" / "y1.yaml").read_text()
+    mine = load_params("y1", ROOT / "params" / "smoke" / "y1.yaml").max_epochs + 7
+    (folder / "y1.yaml").write_text(y1.replace("max_epochs:", f"max_epochs: {mine}  # was:", 1))
+    assert load_params(chapter, folder / f"{chapter}.yaml").y1_runs.max_epochs == mine
+    assert chapter_params(chapter, "smoke", tmp_path, check_devices=False).y1_runs.max_epochs == mine

@@ -322,18 +322,21 @@ def field_docs(schema: type[ChapterParams]) -> dict[str, str]:
     }
 
 
-def _referred(value: Any, tp: Any, scale: Any, where: str) -> Any:
+def _referred(value: Any, tp: Any, scale: Any, where: str, params_dir: Path | None = None) -> Any:
     """A parameter block given by the id of the chapter whose parameter file holds its values
     (``y1_runs: y1``: the block's fields read from ``params/<scale>/y1.yaml``), so a chapter that
     examines another chapter's networks refers to that chapter's values instead of copying them.
-    A block type names the chapter it may refer to in ``SOURCE_CHAPTER``; anything else passes."""
+    A block type names the chapter it may refer to in ``SOURCE_CHAPTER``; anything else passes.
+    ``params_dir``: the folder of the file that refers (its sibling ``<source>.yaml`` is read, so a
+    build with ``--root`` reads the referred chapter's values from that root, as it runs that
+    chapter); None: ``params/<scale>/`` of the checkout."""
     source = getattr(tp, "SOURCE_CHAPTER", None) if dataclasses.is_dataclass(tp) else None
     if source is None or not isinstance(value, str):
         return value
     if value != source:
         raise ParameterError(f"{where} = {value!r}: accepted a mapping of {tp.__name__}'s parameters or "
                              f"{source!r} (the values of params/<scale>/{source}.yaml)")
-    path = params_file(source, scale)
+    path = params_file(source, scale) if params_dir is None else Path(params_dir) / f"{source}.yaml"
     if not path.is_file():
         raise ParameterError(f"{where} = {value!r}: refers to {path}, which is not there; give the block's "
                              "values as a mapping instead")
@@ -344,8 +347,11 @@ def _referred(value: Any, tp: Any, scale: Any, where: str) -> Any:
     return {f.name: theirs[f.name] for f in dataclasses.fields(tp)}
 
 
-def validate(schema: type[S], values: Mapping[str, Any], *, where: str = "parameters") -> S:
-    """Build a schema instance from ``values``; raise ParameterError on anything wrong."""
+def validate(schema: type[S], values: Mapping[str, Any], *, where: str = "parameters",
+             params_dir: Path | None = None) -> S:
+    """Build a schema instance from ``values``; raise ParameterError on anything wrong.
+    ``params_dir``: the folder of the parameter file ``values`` came from, where a block that
+    refers to another chapter (``y1_runs: y1``) finds that chapter's file (:func:`_referred`)."""
     names = [f.name for f in dataclasses.fields(schema)]
     unknown = [k for k in values if k not in names]
     if unknown:
@@ -368,7 +374,8 @@ def validate(schema: type[S], values: Mapping[str, Any], *, where: str = "parame
     clean = {}
     for f in dataclasses.fields(schema):
         label = f"{where}: {f.name}"
-        value = _coerce(_referred(values[f.name], hints[f.name], values.get("scale"), label), hints[f.name], label)
+        value = _coerce(_referred(values[f.name], hints[f.name], values.get("scale"), label, params_dir),
+                        hints[f.name], label)
         _check_rules(value, f.metadata, label)
         clean[f.name] = value
     check_relations(schema, clean, where)
@@ -406,7 +413,7 @@ def read_file(path: str | Path) -> dict[str, Any]:
 
 def load_file(schema: type[S], path: str | Path) -> S:
     """Validate one params YAML file against a schema."""
-    return validate(schema, read_file(path), where=str(path))
+    return validate(schema, read_file(path), where=str(path), params_dir=Path(path).parent)
 
 
 def params_file(chapter: str, scale: str, root: str | Path | None = None) -> Path:

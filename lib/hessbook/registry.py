@@ -114,7 +114,7 @@ def chapter_params(chapter: str, scale: str, root: Path, overrides: Mapping[str,
                 )
         values = {**values, **overrides}
         where = f"{rel} with --set {describe_overrides(overrides)}"
-    checked = validate(schema_for(chapter), values, where=where)
+    checked = validate(schema_for(chapter), values, where=where, params_dir=path.parent)
     if check_devices:
         for key, value in device_values(as_dict(checked)):
             check_device_available(value, f"{where}: {key}")
