@@ -8,21 +8,18 @@ The shrunk blocks keep every criterion the chapters state (``criteria(P)``: K's 
 schedule and radii, 3 seeds, every model of every panel) and change only what the criteria leave
 free; each change is printed. Chapters without a change (Y3, Y4, Y6, S1-S6, the tour) keep theirs:
 S's criteria fix S3's and S4's data (N = 1,000) and S5's steps (25,000 a part); Y3 and Y6 could
-shrink further but are left as they are, and the script prints what those chapters cost together
-(in the run recorded in bench/RESULTS.md: more than the budget on their own). These are estimates (the plan's probes, ``hessbook.plan``), not runs: whether the
-shrunk networks would still meet every criterion (the loss target within the epoch cap) is not
-known without training them, so the figure is a lower bound on what 60 minutes would need to drop.
+shrink further but are left as they are, and the script prints what those chapters cost together.
+These are estimates (the plan's probes, :func:`hessbook.build.plan` with ``empty=True``), not runs:
+whether every shrunk network would still meet its criteria (the loss target within the epoch cap)
+is not known without training it.
 
     HESSBOOK_DATA=/path/to/data PYTHONPATH=lib python bench/cpu_floor.py
 """
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -46,6 +43,8 @@ criterion: 1,200); three batch sizes are the fewest a trend is graded on; half t
 of the evaluation and Hessian samples) and half the width are this script's choice, not measured
 against the noise margins the claims are graded with (smaller sets widen them)."""
 SHRUNK["k2"] = SHRUNK["k1"]
+FOLLOWERS = ("y2",)
+"""Chapters shrunk through another's block (Y2 examines Y1's networks, ``y1_runs: y1``)."""
 
 
 def shrink(params: Path) -> list[str]:
@@ -67,16 +66,11 @@ def shrink(params: Path) -> list[str]:
 
 
 def plan(root: Path) -> dict[str, float]:
-    """chapter -> estimated minutes from an empty store (``--plan --plan-empty``), and ``total``."""
-    env = {**os.environ, "HESSBOOK_RESULTS": str(root / "empty-store")}
-    out = subprocess.run([sys.executable, "-m", "hessbook.build", "--root", str(root), "--scale", "cpu", "--plan",
-                          "--plan-empty"], env=env, capture_output=True, text=True, check=True).stdout
-    minutes = {}
-    for line in out.splitlines():
-        cells = [c.strip() for c in line.strip("|").split("|")]
-        if len(cells) >= 7 and re.fullmatch(r"[0-9.]+", cells[6] or "x"):
-            minutes[cells[0]] = float(cells[6])
-    return minutes
+    """chapter -> estimated minutes from an empty store (:func:`hessbook.build.plan`), and ``total``."""
+    from hessbook import build
+
+    estimate = build.plan("cpu", root=root, empty=True)
+    return {**{c.chapter: c.seconds / 60 for c in estimate.chapters}, "total": estimate.minutes}
 
 
 def main() -> None:
@@ -97,7 +91,7 @@ def main() -> None:
     for chapter in now:
         ratio = low[chapter] / now[chapter] if now[chapter] else float("nan")
         print(f"| {chapter} | {now[chapter]:.1f} | {low[chapter]:.1f} | {ratio:.2f} |")
-    kept = sum(v for c, v in low.items() if c != "total" and c not in SHRUNK and c not in ("y2",))
+    kept = sum(v for c, v in low.items() if c != "total" and c not in SHRUNK and c not in FOLLOWERS)
     print(f"\nthe chapters left as they are: {kept:.0f} min together")
     print(f"the shrunk book: {low['total']:.0f} min estimated on this machine ({low['total'] / 60:.1f}x the "
           f"60-minute budget); as is: {now['total']:.0f} min")
