@@ -167,7 +167,7 @@ def test_params_cross_checks():
         validate(S3Params, {**good, "top_k": 700})
     with pytest.raises(ParameterError, match="input_size = 9"):
         validate(S3Params, {**good, "input_size": 9})
-    with pytest.raises(ParameterError, match="repeated width"):
+    with pytest.raises(ParameterError, match=r"widths = \[10, 10\]: 10 is listed twice"):
         validate(S3Params, {**good, "widths": [10, 10]})
 
 

@@ -61,7 +61,7 @@ def params(**changes) -> Y5Params:
 
 @pytest.mark.parametrize("changes, message", [
     ({"n_train": {"m1": 64}}, "n_train has no entry for 'c3'"),
-    ({"eps_l2": {"m1": 2.8, "c3": 1.2, "c9": 1.0}}, "eps_l2: unknown study 'c9'"),
+    ({"eps_l2": {"m1": 2.8, "c3": 1.2, "c9": 1.0}}, "eps_l2: unknown key 'c9'; accepted: m1, c3"),
     ({"n_hessian_batch": 62}, r"n_hessian_batch = 62: the batch and the two single samples do not fit in "
                               r"n_hessian_full\['m1'\] = 64; accepted: 1..61"),
     ({"n_hessian_full": {"m1": 65, "c3": 48}}, r"n_hessian_full\['m1'\] = 65: larger than n_train\['m1'\] = 64"),

@@ -239,3 +239,47 @@ def test_field_relations_are_data_checked_for_every_value_and_name_both_fields()
 
     with pytest.raises(TypeError, match="n_trian"):
         validate(Typo, {"scale": "cpu", "seed": 0, "n": 1})
+
+
+def test_keyed_lists_odd_and_keyed_relations_are_data_checked():
+    """``spec(keys=..., keys_field=...)``: a mapping given per item that another field selects
+    (an entry for each, no unknown key); ``distinct``: a list (or each list of a mapping) names
+    each value once; ``odd``; and a relation between two mappings is read key by key."""
+    from hessbook.params import ChapterParams, ParameterError, spec, validate
+
+    @dataclass(frozen=True)
+    class Block(ChapterParams):
+        studies: list[str] = field(metadata=spec(choices=("a", "b"), nonempty=True))
+        n_train: dict[str, int] = field(metadata=spec(gt=0, keys=("a", "b"), keys_field="studies"))
+        batch: dict[str, int] = field(metadata=spec(gt=0, keys=("a", "b"), keys_field="studies", le_field="n_train"))
+        sizes: dict[str, list[int]] = field(metadata=spec(gt=0, distinct=True))
+        widths: list[int] = field(metadata=spec(gt=0, distinct=True))
+        points: int = field(metadata=spec(gt=0, odd=True))
+
+    good = {"scale": "cpu", "seed": 0, "studies": ["a"], "n_train": {"a": 10, "b": 5}, "batch": {"a": 10},
+            "sizes": {"x": [1, 2]}, "widths": [3, 4], "points": 5}
+    assert validate(Block, good).batch == {"a": 10}
+    with pytest.raises(ParameterError, match=r"parameters: batch has no entry for 'b', which `studies` selects; "
+                                             r"give one, e.g. batch: \{b: ...\}"):
+        validate(Block, {**good, "studies": ["a", "b"]})
+    with pytest.raises(ParameterError, match=r"parameters: n_train: unknown key 'c'; accepted: a, b"):
+        validate(Block, {**good, "n_train": {"a": 10, "c": 1}})
+    with pytest.raises(ParameterError, match=r"batch\['a'\] = 11: larger than n_train\['a'\] = 10; "
+                                             r"accepted: at most n_train\['a'\] = 10"):
+        validate(Block, {**good, "batch": {"a": 11}})
+    assert validate(Block, {**good, "studies": ["a", "b"], "batch": {"a": 10, "b": 5}}).batch["b"] == 5
+    with pytest.raises(ParameterError, match=r"batch\['b'\] = 6: larger than n_train\['b'\] = 5"):
+        validate(Block, {**good, "studies": ["a", "b"], "batch": {"a": 10, "b": 6}})
+    with pytest.raises(ParameterError, match=r"sizes\['x'\] = \[1, 2, 1\]: 1 is listed twice; accepted: distinct"):
+        validate(Block, {**good, "sizes": {"x": [1, 2, 1]}})
+    with pytest.raises(ParameterError, match=r"widths = \[3, 3\]: 3 is listed twice"):
+        validate(Block, {**good, "widths": [3, 3]})
+    with pytest.raises(ParameterError, match="points = 4: must be odd"):
+        validate(Block, {**good, "points": 4})
+
+    @dataclass(frozen=True)
+    class Typo(ChapterParams):
+        n: dict[str, int] = field(metadata=spec(keys_field="studys"))
+
+    with pytest.raises(TypeError, match="studys"):
+        validate(Typo, {"scale": "cpu", "seed": 0, "n": {}})

@@ -5,7 +5,9 @@ Each chapter declares its parameters as a frozen dataclass (a *schema*, the chap
 ``bool``, ``list[int]``, ``Literal[...]``, ...) and :func:`spec` metadata adds value rules
 (bounds, choices, non-empty, finiteness: every float must be finite unless its spec says
 ``finite=False``; NaN is never accepted) and relations to other fields, written once as data
-(``spec(le_field="n_train")``: at most the value of ``n_train``; ``lt_field``, ``ge_field``). A field may be a ``dict[str, ...]`` (e.g. batch
+(``spec(le_field="n_train")``: at most the value of ``n_train``, key by key where both are
+mappings; ``lt_field``, ``ge_field``; ``keys_field="studies"``: a mapping with an entry for
+every item that field selects; ``distinct``, ``odd``). A field may be a ``dict[str, ...]`` (e.g. batch
 sizes per model) or another schema dataclass (a nested block, e.g. the runs of another
 chapter that a chapter reuses). A schema may add cross-field rules in ``check(self)``.
 
@@ -54,6 +56,10 @@ def spec(
     le_field: str | None = None,
     lt_field: str | None = None,
     ge_field: str | None = None,
+    keys: tuple | None = None,
+    keys_field: str | None = None,
+    distinct: bool = False,
+    odd: bool = False,
     doc: str = "",
 ) -> dict[str, Any]:
     """Field metadata: value rules checked by :func:`validate` (applied to list items too).
@@ -63,7 +69,11 @@ def spec(
     in full; ``accepted`` says in words what it accepts (for the error message).
     ``le_field`` / ``lt_field`` / ``ge_field``: the value must be at most / below / at least the
     value of that other field of the same schema (cross-field rules as data; a value that is
-    not a number, e.g. ``"all"``, is not compared).
+    not a number, e.g. ``"all"``, is not compared; two mappings are compared key by key).
+    ``keys``: the keys a mapping accepts; ``keys_field``: a mapping must have an entry for every
+    item of that other field (e.g. per-study values for the studies selected). ``distinct``: no
+    item of a list is given twice (each list of a mapping of lists); ``odd``: an odd integer
+    (a symmetric grid with 0 as its middle point).
     """
     return {
         "gt": gt,
@@ -78,6 +88,10 @@ def spec(
         "le_field": le_field,
         "lt_field": lt_field,
         "ge_field": ge_field,
+        "keys": keys,
+        "keys_field": keys_field,
+        "distinct": distinct,
+        "odd": odd,
         "doc": doc,
     }
 
@@ -103,22 +117,41 @@ def _accepted_range(rule: str, other: str, bound: float) -> str:
     return f"at least {other} = {bound:g}"
 
 
+def _pairs(a: Any, b: Any, name: str, other: str) -> list[tuple[str, Any, str, Any]]:
+    """What a relation compares: ``(name, value, other, bound)`` per key where both are mappings
+    (keys of ``a`` that ``b`` lacks are not compared), per value of ``a`` against a number ``b``."""
+    if isinstance(a, Mapping) and isinstance(b, Mapping):
+        return [(f"{name}[{k!r}]", v, f"{other}[{k!r}]", b[k]) for k, v in a.items() if k in b]
+    if isinstance(a, Mapping):
+        return [(f"{name}[{k!r}]", v, other, b) for k, v in a.items()]
+    return [(name, a, other, b)]
+
+
 def check_relations(schema: type, values: Mapping[str, Any], where: str) -> None:
-    """Every ``le_field`` / ``lt_field`` / ``ge_field`` rule of the schema's fields, on the
-    coerced ``values``: ParameterError naming both fields, their values and what is accepted."""
+    """Every ``le_field`` / ``lt_field`` / ``ge_field`` / ``keys_field`` rule of the schema's
+    fields, on the coerced ``values``: ParameterError naming both fields, their values and what
+    is accepted."""
     for f in dataclasses.fields(schema):
+        for rule in ("keys_field", *(r for r, _, _ in RELATIONS)):
+            other = f.metadata.get(rule)
+            if other is not None and other not in values:
+                raise TypeError(f"{schema.__name__}.{f.name}: {rule}={other!r} names no field of the schema")
+        selector = f.metadata.get("keys_field")
+        if selector is not None:
+            absent = [k for k in values[selector] if k not in values[f.name]]
+            if absent:
+                raise ParameterError(f"{where}: {f.name} has no entry for {absent[0]!r}, which `{selector}` selects; "
+                                     f"give one, e.g. {f.name}: {{{absent[0]}: ...}}")
         for rule, violation, ok in RELATIONS:
             other = f.metadata.get(rule)
             if other is None:
                 continue
-            if other not in values:
-                raise TypeError(f"{schema.__name__}.{f.name}: {rule}={other!r} names no field of the schema")
-            a, b = values[f.name], values[other]
-            items = a if isinstance(a, tuple) else (a,)
-            for item in items:
-                if _is_number(item) and _is_number(b) and not ok(item, b):
-                    raise ParameterError(f"{where}: {f.name} = {_shown(a)}: {violation} {other} = {_shown(b)}; "
-                                         f"accepted: {_accepted_range(rule, other, b)}")
+            for name, a, other_name, b in _pairs(values[f.name], values[other], f.name, other):
+                items = a if isinstance(a, tuple) else (a,)
+                for item in items:
+                    if _is_number(item) and _is_number(b) and not ok(item, b):
+                        raise ParameterError(f"{where}: {name} = {_shown(a)}: {violation} {other_name} = "
+                                             f"{_shown(b)}; accepted: {_accepted_range(rule, other_name, b)}")
 
 
 DEVICE_PATTERN = r"auto|cpu|cuda(:[0-9]+)?"
@@ -265,12 +298,20 @@ def _check_rules(value: Any, rules: Mapping[str, Any], where: str) -> None:
     if isinstance(value, dict):
         if rules.get("nonempty") and not value:
             raise ParameterError(f"{where} = {{}}: must not be empty")
+        keys = rules.get("keys")
+        unknown = [k for k in value if keys is not None and k not in keys]
+        if unknown:
+            raise ParameterError(f"{where}: unknown key {unknown[0]!r}; accepted: {', '.join(map(str, keys))}")
         for k, item in value.items():
-            _check_rules(item, {**rules, "nonempty": False}, f"{where}[{k!r}]")
+            _check_rules(item, {**rules, "nonempty": False, "keys": None}, f"{where}[{k!r}]")
         return
     if isinstance(value, tuple):
         if rules.get("nonempty") and not value:
             raise ParameterError(f"{where} = []: must not be empty")
+        twice = [v for i, v in enumerate(value) if v in value[:i]]
+        if rules.get("distinct") and twice:
+            raise ParameterError(f"{where} = {list(value)}: {_shown(twice[0])} is listed twice; accepted: "
+                                 "distinct values")
         for i, item in enumerate(value):
             _check_rules(item, {**rules, "nonempty": False}, f"{where}[{i}]")
         return
@@ -302,6 +343,8 @@ def _check_rules(value: Any, rules: Mapping[str, Any], where: str) -> None:
             }[name]
             if not ok:
                 raise ParameterError(f"{where} = {value!r}: must be {text}{limit}")
+    if rules.get("odd") and isinstance(value, int) and value % 2 == 0:
+        raise ParameterError(f"{where} = {value}: must be odd, so that 0 is the middle point of the grid")
     if isinstance(value, str) and rules.get("nonempty") and not value:
         raise ParameterError(f"{where} = '': must not be empty")
     pattern = rules.get("pattern")

@@ -11,7 +11,7 @@ from hessbook.papers.sagun.mnist_spectra import HESSIAN_DTYPES
 
 @dataclass(frozen=True)
 class S3Params(Seeded, ChapterParams):
-    widths: list[int] = field(metadata=spec(nonempty=True, gt=0, doc="hidden units per network (S: 10, 30, 50, 70)"))
+    widths: list[int] = field(metadata=spec(nonempty=True, gt=0, distinct=True, doc="hidden units per network (S: 10, 30, 50, 70)"))
     input_size: int = field(metadata=spec(choices=(7, 14, 28), doc="side of the pooled input (S: 28; ours: smaller at cpu scale)"))
     n_samples: int = field(metadata=spec(gt=0, doc="MNIST training samples (S: 1000)"))
     lr: float = field(metadata=spec(gt=0.0, doc="constant step size, the same for every width"))
@@ -24,8 +24,6 @@ class S3Params(Seeded, ChapterParams):
     device: str = field(metadata=device_spec("where to train and assemble H"))
 
     def check(self) -> None:
-        if len(set(self.widths)) != len(self.widths):
-            raise ParameterError(f"widths = {self.widths}: repeated width; accepted: distinct widths")
         smallest = min(self.widths) * (self.input_size ** 2 + 11) + 10
         if self.top_k > smallest:
             raise ParameterError(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from hessbook.params import ChapterParams, ParameterError, device_spec, spec
+from hessbook.params import ChapterParams, device_spec, spec
 
 METRICS = ("train_loss", "train_acc", "test_loss", "test_acc")
 SPLITS = ("train", "test")
@@ -13,8 +13,8 @@ SPLITS = ("train", "test")
 @dataclass(frozen=True)
 class S5Params(ChapterParams):
     width: float = field(metadata=spec(gt=0.0, doc="channel multiplier of alexnet_bare (S: 1, 2.47M parameters)"))
-    n_train: int | None = field(metadata=spec(gt=0, doc="CIFAR-10 training examples (None: all 50,000)"))
-    n_test: int | None = field(metadata=spec(gt=0, doc="CIFAR-10 test examples (None: all 10,000)"))
+    n_train: int | None = field(metadata=spec(gt=0, le=50000, doc="CIFAR-10 training examples (None: all 50,000)"))
+    n_test: int | None = field(metadata=spec(gt=0, le=10000, doc="CIFAR-10 test examples (None: all 10,000)"))
     lr: float = field(metadata=spec(gt=0.0, doc="constant learning rate of both parts (S does not give it)"))
     large_batch: int = field(metadata=spec(gt=0, le_field="n_train", doc="Part I batch size (S: 1000)"))
     small_batch: int = field(metadata=spec(gt=0, lt_field="large_batch", doc="Part II batch size (S: 32)"))
@@ -25,12 +25,6 @@ class S5Params(ChapterParams):
     alpha_max: float = field(metadata=spec(ge=1.0, doc="right end of the interpolation line (1 = Part II end)"))
     n_alphas: int = field(metadata=spec(ge=3, doc="evenly spaced interpolation points (0 and 1 always added)"))
     device: str = field(metadata=device_spec("where to train"))
-
-    def check(self) -> None:
-        if self.n_train is not None and self.n_train > 50000:
-            raise ParameterError(f"n_train = {self.n_train}: CIFAR-10 has 50000 training images; accepted 1..50000")
-        if self.n_test is not None and self.n_test > 10000:
-            raise ParameterError(f"n_test = {self.n_test}: CIFAR-10 has 10000 test images; accepted 1..10000")
 
 
 Params = S5Params

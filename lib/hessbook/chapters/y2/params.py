@@ -28,10 +28,10 @@ class Y2Params(ChapterParams):
     lanczos_tol: float = field(metadata=spec(gt=0.0, doc="Lanczos relative residual of v1 and v2"))
     lanczos_max_dim: int = field(metadata=spec(ge=2, doc="cap on the Krylov dimension (products)"))
     line_radius: float = field(metadata=spec(gt=0.0, doc="the line is theta + eps v1 for eps in [-r, r]"))
-    line_points: int = field(metadata=spec(ge=3, doc="points of the line, odd (eps = 0 among them)"))
+    line_points: int = field(metadata=spec(ge=3, odd=True, doc="points of the line, odd (eps = 0 among them)"))
     grade_step: float = field(metadata=spec(gt=0.0, doc="eps at which the loss rise is graded (a point of the line)"))
     surface_radius: float = field(metadata=spec(gt=0.0, doc="the surface is theta + e1 v1 + e2 v2, |e1|, |e2| <= r"))
-    surface_points: int = field(metadata=spec(ge=3, doc="points per axis of the surface, odd"))
+    surface_points: int = field(metadata=spec(ge=3, odd=True, doc="points per axis of the surface, odd"))
     n_seeds: int = field(metadata=n_seeds_spec(
         "(model, batch size) examined", "Y repeated every experiment at least 3 times",
         "The network seeds are Y1's: y1_runs.seed and the next ones, the networks Y1 trained where Y1's own "
@@ -51,10 +51,6 @@ class Y2Params(ChapterParams):
         if "m1" in self.y1_models and self.random_batch > self.y1_runs.n_train("m1"):
             raise ParameterError(f"random_batch = {self.random_batch}: larger than n_train_mnist = "
                                  f"{self.y1_runs.n_train('m1')}; accepted: 1..{self.y1_runs.n_train('m1')}")
-        for name in ("line_points", "surface_points"):
-            if getattr(self, name) % 2 == 0:
-                raise ParameterError(f"{name} = {getattr(self, name)}: must be odd, so that eps = 0 is a point; "
-                                     f"accepted: {getattr(self, name) + 1}, for instance")
         grid = self.alphas()
         if not np.isclose(grid, self.grade_step, rtol=0, atol=1e-9 * self.line_radius).any():
             steps = ", ".join(f"{a:g}" for a in grid[grid > 0])

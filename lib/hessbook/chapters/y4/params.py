@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from hessbook.papers.yao.networks import Y1Runs
 from hessbook.papers.yao.paper import MODELS
-from hessbook.params import ChapterParams, ParameterError, device_spec, spec
+from hessbook.params import ChapterParams, device_spec, spec
 
 
 @dataclass(frozen=True)
@@ -18,7 +18,7 @@ class Y4Params(ChapterParams):
     y1_models: list[str] = field(metadata=spec(choices=MODELS, nonempty=True,
                                                doc="which of Y1's networks (among y1_runs.models)"))
     all_batches: bool = field(metadata=spec(doc="every Y1 batch size (true) or the smallest and largest"))
-    n_samples: int = field(metadata=spec(gt=0, doc="test samples for the exact path (per model)"))
+    n_samples: int = field(metadata=spec(gt=0, le=10000, doc="test samples for the exact path (per model)"))
     n_crosscheck: int = field(metadata=spec(gt=0, le_field="n_samples", doc="samples for the iterative cross-check (per model)"))
     rank_rtol: float = field(metadata=spec(gt=0.0, lt=1.0, doc="numerical rank: eigenvalues > rtol * lambda_max"))
     lanczos_tol: float = field(metadata=spec(gt=0.0, doc="Lanczos relative residual on the input Hessian"))
@@ -26,18 +26,13 @@ class Y4Params(ChapterParams):
     smooth_activation: str = field(metadata=spec(choices=("tanh",), doc="activation of the contrast MLP"))
     smooth_hidden: int = field(metadata=spec(gt=0, doc="hidden units of the contrast MLP 784-h-10"))
     smooth_n_train: int = field(metadata=spec(gt=0, doc="MNIST training subset of the contrast MLP"))
-    smooth_batch_size: int = field(metadata=spec(gt=0, doc="its SGD batch size"))
+    smooth_batch_size: int = field(metadata=spec(gt=0, le_field="smooth_n_train", doc="its SGD batch size"))
     smooth_epochs: int = field(metadata=spec(gt=0, doc="its epochs"))
     smooth_lr: float = field(metadata=spec(gt=0.0, doc="its learning rate (momentum 0.9)"))
     device: str = field(metadata=device_spec("where to compute"))
 
     def check(self) -> None:
         self.y1_runs.check_selected(self.y1_models)
-        if self.n_samples > 10000:
-            raise ParameterError(f"n_samples = {self.n_samples}: the test sets hold 10000; accepted: 1..10000")
-        if self.smooth_batch_size > self.smooth_n_train:
-            raise ParameterError(f"smooth_batch_size = {self.smooth_batch_size}: larger than smooth_n_train = "
-                                 f"{self.smooth_n_train}; accepted: 1..{self.smooth_n_train}")
 
     def cases(self) -> list[tuple[str, int]]:
         """(model, batch) pairs of Y1 to examine."""

@@ -52,7 +52,7 @@ class KGrid:
     """The parameters that determine every job's result, besides the job's own coordinates.
     K1 and K2 hold the same block (flat in their schemas), so they share their stored jobs."""
 
-    batch_sizes: list[int] = field(metadata=spec(gt=0, nonempty=True, doc="batch sizes of every curve "
+    batch_sizes: list[int] = field(metadata=spec(gt=0, nonempty=True, distinct=True, doc="batch sizes of every curve "
                                                                           "(K: up to 1024)"))
     n_train_mnist: int = field(metadata=spec(gt=0, le=55000, doc="training subset of K's 55k MNIST and "
                                                                  "Fashion-MNIST split (K: 55000)"))
@@ -90,9 +90,6 @@ class KGrid:
 
     def check_grid(self, cases: list[str]) -> None:
         """Cross-field rules of the block, for the cases a chapter selects."""
-        twice = sorted({b for b in self.batch_sizes if self.batch_sizes.count(b) > 1})
-        if twice:
-            raise ParameterError(f"batch_sizes lists {twice[0]} more than once")
         for dataset in sorted({CASES[c].dataset for c in cases}):
             n, key = self.n_train(dataset), "n_train_cifar" if dataset == "cifar10" else "n_train_mnist"
             if max(self.batch_sizes) > n:

@@ -34,7 +34,7 @@ class Y1Runs:
 
     models: list[str] = field(metadata=spec(choices=MODELS, nonempty=True, doc="networks to train (Y: all four)"))
     batch_sizes: dict[str, list[int]] = field(metadata=spec(
-        gt=0, doc="batch sizes per model; every model in `models` needs an entry "
+        gt=0, keys=MODELS, keys_field="models", distinct=True, doc="batch sizes per model; every model in `models` needs an entry "
                   "(Y: c1 16..2048, c2 256..2048, m1 64..2048, resnet18 64..512)"))
     c1_conv_stride: int = field(metadata=spec(choices=(1, 2), doc="C1 conv stride: 2 as printed, 1 as released"))
     c2_width: float = field(metadata=spec(gt=0.0, le=1.0, doc="C2's conv channels times this (Y: 1, as printed)"))
@@ -66,19 +66,10 @@ class Y1Runs:
         def fail(message: str) -> None:
             raise ParameterError(where + message)
 
-        unknown = [m for m in self.batch_sizes if m not in MODELS]
-        if unknown:
-            fail(f"batch_sizes: unknown model {unknown[0]!r}; accepted: {', '.join(MODELS)}")
         for model in self.models:
-            if model not in self.batch_sizes:
-                fail(f"batch_sizes has no entry for {model!r}, which `models` selects; "
-                     f"give one, e.g. batch_sizes: {{{model}: [64, 256]}}")
             sizes, n = self.sizes(model), self.n_train(model)
             if not sizes:
                 fail(f"batch_sizes[{model!r}] = []: model {model!r} is selected, give a batch size")
-            twice = sorted({b for b in sizes if sizes.count(b) > 1})
-            if twice:
-                fail(f"batch_sizes[{model!r}] lists {twice[0]} more than once")
             for b in sizes:
                 if b > n:
                     key = "n_train_mnist" if DATASET[model] == "mnist" else "n_train_cifar"
