@@ -42,7 +42,7 @@ class Y1Params(Seeded, Y1Runs, ChapterParams):
         return Y1Runs(**{f.name: getattr(self, f.name) for f in dataclasses.fields(Y1Runs)})
 
     def check(self) -> None:
-        self.check_runs()
+        Y1Runs.check(self)
         smallest = min(self.n_train(m) for m in self.models)
         for name in ("n_eval", "n_hessian"):
             value = getattr(self, name)

@@ -9,6 +9,7 @@ import numpy as np
 
 from hessbook.chapters.y4.claims import PSD_TOL, trained_runs
 from hessbook.chapters.y4.compute import Results
+from hessbook.kit import style
 from hessbook.regime import runs_frame
 
 
@@ -44,10 +45,12 @@ def _figure(R: Results):
 
     fig, ax = plt.subplots(figsize=(7, 0.6 * len(R.cases) + 1.2))
     if not R.cases:
-        ax.text(0.5, 0.5, "not computed: " + "; ".join(f"{m.model} ({m.reason})" for m in R.missing),
-                ha="center", va="center", wrap=True, fontsize=8, transform=ax.transAxes)
-        ax.set_axis_off()
+        style.not_computed(ax, _not_computed(R))
     return fig, ax
+
+
+def _not_computed(R: Results) -> str:
+    return "not computed: " + "; ".join(f"{m.model} ({m.reason})" for m in R.missing)
 
 
 def draw_min_distribution(ax, R: Results) -> None:
@@ -106,10 +109,8 @@ def explorer(R: Results):
         fig, ax = plt.subplots(figsize=(6, 3.5))
         r = index.get(network)
         if r is None or sample >= len(r.cc_lanczos_top):
-            text = (f"only {len(r.cc_lanczos_top)} cross-check samples for {network}" if r is not None else
-                    "not computed: " + "; ".join(f"{m.model} ({m.reason})" for m in R.missing))
-            ax.text(0.5, 0.5, text, ha="center", wrap=True, transform=ax.transAxes)
-            ax.set_axis_off()
+            style.not_computed(ax, f"only {len(r.cc_lanczos_top)} cross-check samples for {network}"
+                               if r is not None else _not_computed(R))
             return fig
         top = r.cc_lanczos_top[sample]
         ax.plot(np.arange(1, len(top) + 1), top, "o-", label="Lanczos, true input Hessian (largest)")

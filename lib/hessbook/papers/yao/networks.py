@@ -28,14 +28,17 @@ class Y1Runs:
     nothing else). A chapter that examines Y1's networks (Y2, Y4) holds this block, so that the
     result store hands it the very networks Y1 trained; its parameter files give it as ``y1``
     (:data:`SOURCE_CHAPTER`: the values of Y1's own file at the same scale, read, not copied).
-    Its cross-field rules (:meth:`check_runs`) are checked by the schema that holds it."""
+    Its cross-field rules (:meth:`check`) are checked wherever it is validated: as Y1's own
+    parameters, or as the ``y1_runs`` block of a chapter that holds it (the error then names the
+    block)."""
 
     SOURCE_CHAPTER: ClassVar[str] = "y1"
 
     models: list[str] = field(metadata=spec(choices=MODELS, nonempty=True, doc="networks to train (Y: all four)"))
     batch_sizes: dict[str, list[int]] = field(metadata=spec(
-        gt=0, keys=MODELS, keys_field="models", distinct=True, doc="batch sizes per model; every model in `models` needs an entry "
-                  "(Y: c1 16..2048, c2 256..2048, m1 64..2048, resnet18 64..512)"))
+        gt=0, keys=MODELS, keys_field="models", distinct=True,
+        doc="batch sizes per model; every model in `models` needs an entry "
+            "(Y: c1 16..2048, c2 256..2048, m1 64..2048, resnet18 64..512)"))
     c1_conv_stride: int = field(metadata=spec(choices=(1, 2), doc="C1 conv stride: 2 as printed, 1 as released"))
     c2_width: float = field(metadata=spec(gt=0.0, le=1.0, doc="C2's conv channels times this (Y: 1, as printed)"))
     resnet18_width: int = field(metadata=spec(gt=0, doc="ResNet18 base width (He et al.: 64)"))
@@ -56,30 +59,22 @@ class Y1Runs:
     def n_train(self, model: str) -> int:
         return self.n_train_mnist if DATASET[model] == "mnist" else self.n_train_cifar
 
-    def check_runs(self, where: str = "") -> None:
-        """The block's cross-field rules (batch sizes per model). Called by the schema that holds
-        the block, with ``where`` naming it (``"y1_runs: "`` in Y4), so that the message says
-        which key is wrong."""
-        # KIT-CANDIDATE: hessbook.params.validate could prefix errors raised by a schema's
-        # check() with `where` (the params file, the enclosing block), as it does for field errors.
-
-        def fail(message: str) -> None:
-            raise ParameterError(where + message)
-
+    def check(self) -> None:
+        """The block's cross-field rules: a batch size for each model selected, none larger than
+        its training subset (:func:`hessbook.params.validate` prefixes where the values came from)."""
         for model in self.models:
             sizes, n = self.sizes(model), self.n_train(model)
             if not sizes:
-                fail(f"batch_sizes[{model!r}] = []: model {model!r} is selected, give a batch size")
+                raise ParameterError(f"batch_sizes[{model!r}] = []: model {model!r} is selected, give a batch size")
             for b in sizes:
                 if b > n:
                     key = "n_train_mnist" if DATASET[model] == "mnist" else "n_train_cifar"
-                    fail(f"batch_sizes[{model!r}]: {b} is larger than {key} = {n}; accepted: 1..{n}")
-
+                    raise ParameterError(f"batch_sizes[{model!r}]: {b} is larger than {key} = {n}; accepted: 1..{n}")
 
     def check_selected(self, models: list[str], key: str = "y1_models") -> None:
         """For a chapter that holds this block as ``y1_runs`` and examines some of its networks,
-        selected under ``key``: the block's own rules, then each selected model must be one it trains."""
-        self.check_runs("y1_runs: ")
+        selected under ``key``: each must be one the block trains (the block's own rules are
+        checked where it is validated, :meth:`check`)."""
         absent = [m for m in models if m not in self.models]
         if absent:
             raise ParameterError(f"{key}: {absent[0]!r} is not among y1_runs.models = {list(self.models)}; "
