@@ -146,6 +146,21 @@ def test_claim_combines_cases_and_carries_the_payload():
     assert kit.combine(["did not hold", "did not hold"]) == "did not hold"
 
 
+def test_not_computed_is_said_one_way_and_measured_parts_say_what_is_missing():
+    """``Claim.not_computed``: no case, every expected case not computed, ``ours`` in the one
+    wording; ``measured_text``: the parts, then what was not computed, or why nothing was."""
+    c = kit.Claim.not_computed("Y-Table1", "s", "p", TREND, "C1 (dataset 'cifar10' not found).", "evidence",
+                               expected=("C1", "C2"))
+    assert c.ours == "not computed: C1 (dataset 'cifar10' not found)." and c.evidence == "evidence"
+    assert c.grade == "not computed" and c.grades == {"C1": "not computed", "C2": "not computed"}
+    assert c.coverage == (0, 2)
+    assert kit.not_computed_text() == "not computed." and kit.not_computed_text(" no run ") == "not computed: no run."
+    assert kit.measured_text(["C1 0.5", "C2 0.7"]) == "C1 0.5; C2 0.7"
+    assert kit.measured_text(["C1 0.5"], "C2: no data") == "C1 0.5. Not computed: C2: no data."
+    assert kit.measured_text([], "C2: no data", "no run") == "not computed: no run; C2: no data."
+    assert kit.measured_text([], "", "no run") == "not computed: no run."
+
+
 def test_a_failed_precondition_is_not_judged_and_the_evidence_names_it_with_the_value():
     c = kit.Claim("Y-Table1", "λ1 rises with B.", "paper", "ours", TREND,
                   kit.single({"up": 1.0, "down": -1.0, "n": 2}))

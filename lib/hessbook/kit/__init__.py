@@ -24,6 +24,8 @@ from hessbook.kit.claims import (
     excluding,
     in_regime,
     is_true,
+    measured_text,
+    not_computed_text,
     single,
 )
 from hessbook.kit.jobs import Context, Row, StoredJob, Table, context, not_selected, run_jobs
@@ -34,5 +36,5 @@ __all__ = [
     "ChapterModule", "Claim", "Context", "Row", "Rule", "StoredJob", "Table", "context", "not_selected", "run_jobs", "above", "all_of", "any_of", "at_least", "at_most", "below", "cached",
     "cached_entry",
     "combine", "decode", "encode", "equals", "excluding", "in_regime", "formatted", "glue_figure", "glue_numbers", "heatmap", "is_true",
-    "show_claims", "single", "start",
+    "measured_text", "not_computed_text", "show_claims", "single", "start",
 ]

@@ -333,6 +333,13 @@ class Claim:
     order; empty: the cases given are all there is. A case named here but absent from
     ``cases`` is not computed (see the module docstring, *Coverage*)."""
 
+    @classmethod
+    def not_computed(cls, item: str, statement: str, paper: str, rule: Rule, why: str = "", evidence: str = "",
+                     expected: tuple[str, ...] = ()) -> Claim:
+        """The claim when nothing it reads was computed: no cases, and ``ours`` says so and why
+        (:func:`not_computed_text`), so every chapter says it one way."""
+        return cls(item, statement, paper, not_computed_text(why), rule, {}, evidence, expected=expected)
+
     def __post_init__(self) -> None:
         item(self.item)  # raises KeyError on an unknown key
         for values in self.cases.values():
@@ -417,6 +424,22 @@ class Claim:
         """The payload the status page reads (verdict = the grade; coverage = [judged, total])."""
         return {"item": self.item, "claim": self.statement, "verdict": self.grade, "paper": self.paper,
                 "ours": self.ours, "evidence": self.why, "coverage": list(self.coverage)}
+
+
+def not_computed_text(why: str = "") -> str:
+    """``ours`` of a claim, or of the part of one, with nothing computed: ``"not computed: <why>."``
+    (``why``: what the chapter's table lacks, in its words; a trailing full stop is dropped)."""
+    why = why.strip().rstrip(".")
+    return f"not computed: {why}." if why else "not computed."
+
+
+def measured_text(parts: Sequence[str], absent: str = "", nothing: str = "") -> str:
+    """``ours`` from the measured ``parts`` (joined by ``"; "``), then what was not computed and
+    why (``absent``); with no part, :func:`not_computed_text` of ``nothing`` (why there is none)
+    and ``absent``."""
+    if parts:
+        return "; ".join(parts) + (f". Not computed: {absent}." if absent else "")
+    return not_computed_text("; ".join(x for x in (nothing, absent) if x))
 
 
 def single(values: Values) -> dict[str, Values]:

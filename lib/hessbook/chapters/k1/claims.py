@@ -82,7 +82,7 @@ from hessbook.papers.kamath.trends import (
     spread_points,
     spread_relative,
 )
-from hessbook.kit import Claim, Rule, all_of, any_of, at_least, at_most, below, in_regime
+from hessbook.kit import Claim, Rule, all_of, any_of, at_least, at_most, below, in_regime, not_computed_text
 from hessbook.kit.claims import Values
 from hessbook.kit.seeds import seed_case, seed_cases, with_agreement
 from hessbook.stats import median
@@ -507,7 +507,8 @@ def lambda_claim(R: Results, item: str) -> Claim:
 def counterexample_claim(R: Results) -> Claim:
     seeds = R.seeds
     if not R.grid.ran(COUNTEREXAMPLE):
-        return counterexample_claim_of({}, "not computed:" + R.absent([COUNTEREXAMPLE]),
+        return counterexample_claim_of({}, not_computed_text(f"{CASES[COUNTEREXAMPLE].label}: "
+                                                         f"{R.why_absent(COUNTEREXAMPLE)}"),
                                        deviations(R.params, [COUNTEREXAMPLE], counterexample=True).strip(), seeds)
     cases, parts, gone = {}, [], []
     for seed in [s for s in seeds if R.grid.curve(COUNTEREXAMPLE, *LINE["lr"], s)]:

@@ -42,7 +42,8 @@ from hessbook.chapters.y1.analysis import (
 )
 from hessbook.chapters.y1.compute import Results, run_flag, run_label, run_steps, trained_run
 from hessbook.chapters.y1.params import Y1Params
-from hessbook.kit import Claim, Rule, above, all_of, any_of, at_least, at_most, below, in_regime, is_true
+from hessbook.kit import (Claim, Rule, above, all_of, any_of, at_least, at_most, below, in_regime, is_true,
+                          measured_text)
 from hessbook.kit.claims import HELD, NOT_COMPUTED, NOT_HELD, NOT_JUDGED, PARTLY
 from hessbook.kit.seeds import seed_cases, with_agreement
 from hessbook.papers.yao import deviations as dev
@@ -126,13 +127,6 @@ TABLES = (("Y-Table1", ("c1", "c2"), "Table 1"), ("Y-Table7", ("m1",), "Table 7"
 FIG1_MODELS = ("c1", "m1")
 
 
-def _ours(parts: list[str], note: str, empty: str = "") -> str:
-    """Our measurements, then what was not computed and why."""
-    if parts:
-        return "; ".join(parts) + (f". Not computed: {note}." if note else "")
-    return "not computed: " + "; ".join(x for x in (empty, note) if x) + "."
-
-
 def _defined(*rhos: float) -> bool:
     return not any(math.isnan(r) for r in rhos)
 
@@ -170,7 +164,7 @@ def trend_claim_of(item: str, table: str, models: Sequence[str], ts: Mapping[Key
     (a flagged network left out): at most partly."""
     return Claim(
         item, f"{table}: λ1θ rises and FGSM accuracy falls with batch size.", paper=paper,
-        ours=_ours([trend_text(t, seeds) for t in ts.values()], note), rule=TREND_RULE,
+        ours=measured_text([trend_text(t, seeds) for t in ts.values()], note), rule=TREND_RULE,
         cases={case_name(t.model, t.seed, seeds): {
             "n_batches": len(t.batches), "rho_lambda": t.rho_lambda_theta, "rho_fgsm": t.rho_fgsm,
             "defined": _defined(t.rho_lambda_theta, t.rho_fgsm), "every_batch": key not in incomplete}
@@ -217,7 +211,7 @@ def lambda_x_claim_of(sides: Mapping[str, InputSide], paper: str, note: str = ""
     ran (a flagged network or a seed left out): at most partly."""
     return Claim(
         "Y-Table1", "λ1 of the input Hessian and ‖∇x J‖ do not correlate with adversarial (FGSM) accuracy.",
-        paper=paper, ours=_ours([_input_side(side) + (extra[i] if i < len(extra) else "")
+        paper=paper, ours=measured_text([_input_side(side) + (extra[i] if i < len(extra) else "")
                                  for i, side in enumerate(sides.values())], note, "no CIFAR-10 or MNIST model ran"),
         rule=LAMBDA_X_RULE,
         cases={side.model.upper(): {
@@ -261,7 +255,7 @@ def fig1_claim_of(shares: Mapping[Key, float], note: str = "", deviations: str =
     return Claim(
         "Y-Fig1", "Large batches have a larger Hessian spectrum, the dominant and the next 19 eigenvalues.",
         paper="Fig 1: every top-20 eigenvalue grows with B (C1 and M1).",
-        ours=_ours(parts, note, "fewer than two batch sizes of C1 or M1"), rule=FIG1_RULE,
+        ours=measured_text(parts, note, "fewer than two batch sizes of C1 or M1"), rule=FIG1_RULE,
         cases={_named(k, seeds): {"share": v, "every_batch": k not in narrowed, "rho_dominant": top.get(k, 1.0),
                                   "n_batches": counts.get(k, MIN_TREND_BATCHES)} for k, v in shares.items()},
         expected=_expected(FIG1_MODELS, seeds),

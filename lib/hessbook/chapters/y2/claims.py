@@ -17,7 +17,8 @@ from hessbook import regime
 from hessbook.chapters.y2 import paper
 from hessbook.chapters.y2.compute import FD_STEP, Results, run_flag
 from hessbook.chapters.y2.params import Y2Params
-from hessbook.kit import Claim, Rule, above, all_of, any_of, at_least, formatted, in_regime, is_true
+from hessbook.kit import (Claim, Rule, above, all_of, any_of, at_least, formatted, in_regime, is_true,
+                          measured_text)
 from hessbook.kit.seeds import seed_case, seed_cases, with_agreement
 from hessbook.papers.yao import deviations as dev
 from hessbook.papers.yao import regime as yao_regime
@@ -163,9 +164,7 @@ def _absent(R: Results, models) -> str:
 
 
 def _ours(parts: list[str], absent: str) -> str:
-    if not parts:
-        return "not computed: " + (absent or "no network examined") + "."
-    return "; ".join(parts) + (f". Not computed: {absent}." if absent else "")
+    return measured_text(parts, absent, "no network examined")
 
 
 def deviations(R: Results, models: Sequence[str]) -> str:

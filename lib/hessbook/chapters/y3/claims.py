@@ -27,7 +27,8 @@ from hessbook.chapters.y3 import paper
 from hessbook.chapters.y3.compute import NUM_CLASSES, Curves, Results
 from hessbook.chapters.y3.params import Y3Params
 from hessbook import stats
-from hessbook.kit import Claim, Rule, above, all_of, at_least, at_most, below, formatted, in_regime, is_true
+from hessbook.kit import (Claim, Rule, above, all_of, at_least, at_most, below, formatted, in_regime,
+                          is_true, measured_text)
 from hessbook.kit.seeds import seed_case, seed_cases, with_agreement
 from hessbook.papers.yao import regime as yao_regime
 from hessbook.papers.yao.paper import C1_STRIDE, LOSS_TARGET, TRAIN_SIZE
@@ -249,10 +250,7 @@ def _absent(R: Results) -> str:
 
 
 def _ours(parts: list[str], R: Results) -> str:
-    absent = _absent(R)
-    if not parts:
-        return "not computed: " + (absent or "no run") + "."
-    return "; ".join(parts) + (f". Not computed: {absent}." if absent else "")
+    return measured_text(parts, _absent(R), "no run")
 
 
 def _schedule(P) -> str:

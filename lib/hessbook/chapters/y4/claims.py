@@ -95,6 +95,11 @@ def _missing(R: Results) -> str:
             if R.missing else "")
 
 
+def _not_computed(R: Results) -> str:
+    """Why no ReLU network was examined: the networks without a result, and why."""
+    return "no ReLU network computed" + "".join(f"; {m.model} ({m.detail})" for m in R.missing)
+
+
 def _contrast(R: Results) -> str:
     r = R.smooth
     if r is None:
@@ -136,8 +141,7 @@ def theorem1_claim(R: Results) -> Claim:
                 + f" Judged with at least {MIN_SAMPLES} cross-check samples in all (see MIN_SAMPLES). "
                 "Contrast, outside Assumption 1: " + _contrast(R) + ".")
     if not relu:
-        return Claim("Y-Thm1", statement, paper, "not computed: no ReLU network computed." + _missing(R),
-                     THM1_RULE, {}, evidence)
+        return Claim.not_computed("Y-Thm1", statement, paper, THM1_RULE, _not_computed(R), evidence)
     exact_ok = float(np.mean(np.concatenate([r.relative_min >= -PSD_TOL for r in relu])))
     n_cc = sum(int(r.cc_ok.sum()) for r in relu)
     iter_ok = float(np.mean(np.concatenate([(r.cc_relative_min >= -PSD_TOL)[r.cc_ok] for r in relu])))
@@ -184,8 +188,7 @@ def proposition2_claim(R: Results) -> Claim:
                 "true; S·1 = 0 tightens it to c − 1 (|λc|/λ1, shown, not graded). "
                 f"Judged with at least {MIN_SAMPLES} cross-check samples in all.")
     if not relu:
-        return Claim("Y-Prop2", statement, paper, "not computed: no ReLU network computed." + _missing(R),
-                     PROP2_RULE, {}, evidence)
+        return Claim.not_computed("Y-Prop2", statement, paper, PROP2_RULE, _not_computed(R), evidence)
     n_cc = sum(int(r.cc_ok.sum()) for r in relu)
     gap = largest(np.abs(r.cc_lanczos_top[r.cc_ok, r.num_classes]) / np.maximum(r.cc_lanczos_top[r.cc_ok, 0], 1e-300)
                   for r in relu)

@@ -30,7 +30,7 @@ from hessbook.stats import accuracy_difference_se, difference_se
 from hessbook.stats import beats as stats_beats
 from hessbook.chapters.y5.params import Y5Params
 from hessbook.kit import (Claim, Rule, above, all_of, any_of, at_least, at_most, below, equals, excluding, in_regime,
-                          is_true)
+                          is_true, not_computed_text)
 from hessbook.kit.seeds import across_seeds, seed_case
 from hessbook.papers.yao import regime as yao_regime
 
@@ -172,9 +172,9 @@ def control_parts(R: Results, measure, with_ori: bool = True, label=lambda s: s.
     return parts
 
 
-def _missing(R: Results) -> str:
-    return (" Not computed for lack of data: " + "; ".join(f"{m.model} ({m.detail})" for m in R.missing) + "."
-            if R.missing else "")
+def _lacking(R: Results) -> str:
+    """Why a claim has nothing computed: the studies whose jobs came back without a result."""
+    return "; ".join(f"{m.model} ({m.detail})" for m in R.missing)
 
 
 # ----------------------------------------------------------------------------- Tables 3 and 4
@@ -320,7 +320,7 @@ def table_claim_from(study: str, acc: Acc | Scores | None, ours: str = "", evide
     p_mean = ", ".join(f"{model_label(m)} {v:.1f}" for m, v in zip(MODELS, paper.mean_adv))
     paper_text = f"{paper.where}: mean adversarial accuracy {p_mean} (%)."
     cases = {} if acc is None else {STUDY_LABEL[study]: table_values(acc, n or paper_n(study))}
-    return Claim(TABLE_ITEM[study], table_statement(study), paper_text, ours or "not computed.", ROBUST_RULE, cases,
+    return Claim(TABLE_ITEM[study], table_statement(study), paper_text, ours or not_computed_text(), ROBUST_RULE, cases,
                  "Cells compared: each robust model's accuracy on each of the five adversarial test sets made on "
                  "M_ORI, against M_ORI's own accuracy on that set. " + MARGIN_EVIDENCE
                  + (" " + paper.note if paper.note else "")
@@ -357,7 +357,7 @@ def weaker_claim_from(acc: Acc | Scores | None, ours: str = "", evidence: str = 
              "set more accurate in " + _paper_a4(lambda a, s: _weaker_text(weaker_values(a, paper_n(s))))
              + ".")
     cases = {} if acc is None else {STUDY_LABEL["c3"]: weaker_values(acc, n or paper_n("c3"))}
-    return Claim("Y-Table4", WEAKER_STATEMENT, paper, ours or "not computed.", WEAKER_RULE, cases,
+    return Claim("Y-Table4", WEAKER_STATEMENT, paper, ours or not_computed_text(), WEAKER_RULE, cases,
                  "Cells: every row of the table (M_ORI, on which the sets are made, and the five robust models) "
                  "and both same-norm pairs, FHSM vs FGSM (L-inf) and L2HESS vs L2GRAD (L2); a weaker attack leaves "
                  "a higher accuracy. Graded on CIFAR-10 only, where Y makes the claim. " + MARGIN_EVIDENCE
@@ -371,7 +371,7 @@ def prone_claim_from(acc: Acc | Scores | None, ours: str = "", evidence: str = "
              "particularly M_FHSM and M_L2HESS'. Mean adversarial accuracy minus the lowest first-order robust "
              "model's: " + _paper_a4(lambda a, s: _gaps(prone_values(a, paper_n(s)))) + " points.")
     cases = {} if acc is None else {STUDY_LABEL["c3"]: prone_values(acc, n or paper_n("c3"))}
-    return Claim("Y-Table4", PRONE_STATEMENT, paper, ours or "not computed.", PRONE_RULE, cases,
+    return Claim("Y-Table4", PRONE_STATEMENT, paper, ours or not_computed_text(), PRONE_RULE, cases,
                  "Robustness of a model: its mean accuracy over the five adversarial test sets (Y's 'MEAN of Adv')."
                  f" Graded on CIFAR-10 only, where Y makes the claim. A gap counts when it is below −{NOISE_SES:g} "
                  "standard errors of the difference on the test images (ours paired, image by image, on each image's "
@@ -399,7 +399,7 @@ def _pairing(S: Scores) -> str:
 def table_claim(R: Results, study: str) -> Claim:
     s = R.study(study)
     if s is None:
-        return table_claim_from(study, None, "not computed." + _missing(R))
+        return table_claim_from(study, None, not_computed_text(_lacking(R)))
     S, mean = study_scores(R, s), s.table.mean_adv * 100
     worse = [f"{model_label(m)} on D_{a.upper()}" for m in ROBUST for a in ROBUST
              if not S.beats((m, (a,)), ("ori", (a,)))]
@@ -419,7 +419,7 @@ def _a4_ours(R: Results, values) -> str:
 def weaker_claim(R: Results) -> Claim:
     s = R.study("c3")
     if s is None:
-        return weaker_claim_from(None, "not computed." + _missing(R))
+        return weaker_claim_from(None, not_computed_text(_lacking(R)))
     cells = [f"{model_label(m)} {Y_NAME[b]}−{Y_NAME[a]} {s.accuracy(m, b) - s.accuracy(m, a):+.1f}"
              for m in MODELS for b, a in SECOND_ORDER.items()]
     ours = ("second-order set more accurate beyond the noise in "
@@ -447,7 +447,7 @@ def capped_text(s: Study) -> str:
 def prone_claim(R: Results) -> Claim:
     s = R.study("c3")
     if s is None:
-        return prone_claim_from(None, "not computed." + _missing(R))
+        return prone_claim_from(None, not_computed_text(_lacking(R)))
     ours = ("mean adversarial accuracy minus the lowest first-order robust model's: " + _a4_ours(
         R, lambda S: _gaps(prone_values(S)) + " points"))
     return prone_claim_from(study_scores(R, s), ours, "M1 / MNIST is shown for comparison, not graded."
@@ -542,7 +542,7 @@ def second_order_claim(R: Results) -> Claim:
     expected = tuple(f"{STUDY_LABEL[s]} {Y_NAME[a]}" for s in R.params.studies for a in ROBUST)
     rule = table5_rule(rtol)
     if not R.table5:
-        return Claim(TABLE5_ITEM, statement, paper, "not computed." + _missing(R), rule, {}, expected=expected)
+        return Claim.not_computed(TABLE5_ITEM, statement, paper, rule, _lacking(R), expected=expected)
     cases = {f"{STUDY_LABEL[c.study]} {Y_NAME[a.attack]}": check_values(a, _full_cg(R, c.study, a.attack))
              for c in R.table5 for a in c.checks}
     ours = "; ".join(f"{STUDY_LABEL[c.study]} {Y_NAME[a.attack]}: ‖Δx‖/ε ≤ {a.radius:.4f}, off the formula by "
@@ -595,8 +595,7 @@ def lambda_claim(R: Results) -> Claim:
     paper = ("Y §3.4, Figs 6, 12: 'the spectrum of the robust models is noticeably smaller than the original "
              "model' (plots, no numbers).")
     if not R.studies:
-        return Claim("Y-Fig6-12", statement, paper, "not computed." + _missing(R), LAMBDA_RULE, {},
-                     expected=PAPER_STUDIES)
+        return Claim.not_computed("Y-Fig6-12", statement, paper, LAMBDA_RULE, _lacking(R), expected=PAPER_STUDIES)
     ours = "; ".join(f"{s.label}: full-set λ1 " + ", ".join(f"{model_label(m)} {full_lambda1(s, m):.3g}"
                                                             for m in s.models) for s in R.studies) + "."
     batch = str(R.params.n_hessian_batch)
@@ -787,7 +786,7 @@ def negative_parts(R: Results) -> tuple[dict, tuple[str, ...], str, str]:
     expected = tuple(f"{STUDY_LABEL[s]} {model_label(m)} B_H={h}" for s in STUDY_LABEL for m in MODELS
                      for h in CASE_HESSIANS)
     if not R.studies:
-        return {}, expected, "not computed." + _missing(R), ""
+        return {}, expected, not_computed_text(_lacking(R)), ""
     cases = {}
     for s in R.studies:
         for m, a in s.models.items():
@@ -862,8 +861,8 @@ def interpolation_claim(R: Results) -> Claim:
     paper = ("Y §3.4, Figs 5, 10, 11: 'For all cases the robust model ends up at a point that has relatively "
              "smaller curvature compared to the original network' (plots).")
     if not R.studies:
-        return Claim("Y-Fig5-10-11", statement, paper, "not computed." + _missing(R), CURVATURE_RULE, {},
-                     expected=PAPER_STUDIES)
+        return Claim.not_computed("Y-Fig5-10-11", statement, paper, CURVATURE_RULE, _lacking(R),
+                                  expected=PAPER_STUDIES)
     ours = "; ".join(f"{s.label}: " + ", ".join(f"{model_label(m)} {b:.3g} vs {a:.3g}" for m in ROBUST
                                                  for a, b in [interpolation_curvatures(s, m)]) for s in R.studies)
     return Claim("Y-Fig5-10-11", statement, paper, "training-loss curvature at λ = 1 vs λ = 0: " + ours + ".",
@@ -894,8 +893,8 @@ def v1_claim(R: Results) -> Claim:
     paper = ("Y App. A.5, Figs 8, 9: 'the robust models converge to a region with smaller curvature' (plots of "
              "batch, training and test loss).")
     if not R.studies:
-        return Claim("Y-Fig8-9", statement, paper, "not computed." + _missing(R), CURVATURE_RULE, {},
-                     expected=PAPER_STUDIES)
+        return Claim.not_computed("Y-Fig8-9", statement, paper, CURVATURE_RULE, _lacking(R),
+                                  expected=PAPER_STUDIES)
     ours = "; ".join(f"{s.label}: " + ", ".join(f"{model_label(m)} {v1_curvature(s, m):.3g}" for m in s.models)
                      for s in R.studies)
     return Claim("Y-Fig8-9", statement, paper, f"training-loss curvature along v1 (B_H = {batch}): " + ours + ".",

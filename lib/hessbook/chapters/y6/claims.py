@@ -476,11 +476,11 @@ def claim(R: Results) -> Claim:
                  "Goyal et al.'s linear lr scaling (FB) degrade.")
     expected = seed_cases((CASE,), R.seeds) if _several(R) else ()
     if R.missing is not None:
-        return Claim("Y-Table8", statement, paper, f"not computed: {R.missing.detail}", RULE, {}, expected=expected)
+        return Claim.not_computed("Y-Table8", statement, paper, RULE, R.missing.detail, expected=expected)
     ran = [s for s in R.seeds if every_run(R, s)]
     if not ran:
-        return Claim("Y-Table8", statement, paper, "not computed: the grid lacks a method or a run "
-                     f"(methods {R.params.methods}, B = {R.batches}).", RULE, {}, expected=expected)
+        return Claim.not_computed("Y-Table8", statement, paper, RULE, "the grid lacks a method or a run "
+                                  f"(methods {R.params.methods}, B = {R.batches})", expected=expected)
     values = {s: our_measures(R, s) for s in ran}
     ours = "; ".join(_ours_in(R, s, v) for s, v in values.items()) + f" ({R.params.scale} scale)."
     judged = {s: v for s, v in values.items() if complete(R, s)}
