@@ -11,7 +11,8 @@ from hessbook.papers.sagun.mnist_spectra import HESSIAN_DTYPES
 
 @dataclass(frozen=True)
 class S3Params(Seeded, ChapterParams):
-    widths: list[int] = field(metadata=spec(nonempty=True, gt=0, distinct=True, doc="hidden units per network (S: 10, 30, 50, 70)"))
+    widths: list[int] = field(metadata=spec(nonempty=True, gt=0, distinct=True,
+                                            doc="hidden units per network (S: 10, 30, 50, 70)"))
     input_size: int = field(metadata=spec(choices=(7, 14, 28), doc="side of the pooled input (S: 28; ours: smaller at cpu scale)"))
     n_samples: int = field(metadata=spec(gt=0, doc="MNIST training samples (S: 1000)"))
     lr: float = field(metadata=spec(gt=0.0, doc="constant step size, the same for every width"))

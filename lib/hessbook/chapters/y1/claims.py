@@ -212,7 +212,8 @@ def lambda_x_claim_of(sides: Mapping[str, InputSide], paper: str, note: str = ""
     return Claim(
         "Y-Table1", "λ1 of the input Hessian and ‖∇x J‖ do not correlate with adversarial (FGSM) accuracy.",
         paper=paper, ours=measured_text([_input_side(side) + (extra[i] if i < len(extra) else "")
-                                 for i, side in enumerate(sides.values())], note, "no CIFAR-10 or MNIST model ran"),
+                                         for i, side in enumerate(sides.values())], note,
+                                        "no CIFAR-10 or MNIST model ran"),
         rule=LAMBDA_X_RULE,
         cases={side.model.upper(): {
             "n_networks": side.n_networks, "p_lx": side.p_lx, "p_gx": side.p_gx,

@@ -45,11 +45,11 @@ def _figure(R: Results):
 
     fig, ax = plt.subplots(figsize=(7, 0.6 * len(R.cases) + 1.2))
     if not R.cases:
-        style.not_computed(ax, _not_computed(R))
+        style.not_computed(ax, _not_computed_panel(R))
     return fig, ax
 
 
-def _not_computed(R: Results) -> str:
+def _not_computed_panel(R: Results) -> str:
     return "not computed: " + "; ".join(f"{m.model} ({m.reason})" for m in R.missing)
 
 
@@ -110,7 +110,7 @@ def explorer(R: Results):
         r = index.get(network)
         if r is None or sample >= len(r.cc_lanczos_top):
             style.not_computed(ax, f"only {len(r.cc_lanczos_top)} cross-check samples for {network}"
-                               if r is not None else _not_computed(R))
+                               if r is not None else _not_computed_panel(R))
             return fig
         top = r.cc_lanczos_top[sample]
         ax.plot(np.arange(1, len(top) + 1), top, "o-", label="Lanczos, true input Hessian (largest)")

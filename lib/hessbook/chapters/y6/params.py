@@ -21,7 +21,8 @@ class Y6Params(Seeded, ChapterParams):
     batch_fractions: list[float] = field(metadata=spec(
         gt=0.0, le=1.0, nonempty=True, doc="batch sizes as fractions of n_train (Y: 0.16, 0.2, 0.5, 1.0, "
                                            "i.e. B = 8000..50000 of 50000)"))
-    methods: list[str] = field(metadata=spec(choices=METHODS, nonempty=True, distinct=True, doc="ways of training compared"))
+    methods: list[str] = field(metadata=spec(choices=METHODS, nonempty=True, distinct=True,
+                                             doc="ways of training compared"))
     c1_conv_stride: int = field(metadata=spec(choices=(1, 2), doc="C1 conv stride: 2 as printed, 1 as released"))
     lr: float = field(metadata=spec(gt=0.0, doc="SGD learning rate of the baseline and robust runs, and "
                                                 "FB's rate at fb_base_batch (Y §3.4: 0.01)"))
